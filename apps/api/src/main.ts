@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { GatewayError } from '@gateway/contracts';
+import { loadConfigOrExit } from '@gateway/config';
+import { createLogger, createMetrics } from '@gateway/observability';
+import { bullPrefix, createChatQueue, createRedisConnection, subscribeReplies, warnOnEvictionPolicy } from '@gateway/queue';
+import { createApp } from './app';
+import { lookupJobOutcome } from './job-lookup';
+import { createResultWaiter } from './result-waiter';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ name: 'api', level: config.log.level, pretty: config.log.pretty });
+  const metrics = createMetrics({ app: 'api' });
+  const prefix = bullPrefix(config);
+  const instanceId = randomUUID();
+
+  const redis = createRedisConnection(config, 'command', 'gw-api');
+  const subscriber = createRedisConnection(config, 'blocking', 'gw-api-replies');
+  for (const [name, connection] of [['command', redis], ['subscriber', subscriber]] as const) {
+    connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
+  }
+  const queue = createChatQueue(redis, prefix, config);
+  queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
+
+  const waiter = createResultWaiter({
+    lookup: (jobId) => lookupJobOutcome(queue, jobId),
+    onTimeout: (jobId) => {
+      // A caller that gave up does not want the job run later: drop it if no worker has taken it.
+      queue.remove(jobId).catch(() => undefined);
+    },
+  });
+  // Not awaited: while Redis is down the API still listens (and answers 503); the subscription completes when Redis is back.
+  const subscription = subscribeReplies({
+    subscriber,
+    prefix,
+    instanceId,
+    onMessage: (message) => waiter.deliver(message),
+    onInvalid: (error) => logger.warn({ err: error }, 'invalid reply message'),
+    onSubscribed: () => {
+      logger.debug('reply channel subscribed');
+      void waiter.sweep();
+    },
+  });
+  subscription.catch((error: unknown) => logger.error({ err: error }, 'reply channel subscription failed'));
+  void warnOnEvictionPolicy(redis, logger);
+
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId });
+  const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = address && typeof address === 'object' ? address.port : config.http.port;
+  logger.info({ port, host: config.http.host, instanceId, provider: config.llm.provider, prefix }, 'api listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, inFlight: waiter.size() }, 'api stopping');
+    const forced = setTimeout(() => {
+      waiter.rejectAll(new GatewayError('unavailable', 'the gateway is shutting down'));
+      logger.error('api did not stop in time; exiting');
+      process.exit(1);
+    }, config.http.chatTimeoutMs + 5000);
+    forced.unref();
+    // Stop accepting; in-flight requests finish (their replies still arrive on the subscriber).
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await subscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+    await queue.close();
+    subscriber.disconnect();
+    redis.disconnect();
+    logger.info('api stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+import type { NextFunction, Request, Response } from 'express';
+import { GatewayError } from '@gateway/contracts';
+import type { Logger } from '@gateway/observability';
+
+/** body-parser's errors carry a `type` and a status; map them to the gateway's types. */
+function fromBodyParser(error: { type?: string; status?: number; message?: string }): GatewayError | undefined {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new GatewayError('payload_too_large', 'request body is larger than the limit');
+    case 'entity.parse.failed':
+      return new GatewayError('invalid_request', 'request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new GatewayError('invalid_request', 'request body encoding or charset is not supported');
+    case 'request.aborted':
+      return new GatewayError('invalid_request', 'request body was not received completely');
+    default:
+      if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
+        return new GatewayError('invalid_request', 'request could not be read');
+      }
+      return undefined;
+  }
+}
+
+/** Redis-side failures (connection down, command timeout): the caller should retry later. */
+export function isRedisUnavailable(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /Connection is closed|enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|Command timed out|ETIMEDOUT|ECONNRESET|MaxRetriesPerRequest|Reached the max retries|CLUSTERDOWN|LOADING/i.test(message);
+}
+
+/** The one error middleware: every failure leaves as the spec's envelope. */
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let gatewayError: GatewayError;
+    if (error instanceof GatewayError) gatewayError = error;
+    else if (error && typeof error === 'object' && 'type' in error && fromBodyParser(error as object)) gatewayError = fromBodyParser(error as object)!;
+    else if (isRedisUnavailable(error)) gatewayError = new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1 });
+    else {
+      logger.error({ err: error, requestId: req.id }, 'unexpected error');
+      gatewayError = new GatewayError('internal_error', 'internal error');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (gatewayError.details.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(gatewayError.details.retryAfterSeconds));
+    res.status(gatewayError.status).json(gatewayError.toBody(req.id));
+  };
+}
+
+export function notFound(req: Request, res: Response) {
+  res.status(404).json(new GatewayError('not_found', `no route for ${req.method} ${req.path}`).toBody(req.id));
+}

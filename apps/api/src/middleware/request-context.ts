@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger, Metrics } from '@gateway/observability';
+
+const validRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The request id: the caller's X-Request-Id when sane, else a new UUID. */
+    id: string;
+  }
+}
+
+/** Assigns the request id, and on finish logs one line and counts the request. */
+export function requestContext(logger: Logger, metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.get('x-request-id');
+    req.id = incoming && validRequestId.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', req.id);
+    const started = performance.now();
+    res.once('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'unmatched');
+      metrics.httpRequests.inc({ route, method: req.method, status_code: String(res.statusCode) });
+      metrics.httpRequestDuration.observe({ route }, seconds);
+      const level = res.statusCode >= 500 ? 'warn' : 'info';
+      logger[level](
+        {
+          requestId: req.id,
+          method: req.method,
+          route,
+          statusCode: res.statusCode,
+          latencyMs: Math.round(seconds * 10_000) / 10,
+          ...(res.locals['provider'] ? { provider: res.locals['provider'], model: res.locals['model'] } : {}),
+          ...(res.locals['jobId'] ? { jobId: res.locals['jobId'] } : {}),
+        },
+        'request finished',
+      );
+    });
+    next();
+  };
+}

@@ -1,0 +1,4 @@
+// Runs every project's tests in one jest run (the README's test command).
+module.exports = {
+  projects: ['<rootDir>/apps/*/jest.config.js', '<rootDir>/libs/*/jest.config.js'],
+};

@@ -1,0 +1,77 @@
+import { ConfigError, loadConfig } from './config';
+
+const mockEnv = { LLM_PROVIDER: 'mock' };
+
+describe('loadConfig', () => {
+  it('applies the spec defaults', () => {
+    const config = loadConfig({ OPENROUTER_API_KEY: 'sk-or-test' });
+    expect(config.http.port).toBe(8080);
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.llm.provider).toBe('openrouter');
+    expect(config.llm.defaultModel).toBe('thudm/glm-4-9b-chat');
+    expect(config.llm.fallbacks).toEqual([]);
+    expect(config.providers.openrouter.baseUrl).toBe('https://openrouter.ai/api/v1');
+    expect(config.providers.ollama.baseUrl).toBe('http://localhost:11434');
+    expect(config.providers.cursor.baseUrl).toBe('http://localhost:3210');
+    expect(config.limits).toEqual({ rateRps: 10, rateBurst: 20, dailyBudgetUsd: 50, monthlyBudgetUsd: 500 });
+    expect(config.circuit).toEqual({ failureThreshold: 3, resetTimeMs: 60_000 });
+    expect(config.http.corsAllowedOrigins).toEqual(['http://localhost:3000', 'http://localhost:8080']);
+    expect(config.http.authToken).toBeUndefined();
+    expect(config.worker.concurrency).toBeGreaterThanOrEqual(100);
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig(mockEnv);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+  });
+
+  it.each([
+    [{ ...mockEnv, GATEWAY_PORT: 'eighty' }, 'GATEWAY_PORT'],
+    [{ ...mockEnv, GATEWAY_PORT: '70000' }, 'GATEWAY_PORT'],
+    [{ LLM_PROVIDER: 'gemini' }, 'LLM_PROVIDER'],
+    [{ ...mockEnv, LLM_FALLBACKS: 'ollama,bogus' }, 'LLM_FALLBACKS'],
+    [{ ...mockEnv, REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ ...mockEnv, GATEWAY_RATE_RPS: '-1' }, 'GATEWAY_RATE_RPS'],
+    [{ ...mockEnv, CIRCUIT_FAILURE_THRESHOLD: '0' }, 'CIRCUIT_FAILURE_THRESHOLD'],
+    [{ ...mockEnv, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('rejects %j naming %s', (environment, variable) => {
+    expect(() => loadConfig(environment)).toThrow(ConfigError);
+    expect(() => loadConfig(environment)).toThrow(variable);
+  });
+
+  it('requires the OpenRouter key only when OpenRouter is in the chain', () => {
+    expect(() => loadConfig({})).toThrow('OPENROUTER_API_KEY');
+    expect(() => loadConfig({ LLM_PROVIDER: 'mock', LLM_FALLBACKS: 'openrouter' })).toThrow('OPENROUTER_API_KEY');
+    expect(() => loadConfig({ LLM_PROVIDER: 'mock', LLM_FALLBACKS: 'ollama' })).not.toThrow();
+    expect(() => loadConfig({ OPENROUTER_API_KEY: '   ' })).toThrow('OPENROUTER_API_KEY');
+  });
+
+  it('requires the keys of deprecated providers when they are in the chain', () => {
+    expect(() => loadConfig({ LLM_PROVIDER: 'openai' })).toThrow('OPENAI_API_KEY');
+    expect(() => loadConfig({ LLM_PROVIDER: 'mock', LLM_FALLBACKS: 'anthropic' })).toThrow('ANTHROPIC_API_KEY');
+  });
+
+  it('parses lists and numbers', () => {
+    const config = loadConfig({
+      ...mockEnv,
+      LLM_FALLBACKS: ' ollama , cursor ',
+      GATEWAY_PORT: '9090',
+      CORS_ALLOWED_ORIGINS: 'https://a.example,https://b.example',
+      GATEWAY_AUTH_TOKEN: 'secret',
+    });
+    expect(config.llm.fallbacks).toEqual(['ollama', 'cursor']);
+    expect(config.http.port).toBe(9090);
+    expect(config.http.corsAllowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.http.authToken).toBe('secret');
+  });
+
+  it('never puts a secret value in its error message', () => {
+    try {
+      loadConfig({ OPENROUTER_API_KEY: 'sk-or-very-secret', GATEWAY_PORT: 'x' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(String(error)).not.toContain('sk-or-very-secret');
+    }
+  });
+});

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import type { ProviderId } from '@gateway/contracts';
+import { envSchema } from './env-schema';
+
+/** Which providers a key or address is needed for, and which variable carries it. */
+const requiredCredential: Partial<Record<ProviderId, 'OPENROUTER_API_KEY' | 'OPENAI_API_KEY' | 'ANTHROPIC_API_KEY'>> = {
+  openrouter: 'OPENROUTER_API_KEY',
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+};
+
+/** The validated, frozen configuration of an app. */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly log: { readonly level: string; readonly pretty: boolean };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly bodyLimitBytes: number;
+    readonly authToken: string | undefined;
+    readonly corsAllowedOrigins: readonly string[];
+    readonly chatTimeoutMs: number;
+  };
+  readonly redis: { readonly url: string; readonly clusterNodes: readonly string[] };
+  readonly queue: { readonly prefix: string; readonly retentionSeconds: number };
+  readonly worker: {
+    readonly concurrency: number;
+    readonly lockDurationMs: number;
+    readonly stalledIntervalMs: number;
+    readonly maxStalledCount: number;
+  };
+  readonly llm: {
+    readonly provider: ProviderId;
+    readonly defaultModel: string;
+    readonly fallbacks: readonly ProviderId[];
+    readonly providerTimeoutMs: number;
+  };
+  readonly providers: {
+    readonly openrouter: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly referer: string | undefined; readonly title: string };
+    readonly ollama: { readonly baseUrl: string };
+    readonly cursor: { readonly baseUrl: string };
+    readonly openai: { readonly apiKey: string | undefined; readonly baseUrl: string };
+    readonly anthropic: { readonly apiKey: string | undefined; readonly baseUrl: string };
+    readonly mock: { readonly reply: string | undefined; readonly latencyMs: number; readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request' };
+  };
+  readonly limits: {
+    readonly rateRps: number;
+    readonly rateBurst: number;
+    readonly dailyBudgetUsd: number;
+    readonly monthlyBudgetUsd: number;
+  };
+  readonly circuit: { readonly failureThreshold: number; readonly resetTimeMs: number };
+}
+
+/** Thrown when the environment is wrong; its message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`).join('; ');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Reads and validates the environment once. Throws ConfigError naming the variable at fault. */
+export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error.issues)}`);
+  }
+  const env = parsed.data;
+
+  const chain: ProviderId[] = [env.LLM_PROVIDER, ...env.LLM_FALLBACKS];
+  const missing = [...new Set(chain)]
+    .map((provider) => requiredCredential[provider])
+    .filter((variable): variable is NonNullable<typeof variable> => variable !== undefined && env[variable] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `invalid configuration: ${missing.map((variable) => `${variable}: required because its provider is in LLM_PROVIDER/LLM_FALLBACKS`).join('; ')}`,
+    );
+  }
+
+  return deepFreeze<Config>({
+    nodeEnv: env.NODE_ENV,
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    http: {
+      port: env.GATEWAY_PORT,
+      host: env.GATEWAY_HOST,
+      bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
+      authToken: env.GATEWAY_AUTH_TOKEN,
+      corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
+      chatTimeoutMs: env.CHAT_TIMEOUT_MS,
+    },
+    redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES },
+    queue: { prefix: env.QUEUE_PREFIX, retentionSeconds: env.JOB_RETENTION_SECONDS },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: env.WORKER_MAX_STALLED_COUNT,
+    },
+    llm: {
+      provider: env.LLM_PROVIDER,
+      defaultModel: env.LLM_DEFAULT_MODEL,
+      fallbacks: env.LLM_FALLBACKS,
+      providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
+    },
+    providers: {
+      openrouter: { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL, referer: env.OPENROUTER_REFERER, title: env.OPENROUTER_TITLE },
+      ollama: { baseUrl: env.OLLAMA_BASE_URL },
+      cursor: { baseUrl: env.CURSOR_ADAPTER_URL },
+      openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL },
+      anthropic: { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL },
+      mock: { reply: env.MOCK_REPLY, latencyMs: env.MOCK_LATENCY_MS, fail: env.MOCK_FAIL },
+    },
+    limits: {
+      rateRps: env.GATEWAY_RATE_RPS,
+      rateBurst: env.GATEWAY_RATE_BURST,
+      dailyBudgetUsd: env.LLM_DAILY_BUDGET_USD,
+      monthlyBudgetUsd: env.LLM_MONTHLY_BUDGET_USD,
+    },
+    circuit: { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, resetTimeMs: env.CIRCUIT_RESET_TIME_MS },
+  });
+}
+
+/** For app entry points: loads the config or prints why not and exits 1. */
+export function loadConfigOrExit(environment: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

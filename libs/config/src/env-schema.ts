@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { providerIdSchema } from '@gateway/contracts';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeNumber = z.coerce.number().nonnegative();
+const url = z.url();
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+const csv = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  );
+
+/** Every environment variable the apps read, with its default. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.stringbool().default(false),
+
+  GATEWAY_PORT: port.default(8080),
+  GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  GATEWAY_AUTH_TOKEN: optionalSecret,
+  CORS_ALLOWED_ORIGINS: csv.default(['http://localhost:3000', 'http://localhost:8080']),
+  CHAT_TIMEOUT_MS: positiveInt.default(120_000),
+
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: csv,
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}:-]+$/, 'letters, digits, _ - : { } only')
+    .default('gw'),
+  JOB_RETENTION_SECONDS: positiveInt.default(3600),
+
+  WORKER_CONCURRENCY: positiveInt.default(512),
+  WORKER_LOCK_DURATION_MS: positiveInt.default(60_000),
+  WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
+  WORKER_MAX_STALLED_COUNT: z.coerce.number().int().nonnegative().default(2),
+
+  LLM_PROVIDER: providerIdSchema.default('openrouter'),
+  LLM_DEFAULT_MODEL: z.string().min(1).default('thudm/glm-4-9b-chat'),
+  LLM_FALLBACKS: csv.pipe(z.array(providerIdSchema)),
+  PROVIDER_TIMEOUT_MS: positiveInt.default(60_000),
+
+  OPENROUTER_API_KEY: optionalSecret,
+  OPENROUTER_BASE_URL: url.default('https://openrouter.ai/api/v1'),
+  OPENROUTER_REFERER: z.string().optional(),
+  OPENROUTER_TITLE: z.string().default('LLM Gateway'),
+  OLLAMA_BASE_URL: url.default('http://localhost:11434'),
+  CURSOR_ADAPTER_URL: url.default('http://localhost:3210'),
+  OPENAI_API_KEY: optionalSecret,
+  OPENAI_BASE_URL: url.default('https://api.openai.com/v1'),
+  ANTHROPIC_API_KEY: optionalSecret,
+  ANTHROPIC_BASE_URL: url.default('https://api.anthropic.com'),
+
+  MOCK_REPLY: z.string().optional(),
+  MOCK_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
+  MOCK_FAIL: z.enum(['none', 'upstream_error', 'timeout', 'invalid_request']).default('none'),
+
+  GATEWAY_RATE_RPS: z.coerce.number().positive().default(10),
+  GATEWAY_RATE_BURST: positiveInt.default(20),
+  LLM_DAILY_BUDGET_USD: nonNegativeNumber.default(50),
+  LLM_MONTHLY_BUDGET_USD: nonNegativeNumber.default(500),
+  CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(3),
+  CIRCUIT_RESET_TIME_MS: positiveInt.default(60_000),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,4 @@
+export { loadConfig, loadConfigOrExit, ConfigError } from './config';
+export type { Config } from './config';
+export { envSchema } from './env-schema';
+export type { Env } from './env-schema';

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/** The error types of the spec: the type crosses the queue and the wire, the HTTP status is derived from it. */
+export const errorTypeSchema = z.enum([
+  'invalid_request',
+  'unauthorized',
+  'budget_exceeded',
+  'not_found',
+  'payload_too_large',
+  'rate_limited',
+  'upstream_error',
+  'unavailable',
+  'timeout',
+  'internal_error',
+]);
+export type ErrorType = z.infer<typeof errorTypeSchema>;
+
+/** The one table from error type to HTTP status. */
+export const httpStatusByErrorType: Readonly<Record<ErrorType, number>> = Object.freeze({
+  invalid_request: 400,
+  unauthorized: 401,
+  budget_exceeded: 402,
+  not_found: 404,
+  payload_too_large: 413,
+  rate_limited: 429,
+  upstream_error: 502,
+  unavailable: 503,
+  timeout: 504,
+  internal_error: 500,
+});
+
+/** One provider call made while serving a request, as reported in an `upstream_error`. */
+export const attemptSchema = z.object({
+  provider: z.string(),
+  status: z.number().int().nullable(),
+  reason: z.string(),
+});
+export type Attempt = z.infer<typeof attemptSchema>;
+
+/** The JSON body of every error answer. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    type: errorTypeSchema,
+    message: z.string(),
+    request_id: z.string().optional(),
+    attempts: z.array(attemptSchema).optional(),
+    retry_after_seconds: z.number().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** Extra facts an error may carry across the queue and onto the wire. */
+export interface GatewayErrorDetails {
+  /** Provider calls made before giving up. */
+  attempts?: Attempt[];
+  /** Seconds the caller should wait (429, 503). */
+  retryAfterSeconds?: number;
+  /** HTTP status the upstream answered, when the error came from one. */
+  upstreamStatus?: number;
+  /** Whether failover to the next provider may help. */
+  retryable?: boolean;
+}
+
+/** The gateway's one error class. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  readonly type: ErrorType;
+  readonly details: GatewayErrorDetails;
+
+  constructor(type: ErrorType, message: string, options: { cause?: unknown } & GatewayErrorDetails = {}) {
+    const { cause, ...details } = options;
+    super(message, cause === undefined ? undefined : { cause });
+    this.type = type;
+    this.details = details;
+  }
+
+  get status(): number {
+    return httpStatusByErrorType[this.type];
+  }
+
+  /** The wire form (no stack, no cause: causes may hold upstream text or secrets). */
+  toBody(requestId?: string): ErrorBody {
+    return {
+      error: {
+        type: this.type,
+        message: this.message,
+        ...(requestId ? { request_id: requestId } : {}),
+        ...(this.details.attempts ? { attempts: this.details.attempts } : {}),
+        ...(this.details.retryAfterSeconds !== undefined ? { retry_after_seconds: this.details.retryAfterSeconds } : {}),
+      },
+    };
+  }
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}
+
+/** The serialisable form of an error that a worker hands back through Redis. */
+export const jobErrorSchema = z.object({
+  type: errorTypeSchema,
+  message: z.string(),
+  attempts: z.array(attemptSchema).optional(),
+  retry_after_seconds: z.number().optional(),
+});
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+export function toJobError(error: GatewayError): JobError {
+  return {
+    type: error.type,
+    message: error.message,
+    ...(error.details.attempts ? { attempts: error.details.attempts } : {}),
+    ...(error.details.retryAfterSeconds !== undefined ? { retry_after_seconds: error.details.retryAfterSeconds } : {}),
+  };
+}
+
+export function fromJobError(jobError: JobError): GatewayError {
+  return new GatewayError(jobError.type, jobError.message, {
+    ...(jobError.attempts ? { attempts: jobError.attempts } : {}),
+    ...(jobError.retry_after_seconds !== undefined ? { retryAfterSeconds: jobError.retry_after_seconds } : {}),
+  });
+}

@@ -1,0 +1,25 @@
+export {
+  errorTypeSchema,
+  httpStatusByErrorType,
+  attemptSchema,
+  errorBodySchema,
+  GatewayError,
+  isGatewayError,
+  jobErrorSchema,
+  toJobError,
+  fromJobError,
+} from './errors';
+export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError } from './errors';
+export { providerIdSchema, deprecatedProviders } from './provider-id';
+export type { ProviderId } from './provider-id';
+export {
+  MAX_CONTENT_CHARS,
+  chatRoleSchema,
+  chatMessageSchema,
+  chatRequestSchema,
+  usageSchema,
+  chatResponseSchema,
+} from './chat';
+export type { ChatRole, ChatMessage, ChatRequest, Usage, ChatResponse } from './chat';
+export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema } from './job';
+export type { ChatJobData, ChatJobResult, ReplyMessage } from './job';

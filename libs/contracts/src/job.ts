@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { chatMessageSchema, usageSchema } from './chat';
+import { jobErrorSchema } from './errors';
+import { providerIdSchema } from './provider-id';
+
+/** What the API puts in a chat job. The model is already resolved (default applied). */
+export const chatJobDataSchema = z.object({
+  request_id: z.string(),
+  agent_id: z.string().optional(),
+  model: z.string(),
+  messages: z.array(chatMessageSchema).min(1),
+  temperature: z.number().optional(),
+  max_tokens: z.number().int().optional(),
+  /** When set, the API instance whose reply channel waits for this job. */
+  reply_to: z.string().optional(),
+  /** Unix ms when the API accepted the request. */
+  accepted_at: z.number(),
+});
+export type ChatJobData = z.infer<typeof chatJobDataSchema>;
+
+/** What a worker returns for a chat job (and keeps in BullMQ as the job's return value). */
+export const chatJobResultSchema = z.object({
+  content: z.string(),
+  model: z.string(),
+  provider: providerIdSchema,
+  usage: usageSchema,
+  cost_usd: z.number().nonnegative(),
+  finish_reason: z.string().nullable(),
+});
+export type ChatJobResult = z.infer<typeof chatJobResultSchema>;
+
+/** A message on an API instance's reply channel: the outcome of one job. */
+export const replyMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('result'), job_id: z.string(), result: chatJobResultSchema }),
+  z.object({ kind: z.literal('error'), job_id: z.string(), error: jobErrorSchema }),
+]);
+export type ReplyMessage = z.infer<typeof replyMessageSchema>;

@@ -1,0 +1,4 @@
+export { createLogger, redactPaths } from './logger';
+export type { Logger, LoggerOptions } from './logger';
+export { createMetrics } from './metrics';
+export type { Metrics } from './metrics';

@@ -1,0 +1,41 @@
+import pino, { type Logger } from 'pino';
+
+/** Paths whose values never reach a log line. */
+export const redactPaths: readonly string[] = [
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  '*.headers["x-api-key"]',
+  'apiKey',
+  '*.apiKey',
+  '*.*.apiKey',
+  'token',
+  '*.token',
+  'authToken',
+  '*.authToken',
+];
+
+/** Options of a process logger. */
+export interface LoggerOptions {
+  /** The app's name, put on every line. */
+  name: string;
+  /** pino level name. */
+  level: string;
+  /** Human-readable output through pino-pretty (development only). */
+  pretty?: boolean;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  return pino({
+    name: options.name,
+    level: options.level,
+    redact: { paths: [...redactPaths], censor: '[redacted]' },
+    base: { app: options.name, pid: process.pid },
+    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
+  });
+}
+
+export type { Logger };

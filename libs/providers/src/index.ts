@@ -1,0 +1,17 @@
+export type { ProviderAdapter, ProviderChatRequest, ProviderChatResult, ChatStreamPart } from './types';
+export { createHttpClient, readBounded, extractUpstreamMessage } from './http/http-client';
+export type { HttpClient, HttpClientOptions, UpstreamResponse } from './http/http-client';
+export { parseRetryAfter, upstreamHttpError, upstreamFailure } from './http/upstream-error';
+export { parseServerSentEvents, splitLines } from './http/sse-parser';
+export type { ServerSentEvent } from './http/sse-parser';
+export { createOpenAiCompatibleAdapter } from './openai-compatible/openai-compatible-adapter';
+export type { OpenAiCompatibleOptions } from './openai-compatible/openai-compatible-adapter';
+export { createOpenRouterAdapter } from './openrouter/openrouter-adapter';
+export type { OpenRouterOptions } from './openrouter/openrouter-adapter';
+export { createOpenAiAdapter } from './openai/openai-adapter';
+export { createMockAdapter, parseMockDirectives, countMockTokens } from './mock/mock-adapter';
+export type { MockOptions, MockFailMode } from './mock/mock-adapter';
+export { resolveRoute } from './routing';
+export type { Route } from './routing';
+export { adapterFactories, createProviderRegistry } from './registry';
+export type { ProviderRegistry } from './registry';

@@ -1,0 +1,103 @@
+import { GatewayError, type ProviderId } from '@gateway/contracts';
+import { createHttpClient, type HttpClient } from '../http/http-client';
+import { parseServerSentEvents } from '../http/sse-parser';
+import { upstreamFailure } from '../http/upstream-error';
+import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
+import { fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
+import { openAiChunkSchema, openAiResponseSchema, type OpenAiRequest } from './openai-compatible-wire';
+
+/** What distinguishes one OpenAI-compatible upstream from another. */
+export interface OpenAiCompatibleOptions {
+  id: ProviderId;
+  /** Base URL ending before `/chat/completions`. */
+  baseUrl: string;
+  apiKey: string | undefined;
+  timeoutMs: number;
+  /** Extra headers on every call (e.g. OpenRouter's HTTP-Referer and X-Title). */
+  headers?: Record<string, string>;
+  /** Adds provider-specific fields to the body (e.g. OpenRouter's `usage: {include: true}`). */
+  decorateRequest?: (body: OpenAiRequest) => OpenAiRequest;
+  /** Injected client (tests, shared pools). */
+  http?: HttpClient;
+}
+
+function bodyError(id: ProviderId, error: { message?: string | null; code?: number | string | null }): GatewayError {
+  const message = `${id} reported an error: ${error.message ?? 'unknown error'}${error.code !== undefined && error.code !== null ? ` (code ${error.code})` : ''}`;
+  if (isInvalidRequestCode(error.code)) return new GatewayError('invalid_request', message, { retryable: false });
+  return new GatewayError('upstream_error', message, { retryable: true });
+}
+
+export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions): ProviderAdapter {
+  const { id } = options;
+  const http = options.http ?? createHttpClient({ provider: id, timeoutMs: options.timeoutMs });
+  const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const headers: Record<string, string> = {
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    ...options.headers,
+  };
+  const decorate = options.decorateRequest ?? ((body: OpenAiRequest) => body);
+
+  return {
+    id,
+    async chat(request: ProviderChatRequest, signal: AbortSignal): Promise<ProviderChatResult> {
+      const response = await http.postJson(url, headers, decorate(toOpenAiRequest(request, false)), signal);
+      const parsed = openAiResponseSchema.safeParse(await http.readJson(response));
+      if (!parsed.success) throw upstreamFailure(id, 'answer does not have the chat completions shape');
+      const answer = parsed.data;
+      if (answer.error) throw bodyError(id, answer.error);
+      const choice = answer.choices?.[0];
+      if (!choice) throw upstreamFailure(id, 'answer has no choices');
+      if (choice.error || choice.finish_reason === 'error') throw bodyError(id, choice.error ?? { message: 'finish_reason error' });
+      return {
+        content: choice.message?.content ?? '',
+        model: answer.model ?? request.model,
+        usage: fromOpenAiUsage(answer.usage),
+        costUsd: answer.usage?.cost ?? null,
+        finishReason: choice.finish_reason ?? null,
+      };
+    },
+
+    async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
+      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, decorate(toOpenAiRequest(request, true)), signal);
+      let model = request.model;
+      let finishReason: string | null = null;
+      let done = false;
+      try {
+        for await (const event of parseServerSentEvents(response.body)) {
+          if (event.data === '[DONE]') {
+            done = true;
+            break;
+          }
+          let json: unknown;
+          try {
+            json = JSON.parse(event.data);
+          } catch (error) {
+            throw upstreamFailure(id, 'stream event is not valid JSON', error);
+          }
+          const chunk = openAiChunkSchema.safeParse(json);
+          if (!chunk.success) throw upstreamFailure(id, 'stream event does not have the chunk shape');
+          if (chunk.data.error) throw bodyError(id, chunk.data.error);
+          if (chunk.data.model) model = chunk.data.model;
+          for (const choice of chunk.data.choices ?? []) {
+            if (choice.error || choice.finish_reason === 'error') throw bodyError(id, choice.error ?? { message: 'finish_reason error' });
+            const text = choice.delta?.content;
+            if (text) yield { type: 'text-delta', text };
+            if (choice.finish_reason) finishReason = choice.finish_reason;
+          }
+          if (chunk.data.usage) yield { type: 'usage', usage: fromOpenAiUsage(chunk.data.usage), costUsd: chunk.data.usage.cost ?? null };
+        }
+      } catch (error) {
+        if (error instanceof GatewayError) throw error;
+        if (signal.aborted) throw new GatewayError('upstream_error', `${id}: call cancelled`, { retryable: false, cause: error });
+        if (response.signal.aborted) throw new GatewayError('timeout', `${id} stream stalled past ${options.timeoutMs} ms`, { retryable: true, cause: error });
+        throw upstreamFailure(id, 'stream broken', error);
+      } finally {
+        if (!done) response.body.destroy();
+      }
+      if (!done) throw upstreamFailure(id, 'stream ended without [DONE]');
+      yield { type: 'stream-end', model, finishReason };
+    },
+
+    close: () => http.close(),
+  };
+}

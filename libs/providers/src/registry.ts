@@ -1,0 +1,57 @@
+import { GatewayError, type ProviderId } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import { createMockAdapter } from './mock/mock-adapter';
+import { createOpenAiAdapter } from './openai/openai-adapter';
+import { createOpenRouterAdapter } from './openrouter/openrouter-adapter';
+import type { ProviderAdapter } from './types';
+
+type ProviderConfig = Pick<Config, 'providers' | 'llm'>;
+type AdapterFactory = (config: ProviderConfig) => ProviderAdapter;
+
+function notYetAvailable(id: ProviderId): AdapterFactory {
+  return () => {
+    throw new GatewayError('invalid_request', `provider ${id} is not available in this build`, { retryable: false });
+  };
+}
+
+/** One factory per provider id: adding an id to the contracts enum fails compilation here until it has one. */
+export const adapterFactories: Readonly<Record<ProviderId, AdapterFactory>> = {
+  openrouter: (config) =>
+    createOpenRouterAdapter({
+      baseUrl: config.providers.openrouter.baseUrl,
+      apiKey: config.providers.openrouter.apiKey,
+      timeoutMs: config.llm.providerTimeoutMs,
+      referer: config.providers.openrouter.referer,
+      title: config.providers.openrouter.title,
+    }),
+  openai: (config) =>
+    createOpenAiAdapter({ baseUrl: config.providers.openai.baseUrl, apiKey: config.providers.openai.apiKey, timeoutMs: config.llm.providerTimeoutMs }),
+  mock: (config) => createMockAdapter(config.providers.mock),
+  ollama: notYetAvailable('ollama'),
+  cursor: notYetAvailable('cursor'),
+  anthropic: notYetAvailable('anthropic'),
+};
+
+/** Adapters created on first use and kept for the process (they own connection pools). */
+export interface ProviderRegistry {
+  get(id: ProviderId): ProviderAdapter;
+  close(): Promise<void>;
+}
+
+export function createProviderRegistry(config: ProviderConfig, overrides: Partial<Record<ProviderId, ProviderAdapter>> = {}): ProviderRegistry {
+  const adapters = new Map<ProviderId, ProviderAdapter>(Object.entries(overrides) as [ProviderId, ProviderAdapter][]);
+  return {
+    get(id) {
+      let adapter = adapters.get(id);
+      if (!adapter) {
+        adapter = adapterFactories[id](config);
+        adapters.set(id, adapter);
+      }
+      return adapter;
+    },
+    async close() {
+      await Promise.all([...adapters.values()].map((adapter) => adapter.close()));
+      adapters.clear();
+    },
+  };
+}

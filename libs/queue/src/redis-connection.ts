@@ -1,0 +1,67 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '@gateway/config';
+
+/**
+ * What a connection is for:
+ * - `command`: requests answered in time or failing fast (API producer, health, limits): no offline queue, a command timeout.
+ * - `blocking`: BullMQ workers and subscribers: retries forever, as BullMQ requires.
+ */
+export type RedisRole = 'command' | 'blocking';
+
+export type RedisClient = Redis | Cluster;
+
+function roleOptions(role: RedisRole): RedisOptions {
+  const reconnect: RedisOptions = {
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  };
+  if (role === 'command') {
+    return { ...reconnect, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5000, connectTimeout: 2000 };
+  }
+  return { ...reconnect, maxRetriesPerRequest: null, enableReadyCheck: true };
+}
+
+/** Parses host:port pairs of REDIS_CLUSTER_NODES. */
+export function parseClusterNodes(nodes: readonly string[]): { host: string; port: number }[] {
+  return nodes.map((node) => {
+    const index = node.lastIndexOf(':');
+    const host = index > 0 ? node.slice(0, index) : node;
+    const port = index > 0 ? Number(node.slice(index + 1)) : 6379;
+    return { host, port };
+  });
+}
+
+/** A Redis (or Redis Cluster) connection for the given role. */
+export function createRedisConnection(config: Pick<Config, 'redis'>, role: RedisRole, connectionName?: string): RedisClient {
+  const options: RedisOptions = { ...roleOptions(role), ...(connectionName ? { connectionName } : {}) };
+  if (config.redis.clusterNodes.length > 0) {
+    return new Cluster(parseClusterNodes(config.redis.clusterNodes), {
+      redisOptions: options,
+      enableOfflineQueue: options.enableOfflineQueue ?? true,
+      clusterRetryStrategy: options.retryStrategy,
+    });
+  }
+  return new Redis(config.redis.url, options);
+}
+
+/** BullMQ needs every key of a queue in one cluster slot: a `{...}` hash tag in the prefix. */
+export function bullPrefix(config: Pick<Config, 'redis' | 'queue'>): string {
+  const prefix = config.queue.prefix;
+  if (config.redis.clusterNodes.length > 0 && !/\{[^}]+\}/.test(prefix)) return `{${prefix}}`;
+  return prefix;
+}
+
+/** Resolves once the connection is ready, or rejects after timeoutMs. */
+export function waitForReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', onReady);
+  });
+}

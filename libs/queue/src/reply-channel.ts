@@ -1,0 +1,56 @@
+import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
+import { queueKeys } from './keys';
+import type { RedisClient } from './redis-connection';
+
+/** Publishes a job's outcome to the API instance that waits for it. */
+export async function publishReply(redis: RedisClient, prefix: string, replyTo: string, message: ReplyMessage): Promise<void> {
+  await redis.publish(queueKeys.replyChannel(prefix, replyTo), JSON.stringify(message));
+}
+
+/** Options of the per-instance reply subscription. */
+export interface ReplySubscriptionOptions {
+  /** A dedicated `blocking` connection: it enters subscriber mode. */
+  subscriber: RedisClient;
+  prefix: string;
+  instanceId: string;
+  onMessage: (message: ReplyMessage) => void;
+  /** Called for a message that does not parse (never thrown). */
+  onInvalid?: (error: unknown) => void;
+  /** Called after every (re)subscription: messages published while disconnected were lost. */
+  onSubscribed?: () => void;
+}
+
+/**
+ * Subscribes once per API instance, so no job pays a SUBSCRIBE round trip. ioredis re-subscribes after a
+ * reconnect by itself; onSubscribed lets the caller look up jobs whose reply may have been missed.
+ */
+export async function subscribeReplies(options: ReplySubscriptionOptions): Promise<() => Promise<void>> {
+  const channel = queueKeys.replyChannel(options.prefix, options.instanceId);
+  const { subscriber } = options;
+  const onMessage = (incoming: string, payload: string) => {
+    if (incoming !== channel) return;
+    let parsed: ReplyMessage;
+    try {
+      parsed = replyMessageSchema.parse(JSON.parse(payload));
+    } catch (error) {
+      options.onInvalid?.(error);
+      return;
+    }
+    options.onMessage(parsed);
+  };
+  let first = true;
+  const onReady = () => {
+    if (first) return;
+    options.onSubscribed?.();
+  };
+  subscriber.on('message', onMessage);
+  subscriber.on('ready', onReady);
+  await subscriber.subscribe(channel);
+  first = false;
+  options.onSubscribed?.();
+  return async () => {
+    subscriber.off('message', onMessage);
+    subscriber.off('ready', onReady);
+    await subscriber.unsubscribe(channel).catch(() => undefined);
+  };
+}

@@ -1,0 +1,62 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request a fake upstream received, kept for assertions. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+/** A running fake upstream. */
+export interface FakeServer {
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  /** Sockets closed by the peer so far (client aborts show here). */
+  closedConnections(): number;
+  close(): Promise<void>;
+}
+
+export type FakeHandler = (request: RecordedRequest, res: ServerResponse, raw: IncomingMessage) => void | Promise<void>;
+
+/** An HTTP server on 127.0.0.1:0 that records requests and hands them to a handler. */
+export async function startFakeServer(handler: FakeHandler, path = ''): Promise<FakeServer> {
+  const requests: RecordedRequest[] = [];
+  let closed = 0;
+  const server: Server = createServer(async (raw, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of raw) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // keep the raw text
+    }
+    const request: RecordedRequest = { method: raw.method ?? 'GET', path: raw.url ?? '/', headers: raw.headers, body };
+    requests.push(request);
+    try {
+      await handler(request, res, raw);
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: String(error) } }));
+    }
+  });
+  server.on('connection', (socket) => socket.once('close', () => (closed += 1)));
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    port,
+    requests,
+    closedConnections: () => closed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,138 @@
+import type { ServerResponse } from 'node:http';
+import { startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
+
+/** What the fake OpenRouter does with the next call(s). */
+export type OpenRouterBehaviour =
+  | { kind: 'reply'; content: string; cost?: number; latencyMs?: number; chunkDelayMs?: number }
+  | { kind: 'status'; status: number; body?: unknown; retryAfter?: string }
+  /** HTTP 200 whose body (or stream event) is an error object: a real OpenRouter quirk. */
+  | { kind: 'error-in-body'; message: string; code: number }
+  | { kind: 'hang' }
+  | { kind: 'reset' }
+  | { kind: 'malformed' }
+  /** Streams some chunks, then drops the connection without [DONE]. */
+  | { kind: 'truncated-stream'; content: string };
+
+/** Options of the fake OpenRouter. */
+export interface FakeOpenRouterOptions {
+  /** The key it accepts; others get its 401 body. */
+  apiKey?: string;
+  /** Decides per request; default replies "Hello from the fake OpenRouter". */
+  behave?: (request: RecordedRequest, index: number) => OpenRouterBehaviour;
+}
+
+export interface FakeOpenRouter extends FakeServer {
+  /** Base URL to put in OPENROUTER_BASE_URL (ends in /api/v1). */
+  baseUrl: string;
+  setBehaviour(behave: (request: RecordedRequest, index: number) => OpenRouterBehaviour): void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function words(text: string): number {
+  return text.trim() === '' ? 0 : text.trim().split(/\s+/).length;
+}
+
+function usageFor(request: RecordedRequest, content: string, cost: number) {
+  const body = request.body as { messages?: { content?: string }[] } | undefined;
+  const prompt = (body?.messages ?? []).reduce((sum, message) => sum + words(message.content ?? ''), 0);
+  const completion = words(content);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, cost };
+}
+
+async function reply(request: RecordedRequest, res: ServerResponse, behaviour: Extract<OpenRouterBehaviour, { kind: 'reply' }>) {
+  const body = request.body as { model?: string; stream?: boolean };
+  const model = body.model ?? 'unknown';
+  const id = `gen-${Math.random().toString(36).slice(2)}`;
+  const usage = usageFor(request, behaviour.content, behaviour.cost ?? 0.00001);
+  if (behaviour.latencyMs) await sleep(behaviour.latencyMs);
+  if (!body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id,
+        provider: 'Fake',
+        model,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        choices: [{ index: 0, finish_reason: 'stop', native_finish_reason: 'stop', message: { role: 'assistant', content: behaviour.content } }],
+        usage,
+      }),
+    );
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.write(': OPENROUTER PROCESSING\n\n');
+  const pieces = behaviour.content.match(/\S+\s*/g) ?? [];
+  for (const piece of pieces) {
+    if (behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs);
+    res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: piece }, finish_reason: null }] })}\n\n`);
+  }
+  res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }] })}\n\n`);
+  res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
+  res.end('data: [DONE]\n\n');
+}
+
+/** A fake OpenRouter speaking its wire format: JSON and SSE answers, its error bodies and quirks. */
+export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): Promise<FakeOpenRouter> {
+  let behave = options.behave ?? (() => ({ kind: 'reply', content: 'Hello from the fake OpenRouter' }) as OpenRouterBehaviour);
+  let count = 0;
+  const server = await startFakeServer(async (request, res, raw) => {
+    if (!request.path.startsWith('/api/v1/chat/completions') || request.method !== 'POST') {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'Not Found', code: 404 } }));
+      return;
+    }
+    if (options.apiKey && request.headers.authorization !== `Bearer ${options.apiKey}`) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'No auth credentials found', code: 401 } }));
+      return;
+    }
+    const behaviour = behave(request, count++);
+    const stream = (request.body as { stream?: boolean } | undefined)?.stream === true;
+    switch (behaviour.kind) {
+      case 'reply':
+        return reply(request, res, behaviour);
+      case 'status':
+        res.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}) });
+        res.end(JSON.stringify(behaviour.body ?? { error: { message: `fake status ${behaviour.status}`, code: behaviour.status } }));
+        return;
+      case 'error-in-body':
+        if (stream) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(': OPENROUTER PROCESSING\n\n');
+          res.end(`data: ${JSON.stringify({ id: 'gen-x', object: 'chat.completion.chunk', error: { message: behaviour.message, code: behaviour.code }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] })}\n\n`);
+        } else {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: behaviour.message, code: behaviour.code } }));
+        }
+        return;
+      case 'hang':
+        await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
+        return;
+      case 'reset':
+        raw.socket.destroy();
+        return;
+      case 'malformed':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"choices": [ this is not json');
+        return;
+      case 'truncated-stream': {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const piece of behaviour.content.match(/\S+\s*/g) ?? []) {
+          res.write(`data: ${JSON.stringify({ id: 'gen-t', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n`);
+        }
+        await sleep(20);
+        raw.socket.destroy();
+        return;
+      }
+    }
+  });
+  return {
+    ...server,
+    baseUrl: `${server.url}/api/v1`,
+    setBehaviour(next) {
+      behave = next;
+    },
+  };
+}

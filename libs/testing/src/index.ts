@@ -1,0 +1,11 @@
+export { freePort } from './free-port';
+export { startRedis, uniquePrefix } from './start-redis';
+export type { TestRedis, StartRedisOptions } from './start-redis';
+export { startFakeServer } from './fake-upstreams/http-server';
+export type { FakeServer, FakeHandler, RecordedRequest } from './fake-upstreams/http-server';
+export { startFakeOpenRouter } from './fake-upstreams/openrouter';
+export type { FakeOpenRouter, FakeOpenRouterOptions, OpenRouterBehaviour } from './fake-upstreams/openrouter';
+export { spawnApp, appEntry } from './spawn-app';
+export type { AppProcess } from './spawn-app';
+export { startApi, startGateway, postJson } from './gateway-harness';
+export type { GatewayProcesses } from './gateway-harness';

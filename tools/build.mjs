@@ -1,0 +1,28 @@
+// Bundles each app (its libs included, npm packages left external) into dist/apps/<app>/main.js.
+import { build } from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const requested = process.argv.slice(2);
+const apps = requested.length > 0 ? requested : readdirSync(join(root, 'apps')).filter((app) => existsSync(join(root, 'apps', app, 'src', 'main.ts')));
+
+const started = Date.now();
+await Promise.all(
+  apps.map((app) =>
+    build({
+      entryPoints: [join(root, 'apps', app, 'src', 'main.ts')],
+      outfile: join(root, 'dist', 'apps', app, 'main.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: true,
+      packages: 'external',
+      tsconfig: join(root, 'tsconfig.base.json'),
+      logLevel: 'warning',
+    }),
+  ),
+);
+console.log(`built ${apps.join(', ')} in ${Date.now() - started} ms`);
