@@ -4,6 +4,7 @@ import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import { publishReply, type ChatJob, type RedisClient } from '@gateway/queue';
 import { resolveRoute, type ProviderRegistry } from '@gateway/providers';
+import { planAttempts, withFailover } from '@gateway/resilience';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
@@ -18,54 +19,65 @@ export interface ChatProcessorDeps {
 
 function asGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  return new GatewayError('upstream_error', 'unexpected failure while calling the provider', { cause: error, retryable: false });
+  return new GatewayError('internal_error', 'unexpected failure while running the job', { cause: error, retryable: false });
 }
 
 /**
- * Runs one chat job: route, call the provider, publish the outcome on the reply channel of the API instance
- * that waits, and return the result (kept in BullMQ for GET /v1/jobs). Failures are final for the job
- * (UnrecoverableError): failover happens inside the call, not by re-running the job.
+ * Runs one chat job: route, call the providers with failover, publish the outcome on the reply channel of
+ * the API instance that waits, and return the result (kept in BullMQ for GET /v1/jobs). Failures are final
+ * for the job (UnrecoverableError): failover happens inside the call, not by re-running the job.
  */
 export function createChatProcessor(deps: ChatProcessorDeps) {
   const { logger, metrics } = deps;
   return async (job: ChatJob, _token?: string, signal?: AbortSignal): Promise<ChatJobResult> => {
     const data = job.data;
     const route = resolveRoute(data.model, { primary: deps.config.llm.provider, defaultModel: deps.config.llm.defaultModel });
-    const log = logger.child({ jobId: job.id, requestId: data.request_id, provider: route.provider });
-    const started = performance.now();
+    const plan = planAttempts(route, { primary: deps.config.llm.provider, fallbacks: deps.config.llm.fallbacks });
+    const log = logger.child({ jobId: job.id, requestId: data.request_id });
     const abort = signal ?? new AbortController().signal;
     try {
-      const adapter = deps.registry.get(route.provider);
-      const answer = await adapter.chat(
-        {
-          model: route.upstreamModel,
-          messages: data.messages,
-          ...(data.temperature !== undefined ? { temperature: data.temperature } : {}),
-          ...(data.max_tokens !== undefined ? { maxTokens: data.max_tokens } : {}),
+      const outcome = await withFailover(
+        plan,
+        async (attempt) => {
+          const started = performance.now();
+          try {
+            const answer = await deps.registry.get(attempt.provider).chat(
+              {
+                model: attempt.model,
+                messages: data.messages,
+                ...(data.temperature !== undefined ? { temperature: data.temperature } : {}),
+                ...(data.max_tokens !== undefined ? { maxTokens: data.max_tokens } : {}),
+              },
+              abort,
+            );
+            metrics.providerRequestDuration.observe({ provider: attempt.provider, outcome: 'success' }, (performance.now() - started) / 1000);
+            return answer;
+          } catch (error) {
+            metrics.providerRequestDuration.observe({ provider: attempt.provider, outcome: 'failure' }, (performance.now() - started) / 1000);
+            throw error;
+          }
         },
-        abort,
+        { onFailover: (from, to, error) => log.warn({ from: from.provider, to: to.provider, errorType: error.type, reason: error.message }, 'provider failed over') },
       );
+      const answer = outcome.value;
       const result: ChatJobResult = {
         content: answer.content,
         model: answer.model,
-        provider: route.provider,
+        provider: outcome.provider,
         usage: answer.usage,
         cost_usd: answer.costUsd ?? 0,
         finish_reason: answer.finishReason,
       };
-      const seconds = (performance.now() - started) / 1000;
-      metrics.providerRequestDuration.observe({ provider: route.provider, outcome: 'success' }, seconds);
-      metrics.providerTokens.inc({ provider: route.provider, kind: 'prompt' }, answer.usage.prompt_tokens);
-      metrics.providerTokens.inc({ provider: route.provider, kind: 'completion' }, answer.usage.completion_tokens);
+      metrics.providerTokens.inc({ provider: outcome.provider, kind: 'prompt' }, answer.usage.prompt_tokens);
+      metrics.providerTokens.inc({ provider: outcome.provider, kind: 'completion' }, answer.usage.completion_tokens);
       metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
-      log.debug({ latencyMs: Math.round(seconds * 1000), promptTokens: answer.usage.prompt_tokens, completionTokens: answer.usage.completion_tokens }, 'provider call finished');
+      log.debug({ provider: outcome.provider, promptTokens: answer.usage.prompt_tokens, completionTokens: answer.usage.completion_tokens }, 'chat job finished');
       if (data.reply_to && job.id) {
         await publishReply(deps.publisher, deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result });
       }
       return result;
     } catch (error) {
       const failure = asGatewayError(error);
-      metrics.providerRequestDuration.observe({ provider: route.provider, outcome: 'failure' }, (performance.now() - started) / 1000);
       metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });
       log.warn({ err: failure, errorType: failure.type }, 'chat job failed');
       if (data.reply_to && job.id) {

@@ -1,0 +1,2 @@
+// Public API of @gateway/client: filled in by its issue.
+export {};

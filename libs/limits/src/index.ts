@@ -1,0 +1,2 @@
+// Public API of @gateway/limits: filled in by its issue.
+export {};

@@ -1,0 +1,70 @@
+import { GatewayError, type Attempt, type ProviderId } from '@gateway/contracts';
+
+/** One provider to try, with the model name that provider should be asked for. */
+export interface PlannedAttempt {
+  provider: ProviderId;
+  model: string;
+}
+
+/** What withFailover reports besides the value. */
+export interface FailoverOutcome<T> {
+  value: T;
+  /** The provider that served the request. */
+  provider: ProviderId;
+  /** Failed attempts before the one that succeeded. */
+  failures: Attempt[];
+}
+
+/** Hooks around each attempt (circuit breaker, metrics, logs). */
+export interface FailoverHooks {
+  /** Return false to skip a provider without calling it (e.g. its circuit is open). */
+  shouldTry?: (attempt: PlannedAttempt) => Promise<boolean> | boolean;
+  onSuccess?: (attempt: PlannedAttempt) => Promise<void> | void;
+  onFailure?: (attempt: PlannedAttempt, error: GatewayError) => Promise<void> | void;
+  /** Called when moving on from a failed provider to the next one. */
+  onFailover?: (from: PlannedAttempt, to: PlannedAttempt, error: GatewayError) => void;
+}
+
+function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError('upstream_error', 'provider call failed unexpectedly', { retryable: true, cause: error });
+}
+
+/**
+ * Tries each planned provider in order. Retryable failures (connection, timeout, 429, 5xx, malformed answers)
+ * move on; a non-retryable one (the request itself is invalid, or the caller cancelled) ends the call at once.
+ * When every provider fails: `timeout` if every failure was a timeout, else `upstream_error` listing the attempts.
+ */
+export async function withFailover<T>(plan: readonly PlannedAttempt[], call: (attempt: PlannedAttempt) => Promise<T>, hooks: FailoverHooks = {}): Promise<FailoverOutcome<T>> {
+  const failures: Attempt[] = [];
+  const errors: GatewayError[] = [];
+  let previous: { attempt: PlannedAttempt; error: GatewayError } | undefined;
+  for (const attempt of plan) {
+    if (hooks.shouldTry && !(await hooks.shouldTry(attempt))) {
+      failures.push({ provider: attempt.provider, status: null, reason: 'circuit open: skipped' });
+      continue;
+    }
+    if (previous) hooks.onFailover?.(previous.attempt, attempt, previous.error);
+    try {
+      const value = await call(attempt);
+      await hooks.onSuccess?.(attempt);
+      return { value, provider: attempt.provider, failures };
+    } catch (caught) {
+      const error = toGatewayError(caught);
+      await hooks.onFailure?.(attempt, error);
+      failures.push({ provider: attempt.provider, status: error.details.upstreamStatus ?? null, reason: error.message });
+      if (error.details.retryable === false) {
+        throw new GatewayError(error.type, error.message, { ...error.details, attempts: failures, cause: error });
+      }
+      errors.push(error);
+      previous = { attempt, error };
+    }
+  }
+  const allTimeouts = errors.length > 0 && errors.every((error) => error.type === 'timeout');
+  const retryAfter = errors.map((error) => error.details.retryAfterSeconds).filter((value): value is number => value !== undefined);
+  throw new GatewayError(
+    allTimeouts ? 'timeout' : 'upstream_error',
+    errors.length === 0 ? 'no provider could be tried (all circuits open)' : `all providers failed (${failures.map((failure) => failure.provider).join(', ')})`,
+    { attempts: failures, retryable: false, ...(retryAfter.length > 0 ? { retryAfterSeconds: Math.min(...retryAfter) } : {}) },
+  );
+}
