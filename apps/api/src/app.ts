@@ -2,11 +2,15 @@ import express, { type Express } from 'express';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import type { ChatQueue, RedisClient } from '@gateway/queue';
+import { bullBoardPath, bullBoardRouter } from './admin/bull-board';
+import { authenticate } from './middleware/auth';
+import { cors } from './middleware/cors';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { chatRoutes } from './routes/chat';
 import { healthRoutes } from './routes/health';
 import type { ResultWaiter } from './result-waiter';
+import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
 
 /** Everything the API app is made of, passed in. */
 export interface ApiDeps {
@@ -18,6 +22,8 @@ export interface ApiDeps {
   queue: ChatQueue;
   waiter: ResultWaiter;
   instanceId: string;
+  /** Set while the API drains on shutdown. */
+  lifecycle?: Lifecycle;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -25,7 +31,13 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestContext(deps.logger, deps.metrics));
+  if (deps.lifecycle) app.use(closeConnectionsWhenStopping(deps.lifecycle));
+  app.use(cors(deps.config.http.corsAllowedOrigins));
   app.use(healthRoutes(deps.redis, deps.metrics.registry));
+  // Authentication before every router under these prefixes, so routes added later are covered too.
+  app.use('/v1', authenticate({ token: deps.config.http.authToken }));
+  app.use('/admin', authenticate({ token: deps.config.http.authToken, browser: true }));
+  app.use(bullBoardPath, bullBoardRouter([deps.queue]));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId }));
   app.use(notFound);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { GatewayError } from '@gateway/contracts';
 import { loadConfigOrExit } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatQueue, createRedisConnection, subscribeReplies, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createChatQueue, createRedisConnection, queueDepthSource, subscribeReplies, warnOnEvictionPolicy } from '@gateway/queue';
 import { createApp } from './app';
 import { lookupJobOutcome } from './job-lookup';
 import { createResultWaiter } from './result-waiter';
+import { createApiShutdown, type Lifecycle } from './shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   subscription.catch((error: unknown) => logger.error({ err: error }, 'reply channel subscription failed'));
   void warnOnEvictionPolicy(redis, logger);
 
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId });
+  const lifecycle: Lifecycle = { stopping: false };
+  metrics.addQueueDepthSource(queueDepthSource(queue));
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle });
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -57,28 +59,31 @@ async function main(): Promise<void> {
   const port = address && typeof address === 'object' ? address.port : config.http.port;
   logger.info({ port, host: config.http.host, instanceId, provider: config.llm.provider, prefix }, 'api listening');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, inFlight: waiter.size() }, 'api stopping');
-    const forced = setTimeout(() => {
-      waiter.rejectAll(new GatewayError('unavailable', 'the gateway is shutting down'));
-      logger.error('api did not stop in time; exiting');
-      process.exit(1);
-    }, config.http.chatTimeoutMs + 5000);
-    forced.unref();
-    // Stop accepting; in-flight requests finish (their replies still arrive on the subscriber).
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await subscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
-    await queue.close();
-    subscriber.disconnect();
-    redis.disconnect();
-    logger.info('api stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const shutdown = createApiShutdown({
+    server,
+    lifecycle,
+    waiter,
+    logger,
+    timeoutMs: config.operations.shutdownTimeoutMs,
+    release: async () => {
+      await subscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+      await queue.close().catch(() => undefined);
+      // QUIT lets pending replies arrive; a Redis that is down gets a second, then the sockets are dropped.
+      await Promise.race([Promise.allSettled([subscriber.quit(), redis.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      subscriber.disconnect();
+      redis.disconnect();
+    },
+  });
+  const stop = (signal: string) =>
+    void shutdown(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'api stop failed');
+        process.exit(1);
+      },
+    );
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

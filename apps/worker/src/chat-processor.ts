@@ -1,10 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import { GatewayError, toJobError, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import type { Logger, Metrics } from '@gateway/observability';
+import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { publishReply, type ChatJob, type RedisClient } from '@gateway/queue';
 import { resolveRoute, type ProviderRegistry } from '@gateway/providers';
 import { planAttempts, withFailover } from '@gateway/resilience';
+import type { HandBack } from './hand-back';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
@@ -15,6 +16,8 @@ export interface ChatProcessorDeps {
   prefix: string;
   logger: Logger;
   metrics: Metrics;
+  /** Gives aborted jobs back to the queue while the worker stops. */
+  handBack?: HandBack;
 }
 
 function asGatewayError(error: unknown): GatewayError {
@@ -29,8 +32,11 @@ function asGatewayError(error: unknown): GatewayError {
  */
 export function createChatProcessor(deps: ChatProcessorDeps) {
   const { logger, metrics } = deps;
-  return async (job: ChatJob, _token?: string, signal?: AbortSignal): Promise<ChatJobResult> => {
+  const modelLabel = createBoundedLabel(200);
+  return async (job: ChatJob, token?: string, signal?: AbortSignal): Promise<ChatJobResult> => {
     const data = job.data;
+    const jobStarted = performance.now();
+    metrics.jobWait.observe({ queue: 'chat' }, Math.max(0, Date.now() - data.accepted_at) / 1000);
     const route = resolveRoute(data.model, { primary: deps.config.llm.provider, defaultModel: deps.config.llm.defaultModel });
     const plan = planAttempts(route, { primary: deps.config.llm.provider, fallbacks: deps.config.llm.fallbacks });
     const log = logger.child({ jobId: job.id, requestId: data.request_id });
@@ -51,9 +57,11 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
               abort,
             );
             metrics.providerRequestDuration.observe({ provider: attempt.provider, outcome: 'success' }, (performance.now() - started) / 1000);
+            metrics.providerRequests.inc({ provider: attempt.provider, model: modelLabel(attempt.model), outcome: 'success' });
             return answer;
           } catch (error) {
             metrics.providerRequestDuration.observe({ provider: attempt.provider, outcome: 'failure' }, (performance.now() - started) / 1000);
+            metrics.providerRequests.inc({ provider: attempt.provider, model: modelLabel(attempt.model), outcome: error instanceof GatewayError ? error.type : 'failure' });
             throw error;
           }
         },
@@ -71,15 +79,27 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       metrics.providerTokens.inc({ provider: outcome.provider, kind: 'prompt' }, answer.usage.prompt_tokens);
       metrics.providerTokens.inc({ provider: outcome.provider, kind: 'completion' }, answer.usage.completion_tokens);
       metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
-      log.debug({ provider: outcome.provider, promptTokens: answer.usage.prompt_tokens, completionTokens: answer.usage.completion_tokens }, 'chat job finished');
+      const latencyMs = Math.round(performance.now() - jobStarted);
+      metrics.jobDuration.observe({ queue: 'chat', outcome: 'completed' }, latencyMs / 1000);
+      log.info(
+        { provider: outcome.provider, model: answer.model, latencyMs, outcome: 'completed', attempts: outcome.failures.length + 1, promptTokens: answer.usage.prompt_tokens, completionTokens: answer.usage.completion_tokens },
+        'chat job finished',
+      );
       if (data.reply_to && job.id) {
         await publishReply(deps.publisher, deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result });
       }
       return result;
     } catch (error) {
+      const handedBack = abort.aborted ? await deps.handBack?.handBack(job, token) : undefined;
+      if (handedBack) {
+        metrics.jobs.inc({ queue: 'chat', outcome: 'handed_back' });
+        log.info({ model: data.model, latencyMs: Math.round(performance.now() - jobStarted), outcome: 'handed_back' }, 'chat job handed back');
+        throw handedBack;
+      }
       const failure = asGatewayError(error);
       metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });
-      log.warn({ err: failure, errorType: failure.type }, 'chat job failed');
+      metrics.jobDuration.observe({ queue: 'chat', outcome: 'failed' }, (performance.now() - jobStarted) / 1000);
+      log.warn({ err: failure, errorType: failure.type, model: data.model, latencyMs: Math.round(performance.now() - jobStarted), outcome: 'failed' }, 'chat job failed');
       if (data.reply_to && job.id) {
         await publishReply(deps.publisher, deps.prefix, data.reply_to, { kind: 'error', job_id: job.id, error: toJobError(failure) }).catch((publishError: unknown) =>
           log.error({ err: publishError }, 'could not publish job failure'),

@@ -4,6 +4,9 @@ import { bullPrefix, createChatWorker, createRedisConnection, warnOnEvictionPoli
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
+import { createHandBack } from './hand-back';
+import { listeningPort, startMetricsServer } from './metrics-server';
+import { createWorkerShutdown } from './shutdown';
 
 
 async function main(): Promise<void> {
@@ -23,7 +26,8 @@ async function main(): Promise<void> {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
 
-  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics }), {
+  const handBack = createHandBack();
+  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack }), {
     connection: workerConnection,
     prefix,
     config,
@@ -31,33 +35,35 @@ async function main(): Promise<void> {
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   await worker.waitUntilReady();
   void warnOnEvictionPolicy(publisher, logger);
+  const { workerMetricsPort, workerMetricsHost } = config.operations;
+  const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
+  if (metricsServer) logger.info({ port: listeningPort(metricsServer), host: workerMetricsHost }, 'worker metrics listening');
   logger.info({ concurrency: config.worker.concurrency, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix }, 'worker started');
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'worker stopping');
-    const forced = setTimeout(() => {
-      logger.error('worker did not stop in time; exiting');
-      process.exit(1);
-    }, 30_000);
-    forced.unref();
-    try {
-      // close() waits for active jobs to finish and takes no new ones.
-      await worker.close();
+  const shutdown = createWorkerShutdown({
+    worker,
+    handBack,
+    logger,
+    timeoutMs: config.operations.shutdownTimeoutMs,
+    release: async () => {
       await registry.close();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
+      await Promise.race([Promise.allSettled([publisher.quit(), workerConnection.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
       publisher.disconnect();
       workerConnection.disconnect();
-      logger.info('worker stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'worker stop failed');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+    },
+  });
+  const stop = (signal: string) =>
+    void shutdown(signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'worker stop failed');
+        process.exit(1);
+      },
+    );
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -50,6 +50,8 @@ export interface Config {
     readonly monthlyBudgetUsd: number;
   };
   readonly circuit: { readonly failureThreshold: number; readonly resetTimeMs: number };
+  /** Running it: shutdown bound, the worker's metrics endpoint (port 0 = off). */
+  readonly operations: { readonly shutdownTimeoutMs: number; readonly workerMetricsPort: number; readonly workerMetricsHost: string };
 }
 
 /** Thrown when the environment is wrong; its message names every bad variable. */
@@ -127,6 +129,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       monthlyBudgetUsd: env.LLM_MONTHLY_BUDGET_USD,
     },
     circuit: { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, resetTimeMs: env.CIRCUIT_RESET_TIME_MS },
+    operations: { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, workerMetricsPort: env.WORKER_METRICS_PORT, workerMetricsHost: env.WORKER_METRICS_HOST },
   });
 }
 

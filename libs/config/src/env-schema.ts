@@ -71,6 +71,11 @@ export const envSchema = z.object({
   LLM_MONTHLY_BUDGET_USD: nonNegativeNumber.default(500),
   CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(3),
   CIRCUIT_RESET_TIME_MS: positiveInt.default(60_000),
+
+  // Operations: graceful shutdown bound, the worker's metrics endpoint.
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  WORKER_METRICS_PORT: port.default(9464),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -2,3 +2,5 @@ export { createLogger, redactPaths } from './logger';
 export type { Logger, LoggerOptions } from './logger';
 export { createMetrics } from './metrics';
 export type { Metrics } from './metrics';
+export type { QueueDepthSource } from './queue-depth';
+export { createBoundedLabel } from './bounded-label';

@@ -16,6 +16,21 @@ export const redactPaths: readonly string[] = [
   '*.token',
   'authToken',
   '*.authToken',
+  'req.headers["x-api-key"]',
+  'req.headers["proxy-authorization"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  'cookie',
+  '*.cookie',
+  'password',
+  '*.password',
+  'apiKeys',
+  '*.apiKeys',
+  'api_key',
+  '*.api_key',
+  'secret',
+  '*.secret',
 ];
 
 /** Options of a process logger. */

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createQueueDepthSources } from './queue-depth';
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -7,6 +8,7 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
   const registry = new Registry();
   registry.setDefaultLabels({ app: options.app });
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gateway_process_' });
+  const queueDepth = createQueueDepthSources();
 
   return {
     registry,
@@ -31,9 +33,12 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     queueJobs: new Gauge({
       name: 'gateway_queue_jobs',
-      help: 'Jobs in the queue, by state.',
+      help: 'Jobs in the queue, by state (read from Redis at scrape time).',
       labelNames: ['queue', 'state'] as const,
       registers: [registry],
+      async collect() {
+        await queueDepth.refresh(this);
+      },
     }),
     providerRequestDuration: new Histogram({
       name: 'gateway_provider_request_duration_seconds',
@@ -48,6 +53,30 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
       labelNames: ['provider', 'kind'] as const,
       registers: [registry],
     }),
+
+    // Operations: provider calls, job timings, and the queues whose depth this process reports.
+    providerRequests: new Counter({
+      name: 'gateway_provider_requests_total',
+      help: 'Provider calls, by provider, model and outcome (success, or the error type).',
+      labelNames: ['provider', 'model', 'outcome'] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'gateway_job_duration_seconds',
+      help: 'Time a worker spent on a job (all provider attempts), by queue and outcome.',
+      labelNames: ['queue', 'outcome'] as const,
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    jobWait: new Histogram({
+      name: 'gateway_job_wait_seconds',
+      help: 'Time from the API accepting a job to a worker starting it, by queue.',
+      labelNames: ['queue'] as const,
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    /** Reports a queue's depth (gateway_queue_jobs) at every scrape; returns a function that stops it. */
+    addQueueDepthSource: queueDepth.add,
   };
 }
 

@@ -6,3 +6,4 @@ export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
 export { publishReply, subscribeReplies } from './reply-channel';
 export type { ReplySubscriptionOptions } from './reply-channel';
 export { warnOnEvictionPolicy } from './redis-checks';
+export { queueDepthSource } from './queue-depth';

@@ -9,3 +9,5 @@ export { spawnApp, appEntry } from './spawn-app';
 export type { AppProcess } from './spawn-app';
 export { startApi, startGateway, postJson } from './gateway-harness';
 export type { GatewayProcesses } from './gateway-harness';
+export { parseMetrics, metricValue, scrapeMetrics } from './metrics-text';
+export type { MetricSample } from './metrics-text';

@@ -26,7 +26,7 @@ export function appEntry(app: string): string {
 /** Starts `node dist/apps/<app>/main.js` with the given environment (on top of PATH and HOME only). */
 export function spawnApp(app: string, env: Record<string, string>, options: { readyPattern?: RegExp; timeoutMs?: number } = {}): Promise<AppProcess> {
   const child = spawn(process.execPath, [appEntry(app)], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

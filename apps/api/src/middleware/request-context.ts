@@ -20,7 +20,8 @@ export function requestContext(logger: Logger, metrics: Metrics) {
     const started = performance.now();
     res.once('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'unmatched');
+      const routePath = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'unmatched';
       metrics.httpRequests.inc({ route, method: req.method, status_code: String(res.statusCode) });
       metrics.httpRequestDuration.observe({ route }, seconds);
       const level = res.statusCode >= 500 ? 'warn' : 'info';

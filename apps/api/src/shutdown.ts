@@ -1,0 +1,64 @@
+import type { Server } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import { GatewayError } from '@gateway/contracts';
+import type { Logger } from '@gateway/observability';
+import type { ResultWaiter } from './result-waiter';
+
+/** Whether the API is draining; shared by the shutdown and the middleware below. */
+export interface Lifecycle {
+  stopping: boolean;
+}
+
+/** While draining, every response asks its client to close the connection, so keep-alive clients move on. */
+export function closeConnectionsWhenStopping(lifecycle: Lifecycle) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    if (lifecycle.stopping) res.setHeader('connection', 'close');
+    next();
+  };
+}
+
+/** What the API's graceful shutdown needs. */
+export interface ApiShutdownOptions {
+  server: Server;
+  lifecycle: Lifecycle;
+  waiter: ResultWaiter;
+  logger: Logger;
+  /** How long in-flight requests and streams may take before they are cut. */
+  timeoutMs: number;
+  /** Closes Redis connections and the like, after the HTTP side is done. */
+  release: () => Promise<void>;
+}
+
+/**
+ * SIGTERM: stop accepting connections, let in-flight requests and streams finish within timeoutMs, then
+ * answer whatever still waits with 503 (the client retries elsewhere), release Redis and resolve.
+ */
+export function createApiShutdown(options: ApiShutdownOptions): (signal: string) => Promise<void> {
+  const { server, lifecycle, waiter, logger } = options;
+  let running: Promise<void> | undefined;
+  const run = async (signal: string) => {
+    lifecycle.stopping = true;
+    logger.info({ signal, inFlight: waiter.size(), timeoutMs: options.timeoutMs }, 'api stopping');
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+    });
+    const first = await Promise.race([drained.then(() => 'drained' as const), timedOut]);
+    clearTimeout(timer);
+    if (first === 'timeout') {
+      logger.warn({ inFlight: waiter.size() }, 'api shutdown bound reached; answering the rest with 503');
+      waiter.rejectAll(new GatewayError('unavailable', 'the gateway is shutting down, retry', { retryAfterSeconds: 1 }));
+      // Give the 503s (and stream endings) a moment to be written, then cut what is left.
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      server.closeAllConnections();
+    }
+    await options.release();
+    logger.info('api stopped');
+  };
+  return (signal: string) => {
+    running ??= run(signal);
+    return running;
+  };
+}
