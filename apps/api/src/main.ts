@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { loadConfigOrExit } from '@gateway/config';
+import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createChatQueue, createRedisConnection, queueDepthSource, subscribeReplies, warnOnEvictionPolicy } from '@gateway/queue';
 import { createApp } from './app';
@@ -10,7 +10,7 @@ import { createApiShutdown, type Lifecycle } from './shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'api', level: config.log.level, pretty: config.log.pretty });
+  const logger = createLogger({ name: 'api', level: config.log.level, pretty: config.log.pretty, secrets: secretValues(config) });
   const metrics = createMetrics({ app: 'api' });
   const prefix = bullPrefix(config);
   const instanceId = randomUUID();

@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@gateway/config';
+import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createChatWorker, createRedisConnection, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
@@ -11,7 +11,7 @@ import { createWorkerShutdown } from './shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'worker', level: config.log.level, pretty: config.log.pretty });
+  const logger = createLogger({ name: 'worker', level: config.log.level, pretty: config.log.pretty, secrets: secretValues(config) });
   const metrics = createMetrics({ app: 'worker' });
   const prefix = bullPrefix(config);
 

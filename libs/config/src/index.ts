@@ -2,3 +2,4 @@ export { loadConfig, loadConfigOrExit, ConfigError } from './config';
 export type { Config } from './config';
 export { envSchema } from './env-schema';
 export type { Env } from './env-schema';
+export { secretValues } from './secrets';

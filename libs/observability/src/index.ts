@@ -4,3 +4,4 @@ export { createMetrics } from './metrics';
 export type { Metrics } from './metrics';
 export type { QueueDepthSource } from './queue-depth';
 export { createBoundedLabel } from './bounded-label';
+export { createSecretScrubber } from './secret-scrubber';

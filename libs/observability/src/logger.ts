@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { createSecretScrubber } from './secret-scrubber';
 
 /** Paths whose values never reach a log line. */
 export const redactPaths: readonly string[] = [
@@ -41,6 +42,8 @@ export interface LoggerOptions {
   level: string;
   /** Human-readable output through pino-pretty (development only). */
   pretty?: boolean;
+  /** Secret values (API keys, the gateway token) removed from every line, wherever they appear. */
+  secrets?: readonly (string | undefined)[];
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -49,6 +52,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     redact: { paths: [...redactPaths], censor: '[redacted]' },
     base: { app: options.name, pid: process.pid },
+    hooks: { streamWrite: createSecretScrubber(options.secrets ?? []) },
     ...(options.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
   });
 }

@@ -7,7 +7,7 @@ const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 export function createMetrics(options: { app: string; defaultMetrics?: boolean }) {
   const registry = new Registry();
   registry.setDefaultLabels({ app: options.app });
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gateway_process_' });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
   const queueDepth = createQueueDepthSources();
 
   return {
