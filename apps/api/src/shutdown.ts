@@ -40,13 +40,17 @@ export function createApiShutdown(options: ApiShutdownOptions): (signal: string)
     lifecycle.stopping = true;
     logger.info({ signal, inFlight: waiter.size(), timeoutMs: options.timeoutMs }, 'api stopping');
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive connections whose last response was already under way when draining began stay open
+    // after it: close each one as soon as it is idle.
     server.closeIdleConnections();
+    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
     });
     const first = await Promise.race([drained.then(() => 'drained' as const), timedOut]);
     clearTimeout(timer);
+    clearInterval(sweeper);
     if (first === 'timeout') {
       logger.warn({ inFlight: waiter.size() }, 'api shutdown bound reached; answering the rest with 503');
       waiter.rejectAll(new GatewayError('unavailable', 'the gateway is shutting down, retry', { retryAfterSeconds: 1 }));
