@@ -13,4 +13,5 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 USER node
+EXPOSE 8080 9464
 CMD ["node", "dist/apps/api/main.js"]
