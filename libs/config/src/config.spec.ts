@@ -75,3 +75,16 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('operations settings', () => {
+  it('default to a 30 s shutdown bound and a worker metrics port on 127.0.0.1:9464', () => {
+    expect(loadConfig(mockEnv).operations).toEqual({ shutdownTimeoutMs: 30_000, workerMetricsPort: 9464, workerMetricsHost: '127.0.0.1' });
+    expect(loadConfig({ ...mockEnv, WORKER_METRICS_PORT: '0' }).operations.workerMetricsPort).toBe(0);
+  });
+  it.each([
+    [{ ...mockEnv, WORKER_METRICS_PORT: 'metrics' }, 'WORKER_METRICS_PORT'],
+    [{ ...mockEnv, SHUTDOWN_TIMEOUT_MS: '0' }, 'SHUTDOWN_TIMEOUT_MS'],
+  ])('rejects %j naming %s', (environment, variable) => {
+    expect(() => loadConfig(environment)).toThrow(variable);
+  });
+});

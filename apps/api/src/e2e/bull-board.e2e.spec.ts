@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startGateway, startRedis, postJson, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
+jest.setTimeout(120_000);
+
 const chromiumPath = '/usr/bin/chromium';
 const token = 'gw-bull-board-token-42';
 const artifacts = resolve(__dirname, '../../../../test-artifacts');

@@ -1,5 +1,7 @@
 import { spawnApp, startApi, startRedis, postJson, scrapeMetrics, metricValue, uniquePrefix, type AppProcess, type TestRedis } from '@gateway/testing';
 
+jest.setTimeout(120_000);
+
 type Answer = { status: number; body: unknown } | { status: 'connection error'; body: string };
 
 let redis: TestRedis;
