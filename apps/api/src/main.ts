@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     waiter,
     logger,
     timeoutMs: config.operations.shutdownTimeoutMs,
+    onStuck: () => process.exit(1),
     release: async () => {
       await subscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       await queue.close().catch(() => undefined);

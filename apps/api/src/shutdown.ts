@@ -4,6 +4,8 @@ import { GatewayError } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import type { ResultWaiter } from './result-waiter';
 
+const stuckGraceMs = 10_000;
+
 /** Whether the API is draining; shared by the shutdown and the middleware below. */
 export interface Lifecycle {
   stopping: boolean;
@@ -25,6 +27,8 @@ export interface ApiShutdownOptions {
   logger: Logger;
   /** How long in-flight requests and streams may take before they are cut. */
   timeoutMs: number;
+  /** Called when stopping takes 10 s past the bound (e.g. Redis is unreachable and a close never returns). */
+  onStuck: () => void;
   /** Closes Redis connections and the like, after the HTTP side is done. */
   release: () => Promise<void>;
 }
@@ -39,6 +43,10 @@ export function createApiShutdown(options: ApiShutdownOptions): (signal: string)
   const run = async (signal: string) => {
     lifecycle.stopping = true;
     logger.info({ signal, inFlight: waiter.size(), timeoutMs: options.timeoutMs }, 'api stopping');
+    setTimeout(() => {
+      logger.error('api did not stop in time; exiting');
+      options.onStuck();
+    }, options.timeoutMs + stuckGraceMs).unref();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     // Keep-alive connections whose last response was already under way when draining began stay open
     // after it: close each one as soon as it is idle.

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     handBack,
     logger,
     timeoutMs: config.operations.shutdownTimeoutMs,
+    onStuck: () => process.exit(1),
     release: async () => {
       await registry.close();
       metricsServer?.close();

@@ -2,6 +2,8 @@ import type { Worker } from 'bullmq';
 import type { Logger } from '@gateway/observability';
 import type { HandBack } from './hand-back';
 
+const stuckGraceMs = 10_000;
+
 /** What the worker's graceful shutdown needs. */
 export interface WorkerShutdownOptions {
   worker: Worker;
@@ -9,6 +11,8 @@ export interface WorkerShutdownOptions {
   logger: Logger;
   /** How long active jobs may run on before they are handed back to the queue. */
   timeoutMs: number;
+  /** Called when stopping takes 10 s past the bound (e.g. Redis is unreachable and a close never returns). */
+  onStuck: () => void;
   /** Closes the provider pools, the metrics server and Redis connections, after the worker is closed. */
   release: () => Promise<void>;
 }
@@ -23,6 +27,10 @@ export function createWorkerShutdown(options: WorkerShutdownOptions): (signal: s
   let running: Promise<void> | undefined;
   const run = async (signal: string) => {
     logger.info({ signal, timeoutMs: options.timeoutMs }, 'worker stopping');
+    setTimeout(() => {
+      logger.error('worker did not stop in time; exiting');
+      options.onStuck();
+    }, options.timeoutMs + stuckGraceMs).unref();
     const timer = setTimeout(() => {
       logger.warn('worker shutdown bound reached; handing active jobs back to the queue');
       handBack.start();

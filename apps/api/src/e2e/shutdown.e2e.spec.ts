@@ -128,3 +128,19 @@ describe('worker graceful shutdown', () => {
     expect(second.output()).not.toContain('"msg":"chat job failed"');
   });
 });
+
+describe('shutdown while Redis is unreachable', () => {
+  it('still ends both processes by themselves (exit code, not a kill) soon after the bound', async () => {
+    const ownRedis = await startRedis({ spawn: true });
+    try {
+      const env = { ...environment({ SHUTDOWN_TIMEOUT_MS: '500' }), REDIS_URL: ownRedis.url };
+      const [{ process: apiProcess }, workerProcess] = await Promise.all([api(env), worker(env)]);
+      await ownRedis.kill(true);
+      const [apiExit, workerExit] = await Promise.all([apiProcess.stop('SIGTERM', 30_000), workerProcess.stop('SIGTERM', 30_000)]);
+      expect(typeof apiExit).toBe('number');
+      expect(typeof workerExit).toBe('number');
+    } finally {
+      await ownRedis.stop();
+    }
+  });
+});
