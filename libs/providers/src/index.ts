@@ -9,6 +9,12 @@ export type { OpenAiCompatibleOptions } from './openai-compatible/openai-compati
 export { createOpenRouterAdapter } from './openrouter/openrouter-adapter';
 export type { OpenRouterOptions } from './openrouter/openrouter-adapter';
 export { createOpenAiAdapter } from './openai/openai-adapter';
+export { createOllamaAdapter } from './ollama/ollama-adapter';
+export type { OllamaOptions } from './ollama/ollama-adapter';
+export { createAnthropicAdapter, ANTHROPIC_VERSION } from './anthropic/anthropic-adapter';
+export type { AnthropicOptions } from './anthropic/anthropic-adapter';
+export { createCursorAdapter } from './cursor/cursor-adapter';
+export type { CursorOptions } from './cursor/cursor-adapter';
 export { createMockAdapter, parseMockDirectives, countMockTokens } from './mock/mock-adapter';
 export type { MockOptions, MockFailMode } from './mock/mock-adapter';
 export { resolveRoute } from './routing';

@@ -1,18 +1,15 @@
-import { GatewayError, type ProviderId } from '@gateway/contracts';
+import type { ProviderId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
+import { createAnthropicAdapter } from './anthropic/anthropic-adapter';
+import { createCursorAdapter } from './cursor/cursor-adapter';
 import { createMockAdapter } from './mock/mock-adapter';
+import { createOllamaAdapter } from './ollama/ollama-adapter';
 import { createOpenAiAdapter } from './openai/openai-adapter';
 import { createOpenRouterAdapter } from './openrouter/openrouter-adapter';
 import type { ProviderAdapter } from './types';
 
 type ProviderConfig = Pick<Config, 'providers' | 'llm'>;
 type AdapterFactory = (config: ProviderConfig) => ProviderAdapter;
-
-function notYetAvailable(id: ProviderId): AdapterFactory {
-  return () => {
-    throw new GatewayError('invalid_request', `provider ${id} is not available in this build`, { retryable: false });
-  };
-}
 
 /** One factory per provider id: adding an id to the contracts enum fails compilation here until it has one. */
 export const adapterFactories: Readonly<Record<ProviderId, AdapterFactory>> = {
@@ -27,9 +24,10 @@ export const adapterFactories: Readonly<Record<ProviderId, AdapterFactory>> = {
   openai: (config) =>
     createOpenAiAdapter({ baseUrl: config.providers.openai.baseUrl, apiKey: config.providers.openai.apiKey, timeoutMs: config.llm.providerTimeoutMs }),
   mock: (config) => createMockAdapter(config.providers.mock),
-  ollama: notYetAvailable('ollama'),
-  cursor: notYetAvailable('cursor'),
-  anthropic: notYetAvailable('anthropic'),
+  ollama: (config) => createOllamaAdapter({ baseUrl: config.providers.ollama.baseUrl, timeoutMs: config.llm.providerTimeoutMs }),
+  cursor: (config) => createCursorAdapter({ baseUrl: config.providers.cursor.baseUrl, timeoutMs: config.llm.providerTimeoutMs }),
+  anthropic: (config) =>
+    createAnthropicAdapter({ baseUrl: config.providers.anthropic.baseUrl, apiKey: config.providers.anthropic.apiKey, timeoutMs: config.llm.providerTimeoutMs }),
 };
 
 /** Adapters created on first use and kept for the process (they own connection pools). */

@@ -1,0 +1,109 @@
+import { collectAll, gatewayFailure, startFakeAnthropic, type AnthropicBehaviour, type FakeAnthropic } from '@gateway/testing';
+import type { ChatStreamPart, ProviderAdapter } from '../types';
+import { ANTHROPIC_VERSION, createAnthropicAdapter } from './anthropic-adapter';
+
+const request = {
+  model: 'claude-3-5-haiku-latest',
+  messages: [
+    { role: 'system' as const, content: 'Be brief' },
+    { role: 'user' as const, content: 'Say hello' },
+  ],
+  temperature: 0.5,
+  maxTokens: 50,
+};
+const signal = () => new AbortController().signal;
+const text = (parts: ChatStreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
+
+let fake: FakeAnthropic;
+let adapter: ProviderAdapter;
+const behave = (behaviour: AnthropicBehaviour) => fake.setBehaviour(() => behaviour);
+
+beforeAll(async () => {
+  fake = await startFakeAnthropic({ apiKey: 'sk-ant-test' });
+  adapter = createAnthropicAdapter({ baseUrl: fake.url, apiKey: 'sk-ant-test', timeoutMs: 1500 });
+});
+afterAll(async () => {
+  await adapter.close();
+  await fake.close();
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+});
+
+describe('Anthropic adapter', () => {
+  it('calls the Messages API with x-api-key, anthropic-version and the system message in `system`', async () => {
+    behave({ kind: 'reply', content: 'Hello human', stopReason: 'max_tokens' });
+    const answer = await adapter.chat(request, signal());
+    expect(answer).toEqual({ content: 'Hello human', model: 'claude-3-5-haiku-latest', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: null, finishReason: 'length' });
+    const sent = fake.requests[0]!;
+    expect(sent.path).toBe('/v1/messages');
+    expect(sent.headers['x-api-key']).toBe('sk-ant-test');
+    expect(sent.headers['anthropic-version']).toBe(ANTHROPIC_VERSION);
+    expect(sent.headers.authorization).toBeUndefined();
+    expect(sent.body).toEqual({ model: 'claude-3-5-haiku-latest', max_tokens: 50, system: 'Be brief', messages: [{ role: 'user', content: 'Say hello' }], temperature: 0.5 });
+  });
+
+  it('sends a max_tokens when the request has none, and joins consecutive turns of one role', async () => {
+    behave({ kind: 'reply', content: 'ok' });
+    await adapter.chat({ model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }, signal());
+    expect(fake.requests[0]!.body).toEqual({ model: 'm', max_tokens: 4096, messages: [{ role: 'user', content: 'a\n\nb' }] });
+  });
+
+  it('streams content_block_delta text, skipping pings, with usage from message_start and message_delta', async () => {
+    behave({ kind: 'reply', content: 'one two three', chunkDelayMs: 5 });
+    const parts = await collectAll(adapter.chatStream(request, signal()));
+    expect(text(parts)).toBe('one two three');
+    expect(parts.at(-2)).toEqual({ type: 'usage', usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 }, costUsd: null });
+    expect(parts.at(-1)).toEqual({ type: 'stream-end', model: 'claude-3-5-haiku-latest', finishReason: 'stop' });
+    expect(fake.requests[0]!.body).toMatchObject({ stream: true });
+  });
+
+  it('treats an error event after a 200 (overloaded_error) as a retryable failure', async () => {
+    behave({ kind: 'error-event', content: 'partial', errorType: 'overloaded_error' });
+    const error = await gatewayFailure(collectAll(adapter.chatStream(request, signal())));
+    expect(error).toMatchObject({ type: 'upstream_error', details: { retryable: true } });
+    expect(error.message).toContain('overloaded_error');
+  });
+
+  it.each([
+    [400, 'invalid_request_error', 'invalid_request', false],
+    [404, 'not_found_error', 'invalid_request', false],
+    [401, 'authentication_error', 'upstream_error', true],
+    [429, 'rate_limit_error', 'upstream_error', true],
+    [500, 'api_error', 'upstream_error', true],
+    [529, 'overloaded_error', 'upstream_error', true],
+  ])('maps HTTP %i %s to %s (retryable %s)', async (status, errorType, type, retryable) => {
+    behave({ kind: 'status', status, errorType, message: `says ${errorType}`, retryAfter: '3' });
+    const error = await gatewayFailure(adapter.chat(request, signal()));
+    expect(error).toMatchObject({ type, details: { retryable, upstreamStatus: status } });
+    expect(error.message).toContain(`says ${errorType}`);
+  });
+
+  it('is refused with a wrong key without leaking it', async () => {
+    const wrong = createAnthropicAdapter({ baseUrl: fake.url, apiKey: 'sk-ant-wrong-secret', timeoutMs: 1000 });
+    const error = await gatewayFailure(wrong.chat(request, signal()));
+    await wrong.close();
+    expect(error.details.upstreamStatus).toBe(401);
+    expect(JSON.stringify(error.toBody())).not.toContain('sk-ant-wrong-secret');
+    expect(error.message).not.toContain('sk-ant-wrong-secret');
+  });
+
+  it('fails over on malformed JSON, a cut stream, a reset and a hang', async () => {
+    behave({ kind: 'malformed' });
+    expect((await gatewayFailure(adapter.chat(request, signal()))).details.retryable).toBe(true);
+    behave({ kind: 'truncated-stream', content: 'a b' });
+    expect((await gatewayFailure(collectAll(adapter.chatStream(request, signal())))).details.retryable).toBe(true);
+    behave({ kind: 'reset' });
+    expect((await gatewayFailure(adapter.chat(request, signal()))).details.retryable).toBe(true);
+    behave({ kind: 'hang' });
+    expect((await gatewayFailure(adapter.chat(request, signal()))).type).toBe('timeout');
+  });
+
+  it('stops when the caller aborts, not retryable', async () => {
+    behave({ kind: 'hang' });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const error = await gatewayFailure(adapter.chat(request, controller.signal));
+    expect(error.details.retryable).toBe(false);
+  });
+});

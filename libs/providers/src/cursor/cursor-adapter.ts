@@ -1,0 +1,25 @@
+import { createOpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible-adapter';
+import type { HttpClient } from '../http/http-client';
+import type { ProviderAdapter } from '../types';
+
+/** Options of the Cursor provider. */
+export interface CursorOptions {
+  /** The Cursor Agent adapter's address (CURSOR_ADAPTER_URL), e.g. http://localhost:3210. */
+  baseUrl: string;
+  timeoutMs: number;
+  http?: HttpClient;
+}
+
+/**
+ * Cursor Agent through the HTTP adapter (apps/cursor-adapter, contract in docs/cursor-adapter.md): it speaks
+ * chat completions under `/v1`, so the OpenAI-compatible core serves it. No key: the adapter holds Cursor's.
+ */
+export function createCursorAdapter(options: CursorOptions): ProviderAdapter {
+  return createOpenAiCompatibleAdapter({
+    id: 'cursor',
+    baseUrl: `${options.baseUrl.replace(/\/+$/, '')}/v1`,
+    apiKey: undefined,
+    timeoutMs: options.timeoutMs,
+    ...(options.http ? { http: options.http } : {}),
+  });
+}

@@ -1,0 +1,92 @@
+import { GatewayError } from '@gateway/contracts';
+import { createHttpClient, type HttpClient } from '../http/http-client';
+import { splitLines } from '../http/sse-parser';
+import { upstreamFailure } from '../http/upstream-error';
+import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
+import { fromOllamaUsage, mapOllamaFinishReason, toOllamaRequest } from './ollama-map';
+import { ollamaChatSchema, type OllamaChat } from './ollama-wire';
+
+/** Options of the Ollama adapter. */
+export interface OllamaOptions {
+  /** Ollama's address, e.g. http://localhost:11434 (no /api). */
+  baseUrl: string;
+  timeoutMs: number;
+  http?: HttpClient;
+}
+
+/** Ollama puts a model that is not pulled, a bad option etc. in `error`; a 200 carrying one is still a failure. */
+function answerError(message: string): GatewayError {
+  if (/not found|try pulling|invalid|is required/i.test(message)) {
+    return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { retryable: false });
+  }
+  return new GatewayError('upstream_error', `ollama reported an error: ${message}`, { retryable: true });
+}
+
+function parseLine(line: string): OllamaChat {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    throw upstreamFailure('ollama', 'stream line is not valid JSON', error);
+  }
+  return checkAnswer(json);
+}
+
+function checkAnswer(json: unknown): OllamaChat {
+  const parsed = ollamaChatSchema.safeParse(json);
+  if (!parsed.success) throw upstreamFailure('ollama', 'answer does not have the /api/chat shape');
+  if (parsed.data.error) throw answerError(parsed.data.error);
+  return parsed.data;
+}
+
+/** Local inference: `POST /api/chat`, JSON or an NDJSON stream. Costs nothing. */
+export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
+  const http = options.http ?? createHttpClient({ provider: 'ollama', timeoutMs: options.timeoutMs });
+  const url = `${options.baseUrl.replace(/\/+$/, '')}/api/chat`;
+
+  return {
+    id: 'ollama',
+    async chat(request: ProviderChatRequest, signal: AbortSignal): Promise<ProviderChatResult> {
+      const response = await http.postJson(url, {}, toOllamaRequest(request, false), signal);
+      const json = await http.readJson(response);
+      const answer = checkAnswer(json);
+      if (answer.done === false || !answer.message) throw upstreamFailure('ollama', 'answer is not finished or has no message');
+      return {
+        content: answer.message.content ?? '',
+        model: answer.model ?? request.model,
+        usage: fromOllamaUsage(answer),
+        costUsd: 0,
+        finishReason: mapOllamaFinishReason(answer.done_reason),
+      };
+    },
+
+    async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
+      const response = await http.postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal);
+      let last: OllamaChat | undefined;
+      try {
+        for await (const line of splitLines(response.body)) {
+          if (line.trim() === '') continue;
+          const chunk = parseLine(line);
+          const text = chunk.message?.content;
+          if (text) yield { type: 'text-delta', text };
+          if (chunk.done) {
+            last = chunk;
+            break;
+          }
+        }
+      } catch (error) {
+        if (error instanceof GatewayError) throw error;
+        if (signal.aborted) throw new GatewayError('upstream_error', 'ollama: call cancelled', { retryable: false, cause: error });
+        if (response.signal.aborted) throw new GatewayError('timeout', `ollama stream stalled past ${options.timeoutMs} ms`, { retryable: true, cause: error });
+        throw upstreamFailure('ollama', 'stream broken', error);
+      } finally {
+        if (!last) response.body.destroy();
+      }
+      if (!last) throw upstreamFailure('ollama', 'stream ended without a done line');
+      yield { type: 'usage', usage: fromOllamaUsage(last), costUsd: 0 };
+      yield { type: 'stream-end', model: last.model ?? request.model, finishReason: mapOllamaFinishReason(last.done_reason) };
+    },
+
+    close: () => http.close(),
+  };
+}
