@@ -20,6 +20,8 @@ await Promise.all(
       format: 'cjs',
       sourcemap: true,
       packages: 'external',
+      // Lua scripts (libs/*/src/lua) are bundled as strings.
+      loader: { '.lua': 'text' },
       tsconfig: join(root, 'tsconfig.base.json'),
       logLevel: 'warning',
     }),

@@ -77,6 +77,18 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     /** Reports a queue's depth (gateway_queue_jobs) at every scrape; returns a function that stops it. */
     addQueueDepthSource: queueDepth.add,
+    providerFailovers: new Counter({
+      name: 'gateway_provider_failovers_total',
+      help: 'Moves from a failed provider to the next one, by provider left and provider tried next.',
+      labelNames: ['from', 'to'] as const,
+      registers: [registry],
+    }),
+    circuitState: new Gauge({
+      name: 'gateway_circuit_breaker_state',
+      help: 'Circuit breaker state per provider as last seen by this process: 0 closed, 1 open, 2 half-open.',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { GatewayError } from '@gateway/contracts';
 import { withFailover, type PlannedAttempt } from './failover';
-import { planAttempts } from './plan';
+import { modelFor, planAttempts } from './plan';
 
 const plan: PlannedAttempt[] = [
   { provider: 'openrouter', model: 'm' },
@@ -69,6 +69,32 @@ describe('planAttempts', () => {
       'openrouter',
       'ollama',
       'mock',
+    ]);
+  });
+});
+
+describe('modelFor / failoverChain models', () => {
+  const defaults = { ollama: 'qwen2.5-coder:7b', cursor: 'auto', openai: 'gpt-4o-mini', anthropic: 'claude-3-5-haiku-latest' };
+  it.each([
+    ['openrouter', 'thudm/glm-4-9b-chat', false, 'thudm/glm-4-9b-chat'],
+    ['mock', 'anthropic/claude-3.5-sonnet', false, 'anthropic/claude-3.5-sonnet'],
+    ['anthropic', 'anthropic/claude-3.5-sonnet', false, 'claude-3.5-sonnet'],
+    ['openai', 'openai/gpt-4o', false, 'gpt-4o'],
+    ['openai', 'thudm/glm-4-9b-chat', false, 'gpt-4o-mini'],
+    ['ollama', 'thudm/glm-4-9b-chat', false, 'qwen2.5-coder:7b'],
+    ['ollama', 'llama3.2', true, 'llama3.2'],
+    ['ollama', 'gpt-4o', false, 'qwen2.5-coder:7b'],
+    ['cursor', 'anthropic/claude-3.5-sonnet', true, 'auto'],
+  ] as const)('asks %s for %s (primary %s) as %s', (provider, requested, isPrimary, expected) => {
+    expect(modelFor(provider, requested, isPrimary, defaults)).toBe(expected);
+  });
+
+  it('plans each fallback with the model it can serve', () => {
+    const chain = { primary: 'openrouter' as const, fallbacks: ['ollama', 'anthropic'] as const, defaultModels: defaults };
+    expect(planAttempts({ provider: 'openrouter', upstreamModel: 'anthropic/claude-3.5-sonnet', pinned: false }, chain)).toEqual([
+      { provider: 'openrouter', model: 'anthropic/claude-3.5-sonnet' },
+      { provider: 'ollama', model: 'qwen2.5-coder:7b' },
+      { provider: 'anthropic', model: 'claude-3.5-sonnet' },
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { ProviderId } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
 import type { PlannedAttempt } from './failover';
 
 /** The resolved route of a request (see resolveRoute in @gateway/providers). */
@@ -9,12 +10,56 @@ export interface RouteLike {
   pinned: boolean;
 }
 
+/** The failover chain, and the model each provider is asked for when it cannot serve the one named. */
+export interface FailoverChain {
+  primary: ProviderId;
+  fallbacks: readonly ProviderId[];
+  /** Per provider (OLLAMA_DEFAULT_MODEL, CURSOR_DEFAULT_MODEL, …); a provider without one gets the name as is. */
+  defaultModels?: Partial<Record<ProviderId, string>>;
+}
+
+/** Providers that serve any `vendor/model` id (OpenRouter's catalogue; the mock answers anything). */
+const servesAnyModel: ReadonlySet<ProviderId> = new Set<ProviderId>(['openrouter', 'mock']);
+/** Direct vendor APIs: they serve `<vendor>/<model>` with the vendor prefix stripped. */
+const vendorOf: Partial<Record<ProviderId, string>> = { openai: 'openai', anthropic: 'anthropic' };
+
 /**
- * The providers to try for a route: a pinned route only its own; otherwise the primary then each fallback,
- * once each, all asked for the same model.
+ * The model a provider is asked for on an unpinned route:
+ * - OpenRouter and Mock: the name as is;
+ * - OpenAI / Anthropic: `openai/x` / `anthropic/x` → `x`;
+ * - otherwise a `vendor/model` id it cannot serve → its default model;
+ * - a bare name without a vendor: as is for the primary (the client meant it), the default model for a fallback.
  */
-export function planAttempts(route: RouteLike, chain: { primary: ProviderId; fallbacks: readonly ProviderId[] }): PlannedAttempt[] {
+export function modelFor(provider: ProviderId, requested: string, isPrimary: boolean, defaults: Partial<Record<ProviderId, string>> = {}): string {
+  if (servesAnyModel.has(provider)) return requested;
+  const vendor = vendorOf[provider];
+  if (vendor && requested.startsWith(`${vendor}/`)) return requested.slice(vendor.length + 1);
+  const fallbackModel = defaults[provider];
+  if (fallbackModel === undefined) return requested;
+  if (requested.includes('/')) return fallbackModel;
+  return isPrimary ? requested : fallbackModel;
+}
+
+/** The chain of an app's configuration. */
+export function failoverChain(config: Pick<Config, 'llm' | 'providers'>): FailoverChain {
+  return {
+    primary: config.llm.provider,
+    fallbacks: config.llm.fallbacks,
+    defaultModels: {
+      ollama: config.providers.ollama.defaultModel,
+      cursor: config.providers.cursor.defaultModel,
+      openai: config.providers.openai.defaultModel,
+      anthropic: config.providers.anthropic.defaultModel,
+    },
+  };
+}
+
+/**
+ * The providers to try for a route: a pinned route only its own, with the model as named; otherwise the
+ * primary then each fallback, once each, each asked for the model it can serve (see modelFor).
+ */
+export function planAttempts(route: RouteLike, chain: FailoverChain): PlannedAttempt[] {
   if (route.pinned) return [{ provider: route.provider, model: route.upstreamModel }];
   const providers = [...new Set<ProviderId>([route.provider, chain.primary, ...chain.fallbacks])];
-  return providers.map((provider) => ({ provider, model: route.upstreamModel }));
+  return providers.map((provider) => ({ provider, model: modelFor(provider, route.upstreamModel, provider === route.provider, chain.defaultModels) }));
 }

@@ -1,0 +1,137 @@
+import { Redis } from 'ioredis';
+import { GatewayError } from '@gateway/contracts';
+import { createLogger } from '@gateway/observability';
+import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
+import { AcquireCode, createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
+import { withFailover } from './failover';
+import { createBreakerHooks } from './failover-hooks';
+import { createProviderStats } from './provider-stats';
+
+let redis: TestRedis;
+const clients: Redis[] = [];
+const connect = () => {
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  clients.push(client);
+  return client;
+};
+const breakerOn = (client: Redis, prefix: string, overrides: { resetTimeMs?: number; trialLeaseMs?: number } = {}) =>
+  createCircuitBreaker({ redis: client, prefix, failureThreshold: 3, resetTimeMs: overrides.resetTimeMs ?? 300, trialLeaseMs: overrides.trialLeaseMs ?? 30_000 });
+
+async function openIt(breaker: CircuitBreaker) {
+  for (let index = 0; index < 3; index += 1) await breaker.record('openrouter', 'failure');
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await redis?.stop();
+});
+
+describe('circuit breaker (state in Redis)', () => {
+  it('opens after the threshold of consecutive failures; a success in between starts the count again', async () => {
+    const breaker = breakerOn(connect(), uniquePrefix('cb'));
+    await breaker.record('openrouter', 'failure');
+    await breaker.record('openrouter', 'failure');
+    await breaker.record('openrouter', 'success');
+    await breaker.record('openrouter', 'failure');
+    expect(await breaker.record('openrouter', 'failure')).toEqual({ state: 'closed', changed: false });
+    expect(await breaker.record('openrouter', 'failure')).toEqual({ state: 'open', changed: true });
+    expect(await breaker.acquire('openrouter')).toEqual({ allowed: false, trial: false, code: AcquireCode.Open });
+    expect(await breaker.acquire('ollama')).toEqual({ allowed: true, trial: false, code: AcquireCode.Closed });
+  });
+
+  it('does not count neutral outcomes (invalid request, cancelled)', async () => {
+    const breaker = breakerOn(connect(), uniquePrefix('cb'));
+    for (let index = 0; index < 10; index += 1) await breaker.record('openrouter', 'neutral');
+    expect((await breaker.snapshot('openrouter')).state).toBe('closed');
+  });
+
+  it('after the reset time lets exactly one trial through across connections (two "workers")', async () => {
+    const prefix = uniquePrefix('cb');
+    const workerA = breakerOn(connect(), prefix);
+    const workerB = breakerOn(connect(), prefix);
+    await openIt(workerA);
+    expect((await workerB.acquire('openrouter')).allowed).toBe(false);
+    await waitFor(async () => (await workerB.snapshot('openrouter')).state === 'half_open', 10_000);
+    const decisions = await Promise.all(Array.from({ length: 40 }, (_, index) => (index % 2 === 0 ? workerA : workerB).acquire('openrouter')));
+    expect(decisions.filter((decision) => decision.trial)).toHaveLength(1);
+    expect(decisions.filter((decision) => decision.code === AcquireCode.TrialInFlight)).toHaveLength(39);
+  });
+
+  it('a failed trial re-opens the circuit; a successful one closes it', async () => {
+    const prefix = uniquePrefix('cb');
+    const breaker = breakerOn(connect(), prefix);
+    await openIt(breaker);
+    await waitFor(async () => (await breaker.acquire('openrouter')).trial, 10_000);
+    expect(await breaker.record('openrouter', 'failure')).toEqual({ state: 'open', changed: true });
+    expect((await breaker.acquire('openrouter')).allowed).toBe(false);
+    await waitFor(async () => (await breaker.acquire('openrouter')).trial, 10_000);
+    expect(await breaker.record('openrouter', 'success')).toEqual({ state: 'closed', changed: true });
+    expect(await breaker.acquire('openrouter')).toMatchObject({ allowed: true, trial: false });
+    expect(await breaker.snapshot('openrouter')).toEqual({ state: 'closed', consecutiveFailures: 0, openedAt: null });
+  });
+
+  it('a neutral trial frees the slot for the next caller; an abandoned trial is freed by its lease', async () => {
+    const prefix = uniquePrefix('cb');
+    const breaker = breakerOn(connect(), prefix, { trialLeaseMs: 400 });
+    await openIt(breaker);
+    await waitFor(async () => (await breaker.acquire('openrouter')).trial, 10_000);
+    expect((await breaker.acquire('openrouter')).code).toBe(AcquireCode.TrialInFlight);
+    await breaker.record('openrouter', 'neutral');
+    expect((await breaker.acquire('openrouter')).trial).toBe(true);
+    // nobody records this trial (its worker died): after the lease another one is granted
+    expect((await breaker.acquire('openrouter')).code).toBe(AcquireCode.TrialInFlight);
+    await waitFor(async () => (await breaker.acquire('openrouter')).trial, 10_000);
+  });
+});
+
+describe('breaker hooks with withFailover', () => {
+  const logger = createLogger({ name: 'test', level: 'silent' });
+  const plan = [
+    { provider: 'openrouter' as const, model: 'm' },
+    { provider: 'mock' as const, model: 'm' },
+  ];
+
+  it('skips an open provider without calling it and counts calls, failures, failovers and skips', async () => {
+    const prefix = uniquePrefix('hooks');
+    const client = connect();
+    const breaker = breakerOn(client, prefix, { resetTimeMs: 60_000 });
+    const stats = createProviderStats(client, prefix);
+    const hooks = createBreakerHooks({ breaker, stats, logger });
+    const called: string[] = [];
+    const call = async (attempt: { provider: string }) => {
+      called.push(attempt.provider);
+      if (attempt.provider === 'openrouter') throw new GatewayError('upstream_error', 'HTTP 503', { retryable: true, upstreamStatus: 503 });
+      return 'ok';
+    };
+    for (let index = 0; index < 5; index += 1) expect((await withFailover(plan, call, hooks)).provider).toBe('mock');
+    expect(called.filter((provider) => provider === 'openrouter')).toHaveLength(3);
+    await waitFor(async () => (await stats.read()).openrouter.failovers === 3);
+    expect((await stats.read()).openrouter).toEqual({ calls: 3, failures: 3, failovers: 3, skipped: 2 });
+    expect((await stats.read()).mock).toMatchObject({ calls: 5, failures: 0 });
+  });
+
+  it('does not open the circuit on invalid requests', async () => {
+    const prefix = uniquePrefix('hooks');
+    const client = connect();
+    const breaker = breakerOn(client, prefix);
+    const hooks = createBreakerHooks({ breaker, stats: createProviderStats(client, prefix), logger });
+    for (let index = 0; index < 5; index += 1) {
+      await expect(
+        withFailover(plan, async () => {
+          throw new GatewayError('invalid_request', 'bad', { retryable: false, upstreamStatus: 400 });
+        }, hooks),
+      ).rejects.toMatchObject({ type: 'invalid_request' });
+    }
+    expect((await breaker.snapshot('openrouter')).state).toBe('closed');
+  });
+
+  it('fails open when Redis cannot be reached', async () => {
+    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    clients.push(dead);
+    const hooks = createBreakerHooks({ breaker: breakerOn(dead, 'x'), stats: createProviderStats(dead, 'x'), logger });
+    expect(await withFailover(plan, async (attempt) => attempt.provider, hooks)).toMatchObject({ provider: 'openrouter' });
+  });
+});

@@ -1,0 +1,78 @@
+import type { ProviderId } from '@gateway/contracts';
+import type { RedisClient } from '@gateway/queue';
+import { resilienceKeys } from './keys';
+import { breakerScripts, runScript } from './lua-scripts';
+
+/** A circuit's state as kept in Redis. */
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** What breaker-acquire-1.lua answers (negative: skip the provider). */
+export enum AcquireCode {
+  Closed = 1,
+  Trial = 2,
+  Open = -1,
+  TrialInFlight = -2,
+}
+
+/** The outcome of a call as the circuit counts it. */
+export type CallOutcome = 'success' | 'failure' | 'neutral';
+
+const stateByCode: readonly CircuitState[] = ['closed', 'open', 'half_open'];
+
+/** Options of the Redis-shared circuit breaker. */
+export interface CircuitBreakerOptions {
+  /** A `command` connection (fails fast while Redis is down). */
+  redis: RedisClient;
+  prefix: string;
+  /** Consecutive failures that open a closed circuit (CIRCUIT_FAILURE_THRESHOLD). */
+  failureThreshold: number;
+  /** Time an open circuit waits before one trial call (CIRCUIT_RESET_TIME_MS). */
+  resetTimeMs: number;
+  /** How long a trial may run before another worker may try (covers a worker dying mid-trial). */
+  trialLeaseMs: number;
+}
+
+/** A circuit as read for /v1/providers. */
+export interface CircuitSnapshot {
+  /** `open` past its reset time is reported `half_open`: the next call will be the trial. */
+  state: CircuitState;
+  consecutiveFailures: number;
+  /** Unix ms (Redis time) when it last opened, or null. */
+  openedAt: number | null;
+}
+
+export interface CircuitBreaker {
+  /** May a call go to this provider? `trial` when it is the one half-open trial. */
+  acquire(provider: ProviderId): Promise<{ allowed: boolean; trial: boolean; code: AcquireCode }>;
+  /** Records a call's outcome; returns the state after it and whether this call changed it. */
+  record(provider: ProviderId, outcome: CallOutcome): Promise<{ state: CircuitState; changed: boolean }>;
+  snapshot(provider: ProviderId): Promise<CircuitSnapshot>;
+}
+
+/** Per-provider circuits whose state lives in Redis: every worker sees (and moves) the same circuit, atomically. */
+export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
+  const key = (provider: ProviderId) => resilienceKeys.breaker(options.prefix, provider);
+  return {
+    async acquire(provider) {
+      const code = Number(await runScript(options.redis, breakerScripts.acquire, [key(provider)], [options.resetTimeMs, options.trialLeaseMs])) as AcquireCode;
+      return { allowed: code > 0, trial: code === AcquireCode.Trial, code };
+    },
+    async record(provider, outcome) {
+      const reply = (await runScript(options.redis, breakerScripts.record, [key(provider)], [outcome, options.failureThreshold])) as [number, number];
+      return { state: stateByCode[Number(reply[0])] ?? 'closed', changed: Number(reply[1]) === 1 };
+    },
+    async snapshot(provider) {
+      const [fields, time] = await Promise.all([options.redis.hgetall(key(provider)), options.redis.time()]);
+      const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+      const openedAt = fields['opened_at'] ? Number(fields['opened_at']) : null;
+      let state: CircuitState = fields['state'] === 'open' || fields['state'] === 'half_open' ? fields['state'] : 'closed';
+      if (state === 'open' && openedAt !== null && now - openedAt >= options.resetTimeMs) state = 'half_open';
+      return { state, consecutiveFailures: Number(fields['failures'] ?? 0), openedAt };
+    },
+  };
+}
+
+/** The gauge value of a state (gateway_circuit_breaker_state): 0 closed, 1 open, 2 half-open. */
+export function circuitStateValue(state: CircuitState): number {
+  return stateByCode.indexOf(state);
+}

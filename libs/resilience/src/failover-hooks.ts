@@ -1,0 +1,77 @@
+import type { GatewayError, ProviderId } from '@gateway/contracts';
+import type { Logger, Metrics } from '@gateway/observability';
+import { circuitStateValue, type CallOutcome, type CircuitBreaker, type CircuitState } from './circuit-breaker';
+import type { FailoverHooks, PlannedAttempt } from './failover';
+import type { ProviderStats } from './provider-stats';
+
+/** What the breaker hooks need. */
+export interface BreakerHooksOptions {
+  breaker: CircuitBreaker;
+  stats: ProviderStats;
+  logger: Logger;
+  metrics?: Pick<Metrics, 'providerFailovers' | 'circuitState'>;
+}
+
+/**
+ * A failure says something about the provider only when it is retryable (connection, timeout, 429, 5xx,
+ * malformed answer). An invalid request or a cancelled caller is neutral: it must not open the circuit.
+ */
+export function outcomeOf(error: GatewayError): CallOutcome {
+  return error.details.retryable === false ? 'neutral' : 'failure';
+}
+
+/**
+ * The circuit breaker and the shared counters as withFailover hooks: an open provider is skipped (never
+ * called), each call's outcome moves its circuit, and calls/failures/failovers are counted in Redis.
+ * Redis trouble never blocks a call: the breaker then fails open (the call goes through) and says so.
+ */
+export function createBreakerHooks(options: BreakerHooksOptions): Required<FailoverHooks> {
+  const { breaker, stats, logger, metrics } = options;
+  const quietly = (work: Promise<unknown>, what: string, provider: ProviderId) =>
+    work.catch((error: unknown) => logger.warn({ err: error, provider }, `${what} failed: redis unreachable?`));
+  const showState = (provider: ProviderId, state: CircuitState) => metrics?.circuitState.set({ provider }, circuitStateValue(state));
+
+  const record = async (attempt: PlannedAttempt, outcome: CallOutcome) => {
+    const { provider } = attempt;
+    await quietly(stats.increment(provider, 'calls'), 'provider counter', provider);
+    if (outcome === 'failure') await quietly(stats.increment(provider, 'failures'), 'provider counter', provider);
+    try {
+      const after = await breaker.record(provider, outcome);
+      showState(provider, after.state);
+      if (after.changed) {
+        if (after.state === 'open') logger.warn({ provider }, 'circuit opened');
+        else if (after.state === 'closed') logger.info({ provider }, 'circuit closed');
+      }
+    } catch (error) {
+      logger.warn({ err: error, provider }, 'circuit breaker record failed: redis unreachable?');
+    }
+  };
+
+  return {
+    async shouldTry(attempt) {
+      const { provider } = attempt;
+      try {
+        const decision = await breaker.acquire(provider);
+        if (decision.trial) {
+          showState(provider, 'half_open');
+          logger.info({ provider }, 'circuit half-open: trial call');
+        }
+        if (!decision.allowed) {
+          showState(provider, 'open');
+          logger.debug({ provider, code: decision.code }, 'circuit open: provider skipped');
+          await quietly(stats.increment(provider, 'skipped'), 'provider counter', provider);
+        }
+        return decision.allowed;
+      } catch (error) {
+        logger.warn({ err: error, provider }, 'circuit breaker unreadable: calling the provider anyway');
+        return true;
+      }
+    },
+    onSuccess: (attempt) => record(attempt, 'success'),
+    onFailure: (attempt, error) => record(attempt, outcomeOf(error)),
+    onFailover(from, to) {
+      metrics?.providerFailovers.inc({ from: from.provider, to: to.provider });
+      void quietly(stats.increment(from.provider, 'failovers'), 'provider counter', from.provider);
+    },
+  };
+}
