@@ -1,3 +1,5 @@
+// Apps typecheck only what they import: the reference brings the *.lua module declaration along.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '@gateway/queue';
