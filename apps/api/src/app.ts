@@ -9,6 +9,7 @@ import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { chatRoutes } from './routes/chat';
 import { healthRoutes } from './routes/health';
+import { providerRoutes } from './routes/providers';
 import type { ResultWaiter } from './result-waiter';
 import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
 
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(bullBoardPath, bullBoardRouter([deps.queue]));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId }));
+  app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

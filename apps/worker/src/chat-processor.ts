@@ -4,12 +4,12 @@ import type { Config } from '@gateway/config';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { publishReply, type ChatJob, type RedisClient } from '@gateway/queue';
 import { resolveRoute, type ProviderRegistry } from '@gateway/providers';
-import { planAttempts, withFailover } from '@gateway/resilience';
+import { failoverChain, planAttempts, withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { HandBack } from './hand-back';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
-  config: Pick<Config, 'llm'>;
+  config: Pick<Config, 'llm' | 'providers'>;
   registry: ProviderRegistry;
   /** A plain connection for PUBLISH (not the worker's blocking one). */
   publisher: RedisClient;
@@ -18,6 +18,8 @@ export interface ChatProcessorDeps {
   metrics: Metrics;
   /** Gives aborted jobs back to the queue while the worker stops. */
   handBack?: HandBack;
+  /** Circuit breaker and shared counters (createBreakerHooks); none: every provider is always tried. */
+  hooks?: FailoverHooks;
 }
 
 function asGatewayError(error: unknown): GatewayError {
@@ -38,7 +40,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const jobStarted = performance.now();
     metrics.jobWait.observe({ queue: 'chat' }, Math.max(0, Date.now() - data.accepted_at) / 1000);
     const route = resolveRoute(data.model, { primary: deps.config.llm.provider, defaultModel: deps.config.llm.defaultModel });
-    const plan = planAttempts(route, { primary: deps.config.llm.provider, fallbacks: deps.config.llm.fallbacks });
+    const plan = planAttempts(route, failoverChain(deps.config));
+    const hooks = deps.hooks ?? {};
     const log = logger.child({ jobId: job.id, requestId: data.request_id });
     const abort = signal ?? new AbortController().signal;
     try {
@@ -65,7 +68,13 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
             throw error;
           }
         },
-        { onFailover: (from, to, error) => log.warn({ from: from.provider, to: to.provider, errorType: error.type, reason: error.message }, 'provider failed over') },
+        {
+          ...hooks,
+          onFailover: (from, to, error) => {
+            hooks.onFailover?.(from, to, error);
+            log.warn({ from: from.provider, to: to.provider, errorType: error.type, reason: error.message }, 'provider failed over');
+          },
+        },
       );
       const answer = outcome.value;
       const result: ChatJobResult = {

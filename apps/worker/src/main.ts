@@ -1,12 +1,13 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatWorker, createRedisConnection, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createChatWorker, createRedisConnection, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
 import { createHandBack } from './hand-back';
 import { listeningPort, startMetricsServer } from './metrics-server';
 import { createWorkerShutdown } from './shutdown';
+import { createWorkerBreakerHooks } from './breaker-hooks';
 
 
 async function main(): Promise<void> {
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
   }
 
   const handBack = createHandBack();
-  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack }), {
+  const breaker = createWorkerBreakerHooks(config, prefix, logger, metrics);
+  await waitForReady(breaker.redis, 5000).catch(() => logger.warn('breaker redis connection not ready yet: the circuit fails open until it is'));
+  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack, hooks: breaker.hooks }), {
     connection: workerConnection,
     prefix,
     config,
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
       await Promise.race([Promise.allSettled([publisher.quit(), workerConnection.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
       publisher.disconnect();
       workerConnection.disconnect();
+      breaker.redis.disconnect();
     },
   });
   const stop = (signal: string) =>

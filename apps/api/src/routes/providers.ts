@@ -1,0 +1,72 @@
+import { Router } from 'express';
+import { deprecatedProviders, providerIdSchema, type ProviderId } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import type { Metrics } from '@gateway/observability';
+import { bullPrefix, type RedisClient } from '@gateway/queue';
+import { circuitStateValue, createCircuitBreaker, createProviderStats } from '@gateway/resilience';
+
+/** What the providers route needs. */
+export interface ProviderRouteDeps {
+  config: Config;
+  /** A `command` connection: answers 503 promptly while Redis is down. */
+  redis: RedisClient;
+  metrics: Pick<Metrics, 'circuitState'>;
+}
+
+type Role = 'primary' | 'fallback' | 'unused';
+
+function roleOf(config: Config, provider: ProviderId): Role {
+  if (config.llm.provider === provider) return 'primary';
+  return config.llm.fallbacks.includes(provider) ? 'fallback' : 'unused';
+}
+
+/** Providers that need a key: configured when it is set. The others need only an address (which has a default). */
+function isConfigured(config: Config, provider: ProviderId): boolean {
+  switch (provider) {
+    case 'openrouter':
+    case 'openai':
+    case 'anthropic':
+      return config.providers[provider].apiKey !== undefined;
+    default:
+      return true;
+  }
+}
+
+/** `GET /v1/providers`: each provider's configuration, role, circuit and counters (shared by every instance, from Redis). */
+export function providerRoutes(deps: ProviderRouteDeps): Router {
+  const router = Router();
+  const prefix = bullPrefix(deps.config);
+  const breaker = createCircuitBreaker({
+    redis: deps.redis,
+    prefix,
+    failureThreshold: deps.config.circuit.failureThreshold,
+    resetTimeMs: deps.config.circuit.resetTimeMs,
+    trialLeaseMs: deps.config.llm.providerTimeoutMs,
+  });
+  const stats = createProviderStats(deps.redis, prefix);
+
+  router.get('/providers', async (_req, res) => {
+    const providers = providerIdSchema.options;
+    const [counts, circuits] = await Promise.all([stats.read(), Promise.all(providers.map((provider) => breaker.snapshot(provider)))]);
+    res.json({
+      providers: providers.map((provider, index) => {
+        const circuit = circuits[index]!;
+        deps.metrics.circuitState.set({ provider }, circuitStateValue(circuit.state));
+        const deprecated = deprecatedProviders.has(provider);
+        return {
+          id: provider,
+          configured: isConfigured(deps.config, provider),
+          role: roleOf(deps.config, provider),
+          deprecated,
+          ...(deprecated ? { warning: `${provider} is deprecated: route its models through openrouter instead` } : {}),
+          circuit: { state: circuit.state, consecutive_failures: circuit.consecutiveFailures, opened_at: circuit.openedAt === null ? null : new Date(circuit.openedAt).toISOString() },
+          calls: counts[provider].calls,
+          failures: counts[provider].failures,
+          failovers: counts[provider].failovers,
+          skipped: counts[provider].skipped,
+        };
+      }),
+    });
+  });
+  return router;
+}

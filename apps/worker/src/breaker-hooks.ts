@@ -1,0 +1,24 @@
+import type { Config } from '@gateway/config';
+import type { Logger, Metrics } from '@gateway/observability';
+import { createRedisConnection, type RedisClient } from '@gateway/queue';
+import { createBreakerHooks, createCircuitBreaker, createProviderStats, type FailoverHooks } from '@gateway/resilience';
+
+/** Room past the provider deadline before another worker may take over an unanswered half-open trial. */
+const TRIAL_LEASE_MARGIN_MS = 5000;
+
+/**
+ * The worker's circuit breaker and provider counters, on their own `command` connection: breaker calls fail
+ * fast while Redis is down (and the breaker then fails open) instead of queueing behind the worker's blocking one.
+ */
+export function createWorkerBreakerHooks(config: Config, prefix: string, logger: Logger, metrics: Metrics): { hooks: FailoverHooks; redis: RedisClient } {
+  const redis = createRedisConnection(config, 'command', 'gw-worker-breaker');
+  redis.on('error', (error: Error) => logger.debug({ err: error, connection: 'breaker' }, 'redis connection error'));
+  const breaker = createCircuitBreaker({
+    redis,
+    prefix,
+    failureThreshold: config.circuit.failureThreshold,
+    resetTimeMs: config.circuit.resetTimeMs,
+    trialLeaseMs: config.llm.providerTimeoutMs + TRIAL_LEASE_MARGIN_MS,
+  });
+  return { redis, hooks: createBreakerHooks({ breaker, stats: createProviderStats(redis, prefix), logger, metrics }) };
+}
