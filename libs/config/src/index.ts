@@ -3,3 +3,5 @@ export type { Config } from './config';
 export { envSchema } from './env-schema';
 export type { Env } from './env-schema';
 export { secretValues } from './secrets';
+export { loadCursorAdapterConfig, cursorAdapterEnvSchema } from './cursor-adapter-config';
+export type { CursorAdapterConfig } from './cursor-adapter-config';

@@ -1,0 +1,29 @@
+import type { ChatMessage } from '@gateway/contracts';
+
+const labels = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
+
+/**
+ * The agent CLI takes one prompt: a lone user message as it is, a conversation as labelled turns
+ * (the system message first), so the agent sees who said what.
+ */
+export function toPrompt(messages: readonly ChatMessage[]): string {
+  if (messages.length === 1 && messages[0]!.role === 'user') return messages[0]!.content;
+  const ordered = [...messages.filter((message) => message.role === 'system'), ...messages.filter((message) => message.role !== 'system')];
+  return ordered.map((message) => `${labels[message.role]}:\n${message.content}`).join('\n\n');
+}
+
+/** Models that mean "let the agent choose": no --model flag. */
+const agentChoice = new Set(['', 'auto', 'default']);
+
+/** The command line: fixed arguments, `--model <model>` when one is named, and the prompt last (unless it goes on stdin). */
+export function toArguments(fixed: readonly string[], model: string | undefined, prompt: string, promptVia: 'argument' | 'stdin'): string[] {
+  const args = [...fixed];
+  if (model !== undefined && !agentChoice.has(model.trim())) args.push('--model', model.trim());
+  if (promptVia === 'argument') args.push(prompt);
+  return args;
+}
+
+/** The CLI reports no token counts: about four characters a token, marked as an estimate in the contract. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}

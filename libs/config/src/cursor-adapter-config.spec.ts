@@ -1,0 +1,23 @@
+import { ConfigError } from './config';
+import { loadCursorAdapterConfig } from './cursor-adapter-config';
+
+describe('loadCursorAdapterConfig', () => {
+  it('defaults to the Cursor Agent CLI in headless print mode on 127.0.0.1:3210', () => {
+    const config = loadCursorAdapterConfig({});
+    expect(config).toMatchObject({ port: 3210, host: '127.0.0.1', command: 'cursor-agent', args: ['--print', '--output-format', 'text'], promptVia: 'argument', maxConcurrency: 4 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('needs none of the gateway variables (no provider key)', () => {
+    expect(() => loadCursorAdapterConfig({ LLM_PROVIDER: 'openrouter' })).not.toThrow();
+  });
+
+  it.each([
+    [{ CURSOR_ADAPTER_PORT: 'x' }, 'CURSOR_ADAPTER_PORT'],
+    [{ CURSOR_AGENT_PROMPT_VIA: 'pipe' }, 'CURSOR_AGENT_PROMPT_VIA'],
+    [{ CURSOR_AGENT_TIMEOUT_MS: '0' }, 'CURSOR_AGENT_TIMEOUT_MS'],
+  ])('rejects %j naming %s', (environment, variable) => {
+    expect(() => loadCursorAdapterConfig(environment)).toThrow(ConfigError);
+    expect(() => loadCursorAdapterConfig(environment)).toThrow(variable);
+  });
+});

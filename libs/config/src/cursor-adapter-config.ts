@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ConfigError } from './config';
+
+const csvArgs = z
+  .string()
+  .transform((value) => value.split(/\s+/).filter((part) => part.length > 0));
+
+/** The variables of apps/cursor-adapter (it needs none of the gateway's own). */
+export const cursorAdapterEnvSchema = z.object({
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: z.stringbool().default(false),
+  CURSOR_ADAPTER_PORT: z.coerce.number().int().min(0).max(65535).default(3210),
+  CURSOR_ADAPTER_HOST: z.string().min(1).default('127.0.0.1'),
+  CURSOR_AGENT_COMMAND: z.string().min(1).default('cursor-agent'),
+  CURSOR_AGENT_ARGS: csvArgs.default(['--print', '--output-format', 'text']),
+  CURSOR_AGENT_PROMPT_VIA: z.enum(['argument', 'stdin']).default('argument'),
+  CURSOR_AGENT_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
+  CURSOR_AGENT_MAX_CONCURRENCY: z.coerce.number().int().positive().default(4),
+});
+
+/** The frozen configuration of the Cursor Agent adapter app. */
+export interface CursorAdapterConfig {
+  readonly log: { readonly level: string; readonly pretty: boolean };
+  readonly port: number;
+  readonly host: string;
+  /** The agent command (Cursor Agent CLI in headless print mode by default) and its fixed arguments. */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** How the prompt reaches the command: as its last argument, or on its stdin. */
+  readonly promptVia: 'argument' | 'stdin';
+  readonly timeoutMs: number;
+  readonly maxConcurrency: number;
+}
+
+export function loadCursorAdapterConfig(environment: Record<string, string | undefined> = process.env): CursorAdapterConfig {
+  const parsed = cursorAdapterEnvSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid configuration: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  const env = parsed.data;
+  return Object.freeze({
+    log: Object.freeze({ level: env.LOG_LEVEL, pretty: env.LOG_PRETTY }),
+    port: env.CURSOR_ADAPTER_PORT,
+    host: env.CURSOR_ADAPTER_HOST,
+    command: env.CURSOR_AGENT_COMMAND,
+    args: Object.freeze([...env.CURSOR_AGENT_ARGS]),
+    promptVia: env.CURSOR_AGENT_PROMPT_VIA,
+    timeoutMs: env.CURSOR_AGENT_TIMEOUT_MS,
+    maxConcurrency: env.CURSOR_AGENT_MAX_CONCURRENCY,
+  });
+}
