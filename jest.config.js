@@ -1,7 +1,5 @@
 // Runs every project's tests in one jest run (the README's test command).
 module.exports = {
-  // testTimeout is a global option: the projects' own (jest.preset.js) is ignored in a multi-project run.
-  testTimeout: 60_000,
   projects: ['<rootDir>/apps/*/jest.config.js', '<rootDir>/libs/*/jest.config.js'],
   // Global option (ignored in project configs): integration and end-to-end suites spawn Redis and app processes.
   testTimeout: 60_000,
