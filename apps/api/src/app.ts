@@ -1,15 +1,18 @@
 import express, { type Express } from 'express';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
-import type { ChatQueue, RedisClient } from '@gateway/queue';
 import { bullBoardPath, bullBoardRouter } from './admin/bull-board';
 import { authenticate } from './middleware/auth';
 import { cors } from './middleware/cors';
+import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { chatRoutes } from './routes/chat';
 import { healthRoutes } from './routes/health';
 import { providerRoutes } from './routes/providers';
+import { batchRoutes } from './routes/batches';
+import { jobRoutes } from './routes/jobs';
+import { openAiRoutes } from './routes/openai';
 import type { ResultWaiter } from './result-waiter';
 import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
 
@@ -25,6 +28,10 @@ export interface ApiDeps {
   instanceId: string;
   /** Set while the API drains on shutdown. */
   lifecycle?: Lifecycle;
+  /** Deliveries of job outcomes to callback URLs. */
+  callbacks: CallbackQueue;
+  /** The BullMQ key prefix (hash-tagged on a cluster). */
+  prefix: string;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -39,9 +46,13 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1', authenticate({ token: deps.config.http.authToken }));
   app.use('/admin', authenticate({ token: deps.config.http.authToken, browser: true }));
   app.use(bullBoardPath, bullBoardRouter([deps.queue]));
+  // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
+  app.use(batchRoutes({ config: deps.config, queue: deps.queue, redis: deps.redis, prefix: deps.prefix }));
+  app.use(openAiRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, logger: deps.logger }));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
+  app.use(jobRoutes({ config: deps.config, queue: deps.queue, callbacks: deps.callbacks, redis: deps.redis, prefix: deps.prefix }));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

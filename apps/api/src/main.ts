@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatQueue, createRedisConnection, queueDepthSource, subscribeReplies, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, subscribeReplies, warnOnEvictionPolicy } from '@gateway/queue';
 import { createApp } from './app';
 import { lookupJobOutcome } from './job-lookup';
 import { createResultWaiter } from './result-waiter';
@@ -22,6 +22,8 @@ async function main(): Promise<void> {
   }
   const queue = createChatQueue(redis, prefix, config);
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
+  const callbacks = createCallbackQueue(redis, prefix, config);
+  callbacks.on('error', (error) => logger.warn({ err: error }, 'callback queue error'));
 
   const waiter = createResultWaiter({
     lookup: (jobId) => lookupJobOutcome(queue, jobId),
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle });
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix });
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     release: async () => {
       await subscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       await queue.close().catch(() => undefined);
+      await callbacks.close().catch(() => undefined);
       // QUIT lets pending replies arrive; a Redis that is down gets a second, then the sockets are dropped.
       await Promise.race([Promise.allSettled([subscriber.quit(), redis.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
       subscriber.disconnect();

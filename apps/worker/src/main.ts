@@ -1,6 +1,6 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatWorker, createRedisConnection, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
@@ -8,6 +8,7 @@ import { createHandBack } from './hand-back';
 import { listeningPort, startMetricsServer } from './metrics-server';
 import { createWorkerShutdown } from './shutdown';
 import { createWorkerBreakerHooks } from './breaker-hooks';
+import { createCallbackDelivery, watchFinishedJobs } from './callbacks';
 
 
 async function main(): Promise<void> {
@@ -36,7 +37,22 @@ async function main(): Promise<void> {
     config,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
-  await worker.waitUntilReady();
+  // Job cancels (DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the provider call.
+  const cancelSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-cancels');
+  cancelSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'cancels' }, 'redis connection error'));
+  const cancelSubscription = subscribeCancels({
+    subscriber: cancelSubscriber,
+    prefix,
+    onCancel: (jobId) => {
+      if (worker.cancelJob(jobId, 'cancelled')) logger.info({ jobId }, 'job cancelled');
+    },
+  });
+  const callbacks = createCallbackQueue(publisher, prefix, config);
+  watchFinishedJobs(worker, { callbacks, redis: publisher, prefix, logger });
+  const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix });
+  callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
+  callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job?.data.payload.job_id, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
+  await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription]);
   void warnOnEvictionPolicy(publisher, logger);
   const { workerMetricsPort, workerMetricsHost } = config.operations;
   const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
@@ -50,6 +66,10 @@ async function main(): Promise<void> {
     timeoutMs: config.operations.shutdownTimeoutMs,
     onStuck: () => process.exit(1),
     release: async () => {
+      await callbackWorker.close().catch(() => undefined);
+      await callbacks.close().catch(() => undefined);
+      await cancelSubscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+      cancelSubscriber.disconnect();
       await registry.close();
       metricsServer?.close();
       metricsServer?.closeAllConnections();

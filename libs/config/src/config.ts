@@ -52,6 +52,16 @@ export interface Config {
   readonly circuit: { readonly failureThreshold: number; readonly resetTimeMs: number };
   /** Running it: shutdown bound, the worker's metrics endpoint (port 0 = off). */
   readonly operations: { readonly shutdownTimeoutMs: number; readonly workerMetricsPort: number; readonly workerMetricsHost: string };
+  /** Asynchronous jobs and batches. */
+  readonly jobs: {
+    readonly callbackAllowedHosts: readonly string[];
+    readonly callbackMaxAttempts: number;
+    readonly callbackTimeoutMs: number;
+    readonly batchMaxRequests: number;
+    readonly batchBodyLimitBytes: number;
+  };
+  /** Models listed by GET /v1/models (LLM_DEFAULT_MODEL when none are given). */
+  readonly models: readonly string[];
 }
 
 /** Thrown when the environment is wrong; its message names every bad variable. */
@@ -130,6 +140,14 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     circuit: { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, resetTimeMs: env.CIRCUIT_RESET_TIME_MS },
     operations: { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, workerMetricsPort: env.WORKER_METRICS_PORT, workerMetricsHost: env.WORKER_METRICS_HOST },
+    jobs: {
+      callbackAllowedHosts: env.JOB_CALLBACK_ALLOWED_HOSTS,
+      callbackMaxAttempts: env.JOB_CALLBACK_MAX_ATTEMPTS,
+      callbackTimeoutMs: env.JOB_CALLBACK_TIMEOUT_MS,
+      batchMaxRequests: env.BATCH_MAX_REQUESTS,
+      batchBodyLimitBytes: env.BATCH_BODY_LIMIT_BYTES,
+    },
+    models: env.GATEWAY_MODELS.length > 0 ? env.GATEWAY_MODELS : [env.LLM_DEFAULT_MODEL],
   });
 }
 

@@ -80,6 +80,12 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  JOB_CALLBACK_ALLOWED_HOSTS: csv,
+  JOB_CALLBACK_MAX_ATTEMPTS: positiveInt.default(5),
+  JOB_CALLBACK_TIMEOUT_MS: positiveInt.default(10_000),
+  BATCH_MAX_REQUESTS: positiveInt.default(10_000),
+  BATCH_BODY_LIMIT_BYTES: positiveInt.default(33_554_432),
+  GATEWAY_MODELS: csv,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -23,3 +23,18 @@ export {
 export type { ChatRole, ChatMessage, ChatRequest, Usage, ChatResponse } from './chat';
 export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema } from './job';
 export type { ChatJobData, ChatJobResult, ReplyMessage } from './job';
+export {
+  jobStatusSchema,
+  jobRequestSchema,
+  jobAcceptedSchema,
+  jobViewErrorSchema,
+  jobViewSchema,
+  batchItemSchema,
+  batchAcceptedSchema,
+  batchResultSchema,
+  batchViewSchema,
+} from './jobs';
+export type { JobStatus, JobRequest, JobAccepted, JobViewError, JobView, BatchItem, BatchAccepted, BatchResult, BatchView } from './jobs';
+export { openAiMessageSchema, openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
+export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
+export { callbackUrlProblem } from './callback-url';

@@ -13,6 +13,8 @@ export const chatJobDataSchema = z.object({
   max_tokens: z.number().int().optional(),
   /** When set, the API instance whose reply channel waits for this job. */
   reply_to: z.string().optional(),
+  /** When set, the outcome is POSTed there once the job is done (asynchronous jobs). */
+  callback_url: z.string().optional(),
   /** Unix ms when the API accepted the request. */
   accepted_at: z.number(),
 });

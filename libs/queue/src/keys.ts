@@ -2,9 +2,17 @@
 export const queueKeys = {
   /** Pub/sub channel an API instance listens on for the outcomes (and stream chunks) of its jobs. */
   replyChannel: (prefix: string, instanceId: string): string => `${prefix}:reply:${instanceId}`,
+  /** Pub/sub channel every worker listens on for jobs to abort. */
+  cancelChannel: (prefix: string): string => `${prefix}:cancel`,
+  /** Marks a job cancelled (a string key with the retention TTL). */
+  jobCancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
+  /** A batch's record (hash: total, created_at, custom_ids). */
+  batch: (prefix: string, batchId: string): string => `${prefix}:batch:${batchId}`,
 };
 
 /** Queue names (BullMQ adds the prefix itself). */
 export const queueNames = {
   chat: 'chat',
+  /** Deliveries of finished jobs' outcomes to their callback_url. */
+  callbacks: 'callbacks',
 } as const;

@@ -28,17 +28,19 @@ export function isRedisUnavailable(error: unknown): boolean {
   return /Connection is closed|enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|Command timed out|ETIMEDOUT|ECONNRESET|MaxRetriesPerRequest|Reached the max retries|CLUSTERDOWN|LOADING/i.test(message);
 }
 
+/** Any failure as a GatewayError (logging the unexpected ones). */
+export function toGatewayError(error: unknown, logger: Logger, req: Request): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error && typeof error === 'object' && 'type' in error && fromBodyParser(error as object)) return fromBodyParser(error as object)!;
+  if (isRedisUnavailable(error)) return new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1 });
+  logger.error({ err: error, requestId: req.id }, 'unexpected error');
+  return new GatewayError('internal_error', 'internal error');
+}
+
 /** The one error middleware: every failure leaves as the spec's envelope. */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let gatewayError: GatewayError;
-    if (error instanceof GatewayError) gatewayError = error;
-    else if (error && typeof error === 'object' && 'type' in error && fromBodyParser(error as object)) gatewayError = fromBodyParser(error as object)!;
-    else if (isRedisUnavailable(error)) gatewayError = new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1 });
-    else {
-      logger.error({ err: error, requestId: req.id }, 'unexpected error');
-      gatewayError = new GatewayError('internal_error', 'internal error');
-    }
+    const gatewayError = toGatewayError(error, logger, req);
     if (res.headersSent) {
       res.end();
       return;

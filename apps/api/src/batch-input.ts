@@ -1,0 +1,61 @@
+import { GatewayError, batchItemSchema, fromOpenAiRequest, openAiBatchLineSchema, type ChatRequest } from '@gateway/contracts';
+
+/** One parsed request of a batch. */
+export interface ParsedBatchItem {
+  customId: string | undefined;
+  request: ChatRequest;
+}
+
+function isOpenAiLine(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'body' in value && 'custom_id' in value;
+}
+
+/** Splits a JSONL body into values; names the first line that is not JSON. */
+function parseJsonLines(text: string): unknown[] {
+  const values: unknown[] = [];
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    try {
+      values.push(JSON.parse(line));
+    } catch {
+      throw new GatewayError('invalid_request', `invalid request: line ${index + 1} is not valid JSON`);
+    }
+  }
+  return values;
+}
+
+/**
+ * Reads a batch body: a JSON array (or `{"requests": [...]}`) of chat requests with optional `custom_id`, or
+ * JSONL whose lines are chat requests or OpenAI batch input lines (`{custom_id, method, url, body}`).
+ */
+export function parseBatchBody(body: unknown, maxRequests: number): ParsedBatchItem[] {
+  let values: unknown[];
+  if (typeof body === 'string') values = parseJsonLines(body);
+  else if (Array.isArray(body)) values = body;
+  else if (typeof body === 'object' && body !== null && Array.isArray((body as { requests?: unknown }).requests)) values = (body as { requests: unknown[] }).requests;
+  else throw new GatewayError('invalid_request', 'invalid request: a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
+  if (values.length === 0) throw new GatewayError('invalid_request', 'invalid request: the batch holds no requests');
+  if (values.length > maxRequests) throw new GatewayError('invalid_request', `invalid request: a batch holds at most ${maxRequests} requests (got ${values.length})`);
+
+  const items: ParsedBatchItem[] = [];
+  const problems: string[] = [];
+  values.forEach((value, index) => {
+    if (problems.length >= 5) return;
+    if (isOpenAiLine(value)) {
+      const parsed = openAiBatchLineSchema.safeParse(value);
+      if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body) });
+      else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
+      return;
+    }
+    const parsed = batchItemSchema.safeParse(value);
+    if (parsed.success) {
+      const { custom_id: customId, ...request } = parsed.data;
+      items.push({ customId, request });
+    } else {
+      problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`));
+    }
+  });
+  if (problems.length > 0) throw new GatewayError('invalid_request', `invalid request: ${problems.slice(0, 5).join('; ')}`);
+  return items;
+}

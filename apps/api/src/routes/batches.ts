@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router } from 'express';
+import { GatewayError, jobStatusSchema, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import { batchJobId, deleteBatch, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { parseBatchBody } from '../batch-input';
+import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+
+/** What the batch routes need. */
+export interface BatchRouteDeps {
+  config: Pick<Config, 'llm' | 'queue' | 'jobs'>;
+  queue: ChatQueue;
+  redis: RedisClient;
+  prefix: string;
+}
+
+const batchIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
+const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines', 'text/plain'];
+
+/** Batch routes carry their own body parsers: a batch may be far larger than a chat request. */
+export function batchRoutes(deps: BatchRouteDeps): Router {
+  const router = Router();
+  const limit = deps.config.jobs.batchBodyLimitBytes;
+
+  router.post(
+    '/v1/batches',
+    express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }),
+    express.text({ limit, type: jsonLinesTypes }),
+    async (req, res) => {
+      const items = parseBatchBody(req.body, deps.config.jobs.batchMaxRequests);
+      const batchId = randomUUID();
+      const createdAt = Date.now();
+      const jobs = items.map((item, index) => ({
+        name: 'chat',
+        data: toChatJobData(req.id, item.request, deps.config.llm.defaultModel),
+        opts: { jobId: batchJobId(batchId, index), ...(item.request.priority !== undefined ? { priority: item.request.priority } : {}) },
+      }));
+      await enqueueOrUnavailable(() =>
+        saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? '') }, deps.config.queue.retentionSeconds),
+      );
+      try {
+        // One bulk call: the whole batch is one MULTI round trip.
+        await enqueueOrUnavailable(() => deps.queue.addBulk(jobs));
+      } catch (error) {
+        await deleteBatch(deps.redis, deps.prefix, batchId).catch(() => undefined);
+        throw error;
+      }
+      const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobs.map((job) => job.opts.jobId) };
+      res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
+    },
+  );
+
+  router.get('/v1/batches/:id', async (req, res) => {
+    const batchId = req.params.id;
+    const record = batchIdPattern.test(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
+    if (!record) throw new GatewayError('not_found', `no batch ${batchId.slice(0, 128)} (unknown, or past its retention time)`);
+    const withResults = req.query['results'] === 'true' || req.query['results'] === '1';
+    const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(batchId, index));
+    const views = await readJobViews(deps.redis, deps.queue, deps.prefix, jobIds, withResults);
+    const counts = Object.fromEntries(jobStatusSchema.options.map((status) => [status, 0])) as Record<JobStatus, number>;
+    const results: BatchResult[] = [];
+    views.forEach((found, index) => {
+      const jobId = jobIds[index]!;
+      const view = found ?? { job_id: jobId, status: 'failed' as const, error: { type: 'not_found' as const, message: 'the job is no longer kept' } };
+      counts[view.status] += 1;
+      if (withResults) {
+        const customId = record.customIds[index];
+        results.push({ ...(customId ? { custom_id: customId } : {}), ...view });
+      }
+    });
+    const body: BatchView = {
+      batch_id: batchId,
+      total: record.total,
+      created_at: record.createdAt,
+      counts,
+      done: counts.queued === 0 && counts.active === 0,
+      ...(withResults ? { results } : {}),
+    };
+    res.json(body);
+  });
+
+  return router;
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { GatewayError, callbackUrlProblem, jobRequestSchema, type JobAccepted, type JobView } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import { enqueueCallback, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { parseBody } from '../validation';
+
+/** What the job routes need. */
+export interface JobRouteDeps {
+  config: Pick<Config, 'llm' | 'queue' | 'jobs'>;
+  queue: ChatQueue;
+  callbacks: CallbackQueue;
+  /** A `command` connection. */
+  redis: RedisClient;
+  /** The BullMQ prefix (hash-tagged on a cluster). */
+  prefix: string;
+}
+
+const jobIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Reads one job's view, or throws not_found. */
+export async function requireJobView(deps: JobRouteDeps, jobId: string): Promise<JobView> {
+  const view = jobIdPattern.test(jobId) ? (await readJobViews(deps.redis, deps.queue, deps.prefix, [jobId], true))[0] : undefined;
+  if (!view) throw new GatewayError('not_found', `no job ${jobId.slice(0, 128)} (unknown, or past its retention time)`);
+  return view;
+}
+
+/** Throws invalid_request when a callback_url is not one the operator allowed. */
+export function checkCallbackUrl(url: string | undefined, allowedHosts: readonly string[]): void {
+  if (url === undefined) return;
+  const problem = callbackUrlProblem(url, allowedHosts);
+  if (problem) throw new GatewayError('invalid_request', `invalid request: ${problem}`);
+}
+
+export function jobRoutes(deps: JobRouteDeps): Router {
+  const router = Router();
+
+  router.post('/v1/jobs', async (req, res) => {
+    const body = parseBody(jobRequestSchema, req.body);
+    checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
+    const jobId = randomUUID();
+    res.locals['jobId'] = jobId;
+    const data = toChatJobData(req.id, body, deps.config.llm.defaultModel, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {});
+    await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) }));
+    const accepted: JobAccepted = { job_id: jobId, status: 'queued' };
+    res.status(202).setHeader('location', `/v1/jobs/${jobId}`).json(accepted);
+  });
+
+  router.get('/v1/jobs/:id', async (req, res) => {
+    res.json(await requireJobView(deps, req.params.id));
+  });
+
+  router.delete('/v1/jobs/:id', async (req, res) => {
+    const jobId = req.params.id;
+    const view = await requireJobView(deps, jobId);
+    if (view.status !== 'queued' && view.status !== 'active') {
+      res.json(view);
+      return;
+    }
+    // Marked first: a worker that fails the job because of the abort then reports it as cancelled.
+    await markJobCancelled(deps.redis, deps.prefix, jobId, deps.config.queue.retentionSeconds);
+    const job = await deps.queue.getJob(jobId);
+    // remove() refuses a job locked by a worker (active): that one is aborted through the cancel channel.
+    const removed = job ? await deps.queue.remove(jobId) : 0;
+    if (removed === 1) {
+      if (job?.data.callback_url) await enqueueCallback(deps.callbacks, job.data.callback_url, { job_id: jobId, status: 'cancelled' });
+    } else {
+      await publishCancel(deps.redis, deps.prefix, jobId);
+    }
+    const after = await requireJobView(deps, jobId);
+    res.json(after);
+  });
+
+  return router;
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { GatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import type { Logger } from '@gateway/observability';
+import { resolveRoute } from '@gateway/providers';
+import type { ChatQueue } from '@gateway/queue';
+import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { toGatewayError } from '../middleware/error-handler';
+import type { ResultWaiter } from '../result-waiter';
+import { parseBody } from '../validation';
+
+/** What the OpenAI-compatible routes need. */
+export interface OpenAiRouteDeps {
+  config: Pick<Config, 'llm' | 'http' | 'models'>;
+  queue: ChatQueue;
+  waiter: ResultWaiter;
+  instanceId: string;
+  logger: Logger;
+}
+
+/** Errors on these routes take OpenAI's shape, so OpenAI SDKs raise their own typed errors. */
+function openAiErrorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const gatewayError = toGatewayError(error, logger, req);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (gatewayError.details.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(gatewayError.details.retryAfterSeconds));
+    res.status(gatewayError.status).json(toOpenAiErrorBody(gatewayError.type, gatewayError.message));
+  };
+}
+
+function modelEntry(id: string, config: OpenAiRouteDeps['config']) {
+  return { id, object: 'model' as const, created: 0, owned_by: resolveRoute(id, { primary: config.llm.provider, defaultModel: config.llm.defaultModel }).provider };
+}
+
+/** `POST /v1/chat/completions` and `GET /v1/models`: the OpenAI-compatible surface on the same queue. */
+export function openAiRoutes(deps: OpenAiRouteDeps): Router {
+  const router = Router();
+  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+
+  router.post('/v1/chat/completions', json, async (req, res) => {
+    const openAiRequest = parseBody(openAiChatRequestSchema, req.body);
+    if (openAiRequest.stream) throw new GatewayError('invalid_request', 'invalid request: stream: true is not supported by this gateway yet');
+    const body = fromOpenAiRequest(openAiRequest, req.get('x-agent-id') || undefined);
+    const jobId = randomUUID();
+    res.locals['jobId'] = jobId;
+    const result = deps.waiter.register(jobId, deps.config.http.chatTimeoutMs);
+    result.catch(() => undefined);
+    try {
+      const data = toChatJobData(req.id, body, deps.config.llm.defaultModel, { replyTo: deps.instanceId });
+      await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId }));
+    } catch (error) {
+      deps.waiter.forget(jobId);
+      throw error;
+    }
+    const answer = await result;
+    res.locals['provider'] = answer.provider;
+    res.locals['model'] = answer.model;
+    res.json({
+      id: `chatcmpl-${jobId}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: answer.model,
+      provider: answer.provider,
+      choices: [{ index: 0, message: { role: 'assistant', content: answer.content }, finish_reason: answer.finish_reason ?? 'stop', logprobs: null }],
+      usage: answer.usage,
+      cost_usd: answer.cost_usd,
+    });
+  });
+
+  router.get('/v1/models', (_req, res) => {
+    res.json({ object: 'list', data: deps.config.models.map((id) => modelEntry(id, deps.config)) });
+  });
+
+  router.get('/v1/models/*id', (req, res) => {
+    const raw = (req.params as { id?: string | string[] }).id;
+    const id = Array.isArray(raw) ? raw.join('/') : (raw ?? '');
+    if (!deps.config.models.includes(id)) throw new GatewayError('not_found', `no model ${id.slice(0, 256)}`);
+    res.json(modelEntry(id, deps.config));
+  });
+
+  router.use(['/v1/chat/completions', '/v1/models'], openAiErrorHandler(deps.logger));
+  return router;
+}

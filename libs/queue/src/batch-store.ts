@@ -1,0 +1,44 @@
+import { queueKeys } from './keys';
+import type { RedisClient } from './redis-connection';
+
+/** What the gateway keeps about a batch; its jobs' ids are derived (`batchJobId`), so they are not stored. */
+export interface BatchRecord {
+  batchId: string;
+  total: number;
+  createdAt: number;
+  /** The caller's id per request (index-aligned; '' when none was given). */
+  customIds: string[];
+}
+
+/** The job id of a batch's request number `index` (BullMQ ids may not contain ':'). */
+export function batchJobId(batchId: string, index: number): string {
+  return `${batchId}-${index}`;
+}
+
+/** Stores a batch's record for `ttlSeconds` (its jobs' results live as long). */
+export async function saveBatch(redis: RedisClient, prefix: string, record: BatchRecord, ttlSeconds: number): Promise<void> {
+  const key = queueKeys.batch(prefix, record.batchId);
+  await redis
+    .multi()
+    .hset(key, { total: String(record.total), created_at: String(record.createdAt), custom_ids: JSON.stringify(record.customIds) })
+    .expire(key, ttlSeconds)
+    .exec();
+}
+
+export async function deleteBatch(redis: RedisClient, prefix: string, batchId: string): Promise<void> {
+  await redis.del(queueKeys.batch(prefix, batchId));
+}
+
+/** Loads a batch's record, or undefined when unknown or expired. */
+export async function loadBatch(redis: RedisClient, prefix: string, batchId: string): Promise<BatchRecord | undefined> {
+  const [total, createdAt, customIds] = await redis.hmget(queueKeys.batch(prefix, batchId), 'total', 'created_at', 'custom_ids');
+  if (!total) return undefined;
+  let ids: string[] = [];
+  try {
+    const parsed: unknown = JSON.parse(customIds ?? '[]');
+    if (Array.isArray(parsed)) ids = parsed.map(String);
+  } catch {
+    ids = [];
+  }
+  return { batchId, total: Number(total), createdAt: Number(createdAt), customIds: ids };
+}
