@@ -1,0 +1,160 @@
+import {
+  postJson,
+  startFakeOpenRouter,
+  startFakeServer,
+  startGateway,
+  startRedis,
+  uniquePrefix,
+  type FakeOpenRouter,
+  type FakeServer,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
+
+const messages = [{ role: 'user', content: 'Say hello' }];
+
+let redis: TestRedis;
+let fake: FakeOpenRouter;
+let receiver: FakeServer;
+let gateway: GatewayProcesses;
+let receiverAnswers: number[] = [];
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function getJob(jobId: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${gateway.baseUrl}/v1/jobs/${jobId}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const jobInStatus = (jobId: string, status: string) => until(async () => ((await getJob(jobId)).body['status'] === status ? (await getJob(jobId)).body : undefined), `job ${jobId} ${status}`);
+
+beforeAll(async () => {
+  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-jobs' })]);
+  receiver = await startFakeServer((_request, res) => {
+    const status = receiverAnswers.shift() ?? 200;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
+  gateway = await startGateway({
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('jobs'),
+    LLM_PROVIDER: 'openrouter',
+    OPENROUTER_API_KEY: 'sk-or-jobs',
+    OPENROUTER_BASE_URL: fake.baseUrl,
+    JOB_CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+    WORKER_CONCURRENCY: '4',
+  });
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await Promise.all([fake?.close(), receiver?.close()]);
+  await redis?.stop();
+});
+
+describe('asynchronous jobs', () => {
+  it('accepts a job with 202 and reports it completed with its result', async () => {
+    fake.setBehaviour(() => ({ kind: 'reply', content: 'Async hello', cost: 0.00002 }));
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { agent_id: 'batcher', messages, priority: 5 });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toEqual({ job_id: expect.any(String), status: 'queued' });
+    expect(accepted.headers.get('location')).toBe(`/v1/jobs/${(accepted.body as { job_id: string }).job_id}`);
+    const done = await jobInStatus((accepted.body as { job_id: string }).job_id, 'completed');
+    expect(done).toMatchObject({ result: { content: 'Async hello', provider: 'openrouter', cost_usd: 0.00002, usage: { total_tokens: 4 } } });
+  });
+
+  it('reports a failed job with the gateway error', async () => {
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?fail=invalid_request' });
+    const failed = await jobInStatus((accepted.body as { job_id: string }).job_id, 'failed');
+    expect(failed).toMatchObject({ error: { type: 'invalid_request', message: expect.stringContaining('mock') } });
+  });
+
+  it('answers 404 for an unknown or malformed job id, on GET and DELETE', async () => {
+    for (const id of ['no-such-job', 'bad%20id']) {
+      expect((await getJob(id)).status).toBe(404);
+      const deleted = await fetch(`${gateway.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' });
+      expect(deleted.status).toBe(404);
+      expect(await deleted.json()).toMatchObject({ error: { type: 'not_found' } });
+    }
+  });
+
+  it.each([
+    ['no messages', { messages: [] }, 'messages'],
+    ['a bad priority', { messages, priority: 0 }, 'priority'],
+    ['a callback to a host not allowed', { messages, callback_url: 'http://169.254.169.254/latest' }, 'callback_url'],
+    ['a callback that is not http', { messages, callback_url: 'file:///etc/passwd' }, 'callback_url'],
+    ['a callback that is not a URL', { messages, callback_url: 'nonsense' }, 'callback_url'],
+  ])('refuses %s with 400', async (_label, body, field) => {
+    const response = await postJson(`${gateway.baseUrl}/v1/jobs`, body);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { type: 'invalid_request', message: expect.stringContaining(field) } });
+  });
+
+  it('cancels a queued job: it never runs', async () => {
+    // Fill the worker's 4 slots with slow jobs so the next one waits in the queue.
+    const blockers = await Promise.all(Array.from({ length: 4 }, () => postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?latency=3000' })));
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?reply=should-not-run', callback_url: `${receiver.url}/cancelled` });
+    const jobId = (accepted.body as { job_id: string }).job_id;
+    expect((await getJob(jobId)).body['status']).toBe('queued');
+    const deleted = await fetch(`${gateway.baseUrl}/v1/jobs/${jobId}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ job_id: jobId, status: 'cancelled' });
+    const callback = await until(async () => receiver.requests.find((request) => request.path === '/cancelled'), 'cancel callback');
+    expect(callback.body).toEqual({ job_id: jobId, status: 'cancelled' });
+    for (const blocker of blockers) await jobInStatus((blocker.body as { job_id: string }).job_id, 'completed');
+    expect((await getJob(jobId)).body).toEqual({ job_id: jobId, status: 'cancelled' });
+  });
+
+  it('cancels an active job: the upstream call is aborted', async () => {
+    fake.setBehaviour(() => ({ kind: 'hang' }));
+    const closedBefore = fake.closedConnections();
+    const callsBefore = fake.requests.length;
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, callback_url: `${receiver.url}/aborted` });
+    const jobId = (accepted.body as { job_id: string }).job_id;
+    await jobInStatus(jobId, 'active');
+    await until(async () => (fake.requests.length > callsBefore ? true : undefined), 'the upstream call');
+    const deleted = await fetch(`${gateway.baseUrl}/v1/jobs/${jobId}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(200);
+    await until(async () => (fake.closedConnections() > closedBefore ? true : undefined), 'the upstream connection to close');
+    const callback = await until(async () => receiver.requests.find((request) => request.path === '/aborted'), 'abort callback');
+    expect(callback.body).toEqual({ job_id: jobId, status: 'cancelled' });
+    expect((await getJob(jobId)).body['status']).toBe('cancelled');
+    expect(gateway.workers[0]!.output()).toContain('"msg":"job cancelled"');
+  });
+
+  it('leaves a finished job as it is on DELETE', async () => {
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x' });
+    const jobId = (accepted.body as { job_id: string }).job_id;
+    await jobInStatus(jobId, 'completed');
+    const deleted = await fetch(`${gateway.baseUrl}/v1/jobs/${jobId}`, { method: 'DELETE' });
+    expect(await deleted.json()).toMatchObject({ status: 'completed', result: { provider: 'mock' } });
+  });
+});
+
+describe('callbacks', () => {
+  it('POSTs the result when done, retrying with backoff after a failed delivery', async () => {
+    receiverAnswers = [500];
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?reply=called back', callback_url: `${receiver.url}/done?token=abc` });
+    const jobId = (accepted.body as { job_id: string }).job_id;
+    const deliveries = await until(async () => {
+      const found = receiver.requests.filter((request) => request.path === '/done?token=abc');
+      return found.length >= 2 ? found : undefined;
+    }, 'two callback deliveries');
+    expect(deliveries[1]!.method).toBe('POST');
+    expect(deliveries[1]!.headers['content-type']).toBe('application/json');
+    expect(deliveries[1]!.body).toMatchObject({ job_id: jobId, status: 'completed', result: { content: 'called back', provider: 'mock' } });
+  });
+
+  it('POSTs the error of a failed job', async () => {
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?fail=upstream_error', callback_url: `${receiver.url}/failed` });
+    const callback = await until(async () => receiver.requests.find((request) => request.path === '/failed'), 'failure callback');
+    expect(callback.body).toMatchObject({ job_id: (accepted.body as { job_id: string }).job_id, status: 'failed', error: { type: 'upstream_error' } });
+  });
+});
