@@ -1,2 +1,21 @@
-// Public API of @gateway/client: filled in by its issue.
-export {};
+export { GatewayLLMClient } from './client';
+export type { GatewayLLMClientOptions } from './client';
+export {
+  GatewayClientError,
+  InvalidRequestError,
+  UnauthorizedError,
+  BudgetExceededError,
+  NotFoundError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  UpstreamError,
+  UnavailableError,
+  GatewayTimeoutError,
+  InternalError,
+  createClientError,
+  parseRetryAfter,
+} from './errors';
+export type { GatewayClientErrorInit } from './errors';
+export type { RetryOptions, CallOptions } from './http';
+export type { ChatOptions, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
+export { readEventData } from './sse';

@@ -1,0 +1,153 @@
+import { errorTypeSchema } from '@gateway/contracts';
+import type { BatchAccepted, BatchItem, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView } from '@gateway/contracts';
+import { GatewayTimeoutError, UnavailableError, createClientError } from './errors';
+import { send, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
+import { readEventData } from './sse';
+import type { BatchRequest, ChatOptions, JobOptions, StreamChunk, WaitOptions } from './types';
+
+/** Options of GatewayLLMClient. */
+export interface GatewayLLMClientOptions {
+  /** The gateway's address, e.g. `http://localhost:8080`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <token>` when the gateway requires it. */
+  token?: string;
+  /** Per-call timeout (default 120 s). */
+  timeoutMs?: number;
+  /** Retry of 429/503 honouring Retry-After (off by default). */
+  retry?: RetryOptions;
+  /** A fetch implementation (default: the global one). */
+  fetch?: typeof fetch;
+  /** Extra headers on every call. */
+  headers?: Record<string, string>;
+}
+
+const finished = new Set<JobView['status']>(['completed', 'failed', 'cancelled']);
+
+function chatBody(agentId: string | undefined, messages: ChatMessage[], options: ChatOptions) {
+  return {
+    ...(agentId ? { agent_id: agentId } : {}),
+    messages,
+    ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
+    ...(options.priority !== undefined ? { priority: options.priority } : {}),
+  };
+}
+
+function callOptions(options: { signal?: AbortSignal; timeoutMs?: number }): CallOptions {
+  return { ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+}
+
+/** The TypeScript client of the gateway's HTTP API. Runs wherever `fetch` does (Node 20, browsers). */
+export class GatewayLLMClient {
+  private readonly settings: HttpSettings;
+
+  constructor(options: GatewayLLMClientOptions) {
+    this.settings = {
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
+      token: options.token,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      retry: { maxRetries: options.retry?.maxRetries ?? 0, baseDelayMs: options.retry?.baseDelayMs ?? 500, maxDelayMs: options.retry?.maxDelayMs ?? 30_000 },
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      headers: options.headers ?? {},
+    };
+  }
+
+  /** Synchronous chat: answers when the gateway's job is done. */
+  chat(agentId: string, messages: ChatMessage[], options: ChatOptions = {}): Promise<ChatResponse> {
+    return sendJson<ChatResponse>(this.settings, 'POST', '/v1/chat', chatBody(agentId, messages, options), callOptions(options));
+  }
+
+  /** Streamed chat: content chunks, then one `done` chunk. Aborting the signal (or breaking the loop) cancels the upstream call. */
+  async *stream(agentId: string, messages: ChatMessage[], options: ChatOptions = {}): AsyncGenerator<StreamChunk> {
+    const { response, dispose } = await send(this.settings, 'POST', '/v1/chat/stream', chatBody(agentId, messages, options), callOptions(options));
+    try {
+      if (!response.body) throw new UnavailableError({ status: response.status, type: 'unavailable', message: 'the stream has no body' });
+      for await (const data of readEventData(response.body)) {
+        const event = JSON.parse(data) as {
+          content?: string;
+          done?: boolean;
+          error?: { type?: string; message?: string };
+          model?: string;
+          provider?: StreamChunk['provider'];
+          usage?: Extract<StreamChunk, { type: 'done' }>['usage'];
+          cost_usd?: number;
+        };
+        if (event.error) {
+          const type = errorTypeSchema.safeParse(event.error.type);
+          throw createClientError({ status: response.status, type: type.success ? type.data : 'upstream_error', message: event.error.message ?? 'the stream failed' });
+        }
+        if (event.done) {
+          yield { type: 'done', model: event.model ?? '', provider: event.provider ?? 'mock', ...(event.usage ? { usage: event.usage } : {}), ...(event.cost_usd !== undefined ? { costUsd: event.cost_usd } : {}) };
+          return;
+        }
+        if (typeof event.content === 'string') yield { type: 'content', content: event.content, model: event.model ?? '', provider: event.provider ?? 'mock' };
+      }
+      throw new UnavailableError({ status: response.status, type: 'unavailable', message: 'the stream ended before it was done' });
+    } finally {
+      dispose();
+    }
+  }
+
+  /** Enqueues an asynchronous job (202); poll it with getJob/waitForJob or have it POSTed to callbackUrl. */
+  submitJob(agentId: string, messages: ChatMessage[], options: JobOptions = {}): Promise<JobAccepted> {
+    const body = { ...chatBody(agentId, messages, options), ...(options.callbackUrl ? { callback_url: options.callbackUrl } : {}) };
+    return sendJson<JobAccepted>(this.settings, 'POST', '/v1/jobs', body, callOptions(options));
+  }
+
+  /** A job's status, with its result or error once finished. */
+  getJob(jobId: string, options: CallOptions = {}): Promise<JobView> {
+    return sendJson<JobView>(this.settings, 'GET', `/v1/jobs/${encodeURIComponent(jobId)}`, undefined, options);
+  }
+
+  /** Polls a job until it is completed, failed or cancelled. */
+  async waitForJob(jobId: string, options: WaitOptions = {}): Promise<JobView> {
+    const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
+    for (;;) {
+      const view = await this.getJob(jobId, options.signal ? { signal: options.signal } : {});
+      if (finished.has(view.status)) return view;
+      if (Date.now() >= deadline) throw new GatewayTimeoutError({ status: 0, type: 'timeout', message: `job ${jobId} did not finish in ${options.timeoutMs} ms` });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, Math.min(options.pollIntervalMs ?? 500, Math.max(0, deadline - Date.now())));
+        options.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(options.signal?.reason);
+        }, { once: true });
+      });
+    }
+  }
+
+  /** Cancels a queued job, or aborts a running one; a finished job is left as it is. */
+  cancelJob(jobId: string, options: CallOptions = {}): Promise<JobView> {
+    return sendJson<JobView>(this.settings, 'DELETE', `/v1/jobs/${encodeURIComponent(jobId)}`, undefined, options);
+  }
+
+  /** Enqueues many requests at once. */
+  submitBatch(requests: BatchRequest[], options: CallOptions = {}): Promise<BatchAccepted> {
+    const items: BatchItem[] = requests.map((request) => ({
+      ...chatBody(request.agentId, request.messages, request),
+      ...(request.customId !== undefined ? { custom_id: request.customId } : {}),
+    }));
+    return sendJson<BatchAccepted>(this.settings, 'POST', '/v1/batches', items, options);
+  }
+
+  /** A batch's counts by status, and each request's outcome when `results` is true. */
+  getBatch(batchId: string, options: CallOptions & { results?: boolean } = {}): Promise<BatchView> {
+    return sendJson<BatchView>(this.settings, 'GET', `/v1/batches/${encodeURIComponent(batchId)}${options.results ? '?results=true' : ''}`, undefined, options);
+  }
+
+  /** Per provider: configured, deprecated, circuit state and call counts. */
+  providers(options: CallOptions = {}): Promise<unknown> {
+    return sendJson<unknown>(this.settings, 'GET', '/v1/providers', undefined, options);
+  }
+
+  /** Spend today and this month against the budgets. */
+  usage(options: CallOptions = {}): Promise<unknown> {
+    return sendJson<unknown>(this.settings, 'GET', '/v1/usage', undefined, options);
+  }
+
+  /** `{status: 'ok'}` when the gateway and its Redis answer; throws UnavailableError when not. */
+  health(options: CallOptions = {}): Promise<{ status: string }> {
+    return sendJson<{ status: string }>(this.settings, 'GET', '/healthz', undefined, options);
+  }
+}

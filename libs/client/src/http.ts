@@ -1,0 +1,136 @@
+import { errorBodySchema } from '@gateway/contracts';
+import { GatewayTimeoutError, UnavailableError, createClientError, errorTypeForStatus, parseRetryAfter, type GatewayClientError } from './errors';
+
+/** Retry policy: off unless asked for. Only 429 and 503 are retried (and network errors of GET/DELETE). */
+export interface RetryOptions {
+  /** Retries after the first try (default 0: no retry). */
+  maxRetries?: number;
+  /** First backoff when the gateway gives no Retry-After (default 500 ms), doubled each retry. */
+  baseDelayMs?: number;
+  /** Longest wait between tries, Retry-After included (default 30 s). */
+  maxDelayMs?: number;
+}
+
+/** How one call is made. */
+export interface CallOptions {
+  /** Aborts the call (the gateway then cancels the upstream call where it can). */
+  signal?: AbortSignal;
+  /** Overrides the client's timeout for this call. */
+  timeoutMs?: number;
+}
+
+export interface HttpSettings {
+  baseUrl: string;
+  token: string | undefined;
+  timeoutMs: number;
+  retry: Required<RetryOptions>;
+  fetch: typeof fetch;
+  headers: Record<string, string>;
+}
+
+/** One signal that fires on the caller's abort or on the timeout; `timedOut` tells which. */
+export function deadlineSignal(timeoutMs: number, callerSignal: AbortSignal | undefined) {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`no answer in ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onAbort();
+  else callerSignal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Turns an error answer into the client's typed error. */
+export async function errorFromResponse(response: Response): Promise<GatewayClientError> {
+  const text = await response.text().catch(() => '');
+  let parsedBody: unknown;
+  try {
+    parsedBody = JSON.parse(text);
+  } catch {
+    parsedBody = undefined;
+  }
+  const parsed = errorBodySchema.safeParse(parsedBody);
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after')) ?? (parsed.success ? parsed.data.error.retry_after_seconds : undefined);
+  if (parsed.success) {
+    const { type, message, request_id: requestId, attempts } = parsed.data.error;
+    return createClientError({ status: response.status, type, message, retryAfter, requestId, attempts });
+  }
+  return createClientError({ status: response.status, type: errorTypeForStatus(response.status), message: `HTTP ${response.status}: ${text.slice(0, 200)}`, retryAfter });
+}
+
+/** Sends one request with timeout, abort and the retry policy; returns the successful Response. */
+export async function send(settings: HttpSettings, method: string, path: string, body: unknown, options: CallOptions = {}): Promise<{ response: Response; dispose: () => void }> {
+  const idempotent = method === 'GET' || method === 'DELETE';
+  for (let attempt = 0; ; attempt += 1) {
+    const deadline = deadlineSignal(options.timeoutMs ?? settings.timeoutMs, options.signal);
+    let response: Response;
+    try {
+      response = await settings.fetch(`${settings.baseUrl}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json, text/event-stream',
+          ...settings.headers,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(settings.token ? { authorization: `Bearer ${settings.token}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: deadline.signal,
+      });
+    } catch (error) {
+      deadline.dispose();
+      if (options.signal?.aborted) throw options.signal.reason ?? error;
+      const failure = deadline.timedOut()
+        ? new GatewayTimeoutError({ status: 0, type: 'timeout', message: `the gateway gave no answer in ${options.timeoutMs ?? settings.timeoutMs} ms` }, { cause: error })
+        : new UnavailableError({ status: 0, type: 'unavailable', message: `the gateway could not be reached: ${error instanceof Error ? error.message : String(error)}` }, { cause: error });
+      if (idempotent && !deadline.timedOut() && attempt < settings.retry.maxRetries) {
+        await sleep(Math.min(settings.retry.baseDelayMs * 2 ** attempt, settings.retry.maxDelayMs), options.signal);
+        continue;
+      }
+      throw failure;
+    }
+    if (response.ok) return { response, dispose: deadline.dispose };
+    const error = await errorFromResponse(response);
+    deadline.dispose();
+    // Only the gateway's own "later, please" is retried; a 4xx of the caller's making never is.
+    if ((response.status === 429 || response.status === 503) && attempt < settings.retry.maxRetries) {
+      const wait = error.retryAfter !== undefined ? error.retryAfter * 1000 : settings.retry.baseDelayMs * 2 ** attempt;
+      await sleep(Math.min(wait, settings.retry.maxDelayMs), options.signal);
+      continue;
+    }
+    throw error;
+  }
+}
+
+/** Sends a request and parses its JSON answer. */
+export async function sendJson<T>(settings: HttpSettings, method: string, path: string, body?: unknown, options?: CallOptions): Promise<T> {
+  const { response, dispose } = await send(settings, method, path, body, options);
+  try {
+    return (await response.json()) as T;
+  } finally {
+    dispose();
+  }
+}
