@@ -32,6 +32,9 @@ export interface ApiDeps {
   callbacks: CallbackQueue;
   /** The BullMQ key prefix (hash-tagged on a cluster). */
   prefix: string;
+  /** A `bulk` connection and a chat queue on it, for batches (one long MULTI or pipeline each). */
+  bulkRedis: RedisClient;
+  bulkQueue: ChatQueue;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -47,7 +50,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/admin', authenticate({ token: deps.config.http.authToken, browser: true }));
   app.use(bullBoardPath, bullBoardRouter([deps.queue]));
   // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
-  app.use(batchRoutes({ config: deps.config, queue: deps.queue, redis: deps.redis, prefix: deps.prefix }));
+  app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger }));
   app.use(openAiRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, logger: deps.logger }));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId }));

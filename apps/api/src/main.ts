@@ -22,6 +22,10 @@ async function main(): Promise<void> {
   }
   const queue = createChatQueue(redis, prefix, config);
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
+  const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
+  bulkRedis.on('error', (error: Error) => logger.warn({ err: error, connection: 'bulk' }, 'redis connection error'));
+  const bulkQueue = createChatQueue(bulkRedis, prefix, config);
+  bulkQueue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const callbacks = createCallbackQueue(redis, prefix, config);
   callbacks.on('error', (error) => logger.warn({ err: error }, 'callback queue error'));
 
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix });
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue });
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -72,6 +76,8 @@ async function main(): Promise<void> {
       await subscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       await queue.close().catch(() => undefined);
       await callbacks.close().catch(() => undefined);
+      await bulkQueue.close().catch(() => undefined);
+      bulkRedis.disconnect();
       // QUIT lets pending replies arrive; a Redis that is down gets a second, then the sockets are dropped.
       await Promise.race([Promise.allSettled([subscriber.quit(), redis.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
       subscriber.disconnect();

@@ -5,8 +5,10 @@ import type { Config } from '@gateway/config';
  * What a connection is for:
  * - `command`: requests answered in time or failing fast (API producer, health, limits): no offline queue, a command timeout.
  * - `blocking`: BullMQ workers and subscribers: retries forever, as BullMQ requires.
+ * - `bulk`: like `command`, but with a long command timeout for one-round-trip bulk work (a 10,000-job batch is
+ *   one MULTI; reading its jobs one pipeline), which a busy Redis may take seconds to answer.
  */
-export type RedisRole = 'command' | 'blocking';
+export type RedisRole = 'command' | 'blocking' | 'bulk';
 
 export type RedisClient = Redis | Cluster;
 
@@ -14,8 +16,8 @@ function roleOptions(role: RedisRole): RedisOptions {
   const reconnect: RedisOptions = {
     retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
   };
-  if (role === 'command') {
-    return { ...reconnect, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 5000, connectTimeout: 2000 };
+  if (role === 'command' || role === 'bulk') {
+    return { ...reconnect, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: role === 'bulk' ? 120_000 : 5000, connectTimeout: 2000 };
   }
   return { ...reconnect, maxRetriesPerRequest: null, enableReadyCheck: true };
 }

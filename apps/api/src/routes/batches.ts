@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import { GatewayError, jobStatusSchema, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
+import type { Logger } from '@gateway/observability';
 import { batchJobId, deleteBatch, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { parseBatchBody } from '../batch-input';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
@@ -12,6 +13,7 @@ export interface BatchRouteDeps {
   queue: ChatQueue;
   redis: RedisClient;
   prefix: string;
+  logger: Logger;
 }
 
 const batchIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
@@ -27,6 +29,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }),
     express.text({ limit, type: jsonLinesTypes }),
     async (req, res) => {
+      const started = performance.now();
       const items = parseBatchBody(req.body, deps.config.jobs.batchMaxRequests);
       const batchId = randomUUID();
       const createdAt = Date.now();
@@ -35,6 +38,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         data: toChatJobData(req.id, item.request, deps.config.llm.defaultModel),
         opts: { jobId: batchJobId(batchId, index), ...(item.request.priority !== undefined ? { priority: item.request.priority } : {}) },
       }));
+      const parsedMs = performance.now() - started;
       await enqueueOrUnavailable(() =>
         saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? '') }, deps.config.queue.retentionSeconds),
       );
@@ -45,6 +49,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         await deleteBatch(deps.redis, deps.prefix, batchId).catch(() => undefined);
         throw error;
       }
+      deps.logger.info({ requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) }, 'batch enqueued');
       const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobs.map((job) => job.opts.jobId) };
       res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
     },
