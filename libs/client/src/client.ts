@@ -1,7 +1,7 @@
 import { errorTypeSchema } from '@gateway/contracts';
 import type { BatchAccepted, BatchItem, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView } from '@gateway/contracts';
 import { GatewayTimeoutError, UnavailableError, createClientError } from './errors';
-import { send, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
+import { RawBody, send, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
 import { readEventData } from './sse';
 import type { BatchRequest, ChatOptions, JobOptions, StreamChunk, WaitOptions } from './types';
 
@@ -122,8 +122,12 @@ export class GatewayLLMClient {
     return sendJson<JobView>(this.settings, 'DELETE', `/v1/jobs/${encodeURIComponent(jobId)}`, undefined, options);
   }
 
-  /** Enqueues many requests at once. */
-  submitBatch(requests: BatchRequest[], options: CallOptions = {}): Promise<BatchAccepted> {
+  /**
+   * Enqueues many requests at once: an array, or JSONL text (one chat request, or one OpenAI batch input line
+   * `{custom_id, method, url, body}`, per line).
+   */
+  submitBatch(requests: BatchRequest[] | string, options: CallOptions = {}): Promise<BatchAccepted> {
+    if (typeof requests === 'string') return sendJson<BatchAccepted>(this.settings, 'POST', '/v1/batches', new RawBody(requests, 'application/jsonl'), options);
     const items: BatchItem[] = requests.map((request) => ({
       ...chatBody(request.agentId, request.messages, request),
       ...(request.customId !== undefined ? { custom_id: request.customId } : {}),

@@ -28,6 +28,14 @@ export interface HttpSettings {
   headers: Record<string, string>;
 }
 
+/** A body sent as it is (e.g. JSONL), not as JSON. */
+export class RawBody {
+  constructor(
+    readonly text: string,
+    readonly contentType: string,
+  ) {}
+}
+
 /** One signal that fires on the caller's abort or on the timeout; `timedOut` tells which. */
 export function deadlineSignal(timeoutMs: number, callerSignal: AbortSignal | undefined) {
   const controller = new AbortController();
@@ -94,10 +102,10 @@ export async function send(settings: HttpSettings, method: string, path: string,
         headers: {
           accept: 'application/json, text/event-stream',
           ...settings.headers,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(body !== undefined ? { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' } : {}),
           ...(settings.token ? { authorization: `Bearer ${settings.token}` } : {}),
         },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { body: body instanceof RawBody ? body.text : JSON.stringify(body) } : {}),
         signal: deadline.signal,
       });
     } catch (error) {

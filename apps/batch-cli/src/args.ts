@@ -1,0 +1,51 @@
+/** The command line of gateway-batch. */
+export interface BatchCliArgs {
+  input: string;
+  output: string | undefined;
+  baseUrl: string;
+  token: string | undefined;
+  pollMs: number;
+}
+
+export const usage = `usage: gateway-batch <input.jsonl> [-o results.jsonl] [--base-url http://127.0.0.1:8080] [--token TOKEN] [--poll-ms 500]
+
+Submits every line of the input (a chat request, or an OpenAI batch input line) as one batch, shows its
+progress on stderr, and writes one JSON line per request (custom_id, job_id, status, result or error) to the
+output file (stdout when none is given).`;
+
+/** Parses argv (without node and the script); throws a message fit for the user. */
+export function parseArgs(argv: readonly string[]): BatchCliArgs {
+  const args: BatchCliArgs = { input: '', output: undefined, baseUrl: 'http://127.0.0.1:8080', token: undefined, pollMs: 500 };
+  const value = (index: number, flag: string): string => {
+    const next = argv[index + 1];
+    if (next === undefined || next.startsWith('-')) throw new Error(`${flag} needs a value`);
+    return next;
+  };
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index]!;
+    switch (arg) {
+      case '-o':
+      case '--output':
+        args.output = value(index++, arg);
+        break;
+      case '--base-url':
+        args.baseUrl = value(index++, arg);
+        break;
+      case '--token':
+        args.token = value(index++, arg);
+        break;
+      case '--poll-ms': {
+        const ms = Number(value(index++, arg));
+        if (!Number.isInteger(ms) || ms < 10) throw new Error('--poll-ms must be an integer of at least 10');
+        args.pollMs = ms;
+        break;
+      }
+      default:
+        if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
+        if (args.input) throw new Error(`one input file only (got ${args.input} and ${arg})`);
+        args.input = arg;
+    }
+  }
+  if (!args.input) throw new Error('no input file');
+  return args;
+}
