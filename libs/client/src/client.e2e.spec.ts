@@ -31,11 +31,11 @@ beforeAll(async () => {
     GATEWAY_BODY_LIMIT_BYTES: '4096',
   });
   client = new GatewayLLMClient({ baseUrl: `${gateway.baseUrl}/` });
-});
+}, 60_000);
 afterAll(async () => {
   await gateway?.stop();
   await redis?.stop();
-});
+}, 60_000);
 
 async function caught(promise: Promise<unknown>): Promise<GatewayClientError> {
   try {
@@ -106,8 +106,8 @@ describe('GatewayLLMClient against a running gateway', () => {
     ['not_found (batch)', () => client.getBatch('no-such-batch'), NotFoundError, 404],
     ['payload_too_large', () => client.chat('a', [{ role: 'user', content: 'x'.repeat(10_000) }]), PayloadTooLargeError, 413],
     ['upstream_error', () => client.chat('a', messages, { model: 'mock/x?fail=upstream_error' }), UpstreamError, 502],
-    ['timeout (the gateway gave up)', () => client.chat('a', messages, { model: 'mock/x?latency=10000' }), GatewayTimeoutError, 504],
-    ['timeout (the client gave up)', () => client.chat('a', messages, { model: 'mock/x?latency=10000', timeoutMs: 200 }), GatewayTimeoutError, 0],
+    ['timeout (the gateway gave up)', () => client.chat('a', messages, { model: 'mock/x?latency=4000' }), GatewayTimeoutError, 504],
+    ['timeout (the client gave up)', () => client.chat('a', messages, { model: 'mock/x?latency=1500', timeoutMs: 200 }), GatewayTimeoutError, 0],
   ] as const)('raises %s as its class', async (type, call, errorClass, status) => {
     const error = await caught(call());
     expect(error).toBeInstanceOf(errorClass);
@@ -123,7 +123,7 @@ describe('GatewayLLMClient against a running gateway', () => {
 
   it('honours an AbortSignal', async () => {
     const controller = new AbortController();
-    const call = client.chat('a', messages, { model: 'mock/x?latency=10000', signal: controller.signal });
+    const call = client.chat('a', messages, { model: 'mock/x?latency=1500', signal: controller.signal });
     setTimeout(() => controller.abort(new Error('caller gave up')), 100);
     await expect(call).rejects.toThrow('caller gave up');
   });
