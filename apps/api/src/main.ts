@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, subscribeReplies, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createApp } from './app';
 import { lookupJobOutcome } from './job-lookup';
 import { createResultWaiter } from './result-waiter';
@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
   const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue });
+  // A fresh API should not answer 503 while its fail-fast connections are still connecting; a Redis that is down only delays start-up by this bound.
+  await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000)]).catch(() => undefined);
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
