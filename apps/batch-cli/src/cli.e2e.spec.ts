@@ -23,7 +23,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 beforeAll(async () => {
   redis = await startRedis();
-  gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('cli'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo' });
+  gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('cli'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', CIRCUIT_FAILURE_THRESHOLD: '1000' });
 });
 afterAll(async () => {
   await gateway?.stop();

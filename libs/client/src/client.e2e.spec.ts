@@ -28,6 +28,8 @@ beforeAll(async () => {
     LLM_PROVIDER: 'mock',
     LLM_DEFAULT_MODEL: 'mock/echo',
     CHAT_TIMEOUT_MS: '3000',
+    // These suites make the mock fail on purpose: keep its circuit closed.
+    CIRCUIT_FAILURE_THRESHOLD: '1000',
     GATEWAY_BODY_LIMIT_BYTES: '4096',
   });
   client = new GatewayLLMClient({ baseUrl: `${gateway.baseUrl}/` });

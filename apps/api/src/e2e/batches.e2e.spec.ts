@@ -29,7 +29,7 @@ async function untilDone(batchId: string, timeoutMs = 120_000, pollMs = 100): Pr
 
 beforeAll(async () => {
   redis = await startRedis();
-  env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('batches'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', BATCH_MAX_REQUESTS: '10000', GATEWAY_BODY_LIMIT_BYTES: '4096' };
+  env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('batches'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', BATCH_MAX_REQUESTS: '10000', GATEWAY_BODY_LIMIT_BYTES: '4096', CIRCUIT_FAILURE_THRESHOLD: '1000' };
   gateway = await startGateway(env);
 });
 afterAll(async () => {

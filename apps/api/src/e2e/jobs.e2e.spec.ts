@@ -51,6 +51,8 @@ beforeAll(async () => {
     OPENROUTER_BASE_URL: fake.baseUrl,
     JOB_CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
     WORKER_CONCURRENCY: '4',
+    // These suites make the mock fail on purpose: keep its circuit closed.
+    CIRCUIT_FAILURE_THRESHOLD: '1000',
   });
 });
 afterAll(async () => {

@@ -14,6 +14,8 @@ beforeAll(async () => {
     LLM_DEFAULT_MODEL: 'mock/echo',
     GATEWAY_MODELS: 'mock/echo,thudm/glm-4-9b-chat',
     GATEWAY_BODY_LIMIT_BYTES: '4096',
+    // These suites make the mock fail on purpose: keep its circuit closed.
+    CIRCUIT_FAILURE_THRESHOLD: '1000',
   });
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
