@@ -8,10 +8,12 @@ import { cors } from './middleware/cors';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { chatRoutes } from './routes/chat';
+import { chatStreamRoutes } from './routes/chat-stream';
 import { healthRoutes } from './routes/health';
 import { providerRoutes } from './routes/providers';
 import type { ResultWaiter } from './result-waiter';
 import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
+import type { StreamHub } from './stream-hub';
 
 /** Everything the API app is made of, passed in. */
 export interface ApiDeps {
@@ -25,6 +27,10 @@ export interface ApiDeps {
   instanceId: string;
   /** Set while the API drains on shutdown. */
   lifecycle?: Lifecycle;
+  /** Streams relayed by this instance. */
+  streams: StreamHub;
+  /** Key prefix of the queue (for the workers' cancel channel). */
+  prefix: string;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -42,6 +48,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
+  app.use(chatStreamRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -7,6 +7,7 @@ import { createApp } from './app';
 import { lookupJobOutcome } from './job-lookup';
 import { createResultWaiter } from './result-waiter';
 import { createApiShutdown, type Lifecycle } from './shutdown';
+import { createStreamHub } from './stream-hub';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -30,16 +31,20 @@ async function main(): Promise<void> {
       queue.remove(jobId).catch(() => undefined);
     },
   });
+  const streams = createStreamHub({ lookup: (jobId) => lookupJobOutcome(queue, jobId) });
   // Not awaited: while Redis is down the API still listens (and answers 503); the subscription completes when Redis is back.
   const subscription = subscribeReplies({
     subscriber,
     prefix,
     instanceId,
-    onMessage: (message) => waiter.deliver(message),
+    onMessage: (message) => {
+      if (!streams.deliver(message)) waiter.deliver(message);
+    },
     onInvalid: (error) => logger.warn({ err: error }, 'invalid reply message'),
     onSubscribed: () => {
       logger.debug('reply channel subscribed');
       void waiter.sweep();
+      void streams.sweep();
     },
   });
   subscription.catch((error: unknown) => logger.error({ err: error }, 'reply channel subscription failed'));
@@ -47,7 +52,7 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle });
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, streams, prefix });
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -1,6 +1,6 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatWorker, createRedisConnection, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createChatWorker, createRedisConnection, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
@@ -8,6 +8,7 @@ import { createHandBack } from './hand-back';
 import { listeningPort, startMetricsServer } from './metrics-server';
 import { createWorkerShutdown } from './shutdown';
 import { createWorkerBreakerHooks } from './breaker-hooks';
+import { createCancelTracker } from './cancel-tracker';
 
 
 async function main(): Promise<void> {
@@ -30,12 +31,18 @@ async function main(): Promise<void> {
   const handBack = createHandBack();
   const breaker = createWorkerBreakerHooks(config, prefix, logger, metrics);
   await waitForReady(breaker.redis, 5000).catch(() => logger.warn('breaker redis connection not ready yet: the circuit fails open until it is'));
-  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack, hooks: breaker.hooks }), {
+  const cancels = createCancelTracker();
+  const cancelSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-cancels');
+  cancelSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'cancels' }, 'redis connection error'));
+  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled }), {
     connection: workerConnection,
     prefix,
     config,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  cancels.attach(worker);
+  // A cancel published while this connection is down is missed: that job then runs to its end, unread.
+  await subscribeCancels({ subscriber: cancelSubscriber, prefix, onCancel: (jobId) => cancels.cancel(jobId) });
   await worker.waitUntilReady();
   void warnOnEvictionPolicy(publisher, logger);
   const { workerMetricsPort, workerMetricsHost } = config.operations;
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
       metricsServer?.closeAllConnections();
       await Promise.race([Promise.allSettled([publisher.quit(), workerConnection.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
       publisher.disconnect();
+      cancelSubscriber.disconnect();
       workerConnection.disconnect();
       breaker.redis.disconnect();
     },

@@ -8,6 +8,7 @@ export {
   jobErrorSchema,
   toJobError,
   fromJobError,
+  cancelledJobError,
 } from './errors';
 export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError } from './errors';
 export { providerIdSchema, deprecatedProviders } from './provider-id';
@@ -21,5 +22,7 @@ export {
   chatResponseSchema,
 } from './chat';
 export type { ChatRole, ChatMessage, ChatRequest, Usage, ChatResponse } from './chat';
-export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema } from './job';
-export type { ChatJobData, ChatJobResult, ReplyMessage } from './job';
+export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema, streamChunkMessageSchema, streamEndMessageSchema } from './job';
+export type { ChatJobData, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage } from './job';
+export { streamChunkEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
+export type { StreamChunkEvent, StreamDoneEvent, StreamEvent } from './stream';

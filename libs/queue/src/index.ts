@@ -5,5 +5,7 @@ export { createChatQueue, createChatWorker, chatJobOptions } from './chat-queue'
 export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
 export { publishReply, subscribeReplies } from './reply-channel';
 export type { ReplySubscriptionOptions } from './reply-channel';
+export { publishCancel, subscribeCancels } from './cancel-channel';
+export type { CancelSubscriptionOptions } from './cancel-channel';
 export { warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';
