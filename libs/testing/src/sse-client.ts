@@ -54,7 +54,9 @@ export async function postSse(url: string, body: unknown, options: PostSseOption
         for (const line of block.split('\n')) {
           if (line.startsWith(':')) result.comments.push(line.slice(1).trim());
           else if (line.startsWith('data:')) {
-            const event: unknown = JSON.parse(line.slice(5).trim());
+            const data = line.slice(5).trim();
+            // OpenAI-style streams end with a non-JSON sentinel.
+            const event: unknown = data === '[DONE]' ? data : JSON.parse(data);
             result.firstEventMs ??= performance.now() - started;
             result.events.push(event);
             if (options.onEvent?.(event, result.events.length - 1) === 'abort') {

@@ -4,6 +4,8 @@ import { startApi, startFakeOpenRouter, startGateway, startRedis, postSse, uniqu
 
 const messages = [{ role: 'user', content: 'Tell me a story' }];
 const prefix = uniquePrefix('stream');
+// Processes start slowly on a busy machine; jest's projects mode ignores the preset's testTimeout.
+jest.setTimeout(60_000);
 
 let redis: TestRedis;
 let fake: FakeOpenRouter;
