@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /** Options of an SSE response. */
 export interface SseWriterOptions {
@@ -12,7 +12,7 @@ export interface SseWriterOptions {
  * Writes `text/event-stream`. Node buffers what the socket does not take at once; this bounds that buffer:
  * `event` returns false once more than maxBufferBytes wait, and the caller then ends the stream.
  */
-export function createSseWriter(res: Response, options: SseWriterOptions) {
+export function createSseWriter(res: ServerResponse, options: SseWriterOptions) {
   let started = false;
   const write = (text: string): boolean => {
     if (res.writableEnded || res.destroyed) return false;
@@ -27,7 +27,7 @@ export function createSseWriter(res: Response, options: SseWriterOptions) {
     start(): void {
       if (started) return;
       started = true;
-      res.status(200);
+      res.statusCode = 200;
       res.setHeader('content-type', 'text/event-stream; charset=utf-8');
       res.setHeader('cache-control', 'no-cache, no-transform');
       res.setHeader('x-accel-buffering', 'no');
