@@ -1,6 +1,22 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startApi, startFakeOpenRouter, startGateway, startRedis, postSse, uniquePrefix, type AppProcess, type FakeOpenRouter, type GatewayProcesses, type SseResult, type TestRedis } from '@gateway/testing';
+import {
+  startApi,
+  startFakeAnthropic,
+  startFakeOllama,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  postSse,
+  uniquePrefix,
+  type AppProcess,
+  type FakeAnthropic,
+  type FakeOllama,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type SseResult,
+  type TestRedis,
+} from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'Tell me a story' }];
 const prefix = uniquePrefix('stream');
@@ -9,6 +25,8 @@ jest.setTimeout(60_000);
 
 let redis: TestRedis;
 let fake: FakeOpenRouter;
+let ollama: FakeOllama;
+let anthropic: FakeAnthropic;
 let gateway: GatewayProcesses;
 let client: Redis;
 let queue: Queue;
@@ -35,15 +53,20 @@ async function publishCalls(): Promise<number> {
 }
 
 beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-stream-secret' })]);
+  [redis, fake, ollama, anthropic] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-stream-secret' }), startFakeOllama(), startFakeAnthropic({ apiKey: 'sk-ant-stream' })]);
   gateway = await startGateway({
     REDIS_URL: redis.url,
     QUEUE_PREFIX: prefix,
     LLM_PROVIDER: 'openrouter',
-    LLM_FALLBACKS: 'mock',
+    LLM_FALLBACKS: 'anthropic,mock',
     OPENROUTER_API_KEY: 'sk-or-stream-secret',
     OPENROUTER_BASE_URL: fake.baseUrl,
+    OLLAMA_BASE_URL: ollama.url,
+    ANTHROPIC_API_KEY: 'sk-ant-stream',
+    ANTHROPIC_BASE_URL: anthropic.url,
     PROVIDER_TIMEOUT_MS: '20000',
+    // Failures are provoked on purpose here: keep the circuits closed so each test sees the provider it sets up.
+    CIRCUIT_FAILURE_THRESHOLD: '100000',
   }, { workers: 2 });
   client = new Redis(redis.url, { maxRetriesPerRequest: null });
   queue = new Queue('chat', { connection: client, prefix });
@@ -52,7 +75,7 @@ afterAll(async () => {
   await queue?.close();
   client?.disconnect();
   await gateway?.stop();
-  await fake?.close();
+  await Promise.all([fake?.close(), ollama?.close(), anthropic?.close()]);
   await redis?.stop();
 });
 
@@ -141,13 +164,49 @@ describe('POST /v1/chat/stream', () => {
     ['an upstream 503', { kind: 'status', status: 503 } as const],
     ['a connection reset', { kind: 'reset' } as const],
     ['an error event before any token', { kind: 'error-in-body', message: 'overloaded', code: 502 } as const],
-  ])('fails over before the first token on %s', async (_label, behaviour) => {
+  ])('fails over before the first token on %s (to Anthropic, streamed in its SSE events)', async (_label, behaviour) => {
     fake.setBehaviour(() => behaviour);
+    anthropic.setBehaviour(() => ({ kind: 'reply', content: 'Anthropic streams this answer word by word', chunkDelayMs: 2 }));
+    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages });
+    expect(result.status).toBe(200);
+    expect(contentOf(result)).toBe('Anthropic streams this answer word by word');
+    expect(result.events.every((event) => (event as { provider?: string }).provider === 'anthropic')).toBe(true);
+    expect(lastEvent(result)).toMatchObject({ done: true, provider: 'anthropic', usage: { completion_tokens: expect.any(Number) } });
+  });
+
+  it('fails over twice before the first token (OpenRouter 503, Anthropic 529) to Mock', async () => {
+    fake.setBehaviour(() => ({ kind: 'status', status: 503 }));
+    anthropic.setBehaviour(() => ({ kind: 'status', status: 529, errorType: 'overloaded_error' }));
     const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages });
     expect(result.status).toBe(200);
     expect(contentOf(result)).toBe('Mock reply to: Tell me a story');
-    expect(result.events.every((event) => (event as { provider?: string }).provider === 'mock')).toBe(true);
     expect(lastEvent(result)).toMatchObject({ done: true, provider: 'mock' });
+  });
+
+  it('ends with an error event when Anthropic sends an error event after its first tokens', async () => {
+    fake.setBehaviour(() => ({ kind: 'status', status: 503 }));
+    anthropic.setBehaviour(() => ({ kind: 'error-event', content: 'partial answer', errorType: 'overloaded_error', message: 'Overloaded' }));
+    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages });
+    expect(result.status).toBe(200);
+    expect(contentOf(result)).toBe('partial answer');
+    expect(lastEvent(result)).toMatchObject({ error: { type: expect.any(String) } });
+  });
+
+  it('relays an Ollama NDJSON stream complete and in order', async () => {
+    ollama.setBehaviour(() => ({ kind: 'reply', content: 'Ollama says hello in many small pieces', chunkDelayMs: 2 }));
+    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages, model: 'ollama/qwen2.5-coder:7b' });
+    expect(result.status).toBe(200);
+    expect(contentOf(result)).toBe('Ollama says hello in many small pieces');
+    expect(result.events[0]).toMatchObject({ provider: 'ollama', model: 'qwen2.5-coder:7b' });
+    expect(lastEvent(result)).toMatchObject({ done: true, provider: 'ollama', usage: { completion_tokens: expect.any(Number) } });
+  });
+
+  it('ends with an error event when Ollama sends an error line mid-stream', async () => {
+    ollama.setBehaviour(() => ({ kind: 'error-mid-stream', content: 'half of it', error: 'model crashed' }));
+    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages, model: 'ollama/qwen2.5-coder:7b' });
+    expect(result.status).toBe(200);
+    expect(contentOf(result)).toBe('half of it');
+    expect(lastEvent(result)).toMatchObject({ error: { message: expect.stringContaining('model crashed') } });
   });
 
   it('answers failures before the first byte like /v1/chat: status and envelope', async () => {
