@@ -32,7 +32,6 @@ export function createSseWriter(res: ServerResponse, options: SseWriterOptions) 
       res.setHeader('cache-control', 'no-cache, no-transform');
       res.setHeader('x-accel-buffering', 'no');
       res.setHeader('connection', 'keep-alive');
-      res.flushHeaders();
     },
     /** One `data:` event; false when the client is too far behind (or gone). */
     event(payload: unknown): boolean {
