@@ -8,6 +8,7 @@ import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { chatRoutes } from './routes/chat';
+import { chatStreamRoutes } from './routes/chat-stream';
 import { healthRoutes } from './routes/health';
 import { providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
@@ -15,6 +16,7 @@ import { jobRoutes } from './routes/jobs';
 import { openAiRoutes } from './routes/openai';
 import type { ResultWaiter } from './result-waiter';
 import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
+import type { StreamHub } from './stream-hub';
 
 /** Everything the API app is made of, passed in. */
 export interface ApiDeps {
@@ -35,6 +37,8 @@ export interface ApiDeps {
   /** A `bulk` connection and a chat queue on it, for batches (one long MULTI or pipeline each). */
   bulkRedis: RedisClient;
   bulkQueue: ChatQueue;
+  /** Streams relayed by this instance. */
+  streams: StreamHub;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -56,6 +60,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
   app.use(jobRoutes({ config: deps.config, queue: deps.queue, callbacks: deps.callbacks, redis: deps.redis, prefix: deps.prefix }));
+  app.use(chatStreamRoutes(deps));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

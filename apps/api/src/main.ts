@@ -7,6 +7,7 @@ import { createApp } from './app';
 import { lookupJobOutcome } from './job-lookup';
 import { createResultWaiter } from './result-waiter';
 import { createApiShutdown, type Lifecycle } from './shutdown';
+import { createStreamHub } from './stream-hub';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -36,16 +37,20 @@ async function main(): Promise<void> {
       queue.remove(jobId).catch(() => undefined);
     },
   });
+  const streams = createStreamHub({ lookup: (jobId) => lookupJobOutcome(queue, jobId) });
   // Not awaited: while Redis is down the API still listens (and answers 503); the subscription completes when Redis is back.
   const subscription = subscribeReplies({
     subscriber,
     prefix,
     instanceId,
-    onMessage: (message) => waiter.deliver(message),
+    onMessage: (message) => {
+      if (!streams.deliver(message)) waiter.deliver(message);
+    },
     onInvalid: (error) => logger.warn({ err: error }, 'invalid reply message'),
     onSubscribed: () => {
       logger.debug('reply channel subscribed');
       void waiter.sweep();
+      void streams.sweep();
     },
   });
   subscription.catch((error: unknown) => logger.error({ err: error }, 'reply channel subscription failed'));
@@ -53,7 +58,7 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue });
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue, streams });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting; a Redis that is down only delays start-up by this bound.
   await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000)]).catch(() => undefined);
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });

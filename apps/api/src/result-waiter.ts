@@ -55,7 +55,7 @@ export function createResultWaiter(options: ResultWaiterOptions) {
     /** Hands a reply-channel message to its waiter. */
     deliver(message: ReplyMessage): void {
       if (message.kind === 'result') settle(message.job_id, { result: message.result });
-      else settle(message.job_id, { error: fromJobError(message.error) });
+      else if (message.kind === 'error') settle(message.job_id, { error: fromJobError(message.error) });
     },
     /** After a resubscribe: asks Redis for every waiting job, settling those that finished meanwhile. */
     async sweep(): Promise<void> {

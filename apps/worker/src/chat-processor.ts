@@ -1,11 +1,12 @@
 import { UnrecoverableError } from 'bullmq';
-import { GatewayError, toJobError, type ChatJobResult } from '@gateway/contracts';
+import { GatewayError, cancelledJobError, toJobError, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { publishReply, type ChatJob, type RedisClient } from '@gateway/queue';
 import { resolveRoute, type ProviderRegistry } from '@gateway/providers';
 import { failoverChain, planAttempts, withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { HandBack } from './hand-back';
+import { runStream } from './run-stream';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
@@ -20,6 +21,8 @@ export interface ChatProcessorDeps {
   handBack?: HandBack;
   /** Circuit breaker and shared counters (createBreakerHooks); none: every provider is always tried. */
   hooks?: FailoverHooks;
+  /** True for a job whose cancel arrived before it started here (see cancel-tracker). */
+  wasCancelled?: (jobId: string) => boolean;
 }
 
 function asGatewayError(error: unknown): GatewayError {
@@ -44,21 +47,25 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const hooks = deps.hooks ?? {};
     const log = logger.child({ jobId: job.id, requestId: data.request_id });
     const abort = signal ?? new AbortController().signal;
-    try {
+    const failoverHooks: FailoverHooks = {
+      ...hooks,
+      onFailover: (from, to, error) => {
+        hooks.onFailover?.(from, to, error);
+        log.warn({ from: from.provider, to: to.provider, errorType: error.type, reason: error.message }, 'provider failed over');
+      },
+    };
+    const request = {
+      messages: data.messages,
+      ...(data.temperature !== undefined ? { temperature: data.temperature } : {}),
+      ...(data.max_tokens !== undefined ? { maxTokens: data.max_tokens } : {}),
+    };
+    const callOnce = async (): Promise<{ result: ChatJobResult; attempts: number }> => {
       const outcome = await withFailover(
         plan,
         async (attempt) => {
           const started = performance.now();
           try {
-            const answer = await deps.registry.get(attempt.provider).chat(
-              {
-                model: attempt.model,
-                messages: data.messages,
-                ...(data.temperature !== undefined ? { temperature: data.temperature } : {}),
-                ...(data.max_tokens !== undefined ? { maxTokens: data.max_tokens } : {}),
-              },
-              abort,
-            );
+            const answer = await deps.registry.get(attempt.provider).chat({ model: attempt.model, ...request }, abort);
             metrics.providerRequestDuration.observe({ provider: attempt.provider, outcome: 'success' }, (performance.now() - started) / 1000);
             metrics.providerRequests.inc({ provider: attempt.provider, model: modelLabel(attempt.model), outcome: 'success' });
             return answer;
@@ -68,13 +75,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
             throw error;
           }
         },
-        {
-          ...hooks,
-          onFailover: (from, to, error) => {
-            hooks.onFailover?.(from, to, error);
-            log.warn({ from: from.provider, to: to.provider, errorType: error.type, reason: error.message }, 'provider failed over');
-          },
-        },
+        failoverHooks,
       );
       const answer = outcome.value;
       const result: ChatJobResult = {
@@ -85,16 +86,28 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         cost_usd: answer.costUsd ?? 0,
         finish_reason: answer.finishReason,
       };
-      metrics.providerTokens.inc({ provider: outcome.provider, kind: 'prompt' }, answer.usage.prompt_tokens);
-      metrics.providerTokens.inc({ provider: outcome.provider, kind: 'completion' }, answer.usage.completion_tokens);
+      return { result, attempts: outcome.failures.length + 1 };
+    };
+    try {
+      if (job.id && deps.wasCancelled?.(job.id)) throw new GatewayError('upstream_error', 'cancelled before it started', { retryable: false });
+      // A stream publishes its chunks and its end itself; the result is returned (and billed) the same way.
+      const { result, attempts } =
+        data.stream && data.reply_to && job.id
+          ? await runStream(
+              { registry: deps.registry, publisher: deps.publisher, prefix: deps.prefix, metrics, log, modelLabel },
+              { jobId: job.id, replyTo: data.reply_to, plan, request, signal: abort, hooks: failoverHooks },
+            )
+          : await callOnce();
+      metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
+      metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
       metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
       const latencyMs = Math.round(performance.now() - jobStarted);
       metrics.jobDuration.observe({ queue: 'chat', outcome: 'completed' }, latencyMs / 1000);
       log.info(
-        { provider: outcome.provider, model: answer.model, latencyMs, outcome: 'completed', attempts: outcome.failures.length + 1, promptTokens: answer.usage.prompt_tokens, completionTokens: answer.usage.completion_tokens },
+        { provider: result.provider, model: result.model, latencyMs, outcome: 'completed', attempts, stream: data.stream === true, promptTokens: result.usage.prompt_tokens, completionTokens: result.usage.completion_tokens },
         'chat job finished',
       );
-      if (data.reply_to && job.id) {
+      if (!data.stream && data.reply_to && job.id) {
         await publishReply(deps.publisher, deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result });
       }
       return result;
@@ -104,6 +117,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         metrics.jobs.inc({ queue: 'chat', outcome: 'handed_back' });
         log.info({ model: data.model, latencyMs: Math.round(performance.now() - jobStarted), outcome: 'handed_back' }, 'chat job handed back');
         throw handedBack;
+      }
+      if (abort.aborted || (job.id && deps.wasCancelled?.(job.id))) {
+        // The client went away: nobody waits for an answer, and the job must not be retried.
+        metrics.jobs.inc({ queue: 'chat', outcome: 'cancelled' });
+        log.info({ model: data.model, latencyMs: Math.round(performance.now() - jobStarted), outcome: 'cancelled' }, 'chat job cancelled');
+        throw new UnrecoverableError(JSON.stringify(cancelledJobError()));
       }
       const failure = asGatewayError(error);
       metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });

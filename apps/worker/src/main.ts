@@ -9,6 +9,7 @@ import { listeningPort, startMetricsServer } from './metrics-server';
 import { createWorkerShutdown } from './shutdown';
 import { createWorkerBreakerHooks } from './breaker-hooks';
 import { createCallbackDelivery, watchFinishedJobs } from './callbacks';
+import { createCancelTracker } from './cancel-tracker';
 
 
 async function main(): Promise<void> {
@@ -31,22 +32,20 @@ async function main(): Promise<void> {
   const handBack = createHandBack();
   const breaker = createWorkerBreakerHooks(config, prefix, logger, metrics);
   await waitForReady(breaker.redis, 5000).catch(() => logger.warn('breaker redis connection not ready yet: the circuit fails open until it is'));
-  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack, hooks: breaker.hooks }), {
+  const cancels = createCancelTracker();
+  const cancelSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-cancels');
+  cancelSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'cancels' }, 'redis connection error'));
+  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled }), {
     connection: workerConnection,
     prefix,
     config,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
-  // Job cancels (DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the provider call.
-  const cancelSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-cancels');
-  cancelSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'cancels' }, 'redis connection error'));
-  const cancelSubscription = subscribeCancels({
-    subscriber: cancelSubscriber,
-    prefix,
-    onCancel: (jobId) => {
-      if (worker.cancelJob(jobId, 'cancelled')) logger.info({ jobId }, 'job cancelled');
-    },
-  });
+  cancels.attach(worker);
+  // Job cancels (client gone, DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the
+  // provider call; the others remember the id briefly in case the job is taken just after. A cancel published
+  // while this connection is down is missed: that job then runs to its end.
+  const cancelSubscription = subscribeCancels({ subscriber: cancelSubscriber, prefix, onCancel: (jobId) => cancels.cancel(jobId) });
   const callbacks = createCallbackQueue(publisher, prefix, config);
   watchFinishedJobs(worker, { callbacks, redis: publisher, prefix, logger });
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix });
@@ -75,6 +74,7 @@ async function main(): Promise<void> {
       metricsServer?.closeAllConnections();
       await Promise.race([Promise.allSettled([publisher.quit(), workerConnection.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
       publisher.disconnect();
+      cancelSubscriber.disconnect();
       workerConnection.disconnect();
       breaker.redis.disconnect();
     },

@@ -22,6 +22,8 @@ export interface Config {
     readonly chatTimeoutMs: number;
   };
   readonly redis: { readonly url: string; readonly clusterNodes: readonly string[] };
+  /** SSE streams: `: ping` interval until the first token, and the most a slow client may leave unsent. */
+  readonly stream: { readonly keepAliveMs: number; readonly maxBufferBytes: number };
   readonly queue: { readonly prefix: string; readonly retentionSeconds: number };
   readonly worker: {
     readonly concurrency: number;
@@ -111,6 +113,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       chatTimeoutMs: env.CHAT_TIMEOUT_MS,
     },
     redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES },
+    stream: { keepAliveMs: env.STREAM_KEEPALIVE_MS, maxBufferBytes: env.STREAM_MAX_BUFFER_BYTES },
     queue: { prefix: env.QUEUE_PREFIX, retentionSeconds: env.JOB_RETENTION_SECONDS },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

@@ -31,6 +31,8 @@ export const envSchema = z.object({
   GATEWAY_AUTH_TOKEN: optionalSecret,
   CORS_ALLOWED_ORIGINS: csv.default(['http://localhost:3000', 'http://localhost:8080']),
   CHAT_TIMEOUT_MS: positiveInt.default(120_000),
+  STREAM_KEEPALIVE_MS: positiveInt.default(5000),
+  STREAM_MAX_BUFFER_BYTES: positiveInt.default(1_048_576),
 
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   REDIS_CLUSTER_NODES: csv,

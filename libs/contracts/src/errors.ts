@@ -102,8 +102,15 @@ export const jobErrorSchema = z.object({
   message: z.string(),
   attempts: z.array(attemptSchema).optional(),
   retry_after_seconds: z.number().optional(),
+  /** The job was cancelled (its client went away, or it was deleted): not a provider failure. */
+  cancelled: z.boolean().optional(),
 });
 export type JobError = z.infer<typeof jobErrorSchema>;
+
+/** The failure a cancelled job ends with (BullMQ has no cancelled state: the job fails, unretried, with this). */
+export function cancelledJobError(reason = 'cancelled by the client'): JobError {
+  return { type: 'upstream_error', message: reason, cancelled: true };
+}
 
 export function toJobError(error: GatewayError): JobError {
   return {

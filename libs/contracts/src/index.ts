@@ -8,6 +8,7 @@ export {
   jobErrorSchema,
   toJobError,
   fromJobError,
+  cancelledJobError,
 } from './errors';
 export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError } from './errors';
 export { providerIdSchema, deprecatedProviders } from './provider-id';
@@ -21,8 +22,6 @@ export {
   chatResponseSchema,
 } from './chat';
 export type { ChatRole, ChatMessage, ChatRequest, Usage, ChatResponse } from './chat';
-export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema } from './job';
-export type { ChatJobData, ChatJobResult, ReplyMessage } from './job';
 export {
   jobStatusSchema,
   jobRequestSchema,
@@ -38,3 +37,7 @@ export type { JobStatus, JobRequest, JobAccepted, JobViewError, JobView, BatchIt
 export { openAiMessageSchema, openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
 export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
 export { callbackUrlProblem } from './callback-url';
+export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema, streamChunkMessageSchema, streamEndMessageSchema } from './job';
+export type { ChatJobData, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage } from './job';
+export { streamChunkEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
+export type { StreamChunkEvent, StreamDoneEvent, StreamEvent } from './stream';

@@ -17,6 +17,8 @@ export const chatJobDataSchema = z.object({
   callback_url: z.string().optional(),
   /** Unix ms when the API accepted the request. */
   accepted_at: z.number(),
+  /** Stream the answer: the worker publishes chunk messages, then a stream-end (see streamReplyMessageSchemas). */
+  stream: z.boolean().optional(),
 });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
 
@@ -31,9 +33,34 @@ export const chatJobResultSchema = z.object({
 });
 export type ChatJobResult = z.infer<typeof chatJobResultSchema>;
 
-/** A message on an API instance's reply channel: the outcome of one job. */
+/**
+ * Stream messages: `seq` counts the chunk messages of one job from 0, and stream-end carries the number of chunk
+ * messages sent before it, so the API detects any gap (a chunk lost or reordered) instead of passing it on.
+ */
+export const streamChunkMessageSchema = z.object({
+  kind: z.literal('chunk'),
+  job_id: z.string(),
+  seq: z.number().int().nonnegative(),
+  text: z.string(),
+  model: z.string(),
+  provider: providerIdSchema,
+});
+export type StreamChunkMessage = z.infer<typeof streamChunkMessageSchema>;
+
+export const streamEndMessageSchema = z.object({
+  kind: z.literal('stream-end'),
+  job_id: z.string(),
+  /** How many chunk messages came before this one. */
+  seq: z.number().int().nonnegative(),
+  result: chatJobResultSchema,
+});
+export type StreamEndMessage = z.infer<typeof streamEndMessageSchema>;
+
+/** A message on an API instance's reply channel: the outcome of one job, or a part of its stream. */
 export const replyMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('result'), job_id: z.string(), result: chatJobResultSchema }),
   z.object({ kind: z.literal('error'), job_id: z.string(), error: jobErrorSchema }),
+  streamChunkMessageSchema,
+  streamEndMessageSchema,
 ]);
 export type ReplyMessage = z.infer<typeof replyMessageSchema>;

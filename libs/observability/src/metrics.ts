@@ -89,6 +89,19 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
       labelNames: ['provider'] as const,
       registers: [registry],
     }),
+
+    streams: new Counter({
+      name: 'gateway_streams_total',
+      help: 'SSE streams ended, by outcome (completed, failed, cancelled).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    streamTimeToFirstToken: new Histogram({
+      name: 'gateway_stream_time_to_first_token_seconds',
+      help: 'Time from a stream request to its first token written to the client.',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
   };
 }
 

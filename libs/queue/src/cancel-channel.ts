@@ -1,7 +1,7 @@
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
 
-/** Asks every worker to abort a job it is running (the one holding it calls worker.cancelJob). */
+/** Asks every worker to abort a job (the one running it does; the others remember it briefly). */
 export async function publishCancel(redis: RedisClient, prefix: string, jobId: string): Promise<void> {
   await redis.publish(queueKeys.cancelChannel(prefix), jobId);
 }
@@ -14,11 +14,11 @@ export interface CancelSubscriptionOptions {
   onCancel: (jobId: string) => void;
 }
 
-/** Subscribes once per worker process to the cancel channel; returns the unsubscribe function. */
+/** Subscribes once per worker process to the cancel channel; returns the unsubscribe. */
 export async function subscribeCancels(options: CancelSubscriptionOptions): Promise<() => Promise<void>> {
   const channel = queueKeys.cancelChannel(options.prefix);
-  const onMessage = (incoming: string, jobId: string) => {
-    if (incoming === channel && jobId.length > 0) options.onCancel(jobId);
+  const onMessage = (incoming: string, payload: string) => {
+    if (incoming === channel && payload.length > 0 && payload.length <= 256) options.onCancel(payload);
   };
   options.subscriber.on('message', onMessage);
   await options.subscriber.subscribe(channel);

@@ -5,10 +5,10 @@ export { createChatQueue, createChatWorker, chatJobOptions } from './chat-queue'
 export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
 export { publishReply, subscribeReplies } from './reply-channel';
 export type { ReplySubscriptionOptions } from './reply-channel';
-export { warnOnEvictionPolicy } from './redis-checks';
-export { queueDepthSource } from './queue-depth';
 export { publishCancel, subscribeCancels } from './cancel-channel';
 export type { CancelSubscriptionOptions } from './cancel-channel';
+export { warnOnEvictionPolicy } from './redis-checks';
+export { queueDepthSource } from './queue-depth';
 export { errorFromFailedReason, jobViewFromFields, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
 export { batchJobId, saveBatch, deleteBatch, loadBatch } from './batch-store';
 export type { BatchRecord } from './batch-store';

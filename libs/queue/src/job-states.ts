@@ -16,6 +16,15 @@ function viewError(error: GatewayError): NonNullable<JobView['error']> {
   return { type: error.type, message: error.message, ...(error.details.attempts ? { attempts: error.details.attempts } : {}) };
 }
 
+function isCancelledReason(reason: string | null | undefined): boolean {
+  if (!reason || !reason.includes('"cancelled"')) return false;
+  try {
+    return (JSON.parse(reason) as { cancelled?: unknown }).cancelled === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Builds a job's view from the fields of its BullMQ hash; undefined when the job does not exist. */
 export function jobViewFromFields(jobId: string, fields: readonly (string | null)[], cancelled: boolean, withResult: boolean): JobView | undefined {
   const [timestamp, processedOn, finishedOn, failedReason, returnvalue] = fields;
@@ -28,7 +37,8 @@ export function jobViewFromFields(jobId: string, fields: readonly (string | null
       return { job_id: jobId, status: 'failed', error: { type: 'internal_error', message: 'job result is malformed' } };
     }
   }
-  if (cancelled) return { job_id: jobId, status: 'cancelled' };
+  // A job cancelled while running (stream client gone, DELETE) fails with {"cancelled":true} in its reason.
+  if (cancelled || isCancelledReason(failedReason)) return { job_id: jobId, status: 'cancelled' };
   if (finishedOn) return { job_id: jobId, status: 'failed', ...(withResult ? { error: viewError(errorFromFailedReason(failedReason)) } : {}) };
   if (processedOn) return { job_id: jobId, status: 'active' };
   return { job_id: jobId, status: 'queued' };

@@ -18,3 +18,5 @@ export { startApi, startGateway, postJson } from './gateway-harness';
 export type { GatewayProcesses } from './gateway-harness';
 export { parseMetrics, metricValue, scrapeMetrics } from './metrics-text';
 export type { MetricSample } from './metrics-text';
+export { postSse } from './sse-client';
+export type { SseResult, PostSseOptions } from './sse-client';

@@ -17,7 +17,7 @@ export interface ChatRouteDeps {
 }
 
 /** Enqueues a chat job for this request; throws `unavailable` when Redis refuses it. */
-export async function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined): Promise<ChatJobData> {
+export async function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined, extra: Pick<ChatJobData, 'stream'> = {}): Promise<ChatJobData> {
   const body = parseBody(chatRequestSchema, req.body);
   const data: ChatJobData = {
     request_id: req.id,
@@ -28,6 +28,7 @@ export async function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: stri
     ...(body.max_tokens !== undefined ? { max_tokens: body.max_tokens } : {}),
     ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
     accepted_at: Date.now(),
+    ...(extra.stream ? { stream: true } : {}),
   };
   try {
     await deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) });

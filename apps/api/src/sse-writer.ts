@@ -1,0 +1,59 @@
+import type { ServerResponse } from 'node:http';
+
+/** Options of an SSE response. */
+export interface SseWriterOptions {
+  /** Most bytes a slow client may leave unsent before the stream is given up. */
+  maxBufferBytes: number;
+  /** How long an ended stream may take to drain to a slow client before its socket is destroyed. */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * Writes `text/event-stream`. Node buffers what the socket does not take at once; this bounds that buffer:
+ * `event` returns false once more than maxBufferBytes wait, and the caller then ends the stream.
+ */
+export function createSseWriter(res: ServerResponse, options: SseWriterOptions) {
+  let started = false;
+  const write = (text: string): boolean => {
+    if (res.writableEnded || res.destroyed) return false;
+    res.write(text);
+    return res.writableLength <= options.maxBufferBytes;
+  };
+  return {
+    get started() {
+      return started;
+    },
+    /** Sends status 200 and the stream headers (no proxy buffering, no caching). */
+    start(): void {
+      if (started) return;
+      started = true;
+      res.statusCode = 200;
+      res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+      res.setHeader('cache-control', 'no-cache, no-transform');
+      res.setHeader('x-accel-buffering', 'no');
+      res.setHeader('connection', 'keep-alive');
+    },
+    /** One `data:` event; false when the client is too far behind (or gone). */
+    event(payload: unknown): boolean {
+      this.start();
+      return write(`data: ${JSON.stringify(payload)}\n\n`);
+    },
+    /** A comment line (`: ping`): keeps idle connections open through load balancers. */
+    comment(text: string): boolean {
+      this.start();
+      return write(`: ${text}\n\n`);
+    },
+    /** Ends the response; a client that does not read what is left in time loses its socket. */
+    end(): void {
+      if (res.writableEnded) return;
+      res.end();
+      if (res.writableLength > 0) {
+        const timer = setTimeout(() => res.destroy(), options.drainTimeoutMs ?? 10_000);
+        timer.unref();
+        res.once('close', () => clearTimeout(timer));
+      }
+    },
+  };
+}
+
+export type SseWriter = ReturnType<typeof createSseWriter>;

@@ -1,0 +1,140 @@
+import { GatewayError, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
+import { createMetrics } from '@gateway/observability';
+import type { SseWriter } from './sse-writer';
+import { createStreamRelay } from './stream-relay';
+
+/** An SSE writer that keeps what it was given; `room` events fit before the client counts as too slow. */
+function recordingWriter(room = Infinity) {
+  const written: unknown[] = [];
+  let started = false;
+  let ended = false;
+  const writer: SseWriter = {
+    get started() {
+      return started;
+    },
+    start() {
+      started = true;
+    },
+    event(payload) {
+      started = true;
+      written.push(payload);
+      return written.length <= room;
+    },
+    comment() {
+      started = true;
+      return true;
+    },
+    end() {
+      ended = true;
+    },
+  };
+  return { writer, written, ended: () => ended };
+}
+
+const result: ChatJobResult = { content: 'Hello brave world', model: 'm', provider: 'mock', usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 }, cost_usd: 0, finish_reason: 'stop' };
+const chunk = (seq: number, text: string): ReplyMessage => ({ kind: 'chunk', job_id: 'job-1', seq, text, model: 'm', provider: 'mock' });
+
+function setup(room?: number) {
+  const recorded = recordingWriter(room);
+  const outcomes: string[] = [];
+  let cancelled = 0;
+  const relay = createStreamRelay({
+    jobId: 'job-1',
+    requestId: 'req-1',
+    writer: recorded.writer,
+    keepAliveMs: 60_000,
+    idleTimeoutMs: 60_000,
+    cancelJob: () => (cancelled += 1),
+    onFinish: (outcome) => outcomes.push(outcome),
+    metrics: createMetrics({ app: 'test', defaultMetrics: false }),
+    startedAt: performance.now(),
+  });
+  return { relay, ...recorded, outcomes, cancelled: () => cancelled };
+}
+
+describe('stream relay', () => {
+  it('relays chunks in order and ends with the done event', async () => {
+    const { relay, written, ended, outcomes } = setup();
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage(chunk(1, 'brave world'));
+    relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 2, result });
+    await relay.done;
+    expect(written).toEqual([
+      { content: 'Hello ', model: 'm', provider: 'mock' },
+      { content: 'brave world', model: 'm', provider: 'mock' },
+      expect.objectContaining({ done: true, usage: result.usage, job_id: 'job-1' }),
+    ]);
+    expect(ended()).toBe(true);
+    expect(outcomes).toEqual(['completed']);
+  });
+
+  it('ends with an error event and cancels the job on a gap in seq', async () => {
+    const { relay, written, cancelled, outcomes } = setup();
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage(chunk(2, 'world'));
+    relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
+    await relay.done;
+    expect(written).toHaveLength(2);
+    expect(written[1]).toMatchObject({ error: { type: 'unavailable', message: expect.stringContaining('expected 1, got 2'), request_id: 'req-1' } });
+    expect(cancelled()).toBe(1);
+    expect(outcomes).toEqual(['failed']);
+  });
+
+  it('repairs a lost tail from the result that stream-end carries', async () => {
+    const { relay, written } = setup();
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 2, result });
+    await relay.done;
+    expect(written.slice(0, 2)).toEqual([
+      { content: 'Hello ', model: 'm', provider: 'mock' },
+      { content: 'brave world', model: 'm', provider: 'mock' },
+    ]);
+    expect(written[2]).toMatchObject({ done: true });
+  });
+
+  it('rejects with the error when the job fails before anything was written (HTTP status answer)', async () => {
+    const { relay, written } = setup();
+    relay.onMessage({ kind: 'error', job_id: 'job-1', error: { type: 'upstream_error', message: 'all providers failed' } });
+    const error = await relay.done.then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(502);
+    expect(written).toEqual([]);
+  });
+
+  it('gives up on a client that reads too slowly, and cancels the job', async () => {
+    const { relay, written, cancelled } = setup(1);
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage(chunk(1, 'brave '));
+    relay.onMessage(chunk(2, 'world'));
+    await relay.done;
+    expect(written.at(-1)).toMatchObject({ error: { message: expect.stringContaining('too slowly') } });
+    expect(written).toHaveLength(3);
+    expect(cancelled()).toBe(1);
+  });
+
+  it('after a resubscribe, completes from the stored result or reports the failure', async () => {
+    const completed = setup();
+    completed.relay.onMessage(chunk(0, 'Hello '));
+    completed.relay.onResubscribed({ state: 'completed', result });
+    await completed.relay.done;
+    expect(completed.written.map((event) => (event as { content?: string }).content ?? '').join('')).toBe('Hello brave world');
+
+    const pending = setup();
+    pending.relay.onResubscribed({ state: 'pending' });
+    pending.relay.onMessage(chunk(1, 'lost the first'));
+    await pending.relay.done.catch(() => undefined);
+    expect(pending.outcomes).toEqual(['failed']);
+  });
+
+  it('cancels the job once when the client goes away, and ignores later messages', async () => {
+    const { relay, written, cancelled, outcomes } = setup();
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.clientGone();
+    relay.clientGone();
+    relay.onMessage(chunk(1, 'brave'));
+    await relay.done;
+    expect(cancelled()).toBe(1);
+    expect(written).toHaveLength(1);
+    expect(outcomes).toEqual(['cancelled']);
+  });
+});

@@ -1,0 +1,141 @@
+import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage, type StreamChunkEvent, type StreamDoneEvent } from '@gateway/contracts';
+import type { Metrics } from '@gateway/observability';
+import type { JobOutcome } from './result-waiter';
+import type { SseWriter } from './sse-writer';
+import type { StreamListener } from './stream-hub';
+
+/** Options of one relayed stream. */
+export interface StreamRelayOptions {
+  jobId: string;
+  requestId: string;
+  writer: SseWriter;
+  /** `: ping` when nothing was written for this long. */
+  keepAliveMs: number;
+  /** Give up (timeout) when no message of the job arrives for this long. */
+  idleTimeoutMs: number;
+  /** Stops the job (the client is gone, or the stream cannot go on). */
+  cancelJob: () => void;
+  /** Called once when the stream is over, whatever the outcome. */
+  onFinish: (outcome: 'completed' | 'failed' | 'cancelled') => void;
+  metrics: Pick<Metrics, 'streamTimeToFirstToken'>;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+}
+
+/**
+ * Relays one job's stream messages to its SSE response, in order: a chunk whose seq is not the next one ends
+ * the stream with an error (never passed on silently). `done` resolves when the stream is over, and rejects
+ * with the GatewayError when it failed before anything was written (so the caller answers with its HTTP status).
+ */
+export function createStreamRelay(options: StreamRelayOptions): StreamListener & { done: Promise<void>; clientGone(): void; dispose(): void } {
+  const { writer } = options;
+  let expected = 0;
+  let sentText = '';
+  let finished = false;
+  let wroteSinceTick = false;
+  let settle!: { resolve: () => void; reject: (error: GatewayError) => void };
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+
+  const keepAlive = setInterval(() => {
+    if (!wroteSinceTick && !writer.comment('ping')) fail(new GatewayError('unavailable', 'the client reads too slowly'), true);
+    wroteSinceTick = false;
+  }, options.keepAliveMs);
+  let idle = setTimeout(() => onIdle(), options.idleTimeoutMs);
+  const onIdle = () => fail(new GatewayError('timeout', `no part of the stream arrived in ${options.idleTimeoutMs} ms`), true);
+
+  const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
+    finished = true;
+    clearInterval(keepAlive);
+    clearTimeout(idle);
+    options.onFinish(outcome);
+  };
+  function fail(error: GatewayError, cancel: boolean): void {
+    if (finished) return;
+    finish('failed');
+    if (cancel) options.cancelJob();
+    if (!writer.started) {
+      settle.reject(error);
+      return;
+    }
+    writer.event(error.toBody(options.requestId));
+    writer.end();
+    settle.resolve();
+  }
+  const sendText = (text: string, model: string, provider: ChatJobResult['provider']): boolean => {
+    if (sentText === '') options.metrics.streamTimeToFirstToken.observe((performance.now() - options.startedAt) / 1000);
+    sentText += text;
+    wroteSinceTick = true;
+    const event: StreamChunkEvent = { content: text, model, provider };
+    return writer.event(event);
+  };
+  const complete = (result: ChatJobResult) => {
+    // The result holds the whole text: what the client has not seen yet is its tail.
+    if (!result.content.startsWith(sentText)) {
+      fail(new GatewayError('unavailable', 'stream chunks were lost in transit'), false);
+      return;
+    }
+    const rest = result.content.slice(sentText.length);
+    if (rest !== '') sendText(rest, result.model, result.provider);
+    const event: StreamDoneEvent = {
+      done: true,
+      model: result.model,
+      provider: result.provider,
+      usage: result.usage,
+      cost_usd: result.cost_usd,
+      finish_reason: result.finish_reason,
+      job_id: options.jobId,
+    };
+    finish('completed');
+    writer.event(event);
+    writer.end();
+    settle.resolve();
+  };
+
+  return {
+    done,
+    onMessage(message: ReplyMessage) {
+      if (finished) return;
+      clearTimeout(idle);
+      idle = setTimeout(onIdle, options.idleTimeoutMs);
+      switch (message.kind) {
+        case 'chunk':
+          if (message.seq !== expected) {
+            fail(new GatewayError('unavailable', `stream chunks were lost in transit (expected ${expected}, got ${message.seq})`), true);
+            return;
+          }
+          expected += 1;
+          if (!sendText(message.text, message.model, message.provider)) fail(new GatewayError('unavailable', 'the client reads too slowly'), true);
+          return;
+        case 'stream-end':
+          // A tail lost in transit is repaired from the result, which carries the whole text.
+          complete(message.result);
+          return;
+        case 'error':
+          fail(fromJobError(message.error), false);
+          return;
+        case 'result':
+          complete(message.result);
+          return;
+      }
+    },
+    onResubscribed(outcome: JobOutcome) {
+      if (finished) return;
+      if (outcome.state === 'completed') complete(outcome.result);
+      else if (outcome.state === 'failed') fail(outcome.error, false);
+      else if (outcome.state === 'missing') fail(new GatewayError('unavailable', 'the job was lost from the queue'), false);
+      // pending: a chunk lost meanwhile shows as a gap in seq when the next one arrives.
+    },
+    clientGone() {
+      if (finished) return;
+      finish('cancelled');
+      options.cancelJob();
+      settle.resolve();
+    },
+    /** Stops the timers of a stream that never began (its job could not be enqueued). */
+    dispose() {
+      finished = true;
+      clearInterval(keepAlive);
+      clearTimeout(idle);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { ReplyMessage } from '@gateway/contracts';
+import { createChunkPublisher } from './chunk-publisher';
+
+function publisher(delayMs: number, failAt?: number) {
+  const sent: Extract<ReplyMessage, { kind: 'chunk' }>[] = [];
+  const chunks = createChunkPublisher({
+    jobId: 'job-1',
+    provider: 'mock',
+    model: 'm',
+    publish: async (message) => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (failAt !== undefined && sent.length === failAt) throw new Error('redis went away');
+      if (message.kind === 'chunk') sent.push(message);
+    },
+  });
+  return { chunks, sent };
+}
+
+describe('chunk publisher', () => {
+  it('coalesces a burst into few messages, numbered in order, text intact', async () => {
+    const { chunks, sent } = publisher(1);
+    const pieces = Array.from({ length: 2000 }, (_, index) => `t${index} `);
+    pieces.forEach((piece) => chunks.push(piece));
+    expect(await chunks.finish()).toBe(sent.length);
+    expect(sent.length).toBeLessThanOrEqual(2);
+    expect(sent.map((message) => message.seq)).toEqual(sent.map((_, index) => index));
+    expect(sent.map((message) => message.text).join('')).toBe(pieces.join(''));
+  });
+
+  it('sends tokens that arrive apart as separate messages, and keeps order while one is in flight', async () => {
+    const { chunks, sent } = publisher(5);
+    for (const piece of ['a', 'b', 'c', 'd']) {
+      chunks.push(piece);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await chunks.finish();
+    expect(sent.map((message) => message.text).join('')).toBe('abcd');
+    expect(sent.map((message) => message.seq)).toEqual(sent.map((_, index) => index));
+    expect(sent.length).toBeGreaterThan(1);
+  });
+
+  it('reports a failed publish from finish', async () => {
+    const { chunks } = publisher(1, 0);
+    chunks.push('hello');
+    await expect(chunks.finish()).rejects.toThrow('redis went away');
+  });
+
+  it('sends nothing for empty text', async () => {
+    const { chunks, sent } = publisher(1);
+    chunks.push('');
+    expect(await chunks.finish()).toBe(0);
+    expect(sent).toEqual([]);
+  });
+});

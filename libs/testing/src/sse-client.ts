@@ -1,0 +1,74 @@
+/** What a streaming POST gave back. */
+export interface SseResult {
+  status: number;
+  headers: Headers;
+  /** Parsed `data:` payloads, in order (an SSE answer). */
+  events: unknown[];
+  /** Comment lines (`: ping`), without the colon. */
+  comments: string[];
+  /** The parsed JSON body when the answer was not a stream (an error envelope). */
+  body: unknown;
+  /** Milliseconds from sending to the first `data:` event (undefined when none came). */
+  firstEventMs: number | undefined;
+}
+
+/** Options of postSse. */
+export interface PostSseOptions {
+  headers?: Record<string, string>;
+  /** Called on each `data:` event; return 'abort' to drop the connection there (a client going away). */
+  onEvent?: (event: unknown, index: number) => void | 'abort';
+}
+
+/** POSTs JSON and reads a `text/event-stream` answer event by event (or the JSON error body). */
+export async function postSse(url: string, body: unknown, options: PostSseOptions = {}): Promise<SseResult> {
+  const controller = new AbortController();
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers },
+    body: JSON.stringify(body),
+    signal: controller.signal,
+  });
+  const result: SseResult = { status: response.status, headers: response.headers, events: [], comments: [], body: undefined, firstEventMs: undefined };
+  if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    const text = await response.text();
+    try {
+      result.body = JSON.parse(text);
+    } catch {
+      result.body = text;
+    }
+    return result;
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const reader = response.body!.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let boundary: number;
+      while ((boundary = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, boundary);
+        buffer = buffer.slice(boundary + 2);
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) result.comments.push(line.slice(1).trim());
+          else if (line.startsWith('data:')) {
+            const data = line.slice(5).trim();
+            // OpenAI-style streams end with a non-JSON sentinel.
+            const event: unknown = data === '[DONE]' ? data : JSON.parse(data);
+            result.firstEventMs ??= performance.now() - started;
+            result.events.push(event);
+            if (options.onEvent?.(event, result.events.length - 1) === 'abort') {
+              controller.abort();
+              return result;
+            }
+          }
+        }
+      }
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  }
+  return result;
+}
