@@ -128,7 +128,7 @@ describe('asynchronous jobs', () => {
     const callback = await until(async () => receiver.requests.find((request) => request.path === '/aborted'), 'abort callback');
     expect(callback.body).toEqual({ job_id: jobId, status: 'cancelled' });
     expect((await getJob(jobId)).body['status']).toBe('cancelled');
-    expect(gateway.workers[0]!.output()).toContain('"msg":"job cancelled"');
+    expect(gateway.workers[0]!.output()).toMatch(/"outcome":"cancelled","msg":"chat job cancelled"/);
   });
 
   it('leaves a finished job as it is on DELETE', async () => {
