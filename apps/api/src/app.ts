@@ -1,10 +1,12 @@
 import express, { type Express } from 'express';
 import type { Config } from '@gateway/config';
+import type { Budget } from '@gateway/limits';
 import type { Logger, Metrics } from '@gateway/observability';
 import { bullBoardPath, bullBoardRouter } from './admin/bull-board';
 import { authenticate } from './middleware/auth';
 import { cors } from './middleware/cors';
 import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
+import type { Admission } from './admission';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { chatRoutes } from './routes/chat';
@@ -14,6 +16,7 @@ import { providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
 import { jobRoutes } from './routes/jobs';
 import { openAiRoutes } from './routes/openai';
+import { usageRoutes } from './routes/usage';
 import type { ResultWaiter } from './result-waiter';
 import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
 import type { StreamHub } from './stream-hub';
@@ -39,6 +42,9 @@ export interface ApiDeps {
   bulkQueue: ChatQueue;
   /** Streams relayed by this instance. */
   streams: StreamHub;
+  /** Rate limit + budget reservation of every chat-like route (call admitChat before enqueueing). */
+  admission: Admission;
+  budget: Budget;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -54,13 +60,14 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/admin', authenticate({ token: deps.config.http.authToken, browser: true }));
   app.use(bullBoardPath, bullBoardRouter([deps.queue]));
   // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
-  app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger }));
-  app.use(openAiRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, logger: deps.logger }));
+  app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger, admission: deps.admission }));
+  app.use(openAiRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, logger: deps.logger, admission: deps.admission }));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
-  app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId }));
+  app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, admission: deps.admission }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
-  app.use(jobRoutes({ config: deps.config, queue: deps.queue, callbacks: deps.callbacks, redis: deps.redis, prefix: deps.prefix }));
+  app.use(jobRoutes({ config: deps.config, queue: deps.queue, callbacks: deps.callbacks, redis: deps.redis, prefix: deps.prefix, admission: deps.admission }));
   app.use(chatStreamRoutes(deps));
+  app.use(usageRoutes(deps.budget));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

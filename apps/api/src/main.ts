@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { createBudget, createRateLimiter, loadPricingTable } from '@gateway/limits';
+import { createAdmission } from './admission';
 import { createApp } from './app';
 import { lookupJobOutcome } from './job-lookup';
 import { createResultWaiter } from './result-waiter';
@@ -21,6 +23,16 @@ async function main(): Promise<void> {
   for (const [name, connection] of [['command', redis], ['subscriber', subscriber]] as const) {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
+  const pricing = loadPricingTable(config.limits.pricingFile);
+  const budget = createBudget({
+    redis,
+    prefix: config.queue.prefix,
+    dailyLimitUsd: config.limits.dailyBudgetUsd,
+    monthlyLimitUsd: config.limits.monthlyBudgetUsd,
+    reservationTtlMs: config.limits.reservationTtlSeconds * 1000,
+  });
+  const rateLimiter = createRateLimiter({ redis, prefix: config.queue.prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
+  const admission = createAdmission({ config, rateLimiter, budget, pricing, metrics });
   const queue = createChatQueue(redis, prefix, config);
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
@@ -33,8 +45,11 @@ async function main(): Promise<void> {
   const waiter = createResultWaiter({
     lookup: (jobId) => lookupJobOutcome(queue, jobId),
     onTimeout: (jobId) => {
-      // A caller that gave up does not want the job run later: drop it if no worker has taken it.
-      queue.remove(jobId).catch(() => undefined);
+      // A caller that gave up does not want the job run later: drop it if no worker has taken it (and free its reservation).
+      queue
+        .remove(jobId)
+        .then((removed) => (removed === 1 ? admission.release(jobId) : undefined))
+        .catch(() => undefined);
     },
   });
   const streams = createStreamHub({ lookup: (jobId) => lookupJobOutcome(queue, jobId) });
@@ -58,7 +73,7 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue, streams });
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue, streams, admission, budget });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting; a Redis that is down only delays start-up by this bound.
   await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000)]).catch(() => undefined);
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });

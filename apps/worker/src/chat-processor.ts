@@ -1,6 +1,7 @@
-import { UnrecoverableError } from 'bullmq';
-import { GatewayError, cancelledJobError, toJobError, type ChatJobResult } from '@gateway/contracts';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import { GatewayError, cancelledJobError, toJobError, type ChatJobResult, type ProviderId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
+import { pacePlan, priceAnswer, settleJobCost, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { publishReply, type ChatJob, type RedisClient } from '@gateway/queue';
 import { resolveRoute, type ProviderRegistry } from '@gateway/providers';
@@ -23,6 +24,8 @@ export interface ChatProcessorDeps {
   hooks?: FailoverHooks;
   /** True for a job whose cancel arrived before it started here (see cancel-tracker). */
   wasCancelled?: (jobId: string) => boolean;
+  /** Pricing, budget settlement and provider pacing. */
+  billing: JobBilling;
 }
 
 function asGatewayError(error: unknown): GatewayError {
@@ -43,12 +46,26 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const jobStarted = performance.now();
     metrics.jobWait.observe({ queue: 'chat' }, Math.max(0, Date.now() - data.accepted_at) / 1000);
     const route = resolveRoute(data.model, { primary: deps.config.llm.provider, defaultModel: deps.config.llm.defaultModel });
-    const plan = planAttempts(route, failoverChain(deps.config));
     const hooks = deps.hooks ?? {};
     const log = logger.child({ jobId: job.id, requestId: data.request_id });
     const abort = signal ?? new AbortController().signal;
+    // Providers at their request rate (or paused after a 429) are skipped; when all are, the job waits in the queue.
+    const paced = await pacePlan(deps.billing.pacer, planAttempts(route, failoverChain(deps.config)));
+    if ('waitMs' in paced) {
+      log.debug({ waitMs: paced.waitMs, reason: paced.reason }, 'job delayed by provider pacing');
+      await job.moveToDelayed(Date.now() + paced.waitMs, token);
+      throw new DelayedError();
+    }
+    const plan = paced.plan;
     const failoverHooks: FailoverHooks = {
       ...hooks,
+      onFailure: async (attempt, error) => {
+        await hooks.onFailure?.(attempt, error);
+        // An upstream 429 with Retry-After pauses the provider for every worker (its jobs wait or go to the next provider).
+        if (error.details.upstreamStatus === 429 && error.details.retryAfterSeconds !== undefined) {
+          await deps.billing.pacer.pause(attempt.provider, error.details.retryAfterSeconds * 1000).catch((pauseError: unknown) => log.warn({ err: pauseError }, 'could not pause provider'));
+        }
+      },
       onFailover: (from, to, error) => {
         hooks.onFailover?.(from, to, error);
         log.warn({ from: from.provider, to: to.provider, errorType: error.type, reason: error.message }, 'provider failed over');
@@ -59,6 +76,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       ...(data.temperature !== undefined ? { temperature: data.temperature } : {}),
       ...(data.max_tokens !== undefined ? { maxTokens: data.max_tokens } : {}),
     };
+    // Priced and booked under the model asked of the provider that served (stable, unlike the upstream's echo).
+    const servedModel = (provider: ProviderId) => plan.find((attempt) => attempt.provider === provider)?.model ?? route.upstreamModel;
     const callOnce = async (): Promise<{ result: ChatJobResult; attempts: number }> => {
       const outcome = await withFailover(
         plan,
@@ -83,7 +102,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         model: answer.model,
         provider: outcome.provider,
         usage: answer.usage,
-        cost_usd: answer.costUsd ?? 0,
+        cost_usd: priceAnswer(deps.billing, { provider: outcome.provider, model: servedModel(outcome.provider), usage: answer.usage, providerCostUsd: answer.costUsd }),
         finish_reason: answer.finishReason,
       };
       return { result, attempts: outcome.failures.length + 1 };
@@ -94,12 +113,18 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       const { result, attempts } =
         data.stream && data.reply_to && job.id
           ? await runStream(
-              { registry: deps.registry, publisher: deps.publisher, prefix: deps.prefix, metrics, log, modelLabel },
+              { registry: deps.registry, publisher: deps.publisher, prefix: deps.prefix, metrics, log, modelLabel, price: (call) => priceAnswer(deps.billing, call) },
               { jobId: job.id, replyTo: data.reply_to, plan, request, signal: abort, hooks: failoverHooks },
             )
           : await callOnce();
       metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
       metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
+      if (job.id) {
+        // Billed once per job id: a re-run or second completion of this job is not charged again.
+        await settleJobCost(deps.billing, { id: job.id, data }, { result, model: servedModel(result.provider) }).catch((settleError: unknown) =>
+          log.error({ err: settleError }, 'could not bill the job'),
+        );
+      }
       metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
       const latencyMs = Math.round(performance.now() - jobStarted);
       metrics.jobDuration.observe({ queue: 'chat', outcome: 'completed' }, latencyMs / 1000);
@@ -118,6 +143,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         log.info({ model: data.model, latencyMs: Math.round(performance.now() - jobStarted), outcome: 'handed_back' }, 'chat job handed back');
         throw handedBack;
       }
+      // Not handed back: the job is over without a result, its reservation goes back to the budgets.
+      if (job.id) await settleJobCost(deps.billing, { id: job.id, data }, undefined).catch((releaseError: unknown) => log.error({ err: releaseError }, 'could not release the job reservation'));
       if (abort.aborted || (job.id && deps.wasCancelled?.(job.id))) {
         // The client went away: nobody waits for an answer, and the job must not be retried.
         metrics.jobs.inc({ queue: 'chat', outcome: 'cancelled' });

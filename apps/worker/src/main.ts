@@ -1,4 +1,5 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
+import { createBudget, createProviderPacer, loadPricingTable } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
@@ -29,13 +30,25 @@ async function main(): Promise<void> {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
 
+  const billing = {
+    pricing: loadPricingTable(config.limits.pricingFile),
+    budget: createBudget({
+      redis: publisher,
+      prefix: config.queue.prefix,
+      dailyLimitUsd: config.limits.dailyBudgetUsd,
+      monthlyLimitUsd: config.limits.monthlyBudgetUsd,
+      reservationTtlMs: config.limits.reservationTtlSeconds * 1000,
+    }),
+    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm }),
+    metrics,
+  };
   const handBack = createHandBack();
   const breaker = createWorkerBreakerHooks(config, prefix, logger, metrics);
   await waitForReady(breaker.redis, 5000).catch(() => logger.warn('breaker redis connection not ready yet: the circuit fails open until it is'));
   const cancels = createCancelTracker();
   const cancelSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-cancels');
   cancelSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'cancels' }, 'redis connection error'));
-  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled }), {
+  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing }), {
     connection: workerConnection,
     prefix,
     config,

@@ -1,4 +1,4 @@
-import { GatewayError, type ChatJobResult, type Usage } from '@gateway/contracts';
+import { GatewayError, type ChatJobResult, type ProviderId, type Usage } from '@gateway/contracts';
 import type { Logger, Metrics } from '@gateway/observability';
 import { publishReply, type RedisClient } from '@gateway/queue';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderRegistry } from '@gateway/providers';
@@ -14,6 +14,8 @@ export interface StreamRunDeps {
   log: Logger;
   /** Bounds the model label's values (createBoundedLabel). */
   modelLabel: (model: string) => string;
+  /** Prices the streamed answer (the provider's own figure, else tokens × the pricing table); absent: the provider's figure or 0. */
+  price?: (call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd: number | null }) => number;
 }
 
 /** One streamed job. */
@@ -117,7 +119,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
     model: end.model,
     provider,
     usage,
-    cost_usd: costUsd ?? 0,
+    cost_usd: deps.price ? deps.price({ provider, model: attempt?.model ?? end.model, usage, providerCostUsd: costUsd }) : (costUsd ?? 0),
     finish_reason: end.finishReason,
   };
   await publishReply(deps.publisher, deps.prefix, input.replyTo, { kind: 'stream-end', job_id: input.jobId, seq: sent, result });

@@ -13,7 +13,7 @@ describe('loadConfig', () => {
     expect(config.providers.openrouter.baseUrl).toBe('https://openrouter.ai/api/v1');
     expect(config.providers.ollama.baseUrl).toBe('http://localhost:11434');
     expect(config.providers.cursor.baseUrl).toBe('http://localhost:3210');
-    expect(config.limits).toEqual({ rateRps: 10, rateBurst: 20, dailyBudgetUsd: 50, monthlyBudgetUsd: 500 });
+    expect(config.limits).toMatchObject({ rateRps: 10, rateBurst: 20, dailyBudgetUsd: 50, monthlyBudgetUsd: 500, pricingFile: undefined, providerRpm: {} });
     expect(config.circuit).toEqual({ failureThreshold: 3, resetTimeMs: 60_000 });
     expect(config.http.corsAllowedOrigins).toEqual(['http://localhost:3000', 'http://localhost:8080']);
     expect(config.http.authToken).toBeUndefined();
@@ -35,6 +35,8 @@ describe('loadConfig', () => {
     [{ ...mockEnv, GATEWAY_RATE_RPS: '-1' }, 'GATEWAY_RATE_RPS'],
     [{ ...mockEnv, CIRCUIT_FAILURE_THRESHOLD: '0' }, 'CIRCUIT_FAILURE_THRESHOLD'],
     [{ ...mockEnv, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ...mockEnv, PROVIDER_RPM: 'openrouter=fast' }, 'PROVIDER_RPM'],
+    [{ ...mockEnv, PROVIDER_RPM: 'gemini=60' }, 'PROVIDER_RPM'],
   ])('rejects %j naming %s', (environment, variable) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(variable);
@@ -50,6 +52,10 @@ describe('loadConfig', () => {
   it('requires the keys of deprecated providers when they are in the chain', () => {
     expect(() => loadConfig({ LLM_PROVIDER: 'openai' })).toThrow('OPENAI_API_KEY');
     expect(() => loadConfig({ LLM_PROVIDER: 'mock', LLM_FALLBACKS: 'anthropic' })).toThrow('ANTHROPIC_API_KEY');
+  });
+
+  it('parses per-provider requests per minute', () => {
+    expect(loadConfig({ ...mockEnv, PROVIDER_RPM: 'openrouter=60, ollama=5' }).limits.providerRpm).toEqual({ openrouter: 60, ollama: 5 });
   });
 
   it('parses lists and numbers', () => {

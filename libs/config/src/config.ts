@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ProviderId } from '@gateway/contracts';
+import { providerIdSchema, type ProviderId } from '@gateway/contracts';
 import { envSchema } from './env-schema';
 
 /** Which providers a key or address is needed for, and which variable carries it. */
@@ -50,6 +50,14 @@ export interface Config {
     readonly rateBurst: number;
     readonly dailyBudgetUsd: number;
     readonly monthlyBudgetUsd: number;
+    /** JSON file overriding the built-in pricing table (model → USD per million prompt/completion tokens). */
+    readonly pricingFile: string | undefined;
+    /** Completion tokens assumed when estimating a request without max_tokens. */
+    readonly defaultMaxTokens: number;
+    /** How long an admitted job's budget reservation holds when it is never settled or released. */
+    readonly reservationTtlSeconds: number;
+    /** Requests per minute allowed per provider (absent: unpaced). */
+    readonly providerRpm: Readonly<Partial<Record<ProviderId, number>>>;
   };
   readonly circuit: { readonly failureThreshold: number; readonly resetTimeMs: number };
   /** Running it: shutdown bound, the worker's metrics endpoint (port 0 = off). */
@@ -81,6 +89,17 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+function parseProviderRpm(entries: readonly string[]): Partial<Record<ProviderId, number>> {
+  const rpm: Partial<Record<ProviderId, number>> = {};
+  for (const entry of entries) {
+    const [name = '', value = ''] = entry.split('=');
+    const provider = providerIdSchema.safeParse(name);
+    if (!provider.success) throw new ConfigError(`invalid configuration: PROVIDER_RPM: unknown provider "${name}"`);
+    rpm[provider.data] = Number(value);
+  }
+  return rpm;
 }
 
 /** Reads and validates the environment once. Throws ConfigError naming the variable at fault. */
@@ -140,6 +159,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       rateBurst: env.GATEWAY_RATE_BURST,
       dailyBudgetUsd: env.LLM_DAILY_BUDGET_USD,
       monthlyBudgetUsd: env.LLM_MONTHLY_BUDGET_USD,
+      pricingFile: env.LLM_PRICING_FILE,
+      defaultMaxTokens: env.BUDGET_DEFAULT_MAX_TOKENS,
+      reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+      providerRpm: parseProviderRpm(env.PROVIDER_RPM),
     },
     circuit: { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, resetTimeMs: env.CIRCUIT_RESET_TIME_MS },
     operations: { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, workerMetricsPort: env.WORKER_METRICS_PORT, workerMetricsHost: env.WORKER_METRICS_HOST },

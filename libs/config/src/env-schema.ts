@@ -75,6 +75,10 @@ export const envSchema = z.object({
   GATEWAY_RATE_BURST: positiveInt.default(20),
   LLM_DAILY_BUDGET_USD: nonNegativeNumber.default(50),
   LLM_MONTHLY_BUDGET_USD: nonNegativeNumber.default(500),
+  LLM_PRICING_FILE: z.string().min(1).optional(),
+  BUDGET_DEFAULT_MAX_TOKENS: positiveInt.default(1024),
+  BUDGET_RESERVATION_TTL_SECONDS: positiveInt.default(900),
+  PROVIDER_RPM: csv.pipe(z.array(z.string().regex(/^[a-z]+=\d+$/, 'provider=requests-per-minute, e.g. openrouter=60'))),
   CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(3),
   CIRCUIT_RESET_TIME_MS: positiveInt.default(60_000),
 

@@ -37,6 +37,17 @@ export const attemptSchema = z.object({
 });
 export type Attempt = z.infer<typeof attemptSchema>;
 
+/** Which budget refused a request (402 `budget_exceeded`), with its figures. */
+export const budgetRefusalSchema = z.object({
+  name: z.enum(['daily', 'monthly']),
+  period: z.string(),
+  spent_usd: z.number(),
+  in_flight_usd: z.number(),
+  limit_usd: z.number(),
+  estimate_usd: z.number(),
+});
+export type BudgetRefusalBody = z.infer<typeof budgetRefusalSchema>;
+
 /** The JSON body of every error answer. */
 export const errorBodySchema = z.object({
   error: z.object({
@@ -45,6 +56,7 @@ export const errorBodySchema = z.object({
     request_id: z.string().optional(),
     attempts: z.array(attemptSchema).optional(),
     retry_after_seconds: z.number().optional(),
+    budget: budgetRefusalSchema.optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
@@ -59,6 +71,8 @@ export interface GatewayErrorDetails {
   upstreamStatus?: number;
   /** Whether failover to the next provider may help. */
   retryable?: boolean;
+  /** The budget that refused (402). */
+  budget?: BudgetRefusalBody;
 }
 
 /** The gateway's one error class. */
@@ -87,6 +101,7 @@ export class GatewayError extends Error {
         ...(requestId ? { request_id: requestId } : {}),
         ...(this.details.attempts ? { attempts: this.details.attempts } : {}),
         ...(this.details.retryAfterSeconds !== undefined ? { retry_after_seconds: this.details.retryAfterSeconds } : {}),
+        ...(this.details.budget ? { budget: this.details.budget } : {}),
       },
     };
   }

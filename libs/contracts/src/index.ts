@@ -3,6 +3,7 @@ export {
   httpStatusByErrorType,
   attemptSchema,
   errorBodySchema,
+  budgetRefusalSchema,
   GatewayError,
   isGatewayError,
   jobErrorSchema,
@@ -10,7 +11,7 @@ export {
   fromJobError,
   cancelledJobError,
 } from './errors';
-export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError } from './errors';
+export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError, BudgetRefusalBody } from './errors';
 export { providerIdSchema, deprecatedProviders } from './provider-id';
 export type { ProviderId } from './provider-id';
 export {

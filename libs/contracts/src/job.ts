@@ -19,6 +19,8 @@ export const chatJobDataSchema = z.object({
   accepted_at: z.number(),
   /** Stream the answer: the worker publishes chunk messages, then a stream-end (see streamReplyMessageSchemas). */
   stream: z.boolean().optional(),
+  /** USD reserved against the budgets at admission; the worker settles the job to its real cost (or releases it). */
+  reserved_usd: z.number().nonnegative().optional(),
 });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
 

@@ -1,2 +1,27 @@
-// Public API of @gateway/limits: filled in by its issue.
-export {};
+export { limitKeys, spendFields } from './keys';
+export { LimitScriptCode, LimitScriptOk, scripts, runScript } from './scripts';
+export type { LuaScript } from './scripts';
+export { NANO_PER_USD, usdToNano, nanoToUsd, formatUsd } from './money';
+export { utcPeriods } from './periods';
+export type { Periods } from './periods';
+export { createRateLimiter, retryAfterSeconds } from './rate-limiter';
+export type { RateLimiter, RateLimiterOptions, RateDecision } from './rate-limiter';
+export {
+  modelPriceSchema,
+  pricingTableSchema,
+  builtInPricing,
+  freeProviders,
+  loadPricingTable,
+  priceOf,
+  tokenCostUsd,
+  callCostUsd,
+  estimatePromptTokens,
+  estimateCostUsd,
+} from './pricing';
+export type { ModelPrice, PricingTable } from './pricing';
+export { createBudget } from './budget';
+export type { Budget, BudgetOptions, BudgetRefusal, ReserveOutcome, JobCharge, PeriodUsage } from './budget';
+export { createProviderPacer } from './provider-pacer';
+export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';
+export { priceAnswer, settleJobCost, pacePlan } from './job-billing';
+export type { JobBilling } from './job-billing';

@@ -83,6 +83,24 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
       labelNames: ['from', 'to'] as const,
       registers: [registry],
     }),
+    modelTokens: new Counter({
+      name: 'gateway_model_tokens_total',
+      help: 'Tokens of billed jobs, by provider, model and kind (prompt, completion).',
+      labelNames: ['provider', 'model', 'kind'] as const,
+      registers: [registry],
+    }),
+    spendUsd: new Counter({
+      name: 'gateway_spend_usd_total',
+      help: 'Spend billed for finished jobs in USD, by provider and model (each job once).',
+      labelNames: ['provider', 'model'] as const,
+      registers: [registry],
+    }),
+    rateLimitRejections: new Counter({
+      name: 'gateway_rate_limit_rejections_total',
+      help: 'Requests refused at admission, by limit (rate, daily_budget, monthly_budget).',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
     circuitState: new Gauge({
       name: 'gateway_circuit_breaker_state',
       help: 'Circuit breaker state per provider as last seen by this process: 0 closed, 1 open, 2 half-open.',

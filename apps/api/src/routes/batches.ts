@@ -5,6 +5,7 @@ import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { batchJobId, deleteBatch, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { parseBatchBody } from '../batch-input';
+import type { Admission } from '../admission';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
 
 /** What the batch routes need. */
@@ -14,6 +15,8 @@ export interface BatchRouteDeps {
   redis: RedisClient;
   prefix: string;
   logger: Logger;
+  /** A batch takes one rate-limit token per agent in it and reserves the budget of every request. */
+  admission: Admission;
 }
 
 const batchIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
@@ -33,20 +36,33 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       const items = parseBatchBody(req.body, deps.config.jobs.batchMaxRequests);
       const batchId = randomUUID();
       const createdAt = Date.now();
+      for (const agentId of new Set(items.map((item) => item.request.agent_id))) await deps.admission.checkRate(agentId);
+      const reserved: number[] = [];
+      try {
+        for (const [index, item] of items.entries()) reserved.push((await deps.admission.reserveBudget(item.request, batchJobId(batchId, index))).reservedUsd);
+      } catch (error) {
+        await Promise.all(reserved.map((_, index) => deps.admission.release(batchJobId(batchId, index)).catch(() => undefined)));
+        throw error;
+      }
+      const releaseAll = () => Promise.all(items.map((_, index) => deps.admission.release(batchJobId(batchId, index)).catch(() => undefined)));
       const jobs = items.map((item, index) => ({
         name: 'chat',
-        data: toChatJobData(req.id, item.request, deps.config.llm.defaultModel),
+        data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel), reserved_usd: reserved[index] ?? 0 },
         opts: { jobId: batchJobId(batchId, index), ...(item.request.priority !== undefined ? { priority: item.request.priority } : {}) },
       }));
       const parsedMs = performance.now() - started;
       await enqueueOrUnavailable(() =>
         saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? '') }, deps.config.queue.retentionSeconds),
-      );
+      ).catch(async (error: unknown) => {
+        await releaseAll();
+        throw error;
+      });
       try {
         // One bulk call: the whole batch is one MULTI round trip.
         await enqueueOrUnavailable(() => deps.queue.addBulk(jobs));
       } catch (error) {
         await deleteBatch(deps.redis, deps.prefix, batchId).catch(() => undefined);
+        await releaseAll();
         throw error;
       }
       deps.logger.info({ requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) }, 'batch enqueued');

@@ -3,6 +3,7 @@ import { Router, type Request } from 'express';
 import { GatewayError, chatRequestSchema, type ChatJobData, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
+import type { Admission } from '../admission';
 import { isRedisUnavailable } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
 import { parseBody } from '../validation';
@@ -14,11 +15,14 @@ export interface ChatRouteDeps {
   waiter: ResultWaiter;
   /** This API instance's reply channel id. */
   instanceId: string;
+  /** Rate limit and budget reservation, applied before every enqueue. */
+  admission: Admission;
 }
 
-/** Enqueues a chat job for this request; throws `unavailable` when Redis refuses it. */
+/** Admits (rate limit, budget) and enqueues a chat job for this request; throws `unavailable` when Redis refuses it. */
 export async function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined, extra: Pick<ChatJobData, 'stream'> = {}): Promise<ChatJobData> {
   const body = parseBody(chatRequestSchema, req.body);
+  const admitted = await deps.admission.admitChat(body, jobId);
   const data: ChatJobData = {
     request_id: req.id,
     ...(body.agent_id !== undefined ? { agent_id: body.agent_id } : {}),
@@ -29,10 +33,12 @@ export async function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: stri
     ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
     accepted_at: Date.now(),
     ...(extra.stream ? { stream: true } : {}),
+    reserved_usd: admitted.reservedUsd,
   };
   try {
     await deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) });
   } catch (error) {
+    await deps.admission.release(jobId).catch(() => undefined);
     if (isRedisUnavailable(error)) throw new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1, cause: error });
     throw error;
   }

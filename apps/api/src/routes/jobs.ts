@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { GatewayError, callbackUrlProblem, jobRequestSchema, type JobAccepted, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { enqueueCallback, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
+import type { Admission } from '../admission';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
 import { parseBody } from '../validation';
 
@@ -15,6 +16,8 @@ export interface JobRouteDeps {
   redis: RedisClient;
   /** The BullMQ prefix (hash-tagged on a cluster). */
   prefix: string;
+  /** Rate limit and budget reservation before every enqueue; cancelled queued jobs release their reservation. */
+  admission: Admission;
 }
 
 const jobIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
@@ -41,8 +44,12 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
     const jobId = randomUUID();
     res.locals['jobId'] = jobId;
-    const data = toChatJobData(req.id, body, deps.config.llm.defaultModel, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {});
-    await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) }));
+    const admitted = await deps.admission.admitChat(body, jobId);
+    const data = { ...toChatJobData(req.id, body, deps.config.llm.defaultModel, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}), reserved_usd: admitted.reservedUsd };
+    await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) })).catch(async (error: unknown) => {
+      await deps.admission.release(jobId).catch(() => undefined);
+      throw error;
+    });
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };
     res.status(202).setHeader('location', `/v1/jobs/${jobId}`).json(accepted);
   });
@@ -64,6 +71,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     // remove() refuses a job locked by a worker (active): that one is aborted through the cancel channel.
     const removed = job ? await deps.queue.remove(jobId) : 0;
     if (removed === 1) {
+      await deps.admission.release(jobId).catch(() => undefined);
       if (job?.data.callback_url) await enqueueCallback(deps.callbacks, job.data.callback_url, { job_id: jobId, status: 'cancelled' });
     } else {
       await publishCancel(deps.redis, deps.prefix, jobId);

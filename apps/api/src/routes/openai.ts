@@ -5,6 +5,7 @@ import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
 import type { ChatQueue } from '@gateway/queue';
+import type { Admission } from '../admission';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
 import { toGatewayError } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
@@ -17,6 +18,8 @@ export interface OpenAiRouteDeps {
   waiter: ResultWaiter;
   instanceId: string;
   logger: Logger;
+  /** Rate limit and budget reservation before every enqueue. */
+  admission: Admission;
 }
 
 /** Errors on these routes take OpenAI's shape, so OpenAI SDKs raise their own typed errors. */
@@ -50,8 +53,12 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
     const result = deps.waiter.register(jobId, deps.config.http.chatTimeoutMs);
     result.catch(() => undefined);
     try {
-      const data = toChatJobData(req.id, body, deps.config.llm.defaultModel, { replyTo: deps.instanceId });
-      await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId }));
+      const admitted = await deps.admission.admitChat(body, jobId);
+      const data = { ...toChatJobData(req.id, body, deps.config.llm.defaultModel, { replyTo: deps.instanceId }), reserved_usd: admitted.reservedUsd };
+      await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId })).catch(async (error: unknown) => {
+        await deps.admission.release(jobId).catch(() => undefined);
+        throw error;
+      });
     } catch (error) {
       deps.waiter.forget(jobId);
       throw error;

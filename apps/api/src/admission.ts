@@ -1,0 +1,81 @@
+import { GatewayError, type ChatRequest } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import { estimateCostUsd, formatUsd, type Budget, type PricingTable, type RateLimiter } from '@gateway/limits';
+import type { Metrics } from '@gateway/observability';
+import { resolveRoute } from '@gateway/providers';
+import { failoverChain, planAttempts } from '@gateway/resilience';
+
+/** What admission needs. */
+export interface AdmissionDeps {
+  config: Pick<Config, 'llm' | 'limits' | 'providers'>;
+  rateLimiter: RateLimiter;
+  budget: Budget;
+  pricing: PricingTable;
+  metrics: Pick<Metrics, 'rateLimitRejections'>;
+}
+
+/** The fields of a chat request admission looks at. */
+export type AdmittedBody = Pick<ChatRequest, 'agent_id' | 'model' | 'messages' | 'max_tokens'>;
+
+/** An admitted request: what its job carries for settlement. */
+export interface Admitted {
+  reservedUsd: number;
+}
+
+/**
+ * Admission of chat-like requests, before enqueue: the agent's rate limit (429 `rate_limited` with Retry-After),
+ * then a reservation of the estimated cost against the daily and monthly budgets (402 `budget_exceeded`).
+ * Every route that enqueues chat jobs calls `admitChat`, and `release` when the enqueue then fails.
+ */
+export function createAdmission(deps: AdmissionDeps) {
+  const { config, metrics } = deps;
+  const admission = {
+    /** The agent's rate limit alone: throws the 429 GatewayError when its bucket is empty. */
+    async checkRate(agentId: string | undefined): Promise<void> {
+      const decision = await deps.rateLimiter.take(agentId);
+      if (decision.allowed) return;
+      metrics.rateLimitRejections.inc({ limit: 'rate' });
+      const who = agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
+      throw new GatewayError('rate_limited', `rate limit exceeded for ${who} (${config.limits.rateRps}/s, burst ${config.limits.rateBurst}); retry after ${decision.retryAfterSeconds} s`, {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+    },
+
+    /** The budget reservation alone (idempotent on `jobId`): throws the 402 GatewayError when a budget refuses. */
+    async reserveBudget(body: AdmittedBody, jobId: string): Promise<Admitted> {
+      const route = resolveRoute(body.model ?? config.llm.defaultModel, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
+      // The dearest provider (and its model) that may serve the request.
+      const estimateUsd = Math.max(
+        0,
+        ...planAttempts(route, failoverChain(config)).map((attempt) =>
+          estimateCostUsd(deps.pricing, { providers: [attempt.provider], model: attempt.model, messages: body.messages, maxTokens: body.max_tokens ?? config.limits.defaultMaxTokens }),
+        ),
+      );
+      const outcome = await deps.budget.reserve(jobId, estimateUsd);
+      if (outcome.reserved) return { reservedUsd: estimateUsd };
+      metrics.rateLimitRejections.inc({ limit: `${outcome.budget}_budget` });
+      const inFlight = outcome.inFlightUsd > 0 ? ` (+${formatUsd(outcome.inFlightUsd)} reserved by requests in flight)` : '';
+      throw new GatewayError(
+        'budget_exceeded',
+        `${outcome.budget} budget exceeded for ${outcome.period}: spent ${formatUsd(outcome.spentUsd)}${inFlight} of ${formatUsd(outcome.limitUsd)}; this request may cost up to ${formatUsd(estimateUsd)}`,
+        {
+          budget: { name: outcome.budget, period: outcome.period, spent_usd: outcome.spentUsd, in_flight_usd: outcome.inFlightUsd, limit_usd: outcome.limitUsd, estimate_usd: estimateUsd },
+        },
+      );
+    },
+
+    /** Admits a parsed request for the job `jobId`: the rate limit (429), then the budget reservation (402). */
+    async admitChat(body: AdmittedBody, jobId: string): Promise<Admitted> {
+      await admission.checkRate(body.agent_id);
+      return admission.reserveBudget(body, jobId);
+    },
+
+    /** Gives back the reservation of a job that was never enqueued (or was removed before it ran). */
+    async release(jobId: string): Promise<void> {
+      await deps.budget.release(jobId);
+    },
+  };
+  return admission;
+}
+
+export type Admission = ReturnType<typeof createAdmission>;

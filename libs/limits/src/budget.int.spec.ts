@@ -1,0 +1,162 @@
+import { Redis } from 'ioredis';
+import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { createBudget, type BudgetOptions } from './budget';
+import { limitKeys } from './keys';
+
+let redis: TestRedis;
+let client: Redis;
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  client?.disconnect();
+  await redis?.stop();
+});
+
+let now = Date.UTC(2026, 10, 5, 12, 0, 0);
+const budget = (options: Partial<BudgetOptions> = {}) =>
+  createBudget({ redis: client, prefix: uniquePrefix('budget'), dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 60_000, clock: () => now, ...options });
+const charge = (costUsd: number, agentId: string | null = 'agent-1', model = 'm/one') => ({ costUsd, agentId: agentId ?? undefined, model, provider: 'openrouter' });
+
+describe('budget reservations', () => {
+  it('reserves, settles to the real cost, and reports spend by agent, model and provider', async () => {
+    const ledger = budget();
+    expect(await ledger.reserve('job-1', 0.4)).toEqual({ reserved: true, alreadyReserved: false });
+    expect((await ledger.usage()).day).toMatchObject({ spent_usd: 0, in_flight_usd: 0.4, remaining_usd: 0.6 });
+    expect(await ledger.settle('job-1', charge(0.25))).toEqual({ billed: true });
+    await ledger.reserve('job-2', 0.1);
+    await ledger.settle('job-2', charge(0.05, null, 'm/two'));
+    const usage = await ledger.usage();
+    expect(usage.day).toEqual({
+      period: '2026-11-05',
+      spent_usd: 0.3,
+      in_flight_usd: 0,
+      budget_usd: 1,
+      remaining_usd: 0.7,
+      jobs: 2,
+      by_agent: { 'agent-1': 0.25, '(none)': 0.05 },
+      by_model: { 'm/one': 0.25, 'm/two': 0.05 },
+      by_provider: { openrouter: 0.3 },
+    });
+    expect(usage.month).toMatchObject({ period: '2026-11', spent_usd: 0.3, budget_usd: 10, remaining_usd: 9.7 });
+  });
+
+  it('refuses with 402 figures when spend plus in-flight plus the estimate would pass the daily budget', async () => {
+    const ledger = budget();
+    await ledger.reserve('a', 0.5);
+    await ledger.settle('a', charge(0.5));
+    await ledger.reserve('b', 0.3);
+    expect(await ledger.reserve('c', 0.3)).toEqual({ reserved: false, budget: 'daily', period: '2026-11-05', spentUsd: 0.5, inFlightUsd: 0.3, limitUsd: 1, estimateUsd: 0.3 });
+    expect(await ledger.reserve('d', 0.2)).toMatchObject({ reserved: true });
+    // Reached: even a free request is refused.
+    expect(await ledger.reserve('e', 0)).toMatchObject({ reserved: false, budget: 'daily' });
+  });
+
+  it('refuses on the monthly budget when the day still has room', async () => {
+    const ledger = budget({ dailyLimitUsd: 100, monthlyLimitUsd: 1 });
+    await ledger.reserve('a', 0.9);
+    await ledger.settle('a', charge(0.95));
+    expect(await ledger.reserve('b', 0.1)).toMatchObject({ reserved: false, budget: 'monthly', period: '2026-11', spentUsd: 0.95, limitUsd: 1 });
+  });
+
+  it('bills a job once when it completes twice, is re-run, or is reserved again', async () => {
+    const ledger = budget();
+    await ledger.reserve('job', 0.2);
+    expect(await ledger.settle('job', charge(0.1))).toEqual({ billed: true });
+    expect(await ledger.settle('job', charge(0.1))).toEqual({ billed: false });
+    expect(await ledger.settle('job', charge(0.7))).toEqual({ billed: false });
+    expect(await ledger.reserve('job', 0.2)).toEqual({ reserved: true, alreadyReserved: true });
+    expect(await ledger.release('job')).toEqual({ releasedUsd: 0 });
+    const usage = await ledger.usage();
+    expect(usage.day).toMatchObject({ spent_usd: 0.1, in_flight_usd: 0, jobs: 1 });
+  });
+
+  it('bills concurrent duplicate completions once', async () => {
+    const ledger = budget();
+    await ledger.reserve('dup', 0.2);
+    const results = await Promise.all(Array.from({ length: 20 }, () => ledger.settle('dup', charge(0.1))));
+    expect(results.filter((result) => result.billed)).toHaveLength(1);
+    expect((await ledger.usage()).day.spent_usd).toBe(0.1);
+  });
+
+  it('releases the reservation of a failed job; a later completion is still billed once', async () => {
+    const ledger = budget();
+    await ledger.reserve('f', 0.6);
+    expect(await ledger.release('f')).toEqual({ releasedUsd: 0.6 });
+    expect(await ledger.release('f')).toEqual({ releasedUsd: 0 });
+    expect((await ledger.usage()).day).toMatchObject({ spent_usd: 0, in_flight_usd: 0 });
+    expect(await ledger.settle('f', charge(0.05))).toEqual({ billed: true });
+    expect(await ledger.settle('f', charge(0.05))).toEqual({ billed: false });
+    expect((await ledger.usage()).day).toMatchObject({ spent_usd: 0.05, in_flight_usd: 0 });
+  });
+
+  it('lets a reservation lapse when its job never settles', async () => {
+    const prefix = uniquePrefix('budget');
+    const ledger = createBudget({ redis: client, prefix, dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 100, clock: () => now });
+    await ledger.reserve('lost', 0.9);
+    expect(await ledger.reserve('next', 0.2)).toMatchObject({ reserved: false });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await ledger.reserve('next', 0.2)).toMatchObject({ reserved: true });
+    expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(200_000_000));
+  });
+
+  it('rolls over at the UTC day boundary, and the month keeps counting', async () => {
+    now = Date.UTC(2026, 10, 5, 23, 59, 59, 900);
+    const ledger = budget();
+    await ledger.reserve('late', 0.9);
+    await ledger.settle('late', charge(1));
+    expect(await ledger.reserve('refused', 0.1)).toMatchObject({ reserved: false, budget: 'daily', period: '2026-11-05' });
+    now = Date.UTC(2026, 10, 6, 0, 0, 0, 0);
+    expect(await ledger.reserve('next-day', 0.1)).toMatchObject({ reserved: true });
+    const usage = await ledger.usage();
+    expect(usage.day).toMatchObject({ period: '2026-11-06', spent_usd: 0, in_flight_usd: 0.1 });
+    expect(usage.month).toMatchObject({ period: '2026-11', spent_usd: 1 });
+  });
+
+  it('rolls the month over at the UTC month boundary', async () => {
+    now = Date.UTC(2026, 10, 30, 23, 0, 0);
+    const ledger = budget({ dailyLimitUsd: 100, monthlyLimitUsd: 1 });
+    await ledger.reserve('a', 1);
+    await ledger.settle('a', charge(1));
+    expect(await ledger.reserve('b', 0.01)).toMatchObject({ reserved: false, budget: 'monthly' });
+    now = Date.UTC(2026, 11, 1, 0, 0, 0);
+    expect(await ledger.reserve('b', 0.01)).toMatchObject({ reserved: true });
+    expect((await ledger.usage()).month).toMatchObject({ period: '2026-12', spent_usd: 0 });
+  });
+});
+
+describe('budget overshoot under concurrency', () => {
+  beforeAll(() => {
+    now = Date.UTC(2026, 10, 7, 12, 0, 0);
+  });
+
+  it('never passes the budget when the real cost is at most the estimate', async () => {
+    const ledger = budget({ dailyLimitUsd: 1 });
+    const estimate = 0.03;
+    const admitted = (await Promise.all(Array.from({ length: 200 }, (_, index) => ledger.reserve(`j${index}`, estimate).then((outcome) => (outcome.reserved ? index : -1))))).filter((index) => index >= 0);
+    expect(admitted.length).toBe(Math.floor(1 / estimate));
+    await Promise.all(admitted.map((index) => ledger.settle(`j${index}`, charge(estimate * (0.5 + (index % 5) / 10)))));
+    expect((await ledger.usage()).day.spent_usd).toBeLessThanOrEqual(1);
+  });
+
+  it('overshoots by at most the sum of the estimates’ shortfalls when real costs exceed them', async () => {
+    const ledger = budget({ dailyLimitUsd: 1 });
+    const estimate = 0.03;
+    const actual = 0.036; // 20 % over the estimate
+    let spent = 0;
+    let admittedCount = 0;
+    // Waves of 40 concurrent requests, each wave settled before the next: as in a busy gateway, until refused.
+    for (let wave = 0; wave < 10; wave += 1) {
+      const outcomes = await Promise.all(Array.from({ length: 40 }, (_, index) => ledger.reserve(`w${wave}-${index}`, estimate).then((outcome) => ({ id: `w${wave}-${index}`, outcome }))));
+      const admitted = outcomes.filter(({ outcome }) => outcome.reserved);
+      admittedCount += admitted.length;
+      await Promise.all(admitted.map(({ id }) => ledger.settle(id, charge(actual))));
+      spent = (await ledger.usage()).day.spent_usd;
+    }
+    const overshoot = spent - 1;
+    const bound = admittedCount * (actual - estimate);
+    process.stdout.write(`budget overshoot: ${admittedCount} admitted, spent $${spent.toFixed(4)} of $1, overshoot $${Math.max(0, overshoot).toFixed(4)}, bound $${bound.toFixed(4)}\n`);
+    expect(overshoot).toBeLessThanOrEqual(bound + 1e-9);
+  });
+});

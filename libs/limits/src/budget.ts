@@ -1,0 +1,162 @@
+import type { RedisClient } from '@gateway/queue';
+import { limitKeys, spendFields } from './keys';
+import { nanoToUsd, usdToNano } from './money';
+import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, utcPeriods } from './periods';
+import { LimitScriptCode, LimitScriptOk, runScript, scripts } from './scripts';
+
+/** Options of the budget ledger. */
+export interface BudgetOptions {
+  redis: RedisClient;
+  /** Key prefix (QUEUE_PREFIX). */
+  prefix: string;
+  /** LLM_DAILY_BUDGET_USD */
+  dailyLimitUsd: number;
+  /** LLM_MONTHLY_BUDGET_USD */
+  monthlyLimitUsd: number;
+  /** How long a reservation holds when its job is never settled nor released. */
+  reservationTtlMs: number;
+  /** Picks the UTC day and month (injected in tests); default Date.now. */
+  clock?: () => number;
+}
+
+/** Which budget refused, with the figures for the 402 message. */
+export interface BudgetRefusal {
+  budget: 'daily' | 'monthly';
+  period: string;
+  spentUsd: number;
+  inFlightUsd: number;
+  limitUsd: number;
+  estimateUsd: number;
+}
+
+export type ReserveOutcome = { reserved: true; alreadyReserved: boolean } | ({ reserved: false } & BudgetRefusal);
+
+/** What a finished job is billed for. */
+export interface JobCharge {
+  costUsd: number;
+  agentId: string | undefined;
+  model: string;
+  provider: string;
+}
+
+/** Spend of one period, against its budget. */
+export interface PeriodUsage {
+  period: string;
+  spent_usd: number;
+  in_flight_usd: number;
+  budget_usd: number;
+  remaining_usd: number;
+  jobs: number;
+  by_agent: Record<string, number>;
+  by_model: Record<string, number>;
+  by_provider: Record<string, number>;
+}
+
+function periodUsage(period: string, fields: Record<string, string>, inFlightNano: number, limitUsd: number): PeriodUsage {
+  const byPrefix = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(fields)
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, value]) => [name.slice(prefix.length) || '(none)', nanoToUsd(Number(value))]),
+    );
+  const spent = nanoToUsd(Number(fields['total'] ?? 0));
+  const inFlight = nanoToUsd(inFlightNano);
+  return {
+    period,
+    spent_usd: spent,
+    in_flight_usd: inFlight,
+    budget_usd: limitUsd,
+    remaining_usd: Math.max(0, limitUsd - spent - inFlight),
+    jobs: Number(fields['jobs'] ?? 0),
+    by_agent: byPrefix('agent:'),
+    by_model: byPrefix('model:'),
+    by_provider: byPrefix('provider:'),
+  };
+}
+
+/**
+ * Daily and monthly budgets with reservations: admission reserves an estimate atomically against
+ * spend + in-flight reservations; completion settles to the real cost (once per job id); failure releases.
+ */
+export function createBudget(options: BudgetOptions) {
+  const { redis, prefix } = options;
+  const now = options.clock ?? Date.now;
+  const keysFor = (jobId: string) => {
+    const { day, month } = utcPeriods(now());
+    return {
+      day,
+      month,
+      keys: [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.daySpend(prefix, day), limitKeys.monthSpend(prefix, month), limitKeys.jobBilling(prefix, jobId)],
+    };
+  };
+
+  return {
+    /** Reserves `estimateUsd` for the job, or says which budget refuses. Idempotent on the job id. */
+    async reserve(jobId: string, estimateUsd: number): Promise<ReserveOutcome> {
+      const { day, month, keys } = keysFor(jobId);
+      const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0] = await runScript(redis, scripts.budgetReserve, keys, [
+        jobId,
+        usdToNano(estimateUsd),
+        usdToNano(options.dailyLimitUsd),
+        usdToNano(options.monthlyLimitUsd),
+        Math.max(1, Math.round(options.reservationTtlMs)),
+      ]);
+      if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone };
+      const daily = code === LimitScriptCode.DailyExceeded;
+      if (!daily && code !== LimitScriptCode.MonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
+      return {
+        reserved: false,
+        budget: daily ? 'daily' : 'monthly',
+        period: daily ? day : month,
+        spentUsd: nanoToUsd(daily ? daySpent : monthSpent),
+        inFlightUsd: nanoToUsd(inFlight),
+        limitUsd: daily ? options.dailyLimitUsd : options.monthlyLimitUsd,
+        estimateUsd,
+      };
+    },
+
+    /** Bills a finished job's real cost to the current UTC day and month, once per job id. Returns whether it billed now. */
+    async settle(jobId: string, charge: JobCharge): Promise<{ billed: boolean }> {
+      const { keys } = keysFor(jobId);
+      const [code] = await runScript(redis, scripts.budgetSettle, keys, [
+        jobId,
+        usdToNano(charge.costUsd),
+        spendFields.agent(charge.agentId),
+        spendFields.model(charge.model),
+        spendFields.provider(charge.provider),
+        DAY_SPEND_TTL_SECONDS,
+        MONTH_SPEND_TTL_SECONDS,
+        JOB_BILLING_TTL_SECONDS,
+      ]);
+      return { billed: code === LimitScriptOk.Done };
+    },
+
+    /** Gives back a failed or cancelled job's reservation (a no-op when it was billed already). */
+    async release(jobId: string): Promise<{ releasedUsd: number }> {
+      const [code, amount = 0] = await runScript(
+        redis,
+        scripts.budgetRelease,
+        [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.jobBilling(prefix, jobId)],
+        [jobId, JOB_BILLING_TTL_SECONDS],
+      );
+      return { releasedUsd: code === LimitScriptOk.Done ? nanoToUsd(amount) : 0 };
+    },
+
+    /** Spend today and this month (UTC), overall and by agent, model and provider, against the budgets. */
+    async usage(): Promise<{ day: PeriodUsage; month: PeriodUsage }> {
+      const { day, month } = utcPeriods(now());
+      const [dayFields, monthFields, inFlight] = await Promise.all([
+        redis.hgetall(limitKeys.daySpend(prefix, day)),
+        redis.hgetall(limitKeys.monthSpend(prefix, month)),
+        redis.hget(limitKeys.inFlight(prefix), 'total'),
+      ]);
+      const inFlightNano = Math.max(0, Number(inFlight ?? 0));
+      return {
+        day: periodUsage(day, dayFields, inFlightNano, options.dailyLimitUsd),
+        month: periodUsage(month, monthFields, inFlightNano, options.monthlyLimitUsd),
+      };
+    },
+  };
+}
+
+export type Budget = ReturnType<typeof createBudget>;

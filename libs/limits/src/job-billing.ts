@@ -1,0 +1,56 @@
+import type { ChatJobData, ChatJobResult, ProviderId, Usage } from '@gateway/contracts';
+import type { Metrics } from '@gateway/observability';
+import type { Budget } from './budget';
+import { callCostUsd, type PricingTable } from './pricing';
+import type { PaceDecision, ProviderPacer } from './provider-pacer';
+
+/** What the worker needs to price, bill and pace jobs. */
+export interface JobBilling {
+  pricing: PricingTable;
+  budget: Budget;
+  pacer: ProviderPacer;
+  metrics?: Pick<Metrics, 'spendUsd' | 'modelTokens'>;
+}
+
+/** The cost of a provider's answer (see callCostUsd). */
+export function priceAnswer(billing: Pick<JobBilling, 'pricing'>, call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined }): number {
+  return callCostUsd(billing.pricing, call);
+}
+
+/**
+ * Settles a chat job's budget when the processor is done with it: a result is billed at its real cost
+ * (`result.cost_usd`), once per job id however often the job completes; no result (failed, cancelled)
+ * releases the job's reservation. `model` is the model the spend is booked under.
+ */
+export async function settleJobCost(
+  billing: JobBilling,
+  job: { id: string; data: Pick<ChatJobData, 'agent_id'> },
+  outcome: { result: ChatJobResult; model: string } | undefined,
+): Promise<{ billed: boolean }> {
+  if (!outcome) {
+    await billing.budget.release(job.id);
+    return { billed: false };
+  }
+  const { result, model } = outcome;
+  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, model, provider: result.provider });
+  if (billed && billing.metrics) {
+    billing.metrics.spendUsd.inc({ provider: result.provider, model }, result.cost_usd);
+    billing.metrics.modelTokens.inc({ provider: result.provider, model, kind: 'prompt' }, result.usage.prompt_tokens);
+    billing.metrics.modelTokens.inc({ provider: result.provider, model, kind: 'completion' }, result.usage.completion_tokens);
+  }
+  return { billed };
+}
+
+/**
+ * Drops from the front of a failover plan the providers that may not be called now (paced or paused after a
+ * 429), taking one request from the first that may. When none may, says how long to wait.
+ */
+export async function pacePlan<T extends { provider: ProviderId }>(pacer: ProviderPacer, plan: readonly T[]): Promise<{ plan: T[] } | { waitMs: number; reason: 'rate' | 'paused' }> {
+  let soonest: Extract<PaceDecision, { go: false }> | undefined;
+  for (let index = 0; index < plan.length; index += 1) {
+    const decision = await pacer.acquire(plan[index]!.provider);
+    if (decision.go) return { plan: plan.slice(index) };
+    if (!soonest || decision.waitMs < soonest.waitMs) soonest = decision;
+  }
+  return soonest ? { waitMs: soonest.waitMs, reason: soonest.reason } : { plan: [...plan] };
+}

@@ -1,0 +1,31 @@
+/**
+ * Every Redis key of the limits lib, under the configurable prefix. The keys one Lua script touches share a
+ * hash tag (`{spend}`, `{pace:<provider>}`), so the scripts run on Redis Cluster. When the prefix carries its
+ * own tag (`{gw}`), that one wins and every key lands in its slot, which is just as correct.
+ */
+export const limitKeys = {
+  /** Token bucket of one agent (or of every request without an agent id). */
+  rateBucket: (prefix: string, agentId: string | undefined): string =>
+    agentId === undefined ? `${prefix}:rate:anonymous` : `${prefix}:rate:agent:${agentId}`,
+  /** Budget reservations of admitted, unfinished jobs: `total` and one field per job id. */
+  inFlight: (prefix: string): string => `${prefix}:budget:{spend}:inflight`,
+  /** When each reservation lapses (a job that was never settled nor released). */
+  inFlightExpiry: (prefix: string): string => `${prefix}:budget:{spend}:inflight-expiry`,
+  /** Spend of one UTC day (`2026-11-05`): `total`, `agent:<id>`, `model:<id>`, `provider:<id>`, `jobs`. */
+  daySpend: (prefix: string, day: string): string => `${prefix}:budget:{spend}:day:${day}`,
+  /** Spend of one UTC month (`2026-11`), same fields. */
+  monthSpend: (prefix: string, month: string): string => `${prefix}:budget:{spend}:month:${month}`,
+  /** A job's billing record: makes settlement idempotent on the job id. */
+  jobBilling: (prefix: string, jobId: string): string => `${prefix}:budget:{spend}:job:${jobId}`,
+  /** A provider's shared request bucket (provider-side pacing). */
+  providerBucket: (prefix: string, provider: string): string => `${prefix}:pace:{pace:${provider}}:bucket`,
+  /** Set while a provider is paused after answering 429. */
+  providerPause: (prefix: string, provider: string): string => `${prefix}:pace:{pace:${provider}}:paused`,
+};
+
+/** Hash field names of the spend hashes. */
+export const spendFields = {
+  agent: (agentId: string | undefined): string => `agent:${agentId ?? ''}`,
+  model: (model: string): string => `model:${model}`,
+  provider: (provider: string): string => `provider:${provider}`,
+};

@@ -1,0 +1,20 @@
+-- budget-release-3.lua: gives back the reservation of a job that failed or was cancelled.
+-- A job already billed stays billed; a later settle of a released job still bills its real cost.
+-- KEYS[1]  in-flight hash (see budget-reserve-5.lua)
+-- KEYS[2]  in-flight expiry zset
+-- KEYS[3]  the job's billing record
+-- ARGV[1]  job id
+-- ARGV[2]  billing record TTL (s)
+-- Returns  {1, released_amount} released (0 when there was no reservation);
+--          {2, 0} already billed (nothing changed)
+if redis.call('GET', KEYS[3]) == 'settled' then
+  return {2, 0}
+end
+local reserved = redis.call('HGET', KEYS[1], ARGV[1])
+if reserved then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'total', '-' .. reserved)
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], 'released', 'EX', ARGV[2])
+return {1, tonumber(reserved or '0')}

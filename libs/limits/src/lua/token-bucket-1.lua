@@ -1,0 +1,45 @@
+-- token-bucket-1.lua: takes tokens from a continuously refilled token bucket, atomically.
+-- KEYS[1]  the bucket: a hash {tokens, at} (at = ms of the last update)
+-- ARGV[1]  refill rate, tokens per second (> 0)
+-- ARGV[2]  capacity (the burst)
+-- ARGV[3]  tokens this request takes
+-- ARGV[4]  now in ms, or '' for the Redis server's TIME (one clock for every instance)
+-- Returns  {1, tokens_left, 0}                    allowed
+--          {-1, tokens_left, retry_after_ms}      RATE_LIMITED: ms until enough tokens are back
+--          {-2, tokens_left, 0}                   COST_EXCEEDS_CAPACITY: can never be allowed
+local rate = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local now
+if ARGV[4] == '' then
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+else
+  now = tonumber(ARGV[4])
+end
+
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil or at == nil then
+  tokens = capacity
+  at = now
+end
+-- A clock that went backwards refills nothing (and never drains).
+if now > at then
+  tokens = math.min(capacity, tokens + (now - at) * rate / 1000)
+  at = now
+end
+if cost > capacity then
+  return {-2, math.floor(tokens), 0}
+end
+local ttl = math.ceil(capacity / rate * 1000) + 1000
+if tokens >= cost then
+  tokens = tokens - cost
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  return {1, math.floor(tokens), 0}
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
+redis.call('PEXPIRE', KEYS[1], ttl)
+return {-1, math.floor(tokens), math.ceil((cost - tokens) * 1000 / rate)}

@@ -1,0 +1,98 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '@gateway/config';
+import { builtInPricing, callCostUsd, estimateCostUsd, estimatePromptTokens, loadPricingTable, priceOf, tokenCostUsd } from './pricing';
+import { formatUsd, nanoToUsd, usdToNano } from './money';
+import { utcPeriods } from './periods';
+
+const usage = (prompt: number, completion: number) => ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
+const dir = mkdtempSync(join(tmpdir(), 'gw-pricing-'));
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('pricing arithmetic', () => {
+  it('charges tokens × USD per million', () => {
+    expect(tokenCostUsd({ prompt: 3, completion: 15 }, 1000, 500)).toBeCloseTo(0.003 + 0.0075, 12);
+    expect(tokenCostUsd({ prompt: 0.035, completion: 0.138 }, 1_000_000, 1_000_000)).toBeCloseTo(0.173, 12);
+    expect(tokenCostUsd({ prompt: 3, completion: 15 }, 0, 0)).toBe(0);
+  });
+
+  it('prices the default model from the built-in table', () => {
+    expect(callCostUsd(builtInPricing, { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(2_000_000, 1_000_000) })).toBeCloseTo(2 * 0.035 + 0.138, 12);
+  });
+
+  it("takes the provider's own figure when it gives one", () => {
+    expect(callCostUsd(builtInPricing, { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(1000, 1000), providerCostUsd: 0.0000123 })).toBe(0.0000123);
+    expect(callCostUsd(builtInPricing, { provider: 'openrouter', model: 'openai/gpt-4o', usage: usage(1_000_000, 0), providerCostUsd: null })).toBeCloseTo(2.5, 12);
+  });
+
+  it.each(['mock', 'ollama', 'cursor'] as const)('%s costs nothing', (provider) => {
+    expect(callCostUsd(builtInPricing, { provider, model: 'openai/gpt-4o', usage: usage(1_000_000, 1_000_000), providerCostUsd: 5 })).toBe(0);
+  });
+
+  it('finds a model by its bare name either way, else the * row', () => {
+    expect(priceOf(builtInPricing, 'gpt-4o')).toEqual(builtInPricing['openai/gpt-4o']);
+    expect(priceOf({ 'gpt-4o': { prompt: 1, completion: 2 } }, 'openai/gpt-4o')).toEqual({ prompt: 1, completion: 2 });
+    expect(priceOf(builtInPricing, 'someone/unknown-model')).toEqual(builtInPricing['*']);
+    expect(priceOf({}, 'x')).toEqual({ prompt: 0, completion: 0 });
+  });
+
+  it('estimates from the messages and max_tokens, 0 when only free providers may serve', () => {
+    const messages = [{ role: 'user' as const, content: 'x'.repeat(30) }];
+    expect(estimatePromptTokens(messages)).toBe(14);
+    const table = { m: { prompt: 1_000_000, completion: 2_000_000 } };
+    expect(estimateCostUsd(table, { providers: ['openrouter'], model: 'm', messages, maxTokens: 10 })).toBeCloseTo(14 + 20, 9);
+    expect(estimateCostUsd(table, { providers: ['mock', 'ollama'], model: 'm', messages, maxTokens: 10 })).toBe(0);
+    expect(estimateCostUsd(table, { providers: ['ollama', 'openrouter'], model: 'm', messages, maxTokens: 10 })).toBeCloseTo(34, 9);
+  });
+
+  it('keeps money in exact nano-USD', () => {
+    expect(usdToNano(0.0000123)).toBe(12_300);
+    expect(usdToNano(50)).toBe(50_000_000_000);
+    expect(usdToNano(-1)).toBe(0);
+    expect(usdToNano(Number.NaN)).toBe(0);
+    expect(nanoToUsd(usdToNano(0.1) + usdToNano(0.2))).toBe(0.3);
+    expect(formatUsd(12.5)).toBe('$12.50');
+    expect(formatUsd(0.0001234)).toBe('$0.000123');
+  });
+
+  it('names UTC periods', () => {
+    expect(utcPeriods(Date.UTC(2026, 10, 30, 23, 59, 59, 999))).toEqual({ day: '2026-11-30', month: '2026-11' });
+    expect(utcPeriods(Date.UTC(2026, 11, 1, 0, 0, 0, 0))).toEqual({ day: '2026-12-01', month: '2026-12' });
+  });
+});
+
+describe('loadPricingTable', () => {
+  it('is the built-in table without a file', () => {
+    expect(loadPricingTable(undefined)).toBe(builtInPricing);
+  });
+
+  it('overrides and extends the built-in table from the file', () => {
+    const table = loadPricingTable(file('good.json', JSON.stringify({ 'thudm/glm-4-9b-chat': { prompt: 1, completion: 2 }, 'acme/new': { prompt: 0.5, completion: 0.5 } })));
+    expect(table['thudm/glm-4-9b-chat']).toEqual({ prompt: 1, completion: 2 });
+    expect(table['acme/new']).toEqual({ prompt: 0.5, completion: 0.5 });
+    expect(table['openai/gpt-4o']).toEqual(builtInPricing['openai/gpt-4o']);
+  });
+
+  it.each([
+    ['not JSON', '{ "m": ', 'not valid JSON'],
+    ['a negative price', JSON.stringify({ m: { prompt: -1, completion: 1 } }), 'm.prompt'],
+    ['a price as a string', JSON.stringify({ m: { prompt: '1', completion: 1 } }), 'm.prompt'],
+    ['a missing field', JSON.stringify({ m: { prompt: 1 } }), 'm.completion'],
+    ['an unknown field', JSON.stringify({ m: { prompt: 1, completion: 1, cached: 1 } }), 'm'],
+    ['an array', JSON.stringify([1, 2]), '(file)'],
+  ])('refuses %s naming LLM_PRICING_FILE', (_label, text, where) => {
+    const path = file(`bad-${Math.random()}.json`, text);
+    expect(() => loadPricingTable(path)).toThrow(ConfigError);
+    expect(() => loadPricingTable(path)).toThrow(/LLM_PRICING_FILE/);
+    expect(() => loadPricingTable(path)).toThrow(where);
+  });
+
+  it('refuses a missing file naming the variable', () => {
+    expect(() => loadPricingTable(join(dir, 'absent.json'))).toThrow(/LLM_PRICING_FILE: cannot read .*ENOENT/);
+  });
+});

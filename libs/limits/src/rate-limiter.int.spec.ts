@@ -1,0 +1,115 @@
+import { Redis } from 'ioredis';
+import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { createRateLimiter, retryAfterSeconds } from './rate-limiter';
+import { createProviderPacer } from './provider-pacer';
+
+let redis: TestRedis;
+let client: Redis;
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  client?.disconnect();
+  await redis?.stop();
+});
+
+describe('token bucket in Redis (injected clock)', () => {
+  let now = 1_000_000;
+  const limiter = () => createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 2, burst: 3, clock: () => now });
+
+  it('allows the burst, then refuses with the time until the next token', async () => {
+    const rate = limiter();
+    for (let index = 0; index < 3; index += 1) expect(await rate.take('a')).toMatchObject({ allowed: true, remaining: 2 - index });
+    expect(await rate.take('a')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 500, retryAfterSeconds: 1 });
+    now += 200;
+    expect(await rate.take('a')).toMatchObject({ allowed: false, retryAfterMs: 300 });
+    now += 300;
+    expect(await rate.take('a')).toMatchObject({ allowed: true });
+    expect(await rate.take('a')).toMatchObject({ allowed: false, retryAfterMs: 500 });
+  });
+
+  it('refills over time up to the burst, never beyond', async () => {
+    const rate = limiter();
+    for (let index = 0; index < 3; index += 1) await rate.take('b');
+    now += 60_000;
+    const results = [];
+    for (let index = 0; index < 5; index += 1) results.push((await rate.take('b')).allowed);
+    expect(results).toEqual([true, true, true, false, false]);
+  });
+
+  it('keeps one bucket per agent, and one shared by requests without an agent', async () => {
+    const rate = limiter();
+    for (let index = 0; index < 3; index += 1) await rate.take('c');
+    expect((await rate.take('c')).allowed).toBe(false);
+    expect((await rate.take('d')).allowed).toBe(true);
+    for (let index = 0; index < 3; index += 1) expect((await rate.take(undefined)).allowed).toBe(true);
+    expect((await rate.take(undefined)).allowed).toBe(false);
+  });
+
+  it('does not refill when a clock goes backwards', async () => {
+    const rate = limiter();
+    for (let index = 0; index < 3; index += 1) await rate.take('e');
+    now -= 10_000;
+    expect((await rate.take('e')).allowed).toBe(false);
+    now += 10_000;
+  });
+
+  it('never lets more than the burst through under concurrency', async () => {
+    const rate = limiter();
+    const results = await Promise.all(Array.from({ length: 50 }, () => rate.take('f')));
+    expect(results.filter((result) => result.allowed)).toHaveLength(3);
+  });
+
+  it('expires idle buckets', async () => {
+    const prefix = uniquePrefix('rate');
+    await createRateLimiter({ redis: client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('g');
+    const ttl = await client.pttl(`${prefix}:rate:agent:g`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(2500);
+  });
+
+  it('rounds Retry-After up to whole seconds, at least 1', () => {
+    expect(retryAfterSeconds(1)).toBe(1);
+    expect(retryAfterSeconds(1000)).toBe(1);
+    expect(retryAfterSeconds(1001)).toBe(2);
+    expect(retryAfterSeconds(0)).toBe(1);
+  });
+});
+
+describe('token bucket on the Redis server clock', () => {
+  it('refills in real time', async () => {
+    const rate = createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 10, burst: 1 });
+    expect((await rate.take('a')).allowed).toBe(true);
+    const refused = await rate.take('a');
+    expect(refused.allowed).toBe(false);
+    expect(refused.allowed === false && refused.retryAfterMs).toBeLessThanOrEqual(100);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await rate.take('a')).allowed).toBe(true);
+  });
+});
+
+describe('provider pacer', () => {
+  let now = 5_000_000;
+  it('spreads calls at rpm/60 per second, shared by every pacer on the same Redis', async () => {
+    const prefix = uniquePrefix('pace');
+    const pacers = [1, 2].map(() => createProviderPacer({ redis: client, prefix, rpm: { openrouter: 120 }, clock: () => now }));
+    expect(await pacers[0]!.acquire('openrouter')).toEqual({ go: true });
+    expect(await pacers[1]!.acquire('openrouter')).toEqual({ go: true });
+    expect(await pacers[1]!.acquire('openrouter')).toEqual({ go: false, waitMs: 500, reason: 'rate' });
+    expect(await pacers[0]!.acquire('ollama')).toEqual({ go: true });
+    now += 500;
+    expect(await pacers[0]!.acquire('openrouter')).toEqual({ go: true });
+  });
+
+  it('pauses a provider after a 429 for every pacer, keeping the longer pause', async () => {
+    const prefix = uniquePrefix('pace');
+    const [first, second] = [1, 2].map(() => createProviderPacer({ redis: client, prefix, rpm: {} }));
+    await first!.pause('openrouter', 2000);
+    await first!.pause('openrouter', 10);
+    const decision = await second!.acquire('openrouter');
+    expect(decision).toMatchObject({ go: false, reason: 'paused' });
+    expect(decision.go === false && decision.waitMs).toBeGreaterThan(1500);
+    expect(await second!.acquire('mock')).toEqual({ go: true });
+  });
+});

@@ -1,0 +1,45 @@
+import type { RedisClient } from '@gateway/queue';
+import { limitKeys } from './keys';
+import { LimitScriptCode, runScript, scripts } from './scripts';
+
+/** Options of the admission rate limiter. */
+export interface RateLimiterOptions {
+  redis: RedisClient;
+  /** Key prefix (QUEUE_PREFIX). */
+  prefix: string;
+  /** Tokens added per second (GATEWAY_RATE_RPS). */
+  ratePerSecond: number;
+  /** Bucket capacity (GATEWAY_RATE_BURST). */
+  burst: number;
+  /** Clock in ms; absent: the Redis server's TIME, so instances with skewed clocks agree. */
+  clock?: () => number;
+}
+
+/** The limiter's answer for one request. */
+export type RateDecision =
+  | { allowed: true; remaining: number }
+  | { allowed: false; remaining: number; retryAfterMs: number; retryAfterSeconds: number };
+
+/** Seconds for a Retry-After header: whole seconds, rounded up, at least 1 (a client must not retry at once). */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/** A token bucket per agent id (requests without one share a bucket), kept in Redis for every API instance. */
+export function createRateLimiter(options: RateLimiterOptions) {
+  return {
+    async take(agentId: string | undefined): Promise<RateDecision> {
+      const [code = 0, remaining = 0, waitMs = 0] = await runScript(
+        options.redis,
+        scripts.tokenBucket,
+        [limitKeys.rateBucket(options.prefix, agentId)],
+        [options.ratePerSecond, options.burst, 1, options.clock ? options.clock() : ''],
+      );
+      if (code > 0) return { allowed: true, remaining };
+      if (code === LimitScriptCode.RateLimited) return { allowed: false, remaining, retryAfterMs: waitMs, retryAfterSeconds: retryAfterSeconds(waitMs) };
+      throw new Error(`token bucket refused with code ${code}`);
+    },
+  };
+}
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;

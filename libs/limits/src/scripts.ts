@@ -1,0 +1,60 @@
+// Lua files are imported as text; the declaration must reach every project that compiles this lib.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./lua.d.ts" />
+import { createHash } from 'node:crypto';
+import type { RedisClient } from '@gateway/queue';
+import budgetRelease from './lua/budget-release-3.lua';
+import budgetReserve from './lua/budget-reserve-5.lua';
+import budgetSettle from './lua/budget-settle-5.lua';
+import providerPace from './lua/provider-pace-2.lua';
+import tokenBucket from './lua/token-bucket-1.lua';
+
+/** Failure codes the Lua scripts return as their first element (negative), by name. */
+export enum LimitScriptCode {
+  RateLimited = -1,
+  CostExceedsCapacity = -2,
+  DailyExceeded = -3,
+  MonthlyExceeded = -4,
+  Paused = -5,
+}
+
+/** Success codes (positive). */
+export enum LimitScriptOk {
+  Done = 1,
+  AlreadyDone = 2,
+}
+
+/** A Lua script with its key count; run by EVALSHA, falling back to EVAL when Redis does not know it yet. */
+export interface LuaScript {
+  name: string;
+  source: string;
+  sha: string;
+  numberOfKeys: number;
+}
+
+function script(name: string, source: string, numberOfKeys: number): LuaScript {
+  return { name, source, numberOfKeys, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+export const scripts = {
+  tokenBucket: script('token-bucket', tokenBucket, 1),
+  providerPace: script('provider-pace', providerPace, 2),
+  budgetReserve: script('budget-reserve', budgetReserve, 5),
+  budgetSettle: script('budget-settle', budgetSettle, 5),
+  budgetRelease: script('budget-release', budgetRelease, 3),
+};
+
+/** Runs a script; its reply is an array of integers. */
+export async function runScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<number[]> {
+  if (keys.length !== lua.numberOfKeys) throw new Error(`${lua.name} takes ${lua.numberOfKeys} keys, got ${keys.length}`);
+  const argv = args.map(String);
+  let reply: unknown;
+  try {
+    reply = await redis.evalsha(lua.sha, keys.length, ...keys, ...argv);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+    reply = await redis.eval(lua.source, keys.length, ...keys, ...argv);
+  }
+  if (!Array.isArray(reply)) throw new Error(`${lua.name} returned ${typeof reply}`);
+  return reply.map((value) => Number(value));
+}
