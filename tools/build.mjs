@@ -7,13 +7,16 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const requested = process.argv.slice(2);
 const apps = requested.length > 0 ? requested : readdirSync(join(root, 'apps')).filter((app) => existsSync(join(root, 'apps', app, 'src', 'main.ts')));
+// Tools bundled the same way (dist/tools/<tool>/main.js), built with the apps when no app is named.
+const tools = requested.length > 0 ? [] : readdirSync(join(root, 'tools')).filter((tool) => existsSync(join(root, 'tools', tool, 'src', 'main.ts')));
 
 const started = Date.now();
+const entries = [...apps.map((app) => ['apps', app]), ...tools.map((tool) => ['tools', tool])];
 await Promise.all(
-  apps.map((app) =>
+  entries.map(([kind, name]) =>
     build({
-      entryPoints: [join(root, 'apps', app, 'src', 'main.ts')],
-      outfile: join(root, 'dist', 'apps', app, 'main.js'),
+      entryPoints: [join(root, kind, name, 'src', 'main.ts')],
+      outfile: join(root, 'dist', kind, name, 'main.js'),
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -27,4 +30,4 @@ await Promise.all(
     }),
   ),
 );
-console.log(`built ${apps.join(', ')} in ${Date.now() - started} ms`);
+console.log(`built ${entries.map(([, name]) => name).join(', ')} in ${Date.now() - started} ms`);

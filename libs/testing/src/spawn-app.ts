@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A gateway app running as a real child process. */
 export interface AppProcess {
@@ -14,7 +14,18 @@ export interface AppProcess {
   exited(): Promise<number | string>;
 }
 
-const workspaceRoot = resolve(__dirname, '../../..');
+/** The workspace root: the nearest folder above this file (source or bundle) holding nx.json. */
+function findWorkspaceRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no nx.json above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+const workspaceRoot = findWorkspaceRoot(__dirname);
 
 /** The production bundle of an app (built by `npm run build`). */
 export function appEntry(app: string): string {

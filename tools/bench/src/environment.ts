@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { spawnApp, startRedis, freePort, uniquePrefix, type AppProcess, type TestRedis } from '@gateway/testing';
+
+/** A running upstream, Redis and a set of gateway processes. */
+export interface BenchEnvironment {
+  redis: TestRedis;
+  upstreamUrl: string;
+  upstreamPid: number;
+  redisPid: number;
+  /** Starts `apis` API instances and `workers` workers; returns their base URLs and processes. */
+  startGateway(options: { apis: number; workers: number; env?: Record<string, string> }): Promise<Gateway>;
+  commandCount(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export interface Gateway {
+  urls: string[];
+  apis: AppProcess[];
+  workers: AppProcess[];
+  pids(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+function startUpstream(): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [process.argv[1] ?? '', '--serve-upstream'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout?.once('data', (data: Buffer) => {
+      const { port } = JSON.parse(data.toString('utf8').split('\n')[0] ?? '{}') as { port: number };
+      resolve({ child, url: `http://127.0.0.1:${port}` });
+    });
+    child.once('exit', (code) => reject(new Error(`upstream exited ${code}`)));
+  });
+}
+
+async function redisPid(url: string): Promise<number> {
+  const client = new Redis(url);
+  const info = await client.info('server');
+  client.disconnect();
+  return Number(info.match(/process_id:(\d+)/)?.[1] ?? NaN);
+}
+
+/** Sum of every command's call count, from INFO commandstats. */
+async function commandCount(url: string): Promise<number> {
+  const client = new Redis(url);
+  const info = await client.info('commandstats');
+  client.disconnect();
+  let total = 0;
+  for (const match of info.matchAll(/cmdstat_([a-z|_-]+):calls=(\d+)/g)) {
+    if (match[1] === 'info') continue;
+    total += Number(match[2]);
+  }
+  return total;
+}
+
+export async function createBenchEnvironment(): Promise<BenchEnvironment> {
+  const redis = await startRedis({ spawn: true });
+  const upstream = await startUpstream();
+  const pidOfRedis = await redisPid(redis.url);
+  const baseEnv = {
+    REDIS_URL: redis.url,
+    LLM_PROVIDER: 'openrouter',
+    OPENROUTER_API_KEY: 'bench-key',
+    OPENROUTER_BASE_URL: `${upstream.url}/api/v1`,
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    // Limits high enough never to reject; the "limits on" scenario compares against them switched off.
+    GATEWAY_RATE_RPS: '1000000',
+    GATEWAY_RATE_BURST: '1000000',
+    LLM_DAILY_BUDGET_USD: '1000000000',
+    LLM_MONTHLY_BUDGET_USD: '1000000000',
+  };
+  return {
+    redis,
+    upstreamUrl: upstream.url,
+    upstreamPid: upstream.child.pid ?? NaN,
+    redisPid: pidOfRedis,
+    commandCount: () => commandCount(redis.url),
+    async startGateway(options) {
+      const env = { ...baseEnv, QUEUE_PREFIX: uniquePrefix('bench'), ...options.env };
+      const ports = await Promise.all(Array.from({ length: options.apis }, () => freePort()));
+      const apis = await Promise.all(ports.map((port) => spawnApp('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) })));
+      const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnApp('worker', env)));
+      return {
+        urls: ports.map((port) => `http://127.0.0.1:${port}`),
+        apis,
+        workers,
+        pids: () => ({
+          ...Object.fromEntries(apis.map((api, index) => [`api${index + 1}`, api.child.pid ?? NaN])),
+          ...Object.fromEntries(workers.map((worker, index) => [`worker${index + 1}`, worker.child.pid ?? NaN])),
+        }),
+        async stop() {
+          await Promise.all([...apis, ...workers].map((child) => child.stop('SIGTERM', 20_000)));
+        },
+      };
+    },
+    async stop() {
+      upstream.child.kill('SIGKILL');
+      await redis.stop();
+    },
+  };
+}

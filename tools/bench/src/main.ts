@@ -1,0 +1,79 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serveFakeUpstream } from './fake-upstream';
+import { createBenchEnvironment } from './environment';
+import { latencyChart, type CurvePoint } from './plot';
+import { machineDescription } from './proc-stats';
+import { printRows, toMarkdownTable, type ResultRow } from './report';
+import { concurrencyScenario } from './scenarios/concurrency';
+import type { ScenarioContext } from './scenarios/context';
+import { overheadScenario } from './scenarios/overhead';
+import { scaleOutScenario } from './scenarios/scale-out';
+import { sweepScenario } from './scenarios/sweep';
+import { optionalScenarios } from './scenarios/optional';
+
+const all = ['overhead', 'limits', 'streaming', 'concurrency', 'batch', 'scale-out', 'sweep'] as const;
+
+function parseArgs(argv: readonly string[]) {
+  const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  const duration = Number(argv.find((arg) => arg.startsWith('--duration='))?.slice('--duration='.length) ?? 5);
+  return { scenarios: new Set(only ?? all), durationSeconds: duration, write: !argv.includes('--no-write') };
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--serve-upstream')) return serveFakeUpstream();
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const log = (message: string) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
+  const env = await createBenchEnvironment();
+  const rows: ResultRow[] = [];
+  const curves: Record<string, CurvePoint[]> = {};
+  const context: ScenarioContext = { env, rows, curves, durationSeconds: args.durationSeconds, log };
+  try {
+    let singleRps = NaN;
+    if (args.scenarios.has('overhead')) singleRps = (await overheadScenario(context))[32]?.rps ?? NaN;
+    await optionalScenarios(context, args.scenarios, singleRps);
+    if (args.scenarios.has('concurrency')) await concurrencyScenario(context);
+    if (args.scenarios.has('scale-out')) await scaleOutScenario(context, singleRps);
+    if (args.scenarios.has('sweep')) await sweepScenario(context, [100, 400, 800, 1200, 1600, 2000]);
+  } finally {
+    await env.stop();
+  }
+  printRows(rows);
+  const seconds = (Date.now() - started) / 1000;
+  log(`done in ${seconds.toFixed(0)} s`);
+  if (!args.write) return;
+  const docs = join(process.cwd(), 'docs');
+  mkdirSync(docs, { recursive: true });
+  if (Object.keys(curves).length > 0) writeFileSync(join(docs, 'bench-latency.svg'), latencyChart(curves, 'POST /v1/chat vs direct upstream: latency against offered load (32 connections)'));
+  writeFileSync(join(docs, 'BENCHMARKS.md'), renderDocument(rows, seconds, Object.keys(curves).length > 0));
+  log('wrote docs/BENCHMARKS.md');
+}
+
+function renderDocument(rows: readonly ResultRow[], seconds: number, plotted: boolean): string {
+  return `# Benchmarks
+
+Run with \`npm run bench\` (about ${Math.ceil(seconds / 60)} min; \`npm run bench -- --only=overhead,concurrency --duration=5\`
+runs some scenarios; \`--no-write\` leaves this file alone). The bench starts its own \`redis-server\`, a lean
+OpenAI-compatible fake upstream (configurable latency, JSON and SSE) and the production build of the API and
+workers as real processes, drives load with autocannon, and measures each baseline in the same run, so every
+figure also appears as a ratio. Everything (load generator, upstream, Redis, gateway) shares the machine, so
+absolute numbers are pessimistic; compare ratios, and expect ±10–20 % between runs.
+
+- **overhead**: the fake upstream directly (baseline) vs \`POST /v1/chat\` through API → BullMQ → worker → upstream
+  → reply channel, at 1 and 32 connections; Redis commands per request from \`INFO commandstats\` deltas; CPU per
+  request summed over all processes from \`/proc/<pid>/stat\`.
+- **concurrency**: 2,000 simultaneous calls to an upstream answering in 1,000 ms, through one worker (baseline 1 s).
+- **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
+- **streaming**, **batch**, **limits on**: see their rows (baseline for limits: the same overhead run with limits switched off).
+
+Machine: ${machineDescription()}. Last run: ${new Date().toISOString()}, ${seconds.toFixed(0)} s.
+
+${toMarkdownTable(rows)}
+${plotted ? '\n![latency against offered load](bench-latency.svg)\n' : ''}`;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

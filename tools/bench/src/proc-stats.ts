@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident and peak resident memory in MB, from /proc/<pid>/status. */
+export function memoryMb(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const read = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+) kB`))?.[1] ?? NaN) / 1024;
+    return { rss: read('VmRSS'), peak: read('VmHWM') };
+  } catch {
+    return { rss: NaN, peak: NaN };
+  }
+}
+
+/** Snapshot of CPU seconds of several processes, to diff around a scenario. */
+export function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+}
+
+export function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((name) => [name, (after[name] ?? 0) - (before[name] ?? 0)]));
+}
+
+/** A one-line description of the machine for the report. */
+export function machineDescription(): string {
+  let cpu = 'unknown cpu';
+  try {
+    cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? cpu;
+  } catch {
+    // not Linux
+  }
+  let cores = 0;
+  try {
+    cores = (readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm) ?? []).length;
+  } catch {
+    cores = 0;
+  }
+  let memory = '';
+  try {
+    const kb = Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)?.[1] ?? 0);
+    memory = `${Math.round(kb / 1024 / 1024)} GiB`;
+  } catch {
+    memory = '?';
+  }
+  return `${cores} cores (${cpu}), ${memory} RAM, Node.js ${process.version}`;
+}
