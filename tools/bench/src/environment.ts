@@ -11,6 +11,8 @@ export interface BenchEnvironment {
   /** Starts `apis` API instances and `workers` workers; returns their base URLs and processes. */
   startGateway(options: { apis: number; workers: number; env?: Record<string, string> }): Promise<Gateway>;
   commandCount(): Promise<number>;
+  /** Stops a gateway, ignoring a process that does not exit cleanly (reported, not thrown). */
+  stopQuietly(gateway: Gateway): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,11 @@ export async function createBenchEnvironment(): Promise<BenchEnvironment> {
     upstreamPid: upstream.child.pid ?? NaN,
     redisPid: pidOfRedis,
     commandCount: () => commandCount(redis.url),
+    stopQuietly: async (gateway) => {
+      await gateway.stop().catch((error: unknown) => {
+        process.stderr.write(`gateway stop: ${String(error)}\n`);
+      });
+    },
     async startGateway(options) {
       const env = { ...baseEnv, QUEUE_PREFIX: uniquePrefix('bench'), ...options.env };
       const ports = await Promise.all(Array.from({ length: options.apis }, () => freePort()));

@@ -1,8 +1,10 @@
+import { batchScenario } from './batch';
 import type { ScenarioContext } from './context';
+import { streamingScenario } from './streaming';
 
-/** Scenarios whose routes land with later features (streaming, batches, limits switch). */
+/** Scenarios of the streaming, batch and limits features. */
 export async function optionalScenarios(context: ScenarioContext, selected: ReadonlySet<string>, _singleRps: number): Promise<void> {
-  for (const name of ['streaming', 'batch', 'limits'] as const) {
-    if (selected.has(name)) context.log(`${name}: not measured yet`);
-  }
+  if (selected.has('streaming')) await streamingScenario(context);
+  if (selected.has('batch')) await batchScenario(context);
+  if (selected.has('limits')) context.log('limits: not measured yet');
 }

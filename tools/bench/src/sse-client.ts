@@ -1,0 +1,70 @@
+import { Agent, request } from 'undici';
+
+/** What one streamed call delivered, timed from the moment the request was sent. */
+export interface StreamOutcome {
+  ttftMs: number;
+  totalMs: number;
+  text: string;
+  events: number;
+  ok: boolean;
+}
+
+/**
+ * POSTs and reads an SSE answer, collecting the text of every content event. `extract` pulls the text out of one
+ * `data:` payload (gateway events and OpenAI chunks differ); it returns undefined for non-content events.
+ */
+export async function readStream(url: string, body: unknown, extract: (data: string) => string | undefined, dispatcher?: Agent): Promise<StreamOutcome> {
+  const started = performance.now();
+  let ttftMs = NaN;
+  let text = '';
+  let events = 0;
+  let buffer = '';
+  let ok = false;
+  const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(dispatcher ? { dispatcher } : {}) });
+  if (response.statusCode !== 200) {
+    await response.body.arrayBuffer();
+    return { ttftMs, totalMs: performance.now() - started, text, events, ok };
+  }
+  for await (const chunk of response.body) {
+    buffer += (chunk as Buffer).toString('utf8');
+    let index: number;
+    while ((index = buffer.indexOf('\n\n')) !== -1) {
+      const block = buffer.slice(0, index);
+      buffer = buffer.slice(index + 2);
+      for (const line of block.split('\n')) {
+        if (!line.startsWith('data:')) continue;
+        const data = line.slice(5).trim();
+        if (data === '[DONE]' || data.includes('"done":true')) ok = true;
+        if (data.includes('"error"')) ok = false;
+        const piece = extract(data);
+        if (piece !== undefined && piece.length > 0) {
+          if (Number.isNaN(ttftMs)) ttftMs = performance.now() - started;
+          text += piece;
+          events += 1;
+        }
+      }
+    }
+  }
+  return { ttftMs, totalMs: performance.now() - started, text, events, ok };
+}
+
+/** Content of a gateway stream event `{"content": ...}`. */
+export function gatewayContent(data: string): string | undefined {
+  try {
+    const parsed = JSON.parse(data) as { content?: unknown };
+    return typeof parsed.content === 'string' ? parsed.content : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Content of an OpenAI chat.completion.chunk. */
+export function openAiContent(data: string): string | undefined {
+  try {
+    const parsed = JSON.parse(data) as { choices?: { delta?: { content?: unknown } }[] };
+    const content = parsed.choices?.[0]?.delta?.content;
+    return typeof content === 'string' ? content : undefined;
+  } catch {
+    return undefined;
+  }
+}
