@@ -32,6 +32,7 @@ export function createAdmission(deps: AdmissionDeps) {
   const admission = {
     /** The agent's rate limit alone: throws the 429 GatewayError when its bucket is empty. */
     async checkRate(agentId: string | undefined): Promise<void> {
+      if (!config.limits.enabled) return;
       const decision = await deps.rateLimiter.take(agentId);
       if (decision.allowed) return;
       metrics.rateLimitRejections.inc({ limit: 'rate' });
@@ -43,6 +44,7 @@ export function createAdmission(deps: AdmissionDeps) {
 
     /** The budget reservation alone (idempotent on `jobId`): throws the 402 GatewayError when a budget refuses. */
     async reserveBudget(body: AdmittedBody, jobId: string): Promise<Admitted> {
+      if (!config.limits.enabled) return { reservedUsd: 0 };
       const route = resolveRoute(body.model ?? config.llm.defaultModel, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
       // The dearest provider (and its model) that may serve the request.
       const estimateUsd = Math.max(

@@ -46,6 +46,8 @@ export interface Config {
     readonly mock: { readonly reply: string | undefined; readonly latencyMs: number; readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request' };
   };
   readonly limits: {
+    /** Rate limits and budget enforcement at admission (spend is recorded either way). */
+    readonly enabled: boolean;
     readonly rateRps: number;
     readonly rateBurst: number;
     readonly dailyBudgetUsd: number;
@@ -155,6 +157,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       mock: { reply: env.MOCK_REPLY, latencyMs: env.MOCK_LATENCY_MS, fail: env.MOCK_FAIL },
     },
     limits: {
+      enabled: env.GATEWAY_LIMITS_ENABLED,
       rateRps: env.GATEWAY_RATE_RPS,
       rateBurst: env.GATEWAY_RATE_BURST,
       dailyBudgetUsd: env.LLM_DAILY_BUDGET_USD,

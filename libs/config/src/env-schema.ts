@@ -71,6 +71,7 @@ export const envSchema = z.object({
   MOCK_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
   MOCK_FAIL: z.enum(['none', 'upstream_error', 'timeout', 'invalid_request']).default('none'),
 
+  GATEWAY_LIMITS_ENABLED: z.stringbool().default(true),
   GATEWAY_RATE_RPS: z.coerce.number().positive().default(10),
   GATEWAY_RATE_BURST: positiveInt.default(20),
   LLM_DAILY_BUDGET_USD: nonNegativeNumber.default(50),

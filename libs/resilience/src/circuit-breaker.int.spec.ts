@@ -30,6 +30,38 @@ afterAll(async () => {
 });
 
 describe('circuit breaker (state in Redis)', () => {
+  it('tells a clean closed circuit from one with failures counted', async () => {
+    const breaker = breakerOn(connect(), uniquePrefix('cb'));
+    expect((await breaker.acquire('openrouter')).code).toBe(AcquireCode.Closed);
+    await breaker.record('openrouter', 'failure');
+    expect(await breaker.acquire('openrouter')).toEqual({ allowed: true, trial: false, code: AcquireCode.ClosedWithFailures });
+    await breaker.record('openrouter', 'success');
+    expect((await breaker.acquire('openrouter')).code).toBe(AcquireCode.Closed);
+  });
+
+  it('hooks: a success through a clean circuit skips the record; through a circuit with failures it resets them', async () => {
+    const client = connect();
+    const prefix = uniquePrefix('cb');
+    const breaker = breakerOn(client, prefix);
+    const hooks = createBreakerHooks({ breaker, stats: createProviderStats(client, prefix), logger: createLogger({ name: 'test', level: 'silent' }) });
+    const plan = [{ provider: 'openrouter' as const, model: 'm' }];
+    let evals = 0;
+    // Count the scripts a clean success runs: only the acquire.
+    const original = client.evalsha.bind(client);
+    client.evalsha = ((...args: Parameters<typeof client.evalsha>) => {
+      evals += 1;
+      return original(...args);
+    }) as typeof client.evalsha;
+    await withFailover(plan, async () => 'ok', hooks);
+    expect(evals).toBe(1);
+    await breaker.record('openrouter', 'failure');
+    await breaker.record('openrouter', 'failure');
+    await withFailover(plan, async () => 'ok', hooks);
+    expect((await breaker.snapshot('openrouter')).consecutiveFailures).toBe(0);
+    // two direct records, then the acquire and the record that reset the failures
+    expect(evals).toBe(5);
+  });
+
   it('opens after the threshold of consecutive failures; a success in between starts the count again', async () => {
     const breaker = breakerOn(connect(), uniquePrefix('cb'));
     await breaker.record('openrouter', 'failure');

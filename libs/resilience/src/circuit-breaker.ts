@@ -8,8 +8,11 @@ export type CircuitState = 'closed' | 'open' | 'half_open';
 
 /** What breaker-acquire-1.lua answers (negative: skip the provider). */
 export enum AcquireCode {
+  /** Closed, no failure counted. */
   Closed = 1,
   Trial = 2,
+  /** Closed, with failures counted that a success resets. */
+  ClosedWithFailures = 3,
   Open = -1,
   TrialInFlight = -2,
 }

@@ -1,6 +1,6 @@
 import type { GatewayError, ProviderId } from '@gateway/contracts';
 import type { Logger, Metrics } from '@gateway/observability';
-import { circuitStateValue, type CallOutcome, type CircuitBreaker, type CircuitState } from './circuit-breaker';
+import { AcquireCode, circuitStateValue, type CallOutcome, type CircuitBreaker, type CircuitState } from './circuit-breaker';
 import type { FailoverHooks, PlannedAttempt } from './failover';
 import type { ProviderStats } from './provider-stats';
 
@@ -31,10 +31,19 @@ export function createBreakerHooks(options: BreakerHooksOptions): Required<Failo
     work.catch((error: unknown) => logger.warn({ err: error, provider }, `${what} failed: redis unreachable?`));
   const showState = (provider: ProviderId, state: CircuitState) => metrics?.circuitState.set({ provider }, circuitStateValue(state));
 
+  // Attempts let through a closed circuit with no failure counted: their success has nothing to reset, so it
+  // costs no Redis round trip. (A failure another worker records meanwhile is then reset by the next success
+  // whose acquire sees it: under concurrency "consecutive" is only as exact as the calls' interleaving.)
+  const clean = new WeakSet<PlannedAttempt>();
+
   const record = async (attempt: PlannedAttempt, outcome: CallOutcome) => {
     const { provider } = attempt;
     await quietly(stats.increment(provider, 'calls'), 'provider counter', provider);
     if (outcome === 'failure') await quietly(stats.increment(provider, 'failures'), 'provider counter', provider);
+    if (outcome === 'success' && clean.has(attempt)) {
+      clean.delete(attempt);
+      return;
+    }
     try {
       const after = await breaker.record(provider, outcome);
       showState(provider, after.state);
@@ -52,6 +61,8 @@ export function createBreakerHooks(options: BreakerHooksOptions): Required<Failo
       const { provider } = attempt;
       try {
         const decision = await breaker.acquire(provider);
+        if (decision.code === AcquireCode.Closed) clean.add(attempt);
+        else clean.delete(attempt);
         if (decision.trial) {
           showState(provider, 'half_open');
           logger.info({ provider }, 'circuit half-open: trial call');

@@ -148,6 +148,39 @@ describe('budgets across two API instances', () => {
   });
 });
 
+describe('limits switched off (GATEWAY_LIMITS_ENABLED=false)', () => {
+  let redis: TestRedis;
+  let fake: FakeOpenRouter;
+  let gateway: GatewayProcesses;
+  beforeAll(async () => {
+    [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-off' })]);
+    fake.setBehaviour(() => ({ kind: 'reply', content: 'free for all', cost: 0.01 }));
+    gateway = await startGateway({
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: uniquePrefix('limits-off'),
+      LLM_PROVIDER: 'openrouter',
+      OPENROUTER_API_KEY: 'sk-or-off',
+      OPENROUTER_BASE_URL: fake.baseUrl,
+      GATEWAY_LIMITS_ENABLED: 'false',
+      GATEWAY_RATE_RPS: '0.1',
+      GATEWAY_RATE_BURST: '1',
+      LLM_DAILY_BUDGET_USD: '0.02',
+    });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await fake?.close();
+    await redis?.stop();
+  });
+
+  it('admits past the rate limit and the budget, and still records the spend', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: 'free', messages })));
+    expect(results.map((result) => result.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const usage = (await (await fetch(`${gateway.baseUrl}/v1/usage`)).json()) as Record<string, Record<string, unknown>>;
+    expect(usage['day']).toMatchObject({ spent_usd: 0.06, jobs: 6, by_agent: { free: 0.06 } });
+  });
+});
+
 describe('budget overshoot under concurrent load (two API instances, two workers)', () => {
   let redis: TestRedis;
   let fake: FakeOpenRouter;
