@@ -1,8 +1,7 @@
 // Lua files are imported as text; the declaration must reach every project that compiles this lib.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
-import { createHash } from 'node:crypto';
-import type { RedisClient } from '@gateway/queue';
+import { defineLuaScript as script, runLuaScript, type LuaScript, type RedisClient } from '@gateway/queue';
 import budgetRelease from './lua/budget-release-3.lua';
 import budgetReserve from './lua/budget-reserve-5.lua';
 import budgetSettle from './lua/budget-settle-5.lua';
@@ -24,17 +23,7 @@ export enum LimitScriptOk {
   AlreadyDone = 2,
 }
 
-/** A Lua script with its key count; run by EVALSHA, falling back to EVAL when Redis does not know it yet. */
-export interface LuaScript {
-  name: string;
-  source: string;
-  sha: string;
-  numberOfKeys: number;
-}
-
-function script(name: string, source: string, numberOfKeys: number): LuaScript {
-  return { name, source, numberOfKeys, sha: createHash('sha1').update(source).digest('hex') };
-}
+export type { LuaScript };
 
 export const scripts = {
   tokenBucket: script('token-bucket', tokenBucket, 1),
@@ -46,15 +35,7 @@ export const scripts = {
 
 /** Runs a script; its reply is an array of integers. */
 export async function runScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<number[]> {
-  if (keys.length !== lua.numberOfKeys) throw new Error(`${lua.name} takes ${lua.numberOfKeys} keys, got ${keys.length}`);
-  const argv = args.map(String);
-  let reply: unknown;
-  try {
-    reply = await redis.evalsha(lua.sha, keys.length, ...keys, ...argv);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-    reply = await redis.eval(lua.source, keys.length, ...keys, ...argv);
-  }
+  const reply = await runLuaScript(redis, lua, keys, args);
   if (!Array.isArray(reply)) throw new Error(`${lua.name} returned ${typeof reply}`);
   return reply.map((value) => Number(value));
 }

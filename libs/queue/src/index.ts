@@ -14,3 +14,5 @@ export { batchJobId, saveBatch, deleteBatch, loadBatch } from './batch-store';
 export type { BatchRecord } from './batch-store';
 export { createCallbackQueue, enqueueCallback, createCallbackWorker } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
+export { defineLuaScript, runLuaScript } from './lua-script';
+export type { LuaScript } from './lua-script';
