@@ -3,7 +3,7 @@ import { GatewayError } from '@gateway/contracts';
 import { isRedisUnavailable } from './middleware/error-handler';
 
 /** The job payload of a validated chat request (the default model applied). */
-export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: { replyTo?: string; callbackUrl?: string } = {}): ChatJobData {
+export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: { replyTo?: string; callbackUrl?: string; stream?: boolean } = {}): ChatJobData {
   return {
     request_id: requestId,
     ...(body.agent_id !== undefined ? { agent_id: body.agent_id } : {}),
@@ -14,6 +14,7 @@ export function toChatJobData(requestId: string, body: ChatRequest, defaultModel
     ...(extras.replyTo !== undefined ? { reply_to: extras.replyTo } : {}),
     ...(extras.callbackUrl !== undefined ? { callback_url: extras.callbackUrl } : {}),
     accepted_at: Date.now(),
+    ...(extras.stream ? { stream: true } : {}),
   };
 }
 
