@@ -90,7 +90,7 @@ describe('POST /v1/chat/completions with stream: true (the official openai SDK)'
     expect((failure as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
     expect((failure as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: 'api_error', code: 'upstream_error' });
 
-    const invalid = await openai.chat.completions.create({ messages: [], stream: true }).catch((error: unknown) => error);
+    const invalid = await openai.chat.completions.create({ model: 'thudm/glm-4-9b-chat', messages: [], stream: true }).catch((error: unknown) => error);
     expect(invalid).toBeInstanceOf(OpenAI.BadRequestError);
   });
 
