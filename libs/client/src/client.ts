@@ -1,6 +1,6 @@
 import type { BatchAccepted, BatchItem, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView } from '@gateway/contracts';
 import { GatewayTimeoutError } from './errors';
-import { RawBody, send, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
+import { RawBody, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
 import { streamChat } from './stream';
 import type { BatchRequest, ChatOptions, JobOptions, StreamChunk, WaitOptions } from './types';
 
