@@ -1,4 +1,4 @@
-import type { BatchAccepted, BatchItem, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView } from '@gateway/contracts';
+import type { BatchAccepted, BatchItem, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
 import { GatewayTimeoutError } from './errors';
 import { RawBody, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
 import { streamChat } from './stream';
@@ -122,9 +122,9 @@ export class GatewayLLMClient {
     return sendJson<ProvidersView>(this.settings, 'GET', '/v1/providers', undefined, options);
   }
 
-  /** Spend today and this month against the budgets. */
-  usage(options: CallOptions = {}): Promise<unknown> {
-    return sendJson<unknown>(this.settings, 'GET', '/v1/usage', undefined, options);
+  /** Spend today and this month (UTC) against the budgets, by agent, model and provider. */
+  usage(options: CallOptions = {}): Promise<UsageReport> {
+    return sendJson<UsageReport>(this.settings, 'GET', '/v1/usage', undefined, options);
   }
 
   /** `{status: 'ok'}` when the gateway and its Redis answer; throws UnavailableError when not. */

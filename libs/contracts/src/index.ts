@@ -44,3 +44,5 @@ export { streamChunkEventSchema, streamDoneEventSchema, streamEventSchema } from
 export type { StreamChunkEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';
 export type { ProviderView, ProvidersView } from './providers';
+export { periodSpendSchema, usageReportSchema } from './spend';
+export type { PeriodSpend, UsageReport } from './spend';
