@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import { publishCancel, type ChatQueue, type RedisClient } from '@gateway/queue';
+import type { Admission } from './admission';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import type { StreamHub } from './stream-hub';
@@ -17,6 +18,8 @@ export interface StreamSessionDeps {
   prefix: string;
   logger: Logger;
   metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken'>;
+  /** Gives back the budget reservation of a job removed before any worker took it. */
+  admission: Admission;
 }
 
 /** One streamed answer: its job id, how its events are worded, and how its job is enqueued. */
@@ -48,9 +51,13 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
     startedAt: performance.now(),
     metrics: deps.metrics,
     cancelJob: () => {
-      // The worker running it aborts the upstream call; a job no worker has taken yet is dropped.
+      // The worker running it aborts the upstream call (and settles its reservation); a job no worker has taken
+      // yet is dropped here, and its reservation given back.
       publishCancel(deps.redis, deps.prefix, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not publish stream cancel'));
-      deps.queue.remove(jobId).catch(() => undefined);
+      deps.queue
+        .remove(jobId)
+        .then((removed) => (removed === 1 ? deps.admission.release(jobId) : undefined))
+        .catch(() => undefined);
     },
     onFinish: (outcome) => {
       deps.streams.forget(jobId);

@@ -5,7 +5,7 @@ import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
 import type { Admission } from '../admission';
-import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { admitAndEnqueue } from '../job-data';
 import { toGatewayError } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
 import { openAiStreamFormat } from '../stream-formats';
@@ -52,7 +52,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
       await serveStream(deps, req, res, {
         jobId,
         format: openAiStreamFormat({ jobId, includeUsage: openAiRequest.stream_options?.include_usage === true }),
-        enqueue: () => enqueueOrUnavailable(() => deps.queue.add('chat', toChatJobData(req.id, body, deps.config.llm.defaultModel, { replyTo: deps.instanceId, stream: true }), { jobId })),
+        enqueue: () => admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId, stream: true }),
       });
       return;
     }
@@ -60,12 +60,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
     const result = deps.waiter.register(jobId, deps.config.http.chatTimeoutMs);
     result.catch(() => undefined);
     try {
-      const admitted = await deps.admission.admitChat(body, jobId);
-      const data = { ...toChatJobData(req.id, body, deps.config.llm.defaultModel, { replyTo: deps.instanceId }), reserved_usd: admitted.reservedUsd };
-      await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId })).catch(async (error: unknown) => {
-        await deps.admission.release(jobId).catch(() => undefined);
-        throw error;
-      });
+      await admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId });
     } catch (error) {
       deps.waiter.forget(jobId);
       throw error;
