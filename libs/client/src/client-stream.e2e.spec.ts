@@ -1,4 +1,5 @@
 import { startFakeOpenRouter, startGateway, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { usageReportSchema } from '@gateway/contracts';
 import { GatewayClientError, GatewayLLMClient, GatewayTimeoutError, InvalidRequestError, UpstreamError, type StreamChunk } from './index';
 
 const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
@@ -65,6 +66,16 @@ describe('GatewayLLMClient.stream() against a running gateway', () => {
     });
     expect(chunks.every((chunk) => chunk.jobId === done?.jobId && chunk.provider === 'openrouter')).toBe(true);
     expect(fake.requests.at(-1)?.body).toMatchObject({ stream: true, max_tokens: 100 });
+
+    // The stream was billed: usage() (GET /v1/usage, its contract in libs/contracts) shows its cost.
+    const usage = await waitFor(async () => {
+      const report = await client.usage();
+      return (report.day.by_agent['stream-agent'] ?? 0) >= 0.00042 ? report : undefined;
+    }, 15_000);
+    if (!usage) throw new Error('no usage report');
+    expect(usageReportSchema.parse(usage)).toEqual(usage);
+    expect(usage.day.by_provider['openrouter']).toBeGreaterThanOrEqual(0.00042);
+    expect(usage.month.spent_usd).toBeGreaterThanOrEqual(usage.day.spent_usd);
   });
 
   it('throws the typed error of an error event after the stream began, having yielded what came before', async () => {
