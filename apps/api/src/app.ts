@@ -61,7 +61,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(bullBoardPath, bullBoardRouter([deps.queue]));
   // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger, admission: deps.admission }));
-  app.use(openAiRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, logger: deps.logger, admission: deps.admission }));
+  app.use(openAiRoutes(deps));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, admission: deps.admission }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));

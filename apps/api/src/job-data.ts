@@ -1,9 +1,19 @@
 import type { ChatJobData, ChatRequest } from '@gateway/contracts';
 import { GatewayError } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import type { ChatQueue } from '@gateway/queue';
+import type { Admission } from './admission';
 import { isRedisUnavailable } from './middleware/error-handler';
 
+/** Where a job's outcome goes: the reply channel of an API instance (sync, stream) and/or a callback URL. */
+export interface JobDataExtras {
+  replyTo?: string;
+  callbackUrl?: string;
+  stream?: boolean;
+}
+
 /** The job payload of a validated chat request (the default model applied). */
-export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: { replyTo?: string; callbackUrl?: string } = {}): ChatJobData {
+export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: JobDataExtras = {}): ChatJobData {
   return {
     request_id: requestId,
     ...(body.agent_id !== undefined ? { agent_id: body.agent_id } : {}),
@@ -14,6 +24,7 @@ export function toChatJobData(requestId: string, body: ChatRequest, defaultModel
     ...(extras.replyTo !== undefined ? { reply_to: extras.replyTo } : {}),
     ...(extras.callbackUrl !== undefined ? { callback_url: extras.callbackUrl } : {}),
     accepted_at: Date.now(),
+    ...(extras.stream ? { stream: true } : {}),
   };
 }
 
@@ -25,4 +36,28 @@ export async function enqueueOrUnavailable<T>(write: () => Promise<T>): Promise<
     if (isRedisUnavailable(error)) throw new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1, cause: error });
     throw error;
   }
+}
+
+/** What admitting and enqueueing one chat job needs. */
+export interface EnqueueDeps {
+  config: Pick<Config, 'llm'>;
+  queue: ChatQueue;
+  admission: Admission;
+}
+
+/**
+ * The one way a single chat job enters the queue, whatever the route (`/v1/chat`, `/v1/chat/stream`, `/v1/jobs`,
+ * `/v1/chat/completions` plain or streamed): admission (429 rate limit, 402 budget), then the enqueue; a failed
+ * enqueue gives the reservation back. Batches admit the same way item by item (routes/batches.ts).
+ */
+export async function admitAndEnqueue(deps: EnqueueDeps, requestId: string, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
+  const admitted = await deps.admission.admitChat(body, jobId);
+  const data: ChatJobData = { ...toChatJobData(requestId, body, deps.config.llm.defaultModel, extras), reserved_usd: admitted.reservedUsd };
+  try {
+    await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) }));
+  } catch (error) {
+    await deps.admission.release(jobId).catch(() => undefined);
+    throw error;
+  }
+  return data;
 }

@@ -33,10 +33,14 @@ export function createSseWriter(res: ServerResponse, options: SseWriterOptions) 
       res.setHeader('x-accel-buffering', 'no');
       res.setHeader('connection', 'keep-alive');
     },
-    /** One `data:` event; false when the client is too far behind (or gone). */
+    /** One `data:` event of a JSON payload; false when the client is too far behind (or gone). */
     event(payload: unknown): boolean {
+      return this.data(JSON.stringify(payload));
+    },
+    /** One `data:` event of a text as it is (one line, e.g. OpenAI's `[DONE]`). */
+    data(text: string): boolean {
       this.start();
-      return write(`data: ${JSON.stringify(payload)}\n\n`);
+      return write(`data: ${text}\n\n`);
     },
     /** A comment line (`: ping`): keeps idle connections open through load balancers. */
     comment(text: string): boolean {

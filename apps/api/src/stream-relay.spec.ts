@@ -8,6 +8,11 @@ function recordingWriter(room = Infinity) {
   const written: unknown[] = [];
   let started = false;
   let ended = false;
+  const record = (payload: unknown) => {
+    started = true;
+    written.push(payload);
+    return written.length <= room;
+  };
   const writer: SseWriter = {
     get started() {
       return started;
@@ -15,11 +20,8 @@ function recordingWriter(room = Infinity) {
     start() {
       started = true;
     },
-    event(payload) {
-      started = true;
-      written.push(payload);
-      return written.length <= room;
-    },
+    event: (payload) => record(payload),
+    data: (text) => record(text),
     comment() {
       started = true;
       return true;

@@ -1,7 +1,8 @@
-import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage, type StreamChunkEvent, type StreamDoneEvent } from '@gateway/contracts';
+import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { JobOutcome } from './result-waiter';
 import type { SseWriter } from './sse-writer';
+import { gatewayStreamFormat, type StreamFormat } from './stream-formats';
 import type { StreamListener } from './stream-hub';
 
 /** Options of one relayed stream. */
@@ -9,6 +10,8 @@ export interface StreamRelayOptions {
   jobId: string;
   requestId: string;
   writer: SseWriter;
+  /** What the events say (default: the gateway's own `/v1/chat/stream` format). */
+  format?: StreamFormat;
   /** `: ping` when nothing was written for this long. */
   keepAliveMs: number;
   /** Give up (timeout) when no message of the job arrives for this long. */
@@ -29,6 +32,7 @@ export interface StreamRelayOptions {
  */
 export function createStreamRelay(options: StreamRelayOptions): StreamListener & { done: Promise<void>; clientGone(): void; dispose(): void } {
   const { writer } = options;
+  const format = options.format ?? gatewayStreamFormat();
   let expected = 0;
   let sentText = '';
   let finished = false;
@@ -57,7 +61,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       settle.reject(error);
       return;
     }
-    writer.event(error.toBody(options.requestId));
+    writer.event(format.error(error, options.requestId));
     writer.end();
     settle.resolve();
   }
@@ -65,8 +69,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     if (sentText === '') options.metrics.streamTimeToFirstToken.observe((performance.now() - options.startedAt) / 1000);
     sentText += text;
     wroteSinceTick = true;
-    const event: StreamChunkEvent = { content: text, model, provider };
-    return writer.event(event);
+    return writer.event(format.chunk(text, model, provider));
   };
   const complete = (result: ChatJobResult) => {
     // The result holds the whole text: what the client has not seen yet is its tail.
@@ -76,17 +79,9 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     }
     const rest = result.content.slice(sentText.length);
     if (rest !== '') sendText(rest, result.model, result.provider);
-    const event: StreamDoneEvent = {
-      done: true,
-      model: result.model,
-      provider: result.provider,
-      usage: result.usage,
-      cost_usd: result.cost_usd,
-      finish_reason: result.finish_reason,
-      job_id: options.jobId,
-    };
     finish('completed');
-    writer.event(event);
+    for (const event of format.done(result, options.jobId)) writer.event(event);
+    if (format.terminator !== undefined) writer.data(format.terminator);
     writer.end();
     settle.resolve();
   };

@@ -1,8 +1,7 @@
-import { errorTypeSchema } from '@gateway/contracts';
-import type { BatchAccepted, BatchItem, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView } from '@gateway/contracts';
-import { GatewayTimeoutError, UnavailableError, createClientError } from './errors';
-import { RawBody, send, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
-import { readEventData } from './sse';
+import type { BatchAccepted, BatchItem, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
+import { GatewayTimeoutError } from './errors';
+import { RawBody, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
+import { streamChat } from './stream';
 import type { BatchRequest, ChatOptions, JobOptions, StreamChunk, WaitOptions } from './types';
 
 /** Options of GatewayLLMClient. */
@@ -58,35 +57,13 @@ export class GatewayLLMClient {
     return sendJson<ChatResponse>(this.settings, 'POST', '/v1/chat', chatBody(agentId, messages, options), callOptions(options));
   }
 
-  /** Streamed chat: content chunks, then one `done` chunk. Aborting the signal (or breaking the loop) cancels the upstream call. */
-  async *stream(agentId: string, messages: ChatMessage[], options: ChatOptions = {}): AsyncGenerator<StreamChunk> {
-    const { response, dispose } = await send(this.settings, 'POST', '/v1/chat/stream', chatBody(agentId, messages, options), callOptions(options));
-    try {
-      if (!response.body) throw new UnavailableError({ status: response.status, type: 'unavailable', message: 'the stream has no body' });
-      for await (const data of readEventData(response.body)) {
-        const event = JSON.parse(data) as {
-          content?: string;
-          done?: boolean;
-          error?: { type?: string; message?: string };
-          model?: string;
-          provider?: StreamChunk['provider'];
-          usage?: Extract<StreamChunk, { type: 'done' }>['usage'];
-          cost_usd?: number;
-        };
-        if (event.error) {
-          const type = errorTypeSchema.safeParse(event.error.type);
-          throw createClientError({ status: response.status, type: type.success ? type.data : 'upstream_error', message: event.error.message ?? 'the stream failed' });
-        }
-        if (event.done) {
-          yield { type: 'done', model: event.model ?? '', provider: event.provider ?? 'mock', ...(event.usage ? { usage: event.usage } : {}), ...(event.cost_usd !== undefined ? { costUsd: event.cost_usd } : {}) };
-          return;
-        }
-        if (typeof event.content === 'string') yield { type: 'content', content: event.content, model: event.model ?? '', provider: event.provider ?? 'mock' };
-      }
-      throw new UnavailableError({ status: response.status, type: 'unavailable', message: 'the stream ended before it was done' });
-    } finally {
-      dispose();
-    }
+  /**
+   * Streamed chat (`POST /v1/chat/stream`): content chunks, then one `done` chunk with usage and cost. An error after
+   * the stream began is thrown from the loop as its typed error. Aborting the signal (or leaving the loop) cancels
+   * the job and its upstream call; `timeoutMs` bounds the whole stream.
+   */
+  stream(agentId: string, messages: ChatMessage[], options: ChatOptions = {}): AsyncGenerator<StreamChunk> {
+    return streamChat(this.settings, chatBody(agentId, messages, options), callOptions(options));
   }
 
   /** Enqueues an asynchronous job (202); poll it with getJob/waitForJob or have it POSTed to callbackUrl. */
@@ -141,13 +118,13 @@ export class GatewayLLMClient {
   }
 
   /** Per provider: configured, deprecated, circuit state and call counts. */
-  providers(options: CallOptions = {}): Promise<unknown> {
-    return sendJson<unknown>(this.settings, 'GET', '/v1/providers', undefined, options);
+  providers(options: CallOptions = {}): Promise<ProvidersView> {
+    return sendJson<ProvidersView>(this.settings, 'GET', '/v1/providers', undefined, options);
   }
 
-  /** Spend today and this month against the budgets. */
-  usage(options: CallOptions = {}): Promise<unknown> {
-    return sendJson<unknown>(this.settings, 'GET', '/v1/usage', undefined, options);
+  /** Spend today and this month (UTC) against the budgets, by agent, model and provider. */
+  usage(options: CallOptions = {}): Promise<UsageReport> {
+    return sendJson<UsageReport>(this.settings, 'GET', '/v1/usage', undefined, options);
   }
 
   /** `{status: 'ok'}` when the gateway and its Redis answer; throws UnavailableError when not. */

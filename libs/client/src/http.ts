@@ -90,8 +90,14 @@ export async function errorFromResponse(response: Response): Promise<GatewayClie
   return createClientError({ status: response.status, type: errorTypeForStatus(response.status), message: `HTTP ${response.status}: ${text.slice(0, 200)}`, retryAfter });
 }
 
-/** Sends one request with timeout, abort and the retry policy; returns the successful Response. */
-export async function send(settings: HttpSettings, method: string, path: string, body: unknown, options: CallOptions = {}): Promise<{ response: Response; dispose: () => void }> {
+/** Sends one request with timeout, abort and the retry policy; returns the successful Response (its body still under the deadline until dispose). */
+export async function send(
+  settings: HttpSettings,
+  method: string,
+  path: string,
+  body: unknown,
+  options: CallOptions = {},
+): Promise<{ response: Response; dispose: () => void; timedOut: () => boolean }> {
   const idempotent = method === 'GET' || method === 'DELETE';
   for (let attempt = 0; ; attempt += 1) {
     const deadline = deadlineSignal(options.timeoutMs ?? settings.timeoutMs, options.signal);
@@ -120,7 +126,7 @@ export async function send(settings: HttpSettings, method: string, path: string,
       }
       throw failure;
     }
-    if (response.ok) return { response, dispose: deadline.dispose };
+    if (response.ok) return { response, dispose: deadline.dispose, timedOut: deadline.timedOut };
     const error = await errorFromResponse(response);
     deadline.dispose();
     // Only the gateway's own "later, please" is retried; a 4xx of the caller's making never is.

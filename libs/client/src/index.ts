@@ -19,3 +19,4 @@ export type { GatewayClientErrorInit } from './errors';
 export type { RetryOptions, CallOptions } from './http';
 export type { ChatOptions, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
 export { readEventData } from './sse';
+export type { ProvidersView, ProviderView, UsageReport, PeriodSpend } from '@gateway/contracts';

@@ -18,10 +18,10 @@ export interface JobOptions extends ChatOptions {
   callbackUrl?: string;
 }
 
-/** One chunk of a streamed answer. */
+/** One chunk of a streamed answer: text, or the last one (`done`) with the usage and cost. `jobId` names the gateway's job. */
 export type StreamChunk =
-  | { type: 'content'; content: string; model: string; provider: ProviderId }
-  | { type: 'done'; model: string; provider: ProviderId; usage?: Usage; costUsd?: number };
+  | { type: 'content'; jobId: string; content: string; model: string; provider: ProviderId }
+  | { type: 'done'; jobId: string; model: string; provider: ProviderId; usage: Usage; costUsd: number; finishReason: string | null };
 
 /** A request of a batch: the messages, and per-request options. */
 export interface BatchRequest {

@@ -42,3 +42,7 @@ export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema, streamChunk
 export type { ChatJobData, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage } from './job';
 export { streamChunkEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamDoneEvent, StreamEvent } from './stream';
+export { providerViewSchema, providersViewSchema } from './providers';
+export type { ProviderView, ProvidersView } from './providers';
+export { periodSpendSchema, usageReportSchema } from './spend';
+export type { PeriodSpend, UsageReport } from './spend';

@@ -1,3 +1,4 @@
+import type { PeriodSpend, UsageReport } from '@gateway/contracts';
 import type { RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
@@ -39,18 +40,8 @@ export interface JobCharge {
   provider: string;
 }
 
-/** Spend of one period, against its budget. */
-export interface PeriodUsage {
-  period: string;
-  spent_usd: number;
-  in_flight_usd: number;
-  budget_usd: number;
-  remaining_usd: number;
-  jobs: number;
-  by_agent: Record<string, number>;
-  by_model: Record<string, number>;
-  by_provider: Record<string, number>;
-}
+/** Spend of one period, against its budget: the shape of `GET /v1/usage` (libs/contracts). */
+export type PeriodUsage = PeriodSpend;
 
 function periodUsage(period: string, fields: Record<string, string>, inFlightNano: number, limitUsd: number): PeriodUsage {
   const byPrefix = (prefix: string) =>
@@ -143,7 +134,7 @@ export function createBudget(options: BudgetOptions) {
     },
 
     /** Spend today and this month (UTC), overall and by agent, model and provider, against the budgets. */
-    async usage(): Promise<{ day: PeriodUsage; month: PeriodUsage }> {
+    async usage(): Promise<UsageReport> {
       const { day, month } = utcPeriods(now());
       const [dayFields, monthFields, inFlight] = await Promise.all([
         redis.hgetall(limitKeys.daySpend(prefix, day)),

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { GatewayError, chatRequestSchema, type ChatJobData, type ChatResponse } from '@gateway/contracts';
+import { chatRequestSchema, type ChatJobData, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
 import type { Admission } from '../admission';
-import { isRedisUnavailable } from '../middleware/error-handler';
+import { admitAndEnqueue } from '../job-data';
 import type { ResultWaiter } from '../result-waiter';
 import { parseBody } from '../validation';
 
@@ -19,30 +19,10 @@ export interface ChatRouteDeps {
   admission: Admission;
 }
 
-/** Admits (rate limit, budget) and enqueues a chat job for this request; throws `unavailable` when Redis refuses it. */
-export async function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined, extra: Pick<ChatJobData, 'stream'> = {}): Promise<ChatJobData> {
+/** Parses a `/v1/chat` body, admits it (rate limit, budget) and enqueues its job; throws `unavailable` when Redis refuses it. */
+export function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined, extra: Pick<ChatJobData, 'stream'> = {}): Promise<ChatJobData> {
   const body = parseBody(chatRequestSchema, req.body);
-  const admitted = await deps.admission.admitChat(body, jobId);
-  const data: ChatJobData = {
-    request_id: req.id,
-    ...(body.agent_id !== undefined ? { agent_id: body.agent_id } : {}),
-    model: body.model ?? deps.config.llm.defaultModel,
-    messages: body.messages,
-    ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
-    ...(body.max_tokens !== undefined ? { max_tokens: body.max_tokens } : {}),
-    ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
-    accepted_at: Date.now(),
-    ...(extra.stream ? { stream: true } : {}),
-    reserved_usd: admitted.reservedUsd,
-  };
-  try {
-    await deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) });
-  } catch (error) {
-    await deps.admission.release(jobId).catch(() => undefined);
-    if (isRedisUnavailable(error)) throw new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1, cause: error });
-    throw error;
-  }
-  return data;
+  return admitAndEnqueue(deps, req.id, body, jobId, { ...(replyTo !== undefined ? { replyTo } : {}), ...(extra.stream ? { stream: true } : {}) });
 }
 
 export function chatRoutes(deps: ChatRouteDeps): Router {

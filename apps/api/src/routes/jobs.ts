@@ -4,7 +4,7 @@ import { GatewayError, callbackUrlProblem, jobRequestSchema, type JobAccepted, t
 import type { Config } from '@gateway/config';
 import { enqueueCallback, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Admission } from '../admission';
-import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { admitAndEnqueue } from '../job-data';
 import { parseBody } from '../validation';
 
 /** What the job routes need. */
@@ -44,12 +44,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
     const jobId = randomUUID();
     res.locals['jobId'] = jobId;
-    const admitted = await deps.admission.admitChat(body, jobId);
-    const data = { ...toChatJobData(req.id, body, deps.config.llm.defaultModel, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}), reserved_usd: admitted.reservedUsd };
-    await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) })).catch(async (error: unknown) => {
-      await deps.admission.release(jobId).catch(() => undefined);
-      throw error;
-    });
+    await admitAndEnqueue(deps, req.id, body, jobId, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {});
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };
     res.status(202).setHeader('location', `/v1/jobs/${jobId}`).json(accepted);
   });

@@ -4,17 +4,17 @@ import { GatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiError
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
-import type { ChatQueue } from '@gateway/queue';
 import type { Admission } from '../admission';
-import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { admitAndEnqueue } from '../job-data';
 import { toGatewayError } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
+import { openAiStreamFormat } from '../stream-formats';
+import { serveStream, type StreamSessionDeps } from '../stream-session';
 import { parseBody } from '../validation';
 
-/** What the OpenAI-compatible routes need. */
-export interface OpenAiRouteDeps {
-  config: Pick<Config, 'llm' | 'http' | 'models'>;
-  queue: ChatQueue;
+/** What the OpenAI-compatible routes need (streams are relayed like `/v1/chat/stream`'s). */
+export interface OpenAiRouteDeps extends StreamSessionDeps {
+  config: Pick<Config, 'llm' | 'http' | 'models' | 'stream'>;
   waiter: ResultWaiter;
   instanceId: string;
   logger: Logger;
@@ -39,26 +39,28 @@ function modelEntry(id: string, config: OpenAiRouteDeps['config']) {
   return { id, object: 'model' as const, created: 0, owned_by: resolveRoute(id, { primary: config.llm.provider, defaultModel: config.llm.defaultModel }).provider };
 }
 
-/** `POST /v1/chat/completions` and `GET /v1/models`: the OpenAI-compatible surface on the same queue. */
+/** `POST /v1/chat/completions` (plain or `stream: true`) and `GET /v1/models`: the OpenAI-compatible surface on the same queue. */
 export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   const router = Router();
   const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
 
   router.post('/v1/chat/completions', json, async (req, res) => {
     const openAiRequest = parseBody(openAiChatRequestSchema, req.body);
-    if (openAiRequest.stream) throw new GatewayError('invalid_request', 'invalid request: stream: true is not supported by this gateway yet');
     const body = fromOpenAiRequest(openAiRequest, req.get('x-agent-id') || undefined);
     const jobId = randomUUID();
+    if (openAiRequest.stream) {
+      await serveStream(deps, req, res, {
+        jobId,
+        format: openAiStreamFormat({ jobId, includeUsage: openAiRequest.stream_options?.include_usage === true }),
+        enqueue: () => admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId, stream: true }),
+      });
+      return;
+    }
     res.locals['jobId'] = jobId;
     const result = deps.waiter.register(jobId, deps.config.http.chatTimeoutMs);
     result.catch(() => undefined);
     try {
-      const admitted = await deps.admission.admitChat(body, jobId);
-      const data = { ...toChatJobData(req.id, body, deps.config.llm.defaultModel, { replyTo: deps.instanceId }), reserved_usd: admitted.reservedUsd };
-      await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId })).catch(async (error: unknown) => {
-        await deps.admission.release(jobId).catch(() => undefined);
-        throw error;
-      });
+      await admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId });
     } catch (error) {
       deps.waiter.forget(jobId);
       throw error;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { deprecatedProviders, providerIdSchema, type ProviderId } from '@gateway/contracts';
+import { deprecatedProviders, providerIdSchema, type ProviderId, type ProvidersView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Metrics } from '@gateway/observability';
 import { bullPrefix, type RedisClient } from '@gateway/queue';
@@ -48,7 +48,7 @@ export function providerRoutes(deps: ProviderRouteDeps): Router {
   router.get('/providers', async (_req, res) => {
     const providers = providerIdSchema.options;
     const [counts, circuits] = await Promise.all([stats.read(), Promise.all(providers.map((provider) => breaker.snapshot(provider)))]);
-    res.json({
+    const body: ProvidersView = {
       providers: providers.map((provider, index) => {
         const circuit = circuits[index]!;
         deps.metrics.circuitState.set({ provider }, circuitStateValue(circuit.state));
@@ -66,7 +66,8 @@ export function providerRoutes(deps: ProviderRouteDeps): Router {
           skipped: counts[provider].skipped,
         };
       }),
-    });
+    };
+    res.json(body);
   });
   return router;
 }

@@ -66,6 +66,8 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
   const pieces = behaviour.content.match(/\S+\s*/g) ?? [];
   for (const piece of pieces) {
     if (behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs);
+    // The caller went away (a cancelled call): stop, as a real server does.
+    if (res.destroyed) return;
     res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: piece }, finish_reason: null }] })}\n\n`);
   }
   res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }] })}\n\n`);

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { providerIdSchema } from './provider-id';
+
+/** One provider in `GET /v1/providers`: configuration, role, circuit and the call counts shared by every instance. */
+export const providerViewSchema = z.object({
+  id: providerIdSchema,
+  configured: z.boolean(),
+  role: z.enum(['primary', 'fallback', 'unused']),
+  deprecated: z.boolean(),
+  /** Only on deprecated providers. */
+  warning: z.string().optional(),
+  circuit: z.object({
+    state: z.enum(['closed', 'open', 'half_open']),
+    consecutive_failures: z.number().int().nonnegative(),
+    /** ISO time the circuit opened, null while closed. */
+    opened_at: z.string().nullable(),
+  }),
+  calls: z.number().int().nonnegative(),
+  failures: z.number().int().nonnegative(),
+  failovers: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+});
+export type ProviderView = z.infer<typeof providerViewSchema>;
+
+/** Body of `GET /v1/providers`. */
+export const providersViewSchema = z.object({ providers: z.array(providerViewSchema) });
+export type ProvidersView = z.infer<typeof providersViewSchema>;

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+
+/** Spend of one UTC period (day `YYYY-MM-DD` or month `YYYY-MM`) against its budget, in USD. */
+export const periodSpendSchema = z.object({
+  period: z.string(),
+  spent_usd: z.number().nonnegative(),
+  /** Reserved by requests admitted but not finished yet. */
+  in_flight_usd: z.number().nonnegative(),
+  budget_usd: z.number().nonnegative(),
+  remaining_usd: z.number().nonnegative(),
+  jobs: z.number().int().nonnegative(),
+  /** Requests without `agent_id` are under `"(none)"`. */
+  by_agent: z.record(z.string(), z.number()),
+  by_model: z.record(z.string(), z.number()),
+  by_provider: z.record(z.string(), z.number()),
+});
+export type PeriodSpend = z.infer<typeof periodSpendSchema>;
+
+/** Body of `GET /v1/usage`. */
+export const usageReportSchema = z.object({ day: periodSpendSchema, month: periodSpendSchema });
+export type UsageReport = z.infer<typeof usageReportSchema>;
