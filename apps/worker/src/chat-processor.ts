@@ -8,6 +8,7 @@ import { resolveRoute, type ProviderRegistry } from '@gateway/providers';
 import { failoverChain, planAttempts, withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { HandBack } from './hand-back';
 import { runStream } from './run-stream';
+import { createJobErrorScrubber } from './job-error-scrubber';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
@@ -41,6 +42,7 @@ function asGatewayError(error: unknown): GatewayError {
 export function createChatProcessor(deps: ChatProcessorDeps) {
   const { logger, metrics } = deps;
   const modelLabel = createBoundedLabel(200);
+  const scrubJobError = createJobErrorScrubber(deps.config);
   return async (job: ChatJob, token?: string, signal?: AbortSignal): Promise<ChatJobResult> => {
     const data = job.data;
     const jobStarted = performance.now();
@@ -152,16 +154,17 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         throw new UnrecoverableError(JSON.stringify(cancelledJobError()));
       }
       const failure = asGatewayError(error);
+      const jobError = scrubJobError(toJobError(failure));
       metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });
       metrics.jobDuration.observe({ queue: 'chat', outcome: 'failed' }, (performance.now() - jobStarted) / 1000);
       log.warn({ err: failure, errorType: failure.type, model: data.model, latencyMs: Math.round(performance.now() - jobStarted), outcome: 'failed' }, 'chat job failed');
       if (data.reply_to && job.id) {
-        await publishReply(deps.publisher, deps.prefix, data.reply_to, { kind: 'error', job_id: job.id, error: toJobError(failure) }).catch((publishError: unknown) =>
+        await publishReply(deps.publisher, deps.prefix, data.reply_to, { kind: 'error', job_id: job.id, error: jobError }).catch((publishError: unknown) =>
           log.error({ err: publishError }, 'could not publish job failure'),
         );
       }
       // The job's failedReason carries the serialised error so GET /v1/jobs can report its type.
-      throw new UnrecoverableError(JSON.stringify(toJobError(failure)));
+      throw new UnrecoverableError(JSON.stringify(jobError));
     }
   };
 }

@@ -59,7 +59,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
     },
 
     async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, toAnthropicRequest(request, true), signal);
+      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, toAnthropicRequest(request, true), signal, { stream: true });
       let model = request.model;
       let inputUsage: { input_tokens?: number | null } | null | undefined;
       let outputUsage: { output_tokens?: number | null } | null | undefined;
@@ -94,7 +94,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
       } catch (error) {
         if (error instanceof GatewayError) throw error;
         if (signal.aborted) throw new GatewayError('upstream_error', 'anthropic: call cancelled', { retryable: false, cause: error });
-        if (response.signal.aborted) throw new GatewayError('timeout', `anthropic stream stalled past ${options.timeoutMs} ms`, { retryable: true, cause: error });
+        if (response.signal.aborted) throw new GatewayError('timeout', `anthropic stream silent for ${options.timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
         throw upstreamFailure('anthropic', 'stream broken', error);
       } finally {
         if (!done) response.body.destroy();

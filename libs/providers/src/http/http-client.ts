@@ -1,14 +1,20 @@
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors } from 'undici';
 import { GatewayError, type ProviderId } from '@gateway/contracts';
 import { parseRetryAfter, truncate, upstreamFailure, upstreamHttpError } from './upstream-error';
+import { watchStream, type UpstreamBody } from './stream-watchdog';
+import { scrubHeaderSecrets } from './scrub-secrets';
 
 /** Options of the pooled HTTP client one adapter uses. */
 export interface HttpClientOptions {
   provider: ProviderId;
-  /** Whole-call deadline, headers and body included. */
+  /** Whole-call deadline of a JSON call (headers and body); for a stream, the deadline of its headers and the longest silence between its chunks. */
   timeoutMs: number;
   /** Largest answer body read, in bytes. */
   maxResponseBytes?: number;
+  /** Longest a stream may last in total, however lively (default 30 minutes). */
+  streamMaxMs?: number;
+  /** Largest streamed answer, in bytes (default 64 MiB). */
+  maxStreamBytes?: number;
   /** Keep-alive connections per upstream origin. */
   connections?: number;
 }
@@ -17,19 +23,28 @@ export interface HttpClientOptions {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: UpstreamBody;
+  /** Aborted when the call is cut (caller, deadline, or a silent stream). */
   signal: AbortSignal;
+}
+
+/** Per-call options of postJson. */
+export interface PostOptions {
+  /** A streamed answer: the deadline covers the headers, then each silence between chunks (not the whole call). */
+  stream?: boolean;
 }
 
 export interface HttpClient {
   /** POSTs JSON; non-2xx answers are read (bounded) and thrown as GatewayError. */
-  postJson(url: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal): Promise<UpstreamResponse>;
+  postJson(url: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, options?: PostOptions): Promise<UpstreamResponse>;
   /** Reads a body as JSON within the size limit. */
   readJson(response: UpstreamResponse): Promise<unknown>;
   close(): Promise<void>;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_STREAM_BYTES = 64 * 1024 * 1024;
+const DEFAULT_STREAM_MAX_MS = 30 * 60_000;
 
 /** Reads a body into a string, failing past maxBytes (and destroying the socket). */
 export async function readBounded(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (error?: Error) => void }, maxBytes: number): Promise<string> {
@@ -90,8 +105,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 
   return {
-    async postJson(url, headers, payload, callerSignal) {
-      const signal = AbortSignal.any([callerSignal, AbortSignal.timeout(options.timeoutMs)]);
+    async postJson(url, headers, payload, callerSignal, postOptions = {}) {
+      // A JSON call has one deadline; a stream has a deadline for its headers, then one per silence (watchStream).
+      const idle = new AbortController();
+      const deadline = postOptions.stream ? AbortSignal.timeout(options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS) : AbortSignal.timeout(options.timeoutMs);
+      const signal = AbortSignal.any([callerSignal, deadline, idle.signal]);
+      const headersTimer = postOptions.stream ? setTimeout(() => idle.abort(new Error('no headers in time')), options.timeoutMs) : undefined;
       try {
         const response = await agent.request({
           origin: new URL(url).origin,
@@ -103,10 +122,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         });
         if (response.statusCode < 200 || response.statusCode >= 300) {
           const text = await readBounded(response.body, 64 * 1024).catch(() => '');
-          throw upstreamHttpError(options.provider, response.statusCode, extractUpstreamMessage(text), parseRetryAfter(response.headers['retry-after']));
+          // An upstream may echo the key it was sent (e.g. "invalid key sk-..."): that text reaches clients.
+          const message = extractUpstreamMessage(text);
+          throw upstreamHttpError(options.provider, response.statusCode, message === undefined ? undefined : scrubHeaderSecrets(message, headers), parseRetryAfter(response.headers['retry-after']));
         }
-        return { status: response.statusCode, headers: response.headers, body: response.body, signal };
+        if (!postOptions.stream) return { status: response.statusCode, headers: response.headers, body: response.body, signal };
+        clearTimeout(headersTimer);
+        const body = watchStream(response.body, { provider: options.provider, idleMs: options.timeoutMs, maxBytes: options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES, idle });
+        return { status: response.statusCode, headers: response.headers, body, signal };
       } catch (error) {
+        clearTimeout(headersTimer);
         throw toError(error, signal, callerSignal);
       }
     },

@@ -61,7 +61,7 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
     },
 
     async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal);
+      const response = await http.postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal, { stream: true });
       let last: OllamaChat | undefined;
       try {
         for await (const line of splitLines(response.body)) {
@@ -77,7 +77,7 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
       } catch (error) {
         if (error instanceof GatewayError) throw error;
         if (signal.aborted) throw new GatewayError('upstream_error', 'ollama: call cancelled', { retryable: false, cause: error });
-        if (response.signal.aborted) throw new GatewayError('timeout', `ollama stream stalled past ${options.timeoutMs} ms`, { retryable: true, cause: error });
+        if (response.signal.aborted) throw new GatewayError('timeout', `ollama stream silent for ${options.timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
         throw upstreamFailure('ollama', 'stream broken', error);
       } finally {
         if (!last) response.body.destroy();

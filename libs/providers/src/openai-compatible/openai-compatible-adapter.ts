@@ -58,7 +58,7 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
     },
 
     async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, decorate(toOpenAiRequest(request, true)), signal);
+      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, decorate(toOpenAiRequest(request, true)), signal, { stream: true });
       let model = request.model;
       let finishReason: string | null = null;
       let done = false;
@@ -89,7 +89,7 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
       } catch (error) {
         if (error instanceof GatewayError) throw error;
         if (signal.aborted) throw new GatewayError('upstream_error', `${id}: call cancelled`, { retryable: false, cause: error });
-        if (response.signal.aborted) throw new GatewayError('timeout', `${id} stream stalled past ${options.timeoutMs} ms`, { retryable: true, cause: error });
+        if (response.signal.aborted) throw new GatewayError('timeout', `${id} stream silent for ${options.timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
         throw upstreamFailure(id, 'stream broken', error);
       } finally {
         if (!done) response.body.destroy();

@@ -11,7 +11,15 @@ export type OpenRouterBehaviour =
   | { kind: 'reset' }
   | { kind: 'malformed' }
   /** Streams some chunks, then drops the connection without [DONE]. */
-  | { kind: 'truncated-stream'; content: string };
+  | { kind: 'truncated-stream'; content: string }
+  /** Sends 200 and (for a stream) some chunks, then falls silent without closing. */
+  | { kind: 'silent-after-headers'; content?: string }
+  /** A 200 whose body is not what was asked for (an HTML error page from a proxy). */
+  | { kind: 'wrong-content-type' }
+  /** A 200 answer (JSON, or a stream of chunks) of about `bytes` bytes. */
+  | { kind: 'huge'; bytes: number }
+  /** An error status whose body quotes the credentials it received (some upstreams do). */
+  | { kind: 'echo-key'; status: number };
 
 /** Options of the fake OpenRouter. */
 export interface FakeOpenRouterOptions {
@@ -75,6 +83,19 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
   res.end('data: [DONE]\n\n');
 }
 
+/** Writes about `bytes` bytes of a valid answer, honouring backpressure; stops when the client goes away. */
+async function sendHuge(res: ServerResponse, raw: { socket: { destroyed: boolean } }, bytes: number, stream: boolean) {
+  const piece = 'lorem ipsum '.repeat(1365);
+  const write = (text: string) => (res.write(text) ? Promise.resolve() : new Promise<void>((resolve) => res.once('drain', () => resolve())));
+  res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
+  if (!stream) await write('{"id":"gen-h","model":"m","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"');
+  for (let sent = 0; sent < bytes && !raw.socket.destroyed; sent += piece.length) {
+    await write(stream ? `data: ${JSON.stringify({ id: 'gen-h', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n` : piece);
+  }
+  if (raw.socket.destroyed) return;
+  res.end(stream ? 'data: [DONE]\n\n' : '"}}]}');
+}
+
 /** A fake OpenRouter speaking its wire format: JSON and SSE answers, its error bodies and quirks. */
 export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): Promise<FakeOpenRouter> {
   let behave = options.behave ?? (() => ({ kind: 'reply', content: 'Hello from the fake OpenRouter' }) as OpenRouterBehaviour);
@@ -118,6 +139,21 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"choices": [ this is not json');
+        return;
+      case 'silent-after-headers':
+        res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
+        if (stream && behaviour.content) res.write(`data: ${JSON.stringify({ id: 'gen-s', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: behaviour.content }, finish_reason: null }] })}\n\n`);
+        await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
+        return;
+      case 'wrong-content-type':
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+        return;
+      case 'huge':
+        return sendHuge(res, raw, behaviour.bytes, stream);
+      case 'echo-key':
+        res.writeHead(behaviour.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `key rejected: ${String(request.headers.authorization)}`, code: behaviour.status } }));
         return;
       case 'truncated-stream': {
         res.writeHead(200, { 'content-type': 'text/event-stream' });

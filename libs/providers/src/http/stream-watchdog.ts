@@ -1,0 +1,56 @@
+import type { ProviderId } from '@gateway/contracts';
+import { upstreamFailure } from './upstream-error';
+
+/** A streamed answer body: iterate it once; destroy it to drop the connection early. */
+export interface UpstreamBody extends AsyncIterable<Buffer | Uint8Array> {
+  destroy(error?: Error): void;
+}
+
+/** Options of watchStream. */
+export interface StreamWatchOptions {
+  provider: ProviderId;
+  /** Longest silence allowed between two chunks (the first one counts from the headers). */
+  idleMs: number;
+  /** Largest number of bytes one stream may carry. */
+  maxBytes: number;
+  /** Aborted when the stream falls silent for idleMs (the request's signal includes it). */
+  idle: AbortController;
+}
+
+/**
+ * Guards a streamed body: a silence longer than idleMs aborts the call (a healthy stream may last far longer than
+ * one provider timeout, as long as it keeps talking), and a stream past maxBytes fails, so a hostile upstream can
+ * neither hold a job forever nor grow a worker's memory without bound. The clock stops while the consumer works
+ * on a chunk, so a slow consumer is never taken for a silent upstream.
+ */
+export function watchStream(body: UpstreamBody, options: StreamWatchOptions): UpstreamBody {
+  const arm = () => setTimeout(() => options.idle.abort(new Error(`no stream data for ${options.idleMs} ms`)), options.idleMs);
+  let timer: NodeJS.Timeout | undefined = arm();
+  const stop = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    async *[Symbol.asyncIterator]() {
+      let size = 0;
+      try {
+        for await (const chunk of body) {
+          stop();
+          size += chunk.length;
+          if (size > options.maxBytes) {
+            body.destroy();
+            throw upstreamFailure(options.provider, `stream larger than ${options.maxBytes} bytes`);
+          }
+          yield chunk;
+          timer = arm();
+        }
+      } finally {
+        stop();
+      }
+    },
+    destroy(error?: Error) {
+      stop();
+      body.destroy(error);
+    },
+  };
+}
