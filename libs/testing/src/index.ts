@@ -20,3 +20,4 @@ export { parseMetrics, metricValue, scrapeMetrics } from './metrics-text';
 export type { MetricSample } from './metrics-text';
 export { postSse } from './sse-client';
 export type { SseResult, PostSseOptions } from './sse-client';
+export { alive, callsFor, jobView, lastContent, scriptedBehaviour, submitJob, waitForFinished } from './fault-helpers';

@@ -1,5 +1,4 @@
-import { postJson, scrapeMetrics, metricValue, startApi, spawnApp, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
-import { alive, callsFor, scriptedBehaviour } from './fault-helpers';
+import { alive, callsFor, metricValue, postJson, scrapeMetrics, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 

@@ -1,5 +1,4 @@
-import { postJson, startGateway, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
-import { alive, callsFor, scriptedBehaviour, submitJob, waitForFinished } from './fault-helpers';
+import { alive, callsFor, postJson, scriptedBehaviour, startFakeOpenRouter, startGateway, startRedis, submitJob, uniquePrefix, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 

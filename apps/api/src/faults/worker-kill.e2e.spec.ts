@@ -1,5 +1,4 @@
-import { postSse, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
-import { alive, callsFor, scriptedBehaviour, submitJob, waitForFinished } from './fault-helpers';
+import { alive, callsFor, postSse, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, submitJob, uniquePrefix, waitFor, waitForFinished, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
 
 // Stall detection bounded for the test: a dead worker's job is taken over after at most
 // lock (2 s) + stalled interval (1 s). Healthy calls renew their lock every second, so they keep their job.
@@ -61,7 +60,6 @@ describe('a worker killed mid-call', () => {
     await waitFor(() => held.every(({ content }) => callsFor(fake, content) === 2), 30_000);
     const takeoverMs = Date.now() - killedAt;
     const views = await waitForFinished(api.baseUrl, [...held, ...later].map((job) => job.id), 60_000);
-    if (views.some((view) => view.status !== 'completed')) console.log(JSON.stringify(views.filter((view) => view.status !== 'completed').slice(0, 2)), workers.map((w) => w.output().slice(-3000)).join('\n----\n'));
     expect(views.map((view) => view.status)).toEqual(Array(held.length + later.length).fill('completed'));
     views.forEach((view, index) => expect(view.result?.content).toBe(`re ${[...held, ...later][index]!.content}`));
     // The dead worker's calls were run again once each; nothing else twice.

@@ -1,4 +1,7 @@
-import { postJson, waitFor, type FakeOpenRouter, type OpenRouterBehaviour, type RecordedRequest } from '@gateway/testing';
+import type { FakeOpenRouter, OpenRouterBehaviour } from './fake-upstreams/openrouter';
+import type { RecordedRequest } from './fake-upstreams/http-server';
+import { postJson } from './gateway-harness';
+import { waitFor } from './async-helpers';
 
 /** The last user message of a request a fake upstream received. */
 export function lastContent(request: RecordedRequest): string {
@@ -39,8 +42,8 @@ export async function jobView(baseUrl: string, jobId: string): Promise<{ status:
 }
 
 /** Waits until every job is finished and returns the views (fails when one is still running at the deadline). */
-export async function waitForFinished(baseUrl: string, jobIds: readonly string[], timeoutMs: number) {
-  return waitFor(
+export async function waitForFinished(baseUrl: string, jobIds: readonly string[], timeoutMs: number): Promise<NonNullable<Awaited<ReturnType<typeof jobView>>>[]> {
+  const views = await waitFor(
     async () => {
       const views = await Promise.all(jobIds.map((id) => jobView(baseUrl, id)));
       return views.every((view) => view && ['completed', 'failed', 'cancelled'].includes(view.status)) ? views.map((view) => view!) : undefined;
@@ -48,6 +51,7 @@ export async function waitForFinished(baseUrl: string, jobIds: readonly string[]
     timeoutMs,
     250,
   );
+  return views!;
 }
 
 /** True while the process has not exited. */

@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { alive, postJson, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { fuzzRequest, type FuzzRequest } from './fuzz-arbitraries';
+
+jest.setTimeout(180_000);
+
+const token = 'fuzz-token-0123456789';
+const routes: [FuzzRequest['method'], string][] = [
+  ['POST', '/v1/chat'], ['POST', '/v1/chat/stream'], ['POST', '/v1/jobs'], ['POST', '/v1/batches'], ['POST', '/v1/chat/completions'],
+  ['GET', '/v1/models'], ['GET', '/v1/providers'], ['GET', '/healthz'], ['GET', '/metrics'], ['GET', '/admin/queues'], ['GET', '/v1/usage'],
+  ['GET', '/v1/jobs/'], ['DELETE', '/v1/jobs/'], ['GET', '/v1/batches/'], ['GET', '/v1/models/'],
+];
+let redis: TestRedis;
+let gateway: GatewayProcesses;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  gateway = await startGateway({
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('fuzz'),
+    LLM_PROVIDER: 'mock',
+    GATEWAY_AUTH_TOKEN: token,
+    GATEWAY_BODY_LIMIT_BYTES: '65536',
+    BATCH_BODY_LIMIT_BYTES: '65536',
+    CHAT_TIMEOUT_MS: '10000',
+    // Fuzzed models may ask the mock to fail: keep its circuit closed.
+    CIRCUIT_FAILURE_THRESHOLD: '1000000',
+  });
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await redis?.stop();
+});
+
+/** Sends one fuzzed request; returns its status and body text (the whole SSE text for a stream). */
+async function send(request: FuzzRequest): Promise<{ status: number; text: string; contentType: string }> {
+  const withBody = request.body !== undefined && !['GET', 'OPTIONS'].includes(request.method);
+  const response = await fetch(`${gateway.baseUrl}${request.path}`, {
+    method: request.method,
+    headers: request.headers,
+    ...(withBody && request.body ? { body: Buffer.from(request.body) } : {}),
+    signal: AbortSignal.timeout(30_000),
+  });
+  return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '' };
+}
+
+function isErrorEnvelope(text: string): boolean {
+  try {
+    const body = JSON.parse(text) as { error?: { type?: unknown; message?: unknown } };
+    return typeof body.error?.type === 'string' && typeof body.error.message === 'string';
+  } catch {
+    return false;
+  }
+}
+
+describe('fuzzed requests against the running API', () => {
+  it('every answer is a 2xx/3xx or a 4xx error envelope, never a 5xx', async () => {
+    const seen = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(fuzzRequest(routes, token), async (request) => {
+        const answer = await send(request);
+        seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1);
+        const summary = `${request.method} ${request.path} -> ${answer.status} ${answer.text.slice(0, 200)}`;
+        if (answer.status >= 500) throw new Error(`server error: ${summary}`);
+        // Bull Board serves its page and assets; everything else fails with the envelope.
+        if (answer.status >= 400 && !request.path.startsWith('/admin')) {
+          if (!isErrorEnvelope(answer.text)) throw new Error(`no error envelope: ${summary}`);
+        }
+      }),
+      { numRuns: 400, interruptAfterTimeLimit: 120_000 },
+    );
+    // The fuzzer reached past the front door: valid requests, refusals of every kind.
+    const reached = [200, 202, 400, 401, 404, 413].filter((status) => (seen.get(status) ?? 0) > 0);
+    expect(reached).toEqual([200, 202, 400, 401, 404, 413]);
+    process.stdout.write(`fuzz statuses: ${JSON.stringify(Object.fromEntries(seen))}\n`);
+  });
+
+  it('is still healthy afterwards, every process up', async () => {
+    expect([gateway.api, ...gateway.workers].map((app) => alive(app.child))).toEqual([true, true]);
+    expect((await fetch(`${gateway.baseUrl}/healthz`)).status).toBe(200);
+    const answer = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'still here' }] }, { authorization: `Bearer ${token}` });
+    expect(answer.status).toBe(200);
+    expect(gateway.api.output()).not.toMatch(/"msg":"unexpected error"/);
+  });
+});
