@@ -21,3 +21,5 @@ export type { MetricSample } from './metrics-text';
 export { postSse } from './sse-client';
 export type { SseResult, PostSseOptions } from './sse-client';
 export { alive, callsFor, jobView, lastContent, scriptedBehaviour, submitJob, waitForFinished } from './fault-helpers';
+export { startRedisCluster } from './start-redis-cluster';
+export type { TestRedisCluster } from './start-redis-cluster';

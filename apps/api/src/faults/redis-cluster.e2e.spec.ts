@@ -1,0 +1,111 @@
+import { Redis } from 'ioredis';
+import {
+  postJson,
+  postSse,
+  startFakeOpenRouter,
+  startGateway,
+  startRedisCluster,
+  submitJob,
+  uniquePrefix,
+  waitFor,
+  waitForFinished,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedisCluster,
+} from '@gateway/testing';
+
+// The gateway on a 3-master Redis Cluster: the queue prefix gets a hash tag (BullMQ keeps a queue in one slot),
+// the breaker's Lua scripts touch one key each, pub/sub (reply and cancel channels) crosses nodes.
+jest.setTimeout(120_000);
+
+let cluster: TestRedisCluster;
+let fake: FakeOpenRouter;
+let gateway: GatewayProcesses;
+const messages = [{ role: 'user', content: 'Hello cluster' }];
+const prefix = uniquePrefix('cluster');
+
+/** Keys under the gateway's (hash-tagged) prefix on each master. */
+async function keysPerNode(): Promise<number[]> {
+  return Promise.all(
+    cluster.nodes.map(async (node) => {
+      const [host, port] = node.split(':');
+      const client = new Redis({ host: host!, port: Number(port), lazyConnect: true });
+      await client.connect();
+      const keys = await client.keys(`{${prefix}}*`);
+      client.disconnect();
+      return keys.length;
+    }),
+  );
+}
+
+beforeAll(async () => {
+  cluster = await startRedisCluster(3);
+  fake = await startFakeOpenRouter({ apiKey: 'sk-or-cluster' });
+  gateway = await startGateway(
+    {
+      REDIS_CLUSTER_NODES: cluster.nodes.join(','),
+      QUEUE_PREFIX: prefix,
+      LLM_PROVIDER: 'openrouter',
+      LLM_FALLBACKS: 'mock',
+      OPENROUTER_API_KEY: 'sk-or-cluster',
+      OPENROUTER_BASE_URL: fake.baseUrl,
+      CIRCUIT_FAILURE_THRESHOLD: '3',
+      CIRCUIT_RESET_TIME_MS: '600000',
+      PROVIDER_TIMEOUT_MS: '3000',
+    },
+    { workers: 2 },
+  );
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await fake?.close();
+  await cluster?.stop();
+});
+
+describe('on a Redis Cluster', () => {
+  it('is healthy and answers synchronous chats from either worker', async () => {
+    expect((await fetch(`${gateway.baseUrl}/healthz`)).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => postJson(`${gateway.baseUrl}/v1/chat`, { messages })));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+    expect(answers[0]!.body).toMatchObject({ content: 'Hello from the fake OpenRouter', provider: 'openrouter' });
+    // Everything lives on the cluster, in the one slot of the prefix's hash tag.
+    const counts = await keysPerNode();
+    expect(counts.filter((count) => count > 0)).toHaveLength(1);
+  });
+
+  it('streams over the reply channel', async () => {
+    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages });
+    expect(result.status).toBe(200);
+    const text = result.events.filter((event): event is { content: string } => typeof event === 'object' && event !== null && 'content' in event).map((event) => event.content).join('');
+    expect(text).toBe('Hello from the fake OpenRouter');
+    expect(result.events.at(-1)).toMatchObject({ done: true });
+  });
+
+  it('runs asynchronous jobs and batches', async () => {
+    const ids = await Promise.all(Array.from({ length: 5 }, (_, index) => submitJob(gateway.baseUrl, `job ${index}`)));
+    const views = await waitForFinished(gateway.baseUrl, ids, 30_000);
+    expect(views.map((view) => view.status)).toEqual(Array(5).fill('completed'));
+    const batch = await postJson(`${gateway.baseUrl}/v1/batches`, [{ messages }, { messages, custom_id: 'b' }]);
+    expect(batch.status).toBe(202);
+    const batchId = (batch.body as { batch_id: string }).batch_id;
+    await waitFor(async () => ((await (await fetch(`${gateway.baseUrl}/v1/batches/${batchId}`)).json()) as { done: boolean }).done, 30_000);
+  });
+
+  it('cancels a stream whose client goes away (cancel channel)', async () => {
+    fake.setBehaviour(() => ({ kind: 'reply', content: Array.from({ length: 40 }, (_, index) => `w${index}`).join(' '), chunkDelayMs: 100 }));
+    const before = fake.closedConnections();
+    await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages }, { onEvent: (_event, index) => (index >= 2 ? 'abort' : undefined) });
+    await waitFor(() => fake.closedConnections() > before, 15_000);
+  });
+
+  it('opens the shared circuit breaker and fails over to the fallback', async () => {
+    fake.setBehaviour(() => ({ kind: 'status', status: 503 }));
+    const answers = [];
+    for (let index = 0; index < 6; index += 1) answers.push(await postJson(`${gateway.baseUrl}/v1/chat`, { messages }));
+    expect(answers.map((answer) => [answer.status, (answer.body as { provider?: string }).provider])).toEqual(Array(6).fill([200, 'mock']));
+    const providers = (await (await fetch(`${gateway.baseUrl}/v1/providers`)).json()) as { providers: { id: string; circuit: { state: string }; skipped: number }[] };
+    const openrouter = providers.providers.find((provider) => provider.id === 'openrouter')!;
+    expect(openrouter.circuit.state).toBe('open');
+    expect(openrouter.skipped).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -1,0 +1,80 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from './free-port';
+
+/** A local Redis Cluster for one test suite. */
+export interface TestRedisCluster {
+  /** `host:port` of every master, for REDIS_CLUSTER_NODES. */
+  nodes: string[];
+  stop(): Promise<void>;
+}
+
+async function clusterReady(port: number, masters: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    try {
+      await client.connect();
+      const info = String(await client.call('CLUSTER', 'INFO'));
+      client.disconnect();
+      if (info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${masters}`)) return;
+    } catch {
+      client.disconnect();
+    }
+    if (Date.now() > deadline) throw new Error(`redis cluster on port ${port} not ok in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Spawns a Redis Cluster of `masters` masters (no replicas) on free ports and joins them with
+ * `redis-cli --cluster create` (about 2 s).
+ */
+export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> {
+  if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server is not installed: install it (apt-get install redis-server)');
+  const dir = mkdtempSync(join(tmpdir(), 'gw-redis-cluster-'));
+  const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
+  const children: ChildProcess[] = ports.map((port) =>
+    spawn(
+      'redis-server',
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no',
+        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000',
+        '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      const deadline = Date.now() + 10_000;
+      while (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().trim() !== 'PONG') {
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout?.toString()} ${create.stderr?.toString()}`);
+    await Promise.all(ports.map((port) => clusterReady(port, masters, 20_000)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nodes: ports.map((port) => `127.0.0.1:${port}`), stop };
+}
