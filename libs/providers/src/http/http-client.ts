@@ -13,7 +13,7 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
   /** Longest a stream may last in total, however lively (default 30 minutes). */
   streamMaxMs?: number;
-  /** Largest streamed answer, in bytes (default 64 MiB). */
+  /** Largest streamed answer, in bytes (default 16 MiB, as a JSON answer). */
   maxStreamBytes?: number;
   /** Keep-alive connections per upstream origin. */
   connections?: number;
@@ -43,7 +43,7 @@ export interface HttpClient {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-const DEFAULT_MAX_STREAM_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_STREAM_BYTES = 16 * 1024 * 1024;
 const DEFAULT_STREAM_MAX_MS = 30 * 60_000;
 
 /** Reads a body into a string, failing past maxBytes (and destroying the socket). */

@@ -1,0 +1,81 @@
+import { alive, postJson, postSse, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, type AppProcess, type FakeOpenRouter, type OpenRouterBehaviour, type TestRedis } from '@gateway/testing';
+
+// Each hostile answer ends in failover (to the mock fallback) or, pinned to the one provider, in a clear error,
+// within the provider timeout: no stuck job, no crashed worker, no key in what the client sees.
+jest.setTimeout(120_000);
+const key = 'sk-or-hostile-e2e-0123456789';
+const timeoutMs = 1500;
+const hostile: OpenRouterBehaviour[] = [
+  { kind: 'hang' },
+  { kind: 'silent-after-headers', content: 'Hel' },
+  { kind: 'malformed' },
+  { kind: 'truncated-stream', content: 'one two' },
+  { kind: 'wrong-content-type' },
+  { kind: 'status', status: 429, retryAfter: '3' },
+  { kind: 'status', status: 429 },
+  { kind: 'status', status: 503 },
+  { kind: 'huge', bytes: 20 * 1024 * 1024 },
+  { kind: 'reset' },
+  { kind: 'echo-key', status: 401 },
+];
+
+let redis: TestRedis;
+let fake: FakeOpenRouter;
+let api: { baseUrl: string; process: AppProcess };
+let worker: AppProcess;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  fake = await startFakeOpenRouter({ apiKey: key });
+  const env = {
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('hostile'),
+    LLM_PROVIDER: 'openrouter',
+    LLM_FALLBACKS: 'mock',
+    OPENROUTER_API_KEY: key,
+    OPENROUTER_BASE_URL: fake.baseUrl,
+    PROVIDER_TIMEOUT_MS: String(timeoutMs),
+    // Every hostile answer must reach the provider: keep its circuit closed.
+    CIRCUIT_FAILURE_THRESHOLD: '1000000',
+  };
+  [api, worker] = await Promise.all([startApi(env), spawnApp('worker', env)]);
+});
+afterAll(async () => {
+  await Promise.all([api?.process.stop(), worker?.stop()]);
+  await fake?.close();
+  await redis?.stop();
+});
+
+describe('hostile upstream behind the worker', () => {
+  it.each(hostile.map((behaviour) => [behaviour.kind + ('status' in behaviour ? ` ${behaviour.status}` : ''), behaviour] as const))('%s: fails over to the fallback (a stream only before its first token)', async (_name, behaviour) => {
+    fake.setBehaviour(() => behaviour);
+    const started = Date.now();
+    const answer = await postJson(`${api.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'hi' }] });
+    expect([answer.status, (answer.body as { provider?: string }).provider]).toEqual([200, 'mock']);
+    const stream = await postSse(`${api.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: 'hi' }] });
+    // A stream that failed after its first token is not switched: it ends with an error event instead.
+    const afterFirstToken = ['silent-after-headers', 'truncated-stream', 'huge'].includes(behaviour.kind);
+    expect([stream.status, stream.events.at(-1)]).toEqual([
+      200,
+      // (a huge stream may first overrun what the client has left unread: STREAM_MAX_BUFFER_BYTES)
+      afterFirstToken ? { error: expect.objectContaining({ type: expect.stringMatching(/^(upstream_error|timeout|unavailable)$/) }) } : expect.objectContaining({ done: true, provider: 'mock' }),
+    ]);
+    expect(Date.now() - started).toBeLessThan(2 * timeoutMs + 15_000);
+    expect(alive(worker.child)).toBe(true);
+  });
+
+  it('never lets the key an upstream echoes reach a client, a job view or a log', async () => {
+    for (const behaviour of [{ kind: 'echo-key', status: 401 }, { kind: 'echo-key', status: 400 }, { kind: 'hang' }] as OpenRouterBehaviour[]) {
+      fake.setBehaviour(() => behaviour);
+      const answer = await postJson(`${api.baseUrl}/v1/jobs`, { messages: [{ role: 'user', content: 'hi' }] });
+      expect(answer.status).toBe(202);
+      const jobId = (answer.body as { job_id: string }).job_id;
+      const sync = await postJson(`${api.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'hi' }] });
+      expect(JSON.stringify(sync.body)).not.toContain(key);
+      const view = await (await fetch(`${api.baseUrl}/v1/jobs/${jobId}`)).text();
+      expect(view).not.toContain(key);
+    }
+    expect(worker.output()).not.toContain(key);
+    expect(api.process.output()).not.toContain(key);
+  });
+});
