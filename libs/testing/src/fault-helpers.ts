@@ -58,3 +58,13 @@ export async function waitForFinished(baseUrl: string, jobIds: readonly string[]
 export function alive(child: { exitCode: number | null; signalCode: NodeJS.Signals | null }): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
+
+/** Today's spend from GET /v1/usage: total USD, settled jobs and the in-flight reservations. */
+export async function usageToday(baseUrl: string): Promise<{ spent_usd: number; jobs: number; in_flight_usd: number }> {
+  const response = await fetch(`${baseUrl}/v1/usage`);
+  if (response.status !== 200) throw new Error(`GET /v1/usage answered ${response.status}`);
+  return ((await response.json()) as { day: { spent_usd: number; jobs: number; in_flight_usd: number } }).day;
+}
+
+/** Rate limits out of the way of fault tests (they test the limits' bookkeeping, not their refusals). */
+export const noRateLimit: Record<string, string> = { GATEWAY_RATE_RPS: '100000', GATEWAY_RATE_BURST: '100000' };

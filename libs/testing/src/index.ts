@@ -20,6 +20,6 @@ export { parseMetrics, metricValue, scrapeMetrics } from './metrics-text';
 export type { MetricSample } from './metrics-text';
 export { postSse } from './sse-client';
 export type { SseResult, PostSseOptions } from './sse-client';
-export { alive, callsFor, jobView, lastContent, scriptedBehaviour, submitJob, waitForFinished } from './fault-helpers';
+export { alive, callsFor, jobView, lastContent, noRateLimit, scriptedBehaviour, submitJob, usageToday, waitForFinished } from './fault-helpers';
 export { startRedisCluster } from './start-redis-cluster';
 export type { TestRedisCluster } from './start-redis-cluster';

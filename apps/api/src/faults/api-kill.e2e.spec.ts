@@ -1,4 +1,4 @@
-import { alive, callsFor, metricValue, postJson, scrapeMetrics, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import { alive, noRateLimit, usageToday, callsFor, metricValue, postJson, scrapeMetrics, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 
@@ -11,7 +11,7 @@ let worker: AppProcess;
 beforeAll(async () => {
   redis = await startRedis();
   fake = await startFakeOpenRouter({ apiKey: 'sk-or-faults', behave: scriptedBehaviour });
-  const env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('akill'), LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-faults', OPENROUTER_BASE_URL: fake.baseUrl };
+  const env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('akill'), LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-faults', OPENROUTER_BASE_URL: fake.baseUrl, ...noRateLimit };
   [doomed, survivor, worker] = await Promise.all([startApi(env), startApi(env), spawnApp('worker', env)]);
 });
 afterAll(async () => {
@@ -47,6 +47,10 @@ describe('an API instance killed while callers wait', () => {
     await waitFor(async () => metricValue(await scrapeMetrics(`${survivor.baseUrl}/metrics`), 'gateway_queue_jobs', { state: 'completed' }) === 2 * count, 30_000);
     expect(onDoomed.map((content) => callsFor(fake, content))).toEqual(Array(count).fill(1));
     expect(alive(worker.child)).toBe(true);
+    // Billed once each, the dead instance's callers included; no reservation left behind.
+    const usage = await usageToday(survivor.baseUrl);
+    expect([usage.jobs, usage.in_flight_usd]).toEqual([2 * count, 0]);
+    expect(usage.spent_usd).toBeCloseTo(2 * count * 0.00001, 9);
     expect((await postJson(`${survivor.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'after' }] })).status).toBe(200);
   });
 });

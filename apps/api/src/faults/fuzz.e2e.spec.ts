@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { alive, postJson, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { alive, noRateLimit, postJson, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 import { fuzzRequest, type FuzzRequest } from './fuzz-arbitraries';
 
 jest.setTimeout(180_000);
@@ -25,6 +25,7 @@ beforeAll(async () => {
     CHAT_TIMEOUT_MS: '10000',
     // Fuzzed models may ask the mock to fail: keep its circuit closed.
     CIRCUIT_FAILURE_THRESHOLD: '1000000',
+    ...noRateLimit,
   });
 });
 afterAll(async () => {

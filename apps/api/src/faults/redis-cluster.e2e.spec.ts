@@ -6,6 +6,7 @@ import {
   startGateway,
   startRedisCluster,
   submitJob,
+  usageToday,
   uniquePrefix,
   waitFor,
   waitForFinished,
@@ -52,6 +53,9 @@ beforeAll(async () => {
       CIRCUIT_FAILURE_THRESHOLD: '3',
       CIRCUIT_RESET_TIME_MS: '600000',
       PROVIDER_TIMEOUT_MS: '3000',
+      // One bucket per agent: the flood test below empties its own.
+      GATEWAY_RATE_RPS: '1',
+      GATEWAY_RATE_BURST: '40',
     },
     { workers: 2 },
   );
@@ -96,6 +100,24 @@ describe('on a Redis Cluster', () => {
     const before = fake.closedConnections();
     await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages }, { onEvent: (_event, index) => (index >= 2 ? 'abort' : undefined) });
     await waitFor(() => fake.closedConnections() > before, 15_000);
+  });
+
+  it('enforces the rate limit and bills each job once (the limits scripts run in one slot)', async () => {
+    fake.setBehaviour(() => ({ kind: 'reply', content: 'billed' }));
+    const before = await usageToday(gateway.baseUrl);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: 'flood', messages, model: 'thudm/glm-4-9b-chat' })));
+    const ok = answers.filter((answer) => answer.status === 200);
+    const limited = answers.filter((answer) => answer.status === 429);
+    expect(ok.length + limited.length).toBe(50);
+    expect(ok.length).toBeGreaterThanOrEqual(40);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]!.headers.get('retry-after')).toMatch(/^\d+$/);
+    await waitFor(async () => (await usageToday(gateway.baseUrl)).in_flight_usd === 0, 15_000);
+    const after = await usageToday(gateway.baseUrl);
+    expect(after.jobs - before.jobs).toBe(ok.length);
+    const billed = ok.reduce((sum, answer) => sum + (answer.body as { cost_usd: number }).cost_usd, 0);
+    expect(billed).toBeCloseTo(ok.length * 0.00001, 9);
+    expect(after.spent_usd - before.spent_usd).toBeCloseTo(billed, 9);
   });
 
   it('opens the shared circuit breaker and fails over to the fallback', async () => {

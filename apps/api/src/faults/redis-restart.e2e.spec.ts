@@ -1,4 +1,4 @@
-import { alive, callsFor, postJson, scriptedBehaviour, startFakeOpenRouter, startGateway, startRedis, submitJob, uniquePrefix, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { alive, noRateLimit, usageToday, callsFor, postJson, scriptedBehaviour, startFakeOpenRouter, startGateway, startRedis, submitJob, uniquePrefix, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 
@@ -20,6 +20,7 @@ beforeAll(async () => {
       WORKER_CONCURRENCY: '4',
       WORKER_LOCK_DURATION_MS: '3000',
       WORKER_STALLED_INTERVAL_MS: '1500',
+      ...noRateLimit,
     },
     { workers: 2 },
   );
@@ -58,6 +59,10 @@ describe('Redis restarted under load (append-only on)', () => {
     views.forEach((view, index) => expect(view.result?.content).toBe(`re ${contents[index]}`));
     // A call cut by the outage may have run twice (at-least-once); none three times, none zero.
     for (const content of contents) expect([1, 2]).toContain(callsFor(fake, content));
+    // Billed once per job, also those run twice.
+    const usage = await usageToday(gateway.baseUrl);
+    expect(usage.jobs).toBe(contents.length);
+    expect(usage.spent_usd).toBeCloseTo(contents.length * 0.00001, 9);
 
     const after = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'after' }] });
     expect(after.status).toBe(200);

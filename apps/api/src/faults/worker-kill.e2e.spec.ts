@@ -1,4 +1,5 @@
-import { alive, callsFor, postSse, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, submitJob, uniquePrefix, waitFor, waitForFinished, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import { Redis } from 'ioredis';
+import { alive, noRateLimit, usageToday, callsFor, postSse, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, submitJob, uniquePrefix, waitFor, waitForFinished, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
 
 // Stall detection bounded for the test: a dead worker's job is taken over after at most
 // lock (2 s) + stalled interval (1 s). Healthy calls renew their lock every second, so they keep their job.
@@ -26,6 +27,7 @@ beforeAll(async () => {
     CHAT_TIMEOUT_MS: '60000',
     WORKER_LOCK_DURATION_MS: String(lockMs),
     WORKER_STALLED_INTERVAL_MS: String(stalledIntervalMs),
+    ...noRateLimit,
   };
   api = await startApi(env);
 });
@@ -68,6 +70,18 @@ describe('a worker killed mid-call', () => {
     expect(alive(second.child)).toBe(true);
     // Bound: lock + stalled interval, plus generous slack for a busy machine.
     expect(takeoverMs).toBeLessThan(lockMs + stalledIntervalMs + 15_000);
+
+    // Billed once: every job settled exactly once (the fake charges 0.00001 per call, the killed calls never
+    // finished), and each job id has its idempotency record in Redis.
+    const jobs = [...held, ...later];
+    const usage = await usageToday(api.baseUrl);
+    expect(usage.jobs).toBe(jobs.length);
+    expect(usage.spent_usd).toBeCloseTo(jobs.length * 0.00001, 9);
+    expect(usage.in_flight_usd).toBe(0);
+    const redisClient = new Redis(redis.url);
+    const records = await Promise.all(jobs.map(({ id }) => redisClient.get(`${env['QUEUE_PREFIX']}:budget:{spend}:job:${id}`)));
+    redisClient.disconnect();
+    expect(records).toEqual(Array(jobs.length).fill('settled'));
   });
 
   it('keeps a healthy streamed call lasting several lock durations on one worker, run once', async () => {
