@@ -16,6 +16,7 @@ async function clusterReady(port: number, masters: number, timeoutMs: number): P
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       const info = String(await client.call('CLUSTER', 'INFO'));

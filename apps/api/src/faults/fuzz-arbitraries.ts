@@ -53,7 +53,7 @@ const encode = (value: string) => new TextEncoder().encode(value);
 /** A JSON-ish body as bytes: near-valid shapes, any JSON, broken JSON, deep nesting, invalid UTF-8, huge. */
 export const bodyBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 4, arbitrary: chatLike.map((value) => encode(JSON.stringify(value))) },
-  { weight: 3, arbitrary: validChat.map((value) => encode(JSON.stringify(value))) },
+  { weight: 8, arbitrary: validChat.map((value) => encode(JSON.stringify(value))) },
   { weight: 1, arbitrary: fc.array(validChat, { minLength: 1, maxLength: 3 }).map((value) => encode(JSON.stringify(value))) },
   { weight: 2, arbitrary: fc.jsonValue().map((value) => encode(JSON.stringify(value) ?? 'null')) },
   { weight: 1, arbitrary: fc.string().map(encode) },

@@ -45,6 +45,18 @@ async function send(request: FuzzRequest): Promise<{ status: number; text: strin
   return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '' };
 }
 
+const json = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+const authorised = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+const valid = { agent_id: 'fuzz', messages: [{ role: 'user', content: 'hi \u0000 \uFEFF 👩‍👩‍👧' }], model: 'mock/fuzz' };
+/** Runs first, so every kind of answer is reached whatever the random draw. */
+const examples: [FuzzRequest][] = [
+  [{ method: 'POST', path: '/v1/jobs', headers: authorised, body: json(valid) }],
+  [{ method: 'POST', path: '/v1/batches', headers: authorised, body: json([valid, valid]) }],
+  [{ method: 'POST', path: '/v1/chat', headers: authorised, body: json({ messages: [{ role: 'user', content: 'a'.repeat(100_000) }] }) }],
+  [{ method: 'POST', path: '/v1/chat/stream', headers: authorised, body: Uint8Array.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) }],
+  [{ method: 'POST', path: '/v1/chat/completions', headers: authorised, body: json(`${'['.repeat(5000)}${']'.repeat(5000)}`) }],
+];
+
 function isErrorEnvelope(text: string): boolean {
   try {
     const body = JSON.parse(text) as { error?: { type?: unknown; message?: unknown } };
@@ -68,7 +80,7 @@ describe('fuzzed requests against the running API', () => {
           if (!isErrorEnvelope(answer.text)) throw new Error(`no error envelope: ${summary}`);
         }
       }),
-      { numRuns: 400, interruptAfterTimeLimit: 120_000 },
+      { numRuns: 400, interruptAfterTimeLimit: 120_000, examples },
     );
     // The fuzzer reached past the front door: valid requests, refusals of every kind.
     const reached = [200, 202, 400, 401, 404, 413].filter((status) => (seen.get(status) ?? 0) > 0);
