@@ -101,7 +101,9 @@ describe('POST /v1/chat/stream', () => {
     });
     // OpenRouter is asked to stream and to put usage (with cost) in its last chunk.
     expect(fake.requests.at(-1)?.body).toMatchObject({ stream: true, usage: { include: true }, max_tokens: 64 });
-    // The job keeps the result, as a non-streamed one does (GET /v1/jobs, billing).
+    // The job keeps the result, as a non-streamed one does (GET /v1/jobs, billing). The done event is published
+    // before BullMQ stores the job's return value, so wait for it.
+    await waitFor(async () => (await queue.getJob(result.headers.get('x-job-id')!))?.returnvalue != null, 5000, 'the job to keep its result');
     const job = await queue.getJob(result.headers.get('x-job-id')!);
     expect(job?.returnvalue).toMatchObject({ content, provider: 'openrouter', cost_usd: 0.0000321 });
   });
