@@ -38,8 +38,9 @@ export function createBreakerHooks(options: BreakerHooksOptions): Required<Failo
 
   const record = async (attempt: PlannedAttempt, outcome: CallOutcome) => {
     const { provider } = attempt;
-    await quietly(stats.increment(provider, 'calls'), 'provider counter', provider);
-    if (outcome === 'failure') await quietly(stats.increment(provider, 'failures'), 'provider counter', provider);
+    // The counters only feed /v1/providers: never wait for them on the way to the answer.
+    void quietly(stats.increment(provider, 'calls'), 'provider counter', provider);
+    if (outcome === 'failure') void quietly(stats.increment(provider, 'failures'), 'provider counter', provider);
     if (outcome === 'success' && clean.has(attempt)) {
       clean.delete(attempt);
       return;
