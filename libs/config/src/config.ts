@@ -36,6 +36,8 @@ export interface Config {
     readonly defaultModel: string;
     readonly fallbacks: readonly ProviderId[];
     readonly providerTimeoutMs: number;
+    /** Keep-alive connections one worker opens to one upstream at most: bounds the calls in flight per provider. */
+    readonly providerMaxConnections: number;
   };
   readonly providers: {
     readonly openrouter: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly referer: string | undefined; readonly title: string };
@@ -147,6 +149,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       defaultModel: env.LLM_DEFAULT_MODEL,
       fallbacks: env.LLM_FALLBACKS,
       providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
+      providerMaxConnections: env.PROVIDER_MAX_CONNECTIONS,
     },
     providers: {
       openrouter: { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL, referer: env.OPENROUTER_REFERER, title: env.OPENROUTER_TITLE },

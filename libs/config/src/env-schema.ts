@@ -51,6 +51,7 @@ export const envSchema = z.object({
   LLM_DEFAULT_MODEL: z.string().min(1).default('thudm/glm-4-9b-chat'),
   LLM_FALLBACKS: csv.pipe(z.array(providerIdSchema)),
   PROVIDER_TIMEOUT_MS: positiveInt.default(60_000),
+  PROVIDER_MAX_CONNECTIONS: positiveInt.default(4096),
 
   OPENROUTER_API_KEY: optionalSecret,
   OPENROUTER_BASE_URL: url.default('https://openrouter.ai/api/v1'),
