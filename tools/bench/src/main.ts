@@ -67,6 +67,8 @@ absolute numbers are pessimistic; compare ratios, and expect ±10–20 % between
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **streaming**, **batch**, **limits on**: see their rows (baseline for limits: the same overhead run with limits switched off).
 
+Why the unmet targets are unmet, with the profile and command-count evidence: [PERFORMANCE.md](PERFORMANCE.md).
+
 Machine: ${machineDescription()}. Last run: ${new Date().toISOString()}, ${seconds.toFixed(0)} s.
 
 ${toMarkdownTable(rows)}

@@ -7,6 +7,7 @@ export async function sweepScenario(context: ScenarioContext, rates: readonly nu
   try {
     const targets = { direct: { url: `${context.env.upstreamUrl}/api/v1/chat/completions`, body: upstreamBody }, gateway: { url: `${gateway.urls[0]}/v1/chat`, body: chatBody } };
     for (const [name, target] of Object.entries(targets)) {
+      await runLoad({ url: target.url, body: target.body, connections: 16, durationSeconds: 2 });
       const curve = (context.curves[name] ??= []);
       for (const rate of rates) {
         const result = await runLoad({ url: target.url, body: target.body, connections: 32, overallRate: rate, durationSeconds: 3 });
