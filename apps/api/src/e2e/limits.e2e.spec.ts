@@ -112,6 +112,17 @@ describe('budgets across two API instances', () => {
     await redis?.stop();
   });
 
+  it('refuses a batch the budget cannot cover, giving back every reservation it took', async () => {
+    // 10 × $0.015 reserved against $0.1: the seventh reservation is refused, the six before it are released.
+    const items = Array.from({ length: 10 }, (_, index) => ({ agent_id: 'batcher', messages, model: 'test/priced', max_tokens: 10, custom_id: `b${index}` }));
+    const refused = await postJson(`${gateway.baseUrl}/v1/batches`, items);
+    expect(refused.status).toBe(402);
+    expect(refused.body).toMatchObject({ error: { type: 'budget_exceeded', budget: { name: 'daily' } } });
+    const usage = (await (await fetch(`${gateway.baseUrl}/v1/usage`)).json()) as Record<string, Record<string, unknown>>;
+    expect(usage['day']).toMatchObject({ spent_usd: 0, in_flight_usd: 0, jobs: 0 });
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('bills the real cost, refuses with 402 once the daily budget is reached, on both instances', async () => {
     const bases = [gateway.baseUrl, second.baseUrl];
     const accepted: number[] = [];
