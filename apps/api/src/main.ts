@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, removeUnstartedJob, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createBudget, createRateLimiter, loadPricingTable } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
@@ -46,9 +46,8 @@ async function main(): Promise<void> {
     lookup: (jobId) => lookupJobOutcome(queue, jobId),
     onTimeout: (jobId) => {
       // A caller that gave up does not want the job run later: drop it if no worker has taken it (and free its reservation).
-      queue
-        .remove(jobId)
-        .then((removed) => (removed === 1 ? admission.release(jobId) : undefined))
+      removeUnstartedJob(queue, jobId)
+        .then((removed) => (removed ? admission.release(jobId) : undefined))
         .catch(() => undefined);
     },
   });

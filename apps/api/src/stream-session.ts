@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
-import { publishCancel, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { publishCancel, removeUnstartedJob, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
@@ -54,9 +54,8 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
       // The worker running it aborts the upstream call (and settles its reservation); a job no worker has taken
       // yet is dropped here, and its reservation given back.
       publishCancel(deps.redis, deps.prefix, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not publish stream cancel'));
-      deps.queue
-        .remove(jobId)
-        .then((removed) => (removed === 1 ? deps.admission.release(jobId) : undefined))
+      removeUnstartedJob(deps.queue, jobId)
+        .then((removed) => (removed ? deps.admission.release(jobId) : undefined))
         .catch(() => undefined);
     },
     onFinish: (outcome) => {

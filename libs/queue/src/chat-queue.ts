@@ -52,3 +52,17 @@ export function createChatWorker(processor: Processor<ChatJobData, ChatJobResult
     autorun: options.autorun ?? true,
   });
 }
+
+/** States of a job no worker has taken yet. */
+const unstartedStates = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children', 'paused']);
+
+/**
+ * Removes a job only if no worker has started it (a caller that gave up does not want it run later); a running or
+ * finished job is kept, so its result stays readable and its billing stays consistent. True when removed.
+ */
+export async function removeUnstartedJob(queue: Pick<ChatQueue, 'getJobState' | 'remove'>, jobId: string): Promise<boolean> {
+  const state = await queue.getJobState(jobId);
+  if (!unstartedStates.has(state)) return false;
+  // remove() also refuses a job a worker locked in the meantime.
+  return (await queue.remove(jobId)) === 1;
+}

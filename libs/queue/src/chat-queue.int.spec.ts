@@ -1,0 +1,38 @@
+import { Redis } from 'ioredis';
+import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { createChatQueue, createChatWorker, removeUnstartedJob } from './chat-queue';
+
+const data = { request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content: 'hi' }], accepted_at: Date.now() };
+const config = { queue: { prefix: 'gw', retentionSeconds: 60 }, worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1 } };
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describe('removeUnstartedJob', () => {
+  it('removes a job no worker has taken, and keeps a finished one with its result', async () => {
+    const prefix = uniquePrefix('rm');
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = createChatQueue(connection, prefix, config);
+    await queue.add('chat', data, { jobId: 'waiting-job', delay: 60_000 });
+    expect(await removeUnstartedJob(queue, 'waiting-job')).toBe(true);
+    expect(await queue.getJob('waiting-job')).toBeUndefined();
+
+    const result = { content: 'done', model: 'x', provider: 'mock' as const, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, cost_usd: 0, finish_reason: 'stop' };
+    const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const worker = createChatWorker(async () => result, { connection: workerConnection, prefix, config });
+    await queue.add('chat', data, { jobId: 'finished-job' });
+    for (let attempt = 0; attempt < 100 && (await queue.getJobState('finished-job')) !== 'completed'; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await removeUnstartedJob(queue, 'finished-job')).toBe(false);
+    expect((await queue.getJob('finished-job'))?.returnvalue).toEqual(result);
+    expect(await removeUnstartedJob(queue, 'no-such-job')).toBe(false);
+    await worker.close();
+    await queue.close();
+    workerConnection.disconnect();
+    connection.disconnect();
+  });
+});
