@@ -1,5 +1,5 @@
 import type { ChatJobData, ChatJobResult, ProviderId, Usage } from '@gateway/contracts';
-import type { Metrics } from '@gateway/observability';
+import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import type { Budget } from './budget';
 import { callCostUsd, type PricingTable } from './pricing';
 import type { PaceDecision, ProviderPacer } from './provider-pacer';
@@ -11,6 +11,9 @@ export interface JobBilling {
   pacer: ProviderPacer;
   metrics?: Pick<Metrics, 'spendUsd' | 'modelTokens'>;
 }
+
+/** Distinct model label values per process on the spend and token metrics (the ledgers in Redis keep every name). */
+const modelLabel = createBoundedLabel(200);
 
 /** The cost of a provider's answer (see callCostUsd). */
 export function priceAnswer(billing: Pick<JobBilling, 'pricing'>, call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined }): number {
@@ -34,9 +37,11 @@ export async function settleJobCost(
   const { result, model } = outcome;
   const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, model, provider: result.provider });
   if (billed && billing.metrics) {
-    billing.metrics.spendUsd.inc({ provider: result.provider, model }, result.cost_usd);
-    billing.metrics.modelTokens.inc({ provider: result.provider, model, kind: 'prompt' }, result.usage.prompt_tokens);
-    billing.metrics.modelTokens.inc({ provider: result.provider, model, kind: 'completion' }, result.usage.completion_tokens);
+    // Model names come from callers: the label is capped so a flood of names cannot blow up the series count.
+    const label = modelLabel(model);
+    billing.metrics.spendUsd.inc({ provider: result.provider, model: label }, result.cost_usd);
+    billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'prompt' }, result.usage.prompt_tokens);
+    billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'completion' }, result.usage.completion_tokens);
   }
   return { billed };
 }
