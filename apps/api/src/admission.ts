@@ -1,6 +1,7 @@
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { estimateCostUsd, formatUsd, type Budget, type PricingTable, type RateLimiter } from '@gateway/limits';
+import { admitOnce, estimateCostUsd, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome } from '@gateway/limits';
+import type { RedisClient } from '@gateway/queue';
 import type { Metrics } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
 import { failoverChain, planAttempts } from '@gateway/resilience';
@@ -8,6 +9,8 @@ import { failoverChain, planAttempts } from '@gateway/resilience';
 /** What admission needs. */
 export interface AdmissionDeps {
   config: Pick<Config, 'llm' | 'limits' | 'providers'>;
+  /** The connection the limiter and the budget use (admitChat runs both in one script on it). */
+  redis: RedisClient;
   rateLimiter: RateLimiter;
   budget: Budget;
   pricing: PricingTable;
@@ -29,47 +32,65 @@ export interface Admitted {
  */
 export function createAdmission(deps: AdmissionDeps) {
   const { config, metrics } = deps;
+
+  const rateRefusal = (agentId: string | undefined, decision: Extract<RateDecision, { allowed: false }>): GatewayError => {
+    metrics.rateLimitRejections.inc({ limit: 'rate' });
+    const who = agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
+    return new GatewayError('rate_limited', `rate limit exceeded for ${who} (${config.limits.rateRps}/s, burst ${config.limits.rateBurst}); retry after ${decision.retryAfterSeconds} s`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
+  };
+
+  /** The reservation when the budgets took it; the 402 GatewayError when one refused. */
+  const reservedOrThrow = (outcome: ReserveOutcome, estimateUsd: number): Admitted => {
+    if (outcome.reserved) return { reservedUsd: estimateUsd };
+    metrics.rateLimitRejections.inc({ limit: `${outcome.budget}_budget` });
+    const inFlight = outcome.inFlightUsd > 0 ? ` (+${formatUsd(outcome.inFlightUsd)} reserved by requests in flight)` : '';
+    throw new GatewayError(
+      'budget_exceeded',
+      `${outcome.budget} budget exceeded for ${outcome.period}: spent ${formatUsd(outcome.spentUsd)}${inFlight} of ${formatUsd(outcome.limitUsd)}; this request may cost up to ${formatUsd(estimateUsd)}`,
+      {
+        budget: { name: outcome.budget, period: outcome.period, spent_usd: outcome.spentUsd, in_flight_usd: outcome.inFlightUsd, limit_usd: outcome.limitUsd, estimate_usd: estimateUsd },
+      },
+    );
+  };
+
+  /** The dearest provider (and its model) that may serve the request: what its reservation holds. */
+  const estimateUsd = (body: AdmittedBody): number => {
+    const route = resolveRoute(body.model ?? config.llm.defaultModel, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
+    return Math.max(
+      0,
+      ...planAttempts(route, failoverChain(config)).map((attempt) =>
+        estimateCostUsd(deps.pricing, { providers: [attempt.provider], model: attempt.model, messages: body.messages, maxTokens: body.max_tokens ?? config.limits.defaultMaxTokens }),
+      ),
+    );
+  };
+
   const admission = {
     /** The agent's rate limit alone: throws the 429 GatewayError when its bucket is empty. */
     async checkRate(agentId: string | undefined): Promise<void> {
       if (!config.limits.enabled) return;
       const decision = await deps.rateLimiter.take(agentId);
-      if (decision.allowed) return;
-      metrics.rateLimitRejections.inc({ limit: 'rate' });
-      const who = agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
-      throw new GatewayError('rate_limited', `rate limit exceeded for ${who} (${config.limits.rateRps}/s, burst ${config.limits.rateBurst}); retry after ${decision.retryAfterSeconds} s`, {
-        retryAfterSeconds: decision.retryAfterSeconds,
-      });
+      if (!decision.allowed) throw rateRefusal(agentId, decision);
     },
 
     /** The budget reservation alone (idempotent on `jobId`): throws the 402 GatewayError when a budget refuses. */
     async reserveBudget(body: AdmittedBody, jobId: string): Promise<Admitted> {
       if (!config.limits.enabled) return { reservedUsd: 0 };
-      const route = resolveRoute(body.model ?? config.llm.defaultModel, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
-      // The dearest provider (and its model) that may serve the request.
-      const estimateUsd = Math.max(
-        0,
-        ...planAttempts(route, failoverChain(config)).map((attempt) =>
-          estimateCostUsd(deps.pricing, { providers: [attempt.provider], model: attempt.model, messages: body.messages, maxTokens: body.max_tokens ?? config.limits.defaultMaxTokens }),
-        ),
-      );
-      const outcome = await deps.budget.reserve(jobId, estimateUsd);
-      if (outcome.reserved) return { reservedUsd: estimateUsd };
-      metrics.rateLimitRejections.inc({ limit: `${outcome.budget}_budget` });
-      const inFlight = outcome.inFlightUsd > 0 ? ` (+${formatUsd(outcome.inFlightUsd)} reserved by requests in flight)` : '';
-      throw new GatewayError(
-        'budget_exceeded',
-        `${outcome.budget} budget exceeded for ${outcome.period}: spent ${formatUsd(outcome.spentUsd)}${inFlight} of ${formatUsd(outcome.limitUsd)}; this request may cost up to ${formatUsd(estimateUsd)}`,
-        {
-          budget: { name: outcome.budget, period: outcome.period, spent_usd: outcome.spentUsd, in_flight_usd: outcome.inFlightUsd, limit_usd: outcome.limitUsd, estimate_usd: estimateUsd },
-        },
-      );
+      const estimate = estimateUsd(body);
+      return reservedOrThrow(await deps.budget.reserve(jobId, estimate), estimate);
     },
 
-    /** Admits a parsed request for the job `jobId`: the rate limit (429), then the budget reservation (402). */
+    /**
+     * Admits a parsed request for the job `jobId`: the rate limit (429), then the budget reservation (402), in one
+     * round trip to Redis (nothing is reserved when the rate limit refuses).
+     */
     async admitChat(body: AdmittedBody, jobId: string): Promise<Admitted> {
-      await admission.checkRate(body.agent_id);
-      return admission.reserveBudget(body, jobId);
+      if (!config.limits.enabled) return { reservedUsd: 0 };
+      const estimate = estimateUsd(body);
+      const outcome = await admitOnce(deps.redis, deps, body.agent_id, jobId, estimate);
+      if (!('budget' in outcome)) throw rateRefusal(body.agent_id, outcome.rate);
+      return reservedOrThrow(outcome.budget, estimate);
     },
 
     /** Gives back the reservation of a job that was never enqueued (or was removed before it ran). */

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     reservationTtlMs: config.limits.reservationTtlSeconds * 1000,
   });
   const rateLimiter = createRateLimiter({ redis, prefix: config.queue.prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
-  const admission = createAdmission({ config, rateLimiter, budget, pricing, metrics });
+  const admission = createAdmission({ config, redis, rateLimiter, budget, pricing, metrics });
   const queue = createChatQueue(redis, prefix, config);
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');

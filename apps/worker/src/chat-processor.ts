@@ -3,7 +3,7 @@ import { GatewayError, cancelledJobError, toJobError, type ChatJobResult, type P
 import type { Config } from '@gateway/config';
 import { pacePlan, priceAnswer, settleJobCost, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
-import { publishReply, type ChatJob, type RedisClient } from '@gateway/queue';
+import { publishReply, replyEnvelope, type ChatJob, type RedisClient } from '@gateway/queue';
 import { resolveRoute, type ProviderRegistry } from '@gateway/providers';
 import { failoverChain, planAttempts, withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { HandBack } from './hand-back';
@@ -121,12 +121,21 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
           : await callOnce();
       metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
       metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
+      // A sync caller's reply travels with the settlement (one round trip, sent once the job is billed).
+      const reply = !data.stream && data.reply_to && job.id ? replyEnvelope(deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result }) : undefined;
+      let replied = false;
       if (job.id) {
         // Billed once per job id: a re-run or second completion of this job is not charged again.
-        await settleJobCost(deps.billing, { id: job.id, data }, { result, model: servedModel(result.provider) }).catch((settleError: unknown) =>
-          log.error({ err: settleError }, 'could not bill the job'),
+        replied = await settleJobCost(deps.billing, { id: job.id, data }, { result, model: servedModel(result.provider) }, reply).then(
+          () => reply !== undefined,
+          (settleError: unknown) => {
+            log.error({ err: settleError }, 'could not bill the job');
+            return false;
+          },
         );
       }
+      // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
+      if (reply && !replied) await deps.publisher.publish(reply.channel, reply.message);
       metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
       const latencyMs = Math.round(performance.now() - jobStarted);
       metrics.jobDuration.observe({ queue: 'chat', outcome: 'completed' }, latencyMs / 1000);
@@ -134,9 +143,6 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         { provider: result.provider, model: result.model, latencyMs, outcome: 'completed', attempts, stream: data.stream === true, promptTokens: result.usage.prompt_tokens, completionTokens: result.usage.completion_tokens },
         'chat job finished',
       );
-      if (!data.stream && data.reply_to && job.id) {
-        await publishReply(deps.publisher, deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result });
-      }
       return result;
     } catch (error) {
       const handedBack = abort.aborted ? await deps.handBack?.handBack(job, token) : undefined;

@@ -114,6 +114,55 @@ describe('budget reservations', () => {
     expect(usage.month).toMatchObject({ period: '2026-11', spent_usd: 1 });
   });
 
+  it('reports the month broken down by agent, model and provider over all its days, and keeps the breakdown per day only', async () => {
+    now = Date.UTC(2026, 10, 3, 10, 0, 0);
+    const prefix = uniquePrefix('budget');
+    const ledger = budget({ prefix, dailyLimitUsd: 100, monthlyLimitUsd: 100 });
+    await ledger.settle('d3', charge(0.2, 'agent-1', 'm/one'));
+    now = Date.UTC(2026, 10, 4, 10, 0, 0);
+    await ledger.settle('d4', charge(0.3, 'agent-2', 'm/one'));
+    now = Date.UTC(2026, 10, 10, 10, 0, 0);
+    await ledger.settle('d10', charge(0.1, 'agent-1', 'm/two'));
+    const usage = await ledger.usage();
+    expect(usage.month).toEqual({
+      period: '2026-11',
+      spent_usd: 0.6,
+      in_flight_usd: 0,
+      budget_usd: 100,
+      remaining_usd: 99.4,
+      jobs: 3,
+      by_agent: { 'agent-1': 0.3, 'agent-2': 0.3 },
+      by_model: { 'm/one': 0.5, 'm/two': 0.1 },
+      by_provider: { openrouter: 0.6 },
+    });
+    expect(usage.day).toMatchObject({ period: '2026-11-10', spent_usd: 0.1, jobs: 1, by_agent: { 'agent-1': 0.1 } });
+    // The month's own hash holds the totals its budget checks, not a second copy of the breakdown.
+    expect(Object.keys(await client.hgetall(limitKeys.monthSpend(prefix, '2026-11'))).sort()).toEqual(['jobs', 'total']);
+    // Both hashes got their lifetime from the period's first job.
+    expect(await client.ttl(limitKeys.monthSpend(prefix, '2026-11'))).toBeGreaterThan(300 * 24 * 3600);
+    expect(await client.ttl(limitKeys.daySpend(prefix, '2026-11-03'))).toBeGreaterThan(30 * 24 * 3600);
+  });
+
+  it('publishes the reply in the settlement, once billed, and again (without billing twice) on a second settlement', async () => {
+    now = Date.UTC(2026, 10, 12, 10, 0, 0);
+    const ledger = budget({ dailyLimitUsd: 100, monthlyLimitUsd: 100 });
+    const subscriber = new Redis(redis.url);
+    const received: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => received.push(message));
+    await subscriber.subscribe('settle-reply-test');
+    try {
+      await ledger.reserve('r1', 0.1);
+      expect(await ledger.settle('r1', charge(0.1), { channel: 'settle-reply-test', message: 'first' })).toEqual({ billed: true });
+      expect(await ledger.settle('r1', charge(0.1), { channel: 'settle-reply-test', message: 'again' })).toEqual({ billed: false });
+      expect(await ledger.settle('r2', charge(0.1))).toEqual({ billed: true });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(received).toEqual(['first', 'again']);
+      expect((await ledger.usage()).day).toMatchObject({ spent_usd: 0.2, jobs: 2 });
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
   it('rolls the month over at the UTC month boundary', async () => {
     now = Date.UTC(2026, 10, 30, 23, 0, 0);
     const ledger = budget({ dailyLimitUsd: 100, monthlyLimitUsd: 1 });

@@ -32,6 +32,13 @@ export interface BudgetRefusal {
 
 export type ReserveOutcome = { reserved: true; alreadyReserved: boolean } | ({ reserved: false } & BudgetRefusal);
 
+/** The reservation script call of one job: its keys and arguments, and how to read its reply. */
+export interface ReserveCall {
+  keys: string[];
+  args: (string | number)[];
+  outcome(reply: readonly number[]): ReserveOutcome;
+}
+
 /** What a finished job is billed for. */
 export interface JobCharge {
   costUsd: number;
@@ -40,13 +47,32 @@ export interface JobCharge {
   provider: string;
 }
 
+/** A message to PUBLISH in the same round trip as a settlement (a sync job's reply), once the job is billed. */
+export interface SettleReply {
+  channel: string;
+  message: string;
+}
+
 /** Spend of one period, against its budget: the shape of `GET /v1/usage` (libs/contracts). */
 export type PeriodUsage = PeriodSpend;
 
-function periodUsage(period: string, fields: Record<string, string>, inFlightNano: number, limitUsd: number): PeriodUsage {
+/** Adds spend hashes field by field (a month's breakdown is the sum of its days). */
+function sumFields(hashes: readonly Record<string, string>[]): Record<string, string> {
+  const sums = new Map<string, number>();
+  for (const hash of hashes) for (const [name, value] of Object.entries(hash)) sums.set(name, (sums.get(name) ?? 0) + Number(value));
+  return Object.fromEntries([...sums].map(([name, value]) => [name, String(value)]));
+}
+
+/** The UTC days of `month` from its first up to `day`, e.g. `2026-11-01` … `2026-11-26`. */
+function daysOfMonthUntil(month: string, day: string): string[] {
+  const last = Number(day.slice(8, 10));
+  return Array.from({ length: last }, (_, index) => `${month}-${String(index + 1).padStart(2, '0')}`);
+}
+
+function periodUsage(period: string, fields: Record<string, string>, breakdown: Record<string, string>, inFlightNano: number, limitUsd: number): PeriodUsage {
   const byPrefix = (prefix: string) =>
     Object.fromEntries(
-      Object.entries(fields)
+      Object.entries(breakdown)
         .filter(([name]) => name.startsWith(prefix))
         .map(([name, value]) => [name.slice(prefix.length) || '(none)', nanoToUsd(Number(value))]),
     );
@@ -81,33 +107,42 @@ export function createBudget(options: BudgetOptions) {
     };
   };
 
-  return {
-    /** Reserves `estimateUsd` for the job, or says which budget refuses. Idempotent on the job id. */
-    async reserve(jobId: string, estimateUsd: number): Promise<ReserveOutcome> {
+  const budget = {
+    /** The reservation script call (keys, arguments, reply reader), for a caller that runs it with others (admitOnce). */
+    reserveCall(jobId: string, estimateUsd: number): ReserveCall {
       const { day, month, keys } = keysFor(jobId);
-      const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0] = await runScript(redis, scripts.budgetReserve, keys, [
-        jobId,
-        usdToNano(estimateUsd),
-        usdToNano(options.dailyLimitUsd),
-        usdToNano(options.monthlyLimitUsd),
-        Math.max(1, Math.round(options.reservationTtlMs)),
-      ]);
-      if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone };
-      const daily = code === LimitScriptCode.DailyExceeded;
-      if (!daily && code !== LimitScriptCode.MonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
       return {
-        reserved: false,
-        budget: daily ? 'daily' : 'monthly',
-        period: daily ? day : month,
-        spentUsd: nanoToUsd(daily ? daySpent : monthSpent),
-        inFlightUsd: nanoToUsd(inFlight),
-        limitUsd: daily ? options.dailyLimitUsd : options.monthlyLimitUsd,
-        estimateUsd,
+        keys,
+        args: [jobId, usdToNano(estimateUsd), usdToNano(options.dailyLimitUsd), usdToNano(options.monthlyLimitUsd), Math.max(1, Math.round(options.reservationTtlMs))],
+        outcome([code = 0, daySpent = 0, monthSpent = 0, inFlight = 0]) {
+          if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone };
+          const daily = code === LimitScriptCode.DailyExceeded;
+          if (!daily && code !== LimitScriptCode.MonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
+          return {
+            reserved: false,
+            budget: daily ? 'daily' : 'monthly',
+            period: daily ? day : month,
+            spentUsd: nanoToUsd(daily ? daySpent : monthSpent),
+            inFlightUsd: nanoToUsd(inFlight),
+            limitUsd: daily ? options.dailyLimitUsd : options.monthlyLimitUsd,
+            estimateUsd,
+          };
+        },
       };
     },
 
-    /** Bills a finished job's real cost to the current UTC day and month, once per job id. Returns whether it billed now. */
-    async settle(jobId: string, charge: JobCharge): Promise<{ billed: boolean }> {
+    /** Reserves `estimateUsd` for the job, or says which budget refuses. Idempotent on the job id. */
+    async reserve(jobId: string, estimateUsd: number): Promise<ReserveOutcome> {
+      const { keys, args, outcome } = budget.reserveCall(jobId, estimateUsd);
+      return outcome(await runScript(redis, scripts.budgetReserve, keys, args));
+    },
+
+    /**
+     * Bills a finished job's real cost to the current UTC day and month, once per job id, then publishes `reply`
+     * (if given) in the same script: a waiting caller hears of the job only once it is billed. Returns whether
+     * it billed now.
+     */
+    async settle(jobId: string, charge: JobCharge, reply?: SettleReply): Promise<{ billed: boolean }> {
       const { keys } = keysFor(jobId);
       const [code] = await runScript(redis, scripts.budgetSettle, keys, [
         jobId,
@@ -118,6 +153,8 @@ export function createBudget(options: BudgetOptions) {
         DAY_SPEND_TTL_SECONDS,
         MONTH_SPEND_TTL_SECONDS,
         JOB_BILLING_TTL_SECONDS,
+        reply?.channel ?? '',
+        reply?.message ?? '',
       ]);
       return { billed: code === LimitScriptOk.Done };
     },
@@ -133,21 +170,28 @@ export function createBudget(options: BudgetOptions) {
       return { releasedUsd: code === LimitScriptOk.Done ? nanoToUsd(amount) : 0 };
     },
 
-    /** Spend today and this month (UTC), overall and by agent, model and provider, against the budgets. */
+    /**
+     * Spend today and this month (UTC), overall and by agent, model and provider, against the budgets. The month's
+     * totals are its own counters (what its budget checks); its breakdown sums its days (settlement books the
+     * breakdown per day only, which keeps a settlement to one hash per dimension).
+     */
     async usage(): Promise<UsageReport> {
       const { day, month } = utcPeriods(now());
-      const [dayFields, monthFields, inFlight] = await Promise.all([
-        redis.hgetall(limitKeys.daySpend(prefix, day)),
+      const days = daysOfMonthUntil(month, day);
+      const [monthFields, inFlight, ...dayHashes] = await Promise.all([
         redis.hgetall(limitKeys.monthSpend(prefix, month)),
         redis.hget(limitKeys.inFlight(prefix), 'total'),
+        ...days.map((name) => redis.hgetall(limitKeys.daySpend(prefix, name))),
       ]);
+      const dayFields = dayHashes[dayHashes.length - 1] ?? {};
       const inFlightNano = Math.max(0, Number(inFlight ?? 0));
       return {
-        day: periodUsage(day, dayFields, inFlightNano, options.dailyLimitUsd),
-        month: periodUsage(month, monthFields, inFlightNano, options.monthlyLimitUsd),
+        day: periodUsage(day, dayFields, dayFields, inFlightNano, options.dailyLimitUsd),
+        month: periodUsage(month, monthFields, sumFields(dayHashes), inFlightNano, options.monthlyLimitUsd),
       };
     },
   };
+  return budget;
 }
 
 export type Budget = ReturnType<typeof createBudget>;

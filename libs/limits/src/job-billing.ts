@@ -1,6 +1,6 @@
 import type { ChatJobData, ChatJobResult, ProviderId, Usage } from '@gateway/contracts';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
-import type { Budget } from './budget';
+import type { Budget, SettleReply } from './budget';
 import { callCostUsd, type PricingTable } from './pricing';
 import type { PaceDecision, ProviderPacer } from './provider-pacer';
 
@@ -23,19 +23,21 @@ export function priceAnswer(billing: Pick<JobBilling, 'pricing'>, call: { provid
 /**
  * Settles a chat job's budget when the processor is done with it: a result is billed at its real cost
  * (`result.cost_usd`), once per job id however often the job completes; no result (failed, cancelled)
- * releases the job's reservation. `model` is the model the spend is booked under.
+ * releases the job's reservation. `model` is the model the spend is booked under. `reply` goes out with the
+ * settlement (one round trip), after the billing.
  */
 export async function settleJobCost(
   billing: JobBilling,
   job: { id: string; data: Pick<ChatJobData, 'agent_id'> },
   outcome: { result: ChatJobResult; model: string } | undefined,
+  reply?: SettleReply,
 ): Promise<{ billed: boolean }> {
   if (!outcome) {
     await billing.budget.release(job.id);
     return { billed: false };
   }
   const { result, model } = outcome;
-  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, model, provider: result.provider });
+  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, model, provider: result.provider }, reply);
   if (billed && billing.metrics) {
     // Model names come from callers: the label is capped so a flood of names cannot blow up the series count.
     const label = modelLabel(model);

@@ -4,9 +4,12 @@
  * own tag (`{gw}`), that one wins and every key lands in its slot, which is just as correct.
  */
 export const limitKeys = {
-  /** Token bucket of one agent (or of every request without an agent id). */
+  /**
+   * Token bucket of one agent (or of every request without an agent id). In the `{spend}` slot: admission checks
+   * it and reserves the budget in one script (admit-6.lua).
+   */
   rateBucket: (prefix: string, agentId: string | undefined): string =>
-    agentId === undefined ? `${prefix}:rate:anonymous` : `${prefix}:rate:agent:${agentId}`,
+    agentId === undefined ? `${prefix}:rate:{spend}:anonymous` : `${prefix}:rate:{spend}:agent:${agentId}`,
   /** Budget reservations of admitted, unfinished jobs: `total` and one field per job id. */
   inFlight: (prefix: string): string => `${prefix}:budget:{spend}:inflight`,
   /** When each reservation lapses (a job that was never settled nor released). */

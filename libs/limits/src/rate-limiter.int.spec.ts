@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
 import { createRateLimiter, retryAfterSeconds } from './rate-limiter';
 import { createProviderPacer } from './provider-pacer';
+import { limitKeys } from './keys';
 
 let redis: TestRedis;
 let client: Redis;
@@ -64,7 +65,7 @@ describe('token bucket in Redis (injected clock)', () => {
   it('expires idle buckets', async () => {
     const prefix = uniquePrefix('rate');
     await createRateLimiter({ redis: client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('g');
-    const ttl = await client.pttl(`${prefix}:rate:agent:g`);
+    const ttl = await client.pttl(limitKeys.rateBucket(prefix, 'g'));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(2500);
   });

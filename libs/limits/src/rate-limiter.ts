@@ -25,19 +25,30 @@ export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
+/** The token-bucket script call of one request: its keys and arguments, and how to read its reply. */
+export interface RateCall {
+  keys: string[];
+  args: (string | number)[];
+  decide(reply: readonly number[]): RateDecision;
+}
+
 /** A token bucket per agent id (requests without one share a bucket), kept in Redis for every API instance. */
 export function createRateLimiter(options: RateLimiterOptions) {
-  return {
-    async take(agentId: string | undefined): Promise<RateDecision> {
-      const [code = 0, remaining = 0, waitMs = 0] = await runScript(
-        options.redis,
-        scripts.tokenBucket,
-        [limitKeys.rateBucket(options.prefix, agentId)],
-        [options.ratePerSecond, options.burst, 1, options.clock ? options.clock() : ''],
-      );
+  const call = (agentId: string | undefined): RateCall => ({
+    keys: [limitKeys.rateBucket(options.prefix, agentId)],
+    args: [options.ratePerSecond, options.burst, 1, options.clock ? options.clock() : ''],
+    decide([code = 0, remaining = 0, waitMs = 0]) {
       if (code > 0) return { allowed: true, remaining };
       if (code === LimitScriptCode.RateLimited) return { allowed: false, remaining, retryAfterMs: waitMs, retryAfterSeconds: retryAfterSeconds(waitMs) };
       throw new Error(`token bucket refused with code ${code}`);
+    },
+  });
+  return {
+    /** The script call of `take`, for a caller that runs it together with others (see admitOnce). */
+    call,
+    async take(agentId: string | undefined): Promise<RateDecision> {
+      const { keys, args, decide } = call(agentId);
+      return decide(await runScript(options.redis, scripts.tokenBucket, keys, args));
     },
   };
 }

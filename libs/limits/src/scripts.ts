@@ -2,6 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
 import { defineLuaScript as script, runLuaScript, type LuaScript, type RedisClient } from '@gateway/queue';
+import admit from './lua/admit-6.lua';
 import budgetRelease from './lua/budget-release-3.lua';
 import budgetReserve from './lua/budget-reserve-5.lua';
 import budgetSettle from './lua/budget-settle-5.lua';
@@ -25,12 +26,18 @@ export enum LimitScriptOk {
 
 export type { LuaScript };
 
+/** A whole script as a local Lua function of (KEYS, ARGV), so another script can call it: its returns become the function's. */
+function asLuaFunction(name: string, source: string): string {
+  return `local function ${name}(KEYS, ARGV)\n${source}\nend\n`;
+}
+
 export const scripts = {
   tokenBucket: script('token-bucket', tokenBucket, 1),
   providerPace: script('provider-pace', providerPace, 2),
   budgetReserve: script('budget-reserve', budgetReserve, 5),
   budgetSettle: script('budget-settle', budgetSettle, 5),
   budgetRelease: script('budget-release', budgetRelease, 3),
+  admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 6),
 };
 
 /** Runs a script; its reply is an array of integers. */

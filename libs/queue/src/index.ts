@@ -3,7 +3,7 @@ export { createRedisConnection, parseClusterNodes, bullPrefix, waitForReady } fr
 export type { RedisRole, RedisClient } from './redis-connection';
 export { createChatQueue, createChatWorker, chatJobOptions, removeUnstartedJob } from './chat-queue';
 export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
-export { publishReply, subscribeReplies } from './reply-channel';
+export { publishReply, replyEnvelope, subscribeReplies } from './reply-channel';
 export type { ReplySubscriptionOptions } from './reply-channel';
 export { publishCancel, subscribeCancels } from './cancel-channel';
 export type { CancelSubscriptionOptions } from './cancel-channel';

@@ -2,9 +2,15 @@ import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
 
+/** The channel and payload of a reply, for a caller that publishes it inside a script (e.g. with the billing). */
+export function replyEnvelope(prefix: string, replyTo: string, message: ReplyMessage): { channel: string; message: string } {
+  return { channel: queueKeys.replyChannel(prefix, replyTo), message: JSON.stringify(message) };
+}
+
 /** Publishes a job's outcome to the API instance that waits for it. */
 export async function publishReply(redis: RedisClient, prefix: string, replyTo: string, message: ReplyMessage): Promise<void> {
-  await redis.publish(queueKeys.replyChannel(prefix, replyTo), JSON.stringify(message));
+  const envelope = replyEnvelope(prefix, replyTo, message);
+  await redis.publish(envelope.channel, envelope.message);
 }
 
 /** Options of the per-instance reply subscription. */

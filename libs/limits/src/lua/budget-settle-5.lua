@@ -1,9 +1,10 @@
 -- budget-settle-5.lua: bills a finished job's real cost once, whatever happens to the job afterwards
--- (a retry, a re-run after a worker crash, a second completion), and drops its reservation.
+-- (a retry, a re-run after a worker crash, a second completion), drops its reservation, and (optionally)
+-- publishes the job's reply in the same round trip: the reply is sent only once the job is billed.
 -- KEYS[1]  in-flight hash (see budget-reserve-5.lua)
 -- KEYS[2]  in-flight expiry zset
--- KEYS[3]  spend hash of the UTC day the job finished in
--- KEYS[4]  spend hash of the UTC month the job finished in
+-- KEYS[3]  spend hash of the UTC day the job finished in: total, jobs, agent:/model:/provider: breakdown
+-- KEYS[4]  spend hash of the UTC month the job finished in: total and jobs (the breakdown is the sum of its days)
 -- KEYS[5]  the job's billing record
 -- ARGV[1]  job id
 -- ARGV[2]  real cost (nano-USD, integer >= 0)
@@ -13,9 +14,17 @@
 -- ARGV[6]  day hash TTL (s)
 -- ARGV[7]  month hash TTL (s)
 -- ARGV[8]  billing record TTL (s)
+-- ARGV[9]  reply channel to PUBLISH to, or '' for none
+-- ARGV[10] reply message
 -- Returns  {1, reserved} billed now (reserved: the reservation it replaced, 0 if none);
---          {2, 0} already billed for this job id (nothing changed)
+--          {2, 0} already billed for this job id (nothing changed; the reply is still published)
+local function reply()
+  if ARGV[9] ~= '' then
+    redis.call('PUBLISH', ARGV[9], ARGV[10])
+  end
+end
 if redis.call('GET', KEYS[5]) == 'settled' then
+  reply()
   return {2, 0}
 end
 local reserved = redis.call('HGET', KEYS[1], ARGV[1])
@@ -24,13 +33,18 @@ if reserved then
   redis.call('HINCRBY', KEYS[1], 'total', '-' .. reserved)
 end
 redis.call('ZREM', KEYS[2], ARGV[1])
-for index, key in ipairs({KEYS[3], KEYS[4]}) do
-  redis.call('HINCRBY', key, 'total', ARGV[2])
-  redis.call('HINCRBY', key, ARGV[3], ARGV[2])
-  redis.call('HINCRBY', key, ARGV[4], ARGV[2])
-  redis.call('HINCRBY', key, ARGV[5], ARGV[2])
-  redis.call('HINCRBY', key, 'jobs', 1)
-  redis.call('EXPIRE', key, ARGV[5 + index])
+redis.call('HINCRBY', KEYS[3], 'total', ARGV[2])
+redis.call('HINCRBY', KEYS[3], ARGV[3], ARGV[2])
+redis.call('HINCRBY', KEYS[3], ARGV[4], ARGV[2])
+redis.call('HINCRBY', KEYS[3], ARGV[5], ARGV[2])
+-- The period's first job gives its hash a lifetime (nothing else creates these hashes).
+if redis.call('HINCRBY', KEYS[3], 'jobs', 1) == 1 then
+  redis.call('EXPIRE', KEYS[3], ARGV[6])
+end
+redis.call('HINCRBY', KEYS[4], 'total', ARGV[2])
+if redis.call('HINCRBY', KEYS[4], 'jobs', 1) == 1 then
+  redis.call('EXPIRE', KEYS[4], ARGV[7])
 end
 redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8])
+reply()
 return {1, tonumber(reserved or '0')}
