@@ -20,6 +20,9 @@ export interface AdmissionDeps {
 /** The fields of a chat request admission looks at. */
 export type AdmittedBody = Pick<ChatRequest, 'agent_id' | 'model' | 'messages' | 'max_tokens'>;
 
+/** Requests of a batch reserved by one script (a few ms of Redis time each). */
+const BATCH_RESERVE_CHUNK = 1000;
+
 /** An admitted request: what its job carries for settlement. */
 export interface Admitted {
   reservedUsd: number;
@@ -91,6 +94,25 @@ export function createAdmission(deps: AdmissionDeps) {
       const outcome = await admitOnce(deps.redis, deps, body.agent_id, jobId, estimate);
       if (!('budget' in outcome)) throw rateRefusal(body.agent_id, outcome.rate);
       return reservedOrThrow(outcome.budget, estimate);
+    },
+
+    /**
+     * Reserves the budget of every request of a batch (job ids in the same order), all or none: in chunks of one
+     * script each; a refusal gives back the chunks already reserved and throws the 402 GatewayError. Returns the
+     * amount reserved per request.
+     */
+    async reserveBatch(bodies: readonly AdmittedBody[], jobIds: readonly string[]): Promise<number[]> {
+      if (!config.limits.enabled) return bodies.map(() => 0);
+      const estimates = bodies.map((body) => estimateUsd(body));
+      for (let start = 0; start < bodies.length; start += BATCH_RESERVE_CHUNK) {
+        const chunk = estimates.slice(start, start + BATCH_RESERVE_CHUNK).map((estimate, offset) => ({ jobId: jobIds[start + offset]!, estimateUsd: estimate }));
+        const outcome = await deps.budget.reserveAll(chunk);
+        if (!outcome.reserved) {
+          await Promise.all(jobIds.slice(0, start).map((jobId) => deps.budget.release(jobId).catch(() => undefined)));
+          reservedOrThrow({ ...outcome, reserved: false }, outcome.estimateUsd);
+        }
+      }
+      return estimates;
     },
 
     /** Gives back the reservation of a job that was never enqueued (or was removed before it ran). */

@@ -59,12 +59,17 @@ async function main(): Promise<void> {
   // provider call; the others remember the id briefly in case the job is taken just after. A cancel published
   // while this connection is down is missed: that job then runs to its end.
   const cancelSubscription = subscribeCancels({ subscriber: cancelSubscriber, prefix, onCancel: (jobId) => cancels.cancel(jobId) });
+  // Provider pauses (after an upstream 429) on the same subscriber: known locally, a provider without PROVIDER_RPM
+  // costs no pacing round trip per job.
+  const pauseWatch = billing.pacer.watchPauses(cancelSubscriber);
   const callbacks = createCallbackQueue(publisher, prefix, config);
   watchFinishedJobs(worker, { callbacks, redis: publisher, prefix, logger });
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
   callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job?.data.payload.job_id, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
   await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription]);
+  // Not current yet (Redis slow to answer): pacing asks Redis until it is.
+  void pauseWatch.catch((error: unknown) => logger.warn({ err: error }, 'provider pause channel not watched yet: pacing asks redis'));
   void warnOnEvictionPolicy(publisher, logger);
   const { workerMetricsPort, workerMetricsHost } = config.operations;
   const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
       await callbackWorker.close().catch(() => undefined);
       await callbacks.close().catch(() => undefined);
       await cancelSubscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+      await pauseWatch.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       cancelSubscriber.disconnect();
       await registry.close();
       metricsServer?.close();

@@ -163,6 +163,33 @@ describe('budget reservations', () => {
     }
   });
 
+  it('reserves a batch in one script: all of it, or none, naming the request and the budget that refused', async () => {
+    now = Date.UTC(2026, 10, 14, 10, 0, 0);
+    const prefix = uniquePrefix('budget');
+    const ledger = budget({ prefix, dailyLimitUsd: 1, monthlyLimitUsd: 10 });
+    const jobs = (ids: string[], estimateUsd: number) => ids.map((jobId) => ({ jobId, estimateUsd }));
+    expect(await ledger.reserveAll(jobs(['a1', 'a2', 'a3'], 0.2))).toEqual({ reserved: true });
+    expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
+    // Again with the same ids: already reserved, nothing added.
+    expect(await ledger.reserveAll(jobs(['a1', 'a2', 'a3'], 0.2))).toEqual({ reserved: true });
+    expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
+    // b1 and b2 fit (0.8, then exactly 1), b3 does not: the batch is refused at its third request, b1 and b2 not kept.
+    expect(await ledger.reserveAll(jobs(['b1', 'b2', 'b3'], 0.2))).toEqual({
+      reserved: false,
+      index: 2,
+      budget: 'daily',
+      period: '2026-11-14',
+      spentUsd: 0,
+      inFlightUsd: 1,
+      limitUsd: 1,
+      estimateUsd: 0.2,
+    });
+    expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
+    expect(await client.hexists(limitKeys.inFlight(prefix), 'b1')).toBe(0);
+    expect(await client.hexists(limitKeys.inFlight(prefix), 'b2')).toBe(0);
+    expect(await ledger.reserveAll([])).toEqual({ reserved: true });
+  });
+
   it('rolls the month over at the UTC month boundary', async () => {
     now = Date.UTC(2026, 10, 30, 23, 0, 0);
     const ledger = budget({ dailyLimitUsd: 100, monthlyLimitUsd: 1 });

@@ -107,6 +107,20 @@ export function createBudget(options: BudgetOptions) {
     };
   };
 
+  /** Which budget refused, from a reservation script's code and its figures (day spent, month spent, in flight). */
+  const refusal = (code: number, [daySpent = 0, monthSpent = 0, inFlight = 0]: readonly number[], periods: { day: string; month: string }, estimateUsd: number): BudgetRefusal => {
+    const daily = code === LimitScriptCode.DailyExceeded;
+    if (!daily && code !== LimitScriptCode.MonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
+    return {
+      budget: daily ? 'daily' : 'monthly',
+      period: daily ? periods.day : periods.month,
+      spentUsd: nanoToUsd(daily ? daySpent : monthSpent),
+      inFlightUsd: nanoToUsd(inFlight),
+      limitUsd: daily ? options.dailyLimitUsd : options.monthlyLimitUsd,
+      estimateUsd,
+    };
+  };
+
   const budget = {
     /** The reservation script call (keys, arguments, reply reader), for a caller that runs it with others (admitOnce). */
     reserveCall(jobId: string, estimateUsd: number): ReserveCall {
@@ -114,21 +128,29 @@ export function createBudget(options: BudgetOptions) {
       return {
         keys,
         args: [jobId, usdToNano(estimateUsd), usdToNano(options.dailyLimitUsd), usdToNano(options.monthlyLimitUsd), Math.max(1, Math.round(options.reservationTtlMs))],
-        outcome([code = 0, daySpent = 0, monthSpent = 0, inFlight = 0]) {
+        outcome([code = 0, ...figures]) {
           if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone };
-          const daily = code === LimitScriptCode.DailyExceeded;
-          if (!daily && code !== LimitScriptCode.MonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
-          return {
-            reserved: false,
-            budget: daily ? 'daily' : 'monthly',
-            period: daily ? day : month,
-            spentUsd: nanoToUsd(daily ? daySpent : monthSpent),
-            inFlightUsd: nanoToUsd(inFlight),
-            limitUsd: daily ? options.dailyLimitUsd : options.monthlyLimitUsd,
-            estimateUsd,
-          };
+          return { reserved: false, ...refusal(code, figures, { day, month }, estimateUsd) };
         },
       };
+    },
+
+    /**
+     * Reserves the estimates of several jobs (a batch) in one script: all of them, or none (then says which job
+     * and which budget refused). Idempotent on each job id, like `reserve`.
+     */
+    async reserveAll(jobs: readonly { jobId: string; estimateUsd: number }[]): Promise<{ reserved: true } | ({ reserved: false; index: number } & BudgetRefusal)> {
+      if (jobs.length === 0) return { reserved: true };
+      const { day, month, keys } = keysFor(jobs[0]!.jobId);
+      const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0, position = 0] = await runScript(
+        redis,
+        scripts.budgetReserveAll,
+        [...keys.slice(0, 4), ...jobs.map((job) => limitKeys.jobBilling(prefix, job.jobId))],
+        [usdToNano(options.dailyLimitUsd), usdToNano(options.monthlyLimitUsd), Math.max(1, Math.round(options.reservationTtlMs)), ...jobs.flatMap((job) => [job.jobId, usdToNano(job.estimateUsd)])],
+      );
+      if (code === LimitScriptOk.Done) return { reserved: true };
+      const index = position - 1;
+      return { reserved: false, index, ...refusal(code, [daySpent, monthSpent, inFlight], { day, month }, jobs[index]?.estimateUsd ?? 0) };
     },
 
     /** Reserves `estimateUsd` for the job, or says which budget refuses. Idempotent on the job id. */

@@ -24,6 +24,8 @@ export const limitKeys = {
   providerBucket: (prefix: string, provider: string): string => `${prefix}:pace:{pace:${provider}}:bucket`,
   /** Set while a provider is paused after answering 429. */
   providerPause: (prefix: string, provider: string): string => `${prefix}:pace:{pace:${provider}}:paused`,
+  /** Pub/sub channel announcing each pause to every worker (`{"provider","ms"}`). */
+  providerPauseChannel: (prefix: string): string => `${prefix}:pace:pauses`,
 };
 
 /** Hash field names of the spend hashes. */

@@ -1,4 +1,4 @@
-import type { ProviderId } from '@gateway/contracts';
+import { providerIdSchema, type ProviderId } from '@gateway/contracts';
 import type { RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
 import { LimitScriptCode, runScript, scripts } from './scripts';
@@ -16,14 +16,50 @@ export interface ProviderPacerOptions {
 /** Whether a provider may be called now, or how long to wait. */
 export type PaceDecision = { go: true } | { go: false; waitMs: number; reason: 'rate' | 'paused' };
 
+/** A pause as announced on the pause channel. */
+interface PauseEvent {
+  provider: ProviderId;
+  ms: number;
+}
+
+function parsePauseEvent(payload: string): PauseEvent | undefined {
+  try {
+    const parsed = JSON.parse(payload) as Partial<PauseEvent>;
+    const provider = providerIdSchema.safeParse(parsed.provider);
+    if (!provider.success || typeof parsed.ms !== 'number' || !Number.isFinite(parsed.ms) || parsed.ms <= 0) return undefined;
+    return { provider: provider.data, ms: parsed.ms };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Paces calls to each provider across every worker: a Redis token bucket per provider refilled at rpm/60 per
  * second with a one-second burst (at least one call), and a pause set after the upstream answered 429.
+ *
+ * A provider without an rpm is only ever paused, and pauses are rare: a pacer that watches the pause channel
+ * (`watchPauses`) knows them locally and answers for such a provider without a Redis round trip. It falls back to
+ * asking Redis whenever its subscription is not known to be current (before the first subscribe, after a
+ * disconnect until it has re-read every pause).
  */
 export function createProviderPacer(options: ProviderPacerOptions) {
-  return {
+  const channel = limitKeys.providerPauseChannel(options.prefix);
+  /** Local ms until which a provider is paused, as learnt from the channel (or read back after a reconnect). */
+  const pausedUntil = new Map<ProviderId, number>();
+  let current = false;
+
+  const notePause = (provider: ProviderId, ms: number) => {
+    const until = Date.now() + ms;
+    if ((pausedUntil.get(provider) ?? 0) < until) pausedUntil.set(provider, until);
+  };
+
+  const pacer = {
     async acquire(provider: ProviderId): Promise<PaceDecision> {
       const rpm = options.rpm[provider] ?? 0;
+      if (rpm <= 0 && current) {
+        const left = (pausedUntil.get(provider) ?? 0) - Date.now();
+        return left > 0 ? { go: false, waitMs: left, reason: 'paused' } : { go: true };
+      }
       const perSecond = rpm / 60;
       const [code = 0, waitMs = 0] = await runScript(
         options.redis,
@@ -42,9 +78,54 @@ export function createProviderPacer(options: ProviderPacerOptions) {
       const key = limitKeys.providerPause(options.prefix, provider);
       const left = await options.redis.pttl(key);
       if (left >= ms) return;
-      await options.redis.set(key, '1', 'PX', Math.max(1, Math.round(ms)));
+      const duration = Math.max(1, Math.round(ms));
+      await options.redis.set(key, '1', 'PX', duration);
+      notePause(provider, duration);
+      await options.redis.publish(channel, JSON.stringify({ provider, ms: duration } satisfies PauseEvent));
+    },
+
+    /**
+     * Learns of every pacer's pauses on `subscriber` (a connection in subscriber mode, may be shared with other
+     * channels). Resolves once subscribed and current; returns the unsubscribe.
+     */
+    async watchPauses(subscriber: RedisClient): Promise<() => Promise<void>> {
+      const onMessage = (incoming: string, payload: string) => {
+        if (incoming !== channel) return;
+        const event = parsePauseEvent(payload);
+        if (event) notePause(event.provider, event.ms);
+      };
+      // Pauses announced while the connection was down were missed: until they are read back, ask Redis.
+      const onDown = () => {
+        current = false;
+      };
+      let resyncs = 0;
+      const resync = async () => {
+        const mine = ++resyncs;
+        current = false;
+        await subscriber.subscribe(channel);
+        const providers = providerIdSchema.options;
+        const left = await Promise.all(providers.map((provider) => options.redis.pttl(limitKeys.providerPause(options.prefix, provider))));
+        providers.forEach((provider, index) => {
+          if ((left[index] ?? 0) > 0) notePause(provider, left[index]!);
+        });
+        // A newer resync (another reconnect meanwhile) decides instead.
+        if (mine === resyncs && subscriber.status === 'ready') current = true;
+      };
+      const onReady = () => void resync().catch(onDown);
+      subscriber.on('message', onMessage);
+      subscriber.on('close', onDown);
+      subscriber.on('ready', onReady);
+      await resync();
+      return async () => {
+        current = false;
+        subscriber.off('message', onMessage);
+        subscriber.off('close', onDown);
+        subscriber.off('ready', onReady);
+        await subscriber.unsubscribe(channel).catch(() => undefined);
+      };
     },
   };
+  return pacer;
 }
 
 export type ProviderPacer = ReturnType<typeof createProviderPacer>;

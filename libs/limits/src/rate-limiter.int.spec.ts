@@ -113,4 +113,66 @@ describe('provider pacer', () => {
     expect(decision.go === false && decision.waitMs).toBeGreaterThan(1500);
     expect(await second!.acquire('mock')).toEqual({ go: true });
   });
+
+  describe('watching the pause channel', () => {
+    const subscribers: Redis[] = [];
+    afterAll(() => subscribers.forEach((subscriber) => subscriber.disconnect()));
+    const watcher = async (prefix: string) => {
+      const subscriber = new Redis(redis.url);
+      subscribers.push(subscriber);
+      const pacer = createProviderPacer({ redis: client, prefix, rpm: { ollama: 600 } });
+      await pacer.watchPauses(subscriber);
+      return { pacer, subscriber };
+    };
+    const scriptCalls = async () => Number((await client.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1] ?? 0);
+    const eventually = async (check: () => Promise<boolean>) => {
+      for (let tries = 0; tries < 100 && !(await check()); tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+
+    it('learns of another pacer’s pause at once, and answers for providers without rpm without asking Redis', async () => {
+      const prefix = uniquePrefix('pace');
+      const { pacer } = await watcher(prefix);
+      const before = await scriptCalls();
+      for (let index = 0; index < 20; index += 1) expect(await pacer.acquire('openrouter')).toEqual({ go: true });
+      expect(await scriptCalls()).toBe(before);
+      // A provider with an rpm still takes from the shared bucket.
+      expect(await pacer.acquire('ollama')).toEqual({ go: true });
+      expect(await scriptCalls()).toBe(before + 1);
+
+      const other = createProviderPacer({ redis: client, prefix, rpm: {} });
+      await other.pause('openrouter', 1500);
+      await eventually(async () => (await pacer.acquire('openrouter')).go === false);
+      const decision = await pacer.acquire('openrouter');
+      expect(decision).toMatchObject({ go: false, reason: 'paused' });
+      expect(decision.go === false && decision.waitMs).toBeGreaterThan(1000);
+      expect(await pacer.acquire('mock')).toEqual({ go: true });
+    });
+
+    it('ignores malformed announcements', async () => {
+      const prefix = uniquePrefix('pace');
+      const { pacer } = await watcher(prefix);
+      for (const payload of ['', 'nope', '{"provider":"nobody","ms":1000}', '{"provider":"openrouter","ms":-5}', '{"provider":"openrouter"}']) {
+        await client.publish(limitKeys.providerPauseChannel(prefix), payload);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await pacer.acquire('openrouter')).toEqual({ go: true });
+    });
+
+    it('reads back the pauses it missed while its connection was down, and asks Redis until then', async () => {
+      const prefix = uniquePrefix('pace');
+      const { pacer, subscriber } = await watcher(prefix);
+      // Set without an announcement (as if published while the connection was down): only a read-back knows it.
+      await client.set(limitKeys.providerPause(prefix, 'openrouter'), '1', 'PX', 3000);
+      const closed = new Promise((resolve) => subscriber.once('close', resolve));
+      const reconnected = new Promise((resolve) => subscriber.once('ready', resolve));
+      subscriber.disconnect(true);
+      await closed;
+      expect(await pacer.acquire('openrouter')).toMatchObject({ go: false, reason: 'paused' });
+      await reconnected;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const before = await scriptCalls();
+      expect(await pacer.acquire('openrouter')).toMatchObject({ go: false, reason: 'paused' });
+      expect(await scriptCalls()).toBe(before);
+    });
+  });
 });

@@ -6,16 +6,17 @@ export interface LuaScript {
   name: string;
   source: string;
   sha: string;
-  numberOfKeys: number;
+  /** Keys it takes; 'variable' for a script that takes any number (e.g. one per job of a batch). */
+  numberOfKeys: number | 'variable';
 }
 
-export function defineLuaScript(name: string, source: string, numberOfKeys: number): LuaScript {
+export function defineLuaScript(name: string, source: string, numberOfKeys: number | 'variable'): LuaScript {
   return { name, source, numberOfKeys, sha: createHash('sha1').update(source).digest('hex') };
 }
 
 /** Runs a script (EVALSHA, then EVAL on NOSCRIPT, e.g. after a Redis restart) and returns its raw reply. */
 export async function runLuaScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-  if (keys.length !== lua.numberOfKeys) throw new Error(`${lua.name} takes ${lua.numberOfKeys} keys, got ${keys.length}`);
+  if (lua.numberOfKeys !== 'variable' && keys.length !== lua.numberOfKeys) throw new Error(`${lua.name} takes ${lua.numberOfKeys} keys, got ${keys.length}`);
   const argv = args.map(String);
   try {
     return await redis.evalsha(lua.sha, keys.length, ...keys, ...argv);

@@ -18,6 +18,8 @@ export interface BenchEnvironment {
 
 export interface Gateway {
   urls: string[];
+  /** QUEUE_PREFIX of this gateway (its keys in the bench's Redis). */
+  prefix: string;
   apis: AppProcess[];
   workers: AppProcess[];
   pids(): Record<string, number>;
@@ -90,6 +92,7 @@ export async function createBenchEnvironment(): Promise<BenchEnvironment> {
       const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnApp('worker', env)));
       return {
         urls: ports.map((port) => `http://127.0.0.1:${port}`),
+        prefix: env.QUEUE_PREFIX,
         apis,
         workers,
         pids: () => ({

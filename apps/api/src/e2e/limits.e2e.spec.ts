@@ -89,7 +89,7 @@ describe('budgets across two API instances', () => {
   const actualCost = 0.01;
   beforeAll(async () => {
     const pricing = join(dir, 'pricing.json');
-    writeFileSync(pricing, JSON.stringify({ 'test/priced': { prompt: 1000, completion: 1000 } }));
+    writeFileSync(pricing, JSON.stringify({ 'test/priced': { prompt: 1000, completion: 1000 }, 'test/cheap': { prompt: 5, completion: 5 } }));
     [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-budget' })]);
     fake.setBehaviour(() => ({ kind: 'reply', content: 'priced answer', cost: actualCost }));
     const env = {
@@ -115,6 +115,18 @@ describe('budgets across two API instances', () => {
   it('refuses a batch the budget cannot cover, giving back every reservation it took', async () => {
     // 10 × $0.015 reserved against $0.1: the seventh reservation is refused, the six before it are released.
     const items = Array.from({ length: 10 }, (_, index) => ({ agent_id: 'batcher', messages, model: 'test/priced', max_tokens: 10, custom_id: `b${index}` }));
+    const refused = await postJson(`${gateway.baseUrl}/v1/batches`, items);
+    expect(refused.status).toBe(402);
+    expect(refused.body).toMatchObject({ error: { type: 'budget_exceeded', budget: { name: 'daily' } } });
+    const usage = (await (await fetch(`${gateway.baseUrl}/v1/usage`)).json()) as Record<string, Record<string, unknown>>;
+    expect(usage['day']).toMatchObject({ spent_usd: 0, in_flight_usd: 0, jobs: 0 });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refuses a large batch whose later requests pass the budget, keeping none of the reservations before them', async () => {
+    // 'test/cheap': (5 + 10 tokens) × $5 per million = $0.000075 each; 1,500 of them ($0.1125) pass $0.1 past the
+    // first 1,000 (reserved by one script, then given back when a later one refuses).
+    const items = Array.from({ length: 1500 }, () => ({ agent_id: 'batcher', messages, model: 'test/cheap', max_tokens: 10 }));
     const refused = await postJson(`${gateway.baseUrl}/v1/batches`, items);
     expect(refused.status).toBe(402);
     expect(refused.body).toMatchObject({ error: { type: 'budget_exceeded', budget: { name: 'daily' } } });
@@ -199,7 +211,7 @@ describe('budget overshoot under concurrent load (two API instances, two workers
   let second: { baseUrl: string; process: AppProcess };
   beforeAll(async () => {
     const pricing = join(dir, 'pricing-load.json');
-    writeFileSync(pricing, JSON.stringify({ 'test/priced': { prompt: 1000, completion: 1000 } }));
+    writeFileSync(pricing, JSON.stringify({ 'test/priced': { prompt: 1000, completion: 1000 }, 'test/cheap': { prompt: 5, completion: 5 } }));
     [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-load' })]);
     // Real costs scatter above and below the $0.015 estimate: from 80 % to 160 % of it (a poor estimate).
     fake.setBehaviour((_request, index) => ({ kind: 'reply', content: 'x', cost: 0.015 * (0.8 + (index % 5) * 0.2), latencyMs: 20 }));

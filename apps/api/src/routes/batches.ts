@@ -22,9 +22,6 @@ export interface BatchRouteDeps {
 const batchIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines', 'text/plain'];
 
-/** Budget reservations of a batch sent at once (one pipeline each). */
-const BATCH_RESERVE_CHUNK = 500;
-
 /** Batch routes carry their own body parsers: a batch may be far larger than a chat request. */
 export function batchRoutes(deps: BatchRouteDeps): Router {
   const router = Router();
@@ -40,27 +37,17 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       const batchId = randomUUID();
       const createdAt = Date.now();
       for (const agentId of new Set(items.map((item) => item.request.agent_id))) await deps.admission.checkRate(agentId);
-      const releaseAll = () => Promise.all(items.map((_, index) => deps.admission.release(batchJobId(batchId, index)).catch(() => undefined)));
-      // Reservations go out in pipelined chunks (each one atomic in Redis); if any budget refuses, every
-      // reservation of the batch is given back and the whole batch is refused.
-      const reserved: number[] = new Array<number>(items.length).fill(0);
-      for (let start = 0; start < items.length; start += BATCH_RESERVE_CHUNK) {
-        const outcomes = await Promise.allSettled(
-          items.slice(start, start + BATCH_RESERVE_CHUNK).map((item, offset) => deps.admission.reserveBudget(item.request, batchJobId(batchId, start + offset))),
-        );
-        const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-        if (refused) {
-          await releaseAll();
-          throw refused.reason;
-        }
-        outcomes.forEach((outcome, offset) => {
-          if (outcome.status === 'fulfilled') reserved[start + offset] = outcome.value.reservedUsd;
-        });
-      }
+      const jobIds = items.map((_, index) => batchJobId(batchId, index));
+      const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId).catch(() => undefined)));
+      // Every request's budget reserved, all or none (a refused batch keeps no reservation).
+      const reserved = await deps.admission.reserveBatch(
+        items.map((item) => item.request),
+        jobIds,
+      );
       const jobs = items.map((item, index) => ({
         name: 'chat',
         data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel), reserved_usd: reserved[index] ?? 0 },
-        opts: { jobId: batchJobId(batchId, index), ...(item.request.priority !== undefined ? { priority: item.request.priority } : {}) },
+        opts: { jobId: jobIds[index]!, ...(item.request.priority !== undefined ? { priority: item.request.priority } : {}) },
       }));
       const parsedMs = performance.now() - started;
       await enqueueOrUnavailable(() =>
