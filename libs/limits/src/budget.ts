@@ -107,6 +107,9 @@ export function createBudget(options: BudgetOptions) {
     };
   };
 
+  /** The first arguments of budget-reserve.lua: the limits and the reservation lifetime. */
+  const limitArgs = () => [usdToNano(options.dailyLimitUsd), usdToNano(options.monthlyLimitUsd), Math.max(1, Math.round(options.reservationTtlMs))];
+
   /** Which budget refused, from a reservation script's code and its figures (day spent, month spent, in flight). */
   const refusal = (code: number, [daySpent = 0, monthSpent = 0, inFlight = 0]: readonly number[], periods: { day: string; month: string }, estimateUsd: number): BudgetRefusal => {
     const daily = code === LimitScriptCode.DailyExceeded;
@@ -127,7 +130,7 @@ export function createBudget(options: BudgetOptions) {
       const { day, month, keys } = keysFor(jobId);
       return {
         keys,
-        args: [jobId, usdToNano(estimateUsd), usdToNano(options.dailyLimitUsd), usdToNano(options.monthlyLimitUsd), Math.max(1, Math.round(options.reservationTtlMs))],
+        args: [...limitArgs(), jobId, usdToNano(estimateUsd)],
         outcome([code = 0, ...figures]) {
           if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone };
           return { reserved: false, ...refusal(code, figures, { day, month }, estimateUsd) };
@@ -144,11 +147,11 @@ export function createBudget(options: BudgetOptions) {
       const { day, month, keys } = keysFor(jobs[0]!.jobId);
       const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0, position = 0] = await runScript(
         redis,
-        scripts.budgetReserveAll,
+        scripts.budgetReserve,
         [...keys.slice(0, 4), ...jobs.map((job) => limitKeys.jobBilling(prefix, job.jobId))],
-        [usdToNano(options.dailyLimitUsd), usdToNano(options.monthlyLimitUsd), Math.max(1, Math.round(options.reservationTtlMs)), ...jobs.flatMap((job) => [job.jobId, usdToNano(job.estimateUsd)])],
+        [...limitArgs(), ...jobs.flatMap((job) => [job.jobId, usdToNano(job.estimateUsd)])],
       );
-      if (code === LimitScriptOk.Done) return { reserved: true };
+      if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true };
       const index = position - 1;
       return { reserved: false, index, ...refusal(code, [daySpent, monthSpent, inFlight], { day, month }, jobs[index]?.estimateUsd ?? 0) };
     },

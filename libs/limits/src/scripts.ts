@@ -4,8 +4,7 @@
 import { defineLuaScript as script, runLuaScript, type LuaScript, type RedisClient } from '@gateway/queue';
 import admit from './lua/admit-6.lua';
 import budgetRelease from './lua/budget-release-3.lua';
-import budgetReserveAll from './lua/budget-reserve-all.lua';
-import budgetReserve from './lua/budget-reserve-5.lua';
+import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-5.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import tokenBucket from './lua/token-bucket-1.lua';
@@ -35,10 +34,9 @@ function asLuaFunction(name: string, source: string): string {
 export const scripts = {
   tokenBucket: script('token-bucket', tokenBucket, 1),
   providerPace: script('provider-pace', providerPace, 2),
-  budgetReserve: script('budget-reserve', budgetReserve, 5),
+  budgetReserve: script('budget-reserve', budgetReserve, 'variable'),
   budgetSettle: script('budget-settle', budgetSettle, 5),
   budgetRelease: script('budget-release', budgetRelease, 3),
-  budgetReserveAll: script('budget-reserve-all', asLuaFunction('budgetReserve', budgetReserve) + budgetReserveAll, 'variable'),
   admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 6),
 };
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
-import { createChatQueue, createChatWorker, removeUnstartedJob } from './chat-queue';
+import { addJobsInChunks, createChatQueue, createChatWorker, removeUnstartedJob } from './chat-queue';
 
 const data = { request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content: 'hi' }], accepted_at: Date.now() };
 const config = { queue: { prefix: 'gw', retentionSeconds: 60 }, worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1 } };
@@ -33,6 +33,33 @@ describe('removeUnstartedJob', () => {
     await worker.close();
     await queue.close();
     workerConnection.disconnect();
+    connection.disconnect();
+  });
+});
+
+describe('addJobsInChunks', () => {
+  it('adds thousands of jobs in chunks, each one once', async () => {
+    const prefix = uniquePrefix('bulk');
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = createChatQueue(connection, prefix, config);
+    await addJobsInChunks(queue, Array.from({ length: 2500 }, (_, index) => ({ name: 'chat', data, opts: { jobId: `b-${index}` } })));
+    expect(await queue.getWaitingCount()).toBe(2500);
+    expect((await queue.getJob('b-2499'))?.data).toEqual(data);
+    await queue.close();
+    connection.disconnect();
+  });
+
+  it('takes the jobs of the chunks that went in back out when another chunk fails, and throws', async () => {
+    const prefix = uniquePrefix('bulk');
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = createChatQueue(connection, prefix, config);
+    // An integer job id is refused (by BullMQ, before Redis): the second chunk fails, the first went in.
+    const jobs = Array.from({ length: 1500 }, (_, index) => ({ name: 'chat', data, opts: { jobId: index === 1200 ? '1200' : `b-${index}` } }));
+    await expect(addJobsInChunks(queue, jobs)).rejects.toThrow();
+    expect(await queue.getWaitingCount()).toBe(0);
+    expect(await queue.getJob('b-0')).toBeUndefined();
+    expect(await queue.getJob('b-999')).toBeUndefined();
+    await queue.close();
     connection.disconnect();
   });
 });

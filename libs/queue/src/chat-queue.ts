@@ -53,6 +53,24 @@ export function createChatWorker(processor: Processor<ChatJobData, ChatJobResult
   });
 }
 
+/** Jobs per MULTI when adding many: bounds how long Redis is busy with one (a few tens of ms), others interleave. */
+const BULK_CHUNK = 1000;
+
+/**
+ * Adds many jobs as MULTI chunks sent back to back (Redis runs one chunk while the next is encoded). Each chunk
+ * is atomic, the whole is not: when a chunk fails, the jobs of the chunks that did not are removed again if no
+ * worker has started them yet, and the error is thrown.
+ */
+export async function addJobsInChunks(queue: ChatQueue, jobs: Parameters<ChatQueue['addBulk']>[0]): Promise<void> {
+  const chunks = Array.from({ length: Math.ceil(jobs.length / BULK_CHUNK) }, (_, index) => jobs.slice(index * BULK_CHUNK, (index + 1) * BULK_CHUNK));
+  const outcomes = await Promise.allSettled(chunks.map((chunk) => queue.addBulk(chunk)));
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (!failed) return;
+  const added = chunks.filter((_, index) => outcomes[index]?.status === 'fulfilled').flat();
+  await Promise.all(added.map((job) => (job.opts?.jobId ? removeUnstartedJob(queue, job.opts.jobId).catch(() => false) : false)));
+  throw failed.reason;
+}
+
 /** States of a job no worker has taken yet. */
 const unstartedStates = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children', 'paused']);
 

@@ -1,7 +1,7 @@
 export { queueKeys, queueNames } from './keys';
 export { createRedisConnection, parseClusterNodes, bullPrefix, waitForReady } from './redis-connection';
 export type { RedisRole, RedisClient } from './redis-connection';
-export { createChatQueue, createChatWorker, chatJobOptions, removeUnstartedJob } from './chat-queue';
+export { createChatQueue, createChatWorker, chatJobOptions, removeUnstartedJob, addJobsInChunks } from './chat-queue';
 export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
 export { publishReply, replyEnvelope, subscribeReplies } from './reply-channel';
 export type { ReplySubscriptionOptions } from './reply-channel';

@@ -3,7 +3,7 @@ import express, { Router } from 'express';
 import { GatewayError, jobStatusSchema, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
-import { batchJobId, deleteBatch, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { addJobsInChunks, batchJobId, deleteBatch, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { parseBatchBody } from '../batch-input';
 import type { Admission } from '../admission';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
@@ -57,8 +57,8 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         throw error;
       });
       try {
-        // One bulk call: the whole batch is one MULTI round trip.
-        await enqueueOrUnavailable(() => deps.queue.addBulk(jobs));
+        // MULTI chunks sent back to back; a failed chunk takes the batch's unstarted jobs back out.
+        await enqueueOrUnavailable(() => addJobsInChunks(deps.queue, jobs));
       } catch (error) {
         await deleteBatch(deps.redis, deps.prefix, batchId).catch(() => undefined);
         await releaseAll();

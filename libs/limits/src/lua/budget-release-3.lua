@@ -1,6 +1,6 @@
 -- budget-release-3.lua: gives back the reservation of a job that failed or was cancelled.
 -- A job already billed stays billed; a later settle of a released job still bills its real cost.
--- KEYS[1]  in-flight hash (see budget-reserve-5.lua)
+-- KEYS[1]  in-flight hash (see budget-reserve.lua)
 -- KEYS[2]  in-flight expiry zset
 -- KEYS[3]  the job's billing record
 -- ARGV[1]  job id

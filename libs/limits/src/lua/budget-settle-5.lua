@@ -1,7 +1,7 @@
 -- budget-settle-5.lua: bills a finished job's real cost once, whatever happens to the job afterwards
 -- (a retry, a re-run after a worker crash, a second completion), drops its reservation, and (optionally)
 -- publishes the job's reply in the same round trip: the reply is sent only once the job is billed.
--- KEYS[1]  in-flight hash (see budget-reserve-5.lua)
+-- KEYS[1]  in-flight hash (see budget-reserve.lua)
 -- KEYS[2]  in-flight expiry zset
 -- KEYS[3]  spend hash of the UTC day the job finished in: total, jobs, agent:/model:/provider: breakdown
 -- KEYS[4]  spend hash of the UTC month the job finished in: total and jobs (the breakdown is the sum of its days)

@@ -26,15 +26,29 @@ export async function batchScenario(context: ScenarioContext, size = 10_000): Pr
         return;
       }
       const requests = Array.from({ length: size }, (_, index) => ({ agent_id: 'bench-batch', model: 'mock/bench', messages: [{ role: 'user', content: `item ${index}` }] }));
+      // Warm-up: a long-running API has its batch path compiled; a small batch does that, and is drained before the timing.
+      const warmUp = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(requests.slice(0, 500)) });
+      if (warmUp.status !== 202) throw new Error(`warm-up batch refused: HTTP ${warmUp.status}`);
+      await warmUp.arrayBuffer();
+      const redisForWarmUp = new Redis(context.env.redis.url);
+      try {
+        while ((await finishedJobs(redisForWarmUp, gateway.prefix)) < 500) await new Promise((resolve) => setTimeout(resolve, 10));
+      } finally {
+        redisForWarmUp.disconnect();
+      }
       const body = JSON.stringify(requests);
       const started = performance.now();
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const accepted = (await response.json()) as { batch_id?: string };
       const enqueueSeconds = (performance.now() - started) / 1000;
       if (response.status !== 202 || !accepted.batch_id) throw new Error(`batch refused: HTTP ${response.status} ${JSON.stringify(accepted).slice(0, 200)}`);
+      // Workers start on the first chunks while later ones are still going in: the drain rate counts only the jobs
+      // left when the batch was accepted, over the time they took.
       const redis = new Redis(context.env.redis.url);
+      let leftAtAcceptance = size;
       try {
-        while ((await finishedJobs(redis, gateway.prefix)) < size) await new Promise((resolve) => setTimeout(resolve, 10));
+        leftAtAcceptance = size + 500 - (await finishedJobs(redis, gateway.prefix));
+        while ((await finishedJobs(redis, gateway.prefix)) < size + 500) await new Promise((resolve) => setTimeout(resolve, 10));
       } finally {
         redis.disconnect();
       }
@@ -43,8 +57,8 @@ export async function batchScenario(context: ScenarioContext, size = 10_000): Pr
       const view = (await (await fetch(`${url}/${accepted.batch_id}`)).json()) as BatchView;
       if (!view.done) throw new Error(`batch not done after its jobs finished: ${JSON.stringify(view.counts)}`);
       const completed = view.counts['completed'] ?? 0;
-      const rate = completed / drainSeconds;
-      context.log(`batch ${workers} worker(s): enqueue ${enqueueSeconds.toFixed(2)} s, drain ${drainSeconds.toFixed(2)} s (${rate.toFixed(0)} jobs/s), counts ${JSON.stringify(view.counts)}`);
+      const rate = leftAtAcceptance / drainSeconds;
+      context.log(`batch ${workers} worker(s): enqueue ${enqueueSeconds.toFixed(2)} s, then ${leftAtAcceptance} jobs left drained in ${drainSeconds.toFixed(2)} s (${rate.toFixed(0)} jobs/s), counts ${JSON.stringify(view.counts)}`);
       const scenario = `batch ${size}, ${workers} worker${workers > 1 ? 's' : ''}`;
       if (workers === 1) context.rows.push({ scenario, metric: 'enqueue time (POST /v1/batches)', value: enqueueSeconds, unit: 's', target: '< 1 s', met: enqueueSeconds < 1 });
       context.rows.push({
