@@ -11,8 +11,9 @@ export interface ChunkPublisherOptions {
 
 /**
  * Publishes a stream's text with few PUBLISH commands: at most one in flight; text that arrives meanwhile (or
- * within the same turn of the event loop) goes out as one message when it returns. A lone token waits no timer,
- * a burst (2,000 chunks in one TCP read) becomes a handful of messages. Messages carry seq 0, 1, 2, … in order.
+ * within the same turn of the event loop) goes out as one message when it returns. The first token is sent the
+ * moment it arrives, a lone token waits no timer, a burst (2,000 chunks in one TCP read) becomes a handful of
+ * messages. Messages carry seq 0, 1, 2, … in order.
  */
 export function createChunkPublisher(options: ChunkPublisherOptions) {
   let pending = '';
@@ -48,7 +49,9 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
     push(text: string): void {
       if (text === '') return;
       pending += text;
-      schedule();
+      // The first token goes out at once (time to first token); later ones coalesce behind whatever is in flight.
+      if (seq === 0 && !inFlight) flush();
+      else schedule();
     },
     /** Sends what is left; resolves with the number of chunk messages sent, or throws the first publish failure. */
     async finish(): Promise<number> {

@@ -31,6 +31,21 @@ beforeEach(() => {
 });
 
 describe('Anthropic adapter', () => {
+  it('keeps the connection of a finished stream for the next call, and drops one left before its end', async () => {
+    behave({ kind: 'reply', content: 'one two three' });
+    await collectAll(adapter.chatStream(request, signal()));
+    const opened = fake.openedConnections();
+    // Ten streams back to back: the connection of one is read to its end in the background, so at most one more opens.
+    for (let index = 0; index < 10; index += 1) await collectAll(adapter.chatStream(request, signal()));
+    expect(fake.openedConnections() - opened).toBeLessThanOrEqual(1);
+    // A consumer that stops at the first token (a cancel) leaves an unfinished answer: that connection is closed.
+    behave({ kind: 'reply', content: 'a b c d e f', chunkDelayMs: 20 });
+    const closed = fake.closedConnections();
+    for await (const part of adapter.chatStream(request, signal())) if (part.type === 'text-delta') break;
+    for (let wait = 0; wait < 50 && fake.closedConnections() === closed; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fake.closedConnections()).toBe(closed + 1);
+  });
+
   it('calls the Messages API with x-api-key, anthropic-version and the system message in `system`', async () => {
     behave({ kind: 'reply', content: 'Hello human', stopReason: 'max_tokens' });
     const answer = await adapter.chat(request, signal());

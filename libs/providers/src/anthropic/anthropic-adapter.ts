@@ -1,6 +1,7 @@
 import { GatewayError } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { parseServerSentEvents } from '../http/sse-parser';
+import { reusingConnection } from '../http/keep-alive-stream';
 import { upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { anthropicError, fromAnthropicUsage, mapAnthropicStopReason, toAnthropicRequest } from './anthropic-map';
@@ -66,7 +67,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
       let stopReason: string | null | undefined;
       let done = false;
       try {
-        for await (const event of parseServerSentEvents(response.body)) {
+        for await (const event of reusingConnection(parseServerSentEvents(response.body), response.body, () => done)) {
           const parsed = parseEvent(event.data);
           if (!parsed) continue;
           switch (parsed.type) {

@@ -1,6 +1,7 @@
 import { GatewayError } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { splitLines } from '../http/sse-parser';
+import { reusingConnection } from '../http/keep-alive-stream';
 import { upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { fromOllamaUsage, mapOllamaFinishReason, toOllamaRequest } from './ollama-map';
@@ -64,7 +65,7 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
       const response = await http.postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal, { stream: true });
       let last: OllamaChat | undefined;
       try {
-        for await (const line of splitLines(response.body)) {
+        for await (const line of reusingConnection(splitLines(response.body), response.body, () => last !== undefined)) {
           if (line.trim() === '') continue;
           const chunk = parseLine(line);
           const text = chunk.message?.content;

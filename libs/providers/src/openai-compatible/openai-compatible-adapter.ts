@@ -1,6 +1,7 @@
 import { GatewayError, type ProviderId } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { parseServerSentEvents } from '../http/sse-parser';
+import { reusingConnection } from '../http/keep-alive-stream';
 import { upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
@@ -63,7 +64,7 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
       let finishReason: string | null = null;
       let done = false;
       try {
-        for await (const event of parseServerSentEvents(response.body)) {
+        for await (const event of reusingConnection(parseServerSentEvents(response.body), response.body, () => done)) {
           if (event.data === '[DONE]') {
             done = true;
             break;

@@ -136,6 +136,25 @@ describe('OpenRouter adapter, streamed', () => {
     expect(fake.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true }, usage: { include: true } });
   });
 
+  it('keeps the connection of a finished stream for the next call, and drops one left before its end', async () => {
+    // The end of each answer comes after its [DONE], in a later read: a consumer that stops at [DONE] must not drop it.
+    behave({ kind: 'reply', content: 'one two three', endDelayMs: 5 });
+    await collect(adapter.chatStream(request, new AbortController().signal));
+    const opened = fake.openedConnections();
+    // Ten streams, each once the previous one's end has come: all on the same connection.
+    for (let index = 0; index < 10; index += 1) {
+      await collect(adapter.chatStream(request, new AbortController().signal));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(fake.openedConnections() - opened).toBeLessThanOrEqual(1);
+    // A consumer that stops at the first token (a cancel) leaves an unfinished answer: that connection is closed.
+    behave({ kind: 'reply', content: 'a b c d e f', chunkDelayMs: 20 });
+    const closed = fake.closedConnections();
+    for await (const part of adapter.chatStream(request, new AbortController().signal)) if (part.type === 'text-delta') break;
+    for (let wait = 0; wait < 50 && fake.closedConnections() === closed; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fake.closedConnections()).toBe(closed + 1);
+  });
+
   it('fails on an error event mid-stream', async () => {
     behave({ kind: 'error-in-body', message: 'overloaded', code: 503 });
     const error = await failure(collect(adapter.chatStream(request, new AbortController().signal)));

@@ -16,6 +16,8 @@ export interface FakeServer {
   requests: RecordedRequest[];
   /** Sockets closed by the peer so far (client aborts show here). */
   closedConnections(): number;
+  /** Connections accepted so far (a client reusing keep-alive connections opens few). */
+  openedConnections(): number;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,11 @@ export async function startFakeServer(handler: FakeHandler, path = ''): Promise<
       res.end(JSON.stringify({ error: { message: String(error) } }));
     }
   });
-  server.on('connection', (socket) => socket.once('close', () => (closed += 1)));
+  let opened = 0;
+  server.on('connection', (socket) => {
+    opened += 1;
+    socket.once('close', () => (closed += 1));
+  });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -53,6 +59,7 @@ export async function startFakeServer(handler: FakeHandler, path = ''): Promise<
     port,
     requests,
     closedConnections: () => closed,
+    openedConnections: () => opened,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

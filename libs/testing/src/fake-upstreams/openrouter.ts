@@ -3,7 +3,8 @@ import { startFakeServer, type FakeServer, type RecordedRequest } from './http-s
 
 /** What the fake OpenRouter does with the next call(s). */
 export type OpenRouterBehaviour =
-  | { kind: 'reply'; content: string; cost?: number; latencyMs?: number; chunkDelayMs?: number }
+  /** `endDelayMs`: the end of a streamed answer comes that long after its `[DONE]` (separate reads, as over a real network). */
+  | { kind: 'reply'; content: string; cost?: number; latencyMs?: number; chunkDelayMs?: number; endDelayMs?: number }
   | { kind: 'status'; status: number; body?: unknown; retryAfter?: string }
   /** HTTP 200 whose body (or stream event) is an error object: a real OpenRouter quirk. */
   | { kind: 'error-in-body'; message: string; code: number }
@@ -80,7 +81,13 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
   }
   res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }] })}\n\n`);
   res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
-  res.end('data: [DONE]\n\n');
+  if (!behaviour.endDelayMs) {
+    res.end('data: [DONE]\n\n');
+    return;
+  }
+  res.write('data: [DONE]\n\n');
+  await sleep(behaviour.endDelayMs);
+  if (!res.destroyed) res.end();
 }
 
 /** Writes about `bytes` bytes of a valid answer, honouring backpressure; stops when the client goes away. */
