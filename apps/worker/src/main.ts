@@ -62,6 +62,8 @@ async function main(): Promise<void> {
   // Provider pauses (after an upstream 429) on the same subscriber: known locally, a provider without PROVIDER_RPM
   // costs no pacing round trip per job.
   const pauseWatch = billing.pacer.watchPauses(cancelSubscriber);
+  // Circuit changes too: a clean circuit (closed, no failure) costs no breaker round trip per call.
+  const circuitWatch = breaker.breaker.watch(cancelSubscriber);
   const callbacks = createCallbackQueue(publisher, prefix, config);
   watchFinishedJobs(worker, { callbacks, redis: publisher, prefix, logger });
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix });
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
   await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription]);
   // Not current yet (Redis slow to answer): pacing asks Redis until it is.
   void pauseWatch.catch((error: unknown) => logger.warn({ err: error }, 'provider pause channel not watched yet: pacing asks redis'));
+  void circuitWatch.catch((error: unknown) => logger.warn({ err: error }, 'circuit changes not watched yet: the breaker asks redis'));
   void warnOnEvictionPolicy(publisher, logger);
   const { workerMetricsPort, workerMetricsHost } = config.operations;
   const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
       await callbacks.close().catch(() => undefined);
       await cancelSubscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       await pauseWatch.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+      await circuitWatch.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       cancelSubscriber.disconnect();
       await registry.close();
       metricsServer?.close();

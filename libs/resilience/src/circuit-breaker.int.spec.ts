@@ -167,3 +167,69 @@ describe('breaker hooks with withFailover', () => {
     expect(await withFailover(plan, async (attempt) => attempt.provider, hooks)).toMatchObject({ provider: 'openrouter' });
   });
 });
+
+describe('a breaker watching circuit changes', () => {
+  const scriptCalls = async () => Number((await connect().info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1] ?? 0);
+  const watching = async (prefix: string) => {
+    const subscriber = connect();
+    const breaker = breakerOn(connect(), prefix);
+    await breaker.watch(subscriber);
+    return { breaker, subscriber };
+  };
+
+  it('lets calls through a clean circuit without asking Redis, and asks again once another breaker counts a failure', async () => {
+    const prefix = uniquePrefix('cb');
+    const { breaker } = await watching(prefix);
+    const before = await scriptCalls();
+    for (let index = 0; index < 20; index += 1) expect(await breaker.acquire('openrouter')).toEqual({ allowed: true, trial: false, code: AcquireCode.Closed });
+    expect(await scriptCalls()).toBe(before);
+
+    const other = breakerOn(connect(), prefix);
+    await other.record('openrouter', 'failure');
+    await waitFor(async () => (await breaker.acquire('openrouter')).code === AcquireCode.ClosedWithFailures, 2000);
+    // Opened by the other breaker: skipped here.
+    await other.record('openrouter', 'failure');
+    await other.record('openrouter', 'failure');
+    expect(await breaker.acquire('openrouter')).toMatchObject({ allowed: false, code: AcquireCode.Open });
+    // Other providers stay clean and free.
+    const beforeMock = await scriptCalls();
+    expect((await breaker.acquire('mock')).code).toBe(AcquireCode.Closed);
+    expect(await scriptCalls()).toBe(beforeMock);
+  });
+
+  it('after a successful trial closes the circuit, goes back to asking nothing', async () => {
+    const prefix = uniquePrefix('cb');
+    const { breaker } = await watching(prefix);
+    const other = breakerOn(connect(), prefix, { resetTimeMs: 50 });
+    await openIt(other);
+    await waitFor(async () => (await breaker.acquire('openrouter')).allowed === false, 2000);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await other.acquire('openrouter')).trial).toBe(true);
+    await other.record('openrouter', 'success');
+    await waitFor(async () => {
+      const before = await scriptCalls();
+      const decision = await breaker.acquire('openrouter');
+      return decision.code === AcquireCode.Closed && (await scriptCalls()) === before;
+    }, 2000);
+  });
+
+  it('reads circuits back after its connection was down (changes announced meanwhile were missed)', async () => {
+    const prefix = uniquePrefix('cb');
+    const { breaker, subscriber } = await watching(prefix);
+    expect((await breaker.acquire('openrouter')).code).toBe(AcquireCode.Closed);
+    // Failures written straight into the hash: no announcement, as if sent while this breaker was disconnected.
+    await connect().hset(`${prefix}:breaker:openrouter`, 'state', 'open', 'failures', 3, 'opened_at', Date.now(), 'version', 1);
+    const closed = new Promise((resolve) => subscriber.once('close', resolve));
+    const reconnected = new Promise((resolve) => subscriber.once('ready', resolve));
+    subscriber.disconnect(true);
+    await closed;
+    // Not current: asks Redis, which knows.
+    expect((await breaker.acquire('openrouter')).allowed).toBe(false);
+    await reconnected;
+    await waitFor(async () => {
+      const before = await scriptCalls();
+      const decision = await breaker.acquire('openrouter');
+      return decision.allowed === false && (await scriptCalls()) === before + 1;
+    }, 2000);
+  });
+});

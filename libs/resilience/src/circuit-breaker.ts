@@ -1,4 +1,4 @@
-import type { ProviderId } from '@gateway/contracts';
+import { providerIdSchema, type ProviderId } from '@gateway/contracts';
 import type { RedisClient } from '@gateway/queue';
 import { resilienceKeys } from './keys';
 import { breakerScripts, runScript } from './lua-scripts';
@@ -50,18 +50,43 @@ export interface CircuitBreaker {
   /** Records a call's outcome; returns the state after it and whether this call changed it. */
   record(provider: ProviderId, outcome: CallOutcome): Promise<{ state: CircuitState; changed: boolean }>;
   snapshot(provider: ProviderId): Promise<CircuitSnapshot>;
+  /**
+   * Learns every circuit's changes on `subscriber` (a connection in subscriber mode, may be shared): while current,
+   * `acquire` answers for a clean circuit (closed, no failure counted) without a Redis round trip. Resolves once
+   * subscribed and current; returns the stop function.
+   */
+  watch(subscriber: RedisClient): Promise<() => Promise<void>>;
 }
 
-/** Per-provider circuits whose state lives in Redis: every worker sees (and moves) the same circuit, atomically. */
+/** How often a watching breaker re-reads every circuit, in case an announcement was lost (a silent connection). */
+const RESYNC_INTERVAL_MS = 5000;
+
+/**
+ * Per-provider circuits whose state lives in Redis: every worker sees (and moves) the same circuit, atomically.
+ * A watching breaker also keeps, per provider, whether its circuit is clean (closed, no failure counted), as
+ * announced by the record script when that changes (versioned, so a late read never undoes a newer announcement):
+ * a healthy provider then costs no round trip before a call. Open, half-open or failing circuits, or a breaker
+ * whose subscription is not current, ask Redis every time, as before.
+ */
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
   const key = (provider: ProviderId) => resilienceKeys.breaker(options.prefix, provider);
+  const channel = resilienceKeys.breakerChannel(options.prefix);
+  const known = new Map<ProviderId, { clean: boolean; version: number }>();
+  let current = false;
+  const learn = (provider: ProviderId, clean: boolean, version: number, force = false) => {
+    const before = known.get(provider);
+    if (force || !before || version >= before.version) known.set(provider, { clean, version });
+  };
+
   return {
     async acquire(provider) {
+      if (current && known.get(provider)?.clean) return { allowed: true, trial: false, code: AcquireCode.Closed };
       const code = Number(await runScript(options.redis, breakerScripts.acquire, [key(provider)], [options.resetTimeMs, options.trialLeaseMs])) as AcquireCode;
       return { allowed: code > 0, trial: code === AcquireCode.Trial, code };
     },
     async record(provider, outcome) {
-      const reply = (await runScript(options.redis, breakerScripts.record, [key(provider)], [outcome, options.failureThreshold])) as [number, number];
+      const reply = (await runScript(options.redis, breakerScripts.record, [key(provider)], [outcome, options.failureThreshold, channel, provider])) as number[];
+      learn(provider, Number(reply[2]) === 1, Number(reply[3] ?? 0));
       return { state: stateByCode[Number(reply[0])] ?? 'closed', changed: Number(reply[1]) === 1 };
     },
     async snapshot(provider) {
@@ -71,6 +96,48 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       let state: CircuitState = fields['state'] === 'open' || fields['state'] === 'half_open' ? fields['state'] : 'closed';
       if (state === 'open' && openedAt !== null && now - openedAt >= options.resetTimeMs) state = 'half_open';
       return { state, consecutiveFailures: Number(fields['failures'] ?? 0), openedAt };
+    },
+    async watch(subscriber) {
+      const onMessage = (incoming: string, payload: string) => {
+        if (incoming !== channel) return;
+        const [name, clean, version] = payload.split(' ');
+        const provider = providerIdSchema.safeParse(name);
+        if (provider.success && (clean === '0' || clean === '1') && Number.isInteger(Number(version))) learn(provider.data, clean === '1', Number(version));
+      };
+      let resyncs = 0;
+      const resync = async () => {
+        const mine = ++resyncs;
+        await subscriber.subscribe(channel);
+        const providers = providerIdSchema.options;
+        const states = await Promise.all(providers.map((provider) => options.redis.hmget(key(provider), 'state', 'failures', 'version')));
+        providers.forEach((provider, index) => {
+          const [state, failures, version] = states[index] ?? [];
+          // No hash at all: never failed (or reset by an operator), clean whatever was known.
+          learn(provider, (state ?? 'closed') === 'closed' && Number(failures ?? 0) === 0, Number(version ?? 0), state === null && failures === null && version === null);
+        });
+        if (mine === resyncs && subscriber.status === 'ready') current = true;
+      };
+      const onDown = () => {
+        current = false;
+      };
+      const onReady = () => {
+        current = false;
+        void resync().catch(onDown);
+      };
+      const timer = setInterval(() => void resync().catch(onDown), RESYNC_INTERVAL_MS);
+      timer.unref();
+      subscriber.on('message', onMessage);
+      subscriber.on('close', onDown);
+      subscriber.on('ready', onReady);
+      await resync();
+      return async () => {
+        current = false;
+        clearInterval(timer);
+        subscriber.off('message', onMessage);
+        subscriber.off('close', onDown);
+        subscriber.off('ready', onReady);
+        await subscriber.unsubscribe(channel).catch(() => undefined);
+      };
     },
   };
 }

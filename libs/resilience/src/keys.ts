@@ -7,6 +7,8 @@ import type { ProviderId } from '@gateway/contracts';
 export const resilienceKeys = {
   /** Hash: state, failures (consecutive), opened_at, trial_until (ms, Redis time). */
   breaker: (prefix: string, provider: ProviderId): string => `${prefix}:breaker:${provider}`,
+  /** Pub/sub channel where the record script announces a circuit becoming clean or not (`<provider> <0|1> <version>`). */
+  breakerChannel: (prefix: string): string => `${prefix}:breaker:changes`,
   /** Hash of counters shared by every instance: `<provider>:<counter>`. */
   providerStats: (prefix: string): string => `${prefix}:provider-stats`,
 };
