@@ -1,7 +1,10 @@
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import { createRedisConnection, type RedisClient } from '@gateway/queue';
-import { createBreakerHooks, createCircuitBreaker, createProviderStats, type CircuitBreaker, type FailoverHooks } from '@gateway/resilience';
+import { createBreakerHooks, createCircuitBreaker, createProviderStats, type CircuitBreaker, type FailoverHooks, type ProviderStats } from '@gateway/resilience';
+
+/** How long the worker holds provider counters before writing them (they only feed /v1/providers). */
+const STATS_BUFFER_MS = 250;
 
 /** Room past the provider deadline before another worker may take over an unanswered half-open trial. */
 const TRIAL_LEASE_MARGIN_MS = 5000;
@@ -10,7 +13,7 @@ const TRIAL_LEASE_MARGIN_MS = 5000;
  * The worker's circuit breaker and provider counters, on their own `command` connection: breaker calls fail
  * fast while Redis is down (and the breaker then fails open) instead of queueing behind the worker's blocking one.
  */
-export function createWorkerBreakerHooks(config: Config, prefix: string, logger: Logger, metrics: Metrics): { hooks: FailoverHooks; redis: RedisClient; breaker: CircuitBreaker } {
+export function createWorkerBreakerHooks(config: Config, prefix: string, logger: Logger, metrics: Metrics): { hooks: FailoverHooks; redis: RedisClient; breaker: CircuitBreaker; stats: ProviderStats } {
   const redis = createRedisConnection(config, 'command', 'gw-worker-breaker');
   redis.on('error', (error: Error) => logger.debug({ err: error, connection: 'breaker' }, 'redis connection error'));
   const breaker = createCircuitBreaker({
@@ -20,5 +23,6 @@ export function createWorkerBreakerHooks(config: Config, prefix: string, logger:
     resetTimeMs: config.circuit.resetTimeMs,
     trialLeaseMs: config.llm.providerTimeoutMs + TRIAL_LEASE_MARGIN_MS,
   });
-  return { redis, breaker, hooks: createBreakerHooks({ breaker, stats: createProviderStats(redis, prefix), logger, metrics }) };
+  const stats = createProviderStats(redis, prefix, { bufferMs: STATS_BUFFER_MS });
+  return { redis, breaker, stats, hooks: createBreakerHooks({ breaker, stats, logger, metrics }) };
 }

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       await circuitWatch.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       cancelSubscriber.disconnect();
       await registry.close();
+      await breaker.stats.flush().catch(() => undefined);
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await Promise.race([Promise.allSettled([publisher.quit(), workerConnection.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);

@@ -233,3 +233,36 @@ describe('a breaker watching circuit changes', () => {
     }, 2000);
   });
 });
+
+describe('buffered provider counters', () => {
+  it('holds increments in memory and writes them together after the buffer time', async () => {
+    const client = connect();
+    const prefix = uniquePrefix('stats');
+    const stats = createProviderStats(client, prefix, { bufferMs: 100 });
+    for (let index = 0; index < 5; index += 1) await stats.increment('openrouter', 'calls');
+    await stats.increment('openrouter', 'failures', 2);
+    expect((await stats.read()).openrouter.calls).toBe(0);
+    await waitFor(async () => (await stats.read()).openrouter.calls === 5, 2000, 20);
+    expect((await stats.read()).openrouter).toEqual({ calls: 5, failures: 2, failovers: 0, skipped: 0 });
+  });
+
+  it('keeps the counts Redis could not take, and writes them once it can', async () => {
+    const own = await startRedis({ spawn: true, appendOnly: true });
+    const client = new Redis(own.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
+    client.on('error', () => undefined);
+    try {
+      const prefix = uniquePrefix('stats');
+      const stats = createProviderStats(client, prefix, { bufferMs: 50 });
+      await own.kill(true);
+      await stats.increment('mock', 'calls', 7);
+      await stats.flush();
+      await own.restart();
+      await waitFor(async () => client.status === 'ready', 5000, 20);
+      await stats.increment('mock', 'calls');
+      await waitFor(async () => (await stats.read()).mock.calls === 8, 5000, 20);
+    } finally {
+      client.disconnect();
+      await own.stop();
+    }
+  });
+});

@@ -5,7 +5,7 @@ export type { RouteLike, FailoverChain } from './plan';
 export { createCircuitBreaker, circuitStateValue, AcquireCode } from './circuit-breaker';
 export type { CircuitBreaker, CircuitBreakerOptions, CircuitSnapshot, CircuitState, CallOutcome } from './circuit-breaker';
 export { createProviderStats, providerCounters } from './provider-stats';
-export type { ProviderStats, ProviderCounter, ProviderCounts } from './provider-stats';
+export type { ProviderStats, ProviderStatsOptions, ProviderCounter, ProviderCounts } from './provider-stats';
 export { createBreakerHooks, outcomeOf } from './failover-hooks';
 export type { BreakerHooksOptions } from './failover-hooks';
 export { resilienceKeys } from './keys';

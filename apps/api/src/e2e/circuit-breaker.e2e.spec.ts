@@ -85,7 +85,12 @@ describe('circuit breaker shared by two worker processes', () => {
     for (let index = 0; index < 3; index += 1) expect(await chat(1)).toEqual(['mock']);
     calls.push(upstreamCalls());
     expect(upstreamCalls()).toBe(3);
-    let view = await providers();
+    // Workers write their counters every 250 ms: /v1/providers shows them shortly after.
+    let view = await waitFor(async () => {
+      const current = await providers();
+      const [openrouter, mock] = [current['openrouter'], current['mock']];
+      return openrouter?.calls === 3 && openrouter.failures === 3 && openrouter.failovers === 3 && mock?.calls === 3 ? current : undefined;
+    }, 5000).then((found) => found!);
     expect(view['openrouter']).toMatchObject({ configured: true, role: 'primary', deprecated: false, circuit: { state: 'open' }, calls: 3, failures: 3, failovers: 3 });
     expect(view['mock']).toMatchObject({ role: 'fallback', calls: 3 });
 
@@ -132,7 +137,11 @@ describe('circuit breaker shared by two worker processes', () => {
     // Both workers took part in the busy phases.
     expect(finishedJobs(workerA)).toBeGreaterThan(before[0]!);
     expect(finishedJobs(workerB)).toBeGreaterThan(before[1]!);
-    view = await providers();
+    view = await waitFor(async () => {
+      const current = await providers();
+      const openrouter = current['openrouter'];
+      return openrouter?.calls === 10 && openrouter.failures === 4 && openrouter.failovers === 4 && openrouter.skipped >= 4 + 9 + 5 + 9 ? current : undefined;
+    }, 5000).then((found) => found!);
     expect(view['openrouter']).toMatchObject({ calls: 10, failures: 4, failovers: 4 });
     expect(view['openrouter']!.skipped).toBeGreaterThanOrEqual(4 + 9 + 5 + 9);
     expect(view['openai']).toMatchObject({ deprecated: true, configured: true, role: 'unused' });
