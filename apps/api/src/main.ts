@@ -13,7 +13,7 @@ import { createStreamHub } from './stream-hub';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'api', level: config.log.level, pretty: config.log.pretty, secrets: secretValues(config) });
+  const logger = createLogger({ name: 'api', level: config.log.level, pretty: config.log.pretty, flushIntervalMs: config.log.flushIntervalMs, secrets: secretValues(config) });
   const metrics = createMetrics({ app: 'api' });
   const prefix = bullPrefix(config);
   const instanceId = randomUUID();

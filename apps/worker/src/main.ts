@@ -15,7 +15,7 @@ import { createCancelTracker } from './cancel-tracker';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'worker', level: config.log.level, pretty: config.log.pretty, secrets: secretValues(config) });
+  const logger = createLogger({ name: 'worker', level: config.log.level, pretty: config.log.pretty, flushIntervalMs: config.log.flushIntervalMs, secrets: secretValues(config) });
   const metrics = createMetrics({ app: 'worker' });
   const prefix = bullPrefix(config);
 

@@ -12,7 +12,8 @@ const requiredCredential: Partial<Record<ProviderId, 'OPENROUTER_API_KEY' | 'OPE
 /** The validated, frozen configuration of an app. */
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
-  readonly log: { readonly level: string; readonly pretty: boolean };
+  /** flushIntervalMs: log lines are buffered and written at least this often (0: each line at once). */
+  readonly log: { readonly level: string; readonly pretty: boolean; readonly flushIntervalMs: number };
   readonly http: {
     readonly port: number;
     readonly host: string;
@@ -126,7 +127,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
 
   return deepFreeze<Config>({
     nodeEnv: env.NODE_ENV,
-    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY, flushIntervalMs: env.LOG_FLUSH_INTERVAL_MS },
     http: {
       port: env.GATEWAY_PORT,
       host: env.GATEWAY_HOST,

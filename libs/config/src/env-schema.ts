@@ -3,6 +3,7 @@ import { providerIdSchema } from '@gateway/contracts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
 const nonNegativeNumber = z.coerce.number().nonnegative();
 const url = z.url();
 const optionalSecret = z
@@ -24,6 +25,7 @@ export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PRETTY: z.stringbool().default(false),
+  LOG_FLUSH_INTERVAL_MS: nonNegativeInt.default(100),
 
   GATEWAY_PORT: port.default(8080),
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),

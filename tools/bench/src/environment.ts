@@ -67,6 +67,8 @@ export async function createBenchEnvironment(): Promise<BenchEnvironment> {
     OPENROUTER_API_KEY: 'bench-key',
     OPENROUTER_BASE_URL: `${upstream.url}/api/v1`,
     LOG_LEVEL: 'info',
+    // The production default (the test harness writes each line at once).
+    LOG_FLUSH_INTERVAL_MS: '100',
     NODE_ENV: 'production',
     // Limits high enough never to reject; the "limits on" scenario compares against them switched off.
     GATEWAY_RATE_RPS: '1000000',
