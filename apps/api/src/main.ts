@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, removeUnstartedJob, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, removeUnstartedJob, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createBudget, createRateLimiter, loadPricingTable } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
@@ -94,13 +94,12 @@ async function main(): Promise<void> {
     timeoutMs: config.operations.shutdownTimeoutMs,
     onStuck: () => process.exit(1),
     release: async () => {
-      await subscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
-      await queue.close().catch(() => undefined);
-      await callbacks.close().catch(() => undefined);
-      await bulkQueue.close().catch(() => undefined);
+      // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
+      await settleWithin(1000, () => subscription.then((unsubscribe) => unsubscribe()));
+      await settleWithin(1000, () => queue.close(), () => callbacks.close(), () => bulkQueue.close());
       bulkRedis.disconnect();
-      // QUIT lets pending replies arrive; a Redis that is down gets a second, then the sockets are dropped.
-      await Promise.race([Promise.allSettled([subscriber.quit(), redis.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      // QUIT lets pending replies arrive.
+      await settleWithin(1000, () => subscriber.quit(), () => redis.quit());
       subscriber.disconnect();
       redis.disconnect();
     },

@@ -1,7 +1,7 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createBudget, createProviderPacer, loadPricingTable } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
@@ -86,17 +86,20 @@ async function main(): Promise<void> {
     timeoutMs: config.operations.shutdownTimeoutMs,
     onStuck: () => process.exit(1),
     release: async () => {
-      await callbackWorker.close().catch(() => undefined);
-      await callbacks.close().catch(() => undefined);
-      await cancelSubscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
-      await pauseWatch.then((unsubscribe) => unsubscribe()).catch(() => undefined);
-      await circuitWatch.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+      // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
+      await settleWithin(1000, () => callbackWorker.close(), () => callbacks.close());
+      await settleWithin(
+        1000,
+        () => cancelSubscription.then((unsubscribe) => unsubscribe()),
+        () => pauseWatch.then((unsubscribe) => unsubscribe()),
+        () => circuitWatch.then((unsubscribe) => unsubscribe()),
+      );
       cancelSubscriber.disconnect();
       await registry.close();
-      await breaker.stats.flush().catch(() => undefined);
+      await settleWithin(1000, () => breaker.stats.flush());
       metricsServer?.close();
       metricsServer?.closeAllConnections();
-      await Promise.race([Promise.allSettled([publisher.quit(), workerConnection.quit()]), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await settleWithin(1000, () => publisher.quit(), () => workerConnection.quit());
       publisher.disconnect();
       cancelSubscriber.disconnect();
       workerConnection.disconnect();

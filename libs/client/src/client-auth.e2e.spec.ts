@@ -1,4 +1,4 @@
-import { startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { startGateway, startRedis, uniquePrefix, waitFor, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 import { GatewayClientError, GatewayLLMClient, UnauthorizedError } from './index';
 
 const token = 'client-auth-token-0123456789';
@@ -67,7 +67,12 @@ describe('GatewayLLMClient against a gateway that requires a token', () => {
   });
 
   it('providers() answers the typed view of GET /v1/providers', async () => {
-    const { providers } = await new GatewayLLMClient({ baseUrl: gateway.baseUrl, token }).providers();
+    const client = new GatewayLLMClient({ baseUrl: gateway.baseUrl, token });
+    // Workers write their call counters every 250 ms: wait for the calls of the test above to show.
+    const { providers } = await waitFor(async () => {
+      const view = await client.providers();
+      return (view.providers.find((provider) => provider.id === 'mock')?.calls ?? 0) >= 1 ? view : undefined;
+    }, 5000).then((view) => view!);
     const mock = providers.find((provider) => provider.id === 'mock');
     expect(mock).toMatchObject({ configured: true, role: 'primary', deprecated: false, circuit: { state: 'closed', consecutive_failures: 0, opened_at: null } });
     expect(mock?.calls).toBeGreaterThanOrEqual(1);

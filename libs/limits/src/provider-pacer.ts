@@ -1,5 +1,5 @@
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
-import type { RedisClient } from '@gateway/queue';
+import { watchChannel, type ChannelWatch, type RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
 import { LimitScriptCode, runScript, scripts } from './scripts';
 
@@ -15,6 +15,9 @@ export interface ProviderPacerOptions {
 
 /** Whether a provider may be called now, or how long to wait. */
 export type PaceDecision = { go: true } | { go: false; waitMs: number; reason: 'rate' | 'paused' };
+
+/** How often a watching pacer re-reads every pause, in case an announcement was lost (a silent connection). */
+const PAUSE_READ_BACK_MS = 5000;
 
 /** A pause as announced on the pause channel. */
 interface PauseEvent {
@@ -46,7 +49,7 @@ export function createProviderPacer(options: ProviderPacerOptions) {
   const channel = limitKeys.providerPauseChannel(options.prefix);
   /** Local ms until which a provider is paused, as learnt from the channel (or read back after a reconnect). */
   const pausedUntil = new Map<ProviderId, number>();
-  let current = false;
+  let watch: ChannelWatch | undefined;
 
   const notePause = (provider: ProviderId, ms: number) => {
     const until = Date.now() + ms;
@@ -56,7 +59,7 @@ export function createProviderPacer(options: ProviderPacerOptions) {
   const pacer = {
     async acquire(provider: ProviderId): Promise<PaceDecision> {
       const rpm = options.rpm[provider] ?? 0;
-      if (rpm <= 0 && current) {
+      if (rpm <= 0 && watch?.current()) {
         const left = (pausedUntil.get(provider) ?? 0) - Date.now();
         return left > 0 ? { go: false, waitMs: left, reason: 'paused' } : { go: true };
       }
@@ -89,40 +92,22 @@ export function createProviderPacer(options: ProviderPacerOptions) {
      * channels). Resolves once subscribed and current; returns the unsubscribe.
      */
     async watchPauses(subscriber: RedisClient): Promise<() => Promise<void>> {
-      const onMessage = (incoming: string, payload: string) => {
-        if (incoming !== channel) return;
-        const event = parsePauseEvent(payload);
-        if (event) notePause(event.provider, event.ms);
-      };
-      // Pauses announced while the connection was down were missed: until they are read back, ask Redis.
-      const onDown = () => {
-        current = false;
-      };
-      let resyncs = 0;
-      const resync = async () => {
-        const mine = ++resyncs;
-        current = false;
-        await subscriber.subscribe(channel);
-        const providers = providerIdSchema.options;
-        const left = await Promise.all(providers.map((provider) => options.redis.pttl(limitKeys.providerPause(options.prefix, provider))));
-        providers.forEach((provider, index) => {
-          if ((left[index] ?? 0) > 0) notePause(provider, left[index]!);
-        });
-        // A newer resync (another reconnect meanwhile) decides instead.
-        if (mine === resyncs && subscriber.status === 'ready') current = true;
-      };
-      const onReady = () => void resync().catch(onDown);
-      subscriber.on('message', onMessage);
-      subscriber.on('close', onDown);
-      subscriber.on('ready', onReady);
-      await resync();
-      return async () => {
-        current = false;
-        subscriber.off('message', onMessage);
-        subscriber.off('close', onDown);
-        subscriber.off('ready', onReady);
-        await subscriber.unsubscribe(channel).catch(() => undefined);
-      };
+      const watching = await watchChannel(subscriber, channel, {
+        onMessage: (payload) => {
+          const event = parsePauseEvent(payload);
+          if (event) notePause(event.provider, event.ms);
+        },
+        readBack: async () => {
+          const providers = providerIdSchema.options;
+          const left = await Promise.all(providers.map((provider) => options.redis.pttl(limitKeys.providerPause(options.prefix, provider))));
+          providers.forEach((provider, index) => {
+            if ((left[index] ?? 0) > 0) notePause(provider, left[index]!);
+          });
+        },
+        readBackEveryMs: PAUSE_READ_BACK_MS,
+      });
+      watch = watching;
+      return watching.stop;
     },
   };
   return pacer;

@@ -1,5 +1,5 @@
 export { queueKeys, queueNames } from './keys';
-export { createRedisConnection, parseClusterNodes, bullPrefix, waitForReady } from './redis-connection';
+export { createRedisConnection, parseClusterNodes, bullPrefix, waitForReady, settleWithin } from './redis-connection';
 export type { RedisRole, RedisClient } from './redis-connection';
 export { createChatQueue, createChatWorker, chatJobOptions, removeUnstartedJob, addJobsInChunks } from './chat-queue';
 export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
@@ -15,4 +15,6 @@ export type { BatchRecord } from './batch-store';
 export { createCallbackQueue, enqueueCallback, createCallbackWorker } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { defineLuaScript, runLuaScript } from './lua-script';
+export { watchChannel } from './channel-watch';
+export type { ChannelWatch, ChannelWatchOptions } from './channel-watch';
 export type { LuaScript } from './lua-script';

@@ -67,3 +67,17 @@ export function waitForReady(client: RedisClient, timeoutMs: number): Promise<vo
     client.once('ready', onReady);
   });
 }
+
+/**
+ * Runs clean-up steps that talk to Redis (unsubscribe, QUIT, closing a queue) but gives up on them after `ms`:
+ * on a connection that queues commands while Redis is down, they would otherwise wait for a Redis that may never
+ * come back, and hold a stopping process.
+ */
+export async function settleWithin(ms: number, ...steps: (() => Promise<unknown>)[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(steps.map((step) => step())), deadline]);
+  clearTimeout(timer);
+}

@@ -1,5 +1,5 @@
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
-import type { RedisClient } from '@gateway/queue';
+import { watchChannel, type ChannelWatch, type RedisClient } from '@gateway/queue';
 import { resilienceKeys } from './keys';
 import { breakerScripts, runScript } from './lua-scripts';
 
@@ -72,7 +72,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   const key = (provider: ProviderId) => resilienceKeys.breaker(options.prefix, provider);
   const channel = resilienceKeys.breakerChannel(options.prefix);
   const known = new Map<ProviderId, { clean: boolean; version: number }>();
-  let current = false;
+  let watching: ChannelWatch | undefined;
   const learn = (provider: ProviderId, clean: boolean, version: number, force = false) => {
     const before = known.get(provider);
     if (force || !before || version >= before.version) known.set(provider, { clean, version });
@@ -80,7 +80,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
 
   return {
     async acquire(provider) {
-      if (current && known.get(provider)?.clean) return { allowed: true, trial: false, code: AcquireCode.Closed };
+      if (watching?.current() && known.get(provider)?.clean) return { allowed: true, trial: false, code: AcquireCode.Closed };
       const code = Number(await runScript(options.redis, breakerScripts.acquire, [key(provider)], [options.resetTimeMs, options.trialLeaseMs])) as AcquireCode;
       return { allowed: code > 0, trial: code === AcquireCode.Trial, code };
     },
@@ -98,46 +98,24 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       return { state, consecutiveFailures: Number(fields['failures'] ?? 0), openedAt };
     },
     async watch(subscriber) {
-      const onMessage = (incoming: string, payload: string) => {
-        if (incoming !== channel) return;
-        const [name, clean, version] = payload.split(' ');
-        const provider = providerIdSchema.safeParse(name);
-        if (provider.success && (clean === '0' || clean === '1') && Number.isInteger(Number(version))) learn(provider.data, clean === '1', Number(version));
-      };
-      let resyncs = 0;
-      const resync = async () => {
-        const mine = ++resyncs;
-        await subscriber.subscribe(channel);
-        const providers = providerIdSchema.options;
-        const states = await Promise.all(providers.map((provider) => options.redis.hmget(key(provider), 'state', 'failures', 'version')));
-        providers.forEach((provider, index) => {
-          const [state, failures, version] = states[index] ?? [];
-          // No hash at all: never failed (or reset by an operator), clean whatever was known.
-          learn(provider, (state ?? 'closed') === 'closed' && Number(failures ?? 0) === 0, Number(version ?? 0), state === null && failures === null && version === null);
-        });
-        if (mine === resyncs && subscriber.status === 'ready') current = true;
-      };
-      const onDown = () => {
-        current = false;
-      };
-      const onReady = () => {
-        current = false;
-        void resync().catch(onDown);
-      };
-      const timer = setInterval(() => void resync().catch(onDown), RESYNC_INTERVAL_MS);
-      timer.unref();
-      subscriber.on('message', onMessage);
-      subscriber.on('close', onDown);
-      subscriber.on('ready', onReady);
-      await resync();
-      return async () => {
-        current = false;
-        clearInterval(timer);
-        subscriber.off('message', onMessage);
-        subscriber.off('close', onDown);
-        subscriber.off('ready', onReady);
-        await subscriber.unsubscribe(channel).catch(() => undefined);
-      };
+      watching = await watchChannel(subscriber, channel, {
+        onMessage: (payload) => {
+          const [name, clean, version] = payload.split(' ');
+          const provider = providerIdSchema.safeParse(name);
+          if (provider.success && (clean === '0' || clean === '1') && Number.isInteger(Number(version))) learn(provider.data, clean === '1', Number(version));
+        },
+        readBack: async () => {
+          const providers = providerIdSchema.options;
+          const states = await Promise.all(providers.map((provider) => options.redis.hmget(key(provider), 'state', 'failures', 'version')));
+          providers.forEach((provider, index) => {
+            const [state, failures, version] = states[index] ?? [];
+            // No hash at all: never failed (or reset by an operator), clean whatever was known.
+            learn(provider, (state ?? 'closed') === 'closed' && Number(failures ?? 0) === 0, Number(version ?? 0), state === null && failures === null && version === null);
+          });
+        },
+        readBackEveryMs: RESYNC_INTERVAL_MS,
+      });
+      return watching.stop;
     },
   };
 }
