@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveFakeUpstream } from './fake-upstream';
+import { serveLeanApi, serveLeanWorker } from './lean-path';
 import { createBenchEnvironment } from './environment';
 import { latencyChart, type CurvePoint } from './plot';
 import { machineDescription } from './proc-stats';
@@ -22,6 +23,8 @@ function parseArgs(argv: readonly string[]) {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--serve-upstream')) return serveFakeUpstream();
+  if (process.argv.includes('--lean-api')) return serveLeanApi();
+  if (process.argv.includes('--lean-worker')) return serveLeanWorker();
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const log = (message: string) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);

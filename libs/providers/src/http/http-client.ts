@@ -26,6 +26,8 @@ export interface UpstreamResponse {
   body: UpstreamBody;
   /** Aborted when the call is cut (caller, deadline, or a silent stream). */
   signal: AbortSignal;
+  /** Ends the call's deadline and its watch on the caller's signal (readJson does; a stream does when it ends). */
+  release(): void;
 }
 
 /** Per-call options of postJson. */
@@ -106,15 +108,30 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   return {
     async postJson(url, headers, payload, callerSignal, postOptions = {}) {
+      // One controller per call, cut by the caller, the deadline, or (streams) a missing header or a silence:
+      // cheaper than AbortSignal.timeout + AbortSignal.any (~30 µs a call on Node 20), and released when done.
+      const controller = new AbortController();
+      const { signal } = controller;
+      const onCallerAbort = () => controller.abort(callerSignal.reason);
+      if (callerSignal.aborted) onCallerAbort();
+      else callerSignal.addEventListener('abort', onCallerAbort, { once: true });
       // A JSON call has one deadline; a stream has a deadline for its headers, then one per silence (watchStream).
-      const idle = new AbortController();
-      const deadline = postOptions.stream ? AbortSignal.timeout(options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS) : AbortSignal.timeout(options.timeoutMs);
-      const signal = AbortSignal.any([callerSignal, deadline, idle.signal]);
-      const headersTimer = postOptions.stream ? setTimeout(() => idle.abort(new Error('no headers in time')), options.timeoutMs) : undefined;
+      const deadline = setTimeout(() => controller.abort(new Error('deadline')), postOptions.stream ? (options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS) : options.timeoutMs);
+      deadline.unref();
+      const headersTimer = postOptions.stream ? setTimeout(() => controller.abort(new Error('no headers in time')), options.timeoutMs) : undefined;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        clearTimeout(deadline);
+        clearTimeout(headersTimer);
+        callerSignal.removeEventListener('abort', onCallerAbort);
+      };
       try {
+        const target = new URL(url);
         const response = await agent.request({
-          origin: new URL(url).origin,
-          path: new URL(url).pathname + new URL(url).search,
+          origin: target.origin,
+          path: target.pathname + target.search,
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
           body: JSON.stringify(payload),
@@ -126,12 +143,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           const message = extractUpstreamMessage(text);
           throw upstreamHttpError(options.provider, response.statusCode, message === undefined ? undefined : scrubHeaderSecrets(message, headers), parseRetryAfter(response.headers['retry-after']));
         }
-        if (!postOptions.stream) return { status: response.statusCode, headers: response.headers, body: response.body, signal };
+        if (!postOptions.stream) return { status: response.statusCode, headers: response.headers, body: response.body, signal, release };
         clearTimeout(headersTimer);
-        const body = watchStream(response.body, { provider: options.provider, idleMs: options.timeoutMs, maxBytes: options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES, idle });
-        return { status: response.statusCode, headers: response.headers, body, signal };
+        const body = watchStream(response.body, { provider: options.provider, idleMs: options.timeoutMs, maxBytes: options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES, idle: controller, onEnd: release });
+        return { status: response.statusCode, headers: response.headers, body, signal, release };
       } catch (error) {
-        clearTimeout(headersTimer);
+        release();
         throw toError(error, signal, callerSignal);
       }
     },
@@ -142,6 +159,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       } catch (error) {
         if (error instanceof Error && error.message.startsWith('answer larger')) throw upstreamFailure(options.provider, error.message);
         throw toError(error, response.signal, new AbortController().signal);
+      } finally {
+        response.release();
       }
       try {
         return JSON.parse(text);

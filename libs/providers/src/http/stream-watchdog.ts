@@ -15,6 +15,8 @@ export interface StreamWatchOptions {
   maxBytes: number;
   /** Aborted when the stream falls silent for idleMs (the request's signal includes it). */
   idle: AbortController;
+  /** Called once when the stream is over (ended, failed or destroyed). */
+  onEnd?: () => void;
 }
 
 /**
@@ -26,9 +28,16 @@ export interface StreamWatchOptions {
 export function watchStream(body: UpstreamBody, options: StreamWatchOptions): UpstreamBody {
   const arm = () => setTimeout(() => options.idle.abort(new Error(`no stream data for ${options.idleMs} ms`)), options.idleMs);
   let timer: NodeJS.Timeout | undefined = arm();
+  let ended = false;
   const stop = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
+  };
+  const end = () => {
+    stop();
+    if (ended) return;
+    ended = true;
+    options.onEnd?.();
   };
   return {
     async *[Symbol.asyncIterator]() {
@@ -45,11 +54,11 @@ export function watchStream(body: UpstreamBody, options: StreamWatchOptions): Up
           timer = arm();
         }
       } finally {
-        stop();
+        end();
       }
     },
     destroy(error?: Error) {
-      stop();
+      end();
       body.destroy(error);
     },
   };

@@ -2,6 +2,7 @@ import { cpuDelta, cpuSnapshot } from '../proc-stats';
 import { runLoad, type LoadResult } from '../load';
 import { bullmqCommandsPerJob } from '../bullmq-floor';
 import { runSequential } from '../sequential';
+import { startLeanPath } from '../lean-path';
 import { chatBody, routeExists, upstreamBody, type ScenarioContext } from './context';
 
 /** Direct to the upstream vs through the gateway, at 1 and 32 connections; also Redis commands and CPU per request. */
@@ -55,6 +56,7 @@ export async function overheadScenario(context: ScenarioContext, options: { labe
         rows.push({ scenario, metric: 'CPU ms / request, all processes', value: total, unit: 'ms', note: Object.keys(cpu).map((name) => `${name} ${cpuMs(name).toFixed(2)}`).join(', ') });
       }
     }
+    if (label === 'overhead') await leanPathRows(context, gatewayResults[32]);
     if (label === 'overhead' && (await routeExists(`${gateway.urls[0]}/v1/chat/completions`, { model: 'bench', messages: upstreamBody.messages }))) {
       const completions = await runLoad({ url: `${gateway.urls[0]}/v1/chat/completions`, body: upstreamBody, connections: 32, durationSeconds: context.durationSeconds });
       rows.push({ scenario: 'overhead c=32', metric: '/v1/chat/completions requests/s', value: completions.rps, unit: '', baseline: gatewayResults[32]?.rps });
@@ -64,4 +66,35 @@ export async function overheadScenario(context: ScenarioContext, options: { labe
     await gateway.stop();
   }
   return gatewayResults;
+}
+
+/**
+ * The lean stock path (express → BullMQ → worker → upstream → pub/sub, nothing else) in the same run: the ceiling
+ * for a gateway on these parts, against which the speed targets can be judged.
+ */
+async function leanPathRows(context: ScenarioContext, gateway: LoadResult | undefined): Promise<void> {
+  const { env, rows } = context;
+  const lean = await startLeanPath(env.redis.url, env.upstreamUrl);
+  try {
+    await runLoad({ url: lean.url, body: chatBody, connections: 16, durationSeconds: 2 });
+    const direct = await runSequential(`${env.upstreamUrl}/api/v1/chat/completions`, upstreamBody, 1000);
+    const sequential = await runSequential(lean.url, chatBody, 1000);
+    const pids = { ...lean.pids, redis: env.redisPid, upstream: env.upstreamPid };
+    const cpuBefore = cpuSnapshot(pids);
+    const load = await runLoad({ url: lean.url, body: chatBody, connections: 32, durationSeconds: context.durationSeconds });
+    const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
+    const requests = Math.max(1, load.requests - load.non2xx - load.errors);
+    const cpuMs = (name: string) => ((cpu[name] ?? 0) * 1000) / requests;
+    const total = Object.keys(cpu).reduce((sum, name) => sum + cpuMs(name), 0);
+    context.log(`lean stock path: c=1 added p50 ${(sequential.p50 - direct.p50).toFixed(2)} ms; c=32 ${load.rps.toFixed(0)} rps p99 ${load.p99} ms, ${total.toFixed(2)} ms CPU/request`);
+    const scenario = 'lean stock path';
+    const note = 'express → BullMQ → worker → upstream → pub/sub, nothing else';
+    rows.push({ scenario, metric: 'added p50 at 1 connection (1,000 sequential)', value: sequential.p50 - direct.p50, unit: 'ms', note });
+    rows.push({ scenario, metric: 'requests/s at 32 connections (baseline of the gateway row: this path)', value: gateway?.rps ?? NaN, unit: '', baseline: load.rps, note: 'gateway /v1/chat' });
+    rows.push({ scenario, metric: 'requests/s at 32 connections', value: load.rps, unit: '', note });
+    rows.push({ scenario, metric: 'p99 at 32 connections', value: load.p99, unit: 'ms' });
+    rows.push({ scenario, metric: 'CPU ms / request, all processes', value: total, unit: 'ms', note: Object.keys(cpu).map((name) => `${name} ${cpuMs(name).toFixed(2)}`).join(', ') });
+  } finally {
+    lean.stop();
+  }
 }
