@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   if (!args.write) return;
   const docs = join(process.cwd(), 'docs');
   mkdirSync(docs, { recursive: true });
-  if (Object.keys(curves).length > 0) writeFileSync(join(docs, 'bench-latency.svg'), latencyChart(curves, 'POST /v1/chat vs direct upstream: latency against offered load (even open-loop rate, 32 connections)'));
+  if (Object.keys(curves).length > 0) writeFileSync(join(docs, 'bench-latency.svg'), latencyChart(curves, 'POST /v1/chat vs the upstream alone: latency against offered load (open loop)'));
   writeFileSync(join(docs, 'BENCHMARKS.md'), renderDocument(rows, seconds, Object.keys(curves).length > 0));
   log('wrote docs/BENCHMARKS.md');
 }
