@@ -57,6 +57,8 @@ export const errorBodySchema = z.object({
     attempts: z.array(attemptSchema).optional(),
     retry_after_seconds: z.number().optional(),
     budget: budgetRefusalSchema.optional(),
+    /** The job a timed-out sync call was waiting for (its result stays readable at GET /v1/jobs/{job_id}). */
+    job_id: z.string().optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
@@ -73,6 +75,8 @@ export interface GatewayErrorDetails {
   retryable?: boolean;
   /** The budget that refused (402). */
   budget?: BudgetRefusalBody;
+  /** The job a sync call gave up waiting for (504). */
+  jobId?: string;
 }
 
 /** The gateway's one error class. */
@@ -102,6 +106,7 @@ export class GatewayError extends Error {
         ...(this.details.attempts ? { attempts: this.details.attempts } : {}),
         ...(this.details.retryAfterSeconds !== undefined ? { retry_after_seconds: this.details.retryAfterSeconds } : {}),
         ...(this.details.budget ? { budget: this.details.budget } : {}),
+        ...(this.details.jobId ? { job_id: this.details.jobId } : {}),
       },
     };
   }

@@ -1,4 +1,4 @@
-import { spawnApp, startGateway, startRedis, postJson, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { spawnApp, startGateway, startRedis, postJson, uniquePrefix, waitFor, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'hi' }];
 
@@ -18,8 +18,15 @@ describe('timeouts', () => {
     const started = Date.now();
     const { status, body } = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'mock/slow?latency=3000' });
     expect(status).toBe(504);
-    expect(body).toMatchObject({ error: { type: 'timeout' } });
+    expect(body).toMatchObject({ error: { type: 'timeout', job_id: expect.any(String) } });
     expect(Date.now() - started).toBeLessThan(2000);
+    // The worker had started it: it runs on, and its result can be fetched with the id the 504 gave.
+    const jobId = (body as { error: { job_id: string } }).error.job_id;
+    const view = await waitFor(async () => {
+      const job = (await (await fetch(`${gateway.baseUrl}/v1/jobs/${jobId}`)).json()) as { status: string; result?: { content: string } };
+      return job.status === 'completed' ? job : undefined;
+    }, 10_000);
+    expect(view?.result?.content).toEqual(expect.any(String));
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { chatRequestSchema, type ChatJobData, type ChatResponse } from '@gateway/contracts';
+import { GatewayError, chatRequestSchema, type ChatJobData, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
 import type { Admission } from '../admission';
@@ -31,6 +31,7 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
   router.post('/v1/chat', async (req, res) => {
     const jobId = randomUUID();
     res.locals['jobId'] = jobId;
+    res.setHeader('x-job-id', jobId);
     // Wait first: the reply cannot then arrive before anyone listens for it.
     const result = deps.waiter.register(jobId, deps.config.http.chatTimeoutMs);
     result.catch(() => undefined);
@@ -40,7 +41,13 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
       deps.waiter.forget(jobId);
       throw error;
     }
-    const answer = await result;
+    const answer = await result.catch((error: unknown) => {
+      // A job a worker already started runs on and keeps its result: the caller can fetch it later.
+      if (error instanceof GatewayError && error.type === 'timeout') {
+        throw new GatewayError('timeout', `${error.message}; if a worker had started it, its result stays readable at GET /v1/jobs/${jobId} (a job not started yet was dropped)`, { jobId });
+      }
+      throw error;
+    });
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     const body: ChatResponse = {
