@@ -59,6 +59,15 @@ describe('GatewayLLMClient against a running gateway', () => {
     expect(answer).toMatchObject({ content: 'Mock reply to: Hello client', provider: 'mock', model: 'echo', usage: { prompt_tokens: 2 }, job_id: expect.any(String) });
   });
 
+  it('chat() past CHAT_TIMEOUT_MS: GatewayTimeoutError names the job, whose result can be waited for', async () => {
+    const error = await caught(client.chat('agent-c', messages, { model: 'mock/x?latency=3800' }));
+    expect(error).toBeInstanceOf(GatewayTimeoutError);
+    const jobId = (error as GatewayTimeoutError).jobId;
+    expect(jobId).toEqual(expect.any(String));
+    const done = await client.waitForJob(jobId!, { pollIntervalMs: 50, timeoutMs: 10_000 });
+    expect(done).toMatchObject({ status: 'completed', result: { content: 'Mock reply to: Hello client' } });
+  });
+
   it('submitJob(), getJob(), waitForJob()', async () => {
     const accepted = await client.submitJob('agent-c', messages, { model: 'mock/x?latency=300' });
     expect(accepted).toEqual({ job_id: expect.any(String), status: 'queued' });

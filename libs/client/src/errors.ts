@@ -10,6 +10,8 @@ export interface GatewayClientErrorInit {
   requestId?: string | undefined;
   /** Provider calls the gateway made (upstream_error). */
   attempts?: Attempt[] | undefined;
+  /** The job a timed-out chat call was waiting for (504): fetch its result later with `job(jobId)`. */
+  jobId?: string | undefined;
 }
 
 /** Base class of the client's errors: the gateway's error type, HTTP status, message and Retry-After. */
@@ -20,6 +22,7 @@ export class GatewayClientError extends Error {
   readonly retryAfter: number | undefined;
   readonly requestId: string | undefined;
   readonly attempts: Attempt[] | undefined;
+  readonly jobId: string | undefined;
 
   constructor(init: GatewayClientErrorInit, options?: { cause?: unknown }) {
     super(init.message, options);
@@ -28,6 +31,7 @@ export class GatewayClientError extends Error {
     this.retryAfter = init.retryAfter;
     this.requestId = init.requestId;
     this.attempts = init.attempts;
+    this.jobId = init.jobId;
   }
 }
 

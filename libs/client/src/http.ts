@@ -84,8 +84,8 @@ export async function errorFromResponse(response: Response): Promise<GatewayClie
   const parsed = errorBodySchema.safeParse(parsedBody);
   const retryAfter = parseRetryAfter(response.headers.get('retry-after')) ?? (parsed.success ? parsed.data.error.retry_after_seconds : undefined);
   if (parsed.success) {
-    const { type, message, request_id: requestId, attempts } = parsed.data.error;
-    return createClientError({ status: response.status, type, message, retryAfter, requestId, attempts });
+    const { type, message, request_id: requestId, attempts, job_id: jobId } = parsed.data.error;
+    return createClientError({ status: response.status, type, message, retryAfter, requestId, attempts, jobId });
   }
   return createClientError({ status: response.status, type: errorTypeForStatus(response.status), message: `HTTP ${response.status}: ${text.slice(0, 200)}`, retryAfter });
 }
