@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import {
   startApi,
   startFakeAnthropic,
+  startFakeCursor,
   startFakeOllama,
   startFakeOpenRouter,
   startGateway,
@@ -11,6 +12,7 @@ import {
   uniquePrefix,
   type AppProcess,
   type FakeAnthropic,
+  type FakeCursor,
   type FakeOllama,
   type FakeOpenRouter,
   type GatewayProcesses,
@@ -26,6 +28,7 @@ jest.setTimeout(60_000);
 let redis: TestRedis;
 let fake: FakeOpenRouter;
 let ollama: FakeOllama;
+let cursor: FakeCursor;
 let anthropic: FakeAnthropic;
 let gateway: GatewayProcesses;
 let client: Redis;
@@ -53,7 +56,13 @@ async function publishCalls(): Promise<number> {
 }
 
 beforeAll(async () => {
-  [redis, fake, ollama, anthropic] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-stream-secret' }), startFakeOllama(), startFakeAnthropic({ apiKey: 'sk-ant-stream' })]);
+  [redis, fake, ollama, anthropic, cursor] = await Promise.all([
+    startRedis(),
+    startFakeOpenRouter({ apiKey: 'sk-or-stream-secret' }),
+    startFakeOllama(),
+    startFakeAnthropic({ apiKey: 'sk-ant-stream' }),
+    startFakeCursor(),
+  ]);
   gateway = await startGateway({
     REDIS_URL: redis.url,
     QUEUE_PREFIX: prefix,
@@ -62,6 +71,7 @@ beforeAll(async () => {
     OPENROUTER_API_KEY: 'sk-or-stream-secret',
     OPENROUTER_BASE_URL: fake.baseUrl,
     OLLAMA_BASE_URL: ollama.url,
+    CURSOR_ADAPTER_URL: cursor.url,
     ANTHROPIC_API_KEY: 'sk-ant-stream',
     ANTHROPIC_BASE_URL: anthropic.url,
     PROVIDER_TIMEOUT_MS: '20000',
@@ -75,7 +85,7 @@ afterAll(async () => {
   await queue?.close();
   client?.disconnect();
   await gateway?.stop();
-  await Promise.all([fake?.close(), ollama?.close(), anthropic?.close()]);
+  await Promise.all([fake?.close(), ollama?.close(), anthropic?.close(), cursor?.close()]);
   await redis?.stop();
 });
 
@@ -201,6 +211,24 @@ describe('POST /v1/chat/stream', () => {
     expect(contentOf(result)).toBe('Ollama says hello in many small pieces');
     expect(result.events[0]).toMatchObject({ provider: 'ollama', model: 'qwen2.5-coder:7b' });
     expect(lastEvent(result)).toMatchObject({ done: true, provider: 'ollama', usage: { completion_tokens: expect.any(Number) } });
+  });
+
+  it('relays a Cursor adapter stream complete and in order', async () => {
+    cursor.setBehaviour(() => ({ kind: 'reply', content: 'Cursor agent answers in pieces', chunkDelayMs: 2 }));
+    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages, model: 'cursor/auto' });
+    expect(result.status).toBe(200);
+    expect(contentOf(result)).toBe('Cursor agent answers in pieces');
+    expect(result.events[0]).toMatchObject({ provider: 'cursor', model: 'auto' });
+    expect(lastEvent(result)).toMatchObject({ done: true, provider: 'cursor', cost_usd: 0, usage: { completion_tokens: expect.any(Number) } });
+    expect((cursor.requests.at(-1)?.body as { stream?: boolean }).stream).toBe(true);
+  });
+
+  it('ends with an error event when the Cursor agent fails after it began to answer', async () => {
+    cursor.setBehaviour(() => ({ kind: 'error-mid-stream', content: 'partial agent text', message: 'agent command exited 1' }));
+    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages, model: 'cursor/auto' });
+    expect(result.status).toBe(200);
+    expect(contentOf(result)).toBe('partial agent text');
+    expect(lastEvent(result)).toMatchObject({ error: { message: expect.stringContaining('agent command exited 1') } });
   });
 
   it('ends with an error event when Ollama sends an error line mid-stream', async () => {
