@@ -58,7 +58,7 @@ export function createApp(deps: ApiDeps): Express {
   // Authentication before every router under these prefixes, so routes added later are covered too.
   app.use('/v1', authenticate({ token: deps.config.http.authToken }));
   app.use('/admin', authenticate({ token: deps.config.http.authToken, browser: true }));
-  app.use(bullBoardPath, bullBoardRouter([deps.queue]));
+  app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks]));
   // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger, admission: deps.admission }));
   app.use(openAiRoutes(deps));
