@@ -73,6 +73,11 @@ export interface GatewayErrorDetails {
   upstreamStatus?: number;
   /** Whether failover to the next provider may help. */
   retryable?: boolean;
+  /**
+   * Not retryable here, but another provider may serve it (this provider lacks the model): failover goes on, the
+   * circuit does not count it, and when no provider serves the request this error is the answer.
+   */
+  otherProviderMay?: boolean;
   /** The budget that refused (402). */
   budget?: BudgetRefusalBody;
   /** The job a sync call gave up waiting for (504). */

@@ -27,6 +27,29 @@ describe('withFailover', () => {
     expect(outcome).toEqual({ value: 'ollama', provider: 'ollama', failures: [{ provider: 'openrouter', status: 503, reason: 'HTTP 503' }] });
   });
 
+  it('goes on past a provider that lacks the model, and answers its error when none has it', async () => {
+    const missing = (provider: string) => new GatewayError('invalid_request', `${provider}: model not found`, { retryable: false, otherProviderMay: true, upstreamStatus: 404 });
+    const served = await withFailover(plan, async (attempt) => {
+      if (attempt.provider === 'ollama') throw missing('ollama');
+      if (attempt.provider === 'openrouter') throw retryable(503);
+      return attempt.provider;
+    });
+    expect(served.provider).toBe('mock');
+    expect(served.failures.map((failed) => failed.provider)).toEqual(['openrouter', 'ollama']);
+
+    const error = await failure(withFailover([plan[1]!], async () => {
+      throw missing('ollama');
+    }));
+    expect(error).toMatchObject({ type: 'invalid_request', message: 'ollama: model not found' });
+    expect(error.details.attempts).toEqual([{ provider: 'ollama', status: 404, reason: 'ollama: model not found' }]);
+
+    // Missing here, down there: the 502 of every provider failing.
+    const mixed = await failure(withFailover(plan.slice(0, 2), async (attempt) => {
+      throw attempt.provider === 'ollama' ? missing('ollama') : retryable(503);
+    }));
+    expect(mixed.type).toBe('upstream_error');
+  });
+
   it('does not fail over on a non-retryable error', async () => {
     const calls: string[] = [];
     const error = await failure(withFailover(plan, async (attempt) => {

@@ -53,12 +53,18 @@ export async function withFailover<T>(plan: readonly PlannedAttempt[], call: (at
       const error = toGatewayError(caught);
       await hooks.onFailure?.(attempt, error);
       failures.push({ provider: attempt.provider, status: error.details.upstreamStatus ?? null, reason: error.message });
-      if (error.details.retryable === false) {
+      if (error.details.retryable === false && !error.details.otherProviderMay) {
         throw new GatewayError(error.type, error.message, { ...error.details, attempts: failures, cause: error });
       }
       errors.push(error);
       previous = { attempt, error };
     }
+  }
+  // No provider had the model: that is the caller's answer (e.g. 400 for a model not pulled), not a 502.
+  const missing = errors.filter((error) => error.details.otherProviderMay);
+  if (missing.length > 0 && missing.length === errors.length) {
+    const last = missing[missing.length - 1]!;
+    throw new GatewayError(last.type, last.message, { ...last.details, attempts: failures, cause: last });
   }
   const allTimeouts = errors.length > 0 && errors.every((error) => error.type === 'timeout');
   const retryAfter = errors.map((error) => error.details.retryAfterSeconds).filter((value): value is number => value !== undefined);

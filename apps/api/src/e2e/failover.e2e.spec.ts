@@ -101,6 +101,23 @@ describe('failover across providers (real processes, fake upstreams)', () => {
     expect(anthropic.requests[0]!.headers['x-api-key']).toBe(ANTHROPIC_KEY);
   });
 
+  it('goes past an Ollama fallback whose model is not pulled, without counting it against Ollama; a pinned one answers 400', async () => {
+    type View = { providers: { id: string; circuit: { consecutive_failures: number } }[] };
+    const ollamaFailures = async () => ((await (await fetch(`${gateway.baseUrl}/v1/providers`)).json()) as View).providers.find((provider) => provider.id === 'ollama')?.circuit.consecutive_failures;
+    const failuresBefore = await ollamaFailures();
+    failOpenRouter({ kind: 'status', status: 503 });
+    ollama.setBehaviour(() => ({ kind: 'status', status: 404 }));
+    const { status, body } = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'anthropic/claude-3.5-sonnet' });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ provider: 'anthropic' });
+    expect(callsTo()).toEqual({ openrouter: 1, ollama: 1, anthropic: 1 });
+
+    const pinned = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'ollama/not-pulled:1b' });
+    expect(pinned.status).toBe(400);
+    expect(pinned.body).toMatchObject({ error: { type: 'invalid_request', message: expect.stringContaining('try pulling it first'), attempts: [{ provider: 'ollama', status: 404 }] } });
+    expect(await ollamaFailures()).toBe(failuresBefore);
+  });
+
   it('does not fail over on a 400: the client gets the 400', async () => {
     failOpenRouter({ kind: 'status', status: 400, body: { error: { message: 'model is not a valid model ID', code: 400 } } });
     const { status, body } = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'nobody/nothing' });

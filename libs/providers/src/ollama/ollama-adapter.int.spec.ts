@@ -60,12 +60,14 @@ describe('Ollama adapter', () => {
     expect(fake.requests[0]!.body).toMatchObject({ stream: true });
   });
 
-  it('maps a model that is not pulled (404 with a bare error) to invalid_request, no failover', async () => {
+  it('maps a model that is not pulled (404 with a bare error) to invalid_request that another provider may serve', async () => {
     behave({ kind: 'status', status: 404 });
-    const error = await gatewayFailure(adapter.chat(request, signal()));
-    expect(error.type).toBe('invalid_request');
-    expect(error.details.retryable).toBe(false);
-    expect(error.message).toContain('not found, try pulling it first');
+    for (const call of [() => adapter.chat(request, signal()), () => collectAll(adapter.chatStream(request, signal()))]) {
+      const error = await gatewayFailure(call());
+      expect(error.type).toBe('invalid_request');
+      expect(error.details).toMatchObject({ retryable: false, otherProviderMay: true });
+      expect(error.message).toContain('not found, try pulling it first');
+    }
   });
 
   it.each([500, 503, 429])('maps HTTP %i to a retryable upstream_error', async (status) => {

@@ -15,9 +15,26 @@ export interface OllamaOptions {
   http?: HttpClient;
 }
 
+const modelMissing = /not found|try pulling/i;
+
+/**
+ * A model this Ollama has not pulled: the caller's 400 when no other provider serves the request, but as a
+ * fallback (OLLAMA_DEFAULT_MODEL not pulled) the next provider is tried, and Ollama's circuit does not count it.
+ */
+function modelNotPulled(message: string, upstreamStatus?: number): GatewayError {
+  return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { retryable: false, otherProviderMay: true, ...(upstreamStatus ? { upstreamStatus } : {}) });
+}
+
+/** The same for an HTTP 404 whose body says the model is missing. */
+function withMissingModel(error: unknown): unknown {
+  if (error instanceof GatewayError && error.details.upstreamStatus === 404 && modelMissing.test(error.message)) return modelNotPulled(error.message, 404);
+  return error;
+}
+
 /** Ollama puts a model that is not pulled, a bad option etc. in `error`; a 200 carrying one is still a failure. */
 function answerError(message: string): GatewayError {
-  if (/not found|try pulling|invalid|is required/i.test(message)) {
+  if (modelMissing.test(message)) return modelNotPulled(message);
+  if (/invalid|is required/i.test(message)) {
     return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { retryable: false });
   }
   return new GatewayError('upstream_error', `ollama reported an error: ${message}`, { retryable: true });
@@ -48,7 +65,9 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
   return {
     id: 'ollama',
     async chat(request: ProviderChatRequest, signal: AbortSignal): Promise<ProviderChatResult> {
-      const response = await http.postJson(url, {}, toOllamaRequest(request, false), signal);
+      const response = await http.postJson(url, {}, toOllamaRequest(request, false), signal).catch((error: unknown) => {
+        throw withMissingModel(error);
+      });
       const json = await http.readJson(response);
       const answer = checkAnswer(json);
       if (answer.done === false || !answer.message) throw upstreamFailure('ollama', 'answer is not finished or has no message');
@@ -62,7 +81,9 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
     },
 
     async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal, { stream: true });
+      const response = await http.postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal, { stream: true }).catch((error: unknown) => {
+        throw withMissingModel(error);
+      });
       let last: OllamaChat | undefined;
       try {
         for await (const line of reusingConnection(splitLines(response.body), response.body, () => last !== undefined)) {
