@@ -24,15 +24,19 @@ export interface ChannelWatchOptions {
 export async function watchChannel(subscriber: RedisClient, channel: string, options: ChannelWatchOptions): Promise<ChannelWatch> {
   let current = false;
   let generation = 0;
+  let latest: Promise<void> | undefined;
   const onMessage = (incoming: string, payload: string) => {
     if (incoming === channel) options.onMessage(payload);
   };
-  const readBack = async () => {
+  const readBack = () => {
     const mine = ++generation;
-    await subscriber.subscribe(channel);
-    await options.readBack();
-    // A newer read-back (another reconnection meanwhile) decides instead.
-    if (mine === generation && subscriber.status === 'ready') current = true;
+    latest = (async () => {
+      await subscriber.subscribe(channel);
+      await options.readBack();
+      // A newer read-back (another reconnection meanwhile) decides instead.
+      if (mine === generation && subscriber.status === 'ready') current = true;
+    })();
+    return latest;
   };
   const onDown = () => {
     current = false;
@@ -56,6 +60,12 @@ export async function watchChannel(subscriber: RedisClient, channel: string, opt
   };
   try {
     await readBack();
+    // The connection came up meanwhile (its 'ready' started a newer read-back): current once that one is done.
+    while (!current && latest) {
+      const newest = latest;
+      await newest;
+      if (newest === latest) break;
+    }
   } catch (error) {
     // Not current yet: a later reconnection or periodic read-back may make it so; the caller asks Redis meanwhile.
     if (!timer) {
