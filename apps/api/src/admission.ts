@@ -77,13 +77,6 @@ export function createAdmission(deps: AdmissionDeps) {
       if (!decision.allowed) throw rateRefusal(agentId, decision);
     },
 
-    /** The budget reservation alone (idempotent on `jobId`): throws the 402 GatewayError when a budget refuses. */
-    async reserveBudget(body: AdmittedBody, jobId: string): Promise<Admitted> {
-      if (!config.limits.enabled) return { reservedUsd: 0 };
-      const estimate = estimateUsd(body);
-      return reservedOrThrow(await deps.budget.reserve(jobId, estimate), estimate);
-    },
-
     /**
      * Admits a parsed request for the job `jobId`: the rate limit (429), then the budget reservation (402), in one
      * round trip to Redis (nothing is reserved when the rate limit refuses).

@@ -7,6 +7,7 @@ import budgetRelease from './lua/budget-release-3.lua';
 import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-5.lua';
 import providerPace from './lua/provider-pace-2.lua';
+import reservationDrop from './lua/reservation-drop-2.lua';
 import tokenBucket from './lua/token-bucket-1.lua';
 
 /** Failure codes the Lua scripts return as their first element (negative), by name. */
@@ -33,10 +34,10 @@ function asLuaFunction(name: string, source: string): string {
 
 export const scripts = {
   tokenBucket: script('token-bucket', tokenBucket, 1),
-  providerPace: script('provider-pace', providerPace, 2),
+  providerPace: script('provider-pace', asLuaFunction('tokenBucket', tokenBucket) + providerPace, 2),
   budgetReserve: script('budget-reserve', budgetReserve, 'variable'),
-  budgetSettle: script('budget-settle', budgetSettle, 5),
-  budgetRelease: script('budget-release', budgetRelease, 3),
+  budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 5),
+  budgetRelease: script('budget-release', asLuaFunction('dropReservation', reservationDrop) + budgetRelease, 3),
   admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 6),
 };
 

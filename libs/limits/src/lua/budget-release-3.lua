@@ -1,4 +1,5 @@
--- budget-release-3.lua: gives back the reservation of a job that failed or was cancelled.
+-- budget-release-3.lua: gives back the reservation of a job that failed or was cancelled (after
+-- reservation-drop-2.lua, prepended as dropReservation).
 -- A job already billed stays billed; a later settle of a released job still bills its real cost.
 -- KEYS[1]  in-flight hash (see budget-reserve.lua)
 -- KEYS[2]  in-flight expiry zset
@@ -10,11 +11,6 @@
 if redis.call('GET', KEYS[3]) == 'settled' then
   return {2, 0}
 end
-local reserved = redis.call('HGET', KEYS[1], ARGV[1])
-if reserved then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('HINCRBY', KEYS[1], 'total', '-' .. reserved)
-end
-redis.call('ZREM', KEYS[2], ARGV[1])
+local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
 redis.call('SET', KEYS[3], 'released', 'EX', ARGV[2])
-return {1, tonumber(reserved or '0')}
+return {1, reserved}

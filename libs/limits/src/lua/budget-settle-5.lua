@@ -1,6 +1,7 @@
 -- budget-settle-5.lua: bills a finished job's real cost once, whatever happens to the job afterwards
 -- (a retry, a re-run after a worker crash, a second completion), drops its reservation, and (optionally)
--- publishes the job's reply in the same round trip: the reply is sent only once the job is billed.
+-- publishes the job's reply in the same round trip: the reply is sent only once the job is billed. Runs after
+-- reservation-drop-2.lua, prepended as dropReservation (see scripts.ts).
 -- KEYS[1]  in-flight hash (see budget-reserve.lua)
 -- KEYS[2]  in-flight expiry zset
 -- KEYS[3]  spend hash of the UTC day the job finished in: total, jobs, agent:/model:/provider: breakdown
@@ -27,12 +28,7 @@ if redis.call('GET', KEYS[5]) == 'settled' then
   reply()
   return {2, 0}
 end
-local reserved = redis.call('HGET', KEYS[1], ARGV[1])
-if reserved then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('HINCRBY', KEYS[1], 'total', '-' .. reserved)
-end
-redis.call('ZREM', KEYS[2], ARGV[1])
+local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
 redis.call('HINCRBY', KEYS[3], 'total', ARGV[2])
 redis.call('HINCRBY', KEYS[3], ARGV[3], ARGV[2])
 redis.call('HINCRBY', KEYS[3], ARGV[4], ARGV[2])
@@ -47,4 +43,4 @@ if redis.call('HINCRBY', KEYS[4], 'jobs', 1) == 1 then
 end
 redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8])
 reply()
-return {1, tonumber(reserved or '0')}
+return {1, reserved}
