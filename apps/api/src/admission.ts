@@ -1,6 +1,7 @@
+import type { JobsOptions, Queue } from 'bullmq';
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { admitOnce, estimateCostUsd, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome } from '@gateway/limits';
+import { admitAndAdd, admitOnce, estimateCostUsd, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome } from '@gateway/limits';
 import type { RedisClient } from '@gateway/queue';
 import type { Metrics } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
@@ -88,6 +89,24 @@ export function createAdmission(deps: AdmissionDeps) {
       if (!('budget' in outcome)) throw rateRefusal(body.agent_id, outcome.rate);
       return reservedOrThrow(outcome.budget, estimate);
     },
+
+    /**
+     * Admits a parsed request and adds its job in one transaction (one round trip; the job is added only when
+     * admitted): the 429 or 402 GatewayError when refused. `addError` is set when the job was admitted but the add
+     * failed: its reservation is then still held (give it back with `release`). Standalone Redis only (see
+     * `fusesEnqueue`). `data` gets the amount reserved, which the job carries for its settlement.
+     */
+    async admitAndAdd<Data>(queue: Queue<Data>, body: AdmittedBody, job: { name: string; data: (reservedUsd: number) => Data; opts: JobsOptions & { jobId: string } }): Promise<{ data: Data; addError?: Error }> {
+      const estimate = estimateUsd(body);
+      const data = job.data(estimate);
+      const { outcome, addError } = await admitAndAdd(queue, deps, body.agent_id, estimate, { name: job.name, data, opts: job.opts });
+      if (!('budget' in outcome)) throw rateRefusal(body.agent_id, outcome.rate);
+      reservedOrThrow(outcome.budget, estimate);
+      return { data, ...(addError ? { addError } : {}) };
+    },
+
+    /** Whether admission and enqueue can share a transaction: limits on, and a standalone Redis (not a cluster). */
+    fusesEnqueue: config.limits.enabled && !deps.redis.isCluster,
 
     /**
      * Reserves the budget of every request of a batch (job ids in the same order), all or none: in chunks of one

@@ -28,13 +28,17 @@ export function toChatJobData(requestId: string, body: ChatRequest, defaultModel
   };
 }
 
+/** A Redis outage as `unavailable` (503 + Retry-After); any other error as it is. */
+function asUnavailable(error: unknown): unknown {
+  return isRedisUnavailable(error) ? new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1, cause: error }) : error;
+}
+
 /** Runs a Redis write of an enqueue, turning a Redis outage into `unavailable` (503 + Retry-After). */
 export async function enqueueOrUnavailable<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (isRedisUnavailable(error)) throw new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1, cause: error });
-    throw error;
+    throw asUnavailable(error);
   }
 }
 
@@ -51,10 +55,19 @@ export interface EnqueueDeps {
  * enqueue gives the reservation back. Batches admit the same way item by item (routes/batches.ts).
  */
 export async function admitAndEnqueue(deps: EnqueueDeps, requestId: string, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
+  const opts = { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) };
+  const jobData = (reservedUsd: number): ChatJobData => ({ ...toChatJobData(requestId, body, deps.config.llm.defaultModel, extras), reserved_usd: reservedUsd });
+  if (deps.admission.fusesEnqueue) {
+    // One round trip: the job is added in the admission's transaction, and only when admitted.
+    const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: 'chat', data: jobData, opts }));
+    if (!addError) return data;
+    await deps.admission.release(jobId).catch(() => undefined);
+    throw asUnavailable(addError);
+  }
   const admitted = await deps.admission.admitChat(body, jobId);
-  const data: ChatJobData = { ...toChatJobData(requestId, body, deps.config.llm.defaultModel, extras), reserved_usd: admitted.reservedUsd };
+  const data = jobData(admitted.reservedUsd);
   try {
-    await enqueueOrUnavailable(() => deps.queue.add('chat', data, { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) }));
+    await enqueueOrUnavailable(() => deps.queue.add('chat', data, opts));
   } catch (error) {
     await deps.admission.release(jobId).catch(() => undefined);
     throw error;

@@ -1,4 +1,5 @@
-import type { RedisClient } from '@gateway/queue';
+import type { JobsOptions, Queue } from 'bullmq';
+import { addJobBehindGate, type RedisClient } from '@gateway/queue';
 import type { Budget, ReserveOutcome } from './budget';
 import type { RateDecision, RateLimiter } from './rate-limiter';
 import { runScript, scripts } from './scripts';
@@ -6,15 +7,45 @@ import { runScript, scripts } from './scripts';
 /** The admission of one job: refused by the rate limit (nothing reserved), or the reservation's outcome. */
 export type AdmitOutcome = { rate: Extract<RateDecision, { allowed: false }> } | { rate: Extract<RateDecision, { allowed: true }>; budget: ReserveOutcome };
 
+type AdmitParts = { rateLimiter: RateLimiter; budget: Budget };
+
+function admitCall(parts: AdmitParts, agentId: string | undefined, jobId: string, estimateUsd: number) {
+  const rate = parts.rateLimiter.call(agentId);
+  const reserve = parts.budget.reserveCall(jobId, estimateUsd);
+  return {
+    keys: [...rate.keys, ...reserve.keys],
+    args: [...rate.args, ...reserve.args],
+    outcome(reply: readonly number[]): AdmitOutcome {
+      const decision = rate.decide(reply.slice(0, 3));
+      if (!decision.allowed) return { rate: decision };
+      return { rate: decision, budget: reserve.outcome(reply.slice(3)) };
+    },
+  };
+}
+
 /**
  * The agent's rate limit and the job's budget reservation in one script (one round trip, atomic): the same
  * decisions as `rateLimiter.take` then `budget.reserve`, without a reservation when the bucket refuses.
  */
-export async function admitOnce(redis: RedisClient, parts: { rateLimiter: RateLimiter; budget: Budget }, agentId: string | undefined, jobId: string, estimateUsd: number): Promise<AdmitOutcome> {
-  const rate = parts.rateLimiter.call(agentId);
-  const reserve = parts.budget.reserveCall(jobId, estimateUsd);
-  const reply = await runScript(redis, scripts.admit, [...rate.keys, ...reserve.keys], [...rate.args, ...reserve.args]);
-  const decision = rate.decide(reply.slice(0, 3));
-  if (!decision.allowed) return { rate: decision };
-  return { rate: decision, budget: reserve.outcome(reply.slice(3)) };
+export async function admitOnce(redis: RedisClient, parts: AdmitParts, agentId: string | undefined, jobId: string, estimateUsd: number): Promise<AdmitOutcome> {
+  const call = admitCall(parts, agentId, jobId, estimateUsd);
+  return call.outcome(await runScript(redis, scripts.admit, call.keys, call.args));
+}
+
+/**
+ * `admitOnce` and the job's enqueue in one transaction (one round trip): the job is added only when it is admitted
+ * (see addJobBehindGate). `addError` is set when the job was admitted (its budget reserved) but the add failed.
+ * Standalone Redis only: on a cluster the limits and the queue live in different slots.
+ */
+export async function admitAndAdd<Data, Result>(
+  queue: Queue<Data, Result>,
+  parts: AdmitParts,
+  agentId: string | undefined,
+  estimateUsd: number,
+  job: { name: string; data: Data; opts: JobsOptions & { jobId: string } },
+): Promise<{ outcome: AdmitOutcome; addError?: Error }> {
+  const call = admitCall(parts, agentId, job.opts.jobId, estimateUsd);
+  const { gateReply, addError } = await addJobBehindGate(queue, job, { lua: scripts.admitGate, keys: call.keys, args: call.args });
+  if (!Array.isArray(gateReply)) throw new Error(`${scripts.admitGate.name} returned ${typeof gateReply}`);
+  return { outcome: call.outcome(gateReply.map((value) => Number(value))), ...(addError ? { addError } : {}) };
 }

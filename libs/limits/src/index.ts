@@ -21,7 +21,7 @@ export {
 export type { ModelPrice, PricingTable } from './pricing';
 export { createBudget } from './budget';
 export type { Budget, BudgetOptions, BudgetRefusal, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
-export { admitOnce } from './admit-once';
+export { admitOnce, admitAndAdd } from './admit-once';
 export type { AdmitOutcome } from './admit-once';
 export { createProviderPacer } from './provider-pacer';
 export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';

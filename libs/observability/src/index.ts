@@ -1,4 +1,5 @@
-export { createLogger, redactPaths } from './logger';
+export { createLogger } from './logger';
+export { redactFields, sensitiveFieldNames } from './field-redaction';
 export type { Logger, LoggerOptions } from './logger';
 export { createMetrics } from './metrics';
 export type { Metrics } from './metrics';

@@ -15,6 +15,8 @@ export type { BatchRecord } from './batch-store';
 export { createCallbackQueue, enqueueCallback, createCallbackWorker } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { defineLuaScript, runLuaScript } from './lua-script';
+export { addJobBehindGate, openGateLua } from './gated-add';
+export type { GatedAddResult } from './gated-add';
 export { watchChannel } from './channel-watch';
 export type { ChannelWatch, ChannelWatchOptions } from './channel-watch';
 export type { LuaScript } from './lua-script';

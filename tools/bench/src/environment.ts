@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { spawnApp, startRedis, freePort, uniquePrefix, type AppProcess, type TestRedis } from '@gateway/testing';
 
@@ -57,7 +58,9 @@ async function commandCount(url: string): Promise<number> {
   return total;
 }
 
-export async function createBenchEnvironment(): Promise<BenchEnvironment> {
+/** With `profileDir`, every API and worker writes a V8 CPU profile to `profileDir/<role>/` when it exits. */
+export async function createBenchEnvironment(options: { profileDir?: string } = {}): Promise<BenchEnvironment> {
+  const { profileDir } = options;
   const redis = await startRedis({ spawn: true });
   const upstream = await startUpstream();
   const pidOfRedis = await redisPid(redis.url);
@@ -90,8 +93,9 @@ export async function createBenchEnvironment(): Promise<BenchEnvironment> {
     async startGateway(options) {
       const env = { ...baseEnv, QUEUE_PREFIX: uniquePrefix('bench'), ...options.env };
       const ports = await Promise.all(Array.from({ length: options.apis }, () => freePort()));
-      const apis = await Promise.all(ports.map((port) => spawnApp('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) })));
-      const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnApp('worker', env)));
+      const profiling = (role: string) => (profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] } : {});
+      const apis = await Promise.all(ports.map((port) => spawnApp('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, profiling('api'))));
+      const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnApp('worker', env, profiling('worker'))));
       return {
         urls: ports.map((port) => `http://127.0.0.1:${port}`),
         prefix: env.QUEUE_PREFIX,

@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveFakeUpstream } from './fake-upstream';
 import { serveLeanApi, serveLeanWorker } from './lean-path';
 import { createBenchEnvironment } from './environment';
 import { latencyChart, type CurvePoint } from './plot';
 import { machineDescription } from './proc-stats';
+import { summarizeProfileDir } from './profile-summary';
 import { printRows, toMarkdownTable, type ResultRow } from './report';
 import { concurrencyScenario } from './scenarios/concurrency';
 import type { ScenarioContext } from './scenarios/context';
@@ -18,7 +19,8 @@ const all = ['overhead', 'limits', 'streaming', 'concurrency', 'batch', 'scale-o
 function parseArgs(argv: readonly string[]) {
   const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
   const duration = Number(argv.find((arg) => arg.startsWith('--duration='))?.slice('--duration='.length) ?? 5);
-  return { scenarios: new Set(only ?? all), durationSeconds: duration, write: !argv.includes('--no-write') };
+  const profileDir = argv.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length);
+  return { scenarios: new Set(only ?? all), durationSeconds: duration, write: !argv.includes('--no-write') && !profileDir, profileDir };
 }
 
 async function main(): Promise<void> {
@@ -28,7 +30,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const log = (message: string) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
-  const env = await createBenchEnvironment();
+  if (args.profileDir) rmSync(args.profileDir, { recursive: true, force: true });
+  const env = await createBenchEnvironment(args.profileDir ? { profileDir: args.profileDir } : {});
   const rows: ResultRow[] = [];
   const curves: Record<string, CurvePoint[]> = {};
   const context: ScenarioContext = { env, rows, curves, durationSeconds: args.durationSeconds, log };
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
     await env.stop();
   }
   printRows(rows);
+  if (args.profileDir) process.stdout.write(`\n${summarizeProfileDir(args.profileDir)}\n`);
   const seconds = (Date.now() - started) / 1000;
   log(`done in ${seconds.toFixed(0)} s`);
   if (!args.write) return;

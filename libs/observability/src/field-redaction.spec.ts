@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import { redactFields } from './field-redaction';
+import { createLogger } from './logger';
+
+describe('redactFields', () => {
+  it('hides sensitive fields at any depth up to four levels, whatever their case, in objects, arrays and errors', () => {
+    const error = Object.assign(new Error('boom'), { headers: { Authorization: 'Bearer e1' } });
+    const input = {
+      req: { headers: { authorization: 'Bearer a', cookie: 'session=1', 'X-Api-Key': 'k1', 'proxy-authorization': 'p', accept: 'json' } },
+      apiKey: 'k2',
+      upstream: { token: 'k3', nested: { password: 'pw', deeper: { secret: 's' } } },
+      list: [{ api_key: 'k4' }, 'plain'],
+      err: error,
+      keep: 'visible',
+    };
+    const output = redactFields(input);
+    const text = JSON.stringify(output);
+    for (const secret of ['Bearer a', 'session=1', 'k1', 'k2', 'k3', 'k4', 'pw', '"s"', 'Bearer e1', '"p"']) expect(text).not.toContain(secret);
+    expect(output.keep).toBe('visible');
+    expect(output.req.headers.accept).toBe('json');
+    expect(output.list[1]).toBe('plain');
+    expect(output.err).toMatchObject({ type: 'Error', message: 'boom', headers: { Authorization: '[redacted]' } });
+    // The caller's objects are left as they were.
+    expect(input.req.headers.authorization).toBe('Bearer a');
+    expect(error.headers.Authorization).toBe('Bearer e1');
+  });
+
+  it('gives back the same object when nothing is sensitive (no copy on a clean line)', () => {
+    const clean = { requestId: 'r', route: '/v1/chat', nested: { statusCode: 200 }, err: new Error('x') };
+    expect(redactFields(clean)).toBe(clean);
+  });
+
+  it('stops at the depth limit rather than walking without end', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic['self'] = cyclic;
+    expect(() => redactFields(cyclic)).not.toThrow();
+  });
+});
+
+describe('the logger', () => {
+  it('hides secrets by field name and by value on every line', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ name: 'test', level: 'info', secrets: ['sk-secret-value-1'], destination });
+    logger.info({ req: { headers: { authorization: 'Bearer abc', cookie: 'session=1', 'x-api-key': 'k1' } }, apiKey: 'k2', upstream: { token: 'k3' } }, 'a');
+    logger.warn({ err: new Error('upstream said: invalid key sk-secret-value-1') }, 'b');
+    logger.child({ jobId: 'j1' }).info({ headers: { authorization: 'k4' } }, 'c');
+    const output = lines.join('');
+    for (const secret of ['Bearer abc', 'session=1', 'k1', 'k2', 'k3', 'k4', 'sk-secret-value-1']) expect(output).not.toContain(secret);
+    expect(output).toContain('[redacted]');
+    expect(output).toContain('upstream said: invalid key');
+    expect(output).toContain('"jobId":"j1"');
+  });
+});
