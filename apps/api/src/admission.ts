@@ -99,7 +99,7 @@ export function createAdmission(deps: AdmissionDeps) {
     async admitAndAdd<Data>(queue: Queue<Data>, body: AdmittedBody, job: { name: string; data: (reservedUsd: number) => Data; opts: JobsOptions & { jobId: string } }): Promise<{ data: Data; addError?: Error }> {
       const estimate = estimateUsd(body);
       const data = job.data(estimate);
-      const { outcome, addError } = await admitAndAdd(queue, deps, body.agent_id, estimate, { name: job.name, data, opts: job.opts });
+      const { outcome, addError } = await admitAndAdd(deps.redis, queue, deps, body.agent_id, estimate, { name: job.name, data, opts: job.opts });
       if (!('budget' in outcome)) throw rateRefusal(body.agent_id, outcome.rate);
       reservedOrThrow(outcome.budget, estimate);
       return { data, ...(addError ? { addError } : {}) };

@@ -2,7 +2,7 @@ import type { JobsOptions, Queue } from 'bullmq';
 import { addJobBehindGate, type RedisClient } from '@gateway/queue';
 import type { Budget, ReserveOutcome } from './budget';
 import type { RateDecision, RateLimiter } from './rate-limiter';
-import { runScript, scripts } from './scripts';
+import { admitGate, runScript, scripts } from './scripts';
 
 /** The admission of one job: refused by the rate limit (nothing reserved), or the reservation's outcome. */
 export type AdmitOutcome = { rate: Extract<RateDecision, { allowed: false }> } | { rate: Extract<RateDecision, { allowed: true }>; budget: ReserveOutcome };
@@ -33,11 +33,12 @@ export async function admitOnce(redis: RedisClient, parts: AdmitParts, agentId: 
 }
 
 /**
- * `admitOnce` and the job's enqueue in one transaction (one round trip): the job is added only when it is admitted
- * (see addJobBehindGate). `addError` is set when the job was admitted (its budget reserved) but the add failed.
+ * `admitOnce` and the job's enqueue in one script (one round trip, atomic): BullMQ's add runs only when the job is
+ * admitted (see addJobBehindGate). `addError` is set when the job was admitted (its budget reserved) but the add failed.
  * Standalone Redis only: on a cluster the limits and the queue live in different slots.
  */
 export async function admitAndAdd<Data, Result>(
+  redis: RedisClient,
   queue: Queue<Data, Result>,
   parts: AdmitParts,
   agentId: string | undefined,
@@ -45,7 +46,9 @@ export async function admitAndAdd<Data, Result>(
   job: { name: string; data: Data; opts: JobsOptions & { jobId: string } },
 ): Promise<{ outcome: AdmitOutcome; addError?: Error }> {
   const call = admitCall(parts, agentId, job.opts.jobId, estimateUsd);
-  const { gateReply, addError } = await addJobBehindGate(queue, job, { lua: scripts.admitGate, keys: call.keys, args: call.args });
-  if (!Array.isArray(gateReply)) throw new Error(`${scripts.admitGate.name} returned ${typeof gateReply}`);
-  return { outcome: call.outcome(gateReply.map((value) => Number(value))), ...(addError ? { addError } : {}) };
+  const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script: admitGate, keys: call.keys, args: call.args });
+  const outcome = call.outcome(gateReply.map((value) => Number(value)));
+  // BullMQ's add answers a refusal with a negative code (it never refuses a standalone job with a new id).
+  const addError = typeof added === 'number' && added < 0 ? new Error(`the queue refused job ${job.opts.jobId} (code ${added})`) : undefined;
+  return { outcome, ...(addError ? { addError } : {}) };
 }

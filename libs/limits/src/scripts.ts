@@ -1,9 +1,9 @@
 // Lua files are imported as text; the declaration must reach every project that compiles this lib.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
-import { defineLuaScript as script, openGateLua, runLuaScript, type LuaScript, type RedisClient } from '@gateway/queue';
+import { defineLuaScript as script, runLuaScript, type GateScript, type LuaScript, type RedisClient } from '@gateway/queue';
 import admit from './lua/admit-6.lua';
-import admitGate from './lua/admit-gate-7.lua';
+import admitGateSource from './lua/admit-gate.lua';
 import budgetRelease from './lua/budget-release-3.lua';
 import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-5.lua';
@@ -40,7 +40,14 @@ export const scripts = {
   budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 5),
   budgetRelease: script('budget-release', asLuaFunction('dropReservation', reservationDrop) + budgetRelease, 3),
   admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 6),
-  admitGate: script('admit-gate', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + asLuaFunction('admit', admit) + openGateLua + admitGate, 7),
+};
+
+/** Admission as the gate of a job's add (addJobBehindGate): admit-6's keys and args, its reply. */
+export const admitGate: GateScript = {
+  name: 'admit-gate',
+  source: asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + asLuaFunction('admit', admit) + admitGateSource,
+  keyCount: 6,
+  argCount: 9,
 };
 
 /** Runs a script; its reply is an array of integers. */

@@ -1,82 +1,94 @@
+// The declaration of BullMQ's script sources must reach every project that compiles this lib.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./bullmq-scripts.d.ts" />
 import { Job, type JobsOptions, type Queue } from 'bullmq';
-import type { LuaScript } from './lua-script';
-
-/** A gate's placeholder value: a plain string, where a job is a hash (the gate only ever removes this). */
-const PLACEHOLDER = 'gate-closed';
-/** How long a placeholder could outlive its transaction if the transaction's last step failed. */
-const PLACEHOLDER_TTL_MS = 10_000;
+import * as bullScripts from 'bullmq/dist/cjs/scripts';
+import { defineLuaScript, runLuaScript, type LuaScript } from './lua-script';
+import type { RedisClient } from './redis-connection';
 
 /**
- * Lua that a gate script prepends: `openGate(key)` removes the placeholder holding the job's key, so the add that
- * follows in the transaction takes place. A job already at that key (a hash) is left alone.
+ * A gate: Lua source defining `local function gate(KEYS, ARGV)` that returns its reply (a table) and whether the
+ * job may enter (admission: the rate limit and the budget reservation), and how many keys and args it takes.
  */
-export const openGateLua = `local function openGate(key)
-  if redis.call('TYPE', key)['ok'] == 'string' then redis.call('DEL', key) end
-end
-`;
+export interface GateScript {
+  name: string;
+  source: string;
+  keyCount: number;
+  argCount: number;
+}
 
-/** What a gate script decided, and the add's own error when the add failed. */
+/** What the gate decided (its reply), and what BullMQ's add answered when the gate let the job in. */
 export interface GatedAddResult {
-  /** The gate script's reply (whether it opened is the caller's to read). */
-  gateReply: unknown;
-  /** Set when the gate opened but the add failed (Redis out of memory, a BullMQ refusal). */
-  addError?: Error;
+  gateReply: unknown[];
+  /** The job's id when added; a negative BullMQ code when the add refused it; undefined when the gate was closed. */
+  added: string | number | undefined;
+}
+
+interface BullScript {
+  name: string;
+  content: string;
+  keys: number;
+}
+
+/** The add step BullMQ's backend would run for a job: its script and the keys and args it would pass. */
+function bullAddCommand<Data, Result>(queue: Queue<Data, Result>, job: { name: string; data: Data; opts: JobsOptions & { jobId: string } }) {
+  let recorded: { name: string; args: Array<string | Buffer> } | undefined;
+  // The backend's public transaction step (kept for flow producers) queues one script command on the client it
+  // is given, synchronously: a recorder takes it instead of a Redis transaction.
+  const recorder = {
+    runCommand(name: string, args: Array<string | Buffer>) {
+      recorded = { name, args };
+      return recorder;
+    },
+  };
+  const bullJob = new Job<Data, Result>(queue, job.name, job.data, { ...queue.defaultJobOptions, ...job.opts }, job.opts.jobId);
+  void queue.backend.addJobToTransaction(recorder as unknown as Parameters<typeof queue.backend.addJobToTransaction>[0], bullJob.asJSON(), job.opts.jobId).catch(() => undefined);
+  const command = recorded;
+  const script = command ? (bullScripts as Record<string, BullScript | undefined>)[command.name.split(':')[0] ?? ''] : undefined;
+  if (!command || !script) throw new Error(`cannot gate BullMQ's add (${command?.name ?? 'no command'}): is this the BullMQ version the gateway was built for?`);
+  return { script, keys: command.args.slice(0, script.keys) as string[], args: command.args.slice(script.keys) };
+}
+
+const composed = new Map<string, LuaScript>();
+
+/**
+ * The gate and BullMQ's add script in one script: the add runs only when the gate opens. BullMQ's script is
+ * called as a local function of (KEYS, ARGV), unchanged. Replies {the gate's reply, the add's answer or nil}.
+ */
+function gatedAddScript(gate: GateScript, add: BullScript): LuaScript {
+  const name = `${gate.name}+${add.name}`;
+  let script = composed.get(name);
+  if (!script) {
+    const driver = `
+local gateKeys, gateArgs, addKeys, addArgs = {}, {}, {}, {}
+for i = 1, #KEYS do if i <= ${gate.keyCount} then gateKeys[i] = KEYS[i] else addKeys[i - ${gate.keyCount}] = KEYS[i] end end
+for i = 1, #ARGV do if i <= ${gate.argCount} then gateArgs[i] = ARGV[i] else addArgs[i - ${gate.argCount}] = ARGV[i] end end
+local reply, opened = gate(gateKeys, gateArgs)
+if not opened then return {reply, false} end
+return {reply, bullAdd(addKeys, addArgs)}
+`;
+    script = defineLuaScript(name, `${gate.source}\nlocal function bullAdd(KEYS, ARGV)\n${add.content}\nend\n${driver}`, 'variable');
+    composed.set(name, script);
+  }
+  return script;
 }
 
 /**
- * Adds a job behind a gate script (admission: the rate limit and the budget reservation) in one MULTI, so one
- * round trip decides and enqueues, atomically. BullMQ adds no job whose id already exists, so the transaction:
- * holds the job's key with a placeholder (SET NX PX), runs the gate (whose last key is the job's key, and which
- * calls `openGate` on it when it lets the job in), runs BullMQ's own add (a no-op while the placeholder is there),
- * then removes a placeholder still left (GETDEL: a job's hash is of another type and stays). A gate that could not
- * run (NOSCRIPT after a Redis restart; retried once after loading it) or that refused therefore adds nothing.
- * Not for Redis Cluster: the gate's keys and the queue's are in different slots there.
+ * Adds a job behind a gate in one script (one round trip, atomic): the gate decides (admission) and, only when it
+ * lets the job in, BullMQ's own add script runs (standard or prioritized, with the job's options and the queue's
+ * defaults, exactly as `queue.add` would). Not for Redis Cluster: the gate's keys and the queue's live in
+ * different slots there.
  */
 export async function addJobBehindGate<Data, Result>(
+  redis: RedisClient,
   queue: Queue<Data, Result>,
   job: { name: string; data: Data; opts: JobsOptions & { jobId: string } },
-  gate: { lua: LuaScript; keys: readonly string[]; args: readonly (string | number)[] },
+  gate: { script: GateScript; keys: readonly string[]; args: readonly (string | number)[] },
 ): Promise<GatedAddResult> {
-  const jobKey = queue.toKey(job.opts.jobId);
-  const client = (await queue.backend.client) as unknown as { multi(): GateTransaction; script(command: 'LOAD', source: string): Promise<unknown> };
-  const bullJob = new Job<Data, Result>(queue, job.name, job.data, { ...queue.defaultJobOptions, ...job.opts }, job.opts.jobId);
-  const run = async (): Promise<Array<[Error | null, unknown]>> => {
-    const transaction = client.multi();
-    transaction.set(jobKey, PLACEHOLDER, 'PX', PLACEHOLDER_TTL_MS, 'NX');
-    transaction.evalsha(gate.lua.sha, gate.keys.length + 1, ...gate.keys, jobKey, ...gate.args.map(String));
-    // Queued synchronously (before its first await), as BullMQ's own bulk add relies on.
-    void queue.backend.addJobToTransaction(transaction as unknown as Parameters<typeof queue.backend.addJobToTransaction>[0], bullJob.asJSON(), job.opts.jobId).catch(() => undefined);
-    transaction.getdel(jobKey);
-    return (await transaction.exec()) ?? [];
-  };
-  let replies = await run();
-  if (replies[1]?.[0]?.message.includes('NOSCRIPT')) {
-    await client.script('LOAD', gate.lua.source);
-    replies = await run();
-  }
-  const [gateError, gateReply] = replies[1] ?? [new Error('the gate transaction was discarded'), undefined];
-  if (gateError) throw gateError;
-  const [addError, added] = replies[2] ?? [new Error('the add was discarded'), undefined];
-  const opened = replies[3]?.[1] !== PLACEHOLDER;
-  if (opened && addError?.message.includes('NOSCRIPT')) {
-    // Redis lost BullMQ's script while the connection stayed up (SCRIPT FLUSH): the gate let the job in, so it is
-    // added on its own, which loads the script again.
-    const retried = await queue.add(job.name as Parameters<typeof queue.add>[0], job.data as Parameters<typeof queue.add>[1], job.opts).then(
-      () => undefined,
-      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-    );
-    return { gateReply, ...(retried ? { addError: retried } : {}) };
-  }
-  // BullMQ's add scripts answer a refusal with a negative code rather than an error.
-  const refusal = typeof added === 'number' && added < 0 ? new Error(`the queue refused the job (code ${added})`) : undefined;
-  const failed = opened ? (addError ?? refusal) : undefined;
-  return { gateReply, ...(failed ? { addError: failed } : {}) };
-}
-
-/** The commands the gated add queues on a BullMQ-wrapped ioredis MULTI. */
-interface GateTransaction {
-  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): unknown;
-  evalsha(sha: string, numberOfKeys: number, ...keysAndArgs: string[]): unknown;
-  getdel(key: string): unknown;
-  exec(): Promise<Array<[Error | null, unknown]> | null>;
+  if (gate.keys.length !== gate.script.keyCount || gate.args.length !== gate.script.argCount) throw new Error(`${gate.script.name} takes ${gate.script.keyCount} keys and ${gate.script.argCount} args`);
+  const add = bullAddCommand(queue, job);
+  const reply = await runLuaScript(redis, gatedAddScript(gate.script, add.script), [...gate.keys, ...add.keys], [...gate.args, ...add.args]);
+  const [gateReply, added] = Array.isArray(reply) ? (reply as [unknown, unknown]) : [];
+  if (!Array.isArray(gateReply)) throw new Error(`${gate.script.name} returned ${typeof reply}`);
+  return { gateReply, added: typeof added === 'string' || typeof added === 'number' ? added : undefined };
 }

@@ -15,9 +15,9 @@ export function defineLuaScript(name: string, source: string, numberOfKeys: numb
 }
 
 /** Runs a script (EVALSHA, then EVAL on NOSCRIPT, e.g. after a Redis restart) and returns its raw reply. */
-export async function runLuaScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export async function runLuaScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
   if (lua.numberOfKeys !== 'variable' && keys.length !== lua.numberOfKeys) throw new Error(`${lua.name} takes ${lua.numberOfKeys} keys, got ${keys.length}`);
-  const argv = args.map(String);
+  const argv = args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg)));
   try {
     return await redis.evalsha(lua.sha, keys.length, ...keys, ...argv);
   } catch (error) {

@@ -1,0 +1,12 @@
+/** BullMQ's Lua sources by script name (its CommonJS build; the package has no exports map to forbid it). */
+declare module 'bullmq/dist/cjs/scripts' {
+  interface BullScript {
+    name: string;
+    content: string;
+    keys: number;
+  }
+  export const addStandardJob: BullScript;
+  export const addPrioritizedJob: BullScript;
+  export const addDelayedJob: BullScript;
+  export const addParentJob: BullScript;
+}
