@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runBareClientBurst } from './bare-client-burst';
 import { serveFakeUpstream } from './fake-upstream';
 import { serveLeanApi, serveLeanWorker } from './lean-path';
 import { createBenchEnvironment } from './environment';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--serve-upstream')) return serveFakeUpstream();
   if (process.argv.includes('--lean-api')) return serveLeanApi();
   if (process.argv.includes('--lean-worker')) return serveLeanWorker();
+  if (process.argv.includes('--bare-client-burst')) return runBareClientBurst();
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const log = (message: string) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
