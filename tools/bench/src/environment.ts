@@ -93,7 +93,8 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
     async startGateway(options) {
       const env = { ...baseEnv, QUEUE_PREFIX: uniquePrefix('bench'), ...options.env };
       const ports = await Promise.all(Array.from({ length: options.apis }, () => freePort()));
-      const profiling = (role: string) => (profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] } : {});
+      const extra = process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+      const profiling = (role: string) => ({ nodeArgs: [...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [])] });
       const apis = await Promise.all(ports.map((port) => spawnApp('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, profiling('api'))));
       const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnApp('worker', env, profiling('worker'))));
       return {

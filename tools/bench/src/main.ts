@@ -64,7 +64,8 @@ function renderDocument(rows: readonly ResultRow[], seconds: number, plotted: bo
 
 Run with \`npm run bench\` (about ${Math.ceil(seconds / 60)} min; \`npm run bench -- --only=overhead,concurrency --duration=5\`
 runs some scenarios; \`--no-write\` leaves this file alone; \`--profile=<dir>\` writes V8 CPU profiles of the API and
-workers there and prints where their time goes, by package and by function). The bench starts its own \`redis-server\`, a lean
+workers there and prints where their time goes, by package and by function; \`BENCH_NODE_ARGS\` passes Node.js flags to
+the gateway's processes, e.g. \`BENCH_NODE_ARGS=--max-semi-space-size=32\`). The bench starts its own \`redis-server\`, a lean
 OpenAI-compatible fake upstream (configurable latency, JSON and SSE) and the production build of the API and
 workers as real processes, drives load with autocannon, and measures each baseline in the same run, so every
 figure also appears as a ratio. Everything (load generator, upstream, Redis, gateway) shares the machine, so
