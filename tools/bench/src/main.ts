@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   try {
     let singleRps = NaN;
     if (args.scenarios.has('overhead')) singleRps = (await overheadScenario(context))[32]?.rps ?? NaN;
-    await optionalScenarios(context, args.scenarios, singleRps);
+    await optionalScenarios(context, args.scenarios);
     if (args.scenarios.has('concurrency')) await concurrencyScenario(context);
     if (args.scenarios.has('scale-out')) await scaleOutScenario(context, singleRps);
     if (args.scenarios.has('sweep')) await sweepScenario(context, [100, 400, 800, 1100, 1400, 1700, 2000]);
@@ -76,7 +76,11 @@ absolute numbers are pessimistic; compare ratios, and expect ±10–20 % between
   request summed over all processes from \`/proc/<pid>/stat\`.
 - **concurrency**: 2,000 simultaneous calls to an upstream answering in 1,000 ms, through one worker (baseline 1 s).
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
-- **streaming**, **batch**, **limits on**: see their rows (baseline for limits: the same overhead run with limits switched off).
+- **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
+- **streaming**, **batch**: see their rows.
+- **comparisons under drift**: the speed of this machine drifts by tens of percent within a minute, so the
+  comparisons that matter (limits on vs off, gateway vs lean path) run both setups side by side in 6 alternating 2 s
+  rounds (A B, B A, …) and report the median of the per-round ratios.
 - **lean stock path**: express → BullMQ → worker → upstream → pub/sub reply with stock BullMQ and nothing else, run in the
   same bench on the same Redis and upstream: the ceiling for a gateway built on these parts on this machine.
 - **plot**: latency percentiles against offered load, sent at an even rate whether or not answers have come

@@ -2,6 +2,7 @@ import { cpuDelta, cpuSnapshot } from '../proc-stats';
 import { runLoad, type LoadResult } from '../load';
 import { bullmqCommandsPerJob } from '../bullmq-floor';
 import { runSequential } from '../sequential';
+import { interleavedComparison } from '../interleaved';
 import { startLeanPath } from '../lean-path';
 import { chatBody, routeExists, upstreamBody, type ScenarioContext } from './context';
 
@@ -56,7 +57,7 @@ export async function overheadScenario(context: ScenarioContext, options: { labe
         rows.push({ scenario, metric: 'CPU ms / request, all processes', value: total, unit: 'ms', note: Object.keys(cpu).map((name) => `${name} ${cpuMs(name).toFixed(2)}`).join(', ') });
       }
     }
-    if (label === 'overhead') await leanPathRows(context, gatewayResults[32]);
+    if (label === 'overhead') await leanPathRows(context, { url: chatUrl, pids: gateway.pids() });
     if (label === 'overhead' && (await routeExists(`${gateway.urls[0]}/v1/chat/completions`, { model: 'bench', messages: upstreamBody.messages }))) {
       const completions = await runLoad({ url: `${gateway.urls[0]}/v1/chat/completions`, body: upstreamBody, connections: 32, durationSeconds: context.durationSeconds });
       rows.push({ scenario: 'overhead c=32', metric: '/v1/chat/completions requests/s', value: completions.rps, unit: '', baseline: gatewayResults[32]?.rps });
@@ -72,7 +73,7 @@ export async function overheadScenario(context: ScenarioContext, options: { labe
  * The lean stock path (express → BullMQ → worker → upstream → pub/sub, nothing else) in the same run: the ceiling
  * for a gateway on these parts, against which the speed targets can be judged.
  */
-async function leanPathRows(context: ScenarioContext, gateway: LoadResult | undefined): Promise<void> {
+async function leanPathRows(context: ScenarioContext, gateway: { url: string; pids: Record<string, number> }): Promise<void> {
   const { env, rows } = context;
   const lean = await startLeanPath(env.redis.url, env.upstreamUrl);
   try {
@@ -90,7 +91,21 @@ async function leanPathRows(context: ScenarioContext, gateway: LoadResult | unde
     const scenario = 'lean stock path';
     const note = 'express → BullMQ → worker → upstream → pub/sub, nothing else';
     rows.push({ scenario, metric: 'added p50 at 1 connection (1,000 sequential)', value: sequential.p50 - direct.p50, unit: 'ms', note });
-    rows.push({ scenario, metric: 'requests/s at 32 connections (baseline of the gateway row: this path)', value: gateway?.rps ?? NaN, unit: '', baseline: load.rps, note: 'gateway /v1/chat' });
+    // The gateway against this path in alternating short runs: the ratio the drift of the machine leaves alone.
+    const shared = { redis: env.redisPid, upstream: env.upstreamPid };
+    const compared = await interleavedComparison({ url: gateway.url, body: chatBody, pids: { ...gateway.pids, ...shared } }, { url: lean.url, body: chatBody, pids: pids }, { connections: 32, rounds: 6, seconds: 2 });
+    const rounds = (values: number[]) => values.map((value) => value.toFixed(0)).join(', ');
+    context.log(`gateway vs lean path: ${rounds(compared.a)} vs ${rounds(compared.b)} rps; median ratio ${compared.ratio.toFixed(3)}`);
+    rows.push({
+      scenario,
+      metric: 'gateway /v1/chat requests/s at 32 connections, median (baseline: this path; ratio: median of 6 alternating rounds)',
+      value: compared.medianA,
+      unit: '',
+      baseline: compared.medianB,
+      ratio: compared.ratio,
+      note: `gateway ${rounds(compared.a)}; lean ${rounds(compared.b)}`,
+    });
+    rows.push({ scenario, metric: 'CPU ms / request over those rounds (baseline: this path)', value: compared.cpuMsPerRequestA, unit: 'ms', baseline: compared.cpuMsPerRequestB });
     rows.push({ scenario, metric: 'requests/s at 32 connections', value: load.rps, unit: '', note });
     rows.push({ scenario, metric: 'p99 at 32 connections', value: load.p99, unit: 'ms' });
     rows.push({ scenario, metric: 'CPU ms / request, all processes', value: total, unit: 'ms', note: Object.keys(cpu).map((name) => `${name} ${cpuMs(name).toFixed(2)}`).join(', ') });

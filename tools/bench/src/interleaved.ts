@@ -1,0 +1,65 @@
+import { runLoad } from './load';
+import { cpuDelta, cpuSnapshot } from './proc-stats';
+import { median } from './scenarios/context';
+
+/** One side of an interleaved comparison: where to send load, and the processes whose CPU it costs. */
+export interface ComparedSide {
+  url: string;
+  body: unknown;
+  pids: Record<string, number>;
+}
+
+/** Requests/s of each side per round, their medians, the median of the per-round ratios (a / b), and CPU per request. */
+export interface InterleavedResult {
+  a: number[];
+  b: number[];
+  medianA: number;
+  medianB: number;
+  /** Median over rounds of a's requests/s divided by b's in the same round. */
+  ratio: number;
+  cpuMsPerRequestA: number;
+  cpuMsPerRequestB: number;
+  /** Redis commands per request of each side, when counted. */
+  commandsA?: number;
+  commandsB?: number;
+}
+
+/**
+ * Compares two running setups under the same load, in short alternating runs (A B, then B A, …) rather than one
+ * long run each: this machine's speed drifts by tens of percent within a minute, and a drift then falls on both
+ * sides of every round instead of on one side of the comparison.
+ */
+export async function interleavedComparison(a: ComparedSide, b: ComparedSide, options: { connections: number; rounds: number; seconds: number; commandCount?: () => Promise<number> }): Promise<InterleavedResult> {
+  const rps = { a: [] as number[], b: [] as number[] };
+  const cpu = { a: 0, b: 0 };
+  const requests = { a: 0, b: 0 };
+  const commands = { a: 0, b: 0 };
+  const run = async (key: 'a' | 'b', side: ComparedSide) => {
+    const before = cpuSnapshot(side.pids);
+    const commandsBefore = await options.commandCount?.();
+    const result = await runLoad({ url: side.url, body: side.body, connections: options.connections, durationSeconds: options.seconds });
+    if (commandsBefore !== undefined && options.commandCount) commands[key] += (await options.commandCount()) - commandsBefore;
+    const delta = cpuDelta(before, cpuSnapshot(side.pids));
+    cpu[key] += Object.values(delta).reduce((sum, seconds) => sum + seconds, 0);
+    requests[key] += Math.max(1, result.requests - result.errors - result.non2xx);
+    rps[key].push(result.rps);
+  };
+  for (let round = 0; round < options.rounds; round += 1) {
+    if (round % 2 === 0) {
+      await run('a', a);
+      await run('b', b);
+    } else {
+      await run('b', b);
+      await run('a', a);
+    }
+  }
+  return {
+    ...rps,
+    medianA: median(rps.a),
+    medianB: median(rps.b),
+    ratio: median(rps.a.map((value, index) => value / (rps.b[index] ?? NaN))),
+    cpuMsPerRequestA: (cpu.a * 1000) / requests.a,
+    cpuMsPerRequestB: (cpu.b * 1000) / requests.b,
+    ...(options.commandCount ? { commandsA: commands.a / requests.a, commandsB: commands.b / requests.b } : {}),
+  };
+}
