@@ -37,7 +37,8 @@ export async function overheadScenario(context: ScenarioContext, options: { labe
       context.log(`${label} c=${connections}: gateway ${through.rps.toFixed(0)} rps p50 ${through.p50} ms p99 ${through.p99} ms${direct ? `; direct ${direct.rps.toFixed(0)} rps p50 ${direct.p50} ms` : ''}`);
       const scenario = `${label} c=${connections}`;
       const okRequests = Math.max(1, through.requests - through.non2xx - through.errors);
-      rows.push({ scenario, metric: 'requests/s', value: through.rps, unit: '', ...(direct ? { baseline: direct.rps } : {}), ...(connections === 32 && label === 'overhead' ? { target: '≥ 2000 (floor 1500)', met: through.rps >= 2000 } : {}) });
+      // The throughput target is judged on the median of the alternating rounds against the lean path (below).
+      rows.push({ scenario, metric: 'requests/s (one 5 s run)', value: through.rps, unit: '', ...(direct ? { baseline: direct.rps } : {}) });
       rows.push({ scenario, metric: 'p50', value: through.p50, unit: 'ms', ...(direct ? { baseline: direct.p50 } : {}) });
       rows.push({ scenario, metric: 'p99', value: through.p99, unit: 'ms', ...(direct ? { baseline: direct.p99 } : {}), ...(connections === 32 && label === 'overhead' ? { target: '≤ 40 ms', met: through.p99 <= 40 } : {}) });
       if (through.errors + through.non2xx > 0) rows.push({ scenario, metric: 'errors + non-2xx', value: through.errors + through.non2xx, unit: '' });
@@ -104,6 +105,8 @@ async function leanPathRows(context: ScenarioContext, gateway: { url: string; pi
       baseline: compared.medianB,
       ratio: compared.ratio,
       note: `gateway ${rounds(compared.a)}; lean ${rounds(compared.b)}`,
+      target: '≥ 2000 (floor 1500)',
+      met: compared.medianA >= 2000,
     });
     rows.push({ scenario, metric: 'CPU ms / request over those rounds (baseline: this path)', value: compared.cpuMsPerRequestA, unit: 'ms', baseline: compared.cpuMsPerRequestB });
     rows.push({ scenario, metric: 'requests/s at 32 connections', value: load.rps, unit: '', note });
