@@ -16,6 +16,8 @@ export interface AdmissionDeps {
   budget: Budget;
   pricing: PricingTable;
   metrics: Pick<Metrics, 'rateLimitRejections'>;
+  /** Whether the queue's add can run inside the admission script (canGateAdds); otherwise two steps. */
+  gatedAdds: boolean;
 }
 
 /** The fields of a chat request admission looks at. */
@@ -105,8 +107,8 @@ export function createAdmission(deps: AdmissionDeps) {
       return { data, ...(addError ? { addError } : {}) };
     },
 
-    /** Whether admission and enqueue can share a transaction: limits on, and a standalone Redis (not a cluster). */
-    fusesEnqueue: config.limits.enabled && !deps.redis.isCluster,
+    /** Whether admission and enqueue share one script: limits on, a standalone Redis (not a cluster), a BullMQ whose add can be gated. */
+    fusesEnqueue: config.limits.enabled && !deps.redis.isCluster && deps.gatedAdds,
 
     /**
      * Reserves the budget of every request of a batch (job ids in the same order), all or none: in chunks of one

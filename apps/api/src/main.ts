@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, removeUnstartedJob, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, canGateAdds, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, removeUnstartedJob, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createBudget, createRateLimiter, loadPricingTable } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
@@ -32,8 +32,10 @@ async function main(): Promise<void> {
     reservationTtlMs: config.limits.reservationTtlSeconds * 1000,
   });
   const rateLimiter = createRateLimiter({ redis, prefix: config.queue.prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
-  const admission = createAdmission({ config, redis, rateLimiter, budget, pricing, metrics });
   const queue = createChatQueue(redis, prefix, config);
+  const gatedAdds = canGateAdds(queue);
+  if (!gatedAdds) logger.warn('this BullMQ cannot run its add inside the admission script: admission and enqueue take two round trips');
+  const admission = createAdmission({ config, redis, rateLimiter, budget, pricing, metrics, gatedAdds });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
   bulkRedis.on('error', (error: Error) => logger.warn({ err: error, connection: 'bulk' }, 'redis connection error'));

@@ -49,6 +49,20 @@ function bullAddCommand<Data, Result>(queue: Queue<Data, Result>, job: { name: s
   return { script, keys: command.args.slice(0, script.keys) as string[], args: command.args.slice(script.keys) };
 }
 
+/**
+ * Whether this BullMQ's add step can be gated (its backend hands over a script this code knows): checked once at
+ * start-up without touching Redis, so that a BullMQ whose internals moved makes the API fall back to admission and
+ * add as two steps instead of failing every enqueue.
+ */
+export function canGateAdds<Data, Result>(queue: Queue<Data, Result>): boolean {
+  try {
+    bullAddCommand(queue, { name: 'probe', data: {} as Data, opts: { jobId: 'probe' } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const composed = new Map<string, LuaScript>();
 
 /**

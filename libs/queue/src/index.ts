@@ -15,7 +15,7 @@ export type { BatchRecord } from './batch-store';
 export { createCallbackQueue, enqueueCallback, createCallbackWorker } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { defineLuaScript, runLuaScript } from './lua-script';
-export { addJobBehindGate } from './gated-add';
+export { addJobBehindGate, canGateAdds } from './gated-add';
 export type { GateScript, GatedAddResult } from './gated-add';
 export { watchChannel } from './channel-watch';
 export type { ChannelWatch, ChannelWatchOptions } from './channel-watch';
