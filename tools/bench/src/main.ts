@@ -69,12 +69,13 @@ the gateway's processes, e.g. \`BENCH_NODE_ARGS=--max-semi-space-size=32\`). The
 OpenAI-compatible fake upstream (configurable latency, JSON and SSE) and the production build of the API and
 workers as real processes, drives load with autocannon, and measures each baseline in the same run, so every
 figure also appears as a ratio. Everything (load generator, upstream, Redis, gateway) shares the machine, so
-absolute numbers are pessimistic; compare ratios, and expect ±10–20 % between runs.
+absolute numbers are pessimistic and drift by tens of percent within minutes; compare ratios.
 
 - **overhead**: the fake upstream directly (baseline) vs \`POST /v1/chat\` through API → BullMQ → worker → upstream
   → reply channel, at 1 and 32 connections; Redis commands per request from \`INFO commandstats\` deltas; CPU per
   request summed over all processes from \`/proc/<pid>/stat\`.
-- **concurrency**: 2,000 simultaneous calls to an upstream answering in 1,000 ms, through one worker (baseline 1 s).
+- **concurrency**: 2,000 simultaneous calls to an upstream answering in 1,000 ms, through one worker (baselines: the
+  same burst straight to the upstream, and a bare undici pool's RSS growth for the same calls).
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
 - **streaming**, **batch**: see their rows.
