@@ -93,7 +93,7 @@ export function createAdmission(deps: AdmissionDeps) {
     },
 
     /**
-     * Admits a parsed request and adds its job in one transaction (one round trip; the job is added only when
+     * Admits a parsed request and adds its job in one script (one round trip, atomic; the job is added only when
      * admitted): the 429 or 402 GatewayError when refused. `addError` is set when the job was admitted but the add
      * failed: its reservation is then still held (give it back with `release`). Standalone Redis only (see
      * `fusesEnqueue`). `data` gets the amount reserved, which the job carries for its settlement.

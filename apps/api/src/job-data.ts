@@ -58,7 +58,7 @@ export async function admitAndEnqueue(deps: EnqueueDeps, requestId: string, body
   const opts = { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) };
   const jobData = (reservedUsd: number): ChatJobData => ({ ...toChatJobData(requestId, body, deps.config.llm.defaultModel, extras), reserved_usd: reservedUsd });
   if (deps.admission.fusesEnqueue) {
-    // One round trip: the job is added in the admission's transaction, and only when admitted.
+    // One round trip: the job is added by the admission script itself, and only when admitted.
     const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: 'chat', data: jobData, opts }));
     if (!addError) return data;
     await deps.admission.release(jobId).catch(() => undefined);

@@ -31,7 +31,7 @@ function setup(options: { burst?: number; dailyLimitUsd?: number } = {}) {
 }
 const job = (jobId: string, n = 1) => ({ name: 'chat', data: { n }, opts: { jobId } });
 
-describe('admitAndAdd: admission and enqueue in one transaction', () => {
+describe('admitAndAdd: admission and enqueue in one script', () => {
   it('adds the admitted job (waiting, its data intact) and reserves its estimate', async () => {
     const { prefix, parts, queue } = setup();
     const { outcome, addError } = await admitAndAdd(client, queue, parts, 'a', 0.25, job('job-1', 7));
@@ -67,7 +67,7 @@ describe('admitAndAdd: admission and enqueue in one transaction', () => {
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   });
 
-  it('loads the script and tries again when Redis lost it (restart, SCRIPT FLUSH): never adds a job unadmitted', async () => {
+  it('runs the script again from its source when Redis lost it (SCRIPT FLUSH): never adds a job unadmitted', async () => {
     const { queue, parts } = setup({ burst: 1 });
     await admitAndAdd(client, queue, parts, 'a', 0.1, job('before'));
     await client.script('FLUSH');
