@@ -1,7 +1,7 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { admitAndAdd, admitOnce, estimateCostUsd, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome } from '@gateway/limits';
+import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome } from '@gateway/limits';
 import type { RedisClient } from '@gateway/queue';
 import type { Metrics } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
@@ -61,6 +61,12 @@ export function createAdmission(deps: AdmissionDeps) {
     );
   };
 
+  /** The reservation of an admitted request; the 429 or 402 GatewayError of a refused one. */
+  const admittedOrThrow = (agentId: string | undefined, outcome: AdmitOutcome, estimate: number): Admitted => {
+    if (!('budget' in outcome)) throw rateRefusal(agentId, outcome.rate);
+    return reservedOrThrow(outcome.budget, estimate);
+  };
+
   /** The dearest provider (and its model) that may serve the request: what its reservation holds. */
   const estimateUsd = (body: AdmittedBody): number => {
     const route = resolveRoute(body.model ?? config.llm.defaultModel, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
@@ -87,9 +93,7 @@ export function createAdmission(deps: AdmissionDeps) {
     async admitChat(body: AdmittedBody, jobId: string): Promise<Admitted> {
       if (!config.limits.enabled) return { reservedUsd: 0 };
       const estimate = estimateUsd(body);
-      const outcome = await admitOnce(deps.redis, deps, body.agent_id, jobId, estimate);
-      if (!('budget' in outcome)) throw rateRefusal(body.agent_id, outcome.rate);
-      return reservedOrThrow(outcome.budget, estimate);
+      return admittedOrThrow(body.agent_id, await admitOnce(deps.redis, deps, body.agent_id, jobId, estimate), estimate);
     },
 
     /**
@@ -102,8 +106,7 @@ export function createAdmission(deps: AdmissionDeps) {
       const estimate = estimateUsd(body);
       const data = job.data(estimate);
       const { outcome, addError } = await admitAndAdd(deps.redis, queue, deps, body.agent_id, estimate, { name: job.name, data, opts: job.opts });
-      if (!('budget' in outcome)) throw rateRefusal(body.agent_id, outcome.rate);
-      reservedOrThrow(outcome.budget, estimate);
+      admittedOrThrow(body.agent_id, outcome, estimate);
       return { data, ...(addError ? { addError } : {}) };
     },
 

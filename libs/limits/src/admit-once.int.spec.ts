@@ -1,17 +1,21 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { canGateAdds } from '@gateway/queue';
 import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
-import { admitOnce } from './admit-once';
+import { admitAndAdd, admitOnce } from './admit-once';
 import { createBudget } from './budget';
 import { limitKeys } from './keys';
 import { createRateLimiter } from './rate-limiter';
 
 let redis: TestRedis;
 let client: Redis;
+const queues: Queue[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   client = new Redis(redis.url);
 });
 afterAll(async () => {
+  await Promise.all(queues.map((queue) => queue.close()));
   client?.disconnect();
   await redis?.stop();
 });
@@ -59,5 +63,119 @@ describe('admitOnce: rate limit and budget reservation in one script', () => {
     const outcomes = await Promise.all(Array.from({ length: 100 }, (_, index) => admitOnce(client, gate, `agent-${index % 7}`, `c${index}`, 0.03)));
     const reserved = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved).length;
     expect(reserved).toBe(33);
+  });
+});
+
+/** The limits of `parts`, and a chat queue under the same prefix. */
+function setup(options: { burst?: number; dailyLimitUsd?: number } = {}) {
+  const { prefix, ...limits } = parts(options);
+  const queue = new Queue<{ n: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) }, prefix });
+  queues.push(queue);
+  return { prefix, parts: limits, queue };
+}
+const job = (jobId: string, n = 1) => ({ name: 'chat', data: { n }, opts: { jobId } });
+
+describe('admitAndAdd: admission and enqueue in one script', () => {
+  it('adds the admitted job (waiting, its data intact) and reserves its estimate', async () => {
+    const { prefix, parts, queue } = setup();
+    const { outcome, addError } = await admitAndAdd(client, queue, parts, 'a', 0.25, job('job-1', 7));
+    expect(addError).toBeUndefined();
+    expect(outcome).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false } });
+    expect(await queue.getJobState('job-1')).toBe('waiting');
+    expect((await queue.getJob('job-1'))?.data).toEqual({ n: 7 });
+    expect(await client.hget(limitKeys.inFlight(prefix), 'job-1')).toBe(String(250_000_000));
+  });
+
+  it('adds a prioritized job too', async () => {
+    const { queue, parts } = setup();
+    await admitAndAdd(client, queue, parts, 'a', 0.1, { ...job('p-1'), opts: { jobId: 'p-1', priority: 3 } });
+    expect(await queue.getJobState('p-1')).toBe('prioritized');
+  });
+
+  it('adds nothing, and leaves no key behind, when the rate limit refuses', async () => {
+    const { prefix, parts, queue } = setup({ burst: 1 });
+    await admitAndAdd(client, queue, parts, 'a', 0.1, job('first'));
+    const { outcome } = await admitAndAdd(client, queue, parts, 'a', 0.1, job('second'));
+    expect(outcome).toEqual({ rate: { allowed: false, remaining: 0, retryAfterMs: 1000, retryAfterSeconds: 1 } });
+    expect(await client.exists(queue.toKey('second'))).toBe(0);
+    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+    expect(await client.hexists(limitKeys.inFlight(prefix), 'second')).toBe(0);
+  });
+
+  it('adds nothing when the budget refuses', async () => {
+    const { parts, queue } = setup({ dailyLimitUsd: 0.15 });
+    await admitAndAdd(client, queue, parts, 'a', 0.1, job('one'));
+    const { outcome } = await admitAndAdd(client, queue, parts, 'a', 0.1, job('two'));
+    expect(outcome).toMatchObject({ rate: { allowed: true }, budget: { reserved: false, budget: 'daily' } });
+    expect(await client.exists(queue.toKey('two'))).toBe(0);
+    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+  });
+
+  it('runs the script again from its source when Redis lost it (SCRIPT FLUSH): never adds a job unadmitted', async () => {
+    const { queue, parts } = setup({ burst: 1 });
+    await admitAndAdd(client, queue, parts, 'a', 0.1, job('before'));
+    await client.script('FLUSH');
+    // The bucket is empty: had the add gone through without the script, this job would be waiting.
+    const { outcome } = await admitAndAdd(client, queue, parts, 'a', 0.1, job('after-flush'));
+    expect(outcome).toMatchObject({ rate: { allowed: false } });
+    expect(await client.exists(queue.toKey('after-flush'))).toBe(0);
+    await client.script('FLUSH');
+    const after = await admitAndAdd(client, queue, parts, 'b', 0.1, job('admitted-after-flush'));
+    expect(after.outcome).toMatchObject({ rate: { allowed: true }, budget: { reserved: true } });
+    expect(after.addError).toBeUndefined();
+    expect(await queue.getJobState('admitted-after-flush')).toBe('waiting');
+    // And the connection goes on working in one round trip.
+    expect((await admitAndAdd(client, queue, parts, 'c', 0.1, job('next'))).addError).toBeUndefined();
+    expect(await queue.getJobState('next')).toBe('waiting');
+  });
+
+  it('never replaces or removes a job that already has the id', async () => {
+    const { queue, parts } = setup();
+    await queue.add('chat', { n: 1 }, { jobId: 'same' });
+    await admitAndAdd(client, queue, parts, 'a', 0.1, job('same', 2));
+    expect((await queue.getJob('same'))?.data).toEqual({ n: 1 });
+    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+  });
+
+  it('admits exactly the budget under concurrency, and adds exactly the admitted jobs', async () => {
+    const { queue, parts } = setup({ burst: 1000, dailyLimitUsd: 1 });
+    const results = await Promise.all(Array.from({ length: 100 }, (_, index) => admitAndAdd(client, queue, parts, `agent-${index % 7}`, 0.03, job(`c${index}`))));
+    const admitted = results.filter(({ outcome }) => 'budget' in outcome && outcome.budget.reserved).length;
+    expect(admitted).toBe(33);
+    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 33 });
+    const keys = await client.keys(`${queue.toKey('')}c*`);
+    expect(keys).toHaveLength(33);
+  });
+
+  it('fails as a whole when Redis is unreachable', async () => {
+    const { parts, queue } = setup();
+    const down = new Redis({ host: '127.0.0.1', port: 1, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, lazyConnect: true });
+    down.on('error', () => undefined);
+    await expect(admitAndAdd(down, queue, parts, 'a', 0.1, job('x'))).rejects.toThrow();
+    down.disconnect();
+  });
+
+  it('adds the job exactly as queue.add would (same fields, options and defaults)', async () => {
+    const { parts, prefix } = setup();
+    const queue = new Queue<{ n: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) }, prefix, defaultJobOptions: { removeOnFail: { age: 600 }, attempts: 1 } });
+    queues.push(queue);
+    const options = { removeOnComplete: { age: 60 }, priority: 2 };
+    await queue.add('chat', { n: 5 }, { jobId: 'plain', ...options });
+    await admitAndAdd(client, queue, parts, 'a', 0.1, { name: 'chat', data: { n: 5 }, opts: { jobId: 'gated', ...options } });
+    const [plain, gated] = await Promise.all([client.hgetall(queue.toKey('plain')), client.hgetall(queue.toKey('gated'))]);
+    expect(gated['opts']).toContain('"removeOnFail":{"age":600}');
+    const comparable = (fields: Record<string, string>) => ({ ...fields, timestamp: 't', opts: fields['opts']?.replace(/"jobId":"[a-z]+"/, '"jobId":"id"') });
+    expect(comparable(gated)).toEqual(comparable(plain));
+  });
+});
+
+describe('canGateAdds', () => {
+  it('says whether this BullMQ hands its add step over as a script this code knows, without touching Redis', () => {
+    const queue = new Queue('probe', { connection: { host: '127.0.0.1', port: 1, lazyConnect: true }, prefix: uniquePrefix('probe') });
+    queues.push(queue);
+    expect(canGateAdds(queue)).toBe(true);
+    // A backend whose add step is not one of the known scripts: the API then admits and adds in two steps.
+    const changed = Object.create(queue, { backend: { value: { addJobToTransaction: () => Promise.resolve('x') } } }) as Queue;
+    expect(canGateAdds(changed)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
  * in headers, keys and tokens in options, passwords. Values of known secrets are also scrubbed from every line by
  * the secret scrubber; this catches secrets the process was never told about (a caller's header, a nested option).
  */
-export const sensitiveFieldNames: ReadonlySet<string> = new Set([
+const sensitiveFieldNames: ReadonlySet<string> = new Set([
   'authorization',
   'proxy-authorization',
   'cookie',

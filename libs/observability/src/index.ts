@@ -1,5 +1,5 @@
 export { createLogger } from './logger';
-export { redactFields, sensitiveFieldNames } from './field-redaction';
+export { redactFields } from './field-redaction';
 export type { Logger, LoggerOptions } from './logger';
 export { createMetrics } from './metrics';
 export type { Metrics } from './metrics';

@@ -94,9 +94,9 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
       const env = { ...baseEnv, QUEUE_PREFIX: uniquePrefix('bench'), ...options.env };
       const ports = await Promise.all(Array.from({ length: options.apis }, () => freePort()));
       const extra = process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
-      const profiling = (role: string) => ({ nodeArgs: [...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [])] });
-      const apis = await Promise.all(ports.map((port) => spawnApp('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, profiling('api'))));
-      const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnApp('worker', env, profiling('worker'))));
+      const spawnOptions = (role: string) => ({ nodeArgs: [...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [])] });
+      const apis = await Promise.all(ports.map((port) => spawnApp('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, spawnOptions('api'))));
+      const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnApp('worker', env, spawnOptions('worker'))));
       return {
         urls: ports.map((port) => `http://127.0.0.1:${port}`),
         prefix: env.QUEUE_PREFIX,

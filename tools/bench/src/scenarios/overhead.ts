@@ -7,26 +7,25 @@ import { startLeanPath } from '../lean-path';
 import { chatBody, routeExists, upstreamBody, type ScenarioContext } from './context';
 
 /** Direct to the upstream vs through the gateway, at 1 and 32 connections; also Redis commands and CPU per request. */
-export async function overheadScenario(context: ScenarioContext, options: { label?: string; env?: Record<string, string> } = {}): Promise<Record<number, LoadResult>> {
+export async function overheadScenario(context: ScenarioContext): Promise<Record<number, LoadResult>> {
   const { env, rows } = context;
-  const label = options.label ?? 'overhead';
-  const gateway = await env.startGateway({ apis: 1, workers: 1, ...(options.env ? { env: options.env } : {}) });
+  const gateway = await env.startGateway({ apis: 1, workers: 1 });
   const gatewayResults: Record<number, LoadResult> = {};
   try {
     const directUrl = `${env.upstreamUrl}/api/v1/chat/completions`;
     const chatUrl = `${gateway.urls[0]}/v1/chat`;
-    context.log(`${label}: warm-up`);
+    context.log('overhead: warm-up');
     await runLoad({ url: chatUrl, body: chatBody, connections: 16, durationSeconds: 2 });
-    if (label === 'overhead') {
-      // autocannon rounds latencies to whole milliseconds: time 1-connection calls ourselves.
-      const direct = await runSequential(directUrl, upstreamBody, 1000);
-      const through = await runSequential(chatUrl, chatBody, 1000);
-      context.log(`sequential: direct p50 ${direct.p50.toFixed(2)} ms p99 ${direct.p99.toFixed(2)} ms; gateway p50 ${through.p50.toFixed(2)} ms p99 ${through.p99.toFixed(2)} ms`);
-      rows.push({ scenario: 'overhead c=1', metric: 'added p50 (1,000 sequential)', value: through.p50 - direct.p50, unit: 'ms', target: '≤ 2 ms', met: through.p50 - direct.p50 <= 2 });
-      rows.push({ scenario: 'overhead c=1', metric: 'added p99 (1,000 sequential)', value: through.p99 - direct.p99, unit: 'ms', target: '≤ 10 ms', met: through.p99 - direct.p99 <= 10 });
-    }
+    // autocannon rounds latencies to whole milliseconds: time 1-connection calls ourselves.
+    const sequentialDirect = await runSequential(directUrl, upstreamBody, 1000);
+    const sequentialThrough = await runSequential(chatUrl, chatBody, 1000);
+    context.log(`sequential: direct p50 ${sequentialDirect.p50.toFixed(2)} ms p99 ${sequentialDirect.p99.toFixed(2)} ms; gateway p50 ${sequentialThrough.p50.toFixed(2)} ms p99 ${sequentialThrough.p99.toFixed(2)} ms`);
+    const addedP50 = sequentialThrough.p50 - sequentialDirect.p50;
+    const addedP99 = sequentialThrough.p99 - sequentialDirect.p99;
+    rows.push({ scenario: 'overhead c=1', metric: 'added p50 (1,000 sequential)', value: addedP50, unit: 'ms', target: '≤ 2 ms', met: addedP50 <= 2 });
+    rows.push({ scenario: 'overhead c=1', metric: 'added p99 (1,000 sequential)', value: addedP99, unit: 'ms', target: '≤ 10 ms', met: addedP99 <= 10 });
     for (const connections of [1, 32]) {
-      const direct = label === 'overhead' ? await runLoad({ url: directUrl, body: upstreamBody, connections, durationSeconds: context.durationSeconds }) : undefined;
+      const direct = await runLoad({ url: directUrl, body: upstreamBody, connections, durationSeconds: context.durationSeconds });
       const pids = { ...gateway.pids(), redis: env.redisPid, upstream: env.upstreamPid };
       const cpuBefore = cpuSnapshot(pids);
       const commandsBefore = await env.commandCount();
@@ -34,32 +33,34 @@ export async function overheadScenario(context: ScenarioContext, options: { labe
       const commands = (await env.commandCount()) - commandsBefore;
       const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
       gatewayResults[connections] = through;
-      context.log(`${label} c=${connections}: gateway ${through.rps.toFixed(0)} rps p50 ${through.p50} ms p99 ${through.p99} ms${direct ? `; direct ${direct.rps.toFixed(0)} rps p50 ${direct.p50} ms` : ''}`);
-      const scenario = `${label} c=${connections}`;
+      context.log(`overhead c=${connections}: gateway ${through.rps.toFixed(0)} rps p50 ${through.p50} ms p99 ${through.p99} ms; direct ${direct.rps.toFixed(0)} rps p50 ${direct.p50} ms`);
+      const scenario = `overhead c=${connections}`;
       const okRequests = Math.max(1, through.requests - through.non2xx - through.errors);
       // The throughput target is judged on the median of the alternating rounds against the lean path (below).
-      rows.push({ scenario, metric: 'requests/s (one 5 s run)', value: through.rps, unit: '', ...(direct ? { baseline: direct.rps } : {}) });
-      rows.push({ scenario, metric: 'p50', value: through.p50, unit: 'ms', ...(direct ? { baseline: direct.p50 } : {}) });
-      rows.push({ scenario, metric: 'p99', value: through.p99, unit: 'ms', ...(direct ? { baseline: direct.p99 } : {}), ...(connections === 32 && label === 'overhead' ? { target: '≤ 40 ms', met: through.p99 <= 40 } : {}) });
+      rows.push({ scenario, metric: 'requests/s (one 5 s run)', value: through.rps, unit: '', baseline: direct.rps });
+      rows.push({ scenario, metric: 'p50', value: through.p50, unit: 'ms', baseline: direct.p50 });
+      rows.push({ scenario, metric: 'p99', value: through.p99, unit: 'ms', baseline: direct.p99, ...(connections === 32 ? { target: '≤ 40 ms', met: through.p99 <= 40 } : {}) });
       if (through.errors + through.non2xx > 0) rows.push({ scenario, metric: 'errors + non-2xx', value: through.errors + through.non2xx, unit: '' });
       if (connections === 32) {
         const perRequest = commands / okRequests;
-        const floor = label === 'overhead' ? await bullmqCommandsPerJob(env.redis.url, () => env.commandCount()) : undefined;
+        const floor = await bullmqCommandsPerJob(env.redis.url, () => env.commandCount());
         rows.push({
           scenario,
           metric: 'Redis commands / request',
           value: perRequest,
           unit: '',
-          ...(floor !== undefined ? { baseline: floor, note: 'baseline: stock BullMQ add → process → complete, no gateway code' } : {}),
-          ...(label === 'overhead' ? { target: '≤ 35', met: perRequest <= 35 } : {}),
+          baseline: floor,
+          note: 'baseline: stock BullMQ add → process → complete, no gateway code',
+          target: '≤ 35',
+          met: perRequest <= 35,
         });
         const cpuMs = (name: string) => ((cpu[name] ?? 0) * 1000) / okRequests;
         const total = Object.keys(cpu).reduce((sum, name) => sum + cpuMs(name), 0);
         rows.push({ scenario, metric: 'CPU ms / request, all processes', value: total, unit: 'ms', note: Object.keys(cpu).map((name) => `${name} ${cpuMs(name).toFixed(2)}`).join(', ') });
       }
     }
-    if (label === 'overhead') await leanPathRows(context, { url: chatUrl, pids: gateway.pids() });
-    if (label === 'overhead' && (await routeExists(`${gateway.urls[0]}/v1/chat/completions`, { model: 'bench', messages: upstreamBody.messages }))) {
+    await leanPathRows(context, { url: chatUrl, pids: gateway.pids() });
+    if (await routeExists(`${gateway.urls[0]}/v1/chat/completions`, { model: 'bench', messages: upstreamBody.messages })) {
       const completions = await runLoad({ url: `${gateway.urls[0]}/v1/chat/completions`, body: upstreamBody, connections: 32, durationSeconds: context.durationSeconds });
       rows.push({ scenario: 'overhead c=32', metric: '/v1/chat/completions requests/s', value: completions.rps, unit: '', baseline: gatewayResults[32]?.rps });
       rows.push({ scenario: 'overhead c=32', metric: '/v1/chat/completions p99', value: completions.p99, unit: 'ms' });
