@@ -1,21 +1,37 @@
 import { spawn } from 'node:child_process';
 import { Agent } from 'undici';
 
+/** What one burst measured: its wall time, the failures, and the client process's own RSS growth. */
+export interface BurstResult {
+  wallMs: number;
+  /** Calls that failed or answered anything but 2xx. */
+  failures: number;
+  rssGrowthMb: number;
+}
+
 /**
- * In its own process: `calls` simultaneous calls to the upstream through a bare keep-alive undici pool (the HTTP
- * client a worker uses, without any gateway code), after a warm-up. Prints {wallMs, rssGrowthMb} as JSON: the
- * memory floor of that many calls in flight, against which a worker's growth is judged.
+ * In its own process: `calls` simultaneous calls through a bare keep-alive undici pool (the HTTP client a worker
+ * uses, without any gateway code), after a warm-up of 40. Prints a {@link BurstResult} as JSON. Pointed at the
+ * upstream, its RSS growth is the memory floor of that many calls in flight, against which a worker's growth is
+ * judged; pointed at anything, it is a load generator whose own cost per connection is a fraction of autocannon's.
  */
 export async function runBareClientBurst(): Promise<void> {
   const url = new URL(process.env['BURST_URL'] ?? '');
   const calls = Number(process.env['BURST_CALLS'] ?? 2000);
-  const agent = new Agent({ connections: calls * 2, keepAliveTimeout: 30_000 });
+  const agent = new Agent({ connections: calls * 2, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
   const body = process.env['BURST_BODY'] ?? '{}';
+  let failures = 0;
   const call = async () => {
-    const response = await agent.request({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    await response.body.json();
+    try {
+      const response = await agent.request({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      await response.body.arrayBuffer();
+      if (response.statusCode < 200 || response.statusCode > 299) failures += 1;
+    } catch {
+      failures += 1;
+    }
   };
   await Promise.all(Array.from({ length: 40 }, call));
+  failures = 0;
   const before = process.memoryUsage().rss;
   let peak = before;
   const sampler = setInterval(() => {
@@ -23,14 +39,15 @@ export async function runBareClientBurst(): Promise<void> {
   }, 50);
   const started = performance.now();
   await Promise.all(Array.from({ length: calls }, call));
+  const result: BurstResult = { wallMs: performance.now() - started, failures, rssGrowthMb: 0 };
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  process.stdout.write(`${JSON.stringify({ wallMs: performance.now() - started, rssGrowthMb: (peak - before) / 1048576 })}\n`);
+  result.rssGrowthMb = (Math.max(peak, process.memoryUsage().rss) - before) / 1048576;
+  process.stdout.write(`${JSON.stringify(result)}\n`);
   await agent.close();
 }
 
-/** Runs the bare client burst in a child process and returns its figures. */
-export function bareClientBurst(url: string, body: unknown, calls: number): Promise<{ wallMs: number; rssGrowthMb: number }> {
+/** Runs a bare client burst in a child process and returns its figures. */
+export function bareClientBurst(url: string, body: unknown, calls: number): Promise<BurstResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [process.argv[1] ?? '', '--bare-client-burst'], {
       env: { ...process.env, BURST_URL: url, BURST_CALLS: String(calls), BURST_BODY: JSON.stringify(body) },
@@ -42,7 +59,7 @@ export function bareClientBurst(url: string, body: unknown, calls: number): Prom
     });
     child.once('exit', (code) => {
       try {
-        resolve(JSON.parse(output.trim().split('\n').pop() ?? '') as { wallMs: number; rssGrowthMb: number });
+        resolve(JSON.parse(output.trim().split('\n').pop() ?? '') as BurstResult);
       } catch {
         reject(new Error(`bare client burst exited ${code}: ${output}`));
       }

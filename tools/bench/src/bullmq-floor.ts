@@ -1,15 +1,24 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
+/** The job options the gateway gives chat jobs (finished jobs kept for their result), or BullMQ's leanest. */
+export type FloorJobOptions = 'gateway' | 'leanest';
+
+const jobOptionsOf = {
+  gateway: { removeOnComplete: { age: 3600, count: 100_000 }, removeOnFail: { age: 86_400 } },
+  // Finished jobs deleted at once: the fewest commands BullMQ can spend on a job.
+  leanest: { removeOnComplete: true, removeOnFail: true },
+} as const;
+
 /**
- * Redis commands per job of stock BullMQ alone (add → worker → complete, no gateway code), with the gateway's
- * job options, measured on the same Redis: the floor any BullMQ-based path pays.
+ * Redis commands per job of stock BullMQ alone (add → worker → complete, no gateway code), measured on the same
+ * Redis: the floor any BullMQ-based path pays, with the gateway's job options or with BullMQ's leanest.
  */
-export async function bullmqCommandsPerJob(redisUrl: string, countCommands: () => Promise<number>, jobs = 2000): Promise<number> {
+export async function bullmqCommandsPerJob(redisUrl: string, countCommands: () => Promise<number>, options: FloorJobOptions = 'gateway', jobs = 2000): Promise<number> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const name = `floor-${Date.now()}`;
-  const queue = new Queue(name, { connection, prefix: 'bench-floor', defaultJobOptions: { removeOnComplete: { age: 3600, count: 100_000 }, removeOnFail: { age: 86_400 } } });
+  const queue = new Queue(name, { connection, prefix: 'bench-floor', defaultJobOptions: jobOptionsOf[options] });
   let done = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));

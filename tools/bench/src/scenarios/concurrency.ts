@@ -1,41 +1,78 @@
-import { bareClientBurst } from '../bare-client-burst';
-import { memoryMb } from '../proc-stats';
+import { bareClientBurst, type BurstResult } from '../bare-client-burst';
+import { cpuSnapshot, cpuDelta, memoryMb } from '../proc-stats';
 import { runLoad } from '../load';
 import { chatBody, upstreamBody, type ScenarioContext } from './context';
 
-/** 2,000 simultaneous 1-second upstream calls through one worker: wall time, errors, worker memory per call. */
+/**
+ * 2,000 simultaneous 1-second upstream calls through one worker: wall time, errors, worker memory per call.
+ *
+ * The burst is sent by a bare undici client in its own process (autocannon spends more on opening 2,000
+ * connections than the gateway does: its burst straight to the upstream is reported beside it). The gateway is
+ * warmed first with steady traffic, as a running one is, so the first burst measures the gateway and not its JIT
+ * warm-up; its worker still opens 2,000 new upstream connections (the warm-up needs 32). A second burst then runs on
+ * the connections the first left open.
+ */
 export async function concurrencyScenario(context: ScenarioContext, calls = 2000): Promise<void> {
-  // The same burst straight to the upstream: what the load generator and the upstream alone take on this machine.
   const directUrl = `${context.env.upstreamUrl}/api/v1/chat/completions`;
   const directBody = { ...upstreamBody, model: 'bench?latency=1000' };
   await runLoad({ url: directUrl, body: directBody, connections: 20, amount: 40 });
-  const directStarted = performance.now();
-  const direct = await runLoad({ url: directUrl, body: directBody, connections: calls, amount: calls, timeoutSeconds: 60 });
-  const directSeconds = (performance.now() - directStarted) / 1000;
-  const bare = await bareClientBurst(directUrl, directBody, calls);
-  context.log(`concurrency: ${calls} calls straight to the upstream in ${directSeconds.toFixed(2)} s, errors ${direct.errors + direct.non2xx}; a bare HTTP client's RSS +${bare.rssGrowthMb.toFixed(1)} MB for them`);
+  const autocannonStarted = performance.now();
+  await runLoad({ url: directUrl, body: directBody, connections: calls, amount: calls, timeoutSeconds: 60 });
+  const autocannonSeconds = (performance.now() - autocannonStarted) / 1000;
+  const direct = await bareClientBurst(directUrl, directBody, calls);
+  context.log(
+    `concurrency: ${calls} calls straight to the upstream in ${(direct.wallMs / 1000).toFixed(2)} s (autocannon: ${autocannonSeconds.toFixed(2)} s), failures ${direct.failures}; the bare client's RSS +${direct.rssGrowthMb.toFixed(1)} MB for them`,
+  );
   const gateway = await context.env.startGateway({ apis: 1, workers: 1, env: { WORKER_CONCURRENCY: String(calls) } });
   try {
     const url = `${gateway.urls[0]}/v1/chat`;
-    const body = { ...chatBody, model: 'bench?latency=1000' };
-    await runLoad({ url, body, connections: 20, amount: 40 });
+    await runLoad({ url, body: chatBody, connections: 32, durationSeconds: 2 });
     const workerPid = gateway.workers[0]!.child.pid!;
-    const before = memoryMb(workerPid);
-    let peak = before.rss;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, memoryMb(workerPid).rss);
-    }, 50);
-    const started = performance.now();
-    const result = await runLoad({ url, body, connections: calls, amount: calls, timeoutSeconds: 60 });
-    const wallSeconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    const growthMb = peak - before.rss;
-    context.log(`concurrency: ${calls} calls in ${wallSeconds.toFixed(2)} s, errors ${result.errors + result.non2xx}, worker RSS +${growthMb.toFixed(1)} MB`);
+    const burst = async (): Promise<BurstResult & { workerRssGrowthMb: number; cpu: Record<string, number> }> => {
+      const before = memoryMb(workerPid).rss;
+      context.log(`concurrency: worker RSS ${before.toFixed(1)} MB before the burst`);
+      let peak = before;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, memoryMb(workerPid).rss);
+      }, 50);
+      const cpuBefore = cpuSnapshot(gateway.pids());
+      const result = await bareClientBurst(url, { ...chatBody, model: 'bench?latency=1000' }, calls);
+      clearInterval(sampler);
+      return { ...result, workerRssGrowthMb: Math.max(peak, memoryMb(workerPid).rss) - before, cpu: cpuDelta(cpuBefore, cpuSnapshot(gateway.pids())) };
+    };
+    const first = await burst();
+    const second = await burst();
+    const describe = (result: typeof first) =>
+      `${(result.wallMs / 1000).toFixed(2)} s, failures ${result.failures}, worker RSS +${result.workerRssGrowthMb.toFixed(1)} MB, CPU ${Object.entries(result.cpu)
+        .map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`)
+        .join(', ')}`;
+    context.log(`concurrency: ${calls} calls through the gateway: first burst ${describe(first)}; second burst ${describe(second)}`);
     const scenario = `concurrency ${calls}×1s`;
-    context.rows.push({ scenario, metric: 'wall time (baseline: the same burst straight to the upstream)', value: wallSeconds, unit: 's', baseline: directSeconds, target: '≤ 2 s', met: wallSeconds <= 2 });
-    context.rows.push({ scenario, metric: 'errors + non-2xx', value: result.errors + result.non2xx, unit: '', target: '0', met: result.errors + result.non2xx === 0 });
-    context.rows.push({ scenario, metric: 'worker RSS growth (baseline: a bare undici pool making the same calls, no gateway code)', value: growthMb, unit: 'MB', baseline: bare.rssGrowthMb, target: '< 50 MB', met: growthMb < 50 });
-    context.rows.push({ scenario, metric: 'worker RSS growth per call', value: (growthMb * 1024) / calls, unit: 'KB' });
+    const cpuNote = (result: typeof first) => Object.entries(result.cpu).map(([name, seconds]) => `${name} ${((seconds * 1000) / calls).toFixed(2)}`).join(', ');
+    context.rows.push({
+      scenario,
+      metric: `wall time, first burst: 2,000 new upstream connections (baseline: the same client straight to the upstream; autocannon alone takes ${autocannonSeconds.toFixed(2)} s for it)`,
+      value: first.wallMs / 1000,
+      unit: 's',
+      baseline: direct.wallMs / 1000,
+      target: '≤ 2 s',
+      met: first.wallMs <= 2000,
+    });
+    context.rows.push({ scenario, metric: 'errors + non-2xx, both bursts', value: first.failures + second.failures, unit: '', target: '0', met: first.failures + second.failures === 0 });
+    context.rows.push({
+      scenario,
+      metric: 'worker RSS growth, first burst (baseline: the bare client making the same calls straight to the upstream, no gateway code)',
+      value: first.workerRssGrowthMb,
+      unit: 'MB',
+      baseline: direct.rssGrowthMb,
+      target: '< 50 MB',
+      met: first.workerRssGrowthMb < 50,
+    });
+    context.rows.push({ scenario, metric: 'worker RSS growth per call, first burst', value: (first.workerRssGrowthMb * 1024) / calls, unit: 'KB' });
+    context.rows.push({ scenario, metric: `CPU ms per call, first burst (${cpuNote(first)})`, value: Object.values(first.cpu).reduce((sum, seconds) => sum + (seconds * 1000) / calls, 0), unit: 'ms' });
+    context.rows.push({ scenario, metric: 'wall time, second burst: on the upstream connections the first left open', value: second.wallMs / 1000, unit: 's', baseline: direct.wallMs / 1000 });
+    context.rows.push({ scenario, metric: 'worker RSS growth, second burst', value: second.workerRssGrowthMb, unit: 'MB', baseline: direct.rssGrowthMb });
+    context.rows.push({ scenario, metric: `CPU ms per call, second burst (${cpuNote(second)})`, value: Object.values(second.cpu).reduce((sum, seconds) => sum + (seconds * 1000) / calls, 0), unit: 'ms' });
   } finally {
     await gateway.stop();
   }
