@@ -28,9 +28,8 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
     const url = `${gateway.urls[0]}/v1/chat`;
     await runLoad({ url, body: chatBody, connections: 32, durationSeconds: 2 });
     const workerPid = gateway.workers[0]!.child.pid!;
-    const burst = async (): Promise<BurstResult & { workerRssGrowthMb: number; cpu: Record<string, number> }> => {
+    const burst = async (): Promise<BurstResult & { workerRssBeforeMb: number; workerRssGrowthMb: number; cpu: Record<string, number> }> => {
       const before = memoryMb(workerPid).rss;
-      context.log(`concurrency: worker RSS ${before.toFixed(1)} MB before the burst`);
       let peak = before;
       const sampler = setInterval(() => {
         peak = Math.max(peak, memoryMb(workerPid).rss);
@@ -38,12 +37,12 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
       const cpuBefore = cpuSnapshot(gateway.pids());
       const result = await bareClientBurst(url, { ...chatBody, model: 'bench?latency=1000' }, calls);
       clearInterval(sampler);
-      return { ...result, workerRssGrowthMb: Math.max(peak, memoryMb(workerPid).rss) - before, cpu: cpuDelta(cpuBefore, cpuSnapshot(gateway.pids())) };
+      return { ...result, workerRssBeforeMb: before, workerRssGrowthMb: Math.max(peak, memoryMb(workerPid).rss) - before, cpu: cpuDelta(cpuBefore, cpuSnapshot(gateway.pids())) };
     };
     const first = await burst();
     const second = await burst();
     const describe = (result: typeof first) =>
-      `${(result.wallMs / 1000).toFixed(2)} s, failures ${result.failures}, worker RSS +${result.workerRssGrowthMb.toFixed(1)} MB, CPU ${Object.entries(result.cpu)
+      `${(result.wallMs / 1000).toFixed(2)} s, failures ${result.failures}, worker RSS ${result.workerRssBeforeMb.toFixed(0)} MB +${result.workerRssGrowthMb.toFixed(1)} MB, CPU ${Object.entries(result.cpu)
         .map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`)
         .join(', ')}`;
     context.log(`concurrency: ${calls} calls through the gateway: first burst ${describe(first)}; second burst ${describe(second)}`);
@@ -68,6 +67,8 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
       target: '< 50 MB',
       met: first.workerRssGrowthMb < 50,
     });
+    context.rows.push({ scenario, metric: 'worker RSS before the first burst (after the steady warm-up)', value: first.workerRssBeforeMb, unit: 'MB' });
+    context.rows.push({ scenario, metric: 'worker RSS at the peak of the first burst', value: first.workerRssBeforeMb + first.workerRssGrowthMb, unit: 'MB' });
     context.rows.push({ scenario, metric: 'worker RSS growth per call, first burst', value: (first.workerRssGrowthMb * 1024) / calls, unit: 'KB' });
     context.rows.push({ scenario, metric: `CPU ms per call, first burst (${cpuNote(first)})`, value: Object.values(first.cpu).reduce((sum, seconds) => sum + (seconds * 1000) / calls, 0), unit: 'ms' });
     context.rows.push({ scenario, metric: 'wall time, second burst: on the upstream connections the first left open', value: second.wallMs / 1000, unit: 's', baseline: direct.wallMs / 1000 });
