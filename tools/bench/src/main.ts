@@ -74,8 +74,13 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
 - **overhead**: the fake upstream directly (baseline) vs \`POST /v1/chat\` through API → BullMQ → worker → upstream
   → reply channel, at 1 and 32 connections; Redis commands per request from \`INFO commandstats\` deltas; CPU per
   request summed over all processes from \`/proc/<pid>/stat\`.
-- **concurrency**: 2,000 simultaneous calls to an upstream answering in 1,000 ms, through one worker (baselines: the
-  same burst straight to the upstream, and a bare undici pool's RSS growth for the same calls).
+- **concurrency**: 2,000 simultaneous calls to an upstream answering in 1,000 ms, through one worker warmed by 2 s of
+  steady traffic, sent by a bare undici client in its own process (autocannon's own cost of opening 2,000
+  connections is reported beside it); the first burst opens 2,000 new upstream connections, a second reuses them.
+  Baselines: the same client's burst straight to the upstream (wall time, and its RSS growth as the memory floor of
+  2,000 calls in flight).
+- **Redis commands**: besides stock BullMQ with the gateway's job options, stock BullMQ with its leanest
+  (\`removeOnComplete: true\`): what is left of a 35-command budget for admission, billing and the reply.
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
 - **streaming**, **batch**: see their rows.

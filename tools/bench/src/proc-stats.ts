@@ -37,7 +37,11 @@ export function cpuDelta(before: Record<string, number>, after: Record<string, n
 export function machineDescription(): string {
   let cpu = 'unknown cpu';
   try {
-    cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? cpu;
+    const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    cpu = cpuinfo.match(/model name\s*:\s*(.+)/)?.[1]?.trim() ?? cpu;
+    // The same model name can hide machines of very different speed: the clock tells them apart.
+    const mhz = Number(cpuinfo.match(/cpu MHz\s*:\s*([\d.]+)/)?.[1]);
+    if (Number.isFinite(mhz) && mhz > 0) cpu += ` at ${(mhz / 1000).toFixed(2)} GHz`;
   } catch {
     // not Linux
   }
