@@ -10,16 +10,13 @@ export interface BurstResult {
 }
 
 /**
- * In its own process: `calls` simultaneous calls through a bare keep-alive undici pool (the HTTP client a worker
- * uses, without any gateway code), after a warm-up of 40. Prints a {@link BurstResult} as JSON. Pointed at the
- * upstream, its RSS growth is the memory floor of that many calls in flight, against which a worker's growth is
- * judged; pointed at anything, it is a load generator whose own cost per connection is a fraction of autocannon's.
+ * `calls` simultaneous POSTs of `body` to `url` through a bare keep-alive undici pool (the HTTP client a worker
+ * uses, without any gateway code), after a warm-up of 40. Measures this process's RSS growth: pointed at the
+ * upstream, it is the memory floor of that many calls in flight, against which a worker's growth is judged; pointed
+ * at anything, it is a load generator whose own cost per connection is a fraction of autocannon's.
  */
-export async function runBareClientBurst(): Promise<void> {
-  const url = new URL(process.env['BURST_URL'] ?? '');
-  const calls = Number(process.env['BURST_CALLS'] ?? 2000);
+export async function burst(url: URL, body: string, calls: number): Promise<BurstResult> {
   const agent = new Agent({ connections: calls * 2, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
-  const body = process.env['BURST_BODY'] ?? '{}';
   let failures = 0;
   const call = async () => {
     try {
@@ -30,20 +27,28 @@ export async function runBareClientBurst(): Promise<void> {
       failures += 1;
     }
   };
-  await Promise.all(Array.from({ length: 40 }, call));
-  failures = 0;
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 50);
-  const started = performance.now();
-  await Promise.all(Array.from({ length: calls }, call));
-  const result: BurstResult = { wallMs: performance.now() - started, failures, rssGrowthMb: 0 };
-  clearInterval(sampler);
-  result.rssGrowthMb = (Math.max(peak, process.memoryUsage().rss) - before) / 1048576;
+  try {
+    await Promise.all(Array.from({ length: 40 }, call));
+    failures = 0;
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 50);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: calls }, call));
+    const wallMs = performance.now() - started;
+    clearInterval(sampler);
+    return { wallMs, failures, rssGrowthMb: (Math.max(peak, process.memoryUsage().rss) - before) / 1048576 };
+  } finally {
+    await agent.destroy();
+  }
+}
+
+/** In its own process (`--bare-client-burst`, settings from the environment): prints a {@link BurstResult} as JSON. */
+export async function runBareClientBurst(): Promise<void> {
+  const result = await burst(new URL(process.env['BURST_URL'] ?? ''), process.env['BURST_BODY'] ?? '{}', Number(process.env['BURST_CALLS'] ?? 2000));
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  await agent.close();
 }
 
 /** Runs a bare client burst in a child process and returns its figures. */
