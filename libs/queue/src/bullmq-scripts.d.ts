@@ -1,6 +1,6 @@
 /** BullMQ's Lua sources by script name (its CommonJS build; the package has no exports map to forbid it). */
 declare module 'bullmq/dist/cjs/scripts' {
-  interface BullScript {
+  export interface BullScript {
     name: string;
     content: string;
     keys: number;

@@ -3,6 +3,7 @@
 /// <reference path="./bullmq-scripts.d.ts" />
 import { Job, type JobsOptions, type Queue } from 'bullmq';
 import * as bullScripts from 'bullmq/dist/cjs/scripts';
+import type { BullScript } from 'bullmq/dist/cjs/scripts';
 import { defineLuaScript, runLuaScript, type LuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 
@@ -22,12 +23,6 @@ export interface GatedAddResult {
   gateReply: unknown[];
   /** The job's id when added; a negative BullMQ code when the add refused it; undefined when the gate was closed. */
   added: string | number | undefined;
-}
-
-interface BullScript {
-  name: string;
-  content: string;
-  keys: number;
 }
 
 /** The add step BullMQ's backend would run for a job: its script and the keys and args it would pass. */

@@ -33,6 +33,13 @@ export function cpuDelta(before: Record<string, number>, after: Record<string, n
   return Object.fromEntries(Object.keys(after).map((name) => [name, (after[name] ?? 0) - (before[name] ?? 0)]));
 }
 
+/** CPU milliseconds per request (or call) of every process of a `cpuDelta`, their sum, and a note naming each. */
+export function cpuPerRequest(cpu: Record<string, number>, requests: number): { totalMs: number; note: string } {
+  const count = Math.max(1, requests);
+  const perProcess = Object.entries(cpu).map(([name, seconds]) => [name, (seconds * 1000) / count] as const);
+  return { totalMs: perProcess.reduce((sum, [, ms]) => sum + ms, 0), note: perProcess.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ') };
+}
+
 /** A one-line description of the machine for the report. */
 export function machineDescription(): string {
   let cpu = 'unknown cpu';

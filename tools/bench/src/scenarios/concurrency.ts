@@ -1,5 +1,5 @@
 import { bareClientBurst, type BurstResult } from '../bare-client-burst';
-import { cpuSnapshot, cpuDelta, memoryMb } from '../proc-stats';
+import { cpuDelta, cpuPerRequest, cpuSnapshot, memoryMb } from '../proc-stats';
 import { runLoad } from '../load';
 import { chatBody, upstreamBody, type ScenarioContext } from './context';
 
@@ -47,7 +47,7 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
         .join(', ')}`;
     context.log(`concurrency: ${calls} calls through the gateway: first burst ${describe(first)}; second burst ${describe(second)}`);
     const scenario = `concurrency ${calls}×1s`;
-    const cpuNote = (result: typeof first) => Object.entries(result.cpu).map(([name, seconds]) => `${name} ${((seconds * 1000) / calls).toFixed(2)}`).join(', ');
+    const [firstCpu, secondCpu] = [cpuPerRequest(first.cpu, calls), cpuPerRequest(second.cpu, calls)];
     context.rows.push({
       scenario,
       metric: `wall time, first burst: 2,000 new upstream connections (baseline: the same client straight to the upstream; autocannon alone takes ${autocannonSeconds.toFixed(2)} s for it)`,
@@ -70,10 +70,10 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
     context.rows.push({ scenario, metric: 'worker RSS before the first burst (after the steady warm-up)', value: first.workerRssBeforeMb, unit: 'MB' });
     context.rows.push({ scenario, metric: 'worker RSS at the peak of the first burst', value: first.workerRssBeforeMb + first.workerRssGrowthMb, unit: 'MB' });
     context.rows.push({ scenario, metric: 'worker RSS growth per call, first burst', value: (first.workerRssGrowthMb * 1024) / calls, unit: 'KB' });
-    context.rows.push({ scenario, metric: `CPU ms per call, first burst (${cpuNote(first)})`, value: Object.values(first.cpu).reduce((sum, seconds) => sum + (seconds * 1000) / calls, 0), unit: 'ms' });
+    context.rows.push({ scenario, metric: `CPU ms per call, first burst (${firstCpu.note})`, value: firstCpu.totalMs, unit: 'ms' });
     context.rows.push({ scenario, metric: 'wall time, second burst: on the upstream connections the first left open', value: second.wallMs / 1000, unit: 's', baseline: direct.wallMs / 1000 });
     context.rows.push({ scenario, metric: 'worker RSS growth, second burst', value: second.workerRssGrowthMb, unit: 'MB', baseline: direct.rssGrowthMb });
-    context.rows.push({ scenario, metric: `CPU ms per call, second burst (${cpuNote(second)})`, value: Object.values(second.cpu).reduce((sum, seconds) => sum + (seconds * 1000) / calls, 0), unit: 'ms' });
+    context.rows.push({ scenario, metric: `CPU ms per call, second burst (${secondCpu.note})`, value: secondCpu.totalMs, unit: 'ms' });
   } finally {
     await gateway.stop();
   }

@@ -1,4 +1,4 @@
-import { cpuDelta, cpuSnapshot } from '../proc-stats';
+import { cpuDelta, cpuPerRequest, cpuSnapshot } from '../proc-stats';
 import { runLoad, type LoadResult } from '../load';
 import { bullmqCommandsPerJob } from '../bullmq-floor';
 import { runSequential } from '../sequential';
@@ -62,9 +62,8 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
           unit: '',
           note: 'what a target of 35 leaves for admission, billing and the reply',
         });
-        const cpuMs = (name: string) => ((cpu[name] ?? 0) * 1000) / okRequests;
-        const total = Object.keys(cpu).reduce((sum, name) => sum + cpuMs(name), 0);
-        rows.push({ scenario, metric: 'CPU ms / request, all processes', value: total, unit: 'ms', note: Object.keys(cpu).map((name) => `${name} ${cpuMs(name).toFixed(2)}`).join(', ') });
+        const perRequestCpu = cpuPerRequest(cpu, okRequests);
+        rows.push({ scenario, metric: 'CPU ms / request, all processes', value: perRequestCpu.totalMs, unit: 'ms', note: perRequestCpu.note });
       }
     }
     await leanPathRows(context, { url: chatUrl, pids: gateway.pids() });
@@ -95,9 +94,8 @@ async function leanPathRows(context: ScenarioContext, gateway: { url: string; pi
     const load = await runLoad({ url: lean.url, body: chatBody, connections: 32, durationSeconds: context.durationSeconds });
     const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
     const requests = Math.max(1, load.requests - load.non2xx - load.errors);
-    const cpuMs = (name: string) => ((cpu[name] ?? 0) * 1000) / requests;
-    const total = Object.keys(cpu).reduce((sum, name) => sum + cpuMs(name), 0);
-    context.log(`lean stock path: c=1 added p50 ${(sequential.p50 - direct.p50).toFixed(2)} ms; c=32 ${load.rps.toFixed(0)} rps p99 ${load.p99} ms, ${total.toFixed(2)} ms CPU/request`);
+    const perRequestCpu = cpuPerRequest(cpu, requests);
+    context.log(`lean stock path: c=1 added p50 ${(sequential.p50 - direct.p50).toFixed(2)} ms; c=32 ${load.rps.toFixed(0)} rps p99 ${load.p99} ms, ${perRequestCpu.totalMs.toFixed(2)} ms CPU/request`);
     const scenario = 'lean stock path';
     const note = 'express → BullMQ → worker → upstream → pub/sub, nothing else';
     rows.push({ scenario, metric: 'added p50 at 1 connection (1,000 sequential)', value: sequential.p50 - direct.p50, unit: 'ms', note });
@@ -120,7 +118,7 @@ async function leanPathRows(context: ScenarioContext, gateway: { url: string; pi
     rows.push({ scenario, metric: 'CPU ms / request over those rounds (baseline: this path)', value: compared.cpuMsPerRequestA, unit: 'ms', baseline: compared.cpuMsPerRequestB });
     rows.push({ scenario, metric: 'requests/s at 32 connections', value: load.rps, unit: '', note });
     rows.push({ scenario, metric: 'p99 at 32 connections', value: load.p99, unit: 'ms' });
-    rows.push({ scenario, metric: 'CPU ms / request, all processes', value: total, unit: 'ms', note: Object.keys(cpu).map((name) => `${name} ${cpuMs(name).toFixed(2)}`).join(', ') });
+    rows.push({ scenario, metric: 'CPU ms / request, all processes', value: perRequestCpu.totalMs, unit: 'ms', note: perRequestCpu.note });
   } finally {
     lean.stop();
   }

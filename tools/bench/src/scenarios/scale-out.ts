@@ -1,5 +1,5 @@
 import { runLoad } from '../load';
-import { cpuDelta, cpuSnapshot } from '../proc-stats';
+import { cpuDelta, cpuPerRequest, cpuSnapshot } from '../proc-stats';
 import { chatBody, type ScenarioContext } from './context';
 
 /** 1 API + 1 worker vs 2 APIs + 2 workers on the same Redis, 32 connections in all. */
@@ -12,8 +12,7 @@ export async function scaleOutScenario(context: ScenarioContext, single: number)
     const results = await Promise.all(gateway.urls.map((url) => runLoad({ url: `${url}/v1/chat`, body: chatBody, connections: 16, durationSeconds: context.durationSeconds })));
     const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
     const rps = results.reduce((sum, result) => sum + result.rps, 0);
-    const requests = Math.max(1, results.reduce((sum, result) => sum + result.requests, 0));
-    const cpuMs = (name: string) => ((cpu[name] ?? 0) * 1000) / requests;
+    const perRequestCpu = cpuPerRequest(cpu, results.reduce((sum, result) => sum + result.requests, 0));
     const p99 = Math.max(...results.map((result) => result.p99));
     context.log(`scale-out 2+2: ${rps.toFixed(0)} rps (1+1: ${single.toFixed(0)})`);
     context.rows.push({ scenario: 'scale-out c=32', metric: '2 APIs + 2 workers requests/s', value: rps, unit: '', baseline: single, note: 'baseline: 1 API + 1 worker' });
@@ -21,9 +20,9 @@ export async function scaleOutScenario(context: ScenarioContext, single: number)
     context.rows.push({
       scenario: 'scale-out c=32',
       metric: 'CPU ms / request, all processes',
-      value: Object.keys(cpu).reduce((sum, name) => sum + cpuMs(name), 0),
+      value: perRequestCpu.totalMs,
       unit: 'ms',
-      note: `per request of all: ${Object.keys(cpu).map((name) => `${name} ${cpuMs(name).toFixed(2)}`).join(', ')}`,
+      note: `per request of all: ${perRequestCpu.note}`,
     });
   } finally {
     await gateway.stop();
