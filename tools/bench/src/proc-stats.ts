@@ -40,6 +40,13 @@ export function cpuPerRequest(cpu: Record<string, number>, requests: number): { 
   return { totalMs: perProcess.reduce((sum, [, ms]) => sum + ms, 0), note: perProcess.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ') };
 }
 
+/** CPU seconds and peak RSS (VmHWM, since the process started) of every process, as a note. */
+export function processFootprint(cpu: Record<string, number>, pids: Record<string, number>): string {
+  return Object.entries(pids)
+    .map(([name, pid]) => `${name} ${(cpu[name] ?? NaN).toFixed(2)} s, peak ${memoryMb(pid).peak.toFixed(0)} MB`)
+    .join('; ');
+}
+
 /** A one-line description of the machine for the report. */
 export function machineDescription(): string {
   let cpu = 'unknown cpu';

@@ -1,4 +1,4 @@
-import { cpuDelta, cpuPerRequest, cpuSnapshot } from '../proc-stats';
+import { cpuDelta, cpuPerRequest, cpuSnapshot, processFootprint } from '../proc-stats';
 import { runLoad, type LoadResult } from '../load';
 import { bullmqCommandsPerJob } from '../bullmq-floor';
 import { runSequential } from '../sequential';
@@ -64,6 +64,7 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
         });
         const perRequestCpu = cpuPerRequest(cpu, okRequests);
         rows.push({ scenario, metric: 'CPU ms / request, all processes', value: perRequestCpu.totalMs, unit: 'ms', note: perRequestCpu.note });
+        rows.push({ scenario, metric: `CPU seconds over the run, and peak RSS, per process (${processFootprint(cpu, pids)})`, value: Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0), unit: 's' });
       }
     }
     await leanPathRows(context, { url: chatUrl, pids: gateway.pids() });
