@@ -75,8 +75,9 @@ async function main(): Promise<void> {
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
   const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue, streams, admission, budget });
-  // A fresh API should not answer 503 while its fail-fast connections are still connecting; a Redis that is down only delays start-up by this bound.
-  await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000)]).catch(() => undefined);
+  // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
+  // reply channel listens; a Redis that is down only delays start-up by this bound.
+  await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000), settleWithin(2000, () => subscription)]).catch(() => undefined);
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -1,4 +1,5 @@
 import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
+import { createEnqueueTracker } from './enqueue-tracker';
 
 /** The outcome of a job as found in Redis when a reply may have been missed. */
 export type JobOutcome = { state: 'completed'; result: ChatJobResult } | { state: 'failed'; error: GatewayError } | { state: 'pending' } | { state: 'missing' };
@@ -19,7 +20,6 @@ export interface ResultWaiterOptions {
 
 /**
  * Holds the sync callers of this API instance until their job's reply arrives on the instance's channel.
- * Register before enqueueing, so a reply can never arrive before its waiter.
  */
 export function createResultWaiter(options: ResultWaiterOptions) {
   const pending = new Map<string, Pending>();
@@ -28,45 +28,68 @@ export function createResultWaiter(options: ResultWaiterOptions) {
     const entry = pending.get(jobId);
     if (!entry) return;
     pending.delete(jobId);
+    tracker.forget(jobId);
     clearTimeout(entry.timer);
     if ('result' in outcome) entry.resolve(outcome.result);
     else entry.reject(outcome.error);
   };
 
+  /** Settles a waiter from the job's state in Redis (a reply may have been lost while the channel was down). */
+  const check = async (jobId: string): Promise<void> => {
+    const outcome = await options.lookup(jobId).catch(() => ({ state: 'pending' }) as const);
+    if (outcome.state === 'completed') settle(jobId, { result: outcome.result });
+    else if (outcome.state === 'failed') settle(jobId, { error: outcome.error });
+    else if (outcome.state === 'missing') settle(jobId, { error: new GatewayError('unavailable', 'the job was lost from the queue') });
+  };
+  const tracker = createEnqueueTracker((jobId) => void check(jobId));
+
+  /** Starts waiting for jobId; the promise rejects with a `timeout` GatewayError after timeoutMs. */
+  const register = (jobId: string, timeoutMs: number): Promise<ChatJobResult> =>
+    new Promise<ChatJobResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(jobId);
+        tracker.forget(jobId);
+        options.onTimeout?.(jobId);
+        reject(new GatewayError('timeout', `the job did not finish in ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.set(jobId, { resolve, reject, timer });
+      tracker.enqueuing(jobId);
+    });
+
+  /** Stops waiting without settling (the enqueue failed and the caller reports that instead). */
+  const forget = (jobId: string): void => {
+    const entry = pending.get(jobId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    pending.delete(jobId);
+    tracker.forget(jobId);
+  };
+
   return {
-    /** Starts waiting for jobId; the promise rejects with a `timeout` GatewayError after timeoutMs. */
-    register(jobId: string, timeoutMs: number): Promise<ChatJobResult> {
-      return new Promise<ChatJobResult>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          pending.delete(jobId);
-          options.onTimeout?.(jobId);
-          reject(new GatewayError('timeout', `the job did not finish in ${timeoutMs} ms`));
-        }, timeoutMs);
-        pending.set(jobId, { resolve, reject, timer });
-      });
-    },
-    /** Stops waiting without settling (the enqueue failed and the caller reports that instead). */
-    forget(jobId: string): void {
-      const entry = pending.get(jobId);
-      if (!entry) return;
-      clearTimeout(entry.timer);
-      pending.delete(jobId);
+    /**
+     * Waits for jobId's reply, runs enqueue, and resolves with the job's result; rejects with enqueue's error, or with
+     * a `timeout` GatewayError after timeoutMs. Waiting starts first, so the reply cannot arrive before anyone listens.
+     */
+    async enqueueAndWait(jobId: string, timeoutMs: number, enqueue: () => Promise<unknown>): Promise<ChatJobResult> {
+      const result = register(jobId, timeoutMs);
+      result.catch(() => undefined);
+      try {
+        await enqueue();
+      } catch (error) {
+        forget(jobId);
+        throw error;
+      }
+      if (pending.has(jobId)) tracker.enqueued(jobId);
+      return result;
     },
     /** Hands a reply-channel message to its waiter. */
     deliver(message: ReplyMessage): void {
       if (message.kind === 'result') settle(message.job_id, { result: message.result });
       else if (message.kind === 'error') settle(message.job_id, { error: fromJobError(message.error) });
     },
-    /** After a resubscribe: asks Redis for every waiting job, settling those that finished meanwhile. */
+    /** After a resubscribe: asks Redis for every waiting job, settling those that finished meanwhile (one still being enqueued is asked once it is in). */
     async sweep(): Promise<void> {
-      await Promise.all(
-        [...pending.keys()].map(async (jobId) => {
-          const outcome = await options.lookup(jobId).catch(() => ({ state: 'pending' }) as const);
-          if (outcome.state === 'completed') settle(jobId, { result: outcome.result });
-          else if (outcome.state === 'failed') settle(jobId, { error: outcome.error });
-          else if (outcome.state === 'missing') settle(jobId, { error: new GatewayError('unavailable', 'the job was lost from the queue') });
-        }),
-      );
+      await Promise.all([...pending.keys()].filter((jobId) => tracker.sweepable(jobId)).map(check));
     },
     /** Rejects every waiter (shutdown). */
     rejectAll(error: GatewayError): void {

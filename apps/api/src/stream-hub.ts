@@ -1,4 +1,5 @@
 import type { ReplyMessage } from '@gateway/contracts';
+import { createEnqueueTracker } from './enqueue-tracker';
 import type { JobOutcome } from './result-waiter';
 
 /** A stream relayed by this API instance. */
@@ -15,12 +16,27 @@ export interface StreamListener {
  */
 export function createStreamHub(options: { lookup: (jobId: string) => Promise<JobOutcome> }) {
   const listeners = new Map<string, StreamListener>();
+  const check = async (jobId: string, listener: StreamListener): Promise<void> => {
+    const outcome = await options.lookup(jobId).catch((): JobOutcome => ({ state: 'pending' }));
+    if (listeners.get(jobId) === listener) listener.onResubscribed(outcome);
+  };
+  const tracker = createEnqueueTracker((jobId) => {
+    const listener = listeners.get(jobId);
+    if (listener) void check(jobId, listener);
+  });
   return {
+    /** Registers a stream before its job is enqueued; say `enqueued` once the job is in Redis. */
     register(jobId: string, listener: StreamListener): void {
       listeners.set(jobId, listener);
+      tracker.enqueuing(jobId);
+    },
+    /** The job is in Redis (its enqueue returned). */
+    enqueued(jobId: string): void {
+      if (listeners.has(jobId)) tracker.enqueued(jobId);
     },
     forget(jobId: string): void {
       listeners.delete(jobId);
+      tracker.forget(jobId);
     },
     /** Hands a message to its stream; false when no stream of this instance has that job. */
     deliver(message: ReplyMessage): boolean {
@@ -29,14 +45,9 @@ export function createStreamHub(options: { lookup: (jobId: string) => Promise<Jo
       listener.onMessage(message);
       return true;
     },
-    /** After a resubscribe: tells every stream how its job stands. */
+    /** After a resubscribe: tells every stream how its job stands (one still being enqueued, once it is in). */
     async sweep(): Promise<void> {
-      await Promise.all(
-        [...listeners.entries()].map(async ([jobId, listener]) => {
-          const outcome = await options.lookup(jobId).catch((): JobOutcome => ({ state: 'pending' }));
-          if (listeners.get(jobId) === listener) listener.onResubscribed(outcome);
-        }),
-      );
+      await Promise.all([...listeners.entries()].filter(([jobId]) => tracker.sweepable(jobId)).map(([jobId, listener]) => check(jobId, listener)));
     },
     size: () => listeners.size,
   };

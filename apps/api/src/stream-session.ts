@@ -75,5 +75,6 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
     relay.dispose();
     throw error;
   }
+  deps.streams.enqueued(jobId);
   await relay.done;
 }

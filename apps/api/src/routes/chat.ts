@@ -32,16 +32,7 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     const jobId = randomUUID();
     res.locals['jobId'] = jobId;
     res.setHeader('x-job-id', jobId);
-    // Wait first: the reply cannot then arrive before anyone listens for it.
-    const result = deps.waiter.register(jobId, deps.config.http.chatTimeoutMs);
-    result.catch(() => undefined);
-    try {
-      await enqueueChat(deps, req, jobId, deps.instanceId);
-    } catch (error) {
-      deps.waiter.forget(jobId);
-      throw error;
-    }
-    const answer = await result.catch((error: unknown) => {
+    const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, jobId, deps.instanceId)).catch((error: unknown) => {
       // A job a worker already started runs on and keeps its result: the caller can fetch it later.
       if (error instanceof GatewayError && error.type === 'timeout') {
         throw new GatewayError('timeout', `${error.message}; if a worker had started it, its result stays readable at GET /v1/jobs/${jobId} (a job not started yet was dropped)`, { jobId });

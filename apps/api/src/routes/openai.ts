@@ -57,15 +57,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
       return;
     }
     res.locals['jobId'] = jobId;
-    const result = deps.waiter.register(jobId, deps.config.http.chatTimeoutMs);
-    result.catch(() => undefined);
-    try {
-      await admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId });
-    } catch (error) {
-      deps.waiter.forget(jobId);
-      throw error;
-    }
-    const answer = await result;
+    const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId }));
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     res.json({
