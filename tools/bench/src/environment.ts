@@ -64,6 +64,13 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
   const redis = await startRedis({ spawn: true });
   const upstream = await startUpstream();
   const pidOfRedis = await redisPid(redis.url);
+  /** Every app the bench started: stopped with the environment, whatever a scenario left behind. */
+  const spawned = new Set<AppProcess>();
+  const spawnTracked = async (...args: Parameters<typeof spawnApp>): Promise<AppProcess> => {
+    const app = await spawnApp(...args);
+    spawned.add(app);
+    return app;
+  };
   const baseEnv = {
     REDIS_URL: redis.url,
     LLM_PROVIDER: 'openrouter',
@@ -95,8 +102,8 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
       const ports = await Promise.all(Array.from({ length: options.apis }, () => freePort()));
       const extra = process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
       const spawnOptions = (role: string) => ({ nodeArgs: [...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [])] });
-      const apis = await Promise.all(ports.map((port) => spawnApp('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, spawnOptions('api'))));
-      const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnApp('worker', env, spawnOptions('worker'))));
+      const apis = await Promise.all(ports.map((port) => spawnTracked('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, spawnOptions('api'))));
+      const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnTracked('worker', env, spawnOptions('worker'))));
       return {
         urls: ports.map((port) => `http://127.0.0.1:${port}`),
         prefix: env.QUEUE_PREFIX,
@@ -112,6 +119,8 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
       };
     },
     async stop() {
+      // Gateways a failed scenario left running (one that failed to start, or the first of two when the second failed).
+      await Promise.all([...spawned].map((app) => app.stop('SIGKILL')));
       upstream.child.kill('SIGKILL');
       await redis.stop();
     },
