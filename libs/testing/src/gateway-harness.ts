@@ -17,14 +17,20 @@ export async function startApi(env: Record<string, string>): Promise<{ baseUrl: 
   return { baseUrl: `http://127.0.0.1:${port}`, process: child };
 }
 
-/** Starts an API and `workers` worker processes sharing the environment. */
+/**
+ * Starts an API and `workers` worker processes sharing the environment. When one does not start, the others are
+ * stopped before the error is thrown: a process left running would hold the test runner open.
+ */
 export async function startGateway(env: Record<string, string>, options: { workers?: number } = {}): Promise<GatewayProcesses> {
-  const [api, ...workers] = await Promise.all([
-    startApi(env),
-    ...Array.from({ length: options.workers ?? 1 }, () => spawnApp('worker', env)),
-  ]);
-  const apiInstance = api as Awaited<ReturnType<typeof startApi>>;
-  const workerProcesses = workers as AppProcess[];
+  const [api, ...workers] = await Promise.allSettled([startApi(env), ...Array.from({ length: options.workers ?? 1 }, () => spawnApp('worker', env))]);
+  const started = [api, ...workers].flatMap((outcome) => (outcome?.status === 'fulfilled' ? [outcome.value] : []));
+  const failure = [api, ...workers].find((outcome) => outcome?.status === 'rejected');
+  if (failure?.status === 'rejected') {
+    await Promise.all(started.map((app) => ('process' in app ? app.process : app).stop('SIGKILL')));
+    throw failure.reason;
+  }
+  const apiInstance = (api as PromiseFulfilledResult<Awaited<ReturnType<typeof startApi>>>).value;
+  const workerProcesses = workers.map((worker) => (worker as PromiseFulfilledResult<AppProcess>).value);
   return {
     baseUrl: apiInstance.baseUrl,
     api: apiInstance.process,
