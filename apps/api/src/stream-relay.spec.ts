@@ -82,6 +82,27 @@ describe('stream relay', () => {
     expect(outcomes).toEqual(['failed']);
   });
 
+  it('drops a chunk delivered twice, and still fails on an earlier seq with other text (a retried attempt that says something else)', async () => {
+    const { relay, written, outcomes } = setup();
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage(chunk(1, 'brave '));
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage(chunk(1, 'brave '));
+    relay.onMessage(chunk(2, 'world'));
+    relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
+    await relay.done;
+    expect(written.map((event) => (event as { content?: string }).content)).toEqual(['Hello ', 'brave ', 'world', undefined]);
+    expect(outcomes).toEqual(['completed']);
+
+    const other = setup();
+    other.relay.onMessage(chunk(0, 'Hello '));
+    other.relay.onMessage(chunk(1, 'brave '));
+    other.relay.onMessage(chunk(0, 'Hi '));
+    await other.relay.done;
+    expect(other.written.at(-1)).toMatchObject({ error: { type: 'unavailable', message: expect.stringContaining('expected 2, got 0') } });
+    expect(other.outcomes).toEqual(['failed']);
+  });
+
   it('repairs a lost tail from the result that stream-end carries', async () => {
     const { relay, written } = setup();
     relay.onMessage(chunk(0, 'Hello '));

@@ -27,7 +27,7 @@ export interface StreamRelayOptions {
 
 /**
  * Relays one job's stream messages to its SSE response, in order: a chunk whose seq is not the next one ends
- * the stream with an error (never passed on silently). `done` resolves when the stream is over, and rejects
+ * the stream with an error (never passed on silently), unless it repeats one already relayed. `done` resolves when the stream is over, and rejects
  * with the GatewayError when it failed before anything was written (so the caller answers with its HTTP status).
  */
 export function createStreamRelay(options: StreamRelayOptions): StreamListener & { done: Promise<void>; clientGone(): void; dispose(): void } {
@@ -35,6 +35,9 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const format = options.format ?? gatewayStreamFormat();
   let expected = 0;
   let sentText = '';
+  /** Where each relayed chunk ends in sentText, by seq. */
+  const chunkEnds: number[] = [];
+  const relayedChunk = (seq: number) => sentText.slice(seq === 0 ? 0 : chunkEnds[seq - 1], chunkEnds[seq]);
   let finished = false;
   let wroteSinceTick = false;
   let settle!: { resolve: () => void; reject: (error: GatewayError) => void };
@@ -94,11 +97,15 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       idle = setTimeout(onIdle, options.idleTimeoutMs);
       switch (message.kind) {
         case 'chunk':
+          // Pub/sub may deliver a message twice (seen on a cluster while its subscriber moves): a chunk already
+          // relayed, same seq and same text, is dropped. Anything else out of order is a gap.
+          if (message.seq < expected && relayedChunk(message.seq) === message.text) return;
           if (message.seq !== expected) {
             fail(new GatewayError('unavailable', `stream chunks were lost in transit (expected ${expected}, got ${message.seq})`), true);
             return;
           }
           expected += 1;
+          chunkEnds.push(sentText.length + message.text.length);
           if (!sendText(message.text, message.model, message.provider)) fail(new GatewayError('unavailable', 'the client reads too slowly'), true);
           return;
         case 'stream-end':
