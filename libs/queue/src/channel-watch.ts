@@ -1,3 +1,4 @@
+import { watchSubscriberMoves } from './cluster-subscriber-watch';
 import type { RedisClient } from './redis-connection';
 
 /** A process's local picture of something announced on a channel, and whether that picture is current. */
@@ -50,8 +51,11 @@ export async function watchChannel(subscriber: RedisClient, channel: string, opt
   subscriber.on('message', onMessage);
   subscriber.on('close', onDown);
   subscriber.on('ready', onReady);
+  // On a cluster, the subscribed connection moves between nodes on its own, without a 'close' or a 'ready'.
+  const stopMoves = watchSubscriberMoves(subscriber, { onDown, onResubscribed: onReady });
   const stop = async () => {
     current = false;
+    stopMoves();
     if (timer) clearInterval(timer);
     subscriber.off('message', onMessage);
     subscriber.off('close', onDown);

@@ -1,4 +1,5 @@
 import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
+import { watchSubscriberMoves } from './cluster-subscriber-watch';
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
 
@@ -28,7 +29,8 @@ export interface ReplySubscriptionOptions {
 
 /**
  * Subscribes once per API instance, so no job pays a SUBSCRIBE round trip. ioredis re-subscribes after a
- * reconnect by itself; onSubscribed lets the caller look up jobs whose reply may have been missed.
+ * reconnect (on a cluster, after moving to another node) by itself; onSubscribed, called after each, lets the caller
+ * look up jobs whose reply may have been missed.
  */
 export async function subscribeReplies(options: ReplySubscriptionOptions): Promise<() => Promise<void>> {
   const channel = queueKeys.replyChannel(options.prefix, options.instanceId);
@@ -53,8 +55,11 @@ export async function subscribeReplies(options: ReplySubscriptionOptions): Promi
   subscriber.on('ready', onReady);
   await subscriber.subscribe(channel);
   first = false;
+  // On a cluster, the subscribed connection moves between nodes on its own, without a 'ready'.
+  const stopWatch = watchSubscriberMoves(subscriber, { onResubscribed: () => options.onSubscribed?.() });
   options.onSubscribed?.();
   return async () => {
+    stopWatch();
     subscriber.off('message', onMessage);
     subscriber.off('ready', onReady);
     await subscriber.unsubscribe(channel).catch(() => undefined);

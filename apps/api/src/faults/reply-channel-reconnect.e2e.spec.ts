@@ -1,35 +1,57 @@
 import { Redis } from 'ioredis';
-import { postJson, postSse, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, postSse, startGateway, startRedis, startRedisCluster, uniquePrefix, type GatewayProcesses } from '@gateway/testing';
 
-jest.setTimeout(60_000);
+jest.setTimeout(90_000);
 
-let redis: TestRedis;
-let gateway: GatewayProcesses;
-let admin: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  admin = new Redis(redis.url);
-  // Limits on: admission and enqueue are one script, as in production. A reply nobody recovers shows as a 504.
-  gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('rcreconnect'), LLM_PROVIDER: 'mock', CHAT_TIMEOUT_MS: '5000', GATEWAY_RATE_RPS: '100000', GATEWAY_RATE_BURST: '100000' });
-});
-afterAll(async () => {
-  admin?.disconnect();
-  await gateway?.stop();
-  await redis?.stop();
-});
-
-/** Drops the API's reply-channel connection (ioredis reconnects and resubscribes by itself); false when none is connected. */
-async function dropReplyConnection(): Promise<boolean> {
-  const clients = (await admin.call('CLIENT', 'LIST')) as string;
-  const line = clients.split('\n').find((entry) => / name=gw-api-replies /.test(entry));
-  const id = line?.match(/^id=(\d+) /)?.[1];
-  if (!id) return false;
-  await admin.call('CLIENT', 'KILL', 'ID', id);
-  return true;
+/** Where the gateway runs: its environment, the Redis servers to reach its connections on, and how to stop them. */
+interface Setup {
+  env: Record<string, string>;
+  servers: Redis[];
+  stop(): Promise<void>;
 }
 
-describe('the reply channel dropped and resubscribed under load', () => {
+async function standalone(): Promise<Setup> {
+  const redis = await startRedis();
+  const admin = new Redis(redis.url);
+  return { env: { REDIS_URL: redis.url }, servers: [admin], stop: async () => (admin.disconnect(), redis.stop()) };
+}
+
+async function cluster(): Promise<Setup> {
+  const nodes = await startRedisCluster(3);
+  const servers = nodes.nodes.map((node) => new Redis({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) }));
+  return { env: { REDIS_CLUSTER_NODES: nodes.nodes.join(',') }, servers, stop: async () => (servers.forEach((server) => server.disconnect()), nodes.stop()) };
+}
+
+/** Drops the API's reply-channel connection wherever it is (ioredis reconnects and resubscribes); false when none is connected. */
+async function dropReplyConnection(servers: readonly Redis[]): Promise<boolean> {
+  let dropped = false;
+  for (const server of servers) {
+    const clients = (await server.call('CLIENT', 'LIST')) as string;
+    // Its subscribed connection (on a cluster, ioredis names it `ioredis-cluster(subscriber):gw-api-replies`).
+    for (const line of clients.split('\n').filter((entry) => / name=(ioredis-cluster\(subscriber\):)?gw-api-replies /.test(entry) && / sub=[1-9]/.test(entry))) {
+      const id = line.match(/^id=(\d+) /)?.[1];
+      if (id) dropped = (await server.call('CLIENT', 'KILL', 'ID', id)) === 1 || dropped;
+    }
+  }
+  return dropped;
+}
+
+describe.each([
+  ['a Redis', standalone],
+  ['a Redis Cluster', cluster],
+])('the reply channel dropped and resubscribed under load, on %s', (_name, setUp) => {
+  let setup: Setup;
+  let gateway: GatewayProcesses;
+  beforeAll(async () => {
+    setup = await setUp();
+    // Limits on (one admission script on a Redis, two steps on a cluster). A reply nobody recovers shows as a 504.
+    gateway = await startGateway({ ...setup.env, QUEUE_PREFIX: uniquePrefix('rcreconnect'), LLM_PROVIDER: 'mock', CHAT_TIMEOUT_MS: '5000', GATEWAY_RATE_RPS: '100000', GATEWAY_RATE_BURST: '100000' });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await setup?.stop();
+  });
+
   it('answers every sync call and every stream: a reply sent while it was down is found in the job, none is lost', async () => {
     let running = true;
     const outcomes: string[] = [];
@@ -55,7 +77,7 @@ describe('the reply channel dropped and resubscribed under load', () => {
     let drops = 0;
     for (let round = 0; round < 20; round += 1) {
       await new Promise((resolve) => setTimeout(resolve, 150));
-      if (await dropReplyConnection()) drops += 1;
+      if (await dropReplyConnection(setup.servers)) drops += 1;
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     running = false;

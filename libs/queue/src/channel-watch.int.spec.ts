@@ -1,0 +1,87 @@
+import { Redis } from 'ioredis';
+import { startRedis, startRedisCluster, waitFor } from '@gateway/testing';
+import { watchChannel } from './channel-watch';
+import { createRedisConnection, type RedisClient } from './redis-connection';
+
+jest.setTimeout(60_000);
+
+/** A Redis (or cluster) to watch on: a subscriber connection named `name`, a publisher, and admin connections to every server. */
+interface Setup {
+  subscriber: RedisClient;
+  publisher: RedisClient;
+  servers: Redis[];
+  stop(): Promise<void>;
+}
+
+async function onRedis(name: string): Promise<Setup> {
+  const redis = await startRedis();
+  const config = { redis: { url: redis.url, clusterNodes: [] } };
+  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), [new Redis(redis.url)], () => redis.stop());
+}
+
+async function onCluster(name: string): Promise<Setup> {
+  const cluster = await startRedisCluster(3);
+  const config = { redis: { url: '', clusterNodes: cluster.nodes } };
+  const servers = cluster.nodes.map((node) => new Redis({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) }));
+  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), servers, () => cluster.stop());
+}
+
+function wrap(subscriber: RedisClient, publisher: RedisClient, servers: Redis[], stopServers: () => Promise<void>): Setup {
+  return {
+    subscriber,
+    publisher,
+    servers,
+    stop: async () => {
+      for (const client of [subscriber, publisher, ...servers]) client.disconnect();
+      await stopServers();
+    },
+  };
+}
+
+/** Drops every subscribed connection named `name` (on a cluster, ioredis prefixes its subscriber's name); how many. */
+async function dropSubscriber(servers: readonly Redis[], name: string): Promise<number> {
+  let dropped = 0;
+  for (const server of servers) {
+    const clients = ((await server.call('CLIENT', 'LIST')) as string).split('\n');
+    for (const line of clients.filter((entry) => entry.includes(`${name} `) && / sub=[1-9]/.test(entry))) {
+      dropped += Number(await server.call('CLIENT', 'KILL', 'ID', line.match(/^id=(\d+) /)![1]!));
+    }
+  }
+  return dropped;
+}
+
+describe.each([
+  ['a Redis', onRedis],
+  ['a Redis Cluster', onCluster],
+])('a channel watch on %s', (_name, setUp) => {
+  let setup: Setup;
+  beforeAll(async () => {
+    setup = await setUp('watch-test');
+  });
+  afterAll(async () => {
+    await setup?.stop();
+  });
+
+  it('reads the picture back after its subscribed connection dropped, and hears the channel again', async () => {
+    const heard: string[] = [];
+    let readBacks = 0;
+    const watch = await watchChannel(setup.subscriber, 'announcements', {
+      onMessage: (payload) => heard.push(payload),
+      readBack: async () => {
+        readBacks += 1;
+      },
+    });
+    expect(watch.current()).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const before = readBacks;
+
+    expect(await dropSubscriber(setup.servers, 'watch-test')).toBe(1);
+    // What was announced while it was down is lost: the picture is read again once it has subscribed again.
+    await waitFor(() => (readBacks > before && watch.current() ? true : undefined), 10_000);
+    await waitFor(async () => {
+      await setup.publisher.publish('announcements', 'after');
+      return heard.includes('after') ? true : undefined;
+    }, 10_000);
+    await watch.stop();
+  });
+});
