@@ -70,14 +70,35 @@ describe('stream relay', () => {
     expect(outcomes).toEqual(['completed']);
   });
 
-  it('ends with an error event and cancels the job on a gap in seq', async () => {
-    const { relay, written, cancelled, outcomes } = setup();
+  it('relays chunks that arrive out of order in seq order', async () => {
+    const { relay, written, outcomes } = setup();
     relay.onMessage(chunk(0, 'Hello '));
     relay.onMessage(chunk(2, 'world'));
+    relay.onMessage(chunk(1, 'brave '));
     relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
     await relay.done;
+    expect(written.map((event) => (event as { content?: string }).content)).toEqual(['Hello ', 'brave ', 'world', undefined]);
+    expect(outcomes).toEqual(['completed']);
+  });
+
+  it('repairs a chunk that never came from the result at the end (the later ones waited behind it)', async () => {
+    const { relay, written, outcomes } = setup();
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage(chunk(2, 'world'));
+    expect(written).toHaveLength(1);
+    relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
+    await relay.done;
+    expect(written.map((event) => (event as { content?: string }).content)).toEqual(['Hello ', 'brave world', undefined]);
+    expect(outcomes).toEqual(['completed']);
+  });
+
+  it('ends with an error event and cancels the job when too many chunks wait behind a missing one', async () => {
+    const { relay, written, cancelled, outcomes } = setup();
+    relay.onMessage(chunk(0, 'Hello '));
+    for (let seq = 2; seq <= 258; seq += 1) relay.onMessage(chunk(seq, 'x'));
+    await relay.done;
     expect(written).toHaveLength(2);
-    expect(written[1]).toMatchObject({ error: { type: 'unavailable', message: expect.stringContaining('expected 1, got 2'), request_id: 'req-1' } });
+    expect(written[1]).toMatchObject({ error: { type: 'unavailable', message: expect.stringContaining('chunk 1 missing, 257 later ones arrived'), request_id: 'req-1' } });
     expect(cancelled()).toBe(1);
     expect(outcomes).toEqual(['failed']);
   });
@@ -142,11 +163,22 @@ describe('stream relay', () => {
     await completed.relay.done;
     expect(completed.written.map((event) => (event as { content?: string }).content ?? '').join('')).toBe('Hello brave world');
 
+    // Still running, its first chunk lost while the channel was down: the rest waits, and the end repairs it.
     const pending = setup();
     pending.relay.onResubscribed({ state: 'pending' });
-    pending.relay.onMessage(chunk(1, 'lost the first'));
-    await pending.relay.done.catch(() => undefined);
-    expect(pending.outcomes).toEqual(['failed']);
+    pending.relay.onMessage(chunk(1, 'brave '));
+    expect(pending.written).toEqual([]);
+    pending.relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
+    await pending.relay.done;
+    expect(pending.written.map((event) => (event as { content?: string }).content ?? '').join('')).toBe('Hello brave world');
+    expect(pending.outcomes).toEqual(['completed']);
+
+    const failed = setup();
+    failed.relay.onMessage(chunk(0, 'Hello '));
+    failed.relay.onResubscribed({ state: 'failed', error: new GatewayError('upstream_error', 'boom') });
+    await failed.relay.done;
+    expect(failed.written.at(-1)).toMatchObject({ error: { type: 'upstream_error' } });
+    expect(failed.outcomes).toEqual(['failed']);
   });
 
   it('cancels the job once when the client goes away, and ignores later messages', async () => {

@@ -1,9 +1,12 @@
-import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
+import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage, type StreamChunkMessage } from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { JobOutcome } from './result-waiter';
 import type { SseWriter } from './sse-writer';
 import { gatewayStreamFormat, type StreamFormat } from './stream-formats';
 import type { StreamListener } from './stream-hub';
+
+/** Chunks a stream holds while waiting for a missing earlier one, before it gives up on it. */
+const MAX_CHUNKS_AHEAD = 256;
 
 /** Options of one relayed stream. */
 export interface StreamRelayOptions {
@@ -26,8 +29,8 @@ export interface StreamRelayOptions {
 }
 
 /**
- * Relays one job's stream messages to its SSE response, in order: a chunk whose seq is not the next one ends
- * the stream with an error (never passed on silently), unless it repeats one already relayed. `done` resolves when the stream is over, and rejects
+ * Relays one job's stream messages to its SSE response, in seq order (see relayChunk for duplicates, reordering
+ * and gaps; nothing out of order is passed on). `done` resolves when the stream is over, and rejects
  * with the GatewayError when it failed before anything was written (so the caller answers with its HTTP status).
  */
 export function createStreamRelay(options: StreamRelayOptions): StreamListener & { done: Promise<void>; clientGone(): void; dispose(): void } {
@@ -35,6 +38,8 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const format = options.format ?? gatewayStreamFormat();
   let expected = 0;
   let sentText = '';
+  /** Chunks that arrived before one they follow, by seq. */
+  const ahead = new Map<number, StreamChunkMessage>();
   /** Where each relayed chunk ends in sentText, by seq. */
   const chunkEnds: number[] = [];
   const relayedChunk = (seq: number) => sentText.slice(seq === 0 ? 0 : chunkEnds[seq - 1], chunkEnds[seq]);
@@ -89,6 +94,36 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     settle.resolve();
   };
 
+  const relayInOrder = (message: StreamChunkMessage): boolean => {
+    expected += 1;
+    chunkEnds.push(sentText.length + message.text.length);
+    if (sendText(message.text, message.model, message.provider)) return true;
+    fail(new GatewayError('unavailable', 'the client reads too slowly'), true);
+    return false;
+  };
+  /**
+   * Pub/sub may deliver a message twice or out of order (seen on a cluster while its subscriber moves): a chunk
+   * already relayed (same seq, same text) is dropped, and chunks ahead of a missing one wait for it. A missing chunk
+   * that never comes is repaired from the result at the stream's end; past MAX_CHUNKS_AHEAD waiting, or an earlier
+   * seq with other text (a retried attempt saying something else), the stream ends with an error.
+   */
+  const relayChunk = (message: StreamChunkMessage): void => {
+    if (message.seq < expected) {
+      if (relayedChunk(message.seq) !== message.text) fail(new GatewayError('unavailable', `stream chunks were lost in transit (expected ${expected}, got ${message.seq})`), true);
+      return;
+    }
+    if (message.seq > expected) {
+      ahead.set(message.seq, message);
+      if (ahead.size > MAX_CHUNKS_AHEAD) fail(new GatewayError('unavailable', `stream chunks were lost in transit (chunk ${expected} missing, ${ahead.size} later ones arrived)`), true);
+      return;
+    }
+    let next: StreamChunkMessage | undefined = message;
+    while (next && relayInOrder(next)) {
+      ahead.delete(expected - 1);
+      next = ahead.get(expected);
+    }
+  };
+
   return {
     done,
     onMessage(message: ReplyMessage) {
@@ -97,16 +132,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       idle = setTimeout(onIdle, options.idleTimeoutMs);
       switch (message.kind) {
         case 'chunk':
-          // Pub/sub may deliver a message twice (seen on a cluster while its subscriber moves): a chunk already
-          // relayed, same seq and same text, is dropped. Anything else out of order is a gap.
-          if (message.seq < expected && relayedChunk(message.seq) === message.text) return;
-          if (message.seq !== expected) {
-            fail(new GatewayError('unavailable', `stream chunks were lost in transit (expected ${expected}, got ${message.seq})`), true);
-            return;
-          }
-          expected += 1;
-          chunkEnds.push(sentText.length + message.text.length);
-          if (!sendText(message.text, message.model, message.provider)) fail(new GatewayError('unavailable', 'the client reads too slowly'), true);
+          relayChunk(message);
           return;
         case 'stream-end':
           // A tail lost in transit is repaired from the result, which carries the whole text.
@@ -125,7 +151,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       if (outcome.state === 'completed') complete(outcome.result);
       else if (outcome.state === 'failed') fail(outcome.error, false);
       else if (outcome.state === 'missing') fail(new GatewayError('unavailable', 'the job was lost from the queue'), false);
-      // pending: a chunk lost meanwhile shows as a gap in seq when the next one arrives.
+      // pending: a chunk lost meanwhile leaves a gap the later ones wait behind, repaired at the stream's end.
     },
     clientGone() {
       if (finished) return;

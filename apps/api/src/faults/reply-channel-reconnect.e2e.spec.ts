@@ -64,11 +64,12 @@ describe.each([
     };
     const streamCaller = async (caller: number) => {
       for (let call = 0; running; call += 1) {
-        const reply = `stream-${caller}-${call}`;
-        const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: 'hi' }], model: `mock/echo?latency=20&reply=${reply}` });
+        // Several chunks over ~25 ms: a drop meets streams mid-way. A chunk lost meanwhile (or, on a cluster, delivered
+        // twice or out of order) must not show in the text the client reads.
+        const reply = `stream-${caller}-${call} one two three four five six seven eight`;
+        const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: 'hi' }], model: `mock/echo?latency=5&chunk_delay=3&reply=${encodeURIComponent(reply)}` });
         const events = result.events as { done?: boolean; content?: string }[];
         const text = events.map((event) => event.content ?? '').join('');
-        // A one-chunk answer: a chunk lost in transit is repaired from the result the stream's end carries.
         outcomes.push(result.status === 200 && events.at(-1)?.done === true && text === reply ? 'ok' : `${result.status} ${JSON.stringify(result.body ?? events.slice(-2))}`);
       }
     };
