@@ -92,6 +92,20 @@ describe('stream relay', () => {
     expect(outcomes).toEqual(['completed']);
   });
 
+  it('never mixes two attempts: chunks held behind a missing one are dropped when the job starts over', async () => {
+    const { relay, written, outcomes } = setup();
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage(chunk(2, 'world')); // the first attempt's; its chunk 1 is lost, then its worker dies
+    relay.onMessage(chunk(0, 'Hello ')); // the second attempt, from the start
+    relay.onMessage(chunk(1, 'dear '));
+    relay.onMessage(chunk(2, 'friend'));
+    const retried = { ...result, content: 'Hello dear friend' };
+    relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result: retried });
+    await relay.done;
+    expect(written.map((event) => (event as { content?: string }).content)).toEqual(['Hello ', 'dear ', 'friend', undefined]);
+    expect(outcomes).toEqual(['completed']);
+  });
+
   it('ends with an error event and cancels the job when too many chunks wait behind a missing one', async () => {
     const { relay, written, cancelled, outcomes } = setup();
     relay.onMessage(chunk(0, 'Hello '));

@@ -109,6 +109,8 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
    */
   const relayChunk = (message: StreamChunkMessage): void => {
     if (message.seq < expected) {
+      // A repeat, or a retried attempt starting over: chunks held for later may belong to the attempt before.
+      ahead.clear();
       if (relayedChunk(message.seq) !== message.text) fail(new GatewayError('unavailable', `stream chunks were lost in transit (expected ${expected}, got ${message.seq})`), true);
       return;
     }
