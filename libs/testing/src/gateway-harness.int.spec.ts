@@ -10,7 +10,8 @@ let taken: Server;
 let takenPort: number;
 
 beforeAll(async () => {
-  redis = await startRedis();
+  // Its own server: the check below reads every gateway connection on it.
+  redis = await startRedis({ spawn: true });
   admin = new Redis(redis.url);
   takenPort = await freePort();
   taken = createServer();
