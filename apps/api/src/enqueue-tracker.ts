@@ -3,6 +3,7 @@
  * enqueued (so no reply can arrive unheard), which means a sweep after a resubscribe can meet a job that is not in
  * Redis yet: reading it as lost would fail a call whose job is about to run. The sweep skips such a job and marks it;
  * when its enqueue returns, the job is looked up then, since a reply sent while the channel was down is gone.
+ * An entry lives while its enqueue runs: `enqueuing` before it, then `enqueued` or `forget` when it returns.
  */
 export function createEnqueueTracker(lookUpLater: (jobId: string) => void) {
   /** Job id → whether a sweep passed it while it was being enqueued. */

@@ -112,9 +112,7 @@ describe('stream hub', () => {
     const store = jobStore();
     const hub = createStreamHub({ lookup: store.lookup });
     const { listener: relay, outcomes } = listener();
-    hub.register('job-1', relay);
-    store.put('job-1');
-    hub.enqueued('job-1');
+    await hub.listen('job-1', relay, async () => store.put('job-1'));
     await hub.sweep();
     expect(outcomes).toEqual([{ state: 'pending' }]);
   });
@@ -123,11 +121,12 @@ describe('stream hub', () => {
     const store = jobStore();
     const hub = createStreamHub({ lookup: store.lookup });
     const { listener: relay, outcomes } = listener();
-    hub.register('job-1', relay);
+    const held = heldEnqueue(() => store.put('job-1', { state: 'completed', result }));
+    const listening = hub.listen('job-1', relay, held.enqueue);
     await hub.sweep();
     expect(outcomes).toEqual([]);
-    store.put('job-1', { state: 'completed', result });
-    hub.enqueued('job-1');
+    held.release();
+    await listening;
     await tick();
     expect(outcomes).toEqual([{ state: 'completed', result }]);
   });
@@ -135,10 +134,12 @@ describe('stream hub', () => {
   it('a stream forgotten before its enqueue returned is not looked up', async () => {
     const store = jobStore();
     const hub = createStreamHub({ lookup: store.lookup });
-    hub.register('job-1', listener().listener);
+    const held = heldEnqueue(() => store.put('job-1'));
+    const listening = hub.listen('job-1', listener().listener, held.enqueue);
     await hub.sweep();
     hub.forget('job-1');
-    hub.enqueued('job-1');
+    held.release();
+    await listening;
     await tick();
     expect(store.lookups).toEqual([]);
   });

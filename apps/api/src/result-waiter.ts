@@ -28,7 +28,6 @@ export function createResultWaiter(options: ResultWaiterOptions) {
     const entry = pending.get(jobId);
     if (!entry) return;
     pending.delete(jobId);
-    tracker.forget(jobId);
     clearTimeout(entry.timer);
     if ('result' in outcome) entry.resolve(outcome.result);
     else entry.reject(outcome.error);
@@ -48,7 +47,6 @@ export function createResultWaiter(options: ResultWaiterOptions) {
     new Promise<ChatJobResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(jobId);
-        tracker.forget(jobId);
         options.onTimeout?.(jobId);
         reject(new GatewayError('timeout', `the job did not finish in ${timeoutMs} ms`));
       }, timeoutMs);
@@ -79,7 +77,9 @@ export function createResultWaiter(options: ResultWaiterOptions) {
         forget(jobId);
         throw error;
       }
+      // Settled meanwhile (its reply came first, or it timed out): nothing left to look up.
       if (pending.has(jobId)) tracker.enqueued(jobId);
+      else tracker.forget(jobId);
       return result;
     },
     /** Hands a reply-channel message to its waiter. */

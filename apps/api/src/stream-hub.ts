@@ -25,18 +25,25 @@ export function createStreamHub(options: { lookup: (jobId: string) => Promise<Jo
     if (listener) void check(jobId, listener);
   });
   return {
-    /** Registers a stream before its job is enqueued; say `enqueued` once the job is in Redis. */
-    register(jobId: string, listener: StreamListener): void {
+    /**
+     * Relays jobId's messages to listener, then runs enqueue (so no message of the job can arrive unheard); rejects
+     * with enqueue's error, having forgotten the listener. Synchronously registered when called.
+     */
+    async listen(jobId: string, listener: StreamListener, enqueue: () => Promise<unknown>): Promise<void> {
       listeners.set(jobId, listener);
       tracker.enqueuing(jobId);
+      try {
+        await enqueue();
+      } catch (error) {
+        listeners.delete(jobId);
+        tracker.forget(jobId);
+        throw error;
+      }
+      tracker.enqueued(jobId);
     },
-    /** The job is in Redis (its enqueue returned). */
-    enqueued(jobId: string): void {
-      if (listeners.has(jobId)) tracker.enqueued(jobId);
-    },
+    /** Stops relaying jobId (its stream is over). */
     forget(jobId: string): void {
       listeners.delete(jobId);
-      tracker.forget(jobId);
     },
     /** Hands a message to its stream; false when no stream of this instance has that job. */
     deliver(message: ReplyMessage): boolean {

@@ -33,6 +33,9 @@ function recordingWriter(room = Infinity) {
   return { writer, written, ended: () => ended };
 }
 
+/** The text of each written event (undefined for the done and error events). */
+const contents = (written: unknown[]) => written.map((event) => (event as { content?: string }).content);
+
 const result: ChatJobResult = { content: 'Hello brave world', model: 'm', provider: 'mock', usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 }, cost_usd: 0, finish_reason: 'stop' };
 const chunk = (seq: number, text: string): ReplyMessage => ({ kind: 'chunk', job_id: 'job-1', seq, text, model: 'm', provider: 'mock' });
 
@@ -77,7 +80,7 @@ describe('stream relay', () => {
     relay.onMessage(chunk(1, 'brave '));
     relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
     await relay.done;
-    expect(written.map((event) => (event as { content?: string }).content)).toEqual(['Hello ', 'brave ', 'world', undefined]);
+    expect(contents(written)).toEqual(['Hello ', 'brave ', 'world', undefined]);
     expect(outcomes).toEqual(['completed']);
   });
 
@@ -88,7 +91,7 @@ describe('stream relay', () => {
     expect(written).toHaveLength(1);
     relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
     await relay.done;
-    expect(written.map((event) => (event as { content?: string }).content)).toEqual(['Hello ', 'brave world', undefined]);
+    expect(contents(written)).toEqual(['Hello ', 'brave world', undefined]);
     expect(outcomes).toEqual(['completed']);
   });
 
@@ -102,7 +105,7 @@ describe('stream relay', () => {
     const retried = { ...result, content: 'Hello dear friend' };
     relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result: retried });
     await relay.done;
-    expect(written.map((event) => (event as { content?: string }).content)).toEqual(['Hello ', 'dear ', 'friend', undefined]);
+    expect(contents(written)).toEqual(['Hello ', 'dear ', 'friend', undefined]);
     expect(outcomes).toEqual(['completed']);
   });
 
@@ -126,7 +129,7 @@ describe('stream relay', () => {
     relay.onMessage(chunk(2, 'world'));
     relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
     await relay.done;
-    expect(written.map((event) => (event as { content?: string }).content)).toEqual(['Hello ', 'brave ', 'world', undefined]);
+    expect(contents(written)).toEqual(['Hello ', 'brave ', 'world', undefined]);
     expect(outcomes).toEqual(['completed']);
 
     const other = setup();
@@ -175,7 +178,7 @@ describe('stream relay', () => {
     completed.relay.onMessage(chunk(0, 'Hello '));
     completed.relay.onResubscribed({ state: 'completed', result });
     await completed.relay.done;
-    expect(completed.written.map((event) => (event as { content?: string }).content ?? '').join('')).toBe('Hello brave world');
+    expect(contents(completed.written).join('')).toBe('Hello brave world');
 
     // Still running, its first chunk lost while the channel was down: the rest waits, and the end repairs it.
     const pending = setup();
@@ -184,7 +187,7 @@ describe('stream relay', () => {
     expect(pending.written).toEqual([]);
     pending.relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result });
     await pending.relay.done;
-    expect(pending.written.map((event) => (event as { content?: string }).content ?? '').join('')).toBe('Hello brave world');
+    expect(contents(pending.written).join('')).toBe('Hello brave world');
     expect(pending.outcomes).toEqual(['completed']);
 
     const failed = setup();

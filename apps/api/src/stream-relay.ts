@@ -107,16 +107,17 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
    * that never comes is repaired from the result at the stream's end; past MAX_CHUNKS_AHEAD waiting, or an earlier
    * seq with other text (a retried attempt saying something else), the stream ends with an error.
    */
+  const lostInTransit = (detail: string) => fail(new GatewayError('unavailable', `stream chunks were lost in transit (${detail})`), true);
   const relayChunk = (message: StreamChunkMessage): void => {
     if (message.seq < expected) {
       // A repeat, or a retried attempt starting over: chunks held for later may belong to the attempt before.
       ahead.clear();
-      if (relayedChunk(message.seq) !== message.text) fail(new GatewayError('unavailable', `stream chunks were lost in transit (expected ${expected}, got ${message.seq})`), true);
+      if (relayedChunk(message.seq) !== message.text) lostInTransit(`expected ${expected}, got ${message.seq}`);
       return;
     }
     if (message.seq > expected) {
       ahead.set(message.seq, message);
-      if (ahead.size > MAX_CHUNKS_AHEAD) fail(new GatewayError('unavailable', `stream chunks were lost in transit (chunk ${expected} missing, ${ahead.size} later ones arrived)`), true);
+      if (ahead.size > MAX_CHUNKS_AHEAD) lostInTransit(`chunk ${expected} missing, ${ahead.size} later ones arrived`);
       return;
     }
     let next: StreamChunkMessage | undefined = message;

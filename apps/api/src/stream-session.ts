@@ -63,18 +63,16 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
       deps.metrics.streams.inc({ outcome });
     },
   });
-  // Listen first: no message of the job can then arrive before anyone relays it.
-  deps.streams.register(jobId, relay);
+  // Listens before enqueueing: no message of the job can then arrive before anyone relays it.
+  const listening = deps.streams.listen(jobId, relay, options.enqueue);
   res.once('close', () => {
     if (!res.writableFinished) relay.clientGone();
   });
   try {
-    await options.enqueue();
+    await listening;
   } catch (error) {
-    deps.streams.forget(jobId);
     relay.dispose();
     throw error;
   }
-  deps.streams.enqueued(jobId);
   await relay.done;
 }

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, startRedisCluster, waitFor } from '@gateway/testing';
+import { adminConnections, killSubscribers, startRedis, startRedisCluster, waitFor } from '@gateway/testing';
 import { watchChannel } from './channel-watch';
 import { createRedisConnection, type RedisClient } from './redis-connection';
 
@@ -16,14 +16,13 @@ interface Setup {
 async function onRedis(name: string): Promise<Setup> {
   const redis = await startRedis();
   const config = { redis: { url: redis.url, clusterNodes: [] } };
-  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), [new Redis(redis.url)], () => redis.stop());
+  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), adminConnections([new URL(redis.url).host]), () => redis.stop());
 }
 
 async function onCluster(name: string): Promise<Setup> {
   const cluster = await startRedisCluster(3);
   const config = { redis: { url: '', clusterNodes: cluster.nodes } };
-  const servers = cluster.nodes.map((node) => new Redis({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) }));
-  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), servers, () => cluster.stop());
+  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), adminConnections(cluster.nodes), () => cluster.stop());
 }
 
 function wrap(subscriber: RedisClient, publisher: RedisClient, servers: Redis[], stopServers: () => Promise<void>): Setup {
@@ -36,18 +35,6 @@ function wrap(subscriber: RedisClient, publisher: RedisClient, servers: Redis[],
       await stopServers();
     },
   };
-}
-
-/** Drops every subscribed connection named `name` (on a cluster, ioredis prefixes its subscriber's name); how many. */
-async function dropSubscriber(servers: readonly Redis[], name: string): Promise<number> {
-  let dropped = 0;
-  for (const server of servers) {
-    const clients = ((await server.call('CLIENT', 'LIST')) as string).split('\n');
-    for (const line of clients.filter((entry) => entry.includes(`${name} `) && / sub=[1-9]/.test(entry))) {
-      dropped += Number(await server.call('CLIENT', 'KILL', 'ID', line.match(/^id=(\d+) /)![1]!));
-    }
-  }
-  return dropped;
 }
 
 describe.each([
@@ -75,7 +62,7 @@ describe.each([
     await new Promise((resolve) => setTimeout(resolve, 300));
     const before = readBacks;
 
-    expect(await dropSubscriber(setup.servers, 'watch-test')).toBe(1);
+    expect(await killSubscribers(setup.servers, 'watch-test')).toBe(1);
     // What was announced while it was down is lost: the picture is read again once it has subscribed again.
     await waitFor(() => (readBacks > before && watch.current() ? true : undefined), 10_000);
     await waitFor(async () => {

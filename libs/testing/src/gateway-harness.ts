@@ -22,14 +22,17 @@ export async function startApi(env: Record<string, string>): Promise<{ baseUrl: 
  * stopped before the error is thrown: a process left running would hold the test runner open.
  */
 export async function startGateway(env: Record<string, string>, options: { workers?: number } = {}): Promise<GatewayProcesses> {
-  const [api, ...workers] = await Promise.allSettled([startApi(env), ...Array.from({ length: options.workers ?? 1 }, () => spawnApp('worker', env))]);
-  const started = [api, ...workers].flatMap((outcome) => (outcome?.status === 'fulfilled' ? [outcome.value] : []));
+  const [[api], workers] = await Promise.all([
+    Promise.allSettled([startApi(env)]),
+    Promise.allSettled(Array.from({ length: options.workers ?? 1 }, () => spawnApp('worker', env))),
+  ]);
   const failure = [api, ...workers].find((outcome) => outcome?.status === 'rejected');
-  if (failure?.status === 'rejected') {
-    await Promise.all(started.map((app) => ('process' in app ? app.process : app).stop('SIGKILL')));
-    throw failure.reason;
+  if (api?.status !== 'fulfilled' || failure?.status === 'rejected') {
+    const started = [api?.status === 'fulfilled' ? api.value.process : undefined, ...workers.map((worker) => (worker.status === 'fulfilled' ? worker.value : undefined))];
+    await Promise.all(started.map((app) => app?.stop('SIGKILL')));
+    throw failure?.status === 'rejected' ? failure.reason : new Error('the api did not start');
   }
-  const apiInstance = (api as PromiseFulfilledResult<Awaited<ReturnType<typeof startApi>>>).value;
+  const apiInstance = api.value;
   const workerProcesses = workers.map((worker) => (worker as PromiseFulfilledResult<AppProcess>).value);
   return {
     baseUrl: apiInstance.baseUrl,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { postJson, postSse, startGateway, startRedis, startRedisCluster, uniquePrefix, type GatewayProcesses } from '@gateway/testing';
+import { adminConnections, killSubscribers, postJson, postSse, startGateway, startRedis, startRedisCluster, uniquePrefix, type GatewayProcesses } from '@gateway/testing';
 
 jest.setTimeout(90_000);
 
@@ -13,28 +13,14 @@ interface Setup {
 async function standalone(): Promise<Setup> {
   // Its own server: the test kills every API reply connection on it.
   const redis = await startRedis({ spawn: true });
-  const admin = new Redis(redis.url);
-  return { env: { REDIS_URL: redis.url }, servers: [admin], stop: async () => (admin.disconnect(), redis.stop()) };
+  const servers = adminConnections([new URL(redis.url).host]);
+  return { env: { REDIS_URL: redis.url }, servers, stop: async () => (servers.forEach((server) => server.disconnect()), redis.stop()) };
 }
 
 async function cluster(): Promise<Setup> {
   const nodes = await startRedisCluster(3);
-  const servers = nodes.nodes.map((node) => new Redis({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) }));
+  const servers = adminConnections(nodes.nodes);
   return { env: { REDIS_CLUSTER_NODES: nodes.nodes.join(',') }, servers, stop: async () => (servers.forEach((server) => server.disconnect()), nodes.stop()) };
-}
-
-/** Drops the API's reply-channel connection wherever it is (ioredis reconnects and resubscribes); false when none is connected. */
-async function dropReplyConnection(servers: readonly Redis[]): Promise<boolean> {
-  let dropped = false;
-  for (const server of servers) {
-    const clients = (await server.call('CLIENT', 'LIST')) as string;
-    // Its subscribed connection (on a cluster, ioredis names it `ioredis-cluster(subscriber):gw-api-replies`).
-    for (const line of clients.split('\n').filter((entry) => / name=(ioredis-cluster\(subscriber\):)?gw-api-replies /.test(entry) && / sub=[1-9]/.test(entry))) {
-      const id = line.match(/^id=(\d+) /)?.[1];
-      if (id) dropped = (await server.call('CLIENT', 'KILL', 'ID', id)) === 1 || dropped;
-    }
-  }
-  return dropped;
 }
 
 describe.each([
@@ -79,7 +65,8 @@ describe.each([
     let drops = 0;
     for (let round = 0; round < 20; round += 1) {
       await new Promise((resolve) => setTimeout(resolve, 150));
-      if (await dropReplyConnection(setup.servers)) drops += 1;
+      // The API's subscribed reply connection: ioredis reconnects (or, on a cluster, moves) and subscribes again.
+      if ((await killSubscribers(setup.servers, 'gw-api-replies')) > 0) drops += 1;
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     running = false;
