@@ -16,13 +16,34 @@ export { providerIdSchema, deprecatedProviders } from './provider-id';
 export type { ProviderId } from './provider-id';
 export {
   MAX_CONTENT_CHARS,
-  chatRoleSchema,
-  chatMessageSchema,
+  chatParamsShape,
+  chatParamsIssues,
+  chatParamsOf,
+  withChatRules,
+  toolNames,
+  chatRequestObjectSchema,
   chatRequestSchema,
   usageSchema,
+  finishReasonSchema,
   chatResponseSchema,
 } from './chat';
-export type { ChatRole, ChatMessage, ChatRequest, Usage, ChatResponse } from './chat';
+export type { ChatParams, ChatRequest, Usage, ChatResponse } from './chat';
+export {
+  MAX_IMAGE_URL_CHARS,
+  MAX_CONTENT_PARTS,
+  MAX_TOOL_CALLS,
+  textPartSchema,
+  imageUrlPartSchema,
+  contentPartSchema,
+  toolCallSchema,
+  chatMessageSchema,
+  contentText,
+  imageParts,
+  isImageUrl,
+} from './messages';
+export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole } from './messages';
+export { MAX_TOOLS, MAX_SCHEMA_BYTES, functionToolSchema, toolChoiceSchema, responseFormatSchema, reasoningEffortSchema, reasoningSchema } from './tools';
+export type { FunctionTool, ToolChoice, ResponseFormat, ReasoningEffort, Reasoning } from './tools';
 export {
   jobStatusSchema,
   jobRequestSchema,
@@ -35,13 +56,13 @@ export {
   batchViewSchema,
 } from './jobs';
 export type { JobStatus, JobRequest, JobAccepted, JobViewError, JobView, BatchItem, BatchAccepted, BatchResult, BatchView } from './jobs';
-export { openAiMessageSchema, openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
+export { openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
 export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
 export { callbackUrlProblem } from './callback-url';
-export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema, streamChunkMessageSchema, streamEndMessageSchema } from './job';
-export type { ChatJobData, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage } from './job';
-export { streamChunkEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
-export type { StreamChunkEvent, StreamDoneEvent, StreamEvent } from './stream';
+export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema, streamChunkMessageSchema, streamEndMessageSchema, toolCallDeltaSchema } from './job';
+export type { ChatJobData, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
+export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
+export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';
 export type { ProviderView, ProvidersView } from './providers';
 export { periodSpendSchema, usageReportSchema } from './spend';

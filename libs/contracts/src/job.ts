@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { chatMessageSchema, usageSchema } from './chat';
+import { chatParamsShape, finishReasonSchema, usageSchema } from './chat';
+import { toolCallSchema } from './messages';
 import { jobErrorSchema } from './errors';
 import { providerIdSchema } from './provider-id';
 
@@ -8,9 +9,8 @@ export const chatJobDataSchema = z.object({
   request_id: z.string(),
   agent_id: z.string().optional(),
   model: z.string(),
-  messages: z.array(chatMessageSchema).min(1),
-  temperature: z.number().optional(),
-  max_tokens: z.number().int().optional(),
+  /** The chat parameters as the request gave them (validated by the API): messages, tools, sampling, … */
+  ...chatParamsShape,
   /** When set, the API instance whose reply channel waits for this job. */
   reply_to: z.string().optional(),
   /** When set, the outcome is POSTed there once the job is done (asynchronous jobs). */
@@ -31,9 +31,25 @@ export const chatJobResultSchema = z.object({
   provider: providerIdSchema,
   usage: usageSchema,
   cost_usd: z.number().nonnegative(),
-  finish_reason: z.string().nullable(),
+  finish_reason: finishReasonSchema,
+  /** The tool calls the model asked for (finish_reason `tool_calls`). */
+  tool_calls: z.array(toolCallSchema).optional(),
+  /** The upstream's token log probabilities (OpenAI's `choices[].logprobs`), when asked for and given. */
+  logprobs: z.record(z.string(), z.unknown()).optional(),
 });
 export type ChatJobResult = z.infer<typeof chatJobResultSchema>;
+
+/**
+ * A fragment of a streamed tool call: the first fragment of an `index` carries its `id` and `name`, later ones
+ * more `arguments` text (OpenAI's streaming rules, whatever the provider).
+ */
+export const toolCallDeltaSchema = z.object({
+  index: z.number().int().nonnegative(),
+  id: z.string().optional(),
+  name: z.string().optional(),
+  arguments: z.string(),
+});
+export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
 
 /**
  * Stream messages: `seq` counts the chunk messages of one job from 0, and stream-end carries the number of chunk
@@ -43,7 +59,9 @@ export const streamChunkMessageSchema = z.object({
   kind: z.literal('chunk'),
   job_id: z.string(),
   seq: z.number().int().nonnegative(),
+  /** Text of the answer (it comes before this message's tool-call fragments). */
   text: z.string(),
+  tool_calls: z.array(toolCallDeltaSchema).optional(),
   model: z.string(),
   provider: providerIdSchema,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { chatRequestSchema } from './chat';
+import { chatRequestObjectSchema, withChatRules } from './chat';
 import { attemptSchema, errorTypeSchema } from './errors';
 import { chatJobResultSchema } from './job';
 
@@ -8,9 +8,11 @@ export const jobStatusSchema = z.enum(['queued', 'active', 'completed', 'failed'
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
 /** Body of `POST /v1/jobs`: a chat request, plus an optional URL that receives the outcome by POST. */
-export const jobRequestSchema = chatRequestSchema.extend({
-  callback_url: z.string().min(1).max(2048).optional(),
-});
+export const jobRequestSchema = withChatRules(
+  chatRequestObjectSchema.extend({
+    callback_url: z.string().min(1).max(2048).optional(),
+  }),
+);
 export type JobRequest = z.infer<typeof jobRequestSchema>;
 
 /** Answer of `POST /v1/jobs` (202). */
@@ -35,9 +37,11 @@ export const jobViewSchema = z.object({
 export type JobView = z.infer<typeof jobViewSchema>;
 
 /** One request of a batch given as a JSON array: a chat request with an optional caller-chosen id. */
-export const batchItemSchema = chatRequestSchema.extend({
-  custom_id: z.string().min(1).max(256).optional(),
-});
+export const batchItemSchema = withChatRules(
+  chatRequestObjectSchema.extend({
+    custom_id: z.string().min(1).max(256).optional(),
+  }),
+);
 export type BatchItem = z.infer<typeof batchItemSchema>;
 
 /** Answer of `POST /v1/batches` (202). */

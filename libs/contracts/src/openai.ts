@@ -1,28 +1,28 @@
 import { z } from 'zod';
-import { MAX_CONTENT_CHARS, type ChatRequest } from './chat';
+import { chatParamsOf, chatParamsShape, withChatRules, type ChatRequest } from './chat';
 import type { ErrorType } from './errors';
 
-const textPartSchema = z.object({ type: z.literal('text'), text: z.string().max(MAX_CONTENT_CHARS) });
+/** Drops `null` fields at the top level: OpenAI's API treats them as absent, and some clients send them. */
+function withoutNulls(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== null));
+}
 
-/** A message as OpenAI's chat completions API takes it (text only; `developer` counts as `system`). */
-export const openAiMessageSchema = z.object({
-  role: z.enum(['system', 'developer', 'user', 'assistant']),
-  content: z.union([z.string().max(MAX_CONTENT_CHARS), z.array(textPartSchema).max(100)]),
-});
-
-/** Body of `POST /v1/chat/completions`: the fields we honour; others are ignored as OpenAI-compatible servers do. */
-export const openAiChatRequestSchema = z.object({
+const openAiRequestObjectSchema = z.object({
   model: z.string().min(1).max(256).optional(),
-  messages: z.array(openAiMessageSchema).min(1).max(1000),
-  temperature: z.number().min(0).max(2).nullish(),
-  max_tokens: z.number().int().min(1).max(1_000_000).nullish(),
-  max_completion_tokens: z.number().int().min(1).max(1_000_000).nullish(),
-  n: z.literal(1).nullish(),
-  user: z.string().min(1).max(128).optional(),
-  stream: z.boolean().nullish(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  ...chatParamsShape,
+  max_completion_tokens: z.number().int().min(1).max(1_000_000).optional(),
+  n: z.literal(1).optional(),
+  stream: z.boolean().optional(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).optional(),
 });
-export type OpenAiChatRequest = z.infer<typeof openAiChatRequestSchema>;
+
+/**
+ * Body of `POST /v1/chat/completions`: OpenAI's chat fields (tools, structured output, images, sampling,
+ * reasoning); fields the gateway does not know are ignored, as OpenAI-compatible servers do.
+ */
+export const openAiChatRequestSchema = z.preprocess(withoutNulls, withChatRules(openAiRequestObjectSchema));
+export type OpenAiChatRequest = z.infer<typeof openAiRequestObjectSchema>;
 
 /** One line of OpenAI's batch input format (JSONL). */
 export const openAiBatchLineSchema = z.object({
@@ -39,13 +39,9 @@ export function fromOpenAiRequest(request: OpenAiChatRequest, agentHeader?: stri
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   return {
     ...(agentId ? { agent_id: agentId } : {}),
-    messages: request.messages.map((message) => ({
-      role: message.role === 'developer' ? 'system' : message.role,
-      content: typeof message.content === 'string' ? message.content : message.content.map((part) => part.text).join(''),
-    })),
     ...(request.model !== undefined ? { model: request.model } : {}),
-    ...(request.temperature !== undefined && request.temperature !== null ? { temperature: request.temperature } : {}),
-    ...(maxTokens !== undefined && maxTokens !== null ? { max_tokens: maxTokens } : {}),
+    ...chatParamsOf(request),
+    ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
   };
 }
 

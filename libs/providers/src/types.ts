@@ -1,27 +1,33 @@
-import type { ChatMessage, ProviderId, Usage } from '@gateway/contracts';
+import type { ChatParams, ProviderId, ToolCall, ToolCallDelta, Usage } from '@gateway/contracts';
 
-/** A chat call as an adapter receives it: the model is the upstream's own name (routing prefix stripped). */
-export interface ProviderChatRequest {
-  model: string;
-  messages: ChatMessage[];
-  temperature?: number;
-  maxTokens?: number;
-}
+/**
+ * A chat call as an adapter receives it: the request's chat parameters (OpenAI's names: messages, tools,
+ * response_format, sampling, …) and the upstream's own model name (routing prefix stripped). Each adapter maps
+ * them onto its wire format; `unsupportedField` (capabilities.ts) has already kept away what it cannot honour.
+ */
+export type ProviderChatRequest = ChatParams & { model: string };
 
 /** A finished non-streamed call. */
 export interface ProviderChatResult {
   content: string;
+  /** Tool calls the model asked for, with string arguments and ids (the adapter makes ids when the upstream gives none). */
+  toolCalls: ToolCall[];
   /** The model the upstream says answered. */
   model: string;
   usage: Usage;
   /** The upstream's own cost figure in USD (OpenRouter `usage.cost`), or null when it gives none. */
   costUsd: number | null;
+  /** In OpenAI's words: stop, length, tool_calls, content_filter (others as the upstream said). */
   finishReason: string | null;
+  /** OpenAI's `choices[0].logprobs`, when asked for and given. */
+  logprobs?: Record<string, unknown>;
 }
 
 /** One part of a streamed call. Types are noun-verb. */
 export type ChatStreamPart =
   | { type: 'text-delta'; text: string }
+  /** A fragment of a tool call: `index` numbers the calls from 0; the first fragment of an index carries id and name. */
+  | { type: 'tool-call-delta'; delta: ToolCallDelta }
   | { type: 'usage'; usage: Usage; costUsd: number | null }
   | { type: 'stream-end'; model: string; finishReason: string | null };
 

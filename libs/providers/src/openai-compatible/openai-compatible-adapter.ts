@@ -4,7 +4,7 @@ import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
 import { upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
-import { fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
+import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
 import { openAiChunkSchema, openAiResponseSchema, type OpenAiRequest } from './openai-compatible-wire';
 
 /** What distinguishes one OpenAI-compatible upstream from another. */
@@ -51,10 +51,12 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
       if (choice.error || choice.finish_reason === 'error') throw bodyError(id, choice.error ?? { message: 'finish_reason error' });
       return {
         content: choice.message?.content ?? '',
+        toolCalls: fromOpenAiToolCalls(choice.message),
         model: answer.model ?? request.model,
         usage: fromOpenAiUsage(answer.usage),
         costUsd: answer.usage?.cost ?? null,
         finishReason: choice.finish_reason ?? null,
+        ...(choice.logprobs ? { logprobs: choice.logprobs } : {}),
       };
     },
 
@@ -63,6 +65,7 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
       let model = request.model;
       let finishReason: string | null = null;
       let done = false;
+      let lastToolIndex = 0;
       try {
         for await (const event of reusingConnection(parseServerSentEvents(response.body), response.body, () => done)) {
           if (event.data === '[DONE]') {
@@ -83,6 +86,11 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
             if (choice.error || choice.finish_reason === 'error') throw bodyError(id, choice.error ?? { message: 'finish_reason error' });
             const text = choice.delta?.content;
             if (text) yield { type: 'text-delta', text };
+            for (const wireDelta of choice.delta?.tool_calls ?? []) {
+              const delta = fromOpenAiToolCallDelta(wireDelta, lastToolIndex);
+              lastToolIndex = delta.index;
+              yield { type: 'tool-call-delta', delta };
+            }
             if (choice.finish_reason) finishReason = choice.finish_reason;
           }
           if (chunk.data.usage) yield { type: 'usage', usage: fromOpenAiUsage(chunk.data.usage), costUsd: chunk.data.usage.cost ?? null };

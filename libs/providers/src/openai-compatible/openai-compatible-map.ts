@@ -1,23 +1,56 @@
-import type { Usage } from '@gateway/contracts';
+import type { ToolCall, ToolCallDelta, Usage } from '@gateway/contracts';
+import { newToolCallId } from '../tool-call-id';
 import type { ProviderChatRequest } from '../types';
-import type { OpenAiRequest } from './openai-compatible-wire';
-import type { openAiUsageSchema } from './openai-compatible-wire';
-import type { z } from 'zod';
+import type { OpenAiChunk, OpenAiRequest, OpenAiResponse, OpenAiUsage } from './openai-compatible-wire';
 
+/**
+ * The chat parameters pass through as they are (our representation is OpenAI's); `metadata` stays with the
+ * gateway (OpenAI keeps it only for stored completions, others reject it).
+ */
 export function toOpenAiRequest(request: ProviderChatRequest, stream: boolean): OpenAiRequest {
+  const { metadata: _metadata, ...params } = request;
   return {
-    model: request.model,
-    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-    ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+    ...params,
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   };
 }
 
-export function fromOpenAiUsage(usage: z.infer<typeof openAiUsageSchema> | null | undefined): Usage {
-  const prompt = Math.max(0, Math.round(usage?.prompt_tokens ?? 0));
-  const completion = Math.max(0, Math.round(usage?.completion_tokens ?? 0));
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: Math.max(0, Math.round(usage?.total_tokens ?? prompt + completion)) };
+export function fromOpenAiUsage(usage: OpenAiUsage | null | undefined): Usage {
+  const count = (value: number | null | undefined) => Math.max(0, Math.round(value ?? 0));
+  const prompt = count(usage?.prompt_tokens);
+  const completion = count(usage?.completion_tokens);
+  const cached = usage?.prompt_tokens_details?.cached_tokens;
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: usage?.total_tokens !== undefined && usage.total_tokens !== null ? count(usage.total_tokens) : prompt + completion,
+    ...(cached !== undefined && cached !== null ? { prompt_tokens_details: { cached_tokens: count(cached) } } : {}),
+    ...(reasoning !== undefined && reasoning !== null ? { completion_tokens_details: { reasoning_tokens: count(reasoning) } } : {}),
+  };
+}
+
+type WireMessage = NonNullable<NonNullable<NonNullable<OpenAiResponse['choices']>[number]['message']>>;
+
+/** An answer's tool calls with ids and string arguments, whatever the upstream left out. */
+export function fromOpenAiToolCalls(message: WireMessage | undefined | null): ToolCall[] {
+  return (message?.tool_calls ?? []).map((call) => ({
+    id: call.id || newToolCallId(),
+    type: 'function',
+    function: { name: call.function?.name ?? '', arguments: call.function?.arguments ?? '' },
+  }));
+}
+
+type WireDelta = NonNullable<NonNullable<NonNullable<OpenAiChunk['choices']>[number]['delta']>['tool_calls']>[number];
+
+/** One streamed tool-call fragment; a fragment without an index belongs to the call at `fallbackIndex`. */
+export function fromOpenAiToolCallDelta(delta: WireDelta, fallbackIndex: number): ToolCallDelta {
+  return {
+    index: delta.index ?? fallbackIndex,
+    ...(delta.id ? { id: delta.id } : {}),
+    ...(delta.function?.name ? { name: delta.function.name } : {}),
+    arguments: delta.function?.arguments ?? '',
+  };
 }
 
 /** OpenRouter reports a numeric HTTP-like code in `error.code`; 400-class codes are the caller's request. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChatParams } from '@gateway/contracts';
 
 /** Only the fields we read. OpenRouter adds `cost` to usage and may put an `error` in a 200 body or chunk. */
 const wireErrorSchema = z.object({
@@ -11,6 +12,15 @@ export const openAiUsageSchema = z.object({
   completion_tokens: z.number().nullish(),
   total_tokens: z.number().nullish(),
   cost: z.number().nullish(),
+  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+  completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
+});
+export type OpenAiUsage = z.infer<typeof openAiUsageSchema>;
+
+const wireToolCallSchema = z.object({
+  id: z.string().nullish(),
+  type: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
 
 export const openAiResponseSchema = z.object({
@@ -18,8 +28,9 @@ export const openAiResponseSchema = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish() }).nullish(),
+        message: z.object({ content: z.string().nullish(), tool_calls: z.array(wireToolCallSchema).nullish() }).nullish(),
         finish_reason: z.string().nullish(),
+        logprobs: z.record(z.string(), z.unknown()).nullish(),
         error: wireErrorSchema.nullish(),
       }),
     )
@@ -29,12 +40,14 @@ export const openAiResponseSchema = z.object({
 });
 export type OpenAiResponse = z.infer<typeof openAiResponseSchema>;
 
+const wireToolCallDeltaSchema = wireToolCallSchema.extend({ index: z.number().int().nonnegative().nullish() });
+
 export const openAiChunkSchema = z.object({
   model: z.string().nullish(),
   choices: z
     .array(
       z.object({
-        delta: z.object({ content: z.string().nullish() }).nullish(),
+        delta: z.object({ content: z.string().nullish(), tool_calls: z.array(wireToolCallDeltaSchema).nullish() }).nullish(),
         finish_reason: z.string().nullish(),
         error: wireErrorSchema.nullish(),
       }),
@@ -45,13 +58,10 @@ export const openAiChunkSchema = z.object({
 });
 export type OpenAiChunk = z.infer<typeof openAiChunkSchema>;
 
-/** The request body we send. */
-export interface OpenAiRequest {
+/** The request body we send: the chat parameters as they are, plus the model and streaming fields. */
+export type OpenAiRequest = Omit<ChatParams, 'metadata'> & {
   model: string;
-  messages: { role: string; content: string }[];
-  temperature?: number;
-  max_tokens?: number;
   stream?: boolean;
   stream_options?: { include_usage: boolean };
   usage?: { include: boolean };
-}
+};

@@ -1,5 +1,6 @@
 import { createOpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible-adapter';
 import type { HttpClient } from '../http/http-client';
+import type { OpenAiRequest } from '../openai-compatible/openai-compatible-wire';
 import type { ProviderAdapter } from '../types';
 
 /** Options of the (deprecated) direct OpenAI adapter. */
@@ -10,7 +11,15 @@ export interface OpenAiOptions {
   http?: HttpClient;
 }
 
+/** OpenAI's chat completions take `reasoning_effort`, not OpenRouter's `reasoning` object. */
+export function toOpenAiReasoning(body: OpenAiRequest): OpenAiRequest {
+  const { reasoning, ...rest } = body;
+  if (!reasoning) return body;
+  const effort = rest.reasoning_effort ?? reasoning.effort ?? (reasoning.enabled === false ? 'none' : undefined);
+  return { ...rest, ...(effort !== undefined ? { reasoning_effort: effort } : {}) };
+}
+
 /** Deprecated: route OpenAI models through OpenRouter instead. */
 export function createOpenAiAdapter(options: OpenAiOptions): ProviderAdapter {
-  return createOpenAiCompatibleAdapter({ id: 'openai', ...options });
+  return createOpenAiCompatibleAdapter({ id: 'openai', ...options, decorateRequest: toOpenAiReasoning });
 }

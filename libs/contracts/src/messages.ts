@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/** Largest message content we accept, in characters; bodies are also capped in bytes by the HTTP layer. */
+export const MAX_CONTENT_CHARS = 1_000_000;
+/** Largest image URL (a `data:` URI holds the image itself); the body limit caps the total. */
+export const MAX_IMAGE_URL_CHARS = 20 * 1024 * 1024;
+/** Content parts of one message. */
+export const MAX_CONTENT_PARTS = 100;
+/** Tool calls of one assistant message (OpenAI caps tools at 128). */
+export const MAX_TOOL_CALLS = 128;
+
+export const textPartSchema = z.object({ type: z.literal('text'), text: z.string().max(MAX_CONTENT_CHARS) });
+export type TextPart = z.infer<typeof textPartSchema>;
+
+const dataImageUri = /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]*$/i;
+
+/** An http(s) URL, or a `data:image/<type>;base64,…` URI. */
+export function isImageUrl(url: string): boolean {
+  if (url.startsWith('data:')) return dataImageUri.test(url.slice(0, 200)) && /^[A-Za-z0-9+/=\s]*$/.test(url.slice(url.indexOf(',') + 1));
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+export const imageUrlPartSchema = z.object({
+  type: z.literal('image_url'),
+  image_url: z.object({
+    url: z.string().max(MAX_IMAGE_URL_CHARS).refine(isImageUrl, 'must be an http(s) URL or a data:image/<type>;base64,… URI'),
+    detail: z.enum(['auto', 'low', 'high']).optional(),
+  }),
+});
+export type ImageUrlPart = z.infer<typeof imageUrlPartSchema>;
+
+export const contentPartSchema = z.discriminatedUnion('type', [textPartSchema, imageUrlPartSchema]);
+export type ContentPart = z.infer<typeof contentPartSchema>;
+
+const textContentSchema = z.union([z.string().max(MAX_CONTENT_CHARS), z.array(textPartSchema).max(MAX_CONTENT_PARTS)]);
+const nameSchema = z.string().min(1).max(256).optional();
+
+/** A tool call as OpenAI returns it (and as an assistant message carries it back). */
+export const toolCallSchema = z.object({
+  id: z.string().min(1).max(256),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1).max(256), arguments: z.string().max(MAX_CONTENT_CHARS) }),
+});
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+/** `developer` (OpenAI's newer name for the system role) is kept as `system`: one role for every provider. */
+const systemMessageSchema = z
+  .object({ role: z.enum(['system', 'developer']), content: textContentSchema, name: nameSchema })
+  .transform(({ role: _role, ...message }) => ({ role: 'system' as const, ...message }));
+
+const userMessageSchema = z.object({
+  role: z.literal('user'),
+  content: z.union([z.string().max(MAX_CONTENT_CHARS), z.array(contentPartSchema).min(1).max(MAX_CONTENT_PARTS)]),
+  name: nameSchema,
+});
+
+const assistantMessageSchema = z
+  .object({
+    role: z.literal('assistant'),
+    content: textContentSchema.nullish(),
+    tool_calls: z.array(toolCallSchema).max(MAX_TOOL_CALLS).optional(),
+    name: nameSchema,
+  })
+  .transform(({ content, tool_calls: toolCalls, ...message }) => ({
+    ...message,
+    content: content ?? null,
+    ...(toolCalls && toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+  }));
+
+const toolMessageSchema = z.object({
+  role: z.literal('tool'),
+  tool_call_id: z.string().min(1).max(256),
+  content: textContentSchema,
+});
+
+/**
+ * One message of a conversation, in the one representation every route and provider adapter uses (OpenAI's
+ * chat shape, `developer` kept as `system`). Unknown fields are dropped.
+ */
+export const chatMessageSchema = z.union([systemMessageSchema, userMessageSchema, assistantMessageSchema, toolMessageSchema]);
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+export type ChatRole = ChatMessage['role'];
+
+/** The text of a message's content (parts joined; images and null give nothing). */
+export function contentText(content: ChatMessage['content']): string {
+  if (content === null) return '';
+  if (typeof content === 'string') return content;
+  let text = '';
+  for (const part of content) if (part.type === 'text') text += part.text;
+  return text;
+}
+
+/** The image parts of a message's content. */
+export function imageParts(content: ChatMessage['content']): ImageUrlPart[] {
+  if (content === null || typeof content === 'string') return [];
+  const images: ImageUrlPart[] = [];
+  for (const part of content) if (part.type === 'image_url') images.push(part);
+  return images;
+}
