@@ -4,8 +4,7 @@ import type { Config } from '@gateway/config';
 import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome } from '@gateway/limits';
 import type { RedisClient } from '@gateway/queue';
 import type { Metrics } from '@gateway/observability';
-import { resolveRoute } from '@gateway/providers';
-import { failoverChain, planAttempts } from '@gateway/resilience';
+import { servablePlan } from './request-plan';
 
 /** What admission needs. */
 export interface AdmissionDeps {
@@ -21,7 +20,7 @@ export interface AdmissionDeps {
 }
 
 /** The fields of a chat request admission looks at. */
-export type AdmittedBody = Pick<ChatRequest, 'agent_id' | 'model' | 'messages' | 'max_tokens'>;
+export type AdmittedBody = Pick<ChatRequest, 'agent_id' | 'model' | 'messages' | 'max_tokens' | 'tools' | 'response_format'>;
 
 /** Requests of a batch reserved by one script (a few ms of Redis time each). */
 const BATCH_RESERVE_CHUNK = 1000;
@@ -69,11 +68,11 @@ export function createAdmission(deps: AdmissionDeps) {
 
   /** The dearest provider (and its model) that may serve the request: what its reservation holds. */
   const estimateUsd = (body: AdmittedBody): number => {
-    const route = resolveRoute(body.model ?? config.llm.defaultModel, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
+    const maxTokens = body.max_tokens ?? config.limits.defaultMaxTokens;
     return Math.max(
       0,
-      ...planAttempts(route, failoverChain(config)).map((attempt) =>
-        estimateCostUsd(deps.pricing, { providers: [attempt.provider], model: attempt.model, messages: body.messages, maxTokens: body.max_tokens ?? config.limits.defaultMaxTokens }),
+      ...servablePlan(config, body).map((attempt) =>
+        estimateCostUsd(deps.pricing, { providers: [attempt.provider], model: attempt.model, messages: body.messages, tools: body.tools, response_format: body.response_format, maxTokens }),
       ),
     );
   };

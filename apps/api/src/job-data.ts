@@ -1,9 +1,9 @@
-import type { ChatJobData, ChatRequest } from '@gateway/contracts';
-import { GatewayError } from '@gateway/contracts';
+import { GatewayError, chatParamsOf, type ChatJobData, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
 import type { Admission } from './admission';
 import { isRedisUnavailable } from './middleware/error-handler';
+import { servablePlan } from './request-plan';
 
 /** Where a job's outcome goes: the reply channel of an API instance (sync, stream) and/or a callback URL. */
 export interface JobDataExtras {
@@ -18,9 +18,7 @@ export function toChatJobData(requestId: string, body: ChatRequest, defaultModel
     request_id: requestId,
     ...(body.agent_id !== undefined ? { agent_id: body.agent_id } : {}),
     model: body.model ?? defaultModel,
-    messages: body.messages,
-    ...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
-    ...(body.max_tokens !== undefined ? { max_tokens: body.max_tokens } : {}),
+    ...chatParamsOf(body),
     ...(extras.replyTo !== undefined ? { reply_to: extras.replyTo } : {}),
     ...(extras.callbackUrl !== undefined ? { callback_url: extras.callbackUrl } : {}),
     accepted_at: Date.now(),
@@ -44,7 +42,7 @@ export async function enqueueOrUnavailable<T>(write: () => Promise<T>): Promise<
 
 /** What admitting and enqueueing one chat job needs. */
 export interface EnqueueDeps {
-  config: Pick<Config, 'llm'>;
+  config: Pick<Config, 'llm' | 'providers'>;
   queue: ChatQueue;
   admission: Admission;
 }
@@ -55,6 +53,8 @@ export interface EnqueueDeps {
  * enqueue gives the reservation back. Batches admit the same way item by item (routes/batches.ts).
  */
 export async function admitAndEnqueue(deps: EnqueueDeps, requestId: string, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
+  // A request no provider can honour is the caller's 400, before anything is reserved.
+  servablePlan(deps.config, body);
   const opts = { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) };
   const jobData = (reservedUsd: number): ChatJobData => ({ ...toChatJobData(requestId, body, deps.config.llm.defaultModel, extras), reserved_usd: reservedUsd });
   if (deps.admission.fusesEnqueue) {

@@ -31,4 +31,29 @@ describe('stream formats', () => {
     expect(gatewayStreamFormat().error(error, 'req-1')).toMatchObject({ error: { type: 'rate_limited', message: 'slow down', request_id: 'req-1' } });
     expect(gatewayStreamFormat().terminator).toBeUndefined();
   });
+
+  it('tool-call fragments: OpenAI chunks with delta.tool_calls (role on the first), and the gateway’s {tool_calls} events', () => {
+    const fragments = [
+      { index: 0, id: 'call_a', name: 'get_weather', arguments: '' },
+      { index: 0, arguments: '{"city":"Paris"}' },
+    ];
+    const openAi = openAiStreamFormat({ jobId: 'job-3', includeUsage: false });
+    expect(openAi.toolCalls(fragments.slice(0, 1), 'm', 'mock')).toMatchObject({
+      choices: [{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }],
+    });
+    const later = openAi.toolCalls(fragments.slice(1), 'm', 'mock') as { choices: { delta: Record<string, unknown> }[] };
+    expect(later.choices[0]!.delta).toEqual({ tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] });
+    const calls = [{ id: 'call_a', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }];
+    expect(openAi.done({ ...result, finish_reason: 'tool_calls', tool_calls: calls }, 'job-3')[0]).toMatchObject({ choices: [{ delta: {}, finish_reason: 'tool_calls' }] });
+    const gateway = gatewayStreamFormat();
+    expect(gateway.toolCalls(fragments, 'm', 'mock')).toEqual({
+      tool_calls: [
+        { index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '' } },
+        { index: 0, function: { arguments: '{"city":"Paris"}' } },
+      ],
+      model: 'm',
+      provider: 'mock',
+    });
+    expect(gateway.done({ ...result, finish_reason: 'tool_calls', tool_calls: calls }, 'job-3')[0]).toMatchObject({ done: true, finish_reason: 'tool_calls', tool_calls: calls });
+  });
 });

@@ -1,4 +1,4 @@
-import { toOpenAiErrorBody, type ChatJobResult, type GatewayError, type ProviderId, type StreamChunkEvent, type StreamDoneEvent } from '@gateway/contracts';
+import { toOpenAiErrorBody, type ChatJobResult, type GatewayError, type ProviderId, type StreamChunkEvent, type StreamDoneEvent, type StreamToolCallDelta, type StreamToolCallsEvent, type ToolCallDelta } from '@gateway/contracts';
 
 /**
  * How one relayed stream speaks on the wire: the relay decides what happens (a chunk, the end, a failure), the
@@ -7,6 +7,8 @@ import { toOpenAiErrorBody, type ChatJobResult, type GatewayError, type Provider
 export interface StreamFormat {
   /** The payload of a text chunk. */
   chunk(text: string, model: string, provider: ProviderId): unknown;
+  /** The payload of tool-call fragments (in order; an index's first fragment carries its id and name). */
+  toolCalls(deltas: readonly ToolCallDelta[], model: string, provider: ProviderId): unknown;
   /** The payloads closing a stream that succeeded (its whole text already sent). */
   done(result: ChatJobResult, jobId: string): unknown[];
   /** The payload of a failure after the stream began; the stream ends after it. */
@@ -15,11 +17,24 @@ export interface StreamFormat {
   terminator?: string;
 }
 
-/** `POST /v1/chat/stream`: `{content, model, provider}` chunks, then `{done: true, usage, cost_usd, …}`. */
+/** Tool-call fragments in OpenAI's streamed shape: `id`, `type` and `name` in an index's first fragment. */
+export function toWireToolCallDeltas(deltas: readonly ToolCallDelta[]): StreamToolCallDelta[] {
+  return deltas.map((delta) => ({
+    index: delta.index,
+    ...(delta.id !== undefined ? { id: delta.id, type: 'function' as const } : {}),
+    function: { ...(delta.name !== undefined ? { name: delta.name } : {}), arguments: delta.arguments },
+  }));
+}
+
+/** `POST /v1/chat/stream`: `{content, model, provider}` and `{tool_calls, model, provider}` chunks, then `{done: true, usage, cost_usd, …}`. */
 export function gatewayStreamFormat(): StreamFormat {
   return {
     chunk(text, model, provider) {
       const event: StreamChunkEvent = { content: text, model, provider };
+      return event;
+    },
+    toolCalls(deltas, model, provider) {
+      const event: StreamToolCallsEvent = { tool_calls: toWireToolCallDeltas(deltas), model, provider };
       return event;
     },
     done(result, jobId) {
@@ -30,6 +45,7 @@ export function gatewayStreamFormat(): StreamFormat {
         usage: result.usage,
         cost_usd: result.cost_usd,
         finish_reason: result.finish_reason,
+        ...(result.tool_calls ? { tool_calls: result.tool_calls } : {}),
         job_id: jobId,
       };
       return [event];
@@ -64,16 +80,18 @@ export function openAiStreamFormat(options: OpenAiStreamOptions): StreamFormat {
     choices,
     ...(options.includeUsage ? { usage: null } : {}),
   });
-  const delta = (text: string) => {
+  const delta = (fields: Record<string, unknown>) => {
     const role = roleSent ? {} : { role: 'assistant' };
     roleSent = true;
-    return { ...role, content: text };
+    return { ...role, ...fields };
   };
+  const choice = (fields: Record<string, unknown>) => [{ index: 0, delta: delta(fields), logprobs: null, finish_reason: null }];
   return {
-    chunk: (text, model, provider) => chunkOf(model, provider, [{ index: 0, delta: delta(text), logprobs: null, finish_reason: null }]),
+    chunk: (text, model, provider) => chunkOf(model, provider, choice({ content: text })),
+    toolCalls: (deltas, model, provider) => chunkOf(model, provider, choice({ tool_calls: toWireToolCallDeltas(deltas) })),
     done(result) {
       const events: unknown[] = [];
-      if (!roleSent) events.push(chunkOf(result.model, result.provider, [{ index: 0, delta: delta(''), logprobs: null, finish_reason: null }]));
+      if (!roleSent) events.push(chunkOf(result.model, result.provider, choice({ content: '' })));
       events.push(chunkOf(result.model, result.provider, [{ index: 0, delta: {}, logprobs: null, finish_reason: result.finish_reason ?? 'stop' }]));
       if (options.includeUsage) events.push({ ...chunkOf(result.model, result.provider, []), usage: result.usage, cost_usd: result.cost_usd });
       return events;

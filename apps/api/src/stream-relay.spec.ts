@@ -209,4 +209,70 @@ describe('stream relay', () => {
     expect(written).toHaveLength(1);
     expect(outcomes).toEqual(['cancelled']);
   });
+
+  describe('tool calls', () => {
+    const toolResult: ChatJobResult = {
+      ...result,
+      content: 'Let me look.',
+      finish_reason: 'tool_calls',
+      tool_calls: [
+        { id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"zone":"CET"}' } },
+      ],
+    };
+    const toolChunk = (seq: number, text: string, toolCalls: Extract<ReplyMessage, { kind: 'chunk' }>['tool_calls']): ReplyMessage => ({ ...(chunk(seq, text) as Extract<ReplyMessage, { kind: 'chunk' }>), tool_calls: toolCalls });
+    const toolEvents = (written: unknown[]) => written.flatMap((event) => ((event as { done?: boolean }).done ? [] : ((event as { tool_calls?: unknown[] }).tool_calls ?? [])));
+
+    it('relays text then tool-call fragments in order, and the whole calls at the end', async () => {
+      const { relay, written } = setup();
+      relay.onMessage(chunk(0, 'Let me look.'));
+      relay.onMessage(toolChunk(1, '', [{ index: 0, id: 'call_a', name: 'get_weather', arguments: '{"city"' }]));
+      relay.onMessage(toolChunk(2, '', [{ index: 0, arguments: ':"Paris"}' }, { index: 1, id: 'call_b', name: 'get_time', arguments: '{"zone":"CET"}' }]));
+      relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result: toolResult });
+      await relay.done;
+      expect(contents(written)[0]).toBe('Let me look.');
+      expect(toolEvents(written)).toEqual([
+        { index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city"' } },
+        { index: 0, function: { arguments: ':"Paris"}' } },
+        { index: 1, id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"zone":"CET"}' } },
+      ]);
+      expect(written.at(-1)).toMatchObject({ done: true, finish_reason: 'tool_calls', tool_calls: toolResult.tool_calls });
+    });
+
+    it('repairs lost tool-call fragments from the result: a lost tail and a call never seen', async () => {
+      const { relay, written } = setup();
+      relay.onMessage(chunk(0, 'Let me look.'));
+      relay.onMessage(toolChunk(1, '', [{ index: 0, id: 'call_a', name: 'get_weather', arguments: '{"city"' }]));
+      relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result: toolResult });
+      await relay.done;
+      expect(toolEvents(written).slice(1)).toEqual([
+        { index: 0, function: { arguments: ':"Paris"}' } },
+        { index: 1, id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"zone":"CET"}' } },
+      ]);
+      expect(written.at(-1)).toMatchObject({ done: true });
+    });
+
+    it('fails rather than pass on fragments that are not the result’s calls', async () => {
+      const { relay, written } = setup();
+      relay.onMessage(toolChunk(0, '', [{ index: 0, id: 'call_x', name: 'get_weather', arguments: '{"city":"Rome"' }]));
+      relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 1, result: toolResult });
+      await relay.done;
+      expect(written.at(-1)).toMatchObject({ error: { type: 'unavailable', message: 'stream chunks were lost in transit' } });
+    });
+
+    it('drops a tool-call chunk delivered twice, and fails on the same seq with other fragments', async () => {
+      const twice = setup();
+      const fragment = toolChunk(0, '', [{ index: 0, id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' }]);
+      twice.relay.onMessage(fragment);
+      twice.relay.onMessage(fragment);
+      twice.relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 1, result: { ...toolResult, content: '', tool_calls: toolResult.tool_calls!.slice(0, 1) } });
+      await twice.relay.done;
+      expect(toolEvents(twice.written)).toHaveLength(1);
+      const other = setup();
+      other.relay.onMessage(fragment);
+      other.relay.onMessage(toolChunk(0, '', [{ index: 0, id: 'call_z', name: 'get_time', arguments: '{}' }]));
+      await other.relay.done;
+      expect(other.written.at(-1)).toMatchObject({ error: { type: 'unavailable' } });
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage, type StreamChunkMessage } from '@gateway/contracts';
+import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage, type StreamChunkMessage, type ToolCallDelta } from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { JobOutcome } from './result-waiter';
 import type { SseWriter } from './sse-writer';
@@ -38,11 +38,14 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const format = options.format ?? gatewayStreamFormat();
   let expected = 0;
   let sentText = '';
+  let sentAnything = false;
+  /** What the client has of each tool call, by index (calls are numbered 0, 1, … in the order they start). */
+  const sentCalls: { id: string | undefined; name: string | undefined; arguments: string }[] = [];
   /** Chunks that arrived before one they follow, by seq. */
   const ahead = new Map<number, StreamChunkMessage>();
-  /** Where each relayed chunk ends in sentText, by seq. */
-  const chunkEnds: number[] = [];
-  const relayedChunk = (seq: number) => sentText.slice(seq === 0 ? 0 : chunkEnds[seq - 1], chunkEnds[seq]);
+  /** What each relayed chunk said (text and tool-call fragments), by seq: a repeat is told from other content by it. */
+  const relayed: string[] = [];
+  const signature = (message: StreamChunkMessage) => (message.tool_calls ? `${message.text}\u0000${JSON.stringify(message.tool_calls)}` : message.text);
   let finished = false;
   let wroteSinceTick = false;
   let settle!: { resolve: () => void; reject: (error: GatewayError) => void };
@@ -73,20 +76,53 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     writer.end();
     settle.resolve();
   }
-  const sendText = (text: string, model: string, provider: ChatJobResult['provider']): boolean => {
-    if (sentText === '') options.metrics.streamTimeToFirstToken.observe((performance.now() - options.startedAt) / 1000);
-    sentText += text;
+  const firstToken = () => {
+    if (!sentAnything) options.metrics.streamTimeToFirstToken.observe((performance.now() - options.startedAt) / 1000);
+    sentAnything = true;
     wroteSinceTick = true;
+  };
+  const sendText = (text: string, model: string, provider: ChatJobResult['provider']): boolean => {
+    firstToken();
+    sentText += text;
     return writer.event(format.chunk(text, model, provider));
   };
+  const sendToolCalls = (deltas: readonly ToolCallDelta[], model: string, provider: ChatJobResult['provider']): boolean => {
+    firstToken();
+    for (const delta of deltas) {
+      const call = (sentCalls[delta.index] ??= { id: undefined, name: undefined, arguments: '' });
+      if (delta.id !== undefined) call.id = delta.id;
+      if (delta.name !== undefined) call.name = delta.name;
+      call.arguments += delta.arguments;
+    }
+    return writer.event(format.toolCalls(deltas, model, provider));
+  };
+  /** The tool-call fragments the client still lacks of the result's calls, or undefined when what it has is not theirs. */
+  const missingToolCalls = (result: ChatJobResult): ToolCallDelta[] | undefined => {
+    const calls = result.tool_calls ?? [];
+    if (sentCalls.length > calls.length) return undefined;
+    const missing: ToolCallDelta[] = [];
+    for (const [index, call] of calls.entries()) {
+      const sent = sentCalls[index];
+      if (!sent) {
+        missing.push({ index, id: call.id, name: call.function.name, arguments: call.function.arguments });
+        continue;
+      }
+      if ((sent.id !== undefined && sent.id !== call.id) || !call.function.arguments.startsWith(sent.arguments)) return undefined;
+      const rest = call.function.arguments.slice(sent.arguments.length);
+      if (rest !== '') missing.push({ index, arguments: rest });
+    }
+    return missing;
+  };
   const complete = (result: ChatJobResult) => {
-    // The result holds the whole text: what the client has not seen yet is its tail.
-    if (!result.content.startsWith(sentText)) {
+    // The result holds the whole text and tool calls: what the client has not seen yet is their tails.
+    const missingCalls = missingToolCalls(result);
+    if (!result.content.startsWith(sentText) || !missingCalls) {
       fail(new GatewayError('unavailable', 'stream chunks were lost in transit'), false);
       return;
     }
     const rest = result.content.slice(sentText.length);
     if (rest !== '') sendText(rest, result.model, result.provider);
+    if (missingCalls.length > 0) sendToolCalls(missingCalls, result.model, result.provider);
     finish('completed');
     for (const event of format.done(result, options.jobId)) writer.event(event);
     if (format.terminator !== undefined) writer.data(format.terminator);
@@ -96,8 +132,11 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
 
   const relayInOrder = (message: StreamChunkMessage): boolean => {
     expected += 1;
-    chunkEnds.push(sentText.length + message.text.length);
-    if (sendText(message.text, message.model, message.provider)) return true;
+    relayed.push(signature(message));
+    // A message's text comes before its tool-call fragments (the worker keeps that order).
+    let written = message.text === '' || sendText(message.text, message.model, message.provider);
+    if (message.tool_calls && message.tool_calls.length > 0) written = sendToolCalls(message.tool_calls, message.model, message.provider) && written;
+    if (written) return true;
     fail(new GatewayError('unavailable', 'the client reads too slowly'), true);
     return false;
   };
@@ -112,7 +151,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     if (message.seq < expected) {
       // A repeat, or a retried attempt starting over: chunks held for later may belong to the attempt before.
       ahead.clear();
-      if (relayedChunk(message.seq) !== message.text) lostInTransit(`expected ${expected}, got ${message.seq}`);
+      if (relayed[message.seq] !== signature(message)) lostInTransit(`expected ${expected}, got ${message.seq}`);
       return;
     }
     if (message.seq > expected) {

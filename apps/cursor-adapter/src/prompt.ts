@@ -1,15 +1,15 @@
-import type { ChatMessage } from '@gateway/contracts';
+import { contentText, type ChatMessage } from '@gateway/contracts';
 
-const labels = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
+const labels = { system: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool result' } as const;
 
 /**
  * The agent CLI takes one prompt: a lone user message as it is, a conversation as labelled turns
  * (the system message first), so the agent sees who said what.
  */
 export function toPrompt(messages: readonly ChatMessage[]): string {
-  if (messages.length === 1 && messages[0]!.role === 'user') return messages[0]!.content;
+  if (messages.length === 1 && messages[0]!.role === 'user') return contentText(messages[0]!.content);
   const ordered = [...messages.filter((message) => message.role === 'system'), ...messages.filter((message) => message.role !== 'system')];
-  return ordered.map((message) => `${labels[message.role]}:\n${message.content}`).join('\n\n');
+  return ordered.map((message) => `${labels[message.role]}:\n${contentText(message.content)}`).join('\n\n');
 }
 
 /** Models that mean "let the agent choose": no --model flag. */

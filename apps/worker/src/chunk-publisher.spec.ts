@@ -51,4 +51,38 @@ describe('chunk publisher', () => {
     expect(await chunks.finish()).toBe(0);
     expect(sent).toEqual([]);
   });
+
+  it('keeps text and tool-call fragments in order, joining the argument fragments of one call', async () => {
+    const { chunks, sent } = publisher(1);
+    chunks.push('Let me ');
+    chunks.push('check.');
+    chunks.pushToolCall({ index: 0, id: 'call_a', name: 'f', arguments: '' });
+    chunks.pushToolCall({ index: 0, arguments: '{"a"' });
+    chunks.pushToolCall({ index: 0, arguments: ':1}' });
+    chunks.pushToolCall({ index: 1, id: 'call_b', name: 'g', arguments: '{}' });
+    chunks.push(' Done.');
+    await chunks.finish();
+    // The first token went alone; text after a fragment starts a message of its own (a message's text comes first).
+    expect(sent.map((message) => [message.text, message.tool_calls ?? []])).toEqual([
+      ['Let me ', []],
+      [
+        'check.',
+        [
+          { index: 0, id: 'call_a', name: 'f', arguments: '{"a":1}' },
+          { index: 1, id: 'call_b', name: 'g', arguments: '{}' },
+        ],
+      ],
+      [' Done.', []],
+    ]);
+    expect(sent.map((message) => message.seq)).toEqual([0, 1, 2]);
+  });
+
+  it('sends a tool call that is the first token at once', async () => {
+    const { chunks, sent } = publisher(5);
+    chunks.pushToolCall({ index: 0, id: 'call_a', name: 'f', arguments: '' });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    chunks.pushToolCall({ index: 0, arguments: '{}' });
+    await chunks.finish();
+    expect(sent.map((message) => message.tool_calls)).toEqual([[{ index: 0, id: 'call_a', name: 'f', arguments: '' }], [{ index: 0, arguments: '{}' }]]);
+  });
 });

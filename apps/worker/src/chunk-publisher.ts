@@ -1,4 +1,4 @@
-import type { ProviderId, ReplyMessage } from '@gateway/contracts';
+import type { ProviderId, ReplyMessage, ToolCallDelta } from '@gateway/contracts';
 
 /** Options of a job's chunk publisher. */
 export interface ChunkPublisherOptions {
@@ -9,14 +9,22 @@ export interface ChunkPublisherOptions {
   publish: (message: ReplyMessage) => Promise<void>;
 }
 
+/** A chunk message not sent yet: its text comes before its tool-call fragments. */
+interface PendingChunk {
+  text: string;
+  toolCalls: ToolCallDelta[];
+}
+
 /**
- * Publishes a stream's text with few PUBLISH commands: at most one in flight; text that arrives meanwhile (or
- * within the same turn of the event loop) goes out as one message when it returns. The first token is sent the
- * moment it arrives, a lone token waits no timer, a burst (2,000 chunks in one TCP read) becomes a handful of
- * messages. Messages carry seq 0, 1, 2, … in order.
+ * Publishes a stream's text and tool-call fragments with few PUBLISH commands: at most one in flight; what
+ * arrives meanwhile (or within the same turn of the event loop) goes out as one message when it returns. The
+ * first token is sent the moment it arrives, a lone token waits no timer, a burst (2,000 chunks in one TCP read)
+ * becomes a handful of messages. Order is kept: text that follows a tool-call fragment starts a new message
+ * (a message's text comes before its fragments), and argument fragments of one call are joined. Messages carry
+ * seq 0, 1, 2, … in order.
  */
 export function createChunkPublisher(options: ChunkPublisherOptions) {
-  let pending = '';
+  const pending: PendingChunk[] = [];
   let seq = 0;
   let inFlight: Promise<void> | undefined;
   let scheduled = false;
@@ -24,10 +32,20 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
 
   const flush = () => {
     scheduled = false;
-    if (inFlight || pending === '') return;
-    const text = pending;
-    pending = '';
-    const message: ReplyMessage = { kind: 'chunk', job_id: options.jobId, seq, text, model: options.model, provider: options.provider };
+    const next = pending.shift();
+    if (inFlight || !next) {
+      if (next) pending.unshift(next);
+      return;
+    }
+    const message: ReplyMessage = {
+      kind: 'chunk',
+      job_id: options.jobId,
+      seq,
+      text: next.text,
+      ...(next.toolCalls.length > 0 ? { tool_calls: next.toolCalls } : {}),
+      model: options.model,
+      provider: options.provider,
+    };
     seq += 1;
     inFlight = options
       .publish(message)
@@ -36,7 +54,7 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
       })
       .finally(() => {
         inFlight = undefined;
-        if (pending !== '') schedule();
+        if (pending.length > 0) schedule();
       });
   };
   const schedule = () => {
@@ -44,20 +62,33 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
     scheduled = true;
     setImmediate(flush);
   };
+  // The first token goes out at once (time to first token); later ones coalesce behind whatever is in flight.
+  const sendSoon = () => (seq === 0 && !inFlight ? flush() : schedule());
 
   return {
     push(text: string): void {
       if (text === '') return;
-      pending += text;
-      // The first token goes out at once (time to first token); later ones coalesce behind whatever is in flight.
-      if (seq === 0 && !inFlight) flush();
-      else schedule();
+      const last = pending.at(-1);
+      if (last && last.toolCalls.length === 0) last.text += text;
+      else pending.push({ text, toolCalls: [] });
+      sendSoon();
+    },
+    pushToolCall(delta: ToolCallDelta): void {
+      let last = pending.at(-1);
+      if (!last) {
+        last = { text: '', toolCalls: [] };
+        pending.push(last);
+      }
+      const previous = last.toolCalls.at(-1);
+      if (previous && previous.index === delta.index && delta.id === undefined && delta.name === undefined) previous.arguments += delta.arguments;
+      else last.toolCalls.push({ ...delta });
+      sendSoon();
     },
     /** Sends what is left; resolves with the number of chunk messages sent, or throws the first publish failure. */
     async finish(): Promise<number> {
       for (;;) {
         if (inFlight) await inFlight;
-        else if (pending !== '') flush();
+        else if (pending.length > 0) flush();
         else break;
       }
       if (failure !== undefined) throw failure;

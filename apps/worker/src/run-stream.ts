@@ -1,21 +1,19 @@
-import { GatewayError, type ChatJobResult, type ProviderId, type Usage } from '@gateway/contracts';
-import type { Logger, Metrics } from '@gateway/observability';
+import { GatewayError, type ChatJobResult, type Usage } from '@gateway/contracts';
+import type { Logger } from '@gateway/observability';
 import { publishReply, type RedisClient } from '@gateway/queue';
-import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderRegistry } from '@gateway/providers';
-import { withFailover, type FailoverHooks, type PlannedAttempt } from '@gateway/resilience';
+import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest } from '@gateway/providers';
+import { withFailover, type FailoverHooks } from '@gateway/resilience';
+import type { CallDeps } from './call-providers';
 import { createChunkPublisher } from './chunk-publisher';
+import type { JobPlan } from './job-plan';
+import { observeProviderCall } from './provider-call';
+import { createToolCallAssembler } from './stream-answer';
 
-/** What a streamed job needs. */
-export interface StreamRunDeps {
-  registry: ProviderRegistry;
+/** What a streamed job needs besides a call's. */
+export interface StreamRunDeps extends CallDeps {
   publisher: RedisClient;
   prefix: string;
-  metrics: Metrics;
   log: Logger;
-  /** Bounds the model label's values (createBoundedLabel). */
-  modelLabel: (model: string) => string;
-  /** Prices the streamed answer (the provider's own figure, else tokens × the pricing table); absent: the provider's figure or 0. */
-  price?: (call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd: number | null }) => number;
 }
 
 /** One streamed job. */
@@ -23,9 +21,7 @@ export interface StreamRunInput {
   jobId: string;
   /** The API instance relaying the stream. */
   replyTo: string;
-  plan: readonly PlannedAttempt[];
-  /** The request without its model (each attempt brings its own). */
-  request: Omit<ProviderChatRequest, 'model'>;
+  plan: JobPlan;
   signal: AbortSignal;
   hooks?: FailoverHooks;
 }
@@ -37,6 +33,9 @@ interface OpenedStream {
   started: number;
 }
 
+/** The parts that count as the answer's start: after one of them, the stream is not switched to another provider. */
+const isFirstToken = (part: ChatStreamPart) => part.type === 'text-delta' || part.type === 'tool-call-delta' || part.type === 'stream-end';
+
 /** Opens a provider's stream and reads up to its first token: failures until then may fail over, later ones may not. */
 async function openStream(adapter: ProviderAdapter, request: ProviderChatRequest, signal: AbortSignal): Promise<OpenedStream> {
   const started = performance.now();
@@ -46,55 +45,67 @@ async function openStream(adapter: ProviderAdapter, request: ProviderChatRequest
     const next = await iterator.next();
     if (next.done) return { iterator, head, started };
     head.push(next.value);
-    if (next.value.type === 'text-delta' || next.value.type === 'stream-end') return { iterator, head, started };
+    if (isFirstToken(next.value)) return { iterator, head, started };
   }
 }
 
 const zeroUsage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 
 /**
- * Streams a chat job: failover until the first token, then every text delta is published (coalesced, numbered)
- * on the reply channel of the API instance that relays it, then a stream-end carrying the whole result, which is
- * also returned (kept in BullMQ, billed like a non-streamed result). A failure after the first token is thrown
- * once the chunks before it are out, so the API sends them and then the error.
+ * Streams a chat job: failover until the first token (text or tool call), then every text delta and tool-call
+ * fragment is published (coalesced, numbered, in order) on the reply channel of the API instance that relays it,
+ * then a stream-end carrying the whole result (text and assembled tool calls), which is also returned (kept in
+ * BullMQ, billed like a non-streamed result). A failure after the first token is thrown once the chunks before
+ * it are out, so the API sends them and then the error.
  */
 export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Promise<{ result: ChatJobResult; attempts: number }> {
   const outcome = await withFailover(
-    input.plan,
+    input.plan.attempts,
     async (attempt) => {
-      const started = performance.now();
+      const call = { provider: attempt.provider, modelLabel: deps.modelLabel(attempt.model), startedAt: performance.now() };
       try {
-        return await openStream(deps.registry.get(attempt.provider), { ...input.request, model: attempt.model }, input.signal);
+        return await openStream(deps.registry.get(attempt.provider), { ...input.plan.request, model: attempt.model }, input.signal);
       } catch (error) {
-        deps.metrics.providerRequestDuration.observe({ provider: attempt.provider, outcome: 'failure' }, (performance.now() - started) / 1000);
-        deps.metrics.providerRequests.inc({ provider: attempt.provider, model: deps.modelLabel(attempt.model), outcome: error instanceof GatewayError ? error.type : 'failure' });
+        observeProviderCall(deps.metrics, call, error);
         throw error;
       }
     },
     input.hooks,
   );
   const provider = outcome.provider;
-  const attempt = input.plan.find((planned) => planned.provider === provider);
+  const model = input.plan.servedModel(provider);
   const { iterator, head, started } = outcome.value;
+  const call = { provider, modelLabel: deps.modelLabel(model), startedAt: started };
   const chunks = createChunkPublisher({
     jobId: input.jobId,
     provider,
-    model: attempt?.model ?? '',
+    model,
     publish: (message) => publishReply(deps.publisher, deps.prefix, input.replyTo, message),
   });
+  const toolCalls = createToolCallAssembler(provider);
 
   let content = '';
   let usage = zeroUsage;
   let costUsd: number | null = null;
   let end: Extract<ChatStreamPart, { type: 'stream-end' }> | undefined;
   const take = (part: ChatStreamPart) => {
-    if (part.type === 'text-delta') {
-      content += part.text;
-      chunks.push(part.text);
-    } else if (part.type === 'usage') {
-      usage = part.usage;
-      costUsd = part.costUsd;
-    } else end = part;
+    switch (part.type) {
+      case 'text-delta':
+        content += part.text;
+        chunks.push(part.text);
+        return;
+      case 'tool-call-delta':
+        // Relayed as numbered here: the id and index the client sees are the result's.
+        chunks.pushToolCall(toolCalls.accept(part.delta));
+        return;
+      case 'usage':
+        usage = part.usage;
+        costUsd = part.costUsd;
+        return;
+      case 'stream-end':
+        end = part;
+        return;
+    }
   };
   try {
     head.forEach(take);
@@ -105,22 +116,22 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
     }
     if (!end) throw new GatewayError('upstream_error', `${provider}: stream ended without its end`, { retryable: false });
   } catch (error) {
-    deps.metrics.providerRequestDuration.observe({ provider, outcome: 'failure' }, (performance.now() - started) / 1000);
-    deps.metrics.providerRequests.inc({ provider, model: deps.modelLabel(attempt?.model ?? ''), outcome: error instanceof GatewayError ? error.type : 'failure' });
+    observeProviderCall(deps.metrics, call, error);
     // The chunks before the failure go out first: the client sees them, then the error event.
     await chunks.finish().catch(() => undefined);
     throw error;
   }
-  deps.metrics.providerRequestDuration.observe({ provider, outcome: 'success' }, (performance.now() - started) / 1000);
-  deps.metrics.providerRequests.inc({ provider, model: deps.modelLabel(attempt?.model ?? ''), outcome: 'success' });
+  observeProviderCall(deps.metrics, call);
   const sent = await chunks.finish();
+  const calls = toolCalls.toolCalls();
   const result: ChatJobResult = {
     content,
     model: end.model,
     provider,
     usage,
-    cost_usd: deps.price ? deps.price({ provider, model: attempt?.model ?? end.model, usage, providerCostUsd: costUsd }) : (costUsd ?? 0),
-    finish_reason: end.finishReason,
+    cost_usd: deps.price({ provider, model, usage, providerCostUsd: costUsd }),
+    finish_reason: end.finishReason ?? (calls.length > 0 ? 'tool_calls' : null),
+    ...(calls.length > 0 ? { tool_calls: calls } : {}),
   };
   await publishReply(deps.publisher, deps.prefix, input.replyTo, { kind: 'stream-end', job_id: input.jobId, seq: sent, result });
   deps.log.debug({ provider, chunks: sent }, 'stream finished');

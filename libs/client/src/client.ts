@@ -1,8 +1,8 @@
-import type { BatchAccepted, BatchItem, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
+import type { BatchAccepted, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
 import { GatewayTimeoutError } from './errors';
 import { RawBody, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
 import { streamChat } from './stream';
-import type { BatchRequest, ChatOptions, JobOptions, StreamChunk, WaitOptions } from './types';
+import type { BatchRequest, ChatOptions, ChatParameters, JobOptions, StreamChunk, WaitOptions } from './types';
 
 /** Options of GatewayLLMClient. */
 export interface GatewayLLMClientOptions {
@@ -22,15 +22,35 @@ export interface GatewayLLMClientOptions {
 
 const finished = new Set<JobView['status']>(['completed', 'failed', 'cancelled']);
 
+/** The wire name of each chat parameter. */
+const wireNames: Readonly<Record<keyof ChatParameters, string>> = {
+  temperature: 'temperature',
+  maxTokens: 'max_tokens',
+  tools: 'tools',
+  toolChoice: 'tool_choice',
+  parallelToolCalls: 'parallel_tool_calls',
+  responseFormat: 'response_format',
+  stop: 'stop',
+  topP: 'top_p',
+  seed: 'seed',
+  presencePenalty: 'presence_penalty',
+  frequencyPenalty: 'frequency_penalty',
+  logprobs: 'logprobs',
+  topLogprobs: 'top_logprobs',
+  reasoningEffort: 'reasoning_effort',
+  reasoning: 'reasoning',
+  user: 'user',
+  metadata: 'metadata',
+};
+
 function chatBody(agentId: string | undefined, messages: ChatMessage[], options: ChatOptions) {
-  return {
-    ...(agentId ? { agent_id: agentId } : {}),
-    messages,
-    ...(options.model !== undefined ? { model: options.model } : {}),
-    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-    ...(options.maxTokens !== undefined ? { max_tokens: options.maxTokens } : {}),
-    ...(options.priority !== undefined ? { priority: options.priority } : {}),
-  };
+  const body: Record<string, unknown> = { ...(agentId ? { agent_id: agentId } : {}), messages };
+  if (options.model !== undefined) body['model'] = options.model;
+  for (const [name, wire] of Object.entries(wireNames) as [keyof ChatParameters, string][]) {
+    if (options[name] !== undefined) body[wire] = options[name];
+  }
+  if (options.priority !== undefined) body['priority'] = options.priority;
+  return body;
 }
 
 function callOptions(options: { signal?: AbortSignal; timeoutMs?: number }): CallOptions {
@@ -105,7 +125,7 @@ export class GatewayLLMClient {
    */
   submitBatch(requests: BatchRequest[] | string, options: CallOptions = {}): Promise<BatchAccepted> {
     if (typeof requests === 'string') return sendJson<BatchAccepted>(this.settings, 'POST', '/v1/batches', new RawBody(requests, 'application/jsonl'), options);
-    const items: BatchItem[] = requests.map((request) => ({
+    const items: Record<string, unknown>[] = requests.map((request) => ({
       ...chatBody(request.agentId, request.messages, request),
       ...(request.customId !== undefined ? { custom_id: request.customId } : {}),
     }));

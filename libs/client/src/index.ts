@@ -17,6 +17,6 @@ export {
 } from './errors';
 export type { GatewayClientErrorInit } from './errors';
 export type { RetryOptions, CallOptions } from './http';
-export type { ChatOptions, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
+export type { ChatOptions, ChatParameters, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
 export { readEventData } from './sse';
-export type { ProvidersView, ProviderView, UsageReport, PeriodSpend } from '@gateway/contracts';
+export type { ProvidersView, ProviderView, UsageReport, PeriodSpend, ChatMessage, ChatResponse, ToolCall, FunctionTool, StreamToolCallDelta } from '@gateway/contracts';

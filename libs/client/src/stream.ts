@@ -1,4 +1,4 @@
-import { errorBodySchema, httpStatusByErrorType, streamChunkEventSchema, streamDoneEventSchema } from '@gateway/contracts';
+import { errorBodySchema, httpStatusByErrorType, streamChunkEventSchema, streamDoneEventSchema, streamToolCallsEventSchema } from '@gateway/contracts';
 import { GatewayTimeoutError, UnavailableError, createClientError, type GatewayClientError } from './errors';
 import { send, type CallOptions, type HttpSettings } from './http';
 import { readEventData } from './sse';
@@ -24,11 +24,13 @@ function toChunk(text: string, jobId: string): StreamChunk {
   if (failure) throw failure;
   const done = streamDoneEventSchema.safeParse(data);
   if (done.success) {
-    const { model, provider, usage, cost_usd: costUsd, finish_reason: finishReason, job_id: doneJobId } = done.data;
-    return { type: 'done', jobId: doneJobId, model, provider, usage, costUsd, finishReason };
+    const { model, provider, usage, cost_usd: costUsd, finish_reason: finishReason, job_id: doneJobId, tool_calls: toolCalls } = done.data;
+    return { type: 'done', jobId: doneJobId, model, provider, usage, costUsd, finishReason, ...(toolCalls ? { toolCalls } : {}) };
   }
   const chunk = streamChunkEventSchema.safeParse(data);
   if (chunk.success) return { type: 'content', jobId, ...chunk.data };
+  const toolCalls = streamToolCallsEventSchema.safeParse(data);
+  if (toolCalls.success) return { type: 'tool_calls', jobId, toolCalls: toolCalls.data.tool_calls, model: toolCalls.data.model, provider: toolCalls.data.provider };
   throw new UnavailableError({ status: 0, type: 'unavailable', message: `the stream sent an event the client does not know: ${text.slice(0, 100)}` });
 }
 

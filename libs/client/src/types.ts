@@ -1,11 +1,33 @@
-import type { BatchItem, ChatMessage, ProviderId, Usage } from '@gateway/contracts';
+import type { BatchItem, ChatMessage, ChatParams, ProviderId, StreamToolCallDelta, ToolCall, Usage } from '@gateway/contracts';
 
-/** Options of a chat call (sync, streamed, or as a job). */
-export interface ChatOptions {
-  /** A model id; `mock/...`, `ollama/...` pick a provider; none means the gateway's default. */
-  model?: string;
+/** The chat parameters a call may set besides its messages, in the client's spelling (sent as OpenAI's names). */
+export interface ChatParameters {
   temperature?: number;
   maxTokens?: number;
+  /** Function tools the model may call (JSON Schema `parameters`). */
+  tools?: ChatParams['tools'];
+  toolChoice?: ChatParams['tool_choice'];
+  parallelToolCalls?: boolean;
+  /** `{type: 'json_object'}` or `{type: 'json_schema', json_schema: {name, schema}}`. */
+  responseFormat?: ChatParams['response_format'];
+  stop?: ChatParams['stop'];
+  topP?: number;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  logprobs?: boolean;
+  topLogprobs?: number;
+  reasoningEffort?: ChatParams['reasoning_effort'];
+  reasoning?: ChatParams['reasoning'];
+  /** Forwarded to the provider as OpenAI's `user`. */
+  user?: string;
+  metadata?: ChatParams['metadata'];
+}
+
+/** Options of a chat call (sync, streamed, or as a job). */
+export interface ChatOptions extends ChatParameters {
+  /** A model id; `mock/...`, `ollama/...` pick a provider; none means the gateway's default. */
+  model?: string;
   /** 1 = most urgent; larger numbers wait longer. */
   priority?: number;
   signal?: AbortSignal;
@@ -18,18 +40,21 @@ export interface JobOptions extends ChatOptions {
   callbackUrl?: string;
 }
 
-/** One chunk of a streamed answer: text, or the last one (`done`) with the usage and cost. `jobId` names the gateway's job. */
+/**
+ * One chunk of a streamed answer: text, tool-call fragments (OpenAI's streamed shape: an index's first fragment
+ * carries its id and name, later ones more arguments), or the last one (`done`) with the usage, cost and the whole
+ * tool calls. `jobId` names the gateway's job.
+ */
 export type StreamChunk =
   | { type: 'content'; jobId: string; content: string; model: string; provider: ProviderId }
-  | { type: 'done'; jobId: string; model: string; provider: ProviderId; usage: Usage; costUsd: number; finishReason: string | null };
+  | { type: 'tool_calls'; jobId: string; toolCalls: StreamToolCallDelta[]; model: string; provider: ProviderId }
+  | { type: 'done'; jobId: string; model: string; provider: ProviderId; usage: Usage; costUsd: number; finishReason: string | null; toolCalls?: ToolCall[] };
 
 /** A request of a batch: the messages, and per-request options. */
-export interface BatchRequest {
+export interface BatchRequest extends ChatParameters {
   agentId?: string;
   messages: ChatMessage[];
   model?: string;
-  temperature?: number;
-  maxTokens?: number;
   priority?: number;
   /** Your id for this request; results carry it back. */
   customId?: string;

@@ -14,7 +14,8 @@ describe('chatRequestSchema', () => {
   it.each([
     ['no messages', { messages: [] }, 'messages'],
     ['messages not an array', { messages: 'hi' }, 'messages'],
-    ['unknown role', { messages: [{ role: 'tool', content: 'x' }] }, 'messages.0.role'],
+    ['unknown role', { messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role'],
+    ['a tool message without tool_call_id', { messages: [{ role: 'tool', content: 'x' }] }, 'messages.0.tool_call_id'],
     ['content not a string', { messages: [{ role: 'user', content: 5 }] }, 'messages.0.content'],
     ['temperature too high', { ...valid, temperature: 2.5 }, 'temperature'],
     ['temperature negative', { ...valid, temperature: -0.1 }, 'temperature'],

@@ -33,7 +33,8 @@ export const chatParamsShape = {
     .optional(),
 };
 
-const chatParamsSchema = z.object(chatParamsShape);
+/** The chat parameters alone (no routing fields). */
+export const chatParamsSchema = z.object(chatParamsShape);
 export type ChatParams = z.infer<typeof chatParamsSchema>;
 
 /** The names of the tools a request defines. */

@@ -17,6 +17,7 @@ export type { ProviderId } from './provider-id';
 export {
   MAX_CONTENT_CHARS,
   chatParamsShape,
+  chatParamsSchema,
   chatParamsIssues,
   chatParamsOf,
   withChatRules,

@@ -48,10 +48,7 @@ export const toolCallSchema = z.object({
 });
 export type ToolCall = z.infer<typeof toolCallSchema>;
 
-/** `developer` (OpenAI's newer name for the system role) is kept as `system`: one role for every provider. */
-const systemMessageSchema = z
-  .object({ role: z.enum(['system', 'developer']), content: textContentSchema, name: nameSchema })
-  .transform(({ role: _role, ...message }) => ({ role: 'system' as const, ...message }));
+const systemMessageSchema = z.object({ role: z.enum(['system', 'developer']), content: textContentSchema, name: nameSchema });
 
 const userMessageSchema = z.object({
   role: z.literal('user'),
@@ -59,18 +56,12 @@ const userMessageSchema = z.object({
   name: nameSchema,
 });
 
-const assistantMessageSchema = z
-  .object({
-    role: z.literal('assistant'),
-    content: textContentSchema.nullish(),
-    tool_calls: z.array(toolCallSchema).max(MAX_TOOL_CALLS).optional(),
-    name: nameSchema,
-  })
-  .transform(({ content, tool_calls: toolCalls, ...message }) => ({
-    ...message,
-    content: content ?? null,
-    ...(toolCalls && toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-  }));
+const assistantMessageSchema = z.object({
+  role: z.literal('assistant'),
+  content: textContentSchema.nullish(),
+  tool_calls: z.array(toolCallSchema).max(MAX_TOOL_CALLS).optional(),
+  name: nameSchema,
+});
 
 const toolMessageSchema = z.object({
   role: z.literal('tool'),
@@ -78,11 +69,32 @@ const toolMessageSchema = z.object({
   content: textContentSchema,
 });
 
+type WireMessage = z.infer<typeof systemMessageSchema> | z.infer<typeof userMessageSchema> | z.infer<typeof assistantMessageSchema> | z.infer<typeof toolMessageSchema>;
+
+/**
+ * One representation for every provider: `developer` (OpenAI's newer name for the system role) is `system`; an
+ * assistant message's absent content is null, and an empty tool_calls array is no tool calls.
+ */
+function normaliseMessage(message: WireMessage) {
+  switch (message.role) {
+    case 'developer':
+    case 'system':
+      return { ...message, role: 'system' as const };
+    case 'assistant': {
+      const { content, tool_calls: toolCalls, ...rest } = message;
+      return { ...rest, content: content ?? null, ...(toolCalls && toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) };
+    }
+    default:
+      return message;
+  }
+}
+
 /**
  * One message of a conversation, in the one representation every route and provider adapter uses (OpenAI's
- * chat shape, `developer` kept as `system`). Unknown fields are dropped.
+ * chat shape, normalised by normaliseMessage). Unknown fields are dropped; errors name the field
+ * (`messages.3.tool_call_id`).
  */
-export const chatMessageSchema = z.union([systemMessageSchema, userMessageSchema, assistantMessageSchema, toolMessageSchema]);
+export const chatMessageSchema = z.discriminatedUnion('role', [systemMessageSchema, userMessageSchema, assistantMessageSchema, toolMessageSchema]).transform(normaliseMessage);
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type ChatRole = ChatMessage['role'];
 

@@ -2,7 +2,7 @@ import { fromOpenAiRequest, openAiChatRequestSchema, openAiErrorTypeByErrorType,
 import { errorTypeSchema } from './errors';
 
 describe('fromOpenAiRequest', () => {
-  it('maps the fields, text parts and developer role; user names the agent', () => {
+  it('maps the fields, keeps text parts, developer role as system; user names the agent', () => {
     const request = openAiChatRequestSchema.parse({
       model: 'mock/echo',
       messages: [
@@ -16,12 +16,13 @@ describe('fromOpenAiRequest', () => {
     });
     expect(fromOpenAiRequest(request, 'header-agent')).toEqual({
       agent_id: 'agent-7',
+      user: 'agent-7',
       model: 'mock/echo',
       temperature: 0.2,
       max_tokens: 9,
       messages: [
         { role: 'system', content: 'be brief' },
-        { role: 'user', content: 'Hello' },
+        { role: 'user', content: [{ type: 'text', text: 'Hel' }, { type: 'text', text: 'lo' }] },
       ],
     });
   });

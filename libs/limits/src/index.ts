@@ -16,6 +16,8 @@ export {
   tokenCostUsd,
   callCostUsd,
   estimatePromptTokens,
+  IMAGE_TOKENS,
+  LOW_DETAIL_IMAGE_TOKENS,
   estimateCostUsd,
 } from './pricing';
 export type { ModelPrice, PricingTable } from './pricing';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@gateway/config';
-import { builtInPricing, callCostUsd, estimateCostUsd, estimatePromptTokens, loadPricingTable, priceOf, tokenCostUsd } from './pricing';
+import { IMAGE_TOKENS, LOW_DETAIL_IMAGE_TOKENS, builtInPricing, callCostUsd, estimateCostUsd, estimatePromptTokens, loadPricingTable, priceOf, tokenCostUsd } from './pricing';
 import { formatUsd, nanoToUsd, usdToNano } from './money';
 import { utcPeriods } from './periods';
 
@@ -94,5 +94,22 @@ describe('loadPricingTable', () => {
 
   it('refuses a missing file naming the variable', () => {
     expect(() => loadPricingTable(join(dir, 'absent.json'))).toThrow(/LLM_PRICING_FILE: cannot read .*ENOENT/);
+  });
+
+  it('estimates count tool definitions, tool calls, JSON schemas and images', () => {
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const base = estimatePromptTokens(messages);
+    expect(estimatePromptTokens({ messages })).toBe(base);
+    const tools = [{ type: 'function' as const, function: { name: 'search', description: 'x'.repeat(300), parameters: { type: 'object' } } }];
+    expect(estimatePromptTokens({ messages, tools })).toBeGreaterThanOrEqual(base + 100);
+    const withImage = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }, { type: 'image_url' as const, image_url: { url: 'https://x.test/a.png' } }] }];
+    expect(estimatePromptTokens(withImage)).toBe(base + IMAGE_TOKENS);
+    const lowDetail = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }, { type: 'image_url' as const, image_url: { url: 'https://x.test/a.png', detail: 'low' as const } }] }];
+    expect(estimatePromptTokens(lowDetail)).toBe(base + LOW_DETAIL_IMAGE_TOKENS);
+    const calls = [...messages, { role: 'assistant' as const, content: null, tool_calls: [{ id: 'c', type: 'function' as const, function: { name: 'search', arguments: 'y'.repeat(300) } }] }];
+    expect(estimatePromptTokens(calls)).toBeGreaterThan(base + 100);
+    const schema = { type: 'json_schema' as const, json_schema: { name: 'out', schema: { description: 'z'.repeat(300) } } };
+    expect(estimatePromptTokens({ messages, response_format: schema })).toBeGreaterThan(base + 100);
+    expect(estimateCostUsd(builtInPricing, { providers: ['openrouter'], model: 'openai/gpt-4o', messages: withImage, maxTokens: 0 })).toBeCloseTo(((base + IMAGE_TOKENS) * 2.5) / 1_000_000, 9);
   });
 });

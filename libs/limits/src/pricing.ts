@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '@gateway/config';
-import type { ChatMessage, ProviderId, Usage } from '@gateway/contracts';
+import { contentText, imageParts, type ChatMessage, type FunctionTool, type ProviderId, type ResponseFormat, type Usage } from '@gateway/contracts';
 
 /** USD per million prompt and completion tokens of one model. */
 export const modelPriceSchema = z.strictObject({
@@ -74,17 +74,43 @@ export function callCostUsd(table: PricingTable, call: { provider: ProviderId; m
   return tokenCostUsd(priceOf(table, call.model), call.usage.prompt_tokens, call.usage.completion_tokens);
 }
 
-/** Prompt tokens guessed from text: about 3 characters a token, plus a few per message for the chat template. */
-export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
-  return messages.reduce((sum, message) => sum + Math.ceil(message.content.length / 3) + 4, 0);
+/** Tokens an image costs in a prompt: OpenAI's figure for a high-detail 1024×1024 tile set, 85 at low detail. */
+export const IMAGE_TOKENS = 1_105;
+export const LOW_DETAIL_IMAGE_TOKENS = 85;
+
+/** What a prompt is made of, for its estimate. */
+export interface PromptShape {
+  messages: readonly ChatMessage[];
+  tools?: readonly FunctionTool[] | undefined;
+  response_format?: ResponseFormat | undefined;
+}
+
+/**
+ * Prompt tokens guessed from the request: about 3 characters a token of text, tool calls and tool definitions
+ * (providers put the definitions in the prompt), a few per message for the chat template, and a fixed count per
+ * image (by its detail).
+ */
+export function estimatePromptTokens(prompt: PromptShape | readonly ChatMessage[]): number {
+  const shape: PromptShape = Array.isArray(prompt) ? { messages: prompt as readonly ChatMessage[] } : (prompt as PromptShape);
+  let characters = 0;
+  let tokens = 0;
+  for (const message of shape.messages) {
+    characters += contentText(message.content).length;
+    tokens += 4;
+    if (message.role === 'assistant') for (const call of message.tool_calls ?? []) characters += call.function.name.length + call.function.arguments.length + 10;
+    for (const image of imageParts(message.content)) tokens += image.image_url.detail === 'low' ? LOW_DETAIL_IMAGE_TOKENS : IMAGE_TOKENS;
+  }
+  if (shape.tools && shape.tools.length > 0) characters += JSON.stringify(shape.tools).length;
+  if (shape.response_format?.type === 'json_schema') characters += JSON.stringify(shape.response_format.json_schema).length;
+  return tokens + Math.ceil(characters / 3);
 }
 
 /**
  * The cost reserved at admission: the dearest provider that may serve the request, for the estimated prompt
  * and `max_tokens` (or the default) completion tokens.
  */
-export function estimateCostUsd(table: PricingTable, request: { providers: readonly ProviderId[]; model: string; messages: readonly ChatMessage[]; maxTokens: number }): number {
+export function estimateCostUsd(table: PricingTable, request: { providers: readonly ProviderId[]; model: string; maxTokens: number } & PromptShape): number {
   const paid = request.providers.some((provider) => !freeProviders.has(provider));
   if (!paid) return 0;
-  return tokenCostUsd(priceOf(table, request.model), estimatePromptTokens(request.messages), request.maxTokens);
+  return tokenCostUsd(priceOf(table, request.model), estimatePromptTokens(request), request.maxTokens);
 }

@@ -63,3 +63,27 @@ function toolTurnPath(request: ChatParams): string | undefined {
 export function unsupportedField(provider: ProviderId, request: ChatParams): string | undefined {
   return capabilityChecks[provider](request);
 }
+
+/** A planned attempt's provider could not honour a field of the request. */
+export interface RefusedAttempt<T> {
+  attempt: T;
+  field: string;
+}
+
+/** Splits a failover plan into the attempts whose provider can honour the request and those that cannot (with the field). */
+export function servableAttempts<T extends { provider: ProviderId }>(plan: readonly T[], request: ChatParams): { servable: T[]; refused: RefusedAttempt<T>[] } {
+  const servable: T[] = [];
+  const refused: RefusedAttempt<T>[] = [];
+  for (const attempt of plan) {
+    const field = unsupportedField(attempt.provider, request);
+    if (field === undefined) servable.push(attempt);
+    else refused.push({ attempt, field });
+  }
+  return { servable, refused };
+}
+
+/** The message of the 400 for a request no provider of its plan can honour: `<field>: not supported by <providers>`. */
+export function unservableMessage(refused: readonly RefusedAttempt<{ provider: ProviderId }>[]): string {
+  const field = refused[0]?.field ?? '(body)';
+  return `${field}: not supported by ${refused.map((entry) => entry.attempt.provider).join(', ')}`;
+}

@@ -7,10 +7,11 @@ import { addJobsInChunks, batchJobId, deleteBatch, loadBatch, readJobViews, save
 import { parseBatchBody } from '../batch-input';
 import type { Admission } from '../admission';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { servablePlan } from '../request-plan';
 
 /** What the batch routes need. */
 export interface BatchRouteDeps {
-  config: Pick<Config, 'llm' | 'queue' | 'jobs'>;
+  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers'>;
   queue: ChatQueue;
   redis: RedisClient;
   prefix: string;
@@ -34,6 +35,8 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     async (req, res) => {
       const started = performance.now();
       const items = parseBatchBody(req.body, deps.config.jobs.batchMaxRequests);
+      // A request no provider can honour fails the whole batch with a 400 naming it, before anything is reserved.
+      items.forEach((item, index) => servablePlan(deps.config, item.request, `requests.${index}.`));
       const batchId = randomUUID();
       const createdAt = Date.now();
       for (const agentId of new Set(items.map((item) => item.request.agent_id))) await deps.admission.checkRate(agentId);

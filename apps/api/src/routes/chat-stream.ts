@@ -7,7 +7,7 @@ import { enqueueChat, type ChatRouteDeps } from './chat';
 
 /** What the streaming chat route needs besides the chat route's deps. */
 export interface ChatStreamRouteDeps extends ChatRouteDeps, StreamSessionDeps {
-  config: Pick<Config, 'llm' | 'http' | 'stream'>;
+  config: Pick<Config, 'llm' | 'http' | 'stream' | 'providers'>;
 }
 
 /**

@@ -10,7 +10,7 @@ import { parseBody } from '../validation';
 
 /** What the chat routes need. */
 export interface ChatRouteDeps {
-  config: Pick<Config, 'llm' | 'http'>;
+  config: Pick<Config, 'llm' | 'http' | 'providers'>;
   queue: ChatQueue;
   waiter: ResultWaiter;
   /** This API instance's reply channel id. */
@@ -43,6 +43,8 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     res.locals['model'] = answer.model;
     const body: ChatResponse = {
       content: answer.content,
+      ...(answer.tool_calls ? { tool_calls: answer.tool_calls } : {}),
+      finish_reason: answer.finish_reason,
       model: answer.model,
       provider: answer.provider,
       usage: answer.usage,

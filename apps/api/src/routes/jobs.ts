@@ -9,7 +9,7 @@ import { parseBody } from '../validation';
 
 /** What the job routes need. */
 export interface JobRouteDeps {
-  config: Pick<Config, 'llm' | 'queue' | 'jobs'>;
+  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers'>;
   queue: ChatQueue;
   callbacks: CallbackQueue;
   /** A `command` connection. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody } from '@gateway/contracts';
+import { GatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
@@ -14,7 +14,7 @@ import { parseBody } from '../validation';
 
 /** What the OpenAI-compatible routes need (streams are relayed like `/v1/chat/stream`'s). */
 export interface OpenAiRouteDeps extends StreamSessionDeps {
-  config: Pick<Config, 'llm' | 'http' | 'models' | 'stream'>;
+  config: Pick<Config, 'llm' | 'http' | 'models' | 'stream' | 'providers'>;
   waiter: ResultWaiter;
   instanceId: string;
   logger: Logger;
@@ -32,6 +32,30 @@ function openAiErrorHandler(logger: Logger) {
     }
     if (gatewayError.details.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(gatewayError.details.retryAfterSeconds));
     res.status(gatewayError.status).json(toOpenAiErrorBody(gatewayError.type, gatewayError.message));
+  };
+}
+
+/** A job's result as OpenAI's `chat.completion` (plus the gateway's `provider` and `cost_usd`). */
+export function toChatCompletion(jobId: string, answer: ChatJobResult) {
+  // OpenAI's content is null when the model only called tools.
+  const content = answer.content === '' && answer.tool_calls ? null : answer.content;
+  return {
+    id: `chatcmpl-${jobId}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: answer.model,
+    provider: answer.provider,
+    system_fingerprint: null,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content, refusal: null, ...(answer.tool_calls ? { tool_calls: answer.tool_calls } : {}) },
+        finish_reason: answer.finish_reason ?? 'stop',
+        logprobs: answer.logprobs ?? null,
+      },
+    ],
+    usage: answer.usage,
+    cost_usd: answer.cost_usd,
   };
 }
 
@@ -60,16 +84,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
     const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId }));
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
-    res.json({
-      id: `chatcmpl-${jobId}`,
-      object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: answer.model,
-      provider: answer.provider,
-      choices: [{ index: 0, message: { role: 'assistant', content: answer.content }, finish_reason: answer.finish_reason ?? 'stop', logprobs: null }],
-      usage: answer.usage,
-      cost_usd: answer.cost_usd,
-    });
+    res.json(toChatCompletion(jobId, answer));
   });
 
   router.get('/v1/models', (_req, res) => {

@@ -10,6 +10,7 @@ describe('mock adapter', () => {
     const first = await adapter.chat(request, signal());
     expect(first).toEqual({
       content: 'Mock reply to: Hello there',
+      toolCalls: [],
       model: 'echo',
       usage: { prompt_tokens: 2, completion_tokens: 5, total_tokens: 7 },
       costUsd: 0,
@@ -52,13 +53,13 @@ describe('mock adapter', () => {
   });
 
   it('caps the answer at max_tokens', async () => {
-    const answer = await createMockAdapter({ reply: 'a b c d e' }).chat({ ...request, maxTokens: 2 }, signal());
+    const answer = await createMockAdapter({ reply: 'a b c d e' }).chat({ ...request, max_tokens: 2 }, signal());
     expect(answer.content).toBe('a b');
     expect(answer.usage.completion_tokens).toBe(2);
   });
 
   it('ignores directives it cannot read', () => {
-    expect(parseMockDirectives('x?latency=-5&fail=explode', { latencyMs: 7 })).toEqual({ reply: undefined, latencyMs: 7, chunkDelayMs: 0, fail: 'none' });
+    expect(parseMockDirectives('x?latency=-5&fail=explode', { latencyMs: 7 })).toEqual({ reply: undefined, latencyMs: 7, chunkDelayMs: 0, fail: 'none', toolRounds: 1 });
     expect(countMockTokens('  ')).toBe(0);
   });
 });

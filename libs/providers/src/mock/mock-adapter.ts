@@ -1,4 +1,5 @@
-import { GatewayError, type ChatMessage } from '@gateway/contracts';
+import { GatewayError, contentText, type ToolCall } from '@gateway/contracts';
+import { mockReplyText, mockToolCalls } from './mock-tools';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 
 /** How the mock fails, when told to. */
@@ -17,12 +18,14 @@ interface MockDirectives {
   latencyMs: number;
   chunkDelayMs: number;
   fail: MockFailMode;
+  /** Assistant turns with tool calls before the mock answers with text (`tool_rounds=2`, default 1). */
+  toolRounds: number;
 }
 
 const failModes: readonly MockFailMode[] = ['none', 'upstream_error', 'timeout', 'invalid_request'];
 
 /**
- * Per-request behaviour from the model name, e.g. `echo?latency=200&fail=upstream_error&chunk_delay=5&reply=hi`:
+ * Per-request behaviour from the model name, e.g. `echo?latency=200&fail=upstream_error&chunk_delay=5&reply=hi&tool_rounds=2`:
  * lets tests and demos drive the mock without restarting it.
  */
 export function parseMockDirectives(model: string, defaults: MockOptions): MockDirectives {
@@ -38,6 +41,7 @@ export function parseMockDirectives(model: string, defaults: MockOptions): MockD
     latencyMs: number('latency', defaults.latencyMs ?? 0),
     chunkDelayMs: number('chunk_delay', 0),
     fail: fail !== null && (failModes as readonly string[]).includes(fail) ? (fail as MockFailMode) : (defaults.fail ?? 'none'),
+    toolRounds: Math.min(Math.floor(number('tool_rounds', 1)), 100),
   };
 }
 
@@ -45,12 +49,6 @@ export function parseMockDirectives(model: string, defaults: MockOptions): MockD
 export function countMockTokens(text: string): number {
   const trimmed = text.trim();
   return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
-}
-
-function replyFor(messages: readonly ChatMessage[], fixed: string | undefined): string {
-  if (fixed !== undefined) return fixed;
-  const lastUser = [...messages].reverse().find((message) => message.role === 'user');
-  return `Mock reply to: ${lastUser?.content ?? ''}`;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -93,43 +91,56 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
     await sleep(directives.latencyMs, signal);
     const error = failure(directives.fail);
     if (error) throw error;
-    const content = replyFor(request.messages, directives.reply);
-    const promptTokens = request.messages.reduce((sum, message) => sum + countMockTokens(message.content), 0);
-    let completionTokens = countMockTokens(content);
+    const toolCalls: ToolCall[] = mockToolCalls(request, directives.toolRounds);
+    const content = toolCalls.length > 0 ? '' : mockReplyText(request, directives.reply);
+    const promptTokens = request.messages.reduce((sum, message) => sum + countMockTokens(contentText(message.content)), 0);
+    let completionTokens = countMockTokens(content) + toolCalls.reduce((sum, call) => sum + countMockTokens(call.function.arguments) + 1, 0);
     let finalContent = content;
-    if (request.maxTokens !== undefined && completionTokens > request.maxTokens) {
-      finalContent = content.trim().split(/\s+/).slice(0, request.maxTokens).join(' ');
-      completionTokens = request.maxTokens;
+    let finishReason = toolCalls.length > 0 ? 'tool_calls' : 'stop';
+    if (request.max_tokens !== undefined && completionTokens > request.max_tokens && toolCalls.length === 0) {
+      finalContent = content.trim().split(/\s+/).slice(0, request.max_tokens).join(' ');
+      completionTokens = request.max_tokens;
+      finishReason = 'length';
     }
-    return { directives, content: finalContent, promptTokens, completionTokens };
+    return { directives, content: finalContent, toolCalls, promptTokens, completionTokens, finishReason };
   };
 
   return {
     id: 'mock',
     async chat(request, signal): Promise<ProviderChatResult> {
-      const { content, promptTokens, completionTokens } = await run(request, signal);
+      const { content, toolCalls, promptTokens, completionTokens, finishReason } = await run(request, signal);
       return {
         content,
+        toolCalls,
         model: request.model,
         usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
         costUsd: 0,
-        finishReason: 'stop',
+        finishReason,
       };
     },
     async *chatStream(request, signal): AsyncGenerator<ChatStreamPart> {
-      const { directives, content, promptTokens, completionTokens } = await run(request, signal);
+      const { directives, content, toolCalls, promptTokens, completionTokens, finishReason } = await run(request, signal);
       const pieces = content.match(/\S+\s*/g) ?? [];
       for (const [index, piece] of pieces.entries()) {
         if (index > 0) await sleep(directives.chunkDelayMs, signal);
         else if (signal.aborted) throw cancelled();
         yield { type: 'text-delta', text: index === 0 ? (content.match(/^\s*/)?.[0] ?? '') + piece : piece };
       }
+      // Tool calls as OpenAI streams them: id and name first, then the arguments in two fragments.
+      for (const [index, call] of toolCalls.entries()) {
+        await sleep(directives.chunkDelayMs, signal);
+        yield { type: 'tool-call-delta', delta: { index, id: call.id, name: call.function.name, arguments: '' } };
+        const half = Math.ceil(call.function.arguments.length / 2);
+        for (const fragment of [call.function.arguments.slice(0, half), call.function.arguments.slice(half)]) {
+          if (fragment !== '') yield { type: 'tool-call-delta', delta: { index, arguments: fragment } };
+        }
+      }
       yield {
         type: 'usage',
         usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
         costUsd: 0,
       };
-      yield { type: 'stream-end', model: request.model, finishReason: 'stop' };
+      yield { type: 'stream-end', model: request.model, finishReason };
     },
     close: async () => undefined,
   };

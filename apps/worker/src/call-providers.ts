@@ -1,0 +1,53 @@
+import type { ChatJobResult, ProviderId, Usage } from '@gateway/contracts';
+import type { Metrics } from '@gateway/observability';
+import type { ProviderChatResult, ProviderRegistry } from '@gateway/providers';
+import { withFailover, type FailoverHooks } from '@gateway/resilience';
+import type { JobPlan } from './job-plan';
+import { observeProviderCall } from './provider-call';
+
+/** Prices a finished call (the provider's own figure, else tokens × the pricing table). */
+export type PriceCall = (call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd: number | null }) => number;
+
+/** What a non-streamed call needs. */
+export interface CallDeps {
+  registry: ProviderRegistry;
+  metrics: Pick<Metrics, 'providerRequestDuration' | 'providerRequests'>;
+  modelLabel: (model: string) => string;
+  price: PriceCall;
+}
+
+/** A job's result from a provider's answer. */
+export function toJobResult(answer: ProviderChatResult, provider: ProviderId, costUsd: number): ChatJobResult {
+  return {
+    content: answer.content,
+    model: answer.model,
+    provider,
+    usage: answer.usage,
+    cost_usd: costUsd,
+    finish_reason: answer.finishReason,
+    ...(answer.toolCalls.length > 0 ? { tool_calls: answer.toolCalls } : {}),
+    ...(answer.logprobs ? { logprobs: answer.logprobs } : {}),
+  };
+}
+
+/** Calls the planned providers with failover until one answers; the result is priced under the model asked of it. */
+export async function callProviders(deps: CallDeps, plan: JobPlan, signal: AbortSignal, hooks: FailoverHooks): Promise<{ result: ChatJobResult; attempts: number }> {
+  const outcome = await withFailover(
+    plan.attempts,
+    async (attempt) => {
+      const call = { provider: attempt.provider, modelLabel: deps.modelLabel(attempt.model), startedAt: performance.now() };
+      try {
+        const answer = await deps.registry.get(attempt.provider).chat({ ...plan.request, model: attempt.model }, signal);
+        observeProviderCall(deps.metrics, call);
+        return answer;
+      } catch (error) {
+        observeProviderCall(deps.metrics, call, error);
+        throw error;
+      }
+    },
+    hooks,
+  );
+  const answer = outcome.value;
+  const costUsd = deps.price({ provider: outcome.provider, model: plan.servedModel(outcome.provider), usage: answer.usage, providerCostUsd: answer.costUsd });
+  return { result: toJobResult(answer, outcome.provider, costUsd), attempts: outcome.failures.length + 1 };
+}

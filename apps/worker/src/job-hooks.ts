@@ -1,0 +1,23 @@
+import type { Logger } from '@gateway/observability';
+import type { ProviderPacer } from '@gateway/limits';
+import type { FailoverHooks } from '@gateway/resilience';
+
+/**
+ * The failover hooks of one job: the shared ones (circuit breaker, counters), plus the pause of a provider that
+ * answered 429 with Retry-After (its jobs wait or go to the next provider, on every worker) and a log line per failover.
+ */
+export function jobFailoverHooks(hooks: FailoverHooks, pacer: Pick<ProviderPacer, 'pause'>, log: Logger): FailoverHooks {
+  return {
+    ...hooks,
+    onFailure: async (attempt, error) => {
+      await hooks.onFailure?.(attempt, error);
+      if (error.details.upstreamStatus === 429 && error.details.retryAfterSeconds !== undefined) {
+        await pacer.pause(attempt.provider, error.details.retryAfterSeconds * 1000).catch((pauseError: unknown) => log.warn({ err: pauseError }, 'could not pause provider'));
+      }
+    },
+    onFailover: (from, to, error) => {
+      hooks.onFailover?.(from, to, error);
+      log.warn({ from: from.provider, to: to.provider, errorType: error.type, reason: error.message }, 'provider failed over');
+    },
+  };
+}
