@@ -45,15 +45,14 @@ function toolsToCall(request: ChatParams): FunctionTool[] {
 
 /**
  * The mock's tool calls for a request, or none: it calls tools (see toolsToCall) while the conversation holds
- * fewer than `rounds` assistant turns with tool calls and its last message is not a tool result (unless
- * tool_choice forces a call). Ids are deterministic: `call_mock_<round>_<index>`.
+ * fewer than `rounds` assistant turns with tool calls, or whenever tool_choice forces a call. Ids are
+ * deterministic: `call_mock_<round>_<index>`.
  */
 export function mockToolCalls(request: ChatParams, rounds: number): ToolCall[] {
   if (!request.tools || request.tools.length === 0 || request.tool_choice === 'none') return [];
   const done = request.messages.filter((message) => message.role === 'assistant' && message.tool_calls !== undefined).length;
   const forced = request.tool_choice === 'required' || typeof request.tool_choice === 'object';
-  const answered = request.messages.at(-1)?.role === 'tool';
-  if (!forced && (done >= rounds || answered)) return [];
+  if (!forced && done >= rounds) return [];
   const text = lastUserText(request);
   return toolsToCall(request).map((tool, index) => ({
     id: `call_mock_${done}_${index}`,
