@@ -9,7 +9,7 @@ const request = {
     { role: 'user' as const, content: 'Say hello' },
   ],
   temperature: 0.5,
-  maxTokens: 50,
+  max_tokens: 50,
 };
 const signal = () => new AbortController().signal;
 const text = (parts: ChatStreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
@@ -49,7 +49,7 @@ describe('Anthropic adapter', () => {
   it('calls the Messages API with x-api-key, anthropic-version and the system message in `system`', async () => {
     behave({ kind: 'reply', content: 'Hello human', stopReason: 'max_tokens' });
     const answer = await adapter.chat(request, signal());
-    expect(answer).toEqual({ content: 'Hello human', model: 'claude-3-5-haiku-latest', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: null, finishReason: 'length' });
+    expect(answer).toEqual({ content: 'Hello human', toolCalls: [], model: 'claude-3-5-haiku-latest', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: null, finishReason: 'length' });
     const sent = fake.requests[0]!;
     expect(sent.path).toBe('/v1/messages');
     expect(sent.headers['x-api-key']).toBe('sk-ant-test');
@@ -120,5 +120,125 @@ describe('Anthropic adapter', () => {
     setTimeout(() => controller.abort(), 50);
     const error = await gatewayFailure(adapter.chat(request, controller.signal));
     expect(error.details.retryable).toBe(false);
+  });
+
+  describe('tools', () => {
+    const weather = { type: 'function' as const, function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+    const time = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } };
+    const ask = { model: 'claude-3-5-haiku-latest', messages: [{ role: 'user' as const, content: 'Weather and time in Paris?' }], tools: [weather, time] };
+
+    it('runs the whole tool loop: tool_use blocks become tool calls, tool results go back as tool_result blocks', async () => {
+      behave({ kind: 'tool-use', content: 'Checking.', calls: [{ name: 'get_weather', input: { city: 'Paris' } }, { name: 'get_time', input: { zone: 'CET' } }] });
+      const first = await adapter.chat({ ...ask, tool_choice: 'required', parallel_tool_calls: true }, signal());
+      expect(first).toMatchObject({ content: 'Checking.', finishReason: 'tool_calls' });
+      expect(first.toolCalls).toEqual([
+        { id: 'toolu_fake_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        { id: 'toolu_fake_1', type: 'function', function: { name: 'get_time', arguments: '{"zone":"CET"}' } },
+      ]);
+      expect(fake.requests[0]!.body).toMatchObject({
+        tools: [
+          { name: 'get_weather', description: 'Weather of a city', input_schema: weather.function.parameters },
+          { name: 'get_time', input_schema: time.function.parameters },
+        ],
+        tool_choice: { type: 'any' },
+      });
+      behave({ kind: 'reply', content: 'Sunny, and noon.' });
+      const final = await adapter.chat(
+        {
+          ...ask,
+          messages: [
+            ...ask.messages,
+            { role: 'assistant', content: 'Checking.', tool_calls: first.toolCalls },
+            { role: 'tool', tool_call_id: 'toolu_fake_0', content: 'sunny' },
+            { role: 'tool', tool_call_id: 'toolu_fake_1', content: 'noon' },
+            { role: 'user', content: 'Thanks' },
+          ],
+        },
+        signal(),
+      );
+      expect(final).toMatchObject({ content: 'Sunny, and noon.', toolCalls: [], finishReason: 'stop' });
+      expect((fake.requests[1]!.body as { messages: unknown[] }).messages.slice(1)).toEqual([
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Checking.' },
+            { type: 'tool_use', id: 'toolu_fake_0', name: 'get_weather', input: { city: 'Paris' } },
+            { type: 'tool_use', id: 'toolu_fake_1', name: 'get_time', input: { zone: 'CET' } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_fake_0', content: 'sunny' },
+            { type: 'tool_result', tool_use_id: 'toolu_fake_1', content: 'noon' },
+            { type: 'text', text: 'Thanks' },
+          ],
+        },
+      ]);
+    });
+
+    it('streams parallel tool calls: content_block_start and input_json_delta fragments become tool-call deltas by call', async () => {
+      behave({ kind: 'tool-use', content: 'On it.', calls: [{ name: 'get_weather', input: { city: 'Paris' } }, { name: 'get_time', input: { zone: 'CET' } }] });
+      const parts = await collectAll(adapter.chatStream(ask, signal()));
+      expect(text(parts)).toBe('On it.');
+      const deltas = parts.flatMap((part) => (part.type === 'tool-call-delta' ? [part.delta] : []));
+      expect(deltas.filter((delta) => delta.id)).toEqual([
+        { index: 0, id: 'toolu_fake_0', name: 'get_weather', arguments: '' },
+        { index: 1, id: 'toolu_fake_1', name: 'get_time', arguments: '' },
+      ]);
+      const args = (index: number) => deltas.filter((delta) => delta.index === index).map((delta) => delta.arguments).join('');
+      expect([args(0), args(1)]).toEqual(['{"city":"Paris"}', '{"zone":"CET"}']);
+      expect(parts.at(-1)).toEqual({ type: 'stream-end', model: 'claude-3-5-haiku-latest', finishReason: 'tool_calls' });
+    });
+
+    it('reports cached prompt tokens in OpenAI terms (prompt_tokens includes them)', async () => {
+      behave({ kind: 'reply', content: 'ok', cacheReadTokens: 100 });
+      const answer = await adapter.chat({ model: 'm', messages: [{ role: 'user', content: 'a b' }] }, signal());
+      expect(answer.usage).toEqual({ prompt_tokens: 102, completion_tokens: 1, total_tokens: 103, prompt_tokens_details: { cached_tokens: 100 } });
+    });
+
+    it('sends images as base64 and URL sources, which the fake accepts', async () => {
+      behave({ kind: 'reply', content: 'a cat' });
+      const answer = await adapter.chat(
+        {
+          model: 'm',
+          messages: [{ role: 'user', content: [{ type: 'text', text: 'what?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }, { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } }] }],
+        },
+        signal(),
+      );
+      expect(answer.content).toBe('a cat');
+      expect((fake.requests[0]!.body as { messages: { content: unknown }[] }).messages[0]!.content).toEqual([
+        { type: 'text', text: 'what?' },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+        { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+      ]);
+    });
+
+    it('the fake enforces Anthropic’s rules: a tool_result without its tool_use in the previous turn is a 400, not retried', async () => {
+      const raw = await fetch(`${fake.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test', 'anthropic-version': ANTHROPIC_VERSION },
+        body: JSON.stringify({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'r' }] }] }),
+      });
+      expect(raw.status).toBe(400);
+      expect(await raw.text()).toContain('Each `tool_result` block must have a corresponding `tool_use` block in the previous message');
+      // Through the adapter: a tool message whose call is not in the turn before (here two turns back).
+      const error = await gatewayFailure(
+        adapter.chat(
+          {
+            model: 'm',
+            messages: [
+              { role: 'user', content: 'q' },
+              { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_time', arguments: '{}' } }] },
+              { role: 'user', content: 'interrupting' },
+              { role: 'assistant', content: 'ok' },
+              { role: 'tool', tool_call_id: 'toolu_1', content: 'late' },
+            ],
+          },
+          signal(),
+        ),
+      );
+      expect(error).toMatchObject({ type: 'invalid_request', details: { retryable: false, upstreamStatus: 400 } });
+    });
   });
 });

@@ -4,8 +4,9 @@ import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
 import { upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
-import { anthropicError, fromAnthropicUsage, mapAnthropicStopReason, toAnthropicRequest } from './anthropic-map';
-import { anthropicErrorSchema, anthropicEventSchema, anthropicMessageSchema, type AnthropicEvent } from './anthropic-wire';
+import { anthropicError, fromAnthropicToolUses, fromAnthropicUsage, mapAnthropicStopReason, toAnthropicRequest } from './anthropic-map';
+import { anthropicErrorSchema, anthropicEventSchema, anthropicMessageSchema, type AnthropicEvent, type AnthropicUsage } from './anthropic-wire';
+import { newToolCallId } from '../tool-call-id';
 
 /** The Messages API version we speak. */
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -28,9 +29,9 @@ function parseEvent(data: string): AnthropicEvent | undefined {
   }
   const parsed = anthropicEventSchema.safeParse(json);
   if (parsed.success) return parsed.data;
-  // Event types we do not know (content_block_start/stop, future ones) are skipped; a known one of the wrong shape is not.
+  // Event types we do not know (content_block_stop, future ones) are skipped; a known one of the wrong shape is not.
   const type = (json as { type?: unknown } | null)?.type;
-  if (typeof type === 'string' && !['message_start', 'content_block_delta', 'message_delta', 'message_stop', 'ping', 'error'].includes(type)) return undefined;
+  if (typeof type === 'string' && !['message_start', 'content_block_start', 'content_block_delta', 'message_delta', 'message_stop', 'ping', 'error'].includes(type)) return undefined;
   throw upstreamFailure('anthropic', `stream event ${String(type)} does not have the expected shape`);
 }
 
@@ -52,6 +53,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
       const answer = parsed.data;
       return {
         content: answer.content.map((block) => (block.type === 'text' ? (block.text ?? '') : '')).join(''),
+        toolCalls: fromAnthropicToolUses(answer.content),
         model: answer.model ?? request.model,
         usage: fromAnthropicUsage(answer.usage),
         costUsd: null,
@@ -62,8 +64,10 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
     async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
       const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, toAnthropicRequest(request, true), signal, { stream: true });
       let model = request.model;
-      let inputUsage: { input_tokens?: number | null } | null | undefined;
-      let outputUsage: { output_tokens?: number | null } | null | undefined;
+      let inputUsage: AnthropicUsage = {};
+      let outputUsage: AnthropicUsage = {};
+      /** Tool-call numbers (0, 1, …) of the stream's tool_use blocks, by content block index. */
+      const toolIndexes = new Map<number, number>();
       let stopReason: string | null | undefined;
       let done = false;
       try {
@@ -73,14 +77,31 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
           switch (parsed.type) {
             case 'message_start':
               model = parsed.message.model ?? model;
-              inputUsage = parsed.message.usage;
+              inputUsage = { ...parsed.message.usage };
+              break;
+            case 'content_block_start':
+              if (parsed.content_block.type === 'tool_use') {
+                const index = toolIndexes.size;
+                toolIndexes.set(parsed.index, index);
+                yield { type: 'tool-call-delta', delta: { index, id: parsed.content_block.id || newToolCallId(), name: parsed.content_block.name ?? '', arguments: '' } };
+              }
               break;
             case 'content_block_delta':
               if (parsed.delta.type === 'text_delta' && parsed.delta.text) yield { type: 'text-delta', text: parsed.delta.text };
+              else if (parsed.delta.type === 'input_json_delta' && parsed.delta.partial_json) {
+                const index = toolIndexes.get(parsed.index ?? -1);
+                if (index === undefined) throw upstreamFailure('anthropic', 'input_json_delta for a block that is not a tool_use');
+                yield { type: 'tool-call-delta', delta: { index, arguments: parsed.delta.partial_json } };
+              }
               break;
             case 'message_delta':
               stopReason = parsed.delta?.stop_reason ?? stopReason;
-              if (parsed.usage) outputUsage = parsed.usage;
+              // Newer API versions repeat the input and cache counts here: the latest figure of each wins.
+              for (const [field, value] of Object.entries(parsed.usage ?? {})) {
+                if (typeof value !== 'number') continue;
+                if (field === 'output_tokens') outputUsage = { output_tokens: value };
+                else inputUsage = { ...inputUsage, [field]: value };
+              }
               break;
             case 'error':
               throw anthropicError(parsed.error);
@@ -101,7 +122,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
         if (!done) response.body.destroy();
       }
       if (!done) throw upstreamFailure('anthropic', 'stream ended without message_stop');
-      yield { type: 'usage', usage: fromAnthropicUsage({ input_tokens: inputUsage?.input_tokens ?? null }, { output_tokens: outputUsage?.output_tokens ?? null }), costUsd: null };
+      yield { type: 'usage', usage: fromAnthropicUsage(inputUsage, outputUsage), costUsd: null };
       yield { type: 'stream-end', model, finishReason: mapAnthropicStopReason(stopReason) };
     },
 

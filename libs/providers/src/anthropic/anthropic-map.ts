@@ -1,39 +1,149 @@
-import { GatewayError, type Usage } from '@gateway/contracts';
+import { GatewayError, contentText, type ChatMessage, type ChatParams, type ToolCall, type Usage } from '@gateway/contracts';
+import { newToolCallId } from '../tool-call-id';
 import type { ProviderChatRequest } from '../types';
-import type { AnthropicRequest, AnthropicUsage } from './anthropic-wire';
+import type { AnthropicAnswerBlock, AnthropicBlock, AnthropicMessage, AnthropicRequest, AnthropicToolChoice, AnthropicUsage } from './anthropic-wire';
 
 /** Anthropic requires max_tokens; this is what a request that names none gets. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+/** Extended thinking's smallest budget (Anthropic's minimum). */
+const MIN_THINKING_BUDGET = 1024;
+const thinkingBudgetByEffort: Record<string, number> = { low: 1024, medium: 4096, high: 16384, xhigh: 32768 };
+
+function imageBlock(url: string): AnthropicBlock {
+  if (!url.startsWith('data:')) return { type: 'image', source: { type: 'url', url } };
+  const comma = url.indexOf(',');
+  const mediaType = url.slice('data:'.length, url.indexOf(';'));
+  return { type: 'image', source: { type: 'base64', media_type: mediaType.toLowerCase(), data: url.slice(comma + 1).replace(/\s+/g, '') } };
+}
+
+/** Tool call arguments as Anthropic's `input` object; arguments that are no JSON object are the caller's error. */
+function toolInput(call: ToolCall, messageIndex: number): Record<string, unknown> {
+  let input: unknown;
+  try {
+    input = call.function.arguments.trim() === '' ? {} : JSON.parse(call.function.arguments);
+  } catch {
+    input = undefined;
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new GatewayError('invalid_request', `anthropic needs tool call arguments that are a JSON object (messages.${messageIndex}.tool_calls)`, { retryable: false, otherProviderMay: true });
+  }
+  return input as Record<string, unknown>;
+}
+
+/** One message of ours as an Anthropic turn (system messages are taken out before). */
+function toTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number): AnthropicMessage {
+  switch (message.role) {
+    case 'user':
+      if (typeof message.content === 'string') return { role: 'user', content: message.content };
+      return { role: 'user', content: message.content.map((part): AnthropicBlock => (part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url))) };
+    case 'assistant': {
+      const text = contentText(message.content);
+      if (!message.tool_calls) return { role: 'assistant', content: text };
+      const blocks: AnthropicBlock[] = text === '' ? [] : [{ type: 'text', text }];
+      for (const call of message.tool_calls) blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call, index) });
+      return { role: 'assistant', content: blocks };
+    }
+    case 'tool':
+      return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: contentText(message.content) }] };
+  }
+}
+
+const asBlocks = (content: AnthropicMessage['content']): AnthropicBlock[] => (typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : content);
 
 /**
- * System messages go into `system`; the rest must start with a user turn, and consecutive turns of one role
- * are joined (the Messages API wants them alternating).
+ * Consecutive turns of one role are joined (the Messages API wants them alternating): text with text as one
+ * string, anything else as blocks, with a user turn's tool_result blocks first (as Anthropic requires, right
+ * after the assistant turn whose tool_use they answer).
+ */
+function joinTurns(turns: readonly AnthropicMessage[]): AnthropicMessage[] {
+  const joined: AnthropicMessage[] = [];
+  for (const turn of turns) {
+    const last = joined.at(-1);
+    if (!last || last.role !== turn.role) {
+      joined.push({ ...turn });
+      continue;
+    }
+    if (typeof last.content === 'string' && typeof turn.content === 'string') {
+      last.content = `${last.content}\n\n${turn.content}`;
+      continue;
+    }
+    const blocks = [...asBlocks(last.content), ...asBlocks(turn.content)];
+    last.content = [...blocks.filter((block) => block.type === 'tool_result'), ...blocks.filter((block) => block.type !== 'tool_result')];
+  }
+  return joined;
+}
+
+function toToolChoice(request: ChatParams): AnthropicToolChoice | undefined {
+  const choice = request.tool_choice;
+  let mapped: AnthropicToolChoice | undefined;
+  if (choice === 'auto') mapped = { type: 'auto' };
+  else if (choice === 'required') mapped = { type: 'any' };
+  else if (choice === 'none') mapped = { type: 'none' };
+  else if (choice !== undefined) mapped = { type: 'tool', name: choice.function.name };
+  if (request.parallel_tool_calls === false && request.tools && choice !== 'none') return { ...(mapped ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  return mapped;
+}
+
+/** The thinking budget a request asks for (reasoning_effort or OpenRouter's reasoning object), or undefined. */
+function thinkingBudget(request: ChatParams): number | undefined {
+  if (request.reasoning?.enabled === false) return undefined;
+  if (request.reasoning?.max_tokens !== undefined) return Math.max(MIN_THINKING_BUDGET, request.reasoning.max_tokens);
+  const effort = request.reasoning_effort ?? request.reasoning?.effort ?? (request.reasoning?.enabled ? 'medium' : undefined);
+  return effort === undefined ? undefined : thinkingBudgetByEffort[effort];
+}
+
+/**
+ * Our chat parameters as a Messages API body: system messages in `system`; images as image blocks (base64 or
+ * URL); assistant tool calls as `tool_use` blocks and tool messages as `tool_result` blocks of the next user turn;
+ * tools with `input_schema`; tool_choice auto/any/tool/none (parallel_tool_calls false: disable_parallel_tool_use);
+ * stop as stop_sequences; reasoning as extended thinking (which takes no temperature or top_p); user as
+ * metadata.user_id. The conversation starts with a user turn.
  */
 export function toAnthropicRequest(request: ProviderChatRequest, stream: boolean): AnthropicRequest {
-  const system = request.messages.filter((message) => message.role === 'system').map((message) => message.content);
-  const messages: AnthropicRequest['messages'] = [];
-  for (const message of request.messages) {
-    if (message.role === 'system') continue;
-    const last = messages.at(-1);
-    if (last && last.role === message.role) last.content = `${last.content}\n\n${message.content}`;
-    else messages.push({ role: message.role, content: message.content });
-  }
-  if (messages.length === 0) throw new GatewayError('invalid_request', 'anthropic needs at least one user or assistant message', { retryable: false });
-  if (messages[0]!.role !== 'user') messages.unshift({ role: 'user', content: '(continue)' });
+  const system = request.messages.filter((message) => message.role === 'system').map((message) => contentText(message.content));
+  const turns = joinTurns(request.messages.flatMap((message, index) => (message.role === 'system' ? [] : [toTurn(message, index)])));
+  if (turns.length === 0) throw new GatewayError('invalid_request', 'anthropic needs at least one user or assistant message', { retryable: false });
+  if (turns[0]!.role !== 'user') turns.unshift({ role: 'user', content: '(continue)' });
+  const budget = thinkingBudget(request);
+  const maxTokens = request.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
+  const toolChoice = toToolChoice(request);
+  const stop = request.stop === undefined ? undefined : typeof request.stop === 'string' ? [request.stop] : request.stop;
   return {
     model: request.model,
-    max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+    // Thinking counts against max_tokens, which must exceed its budget.
+    max_tokens: budget === undefined ? maxTokens : Math.max(maxTokens, budget + MIN_THINKING_BUDGET),
     ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
-    messages,
-    ...(request.temperature !== undefined ? { temperature: Math.min(request.temperature, 1) } : {}),
+    messages: turns,
+    ...(budget === undefined && request.temperature !== undefined ? { temperature: Math.min(request.temperature, 1) } : {}),
+    ...(budget === undefined && request.top_p !== undefined ? { top_p: request.top_p } : {}),
+    ...(stop && stop.length > 0 ? { stop_sequences: stop } : {}),
+    ...(request.tools ? { tools: request.tools.map((tool) => ({ name: tool.function.name, ...(tool.function.description ? { description: tool.function.description } : {}), input_schema: tool.function.parameters ?? { type: 'object', properties: {} } })) } : {}),
+    ...(toolChoice ? { tool_choice: toolChoice } : {}),
+    ...(budget !== undefined ? { thinking: { type: 'enabled' as const, budget_tokens: budget } } : {}),
+    ...(request.user ? { metadata: { user_id: request.user } } : {}),
     ...(stream ? { stream: true } : {}),
   };
 }
 
+/** Anthropic's input tokens exclude cache reads and writes; OpenAI's prompt_tokens include them. */
 export function fromAnthropicUsage(input: AnthropicUsage | null | undefined, output: AnthropicUsage | null | undefined = input): Usage {
-  const prompt = Math.max(0, Math.round(input?.input_tokens ?? 0));
-  const completion = Math.max(0, Math.round(output?.output_tokens ?? 0));
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const count = (value: number | null | undefined) => Math.max(0, Math.round(value ?? 0));
+  const cached = input?.cache_read_input_tokens;
+  const prompt = count(input?.input_tokens) + count(cached) + count(input?.cache_creation_input_tokens);
+  const completion = count(output?.output_tokens);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    ...(cached !== undefined && cached !== null ? { prompt_tokens_details: { cached_tokens: count(cached) } } : {}),
+  };
+}
+
+/** An answer's `tool_use` blocks as tool calls (input as JSON text). */
+export function fromAnthropicToolUses(blocks: readonly AnthropicAnswerBlock[]): ToolCall[] {
+  return blocks
+    .filter((block) => block.type === 'tool_use')
+    .map((block) => ({ id: block.id || newToolCallId(), type: 'function', function: { name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) } }));
 }
 
 /** Anthropic's stop reasons in the chat completions vocabulary. */
@@ -41,11 +151,14 @@ export function mapAnthropicStopReason(reason: string | null | undefined): strin
   switch (reason) {
     case 'end_turn':
     case 'stop_sequence':
+    case 'pause_turn':
       return 'stop';
     case 'max_tokens':
       return 'length';
     case 'tool_use':
       return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
     default:
       return reason ?? null;
   }
