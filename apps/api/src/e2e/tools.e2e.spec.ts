@@ -172,7 +172,7 @@ describe('tool calling on the gateway’s own routes', () => {
       const job = (await response.json()) as { status: string; result?: unknown };
       return job.status === 'completed' ? job : undefined;
     });
-    expect(view.result).toMatchObject({ finish_reason: 'tool_calls', tool_calls: [{ function: { name: 'get_weather' } }] });
+    expect(view!.result).toMatchObject({ finish_reason: 'tool_calls', tool_calls: [{ function: { name: 'get_weather' } }] });
 
     const jsonl = [
       JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'mock/echo', messages: [{ role: 'user', content: 'Baku' }], tools: [weatherTool] } }),
@@ -186,7 +186,7 @@ describe('tool calling on the gateway’s own routes', () => {
       const view = (await response.json()) as { done: boolean; results: { custom_id: string; result?: { tool_calls?: { function: { arguments: string } }[] } }[] };
       return view.done ? view : undefined;
     });
-    expect(done.results.map((entry) => [entry.custom_id, entry.result?.tool_calls?.[0]?.function.arguments])).toEqual([
+    expect(done!.results.map((entry) => [entry.custom_id, entry.result?.tool_calls?.[0]?.function.arguments])).toEqual([
       ['a', '{"city":"Baku"}'],
       ['b', '{"city":"Kyiv"}'],
     ]);

@@ -2,7 +2,7 @@ import { collectAll, gatewayFailure, startFakeOllama, type FakeOllama, type Olla
 import type { ChatStreamPart, ProviderAdapter } from '../types';
 import { createOllamaAdapter } from './ollama-adapter';
 
-const request = { model: 'qwen2.5-coder:7b', messages: [{ role: 'system' as const, content: 'Be brief' }, { role: 'user' as const, content: 'Say hello' }], temperature: 0.3, maxTokens: 32 };
+const request = { model: 'qwen2.5-coder:7b', messages: [{ role: 'system' as const, content: 'Be brief' }, { role: 'user' as const, content: 'Say hello' }], temperature: 0.3, max_tokens: 32 };
 const signal = () => new AbortController().signal;
 const text = (parts: ChatStreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
 

@@ -4,7 +4,7 @@ import { splitLines } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
 import { upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
-import { fromOllamaUsage, mapOllamaFinishReason, toOllamaRequest } from './ollama-map';
+import { fromOllamaToolCalls, fromOllamaUsage, mapOllamaFinishReason, toOllamaRequest } from './ollama-map';
 import { ollamaChatSchema, type OllamaChat } from './ollama-wire';
 
 /** Options of the Ollama adapter. */
@@ -71,12 +71,14 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
       const json = await http.readJson(response);
       const answer = checkAnswer(json);
       if (answer.done === false || !answer.message) throw upstreamFailure('ollama', 'answer is not finished or has no message');
+      const toolCalls = fromOllamaToolCalls(answer, request.parallel_tool_calls);
       return {
         content: answer.message.content ?? '',
+        toolCalls,
         model: answer.model ?? request.model,
         usage: fromOllamaUsage(answer),
         costUsd: 0,
-        finishReason: mapOllamaFinishReason(answer.done_reason),
+        finishReason: mapOllamaFinishReason(answer.done_reason, toolCalls.length > 0),
       };
     },
 
@@ -85,12 +87,19 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
         throw withMissingModel(error);
       });
       let last: OllamaChat | undefined;
+      let toolIndex = 0;
       try {
         for await (const line of reusingConnection(splitLines(response.body), response.body, () => last !== undefined)) {
           if (line.trim() === '') continue;
           const chunk = parseLine(line);
           const text = chunk.message?.content;
           if (text) yield { type: 'text-delta', text };
+          // Ollama sends each tool call whole, in one chunk: one fragment per call, numbered across the stream.
+          for (const call of fromOllamaToolCalls(chunk, undefined)) {
+            if (request.parallel_tool_calls === false && toolIndex > 0) break;
+            yield { type: 'tool-call-delta', delta: { index: toolIndex, id: call.id, name: call.function.name, arguments: call.function.arguments } };
+            toolIndex += 1;
+          }
           if (chunk.done) {
             last = chunk;
             break;
@@ -106,7 +115,7 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
       }
       if (!last) throw upstreamFailure('ollama', 'stream ended without a done line');
       yield { type: 'usage', usage: fromOllamaUsage(last), costUsd: 0 };
-      yield { type: 'stream-end', model: last.model ?? request.model, finishReason: mapOllamaFinishReason(last.done_reason) };
+      yield { type: 'stream-end', model: last.model ?? request.model, finishReason: mapOllamaFinishReason(last.done_reason, toolIndex > 0) };
     },
 
     close: () => http.close(),

@@ -3,7 +3,7 @@ import { startFakeOpenRouter, type FakeOpenRouter, type OpenRouterBehaviour } fr
 import type { ChatStreamPart, ProviderAdapter } from '../types';
 import { createOpenRouterAdapter } from './openrouter-adapter';
 
-const request = { model: 'thudm/glm-4-9b-chat', messages: [{ role: 'system' as const, content: 'Be brief' }, { role: 'user' as const, content: 'Say hello' }], temperature: 0.2, maxTokens: 64 };
+const request = { model: 'thudm/glm-4-9b-chat', messages: [{ role: 'system' as const, content: 'Be brief' }, { role: 'user' as const, content: 'Say hello' }], temperature: 0.2, max_tokens: 64 };
 
 let fake: FakeOpenRouter;
 let adapter: ProviderAdapter;
