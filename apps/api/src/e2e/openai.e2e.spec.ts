@@ -38,7 +38,7 @@ describe('the official openai SDK against /v1', () => {
     });
     expect(completion.object).toBe('chat.completion');
     expect(completion.id).toMatch(/^chatcmpl-/);
-    expect(completion.choices[0]?.message).toEqual({ role: 'assistant', content: 'Mock reply to: Hello SDK' });
+    expect(completion.choices[0]?.message).toEqual({ role: 'assistant', content: 'Mock reply to: Hello SDK', refusal: null });
     expect(completion.choices[0]?.finish_reason).toBe('stop');
     expect(completion.usage).toEqual({ prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 });
     expect(completion.model).toBe('echo');

@@ -41,7 +41,7 @@ describe('Ollama adapter', () => {
   it('sends /api/chat with options and reads usage from prompt_eval_count/eval_count, cost 0', async () => {
     behave({ kind: 'reply', content: 'Hello there' });
     const answer = await adapter.chat(request, signal());
-    expect(answer).toEqual({ content: 'Hello there', model: 'qwen2.5-coder:7b', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: 0, finishReason: 'stop' });
+    expect(answer).toEqual({ content: 'Hello there', toolCalls: [], model: 'qwen2.5-coder:7b', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: 0, finishReason: 'stop' });
     expect(fake.requests[0]).toMatchObject({ path: '/api/chat', method: 'POST' });
     expect(fake.requests[0]!.body).toEqual({
       model: 'qwen2.5-coder:7b',

@@ -43,7 +43,7 @@ describe('OpenRouter adapter, non-streamed', () => {
   it('sends the chat completions request with its headers and reads content, usage and cost', async () => {
     behave({ kind: 'reply', content: 'Hello world', cost: 0.000123 });
     const answer = await adapter.chat(request, new AbortController().signal);
-    expect(answer).toEqual({ content: 'Hello world', model: 'thudm/glm-4-9b-chat', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: 0.000123, finishReason: 'stop' });
+    expect(answer).toEqual({ content: 'Hello world', toolCalls: [], model: 'thudm/glm-4-9b-chat', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: 0.000123, finishReason: 'stop' });
     const sent = fake.requests[0]!;
     expect(sent.path).toBe('/api/v1/chat/completions');
     expect(sent.headers.authorization).toBe('Bearer sk-or-test');
