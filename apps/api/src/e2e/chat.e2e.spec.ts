@@ -32,6 +32,7 @@ describe('POST /v1/chat through API process, queue and worker process', () => {
     expect(headers.get('x-request-id')).toBe('req-e2e-1');
     expect(body).toEqual({
       content: 'Hello from upstream',
+      finish_reason: 'stop',
       model: 'thudm/glm-4-9b-chat',
       provider: 'openrouter',
       usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 },
