@@ -1,5 +1,6 @@
 import { GatewayError, contentText, type ChatMessage, type ChatParams, type ToolCall, type Usage } from '@gateway/contracts';
 import { newToolCallId } from '../tool-call-id';
+import { toolArgumentsObject } from '../tool-arguments';
 import type { ProviderChatRequest } from '../types';
 import type { AnthropicAnswerBlock, AnthropicBlock, AnthropicMessage, AnthropicRequest, AnthropicToolChoice, AnthropicUsage } from './anthropic-wire';
 
@@ -16,19 +17,6 @@ function imageBlock(url: string): AnthropicBlock {
   return { type: 'image', source: { type: 'base64', media_type: mediaType.toLowerCase(), data: url.slice(comma + 1).replace(/\s+/g, '') } };
 }
 
-/** Tool call arguments as Anthropic's `input` object; arguments that are no JSON object are the caller's error. */
-function toolInput(call: ToolCall, messageIndex: number): Record<string, unknown> {
-  let input: unknown;
-  try {
-    input = call.function.arguments.trim() === '' ? {} : JSON.parse(call.function.arguments);
-  } catch {
-    input = undefined;
-  }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new GatewayError('invalid_request', `anthropic needs tool call arguments that are a JSON object (messages.${messageIndex}.tool_calls)`, { retryable: false, otherProviderMay: true });
-  }
-  return input as Record<string, unknown>;
-}
 
 /** One message of ours as an Anthropic turn (system messages are taken out before). */
 function toTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number): AnthropicMessage {
@@ -40,7 +28,7 @@ function toTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number
       const text = contentText(message.content);
       if (!message.tool_calls) return { role: 'assistant', content: text };
       const blocks: AnthropicBlock[] = text === '' ? [] : [{ type: 'text', text }];
-      for (const call of message.tool_calls) blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call, index) });
+      for (const call of message.tool_calls) blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArgumentsObject('anthropic', call, index) });
       return { role: 'assistant', content: blocks };
     }
     case 'tool':

@@ -1,21 +1,9 @@
-import { GatewayError, contentText, imageParts, type ChatParams, type ToolCall, type Usage } from '@gateway/contracts';
+import { contentText, imageParts, type ChatParams, type ToolCall, type Usage } from '@gateway/contracts';
 import { newToolCallId } from '../tool-call-id';
+import { toolArgumentsObject } from '../tool-arguments';
 import type { ProviderChatRequest } from '../types';
 import type { OllamaChat, OllamaMessage, OllamaRequest } from './ollama-wire';
 
-/** Tool call arguments as the object Ollama takes; arguments that are no JSON object are the caller's error. */
-function argumentsObject(call: ToolCall, index: number): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = call.function.arguments.trim() === '' ? {} : JSON.parse(call.function.arguments);
-  } catch {
-    value = undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', `ollama needs tool call arguments that are a JSON object (messages.${index}.tool_calls)`, { retryable: false, otherProviderMay: true });
-  }
-  return value as Record<string, unknown>;
-}
 
 function toOllamaMessages(messages: ChatParams['messages']): OllamaMessage[] {
   const toolNames = new Map<string, string>();
@@ -30,7 +18,7 @@ function toOllamaMessages(messages: ChatParams['messages']): OllamaMessage[] {
         return {
           role: 'assistant',
           content: contentText(message.content),
-          ...(message.tool_calls ? { tool_calls: message.tool_calls.map((call) => ({ function: { name: call.function.name, arguments: argumentsObject(call, index) } })) } : {}),
+          ...(message.tool_calls ? { tool_calls: message.tool_calls.map((call) => ({ function: { name: call.function.name, arguments: toolArgumentsObject('ollama', call, index) } })) } : {}),
         };
       case 'tool':
         return { role: 'tool', content: contentText(message.content), ...(toolNames.has(message.tool_call_id) ? { tool_name: toolNames.get(message.tool_call_id)! } : {}) };
