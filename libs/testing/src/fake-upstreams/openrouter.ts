@@ -1,10 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
+import { openAiLogprobs, openAiUsage, toolCallChunks, wireToolCalls, writeData, type FakeToolCall, type FakeUsageDetails } from './openai-answers';
+import { openAiRequestProblem } from './openai-rules';
 
 /** What the fake OpenRouter does with the next call(s). */
 export type OpenRouterBehaviour =
   /** `endDelayMs`: the end of a streamed answer comes that long after its `[DONE]` (separate reads, as over a real network). */
-  | { kind: 'reply'; content: string; cost?: number; latencyMs?: number; chunkDelayMs?: number; endDelayMs?: number }
+  | ({ kind: 'reply'; content: string; latencyMs?: number; chunkDelayMs?: number; endDelayMs?: number } & FakeUsageDetails)
+  /** An answer calling tools (finish_reason `tool_calls`); streamed in OpenAI's fragments, `interleave` mixes the calls' pieces. */
+  | ({ kind: 'tool-calls'; calls: FakeToolCall[]; content?: string; interleave?: boolean; latencyMs?: number } & FakeUsageDetails)
   | { kind: 'status'; status: number; body?: unknown; retryAfter?: string }
   /** HTTP 200 whose body (or stream event) is an error object: a real OpenRouter quirk. */
   | { kind: 'error-in-body'; message: string; code: number }
@@ -26,6 +30,8 @@ export type OpenRouterBehaviour =
 export interface FakeOpenRouterOptions {
   /** The key it accepts; others get its 401 body. */
   apiKey?: string;
+  /** Answer 400, as the real endpoint does, to a request breaking OpenAI's rules (see openAiRequestProblem); default true. */
+  strict?: boolean;
   /** Decides per request; default replies "Hello from the fake OpenRouter". */
   behave?: (request: RecordedRequest, index: number) => OpenRouterBehaviour;
 }
@@ -38,22 +44,11 @@ export interface FakeOpenRouter extends FakeServer {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function words(text: string): number {
-  return text.trim() === '' ? 0 : text.trim().split(/\s+/).length;
-}
-
-function usageFor(request: RecordedRequest, content: string, cost: number) {
-  const body = request.body as { messages?: { content?: string }[] } | undefined;
-  const prompt = (body?.messages ?? []).reduce((sum, message) => sum + words(message.content ?? ''), 0);
-  const completion = words(content);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, cost };
-}
-
 async function reply(request: RecordedRequest, res: ServerResponse, behaviour: Extract<OpenRouterBehaviour, { kind: 'reply' }>) {
   const body = request.body as { model?: string; stream?: boolean };
   const model = body.model ?? 'unknown';
   const id = `gen-${Math.random().toString(36).slice(2)}`;
-  const usage = usageFor(request, behaviour.content, behaviour.cost ?? 0.00001);
+  const usage = openAiUsage(request, behaviour.content, behaviour);
   if (behaviour.latencyMs) await sleep(behaviour.latencyMs);
   if (!body.stream) {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -64,7 +59,7 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
         model,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
-        choices: [{ index: 0, finish_reason: 'stop', native_finish_reason: 'stop', message: { role: 'assistant', content: behaviour.content } }],
+        choices: [{ index: 0, finish_reason: 'stop', native_finish_reason: 'stop', logprobs: openAiLogprobs(request, behaviour.content), message: { role: 'assistant', content: behaviour.content } }],
         usage,
       }),
     );
@@ -77,7 +72,8 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
     if (behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs);
     // The caller went away (a cancelled call): stop, as a real server does.
     if (res.destroyed) return;
-    res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: piece }, finish_reason: null }] })}\n\n`);
+    const logprobs = openAiLogprobs(request, piece);
+    writeData(res, { id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: piece }, finish_reason: null, ...(logprobs ? { logprobs } : {}) }] });
   }
   res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }] })}\n\n`);
   res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
@@ -88,6 +84,31 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
   res.write('data: [DONE]\n\n');
   await sleep(behaviour.endDelayMs);
   if (!res.destroyed) res.end();
+}
+
+async function replyToolCalls(request: RecordedRequest, res: ServerResponse, behaviour: Extract<OpenRouterBehaviour, { kind: 'tool-calls' }>) {
+  const body = request.body as { model?: string; stream?: boolean };
+  const model = body.model ?? 'unknown';
+  const id = `gen-${Math.random().toString(36).slice(2)}`;
+  const content = behaviour.content ?? null;
+  const usage = openAiUsage(request, `${content ?? ''} ${behaviour.calls.map((call) => call.name).join(' ')}`, behaviour);
+  if (behaviour.latencyMs) await sleep(behaviour.latencyMs);
+  if (!body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const message = { role: 'assistant', content, refusal: null, tool_calls: wireToolCalls(behaviour.calls) };
+    res.end(JSON.stringify({ id, provider: 'Fake', model, object: 'chat.completion', created: Math.floor(Date.now() / 1000), choices: [{ index: 0, finish_reason: 'tool_calls', native_finish_reason: 'tool_calls', logprobs: null, message }], usage }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  writeData(res, chunk({ role: 'assistant', content: content ?? '' }));
+  for (const deltas of toolCallChunks(behaviour.calls, behaviour.interleave)) {
+    if (res.destroyed) return;
+    writeData(res, chunk({ tool_calls: deltas }));
+  }
+  writeData(res, chunk({}, 'tool_calls'));
+  writeData(res, { id, model, object: 'chat.completion.chunk', choices: [], usage });
+  res.end('data: [DONE]\n\n');
 }
 
 /** Writes about `bytes` bytes of a valid answer, honouring backpressure; stops when the client goes away. */
@@ -118,11 +139,21 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
       res.end(JSON.stringify({ error: { message: 'No auth credentials found', code: 401 } }));
       return;
     }
+    const parsed = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
+    const problem = options.strict === false ? undefined : openAiRequestProblem(parsed);
+    if (problem) {
+      // OpenRouter relays the upstream's 400 with its own envelope (code, message, metadata).
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: problem.message, code: 400, param: problem.param, metadata: { provider_name: 'Fake' } } }));
+      return;
+    }
     const behaviour = behave(request, count++);
     const stream = (request.body as { stream?: boolean } | undefined)?.stream === true;
     switch (behaviour.kind) {
       case 'reply':
         return reply(request, res, behaviour);
+      case 'tool-calls':
+        return replyToolCalls(request, res, behaviour);
       case 'status':
         res.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}) });
         res.end(JSON.stringify(behaviour.body ?? { error: { message: `fake status ${behaviour.status}`, code: behaviour.status } }));
