@@ -8,7 +8,7 @@ export type { FakeOpenRouter, FakeOpenRouterOptions, OpenRouterBehaviour } from 
 export { openAiRequestProblem } from './fake-upstreams/openai-rules';
 export type { OpenAiProblem } from './fake-upstreams/openai-rules';
 export type { FakeToolCall, FakeUsageDetails } from './fake-upstreams/openai-answers';
-export { startFakeOllama } from './fake-upstreams/ollama';
+export { ollamaRequestProblem, startFakeOllama } from './fake-upstreams/ollama';
 export type { FakeOllama, OllamaBehaviour } from './fake-upstreams/ollama';
 export { startFakeAnthropic } from './fake-upstreams/anthropic';
 export type { FakeAnthropic, AnthropicBehaviour } from './fake-upstreams/anthropic';

@@ -4,6 +4,8 @@ import { startFakeServer, type FakeServer, type RecordedRequest } from './http-s
 /** What the fake Ollama does with the next call(s). */
 export type OllamaBehaviour =
   | { kind: 'reply'; content: string; latencyMs?: number; chunkDelayMs?: number }
+  /** An answer calling tools: Ollama sends them whole (object arguments, no ids), in one line before the last. */
+  | { kind: 'tool-calls'; calls: { name: string; arguments: Record<string, unknown> }[]; content?: string }
   /** An error status with Ollama's bare `{"error": "..."}` body (404 for a model not pulled). */
   | { kind: 'status'; status: number; error?: string }
   /** Streams some chunks, then a bare `{"error": ...}` line with the status unchanged (200); unstreamed: HTTP 500. */
@@ -24,6 +26,50 @@ const words = (text: string) => (text.trim() === '' ? 0 : text.trim().split(/\s+
 
 function line(model: string, content: string, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content }, done: false, ...extra })}\n`;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * What the real `/api/chat` refuses with a 400 `{"error"}` (Go's JSON decoding into its structs): unknown roles,
+ * content that is not a string, images that are not bare base64, tool-call arguments that are not an object,
+ * tools without a function name, a format other than "json" or a schema.
+ */
+export function ollamaRequestProblem(body: Json): string | undefined {
+  const messages = body['messages'];
+  if (!Array.isArray(messages)) return 'json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message';
+  for (const [index, message] of (messages as Json[]).entries()) {
+    if (!['system', 'user', 'assistant', 'tool'].includes(String(message['role']))) return `invalid role: ${String(message['role'])} (messages.${index})`;
+    if (typeof message['content'] !== 'string') return `json: cannot unmarshal ${Array.isArray(message['content']) ? 'array' : typeof message['content']} into Go struct field Message.messages.content of type string`;
+    const images = message['images'];
+    if (images !== undefined && (!Array.isArray(images) || images.some((image) => typeof image !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(image)))) return `illegal base64 data in messages.${index}.images`;
+    for (const call of (message['tool_calls'] as Json[] | undefined) ?? []) {
+      const fn = call['function'] as Json | undefined;
+      if (typeof fn?.['name'] !== 'string') return `messages.${index}.tool_calls: function name required`;
+      if (typeof fn['arguments'] !== 'object' || fn['arguments'] === null || Array.isArray(fn['arguments'])) return 'json: cannot unmarshal string into Go struct field ToolCallFunction.messages.tool_calls.function.arguments of type api.ToolCallFunctionArguments';
+    }
+  }
+  for (const tool of (body['tools'] as Json[] | undefined) ?? []) {
+    if (tool['type'] !== 'function' || typeof (tool['function'] as Json | undefined)?.['name'] !== 'string') return 'tools: function name required';
+  }
+  const format = body['format'];
+  if (format !== undefined && format !== 'json' && (typeof format !== 'object' || format === null)) return `invalid format: ${JSON.stringify(format)}`;
+  return undefined;
+}
+
+async function replyToolCalls(request: RecordedRequest, res: ServerResponse, behaviour: Extract<OllamaBehaviour, { kind: 'tool-calls' }>) {
+  const body = request.body as { model?: string; stream?: boolean };
+  const model = body.model ?? 'unknown';
+  const message = { role: 'assistant', content: behaviour.content ?? '', tool_calls: behaviour.calls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })) };
+  const final = { done: true, done_reason: 'stop', prompt_eval_count: 5, eval_count: 9 };
+  if (body.stream === false) {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ model, created_at: new Date().toISOString(), message, ...final }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+  res.write(`${JSON.stringify({ model, created_at: new Date().toISOString(), message, done: false })}\n`);
+  res.end(line(model, '', final));
 }
 
 async function reply(request: RecordedRequest, res: ServerResponse, behaviour: Extract<OllamaBehaviour, { kind: 'reply' }>) {
@@ -65,12 +111,20 @@ export async function startFakeOllama(options: { behave?: (request: RecordedRequ
       res.end('404 page not found');
       return;
     }
+    const problem = ollamaRequestProblem((typeof request.body === 'object' && request.body !== null ? request.body : {}) as Json);
+    if (problem) {
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: problem }));
+      return;
+    }
     const behaviour = behave(request, count++);
     const stream = (request.body as { stream?: boolean } | undefined)?.stream !== false;
     const model = (request.body as { model?: string } | undefined)?.model ?? 'unknown';
     switch (behaviour.kind) {
       case 'reply':
         return reply(request, res, behaviour);
+      case 'tool-calls':
+        return replyToolCalls(request, res, behaviour);
       case 'status':
         res.writeHead(behaviour.status, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ error: behaviour.error ?? `model "${model}" not found, try pulling it first` }));
