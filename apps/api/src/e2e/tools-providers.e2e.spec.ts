@@ -1,0 +1,145 @@
+import OpenAI from 'openai';
+import {
+  startFakeAnthropic,
+  startFakeOllama,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  uniquePrefix,
+  type FakeServer,
+  type GatewayProcesses,
+  type RecordedRequest,
+  type TestRedis,
+} from '@gateway/testing';
+
+/**
+ * The same agent tool loop through the gateway to each real provider's wire format: the fakes answer a turn that
+ * ends in tool results with text and any other turn with two parallel calls, and they refuse (400) a request that
+ * breaks their API's rules, so a mapping mistake fails here.
+ */
+type Chat = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
+  type: 'function',
+  function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+};
+
+const lastRole = (request: RecordedRequest) => {
+  const messages = (request.body as { messages: { role: string; content: unknown }[] }).messages;
+  const last = messages.at(-1)!;
+  // Anthropic carries tool results as a user turn of tool_result blocks.
+  if (Array.isArray(last.content) && (last.content as { type?: string }[]).some((block) => block.type === 'tool_result')) return 'tool';
+  return last.role;
+};
+
+const cities = [{ city: 'Paris' }, { city: 'Rome' }];
+
+interface Upstream {
+  name: string;
+  model: string;
+  start(): Promise<{ server: FakeServer; env: Record<string, string> }>;
+}
+
+const upstreams: Upstream[] = [
+  {
+    name: 'openrouter',
+    model: 'openai/gpt-4o-mini',
+    async start() {
+      const server = await startFakeOpenRouter({
+        apiKey: 'sk-or-tools',
+        behave: (request) => (lastRole(request) === 'tool' ? { kind: 'reply', content: 'Paris sunny, Rome rainy' } : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })), interleave: true }),
+      });
+      return { server, env: { LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-tools', OPENROUTER_BASE_URL: server.baseUrl } };
+    },
+  },
+  {
+    name: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    async start() {
+      const server = await startFakeAnthropic({
+        apiKey: 'sk-ant-tools',
+        behave: (request) => (lastRole(request) === 'tool' ? { kind: 'reply', content: 'Paris sunny, Rome rainy' } : { kind: 'tool-use', calls: cities.map((input) => ({ name: 'get_weather', input })) }),
+      });
+      return { server, env: { LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-tools', ANTHROPIC_BASE_URL: server.url } };
+    },
+  },
+  {
+    name: 'ollama',
+    model: 'ollama/qwen3:8b',
+    async start() {
+      const server = await startFakeOllama({
+        behave: (request) => (lastRole(request) === 'tool' ? { kind: 'reply', content: 'Paris sunny, Rome rainy' } : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })) }),
+      });
+      return { server, env: { LLM_PROVIDER: 'ollama', OLLAMA_BASE_URL: server.url } };
+    },
+  },
+];
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+function toolResults(calls: readonly OpenAI.Chat.Completions.ChatCompletionMessageToolCall[]): Chat[] {
+  return calls.map((call) => {
+    if (call.type !== 'function') throw new Error('not a function call');
+    const { city } = JSON.parse(call.function.arguments) as { city: string };
+    return { role: 'tool', tool_call_id: call.id, content: city === 'Paris' ? 'sunny' : 'rainy' };
+  });
+}
+
+describe.each(upstreams)('an agent tool loop through the gateway to $name', (upstream) => {
+  let server: FakeServer;
+  let gateway: GatewayProcesses;
+  let openai: OpenAI;
+
+  beforeAll(async () => {
+    const started = await upstream.start();
+    server = started.server;
+    gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix(`tools-${upstream.name}`), GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000', ...started.env });
+    openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await server?.close();
+  });
+
+  it('plain: two parallel calls, their results sent back, the final answer', async () => {
+    const messages: Chat[] = [{ role: 'system', content: 'Use the tools.' }, { role: 'user', content: 'Weather in Paris and Rome?' }];
+    const first = await openai.chat.completions.create({ model: upstream.model, messages, tools: [weatherTool], max_tokens: 200 });
+    const choice = first.choices[0]!;
+    expect(choice.finish_reason).toBe('tool_calls');
+    expect(choice.message.tool_calls?.map((call) => (call.type === 'function' ? JSON.parse(call.function.arguments) : undefined))).toEqual(cities);
+    const ids = choice.message.tool_calls!.map((call) => call.id);
+    expect(new Set(ids).size).toBe(2);
+    messages.push(choice.message, ...toolResults(choice.message.tool_calls!));
+    const second = await openai.chat.completions.create({ model: upstream.model, messages, tools: [weatherTool], max_tokens: 200 });
+    expect(second.choices[0]).toMatchObject({ finish_reason: 'stop', message: { role: 'assistant', content: 'Paris sunny, Rome rainy' } });
+    // The fake refused nothing: both calls reached it, the second with the calls and their results in its own form.
+    const calls = server.requests.filter((request) => request.method === 'POST');
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(calls.at(-1)!.body)).toContain('rainy');
+  });
+
+  it('streamed: deltas by index reassemble with the SDK’s helper, and the loop ends in streamed text', async () => {
+    const messages: Chat[] = [{ role: 'user', content: 'Weather in Paris and Rome?' }];
+    const stream = openai.chat.completions.stream({ model: upstream.model, messages, tools: [weatherTool], max_tokens: 200 });
+    const completion = await stream.finalChatCompletion();
+    const message = completion.choices[0]!.message;
+    expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(message.tool_calls?.map((call) => (call.type === 'function' ? [call.function.name, JSON.parse(call.function.arguments)] : []))).toEqual(cities.map((args) => ['get_weather', args]));
+    messages.push({ role: 'assistant', content: message.content ?? null, tool_calls: message.tool_calls! }, ...toolResults(message.tool_calls!));
+    const final = await openai.chat.completions.create({ model: upstream.model, messages, tools: [weatherTool], max_tokens: 200, stream: true });
+    let text = '';
+    let finish: string | null | undefined;
+    for await (const chunk of final) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(text).toBe('Paris sunny, Rome rainy');
+    expect(finish).toBe('stop');
+  });
+});
