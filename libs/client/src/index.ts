@@ -18,5 +18,6 @@ export {
 export type { GatewayClientErrorInit } from './errors';
 export type { RetryOptions, CallOptions } from './http';
 export type { ChatOptions, ChatParameters, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
-export { readEventData } from './sse';
+export { readEventData, readEvents } from './sse';
+export type { StreamEvent } from './sse';
 export type { ProvidersView, ProviderView, UsageReport, PeriodSpend, ChatMessage, ChatResponse, ToolCall, FunctionTool, StreamToolCallDelta } from '@gateway/contracts';

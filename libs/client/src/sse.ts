@@ -1,31 +1,33 @@
-/** Yields the `data:` payloads of a server-sent event stream (comments and other fields skipped). */
-export async function* readEventData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+/** One server-sent event: its data, and its `id:` and `event:` fields when the server sent them. */
+export interface StreamEvent {
+  data: string;
+  id: string | undefined;
+  event: string | undefined;
+}
+
+/** Reads a server-sent event stream with eventsource-parser (WHATWG rules; comments skipped); cancels the body when left. */
+export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
-  let data: string[] = [];
+  const ready: StreamEvent[] = [];
+  const parser = createParser({ onEvent: (message: EventSourceMessage) => ready.push({ data: message.data, id: message.id, event: message.event }) });
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let newline = buffer.search(/\r?\n/);
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(buffer[newline] === '\r' ? newline + 2 : newline + 1);
-        if (line === '') {
-          if (data.length > 0) yield data.join('\n');
-          data = [];
-        } else if (line.startsWith('data:')) {
-          data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
-        }
-        newline = buffer.search(/\r?\n/);
-      }
-      if (done) {
-        if (data.length > 0) yield data.join('\n');
-        return;
-      }
+      // The end flushes a last event whose blank line never came.
+      parser.feed(done ? `${decoder.decode()}\n\n` : decoder.decode(value, { stream: true }));
+      for (const event of ready) yield event;
+      ready.length = 0;
+      if (done) return;
     }
   } finally {
     await reader.cancel().catch(() => undefined);
   }
+}
+
+/** Yields the `data:` payloads of a server-sent event stream. */
+export async function* readEventData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  for await (const event of readEvents(body)) yield event.data;
 }

@@ -1,9 +1,13 @@
+import { createParser } from 'eventsource-parser';
+
 /** What a streaming POST gave back. */
 export interface SseResult {
   status: number;
   headers: Headers;
   /** Parsed `data:` payloads, in order (an SSE answer). */
   events: unknown[];
+  /** The `id:` of each event in `events` (undefined where it had none). */
+  ids: (string | undefined)[];
   /** Comment lines (`: ping`), without the colon. */
   comments: string[];
   /** The parsed JSON body when the answer was not a stream (an error envelope). */
@@ -29,7 +33,7 @@ export async function postSse(url: string, body: unknown, options: PostSseOption
     body: JSON.stringify(body),
     signal: controller.signal,
   });
-  const result: SseResult = { status: response.status, headers: response.headers, events: [], comments: [], body: undefined, firstEventMs: undefined };
+  const result: SseResult = { status: response.status, headers: response.headers, events: [], ids: [], comments: [], body: undefined, firstEventMs: undefined };
   if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     const text = await response.text();
     try {
@@ -40,31 +44,30 @@ export async function postSse(url: string, body: unknown, options: PostSseOption
     return result;
   }
   const decoder = new TextDecoder();
-  let buffer = '';
+  let stop = false;
+  const parser = createParser({
+    onComment: (comment) => {
+      result.comments.push(comment.trim());
+    },
+    onEvent: (message) => {
+      if (stop) return;
+      // OpenAI-style streams end with a non-JSON sentinel.
+      const event: unknown = message.data === '[DONE]' ? message.data : JSON.parse(message.data);
+      result.firstEventMs ??= performance.now() - started;
+      result.events.push(event);
+      result.ids.push(message.id);
+      if (options.onEvent?.(event, result.events.length - 1) === 'abort') stop = true;
+    },
+  });
   const reader = response.body!.getReader();
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let boundary: number;
-      while ((boundary = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) result.comments.push(line.slice(1).trim());
-          else if (line.startsWith('data:')) {
-            const data = line.slice(5).trim();
-            // OpenAI-style streams end with a non-JSON sentinel.
-            const event: unknown = data === '[DONE]' ? data : JSON.parse(data);
-            result.firstEventMs ??= performance.now() - started;
-            result.events.push(event);
-            if (options.onEvent?.(event, result.events.length - 1) === 'abort') {
-              controller.abort();
-              return result;
-            }
-          }
-        }
+      parser.feed(decoder.decode(value, { stream: true }));
+      if (stop) {
+        controller.abort();
+        return result;
       }
     }
   } catch (error) {

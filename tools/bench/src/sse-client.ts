@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { Agent, request } from 'undici';
 
 /** What one streamed call delivered, timed from the moment the request was sent. */
@@ -18,33 +19,25 @@ export async function readStream(url: string, body: unknown, extract: (data: str
   let ttftMs = NaN;
   let text = '';
   let events = 0;
-  let buffer = '';
   let ok = false;
   const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(dispatcher ? { dispatcher } : {}) });
   if (response.statusCode !== 200) {
     await response.body.arrayBuffer();
     return { ttftMs, totalMs: performance.now() - started, text, events, ok };
   }
-  for await (const chunk of response.body) {
-    buffer += (chunk as Buffer).toString('utf8');
-    let index: number;
-    while ((index = buffer.indexOf('\n\n')) !== -1) {
-      const block = buffer.slice(0, index);
-      buffer = buffer.slice(index + 2);
-      for (const line of block.split('\n')) {
-        if (!line.startsWith('data:')) continue;
-        const data = line.slice(5).trim();
-        if (data === '[DONE]' || data.includes('"done":true')) ok = true;
-        if (data.includes('"error"')) ok = false;
-        const piece = extract(data);
-        if (piece !== undefined && piece.length > 0) {
-          if (Number.isNaN(ttftMs)) ttftMs = performance.now() - started;
-          text += piece;
-          events += 1;
-        }
+  const parser = createParser({
+    onEvent: ({ data }) => {
+      if (data === '[DONE]' || data.includes('"done":true')) ok = true;
+      if (data.includes('"error"')) ok = false;
+      const piece = extract(data);
+      if (piece !== undefined && piece.length > 0) {
+        if (Number.isNaN(ttftMs)) ttftMs = performance.now() - started;
+        text += piece;
+        events += 1;
       }
-    }
-  }
+    },
+  });
+  for await (const chunk of response.body) parser.feed((chunk as Buffer).toString('utf8'));
   return { ttftMs, totalMs: performance.now() - started, text, events, ok };
 }
 

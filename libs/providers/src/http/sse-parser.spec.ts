@@ -32,3 +32,14 @@ describe('parseServerSentEvents', () => {
     await expect(collect(splitLines(bytes('x'.repeat(5000), 100), 1000))).rejects.toThrow('longer than');
   });
 });
+
+describe('parseServerSentEvents against a hostile stream', () => {
+  it('refuses an endless data line instead of buffering it', async () => {
+    await expect(collect(parseServerSentEvents(bytes(`data: ${'x'.repeat(5000)}`, 100), 1000))).rejects.toThrow('longer than');
+  });
+
+  it('counts the line across chunks, not the chunk alone', async () => {
+    const events = await collect(parseServerSentEvents(bytes(`data: ${'y'.repeat(900)}\n\ndata: ${'z'.repeat(900)}\n\n`, 400), 1000));
+    expect(events.map((event) => event.data.length)).toEqual([900, 900]);
+  });
+});

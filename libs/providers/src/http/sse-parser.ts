@@ -1,3 +1,5 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
 /** One server-sent event. Comment lines (`: ...`, e.g. `: OPENROUTER PROCESSING`) are skipped. */
 export interface ServerSentEvent {
   event: string | undefined;
@@ -24,24 +26,24 @@ export async function* splitLines(body: AsyncIterable<Buffer | Uint8Array | stri
   if (buffer.length > 0) yield buffer.replace(/\r$/, '');
 }
 
-/** Parses an SSE stream (WHATWG rules for data/event fields; id and retry are ignored). */
-export async function* parseServerSentEvents(body: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<ServerSentEvent> {
-  let event: string | undefined;
-  let data: string[] = [];
-  for await (const line of splitLines(body)) {
-    if (line === '') {
-      if (data.length > 0) yield { event, data: data.join('\n') };
-      event = undefined;
-      data = [];
-      continue;
-    }
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
-  }
-  if (data.length > 0) yield { event, data: data.join('\n') };
+/**
+ * Parses an SSE stream with eventsource-parser (WHATWG rules: data, event and id fields, comments skipped). A line
+ * longer than `maxLineBytes` (a hostile upstream that never sends a newline) ends the parse; a last event without
+ * its blank line is still delivered, as lenient upstreams end that way.
+ */
+export async function* parseServerSentEvents(body: AsyncIterable<Buffer | Uint8Array | string>, maxLineBytes = 4 * 1024 * 1024): AsyncGenerator<ServerSentEvent> {
+  const ready: ServerSentEvent[] = [];
+  const parser = createParser({ onEvent: (message: EventSourceMessage) => ready.push({ event: message.event, data: message.data }) });
+  const decoder = new TextDecoder();
+  let lineLength = 0;
+  const feed = function* (text: string): Generator<ServerSentEvent> {
+    const lastBreak = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+    lineLength = lastBreak === -1 ? lineLength + text.length : text.length - lastBreak - 1;
+    if (lineLength > maxLineBytes) throw new Error(`stream line longer than ${maxLineBytes} bytes`);
+    parser.feed(text);
+    for (const event of ready) yield event;
+    ready.length = 0;
+  };
+  for await (const chunk of body) yield* feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+  yield* feed(`${decoder.decode()}\n\n`);
 }
