@@ -3,12 +3,14 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A lean OpenAI-compatible upstream for benchmarks (no request recording). The model name steers it:
- * `bench?latency=1000&chunks=500&ttft=20`. Answers JSON, or SSE when `stream: true`.
+ * `bench?latency=1000&chunks=500&ttft=20`. Answers JSON, or SSE when `stream: true`; `tools=N` streams N parallel
+ * tool calls instead of text, each with `chunks` argument fragments (arguments `{"part":[0,1,…]}`).
  */
 interface Directives {
   latencyMs: number;
   chunks: number;
   ttftMs: number;
+  tools: number;
 }
 
 function directives(model: string): Directives {
@@ -17,7 +19,7 @@ function directives(model: string): Directives {
     const value = Number(query.get(name));
     return query.has(name) && Number.isFinite(value) ? value : fallback;
   };
-  return { latencyMs: number('latency', 0), chunks: number('chunks', 8), ttftMs: number('ttft', 0) };
+  return { latencyMs: number('latency', 0), chunks: number('chunks', 8), ttftMs: number('ttft', 0), tools: number('tools', 0) };
 }
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
@@ -33,6 +35,17 @@ async function readBody(req: IncomingMessage): Promise<{ model?: string; stream?
 }
 
 const usage = { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20, cost: 0.00001 };
+
+/** The streamed chunks of `tools` parallel calls, one after the other as OpenAI sends them. */
+function toolCallChunks(model: string, plan: Directives): string[] {
+  const chunk = (delta: unknown) => `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"tool_calls":[${JSON.stringify(delta)}]},"finish_reason":null}]}\n\n`;
+  const out: string[] = [];
+  for (let call = 0; call < plan.tools; call += 1) {
+    out.push(chunk({ index: call, id: `call_bench_${call}`, type: 'function', function: { name: 'lookup', arguments: '{"part":[' } }));
+    for (let index = 0; index < plan.chunks; index += 1) out.push(chunk({ index: call, function: { arguments: index < plan.chunks - 1 ? `${index},` : `${index}]}` } }));
+  }
+  return out;
+}
 
 async function handle(req: IncomingMessage, res: ServerResponse) {
   const body = await readBody(req);
@@ -55,11 +68,14 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.write(': OPENROUTER PROCESSING\n\n');
   await sleep(plan.ttftMs);
-  for (let index = 0; index < plan.chunks; index += 1) {
-    const chunk = `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":"t${index} "},"finish_reason":null}]}\n\n`;
+  const chunks =
+    plan.tools > 0
+      ? toolCallChunks(model, plan)
+      : Array.from({ length: plan.chunks }, (_, index) => `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":"t${index} "},"finish_reason":null}]}\n\n`);
+  for (const chunk of chunks) {
     if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
   }
-  res.write(`data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":${JSON.stringify(usage)}}\n\n`);
+  res.write(`data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{},"finish_reason":"${plan.tools > 0 ? 'tool_calls' : 'stop'}"}],"usage":${JSON.stringify(usage)}}\n\n`);
   res.end('data: [DONE]\n\n');
 }
 

@@ -15,7 +15,7 @@ import { scaleOutScenario } from './scenarios/scale-out';
 import { sweepScenario } from './scenarios/sweep';
 import { optionalScenarios } from './scenarios/optional';
 
-const all = ['overhead', 'limits', 'streaming', 'concurrency', 'batch', 'scale-out', 'sweep'] as const;
+const all = ['overhead', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'scale-out', 'sweep'] as const;
 
 function parseArgs(argv: readonly string[]) {
   const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -83,7 +83,7 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
   (\`removeOnComplete: true\`): what is left of a 35-command budget for admission, billing and the reply.
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
-- **streaming**, **batch**: see their rows.
+- **streaming**, **tool-streaming** (200 streamed answers of 2 parallel tool calls × 100 argument fragments at once, through \`/v1/chat/completions\`), **batch**: see their rows.
 - **comparisons under drift**: the speed of this machine drifts by tens of percent within a minute, so the
   comparisons that matter (limits on vs off, gateway vs lean path) run both setups side by side in 6 alternating 2 s
   rounds (A B, B A, …) and report the median of the per-round ratios.
