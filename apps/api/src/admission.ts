@@ -1,7 +1,7 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome } from '@gateway/limits';
+import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
 import type { RedisClient } from '@gateway/queue';
 import type { Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
@@ -38,10 +38,12 @@ export interface Admitted {
 export function createAdmission(deps: AdmissionDeps) {
   const { config, metrics } = deps;
 
-  const rateRefusal = (agentId: string | undefined, decision: Extract<RateDecision, { allowed: false }>): GatewayError => {
+  const rateRefusal = (tenant: Tenant, decision: Extract<RateDecision, { allowed: false }>): GatewayError => {
     metrics.rateLimitRejections.inc({ limit: 'rate' });
-    const who = agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
-    return new GatewayError('rate_limited', `rate limit exceeded for ${who} (${config.limits.rateRps}/s, burst ${config.limits.rateBurst}); retry after ${decision.retryAfterSeconds} s`, {
+    const { key, agentId } = tenant;
+    const who = key ? `key ${key.id}` : agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
+    const rate = `${key?.ratePerSecond ?? config.limits.rateRps}/s, burst ${key?.burst ?? config.limits.rateBurst}`;
+    return new GatewayError('rate_limited', `rate limit exceeded for ${who} (${rate}); retry after ${decision.retryAfterSeconds} s`, {
       retryAfterSeconds: decision.retryAfterSeconds,
     });
   };
@@ -49,11 +51,11 @@ export function createAdmission(deps: AdmissionDeps) {
   /** The reservation when the budgets took it; the 402 GatewayError when one refused. */
   const reservedOrThrow = (outcome: ReserveOutcome, estimateUsd: number): Admitted => {
     if (outcome.reserved) return { reservedUsd: estimateUsd };
-    metrics.rateLimitRejections.inc({ limit: `${outcome.budget}_budget` });
+    metrics.rateLimitRejections.inc({ limit: `${outcome.key ? 'key_' : ''}${outcome.budget}_budget` });
     const inFlight = outcome.inFlightUsd > 0 ? ` (+${formatUsd(outcome.inFlightUsd)} reserved by requests in flight)` : '';
     throw new GatewayError(
       'budget_exceeded',
-      `${outcome.budget} budget exceeded for ${outcome.period}: spent ${formatUsd(outcome.spentUsd)}${inFlight} of ${formatUsd(outcome.limitUsd)}; this request may cost up to ${formatUsd(estimateUsd)}`,
+      `${outcome.key ? `key ${outcome.key}: ` : ''}${outcome.budget} budget exceeded for ${outcome.period}: spent ${formatUsd(outcome.spentUsd)}${inFlight} of ${formatUsd(outcome.limitUsd)}; this request may cost up to ${formatUsd(estimateUsd)}`,
       {
         budget: { name: outcome.budget, period: outcome.period, spent_usd: outcome.spentUsd, in_flight_usd: outcome.inFlightUsd, limit_usd: outcome.limitUsd, estimate_usd: estimateUsd },
       },
@@ -61,8 +63,8 @@ export function createAdmission(deps: AdmissionDeps) {
   };
 
   /** The reservation of an admitted request; the 429 or 402 GatewayError of a refused one. */
-  const admittedOrThrow = (agentId: string | undefined, outcome: AdmitOutcome, estimate: number): Admitted => {
-    if (!('budget' in outcome)) throw rateRefusal(agentId, outcome.rate);
+  const admittedOrThrow = (tenant: Tenant, outcome: AdmitOutcome, estimate: number): Admitted => {
+    if (!('budget' in outcome)) throw rateRefusal(tenant, outcome.rate);
     return reservedOrThrow(outcome.budget, estimate);
   };
 
@@ -78,21 +80,21 @@ export function createAdmission(deps: AdmissionDeps) {
   };
 
   const admission = {
-    /** The agent's rate limit alone: throws the 429 GatewayError when its bucket is empty. */
-    async checkRate(agentId: string | undefined): Promise<void> {
+    /** The tenant's rate limit alone (`tokens` of it): throws the 429 GatewayError when its bucket is short. */
+    async checkRate(tenant: Tenant, tokens = 1): Promise<void> {
       if (!config.limits.enabled) return;
-      const decision = await deps.rateLimiter.take(agentId);
-      if (!decision.allowed) throw rateRefusal(agentId, decision);
+      const decision = await deps.rateLimiter.take(tenant.agentId, tenant.key, tokens);
+      if (!decision.allowed) throw rateRefusal(tenant, decision);
     },
 
     /**
      * Admits a parsed request for the job `jobId`: the rate limit (429), then the budget reservation (402), in one
      * round trip to Redis (nothing is reserved when the rate limit refuses).
      */
-    async admitChat(body: AdmittedBody, jobId: string): Promise<Admitted> {
+    async admitChat(body: AdmittedBody, jobId: string, tenant: Tenant = { agentId: body.agent_id }): Promise<Admitted> {
       if (!config.limits.enabled) return { reservedUsd: 0 };
       const estimate = estimateUsd(body);
-      return admittedOrThrow(body.agent_id, await admitOnce(deps.redis, deps, body.agent_id, jobId, estimate), estimate);
+      return admittedOrThrow(tenant, await admitOnce(deps.redis, deps, tenant, jobId, estimate), estimate);
     },
 
     /**
@@ -101,11 +103,16 @@ export function createAdmission(deps: AdmissionDeps) {
      * failed: its reservation is then still held (give it back with `release`). Standalone Redis only (see
      * `fusesEnqueue`). `data` gets the amount reserved, which the job carries for its settlement.
      */
-    async admitAndAdd<Data>(queue: Queue<Data>, body: AdmittedBody, job: { name: string; data: (reservedUsd: number) => Data; opts: JobsOptions & { jobId: string } }): Promise<{ data: Data; addError?: Error }> {
+    async admitAndAdd<Data>(
+      queue: Queue<Data>,
+      body: AdmittedBody,
+      job: { name: string; data: (reservedUsd: number) => Data; opts: JobsOptions & { jobId: string } },
+      tenant: Tenant = { agentId: body.agent_id },
+    ): Promise<{ data: Data; addError?: Error }> {
       const estimate = estimateUsd(body);
       const data = job.data(estimate);
-      const { outcome, addError } = await admitAndAdd(deps.redis, queue, deps, body.agent_id, estimate, { name: job.name, data, opts: job.opts });
-      admittedOrThrow(body.agent_id, outcome, estimate);
+      const { outcome, addError } = await admitAndAdd(deps.redis, queue, deps, tenant, estimate, { name: job.name, data, opts: job.opts });
+      admittedOrThrow(tenant, outcome, estimate);
       return { data, ...(addError ? { addError } : {}) };
     },
 
@@ -117,23 +124,26 @@ export function createAdmission(deps: AdmissionDeps) {
      * script each; a refusal gives back the chunks already reserved and throws the 402 GatewayError. Returns the
      * amount reserved per request.
      */
-    async reserveBatch(bodies: readonly AdmittedBody[], jobIds: readonly string[]): Promise<number[]> {
+    async reserveBatch(bodies: readonly AdmittedBody[], jobIds: readonly string[], tenant?: Tenant): Promise<number[]> {
       if (!config.limits.enabled) return bodies.map(() => 0);
       const estimates = bodies.map((body) => estimateUsd(body));
       for (let start = 0; start < bodies.length; start += BATCH_RESERVE_CHUNK) {
         const chunk = estimates.slice(start, start + BATCH_RESERVE_CHUNK).map((estimate, offset) => ({ jobId: jobIds[start + offset]!, estimateUsd: estimate }));
-        const outcome = await deps.budget.reserveAll(chunk);
+        const outcome = await deps.budget.reserveAll(chunk, tenant?.key);
         if (!outcome.reserved) {
-          await Promise.all(jobIds.slice(0, start).map((jobId) => deps.budget.release(jobId).catch(() => undefined)));
+          await Promise.all(jobIds.slice(0, start).map((jobId) => deps.budget.release(jobId, tenant?.key?.id).catch(() => undefined)));
           reservedOrThrow({ ...outcome, reserved: false }, outcome.estimateUsd);
         }
       }
       return estimates;
     },
 
-    /** Gives back the reservation of a job that was never enqueued (or was removed before it ran). */
-    async release(jobId: string): Promise<void> {
-      await deps.budget.release(jobId);
+    /**
+     * Gives back the reservation of a job that was never enqueued (or was removed before it ran), in its key's ledger
+     * too when `keyId` is given (otherwise the key's share lapses with the reservation's lifetime).
+     */
+    async release(jobId: string, keyId?: string): Promise<void> {
+      await deps.budget.release(jobId, keyId);
     },
   };
   return admission;

@@ -4,6 +4,9 @@ import type { Budget } from '@gateway/limits';
 import type { Logger, Metrics } from '@gateway/observability';
 import { bullBoardPath, bullBoardRouter } from './admin/bull-board';
 import { authenticate } from './middleware/auth';
+import type { KeyCache } from './keys/key-cache';
+import { keyRoutes } from './keys/key-routes';
+import type { KeyStore } from './keys/key-store';
 import { cors } from './middleware/cors';
 import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
@@ -45,6 +48,8 @@ export interface ApiDeps {
   /** Rate limit + budget reservation of every chat-like route (call admitChat before enqueueing). */
   admission: Admission;
   budget: Budget;
+  /** API keys: the store (Redis) and this instance's cache of them. */
+  keys: { store: KeyStore; cache: KeyCache };
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -58,9 +63,16 @@ export function createApp(deps: ApiDeps): Express {
   app.use(cors(deps.config.http.corsAllowedOrigins));
   app.use(healthRoutes(deps.redis, deps.metrics.registry));
   // Authentication before every router under these prefixes, so routes added later are covered too.
-  app.use('/v1', authenticate({ token: deps.config.http.authToken }));
-  app.use('/admin', authenticate({ token: deps.config.http.authToken, browser: true }));
-  app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks]));
+  const { authToken, adminToken } = deps.config.http;
+  app.use('/v1', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'v1' }));
+  app.use('/admin', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'admin' }), (_req, res, next) => {
+    // The operator pages are never framed by another page (clickjacking).
+    res.setHeader('content-security-policy', "frame-ancestors 'none'");
+    res.setHeader('x-frame-options', 'DENY');
+    next();
+  });
+  app.use(keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger }));
+  app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
   // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger, admission: deps.admission }));
   app.use(openAiRoutes(deps));

@@ -1,7 +1,9 @@
 import { GatewayError, chatParamsOf, type ChatJobData, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
+import type { Request } from 'express';
 import type { Admission } from './admission';
+import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, tenantOf, type Caller } from './caller';
 import { isRedisUnavailable } from './middleware/error-handler';
 import { servablePlan } from './request-plan';
 
@@ -12,11 +14,17 @@ export interface JobDataExtras {
   stream?: boolean;
 }
 
-/** The job payload of a validated chat request (the default model applied). */
-export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: JobDataExtras = {}): ChatJobData {
+/**
+ * The job payload of a validated chat request (the default model applied): the caller's key owns it, and a key's
+ * pinned agent is its agent.
+ */
+export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: JobDataExtras = {}, caller: Caller = { kind: 'open' }): ChatJobData {
+  const agentId = agentIdFor(caller, body.agent_id);
+  const keyId = ownerKeyOf(caller);
   return {
     request_id: requestId,
-    ...(body.agent_id !== undefined ? { agent_id: body.agent_id } : {}),
+    ...(agentId !== undefined ? { agent_id: agentId } : {}),
+    ...(keyId !== undefined ? { key_id: keyId } : {}),
     model: body.model ?? defaultModel,
     ...chatParamsOf(body),
     ...(extras.replyTo !== undefined ? { reply_to: extras.replyTo } : {}),
@@ -52,24 +60,28 @@ export interface EnqueueDeps {
  * `/v1/chat/completions` plain or streamed): admission (429 rate limit, 402 budget), then the enqueue; a failed
  * enqueue gives the reservation back. Batches admit the same way item by item (routes/batches.ts).
  */
-export async function admitAndEnqueue(deps: EnqueueDeps, requestId: string, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
-  // A request no provider can honour is the caller's 400, before anything is reserved.
+export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
+  const caller = callerOf(req);
+  // A model outside the key's allow-list is a 403, and a request no provider can honour a 400, before anything is reserved.
+  assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
   servablePlan(deps.config, body);
   const opts = { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) };
-  const jobData = (reservedUsd: number): ChatJobData => ({ ...toChatJobData(requestId, body, deps.config.llm.defaultModel, extras), reserved_usd: reservedUsd });
+  const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
+  const tenant = tenantOf(caller, base.agent_id);
+  const jobData = (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd });
   if (deps.admission.fusesEnqueue) {
     // One round trip: the job is added by the admission script itself, and only when admitted.
-    const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: 'chat', data: jobData, opts }));
+    const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));
     if (!addError) return data;
-    await deps.admission.release(jobId).catch(() => undefined);
+    await deps.admission.release(jobId, base.key_id).catch(() => undefined);
     throw asUnavailable(addError);
   }
-  const admitted = await deps.admission.admitChat(body, jobId);
+  const admitted = await deps.admission.admitChat(body, jobId, tenant);
   const data = jobData(admitted.reservedUsd);
   try {
     await enqueueOrUnavailable(() => deps.queue.add('chat', data, opts));
   } catch (error) {
-    await deps.admission.release(jobId).catch(() => undefined);
+    await deps.admission.release(jobId, base.key_id).catch(() => undefined);
     throw error;
   }
   return data;

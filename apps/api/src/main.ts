@@ -6,13 +6,23 @@ import { bullPrefix, canGateAdds, createCallbackQueue, createChatQueue, createRe
 import { createBudget, createRateLimiter, loadPricingTable } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
+import { ownerKeyOfId } from './caller';
+import { createKeyCache } from './keys/key-cache';
+import { createKeyStore } from './keys/key-store';
 import { lookupJobOutcome } from './job-lookup';
 import { createResultWaiter } from './result-waiter';
 import { createApiShutdown, type Lifecycle } from './shutdown';
 import { createStreamHub } from './stream-hub';
 
+/** Whether a listen address reaches this machine only. */
+const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  if (!config.http.authToken && !config.http.adminToken && !loopback(config.http.host)) {
+    process.stderr.write(`api refuses to listen on ${config.http.host} without authentication: set GATEWAY_AUTH_TOKEN or GATEWAY_ADMIN_TOKEN (or GATEWAY_HOST=127.0.0.1)\n`);
+    process.exit(1);
+  }
   const logger = createLogger({ name: 'api', level: config.log.level, pretty: config.log.pretty, flushIntervalMs: config.log.flushIntervalMs, secrets: secretValues(config) });
   const metrics = createMetrics({ app: 'api' });
   const prefix = bullPrefix(config);
@@ -49,7 +59,7 @@ async function main(): Promise<void> {
     onTimeout: (jobId) => {
       // A caller that gave up does not want the job run later: drop it if no worker has taken it (and free its reservation).
       removeUnstartedJob(queue, jobId)
-        .then((removed) => (removed ? admission.release(jobId) : undefined))
+        .then((removed) => (removed ? admission.release(jobId, ownerKeyOfId(jobId)) : undefined))
         .catch(() => undefined);
     },
   });
@@ -74,7 +84,9 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue, streams, admission, budget });
+  const keyStore = createKeyStore(redis, config.queue.prefix);
+  const keys = { store: keyStore, cache: createKeyCache(keyStore) };
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue, streams, admission, budget, keys });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
   // reply channel listens; a Redis that is down only delays start-up by this bound.
   await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000), settleWithin(2000, () => subscription)]).catch(() => undefined);

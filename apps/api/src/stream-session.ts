@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import { publishCancel, removeUnstartedJob, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { ownerKeyOfId } from './caller';
 import type { Admission } from './admission';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
@@ -55,7 +56,7 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
       // yet is dropped here, and its reservation given back.
       publishCancel(deps.redis, deps.prefix, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not publish stream cancel'));
       removeUnstartedJob(deps.queue, jobId)
-        .then((removed) => (removed ? deps.admission.release(jobId) : undefined))
+        .then((removed) => (removed ? deps.admission.release(jobId, ownerKeyOfId(jobId)) : undefined))
         .catch(() => undefined);
     },
     onFinish: (outcome) => {

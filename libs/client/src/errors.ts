@@ -43,6 +43,10 @@ export class InvalidRequestError extends GatewayClientError {
 export class UnauthorizedError extends GatewayClientError {
   override name = 'UnauthorizedError';
 }
+/** 403: the key may not do this (a model outside its allow-list). */
+export class ForbiddenError extends GatewayClientError {
+  override name = 'ForbiddenError';
+}
 /** 402: the day's or month's budget is spent. */
 export class BudgetExceededError extends GatewayClientError {
   override name = 'BudgetExceededError';
@@ -79,6 +83,7 @@ export class InternalError extends GatewayClientError {
 const classes: Record<ErrorType, typeof GatewayClientError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
+  forbidden: ForbiddenError,
   budget_exceeded: BudgetExceededError,
   not_found: NotFoundError,
   payload_too_large: PayloadTooLargeError,

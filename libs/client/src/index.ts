@@ -4,6 +4,7 @@ export {
   GatewayClientError,
   InvalidRequestError,
   UnauthorizedError,
+  ForbiddenError,
   BudgetExceededError,
   NotFoundError,
   PayloadTooLargeError,

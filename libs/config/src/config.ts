@@ -19,6 +19,10 @@ export interface Config {
     readonly host: string;
     readonly bodyLimitBytes: number;
     readonly authToken: string | undefined;
+    /** GATEWAY_ADMIN_TOKEN: opens /admin/* (the keys API, Bull Board); agents' keys never do. */
+    readonly adminToken: string | undefined;
+    /** Bull Board shows queues without its actions (retry, clean, obliterate, add) unless false. */
+    readonly bullBoardReadOnly: boolean;
     readonly corsAllowedOrigins: readonly string[];
     readonly chatTimeoutMs: number;
   };
@@ -133,6 +137,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       host: env.GATEWAY_HOST,
       bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
       authToken: env.GATEWAY_AUTH_TOKEN,
+      adminToken: env.GATEWAY_ADMIN_TOKEN,
+      bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
       corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
       chatTimeoutMs: env.CHAT_TIMEOUT_MS,
     },

@@ -31,6 +31,8 @@ export const envSchema = z.object({
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   GATEWAY_AUTH_TOKEN: optionalSecret,
+  GATEWAY_ADMIN_TOKEN: optionalSecret,
+  BULL_BOARD_READ_ONLY: z.stringbool().default(true),
   CORS_ALLOWED_ORIGINS: csv.default(['http://localhost:3000', 'http://localhost:8080']),
   CHAT_TIMEOUT_MS: positiveInt.default(120_000),
   STREAM_KEEPALIVE_MS: positiveInt.default(5000),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 export const errorTypeSchema = z.enum([
   'invalid_request',
   'unauthorized',
+  'forbidden',
   'budget_exceeded',
   'not_found',
   'payload_too_large',
@@ -19,6 +20,7 @@ export type ErrorType = z.infer<typeof errorTypeSchema>;
 export const httpStatusByErrorType: Readonly<Record<ErrorType, number>> = Object.freeze({
   invalid_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   budget_exceeded: 402,
   not_found: 404,
   payload_too_large: 413,

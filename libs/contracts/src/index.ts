@@ -68,3 +68,5 @@ export { providerViewSchema, providersViewSchema } from './providers';
 export type { ProviderView, ProvidersView } from './providers';
 export { periodSpendSchema, usageReportSchema } from './spend';
 export type { PeriodSpend, UsageReport } from './spend';
+export { keySettingsShape, createKeyRequestSchema, updateKeyRequestSchema, apiKeyViewSchema, createdKeySchema, KEY_ID_PATTERN, KEY_SECRET_PREFIX, modelAllowed } from './keys';
+export type { CreateKeyRequest, UpdateKeyRequest, ApiKeyView, CreatedKey } from './keys';

@@ -8,6 +8,8 @@ import { providerIdSchema } from './provider-id';
 export const chatJobDataSchema = z.object({
   request_id: z.string(),
   agent_id: z.string().optional(),
+  /** The API key the job was made with: it owns the job, and its ledger is billed. */
+  key_id: z.string().optional(),
   model: z.string(),
   /** The chat parameters as the request gave them (validated by the API): messages, tools, sampling, … */
   ...chatParamsShape,

@@ -49,6 +49,7 @@ export function fromOpenAiRequest(request: OpenAiChatRequest, agentHeader?: stri
 export const openAiErrorTypeByErrorType: Readonly<Record<ErrorType, string>> = Object.freeze({
   invalid_request: 'invalid_request_error',
   unauthorized: 'authentication_error',
+  forbidden: 'permission_error',
   budget_exceeded: 'insufficient_quota',
   not_found: 'not_found_error',
   payload_too_large: 'invalid_request_error',

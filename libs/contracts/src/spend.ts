@@ -6,13 +6,16 @@ export const periodSpendSchema = z.object({
   spent_usd: z.number().nonnegative(),
   /** Reserved by requests admitted but not finished yet. */
   in_flight_usd: z.number().nonnegative(),
-  budget_usd: z.number().nonnegative(),
-  remaining_usd: z.number().nonnegative(),
+  /** null: no budget (an API key without one). */
+  budget_usd: z.number().nonnegative().nullable(),
+  remaining_usd: z.number().nonnegative().nullable(),
   jobs: z.number().int().nonnegative(),
   /** Requests without `agent_id` are under `"(none)"`. */
   by_agent: z.record(z.string(), z.number()),
   by_model: z.record(z.string(), z.number()),
   by_provider: z.record(z.string(), z.number()),
+  /** Spend by API key id (the global report; requests without a key are not listed). */
+  by_key: z.record(z.string(), z.number()).optional(),
 });
 export type PeriodSpend = z.infer<typeof periodSpendSchema>;
 

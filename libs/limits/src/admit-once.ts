@@ -1,7 +1,7 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import { addJobBehindGate, type RedisClient } from '@gateway/queue';
-import type { Budget, ReserveOutcome } from './budget';
-import type { RateDecision, RateLimiter } from './rate-limiter';
+import type { Budget, KeyLedger, ReserveOutcome } from './budget';
+import type { KeyBucket, RateDecision, RateLimiter } from './rate-limiter';
 import { admitGate, runScript, scripts } from './scripts';
 
 /** The admission of one job: refused by the rate limit (nothing reserved), or the reservation's outcome. */
@@ -9,9 +9,15 @@ export type AdmitOutcome = { rate: Extract<RateDecision, { allowed: false }> } |
 
 type AdmitParts = { rateLimiter: RateLimiter; budget: Budget };
 
-function admitCall(parts: AdmitParts, agentId: string | undefined, jobId: string, estimateUsd: number) {
-  const rate = parts.rateLimiter.call(agentId);
-  const reserve = parts.budget.reserveCall(jobId, estimateUsd);
+/** Whose request it is: its agent, and the API key it was made with (the key's bucket and budgets then apply). */
+export interface Tenant {
+  agentId: string | undefined;
+  key?: (KeyBucket & KeyLedger) | undefined;
+}
+
+function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number) {
+  const rate = parts.rateLimiter.call(tenant.agentId, tenant.key);
+  const reserve = parts.budget.reserveCall(jobId, estimateUsd, tenant.key);
   return {
     keys: [...rate.keys, ...reserve.keys],
     args: [...rate.args, ...reserve.args],
@@ -27,8 +33,8 @@ function admitCall(parts: AdmitParts, agentId: string | undefined, jobId: string
  * The agent's rate limit and the job's budget reservation in one script (one round trip, atomic): the same
  * decisions as `rateLimiter.take` then `budget.reserve`, without a reservation when the bucket refuses.
  */
-export async function admitOnce(redis: RedisClient, parts: AdmitParts, agentId: string | undefined, jobId: string, estimateUsd: number): Promise<AdmitOutcome> {
-  const call = admitCall(parts, agentId, jobId, estimateUsd);
+export async function admitOnce(redis: RedisClient, parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number): Promise<AdmitOutcome> {
+  const call = admitCall(parts, tenant, jobId, estimateUsd);
   return call.outcome(await runScript(redis, scripts.admit, call.keys, call.args));
 }
 
@@ -41,11 +47,11 @@ export async function admitAndAdd<Data, Result>(
   redis: RedisClient,
   queue: Queue<Data, Result>,
   parts: AdmitParts,
-  agentId: string | undefined,
+  tenant: Tenant,
   estimateUsd: number,
   job: { name: string; data: Data; opts: JobsOptions & { jobId: string } },
 ): Promise<{ outcome: AdmitOutcome; addError?: Error }> {
-  const call = admitCall(parts, agentId, job.opts.jobId, estimateUsd);
+  const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd);
   const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script: admitGate, keys: call.keys, args: call.args });
   const outcome = call.outcome(gateReply.map((value) => Number(value)));
   // BullMQ's add answers a refusal with a negative code (it never refuses a standalone job with a new id).

@@ -20,9 +20,18 @@ export interface BudgetOptions {
   clock?: () => number;
 }
 
-/** Which budget refused, with the figures for the 402 message. */
+/** An API key's own budgets, checked and booked beside the global ones (absent limit: none). */
+export interface KeyLedger {
+  id: string;
+  dailyLimitUsd?: number | undefined;
+  monthlyLimitUsd?: number | undefined;
+}
+
+/** Which budget refused, with the figures for the 402 message: the global one, or the key's (`key` set). */
 export interface BudgetRefusal {
   budget: 'daily' | 'monthly';
+  /** The API key whose own budget refused; absent: a global budget. */
+  key?: string;
   period: string;
   spentUsd: number;
   inFlightUsd: number;
@@ -43,6 +52,8 @@ export interface ReserveCall {
 export interface JobCharge {
   costUsd: number;
   agentId: string | undefined;
+  /** The API key the job was made with (its ledger is billed too). */
+  keyId?: string | undefined;
   model: string;
   provider: string;
 }
@@ -69,25 +80,27 @@ function daysOfMonthUntil(month: string, day: string): string[] {
   return Array.from({ length: last }, (_, index) => `${month}-${String(index + 1).padStart(2, '0')}`);
 }
 
-function periodUsage(period: string, fields: Record<string, string>, breakdown: Record<string, string>, inFlightNano: number, limitUsd: number): PeriodUsage {
+function periodUsage(period: string, fields: Record<string, string>, breakdown: Record<string, string>, inFlightNano: number, limitUsd: number | undefined, byKey: boolean): PeriodUsage {
   const byPrefix = (prefix: string) =>
     Object.fromEntries(
       Object.entries(breakdown)
         .filter(([name]) => name.startsWith(prefix))
         .map(([name, value]) => [name.slice(prefix.length) || '(none)', nanoToUsd(Number(value))]),
     );
+  const keys = byKey ? byPrefix('key:') : {};
   const spent = nanoToUsd(Number(fields['total'] ?? 0));
   const inFlight = nanoToUsd(inFlightNano);
   return {
     period,
     spent_usd: spent,
     in_flight_usd: inFlight,
-    budget_usd: limitUsd,
-    remaining_usd: Math.max(0, limitUsd - spent - inFlight),
+    budget_usd: limitUsd ?? null,
+    remaining_usd: limitUsd === undefined ? null : Math.max(0, limitUsd - spent - inFlight),
     jobs: Number(fields['jobs'] ?? 0),
     by_agent: byPrefix('agent:'),
     by_model: byPrefix('model:'),
     by_provider: byPrefix('provider:'),
+    ...(Object.keys(keys).length > 0 ? { by_key: keys } : {}),
   };
 }
 
@@ -98,42 +111,57 @@ function periodUsage(period: string, fields: Record<string, string>, breakdown: 
 export function createBudget(options: BudgetOptions) {
   const { redis, prefix } = options;
   const now = options.clock ?? Date.now;
-  const keysFor = (jobId: string) => {
+  /** The four keys of a ledger (in flight, its expiry, day and month spend): the global one, or a key's. */
+  const ledgerKeys = (keyId: string | undefined, day: string, month: string) =>
+    keyId === undefined
+      ? [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.daySpend(prefix, day), limitKeys.monthSpend(prefix, month)]
+      : [limitKeys.keyInFlight(prefix, keyId), limitKeys.keyInFlightExpiry(prefix, keyId), limitKeys.keyDaySpend(prefix, keyId, day), limitKeys.keyMonthSpend(prefix, keyId, month)];
+
+  /** budget-reserve.lua's KEYS before the billing records: the global ledger, then the key's (or unused names). */
+  const keysFor = (key: KeyLedger | undefined) => {
     const { day, month } = utcPeriods(now());
-    return {
-      day,
-      month,
-      keys: [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.daySpend(prefix, day), limitKeys.monthSpend(prefix, month), limitKeys.jobBilling(prefix, jobId)],
-    };
+    return { day, month, keys: [...ledgerKeys(undefined, day, month), ...ledgerKeys(key?.id ?? '', day, month)] };
   };
 
-  /** The first arguments of budget-reserve.lua: the limits and the reservation lifetime. */
-  const limitArgs = () => [usdToNano(options.dailyLimitUsd), usdToNano(options.monthlyLimitUsd), Math.max(1, Math.round(options.reservationTtlMs))];
+  const nanoOrNone = (usd: number | undefined) => (usd === undefined ? -1 : usdToNano(usd));
+
+  /** The first arguments of budget-reserve.lua: the limits, the reservation lifetime, the key and its limits. */
+  const limitArgs = (key: KeyLedger | undefined) => [
+    usdToNano(options.dailyLimitUsd),
+    usdToNano(options.monthlyLimitUsd),
+    Math.max(1, Math.round(options.reservationTtlMs)),
+    key?.id ?? '',
+    nanoOrNone(key?.dailyLimitUsd),
+    nanoOrNone(key?.monthlyLimitUsd),
+  ];
 
   /** Which budget refused, from a reservation script's code and its figures (day spent, month spent, in flight). */
-  const refusal = (code: number, [daySpent = 0, monthSpent = 0, inFlight = 0]: readonly number[], periods: { day: string; month: string }, estimateUsd: number): BudgetRefusal => {
-    const daily = code === LimitScriptCode.DailyExceeded;
-    if (!daily && code !== LimitScriptCode.MonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
+  const refusal = (code: number, [daySpent = 0, monthSpent = 0, inFlight = 0]: readonly number[], periods: { day: string; month: string }, estimateUsd: number, key: KeyLedger | undefined): BudgetRefusal => {
+    const ofKey = code === LimitScriptCode.KeyDailyExceeded || code === LimitScriptCode.KeyMonthlyExceeded;
+    const daily = code === LimitScriptCode.DailyExceeded || code === LimitScriptCode.KeyDailyExceeded;
+    if (!daily && code !== LimitScriptCode.MonthlyExceeded && code !== LimitScriptCode.KeyMonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
+    const limitUsd = ofKey ? ((daily ? key?.dailyLimitUsd : key?.monthlyLimitUsd) ?? 0) : daily ? options.dailyLimitUsd : options.monthlyLimitUsd;
     return {
       budget: daily ? 'daily' : 'monthly',
+      ...(ofKey && key ? { key: key.id } : {}),
       period: daily ? periods.day : periods.month,
       spentUsd: nanoToUsd(daily ? daySpent : monthSpent),
       inFlightUsd: nanoToUsd(inFlight),
-      limitUsd: daily ? options.dailyLimitUsd : options.monthlyLimitUsd,
+      limitUsd,
       estimateUsd,
     };
   };
 
   const budget = {
     /** The reservation script call (keys, arguments, reply reader), for a caller that runs it with others (admitOnce). */
-    reserveCall(jobId: string, estimateUsd: number): ReserveCall {
-      const { day, month, keys } = keysFor(jobId);
+    reserveCall(jobId: string, estimateUsd: number, key?: KeyLedger): ReserveCall {
+      const { day, month, keys } = keysFor(key);
       return {
-        keys,
-        args: [...limitArgs(), jobId, usdToNano(estimateUsd)],
+        keys: [...keys, limitKeys.jobBilling(prefix, jobId)],
+        args: [...limitArgs(key), jobId, usdToNano(estimateUsd)],
         outcome([code = 0, ...figures]) {
           if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone };
-          return { reserved: false, ...refusal(code, figures, { day, month }, estimateUsd) };
+          return { reserved: false, ...refusal(code, figures, { day, month }, estimateUsd, key) };
         },
       };
     },
@@ -142,23 +170,23 @@ export function createBudget(options: BudgetOptions) {
      * Reserves the estimates of several jobs (a batch) in one script: all of them, or none (then says which job
      * and which budget refused). Idempotent on each job id, like `reserve`.
      */
-    async reserveAll(jobs: readonly { jobId: string; estimateUsd: number }[]): Promise<{ reserved: true } | ({ reserved: false; index: number } & BudgetRefusal)> {
+    async reserveAll(jobs: readonly { jobId: string; estimateUsd: number }[], key?: KeyLedger): Promise<{ reserved: true } | ({ reserved: false; index: number } & BudgetRefusal)> {
       if (jobs.length === 0) return { reserved: true };
-      const { day, month, keys } = keysFor(jobs[0]!.jobId);
+      const { day, month, keys } = keysFor(key);
       const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0, position = 0] = await runScript(
         redis,
         scripts.budgetReserve,
-        [...keys.slice(0, 4), ...jobs.map((job) => limitKeys.jobBilling(prefix, job.jobId))],
-        [...limitArgs(), ...jobs.flatMap((job) => [job.jobId, usdToNano(job.estimateUsd)])],
+        [...keys, ...jobs.map((job) => limitKeys.jobBilling(prefix, job.jobId))],
+        [...limitArgs(key), ...jobs.flatMap((job) => [job.jobId, usdToNano(job.estimateUsd)])],
       );
       if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true };
       const index = position - 1;
-      return { reserved: false, index, ...refusal(code, [daySpent, monthSpent, inFlight], { day, month }, jobs[index]?.estimateUsd ?? 0) };
+      return { reserved: false, index, ...refusal(code, [daySpent, monthSpent, inFlight], { day, month }, jobs[index]?.estimateUsd ?? 0, key) };
     },
 
-    /** Reserves `estimateUsd` for the job, or says which budget refuses. Idempotent on the job id. */
-    async reserve(jobId: string, estimateUsd: number): Promise<ReserveOutcome> {
-      const { keys, args, outcome } = budget.reserveCall(jobId, estimateUsd);
+    /** Reserves `estimateUsd` for the job (and the key's budgets), or says which budget refuses. Idempotent on the job id. */
+    async reserve(jobId: string, estimateUsd: number, key?: KeyLedger): Promise<ReserveOutcome> {
+      const { keys, args, outcome } = budget.reserveCall(jobId, estimateUsd, key);
       return outcome(await runScript(redis, scripts.budgetReserve, keys, args));
     },
 
@@ -168,7 +196,8 @@ export function createBudget(options: BudgetOptions) {
      * it billed now.
      */
     async settle(jobId: string, charge: JobCharge, reply?: SettleReply): Promise<{ billed: boolean }> {
-      const { keys } = keysFor(jobId);
+      const { day, month } = utcPeriods(now());
+      const keys = [...ledgerKeys(undefined, day, month), limitKeys.jobBilling(prefix, jobId), ...ledgerKeys(charge.keyId ?? '', day, month)];
       const [code] = await runScript(redis, scripts.budgetSettle, keys, [
         jobId,
         usdToNano(charge.costUsd),
@@ -180,16 +209,17 @@ export function createBudget(options: BudgetOptions) {
         JOB_BILLING_TTL_SECONDS,
         reply?.channel ?? '',
         reply?.message ?? '',
+        charge.keyId ?? '',
       ]);
       return { billed: code === LimitScriptOk.Done };
     },
 
-    /** Gives back a failed or cancelled job's reservation (a no-op when it was billed already). */
-    async release(jobId: string): Promise<{ releasedUsd: number }> {
+    /** Gives back a failed or cancelled job's reservation, also in its key's ledger (a no-op when it was billed already). */
+    async release(jobId: string, keyId?: string): Promise<{ releasedUsd: number }> {
       const [code, amount = 0] = await runScript(
         redis,
         scripts.budgetRelease,
-        [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.jobBilling(prefix, jobId)],
+        [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.jobBilling(prefix, jobId), limitKeys.keyInFlight(prefix, keyId ?? ''), limitKeys.keyInFlightExpiry(prefix, keyId ?? '')],
         [jobId, JOB_BILLING_TTL_SECONDS],
       );
       return { releasedUsd: code === LimitScriptOk.Done ? nanoToUsd(amount) : 0 };
@@ -200,19 +230,22 @@ export function createBudget(options: BudgetOptions) {
      * totals are its own counters (what its budget checks); its breakdown sums its days (settlement books the
      * breakdown per day only, which keeps a settlement to one hash per dimension).
      */
-    async usage(): Promise<UsageReport> {
+    async usage(key?: KeyLedger): Promise<UsageReport> {
       const { day, month } = utcPeriods(now());
       const days = daysOfMonthUntil(month, day);
+      const [inFlightKey, , , monthKey] = ledgerKeys(key?.id, day, month);
+      const dayKey = (name: string) => ledgerKeys(key?.id, name, month)[2]!;
       const [monthFields, inFlight, ...dayHashes] = await Promise.all([
-        redis.hgetall(limitKeys.monthSpend(prefix, month)),
-        redis.hget(limitKeys.inFlight(prefix), 'total'),
-        ...days.map((name) => redis.hgetall(limitKeys.daySpend(prefix, name))),
+        redis.hgetall(monthKey!),
+        redis.hget(inFlightKey!, 'total'),
+        ...days.map((name) => redis.hgetall(dayKey(name))),
       ]);
       const dayFields = dayHashes[dayHashes.length - 1] ?? {};
       const inFlightNano = Math.max(0, Number(inFlight ?? 0));
+      const limits = key ? { day: key.dailyLimitUsd, month: key.monthlyLimitUsd } : { day: options.dailyLimitUsd, month: options.monthlyLimitUsd };
       return {
-        day: periodUsage(day, dayFields, dayFields, inFlightNano, options.dailyLimitUsd),
-        month: periodUsage(month, monthFields, sumFields(dayHashes), inFlightNano, options.monthlyLimitUsd),
+        day: periodUsage(day, dayFields, dayFields, inFlightNano, limits.day, !key),
+        month: periodUsage(month, monthFields, sumFields(dayHashes), inFlightNano, limits.month, !key),
       };
     },
   };

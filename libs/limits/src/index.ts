@@ -5,7 +5,7 @@ export { NANO_PER_USD, usdToNano, nanoToUsd, formatUsd } from './money';
 export { utcPeriods } from './periods';
 export type { Periods } from './periods';
 export { createRateLimiter, retryAfterSeconds } from './rate-limiter';
-export type { RateLimiter, RateLimiterOptions, RateDecision, RateCall } from './rate-limiter';
+export type { RateLimiter, RateLimiterOptions, RateDecision, RateCall, KeyBucket } from './rate-limiter';
 export {
   modelPriceSchema,
   pricingTableSchema,
@@ -22,9 +22,9 @@ export {
 } from './pricing';
 export type { ModelPrice, PricingTable } from './pricing';
 export { createBudget } from './budget';
-export type { Budget, BudgetOptions, BudgetRefusal, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
+export type { Budget, BudgetOptions, BudgetRefusal, KeyLedger, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
 export { admitOnce, admitAndAdd } from './admit-once';
-export type { AdmitOutcome } from './admit-once';
+export type { AdmitOutcome, Tenant } from './admit-once';
 export { createProviderPacer } from './provider-pacer';
 export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';
 export { priceAnswer, settleJobCost, pacePlan } from './job-billing';

@@ -28,16 +28,16 @@ export function priceAnswer(billing: Pick<JobBilling, 'pricing'>, call: { provid
  */
 export async function settleJobCost(
   billing: JobBilling,
-  job: { id: string; data: Pick<ChatJobData, 'agent_id'> },
+  job: { id: string; data: Pick<ChatJobData, 'agent_id' | 'key_id'> },
   outcome: { result: ChatJobResult; model: string } | undefined,
   reply?: SettleReply,
 ): Promise<{ billed: boolean }> {
   if (!outcome) {
-    await billing.budget.release(job.id);
+    await billing.budget.release(job.id, job.data.key_id);
     return { billed: false };
   }
   const { result, model } = outcome;
-  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, model, provider: result.provider }, reply);
+  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, keyId: job.data.key_id, model, provider: result.provider }, reply);
   if (billed && billing.metrics) {
     // Model names come from callers: the label is capped so a flood of names cannot blow up the series count.
     const label = modelLabel(model);

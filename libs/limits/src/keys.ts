@@ -10,11 +10,21 @@ export const limitKeys = {
    */
   rateBucket: (prefix: string, agentId: string | undefined): string =>
     agentId === undefined ? `${prefix}:rate:{spend}:anonymous` : `${prefix}:rate:{spend}:agent:${agentId}`,
+  /** Token bucket of one API key (every request made with it, whatever its agent_id). */
+  keyRateBucket: (prefix: string, keyId: string): string => `${prefix}:rate:{spend}:key:${keyId}`,
+  /**
+   * An API key's own ledger (in-flight reservations, their expiry, spend per UTC day and month), beside the global
+   * one and in the same slot, so one script checks and books both. `''` (no key) names keys nothing writes.
+   */
+  keyInFlight: (prefix: string, keyId: string): string => `${prefix}:budget:{spend}:key:${keyId}:inflight`,
+  keyInFlightExpiry: (prefix: string, keyId: string): string => `${prefix}:budget:{spend}:key:${keyId}:inflight-expiry`,
+  keyDaySpend: (prefix: string, keyId: string, day: string): string => `${prefix}:budget:{spend}:key:${keyId}:day:${day}`,
+  keyMonthSpend: (prefix: string, keyId: string, month: string): string => `${prefix}:budget:{spend}:key:${keyId}:month:${month}`,
   /** Budget reservations of admitted, unfinished jobs: `total` and one field per job id. */
   inFlight: (prefix: string): string => `${prefix}:budget:{spend}:inflight`,
   /** When each reservation lapses (a job that was never settled nor released). */
   inFlightExpiry: (prefix: string): string => `${prefix}:budget:{spend}:inflight-expiry`,
-  /** Spend of one UTC day (`2026-11-05`): `total`, `agent:<id>`, `model:<id>`, `provider:<id>`, `jobs`. */
+  /** Spend of one UTC day (`2026-11-05`): `total`, `agent:<id>`, `model:<id>`, `provider:<id>`, `key:<id>`, `jobs`. */
   daySpend: (prefix: string, day: string): string => `${prefix}:budget:{spend}:day:${day}`,
   /** Spend of one UTC month (`2026-11`), same fields. */
   monthSpend: (prefix: string, month: string): string => `${prefix}:budget:{spend}:month:${month}`,

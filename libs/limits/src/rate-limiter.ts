@@ -32,11 +32,21 @@ export interface RateCall {
   decide(reply: readonly number[]): RateDecision;
 }
 
-/** A token bucket per agent id (requests without one share a bucket), kept in Redis for every API instance. */
+/** An API key's own bucket: its id, and its rate and burst where it has its own (else the gateway's). */
+export interface KeyBucket {
+  id: string;
+  ratePerSecond?: number | undefined;
+  burst?: number | undefined;
+}
+
+/**
+ * A token bucket per API key (every request made with it, whatever its agent_id) or, for requests without a key,
+ * per agent id (requests without one share a bucket), kept in Redis for every API instance.
+ */
 export function createRateLimiter(options: RateLimiterOptions) {
-  const call = (agentId: string | undefined): RateCall => ({
-    keys: [limitKeys.rateBucket(options.prefix, agentId)],
-    args: [options.ratePerSecond, options.burst, 1, options.clock ? options.clock() : ''],
+  const call = (agentId: string | undefined, key?: KeyBucket, tokens = 1): RateCall => ({
+    keys: [key ? limitKeys.keyRateBucket(options.prefix, key.id) : limitKeys.rateBucket(options.prefix, agentId)],
+    args: [key?.ratePerSecond ?? options.ratePerSecond, key?.burst ?? options.burst, tokens, options.clock ? options.clock() : ''],
     decide([code = 0, remaining = 0, waitMs = 0]) {
       if (code > 0) return { allowed: true, remaining };
       if (code === LimitScriptCode.RateLimited) return { allowed: false, remaining, retryAfterMs: waitMs, retryAfterSeconds: retryAfterSeconds(waitMs) };
@@ -46,8 +56,8 @@ export function createRateLimiter(options: RateLimiterOptions) {
   return {
     /** The script call of `take`, for a caller that runs it together with others (see admitOnce). */
     call,
-    async take(agentId: string | undefined): Promise<RateDecision> {
-      const { keys, args, decide } = call(agentId);
+    async take(agentId: string | undefined, key?: KeyBucket, tokens = 1): Promise<RateDecision> {
+      const { keys, args, decide } = call(agentId, key, tokens);
       return decide(await runScript(options.redis, scripts.tokenBucket, keys, args));
     },
   };

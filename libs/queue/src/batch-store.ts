@@ -8,6 +8,8 @@ export interface BatchRecord {
   createdAt: number;
   /** The caller's id per request (index-aligned; '' when none was given). */
   customIds: string[];
+  /** The API key that made the batch (it alone may read or cancel it). */
+  keyId?: string | undefined;
 }
 
 /** The job id of a batch's request number `index` (BullMQ ids may not contain ':'). */
@@ -20,7 +22,7 @@ export async function saveBatch(redis: RedisClient, prefix: string, record: Batc
   const key = queueKeys.batch(prefix, record.batchId);
   await redis
     .multi()
-    .hset(key, { total: String(record.total), created_at: String(record.createdAt), custom_ids: JSON.stringify(record.customIds) })
+    .hset(key, { total: String(record.total), created_at: String(record.createdAt), custom_ids: JSON.stringify(record.customIds), ...(record.keyId ? { key_id: record.keyId } : {}) })
     .expire(key, ttlSeconds)
     .exec();
 }
@@ -31,7 +33,7 @@ export async function deleteBatch(redis: RedisClient, prefix: string, batchId: s
 
 /** Loads a batch's record, or undefined when unknown or expired. */
 export async function loadBatch(redis: RedisClient, prefix: string, batchId: string): Promise<BatchRecord | undefined> {
-  const [total, createdAt, customIds] = await redis.hmget(queueKeys.batch(prefix, batchId), 'total', 'created_at', 'custom_ids');
+  const [total, createdAt, customIds, keyId] = await redis.hmget(queueKeys.batch(prefix, batchId), 'total', 'created_at', 'custom_ids', 'key_id');
   if (!total) return undefined;
   let ids: string[] = [];
   try {
@@ -40,5 +42,5 @@ export async function loadBatch(redis: RedisClient, prefix: string, batchId: str
   } catch {
     ids = [];
   }
-  return { batchId, total: Number(total), createdAt: Number(createdAt), customIds: ids };
+  return { batchId, total: Number(total), createdAt: Number(createdAt), customIds: ids, ...(keyId ? { keyId } : {}) };
 }

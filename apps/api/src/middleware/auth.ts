@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError } from '@gateway/contracts';
+import { GatewayError, KEY_SECRET_PREFIX } from '@gateway/contracts';
+import type { KeyCache } from '../keys/key-cache';
+import { hashSecret } from '../keys/key-store';
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
@@ -29,31 +31,57 @@ export function presentedToken(header: string | undefined, allowBasic: boolean):
 
 /** Options of the authentication middleware. */
 export interface AuthOptions {
-  /** GATEWAY_AUTH_TOKEN; no token means no authentication. */
+  /** GATEWAY_AUTH_TOKEN: one static key under the global limits. */
   token: string | undefined;
-  /** Accept basic auth (token as password) and ask browsers for it (the operator pages). */
-  browser?: boolean;
+  /** GATEWAY_ADMIN_TOKEN: the operator; the only credential of /admin/* when set. */
+  adminToken: string | undefined;
+  /** API keys (`gwk_…`), looked up by the hash of their secret. */
+  keys: KeyCache;
+  /** `admin`: the operator pages and APIs (basic auth accepted, keys never); `v1`: the agents' API. */
+  scope: 'v1' | 'admin';
 }
+
+const sha = (token: string | undefined) => (token === undefined ? undefined : sha256(token));
 
 /**
  * Mounted on path prefixes (`/v1`, `/admin`) before their routers, so every route under them is covered,
- * including routes added later. A failure is the gateway's 401 envelope plus a WWW-Authenticate challenge.
+ * including routes added later; sets `req.caller`. On /v1: an API key, the admin token or the static token; with
+ * neither token configured, anyone (an unknown `gwk_` key is still refused). On /admin: the admin token only (when
+ * unset: the static token, or anyone when neither is set). A failure is the 401 envelope plus a challenge.
  */
 export function authenticate(options: AuthOptions) {
-  const { token } = options;
-  if (!token) return (_req: Request, _res: Response, next: NextFunction) => next();
-  const expectedHash = sha256(token);
-  const browser = options.browser ?? false;
+  const staticHash = sha(options.token);
+  const adminHash = sha(options.adminToken);
+  const open = staticHash === undefined && adminHash === undefined;
+  const browser = options.scope === 'admin';
+  const refuse = (res: Response, next: NextFunction, presented: string | undefined, message?: string) => {
+    res.setHeader('www-authenticate', browser ? 'Basic realm="LLM Gateway admin", charset="UTF-8"' : `Bearer realm="LLM Gateway"${presented === undefined ? '' : ', error="invalid_token"'}`);
+    next(new GatewayError('unauthorized', message ?? (presented === undefined ? 'missing credentials: send Authorization: Bearer <token>' : 'invalid token')));
+  };
+  const matches = (presented: string, hash: Buffer | undefined) => hash !== undefined && tokenMatches(presented, hash);
+
   return (req: Request, res: Response, next: NextFunction) => {
     const presented = presentedToken(req.get('authorization'), browser);
-    if (presented !== undefined && tokenMatches(presented, expectedHash)) {
-      next();
+    if (browser) {
+      const operatorHash = adminHash ?? staticHash;
+      if (operatorHash === undefined) req.caller = { kind: 'admin' };
+      else if (presented !== undefined && matches(presented, operatorHash)) req.caller = { kind: 'admin' };
+      else return refuse(res, next, presented);
+      return next();
+    }
+    if (presented !== undefined && presented.startsWith(KEY_SECRET_PREFIX)) {
+      options.keys.find(hashSecret(presented)).then((key) => {
+        if (!key) return refuse(res, next, presented, 'invalid or revoked key');
+        if (key.expires_at !== null && Date.parse(key.expires_at) <= Date.now()) return refuse(res, next, presented, 'key expired');
+        req.caller = { kind: 'key', key };
+        next();
+      }, next);
       return;
     }
-    res.setHeader(
-      'www-authenticate',
-      browser ? 'Basic realm="LLM Gateway admin", charset="UTF-8"' : `Bearer realm="LLM Gateway"${presented === undefined ? '' : ', error="invalid_token"'}`,
-    );
-    next(new GatewayError('unauthorized', presented === undefined ? 'missing credentials: send Authorization: Bearer <token>' : 'invalid token'));
+    if (presented !== undefined && matches(presented, adminHash)) req.caller = { kind: 'admin' };
+    else if (presented !== undefined && matches(presented, staticHash)) req.caller = { kind: 'static' };
+    else if (open) req.caller = { kind: 'open' };
+    else return refuse(res, next, presented);
+    next();
   };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import { GatewayError, jobStatusSchema, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
@@ -6,6 +5,7 @@ import type { Logger } from '@gateway/observability';
 import { addJobsInChunks, batchJobId, deleteBatch, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { parseBatchBody } from '../batch-input';
 import type { Admission } from '../admission';
+import { assertMayAccess, assertModelAllowed, callerOf, newWorkId, ownerKeyOf, tenantOf } from '../caller';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
 import { servablePlan } from '../request-plan';
 
@@ -35,26 +35,39 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     async (req, res) => {
       const started = performance.now();
       const items = parseBatchBody(req.body, deps.config.jobs.batchMaxRequests);
-      // A request no provider can honour fails the whole batch with a 400 naming it, before anything is reserved.
-      items.forEach((item, index) => servablePlan(deps.config, item.request, `requests.${index}.`));
-      const batchId = randomUUID();
+      const caller = callerOf(req);
+      // A model outside the key's allow-list (403) or a request no provider can honour (400) fails the whole batch,
+      // naming the request, before anything is reserved.
+      items.forEach((item, index) => {
+        try {
+          assertModelAllowed(caller, item.request.model ?? deps.config.llm.defaultModel);
+        } catch (error) {
+          throw new GatewayError('forbidden', `requests.${index}: ${(error as Error).message}`);
+        }
+        servablePlan(deps.config, item.request, `requests.${index}.`);
+      });
+      const batchId = newWorkId(caller);
       const createdAt = Date.now();
-      for (const agentId of new Set(items.map((item) => item.request.agent_id))) await deps.admission.checkRate(agentId);
+      const keyId = ownerKeyOf(caller);
+      // A key's batch draws on the key's bucket; without a key, each agent in the batch on its own.
+      if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined));
+      else for (const agentId of new Set(items.map((item) => item.request.agent_id))) await deps.admission.checkRate({ agentId });
       const jobIds = items.map((_, index) => batchJobId(batchId, index));
-      const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId).catch(() => undefined)));
+      const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
       // Every request's budget reserved, all or none (a refused batch keeps no reservation).
       const reserved = await deps.admission.reserveBatch(
         items.map((item) => item.request),
         jobIds,
+        tenantOf(caller, undefined),
       );
       const jobs = items.map((item, index) => ({
         name: 'chat',
-        data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel), reserved_usd: reserved[index] ?? 0 },
+        data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, {}, caller), reserved_usd: reserved[index] ?? 0 },
         opts: { jobId: jobIds[index]!, ...(item.request.priority !== undefined ? { priority: item.request.priority } : {}) },
       }));
       const parsedMs = performance.now() - started;
       await enqueueOrUnavailable(() =>
-        saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? '') }, deps.config.queue.retentionSeconds),
+        saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId }, deps.config.queue.retentionSeconds),
       ).catch(async (error: unknown) => {
         await releaseAll();
         throw error;
@@ -75,6 +88,8 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
 
   router.get('/v1/batches/:id', async (req, res) => {
     const batchId = req.params.id;
+    // Another key's batch is not there for this caller.
+    if (batchIdPattern.test(batchId)) assertMayAccess(callerOf(req), batchId, 'batch');
     const record = batchIdPattern.test(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
     if (!record) throw new GatewayError('not_found', `no batch ${batchId.slice(0, 128)} (unknown, or past its retention time)`);
     const withResults = req.query['results'] === 'true' || req.query['results'] === '1';

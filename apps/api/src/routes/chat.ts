@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { GatewayError, chatRequestSchema, type ChatJobData, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
+import { callerOf, newWorkId } from '../caller';
 import type { Admission } from '../admission';
 import { admitAndEnqueue } from '../job-data';
 import type { ResultWaiter } from '../result-waiter';
@@ -22,14 +22,14 @@ export interface ChatRouteDeps {
 /** Parses a `/v1/chat` body, admits it (rate limit, budget) and enqueues its job; throws `unavailable` when Redis refuses it. */
 export function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined, extra: Pick<ChatJobData, 'stream'> = {}): Promise<ChatJobData> {
   const body = parseBody(chatRequestSchema, req.body);
-  return admitAndEnqueue(deps, req.id, body, jobId, { ...(replyTo !== undefined ? { replyTo } : {}), ...(extra.stream ? { stream: true } : {}) });
+  return admitAndEnqueue(deps, req, body, jobId, { ...(replyTo !== undefined ? { replyTo } : {}), ...(extra.stream ? { stream: true } : {}) });
 }
 
 export function chatRoutes(deps: ChatRouteDeps): Router {
   const router = Router();
 
   router.post('/v1/chat', async (req, res) => {
-    const jobId = randomUUID();
+    const jobId = newWorkId(callerOf(req));
     res.locals['jobId'] = jobId;
     res.setHeader('x-job-id', jobId);
     const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, jobId, deps.instanceId)).catch((error: unknown) => {

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { GatewayError, callbackUrlProblem, jobRequestSchema, type JobAccepted, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { enqueueCallback, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { assertMayAccess, callerOf, newWorkId, type Caller } from '../caller';
 import type { Admission } from '../admission';
 import { admitAndEnqueue } from '../job-data';
 import { parseBody } from '../validation';
@@ -22,8 +22,9 @@ export interface JobRouteDeps {
 
 const jobIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** Reads one job's view, or throws not_found. */
-export async function requireJobView(deps: JobRouteDeps, jobId: string): Promise<JobView> {
+/** Reads one job's view, or throws not_found (also for another key's job). */
+export async function requireJobView(deps: JobRouteDeps, jobId: string, caller: Caller): Promise<JobView> {
+  if (jobIdPattern.test(jobId)) assertMayAccess(caller, jobId, 'job');
   const view = jobIdPattern.test(jobId) ? (await readJobViews(deps.redis, deps.queue, deps.prefix, [jobId], true))[0] : undefined;
   if (!view) throw new GatewayError('not_found', `no job ${jobId.slice(0, 128)} (unknown, or past its retention time)`);
   return view;
@@ -42,20 +43,20 @@ export function jobRoutes(deps: JobRouteDeps): Router {
   router.post('/v1/jobs', async (req, res) => {
     const body = parseBody(jobRequestSchema, req.body);
     checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
-    const jobId = randomUUID();
+    const jobId = newWorkId(callerOf(req));
     res.locals['jobId'] = jobId;
-    await admitAndEnqueue(deps, req.id, body, jobId, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {});
+    await admitAndEnqueue(deps, req, body, jobId, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {});
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };
     res.status(202).setHeader('location', `/v1/jobs/${jobId}`).json(accepted);
   });
 
   router.get('/v1/jobs/:id', async (req, res) => {
-    res.json(await requireJobView(deps, req.params.id));
+    res.json(await requireJobView(deps, req.params.id, callerOf(req)));
   });
 
   router.delete('/v1/jobs/:id', async (req, res) => {
     const jobId = req.params.id;
-    const view = await requireJobView(deps, jobId);
+    const view = await requireJobView(deps, jobId, callerOf(req));
     if (view.status !== 'queued' && view.status !== 'active') {
       res.json(view);
       return;
@@ -66,12 +67,12 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     // remove() refuses a job locked by a worker (active): that one is aborted through the cancel channel.
     const removed = job ? await deps.queue.remove(jobId) : 0;
     if (removed === 1) {
-      await deps.admission.release(jobId).catch(() => undefined);
+      await deps.admission.release(jobId, job?.data.key_id).catch(() => undefined);
       if (job?.data.callback_url) await enqueueCallback(deps.callbacks, job.data.callback_url, { job_id: jobId, status: 'cancelled' });
     } else {
       await publishCancel(deps.redis, deps.prefix, jobId);
     }
-    const after = await requireJobView(deps, jobId);
+    const after = await requireJobView(deps, jobId, callerOf(req));
     res.json(after);
   });
 

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { GatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
+import { callerOf, newWorkId } from '../caller';
 import type { Admission } from '../admission';
 import { admitAndEnqueue } from '../job-data';
 import { toGatewayError } from '../middleware/error-handler';
@@ -71,17 +71,17 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   router.post('/v1/chat/completions', json, async (req, res) => {
     const openAiRequest = parseBody(openAiChatRequestSchema, req.body);
     const body = fromOpenAiRequest(openAiRequest, req.get('x-agent-id') || undefined);
-    const jobId = randomUUID();
+    const jobId = newWorkId(callerOf(req));
     if (openAiRequest.stream) {
       await serveStream(deps, req, res, {
         jobId,
         format: openAiStreamFormat({ jobId, includeUsage: openAiRequest.stream_options?.include_usage === true }),
-        enqueue: () => admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId, stream: true }),
+        enqueue: () => admitAndEnqueue(deps, req, body, jobId, { replyTo: deps.instanceId, stream: true }),
       });
       return;
     }
     res.locals['jobId'] = jobId;
-    const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => admitAndEnqueue(deps, req.id, body, jobId, { replyTo: deps.instanceId }));
+    const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => admitAndEnqueue(deps, req, body, jobId, { replyTo: deps.instanceId }));
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     res.json(toChatCompletion(jobId, answer));

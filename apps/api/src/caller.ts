@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError, modelAllowed } from '@gateway/contracts';
+import type { Tenant } from '@gateway/limits';
+import type { ApiKeyRecord } from './keys/key-store';
+
+/**
+ * Who sent a request, as authentication decided: nobody in particular (no token configured), the static
+ * GATEWAY_AUTH_TOKEN (one key under the global limits), the operator (GATEWAY_ADMIN_TOKEN), or an API key.
+ */
+export type Caller = { kind: 'open' } | { kind: 'static' } | { kind: 'admin' } | { kind: 'key'; key: ApiKeyRecord };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by the authentication middleware on /v1 and /admin. */
+    caller?: Caller;
+  }
+}
+
+const nobody: Caller = { kind: 'open' };
+
+/** The request's caller (open when no authentication ran). */
+export const callerOf = (req: { caller?: Caller | undefined }): Caller => req.caller ?? nobody;
+
+/** The key that owns what a caller creates (jobs, batches); undefined for callers without a key. */
+export const ownerKeyOf = (caller: Caller): string | undefined => (caller.kind === 'key' ? caller.key.id : undefined);
+
+/** Whether a caller may see or cancel work owned by `ownerKeyId`: the operator sees all, a key its own, others what no key owns. */
+export function mayAccess(caller: Caller, ownerKeyId: string | undefined): boolean {
+  if (caller.kind === 'admin') return true;
+  return ownerKeyOf(caller) === ownerKeyId;
+}
+
+/** A key's pinned agent wins over the one the body names (agent_id stays a label; it never picks a rate bucket for a key). */
+export function agentIdFor(caller: Caller, bodyAgentId: string | undefined): string | undefined {
+  return caller.kind === 'key' && caller.key.agent_id !== null ? caller.key.agent_id : bodyAgentId;
+}
+
+/** Whose limits a request is admitted under: the key's bucket and budgets beside the global ones, else the agent's bucket. */
+export function tenantOf(caller: Caller, agentId: string | undefined): Tenant {
+  if (caller.kind !== 'key') return { agentId };
+  const { key } = caller;
+  return {
+    agentId,
+    key: {
+      id: key.id,
+      ...(key.rate_rps !== null ? { ratePerSecond: key.rate_rps } : {}),
+      ...(key.rate_burst !== null ? { burst: key.rate_burst } : {}),
+      ...(key.daily_budget_usd !== null ? { dailyLimitUsd: key.daily_budget_usd } : {}),
+      ...(key.monthly_budget_usd !== null ? { monthlyLimitUsd: key.monthly_budget_usd } : {}),
+    },
+  };
+}
+
+/** 403 for a model outside the key's allow-list (before anything is reserved or enqueued). */
+export function assertModelAllowed(caller: Caller, model: string): void {
+  if (caller.kind !== 'key' || modelAllowed(caller.key.models, model)) return;
+  throw new GatewayError('forbidden', `model ${model.slice(0, 256)} is not allowed for this key (allowed: ${caller.key.models!.join(', ').slice(0, 512)})`);
+}
+
+const keyOwnedId = /^(key_[A-Za-z0-9]{16})_/;
+
+/**
+ * A new job or batch id: a key's carry the key id in front (`key_…_<uuid>`), so who owns a job is read from its
+ * id, at no Redis cost, wherever the id is looked up.
+ */
+export function newWorkId(caller: Caller): string {
+  const keyId = ownerKeyOf(caller);
+  return keyId === undefined ? randomUUID() : `${keyId}_${randomUUID()}`;
+}
+
+/** The key that owns a job or batch id (see newWorkId); undefined for work made without a key. */
+export function ownerKeyOfId(id: string): string | undefined {
+  return keyOwnedId.exec(id)?.[1];
+}
+
+/** 404 for work another key owns, the same answer as for work that does not exist. */
+export function assertMayAccess(caller: Caller, id: string, what: 'job' | 'batch'): void {
+  if (!mayAccess(caller, ownerKeyOfId(id))) throw new GatewayError('not_found', `no ${what} ${id.slice(0, 128)} (unknown, or past its retention time)`);
+}

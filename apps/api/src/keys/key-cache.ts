@@ -1,0 +1,32 @@
+import type { ApiKeyRecord, KeyStore } from './key-store';
+
+/** How long an API instance trusts what it read of a key: a revoke or change made anywhere is seen within this. */
+export const KEY_CACHE_MAX_AGE_MS = 500;
+const MAX_ENTRIES = 10_000;
+
+/**
+ * The keys this API instance has seen, by the hash of their secret, each trusted for KEY_CACHE_MAX_AGE_MS: a
+ * request with a known key costs no Redis command, and a revoke on another instance is refused here within that
+ * bound (one read per key and half second at most). Unknown secrets are remembered too (a flood of wrong keys
+ * costs one read each per half second, not one per request). Changes made by this instance apply at once.
+ */
+export function createKeyCache(store: Pick<KeyStore, 'findBySecret'>, clock: () => number = Date.now) {
+  const entries = new Map<string, { record: ApiKeyRecord | undefined; at: number }>();
+  return {
+    async find(secretHash: string): Promise<ApiKeyRecord | undefined> {
+      const now = clock();
+      const cached = entries.get(secretHash);
+      if (cached && now - cached.at < KEY_CACHE_MAX_AGE_MS) return cached.record;
+      const record = await store.findBySecret(secretHash);
+      entries.delete(secretHash);
+      if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+      entries.set(secretHash, { record, at: now });
+      return record;
+    },
+    forget(secretHash: string): void {
+      entries.delete(secretHash);
+    },
+  };
+}
+
+export type KeyCache = ReturnType<typeof createKeyCache>;

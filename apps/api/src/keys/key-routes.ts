@@ -1,0 +1,75 @@
+import express, { Router } from 'express';
+import { GatewayError, KEY_ID_PATTERN, createKeyRequestSchema, updateKeyRequestSchema, type UsageReport } from '@gateway/contracts';
+import type { Budget } from '@gateway/limits';
+import type { Logger } from '@gateway/observability';
+import { parseBody } from '../validation';
+import type { KeyCache } from './key-cache';
+import { keyView, type ApiKeyRecord, type KeyStore } from './key-store';
+
+/** What the keys API needs. */
+export interface KeyRouteDeps {
+  store: KeyStore;
+  cache: KeyCache;
+  budget: Budget;
+  logger: Logger;
+}
+
+/** A key's own ledger, as the budget reports and checks it. */
+export const keyLedgerOf = (key: ApiKeyRecord) => ({
+  id: key.id,
+  ...(key.daily_budget_usd !== null ? { dailyLimitUsd: key.daily_budget_usd } : {}),
+  ...(key.monthly_budget_usd !== null ? { monthlyLimitUsd: key.monthly_budget_usd } : {}),
+});
+
+function keyId(raw: string): string {
+  if (!KEY_ID_PATTERN.test(raw)) throw new GatewayError('not_found', `no key ${raw.slice(0, 64)}`);
+  return raw;
+}
+
+/**
+ * The keys API under /admin/keys (behind the admin token): create (the secret shown once), list, show with today's
+ * and this month's spend, update, revoke, rotate. A change made here applies at once on this instance and within
+ * the key cache's age (half a second) on the others.
+ */
+export function keyRoutes(deps: KeyRouteDeps): Router {
+  const router = Router();
+  router.use('/admin/keys', express.json({ limit: 64 * 1024, strict: false, type: ['application/json', 'application/*+json'] }));
+
+  router.post('/admin/keys', async (req, res) => {
+    const created = await deps.store.create(parseBody(createKeyRequestSchema, req.body));
+    deps.logger.info({ keyId: created.id, name: created.name }, 'api key created');
+    res.status(201).setHeader('location', `/admin/keys/${created.id}`).json(created);
+  });
+
+  router.get('/admin/keys', async (_req, res) => {
+    res.json({ object: 'list', data: (await deps.store.list()).map(keyView) });
+  });
+
+  router.get('/admin/keys/:id', async (req, res) => {
+    const key = await deps.store.get(keyId(req.params.id));
+    const usage: UsageReport = await deps.budget.usage(keyLedgerOf(key));
+    res.json({ ...keyView(key), usage });
+  });
+
+  router.patch('/admin/keys/:id', async (req, res) => {
+    const updated = await deps.store.update(keyId(req.params.id), parseBody(updateKeyRequestSchema, req.body));
+    deps.cache.forget(updated.secret_hash);
+    deps.logger.info({ keyId: updated.id }, 'api key updated');
+    res.json(keyView(updated));
+  });
+
+  router.delete('/admin/keys/:id', async (req, res) => {
+    const revoked = await deps.store.revoke(keyId(req.params.id));
+    deps.cache.forget(revoked.secret_hash);
+    deps.logger.info({ keyId: revoked.id }, 'api key revoked');
+    res.json(keyView(revoked));
+  });
+
+  router.post('/admin/keys/:id/rotate', async (req, res) => {
+    const { created, oldSecretHash } = await deps.store.rotate(keyId(req.params.id));
+    deps.cache.forget(oldSecretHash);
+    deps.logger.info({ keyId: created.id }, 'api key rotated');
+    res.json(created);
+  });
+  return router;
+}

@@ -1,0 +1,70 @@
+import { Redis } from 'ioredis';
+import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { admitOnce } from './admit-once';
+import { createBudget, type BudgetOptions, type KeyLedger } from './budget';
+import { createRateLimiter } from './rate-limiter';
+
+let redis: TestRedis;
+let client: Redis;
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  client?.disconnect();
+  await redis?.stop();
+});
+
+const budget = (options: Partial<BudgetOptions> = {}) => createBudget({ redis: client, prefix: uniquePrefix('keys'), dailyLimitUsd: 100, monthlyLimitUsd: 1000, reservationTtlMs: 60_000, ...options });
+const team: KeyLedger = { id: 'key_team', dailyLimitUsd: 0.5, monthlyLimitUsd: 5 };
+const charge = (costUsd: number, keyId?: string) => ({ costUsd, agentId: 'agent', model: 'm', provider: 'openrouter', keyId });
+
+describe('an API key’s own ledger beside the global one', () => {
+  it('refuses past the key’s daily budget while the global budget has room, and says it was the key’s', async () => {
+    const ledger = budget();
+    expect(await ledger.reserve('a', 0.3, team)).toMatchObject({ reserved: true });
+    await ledger.settle('a', charge(0.3, team.id));
+    expect(await ledger.reserve('b', 0.3, team)).toEqual({ reserved: false, budget: 'daily', key: 'key_team', period: expect.any(String), spentUsd: 0.3, inFlightUsd: 0, limitUsd: 0.5, estimateUsd: 0.3 });
+    // Another key, or no key, is not held back by this key's spend.
+    expect(await ledger.reserve('c', 0.3, { id: 'key_other', dailyLimitUsd: 0.5 })).toMatchObject({ reserved: true });
+    expect(await ledger.reserve('d', 0.3)).toMatchObject({ reserved: true });
+  });
+
+  it('holds the global budget over every key', async () => {
+    const ledger = budget({ dailyLimitUsd: 0.5 });
+    expect(await ledger.reserve('a', 0.4, { id: 'k1' })).toMatchObject({ reserved: true });
+    expect(await ledger.reserve('b', 0.4, { id: 'k2', dailyLimitUsd: 10 })).toMatchObject({ reserved: false, budget: 'daily' });
+    expect((await ledger.reserve('b', 0.4, { id: 'k2', dailyLimitUsd: 10 })) as { key?: string }).not.toHaveProperty('key');
+  });
+
+  it('books spend and in-flight per key, releases both ledgers, and reports the key’s usage against its budgets', async () => {
+    const ledger = budget();
+    await ledger.reserve('a', 0.2, team);
+    await ledger.reserve('b', 0.1, team);
+    expect((await ledger.usage(team)).day).toMatchObject({ in_flight_usd: 0.3, budget_usd: 0.5, remaining_usd: 0.2 });
+    await ledger.settle('a', charge(0.15, team.id));
+    await ledger.release('b', team.id);
+    const usage = await ledger.usage(team);
+    expect(usage.day).toMatchObject({ spent_usd: 0.15, in_flight_usd: 0, remaining_usd: 0.35, jobs: 1, by_model: { m: 0.15 } });
+    expect(usage.month).toMatchObject({ spent_usd: 0.15, budget_usd: 5 });
+    expect((await ledger.usage()).day).toMatchObject({ spent_usd: 0.15, in_flight_usd: 0, by_key: { key_team: 0.15 } });
+    expect((await ledger.usage({ id: 'key_free' })).day).toMatchObject({ budget_usd: null, remaining_usd: null, spent_usd: 0 });
+  });
+
+  it('200 concurrent admissions of one key cannot pass its budget: exactly as many as fit', async () => {
+    const ledger = budget();
+    const limiter = createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
+    const key = { id: 'key_burst', dailyLimitUsd: 1 };
+    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, index) => admitOnce(client, { rateLimiter: limiter, budget: ledger }, { agentId: `agent-${index}`, key }, `j${index}`, 0.03)));
+    const admitted = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved).length;
+    expect(admitted).toBe(33);
+  });
+
+  it('the key’s rate bucket holds whatever agent_id the caller writes', async () => {
+    const ledger = budget();
+    const limiter = createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 0.001, burst: 100 });
+    const key = { id: 'key_rate', ratePerSecond: 0.001, burst: 3 };
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, index) => admitOnce(client, { rateLimiter: limiter, budget: ledger }, { agentId: `fresh-${index}`, key }, `r${index}`, 0)));
+    expect(outcomes.filter((outcome) => outcome.rate.allowed).length).toBe(3);
+  });
+});

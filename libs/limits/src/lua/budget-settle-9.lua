@@ -1,0 +1,57 @@
+-- budget-settle-9.lua: bills a finished job's real cost once, whatever happens to the job afterwards
+-- (a retry, a re-run after a worker crash, a second completion), to the global ledger and (a job made with an API
+-- key) to the key's, drops its reservations, and (optionally) publishes the job's reply in the same round trip:
+-- the reply is sent only once the job is billed. Runs after reservation-drop-2.lua, prepended as dropReservation.
+-- KEYS[1]  in-flight hash (see budget-reserve.lua)
+-- KEYS[2]  in-flight expiry zset
+-- KEYS[3]  spend hash of the UTC day the job finished in: total, jobs, agent:/model:/provider:/key: breakdown
+-- KEYS[4]  spend hash of the UTC month the job finished in: total and jobs (the breakdown is the sum of its days)
+-- KEYS[5]  the job's billing record
+-- KEYS[6..9] the key's in-flight hash, expiry zset, day and month spend hashes (unused when ARGV[11] is '')
+-- ARGV[1]  job id
+-- ARGV[2]  real cost (nano-USD, integer >= 0)
+-- ARGV[3]  agent field (e.g. `agent:my-agent`, or `agent:` for requests without one)
+-- ARGV[4]  model field (e.g. `model:thudm/glm-4-9b-chat`)
+-- ARGV[5]  provider field (e.g. `provider:openrouter`)
+-- ARGV[6]  day hash TTL (s)
+-- ARGV[7]  month hash TTL (s)
+-- ARGV[8]  billing record TTL (s)
+-- ARGV[9]  reply channel to PUBLISH to, or '' for none
+-- ARGV[10] reply message
+-- ARGV[11] the API key's id, or ''
+-- Returns  {1, reserved} billed now (reserved: the reservation it replaced, 0 if none);
+--          {2, 0} already billed for this job id (nothing changed; the reply is still published)
+local function reply()
+  if ARGV[9] ~= '' then
+    redis.call('PUBLISH', ARGV[9], ARGV[10])
+  end
+end
+if redis.call('GET', KEYS[5]) == 'settled' then
+  reply()
+  return {2, 0}
+end
+local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
+-- A period's hashes get their lifetime from its first job (nothing else creates them).
+local function book(day, month, breakdown)
+  redis.call('HINCRBY', day, 'total', ARGV[2])
+  for _, field in ipairs(breakdown) do
+    redis.call('HINCRBY', day, field, ARGV[2])
+  end
+  if redis.call('HINCRBY', day, 'jobs', 1) == 1 then
+    redis.call('EXPIRE', day, ARGV[6])
+  end
+  redis.call('HINCRBY', month, 'total', ARGV[2])
+  if redis.call('HINCRBY', month, 'jobs', 1) == 1 then
+    redis.call('EXPIRE', month, ARGV[7])
+  end
+end
+local breakdown = {ARGV[3], ARGV[4], ARGV[5]}
+if ARGV[11] ~= '' then
+  breakdown[4] = 'key:' .. ARGV[11]
+  dropReservation({KEYS[6], KEYS[7]}, {ARGV[1]})
+  book(KEYS[8], KEYS[9], {ARGV[3], ARGV[4], ARGV[5]})
+end
+book(KEYS[3], KEYS[4], breakdown)
+redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8])
+reply()
+return {1, reserved}
