@@ -3,7 +3,7 @@ import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
 import type { RedisClient } from '@gateway/queue';
-import type { Metrics } from '@gateway/observability';
+import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
 
 /** What admission needs. */
@@ -14,7 +14,7 @@ export interface AdmissionDeps {
   rateLimiter: RateLimiter;
   budget: Budget;
   pricing: PricingTable;
-  metrics: Pick<Metrics, 'rateLimitRejections'>;
+  metrics: Pick<Metrics, 'rateLimitRejections' | 'keyRefusals'>;
   /** Whether the queue's add can run inside the admission script (canGateAdds); otherwise two steps. */
   gatedAdds: boolean;
 }
@@ -37,10 +37,12 @@ export interface Admitted {
  */
 export function createAdmission(deps: AdmissionDeps) {
   const { config, metrics } = deps;
+  const keyLabel = createBoundedLabel(200);
 
   const rateRefusal = (tenant: Tenant, decision: Extract<RateDecision, { allowed: false }>): GatewayError => {
     metrics.rateLimitRejections.inc({ limit: 'rate' });
     const { key, agentId } = tenant;
+    if (key) metrics.keyRefusals.inc({ key: keyLabel(key.id), limit: 'rate' });
     const who = key ? `key ${key.id}` : agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
     const rate = `${key?.ratePerSecond ?? config.limits.rateRps}/s, burst ${key?.burst ?? config.limits.rateBurst}`;
     return new GatewayError('rate_limited', `rate limit exceeded for ${who} (${rate}); retry after ${decision.retryAfterSeconds} s`, {
@@ -49,9 +51,11 @@ export function createAdmission(deps: AdmissionDeps) {
   };
 
   /** The reservation when the budgets took it; the 402 GatewayError when one refused. */
-  const reservedOrThrow = (outcome: ReserveOutcome, estimateUsd: number): Admitted => {
+  const reservedOrThrow = (outcome: ReserveOutcome, estimateUsd: number, tenant?: Tenant): Admitted => {
     if (outcome.reserved) return { reservedUsd: estimateUsd };
-    metrics.rateLimitRejections.inc({ limit: `${outcome.key ? 'key_' : ''}${outcome.budget}_budget` });
+    const limit = `${outcome.key ? 'key_' : ''}${outcome.budget}_budget`;
+    metrics.rateLimitRejections.inc({ limit });
+    if (tenant?.key) metrics.keyRefusals.inc({ key: keyLabel(tenant.key.id), limit });
     const inFlight = outcome.inFlightUsd > 0 ? ` (+${formatUsd(outcome.inFlightUsd)} reserved by requests in flight)` : '';
     throw new GatewayError(
       'budget_exceeded',
@@ -65,7 +69,7 @@ export function createAdmission(deps: AdmissionDeps) {
   /** The reservation of an admitted request; the 429 or 402 GatewayError of a refused one. */
   const admittedOrThrow = (tenant: Tenant, outcome: AdmitOutcome, estimate: number): Admitted => {
     if (!('budget' in outcome)) throw rateRefusal(tenant, outcome.rate);
-    return reservedOrThrow(outcome.budget, estimate);
+    return reservedOrThrow(outcome.budget, estimate, tenant);
   };
 
   /** The dearest provider (and its model) that may serve the request: what its reservation holds. */
@@ -132,7 +136,7 @@ export function createAdmission(deps: AdmissionDeps) {
         const outcome = await deps.budget.reserveAll(chunk, tenant?.key);
         if (!outcome.reserved) {
           await Promise.all(jobIds.slice(0, start).map((jobId) => deps.budget.release(jobId, tenant?.key?.id).catch(() => undefined)));
-          reservedOrThrow({ ...outcome, reserved: false }, outcome.estimateUsd);
+          reservedOrThrow({ ...outcome, reserved: false }, outcome.estimateUsd, tenant);
         }
       }
       return estimates;

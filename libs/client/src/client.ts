@@ -1,6 +1,6 @@
 import type { BatchAccepted, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
 import { GatewayTimeoutError } from './errors';
-import { RawBody, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
+import { RawBody, httpSettings, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
 import { streamChat } from './stream';
 import type { BatchRequest, ChatOptions, ChatParameters, JobOptions, StreamChunk, WaitOptions } from './types';
 
@@ -62,14 +62,7 @@ export class GatewayLLMClient {
   private readonly settings: HttpSettings;
 
   constructor(options: GatewayLLMClientOptions) {
-    this.settings = {
-      baseUrl: options.baseUrl.replace(/\/+$/, ''),
-      token: options.token,
-      timeoutMs: options.timeoutMs ?? 120_000,
-      retry: { maxRetries: options.retry?.maxRetries ?? 0, baseDelayMs: options.retry?.baseDelayMs ?? 500, maxDelayMs: options.retry?.maxDelayMs ?? 30_000 },
-      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
-      headers: options.headers ?? {},
-    };
+    this.settings = httpSettings(options, 120_000);
   }
 
   /** Synchronous chat: answers when the gateway's job is done. */

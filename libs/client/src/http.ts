@@ -28,6 +28,28 @@ export interface HttpSettings {
   headers: Record<string, string>;
 }
 
+/** What both clients are built from (see GatewayLLMClientOptions). */
+export interface ConnectionOptions {
+  baseUrl: string;
+  token?: string | undefined;
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+}
+
+/** The settings of a client's calls, its defaults applied. */
+export function httpSettings(options: ConnectionOptions, defaultTimeoutMs: number): HttpSettings {
+  return {
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    token: options.token,
+    timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
+    retry: { maxRetries: options.retry?.maxRetries ?? 0, baseDelayMs: options.retry?.baseDelayMs ?? 500, maxDelayMs: options.retry?.maxDelayMs ?? 30_000 },
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    headers: options.headers ?? {},
+  };
+}
+
 /** A body sent as it is (e.g. JSONL), not as JSON. */
 export class RawBody {
   constructor(

@@ -22,3 +22,5 @@ export type { ChatOptions, ChatParameters, JobOptions, StreamChunk, BatchRequest
 export { readEventData, readEvents } from './sse';
 export type { StreamEvent } from './sse';
 export type { ProvidersView, ProviderView, UsageReport, PeriodSpend, ChatMessage, ChatResponse, ToolCall, FunctionTool, StreamToolCallDelta } from '@gateway/contracts';
+export { GatewayAdminClient } from './admin-client';
+export type { ApiKeyWithUsage } from './admin-client';

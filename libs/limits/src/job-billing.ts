@@ -9,11 +9,12 @@ export interface JobBilling {
   pricing: PricingTable;
   budget: Budget;
   pacer: ProviderPacer;
-  metrics?: Pick<Metrics, 'spendUsd' | 'modelTokens'>;
+  metrics?: Pick<Metrics, 'spendUsd' | 'modelTokens' | 'keySpendUsd'>;
 }
 
 /** Distinct model label values per process on the spend and token metrics (the ledgers in Redis keep every name). */
 const modelLabel = createBoundedLabel(200);
+const keyLabel = createBoundedLabel(200);
 
 /** The cost of a provider's answer (see callCostUsd). */
 export function priceAnswer(billing: Pick<JobBilling, 'pricing'>, call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined }): number {
@@ -41,6 +42,7 @@ export async function settleJobCost(
   if (billed && billing.metrics) {
     // Model names come from callers: the label is capped so a flood of names cannot blow up the series count.
     const label = modelLabel(model);
+    if (job.data.key_id !== undefined) billing.metrics.keySpendUsd.inc({ key: keyLabel(job.data.key_id) }, result.cost_usd);
     billing.metrics.spendUsd.inc({ provider: result.provider, model: label }, result.cost_usd);
     billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'prompt' }, result.usage.prompt_tokens);
     billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'completion' }, result.usage.completion_tokens);

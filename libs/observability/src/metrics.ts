@@ -97,8 +97,20 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     rateLimitRejections: new Counter({
       name: 'gateway_rate_limit_rejections_total',
-      help: 'Requests refused at admission, by limit (rate, daily_budget, monthly_budget).',
+      help: 'Requests refused at admission, by limit (rate, daily_budget, monthly_budget, key_daily_budget, key_monthly_budget).',
       labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
+    keySpendUsd: new Counter({
+      name: 'gateway_key_spend_usd_total',
+      help: 'Spend billed in USD by API key id (the first 200 keys seen by this process, then "other").',
+      labelNames: ['key'] as const,
+      registers: [registry],
+    }),
+    keyRefusals: new Counter({
+      name: 'gateway_key_refusals_total',
+      help: 'Requests of an API key refused at admission, by key id (bounded as above) and limit (rate, daily_budget, monthly_budget, key_daily_budget, key_monthly_budget).',
+      labelNames: ['key', 'limit'] as const,
       registers: [registry],
     }),
     circuitState: new Gauge({
