@@ -1,9 +1,9 @@
 import { GatewayError, chatParamsOf, type ChatJobData, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import type { ChatQueue } from '@gateway/queue';
+import { removeUnstartedJob, type ChatQueue } from '@gateway/queue';
 import type { Request } from 'express';
 import type { Admission } from './admission';
-import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, tenantOf, type Caller } from './caller';
+import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, ownerKeyOfId, tenantOf, type Caller } from './caller';
 import { isRedisUnavailable } from './middleware/error-handler';
 import { servablePlan } from './request-plan';
 
@@ -32,6 +32,18 @@ export function toChatJobData(requestId: string, body: ChatRequest, defaultModel
     accepted_at: Date.now(),
     ...(extras.stream ? { stream: true } : {}),
   };
+}
+
+/**
+ * Drops a job no worker has taken yet (its caller went away or gave up) and gives its reservation back, in its
+ * key's ledger too; a job already running is left to its worker, which settles it. Never throws.
+ */
+export async function dropUnstartedJob(queue: ChatQueue, admission: Pick<Admission, 'release'>, jobId: string): Promise<void> {
+  try {
+    if (await removeUnstartedJob(queue, jobId)) await admission.release(jobId, ownerKeyOfId(jobId));
+  } catch {
+    // Redis trouble: the reservation lapses with its lifetime.
+  }
 }
 
 /** A Redis outage as `unavailable` (503 + Retry-After); any other error as it is. */

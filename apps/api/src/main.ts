@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, canGateAdds, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, removeUnstartedJob, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
-import { createBudget, createRateLimiter, loadPricingTable } from '@gateway/limits';
+import { bullPrefix, canGateAdds, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { createBudgetFromConfig, createRateLimiter, loadPricingTable } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
-import { ownerKeyOfId } from './caller';
+import { dropUnstartedJob } from './job-data';
 import { createKeyCache } from './keys/key-cache';
 import { createKeyStore } from './keys/key-store';
 import { lookupJobOutcome } from './job-lookup';
@@ -34,13 +34,7 @@ async function main(): Promise<void> {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
   const pricing = loadPricingTable(config.limits.pricingFile);
-  const budget = createBudget({
-    redis,
-    prefix: config.queue.prefix,
-    dailyLimitUsd: config.limits.dailyBudgetUsd,
-    monthlyLimitUsd: config.limits.monthlyBudgetUsd,
-    reservationTtlMs: config.limits.reservationTtlSeconds * 1000,
-  });
+  const budget = createBudgetFromConfig(redis, config);
   const rateLimiter = createRateLimiter({ redis, prefix: config.queue.prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
   const queue = createChatQueue(redis, prefix, config);
   const gatedAdds = canGateAdds(queue);
@@ -58,9 +52,7 @@ async function main(): Promise<void> {
     lookup: (jobId) => lookupJobOutcome(queue, jobId),
     onTimeout: (jobId) => {
       // A caller that gave up does not want the job run later: drop it if no worker has taken it (and free its reservation).
-      removeUnstartedJob(queue, jobId)
-        .then((removed) => (removed ? admission.release(jobId, ownerKeyOfId(jobId)) : undefined))
-        .catch(() => undefined);
+      void dropUnstartedJob(queue, admission, jobId);
     },
   });
   const streams = createStreamHub({ lookup: (jobId) => lookupJobOutcome(queue, jobId) });

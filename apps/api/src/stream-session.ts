@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
-import { publishCancel, removeUnstartedJob, type ChatQueue, type RedisClient } from '@gateway/queue';
-import { ownerKeyOfId } from './caller';
+import { publishCancel, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { dropUnstartedJob } from './job-data';
 import type { Admission } from './admission';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
@@ -55,9 +55,7 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
       // The worker running it aborts the upstream call (and settles its reservation); a job no worker has taken
       // yet is dropped here, and its reservation given back.
       publishCancel(deps.redis, deps.prefix, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not publish stream cancel'));
-      removeUnstartedJob(deps.queue, jobId)
-        .then((removed) => (removed ? deps.admission.release(jobId, ownerKeyOfId(jobId)) : undefined))
-        .catch(() => undefined);
+      void dropUnstartedJob(deps.queue, deps.admission, jobId);
     },
     onFinish: (outcome) => {
       deps.streams.forget(jobId);

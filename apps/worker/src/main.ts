@@ -1,5 +1,5 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
-import { createBudget, createProviderPacer, loadPricingTable } from '@gateway/limits';
+import { createBudgetFromConfig, createProviderPacer, loadPricingTable } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
@@ -32,13 +32,7 @@ async function main(): Promise<void> {
 
   const billing = {
     pricing: loadPricingTable(config.limits.pricingFile),
-    budget: createBudget({
-      redis: publisher,
-      prefix: config.queue.prefix,
-      dailyLimitUsd: config.limits.dailyBudgetUsd,
-      monthlyLimitUsd: config.limits.monthlyBudgetUsd,
-      reservationTtlMs: config.limits.reservationTtlSeconds * 1000,
-    }),
+    budget: createBudgetFromConfig(publisher, config),
     pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm }),
     metrics,
   };

@@ -1,4 +1,5 @@
 import type { PeriodSpend, UsageReport } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
 import type { RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
@@ -253,3 +254,14 @@ export function createBudget(options: BudgetOptions) {
 }
 
 export type Budget = ReturnType<typeof createBudget>;
+
+/** The budget ledger of the configured limits (LLM_DAILY_BUDGET_USD, …), as every app builds it. */
+export function createBudgetFromConfig(redis: RedisClient, config: Pick<Config, 'queue' | 'limits'>): Budget {
+  return createBudget({
+    redis,
+    prefix: config.queue.prefix,
+    dailyLimitUsd: config.limits.dailyBudgetUsd,
+    monthlyLimitUsd: config.limits.monthlyBudgetUsd,
+    reservationTtlMs: config.limits.reservationTtlSeconds * 1000,
+  });
+}

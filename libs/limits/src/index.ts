@@ -21,7 +21,7 @@ export {
   estimateCostUsd,
 } from './pricing';
 export type { ModelPrice, PricingTable } from './pricing';
-export { createBudget } from './budget';
+export { createBudget, createBudgetFromConfig } from './budget';
 export type { Budget, BudgetOptions, BudgetRefusal, KeyLedger, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
 export { admitOnce, admitAndAdd } from './admit-once';
 export type { AdmitOutcome, Tenant } from './admit-once';

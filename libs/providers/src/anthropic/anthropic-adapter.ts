@@ -1,8 +1,7 @@
-import { GatewayError } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
-import { upstreamFailure } from '../http/upstream-error';
+import { streamFailure, upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { anthropicError, fromAnthropicToolUses, fromAnthropicUsage, mapAnthropicStopReason, toAnthropicRequest } from './anthropic-map';
 import { anthropicErrorSchema, anthropicEventSchema, anthropicMessageSchema, type AnthropicEvent, type AnthropicUsage } from './anthropic-wire';
@@ -114,10 +113,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
           if (done) break;
         }
       } catch (error) {
-        if (error instanceof GatewayError) throw error;
-        if (signal.aborted) throw new GatewayError('upstream_error', 'anthropic: call cancelled', { retryable: false, cause: error });
-        if (response.signal.aborted) throw new GatewayError('timeout', `anthropic stream silent for ${options.timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
-        throw upstreamFailure('anthropic', 'stream broken', error);
+        throw streamFailure('anthropic', error, { caller: signal, response: response.signal }, options.timeoutMs);
       } finally {
         if (!done) response.body.destroy();
       }

@@ -37,6 +37,22 @@ export function upstreamFailure(provider: ProviderId, message: string, cause?: u
   return new GatewayError('upstream_error', `${provider}: ${message}`, { retryable: true, cause });
 }
 
+/** The caller aborted the call (a cancel, a client gone): never retried, never a provider's failure. */
+export function cancelledCall(provider: ProviderId, cause?: unknown): GatewayError {
+  return new GatewayError('upstream_error', `${provider}: call cancelled`, { retryable: false, cause });
+}
+
+/**
+ * What broke a streamed answer while it was read: the caller's cancel, the stream's silence or total deadline
+ * (`response` aborted by the watchdog), or the connection; a GatewayError thrown while reading stays as it is.
+ */
+export function streamFailure(provider: ProviderId, error: unknown, signals: { caller: AbortSignal; response: AbortSignal }, timeoutMs: number): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (signals.caller.aborted) return cancelledCall(provider, error);
+  if (signals.response.aborted) return new GatewayError('timeout', `${provider} stream silent for ${timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
+  return upstreamFailure(provider, 'stream broken', error);
+}
+
 export function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -1,4 +1,5 @@
 import { GatewayError, contentText, type ToolCall } from '@gateway/contracts';
+import { cancelledCall } from '../http/upstream-error';
 import { mockReplyText, mockToolCalls } from './mock-tools';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 
@@ -67,9 +68,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function cancelled(): GatewayError {
-  return new GatewayError('upstream_error', 'mock: call cancelled', { retryable: false });
-}
+const cancelled = (): GatewayError => cancelledCall('mock');
 
 function failure(mode: MockFailMode): GatewayError | undefined {
   switch (mode) {

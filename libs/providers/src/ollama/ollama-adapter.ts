@@ -2,7 +2,7 @@ import { GatewayError } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { splitLines } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
-import { upstreamFailure } from '../http/upstream-error';
+import { streamFailure, upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { fromOllamaToolCalls, fromOllamaUsage, mapOllamaFinishReason, toOllamaRequest } from './ollama-map';
 import { ollamaChatSchema, type OllamaChat } from './ollama-wire';
@@ -106,10 +106,7 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
           }
         }
       } catch (error) {
-        if (error instanceof GatewayError) throw error;
-        if (signal.aborted) throw new GatewayError('upstream_error', 'ollama: call cancelled', { retryable: false, cause: error });
-        if (response.signal.aborted) throw new GatewayError('timeout', `ollama stream silent for ${options.timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
-        throw upstreamFailure('ollama', 'stream broken', error);
+        throw streamFailure('ollama', error, { caller: signal, response: response.signal }, options.timeoutMs);
       } finally {
         if (!last) response.body.destroy();
       }

@@ -2,7 +2,7 @@ import { GatewayError, type ProviderId } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
-import { upstreamFailure } from '../http/upstream-error';
+import { streamFailure, upstreamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
 import { openAiChunkSchema, openAiResponseSchema, type OpenAiRequest } from './openai-compatible-wire';
@@ -96,10 +96,7 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
           if (chunk.data.usage) yield { type: 'usage', usage: fromOpenAiUsage(chunk.data.usage), costUsd: chunk.data.usage.cost ?? null };
         }
       } catch (error) {
-        if (error instanceof GatewayError) throw error;
-        if (signal.aborted) throw new GatewayError('upstream_error', `${id}: call cancelled`, { retryable: false, cause: error });
-        if (response.signal.aborted) throw new GatewayError('timeout', `${id} stream silent for ${options.timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
-        throw upstreamFailure(id, 'stream broken', error);
+        throw streamFailure(id, error, { caller: signal, response: response.signal }, options.timeoutMs);
       } finally {
         if (!done) response.body.destroy();
       }
