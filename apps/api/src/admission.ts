@@ -1,8 +1,7 @@
-import type { JobsOptions, Queue } from 'bullmq';
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
-import type { RedisClient } from '@gateway/queue';
+import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
 
@@ -108,9 +107,9 @@ export function createAdmission(deps: AdmissionDeps) {
      * `fusesEnqueue`). `data` gets the amount reserved, which the job carries for its settlement.
      */
     async admitAndAdd<Data>(
-      queue: Queue<Data>,
+      queue: GatedQueue<Data>,
       body: AdmittedBody,
-      job: { name: string; data: (reservedUsd: number) => Data; opts: JobsOptions & { jobId: string } },
+      job: Omit<GatedJob<Data>, 'data'> & { data: (reservedUsd: number) => Data },
       tenant: Tenant = { agentId: body.agent_id },
     ): Promise<{ data: Data; addError?: Error }> {
       const estimate = estimateUsd(body);

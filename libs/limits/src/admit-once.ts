@@ -1,5 +1,4 @@
-import type { JobsOptions, Queue } from 'bullmq';
-import { addJobBehindGate, type RedisClient } from '@gateway/queue';
+import { addJobBehindGate, type GatedJob, type GatedQueue, type RedisClient } from '@gateway/queue';
 import type { Budget, KeyLedger, ReserveOutcome } from './budget';
 import type { KeyBucket, RateDecision, RateLimiter } from './rate-limiter';
 import { admitGate, runScript, scripts } from './scripts';
@@ -45,11 +44,11 @@ export async function admitOnce(redis: RedisClient, parts: AdmitParts, tenant: T
  */
 export async function admitAndAdd<Data, Result>(
   redis: RedisClient,
-  queue: Queue<Data, Result>,
+  queue: GatedQueue<Data, Result>,
   parts: AdmitParts,
   tenant: Tenant,
   estimateUsd: number,
-  job: { name: string; data: Data; opts: JobsOptions & { jobId: string } },
+  job: GatedJob<Data>,
 ): Promise<{ outcome: AdmitOutcome; addError?: Error }> {
   const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd);
   const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script: admitGate, keys: call.keys, args: call.args });

@@ -18,6 +18,16 @@ export interface GateScript {
   argCount: number;
 }
 
+/** A job to add with a known id: its name, data and BullMQ options (priority, …). */
+export interface GatedJob<Data> {
+  name: string;
+  data: Data;
+  opts: JobsOptions & { jobId: string };
+}
+
+/** The queues a job can be added to behind a gate (the gateway's chat queue). */
+export type GatedQueue<Data, Result = unknown> = Queue<Data, Result>;
+
 /** What the gate decided (its reply), and what BullMQ's add answered when the gate let the job in. */
 export interface GatedAddResult {
   gateReply: unknown[];

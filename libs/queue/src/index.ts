@@ -16,7 +16,7 @@ export { createCallbackQueue, enqueueCallback, createCallbackWorker } from './ca
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { defineLuaScript, runLuaScript } from './lua-script';
 export { addJobBehindGate, canGateAdds } from './gated-add';
-export type { GateScript, GatedAddResult } from './gated-add';
+export type { GateScript, GatedAddResult, GatedJob, GatedQueue } from './gated-add';
 export { watchChannel } from './channel-watch';
 export type { ChannelWatch, ChannelWatchOptions } from './channel-watch';
 export type { LuaScript } from './lua-script';
