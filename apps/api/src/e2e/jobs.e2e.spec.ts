@@ -79,8 +79,10 @@ describe('asynchronous jobs', () => {
   });
 
   it('answers 404 for an unknown or malformed job id, on GET and DELETE', async () => {
-    for (const id of ['no-such-job', 'bad%20id']) {
-      expect((await getJob(id)).status).toBe(404);
+    // `wait`, `meta`, `events`… are BullMQ's own keys beside the jobs' hashes: reading one as a job answered 500.
+    for (const id of ['no-such-job', 'bad%20id', 'wait', 'meta', 'events', 'prioritized', 'id', 'stalled-check', '00000000-0000-4000-8000-000000000000']) {
+      const got = await getJob(id);
+      expect([id, got.status, got.body]).toEqual([id, 404, { error: { type: 'not_found', message: expect.any(String), request_id: expect.any(String) } }]);
       const deleted = await fetch(`${gateway.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' });
       expect(deleted.status).toBe(404);
       expect(await deleted.json()).toMatchObject({ error: { type: 'not_found' } });

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import { GatewayError, jobStatusSchema, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
-import { addJobsInChunks, batchJobId, deleteBatch, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { addJobsInChunks, batchJobId, deleteBatch, isGatewayBatchId, newGatewayId, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { parseBatchBody } from '../batch-input';
 import type { Admission } from '../admission';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
@@ -20,7 +19,6 @@ export interface BatchRouteDeps {
   admission: Admission;
 }
 
-const batchIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines', 'text/plain'];
 
 /** Batch routes carry their own body parsers: a batch may be far larger than a chat request. */
@@ -37,7 +35,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       const items = parseBatchBody(req.body, deps.config.jobs.batchMaxRequests);
       // A request no provider can honour fails the whole batch with a 400 naming it, before anything is reserved.
       items.forEach((item, index) => servablePlan(deps.config, item.request, `requests.${index}.`));
-      const batchId = randomUUID();
+      const batchId = newGatewayId();
       const createdAt = Date.now();
       for (const agentId of new Set(items.map((item) => item.request.agent_id))) await deps.admission.checkRate(agentId);
       const jobIds = items.map((_, index) => batchJobId(batchId, index));
@@ -75,7 +73,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
 
   router.get('/v1/batches/:id', async (req, res) => {
     const batchId = req.params.id;
-    const record = batchIdPattern.test(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
+    const record = isGatewayBatchId(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
     if (!record) throw new GatewayError('not_found', `no batch ${batchId.slice(0, 128)} (unknown, or past its retention time)`);
     const withResults = req.query['results'] === 'true' || req.query['results'] === '1';
     const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(batchId, index));

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Config } from '@gateway/config';
+import { newGatewayId } from '@gateway/queue';
 import { gatewayStreamFormat } from '../stream-formats';
 import { serveStream, type StreamSessionDeps } from '../stream-session';
 import { enqueueChat, type ChatRouteDeps } from './chat';
@@ -20,7 +20,7 @@ export function chatStreamRoutes(deps: ChatStreamRouteDeps): Router {
   const router = Router();
 
   router.post('/v1/chat/stream', async (req, res) => {
-    const jobId = randomUUID();
+    const jobId = newGatewayId();
     await serveStream(deps, req, res, {
       jobId,
       format: gatewayStreamFormat(),

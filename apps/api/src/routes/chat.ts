@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { GatewayError, chatRequestSchema, type ChatJobData, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import type { ChatQueue } from '@gateway/queue';
+import { newGatewayId, type ChatQueue } from '@gateway/queue';
 import type { Admission } from '../admission';
 import { admitAndEnqueue } from '../job-data';
 import type { ResultWaiter } from '../result-waiter';
@@ -29,7 +28,7 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
   const router = Router();
 
   router.post('/v1/chat', async (req, res) => {
-    const jobId = randomUUID();
+    const jobId = newGatewayId();
     res.locals['jobId'] = jobId;
     res.setHeader('x-job-id', jobId);
     const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, jobId, deps.instanceId)).catch((error: unknown) => {

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { GatewayError, callbackUrlProblem, jobRequestSchema, type JobAccepted, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { enqueueCallback, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { enqueueCallback, isGatewayJobId, markJobCancelled, newGatewayId, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Admission } from '../admission';
 import { admitAndEnqueue } from '../job-data';
 import { parseBody } from '../validation';
@@ -20,11 +19,9 @@ export interface JobRouteDeps {
   admission: Admission;
 }
 
-const jobIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
-
-/** Reads one job's view, or throws not_found. */
+/** Reads one job's view, or throws not_found (also for an id the gateway never makes, which may name a BullMQ key). */
 export async function requireJobView(deps: JobRouteDeps, jobId: string): Promise<JobView> {
-  const view = jobIdPattern.test(jobId) ? (await readJobViews(deps.redis, deps.queue, deps.prefix, [jobId], true))[0] : undefined;
+  const view = isGatewayJobId(jobId) ? (await readJobViews(deps.redis, deps.queue, deps.prefix, [jobId], true))[0] : undefined;
   if (!view) throw new GatewayError('not_found', `no job ${jobId.slice(0, 128)} (unknown, or past its retention time)`);
   return view;
 }
@@ -42,7 +39,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
   router.post('/v1/jobs', async (req, res) => {
     const body = parseBody(jobRequestSchema, req.body);
     checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
-    const jobId = randomUUID();
+    const jobId = newGatewayId();
     res.locals['jobId'] = jobId;
     await admitAndEnqueue(deps, req.id, body, jobId, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {});
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };

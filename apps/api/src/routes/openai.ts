@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { GatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
+import { newGatewayId } from '@gateway/queue';
 import { resolveRoute } from '@gateway/providers';
 import type { Admission } from '../admission';
 import { admitAndEnqueue } from '../job-data';
@@ -71,7 +71,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   router.post('/v1/chat/completions', json, async (req, res) => {
     const openAiRequest = parseBody(openAiChatRequestSchema, req.body);
     const body = fromOpenAiRequest(openAiRequest, req.get('x-agent-id') || undefined);
-    const jobId = randomUUID();
+    const jobId = newGatewayId();
     if (openAiRequest.stream) {
       await serveStream(deps, req, res, {
         jobId,

@@ -1,0 +1,25 @@
+import { batchJobId } from './batch-store';
+import { isGatewayBatchId, isGatewayJobId, newGatewayId } from './job-ids';
+
+describe('gateway job and batch ids', () => {
+  const id = newGatewayId();
+
+  it('accepts the ids the gateway makes', () => {
+    expect(isGatewayJobId(id)).toBe(true);
+    expect(isGatewayJobId(batchJobId(id, 0))).toBe(true);
+    expect(isGatewayJobId(batchJobId(id, 9999))).toBe(true);
+    expect(isGatewayBatchId(id)).toBe(true);
+  });
+
+  it.each(['wait', 'meta', 'id', 'events', 'active', 'prioritized', '', id.toUpperCase(), `${id}-`, `${id}-01`, `${id}-1-2`, `${id}:lock`, `x${id}`])(
+    'refuses %p as a job id and a batch id',
+    (other) => {
+      expect(isGatewayJobId(other)).toBe(false);
+      expect(isGatewayBatchId(other)).toBe(false);
+    },
+  );
+
+  it('does not take a batch request id for a batch id', () => {
+    expect(isGatewayBatchId(batchJobId(id, 3))).toBe(false);
+  });
+});
