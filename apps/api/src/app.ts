@@ -4,7 +4,9 @@ import type { Budget } from '@gateway/limits';
 import type { Logger, Metrics } from '@gateway/observability';
 import { bullBoardPath, bullBoardRouter } from './admin/bull-board';
 import { authenticate } from './middleware/auth';
+import { noSniff, refuseForeignOrigins, refusePreflightFreeBodies } from './middleware/browser-guards';
 import { cors } from './middleware/cors';
+import { checkHost } from './middleware/host-check';
 import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
 import { errorHandler, notFound } from './middleware/error-handler';
@@ -54,8 +56,13 @@ export function createApp(deps: ApiDeps): Express {
   // No ETag: answers to POSTs and job polls are not cached, and hashing every body cost ~1.5 % of the API's CPU.
   app.set('etag', false);
   app.use(requestContext(deps.logger, deps.metrics));
+  app.use(noSniff);
+  app.use(checkHost(deps.config.http.allowedHosts));
   if (deps.lifecycle) app.use(closeConnectionsWhenStopping(deps.lifecycle));
   app.use(cors(deps.config.http.corsAllowedOrigins));
+  // After CORS (its preflights are answered there), before any route: browsers' cross-site writes stop here.
+  app.use(refuseForeignOrigins(deps.config.http.corsAllowedOrigins));
+  app.use(refusePreflightFreeBodies);
   app.use(healthRoutes(deps.redis, deps.metrics.registry));
   // Authentication before every router under these prefixes, so routes added later are covered too.
   app.use('/v1', authenticate({ token: deps.config.http.authToken }));

@@ -64,12 +64,12 @@ describe('loadConfig', () => {
       LLM_FALLBACKS: ' ollama , cursor ',
       GATEWAY_PORT: '9090',
       CORS_ALLOWED_ORIGINS: 'https://a.example,https://b.example',
-      GATEWAY_AUTH_TOKEN: 'secret',
+      GATEWAY_AUTH_TOKEN: 'secret-token-of-20ch',
     });
     expect(config.llm.fallbacks).toEqual(['ollama', 'cursor']);
     expect(config.http.port).toBe(9090);
     expect(config.http.corsAllowedOrigins).toEqual(['https://a.example', 'https://b.example']);
-    expect(config.http.authToken).toBe('secret');
+    expect(config.http.authToken).toBe('secret-token-of-20ch');
   });
 
   it('never puts a secret value in its error message', () => {

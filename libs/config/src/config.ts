@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
+import { allowedHostNames } from './allowed-hosts';
 import { envSchema } from './env-schema';
 
 /** Which providers a key or address is needed for, and which variable carries it. */
@@ -20,6 +21,8 @@ export interface Config {
     readonly bodyLimitBytes: number;
     readonly authToken: string | undefined;
     readonly corsAllowedOrigins: readonly string[];
+    /** Host header names accepted (lower-case, port ignored); empty: any (see allowedHostNames). */
+    readonly allowedHosts: readonly string[];
     readonly chatTimeoutMs: number;
   };
   readonly redis: { readonly url: string; readonly clusterNodes: readonly string[] };
@@ -134,6 +137,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       bodyLimitBytes: env.GATEWAY_BODY_LIMIT_BYTES,
       authToken: env.GATEWAY_AUTH_TOKEN,
       corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
+      allowedHosts: allowedHostNames(env.API_ALLOWED_HOSTS, env.GATEWAY_HOST),
       chatTimeoutMs: env.CHAT_TIMEOUT_MS,
     },
     redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES },

@@ -19,7 +19,8 @@ export interface BatchRouteDeps {
   admission: Admission;
 }
 
-const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines', 'text/plain'];
+// No text/plain: a page can send it cross-site without a preflight (refused with 415 before any route).
+const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines'];
 
 /** Batch routes carry their own body parsers: a batch may be far larger than a chat request. */
 export function batchRoutes(deps: BatchRouteDeps): Router {
