@@ -38,10 +38,11 @@ export interface Admitted {
 export function createAdmission(deps: AdmissionDeps) {
   const { config, metrics } = deps;
 
-  const rateRefusal = (agentId: string | undefined, decision: Extract<RateDecision, { allowed: false }>): GatewayError => {
+  const rateRefusal = (agentId: string | undefined, decision: Extract<RateDecision, { allowed: false }>, tokens = 1): GatewayError => {
     metrics.rateLimitRejections.inc({ limit: 'rate' });
     const who = agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
-    return new GatewayError('rate_limited', `rate limit exceeded for ${who} (${config.limits.rateRps}/s, burst ${config.limits.rateBurst}); retry after ${decision.retryAfterSeconds} s`, {
+    const size = tokens > 1 ? ` by a batch of ${tokens} requests` : '';
+    return new GatewayError('rate_limited', `rate limit exceeded for ${who}${size} (${config.limits.rateRps}/s, burst ${config.limits.rateBurst}); retry after ${decision.retryAfterSeconds} s`, {
       retryAfterSeconds: decision.retryAfterSeconds,
     });
   };
@@ -78,11 +79,15 @@ export function createAdmission(deps: AdmissionDeps) {
   };
 
   const admission = {
-    /** The agent's rate limit alone: throws the 429 GatewayError when its bucket is empty. */
-    async checkRate(agentId: string | undefined): Promise<void> {
+    /**
+     * The agent's rate limit alone, for `tokens` requests at once (a batch takes one token per request): throws the
+     * 429 GatewayError when its bucket cannot give them. Beyond the burst a take needs a full bucket and leaves it in
+     * debt (see RateLimiter.take), so batches are limited like as many single calls, exactly, on every instance.
+     */
+    async checkRate(agentId: string | undefined, tokens = 1): Promise<void> {
       if (!config.limits.enabled) return;
-      const decision = await deps.rateLimiter.take(agentId);
-      if (!decision.allowed) throw rateRefusal(agentId, decision);
+      const decision = await deps.rateLimiter.take(agentId, tokens);
+      if (!decision.allowed) throw rateRefusal(agentId, decision, tokens);
     },
 
     /**

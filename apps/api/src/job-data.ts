@@ -3,6 +3,7 @@ import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
 import type { Admission } from './admission';
 import { isRedisUnavailable } from './middleware/error-handler';
+import { jobPriority } from './job-priority';
 import { servablePlan } from './request-plan';
 
 /** Where a job's outcome goes: the reply channel of an API instance (sync, stream) and/or a callback URL. */
@@ -10,6 +11,8 @@ export interface JobDataExtras {
   replyTo?: string;
   callbackUrl?: string;
   stream?: boolean;
+  /** An asynchronous job's own `priority` (clamped); absent on interactive routes, which ignore it (job-priority.ts). */
+  priority?: number | undefined;
 }
 
 /** The job payload of a validated chat request (the default model applied). */
@@ -55,7 +58,8 @@ export interface EnqueueDeps {
 export async function admitAndEnqueue(deps: EnqueueDeps, requestId: string, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
   // A request no provider can honour is the caller's 400, before anything is reserved.
   servablePlan(deps.config, body);
-  const opts = { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) };
+  const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
+  const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
   const jobData = (reservedUsd: number): ChatJobData => ({ ...toChatJobData(requestId, body, deps.config.llm.defaultModel, extras), reserved_usd: reservedUsd });
   if (deps.admission.fusesEnqueue) {
     // One round trip: the job is added by the admission script itself, and only when admitted.

@@ -34,6 +34,7 @@ export interface RateCall {
 
 /** A token bucket per agent id (requests without one share a bucket), kept in Redis for every API instance. */
 export function createRateLimiter(options: RateLimiterOptions) {
+  // One request's take: token-bucket-1.lua's four arguments (admit-6.lua passes exactly these on).
   const call = (agentId: string | undefined): RateCall => ({
     keys: [limitKeys.rateBucket(options.prefix, agentId)],
     args: [options.ratePerSecond, options.burst, 1, options.clock ? options.clock() : ''],
@@ -46,9 +47,16 @@ export function createRateLimiter(options: RateLimiterOptions) {
   return {
     /** The script call of `take`, for a caller that runs it together with others (see admitOnce). */
     call,
-    async take(agentId: string | undefined): Promise<RateDecision> {
+    /**
+     * Takes `tokens` (1 per request; a batch takes one per request it holds) from the agent's bucket. A take larger
+     * than the burst is allowed only from a full bucket, and leaves it in debt: the agent's next requests wait until
+     * the whole cost has been refilled, so the long-run rate is exact whatever the batch sizes.
+     */
+    async take(agentId: string | undefined, tokens = 1): Promise<RateDecision> {
       const { keys, args, decide } = call(agentId);
-      return decide(await runScript(options.redis, scripts.tokenBucket, keys, args));
+      // The take's size, and debt allowed (ARGV[5]): beyond the burst it needs a full bucket and leaves it negative.
+      const sized = [args[0]!, args[1]!, tokens, args[3]!, '1'];
+      return decide(await runScript(options.redis, scripts.tokenBucket, keys, sized));
     },
   };
 }

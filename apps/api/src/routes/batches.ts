@@ -3,9 +3,10 @@ import { GatewayError, jobStatusSchema, type BatchAccepted, type BatchResult, ty
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { addJobsInChunks, batchJobId, deleteBatch, isGatewayBatchId, newGatewayId, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
-import { parseBatchBody } from '../batch-input';
+import { parseBatchBody, type ParsedBatchItem } from '../batch-input';
 import type { Admission } from '../admission';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { jobPriority } from '../job-priority';
 import { servablePlan } from '../request-plan';
 
 /** What the batch routes need. */
@@ -15,12 +16,21 @@ export interface BatchRouteDeps {
   redis: RedisClient;
   prefix: string;
   logger: Logger;
-  /** A batch takes one rate-limit token per agent in it and reserves the budget of every request. */
+  /** A batch takes one rate-limit token per request from its agent's bucket and reserves the budget of every request. */
   admission: Admission;
 }
 
 // No text/plain: a page can send it cross-site without a preflight (refused with 415 before any route).
 const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines'];
+
+const priorityOption = (priority: number | undefined) => (priority !== undefined ? { priority } : {});
+
+/** How many requests of a batch each agent (undefined: no agent_id) sends: what each agent's bucket gives. */
+function requestsPerAgent(items: readonly ParsedBatchItem[]): Map<string | undefined, number> {
+  const counts = new Map<string | undefined, number>();
+  for (const item of items) counts.set(item.request.agent_id, (counts.get(item.request.agent_id) ?? 0) + 1);
+  return counts;
+}
 
 /** Batch routes carry their own body parsers: a batch may be far larger than a chat request. */
 export function batchRoutes(deps: BatchRouteDeps): Router {
@@ -38,7 +48,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       items.forEach((item, index) => servablePlan(deps.config, item.request, `requests.${index}.`));
       const batchId = newGatewayId();
       const createdAt = Date.now();
-      for (const agentId of new Set(items.map((item) => item.request.agent_id))) await deps.admission.checkRate(agentId);
+      for (const [agentId, count] of requestsPerAgent(items)) await deps.admission.checkRate(agentId, count);
       const jobIds = items.map((_, index) => batchJobId(batchId, index));
       const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId).catch(() => undefined)));
       // Every request's budget reserved, all or none (a refused batch keeps no reservation).
@@ -49,7 +59,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       const jobs = items.map((item, index) => ({
         name: 'chat',
         data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel), reserved_usd: reserved[index] ?? 0 },
-        opts: { jobId: jobIds[index]!, ...(item.request.priority !== undefined ? { priority: item.request.priority } : {}) },
+        opts: { jobId: jobIds[index]!, ...priorityOption(jobPriority('batch', item.request.priority)) },
       }));
       const parsedMs = performance.now() - started;
       await enqueueOrUnavailable(() =>

@@ -41,7 +41,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
     const jobId = newGatewayId();
     res.locals['jobId'] = jobId;
-    await admitAndEnqueue(deps, req.id, body, jobId, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {});
+    await admitAndEnqueue(deps, req.id, body, jobId, { ...(body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}), priority: body.priority });
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };
     res.status(202).setHeader('location', `/v1/jobs/${jobId}`).json(accepted);
   });
