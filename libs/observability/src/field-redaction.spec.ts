@@ -66,15 +66,21 @@ describe('redactFields', () => {
   });
 });
 
+/** A destination that keeps the lines written to it. */
+function capture(): { lines: string[]; destination: Writable } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
 describe('the logger', () => {
   it('hides secrets by field name and by value on every line', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, destination } = capture();
     const logger = createLogger({ name: 'test', level: 'info', secrets: ['sk-secret-value-1'], destination });
     logger.info({ req: { headers: { authorization: 'Bearer abc', cookie: 'session=1', 'x-api-key': 'k1' } }, apiKey: 'k2', upstream: { token: 'k3' } }, 'a');
     logger.warn({ err: new Error('upstream said: invalid key sk-secret-value-1') }, 'b');
@@ -87,13 +93,7 @@ describe('the logger', () => {
   });
 
   it('hides a password inside any URL, and secrets in error causes', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const { lines, destination } = capture();
     const logger = createLogger({ name: 'test', level: 'info', destination });
     logger.info({ redisUrl: 'redis://gw:hunter2-redis@10.0.0.5:6379/0' }, 'connecting');
     logger.error({ err: new Error('queue unavailable', { cause: Object.assign(new Error('auth failed for rediss://:p%40ss-word@cache:6380'), { client_secret: 'cs-1' }) }) }, 'x');
