@@ -38,13 +38,14 @@ export function createAdmission(deps: AdmissionDeps) {
   const { config, metrics } = deps;
   const keyLabel = createBoundedLabel(200);
 
-  const rateRefusal = (tenant: Tenant, decision: Extract<RateDecision, { allowed: false }>): GatewayError => {
+  const rateRefusal = (tenant: Tenant, decision: Extract<RateDecision, { allowed: false }>, tokens = 1): GatewayError => {
     metrics.rateLimitRejections.inc({ limit: 'rate' });
     const { key, agentId } = tenant;
     if (key) metrics.keyRefusals.inc({ key: keyLabel(key.id), limit: 'rate' });
     const who = key ? `key ${key.id}` : agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
+    const size = tokens > 1 ? ` by a batch of ${tokens} requests` : '';
     const rate = `${key?.ratePerSecond ?? config.limits.rateRps}/s, burst ${key?.burst ?? config.limits.rateBurst}`;
-    return new GatewayError('rate_limited', `rate limit exceeded for ${who} (${rate}); retry after ${decision.retryAfterSeconds} s`, {
+    return new GatewayError('rate_limited', `rate limit exceeded for ${who}${size} (${rate}); retry after ${decision.retryAfterSeconds} s`, {
       retryAfterSeconds: decision.retryAfterSeconds,
     });
   };
@@ -83,11 +84,16 @@ export function createAdmission(deps: AdmissionDeps) {
   };
 
   const admission = {
-    /** The tenant's rate limit alone (`tokens` of it): throws the 429 GatewayError when its bucket is short. */
+    /**
+     * The tenant's rate limit alone (the key's bucket, else the agent's), for `tokens` requests at once (a batch takes
+     * one token per request): throws the 429 GatewayError when its bucket cannot give them. Beyond the burst a take
+     * needs a full bucket and leaves it in debt (see RateLimiter.take), so batches are limited like as many single
+     * calls, exactly, on every instance.
+     */
     async checkRate(tenant: Tenant, tokens = 1): Promise<void> {
       if (!config.limits.enabled) return;
       const decision = await deps.rateLimiter.take(tenant.agentId, tenant.key, tokens);
-      if (!decision.allowed) throw rateRefusal(tenant, decision);
+      if (!decision.allowed) throw rateRefusal(tenant, decision, tokens);
     },
 
     /**

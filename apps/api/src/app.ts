@@ -7,7 +7,9 @@ import { authenticate } from './middleware/auth';
 import type { KeyCache } from './keys/key-cache';
 import { keyRoutes } from './keys/key-routes';
 import type { KeyStore } from './keys/key-store';
+import { noSniff, refuseForeignOrigins, refusePreflightFreeBodies } from './middleware/browser-guards';
 import { cors } from './middleware/cors';
+import { checkHost } from './middleware/host-check';
 import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
 import { errorHandler, notFound } from './middleware/error-handler';
@@ -59,8 +61,13 @@ export function createApp(deps: ApiDeps): Express {
   // No ETag: answers to POSTs and job polls are not cached, and hashing every body cost ~1.5 % of the API's CPU.
   app.set('etag', false);
   app.use(requestContext(deps.logger, deps.metrics));
+  app.use(noSniff);
+  app.use(checkHost(deps.config.http.allowedHosts));
   if (deps.lifecycle) app.use(closeConnectionsWhenStopping(deps.lifecycle));
   app.use(cors(deps.config.http.corsAllowedOrigins));
+  // After CORS (its preflights are answered there), before any route: browsers' cross-site writes stop here.
+  app.use(refuseForeignOrigins(deps.config.http.corsAllowedOrigins));
+  app.use(refusePreflightFreeBodies);
   app.use(healthRoutes(deps.redis, deps.metrics.registry));
   // Authentication before every router under these prefixes, so routes added later are covered too.
   const { authToken, adminToken } = deps.config.http;

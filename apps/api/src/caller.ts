@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { GatewayError, modelAllowed } from '@gateway/contracts';
 import type { Tenant } from '@gateway/limits';
+import { newGatewayId } from '@gateway/queue';
 import type { ApiKeyRecord } from './keys/key-store';
 
 /**
@@ -64,8 +64,7 @@ const keyOwnedId = /^(key_[A-Za-z0-9]{16})_/;
  * id, at no Redis cost, wherever the id is looked up.
  */
 export function newWorkId(caller: Caller): string {
-  const keyId = ownerKeyOf(caller);
-  return keyId === undefined ? randomUUID() : `${keyId}_${randomUUID()}`;
+  return newGatewayId(ownerKeyOf(caller));
 }
 
 /** The key that owns a job or batch id (see newWorkId); undefined for work made without a key. */

@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import type { Admission } from './admission';
 import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, ownerKeyOfId, tenantOf, type Caller } from './caller';
 import { isRedisUnavailable } from './middleware/error-handler';
+import { jobPriority } from './job-priority';
 import { servablePlan } from './request-plan';
 
 /** Where a job's outcome goes: the reply channel of an API instance (sync, stream) and/or a callback URL. */
@@ -12,6 +13,8 @@ export interface JobDataExtras {
   replyTo?: string;
   callbackUrl?: string;
   stream?: boolean;
+  /** An asynchronous job's own `priority` (clamped); absent on interactive routes, which ignore it (job-priority.ts). */
+  priority?: number | undefined;
 }
 
 /**
@@ -77,7 +80,8 @@ export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id'
   // A model outside the key's allow-list is a 403, and a request no provider can honour a 400, before anything is reserved.
   assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
   servablePlan(deps.config, body);
-  const opts = { jobId, ...(body.priority !== undefined ? { priority: body.priority } : {}) };
+  const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
+  const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
   const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
   const tenant = tenantOf(caller, base.agent_id);
   const jobData = (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd });

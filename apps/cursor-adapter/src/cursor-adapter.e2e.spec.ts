@@ -80,6 +80,21 @@ describe('cursor adapter app (stand-in agent command)', () => {
     expect(hung).toMatchObject({ type: 'upstream_error', details: { upstreamStatus: 504, retryable: true } });
   });
 
+  it('never logs the Cursor key (CURSOR_API_KEY), even when the agent prints it', async () => {
+    const cursorKey = 'cursor-key-0123456789abcdef';
+    const leaky = await startAdapter({ CURSOR_API_KEY: cursorKey });
+    const leakyProvider = createCursorAdapter({ baseUrl: leaky.url, timeoutMs: 10_000 });
+    try {
+      await gatewayFailure(leakyProvider.chat(user('LEAK it'), signal()));
+      await waitFor(async () => leaky.app.output().includes('agent run failed'), 5000);
+      expect(leaky.app.output()).toContain('was refused');
+      expect(leaky.app.output()).not.toContain(cursorKey);
+    } finally {
+      await leakyProvider.close();
+      await leaky.app.stop();
+    }
+  });
+
   it('sends an error event when the command fails after it began to answer', async () => {
     const error = await gatewayFailure(collectAll(provider.chatStream(user('LATE failure'), signal())));
     expect(error.message).toContain('connection to Cursor lost');

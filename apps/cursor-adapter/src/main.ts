@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { ConfigError, loadCursorAdapterConfig, type CursorAdapterConfig } from '@gateway/config';
+import { ConfigError, cursorAdapterSecretValues, loadCursorAdapterConfig, type CursorAdapterConfig } from '@gateway/config';
 import { createLogger } from '@gateway/observability';
 import { createAdapterApp } from './server';
 
@@ -14,7 +14,7 @@ function loadOrExit(): CursorAdapterConfig {
 
 async function main(): Promise<void> {
   const config = loadOrExit();
-  const logger = createLogger({ name: 'cursor-adapter', level: config.log.level, pretty: config.log.pretty });
+  const logger = createLogger({ name: 'cursor-adapter', level: config.log.level, pretty: config.log.pretty, secrets: cursorAdapterSecretValues(config) });
   const server: Server = createAdapterApp(config, logger).listen({ port: config.port, host: config.host });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

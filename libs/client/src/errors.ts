@@ -43,13 +43,13 @@ export class InvalidRequestError extends GatewayClientError {
 export class UnauthorizedError extends GatewayClientError {
   override name = 'UnauthorizedError';
 }
-/** 403: the key may not do this (a model outside its allow-list). */
-export class ForbiddenError extends GatewayClientError {
-  override name = 'ForbiddenError';
-}
 /** 402: the day's or month's budget is spent. */
 export class BudgetExceededError extends GatewayClientError {
   override name = 'BudgetExceededError';
+}
+/** 403: not allowed: a model outside the key's allow-list, or a browser origin or host the gateway does not allow. */
+export class ForbiddenError extends GatewayClientError {
+  override name = 'ForbiddenError';
 }
 /** 404: no such route, job or batch. */
 export class NotFoundError extends GatewayClientError {
@@ -58,6 +58,10 @@ export class NotFoundError extends GatewayClientError {
 /** 413: the body is larger than the gateway accepts. */
 export class PayloadTooLargeError extends GatewayClientError {
   override name = 'PayloadTooLargeError';
+}
+/** 415: a body type the gateway refuses (text/plain, forms). */
+export class UnsupportedMediaTypeError extends GatewayClientError {
+  override name = 'UnsupportedMediaTypeError';
 }
 /** 429: over the rate limit; see retryAfter. */
 export class RateLimitedError extends GatewayClientError {
@@ -83,10 +87,11 @@ export class InternalError extends GatewayClientError {
 const classes: Record<ErrorType, typeof GatewayClientError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
-  forbidden: ForbiddenError,
   budget_exceeded: BudgetExceededError,
+  forbidden: ForbiddenError,
   not_found: NotFoundError,
   payload_too_large: PayloadTooLargeError,
+  unsupported_media_type: UnsupportedMediaTypeError,
   rate_limited: RateLimitedError,
   upstream_error: UpstreamError,
   unavailable: UnavailableError,
@@ -98,8 +103,10 @@ const typeByStatus: Record<number, ErrorType> = {
   400: 'invalid_request',
   401: 'unauthorized',
   402: 'budget_exceeded',
+  403: 'forbidden',
   404: 'not_found',
   413: 'payload_too_large',
+  415: 'unsupported_media_type',
   429: 'rate_limited',
   502: 'upstream_error',
   503: 'unavailable',

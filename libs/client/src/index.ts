@@ -7,6 +7,7 @@ export {
   ForbiddenError,
   BudgetExceededError,
   NotFoundError,
+  UnsupportedMediaTypeError,
   PayloadTooLargeError,
   RateLimitedError,
   UpstreamError,

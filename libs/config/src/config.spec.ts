@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig } from './config';
+import { loadCursorAdapterConfig } from './cursor-adapter-config';
+import { cursorAdapterSecretValues, secretValues } from './secrets';
 
 const mockEnv = { LLM_PROVIDER: 'mock' };
 
@@ -64,12 +66,12 @@ describe('loadConfig', () => {
       LLM_FALLBACKS: ' ollama , cursor ',
       GATEWAY_PORT: '9090',
       CORS_ALLOWED_ORIGINS: 'https://a.example,https://b.example',
-      GATEWAY_AUTH_TOKEN: 'secret',
+      GATEWAY_AUTH_TOKEN: 'secret-token-of-20ch',
     });
     expect(config.llm.fallbacks).toEqual(['ollama', 'cursor']);
     expect(config.http.port).toBe(9090);
     expect(config.http.corsAllowedOrigins).toEqual(['https://a.example', 'https://b.example']);
-    expect(config.http.authToken).toBe('secret');
+    expect(config.http.authToken).toBe('secret-token-of-20ch');
   });
 
   it('never puts a secret value in its error message', () => {
@@ -92,5 +94,18 @@ describe('operations settings', () => {
     [{ ...mockEnv, SHUTDOWN_TIMEOUT_MS: '0' }, 'SHUTDOWN_TIMEOUT_MS'],
   ])('rejects %j naming %s', (environment, variable) => {
     expect(() => loadConfig(environment)).toThrow(variable);
+  });
+});
+
+describe('secretValues', () => {
+  it('lists the token, the provider keys and the password in REDIS_URL (as written and decoded)', () => {
+    const config = loadConfig({ OPENROUTER_API_KEY: 'sk-or-secret-1', GATEWAY_AUTH_TOKEN: 'gw-token-0123456789', REDIS_URL: 'redis://gw:p%40ss-word-9@cache:6379' });
+    expect(secretValues(config)).toEqual(expect.arrayContaining(['sk-or-secret-1', 'gw-token-0123456789', 'p%40ss-word-9', 'p@ss-word-9']));
+    expect(secretValues(loadConfig({ LLM_PROVIDER: 'mock' }))).toEqual([]);
+  });
+
+  it('lists the Cursor key of the Cursor adapter', () => {
+    expect(cursorAdapterSecretValues(loadCursorAdapterConfig({ CURSOR_API_KEY: 'crsr-key-0123456789' }))).toEqual(['crsr-key-0123456789']);
+    expect(cursorAdapterSecretValues(loadCursorAdapterConfig({}))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
+import { allowedHostNames } from './allowed-hosts';
 import { envSchema } from './env-schema';
 
 /** Which providers a key or address is needed for, and which variable carries it. */
@@ -24,6 +25,8 @@ export interface Config {
     /** Bull Board shows queues without its actions (retry, clean, obliterate, add) unless false. */
     readonly bullBoardReadOnly: boolean;
     readonly corsAllowedOrigins: readonly string[];
+    /** Host header names accepted (lower-case, port ignored); empty: any (see allowedHostNames). */
+    readonly allowedHosts: readonly string[];
     readonly chatTimeoutMs: number;
   };
   readonly redis: { readonly url: string; readonly clusterNodes: readonly string[] };
@@ -140,6 +143,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       adminToken: env.GATEWAY_ADMIN_TOKEN,
       bullBoardReadOnly: env.BULL_BOARD_READ_ONLY,
       corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
+      allowedHosts: allowedHostNames(env.API_ALLOWED_HOSTS, env.GATEWAY_HOST),
       chatTimeoutMs: env.CHAT_TIMEOUT_MS,
     },
     redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES },

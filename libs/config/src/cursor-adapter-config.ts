@@ -16,6 +16,11 @@ export const cursorAdapterEnvSchema = z.object({
   CURSOR_AGENT_PROMPT_VIA: z.enum(['argument', 'stdin']).default('argument'),
   CURSOR_AGENT_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   CURSOR_AGENT_MAX_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  // The Cursor CLI reads it from the environment itself; read here only so the adapter's logs never show it.
+  CURSOR_API_KEY: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim())),
 });
 
 /** The frozen configuration of the Cursor Agent adapter app. */
@@ -30,6 +35,8 @@ export interface CursorAdapterConfig {
   readonly promptVia: 'argument' | 'stdin';
   readonly timeoutMs: number;
   readonly maxConcurrency: number;
+  /** CURSOR_API_KEY, which the agent CLI uses: a secret the adapter's logger scrubs. */
+  readonly cursorApiKey: string | undefined;
 }
 
 export function loadCursorAdapterConfig(environment: Record<string, string | undefined> = process.env): CursorAdapterConfig {
@@ -47,5 +54,6 @@ export function loadCursorAdapterConfig(environment: Record<string, string | und
     promptVia: env.CURSOR_AGENT_PROMPT_VIA,
     timeoutMs: env.CURSOR_AGENT_TIMEOUT_MS,
     maxConcurrency: env.CURSOR_AGENT_MAX_CONCURRENCY,
+    cursorApiKey: env.CURSOR_API_KEY,
   });
 }

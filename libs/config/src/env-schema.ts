@@ -10,6 +10,15 @@ const optionalSecret = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+/** Shortest GATEWAY_AUTH_TOKEN accepted: a guessable token is worse than none, since it looks like protection. */
+export const minimumAuthTokenLength = 16;
+// Unset or empty: no token. Only whitespace used to mean "no token" silently (auth off): now a configuration error.
+const authToken = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value === '' ? undefined : value.trim()))
+  .refine((value) => value === undefined || value.length > 0, 'is only whitespace: unset it for no authentication, or set a real token')
+  .refine((value) => value === undefined || value.length === 0 || value.length >= minimumAuthTokenLength, `must be at least ${minimumAuthTokenLength} characters`);
 const csv = z
   .string()
   .default('')
@@ -30,9 +39,11 @@ export const envSchema = z.object({
   GATEWAY_PORT: port.default(8080),
   GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
   GATEWAY_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
-  GATEWAY_AUTH_TOKEN: optionalSecret,
-  GATEWAY_ADMIN_TOKEN: optionalSecret,
+  GATEWAY_AUTH_TOKEN: authToken,
+  GATEWAY_ADMIN_TOKEN: authToken,
   BULL_BOARD_READ_ONLY: z.stringbool().default(true),
+  // Host header names accepted (port ignored); empty: derived from GATEWAY_HOST (loopback names on loopback, any otherwise).
+  API_ALLOWED_HOSTS: csv,
   CORS_ALLOWED_ORIGINS: csv.default(['http://localhost:3000', 'http://localhost:8080']),
   CHAT_TIMEOUT_MS: positiveInt.default(120_000),
   STREAM_KEEPALIVE_MS: positiveInt.default(5000),

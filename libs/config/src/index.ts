@@ -2,6 +2,6 @@ export { loadConfig, loadConfigOrExit, ConfigError } from './config';
 export type { Config } from './config';
 export { envSchema } from './env-schema';
 export type { Env } from './env-schema';
-export { secretValues } from './secrets';
+export { secretValues, cursorAdapterSecretValues } from './secrets';
 export { loadCursorAdapterConfig, cursorAdapterEnvSchema } from './cursor-adapter-config';
 export type { CursorAdapterConfig } from './cursor-adapter-config';

@@ -1,9 +1,25 @@
 import type { Config } from './config';
+import type { CursorAdapterConfig } from './cursor-adapter-config';
+
+/** The password of a URL's userinfo (`redis://user:pass@host`), as written and decoded. */
+function urlPasswords(url: string): string[] {
+  try {
+    const password = new URL(url).password;
+    return password === '' ? [] : [password, decodeURIComponent(password)];
+  } catch {
+    return [];
+  }
+}
 
 /** Every secret value of a configuration (for the logger to scrub wherever it appears). */
-export function secretValues(config: Pick<Config, 'http' | 'providers'>): string[] {
+export function secretValues(config: Pick<Config, 'http' | 'providers' | 'redis'>): string[] {
   const { providers } = config;
-  return [config.http.authToken, config.http.adminToken, providers.openrouter.apiKey, providers.openai.apiKey, providers.anthropic.apiKey].filter(
+  return [config.http.authToken, config.http.adminToken, providers.openrouter.apiKey, providers.openai.apiKey, providers.anthropic.apiKey, ...urlPasswords(config.redis.url)].filter(
     (value): value is string => value !== undefined,
   );
+}
+
+/** The secret values of the Cursor adapter's configuration: the Cursor key its agent runs with. */
+export function cursorAdapterSecretValues(config: Pick<CursorAdapterConfig, 'cursorApiKey'>): string[] {
+  return config.cursorApiKey === undefined ? [] : [config.cursorApiKey];
 }

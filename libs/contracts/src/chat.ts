@@ -74,8 +74,11 @@ export function withChatRules<T extends z.ZodType<{ messages: ChatMessage[]; too
   });
 }
 
+/** An agent id, wherever it comes from (body `agent_id`, the X-Agent-Id header, OpenAI's `user`): it names Redis keys. */
+export const agentIdSchema = z.string().min(1).max(128);
+
 const chatRequestObjectSchema = z.object({
-  agent_id: z.string().min(1).max(128).optional(),
+  agent_id: agentIdSchema.optional(),
   model: z.string().min(1).max(256).optional(),
   priority: z.number().int().min(1).max(2_097_152).optional(),
   ...chatParamsShape,

@@ -24,6 +24,7 @@ export {
   toolNames,
   chatRequestObjectSchema,
   chatRequestSchema,
+  agentIdSchema,
   usageSchema,
   finishReasonSchema,
   chatResponseSchema,

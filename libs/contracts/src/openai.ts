@@ -49,10 +49,11 @@ export function fromOpenAiRequest(request: OpenAiChatRequest, agentHeader?: stri
 export const openAiErrorTypeByErrorType: Readonly<Record<ErrorType, string>> = Object.freeze({
   invalid_request: 'invalid_request_error',
   unauthorized: 'authentication_error',
-  forbidden: 'permission_error',
   budget_exceeded: 'insufficient_quota',
+  forbidden: 'permission_error',
   not_found: 'not_found_error',
   payload_too_large: 'invalid_request_error',
+  unsupported_media_type: 'invalid_request_error',
   rate_limited: 'rate_limit_error',
   upstream_error: 'api_error',
   unavailable: 'api_error',

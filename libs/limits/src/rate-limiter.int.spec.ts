@@ -70,6 +70,46 @@ describe('token bucket in Redis (injected clock)', () => {
     expect(ttl).toBeLessThanOrEqual(2500);
   });
 
+  it('takes as many tokens as a batch holds', async () => {
+    const rate = limiter();
+    expect(await rate.take('h', undefined, 2)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await rate.take('h', undefined, 2)).toEqual({ allowed: false, remaining: 1, retryAfterMs: 500, retryAfterSeconds: 1 });
+    expect(await rate.take('h', undefined, 1)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
+  it('admits a batch larger than the burst only from a full bucket, and leaves the bucket in debt for its whole size', async () => {
+    const rate = limiter();
+    await rate.take('i');
+    // Not full (2 of 3): a batch of 10 waits until the bucket is full again (1 token at 2/s).
+    expect(await rate.take('i', undefined, 10)).toMatchObject({ allowed: false, retryAfterMs: 500 });
+    now += 500;
+    expect(await rate.take('i', undefined, 10)).toMatchObject({ allowed: true, remaining: -7 });
+    // 10 tokens taken, not 3: the next request waits for 8 tokens (7 of debt + 1) at 2/s.
+    expect(await rate.take('i')).toMatchObject({ allowed: false, retryAfterMs: 4000 });
+    now += 3999;
+    expect((await rate.take('i')).allowed).toBe(false);
+    now += 1;
+    expect((await rate.take('i')).allowed).toBe(true);
+  });
+
+  it('keeps a bucket in debt until it would be full again', async () => {
+    const prefix = uniquePrefix('rate');
+    await createRateLimiter({ redis: client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('j', undefined, 11);
+    const ttl = await client.pttl(limitKeys.rateBucket(prefix, 'j'));
+    // -8 tokens: 11 to refill at 2/s is 5.5 s (+1 s of margin).
+    expect(ttl).toBeGreaterThan(6000);
+    expect(ttl).toBeLessThanOrEqual(6500);
+  });
+
+  it('lets exactly one of many concurrent oversized batches through, across clients', async () => {
+    const prefix = uniquePrefix('rate');
+    const second = new Redis(redis.url);
+    const limiters = [client, second].map((connection) => createRateLimiter({ redis: connection, prefix, ratePerSecond: 2, burst: 3, clock: () => now }));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => limiters[index % 2]!.take('k', undefined, 5)));
+    await second.quit();
+    expect(results.filter((result) => result.allowed)).toHaveLength(1);
+  });
+
   it('rounds Retry-After up to whole seconds, at least 1', () => {
     expect(retryAfterSeconds(1)).toBe(1);
     expect(retryAfterSeconds(1000)).toBe(1);

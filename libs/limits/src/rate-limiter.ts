@@ -44,6 +44,7 @@ export interface KeyBucket {
  * per agent id (requests without one share a bucket), kept in Redis for every API instance.
  */
 export function createRateLimiter(options: RateLimiterOptions) {
+  // One request's take: token-bucket-1.lua's four arguments (admit-10.lua passes exactly these on).
   const call = (agentId: string | undefined, key?: KeyBucket, tokens = 1): RateCall => ({
     keys: [key ? limitKeys.keyRateBucket(options.prefix, key.id) : limitKeys.rateBucket(options.prefix, agentId)],
     args: [key?.ratePerSecond ?? options.ratePerSecond, key?.burst ?? options.burst, tokens, options.clock ? options.clock() : ''],
@@ -56,9 +57,15 @@ export function createRateLimiter(options: RateLimiterOptions) {
   return {
     /** The script call of `take`, for a caller that runs it together with others (see admitOnce). */
     call,
+    /**
+     * Takes `tokens` (1 per request; a batch takes one per request it holds) from the key's bucket, else the agent's.
+     * A take larger than the burst is allowed only from a full bucket, and leaves it in debt: the next requests wait
+     * until the whole cost has been refilled, so the long-run rate is exact whatever the batch sizes.
+     */
     async take(agentId: string | undefined, key?: KeyBucket, tokens = 1): Promise<RateDecision> {
       const { keys, args, decide } = call(agentId, key, tokens);
-      return decide(await runScript(options.redis, scripts.tokenBucket, keys, args));
+      // Debt allowed (ARGV[5]): beyond the burst it needs a full bucket and leaves it negative.
+      return decide(await runScript(options.redis, scripts.tokenBucket, keys, [...args, '1']));
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createSecretScrubber } from './secret-scrubber';
+import { createSecretScrubber, scrubUrlPasswords } from './secret-scrubber';
 
 describe('createSecretScrubber', () => {
   it('removes every occurrence of each secret, longest first', () => {
@@ -8,5 +8,21 @@ describe('createSecretScrubber', () => {
   it('leaves text alone when there is no secret, or the secret is too short to scrub safely', () => {
     expect(createSecretScrubber([])('hello')).toBe('hello');
     expect(createSecretScrubber(['abc'])('abc abc')).toBe('abc abc');
+  });
+});
+
+describe('scrubUrlPasswords', () => {
+  it.each([
+    ['redis://user:pass@host:6379', 'redis://user:[redacted]@host:6379'],
+    ['rediss://:only-password@host', 'rediss://:[redacted]@host'],
+    ['a https://a:b@x.example/p and amqp://u:v@q', 'a https://a:[redacted]@x.example/p and amqp://u:[redacted]@q'],
+    ['"url":"redis://u:p@h"', '"url":"redis://u:[redacted]@h"'],
+  ])('%s → %s', (input, expected) => {
+    expect(scrubUrlPasswords(input)).toBe(expected);
+    expect(createSecretScrubber([])(input)).toBe(expected);
+  });
+
+  it.each(['redis://host:6379', 'mail me at a@b.example', 'https://user@host/x', 'http://host/a:b@c'])('leaves %s alone', (input) => {
+    expect(scrubUrlPasswords(input)).toBe(input);
   });
 });

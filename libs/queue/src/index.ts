@@ -11,6 +11,7 @@ export { warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';
 export { errorFromFailedReason, jobViewFromFields, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
 export { batchJobId, saveBatch, deleteBatch, loadBatch } from './batch-store';
+export { newGatewayId, isGatewayJobId, isGatewayBatchId } from './job-ids';
 export type { BatchRecord } from './batch-store';
 export { createCallbackQueue, enqueueCallback, createCallbackWorker } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';

@@ -92,8 +92,8 @@ describe('POST /v1/batches', () => {
     expect(response.body).toMatchObject({ error: { message: expect.stringContaining('at most 10000') } });
   });
 
-  it('answers 404 for an unknown batch', async () => {
-    const { status, body } = await getBatch('nope');
+  it.each(['nope', 'wait', 'meta', '00000000-0000-4000-8000-000000000000-1'])('answers 404 for an unknown batch (%s)', async (id) => {
+    const { status, body } = await getBatch(id);
     expect(status).toBe(404);
     expect(body).toMatchObject({ error: { type: 'not_found' } });
   });

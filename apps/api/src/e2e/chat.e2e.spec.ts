@@ -101,10 +101,10 @@ describe('bad input on /v1/chat', () => {
     expect(response.body).toMatchObject({ error: { type: 'invalid_request' } });
   });
 
-  it('answers 400 for a body that is not JSON', async () => {
+  it('answers 415 for a text/plain body (a page could send it cross-site without a preflight)', async () => {
     const response = await fetch(`${gateway.baseUrl}/v1/chat`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
-    expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { type: 'invalid_request' } });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({ error: { type: 'unsupported_media_type' } });
   });
 
   it('answers 413 for an oversized body', async () => {

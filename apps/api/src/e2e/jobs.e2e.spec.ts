@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import {
   postJson,
   startFakeOpenRouter,
@@ -18,6 +19,7 @@ let fake: FakeOpenRouter;
 let receiver: FakeServer;
 let gateway: GatewayProcesses;
 let receiverAnswers: number[] = [];
+const prefix = uniquePrefix('jobs');
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -45,7 +47,7 @@ beforeAll(async () => {
   });
   gateway = await startGateway({
     REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('jobs'),
+    QUEUE_PREFIX: prefix,
     LLM_PROVIDER: 'openrouter',
     OPENROUTER_API_KEY: 'sk-or-jobs',
     OPENROUTER_BASE_URL: fake.baseUrl,
@@ -72,6 +74,23 @@ describe('asynchronous jobs', () => {
     expect(done).toMatchObject({ result: { content: 'Async hello', provider: 'openrouter', cost_usd: 0.00002, usage: { total_tokens: 4 } } });
   });
 
+  it('clamps a job’s priority to 1–1000, and ignores it on interactive routes (they stay ahead of prioritized work)', async () => {
+    const client = new Redis(redis.url);
+    const priorityOf = async (jobId: string) => client.hget(`${prefix}:chat:${jobId}`, 'priority');
+    try {
+      const job = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/echo', priority: 2_000_000 });
+      expect(await priorityOf((job.body as { job_id: string }).job_id)).toBe('1000');
+      const chat = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'mock/echo', priority: 1 });
+      expect(chat.status).toBe(200);
+      expect(await priorityOf((chat.body as { job_id: string }).job_id)).toBe('0');
+      const batch = await postJson(`${gateway.baseUrl}/v1/batches`, [{ messages, model: 'mock/echo', priority: 5000 }, { messages, model: 'mock/echo', priority: 7 }]);
+      const [first, second] = (batch.body as { job_ids: string[] }).job_ids;
+      expect([await priorityOf(first!), await priorityOf(second!)]).toEqual(['1000', '7']);
+    } finally {
+      await client.quit();
+    }
+  });
+
   it('reports a failed job with the gateway error', async () => {
     const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?fail=invalid_request' });
     const failed = await jobInStatus((accepted.body as { job_id: string }).job_id, 'failed');
@@ -79,8 +98,10 @@ describe('asynchronous jobs', () => {
   });
 
   it('answers 404 for an unknown or malformed job id, on GET and DELETE', async () => {
-    for (const id of ['no-such-job', 'bad%20id']) {
-      expect((await getJob(id)).status).toBe(404);
+    // `wait`, `meta`, `events`… are BullMQ's own keys beside the jobs' hashes: reading one as a job answered 500.
+    for (const id of ['no-such-job', 'bad%20id', 'wait', 'meta', 'events', 'prioritized', 'id', 'stalled-check', '00000000-0000-4000-8000-000000000000']) {
+      const got = await getJob(id);
+      expect([id, got.status, got.body]).toEqual([id, 404, { error: { type: 'not_found', message: expect.any(String), request_id: expect.any(String) } }]);
       const deleted = await fetch(`${gateway.baseUrl}/v1/jobs/${id}`, { method: 'DELETE' });
       expect(deleted.status).toBe(404);
       expect(await deleted.json()).toMatchObject({ error: { type: 'not_found' } });

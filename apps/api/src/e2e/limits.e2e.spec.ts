@@ -77,6 +77,23 @@ describe('rate limit across two API instances', () => {
     const metrics = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/gateway_rate_limit_rejections_total\{[^}]*limit="rate"[^}]*\} [1-9]/);
   });
+
+  it('takes one token per request of a batch, on either instance', async () => {
+    const batch = (agent: string, size: number, baseUrl = gateway.baseUrl) =>
+      postJson(`${baseUrl}/v1/batches`, Array.from({ length: size }, () => ({ agent_id: agent, messages, model: 'mock/echo' })));
+    // 3 + 2 requests empty a bucket of 5 (it used to take one token per batch): the next single call is refused.
+    expect((await batch('batch-agent', 3)).status).toBe(202);
+    expect((await batch('batch-agent', 2, second.baseUrl)).status).toBe(202);
+    const after = await postJson(`${second.baseUrl}/v1/chat`, { agent_id: 'batch-agent', messages, model: 'mock/echo' });
+    expect(after.status).toBe(429);
+    // A batch larger than the burst is admitted from a full bucket; it leaves the bucket in debt for all its requests.
+    expect((await batch('big-batch-agent', 12)).status).toBe(202);
+    const limited = await batch('big-batch-agent', 1, second.baseUrl);
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ error: { type: 'rate_limited', message: expect.stringContaining('big-batch-agent') } });
+    // 7 tokens of debt + 1 at 0.5/s: 16 s.
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(15);
+  });
 });
 
 describe('budgets across two API instances', () => {

@@ -76,6 +76,15 @@ describe('metrics', () => {
     expect(metricValue(worker, 'gateway_provider_tokens_total', { provider: 'openrouter', kind: 'completion' })).toBeGreaterThan(0);
   });
 
+  it('label routes by their lower-cased pattern, whatever the casing or ids of the requests', async () => {
+    const paths = ['/AdMiN/QuEuEs/api/queues', '/aDmIn/queues/', '/V1/JoBs/00000000-0000-4000-8000-000000000000', '/v1/jobs/Wait', '/NoSuCh/Path', '/nosuch/path'];
+    for (const path of paths) await fetch(`${gateway.baseUrl}${path}`, { headers: auth });
+    const routes = new Set((await scrapeMetrics(`${gateway.baseUrl}/metrics`)).filter((sample) => sample.name === 'gateway_http_requests_total').map((sample) => sample.labels['route']));
+    expect([...routes].filter((route) => route !== route?.toLowerCase() || /0000|wait|nosuch/.test(route ?? ''))).toEqual([]);
+    expect(routes).toContain('/v1/jobs/:id');
+    expect(routes).toContain('unmatched');
+  });
+
   it('follow Prometheus naming and include the process metrics', async () => {
     const response = await fetch(`${gateway.baseUrl}/metrics`);
     const text = await response.text();

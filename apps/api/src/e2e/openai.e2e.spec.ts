@@ -78,6 +78,16 @@ describe('POST /v1/chat/completions over plain HTTP', () => {
   });
 
   it.each([
+    ['an X-Agent-Id header past the agent id limit', {}, { 'x-agent-id': 'a'.repeat(129) }, 'X-Agent-Id'],
+    ['an empty X-Agent-Id header', {}, { 'x-agent-id': '' }, 'X-Agent-Id'],
+    ['a user past the agent id limit', { user: 'u'.repeat(200) }, {}, 'user'],
+  ])('refuses %s with 400 naming it, as a body field would be', async (_label, extra, headers, named) => {
+    const response = await postJson(`${gateway.baseUrl}/v1/chat/completions`, { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }], ...extra }, headers);
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: { message: expect.stringContaining(named), type: 'invalid_request_error', param: null, code: 'invalid_request' } });
+  });
+
+  it.each([
     ['malformed JSON', '{"messages": [', 400, 'invalid_request_error'],
     ['an oversized body', JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(10_000) }] }), 413, 'invalid_request_error'],
     ['n > 1', JSON.stringify({ messages: [{ role: 'user', content: 'x' }], n: 3 }), 400, 'invalid_request_error'],

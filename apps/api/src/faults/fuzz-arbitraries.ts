@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { oddSurfaceFields, oddSurfaceMessage, validResponseFormat, validToolConversation } from './fuzz-chat-surface';
 
 /** One request the fuzzer sends. */
 export interface FuzzRequest {
@@ -22,7 +23,7 @@ const message = fc.record(
 const chatLike = fc.record(
   {
     agent_id: fc.oneof(text, fc.integer(), fc.constant(null)),
-    messages: fc.oneof(fc.array(message, { maxLength: 4 }), text, fc.constant({})),
+    messages: fc.oneof(fc.array(fc.oneof(message, oddSurfaceMessage), { maxLength: 4 }), text, fc.constant({})),
     model: fc.oneof(fc.constantFrom('mock/fuzz', 'mock/fuzz?latency=1', 'mock/x?fail=invalid_request', 'thudm/glm-4-9b-chat', 'nope/x', ''), text),
     temperature: fc.oneof(fc.double(), fc.integer(), text),
     max_tokens: fc.oneof(fc.integer(), fc.double(), text),
@@ -34,6 +35,7 @@ const chatLike = fc.record(
     callback_url: fc.oneof(fc.webUrl(), text),
     custom_id: text,
     requests: fc.array(fc.record({ messages: fc.array(message, { maxLength: 2 }), custom_id: text }, { requiredKeys: [] }), { maxLength: 3 }),
+    ...oddSurfaceFields,
   },
   { requiredKeys: [] },
 );
@@ -47,6 +49,10 @@ const validChat = fc.record(
   },
   { requiredKeys: ['messages', 'model'] },
 );
+/** Valid requests of the agents' surface: a tool loop (maybe with an image), a response_format. */
+const validSurfaceChat = fc
+  .record({ conversation: validToolConversation, response_format: fc.option(validResponseFormat, { nil: undefined }), model: fc.constantFrom('mock/fuzz', 'mock/fuzz?reply=ok') })
+  .map(({ conversation, response_format, model }) => ({ ...conversation, model, ...(response_format ? { response_format } : {}) }));
 const deepNesting = fc.integer({ min: 100, max: 5000 }).chain((depth) => fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, '['.repeat(depth)));
 
 const encode = (value: string) => new TextEncoder().encode(value);
@@ -55,6 +61,8 @@ export const bodyBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 4, arbitrary: chatLike.map((value) => encode(JSON.stringify(value))) },
   { weight: 8, arbitrary: validChat.map((value) => encode(JSON.stringify(value))) },
   { weight: 1, arbitrary: fc.array(validChat, { minLength: 1, maxLength: 3 }).map((value) => encode(JSON.stringify(value))) },
+  { weight: 4, arbitrary: validSurfaceChat.map((value) => encode(JSON.stringify(value))) },
+  { weight: 1, arbitrary: fc.array(validSurfaceChat, { minLength: 1, maxLength: 3 }).map((value) => encode(JSON.stringify(value))) },
   { weight: 2, arbitrary: fc.jsonValue().map((value) => encode(JSON.stringify(value) ?? 'null')) },
   { weight: 1, arbitrary: fc.string().map(encode) },
   { weight: 1, arbitrary: deepNesting.map(encode) },
@@ -72,7 +80,7 @@ const headerValue = fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('x'.
 
 /** Any request the API might receive: every route, odd paths and ids, abused headers. */
 export function fuzzRequest(routes: readonly [FuzzRequest['method'], string][], token: string): fc.Arbitrary<FuzzRequest> {
-  const id = fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }), fc.constantFrom('..', '%2e%2e', 'a'.repeat(129), '-', '%00', '😀')).map((value) => encodeURIComponent(value) || 'x');
+  const id = fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }), fc.constantFrom('..', '%2e%2e', 'a'.repeat(129), '-', '%00', '😀', 'wait', 'meta', 'events', 'prioritized', 'id'), fc.uuid().map((uuid) => `${uuid}-0`)).map((value) => encodeURIComponent(value) || 'x');
   const method = fc.constantFrom<FuzzRequest['method']>('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS');
   // Mostly a real route with its own method (ids appended where the route takes one), sometimes anything.
   const target = fc.oneof(
@@ -83,7 +91,7 @@ export function fuzzRequest(routes: readonly [FuzzRequest['method'], string][], 
   const auth = fc.oneof({ weight: 5, arbitrary: fc.constant(`Bearer ${token}`) }, { weight: 1, arbitrary: headerValue });
   const rest = fc.record({
     headers: fc.record(
-      { 'content-type': contentType, authorization: auth, 'x-request-id': headerValue, 'x-agent-id': headerValue, accept: fc.constantFrom('text/event-stream', '*/*', 'application/json'), origin: fc.constantFrom('http://localhost:3000', 'http://evil.test', 'null') },
+      { 'content-type': contentType, authorization: auth, 'x-request-id': headerValue, 'x-agent-id': headerValue, accept: fc.constantFrom('text/event-stream', '*/*', 'application/json'), origin: fc.oneof({ weight: 6, arbitrary: fc.constant('http://localhost:3000') }, { weight: 1, arbitrary: fc.constantFrom('http://evil.test', 'null') }), 'openai-organization': headerValue },
       { requiredKeys: ['authorization'] },
     ),
     body: fc.option(bodyBytes, { nil: undefined, freq: 6 }),

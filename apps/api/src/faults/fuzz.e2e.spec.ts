@@ -55,6 +55,27 @@ const examples: [FuzzRequest][] = [
   [{ method: 'POST', path: '/v1/chat', headers: authorised, body: json({ messages: [{ role: 'user', content: 'a'.repeat(100_000) }] }) }],
   [{ method: 'POST', path: '/v1/chat/stream', headers: authorised, body: Uint8Array.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) }],
   [{ method: 'POST', path: '/v1/chat/completions', headers: authorised, body: json(`${'['.repeat(5000)}${']'.repeat(5000)}`) }],
+  [{ method: 'POST', path: '/v1/batches', headers: { ...authorised, 'content-type': 'text/plain' }, body: json([valid]) }],
+  [{ method: 'POST', path: '/v1/jobs', headers: { ...authorised, origin: 'http://evil.test' }, body: json(valid) }],
+  [{ method: 'GET', path: '/v1/jobs/wait', headers: authorised }],
+  [{ method: 'POST', path: '/v1/chat', headers: authorised, body: json({ ...valid, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }) }],
+  [
+    {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: authorised,
+      body: json({
+        model: 'mock/fuzz',
+        tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
+        response_format: { type: 'json_object' },
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'c1', content: 'done' },
+        ],
+      }),
+    },
+  ],
 ];
 
 function isErrorEnvelope(text: string): boolean {
@@ -75,6 +96,8 @@ describe('fuzzed requests against the running API', () => {
         seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1);
         const summary = `${request.method} ${request.path} -> ${answer.status} ${answer.text.slice(0, 200)}`;
         if (answer.status >= 500) throw new Error(`server error: ${summary}`);
+        // A valid answer is what it says it is: JSON bodies parse.
+        if (answer.status < 300 && answer.contentType.startsWith('application/json')) JSON.parse(answer.text);
         // Bull Board serves its page and assets; everything else fails with the envelope.
         if (answer.status >= 400 && !request.path.startsWith('/admin')) {
           if (!isErrorEnvelope(answer.text)) throw new Error(`no error envelope: ${summary}`);
@@ -83,8 +106,8 @@ describe('fuzzed requests against the running API', () => {
       { numRuns: 400, interruptAfterTimeLimit: 120_000, examples },
     );
     // The fuzzer reached past the front door: valid requests, refusals of every kind.
-    const reached = [200, 202, 400, 401, 404, 413].filter((status) => (seen.get(status) ?? 0) > 0);
-    expect(reached).toEqual([200, 202, 400, 401, 404, 413]);
+    const reached = [200, 202, 400, 401, 403, 404, 413, 415].filter((status) => (seen.get(status) ?? 0) > 0);
+    expect(reached).toEqual([200, 202, 400, 401, 403, 404, 413, 415]);
     process.stdout.write(`fuzz statuses: ${JSON.stringify(Object.fromEntries(seen))}\n`);
   });
 

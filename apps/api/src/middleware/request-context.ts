@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger, Metrics } from '@gateway/observability';
+import { createRouteLabel } from './route-label';
 
 const validRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -13,6 +14,7 @@ declare module 'express-serve-static-core' {
 
 /** Assigns the request id, and on finish logs one line and counts the request. */
 export function requestContext(logger: Logger, metrics: Metrics) {
+  const routeLabel = createRouteLabel();
   return (req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');
     req.id = incoming && validRequestId.test(incoming) ? incoming : randomUUID();
@@ -20,8 +22,7 @@ export function requestContext(logger: Logger, metrics: Metrics) {
     const started = performance.now();
     res.once('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      const routePath = (req.route as { path?: unknown } | undefined)?.path;
-      const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : res.statusCode === 404 ? 'unmatched' : req.baseUrl || 'unmatched';
+      const route = routeLabel(req, res);
       metrics.httpRequests.inc({ route, method: req.method, status_code: String(res.statusCode) });
       metrics.httpRequestDuration.observe({ route }, seconds);
       const level = res.statusCode >= 500 ? 'warn' : 'info';

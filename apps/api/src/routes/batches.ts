@@ -2,11 +2,12 @@ import express, { Router } from 'express';
 import { GatewayError, jobStatusSchema, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
-import { addJobsInChunks, batchJobId, deleteBatch, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
-import { parseBatchBody } from '../batch-input';
+import { addJobsInChunks, batchJobId, deleteBatch, isGatewayBatchId, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { parseBatchBody, type ParsedBatchItem } from '../batch-input';
 import type { Admission } from '../admission';
 import { assertMayAccess, assertModelAllowed, callerOf, newWorkId, ownerKeyOf, tenantOf } from '../caller';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { jobPriority } from '../job-priority';
 import { servablePlan } from '../request-plan';
 
 /** What the batch routes need. */
@@ -16,12 +17,21 @@ export interface BatchRouteDeps {
   redis: RedisClient;
   prefix: string;
   logger: Logger;
-  /** A batch takes one rate-limit token per agent in it and reserves the budget of every request. */
+  /** A batch takes one rate-limit token per request from its agent's bucket and reserves the budget of every request. */
   admission: Admission;
 }
 
-const batchIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
-const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines', 'text/plain'];
+// No text/plain: a page can send it cross-site without a preflight (refused with 415 before any route).
+const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines'];
+
+const priorityOption = (priority: number | undefined) => (priority !== undefined ? { priority } : {});
+
+/** How many requests of a batch each agent (undefined: no agent_id) sends: what each agent's bucket gives. */
+function requestsPerAgent(items: readonly ParsedBatchItem[]): Map<string | undefined, number> {
+  const counts = new Map<string | undefined, number>();
+  for (const item of items) counts.set(item.request.agent_id, (counts.get(item.request.agent_id) ?? 0) + 1);
+  return counts;
+}
 
 /** Batch routes carry their own body parsers: a batch may be far larger than a chat request. */
 export function batchRoutes(deps: BatchRouteDeps): Router {
@@ -49,9 +59,9 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       const batchId = newWorkId(caller);
       const createdAt = Date.now();
       const keyId = ownerKeyOf(caller);
-      // A key's batch draws on the key's bucket; without a key, each agent in the batch on its own.
-      if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined));
-      else for (const agentId of new Set(items.map((item) => item.request.agent_id))) await deps.admission.checkRate({ agentId });
+      // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own.
+      if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
+      else for (const [agentId, count] of requestsPerAgent(items)) await deps.admission.checkRate({ agentId }, count);
       const jobIds = items.map((_, index) => batchJobId(batchId, index));
       const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
       // Every request's budget reserved, all or none (a refused batch keeps no reservation).
@@ -63,7 +73,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       const jobs = items.map((item, index) => ({
         name: 'chat',
         data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, {}, caller), reserved_usd: reserved[index] ?? 0 },
-        opts: { jobId: jobIds[index]!, ...(item.request.priority !== undefined ? { priority: item.request.priority } : {}) },
+        opts: { jobId: jobIds[index]!, ...priorityOption(jobPriority('batch', item.request.priority)) },
       }));
       const parsedMs = performance.now() - started;
       await enqueueOrUnavailable(() =>
@@ -89,8 +99,8 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
   router.get('/v1/batches/:id', async (req, res) => {
     const batchId = req.params.id;
     // Another key's batch is not there for this caller.
-    if (batchIdPattern.test(batchId)) assertMayAccess(callerOf(req), batchId, 'batch');
-    const record = batchIdPattern.test(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
+    if (isGatewayBatchId(batchId)) assertMayAccess(callerOf(req), batchId, 'batch');
+    const record = isGatewayBatchId(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
     if (!record) throw new GatewayError('not_found', `no batch ${batchId.slice(0, 128)} (unknown, or past its retention time)`);
     const withResults = req.query['results'] === 'true' || req.query['results'] === '1';
     const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(batchId, index));

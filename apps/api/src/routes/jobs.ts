@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { GatewayError, callbackUrlProblem, jobRequestSchema, type JobAccepted, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { enqueueCallback, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { enqueueCallback, isGatewayJobId, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { assertMayAccess, callerOf, newWorkId, type Caller } from '../caller';
 import type { Admission } from '../admission';
 import { admitAndEnqueue } from '../job-data';
@@ -20,12 +20,10 @@ export interface JobRouteDeps {
   admission: Admission;
 }
 
-const jobIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
-
-/** Reads one job's view, or throws not_found (also for another key's job). */
+/** Reads one job's view, or throws not_found (also for another key's job, and for an id the gateway never makes, which may name a BullMQ key). */
 export async function requireJobView(deps: JobRouteDeps, jobId: string, caller: Caller): Promise<JobView> {
-  if (jobIdPattern.test(jobId)) assertMayAccess(caller, jobId, 'job');
-  const view = jobIdPattern.test(jobId) ? (await readJobViews(deps.redis, deps.queue, deps.prefix, [jobId], true))[0] : undefined;
+  if (isGatewayJobId(jobId)) assertMayAccess(caller, jobId, 'job');
+  const view = isGatewayJobId(jobId) ? (await readJobViews(deps.redis, deps.queue, deps.prefix, [jobId], true))[0] : undefined;
   if (!view) throw new GatewayError('not_found', `no job ${jobId.slice(0, 128)} (unknown, or past its retention time)`);
   return view;
 }
@@ -45,7 +43,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
     const jobId = newWorkId(callerOf(req));
     res.locals['jobId'] = jobId;
-    await admitAndEnqueue(deps, req, body, jobId, body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {});
+    await admitAndEnqueue(deps, req, body, jobId, { ...(body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}), priority: body.priority });
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };
     res.status(202).setHeader('location', `/v1/jobs/${jobId}`).json(accepted);
   });

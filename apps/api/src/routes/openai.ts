@@ -1,10 +1,11 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, type ChatJobResult } from '@gateway/contracts';
+import { GatewayError, agentIdSchema, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
 import { callerOf, newWorkId } from '../caller';
 import type { Admission } from '../admission';
+import { headerField } from '../header-fields';
 import { admitAndEnqueue } from '../job-data';
 import { toGatewayError } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
@@ -70,7 +71,11 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
 
   router.post('/v1/chat/completions', json, async (req, res) => {
     const openAiRequest = parseBody(openAiChatRequestSchema, req.body);
-    const body = fromOpenAiRequest(openAiRequest, req.get('x-agent-id') || undefined);
+    const body = fromOpenAiRequest(openAiRequest, headerField(req, 'X-Agent-Id', agentIdSchema));
+    // OpenAI's `user` may be 256 characters; as the agent id it gets the agent id's bound.
+    if (openAiRequest.user !== undefined && !agentIdSchema.safeParse(openAiRequest.user).success) {
+      throw new GatewayError('invalid_request', 'invalid request: user: used as the agent id, at most 128 characters');
+    }
     const jobId = newWorkId(callerOf(req));
     if (openAiRequest.stream) {
       await serveStream(deps, req, res, {

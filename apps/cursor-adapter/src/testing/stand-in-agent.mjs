@@ -15,6 +15,11 @@ if (process.env.STAND_IN_PROMPT_VIA === 'stdin') {
   prompt = '';
   for await (const chunk of process.stdin) prompt += chunk;
 }
+if (prompt.includes('LEAK')) {
+  // Like a CLI that echoes its credentials in an error.
+  process.stderr.write(`Error: key ${process.env.CURSOR_API_KEY} was refused\n`);
+  process.exit(3);
+}
 if (prompt.includes('FAIL')) {
   process.stderr.write('Error: not logged in (run cursor-agent login)\n');
   process.exit(3);

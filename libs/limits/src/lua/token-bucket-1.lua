@@ -4,12 +4,15 @@
 -- ARGV[2]  capacity (the burst)
 -- ARGV[3]  tokens this request takes
 -- ARGV[4]  now in ms, or '' for the Redis server's TIME (one clock for every instance)
--- Returns  {1, tokens_left, 0}                    allowed
+-- ARGV[5]  '1': a cost above the capacity is allowed from a full bucket, which it leaves in debt (negative
+--          tokens, refilled at the same rate), so a batch of N takes N tokens however large. Absent: refused (-2).
+-- Returns  {1, tokens_left, 0}                    allowed (tokens_left < 0: in debt)
 --          {-1, tokens_left, retry_after_ms}      RATE_LIMITED: ms until enough tokens are back
 --          {-2, tokens_left, 0}                   COST_EXCEEDS_CAPACITY: can never be allowed
 local rate = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
+local debt = ARGV[5] == '1'
 local now
 if ARGV[4] == '' then
   local time = redis.call('TIME')
@@ -30,16 +33,20 @@ if now > at then
   tokens = math.min(capacity, tokens + (now - at) * rate / 1000)
   at = now
 end
-if cost > capacity then
+if cost > capacity and not debt then
   return {-2, math.floor(tokens), 0}
 end
-local ttl = math.ceil(capacity / rate * 1000) + 1000
-if tokens >= cost then
+-- What must be in the bucket: the cost, or (debt allowed) the whole capacity for a cost beyond it.
+local needed = math.min(cost, capacity)
+local allowed = tokens >= needed
+if allowed then
   tokens = tokens - cost
-  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  return {1, math.floor(tokens), 0}
 end
+-- Kept until it would be full again (longer for a bucket in debt); a missing bucket is a full one.
+local ttl = math.ceil((capacity - tokens) / rate * 1000) + 1000
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
 redis.call('PEXPIRE', KEYS[1], ttl)
-return {-1, math.floor(tokens), math.ceil((cost - tokens) * 1000 / rate)}
+if allowed then
+  return {1, math.floor(tokens), 0}
+end
+return {-1, math.floor(tokens), math.ceil((needed - tokens) * 1000 / rate)}

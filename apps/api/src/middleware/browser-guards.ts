@@ -1,0 +1,51 @@
+import type { NextFunction, Request, Response } from 'express';
+import { GatewayError } from '@gateway/contracts';
+
+/**
+ * Body types a web page may send to any site without a CORS preflight (the "simple" ones). The API reads JSON and
+ * JSONL only, so these are refused on every route: no page can make a credential-less browser post work here.
+ */
+const preflightFreeMediaTypes: ReadonlySet<string> = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
+const unsafeMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** `X-Content-Type-Options: nosniff` on every answer: an error echoing input is never sniffed into HTML. */
+export function noSniff(_req: Request, res: Response, next: NextFunction) {
+  res.setHeader('x-content-type-options', 'nosniff');
+  next();
+}
+
+/** 415 for a body a page could send cross-site without a preflight (text/plain, forms). */
+export function refusePreflightFreeBodies(req: Request, _res: Response, next: NextFunction) {
+  const mediaType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (preflightFreeMediaTypes.has(mediaType)) {
+    next(new GatewayError('unsupported_media_type', `Content-Type ${mediaType} is not accepted: send application/json (or application/jsonl for batches)`));
+    return;
+  }
+  next();
+}
+
+/** Whether an Origin is the request's own (a page the gateway served, e.g. Bull Board, calling back). */
+function isSameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * 403 for an unsafe request (POST, PUT, PATCH, DELETE) whose Origin is neither in CORS_ALLOWED_ORIGINS nor the
+ * request's own. CORS only stops a page from reading the answer; this stops the request from doing anything.
+ * Requests without Origin (SDKs, curl, servers) are not browsers' cross-site requests and pass.
+ */
+export function refuseForeignOrigins(allowedOrigins: readonly string[]) {
+  const allowed = new Set(allowedOrigins);
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const origin = req.get('origin');
+    if (origin === undefined || !unsafeMethods.has(req.method) || allowed.has(origin) || isSameOrigin(origin, req.get('host'))) {
+      next();
+      return;
+    }
+    next(new GatewayError('forbidden', `origin ${origin.slice(0, 200)} is not allowed (CORS_ALLOWED_ORIGINS)`));
+  };
+}
