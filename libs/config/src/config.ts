@@ -43,7 +43,8 @@ export interface Config {
   readonly providers: {
     readonly openrouter: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly referer: string | undefined; readonly title: string };
     readonly ollama: { readonly baseUrl: string; readonly defaultModel: string };
-    readonly cursor: { readonly baseUrl: string; readonly defaultModel: string };
+    /** token: the bearer the Cursor adapter requires (CURSOR_ADAPTER_TOKEN, the same value on both sides). */
+    readonly cursor: { readonly baseUrl: string; readonly defaultModel: string; readonly token: string | undefined };
     readonly openai: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly defaultModel: string };
     readonly anthropic: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly defaultModel: string };
     readonly mock: { readonly reply: string | undefined; readonly latencyMs: number; readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request' };
@@ -155,7 +156,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     providers: {
       openrouter: { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL, referer: env.OPENROUTER_REFERER, title: env.OPENROUTER_TITLE },
       ollama: { baseUrl: env.OLLAMA_BASE_URL, defaultModel: env.OLLAMA_DEFAULT_MODEL },
-      cursor: { baseUrl: env.CURSOR_ADAPTER_URL, defaultModel: env.CURSOR_DEFAULT_MODEL },
+      cursor: { baseUrl: env.CURSOR_ADAPTER_URL, defaultModel: env.CURSOR_DEFAULT_MODEL, token: env.CURSOR_ADAPTER_TOKEN },
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, defaultModel: env.OPENAI_DEFAULT_MODEL },
       anthropic: { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, defaultModel: env.ANTHROPIC_DEFAULT_MODEL },
       mock: { reply: env.MOCK_REPLY, latencyMs: env.MOCK_LATENCY_MS, fail: env.MOCK_FAIL },

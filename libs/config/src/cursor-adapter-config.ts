@@ -16,6 +16,15 @@ export const cursorAdapterEnvSchema = z.object({
   CURSOR_AGENT_PROMPT_VIA: z.enum(['argument', 'stdin']).default('argument'),
   CURSOR_AGENT_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   CURSOR_AGENT_MAX_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  CURSOR_ADAPTER_TOKEN: z.string({ error: 'required: the bearer token the gateway sends (same value as its CURSOR_ADAPTER_TOKEN)' }).trim().min(16, 'at least 16 characters'),
+  CURSOR_ADAPTER_ALLOWED_HOSTS: z
+    .string()
+    .default('localhost,127.0.0.1,[::1]')
+    .transform((value) => value.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part.length > 0)),
+  CURSOR_API_KEY: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim())),
 });
 
 /** The frozen configuration of the Cursor Agent adapter app. */
@@ -30,6 +39,12 @@ export interface CursorAdapterConfig {
   readonly promptVia: 'argument' | 'stdin';
   readonly timeoutMs: number;
   readonly maxConcurrency: number;
+  /** The bearer token every request must carry (CURSOR_ADAPTER_TOKEN). */
+  readonly token: string;
+  /** Host header names (port ignored) the adapter answers: a DNS-rebinding page gets 421. */
+  readonly allowedHosts: readonly string[];
+  /** Cursor's key, the one secret the agent's minimal environment carries (CURSOR_API_KEY). */
+  readonly cursorApiKey: string | undefined;
 }
 
 export function loadCursorAdapterConfig(environment: Record<string, string | undefined> = process.env): CursorAdapterConfig {
@@ -47,5 +62,8 @@ export function loadCursorAdapterConfig(environment: Record<string, string | und
     promptVia: env.CURSOR_AGENT_PROMPT_VIA,
     timeoutMs: env.CURSOR_AGENT_TIMEOUT_MS,
     maxConcurrency: env.CURSOR_AGENT_MAX_CONCURRENCY,
+    token: env.CURSOR_ADAPTER_TOKEN,
+    allowedHosts: Object.freeze([...env.CURSOR_ADAPTER_ALLOWED_HOSTS]),
+    cursorApiKey: env.CURSOR_API_KEY,
   });
 }

@@ -63,6 +63,7 @@ export const envSchema = z.object({
   OLLAMA_DEFAULT_MODEL: z.string().min(1).default('qwen2.5-coder:7b'),
   CURSOR_ADAPTER_URL: url.default('http://localhost:3210'),
   CURSOR_DEFAULT_MODEL: z.string().min(1).default('auto'),
+  CURSOR_ADAPTER_TOKEN: optionalSecret,
   OPENAI_DEFAULT_MODEL: z.string().min(1).default('gpt-4o-mini'),
   ANTHROPIC_DEFAULT_MODEL: z.string().min(1).default('claude-3-5-haiku-latest'),
   OPENAI_API_KEY: optionalSecret,
