@@ -47,7 +47,8 @@ export interface Config {
     readonly cursor: { readonly baseUrl: string; readonly defaultModel: string; readonly token: string | undefined };
     readonly openai: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly defaultModel: string };
     readonly anthropic: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly defaultModel: string };
-    readonly mock: { readonly reply: string | undefined; readonly latencyMs: number; readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request' };
+    /** enabled: MOCK_PROVIDER_ENABLED (the mock also serves when it is LLM_PROVIDER or in LLM_FALLBACKS). */
+    readonly mock: { readonly enabled: boolean; readonly reply: string | undefined; readonly latencyMs: number; readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request' };
   };
   readonly limits: {
     /** Rate limits and budget enforcement at admission (spend is recorded either way). */
@@ -159,7 +160,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       cursor: { baseUrl: env.CURSOR_ADAPTER_URL, defaultModel: env.CURSOR_DEFAULT_MODEL, token: env.CURSOR_ADAPTER_TOKEN },
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, defaultModel: env.OPENAI_DEFAULT_MODEL },
       anthropic: { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, defaultModel: env.ANTHROPIC_DEFAULT_MODEL },
-      mock: { reply: env.MOCK_REPLY, latencyMs: env.MOCK_LATENCY_MS, fail: env.MOCK_FAIL },
+      mock: { enabled: env.MOCK_PROVIDER_ENABLED, reply: env.MOCK_REPLY, latencyMs: env.MOCK_LATENCY_MS, fail: env.MOCK_FAIL },
     },
     limits: {
       enabled: env.GATEWAY_LIMITS_ENABLED,

@@ -71,6 +71,7 @@ export const envSchema = z.object({
   ANTHROPIC_API_KEY: optionalSecret,
   ANTHROPIC_BASE_URL: url.default('https://api.anthropic.com'),
 
+  MOCK_PROVIDER_ENABLED: z.stringbool().default(false),
   MOCK_REPLY: z.string().optional(),
   MOCK_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
   MOCK_FAIL: z.enum(['none', 'upstream_error', 'timeout', 'invalid_request']).default('none'),

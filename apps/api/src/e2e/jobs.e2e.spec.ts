@@ -47,6 +47,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     QUEUE_PREFIX: uniquePrefix('jobs'),
     LLM_PROVIDER: 'openrouter',
+    MOCK_PROVIDER_ENABLED: 'true',
     OPENROUTER_API_KEY: 'sk-or-jobs',
     OPENROUTER_BASE_URL: fake.baseUrl,
     JOB_CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
