@@ -39,7 +39,7 @@ async function main(): Promise<void> {
       monthlyLimitUsd: config.limits.monthlyBudgetUsd,
       reservationTtlMs: config.limits.reservationTtlSeconds * 1000,
     }),
-    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm }),
+    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
     metrics,
   };
   const handBack = createHandBack();

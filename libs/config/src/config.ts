@@ -65,6 +65,8 @@ export interface Config {
     readonly reservationTtlSeconds: number;
     /** Requests per minute allowed per provider (absent: unpaced). */
     readonly providerRpm: Readonly<Partial<Record<ProviderId, number>>>;
+    /** The longest an upstream 429's Retry-After pauses a provider for every worker. */
+    readonly providerMaxPauseMs: number;
   };
   readonly circuit: { readonly failureThreshold: number; readonly resetTimeMs: number };
   /** Running it: shutdown bound, the worker's metrics endpoint (port 0 = off). */
@@ -172,6 +174,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       defaultMaxTokens: env.BUDGET_DEFAULT_MAX_TOKENS,
       reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
       providerRpm: parseProviderRpm(env.PROVIDER_RPM),
+      providerMaxPauseMs: env.PROVIDER_MAX_PAUSE_MS,
     },
     circuit: { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, resetTimeMs: env.CIRCUIT_RESET_TIME_MS },
     operations: { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, workerMetricsPort: env.WORKER_METRICS_PORT, workerMetricsHost: env.WORKER_METRICS_HOST },

@@ -54,6 +54,7 @@ export const envSchema = z.object({
   LLM_FALLBACKS: csv.pipe(z.array(providerIdSchema)),
   PROVIDER_TIMEOUT_MS: positiveInt.default(60_000),
   PROVIDER_MAX_CONNECTIONS: positiveInt.default(4096),
+  PROVIDER_MAX_PAUSE_MS: positiveInt.default(60_000),
 
   OPENROUTER_API_KEY: optionalSecret,
   OPENROUTER_BASE_URL: url.default('https://openrouter.ai/api/v1'),
