@@ -74,6 +74,8 @@ export interface Config {
   /** Asynchronous jobs and batches. */
   readonly jobs: {
     readonly callbackAllowedHosts: readonly string[];
+    /** HMAC key of X-Gateway-Signature (JOB_CALLBACK_SECRET); undefined: callbacks go unsigned (the worker warns). */
+    readonly callbackSecret: string | undefined;
     readonly callbackMaxAttempts: number;
     readonly callbackTimeoutMs: number;
     readonly batchMaxRequests: number;
@@ -180,6 +182,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     operations: { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, workerMetricsPort: env.WORKER_METRICS_PORT, workerMetricsHost: env.WORKER_METRICS_HOST },
     jobs: {
       callbackAllowedHosts: env.JOB_CALLBACK_ALLOWED_HOSTS,
+      callbackSecret: env.JOB_CALLBACK_SECRET,
       callbackMaxAttempts: env.JOB_CALLBACK_MAX_ATTEMPTS,
       callbackTimeoutMs: env.JOB_CALLBACK_TIMEOUT_MS,
       batchMaxRequests: env.BATCH_MAX_REQUESTS,

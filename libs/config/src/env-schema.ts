@@ -94,6 +94,7 @@ export const envSchema = z.object({
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   JOB_CALLBACK_ALLOWED_HOSTS: csv,
+  JOB_CALLBACK_SECRET: optionalSecret,
   JOB_CALLBACK_MAX_ATTEMPTS: positiveInt.default(5),
   JOB_CALLBACK_TIMEOUT_MS: positiveInt.default(10_000),
   BATCH_MAX_REQUESTS: positiveInt.default(10_000),
