@@ -7,6 +7,8 @@ export class AgentError extends Error {
     readonly status: 400 | 502 | 503 | 504,
     readonly type: 'invalid_request_error' | 'agent_error' | 'agent_busy' | 'agent_timeout',
     message: string,
+    /** The tail of the command's stderr: for the operator's log, never for the client. */
+    readonly stderr?: string,
   ) {
     super(message);
   }
@@ -19,6 +21,8 @@ export interface AgentRunOptions {
   /** Written to the command's stdin (which is then closed); undefined: stdin is closed at once. */
   stdin: string | undefined;
   timeoutMs: number;
+  /** The command's whole environment (nothing else of the adapter's is inherited). */
+  env: NodeJS.ProcessEnv;
   /** Aborts the run (the HTTP client went away): the command is killed. */
   signal: AbortSignal;
 }
@@ -28,10 +32,10 @@ const KILL_GRACE_MS = 2000;
 
 /**
  * Runs the command and yields its stdout as it comes. Ends normally only on exit code 0; a spawn error,
- * a non-zero exit, a signal or the deadline throw AgentError (with the tail of stderr, for the operator).
+ * a non-zero exit, a signal or the deadline throw AgentError (the tail of stderr in its `stderr`, for the operator's log).
  */
 export async function* runAgent(options: AgentRunOptions): AsyncGenerator<string> {
-  const child = spawn(options.command, [...options.args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(options.command, [...options.args], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
   let stderr = '';
   let timedOut = false;
   let spawnError: Error | undefined;
@@ -64,10 +68,7 @@ export async function* runAgent(options: AgentRunOptions): AsyncGenerator<string
     const { code, signal } = await exited;
     if (spawnError) throw new AgentError(502, 'agent_error', `agent command could not start: ${(spawnError as NodeJS.ErrnoException).code ?? spawnError.message}`);
     if (timedOut) throw new AgentError(504, 'agent_timeout', `agent gave no complete answer in ${options.timeoutMs} ms`);
-    if (code !== 0) {
-      const detail = stderr.trim() ? `: ${stderr.trim()}` : '';
-      throw new AgentError(502, 'agent_error', `agent exited with ${code !== null ? `code ${code}` : `signal ${signal}`}${detail}`);
-    }
+    if (code !== 0) throw new AgentError(502, 'agent_error', `agent exited with ${code !== null ? `code ${code}` : `signal ${signal}`}`, stderr.trim());
   } finally {
     clearTimeout(timer);
     options.signal.removeEventListener('abort', kill);

@@ -15,15 +15,27 @@ export function toPrompt(messages: readonly ChatMessage[]): string {
 /** Models that mean "let the agent choose": no --model flag. */
 const agentChoice = new Set(['', 'auto', 'default']);
 
-/** The command line: fixed arguments, `--model <model>` when one is named, and the prompt last (unless it goes on stdin). */
+/**
+ * The command line: fixed arguments, `--model <model>` when one is named, and the prompt last after `--` (unless
+ * it goes on stdin), so a prompt such as `--force` is never read as an option.
+ */
 export function toArguments(fixed: readonly string[], model: string | undefined, prompt: string, promptVia: 'argument' | 'stdin'): string[] {
   const args = [...fixed];
   if (model !== undefined && !agentChoice.has(model.trim())) args.push('--model', model.trim());
-  if (promptVia === 'argument') args.push(prompt);
+  if (promptVia === 'argument') args.push('--', prompt);
   return args;
 }
 
 /** The CLI reports no token counts: about four characters a token, marked as an estimate in the contract. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
+}
+
+/** The agent's minimal environment: PATH and HOME from the adapter's, and Cursor's key; no other secret leaks in. */
+export function agentEnvironment(parent: NodeJS.ProcessEnv, cursorApiKey: string | undefined): NodeJS.ProcessEnv {
+  return {
+    ...(parent['PATH'] !== undefined ? { PATH: parent['PATH'] } : {}),
+    ...(parent['HOME'] !== undefined ? { HOME: parent['HOME'] } : {}),
+    ...(cursorApiKey !== undefined ? { CURSOR_API_KEY: cursorApiKey } : {}),
+  };
 }

@@ -5,16 +5,24 @@ import { chatMessageSchema } from '@gateway/contracts';
 import type { CursorAdapterConfig } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { AgentError, runAgent } from './agent-runner';
-import { estimateTokens, toArguments, toPrompt } from './prompt';
+import { agentEnvironment, estimateTokens, toArguments, toPrompt } from './prompt';
+import { createRequestGuard } from './request-guard';
 
 /** The contract's request (docs/cursor-adapter.md): chat completions; sampling fields are accepted and ignored. */
 const completionRequestSchema = z.object({
-  model: z.string().max(200).optional(),
+  // A model is a name, never an option of the agent command (`--model --force`).
+  model: z.string().max(200).regex(/^(?!-)[\w.:/-]*$/, 'a model name: letters, digits, . _ : / -, not starting with -').optional(),
   messages: z.array(chatMessageSchema).min(1),
   stream: z.boolean().optional(),
 });
 
 const BODY_LIMIT = '2mb';
+
+/** Removes secret values from a text (the agent may print its key in an error). */
+function scrub(text: string | undefined, secrets: readonly (string | undefined)[]): string | undefined {
+  if (text === undefined) return undefined;
+  return secrets.reduce<string>((result, secret) => (secret ? result.split(secret).join('[redacted]') : result), text);
+}
 
 function sendError(res: Response, error: AgentError) {
   if (error.status === 503) res.setHeader('retry-after', '1');
@@ -26,6 +34,7 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
   const app = express();
   app.disable('x-powered-by');
   let running = 0;
+  app.use(createRequestGuard(config));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', running, max_concurrency: config.maxConcurrency });
@@ -57,6 +66,7 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
       command: config.command,
       args: toArguments(config.args, body.model, prompt, config.promptVia),
       stdin: config.promptVia === 'stdin' ? prompt : undefined,
+      env: agentEnvironment(process.env, config.cursorApiKey),
       timeoutMs: config.timeoutMs,
       signal: controller.signal,
     })[Symbol.asyncIterator]();
@@ -90,7 +100,8 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
       }
     } catch (error) {
       const failure = error instanceof AgentError ? error : new AgentError(502, 'agent_error', 'agent run failed');
-      log.warn({ err: error, aborted: controller.signal.aborted }, 'agent run failed');
+      // The agent's stderr stays in this log (scrubbed of the key and token): clients get the exit status only.
+      log.warn({ err: error instanceof AgentError ? { type: error.type, status: error.status, message: error.message } : error, stderr: scrub(failure.stderr, [config.cursorApiKey, config.token]), aborted: controller.signal.aborted }, 'agent run failed');
       if (!res.headersSent) sendError(res, failure);
     } finally {
       running -= 1;

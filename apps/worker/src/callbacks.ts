@@ -4,33 +4,54 @@ import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { enqueueCallback, errorFromFailedReason, isJobCancelled, type CallbackJobData, type CallbackQueue, type RedisClient } from '@gateway/queue';
 import type { Job } from 'bullmq';
+import { isIP } from 'node:net';
+import { Agent, request } from 'undici';
+import { createCallbackAddressPolicy, createCheckedLookup } from './callback-address';
+import { CALLBACK_SIGNATURE_HEADER, callbackSignature } from './callback-signature';
+
+/** What a callback delivery needs: the allow-list, the signing secret, timeouts. */
+export interface CallbackDeliveryOptions {
+  config: Pick<Config, 'jobs'>;
+  logger: Logger;
+}
 
 /**
- * Delivers one callback: POSTs the job's view as JSON. Non-2xx answers and network errors throw, so BullMQ
- * retries with backoff; a URL no longer allowed (the operator changed the list) is dropped at once.
+ * Delivers one callback: POSTs the job's view as JSON, signed (X-Gateway-Signature) when JOB_CALLBACK_SECRET is
+ * set. Non-2xx answers and network errors throw, so BullMQ retries with backoff; a URL no longer allowed (the
+ * operator changed the list) or a host resolving to an address the list does not allow is dropped at once.
+ * No redirects: a redirect could lead to a host the operator did not allow.
  */
-export function createCallbackDelivery(options: { config: Pick<Config, 'jobs'>; logger: Logger; fetch?: typeof fetch }) {
-  const send = options.fetch ?? fetch;
-  return async (job: Job<CallbackJobData>): Promise<{ status: number }> => {
-    const { url, payload } = job.data;
-    const problem = callbackUrlProblem(url, options.config.jobs.callbackAllowedHosts);
-    if (problem) {
-      options.logger.warn({ jobId: payload.job_id, reason: problem }, 'callback refused');
-      throw new UnrecoverableError(problem);
-    }
-    // No redirects: a redirect could lead to a host the operator did not allow.
-    const response = await send(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'llm-gateway-callback' },
-      body: JSON.stringify(payload),
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.config.jobs.callbackTimeoutMs),
-    });
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status < 200 || response.status >= 300) throw new Error(`callback answered HTTP ${response.status}`);
-    options.logger.debug({ jobId: payload.job_id, status: response.status, attempt: job.attemptsMade + 1 }, 'callback delivered');
-    return { status: response.status };
+export function createCallbackDelivery(options: CallbackDeliveryOptions) {
+  const { jobs } = options.config;
+  const allowedAddress = createCallbackAddressPolicy(jobs.callbackAllowedHosts);
+  const agent = new Agent({ connect: { lookup: createCheckedLookup(allowedAddress), timeout: jobs.callbackTimeoutMs } });
+  const refuse = (jobId: string, problem: string): never => {
+    options.logger.warn({ jobId, reason: problem }, 'callback refused');
+    throw new UnrecoverableError(problem);
   };
+  const deliver = async (job: Job<CallbackJobData>): Promise<{ status: number }> => {
+    const { url, payload } = job.data;
+    const problem = callbackUrlProblem(url, jobs.callbackAllowedHosts);
+    if (problem) return refuse(payload.job_id, problem);
+    const literal = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) && !allowedAddress(literal)) return refuse(payload.job_id, `callback address ${literal} is private and not in the allowed callback hosts`);
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'llm-gateway-callback' };
+    if (jobs.callbackSecret !== undefined) headers[CALLBACK_SIGNATURE_HEADER] = callbackSignature(jobs.callbackSecret, body);
+    let status: number;
+    try {
+      const response = await request(url, { method: 'POST', headers, body, dispatcher: agent, signal: AbortSignal.timeout(jobs.callbackTimeoutMs) });
+      status = response.statusCode;
+      await response.body.dump().catch(() => undefined);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ECALLBACKADDRESS') return refuse(payload.job_id, (error as Error).message);
+      throw error;
+    }
+    if (status < 200 || status >= 300) throw new Error(`callback answered HTTP ${status}`);
+    options.logger.debug({ jobId: payload.job_id, status, attempt: job.attemptsMade + 1, signed: jobs.callbackSecret !== undefined }, 'callback delivered');
+    return { status };
+  };
+  return deliver;
 }
 
 /** Enqueues a callback delivery whenever a chat job that asked for one finishes. */

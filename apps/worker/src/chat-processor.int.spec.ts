@@ -53,7 +53,7 @@ beforeAll(async () => {
   billing = {
     pricing: loadPricingTable(undefined),
     budget: createBudget({ redis: publisher, prefix: config.queue.prefix, dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs: 60_000 }),
-    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm }),
+    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
     metrics,
   };
   cancelled = new Set();

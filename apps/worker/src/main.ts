@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const billing = {
     pricing: loadPricingTable(config.limits.pricingFile),
     budget: createBudgetFromConfig(publisher, config),
-    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm }),
+    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
     metrics,
   };
   const handBack = createHandBack();
@@ -60,6 +60,9 @@ async function main(): Promise<void> {
   const circuitWatch = breaker.breaker.watch(cancelSubscriber);
   const callbacks = createCallbackQueue(publisher, prefix, config);
   watchFinishedJobs(worker, { callbacks, redis: publisher, prefix, logger });
+  if (config.jobs.callbackSecret === undefined && config.jobs.callbackAllowedHosts.length > 0) {
+    logger.warn('job callbacks are sent unsigned: set JOB_CALLBACK_SECRET so receivers can check X-Gateway-Signature');
+  }
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
   callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job?.data.payload.job_id, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));

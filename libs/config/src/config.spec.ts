@@ -104,8 +104,9 @@ describe('secretValues', () => {
     expect(secretValues(loadConfig({ LLM_PROVIDER: 'mock' }))).toEqual([]);
   });
 
-  it('lists the Cursor key of the Cursor adapter', () => {
-    expect(cursorAdapterSecretValues(loadCursorAdapterConfig({ CURSOR_API_KEY: 'crsr-key-0123456789' }))).toEqual(['crsr-key-0123456789']);
-    expect(cursorAdapterSecretValues(loadCursorAdapterConfig({}))).toEqual([]);
+  it('lists the Cursor adapter’s own token and the Cursor key', () => {
+    const token = 'adapter-token-0123456789';
+    expect(cursorAdapterSecretValues(loadCursorAdapterConfig({ CURSOR_ADAPTER_TOKEN: token, CURSOR_API_KEY: 'crsr-key-0123456789' }))).toEqual([token, 'crsr-key-0123456789']);
+    expect(cursorAdapterSecretValues(loadCursorAdapterConfig({ CURSOR_ADAPTER_TOKEN: token }))).toEqual([token]);
   });
 });

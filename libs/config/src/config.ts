@@ -50,10 +50,12 @@ export interface Config {
   readonly providers: {
     readonly openrouter: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly referer: string | undefined; readonly title: string };
     readonly ollama: { readonly baseUrl: string; readonly defaultModel: string };
-    readonly cursor: { readonly baseUrl: string; readonly defaultModel: string };
+    /** token: the bearer the Cursor adapter requires (CURSOR_ADAPTER_TOKEN, the same value on both sides). */
+    readonly cursor: { readonly baseUrl: string; readonly defaultModel: string; readonly token: string | undefined };
     readonly openai: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly defaultModel: string };
     readonly anthropic: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly defaultModel: string };
-    readonly mock: { readonly reply: string | undefined; readonly latencyMs: number; readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request' };
+    /** enabled: MOCK_PROVIDER_ENABLED (the mock also serves when it is LLM_PROVIDER or in LLM_FALLBACKS). */
+    readonly mock: { readonly enabled: boolean; readonly reply: string | undefined; readonly latencyMs: number; readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request' };
   };
   readonly limits: {
     /** Rate limits and budget enforcement at admission (spend is recorded either way). */
@@ -70,6 +72,8 @@ export interface Config {
     readonly reservationTtlSeconds: number;
     /** Requests per minute allowed per provider (absent: unpaced). */
     readonly providerRpm: Readonly<Partial<Record<ProviderId, number>>>;
+    /** The longest an upstream 429's Retry-After pauses a provider for every worker. */
+    readonly providerMaxPauseMs: number;
   };
   readonly circuit: { readonly failureThreshold: number; readonly resetTimeMs: number };
   /** Running it: shutdown bound, the worker's metrics endpoint (port 0 = off). */
@@ -77,6 +81,8 @@ export interface Config {
   /** Asynchronous jobs and batches. */
   readonly jobs: {
     readonly callbackAllowedHosts: readonly string[];
+    /** HMAC key of X-Gateway-Signature (JOB_CALLBACK_SECRET); undefined: callbacks go unsigned (the worker warns). */
+    readonly callbackSecret: string | undefined;
     readonly callbackMaxAttempts: number;
     readonly callbackTimeoutMs: number;
     readonly batchMaxRequests: number;
@@ -165,10 +171,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     providers: {
       openrouter: { apiKey: env.OPENROUTER_API_KEY, baseUrl: env.OPENROUTER_BASE_URL, referer: env.OPENROUTER_REFERER, title: env.OPENROUTER_TITLE },
       ollama: { baseUrl: env.OLLAMA_BASE_URL, defaultModel: env.OLLAMA_DEFAULT_MODEL },
-      cursor: { baseUrl: env.CURSOR_ADAPTER_URL, defaultModel: env.CURSOR_DEFAULT_MODEL },
+      cursor: { baseUrl: env.CURSOR_ADAPTER_URL, defaultModel: env.CURSOR_DEFAULT_MODEL, token: env.CURSOR_ADAPTER_TOKEN },
       openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL, defaultModel: env.OPENAI_DEFAULT_MODEL },
       anthropic: { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, defaultModel: env.ANTHROPIC_DEFAULT_MODEL },
-      mock: { reply: env.MOCK_REPLY, latencyMs: env.MOCK_LATENCY_MS, fail: env.MOCK_FAIL },
+      mock: { enabled: env.MOCK_PROVIDER_ENABLED, reply: env.MOCK_REPLY, latencyMs: env.MOCK_LATENCY_MS, fail: env.MOCK_FAIL },
     },
     limits: {
       enabled: env.GATEWAY_LIMITS_ENABLED,
@@ -180,11 +186,13 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       defaultMaxTokens: env.BUDGET_DEFAULT_MAX_TOKENS,
       reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
       providerRpm: parseProviderRpm(env.PROVIDER_RPM),
+      providerMaxPauseMs: env.PROVIDER_MAX_PAUSE_MS,
     },
     circuit: { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, resetTimeMs: env.CIRCUIT_RESET_TIME_MS },
     operations: { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, workerMetricsPort: env.WORKER_METRICS_PORT, workerMetricsHost: env.WORKER_METRICS_HOST },
     jobs: {
       callbackAllowedHosts: env.JOB_CALLBACK_ALLOWED_HOSTS,
+      callbackSecret: env.JOB_CALLBACK_SECRET,
       callbackMaxAttempts: env.JOB_CALLBACK_MAX_ATTEMPTS,
       callbackTimeoutMs: env.JOB_CALLBACK_TIMEOUT_MS,
       batchMaxRequests: env.BATCH_MAX_REQUESTS,

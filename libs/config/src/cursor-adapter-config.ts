@@ -16,7 +16,12 @@ export const cursorAdapterEnvSchema = z.object({
   CURSOR_AGENT_PROMPT_VIA: z.enum(['argument', 'stdin']).default('argument'),
   CURSOR_AGENT_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   CURSOR_AGENT_MAX_CONCURRENCY: z.coerce.number().int().positive().default(4),
-  // The Cursor CLI reads it from the environment itself; read here only so the adapter's logs never show it.
+  CURSOR_ADAPTER_TOKEN: z.string({ error: 'required: the bearer token the gateway sends (same value as its CURSOR_ADAPTER_TOKEN)' }).trim().min(16, 'at least 16 characters'),
+  CURSOR_ADAPTER_ALLOWED_HOSTS: z
+    .string()
+    .default('localhost,127.0.0.1,[::1]')
+    .transform((value) => value.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part.length > 0)),
+  // The Cursor CLI reads it from the environment itself; read here so the agent's minimal environment carries it and the adapter's logs never show it.
   CURSOR_API_KEY: z
     .string()
     .optional()
@@ -35,7 +40,11 @@ export interface CursorAdapterConfig {
   readonly promptVia: 'argument' | 'stdin';
   readonly timeoutMs: number;
   readonly maxConcurrency: number;
-  /** CURSOR_API_KEY, which the agent CLI uses: a secret the adapter's logger scrubs. */
+  /** The bearer token every request must carry (CURSOR_ADAPTER_TOKEN). */
+  readonly token: string;
+  /** Host header names (port ignored) the adapter answers: a DNS-rebinding page gets 421. */
+  readonly allowedHosts: readonly string[];
+  /** Cursor's key, the one secret the agent's minimal environment carries (CURSOR_API_KEY). */
   readonly cursorApiKey: string | undefined;
 }
 
@@ -54,6 +63,8 @@ export function loadCursorAdapterConfig(environment: Record<string, string | und
     promptVia: env.CURSOR_AGENT_PROMPT_VIA,
     timeoutMs: env.CURSOR_AGENT_TIMEOUT_MS,
     maxConcurrency: env.CURSOR_AGENT_MAX_CONCURRENCY,
+    token: env.CURSOR_ADAPTER_TOKEN,
+    allowedHosts: Object.freeze([...env.CURSOR_ADAPTER_ALLOWED_HOSTS]),
     cursorApiKey: env.CURSOR_API_KEY,
   });
 }

@@ -67,6 +67,7 @@ export const envSchema = z.object({
   LLM_FALLBACKS: csv.pipe(z.array(providerIdSchema)),
   PROVIDER_TIMEOUT_MS: positiveInt.default(60_000),
   PROVIDER_MAX_CONNECTIONS: positiveInt.default(4096),
+  PROVIDER_MAX_PAUSE_MS: positiveInt.default(60_000),
 
   OPENROUTER_API_KEY: optionalSecret,
   OPENROUTER_BASE_URL: url.default('https://openrouter.ai/api/v1'),
@@ -76,6 +77,7 @@ export const envSchema = z.object({
   OLLAMA_DEFAULT_MODEL: z.string().min(1).default('qwen2.5-coder:7b'),
   CURSOR_ADAPTER_URL: url.default('http://localhost:3210'),
   CURSOR_DEFAULT_MODEL: z.string().min(1).default('auto'),
+  CURSOR_ADAPTER_TOKEN: optionalSecret,
   OPENAI_DEFAULT_MODEL: z.string().min(1).default('gpt-4o-mini'),
   ANTHROPIC_DEFAULT_MODEL: z.string().min(1).default('claude-3-5-haiku-latest'),
   OPENAI_API_KEY: optionalSecret,
@@ -83,6 +85,7 @@ export const envSchema = z.object({
   ANTHROPIC_API_KEY: optionalSecret,
   ANTHROPIC_BASE_URL: url.default('https://api.anthropic.com'),
 
+  MOCK_PROVIDER_ENABLED: z.stringbool().default(false),
   MOCK_REPLY: z.string().optional(),
   MOCK_LATENCY_MS: z.coerce.number().int().nonnegative().default(0),
   MOCK_FAIL: z.enum(['none', 'upstream_error', 'timeout', 'invalid_request']).default('none'),
@@ -104,6 +107,7 @@ export const envSchema = z.object({
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   JOB_CALLBACK_ALLOWED_HOSTS: csv,
+  JOB_CALLBACK_SECRET: optionalSecret,
   JOB_CALLBACK_MAX_ATTEMPTS: positiveInt.default(5),
   JOB_CALLBACK_TIMEOUT_MS: positiveInt.default(10_000),
   BATCH_MAX_REQUESTS: positiveInt.default(10_000),

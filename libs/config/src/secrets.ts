@@ -12,14 +12,14 @@ function urlPasswords(url: string): string[] {
 }
 
 /** Every secret value of a configuration (for the logger to scrub wherever it appears). */
-export function secretValues(config: Pick<Config, 'http' | 'providers' | 'redis'>): string[] {
+export function secretValues(config: Pick<Config, 'http' | 'providers' | 'redis'> & Partial<Pick<Config, 'jobs'>>): string[] {
   const { providers } = config;
-  return [config.http.authToken, config.http.adminToken, providers.openrouter.apiKey, providers.openai.apiKey, providers.anthropic.apiKey, ...urlPasswords(config.redis.url)].filter(
+  return [config.http.authToken, config.http.adminToken, providers.openrouter.apiKey, providers.openai.apiKey, providers.anthropic.apiKey, providers.cursor.token, config.jobs?.callbackSecret, ...urlPasswords(config.redis.url)].filter(
     (value): value is string => value !== undefined,
   );
 }
 
 /** The secret values of the Cursor adapter's configuration: the Cursor key its agent runs with. */
-export function cursorAdapterSecretValues(config: Pick<CursorAdapterConfig, 'cursorApiKey'>): string[] {
-  return config.cursorApiKey === undefined ? [] : [config.cursorApiKey];
+export function cursorAdapterSecretValues(config: Pick<CursorAdapterConfig, 'cursorApiKey' | 'token'>): string[] {
+  return [config.token, ...(config.cursorApiKey === undefined ? [] : [config.cursorApiKey])];
 }

@@ -60,7 +60,8 @@ export {
 export type { JobStatus, JobRequest, JobAccepted, JobViewError, JobView, BatchItem, BatchAccepted, BatchResult, BatchView } from './jobs';
 export { openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
 export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
-export { callbackUrlProblem } from './callback-url';
+export { callbackUrlProblem, callbackHostEntries } from './callback-url';
+export type { CallbackHostEntry } from './callback-url';
 export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema, streamChunkMessageSchema, streamEndMessageSchema, toolCallDeltaSchema } from './job';
 export type { ChatJobData, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';

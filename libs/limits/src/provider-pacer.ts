@@ -9,6 +9,8 @@ export interface ProviderPacerOptions {
   prefix: string;
   /** Requests per minute per provider (PROVIDER_RPM); a provider absent here is only paused after a 429. */
   rpm: Readonly<Partial<Record<ProviderId, number>>>;
+  /** The longest pause a 429's Retry-After may set (PROVIDER_MAX_PAUSE_MS); absent: 60 s. */
+  maxPauseMs?: number;
   /** Clock in ms; absent: the Redis server's TIME. */
   clock?: () => number;
 }
@@ -18,6 +20,8 @@ export type PaceDecision = { go: true } | { go: false; waitMs: number; reason: '
 
 /** How often a watching pacer re-reads every pause, in case an announcement was lost (a silent connection). */
 const PAUSE_READ_BACK_MS = 5000;
+
+const DEFAULT_MAX_PAUSE_MS = 60_000;
 
 /** A pause as announced on the pause channel. */
 interface PauseEvent {
@@ -76,8 +80,12 @@ export function createProviderPacer(options: ProviderPacerOptions) {
       throw new Error(`provider pacing refused with code ${code}`);
     },
 
-    /** Pauses every worker's calls to the provider for `ms` (after an upstream 429). A longer pause already set is kept. */
-    async pause(provider: ProviderId, ms: number): Promise<void> {
+    /**
+     * Pauses every worker's calls to the provider for `ms` (after an upstream 429), at most maxPauseMs: an
+     * upstream's Retry-After of a day must not stop the gateway for a day. A longer pause already set is kept.
+     */
+    async pause(provider: ProviderId, requestedMs: number): Promise<void> {
+      const ms = Math.min(requestedMs, options.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS);
       const key = limitKeys.providerPause(options.prefix, provider);
       const left = await options.redis.pttl(key);
       if (left >= ms) return;

@@ -154,6 +154,15 @@ describe('provider pacer', () => {
     expect(await second!.acquire('mock')).toEqual({ go: true });
   });
 
+  it('caps a pause at maxPauseMs, whatever Retry-After asked', async () => {
+    const prefix = uniquePrefix('pace-cap');
+    const pacer = createProviderPacer({ redis: client, prefix, rpm: {}, maxPauseMs: 1000 });
+    await pacer.pause('openrouter', 86_400_000);
+    const decision = await pacer.acquire('openrouter');
+    expect(decision).toMatchObject({ go: false, reason: 'paused' });
+    expect(decision.go === false && decision.waitMs).toBeLessThanOrEqual(1000);
+  });
+
   describe('watching the pause channel', () => {
     const subscribers: Redis[] = [];
     afterAll(() => subscribers.forEach((subscriber) => subscriber.disconnect()));

@@ -15,8 +15,9 @@ export { createAnthropicAdapter, ANTHROPIC_VERSION } from './anthropic/anthropic
 export type { AnthropicOptions } from './anthropic/anthropic-adapter';
 export { createCursorAdapter } from './cursor/cursor-adapter';
 export type { CursorOptions } from './cursor/cursor-adapter';
-export { createMockAdapter, parseMockDirectives, countMockTokens } from './mock/mock-adapter';
-export type { MockOptions, MockFailMode } from './mock/mock-adapter';
+export { createMockAdapter, countMockTokens } from './mock/mock-adapter';
+export { parseMockDirectives, mockLimits } from './mock/mock-directives';
+export type { MockOptions, MockFailMode } from './mock/mock-directives';
 export { resolveRoute } from './routing';
 export { capabilityChecks, unsupportedField, servableAttempts, unservableMessage } from './capabilities';
 export type { RefusedAttempt } from './capabilities';

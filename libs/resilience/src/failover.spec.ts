@@ -85,7 +85,13 @@ describe('withFailover', () => {
 
 describe('planAttempts', () => {
   it('pins prefixed models to their provider', () => {
-    expect(planAttempts({ provider: 'mock', upstreamModel: 'echo', pinned: true }, { primary: 'openrouter', fallbacks: ['ollama'] })).toEqual([{ provider: 'mock', model: 'echo' }]);
+    expect(planAttempts({ provider: 'mock', upstreamModel: 'echo', pinned: true }, { primary: 'openrouter', fallbacks: ['ollama'], mockEnabled: true })).toEqual([{ provider: 'mock', model: 'echo' }]);
+  });
+  it('refuses mock/… unless the mock is the primary, a fallback or enabled', () => {
+    const pinned = { provider: 'mock' as const, upstreamModel: 'echo', pinned: true };
+    expect(() => planAttempts(pinned, { primary: 'openrouter', fallbacks: ['ollama'] })).toThrow(expect.objectContaining({ type: 'invalid_request', message: expect.stringContaining('not enabled') }));
+    expect(planAttempts(pinned, { primary: 'mock', fallbacks: [] })).toHaveLength(1);
+    expect(planAttempts(pinned, { primary: 'openrouter', fallbacks: ['mock'] })).toHaveLength(1);
   });
   it('tries the primary then the fallbacks once each', () => {
     expect(planAttempts({ provider: 'openrouter', upstreamModel: 'x/y', pinned: false }, { primary: 'openrouter', fallbacks: ['ollama', 'openrouter', 'mock'] }).map((attempt) => attempt.provider)).toEqual([

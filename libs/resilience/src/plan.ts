@@ -1,4 +1,4 @@
-import type { ProviderId } from '@gateway/contracts';
+import { GatewayError, type ProviderId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { PlannedAttempt } from './failover';
 
@@ -16,6 +16,8 @@ export interface FailoverChain {
   fallbacks: readonly ProviderId[];
   /** Per provider (OLLAMA_DEFAULT_MODEL, CURSOR_DEFAULT_MODEL, …); a provider without one gets the name as is. */
   defaultModels?: Partial<Record<ProviderId, string>>;
+  /** MOCK_PROVIDER_ENABLED: `mock/…` is served even though the mock is neither the primary nor a fallback. */
+  mockEnabled?: boolean;
 }
 
 /** Providers that serve any `vendor/model` id (OpenRouter's catalogue; the mock answers anything). */
@@ -51,14 +53,23 @@ export function failoverChain(config: Pick<Config, 'llm' | 'providers'>): Failov
       openai: config.providers.openai.defaultModel,
       anthropic: config.providers.anthropic.defaultModel,
     },
+    mockEnabled: config.providers.mock.enabled,
   };
 }
 
+/** The mock answers only when it is the primary, a fallback, or enabled outright: it is free and in-process. */
+function mockServes(chain: FailoverChain): boolean {
+  return chain.mockEnabled === true || chain.primary === 'mock' || chain.fallbacks.includes('mock');
+}
+
 /**
- * The providers to try for a route: a pinned route only its own, with the model as named; otherwise the
+ * The providers to try for a route (`invalid_request` for `mock/…` when the mock does not serve): a pinned route only its own, with the model as named; otherwise the
  * primary then each fallback, once each, each asked for the model it can serve (see modelFor).
  */
 export function planAttempts(route: RouteLike, chain: FailoverChain): PlannedAttempt[] {
+  if (route.provider === 'mock' && !mockServes(chain)) {
+    throw new GatewayError('invalid_request', 'invalid request: model: the mock provider is not enabled on this gateway', { retryable: false });
+  }
   if (route.pinned) return [{ provider: route.provider, model: route.upstreamModel }];
   const providers = [...new Set<ProviderId>([route.provider, chain.primary, ...chain.fallbacks])];
   return providers.map((provider) => ({ provider, model: modelFor(provider, route.upstreamModel, provider === route.provider, chain.defaultModels) }));

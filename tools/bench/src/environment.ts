@@ -74,6 +74,7 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
   const baseEnv = {
     REDIS_URL: redis.url,
     LLM_PROVIDER: 'openrouter',
+    MOCK_PROVIDER_ENABLED: 'true',
     OPENROUTER_API_KEY: 'bench-key',
     OPENROUTER_BASE_URL: `${upstream.url}/api/v1`,
     LOG_LEVEL: 'info',

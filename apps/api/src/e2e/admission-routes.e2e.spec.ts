@@ -16,6 +16,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     QUEUE_PREFIX: uniquePrefix('admission'),
     LLM_PROVIDER: 'openrouter',
+    MOCK_PROVIDER_ENABLED: 'true',
     OPENROUTER_API_KEY: 'sk-or-admission',
     OPENROUTER_BASE_URL: fake.baseUrl,
     // One request per agent, then a refill far beyond the test; no budget at all for paid models (mock is free).

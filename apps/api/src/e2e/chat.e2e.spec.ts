@@ -12,6 +12,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     QUEUE_PREFIX: uniquePrefix('e2e'),
     LLM_PROVIDER: 'openrouter',
+    MOCK_PROVIDER_ENABLED: 'true',
     OPENROUTER_API_KEY: 'sk-or-e2e-secret',
     OPENROUTER_BASE_URL: fake.baseUrl,
     PROVIDER_TIMEOUT_MS: '2000',

@@ -37,6 +37,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     QUEUE_PREFIX: uniquePrefix('failover'),
     LLM_PROVIDER: 'openrouter',
+    MOCK_PROVIDER_ENABLED: 'true',
     LLM_FALLBACKS: 'cursor,ollama,anthropic',
     OPENROUTER_API_KEY: OPENROUTER_KEY,
     OPENROUTER_BASE_URL: openrouter.baseUrl,

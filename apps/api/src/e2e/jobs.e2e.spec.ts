@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import {
   postJson,
@@ -17,6 +18,7 @@ const messages = [{ role: 'user', content: 'Say hello' }];
 let redis: TestRedis;
 let fake: FakeOpenRouter;
 let receiver: FakeServer;
+const CALLBACK_SECRET = 'jobs-e2e-callback-secret';
 let gateway: GatewayProcesses;
 let receiverAnswers: number[] = [];
 const prefix = uniquePrefix('jobs');
@@ -49,9 +51,12 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     QUEUE_PREFIX: prefix,
     LLM_PROVIDER: 'openrouter',
+    MOCK_PROVIDER_ENABLED: 'true',
     OPENROUTER_API_KEY: 'sk-or-jobs',
     OPENROUTER_BASE_URL: fake.baseUrl,
-    JOB_CALLBACK_ALLOWED_HOSTS: '127.0.0.1',
+    // A host:port entry: a bare host allows ports 80/443 only.
+    JOB_CALLBACK_ALLOWED_HOSTS: new URL(receiver.url).host,
+    JOB_CALLBACK_SECRET: CALLBACK_SECRET,
     WORKER_CONCURRENCY: '4',
     // These suites make the mock fail on purpose: keep its circuit closed.
     CIRCUIT_FAILURE_THRESHOLD: '1000',
@@ -173,6 +178,10 @@ describe('callbacks', () => {
     expect(deliveries[1]!.method).toBe('POST');
     expect(deliveries[1]!.headers['content-type']).toBe('application/json');
     expect(deliveries[1]!.body).toMatchObject({ job_id: jobId, status: 'completed', result: { content: 'called back', provider: 'mock' } });
+    // Signed: the receiver recomputes HMAC-SHA256("<t>.<body>") with the shared secret (the body as sent: compact JSON).
+    const [, timestamp, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(deliveries[1]!.headers['x-gateway-signature'])) ?? [];
+    expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(60);
+    expect(mac).toBe(createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${JSON.stringify(deliveries[1]!.body)}`).digest('hex'));
   });
 
   it('POSTs the error of a failed job', async () => {

@@ -30,6 +30,7 @@ beforeAll(async () => {
     REDIS_URL: redis.url,
     QUEUE_PREFIX: uniquePrefix('obs'),
     LLM_PROVIDER: 'openrouter',
+    MOCK_PROVIDER_ENABLED: 'true',
     OPENROUTER_API_KEY: providerKey,
     OPENROUTER_BASE_URL: fake.baseUrl,
     PROVIDER_TIMEOUT_MS: '3000',

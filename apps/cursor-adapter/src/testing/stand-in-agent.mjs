@@ -1,31 +1,30 @@
 #!/usr/bin/env node
-// Stands in for the Cursor Agent CLI in tests: `--print --output-format text [--model M] <prompt>`
-// (or the prompt on stdin). The prompt steers it: FAIL exits 3, HANG never answers, LATE fails after output.
+// Stands in for the Cursor Agent CLI in tests: `--print --output-format text [--model M] -- <prompt>`
+// (or, without `--`, the prompt on stdin). Options are read only before `--`, as a real CLI parser does: a
+// stray `--force` there makes it answer FORCED. The prompt steers it: FAIL exits 3 (its stderr carries
+// CURSOR_API_KEY), HANG never answers, LATE fails after output, ENV answers with its environment's names.
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const args = process.argv.slice(2);
-const modelIndex = args.indexOf('--model');
-const model = modelIndex >= 0 ? args[modelIndex + 1] : 'auto';
-let prompt = args.at(-1) ?? '';
-if (!args.includes('--print')) {
+const end = args.indexOf('--');
+const options = end >= 0 ? args.slice(0, end) : args;
+const modelIndex = options.indexOf('--model');
+const model = modelIndex >= 0 ? options[modelIndex + 1] : 'auto';
+if (!options.includes('--print')) {
   process.stderr.write('stand-in agent: --print is required\n');
   process.exit(2);
 }
-if (process.env.STAND_IN_PROMPT_VIA === 'stdin') {
-  prompt = '';
-  for await (const chunk of process.stdin) prompt += chunk;
-}
-if (prompt.includes('LEAK')) {
-  // Like a CLI that echoes its credentials in an error.
-  process.stderr.write(`Error: key ${process.env.CURSOR_API_KEY} was refused\n`);
-  process.exit(3);
-}
+let prompt = '';
+if (end >= 0) prompt = args.slice(end + 1).join(' ');
+else for await (const chunk of process.stdin) prompt += chunk;
 if (prompt.includes('FAIL')) {
-  process.stderr.write('Error: not logged in (run cursor-agent login)\n');
+  process.stderr.write(`Error: not logged in with key ${process.env.CURSOR_API_KEY ?? '(none)'} (run cursor-agent login)\n`);
   process.exit(3);
 }
 if (prompt.includes('HANG')) await sleep(600_000);
-const answer = `Agent (${model}) read: ${prompt}`;
+const forced = options.includes('--force') ? 'FORCED ' : '';
+const body = prompt === 'ENV' ? Object.keys(process.env).sort().join(',') : prompt;
+const answer = `${forced}Agent (${model}) read: ${body}`;
 for (const piece of answer.match(/\S+\s*/g) ?? []) {
   process.stdout.write(piece);
   await sleep(5);

@@ -1,5 +1,6 @@
 import { GatewayError } from '@gateway/contracts';
 import type { ProviderId } from '@gateway/contracts';
+import { blameOf } from './request-caused';
 
 /** Parses a Retry-After header (seconds or HTTP date) into seconds, or undefined. */
 export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
@@ -14,8 +15,10 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 
 /**
  * Maps an upstream HTTP failure to the gateway's error. 400/404/422 are the caller's request: no failover.
- * 401/403 mean the gateway's own key is refused, which another provider may not share: failover.
- * 408/409/429/5xx and anything else unexpected: failover.
+ * Failures the request (or one model) caused, see blameOf — 413, a moderation or per-call limit 402/403, a
+ * model's own 429 — fail over (`otherProviderMay`) but never count against the provider's circuit or pause it;
+ * when no provider serves, they are the answer. 401/402/403 of the gateway's own key, 408/409/429/5xx and
+ * anything else unexpected: retryable failover that counts.
  */
 export function upstreamHttpError(provider: ProviderId, status: number, upstreamMessage: string | undefined, retryAfterSeconds?: number): GatewayError {
   const detail = upstreamMessage ? `: ${truncate(upstreamMessage, 300)}` : '';
@@ -23,6 +26,16 @@ export function upstreamHttpError(provider: ProviderId, status: number, upstream
     return new GatewayError('invalid_request', `${provider} rejected the request (HTTP ${status})${detail}`, {
       upstreamStatus: status,
       retryable: false,
+    });
+  }
+  const blame = blameOf(provider, status, upstreamMessage);
+  if (blame !== 'key') {
+    const type = status === 413 ? 'payload_too_large' : status === 429 ? 'rate_limited' : 'invalid_request';
+    return new GatewayError(type, `${provider} refused the request (HTTP ${status})${detail}`, {
+      upstreamStatus: status,
+      retryable: false,
+      otherProviderMay: true,
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     });
   }
   return new GatewayError('upstream_error', `${provider} answered HTTP ${status}${detail}`, {

@@ -1,5 +1,6 @@
 import { GatewayError } from '@gateway/contracts';
-import { countMockTokens, createMockAdapter, parseMockDirectives } from './mock-adapter';
+import { countMockTokens, createMockAdapter } from './mock-adapter';
+import { mockLimits, parseMockDirectives } from './mock-directives';
 
 const request = { model: 'echo', messages: [{ role: 'user' as const, content: 'Hello there' }] };
 const signal = () => new AbortController().signal;
@@ -61,5 +62,32 @@ describe('mock adapter', () => {
   it('ignores directives it cannot read', () => {
     expect(parseMockDirectives('x?latency=-5&fail=explode', { latencyMs: 7 })).toEqual({ reply: undefined, latencyMs: 7, chunkDelayMs: 0, fail: 'none', toolRounds: 1 });
     expect(countMockTokens('  ')).toBe(0);
+  });
+
+  it('bounds delays by its timeout and counts by mockLimits', () => {
+    const directives = parseMockDirectives('x?latency=600000&chunk_delay=999999&tool_rounds=1000000', { timeoutMs: 500 });
+    expect(directives).toMatchObject({ latencyMs: 501, chunkDelayMs: 501, toolRounds: mockLimits.toolRounds });
+    expect(parseMockDirectives(`x?reply=${'a'.repeat(20_000)}`, {}).reply).toHaveLength(mockLimits.replyChars);
+  });
+
+  it('ends a call whose latency passes its timeout as a timeout, at the timeout', async () => {
+    const started = Date.now();
+    const error = await createMockAdapter({ timeoutMs: 100 }).chat({ ...request, model: 'x?latency=600000' }, signal()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ type: 'timeout', details: { retryable: true } });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('ends a stream whose chunk delays add up past its timeout, and streams at most mockLimits.chunks chunks', async () => {
+    const slow = createMockAdapter({ timeoutMs: 150 }).chatStream({ ...request, model: 'x?chunk_delay=60&reply=a%20b%20c%20d%20e' }, signal());
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const part of slow) if (part.type === 'text-delta') seen.push(part.text);
+    })().catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ type: 'timeout' });
+    expect(seen.length).toBeLessThan(5);
+    let chunks = 0;
+    for await (const part of createMockAdapter({ reply: 'w '.repeat(5000) }).chatStream(request, signal())) if (part.type === 'text-delta') chunks += 1;
+    expect(chunks).toBe(mockLimits.chunks);
   });
 });

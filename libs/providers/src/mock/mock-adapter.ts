@@ -1,50 +1,8 @@
 import { GatewayError, contentText, type ToolCall } from '@gateway/contracts';
 import { cancelledCall } from '../http/upstream-error';
 import { mockReplyText, mockToolCalls } from './mock-tools';
+import { mockLimits, parseMockDirectives, type MockFailMode, type MockOptions } from './mock-directives';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
-
-/** How the mock fails, when told to. */
-export type MockFailMode = 'none' | 'upstream_error' | 'timeout' | 'invalid_request';
-
-/** Options of the mock provider; a model name can override them per request (see parseMockDirectives). */
-export interface MockOptions {
-  /** Fixed reply; when absent the mock answers `Mock reply to: <last user message>`. */
-  reply?: string | undefined;
-  latencyMs?: number;
-  fail?: MockFailMode;
-}
-
-interface MockDirectives {
-  reply: string | undefined;
-  latencyMs: number;
-  chunkDelayMs: number;
-  fail: MockFailMode;
-  /** Assistant turns with tool calls before the mock answers with text (`tool_rounds=2`, default 1). */
-  toolRounds: number;
-}
-
-const failModes: readonly MockFailMode[] = ['none', 'upstream_error', 'timeout', 'invalid_request'];
-
-/**
- * Per-request behaviour from the model name, e.g. `echo?latency=200&fail=upstream_error&chunk_delay=5&reply=hi&tool_rounds=2`:
- * lets tests and demos drive the mock without restarting it.
- */
-export function parseMockDirectives(model: string, defaults: MockOptions): MockDirectives {
-  const query = model.includes('?') ? new URLSearchParams(model.slice(model.indexOf('?') + 1)) : new URLSearchParams();
-  const number = (name: string, fallback: number) => {
-    const raw = query.get(name);
-    const value = raw === null ? NaN : Number(raw);
-    return Number.isFinite(value) && value >= 0 ? Math.min(value, 600_000) : fallback;
-  };
-  const fail = query.get('fail');
-  return {
-    reply: query.get('reply') ?? defaults.reply,
-    latencyMs: number('latency', defaults.latencyMs ?? 0),
-    chunkDelayMs: number('chunk_delay', 0),
-    fail: fail !== null && (failModes as readonly string[]).includes(fail) ? (fail as MockFailMode) : (defaults.fail ?? 'none'),
-    toolRounds: Math.min(Math.floor(number('tool_rounds', 1)), 100),
-  };
-}
 
 /** Whitespace-separated words: the mock's deterministic token count. */
 export function countMockTokens(text: string): number {
@@ -68,6 +26,24 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The call's clock: every delay is spent against one deadline, past which the call ends as a timeout. */
+function createDeadline(timeoutMs: number) {
+  const endsAt = Date.now() + timeoutMs;
+  return async (ms: number, signal: AbortSignal) => {
+    const left = endsAt - Date.now();
+    if (ms < left) return sleep(ms, signal);
+    await sleep(Math.max(0, left), signal);
+    throw new GatewayError('timeout', `mock gave no answer in ${timeoutMs} ms`, { retryable: true });
+  };
+}
+
+/** The reply's stream chunks (words with their trailing space), at most mockLimits.chunks: the rest joins the last. */
+function chunksOf(content: string): string[] {
+  const pieces = content.match(/\S+\s*/g) ?? [];
+  if (pieces.length <= mockLimits.chunks) return pieces;
+  return [...pieces.slice(0, mockLimits.chunks - 1), pieces.slice(mockLimits.chunks - 1).join('')];
+}
+
 const cancelled = (): GatewayError => cancelledCall('mock');
 
 function failure(mode: MockFailMode): GatewayError | undefined {
@@ -83,11 +59,15 @@ function failure(mode: MockFailMode): GatewayError | undefined {
   }
 }
 
-/** Deterministic provider for development and tests: can stream, fail and be slow. Costs nothing. */
+/**
+ * Deterministic provider for development and tests: can stream, fail and be slow (never past its timeoutMs,
+ * PROVIDER_TIMEOUT_MS). Costs nothing.
+ */
 export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
   const run = async (request: ProviderChatRequest, signal: AbortSignal) => {
     const directives = parseMockDirectives(request.model, options);
-    await sleep(directives.latencyMs, signal);
+    const wait = createDeadline(options.timeoutMs ?? 60_000);
+    await wait(directives.latencyMs, signal);
     const error = failure(directives.fail);
     if (error) throw error;
     const toolCalls: ToolCall[] = mockToolCalls(request, directives.toolRounds);
@@ -101,7 +81,7 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
       completionTokens = request.max_tokens;
       finishReason = 'length';
     }
-    return { directives, content: finalContent, toolCalls, promptTokens, completionTokens, finishReason };
+    return { directives, wait, content: finalContent, toolCalls, promptTokens, completionTokens, finishReason };
   };
 
   return {
@@ -118,16 +98,16 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
       };
     },
     async *chatStream(request, signal): AsyncGenerator<ChatStreamPart> {
-      const { directives, content, toolCalls, promptTokens, completionTokens, finishReason } = await run(request, signal);
-      const pieces = content.match(/\S+\s*/g) ?? [];
+      const { directives, wait, content, toolCalls, promptTokens, completionTokens, finishReason } = await run(request, signal);
+      const pieces = chunksOf(content);
       for (const [index, piece] of pieces.entries()) {
-        if (index > 0) await sleep(directives.chunkDelayMs, signal);
+        if (index > 0) await wait(directives.chunkDelayMs, signal);
         else if (signal.aborted) throw cancelled();
         yield { type: 'text-delta', text: index === 0 ? (content.match(/^\s*/)?.[0] ?? '') + piece : piece };
       }
       // Tool calls as OpenAI streams them: id and name first, then the arguments in two fragments.
       for (const [index, call] of toolCalls.entries()) {
-        await sleep(directives.chunkDelayMs, signal);
+        await wait(directives.chunkDelayMs, signal);
         yield { type: 'tool-call-delta', delta: { index, id: call.id, name: call.function.name, arguments: '' } };
         const half = Math.ceil(call.function.arguments.length / 2);
         for (const fragment of [call.function.arguments.slice(0, half), call.function.arguments.slice(half)]) {
