@@ -1,4 +1,4 @@
-// Lint rules, and the module boundaries of STYLE.md: who may import whom, and which packages a lib may not use.
+// Lint rules, and the module boundaries of CONTRIBUTING.md: who may import whom, and which packages a lib may not use.
 import tseslint from 'typescript-eslint';
 
 /** Allowed @gateway/* imports per project (apps may import any lib; no lib imports an app). */
@@ -18,7 +18,7 @@ const nodeOnly = ['ioredis', 'bullmq', 'express', 'pino', 'prom-client', 'undici
 
 const forbidden = (lib) => {
   const group = libs.filter((other) => other !== lib && !allowed[lib].includes(other)).map((other) => `@gateway/${other}`);
-  return group.length === 0 ? [] : [{ group, message: `libs/${lib} may import only: ${allowed[lib].join(', ') || 'no other project'} (see STYLE.md)` }];
+  return group.length === 0 ? [] : [{ group, message: `libs/${lib} may import only: ${allowed[lib].join(', ') || 'no other project'} (see CONTRIBUTING.md)` }];
 };
 
 const boundaryBlocks = libs.map((lib) => ({
