@@ -24,6 +24,12 @@ describe('deployment files', () => {
     for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:/);
   });
 
+  it('docker-compose.yml: the API, listening beyond loopback in its container, requires the admin token', () => {
+    const compose = read('docker-compose.yml');
+    expect(compose).toMatch(/GATEWAY_HOST: 0\.0\.0\.0/);
+    expect(compose).toMatch(/GATEWAY_ADMIN_TOKEN: \$\{GATEWAY_ADMIN_TOKEN:\?/);
+  });
+
   it('.dockerignore keeps .env and .git out of the image', () => {
     const entries = read('.dockerignore').split('\n').map((line) => line.trim());
     expect(entries).toEqual(expect.arrayContaining(['.env', '.git']));
