@@ -52,7 +52,7 @@ export function createAdmission(deps: AdmissionDeps) {
 
   /** The reservation when the budgets took it; the 402 GatewayError when one refused. */
   const reservedOrThrow = (outcome: ReserveOutcome, estimateUsd: number, tenant?: Tenant): Admitted => {
-    if (outcome.reserved) return { reservedUsd: estimateUsd };
+    if (outcome.reserved) return { reservedUsd: outcome.reservedUsd };
     const limit = `${outcome.key ? 'key_' : ''}${outcome.budget}_budget`;
     metrics.rateLimitRejections.inc({ limit });
     if (tenant?.key) metrics.keyRefusals.inc({ key: keyLabel(tenant.key.id), limit });
@@ -83,6 +83,9 @@ export function createAdmission(deps: AdmissionDeps) {
     );
   };
 
+  /** The model whose learned cost a paid request's reservation takes when more than its estimate (none for a free route). */
+  const learnedModel = (body: AdmittedBody, estimate: number): string | undefined => (estimate > 0 ? (body.model ?? config.llm.defaultModel) : undefined);
+
   const admission = {
     /**
      * The tenant's rate limit alone (the key's bucket, else the agent's), for `tokens` requests at once (a batch takes
@@ -103,7 +106,7 @@ export function createAdmission(deps: AdmissionDeps) {
     async admitChat(body: AdmittedBody, jobId: string, tenant: Tenant = { agentId: body.agent_id }): Promise<Admitted> {
       if (!config.limits.enabled) return { reservedUsd: 0 };
       const estimate = estimateUsd(body);
-      return admittedOrThrow(tenant, await admitOnce(deps.redis, deps, tenant, jobId, estimate), estimate);
+      return admittedOrThrow(tenant, await admitOnce(deps.redis, deps, tenant, jobId, estimate, learnedModel(body, estimate)), estimate);
     },
 
     /**
@@ -120,7 +123,7 @@ export function createAdmission(deps: AdmissionDeps) {
     ): Promise<{ data: Data; addError?: Error }> {
       const estimate = estimateUsd(body);
       const data = job.data(estimate);
-      const { outcome, addError } = await admitAndAdd(deps.redis, queue, deps, tenant, estimate, { name: job.name, data, opts: job.opts });
+      const { outcome, addError } = await admitAndAdd(deps.redis, queue, deps, tenant, estimate, { name: job.name, data, opts: job.opts }, learnedModel(body, estimate));
       admittedOrThrow(tenant, outcome, estimate);
       return { data, ...(addError ? { addError } : {}) };
     },
@@ -137,7 +140,7 @@ export function createAdmission(deps: AdmissionDeps) {
       if (!config.limits.enabled) return bodies.map(() => 0);
       const estimates = bodies.map((body) => estimateUsd(body));
       for (let start = 0; start < bodies.length; start += BATCH_RESERVE_CHUNK) {
-        const chunk = estimates.slice(start, start + BATCH_RESERVE_CHUNK).map((estimate, offset) => ({ jobId: jobIds[start + offset]!, estimateUsd: estimate }));
+        const chunk = estimates.slice(start, start + BATCH_RESERVE_CHUNK).map((estimate, offset) => ({ jobId: jobIds[start + offset]!, estimateUsd: estimate, model: learnedModel(bodies[start + offset]!, estimate) }));
         const outcome = await deps.budget.reserveAll(chunk, tenant?.key);
         if (!outcome.reserved) {
           await Promise.all(jobIds.slice(0, start).map((jobId) => deps.budget.release(jobId, tenant?.key?.id).catch(() => undefined)));

@@ -31,9 +31,9 @@ function parts(options: { burst?: number; dailyLimitUsd?: number } = {}) {
 describe('admitOnce: rate limit and budget reservation in one script', () => {
   it('takes a token and reserves the estimate, idempotently on the job id', async () => {
     const gate = parts();
-    expect(await admitOnce(client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false } });
+    expect(await admitOnce(client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 } });
     expect(await client.hget(limitKeys.inFlight(gate.prefix), 'job-1')).toBe(String(250_000_000));
-    expect(await admitOnce(client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 0 }, budget: { reserved: true, alreadyReserved: true } });
+    expect(await admitOnce(client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 0 }, budget: { reserved: true, alreadyReserved: true, reservedUsd: 0.25 } });
     expect(await client.hget(limitKeys.inFlight(gate.prefix), 'total')).toBe(String(250_000_000));
   });
 
@@ -80,7 +80,7 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
     const { prefix, parts, queue } = setup();
     const { outcome, addError } = await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.25, job('job-1', 7));
     expect(addError).toBeUndefined();
-    expect(outcome).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false } });
+    expect(outcome).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 } });
     expect(await queue.getJobState('job-1')).toBe('waiting');
     expect((await queue.getJob('job-1'))?.data).toEqual({ n: 7 });
     expect(await client.hget(limitKeys.inFlight(prefix), 'job-1')).toBe(String(250_000_000));

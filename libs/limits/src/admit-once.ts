@@ -14,9 +14,9 @@ export interface Tenant {
   key?: (KeyBucket & KeyLedger) | undefined;
 }
 
-function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number) {
+function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number, model: string | undefined) {
   const rate = parts.rateLimiter.call(tenant.agentId, tenant.key);
-  const reserve = parts.budget.reserveCall(jobId, estimateUsd, tenant.key);
+  const reserve = parts.budget.reserveCall(jobId, estimateUsd, tenant.key, model);
   return {
     keys: [...rate.keys, ...reserve.keys],
     args: [...rate.args, ...reserve.args],
@@ -29,11 +29,12 @@ function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd
 }
 
 /**
+ * `model`: the request's model, whose learned cost the reservation takes when it is more than the estimate.
  * The agent's rate limit and the job's budget reservation in one script (one round trip, atomic): the same
  * decisions as `rateLimiter.take` then `budget.reserve`, without a reservation when the bucket refuses.
  */
-export async function admitOnce(redis: RedisClient, parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number): Promise<AdmitOutcome> {
-  const call = admitCall(parts, tenant, jobId, estimateUsd);
+export async function admitOnce(redis: RedisClient, parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number, model?: string): Promise<AdmitOutcome> {
+  const call = admitCall(parts, tenant, jobId, estimateUsd, model);
   return call.outcome(await runScript(redis, scripts.admit, call.keys, call.args));
 }
 
@@ -49,8 +50,9 @@ export async function admitAndAdd<Data, Result>(
   tenant: Tenant,
   estimateUsd: number,
   job: GatedJob<Data>,
+  model?: string,
 ): Promise<{ outcome: AdmitOutcome; addError?: Error }> {
-  const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd);
+  const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd, model);
   const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script: admitGate, keys: call.keys, args: call.args });
   const outcome = call.outcome(gateReply.map((value) => Number(value)));
   // BullMQ's add answers a refusal with a negative code (it never refuses a standalone job with a new id).

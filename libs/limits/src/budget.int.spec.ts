@@ -22,7 +22,7 @@ const charge = (costUsd: number, agentId: string | null = 'agent-1', model = 'm/
 describe('budget reservations', () => {
   it('reserves, settles to the real cost, and reports spend by agent, model and provider', async () => {
     const ledger = budget();
-    expect(await ledger.reserve('job-1', 0.4)).toEqual({ reserved: true, alreadyReserved: false });
+    expect(await ledger.reserve('job-1', 0.4)).toEqual({ reserved: true, alreadyReserved: false, reservedUsd: 0.4 });
     expect((await ledger.usage()).day).toMatchObject({ spent_usd: 0, in_flight_usd: 0.4, remaining_usd: 0.6 });
     expect(await ledger.settle('job-1', charge(0.25))).toEqual({ billed: true });
     await ledger.reserve('job-2', 0.1);
@@ -66,7 +66,7 @@ describe('budget reservations', () => {
     expect(await ledger.settle('job', charge(0.1))).toEqual({ billed: true });
     expect(await ledger.settle('job', charge(0.1))).toEqual({ billed: false });
     expect(await ledger.settle('job', charge(0.7))).toEqual({ billed: false });
-    expect(await ledger.reserve('job', 0.2)).toEqual({ reserved: true, alreadyReserved: true });
+    expect(await ledger.reserve('job', 0.2)).toEqual({ reserved: true, alreadyReserved: true, reservedUsd: 0.2 });
     expect(await ledger.release('job')).toEqual({ releasedUsd: 0 });
     const usage = await ledger.usage();
     expect(usage.day).toMatchObject({ spent_usd: 0.1, in_flight_usd: 0, jobs: 1 });

@@ -3,7 +3,7 @@ import type { Config } from '@gateway/config';
 import type { RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
-import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, utcPeriods } from './periods';
+import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, OBSERVED_COST_TTL_SECONDS, utcPeriods } from './periods';
 import { LimitScriptCode, LimitScriptOk, runScript, scripts } from './scripts';
 
 /** Options of the budget ledger. */
@@ -40,7 +40,15 @@ export interface BudgetRefusal {
   estimateUsd: number;
 }
 
-export type ReserveOutcome = { reserved: true; alreadyReserved: boolean } | ({ reserved: false } & BudgetRefusal);
+/** `reservedUsd`: what the ledger holds for the job: its estimate, or the model's learned cost when more. */
+export type ReserveOutcome = { reserved: true; alreadyReserved: boolean; reservedUsd: number } | ({ reserved: false } & BudgetRefusal);
+
+/** One job to reserve: its id, its estimate, and its model ('' or absent for a free call, which learns nothing). */
+export interface ReserveJob {
+  jobId: string;
+  estimateUsd: number;
+  model?: string | undefined;
+}
 
 /** The reservation script call of one job: its keys and arguments, and how to read its reply. */
 export interface ReserveCall {
@@ -55,6 +63,8 @@ export interface JobCharge {
   agentId: string | undefined;
   /** The API key the job was made with (its ledger is billed too). */
   keyId?: string | undefined;
+  /** The model the request asked for, whose cost the next reservations learn from; absent: nothing learned. */
+  learnModel?: string | undefined;
   model: string;
   provider: string;
 }
@@ -118,11 +128,12 @@ export function createBudget(options: BudgetOptions) {
       ? [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.daySpend(prefix, day), limitKeys.monthSpend(prefix, month)]
       : [limitKeys.keyInFlight(prefix, keyId), limitKeys.keyInFlightExpiry(prefix, keyId), limitKeys.keyDaySpend(prefix, keyId, day), limitKeys.keyMonthSpend(prefix, keyId, month)];
 
-  /** budget-reserve.lua's KEYS before the billing records: the global ledger, then the key's (or unused names). */
+  /** budget-reserve.lua's KEYS before the billing records: the global ledger, the key's (or unused names), the learned costs. */
   const keysFor = (key: KeyLedger | undefined) => {
     const { day, month } = utcPeriods(now());
-    return { day, month, keys: [...ledgerKeys(undefined, day, month), ...ledgerKeys(key?.id ?? '', day, month)] };
+    return { day, month, keys: [...ledgerKeys(undefined, day, month), ...ledgerKeys(key?.id ?? '', day, month), limitKeys.observedCost(prefix)] };
   };
+  const jobArgs = (job: ReserveJob) => [job.jobId, usdToNano(job.estimateUsd), job.model ?? ''];
 
   const nanoOrNone = (usd: number | undefined) => (usd === undefined ? -1 : usdToNano(usd));
 
@@ -136,8 +147,9 @@ export function createBudget(options: BudgetOptions) {
     nanoOrNone(key?.monthlyLimitUsd),
   ];
 
-  /** Which budget refused, from a reservation script's code and its figures (day spent, month spent, in flight). */
-  const refusal = (code: number, [daySpent = 0, monthSpent = 0, inFlight = 0]: readonly number[], periods: { day: string; month: string }, estimateUsd: number, key: KeyLedger | undefined): BudgetRefusal => {
+  /** Which budget refused, from a reservation script's code and its figures (day spent, month spent, in flight, …, amount). */
+  const refusal = (code: number, [daySpent = 0, monthSpent = 0, inFlight = 0, , amount]: readonly number[], periods: { day: string; month: string }, estimate: number, key: KeyLedger | undefined): BudgetRefusal => {
+    const estimateUsd = amount !== undefined ? Math.max(estimate, nanoToUsd(amount)) : estimate;
     const ofKey = code === LimitScriptCode.KeyDailyExceeded || code === LimitScriptCode.KeyMonthlyExceeded;
     const daily = code === LimitScriptCode.DailyExceeded || code === LimitScriptCode.KeyDailyExceeded;
     if (!daily && code !== LimitScriptCode.MonthlyExceeded && code !== LimitScriptCode.KeyMonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
@@ -155,13 +167,15 @@ export function createBudget(options: BudgetOptions) {
 
   const budget = {
     /** The reservation script call (keys, arguments, reply reader), for a caller that runs it with others (admitOnce). */
-    reserveCall(jobId: string, estimateUsd: number, key?: KeyLedger): ReserveCall {
+    reserveCall(jobId: string, estimateUsd: number, key?: KeyLedger, model?: string): ReserveCall {
       const { day, month, keys } = keysFor(key);
       return {
         keys: [...keys, limitKeys.jobBilling(prefix, jobId)],
-        args: [...limitArgs(key), jobId, usdToNano(estimateUsd)],
+        args: [...limitArgs(key), ...jobArgs({ jobId, estimateUsd, model })],
         outcome([code = 0, ...figures]) {
-          if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone };
+          if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) {
+            return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone, reservedUsd: Math.max(estimateUsd, nanoToUsd(figures[4] ?? 0)) };
+          }
           return { reserved: false, ...refusal(code, figures, { day, month }, estimateUsd, key) };
         },
       };
@@ -171,23 +185,26 @@ export function createBudget(options: BudgetOptions) {
      * Reserves the estimates of several jobs (a batch) in one script: all of them, or none (then says which job
      * and which budget refused). Idempotent on each job id, like `reserve`.
      */
-    async reserveAll(jobs: readonly { jobId: string; estimateUsd: number }[], key?: KeyLedger): Promise<{ reserved: true } | ({ reserved: false; index: number } & BudgetRefusal)> {
+    async reserveAll(jobs: readonly ReserveJob[], key?: KeyLedger): Promise<{ reserved: true } | ({ reserved: false; index: number } & BudgetRefusal)> {
       if (jobs.length === 0) return { reserved: true };
       const { day, month, keys } = keysFor(key);
-      const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0, position = 0] = await runScript(
+      const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0, position = 0, amount = 0] = await runScript(
         redis,
         scripts.budgetReserve,
         [...keys, ...jobs.map((job) => limitKeys.jobBilling(prefix, job.jobId))],
-        [...limitArgs(key), ...jobs.flatMap((job) => [job.jobId, usdToNano(job.estimateUsd)])],
+        [...limitArgs(key), ...jobs.flatMap(jobArgs)],
       );
       if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true };
       const index = position - 1;
-      return { reserved: false, index, ...refusal(code, [daySpent, monthSpent, inFlight], { day, month }, jobs[index]?.estimateUsd ?? 0, key) };
+      return { reserved: false, index, ...refusal(code, [daySpent, monthSpent, inFlight, position, amount], { day, month }, jobs[index]?.estimateUsd ?? 0, key) };
     },
 
-    /** Reserves `estimateUsd` for the job (and the key's budgets), or says which budget refuses. Idempotent on the job id. */
-    async reserve(jobId: string, estimateUsd: number, key?: KeyLedger): Promise<ReserveOutcome> {
-      const { keys, args, outcome } = budget.reserveCall(jobId, estimateUsd, key);
+    /**
+     * Reserves `estimateUsd` for the job (or the learned cost of `model`, when more) against the budgets (and the
+     * key's), or says which budget refuses. Idempotent on the job id.
+     */
+    async reserve(jobId: string, estimateUsd: number, key?: KeyLedger, model?: string): Promise<ReserveOutcome> {
+      const { keys, args, outcome } = budget.reserveCall(jobId, estimateUsd, key, model);
       return outcome(await runScript(redis, scripts.budgetReserve, keys, args));
     },
 
@@ -198,7 +215,7 @@ export function createBudget(options: BudgetOptions) {
      */
     async settle(jobId: string, charge: JobCharge, reply?: SettleReply): Promise<{ billed: boolean }> {
       const { day, month } = utcPeriods(now());
-      const keys = [...ledgerKeys(undefined, day, month), limitKeys.jobBilling(prefix, jobId), ...ledgerKeys(charge.keyId ?? '', day, month)];
+      const keys = [...ledgerKeys(undefined, day, month), limitKeys.jobBilling(prefix, jobId), ...ledgerKeys(charge.keyId ?? '', day, month), limitKeys.observedCost(prefix)];
       const [code] = await runScript(redis, scripts.budgetSettle, keys, [
         jobId,
         usdToNano(charge.costUsd),
@@ -211,6 +228,8 @@ export function createBudget(options: BudgetOptions) {
         reply?.channel ?? '',
         reply?.message ?? '',
         charge.keyId ?? '',
+        charge.learnModel ?? '',
+        OBSERVED_COST_TTL_SECONDS,
       ]);
       return { billed: code === LimitScriptOk.Done };
     },

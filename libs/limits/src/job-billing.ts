@@ -29,7 +29,7 @@ export function priceAnswer(billing: Pick<JobBilling, 'pricing'>, call: { provid
  */
 export async function settleJobCost(
   billing: JobBilling,
-  job: { id: string; data: Pick<ChatJobData, 'agent_id' | 'key_id'> },
+  job: { id: string; data: Pick<ChatJobData, 'agent_id' | 'key_id' | 'model'> },
   outcome: { result: ChatJobResult; model: string } | undefined,
   reply?: SettleReply,
 ): Promise<{ billed: boolean }> {
@@ -38,7 +38,7 @@ export async function settleJobCost(
     return { billed: false };
   }
   const { result, model } = outcome;
-  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, keyId: job.data.key_id, model, provider: result.provider }, reply);
+  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, keyId: job.data.key_id, learnModel: job.data.model, model, provider: result.provider }, reply);
   if (billed && billing.metrics) {
     // Model names come from callers: the label is capped so a flood of names cannot blow up the series count.
     const label = modelLabel(model);

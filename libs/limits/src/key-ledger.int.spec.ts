@@ -68,3 +68,38 @@ describe('an API key’s own ledger beside the global one', () => {
     expect(outcomes.filter((outcome) => outcome.rate.allowed).length).toBe(3);
   });
 });
+
+describe('reservations that learn from settled calls', () => {
+  it('reserves at least what a settled call of the model cost, so a mispriced model cannot pass the budget under concurrency', async () => {
+    const ledger = budget({ dailyLimitUsd: 0.05 });
+    const limiter = createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
+    // The table prices the model at a fraction of a cent; the provider bills 0.01 a call.
+    expect(await ledger.reserve('first', 0.0001, undefined, 'vendor/mispriced')).toMatchObject({ reserved: true, reservedUsd: 0.0001 });
+    await ledger.settle('first', { costUsd: 0.01, agentId: undefined, model: 'vendor/mispriced', provider: 'openrouter', learnModel: 'vendor/mispriced' });
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, index) => admitOnce(client, { rateLimiter: limiter, budget: ledger }, { agentId: 'a' }, `c${index}`, 0.0001, 'vendor/mispriced')));
+    const admitted = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved);
+    // 0.04 left at 0.01 a call: four, not thirty.
+    expect(admitted).toHaveLength(4);
+    expect(admitted[0]).toMatchObject({ budget: { reservedUsd: 0.01 } });
+    const refused = outcomes.find((outcome) => 'budget' in outcome && !outcome.budget.reserved) as { budget: { estimateUsd: number } };
+    expect(refused.budget.estimateUsd).toBe(0.01);
+    // Another model learned nothing (room made by releasing the admitted ones).
+    await Promise.all(outcomes.map((_, index) => ledger.release(`c${index}`)));
+    expect(await ledger.reserve('other', 0.0001, undefined, 'vendor/other')).toMatchObject({ reserved: true, reservedUsd: 0.0001 });
+  });
+
+  it('learns a decaying maximum, nothing from free calls, and applies it to batches too', async () => {
+    const ledger = budget();
+    const settle = (id: string, costUsd: number) => ledger.settle(id, { costUsd, agentId: undefined, model: 'm', provider: 'openrouter', learnModel: 'm' });
+    await ledger.reserve('a', 0.001, undefined, 'm');
+    await settle('a', 0.02);
+    await ledger.reserve('b', 0.001, undefined, 'm');
+    await settle('b', 0.001);
+    await ledger.reserve('c', 0.001, undefined, 'm');
+    await settle('c', 0);
+    // 0.02, then max(0.001, 0.018), then unchanged by the free call.
+    expect(await ledger.reserve('d', 0.001, undefined, 'm')).toMatchObject({ reservedUsd: 0.018 });
+    expect(await ledger.reserveAll([{ jobId: 'e', estimateUsd: 0.001, model: 'm' }, { jobId: 'f', estimateUsd: 0.001 }])).toEqual({ reserved: true });
+    expect((await ledger.usage()).day.in_flight_usd).toBeCloseTo(0.018 + 0.018 + 0.001, 9);
+  });
+});

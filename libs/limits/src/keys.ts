@@ -28,6 +28,8 @@ export const limitKeys = {
   daySpend: (prefix: string, day: string): string => `${prefix}:budget:{spend}:day:${day}`,
   /** Spend of one UTC month (`2026-11`), same fields. */
   monthSpend: (prefix: string, month: string): string => `${prefix}:budget:{spend}:month:${month}`,
+  /** What a recent settled call of each model cost (nano-USD, a decaying maximum): reservations take at least that. */
+  observedCost: (prefix: string): string => `${prefix}:budget:{spend}:observed-cost`,
   /** A job's billing record: makes settlement idempotent on the job id. */
   jobBilling: (prefix: string, jobId: string): string => `${prefix}:budget:{spend}:job:${jobId}`,
   /** A provider's shared request bucket (provider-side pacing). */

@@ -2,11 +2,11 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
 import { defineLuaScript as script, runLuaScript, type GateScript, type LuaScript, type RedisClient } from '@gateway/queue';
-import admit from './lua/admit-10.lua';
+import admit from './lua/admit-11.lua';
 import admitGateSource from './lua/admit-gate.lua';
 import budgetRelease from './lua/budget-release-5.lua';
 import budgetReserve from './lua/budget-reserve.lua';
-import budgetSettle from './lua/budget-settle-9.lua';
+import budgetSettle from './lua/budget-settle-10.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import reservationDrop from './lua/reservation-drop-2.lua';
 import tokenBucket from './lua/token-bucket-1.lua';
@@ -39,17 +39,17 @@ export const scripts = {
   tokenBucket: script('token-bucket', tokenBucket, 1),
   providerPace: script('provider-pace', asLuaFunction('tokenBucket', tokenBucket) + providerPace, 2),
   budgetReserve: script('budget-reserve', budgetReserve, 'variable'),
-  budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 9),
+  budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 10),
   budgetRelease: script('budget-release', asLuaFunction('dropReservation', reservationDrop) + budgetRelease, 5),
-  admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 10),
+  admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 11),
 };
 
-/** Admission as the gate of a job's add (addJobBehindGate): admit-10's keys and args, its reply. */
+/** Admission as the gate of a job's add (addJobBehindGate): admit-11's keys and args, its reply. */
 export const admitGate: GateScript = {
   name: 'admit-gate',
   source: asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + asLuaFunction('admit', admit) + admitGateSource,
-  keyCount: 10,
-  argCount: 12,
+  keyCount: 11,
+  argCount: 13,
 };
 
 /** Runs a script; its reply is an array of integers. */

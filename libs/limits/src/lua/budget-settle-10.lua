@@ -1,4 +1,4 @@
--- budget-settle-9.lua: bills a finished job's real cost once, whatever happens to the job afterwards
+-- budget-settle-10.lua: bills a finished job's real cost once, whatever happens to the job afterwards
 -- (a retry, a re-run after a worker crash, a second completion), to the global ledger and (a job made with an API
 -- key) to the key's, drops its reservations, and (optionally) publishes the job's reply in the same round trip:
 -- the reply is sent only once the job is billed. Runs after reservation-drop-2.lua, prepended as dropReservation.
@@ -8,6 +8,7 @@
 -- KEYS[4]  spend hash of the UTC month the job finished in: total and jobs (the breakdown is the sum of its days)
 -- KEYS[5]  the job's billing record
 -- KEYS[6..9] the key's in-flight hash, expiry zset, day and month spend hashes (unused when ARGV[11] is '')
+-- KEYS[10] observed cost hash: model -> what a recent call of it cost (budget-reserve.lua reserves at least that)
 -- ARGV[1]  job id
 -- ARGV[2]  real cost (nano-USD, integer >= 0)
 -- ARGV[3]  agent field (e.g. `agent:my-agent`, or `agent:` for requests without one)
@@ -19,6 +20,8 @@
 -- ARGV[9]  reply channel to PUBLISH to, or '' for none
 -- ARGV[10] reply message
 -- ARGV[11] the API key's id, or ''
+-- ARGV[12] the model the request asked for, to learn its cost from ('' for a free call: nothing learned)
+-- ARGV[13] observed cost hash TTL (s)
 -- Returns  {1, reserved} billed now (reserved: the reservation it replaced, 0 if none);
 --          {2, 0} already billed for this job id (nothing changed; the reply is still published)
 local function reply()
@@ -52,6 +55,15 @@ if ARGV[11] ~= '' then
   book(KEYS[8], KEYS[9], {ARGV[3], ARGV[4], ARGV[5]})
 end
 book(KEYS[3], KEYS[4], breakdown)
+-- A decaying maximum: a dearer call raises it at once, cheaper ones bring it down by 10 % a call; a free call
+-- (another provider served it, e.g. a local fallback) teaches nothing.
+if ARGV[12] ~= '' and tonumber(ARGV[2]) > 0 then
+  local cost = tonumber(ARGV[2])
+  local previous = tonumber(redis.call('HGET', KEYS[10], ARGV[12]) or '0')
+  local decayed = math.floor(previous * 0.9)
+  redis.call('HSET', KEYS[10], ARGV[12], cost > decayed and cost or decayed)
+  redis.call('EXPIRE', KEYS[10], ARGV[13])
+end
 redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8])
 reply()
 return {1, reserved}
