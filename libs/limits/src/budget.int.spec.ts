@@ -24,7 +24,7 @@ describe('budget reservations', () => {
     const ledger = budget();
     expect(await ledger.reserve('job-1', 0.4)).toEqual({ reserved: true, alreadyReserved: false, reservedUsd: 0.4 });
     expect((await ledger.usage()).day).toMatchObject({ spent_usd: 0, in_flight_usd: 0.4, remaining_usd: 0.6 });
-    expect(await ledger.settle('job-1', charge(0.25))).toEqual({ billed: true });
+    expect(await ledger.settle('job-1', { ...charge(0.25), tokens: { prompt: 100, cached: 40, completion: 20, reasoning: 5 } })).toEqual({ billed: true });
     await ledger.reserve('job-2', 0.1);
     await ledger.settle('job-2', charge(0.05, null, 'm/two'));
     const usage = await ledger.usage();
@@ -38,8 +38,9 @@ describe('budget reservations', () => {
       by_agent: { 'agent-1': 0.25, '(none)': 0.05 },
       by_model: { 'm/one': 0.25, 'm/two': 0.05 },
       by_provider: { openrouter: 0.3 },
+      tokens: { prompt: 100, cached: 40, completion: 20, reasoning: 5 },
     });
-    expect(usage.month).toMatchObject({ period: '2026-11', spent_usd: 0.3, budget_usd: 10, remaining_usd: 9.7 });
+    expect(usage.month).toMatchObject({ period: '2026-11', spent_usd: 0.3, budget_usd: 10, remaining_usd: 9.7, tokens: { prompt: 100, cached: 40, completion: 20, reasoning: 5 } });
   });
 
   it('refuses with 402 figures when spend plus in-flight plus the estimate would pass the daily budget', async () => {
@@ -134,6 +135,7 @@ describe('budget reservations', () => {
       by_agent: { 'agent-1': 0.3, 'agent-2': 0.3 },
       by_model: { 'm/one': 0.5, 'm/two': 0.1 },
       by_provider: { openrouter: 0.6 },
+      tokens: { prompt: 0, cached: 0, completion: 0, reasoning: 0 },
     });
     expect(usage.day).toMatchObject({ period: '2026-11-10', spent_usd: 0.1, jobs: 1, by_agent: { 'agent-1': 0.1 } });
     // The month's own hash holds the totals its budget checks, not a second copy of the breakdown.

@@ -1,4 +1,4 @@
-import type { PeriodSpend, UsageReport } from '@gateway/contracts';
+import type { PeriodSpend, Usage, UsageReport } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
@@ -57,6 +57,24 @@ export interface ReserveCall {
   outcome(reply: readonly number[]): ReserveOutcome;
 }
 
+/** Tokens of a call by kind, as the usage report and the metrics count them. */
+export interface TokenCounts {
+  prompt: number;
+  cached: number;
+  completion: number;
+  reasoning: number;
+}
+
+/** The token counts of a provider's usage (OpenAI's shape, details where given). */
+export function tokenCountsOf(usage: Usage): TokenCounts {
+  return {
+    prompt: usage.prompt_tokens,
+    cached: usage.prompt_tokens_details?.cached_tokens ?? 0,
+    completion: usage.completion_tokens,
+    reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
+
 /** What a finished job is billed for. */
 export interface JobCharge {
   costUsd: number;
@@ -65,6 +83,8 @@ export interface JobCharge {
   keyId?: string | undefined;
   /** The model the request asked for, whose cost the next reservations learn from; absent: nothing learned. */
   learnModel?: string | undefined;
+  /** The call's tokens by kind (cached is part of prompt, reasoning part of completion). */
+  tokens?: TokenCounts | undefined;
   model: string;
   provider: string;
 }
@@ -99,6 +119,7 @@ function periodUsage(period: string, fields: Record<string, string>, breakdown: 
         .map(([name, value]) => [name.slice(prefix.length) || '(none)', nanoToUsd(Number(value))]),
     );
   const keys = byKey ? byPrefix('key:') : {};
+  const count = (field: string) => Number(fields[field] ?? 0);
   const spent = nanoToUsd(Number(fields['total'] ?? 0));
   const inFlight = nanoToUsd(inFlightNano);
   return {
@@ -112,6 +133,7 @@ function periodUsage(period: string, fields: Record<string, string>, breakdown: 
     by_model: byPrefix('model:'),
     by_provider: byPrefix('provider:'),
     ...(Object.keys(keys).length > 0 ? { by_key: keys } : {}),
+    tokens: { prompt: count('tokens:prompt'), cached: count('tokens:cached'), completion: count('tokens:completion'), reasoning: count('tokens:reasoning') },
   };
 }
 
@@ -230,6 +252,7 @@ export function createBudget(options: BudgetOptions) {
         charge.keyId ?? '',
         charge.learnModel ?? '',
         OBSERVED_COST_TTL_SECONDS,
+        ...(['prompt', 'cached', 'completion', 'reasoning'] as const).map((kind) => Math.max(0, Math.round(charge.tokens?.[kind] ?? 0))),
       ]);
       return { billed: code === LimitScriptOk.Done };
     },

@@ -21,8 +21,8 @@ export {
   estimateCostUsd,
 } from './pricing';
 export type { ModelPrice, PricingTable } from './pricing';
-export { createBudget, createBudgetFromConfig } from './budget';
-export type { Budget, BudgetOptions, BudgetRefusal, KeyLedger, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
+export { createBudget, createBudgetFromConfig, tokenCountsOf } from './budget';
+export type { Budget, BudgetOptions, BudgetRefusal, KeyLedger, TokenCounts, ReserveJob, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
 export { admitOnce, admitAndAdd } from './admit-once';
 export type { AdmitOutcome, Tenant } from './admit-once';
 export { createProviderPacer } from './provider-pacer';

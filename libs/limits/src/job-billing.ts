@@ -1,5 +1,6 @@
 import type { ChatJobData, ChatJobResult, ProviderId, Usage } from '@gateway/contracts';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
+import { tokenCountsOf } from './budget';
 import type { Budget, SettleReply } from './budget';
 import { callCostUsd, type PricingTable } from './pricing';
 import type { PaceDecision, ProviderPacer } from './provider-pacer';
@@ -38,7 +39,7 @@ export async function settleJobCost(
     return { billed: false };
   }
   const { result, model } = outcome;
-  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, keyId: job.data.key_id, learnModel: job.data.model, model, provider: result.provider }, reply);
+  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, keyId: job.data.key_id, learnModel: job.data.model, tokens: tokenCountsOf(result.usage), model, provider: result.provider }, reply);
   if (billed && billing.metrics) {
     // Model names come from callers: the label is capped so a flood of names cannot blow up the series count.
     const label = modelLabel(model);
@@ -46,6 +47,9 @@ export async function settleJobCost(
     billing.metrics.spendUsd.inc({ provider: result.provider, model: label }, result.cost_usd);
     billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'prompt' }, result.usage.prompt_tokens);
     billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'completion' }, result.usage.completion_tokens);
+    const tokens = tokenCountsOf(result.usage);
+    if (tokens.cached > 0) billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'cached' }, tokens.cached);
+    if (tokens.reasoning > 0) billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'reasoning' }, tokens.reasoning);
   }
   return { billed };
 }

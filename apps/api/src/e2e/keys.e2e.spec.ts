@@ -208,6 +208,19 @@ describe('ownership', () => {
   });
 });
 
+describe('tokens by kind', () => {
+  it('/v1/usage counts prompt, cached, completion and reasoning tokens of the billed calls', async () => {
+    const { key } = await createKey({ name: 'tokens' });
+    upstream.setBehaviour(() => ({ kind: 'reply', content: 'three word answer', cachedTokens: 2, reasoningTokens: 7 }));
+    expect((await chat(key)).status).toBe(200);
+    expect((await chat(key)).status).toBe(200);
+    await waitFor(async () => (((await call('GET', `${apis[0]!.baseUrl}/v1/usage`, key)).body['day'] as { jobs: number }).jobs >= 2 ? true : undefined));
+    const day = (await call('GET', `${apis[0]!.baseUrl}/v1/usage`, key)).body['day'] as { tokens: Record<string, number> };
+    // The fake counts words: "hello there" is 2 prompt tokens; 3 answer words plus 7 reasoning tokens.
+    expect(day.tokens).toEqual({ prompt: 4, cached: 4, completion: 20, reasoning: 14 });
+  });
+});
+
 describe('secrets at rest', () => {
   it('no key secret appears in any Redis key name or value', async () => {
     const { key } = await createKey({ name: 'scanned' });

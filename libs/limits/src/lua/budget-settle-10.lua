@@ -22,6 +22,7 @@
 -- ARGV[11] the API key's id, or ''
 -- ARGV[12] the model the request asked for, to learn its cost from ('' for a free call: nothing learned)
 -- ARGV[13] observed cost hash TTL (s)
+-- ARGV[14..17] the call's tokens by kind: prompt, cached (of the prompt), completion, reasoning (of the completion)
 -- Returns  {1, reserved} billed now (reserved: the reservation it replaced, 0 if none);
 --          {2, 0} already billed for this job id (nothing changed; the reply is still published)
 local function reply()
@@ -34,6 +35,7 @@ if redis.call('GET', KEYS[5]) == 'settled' then
   return {2, 0}
 end
 local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
+local tokenKinds = {'prompt', 'cached', 'completion', 'reasoning'}
 -- A period's hashes get their lifetime from its first job (nothing else creates them).
 local function book(day, month, breakdown)
   redis.call('HINCRBY', day, 'total', ARGV[2])
@@ -42,6 +44,12 @@ local function book(day, month, breakdown)
   end
   if redis.call('HINCRBY', day, 'jobs', 1) == 1 then
     redis.call('EXPIRE', day, ARGV[6])
+  end
+  for k, kind in ipairs(tokenKinds) do
+    if tonumber(ARGV[13 + k]) > 0 then
+      redis.call('HINCRBY', day, 'tokens:' .. kind, ARGV[13 + k])
+      redis.call('HINCRBY', month, 'tokens:' .. kind, ARGV[13 + k])
+    end
   end
   redis.call('HINCRBY', month, 'total', ARGV[2])
   if redis.call('HINCRBY', month, 'jobs', 1) == 1 then
