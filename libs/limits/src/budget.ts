@@ -119,7 +119,8 @@ function periodUsage(period: string, fields: Record<string, string>, breakdown: 
         .map(([name, value]) => [name.slice(prefix.length) || '(none)', nanoToUsd(Number(value))]),
     );
   const keys = byKey ? byPrefix('key:') : {};
-  const count = (field: string) => Number(fields[field] ?? 0);
+  // Tokens are booked per day only: a month's are the sum of its days (its breakdown).
+  const count = (field: string) => Number(breakdown[field] ?? 0);
   const spent = nanoToUsd(Number(fields['total'] ?? 0));
   const inFlight = nanoToUsd(inFlightNano);
   return {

@@ -45,10 +45,10 @@ local function book(day, month, breakdown)
   if redis.call('HINCRBY', day, 'jobs', 1) == 1 then
     redis.call('EXPIRE', day, ARGV[6])
   end
+  -- Tokens go to the day only: a month's are the sum of its days (as its breakdown is).
   for k, kind in ipairs(tokenKinds) do
     if tonumber(ARGV[13 + k]) > 0 then
       redis.call('HINCRBY', day, 'tokens:' .. kind, ARGV[13 + k])
-      redis.call('HINCRBY', month, 'tokens:' .. kind, ARGV[13 + k])
     end
   end
   redis.call('HINCRBY', month, 'total', ARGV[2])
@@ -69,8 +69,10 @@ if ARGV[12] ~= '' and tonumber(ARGV[2]) > 0 then
   local cost = tonumber(ARGV[2])
   local previous = tonumber(redis.call('HGET', KEYS[10], ARGV[12]) or '0')
   local decayed = math.floor(previous * 0.9)
-  redis.call('HSET', KEYS[10], ARGV[12], cost > decayed and cost or decayed)
-  redis.call('EXPIRE', KEYS[10], ARGV[13])
+  -- The hash lives ARGV[13] seconds from when it was made (then each model is learned again, from one call).
+  if redis.call('HSET', KEYS[10], ARGV[12], cost > decayed and cost or decayed) == 1 and redis.call('TTL', KEYS[10]) < 0 then
+    redis.call('EXPIRE', KEYS[10], ARGV[13])
+  end
 end
 redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8])
 reply()
