@@ -1,4 +1,4 @@
-import { GatewayError, batchItemSchema, fromOpenAiRequest, openAiBatchLineSchema, type ChatRequest } from '@gateway/contracts';
+import { batchItemSchema, fromOpenAiRequest, openAiBatchLineSchema, invalidRequest, type ChatRequest } from '@gateway/contracts';
 
 /** One parsed request of a batch. */
 export interface ParsedBatchItem {
@@ -19,7 +19,7 @@ function parseJsonLines(text: string): unknown[] {
     try {
       values.push(JSON.parse(line));
     } catch {
-      throw new GatewayError('invalid_request', `invalid request: line ${index + 1} is not valid JSON`);
+      throw invalidRequest(`line ${index + 1} is not valid JSON`);
     }
   }
   return values;
@@ -34,9 +34,9 @@ export function parseBatchBody(body: unknown, maxRequests: number): ParsedBatchI
   if (typeof body === 'string') values = parseJsonLines(body);
   else if (Array.isArray(body)) values = body;
   else if (typeof body === 'object' && body !== null && Array.isArray((body as { requests?: unknown }).requests)) values = (body as { requests: unknown[] }).requests;
-  else throw new GatewayError('invalid_request', 'invalid request: a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
-  if (values.length === 0) throw new GatewayError('invalid_request', 'invalid request: the batch holds no requests');
-  if (values.length > maxRequests) throw new GatewayError('invalid_request', `invalid request: a batch holds at most ${maxRequests} requests (got ${values.length})`);
+  else throw invalidRequest('a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
+  if (values.length === 0) throw invalidRequest('the batch holds no requests');
+  if (values.length > maxRequests) throw invalidRequest(`a batch holds at most ${maxRequests} requests (got ${values.length})`);
 
   const items: ParsedBatchItem[] = [];
   const problems: string[] = [];
@@ -56,6 +56,6 @@ export function parseBatchBody(body: unknown, maxRequests: number): ParsedBatchI
       problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`));
     }
   });
-  if (problems.length > 0) throw new GatewayError('invalid_request', `invalid request: ${problems.slice(0, 5).join('; ')}`);
+  if (problems.length > 0) throw invalidRequest(problems.slice(0, 5));
   return items;
 }

@@ -1,4 +1,4 @@
-import { GatewayError, modelAllowed } from '@gateway/contracts';
+import { GatewayError, modelAllowed, notFound } from '@gateway/contracts';
 import type { Tenant } from '@gateway/limits';
 import { newGatewayId } from '@gateway/queue';
 import type { ApiKeyRecord } from './keys/key-store';
@@ -74,5 +74,5 @@ export function ownerKeyOfId(id: string): string | undefined {
 
 /** 404 for work another key owns, the same answer as for work that does not exist. */
 export function assertMayAccess(caller: Caller, id: string, what: 'job' | 'batch'): void {
-  if (!mayAccess(caller, ownerKeyOfId(id))) throw new GatewayError('not_found', `no ${what} ${id.slice(0, 128)} (unknown, or past its retention time)`);
+  if (!mayAccess(caller, ownerKeyOfId(id))) throw notFound(what, id, { retained: true });
 }

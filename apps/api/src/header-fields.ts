@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
-import { GatewayError } from '@gateway/contracts';
+import { invalidRequest } from '@gateway/contracts';
 
 /**
  * A header that carries an identifier (X-Agent-Id), validated like the body field it stands for: such values name
@@ -12,5 +12,5 @@ export function headerField<T extends z.ZodType<string>>(req: Request, name: str
   if (value === undefined) return undefined;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new GatewayError('invalid_request', `invalid request: header ${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
+  throw invalidRequest(`header ${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
 }

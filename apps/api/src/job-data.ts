@@ -1,4 +1,4 @@
-import { GatewayError, chatParamsOf, type ChatJobData, type ChatRequest } from '@gateway/contracts';
+import { chatParamsOf, queueUnavailable, type ChatJobData, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { removeUnstartedJob, type ChatQueue } from '@gateway/queue';
 import type { Request } from 'express';
@@ -51,7 +51,7 @@ export async function dropUnstartedJob(queue: ChatQueue, admission: Pick<Admissi
 
 /** A Redis outage as `unavailable` (503 + Retry-After); any other error as it is. */
 function asUnavailable(error: unknown): unknown {
-  return isRedisUnavailable(error) ? new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1, cause: error }) : error;
+  return isRedisUnavailable(error) ? queueUnavailable(error) : error;
 }
 
 /** Runs a Redis write of an enqueue, turning a Redis outage into `unavailable` (503 + Retry-After). */

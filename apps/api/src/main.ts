@@ -25,7 +25,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'api', level: config.log.level, pretty: config.log.pretty, flushIntervalMs: config.log.flushIntervalMs, secrets: secretValues(config) });
   const metrics = createMetrics({ app: 'api' });
-  const prefix = bullPrefix(config);
+  // Two prefixes from QUEUE_PREFIX: BullMQ's (hash-tagged on a cluster, so a queue's keys share a slot) and the
+  // plain one the limits, pacing and key store build their own hash tags under.
+  const bullmqPrefix = bullPrefix(config);
+  const limitsPrefix = config.queue.prefix;
   const instanceId = randomUUID();
 
   const redis = createRedisConnection(config, 'command', 'gw-api');
@@ -35,17 +38,17 @@ async function main(): Promise<void> {
   }
   const pricing = loadPricingTable(config.limits.pricingFile);
   const budget = createBudgetFromConfig(redis, config);
-  const rateLimiter = createRateLimiter({ redis, prefix: config.queue.prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
-  const queue = createChatQueue(redis, prefix, config);
+  const rateLimiter = createRateLimiter({ redis, prefix: limitsPrefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
+  const queue = createChatQueue(redis, bullmqPrefix, config);
   const gatedAdds = canGateAdds(queue);
   if (!gatedAdds) logger.warn('this BullMQ cannot run its add inside the admission script: admission and enqueue take two round trips');
   const admission = createAdmission({ config, redis, rateLimiter, budget, pricing, metrics, gatedAdds });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
   bulkRedis.on('error', (error: Error) => logger.warn({ err: error, connection: 'bulk' }, 'redis connection error'));
-  const bulkQueue = createChatQueue(bulkRedis, prefix, config);
+  const bulkQueue = createChatQueue(bulkRedis, bullmqPrefix, config);
   bulkQueue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
-  const callbacks = createCallbackQueue(redis, prefix, config);
+  const callbacks = createCallbackQueue(redis, bullmqPrefix, config);
   callbacks.on('error', (error) => logger.warn({ err: error }, 'callback queue error'));
 
   const waiter = createResultWaiter({
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
   // Not awaited: while Redis is down the API still listens (and answers 503); the subscription completes when Redis is back.
   const subscription = subscribeReplies({
     subscriber,
-    prefix,
+    prefix: bullmqPrefix,
     instanceId,
     onMessage: (message) => {
       if (!streams.deliver(message)) waiter.deliver(message);
@@ -76,9 +79,9 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
-  const keyStore = createKeyStore(redis, config.queue.prefix);
+  const keyStore = createKeyStore(redis, limitsPrefix);
   const keys = { store: keyStore, cache: createKeyCache(keyStore) };
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix, bulkRedis, bulkQueue, streams, admission, budget, keys });
+  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix: bullmqPrefix, bulkRedis, bulkQueue, streams, admission, budget, keys });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
   // reply channel listens; a Redis that is down only delays start-up by this bound.
   await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000), settleWithin(2000, () => subscription)]).catch(() => undefined);
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = address && typeof address === 'object' ? address.port : config.http.port;
-  logger.info({ port, host: config.http.host, instanceId, provider: config.llm.provider, prefix }, 'api listening');
+  logger.info({ port, host: config.http.host, instanceId, provider: config.llm.provider, prefix: bullmqPrefix }, 'api listening');
 
   const shutdown = createApiShutdown({
     server,

@@ -1,4 +1,4 @@
-import { GatewayError, type ChatParams } from '@gateway/contracts';
+import { invalidRequest, type ChatParams } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { resolveRoute, servableAttempts, unservableMessage } from '@gateway/providers';
 import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resilience';
@@ -11,6 +11,6 @@ import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resil
 export function servablePlan(config: Pick<Config, 'llm' | 'providers'>, request: ChatParams & { model?: string | undefined }, fieldPrefix = ''): PlannedAttempt[] {
   const route = resolveRoute(request.model ?? config.llm.defaultModel, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
   const { servable, refused } = servableAttempts(planAttempts(route, failoverChain(config)), request);
-  if (servable.length === 0) throw new GatewayError('invalid_request', `invalid request: ${fieldPrefix}${unservableMessage(refused)}`);
+  if (servable.length === 0) throw invalidRequest(`${fieldPrefix}${unservableMessage(refused)}`);
   return servable;
 }

@@ -1,4 +1,4 @@
-import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
+import { GatewayError, fromJobError, jobLost, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
 import { createEnqueueTracker } from './enqueue-tracker';
 
 /** The outcome of a job as found in Redis when a reply may have been missed. */
@@ -38,7 +38,7 @@ export function createResultWaiter(options: ResultWaiterOptions) {
     const outcome = await options.lookup(jobId).catch(() => ({ state: 'pending' }) as const);
     if (outcome.state === 'completed') settle(jobId, { result: outcome.result });
     else if (outcome.state === 'failed') settle(jobId, { error: outcome.error });
-    else if (outcome.state === 'missing') settle(jobId, { error: new GatewayError('unavailable', 'the job was lost from the queue') });
+    else if (outcome.state === 'missing') settle(jobId, { error: jobLost() });
   };
   const tracker = createEnqueueTracker((jobId) => void check(jobId));
 

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError } from '@gateway/contracts';
+import { shuttingDown } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import type { ResultWaiter } from './result-waiter';
 
@@ -61,7 +61,7 @@ export function createApiShutdown(options: ApiShutdownOptions): (signal: string)
     clearInterval(sweeper);
     if (first === 'timeout') {
       logger.warn({ inFlight: waiter.size() }, 'api shutdown bound reached; answering the rest with 503');
-      waiter.rejectAll(new GatewayError('unavailable', 'the gateway is shutting down, retry', { retryAfterSeconds: 1 }));
+      waiter.rejectAll(shuttingDown());
       // Give the 503s (and stream endings) a moment to be written, then cut what is left.
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000))]);
       server.closeAllConnections();

@@ -1,4 +1,4 @@
-import { GatewayError, fromJobError, type ChatJobResult, type ReplyMessage, type StreamChunkMessage, type ToolCallDelta } from '@gateway/contracts';
+import { GatewayError, fromJobError, jobLost, slowReader, streamLost, type ChatJobResult, type ReplyMessage, type StreamChunkMessage, type ToolCallDelta } from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { JobOutcome } from './result-waiter';
 import type { SseWriter } from './sse-writer';
@@ -52,7 +52,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
 
   const keepAlive = setInterval(() => {
-    if (!wroteSinceTick && !writer.comment('ping')) fail(new GatewayError('unavailable', 'the client reads too slowly'), true);
+    if (!wroteSinceTick && !writer.comment('ping')) fail(slowReader(), true);
     wroteSinceTick = false;
   }, options.keepAliveMs);
   let idle = setTimeout(() => onIdle(), options.idleTimeoutMs);
@@ -117,7 +117,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     // The result holds the whole text and tool calls: what the client has not seen yet is their tails.
     const missingCalls = missingToolCalls(result);
     if (!result.content.startsWith(sentText) || !missingCalls) {
-      fail(new GatewayError('unavailable', 'stream chunks were lost in transit'), false);
+      fail(streamLost(), false);
       return;
     }
     const rest = result.content.slice(sentText.length);
@@ -137,7 +137,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     let written = message.text === '' || sendText(message.text, message.model, message.provider);
     if (message.tool_calls && message.tool_calls.length > 0) written = sendToolCalls(message.tool_calls, message.model, message.provider) && written;
     if (written) return true;
-    fail(new GatewayError('unavailable', 'the client reads too slowly'), true);
+    fail(slowReader(), true);
     return false;
   };
   /**
@@ -146,7 +146,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
    * that never comes is repaired from the result at the stream's end; past MAX_CHUNKS_AHEAD waiting, or an earlier
    * seq with other text (a retried attempt saying something else), the stream ends with an error.
    */
-  const lostInTransit = (detail: string) => fail(new GatewayError('unavailable', `stream chunks were lost in transit (${detail})`), true);
+  const lostInTransit = (detail: string) => fail(streamLost(detail), true);
   const relayChunk = (message: StreamChunkMessage): void => {
     if (message.seq < expected) {
       // A repeat, or a retried attempt starting over: chunks held for later may belong to the attempt before.
@@ -192,7 +192,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       if (finished) return;
       if (outcome.state === 'completed') complete(outcome.result);
       else if (outcome.state === 'failed') fail(outcome.error, false);
-      else if (outcome.state === 'missing') fail(new GatewayError('unavailable', 'the job was lost from the queue'), false);
+      else if (outcome.state === 'missing') fail(jobLost(), false);
       // pending: a chunk lost meanwhile leaves a gap the later ones wait behind, repaired at the stream's end.
     },
     clientGone() {

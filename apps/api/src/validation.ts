@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { GatewayError } from '@gateway/contracts';
+import { GatewayError, invalidRequest } from '@gateway/contracts';
 
 /** Parses a request body, or throws `invalid_request` naming the first wrong fields. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
@@ -9,5 +9,5 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.length ? issue.path.join('.') : '(body)'}: ${issue.message}`);
-  throw new GatewayError('invalid_request', `invalid request: ${issues.join('; ')}`);
+  throw invalidRequest(issues);
 }

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { GatewayError, cancelledJobError, toJobError, type ChatJobResult } from '@gateway/contracts';
+import { cancelledBeforeStart, cancelledJobError, internalError, toGatewayError, toJobError, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { pacePlan, priceAnswer, settleJobCost, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
@@ -32,10 +32,8 @@ export interface ChatProcessorDeps {
   billing: JobBilling;
 }
 
-function asGatewayError(error: unknown): GatewayError {
-  if (error instanceof GatewayError) return error;
-  return new GatewayError('internal_error', 'unexpected failure while running the job', { cause: error, retryable: false });
-}
+/** A job step that threw something other than a GatewayError: a bug, reported without its text. */
+const unexpectedJobFailure = (error: unknown) => internalError('unexpected failure while running the job', error);
 
 /** A job that has a BullMQ id (every job the gateway adds has one). */
 type IdentifiedJob = ChatJob & { id: string };
@@ -117,7 +115,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       log.info({ model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'cancelled' }, 'chat job cancelled');
       throw new UnrecoverableError(JSON.stringify(cancelledJobError()));
     }
-    const failure = asGatewayError(error);
+    const failure = toGatewayError(error, unexpectedJobFailure);
     const jobError = scrubJobError(toJobError(failure));
     metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });
     metrics.jobDuration.observe({ queue: 'chat', outcome: 'failed' }, (performance.now() - startedAt) / 1000);
@@ -148,7 +146,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     plan = await paceOrDelay(identified, token, plan, log);
     const hooks = jobFailoverHooks(deps.hooks ?? {}, deps.billing.pacer, log);
     try {
-      if (deps.wasCancelled?.(job.id)) throw new GatewayError('upstream_error', 'cancelled before it started', { retryable: false });
+      if (deps.wasCancelled?.(job.id)) throw cancelledBeforeStart();
       // A stream publishes its chunks and its end itself; the result is returned (and billed) the same way.
       const outcome =
         data.stream && data.reply_to

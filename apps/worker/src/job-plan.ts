@@ -1,4 +1,4 @@
-import { GatewayError, type ChatJobData, type ChatParams } from '@gateway/contracts';
+import { invalidRequest, type ChatJobData, type ChatParams } from '@gateway/contracts';
 import { chatParamsOf } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { resolveRoute, servableAttempts, unservableMessage } from '@gateway/providers';
@@ -24,7 +24,7 @@ export function planJob(config: Pick<Config, 'llm' | 'providers'>, data: ChatJob
   const route = resolveRoute(data.model, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
   const request = chatParamsOf(data);
   const { servable, refused } = servableAttempts(planAttempts(route, failoverChain(config)), request);
-  if (servable.length === 0) throw new GatewayError('invalid_request', `invalid request: ${unservableMessage(refused)}`, { retryable: false });
+  if (servable.length === 0) throw invalidRequest(unservableMessage(refused));
   return {
     attempts: servable,
     request,

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ name: 'worker', level: config.log.level, pretty: config.log.pretty, flushIntervalMs: config.log.flushIntervalMs, secrets: secretValues(config) });
   const metrics = createMetrics({ app: 'worker' });
-  const prefix = bullPrefix(config);
+  // Two prefixes from QUEUE_PREFIX: BullMQ's (hash-tagged on a cluster, so a queue's keys share a slot) and the
+  // plain one the limits, pacing and key store build their own hash tags under.
+  const bullmqPrefix = bullPrefix(config);
+  const limitsPrefix = config.queue.prefix;
 
   for (const provider of new Set([config.llm.provider, ...config.llm.fallbacks])) {
     if (deprecatedProviders.has(provider)) logger.warn({ provider }, 'provider is deprecated: route through openrouter instead');
@@ -33,18 +36,19 @@ async function main(): Promise<void> {
   const billing = {
     pricing: loadPricingTable(config.limits.pricingFile),
     budget: createBudgetFromConfig(publisher, config),
-    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
+    pacer: createProviderPacer({ redis: publisher, prefix: limitsPrefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
     metrics,
   };
   const handBack = createHandBack();
-  const breaker = createWorkerBreakerHooks(config, prefix, logger, metrics);
+  const breaker = createWorkerBreakerHooks(config, bullmqPrefix, logger, metrics);
   await waitForReady(breaker.redis, 5000).catch(() => logger.warn('breaker redis connection not ready yet: the circuit fails open until it is'));
   const cancels = createCancelTracker();
-  const cancelSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-cancels');
-  cancelSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'cancels' }, 'redis connection error'));
-  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing }), {
+  // One subscriber connection for all the news a worker reads: cancels, provider pauses and circuit changes.
+  const newsSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-news');
+  newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
+  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing }), {
     connection: workerConnection,
-    prefix,
+    prefix: bullmqPrefix,
     config,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
@@ -52,18 +56,18 @@ async function main(): Promise<void> {
   // Job cancels (client gone, DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the
   // provider call; the others remember the id briefly in case the job is taken just after. A cancel published
   // while this connection is down is missed: that job then runs to its end.
-  const cancelSubscription = subscribeCancels({ subscriber: cancelSubscriber, prefix, onCancel: (jobId) => cancels.cancel(jobId) });
+  const cancelSubscription = subscribeCancels({ subscriber: newsSubscriber, prefix: bullmqPrefix, onCancel: (jobId) => cancels.cancel(jobId) });
   // Provider pauses (after an upstream 429) on the same subscriber: known locally, a provider without PROVIDER_RPM
   // costs no pacing round trip per job.
-  const pauseWatch = billing.pacer.watchPauses(cancelSubscriber);
+  const pauseWatch = billing.pacer.watchPauses(newsSubscriber);
   // Circuit changes too: a clean circuit (closed, no failure) costs no breaker round trip per call.
-  const circuitWatch = breaker.breaker.watch(cancelSubscriber);
-  const callbacks = createCallbackQueue(publisher, prefix, config);
-  watchFinishedJobs(worker, { callbacks, redis: publisher, prefix, logger });
+  const circuitWatch = breaker.breaker.watch(newsSubscriber);
+  const callbacks = createCallbackQueue(publisher, bullmqPrefix, config);
+  watchFinishedJobs(worker, { callbacks, redis: publisher, prefix: bullmqPrefix, logger });
   if (config.jobs.callbackSecret === undefined && config.jobs.callbackAllowedHosts.length > 0) {
     logger.warn('job callbacks are sent unsigned: set JOB_CALLBACK_SECRET so receivers can check X-Gateway-Signature');
   }
-  const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix });
+  const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix: bullmqPrefix });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
   callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job?.data.payload.job_id, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
   await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription]);
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
   const { workerMetricsPort, workerMetricsHost } = config.operations;
   const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
   if (metricsServer) logger.info({ port: listeningPort(metricsServer), host: workerMetricsHost }, 'worker metrics listening');
-  logger.info({ concurrency: config.worker.concurrency, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix }, 'worker started');
+  logger.info({ concurrency: config.worker.concurrency, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix }, 'worker started');
 
   const shutdown = createWorkerShutdown({
     worker,
@@ -91,14 +95,14 @@ async function main(): Promise<void> {
         () => pauseWatch.then((unsubscribe) => unsubscribe()),
         () => circuitWatch.then((unsubscribe) => unsubscribe()),
       );
-      cancelSubscriber.disconnect();
+      newsSubscriber.disconnect();
       await registry.close();
       await settleWithin(1000, () => breaker.stats.flush());
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await settleWithin(1000, () => publisher.quit(), () => workerConnection.quit());
       publisher.disconnect();
-      cancelSubscriber.disconnect();
+      newsSubscriber.disconnect();
       workerConnection.disconnect();
       breaker.redis.disconnect();
     },

@@ -79,6 +79,10 @@ export class UnavailableError extends GatewayClientError {
 export class GatewayTimeoutError extends GatewayClientError {
   override name = 'GatewayTimeoutError';
 }
+/** 499: the call was cancelled (DELETE /v1/jobs/{id}, or its stream's client went away) before it finished. */
+export class CancelledError extends GatewayClientError {
+  override name = 'CancelledError';
+}
 /** 500: a bug in the gateway. */
 export class InternalError extends GatewayClientError {
   override name = 'InternalError';
@@ -97,6 +101,7 @@ const classes: Record<ErrorType, typeof GatewayClientError> = {
   unavailable: UnavailableError,
   timeout: GatewayTimeoutError,
   internal_error: InternalError,
+  cancelled: CancelledError,
 };
 
 const typeByStatus: Record<number, ErrorType> = {
@@ -108,6 +113,7 @@ const typeByStatus: Record<number, ErrorType> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
+  499: 'cancelled',
   502: 'upstream_error',
   503: 'unavailable',
   504: 'timeout',

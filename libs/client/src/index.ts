@@ -14,6 +14,7 @@ export {
   UnavailableError,
   GatewayTimeoutError,
   InternalError,
+  CancelledError,
   createClientError,
   parseRetryAfter,
 } from './errors';

@@ -14,6 +14,7 @@ export const errorTypeSchema = z.enum([
   'unavailable',
   'timeout',
   'internal_error',
+  'cancelled',
 ]);
 export type ErrorType = z.infer<typeof errorTypeSchema>;
 
@@ -31,6 +32,10 @@ export const httpStatusByErrorType: Readonly<Record<ErrorType, number>> = Object
   unavailable: 503,
   timeout: 504,
   internal_error: 500,
+  // 499 is nginx's "client closed request": the caller (or DELETE /v1/jobs) ended the call, nothing failed. Not 408
+  // or 409: those are statuses a server answers to a live caller, and the gateway treats an upstream's 408/409 as
+  // retryable (failover), which a cancel must never be; nobody mistakes a 499 for the provider's fault.
+  cancelled: 499,
 });
 
 /** One provider call made while serving a request, as reported in an `upstream_error`. */
@@ -81,7 +86,7 @@ export interface GatewayErrorDetails {
    * Not retryable here, but another provider may serve it (this provider lacks the model): failover goes on, the
    * circuit does not count it, and when no provider serves the request this error is the answer.
    */
-  otherProviderMay?: boolean;
+  anotherProviderMayServe?: boolean;
   /** The budget that refused (402). */
   budget?: BudgetRefusalBody;
   /** The job a sync call gave up waiting for (504). */
@@ -136,9 +141,13 @@ export const jobErrorSchema = z.object({
 });
 export type JobError = z.infer<typeof jobErrorSchema>;
 
-/** The failure a cancelled job ends with (BullMQ has no cancelled state: the job fails, unretried, with this). */
+/**
+ * The failure a cancelled job ends with (BullMQ has no cancelled state: the job fails, unretried, with this). The
+ * `cancelled` marker stays beside the type: GET /v1/jobs reads it (reasons written before the type existed carry
+ * `upstream_error` and the marker).
+ */
 export function cancelledJobError(reason = 'cancelled by the client'): JobError {
-  return { type: 'upstream_error', message: reason, cancelled: true };
+  return { type: 'cancelled', message: reason, cancelled: true };
 }
 
 export function toJobError(error: GatewayError): JobError {

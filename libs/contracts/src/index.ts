@@ -12,6 +12,25 @@ export {
   cancelledJobError,
 } from './errors';
 export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError, BudgetRefusalBody } from './errors';
+export {
+  queueUnavailable,
+  jobLost,
+  shuttingDown,
+  streamLost,
+  slowReader,
+  notFound,
+  routeNotFound,
+  invalidRequest,
+  missingCredentials,
+  unauthorized,
+  callCancelled,
+  cancelledBeforeStart,
+  jobFailed,
+  malformedJobResult,
+  internalError,
+  toGatewayError,
+} from './error-catalogue';
+export type { NotFoundOptions, GatewayErrorFallback } from './error-catalogue';
 export { providerIdSchema, deprecatedProviders } from './provider-id';
 export type { ProviderId } from './provider-id';
 export {

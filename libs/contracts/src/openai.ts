@@ -59,6 +59,8 @@ export const openAiErrorTypeByErrorType: Readonly<Record<ErrorType, string>> = O
   unavailable: 'api_error',
   timeout: 'timeout_error',
   internal_error: 'api_error',
+  // OpenAI has no type for a call its client ended; the SDKs see 499 as a plain APIError.
+  cancelled: 'api_error',
 });
 
 /** OpenAI's error body: `code` carries the gateway's own error type. */

@@ -42,7 +42,7 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     providerRequestDuration: new Histogram({
       name: 'gateway_provider_request_duration_seconds',
-      help: 'Provider call duration, by provider and outcome.',
+      help: 'Provider call duration, by provider and outcome (success, failure, cancelled).',
       labelNames: ['provider', 'outcome'] as const,
       buckets: latencyBuckets,
       registers: [registry],

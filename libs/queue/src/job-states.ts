@@ -1,4 +1,4 @@
-import { GatewayError, chatJobResultSchema, fromJobError, jobErrorSchema, type JobView } from '@gateway/contracts';
+import { GatewayError, chatJobResultSchema, fromJobError, jobErrorSchema, jobFailed, malformedJobResult, type JobView } from '@gateway/contracts';
 import type { ChatQueue } from './chat-queue';
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
@@ -8,7 +8,7 @@ export function errorFromFailedReason(reason: string | null | undefined): Gatewa
   try {
     return fromJobError(jobErrorSchema.parse(JSON.parse(reason ?? '')));
   } catch {
-    return new GatewayError('upstream_error', reason ? `job failed: ${reason.slice(0, 300)}` : 'job failed');
+    return jobFailed(reason);
   }
 }
 
@@ -34,7 +34,7 @@ export function jobViewFromFields(jobId: string, fields: readonly (string | null
     try {
       return { job_id: jobId, status: 'completed', result: chatJobResultSchema.parse(JSON.parse(returnvalue ?? '')) };
     } catch {
-      return { job_id: jobId, status: 'failed', error: { type: 'internal_error', message: 'job result is malformed' } };
+      return { job_id: jobId, status: 'failed', error: viewError(malformedJobResult()) };
     }
   }
   // A job cancelled while running (stream client gone, DELETE) fails with {"cancelled":true} in its reason.

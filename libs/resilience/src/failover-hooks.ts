@@ -17,7 +17,7 @@ export interface BreakerHooksOptions {
  * malformed answer). An invalid request or a cancelled caller is neutral: it must not open the circuit.
  */
 export function outcomeOf(error: GatewayError): CallOutcome {
-  return error.details.retryable === false || error.details.otherProviderMay ? 'neutral' : 'failure';
+  return error.details.retryable === false || error.details.anotherProviderMayServe ? 'neutral' : 'failure';
 }
 
 /**

@@ -28,7 +28,7 @@ describe('withFailover', () => {
   });
 
   it('goes on past a provider that lacks the model, and answers its error when none has it', async () => {
-    const missing = (provider: string) => new GatewayError('invalid_request', `${provider}: model not found`, { retryable: false, otherProviderMay: true, upstreamStatus: 404 });
+    const missing = (provider: string) => new GatewayError('invalid_request', `${provider}: model not found`, { retryable: false, anotherProviderMayServe: true, upstreamStatus: 404 });
     const served = await withFailover(plan, async (attempt) => {
       if (attempt.provider === 'ollama') throw missing('ollama');
       if (attempt.provider === 'openrouter') throw retryable(503);

@@ -1,4 +1,4 @@
-import { GatewayError, type Attempt, type ProviderId } from '@gateway/contracts';
+import { GatewayError, toGatewayError, type Attempt, type ProviderId } from '@gateway/contracts';
 
 /** One provider to try, with the model name that provider should be asked for. */
 export interface PlannedAttempt {
@@ -25,10 +25,8 @@ export interface FailoverHooks {
   onFailover?: (from: PlannedAttempt, to: PlannedAttempt, error: GatewayError) => void;
 }
 
-function toGatewayError(error: unknown): GatewayError {
-  if (error instanceof GatewayError) return error;
-  return new GatewayError('upstream_error', 'provider call failed unexpectedly', { retryable: true, cause: error });
-}
+/** A provider call that threw something other than a GatewayError: the next provider may still serve. */
+const unexpectedProviderFailure = (error: unknown) => new GatewayError('upstream_error', 'provider call failed unexpectedly', { retryable: true, cause: error });
 
 /**
  * Tries each planned provider in order. Retryable failures (connection, timeout, 429, 5xx, malformed answers)
@@ -50,10 +48,10 @@ export async function withFailover<T>(plan: readonly PlannedAttempt[], call: (at
       await hooks.onSuccess?.(attempt);
       return { value, provider: attempt.provider, failures };
     } catch (caught) {
-      const error = toGatewayError(caught);
+      const error = toGatewayError(caught, unexpectedProviderFailure);
       await hooks.onFailure?.(attempt, error);
       failures.push({ provider: attempt.provider, status: error.details.upstreamStatus ?? null, reason: error.message });
-      if (error.details.retryable === false && !error.details.otherProviderMay) {
+      if (error.details.retryable === false && !error.details.anotherProviderMayServe) {
         throw new GatewayError(error.type, error.message, { ...error.details, attempts: failures, cause: error });
       }
       errors.push(error);
@@ -61,7 +59,7 @@ export async function withFailover<T>(plan: readonly PlannedAttempt[], call: (at
     }
   }
   // No provider had the model: that is the caller's answer (e.g. 400 for a model not pulled), not a 502.
-  const missing = errors.filter((error) => error.details.otherProviderMay);
+  const missing = errors.filter((error) => error.details.anotherProviderMayServe);
   if (missing.length > 0 && missing.length === errors.length) {
     const last = missing[missing.length - 1]!;
     throw new GatewayError(last.type, last.message, { ...last.details, attempts: failures, cause: last });

@@ -1,4 +1,4 @@
-import { GatewayError, type ProviderId } from '@gateway/contracts';
+import { invalidRequest, type ProviderId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { PlannedAttempt } from './failover';
 
@@ -68,7 +68,7 @@ function mockServes(chain: FailoverChain): boolean {
  */
 export function planAttempts(route: RouteLike, chain: FailoverChain): PlannedAttempt[] {
   if (route.provider === 'mock' && !mockServes(chain)) {
-    throw new GatewayError('invalid_request', 'invalid request: model: the mock provider is not enabled on this gateway', { retryable: false });
+    throw invalidRequest('model: the mock provider is not enabled on this gateway');
   }
   if (route.pinned) return [{ provider: route.provider, model: route.upstreamModel }];
   const providers = [...new Set<ProviderId>([route.provider, chain.primary, ...chain.fallbacks])];

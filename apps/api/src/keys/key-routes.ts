@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { GatewayError, KEY_ID_PATTERN, createKeyRequestSchema, updateKeyRequestSchema, type UsageReport } from '@gateway/contracts';
+import { KEY_ID_PATTERN, createKeyRequestSchema, updateKeyRequestSchema, notFound, type UsageReport } from '@gateway/contracts';
 import type { Budget } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
 import { parseBody } from '../validation';
@@ -22,7 +22,7 @@ export const keyLedgerOf = (key: ApiKeyRecord) => ({
 });
 
 function keyId(raw: string): string {
-  if (!KEY_ID_PATTERN.test(raw)) throw new GatewayError('not_found', `no key ${raw.slice(0, 64)}`);
+  if (!KEY_ID_PATTERN.test(raw)) throw notFound('key', raw, { maxIdChars: 64 });
   return raw;
 }
 

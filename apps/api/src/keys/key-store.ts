@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GatewayError, KEY_SECRET_PREFIX, type ApiKeyView, type CreateKeyRequest, type CreatedKey, type UpdateKeyRequest } from '@gateway/contracts';
+import { GatewayError, KEY_SECRET_PREFIX, notFound, type ApiKeyView, type CreateKeyRequest, type CreatedKey, type UpdateKeyRequest } from '@gateway/contracts';
 import type { RedisClient } from '@gateway/queue';
 
 /** A key as stored: its view plus the SHA-256 of its secret (the secret itself is never stored). */
@@ -50,7 +50,7 @@ export function createKeyStore(redis: RedisClient, prefix: string) {
   };
   const loadOrThrow = async (id: string): Promise<ApiKeyRecord> => {
     const record = await load(id);
-    if (!record) throw new GatewayError('not_found', `no key ${id.slice(0, 64)}`);
+    if (!record) throw notFound('key', id, { maxIdChars: 64 });
     return record;
   };
   const save = (record: ApiKeyRecord) => redis.set(keyStoreKeys.record(prefix, record.id), JSON.stringify(record));

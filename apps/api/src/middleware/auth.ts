@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError, KEY_SECRET_PREFIX } from '@gateway/contracts';
+import { KEY_SECRET_PREFIX, missingCredentials, unauthorized } from '@gateway/contracts';
 import type { KeyCache } from '../keys/key-cache';
 import { hashSecret } from '../keys/key-store';
 
@@ -56,7 +56,7 @@ export function authenticate(options: AuthOptions) {
   const browser = options.scope === 'admin';
   const refuse = (res: Response, next: NextFunction, presented: string | undefined, message?: string) => {
     res.setHeader('www-authenticate', browser ? 'Basic realm="LLM Gateway admin", charset="UTF-8"' : `Bearer realm="LLM Gateway"${presented === undefined ? '' : ', error="invalid_token"'}`);
-    next(new GatewayError('unauthorized', message ?? (presented === undefined ? 'missing credentials: send Authorization: Bearer <token>' : 'invalid token')));
+    next(presented === undefined && message === undefined ? missingCredentials() : unauthorized(message));
   };
   const matches = (presented: string, hash: Buffer | undefined) => hash !== undefined && tokenMatches(presented, hash);
 

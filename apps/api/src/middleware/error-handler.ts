@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError } from '@gateway/contracts';
+import { GatewayError, internalError, queueUnavailable, routeNotFound, toGatewayError } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 
 /** body-parser's errors carry a `type` and a status; map them to the gateway's types. */
@@ -28,19 +28,21 @@ export function isRedisUnavailable(error: unknown): boolean {
   return /Connection is closed|enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|Command timed out|ETIMEDOUT|ECONNRESET|MaxRetriesPerRequest|Reached the max retries|CLUSTERDOWN|LOADING/i.test(message);
 }
 
-/** Any failure as a GatewayError (logging the unexpected ones). */
-export function toGatewayError(error: unknown, logger: Logger, req: Request): GatewayError {
-  if (error instanceof GatewayError) return error;
-  if (error && typeof error === 'object' && 'type' in error && fromBodyParser(error as object)) return fromBodyParser(error as object)!;
-  if (isRedisUnavailable(error)) return new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1 });
-  logger.error({ err: error, requestId: req.id }, 'unexpected error');
-  return new GatewayError('internal_error', 'internal error');
+/** What a request's failure that is not a GatewayError becomes: body-parser's, Redis down, else a logged bug. */
+export function requestFailure(logger: Logger, req: Request) {
+  return (error: unknown): GatewayError => {
+    const fromBody = error && typeof error === 'object' && 'type' in error ? fromBodyParser(error as object) : undefined;
+    if (fromBody) return fromBody;
+    if (isRedisUnavailable(error)) return queueUnavailable();
+    logger.error({ err: error, requestId: req.id }, 'unexpected error');
+    return internalError();
+  };
 }
 
 /** The one error middleware: every failure leaves as the spec's envelope. */
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const gatewayError = toGatewayError(error, logger, req);
+    const gatewayError = toGatewayError(error, requestFailure(logger, req));
     if (res.headersSent) {
       res.end();
       return;
@@ -51,5 +53,5 @@ export function errorHandler(logger: Logger) {
 }
 
 export function notFound(req: Request, res: Response) {
-  res.status(404).json(new GatewayError('not_found', `no route for ${req.method} ${req.path}`).toBody(req.id));
+  res.status(404).json(routeNotFound(req.method, req.path).toBody(req.id));
 }

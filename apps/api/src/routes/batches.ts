@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { GatewayError, jobStatusSchema, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
+import { GatewayError, jobStatusSchema, notFound, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { addJobsInChunks, batchJobId, deleteBatch, isGatewayBatchId, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
@@ -101,7 +101,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     // Another key's batch is not there for this caller.
     if (isGatewayBatchId(batchId)) assertMayAccess(callerOf(req), batchId, 'batch');
     const record = isGatewayBatchId(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
-    if (!record) throw new GatewayError('not_found', `no batch ${batchId.slice(0, 128)} (unknown, or past its retention time)`);
+    if (!record) throw notFound('batch', batchId, { retained: true });
     const withResults = req.query['results'] === 'true' || req.query['results'] === '1';
     const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(batchId, index));
     const views = await readJobViews(deps.redis, deps.queue, deps.prefix, jobIds, withResults);

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { GatewayError, callbackUrlProblem, jobRequestSchema, type JobAccepted, type JobView } from '@gateway/contracts';
+import { callbackUrlProblem, jobRequestSchema, invalidRequest, notFound, type JobAccepted, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { enqueueCallback, isGatewayJobId, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { assertMayAccess, callerOf, newWorkId, type Caller } from '../caller';
@@ -24,7 +24,7 @@ export interface JobRouteDeps {
 export async function requireJobView(deps: JobRouteDeps, jobId: string, caller: Caller): Promise<JobView> {
   if (isGatewayJobId(jobId)) assertMayAccess(caller, jobId, 'job');
   const view = isGatewayJobId(jobId) ? (await readJobViews(deps.redis, deps.queue, deps.prefix, [jobId], true))[0] : undefined;
-  if (!view) throw new GatewayError('not_found', `no job ${jobId.slice(0, 128)} (unknown, or past its retention time)`);
+  if (!view) throw notFound('job', jobId, { retained: true });
   return view;
 }
 
@@ -32,7 +32,7 @@ export async function requireJobView(deps: JobRouteDeps, jobId: string, caller: 
 export function checkCallbackUrl(url: string | undefined, allowedHosts: readonly string[]): void {
   if (url === undefined) return;
   const problem = callbackUrlProblem(url, allowedHosts);
-  if (problem) throw new GatewayError('invalid_request', `invalid request: ${problem}`);
+  if (problem) throw invalidRequest(problem);
 }
 
 export function jobRoutes(deps: JobRouteDeps): Router {

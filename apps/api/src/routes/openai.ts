@@ -1,5 +1,5 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, agentIdSchema, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, type ChatJobResult } from '@gateway/contracts';
+import { agentIdSchema, toGatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, invalidRequest, notFound, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
@@ -7,7 +7,7 @@ import { callerOf, newWorkId } from '../caller';
 import type { Admission } from '../admission';
 import { headerField } from '../header-fields';
 import { admitAndEnqueue } from '../job-data';
-import { toGatewayError } from '../middleware/error-handler';
+import { requestFailure } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
 import { openAiStreamFormat } from '../stream-formats';
 import { serveStream, type StreamSessionDeps } from '../stream-session';
@@ -26,7 +26,7 @@ export interface OpenAiRouteDeps extends StreamSessionDeps {
 /** Errors on these routes take OpenAI's shape, so OpenAI SDKs raise their own typed errors. */
 function openAiErrorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const gatewayError = toGatewayError(error, logger, req);
+    const gatewayError = toGatewayError(error, requestFailure(logger, req));
     if (res.headersSent) {
       res.end();
       return;
@@ -74,7 +74,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
     const body = fromOpenAiRequest(openAiRequest, headerField(req, 'X-Agent-Id', agentIdSchema));
     // OpenAI's `user` may be 256 characters; as the agent id it gets the agent id's bound.
     if (openAiRequest.user !== undefined && !agentIdSchema.safeParse(openAiRequest.user).success) {
-      throw new GatewayError('invalid_request', 'invalid request: user: used as the agent id, at most 128 characters');
+      throw invalidRequest('user: used as the agent id, at most 128 characters');
     }
     const jobId = newWorkId(callerOf(req));
     if (openAiRequest.stream) {
@@ -99,7 +99,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   router.get('/v1/models/*id', (req, res) => {
     const raw = (req.params as { id?: string | string[] }).id;
     const id = Array.isArray(raw) ? raw.join('/') : (raw ?? '');
-    if (!deps.config.models.includes(id)) throw new GatewayError('not_found', `no model ${id.slice(0, 256)}`);
+    if (!deps.config.models.includes(id)) throw notFound('model', id, { maxIdChars: 256 });
     res.json(modelEntry(id, deps.config));
   });
 

@@ -1,6 +1,6 @@
 import { Agent, errors as undiciErrors } from 'undici';
-import { GatewayError, type ProviderId } from '@gateway/contracts';
-import { cancelledCall, parseRetryAfter, truncate, upstreamFailure, upstreamHttpError } from './upstream-error';
+import { GatewayError, callCancelled, type ProviderId } from '@gateway/contracts';
+import { parseRetryAfter, truncate, upstreamFailure, upstreamHttpError } from './upstream-error';
 import { watchStream, type UpstreamBody } from './stream-watchdog';
 import { scrubHeaderSecrets } from './scrub-secrets';
 
@@ -96,7 +96,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
   const toError = (error: unknown, signal: AbortSignal, callerSignal: AbortSignal): GatewayError => {
     if (error instanceof GatewayError) return error;
-    if (callerSignal.aborted) return cancelledCall(options.provider, error);
+    if (callerSignal.aborted) return callCancelled(options.provider, error);
     if (signal.aborted || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
       return new GatewayError('timeout', `${options.provider} gave no answer in ${options.timeoutMs} ms`, { retryable: true, cause: error });
     }

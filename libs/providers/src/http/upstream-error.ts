@@ -1,4 +1,4 @@
-import { GatewayError } from '@gateway/contracts';
+import { GatewayError, callCancelled } from '@gateway/contracts';
 import type { ProviderId } from '@gateway/contracts';
 import { blameOf } from './request-caused';
 
@@ -16,7 +16,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 /**
  * Maps an upstream HTTP failure to the gateway's error. 400/404/422 are the caller's request: no failover.
  * Failures the request (or one model) caused, see blameOf — 413, a moderation or per-call limit 402/403, a
- * model's own 429 — fail over (`otherProviderMay`) but never count against the provider's circuit or pause it;
+ * model's own 429 — fail over (`anotherProviderMayServe`) but never count against the provider's circuit or pause it;
  * when no provider serves, they are the answer. 401/402/403 of the gateway's own key, 408/409/429/5xx and
  * anything else unexpected: retryable failover that counts.
  */
@@ -34,7 +34,7 @@ export function upstreamHttpError(provider: ProviderId, status: number, upstream
     return new GatewayError(type, `${provider} refused the request (HTTP ${status})${detail}`, {
       upstreamStatus: status,
       retryable: false,
-      otherProviderMay: true,
+      anotherProviderMayServe: true,
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     });
   }
@@ -50,18 +50,13 @@ export function upstreamFailure(provider: ProviderId, message: string, cause?: u
   return new GatewayError('upstream_error', `${provider}: ${message}`, { retryable: true, cause });
 }
 
-/** The caller aborted the call (a cancel, a client gone): never retried, never a provider's failure. */
-export function cancelledCall(provider: ProviderId, cause?: unknown): GatewayError {
-  return new GatewayError('upstream_error', `${provider}: call cancelled`, { retryable: false, cause });
-}
-
 /**
  * What broke a streamed answer while it was read: the caller's cancel, the stream's silence or total deadline
  * (`response` aborted by the watchdog), or the connection; a GatewayError thrown while reading stays as it is.
  */
 export function streamFailure(provider: ProviderId, error: unknown, signals: { caller: AbortSignal; response: AbortSignal }, timeoutMs: number): GatewayError {
   if (error instanceof GatewayError) return error;
-  if (signals.caller.aborted) return cancelledCall(provider, error);
+  if (signals.caller.aborted) return callCancelled(provider, error);
   if (signals.response.aborted) return new GatewayError('timeout', `${provider} stream silent for ${timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
   return upstreamFailure(provider, 'stream broken', error);
 }

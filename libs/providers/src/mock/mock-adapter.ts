@@ -1,5 +1,4 @@
-import { GatewayError, contentText, type ToolCall } from '@gateway/contracts';
-import { cancelledCall } from '../http/upstream-error';
+import { GatewayError, callCancelled, contentText, type ToolCall } from '@gateway/contracts';
 import { mockReplyText, mockToolCalls } from './mock-tools';
 import { mockLimits, parseMockDirectives, type MockFailMode, type MockOptions } from './mock-directives';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
@@ -44,7 +43,7 @@ function chunksOf(content: string): string[] {
   return [...pieces.slice(0, mockLimits.chunks - 1), pieces.slice(mockLimits.chunks - 1).join('')];
 }
 
-const cancelled = (): GatewayError => cancelledCall('mock');
+const cancelled = (): GatewayError => callCancelled('mock');
 
 function failure(mode: MockFailMode): GatewayError | undefined {
   switch (mode) {

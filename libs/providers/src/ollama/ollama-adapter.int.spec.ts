@@ -65,7 +65,7 @@ describe('Ollama adapter', () => {
     for (const call of [() => adapter.chat(request, signal()), () => collectAll(adapter.chatStream(request, signal()))]) {
       const error = await gatewayFailure(call());
       expect(error.type).toBe('invalid_request');
-      expect(error.details).toMatchObject({ retryable: false, otherProviderMay: true });
+      expect(error.details).toMatchObject({ retryable: false, anotherProviderMayServe: true });
       expect(error.message).toContain('not found, try pulling it first');
     }
   });

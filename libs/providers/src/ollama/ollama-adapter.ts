@@ -22,7 +22,7 @@ const modelMissing = /not found|try pulling/i;
  * fallback (OLLAMA_DEFAULT_MODEL not pulled) the next provider is tried, and Ollama's circuit does not count it.
  */
 function modelNotPulled(message: string, upstreamStatus?: number): GatewayError {
-  return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { retryable: false, otherProviderMay: true, ...(upstreamStatus ? { upstreamStatus } : {}) });
+  return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { retryable: false, anotherProviderMayServe: true, ...(upstreamStatus ? { upstreamStatus } : {}) });
 }
 
 /** The same for an HTTP 404 whose body says the model is missing. */
