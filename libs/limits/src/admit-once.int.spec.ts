@@ -1,6 +1,5 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { canGateAdds } from '@gateway/queue';
 import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
 import { admitAndAdd, admitOnce } from './admit-once';
 import { createBudget } from './budget';
@@ -166,16 +165,5 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
     expect(gated['opts']).toContain('"removeOnFail":{"age":600}');
     const comparable = (fields: Record<string, string>) => ({ ...fields, timestamp: 't', opts: fields['opts']?.replace(/"jobId":"[a-z]+"/, '"jobId":"id"') });
     expect(comparable(gated)).toEqual(comparable(plain));
-  });
-});
-
-describe('canGateAdds', () => {
-  it('says whether this BullMQ hands its add step over as a script this code knows, without touching Redis', () => {
-    const queue = new Queue('probe', { connection: { host: '127.0.0.1', port: 1, lazyConnect: true }, prefix: uniquePrefix('probe') });
-    queues.push(queue);
-    expect(canGateAdds(queue)).toBe(true);
-    // A backend whose add step is not one of the known scripts: the API then admits and adds in two steps.
-    const changed = Object.create(queue, { backend: { value: { addJobToTransaction: () => Promise.resolve('x') } } }) as Queue;
-    expect(canGateAdds(changed)).toBe(false);
   });
 });
