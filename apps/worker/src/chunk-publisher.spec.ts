@@ -1,19 +1,22 @@
 import type { ReplyMessage } from '@gateway/contracts';
+import { waitFor } from '@gateway/testing';
 import { createChunkPublisher } from './chunk-publisher';
 
 function publisher(delayMs: number, failAt?: number) {
   const sent: Extract<ReplyMessage, { kind: 'chunk' }>[] = [];
+  const progress = { started: 0 };
   const chunks = createChunkPublisher({
     jobId: 'job-1',
     provider: 'mock',
     model: 'm',
     publish: async (message) => {
+      progress.started += 1;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (failAt !== undefined && sent.length === failAt) throw new Error('redis went away');
       if (message.kind === 'chunk') sent.push(message);
     },
   });
-  return { chunks, sent };
+  return { chunks, sent, progress };
 }
 
 describe('chunk publisher', () => {
@@ -28,10 +31,12 @@ describe('chunk publisher', () => {
   });
 
   it('sends tokens that arrive apart as separate messages, and keeps order while one is in flight', async () => {
-    const { chunks, sent } = publisher(5);
+    const { chunks, sent, progress } = publisher(5);
     for (const piece of ['a', 'b', 'c', 'd']) {
+      const started = progress.started;
       chunks.push(piece);
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      // The next token arrives once this one is on its way.
+      await waitFor(() => progress.started > started, 2000, 1);
     }
     await chunks.finish();
     expect(sent.map((message) => message.text).join('')).toBe('abcd');
@@ -78,9 +83,9 @@ describe('chunk publisher', () => {
   });
 
   it('sends a tool call that is the first token at once', async () => {
-    const { chunks, sent } = publisher(5);
+    const { chunks, sent, progress } = publisher(5);
     chunks.pushToolCall({ index: 0, id: 'call_a', name: 'f', arguments: '' });
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await waitFor(() => progress.started > 0, 2000, 1);
     chunks.pushToolCall({ index: 0, arguments: '{}' });
     await chunks.finish();
     expect(sent.map((message) => message.tool_calls)).toEqual([[{ index: 0, id: 'call_a', name: 'f', arguments: '' }], [{ index: 0, arguments: '{}' }]]);

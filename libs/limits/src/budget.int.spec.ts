@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import { createBudget, type BudgetOptions } from './budget';
 import { limitKeys } from './keys';
 
@@ -97,8 +97,8 @@ describe('budget reservations', () => {
     const ledger = createBudget({ redis: client, prefix, dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 100, clock: () => now });
     await ledger.reserve('lost', 0.9);
     expect(await ledger.reserve('next', 0.2)).toMatchObject({ reserved: false });
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    expect(await ledger.reserve('next', 0.2)).toMatchObject({ reserved: true });
+    // The lost job's 0.9 lapses after its 100 ms lifetime: the next request then fits.
+    await waitFor(async () => (await ledger.reserve('next', 0.2)).reserved, 2000, 20);
     expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(200_000_000));
   });
 
@@ -157,7 +157,7 @@ describe('budget reservations', () => {
       expect(await ledger.settle('r1', charge(0.1), { channel: 'settle-reply-test', message: 'first' })).toEqual({ billed: true });
       expect(await ledger.settle('r1', charge(0.1), { channel: 'settle-reply-test', message: 'again' })).toEqual({ billed: false });
       expect(await ledger.settle('r2', charge(0.1))).toEqual({ billed: true });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitFor(() => received.length >= 2, 2000, 10);
       expect(received).toEqual(['first', 'again']);
       expect((await ledger.usage()).day).toMatchObject({ spent_usd: 0.2, jobs: 2 });
     } finally {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import { createRateLimiter, retryAfterSeconds } from './rate-limiter';
 import { createProviderPacer } from './provider-pacer';
 import { limitKeys } from './keys';
@@ -125,8 +125,8 @@ describe('token bucket on the Redis server clock', () => {
     const refused = await rate.take('a');
     expect(refused.allowed).toBe(false);
     expect(refused.allowed === false && refused.retryAfterMs).toBeLessThanOrEqual(100);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect((await rate.take('a')).allowed).toBe(true);
+    // 10 tokens a second: one is back well within half a second.
+    await waitFor(async () => (await rate.take('a')).allowed, 500, 20);
   });
 });
 
@@ -166,32 +166,34 @@ describe('provider pacer', () => {
   describe('watching the pause channel', () => {
     const subscribers: Redis[] = [];
     afterAll(() => subscribers.forEach((subscriber) => subscriber.disconnect()));
-    const watcher = async (prefix: string) => {
+    const watcher = async (prefix: string, command: Redis = client) => {
       const subscriber = new Redis(redis.url);
       subscribers.push(subscriber);
-      const pacer = createProviderPacer({ redis: client, prefix, rpm: { ollama: 600 } });
+      const pacer = createProviderPacer({ redis: command, prefix, rpm: { ollama: 600 } });
       await pacer.watchPauses(subscriber);
       return { pacer, subscriber };
     };
     const scriptCalls = async () => Number((await client.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1] ?? 0);
-    const eventually = async (check: () => Promise<boolean>) => {
-      for (let tries = 0; tries < 100 && !(await check()); tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
 
-    it('learns of another pacer’s pause at once, and answers for providers without rpm without asking Redis', async () => {
+    it('learns of another pacer’s pause at once, and answers for providers without rpm while Redis is unreachable', async () => {
       const prefix = uniquePrefix('pace');
-      const { pacer } = await watcher(prefix);
-      const before = await scriptCalls();
-      for (let index = 0; index < 20; index += 1) expect(await pacer.acquire('openrouter')).toEqual({ go: true });
-      expect(await scriptCalls()).toBe(before);
-      // A provider with an rpm still takes from the shared bucket.
+      const command = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+      command.on('error', () => undefined);
+      await new Promise((resolve) => command.once('ready', resolve));
+      const { pacer } = await watcher(prefix, command);
+      // A provider with an rpm takes from the shared bucket in Redis.
       expect(await pacer.acquire('ollama')).toEqual({ go: true });
-      expect(await scriptCalls()).toBe(before + 1);
+      command.disconnect();
+      await expect(pacer.acquire('ollama')).rejects.toThrow();
+      // One without an rpm is answered from what the watch knows.
+      for (let index = 0; index < 20; index += 1) expect(await pacer.acquire('openrouter')).toEqual({ go: true });
 
       const other = createProviderPacer({ redis: client, prefix, rpm: {} });
       await other.pause('openrouter', 1500);
-      await eventually(async () => (await pacer.acquire('openrouter')).go === false);
-      const decision = await pacer.acquire('openrouter');
+      const decision = await waitFor(async () => {
+        const seen = await pacer.acquire('openrouter');
+        return seen.go ? undefined : seen;
+      }, 2000, 10);
       expect(decision).toMatchObject({ go: false, reason: 'paused' });
       expect(decision.go === false && decision.waitMs).toBeGreaterThan(1000);
       expect(await pacer.acquire('mock')).toEqual({ go: true });
@@ -203,7 +205,9 @@ describe('provider pacer', () => {
       for (const payload of ['', 'nope', '{"provider":"nobody","ms":1000}', '{"provider":"openrouter","ms":-5}', '{"provider":"openrouter"}']) {
         await client.publish(limitKeys.providerPauseChannel(prefix), payload);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Messages on one channel arrive in order: once a valid pause after them is known, they were all read.
+      await client.publish(limitKeys.providerPauseChannel(prefix), JSON.stringify({ provider: 'anthropic', ms: 60_000 }));
+      await waitFor(async () => (await pacer.acquire('anthropic')).go === false, 2000, 10);
       expect(await pacer.acquire('openrouter')).toEqual({ go: true });
     });
 
@@ -218,10 +222,12 @@ describe('provider pacer', () => {
       await closed;
       expect(await pacer.acquire('openrouter')).toMatchObject({ go: false, reason: 'paused' });
       await reconnected;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const before = await scriptCalls();
-      expect(await pacer.acquire('openrouter')).toMatchObject({ go: false, reason: 'paused' });
-      expect(await scriptCalls()).toBe(before);
+      // Current again once read back: answered without a script.
+      await waitFor(async () => {
+        const before = await scriptCalls();
+        const decision = await pacer.acquire('openrouter');
+        return decision.go === false && decision.reason === 'paused' && (await scriptCalls()) === before;
+      }, 2000, 20);
     });
   });
 });

@@ -59,7 +59,6 @@ describe.each([
       },
     });
     expect(watch.current()).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const before = readBacks;
 
     expect(await killSubscribers(setup.servers, 'watch-test')).toBe(1);

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import { addJobsInChunks, createChatQueue, createChatWorker, removeUnstartedJob } from './chat-queue';
 
 const data = { request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content: 'hi' }], accepted_at: Date.now() };
@@ -26,7 +26,7 @@ describe('removeUnstartedJob', () => {
     const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const worker = createChatWorker(async () => result, { connection: workerConnection, prefix, config });
     await queue.add('chat', data, { jobId: 'finished-job' });
-    for (let attempt = 0; attempt < 100 && (await queue.getJobState('finished-job')) !== 'completed'; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(async () => (await queue.getJobState('finished-job')) === 'completed', 5000);
     expect(await removeUnstartedJob(queue, 'finished-job')).toBe(false);
     expect((await queue.getJob('finished-job'))?.returnvalue).toEqual(result);
     expect(await removeUnstartedJob(queue, 'no-such-job')).toBe(false);

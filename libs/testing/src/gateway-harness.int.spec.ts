@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port';
 import { startGateway } from './gateway-harness';
+import { waitFor } from './async-helpers';
 import { startRedis, uniquePrefix, type TestRedis } from './start-redis';
 
 let redis: TestRedis;
@@ -36,7 +37,7 @@ describe('startGateway', () => {
     await expect(startGateway(env)).rejects.toThrow(/worker/);
     // No API is left running (it would hold the test runner open): from 0.5 s on (the killed one's sockets closed),
     // none is connected to Redis for 3 s, longer than an API takes to start and connect.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitFor(async () => (await gatewayConnections()).length === 0, 5000, 50);
     const seen = new Set<string>();
     const until = Date.now() + 3000;
     while (Date.now() < until) {

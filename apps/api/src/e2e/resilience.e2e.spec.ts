@@ -46,7 +46,7 @@ describe('Redis going away and coming back', () => {
     expect((await postJson(`${gateway.baseUrl}/v1/chat`, { messages })).status).toBe(200);
     await redis.kill(true);
 
-    let started = Date.now();
+    const started = Date.now();
     const health = await fetch(`${gateway.baseUrl}/healthz`);
     expect(health.status).toBe(503);
     const down = await postJson(`${gateway.baseUrl}/v1/chat`, { messages });
@@ -56,21 +56,12 @@ describe('Redis going away and coming back', () => {
     expect(Date.now() - started).toBeLessThan(2500);
 
     await redis.restart();
-    started = Date.now();
-    let status = 0;
-    while (Date.now() - started < 15_000) {
-      status = (await fetch(`${gateway.baseUrl}/healthz`)).status;
-      if (status === 200) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(status).toBe(200);
+    await waitFor(async () => (await fetch(`${gateway.baseUrl}/healthz`)).status === 200, 15_000, 100);
     // The worker reconnects on its own too: a chat completes end to end without restarting anything.
-    let chat = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'after restart' }] });
-    for (let attempt = 0; chat.status !== 200 && attempt < 50; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      chat = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'after restart' }] });
-    }
-    expect(chat.status).toBe(200);
+    const chat = await waitFor(async () => {
+      const answer = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'after restart' }] });
+      return answer.status === 200 ? answer : undefined;
+    }, 10_000, 200);
     expect(chat.body).toMatchObject({ content: 'Mock reply to: after restart' });
     expect(gateway.api.child.exitCode).toBeNull();
     expect(gateway.workers[0]!.child.exitCode).toBeNull();

@@ -1,4 +1,4 @@
-import { spawnApp, startApi, startRedis, postJson, scrapeMetrics, metricValue, uniquePrefix, type AppProcess, type TestRedis } from '@gateway/testing';
+import { spawnApp, startApi, startRedis, postJson, scrapeMetrics, metricValue, uniquePrefix, waitFor, type AppProcess, type TestRedis } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 
@@ -40,23 +40,14 @@ function chat(baseUrl: string, count: number, model: string): Promise<Answer>[] 
   );
 }
 
-/** Polls the API's queue metrics until the chat queue has `count` jobs in `state`. */
+/** Polls the API's queue metrics until the chat queue's count of jobs in `state` satisfies the predicate. */
 async function untilQueue(baseUrl: string, state: string, predicate: (value: number) => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = metricValue(await scrapeMetrics(`${baseUrl}/metrics`), 'gateway_queue_jobs', { queue: 'chat', state });
-    if (predicate(value)) return;
-    if (Date.now() > deadline) throw new Error(`queue state ${state} stayed at ${value}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(async () => predicate(metricValue(await scrapeMetrics(`${baseUrl}/metrics`), 'gateway_queue_jobs', { queue: 'chat', state })), timeoutMs, 100);
 }
 
 /** Waits until the app has printed `count` lines matching the pattern (its stdout may trail the HTTP answers). */
 async function untilLines(app: AppProcess, pattern: RegExp, count: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((app.output().match(new RegExp(pattern.source, 'g')) ?? []).length < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(() => (app.output().match(new RegExp(pattern.source, 'g')) ?? []).length >= count, timeoutMs).catch(() => undefined);
 }
 
 const finishedJobIds = (output: string): string[] =>

@@ -1,4 +1,4 @@
-import { collectAll, gatewayFailure, startFakeAnthropic, type AnthropicBehaviour, type FakeAnthropic } from '@gateway/testing';
+import { type AnthropicBehaviour, collectAll, type FakeAnthropic, gatewayFailure, startFakeAnthropic, waitFor } from '@gateway/testing';
 import type { ChatStreamPart, ProviderAdapter } from '../types';
 import { ANTHROPIC_VERSION, createAnthropicAdapter } from './anthropic-adapter';
 
@@ -42,7 +42,7 @@ describe('Anthropic adapter', () => {
     behave({ kind: 'reply', content: 'a b c d e f', chunkDelayMs: 20 });
     const closed = fake.closedConnections();
     for await (const part of adapter.chatStream(request, signal())) if (part.type === 'text-delta') break;
-    for (let wait = 0; wait < 50 && fake.closedConnections() === closed; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => fake.closedConnections() > closed, 2000, 10);
     expect(fake.closedConnections()).toBe(closed + 1);
   });
 

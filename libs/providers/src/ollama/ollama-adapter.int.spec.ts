@@ -1,4 +1,4 @@
-import { collectAll, gatewayFailure, startFakeOllama, type FakeOllama, type OllamaBehaviour } from '@gateway/testing';
+import { collectAll, type FakeOllama, gatewayFailure, type OllamaBehaviour, startFakeOllama, waitFor } from '@gateway/testing';
 import type { ChatStreamPart, ProviderAdapter } from '../types';
 import { createOllamaAdapter } from './ollama-adapter';
 
@@ -34,7 +34,7 @@ describe('Ollama adapter', () => {
     behave({ kind: 'reply', content: 'a b c d e f', chunkDelayMs: 20 });
     const closed = fake.closedConnections();
     for await (const part of adapter.chatStream(request, signal())) if (part.type === 'text-delta') break;
-    for (let wait = 0; wait < 50 && fake.closedConnections() === closed; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => fake.closedConnections() > closed, 2000, 10);
     expect(fake.closedConnections()).toBe(closed + 1);
   });
 

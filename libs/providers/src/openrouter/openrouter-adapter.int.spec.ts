@@ -1,5 +1,5 @@
 import { GatewayError } from '@gateway/contracts';
-import { startFakeOpenRouter, type FakeOpenRouter, type OpenRouterBehaviour } from '@gateway/testing';
+import { type FakeOpenRouter, type OpenRouterBehaviour, startFakeOpenRouter, waitFor } from '@gateway/testing';
 import type { ChatStreamPart, ProviderAdapter } from '../types';
 import { createOpenRouterAdapter } from './openrouter-adapter';
 
@@ -143,15 +143,16 @@ describe('OpenRouter adapter, streamed', () => {
     const opened = fake.openedConnections();
     // Ten streams, each once the previous one's end has come: all on the same connection.
     for (let index = 0; index < 10; index += 1) {
+      const finished = fake.finishedResponses();
       await collect(adapter.chatStream(request, new AbortController().signal));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitFor(() => fake.finishedResponses() > finished, 2000, 5);
     }
     expect(fake.openedConnections() - opened).toBeLessThanOrEqual(1);
     // A consumer that stops at the first token (a cancel) leaves an unfinished answer: that connection is closed.
     behave({ kind: 'reply', content: 'a b c d e f', chunkDelayMs: 20 });
     const closed = fake.closedConnections();
     for await (const part of adapter.chatStream(request, new AbortController().signal)) if (part.type === 'text-delta') break;
-    for (let wait = 0; wait < 50 && fake.closedConnections() === closed; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitFor(() => fake.closedConnections() > closed, 2000, 10);
     expect(fake.closedConnections()).toBe(closed + 1);
   });
 

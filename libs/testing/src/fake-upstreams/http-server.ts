@@ -18,6 +18,8 @@ export interface FakeServer {
   closedConnections(): number;
   /** Connections accepted so far (a client reusing keep-alive connections opens few). */
   openedConnections(): number;
+  /** Responses sent to their end so far. */
+  finishedResponses(): number;
   close(): Promise<void>;
 }
 
@@ -27,7 +29,9 @@ export type FakeHandler = (request: RecordedRequest, res: ServerResponse, raw: I
 export async function startFakeServer(handler: FakeHandler, path = ''): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   let closed = 0;
+  let finished = 0;
   const server: Server = createServer(async (raw, res) => {
+    res.once('finish', () => (finished += 1));
     const chunks: Buffer[] = [];
     for await (const chunk of raw) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -60,6 +64,7 @@ export async function startFakeServer(handler: FakeHandler, path = ''): Promise<
     requests,
     closedConnections: () => closed,
     openedConnections: () => opened,
+    finishedResponses: () => finished,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
