@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appEntry, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { appEntry, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 import { parseArgs } from './args';
 import { progressLine } from './progress';
 
@@ -25,10 +25,7 @@ beforeAll(async () => {
   redis = await startRedis();
   gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('cli'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', CIRCUIT_FAILURE_THRESHOLD: '1000' });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, redis));
 
 describe('gateway-batch', () => {
   it('submits a JSONL file, shows progress and writes the results as JSONL', async () => {

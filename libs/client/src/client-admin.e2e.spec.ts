@@ -1,4 +1,4 @@
-import { startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 import { ForbiddenError, GatewayAdminClient, GatewayLLMClient, UnauthorizedError } from './index';
 
 const adminToken = 'client-admin-token-0123456789';
@@ -11,10 +11,7 @@ beforeAll(async () => {
   redis = await startRedis();
   gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('client-admin'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', GATEWAY_ADMIN_TOKEN: adminToken });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, redis));
 
 describe('GatewayAdminClient', () => {
   it('creates a key an agent’s GatewayLLMClient then uses, within its allow-list, until it is revoked', async () => {

@@ -1,4 +1,4 @@
-import { startGateway, startRedis, uniquePrefix, waitFor, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { startGateway, startRedis, stopAll, uniquePrefix, waitFor, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 import { GatewayClientError, GatewayLLMClient, UnauthorizedError } from './index';
 
 const token = 'client-auth-token-0123456789';
@@ -19,10 +19,7 @@ beforeAll(async () => {
     GATEWAY_AUTH_TOKEN: token,
   });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, redis));
 
 async function caught(promise: Promise<unknown>): Promise<GatewayClientError> {
   const outcome = await promise.then(

@@ -1,4 +1,4 @@
-import { startFakeOpenRouter, startGateway, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 import { usageReportSchema } from '@gateway/contracts';
 import { GatewayClientError, GatewayLLMClient, GatewayTimeoutError, InvalidRequestError, UpstreamError, type StreamChunk } from './index';
 
@@ -24,11 +24,7 @@ beforeAll(async () => {
   });
   client = new GatewayLLMClient({ baseUrl: gateway.baseUrl });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await fake?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, fake, redis));
 
 /** Reads a stream to its end or its error; returns the chunks and what was thrown. */
 async function drain(stream: AsyncIterable<StreamChunk>, onChunk?: (chunk: StreamChunk, index: number) => void) {

@@ -27,3 +27,14 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 15_000
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Something a suite started: a gateway or Redis (stop) or a fake upstream (close). */
+type Stoppable = { stop(): Promise<void> } | { close(): Promise<void> };
+
+/** Stops what a suite started, in the order given (apps before what they use); parts never started are skipped. */
+export async function stopAll(...parts: ReadonlyArray<Stoppable | undefined>): Promise<void> {
+  for (const part of parts) {
+    if (!part) continue;
+    await ('stop' in part ? part.stop() : part.close());
+  }
+}

@@ -14,7 +14,7 @@ export { startFakeAnthropic } from './fake-upstreams/anthropic';
 export type { FakeAnthropic, AnthropicBehaviour } from './fake-upstreams/anthropic';
 export { startFakeCursor } from './fake-upstreams/cursor';
 export type { FakeCursor, CursorBehaviour } from './fake-upstreams/cursor';
-export { gatewayFailure, collectAll, waitFor } from './async-helpers';
+export { gatewayFailure, collectAll, stopAll, waitFor } from './async-helpers';
 export { spawnApp, appEntry } from './spawn-app';
 export type { AppProcess } from './spawn-app';
 export { startApi, startGateway, postJson } from './gateway-harness';

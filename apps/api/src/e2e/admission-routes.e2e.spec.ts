@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { postJson, postSse, startFakeOpenRouter, startGateway, startRedis, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, postSse, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const messages = [{ role: 'user' as const, content: 'hi' }];
 const paidModel = 'thudm/glm-4-9b-chat';
@@ -26,11 +26,7 @@ beforeAll(async () => {
   });
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await fake?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, fake, redis));
 
 /** Every chat-like route, called for one agent, answering status, headers and body (streams answer before their first byte). */
 const routes = {

@@ -1,4 +1,4 @@
-import { postJson, spawnApp, startGateway, startRedis, uniquePrefix, type AppProcess, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, spawnApp, startGateway, startRedis, stopAll, uniquePrefix, type AppProcess, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 let redis: TestRedis;
 let gateway: GatewayProcesses;
@@ -32,10 +32,7 @@ beforeAll(async () => {
   env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('batches'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', BATCH_MAX_REQUESTS: '10000', GATEWAY_BODY_LIMIT_BYTES: '4096', CIRCUIT_FAILURE_THRESHOLD: '1000' };
   gateway = await startGateway(env);
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, redis));
 
 describe('POST /v1/batches', () => {
   it('takes a JSON array, and reports counts and results with custom ids', async () => {

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 // With auth off (the default), these guards are all that stands between a web page and billed calls.
 const allowedOrigin = 'https://agents.example';
@@ -13,10 +13,7 @@ beforeAll(async () => {
   redis = await startRedis();
   gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('browser'), LLM_PROVIDER: 'mock', CORS_ALLOWED_ORIGINS: allowedOrigin });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, redis));
 
 /** A request with a Host header of our choosing (fetch sets its own). */
 function withHost(path: string, host: string): Promise<{ status: number; nosniff: string | undefined; body: unknown }> {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startGateway, startRedis, postJson, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 
@@ -29,11 +29,7 @@ beforeAll(async () => {
   expect(status).toBe(200);
   jobId = (body as { job_id: string }).job_id;
 });
-afterAll(async () => {
-  await browser?.close();
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(browser, gateway, redis));
 
 describe('Bull Board in a browser', () => {
   it('is refused without credentials (the browser meets a basic-auth challenge it cannot answer)', async () => {

@@ -1,4 +1,4 @@
-import { startFakeOpenRouter, startGateway, startRedis, postJson, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'Say hello' }];
 
@@ -19,11 +19,7 @@ beforeAll(async () => {
     GATEWAY_BODY_LIMIT_BYTES: '4096',
   });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await fake?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, fake, redis));
 
 describe('POST /v1/chat through API process, queue and worker process', () => {
   it('answers with content, model, provider, usage, cost and job id', async () => {

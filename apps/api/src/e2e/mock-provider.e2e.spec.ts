@@ -1,4 +1,4 @@
-import { startFakeOpenRouter, startGateway, startRedis, postJson, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'Say hello' }];
 
@@ -7,10 +7,7 @@ let fake: FakeOpenRouter;
 beforeAll(async () => {
   [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-mock-e2e' })]);
 });
-afterAll(async () => {
-  await fake?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(fake, redis));
 
 describe('the mock provider', () => {
   describe('behind a real primary, not enabled', () => {

@@ -1,16 +1,4 @@
-import {
-  freePort,
-  metricValue,
-  postJson,
-  scrapeMetrics,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  uniquePrefix,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { freePort, metricValue, postJson, scrapeMetrics, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const providerKey = 'sk-or-observability-secret-key';
 const token = 'gw-observability-secret-token';
@@ -40,11 +28,7 @@ beforeAll(async () => {
     WORKER_METRICS_HOST: '127.0.0.1',
   });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await fake?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, fake, redis));
 
 describe('metrics', () => {
   it('move as requests are made, on the API and on the worker port', async () => {

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { postSse, startFakeOpenRouter, startGateway, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postSse, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
 jest.setTimeout(60_000);
@@ -22,11 +22,7 @@ beforeAll(async () => {
   });
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await fake?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, fake, redis));
 
 describe('POST /v1/chat/completions with stream: true (the official openai SDK)', () => {
   it('iterates chat.completion.chunk objects in order, then a usage chunk', async () => {

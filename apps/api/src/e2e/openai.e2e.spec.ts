@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { postJson, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 let redis: TestRedis;
 let gateway: GatewayProcesses;
@@ -19,10 +19,7 @@ beforeAll(async () => {
   });
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, redis));
 
 describe('the official openai SDK against /v1', () => {
   it('creates a chat completion', async () => {

@@ -1,4 +1,4 @@
-import { postJson, startFakeOpenRouter, startGateway, startRedis, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'hello' }];
 const OPENROUTER_KEY = 'sk-or-pacing-secret';
@@ -25,11 +25,7 @@ beforeAll(async () => {
     { workers: 2 },
   );
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await openrouter?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, openrouter, redis));
 
 describe('provider pacing through real workers', () => {
   it('after an upstream 429 with Retry-After, holds every worker’s jobs in the queue until the pause ends, then serves them', async () => {

@@ -1,4 +1,4 @@
-import { postJson, startFakeOpenRouter, startGateway, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const KEY = 'sk-or-request-caused';
 const messages = [{ role: 'user', content: 'hello' }];
@@ -36,11 +36,7 @@ beforeAll(async () => {
     { workers: 2 },
   );
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await openrouter?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, openrouter, redis));
 
 describe('failures the request caused, through real workers', () => {
   it('a moderation 403, a per-call 402 and a 413 fail over but never open the shared circuit', async () => {

@@ -1,4 +1,4 @@
-import { startFakeOpenRouter, startGateway, startRedis, postJson, postSse, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, postSse, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 // A measurement, not a timed assertion: prints the time to first token the gateway adds over the upstream's own.
 jest.setTimeout(120_000);
@@ -21,11 +21,7 @@ beforeAll(async () => {
     OPENROUTER_BASE_URL: fake.baseUrl,
   });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await fake?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, fake, redis));
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
-import { postJson, postSse, startGateway, startRedis, uniquePrefix, waitFor, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, postSse, startGateway, startRedis, stopAll, uniquePrefix, waitFor, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 let redis: TestRedis;
 let gateway: GatewayProcesses;
@@ -20,10 +20,7 @@ beforeAll(async () => {
   });
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, redis));
 
 const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
   type: 'function',

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { alive, noRateLimit, postJson, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { alive, noRateLimit, postJson, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 import { fuzzRequest, type FuzzRequest } from './fuzz-arbitraries';
 
 jest.setTimeout(180_000);
@@ -28,10 +28,7 @@ beforeAll(async () => {
     ...noRateLimit,
   });
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, redis));
 
 /** Sends one fuzzed request; returns its status and body text (the whole SSE text for a stream). */
 async function send(request: FuzzRequest): Promise<{ status: number; text: string; contentType: string }> {

@@ -1,19 +1,5 @@
 import { Redis } from 'ioredis';
-import {
-  postJson,
-  postSse,
-  startFakeOpenRouter,
-  startGateway,
-  startRedisCluster,
-  submitJob,
-  usageToday,
-  uniquePrefix,
-  waitFor,
-  waitForFinished,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedisCluster,
-} from '@gateway/testing';
+import { postJson, postSse, startFakeOpenRouter, startGateway, startRedisCluster, stopAll, submitJob, uniquePrefix, usageToday, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedisCluster } from '@gateway/testing';
 
 // The gateway on a 3-master Redis Cluster: the queue prefix gets a hash tag (BullMQ keeps a queue in one slot),
 // the breaker's Lua scripts touch one key each, pub/sub (reply and cancel channels) crosses nodes.
@@ -60,11 +46,7 @@ beforeAll(async () => {
     { workers: 2 },
   );
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await fake?.close();
-  await cluster?.stop();
-});
+afterAll(() => stopAll(gateway, fake, cluster));
 
 describe('on a Redis Cluster', () => {
   it('is healthy and answers synchronous chats from either worker', async () => {

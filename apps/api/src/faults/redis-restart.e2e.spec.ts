@@ -1,4 +1,4 @@
-import { alive, noRateLimit, usageToday, callsFor, postJson, scriptedBehaviour, startFakeOpenRouter, startGateway, startRedis, submitJob, uniquePrefix, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { alive, callsFor, noRateLimit, postJson, scriptedBehaviour, startFakeOpenRouter, startGateway, startRedis, stopAll, submitJob, uniquePrefix, usageToday, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 
@@ -25,11 +25,7 @@ beforeAll(async () => {
     { workers: 2 },
   );
 });
-afterAll(async () => {
-  await gateway?.stop();
-  await fake?.close();
-  await redis?.stop();
-});
+afterAll(() => stopAll(gateway, fake, redis));
 
 describe('Redis restarted under load (append-only on)', () => {
   it('answers 503 promptly while down, keeps every process up, and completes every job accepted before', async () => {
