@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
+import { connectionFault, sleep, startFakeServer, words, type FakeServer, type RecordedRequest } from './http-server';
 
 /** What the fake Anthropic does with the next call(s). */
 export type AnthropicBehaviour =
@@ -21,8 +21,6 @@ export interface FakeAnthropic extends FakeServer {
   setBehaviour(behave: (request: RecordedRequest, index: number) => AnthropicBehaviour): void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const words = (text: string) => (text.trim() === '' ? 0 : text.trim().split(/\s+/).length);
 const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 const errorBody = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message } });
 
@@ -187,11 +185,8 @@ export async function startFakeAnthropic(options: { apiKey?: string; behave?: (r
         res.end(event('error', { error: { type: behaviour.errorType, message: behaviour.message ?? 'Overloaded' } }));
         return;
       case 'hang':
-        await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
-        return;
       case 'reset':
-        raw.socket.destroy();
-        return;
+        return connectionFault(behaviour, raw);
       case 'malformed':
         return json(200, '{"type": "message", "content": [ nope');
       case 'truncated-stream':

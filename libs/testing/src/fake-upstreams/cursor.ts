@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
+import { connectionFault, sleep, startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
 
 /** What the fake Cursor Agent adapter does with the next call(s) (contract: docs/cursor-adapter.md). */
 export type CursorBehaviour =
@@ -17,7 +17,6 @@ export interface FakeCursor extends FakeServer {
   setBehaviour(behave: (request: RecordedRequest, index: number) => CursorBehaviour): void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const errorType = (status: number) => (status === 400 ? 'invalid_request_error' : status === 504 ? 'agent_timeout' : status === 503 ? 'agent_busy' : 'agent_error');
 const chunk = (model: string, delta: Record<string, unknown>, finishReason: string | null = null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-cursor', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
@@ -67,11 +66,8 @@ export async function startFakeCursor(options: { behave?: (request: RecordedRequ
         res.end(`data: ${JSON.stringify({ error: { message: behaviour.message, type: 'agent_error', code: 502 } })}\n\n`);
         return;
       case 'hang':
-        await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
-        return;
       case 'reset':
-        raw.socket.destroy();
-        return;
+        return connectionFault(behaviour, raw);
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('<html>gateway error</html>');

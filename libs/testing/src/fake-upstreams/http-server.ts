@@ -23,6 +23,22 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
+/** Faults of the connection itself, alike for every upstream: held open until the client gives up, or reset. */
+export type ConnectionFault = { kind: 'hang' } | { kind: 'reset' };
+
+export async function connectionFault(fault: ConnectionFault, raw: IncomingMessage): Promise<void> {
+  if (fault.kind === 'reset') {
+    raw.socket.destroy();
+    return;
+  }
+  await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Words in a text, as the fakes count completion tokens. */
+export const words = (text: string) => (text.trim() === '' ? 0 : text.trim().split(/\s+/).length);
+
 export type FakeHandler = (request: RecordedRequest, res: ServerResponse, raw: IncomingMessage) => void | Promise<void>;
 
 /** An HTTP server on 127.0.0.1:0 that records requests and hands them to a handler. */

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
+import { connectionFault, sleep, startFakeServer, words, type FakeServer, type RecordedRequest } from './http-server';
 
 /** What the fake Ollama does with the next call(s). */
 export type OllamaBehaviour =
@@ -21,8 +21,6 @@ export interface FakeOllama extends FakeServer {
   setBehaviour(behave: (request: RecordedRequest, index: number) => OllamaBehaviour): void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const words = (text: string) => (text.trim() === '' ? 0 : text.trim().split(/\s+/).length);
 
 function line(model: string, content: string, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content }, done: false, ...extra })}\n`;
@@ -140,11 +138,8 @@ export async function startFakeOllama(options: { behave?: (request: RecordedRequ
         res.end(`${JSON.stringify({ error: behaviour.error })}\n`);
         return;
       case 'hang':
-        await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
-        return;
       case 'reset':
-        raw.socket.destroy();
-        return;
+        return connectionFault(behaviour, raw);
       case 'malformed':
         res.writeHead(200, { 'content-type': stream ? 'application/x-ndjson' : 'application/json; charset=utf-8' });
         res.end('{"model": "x", "message": {"content": "unterminated\n');

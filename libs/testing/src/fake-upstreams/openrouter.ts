@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
+import { connectionFault, sleep, startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
 import { openAiLogprobs, openAiUsage, toolCallChunks, wireToolCalls, writeData, type FakeToolCall, type FakeUsageDetails } from './openai-answers';
 import { openAiRequestProblem } from './openai-rules';
 
@@ -42,7 +42,6 @@ export interface FakeOpenRouter extends FakeServer {
   setBehaviour(behave: (request: RecordedRequest, index: number) => OpenRouterBehaviour): void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function reply(request: RecordedRequest, res: ServerResponse, behaviour: Extract<OpenRouterBehaviour, { kind: 'reply' }>) {
   const body = request.body as { model?: string; stream?: boolean };
@@ -169,11 +168,8 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
         }
         return;
       case 'hang':
-        await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
-        return;
       case 'reset':
-        raw.socket.destroy();
-        return;
+        return connectionFault(behaviour, raw);
       case 'malformed':
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{"choices": [ this is not json');
