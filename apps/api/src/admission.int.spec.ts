@@ -4,21 +4,14 @@ import { loadConfig } from '@gateway/config';
 import { GatewayError } from '@gateway/contracts';
 import { createBudget, createRateLimiter, loadPricingTable } from '@gateway/limits';
 import { createMetrics } from '@gateway/observability';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { uniquePrefix, useRedisSuite } from '@gateway/testing';
 import { createAdmission, type AdmittedBody } from './admission';
 
 /** Admission on a real Redis: what each route relies on before it enqueues (rate limit, reservation, refusals). */
-let redis: TestRedis;
-let client: Redis;
+const suite = useRedisSuite();
 const queues: Queue[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
 afterAll(async () => {
   await Promise.all(queues.map((queue) => queue.close()));
-  client?.disconnect();
-  await redis?.stop();
 });
 
 const body = (overrides: Partial<AdmittedBody> = {}): AdmittedBody => ({
@@ -41,10 +34,10 @@ function setup(options: { burst?: string; daily?: string; limits?: boolean; gate
     GATEWAY_LIMITS_ENABLED: options.limits === false ? 'false' : 'true',
   });
   const metrics = createMetrics({ app: 'api', defaultMetrics: false });
-  const budget = createBudget({ redis: client, prefix, dailyLimitUsd: config.limits.dailyBudgetUsd, monthlyLimitUsd: config.limits.monthlyBudgetUsd, reservationTtlMs: 60_000 });
-  const rateLimiter = createRateLimiter({ redis: client, prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
-  const admission = createAdmission({ config, redis: client, rateLimiter, budget, pricing: loadPricingTable(undefined), metrics, gatedAdds: options.gatedAdds ?? true });
-  const queue = new Queue<{ reservedUsd: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) }, prefix: `{${prefix}}` });
+  const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: config.limits.dailyBudgetUsd, monthlyLimitUsd: config.limits.monthlyBudgetUsd, reservationTtlMs: 60_000 });
+  const rateLimiter = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
+  const admission = createAdmission({ config, redis: suite.client, rateLimiter, budget, pricing: loadPricingTable(undefined), metrics, gatedAdds: options.gatedAdds ?? true });
+  const queue = new Queue<{ reservedUsd: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) }, prefix: `{${prefix}}` });
   queues.push(queue);
   const refusals = async (limit: string) => (await metrics.rateLimitRejections.get()).values.find((value) => value.labels.limit === limit)?.value ?? 0;
   return { admission, budget, queue, config, refusals };

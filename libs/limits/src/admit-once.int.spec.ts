@@ -1,65 +1,58 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { uniquePrefix, useRedisSuite } from '@gateway/testing';
 import { admitAndAdd, admitOnce } from './admit-once';
 import { createBudget } from './budget';
 import { limitKeys } from './keys';
 import { createRateLimiter } from './rate-limiter';
 
-let redis: TestRedis;
-let client: Redis;
+const suite = useRedisSuite();
 const queues: Queue[] = [];
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
 afterAll(async () => {
   await Promise.all(queues.map((queue) => queue.close()));
-  client?.disconnect();
-  await redis?.stop();
 });
 
 const now = Date.UTC(2026, 10, 20, 12, 0, 0);
 function parts(options: { burst?: number; dailyLimitUsd?: number } = {}) {
   const prefix = uniquePrefix('admit');
-  const rateLimiter = createRateLimiter({ redis: client, prefix, ratePerSecond: 1, burst: options.burst ?? 2, clock: () => now });
-  const budget = createBudget({ redis: client, prefix, dailyLimitUsd: options.dailyLimitUsd ?? 1, monthlyLimitUsd: 10, reservationTtlMs: 60_000, clock: () => now });
+  const rateLimiter = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 1, burst: options.burst ?? 2, clock: () => now });
+  const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: options.dailyLimitUsd ?? 1, monthlyLimitUsd: 10, reservationTtlMs: 60_000, clock: () => now });
   return { prefix, rateLimiter, budget };
 }
 
 describe('admitOnce: rate limit and budget reservation in one script', () => {
   it('takes a token and reserves the estimate, idempotently on the job id', async () => {
     const gate = parts();
-    expect(await admitOnce(client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 } });
-    expect(await client.hget(limitKeys.inFlight(gate.prefix), 'job-1')).toBe(String(250_000_000));
-    expect(await admitOnce(client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 0 }, budget: { reserved: true, alreadyReserved: true, reservedUsd: 0.25 } });
-    expect(await client.hget(limitKeys.inFlight(gate.prefix), 'total')).toBe(String(250_000_000));
+    expect(await admitOnce(suite.client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 } });
+    expect(await suite.client.hget(limitKeys.inFlight(gate.prefix), 'job-1')).toBe(String(250_000_000));
+    expect(await admitOnce(suite.client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 0 }, budget: { reserved: true, alreadyReserved: true, reservedUsd: 0.25 } });
+    expect(await suite.client.hget(limitKeys.inFlight(gate.prefix), 'total')).toBe(String(250_000_000));
   });
 
   it('reserves nothing when the bucket refuses, and says when to retry', async () => {
     const gate = parts({ burst: 1 });
-    await admitOnce(client, gate, { agentId: 'a' }, 'first', 0.1);
-    const refused = await admitOnce(client, gate, { agentId: 'a' }, 'second', 0.1);
+    await admitOnce(suite.client, gate, { agentId: 'a' }, 'first', 0.1);
+    const refused = await admitOnce(suite.client, gate, { agentId: 'a' }, 'second', 0.1);
     expect(refused).toEqual({ rate: { allowed: false, remaining: 0, retryAfterMs: 1000, retryAfterSeconds: 1 } });
-    expect(await client.hexists(limitKeys.inFlight(gate.prefix), 'second')).toBe(0);
-    expect(await client.hget(limitKeys.inFlight(gate.prefix), 'total')).toBe(String(100_000_000));
+    expect(await suite.client.hexists(limitKeys.inFlight(gate.prefix), 'second')).toBe(0);
+    expect(await suite.client.hget(limitKeys.inFlight(gate.prefix), 'total')).toBe(String(100_000_000));
     // Another agent has its own bucket.
-    expect(await admitOnce(client, gate, { agentId: 'b' }, 'third', 0.1)).toMatchObject({ rate: { allowed: true }, budget: { reserved: true } });
+    expect(await admitOnce(suite.client, gate, { agentId: 'b' }, 'third', 0.1)).toMatchObject({ rate: { allowed: true }, budget: { reserved: true } });
   });
 
   it('reports the budget that refuses, with its figures, after taking the token (as take then reserve would)', async () => {
     const gate = parts({ dailyLimitUsd: 0.15 });
-    await admitOnce(client, gate, { agentId: 'a' }, 'one', 0.1);
-    expect(await admitOnce(client, gate, { agentId: 'a' }, 'two', 0.1)).toEqual({
+    await admitOnce(suite.client, gate, { agentId: 'a' }, 'one', 0.1);
+    expect(await admitOnce(suite.client, gate, { agentId: 'a' }, 'two', 0.1)).toEqual({
       rate: { allowed: true, remaining: 0 },
       budget: { reserved: false, budget: 'daily', period: '2026-11-20', spentUsd: 0, inFlightUsd: 0.1, limitUsd: 0.15, estimateUsd: 0.1 },
     });
-    expect(await client.hexists(limitKeys.inFlight(gate.prefix), 'two')).toBe(0);
+    expect(await suite.client.hexists(limitKeys.inFlight(gate.prefix), 'two')).toBe(0);
   });
 
   it('admits exactly the budget under concurrency', async () => {
     const gate = parts({ burst: 1000, dailyLimitUsd: 1 });
-    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, index) => admitOnce(client, gate, { agentId: `agent-${index % 7}` }, `c${index}`, 0.03)));
+    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, index) => admitOnce(suite.client, gate, { agentId: `agent-${index % 7}` }, `c${index}`, 0.03)));
     const reserved = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved).length;
     expect(reserved).toBe(33);
   });
@@ -68,7 +61,7 @@ describe('admitOnce: rate limit and budget reservation in one script', () => {
 /** The limits of `parts`, and a chat queue under the same prefix. */
 function setup(options: { burst?: number; dailyLimitUsd?: number } = {}) {
   const { prefix, ...limits } = parts(options);
-  const queue = new Queue<{ n: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) }, prefix });
+  const queue = new Queue<{ n: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) }, prefix });
   queues.push(queue);
   return { prefix, parts: limits, queue };
 }
@@ -77,72 +70,72 @@ const job = (jobId: string, n = 1) => ({ name: 'chat', data: { n }, opts: { jobI
 describe('admitAndAdd: admission and enqueue in one script', () => {
   it('adds the admitted job (waiting, its data intact) and reserves its estimate', async () => {
     const { prefix, parts, queue } = setup();
-    const { outcome, addError } = await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.25, job('job-1', 7));
+    const { outcome, addError } = await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.25, job('job-1', 7));
     expect(addError).toBeUndefined();
     expect(outcome).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 } });
     expect(await queue.getJobState('job-1')).toBe('waiting');
     expect((await queue.getJob('job-1'))?.data).toEqual({ n: 7 });
-    expect(await client.hget(limitKeys.inFlight(prefix), 'job-1')).toBe(String(250_000_000));
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'job-1')).toBe(String(250_000_000));
   });
 
   it('adds a prioritized job too', async () => {
     const { queue, parts } = setup();
-    await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, { ...job('p-1'), opts: { jobId: 'p-1', priority: 3 } });
+    await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, { ...job('p-1'), opts: { jobId: 'p-1', priority: 3 } });
     expect(await queue.getJobState('p-1')).toBe('prioritized');
   });
 
   it('adds nothing, and leaves no key behind, when the rate limit refuses', async () => {
     const { prefix, parts, queue } = setup({ burst: 1 });
-    await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, job('first'));
-    const { outcome } = await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, job('second'));
+    await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('first'));
+    const { outcome } = await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('second'));
     expect(outcome).toEqual({ rate: { allowed: false, remaining: 0, retryAfterMs: 1000, retryAfterSeconds: 1 } });
-    expect(await client.exists(queue.toKey('second'))).toBe(0);
+    expect(await suite.client.exists(queue.toKey('second'))).toBe(0);
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
-    expect(await client.hexists(limitKeys.inFlight(prefix), 'second')).toBe(0);
+    expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'second')).toBe(0);
   });
 
   it('adds nothing when the budget refuses', async () => {
     const { parts, queue } = setup({ dailyLimitUsd: 0.15 });
-    await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, job('one'));
-    const { outcome } = await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, job('two'));
+    await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('one'));
+    const { outcome } = await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('two'));
     expect(outcome).toMatchObject({ rate: { allowed: true }, budget: { reserved: false, budget: 'daily' } });
-    expect(await client.exists(queue.toKey('two'))).toBe(0);
+    expect(await suite.client.exists(queue.toKey('two'))).toBe(0);
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   });
 
   it('runs the script again from its source when Redis lost it (SCRIPT FLUSH): never adds a job unadmitted', async () => {
     const { queue, parts } = setup({ burst: 1 });
-    await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, job('before'));
-    await client.script('FLUSH');
+    await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('before'));
+    await suite.client.script('FLUSH');
     // The bucket is empty: had the add gone through without the script, this job would be waiting.
-    const { outcome } = await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, job('after-flush'));
+    const { outcome } = await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('after-flush'));
     expect(outcome).toMatchObject({ rate: { allowed: false } });
-    expect(await client.exists(queue.toKey('after-flush'))).toBe(0);
-    await client.script('FLUSH');
-    const after = await admitAndAdd(client, queue, parts, { agentId: 'b' }, 0.1, job('admitted-after-flush'));
+    expect(await suite.client.exists(queue.toKey('after-flush'))).toBe(0);
+    await suite.client.script('FLUSH');
+    const after = await admitAndAdd(suite.client, queue, parts, { agentId: 'b' }, 0.1, job('admitted-after-flush'));
     expect(after.outcome).toMatchObject({ rate: { allowed: true }, budget: { reserved: true } });
     expect(after.addError).toBeUndefined();
     expect(await queue.getJobState('admitted-after-flush')).toBe('waiting');
     // And the connection goes on working in one round trip.
-    expect((await admitAndAdd(client, queue, parts, { agentId: 'c' }, 0.1, job('next'))).addError).toBeUndefined();
+    expect((await admitAndAdd(suite.client, queue, parts, { agentId: 'c' }, 0.1, job('next'))).addError).toBeUndefined();
     expect(await queue.getJobState('next')).toBe('waiting');
   });
 
   it('never replaces or removes a job that already has the id', async () => {
     const { queue, parts } = setup();
     await queue.add('chat', { n: 1 }, { jobId: 'same' });
-    await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, job('same', 2));
+    await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('same', 2));
     expect((await queue.getJob('same'))?.data).toEqual({ n: 1 });
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   });
 
   it('admits exactly the budget under concurrency, and adds exactly the admitted jobs', async () => {
     const { queue, parts } = setup({ burst: 1000, dailyLimitUsd: 1 });
-    const results = await Promise.all(Array.from({ length: 100 }, (_, index) => admitAndAdd(client, queue, parts, { agentId: `agent-${index % 7}` }, 0.03, job(`c${index}`))));
+    const results = await Promise.all(Array.from({ length: 100 }, (_, index) => admitAndAdd(suite.client, queue, parts, { agentId: `agent-${index % 7}` }, 0.03, job(`c${index}`))));
     const admitted = results.filter(({ outcome }) => 'budget' in outcome && outcome.budget.reserved).length;
     expect(admitted).toBe(33);
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 33 });
-    const keys = await client.keys(`${queue.toKey('')}c*`);
+    const keys = await suite.client.keys(`${queue.toKey('')}c*`);
     expect(keys).toHaveLength(33);
   });
 
@@ -156,12 +149,12 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
 
   it('adds the job exactly as queue.add would (same fields, options and defaults)', async () => {
     const { parts, prefix } = setup();
-    const queue = new Queue<{ n: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(redis.url).port) }, prefix, defaultJobOptions: { removeOnFail: { age: 600 }, attempts: 1 } });
+    const queue = new Queue<{ n: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) }, prefix, defaultJobOptions: { removeOnFail: { age: 600 }, attempts: 1 } });
     queues.push(queue);
     const options = { removeOnComplete: { age: 60 }, priority: 2 };
     await queue.add('chat', { n: 5 }, { jobId: 'plain', ...options });
-    await admitAndAdd(client, queue, parts, { agentId: 'a' }, 0.1, { name: 'chat', data: { n: 5 }, opts: { jobId: 'gated', ...options } });
-    const [plain, gated] = await Promise.all([client.hgetall(queue.toKey('plain')), client.hgetall(queue.toKey('gated'))]);
+    await admitAndAdd(suite.client, queue, parts, { agentId: 'a' }, 0.1, { name: 'chat', data: { n: 5 }, opts: { jobId: 'gated', ...options } });
+    const [plain, gated] = await Promise.all([suite.client.hgetall(queue.toKey('plain')), suite.client.hgetall(queue.toKey('gated'))]);
     expect(gated['opts']).toContain('"removeOnFail":{"age":600}');
     const comparable = (fields: Record<string, string>) => ({ ...fields, timestamp: 't', opts: fields['opts']?.replace(/"jobId":"[a-z]+"/, '"jobId":"id"') });
     expect(comparable(gated)).toEqual(comparable(plain));

@@ -1,22 +1,13 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
+import { uniquePrefix, useRedisSuite, waitFor } from '@gateway/testing';
 import { createBudget, type BudgetOptions } from './budget';
 import { limitKeys } from './keys';
 
-let redis: TestRedis;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const suite = useRedisSuite();
 
 let now = Date.UTC(2026, 10, 5, 12, 0, 0);
 const budget = (options: Partial<BudgetOptions> = {}) =>
-  createBudget({ redis: client, prefix: uniquePrefix('budget'), dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 60_000, clock: () => now, ...options });
+  createBudget({ redis: suite.client, prefix: uniquePrefix('budget'), dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 60_000, clock: () => now, ...options });
 const charge = (costUsd: number, agentId: string | null = 'agent-1', model = 'm/one') => ({ costUsd, agentId: agentId ?? undefined, model, provider: 'openrouter' });
 
 describe('budget reservations', () => {
@@ -94,12 +85,12 @@ describe('budget reservations', () => {
 
   it('lets a reservation lapse when its job never settles', async () => {
     const prefix = uniquePrefix('budget');
-    const ledger = createBudget({ redis: client, prefix, dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 100, clock: () => now });
+    const ledger = createBudget({ redis: suite.client, prefix, dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 100, clock: () => now });
     await ledger.reserve('lost', 0.9);
     expect(await ledger.reserve('next', 0.2)).toMatchObject({ reserved: false });
     // The lost job's 0.9 lapses after its 100 ms lifetime: the next request then fits.
     await waitFor(async () => (await ledger.reserve('next', 0.2)).reserved, 2000, 20);
-    expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(200_000_000));
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(200_000_000));
   });
 
   it('rolls over at the UTC day boundary, and the month keeps counting', async () => {
@@ -139,16 +130,16 @@ describe('budget reservations', () => {
     });
     expect(usage.day).toMatchObject({ period: '2026-11-10', spent_usd: 0.1, jobs: 1, by_agent: { 'agent-1': 0.1 } });
     // The month's own hash holds the totals its budget checks, not a second copy of the breakdown.
-    expect(Object.keys(await client.hgetall(limitKeys.monthSpend(prefix, '2026-11'))).sort()).toEqual(['jobs', 'total']);
+    expect(Object.keys(await suite.client.hgetall(limitKeys.monthSpend(prefix, '2026-11'))).sort()).toEqual(['jobs', 'total']);
     // Both hashes got their lifetime from the period's first job.
-    expect(await client.ttl(limitKeys.monthSpend(prefix, '2026-11'))).toBeGreaterThan(300 * 24 * 3600);
-    expect(await client.ttl(limitKeys.daySpend(prefix, '2026-11-03'))).toBeGreaterThan(30 * 24 * 3600);
+    expect(await suite.client.ttl(limitKeys.monthSpend(prefix, '2026-11'))).toBeGreaterThan(300 * 24 * 3600);
+    expect(await suite.client.ttl(limitKeys.daySpend(prefix, '2026-11-03'))).toBeGreaterThan(30 * 24 * 3600);
   });
 
   it('publishes the reply in the settlement, once billed, and again (without billing twice) on a second settlement', async () => {
     now = Date.UTC(2026, 10, 12, 10, 0, 0);
     const ledger = budget({ dailyLimitUsd: 100, monthlyLimitUsd: 100 });
-    const subscriber = new Redis(redis.url);
+    const subscriber = new Redis(suite.redis.url);
     const received: string[] = [];
     subscriber.on('message', (_channel: string, message: string) => received.push(message));
     await subscriber.subscribe('settle-reply-test');
@@ -171,10 +162,10 @@ describe('budget reservations', () => {
     const ledger = budget({ prefix, dailyLimitUsd: 1, monthlyLimitUsd: 10 });
     const jobs = (ids: string[], estimateUsd: number) => ids.map((jobId) => ({ jobId, estimateUsd }));
     expect(await ledger.reserveAll(jobs(['a1', 'a2', 'a3'], 0.2))).toEqual({ reserved: true });
-    expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
     // Again with the same ids: already reserved, nothing added.
     expect(await ledger.reserveAll(jobs(['a1', 'a2', 'a3'], 0.2))).toEqual({ reserved: true });
-    expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
     // b1 and b2 fit (0.8, then exactly 1), b3 does not: the batch is refused at its third request, b1 and b2 not kept.
     expect(await ledger.reserveAll(jobs(['b1', 'b2', 'b3'], 0.2))).toEqual({
       reserved: false,
@@ -186,9 +177,9 @@ describe('budget reservations', () => {
       limitUsd: 1,
       estimateUsd: 0.2,
     });
-    expect(await client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
-    expect(await client.hexists(limitKeys.inFlight(prefix), 'b1')).toBe(0);
-    expect(await client.hexists(limitKeys.inFlight(prefix), 'b2')).toBe(0);
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
+    expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'b1')).toBe(0);
+    expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'b2')).toBe(0);
     expect(await ledger.reserveAll([])).toEqual({ reserved: true });
   });
 

@@ -1,21 +1,11 @@
-import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { uniquePrefix, useRedisSuite } from '@gateway/testing';
 import { admitOnce } from './admit-once';
 import { createBudget, type BudgetOptions, type KeyLedger } from './budget';
 import { createRateLimiter } from './rate-limiter';
 
-let redis: TestRedis;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const suite = useRedisSuite();
 
-const budget = (options: Partial<BudgetOptions> = {}) => createBudget({ redis: client, prefix: uniquePrefix('keys'), dailyLimitUsd: 100, monthlyLimitUsd: 1000, reservationTtlMs: 60_000, ...options });
+const budget = (options: Partial<BudgetOptions> = {}) => createBudget({ redis: suite.client, prefix: uniquePrefix('keys'), dailyLimitUsd: 100, monthlyLimitUsd: 1000, reservationTtlMs: 60_000, ...options });
 const team: KeyLedger = { id: 'key_team', dailyLimitUsd: 0.5, monthlyLimitUsd: 5 };
 const charge = (costUsd: number, keyId?: string) => ({ costUsd, agentId: 'agent', model: 'm', provider: 'openrouter', keyId });
 
@@ -53,18 +43,18 @@ describe('an API key’s own ledger beside the global one', () => {
 
   it('200 concurrent admissions of one key cannot pass its budget: exactly as many as fit', async () => {
     const ledger = budget();
-    const limiter = createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
+    const limiter = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
     const key = { id: 'key_burst', dailyLimitUsd: 1 };
-    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, index) => admitOnce(client, { rateLimiter: limiter, budget: ledger }, { agentId: `agent-${index}`, key }, `j${index}`, 0.03)));
+    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, index) => admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `agent-${index}`, key }, `j${index}`, 0.03)));
     const admitted = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved).length;
     expect(admitted).toBe(33);
   });
 
   it('the key’s rate bucket holds whatever agent_id the caller writes', async () => {
     const ledger = budget();
-    const limiter = createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 0.001, burst: 100 });
+    const limiter = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 0.001, burst: 100 });
     const key = { id: 'key_rate', ratePerSecond: 0.001, burst: 3 };
-    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, index) => admitOnce(client, { rateLimiter: limiter, budget: ledger }, { agentId: `fresh-${index}`, key }, `r${index}`, 0)));
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, index) => admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `fresh-${index}`, key }, `r${index}`, 0)));
     expect(outcomes.filter((outcome) => outcome.rate.allowed).length).toBe(3);
   });
 });
@@ -72,11 +62,11 @@ describe('an API key’s own ledger beside the global one', () => {
 describe('reservations that learn from settled calls', () => {
   it('reserves at least what a settled call of the model cost, so a mispriced model cannot pass the budget under concurrency', async () => {
     const ledger = budget({ dailyLimitUsd: 0.05 });
-    const limiter = createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
+    const limiter = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
     // The table prices the model at a fraction of a cent; the provider bills 0.01 a call.
     expect(await ledger.reserve('first', 0.0001, undefined, 'vendor/mispriced')).toMatchObject({ reserved: true, reservedUsd: 0.0001 });
     await ledger.settle('first', { costUsd: 0.01, agentId: undefined, model: 'vendor/mispriced', provider: 'openrouter', learnModel: 'vendor/mispriced' });
-    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, index) => admitOnce(client, { rateLimiter: limiter, budget: ledger }, { agentId: 'a' }, `c${index}`, 0.0001, 'vendor/mispriced')));
+    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, index) => admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: 'a' }, `c${index}`, 0.0001, 'vendor/mispriced')));
     const admitted = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved);
     // 0.04 left at 0.01 a call: four, not thirty.
     expect(admitted).toHaveLength(4);

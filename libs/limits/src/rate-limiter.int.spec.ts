@@ -1,23 +1,14 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
+import { uniquePrefix, useRedisSuite, waitFor } from '@gateway/testing';
 import { createRateLimiter, retryAfterSeconds } from './rate-limiter';
 import { createProviderPacer } from './provider-pacer';
 import { limitKeys } from './keys';
 
-let redis: TestRedis;
-let client: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const suite = useRedisSuite();
 
 describe('token bucket in Redis (injected clock)', () => {
   let now = 1_000_000;
-  const limiter = () => createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 2, burst: 3, clock: () => now });
+  const limiter = () => createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 2, burst: 3, clock: () => now });
 
   it('allows the burst, then refuses with the time until the next token', async () => {
     const rate = limiter();
@@ -64,8 +55,8 @@ describe('token bucket in Redis (injected clock)', () => {
 
   it('expires idle buckets', async () => {
     const prefix = uniquePrefix('rate');
-    await createRateLimiter({ redis: client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('g');
-    const ttl = await client.pttl(limitKeys.rateBucket(prefix, 'g'));
+    await createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('g');
+    const ttl = await suite.client.pttl(limitKeys.rateBucket(prefix, 'g'));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(2500);
   });
@@ -94,8 +85,8 @@ describe('token bucket in Redis (injected clock)', () => {
 
   it('keeps a bucket in debt until it would be full again', async () => {
     const prefix = uniquePrefix('rate');
-    await createRateLimiter({ redis: client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('j', undefined, 11);
-    const ttl = await client.pttl(limitKeys.rateBucket(prefix, 'j'));
+    await createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('j', undefined, 11);
+    const ttl = await suite.client.pttl(limitKeys.rateBucket(prefix, 'j'));
     // -8 tokens: 11 to refill at 2/s is 5.5 s (+1 s of margin).
     expect(ttl).toBeGreaterThan(6000);
     expect(ttl).toBeLessThanOrEqual(6500);
@@ -103,8 +94,8 @@ describe('token bucket in Redis (injected clock)', () => {
 
   it('lets exactly one of many concurrent oversized batches through, across clients', async () => {
     const prefix = uniquePrefix('rate');
-    const second = new Redis(redis.url);
-    const limiters = [client, second].map((connection) => createRateLimiter({ redis: connection, prefix, ratePerSecond: 2, burst: 3, clock: () => now }));
+    const second = new Redis(suite.redis.url);
+    const limiters = [suite.client, second].map((connection) => createRateLimiter({ redis: connection, prefix, ratePerSecond: 2, burst: 3, clock: () => now }));
     const results = await Promise.all(Array.from({ length: 20 }, (_, index) => limiters[index % 2]!.take('k', undefined, 5)));
     await second.quit();
     expect(results.filter((result) => result.allowed)).toHaveLength(1);
@@ -120,7 +111,7 @@ describe('token bucket in Redis (injected clock)', () => {
 
 describe('token bucket on the Redis server clock', () => {
   it('refills in real time', async () => {
-    const rate = createRateLimiter({ redis: client, prefix: uniquePrefix('rate'), ratePerSecond: 10, burst: 1 });
+    const rate = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 10, burst: 1 });
     expect((await rate.take('a')).allowed).toBe(true);
     const refused = await rate.take('a');
     expect(refused.allowed).toBe(false);
@@ -134,7 +125,7 @@ describe('provider pacer', () => {
   let now = 5_000_000;
   it('spreads calls at rpm/60 per second, shared by every pacer on the same Redis', async () => {
     const prefix = uniquePrefix('pace');
-    const pacers = [1, 2].map(() => createProviderPacer({ redis: client, prefix, rpm: { openrouter: 120 }, clock: () => now }));
+    const pacers = [1, 2].map(() => createProviderPacer({ redis: suite.client, prefix, rpm: { openrouter: 120 }, clock: () => now }));
     expect(await pacers[0]!.acquire('openrouter')).toEqual({ go: true });
     expect(await pacers[1]!.acquire('openrouter')).toEqual({ go: true });
     expect(await pacers[1]!.acquire('openrouter')).toEqual({ go: false, waitMs: 500, reason: 'rate' });
@@ -145,7 +136,7 @@ describe('provider pacer', () => {
 
   it('pauses a provider after a 429 for every pacer, keeping the longer pause', async () => {
     const prefix = uniquePrefix('pace');
-    const [first, second] = [1, 2].map(() => createProviderPacer({ redis: client, prefix, rpm: {} }));
+    const [first, second] = [1, 2].map(() => createProviderPacer({ redis: suite.client, prefix, rpm: {} }));
     await first!.pause('openrouter', 2000);
     await first!.pause('openrouter', 10);
     const decision = await second!.acquire('openrouter');
@@ -156,7 +147,7 @@ describe('provider pacer', () => {
 
   it('caps a pause at maxPauseMs, whatever Retry-After asked', async () => {
     const prefix = uniquePrefix('pace-cap');
-    const pacer = createProviderPacer({ redis: client, prefix, rpm: {}, maxPauseMs: 1000 });
+    const pacer = createProviderPacer({ redis: suite.client, prefix, rpm: {}, maxPauseMs: 1000 });
     await pacer.pause('openrouter', 86_400_000);
     const decision = await pacer.acquire('openrouter');
     expect(decision).toMatchObject({ go: false, reason: 'paused' });
@@ -166,18 +157,18 @@ describe('provider pacer', () => {
   describe('watching the pause channel', () => {
     const subscribers: Redis[] = [];
     afterAll(() => subscribers.forEach((subscriber) => subscriber.disconnect()));
-    const watcher = async (prefix: string, command: Redis = client) => {
-      const subscriber = new Redis(redis.url);
+    const watcher = async (prefix: string, command: Redis = suite.client) => {
+      const subscriber = new Redis(suite.redis.url);
       subscribers.push(subscriber);
       const pacer = createProviderPacer({ redis: command, prefix, rpm: { ollama: 600 } });
       await pacer.watchPauses(subscriber);
       return { pacer, subscriber };
     };
-    const scriptCalls = async () => Number((await client.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1] ?? 0);
+    const scriptCalls = async () => Number((await suite.client.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1] ?? 0);
 
     it('learns of another pacer’s pause at once, and answers for providers without rpm while Redis is unreachable', async () => {
       const prefix = uniquePrefix('pace');
-      const command = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+      const command = new Redis(suite.redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
       command.on('error', () => undefined);
       await new Promise((resolve) => command.once('ready', resolve));
       const { pacer } = await watcher(prefix, command);
@@ -188,7 +179,7 @@ describe('provider pacer', () => {
       // One without an rpm is answered from what the watch knows.
       for (let index = 0; index < 20; index += 1) expect(await pacer.acquire('openrouter')).toEqual({ go: true });
 
-      const other = createProviderPacer({ redis: client, prefix, rpm: {} });
+      const other = createProviderPacer({ redis: suite.client, prefix, rpm: {} });
       await other.pause('openrouter', 1500);
       const decision = await waitFor(async () => {
         const seen = await pacer.acquire('openrouter');
@@ -203,10 +194,10 @@ describe('provider pacer', () => {
       const prefix = uniquePrefix('pace');
       const { pacer } = await watcher(prefix);
       for (const payload of ['', 'nope', '{"provider":"nobody","ms":1000}', '{"provider":"openrouter","ms":-5}', '{"provider":"openrouter"}']) {
-        await client.publish(limitKeys.providerPauseChannel(prefix), payload);
+        await suite.client.publish(limitKeys.providerPauseChannel(prefix), payload);
       }
       // Messages on one channel arrive in order: once a valid pause after them is known, they were all read.
-      await client.publish(limitKeys.providerPauseChannel(prefix), JSON.stringify({ provider: 'anthropic', ms: 60_000 }));
+      await suite.client.publish(limitKeys.providerPauseChannel(prefix), JSON.stringify({ provider: 'anthropic', ms: 60_000 }));
       await waitFor(async () => (await pacer.acquire('anthropic')).go === false, 2000, 10);
       expect(await pacer.acquire('openrouter')).toEqual({ go: true });
     });
@@ -215,7 +206,7 @@ describe('provider pacer', () => {
       const prefix = uniquePrefix('pace');
       const { pacer, subscriber } = await watcher(prefix);
       // Set without an announcement (as if published while the connection was down): only a read-back knows it.
-      await client.set(limitKeys.providerPause(prefix, 'openrouter'), '1', 'PX', 3000);
+      await suite.client.set(limitKeys.providerPause(prefix, 'openrouter'), '1', 'PX', 3000);
       const closed = new Promise((resolve) => subscriber.once('close', resolve));
       const reconnected = new Promise((resolve) => subscriber.once('ready', resolve));
       subscriber.disconnect(true);

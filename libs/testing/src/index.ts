@@ -27,3 +27,5 @@ export { alive, callsFor, jobView, lastContent, noRateLimit, scriptedBehaviour, 
 export { startRedisCluster } from './start-redis-cluster';
 export { adminConnections, killSubscribers } from './redis-admin';
 export type { TestRedisCluster } from './start-redis-cluster';
+export { useRedisSuite } from './redis-suite';
+export type { RedisSuite } from './redis-suite';

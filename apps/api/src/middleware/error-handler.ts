@@ -39,8 +39,11 @@ export function requestFailure(logger: Logger, req: Request) {
   };
 }
 
-/** The one error middleware: every failure leaves as the spec's envelope. */
-export function errorHandler(logger: Logger) {
+/**
+ * The one error middleware: every failure leaves as the spec's envelope, or in the shape `body` gives (OpenAI's on
+ * its routes), with its status and Retry-After.
+ */
+export function errorHandler(logger: Logger, body: (error: GatewayError, req: Request) => unknown = (error, req) => error.toBody(req.id)) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const gatewayError = toGatewayError(error, requestFailure(logger, req));
     if (res.headersSent) {
@@ -48,7 +51,7 @@ export function errorHandler(logger: Logger) {
       return;
     }
     if (gatewayError.details.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(gatewayError.details.retryAfterSeconds));
-    res.status(gatewayError.status).json(gatewayError.toBody(req.id));
+    res.status(gatewayError.status).json(body(gatewayError, req));
   };
 }
 

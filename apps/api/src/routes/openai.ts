@@ -1,5 +1,5 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { agentIdSchema, toGatewayError, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, invalidRequest, notFound, type ChatJobResult } from '@gateway/contracts';
+import express, { Router } from 'express';
+import { agentIdSchema, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, invalidRequest, notFound, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
@@ -7,7 +7,7 @@ import { callerOf, newWorkId } from '../caller';
 import type { Admission } from '../admission';
 import { headerField } from '../header-fields';
 import { admitAndEnqueue } from '../job-data';
-import { requestFailure } from '../middleware/error-handler';
+import { errorHandler } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
 import { openAiStreamFormat } from '../stream-formats';
 import { serveStream, type StreamSessionDeps } from '../stream-session';
@@ -23,18 +23,6 @@ export interface OpenAiRouteDeps extends StreamSessionDeps {
   admission: Admission;
 }
 
-/** Errors on these routes take OpenAI's shape, so OpenAI SDKs raise their own typed errors. */
-function openAiErrorHandler(logger: Logger) {
-  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const gatewayError = toGatewayError(error, requestFailure(logger, req));
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    if (gatewayError.details.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(gatewayError.details.retryAfterSeconds));
-    res.status(gatewayError.status).json(toOpenAiErrorBody(gatewayError.type, gatewayError.message));
-  };
-}
 
 /** A job's result as OpenAI's `chat.completion` (plus the gateway's `provider` and `cost_usd`). */
 export function toChatCompletion(jobId: string, answer: ChatJobResult) {
@@ -103,6 +91,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
     res.json(modelEntry(id, deps.config));
   });
 
-  router.use(['/v1/chat/completions', '/v1/models'], openAiErrorHandler(deps.logger));
+  // Errors on these routes take OpenAI's shape, so OpenAI SDKs raise their own typed errors.
+  router.use(['/v1/chat/completions', '/v1/models'], errorHandler(deps.logger, (error) => toOpenAiErrorBody(error.type, error.message)));
   return router;
 }
