@@ -12,15 +12,27 @@ export {
   builtInPricing,
   freeProviders,
   loadPricingTable,
+  loadPricingFile,
+  findPrice,
   priceOf,
+  pricesFromTable,
   tokenCostUsd,
+  usageCostUsd,
   callCostUsd,
   estimatePromptTokens,
   IMAGE_TOKENS,
   LOW_DETAIL_IMAGE_TOKENS,
   estimateCostUsd,
 } from './pricing';
-export type { ModelPrice, PricingTable } from './pricing';
+export type { ModelPrice, PricingTable, PriceSource } from './pricing';
+export { cataloguePrice } from './catalogue-prices';
+export { createPriceBook } from './price-book';
+export type { PriceBook, PriceBookOptions, PriceOrigin } from './price-book';
+export { parseOpenRouterModels, fetchOpenRouterPrices } from './openrouter-prices';
+export type { OpenRouterModelsSource } from './openrouter-prices';
+export { createPriceRefresher, FETCHED_AT_FIELD, PRICE_POLL_MAX_MS } from './price-refresh';
+export type { PriceRefresher, PriceRefreshOptions } from './price-refresh';
+export { createPricingFromConfig } from './price-setup';
 export { createBudget, createBudgetFromConfig, tokenCountsOf } from './budget';
 export type { Budget, BudgetOptions, BudgetRefusal, KeyLedger, TokenCounts, ReserveJob, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
 export { admitOnce, admitAndAdd } from './admit-once';

@@ -2,12 +2,13 @@ import type { ChatJobData, ChatJobResult, ProviderId, Usage } from '@gateway/con
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { tokenCountsOf } from './budget';
 import type { Budget, SettleReply } from './budget';
-import { callCostUsd, type PricingTable } from './pricing';
+import { callCostUsd, type PriceSource } from './pricing';
 import type { PaceDecision, ProviderPacer } from './provider-pacer';
 
 /** What the worker needs to price, bill and pace jobs. */
 export interface JobBilling {
-  pricing: PricingTable;
+  /** Prices of the calls (the price book, or a table through pricesFromTable). */
+  pricing: PriceSource;
   budget: Budget;
   pacer: ProviderPacer;
   metrics?: Pick<Metrics, 'spendUsd' | 'modelTokens' | 'keySpendUsd'>;

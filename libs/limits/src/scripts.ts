@@ -7,6 +7,7 @@ import admitGateSource from './lua/admit-gate.lua';
 import budgetRelease from './lua/budget-release-5.lua';
 import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-10.lua';
+import priceLockRetry from './lua/price-lock-retry-1.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import reservationDrop from './lua/reservation-drop-2.lua';
 import tokenBucket from './lua/token-bucket-1.lua';
@@ -41,6 +42,7 @@ export const scripts = {
   budgetReserve: script('budget-reserve', budgetReserve, 'variable'),
   budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 10),
   budgetRelease: script('budget-release', asLuaFunction('dropReservation', reservationDrop) + budgetRelease, 5),
+  priceLockRetry: script('price-lock-retry', priceLockRetry, 1),
   admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 11),
 };
 
