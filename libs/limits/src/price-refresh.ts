@@ -27,6 +27,10 @@ export interface PriceRefreshOptions {
 
 /** How often every instance looks for newer prices in Redis (one HGET), and how soon a failed fetch is tried again. */
 export const PRICE_POLL_MAX_MS = 60_000;
+/** How often an instance that has no OpenRouter prices yet looks (another instance may be fetching them). */
+const PRICE_POLL_UNPRICED_MS = 1000;
+/** How long `start` waits for the prices another instance is fetching. */
+const START_WAIT_MS = 3000;
 
 /**
  * OpenRouter's prices, fetched by one instance at a time and shared through Redis: every tick, an instance takes
@@ -44,7 +48,16 @@ export function createPriceRefresher(options: PriceRefreshOptions) {
   const hashKey = limitKeys.openRouterPrices(prefix);
   const lockKey = limitKeys.priceRefreshLock(prefix);
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   let running: Promise<void> | undefined;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+  /** The next round: sooner while this instance has no prices. */
+  const schedule = () => {
+    if (stopped) return;
+    const delay = book.openRouterFetchedAt() === undefined ? Math.min(pollMs, PRICE_POLL_UNPRICED_MS) : pollMs;
+    timer = setTimeout(() => void refresher.tick().then(schedule), delay);
+    timer.unref();
+  };
 
   /** Fetches and stores the prices when it is this instance's turn; returns whether it fetched. */
   const fetchIfDue = async (): Promise<boolean> => {
@@ -98,15 +111,25 @@ export function createPriceRefresher(options: PriceRefreshOptions) {
       })();
       return running;
     },
-    /** Runs the first round (awaited: the first requests see the shared prices) and then one every poll interval. */
+    /**
+     * Runs the first round, waiting a little for the prices another instance is fetching right now (the first
+     * requests then see them), and then one round every poll interval.
+     */
     async start(): Promise<void> {
       await refresher.tick();
-      timer ??= setInterval(() => void refresher.tick(), pollMs);
-      timer.unref();
+      const deadline = now() + START_WAIT_MS;
+      while (book.openRouterFetchedAt() === undefined && now() < deadline && !stopped) {
+        const holder = await redis.get(lockKey).catch(() => null);
+        if (holder === null || holder === options.instanceId) break;
+        await sleep(100);
+        await refresher.tick();
+      }
+      if (timer === undefined) schedule();
     },
     /** Stops the rounds (a round under way finishes). */
     async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
+      stopped = true;
+      if (timer) clearTimeout(timer);
       timer = undefined;
       await running;
     },

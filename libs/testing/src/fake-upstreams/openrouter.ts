@@ -184,6 +184,8 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
   let modelsFetches = 0;
   const server = await startFakeServer(async (request, res, raw) => {
     if (request.method === 'GET' && request.path.split('?')[0] === '/api/v1/models') {
+      // Counted apart (modelsFetches): `requests` holds the chat calls, which tests count.
+      server.requests.splice(server.requests.lastIndexOf(request), 1);
       modelsFetches += 1;
       switch (models.kind) {
         case 'list':
