@@ -1,6 +1,6 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { randomUUID } from 'node:crypto';
-import { createBudgetFromConfig, createPricingFromConfig, createProviderPacer } from '@gateway/limits';
+import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const billing = {
     pricing: pricing.book,
     budget: createBudgetFromConfig(publisher, config),
+    batchCaps: createBatchCaps({ redis: publisher, prefix: limitsPrefix, ttlSeconds: config.queue.retentionSeconds }),
     pacer: createProviderPacer({ redis: publisher, prefix: limitsPrefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
     metrics,
   };

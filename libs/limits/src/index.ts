@@ -39,5 +39,7 @@ export { admitOnce, admitAndAdd } from './admit-once';
 export type { AdmitOutcome, Tenant } from './admit-once';
 export { createProviderPacer } from './provider-pacer';
 export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';
-export { priceAnswer, settleJobCost, pacePlan } from './job-billing';
+export { priceAnswer, settleJobCost, startCappedJob, pacePlan } from './job-billing';
+export { createBatchCaps } from './batch-cap';
+export type { BatchCaps, BatchCapRef, BatchSpend, BatchStart } from './batch-cap';
 export type { JobBilling } from './job-billing';

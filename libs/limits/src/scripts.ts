@@ -4,6 +4,8 @@
 import { defineLuaScript as script, runLuaScript, type GateScript, type LuaScript, type RedisClient } from '@gateway/queue';
 import admit from './lua/admit-11.lua';
 import admitGateSource from './lua/admit-gate.lua';
+import batchCapSettle from './lua/batch-cap-settle-1.lua';
+import batchCapStart from './lua/batch-cap-start-1.lua';
 import budgetRelease from './lua/budget-release-5.lua';
 import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-10.lua';
@@ -21,6 +23,7 @@ export enum LimitScriptCode {
   Paused = -5,
   KeyDailyExceeded = -6,
   KeyMonthlyExceeded = -7,
+  BatchCapReached = -8,
 }
 
 /** Success codes (positive). */
@@ -43,6 +46,8 @@ export const scripts = {
   budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 10),
   budgetRelease: script('budget-release', asLuaFunction('dropReservation', reservationDrop) + budgetRelease, 5),
   priceLockRetry: script('price-lock-retry', priceLockRetry, 1),
+  batchCapStart: script('batch-cap-start', batchCapStart, 1),
+  batchCapSettle: script('batch-cap-settle', batchCapSettle, 1),
   admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 11),
 };
 
