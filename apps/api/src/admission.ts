@@ -1,6 +1,6 @@
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
+import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PriceSource, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
 import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
@@ -12,7 +12,8 @@ export interface AdmissionDeps {
   redis: RedisClient;
   rateLimiter: RateLimiter;
   budget: Budget;
-  pricing: PricingTable;
+  /** Prices of the models (the price book). */
+  pricing: PriceSource;
   metrics: Pick<Metrics, 'rateLimitRejections' | 'keyRefusals'>;
   /** Whether the queue's add can run inside the admission script (canGateAdds); otherwise two steps. */
   gatedAdds: boolean;

@@ -1,4 +1,4 @@
-import { batchItemSchema, fromOpenAiRequest, openAiBatchLineSchema, invalidRequest, type ChatRequest } from '@gateway/contracts';
+import { batchItemSchema, batchMaxCostSchema, fromOpenAiRequest, openAiBatchLineSchema, invalidRequest, type ChatRequest } from '@gateway/contracts';
 
 /** One parsed request of a batch. */
 export interface ParsedBatchItem {
@@ -58,4 +58,19 @@ export function parseBatchBody(body: unknown, maxRequests: number): ParsedBatchI
   });
   if (problems.length > 0) throw invalidRequest(problems.slice(0, 5));
   return items;
+}
+
+/**
+ * A batch's `max_cost_usd`: the field of a `{"requests": [...], "max_cost_usd": …}` body, else the query parameter
+ * (`POST /v1/batches?max_cost_usd=…`, for JSONL and JSON-array bodies); undefined when neither gives one.
+ */
+export function parseBatchMaxCost(body: unknown, query: unknown): number | undefined {
+  const fromBody = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { max_cost_usd?: unknown }).max_cost_usd : undefined;
+  const fromQuery = typeof query === 'string' && query.trim() !== '' ? Number(query) : query === undefined ? undefined : Number.NaN;
+  if (fromBody !== undefined && fromQuery !== undefined) throw invalidRequest('max_cost_usd: give it in the body or in the query, not both');
+  const value = fromBody ?? fromQuery;
+  if (value === undefined) return undefined;
+  const parsed = batchMaxCostSchema.safeParse(value);
+  if (!parsed.success) throw invalidRequest(`max_cost_usd: ${parsed.error.issues[0]?.message ?? 'invalid'} (a positive number of USD, at most 1000000)`);
+  return parsed.data;
 }

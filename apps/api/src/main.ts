@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, canGateAdds, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
-import { createBudgetFromConfig, createRateLimiter, loadPricingTable } from '@gateway/limits';
+import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
 import { dropUnstartedJob } from './job-data';
@@ -36,13 +36,13 @@ async function main(): Promise<void> {
   for (const [name, connection] of [['command', redis], ['subscriber', subscriber]] as const) {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
-  const pricing = loadPricingTable(config.limits.pricingFile);
+  const pricing = createPricingFromConfig(redis, config, { instanceId, logger });
   const budget = createBudgetFromConfig(redis, config);
   const rateLimiter = createRateLimiter({ redis, prefix: limitsPrefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
   const queue = createChatQueue(redis, bullmqPrefix, config);
   const gatedAdds = canGateAdds(queue);
   if (!gatedAdds) logger.warn('this BullMQ cannot run its add inside the admission script: admission and enqueue take two round trips');
-  const admission = createAdmission({ config, redis, rateLimiter, budget, pricing, metrics, gatedAdds });
+  const admission = createAdmission({ config, redis, rateLimiter, budget, pricing: pricing.book, metrics, gatedAdds });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
   bulkRedis.on('error', (error: Error) => logger.warn({ err: error, connection: 'bulk' }, 'redis connection error'));
@@ -85,6 +85,8 @@ async function main(): Promise<void> {
   // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
   // reply channel listens; a Redis that is down only delays start-up by this bound.
   await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000), settleWithin(2000, () => subscription)]).catch(() => undefined);
+  // The shared OpenRouter prices before the first call (bounded: without them the other sources price).
+  await settleWithin(3000, () => pricing.refresher.start());
   const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
     onStuck: () => process.exit(1),
     release: async () => {
       // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
-      await settleWithin(1000, () => subscription.then((unsubscribe) => unsubscribe()));
+      await settleWithin(1000, () => subscription.then((unsubscribe) => unsubscribe()), () => pricing.refresher.stop());
       await settleWithin(1000, () => queue.close(), () => callbacks.close(), () => bulkQueue.close());
       bulkRedis.disconnect();
       // QUIT lets pending replies arrive.

@@ -5,17 +5,20 @@ export interface BatchCliArgs {
   baseUrl: string;
   token: string | undefined;
   pollMs: number;
+  /** The batch's spending cap (USD). */
+  maxCostUsd: number | undefined;
 }
 
-export const usage = `usage: gateway-batch <input.jsonl> [-o results.jsonl] [--base-url http://127.0.0.1:8080] [--token TOKEN] [--poll-ms 500]
+export const usage = `usage: gateway-batch <input.jsonl> [-o results.jsonl] [--base-url http://127.0.0.1:8080] [--token TOKEN] [--poll-ms 500] [--max-cost-usd 2.5]
 
 Submits every line of the input (a chat request, or an OpenAI batch input line) as one batch, shows its
 progress on stderr, and writes one JSON line per request (custom_id, job_id, status, result or error) to the
-output file (stdout when none is given).`;
+output file (stdout when none is given). With --max-cost-usd, requests past that spend are not run
+(they end budget_exceeded).`;
 
 /** Parses argv (without node and the script); throws a message fit for the user. */
 export function parseArgs(argv: readonly string[]): BatchCliArgs {
-  const args: BatchCliArgs = { input: '', output: undefined, baseUrl: 'http://127.0.0.1:8080', token: undefined, pollMs: 500 };
+  const args: BatchCliArgs = { input: '', output: undefined, baseUrl: 'http://127.0.0.1:8080', token: undefined, pollMs: 500, maxCostUsd: undefined };
   const value = (index: number, flag: string): string => {
     const next = argv[index + 1];
     if (next === undefined || next.startsWith('-')) throw new Error(`${flag} needs a value`);
@@ -38,6 +41,12 @@ export function parseArgs(argv: readonly string[]): BatchCliArgs {
         const ms = Number(value(index++, arg));
         if (!Number.isInteger(ms) || ms < 10) throw new Error('--poll-ms must be an integer of at least 10');
         args.pollMs = ms;
+        break;
+      }
+      case '--max-cost-usd': {
+        const usd = Number(value(index++, arg));
+        if (!Number.isFinite(usd) || usd <= 0) throw new Error('--max-cost-usd must be a positive number of USD');
+        args.maxCostUsd = usd;
         break;
       }
       default:

@@ -79,7 +79,9 @@ describe('gateway-batch', () => {
 
 describe('parseArgs and progressLine', () => {
   it('parses the options', () => {
-    expect(parseArgs(['in.jsonl', '-o', 'out.jsonl', '--base-url', 'http://h:1', '--token', 't', '--poll-ms', '100'])).toEqual({ input: 'in.jsonl', output: 'out.jsonl', baseUrl: 'http://h:1', token: 't', pollMs: 100 });
+    expect(parseArgs(['in.jsonl', '-o', 'out.jsonl', '--base-url', 'http://h:1', '--token', 't', '--poll-ms', '100'])).toEqual({ input: 'in.jsonl', output: 'out.jsonl', baseUrl: 'http://h:1', token: 't', pollMs: 100, maxCostUsd: undefined });
+    expect(parseArgs(['in.jsonl', '--max-cost-usd', '2.5'])).toMatchObject({ maxCostUsd: 2.5 });
+    expect(() => parseArgs(['in.jsonl', '--max-cost-usd', '0'])).toThrow('--max-cost-usd must be a positive number');
     expect(() => parseArgs([])).toThrow('no input file');
     expect(() => parseArgs(['a', 'b'])).toThrow('one input file');
     expect(() => parseArgs(['a', '--what'])).toThrow('unknown option');

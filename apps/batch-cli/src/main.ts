@@ -11,7 +11,7 @@ async function run(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
   const jsonl = readFileSync(args.input, 'utf8');
   const client = new GatewayLLMClient({ baseUrl: args.baseUrl, ...(args.token ? { token: args.token } : {}), retry: { maxRetries: 5 } });
-  const accepted = await client.submitBatch(jsonl);
+  const accepted = await client.submitBatch(jsonl, args.maxCostUsd !== undefined ? { maxCostUsd: args.maxCostUsd } : {});
   process.stderr.write(`batch ${accepted.batch_id}: ${accepted.total} requests enqueued\n`);
   const interactive = process.stderr.isTTY === true;
   for (;;) {

@@ -1,7 +1,7 @@
 import { Queue, type Job } from 'bullmq';
 import { loadConfig, type Config } from '@gateway/config';
 import { replyMessageSchema, type ChatJobData, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
-import { createBudget, createProviderPacer, loadPricingTable, type JobBilling } from '@gateway/limits';
+import { createBatchCaps, createBudget, createProviderPacer, loadPricingTable, pricesFromTable, type JobBilling } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createChatWorker, createRedisConnection, queueKeys, type RedisClient } from '@gateway/queue';
 import { createProviderRegistry, type ProviderRegistry } from '@gateway/providers';
@@ -51,8 +51,9 @@ beforeAll(async () => {
   registry = createProviderRegistry(config);
   const metrics = createMetrics({ app: 'worker', defaultMetrics: false });
   billing = {
-    pricing: loadPricingTable(undefined),
+    pricing: pricesFromTable(loadPricingTable(undefined)),
     budget: createBudget({ redis: publisher, prefix: config.queue.prefix, dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs: 60_000 }),
+    batchCaps: createBatchCaps({ redis: publisher, prefix: config.queue.prefix, ttlSeconds: 600 }),
     pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
     metrics,
   };

@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { cancelledBeforeStart, cancelledJobError, internalError, toGatewayError, toJobError, type ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { pacePlan, priceAnswer, settleJobCost, type JobBilling } from '@gateway/limits';
+import { pacePlan, priceAnswer, settleJobCost, startCappedJob, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { publishReply, replyEnvelope, type ChatJob, type RedisClient } from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
@@ -147,6 +147,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const hooks = jobFailoverHooks(deps.hooks ?? {}, deps.billing.pacer, log);
     try {
       if (deps.wasCancelled?.(job.id)) throw cancelledBeforeStart();
+      // A request of a batch with max_cost_usd runs only while the batch's spend is below it (budget_exceeded).
+      await startCappedJob(deps.billing, identified);
       // A stream publishes its chunks and its end itself; the result is returned (and billed) the same way.
       const outcome =
         data.stream && data.reply_to

@@ -1,5 +1,6 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
-import { createBudgetFromConfig, createProviderPacer, loadPricingTable } from '@gateway/limits';
+import { randomUUID } from 'node:crypto';
+import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
@@ -33,9 +34,11 @@ async function main(): Promise<void> {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
 
+  const pricing = createPricingFromConfig(publisher, config, { instanceId: randomUUID(), logger });
   const billing = {
-    pricing: loadPricingTable(config.limits.pricingFile),
+    pricing: pricing.book,
     budget: createBudgetFromConfig(publisher, config),
+    batchCaps: createBatchCaps({ redis: publisher, prefix: limitsPrefix, ttlSeconds: config.queue.retentionSeconds }),
     pacer: createProviderPacer({ redis: publisher, prefix: limitsPrefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
     metrics,
   };
@@ -70,7 +73,7 @@ async function main(): Promise<void> {
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix: bullmqPrefix });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
   callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job?.data.payload.job_id, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
-  await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription]);
+  await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription, settleWithin(3000, () => pricing.refresher.start())]);
   // Not current yet (Redis slow to answer): pacing asks Redis until it is.
   void pauseWatch.catch((error: unknown) => logger.warn({ err: error }, 'provider pause channel not watched yet: pacing asks redis'));
   void circuitWatch.catch((error: unknown) => logger.warn({ err: error }, 'circuit changes not watched yet: the breaker asks redis'));
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
     onStuck: () => process.exit(1),
     release: async () => {
       // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
-      await settleWithin(1000, () => callbackWorker.close(), () => callbacks.close());
+      await settleWithin(1000, () => callbackWorker.close(), () => callbacks.close(), () => pricing.refresher.stop());
       await settleWithin(
         1000,
         () => cancelSubscription.then((unsubscribe) => unsubscribe()),

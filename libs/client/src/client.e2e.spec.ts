@@ -111,6 +111,17 @@ describe('GatewayLLMClient against a running gateway', () => {
     ]);
   });
 
+  it('submitBatch() with maxCostUsd: the view shows the cap and the spend (free mock calls: all run)', async () => {
+    const accepted = await client.submitBatch([{ messages }, { messages }], { maxCostUsd: 0.5 });
+    const deadline = Date.now() + 30_000;
+    let view = await client.getBatch(accepted.batch_id);
+    while (!view.done && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      view = await client.getBatch(accepted.batch_id);
+    }
+    expect(view).toMatchObject({ counts: { completed: 2 }, budget_exceeded: 0, max_cost_usd: 0.5, spent_usd: 0 });
+  });
+
   it.each([
     ['invalid_request', () => client.chat('a', []), InvalidRequestError, 400],
     ['not_found', () => client.getJob('no-such-job'), NotFoundError, 404],

@@ -114,15 +114,18 @@ export class GatewayLLMClient {
 
   /**
    * Enqueues many requests at once: an array, or JSONL text (one chat request, or one OpenAI batch input line
-   * `{custom_id, method, url, body}`, per line).
+   * `{custom_id, method, url, body}`, per line). `maxCostUsd`: the batch's spending cap (requests past it end
+   * `budget_exceeded` without running).
    */
-  submitBatch(requests: BatchRequest[] | string, options: CallOptions = {}): Promise<BatchAccepted> {
-    if (typeof requests === 'string') return sendJson<BatchAccepted>(this.settings, 'POST', '/v1/batches', new RawBody(requests, 'application/jsonl'), options);
+  submitBatch(requests: BatchRequest[] | string, options: CallOptions & { maxCostUsd?: number } = {}): Promise<BatchAccepted> {
+    // The cap as a query parameter: it fits JSONL bodies as well as arrays.
+    const path = options.maxCostUsd !== undefined ? `/v1/batches?max_cost_usd=${encodeURIComponent(String(options.maxCostUsd))}` : '/v1/batches';
+    if (typeof requests === 'string') return sendJson<BatchAccepted>(this.settings, 'POST', path, new RawBody(requests, 'application/jsonl'), options);
     const items: Record<string, unknown>[] = requests.map((request) => ({
       ...chatBody(request.agentId, request.messages, request),
       ...(request.customId !== undefined ? { custom_id: request.customId } : {}),
     }));
-    return sendJson<BatchAccepted>(this.settings, 'POST', '/v1/batches', items, options);
+    return sendJson<BatchAccepted>(this.settings, 'POST', path, items, options);
   }
 
   /** A batch's counts by status, and each request's outcome when `results` is true. */

@@ -66,6 +66,8 @@ export interface Config {
     readonly monthlyBudgetUsd: number;
     /** JSON file overriding the built-in pricing table (model → USD per million prompt/completion tokens). */
     readonly pricingFile: string | undefined;
+    /** How often OpenRouter's models endpoint is fetched for its prices, by one instance of all (0: never). */
+    readonly pricingRefreshMs: number;
     /** Completion tokens assumed when estimating a request without max_tokens. */
     readonly defaultMaxTokens: number;
     /** How long an admitted job's budget reservation holds when it is never settled or released. */
@@ -183,6 +185,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       dailyBudgetUsd: env.LLM_DAILY_BUDGET_USD,
       monthlyBudgetUsd: env.LLM_MONTHLY_BUDGET_USD,
       pricingFile: env.LLM_PRICING_FILE,
+      pricingRefreshMs: env.PRICING_REFRESH_MS,
       defaultMaxTokens: env.BUDGET_DEFAULT_MAX_TOKENS,
       reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
       providerRpm: parseProviderRpm(env.PROVIDER_RPM),

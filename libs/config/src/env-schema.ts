@@ -96,6 +96,7 @@ export const envSchema = z.object({
   LLM_DAILY_BUDGET_USD: nonNegativeNumber.default(50),
   LLM_MONTHLY_BUDGET_USD: nonNegativeNumber.default(500),
   LLM_PRICING_FILE: z.string().min(1).optional(),
+  PRICING_REFRESH_MS: z.coerce.number().int().nonnegative().default(3_600_000),
   BUDGET_DEFAULT_MAX_TOKENS: positiveInt.default(1024),
   BUDGET_RESERVATION_TTL_SECONDS: positiveInt.default(900),
   PROVIDER_RPM: csv.pipe(z.array(z.string().regex(/^[a-z]+=\d+$/, 'provider=requests-per-minute, e.g. openrouter=60'))),

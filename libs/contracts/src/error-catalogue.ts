@@ -101,3 +101,9 @@ export type GatewayErrorFallback = (error: unknown) => GatewayError;
 export function toGatewayError(error: unknown, fallback: GatewayErrorFallback): GatewayError {
   return error instanceof GatewayError ? error : fallback(error);
 }
+
+/** A request of a batch that did not run: the batch's spend had reached its `max_cost_usd`. Never retried. */
+export function batchCostCapReached(batchId: string, capUsd: number, spentUsd: number, inFlightUsd: number): GatewayError {
+  const inFlight = inFlightUsd > 0 ? ` (+$${inFlightUsd.toFixed(6)} reserved by its running requests)` : '';
+  return new GatewayError('budget_exceeded', `batch ${clip(batchId, 128)} reached its max_cost_usd of $${capUsd}: spent $${spentUsd.toFixed(6)}${inFlight}; this request was not run`, { retryable: false });
+}

@@ -21,6 +21,7 @@ export {
   notFound,
   routeNotFound,
   invalidRequest,
+  batchCostCapReached,
   missingCredentials,
   unauthorized,
   callCancelled,
@@ -75,6 +76,7 @@ export {
   batchAcceptedSchema,
   batchResultSchema,
   batchViewSchema,
+  batchMaxCostSchema,
 } from './jobs';
 export type { JobStatus, JobRequest, JobAccepted, JobViewError, JobView, BatchItem, BatchAccepted, BatchResult, BatchView } from './jobs';
 export { openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';

@@ -23,6 +23,8 @@ export const chatJobDataSchema = z.object({
   stream: z.boolean().optional(),
   /** USD reserved against the budgets at admission; the worker settles the job to its real cost (or releases it). */
   reserved_usd: z.number().nonnegative().optional(),
+  /** A request of a batch with `max_cost_usd`: it runs only while the batch's spend is below the cap. */
+  batch_cap: z.object({ batch_id: z.string(), max_cost_usd: z.number().positive() }).optional(),
 });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
 

@@ -44,6 +44,9 @@ export const batchItemSchema = withChatRules(
 );
 export type BatchItem = z.infer<typeof batchItemSchema>;
 
+/** A batch's spending cap: positive USD (its requests past that spend end `budget_exceeded` without running). */
+export const batchMaxCostSchema = z.number().positive().max(1_000_000);
+
 /** Answer of `POST /v1/batches` (202). */
 export const batchAcceptedSchema = z.object({ batch_id: z.string(), total: z.number().int(), job_ids: z.array(z.string()) });
 export type BatchAccepted = z.infer<typeof batchAcceptedSchema>;
@@ -58,6 +61,11 @@ export const batchViewSchema = z.object({
   total: z.number().int(),
   created_at: z.number(),
   counts: z.record(jobStatusSchema, z.number().int()),
+  /** Requests that did not run, or were refused, for a budget (the batch's `max_cost_usd` or a budget): part of `failed`. */
+  budget_exceeded: z.number().int(),
+  /** The batch's cap, when it has one, and what its requests have cost so far. */
+  max_cost_usd: z.number().optional(),
+  spent_usd: z.number().optional(),
   done: z.boolean(),
   results: z.array(batchResultSchema).optional(),
 });

@@ -12,20 +12,34 @@ export {
   builtInPricing,
   freeProviders,
   loadPricingTable,
+  loadPricingFile,
+  findPrice,
   priceOf,
+  pricesFromTable,
   tokenCostUsd,
+  usageCostUsd,
   callCostUsd,
   estimatePromptTokens,
   IMAGE_TOKENS,
   LOW_DETAIL_IMAGE_TOKENS,
   estimateCostUsd,
 } from './pricing';
-export type { ModelPrice, PricingTable } from './pricing';
+export type { ModelPrice, PricingTable, PriceSource } from './pricing';
+export { cataloguePrice } from './catalogue-prices';
+export { createPriceBook } from './price-book';
+export type { PriceBook, PriceBookOptions, PriceOrigin } from './price-book';
+export { parseOpenRouterModels, fetchOpenRouterPrices } from './openrouter-prices';
+export type { OpenRouterModelsSource } from './openrouter-prices';
+export { createPriceRefresher, FETCHED_AT_FIELD, PRICE_POLL_MAX_MS } from './price-refresh';
+export type { PriceRefresher, PriceRefreshOptions } from './price-refresh';
+export { createPricingFromConfig } from './price-setup';
 export { createBudget, createBudgetFromConfig, tokenCountsOf } from './budget';
 export type { Budget, BudgetOptions, BudgetRefusal, KeyLedger, TokenCounts, ReserveJob, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
 export { admitOnce, admitAndAdd } from './admit-once';
 export type { AdmitOutcome, Tenant } from './admit-once';
 export { createProviderPacer } from './provider-pacer';
 export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';
-export { priceAnswer, settleJobCost, pacePlan } from './job-billing';
+export { priceAnswer, settleJobCost, startCappedJob, pacePlan } from './job-billing';
+export { createBatchCaps } from './batch-cap';
+export type { BatchCaps, BatchCapRef, BatchSpend, BatchStart } from './batch-cap';
 export type { JobBilling } from './job-billing';

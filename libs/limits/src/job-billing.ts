@@ -1,14 +1,18 @@
-import type { ChatJobData, ChatJobResult, ProviderId, Usage } from '@gateway/contracts';
+import { batchCostCapReached, type ChatJobData, type ChatJobResult, type ProviderId, type Usage } from '@gateway/contracts';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
+import type { BatchCaps } from './batch-cap';
 import { tokenCountsOf } from './budget';
 import type { Budget, SettleReply } from './budget';
-import { callCostUsd, type PricingTable } from './pricing';
+import { callCostUsd, type PriceSource } from './pricing';
 import type { PaceDecision, ProviderPacer } from './provider-pacer';
 
 /** What the worker needs to price, bill and pace jobs. */
 export interface JobBilling {
-  pricing: PricingTable;
+  /** Prices of the calls (the price book, or a table through pricesFromTable). */
+  pricing: PriceSource;
   budget: Budget;
+  /** Spend counters of batches with max_cost_usd (their requests only). */
+  batchCaps: BatchCaps;
   pacer: ProviderPacer;
   metrics?: Pick<Metrics, 'spendUsd' | 'modelTokens' | 'keySpendUsd'>;
 }
@@ -30,20 +34,31 @@ export function priceAnswer(billing: Pick<JobBilling, 'pricing'>, call: { provid
  */
 export async function settleJobCost(
   billing: JobBilling,
-  job: { id: string; data: Pick<ChatJobData, 'agent_id' | 'key_id' | 'model'> },
+  job: { id: string; data: Pick<ChatJobData, 'agent_id' | 'key_id' | 'model' | 'batch_cap'> },
   outcome: { result: ChatJobResult; model: string } | undefined,
   reply?: SettleReply,
 ): Promise<{ billed: boolean }> {
+  const cap = job.data.batch_cap;
   if (!outcome) {
     await billing.budget.release(job.id, job.data.key_id);
+    if (cap) await billing.batchCaps.settle(job.id, cap.batch_id, undefined);
     return { billed: false };
   }
   const { result, model } = outcome;
   const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, keyId: job.data.key_id, learnModel: job.data.model, tokens: tokenCountsOf(result.usage), model, provider: result.provider }, reply);
+  // The batch's counter after the budgets: a crash between the two leaves the request reserved in its batch
+  // (the cap errs towards stopping early), never billed twice.
+  if (cap) await billing.batchCaps.settle(job.id, cap.batch_id, result.cost_usd);
+  countSpend(billing, job.data.key_id, result, model, billed);
+  return { billed };
+}
+
+/** The spend and token metrics of a call billed now. */
+function countSpend(billing: JobBilling, keyId: string | undefined, result: ChatJobResult, model: string, billed: boolean): void {
   if (billed && billing.metrics) {
     // Model names come from callers: the label is capped so a flood of names cannot blow up the series count.
     const label = modelLabel(model);
-    if (job.data.key_id !== undefined) billing.metrics.keySpendUsd.inc({ key: keyLabel(job.data.key_id) }, result.cost_usd);
+    if (keyId !== undefined) billing.metrics.keySpendUsd.inc({ key: keyLabel(keyId) }, result.cost_usd);
     billing.metrics.spendUsd.inc({ provider: result.provider, model: label }, result.cost_usd);
     billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'prompt' }, result.usage.prompt_tokens);
     billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'completion' }, result.usage.completion_tokens);
@@ -51,7 +66,18 @@ export async function settleJobCost(
     if (tokens.cached > 0) billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'cached' }, tokens.cached);
     if (tokens.reasoning > 0) billing.metrics.modelTokens.inc({ provider: result.provider, model: label, kind: 'reasoning' }, tokens.reasoning);
   }
-  return { billed };
+}
+
+/**
+ * Lets a request of a batch with max_cost_usd start (reserving its admission estimate in the batch's counter),
+ * or throws `budget_exceeded` when the batch's spend has reached its cap. Requests of other batches and single
+ * calls pass without a round trip.
+ */
+export async function startCappedJob(billing: Pick<JobBilling, 'batchCaps'>, job: { id: string; data: Pick<ChatJobData, 'batch_cap' | 'reserved_usd'> }): Promise<void> {
+  const cap = job.data.batch_cap;
+  if (!cap) return;
+  const start = await billing.batchCaps.start(job.id, cap, job.data.reserved_usd ?? 0);
+  if (!start.started) throw batchCostCapReached(cap.batch_id, start.capUsd, start.spentUsd, start.inFlightUsd);
 }
 
 /**

@@ -32,6 +32,12 @@ export const limitKeys = {
   observedCost: (prefix: string): string => `${prefix}:budget:{spend}:observed-cost`,
   /** A job's billing record: makes settlement idempotent on the job id. */
   jobBilling: (prefix: string, jobId: string): string => `${prefix}:budget:{spend}:job:${jobId}`,
+  /** Spend of a batch with `max_cost_usd`: `spent`, `inflight` (nano-USD) and `job:<jobId>` (reserved, or `done`). */
+  batchSpend: (prefix: string, batchId: string): string => `${prefix}:budget:{spend}:batch:${batchId}`,
+  /** OpenRouter's prices as last fetched: model id → JSON ModelPrice, and `_fetched_at` (Unix ms). */
+  openRouterPrices: (prefix: string): string => `${prefix}:pricing:openrouter`,
+  /** Held (SET NX PX) by the one instance whose turn it is to fetch OpenRouter's prices. */
+  priceRefreshLock: (prefix: string): string => `${prefix}:pricing:refresh-lock`,
   /** A provider's shared request bucket (provider-side pacing). */
   providerBucket: (prefix: string, provider: string): string => `${prefix}:pace:{pace:${provider}}:bucket`,
   /** Set while a provider is paused after answering 429. */

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@gateway/config';
-import { IMAGE_TOKENS, LOW_DETAIL_IMAGE_TOKENS, builtInPricing, callCostUsd, estimateCostUsd, estimatePromptTokens, loadPricingTable, priceOf, tokenCostUsd } from './pricing';
+import { IMAGE_TOKENS, LOW_DETAIL_IMAGE_TOKENS, builtInPricing, callCostUsd, estimateCostUsd, estimatePromptTokens, loadPricingTable, priceOf, pricesFromTable, tokenCostUsd, usageCostUsd } from './pricing';
 import { formatUsd, nanoToUsd, usdToNano } from './money';
 import { utcPeriods } from './periods';
 
@@ -22,16 +22,27 @@ describe('pricing arithmetic', () => {
   });
 
   it('prices the default model from the built-in table', () => {
-    expect(callCostUsd(builtInPricing, { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(2_000_000, 1_000_000) })).toBeCloseTo(2 * 0.035 + 0.138, 12);
+    expect(callCostUsd(pricesFromTable(builtInPricing), { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(2_000_000, 1_000_000) })).toBeCloseTo(2 * 0.035 + 0.138, 12);
   });
 
   it("takes the provider's own figure when it gives one", () => {
-    expect(callCostUsd(builtInPricing, { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(1000, 1000), providerCostUsd: 0.0000123 })).toBe(0.0000123);
-    expect(callCostUsd(builtInPricing, { provider: 'openrouter', model: 'openai/gpt-4o', usage: usage(1_000_000, 0), providerCostUsd: null })).toBeCloseTo(2.5, 12);
+    expect(callCostUsd(pricesFromTable(builtInPricing), { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(1000, 1000), providerCostUsd: 0.0000123 })).toBe(0.0000123);
+    expect(callCostUsd(pricesFromTable(builtInPricing), { provider: 'openrouter', model: 'openai/gpt-4o', usage: usage(1_000_000, 0), providerCostUsd: null })).toBeCloseTo(2.5, 12);
+  });
+
+  it('prices cached prompt tokens and reasoning tokens at their own prices, the rest at the plain ones', () => {
+    const price = { prompt: 3, completion: 15, cached: 0.3, reasoning: 20 };
+    const withDetails = { ...usage(1_000_000, 1_000_000), prompt_tokens_details: { cached_tokens: 400_000 }, completion_tokens_details: { reasoning_tokens: 250_000 } };
+    expect(usageCostUsd(price, withDetails)).toBeCloseTo(0.6 * 3 + 0.4 * 0.3 + 0.75 * 15 + 0.25 * 20, 12);
+    // A model without a cache or reasoning price: those tokens cost the plain price, never nothing.
+    expect(usageCostUsd({ prompt: 3, completion: 15 }, withDetails)).toBeCloseTo(3 + 15, 12);
+    // Details larger than the totals (a confused upstream) are clipped to them.
+    expect(usageCostUsd(price, { ...usage(10, 10), prompt_tokens_details: { cached_tokens: 50 } })).toBeCloseTo((10 * 0.3 + 10 * 15) / 1e6, 15);
+    expect(callCostUsd(pricesFromTable({ m: price }), { provider: 'anthropic', model: 'm', usage: withDetails })).toBeCloseTo(usageCostUsd(price, withDetails), 12);
   });
 
   it.each(['mock', 'ollama', 'cursor'] as const)('%s costs nothing', (provider) => {
-    expect(callCostUsd(builtInPricing, { provider, model: 'openai/gpt-4o', usage: usage(1_000_000, 1_000_000), providerCostUsd: 5 })).toBe(0);
+    expect(callCostUsd(pricesFromTable(builtInPricing), { provider, model: 'openai/gpt-4o', usage: usage(1_000_000, 1_000_000), providerCostUsd: 5 })).toBe(0);
   });
 
   it('finds a model by its bare name either way, else the * row', () => {
@@ -45,9 +56,9 @@ describe('pricing arithmetic', () => {
     const messages = [{ role: 'user' as const, content: 'x'.repeat(30) }];
     expect(estimatePromptTokens(messages)).toBe(14);
     const table = { m: { prompt: 1_000_000, completion: 2_000_000 } };
-    expect(estimateCostUsd(table, { providers: ['openrouter'], model: 'm', messages, maxTokens: 10 })).toBeCloseTo(14 + 20, 9);
-    expect(estimateCostUsd(table, { providers: ['mock', 'ollama'], model: 'm', messages, maxTokens: 10 })).toBe(0);
-    expect(estimateCostUsd(table, { providers: ['ollama', 'openrouter'], model: 'm', messages, maxTokens: 10 })).toBeCloseTo(34, 9);
+    expect(estimateCostUsd(pricesFromTable(table), { providers: ['openrouter'], model: 'm', messages, maxTokens: 10 })).toBeCloseTo(14 + 20, 9);
+    expect(estimateCostUsd(pricesFromTable(table), { providers: ['mock', 'ollama'], model: 'm', messages, maxTokens: 10 })).toBe(0);
+    expect(estimateCostUsd(pricesFromTable(table), { providers: ['ollama', 'openrouter'], model: 'm', messages, maxTokens: 10 })).toBeCloseTo(34, 9);
   });
 
   it('keeps money in exact nano-USD', () => {
@@ -78,12 +89,17 @@ describe('loadPricingTable', () => {
     expect(table['openai/gpt-4o']).toEqual(builtInPricing['openai/gpt-4o']);
   });
 
+  it('takes cached and reasoning prices from the file', () => {
+    const table = loadPricingTable(file('cached.json', JSON.stringify({ 'acme/m': { prompt: 1, completion: 2, cached: 0.1, reasoning: 3 } })));
+    expect(table['acme/m']).toEqual({ prompt: 1, completion: 2, cached: 0.1, reasoning: 3 });
+  });
+
   it.each([
     ['not JSON', '{ "m": ', 'not valid JSON'],
     ['a negative price', JSON.stringify({ m: { prompt: -1, completion: 1 } }), 'm.prompt'],
     ['a price as a string', JSON.stringify({ m: { prompt: '1', completion: 1 } }), 'm.prompt'],
     ['a missing field', JSON.stringify({ m: { prompt: 1 } }), 'm.completion'],
-    ['an unknown field', JSON.stringify({ m: { prompt: 1, completion: 1, cached: 1 } }), 'm'],
+    ['an unknown field', JSON.stringify({ m: { prompt: 1, completion: 1, cache_write: 1 } }), 'm'],
     ['an array', JSON.stringify([1, 2]), '(file)'],
   ])('refuses %s naming LLM_PRICING_FILE', (_label, text, where) => {
     const path = file(`bad-${Math.random()}.json`, text);
@@ -110,6 +126,6 @@ describe('loadPricingTable', () => {
     expect(estimatePromptTokens(calls)).toBeGreaterThan(base + 100);
     const schema = { type: 'json_schema' as const, json_schema: { name: 'out', schema: { description: 'z'.repeat(300) } } };
     expect(estimatePromptTokens({ messages, response_format: schema })).toBeGreaterThan(base + 100);
-    expect(estimateCostUsd(builtInPricing, { providers: ['openrouter'], model: 'openai/gpt-4o', messages: withImage, maxTokens: 0 })).toBeCloseTo(((base + IMAGE_TOKENS) * 2.5) / 1_000_000, 9);
+    expect(estimateCostUsd(pricesFromTable(builtInPricing), { providers: ['openrouter'], model: 'openai/gpt-4o', messages: withImage, maxTokens: 0 })).toBeCloseTo(((base + IMAGE_TOKENS) * 2.5) / 1_000_000, 9);
   });
 });

@@ -3,10 +3,17 @@ import { z } from 'zod';
 import { ConfigError } from '@gateway/config';
 import { contentText, imageParts, type ChatMessage, type FunctionTool, type ProviderId, type ResponseFormat, type Usage } from '@gateway/contracts';
 
-/** USD per million prompt and completion tokens of one model. */
+const usdPerMillion = z.number().nonnegative().finite();
+
+/**
+ * USD per million tokens of one model: prompt and completion, and where the provider prices them apart, cached
+ * prompt tokens (cache reads) and reasoning tokens. Absent: those tokens cost what prompt (completion) tokens cost.
+ */
 export const modelPriceSchema = z.strictObject({
-  prompt: z.number().nonnegative().finite(),
-  completion: z.number().nonnegative().finite(),
+  prompt: usdPerMillion,
+  completion: usdPerMillion,
+  cached: usdPerMillion.optional(),
+  reasoning: usdPerMillion.optional(),
 });
 export type ModelPrice = z.infer<typeof modelPriceSchema>;
 
@@ -32,9 +39,24 @@ export const builtInPricing: PricingTable = Object.freeze({
 /** Local and consultation providers cost nothing. */
 export const freeProviders: ReadonlySet<ProviderId> = new Set<ProviderId>(['mock', 'ollama', 'cursor']);
 
+/** Where prices come from: the price of a model as one provider serves it. */
+export interface PriceSource {
+  priceOf(provider: ProviderId, model: string): ModelPrice;
+}
+
+/** A price source of one table (bare names and `*` as in `priceOf`), whatever the provider. */
+export function pricesFromTable(table: PricingTable): PriceSource {
+  return { priceOf: (_provider, model) => priceOf(table, model) };
+}
+
 /** The built-in table, overridden model by model by the JSON file at `path` (LLM_PRICING_FILE). Throws ConfigError naming the variable. */
 export function loadPricingTable(path: string | undefined): PricingTable {
   if (path === undefined) return builtInPricing;
+  return Object.freeze({ ...builtInPricing, ...loadPricingFile(path) });
+}
+
+/** The table of the JSON file at `path` (LLM_PRICING_FILE) alone. Throws ConfigError naming the variable. */
+export function loadPricingFile(path: string): PricingTable {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -50,28 +72,45 @@ export function loadPricingTable(path: string | undefined): PricingTable {
   const parsed = pricingTableSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration: LLM_PRICING_FILE: ${path}: ${issues.join('; ')} (expected {"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>}})`);
+    throw new ConfigError(`invalid configuration: LLM_PRICING_FILE: ${path}: ${issues.join('; ')} (expected {"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>, "cached"?: …, "reasoning"?: …}})`);
   }
-  return Object.freeze({ ...builtInPricing, ...parsed.data });
+  return Object.freeze({ ...parsed.data });
+}
+
+/** A model's row in one table: its own, else the row of its name without the vendor (`openai/gpt-4o` ↔ `gpt-4o`); never `*`. */
+export function findPrice(table: PricingTable, model: string): ModelPrice | undefined {
+  if (model === '*') return undefined;
+  const bare = model.includes('/') ? model.slice(model.lastIndexOf('/') + 1) : undefined;
+  return table[model] ?? (bare !== undefined ? table[bare] : undefined) ?? Object.entries(table).find(([name]) => name !== '*' && (name === bare || name.endsWith(`/${model}`)))?.[1];
 }
 
 /** The price of a model: its own row, else the row of its name without the vendor (`openai/gpt-4o` ↔ `gpt-4o`), else `*`, else free. */
 export function priceOf(table: PricingTable, model: string): ModelPrice {
-  const bare = model.includes('/') ? model.slice(model.lastIndexOf('/') + 1) : undefined;
-  const byBareName = Object.entries(table).find(([name]) => name !== '*' && (name === bare || name.endsWith(`/${model}`)))?.[1];
-  return table[model] ?? (bare !== undefined ? table[bare] : undefined) ?? byBareName ?? table['*'] ?? { prompt: 0, completion: 0 };
+  return findPrice(table, model) ?? table['*'] ?? { prompt: 0, completion: 0 };
 }
 
-/** Tokens × price. */
+/** Tokens × price (no cached or reasoning tokens). */
 export function tokenCostUsd(price: ModelPrice, promptTokens: number, completionTokens: number): number {
   return (promptTokens * price.prompt + completionTokens * price.completion) / 1_000_000;
 }
 
-/** The cost of a finished call: free providers 0; the provider's own figure when it gave one; else tokens × the table. */
-export function callCostUsd(table: PricingTable, call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined }): number {
+/**
+ * A call's usage × price: cached prompt tokens (part of prompt_tokens) at the cache-read price, reasoning tokens
+ * (part of completion_tokens) at the reasoning price, where the model has them; the rest at the plain prices.
+ */
+export function usageCostUsd(price: ModelPrice, usage: Usage): number {
+  const cached = Math.min(usage.prompt_tokens, usage.prompt_tokens_details?.cached_tokens ?? 0);
+  const reasoning = Math.min(usage.completion_tokens, usage.completion_tokens_details?.reasoning_tokens ?? 0);
+  const prompt = (usage.prompt_tokens - cached) * price.prompt + cached * (price.cached ?? price.prompt);
+  const completion = (usage.completion_tokens - reasoning) * price.completion + reasoning * (price.reasoning ?? price.completion);
+  return (prompt + completion) / 1_000_000;
+}
+
+/** The cost of a finished call: free providers 0; the provider's own figure when it gave one; else its usage × the price. */
+export function callCostUsd(prices: PriceSource, call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined }): number {
   if (freeProviders.has(call.provider)) return 0;
   if (call.providerCostUsd !== undefined && call.providerCostUsd !== null && Number.isFinite(call.providerCostUsd) && call.providerCostUsd >= 0) return call.providerCostUsd;
-  return tokenCostUsd(priceOf(table, call.model), call.usage.prompt_tokens, call.usage.completion_tokens);
+  return usageCostUsd(prices.priceOf(call.provider, call.model), call.usage);
 }
 
 /** Tokens an image costs in a prompt: OpenAI's figure for a high-detail 1024×1024 tile set, 85 at low detail. */
@@ -109,8 +148,10 @@ export function estimatePromptTokens(prompt: PromptShape | readonly ChatMessage[
  * The cost reserved at admission: the dearest provider that may serve the request, for the estimated prompt
  * and `max_tokens` (or the default) completion tokens.
  */
-export function estimateCostUsd(table: PricingTable, request: { providers: readonly ProviderId[]; model: string; maxTokens: number } & PromptShape): number {
-  const paid = request.providers.some((provider) => !freeProviders.has(provider));
-  if (!paid) return 0;
-  return tokenCostUsd(priceOf(table, request.model), estimatePromptTokens(request), request.maxTokens);
+export function estimateCostUsd(prices: PriceSource, request: { providers: readonly ProviderId[]; model: string; maxTokens: number } & PromptShape): number {
+  const paid = request.providers.filter((provider) => !freeProviders.has(provider));
+  if (paid.length === 0) return 0;
+  const promptTokens = estimatePromptTokens(request);
+  // No prompt is assumed cached: the estimate is what the call may cost at most.
+  return Math.max(...paid.map((provider) => tokenCostUsd(prices.priceOf(provider, request.model), promptTokens, request.maxTokens)));
 }

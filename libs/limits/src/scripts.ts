@@ -4,9 +4,12 @@
 import { defineLuaScript as script, runLuaScript, type GateScript, type LuaScript, type RedisClient } from '@gateway/queue';
 import admit from './lua/admit-11.lua';
 import admitGateSource from './lua/admit-gate.lua';
+import batchCapSettle from './lua/batch-cap-settle-1.lua';
+import batchCapStart from './lua/batch-cap-start-1.lua';
 import budgetRelease from './lua/budget-release-5.lua';
 import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-10.lua';
+import priceLockRetry from './lua/price-lock-retry-1.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import reservationDrop from './lua/reservation-drop-2.lua';
 import tokenBucket from './lua/token-bucket-1.lua';
@@ -20,6 +23,7 @@ export enum LimitScriptCode {
   Paused = -5,
   KeyDailyExceeded = -6,
   KeyMonthlyExceeded = -7,
+  BatchCapReached = -8,
 }
 
 /** Success codes (positive). */
@@ -41,6 +45,9 @@ export const scripts = {
   budgetReserve: script('budget-reserve', budgetReserve, 'variable'),
   budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 10),
   budgetRelease: script('budget-release', asLuaFunction('dropReservation', reservationDrop) + budgetRelease, 5),
+  priceLockRetry: script('price-lock-retry', priceLockRetry, 1),
+  batchCapStart: script('batch-cap-start', batchCapStart, 1),
+  batchCapSettle: script('batch-cap-settle', batchCapSettle, 1),
   admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 11),
 };
 

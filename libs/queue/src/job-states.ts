@@ -39,7 +39,8 @@ export function jobViewFromFields(jobId: string, fields: readonly (string | null
   }
   // A job cancelled while running (stream client gone, DELETE) fails with {"cancelled":true} in its reason.
   if (cancelled || isCancelledReason(failedReason)) return { job_id: jobId, status: 'cancelled' };
-  if (finishedOn) return { job_id: jobId, status: 'failed', ...(withResult ? { error: viewError(errorFromFailedReason(failedReason)) } : {}) };
+  // The error is read either way (its reason is fetched anyway): a batch's summary counts failures by type.
+  if (finishedOn) return { job_id: jobId, status: 'failed', error: viewError(errorFromFailedReason(failedReason)) };
   if (processedOn) return { job_id: jobId, status: 'active' };
   return { job_id: jobId, status: 'queued' };
 }

@@ -1,9 +1,10 @@
 import express, { Router } from 'express';
 import { GatewayError, jobStatusSchema, notFound, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
+import { createBatchCaps } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
 import { addJobsInChunks, batchJobId, deleteBatch, isGatewayBatchId, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
-import { parseBatchBody, type ParsedBatchItem } from '../batch-input';
+import { parseBatchBody, parseBatchMaxCost, type ParsedBatchItem } from '../batch-input';
 import type { Admission } from '../admission';
 import { assertMayAccess, assertModelAllowed, callerOf, newWorkId, ownerKeyOf, tenantOf } from '../caller';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
@@ -37,6 +38,8 @@ function requestsPerAgent(items: readonly ParsedBatchItem[]): Map<string | undef
 export function batchRoutes(deps: BatchRouteDeps): Router {
   const router = Router();
   const limit = deps.config.jobs.batchBodyLimitBytes;
+  // Spend counters of batches with max_cost_usd (the limits' keys, under the plain prefix).
+  const caps = createBatchCaps({ redis: deps.redis, prefix: deps.config.queue.prefix, ttlSeconds: deps.config.queue.retentionSeconds });
 
   router.post(
     '/v1/batches',
@@ -45,6 +48,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     async (req, res) => {
       const started = performance.now();
       const items = parseBatchBody(req.body, deps.config.jobs.batchMaxRequests);
+      const maxCostUsd = parseBatchMaxCost(req.body, req.query['max_cost_usd']);
       const caller = callerOf(req);
       // A model outside the key's allow-list (403) or a request no provider can honour (400) fails the whole batch,
       // naming the request, before anything is reserved.
@@ -70,15 +74,17 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         jobIds,
         tenantOf(caller, undefined),
       );
+      const batchCap = maxCostUsd !== undefined ? { batch_cap: { batch_id: batchId, max_cost_usd: maxCostUsd } } : {};
       const jobs = items.map((item, index) => ({
         name: 'chat',
-        data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, {}, caller), reserved_usd: reserved[index] ?? 0 },
+        data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, {}, caller), reserved_usd: reserved[index] ?? 0, ...batchCap },
         opts: { jobId: jobIds[index]!, ...priorityOption(jobPriority('batch', item.request.priority)) },
       }));
       const parsedMs = performance.now() - started;
-      await enqueueOrUnavailable(() =>
-        saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId }, deps.config.queue.retentionSeconds),
-      ).catch(async (error: unknown) => {
+      await enqueueOrUnavailable(async () => {
+        await saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId }, deps.config.queue.retentionSeconds);
+        if (maxCostUsd !== undefined) await caps.open(batchId, maxCostUsd);
+      }).catch(async (error: unknown) => {
         await releaseAll();
         throw error;
       });
@@ -104,13 +110,15 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     if (!record) throw notFound('batch', batchId, { retained: true });
     const withResults = req.query['results'] === 'true' || req.query['results'] === '1';
     const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(batchId, index));
-    const views = await readJobViews(deps.redis, deps.queue, deps.prefix, jobIds, withResults);
+    const [views, spend] = await Promise.all([readJobViews(deps.redis, deps.queue, deps.prefix, jobIds, withResults), caps.spend(batchId)]);
     const counts = Object.fromEntries(jobStatusSchema.options.map((status) => [status, 0])) as Record<JobStatus, number>;
+    let budgetExceeded = 0;
     const results: BatchResult[] = [];
     views.forEach((found, index) => {
       const jobId = jobIds[index]!;
       const view = found ?? { job_id: jobId, status: 'failed' as const, error: { type: 'not_found' as const, message: 'the job is no longer kept' } };
       counts[view.status] += 1;
+      if (view.error?.type === 'budget_exceeded') budgetExceeded += 1;
       if (withResults) {
         const customId = record.customIds[index];
         results.push({ ...(customId ? { custom_id: customId } : {}), ...view });
@@ -121,6 +129,8 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       total: record.total,
       created_at: record.createdAt,
       counts,
+      budget_exceeded: budgetExceeded,
+      ...(spend ? { max_cost_usd: spend.capUsd, spent_usd: spend.spentUsd } : {}),
       done: counts.queued === 0 && counts.active === 0,
       ...(withResults ? { results } : {}),
     };

@@ -9,7 +9,8 @@ export interface FakeToolCall {
 
 /** What the usage of a fake answer reports beyond its word counts. */
 export interface FakeUsageDetails {
-  cost?: number;
+  /** OpenRouter's `usage.cost` (default 0.00001); null: the answer carries no cost (the gateway then prices the tokens). */
+  cost?: number | null;
   cachedTokens?: number;
   reasoningTokens?: number;
 }
@@ -36,7 +37,7 @@ export function openAiUsage(request: RecordedRequest, completionText: string, de
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    cost: details.cost ?? 0.00001,
+    ...(details.cost === null ? {} : { cost: details.cost ?? 0.00001 }),
     ...(details.cachedTokens !== undefined ? { prompt_tokens_details: { cached_tokens: details.cachedTokens } } : {}),
     ...(details.reasoningTokens !== undefined ? { completion_tokens_details: { reasoning_tokens: details.reasoningTokens } } : {}),
   };

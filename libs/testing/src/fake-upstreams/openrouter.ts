@@ -26,6 +26,18 @@ export type OpenRouterBehaviour =
   /** An error status whose body quotes the credentials it received (some upstreams do). */
   | { kind: 'echo-key'; status: number };
 
+/** One model of the fake's `GET /api/v1/models`: USD per token, as strings, like the real list. */
+export interface FakeOpenRouterModel {
+  id: string;
+  prompt: string;
+  completion: string;
+  inputCacheRead?: string;
+  internalReasoning?: string;
+}
+
+/** What `GET /api/v1/models` answers: the list, an error status, a 200 that is not a list, an empty list, or a reset. */
+export type ModelsBehaviour = { kind: 'list'; models: FakeOpenRouterModel[] } | { kind: 'status'; status: number } | { kind: 'garbage' } | { kind: 'empty' } | { kind: 'reset' };
+
 /** Options of the fake OpenRouter. */
 export interface FakeOpenRouterOptions {
   /** The key it accepts; others get its 401 body. */
@@ -34,12 +46,52 @@ export interface FakeOpenRouterOptions {
   strict?: boolean;
   /** Decides per request; default replies "Hello from the fake OpenRouter". */
   behave?: (request: RecordedRequest, index: number) => OpenRouterBehaviour;
+  /** What its models endpoint answers; default a list of two models. */
+  models?: ModelsBehaviour;
 }
 
 export interface FakeOpenRouter extends FakeServer {
   /** Base URL to put in OPENROUTER_BASE_URL (ends in /api/v1). */
   baseUrl: string;
   setBehaviour(behave: (request: RecordedRequest, index: number) => OpenRouterBehaviour): void;
+  setModels(models: ModelsBehaviour): void;
+  /** How many times `GET /api/v1/models` was asked. */
+  modelsFetches(): number;
+}
+
+/** The models list the fake answers by default. */
+export const defaultFakeModels: FakeOpenRouterModel[] = [
+  { id: 'thudm/glm-4-9b-chat', prompt: '0.000000035', completion: '0.000000138' },
+  { id: 'openai/gpt-4o', prompt: '0.0000025', completion: '0.00001', inputCacheRead: '0.00000125' },
+];
+
+/** The real endpoint's shape (only some of its fields): id, name, context, architecture, pricing as strings. */
+function modelsList(models: readonly FakeOpenRouterModel[]) {
+  return {
+    data: [
+      // OpenRouter's own router is listed with "-1" prices.
+      { id: 'openrouter/auto', name: 'Auto Router', created: 1700000000, context_length: 2000000, pricing: { prompt: '-1', completion: '-1' } },
+      ...models.map((model) => ({
+        id: model.id,
+        canonical_slug: model.id,
+        name: model.id,
+        created: 1720000000,
+        context_length: 131072,
+        architecture: { modality: 'text->text', input_modalities: ['text'], output_modalities: ['text'], tokenizer: 'Other' },
+        pricing: {
+          prompt: model.prompt,
+          completion: model.completion,
+          request: '0',
+          image: '0',
+          web_search: '0',
+          internal_reasoning: model.internalReasoning ?? '0',
+          ...(model.inputCacheRead ? { input_cache_read: model.inputCacheRead } : {}),
+        },
+        top_provider: { context_length: 131072, max_completion_tokens: 16384, is_moderated: false },
+        supported_parameters: ['max_tokens', 'temperature', 'tools'],
+      })),
+    ],
+  };
 }
 
 
@@ -127,7 +179,35 @@ async function sendHuge(res: ServerResponse, raw: { socket: { destroyed: boolean
 export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): Promise<FakeOpenRouter> {
   let behave = options.behave ?? (() => ({ kind: 'reply', content: 'Hello from the fake OpenRouter' }) as OpenRouterBehaviour);
   let count = 0;
+  let models: ModelsBehaviour = options.models ?? { kind: 'list', models: defaultFakeModels };
+  let modelsFetches = 0;
   const server = await startFakeServer(async (request, res, raw) => {
+    if (request.method === 'GET' && request.path.split('?')[0] === '/api/v1/models') {
+      // Counted apart (modelsFetches): `requests` holds the chat calls, which tests count.
+      server.requests.splice(server.requests.lastIndexOf(request), 1);
+      modelsFetches += 1;
+      switch (models.kind) {
+        case 'list':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(modelsList(models.models)));
+          return;
+        case 'empty':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ data: [] }));
+          return;
+        case 'garbage':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"data": [ {"id": "a/b", "pricing": ');
+          return;
+        case 'status':
+          res.writeHead(models.status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: `fake status ${models.status}`, code: models.status } }));
+          return;
+        case 'reset':
+          raw.socket.destroy();
+          return;
+      }
+    }
     if (!request.path.startsWith('/api/v1/chat/completions') || request.method !== 'POST') {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'Not Found', code: 404 } }));
@@ -206,5 +286,9 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
     setBehaviour(next) {
       behave = next;
     },
+    setModels(next) {
+      models = next;
+    },
+    modelsFetches: () => modelsFetches,
   };
 }
