@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '@gateway/config';
 import { GatewayError } from '@gateway/contracts';
-import { createBudget, createRateLimiter, loadPricingTable } from '@gateway/limits';
+import { createBudget, createPriceBook, createRateLimiter } from '@gateway/limits';
 import { createMetrics } from '@gateway/observability';
 import { uniquePrefix, useRedisSuite } from '@gateway/testing';
 import { createAdmission, type AdmittedBody } from './admission';
@@ -36,7 +36,7 @@ function setup(options: { burst?: string; daily?: string; limits?: boolean; gate
   const metrics = createMetrics({ app: 'api', defaultMetrics: false });
   const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: config.limits.dailyBudgetUsd, monthlyLimitUsd: config.limits.monthlyBudgetUsd, reservationTtlMs: 60_000 });
   const rateLimiter = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
-  const admission = createAdmission({ config, redis: suite.client, rateLimiter, budget, pricing: loadPricingTable(undefined), metrics, gatedAdds: options.gatedAdds ?? true });
+  const admission = createAdmission({ config, redis: suite.client, rateLimiter, budget, pricing: createPriceBook(), metrics, gatedAdds: options.gatedAdds ?? true });
   const queue = new Queue<{ reservedUsd: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) }, prefix: `{${prefix}}` });
   queues.push(queue);
   const refusals = async (limit: string) => (await metrics.rateLimitRejections.get()).values.find((value) => value.labels.limit === limit)?.value ?? 0;
@@ -107,7 +107,7 @@ describe('admitChat', () => {
       redis: down,
       rateLimiter: createRateLimiter({ redis: down, prefix, ratePerSecond: 1, burst: 1 }),
       budget: createBudget({ redis: down, prefix, dailyLimitUsd: 0, monthlyLimitUsd: 0, reservationTtlMs: 1000 }),
-      pricing: loadPricingTable(undefined),
+      pricing: createPriceBook(),
       metrics: createMetrics({ app: 'api', defaultMetrics: false }),
       gatedAdds: true,
     });
