@@ -7,6 +7,8 @@ export interface ScenarioContext {
   env: BenchEnvironment;
   rows: ResultRow[];
   curves: Record<string, CurvePoint[]>;
+  /** Markdown sections for docs/BENCHMARKS.md beyond the results table (e.g. the Redis commands by phase). */
+  sections: string[];
   /** Seconds per timed load run. */
   durationSeconds: number;
   log: (message: string) => void;
