@@ -9,19 +9,21 @@ import { chatBody, routeExists, upstreamBody, type ScenarioContext } from './con
 /** Direct to the upstream vs through the gateway, at 1 and 32 connections; also Redis commands and CPU per request. */
 export async function overheadScenario(context: ScenarioContext): Promise<Record<number, LoadResult>> {
   const { env, rows } = context;
-  const gateway = await env.startGateway({ apis: 1, workers: 1 });
+  // Calls made with an API key (its lookup, rate limit and budgets) on top of the global limits and budgets.
+  const gateway = await env.startGateway({ apis: 1, workers: 1, apiKey: true });
+  const headers = gateway.headers;
   const gatewayResults: Record<number, LoadResult> = {};
   try {
     const directUrl = `${env.upstreamUrl}/api/v1/chat/completions`;
     const chatUrl = `${gateway.urls[0]}/v1/chat`;
     context.log('overhead: warm-up');
-    await runLoad({ url: chatUrl, body: chatBody, connections: 16, durationSeconds: 2 });
+    await runLoad({ url: chatUrl, body: chatBody, connections: 16, durationSeconds: 2, headers });
     // autocannon rounds latencies to whole milliseconds: time 1-connection calls ourselves, the upstream alone and
     // each route in turn, so the added figures compare the same seconds.
     const completionsUrl = `${gateway.urls[0]}/v1/chat/completions`;
-    const hasCompletions = await routeExists(completionsUrl, { model: 'bench', messages: upstreamBody.messages });
+    const hasCompletions = await routeExists(completionsUrl, { model: 'bench', messages: upstreamBody.messages }, headers);
     const [sequentialDirect, sequentialThrough, sequentialCompletions] = await runSequentialInterleaved(
-      [{ url: directUrl, body: upstreamBody }, { url: chatUrl, body: chatBody }, ...(hasCompletions ? [{ url: completionsUrl, body: upstreamBody }] : [])],
+      [{ url: directUrl, body: upstreamBody }, { url: chatUrl, body: chatBody, headers }, ...(hasCompletions ? [{ url: completionsUrl, body: upstreamBody, headers }] : [])],
       1000,
     );
     const describe = (result: SequentialResult) => `p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms`;
@@ -40,7 +42,7 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
       const pids = { ...gateway.pids(), redis: env.redisPid, upstream: env.upstreamPid };
       const cpuBefore = cpuSnapshot(pids);
       const commandsBefore = await env.commandCount();
-      const through = await runLoad({ url: chatUrl, body: chatBody, connections, durationSeconds: context.durationSeconds });
+      const through = await runLoad({ url: chatUrl, body: chatBody, connections, durationSeconds: context.durationSeconds, headers });
       const commands = (await env.commandCount()) - commandsBefore;
       const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
       gatewayResults[connections] = through;
@@ -78,9 +80,9 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
         rows.push({ scenario, metric: `CPU seconds over the run, and peak RSS, per process (${processFootprint(cpu, pids)})`, value: Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0), unit: 's' });
       }
     }
-    await leanPathRows(context, { url: chatUrl, pids: gateway.pids() });
+    await leanPathRows(context, { url: chatUrl, pids: gateway.pids(), headers });
     if (hasCompletions) {
-      const completions = await runLoad({ url: `${gateway.urls[0]}/v1/chat/completions`, body: upstreamBody, connections: 32, durationSeconds: context.durationSeconds });
+      const completions = await runLoad({ url: completionsUrl, body: upstreamBody, connections: 32, durationSeconds: context.durationSeconds, headers });
       rows.push({ scenario: 'overhead c=32', metric: '/v1/chat/completions requests/s', value: completions.rps, unit: '', baseline: gatewayResults[32]?.rps });
       rows.push({ scenario: 'overhead c=32', metric: '/v1/chat/completions p99', value: completions.p99, unit: 'ms' });
     }
@@ -94,7 +96,7 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
  * The lean stock path (express → BullMQ → worker → upstream → pub/sub, nothing else) in the same run: the ceiling
  * for a gateway on these parts, against which the speed targets can be judged.
  */
-async function leanPathRows(context: ScenarioContext, gateway: { url: string; pids: Record<string, number> }): Promise<void> {
+async function leanPathRows(context: ScenarioContext, gateway: { url: string; pids: Record<string, number>; headers: Record<string, string> }): Promise<void> {
   const { env, rows } = context;
   const lean = await startLeanPath(env.redis.url, env.upstreamUrl);
   try {
@@ -113,7 +115,7 @@ async function leanPathRows(context: ScenarioContext, gateway: { url: string; pi
     rows.push({ scenario, metric: 'added p99 at 1 connection (1,000 sequential)', value: sequential.p99 - direct.p99, unit: 'ms' });
     // The gateway against this path in alternating short runs: the ratio the drift of the machine leaves alone.
     const shared = { redis: env.redisPid, upstream: env.upstreamPid };
-    const compared = await interleavedComparison({ url: gateway.url, body: chatBody, pids: { ...gateway.pids, ...shared } }, { url: lean.url, body: chatBody, pids: pids }, { connections: 32, rounds: 6, seconds: 2 });
+    const compared = await interleavedComparison({ url: gateway.url, body: chatBody, pids: { ...gateway.pids, ...shared }, headers: gateway.headers }, { url: lean.url, body: chatBody, pids: pids }, { connections: 32, rounds: 6, seconds: 2 });
     const rounds = (values: number[]) => values.map((value) => value.toFixed(0)).join(', ');
     context.log(`gateway vs lean path: ${rounds(compared.a)} vs ${rounds(compared.b)} rps; median ratio ${compared.ratio.toFixed(3)}`);
     rows.push({

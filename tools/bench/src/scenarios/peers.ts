@@ -18,14 +18,15 @@ export async function peersScenario(context: ScenarioContext): Promise<void> {
   }
   const { env, rows } = context;
   const portkey = await startPortkey(entry, env.upstreamUrl);
-  const gateway = await env.startGateway({ apis: 1, workers: 1 });
+  const gateway = await env.startGateway({ apis: 1, workers: 1, apiKey: true });
+  const headers = gateway.headers;
   try {
     const ours = `${gateway.urls[0]}/v1/chat/completions`;
     context.log('peers: warm-up');
-    await runLoad({ url: ours, body: upstreamBody, connections: 16, durationSeconds: 2 });
+    await runLoad({ url: ours, body: upstreamBody, connections: 16, durationSeconds: 2, headers });
     await runLoad({ url: portkey.url, body: upstreamBody, connections: 16, durationSeconds: 2, headers: portkey.headers });
     const [direct, through, peer] = await runSequentialInterleaved(
-      [{ url: `${env.upstreamUrl}/api/v1/chat/completions`, body: upstreamBody }, { url: ours, body: upstreamBody }, { url: portkey.url, body: upstreamBody, headers: portkey.headers }],
+      [{ url: `${env.upstreamUrl}/api/v1/chat/completions`, body: upstreamBody }, { url: ours, body: upstreamBody, headers }, { url: portkey.url, body: upstreamBody, headers: portkey.headers }],
       1000,
     );
     const scenario = 'peers';
@@ -35,7 +36,7 @@ export async function peersScenario(context: ScenarioContext): Promise<void> {
     rows.push({ scenario, metric: 'added p99 at 1 connection, this gateway (baseline: Portkey’s gateway)', value: added(through, 'p99'), unit: 'ms', baseline: added(peer, 'p99') });
     const shared = { redis: env.redisPid, upstream: env.upstreamPid };
     const compared = await interleavedComparison(
-      { url: ours, body: upstreamBody, pids: { ...gateway.pids(), ...shared } },
+      { url: ours, body: upstreamBody, pids: { ...gateway.pids(), ...shared }, headers },
       { url: portkey.url, body: upstreamBody, pids: { portkey: portkey.pid, upstream: env.upstreamPid }, headers: portkey.headers },
       { connections: 32, rounds: 6, seconds: 2 },
     );
