@@ -50,6 +50,22 @@ describe('attributeCommands', () => {
     expect(counts.find((entry) => entry.step === 'admit-gate+addStandardJob' && entry.phase === 'enqueue')?.byCommand).toEqual({ evalsha: 1, incr: 1, hmset: 1 });
   });
 
+  it('counts what BullMQ’s moveToFinished does after the finished job’s event as the fetch of the next job', () => {
+    const finishing = { ...names, ['d'.repeat(40)]: 'moveToFinished' };
+    const trace = [
+      line('127.0.0.1:2', 'evalsha', 'd'.repeat(40), '1', 'q:chat:wait'),
+      line('lua', 'zadd', 'q:chat:completed', '1', 'job1'),
+      line('lua', 'xadd', 'q:chat:events', '*', 'event', 'completed', 'jobId', 'job1'),
+      line('lua', 'rpoplpush', 'q:chat:wait', 'q:chat:active'),
+      line('lua', 'hgetall', 'q:chat:job2'),
+    ];
+    const counts = attributeCommands(trace, owners, (sha) => finishing[sha] ?? 'unknown script');
+    expect(counts.map((entry) => [entry.phase, entry.step, entry.roundTrips, entry.commands])).toEqual([
+      ['worker fetch', 'moveToFinished (next job)', 0, 2],
+      ['settle', 'moveToFinished', 1, 3],
+    ]);
+  });
+
   it('puts the worker’s own budget commands in settle and the API’s in admission', () => {
     const counts = attributeCommands([line('127.0.0.1:1', 'hget', 'p:budget:{spend}:day:x', 'total'), line('127.0.0.1:2', 'hget', 'p:budget:{spend}:day:x', 'total')], owners, name);
     expect(counts.map((entry) => `${entry.owner} ${entry.phase}`).sort()).toEqual(['api1 admission', 'worker1 settle']);

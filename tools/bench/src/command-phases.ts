@@ -40,6 +40,12 @@ function phaseOfScript(name: string, owner: string): Phase {
   return owner.startsWith('api') ? 'admission' : 'other';
 }
 
+/** Is this XADD the `completed` or `failed` event of a job (`… event completed jobId …`)? */
+function finishedEvent(args: readonly string[]): boolean {
+  const at = args.indexOf('event');
+  return at > 0 && (args[at + 1] === 'completed' || args[at + 1] === 'failed');
+}
+
 /** The phase of a command sent by a client (not from inside a script). */
 function phaseOfCall(command: string, key: string, owner: string, script: string | undefined): Phase {
   if (script !== undefined) return phaseOfScript(script, owner);
@@ -76,6 +82,8 @@ export function attributeCommands(trace: readonly MonitoredCommand[], owners: Re
       const script = current?.script ?? 'script';
       const phase = phaseOfKey(args[1] ?? '', owner) ?? current?.phase ?? 'other';
       add(phase, script, owner, false, command);
+      // BullMQ's moveToFinished takes the next job after the finished one's event: the rest is the worker's fetch.
+      if (current && /^moveToFinished/.test(script) && command === 'xadd' && finishedEvent(args)) current = { ...current, script: `${script} (next job)`, phase: 'worker fetch' };
       continue;
     }
     const owner = owners.get(client) ?? 'unknown';

@@ -81,9 +81,11 @@ workers as real processes, drives load with autocannon, and measures each baseli
 figure also appears as a ratio. Everything (load generator, upstream, Redis, gateway) shares the machine, so
 absolute numbers are pessimistic and drift by tens of percent within minutes; compare ratios.
 
-- **overhead**: the fake upstream directly (baseline) vs \`POST /v1/chat\` through API → BullMQ → worker → upstream
-  → reply channel, at 1 and 32 connections; Redis commands per request from \`INFO commandstats\` deltas; CPU per
-  request summed over all processes from \`/proc/<pid>/stat\`.
+- **overhead**: the fake upstream directly (baseline) vs \`POST /v1/chat\` (and \`/v1/chat/completions\`) through
+  API → BullMQ → worker → upstream → reply channel, at 1 and 32 connections, called with an API key (its lookup, its
+  own rate limit and budgets) on top of the global limits and budgets; at 1 connection the upstream alone and each
+  route take turns request by request, so the added p50 and p99 compare the same seconds; Redis commands per request
+  from \`INFO commandstats\` deltas; CPU per request summed over all processes from \`/proc/<pid>/stat\`.
 - **concurrency**: 2,000 simultaneous calls to an upstream answering in 1,000 ms, through one worker warmed by 2 s of
   steady traffic, sent by a bare undici client in its own process (autocannon's own cost of opening 2,000
   connections is reported beside it); the first burst opens 2,000 new upstream connections, a second reuses them.
@@ -100,7 +102,8 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
 - **lean stock path**: express → BullMQ → worker → upstream → pub/sub reply with stock BullMQ and nothing else, run in the
   same bench on the same Redis and upstream: the ceiling for a gateway built on these parts on this machine.
 - **commands**: every Redis command of 2,000 synchronous requests (MONITOR, including those run inside Lua scripts),
-  attributed to the phase of the request that sent it: the table below.
+  with an API key and without, attributed to the phase of the request that sent it (by process, script and key;
+  what BullMQ's moveToFinished does after the job's \`completed\` event is the fetch of the next job): the tables below.
 - **peers** (\`--peers\`, when \`@portkey-ai/gateway\` is installed with \`npm install --no-save\`; never a dependency):
   Portkey's gateway, a plain proxy, on the same fake upstream, in alternating rounds with this gateway's
   \`/v1/chat/completions\`.
