@@ -1,4 +1,4 @@
-import { cpuDelta, cpuPerRequest, cpuSnapshot, processFootprint } from '../proc-stats';
+import { cpuDelta, cpuPerRequest, cpuSnapshot, processFootprint, writeSnapshot, writesPerRequest } from '../proc-stats';
 import { runLoad, type LoadResult } from '../load';
 import { bullmqCommandsPerJob } from '../bullmq-floor';
 import { runSequentialInterleaved, type SequentialResult } from '../sequential';
@@ -41,10 +41,12 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
       const direct = await runLoad({ url: directUrl, body: upstreamBody, connections, durationSeconds: context.durationSeconds });
       const pids = { ...gateway.pids(), redis: env.redisPid, upstream: env.upstreamPid };
       const cpuBefore = cpuSnapshot(pids);
+      const writesBefore = writeSnapshot(pids);
       const commandsBefore = await env.commandCount();
       const through = await runLoad({ url: chatUrl, body: chatBody, connections, durationSeconds: context.durationSeconds, headers });
       const commands = (await env.commandCount()) - commandsBefore;
       const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
+      const writesAfter = writeSnapshot(pids);
       gatewayResults[connections] = through;
       context.log(`overhead c=${connections}: gateway ${through.rps.toFixed(0)} rps p50 ${through.p50} ms p99 ${through.p99} ms; direct ${direct.rps.toFixed(0)} rps p50 ${direct.p50} ms`);
       const scenario = `overhead c=${connections}`;
@@ -77,6 +79,8 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
         });
         const perRequestCpu = cpuPerRequest(cpu, okRequests);
         rows.push({ scenario, metric: 'CPU ms / request, all processes', value: perRequestCpu.totalMs, unit: 'ms', note: perRequestCpu.note });
+        const writes = writesPerRequest(writesBefore, writesAfter, okRequests);
+        rows.push({ scenario, metric: 'write system calls / request (socket writes; one per Redis command sent alone, per HTTP answer…)', value: writes.total, unit: '', note: writes.note });
         rows.push({ scenario, metric: `CPU seconds over the run, and peak RSS, per process (${processFootprint(cpu, pids)})`, value: Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0), unit: 's' });
       }
     }
@@ -104,8 +108,10 @@ async function leanPathRows(context: ScenarioContext, gateway: { url: string; pi
     const [direct, sequential] = (await runSequentialInterleaved([{ url: `${env.upstreamUrl}/api/v1/chat/completions`, body: upstreamBody }, { url: lean.url, body: chatBody }], 1000)) as [SequentialResult, SequentialResult];
     const pids = { ...lean.pids, redis: env.redisPid, upstream: env.upstreamPid };
     const cpuBefore = cpuSnapshot(pids);
+    const writesBefore = writeSnapshot(pids);
     const load = await runLoad({ url: lean.url, body: chatBody, connections: 32, durationSeconds: context.durationSeconds });
     const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
+    const writesAfter = writeSnapshot(pids);
     const requests = Math.max(1, load.requests - load.non2xx - load.errors);
     const perRequestCpu = cpuPerRequest(cpu, requests);
     context.log(`lean stock path: c=1 added p50 ${(sequential.p50 - direct.p50).toFixed(2)} ms; c=32 ${load.rps.toFixed(0)} rps p99 ${load.p99} ms, ${perRequestCpu.totalMs.toFixed(2)} ms CPU/request`);
@@ -115,7 +121,7 @@ async function leanPathRows(context: ScenarioContext, gateway: { url: string; pi
     rows.push({ scenario, metric: 'added p99 at 1 connection (1,000 sequential)', value: sequential.p99 - direct.p99, unit: 'ms' });
     // The gateway against this path in alternating short runs: the ratio the drift of the machine leaves alone.
     const shared = { redis: env.redisPid, upstream: env.upstreamPid };
-    const compared = await interleavedComparison({ url: gateway.url, body: chatBody, pids: { ...gateway.pids, ...shared }, headers: gateway.headers }, { url: lean.url, body: chatBody, pids: pids }, { connections: 32, rounds: 6, seconds: 2 });
+    const compared = await interleavedComparison({ url: gateway.url, body: chatBody, pids: { ...gateway.pids, ...shared }, headers: gateway.headers }, { url: lean.url, body: chatBody, pids: pids }, { connections: 32, rounds: 6, seconds: 2, commandCount: () => env.commandCount() });
     const rounds = (values: number[]) => values.map((value) => value.toFixed(0)).join(', ');
     context.log(`gateway vs lean path: ${rounds(compared.a)} vs ${rounds(compared.b)} rps; median ratio ${compared.ratio.toFixed(3)}`);
     rows.push({
@@ -141,9 +147,12 @@ async function leanPathRows(context: ScenarioContext, gateway: { url: string; pi
       met: cpuRatio <= 1.2,
       goal: 'cpu-lean',
     });
+    rows.push({ scenario, metric: 'Redis commands / request over those rounds (baseline: this path; INFO commandstats)', value: compared.commandsA ?? NaN, unit: '', baseline: compared.commandsB ?? NaN });
     rows.push({ scenario, metric: 'requests/s at 32 connections', value: load.rps, unit: '', note });
     rows.push({ scenario, metric: 'p99 at 32 connections', value: load.p99, unit: 'ms' });
     rows.push({ scenario, metric: 'CPU ms / request, all processes', value: perRequestCpu.totalMs, unit: 'ms', note: perRequestCpu.note });
+    const writes = writesPerRequest(writesBefore, writesAfter, requests);
+    rows.push({ scenario, metric: 'write system calls / request', value: writes.total, unit: '', note: writes.note });
   } finally {
     lean.stop();
   }
