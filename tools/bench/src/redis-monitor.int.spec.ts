@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '@gateway/testing';
 import { attributeCommands } from './command-phases';
@@ -44,7 +45,7 @@ describe('startMonitor on a real Redis', () => {
   it('names a BullMQ script by the SHA-1 of its source without having seen it', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { moveToActive } = require('bullmq/dist/cjs/scripts/index.js') as { moveToActive: { content: string } };
-    const sha = require('node:crypto').createHash('sha1').update(moveToActive.content).digest('hex') as string;
+    const sha = createHash('sha1').update(moveToActive.content).digest('hex');
     expect(scriptNamer(process.cwd(), [])(sha)).toBe('moveToActive');
     expect(scriptNamer(process.cwd(), [])('f'.repeat(40))).toBe('script ffffffff');
   });
