@@ -3,8 +3,10 @@ import { parseMonitorLine } from './redis-monitor';
 
 describe('parseMonitorLine', () => {
   it('reads the client and the unescaped arguments', () => {
-    expect(parseMonitorLine('1796278829.843388 [0 127.0.0.1:52186] "eval" "return \\"a\\"\\n\\x41" "0"')).toEqual({ client: '127.0.0.1:52186', args: ['eval', 'return "a"\nA', '0'] });
-    expect(parseMonitorLine('1796278829.843466 [0 lua] "set" "a" "1"')).toEqual({ client: 'lua', args: ['set', 'a', '1'] });
+    const parsed = parseMonitorLine('1796278829.843388 [0 127.0.0.1:52186] "eval" "return \\"a\\"\\n\\x41" "0"');
+    expect(parsed).toMatchObject({ client: '127.0.0.1:52186', args: ['eval', 'return "a"\nA', '0'] });
+    expect(parsed?.at).toBeCloseTo(1796278829843.388, 2);
+    expect(parseMonitorLine('1796278829.843466 [0 lua] "set" "a" "1"')).toMatchObject({ client: 'lua', args: ['set', 'a', '1'] });
   });
 
   it('reads an empty argument and refuses a line that is not a command', () => {

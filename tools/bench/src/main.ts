@@ -10,6 +10,7 @@ import { summarizeProfileDir } from './profile-summary';
 import { printRows, toMarkdownTable, type ResultRow } from './report';
 import { commandsScenario } from './scenarios/commands';
 import { concurrencyScenario } from './scenarios/concurrency';
+import { latencyPhasesScenario } from './scenarios/latency-phases';
 import type { ScenarioContext } from './scenarios/context';
 import { overheadScenario } from './scenarios/overhead';
 import { peersScenario } from './scenarios/peers';
@@ -18,7 +19,7 @@ import { sweepScenario } from './scenarios/sweep';
 import { optionalScenarios } from './scenarios/optional';
 import { targetsTable } from './targets';
 
-const all = ['overhead', 'commands', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'scale-out', 'sweep'] as const;
+const all = ['overhead', 'commands', 'latency-phases', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'scale-out', 'sweep'] as const;
 
 function parseArgs(argv: readonly string[]) {
   const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     let singleRps = NaN;
     if (args.scenarios.has('overhead')) singleRps = (await overheadScenario(context))[32]?.rps ?? NaN;
     if (args.scenarios.has('commands')) await commandsScenario(context);
+    if (args.scenarios.has('latency-phases')) await latencyPhasesScenario(context);
     await optionalScenarios(context, args.scenarios);
     if (args.scenarios.has('concurrency')) await concurrencyScenario(context);
     if (args.scenarios.has('scale-out')) await scaleOutScenario(context, singleRps);
@@ -104,6 +106,8 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
 - **commands**: every Redis command of 2,000 synchronous requests (MONITOR, including those run inside Lua scripts),
   with an API key and without, attributed to the phase of the request that sent it (by process, script and key;
   what BullMQ's moveToFinished does after the job's \`completed\` event is the fetch of the next job): the tables below.
+- **latency phases**: 500 sequential calls under MONITOR, each cut at the Redis commands that end its phases (the
+  API's admit-and-add, the worker's moveToActive, its settle script): where the added latency at one connection goes.
 - **peers** (\`--peers\`, when \`@portkey-ai/gateway\` is installed with \`npm install --no-save\`; never a dependency):
   Portkey's gateway, a plain proxy, on the same fake upstream, in alternating rounds with this gateway's
   \`/v1/chat/completions\`.

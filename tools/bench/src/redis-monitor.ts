@@ -4,6 +4,8 @@ import { connect, type Socket } from 'node:net';
 export interface MonitoredCommand {
   client: string;
   args: string[];
+  /** When Redis ran it: ms since the epoch, microsecond precision (0 when the line had no time). */
+  at?: number;
 }
 
 const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b', '"': '"', '\\': '\\' };
@@ -14,6 +16,7 @@ export function parseMonitorLine(line: string): MonitoredCommand | undefined {
   const close = line.indexOf(']', open);
   if (open < 0 || close < 0) return undefined;
   const client = line.slice(open + 1, close).split(' ')[1] ?? '';
+  const seconds = Number(line.slice(line.startsWith('+') ? 1 : 0, open).trim());
   const args: string[] = [];
   let index = close + 1;
   while (index < line.length) {
@@ -40,7 +43,7 @@ export function parseMonitorLine(line: string): MonitoredCommand | undefined {
     args.push(value);
     index = cursor + 1;
   }
-  return { client, args };
+  return { client, args, at: Number.isFinite(seconds) ? seconds * 1000 : 0 };
 }
 
 /** A running MONITOR session on its own connection: every command Redis executes from now until `stop`. */
