@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { attributeCommands, phases, type PhaseCount } from '../command-phases';
 import { runLoad } from '../load';
-import { startMonitor } from '../redis-monitor';
+import { startMonitor, type MonitoredCommand } from '../redis-monitor';
 import { scriptNamer } from '../script-names';
 import { socketOwners } from '../socket-owners';
 import { upstreamBody, type ScenarioContext } from './context';
@@ -34,29 +34,23 @@ async function measureCommands(context: ScenarioContext, apiKey: boolean): Promi
     context.log(`commands ${who}: warm-up`);
     await runLoad({ url, body: upstreamBody, connections: 16, durationSeconds: 2, headers });
     // Every script is then sent once as EVAL (after NOSCRIPT), so the trace carries the sources that name them.
-    await admin.script('FLUSH');
+    // Watched from before the flush: calls the warm-up left in flight reload their scripts right after it.
     const monitor = await startMonitor(env.redis.url);
+    await admin.script('FLUSH');
     await runLoad({ url, body: upstreamBody, connections, amount: 200, headers });
     const learned = await monitor.stop();
-    const counted = await startMonitor(env.redis.url);
-    const commandsBefore = await env.commandCount();
-    const load = await runLoad({ url, body: upstreamBody, connections, amount: requests, headers });
-    const commandsAfter = await env.commandCount();
-    const trace = await counted.stop();
-    const owners = socketOwners({ ...gateway.pids(), bench: process.pid });
-    const ok = Math.max(1, load.requests - load.errors - load.non2xx);
-    // The bench's own commands (INFO, MONITOR, the end marker's ECHO) are not the gateway's.
-    const counts = attributeCommands(trace, owners, scriptNamer(process.cwd(), [...learned, ...trace])).filter(
-      (entry) => entry.owner !== 'bench' && !(entry.owner === 'unknown' && ['echo', 'info', 'monitor'].includes(entry.step)),
-    );
-    const total = counts.reduce((sum, entry) => sum + entry.commands, 0) / ok;
-    // INFO commandstats counts the bench's own INFO, MONITOR and ECHO too: a handful over 2,000 requests.
-    const statsTotal = (commandsAfter - commandsBefore) / ok;
+    const namer = (trace: MonitoredCommand[]) => scriptNamer(process.cwd(), [...learned, ...trace]);
+    const owners = () => socketOwners({ ...gateway.pids(), bench: process.pid });
+    const { counts, ok, total, statsTotal } = await countWindow(context, { url, headers, connections, amount: requests }, owners, namer);
     context.log(`commands ${who}: ${ok} requests, ${total.toFixed(1)} commands/request from MONITOR, ${statsTotal.toFixed(1)} from INFO commandstats`);
+    // At one connection every job is fetched on its own (no next job waiting when one finishes).
+    const single = apiKey ? await countWindow(context, { url, headers, connections: 1, amount: 300 }, owners, namer) : undefined;
+    if (single) context.log(`commands ${who}, one connection: ${single.total.toFixed(1)} commands/request`);
     const table = phaseTable(counts, ok);
     process.stdout.write(`\n${table}\n\n`);
     const calls = apiKey ? 'made with an API key (its lookup, its own rate limit and budgets, billing per key) and the global limits and budgets on' : 'made without a key (open gateway), the global limits and budgets on';
-    context.sections.push(`## Redis commands per synchronous request, by phase, ${who}\n\n${requests} \`POST /v1/chat/completions\` at ${connections} connections through 1 API + 1 worker, ${calls}; every command Redis ran (MONITOR, including those inside Lua scripts), per request. A script's round trip counts in the phase of the script; the commands it runs count where their keys belong (the admission gate's rate and budget keys inside the fused admit-and-add script are admission, the reply PUBLISH inside the settle script is reply). Background is what runs by the clock (lock renewal, stalled-job checks, subscriptions), not per request.\n\n${table}\n`);
+    const singleTable = single ? `\n\nThe same calls one at a time (300 at 1 connection):\n\n${phaseTable(single.counts, single.ok)}` : '';
+    context.sections.push(`## Redis commands per synchronous request, by phase, ${who}\n\n${requests} \`POST /v1/chat/completions\` at ${connections} connections through 1 API + 1 worker, ${calls}; every command Redis ran (MONITOR, including those inside Lua scripts), per request. A script's round trip counts in the phase of the script; the commands it runs count where their keys belong (the admission gate's rate and budget keys inside the fused admit-and-add script are admission, the reply PUBLISH inside the settle script is reply). Background is what runs by the clock (lock renewal, stalled-job checks, subscriptions), not per request.\n\n${table}${singleTable}\n`);
     const scenario = `redis commands, ${who}`;
     const byPhase = sumByPhase(counts, ok);
     for (const phase of phases) {
@@ -74,10 +68,32 @@ async function measureCommands(context: ScenarioContext, apiKey: boolean): Promi
       met: total <= 50,
       ...(apiKey ? { goal: 'commands' } : {}),
     });
+    if (single) context.rows.push({ scenario, metric: 'Redis commands / synchronous request at 1 connection (300 sequential)', value: single.total, unit: '', note: `round trips ${(single.counts.reduce((sum, entry) => sum + entry.roundTrips, 0) / single.ok).toFixed(2)}` });
   } finally {
     admin.disconnect();
     await env.stopQuietly(gateway);
   }
+}
+
+/** One MONITOR window of `amount` requests at `connections`: the commands by phase, and INFO commandstats beside. */
+async function countWindow(
+  context: ScenarioContext,
+  load: { url: string; headers: Record<string, string>; connections: number; amount: number },
+  owners: () => Map<string, string>,
+  namer: (trace: MonitoredCommand[]) => (sha: string) => string,
+): Promise<{ counts: PhaseCount[]; ok: number; total: number; statsTotal: number }> {
+  const { env } = context;
+  const monitor = await startMonitor(env.redis.url);
+  const commandsBefore = await env.commandCount();
+  const result = await runLoad({ url: load.url, body: upstreamBody, connections: load.connections, amount: load.amount, headers: load.headers });
+  const commandsAfter = await env.commandCount();
+  const trace = await monitor.stop();
+  const ok = Math.max(1, result.requests - result.errors - result.non2xx);
+  // The bench's own commands (INFO, MONITOR, the end marker's ECHO) are not the gateway's.
+  const counts = attributeCommands(trace, owners(), namer(trace)).filter((entry) => entry.owner !== 'bench' && !(entry.owner === 'unknown' && ['echo', 'info', 'monitor'].includes(entry.step)));
+  const total = counts.reduce((sum, entry) => sum + entry.commands, 0) / ok;
+  // INFO commandstats counts the bench's own INFO, MONITOR and ECHO too: a handful over the window.
+  return { counts, ok, total, statsTotal: (commandsAfter - commandsBefore) / ok };
 }
 
 function sumByPhase(counts: readonly PhaseCount[], requests: number): Map<string, { commands: number; roundTrips: number }> {
