@@ -10,7 +10,7 @@ export interface BenchEnvironment {
   upstreamPid: number;
   redisPid: number;
   /** Starts `apis` API instances and `workers` workers; returns their base URLs and processes. */
-  startGateway(options: { apis: number; workers: number; env?: Record<string, string> }): Promise<Gateway>;
+  startGateway(options: { apis: number; workers: number; env?: Record<string, string>; apiKey?: boolean }): Promise<Gateway>;
   commandCount(): Promise<number>;
   /** Stops a gateway, ignoring a process that does not exit cleanly (reported, not thrown). */
   stopQuietly(gateway: Gateway): Promise<void>;
@@ -23,6 +23,8 @@ export interface Gateway {
   prefix: string;
   apis: AppProcess[];
   workers: AppProcess[];
+  /** Headers of every call: an API key's `authorization` when started with `apiKey`, else none. */
+  headers: Record<string, string>;
   pids(): Record<string, number>;
   stop(): Promise<void>;
 }
@@ -56,6 +58,23 @@ async function commandCount(url: string): Promise<number> {
     total += Number(match[2]);
   }
   return total;
+}
+
+const adminToken = 'bench-admin-token-0123456789';
+
+/**
+ * Creates an API key through the admin API, with its own rate limit and budgets (high enough never to refuse), so
+ * calls made with it pay for the key lookup and the key's limits as a tenant's do. Returns its secret.
+ */
+async function createApiKey(url: string): Promise<string> {
+  const response = await fetch(`${url}/admin/keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ name: 'bench', daily_budget_usd: 1_000_000, monthly_budget_usd: 1_000_000, rate_rps: 100_000, rate_burst: 1_000_000 }),
+  });
+  const created = (await response.json()) as { key?: string };
+  if (response.status !== 201 || !created.key) throw new Error(`creating the bench's API key: ${response.status} ${JSON.stringify(created)}`);
+  return created.key;
 }
 
 /** With `profileDir`, every API and worker writes a V8 CPU profile to `profileDir/<role>/` when it exits. */
@@ -99,14 +118,17 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
       });
     },
     async startGateway(options) {
-      const env = { ...baseEnv, QUEUE_PREFIX: uniquePrefix('bench'), ...options.env };
+      const env = { ...baseEnv, QUEUE_PREFIX: uniquePrefix('bench'), ...(options.apiKey ? { GATEWAY_ADMIN_TOKEN: adminToken } : {}), ...options.env };
       const ports = await Promise.all(Array.from({ length: options.apis }, () => freePort()));
       const extra = process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
       const spawnOptions = (role: string) => ({ nodeArgs: [...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [])] });
       const apis = await Promise.all(ports.map((port) => spawnTracked('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, spawnOptions('api'))));
       const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnTracked('worker', env, spawnOptions('worker'))));
+      const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+      const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${await createApiKey(urls[0] ?? '')}` } : {};
       return {
-        urls: ports.map((port) => `http://127.0.0.1:${port}`),
+        urls,
+        headers,
         prefix: env.QUEUE_PREFIX,
         apis,
         workers,

@@ -7,6 +7,7 @@ export interface ComparedSide {
   url: string;
   body: unknown;
   pids: Record<string, number>;
+  headers?: Record<string, string>;
 }
 
 /** Requests/s of each side per round, their medians, the median of the per-round ratios (a / b), and CPU per request. */
@@ -17,6 +18,9 @@ export interface InterleavedResult {
   medianB: number;
   /** Median over rounds of a's requests/s divided by b's in the same round. */
   ratio: number;
+  /** Median over rounds of each side's p99 (ms). */
+  p99A: number;
+  p99B: number;
   cpuMsPerRequestA: number;
   cpuMsPerRequestB: number;
   /** Redis commands per request of each side, when counted. */
@@ -31,13 +35,15 @@ export interface InterleavedResult {
  */
 export async function interleavedComparison(a: ComparedSide, b: ComparedSide, options: { connections: number; rounds: number; seconds: number; commandCount?: () => Promise<number> }): Promise<InterleavedResult> {
   const rps = { a: [] as number[], b: [] as number[] };
+  const p99 = { a: [] as number[], b: [] as number[] };
   const cpu = { a: 0, b: 0 };
   const requests = { a: 0, b: 0 };
   const commands = { a: 0, b: 0 };
   const run = async (key: 'a' | 'b', side: ComparedSide) => {
     const before = cpuSnapshot(side.pids);
     const commandsBefore = await options.commandCount?.();
-    const result = await runLoad({ url: side.url, body: side.body, connections: options.connections, durationSeconds: options.seconds });
+    const result = await runLoad({ url: side.url, body: side.body, connections: options.connections, durationSeconds: options.seconds, ...(side.headers ? { headers: side.headers } : {}) });
+    p99[key].push(result.p99);
     if (commandsBefore !== undefined && options.commandCount) commands[key] += (await options.commandCount()) - commandsBefore;
     const delta = cpuDelta(before, cpuSnapshot(side.pids));
     cpu[key] += Object.values(delta).reduce((sum, seconds) => sum + seconds, 0);
@@ -58,6 +64,8 @@ export async function interleavedComparison(a: ComparedSide, b: ComparedSide, op
     medianA: median(rps.a),
     medianB: median(rps.b),
     ratio: median(rps.a.map((value, index) => value / (rps.b[index] ?? NaN))),
+    p99A: median(p99.a),
+    p99B: median(p99.b),
     cpuMsPerRequestA: (cpu.a * 1000) / requests.a,
     cpuMsPerRequestB: (cpu.b * 1000) / requests.b,
     ...(options.commandCount ? { commandsA: commands.a / requests.a, commandsB: commands.b / requests.b } : {}),

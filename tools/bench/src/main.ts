@@ -8,20 +8,27 @@ import { latencyChart, type CurvePoint } from './plot';
 import { machineDescription } from './proc-stats';
 import { summarizeProfileDir } from './profile-summary';
 import { printRows, toMarkdownTable, type ResultRow } from './report';
+import { commandsScenario } from './scenarios/commands';
 import { concurrencyScenario } from './scenarios/concurrency';
+import { latencyPhasesScenario } from './scenarios/latency-phases';
 import type { ScenarioContext } from './scenarios/context';
 import { overheadScenario } from './scenarios/overhead';
+import { peersScenario } from './scenarios/peers';
 import { scaleOutScenario } from './scenarios/scale-out';
 import { sweepScenario } from './scenarios/sweep';
 import { optionalScenarios } from './scenarios/optional';
+import { targetsTable } from './targets';
 
-const all = ['overhead', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'scale-out', 'sweep'] as const;
+const all = ['overhead', 'commands', 'latency-phases', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'scale-out', 'sweep'] as const;
 
 function parseArgs(argv: readonly string[]) {
   const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
   const duration = Number(argv.find((arg) => arg.startsWith('--duration='))?.slice('--duration='.length) ?? 5);
   const profileDir = argv.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length);
-  return { scenarios: new Set(only ?? all), durationSeconds: duration, write: !argv.includes('--no-write') && !profileDir, profileDir };
+  const scenarios = new Set<string>(only ?? all);
+  // Peers (another gateway installed beside this one, never a dependency) run only when asked for.
+  if (argv.includes('--peers')) scenarios.add('peers');
+  return { scenarios, durationSeconds: duration, write: !argv.includes('--no-write') && !profileDir, profileDir };
 }
 
 async function main(): Promise<void> {
@@ -36,18 +43,23 @@ async function main(): Promise<void> {
   const env = await createBenchEnvironment(args.profileDir ? { profileDir: args.profileDir } : {});
   const rows: ResultRow[] = [];
   const curves: Record<string, CurvePoint[]> = {};
-  const context: ScenarioContext = { env, rows, curves, durationSeconds: args.durationSeconds, log };
+  const sections: string[] = [];
+  const context: ScenarioContext = { env, rows, curves, sections, durationSeconds: args.durationSeconds, log };
   try {
     let singleRps = NaN;
     if (args.scenarios.has('overhead')) singleRps = (await overheadScenario(context))[32]?.rps ?? NaN;
+    if (args.scenarios.has('commands')) await commandsScenario(context);
+    if (args.scenarios.has('latency-phases')) await latencyPhasesScenario(context);
     await optionalScenarios(context, args.scenarios);
     if (args.scenarios.has('concurrency')) await concurrencyScenario(context);
     if (args.scenarios.has('scale-out')) await scaleOutScenario(context, singleRps);
     if (args.scenarios.has('sweep')) await sweepScenario(context, [100, 400, 800, 1100, 1400, 1700, 2000]);
+    if (args.scenarios.has('peers')) await peersScenario(context);
   } finally {
     await env.stop();
   }
   printRows(rows);
+  process.stdout.write(`Targets:\n\n${targetsTable(rows)}\n\n`);
   if (args.profileDir) process.stdout.write(`\n${summarizeProfileDir(args.profileDir)}\n`);
   const seconds = (Date.now() - started) / 1000;
   log(`done in ${seconds.toFixed(0)} s`);
@@ -55,11 +67,11 @@ async function main(): Promise<void> {
   const docs = join(process.cwd(), 'docs');
   mkdirSync(docs, { recursive: true });
   if (Object.keys(curves).length > 0) writeFileSync(join(docs, 'bench-latency.svg'), latencyChart(curves, 'POST /v1/chat vs the upstream alone: latency against offered load (open loop)'));
-  writeFileSync(join(docs, 'BENCHMARKS.md'), renderDocument(rows, seconds, Object.keys(curves).length > 0));
+  writeFileSync(join(docs, 'BENCHMARKS.md'), renderDocument(rows, sections, seconds, Object.keys(curves).length > 0));
   log('wrote docs/BENCHMARKS.md');
 }
 
-function renderDocument(rows: readonly ResultRow[], seconds: number, plotted: boolean): string {
+function renderDocument(rows: readonly ResultRow[], sections: readonly string[], seconds: number, plotted: boolean): string {
   return `# Benchmarks
 
 Run with \`npm run bench\` (about ${Math.ceil(seconds / 60)} min; \`npm run bench -- --only=overhead,concurrency --duration=5\`
@@ -71,9 +83,11 @@ workers as real processes, drives load with autocannon, and measures each baseli
 figure also appears as a ratio. Everything (load generator, upstream, Redis, gateway) shares the machine, so
 absolute numbers are pessimistic and drift by tens of percent within minutes; compare ratios.
 
-- **overhead**: the fake upstream directly (baseline) vs \`POST /v1/chat\` through API → BullMQ → worker → upstream
-  → reply channel, at 1 and 32 connections; Redis commands per request from \`INFO commandstats\` deltas; CPU per
-  request summed over all processes from \`/proc/<pid>/stat\`.
+- **overhead**: the fake upstream directly (baseline) vs \`POST /v1/chat\` (and \`/v1/chat/completions\`) through
+  API → BullMQ → worker → upstream → reply channel, at 1 and 32 connections, called with an API key (its lookup, its
+  own rate limit and budgets) on top of the global limits and budgets; at 1 connection the upstream alone and each
+  route take turns request by request, so the added p50 and p99 compare the same seconds; Redis commands per request
+  from \`INFO commandstats\` deltas; CPU per request summed over all processes from \`/proc/<pid>/stat\`.
 - **concurrency**: 2,000 simultaneous calls to an upstream answering in 1,000 ms, through one worker warmed by 2 s of
   steady traffic, sent by a bare undici client in its own process (autocannon's own cost of opening 2,000
   connections is reported beside it); the first burst opens 2,000 new upstream connections, a second reuses them.
@@ -89,6 +103,14 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
   rounds (A B, B A, …) and report the median of the per-round ratios.
 - **lean stock path**: express → BullMQ → worker → upstream → pub/sub reply with stock BullMQ and nothing else, run in the
   same bench on the same Redis and upstream: the ceiling for a gateway built on these parts on this machine.
+- **commands**: every Redis command of 2,000 synchronous requests (MONITOR, including those run inside Lua scripts),
+  with an API key and without, attributed to the phase of the request that sent it (by process, script and key;
+  what BullMQ's moveToFinished does after the job's \`completed\` event is the fetch of the next job): the tables below.
+- **latency phases**: 500 sequential calls under MONITOR, each cut at the Redis commands that end its phases (the
+  API's admit-and-add, the worker's moveToActive, its settle script): where the added latency at one connection goes.
+- **peers** (\`--peers\`, when \`@portkey-ai/gateway\` is installed with \`npm install --no-save\`; never a dependency):
+  Portkey's gateway, a plain proxy, on the same fake upstream, in alternating rounds with this gateway's
+  \`/v1/chat/completions\`.
 - **plot**: latency percentiles against offered load, sent at an even rate whether or not answers have come
   (open loop, timed from each request's due time), for the upstream alone and through the gateway.
 
@@ -96,8 +118,14 @@ Why the unmet targets are unmet, with the profile and command-count evidence: [P
 
 Machine: ${machineDescription()}. Last run: ${new Date().toISOString()}, ${seconds.toFixed(0)} s.
 
+## Targets
+
+${targetsTable(rows)}
+
+## All results
+
 ${toMarkdownTable(rows)}
-${plotted ? '\n![latency against offered load](bench-latency.svg)\n' : ''}`;
+${sections.map((section) => `\n${section}`).join('')}${plotted ? '\n![latency against offered load](bench-latency.svg)\n' : ''}`;
 }
 
 main().catch((error: unknown) => {

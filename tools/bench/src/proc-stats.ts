@@ -74,3 +74,25 @@ export function machineDescription(): string {
   }
   return `${cores} cores (${cpu}), ${memory} RAM, Node.js ${process.version}`;
 }
+
+/** Read and write system calls (read/readv, write/writev: sockets included) a process has made, from /proc/<pid>/io. */
+export function syscalls(pid: number): { reads: number; writes: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { reads: Number(io.match(/syscr:\s+(\d+)/)?.[1] ?? NaN), writes: Number(io.match(/syscw:\s+(\d+)/)?.[1] ?? NaN) };
+  } catch {
+    return { reads: NaN, writes: NaN };
+  }
+}
+
+/** Write system calls of each process so far: diff two to count a run's writes (each one a socket write here). */
+export function writeSnapshot(pids: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, syscalls(pid).writes]));
+}
+
+/** Writes per request of every process of a {@link writeSnapshot} diff, their sum, and a note naming each. */
+export function writesPerRequest(before: Record<string, number>, after: Record<string, number>, requests: number): { total: number; note: string } {
+  const count = Math.max(1, requests);
+  const perProcess = Object.keys(after).map((name) => [name, ((after[name] ?? 0) - (before[name] ?? 0)) / count] as const);
+  return { total: perProcess.reduce((sum, [, writes]) => sum + writes, 0), note: perProcess.map(([name, writes]) => `${name} ${writes.toFixed(1)}`).join(', ') };
+}

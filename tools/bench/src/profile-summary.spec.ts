@@ -27,6 +27,11 @@ describe('summarizeProfile', () => {
     expect(categories).toEqual({ native: 5, gateway: 1, express: 1, '(garbage collector)': 1 });
   });
 
+  it('gives native time to the nearest package or gateway frame that called it', () => {
+    const callers = Object.fromEntries(summarizeProfile(profile).nativeByCaller.map((entry) => [entry.name, entry.ms]));
+    expect(callers).toEqual({ express: 3, gateway: 2 });
+  });
+
   it('counts a function once per sample in its inclusive time, whatever it calls', () => {
     const inclusive = Object.fromEntries(summarizeProfile(profile).inclusiveTop.map((entry) => [entry.name.split(' ')[0], entry.ms]));
     expect(inclusive['handler']).toBe(7);

@@ -31,6 +31,11 @@ export interface ProfileSummary {
   selfTop: Array<{ name: string; ms: number; share: number }>;
   /** Functions by inclusive time (any sample with the function on its stack), largest first. */
   inclusiveTop: Array<{ name: string; ms: number; share: number }>;
+  /**
+   * Native self time (socket writes, JSON, crypto…) by the nearest caller that is an npm package or the gateway:
+   * which code the system calls are made for (ioredis's commands, the HTTP response, undici's upstream request).
+   */
+  nativeByCaller: Array<{ name: string; ms: number; share: number }>;
 }
 
 /** Self and inclusive time of a V8 `.cpuprofile` (as written by `node --cpu-prof`), idle time left out. */
@@ -46,6 +51,7 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   const categories = new Map<string, number>();
+  const nativeCallers = new Map<string, number>();
   let totalMs = 0;
   profile.samples.forEach((id, index) => {
     const node = byId.get(id);
@@ -56,6 +62,19 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
     self.set(name, (self.get(name) ?? 0) + ms);
     const category = frameCategory(node.callFrame.url, node.callFrame.functionName);
     categories.set(category, (categories.get(category) ?? 0) + ms);
+    if (category === 'native') {
+      let caller = 'native';
+      for (let current = parent.get(id); current !== undefined; current = parent.get(current)) {
+        const frame = byId.get(current);
+        if (!frame) break;
+        const where = frameCategory(frame.callFrame.url, frame.callFrame.functionName);
+        if (where !== 'native' && !where.startsWith('node:') && !where.startsWith('(')) {
+          caller = where;
+          break;
+        }
+      }
+      nativeCallers.set(caller, (nativeCallers.get(caller) ?? 0) + ms);
+    }
     const seen = new Set<string>();
     for (let current: number | undefined = id; current !== undefined; current = parent.get(current)) {
       const frame = byId.get(current);
@@ -71,13 +90,13 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([name, ms]) => ({ name, ms, share: totalMs > 0 ? ms / totalMs : 0 }));
-  return { totalMs, categories: ranked(categories, 30), selfTop: ranked(self, top), inclusiveTop: ranked(inclusive, top) };
+  return { totalMs, categories: ranked(categories, 30), selfTop: ranked(self, top), inclusiveTop: ranked(inclusive, top), nativeByCaller: ranked(nativeCallers, 10) };
 }
 
 function renderSummary(title: string, summary: ProfileSummary): string {
   const lines = [`## ${title}: ${summary.totalMs.toFixed(0)} ms of CPU sampled (idle left out)`, '', 'self time by where the code lives:'];
   const row = (entry: { name: string; ms: number; share: number }) => `  ${(entry.share * 100).toFixed(1).padStart(5)} %  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.name}`;
-  lines.push(...summary.categories.map(row), '', 'functions by self time:', ...summary.selfTop.map(row), '', 'functions by inclusive time:', ...summary.inclusiveTop.map(row), '');
+  lines.push(...summary.categories.map(row), '', 'native self time by the package or gateway code it was called for:', ...summary.nativeByCaller.map(row), '', 'functions by self time:', ...summary.selfTop.map(row), '', 'functions by inclusive time:', ...summary.inclusiveTop.map(row), '');
   return lines.join('\n');
 }
 

@@ -13,6 +13,8 @@ export interface ResultRow {
   /** Whether the target is met (undefined when there is no target). */
   met?: boolean;
   note?: string;
+  /** The performance target (see targets.ts) this row measures, for the targets table. */
+  goal?: string;
 }
 
 const format = (value: number | undefined, unit: string) => {

@@ -37,3 +37,43 @@ export async function runSequential(url: string, body: unknown, count: number): 
   times.sort((a, b) => a - b);
   return { count, p50: percentile(times, 0.5), p99: percentile(times, 0.99), errors };
 }
+
+/** A target of {@link runSequentialInterleaved}. */
+export interface SequentialTarget {
+  url: string;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * `count` POSTs to each target, one request at a time, the targets taken in turn (A B C, A B C, …), each target on
+ * its own keep-alive connection: the drift of this machine's speed then falls on every series alike, and the
+ * added latency (a target's percentile minus the bare upstream's) compares figures of the same seconds.
+ */
+export async function runSequentialInterleaved(targets: readonly SequentialTarget[], count: number): Promise<SequentialResult[]> {
+  const agents = targets.map(() => new Agent({ connections: 1, keepAliveTimeout: 60_000 }));
+  const payloads = targets.map((target) => JSON.stringify(target.body));
+  const times = targets.map(() => [] as number[]);
+  const errors = targets.map(() => 0);
+  try {
+    for (let index = 0; index < count; index += 1) {
+      for (const [which, target] of targets.entries()) {
+        const started = performance.now();
+        try {
+          const response = await request(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: payloads[which], dispatcher: agents[which] });
+          await response.body.arrayBuffer();
+          if (response.statusCode >= 300) errors[which] = (errors[which] ?? 0) + 1;
+        } catch {
+          errors[which] = (errors[which] ?? 0) + 1;
+        }
+        times[which]!.push(performance.now() - started);
+      }
+    }
+  } finally {
+    await Promise.all(agents.map((agent) => agent.close()));
+  }
+  return times.map((series, which) => {
+    series.sort((a, b) => a - b);
+    return { count, p50: percentile(series, 0.5), p99: percentile(series, 0.99), errors: errors[which] ?? 0 };
+  });
+}

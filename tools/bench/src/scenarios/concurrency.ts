@@ -1,4 +1,5 @@
-import { bareClientBurst, type BurstResult } from '../bare-client-burst';
+import { bareClientBurst, warmUpCalls, type BurstResult } from '../bare-client-burst';
+import { watchQueue, type BurstTimeline } from '../queue-timeline';
 import { cpuDelta, cpuPerRequest, cpuSnapshot, memoryMb } from '../proc-stats';
 import { runLoad } from '../load';
 import { chatBody, upstreamBody, type ScenarioContext } from './context';
@@ -28,16 +29,18 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
     const url = `${gateway.urls[0]}/v1/chat`;
     await runLoad({ url, body: chatBody, connections: 32, durationSeconds: 2 });
     const workerPid = gateway.workers[0]!.child.pid!;
-    const burst = async (): Promise<BurstResult & { workerRssBeforeMb: number; workerRssGrowthMb: number; cpu: Record<string, number> }> => {
+    const burst = async (): Promise<BurstResult & { workerRssBeforeMb: number; workerRssGrowthMb: number; cpu: Record<string, number>; timeline: BurstTimeline }> => {
       const before = memoryMb(workerPid).rss;
       let peak = before;
       const sampler = setInterval(() => {
         peak = Math.max(peak, memoryMb(workerPid).rss);
       }, 50);
       const cpuBefore = cpuSnapshot(gateway.pids());
-      const result = await bareClientBurst(url, { ...chatBody, model: 'bench?latency=1000' }, calls);
+      const queue = await watchQueue(context.env.redis.url, `${gateway.prefix}:chat`, calls, { before: warmUpCalls });
+      const result = await bareClientBurst(url, { ...chatBody, model: 'bench?latency=1000' }, calls, () => queue.start());
+      const timeline = await queue.stop();
       clearInterval(sampler);
-      return { ...result, workerRssBeforeMb: before, workerRssGrowthMb: Math.max(peak, memoryMb(workerPid).rss) - before, cpu: cpuDelta(cpuBefore, cpuSnapshot(gateway.pids())) };
+      return { ...result, timeline, workerRssBeforeMb: before, workerRssGrowthMb: Math.max(peak, memoryMb(workerPid).rss) - before, cpu: cpuDelta(cpuBefore, cpuSnapshot(gateway.pids())) };
     };
     const first = await burst();
     const second = await burst();
@@ -54,8 +57,19 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
       value: first.wallMs / 1000,
       unit: 's',
       baseline: direct.wallMs / 1000,
-      target: '≤ 2 s',
-      met: first.wallMs <= 2000,
+      target: '≤ 1.6 s',
+      met: first.wallMs <= 1600,
+      goal: 'concurrency',
+    });
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const { firstEnqueuedMs, allEnqueuedMs, allTakenMs, allCompletedMs } = first.timeline;
+    context.log(`concurrency: first burst timeline: first enqueued ${seconds(firstEnqueuedMs)}, all enqueued ${seconds(allEnqueuedMs)}, all taken by the worker ${seconds(allTakenMs)}, all answered ${seconds(first.wallMs)}, all completed ${seconds(allCompletedMs)}`);
+    context.rows.push({
+      scenario,
+      metric: 'first burst, from its start: the last call enqueued, i.e. through the API and admission (then: the queue empty again, every job taken by the worker; the upstream answers each in 1 s)',
+      value: allEnqueuedMs / 1000,
+      unit: 's',
+      note: `first enqueued ${seconds(firstEnqueuedMs)}, all taken ${seconds(allTakenMs)}, all answered ${seconds(first.wallMs)}, all completed ${seconds(allCompletedMs)}`,
     });
     context.rows.push({ scenario, metric: 'errors + non-2xx, both bursts', value: first.failures + second.failures, unit: '', target: '0', met: first.failures + second.failures === 0 });
     context.rows.push({

@@ -7,6 +7,8 @@ export interface ScenarioContext {
   env: BenchEnvironment;
   rows: ResultRow[];
   curves: Record<string, CurvePoint[]>;
+  /** Markdown sections for docs/BENCHMARKS.md beyond the results table (e.g. the Redis commands by phase). */
+  sections: string[];
   /** Seconds per timed load run. */
   durationSeconds: number;
   log: (message: string) => void;
@@ -16,8 +18,8 @@ export const chatBody = { agent_id: 'bench', model: 'bench', messages: [{ role: 
 export const upstreamBody = { model: 'bench', messages: [{ role: 'user', content: 'Say hello in five words.' }] };
 
 /** Is this route served (anything but 404)? */
-export async function routeExists(url: string, body: unknown): Promise<boolean> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function routeExists(url: string, body: unknown, headers: Record<string, string> = {}): Promise<boolean> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   await response.arrayBuffer();
   return response.status !== 404;
 }
