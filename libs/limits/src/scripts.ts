@@ -35,26 +35,29 @@ export enum LimitScriptOk {
 export type { LuaScript };
 
 /** A whole script as a local Lua function of (KEYS, ARGV), so another script can call it: its returns become the function's. */
-function asLuaFunction(name: string, source: string): string {
-  return `local function ${name}(KEYS, ARGV)\n${source}\nend\n`;
+function asLuaFunction(name: string, source: string, ...extraParams: string[]): string {
+  return `local function ${name}(${['KEYS', 'ARGV', ...extraParams].join(', ')})\n${source}\nend\n`;
 }
+
+/** budget-reserve.lua takes the caller's clock reading as NOW; run on its own, it reads TIME. */
+const reserveFunction = asLuaFunction('budgetReserve', budgetReserve, 'NOW');
 
 export const scripts = {
   tokenBucket: script('token-bucket', tokenBucket, 1),
   providerPace: script('provider-pace', asLuaFunction('tokenBucket', tokenBucket) + providerPace, 2),
-  budgetReserve: script('budget-reserve', budgetReserve, 'variable'),
+  budgetReserve: script('budget-reserve', `local NOW = nil\n${budgetReserve}`, 'variable'),
   budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 10),
   budgetRelease: script('budget-release', asLuaFunction('dropReservation', reservationDrop) + budgetRelease, 5),
   priceLockRetry: script('price-lock-retry', priceLockRetry, 1),
   batchCapStart: script('batch-cap-start', batchCapStart, 1),
   batchCapSettle: script('batch-cap-settle', batchCapSettle, 1),
-  admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + admit, 11),
+  admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + admit, 11),
 };
 
 /** Admission as the gate of a job's add (addJobBehindGate): admit-11's keys and args, its reply. */
 export const admitGate: GateScript = {
   name: 'admit-gate',
-  source: asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('budgetReserve', budgetReserve) + asLuaFunction('admit', admit) + admitGateSource,
+  source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitGateSource,
   keyCount: 11,
   argCount: 13,
 };

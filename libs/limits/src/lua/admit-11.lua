@@ -11,5 +11,10 @@ local rate = tokenBucket({KEYS[1]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
 if rate[1] < 0 then
   return {rate[1], rate[2], rate[3], 0, 0, 0, 0, 0, 0}
 end
-local budget = budgetReserve({KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}, {ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]})
+-- The bucket's reading of the server clock serves the reservation too (one TIME).
+local now = nil
+if rate[4] >= 0 then
+  now = rate[4]
+end
+local budget = budgetReserve({KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}, {ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]}, now)
 return {rate[1], rate[2], rate[3], budget[1], budget[2], budget[3], budget[4], budget[5], budget[6]}

@@ -30,17 +30,22 @@ local function reply()
     redis.call('PUBLISH', ARGV[9], ARGV[10])
   end
 end
-if redis.call('GET', KEYS[5]) == 'settled' then
+-- Marks the job billed and reads what it was before, in one command (the script is atomic: booking follows).
+if redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8], 'GET') == 'settled' then
   reply()
   return {2, 0}
 end
 local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
 local tokenKinds = {'prompt', 'cached', 'completion', 'reasoning'}
 -- A period's hashes get their lifetime from its first job (nothing else creates them).
+-- A free call (a local model, the mock) adds nothing to the amounts: only its count and tokens are booked.
+local paid = ARGV[2] ~= '0'
 local function book(day, month, breakdown)
-  redis.call('HINCRBY', day, 'total', ARGV[2])
-  for _, field in ipairs(breakdown) do
-    redis.call('HINCRBY', day, field, ARGV[2])
+  if paid then
+    redis.call('HINCRBY', day, 'total', ARGV[2])
+    for _, field in ipairs(breakdown) do
+      redis.call('HINCRBY', day, field, ARGV[2])
+    end
   end
   if redis.call('HINCRBY', day, 'jobs', 1) == 1 then
     redis.call('EXPIRE', day, ARGV[6])
@@ -51,7 +56,9 @@ local function book(day, month, breakdown)
       redis.call('HINCRBY', day, 'tokens:' .. kind, ARGV[13 + k])
     end
   end
-  redis.call('HINCRBY', month, 'total', ARGV[2])
+  if paid then
+    redis.call('HINCRBY', month, 'total', ARGV[2])
+  end
   if redis.call('HINCRBY', month, 'jobs', 1) == 1 then
     redis.call('EXPIRE', month, ARGV[7])
   end
@@ -74,6 +81,5 @@ if ARGV[12] ~= '' and tonumber(ARGV[2]) > 0 then
     redis.call('EXPIRE', KEYS[10], ARGV[13])
   end
 end
-redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8])
 reply()
 return {1, reserved}

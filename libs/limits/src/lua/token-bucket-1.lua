@@ -6,17 +6,21 @@
 -- ARGV[4]  now in ms, or '' for the Redis server's TIME (one clock for every instance)
 -- ARGV[5]  '1': a cost above the capacity is allowed from a full bucket, which it leaves in debt (negative
 --          tokens, refilled at the same rate), so a batch of N takes N tokens however large. Absent: refused (-2).
--- Returns  {1, tokens_left, 0}                    allowed (tokens_left < 0: in debt)
---          {-1, tokens_left, retry_after_ms}      RATE_LIMITED: ms until enough tokens are back
---          {-2, tokens_left, 0}                   COST_EXCEEDS_CAPACITY: can never be allowed
+-- Returns  {1, tokens_left, 0, now}               allowed (tokens_left < 0: in debt)
+--          {-1, tokens_left, retry_after_ms, now} RATE_LIMITED: ms until enough tokens are back
+--          {-2, tokens_left, 0, now}              COST_EXCEEDS_CAPACITY: can never be allowed
+--          now: the server's ms when read from TIME, -1 when ARGV[4] gave the clock (a script that runs this one
+--          as a function reuses it instead of asking TIME again)
 local rate = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local debt = ARGV[5] == '1'
 local now
+local serverNow = -1
 if ARGV[4] == '' then
   local time = redis.call('TIME')
   now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  serverNow = now
 else
   now = tonumber(ARGV[4])
 end
@@ -34,7 +38,7 @@ if now > at then
   at = now
 end
 if cost > capacity and not debt then
-  return {-2, math.floor(tokens), 0}
+  return {-2, math.floor(tokens), 0, serverNow}
 end
 -- What must be in the bucket: the cost, or (debt allowed) the whole capacity for a cost beyond it.
 local needed = math.min(cost, capacity)
@@ -47,6 +51,6 @@ local ttl = math.ceil((capacity - tokens) / rate * 1000) + 1000
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
 redis.call('PEXPIRE', KEYS[1], ttl)
 if allowed then
-  return {1, math.floor(tokens), 0}
+  return {1, math.floor(tokens), 0, serverNow}
 end
-return {-1, math.floor(tokens), math.ceil((needed - tokens) * 1000 / rate)}
+return {-1, math.floor(tokens), math.ceil((needed - tokens) * 1000 / rate), serverNow}
