@@ -15,6 +15,7 @@ export {
   GatewayTimeoutError,
   InternalError,
   CancelledError,
+  ConflictError,
   createClientError,
   parseRetryAfter,
 } from './errors';

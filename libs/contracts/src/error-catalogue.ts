@@ -101,3 +101,18 @@ export type GatewayErrorFallback = (error: unknown) => GatewayError;
 export function toGatewayError(error: unknown, fallback: GatewayErrorFallback): GatewayError {
   return error instanceof GatewayError ? error : fallback(error);
 }
+
+/** The same Idempotency-Key came with another request (route or body): the first one's job is not this one. */
+export function idempotencyConflict(jobId: string): GatewayError {
+  return new GatewayError('conflict', `this Idempotency-Key was already used with another request (job ${jobId}); use a new key for a new request`, { retryable: false });
+}
+
+/** The Idempotency-Key's work was done and billed, and its result is no longer kept: the key cannot make new work. */
+export function idempotencySpent(jobId: string): GatewayError {
+  return new GatewayError('conflict', `this Idempotency-Key's job ${jobId} finished and is no longer kept (see JOB_RETENTION_SECONDS); use a new key for a new request`, { retryable: false });
+}
+
+/** A resumable stream's client did not come back within STREAM_RESUME_GRACE_MS. */
+export function resumeGraceExpired(graceMs: number): GatewayError {
+  return new GatewayError('cancelled', `nobody resumed the stream within ${graceMs} ms`, { retryable: false });
+}

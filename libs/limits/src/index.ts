@@ -23,8 +23,8 @@ export {
 export type { ModelPrice, PricingTable } from './pricing';
 export { createBudget, createBudgetFromConfig, tokenCountsOf } from './budget';
 export type { Budget, BudgetOptions, BudgetRefusal, KeyLedger, TokenCounts, ReserveJob, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
-export { admitOnce, admitAndAdd } from './admit-once';
-export type { AdmitOutcome, Tenant } from './admit-once';
+export { admitOnce, admitAndAdd, admitAndAddKeyed } from './admit-once';
+export type { AdmitOutcome, AdmitKeyedOutcome, Tenant } from './admit-once';
 export { createProviderPacer } from './provider-pacer';
 export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';
 export { priceAnswer, settleJobCost, pacePlan } from './job-billing';
