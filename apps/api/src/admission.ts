@@ -1,6 +1,6 @@
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
+import { admitAndAdd, admitAndAddKeyed, admitOnce, type AdmitKeyedOutcome, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PricingTable, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
 import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
@@ -126,6 +126,23 @@ export function createAdmission(deps: AdmissionDeps) {
       const { outcome, addError } = await admitAndAdd(deps.redis, queue, deps, tenant, estimate, { name: job.name, data, opts: job.opts }, learnedModel(body, estimate));
       admittedOrThrow(tenant, outcome, estimate);
       return { data, ...(addError ? { addError } : {}) };
+    },
+
+    /**
+     * admitAndAdd for a job whose id was derived from an Idempotency-Key: a duplicate (the job exists) takes nothing;
+     * a key whose job was billed and is gone is `spent`; otherwise as admitAndAdd (the 429/402 thrown).
+     */
+    async admitAndAddKeyed<Data>(
+      queue: GatedQueue<Data>,
+      body: AdmittedBody,
+      job: Omit<GatedJob<Data>, 'data'> & { data: (reservedUsd: number) => Data },
+      tenant: Tenant,
+    ): Promise<{ duplicate: true } | { spent: true } | { addError?: Error }> {
+      const estimate = estimateUsd(body);
+      const reply: AdmitKeyedOutcome = await admitAndAddKeyed(deps.redis, queue, deps, tenant, estimate, { name: job.name, data: job.data(estimate), opts: job.opts }, learnedModel(body, estimate));
+      if ('duplicate' in reply || 'spent' in reply) return reply;
+      admittedOrThrow(tenant, reply.outcome, estimate);
+      return reply.addError ? { addError: reply.addError } : {};
     },
 
     /** Whether admission and enqueue share one script: limits on, a standalone Redis (not a cluster), a BullMQ whose add can be gated. */

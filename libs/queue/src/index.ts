@@ -12,7 +12,7 @@ export type { CancelSubscriptionOptions } from './cancel-channel';
 export { warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';
 export { errorFromFailedReason, jobViewFromFields, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
-export { batchJobId, saveBatch, deleteBatch, loadBatch } from './batch-store';
+export { batchJobId, saveBatch, deleteBatch, loadBatch, claimBatch, releaseBatchClaim } from './batch-store';
 export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId } from './job-ids';
 export type { BatchRecord } from './batch-store';
 export { createCallbackQueue, enqueueCallback, createCallbackWorker } from './callback-queue';
