@@ -1,10 +1,8 @@
 import { Router } from 'express';
 import type { Config } from '@gateway/config';
-import { chatRequestSchema } from '@gateway/contracts';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
 import { gatewayStreamFormat } from '../stream-formats';
 import { serveStream, type StreamSessionDeps } from '../stream-session';
-import { parseBody } from '../validation';
 import { enqueueChat, type ChatRouteDeps } from './chat';
 
 /** What the streaming chat route needs besides the chat route's deps. */
@@ -25,7 +23,8 @@ export function chatStreamRoutes(deps: ChatStreamRouteDeps): Router {
     const idempotent = idempotentRequestOf(req, '/v1/chat/stream');
     const resumeAfter = lastEventIdOf(req);
     // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
-    const resumable = parseBody(chatRequestSchema, req.body).resumable === true || idempotent !== undefined;
+    // Read without a second parse: enqueueChat validates the body (`resumable` a boolean) before anything runs.
+    const resumable = (req.body as { resumable?: unknown } | undefined)?.resumable === true || idempotent !== undefined;
     const jobId = workIdFor(req, idempotent);
     await serveStream(deps, req, res, {
       jobId,
