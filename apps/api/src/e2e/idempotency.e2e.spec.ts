@@ -64,9 +64,9 @@ describe('Idempotency-Key', () => {
       const usage = await usageOf(alice);
       return usage.jobs > before.jobs ? usage : undefined;
     });
-    expect(after.jobs).toBe(before.jobs + 1);
-    expect(after.spent_usd - before.spent_usd).toBeCloseTo(0.00001, 9);
-    expect(after.in_flight_usd).toBe(0);
+    expect(after!.jobs).toBe(before.jobs + 1);
+    expect(after!.spent_usd - before.spent_usd).toBeCloseTo(0.00001, 9);
+    expect(after!.in_flight_usd).toBe(0);
     // A later repeat gets the same answer from the kept job, still without a call.
     const later = await post(1, '/v1/chat', alice, ask(content), key);
     expect(later.body).toMatchObject({ job_id: first.body['job_id'], content: `re ${content}` });

@@ -64,7 +64,7 @@ describe('a worker SIGKILLed mid-stream', () => {
       const day = await usageToday(apiA.baseUrl);
       return day.jobs >= 1 ? day : undefined;
     });
-    expect(usage.jobs).toBe(1);
-    expect(usage.in_flight_usd).toBe(0);
+    expect(usage!.jobs).toBe(1);
+    expect(usage!.in_flight_usd).toBe(0);
   });
 });
