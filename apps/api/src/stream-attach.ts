@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { Config } from '@gateway/config';
 import { queueUnavailable, type StreamEventId } from '@gateway/contracts';
 import type { Logger, Metrics } from '@gateway/observability';
-import { cancelUnwatchedStream, createRedisConnection, readStreamMessages, setStreamWatcher, waitForStreamMessages, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { addStreamWatcher, cancelUnwatchedStream, createRedisConnection, readStreamMessages, removeStreamWatcher, waitForStreamMessages, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
 import { dropUnstartedJob } from './job-data';
 import { lookupJobOutcome } from './job-lookup';
@@ -28,26 +28,29 @@ const TAIL_BLOCK_MS = 5000;
 
 /**
  * The grace of a resumable stream whose client went away: the job runs on for STREAM_RESUME_GRACE_MS; then, when
- * nobody attached since (the watcher token is still this client's), it is cancelled (and dropped if not started).
+ * nobody watches its stream (no client attached, none left later), it is cancelled (and dropped if not started).
  * Runs in this process: an API instance that dies meanwhile leaves the job to finish, its result kept.
  */
 export function startResumeGrace(deps: Pick<StreamAttachDeps, 'config' | 'redis' | 'prefix' | 'queue' | 'admission' | 'logger'>, jobId: string, token: string): void {
-  const timer = setTimeout(() => {
-    cancelUnwatchedStream(deps.redis, deps.prefix, jobId, token)
+  const expire = () =>
+    cancelUnwatchedStream(deps.redis, deps.prefix, jobId, deps.config.stream.resumeGraceMs)
       .then(async (cancelled) => {
         if (!cancelled) return;
         deps.logger.info({ jobId, graceMs: deps.config.stream.resumeGraceMs }, 'resumable stream not resumed, job cancelled');
         await dropUnstartedJob(deps.queue, deps.admission, jobId);
       })
       .catch((error: unknown) => deps.logger.warn({ err: error, jobId }, 'could not end a resumable stream grace'));
-  }, deps.config.stream.resumeGraceMs);
-  timer.unref();
+  // The grace counts from the leave as Redis noted it, so the check at its end finds it a whole grace ago.
+  removeStreamWatcher(deps.redis, deps.prefix, jobId, token).then(
+    () => setTimeout(expire, deps.config.stream.resumeGraceMs).unref(),
+    (error: unknown) => deps.logger.warn({ err: error, jobId }, 'could not note a stream client gone'),
+  );
 }
 
-/** Makes `token` the stream's watcher: a grace that started before this client attached does not cancel the job. */
+/** Adds a client to the stream's watchers (its token): no grace cancels the job while it watches. */
 export async function watchStream(deps: Pick<StreamAttachDeps, 'config' | 'redis' | 'prefix'>, jobId: string): Promise<string> {
   const token = randomUUID();
-  await setStreamWatcher(deps.redis, deps.prefix, jobId, token, deps.config.queue.retentionSeconds);
+  await addStreamWatcher(deps.redis, deps.prefix, jobId, token, deps.config.queue.retentionSeconds);
   return token;
 }
 

@@ -6,7 +6,7 @@ export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
 export { publishReply, replyEnvelope, subscribeReplies } from './reply-channel';
 export type { ReplySubscriptionOptions } from './reply-channel';
 export { publishCancel, subscribeCancels } from './cancel-channel';
-export { appendStreamMessage, readStreamMessages, waitForStreamMessages, setStreamWatcher, cancelUnwatchedStream } from './job-stream';
+export { appendStreamMessage, readStreamMessages, waitForStreamMessages, addStreamWatcher, removeStreamWatcher, cancelUnwatchedStream } from './job-stream';
 export type { JobStreamLimits, KeptMessage } from './job-stream';
 export type { CancelSubscriptionOptions } from './cancel-channel';
 export { warnOnEvictionPolicy } from './redis-checks';

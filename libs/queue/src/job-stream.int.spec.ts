@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
 import type { ReplyMessage } from '@gateway/contracts';
 import { createChatQueue } from './chat-queue';
-import { appendStreamMessage, cancelUnwatchedStream, readStreamMessages, setStreamWatcher, waitForStreamMessages } from './job-stream';
+import { addStreamWatcher, appendStreamMessage, cancelUnwatchedStream, readStreamMessages, removeStreamWatcher, waitForStreamMessages } from './job-stream';
 import { queueKeys } from './keys';
 import { publishReply } from './reply-channel';
 
@@ -105,20 +105,34 @@ describe('reading and watching a kept stream', () => {
     expect(length).toBeLessThan(300);
   });
 
-  it('cancels an unwatched stream once, and not one a client attached to since', async () => {
+  it('cancels a stream nobody watches once its last client left a grace ago, and never one still watched', async () => {
     const prefix = uniquePrefix('watch');
     const cancels: string[] = [];
     const subscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
     subscriber.on('message', (_channel: string, jobId: string) => cancels.push(jobId));
     await subscriber.subscribe(queueKeys.cancelChannel(prefix));
-    await setStreamWatcher(client, prefix, 'left', 'first-client', 60);
-    await setStreamWatcher(client, prefix, 'back', 'first-client', 60);
-    await setStreamWatcher(client, prefix, 'back', 'second-client', 60);
-    expect(await cancelUnwatchedStream(client, prefix, 'back', 'first-client')).toBe(false);
-    expect(await cancelUnwatchedStream(client, prefix, 'left', 'first-client')).toBe(true);
-    expect(await cancelUnwatchedStream(client, prefix, 'left', 'first-client')).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(cancels).toEqual(['left']);
+    // 'left': its only client went away; 'watched': a second client still reads; 'back': its client left, another came and left later.
+    for (const job of ['left', 'watched', 'back']) await addStreamWatcher(client, prefix, job, 'first', 60);
+    await addStreamWatcher(client, prefix, 'watched', 'second', 60);
+    for (const job of ['left', 'watched', 'back']) await removeStreamWatcher(client, prefix, job, 'first');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await addStreamWatcher(client, prefix, 'back', 'third', 60);
+    await removeStreamWatcher(client, prefix, 'back', 'third');
+    expect(await cancelUnwatchedStream(client, prefix, 'watched', 200)).toBe(false);
+    expect(await cancelUnwatchedStream(client, prefix, 'back', 200)).toBe(false);
+    expect(await cancelUnwatchedStream(client, prefix, 'left', 200)).toBe(true);
+    expect(await cancelUnwatchedStream(client, prefix, 'left', 200)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The later leaver's own grace has passed now.
+    expect(await cancelUnwatchedStream(client, prefix, 'back', 200)).toBe(true);
+    await waitForCancels(cancels, 2);
+    expect(cancels).toEqual(['left', 'back']);
+    const watchersBytes = Number(await client.memory('USAGE', queueKeys.jobStreamWatchers(prefix, 'watched'), 'SAMPLES', '0'));
+    process.stdout.write(`watchers hash of a stream with one client watching: ${watchersBytes} bytes\n`);
     subscriber.disconnect();
   });
 });
+
+async function waitForCancels(cancels: string[], count: number): Promise<void> {
+  for (let attempt = 0; attempt < 100 && cancels.length < count; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+}

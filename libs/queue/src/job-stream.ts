@@ -62,16 +62,21 @@ export async function waitForStreamMessages(blocking: RedisClient, prefix: strin
   return reply ? parseEntries(reply[0]?.[1] ?? []) : [];
 }
 
-/** Records `token` as the client attached last to a job's stream (for its grace check), for ttlSeconds. */
-export async function setStreamWatcher(redis: RedisClient, prefix: string, jobId: string, token: string, ttlSeconds: number): Promise<void> {
-  await redis.set(queueKeys.jobStreamWatcher(prefix, jobId), token, 'EX', ttlSeconds);
+/** Adds a client (its token) to the watchers of a job's stream, for ttlSeconds: no grace cancels the job while it watches. */
+export async function addStreamWatcher(redis: RedisClient, prefix: string, jobId: string, token: string, ttlSeconds: number): Promise<void> {
+  await runLuaScript(redis, watchScript, [queueKeys.jobStreamWatchers(prefix, jobId)], ['attach', token, ttlSeconds]);
+}
+
+/** Removes a client that went away from the watchers (and notes when): its grace starts. */
+export async function removeStreamWatcher(redis: RedisClient, prefix: string, jobId: string, token: string): Promise<void> {
+  await runLuaScript(redis, watchScript, [queueKeys.jobStreamWatchers(prefix, jobId)], ['leave', token]);
 }
 
 /**
- * The end of a resumable stream's grace: cancels the job (a cancel message to the workers) when nobody attached
- * since the client holding `token` went away; true when it did.
+ * The end of a resumable stream's grace: cancels the job (a cancel message to the workers) when nobody watches its
+ * stream and the last client left at least `graceMs` ago (a later leaver's own grace decides otherwise); true when it did.
  */
-export async function cancelUnwatchedStream(redis: RedisClient, prefix: string, jobId: string, token: string): Promise<boolean> {
-  const reply = await runLuaScript(redis, watchScript, [queueKeys.jobStreamWatcher(prefix, jobId)], [token, queueKeys.cancelChannel(prefix), jobId]);
+export async function cancelUnwatchedStream(redis: RedisClient, prefix: string, jobId: string, graceMs: number): Promise<boolean> {
+  const reply = await runLuaScript(redis, watchScript, [queueKeys.jobStreamWatchers(prefix, jobId)], ['expire', '', graceMs, queueKeys.cancelChannel(prefix), jobId]);
   return Number(reply) === 1;
 }

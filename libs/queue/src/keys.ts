@@ -8,8 +8,8 @@ export const queueKeys = {
   jobCancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
   /** A resumable job's stream messages (a Redis stream, MAXLEN-bounded, with the result retention as its lifetime). */
   jobStream: (prefix: string, jobId: string): string => `${prefix}:stream:${jobId}`,
-  /** The token of the client that attached last to a resumable job's stream (its grace check compares it). */
-  jobStreamWatcher: (prefix: string, jobId: string): string => `${prefix}:stream-watcher:${jobId}`,
+  /** The clients watching a resumable job's stream (hash: token → 1, `left` → ms of the last leave), for its grace. */
+  jobStreamWatchers: (prefix: string, jobId: string): string => `${prefix}:stream-watchers:${jobId}`,
   /** A batch's record (hash: total, created_at, custom_ids). */
   batch: (prefix: string, batchId: string): string => `${prefix}:batch:${batchId}`,
   /** The request hash of a batch made under an Idempotency-Key (string, SET NX: the first request claims the batch id). */

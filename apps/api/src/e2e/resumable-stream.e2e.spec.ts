@@ -32,12 +32,29 @@ const isAfter = (id: string, than: string) => {
   return seq > thanSeq || (seq === thanSeq && part > thanPart);
 };
 
+/** The id of the job the fake upstream is serving `content` for (its request carries no job id: found by content in Redis). */
+async function findJob(content: string): Promise<string | undefined> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redis.url);
+  try {
+    const keys = await client.keys(`${prefix}:chat:*`);
+    for (const key of keys) {
+      const data = await client.hget(key, 'data').catch(() => null);
+      if (data?.includes(content)) return key.slice(`${prefix}:chat:`.length);
+    }
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+const prefix = uniquePrefix('resume');
+
 beforeAll(async () => {
   redis = await startRedis();
   fake = await startFakeOpenRouter({ apiKey: 'sk-or-resume', behave: scriptedBehaviour });
   const env = {
     REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('resume'),
+    QUEUE_PREFIX: prefix,
     LLM_PROVIDER: 'openrouter',
     OPENROUTER_API_KEY: 'sk-or-resume',
     OPENROUTER_BASE_URL: fake.baseUrl,
@@ -83,7 +100,7 @@ describe('a resumable stream', () => {
     expect(rest.events.at(-1)).toMatchObject({ done: true, job_id: jobId, provider: 'openrouter' });
     expect(new Set([...first.ids, ...rest.ids]).size).toBe(first.ids.length + rest.ids.length);
     expect(callsFor(fake, content)).toBe(1);
-    expect((await jobView(apiA.baseUrl, jobId))?.status).toBe('completed');
+    await waitFor(async () => ((await jobView(apiA.baseUrl, jobId))?.status === 'completed' ? true : undefined), 5000);
   });
 
   it('is cancelled when nobody resumes it within STREAM_RESUME_GRACE_MS, and its kept stream ends with the cancel', async () => {
@@ -117,6 +134,20 @@ describe('a resumable stream', () => {
     // Past the first client's grace: the job stayed completed, not cancelled.
     await new Promise((resolve) => setTimeout(resolve, graceMs));
     expect((await jobView(apiA.baseUrl, jobId))?.status).toBe('completed');
+  });
+
+  it('is not cancelled by the grace of a second reader that left while the first still reads', async () => {
+    const content = 'drip:100:50 two readers';
+    const reading = postSse(`${apiA.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content }], resumable: true });
+    const jobId = (await waitFor(() => findJob(content), 10_000, 50))!;
+    const second = await getSse(`${apiB.baseUrl}/v1/jobs/${jobId}/stream`, { onEvent: cutAfter(2) });
+    expect(contentEvents(second)).toBe(2);
+    const first = await reading;
+    // 5 s of answer, past the second reader's 3 s grace: the first reader got it all.
+    expect(textOf(first.events)).toBe(words(50));
+    expect(first.events.at(-1)).toMatchObject({ done: true });
+    // The stream's end goes out before the worker books the job as completed.
+    await waitFor(async () => ((await jobView(apiA.baseUrl, jobId))?.status === 'completed' ? true : undefined), 5000);
   });
 
   it('keeps today\'s behaviour without resumable: a disconnect cancels at once', async () => {

@@ -59,7 +59,7 @@ describe('a worker SIGKILLed mid-stream', () => {
     expect(new Set([...cut.ids, ...rest.ids]).size).toBe(cut.ids.length + rest.ids.length);
     // The dead worker's call, and the survivor's: the second attempt's first words were not sent again.
     expect(callsFor(fake, content)).toBe(2);
-    expect((await jobView(apiA.baseUrl, jobId))?.status).toBe('completed');
+    await waitFor(async () => ((await jobView(apiA.baseUrl, jobId))?.status === 'completed' ? true : undefined), 5000);
     const usage = await waitFor(async () => {
       const day = await usageToday(apiA.baseUrl);
       return day.jobs >= 1 ? day : undefined;
