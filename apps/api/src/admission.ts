@@ -167,6 +167,13 @@ export function createAdmission(deps: AdmissionDeps) {
       return estimates;
     },
 
+    /** Whether a keyed job id was billed already (its key spent); clears a released one (see Budget.billedOrClear). */
+    async keySpent(jobId: string): Promise<boolean> {
+      // Without limits nothing is billed per job id, so nothing is spent.
+      if (!config.limits.enabled) return false;
+      return (await deps.budget.billedOrClear(jobId)) === 'settled';
+    },
+
     /**
      * Gives back the reservation of a job that was never enqueued (or was removed before it ran), in its key's ledger
      * too when `keyId` is given (otherwise the key's share lapses with the reservation's lifetime).

@@ -79,21 +79,29 @@ export interface EnqueueDeps {
   admission: Admission;
 }
 
+/** A single chat job ready for admission: checked against the key's models and the providers, its payload built. */
+function preparedJob(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras) {
+  const caller = callerOf(req);
+  // A model outside the key's allow-list is a 403, and a request no provider can honour a 400, before anything is reserved.
+  assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
+  servablePlan(deps.config, body);
+  const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
+  const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
+  return {
+    base,
+    opts: { jobId, ...(priority !== undefined ? { priority } : {}) },
+    tenant: tenantOf(caller, base.agent_id),
+    jobData: (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd }),
+  };
+}
+
 /**
  * The one way a single chat job enters the queue, whatever the route (`/v1/chat`, `/v1/chat/stream`, `/v1/jobs`,
  * `/v1/chat/completions` plain or streamed): admission (429 rate limit, 402 budget), then the enqueue; a failed
  * enqueue gives the reservation back. Batches admit the same way item by item (routes/batches.ts).
  */
 export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
-  const caller = callerOf(req);
-  // A model outside the key's allow-list is a 403, and a request no provider can honour a 400, before anything is reserved.
-  assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
-  servablePlan(deps.config, body);
-  const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
-  const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
-  const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
-  const tenant = tenantOf(caller, base.agent_id);
-  const jobData = (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd });
+  const { base, opts, tenant, jobData } = preparedJob(deps, req, body, jobId, extras);
   if (deps.admission.fusesEnqueue) {
     // One round trip: the job is added by the admission script itself, and only when admitted.
     const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));
@@ -141,15 +149,8 @@ export async function admitOrJoin(deps: EnqueueDeps, req: Pick<Request, 'id' | '
     return 'created';
   }
   if (deps.admission.fusesEnqueue) {
-    const caller = callerOf(req);
-    assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
-    servablePlan(deps.config, body);
-    const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
-    const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
-    const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
-    const outcome = await enqueueOrUnavailable(() =>
-      deps.admission.admitAndAddKeyed(deps.queue, body, { name: 'chat', data: (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd }), opts }, tenantOf(caller, base.agent_id)),
-    );
+    const { base, opts, tenant, jobData } = preparedJob(deps, req, body, jobId, extras);
+    const outcome = await enqueueOrUnavailable(() => deps.admission.admitAndAddKeyed(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));
     if ('spent' in outcome) throw idempotencySpent(jobId);
     if ('duplicate' in outcome) {
       const stored = await storedRequest(deps.queue, jobId);
@@ -165,6 +166,8 @@ export async function admitOrJoin(deps: EnqueueDeps, req: Pick<Request, 'id' | '
   }
   const before = await storedRequest(deps.queue, jobId);
   if (before) return joinOrConflict(jobId, requestHash, before);
+  // Billed and no longer kept: running it again would be free (billing is once per job id), so the key is spent.
+  if (await enqueueOrUnavailable(() => deps.admission.keySpent(jobId))) throw idempotencySpent(jobId);
   await admitAndEnqueue(deps, req, body, jobId, extras);
   // Two requests with one key raced past the look above: BullMQ kept the first add; the reservation was taken once.
   const after = await storedRequest(deps.queue, jobId);
