@@ -13,7 +13,7 @@ export interface AdmissionDeps {
   rateLimiter: RateLimiter;
   budget: Budget;
   pricing: PricingTable;
-  metrics: Pick<Metrics, 'rateLimitRejections' | 'keyRefusals'>;
+  metrics: Pick<Metrics, 'rateLimitRejections' | 'keyRefusals' | 'idempotentRequests'>;
   /** Whether the queue's add can run inside the admission script (canGateAdds); otherwise two steps. */
   gatedAdds: boolean;
 }
@@ -165,6 +165,11 @@ export function createAdmission(deps: AdmissionDeps) {
         }
       }
       return estimates;
+    },
+
+    /** Counts a request sent with an Idempotency-Key by what became of it. */
+    countKeyed(outcome: 'created' | 'joined' | 'conflict'): void {
+      metrics.idempotentRequests.inc({ outcome });
     },
 
     /** Whether a keyed job id was billed already (its key spent); clears a released one (see Budget.billedOrClear). */

@@ -1,4 +1,4 @@
-import { chatJobDataSchema, chatParamsOf, idempotencyConflict, idempotencySpent, queueUnavailable, type ChatJobData, type ChatRequest } from '@gateway/contracts';
+import { GatewayError, chatJobDataSchema, chatParamsOf, idempotencyConflict, idempotencySpent, queueUnavailable, type ChatJobData, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { removeUnstartedJob, type ChatQueue } from '@gateway/queue';
 import type { Request } from 'express';
@@ -148,6 +148,19 @@ export async function admitOrJoin(deps: EnqueueDeps, req: Pick<Request, 'id' | '
     await admitAndEnqueue(deps, req, body, jobId, extras);
     return 'created';
   }
+  try {
+    const outcome = await admitKeyed(deps, req, body, jobId, { ...extras, requestHash });
+    deps.admission.countKeyed(outcome);
+    return outcome;
+  } catch (error) {
+    if (error instanceof GatewayError && error.type === 'conflict') deps.admission.countKeyed('conflict');
+    throw error;
+  }
+}
+
+/** admitOrJoin for a request with an Idempotency-Key. */
+async function admitKeyed(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras & { requestHash: string }): Promise<'created' | 'joined'> {
+  const { requestHash } = extras;
   if (deps.admission.fusesEnqueue) {
     const { base, opts, tenant, jobData } = preparedJob(deps, req, body, jobId, extras);
     const outcome = await enqueueOrUnavailable(() => deps.admission.admitAndAddKeyed(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));

@@ -19,7 +19,7 @@ export interface StreamAttachDeps {
   redis: RedisClient;
   prefix: string;
   logger: Logger;
-  metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken'>;
+  metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken' | 'streamAttaches'>;
   admission: Admission;
 }
 
@@ -75,6 +75,7 @@ export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, 
   res.locals['jobId'] = jobId;
   res.setHeader('x-job-id', jobId);
   const log = deps.logger.child({ requestId: req.id, jobId });
+  deps.metrics.streamAttaches.inc({ from: options.resumeAfter ? 'last_event_id' : 'start' });
   const token = options.graceOnLeave ? await watchStream(deps, jobId) : undefined;
   const writer = createSseWriter(res, { maxBufferBytes: deps.config.stream.maxBufferBytes });
   writer.start();

@@ -20,7 +20,7 @@ export interface StreamSessionDeps extends StreamAttachDeps {
   redis: RedisClient;
   prefix: string;
   logger: Logger;
-  metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken'>;
+  metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken' | 'streamAttaches'>;
   /** Gives back the budget reservation of a job removed before any worker took it. */
   admission: Admission;
 }

@@ -87,6 +87,11 @@ describe('Idempotency-Key', () => {
     expect(bobs.status).toBe(200);
     expect(bobs.body['job_id']).not.toBe(first.body['job_id']);
     expect(callsFor(fake, 'another body')).toBe(1);
+    const repeat = await post(1, '/v1/chat', alice, ask('first body'), key);
+    expect(repeat.body['job_id']).toBe(first.body['job_id']);
+    const metrics = await (await fetch(`${apis[1]!.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/gateway_idempotent_requests_total\{outcome="conflict"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/gateway_idempotent_requests_total\{outcome="joined"[^}]*\} [1-9]/);
   });
 
   it('two concurrent streams with one key: one upstream call, both get the whole answer', async () => {

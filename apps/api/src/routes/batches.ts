@@ -64,6 +64,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         const claim = `${idempotent.requestHash}:${items.length}`;
         const existing = await enqueueOrUnavailable(() => claimBatch(deps.redis, deps.prefix, batchId, claim, IDEMPOTENCY_WINDOW_SECONDS));
         if (existing !== undefined) {
+          deps.admission.countKeyed(existing === claim ? 'joined' : 'conflict');
           if (existing !== claim) throw idempotencyConflict(batchId);
           const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
           res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
@@ -109,6 +110,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobs.map((job) => job.opts.jobId) };
         res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
       };
+      if (idempotent) deps.admission.countKeyed('created');
       try {
         await enqueueBatch();
       } catch (error) {
