@@ -62,6 +62,8 @@ export interface AttachOptions {
   resumeAfter?: StreamEventId | undefined;
   /** A resumable stream with a live client elsewhere (not an asynchronous job): going away starts a grace. */
   graceOnLeave: boolean;
+  /** The client's watcher token when it was added already (a duplicate stream that turned into an attach). */
+  watcherToken?: string | undefined;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, 
   res.setHeader('x-job-id', jobId);
   const log = deps.logger.child({ requestId: req.id, jobId });
   deps.metrics.streamAttaches.inc({ from: options.resumeAfter ? 'last_event_id' : 'start' });
-  const token = options.graceOnLeave ? await watchStream(deps, jobId) : undefined;
+  const token = options.graceOnLeave ? (options.watcherToken ?? (await watchStream(deps, jobId))) : undefined;
   const writer = createSseWriter(res, { maxBufferBytes: deps.config.stream.maxBufferBytes });
   writer.start();
   res.flushHeaders();

@@ -50,9 +50,13 @@ class JoinedExistingJob extends Error {}
  */
 export async function serveStream(deps: StreamSessionDeps, req: Request, res: Response, options: StreamSessionOptions): Promise<void> {
   const { jobId } = options;
-  const attach = () => serveAttachedStream(deps, req, res, { jobId, format: options.format, resumeAfter: options.resumeAfter, graceOnLeave: true });
-  // This instance already relays the job (a duplicate of a stream it serves): attach beside it.
-  if (options.resumable && deps.streams.has(jobId)) return attach();
+  const attach = (watcherToken?: string) => serveAttachedStream(deps, req, res, { jobId, format: options.format, resumeAfter: options.resumeAfter, graceOnLeave: true, watcherToken });
+  if (options.resumable && deps.streams.has(jobId)) {
+    // This instance already relays the job (a duplicate of a stream it serves): the enqueue checks the request
+    // (409 for another body) and finds the job; then this client attaches beside the first.
+    await options.enqueue();
+    return attach();
+  }
   res.locals['jobId'] = jobId;
   res.setHeader('x-job-id', jobId);
   const log = deps.logger.child({ requestId: req.id, jobId });
@@ -94,7 +98,7 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
     await listening;
   } catch (error) {
     relay.dispose();
-    if (error instanceof JoinedExistingJob) return attach();
+    if (error instanceof JoinedExistingJob) return attach(token);
     throw error;
   }
   await relay.done;

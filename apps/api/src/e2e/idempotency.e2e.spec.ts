@@ -111,6 +111,24 @@ describe('Idempotency-Key', () => {
     expect(callsFor(fake, content)).toBe(1);
   });
 
+  it('on one instance too: a duplicate stream attaches beside the first, another body is 409 before any byte', async () => {
+    const content = 'drip:30:30 same instance streams';
+    const key = uniqueKey();
+    const headers = { authorization: `Bearer ${alice}`, 'idempotency-key': key };
+    const first = postSse(`${apis[0]!.baseUrl}/v1/chat/stream`, ask(content), { headers });
+    await waitFor(() => callsFor(fake, content) === 1 || undefined);
+    const conflict = await postSse(`${apis[0]!.baseUrl}/v1/chat/stream`, ask('same key, other words'), { headers });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toMatchObject({ error: { type: 'conflict' } });
+    const second = await postSse(`${apis[0]!.baseUrl}/v1/chat/stream`, ask(content), { headers });
+    const text = (events: unknown[]) => events.map((event) => (event as { content?: string }).content ?? '').join('');
+    const expected = Array.from({ length: 30 }, (_, index) => `w${index}`).join(' ');
+    expect(text((await first).events)).toBe(expected);
+    expect(text(second.events)).toBe(expected);
+    expect(callsFor(fake, content)).toBe(1);
+    expect(callsFor(fake, 'same key, other words')).toBe(0);
+  });
+
   it('/v1/chat/completions, /v1/jobs and /v1/batches: a repeat is the same job or batch, one call each', async () => {
     const key = uniqueKey();
     const completion = ask('completion once');
