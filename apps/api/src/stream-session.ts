@@ -46,7 +46,9 @@ class JoinedExistingJob extends Error {}
 /**
  * Serves one job's stream as server-sent events relayed from the worker through this instance's reply channel.
  * Resolves when the stream is over; rejects (with the GatewayError) when it failed before the first byte, so the
- * route's error handler answers with the status and body of its surface. A client that goes away cancels the job.
+ * route's error handler answers with the status and body of its surface. A client that goes away cancels the job;
+ * of a resumable stream, only once STREAM_RESUME_GRACE_MS passed without anyone watching it (see stream-attach.ts).
+ * A duplicate (same Idempotency-Key) attaches to the existing job's kept stream instead.
  */
 export async function serveStream(deps: StreamSessionDeps, req: Request, res: Response, options: StreamSessionOptions): Promise<void> {
   const { jobId } = options;

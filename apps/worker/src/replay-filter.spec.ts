@@ -38,5 +38,7 @@ describe('replay filter (a resumable job run again)', () => {
     expect(fresh.text('anything')).toBe('anything');
     const ended = createReplayFilter([chunk(0, 'x'), { kind: 'error', job_id: 'job', error: { type: 'cancelled', message: 'gone' } }]);
     expect(ended.ended).toBe(true);
+    expect(ended.text('something else entirely')).toBe('');
+    expect(ended.toolCall({ index: 0, id: 'c', name: 'f', arguments: '{}' })).toBeUndefined();
   });
 });

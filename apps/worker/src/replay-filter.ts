@@ -28,19 +28,24 @@ export function createReplayFilter(kept: readonly ReplyMessage[]) {
     return text.slice(overlap);
   };
 
+  // The earlier attempt already ended the stream (it died after the end, before the job completed): its readers
+  // have the whole answer, so the new attempt sends nothing.
+  const ended = kept.some((message) => message.kind === 'stream-end' || message.kind === 'error');
   return {
     /** Chunk messages already kept: the new attempt's seq starts there. */
     firstSeq: chunks.length,
     /** Whether the earlier attempt already ended the stream (its readers have the end). */
-    ended: kept.some((message) => message.kind === 'stream-end' || message.kind === 'error'),
+    ended,
     /** The text still to send of a new text delta. */
     text(text: string): string {
+      if (ended) return '';
       const rest = beyond(keptText, textSeen, text);
       textSeen += text.length;
       return rest;
     },
     /** The tool-call fragment still to send, or undefined when it was kept already. */
     toolCall(delta: ToolCallDelta): ToolCallDelta | undefined {
+      if (ended) return undefined;
       const call = keptCalls[delta.index];
       if (!call) return delta;
       const seen = argumentsSeen[delta.index] ?? 0;
