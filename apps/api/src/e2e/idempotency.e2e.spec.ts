@@ -154,6 +154,18 @@ describe('Idempotency-Key', () => {
     expect([callsFor(fake, 'job once'), callsFor(fake, 'batch once 0'), callsFor(fake, 'batch once 1')]).toEqual([1, 1, 1]);
   });
 
+  it("another API key's job stream is 404, as an unknown one", async () => {
+    const submitted = await post(0, '/v1/jobs', alice, { ...ask('alice streams'), stream: true });
+    expect(submitted.status).toBe(202);
+    const jobId = String(submitted.body['job_id']);
+    const foreign = await call('GET', `${apis[1]!.baseUrl}/v1/jobs/${jobId}/stream`, bob);
+    expect(foreign.status).toBe(404);
+    expect(foreign.body).toMatchObject({ error: { type: 'not_found' } });
+    const own = await fetch(`${apis[1]!.baseUrl}/v1/jobs/${jobId}/stream`, { headers: { authorization: `Bearer ${alice}` } });
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain('"done":true');
+  });
+
   it('refuses a key that is too long or has characters outside printable ASCII with 400, naming the header, before any work', async () => {
     for (const bad of ['x'.repeat(256), 'has space', 'tab\there', 'ünïcode', '']) {
       const answer = await fetch(`${apis[0]!.baseUrl}/v1/chat`, {
