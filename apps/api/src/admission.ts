@@ -1,6 +1,6 @@
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { admitAndAdd, admitOnce, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PriceSource, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
+import { admitAndAdd, admitAndAddKeyed, admitOnce, type AdmitKeyedOutcome, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PriceSource, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
 import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
@@ -14,7 +14,7 @@ export interface AdmissionDeps {
   budget: Budget;
   /** Prices of the models (the price book). */
   pricing: PriceSource;
-  metrics: Pick<Metrics, 'rateLimitRejections' | 'keyRefusals'>;
+  metrics: Pick<Metrics, 'rateLimitRejections' | 'keyRefusals' | 'idempotentRequests'>;
   /** Whether the queue's add can run inside the admission script (canGateAdds); otherwise two steps. */
   gatedAdds: boolean;
 }
@@ -129,6 +129,23 @@ export function createAdmission(deps: AdmissionDeps) {
       return { data, ...(addError ? { addError } : {}) };
     },
 
+    /**
+     * admitAndAdd for a job whose id was derived from an Idempotency-Key: a duplicate (the job exists) takes nothing;
+     * a key whose job was billed and is gone is `spent`; otherwise as admitAndAdd (the 429/402 thrown).
+     */
+    async admitAndAddKeyed<Data>(
+      queue: GatedQueue<Data>,
+      body: AdmittedBody,
+      job: Omit<GatedJob<Data>, 'data'> & { data: (reservedUsd: number) => Data },
+      tenant: Tenant,
+    ): Promise<{ duplicate: true } | { spent: true } | { addError?: Error }> {
+      const estimate = estimateUsd(body);
+      const reply: AdmitKeyedOutcome = await admitAndAddKeyed(deps.redis, queue, deps, tenant, estimate, { name: job.name, data: job.data(estimate), opts: job.opts }, learnedModel(body, estimate));
+      if ('duplicate' in reply || 'spent' in reply) return reply;
+      admittedOrThrow(tenant, reply.outcome, estimate);
+      return reply.addError ? { addError: reply.addError } : {};
+    },
+
     /** Whether admission and enqueue share one script: limits on, a standalone Redis (not a cluster), a BullMQ whose add can be gated. */
     fusesEnqueue: config.limits.enabled && !deps.redis.isCluster && deps.gatedAdds,
 
@@ -149,6 +166,18 @@ export function createAdmission(deps: AdmissionDeps) {
         }
       }
       return estimates;
+    },
+
+    /** Counts a request sent with an Idempotency-Key by what became of it. */
+    countKeyed(outcome: 'created' | 'joined' | 'conflict'): void {
+      metrics.idempotentRequests.inc({ outcome });
+    },
+
+    /** Whether a keyed job id was billed already (its key spent); clears a released one (see Budget.billedOrClear). */
+    async keySpent(jobId: string): Promise<boolean> {
+      // Without limits nothing is billed per job id, so nothing is spent.
+      if (!config.limits.enabled) return false;
+      return (await deps.budget.billedOrClear(jobId)) === 'settled';
     },
 
     /**

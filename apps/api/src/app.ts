@@ -86,7 +86,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, admission: deps.admission }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
-  app.use(jobRoutes({ config: deps.config, queue: deps.queue, callbacks: deps.callbacks, redis: deps.redis, prefix: deps.prefix, admission: deps.admission }));
+  app.use(jobRoutes({ config: deps.config, queue: deps.queue, callbacks: deps.callbacks, redis: deps.redis, prefix: deps.prefix, admission: deps.admission, logger: deps.logger, metrics: deps.metrics }));
   app.use(chatStreamRoutes(deps));
   app.use(usageRoutes(deps.budget));
   app.use(notFound);

@@ -1,4 +1,4 @@
-import { chatParamsOf, queueUnavailable, type ChatJobData, type ChatRequest } from '@gateway/contracts';
+import { GatewayError, chatJobDataSchema, chatParamsOf, idempotencyConflict, idempotencySpent, queueUnavailable, type ChatJobData, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { removeUnstartedJob, type ChatQueue } from '@gateway/queue';
 import type { Request } from 'express';
@@ -15,6 +15,12 @@ export interface JobDataExtras {
   stream?: boolean;
   /** An asynchronous job's own `priority` (clamped); absent on interactive routes, which ignore it (job-priority.ts). */
   priority?: number | undefined;
+  /** Keep the stream's messages (attach and resume at GET /v1/jobs/{id}/stream). */
+  resumable?: boolean;
+  /** How a kept stream is worded when attached to. */
+  streamFormat?: ChatJobData['stream_format'];
+  /** Made under an Idempotency-Key: the request's hash (see idempotency.ts). */
+  requestHash?: string | undefined;
 }
 
 /**
@@ -34,6 +40,9 @@ export function toChatJobData(requestId: string, body: ChatRequest, defaultModel
     ...(extras.callbackUrl !== undefined ? { callback_url: extras.callbackUrl } : {}),
     accepted_at: Date.now(),
     ...(extras.stream ? { stream: true } : {}),
+    ...(extras.resumable ? { resumable: true } : {}),
+    ...(extras.streamFormat !== undefined ? { stream_format: extras.streamFormat } : {}),
+    ...(extras.requestHash !== undefined ? { request_hash: extras.requestHash } : {}),
   };
 }
 
@@ -70,21 +79,29 @@ export interface EnqueueDeps {
   admission: Admission;
 }
 
+/** A single chat job ready for admission: checked against the key's models and the providers, its payload built. */
+function preparedJob(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras) {
+  const caller = callerOf(req);
+  // A model outside the key's allow-list is a 403, and a request no provider can honour a 400, before anything is reserved.
+  assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
+  servablePlan(deps.config, body);
+  const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
+  const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
+  return {
+    base,
+    opts: { jobId, ...(priority !== undefined ? { priority } : {}) },
+    tenant: tenantOf(caller, base.agent_id),
+    jobData: (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd }),
+  };
+}
+
 /**
  * The one way a single chat job enters the queue, whatever the route (`/v1/chat`, `/v1/chat/stream`, `/v1/jobs`,
  * `/v1/chat/completions` plain or streamed): admission (429 rate limit, 402 budget), then the enqueue; a failed
  * enqueue gives the reservation back. Batches admit the same way item by item (routes/batches.ts).
  */
 export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
-  const caller = callerOf(req);
-  // A model outside the key's allow-list is a 403, and a request no provider can honour a 400, before anything is reserved.
-  assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
-  servablePlan(deps.config, body);
-  const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
-  const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
-  const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
-  const tenant = tenantOf(caller, base.agent_id);
-  const jobData = (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd });
+  const { base, opts, tenant, jobData } = preparedJob(deps, req, body, jobId, extras);
   if (deps.admission.fusesEnqueue) {
     // One round trip: the job is added by the admission script itself, and only when admitted.
     const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));
@@ -101,4 +118,71 @@ export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id'
     throw error;
   }
   return data;
+}
+
+/** What a job as stored says of the request that made it (undefined: no such job). */
+async function storedRequest(queue: ChatQueue, jobId: string): Promise<Pick<ChatJobData, 'request_id' | 'request_hash'> | undefined> {
+  const job = await enqueueOrUnavailable(() => queue.getJob(jobId));
+  if (!job) return undefined;
+  const parsed = chatJobDataSchema.pick({ request_id: true, request_hash: true }).safeParse(job.data);
+  return parsed.success ? parsed.data : { request_id: '' };
+}
+
+/** A duplicate's answer: the same request joins the existing job; another one is a 409. */
+function joinOrConflict(jobId: string, requestHash: string, stored: Pick<ChatJobData, 'request_hash'>): 'joined' {
+  if (stored.request_hash !== requestHash) throw idempotencyConflict(jobId);
+  return 'joined';
+}
+
+/**
+ * admitAndEnqueue for every route, with the Idempotency-Key's rule: without a key (`extras.requestHash` unset) the
+ * job is made ('created'). With one, the job id was derived from the key, so the job exists at most once: a
+ * duplicate (concurrent or later) takes no rate token and no reservation and answers 'joined' (the caller waits on
+ * or attaches to that job), or 409 `conflict` when the job was made for another request. On a standalone Redis the
+ * check, the admission and the add are one script; on a cluster the add is BullMQ's add-if-absent and the
+ * reservation (keyed by job id) is taken once.
+ */
+export async function admitOrJoin(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<'created' | 'joined'> {
+  const { requestHash } = extras;
+  if (requestHash === undefined) {
+    await admitAndEnqueue(deps, req, body, jobId, extras);
+    return 'created';
+  }
+  try {
+    const outcome = await admitKeyed(deps, req, body, jobId, { ...extras, requestHash });
+    deps.admission.countKeyed(outcome);
+    return outcome;
+  } catch (error) {
+    if (error instanceof GatewayError && error.type === 'conflict') deps.admission.countKeyed('conflict');
+    throw error;
+  }
+}
+
+/** admitOrJoin for a request with an Idempotency-Key. */
+async function admitKeyed(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras & { requestHash: string }): Promise<'created' | 'joined'> {
+  const { requestHash } = extras;
+  if (deps.admission.fusesEnqueue) {
+    const { base, opts, tenant, jobData } = preparedJob(deps, req, body, jobId, extras);
+    const outcome = await enqueueOrUnavailable(() => deps.admission.admitAndAddKeyed(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));
+    if ('spent' in outcome) throw idempotencySpent(jobId);
+    if ('duplicate' in outcome) {
+      const stored = await storedRequest(deps.queue, jobId);
+      // Gone between the script and this read (removed, e.g. its caller's timeout dropped it): say so, retryable.
+      if (!stored) throw queueUnavailable();
+      return joinOrConflict(jobId, requestHash, stored);
+    }
+    if (outcome.addError) {
+      await deps.admission.release(jobId, base.key_id).catch(() => undefined);
+      throw asUnavailable(outcome.addError);
+    }
+    return 'created';
+  }
+  const before = await storedRequest(deps.queue, jobId);
+  if (before) return joinOrConflict(jobId, requestHash, before);
+  // Billed and no longer kept: running it again would be free (billing is once per job id), so the key is spent.
+  if (await enqueueOrUnavailable(() => deps.admission.keySpent(jobId))) throw idempotencySpent(jobId);
+  await admitAndEnqueue(deps, req, body, jobId, extras);
+  // Two requests with one key raced past the look above: BullMQ kept the first add; the reservation was taken once.
+  const after = await storedRequest(deps.queue, jobId);
+  return after && after.request_id !== req.id ? joinOrConflict(jobId, requestHash, after) : 'created';
 }

@@ -96,6 +96,8 @@ export function createResultWaiter(options: ResultWaiterOptions) {
       for (const jobId of [...pending.keys()]) settle(jobId, { error });
     },
     size: () => pending.size,
+    /** Whether a caller of this instance waits for jobId. */
+    has: (jobId: string) => pending.has(jobId),
   };
 }
 

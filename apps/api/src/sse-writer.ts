@@ -33,14 +33,14 @@ export function createSseWriter(res: ServerResponse, options: SseWriterOptions) 
       res.setHeader('x-accel-buffering', 'no');
       res.setHeader('connection', 'keep-alive');
     },
-    /** One `data:` event of a JSON payload; false when the client is too far behind (or gone). */
-    event(payload: unknown): boolean {
-      return this.data(JSON.stringify(payload));
+    /** One `data:` event of a JSON payload (with its `id:` when given); false when the client is too far behind (or gone). */
+    event(payload: unknown, id?: string): boolean {
+      return this.data(JSON.stringify(payload), id);
     },
-    /** One `data:` event of a text as it is (one line, e.g. OpenAI's `[DONE]`). */
-    data(text: string): boolean {
+    /** One `data:` event of a text as it is (one line, e.g. OpenAI's `[DONE]`), with its `id:` when given. */
+    data(text: string, id?: string): boolean {
       this.start();
-      return write(`data: ${text}\n\n`);
+      return write(id === undefined ? `data: ${text}\n\n` : `id: ${id}\ndata: ${text}\n\n`);
     },
     /** A comment line (`: ping`): keeps idle connections open through load balancers. */
     comment(text: string): boolean {

@@ -57,6 +57,8 @@ export function createStreamHub(options: { lookup: (jobId: string) => Promise<Jo
       await Promise.all([...listeners.entries()].filter(([jobId]) => tracker.sweepable(jobId)).map(([jobId, listener]) => check(jobId, listener)));
     },
     size: () => listeners.size,
+    /** Whether this instance relays jobId's stream. */
+    has: (jobId: string) => listeners.has(jobId),
   };
 }
 

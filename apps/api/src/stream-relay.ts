@@ -1,4 +1,4 @@
-import { GatewayError, fromJobError, jobLost, slowReader, streamLost, type ChatJobResult, type ReplyMessage, type StreamChunkMessage, type ToolCallDelta } from '@gateway/contracts';
+import { GatewayError, formatStreamEventId, fromJobError, jobLost, slowReader, streamLost, type ChatJobResult, type ReplyMessage, type StreamChunkMessage, type StreamEventId, type ToolCallDelta } from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { JobOutcome } from './result-waiter';
 import type { SseWriter } from './sse-writer';
@@ -26,6 +26,8 @@ export interface StreamRelayOptions {
   metrics: Pick<Metrics, 'streamTimeToFirstToken'>;
   /** performance.now() when the request arrived. */
   startedAt: number;
+  /** A resumed stream: the `Last-Event-ID` its client has; events up to it are not sent again. */
+  resumeAfter?: StreamEventId | undefined;
 }
 
 /**
@@ -51,6 +53,26 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   let settle!: { resolve: () => void; reject: (error: GatewayError) => void };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
 
+  /**
+   * Every event's `id:` is `<seq>-<n>`: the n-th event written for the message seq (a chunk's own seq; the end or an
+   * error takes the seq after the last chunk relayed). The same messages give the same ids on any instance, so a
+   * resumed stream skips exactly what its client has.
+   */
+  const position: StreamEventId = { seq: 0, part: 0 };
+  const at = (seq: number) => {
+    position.seq = seq;
+    position.part = 0;
+  };
+  const resumeAfter = options.resumeAfter;
+  const alreadySent = (id: StreamEventId) => resumeAfter !== undefined && (id.seq < resumeAfter.seq || (id.seq === resumeAfter.seq && id.part <= resumeAfter.part));
+  const emit = (write: (id: string) => boolean): boolean => {
+    const id: StreamEventId = { seq: position.seq, part: position.part };
+    position.part += 1;
+    if (alreadySent(id)) return true;
+    return write(formatStreamEventId(id));
+  };
+  const emitEvent = (payload: unknown) => emit((id) => writer.event(payload, id));
+
   const keepAlive = setInterval(() => {
     if (!wroteSinceTick && !writer.comment('ping')) fail(slowReader(), true);
     wroteSinceTick = false;
@@ -72,7 +94,8 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       settle.reject(error);
       return;
     }
-    writer.event(format.error(error, options.requestId));
+    at(expected);
+    emitEvent(format.error(error, options.requestId));
     writer.end();
     settle.resolve();
   }
@@ -84,7 +107,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const sendText = (text: string, model: string, provider: ChatJobResult['provider']): boolean => {
     firstToken();
     sentText += text;
-    return writer.event(format.chunk(text, model, provider));
+    return emitEvent(format.chunk(text, model, provider));
   };
   const sendToolCalls = (deltas: readonly ToolCallDelta[], model: string, provider: ChatJobResult['provider']): boolean => {
     firstToken();
@@ -94,7 +117,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       if (delta.name !== undefined) call.name = delta.name;
       call.arguments += delta.arguments;
     }
-    return writer.event(format.toolCalls(deltas, model, provider));
+    return emitEvent(format.toolCalls(deltas, model, provider));
   };
   /** The tool-call fragments the client still lacks of the result's calls, or undefined when what it has is not theirs. */
   const missingToolCalls = (result: ChatJobResult): ToolCallDelta[] | undefined => {
@@ -120,17 +143,21 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       fail(streamLost(), false);
       return;
     }
+    at(expected);
     const rest = result.content.slice(sentText.length);
     if (rest !== '') sendText(rest, result.model, result.provider);
     if (missingCalls.length > 0) sendToolCalls(missingCalls, result.model, result.provider);
     finish('completed');
-    for (const event of format.done(result, options.jobId)) writer.event(event);
-    if (format.terminator !== undefined) writer.data(format.terminator);
+    for (const event of format.done(result, options.jobId)) emitEvent(event);
+    const terminator = format.terminator;
+    if (terminator !== undefined) emit((id) => writer.data(terminator, id));
+    writer.start();
     writer.end();
     settle.resolve();
   };
 
   const relayInOrder = (message: StreamChunkMessage): boolean => {
+    at(message.seq);
     expected += 1;
     relayed.push(signature(message));
     // A message's text comes before its tool-call fragments (the worker keeps that order).

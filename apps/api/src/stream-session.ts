@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { StreamEventId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import { publishCancel, type ChatQueue, type RedisClient } from '@gateway/queue';
@@ -8,17 +9,18 @@ import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import type { StreamHub } from './stream-hub';
 import { createStreamRelay } from './stream-relay';
+import { serveAttachedStream, startResumeGrace, watchStream, type StreamAttachDeps } from './stream-attach';
 
 /** What a streamed answer needs. */
-export interface StreamSessionDeps {
-  config: Pick<Config, 'http' | 'stream'>;
+export interface StreamSessionDeps extends StreamAttachDeps {
+  config: Pick<Config, 'http' | 'stream' | 'queue' | 'redis'>;
   queue: ChatQueue;
   streams: StreamHub;
   /** A `command` connection, for cancel messages to the workers. */
   redis: RedisClient;
   prefix: string;
   logger: Logger;
-  metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken'>;
+  metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken' | 'streamAttaches'>;
   /** Gives back the budget reservation of a job removed before any worker took it. */
   admission: Admission;
 }
@@ -27,20 +29,41 @@ export interface StreamSessionDeps {
 export interface StreamSessionOptions {
   jobId: string;
   format: StreamFormat;
-  /** Admits and enqueues the job (with `stream: true` and this instance as `reply_to`); throws when refused. */
+  /**
+   * Admits and enqueues the job (with `stream: true` and this instance as `reply_to`); throws when refused. Answers
+   * 'joined' when an Idempotency-Key named a job that already exists: the stream then attaches to it.
+   */
   enqueue: () => Promise<unknown>;
+  /** Resumable: a client that goes away starts a grace (STREAM_RESUME_GRACE_MS) instead of cancelling the job. */
+  resumable?: boolean;
+  /** A duplicate's Last-Event-ID: where its attach starts. */
+  resumeAfter?: StreamEventId | undefined;
 }
+
+/** Thrown inside the enqueue of a stream whose job already existed (same Idempotency-Key). */
+class JoinedExistingJob extends Error {}
 
 /**
  * Serves one job's stream as server-sent events relayed from the worker through this instance's reply channel.
  * Resolves when the stream is over; rejects (with the GatewayError) when it failed before the first byte, so the
- * route's error handler answers with the status and body of its surface. A client that goes away cancels the job.
+ * route's error handler answers with the status and body of its surface. A client that goes away cancels the job;
+ * of a resumable stream, only once STREAM_RESUME_GRACE_MS passed without anyone watching it (see stream-attach.ts).
+ * A duplicate (same Idempotency-Key) attaches to the existing job's kept stream instead.
  */
 export async function serveStream(deps: StreamSessionDeps, req: Request, res: Response, options: StreamSessionOptions): Promise<void> {
   const { jobId } = options;
+  const attach = (watcherToken?: string) => serveAttachedStream(deps, req, res, { jobId, format: options.format, resumeAfter: options.resumeAfter, graceOnLeave: true, watcherToken });
+  if (options.resumable && deps.streams.has(jobId)) {
+    // This instance already relays the job (a duplicate of a stream it serves): the enqueue checks the request
+    // (409 for another body) and finds the job; then this client attaches beside the first.
+    await options.enqueue();
+    return attach();
+  }
   res.locals['jobId'] = jobId;
   res.setHeader('x-job-id', jobId);
   const log = deps.logger.child({ requestId: req.id, jobId });
+  // A resumable stream names its client as the watcher first: its grace then cancels only if nobody came back.
+  const token = options.resumable ? await watchStream(deps, jobId) : undefined;
   const writer = createSseWriter(res, { maxBufferBytes: deps.config.stream.maxBufferBytes });
   const relay = createStreamRelay({
     jobId,
@@ -52,6 +75,10 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
     startedAt: performance.now(),
     metrics: deps.metrics,
     cancelJob: () => {
+      if (token !== undefined) {
+        startResumeGrace(deps, jobId, token);
+        return;
+      }
       // The worker running it aborts the upstream call (and settles its reservation); a job no worker has taken
       // yet is dropped here, and its reservation given back.
       publishCancel(deps.redis, deps.prefix, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not publish stream cancel'));
@@ -63,7 +90,9 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
     },
   });
   // Listens before enqueueing: no message of the job can then arrive before anyone relays it.
-  const listening = deps.streams.listen(jobId, relay, options.enqueue);
+  const listening = deps.streams.listen(jobId, relay, async () => {
+    if ((await options.enqueue()) === 'joined') throw new JoinedExistingJob();
+  });
   res.once('close', () => {
     if (!res.writableFinished) relay.clientGone();
   });
@@ -71,6 +100,7 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
     await listening;
   } catch (error) {
     relay.dispose();
+    if (error instanceof JoinedExistingJob) return attach(token);
     throw error;
   }
   await relay.done;

@@ -3,7 +3,7 @@ import { cancelledBeforeStart, cancelledJobError, internalError, toGatewayError,
 import type { Config } from '@gateway/config';
 import { pacePlan, priceAnswer, settleJobCost, startCappedJob, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
-import { publishReply, replyEnvelope, type ChatJob, type RedisClient } from '@gateway/queue';
+import { readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type RedisClient } from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
 import type { FailoverHooks } from '@gateway/resilience';
 import { callProviders, type CallDeps } from './call-providers';
@@ -11,11 +11,11 @@ import type { HandBack } from './hand-back';
 import { jobFailoverHooks } from './job-hooks';
 import { planJob, type JobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
-import { runStream } from './run-stream';
+import { runStream, streamSender } from './run-stream';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
-  config: Pick<Config, 'llm' | 'providers'>;
+  config: Pick<Config, 'llm' | 'providers'> & Partial<Pick<Config, 'stream' | 'queue'>>;
   registry: ProviderRegistry;
   /** A plain connection for PUBLISH (not the worker's blocking one). */
   publisher: RedisClient;
@@ -49,6 +49,9 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   const { logger, metrics } = deps;
   const modelLabel = createBoundedLabel(200);
   const scrubJobError = createJobErrorScrubber(deps.config);
+  // A resumable stream keeps its messages as long as the job's result is kept.
+  const keep: JobStreamLimits = { maxMessages: deps.config.stream?.resumeMaxMessages ?? 10_000, ttlSeconds: deps.config.queue?.retentionSeconds ?? 3600 };
+  const keepFor = (job: IdentifiedJob) => (job.data.resumable ? keep : undefined);
   const callDeps: CallDeps = { registry: deps.registry, metrics, modelLabel, price: (call) => priceAnswer(deps.billing, call) };
 
   /** Providers at their request rate (or paused after a 429) are skipped; when all are, the job waits in the queue. */
@@ -112,6 +115,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     if (abort.aborted || deps.wasCancelled?.(job.id)) {
       // The client went away: nobody waits for an answer, and the job must not be retried.
       metrics.jobs.inc({ queue: 'chat', outcome: 'cancelled' });
+      // Readers attached to a resumable stream learn that it ended.
+      if (data.resumable) {
+        await streamSender(deps, { jobId: job.id, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: cancelledJobError() }).catch((publishError: unknown) =>
+          log.warn({ err: publishError }, 'could not keep the stream cancel'),
+        );
+      }
       log.info({ model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'cancelled' }, 'chat job cancelled');
       throw new UnrecoverableError(JSON.stringify(cancelledJobError()));
     }
@@ -120,14 +129,17 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });
     metrics.jobDuration.observe({ queue: 'chat', outcome: 'failed' }, (performance.now() - startedAt) / 1000);
     log.warn({ err: failure, errorType: failure.type, model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'failed' }, 'chat job failed');
-    if (data.reply_to) {
-      await publishReply(deps.publisher, deps.prefix, data.reply_to, { kind: 'error', job_id: job.id, error: jobError }).catch((publishError: unknown) =>
+    if (data.reply_to || data.resumable) {
+      await streamSender(deps, { jobId: job.id, replyTo: data.reply_to, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: jobError }).catch((publishError: unknown) =>
         log.error({ err: publishError }, 'could not publish job failure'),
       );
     }
     // The job's failedReason carries the serialised error so GET /v1/jobs can report its type.
     throw new UnrecoverableError(JSON.stringify(jobError));
   };
+
+  /** A resumable job run again (taken over after a worker died, or handed back) goes on from its kept messages. */
+  const keptBefore = async (job: IdentifiedJob) => (job.data.resumable && job.attemptsStarted > 1 ? (await readStreamMessages(deps.publisher, deps.prefix, job.id)).map((kept) => kept.message) : []);
 
   return async (job: ChatJob, token?: string, signal?: AbortSignal): Promise<ChatJobResult> => {
     if (!job.id) throw new UnrecoverableError('a chat job needs an id');
@@ -150,10 +162,13 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       // A request of a batch with max_cost_usd runs only while the batch's spend is below it (budget_exceeded).
       await startCappedJob(deps.billing, identified);
       // A stream publishes its chunks and its end itself; the result is returned (and billed) the same way.
-      const outcome =
-        data.stream && data.reply_to
-          ? await runStream({ ...callDeps, publisher: deps.publisher, prefix: deps.prefix, log }, { jobId: job.id, replyTo: data.reply_to, plan, signal: abort, hooks })
-          : await callProviders(callDeps, plan, abort, hooks);
+      const streamed = data.stream === true && (data.reply_to !== undefined || data.resumable === true);
+      const outcome = streamed
+        ? await runStream(
+            { ...callDeps, publisher: deps.publisher, prefix: deps.prefix, log },
+            { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks },
+          )
+        : await callProviders(callDeps, plan, abort, hooks);
       return await complete(identified, outcome, plan, log, startedAt);
     } catch (error) {
       return fail(identified, token, error, abort, log, startedAt);

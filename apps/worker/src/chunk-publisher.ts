@@ -5,6 +5,8 @@ export interface ChunkPublisherOptions {
   jobId: string;
   provider: ProviderId;
   model: string;
+  /** The first message's seq (a resumable job run again goes on after the chunks kept from before). */
+  firstSeq?: number;
   /** Sends one message on the reply channel (one PUBLISH). */
   publish: (message: ReplyMessage) => Promise<void>;
 }
@@ -25,7 +27,8 @@ interface PendingChunk {
  */
 export function createChunkPublisher(options: ChunkPublisherOptions) {
   const pending: PendingChunk[] = [];
-  let seq = 0;
+  const firstSeq = options.firstSeq ?? 0;
+  let seq = firstSeq;
   let inFlight: Promise<void> | undefined;
   let scheduled = false;
   let failure: unknown;
@@ -63,7 +66,7 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
     setImmediate(flush);
   };
   // The first token goes out at once (time to first token); later ones coalesce behind whatever is in flight.
-  const sendSoon = () => (seq === 0 && !inFlight ? flush() : schedule());
+  const sendSoon = () => (seq === firstSeq && !inFlight ? flush() : schedule());
 
   return {
     push(text: string): void {

@@ -1,12 +1,13 @@
-import { GatewayError, type ChatJobResult, type Usage } from '@gateway/contracts';
+import { GatewayError, type ChatJobResult, type ReplyMessage, type Usage } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
-import { publishReply, type RedisClient } from '@gateway/queue';
+import { appendStreamMessage, publishReply, type JobStreamLimits, type RedisClient } from '@gateway/queue';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest } from '@gateway/providers';
 import { withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { CallDeps } from './call-providers';
 import { createChunkPublisher } from './chunk-publisher';
 import type { JobPlan } from './job-plan';
 import { observeProviderCall } from './provider-call';
+import { createReplayFilter } from './replay-filter';
 import { createToolCallAssembler } from './stream-answer';
 
 /** What a streamed job needs besides a call's. */
@@ -19,8 +20,12 @@ export interface StreamRunDeps extends CallDeps {
 /** One streamed job. */
 export interface StreamRunInput {
   jobId: string;
-  /** The API instance relaying the stream. */
-  replyTo: string;
+  /** The API instance relaying the stream live (none: an asynchronous job, whose messages are only kept). */
+  replyTo?: string | undefined;
+  /** A resumable stream: its messages are kept in the job's Redis stream (appendStreamMessage). */
+  keep?: JobStreamLimits | undefined;
+  /** The messages kept by an earlier attempt of this job (it is run again): sent on from where they end. */
+  kept?: readonly ReplyMessage[];
   plan: JobPlan;
   signal: AbortSignal;
   hooks?: FailoverHooks;
@@ -76,12 +81,9 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
   const model = input.plan.servedModel(provider);
   const { iterator, head, started } = outcome.value;
   const call = { provider, modelLabel: deps.modelLabel(model), startedAt: started };
-  const chunks = createChunkPublisher({
-    jobId: input.jobId,
-    provider,
-    model,
-    publish: (message) => publishReply(deps.publisher, deps.prefix, input.replyTo, message),
-  });
+  const send = streamSender(deps, input);
+  const replay = createReplayFilter(input.kept ?? []);
+  const chunks = createChunkPublisher({ jobId: input.jobId, provider, model, firstSeq: replay.firstSeq, publish: send });
   const toolCalls = createToolCallAssembler(provider);
 
   let content = '';
@@ -92,11 +94,14 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
     switch (part.type) {
       case 'text-delta':
         content += part.text;
-        chunks.push(part.text);
+        chunks.push(replay.text(part.text));
         return;
       case 'tool-call-delta':
         // Relayed as numbered here: the id and index the client sees are the result's.
-        chunks.pushToolCall(toolCalls.accept(part.delta));
+        {
+          const delta = replay.toolCall(toolCalls.accept(part.delta));
+          if (delta) chunks.pushToolCall(delta);
+        }
         return;
       case 'usage':
         usage = part.usage;
@@ -133,7 +138,15 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
     finish_reason: end.finishReason ?? (calls.length > 0 ? 'tool_calls' : null),
     ...(calls.length > 0 ? { tool_calls: calls } : {}),
   };
-  await publishReply(deps.publisher, deps.prefix, input.replyTo, { kind: 'stream-end', job_id: input.jobId, seq: sent, result });
+  if (!replay.ended) await send({ kind: 'stream-end', job_id: input.jobId, seq: sent, result });
   deps.log.debug({ provider, chunks: sent }, 'stream finished');
   return { result, attempts: outcome.failures.length + 1 };
+}
+
+/** Where a stream's messages go: kept and published (resumable), kept only (asynchronous), or published only. */
+export function streamSender(deps: Pick<StreamRunDeps, 'publisher' | 'prefix'>, input: Pick<StreamRunInput, 'jobId' | 'replyTo' | 'keep'>): (message: ReplyMessage) => Promise<void> {
+  const { keep, replyTo } = input;
+  if (keep) return (message) => appendStreamMessage(deps.publisher, deps.prefix, input.jobId, message, keep, replyTo);
+  if (replyTo !== undefined) return (message) => publishReply(deps.publisher, deps.prefix, replyTo, message);
+  return async () => undefined;
 }

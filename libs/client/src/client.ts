@@ -1,6 +1,6 @@
 import type { BatchAccepted, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
 import { GatewayTimeoutError } from './errors';
-import { RawBody, httpSettings, sendJson, type CallOptions, type HttpSettings, type RetryOptions } from './http';
+import { RawBody, httpSettings, newIdempotencyKey, sendJson, type CallOptions, type HttpSettings, type ResumeOptions, type RetryOptions } from './http';
 import { streamChat } from './stream';
 import type { BatchRequest, ChatOptions, ChatParameters, JobOptions, StreamChunk, WaitOptions } from './types';
 
@@ -18,6 +18,8 @@ export interface GatewayLLMClientOptions {
   fetch?: typeof fetch;
   /** Extra headers on every call. */
   headers?: Record<string, string>;
+  /** Resumption of broken streams from their last event (default: up to 3 reconnections; `{maxResumes: 0}` turns it off). */
+  resume?: ResumeOptions;
 }
 
 const finished = new Set<JobView['status']>(['completed', 'failed', 'cancelled']);
@@ -53,8 +55,12 @@ function chatBody(agentId: string | undefined, messages: ChatMessage[], options:
   return body;
 }
 
-function callOptions(options: { signal?: AbortSignal; timeoutMs?: number }): CallOptions {
-  return { ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+function callOptions(options: { signal?: AbortSignal; timeoutMs?: number; idempotencyKey?: string }): CallOptions {
+  return {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+  };
 }
 
 /** The TypeScript client of the gateway's HTTP API. Runs wherever `fetch` does (Node 20, browsers). */
@@ -65,9 +71,15 @@ export class GatewayLLMClient {
     this.settings = httpSettings(options, 120_000);
   }
 
+  /** The options of a POST that creates work: with retries on, it carries an Idempotency-Key, so a retry is never run or billed twice. */
+  private workOptions(options: CallOptions & { idempotencyKey?: string }): CallOptions {
+    const key = options.idempotencyKey ?? (this.settings.retry.maxRetries > 0 ? newIdempotencyKey() : undefined);
+    return callOptions({ ...options, ...(key !== undefined ? { idempotencyKey: key } : {}) });
+  }
+
   /** Synchronous chat: answers when the gateway's job is done. */
   chat(agentId: string, messages: ChatMessage[], options: ChatOptions = {}): Promise<ChatResponse> {
-    return sendJson<ChatResponse>(this.settings, 'POST', '/v1/chat', chatBody(agentId, messages, options), callOptions(options));
+    return sendJson<ChatResponse>(this.settings, 'POST', '/v1/chat', chatBody(agentId, messages, options), this.workOptions(options));
   }
 
   /**
@@ -82,7 +94,7 @@ export class GatewayLLMClient {
   /** Enqueues an asynchronous job (202); poll it with getJob/waitForJob or have it POSTed to callbackUrl. */
   submitJob(agentId: string, messages: ChatMessage[], options: JobOptions = {}): Promise<JobAccepted> {
     const body = { ...chatBody(agentId, messages, options), ...(options.callbackUrl ? { callback_url: options.callbackUrl } : {}) };
-    return sendJson<JobAccepted>(this.settings, 'POST', '/v1/jobs', body, callOptions(options));
+    return sendJson<JobAccepted>(this.settings, 'POST', '/v1/jobs', body, this.workOptions(options));
   }
 
   /** A job's status, with its result or error once finished. */
@@ -120,12 +132,13 @@ export class GatewayLLMClient {
   submitBatch(requests: BatchRequest[] | string, options: CallOptions & { maxCostUsd?: number } = {}): Promise<BatchAccepted> {
     // The cap as a query parameter: it fits JSONL bodies as well as arrays.
     const path = options.maxCostUsd !== undefined ? `/v1/batches?max_cost_usd=${encodeURIComponent(String(options.maxCostUsd))}` : '/v1/batches';
-    if (typeof requests === 'string') return sendJson<BatchAccepted>(this.settings, 'POST', path, new RawBody(requests, 'application/jsonl'), options);
+    const sendOptions = this.workOptions(options);
+    if (typeof requests === 'string') return sendJson<BatchAccepted>(this.settings, 'POST', path, new RawBody(requests, 'application/jsonl'), sendOptions);
     const items: Record<string, unknown>[] = requests.map((request) => ({
       ...chatBody(request.agentId, request.messages, request),
       ...(request.customId !== undefined ? { custom_id: request.customId } : {}),
     }));
-    return sendJson<BatchAccepted>(this.settings, 'POST', path, items, options);
+    return sendJson<BatchAccepted>(this.settings, 'POST', path, items, sendOptions);
   }
 
   /** A batch's counts by status, and each request's outcome when `results` is true. */

@@ -83,6 +83,10 @@ export class GatewayTimeoutError extends GatewayClientError {
 export class CancelledError extends GatewayClientError {
   override name = 'CancelledError';
 }
+/** 409: the Idempotency-Key was used with another body (or for work no longer kept). */
+export class ConflictError extends GatewayClientError {
+  override name = 'ConflictError';
+}
 /** 500: a bug in the gateway. */
 export class InternalError extends GatewayClientError {
   override name = 'InternalError';
@@ -102,6 +106,7 @@ const classes: Record<ErrorType, typeof GatewayClientError> = {
   timeout: GatewayTimeoutError,
   internal_error: InternalError,
   cancelled: CancelledError,
+  conflict: ConflictError,
 };
 
 const typeByStatus: Record<number, ErrorType> = {
@@ -112,6 +117,7 @@ const typeByStatus: Record<number, ErrorType> = {
   404: 'not_found',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  409: 'conflict',
   429: 'rate_limited',
   499: 'cancelled',
   502: 'upstream_error',

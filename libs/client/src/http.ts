@@ -17,6 +17,18 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Overrides the client's timeout for this call. */
   timeoutMs?: number;
+  /** Sent as `Idempotency-Key`: a POST that carries one is retried on network errors too (the gateway dedupes it). */
+  idempotencyKey?: string;
+  /** Extra headers of this call (e.g. `Last-Event-ID`). */
+  headers?: Record<string, string>;
+}
+
+/** Resumption of broken streams (on by default). */
+export interface ResumeOptions {
+  /** Reconnections of one stream before its break is thrown (default 3; 0 turns resumption off). */
+  maxResumes?: number;
+  /** Wait before each reconnection (default 250 ms, doubled each time). */
+  delayMs?: number;
 }
 
 export interface HttpSettings {
@@ -26,6 +38,7 @@ export interface HttpSettings {
   retry: Required<RetryOptions>;
   fetch: typeof fetch;
   headers: Record<string, string>;
+  resume: Required<ResumeOptions>;
 }
 
 /** What both clients are built from (see GatewayLLMClientOptions). */
@@ -36,6 +49,7 @@ export interface ConnectionOptions {
   retry?: RetryOptions;
   fetch?: typeof fetch;
   headers?: Record<string, string>;
+  resume?: ResumeOptions;
 }
 
 /** The settings of a client's calls, its defaults applied. */
@@ -47,7 +61,13 @@ export function httpSettings(options: ConnectionOptions, defaultTimeoutMs: numbe
     retry: { maxRetries: options.retry?.maxRetries ?? 0, baseDelayMs: options.retry?.baseDelayMs ?? 500, maxDelayMs: options.retry?.maxDelayMs ?? 30_000 },
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     headers: options.headers ?? {},
+    resume: { maxResumes: options.resume?.maxResumes ?? 3, delayMs: options.resume?.delayMs ?? 250 },
   };
+}
+
+/** A new Idempotency-Key (random; `crypto.randomUUID` exists in Node 20 and browsers). */
+export function newIdempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
 }
 
 /** A body sent as it is (e.g. JSONL), not as JSON. */
@@ -79,7 +99,8 @@ export function deadlineSignal(timeoutMs: number, callerSignal: AbortSignal | un
   };
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits ms, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
@@ -120,7 +141,8 @@ export async function send(
   body: unknown,
   options: CallOptions = {},
 ): Promise<{ response: Response; dispose: () => void; timedOut: () => boolean }> {
-  const idempotent = method === 'GET' || method === 'DELETE';
+  // A POST carrying an Idempotency-Key may be sent again: the gateway answers the repeat with the same job.
+  const idempotent = method === 'GET' || method === 'DELETE' || options.idempotencyKey !== undefined;
   for (let attempt = 0; ; attempt += 1) {
     const deadline = deadlineSignal(options.timeoutMs ?? settings.timeoutMs, options.signal);
     let response: Response;
@@ -130,6 +152,8 @@ export async function send(
         headers: {
           accept: 'application/json, text/event-stream',
           ...settings.headers,
+          ...options.headers,
+          ...(options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : {}),
           ...(body !== undefined ? { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' } : {}),
           ...(settings.token ? { authorization: `Bearer ${settings.token}` } : {}),
         },

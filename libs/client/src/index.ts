@@ -15,11 +15,12 @@ export {
   GatewayTimeoutError,
   InternalError,
   CancelledError,
+  ConflictError,
   createClientError,
   parseRetryAfter,
 } from './errors';
 export type { GatewayClientErrorInit } from './errors';
-export type { RetryOptions, CallOptions } from './http';
+export type { RetryOptions, ResumeOptions, CallOptions } from './http';
 export type { ChatOptions, ChatParameters, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
 export { readEventData, readEvents } from './sse';
 export type { StreamEvent } from './sse';

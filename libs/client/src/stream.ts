@@ -1,7 +1,7 @@
 import { errorBodySchema, httpStatusByErrorType, streamChunkEventSchema, streamDoneEventSchema, streamToolCallsEventSchema } from '@gateway/contracts';
-import { GatewayTimeoutError, UnavailableError, createClientError, type GatewayClientError } from './errors';
-import { send, type CallOptions, type HttpSettings } from './http';
-import { readEventData } from './sse';
+import { GatewayClientError, GatewayTimeoutError, UnavailableError, createClientError } from './errors';
+import { newIdempotencyKey, send, sleep, type CallOptions, type HttpSettings } from './http';
+import { readEvents, type StreamEvent } from './sse';
 import type { StreamChunk } from './types';
 
 /** The typed error of an `error` event, sent after the stream began (status: what the gateway would have answered). */
@@ -34,35 +34,88 @@ function toChunk(text: string, jobId: string): StreamChunk {
   throw new UnavailableError({ status: 0, type: 'unavailable', message: `the stream sent an event the client does not know: ${text.slice(0, 100)}` });
 }
 
+/** Why reading a stream stopped before its end: it broke off (network), or ended without its `done`. */
+type StreamBreak = { error: unknown };
+
 /**
  * `POST /v1/chat/stream` as an async iterable: content chunks, then the `done` chunk (usage, cost). Failures before
- * the first byte are the usual typed errors; an error event later is thrown as its typed error. Aborting the
- * signal, the timeout, or leaving the loop closes the connection, and the gateway cancels the job.
+ * the first byte are the usual typed errors; an error event later is thrown as its typed error. A stream that
+ * breaks off is resumed (`settings.resume`): the client reconnects to `GET /v1/jobs/{id}/stream` with the last
+ * event id it has, so nothing is lost or repeated and the provider is not called again (the stream is asked for as
+ * resumable, under an Idempotency-Key). Aborting the signal, the timeout, or leaving the loop ends the stream and
+ * cancels the job (DELETE, as the gateway keeps a resumable job running for a while otherwise).
  */
 export async function* streamChat(settings: HttpSettings, body: unknown, options: CallOptions): AsyncGenerator<StreamChunk> {
-  const { response, dispose, timedOut } = await send(settings, 'POST', '/v1/chat/stream', body, options);
-  const jobId = response.headers.get('x-job-id') ?? '';
-  let events: AsyncGenerator<string> | undefined;
+  const resume = settings.resume.maxResumes > 0;
+  const idempotencyKey = options.idempotencyKey ?? (resume || settings.retry.maxRetries > 0 ? newIdempotencyKey() : undefined);
+  const requestBody = resume && typeof body === 'object' && body !== null ? { ...body, resumable: true } : body;
+  let opened = await send(settings, 'POST', '/v1/chat/stream', requestBody, { ...options, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) });
+  const jobId = opened.response.headers.get('x-job-id') ?? '';
+  let lastId: string | undefined;
+  let over = false;
   try {
-    if (!response.body) throw new UnavailableError({ status: response.status, type: 'unavailable', message: 'the stream has no body' });
-    events = readEventData(response.body);
+    for (let resumes = 0; ; resumes += 1) {
+      const broke: StreamBreak | undefined = yield* readChunks(opened, jobId, options, settings, (id) => (lastId = id));
+      if (!broke) {
+        over = true;
+        return;
+      }
+      if (!resume || jobId === '' || resumes >= settings.resume.maxResumes) throw broke.error;
+      await sleep(settings.resume.delayMs * 2 ** resumes, options.signal);
+      opened = await reopen(settings, jobId, lastId, options, broke.error);
+    }
+  } catch (error) {
+    // An error event (or an answer with a status) means the job is over on the gateway's side: nothing to cancel.
+    if (error instanceof GatewayClientError && error.status !== 0) over = true;
+    throw error;
+  } finally {
+    // Left early (break, abort, timeout): a resumable job would run on for its grace; end it now.
+    if (!over && resume && jobId !== '') await send(settings, 'DELETE', `/v1/jobs/${encodeURIComponent(jobId)}`, undefined, { timeoutMs: 5000 }).then(({ dispose }) => dispose(), () => undefined);
+  }
+}
+
+/** Reconnects to a job's stream after lastId; a reconnection that fails is reported as the first break. */
+async function reopen(settings: HttpSettings, jobId: string, lastId: string | undefined, options: CallOptions, firstBreak: unknown) {
+  try {
+    return await send(settings, 'GET', `/v1/jobs/${encodeURIComponent(jobId)}/stream`, undefined, { ...callTiming(options), ...(lastId !== undefined ? { headers: { 'last-event-id': lastId } } : {}) });
+  } catch (error) {
+    if (error instanceof UnavailableError || error instanceof GatewayTimeoutError) throw firstBreak;
+    throw error;
+  }
+}
+
+const callTiming = (options: CallOptions): CallOptions => ({ ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+
+/** Yields one connection's chunks (noting each event id); returns undefined at the `done` chunk, or how it broke. */
+async function* readChunks(
+  opened: Awaited<ReturnType<typeof send>>,
+  jobId: string,
+  options: CallOptions,
+  settings: HttpSettings,
+  noteId: (id: string) => void,
+): AsyncGenerator<StreamChunk, StreamBreak | undefined> {
+  const { response, dispose, timedOut } = opened;
+  let events: AsyncGenerator<StreamEvent> | undefined;
+  try {
+    if (!response.body) return { error: new UnavailableError({ status: response.status, type: 'unavailable', message: 'the stream has no body' }) };
+    events = readEvents(response.body);
     for (;;) {
-      let next: IteratorResult<string>;
+      let next: IteratorResult<StreamEvent>;
       try {
         next = await events.next();
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
         if (timedOut()) throw new GatewayTimeoutError({ status: 0, type: 'timeout', message: `the stream did not end in ${options.timeoutMs ?? settings.timeoutMs} ms` }, { cause: error });
-        throw new UnavailableError({ status: 0, type: 'unavailable', message: `the stream broke off: ${error instanceof Error ? error.message : String(error)}` }, { cause: error });
+        return { error: new UnavailableError({ status: 0, type: 'unavailable', message: `the stream broke off: ${error instanceof Error ? error.message : String(error)}` }, { cause: error }) };
       }
       if (next.done) break;
-      const chunk = toChunk(next.value, jobId);
+      const chunk = toChunk(next.value.data, jobId);
+      if (next.value.id !== undefined) noteId(next.value.id);
       yield chunk;
-      if (chunk.type === 'done') return;
+      if (chunk.type === 'done') return undefined;
     }
-    throw new UnavailableError({ status: 0, type: 'unavailable', message: 'the stream ended before it was done' });
+    return { error: new UnavailableError({ status: 0, type: 'unavailable', message: 'the stream ended before it was done' }) };
   } finally {
-    // Leaving early (break, an error event) closes the connection: the gateway then cancels the job.
     await events?.return(undefined).catch(() => undefined);
     dispose();
   }

@@ -32,6 +32,12 @@ export interface ChatOptions extends ChatParameters {
   priority?: number;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Names this call's work: the gateway answers a repeat (same key, same body, within 24 h) with the same job, and a
+   * repeat with another body with 409. Default: a new key per call when the client retries (retry.maxRetries > 0)
+   * or resumes streams, kept across that call's retries.
+   */
+  idempotencyKey?: string;
 }
 
 /** Options of submitJob. */

@@ -31,7 +31,14 @@ export interface Config {
   };
   readonly redis: { readonly url: string; readonly clusterNodes: readonly string[] };
   /** SSE streams: `: ping` interval until the first token, and the most a slow client may leave unsent. */
-  readonly stream: { readonly keepAliveMs: number; readonly maxBufferBytes: number };
+  readonly stream: {
+    readonly keepAliveMs: number;
+    readonly maxBufferBytes: number;
+    /** How long a resumable stream's job runs on after its client went away, waiting for it to come back. */
+    readonly resumeGraceMs: number;
+    /** Most messages a resumable stream keeps in Redis (XADD MAXLEN ~). */
+    readonly resumeMaxMessages: number;
+  };
   readonly queue: { readonly prefix: string; readonly retentionSeconds: number };
   readonly worker: {
     readonly concurrency: number;
@@ -155,7 +162,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       chatTimeoutMs: env.CHAT_TIMEOUT_MS,
     },
     redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES },
-    stream: { keepAliveMs: env.STREAM_KEEPALIVE_MS, maxBufferBytes: env.STREAM_MAX_BUFFER_BYTES },
+    stream: { keepAliveMs: env.STREAM_KEEPALIVE_MS, maxBufferBytes: env.STREAM_MAX_BUFFER_BYTES, resumeGraceMs: env.STREAM_RESUME_GRACE_MS, resumeMaxMessages: env.STREAM_RESUME_MAX_MESSAGES },
     queue: { prefix: env.QUEUE_PREFIX, retentionSeconds: env.JOB_RETENTION_SECONDS },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

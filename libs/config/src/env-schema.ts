@@ -48,6 +48,8 @@ export const envSchema = z.object({
   CHAT_TIMEOUT_MS: positiveInt.default(120_000),
   STREAM_KEEPALIVE_MS: positiveInt.default(5000),
   STREAM_MAX_BUFFER_BYTES: positiveInt.default(1_048_576),
+  STREAM_RESUME_GRACE_MS: positiveInt.default(30_000),
+  STREAM_RESUME_MAX_MESSAGES: positiveInt.default(10_000),
 
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   REDIS_CLUSTER_NODES: csv,

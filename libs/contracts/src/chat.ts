@@ -81,6 +81,8 @@ const chatRequestObjectSchema = z.object({
   agent_id: agentIdSchema.optional(),
   model: z.string().min(1).max(256).optional(),
   priority: z.number().int().min(1).max(2_097_152).optional(),
+  /** Streams: keep the job running for STREAM_RESUME_GRACE_MS after the client goes away, resumable at GET /v1/jobs/{id}/stream. */
+  resumable: z.boolean().optional(),
   ...chatParamsShape,
 });
 

@@ -15,6 +15,7 @@ export const errorTypeSchema = z.enum([
   'timeout',
   'internal_error',
   'cancelled',
+  'conflict',
 ]);
 export type ErrorType = z.infer<typeof errorTypeSchema>;
 
@@ -36,6 +37,8 @@ export const httpStatusByErrorType: Readonly<Record<ErrorType, number>> = Object
   // or 409: those are statuses a server answers to a live caller, and the gateway treats an upstream's 408/409 as
   // retryable (failover), which a cancel must never be; nobody mistakes a 499 for the provider's fault.
   cancelled: 499,
+  // The same Idempotency-Key with another body (or a key already spent on work no longer kept).
+  conflict: 409,
 });
 
 /** One provider call made while serving a request, as reported in an `upstream_error`. */

@@ -30,9 +30,14 @@ export {
   malformedJobResult,
   internalError,
   toGatewayError,
+  idempotencyConflict,
+  idempotencySpent,
+  resumeGraceExpired,
 } from './error-catalogue';
 export type { NotFoundOptions, GatewayErrorFallback } from './error-catalogue';
 export { providerIdSchema, deprecatedProviders } from './provider-id';
+export { idempotencyKeySchema, streamEventIdSchema, formatStreamEventId, IDEMPOTENCY_WINDOW_SECONDS } from './resumable';
+export type { StreamEventId } from './resumable';
 export type { ProviderId } from './provider-id';
 export {
   MAX_CONTENT_CHARS,

@@ -21,6 +21,15 @@ export const chatJobDataSchema = z.object({
   accepted_at: z.number(),
   /** Stream the answer: the worker publishes chunk messages, then a stream-end (see streamReplyMessageSchemas). */
   stream: z.boolean().optional(),
+  /**
+   * Keep the stream's messages in the job's Redis stream (attach and resume at GET /v1/jobs/{id}/stream); with
+   * reply_to they are also published to that instance, without it (an asynchronous job) only kept.
+   */
+  resumable: z.boolean().optional(),
+  /** How GET /v1/jobs/{id}/stream words a kept stream: the gateway's events, or OpenAI's chunks (with the usage chunk). */
+  stream_format: z.enum(['gateway', 'openai', 'openai-usage']).optional(),
+  /** A job made under an Idempotency-Key: the hash of the request it was made for (another body is a 409). */
+  request_hash: z.string().optional(),
   /** USD reserved against the budgets at admission; the worker settles the job to its real cost (or releases it). */
   reserved_usd: z.number().nonnegative().optional(),
   /** A request of a batch with `max_cost_usd`: it runs only while the batch's spend is below the cap. */

@@ -11,6 +11,8 @@ export type JobStatus = z.infer<typeof jobStatusSchema>;
 export const jobRequestSchema = withChatRules(
   chatRequestObjectSchema.extend({
     callback_url: z.string().min(1).max(2048).optional(),
+    /** Keep the answer's stream events: GET /v1/jobs/{id}/stream attaches to it (from the start or a Last-Event-ID). */
+    stream: z.boolean().optional(),
   }),
 );
 export type JobRequest = z.infer<typeof jobRequestSchema>;

@@ -14,7 +14,7 @@ const openAiRequestObjectSchema = z.object({
   max_completion_tokens: z.number().int().min(1).max(1_000_000).optional(),
   n: z.literal(1).optional(),
   stream: z.boolean().optional(),
-  stream_options: z.object({ include_usage: z.boolean().nullish() }).optional(),
+  stream_options: z.object({ include_usage: z.boolean().nullish(), resumable: z.boolean().nullish() }).optional(),
 });
 
 /**
@@ -61,6 +61,7 @@ export const openAiErrorTypeByErrorType: Readonly<Record<ErrorType, string>> = O
   internal_error: 'api_error',
   // OpenAI has no type for a call its client ended; the SDKs see 499 as a plain APIError.
   cancelled: 'api_error',
+  conflict: 'invalid_request_error',
 });
 
 /** OpenAI's error body: `code` carries the gateway's own error type. */

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { uniquePrefix, useRedisSuite } from '@gateway/testing';
-import { admitAndAdd, admitOnce } from './admit-once';
+import { admitAndAdd, admitAndAddKeyed, admitOnce } from './admit-once';
 import { createBudget } from './budget';
 import { limitKeys } from './keys';
 import { createRateLimiter } from './rate-limiter';
@@ -158,5 +158,32 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
     expect(gated['opts']).toContain('"removeOnFail":{"age":600}');
     const comparable = (fields: Record<string, string>) => ({ ...fields, timestamp: 't', opts: fields['opts']?.replace(/"jobId":"[a-z]+"/, '"jobId":"id"') });
     expect(comparable(gated)).toEqual(comparable(plain));
+  });
+});
+
+describe('admitAndAddKeyed: a job whose id an Idempotency-Key named', () => {
+  it('of concurrent duplicates admits and adds one; the others take no rate token and reserve nothing', async () => {
+    const { prefix, queue, parts } = setup({ burst: 5 });
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, index) => admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0.25, job('keyed', index))));
+    expect(outcomes.filter((outcome) => 'outcome' in outcome)).toHaveLength(1);
+    expect(outcomes.filter((outcome) => 'duplicate' in outcome)).toHaveLength(19);
+    expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(250_000_000));
+    // One token of the 5 was taken: four more distinct jobs pass, the fifth is refused.
+    const others = await Promise.all(Array.from({ length: 5 }, (_, index) => admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0, job(`other-${index}`))));
+    expect(others.map((outcome) => 'outcome' in outcome && 'budget' in outcome.outcome)).toEqual([true, true, true, true, false]);
+  });
+
+  it('says spent for a job billed and no longer kept, and runs again one that was released before it ran', async () => {
+    const { prefix, queue, parts } = setup();
+    await suite.client.set(limitKeys.jobBilling(prefix, 'billed'), 'settled');
+    expect(await admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('billed'))).toEqual({ spent: true });
+    expect(await queue.getJob('billed')).toBeUndefined();
+
+    await suite.client.set(limitKeys.jobBilling(prefix, 'dropped'), 'released');
+    const again = await admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('dropped'));
+    expect(again).toMatchObject({ outcome: { budget: { reserved: true, alreadyReserved: false } } });
+    expect(await queue.getJobState('dropped')).toBe('waiting');
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'dropped')).toBe(String(100_000_000));
   });
 });

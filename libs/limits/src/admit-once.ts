@@ -1,7 +1,7 @@
 import { addJobBehindGate, type GatedJob, type GatedQueue, type RedisClient } from '@gateway/queue';
 import type { Budget, KeyLedger, ReserveOutcome } from './budget';
 import type { KeyBucket, RateDecision, RateLimiter } from './rate-limiter';
-import { admitGate, runScript, scripts } from './scripts';
+import { admitGate, admitOnceGate, LimitScriptCode, runScript, scripts } from './scripts';
 
 /** The admission of one job: refused by the rate limit (nothing reserved), or the reservation's outcome. */
 export type AdmitOutcome = { rate: Extract<RateDecision, { allowed: false }> } | { rate: Extract<RateDecision, { allowed: true }>; budget: ReserveOutcome };
@@ -58,4 +58,30 @@ export async function admitAndAdd<Data, Result>(
   // BullMQ's add answers a refusal with a negative code (it never refuses a standalone job with a new id).
   const addError = typeof added === 'number' && added < 0 ? new Error(`the queue refused job ${job.opts.jobId} (code ${added})`) : undefined;
   return { outcome, ...(addError ? { addError } : {}) };
+}
+
+/** The admission of a job made under an Idempotency-Key: admitted (or refused), or it is a duplicate of a job that exists, or its key is spent. */
+export type AdmitKeyedOutcome = { outcome: AdmitOutcome; addError?: Error } | { duplicate: true } | { spent: true };
+
+/**
+ * `admitAndAdd` for a job whose id was derived from an Idempotency-Key, in one script: when the job already exists
+ * (a duplicate, concurrent or later) nothing is taken or added; when it was billed and is no longer kept, the key
+ * is spent. Standalone Redis only.
+ */
+export async function admitAndAddKeyed<Data, Result>(
+  redis: RedisClient,
+  queue: GatedQueue<Data, Result>,
+  parts: AdmitParts,
+  tenant: Tenant,
+  estimateUsd: number,
+  job: GatedJob<Data>,
+  model?: string,
+): Promise<AdmitKeyedOutcome> {
+  const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd, model);
+  const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script: admitOnceGate, keys: [...call.keys, queue.toKey(job.opts.jobId)], args: call.args });
+  const reply = gateReply.map((value) => Number(value));
+  if (reply[0] === LimitScriptCode.Duplicate) return { duplicate: true };
+  if (reply[0] === LimitScriptCode.Spent) return { spent: true };
+  const addError = typeof added === 'number' && added < 0 ? new Error(`the queue refused job ${job.opts.jobId} (code ${added})`) : undefined;
+  return { outcome: call.outcome(reply), ...(addError ? { addError } : {}) };
 }

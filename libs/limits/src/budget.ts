@@ -270,6 +270,19 @@ export function createBudget(options: BudgetOptions) {
     },
 
     /**
+     * For a job id an Idempotency-Key named, on the two-step admission (a cluster): 'settled' when it was billed
+     * (the key is spent), else undefined, clearing a 'released' record (a job dropped before it ran) so that the
+     * key's next job reserves anew. (The one-script admission does the same inside admit-once-gate.lua.)
+     */
+    async billedOrClear(jobId: string): Promise<'settled' | undefined> {
+      const key = limitKeys.jobBilling(prefix, jobId);
+      const record = await redis.get(key);
+      if (record === 'settled') return 'settled';
+      if (record !== null) await redis.del(key);
+      return undefined;
+    },
+
+    /**
      * Spend today and this month (UTC), overall and by agent, model and provider, against the budgets. The month's
      * totals are its own counters (what its budget checks); its breakdown sums its days (settlement books the
      * breakdown per day only, which keeps a settlement to one hash per dimension).

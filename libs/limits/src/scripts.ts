@@ -4,6 +4,7 @@
 import { defineLuaScript as script, runLuaScript, type GateScript, type LuaScript, type RedisClient } from '@gateway/queue';
 import admit from './lua/admit-11.lua';
 import admitGateSource from './lua/admit-gate.lua';
+import admitOnceGateSource from './lua/admit-once-gate.lua';
 import batchCapSettle from './lua/batch-cap-settle-1.lua';
 import batchCapStart from './lua/batch-cap-start-1.lua';
 import budgetRelease from './lua/budget-release-5.lua';
@@ -24,6 +25,10 @@ export enum LimitScriptCode {
   KeyDailyExceeded = -6,
   KeyMonthlyExceeded = -7,
   BatchCapReached = -8,
+  /** admit-once-gate: the job already exists. */
+  Duplicate = -9,
+  /** admit-once-gate: the job was billed and is gone. */
+  Spent = -10,
 }
 
 /** Success codes (positive). */
@@ -59,6 +64,14 @@ export const admitGate: GateScript = {
   name: 'admit-gate',
   source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitGateSource,
   keyCount: 11,
+  argCount: 13,
+};
+
+/** Admission as the gate of an idempotent job's add: admit-11's keys plus the job's hash, so a duplicate takes nothing. */
+export const admitOnceGate: GateScript = {
+  name: 'admit-once-gate',
+  source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitOnceGateSource,
+  keyCount: 12,
   argCount: 13,
 };
 

@@ -126,6 +126,18 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    streamAttaches: new Counter({
+      name: 'gateway_stream_attaches_total',
+      help: 'Clients attached to a kept stream (GET /v1/jobs/:id/stream, or a duplicate stream), by whether they resumed from a Last-Event-ID.',
+      labelNames: ['from'] as const,
+      registers: [registry],
+    }),
+    idempotentRequests: new Counter({
+      name: 'gateway_idempotent_requests_total',
+      help: 'Requests sent with an Idempotency-Key, by outcome (created, joined: a duplicate of existing work, conflict).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
     streamTimeToFirstToken: new Histogram({
       name: 'gateway_stream_time_to_first_token_seconds',
       help: 'Time from a stream request to its first token written to the client.',

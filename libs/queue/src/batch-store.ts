@@ -44,3 +44,19 @@ export async function loadBatch(redis: RedisClient, prefix: string, batchId: str
   }
   return { batchId, total: Number(total), createdAt: Number(createdAt), customIds: ids, ...(keyId ? { keyId } : {}) };
 }
+
+/**
+ * Claims a batch id made from an Idempotency-Key for `value` (the request's hash and size), for ttlSeconds, in one
+ * SET NX: of concurrent duplicates exactly one claims it. Returns undefined when claimed, else the claim's value.
+ */
+export async function claimBatch(redis: RedisClient, prefix: string, batchId: string, value: string, ttlSeconds: number): Promise<string | undefined> {
+  const key = queueKeys.batchClaim(prefix, batchId);
+  const claimed = await redis.set(key, value, 'EX', ttlSeconds, 'NX');
+  if (claimed === 'OK') return undefined;
+  return (await redis.get(key)) ?? '';
+}
+
+/** Gives a claimed batch id back (its batch was refused or could not be enqueued). */
+export async function releaseBatchClaim(redis: RedisClient, prefix: string, batchId: string): Promise<void> {
+  await redis.del(queueKeys.batchClaim(prefix, batchId));
+}

@@ -1,5 +1,5 @@
 import { batchJobId } from './batch-store';
-import { isGatewayBatchId, isGatewayJobId, newGatewayId } from './job-ids';
+import { derivedGatewayId, isGatewayBatchId, isGatewayJobId, newGatewayId } from './job-ids';
 
 describe('gateway job and batch ids', () => {
   const id = newGatewayId();
@@ -30,5 +30,21 @@ describe('gateway job and batch ids', () => {
 
   it('does not take a batch request id for a batch id', () => {
     expect(isGatewayBatchId(batchJobId(id, 3))).toBe(false);
+  });
+
+  it('derives the same id from the same owner, caller kind and Idempotency-Key, another from any other, in the gateway\'s forms', () => {
+    const id = derivedGatewayId('job', 'key_AbCdEfGh01234567', 'key', 'retry-42');
+    expect(id).toBe(derivedGatewayId('job', 'key_AbCdEfGh01234567', 'key', 'retry-42'));
+    expect(id).toMatch(/^key_AbCdEfGh01234567_[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(isGatewayJobId(id)).toBe(true);
+    expect(isGatewayBatchId(derivedGatewayId('batch', undefined, 'static', 'retry-42'))).toBe(true);
+    const others = [
+      derivedGatewayId('job', 'key_ZZZZZZZZZZZZZZZZ', 'key', 'retry-42'),
+      derivedGatewayId('job', undefined, 'static', 'retry-42'),
+      derivedGatewayId('job', undefined, 'open', 'retry-42'),
+      derivedGatewayId('batch', 'key_AbCdEfGh01234567', 'key', 'retry-42'),
+      derivedGatewayId('job', 'key_AbCdEfGh01234567', 'key', 'retry-43'),
+    ];
+    expect(new Set([id, ...others.map((other) => other.replace(/^key_[A-Za-z0-9]{16}_/, 'key_AbCdEfGh01234567_'))]).size).toBe(6);
   });
 });

@@ -6,8 +6,14 @@ export const queueKeys = {
   cancelChannel: (prefix: string): string => `${prefix}:cancel`,
   /** Marks a job cancelled (a string key with the retention TTL). */
   jobCancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
+  /** A resumable job's stream messages (a Redis stream, MAXLEN-bounded, with the result retention as its lifetime). */
+  jobStream: (prefix: string, jobId: string): string => `${prefix}:stream:${jobId}`,
+  /** The clients watching a resumable job's stream (hash: token → 1, `left` → ms of the last leave), for its grace. */
+  jobStreamWatchers: (prefix: string, jobId: string): string => `${prefix}:stream-watchers:${jobId}`,
   /** A batch's record (hash: total, created_at, custom_ids). */
   batch: (prefix: string, batchId: string): string => `${prefix}:batch:${batchId}`,
+  /** The request hash of a batch made under an Idempotency-Key (string, SET NX: the first request claims the batch id). */
+  batchClaim: (prefix: string, batchId: string): string => `${prefix}:batch-claim:${batchId}`,
 };
 
 /** Queue names (BullMQ adds the prefix itself). */

@@ -21,7 +21,7 @@ export { startApi, startGateway, postJson } from './gateway-harness';
 export type { GatewayProcesses } from './gateway-harness';
 export { parseMetrics, metricValue, scrapeMetrics } from './metrics-text';
 export type { MetricSample } from './metrics-text';
-export { postSse } from './sse-client';
+export { getSse, postSse } from './sse-client';
 export type { SseResult, PostSseOptions } from './sse-client';
 export { alive, callsFor, jobView, lastContent, noRateLimit, scriptedBehaviour, submitJob, usageToday, waitForFinished } from './fault-helpers';
 export { startRedisCluster } from './start-redis-cluster';

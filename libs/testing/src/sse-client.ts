@@ -25,12 +25,21 @@ export interface PostSseOptions {
 
 /** POSTs JSON and reads a `text/event-stream` answer event by event (or the JSON error body). */
 export async function postSse(url: string, body: unknown, options: PostSseOptions = {}): Promise<SseResult> {
+  return requestSse(url, { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body: JSON.stringify(body) }, options.onEvent);
+}
+
+/** GETs a `text/event-stream` (e.g. GET /v1/jobs/:id/stream with a Last-Event-ID header), as postSse reads it. */
+export async function getSse(url: string, options: PostSseOptions = {}): Promise<SseResult> {
+  return requestSse(url, { method: 'GET', headers: { ...options.headers } }, options.onEvent);
+}
+
+async function requestSse(url: string, init: { method: string; headers: Record<string, string>; body?: string }, onEvent: PostSseOptions['onEvent']): Promise<SseResult> {
+  const options = { onEvent };
   const controller = new AbortController();
   const started = performance.now();
   const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers },
-    body: JSON.stringify(body),
+    ...init,
+    headers: { accept: 'text/event-stream', ...init.headers },
     signal: controller.signal,
   });
   const result: SseResult = { status: response.status, headers: response.headers, events: [], ids: [], comments: [], body: undefined, firstEventMs: undefined };

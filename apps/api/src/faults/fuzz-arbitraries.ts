@@ -91,7 +91,7 @@ export function fuzzRequest(routes: readonly [FuzzRequest['method'], string][], 
   const auth = fc.oneof({ weight: 5, arbitrary: fc.constant(`Bearer ${token}`) }, { weight: 1, arbitrary: headerValue });
   const rest = fc.record({
     headers: fc.record(
-      { 'content-type': contentType, authorization: auth, 'x-request-id': headerValue, 'x-agent-id': headerValue, accept: fc.constantFrom('text/event-stream', '*/*', 'application/json'), origin: fc.oneof({ weight: 6, arbitrary: fc.constant('http://localhost:3000') }, { weight: 1, arbitrary: fc.constantFrom('http://evil.test', 'null') }), 'openai-organization': headerValue },
+      { 'content-type': contentType, authorization: auth, 'x-request-id': headerValue, 'x-agent-id': headerValue, accept: fc.constantFrom('text/event-stream', '*/*', 'application/json'), origin: fc.oneof({ weight: 6, arbitrary: fc.constant('http://localhost:3000') }, { weight: 1, arbitrary: fc.constantFrom('http://evil.test', 'null') }), 'openai-organization': headerValue, 'idempotency-key': headerValue, 'last-event-id': fc.oneof(headerValue, fc.constantFrom('0-0', '3-1', '999999999-9999')) },
       { requiredKeys: ['authorization'] },
     ),
     body: fc.option(bodyBytes, { nil: undefined, freq: 6 }),

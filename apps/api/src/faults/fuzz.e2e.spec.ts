@@ -8,7 +8,7 @@ const token = 'fuzz-token-0123456789';
 const routes: [FuzzRequest['method'], string][] = [
   ['POST', '/v1/chat'], ['POST', '/v1/chat/stream'], ['POST', '/v1/jobs'], ['POST', '/v1/batches'], ['POST', '/v1/chat/completions'],
   ['GET', '/v1/models'], ['GET', '/v1/providers'], ['GET', '/healthz'], ['GET', '/metrics'], ['GET', '/admin/queues'], ['GET', '/v1/usage'],
-  ['GET', '/v1/jobs/'], ['DELETE', '/v1/jobs/'], ['GET', '/v1/batches/'], ['GET', '/v1/models/'],
+  ['GET', '/v1/jobs/'], ['DELETE', '/v1/jobs/'], ['GET', '/v1/jobs/00000000-0000-4000-8000-000000000000/stream'], ['GET', '/v1/batches/'], ['GET', '/v1/models/'],
 ];
 let redis: TestRedis;
 let gateway: GatewayProcesses;

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { postJson, postSse, startFakeOpenRouter, startGateway, startRedisCluster, stopAll, submitJob, uniquePrefix, usageToday, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedisCluster } from '@gateway/testing';
+import { callsFor, getSse, postJson, postSse, startFakeOpenRouter, startGateway, startRedisCluster, stopAll, submitJob, uniquePrefix, usageToday, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedisCluster } from '@gateway/testing';
 
 // The gateway on a 3-master Redis Cluster: the queue prefix gets a hash tag (BullMQ keeps a queue in one slot),
 // the breaker's Lua scripts touch one key each, pub/sub (reply and cancel channels) crosses nodes.
@@ -82,6 +82,30 @@ describe('on a Redis Cluster', () => {
     const before = fake.closedConnections();
     await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages }, { onEvent: (_event, index) => (index >= 2 ? 'abort' : undefined) });
     await waitFor(() => fake.closedConnections() > before, 15_000);
+  });
+
+  it('dedupes concurrent POSTs under one Idempotency-Key (admission and add in two steps here) and resumes a kept stream', async () => {
+    fake.setBehaviour(() => ({ kind: 'reply', content: 'once on the cluster', latencyMs: 300 }));
+    const content = 'idempotent on the cluster';
+    const before = await usageToday(gateway.baseUrl);
+    const body = { agent_id: 'cluster-idem', messages: [{ role: 'user', content }] };
+    const answers = await Promise.all(Array.from({ length: 4 }, () => postJson(`${gateway.baseUrl}/v1/chat`, body, { 'idempotency-key': 'cluster-key-1' })));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect(new Set(answers.map((answer) => (answer.body as { job_id: string }).job_id)).size).toBe(1);
+    expect(callsFor(fake, content)).toBe(1);
+    await waitFor(async () => (await usageToday(gateway.baseUrl)).in_flight_usd === 0, 15_000);
+    expect((await usageToday(gateway.baseUrl)).jobs - before.jobs).toBe(1);
+    expect((await postJson(`${gateway.baseUrl}/v1/chat`, { ...body, model: 'mock/other' }, { 'idempotency-key': 'cluster-key-1' })).status).toBe(409);
+
+    fake.setBehaviour(() => ({ kind: 'reply', content: Array.from({ length: 20 }, (_, index) => `w${index}`).join(' '), chunkDelayMs: 50 }));
+    const cut = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages, resumable: true }, { onEvent: (_event, index) => (index >= 4 ? 'abort' : undefined) });
+    const jobId = cut.headers.get('x-job-id')!;
+    const rest = await getSse(`${gateway.baseUrl}/v1/jobs/${jobId}/stream`, { headers: { 'last-event-id': cut.ids.at(-1)! } });
+    const text = [...cut.events, ...rest.events].map((event) => (event as { content?: string }).content ?? '').join('');
+    expect(text).toBe(Array.from({ length: 20 }, (_, index) => `w${index}`).join(' '));
+    expect(rest.events.at(-1)).toMatchObject({ done: true });
+    // The kept stream lives in the prefix's slot like the rest.
+    expect((await keysPerNode()).filter((count) => count > 0)).toHaveLength(1);
   });
 
   it('enforces the rate limit and bills each job once (the limits scripts run in one slot)', async () => {

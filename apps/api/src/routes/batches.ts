@@ -1,12 +1,13 @@
 import express, { Router } from 'express';
-import { GatewayError, jobStatusSchema, notFound, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
+import { GatewayError, IDEMPOTENCY_WINDOW_SECONDS, idempotencyConflict, jobStatusSchema, notFound, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { createBatchCaps } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
-import { addJobsInChunks, batchJobId, deleteBatch, isGatewayBatchId, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { addJobsInChunks, batchJobId, claimBatch, deleteBatch, releaseBatchClaim, isGatewayBatchId, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { parseBatchBody, parseBatchMaxCost, type ParsedBatchItem } from '../batch-input';
 import type { Admission } from '../admission';
-import { assertMayAccess, assertModelAllowed, callerOf, newWorkId, ownerKeyOf, tenantOf } from '../caller';
+import { assertMayAccess, assertModelAllowed, callerOf, ownerKeyOf, tenantOf } from '../caller';
+import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
 import { jobPriority } from '../job-priority';
 import { servablePlan } from '../request-plan';
@@ -60,45 +61,69 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         }
         servablePlan(deps.config, item.request, `requests.${index}.`);
       });
-      const batchId = newWorkId(caller);
-      const createdAt = Date.now();
-      const keyId = ownerKeyOf(caller);
-      // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own.
-      if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
-      else for (const [agentId, count] of requestsPerAgent(items)) await deps.admission.checkRate({ agentId }, count);
-      const jobIds = items.map((_, index) => batchJobId(batchId, index));
-      const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
-      // Every request's budget reserved, all or none (a refused batch keeps no reservation).
-      const reserved = await deps.admission.reserveBatch(
-        items.map((item) => item.request),
-        jobIds,
-        tenantOf(caller, undefined),
-      );
-      const batchCap = maxCostUsd !== undefined ? { batch_cap: { batch_id: batchId, max_cost_usd: maxCostUsd } } : {};
-      const jobs = items.map((item, index) => ({
-        name: 'chat',
-        data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, {}, caller), reserved_usd: reserved[index] ?? 0, ...batchCap },
-        opts: { jobId: jobIds[index]!, ...priorityOption(jobPriority('batch', item.request.priority)) },
-      }));
-      const parsedMs = performance.now() - started;
-      await enqueueOrUnavailable(async () => {
-        await saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId }, deps.config.queue.retentionSeconds);
-        if (maxCostUsd !== undefined) await caps.open(batchId, maxCostUsd);
-      }).catch(async (error: unknown) => {
-        await releaseAll();
-        throw error;
-      });
+      const idempotent = idempotentRequestOf(req, '/v1/batches');
+      const batchId = workIdFor(req, idempotent, 'batch');
+      if (idempotent) {
+        // One SET NX claims the batch id: a duplicate gets the first request's answer, another body a 409.
+        // The cap may come as a query parameter: part of what the key names.
+        const claim = `${idempotent.requestHash}:${items.length}:${maxCostUsd ?? ''}`;
+        const existing = await enqueueOrUnavailable(() => claimBatch(deps.redis, deps.prefix, batchId, claim, IDEMPOTENCY_WINDOW_SECONDS));
+        if (existing !== undefined) {
+          deps.admission.countKeyed(existing === claim ? 'joined' : 'conflict');
+          if (existing !== claim) throw idempotencyConflict(batchId);
+          const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
+          res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
+          return;
+        }
+      }
+      // Admits (rate, budget) and enqueues the batch, then answers 202; a keyed batch refused gives its claim back.
+      const enqueueBatch = async () => {
+        const createdAt = Date.now();
+        const keyId = ownerKeyOf(caller);
+        // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own.
+        if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
+        else for (const [agentId, count] of requestsPerAgent(items)) await deps.admission.checkRate({ agentId }, count);
+        const jobIds = items.map((_, index) => batchJobId(batchId, index));
+        const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
+        // Every request's budget reserved, all or none (a refused batch keeps no reservation).
+        const reserved = await deps.admission.reserveBatch(
+          items.map((item) => item.request),
+          jobIds,
+          tenantOf(caller, undefined),
+        );
+        const batchCap = maxCostUsd !== undefined ? { batch_cap: { batch_id: batchId, max_cost_usd: maxCostUsd } } : {};
+        const jobs = items.map((item, index) => ({
+          name: 'chat',
+          data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, {}, caller), reserved_usd: reserved[index] ?? 0, ...batchCap },
+          opts: { jobId: jobIds[index]!, ...priorityOption(jobPriority('batch', item.request.priority)) },
+        }));
+        const parsedMs = performance.now() - started;
+        await enqueueOrUnavailable(async () => {
+          await saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId }, deps.config.queue.retentionSeconds);
+          if (maxCostUsd !== undefined) await caps.open(batchId, maxCostUsd);
+        }).catch(async (error: unknown) => {
+          await releaseAll();
+          throw error;
+        });
+        try {
+          // MULTI chunks sent back to back; a failed chunk takes the batch's unstarted jobs back out.
+          await enqueueOrUnavailable(() => addJobsInChunks(deps.queue, jobs));
+        } catch (error) {
+          await deleteBatch(deps.redis, deps.prefix, batchId).catch(() => undefined);
+          await releaseAll();
+          throw error;
+        }
+        deps.logger.info({ requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) }, 'batch enqueued');
+        const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobs.map((job) => job.opts.jobId) };
+        res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
+      };
+      if (idempotent) deps.admission.countKeyed('created');
       try {
-        // MULTI chunks sent back to back; a failed chunk takes the batch's unstarted jobs back out.
-        await enqueueOrUnavailable(() => addJobsInChunks(deps.queue, jobs));
+        await enqueueBatch();
       } catch (error) {
-        await deleteBatch(deps.redis, deps.prefix, batchId).catch(() => undefined);
-        await releaseAll();
+        if (idempotent) await releaseBatchClaim(deps.redis, deps.prefix, batchId).catch(() => undefined);
         throw error;
       }
-      deps.logger.info({ requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) }, 'batch enqueued');
-      const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobs.map((job) => job.opts.jobId) };
-      res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
     },
   );
 

@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import type { Config } from '@gateway/config';
-import { callerOf, newWorkId } from '../caller';
+import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
 import { gatewayStreamFormat } from '../stream-formats';
 import { serveStream, type StreamSessionDeps } from '../stream-session';
 import { enqueueChat, type ChatRouteDeps } from './chat';
 
 /** What the streaming chat route needs besides the chat route's deps. */
 export interface ChatStreamRouteDeps extends ChatRouteDeps, StreamSessionDeps {
-  config: Pick<Config, 'llm' | 'http' | 'stream' | 'providers'>;
+  config: Pick<Config, 'llm' | 'http' | 'stream' | 'providers' | 'queue' | 'redis'>;
 }
 
 /**
@@ -20,11 +20,18 @@ export function chatStreamRoutes(deps: ChatStreamRouteDeps): Router {
   const router = Router();
 
   router.post('/v1/chat/stream', async (req, res) => {
-    const jobId = newWorkId(callerOf(req));
+    const idempotent = idempotentRequestOf(req, '/v1/chat/stream');
+    const resumeAfter = lastEventIdOf(req);
+    // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
+    // Read without a second parse: enqueueChat validates the body (`resumable` a boolean) before anything runs.
+    const resumable = (req.body as { resumable?: unknown } | undefined)?.resumable === true || idempotent !== undefined;
+    const jobId = workIdFor(req, idempotent);
     await serveStream(deps, req, res, {
       jobId,
       format: gatewayStreamFormat(),
-      enqueue: () => enqueueChat(deps, req, jobId, deps.instanceId, { stream: true }),
+      resumable,
+      resumeAfter,
+      enqueue: () => enqueueChat(deps, req, jobId, deps.instanceId, idempotent, { stream: true, ...(resumable ? { resumable: true, streamFormat: 'gateway' as const } : {}) }),
     });
   });
 

@@ -1,10 +1,11 @@
 import { Router, type Request } from 'express';
-import { GatewayError, chatRequestSchema, type ChatJobData, type ChatResponse } from '@gateway/contracts';
+import { GatewayError, chatRequestSchema, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
-import { callerOf, newWorkId } from '../caller';
 import type { Admission } from '../admission';
-import { admitAndEnqueue } from '../job-data';
+import { idempotentRequestOf, workIdFor, type IdempotentRequest } from '../idempotency';
+import { admitOrJoin, type JobDataExtras } from '../job-data';
+import { waitForAnswer } from '../keyed-answer';
 import type { ResultWaiter } from '../result-waiter';
 import { parseBody } from '../validation';
 
@@ -19,20 +20,24 @@ export interface ChatRouteDeps {
   admission: Admission;
 }
 
-/** Parses a `/v1/chat` body, admits it (rate limit, budget) and enqueues its job; throws `unavailable` when Redis refuses it. */
-export function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined, extra: Pick<ChatJobData, 'stream'> = {}): Promise<ChatJobData> {
+/**
+ * Parses a `/v1/chat` body, admits it (rate limit, budget) and enqueues its job; throws `unavailable` when Redis
+ * refuses it. 'joined' when its Idempotency-Key named a job that exists (409 when made for another request).
+ */
+export function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined, idempotent: IdempotentRequest | undefined, extra: Pick<JobDataExtras, 'stream' | 'resumable' | 'streamFormat'> = {}): Promise<'created' | 'joined'> {
   const body = parseBody(chatRequestSchema, req.body);
-  return admitAndEnqueue(deps, req, body, jobId, { ...(replyTo !== undefined ? { replyTo } : {}), ...(extra.stream ? { stream: true } : {}) });
+  return admitOrJoin(deps, req, body, jobId, { ...(replyTo !== undefined ? { replyTo } : {}), ...extra, requestHash: idempotent?.requestHash });
 }
 
 export function chatRoutes(deps: ChatRouteDeps): Router {
   const router = Router();
 
   router.post('/v1/chat', async (req, res) => {
-    const jobId = newWorkId(callerOf(req));
+    const idempotent = idempotentRequestOf(req, '/v1/chat');
+    const jobId = workIdFor(req, idempotent);
     res.locals['jobId'] = jobId;
     res.setHeader('x-job-id', jobId);
-    const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, jobId, deps.instanceId)).catch((error: unknown) => {
+    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, jobId, deps.instanceId, idempotent)).catch((error: unknown) => {
       // A job a worker already started runs on and keeps its result: the caller can fetch it later.
       if (error instanceof GatewayError && error.type === 'timeout') {
         throw new GatewayError('timeout', `${error.message}; if a worker had started it, its result stays readable at GET /v1/jobs/${jobId} (a job not started yet was dropped)`, { jobId });

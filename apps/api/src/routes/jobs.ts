@@ -2,14 +2,17 @@ import { Router } from 'express';
 import { callbackUrlProblem, jobRequestSchema, invalidRequest, notFound, type JobAccepted, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { enqueueCallback, isGatewayJobId, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
-import { assertMayAccess, callerOf, newWorkId, type Caller } from '../caller';
+import { assertMayAccess, callerOf, type Caller } from '../caller';
 import type { Admission } from '../admission';
-import { admitAndEnqueue } from '../job-data';
+import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
+import { admitOrJoin } from '../job-data';
+import { serveAttachedStream, type StreamAttachDeps } from '../stream-attach';
+import { gatewayStreamFormat, openAiStreamFormat } from '../stream-formats';
 import { parseBody } from '../validation';
 
 /** What the job routes need. */
-export interface JobRouteDeps {
-  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers'>;
+export interface JobRouteDeps extends StreamAttachDeps {
+  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'stream' | 'redis'>;
   queue: ChatQueue;
   callbacks: CallbackQueue;
   /** A `command` connection. */
@@ -41,15 +44,36 @@ export function jobRoutes(deps: JobRouteDeps): Router {
   router.post('/v1/jobs', async (req, res) => {
     const body = parseBody(jobRequestSchema, req.body);
     checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
-    const jobId = newWorkId(callerOf(req));
+    const idempotent = idempotentRequestOf(req, '/v1/jobs');
+    const jobId = workIdFor(req, idempotent);
     res.locals['jobId'] = jobId;
-    await admitAndEnqueue(deps, req, body, jobId, { ...(body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}), priority: body.priority });
+    // A duplicate (same Idempotency-Key, same body) gets the same job id back.
+    await admitOrJoin(deps, req, body, jobId, {
+      ...(body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}),
+      priority: body.priority,
+      ...(body.stream ? { stream: true, resumable: true, streamFormat: 'gateway' as const } : {}),
+      requestHash: idempotent?.requestHash,
+    });
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };
     res.status(202).setHeader('location', `/v1/jobs/${jobId}`).json(accepted);
   });
 
   router.get('/v1/jobs/:id', async (req, res) => {
     res.json(await requireJobView(deps, req.params.id, callerOf(req)));
+  });
+
+  router.get('/v1/jobs/:id/stream', async (req, res) => {
+    const jobId = req.params.id;
+    const resumeAfter = lastEventIdOf(req);
+    const caller = callerOf(req);
+    if (isGatewayJobId(jobId)) assertMayAccess(caller, jobId, 'job');
+    const job = isGatewayJobId(jobId) ? await deps.queue.getJob(jobId) : undefined;
+    if (!job) throw notFound('job', jobId, { retained: true });
+    if (!job.data.resumable) throw invalidRequest(`job ${jobId} keeps no stream: submit it with "stream": true (POST /v1/jobs) or "resumable": true (streams)`);
+    const streamFormat = job.data.stream_format ?? 'gateway';
+    const format = streamFormat === 'gateway' ? gatewayStreamFormat() : openAiStreamFormat({ jobId, includeUsage: streamFormat === 'openai-usage' });
+    // A stream with a live client (not an asynchronous job) gets a grace when this client goes away too.
+    await serveAttachedStream(deps, req, res, { jobId, format, resumeAfter, graceOnLeave: job.data.reply_to !== undefined });
   });
 
   router.delete('/v1/jobs/:id', async (req, res) => {

@@ -3,10 +3,11 @@ import { agentIdSchema, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErro
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
-import { callerOf, newWorkId } from '../caller';
 import type { Admission } from '../admission';
 import { headerField } from '../header-fields';
-import { admitAndEnqueue } from '../job-data';
+import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
+import { admitOrJoin } from '../job-data';
+import { waitForAnswer } from '../keyed-answer';
 import { errorHandler } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
 import { openAiStreamFormat } from '../stream-formats';
@@ -15,7 +16,7 @@ import { parseBody } from '../validation';
 
 /** What the OpenAI-compatible routes need (streams are relayed like `/v1/chat/stream`'s). */
 export interface OpenAiRouteDeps extends StreamSessionDeps {
-  config: Pick<Config, 'llm' | 'http' | 'models' | 'stream' | 'providers'>;
+  config: Pick<Config, 'llm' | 'http' | 'models' | 'stream' | 'providers' | 'queue' | 'redis'>;
   waiter: ResultWaiter;
   instanceId: string;
   logger: Logger;
@@ -64,17 +65,24 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
     if (openAiRequest.user !== undefined && !agentIdSchema.safeParse(openAiRequest.user).success) {
       throw invalidRequest('user: used as the agent id, at most 128 characters');
     }
-    const jobId = newWorkId(callerOf(req));
+    const idempotent = idempotentRequestOf(req, '/v1/chat/completions');
+    const jobId = workIdFor(req, idempotent);
     if (openAiRequest.stream) {
+      const includeUsage = openAiRequest.stream_options?.include_usage === true;
+      // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
+      const resumable = openAiRequest.stream_options?.resumable === true || idempotent !== undefined;
+      const kept = resumable ? { resumable: true, streamFormat: includeUsage ? ('openai-usage' as const) : ('openai' as const) } : {};
       await serveStream(deps, req, res, {
         jobId,
-        format: openAiStreamFormat({ jobId, includeUsage: openAiRequest.stream_options?.include_usage === true }),
-        enqueue: () => admitAndEnqueue(deps, req, body, jobId, { replyTo: deps.instanceId, stream: true }),
+        format: openAiStreamFormat({ jobId, includeUsage }),
+        resumable,
+        resumeAfter: lastEventIdOf(req),
+        enqueue: () => admitOrJoin(deps, req, body, jobId, { replyTo: deps.instanceId, stream: true, ...kept, requestHash: idempotent?.requestHash }),
       });
       return;
     }
     res.locals['jobId'] = jobId;
-    const answer = await deps.waiter.enqueueAndWait(jobId, deps.config.http.chatTimeoutMs, () => admitAndEnqueue(deps, req, body, jobId, { replyTo: deps.instanceId }));
+    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => admitOrJoin(deps, req, body, jobId, { replyTo: deps.instanceId, requestHash: idempotent?.requestHash }));
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     res.json(toChatCompletion(jobId, answer));

@@ -1,0 +1,70 @@
+import { callsFor, getSse, jobView, noRateLimit, postSse, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, usageToday, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+
+// A dead worker's job is taken over after at most lock (2 s) + stalled interval (1 s).
+jest.setTimeout(120_000);
+
+let redis: TestRedis;
+let fake: FakeOpenRouter;
+let apiA: { baseUrl: string; process: AppProcess };
+let apiB: { baseUrl: string; process: AppProcess };
+const workers: AppProcess[] = [];
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  fake = await startFakeOpenRouter({ apiKey: 'sk-or-takeover', behave: scriptedBehaviour });
+  env = {
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('takeover'),
+    LLM_PROVIDER: 'openrouter',
+    OPENROUTER_API_KEY: 'sk-or-takeover',
+    OPENROUTER_BASE_URL: fake.baseUrl,
+    PROVIDER_TIMEOUT_MS: '8000',
+    CHAT_TIMEOUT_MS: '60000',
+    WORKER_LOCK_DURATION_MS: '2000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    STREAM_RESUME_GRACE_MS: '20000',
+    ...noRateLimit,
+  };
+  [apiA, apiB] = await Promise.all([startApi(env), startApi(env)]);
+});
+afterAll(async () => {
+  await Promise.all([apiA?.process.stop(), apiB?.process.stop(), ...workers.map((worker) => worker.stop('SIGKILL'))]);
+  await fake?.close();
+  await redis?.stop();
+});
+
+describe('a worker SIGKILLed mid-stream', () => {
+  it('has its resumable stream taken over by another worker; the client resumed elsewhere gets every chunk once', async () => {
+    const content = 'drip:100:50 taken over';
+    const first = await spawnApp('worker', env);
+    workers.push(first);
+    let seen = 0;
+    const cut = await postSse(`${apiA.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content }], resumable: true }, {
+      onEvent: (event) => {
+        if (typeof event === 'object' && event !== null && 'content' in event) seen += 1;
+        return seen >= 10 ? 'abort' : undefined;
+      },
+    });
+    const jobId = cut.headers.get('x-job-id')!;
+    const second = await spawnApp('worker', env);
+    workers.push(second);
+    first.child.kill('SIGKILL');
+    await first.exited();
+
+    const rest = await getSse(`${apiB.baseUrl}/v1/jobs/${jobId}/stream`, { headers: { 'last-event-id': cut.ids.at(-1)! } });
+    const text = [...cut.events, ...rest.events].map((event) => (typeof event === 'object' && event !== null && 'content' in event ? (event as { content: string }).content : '')).join('');
+    expect(text).toBe(Array.from({ length: 50 }, (_, index) => `w${index}`).join(' '));
+    expect(rest.events.at(-1)).toMatchObject({ done: true, job_id: jobId });
+    expect(new Set([...cut.ids, ...rest.ids]).size).toBe(cut.ids.length + rest.ids.length);
+    // The dead worker's call, and the survivor's: the second attempt's first words were not sent again.
+    expect(callsFor(fake, content)).toBe(2);
+    await waitFor(async () => ((await jobView(apiA.baseUrl, jobId))?.status === 'completed' ? true : undefined), 5000);
+    const usage = await waitFor(async () => {
+      const day = await usageToday(apiA.baseUrl);
+      return day.jobs >= 1 ? day : undefined;
+    });
+    expect(usage!.jobs).toBe(1);
+    expect(usage!.in_flight_usd).toBe(0);
+  });
+});

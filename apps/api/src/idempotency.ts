@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { idempotencyKeySchema, invalidRequest, streamEventIdSchema, type StreamEventId } from '@gateway/contracts';
+import { derivedGatewayId } from '@gateway/queue';
+import { callerOf, newWorkId, ownerKeyOf } from './caller';
+import { headerField } from './header-fields';
+
+/** The Idempotency-Key of a POST that creates work, with what identifies its request. */
+export interface IdempotentRequest {
+  key: string;
+  /** SHA-256 of the route and the body as parsed: the same key with another request is a 409. */
+  requestHash: string;
+}
+
+/** The request's `Idempotency-Key` (400 when it is not 1–255 printable ASCII characters), with its request hash. */
+export function idempotentRequestOf(req: Request, route: string): IdempotentRequest | undefined {
+  const key = headerField(req, 'Idempotency-Key', idempotencyKeySchema);
+  if (key === undefined) return undefined;
+  return { key, requestHash: createHash('sha256').update(route).update('\u0000').update(JSON.stringify(req.body ?? null)).digest('hex') };
+}
+
+/**
+ * The id of the job (or batch) a request makes: derived from the caller and its Idempotency-Key when it sent one (so
+ * the same key always names the same work, and the add is the duplicate check), else a new one.
+ */
+export function workIdFor(req: Request, idempotent: IdempotentRequest | undefined, what: 'job' | 'batch' = 'job'): string {
+  const caller = callerOf(req);
+  if (!idempotent) return newWorkId(caller);
+  return derivedGatewayId(what, ownerKeyOf(caller), caller.kind, idempotent.key);
+}
+
+/** The client's `Last-Event-ID` (header, or `last_event_id` in the query for clients that cannot set headers); 400 when malformed. */
+export function lastEventIdOf(req: Request): StreamEventId | undefined {
+  const query = req.query['last_event_id'];
+  const value = req.get('Last-Event-ID') ?? (typeof query === 'string' ? query : undefined);
+  if (value === undefined) return undefined;
+  const parsed = streamEventIdSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw invalidRequest(`header Last-Event-ID: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
+}

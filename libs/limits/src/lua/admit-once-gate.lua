@@ -1,0 +1,24 @@
+-- admit-once-gate.lua: the gate of a job made under an Idempotency-Key (its id derived from the key), added in
+-- the same script (addJobBehindGate in libs/queue). Scripts run one at a time, so of concurrent duplicates exactly
+-- one is admitted and added; the others find its job and take nothing (no rate token, no reservation).
+-- Runs after admit-11.lua, prepended as the local function admit (with token-bucket-1.lua and budget-reserve.lua).
+-- KEYS[1..11]  admit-11.lua's keys (KEYS[11]: the job's billing record)
+-- KEYS[12]     the job's BullMQ hash
+-- ARGV         admit-11.lua's
+-- Returns      admit-11.lua's reply, or {-9, 0, ...} DUPLICATE (the job exists: nothing done),
+--              {-10, 0, ...} SPENT (the job was billed and is no longer kept: the key cannot make new work)
+local function gate(KEYS, ARGV)
+  if redis.call('EXISTS', KEYS[12]) == 1 then
+    return {-9, 0, 0, 0, 0, 0, 0, 0, 0}, false
+  end
+  local billed = redis.call('GET', KEYS[11])
+  if billed == 'settled' then
+    return {-10, 0, 0, 0, 0, 0, 0, 0, 0}, false
+  end
+  -- A job dropped before it ran gave its reservation back: the key's next request runs it, reserved anew.
+  if billed then
+    redis.call('DEL', KEYS[11])
+  end
+  local reply = admit(KEYS, ARGV)
+  return reply, reply[1] >= 0 and reply[4] > 0
+end
