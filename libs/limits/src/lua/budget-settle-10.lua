@@ -38,14 +38,11 @@ end
 local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
 local tokenKinds = {'prompt', 'cached', 'completion', 'reasoning'}
 -- A period's hashes get their lifetime from its first job (nothing else creates them).
--- A free call (a local model, the mock) adds nothing to the amounts: only its count and tokens are booked.
-local paid = ARGV[2] ~= '0'
 local function book(day, month, breakdown)
-  if paid then
-    redis.call('HINCRBY', day, 'total', ARGV[2])
-    for _, field in ipairs(breakdown) do
-      redis.call('HINCRBY', day, field, ARGV[2])
-    end
+  redis.call('HINCRBY', day, 'total', ARGV[2])
+  -- Free calls too: an agent, model or provider that only made free calls still shows in the breakdown (at 0).
+  for _, field in ipairs(breakdown) do
+    redis.call('HINCRBY', day, field, ARGV[2])
   end
   if redis.call('HINCRBY', day, 'jobs', 1) == 1 then
     redis.call('EXPIRE', day, ARGV[6])
@@ -56,9 +53,7 @@ local function book(day, month, breakdown)
       redis.call('HINCRBY', day, 'tokens:' .. kind, ARGV[13 + k])
     end
   end
-  if paid then
-    redis.call('HINCRBY', month, 'total', ARGV[2])
-  end
+  redis.call('HINCRBY', month, 'total', ARGV[2])
   if redis.call('HINCRBY', month, 'jobs', 1) == 1 then
     redis.call('EXPIRE', month, ARGV[7])
   end
