@@ -5,7 +5,6 @@ import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
 
-/** What admission needs. */
 export interface AdmissionDeps {
   config: Pick<Config, 'llm' | 'limits' | 'providers'>;
   /** The connection the limiter and the budget use (admitChat runs both in one script on it). */

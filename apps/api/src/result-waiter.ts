@@ -10,7 +10,6 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** Options of the waiter. */
 export interface ResultWaiterOptions {
   /** Looks a job up in the queue (used after a reconnect, when replies may have been lost). */
   lookup: (jobId: string) => Promise<JobOutcome>;

@@ -19,7 +19,6 @@ export function closeConnectionsWhenStopping(lifecycle: Lifecycle) {
   };
 }
 
-/** What the API's graceful shutdown needs. */
 export interface ApiShutdownOptions {
   server: Server;
   lifecycle: Lifecycle;

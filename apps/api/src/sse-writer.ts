@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 
-/** Options of an SSE response. */
 export interface SseWriterOptions {
   /** Most bytes a slow client may leave unsent before the stream is given up. */
   maxBufferBytes: number;

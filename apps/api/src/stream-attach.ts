@@ -11,7 +11,6 @@ import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import { createStreamRelay } from './stream-relay';
 
-/** What attaching to a kept stream needs. */
 export interface StreamAttachDeps {
   config: Pick<Config, 'http' | 'stream' | 'queue' | 'redis'>;
   queue: ChatQueue;
@@ -54,7 +53,6 @@ export async function watchStream(deps: Pick<StreamAttachDeps, 'config' | 'redis
   return token;
 }
 
-/** Options of one attach. */
 export interface AttachOptions {
   jobId: string;
   format: StreamFormat;

@@ -54,7 +54,6 @@ export function gatewayStreamFormat(): StreamFormat {
   };
 }
 
-/** Options of OpenAI's chunk format. */
 export interface OpenAiStreamOptions {
   jobId: string;
   /** `stream_options.include_usage`: a last chunk with `usage` (and no choices), `usage: null` on the others. */

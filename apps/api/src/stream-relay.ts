@@ -8,7 +8,6 @@ import type { StreamListener } from './stream-hub';
 /** Chunks a stream holds while waiting for a missing earlier one, before it gives up on it. */
 const MAX_CHUNKS_AHEAD = 256;
 
-/** Options of one relayed stream. */
 export interface StreamRelayOptions {
   jobId: string;
   requestId: string;

@@ -11,7 +11,6 @@ import type { StreamHub } from './stream-hub';
 import { createStreamRelay } from './stream-relay';
 import { serveAttachedStream, startResumeGrace, watchStream, type StreamAttachDeps } from './stream-attach';
 
-/** What a streamed answer needs. */
 export interface StreamSessionDeps extends StreamAttachDeps {
   config: Pick<Config, 'http' | 'stream' | 'queue' | 'redis'>;
   queue: ChatQueue;

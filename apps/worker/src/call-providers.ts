@@ -8,7 +8,6 @@ import { observeProviderCall } from './provider-call';
 /** Prices a finished call (the provider's own figure, else tokens × the pricing table). */
 export type PriceCall = (call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd: number | null }) => number;
 
-/** What a non-streamed call needs. */
 export interface CallDeps {
   registry: ProviderRegistry;
   metrics: Pick<Metrics, 'providerRequestDuration' | 'providerRequests'>;

@@ -1,4 +1,3 @@
-/** What the tracker needs of a BullMQ worker. */
 export interface CancellableWorker {
   cancelJob(jobId: string, reason?: string): boolean;
 }

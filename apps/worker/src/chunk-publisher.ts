@@ -1,6 +1,5 @@
 import type { ProviderId, ReplyMessage, ToolCallDelta } from '@gateway/contracts';
 
-/** Options of a job's chunk publisher. */
 export interface ChunkPublisherOptions {
   jobId: string;
   provider: ProviderId;

@@ -10,7 +10,6 @@ import { observeProviderCall } from './provider-call';
 import { createReplayFilter } from './replay-filter';
 import { createToolCallAssembler } from './stream-answer';
 
-/** What a streamed job needs besides a call's. */
 export interface StreamRunDeps extends CallDeps {
   publisher: RedisClient;
   prefix: string;

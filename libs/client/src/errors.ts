@@ -1,6 +1,5 @@
 import type { Attempt, ErrorType } from '@gateway/contracts';
 
-/** What every error of the client carries. */
 export interface GatewayClientErrorInit {
   status: number;
   type: ErrorType;

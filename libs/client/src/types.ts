@@ -40,7 +40,6 @@ export interface ChatOptions extends ChatParameters {
   idempotencyKey?: string;
 }
 
-/** Options of submitJob. */
 export interface JobOptions extends ChatOptions {
   /** Receives the job's outcome by POST (its host must be allowed by the gateway's operator). */
   callbackUrl?: string;
@@ -66,7 +65,6 @@ export interface BatchRequest extends ChatParameters {
   customId?: string;
 }
 
-/** Options of waitForJob. */
 export interface WaitOptions {
   /** Time between polls (default 500 ms). */
   pollIntervalMs?: number;

@@ -34,7 +34,6 @@ export function slowReader(): GatewayError {
   return new GatewayError('unavailable', 'the client reads too slowly');
 }
 
-/** Options of notFound. */
 export interface NotFoundOptions {
   /** Say the thing may have expired (jobs, batches: kept for a retention time). */
   retained?: boolean;

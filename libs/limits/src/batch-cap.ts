@@ -9,7 +9,6 @@ export interface BatchCapRef {
   max_cost_usd: number;
 }
 
-/** What a batch has spent against its cap. */
 export interface BatchSpend {
   capUsd: number;
   spentUsd: number;

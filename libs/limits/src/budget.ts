@@ -6,7 +6,6 @@ import { nanoToUsd, usdToNano } from './money';
 import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, OBSERVED_COST_TTL_SECONDS, utcPeriods } from './periods';
 import { LimitScriptCode, LimitScriptOk, runScript, scripts } from './scripts';
 
-/** Options of the budget ledger. */
 export interface BudgetOptions {
   redis: RedisClient;
   /** Key prefix (QUEUE_PREFIX). */
@@ -75,7 +74,6 @@ export function tokenCountsOf(usage: Usage): TokenCounts {
   };
 }
 
-/** What a finished job is billed for. */
 export interface JobCharge {
   costUsd: number;
   agentId: string | undefined;

@@ -5,7 +5,6 @@ import { builtInPricing, findPrice, type ModelPrice, type PriceSource, type Pric
 /** Where a model's price came from, in the order they are asked. */
 export type PriceOrigin = 'file' | 'openrouter' | 'catalogue' | 'built-in' | 'default';
 
-/** What the price book is made of. */
 export interface PriceBookOptions {
   /** LLM_PRICING_FILE's table: over every other source (its `*` row replaces the built-in one). */
   file?: PricingTable | undefined;

@@ -8,7 +8,6 @@ import { scripts } from './scripts';
 /** The hash field holding when the prices were fetched (model ids have a vendor and a slash, never this name). */
 export const FETCHED_AT_FIELD = '_fetched_at';
 
-/** Options of the OpenRouter price refresher. */
 export interface PriceRefreshOptions {
   redis: RedisClient;
   /** Key prefix (QUEUE_PREFIX). */

@@ -117,7 +117,6 @@ export function callCostUsd(prices: PriceSource, call: { provider: ProviderId; m
 export const IMAGE_TOKENS = 1_105;
 export const LOW_DETAIL_IMAGE_TOKENS = 85;
 
-/** What a prompt is made of, for its estimate. */
 export interface PromptShape {
   messages: readonly ChatMessage[];
   tools?: readonly FunctionTool[] | undefined;

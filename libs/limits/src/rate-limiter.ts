@@ -2,7 +2,6 @@ import type { RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
 import { LimitScriptCode, runScript, scripts } from './scripts';
 
-/** Options of the admission rate limiter. */
 export interface RateLimiterOptions {
   redis: RedisClient;
   /** Key prefix (QUEUE_PREFIX). */

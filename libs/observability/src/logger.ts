@@ -2,7 +2,6 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import { redactFields } from './field-redaction';
 import { createSecretScrubber } from './secret-scrubber';
 
-/** Options of a process logger. */
 export interface LoggerOptions {
   /** The app's name, put on every line. */
   name: string;

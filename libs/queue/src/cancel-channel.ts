@@ -6,7 +6,6 @@ export async function publishCancel(redis: RedisClient, prefix: string, jobId: s
   await redis.publish(queueKeys.cancelChannel(prefix), jobId);
 }
 
-/** Options of a worker's cancel subscription. */
 export interface CancelSubscriptionOptions {
   /** A dedicated `blocking` connection: it enters subscriber mode. */
   subscriber: RedisClient;

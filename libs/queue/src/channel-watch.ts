@@ -8,7 +8,6 @@ export interface ChannelWatch {
   stop(): Promise<void>;
 }
 
-/** Options of watchChannel. */
 export interface ChannelWatchOptions {
   onMessage(payload: string): void;
   /** Reads the whole picture from Redis (what announcements made while not subscribed would have said). */

@@ -14,7 +14,6 @@ export async function publishReply(redis: RedisClient, prefix: string, replyTo: 
   await redis.publish(envelope.channel, envelope.message);
 }
 
-/** Options of the per-instance reply subscription. */
 export interface ReplySubscriptionOptions {
   /** A dedicated `blocking` connection: it enters subscriber mode. */
   subscriber: RedisClient;

@@ -22,7 +22,6 @@ export type CallOutcome = 'success' | 'failure' | 'neutral';
 
 const stateByCode: readonly CircuitState[] = ['closed', 'open', 'half_open'];
 
-/** Options of the Redis-shared circuit breaker. */
 export interface CircuitBreakerOptions {
   /** A `command` connection (fails fast while Redis is down). */
   redis: RedisClient;

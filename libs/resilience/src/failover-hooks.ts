@@ -4,7 +4,6 @@ import { AcquireCode, circuitStateValue, type CallOutcome, type CircuitBreaker, 
 import type { FailoverHooks, PlannedAttempt } from './failover';
 import type { ProviderStats } from './provider-stats';
 
-/** What the breaker hooks need. */
 export interface BreakerHooksOptions {
   breaker: CircuitBreaker;
   stats: ProviderStats;

@@ -6,7 +6,6 @@ export interface PlannedAttempt {
   model: string;
 }
 
-/** What withFailover reports besides the value. */
 export interface FailoverOutcome<T> {
   value: T;
   /** The provider that served the request. */

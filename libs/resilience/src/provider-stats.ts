@@ -15,7 +15,6 @@ export interface ProviderStats {
   flush(): Promise<void>;
 }
 
-/** Options of the provider counters. */
 export interface ProviderStatsOptions {
   /**
    * Hold increments in memory and write them every this many ms, one pipeline for all (a worker's hot path then

@@ -1,6 +1,5 @@
 import { createParser } from 'eventsource-parser';
 
-/** What a streaming POST gave back. */
 export interface SseResult {
   status: number;
   headers: Headers;
@@ -16,7 +15,6 @@ export interface SseResult {
   firstEventMs: number | undefined;
 }
 
-/** Options of postSse. */
 export interface PostSseOptions {
   headers?: Record<string, string>;
   /** Called on each `data:` event; return 'abort' to drop the connection there (a client going away). */

@@ -20,7 +20,6 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** Options of startRedis. */
 export interface StartRedisOptions {
   /** Turn on append-only persistence (for restart tests). */
   appendOnly?: boolean;

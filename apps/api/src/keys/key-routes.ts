@@ -6,7 +6,6 @@ import { parseBody } from '../validation';
 import type { KeyCache } from './key-cache';
 import { keyView, type ApiKeyRecord, type KeyStore } from './key-store';
 
-/** What the keys API needs. */
 export interface KeyRouteDeps {
   store: KeyStore;
   cache: KeyCache;

@@ -29,7 +29,6 @@ export function presentedToken(header: string | undefined, allowBasic: boolean):
   return undefined;
 }
 
-/** Options of the authentication middleware. */
 export interface AuthOptions {
   /** GATEWAY_AUTH_TOKEN: one static key under the global limits. */
   token: string | undefined;

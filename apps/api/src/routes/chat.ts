@@ -9,7 +9,6 @@ import { waitForAnswer } from '../keyed-answer';
 import type { ResultWaiter } from '../result-waiter';
 import { parseBody } from '../validation';
 
-/** What the chat routes need. */
 export interface ChatRouteDeps {
   config: Pick<Config, 'llm' | 'http' | 'providers'>;
   queue: ChatQueue;

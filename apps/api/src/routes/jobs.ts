@@ -10,7 +10,6 @@ import { serveAttachedStream, type StreamAttachDeps } from '../stream-attach';
 import { gatewayStreamFormat, openAiStreamFormat } from '../stream-formats';
 import { parseBody } from '../validation';
 
-/** What the job routes need. */
 export interface JobRouteDeps extends StreamAttachDeps {
   config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'stream' | 'redis'>;
   queue: ChatQueue;

@@ -5,7 +5,6 @@ import type { Metrics } from '@gateway/observability';
 import { bullPrefix, type RedisClient } from '@gateway/queue';
 import { circuitStateValue, createCircuitBreaker, createProviderStats } from '@gateway/resilience';
 
-/** What the providers route needs. */
 export interface ProviderRouteDeps {
   config: Config;
   /** A `command` connection: answers 503 promptly while Redis is down. */

@@ -10,7 +10,6 @@ import { newToolCallId } from '../tool-call-id';
 /** The Messages API version we speak. */
 export const ANTHROPIC_VERSION = '2023-06-01';
 
-/** Options of the (deprecated) Anthropic adapter. */
 export interface AnthropicOptions {
   /** e.g. https://api.anthropic.com (the adapter adds /v1/messages). */
   baseUrl: string;

@@ -2,7 +2,6 @@ import { createOpenAiCompatibleAdapter } from '../openai-compatible/openai-compa
 import type { HttpClient } from '../http/http-client';
 import type { ProviderAdapter } from '../types';
 
-/** Options of the Cursor provider. */
 export interface CursorOptions {
   /** The Cursor Agent adapter's address (CURSOR_ADAPTER_URL), e.g. http://localhost:3210. */
   baseUrl: string;

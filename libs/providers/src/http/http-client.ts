@@ -4,7 +4,6 @@ import { parseRetryAfter, truncate, upstreamFailure, upstreamHttpError } from '.
 import { watchStream, type UpstreamBody } from './stream-watchdog';
 import { scrubHeaderSecrets } from './scrub-secrets';
 
-/** Options of the pooled HTTP client one adapter uses. */
 export interface HttpClientOptions {
   provider: ProviderId;
   /** Whole-call deadline of a JSON call (headers and body); for a stream, the deadline of its headers and the longest silence between its chunks. */

@@ -6,7 +6,6 @@ export interface UpstreamBody extends AsyncIterable<Buffer | Uint8Array> {
   destroy(error?: Error): void;
 }
 
-/** Options of watchStream. */
 export interface StreamWatchOptions {
   provider: ProviderId;
   /** Longest silence allowed between two chunks (the first one counts from the headers). */

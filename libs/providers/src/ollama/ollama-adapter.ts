@@ -7,7 +7,6 @@ import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChat
 import { fromOllamaToolCalls, fromOllamaUsage, mapOllamaFinishReason, toOllamaRequest } from './ollama-map';
 import { ollamaChatSchema, type OllamaChat } from './ollama-wire';
 
-/** Options of the Ollama adapter. */
 export interface OllamaOptions {
   /** Ollama's address, e.g. http://localhost:11434 (no /api). */
   baseUrl: string;

@@ -3,7 +3,6 @@ import type { HttpClient } from '../http/http-client';
 import type { OpenAiRequest } from '../openai-compatible/openai-compatible-wire';
 import type { ProviderAdapter } from '../types';
 
-/** Options of the (deprecated) direct OpenAI adapter. */
 export interface OpenAiOptions {
   baseUrl: string;
   apiKey: string | undefined;

@@ -2,7 +2,6 @@ import { createOpenAiCompatibleAdapter } from '../openai-compatible/openai-compa
 import type { HttpClient } from '../http/http-client';
 import type { ProviderAdapter } from '../types';
 
-/** Options of the OpenRouter adapter. */
 export interface OpenRouterOptions {
   baseUrl: string;
   apiKey: string | undefined;

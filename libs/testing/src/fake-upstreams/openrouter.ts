@@ -38,7 +38,6 @@ export interface FakeOpenRouterModel {
 /** What `GET /api/v1/models` answers: the list, an error status, a 200 that is not a list, an empty list, or a reset. */
 export type ModelsBehaviour = { kind: 'list'; models: FakeOpenRouterModel[] } | { kind: 'status'; status: number } | { kind: 'garbage' } | { kind: 'empty' } | { kind: 'reset' };
 
-/** Options of the fake OpenRouter. */
 export interface FakeOpenRouterOptions {
   /** The key it accepts; others get its 401 body. */
   apiKey?: string;

@@ -1,7 +1,6 @@
 import { postJson } from '../gateway-harness';
 import { postSse } from '../sse-client';
 
-/** What the load saw, by kind of request. */
 export interface LoadTally {
   /** Asynchronous jobs accepted (202), by id: the ones that must all finish. */
   acceptedJobIds: string[];
