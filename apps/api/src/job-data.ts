@@ -1,11 +1,11 @@
-import { chatParamsOf, queueUnavailable, type ChatJobData, type ChatRequest } from '@gateway/contracts';
+import { chatParamsOf, queueUnavailable, type ChatJobData, type ChatRequest, type Lane } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { removeUnstartedJob, type ChatQueue } from '@gateway/queue';
+import { removeUnstartedJob, tenantId, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Request } from 'express';
 import type { Admission } from './admission';
 import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, ownerKeyOfId, tenantOf, type Caller } from './caller';
 import { isRedisUnavailable } from './middleware/error-handler';
-import { jobPriority } from './job-priority';
+import { lanePrioritiesFor } from './job-priority';
 import { servablePlan } from './request-plan';
 
 /** Where a job's outcome goes: the reply channel of an API instance (sync, stream) and/or a callback URL. */
@@ -13,8 +13,15 @@ export interface JobDataExtras {
   replyTo?: string;
   callbackUrl?: string;
   stream?: boolean;
-  /** An asynchronous job's own `priority` (clamped); absent on interactive routes, which ignore it (job-priority.ts). */
+  /** An asynchronous job's own `priority` (its band in the lane); interactive routes ignore it (job-priority.ts). */
   priority?: number | undefined;
+  /** Its scheduling lane; absent: `interactive` when a reply channel waits for it, else `job`. */
+  lane?: Lane;
+}
+
+/** The lane of a job: as asked, else interactive when a caller waits on its reply channel, else an asynchronous job. */
+export function laneOf(extras: Pick<JobDataExtras, 'lane' | 'replyTo'>): Lane {
+  return extras.lane ?? (extras.replyTo !== undefined ? 'interactive' : 'job');
 }
 
 /**
@@ -24,6 +31,7 @@ export interface JobDataExtras {
 export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: JobDataExtras = {}, caller: Caller = { kind: 'open' }): ChatJobData {
   const agentId = agentIdFor(caller, body.agent_id);
   const keyId = ownerKeyOf(caller);
+  const lane = laneOf(extras);
   return {
     request_id: requestId,
     ...(agentId !== undefined ? { agent_id: agentId } : {}),
@@ -34,6 +42,8 @@ export function toChatJobData(requestId: string, body: ChatRequest, defaultModel
     ...(extras.callbackUrl !== undefined ? { callback_url: extras.callbackUrl } : {}),
     accepted_at: Date.now(),
     ...(extras.stream ? { stream: true } : {}),
+    lane,
+    tenant: tenantId(keyId, agentId),
   };
 }
 
@@ -68,6 +78,8 @@ export interface EnqueueDeps {
   config: Pick<Config, 'llm' | 'providers'>;
   queue: ChatQueue;
   admission: Admission;
+  /** A connection to the queue's Redis, for the job lane's fair-share rounds (interactive routes need none). */
+  redis?: RedisClient;
 }
 
 /**
@@ -80,14 +92,17 @@ export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id'
   // A model outside the key's allow-list is a 403, and a request no provider can honour a 400, before anything is reserved.
   assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
   servablePlan(deps.config, body);
-  const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
-  const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
   const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
+  const lane = base.lane ?? 'interactive';
+  // Interactive work costs nothing here (BullMQ's wait list); a job takes its tenant's next round in its band.
+  if (lane !== 'interactive' && !deps.redis) throw new Error(`enqueueing a ${lane} job needs a redis connection`);
+  const [priority] = lane === 'interactive' || !deps.redis ? [undefined] : await enqueueOrUnavailable(() => lanePrioritiesFor(deps.redis!, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority }]));
+  const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
   const tenant = tenantOf(caller, base.agent_id);
   const jobData = (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd });
   if (deps.admission.fusesEnqueue) {
     // One round trip: the job is added by the admission script itself, and only when admitted.
-    const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));
+    const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: lane, data: jobData, opts }, tenant));
     if (!addError) return data;
     await deps.admission.release(jobId, base.key_id).catch(() => undefined);
     throw asUnavailable(addError);
@@ -95,7 +110,7 @@ export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id'
   const admitted = await deps.admission.admitChat(body, jobId, tenant);
   const data = jobData(admitted.reservedUsd);
   try {
-    await enqueueOrUnavailable(() => deps.queue.add('chat', data, opts));
+    await enqueueOrUnavailable(() => deps.queue.add(lane, data, opts));
   } catch (error) {
     await deps.admission.release(jobId, base.key_id).catch(() => undefined);
     throw error;

@@ -1,7 +1,7 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createBudgetFromConfig, createProviderPacer, loadPricingTable } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, callbackSubject, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
@@ -11,6 +11,8 @@ import { createWorkerShutdown } from './shutdown';
 import { createWorkerBreakerHooks } from './breaker-hooks';
 import { createCallbackDelivery, watchFinishedJobs } from './callbacks';
 import { createCancelTracker } from './cancel-tracker';
+import { watchBatchEnds } from './batch-end';
+import { createLaneShareGuard } from './lane-share';
 
 
 async function main(): Promise<void> {
@@ -36,7 +38,13 @@ async function main(): Promise<void> {
   const billing = {
     pricing: loadPricingTable(config.limits.pricingFile),
     budget: createBudgetFromConfig(publisher, config),
-    pacer: createProviderPacer({ redis: publisher, prefix: limitsPrefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
+    pacer: createProviderPacer({
+      redis: publisher,
+      prefix: limitsPrefix,
+      rpm: config.limits.providerRpm,
+      maxPauseMs: config.limits.providerMaxPauseMs,
+      interactiveReserve: config.limits.providerInteractiveReserve,
+    }),
     metrics,
   };
   const handBack = createHandBack();
@@ -46,11 +54,25 @@ async function main(): Promise<void> {
   // One subscriber connection for all the news a worker reads: cancels, provider pauses and circuit changes.
   const newsSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-news');
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
-  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing }), {
-    connection: workerConnection,
-    prefix: bullmqPrefix,
-    config,
+  // Set once the worker exists (the guard needs its queue keys; the processor only counts starts through it).
+  let laneShare: ReturnType<typeof createLaneShareGuard> | undefined;
+  const countStarts = { noteStart: (...args: Parameters<ReturnType<typeof createLaneShareGuard>['noteStart']>) => laneShare?.noteStart(...args), start: () => undefined, stop: () => undefined };
+  const worker = createChatWorker(
+    createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing, laneShare: countStarts }),
+    {
+      connection: workerConnection,
+      prefix: bullmqPrefix,
+      config,
+    },
+  );
+  const { wait, paused, meta, prioritized, active, pc, marker } = worker.keys;
+  laneShare = createLaneShareGuard({
+    redis: publisher,
+    queueKeys: { wait: wait!, paused: paused!, meta: meta!, prioritized: prioritized!, active: active!, pc: pc!, marker: marker!, jobKeyPrefix: worker.toKey('') },
+    minShare: config.jobs.laneMinShare,
+    logger,
   });
+  laneShare.start();
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   cancels.attach(worker);
   // Job cancels (client gone, DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the
@@ -64,12 +86,13 @@ async function main(): Promise<void> {
   const circuitWatch = breaker.breaker.watch(newsSubscriber);
   const callbacks = createCallbackQueue(publisher, bullmqPrefix, config);
   watchFinishedJobs(worker, { callbacks, redis: publisher, prefix: bullmqPrefix, logger });
+  watchBatchEnds(worker, { callbacks, redis: publisher, prefix: bullmqPrefix, retentionSeconds: config.queue.retentionSeconds, logger });
   if (config.jobs.callbackSecret === undefined && config.jobs.callbackAllowedHosts.length > 0) {
     logger.warn('job callbacks are sent unsigned: set JOB_CALLBACK_SECRET so receivers can check X-Gateway-Signature');
   }
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix: bullmqPrefix });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
-  callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job?.data.payload.job_id, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
+  callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job ? callbackSubject(job.data.payload) : undefined, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
   await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription]);
   // Not current yet (Redis slow to answer): pacing asks Redis until it is.
   void pauseWatch.catch((error: unknown) => logger.warn({ err: error }, 'provider pause channel not watched yet: pacing asks redis'));
@@ -87,6 +110,7 @@ async function main(): Promise<void> {
     timeoutMs: config.operations.shutdownTimeoutMs,
     onStuck: () => process.exit(1),
     release: async () => {
+      laneShare?.stop();
       // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
       await settleWithin(1000, () => callbackWorker.close(), () => callbacks.close());
       await settleWithin(

@@ -20,7 +20,7 @@ export interface GatewayLLMClientOptions {
   headers?: Record<string, string>;
 }
 
-const finished = new Set<JobView['status']>(['completed', 'failed', 'cancelled']);
+const finished = new Set<JobView['status']>(['completed', 'failed', 'cancelled', 'expired']);
 
 /** The wire name of each chat parameter. */
 const wireNames: Readonly<Record<keyof ChatParameters, string>> = {

@@ -4,6 +4,10 @@ import { toolCallSchema } from './messages';
 import { jobErrorSchema } from './errors';
 import { providerIdSchema } from './provider-id';
 
+/** The scheduling lanes, served in this order: calls a client waits on, asynchronous jobs, batch requests. */
+export const laneSchema = z.enum(['interactive', 'job', 'batch']);
+export type Lane = z.infer<typeof laneSchema>;
+
 /** What the API puts in a chat job. The model is already resolved (default applied). */
 export const chatJobDataSchema = z.object({
   request_id: z.string(),
@@ -23,6 +27,14 @@ export const chatJobDataSchema = z.object({
   stream: z.boolean().optional(),
   /** USD reserved against the budgets at admission; the worker settles the job to its real cost (or releases it). */
   reserved_usd: z.number().nonnegative().optional(),
+  /** Its scheduling lane (absent on jobs of older versions: read as `interactive` when reply_to is set, else `job`). */
+  lane: laneSchema.optional(),
+  /** The tenant whose turn the job takes in its lane: `key:<id>`, else `agent:<id>` or `anonymous`. */
+  tenant: z.string().optional(),
+  /** A batch request's batch id, so the worker can count the batch's end. */
+  batch_id: z.string().optional(),
+  /** Unix ms after which a request not started yet ends as `expired` (a batch's completion_window). */
+  expires_at: z.number().optional(),
 });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
 

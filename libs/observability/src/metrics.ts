@@ -70,8 +70,8 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     jobWait: new Histogram({
       name: 'gateway_job_wait_seconds',
-      help: 'Time from the API accepting a job to a worker starting it, by queue.',
-      labelNames: ['queue'] as const,
+      help: 'Time from the API accepting a job to a worker starting it, by queue and lane (interactive, job, batch).',
+      labelNames: ['queue', 'lane'] as const,
       buckets: latencyBuckets,
       registers: [registry],
     }),
