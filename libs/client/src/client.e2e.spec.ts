@@ -103,7 +103,7 @@ describe('GatewayLLMClient against a running gateway', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       view = await client.getBatch(accepted.batch_id);
     }
-    expect(view.counts).toEqual({ queued: 0, active: 0, completed: 1, failed: 1, cancelled: 0 });
+    expect(view.counts).toEqual({ queued: 0, active: 0, completed: 1, failed: 1, cancelled: 0, expired: 0 });
     const withResults = await client.getBatch(accepted.batch_id, { results: true });
     expect(withResults.results).toEqual([
       expect.objectContaining({ custom_id: 'first', status: 'completed', result: expect.objectContaining({ content: 'Mock reply to: Hello client' }) }),

@@ -12,8 +12,8 @@ export interface ProviderPacerOptions {
   /** The longest pause a 429's Retry-After may set (PROVIDER_MAX_PAUSE_MS); absent: 60 s. */
   maxPauseMs?: number;
   /**
-   * The share of a provider's per-second rate kept for interactive calls (PROVIDER_INTERACTIVE_RESERVE): at least
-   * one call. The bucket holds that much more than its burst, and job and batch calls never take it. Absent: 0.25.
+   * The share of a provider's burst kept for interactive calls (PROVIDER_INTERACTIVE_RESERVE): the bucket holds
+   * that much more than its burst, and job and batch calls never take it. Absent: 0.25.
    */
   interactiveReserve?: number;
   /** Clock in ms; absent: the Redis server's TIME. */
@@ -85,12 +85,15 @@ export function createProviderPacer(options: ProviderPacerOptions) {
         return left > 0 ? { go: false, waitMs: left + gapMs, reason: 'paused' } : { go: true };
       }
       const perSecond = rpm / 60;
-      const reserve = rpm > 0 ? Math.max(1, Math.ceil(perSecond * (options.interactiveReserve ?? DEFAULT_INTERACTIVE_RESERVE))) : 0;
+      const burst = Math.max(1, Math.ceil(perSecond));
+      // The reserve sits on top of the burst (a fraction of a call for a slow provider: a lower lane's call then
+      // waits for its token and the reserve, an interactive call for its token only, so it comes first).
+      const reserve = rpm > 0 ? burst * (options.interactiveReserve ?? DEFAULT_INTERACTIVE_RESERVE) : 0;
       const [code = 0, waitMs = 0] = await runScript(
         options.redis,
         scripts.providerPace,
         [limitKeys.providerBucket(options.prefix, provider), limitKeys.providerPause(options.prefix, provider)],
-        [perSecond, Math.max(1, Math.ceil(perSecond)) + reserve, options.clock ? options.clock() : '', lane === 'interactive' ? 0 : reserve],
+        [perSecond, burst + reserve, options.clock ? options.clock() : '', lane === 'interactive' ? 0 : reserve],
       );
       if (code > 0) return { go: true };
       if (code === LimitScriptCode.RateLimited) return { go: false, waitMs, reason: 'rate' };
