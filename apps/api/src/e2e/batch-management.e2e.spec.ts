@@ -63,7 +63,24 @@ async function getBatch(batchId: string, query = ''): Promise<BatchBody> {
   return (await response.json()) as BatchBody;
 }
 
-const untilDone = (batchId: string) => waitFor(async () => ((await getBatch(batchId)).done ? getBatch(batchId) : undefined), 60_000, 100);
+/** waitFor's value, known to be there (waitFor throws when the condition is not met in time). */
+function present<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('expected a value');
+  return value;
+}
+
+async function untilDone(batchId: string): Promise<BatchBody> {
+  return present(
+    await waitFor(async () => {
+      const batch = await getBatch(batchId);
+      return batch.done ? batch : undefined;
+    }, 60_000, 100),
+  );
+}
+
+async function callbackAt(path: string) {
+  return present(await waitFor(() => receiver.requests.find((request) => request.path === path), 30_000));
+}
 
 describe('listing and paging', () => {
   it('lists the caller’s batches newest first, paged with after and limit', async () => {
@@ -117,7 +134,7 @@ describe('cancel', () => {
     expect((await getBatch(batchId)).counts['completed']).toBe(completed);
     const results = await getBatch(batchId, '?results=true');
     expect(results.results?.filter((result) => result['status'] === 'completed').every((result) => (result['result'] as { content: string }).content.startsWith('Mock reply'))).toBe(true);
-    const callback = await waitFor(() => receiver.requests.find((request) => request.path === '/cancelled'), 30_000);
+    const callback = await callbackAt('/cancelled');
     expect(callback.body).toMatchObject({ batch_id: batchId, status: 'cancelled', done: true });
     const [, timestamp, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(callback.headers['x-gateway-signature'])) ?? [];
     expect(mac).toBe(createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${JSON.stringify(callback.body)}`).digest('hex'));
@@ -135,7 +152,7 @@ describe('completion window and callback', () => {
     expect(done.status).toBe('expired');
     expect(done.counts['expired']).toBeGreaterThan(10);
     expect((done.counts['completed'] ?? 0) + (done.counts['expired'] ?? 0)).toBe(30);
-    const callback = await waitFor(() => receiver.requests.find((request) => request.path === '/expired'), 30_000);
+    const callback = await callbackAt('/expired');
     expect(callback.body).toMatchObject({ batch_id: batchId, status: 'expired', done: true, counts: { expired: done.counts['expired'] } });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.requests.filter((request) => request.path === '/expired')).toHaveLength(1);
@@ -143,7 +160,7 @@ describe('completion window and callback', () => {
 
   it('calls back when every request completed', async () => {
     const batchId = await submit({ requests: requests(5), callback_url: `${receiver.url}/completed` });
-    const callback = await waitFor(() => receiver.requests.find((request) => request.path === '/completed'), 30_000);
+    const callback = await callbackAt('/completed');
     expect(callback.body).toMatchObject({ batch_id: batchId, status: 'completed', counts: { completed: 5 } });
   });
 
