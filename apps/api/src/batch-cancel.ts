@@ -22,19 +22,22 @@ const REMOVE_CONCURRENCY = 200;
  */
 export async function cancelBatch(deps: BatchCancelDeps, record: BatchRecord, now = Date.now()): Promise<number> {
   await markBatchCancelled(deps.redis, deps.prefix, record.batchId, now);
-  const removed: string[] = [];
+  let removed = 0;
+  let endedBatch = false;
   for (let first = 0; first < record.total; first += REMOVE_CONCURRENCY) {
     const ids = Array.from({ length: Math.min(REMOVE_CONCURRENCY, record.total - first) }, (_, offset) => batchJobId(record.batchId, first + offset));
     const outcomes = await Promise.all(ids.map((jobId) => removeUnstartedJob(deps.queue, jobId).catch(() => false)));
     const gone = ids.filter((_, index) => outcomes[index]);
+    if (gone.length === 0) continue;
     await Promise.all(gone.map((jobId) => markJobCancelled(deps.redis, deps.prefix, jobId, deps.retentionSeconds)));
     await Promise.all(gone.map((jobId) => deps.admission.release(jobId, record.keyId).catch(() => undefined)));
-    removed.push(...gone);
-  }
-  if (removed.length > 0) {
     // Counted like the requests workers end, so that exactly one of them sees the batch's last request end.
-    const { ended } = await noteBatchRequestsEnded(deps.redis, deps.prefix, record.batchId, removed, deps.retentionSeconds);
-    if (ended >= record.total && record.callbackUrl) await enqueueBatchCallback(deps.callbacks, record.callbackUrl, await readBatchView(deps.redis, deps.queue, deps.prefix, { ...record, cancelledAt: record.cancelledAt ?? now }));
+    const { added, ended, total } = await noteBatchRequestsEnded(deps.redis, deps.prefix, record.batchId, gone, deps.retentionSeconds);
+    if (added > 0 && total > 0 && ended >= total) endedBatch = true;
+    removed += gone.length;
   }
-  return removed.length;
+  if (endedBatch && record.callbackUrl) {
+    await enqueueBatchCallback(deps.callbacks, record.callbackUrl, await readBatchView(deps.redis, deps.queue, deps.prefix, { ...record, cancelledAt: record.cancelledAt ?? now }));
+  }
+  return removed;
 }

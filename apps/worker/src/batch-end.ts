@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { ChatJobData, ChatJobResult } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
-import { enqueueBatchCallback, loadBatch, noteBatchRequestsEnded, queueKeys, readBatchView, type CallbackQueue, type ChatJob, type RedisClient } from '@gateway/queue';
+import { enqueueBatchCallback, loadBatch, noteBatchRequestsEnded, readBatchView, type CallbackQueue, type ChatJob, type RedisClient } from '@gateway/queue';
 
 /** What watching batches' ends needs. */
 export interface BatchEndDeps {
@@ -15,17 +15,15 @@ export interface BatchEndDeps {
 /**
  * Counts every batch request this worker ends (completed, failed, cancelled, expired) in its batch's set of ended
  * requests; the worker whose request is the last to end (the API counts the requests a cancel removes) enqueues the
- * batch's callback with its view. One MULTI and one HGET per batch request; nothing for other jobs.
+ * batch's callback with its view. One script per batch request; nothing for other jobs.
  */
 export function watchBatchEnds(worker: Worker<ChatJobData, ChatJobResult>, deps: BatchEndDeps): void {
   const ended = async (job: ChatJob) => {
     const batchId = job.data.batch_id;
     if (!batchId || !job.id) return;
-    const { added, ended: count } = await noteBatchRequestsEnded(deps.redis, deps.prefix, batchId, [job.id], deps.retentionSeconds);
-    if (added === 0) return;
-    // One small read per request; the whole record (its custom ids) only at the end.
-    const total = Number(await deps.redis.hget(queueKeys.batch(deps.prefix, batchId), 'total'));
-    if (!Number.isFinite(total) || count < total) return;
+    const { added, ended: count, total } = await noteBatchRequestsEnded(deps.redis, deps.prefix, batchId, [job.id], deps.retentionSeconds);
+    // The whole record (its custom ids) is read only at the end.
+    if (added === 0 || total === 0 || count < total) return;
     const record = await loadBatch(deps.redis, deps.prefix, batchId);
     if (!record?.callbackUrl || count < record.total) return;
     await enqueueBatchCallback(deps.callbacks, record.callbackUrl, await readBatchView(deps.redis, worker, deps.prefix, record));

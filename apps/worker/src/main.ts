@@ -1,7 +1,7 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createBudgetFromConfig, createProviderPacer, loadPricingTable } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, callbackSubject, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, callbackSubject, chatPromoteKeys, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
@@ -54,24 +54,16 @@ async function main(): Promise<void> {
   // One subscriber connection for all the news a worker reads: cancels, provider pauses and circuit changes.
   const newsSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-news');
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
-  // Set once the worker exists (the guard needs its queue keys; the processor only counts starts through it).
-  let laneShare: ReturnType<typeof createLaneShareGuard> | undefined;
-  const countStarts = { noteStart: (...args: Parameters<ReturnType<typeof createLaneShareGuard>['noteStart']>) => laneShare?.noteStart(...args), start: () => undefined, stop: () => undefined };
+  // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
+  const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.jobs.laneMinShare, logger });
   const worker = createChatWorker(
-    createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing, laneShare: countStarts }),
+    createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing, laneShare }),
     {
       connection: workerConnection,
       prefix: bullmqPrefix,
       config,
     },
   );
-  const { wait, paused, meta, prioritized, active, pc, marker } = worker.keys;
-  laneShare = createLaneShareGuard({
-    redis: publisher,
-    queueKeys: { wait: wait!, paused: paused!, meta: meta!, prioritized: prioritized!, active: active!, pc: pc!, marker: marker!, jobKeyPrefix: worker.toKey('') },
-    minShare: config.jobs.laneMinShare,
-    logger,
-  });
   laneShare.start();
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   cancels.attach(worker);
@@ -110,7 +102,7 @@ async function main(): Promise<void> {
     timeoutMs: config.operations.shutdownTimeoutMs,
     onStuck: () => process.exit(1),
     release: async () => {
-      laneShare?.stop();
+      laneShare.stop();
       // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
       await settleWithin(1000, () => callbackWorker.close(), () => callbacks.close());
       await settleWithin(

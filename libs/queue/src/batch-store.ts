@@ -1,5 +1,12 @@
+// Lua files are imported as text; the declaration must reach every project that compiles this lib.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./lua.d.ts" />
 import { queueKeys } from './keys';
+import { defineLuaScript, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
+import batchEndedSource from './lua/batch-ended-2.lua';
+
+const batchEnded = defineLuaScript('batch-ended', batchEndedSource, 2);
 
 /** What the gateway keeps about a batch; its jobs' ids are derived (`batchJobId`), so they are not stored. */
 export interface BatchRecord {
@@ -113,14 +120,15 @@ export async function listBatchIds(redis: RedisClient, prefix: string, keyId: st
 }
 
 /**
- * Notes that requests of a batch ended (idempotent: a set of job ids) and answers how many have ended in all,
- * so exactly the caller that saw the count reach the total sends the batch's callback.
+ * Notes that requests of a batch ended (idempotent: a set of job ids) in one script, and answers how many were new,
+ * how many have ended in all and the batch's size: exactly the caller whose note took the count to the total sends
+ * the batch's callback.
  */
-export async function noteBatchRequestsEnded(redis: RedisClient, prefix: string, batchId: string, jobIds: readonly string[], ttlSeconds: number): Promise<{ added: number; ended: number }> {
-  const key = queueKeys.batchEnded(prefix, batchId);
-  const replies = (await redis.multi().sadd(key, ...jobIds).scard(key).expire(key, ttlSeconds).exec()) ?? [];
-  for (const [error] of replies) if (error) throw error;
-  return { added: Number(replies[0]?.[1] ?? 0), ended: Number(replies[1]?.[1] ?? 0) };
+export async function noteBatchRequestsEnded(redis: RedisClient, prefix: string, batchId: string, jobIds: readonly string[], ttlSeconds: number): Promise<{ added: number; ended: number; total: number }> {
+  if (jobIds.length === 0) return { added: 0, ended: 0, total: 0 };
+  const reply = await runLuaScript(redis, batchEnded, [queueKeys.batchEnded(prefix, batchId), queueKeys.batch(prefix, batchId)], [ttlSeconds, ...jobIds]);
+  const [added = 0, ended = 0, total = 0] = Array.isArray(reply) ? reply.map(Number) : [];
+  return { added, ended, total };
 }
 
 /** Whether a batch was cancelled (a worker checks before it starts one of its requests). */

@@ -17,6 +17,8 @@ export const queueKeys = {
    * shares the queue's slot on a cluster: the round script reads the queue's prioritized set with it.
    */
   laneGenerations: (queueName: string, lane: string): string => `${queueName}:lane:${lane}:generations`,
+  /** A lane's tenants with a backlog (zset "<band>:<tenant>" -> band offset + last round), for the backlog metric. */
+  laneTenants: (queueName: string, lane: string): string => `${queueName}:lane:${lane}:tenants`,
   /** A tenant's last round in a lane's band (string "<generation>:<round>"), in the queue's slot too. */
   laneRound: (queueName: string, lane: string, band: number, tenant: string): string => `${queueName}:lane:${lane}:${band}:${tenant}`,
 };

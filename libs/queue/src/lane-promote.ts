@@ -1,7 +1,9 @@
 // The declaration of BullMQ's script sources must reach every project that compiles this lib.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./bullmq-scripts.d.ts" />
+import { QueueKeys } from 'bullmq';
 import { changePriority } from 'bullmq/dist/cjs/scripts';
+import { queueNames } from './keys';
 import { defineLuaScript, runLuaScript, type LuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 
@@ -16,6 +18,23 @@ export interface PromoteKeys {
   marker: string;
   /** `queue.toKey('')`: a job's hash is this plus its id. */
   jobKeyPrefix: string;
+}
+
+/** The chat queue's keys promotion touches, under a BullMQ prefix (computed as BullMQ does, no connection needed). */
+export function chatPromoteKeys(prefix: string): PromoteKeys {
+  const keys = new QueueKeys(prefix);
+  const all = keys.getKeys(queueNames.chat);
+  const key = (name: string) => all[name] ?? keys.toKey(queueNames.chat, name);
+  return {
+    wait: key('wait'),
+    paused: key('paused'),
+    meta: key('meta'),
+    prioritized: key('prioritized'),
+    active: key('active'),
+    pc: key('pc'),
+    marker: key('marker'),
+    jobKeyPrefix: keys.toKey(queueNames.chat, ''),
+  };
 }
 
 let promoteScript: LuaScript | undefined;

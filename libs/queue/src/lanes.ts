@@ -75,8 +75,8 @@ const ROUND_KEY_TTL_SECONDS = 24 * 3600;
  */
 export async function assignRounds(redis: RedisClient, queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>, lane: Exclude<Lane, 'interactive'>, groups: readonly RoundRequest[]): Promise<number[]> {
   if (groups.length === 0) return [];
-  const keys = [queue.keys['prioritized']!, queueKeys.laneGenerations(queue.qualifiedName, lane), ...groups.map((group) => queueKeys.laneRound(queue.qualifiedName, lane, group.band, group.tenant))];
-  const args = [laneLayout.base[lane], laneLayout.roundsPerBand, ROUND_KEY_TTL_SECONDS, ...groups.flatMap((group) => [group.band, group.count])];
+  const keys = [queue.keys['prioritized']!, queueKeys.laneGenerations(queue.qualifiedName, lane), queueKeys.laneTenants(queue.qualifiedName, lane), ...groups.map((group) => queueKeys.laneRound(queue.qualifiedName, lane, group.band, group.tenant))];
+  const args = [laneLayout.base[lane], laneLayout.roundsPerBand, ROUND_KEY_TTL_SECONDS, ...groups.flatMap((group) => [group.band, group.count, group.tenant])];
   const reply = await runLuaScript(redis, laneRounds, keys, args);
   if (!Array.isArray(reply) || reply.length !== groups.length) throw new Error('lane-rounds returned an unexpected reply');
   return reply.map((value) => Number(value));

@@ -99,6 +99,12 @@ describe('fair share: tenants take turns within a lane', () => {
     const large = await submitBatch(gateway.baseUrl, 'agent-a', 600);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const small = await submitBatch(gateway.baseUrl, 'agent-b', 60);
+    // The metrics show the lane and each tenant's backlog.
+    const metrics = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    const gauge = (labels: string) => Number(new RegExp(`^gateway_${labels} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+    expect(gauge('lane_jobs{lane="batch",app="api"}')).toBeGreaterThan(400);
+    expect(gauge('tenant_backlog{lane="batch",tenant="agent:agent-a",app="api"}')).toBeGreaterThan(400);
+    expect(gauge('tenant_backlog{lane="batch",tenant="agent:agent-b",app="api"}')).toBe(60);
     const smallDone = await waitFor(async () => (await batchCounts(gateway.baseUrl, small)).done, 60_000, 100);
     expect(smallDone).toBe(true);
     const largeAtThatTime = await batchCounts(gateway.baseUrl, large);
