@@ -109,6 +109,11 @@ describe('GatewayLLMClient against a running gateway', () => {
       expect.objectContaining({ custom_id: 'first', status: 'completed', result: expect.objectContaining({ content: 'Mock reply to: Hello client' }) }),
       expect.objectContaining({ status: 'failed', error: expect.objectContaining({ type: 'upstream_error' }) }),
     ]);
+    const listed = await client.listBatches({ limit: 5 });
+    expect(listed.data.map((batch) => batch.batch_id)).toContain(accepted.batch_id);
+    // A finished batch: cancelling leaves it as it is.
+    const cancelled = await client.cancelBatch(accepted.batch_id);
+    expect(cancelled).toMatchObject({ batch_id: accepted.batch_id, status: 'completed', counts: { completed: 1, failed: 1 } });
   });
 
   it.each([

@@ -198,6 +198,12 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
 
   router.delete('/v1/batches/:id', async (req, res) => {
     const record = await requireBatch(callerOf(req), req.params.id);
+    // A batch whose requests have all ended is left as it is (as DELETE /v1/jobs/:id leaves a finished job).
+    const current = await readBatchView(deps.redis, deps.queue, deps.prefix, record);
+    if (current.done) {
+      res.json(current);
+      return;
+    }
     const now = Date.now();
     const removed = await cancelBatch({ ...deps, admission: deps.admission, retentionSeconds: deps.config.queue.retentionSeconds }, record, now);
     deps.logger.info({ requestId: req.id, batchId: record.batchId, removed }, 'batch cancelled');
