@@ -31,9 +31,11 @@ export async function cancelBatch(deps: BatchCancelDeps, record: BatchRecord, no
     if (gone.length === 0) continue;
     await Promise.all(gone.map((jobId) => markJobCancelled(deps.redis, deps.prefix, jobId, deps.retentionSeconds)));
     await Promise.all(gone.map((jobId) => deps.admission.release(jobId, record.keyId).catch(() => undefined)));
-    // Counted like the requests workers end, so that exactly one of them sees the batch's last request end.
-    const { added, ended, total } = await noteBatchRequestsEnded(deps.redis, deps.prefix, record.batchId, gone, deps.retentionSeconds);
-    if (added > 0 && total > 0 && ended >= total) endedBatch = true;
+    // Counted like the requests workers end (for a batch with a callback), so exactly one sees the last request end.
+    if (record.callbackUrl) {
+      const { added, ended, total } = await noteBatchRequestsEnded(deps.redis, deps.prefix, record.batchId, gone, deps.retentionSeconds);
+      if (added > 0 && total > 0 && ended >= total) endedBatch = true;
+    }
     removed += gone.length;
   }
   if (endedBatch && record.callbackUrl) {

@@ -13,14 +13,15 @@ export interface BatchEndDeps {
 }
 
 /**
- * Counts every batch request this worker ends (completed, failed, cancelled, expired) in its batch's set of ended
+ * Counts every request of a batch with a callback_url this worker ends (completed, failed, cancelled, expired) in its batch's set of ended
  * requests; the worker whose request is the last to end (the API counts the requests a cancel removes) enqueues the
- * batch's callback with its view. One script per batch request; nothing for other jobs.
+ * batch's callback with its view. One script per such request; nothing for other jobs.
  */
 export function watchBatchEnds(worker: Worker<ChatJobData, ChatJobResult>, deps: BatchEndDeps): void {
   const ended = async (job: ChatJob) => {
     const batchId = job.data.batch_id;
-    if (!batchId || !job.id) return;
+    // Only a batch with a callback needs its end known: the others cost nothing here.
+    if (!batchId || !job.id || job.data.batch_callback !== true) return;
     const { added, ended: count, total } = await noteBatchRequestsEnded(deps.redis, deps.prefix, batchId, [job.id], deps.retentionSeconds);
     // The whole record (its custom ids) is read only at the end.
     if (added === 0 || total === 0 || count < total) return;

@@ -31,8 +31,10 @@ export const chatJobDataSchema = z.object({
   lane: laneSchema.optional(),
   /** The tenant whose turn the job takes in its lane: `key:<id>`, else `agent:<id>` or `anonymous`. */
   tenant: z.string().optional(),
-  /** A batch request's batch id, so the worker can count the batch's end. */
+  /** A batch request's batch id: the worker checks whether its batch was cancelled before it starts. */
   batch_id: z.string().optional(),
+  /** The batch has a callback_url: the worker notes this request's end, so the last one sends the batch's callback. */
+  batch_callback: z.boolean().optional(),
   /** Unix ms after which a request not started yet ends as `expired` (a batch's completion_window). */
   expires_at: z.number().optional(),
 });

@@ -119,6 +119,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
       reserved_usd: reserved[index] ?? 0,
       batch_id: batchId,
+      ...(options.callback_url !== undefined ? { batch_callback: true } : {}),
       ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
     }));
     // The batch lane, its tenants taking turns (one script for the whole batch).
