@@ -3,7 +3,7 @@ import type { Config } from '@gateway/config';
 import { removeUnstartedJob, tenantId, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Request } from 'express';
 import type { Admission } from './admission';
-import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, ownerKeyOfId, tenantOf, type Caller } from './caller';
+import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, ownerKeyOfId, shareWeightOf, tenantOf, type Caller } from './caller';
 import { isRedisUnavailable } from './middleware/error-handler';
 import { lanePrioritiesFor } from './job-priority';
 import { servablePlan } from './request-plan';
@@ -96,7 +96,7 @@ export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id'
   const lane = base.lane ?? 'interactive';
   // Interactive work costs nothing here (BullMQ's wait list); a job takes its tenant's next round in its band.
   if (lane !== 'interactive' && !deps.redis) throw new Error(`enqueueing a ${lane} job needs a redis connection`);
-  const [priority] = lane === 'interactive' || !deps.redis ? [undefined] : await enqueueOrUnavailable(() => lanePrioritiesFor(deps.redis!, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority }]));
+  const [priority] = lane === 'interactive' || !deps.redis ? [undefined] : await enqueueOrUnavailable(() => lanePrioritiesFor(deps.redis!, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]));
   const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
   const tenant = tenantOf(caller, base.agent_id);
   const jobData = (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd });

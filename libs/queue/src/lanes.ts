@@ -59,33 +59,45 @@ export function tenantId(keyId: string | undefined, agentId: string | undefined)
 
 const laneRounds = defineLuaScript('lane-rounds', laneRoundsSource, 'variable');
 
-/** Requests of one tenant at one band, enqueued together. */
+/** Requests of one tenant at one band, enqueued together; `weight`: turns per round (default 1, at most 16). */
 export interface RoundRequest {
   tenant: string;
   band: number;
   count: number;
+  weight?: number;
 }
+
+/** Ticks per round: divisible by every weight from 1 to 16, so each weight's step is a whole number of ticks. */
+const TICKS_PER_ROUND = 720_720;
+const MAX_WEIGHT = 16;
+
+const stepOf = (weight: number | undefined) => TICKS_PER_ROUND / Math.min(MAX_WEIGHT, Math.max(1, Math.trunc(weight ?? 1)));
 
 /** How long a tenant's round key outlives its last use: longer than any backlog takes to drain. */
 const ROUND_KEY_TTL_SECONDS = 24 * 3600;
 
 /**
- * Gives each group its rounds (the first one; its requests take consecutive rounds), in one script: atomic on
- * Redis, so every API instance hands out rounds from the same state. Costs one round trip per job or batch.
+ * Gives each group its rounds (one per request, in order; a group of weight w takes w requests per round), in one
+ * script: atomic on Redis, so every API instance hands out rounds from the same state. One round trip per job or batch.
  */
-export async function assignRounds(redis: RedisClient, queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>, lane: Exclude<Lane, 'interactive'>, groups: readonly RoundRequest[]): Promise<number[]> {
+export async function assignRounds(redis: RedisClient, queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>, lane: Exclude<Lane, 'interactive'>, groups: readonly RoundRequest[]): Promise<number[][]> {
   if (groups.length === 0) return [];
   const keys = [queue.keys['prioritized']!, queueKeys.laneGenerations(queue.qualifiedName, lane), queueKeys.laneTenants(queue.qualifiedName, lane), ...groups.map((group) => queueKeys.laneRound(queue.qualifiedName, lane, group.band, group.tenant))];
-  const args = [laneLayout.base[lane], laneLayout.roundsPerBand, ROUND_KEY_TTL_SECONDS, ...groups.flatMap((group) => [group.band, group.count, group.tenant])];
+  const args = [laneLayout.base[lane], laneLayout.roundsPerBand, ROUND_KEY_TTL_SECONDS, TICKS_PER_ROUND, ...groups.flatMap((group) => [group.band, group.count, group.tenant, stepOf(group.weight)])];
   const reply = await runLuaScript(redis, laneRounds, keys, args);
   if (!Array.isArray(reply) || reply.length !== groups.length) throw new Error('lane-rounds returned an unexpected reply');
-  return reply.map((value) => Number(value));
+  return groups.map((group, index) => {
+    const first = Number(reply[index]);
+    const step = stepOf(group.weight);
+    return Array.from({ length: group.count }, (_, offset) => Math.floor((first + offset * step) / TICKS_PER_ROUND));
+  });
 }
 
-/** One request to place in a prioritized lane: its tenant and the caller's priority. */
+/** One request to place in a prioritized lane: its tenant, the caller's priority, the tenant's weight (default 1). */
 export interface LaneRequest {
   tenant: string;
   priority: number | undefined;
+  weight?: number | undefined;
 }
 
 /**
@@ -93,21 +105,22 @@ export interface LaneRequest {
  * A tenant's requests keep their order among themselves.
  */
 export async function lanePriorities(redis: RedisClient, queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>, lane: Exclude<Lane, 'interactive'>, requests: readonly LaneRequest[]): Promise<number[]> {
-  const groups = new Map<string, RoundRequest & { index: number }>();
-  const bands = requests.map((request) => priorityBand(request.priority));
+  const groups = new Map<string, RoundRequest & { members: number[] }>();
   requests.forEach((request, position) => {
-    const id = `${bands[position]} ${request.tenant}`;
-    const group = groups.get(id) ?? { tenant: request.tenant, band: bands[position]!, count: 0, index: groups.size };
+    const band = priorityBand(request.priority);
+    const id = `${band} ${request.tenant}`;
+    const group = groups.get(id) ?? { tenant: request.tenant, band, count: 0, ...(request.weight !== undefined ? { weight: request.weight } : {}), members: [] };
     group.count += 1;
+    group.members.push(position);
     groups.set(id, group);
   });
   const ordered = [...groups.values()];
-  const firsts = await assignRounds(redis, queue, lane, ordered);
-  const next = new Map(ordered.map((group) => [`${group.band} ${group.tenant}`, firsts[group.index] ?? 0]));
-  return requests.map((request, position) => {
-    const id = `${bands[position]} ${request.tenant}`;
-    const round = next.get(id) ?? 0;
-    next.set(id, round + 1);
-    return lanePriority(lane, bands[position]!, round);
+  const rounds = await assignRounds(redis, queue, lane, ordered);
+  const priorities = new Array<number>(requests.length);
+  ordered.forEach((group, index) => {
+    group.members.forEach((position, offset) => {
+      priorities[position] = lanePriority(lane, group.band, rounds[index]?.[offset] ?? 0);
+    });
   });
+  return priorities;
 }

@@ -21,7 +21,7 @@ import {
 import { readBatchBody, type ParsedBatchItem } from '../batch-input';
 import type { Admission } from '../admission';
 import { cancelBatch } from '../batch-cancel';
-import { assertMayAccess, assertModelAllowed, callerOf, newWorkId, ownerKeyOf, tenantOf, type Caller } from '../caller';
+import { assertMayAccess, assertModelAllowed, callerOf, newWorkId, ownerKeyOf, shareWeightOf, tenantOf, type Caller } from '../caller';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
 import { lanePrioritiesFor } from '../job-priority';
 import { servablePlan } from '../request-plan';
@@ -123,7 +123,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
     }));
     // The batch lane, its tenants taking turns (one script for the whole batch).
-    const priorities = await enqueueOrUnavailable(() => lanePrioritiesFor(deps.redis, deps.queue, 'batch', data.map((job, index) => ({ tenant: job.tenant ?? 'anonymous', priority: items[index]!.request.priority })))).catch(
+    const priorities = await enqueueOrUnavailable(() => lanePrioritiesFor(deps.redis, deps.queue, 'batch', data.map((job, index) => ({ tenant: job.tenant ?? 'anonymous', priority: items[index]!.request.priority, weight: shareWeightOf(caller) })))).catch(
       async (error: unknown) => {
         await releaseAll();
         throw error;
