@@ -234,6 +234,12 @@ describe('a large body, read as it arrives', () => {
     expect(answer.body).toContain('payload_too_large');
   });
 
+  it('refuses a compressed body with 415 (bodies are read as they arrive)', async () => {
+    const response = await fetch(`${gateway.baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not really gzip' });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({ error: { type: 'unsupported_media_type' } });
+  });
+
   it('refuses more requests than BATCH_MAX_REQUESTS at the first one too many', async () => {
     const answer = await postLargeJsonl(4 * 1024 * 1024, `${JSON.stringify({ messages: [{ role: 'user', content: 'x' }] })}\n`);
     expect(answer.status).toBe(400);

@@ -85,6 +85,9 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
   router.post('/v1/batches', async (req, res) => {
     const started = performance.now();
     const kind = bodyKind(req);
+    const encoding = req.headers['content-encoding'];
+    // Read as it arrives, so uncompressed: a gzip body would be refused as malformed JSON, which misleads.
+    if (encoding !== undefined && encoding !== 'identity') throw new GatewayError('unsupported_media_type', 'a batch body is read uncompressed: send it without Content-Encoding');
     if (!kind) throw invalidRequest('a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
     const query = Object.fromEntries(['callback_url', 'completion_window'].flatMap((name) => (typeof req.query[name] === 'string' ? [[name, req.query[name]]] : [])));
     const { items, options } = await readBatchBody(req, kind === 'jsonl', limits, query);
