@@ -95,8 +95,12 @@ export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id'
   const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
   const lane = base.lane ?? 'interactive';
   // Interactive work costs nothing here (BullMQ's wait list); a job takes its tenant's next round in its band.
-  if (lane !== 'interactive' && !deps.redis) throw new Error(`enqueueing a ${lane} job needs a redis connection`);
-  const [priority] = lane === 'interactive' || !deps.redis ? [undefined] : await enqueueOrUnavailable(() => lanePrioritiesFor(deps.redis!, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]));
+  let priority: number | undefined;
+  if (lane !== 'interactive') {
+    const { redis } = deps;
+    if (!redis) throw new Error(`enqueueing a ${lane} job needs a redis connection`);
+    [priority] = await enqueueOrUnavailable(() => lanePrioritiesFor(redis, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]));
+  }
   const opts = { jobId, ...(priority !== undefined ? { priority } : {}) };
   const tenant = tenantOf(caller, base.agent_id);
   const jobData = (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd });
