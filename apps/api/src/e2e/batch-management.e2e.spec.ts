@@ -174,11 +174,11 @@ describe('completion window and callback', () => {
   });
 });
 
-/** POSTs `bytes` of `line` repeated as JSONL, sent as fast as the server takes it; resolves with status and body. */
-function postLargeJsonl(bytes: number, line: string): Promise<{ status: number; body: string }> {
+/** POSTs `bytes` of `line` repeated (after `head`), sent as fast as the server takes it; resolves with status and body. */
+function postLargeJsonl(bytes: number, line: string, contentType = 'application/jsonl', head = ''): Promise<{ status: number; body: string }> {
   const url = new URL(`${gateway.baseUrl}/v1/batches`);
   return new Promise((resolve, reject) => {
-    const outgoing = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/jsonl' } }, (res) => {
+    const outgoing = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': contentType } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -186,6 +186,7 @@ function postLargeJsonl(bytes: number, line: string): Promise<{ status: number; 
     });
     outgoing.on('error', reject);
     const chunk = line.repeat(Math.ceil(65_536 / line.length));
+    if (head) outgoing.write(head);
     let sent = 0;
     const pump = () => {
       while (sent < bytes) {
@@ -226,6 +227,14 @@ describe('a large body, read as it arrives', () => {
     expect(answer.body).toContain('invalid_request');
     expect(peak - before).toBeLessThan(100e6);
     expect(slowestHealthMs).toBeLessThan(500);
+  });
+
+  it('refuses a 32 MiB JSON array of {} as soon as its first requests are read', async () => {
+    const before = await apiHeapBytes();
+    const answer = await postLargeJsonl(32 * 1024 * 1024 - 4096, '{},', 'application/json', '[');
+    expect(answer.status).toBe(400);
+    expect(answer.body).toContain('requests.0.messages');
+    expect((await apiHeapBytes()) - before).toBeLessThan(100e6);
   });
 
   it('refuses a body past the byte limit with a 413 before reading it all', async () => {
