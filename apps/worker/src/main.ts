@@ -13,6 +13,7 @@ import { createCallbackDelivery, watchFinishedJobs } from './callbacks';
 import { createCancelTracker } from './cancel-tracker';
 import { watchBatchEnds } from './batch-end';
 import { createLaneShareGuard } from './lane-share';
+import { interactiveReserve } from './interactive-reserve';
 
 
 async function main(): Promise<void> {
@@ -56,16 +57,23 @@ async function main(): Promise<void> {
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
   // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
   const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.jobs.laneMinShare, logger });
-  const worker = createChatWorker(
-    createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing, laneShare }),
-    {
-      connection: workerConnection,
-      prefix: bullmqPrefix,
-      config,
+  const processor = createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing, laneShare });
+  const mainWorker = createChatWorker(processor, { connection: workerConnection, prefix: bullmqPrefix, config });
+  // The interactive reserve: a few slots of a second consumer that run interactive jobs only (interactive-reserve.ts).
+  const { interactiveSlots } = config.jobs;
+  const reserveWorker =
+    interactiveSlots > 0 ? createChatWorker(interactiveReserve(processor), { connection: workerConnection, prefix: bullmqPrefix, config, concurrency: interactiveSlots }) : undefined;
+  const chatWorkers = [mainWorker, ...(reserveWorker ? [reserveWorker] : [])];
+  // Both consumers as one, for the cancel tracker and the shutdown.
+  const worker = {
+    cancelJob: (jobId: string, reason?: string) => chatWorkers.some((each) => each.cancelJob(jobId, reason)),
+    cancelAllJobs: (reason?: string) => chatWorkers.forEach((each) => each.cancelAllJobs(reason)),
+    close: async () => {
+      await Promise.all(chatWorkers.map((each) => each.close()));
     },
-  );
+  };
   laneShare.start();
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  for (const each of chatWorkers) each.on('error', (error) => logger.error({ err: error }, 'worker error'));
   cancels.attach(worker);
   // Job cancels (client gone, DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the
   // provider call; the others remember the id briefly in case the job is taken just after. A cancel published
@@ -77,15 +85,15 @@ async function main(): Promise<void> {
   // Circuit changes too: a clean circuit (closed, no failure) costs no breaker round trip per call.
   const circuitWatch = breaker.breaker.watch(newsSubscriber);
   const callbacks = createCallbackQueue(publisher, bullmqPrefix, config);
-  watchFinishedJobs(worker, { callbacks, redis: publisher, prefix: bullmqPrefix, logger });
-  watchBatchEnds(worker, { callbacks, redis: publisher, prefix: bullmqPrefix, retentionSeconds: config.queue.retentionSeconds, logger });
+  for (const each of chatWorkers) watchFinishedJobs(each, { callbacks, redis: publisher, prefix: bullmqPrefix, logger });
+  watchBatchEnds(mainWorker, { callbacks, redis: publisher, prefix: bullmqPrefix, retentionSeconds: config.queue.retentionSeconds, logger });
   if (config.jobs.callbackSecret === undefined && config.jobs.callbackAllowedHosts.length > 0) {
     logger.warn('job callbacks are sent unsigned: set JOB_CALLBACK_SECRET so receivers can check X-Gateway-Signature');
   }
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix: bullmqPrefix });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
   callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job ? callbackSubject(job.data.payload) : undefined, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
-  await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription]);
+  await Promise.all([...chatWorkers.map((each) => each.waitUntilReady()), callbackWorker.waitUntilReady(), cancelSubscription]);
   // Not current yet (Redis slow to answer): pacing asks Redis until it is.
   void pauseWatch.catch((error: unknown) => logger.warn({ err: error }, 'provider pause channel not watched yet: pacing asks redis'));
   void circuitWatch.catch((error: unknown) => logger.warn({ err: error }, 'circuit changes not watched yet: the breaker asks redis'));
@@ -93,7 +101,7 @@ async function main(): Promise<void> {
   const { workerMetricsPort, workerMetricsHost } = config.operations;
   const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
   if (metricsServer) logger.info({ port: listeningPort(metricsServer), host: workerMetricsHost }, 'worker metrics listening');
-  logger.info({ concurrency: config.worker.concurrency, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix }, 'worker started');
+  logger.info({ concurrency: config.worker.concurrency, interactiveSlots, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix }, 'worker started');
 
   const shutdown = createWorkerShutdown({
     worker,

@@ -90,6 +90,8 @@ export interface Config {
     readonly batchMaxRequests: number;
     /** LANE_MIN_SHARE: the share of job starts the job and batch lanes each keep while they have a backlog (0: none). */
     readonly laneMinShare: number;
+    /** WORKER_INTERACTIVE_SLOTS: slots of each worker process that run interactive jobs only (0: none). */
+    readonly interactiveSlots: number;
     readonly batchBodyLimitBytes: number;
   };
   /** Models listed by GET /v1/models (LLM_DEFAULT_MODEL when none are given). */
@@ -202,6 +204,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       callbackTimeoutMs: env.JOB_CALLBACK_TIMEOUT_MS,
       batchMaxRequests: env.BATCH_MAX_REQUESTS,
       laneMinShare: env.LANE_MIN_SHARE,
+      interactiveSlots: env.WORKER_INTERACTIVE_SLOTS,
       batchBodyLimitBytes: env.BATCH_BODY_LIMIT_BYTES,
     },
     models: env.GATEWAY_MODELS.length > 0 ? env.GATEWAY_MODELS : [env.LLM_DEFAULT_MODEL],

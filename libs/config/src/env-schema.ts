@@ -61,6 +61,8 @@ export const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: positiveInt.default(60_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
   WORKER_MAX_STALLED_COUNT: z.coerce.number().int().nonnegative().default(2),
+  // Worker slots that take only interactive jobs (a second consumer per worker process); 0: none.
+  WORKER_INTERACTIVE_SLOTS: z.coerce.number().int().min(0).max(64).default(1),
   // The share of a worker's job starts each lane below interactive (jobs, batches) is promised while it has a backlog.
   LANE_MIN_SHARE: z.coerce.number().min(0).max(0.5).default(0.1),
 

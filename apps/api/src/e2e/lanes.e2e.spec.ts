@@ -86,6 +86,33 @@ describe('lanes: interactive calls ahead of batches', () => {
   });
 });
 
+describe('the interactive reserve: any WORKER_CONCURRENCY', () => {
+  let gateway: GatewayProcesses;
+  beforeAll(async () => {
+    gateway = await startGateway(gatewayEnv('lanes-reserve', { WORKER_CONCURRENCY: '1', MOCK_PROVIDER_ENABLED: 'true' }), { workers: 2 });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('answers an interactive call at once while one slot per worker is busy with a 3 s batch call', async () => {
+    const accepted = await postJson(
+      `${gateway.baseUrl}/v1/batches`,
+      Array.from({ length: 20 }, (_, index) => ({ agent_id: 'agent-a', messages, model: 'mock/echo?latency=3000', custom_id: `slow-${index}` })),
+    );
+    const batchId = (accepted.body as { batch_id: string }).batch_id;
+    await waitFor(async () => ((await batchCounts(gateway.baseUrl, batchId)).counts['active'] ?? 0) >= 2, 10_000, 50);
+    const started = performance.now();
+    const answer = await postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: 'agent-b', messages, model: 'mock/echo' });
+    const ms = performance.now() - started;
+    process.stdout.write(`lanes: interactive call with every main slot busy took ${Math.round(ms)} ms\n`);
+    expect(answer.status).toBe(200);
+    // Without the reserve it waits for a 3 s call to end.
+    expect(ms).toBeLessThan(1000);
+    await cancelBatch(gateway.baseUrl, batchId);
+  });
+});
+
 describe('fair share: tenants take turns within a lane', () => {
   let gateway: GatewayProcesses;
   beforeAll(async () => {
