@@ -81,7 +81,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger }));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
   // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
-  app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger, admission: deps.admission }));
+  app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger, admission: deps.admission, callbacks: deps.callbacks }));
   app.use(openAiRoutes(deps));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, admission: deps.admission }));

@@ -1,4 +1,7 @@
-import { batchItemSchema, batchMaxCostSchema, fromOpenAiRequest, openAiBatchLineSchema, invalidRequest, type ChatRequest } from '@gateway/contracts';
+import type { IncomingMessage } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
+import { batchItemSchema, batchMaxCostSchema, batchOptionsSchema, fromOpenAiRequest, GatewayError, openAiBatchLineSchema, invalidRequest, type BatchOptions, type ChatRequest } from '@gateway/contracts';
+import { createJsonBatchScanner } from './json-batch-scanner';
 
 /** One parsed request of a batch. */
 export interface ParsedBatchItem {
@@ -6,58 +9,188 @@ export interface ParsedBatchItem {
   request: ChatRequest;
 }
 
+/** A batch body read: its requests and its options (body members, else query parameters). */
+export interface ParsedBatch {
+  items: ParsedBatchItem[];
+  options: BatchOptions;
+  /** The batch's spending cap (`max_cost_usd`, a body member or the query parameter), when it has one. */
+  maxCostUsd: number | undefined;
+}
+
+/** What bounds a batch body. */
+export interface BatchBodyLimits {
+  limitBytes: number;
+  maxRequests: number;
+}
+
+/** Problems reported at most (the first ones); a body with that many is refused without reading on. */
+const MAX_PROBLEMS = 5;
+
 function isOpenAiLine(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'body' in value && 'custom_id' in value;
 }
 
-/** Splits a JSONL body into values; names the first line that is not JSON. */
-function parseJsonLines(text: string): unknown[] {
-  const values: unknown[] = [];
-  const lines = text.split('\n');
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === '') continue;
+const tooLarge = (limitBytes: number) => new GatewayError('payload_too_large', `a batch body holds at most ${limitBytes} bytes`);
+
+/**
+ * Collects a batch's requests one by one as they are read: each is validated at once, and the batch is refused as
+ * soon as it holds more than `maxRequests` or `MAX_PROBLEMS` invalid ones (the 400 GatewayError), so a huge body
+ * never becomes a huge array first.
+ */
+export function createBatchItems(maxRequests: number) {
+  const items: ParsedBatchItem[] = [];
+  const problems: string[] = [];
+  let count = 0;
+  const fail = () => invalidRequest(problems.slice(0, MAX_PROBLEMS));
+  return {
+    add(value: unknown): void {
+      const index = count;
+      count += 1;
+      if (count > maxRequests) throw invalidRequest(`a batch holds at most ${maxRequests} requests (got more)`);
+      if (isOpenAiLine(value)) {
+        const parsed = openAiBatchLineSchema.safeParse(value);
+        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body) });
+        else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
+      } else {
+        const parsed = batchItemSchema.safeParse(value);
+        if (parsed.success) {
+          const { custom_id: customId, ...request } = parsed.data;
+          items.push({ customId, request });
+        } else {
+          problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`));
+        }
+      }
+      if (problems.length >= MAX_PROBLEMS) throw fail();
+    },
+    finish(): ParsedBatchItem[] {
+      if (problems.length > 0) throw fail();
+      if (count === 0) throw invalidRequest('the batch holds no requests');
+      return items;
+    },
+  };
+}
+
+/** Splits JSONL as it arrives into values; names the first line that is not JSON. */
+function createJsonLinesScanner(onValue: (value: unknown) => void) {
+  let partial = '';
+  let line = 0;
+  const take = (text: string) => {
+    line += 1;
+    if (text.trim() === '') return;
+    let value: unknown;
     try {
-      values.push(JSON.parse(line));
+      value = JSON.parse(text);
     } catch {
-      throw invalidRequest(`line ${index + 1} is not valid JSON`);
+      throw invalidRequest(`line ${line} is not valid JSON`);
     }
-  }
-  return values;
+    onValue(value);
+  };
+  return {
+    push(chunk: string): void {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const text of lines) take(text);
+    },
+    end(): void {
+      take(partial);
+      partial = '';
+    },
+  };
+}
+
+function parseOptions(raw: Record<string, unknown>): BatchOptions {
+  const parsed = batchOptionsSchema.safeParse(raw);
+  if (!parsed.success) throw invalidRequest(parsed.error.issues.slice(0, MAX_PROBLEMS).map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  return parsed.data;
 }
 
 /**
- * Reads a batch body: a JSON array (or `{"requests": [...]}`) of chat requests with optional `custom_id`, or
- * JSONL whose lines are chat requests or OpenAI batch input lines (`{custom_id, method, url, body}`).
+ * Reads a batch body from the request stream as it arrives (no body parser before): a JSON array (or
+ * `{"requests": [...], "callback_url"?, "completion_window"?}`) of chat requests with optional `custom_id`, or JSONL
+ * whose lines are chat requests or OpenAI batch input lines (`{custom_id, method, url, body}`). Refused as soon as
+ * a limit passes: 413 past `limitBytes` (from Content-Length before a byte is read), 400 past `maxRequests` or at
+ * the first malformed JSON; what the client still sends is then read and dropped, not parsed. `query` gives the
+ * options for a JSONL body (and defaults for a JSON one).
  */
-export function parseBatchBody(body: unknown, maxRequests: number): ParsedBatchItem[] {
-  let values: unknown[];
-  if (typeof body === 'string') values = parseJsonLines(body);
-  else if (Array.isArray(body)) values = body;
-  else if (typeof body === 'object' && body !== null && Array.isArray((body as { requests?: unknown }).requests)) values = (body as { requests: unknown[] }).requests;
-  else throw invalidRequest('a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
-  if (values.length === 0) throw invalidRequest('the batch holds no requests');
-  if (values.length > maxRequests) throw invalidRequest(`a batch holds at most ${maxRequests} requests (got ${values.length})`);
-
-  const items: ParsedBatchItem[] = [];
-  const problems: string[] = [];
-  values.forEach((value, index) => {
-    if (problems.length >= 5) return;
-    if (isOpenAiLine(value)) {
-      const parsed = openAiBatchLineSchema.safeParse(value);
-      if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body) });
-      else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
-      return;
-    }
-    const parsed = batchItemSchema.safeParse(value);
-    if (parsed.success) {
-      const { custom_id: customId, ...request } = parsed.data;
-      items.push({ customId, request });
-    } else {
-      problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`));
-    }
+export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: BatchBodyLimits, query: Record<string, unknown> = {}): Promise<ParsedBatch> {
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limits.limitBytes) {
+    req.resume();
+    return Promise.reject(tooLarge(limits.limitBytes));
+  }
+  const items = createBatchItems(limits.maxRequests);
+  const options: Record<string, unknown> = { ...query };
+  // max_cost_usd comes from the body or the query, never both (parseBatchMaxCost): the body's is kept apart.
+  let bodyMaxCost: { max_cost_usd: unknown } | undefined;
+  const scanner = jsonLines
+    ? createJsonLinesScanner((value) => items.add(value))
+    : createJsonBatchScanner({
+        onItem: (text) => {
+          let value: unknown;
+          try {
+            value = JSON.parse(text);
+          } catch {
+            throw invalidRequest('request body is not valid JSON');
+          }
+          items.add(value);
+        },
+        onOption: (key, value) => {
+          if (key === 'max_cost_usd') bodyMaxCost = { max_cost_usd: value };
+          else options[key] = value;
+        },
+      });
+  const decoder = new StringDecoder('utf8');
+  let bytes = 0;
+  return new Promise<ParsedBatch>((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => ParsedBatch) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      try {
+        resolve(outcome());
+      } catch (error) {
+        // The rest of the body is drained unread, so the client gets the answer instead of a reset.
+        req.resume();
+        reject(error);
+      }
+    };
+    const onData = (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > limits.limitBytes) {
+        settle(() => {
+          throw tooLarge(limits.limitBytes);
+        });
+        return;
+      }
+      try {
+        scanner.push(decoder.write(chunk));
+      } catch (error) {
+        settle(() => {
+          throw error;
+        });
+      }
+    };
+    const onEnd = () =>
+      settle(() => {
+        scanner.push(decoder.end());
+        scanner.end();
+        const maxCostUsd = parseBatchMaxCost(bodyMaxCost, query['max_cost_usd']);
+        return { items: items.finish(), options: parseOptions(options), maxCostUsd };
+      });
+    req.on('data', onData);
+    req.on('end', onEnd);
+    const cutShort = () =>
+      settle(() => {
+        throw invalidRequest('request body was not received completely');
+      });
+    req.once('error', cutShort);
+    // Closed before its end (the client went away): nothing to answer, but the route must not wait forever.
+    req.once('close', () => {
+      if (!req.complete) cutShort();
+    });
   });
-  if (problems.length > 0) throw invalidRequest(problems.slice(0, 5));
-  return items;
 }
 
 /**

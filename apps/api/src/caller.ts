@@ -35,6 +35,11 @@ export function agentIdFor(caller: Caller, bodyAgentId: string | undefined): str
   return caller.kind === 'key' && caller.key.agent_id !== null ? caller.key.agent_id : bodyAgentId;
 }
 
+/** A caller's weight in the lanes' fair share: its key's `share_weight`, else 1. */
+export function shareWeightOf(caller: Caller): number {
+  return caller.kind === 'key' ? (caller.key.share_weight ?? 1) : 1;
+}
+
 /** Whose limits a request is admitted under: the key's bucket and budgets beside the global ones, else the agent's bucket. */
 export function tenantOf(caller: Caller, agentId: string | undefined): Tenant {
   if (caller.kind !== 'key') return { agentId };

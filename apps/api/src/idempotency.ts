@@ -12,11 +12,14 @@ export interface IdempotentRequest {
   requestHash: string;
 }
 
-/** The request's `Idempotency-Key` (400 when it is not 1–255 printable ASCII characters), with its request hash. */
-export function idempotentRequestOf(req: Request, route: string): IdempotentRequest | undefined {
+/**
+ * The request's `Idempotency-Key` (400 when it is not 1–255 printable ASCII characters), with its request hash: of
+ * `body` (the parsed request; a batch, read as it arrives, gives its own), else of the body express parsed.
+ */
+export function idempotentRequestOf(req: Request, route: string, body: unknown = req.body): IdempotentRequest | undefined {
   const key = headerField(req, 'Idempotency-Key', idempotencyKeySchema);
   if (key === undefined) return undefined;
-  return { key, requestHash: createHash('sha256').update(route).update('\u0000').update(JSON.stringify(req.body ?? null)).digest('hex') };
+  return { key, requestHash: createHash('sha256').update(route).update('\u0000').update(JSON.stringify(body ?? null)).digest('hex') };
 }
 
 /**

@@ -1,11 +1,11 @@
-import { GatewayError, chatJobDataSchema, chatParamsOf, idempotencyConflict, idempotencySpent, queueUnavailable, type ChatJobData, type ChatRequest } from '@gateway/contracts';
+import { GatewayError, chatJobDataSchema, chatParamsOf, idempotencyConflict, idempotencySpent, queueUnavailable, type ChatJobData, type ChatRequest, type Lane } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { removeUnstartedJob, type ChatQueue } from '@gateway/queue';
+import { removeUnstartedJob, tenantId, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Request } from 'express';
 import type { Admission } from './admission';
-import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, ownerKeyOfId, tenantOf, type Caller } from './caller';
+import { agentIdFor, assertModelAllowed, callerOf, ownerKeyOf, ownerKeyOfId, shareWeightOf, tenantOf, type Caller } from './caller';
 import { isRedisUnavailable } from './middleware/error-handler';
-import { jobPriority } from './job-priority';
+import { lanePrioritiesFor } from './job-priority';
 import { servablePlan } from './request-plan';
 
 /** Where a job's outcome goes: the reply channel of an API instance (sync, stream) and/or a callback URL. */
@@ -13,7 +13,7 @@ export interface JobDataExtras {
   replyTo?: string;
   callbackUrl?: string;
   stream?: boolean;
-  /** An asynchronous job's own `priority` (clamped); absent on interactive routes, which ignore it (job-priority.ts). */
+  /** An asynchronous job's own `priority` (its band in the lane); interactive routes ignore it (job-priority.ts). */
   priority?: number | undefined;
   /** Keep the stream's messages (attach and resume at GET /v1/jobs/{id}/stream). */
   resumable?: boolean;
@@ -21,6 +21,13 @@ export interface JobDataExtras {
   streamFormat?: ChatJobData['stream_format'];
   /** Made under an Idempotency-Key: the request's hash (see idempotency.ts). */
   requestHash?: string | undefined;
+  /** Its scheduling lane; absent: `interactive` when a reply channel waits for it, else `job`. */
+  lane?: Lane;
+}
+
+/** The lane of a job: as asked, else interactive when a caller waits on its reply channel, else an asynchronous job. */
+export function laneOf(extras: Pick<JobDataExtras, 'lane' | 'replyTo'>): Lane {
+  return extras.lane ?? (extras.replyTo !== undefined ? 'interactive' : 'job');
 }
 
 /**
@@ -30,6 +37,7 @@ export interface JobDataExtras {
 export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: JobDataExtras = {}, caller: Caller = { kind: 'open' }): ChatJobData {
   const agentId = agentIdFor(caller, body.agent_id);
   const keyId = ownerKeyOf(caller);
+  const lane = laneOf(extras);
   return {
     request_id: requestId,
     ...(agentId !== undefined ? { agent_id: agentId } : {}),
@@ -43,6 +51,8 @@ export function toChatJobData(requestId: string, body: ChatRequest, defaultModel
     ...(extras.resumable ? { resumable: true } : {}),
     ...(extras.streamFormat !== undefined ? { stream_format: extras.streamFormat } : {}),
     ...(extras.requestHash !== undefined ? { request_hash: extras.requestHash } : {}),
+    lane,
+    tenant: tenantId(keyId, agentId),
   };
 }
 
@@ -77,18 +87,28 @@ export interface EnqueueDeps {
   config: Pick<Config, 'llm' | 'providers'>;
   queue: ChatQueue;
   admission: Admission;
+  /** A connection to the queue's Redis, for the job lane's fair-share rounds (interactive routes need none). */
+  redis?: RedisClient;
 }
 
 /** A single chat job ready for admission: checked against the key's models and the providers, its payload built. */
-function preparedJob(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras) {
+async function preparedJob(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras) {
   const caller = callerOf(req);
   // A model outside the key's allow-list is a 403, and a request no provider can honour a 400, before anything is reserved.
   assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
   servablePlan(deps.config, body);
-  const priority = jobPriority(extras.priority === undefined ? 'interactive' : 'job', extras.priority);
   const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
+  const lane = base.lane ?? 'interactive';
+  // Interactive work costs nothing here (BullMQ's wait list); a job takes its tenant's next round in its band.
+  let priority: number | undefined;
+  if (lane !== 'interactive') {
+    const { redis } = deps;
+    if (!redis) throw new Error(`enqueueing a ${lane} job needs a redis connection`);
+    [priority] = await enqueueOrUnavailable(() => lanePrioritiesFor(redis, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]));
+  }
   return {
     base,
+    lane,
     opts: { jobId, ...(priority !== undefined ? { priority } : {}) },
     tenant: tenantOf(caller, base.agent_id),
     jobData: (reservedUsd: number): ChatJobData => ({ ...base, reserved_usd: reservedUsd }),
@@ -101,10 +121,10 @@ function preparedJob(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, bod
  * enqueue gives the reservation back. Batches admit the same way item by item (routes/batches.ts).
  */
 export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
-  const { base, opts, tenant, jobData } = preparedJob(deps, req, body, jobId, extras);
+  const { base, lane, opts, tenant, jobData } = await preparedJob(deps, req, body, jobId, extras);
   if (deps.admission.fusesEnqueue) {
     // One round trip: the job is added by the admission script itself, and only when admitted.
-    const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));
+    const { data, addError } = await enqueueOrUnavailable(() => deps.admission.admitAndAdd(deps.queue, body, { name: lane, data: jobData, opts }, tenant));
     if (!addError) return data;
     await deps.admission.release(jobId, base.key_id).catch(() => undefined);
     throw asUnavailable(addError);
@@ -112,7 +132,7 @@ export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id'
   const admitted = await deps.admission.admitChat(body, jobId, tenant);
   const data = jobData(admitted.reservedUsd);
   try {
-    await enqueueOrUnavailable(() => deps.queue.add('chat', data, opts));
+    await enqueueOrUnavailable(() => deps.queue.add(lane, data, opts));
   } catch (error) {
     await deps.admission.release(jobId, base.key_id).catch(() => undefined);
     throw error;
@@ -162,8 +182,8 @@ export async function admitOrJoin(deps: EnqueueDeps, req: Pick<Request, 'id' | '
 async function admitKeyed(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras & { requestHash: string }): Promise<'created' | 'joined'> {
   const { requestHash } = extras;
   if (deps.admission.fusesEnqueue) {
-    const { base, opts, tenant, jobData } = preparedJob(deps, req, body, jobId, extras);
-    const outcome = await enqueueOrUnavailable(() => deps.admission.admitAndAddKeyed(deps.queue, body, { name: 'chat', data: jobData, opts }, tenant));
+    const { base, lane, opts, tenant, jobData } = await preparedJob(deps, req, body, jobId, extras);
+    const outcome = await enqueueOrUnavailable(() => deps.admission.admitAndAddKeyed(deps.queue, body, { name: lane, data: jobData, opts }, tenant));
     if ('spent' in outcome) throw idempotencySpent(jobId);
     if ('duplicate' in outcome) {
       const stored = await storedRequest(deps.queue, jobId);

@@ -1,24 +1,30 @@
-import { callerPriorityRange, jobPriority } from './job-priority';
+import { laneLayout, laneOfPriority, lanePriority, laneRange, priorityBand } from '@gateway/queue';
 
-describe('jobPriority', () => {
-  it('ignores a priority asked on interactive routes (they stay ahead of prioritized work)', () => {
-    expect(jobPriority('interactive', 1)).toBeUndefined();
-    expect(jobPriority('interactive', 2_000_000)).toBeUndefined();
+describe('lane priorities', () => {
+  it('keeps every lane inside BullMQ’s priorities, job lane before batch lane', () => {
+    const lastJob = lanePriority('job', laneLayout.bands - 1, laneLayout.roundsPerBand * 5);
+    const firstBatch = lanePriority('batch', 0, 0);
+    const lastBatch = lanePriority('batch', laneLayout.bands - 1, Number.MAX_SAFE_INTEGER);
+    expect(lanePriority('job', 0, 0)).toBe(1);
+    expect(lastJob).toBeLessThan(firstBatch);
+    expect(lastBatch).toBeLessThanOrEqual(2 ** 21 - 1);
+    expect([laneOfPriority(0), laneOfPriority(lastJob), laneOfPriority(firstBatch), laneOfPriority(lastBatch)]).toEqual(['interactive', 'job', 'batch', 'batch']);
+    expect(laneRange('job').high).toBeLessThanOrEqual(laneRange('batch').low);
   });
 
   it.each([
-    ['job', 5, 5],
-    ['job', 1, 1],
-    ['job', 2_097_152, callerPriorityRange.max],
-    ['batch', 0, callerPriorityRange.min],
-    ['batch', 1500, 1000],
-    ['batch', 1000, 1000],
-  ] as const)('%s asking %d gets %d', (kind, asked, expected) => {
-    expect(jobPriority(kind, asked)).toBe(expected);
+    [undefined, 0],
+    [1, 1],
+    [0, 1],
+    [500, 4],
+    [1000, 7],
+    [2_097_152, 7],
+  ] as const)('priority %s is band %d', (asked, band) => {
+    expect(priorityBand(asked)).toBe(band);
   });
 
-  it('leaves jobs that ask none without a priority', () => {
-    expect(jobPriority('job', undefined)).toBeUndefined();
-    expect(jobPriority('batch', undefined)).toBeUndefined();
+  it('orders by band before round: an urgent request waits behind no round of a lesser band', () => {
+    expect(lanePriority('batch', 1, laneLayout.roundsPerBand - 1)).toBeLessThan(lanePriority('batch', 2, 0));
+    expect(lanePriority('job', 3, 10)).toBeLessThan(lanePriority('job', 3, 11));
   });
 });

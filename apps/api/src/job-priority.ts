@@ -1,19 +1,17 @@
-/**
- * The BullMQ priorities a caller may ask for with `priority`: 1 (soonest) to 1000. Work without a priority
- * (every interactive call, and jobs and batches that ask none) is served first, by BullMQ's design; prioritized
- * jobs come after it, lower numbers sooner. Asked values beyond the range are clamped to it.
- */
-export const callerPriorityRange = { min: 1, max: 1000 } as const;
+import type { Lane } from '@gateway/contracts';
+import { lanePriorities, type ChatQueue, type LaneRequest, type RedisClient } from '@gateway/queue';
 
-/** What kind of work a request makes: interactive calls are answered while their caller waits. */
-export type WorkKind = 'interactive' | 'job' | 'batch';
+/** What kind of work a request makes, i.e. its lane: interactive calls are answered while their caller waits. */
+export type WorkKind = Lane;
 
 /**
- * The priority a job is enqueued with. Interactive routes ignore the field: a priority would only move a call
- * behind un-prioritized work, and the gateway keeps interactive calls ahead. Jobs and batch requests get theirs,
- * clamped to `callerPriorityRange` (a scheduling of lanes is for later; this keeps the caller's choice bounded).
+ * The BullMQ priority of each request of a job or batch lane (same order), tenants taking turns within each band
+ * of the caller's `priority` (libs/queue/src/lanes.ts): one script on the queue's own connection for them all.
+ * Interactive work has none: it goes to BullMQ's wait list, served before every prioritized job, and a
+ * `priority` asked on an interactive route is ignored (every call there is already as urgent as can be).
+ * `redis` is a connection to the queue's Redis (the script touches only the queue's slot).
  */
-export function jobPriority(kind: WorkKind, requested: number | undefined): number | undefined {
-  if (kind === 'interactive' || requested === undefined) return undefined;
-  return Math.min(callerPriorityRange.max, Math.max(callerPriorityRange.min, Math.trunc(requested)));
+export async function lanePrioritiesFor(redis: RedisClient, queue: ChatQueue, lane: WorkKind, requests: readonly LaneRequest[]): Promise<(number | undefined)[]> {
+  if (lane === 'interactive') return requests.map(() => undefined);
+  return lanePriorities(redis, queue, lane, requests);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, canGateAdds, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, canGateAdds, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, readLaneBacklog, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
 
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
+  metrics.setLaneBacklogSource(() => readLaneBacklog(redis, queue));
   const keyStore = createKeyStore(redis, limitsPrefix);
   const keys = { store: keyStore, cache: createKeyCache(keyStore) };
   const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix: bullmqPrefix, bulkRedis, bulkQueue, streams, admission, budget, keys });

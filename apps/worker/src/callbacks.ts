@@ -2,7 +2,7 @@ import { UnrecoverableError, type Worker } from 'bullmq';
 import { callbackUrlProblem, type ChatJobData, type ChatJobResult, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
-import { enqueueCallback, errorFromFailedReason, isJobCancelled, type CallbackJobData, type CallbackQueue, type RedisClient } from '@gateway/queue';
+import { callbackSubject, enqueueCallback, errorFromFailedReason, isJobCancelled, type CallbackJobData, type CallbackQueue, type RedisClient } from '@gateway/queue';
 import type { Job } from 'bullmq';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
@@ -32,9 +32,9 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions) {
   const deliver = async (job: Job<CallbackJobData>): Promise<{ status: number }> => {
     const { url, payload } = job.data;
     const problem = callbackUrlProblem(url, jobs.callbackAllowedHosts);
-    if (problem) return refuse(payload.job_id, problem);
+    if (problem) return refuse(callbackSubject(payload), problem);
     const literal = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    if (isIP(literal) && !allowedAddress(literal)) return refuse(payload.job_id, `callback address ${literal} is private and not in the allowed callback hosts`);
+    if (isIP(literal) && !allowedAddress(literal)) return refuse(callbackSubject(payload), `callback address ${literal} is private and not in the allowed callback hosts`);
     const body = JSON.stringify(payload);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'llm-gateway-callback' };
     if (jobs.callbackSecret !== undefined) headers[CALLBACK_SIGNATURE_HEADER] = callbackSignature(jobs.callbackSecret, body);
@@ -44,11 +44,11 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions) {
       status = response.statusCode;
       await response.body.dump().catch(() => undefined);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ECALLBACKADDRESS') return refuse(payload.job_id, (error as Error).message);
+      if ((error as NodeJS.ErrnoException).code === 'ECALLBACKADDRESS') return refuse(callbackSubject(payload), (error as Error).message);
       throw error;
     }
     if (status < 200 || status >= 300) throw new Error(`callback answered HTTP ${status}`);
-    options.logger.debug({ jobId: payload.job_id, status, attempt: job.attemptsMade + 1, signed: jobs.callbackSecret !== undefined }, 'callback delivered');
+    options.logger.debug({ jobId: callbackSubject(payload), status, attempt: job.attemptsMade + 1, signed: jobs.callbackSecret !== undefined }, 'callback delivered');
     return { status };
   };
   return deliver;

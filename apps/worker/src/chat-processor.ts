@@ -1,9 +1,9 @@
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { cancelledBeforeStart, cancelledJobError, internalError, toGatewayError, toJobError, type ChatJobResult } from '@gateway/contracts';
+import { cancelledBeforeStart, cancelledJobError, expiredJobError, internalError, toGatewayError, toJobError, type ChatJobData, type ChatJobResult, type Lane } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { pacePlan, priceAnswer, settleJobCost, startCappedJob, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
-import { readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type RedisClient } from '@gateway/queue';
+import { isBatchCancelled, readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type RedisClient } from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
 import type { FailoverHooks } from '@gateway/resilience';
 import { callProviders, type CallDeps } from './call-providers';
@@ -11,6 +11,7 @@ import type { HandBack } from './hand-back';
 import { jobFailoverHooks } from './job-hooks';
 import { planJob, type JobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
+import type { LaneShareGuard } from './lane-share';
 import { runStream, streamSender } from './run-stream';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
@@ -30,6 +31,13 @@ export interface ChatProcessorDeps {
   wasCancelled?: (jobId: string) => boolean;
   /** Pricing, budget settlement and provider pacing. */
   billing: JobBilling;
+  /** Counts job starts by lane, for the lanes' minimum share (lane-share.ts); none: no guard. */
+  laneShare?: LaneShareGuard;
+}
+
+/** A job's lane (jobs of older versions carry none: a waited-on job is interactive, others asynchronous). */
+export function laneOfJob(data: Pick<ChatJobData, 'lane' | 'reply_to'>): Lane {
+  return data.lane ?? (data.reply_to !== undefined ? 'interactive' : 'job');
 }
 
 /** A job step that threw something other than a GatewayError: a bug, reported without its text. */
@@ -56,7 +64,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
 
   /** Providers at their request rate (or paused after a 429) are skipped; when all are, the job waits in the queue. */
   const paceOrDelay = async (job: IdentifiedJob, token: string | undefined, plan: JobPlan, log: Logger): Promise<JobPlan> => {
-    const paced = await pacePlan(deps.billing.pacer, plan.attempts);
+    const paced = await pacePlan(deps.billing.pacer, plan.attempts, laneOfJob(job.data));
     if ('plan' in paced) return { ...plan, attempts: paced.plan };
     log.debug({ waitMs: paced.waitMs, reason: paced.reason }, 'job delayed by provider pacing');
     await job.moveToDelayed(Date.now() + paced.waitMs, token);
@@ -99,6 +107,22 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       'chat job finished',
     );
     return result;
+  };
+
+  /**
+   * Ends, without calling a provider, a batch request whose completion_window passed before it started (`expired`)
+   * or whose batch was cancelled; its reservation goes back. Undefined when the job may run.
+   */
+  const endUnstartable = async (job: IdentifiedJob, log: Logger): Promise<UnrecoverableError | undefined> => {
+    const data = job.data;
+    const expired = data.expires_at !== undefined && Date.now() > data.expires_at;
+    const cancelled = !expired && data.batch_id !== undefined && (await isBatchCancelled(deps.publisher, deps.prefix, data.batch_id).catch(() => false));
+    if (!expired && !cancelled) return undefined;
+    await settleJobCost(deps.billing, { id: job.id, data }, undefined).catch((releaseError: unknown) => log.error({ err: releaseError }, 'could not release the job reservation'));
+    const outcome = expired ? 'expired' : 'cancelled';
+    metrics.jobs.inc({ queue: 'chat', outcome });
+    log.info({ model: data.model, batchId: data.batch_id, outcome }, expired ? 'batch request expired' : 'batch request cancelled');
+    return new UnrecoverableError(JSON.stringify(expired ? expiredJobError() : cancelledJobError('the batch was cancelled')));
   };
 
   /** Ends a job without a result: handed back (the worker stops), cancelled, or failed and reported; never retried. */
@@ -146,8 +170,15 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const identified = job as IdentifiedJob;
     const data = job.data;
     const startedAt = performance.now();
-    metrics.jobWait.observe({ queue: 'chat' }, Math.max(0, Date.now() - data.accepted_at) / 1000);
+    const lane = laneOfJob(data);
+    metrics.jobWait.observe({ queue: 'chat', lane }, Math.max(0, Date.now() - data.accepted_at) / 1000);
+    // A job of a lower lane in the wait list (priority 0) was moved there for its lane's minimum share.
+    deps.laneShare?.noteStart(lane, lane !== 'interactive' && !job.priority);
     const log = logger.child({ jobId: job.id, requestId: data.request_id });
+    if (data.batch_id !== undefined) {
+      const unstartable = await endUnstartable(identified, log);
+      if (unstartable) throw unstartable;
+    }
     const abort = signal ?? new AbortController().signal;
     let plan: JobPlan;
     try {

@@ -2,7 +2,7 @@ import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { randomUUID } from 'node:crypto';
 import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import { bullPrefix, callbackSubject, chatPromoteKeys, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
@@ -12,6 +12,9 @@ import { createWorkerShutdown } from './shutdown';
 import { createWorkerBreakerHooks } from './breaker-hooks';
 import { createCallbackDelivery, watchFinishedJobs } from './callbacks';
 import { createCancelTracker } from './cancel-tracker';
+import { watchBatchEnds } from './batch-end';
+import { createLaneShareGuard } from './lane-share';
+import { interactiveReserve } from './interactive-reserve';
 
 
 async function main(): Promise<void> {
@@ -39,7 +42,13 @@ async function main(): Promise<void> {
     pricing: pricing.book,
     budget: createBudgetFromConfig(publisher, config),
     batchCaps: createBatchCaps({ redis: publisher, prefix: limitsPrefix, ttlSeconds: config.queue.retentionSeconds }),
-    pacer: createProviderPacer({ redis: publisher, prefix: limitsPrefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
+    pacer: createProviderPacer({
+      redis: publisher,
+      prefix: limitsPrefix,
+      rpm: config.limits.providerRpm,
+      maxPauseMs: config.limits.providerMaxPauseMs,
+      interactiveReserve: config.limits.providerInteractiveReserve,
+    }),
     metrics,
   };
   const handBack = createHandBack();
@@ -49,12 +58,25 @@ async function main(): Promise<void> {
   // One subscriber connection for all the news a worker reads: cancels, provider pauses and circuit changes.
   const newsSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-news');
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
-  const worker = createChatWorker(createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing }), {
-    connection: workerConnection,
-    prefix: bullmqPrefix,
-    config,
-  });
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
+  const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.jobs.laneMinShare, logger });
+  const processor = createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing, laneShare });
+  const mainWorker = createChatWorker(processor, { connection: workerConnection, prefix: bullmqPrefix, config });
+  // The interactive reserve: a few slots of a second consumer that run interactive jobs only (interactive-reserve.ts).
+  const { interactiveSlots } = config.jobs;
+  const reserveWorker =
+    interactiveSlots > 0 ? createChatWorker(interactiveReserve(processor), { connection: workerConnection, prefix: bullmqPrefix, config, concurrency: interactiveSlots }) : undefined;
+  const chatWorkers = [mainWorker, ...(reserveWorker ? [reserveWorker] : [])];
+  // Both consumers as one, for the cancel tracker and the shutdown.
+  const worker = {
+    cancelJob: (jobId: string, reason?: string) => chatWorkers.some((each) => each.cancelJob(jobId, reason)),
+    cancelAllJobs: (reason?: string) => chatWorkers.forEach((each) => each.cancelAllJobs(reason)),
+    close: async () => {
+      await Promise.all(chatWorkers.map((each) => each.close()));
+    },
+  };
+  laneShare.start();
+  for (const each of chatWorkers) each.on('error', (error) => logger.error({ err: error }, 'worker error'));
   cancels.attach(worker);
   // Job cancels (client gone, DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the
   // provider call; the others remember the id briefly in case the job is taken just after. A cancel published
@@ -66,14 +88,15 @@ async function main(): Promise<void> {
   // Circuit changes too: a clean circuit (closed, no failure) costs no breaker round trip per call.
   const circuitWatch = breaker.breaker.watch(newsSubscriber);
   const callbacks = createCallbackQueue(publisher, bullmqPrefix, config);
-  watchFinishedJobs(worker, { callbacks, redis: publisher, prefix: bullmqPrefix, logger });
+  for (const each of chatWorkers) watchFinishedJobs(each, { callbacks, redis: publisher, prefix: bullmqPrefix, logger });
+  watchBatchEnds(mainWorker, { callbacks, redis: publisher, prefix: bullmqPrefix, retentionSeconds: config.queue.retentionSeconds, logger });
   if (config.jobs.callbackSecret === undefined && config.jobs.callbackAllowedHosts.length > 0) {
     logger.warn('job callbacks are sent unsigned: set JOB_CALLBACK_SECRET so receivers can check X-Gateway-Signature');
   }
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix: bullmqPrefix });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
-  callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job?.data.payload.job_id, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
-  await Promise.all([worker.waitUntilReady(), callbackWorker.waitUntilReady(), cancelSubscription, settleWithin(3000, () => pricing.refresher.start())]);
+  callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job ? callbackSubject(job.data.payload) : undefined, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
+  await Promise.all([...chatWorkers.map((each) => each.waitUntilReady()), callbackWorker.waitUntilReady(), cancelSubscription, settleWithin(3000, () => pricing.refresher.start())]);
   // Not current yet (Redis slow to answer): pacing asks Redis until it is.
   void pauseWatch.catch((error: unknown) => logger.warn({ err: error }, 'provider pause channel not watched yet: pacing asks redis'));
   void circuitWatch.catch((error: unknown) => logger.warn({ err: error }, 'circuit changes not watched yet: the breaker asks redis'));
@@ -81,7 +104,7 @@ async function main(): Promise<void> {
   const { workerMetricsPort, workerMetricsHost } = config.operations;
   const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
   if (metricsServer) logger.info({ port: listeningPort(metricsServer), host: workerMetricsHost }, 'worker metrics listening');
-  logger.info({ concurrency: config.worker.concurrency, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix }, 'worker started');
+  logger.info({ concurrency: config.worker.concurrency, interactiveSlots, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix }, 'worker started');
 
   const shutdown = createWorkerShutdown({
     worker,
@@ -90,6 +113,7 @@ async function main(): Promise<void> {
     timeoutMs: config.operations.shutdownTimeoutMs,
     onStuck: () => process.exit(1),
     release: async () => {
+      laneShare.stop();
       // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
       await settleWithin(1000, () => callbackWorker.close(), () => callbacks.close(), () => pricing.refresher.stop());
       await settleWithin(

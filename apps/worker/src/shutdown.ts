@@ -6,7 +6,8 @@ const stuckGraceMs = 10_000;
 
 /** What the worker's graceful shutdown needs. */
 export interface WorkerShutdownOptions {
-  worker: Worker;
+  /** The chat consumers (the main one and the interactive reserve), as one. */
+  worker: Pick<Worker, 'cancelAllJobs' | 'close'>;
   handBack: HandBack;
   logger: Logger;
   /** How long active jobs may run on before they are handed back to the queue. */

@@ -103,12 +103,17 @@ describe('GatewayLLMClient against a running gateway', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       view = await client.getBatch(accepted.batch_id);
     }
-    expect(view.counts).toEqual({ queued: 0, active: 0, completed: 1, failed: 1, cancelled: 0 });
+    expect(view.counts).toEqual({ queued: 0, active: 0, completed: 1, failed: 1, cancelled: 0, expired: 0 });
     const withResults = await client.getBatch(accepted.batch_id, { results: true });
     expect(withResults.results).toEqual([
       expect.objectContaining({ custom_id: 'first', status: 'completed', result: expect.objectContaining({ content: 'Mock reply to: Hello client' }) }),
       expect.objectContaining({ status: 'failed', error: expect.objectContaining({ type: 'upstream_error' }) }),
     ]);
+    const listed = await client.listBatches({ limit: 5 });
+    expect(listed.data.map((batch) => batch.batch_id)).toContain(accepted.batch_id);
+    // A finished batch: cancelling leaves it as it is.
+    const cancelled = await client.cancelBatch(accepted.batch_id);
+    expect(cancelled).toMatchObject({ batch_id: accepted.batch_id, status: 'completed', counts: { completed: 1, failed: 1 } });
   });
 
   it('submitBatch() with maxCostUsd: the view shows the cap and the spend (free mock calls: all run)', async () => {

@@ -1,4 +1,4 @@
-import type { BatchAccepted, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
+import type { BatchAccepted, BatchList, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
 import { GatewayTimeoutError } from './errors';
 import { RawBody, httpSettings, newIdempotencyKey, sendJson, type CallOptions, type HttpSettings, type ResumeOptions, type RetryOptions } from './http';
 import { streamChat } from './stream';
@@ -22,7 +22,7 @@ export interface GatewayLLMClientOptions {
   resume?: ResumeOptions;
 }
 
-const finished = new Set<JobView['status']>(['completed', 'failed', 'cancelled']);
+const finished = new Set<JobView['status']>(['completed', 'failed', 'cancelled', 'expired']);
 
 /** The wire name of each chat parameter. */
 const wireNames: Readonly<Record<keyof ChatParameters, string>> = {
@@ -144,6 +144,17 @@ export class GatewayLLMClient {
   /** A batch's counts by status, and each request's outcome when `results` is true. */
   getBatch(batchId: string, options: CallOptions & { results?: boolean } = {}): Promise<BatchView> {
     return sendJson<BatchView>(this.settings, 'GET', `/v1/batches/${encodeURIComponent(batchId)}${options.results ? '?results=true' : ''}`, undefined, options);
+  }
+
+  /** The caller's batches, newest first: a page of `limit` (default 20) after the batch `after`. */
+  listBatches(options: CallOptions & { after?: string; limit?: number } = {}): Promise<BatchList> {
+    const query = new URLSearchParams({ ...(options.after !== undefined ? { after: options.after } : {}), ...(options.limit !== undefined ? { limit: String(options.limit) } : {}) }).toString();
+    return sendJson<BatchList>(this.settings, 'GET', `/v1/batches${query ? `?${query}` : ''}`, undefined, options);
+  }
+
+  /** Cancels what of a batch has not run (it never runs); running requests finish, finished results stay. */
+  cancelBatch(batchId: string, options: CallOptions = {}): Promise<BatchView> {
+    return sendJson<BatchView>(this.settings, 'DELETE', `/v1/batches/${encodeURIComponent(batchId)}`, undefined, options);
   }
 
   /** Per provider: configured, deprecated, circuit state and call counts. */

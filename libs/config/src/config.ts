@@ -83,6 +83,8 @@ export interface Config {
     readonly providerRpm: Readonly<Partial<Record<ProviderId, number>>>;
     /** The longest an upstream 429's Retry-After pauses a provider for every worker. */
     readonly providerMaxPauseMs: number;
+    /** PROVIDER_INTERACTIVE_RESERVE: the share of a paced provider's per-second rate only interactive calls may take. */
+    readonly providerInteractiveReserve: number;
   };
   readonly circuit: { readonly failureThreshold: number; readonly resetTimeMs: number };
   /** Running it: shutdown bound, the worker's metrics endpoint (port 0 = off). */
@@ -95,6 +97,10 @@ export interface Config {
     readonly callbackMaxAttempts: number;
     readonly callbackTimeoutMs: number;
     readonly batchMaxRequests: number;
+    /** LANE_MIN_SHARE: the share of job starts the job and batch lanes each keep while they have a backlog (0: none). */
+    readonly laneMinShare: number;
+    /** WORKER_INTERACTIVE_SLOTS: slots of each worker process that run interactive jobs only (0: none). */
+    readonly interactiveSlots: number;
     readonly batchBodyLimitBytes: number;
   };
   /** Models listed by GET /v1/models (LLM_DEFAULT_MODEL when none are given). */
@@ -197,6 +203,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
       providerRpm: parseProviderRpm(env.PROVIDER_RPM),
       providerMaxPauseMs: env.PROVIDER_MAX_PAUSE_MS,
+      providerInteractiveReserve: env.PROVIDER_INTERACTIVE_RESERVE,
     },
     circuit: { failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD, resetTimeMs: env.CIRCUIT_RESET_TIME_MS },
     operations: { shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS, workerMetricsPort: env.WORKER_METRICS_PORT, workerMetricsHost: env.WORKER_METRICS_HOST },
@@ -206,6 +213,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       callbackMaxAttempts: env.JOB_CALLBACK_MAX_ATTEMPTS,
       callbackTimeoutMs: env.JOB_CALLBACK_TIMEOUT_MS,
       batchMaxRequests: env.BATCH_MAX_REQUESTS,
+      laneMinShare: env.LANE_MIN_SHARE,
+      interactiveSlots: env.WORKER_INTERACTIVE_SLOTS,
       batchBodyLimitBytes: env.BATCH_BODY_LIMIT_BYTES,
     },
     models: env.GATEWAY_MODELS.length > 0 ? env.GATEWAY_MODELS : [env.LLM_DEFAULT_MODEL],

@@ -63,6 +63,10 @@ export const envSchema = z.object({
   WORKER_LOCK_DURATION_MS: positiveInt.default(60_000),
   WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
   WORKER_MAX_STALLED_COUNT: z.coerce.number().int().nonnegative().default(2),
+  // Worker slots that take only interactive jobs (a second consumer per worker process); 0: none.
+  WORKER_INTERACTIVE_SLOTS: z.coerce.number().int().min(0).max(64).default(1),
+  // The share of a worker's job starts each lane below interactive (jobs, batches) is promised while it has a backlog.
+  LANE_MIN_SHARE: z.coerce.number().min(0).max(0.5).default(0.1),
 
   LLM_PROVIDER: providerIdSchema.default('openrouter'),
   LLM_DEFAULT_MODEL: z.string().min(1).default('thudm/glm-4-9b-chat'),
@@ -101,6 +105,7 @@ export const envSchema = z.object({
   PRICING_REFRESH_MS: z.coerce.number().int().nonnegative().default(3_600_000),
   BUDGET_DEFAULT_MAX_TOKENS: positiveInt.default(1024),
   BUDGET_RESERVATION_TTL_SECONDS: positiveInt.default(900),
+  PROVIDER_INTERACTIVE_RESERVE: z.coerce.number().min(0).max(1).default(0.25),
   PROVIDER_RPM: csv.pipe(z.array(z.string().regex(/^[a-z]+=\d+$/, 'provider=requests-per-minute, e.g. openrouter=60'))),
   CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(3),
   CIRCUIT_RESET_TIME_MS: positiveInt.default(60_000),

@@ -141,6 +141,8 @@ export const jobErrorSchema = z.object({
   retry_after_seconds: z.number().optional(),
   /** The job was cancelled (its client went away, or it was deleted): not a provider failure. */
   cancelled: z.boolean().optional(),
+  /** The job was not started within its batch's completion_window: it never ran. */
+  expired: z.boolean().optional(),
 });
 export type JobError = z.infer<typeof jobErrorSchema>;
 
@@ -151,6 +153,11 @@ export type JobError = z.infer<typeof jobErrorSchema>;
  */
 export function cancelledJobError(reason = 'cancelled by the client'): JobError {
   return { type: 'cancelled', message: reason, cancelled: true };
+}
+
+/** The failure a batch request ends with when its completion_window passed before a worker started it. */
+export function expiredJobError(): JobError {
+  return { type: 'timeout', message: "not started within the batch's completion_window", expired: true };
 }
 
 export function toJobError(error: GatewayError): JobError {

@@ -10,6 +10,7 @@ export {
   toJobError,
   fromJobError,
   cancelledJobError,
+  expiredJobError,
 } from './errors';
 export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError, BudgetRefusalBody } from './errors';
 export {
@@ -82,14 +83,19 @@ export {
   batchResultSchema,
   batchViewSchema,
   batchMaxCostSchema,
+  batchListSchema,
+  batchOptionsSchema,
+  batchStatusSchema,
+  completionWindowSchema,
+  completionWindowMs,
 } from './jobs';
-export type { JobStatus, JobRequest, JobAccepted, JobViewError, JobView, BatchItem, BatchAccepted, BatchResult, BatchView } from './jobs';
+export type { JobStatus, JobRequest, JobAccepted, JobViewError, JobView, BatchItem, BatchAccepted, BatchResult, BatchView, BatchList, BatchOptions, BatchStatus } from './jobs';
 export { openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
 export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
 export { callbackUrlProblem, callbackHostEntries } from './callback-url';
 export type { CallbackHostEntry } from './callback-url';
-export { chatJobDataSchema, chatJobResultSchema, replyMessageSchema, streamChunkMessageSchema, streamEndMessageSchema, toolCallDeltaSchema } from './job';
-export type { ChatJobData, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
+export { chatJobDataSchema, laneSchema, chatJobResultSchema, replyMessageSchema, streamChunkMessageSchema, streamEndMessageSchema, toolCallDeltaSchema } from './job';
+export type { ChatJobData, Lane, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';

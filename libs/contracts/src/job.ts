@@ -4,6 +4,10 @@ import { toolCallSchema } from './messages';
 import { jobErrorSchema } from './errors';
 import { providerIdSchema } from './provider-id';
 
+/** The scheduling lanes, served in this order: calls a client waits on, asynchronous jobs, batch requests. */
+export const laneSchema = z.enum(['interactive', 'job', 'batch']);
+export type Lane = z.infer<typeof laneSchema>;
+
 /** What the API puts in a chat job. The model is already resolved (default applied). */
 export const chatJobDataSchema = z.object({
   request_id: z.string(),
@@ -34,6 +38,16 @@ export const chatJobDataSchema = z.object({
   reserved_usd: z.number().nonnegative().optional(),
   /** A request of a batch with `max_cost_usd`: it runs only while the batch's spend is below the cap. */
   batch_cap: z.object({ batch_id: z.string(), max_cost_usd: z.number().positive() }).optional(),
+  /** Its scheduling lane (absent on jobs of older versions: read as `interactive` when reply_to is set, else `job`). */
+  lane: laneSchema.optional(),
+  /** The tenant whose turn the job takes in its lane: `key:<id>`, else `agent:<id>` or `anonymous`. */
+  tenant: z.string().optional(),
+  /** A batch request's batch id: the worker checks whether its batch was cancelled before it starts. */
+  batch_id: z.string().optional(),
+  /** The batch has a callback_url: the worker notes this request's end, so the last one sends the batch's callback. */
+  batch_callback: z.boolean().optional(),
+  /** Unix ms after which a request not started yet ends as `expired` (a batch's completion_window). */
+  expires_at: z.number().optional(),
 });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
 

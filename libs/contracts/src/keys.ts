@@ -17,6 +17,8 @@ export const keySettingsShape = {
   monthly_budget_usd: usd.optional(),
   rate_rps: z.number().positive().max(100_000).optional(),
   rate_burst: z.number().int().min(1).max(1_000_000).optional(),
+  /** The key's weight in the lanes' fair share: it takes this many turns per round of the others' one (default 1). */
+  share_weight: z.number().int().min(1).max(16).optional(),
   models: z.array(modelGlobSchema).min(1).max(100).optional(),
   /** ISO 8601 date-time after which the key is refused. */
   expires_at: z.iso.datetime({ offset: true }).optional(),
@@ -35,6 +37,7 @@ export const updateKeyRequestSchema = z
     monthly_budget_usd: usd.nullable().optional(),
     rate_rps: keySettingsShape.rate_rps.unwrap().nullable().optional(),
     rate_burst: keySettingsShape.rate_burst.unwrap().nullable().optional(),
+    share_weight: keySettingsShape.share_weight.unwrap().nullable().optional(),
     models: keySettingsShape.models.unwrap().nullable().optional(),
     expires_at: keySettingsShape.expires_at.unwrap().nullable().optional(),
     metadata: metadataSchema.nullable().optional(),
@@ -53,6 +56,8 @@ export const apiKeyViewSchema = z.object({
   monthly_budget_usd: z.number().nullable(),
   rate_rps: z.number().nullable(),
   rate_burst: z.number().nullable(),
+  /** Set when the key weighs more than 1 in the fair share. */
+  share_weight: z.number().optional(),
   models: z.array(z.string()).nullable(),
   expires_at: z.string().nullable(),
   metadata: z.record(z.string(), z.string()),

@@ -1,4 +1,4 @@
-import { batchCostCapReached, type ChatJobData, type ChatJobResult, type ProviderId, type Usage } from '@gateway/contracts';
+import { batchCostCapReached, type ChatJobData, type ChatJobResult, type Lane, type ProviderId, type Usage } from '@gateway/contracts';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import type { BatchCaps } from './batch-cap';
 import { tokenCountsOf } from './budget';
@@ -84,10 +84,10 @@ export async function startCappedJob(billing: Pick<JobBilling, 'batchCaps'>, job
  * Drops from the front of a failover plan the providers that may not be called now (paced or paused after a
  * 429), taking one request from the first that may. When none may, says how long to wait.
  */
-export async function pacePlan<T extends { provider: ProviderId }>(pacer: ProviderPacer, plan: readonly T[]): Promise<{ plan: T[] } | { waitMs: number; reason: 'rate' | 'paused' }> {
+export async function pacePlan<T extends { provider: ProviderId }>(pacer: ProviderPacer, plan: readonly T[], lane: Lane = 'interactive'): Promise<{ plan: T[] } | { waitMs: number; reason: 'rate' | 'paused' }> {
   let soonest: Extract<PaceDecision, { go: false }> | undefined;
   for (let index = 0; index < plan.length; index += 1) {
-    const decision = await pacer.acquire(plan[index]!.provider);
+    const decision = await pacer.acquire(plan[index]!.provider, lane);
     if (decision.go) return { plan: plan.slice(index) };
     if (!soonest || decision.waitMs < soonest.waitMs) soonest = decision;
   }

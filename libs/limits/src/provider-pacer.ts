@@ -1,4 +1,4 @@
-import { providerIdSchema, type ProviderId } from '@gateway/contracts';
+import { providerIdSchema, type Lane, type ProviderId } from '@gateway/contracts';
 import { watchChannel, type ChannelWatch, type RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
 import { LimitScriptCode, runScript, scripts } from './scripts';
@@ -11,6 +11,11 @@ export interface ProviderPacerOptions {
   rpm: Readonly<Partial<Record<ProviderId, number>>>;
   /** The longest pause a 429's Retry-After may set (PROVIDER_MAX_PAUSE_MS); absent: 60 s. */
   maxPauseMs?: number;
+  /**
+   * The share of a provider's burst kept for interactive calls (PROVIDER_INTERACTIVE_RESERVE): the bucket holds
+   * that much more than its burst, and job and batch calls never take it. Absent: 0.25.
+   */
+  interactiveReserve?: number;
   /** Clock in ms; absent: the Redis server's TIME. */
   clock?: () => number;
 }
@@ -22,6 +27,13 @@ export type PaceDecision = { go: true } | { go: false; waitMs: number; reason: '
 const PAUSE_READ_BACK_MS = 5000;
 
 const DEFAULT_MAX_PAUSE_MS = 60_000;
+const DEFAULT_INTERACTIVE_RESERVE = 0.25;
+
+/**
+ * How much later than interactive calls each lower lane tries again after a 429 pause: when the pause ends, the
+ * provider's first calls are interactive ones.
+ */
+const PAUSE_LANE_GAP_MS: Readonly<Record<Lane, number>> = { interactive: 0, job: 250, batch: 500 };
 
 /** A pause as announced on the pause channel. */
 interface PauseEvent {
@@ -61,22 +73,31 @@ export function createProviderPacer(options: ProviderPacerOptions) {
   };
 
   const pacer = {
-    async acquire(provider: ProviderId): Promise<PaceDecision> {
+    /**
+     * Takes a call from the provider's budget for a job of `lane` (default interactive): interactive calls may
+     * take the reserve, other lanes only what lies above it; after a pause, lower lanes wait a little longer.
+     */
+    async acquire(provider: ProviderId, lane: Lane = 'interactive'): Promise<PaceDecision> {
       const rpm = options.rpm[provider] ?? 0;
+      const gapMs = PAUSE_LANE_GAP_MS[lane];
       if (rpm <= 0 && watch?.current()) {
         const left = (pausedUntil.get(provider) ?? 0) - Date.now();
-        return left > 0 ? { go: false, waitMs: left, reason: 'paused' } : { go: true };
+        return left > 0 ? { go: false, waitMs: left + gapMs, reason: 'paused' } : { go: true };
       }
       const perSecond = rpm / 60;
+      const burst = Math.max(1, Math.ceil(perSecond));
+      // The reserve sits on top of the burst (a fraction of a call for a slow provider: a lower lane's call then
+      // waits for its token and the reserve, an interactive call for its token only, so it comes first).
+      const reserve = rpm > 0 ? burst * (options.interactiveReserve ?? DEFAULT_INTERACTIVE_RESERVE) : 0;
       const [code = 0, waitMs = 0] = await runScript(
         options.redis,
         scripts.providerPace,
         [limitKeys.providerBucket(options.prefix, provider), limitKeys.providerPause(options.prefix, provider)],
-        [perSecond, Math.max(1, Math.ceil(perSecond)), options.clock ? options.clock() : ''],
+        [perSecond, burst + reserve, options.clock ? options.clock() : '', lane === 'interactive' ? 0 : reserve],
       );
       if (code > 0) return { go: true };
       if (code === LimitScriptCode.RateLimited) return { go: false, waitMs, reason: 'rate' };
-      if (code === LimitScriptCode.Paused) return { go: false, waitMs, reason: 'paused' };
+      if (code === LimitScriptCode.Paused) return { go: false, waitMs: waitMs + gapMs, reason: 'paused' };
       throw new Error(`provider pacing refused with code ${code}`);
     },
 

@@ -126,12 +126,35 @@ describe('provider pacer', () => {
   it('spreads calls at rpm/60 per second, shared by every pacer on the same Redis', async () => {
     const prefix = uniquePrefix('pace');
     const pacers = [1, 2].map(() => createProviderPacer({ redis: suite.client, prefix, rpm: { openrouter: 120 }, clock: () => now }));
+    // A burst of 2 plus the interactive reserve (a quarter of it): interactive calls may take 2.5 tokens.
     expect(await pacers[0]!.acquire('openrouter')).toEqual({ go: true });
     expect(await pacers[1]!.acquire('openrouter')).toEqual({ go: true });
-    expect(await pacers[1]!.acquire('openrouter')).toEqual({ go: false, waitMs: 500, reason: 'rate' });
+    expect(await pacers[1]!.acquire('openrouter')).toEqual({ go: false, waitMs: 250, reason: 'rate' });
     expect(await pacers[0]!.acquire('ollama')).toEqual({ go: true });
-    now += 500;
+    now += 250;
     expect(await pacers[0]!.acquire('openrouter')).toEqual({ go: true });
+    expect(await pacers[0]!.acquire('openrouter')).toEqual({ go: false, waitMs: 500, reason: 'rate' });
+  });
+
+  it('keeps the reserve for interactive calls: job and batch calls leave it, and wait longer for it', async () => {
+    const prefix = uniquePrefix('pace-lanes');
+    const pacer = createProviderPacer({ redis: suite.client, prefix, rpm: { openrouter: 120 }, interactiveReserve: 0.25, clock: () => now });
+    expect(await pacer.acquire('openrouter', 'batch')).toEqual({ go: true });
+    expect(await pacer.acquire('openrouter', 'job')).toEqual({ go: true });
+    // 0.5 tokens left: the reserve. A batch call needs 1.5, an interactive one 1.
+    expect(await pacer.acquire('openrouter', 'batch')).toEqual({ go: false, waitMs: 500, reason: 'rate' });
+    expect(await pacer.acquire('openrouter', 'interactive')).toEqual({ go: false, waitMs: 250, reason: 'rate' });
+    now += 250;
+    expect(await pacer.acquire('openrouter', 'batch')).toEqual({ go: false, waitMs: 250, reason: 'rate' });
+    expect(await pacer.acquire('openrouter', 'interactive')).toEqual({ go: true });
+  });
+
+  it('lets lower lanes try again later than interactive calls after a pause', async () => {
+    const prefix = uniquePrefix('pace-gap');
+    const pacer = createProviderPacer({ redis: suite.client, prefix, rpm: {} });
+    await pacer.pause('openrouter', 2000);
+    const [interactive, batch] = [await pacer.acquire('openrouter', 'interactive'), await pacer.acquire('openrouter', 'batch')];
+    expect(interactive.go === false && batch.go === false && batch.waitMs - interactive.waitMs).toBeGreaterThanOrEqual(400);
   });
 
   it('pauses a provider after a 429 for every pacer, keeping the longer pause', async () => {

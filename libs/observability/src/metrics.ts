@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createLaneBacklogGauges } from './lane-backlog-source';
 import { createQueueDepthSources } from './queue-depth';
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -9,6 +10,7 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
   registry.setDefaultLabels({ app: options.app });
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
   const queueDepth = createQueueDepthSources();
+  const laneBacklog = createLaneBacklogGauges();
 
   return {
     registry,
@@ -70,11 +72,31 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     jobWait: new Histogram({
       name: 'gateway_job_wait_seconds',
-      help: 'Time from the API accepting a job to a worker starting it, by queue.',
-      labelNames: ['queue'] as const,
+      help: 'Time from the API accepting a job to a worker starting it, by queue and lane (interactive, job, batch).',
+      labelNames: ['queue', 'lane'] as const,
       buckets: latencyBuckets,
       registers: [registry],
     }),
+    laneJobs: new Gauge({
+      name: 'gateway_lane_jobs',
+      help: 'Chat jobs waiting, by lane (interactive: the wait list, which also holds work promoted for its minimum share); read at scrape time.',
+      labelNames: ['lane'] as const,
+      registers: [registry],
+      async collect() {
+        await laneBacklog.refreshLanes(this);
+      },
+    }),
+    tenantBacklog: new Gauge({
+      name: 'gateway_tenant_backlog',
+      help: 'Requests a tenant (key:<id>, agent:<id>) still has waiting, by lane: the 10 largest per lane, the rest as tenant="other".',
+      labelNames: ['lane', 'tenant'] as const,
+      registers: [registry],
+      async collect() {
+        await laneBacklog.refreshTenants(this);
+      },
+    }),
+    /** Reports the lanes and tenants' backlogs (gateway_lane_jobs, gateway_tenant_backlog) at every scrape. */
+    setLaneBacklogSource: laneBacklog.set,
     /** Reports a queue's depth (gateway_queue_jobs) at every scrape; returns a function that stops it. */
     addQueueDepthSource: queueDepth.add,
     providerFailovers: new Counter({

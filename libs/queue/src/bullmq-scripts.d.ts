@@ -9,4 +9,5 @@ declare module 'bullmq/dist/cjs/scripts' {
   export const addPrioritizedJob: BullScript;
   export const addDelayedJob: BullScript;
   export const addParentJob: BullScript;
+  export const changePriority: BullScript;
 }

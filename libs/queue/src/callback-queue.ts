@@ -1,13 +1,18 @@
 import { Queue, Worker, type Processor } from 'bullmq';
-import type { JobView } from '@gateway/contracts';
+import type { BatchView, JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { queueNames } from './keys';
 import type { RedisClient } from './redis-connection';
 
-/** A pending delivery of a job's outcome to its callback_url. */
+/** A pending delivery of a job's outcome (or a batch's end) to its callback_url. */
 export interface CallbackJobData {
   url: string;
-  payload: JobView;
+  payload: JobView | BatchView;
+}
+
+/** The id a callback is about (for logs): its job's, or its batch's. */
+export function callbackSubject(payload: JobView | BatchView): string {
+  return 'job_id' in payload ? payload.job_id : payload.batch_id;
 }
 
 export type CallbackQueue = Queue<CallbackJobData>;
@@ -29,6 +34,11 @@ export function createCallbackQueue(connection: RedisClient, prefix: string, con
 /** Enqueues the delivery of a job's outcome once (the job id dedupes a repeated finish). */
 export async function enqueueCallback(queue: CallbackQueue, url: string, payload: JobView): Promise<void> {
   await queue.add('callback', { url, payload }, { jobId: `cb-${payload.job_id}` });
+}
+
+/** Enqueues the delivery of a batch's view at its end once (the batch id dedupes). */
+export async function enqueueBatchCallback(queue: CallbackQueue, url: string, payload: BatchView): Promise<void> {
+  await queue.add('batch-callback', { url, payload }, { jobId: `cb-batch-${payload.batch_id}` });
 }
 
 /** A worker delivering callbacks. */

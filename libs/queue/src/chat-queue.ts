@@ -34,6 +34,8 @@ export interface ChatWorkerOptions {
   config: Pick<Config, 'worker'>;
   /** Start taking jobs at once (default true). */
   autorun?: boolean;
+  /** Jobs in flight; absent: WORKER_CONCURRENCY. */
+  concurrency?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export function createChatWorker(processor: Processor<ChatJobData, ChatJobResult
   return new Worker<ChatJobData, ChatJobResult>(queueNames.chat, processor, {
     connection: options.connection,
     prefix: options.prefix,
-    concurrency: worker.concurrency,
+    concurrency: options.concurrency ?? worker.concurrency,
     lockDuration: worker.lockDurationMs,
     stalledInterval: worker.stalledIntervalMs,
     maxStalledCount: worker.maxStalledCount,

@@ -16,10 +16,11 @@ function viewError(error: GatewayError): NonNullable<JobView['error']> {
   return { type: error.type, message: error.message, ...(error.details.attempts ? { attempts: error.details.attempts } : {}) };
 }
 
-function isCancelledReason(reason: string | null | undefined): boolean {
-  if (!reason || !reason.includes('"cancelled"')) return false;
+/** Whether a failedReason (JSON written by the worker) carries the marker `"<marker>":true`. */
+function reasonMarked(reason: string | null | undefined, marker: 'cancelled' | 'expired'): boolean {
+  if (!reason || !reason.includes(`"${marker}"`)) return false;
   try {
-    return (JSON.parse(reason) as { cancelled?: unknown }).cancelled === true;
+    return (JSON.parse(reason) as Record<string, unknown>)[marker] === true;
   } catch {
     return false;
   }
@@ -38,7 +39,9 @@ export function jobViewFromFields(jobId: string, fields: readonly (string | null
     }
   }
   // A job cancelled while running (stream client gone, DELETE) fails with {"cancelled":true} in its reason.
-  if (cancelled || isCancelledReason(failedReason)) return { job_id: jobId, status: 'cancelled' };
+  if (cancelled || reasonMarked(failedReason, 'cancelled')) return { job_id: jobId, status: 'cancelled' };
+  // A batch request whose completion_window passed before a worker took it: it never ran.
+  if (reasonMarked(failedReason, 'expired')) return { job_id: jobId, status: 'expired' };
   // The error is read either way (its reason is fetched anyway): a batch's summary counts failures by type.
   if (finishedOn) return { job_id: jobId, status: 'failed', error: viewError(errorFromFailedReason(failedReason)) };
   if (processedOn) return { job_id: jobId, status: 'active' };
@@ -49,7 +52,7 @@ export function jobViewFromFields(jobId: string, fields: readonly (string | null
  * Reads the views of many jobs in one pipeline (one HMGET and one EXISTS per job): a batch of 10,000 jobs
  * costs one round trip, not 10,000. `undefined` for a job that is gone (removed after its retention time).
  */
-export async function readJobViews(redis: RedisClient, queue: ChatQueue, prefix: string, jobIds: readonly string[], withResults: boolean): Promise<(JobView | undefined)[]> {
+export async function readJobViews(redis: RedisClient, queue: Pick<ChatQueue, 'toKey'>, prefix: string, jobIds: readonly string[], withResults: boolean): Promise<(JobView | undefined)[]> {
   const fields = withResults ? ['timestamp', 'processedOn', 'finishedOn', 'failedReason', 'returnvalue'] : ['timestamp', 'processedOn', 'finishedOn', 'failedReason'];
   const views: (JobView | undefined)[] = [];
   const chunk = 2000;

@@ -14,6 +14,19 @@ export const queueKeys = {
   batch: (prefix: string, batchId: string): string => `${prefix}:batch:${batchId}`,
   /** The request hash of a batch made under an Idempotency-Key (string, SET NX: the first request claims the batch id). */
   batchClaim: (prefix: string, batchId: string): string => `${prefix}:batch-claim:${batchId}`,
+  /** The ids of a batch's requests that have ended (a set: counted once however often a worker reports one). */
+  batchEnded: (prefix: string, batchId: string): string => `${prefix}:batch:${batchId}:ended`,
+  /** The batches of an owner (a key id, or '' for callers without a key): a zset batch id -> created ms. */
+  batchesOf: (prefix: string, owner: string): string => `${prefix}:batches:${owner === '' ? 'open' : `key:${owner}`}`,
+  /**
+   * A lane's band generations (hash band -> generation), under the queue's own name (`<q>:chat`), so that it
+   * shares the queue's slot on a cluster: the round script reads the queue's prioritized set with it.
+   */
+  laneGenerations: (queueName: string, lane: string): string => `${queueName}:lane:${lane}:generations`,
+  /** A lane's tenants with a backlog (zset "<band>:<tenant>" -> band offset + last round), for the backlog metric. */
+  laneTenants: (queueName: string, lane: string): string => `${queueName}:lane:${lane}:tenants`,
+  /** A tenant's last round in a lane's band (string "<generation>:<round>"), in the queue's slot too. */
+  laneRound: (queueName: string, lane: string, band: number, tenant: string): string => `${queueName}:lane:${lane}:${band}:${tenant}`,
 };
 
 /** Queue names (BullMQ adds the prefix itself). */

@@ -19,7 +19,7 @@ import { sweepScenario } from './scenarios/sweep';
 import { optionalScenarios } from './scenarios/optional';
 import { targetsTable } from './targets';
 
-const all = ['overhead', 'commands', 'latency-phases', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'scale-out', 'sweep'] as const;
+const all = ['overhead', 'commands', 'latency-phases', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'lanes', 'scale-out', 'sweep'] as const;
 
 function parseArgs(argv: readonly string[]) {
   const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -98,6 +98,8 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
 - **streaming**, **tool-streaming** (200 streamed answers of 2 parallel tool calls × 100 argument fragments at once, through \`/v1/chat/completions\`), **batch**: see their rows.
+- **lanes**: sequential interactive \`POST /v1/chat\` calls (upstream 20 ms) idle, then while another agent's
+  10,000-request batch (200 ms each, 2 workers × 64 slots) drains; target: p99 during the drain within 2× idle.
 - **comparisons under drift**: the speed of this machine drifts by tens of percent within a minute, so the
   comparisons that matter (limits on vs off, gateway vs lean path) run both setups side by side in 6 alternating 2 s
   rounds (A B, B A, …) and report the median of the per-round ratios.

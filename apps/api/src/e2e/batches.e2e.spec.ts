@@ -108,7 +108,7 @@ describe('a 10,000-request batch on the mock provider', () => {
     expect(jobIds).toHaveLength(10_000);
     const done = await untilDone(batchId, 300_000, 250);
     const drainedMs = performance.now() - started;
-    expect(done.counts).toEqual({ queued: 0, active: 0, completed: 10_000, failed: 0, cancelled: 0 });
+    expect(done.counts).toEqual({ queued: 0, active: 0, completed: 10_000, failed: 0, cancelled: 0, expired: 0 });
     expect(Object.values(done.counts).reduce((sum, count) => sum + count, 0)).toBe(done.total);
     const { body } = await getBatch(batchId, true);
     expect(body.results).toHaveLength(10_000);

@@ -12,6 +12,7 @@ import {
   type GatewayProcesses,
   type TestRedis,
 } from '@gateway/testing';
+import { laneOfPriority, lanePriority, priorityBand } from '@gateway/queue';
 
 const messages = [{ role: 'user', content: 'Say hello' }];
 
@@ -79,18 +80,23 @@ describe('asynchronous jobs', () => {
     expect(done).toMatchObject({ result: { content: 'Async hello', provider: 'openrouter', cost_usd: 0.00002, usage: { total_tokens: 4 } } });
   });
 
-  it('clamps a job’s priority to 1–1000, and ignores it on interactive routes (they stay ahead of prioritized work)', async () => {
+  it('places work in its lane, a priority ordering it within the lane (clamped to 1–1000), ignored on interactive routes', async () => {
     const client = new Redis(redis.url);
-    const priorityOf = async (jobId: string) => client.hget(`${prefix}:chat:${jobId}`, 'priority');
+    const priorityOf = async (jobId: string) => Number(await client.hget(`${prefix}:chat:${jobId}`, 'priority'));
     try {
       const job = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/echo', priority: 2_000_000 });
-      expect(await priorityOf((job.body as { job_id: string }).job_id)).toBe('1000');
+      const jobPriority = await priorityOf((job.body as { job_id: string }).job_id);
+      expect(laneOfPriority(jobPriority)).toBe('job');
+      expect(jobPriority).toBeGreaterThanOrEqual(lanePriority('job', priorityBand(1000), 0));
       const chat = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'mock/echo', priority: 1 });
       expect(chat.status).toBe(200);
-      expect(await priorityOf((chat.body as { job_id: string }).job_id)).toBe('0');
+      expect(await priorityOf((chat.body as { job_id: string }).job_id)).toBe(0);
       const batch = await postJson(`${gateway.baseUrl}/v1/batches`, [{ messages, model: 'mock/echo', priority: 5000 }, { messages, model: 'mock/echo', priority: 7 }]);
       const [first, second] = (batch.body as { job_ids: string[] }).job_ids;
-      expect([await priorityOf(first!), await priorityOf(second!)]).toEqual(['1000', '7']);
+      const [firstPriority, secondPriority] = [await priorityOf(first!), await priorityOf(second!)];
+      expect([laneOfPriority(firstPriority), laneOfPriority(secondPriority)]).toEqual(['batch', 'batch']);
+      // Priority 7 is a more urgent band than 5000 (clamped to 1000): it runs first.
+      expect(secondPriority).toBeLessThan(firstPriority);
     } finally {
       await client.quit();
     }

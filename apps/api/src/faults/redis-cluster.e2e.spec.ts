@@ -75,6 +75,11 @@ describe('on a Redis Cluster', () => {
     expect(batch.status).toBe(202);
     const batchId = (batch.body as { batch_id: string }).batch_id;
     await waitFor(async () => ((await (await fetch(`${gateway.baseUrl}/v1/batches/${batchId}`)).json()) as { done: boolean }).done, 30_000);
+    // The lanes' scripts (rounds, a batch's end with its callback counting, listing) run in the queue's slot.
+    const listed = (await (await fetch(`${gateway.baseUrl}/v1/batches`)).json()) as { data: { batch_id: string }[] };
+    expect(listed.data.map((entry) => entry.batch_id)).toContain(batchId);
+    const metrics = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^gateway_lane_jobs\{lane="batch",app="api"\} 0$/m);
   });
 
   it('cancels a stream whose client goes away (cancel channel)', async () => {

@@ -33,6 +33,8 @@ function applyPatch(record: ApiKeyRecord, patch: UpdateKeyRequest): ApiKeyRecord
   if (patch.monthly_budget_usd !== undefined) next.monthly_budget_usd = patch.monthly_budget_usd;
   if (patch.rate_rps !== undefined) next.rate_rps = patch.rate_rps;
   if (patch.rate_burst !== undefined) next.rate_burst = patch.rate_burst;
+  if (patch.share_weight === null) delete next.share_weight;
+  else if (patch.share_weight !== undefined) next.share_weight = patch.share_weight;
   if (patch.models !== undefined) next.models = patch.models;
   if (patch.expires_at !== undefined) next.expires_at = patch.expires_at === null ? null : new Date(patch.expires_at).toISOString();
   if (patch.metadata !== undefined) next.metadata = patch.metadata ?? {};
@@ -67,6 +69,7 @@ export function createKeyStore(redis: RedisClient, prefix: string) {
         monthly_budget_usd: request.monthly_budget_usd ?? null,
         rate_rps: request.rate_rps ?? null,
         rate_burst: request.rate_burst ?? null,
+        ...(request.share_weight !== undefined && request.share_weight > 1 ? { share_weight: request.share_weight } : {}),
         models: request.models ?? null,
         expires_at: request.expires_at ? new Date(request.expires_at).toISOString() : null,
         metadata: request.metadata ?? {},

@@ -1,16 +1,35 @@
-import express, { Router } from 'express';
-import { GatewayError, IDEMPOTENCY_WINDOW_SECONDS, idempotencyConflict, jobStatusSchema, notFound, type BatchAccepted, type BatchResult, type BatchView, type JobStatus } from '@gateway/contracts';
+import { Router, type Request } from 'express';
+import { completionWindowMs, GatewayError, IDEMPOTENCY_WINDOW_SECONDS, idempotencyConflict, invalidRequest, notFound, type BatchAccepted, type BatchList, type BatchView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { createBatchCaps } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
-import { addJobsInChunks, batchJobId, claimBatch, deleteBatch, releaseBatchClaim, isGatewayBatchId, loadBatch, readJobViews, saveBatch, type ChatQueue, type RedisClient } from '@gateway/queue';
-import { parseBatchBody, parseBatchMaxCost, type ParsedBatchItem } from '../batch-input';
+import {
+  addJobsInChunks,
+  batchJobId,
+  batchJobIndex,
+  batchResultLines,
+  claimBatch,
+  deleteBatch,
+  isGatewayBatchId,
+  listBatchIds,
+  loadBatch,
+  readBatchView,
+  releaseBatchClaim,
+  saveBatch,
+  type BatchRecord,
+  type CallbackQueue,
+  type ChatQueue,
+  type RedisClient,
+} from '@gateway/queue';
+import { readBatchBody, type ParsedBatchItem } from '../batch-input';
 import type { Admission } from '../admission';
-import { assertMayAccess, assertModelAllowed, callerOf, ownerKeyOf, tenantOf } from '../caller';
+import { cancelBatch } from '../batch-cancel';
+import { assertMayAccess, assertModelAllowed, callerOf, ownerKeyOf, shareWeightOf, tenantOf, type Caller } from '../caller';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
-import { jobPriority } from '../job-priority';
+import { lanePrioritiesFor } from '../job-priority';
 import { servablePlan } from '../request-plan';
+import { checkCallbackUrl } from './jobs';
 
 /** What the batch routes need. */
 export interface BatchRouteDeps {
@@ -21,12 +40,15 @@ export interface BatchRouteDeps {
   logger: Logger;
   /** A batch takes one rate-limit token per request from its agent's bucket and reserves the budget of every request. */
   admission: Admission;
+  /** Where a batch's end is announced to its callback_url. */
+  callbacks: CallbackQueue;
 }
 
 // No text/plain: a page can send it cross-site without a preflight (refused with 415 before any route).
 const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'application/x-jsonlines', 'application/jsonlines'];
 
-const priorityOption = (priority: number | undefined) => (priority !== undefined ? { priority } : {});
+/** Batches listed per page at most (`GET /v1/batches?limit=`), and by default. */
+const LIST_LIMIT = { max: 100, default: 20 };
 
 /** How many requests of a batch each agent (undefined: no agent_id) sends: what each agent's bucket gives. */
 function requestsPerAgent(items: readonly ParsedBatchItem[]): Map<string | undefined, number> {
@@ -35,131 +57,202 @@ function requestsPerAgent(items: readonly ParsedBatchItem[]): Map<string | undef
   return counts;
 }
 
-/** Batch routes carry their own body parsers: a batch may be far larger than a chat request. */
+/** Whether a body is JSONL (by its Content-Type), JSON, or neither (undefined). */
+function bodyKind(req: Request): 'jsonl' | 'json' | undefined {
+  if (req.is(jsonLinesTypes)) return 'jsonl';
+  if (req.is(['application/json', 'application/*+json'])) return 'json';
+  return undefined;
+}
+
+/** A non-negative integer query parameter, or `fallback` when absent; 400 naming it when not one. */
+function intQuery(req: Request, name: string, fallback: number, max: number): number {
+  const raw = req.query[name];
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value > max) throw invalidRequest(`${name}: an integer from 0 to ${max}`);
+  return value;
+}
+
+/** Batch routes read their own bodies as they arrive: a batch may be far larger than a chat request. */
 export function batchRoutes(deps: BatchRouteDeps): Router {
   const router = Router();
-  const limit = deps.config.jobs.batchBodyLimitBytes;
+  const limits = { limitBytes: deps.config.jobs.batchBodyLimitBytes, maxRequests: deps.config.jobs.batchMaxRequests };
   // Spend counters of batches with max_cost_usd (the limits' keys, under the plain prefix).
   const caps = createBatchCaps({ redis: deps.redis, prefix: deps.config.queue.prefix, ttlSeconds: deps.config.queue.retentionSeconds });
 
-  router.post(
-    '/v1/batches',
-    express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] }),
-    express.text({ limit, type: jsonLinesTypes }),
-    async (req, res) => {
-      const started = performance.now();
-      const items = parseBatchBody(req.body, deps.config.jobs.batchMaxRequests);
-      const maxCostUsd = parseBatchMaxCost(req.body, req.query['max_cost_usd']);
-      const caller = callerOf(req);
-      // A model outside the key's allow-list (403) or a request no provider can honour (400) fails the whole batch,
-      // naming the request, before anything is reserved.
-      items.forEach((item, index) => {
-        try {
-          assertModelAllowed(caller, item.request.model ?? deps.config.llm.defaultModel);
-        } catch (error) {
-          throw new GatewayError('forbidden', `requests.${index}: ${(error as Error).message}`);
-        }
-        servablePlan(deps.config, item.request, `requests.${index}.`);
-      });
-      const idempotent = idempotentRequestOf(req, '/v1/batches');
-      const batchId = workIdFor(req, idempotent, 'batch');
-      if (idempotent) {
-        // One SET NX claims the batch id: a duplicate gets the first request's answer, another body a 409.
-        // The cap may come as a query parameter: part of what the key names.
-        const claim = `${idempotent.requestHash}:${items.length}:${maxCostUsd ?? ''}`;
-        const existing = await enqueueOrUnavailable(() => claimBatch(deps.redis, deps.prefix, batchId, claim, IDEMPOTENCY_WINDOW_SECONDS));
-        if (existing !== undefined) {
-          deps.admission.countKeyed(existing === claim ? 'joined' : 'conflict');
-          if (existing !== claim) throw idempotencyConflict(batchId);
-          const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
-          res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
-          return;
-        }
-      }
-      // Admits (rate, budget) and enqueues the batch, then answers 202; a keyed batch refused gives its claim back.
-      const enqueueBatch = async () => {
-        const createdAt = Date.now();
-        const keyId = ownerKeyOf(caller);
-        // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own.
-        if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
-        else for (const [agentId, count] of requestsPerAgent(items)) await deps.admission.checkRate({ agentId }, count);
-        const jobIds = items.map((_, index) => batchJobId(batchId, index));
-        const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
-        // Every request's budget reserved, all or none (a refused batch keeps no reservation).
-        const reserved = await deps.admission.reserveBatch(
-          items.map((item) => item.request),
-          jobIds,
-          tenantOf(caller, undefined),
-        );
-        const batchCap = maxCostUsd !== undefined ? { batch_cap: { batch_id: batchId, max_cost_usd: maxCostUsd } } : {};
-        const jobs = items.map((item, index) => ({
-          name: 'chat',
-          data: { ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, {}, caller), reserved_usd: reserved[index] ?? 0, ...batchCap },
-          opts: { jobId: jobIds[index]!, ...priorityOption(jobPriority('batch', item.request.priority)) },
-        }));
-        const parsedMs = performance.now() - started;
-        await enqueueOrUnavailable(async () => {
-          await saveBatch(deps.redis, deps.prefix, { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId }, deps.config.queue.retentionSeconds);
-          if (maxCostUsd !== undefined) await caps.open(batchId, maxCostUsd);
-        }).catch(async (error: unknown) => {
-          await releaseAll();
-          throw error;
-        });
-        try {
-          // MULTI chunks sent back to back; a failed chunk takes the batch's unstarted jobs back out.
-          await enqueueOrUnavailable(() => addJobsInChunks(deps.queue, jobs));
-        } catch (error) {
-          await deleteBatch(deps.redis, deps.prefix, batchId).catch(() => undefined);
-          await releaseAll();
-          throw error;
-        }
-        deps.logger.info({ requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) }, 'batch enqueued');
-        const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobs.map((job) => job.opts.jobId) };
-        res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
-      };
-      if (idempotent) deps.admission.countKeyed('created');
-      try {
-        await enqueueBatch();
-      } catch (error) {
-        if (idempotent) await releaseBatchClaim(deps.redis, deps.prefix, batchId).catch(() => undefined);
-        throw error;
-      }
-    },
-  );
+  /** A batch's view, with its cap and spend when it has max_cost_usd. */
+  const viewOf = async (record: BatchRecord, options?: Parameters<typeof readBatchView>[4]): Promise<BatchView> => {
+    const [view, spend] = await Promise.all([readBatchView(deps.redis, deps.queue, deps.prefix, record, options), caps.spend(record.batchId)]);
+    return spend ? { ...view, max_cost_usd: spend.capUsd, spent_usd: spend.spentUsd } : view;
+  };
 
-  router.get('/v1/batches/:id', async (req, res) => {
-    const batchId = req.params.id;
-    // Another key's batch is not there for this caller.
-    if (isGatewayBatchId(batchId)) assertMayAccess(callerOf(req), batchId, 'batch');
+  /** A batch this caller may see: 404 for an unknown id, one past its retention, or another key's. */
+  const requireBatch = async (caller: Caller, batchId: string): Promise<BatchRecord> => {
+    if (isGatewayBatchId(batchId)) assertMayAccess(caller, batchId, 'batch');
     const record = isGatewayBatchId(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
     if (!record) throw notFound('batch', batchId, { retained: true });
-    const withResults = req.query['results'] === 'true' || req.query['results'] === '1';
-    const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(batchId, index));
-    const [views, spend] = await Promise.all([readJobViews(deps.redis, deps.queue, deps.prefix, jobIds, withResults), caps.spend(batchId)]);
-    const counts = Object.fromEntries(jobStatusSchema.options.map((status) => [status, 0])) as Record<JobStatus, number>;
-    let budgetExceeded = 0;
-    const results: BatchResult[] = [];
-    views.forEach((found, index) => {
-      const jobId = jobIds[index]!;
-      const view = found ?? { job_id: jobId, status: 'failed' as const, error: { type: 'not_found' as const, message: 'the job is no longer kept' } };
-      counts[view.status] += 1;
-      if (view.error?.type === 'budget_exceeded') budgetExceeded += 1;
-      if (withResults) {
-        const customId = record.customIds[index];
-        results.push({ ...(customId ? { custom_id: customId } : {}), ...view });
+    return record;
+  };
+
+  router.post('/v1/batches', async (req, res) => {
+    const started = performance.now();
+    const kind = bodyKind(req);
+    const encoding = req.headers['content-encoding'];
+    // Read as it arrives, so uncompressed: a gzip body would be refused as malformed JSON, which misleads.
+    if (encoding !== undefined && encoding !== 'identity') throw new GatewayError('unsupported_media_type', 'a batch body is read uncompressed: send it without Content-Encoding');
+    if (!kind) throw invalidRequest('a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
+    const query = Object.fromEntries(['callback_url', 'completion_window', 'max_cost_usd'].flatMap((name) => (req.query[name] !== undefined ? [[name, req.query[name]]] : [])));
+    const { items, options, maxCostUsd } = await readBatchBody(req, kind === 'jsonl', limits, query);
+    checkCallbackUrl(options.callback_url, deps.config.jobs.callbackAllowedHosts);
+    const caller = callerOf(req);
+    // A model outside the key's allow-list (403) or a request no provider can honour (400) fails the whole batch,
+    // naming the request, before anything is reserved.
+    items.forEach((item, index) => {
+      try {
+        assertModelAllowed(caller, item.request.model ?? deps.config.llm.defaultModel);
+      } catch (error) {
+        throw new GatewayError('forbidden', `requests.${index}: ${(error as Error).message}`);
       }
+      servablePlan(deps.config, item.request, `requests.${index}.`);
     });
-    const body: BatchView = {
-      batch_id: batchId,
-      total: record.total,
-      created_at: record.createdAt,
-      counts,
-      budget_exceeded: budgetExceeded,
-      ...(spend ? { max_cost_usd: spend.capUsd, spent_usd: spend.spentUsd } : {}),
-      done: counts.queued === 0 && counts.active === 0,
-      ...(withResults ? { results } : {}),
+    // Admits (rate, budget) and enqueues the batch, then answers 202.
+    const enqueueBatch = async (batchId: string): Promise<void> => {
+      const createdAt = Date.now();
+      const expiresAt = options.completion_window !== undefined ? createdAt + completionWindowMs(options.completion_window) : undefined;
+      const keyId = ownerKeyOf(caller);
+      // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own.
+      if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
+      else for (const [agentId, count] of requestsPerAgent(items)) await deps.admission.checkRate({ agentId }, count);
+      const jobIds = items.map((_, index) => batchJobId(batchId, index));
+      const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
+      // Every request's budget reserved, all or none (a refused batch keeps no reservation).
+      const reserved = await deps.admission.reserveBatch(
+        items.map((item) => item.request),
+        jobIds,
+        tenantOf(caller, undefined),
+      );
+      const data = items.map((item, index) => ({
+        ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
+        reserved_usd: reserved[index] ?? 0,
+        batch_id: batchId,
+        ...(options.callback_url !== undefined ? { batch_callback: true } : {}),
+        ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
+        ...(maxCostUsd !== undefined ? { batch_cap: { batch_id: batchId, max_cost_usd: maxCostUsd } } : {}),
+      }));
+      // The batch lane, its tenants taking turns (one script for the whole batch).
+      const priorities = await enqueueOrUnavailable(() => lanePrioritiesFor(deps.redis, deps.queue, 'batch', data.map((job, index) => ({ tenant: job.tenant ?? 'anonymous', priority: items[index]!.request.priority, weight: shareWeightOf(caller) })))).catch(
+        async (error: unknown) => {
+          await releaseAll();
+          throw error;
+        },
+      );
+      const jobs = data.map((job, index) => ({ name: 'batch', data: job, opts: { jobId: jobIds[index]!, ...(priorities[index] !== undefined ? { priority: priorities[index] } : {}) } }));
+      const parsedMs = performance.now() - started;
+      const record: BatchRecord = { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId, callbackUrl: options.callback_url, expiresAt };
+      await enqueueOrUnavailable(async () => {
+        await saveBatch(deps.redis, deps.prefix, record, deps.config.queue.retentionSeconds);
+        if (maxCostUsd !== undefined) await caps.open(batchId, maxCostUsd);
+      }).catch(async (error: unknown) => {
+        await releaseAll();
+        throw error;
+      });
+      try {
+        // MULTI chunks sent back to back; a failed chunk takes the batch's unstarted jobs back out.
+        await enqueueOrUnavailable(() => addJobsInChunks(deps.queue, jobs));
+      } catch (error) {
+        await deleteBatch(deps.redis, deps.prefix, batchId, keyId).catch(() => undefined);
+        await releaseAll();
+        throw error;
+      }
+      deps.logger.info({ requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) }, 'batch enqueued');
+      const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobIds };
+      res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
     };
+    const idempotent = idempotentRequestOf(req, '/v1/batches', { items, options, maxCostUsd });
+    const batchId = workIdFor(req, idempotent, 'batch');
+    if (idempotent) {
+      // One SET NX claims the batch id: a duplicate gets the first request's answer, another body a 409.
+      const claim = `${idempotent.requestHash}:${items.length}`;
+      const existing = await enqueueOrUnavailable(() => claimBatch(deps.redis, deps.prefix, batchId, claim, IDEMPOTENCY_WINDOW_SECONDS));
+      if (existing !== undefined) {
+        deps.admission.countKeyed(existing === claim ? 'joined' : 'conflict');
+        if (existing !== claim) throw idempotencyConflict(batchId);
+        const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
+        res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
+        return;
+      }
+      deps.admission.countKeyed('created');
+    }
+    try {
+      await enqueueBatch(batchId);
+    } catch (error) {
+      // A keyed batch refused (rate, budget, Redis) gives its claim back: the key may be tried again.
+      if (idempotent) await releaseBatchClaim(deps.redis, deps.prefix, batchId).catch(() => undefined);
+      throw error;
+    }
+  });
+
+  router.get('/v1/batches', async (req, res) => {
+    const caller = callerOf(req);
+    const limit = Math.max(1, intQuery(req, 'limit', LIST_LIMIT.default, LIST_LIMIT.max));
+    const after = typeof req.query['after'] === 'string' ? req.query['after'] : undefined;
+    const { ids, hasMore } = await listBatchIds(deps.redis, deps.prefix, ownerKeyOf(caller), { after, limit });
+    const records = await Promise.all(ids.map((batchId) => loadBatch(deps.redis, deps.prefix, batchId)));
+    const data = await Promise.all(records.filter((record): record is BatchRecord => record !== undefined).map((record) => viewOf(record)));
+    const body: BatchList = { object: 'list', data, first_id: data[0]?.batch_id ?? null, last_id: data[data.length - 1]?.batch_id ?? null, has_more: hasMore };
     res.json(body);
+  });
+
+  router.get('/v1/batches/:id', async (req, res) => {
+    const record = await requireBatch(callerOf(req), req.params.id);
+    const withResults = req.query['results'] === 'true' || req.query['results'] === '1';
+    if (!withResults) {
+      res.json(await viewOf(record));
+      return;
+    }
+    // `after`: the job id (or index) of the last result already seen.
+    const rawAfter = req.query['after'];
+    let after = -1;
+    if (typeof rawAfter === 'string') {
+      const index = /^\d{1,9}$/.test(rawAfter) ? Number(rawAfter) : batchJobIndex(record.batchId, rawAfter);
+      if (index === undefined) throw invalidRequest('after: a job id of this batch, or a request index');
+      after = index;
+    }
+    const limit = Math.max(1, intQuery(req, 'limit', record.total, deps.config.jobs.batchMaxRequests));
+    res.json(await viewOf(record, { results: { after, limit } }));
+  });
+
+  router.get('/v1/batches/:id/results', async (req, res) => {
+    const record = await requireBatch(callerOf(req), req.params.id);
+    res.status(200).setHeader('content-type', 'application/jsonl; charset=utf-8');
+    // Page by page: each page is written (and drained to the client) before the next is read.
+    try {
+      for await (const text of batchResultLines(deps.redis, deps.queue, deps.prefix, record)) {
+        if (res.destroyed) return;
+        if (!res.write(text)) await new Promise<void>((resolve) => res.once('drain', () => resolve()).once('close', () => resolve()));
+      }
+    } catch (error) {
+      // Redis failed mid-stream: the client sees the stream break, never a short file that looks complete.
+      deps.logger.warn({ err: error, requestId: req.id, batchId: record.batchId }, 'batch results stream broken');
+      res.destroy();
+      return;
+    }
+    res.end();
+  });
+
+  router.delete('/v1/batches/:id', async (req, res) => {
+    const record = await requireBatch(callerOf(req), req.params.id);
+    // A batch whose requests have all ended is left as it is (as DELETE /v1/jobs/:id leaves a finished job).
+    const current = await viewOf(record);
+    if (current.done) {
+      res.json(current);
+      return;
+    }
+    const now = Date.now();
+    const removed = await cancelBatch({ ...deps, admission: deps.admission, retentionSeconds: deps.config.queue.retentionSeconds }, record, now);
+    deps.logger.info({ requestId: req.id, batchId: record.batchId, removed }, 'batch cancelled');
+    const after = (await loadBatch(deps.redis, deps.prefix, record.batchId)) ?? { ...record, cancelledAt: now };
+    res.json(await viewOf(after));
   });
 
   return router;

@@ -6,6 +6,7 @@
 -- ARGV[1]  refill rate, requests per second (0: no request limit, only pauses apply)
 -- ARGV[2]  capacity (burst, at least 1)
 -- ARGV[3]  now in ms, or '' for the Redis server's TIME
+-- ARGV[4]  tokens this call must leave in the bucket (kept for interactive calls; 0 for an interactive call)
 -- Returns  {1, 0}            go (one request taken from the bucket)
 --          {-1, wait_ms}     RATE_LIMITED: the bucket is empty for wait_ms
 --          {-5, wait_ms}     PAUSED: the provider answered 429; paused for wait_ms more
@@ -16,8 +17,13 @@ end
 if tonumber(ARGV[1]) <= 0 then
   return {1, 0}
 end
-local taken = tokenBucket({KEYS[1]}, {ARGV[1], ARGV[2], 1, ARGV[3]})
+local reserve = tonumber(ARGV[4] or '0')
+-- A call of a lower lane needs its token plus the reserve in the bucket, and takes only its own.
+local taken = tokenBucket({KEYS[1]}, {ARGV[1], ARGV[2], 1 + reserve, ARGV[3]})
 if taken[1] > 0 then
+  if reserve > 0 then
+    redis.call('HINCRBYFLOAT', KEYS[1], 'tokens', reserve)
+  end
   return {1, 0}
 end
 return {-1, taken[3]}

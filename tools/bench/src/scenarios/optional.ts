@@ -1,13 +1,15 @@
 import { batchScenario } from './batch';
 import type { ScenarioContext } from './context';
+import { lanesScenario } from './lanes';
 import { limitsScenario } from './limits';
 import { streamingScenario } from './streaming';
 import { toolStreamingScenario } from './tool-streaming';
 
-/** Scenarios of the streaming, batch and limits features. */
+/** Scenarios of the streaming, batch, lanes and limits features. */
 export async function optionalScenarios(context: ScenarioContext, selected: ReadonlySet<string>): Promise<void> {
   if (selected.has('limits')) await limitsScenario(context);
   if (selected.has('streaming')) await streamingScenario(context);
   if (selected.has('tool-streaming')) await toolStreamingScenario(context);
   if (selected.has('batch')) await batchScenario(context);
+  if (selected.has('lanes')) await lanesScenario(context);
 }

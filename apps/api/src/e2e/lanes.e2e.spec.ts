@@ -1,0 +1,173 @@
+import { postJson, startFakeOpenRouter, startGateway, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+
+// Scheduling as callers see it: two workers, an upstream answering every call in 1 s.
+jest.setTimeout(120_000);
+
+const UPSTREAM_MS = 1000;
+const messages = [{ role: 'user' as const, content: 'hi' }];
+
+let redis: TestRedis;
+let fake: FakeOpenRouter;
+
+beforeAll(async () => {
+  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-lanes', behave: () => ({ kind: 'reply', content: 'ok', latencyMs: UPSTREAM_MS }) })]);
+});
+afterAll(async () => {
+  await fake?.close();
+  await redis?.stop();
+});
+
+function gatewayEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix(name),
+    LLM_PROVIDER: 'openrouter',
+    OPENROUTER_API_KEY: 'sk-or-lanes',
+    OPENROUTER_BASE_URL: fake.baseUrl,
+    GATEWAY_RATE_RPS: '100000',
+    GATEWAY_RATE_BURST: '100000',
+    BATCH_MAX_REQUESTS: '10000',
+    ...extra,
+  };
+}
+
+interface BatchCounts {
+  counts: Record<string, number>;
+  done: boolean;
+}
+
+async function batchCounts(baseUrl: string, batchId: string): Promise<BatchCounts> {
+  return (await (await fetch(`${baseUrl}/v1/batches/${batchId}`)).json()) as BatchCounts;
+}
+
+async function submitBatch(baseUrl: string, agent: string, size: number): Promise<string> {
+  const accepted = await postJson(
+    `${baseUrl}/v1/batches`,
+    Array.from({ length: size }, (_, index) => ({ agent_id: agent, messages, custom_id: `${agent}-${index}` })),
+  );
+  expect(accepted.status).toBe(202);
+  return (accepted.body as { batch_id: string }).batch_id;
+}
+
+/** One synchronous call; its wall time in ms. */
+async function timedChat(baseUrl: string, agent: string): Promise<number> {
+  const started = performance.now();
+  const answer = await postJson(`${baseUrl}/v1/chat`, { agent_id: agent, messages });
+  expect(answer.status).toBe(200);
+  return performance.now() - started;
+}
+
+/** Cancels a batch's rest so the next test does not wait for its drain (a 404 on code without DELETE is fine). */
+async function cancelBatch(baseUrl: string, batchId: string): Promise<void> {
+  await fetch(`${baseUrl}/v1/batches/${batchId}`, { method: 'DELETE' }).catch(() => undefined);
+}
+
+describe('lanes: interactive calls ahead of batches', () => {
+  let gateway: GatewayProcesses;
+  beforeAll(async () => {
+    gateway = await startGateway(gatewayEnv('lanes-interactive', { WORKER_CONCURRENCY: '16' }), { workers: 2 });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('answers an interactive call within 2.5 s while another agent’s big batch drains', async () => {
+    const batchId = await submitBatch(gateway.baseUrl, 'agent-a', 400);
+    // The drain is under way: every worker slot is busy with A's requests.
+    await waitFor(async () => ((await batchCounts(gateway.baseUrl, batchId)).counts['completed'] ?? 0) >= 32, 30_000, 100);
+    const waits = [];
+    for (let call = 0; call < 3; call += 1) waits.push(await timedChat(gateway.baseUrl, 'agent-b'));
+    const remaining = await batchCounts(gateway.baseUrl, batchId);
+    process.stdout.write(`lanes: interactive call during a drain took ${waits.map((ms) => Math.round(ms)).join(', ')} ms (batch queued: ${remaining.counts['queued']})\n`);
+    // The batch was still draining when the calls were answered.
+    expect(remaining.counts['queued']).toBeGreaterThan(0);
+    for (const ms of waits) expect(ms).toBeLessThan(2500);
+    await cancelBatch(gateway.baseUrl, batchId);
+  });
+});
+
+describe('the interactive reserve: any WORKER_CONCURRENCY', () => {
+  let gateway: GatewayProcesses;
+  beforeAll(async () => {
+    gateway = await startGateway(gatewayEnv('lanes-reserve', { WORKER_CONCURRENCY: '1', MOCK_PROVIDER_ENABLED: 'true' }), { workers: 2 });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('answers an interactive call at once while one slot per worker is busy with a 3 s batch call', async () => {
+    const accepted = await postJson(
+      `${gateway.baseUrl}/v1/batches`,
+      Array.from({ length: 20 }, (_, index) => ({ agent_id: 'agent-a', messages, model: 'mock/echo?latency=3000', custom_id: `slow-${index}` })),
+    );
+    const batchId = (accepted.body as { batch_id: string }).batch_id;
+    await waitFor(async () => ((await batchCounts(gateway.baseUrl, batchId)).counts['active'] ?? 0) >= 2, 10_000, 50);
+    const started = performance.now();
+    const answer = await postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: 'agent-b', messages, model: 'mock/echo' });
+    const ms = performance.now() - started;
+    process.stdout.write(`lanes: interactive call with every main slot busy took ${Math.round(ms)} ms\n`);
+    expect(answer.status).toBe(200);
+    // Without the reserve it waits for a 3 s call to end.
+    expect(ms).toBeLessThan(1000);
+    await cancelBatch(gateway.baseUrl, batchId);
+  });
+});
+
+describe('fair share: tenants take turns within a lane', () => {
+  let gateway: GatewayProcesses;
+  beforeAll(async () => {
+    gateway = await startGateway(gatewayEnv('lanes-fair', { WORKER_CONCURRENCY: '16' }), { workers: 2 });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('finishes B’s small batch, submitted after A’s large one, before A is half done', async () => {
+    const large = await submitBatch(gateway.baseUrl, 'agent-a', 600);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const small = await submitBatch(gateway.baseUrl, 'agent-b', 60);
+    // The metrics show the lane and each tenant's backlog.
+    const metrics = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
+    const gauge = (labels: string) => Number(new RegExp(`^gateway_${labels} (\\S+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN);
+    expect(gauge('lane_jobs{lane="batch",app="api"}')).toBeGreaterThan(400);
+    expect(gauge('tenant_backlog{lane="batch",tenant="agent:agent-a",app="api"}')).toBeGreaterThan(400);
+    expect(gauge('tenant_backlog{lane="batch",tenant="agent:agent-b",app="api"}')).toBe(60);
+    const smallDone = await waitFor(async () => (await batchCounts(gateway.baseUrl, small)).done, 60_000, 100);
+    expect(smallDone).toBe(true);
+    const largeAtThatTime = await batchCounts(gateway.baseUrl, large);
+    const aDone = largeAtThatTime.counts['completed'] ?? 0;
+    process.stdout.write(`lanes: B's 60 done when A had ${aDone} of 600 done\n`);
+    expect(aDone).toBeLessThan(300);
+    await cancelBatch(gateway.baseUrl, large);
+  });
+});
+
+describe('minimum share: a batch progresses under constant interactive load', () => {
+  let gateway: GatewayProcesses;
+  beforeAll(async () => {
+    gateway = await startGateway(gatewayEnv('lanes-share', { WORKER_CONCURRENCY: '4', LANE_MIN_SHARE: '0.25' }), { workers: 2 });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('runs batch requests while interactive calls keep every worker slot wanted', async () => {
+    let stop = false;
+    // 16 callers in a loop against 8 slots: interactive work is always waiting.
+    const callers = Array.from({ length: 16 }, async (_, caller) => {
+      while (!stop) await postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: `caller-${caller}`, messages });
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const batchId = await submitBatch(gateway.baseUrl, 'agent-batch', 40);
+      const started = Date.now();
+      // 8 slots at 1 call/s, a quarter for the batch: about 2 batch requests a second; 6 within 10 s is the bound.
+      await waitFor(async () => ((await batchCounts(gateway.baseUrl, batchId)).counts['completed'] ?? 0) >= 6, 10_000, 200);
+      process.stdout.write(`lanes: 6 batch requests done in ${Date.now() - started} ms under interactive load\n`);
+      await cancelBatch(gateway.baseUrl, batchId);
+    } finally {
+      stop = true;
+      await Promise.all(callers);
+    }
+  });
+});
