@@ -1,7 +1,7 @@
 // Lua files are imported as text; the declaration must reach every project that compiles this lib.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
-import { defineLuaScript as script, runLuaScript, type GateScript, type LuaScript, type RedisClient } from '@gateway/queue';
+import { defineLuaFile as script, keyCountOf, runLuaScript, type GateScript, type LuaScript, type RedisClient } from '@gateway/queue';
 import admit from './lua/admit-11.lua';
 import admitGateSource from './lua/admit-gate.lua';
 import admitOnceGateSource from './lua/admit-once-gate.lua';
@@ -48,22 +48,25 @@ function asLuaFunction(name: string, source: string, ...extraParams: string[]): 
 const reserveFunction = asLuaFunction('budgetReserve', budgetReserve, 'NOW');
 
 export const scripts = {
-  tokenBucket: script('token-bucket', tokenBucket, 1),
-  providerPace: script('provider-pace', asLuaFunction('tokenBucket', tokenBucket) + providerPace, 2),
-  budgetReserve: script('budget-reserve', `local NOW = nil\n${budgetReserve}`, 'variable'),
-  budgetSettle: script('budget-settle', asLuaFunction('dropReservation', reservationDrop) + budgetSettle, 10),
-  budgetRelease: script('budget-release', asLuaFunction('dropReservation', reservationDrop) + budgetRelease, 5),
-  priceLockRetry: script('price-lock-retry', priceLockRetry, 1),
-  batchCapStart: script('batch-cap-start', batchCapStart, 1),
-  batchCapSettle: script('batch-cap-settle', batchCapSettle, 1),
-  admit: script('admit', asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + admit, 11),
+  tokenBucket: script('token-bucket-1.lua', tokenBucket),
+  providerPace: script('provider-pace-2.lua', providerPace, asLuaFunction('tokenBucket', tokenBucket)),
+  budgetReserve: script('budget-reserve.lua', budgetReserve, 'local NOW = nil\n'),
+  budgetSettle: script('budget-settle-10.lua', budgetSettle, asLuaFunction('dropReservation', reservationDrop)),
+  budgetRelease: script('budget-release-5.lua', budgetRelease, asLuaFunction('dropReservation', reservationDrop)),
+  priceLockRetry: script('price-lock-retry-1.lua', priceLockRetry),
+  batchCapStart: script('batch-cap-start-1.lua', batchCapStart),
+  batchCapSettle: script('batch-cap-settle-1.lua', batchCapSettle),
+  admit: script('admit-11.lua', admit, asLuaFunction('tokenBucket', tokenBucket) + reserveFunction),
 };
 
 /** Admission as the gate of a job's add (addJobBehindGate): admit-11's keys and args, its reply. */
+/** admit-11.lua's keys: those of both gates (the idempotent one adds the job's hash). */
+const admitKeys = keyCountOf('admit-11.lua') as number;
+
 export const admitGate: GateScript = {
   name: 'admit-gate',
   source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitGateSource,
-  keyCount: 11,
+  keyCount: admitKeys,
   argCount: 13,
 };
 
@@ -71,7 +74,7 @@ export const admitGate: GateScript = {
 export const admitOnceGate: GateScript = {
   name: 'admit-once-gate',
   source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitOnceGateSource,
-  keyCount: 12,
+  keyCount: admitKeys + 1,
   argCount: 13,
 };
 

@@ -2,11 +2,11 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
 import { queueKeys } from './keys';
-import { defineLuaScript, runLuaScript } from './lua-script';
+import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 import batchEndedSource from './lua/batch-ended-2.lua';
 
-const batchEnded = defineLuaScript('batch-ended', batchEndedSource, 2);
+const batchEnded = defineLuaFile('batch-ended-2.lua', batchEndedSource);
 
 /** What the gateway keeps about a batch; its jobs' ids are derived (`batchJobId`), so they are not stored. */
 export interface BatchRecord {

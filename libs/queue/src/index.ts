@@ -19,7 +19,7 @@ export { readBatchView, batchResultLines } from './batch-view';
 export type { BatchViewOptions } from './batch-view';
 export { createCallbackQueue, enqueueCallback, enqueueBatchCallback, callbackSubject, createCallbackWorker } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
-export { defineLuaScript, runLuaScript } from './lua-script';
+export { defineLuaFile, defineLuaScript, keyCountOf, runLuaScript } from './lua-script';
 export { addJobBehindGate, canGateAdds } from './gated-add';
 export type { GateScript, GatedAddResult, GatedJob, GatedQueue } from './gated-add';
 export { assignRounds, callerPriorityMax, laneLayout, laneOfPriority, lanePriorities, lanePriority, laneRange, priorityBand, tenantId } from './lanes';

@@ -3,13 +3,13 @@
 /// <reference path="./lua.d.ts" />
 import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
 import { queueKeys } from './keys';
-import { defineLuaScript, runLuaScript } from './lua-script';
+import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 import streamAppend from './lua/stream-append-1.lua';
 import streamWatch from './lua/stream-watch-1.lua';
 
-const appendScript = defineLuaScript('stream-append', streamAppend, 1);
-const watchScript = defineLuaScript('stream-watch', streamWatch, 1);
+const appendScript = defineLuaFile('stream-append-1.lua', streamAppend);
+const watchScript = defineLuaFile('stream-watch-1.lua', streamWatch);
 
 /** How a resumable job's messages are kept. */
 export interface JobStreamLimits {

@@ -4,7 +4,7 @@
 import type { Lane } from '@gateway/contracts';
 import type { ChatQueue } from './chat-queue';
 import { queueKeys } from './keys';
-import { defineLuaScript, runLuaScript } from './lua-script';
+import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 import laneRoundsSource from './lua/lane-rounds.lua';
 
@@ -57,7 +57,7 @@ export function tenantId(keyId: string | undefined, agentId: string | undefined)
   return agentId !== undefined ? `agent:${agentId}` : 'anonymous';
 }
 
-const laneRounds = defineLuaScript('lane-rounds', laneRoundsSource, 'variable');
+const laneRounds = defineLuaFile('lane-rounds.lua', laneRoundsSource);
 
 /** Requests of one tenant at one band, enqueued together; `weight`: turns per round (default 1, at most 16). */
 export interface RoundRequest {

@@ -14,6 +14,25 @@ export function defineLuaScript(name: string, source: string, numberOfKeys: numb
   return { name, source, numberOfKeys, sha: createHash('sha1').update(source).digest('hex') };
 }
 
+/**
+ * A script defined by its file's name, as BullMQ names its own: `name-N.lua` takes N keys, `name.lua` any number.
+ * `prelude` (local functions it calls, made from other files) goes before its source.
+ */
+export function defineLuaFile(fileName: string, source: string, prelude = ''): LuaScript {
+  return defineLuaScript(luaFileName(fileName).name, prelude + source, keyCountOf(fileName));
+}
+
+function luaFileName(fileName: string): { name: string; keys: number | undefined } {
+  const match = /^([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)(?:-(\d+))?\.lua$/.exec(fileName);
+  if (!match?.[1]) throw new Error(`${fileName}: a Lua file is named <name>.lua or <name>-<key count>.lua`);
+  return { name: match[1], keys: match[2] === undefined ? undefined : Number(match[2]) };
+}
+
+/** The key count a Lua file's name gives (`admit-11.lua`: 11), 'variable' for a name without one. */
+export function keyCountOf(fileName: string): number | 'variable' {
+  return luaFileName(fileName).keys ?? 'variable';
+}
+
 /** Runs a script (EVALSHA, then EVAL on NOSCRIPT, e.g. after a Redis restart) and returns its raw reply. */
 export async function runLuaScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
   if (lua.numberOfKeys !== 'variable' && keys.length !== lua.numberOfKeys) throw new Error(`${lua.name} takes ${lua.numberOfKeys} keys, got ${keys.length}`);

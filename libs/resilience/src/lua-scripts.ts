@@ -1,13 +1,13 @@
 // Apps typecheck only what they import: the reference brings the *.lua module declaration along.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
-import { defineLuaScript as script, runLuaScript } from '@gateway/queue';
+import { defineLuaFile as script, runLuaScript } from '@gateway/queue';
 import breakerAcquire from './lua/breaker-acquire-1.lua';
 import breakerRecord from './lua/breaker-record-1.lua';
 
 export const breakerScripts = {
-  acquire: script('breaker-acquire', breakerAcquire, 1),
-  record: script('breaker-record', breakerRecord, 1),
+  acquire: script('breaker-acquire-1.lua', breakerAcquire),
+  record: script('breaker-record-1.lua', breakerRecord),
 };
 
 /** Runs a breaker script and returns its raw reply. */
