@@ -58,7 +58,10 @@ beforeAll(async () => {
     // A host:port entry: a bare host allows ports 80/443 only.
     JOB_CALLBACK_ALLOWED_HOSTS: new URL(receiver.url).host,
     JOB_CALLBACK_SECRET: CALLBACK_SECRET,
+    // Four slots and no interactive reserve: the cancel tests fill every slot a job could run in (a reserve slot
+    // holds a job of a lower lane for a moment, which would leave a main slot free).
     WORKER_CONCURRENCY: '4',
+    WORKER_INTERACTIVE_SLOTS: '0',
     // These suites make the mock fail on purpose: keep its circuit closed.
     CIRCUIT_FAILURE_THRESHOLD: '1000',
   });
