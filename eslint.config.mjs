@@ -55,7 +55,15 @@ export default tseslint.config(
     files: ['apps/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/libs/*', '../../*'], message: 'import libs as @gateway/<lib>' }, { group: ['@gateway/testing'], message: 'testing is for tests only' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/libs/*', '../../*'], message: 'import libs as @gateway/<lib>' },
+            { group: ['@gateway/testing'], message: 'testing is for tests only' },
+          ],
+        },
+      ],
     },
   },
   ...boundaryBlocks,

@@ -34,10 +34,27 @@ function setup(options: { burst?: string; daily?: string; limits?: boolean; gate
     GATEWAY_LIMITS_ENABLED: options.limits === false ? 'false' : 'true',
   });
   const metrics = createMetrics({ app: 'api', defaultMetrics: false });
-  const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: config.limits.dailyBudgetUsd, monthlyLimitUsd: config.limits.monthlyBudgetUsd, reservationTtlMs: 60_000 });
+  const budget = createBudget({
+    redis: suite.client,
+    prefix,
+    dailyLimitUsd: config.limits.dailyBudgetUsd,
+    monthlyLimitUsd: config.limits.monthlyBudgetUsd,
+    reservationTtlMs: 60_000,
+  });
   const rateLimiter = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
-  const admission = createAdmission({ config, redis: suite.client, rateLimiter, budget, pricing: createPriceBook(), metrics, gatedAdds: options.gatedAdds ?? true });
-  const queue = new Queue<{ reservedUsd: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) }, prefix: `{${prefix}}` });
+  const admission = createAdmission({
+    config,
+    redis: suite.client,
+    rateLimiter,
+    budget,
+    pricing: createPriceBook(),
+    metrics,
+    gatedAdds: options.gatedAdds ?? true,
+  });
+  const queue = new Queue<{ reservedUsd: number }>('chat', {
+    connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) },
+    prefix: `{${prefix}}`,
+  });
   queues.push(queue);
   const refusals = async (limit: string) => (await metrics.rateLimitRejections.get()).values.find((value) => value.labels.limit === limit)?.value ?? 0;
   return { admission, budget, queue, config, refusals };
@@ -145,13 +162,24 @@ describe('reserveBatch and release', () => {
   it('reserves every request of a batch or none, and release gives a reservation back', async () => {
     const { admission, budget } = setup({ daily: '0.05' });
     const ids = Array.from({ length: 3 }, (_, index) => `batch-${index}`);
-    const estimates = await admission.reserveBatch(ids.map(() => body({ max_tokens: 100 })), ids);
+    const estimates = await admission.reserveBatch(
+      ids.map(() => body({ max_tokens: 100 })),
+      ids,
+    );
     expect(estimates).toHaveLength(3);
     const held = (await budget.usage()).day.in_flight_usd;
-    expect(held).toBeCloseTo(estimates.reduce((sum, estimate) => sum + estimate, 0), 9);
+    expect(held).toBeCloseTo(
+      estimates.reduce((sum, estimate) => sum + estimate, 0),
+      9,
+    );
 
     const many = Array.from({ length: 5000 }, (_, index) => `big-${index}`);
-    const error = await refusal(admission.reserveBatch(many.map(() => body({ max_tokens: 4000 })), many));
+    const error = await refusal(
+      admission.reserveBatch(
+        many.map(() => body({ max_tokens: 4000 })),
+        many,
+      ),
+    );
     expect(error.type).toBe('budget_exceeded');
     expect((await budget.usage()).day.in_flight_usd).toBeCloseTo(held, 9);
 

@@ -1,6 +1,20 @@
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { admitAndAdd, admitAndAddKeyed, admitOnce, type AdmitKeyedOutcome, estimateCostUsd, type AdmitOutcome, formatUsd, type Budget, type PriceSource, type RateDecision, type RateLimiter, type ReserveOutcome, type Tenant } from '@gateway/limits';
+import {
+  admitAndAdd,
+  admitAndAddKeyed,
+  admitOnce,
+  type AdmitKeyedOutcome,
+  estimateCostUsd,
+  type AdmitOutcome,
+  formatUsd,
+  type Budget,
+  type PriceSource,
+  type RateDecision,
+  type RateLimiter,
+  type ReserveOutcome,
+  type Tenant,
+} from '@gateway/limits';
 import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
@@ -61,7 +75,14 @@ export function createAdmission(deps: AdmissionDeps) {
       'budget_exceeded',
       `${outcome.key ? `key ${outcome.key}: ` : ''}${outcome.budget} budget exceeded for ${outcome.period}: spent ${formatUsd(outcome.spentUsd)}${inFlight} of ${formatUsd(outcome.limitUsd)}; this request may cost up to ${formatUsd(estimateUsd)}`,
       {
-        budget: { name: outcome.budget, period: outcome.period, spent_usd: outcome.spentUsd, in_flight_usd: outcome.inFlightUsd, limit_usd: outcome.limitUsd, estimate_usd: estimateUsd },
+        budget: {
+          name: outcome.budget,
+          period: outcome.period,
+          spent_usd: outcome.spentUsd,
+          in_flight_usd: outcome.inFlightUsd,
+          limit_usd: outcome.limitUsd,
+          estimate_usd: estimateUsd,
+        },
       },
     );
   };
@@ -78,7 +99,14 @@ export function createAdmission(deps: AdmissionDeps) {
     return Math.max(
       0,
       ...servablePlan(config, body).map((attempt) =>
-        estimateCostUsd(deps.pricing, { providers: [attempt.provider], model: attempt.model, messages: body.messages, tools: body.tools, response_format: body.response_format, maxTokens }),
+        estimateCostUsd(deps.pricing, {
+          providers: [attempt.provider],
+          model: attempt.model,
+          messages: body.messages,
+          tools: body.tools,
+          response_format: body.response_format,
+          maxTokens,
+        }),
       ),
     );
   };
@@ -123,7 +151,15 @@ export function createAdmission(deps: AdmissionDeps) {
     ): Promise<{ data: Data; addError?: Error }> {
       const estimate = estimateUsd(body);
       const data = job.data(estimate);
-      const { outcome, addError } = await admitAndAdd(deps.redis, queue, deps, tenant, estimate, { name: job.name, data, opts: job.opts }, learnedModel(body, estimate));
+      const { outcome, addError } = await admitAndAdd(
+        deps.redis,
+        queue,
+        deps,
+        tenant,
+        estimate,
+        { name: job.name, data, opts: job.opts },
+        learnedModel(body, estimate),
+      );
       admittedOrThrow(tenant, outcome, estimate);
       return { data, ...(addError ? { addError } : {}) };
     },
@@ -139,7 +175,15 @@ export function createAdmission(deps: AdmissionDeps) {
       tenant: Tenant,
     ): Promise<{ duplicate: true } | { spent: true } | { addError?: Error }> {
       const estimate = estimateUsd(body);
-      const reply: AdmitKeyedOutcome = await admitAndAddKeyed(deps.redis, queue, deps, tenant, estimate, { name: job.name, data: job.data(estimate), opts: job.opts }, learnedModel(body, estimate));
+      const reply: AdmitKeyedOutcome = await admitAndAddKeyed(
+        deps.redis,
+        queue,
+        deps,
+        tenant,
+        estimate,
+        { name: job.name, data: job.data(estimate), opts: job.opts },
+        learnedModel(body, estimate),
+      );
       if ('duplicate' in reply || 'spent' in reply) return reply;
       admittedOrThrow(tenant, reply.outcome, estimate);
       return reply.addError ? { addError: reply.addError } : {};
@@ -157,7 +201,9 @@ export function createAdmission(deps: AdmissionDeps) {
       if (!config.limits.enabled) return bodies.map(() => 0);
       const estimates = bodies.map((body) => estimateUsd(body));
       for (let start = 0; start < bodies.length; start += BATCH_RESERVE_CHUNK) {
-        const chunk = estimates.slice(start, start + BATCH_RESERVE_CHUNK).map((estimate, offset) => ({ jobId: jobIds[start + offset]!, estimateUsd: estimate, model: learnedModel(bodies[start + offset]!, estimate) }));
+        const chunk = estimates
+          .slice(start, start + BATCH_RESERVE_CHUNK)
+          .map((estimate, offset) => ({ jobId: jobIds[start + offset]!, estimateUsd: estimate, model: learnedModel(bodies[start + offset]!, estimate) }));
         const outcome = await deps.budget.reserveAll(chunk, tenant?.key);
         if (!outcome.reserved) {
           await Promise.all(jobIds.slice(0, start).map((jobId) => deps.budget.release(jobId, tenant?.key?.id).catch(() => undefined)));

@@ -81,12 +81,33 @@ export function createApp(deps: ApiDeps): Express {
   app.use(keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger }));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
   // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
-  app.use(batchRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger, admission: deps.admission, callbacks: deps.callbacks }));
+  app.use(
+    batchRoutes({
+      config: deps.config,
+      queue: deps.bulkQueue,
+      redis: deps.bulkRedis,
+      prefix: deps.prefix,
+      logger: deps.logger,
+      admission: deps.admission,
+      callbacks: deps.callbacks,
+    }),
+  );
   app.use(openAiRoutes(deps));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, admission: deps.admission }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
-  app.use(jobRoutes({ config: deps.config, queue: deps.queue, callbacks: deps.callbacks, redis: deps.redis, prefix: deps.prefix, admission: deps.admission, logger: deps.logger, metrics: deps.metrics }));
+  app.use(
+    jobRoutes({
+      config: deps.config,
+      queue: deps.queue,
+      callbacks: deps.callbacks,
+      redis: deps.redis,
+      prefix: deps.prefix,
+      admission: deps.admission,
+      logger: deps.logger,
+      metrics: deps.metrics,
+    }),
+  );
   app.use(chatStreamRoutes(deps));
   app.use(usageRoutes(deps.budget));
   app.use(notFound);

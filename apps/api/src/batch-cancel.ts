@@ -1,4 +1,16 @@
-import { batchJobId, enqueueBatchCallback, markBatchCancelled, markJobCancelled, noteBatchRequestsEnded, readBatchView, removeUnstartedJob, type BatchRecord, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
+import {
+  batchJobId,
+  enqueueBatchCallback,
+  markBatchCancelled,
+  markJobCancelled,
+  noteBatchRequestsEnded,
+  readBatchView,
+  removeUnstartedJob,
+  type BatchRecord,
+  type CallbackQueue,
+  type ChatQueue,
+  type RedisClient,
+} from '@gateway/queue';
 import type { Admission } from './admission';
 
 /** What cancelling a batch needs. */
@@ -39,7 +51,11 @@ export async function cancelBatch(deps: BatchCancelDeps, record: BatchRecord, no
     removed += gone.length;
   }
   if (endedBatch && record.callbackUrl) {
-    await enqueueBatchCallback(deps.callbacks, record.callbackUrl, await readBatchView(deps.redis, deps.queue, deps.prefix, { ...record, cancelledAt: record.cancelledAt ?? now }));
+    await enqueueBatchCallback(
+      deps.callbacks,
+      record.callbackUrl,
+      await readBatchView(deps.redis, deps.queue, deps.prefix, { ...record, cancelledAt: record.cancelledAt ?? now }),
+    );
   }
   return removed;
 }

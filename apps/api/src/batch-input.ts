@@ -1,6 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
-import { batchItemSchema, batchMaxCostSchema, batchOptionsSchema, fromOpenAiRequest, GatewayError, openAiBatchLineSchema, invalidRequest, type BatchOptions, type ChatRequest } from '@gateway/contracts';
+import {
+  batchItemSchema,
+  batchMaxCostSchema,
+  batchOptionsSchema,
+  fromOpenAiRequest,
+  GatewayError,
+  openAiBatchLineSchema,
+  invalidRequest,
+  type BatchOptions,
+  type ChatRequest,
+} from '@gateway/contracts';
 import { createJsonBatchScanner } from './json-batch-scanner';
 
 /** One parsed request of a batch. */
@@ -57,7 +67,9 @@ export function createBatchItems(maxRequests: number) {
           const { custom_id: customId, ...request } = parsed.data;
           items.push({ customId, request });
         } else {
-          problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`));
+          problems.push(
+            ...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`),
+          );
         }
       }
       if (problems.length >= MAX_PROBLEMS) throw fail();

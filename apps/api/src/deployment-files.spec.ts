@@ -31,7 +31,9 @@ describe('deployment files', () => {
   });
 
   it('.dockerignore keeps .env and .git out of the image', () => {
-    const entries = read('.dockerignore').split('\n').map((line) => line.trim());
+    const entries = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     expect(entries).toEqual(expect.arrayContaining(['.env', '.git']));
   });
 });

@@ -19,7 +19,14 @@ export interface IdempotentRequest {
 export function idempotentRequestOf(req: Request, route: string, body: unknown = req.body): IdempotentRequest | undefined {
   const key = headerField(req, 'Idempotency-Key', idempotencyKeySchema);
   if (key === undefined) return undefined;
-  return { key, requestHash: createHash('sha256').update(route).update('\u0000').update(JSON.stringify(body ?? null)).digest('hex') };
+  return {
+    key,
+    requestHash: createHash('sha256')
+      .update(route)
+      .update('\u0000')
+      .update(JSON.stringify(body ?? null))
+      .digest('hex'),
+  };
 }
 
 /**

@@ -1,4 +1,14 @@
-import { GatewayError, chatJobDataSchema, chatParamsOf, idempotencyConflict, idempotencySpent, queueUnavailable, type ChatJobData, type ChatRequest, type Lane } from '@gateway/contracts';
+import {
+  GatewayError,
+  chatJobDataSchema,
+  chatParamsOf,
+  idempotencyConflict,
+  idempotencySpent,
+  queueUnavailable,
+  type ChatJobData,
+  type ChatRequest,
+  type Lane,
+} from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { removeUnstartedJob, tenantId, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Request } from 'express';
@@ -34,7 +44,13 @@ export function laneOf(extras: Pick<JobDataExtras, 'lane' | 'replyTo'>): Lane {
  * The job payload of a validated chat request (the default model applied): the caller's key owns it, and a key's
  * pinned agent is its agent.
  */
-export function toChatJobData(requestId: string, body: ChatRequest, defaultModel: string, extras: JobDataExtras = {}, caller: Caller = { kind: 'open' }): ChatJobData {
+export function toChatJobData(
+  requestId: string,
+  body: ChatRequest,
+  defaultModel: string,
+  extras: JobDataExtras = {},
+  caller: Caller = { kind: 'open' },
+): ChatJobData {
   const agentId = agentIdFor(caller, body.agent_id);
   const keyId = ownerKeyOf(caller);
   const lane = laneOf(extras);
@@ -104,7 +120,9 @@ async function preparedJob(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'
   if (lane !== 'interactive') {
     const { redis } = deps;
     if (!redis) throw new Error(`enqueueing a ${lane} job needs a redis connection`);
-    [priority] = await enqueueOrUnavailable(() => lanePrioritiesFor(redis, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]));
+    [priority] = await enqueueOrUnavailable(() =>
+      lanePrioritiesFor(redis, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]),
+    );
   }
   return {
     base,
@@ -120,7 +138,13 @@ async function preparedJob(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'
  * `/v1/chat/completions` plain or streamed): admission (429 rate limit, 402 budget), then the enqueue; a failed
  * enqueue gives the reservation back. Batches admit the same way item by item (routes/batches.ts).
  */
-export async function admitAndEnqueue(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<ChatJobData> {
+export async function admitAndEnqueue(
+  deps: EnqueueDeps,
+  req: Pick<Request, 'id' | 'caller'>,
+  body: ChatRequest,
+  jobId: string,
+  extras: JobDataExtras = {},
+): Promise<ChatJobData> {
   const { base, lane, opts, tenant, jobData } = await preparedJob(deps, req, body, jobId, extras);
   if (deps.admission.fusesEnqueue) {
     // One round trip: the job is added by the admission script itself, and only when admitted.
@@ -162,7 +186,13 @@ function joinOrConflict(jobId: string, requestHash: string, stored: Pick<ChatJob
  * check, the admission and the add are one script; on a cluster the add is BullMQ's add-if-absent and the
  * reservation (keyed by job id) is taken once.
  */
-export async function admitOrJoin(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras = {}): Promise<'created' | 'joined'> {
+export async function admitOrJoin(
+  deps: EnqueueDeps,
+  req: Pick<Request, 'id' | 'caller'>,
+  body: ChatRequest,
+  jobId: string,
+  extras: JobDataExtras = {},
+): Promise<'created' | 'joined'> {
   const { requestHash } = extras;
   if (requestHash === undefined) {
     await admitAndEnqueue(deps, req, body, jobId, extras);
@@ -179,7 +209,13 @@ export async function admitOrJoin(deps: EnqueueDeps, req: Pick<Request, 'id' | '
 }
 
 /** admitOrJoin for a request with an Idempotency-Key. */
-async function admitKeyed(deps: EnqueueDeps, req: Pick<Request, 'id' | 'caller'>, body: ChatRequest, jobId: string, extras: JobDataExtras & { requestHash: string }): Promise<'created' | 'joined'> {
+async function admitKeyed(
+  deps: EnqueueDeps,
+  req: Pick<Request, 'id' | 'caller'>,
+  body: ChatRequest,
+  jobId: string,
+  extras: JobDataExtras & { requestHash: string },
+): Promise<'created' | 'joined'> {
   const { requestHash } = extras;
   if (deps.admission.fusesEnqueue) {
     const { base, lane, opts, tenant, jobData } = await preparedJob(deps, req, body, jobId, extras);

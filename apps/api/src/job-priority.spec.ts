@@ -8,7 +8,12 @@ describe('lane priorities', () => {
     expect(lanePriority('job', 0, 0)).toBe(1);
     expect(lastJob).toBeLessThan(firstBatch);
     expect(lastBatch).toBeLessThanOrEqual(2 ** 21 - 1);
-    expect([laneOfPriority(0), laneOfPriority(lastJob), laneOfPriority(firstBatch), laneOfPriority(lastBatch)]).toEqual(['interactive', 'job', 'batch', 'batch']);
+    expect([laneOfPriority(0), laneOfPriority(lastJob), laneOfPriority(firstBatch), laneOfPriority(lastBatch)]).toEqual([
+      'interactive',
+      'job',
+      'batch',
+      'batch',
+    ]);
     expect(laneRange('job').high).toBeLessThanOrEqual(laneRange('batch').low);
   });
 

@@ -11,7 +11,12 @@ export type WorkKind = Lane;
  * `priority` asked on an interactive route is ignored (every call there is already as urgent as can be).
  * `redis` is a connection to the queue's Redis (the script touches only the queue's slot).
  */
-export async function lanePrioritiesFor(redis: RedisClient, queue: ChatQueue, lane: WorkKind, requests: readonly LaneRequest[]): Promise<(number | undefined)[]> {
+export async function lanePrioritiesFor(
+  redis: RedisClient,
+  queue: ChatQueue,
+  lane: WorkKind,
+  requests: readonly LaneRequest[],
+): Promise<(number | undefined)[]> {
   if (lane === 'interactive') return requests.map(() => undefined);
   return lanePriorities(redis, queue, lane, requests);
 }

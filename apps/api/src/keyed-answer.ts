@@ -32,7 +32,12 @@ export async function waitByLookup(queue: ChatQueue, jobId: string, timeoutMs: n
  * existed (`enqueue` answered 'joined') is waited for by lookup. A duplicate of a job this instance already waits
  * for never registers a second waiter (one per job id).
  */
-export async function waitForAnswer(deps: { waiter: ResultWaiter; queue: ChatQueue }, jobId: string, timeoutMs: number, enqueue: () => Promise<'created' | 'joined'>): Promise<ChatJobResult> {
+export async function waitForAnswer(
+  deps: { waiter: ResultWaiter; queue: ChatQueue },
+  jobId: string,
+  timeoutMs: number,
+  enqueue: () => Promise<'created' | 'joined'>,
+): Promise<ChatJobResult> {
   if (deps.waiter.has(jobId)) {
     await enqueue();
     return waitByLookup(deps.queue, jobId, timeoutMs);

@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, canGateAdds, createCallbackQueue, createChatQueue, createRedisConnection, queueDepthSource, readLaneBacklog, settleWithin, subscribeReplies, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import {
+  bullPrefix,
+  canGateAdds,
+  createCallbackQueue,
+  createChatQueue,
+  createRedisConnection,
+  queueDepthSource,
+  readLaneBacklog,
+  settleWithin,
+  subscribeReplies,
+  waitForReady,
+  warnOnEvictionPolicy,
+} from '@gateway/queue';
 import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
@@ -20,10 +32,18 @@ const loopback = (host: string) => host === 'localhost' || host === '::1' || /^1
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   if (!config.http.authToken && !config.http.adminToken && !loopback(config.http.host)) {
-    process.stderr.write(`api refuses to listen on ${config.http.host} without authentication: set GATEWAY_AUTH_TOKEN or GATEWAY_ADMIN_TOKEN (or GATEWAY_HOST=127.0.0.1)\n`);
+    process.stderr.write(
+      `api refuses to listen on ${config.http.host} without authentication: set GATEWAY_AUTH_TOKEN or GATEWAY_ADMIN_TOKEN (or GATEWAY_HOST=127.0.0.1)\n`,
+    );
     process.exit(1);
   }
-  const logger = createLogger({ name: 'api', level: config.log.level, pretty: config.log.pretty, flushIntervalMs: config.log.flushIntervalMs, secrets: secretValues(config) });
+  const logger = createLogger({
+    name: 'api',
+    level: config.log.level,
+    pretty: config.log.pretty,
+    flushIntervalMs: config.log.flushIntervalMs,
+    secrets: secretValues(config),
+  });
   const metrics = createMetrics({ app: 'api' });
   // Two prefixes from QUEUE_PREFIX: BullMQ's (hash-tagged on a cluster, so a queue's keys share a slot) and the
   // plain one the limits, pacing and key store build their own hash tags under.
@@ -33,7 +53,10 @@ async function main(): Promise<void> {
 
   const redis = createRedisConnection(config, 'command', 'gw-api');
   const subscriber = createRedisConnection(config, 'blocking', 'gw-api-replies');
-  for (const [name, connection] of [['command', redis], ['subscriber', subscriber]] as const) {
+  for (const [name, connection] of [
+    ['command', redis],
+    ['subscriber', subscriber],
+  ] as const) {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
   const pricing = createPricingFromConfig(redis, config, { instanceId, logger });
@@ -82,7 +105,24 @@ async function main(): Promise<void> {
   metrics.setLaneBacklogSource(() => readLaneBacklog(redis, queue));
   const keyStore = createKeyStore(redis, limitsPrefix);
   const keys = { store: keyStore, cache: createKeyCache(keyStore) };
-  const app = createApp({ config, logger, metrics, redis, queue, waiter, instanceId, lifecycle, callbacks, prefix: bullmqPrefix, bulkRedis, bulkQueue, streams, admission, budget, keys });
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    redis,
+    queue,
+    waiter,
+    instanceId,
+    lifecycle,
+    callbacks,
+    prefix: bullmqPrefix,
+    bulkRedis,
+    bulkQueue,
+    streams,
+    admission,
+    budget,
+    keys,
+  });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
   // reply channel listens; a Redis that is down only delays start-up by this bound.
   await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000), settleWithin(2000, () => subscription)]).catch(() => undefined);
@@ -108,11 +148,24 @@ async function main(): Promise<void> {
     onStuck: () => process.exit(1),
     release: async () => {
       // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
-      await settleWithin(1000, () => subscription.then((unsubscribe) => unsubscribe()), () => pricing.refresher.stop());
-      await settleWithin(1000, () => queue.close(), () => callbacks.close(), () => bulkQueue.close());
+      await settleWithin(
+        1000,
+        () => subscription.then((unsubscribe) => unsubscribe()),
+        () => pricing.refresher.stop(),
+      );
+      await settleWithin(
+        1000,
+        () => queue.close(),
+        () => callbacks.close(),
+        () => bulkQueue.close(),
+      );
       bulkRedis.disconnect();
       // QUIT lets pending replies arrive.
-      await settleWithin(1000, () => subscriber.quit(), () => redis.quit());
+      await settleWithin(
+        1000,
+        () => subscriber.quit(),
+        () => redis.quit(),
+      );
       subscriber.disconnect();
       redis.disconnect();
     },

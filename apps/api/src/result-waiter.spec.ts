@@ -2,7 +2,14 @@ import { GatewayError, type ChatJobResult } from '@gateway/contracts';
 import { createResultWaiter, type JobOutcome } from './result-waiter';
 import { createStreamHub, type StreamListener } from './stream-hub';
 
-const result: ChatJobResult = { content: 'hi', model: 'm', provider: 'mock', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, cost_usd: 0, finish_reason: 'stop' };
+const result: ChatJobResult = {
+  content: 'hi',
+  model: 'm',
+  provider: 'mock',
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  cost_usd: 0,
+  finish_reason: 'stop',
+};
 
 /** A job store the lookups read: a job is missing until `put` (its enqueue) and pending until it is given an outcome. */
 function jobStore() {
@@ -31,7 +38,11 @@ function heldEnqueue(onEnqueue: () => void) {
   };
 }
 
-const settled = <T>(promise: Promise<T>) => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+const settled = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('result waiter', () => {
@@ -47,7 +58,9 @@ describe('result waiter', () => {
 
   it('rejects with the enqueue error and stops waiting', async () => {
     const waiter = createResultWaiter({ lookup: jobStore().lookup });
-    await expect(waiter.enqueueAndWait('job-1', 5000, async () => Promise.reject(new GatewayError('rate_limited', 'slow down')))).rejects.toMatchObject({ type: 'rate_limited' });
+    await expect(waiter.enqueueAndWait('job-1', 5000, async () => Promise.reject(new GatewayError('rate_limited', 'slow down')))).rejects.toMatchObject({
+      type: 'rate_limited',
+    });
     expect(waiter.size()).toBe(0);
   });
 

@@ -3,7 +3,16 @@ import type { Request, Response } from 'express';
 import type { Config } from '@gateway/config';
 import { queueUnavailable, type StreamEventId } from '@gateway/contracts';
 import type { Logger, Metrics } from '@gateway/observability';
-import { addStreamWatcher, cancelUnwatchedStream, createRedisConnection, readStreamMessages, removeStreamWatcher, waitForStreamMessages, type ChatQueue, type RedisClient } from '@gateway/queue';
+import {
+  addStreamWatcher,
+  cancelUnwatchedStream,
+  createRedisConnection,
+  readStreamMessages,
+  removeStreamWatcher,
+  waitForStreamMessages,
+  type ChatQueue,
+  type RedisClient,
+} from '@gateway/queue';
 import type { Admission } from './admission';
 import { dropUnstartedJob } from './job-data';
 import { lookupJobOutcome } from './job-lookup';
@@ -30,7 +39,11 @@ const TAIL_BLOCK_MS = 5000;
  * nobody watches its stream (no client attached, none left later), it is cancelled (and dropped if not started).
  * Runs in this process: an API instance that dies meanwhile leaves the job to finish, its result kept.
  */
-export function startResumeGrace(deps: Pick<StreamAttachDeps, 'config' | 'redis' | 'prefix' | 'queue' | 'admission' | 'logger'>, jobId: string, token: string): void {
+export function startResumeGrace(
+  deps: Pick<StreamAttachDeps, 'config' | 'redis' | 'prefix' | 'queue' | 'admission' | 'logger'>,
+  jobId: string,
+  token: string,
+): void {
   const expire = () =>
     cancelUnwatchedStream(deps.redis, deps.prefix, jobId, deps.config.stream.resumeGraceMs)
       .then(async (cancelled) => {

@@ -1,4 +1,14 @@
-import { toOpenAiErrorBody, type ChatJobResult, type GatewayError, type ProviderId, type StreamChunkEvent, type StreamDoneEvent, type StreamToolCallDelta, type StreamToolCallsEvent, type ToolCallDelta } from '@gateway/contracts';
+import {
+  toOpenAiErrorBody,
+  type ChatJobResult,
+  type GatewayError,
+  type ProviderId,
+  type StreamChunkEvent,
+  type StreamDoneEvent,
+  type StreamToolCallDelta,
+  type StreamToolCallsEvent,
+  type ToolCallDelta,
+} from '@gateway/contracts';
 
 /**
  * How one relayed stream speaks on the wire: the relay decides what happens (a chunk, the end, a failure), the

@@ -77,7 +77,8 @@ describe('stream event ids', () => {
     whole.forEach((event, index) => {
       const resumed = relayed(format, streamEventIdSchema.parse(event.id));
       // OpenAI chunks carry a creation time: compare without it.
-      const strip = (events: typeof whole) => events.map(({ id, payload }) => ({ id, payload: typeof payload === 'object' && payload !== null ? { ...payload, created: 0 } : payload }));
+      const strip = (events: typeof whole) =>
+        events.map(({ id, payload }) => ({ id, payload: typeof payload === 'object' && payload !== null ? { ...payload, created: 0 } : payload }));
       expect(strip(resumed)).toEqual(strip(whole.slice(index + 1)));
     });
   });

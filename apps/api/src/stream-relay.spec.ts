@@ -36,7 +36,14 @@ function recordingWriter(room = Infinity) {
 /** The text of each written event (undefined for the done and error events). */
 const contents = (written: unknown[]) => written.map((event) => (event as { content?: string }).content);
 
-const result: ChatJobResult = { content: 'Hello brave world', model: 'm', provider: 'mock', usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 }, cost_usd: 0, finish_reason: 'stop' };
+const result: ChatJobResult = {
+  content: 'Hello brave world',
+  model: 'm',
+  provider: 'mock',
+  usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+  cost_usd: 0,
+  finish_reason: 'stop',
+};
 const chunk = (seq: number, text: string): ReplyMessage => ({ kind: 'chunk', job_id: 'job-1', seq, text, model: 'm', provider: 'mock' });
 
 function setup(room?: number) {
@@ -115,7 +122,9 @@ describe('stream relay', () => {
     for (let seq = 2; seq <= 258; seq += 1) relay.onMessage(chunk(seq, 'x'));
     await relay.done;
     expect(written).toHaveLength(2);
-    expect(written[1]).toMatchObject({ error: { type: 'unavailable', message: expect.stringContaining('chunk 1 missing, 257 later ones arrived'), request_id: 'req-1' } });
+    expect(written[1]).toMatchObject({
+      error: { type: 'unavailable', message: expect.stringContaining('chunk 1 missing, 257 later ones arrived'), request_id: 'req-1' },
+    });
     expect(cancelled()).toBe(1);
     expect(outcomes).toEqual(['failed']);
   });
@@ -156,7 +165,10 @@ describe('stream relay', () => {
   it('rejects with the error when the job fails before anything was written (HTTP status answer)', async () => {
     const { relay, written } = setup();
     relay.onMessage({ kind: 'error', job_id: 'job-1', error: { type: 'upstream_error', message: 'all providers failed' } });
-    const error = await relay.done.then(() => undefined, (caught: unknown) => caught);
+    const error = await relay.done.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).status).toBe(502);
     expect(written).toEqual([]);
@@ -220,14 +232,23 @@ describe('stream relay', () => {
         { id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"zone":"CET"}' } },
       ],
     };
-    const toolChunk = (seq: number, text: string, toolCalls: Extract<ReplyMessage, { kind: 'chunk' }>['tool_calls']): ReplyMessage => ({ ...(chunk(seq, text) as Extract<ReplyMessage, { kind: 'chunk' }>), tool_calls: toolCalls });
-    const toolEvents = (written: unknown[]) => written.flatMap((event) => ((event as { done?: boolean }).done ? [] : ((event as { tool_calls?: unknown[] }).tool_calls ?? [])));
+    const toolChunk = (seq: number, text: string, toolCalls: Extract<ReplyMessage, { kind: 'chunk' }>['tool_calls']): ReplyMessage => ({
+      ...(chunk(seq, text) as Extract<ReplyMessage, { kind: 'chunk' }>),
+      tool_calls: toolCalls,
+    });
+    const toolEvents = (written: unknown[]) =>
+      written.flatMap((event) => ((event as { done?: boolean }).done ? [] : ((event as { tool_calls?: unknown[] }).tool_calls ?? [])));
 
     it('relays text then tool-call fragments in order, and the whole calls at the end', async () => {
       const { relay, written } = setup();
       relay.onMessage(chunk(0, 'Let me look.'));
       relay.onMessage(toolChunk(1, '', [{ index: 0, id: 'call_a', name: 'get_weather', arguments: '{"city"' }]));
-      relay.onMessage(toolChunk(2, '', [{ index: 0, arguments: ':"Paris"}' }, { index: 1, id: 'call_b', name: 'get_time', arguments: '{"zone":"CET"}' }]));
+      relay.onMessage(
+        toolChunk(2, '', [
+          { index: 0, arguments: ':"Paris"}' },
+          { index: 1, id: 'call_b', name: 'get_time', arguments: '{"zone":"CET"}' },
+        ]),
+      );
       relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result: toolResult });
       await relay.done;
       expect(contents(written)[0]).toBe('Let me look.');
@@ -265,7 +286,12 @@ describe('stream relay', () => {
       const fragment = toolChunk(0, '', [{ index: 0, id: 'call_a', name: 'get_weather', arguments: '{"city":"Paris"}' }]);
       twice.relay.onMessage(fragment);
       twice.relay.onMessage(fragment);
-      twice.relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 1, result: { ...toolResult, content: '', tool_calls: toolResult.tool_calls!.slice(0, 1) } });
+      twice.relay.onMessage({
+        kind: 'stream-end',
+        job_id: 'job-1',
+        seq: 1,
+        result: { ...toolResult, content: '', tool_calls: toolResult.tool_calls!.slice(0, 1) },
+      });
       await twice.relay.done;
       expect(toolEvents(twice.written)).toHaveLength(1);
       const other = setup();

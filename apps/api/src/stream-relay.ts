@@ -1,4 +1,16 @@
-import { GatewayError, formatStreamEventId, fromJobError, jobLost, slowReader, streamLost, type ChatJobResult, type ReplyMessage, type StreamChunkMessage, type StreamEventId, type ToolCallDelta } from '@gateway/contracts';
+import {
+  GatewayError,
+  formatStreamEventId,
+  fromJobError,
+  jobLost,
+  slowReader,
+  streamLost,
+  type ChatJobResult,
+  type ReplyMessage,
+  type StreamChunkMessage,
+  type StreamEventId,
+  type ToolCallDelta,
+} from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { JobOutcome } from './result-waiter';
 import type { SseWriter } from './sse-writer';
@@ -63,7 +75,8 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     position.part = 0;
   };
   const resumeAfter = options.resumeAfter;
-  const alreadySent = (id: StreamEventId) => resumeAfter !== undefined && (id.seq < resumeAfter.seq || (id.seq === resumeAfter.seq && id.part <= resumeAfter.part));
+  const alreadySent = (id: StreamEventId) =>
+    resumeAfter !== undefined && (id.seq < resumeAfter.seq || (id.seq === resumeAfter.seq && id.part <= resumeAfter.part));
   const emit = (write: (id: string) => boolean): boolean => {
     const id: StreamEventId = { seq: position.seq, part: position.part };
     position.part += 1;

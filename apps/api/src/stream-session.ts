@@ -51,7 +51,8 @@ class JoinedExistingJob extends Error {}
  */
 export async function serveStream(deps: StreamSessionDeps, req: Request, res: Response, options: StreamSessionOptions): Promise<void> {
   const { jobId } = options;
-  const attach = (watcherToken?: string) => serveAttachedStream(deps, req, res, { jobId, format: options.format, resumeAfter: options.resumeAfter, graceOnLeave: true, watcherToken });
+  const attach = (watcherToken?: string) =>
+    serveAttachedStream(deps, req, res, { jobId, format: options.format, resumeAfter: options.resumeAfter, graceOnLeave: true, watcherToken });
   if (options.resumable && deps.streams.has(jobId)) {
     // This instance already relays the job (a duplicate of a stream it serves): the enqueue checks the request
     // (409 for another body) and finds the job; then this client attaches beside the first.

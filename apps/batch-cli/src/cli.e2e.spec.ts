@@ -23,7 +23,13 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 beforeAll(async () => {
   redis = await startRedis();
-  gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('cli'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', CIRCUIT_FAILURE_THRESHOLD: '1000' });
+  gateway = await startGateway({
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('cli'),
+    LLM_PROVIDER: 'mock',
+    LLM_DEFAULT_MODEL: 'mock/echo',
+    CIRCUIT_FAILURE_THRESHOLD: '1000',
+  });
 });
 afterAll(() => stopAll(gateway, redis));
 
@@ -35,7 +41,12 @@ describe('gateway-batch', () => {
       input,
       [
         JSON.stringify({ custom_id: 'one', messages: [{ role: 'user', content: 'first' }], model: 'mock/x?latency=300' }),
-        JSON.stringify({ custom_id: 'two', method: 'POST', url: '/v1/chat/completions', body: { model: 'mock/echo', messages: [{ role: 'user', content: 'second' }] } }),
+        JSON.stringify({
+          custom_id: 'two',
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { model: 'mock/echo', messages: [{ role: 'user', content: 'second' }] },
+        }),
         '',
         JSON.stringify({ custom_id: 'three', messages: [{ role: 'user', content: 'third' }], model: 'mock/x?fail=upstream_error' }),
       ].join('\n'),
@@ -44,7 +55,10 @@ describe('gateway-batch', () => {
     expect(stderr).toContain('3 requests enqueued');
     expect(stderr).toMatch(/\[#+\] 3\/3 100%/);
     expect(code).toBe(2); // one request failed
-    const lines = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toEqual([
       expect.objectContaining({ custom_id: 'one', status: 'completed', result: expect.objectContaining({ content: 'Mock reply to: first' }) }),
       expect.objectContaining({ custom_id: 'two', status: 'completed', result: expect.objectContaining({ content: 'Mock reply to: second' }) }),
@@ -79,7 +93,14 @@ describe('gateway-batch', () => {
 
 describe('parseArgs and progressLine', () => {
   it('parses the options', () => {
-    expect(parseArgs(['in.jsonl', '-o', 'out.jsonl', '--base-url', 'http://h:1', '--token', 't', '--poll-ms', '100'])).toEqual({ input: 'in.jsonl', output: 'out.jsonl', baseUrl: 'http://h:1', token: 't', pollMs: 100, maxCostUsd: undefined });
+    expect(parseArgs(['in.jsonl', '-o', 'out.jsonl', '--base-url', 'http://h:1', '--token', 't', '--poll-ms', '100'])).toEqual({
+      input: 'in.jsonl',
+      output: 'out.jsonl',
+      baseUrl: 'http://h:1',
+      token: 't',
+      pollMs: 100,
+      maxCostUsd: undefined,
+    });
     expect(parseArgs(['in.jsonl', '--max-cost-usd', '2.5'])).toMatchObject({ maxCostUsd: 2.5 });
     expect(() => parseArgs(['in.jsonl', '--max-cost-usd', '0'])).toThrow('--max-cost-usd must be a positive number');
     expect(() => parseArgs([])).toThrow('no input file');
@@ -88,6 +109,8 @@ describe('parseArgs and progressLine', () => {
   });
 
   it('draws the bar', () => {
-    expect(progressLine({ queued: 5, active: 0, completed: 4, failed: 1, cancelled: 0 }, 10, 10)).toBe('[#####-----]  5/10  50%  completed 4  failed 1  queued 5');
+    expect(progressLine({ queued: 5, active: 0, completed: 4, failed: 1, cancelled: 0 }, 10, 10)).toBe(
+      '[#####-----]  5/10  50%  completed 4  failed 1  queued 5',
+    );
   });
 });

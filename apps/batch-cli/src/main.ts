@@ -26,14 +26,20 @@ async function run(argv: readonly string[]): Promise<number> {
   const out = args.output ? createWriteStream(args.output) : process.stdout;
   for (const result of final.results ?? []) out.write(`${JSON.stringify(result)}\n`);
   if (out !== process.stdout) await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  process.stderr.write(`done: ${Object.entries(final.counts).filter(([, count]) => count > 0).map(([status, count]) => `${status} ${count}`).join(', ')}${args.output ? ` → ${args.output}` : ''}\n`);
+  process.stderr.write(
+    `done: ${Object.entries(final.counts)
+      .filter(([, count]) => count > 0)
+      .map(([status, count]) => `${status} ${count}`)
+      .join(', ')}${args.output ? ` → ${args.output}` : ''}\n`,
+  );
   return (final.counts['completed'] ?? 0) === final.total ? 0 : 2;
 }
 
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof GatewayClientError ? `${error.type} (${error.status}): ${error.message}` : error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof GatewayClientError ? `${error.type} (${error.status}): ${error.message}` : error instanceof Error ? error.message : String(error);
     process.stderr.write(`gateway-batch: ${message}\n`);
     if (!(error instanceof GatewayClientError)) process.stderr.write(`${usage}\n`);
     process.exit(1);

@@ -66,7 +66,8 @@ export async function* runAgent(options: AgentRunOptions): AsyncGenerator<string
     child.stdout.setEncoding('utf8');
     for await (const chunk of child.stdout) yield chunk as string;
     const { code, signal } = await exited;
-    if (spawnError) throw new AgentError(502, 'agent_error', `agent command could not start: ${(spawnError as NodeJS.ErrnoException).code ?? spawnError.message}`);
+    if (spawnError)
+      throw new AgentError(502, 'agent_error', `agent command could not start: ${(spawnError as NodeJS.ErrnoException).code ?? spawnError.message}`);
     if (timedOut) throw new AgentError(504, 'agent_timeout', `agent gave no complete answer in ${options.timeoutMs} ms`);
     if (code !== 0) throw new AgentError(502, 'agent_error', `agent exited with ${code !== null ? `code ${code}` : `signal ${signal}`}`, stderr.trim());
   } finally {

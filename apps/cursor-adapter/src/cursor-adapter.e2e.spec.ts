@@ -77,7 +77,14 @@ describe('cursor adapter app (stand-in agent command)', () => {
 
   it('passes a named model as --model and a conversation as labelled turns, system first', async () => {
     const answer = await provider.chat(
-      { model: 'sonnet-4', messages: [{ role: 'user', content: 'Plan?' }, { role: 'assistant', content: 'Step 1' }, { role: 'system', content: 'Be terse' }] },
+      {
+        model: 'sonnet-4',
+        messages: [
+          { role: 'user', content: 'Plan?' },
+          { role: 'assistant', content: 'Step 1' },
+          { role: 'system', content: 'Be terse' },
+        ],
+      },
       signal(),
     );
     expect(answer.content).toBe('Agent (sonnet-4) read: System:\nBe terse\n\nUser:\nPlan?\n\nAssistant:\nStep 1');
@@ -141,7 +148,12 @@ describe('cursor adapter app (stand-in agent command)', () => {
   it('answers 503 past its concurrency and frees the slot of a client that went away', async () => {
     const controllers = [new AbortController(), new AbortController()];
     const hanging = controllers.map((controller) =>
-      fetch(`${adapterApp.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify(user('HANG')), signal: controller.signal }).catch(() => undefined),
+      fetch(`${adapterApp.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...bearer },
+        body: JSON.stringify(user('HANG')),
+        signal: controller.signal,
+      }).catch(() => undefined),
     );
     const health = async () => (await (await fetch(`${adapterApp.url}/healthz`)).json()) as { running: number };
     await waitFor(async () => (await health()).running === 2);
@@ -171,7 +183,13 @@ describe('the gateway consulting a Cursor agent through the adapter', () => {
   let gateway: GatewayProcesses;
   beforeAll(async () => {
     redis = await startRedis();
-    gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('cursor'), LLM_PROVIDER: 'mock', CURSOR_ADAPTER_URL: adapterApp.url, CURSOR_ADAPTER_TOKEN: token });
+    gateway = await startGateway({
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: uniquePrefix('cursor'),
+      LLM_PROVIDER: 'mock',
+      CURSOR_ADAPTER_URL: adapterApp.url,
+      CURSOR_ADAPTER_TOKEN: token,
+    });
   });
   afterAll(async () => {
     await gateway?.stop();

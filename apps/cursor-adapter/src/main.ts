@@ -22,7 +22,10 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = address && typeof address === 'object' ? address.port : config.port;
-  logger.info({ port, host: config.host, command: config.command, promptVia: config.promptVia, maxConcurrency: config.maxConcurrency }, 'cursor adapter listening');
+  logger.info(
+    { port, host: config.host, command: config.command, promptVia: config.promptVia, maxConcurrency: config.maxConcurrency },
+    'cursor adapter listening',
+  );
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'cursor adapter stopping');

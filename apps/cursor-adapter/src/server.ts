@@ -11,7 +11,11 @@ import { createRequestGuard } from './request-guard';
 /** The contract's request (docs/cursor-adapter.md): chat completions; sampling fields are accepted and ignored. */
 const completionRequestSchema = z.object({
   // A model is a name, never an option of the agent command (`--model --force`).
-  model: z.string().max(200).regex(/^(?!-)[\w.:/-]*$/, 'a model name: letters, digits, . _ : / -, not starting with -').optional(),
+  model: z
+    .string()
+    .max(200)
+    .regex(/^(?!-)[\w.:/-]*$/, 'a model name: letters, digits, . _ : / -, not starting with -')
+    .optional(),
   messages: z.array(chatMessageSchema).min(1),
   stream: z.boolean().optional(),
 });
@@ -56,7 +60,11 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
     });
     const id = `chatcmpl-${randomUUID()}`;
     const created = Math.floor(Date.now() / 1000);
-    const usage = (content: string) => ({ prompt_tokens: estimateTokens(prompt), completion_tokens: estimateTokens(content), total_tokens: estimateTokens(prompt) + estimateTokens(content) });
+    const usage = (content: string) => ({
+      prompt_tokens: estimateTokens(prompt),
+      completion_tokens: estimateTokens(content),
+      total_tokens: estimateTokens(prompt) + estimateTokens(content),
+    });
     const chunk = (fields: Record<string, unknown>) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, ...fields })}\n\n`;
 
     running += 1;
@@ -79,7 +87,14 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
           content += next.value;
           next = await iterator.next();
         }
-        res.json({ id, object: 'chat.completion', created, model, choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: usage(content) });
+        res.json({
+          id,
+          object: 'chat.completion',
+          created,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage: usage(content),
+        });
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -101,7 +116,14 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
     } catch (error) {
       const failure = error instanceof AgentError ? error : new AgentError(502, 'agent_error', 'agent run failed');
       // The agent's stderr stays in this log (scrubbed of the key and token): clients get the exit status only.
-      log.warn({ err: error instanceof AgentError ? { type: error.type, status: error.status, message: error.message } : error, stderr: scrub(failure.stderr, [config.cursorApiKey, config.token]), aborted: controller.signal.aborted }, 'agent run failed');
+      log.warn(
+        {
+          err: error instanceof AgentError ? { type: error.type, status: error.status, message: error.message } : error,
+          stderr: scrub(failure.stderr, [config.cursorApiKey, config.token]),
+          aborted: controller.signal.aborted,
+        },
+        'agent run failed',
+      );
       if (!res.headersSent) sendError(res, failure);
     } finally {
       running -= 1;
@@ -116,7 +138,8 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: number }).status;
     if (status === 413) return res.status(413).json({ error: { message: 'request body too large', type: 'invalid_request_error', code: 413 } });
-    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, new AgentError(400, 'invalid_request_error', 'request body is not valid JSON'));
+    if (typeof status === 'number' && status >= 400 && status < 500)
+      return sendError(res, new AgentError(400, 'invalid_request_error', 'request body is not valid JSON'));
     logger.error({ err: error }, 'unexpected error');
     return res.status(500).json({ error: { message: 'internal error', type: 'internal_error', code: 500 } });
   });

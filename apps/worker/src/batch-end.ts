@@ -30,7 +30,8 @@ export function watchBatchEnds(worker: Worker<ChatJobData, ChatJobResult>, deps:
     await enqueueBatchCallback(deps.callbacks, record.callbackUrl, await readBatchView(deps.redis, worker, deps.prefix, record));
     deps.logger.info({ batchId, total: record.total }, 'batch ended: callback enqueued');
   };
-  const report = (job: ChatJob) => void ended(job).catch((error: unknown) => deps.logger.error({ err: error, jobId: job.id }, 'could not count the batch request’s end'));
+  const report = (job: ChatJob) =>
+    void ended(job).catch((error: unknown) => deps.logger.error({ err: error, jobId: job.id }, 'could not count the batch request’s end'));
   worker.on('completed', (job) => report(job));
   worker.on('failed', (job) => {
     if (job) report(job);

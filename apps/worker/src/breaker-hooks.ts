@@ -1,7 +1,14 @@
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import { createRedisConnection, type RedisClient } from '@gateway/queue';
-import { createBreakerHooks, createCircuitBreaker, createProviderStats, type CircuitBreaker, type FailoverHooks, type ProviderStats } from '@gateway/resilience';
+import {
+  createBreakerHooks,
+  createCircuitBreaker,
+  createProviderStats,
+  type CircuitBreaker,
+  type FailoverHooks,
+  type ProviderStats,
+} from '@gateway/resilience';
 
 /** How long the worker holds provider counters before writing them (they only feed /v1/providers). */
 const STATS_BUFFER_MS = 250;
@@ -13,7 +20,12 @@ const TRIAL_LEASE_MARGIN_MS = 5000;
  * The worker's circuit breaker and provider counters, on their own `command` connection: breaker calls fail
  * fast while Redis is down (and the breaker then fails open) instead of queueing behind the worker's blocking one.
  */
-export function createWorkerBreakerHooks(config: Config, prefix: string, logger: Logger, metrics: Metrics): { hooks: FailoverHooks; redis: RedisClient; breaker: CircuitBreaker; stats: ProviderStats } {
+export function createWorkerBreakerHooks(
+  config: Config,
+  prefix: string,
+  logger: Logger,
+  metrics: Metrics,
+): { hooks: FailoverHooks; redis: RedisClient; breaker: CircuitBreaker; stats: ProviderStats } {
   const redis = createRedisConnection(config, 'command', 'gw-worker-breaker');
   redis.on('error', (error: Error) => logger.debug({ err: error, connection: 'breaker' }, 'redis connection error'));
   const breaker = createCircuitBreaker({

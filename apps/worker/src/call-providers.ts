@@ -30,7 +30,12 @@ export function toJobResult(answer: ProviderChatResult, provider: ProviderId, co
 }
 
 /** Calls the planned providers with failover until one answers; the result is priced under the model asked of it. */
-export async function callProviders(deps: CallDeps, plan: JobPlan, signal: AbortSignal, hooks: FailoverHooks): Promise<{ result: ChatJobResult; attempts: number }> {
+export async function callProviders(
+  deps: CallDeps,
+  plan: JobPlan,
+  signal: AbortSignal,
+  hooks: FailoverHooks,
+): Promise<{ result: ChatJobResult; attempts: number }> {
   const outcome = await withFailover(
     plan.attempts,
     async (attempt) => {

@@ -5,7 +5,20 @@ describe('createCallbackAddressPolicy', () => {
     const allowed = createCallbackAddressPolicy(['hooks.example.com']);
     expect(allowed('93.184.216.34')).toBe(true);
     expect(allowed('2606:2800:220:1:248:1893:25c8:1946')).toBe(true);
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.9', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', '::ffff:127.0.0.1']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.9',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+      '::ffff:127.0.0.1',
+    ]) {
       expect([address, allowed(address)]).toEqual([address, false]);
     }
   });

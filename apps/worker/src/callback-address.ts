@@ -64,7 +64,9 @@ export function createCheckedLookup(allowed: (address: string) => boolean) {
       if (error) return callback(error, []);
       const refused = addresses.find((entry) => !allowed(entry.address));
       if (refused) {
-        const problem: NodeJS.ErrnoException = new Error(`callback host ${hostname} resolves to ${refused.address}, a private address not in the allowed callback hosts`);
+        const problem: NodeJS.ErrnoException = new Error(
+          `callback host ${hostname} resolves to ${refused.address}, a private address not in the allowed callback hosts`,
+        );
         problem.code = 'ECALLBACKADDRESS';
         return callback(problem, []);
       }

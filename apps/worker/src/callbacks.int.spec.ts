@@ -44,7 +44,8 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
 
-const job = (url: string): Job<CallbackJobData> => ({ data: { url, payload: { job_id: 'job-1', status: 'cancelled' } }, attemptsMade: 0 }) as unknown as Job<CallbackJobData>;
+const job = (url: string): Job<CallbackJobData> =>
+  ({ data: { url, payload: { job_id: 'job-1', status: 'cancelled' } }, attemptsMade: 0 }) as unknown as Job<CallbackJobData>;
 const delivery = (environment: Record<string, string>) => createCallbackDelivery({ config: loadConfig({ LLM_PROVIDER: 'mock', ...environment }), logger });
 
 describe('callback delivery to a real receiver', () => {
@@ -63,7 +64,9 @@ describe('callback delivery to a real receiver', () => {
 
   it('refuses, without retry, a host entry that resolves to loopback when the list names no such address', async () => {
     const before = receipts.length;
-    const error = await delivery({ JOB_CALLBACK_ALLOWED_HOSTS: `localhost:${port}`, JOB_CALLBACK_SECRET: SECRET })(job(`http://localhost:${port}/rebound`)).catch((caught: unknown) => caught);
+    const error = await delivery({ JOB_CALLBACK_ALLOWED_HOSTS: `localhost:${port}`, JOB_CALLBACK_SECRET: SECRET })(
+      job(`http://localhost:${port}/rebound`),
+    ).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'UnrecoverableError', message: expect.stringContaining('private address') });
     expect(receipts.length).toBe(before);
   });

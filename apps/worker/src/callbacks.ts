@@ -2,7 +2,15 @@ import { UnrecoverableError, type Worker } from 'bullmq';
 import { callbackUrlProblem, type ChatJobData, type ChatJobResult, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
-import { callbackSubject, enqueueCallback, errorFromFailedReason, isJobCancelled, type CallbackJobData, type CallbackQueue, type RedisClient } from '@gateway/queue';
+import {
+  callbackSubject,
+  enqueueCallback,
+  errorFromFailedReason,
+  isJobCancelled,
+  type CallbackJobData,
+  type CallbackQueue,
+  type RedisClient,
+} from '@gateway/queue';
 import type { Job } from 'bullmq';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
@@ -34,7 +42,8 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions) {
     const problem = callbackUrlProblem(url, jobs.callbackAllowedHosts);
     if (problem) return refuse(callbackSubject(payload), problem);
     const literal = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    if (isIP(literal) && !allowedAddress(literal)) return refuse(callbackSubject(payload), `callback address ${literal} is private and not in the allowed callback hosts`);
+    if (isIP(literal) && !allowedAddress(literal))
+      return refuse(callbackSubject(payload), `callback address ${literal} is private and not in the allowed callback hosts`);
     const body = JSON.stringify(payload);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'llm-gateway-callback' };
     if (jobs.callbackSecret !== undefined) headers[CALLBACK_SIGNATURE_HEADER] = callbackSignature(jobs.callbackSecret, body);
@@ -48,14 +57,20 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions) {
       throw error;
     }
     if (status < 200 || status >= 300) throw new Error(`callback answered HTTP ${status}`);
-    options.logger.debug({ jobId: callbackSubject(payload), status, attempt: job.attemptsMade + 1, signed: jobs.callbackSecret !== undefined }, 'callback delivered');
+    options.logger.debug(
+      { jobId: callbackSubject(payload), status, attempt: job.attemptsMade + 1, signed: jobs.callbackSecret !== undefined },
+      'callback delivered',
+    );
     return { status };
   };
   return deliver;
 }
 
 /** Enqueues a callback delivery whenever a chat job that asked for one finishes. */
-export function watchFinishedJobs(worker: Worker<ChatJobData, ChatJobResult>, deps: { callbacks: CallbackQueue; redis: RedisClient; prefix: string; logger: Logger }): void {
+export function watchFinishedJobs(
+  worker: Worker<ChatJobData, ChatJobResult>,
+  deps: { callbacks: CallbackQueue; redis: RedisClient; prefix: string; logger: Logger },
+): void {
   const enqueue = (jobId: string, url: string, payload: JobView) =>
     enqueueCallback(deps.callbacks, url, payload).catch((error: unknown) => deps.logger.error({ err: error, jobId }, 'could not enqueue callback'));
 
@@ -72,7 +87,11 @@ export function watchFinishedJobs(worker: Worker<ChatJobData, ChatJobResult>, de
       .then((cancelled) => {
         if (cancelled) return enqueue(id, url, { job_id: id, status: 'cancelled' });
         const error = errorFromFailedReason(job.failedReason);
-        return enqueue(id, url, { job_id: id, status: 'failed', error: { type: error.type, message: error.message, ...(error.details.attempts ? { attempts: error.details.attempts } : {}) } });
+        return enqueue(id, url, {
+          job_id: id,
+          status: 'failed',
+          error: { type: error.type, message: error.message, ...(error.details.attempts ? { attempts: error.details.attempts } : {}) },
+        });
       });
   });
 }

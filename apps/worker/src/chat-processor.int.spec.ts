@@ -5,7 +5,17 @@ import { createBatchCaps, createBudget, createProviderPacer, loadPricingTable, p
 import { createLogger, createMetrics } from '@gateway/observability';
 import { bullPrefix, createChatWorker, createRedisConnection, queueKeys, type RedisClient } from '@gateway/queue';
 import { createProviderRegistry, type ProviderRegistry } from '@gateway/providers';
-import { startFakeOllama, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type FakeOllama, type FakeOpenRouter, type OpenRouterBehaviour, type TestRedis } from '@gateway/testing';
+import {
+  startFakeOllama,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type FakeOllama,
+  type FakeOpenRouter,
+  type OpenRouterBehaviour,
+  type TestRedis,
+} from '@gateway/testing';
 import { createChatProcessor } from './chat-processor';
 
 /**
@@ -58,7 +68,16 @@ beforeAll(async () => {
     metrics,
   };
   cancelled = new Set();
-  const processor = createChatProcessor({ config, registry, publisher, prefix, logger: createLogger({ name: 'worker', level: 'silent' }), metrics, billing, wasCancelled: (id) => cancelled.has(id) });
+  const processor = createChatProcessor({
+    config,
+    registry,
+    publisher,
+    prefix,
+    logger: createLogger({ name: 'worker', level: 'silent' }),
+    metrics,
+    billing,
+    wasCancelled: (id) => cancelled.has(id),
+  });
   const workerConnection = createRedisConnection(config, 'blocking', 'proc-worker');
   const worker = createChatWorker(processor, { connection: workerConnection, prefix, config });
   const queueConnection = createRedisConnection(config, 'blocking', 'proc-queue');
@@ -89,7 +108,19 @@ let sequence = 0;
 async function submit(fields: Partial<ChatJobData>, reserveUsd = 0.01): Promise<Job<ChatJobData, ChatJobResult>> {
   const id = `job-${(sequence += 1)}-${Date.now()}`;
   await billing.budget.reserve(id, reserveUsd);
-  return queue.add('chat', { request_id: `req-${id}`, model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello there' }], accepted_at: Date.now(), reply_to: INSTANCE, reserved_usd: reserveUsd, ...fields }, { jobId: id });
+  return queue.add(
+    'chat',
+    {
+      request_id: `req-${id}`,
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Hello there' }],
+      accepted_at: Date.now(),
+      reply_to: INSTANCE,
+      reserved_usd: reserveUsd,
+      ...fields,
+    },
+    { jobId: id },
+  );
 }
 
 async function settled(job: Job<ChatJobData, ChatJobResult>) {
@@ -111,7 +142,12 @@ describe('chat processor on real Redis', () => {
     const job = await submit({ tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] });
     const outcome = await settled(job);
     expect(outcome?.state).toBe('completed');
-    expect(outcome?.result).toMatchObject({ provider: 'openrouter', finish_reason: 'tool_calls', cost_usd: 0.0042, tool_calls: [{ id: 'call_fake_0', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] });
+    expect(outcome?.result).toMatchObject({
+      provider: 'openrouter',
+      finish_reason: 'tool_calls',
+      cost_usd: 0.0042,
+      tool_calls: [{ id: 'call_fake_0', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+    });
     await waitFor(async () => repliesFor(job.id!).length > 0 || undefined);
     expect(repliesFor(job.id!)).toEqual([{ kind: 'result', job_id: job.id, result: outcome!.result }]);
     const after = await billing.budget.usage();
@@ -120,8 +156,22 @@ describe('chat processor on real Redis', () => {
   });
 
   it('streams: numbered chunks with text and tool-call fragments, then the end, in order', async () => {
-    behave({ kind: 'tool-calls', content: 'Checking', calls: [{ name: 'a', arguments: { x: 1 } }, { name: 'b', arguments: { y: 2 } }], interleave: true });
-    const job = await submit({ stream: true, tools: [{ type: 'function', function: { name: 'a' } }, { type: 'function', function: { name: 'b' } }] });
+    behave({
+      kind: 'tool-calls',
+      content: 'Checking',
+      calls: [
+        { name: 'a', arguments: { x: 1 } },
+        { name: 'b', arguments: { y: 2 } },
+      ],
+      interleave: true,
+    });
+    const job = await submit({
+      stream: true,
+      tools: [
+        { type: 'function', function: { name: 'a' } },
+        { type: 'function', function: { name: 'b' } },
+      ],
+    });
     const outcome = await settled(job);
     expect(outcome?.state).toBe('completed');
     await waitFor(async () => repliesFor(job.id!).some((reply) => reply.kind === 'stream-end') || undefined);
@@ -130,7 +180,12 @@ describe('chat processor on real Redis', () => {
     expect(chunks.map((chunk) => chunk.seq)).toEqual(chunks.map((_, index) => index));
     expect(messages.at(-1)).toMatchObject({ kind: 'stream-end', seq: chunks.length, result: outcome!.result });
     const fragments = chunks.flatMap((chunk) => chunk.tool_calls ?? []);
-    const joined = [0, 1].map((index) => fragments.filter((fragment) => fragment.index === index).map((fragment) => fragment.arguments).join(''));
+    const joined = [0, 1].map((index) =>
+      fragments
+        .filter((fragment) => fragment.index === index)
+        .map((fragment) => fragment.arguments)
+        .join(''),
+    );
     expect(joined).toEqual(['{"x":1}', '{"y":2}']);
     expect(chunks.map((chunk) => chunk.text).join('')).toBe('Checking');
     expect(outcome?.result?.tool_calls?.map((call) => call.function.arguments)).toEqual(joined);
@@ -166,7 +221,11 @@ describe('chat processor on real Redis', () => {
     const id = `cancelled-${Date.now()}`;
     cancelled.add(id);
     await billing.budget.reserve(id, 0.01);
-    const job = await queue.add('chat', { request_id: 'r', model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], accepted_at: Date.now(), reserved_usd: 0.01 }, { jobId: id });
+    const job = await queue.add(
+      'chat',
+      { request_id: 'r', model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], accepted_at: Date.now(), reserved_usd: 0.01 },
+      { jobId: id },
+    );
     const outcome = await settled(job);
     expect(outcome?.state).toBe('failed');
     expect(JSON.parse(outcome!.failedReason)).toMatchObject({ message: expect.stringMatching(/cancel/i) });

@@ -1,5 +1,15 @@
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { cancelledBeforeStart, cancelledJobError, expiredJobError, internalError, toGatewayError, toJobError, type ChatJobData, type ChatJobResult, type Lane } from '@gateway/contracts';
+import {
+  cancelledBeforeStart,
+  cancelledJobError,
+  expiredJobError,
+  internalError,
+  toGatewayError,
+  toJobError,
+  type ChatJobData,
+  type ChatJobResult,
+  type Lane,
+} from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { pacePlan, priceAnswer, settleJobCost, startCappedJob, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
@@ -72,7 +82,13 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   };
 
   /** Bills the job once (the sync caller's reply travels with the settlement: one round trip, sent once billed) and logs it. */
-  const complete = async (job: IdentifiedJob, outcome: { result: ChatJobResult; attempts: number }, plan: JobPlan, log: Logger, startedAt: number): Promise<ChatJobResult> => {
+  const complete = async (
+    job: IdentifiedJob,
+    outcome: { result: ChatJobResult; attempts: number },
+    plan: JobPlan,
+    log: Logger,
+    startedAt: number,
+  ): Promise<ChatJobResult> => {
     const { result, attempts } = outcome;
     const data = job.data;
     metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
@@ -118,7 +134,9 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const expired = data.expires_at !== undefined && Date.now() > data.expires_at;
     const cancelled = !expired && data.batch_id !== undefined && (await isBatchCancelled(deps.publisher, deps.prefix, data.batch_id).catch(() => false));
     if (!expired && !cancelled) return undefined;
-    await settleJobCost(deps.billing, { id: job.id, data }, undefined).catch((releaseError: unknown) => log.error({ err: releaseError }, 'could not release the job reservation'));
+    await settleJobCost(deps.billing, { id: job.id, data }, undefined).catch((releaseError: unknown) =>
+      log.error({ err: releaseError }, 'could not release the job reservation'),
+    );
     const outcome = expired ? 'expired' : 'cancelled';
     metrics.jobs.inc({ queue: 'chat', outcome });
     log.info({ model: data.model, batchId: data.batch_id, outcome }, expired ? 'batch request expired' : 'batch request cancelled');
@@ -135,14 +153,16 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       throw handedBack;
     }
     // Not handed back: the job is over without a result, its reservation goes back to the budgets.
-    await settleJobCost(deps.billing, { id: job.id, data }, undefined).catch((releaseError: unknown) => log.error({ err: releaseError }, 'could not release the job reservation'));
+    await settleJobCost(deps.billing, { id: job.id, data }, undefined).catch((releaseError: unknown) =>
+      log.error({ err: releaseError }, 'could not release the job reservation'),
+    );
     if (abort.aborted || deps.wasCancelled?.(job.id)) {
       // The client went away: nobody waits for an answer, and the job must not be retried.
       metrics.jobs.inc({ queue: 'chat', outcome: 'cancelled' });
       // Readers attached to a resumable stream learn that it ended.
       if (data.resumable) {
-        await streamSender(deps, { jobId: job.id, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: cancelledJobError() }).catch((publishError: unknown) =>
-          log.warn({ err: publishError }, 'could not keep the stream cancel'),
+        await streamSender(deps, { jobId: job.id, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: cancelledJobError() }).catch(
+          (publishError: unknown) => log.warn({ err: publishError }, 'could not keep the stream cancel'),
         );
       }
       log.info({ model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'cancelled' }, 'chat job cancelled');
@@ -152,10 +172,13 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const jobError = scrubJobError(toJobError(failure));
     metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });
     metrics.jobDuration.observe({ queue: 'chat', outcome: 'failed' }, (performance.now() - startedAt) / 1000);
-    log.warn({ err: failure, errorType: failure.type, model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'failed' }, 'chat job failed');
+    log.warn(
+      { err: failure, errorType: failure.type, model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'failed' },
+      'chat job failed',
+    );
     if (data.reply_to || data.resumable) {
-      await streamSender(deps, { jobId: job.id, replyTo: data.reply_to, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: jobError }).catch((publishError: unknown) =>
-        log.error({ err: publishError }, 'could not publish job failure'),
+      await streamSender(deps, { jobId: job.id, replyTo: data.reply_to, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: jobError }).catch(
+        (publishError: unknown) => log.error({ err: publishError }, 'could not publish job failure'),
       );
     }
     // The job's failedReason carries the serialised error so GET /v1/jobs can report its type.
@@ -163,7 +186,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   };
 
   /** A resumable job run again (taken over after a worker died, or handed back) goes on from its kept messages. */
-  const keptBefore = async (job: IdentifiedJob) => (job.data.resumable && job.attemptsStarted > 1 ? (await readStreamMessages(deps.publisher, deps.prefix, job.id)).map((kept) => kept.message) : []);
+  const keptBefore = async (job: IdentifiedJob) =>
+    job.data.resumable && job.attemptsStarted > 1 ? (await readStreamMessages(deps.publisher, deps.prefix, job.id)).map((kept) => kept.message) : [];
 
   return async (job: ChatJob, token?: string, signal?: AbortSignal): Promise<ChatJobResult> => {
     if (!job.id) throw new UnrecoverableError('a chat job needs an id');

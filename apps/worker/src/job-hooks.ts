@@ -13,7 +13,9 @@ export function jobFailoverHooks(hooks: FailoverHooks, pacer: Pick<ProviderPacer
     onFailure: async (attempt, error) => {
       await hooks.onFailure?.(attempt, error);
       if (error.details.upstreamStatus === 429 && error.details.retryAfterSeconds !== undefined && !error.details.anotherProviderMayServe) {
-        await pacer.pause(attempt.provider, error.details.retryAfterSeconds * 1000).catch((pauseError: unknown) => log.warn({ err: pauseError }, 'could not pause provider'));
+        await pacer
+          .pause(attempt.provider, error.details.retryAfterSeconds * 1000)
+          .catch((pauseError: unknown) => log.warn({ err: pauseError }, 'could not pause provider'));
       }
     },
     onFailover: (from, to, error) => {

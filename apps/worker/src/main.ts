@@ -2,7 +2,19 @@ import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { randomUUID } from 'node:crypto';
 import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, callbackSubject, chatPromoteKeys, createCallbackQueue, createCallbackWorker, createChatWorker, createRedisConnection, settleWithin, subscribeCancels, waitForReady, warnOnEvictionPolicy } from '@gateway/queue';
+import {
+  bullPrefix,
+  callbackSubject,
+  chatPromoteKeys,
+  createCallbackQueue,
+  createCallbackWorker,
+  createChatWorker,
+  createRedisConnection,
+  settleWithin,
+  subscribeCancels,
+  waitForReady,
+  warnOnEvictionPolicy,
+} from '@gateway/queue';
 import { createProviderRegistry } from '@gateway/providers';
 import { deprecatedProviders } from '@gateway/contracts';
 import { createChatProcessor } from './chat-processor';
@@ -16,10 +28,15 @@ import { watchBatchEnds } from './batch-end';
 import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
 
-
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'worker', level: config.log.level, pretty: config.log.pretty, flushIntervalMs: config.log.flushIntervalMs, secrets: secretValues(config) });
+  const logger = createLogger({
+    name: 'worker',
+    level: config.log.level,
+    pretty: config.log.pretty,
+    flushIntervalMs: config.log.flushIntervalMs,
+    secrets: secretValues(config),
+  });
   const metrics = createMetrics({ app: 'worker' });
   // Two prefixes from QUEUE_PREFIX: BullMQ's (hash-tagged on a cluster, so a queue's keys share a slot) and the
   // plain one the limits, pacing and key store build their own hash tags under.
@@ -33,7 +50,10 @@ async function main(): Promise<void> {
   const registry = createProviderRegistry(config);
   const publisher = createRedisConnection(config, 'blocking', 'gw-worker-publisher');
   const workerConnection = createRedisConnection(config, 'blocking', 'gw-worker');
-  for (const [name, connection] of [['publisher', publisher], ['worker', workerConnection]] as const) {
+  for (const [name, connection] of [
+    ['publisher', publisher],
+    ['worker', workerConnection],
+  ] as const) {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
 
@@ -60,12 +80,26 @@ async function main(): Promise<void> {
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
   // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
   const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.jobs.laneMinShare, logger });
-  const processor = createChatProcessor({ config, registry, publisher, prefix: bullmqPrefix, logger, metrics, handBack, hooks: breaker.hooks, wasCancelled: cancels.wasCancelled, billing, laneShare });
+  const processor = createChatProcessor({
+    config,
+    registry,
+    publisher,
+    prefix: bullmqPrefix,
+    logger,
+    metrics,
+    handBack,
+    hooks: breaker.hooks,
+    wasCancelled: cancels.wasCancelled,
+    billing,
+    laneShare,
+  });
   const mainWorker = createChatWorker(processor, { connection: workerConnection, prefix: bullmqPrefix, config });
   // The interactive reserve: a few slots of a second consumer that run interactive jobs only (interactive-reserve.ts).
   const { interactiveSlots } = config.jobs;
   const reserveWorker =
-    interactiveSlots > 0 ? createChatWorker(interactiveReserve(processor), { connection: workerConnection, prefix: bullmqPrefix, config, concurrency: interactiveSlots }) : undefined;
+    interactiveSlots > 0
+      ? createChatWorker(interactiveReserve(processor), { connection: workerConnection, prefix: bullmqPrefix, config, concurrency: interactiveSlots })
+      : undefined;
   const chatWorkers = [mainWorker, ...(reserveWorker ? [reserveWorker] : [])];
   // Both consumers as one, for the cancel tracker and the shutdown.
   const worker = {
@@ -95,8 +129,15 @@ async function main(): Promise<void> {
   }
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix: bullmqPrefix });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
-  callbackWorker.on('failed', (job, error) => logger.warn({ jobId: job ? callbackSubject(job.data.payload) : undefined, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'));
-  await Promise.all([...chatWorkers.map((each) => each.waitUntilReady()), callbackWorker.waitUntilReady(), cancelSubscription, settleWithin(3000, () => pricing.refresher.start())]);
+  callbackWorker.on('failed', (job, error) =>
+    logger.warn({ jobId: job ? callbackSubject(job.data.payload) : undefined, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'),
+  );
+  await Promise.all([
+    ...chatWorkers.map((each) => each.waitUntilReady()),
+    callbackWorker.waitUntilReady(),
+    cancelSubscription,
+    settleWithin(3000, () => pricing.refresher.start()),
+  ]);
   // Not current yet (Redis slow to answer): pacing asks Redis until it is.
   void pauseWatch.catch((error: unknown) => logger.warn({ err: error }, 'provider pause channel not watched yet: pacing asks redis'));
   void circuitWatch.catch((error: unknown) => logger.warn({ err: error }, 'circuit changes not watched yet: the breaker asks redis'));
@@ -104,7 +145,10 @@ async function main(): Promise<void> {
   const { workerMetricsPort, workerMetricsHost } = config.operations;
   const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
   if (metricsServer) logger.info({ port: listeningPort(metricsServer), host: workerMetricsHost }, 'worker metrics listening');
-  logger.info({ concurrency: config.worker.concurrency, interactiveSlots, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix }, 'worker started');
+  logger.info(
+    { concurrency: config.worker.concurrency, interactiveSlots, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix },
+    'worker started',
+  );
 
   const shutdown = createWorkerShutdown({
     worker,
@@ -115,7 +159,12 @@ async function main(): Promise<void> {
     release: async () => {
       laneShare.stop();
       // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
-      await settleWithin(1000, () => callbackWorker.close(), () => callbacks.close(), () => pricing.refresher.stop());
+      await settleWithin(
+        1000,
+        () => callbackWorker.close(),
+        () => callbacks.close(),
+        () => pricing.refresher.stop(),
+      );
       await settleWithin(
         1000,
         () => cancelSubscription.then((unsubscribe) => unsubscribe()),
@@ -127,7 +176,11 @@ async function main(): Promise<void> {
       await settleWithin(1000, () => breaker.stats.flush());
       metricsServer?.close();
       metricsServer?.closeAllConnections();
-      await settleWithin(1000, () => publisher.quit(), () => workerConnection.quit());
+      await settleWithin(
+        1000,
+        () => publisher.quit(),
+        () => workerConnection.quit(),
+      );
       publisher.disconnect();
       newsSubscriber.disconnect();
       workerConnection.disconnect();

@@ -143,7 +143,10 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
 }
 
 /** Where a stream's messages go: kept and published (resumable), kept only (asynchronous), or published only. */
-export function streamSender(deps: Pick<StreamRunDeps, 'publisher' | 'prefix'>, input: Pick<StreamRunInput, 'jobId' | 'replyTo' | 'keep'>): (message: ReplyMessage) => Promise<void> {
+export function streamSender(
+  deps: Pick<StreamRunDeps, 'publisher' | 'prefix'>,
+  input: Pick<StreamRunInput, 'jobId' | 'replyTo' | 'keep'>,
+): (message: ReplyMessage) => Promise<void> {
   const { keep, replyTo } = input;
   if (keep) return (message) => appendStreamMessage(deps.publisher, deps.prefix, input.jobId, message, keep, replyTo);
   if (replyTo !== undefined) return (message) => publishReply(deps.publisher, deps.prefix, replyTo, message);

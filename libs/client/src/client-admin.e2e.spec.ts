@@ -9,7 +9,13 @@ let gateway: GatewayProcesses;
 
 beforeAll(async () => {
   redis = await startRedis();
-  gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('client-admin'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', GATEWAY_ADMIN_TOKEN: adminToken });
+  gateway = await startGateway({
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('client-admin'),
+    LLM_PROVIDER: 'mock',
+    LLM_DEFAULT_MODEL: 'mock/echo',
+    GATEWAY_ADMIN_TOKEN: adminToken,
+  });
 });
 afterAll(() => stopAll(gateway, redis));
 

@@ -71,7 +71,12 @@ describe('GatewayLLMClient against a gateway that requires a token', () => {
       return (view.providers.find((provider) => provider.id === 'mock')?.calls ?? 0) >= 1 ? view : undefined;
     }, 5000).then((view) => view!);
     const mock = providers.find((provider) => provider.id === 'mock');
-    expect(mock).toMatchObject({ configured: true, role: 'primary', deprecated: false, circuit: { state: 'closed', consecutive_failures: 0, opened_at: null } });
+    expect(mock).toMatchObject({
+      configured: true,
+      role: 'primary',
+      deprecated: false,
+      circuit: { state: 'closed', consecutive_failures: 0, opened_at: null },
+    });
     expect(mock?.calls).toBeGreaterThanOrEqual(1);
     expect(providers.find((provider) => provider.id === 'anthropic')).toMatchObject({ deprecated: true, warning: expect.any(String) });
   });

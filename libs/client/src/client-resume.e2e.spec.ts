@@ -1,4 +1,18 @@
-import { callsFor, jobView, noRateLimit, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import {
+  callsFor,
+  jobView,
+  noRateLimit,
+  scriptedBehaviour,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type AppProcess,
+  type FakeOpenRouter,
+  type TestRedis,
+} from '@gateway/testing';
 import { GatewayLLMClient, UnavailableError, type StreamChunk } from './index';
 
 // Real gateway processes (two API instances, a worker); the network between the client and them is cut by a
@@ -47,7 +61,11 @@ function flakyFetch(eventsPerConnection: number, sent: SentRequest[]): typeof fe
   return async (input, init) => {
     let url = String(input);
     if (url.includes('/stream') && init?.method === 'GET') url = url.replace(apiA.baseUrl, apiB.baseUrl);
-    sent.push({ method: init?.method ?? 'GET', url, headers: Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>).map(([name, value]) => [name.toLowerCase(), value])) });
+    sent.push({
+      method: init?.method ?? 'GET',
+      url,
+      headers: Object.fromEntries(Object.entries((init?.headers ?? {}) as Record<string, string>).map(([name, value]) => [name.toLowerCase(), value])),
+    });
     const response = await fetch(url, init);
     if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream') || !response.body) return response;
     const reader = response.body.getReader();

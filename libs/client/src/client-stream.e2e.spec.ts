@@ -1,4 +1,14 @@
-import { startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  waitFor,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 import { usageReportSchema } from '@gateway/contracts';
 import { GatewayClientError, GatewayLLMClient, GatewayTimeoutError, InvalidRequestError, UpstreamError, type StreamChunk } from './index';
 

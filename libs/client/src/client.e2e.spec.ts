@@ -56,7 +56,13 @@ describe('GatewayLLMClient against a running gateway', () => {
 
   it('chat()', async () => {
     const answer = await client.chat('agent-c', messages, { temperature: 0.1, maxTokens: 50, priority: 3 });
-    expect(answer).toMatchObject({ content: 'Mock reply to: Hello client', provider: 'mock', model: 'echo', usage: { prompt_tokens: 2 }, job_id: expect.any(String) });
+    expect(answer).toMatchObject({
+      content: 'Mock reply to: Hello client',
+      provider: 'mock',
+      model: 'echo',
+      usage: { prompt_tokens: 2 },
+      job_id: expect.any(String),
+    });
   });
 
   it('chat() past CHAT_TIMEOUT_MS: GatewayTimeoutError names the job, whose result can be waited for', async () => {

@@ -108,13 +108,18 @@ export class GatewayLLMClient {
     for (;;) {
       const view = await this.getJob(jobId, options.signal ? { signal: options.signal } : {});
       if (finished.has(view.status)) return view;
-      if (Date.now() >= deadline) throw new GatewayTimeoutError({ status: 0, type: 'timeout', message: `job ${jobId} did not finish in ${options.timeoutMs} ms` });
+      if (Date.now() >= deadline)
+        throw new GatewayTimeoutError({ status: 0, type: 'timeout', message: `job ${jobId} did not finish in ${options.timeoutMs} ms` });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, Math.min(options.pollIntervalMs ?? 500, Math.max(0, deadline - Date.now())));
-        options.signal?.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(options.signal?.reason);
-        }, { once: true });
+        options.signal?.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            reject(options.signal?.reason);
+          },
+          { once: true },
+        );
       });
     }
   }
@@ -148,7 +153,10 @@ export class GatewayLLMClient {
 
   /** The caller's batches, newest first: a page of `limit` (default 20) after the batch `after`. */
   listBatches(options: CallOptions & { after?: string; limit?: number } = {}): Promise<BatchList> {
-    const query = new URLSearchParams({ ...(options.after !== undefined ? { after: options.after } : {}), ...(options.limit !== undefined ? { limit: String(options.limit) } : {}) }).toString();
+    const query = new URLSearchParams({
+      ...(options.after !== undefined ? { after: options.after } : {}),
+      ...(options.limit !== undefined ? { limit: String(options.limit) } : {}),
+    }).toString();
     return sendJson<BatchList>(this.settings, 'GET', `/v1/batches${query ? `?${query}` : ''}`, undefined, options);
   }
 

@@ -130,7 +130,12 @@ export async function errorFromResponse(response: Response): Promise<GatewayClie
     const { type, message, request_id: requestId, attempts, job_id: jobId } = parsed.data.error;
     return createClientError({ status: response.status, type, message, retryAfter, requestId, attempts, jobId });
   }
-  return createClientError({ status: response.status, type: errorTypeForStatus(response.status), message: `HTTP ${response.status}: ${text.slice(0, 200)}`, retryAfter });
+  return createClientError({
+    status: response.status,
+    type: errorTypeForStatus(response.status),
+    message: `HTTP ${response.status}: ${text.slice(0, 200)}`,
+    retryAfter,
+  });
 }
 
 /** Sends one request with timeout, abort and the retry policy; returns the successful Response (its body still under the deadline until dispose). */
@@ -164,8 +169,14 @@ export async function send(
       deadline.dispose();
       if (options.signal?.aborted) throw options.signal.reason ?? error;
       const failure = deadline.timedOut()
-        ? new GatewayTimeoutError({ status: 0, type: 'timeout', message: `the gateway gave no answer in ${options.timeoutMs ?? settings.timeoutMs} ms` }, { cause: error })
-        : new UnavailableError({ status: 0, type: 'unavailable', message: `the gateway could not be reached: ${error instanceof Error ? error.message : String(error)}` }, { cause: error });
+        ? new GatewayTimeoutError(
+            { status: 0, type: 'timeout', message: `the gateway gave no answer in ${options.timeoutMs ?? settings.timeoutMs} ms` },
+            { cause: error },
+          )
+        : new UnavailableError(
+            { status: 0, type: 'unavailable', message: `the gateway could not be reached: ${error instanceof Error ? error.message : String(error)}` },
+            { cause: error },
+          );
       if (idempotent && !deadline.timedOut() && attempt < settings.retry.maxRetries) {
         await sleep(Math.min(settings.retry.baseDelayMs * 2 ** attempt, settings.retry.maxDelayMs), options.signal);
         continue;

@@ -24,6 +24,16 @@ export type { RetryOptions, ResumeOptions, CallOptions } from './http';
 export type { ChatOptions, ChatParameters, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
 export { readEventData, readEvents } from './sse';
 export type { StreamEvent } from './sse';
-export type { ProvidersView, ProviderView, UsageReport, PeriodSpend, ChatMessage, ChatResponse, ToolCall, FunctionTool, StreamToolCallDelta } from '@gateway/contracts';
+export type {
+  ProvidersView,
+  ProviderView,
+  UsageReport,
+  PeriodSpend,
+  ChatMessage,
+  ChatResponse,
+  ToolCall,
+  FunctionTool,
+  StreamToolCallDelta,
+} from '@gateway/contracts';
 export { GatewayAdminClient } from './admin-client';
 export type { ApiKeyWithUsage } from './admin-client';

@@ -18,7 +18,10 @@ function toChunk(text: string, jobId: string): StreamChunk {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new UnavailableError({ status: 0, type: 'unavailable', message: `the stream sent an event that is not JSON: ${text.slice(0, 100)}` }, { cause: error });
+    throw new UnavailableError(
+      { status: 0, type: 'unavailable', message: `the stream sent an event that is not JSON: ${text.slice(0, 100)}` },
+      { cause: error },
+    );
   }
   const failure = streamError(data);
   if (failure) throw failure;
@@ -30,7 +33,8 @@ function toChunk(text: string, jobId: string): StreamChunk {
   const chunk = streamChunkEventSchema.safeParse(data);
   if (chunk.success) return { type: 'content', jobId, ...chunk.data };
   const toolCalls = streamToolCallsEventSchema.safeParse(data);
-  if (toolCalls.success) return { type: 'tool_calls', jobId, toolCalls: toolCalls.data.tool_calls, model: toolCalls.data.model, provider: toolCalls.data.provider };
+  if (toolCalls.success)
+    return { type: 'tool_calls', jobId, toolCalls: toolCalls.data.tool_calls, model: toolCalls.data.model, provider: toolCalls.data.provider };
   throw new UnavailableError({ status: 0, type: 'unavailable', message: `the stream sent an event the client does not know: ${text.slice(0, 100)}` });
 }
 
@@ -70,21 +74,31 @@ export async function* streamChat(settings: HttpSettings, body: unknown, options
     throw error;
   } finally {
     // Left early (break, abort, timeout): a resumable job would run on for its grace; end it now.
-    if (!over && resume && jobId !== '') await send(settings, 'DELETE', `/v1/jobs/${encodeURIComponent(jobId)}`, undefined, { timeoutMs: 5000 }).then(({ dispose }) => dispose(), () => undefined);
+    if (!over && resume && jobId !== '')
+      await send(settings, 'DELETE', `/v1/jobs/${encodeURIComponent(jobId)}`, undefined, { timeoutMs: 5000 }).then(
+        ({ dispose }) => dispose(),
+        () => undefined,
+      );
   }
 }
 
 /** Reconnects to a job's stream after lastId; a reconnection that fails is reported as the first break. */
 async function reopen(settings: HttpSettings, jobId: string, lastId: string | undefined, options: CallOptions, firstBreak: unknown) {
   try {
-    return await send(settings, 'GET', `/v1/jobs/${encodeURIComponent(jobId)}/stream`, undefined, { ...callTiming(options), ...(lastId !== undefined ? { headers: { 'last-event-id': lastId } } : {}) });
+    return await send(settings, 'GET', `/v1/jobs/${encodeURIComponent(jobId)}/stream`, undefined, {
+      ...callTiming(options),
+      ...(lastId !== undefined ? { headers: { 'last-event-id': lastId } } : {}),
+    });
   } catch (error) {
     if (error instanceof UnavailableError || error instanceof GatewayTimeoutError) throw firstBreak;
     throw error;
   }
 }
 
-const callTiming = (options: CallOptions): CallOptions => ({ ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+const callTiming = (options: CallOptions): CallOptions => ({
+  ...(options.signal ? { signal: options.signal } : {}),
+  ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+});
 
 /** Yields one connection's chunks (noting each event id); returns undefined at the `done` chunk, or how it broke. */
 async function* readChunks(
@@ -105,8 +119,17 @@ async function* readChunks(
         next = await events.next();
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
-        if (timedOut()) throw new GatewayTimeoutError({ status: 0, type: 'timeout', message: `the stream did not end in ${options.timeoutMs ?? settings.timeoutMs} ms` }, { cause: error });
-        return { error: new UnavailableError({ status: 0, type: 'unavailable', message: `the stream broke off: ${error instanceof Error ? error.message : String(error)}` }, { cause: error }) };
+        if (timedOut())
+          throw new GatewayTimeoutError(
+            { status: 0, type: 'timeout', message: `the stream did not end in ${options.timeoutMs ?? settings.timeoutMs} ms` },
+            { cause: error },
+          );
+        return {
+          error: new UnavailableError(
+            { status: 0, type: 'unavailable', message: `the stream broke off: ${error instanceof Error ? error.message : String(error)}` },
+            { cause: error },
+          ),
+        };
       }
       if (next.done) break;
       const chunk = toChunk(next.value.data, jobId);

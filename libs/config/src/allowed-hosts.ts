@@ -14,6 +14,7 @@ export function isLoopbackAddress(host: string): boolean {
  */
 export function allowedHostNames(configured: readonly string[], listenHost: string): readonly string[] {
   if (configured.length > 0) return configured.map((name) => name.toLowerCase());
-  if (isLoopbackAddress(listenHost)) return [...new Set([...loopbackHostNames, listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost])];
+  if (isLoopbackAddress(listenHost))
+    return [...new Set([...loopbackHostNames, listenHost.includes(':') && !listenHost.startsWith('[') ? `[${listenHost}]` : listenHost])];
   return [];
 }

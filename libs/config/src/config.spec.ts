@@ -99,14 +99,21 @@ describe('operations settings', () => {
 
 describe('secretValues', () => {
   it('lists the token, the provider keys and the password in REDIS_URL (as written and decoded)', () => {
-    const config = loadConfig({ OPENROUTER_API_KEY: 'sk-or-secret-1', GATEWAY_AUTH_TOKEN: 'gw-token-0123456789', REDIS_URL: 'redis://gw:p%40ss-word-9@cache:6379' });
+    const config = loadConfig({
+      OPENROUTER_API_KEY: 'sk-or-secret-1',
+      GATEWAY_AUTH_TOKEN: 'gw-token-0123456789',
+      REDIS_URL: 'redis://gw:p%40ss-word-9@cache:6379',
+    });
     expect(secretValues(config)).toEqual(expect.arrayContaining(['sk-or-secret-1', 'gw-token-0123456789', 'p%40ss-word-9', 'p@ss-word-9']));
     expect(secretValues(loadConfig({ LLM_PROVIDER: 'mock' }))).toEqual([]);
   });
 
   it('lists the Cursor adapter’s own token and the Cursor key', () => {
     const token = 'adapter-token-0123456789';
-    expect(cursorAdapterSecretValues(loadCursorAdapterConfig({ CURSOR_ADAPTER_TOKEN: token, CURSOR_API_KEY: 'crsr-key-0123456789' }))).toEqual([token, 'crsr-key-0123456789']);
+    expect(cursorAdapterSecretValues(loadCursorAdapterConfig({ CURSOR_ADAPTER_TOKEN: token, CURSOR_API_KEY: 'crsr-key-0123456789' }))).toEqual([
+      token,
+      'crsr-key-0123456789',
+    ]);
     expect(cursorAdapterSecretValues(loadCursorAdapterConfig({ CURSOR_ADAPTER_TOKEN: token }))).toEqual([token]);
   });
 });

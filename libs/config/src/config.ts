@@ -62,7 +62,12 @@ export interface Config {
     readonly openai: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly defaultModel: string };
     readonly anthropic: { readonly apiKey: string | undefined; readonly baseUrl: string; readonly defaultModel: string };
     /** enabled: MOCK_PROVIDER_ENABLED (the mock also serves when it is LLM_PROVIDER or in LLM_FALLBACKS). */
-    readonly mock: { readonly enabled: boolean; readonly reply: string | undefined; readonly latencyMs: number; readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request' };
+    readonly mock: {
+      readonly enabled: boolean;
+      readonly reply: string | undefined;
+      readonly latencyMs: number;
+      readonly fail: 'none' | 'upstream_error' | 'timeout' | 'invalid_request';
+    };
   };
   readonly limits: {
     /** Rate limits and budget enforcement at admission (spend is recorded either way). */
@@ -168,7 +173,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       chatTimeoutMs: env.CHAT_TIMEOUT_MS,
     },
     redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES },
-    stream: { keepAliveMs: env.STREAM_KEEPALIVE_MS, maxBufferBytes: env.STREAM_MAX_BUFFER_BYTES, resumeGraceMs: env.STREAM_RESUME_GRACE_MS, resumeMaxMessages: env.STREAM_RESUME_MAX_MESSAGES },
+    stream: {
+      keepAliveMs: env.STREAM_KEEPALIVE_MS,
+      maxBufferBytes: env.STREAM_MAX_BUFFER_BYTES,
+      resumeGraceMs: env.STREAM_RESUME_GRACE_MS,
+      resumeMaxMessages: env.STREAM_RESUME_MAX_MESSAGES,
+    },
     queue: { prefix: env.QUEUE_PREFIX, retentionSeconds: env.JOB_RETENTION_SECONDS },
     worker: {
       concurrency: env.WORKER_CONCURRENCY,

@@ -6,7 +6,15 @@ const token = { CURSOR_ADAPTER_TOKEN: 'adapter-token-0123456789' };
 describe('loadCursorAdapterConfig', () => {
   it('defaults to the Cursor Agent CLI in headless print mode on 127.0.0.1:3210', () => {
     const config = loadCursorAdapterConfig(token);
-    expect(config).toMatchObject({ port: 3210, host: '127.0.0.1', command: 'cursor-agent', args: ['--print', '--output-format', 'text'], promptVia: 'argument', maxConcurrency: 4, allowedHosts: ['localhost', '127.0.0.1', '[::1]'] });
+    expect(config).toMatchObject({
+      port: 3210,
+      host: '127.0.0.1',
+      command: 'cursor-agent',
+      args: ['--print', '--output-format', 'text'],
+      promptVia: 'argument',
+      maxConcurrency: 4,
+      allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 

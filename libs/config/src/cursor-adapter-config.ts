@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './config';
 
-const csvArgs = z
-  .string()
-  .transform((value) => value.split(/\s+/).filter((part) => part.length > 0));
+const csvArgs = z.string().transform((value) => value.split(/\s+/).filter((part) => part.length > 0));
 
 /** The variables of apps/cursor-adapter (it needs none of the gateway's own). */
 export const cursorAdapterEnvSchema = z.object({
@@ -16,11 +14,19 @@ export const cursorAdapterEnvSchema = z.object({
   CURSOR_AGENT_PROMPT_VIA: z.enum(['argument', 'stdin']).default('argument'),
   CURSOR_AGENT_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   CURSOR_AGENT_MAX_CONCURRENCY: z.coerce.number().int().positive().default(4),
-  CURSOR_ADAPTER_TOKEN: z.string({ error: 'required: the bearer token the gateway sends (same value as its CURSOR_ADAPTER_TOKEN)' }).trim().min(16, 'at least 16 characters'),
+  CURSOR_ADAPTER_TOKEN: z
+    .string({ error: 'required: the bearer token the gateway sends (same value as its CURSOR_ADAPTER_TOKEN)' })
+    .trim()
+    .min(16, 'at least 16 characters'),
   CURSOR_ADAPTER_ALLOWED_HOSTS: z
     .string()
     .default('localhost,127.0.0.1,[::1]')
-    .transform((value) => value.split(',').map((part) => part.trim().toLowerCase()).filter((part) => part.length > 0)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim().toLowerCase())
+        .filter((part) => part.length > 0),
+    ),
   // The Cursor CLI reads it from the environment itself; read here so the agent's minimal environment carries it and the adapter's logs never show it.
   CURSOR_API_KEY: z
     .string()

@@ -18,7 +18,10 @@ const authToken = z
   .optional()
   .transform((value) => (value === undefined || value === '' ? undefined : value.trim()))
   .refine((value) => value === undefined || value.length > 0, 'is only whitespace: unset it for no authentication, or set a real token')
-  .refine((value) => value === undefined || value.length === 0 || value.length >= minimumAuthTokenLength, `must be at least ${minimumAuthTokenLength} characters`);
+  .refine(
+    (value) => value === undefined || value.length === 0 || value.length >= minimumAuthTokenLength,
+    `must be at least ${minimumAuthTokenLength} characters`,
+  );
 const csv = z
   .string()
   .default('')

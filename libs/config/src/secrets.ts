@@ -14,9 +14,16 @@ function urlPasswords(url: string): string[] {
 /** Every secret value of a configuration (for the logger to scrub wherever it appears). */
 export function secretValues(config: Pick<Config, 'http' | 'providers' | 'redis'> & Partial<Pick<Config, 'jobs'>>): string[] {
   const { providers } = config;
-  return [config.http.authToken, config.http.adminToken, providers.openrouter.apiKey, providers.openai.apiKey, providers.anthropic.apiKey, providers.cursor.token, config.jobs?.callbackSecret, ...urlPasswords(config.redis.url)].filter(
-    (value): value is string => value !== undefined,
-  );
+  return [
+    config.http.authToken,
+    config.http.adminToken,
+    providers.openrouter.apiKey,
+    providers.openai.apiKey,
+    providers.anthropic.apiKey,
+    providers.cursor.token,
+    config.jobs?.callbackSecret,
+    ...urlPasswords(config.redis.url),
+  ].filter((value): value is string => value !== undefined);
 }
 
 /** The secret values of the Cursor adapter's configuration: the Cursor key its agent runs with. */

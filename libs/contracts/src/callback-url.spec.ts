@@ -3,11 +3,7 @@ import { callbackUrlProblem } from './callback-url';
 describe('callbackUrlProblem', () => {
   const allowed = ['127.0.0.1', 'hooks.example.com:8443'];
 
-  it.each([
-    ['https://127.0.0.1/hook'],
-    ['http://127.0.0.1:80/hook'],
-    ['https://HOOKS.example.com:8443/x?y=1'],
-  ])('allows %s', (url) => {
+  it.each([['https://127.0.0.1/hook'], ['http://127.0.0.1:80/hook'], ['https://HOOKS.example.com:8443/x?y=1']])('allows %s', (url) => {
     expect(callbackUrlProblem(url, allowed)).toBeUndefined();
   });
 

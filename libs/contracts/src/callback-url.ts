@@ -32,7 +32,9 @@ export function callbackUrlProblem(raw: string, allowedHosts: readonly string[])
   if (url.username || url.password) return 'callback_url must not carry credentials';
   const host = url.hostname.toLowerCase();
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const allowed = callbackHostEntries(allowedHosts).some((entry) => entry.host === host && (entry.port === undefined ? port === '80' || port === '443' : entry.port === port));
+  const allowed = callbackHostEntries(allowedHosts).some(
+    (entry) => entry.host === host && (entry.port === undefined ? port === '80' || port === '443' : entry.port === port),
+  );
   if (!allowed) return `callback_url host ${url.host} is not in the allowed callback hosts`;
   return undefined;
 }

@@ -3,7 +3,15 @@ import { contentText, isImageUrl } from './messages';
 import { openAiChatRequestSchema, fromOpenAiRequest } from './openai';
 import { MAX_TOOLS } from './tools';
 
-const weather = { type: 'function', function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: true } };
+const weather = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Weather of a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    strict: true,
+  },
+};
 const call = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } };
 const loop = [
   { role: 'user', content: 'Weather in Paris?' },
@@ -11,7 +19,10 @@ const loop = [
   { role: 'tool', tool_call_id: 'call_1', content: '{"temp":21}' },
 ];
 
-function paths(body: unknown, schema: { safeParse(value: unknown): { success: boolean; error?: { issues: { path: PropertyKey[] }[] } } } = chatRequestSchema): string[] {
+function paths(
+  body: unknown,
+  schema: { safeParse(value: unknown): { success: boolean; error?: { issues: { path: PropertyKey[] }[] } } } = chatRequestSchema,
+): string[] {
   const parsed = schema.safeParse(body);
   expect(parsed.success).toBe(false);
   return parsed.error?.issues.map((issue) => issue.path.join('.')) ?? [];
@@ -69,22 +80,58 @@ describe('the chat surface', () => {
     ['tools not an array', { messages: loop.slice(0, 1), tools: { type: 'function' } }, 'tools'],
     ['a tool that is not a function tool', { messages: loop.slice(0, 1), tools: [{ type: 'retrieval' }] }, 'tools.0.type'],
     ['a tool name with spaces', { messages: loop.slice(0, 1), tools: [{ type: 'function', function: { name: 'get weather' } }] }, 'tools.0.function.name'],
-    ['parameters not an object', { messages: loop.slice(0, 1), tools: [{ type: 'function', function: { name: 'f', parameters: 'x' } }] }, 'tools.0.function.parameters'],
-    ['parameters too large', { messages: loop.slice(0, 1), tools: [{ type: 'function', function: { name: 'f', parameters: { description: 'x'.repeat(70_000) } } }] }, 'tools.0.function.parameters'],
-    ['too many tools', { messages: loop.slice(0, 1), tools: Array.from({ length: MAX_TOOLS + 1 }, (_, index) => ({ type: 'function', function: { name: `f${index}` } })) }, 'tools'],
+    [
+      'parameters not an object',
+      { messages: loop.slice(0, 1), tools: [{ type: 'function', function: { name: 'f', parameters: 'x' } }] },
+      'tools.0.function.parameters',
+    ],
+    [
+      'parameters too large',
+      { messages: loop.slice(0, 1), tools: [{ type: 'function', function: { name: 'f', parameters: { description: 'x'.repeat(70_000) } } }] },
+      'tools.0.function.parameters',
+    ],
+    [
+      'too many tools',
+      { messages: loop.slice(0, 1), tools: Array.from({ length: MAX_TOOLS + 1 }, (_, index) => ({ type: 'function', function: { name: `f${index}` } })) },
+      'tools',
+    ],
     ['duplicate tool names', { messages: loop.slice(0, 1), tools: [weather, weather] }, 'tools'],
-    ['tool_choice naming an unknown function', { messages: loop.slice(0, 1), tools: [weather], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice.function.name'],
+    [
+      'tool_choice naming an unknown function',
+      { messages: loop.slice(0, 1), tools: [weather], tool_choice: { type: 'function', function: { name: 'nope' } } },
+      'tool_choice.function.name',
+    ],
     ['tool_choice required without tools', { messages: loop.slice(0, 1), tool_choice: 'required' }, 'tool_choice'],
     ['tool_choice of an unknown kind', { messages: loop.slice(0, 1), tools: [weather], tool_choice: 'always' }, 'tool_choice'],
     ['a tool message without tool_call_id', { messages: [...loop.slice(0, 2), { role: 'tool', content: 'x' }] }, 'messages.2.tool_call_id'],
-    ['a tool message answering no call', { messages: [...loop.slice(0, 2), { role: 'tool', tool_call_id: 'call_9', content: 'x' }] }, 'messages.2.tool_call_id'],
+    [
+      'a tool message answering no call',
+      { messages: [...loop.slice(0, 2), { role: 'tool', tool_call_id: 'call_9', content: 'x' }] },
+      'messages.2.tool_call_id',
+    ],
     ['an assistant message with neither content nor calls', { messages: [...loop.slice(0, 1), { role: 'assistant', content: null }] }, 'messages.1.content'],
-    ['a tool call without arguments', { messages: [loop[0], { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f' } }] }] }, 'messages.1.tool_calls.0.function.arguments'],
+    [
+      'a tool call without arguments',
+      { messages: [loop[0], { role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f' } }] }] },
+      'messages.1.tool_calls.0.function.arguments',
+    ],
     ['an image part without url', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, 'messages.0.content'],
-    ['an image URL of another scheme', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }] }] }, 'messages.0.content.0.image_url.url'],
-    ['an image in a system message', { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.png' } }] }] }, 'messages.0.content'],
+    [
+      'an image URL of another scheme',
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }] }] },
+      'messages.0.content.0.image_url.url',
+    ],
+    [
+      'an image in a system message',
+      { messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x.test/a.png' } }] }] },
+      'messages.0.content',
+    ],
     ['response_format of an unknown type', { messages: loop.slice(0, 1), response_format: { type: 'yaml' } }, 'response_format.type'],
-    ['json_schema without a name', { messages: loop.slice(0, 1), response_format: { type: 'json_schema', json_schema: { schema: {} } } }, 'response_format.json_schema.name'],
+    [
+      'json_schema without a name',
+      { messages: loop.slice(0, 1), response_format: { type: 'json_schema', json_schema: { schema: {} } } },
+      'response_format.json_schema.name',
+    ],
     ['five stop sequences', { messages: loop.slice(0, 1), stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
     ['top_p above 1', { messages: loop.slice(0, 1), top_p: 1.5 }, 'top_p'],
     ['a fractional seed', { messages: loop.slice(0, 1), seed: 1.5 }, 'seed'],
@@ -120,7 +167,9 @@ describe('the chat surface', () => {
 
   it('the OpenAI route names the wrong tool field too', () => {
     expect(paths({ messages: [...loop.slice(0, 2), { role: 'tool', content: 'x' }] }, openAiChatRequestSchema)).toContain('messages.2.tool_call_id');
-    expect(paths({ messages: loop.slice(0, 1), tools: [weather], tool_choice: { type: 'function', function: { name: 'x' } } }, openAiChatRequestSchema)).toContain('tool_choice.function.name');
+    expect(
+      paths({ messages: loop.slice(0, 1), tools: [weather], tool_choice: { type: 'function', function: { name: 'x' } } }, openAiChatRequestSchema),
+    ).toContain('tool_choice.function.name');
   });
 
   it('an empty tools array means no tools', () => {

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { chatMessageSchema, toolCallSchema, type ChatMessage } from './messages';
 import { providerIdSchema } from './provider-id';
-import { functionToolSchema, MAX_TOOLS, reasoningEffortSchema, reasoningSchema, responseFormatSchema, toolChoiceSchema, type FunctionTool, type ToolChoice } from './tools';
+import {
+  functionToolSchema,
+  MAX_TOOLS,
+  reasoningEffortSchema,
+  reasoningSchema,
+  responseFormatSchema,
+  toolChoiceSchema,
+  type FunctionTool,
+  type ToolChoice,
+} from './tools';
 
 export { MAX_CONTENT_CHARS } from './messages';
 
@@ -45,7 +54,13 @@ export function toolNames(tools: readonly FunctionTool[] | undefined): Set<strin
 type Issue = { path: (string | number)[]; message: string };
 
 /** Rules across fields (OpenAI's own): each names the field it is about. */
-export function chatParamsIssues(params: { messages: readonly ChatMessage[]; tools?: readonly FunctionTool[] | undefined; tool_choice?: ToolChoice | undefined; logprobs?: boolean | undefined; top_logprobs?: number | undefined }): Issue[] {
+export function chatParamsIssues(params: {
+  messages: readonly ChatMessage[];
+  tools?: readonly FunctionTool[] | undefined;
+  tool_choice?: ToolChoice | undefined;
+  logprobs?: boolean | undefined;
+  top_logprobs?: number | undefined;
+}): Issue[] {
   const issues: Issue[] = [];
   const names = toolNames(params.tools);
   const choice = params.tool_choice;
@@ -59,16 +74,28 @@ export function chatParamsIssues(params: { messages: readonly ChatMessage[]; too
   const calledIds = new Set<string>();
   params.messages.forEach((message, index) => {
     if (message.role === 'assistant') for (const call of message.tool_calls ?? []) calledIds.add(call.id);
-    if (message.role === 'assistant' && message.content === null && !message.tool_calls) issues.push({ path: ['messages', index, 'content'], message: 'an assistant message needs content or tool_calls' });
+    if (message.role === 'assistant' && message.content === null && !message.tool_calls)
+      issues.push({ path: ['messages', index, 'content'], message: 'an assistant message needs content or tool_calls' });
     if (message.role === 'tool' && !calledIds.has(message.tool_call_id)) {
-      issues.push({ path: ['messages', index, 'tool_call_id'], message: `answers no earlier assistant tool call (no tool_calls id ${message.tool_call_id.slice(0, 64)})` });
+      issues.push({
+        path: ['messages', index, 'tool_call_id'],
+        message: `answers no earlier assistant tool call (no tool_calls id ${message.tool_call_id.slice(0, 64)})`,
+      });
     }
   });
   return issues;
 }
 
 /** Adds chatParamsIssues to a schema's parse. */
-export function withChatRules<T extends z.ZodType<{ messages: ChatMessage[]; tools?: FunctionTool[] | undefined; tool_choice?: ToolChoice | undefined; logprobs?: boolean | undefined; top_logprobs?: number | undefined }>>(schema: T) {
+export function withChatRules<
+  T extends z.ZodType<{
+    messages: ChatMessage[];
+    tools?: FunctionTool[] | undefined;
+    tool_choice?: ToolChoice | undefined;
+    logprobs?: boolean | undefined;
+    top_logprobs?: number | undefined;
+  }>,
+>(schema: T) {
   return schema.superRefine((value, context) => {
     for (const issue of chatParamsIssues(value)) context.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });

@@ -104,17 +104,27 @@ export function toGatewayError(error: unknown, fallback: GatewayErrorFallback): 
 /** A request of a batch that did not run: the batch's spend had reached its `max_cost_usd`. Never retried. */
 export function batchCostCapReached(batchId: string, capUsd: number, spentUsd: number, inFlightUsd: number): GatewayError {
   const inFlight = inFlightUsd > 0 ? ` (+$${inFlightUsd.toFixed(6)} reserved by its running requests)` : '';
-  return new GatewayError('budget_exceeded', `batch ${clip(batchId, 128)} reached its max_cost_usd of $${capUsd}: spent $${spentUsd.toFixed(6)}${inFlight}; this request was not run`, { retryable: false });
+  return new GatewayError(
+    'budget_exceeded',
+    `batch ${clip(batchId, 128)} reached its max_cost_usd of $${capUsd}: spent $${spentUsd.toFixed(6)}${inFlight}; this request was not run`,
+    { retryable: false },
+  );
 }
 
 /** The same Idempotency-Key came with another request (route or body): the first one's job is not this one. */
 export function idempotencyConflict(jobId: string): GatewayError {
-  return new GatewayError('conflict', `this Idempotency-Key was already used with another request (job ${jobId}); use a new key for a new request`, { retryable: false });
+  return new GatewayError('conflict', `this Idempotency-Key was already used with another request (job ${jobId}); use a new key for a new request`, {
+    retryable: false,
+  });
 }
 
 /** The Idempotency-Key's work was done and billed, and its result is no longer kept: the key cannot make new work. */
 export function idempotencySpent(jobId: string): GatewayError {
-  return new GatewayError('conflict', `this Idempotency-Key's job ${jobId} finished and is no longer kept (see JOB_RETENTION_SECONDS); use a new key for a new request`, { retryable: false });
+  return new GatewayError(
+    'conflict',
+    `this Idempotency-Key's job ${jobId} finished and is no longer kept (see JOB_RETENTION_SECONDS); use a new key for a new request`,
+    { retryable: false },
+  );
 }
 
 /** A resumable stream's client did not come back within STREAM_RESUME_GRACE_MS. */

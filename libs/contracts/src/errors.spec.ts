@@ -31,7 +31,12 @@ describe('GatewayError', () => {
     });
     const body = error.toBody('req-1');
     expect(body).toEqual({
-      error: { type: 'upstream_error', message: 'all providers failed', request_id: 'req-1', attempts: [{ provider: 'openrouter', status: 503, reason: 'HTTP 503' }] },
+      error: {
+        type: 'upstream_error',
+        message: 'all providers failed',
+        request_id: 'req-1',
+        attempts: [{ provider: 'openrouter', status: 503, reason: 'HTTP 503' }],
+      },
     });
     expect(JSON.stringify(body)).not.toContain('sk-123');
   });

@@ -89,12 +89,33 @@ export {
   completionWindowSchema,
   completionWindowMs,
 } from './jobs';
-export type { JobStatus, JobRequest, JobAccepted, JobViewError, JobView, BatchItem, BatchAccepted, BatchResult, BatchView, BatchList, BatchOptions, BatchStatus } from './jobs';
+export type {
+  JobStatus,
+  JobRequest,
+  JobAccepted,
+  JobViewError,
+  JobView,
+  BatchItem,
+  BatchAccepted,
+  BatchResult,
+  BatchView,
+  BatchList,
+  BatchOptions,
+  BatchStatus,
+} from './jobs';
 export { openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
 export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
 export { callbackUrlProblem, callbackHostEntries } from './callback-url';
 export type { CallbackHostEntry } from './callback-url';
-export { chatJobDataSchema, laneSchema, chatJobResultSchema, replyMessageSchema, streamChunkMessageSchema, streamEndMessageSchema, toolCallDeltaSchema } from './job';
+export {
+  chatJobDataSchema,
+  laneSchema,
+  chatJobResultSchema,
+  replyMessageSchema,
+  streamChunkMessageSchema,
+  streamEndMessageSchema,
+  toolCallDeltaSchema,
+} from './job';
 export type { ChatJobData, Lane, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
@@ -102,5 +123,14 @@ export { providerViewSchema, providersViewSchema } from './providers';
 export type { ProviderView, ProvidersView } from './providers';
 export { periodSpendSchema, usageReportSchema } from './spend';
 export type { PeriodSpend, UsageReport } from './spend';
-export { keySettingsShape, createKeyRequestSchema, updateKeyRequestSchema, apiKeyViewSchema, createdKeySchema, KEY_ID_PATTERN, KEY_SECRET_PREFIX, modelAllowed } from './keys';
+export {
+  keySettingsShape,
+  createKeyRequestSchema,
+  updateKeyRequestSchema,
+  apiKeyViewSchema,
+  createdKeySchema,
+  KEY_ID_PATTERN,
+  KEY_SECRET_PREFIX,
+  modelAllowed,
+} from './keys';
 export type { CreateKeyRequest, UpdateKeyRequest, ApiKeyView, CreatedKey } from './keys';

@@ -1,18 +1,25 @@
 import { z } from 'zod';
 
 /** A model allow-list entry: a model name where `*` matches any run of characters (`openai/*`, `ollama/*`). */
-const modelGlobSchema = z.string().min(1).max(256).regex(/^[A-Za-z0-9._:/?*=&@+-]+$/, 'letters, digits and . _ : / ? * = & @ + - only');
+const modelGlobSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9._:/?*=&@+-]+$/, 'letters, digits and . _ : / ? * = & @ + - only');
 
 const usd = z.number().nonnegative().max(1_000_000);
-const metadataSchema = z
-  .record(z.string().min(1).max(64), z.string().max(512))
-  .refine((record) => Object.keys(record).length <= 16, 'at most 16 keys');
+const metadataSchema = z.record(z.string().min(1).max(64), z.string().max(512)).refine((record) => Object.keys(record).length <= 16, 'at most 16 keys');
 
 /** The settings of an API key, as `POST /admin/keys` takes them. */
 export const keySettingsShape = {
   name: z.string().min(1).max(128),
   /** Pinned: every request made with the key is this agent's (the body's agent_id is ignored). */
-  agent_id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only').optional(),
+  agent_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
+    .optional(),
   daily_budget_usd: usd.optional(),
   monthly_budget_usd: usd.optional(),
   rate_rps: z.number().positive().max(100_000).optional(),

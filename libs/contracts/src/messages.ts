@@ -69,7 +69,8 @@ const toolMessageSchema = z.object({
   content: textContentSchema,
 });
 
-type WireMessage = z.infer<typeof systemMessageSchema> | z.infer<typeof userMessageSchema> | z.infer<typeof assistantMessageSchema> | z.infer<typeof toolMessageSchema>;
+type WireMessage =
+  z.infer<typeof systemMessageSchema> | z.infer<typeof userMessageSchema> | z.infer<typeof assistantMessageSchema> | z.infer<typeof toolMessageSchema>;
 
 /**
  * One representation for every provider: `developer` (OpenAI's newer name for the system role) is `system`; an
@@ -94,7 +95,9 @@ function normaliseMessage(message: WireMessage) {
  * chat shape, normalised by normaliseMessage). Unknown fields are dropped; errors name the field
  * (`messages.3.tool_call_id`).
  */
-export const chatMessageSchema = z.discriminatedUnion('role', [systemMessageSchema, userMessageSchema, assistantMessageSchema, toolMessageSchema]).transform(normaliseMessage);
+export const chatMessageSchema = z
+  .discriminatedUnion('role', [systemMessageSchema, userMessageSchema, assistantMessageSchema, toolMessageSchema])
+  .transform(normaliseMessage);
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type ChatRole = ChatMessage['role'];
 

@@ -7,7 +7,13 @@ describe('fromOpenAiRequest', () => {
       model: 'mock/echo',
       messages: [
         { role: 'developer', content: 'be brief' },
-        { role: 'user', content: [{ type: 'text', text: 'Hel' }, { type: 'text', text: 'lo' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Hel' },
+            { type: 'text', text: 'lo' },
+          ],
+        },
       ],
       temperature: 0.2,
       max_completion_tokens: 9,
@@ -22,7 +28,13 @@ describe('fromOpenAiRequest', () => {
       max_tokens: 9,
       messages: [
         { role: 'system', content: 'be brief' },
-        { role: 'user', content: [{ type: 'text', text: 'Hel' }, { type: 'text', text: 'lo' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Hel' },
+            { type: 'text', text: 'lo' },
+          ],
+        },
       ],
     });
   });
@@ -45,6 +57,8 @@ describe('fromOpenAiRequest', () => {
 describe('OpenAI error shape', () => {
   it('has an OpenAI type for every gateway type', () => {
     for (const type of errorTypeSchema.options) expect(openAiErrorTypeByErrorType[type]).toEqual(expect.any(String));
-    expect(toOpenAiErrorBody('rate_limited', 'slow down')).toEqual({ error: { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limited' } });
+    expect(toOpenAiErrorBody('rate_limited', 'slow down')).toEqual({
+      error: { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limited' },
+    });
   });
 });

@@ -17,7 +17,12 @@ export const periodSpendSchema = z.object({
   /** Spend by API key id (the global report; requests without a key are not listed). */
   by_key: z.record(z.string(), z.number()).optional(),
   /** Tokens of the billed calls by kind: cached is part of prompt, reasoning part of completion. */
-  tokens: z.object({ prompt: z.number().int().nonnegative(), cached: z.number().int().nonnegative(), completion: z.number().int().nonnegative(), reasoning: z.number().int().nonnegative() }),
+  tokens: z.object({
+    prompt: z.number().int().nonnegative(),
+    cached: z.number().int().nonnegative(),
+    completion: z.number().int().nonnegative(),
+    reasoning: z.number().int().nonnegative(),
+  }),
 });
 export type PeriodSpend = z.infer<typeof periodSpendSchema>;
 

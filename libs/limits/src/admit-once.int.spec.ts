@@ -16,16 +16,29 @@ const now = Date.UTC(2026, 10, 20, 12, 0, 0);
 function parts(options: { burst?: number; dailyLimitUsd?: number } = {}) {
   const prefix = uniquePrefix('admit');
   const rateLimiter = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 1, burst: options.burst ?? 2, clock: () => now });
-  const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: options.dailyLimitUsd ?? 1, monthlyLimitUsd: 10, reservationTtlMs: 60_000, clock: () => now });
+  const budget = createBudget({
+    redis: suite.client,
+    prefix,
+    dailyLimitUsd: options.dailyLimitUsd ?? 1,
+    monthlyLimitUsd: 10,
+    reservationTtlMs: 60_000,
+    clock: () => now,
+  });
   return { prefix, rateLimiter, budget };
 }
 
 describe('admitOnce: rate limit and budget reservation in one script', () => {
   it('takes a token and reserves the estimate, idempotently on the job id', async () => {
     const gate = parts();
-    expect(await admitOnce(suite.client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 } });
+    expect(await admitOnce(suite.client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({
+      rate: { allowed: true, remaining: 1 },
+      budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 },
+    });
     expect(await suite.client.hget(limitKeys.inFlight(gate.prefix), 'job-1')).toBe(String(250_000_000));
-    expect(await admitOnce(suite.client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({ rate: { allowed: true, remaining: 0 }, budget: { reserved: true, alreadyReserved: true, reservedUsd: 0.25 } });
+    expect(await admitOnce(suite.client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({
+      rate: { allowed: true, remaining: 0 },
+      budget: { reserved: true, alreadyReserved: true, reservedUsd: 0.25 },
+    });
     expect(await suite.client.hget(limitKeys.inFlight(gate.prefix), 'total')).toBe(String(250_000_000));
   });
 
@@ -52,7 +65,9 @@ describe('admitOnce: rate limit and budget reservation in one script', () => {
 
   it('admits exactly the budget under concurrency', async () => {
     const gate = parts({ burst: 1000, dailyLimitUsd: 1 });
-    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, index) => admitOnce(suite.client, gate, { agentId: `agent-${index % 7}` }, `c${index}`, 0.03)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, index) => admitOnce(suite.client, gate, { agentId: `agent-${index % 7}` }, `c${index}`, 0.03)),
+    );
     const reserved = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved).length;
     expect(reserved).toBe(33);
   });
@@ -131,7 +146,9 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
 
   it('admits exactly the budget under concurrency, and adds exactly the admitted jobs', async () => {
     const { queue, parts } = setup({ burst: 1000, dailyLimitUsd: 1 });
-    const results = await Promise.all(Array.from({ length: 100 }, (_, index) => admitAndAdd(suite.client, queue, parts, { agentId: `agent-${index % 7}` }, 0.03, job(`c${index}`))));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, index) => admitAndAdd(suite.client, queue, parts, { agentId: `agent-${index % 7}` }, 0.03, job(`c${index}`))),
+    );
     const admitted = results.filter(({ outcome }) => 'budget' in outcome && outcome.budget.reserved).length;
     expect(admitted).toBe(33);
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 33 });
@@ -149,7 +166,11 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
 
   it('adds the job exactly as queue.add would (same fields, options and defaults)', async () => {
     const { parts, prefix } = setup();
-    const queue = new Queue<{ n: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) }, prefix, defaultJobOptions: { removeOnFail: { age: 600 }, attempts: 1 } });
+    const queue = new Queue<{ n: number }>('chat', {
+      connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) },
+      prefix,
+      defaultJobOptions: { removeOnFail: { age: 600 }, attempts: 1 },
+    });
     queues.push(queue);
     const options = { removeOnComplete: { age: 60 }, priority: 2 };
     await queue.add('chat', { n: 5 }, { jobId: 'plain', ...options });
@@ -164,13 +185,17 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
 describe('admitAndAddKeyed: a job whose id an Idempotency-Key named', () => {
   it('of concurrent duplicates admits and adds one; the others take no rate token and reserve nothing', async () => {
     const { prefix, queue, parts } = setup({ burst: 5 });
-    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, index) => admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0.25, job('keyed', index))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0.25, job('keyed', index))),
+    );
     expect(outcomes.filter((outcome) => 'outcome' in outcome)).toHaveLength(1);
     expect(outcomes.filter((outcome) => 'duplicate' in outcome)).toHaveLength(19);
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
     expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(250_000_000));
     // One token of the 5 was taken: four more distinct jobs pass, the fifth is refused.
-    const others = await Promise.all(Array.from({ length: 5 }, (_, index) => admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0, job(`other-${index}`))));
+    const others = await Promise.all(
+      Array.from({ length: 5 }, (_, index) => admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0, job(`other-${index}`))),
+    );
     expect(others.map((outcome) => 'outcome' in outcome && 'budget' in outcome.outcome)).toEqual([true, true, true, true, false]);
   });
 

@@ -33,7 +33,14 @@ function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd
  * The agent's rate limit and the job's budget reservation in one script (one round trip, atomic): the same
  * decisions as `rateLimiter.take` then `budget.reserve`, without a reservation when the bucket refuses.
  */
-export async function admitOnce(redis: RedisClient, parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number, model?: string): Promise<AdmitOutcome> {
+export async function admitOnce(
+  redis: RedisClient,
+  parts: AdmitParts,
+  tenant: Tenant,
+  jobId: string,
+  estimateUsd: number,
+  model?: string,
+): Promise<AdmitOutcome> {
   const call = admitCall(parts, tenant, jobId, estimateUsd, model);
   return call.outcome(await runScript(redis, scripts.admit, call.keys, call.args));
 }
@@ -78,7 +85,11 @@ export async function admitAndAddKeyed<Data, Result>(
   model?: string,
 ): Promise<AdmitKeyedOutcome> {
   const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd, model);
-  const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script: admitOnceGate, keys: [...call.keys, queue.toKey(job.opts.jobId)], args: call.args });
+  const { gateReply, added } = await addJobBehindGate(redis, queue, job, {
+    script: admitOnceGate,
+    keys: [...call.keys, queue.toKey(job.opts.jobId)],
+    args: call.args,
+  });
   const reply = gateReply.map((value) => Number(value));
   if (reply[0] === LimitScriptCode.Duplicate) return { duplicate: true };
   if (reply[0] === LimitScriptCode.Spent) return { spent: true };

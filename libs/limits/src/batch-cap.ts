@@ -32,13 +32,23 @@ export function createBatchCaps(options: { redis: RedisClient; prefix: string; t
   return {
     /** Records a new batch's cap (so its view shows it before any request ran). */
     async open(batchId: string, capUsd: number): Promise<void> {
-      await redis.multi().hset(key(batchId), 'cap', String(usdToNano(capUsd))).expire(key(batchId), ttl).exec();
+      await redis
+        .multi()
+        .hset(key(batchId), 'cap', String(usdToNano(capUsd)))
+        .expire(key(batchId), ttl)
+        .exec();
     },
 
     /** Checks the cap and reserves `reservedUsd` for the job, in one step. Idempotent on the job id. */
     async start(jobId: string, cap: BatchCapRef, reservedUsd: number): Promise<BatchStart> {
-      const [code, spent = 0, inFlight = 0] = await runScript(redis, scripts.batchCapStart, [key(cap.batch_id)], [jobId, usdToNano(cap.max_cost_usd), usdToNano(reservedUsd), ttl]);
-      if (code === LimitScriptCode.BatchCapReached) return { started: false, capUsd: cap.max_cost_usd, spentUsd: nanoToUsd(spent), inFlightUsd: nanoToUsd(inFlight) };
+      const [code, spent = 0, inFlight = 0] = await runScript(
+        redis,
+        scripts.batchCapStart,
+        [key(cap.batch_id)],
+        [jobId, usdToNano(cap.max_cost_usd), usdToNano(reservedUsd), ttl],
+      );
+      if (code === LimitScriptCode.BatchCapReached)
+        return { started: false, capUsd: cap.max_cost_usd, spentUsd: nanoToUsd(spent), inFlightUsd: nanoToUsd(inFlight) };
       return { started: true };
     },
 

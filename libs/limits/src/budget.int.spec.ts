@@ -7,8 +7,21 @@ const suite = useRedisSuite();
 
 let now = Date.UTC(2026, 10, 5, 12, 0, 0);
 const budget = (options: Partial<BudgetOptions> = {}) =>
-  createBudget({ redis: suite.client, prefix: uniquePrefix('budget'), dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 60_000, clock: () => now, ...options });
-const charge = (costUsd: number, agentId: string | null = 'agent-1', model = 'm/one') => ({ costUsd, agentId: agentId ?? undefined, model, provider: 'openrouter' });
+  createBudget({
+    redis: suite.client,
+    prefix: uniquePrefix('budget'),
+    dailyLimitUsd: 1,
+    monthlyLimitUsd: 10,
+    reservationTtlMs: 60_000,
+    clock: () => now,
+    ...options,
+  });
+const charge = (costUsd: number, agentId: string | null = 'agent-1', model = 'm/one') => ({
+  costUsd,
+  agentId: agentId ?? undefined,
+  model,
+  provider: 'openrouter',
+});
 
 describe('budget reservations', () => {
   it('reserves, settles to the real cost, and reports spend by agent, model and provider', async () => {
@@ -31,7 +44,13 @@ describe('budget reservations', () => {
       by_provider: { openrouter: 0.3 },
       tokens: { prompt: 100, cached: 40, completion: 20, reasoning: 5 },
     });
-    expect(usage.month).toMatchObject({ period: '2026-11', spent_usd: 0.3, budget_usd: 10, remaining_usd: 9.7, tokens: { prompt: 100, cached: 40, completion: 20, reasoning: 5 } });
+    expect(usage.month).toMatchObject({
+      period: '2026-11',
+      spent_usd: 0.3,
+      budget_usd: 10,
+      remaining_usd: 9.7,
+      tokens: { prompt: 100, cached: 40, completion: 20, reasoning: 5 },
+    });
   });
 
   it('refuses with 402 figures when spend plus in-flight plus the estimate would pass the daily budget', async () => {
@@ -39,7 +58,15 @@ describe('budget reservations', () => {
     await ledger.reserve('a', 0.5);
     await ledger.settle('a', charge(0.5));
     await ledger.reserve('b', 0.3);
-    expect(await ledger.reserve('c', 0.3)).toEqual({ reserved: false, budget: 'daily', period: '2026-11-05', spentUsd: 0.5, inFlightUsd: 0.3, limitUsd: 1, estimateUsd: 0.3 });
+    expect(await ledger.reserve('c', 0.3)).toEqual({
+      reserved: false,
+      budget: 'daily',
+      period: '2026-11-05',
+      spentUsd: 0.5,
+      inFlightUsd: 0.3,
+      limitUsd: 1,
+      estimateUsd: 0.3,
+    });
     expect(await ledger.reserve('d', 0.2)).toMatchObject({ reserved: true });
     // Reached: even a free request is refused.
     expect(await ledger.reserve('e', 0)).toMatchObject({ reserved: false, budget: 'daily' });
@@ -203,7 +230,9 @@ describe('budget overshoot under concurrency', () => {
   it('never passes the budget when the real cost is at most the estimate', async () => {
     const ledger = budget({ dailyLimitUsd: 1 });
     const estimate = 0.03;
-    const admitted = (await Promise.all(Array.from({ length: 200 }, (_, index) => ledger.reserve(`j${index}`, estimate).then((outcome) => (outcome.reserved ? index : -1))))).filter((index) => index >= 0);
+    const admitted = (
+      await Promise.all(Array.from({ length: 200 }, (_, index) => ledger.reserve(`j${index}`, estimate).then((outcome) => (outcome.reserved ? index : -1))))
+    ).filter((index) => index >= 0);
     expect(admitted.length).toBe(Math.floor(1 / estimate));
     await Promise.all(admitted.map((index) => ledger.settle(`j${index}`, charge(estimate * (0.5 + (index % 5) / 10)))));
     expect((await ledger.usage()).day.spent_usd).toBeLessThanOrEqual(1);
@@ -217,7 +246,9 @@ describe('budget overshoot under concurrency', () => {
     let admittedCount = 0;
     // Waves of 40 concurrent requests, each wave settled before the next: as in a busy gateway, until refused.
     for (let wave = 0; wave < 10; wave += 1) {
-      const outcomes = await Promise.all(Array.from({ length: 40 }, (_, index) => ledger.reserve(`w${wave}-${index}`, estimate).then((outcome) => ({ id: `w${wave}-${index}`, outcome }))));
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, (_, index) => ledger.reserve(`w${wave}-${index}`, estimate).then((outcome) => ({ id: `w${wave}-${index}`, outcome }))),
+      );
       const admitted = outcomes.filter(({ outcome }) => outcome.reserved);
       admittedCount += admitted.length;
       await Promise.all(admitted.map(({ id }) => ledger.settle(id, charge(actual))));
@@ -225,7 +256,9 @@ describe('budget overshoot under concurrency', () => {
     }
     const overshoot = spent - 1;
     const bound = admittedCount * (actual - estimate);
-    process.stdout.write(`budget overshoot: ${admittedCount} admitted, spent $${spent.toFixed(4)} of $1, overshoot $${Math.max(0, overshoot).toFixed(4)}, bound $${bound.toFixed(4)}\n`);
+    process.stdout.write(
+      `budget overshoot: ${admittedCount} admitted, spent $${spent.toFixed(4)} of $1, overshoot $${Math.max(0, overshoot).toFixed(4)}, bound $${bound.toFixed(4)}\n`,
+    );
     expect(overshoot).toBeLessThanOrEqual(bound + 1e-9);
   });
 });

@@ -109,7 +109,14 @@ function daysOfMonthUntil(month: string, day: string): string[] {
   return Array.from({ length: last }, (_, index) => `${month}-${String(index + 1).padStart(2, '0')}`);
 }
 
-function periodUsage(period: string, fields: Record<string, string>, breakdown: Record<string, string>, inFlightNano: number, limitUsd: number | undefined, byKey: boolean): PeriodUsage {
+function periodUsage(
+  period: string,
+  fields: Record<string, string>,
+  breakdown: Record<string, string>,
+  inFlightNano: number,
+  limitUsd: number | undefined,
+  byKey: boolean,
+): PeriodUsage {
   const byPrefix = (prefix: string) =>
     Object.fromEntries(
       Object.entries(breakdown)
@@ -147,7 +154,12 @@ export function createBudget(options: BudgetOptions) {
   const ledgerKeys = (keyId: string | undefined, day: string, month: string) =>
     keyId === undefined
       ? [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.daySpend(prefix, day), limitKeys.monthSpend(prefix, month)]
-      : [limitKeys.keyInFlight(prefix, keyId), limitKeys.keyInFlightExpiry(prefix, keyId), limitKeys.keyDaySpend(prefix, keyId, day), limitKeys.keyMonthSpend(prefix, keyId, month)];
+      : [
+          limitKeys.keyInFlight(prefix, keyId),
+          limitKeys.keyInFlightExpiry(prefix, keyId),
+          limitKeys.keyDaySpend(prefix, keyId, day),
+          limitKeys.keyMonthSpend(prefix, keyId, month),
+        ];
 
   /** budget-reserve.lua's KEYS before the billing records: the global ledger, the key's (or unused names), the learned costs. */
   const keysFor = (key: KeyLedger | undefined) => {
@@ -169,11 +181,18 @@ export function createBudget(options: BudgetOptions) {
   ];
 
   /** Which budget refused, from a reservation script's code and its figures (day spent, month spent, in flight, …, amount). */
-  const refusal = (code: number, [daySpent = 0, monthSpent = 0, inFlight = 0, , amount]: readonly number[], periods: { day: string; month: string }, estimate: number, key: KeyLedger | undefined): BudgetRefusal => {
+  const refusal = (
+    code: number,
+    [daySpent = 0, monthSpent = 0, inFlight = 0, , amount]: readonly number[],
+    periods: { day: string; month: string },
+    estimate: number,
+    key: KeyLedger | undefined,
+  ): BudgetRefusal => {
     const estimateUsd = amount !== undefined ? Math.max(estimate, nanoToUsd(amount)) : estimate;
     const ofKey = code === LimitScriptCode.KeyDailyExceeded || code === LimitScriptCode.KeyMonthlyExceeded;
     const daily = code === LimitScriptCode.DailyExceeded || code === LimitScriptCode.KeyDailyExceeded;
-    if (!daily && code !== LimitScriptCode.MonthlyExceeded && code !== LimitScriptCode.KeyMonthlyExceeded) throw new Error(`budget reservation failed with code ${code}`);
+    if (!daily && code !== LimitScriptCode.MonthlyExceeded && code !== LimitScriptCode.KeyMonthlyExceeded)
+      throw new Error(`budget reservation failed with code ${code}`);
     const limitUsd = ofKey ? ((daily ? key?.dailyLimitUsd : key?.monthlyLimitUsd) ?? 0) : daily ? options.dailyLimitUsd : options.monthlyLimitUsd;
     return {
       budget: daily ? 'daily' : 'monthly',
@@ -217,7 +236,11 @@ export function createBudget(options: BudgetOptions) {
       );
       if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true };
       const index = position - 1;
-      return { reserved: false, index, ...refusal(code, [daySpent, monthSpent, inFlight, position, amount], { day, month }, jobs[index]?.estimateUsd ?? 0, key) };
+      return {
+        reserved: false,
+        index,
+        ...refusal(code, [daySpent, monthSpent, inFlight, position, amount], { day, month }, jobs[index]?.estimateUsd ?? 0, key),
+      };
     },
 
     /**
@@ -236,7 +259,12 @@ export function createBudget(options: BudgetOptions) {
      */
     async settle(jobId: string, charge: JobCharge, reply?: SettleReply): Promise<{ billed: boolean }> {
       const { day, month } = utcPeriods(now());
-      const keys = [...ledgerKeys(undefined, day, month), limitKeys.jobBilling(prefix, jobId), ...ledgerKeys(charge.keyId ?? '', day, month), limitKeys.observedCost(prefix)];
+      const keys = [
+        ...ledgerKeys(undefined, day, month),
+        limitKeys.jobBilling(prefix, jobId),
+        ...ledgerKeys(charge.keyId ?? '', day, month),
+        limitKeys.observedCost(prefix),
+      ];
       const [code] = await runScript(redis, scripts.budgetSettle, keys, [
         jobId,
         usdToNano(charge.costUsd),
@@ -261,7 +289,13 @@ export function createBudget(options: BudgetOptions) {
       const [code, amount = 0] = await runScript(
         redis,
         scripts.budgetRelease,
-        [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix), limitKeys.jobBilling(prefix, jobId), limitKeys.keyInFlight(prefix, keyId ?? ''), limitKeys.keyInFlightExpiry(prefix, keyId ?? '')],
+        [
+          limitKeys.inFlight(prefix),
+          limitKeys.inFlightExpiry(prefix),
+          limitKeys.jobBilling(prefix, jobId),
+          limitKeys.keyInFlight(prefix, keyId ?? ''),
+          limitKeys.keyInFlightExpiry(prefix, keyId ?? ''),
+        ],
         [jobId, JOB_BILLING_TTL_SECONDS],
       );
       return { releasedUsd: code === LimitScriptOk.Done ? nanoToUsd(amount) : 0 };

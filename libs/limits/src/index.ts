@@ -34,7 +34,19 @@ export { createPriceRefresher, FETCHED_AT_FIELD, PRICE_POLL_MAX_MS } from './pri
 export type { PriceRefresher, PriceRefreshOptions } from './price-refresh';
 export { createPricingFromConfig } from './price-setup';
 export { createBudget, createBudgetFromConfig, tokenCountsOf } from './budget';
-export type { Budget, BudgetOptions, BudgetRefusal, KeyLedger, TokenCounts, ReserveJob, ReserveOutcome, ReserveCall, JobCharge, PeriodUsage, SettleReply } from './budget';
+export type {
+  Budget,
+  BudgetOptions,
+  BudgetRefusal,
+  KeyLedger,
+  TokenCounts,
+  ReserveJob,
+  ReserveOutcome,
+  ReserveCall,
+  JobCharge,
+  PeriodUsage,
+  SettleReply,
+} from './budget';
 export { admitOnce, admitAndAdd, admitAndAddKeyed } from './admit-once';
 export type { AdmitOutcome, AdmitKeyedOutcome, Tenant } from './admit-once';
 export { createProviderPacer } from './provider-pacer';

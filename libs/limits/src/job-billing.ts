@@ -22,7 +22,10 @@ const modelLabel = createBoundedLabel(200);
 const keyLabel = createBoundedLabel(200);
 
 /** The cost of a provider's answer (see callCostUsd). */
-export function priceAnswer(billing: Pick<JobBilling, 'pricing'>, call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined }): number {
+export function priceAnswer(
+  billing: Pick<JobBilling, 'pricing'>,
+  call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined },
+): number {
   return callCostUsd(billing.pricing, call);
 }
 
@@ -45,7 +48,19 @@ export async function settleJobCost(
     return { billed: false };
   }
   const { result, model } = outcome;
-  const { billed } = await billing.budget.settle(job.id, { costUsd: result.cost_usd, agentId: job.data.agent_id, keyId: job.data.key_id, learnModel: job.data.model, tokens: tokenCountsOf(result.usage), model, provider: result.provider }, reply);
+  const { billed } = await billing.budget.settle(
+    job.id,
+    {
+      costUsd: result.cost_usd,
+      agentId: job.data.agent_id,
+      keyId: job.data.key_id,
+      learnModel: job.data.model,
+      tokens: tokenCountsOf(result.usage),
+      model,
+      provider: result.provider,
+    },
+    reply,
+  );
   // The batch's counter after the budgets: a crash between the two leaves the request reserved in its batch
   // (the cap errs towards stopping early), never billed twice.
   if (cap) await billing.batchCaps.settle(job.id, cap.batch_id, result.cost_usd);
@@ -73,7 +88,10 @@ function countSpend(billing: JobBilling, keyId: string | undefined, result: Chat
  * or throws `budget_exceeded` when the batch's spend has reached its cap. Requests of other batches and single
  * calls pass without a round trip.
  */
-export async function startCappedJob(billing: Pick<JobBilling, 'batchCaps'>, job: { id: string; data: Pick<ChatJobData, 'batch_cap' | 'reserved_usd'> }): Promise<void> {
+export async function startCappedJob(
+  billing: Pick<JobBilling, 'batchCaps'>,
+  job: { id: string; data: Pick<ChatJobData, 'batch_cap' | 'reserved_usd'> },
+): Promise<void> {
   const cap = job.data.batch_cap;
   if (!cap) return;
   const start = await billing.batchCaps.start(job.id, cap, job.data.reserved_usd ?? 0);
@@ -84,7 +102,11 @@ export async function startCappedJob(billing: Pick<JobBilling, 'batchCaps'>, job
  * Drops from the front of a failover plan the providers that may not be called now (paced or paused after a
  * 429), taking one request from the first that may. When none may, says how long to wait.
  */
-export async function pacePlan<T extends { provider: ProviderId }>(pacer: ProviderPacer, plan: readonly T[], lane: Lane = 'interactive'): Promise<{ plan: T[] } | { waitMs: number; reason: 'rate' | 'paused' }> {
+export async function pacePlan<T extends { provider: ProviderId }>(
+  pacer: ProviderPacer,
+  plan: readonly T[],
+  lane: Lane = 'interactive',
+): Promise<{ plan: T[] } | { waitMs: number; reason: 'rate' | 'paused' }> {
   let soonest: Extract<PaceDecision, { go: false }> | undefined;
   for (let index = 0; index < plan.length; index += 1) {
     const decision = await pacer.acquire(plan[index]!.provider, lane);

@@ -5,7 +5,8 @@ import { createRateLimiter } from './rate-limiter';
 
 const suite = useRedisSuite();
 
-const budget = (options: Partial<BudgetOptions> = {}) => createBudget({ redis: suite.client, prefix: uniquePrefix('keys'), dailyLimitUsd: 100, monthlyLimitUsd: 1000, reservationTtlMs: 60_000, ...options });
+const budget = (options: Partial<BudgetOptions> = {}) =>
+  createBudget({ redis: suite.client, prefix: uniquePrefix('keys'), dailyLimitUsd: 100, monthlyLimitUsd: 1000, reservationTtlMs: 60_000, ...options });
 const team: KeyLedger = { id: 'key_team', dailyLimitUsd: 0.5, monthlyLimitUsd: 5 };
 const charge = (costUsd: number, keyId?: string) => ({ costUsd, agentId: 'agent', model: 'm', provider: 'openrouter', keyId });
 
@@ -14,7 +15,16 @@ describe('an API key’s own ledger beside the global one', () => {
     const ledger = budget();
     expect(await ledger.reserve('a', 0.3, team)).toMatchObject({ reserved: true });
     await ledger.settle('a', charge(0.3, team.id));
-    expect(await ledger.reserve('b', 0.3, team)).toEqual({ reserved: false, budget: 'daily', key: 'key_team', period: expect.any(String), spentUsd: 0.3, inFlightUsd: 0, limitUsd: 0.5, estimateUsd: 0.3 });
+    expect(await ledger.reserve('b', 0.3, team)).toEqual({
+      reserved: false,
+      budget: 'daily',
+      key: 'key_team',
+      period: expect.any(String),
+      spentUsd: 0.3,
+      inFlightUsd: 0,
+      limitUsd: 0.5,
+      estimateUsd: 0.3,
+    });
     // Another key, or no key, is not held back by this key's spend.
     expect(await ledger.reserve('c', 0.3, { id: 'key_other', dailyLimitUsd: 0.5 })).toMatchObject({ reserved: true });
     expect(await ledger.reserve('d', 0.3)).toMatchObject({ reserved: true });
@@ -45,7 +55,11 @@ describe('an API key’s own ledger beside the global one', () => {
     const ledger = budget();
     const limiter = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
     const key = { id: 'key_burst', dailyLimitUsd: 1 };
-    const outcomes = await Promise.all(Array.from({ length: 200 }, (_, index) => admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `agent-${index}`, key }, `j${index}`, 0.03)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `agent-${index}`, key }, `j${index}`, 0.03),
+      ),
+    );
     const admitted = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved).length;
     expect(admitted).toBe(33);
   });
@@ -54,7 +68,11 @@ describe('an API key’s own ledger beside the global one', () => {
     const ledger = budget();
     const limiter = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 0.001, burst: 100 });
     const key = { id: 'key_rate', ratePerSecond: 0.001, burst: 3 };
-    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, index) => admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `fresh-${index}`, key }, `r${index}`, 0)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `fresh-${index}`, key }, `r${index}`, 0),
+      ),
+    );
     expect(outcomes.filter((outcome) => outcome.rate.allowed).length).toBe(3);
   });
 });
@@ -66,7 +84,11 @@ describe('reservations that learn from settled calls', () => {
     // The table prices the model at a fraction of a cent; the provider bills 0.01 a call.
     expect(await ledger.reserve('first', 0.0001, undefined, 'vendor/mispriced')).toMatchObject({ reserved: true, reservedUsd: 0.0001 });
     await ledger.settle('first', { costUsd: 0.01, agentId: undefined, model: 'vendor/mispriced', provider: 'openrouter', learnModel: 'vendor/mispriced' });
-    const outcomes = await Promise.all(Array.from({ length: 30 }, (_, index) => admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: 'a' }, `c${index}`, 0.0001, 'vendor/mispriced')));
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: 'a' }, `c${index}`, 0.0001, 'vendor/mispriced'),
+      ),
+    );
     const admitted = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved);
     // 0.04 left at 0.01 a call: four, not thirty.
     expect(admitted).toHaveLength(4);
@@ -89,7 +111,12 @@ describe('reservations that learn from settled calls', () => {
     await settle('c', 0);
     // 0.02, then max(0.001, 0.018), then unchanged by the free call.
     expect(await ledger.reserve('d', 0.001, undefined, 'm')).toMatchObject({ reservedUsd: 0.018 });
-    expect(await ledger.reserveAll([{ jobId: 'e', estimateUsd: 0.001, model: 'm' }, { jobId: 'f', estimateUsd: 0.001 }])).toEqual({ reserved: true });
+    expect(
+      await ledger.reserveAll([
+        { jobId: 'e', estimateUsd: 0.001, model: 'm' },
+        { jobId: 'f', estimateUsd: 0.001 },
+      ]),
+    ).toEqual({ reserved: true });
     expect((await ledger.usage()).day.in_flight_usd).toBeCloseTo(0.018 + 0.018 + 0.001, 9);
   });
 });

@@ -6,7 +6,14 @@ describe('parseOpenRouterModels', () => {
   it('reads USD-per-token strings as USD per million, cache-read and reasoning prices where they are not 0', () => {
     const outcome = parseOpenRouterModels({
       data: [
-        model('anthropic/claude-sonnet-4.5', { prompt: '0.000003', completion: '0.000015', request: '0', image: '0.0048', input_cache_read: '0.0000003', input_cache_write: '0.00000375' }),
+        model('anthropic/claude-sonnet-4.5', {
+          prompt: '0.000003',
+          completion: '0.000015',
+          request: '0',
+          image: '0.0048',
+          input_cache_read: '0.0000003',
+          input_cache_write: '0.00000375',
+        }),
         model('openai/o3', { prompt: '0.000002', completion: '0.000008', internal_reasoning: '0.000008', input_cache_read: '0' }),
       ],
     });
@@ -20,7 +27,13 @@ describe('parseOpenRouterModels', () => {
 
   it('leaves out entries without a valid price (routers say "-1") and keeps the others', () => {
     const outcome = parseOpenRouterModels({
-      data: [model('openrouter/auto', { prompt: '-1', completion: '-1' }), model('x/bad', { prompt: 'free', completion: '0' }), { id: 'x/no-pricing' }, 'junk', model('meta-llama/llama-3.1-8b-instruct', { prompt: '0.00000002', completion: '0.00000003' })],
+      data: [
+        model('openrouter/auto', { prompt: '-1', completion: '-1' }),
+        model('x/bad', { prompt: 'free', completion: '0' }),
+        { id: 'x/no-pricing' },
+        'junk',
+        model('meta-llama/llama-3.1-8b-instruct', { prompt: '0.00000002', completion: '0.00000003' }),
+      ],
     });
     expect(outcome).toEqual({ table: { 'meta-llama/llama-3.1-8b-instruct': { prompt: 0.02, completion: 0.03 } } });
   });

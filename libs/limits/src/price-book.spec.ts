@@ -2,7 +2,11 @@ import { cataloguePrice } from './catalogue-prices';
 import { createPriceBook } from './price-book';
 import { builtInPricing, callCostUsd, estimateCostUsd } from './pricing';
 
-const endpoint = { 'acme/only-at-openrouter': { prompt: 7, completion: 9 }, 'openai/gpt-4o': { prompt: 2.4, completion: 9.6 }, 'thudm/glm-4-9b-chat': { prompt: 0.05, completion: 0.2 } };
+const endpoint = {
+  'acme/only-at-openrouter': { prompt: 7, completion: 9 },
+  'openai/gpt-4o': { prompt: 2.4, completion: 9.6 },
+  'thudm/glm-4-9b-chat': { prompt: 0.05, completion: 0.2 },
+};
 
 describe('the price book', () => {
   it('asks the file, then the endpoint (OpenRouter calls), the catalogue, the built-in rows, the endpoint (others), then *', () => {

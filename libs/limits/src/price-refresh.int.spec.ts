@@ -12,7 +12,9 @@ const refreshers: PriceRefresher[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   client = new Redis(redis.url);
-  fake = await startFakeOpenRouter({ models: { kind: 'list', models: [{ id: 'acme/priced-by-endpoint', prompt: '0.000004', completion: '0.000012', inputCacheRead: '0.000001' }] } });
+  fake = await startFakeOpenRouter({
+    models: { kind: 'list', models: [{ id: 'acme/priced-by-endpoint', prompt: '0.000004', completion: '0.000012', inputCacheRead: '0.000001' }] },
+  });
 });
 afterEach(async () => {
   await Promise.all(refreshers.splice(0).map((refresher) => refresher.stop()));
@@ -41,7 +43,9 @@ function instance(prefix: string, refreshMs: number, fetches = true) {
 }
 
 describe('OpenRouter price refresh', () => {
-  beforeEach(() => fake.setModels({ kind: 'list', models: [{ id: 'acme/priced-by-endpoint', prompt: '0.000004', completion: '0.000012', inputCacheRead: '0.000001' }] }));
+  beforeEach(() =>
+    fake.setModels({ kind: 'list', models: [{ id: 'acme/priced-by-endpoint', prompt: '0.000004', completion: '0.000012', inputCacheRead: '0.000001' }] }),
+  );
 
   it('is fetched by one instance, stored in one hash with its stamp, and read by all', async () => {
     const prefix = uniquePrefix('prices');
@@ -54,7 +58,8 @@ describe('OpenRouter price refresh', () => {
     expect(JSON.parse(hash['acme/priced-by-endpoint']!)).toEqual(endpointPrice);
     expect(Number(hash[FETCHED_AT_FIELD])).toBeGreaterThan(0);
     expect(hash['openrouter/auto']).toBeUndefined();
-    for (const { book } of [first, second, reader]) expect(book.lookup('openrouter', 'acme/priced-by-endpoint')).toEqual({ price: endpointPrice, origin: 'openrouter' });
+    for (const { book } of [first, second, reader])
+      expect(book.lookup('openrouter', 'acme/priced-by-endpoint')).toEqual({ price: endpointPrice, origin: 'openrouter' });
     expect(await client.pttl(limitKeys.priceRefreshLock(prefix))).toBeGreaterThan(50_000);
   });
 
@@ -101,7 +106,12 @@ describe('OpenRouter price refresh', () => {
 
   it('skips fields that are not prices, and keeps running while Redis refuses', async () => {
     const prefix = uniquePrefix('prices');
-    await client.hset(limitKeys.openRouterPrices(prefix), { 'acme/good': JSON.stringify({ prompt: 1, completion: 2 }), 'acme/bad': '{"prompt": -1', 'acme/worse': '{"prompt":"x","completion":1}', [FETCHED_AT_FIELD]: '123' });
+    await client.hset(limitKeys.openRouterPrices(prefix), {
+      'acme/good': JSON.stringify({ prompt: 1, completion: 2 }),
+      'acme/bad': '{"prompt": -1',
+      'acme/worse': '{"prompt":"x","completion":1}',
+      [FETCHED_AT_FIELD]: '123',
+    });
     const { book, refresher } = instance(prefix, 60_000, false);
     await refresher.tick();
     expect(book.openRouterFetchedAt()).toBe(123);

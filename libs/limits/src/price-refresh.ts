@@ -72,7 +72,11 @@ export function createPriceRefresher(options: PriceRefreshOptions) {
       return true;
     }
     const fields = Object.fromEntries(Object.entries(table).map(([model, price]) => [model, JSON.stringify(price)]));
-    await redis.multi().del(hashKey).hset(hashKey, { ...fields, [FETCHED_AT_FIELD]: String(now()) }).exec();
+    await redis
+      .multi()
+      .del(hashKey)
+      .hset(hashKey, { ...fields, [FETCHED_AT_FIELD]: String(now()) })
+      .exec();
     logger?.info({ models: Object.keys(fields).length }, 'openrouter prices refreshed');
     return true;
   };

@@ -2,7 +2,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@gateway/config';
-import { IMAGE_TOKENS, LOW_DETAIL_IMAGE_TOKENS, builtInPricing, callCostUsd, estimateCostUsd, estimatePromptTokens, loadPricingTable, priceOf, pricesFromTable, tokenCostUsd, usageCostUsd } from './pricing';
+import {
+  IMAGE_TOKENS,
+  LOW_DETAIL_IMAGE_TOKENS,
+  builtInPricing,
+  callCostUsd,
+  estimateCostUsd,
+  estimatePromptTokens,
+  loadPricingTable,
+  priceOf,
+  pricesFromTable,
+  tokenCostUsd,
+  usageCostUsd,
+} from './pricing';
 import { formatUsd, nanoToUsd, usdToNano } from './money';
 import { utcPeriods } from './periods';
 
@@ -22,23 +34,41 @@ describe('pricing arithmetic', () => {
   });
 
   it('prices the default model from the built-in table', () => {
-    expect(callCostUsd(pricesFromTable(builtInPricing), { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(2_000_000, 1_000_000) })).toBeCloseTo(2 * 0.035 + 0.138, 12);
+    expect(
+      callCostUsd(pricesFromTable(builtInPricing), { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(2_000_000, 1_000_000) }),
+    ).toBeCloseTo(2 * 0.035 + 0.138, 12);
   });
 
   it("takes the provider's own figure when it gives one", () => {
-    expect(callCostUsd(pricesFromTable(builtInPricing), { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', usage: usage(1000, 1000), providerCostUsd: 0.0000123 })).toBe(0.0000123);
-    expect(callCostUsd(pricesFromTable(builtInPricing), { provider: 'openrouter', model: 'openai/gpt-4o', usage: usage(1_000_000, 0), providerCostUsd: null })).toBeCloseTo(2.5, 12);
+    expect(
+      callCostUsd(pricesFromTable(builtInPricing), {
+        provider: 'openrouter',
+        model: 'thudm/glm-4-9b-chat',
+        usage: usage(1000, 1000),
+        providerCostUsd: 0.0000123,
+      }),
+    ).toBe(0.0000123);
+    expect(
+      callCostUsd(pricesFromTable(builtInPricing), { provider: 'openrouter', model: 'openai/gpt-4o', usage: usage(1_000_000, 0), providerCostUsd: null }),
+    ).toBeCloseTo(2.5, 12);
   });
 
   it('prices cached prompt tokens and reasoning tokens at their own prices, the rest at the plain ones', () => {
     const price = { prompt: 3, completion: 15, cached: 0.3, reasoning: 20 };
-    const withDetails = { ...usage(1_000_000, 1_000_000), prompt_tokens_details: { cached_tokens: 400_000 }, completion_tokens_details: { reasoning_tokens: 250_000 } };
+    const withDetails = {
+      ...usage(1_000_000, 1_000_000),
+      prompt_tokens_details: { cached_tokens: 400_000 },
+      completion_tokens_details: { reasoning_tokens: 250_000 },
+    };
     expect(usageCostUsd(price, withDetails)).toBeCloseTo(0.6 * 3 + 0.4 * 0.3 + 0.75 * 15 + 0.25 * 20, 12);
     // A model without a cache or reasoning price: those tokens cost the plain price, never nothing.
     expect(usageCostUsd({ prompt: 3, completion: 15 }, withDetails)).toBeCloseTo(3 + 15, 12);
     // Details larger than the totals (a confused upstream) are clipped to them.
     expect(usageCostUsd(price, { ...usage(10, 10), prompt_tokens_details: { cached_tokens: 50 } })).toBeCloseTo((10 * 0.3 + 10 * 15) / 1e6, 15);
-    expect(callCostUsd(pricesFromTable({ m: price }), { provider: 'anthropic', model: 'm', usage: withDetails })).toBeCloseTo(usageCostUsd(price, withDetails), 12);
+    expect(callCostUsd(pricesFromTable({ m: price }), { provider: 'anthropic', model: 'm', usage: withDetails })).toBeCloseTo(
+      usageCostUsd(price, withDetails),
+      12,
+    );
   });
 
   it.each(['mock', 'ollama', 'cursor'] as const)('%s costs nothing', (provider) => {
@@ -83,7 +113,9 @@ describe('loadPricingTable', () => {
   });
 
   it('overrides and extends the built-in table from the file', () => {
-    const table = loadPricingTable(file('good.json', JSON.stringify({ 'thudm/glm-4-9b-chat': { prompt: 1, completion: 2 }, 'acme/new': { prompt: 0.5, completion: 0.5 } })));
+    const table = loadPricingTable(
+      file('good.json', JSON.stringify({ 'thudm/glm-4-9b-chat': { prompt: 1, completion: 2 }, 'acme/new': { prompt: 0.5, completion: 0.5 } })),
+    );
     expect(table['thudm/glm-4-9b-chat']).toEqual({ prompt: 1, completion: 2 });
     expect(table['acme/new']).toEqual({ prompt: 0.5, completion: 0.5 });
     expect(table['openai/gpt-4o']).toEqual(builtInPricing['openai/gpt-4o']);
@@ -118,14 +150,39 @@ describe('loadPricingTable', () => {
     expect(estimatePromptTokens({ messages })).toBe(base);
     const tools = [{ type: 'function' as const, function: { name: 'search', description: 'x'.repeat(300), parameters: { type: 'object' } } }];
     expect(estimatePromptTokens({ messages, tools })).toBeGreaterThanOrEqual(base + 100);
-    const withImage = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }, { type: 'image_url' as const, image_url: { url: 'https://x.test/a.png' } }] }];
+    const withImage = [
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'text' as const, text: 'hi' },
+          { type: 'image_url' as const, image_url: { url: 'https://x.test/a.png' } },
+        ],
+      },
+    ];
     expect(estimatePromptTokens(withImage)).toBe(base + IMAGE_TOKENS);
-    const lowDetail = [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'hi' }, { type: 'image_url' as const, image_url: { url: 'https://x.test/a.png', detail: 'low' as const } }] }];
+    const lowDetail = [
+      {
+        role: 'user' as const,
+        content: [
+          { type: 'text' as const, text: 'hi' },
+          { type: 'image_url' as const, image_url: { url: 'https://x.test/a.png', detail: 'low' as const } },
+        ],
+      },
+    ];
     expect(estimatePromptTokens(lowDetail)).toBe(base + LOW_DETAIL_IMAGE_TOKENS);
-    const calls = [...messages, { role: 'assistant' as const, content: null, tool_calls: [{ id: 'c', type: 'function' as const, function: { name: 'search', arguments: 'y'.repeat(300) } }] }];
+    const calls = [
+      ...messages,
+      {
+        role: 'assistant' as const,
+        content: null,
+        tool_calls: [{ id: 'c', type: 'function' as const, function: { name: 'search', arguments: 'y'.repeat(300) } }],
+      },
+    ];
     expect(estimatePromptTokens(calls)).toBeGreaterThan(base + 100);
     const schema = { type: 'json_schema' as const, json_schema: { name: 'out', schema: { description: 'z'.repeat(300) } } };
     expect(estimatePromptTokens({ messages, response_format: schema })).toBeGreaterThan(base + 100);
-    expect(estimateCostUsd(pricesFromTable(builtInPricing), { providers: ['openrouter'], model: 'openai/gpt-4o', messages: withImage, maxTokens: 0 })).toBeCloseTo(((base + IMAGE_TOKENS) * 2.5) / 1_000_000, 9);
+    expect(
+      estimateCostUsd(pricesFromTable(builtInPricing), { providers: ['openrouter'], model: 'openai/gpt-4o', messages: withImage, maxTokens: 0 }),
+    ).toBeCloseTo(((base + IMAGE_TOKENS) * 2.5) / 1_000_000, 9);
   });
 });

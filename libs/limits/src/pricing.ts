@@ -72,7 +72,9 @@ export function loadPricingFile(path: string): PricingTable {
   const parsed = pricingTableSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
-    throw new ConfigError(`invalid configuration: LLM_PRICING_FILE: ${path}: ${issues.join('; ')} (expected {"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>, "cached"?: …, "reasoning"?: …}})`);
+    throw new ConfigError(
+      `invalid configuration: LLM_PRICING_FILE: ${path}: ${issues.join('; ')} (expected {"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>, "cached"?: …, "reasoning"?: …}})`,
+    );
   }
   return Object.freeze({ ...parsed.data });
 }
@@ -81,7 +83,11 @@ export function loadPricingFile(path: string): PricingTable {
 export function findPrice(table: PricingTable, model: string): ModelPrice | undefined {
   if (model === '*') return undefined;
   const bare = model.includes('/') ? model.slice(model.lastIndexOf('/') + 1) : undefined;
-  return table[model] ?? (bare !== undefined ? table[bare] : undefined) ?? Object.entries(table).find(([name]) => name !== '*' && (name === bare || name.endsWith(`/${model}`)))?.[1];
+  return (
+    table[model] ??
+    (bare !== undefined ? table[bare] : undefined) ??
+    Object.entries(table).find(([name]) => name !== '*' && (name === bare || name.endsWith(`/${model}`)))?.[1]
+  );
 }
 
 /** The price of a model: its own row, else the row of its name without the vendor (`openai/gpt-4o` ↔ `gpt-4o`), else `*`, else free. */
@@ -107,9 +113,13 @@ export function usageCostUsd(price: ModelPrice, usage: Usage): number {
 }
 
 /** The cost of a finished call: free providers 0; the provider's own figure when it gave one; else its usage × the price. */
-export function callCostUsd(prices: PriceSource, call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined }): number {
+export function callCostUsd(
+  prices: PriceSource,
+  call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined },
+): number {
   if (freeProviders.has(call.provider)) return 0;
-  if (call.providerCostUsd !== undefined && call.providerCostUsd !== null && Number.isFinite(call.providerCostUsd) && call.providerCostUsd >= 0) return call.providerCostUsd;
+  if (call.providerCostUsd !== undefined && call.providerCostUsd !== null && Number.isFinite(call.providerCostUsd) && call.providerCostUsd >= 0)
+    return call.providerCostUsd;
   return usageCostUsd(prices.priceOf(call.provider, call.model), call.usage);
 }
 
@@ -135,7 +145,8 @@ export function estimatePromptTokens(prompt: PromptShape | readonly ChatMessage[
   for (const message of shape.messages) {
     characters += contentText(message.content).length;
     tokens += 4;
-    if (message.role === 'assistant') for (const call of message.tool_calls ?? []) characters += call.function.name.length + call.function.arguments.length + 10;
+    if (message.role === 'assistant')
+      for (const call of message.tool_calls ?? []) characters += call.function.name.length + call.function.arguments.length + 10;
     for (const image of imageParts(message.content)) tokens += image.image_url.detail === 'low' ? LOW_DETAIL_IMAGE_TOKENS : IMAGE_TOKENS;
   }
   if (shape.tools && shape.tools.length > 0) characters += JSON.stringify(shape.tools).length;

@@ -204,10 +204,14 @@ describe('provider pacer', () => {
 
       const other = createProviderPacer({ redis: suite.client, prefix, rpm: {} });
       await other.pause('openrouter', 1500);
-      const decision = await waitFor(async () => {
-        const seen = await pacer.acquire('openrouter');
-        return seen.go ? undefined : seen;
-      }, 2000, 10);
+      const decision = await waitFor(
+        async () => {
+          const seen = await pacer.acquire('openrouter');
+          return seen.go ? undefined : seen;
+        },
+        2000,
+        10,
+      );
       expect(decision).toMatchObject({ go: false, reason: 'paused' });
       expect(decision.go === false && decision.waitMs).toBeGreaterThan(1000);
       expect(await pacer.acquire('mock')).toEqual({ go: true });
@@ -237,11 +241,15 @@ describe('provider pacer', () => {
       expect(await pacer.acquire('openrouter')).toMatchObject({ go: false, reason: 'paused' });
       await reconnected;
       // Current again once read back: answered without a script.
-      await waitFor(async () => {
-        const before = await scriptCalls();
-        const decision = await pacer.acquire('openrouter');
-        return decision.go === false && decision.reason === 'paused' && (await scriptCalls()) === before;
-      }, 2000, 20);
+      await waitFor(
+        async () => {
+          const before = await scriptCalls();
+          const decision = await pacer.acquire('openrouter');
+          return decision.go === false && decision.reason === 'paused' && (await scriptCalls()) === before;
+        },
+        2000,
+        20,
+      );
     });
   });
 });

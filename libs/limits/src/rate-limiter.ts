@@ -15,9 +15,7 @@ export interface RateLimiterOptions {
 }
 
 /** The limiter's answer for one request. */
-export type RateDecision =
-  | { allowed: true; remaining: number }
-  | { allowed: false; remaining: number; retryAfterMs: number; retryAfterSeconds: number };
+export type RateDecision = { allowed: true; remaining: number } | { allowed: false; remaining: number; retryAfterMs: number; retryAfterSeconds: number };
 
 /** Seconds for a Retry-After header: whole seconds, rounded up, at least 1 (a client must not retry at once). */
 export function retryAfterSeconds(ms: number): number {

@@ -25,12 +25,20 @@ describe('redactFields', () => {
     expect(error.headers.Authorization).toBe('Bearer e1');
   });
 
-  it.each(['openrouter_api_key', 'access_token', 'client_secret', 'refreshToken', 'X-Goog-Api-Key', 'db.password', 'set-cookie', 'Proxy-Authorization', 'apiKeys', 'aws_credentials'])(
-    'hides %s (secret-looking names, not only a list)',
-    (name) => {
-      expect(JSON.stringify(redactFields({ options: { [name]: 'hidden-value' } }))).not.toContain('hidden-value');
-    },
-  );
+  it.each([
+    'openrouter_api_key',
+    'access_token',
+    'client_secret',
+    'refreshToken',
+    'X-Goog-Api-Key',
+    'db.password',
+    'set-cookie',
+    'Proxy-Authorization',
+    'apiKeys',
+    'aws_credentials',
+  ])('hides %s (secret-looking names, not only a list)', (name) => {
+    expect(JSON.stringify(redactFields({ options: { [name]: 'hidden-value' } }))).not.toContain('hidden-value');
+  });
 
   it.each(['key', 'promptTokens', 'max_tokens', 'tokensLeft', 'model', 'monkeyBusiness'])('keeps %s (not a secret name)', (name) => {
     const clean = { [name]: 'visible' };
@@ -96,7 +104,12 @@ describe('the logger', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ name: 'test', level: 'info', destination });
     logger.info({ redisUrl: 'redis://gw:hunter2-redis@10.0.0.5:6379/0' }, 'connecting');
-    logger.error({ err: new Error('queue unavailable', { cause: Object.assign(new Error('auth failed for rediss://:p%40ss-word@cache:6380'), { client_secret: 'cs-1' }) }) }, 'x');
+    logger.error(
+      {
+        err: new Error('queue unavailable', { cause: Object.assign(new Error('auth failed for rediss://:p%40ss-word@cache:6380'), { client_secret: 'cs-1' }) }),
+      },
+      'x',
+    );
     const output = lines.join('');
     for (const secret of ['hunter2-redis', 'p%40ss-word', 'cs-1']) expect(output).not.toContain(secret);
     expect(output).toContain('redis://gw:[redacted]@10.0.0.5:6379/0');

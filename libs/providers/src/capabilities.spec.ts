@@ -3,11 +3,24 @@ import { servableAttempts, unservableMessage, unsupportedField } from './capabil
 
 const user = (content: ChatParams['messages'][number]['content']) => ({ messages: [{ role: 'user' as const, content }] as ChatParams['messages'] });
 const tools: ChatParams['tools'] = [{ type: 'function', function: { name: 'f' } }];
-const image = (url: string) => user([{ type: 'text', text: 'what is it?' }, { type: 'image_url', image_url: { url } }]);
+const image = (url: string) =>
+  user([
+    { type: 'text', text: 'what is it?' },
+    { type: 'image_url', image_url: { url } },
+  ]);
 
 describe('provider capabilities', () => {
   it('OpenRouter and the mock honour the whole surface', () => {
-    const everything: ChatParams = { ...image('https://x.test/a.png'), tools, tool_choice: 'required', logprobs: true, top_logprobs: 2, seed: 1, response_format: { type: 'json_object' }, reasoning: { max_tokens: 100 } };
+    const everything: ChatParams = {
+      ...image('https://x.test/a.png'),
+      tools,
+      tool_choice: 'required',
+      logprobs: true,
+      top_logprobs: 2,
+      seed: 1,
+      response_format: { type: 'json_object' },
+      reasoning: { max_tokens: 100 },
+    };
     expect(unsupportedField('openrouter', everything)).toBeUndefined();
     expect(unsupportedField('mock', everything)).toBeUndefined();
   });
@@ -24,7 +37,16 @@ describe('provider capabilities', () => {
     ['cursor', { ...user('x'), tools }, 'tools'],
     ['cursor', { ...user('x'), response_format: { type: 'json_schema', json_schema: { name: 'n' } } }, 'response_format'],
     ['cursor', image('https://x.test/a.png'), 'messages.0.content.1.image_url'],
-    ['cursor', { messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }] }, 'messages.1'],
+    [
+      'cursor',
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        ],
+      },
+      'messages.1',
+    ],
     ['openai', { ...user('x'), reasoning: { max_tokens: 100 } }, 'reasoning.max_tokens'],
   ] as const)('%s cannot honour %j: %s', (provider, request, field) => {
     expect(unsupportedField(provider, request as ChatParams)).toBe(field);

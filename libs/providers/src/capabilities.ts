@@ -30,7 +30,10 @@ const anthropicImageTypes = /^data:image\/(jpeg|png|gif|webp);/i;
 export const capabilityChecks: Readonly<Record<ProviderId, CapabilityCheck>> = {
   // OpenAI's own API and OpenRouter (which maps the fields onto each model it serves) take the fields as they are.
   openrouter: honoursAll,
-  openai: (request) => (request.reasoning?.max_tokens !== undefined && request.reasoning.effort === undefined && request.reasoning_effort === undefined ? 'reasoning.max_tokens' : undefined),
+  openai: (request) =>
+    request.reasoning?.max_tokens !== undefined && request.reasoning.effort === undefined && request.reasoning_effort === undefined
+      ? 'reasoning.max_tokens'
+      : undefined,
   // The mock is deterministic: sampling fields change nothing, tools and response formats are answered.
   mock: honoursAll,
   // Messages API: no log probabilities, seed or penalties, no response_format (JSON modes); images as base64 of
@@ -46,7 +49,18 @@ export const capabilityChecks: Readonly<Record<ProviderId, CapabilityCheck>> = {
     imagePath(request, (url) => !url.startsWith('data:')),
   // A Cursor Agent takes a text conversation and answers text: nothing else of the chat surface.
   cursor: (request) =>
-    firstSet(request, ['tools', 'stop', 'top_p', 'seed', 'presence_penalty', 'frequency_penalty', 'logprobs', 'top_logprobs', 'reasoning_effort', 'reasoning']) ??
+    firstSet(request, [
+      'tools',
+      'stop',
+      'top_p',
+      'seed',
+      'presence_penalty',
+      'frequency_penalty',
+      'logprobs',
+      'top_logprobs',
+      'reasoning_effort',
+      'reasoning',
+    ]) ??
     (request.tool_choice !== undefined && request.tool_choice !== 'none' ? 'tool_choice' : undefined) ??
     (request.response_format !== undefined && request.response_format.type !== 'text' ? 'response_format' : undefined) ??
     imagePath(request, () => true) ??

@@ -29,12 +29,28 @@ export const adapterFactories: Readonly<Record<ProviderId, AdapterFactory>> = {
       http: http('openrouter', config),
     }),
   openai: (config) =>
-    createOpenAiAdapter({ baseUrl: config.providers.openai.baseUrl, apiKey: config.providers.openai.apiKey, timeoutMs: config.llm.providerTimeoutMs, http: http('openai', config) }),
+    createOpenAiAdapter({
+      baseUrl: config.providers.openai.baseUrl,
+      apiKey: config.providers.openai.apiKey,
+      timeoutMs: config.llm.providerTimeoutMs,
+      http: http('openai', config),
+    }),
   mock: (config) => createMockAdapter({ ...config.providers.mock, timeoutMs: config.llm.providerTimeoutMs }),
   ollama: (config) => createOllamaAdapter({ baseUrl: config.providers.ollama.baseUrl, timeoutMs: config.llm.providerTimeoutMs, http: http('ollama', config) }),
-  cursor: (config) => createCursorAdapter({ baseUrl: config.providers.cursor.baseUrl, token: config.providers.cursor.token, timeoutMs: config.llm.providerTimeoutMs, http: http('cursor', config) }),
+  cursor: (config) =>
+    createCursorAdapter({
+      baseUrl: config.providers.cursor.baseUrl,
+      token: config.providers.cursor.token,
+      timeoutMs: config.llm.providerTimeoutMs,
+      http: http('cursor', config),
+    }),
   anthropic: (config) =>
-    createAnthropicAdapter({ baseUrl: config.providers.anthropic.baseUrl, apiKey: config.providers.anthropic.apiKey, timeoutMs: config.llm.providerTimeoutMs, http: http('anthropic', config) }),
+    createAnthropicAdapter({
+      baseUrl: config.providers.anthropic.baseUrl,
+      apiKey: config.providers.anthropic.apiKey,
+      timeoutMs: config.llm.providerTimeoutMs,
+      http: http('anthropic', config),
+    }),
 };
 
 /** Adapters created on first use and kept for the process (they own connection pools). */

@@ -12,7 +12,10 @@ export function toolArgumentsObject(provider: ProviderId, call: ToolCall, messag
     value = undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', `${provider} needs tool call arguments that are a JSON object (messages.${messageIndex}.tool_calls)`, { retryable: false, anotherProviderMayServe: true });
+    throw new GatewayError('invalid_request', `${provider} needs tool call arguments that are a JSON object (messages.${messageIndex}.tool_calls)`, {
+      retryable: false,
+      anotherProviderMayServe: true,
+    });
   }
   return value as Record<string, unknown>;
 }

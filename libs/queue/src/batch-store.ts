@@ -107,7 +107,12 @@ export async function markBatchCancelled(redis: RedisClient, prefix: string, bat
 }
 
 /** A page of an owner's batch ids, newest first, after the batch `after` (exclusive). */
-export async function listBatchIds(redis: RedisClient, prefix: string, keyId: string | undefined, options: { after?: string | undefined; limit: number }): Promise<{ ids: string[]; hasMore: boolean }> {
+export async function listBatchIds(
+  redis: RedisClient,
+  prefix: string,
+  keyId: string | undefined,
+  options: { after?: string | undefined; limit: number },
+): Promise<{ ids: string[]; hasMore: boolean }> {
   const owned = queueKeys.batchesOf(prefix, keyId ?? '');
   let max = '+inf';
   if (options.after !== undefined) {
@@ -124,7 +129,13 @@ export async function listBatchIds(redis: RedisClient, prefix: string, keyId: st
  * how many have ended in all and the batch's size: exactly the caller whose note took the count to the total sends
  * the batch's callback.
  */
-export async function noteBatchRequestsEnded(redis: RedisClient, prefix: string, batchId: string, jobIds: readonly string[], ttlSeconds: number): Promise<{ added: number; ended: number; total: number }> {
+export async function noteBatchRequestsEnded(
+  redis: RedisClient,
+  prefix: string,
+  batchId: string,
+  jobIds: readonly string[],
+  ttlSeconds: number,
+): Promise<{ added: number; ended: number; total: number }> {
   if (jobIds.length === 0) return { added: 0, ended: 0, total: 0 };
   const reply = await runLuaScript(redis, batchEnded, [queueKeys.batchEnded(prefix, batchId), queueKeys.batch(prefix, batchId)], [ttlSeconds, ...jobIds]);
   const [added = 0, ended = 0, total = 0] = Array.isArray(reply) ? reply.map(Number) : [];

@@ -34,7 +34,13 @@ function batchStatus(record: BatchRecord, counts: Record<JobStatus, number>, don
  * A batch's view: counts of every request (one pipeline of small reads), and the results of one page when asked.
  * The same view answers GET /v1/batches/:id, lists the batch, and is POSTed to its callback_url at its end.
  */
-export async function readBatchView(redis: RedisClient, queue: Pick<ChatQueue, 'toKey'>, prefix: string, record: BatchRecord, options: BatchViewOptions = {}): Promise<BatchView> {
+export async function readBatchView(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'toKey'>,
+  prefix: string,
+  record: BatchRecord,
+  options: BatchViewOptions = {},
+): Promise<BatchView> {
   const now = options.now ?? Date.now();
   const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(record.batchId, index));
   const views = await readJobViews(redis, queue, prefix, jobIds, false);
@@ -74,7 +80,13 @@ export async function readBatchView(redis: RedisClient, queue: Pick<ChatQueue, '
  * A batch's results as JSONL lines, in pages of `pageSize` read one after the other (the caller writes each page
  * before the next is read, so a 10,000-request batch is never held whole).
  */
-export async function* batchResultLines(redis: RedisClient, queue: Pick<ChatQueue, 'toKey'>, prefix: string, record: BatchRecord, pageSize = 500): AsyncGenerator<string> {
+export async function* batchResultLines(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'toKey'>,
+  prefix: string,
+  record: BatchRecord,
+  pageSize = 500,
+): AsyncGenerator<string> {
   const now = Date.now();
   for (let first = 0; first < record.total; first += pageSize) {
     const pageIds = Array.from({ length: Math.min(pageSize, record.total - first) }, (_, offset) => batchJobId(record.batchId, first + offset));

@@ -42,7 +42,10 @@ export async function enqueueBatchCallback(queue: CallbackQueue, url: string, pa
 }
 
 /** A worker delivering callbacks. */
-export function createCallbackWorker(processor: Processor<CallbackJobData>, options: { connection: RedisClient; prefix: string; concurrency?: number }): Worker<CallbackJobData> {
+export function createCallbackWorker(
+  processor: Processor<CallbackJobData>,
+  options: { connection: RedisClient; prefix: string; concurrency?: number },
+): Worker<CallbackJobData> {
   return new Worker<CallbackJobData>(queueNames.callbacks, processor, {
     connection: options.connection,
     prefix: options.prefix,

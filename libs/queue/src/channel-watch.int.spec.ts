@@ -16,13 +16,20 @@ interface Setup {
 async function onRedis(name: string): Promise<Setup> {
   const redis = await startRedis();
   const config = { redis: { url: redis.url, clusterNodes: [] } };
-  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), adminConnections([new URL(redis.url).host]), () => redis.stop());
+  return wrap(
+    createRedisConnection(config, 'blocking', name),
+    createRedisConnection(config, 'blocking', 'publisher'),
+    adminConnections([new URL(redis.url).host]),
+    () => redis.stop(),
+  );
 }
 
 async function onCluster(name: string): Promise<Setup> {
   const cluster = await startRedisCluster(3);
   const config = { redis: { url: '', clusterNodes: cluster.nodes } };
-  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), adminConnections(cluster.nodes), () => cluster.stop());
+  return wrap(createRedisConnection(config, 'blocking', name), createRedisConnection(config, 'blocking', 'publisher'), adminConnections(cluster.nodes), () =>
+    cluster.stop(),
+  );
 }
 
 function wrap(subscriber: RedisClient, publisher: RedisClient, servers: Redis[], stopServers: () => Promise<void>): Setup {

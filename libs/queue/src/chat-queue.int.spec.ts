@@ -3,7 +3,10 @@ import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/test
 import { addJobsInChunks, createChatQueue, createChatWorker, removeUnstartedJob } from './chat-queue';
 
 const data = { request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content: 'hi' }], accepted_at: Date.now() };
-const config = { queue: { prefix: 'gw', retentionSeconds: 60 }, worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1 } };
+const config = {
+  queue: { prefix: 'gw', retentionSeconds: 60 },
+  worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1 },
+};
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -22,7 +25,14 @@ describe('removeUnstartedJob', () => {
     expect(await removeUnstartedJob(queue, 'waiting-job')).toBe(true);
     expect(await queue.getJob('waiting-job')).toBeUndefined();
 
-    const result = { content: 'done', model: 'x', provider: 'mock' as const, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }, cost_usd: 0, finish_reason: 'stop' };
+    const result = {
+      content: 'done',
+      model: 'x',
+      provider: 'mock' as const,
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      cost_usd: 0,
+      finish_reason: 'stop',
+    };
     const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const worker = createChatWorker(async () => result, { connection: workerConnection, prefix, config });
     await queue.add('chat', data, { jobId: 'finished-job' });
@@ -42,7 +52,10 @@ describe('addJobsInChunks', () => {
     const prefix = uniquePrefix('bulk');
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = createChatQueue(connection, prefix, config);
-    await addJobsInChunks(queue, Array.from({ length: 2500 }, (_, index) => ({ name: 'chat', data, opts: { jobId: `b-${index}` } })));
+    await addJobsInChunks(
+      queue,
+      Array.from({ length: 2500 }, (_, index) => ({ name: 'chat', data, opts: { jobId: `b-${index}` } })),
+    );
     expect(await queue.getWaitingCount()).toBe(2500);
     expect((await queue.getJob('b-2499'))?.data).toEqual(data);
     await queue.close();

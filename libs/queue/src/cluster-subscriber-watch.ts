@@ -31,7 +31,8 @@ export interface SubscriberMoveHandlers {
 export function watchSubscriberMoves(client: RedisClient, handlers: SubscriberMoveHandlers): () => void {
   if (!(client instanceof Cluster)) return () => undefined;
   const internals = (client as unknown as { subscriber?: ClusterSubscriberInternals }).subscriber;
-  if (!internals || !('subscriber' in internals)) throw new Error('this ioredis does not expose its cluster subscriber: messages lost while it moves could not be recovered');
+  if (!internals || !('subscriber' in internals))
+    throw new Error('this ioredis does not expose its cluster subscriber: messages lost while it moves could not be recovered');
   let active = internals.lastActiveSubscriber;
   let down = false;
   const timer = setInterval(() => {

@@ -47,10 +47,13 @@ function bullAddCommand<Data, Result>(queue: Queue<Data, Result>, job: { name: s
     },
   };
   const bullJob = new Job<Data, Result>(queue, job.name, job.data, { ...queue.defaultJobOptions, ...job.opts }, job.opts.jobId);
-  void queue.backend.addJobToTransaction(recorder as unknown as Parameters<typeof queue.backend.addJobToTransaction>[0], bullJob.asJSON(), job.opts.jobId).catch(() => undefined);
+  void queue.backend
+    .addJobToTransaction(recorder as unknown as Parameters<typeof queue.backend.addJobToTransaction>[0], bullJob.asJSON(), job.opts.jobId)
+    .catch(() => undefined);
   const command = recorded;
   const script = command ? (bullScripts as Record<string, BullScript | undefined>)[command.name.split(':')[0] ?? ''] : undefined;
-  if (!command || !script) throw new Error(`cannot gate BullMQ's add (${command?.name ?? 'no command'}): is this the BullMQ version the gateway was built for?`);
+  if (!command || !script)
+    throw new Error(`cannot gate BullMQ's add (${command?.name ?? 'no command'}): is this the BullMQ version the gateway was built for?`);
   return { script, keys: command.args.slice(0, script.keys) as string[], args: command.args.slice(script.keys) };
 }
 
@@ -104,7 +107,8 @@ export async function addJobBehindGate<Data, Result>(
   job: { name: string; data: Data; opts: JobsOptions & { jobId: string } },
   gate: { script: GateScript; keys: readonly string[]; args: readonly (string | number)[] },
 ): Promise<GatedAddResult> {
-  if (gate.keys.length !== gate.script.keyCount || gate.args.length !== gate.script.argCount) throw new Error(`${gate.script.name} takes ${gate.script.keyCount} keys and ${gate.script.argCount} args`);
+  if (gate.keys.length !== gate.script.keyCount || gate.args.length !== gate.script.argCount)
+    throw new Error(`${gate.script.name} takes ${gate.script.keyCount} keys and ${gate.script.argCount} args`);
   const add = bullAddCommand(queue, job);
   const reply = await runLuaScript(redis, gatedAddScript(gate.script, add.script), [...gate.keys, ...add.keys], [...gate.args, ...add.args]);
   const [gateReply, added] = Array.isArray(reply) ? (reply as [unknown, unknown]) : [];

@@ -12,7 +12,19 @@ export type { CancelSubscriptionOptions } from './cancel-channel';
 export { warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';
 export { errorFromFailedReason, jobViewFromFields, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
-export { batchJobId, batchJobIndex, saveBatch, deleteBatch, loadBatch, listBatchIds, markBatchCancelled, isBatchCancelled, noteBatchRequestsEnded, claimBatch, releaseBatchClaim } from './batch-store';
+export {
+  batchJobId,
+  batchJobIndex,
+  saveBatch,
+  deleteBatch,
+  loadBatch,
+  listBatchIds,
+  markBatchCancelled,
+  isBatchCancelled,
+  noteBatchRequestsEnded,
+  claimBatch,
+  releaseBatchClaim,
+} from './batch-store';
 export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId } from './job-ids';
 export type { BatchRecord } from './batch-store';
 export { readBatchView, batchResultLines } from './batch-view';

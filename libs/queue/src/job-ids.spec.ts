@@ -32,7 +32,7 @@ describe('gateway job and batch ids', () => {
     expect(isGatewayBatchId(batchJobId(id, 3))).toBe(false);
   });
 
-  it('derives the same id from the same owner, caller kind and Idempotency-Key, another from any other, in the gateway\'s forms', () => {
+  it("derives the same id from the same owner, caller kind and Idempotency-Key, another from any other, in the gateway's forms", () => {
     const id = derivedGatewayId('job', 'key_AbCdEfGh01234567', 'key', 'retry-42');
     expect(id).toBe(derivedGatewayId('job', 'key_AbCdEfGh01234567', 'key', 'retry-42'));
     expect(id).toMatch(/^key_AbCdEfGh01234567_[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

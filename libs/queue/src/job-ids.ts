@@ -18,7 +18,9 @@ export function newGatewayId(ownerKeyId?: string): string {
  * callers without an API key apart (the static token, open access); `what` keeps a job's and a batch's ids apart.
  */
 export function derivedGatewayId(what: 'job' | 'batch', ownerKeyId: string | undefined, scope: string, idempotencyKey: string): string {
-  const hex = createHash('sha256').update(`${what}\u0000${ownerKeyId ?? ''}\u0000${scope}\u0000${idempotencyKey}`).digest('hex');
+  const hex = createHash('sha256')
+    .update(`${what}\u0000${ownerKeyId ?? ''}\u0000${scope}\u0000${idempotencyKey}`)
+    .digest('hex');
   // Version 8 (custom) and the RFC 4122 variant, so it reads as the UUIDs the gateway makes.
   const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   return ownerKeyId === undefined ? uuid : `${ownerKeyId}_${uuid}`;

@@ -52,8 +52,16 @@ export function jobViewFromFields(jobId: string, fields: readonly (string | null
  * Reads the views of many jobs in one pipeline (one HMGET and one EXISTS per job): a batch of 10,000 jobs
  * costs one round trip, not 10,000. `undefined` for a job that is gone (removed after its retention time).
  */
-export async function readJobViews(redis: RedisClient, queue: Pick<ChatQueue, 'toKey'>, prefix: string, jobIds: readonly string[], withResults: boolean): Promise<(JobView | undefined)[]> {
-  const fields = withResults ? ['timestamp', 'processedOn', 'finishedOn', 'failedReason', 'returnvalue'] : ['timestamp', 'processedOn', 'finishedOn', 'failedReason'];
+export async function readJobViews(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'toKey'>,
+  prefix: string,
+  jobIds: readonly string[],
+  withResults: boolean,
+): Promise<(JobView | undefined)[]> {
+  const fields = withResults
+    ? ['timestamp', 'processedOn', 'finishedOn', 'failedReason', 'returnvalue']
+    : ['timestamp', 'processedOn', 'finishedOn', 'failedReason'];
   const views: (JobView | undefined)[] = [];
   const chunk = 2000;
   for (let start = 0; start < jobIds.length; start += chunk) {

@@ -9,9 +9,23 @@ import { publishReply } from './reply-channel';
 // The cost of keeping a resumable stream, measured against the stream that is not kept (PUBLISH only) and against
 // the other place the chunks could live: the job itself (BullMQ's updateProgress with the text so far).
 const chunkCount = 50;
-const result = { content: 'x', model: 'm', provider: 'openrouter' as const, usage: { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60 }, cost_usd: 0.00001, finish_reason: 'stop' };
+const result = {
+  content: 'x',
+  model: 'm',
+  provider: 'openrouter' as const,
+  usage: { prompt_tokens: 10, completion_tokens: 50, total_tokens: 60 },
+  cost_usd: 0.00001,
+  finish_reason: 'stop',
+};
 const messagesOf = (jobId: string): ReplyMessage[] => [
-  ...Array.from({ length: chunkCount }, (_, seq): ReplyMessage => ({ kind: 'chunk', job_id: jobId, seq, text: ` word${seq}`, model: 'thudm/glm-4-9b-chat', provider: 'openrouter' })),
+  ...Array.from({ length: chunkCount }, (_, seq): ReplyMessage => ({
+    kind: 'chunk',
+    job_id: jobId,
+    seq,
+    text: ` word${seq}`,
+    model: 'thudm/glm-4-9b-chat',
+    provider: 'openrouter',
+  })),
   { kind: 'stream-end', job_id: jobId, seq: chunkCount, result },
 ];
 const limits = { maxMessages: 10_000, ttlSeconds: 3600 };
@@ -29,7 +43,8 @@ afterAll(async () => {
 
 /** Commands Redis ran (by name) while `work` ran: INFO commandstats before and after. */
 async function commandsDuring(work: () => Promise<unknown>): Promise<Record<string, number>> {
-  const read = async () => Object.fromEntries([...(await client.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)].map((match) => [match[1]!, Number(match[2])]));
+  const read = async () =>
+    Object.fromEntries([...(await client.info('commandstats')).matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)].map((match) => [match[1]!, Number(match[2])]));
   const before = await read();
   await work();
   const after = await read();

@@ -29,9 +29,21 @@ export interface KeptMessage {
  * Keeps a message of a resumable job's stream and, when `replyChannel` is given (an API instance relays it live),
  * publishes it there: one script, one round trip, like the PUBLISH of a stream that is not resumable.
  */
-export async function appendStreamMessage(redis: RedisClient, prefix: string, jobId: string, message: ReplyMessage, limits: JobStreamLimits, replyTo?: string): Promise<void> {
+export async function appendStreamMessage(
+  redis: RedisClient,
+  prefix: string,
+  jobId: string,
+  message: ReplyMessage,
+  limits: JobStreamLimits,
+  replyTo?: string,
+): Promise<void> {
   const channel = replyTo === undefined ? '' : queueKeys.replyChannel(prefix, replyTo);
-  await runLuaScript(redis, appendScript, [queueKeys.jobStream(prefix, jobId)], [JSON.stringify(message), limits.maxMessages, limits.ttlSeconds * 1000, channel]);
+  await runLuaScript(
+    redis,
+    appendScript,
+    [queueKeys.jobStream(prefix, jobId)],
+    [JSON.stringify(message), limits.maxMessages, limits.ttlSeconds * 1000, channel],
+  );
 }
 
 type StreamEntries = Array<[string, string[]]>;
@@ -57,7 +69,13 @@ export async function readStreamMessages(redis: RedisClient, prefix: string, job
  * Waits up to blockMs for messages after `afterEntryId` (XREAD BLOCK): the live rest of a stream read by an API
  * instance that does not receive its PUBLISHes. Needs a connection of its own (it blocks).
  */
-export async function waitForStreamMessages(blocking: RedisClient, prefix: string, jobId: string, afterEntryId: string, blockMs: number): Promise<KeptMessage[]> {
+export async function waitForStreamMessages(
+  blocking: RedisClient,
+  prefix: string,
+  jobId: string,
+  afterEntryId: string,
+  blockMs: number,
+): Promise<KeptMessage[]> {
   const reply = (await blocking.xread('BLOCK', blockMs, 'STREAMS', queueKeys.jobStream(prefix, jobId), afterEntryId)) as Array<[string, StreamEntries]> | null;
   return reply ? parseEntries(reply[0]?.[1] ?? []) : [];
 }
@@ -77,6 +95,11 @@ export async function removeStreamWatcher(redis: RedisClient, prefix: string, jo
  * stream and the last client left at least `graceMs` ago (a later leaver's own grace decides otherwise); true when it did.
  */
 export async function cancelUnwatchedStream(redis: RedisClient, prefix: string, jobId: string, graceMs: number): Promise<boolean> {
-  const reply = await runLuaScript(redis, watchScript, [queueKeys.jobStreamWatchers(prefix, jobId)], ['expire', '', graceMs, queueKeys.cancelChannel(prefix), jobId]);
+  const reply = await runLuaScript(
+    redis,
+    watchScript,
+    [queueKeys.jobStreamWatchers(prefix, jobId)],
+    ['expire', '', graceMs, queueKeys.cancelChannel(prefix), jobId],
+  );
   return Number(reply) === 1;
 }

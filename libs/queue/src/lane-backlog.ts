@@ -38,7 +38,15 @@ export async function readLaneBacklog(redis: RedisClient, queue: Pick<ChatQueue,
       const band = Number(member.slice(0, separator));
       if (!currentOf.has(band)) {
         const low = range.low + band * laneLayout.roundsPerBand;
-        const head = await redis.zrangebyscore(prioritized, (low * SCALE).toFixed(0), `(${((low + laneLayout.roundsPerBand) * SCALE).toFixed(0)}`, 'WITHSCORES', 'LIMIT', 0, 1);
+        const head = await redis.zrangebyscore(
+          prioritized,
+          (low * SCALE).toFixed(0),
+          `(${((low + laneLayout.roundsPerBand) * SCALE).toFixed(0)}`,
+          'WITHSCORES',
+          'LIMIT',
+          0,
+          1,
+        );
         currentOf.set(band, head[1] === undefined ? undefined : Math.floor(Number(head[1]) / SCALE) - low);
       }
       const current = currentOf.get(band);

@@ -6,7 +6,10 @@ import { readLaneBacklog } from './lane-backlog';
 import { laneLayout, laneOfPriority, lanePriorities, lanePriority, laneRange } from './lanes';
 
 const data = { request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content: 'hi' }], accepted_at: Date.now() };
-const config = { queue: { prefix: 'gw', retentionSeconds: 60 }, worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1 } };
+const config = {
+  queue: { prefix: 'gw', retentionSeconds: 60 },
+  worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1 },
+};
 
 let redis: TestRedis;
 let connection: Redis;
@@ -20,8 +23,19 @@ afterAll(async () => {
 });
 
 /** Adds jobs with the priorities the lane gives them; returns their ids in the order a worker takes them. */
-async function enqueue(queue: ChatQueue, lane: 'job' | 'batch', tenant: string, count: number, options: { weight?: number; priority?: number } = {}): Promise<string[]> {
-  const priorities = await lanePriorities(connection, queue, lane, Array.from({ length: count }, () => ({ tenant, priority: options.priority, weight: options.weight })));
+async function enqueue(
+  queue: ChatQueue,
+  lane: 'job' | 'batch',
+  tenant: string,
+  count: number,
+  options: { weight?: number; priority?: number } = {},
+): Promise<string[]> {
+  const priorities = await lanePriorities(
+    connection,
+    queue,
+    lane,
+    Array.from({ length: count }, () => ({ tenant, priority: options.priority, weight: options.weight })),
+  );
   const ids = priorities.map((_, index) => `${tenant.replace(/:/g, '_')}-${options.priority ?? 0}-${index}-${Math.random().toString(36).slice(2, 8)}`);
   await queue.addBulk(priorities.map((priority, index) => ({ name: lane, data, opts: { jobId: ids[index]!, priority } })));
   return ids;
@@ -108,7 +122,14 @@ describe('promoteLaneJobs', () => {
     const worker = createChatWorker(
       async (job) => {
         taken.push(job.id!);
-        return { content: '', model: 'x', provider: 'mock' as const, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, cost_usd: 0, finish_reason: 'stop' };
+        return {
+          content: '',
+          model: 'x',
+          provider: 'mock' as const,
+          usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+          cost_usd: 0,
+          finish_reason: 'stop',
+        };
       },
       { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), prefix, config },
     );

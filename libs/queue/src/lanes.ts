@@ -80,10 +80,26 @@ const ROUND_KEY_TTL_SECONDS = 24 * 3600;
  * Gives each group its rounds (one per request, in order; a group of weight w takes w requests per round), in one
  * script: atomic on Redis, so every API instance hands out rounds from the same state. One round trip per job or batch.
  */
-export async function assignRounds(redis: RedisClient, queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>, lane: Exclude<Lane, 'interactive'>, groups: readonly RoundRequest[]): Promise<number[][]> {
+export async function assignRounds(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>,
+  lane: Exclude<Lane, 'interactive'>,
+  groups: readonly RoundRequest[],
+): Promise<number[][]> {
   if (groups.length === 0) return [];
-  const keys = [queue.keys['prioritized']!, queueKeys.laneGenerations(queue.qualifiedName, lane), queueKeys.laneTenants(queue.qualifiedName, lane), ...groups.map((group) => queueKeys.laneRound(queue.qualifiedName, lane, group.band, group.tenant))];
-  const args = [laneLayout.base[lane], laneLayout.roundsPerBand, ROUND_KEY_TTL_SECONDS, TICKS_PER_ROUND, ...groups.flatMap((group) => [group.band, group.count, group.tenant, stepOf(group.weight)])];
+  const keys = [
+    queue.keys['prioritized']!,
+    queueKeys.laneGenerations(queue.qualifiedName, lane),
+    queueKeys.laneTenants(queue.qualifiedName, lane),
+    ...groups.map((group) => queueKeys.laneRound(queue.qualifiedName, lane, group.band, group.tenant)),
+  ];
+  const args = [
+    laneLayout.base[lane],
+    laneLayout.roundsPerBand,
+    ROUND_KEY_TTL_SECONDS,
+    TICKS_PER_ROUND,
+    ...groups.flatMap((group) => [group.band, group.count, group.tenant, stepOf(group.weight)]),
+  ];
   const reply = await runLuaScript(redis, laneRounds, keys, args);
   if (!Array.isArray(reply) || reply.length !== groups.length) throw new Error('lane-rounds returned an unexpected reply');
   return groups.map((group, index) => {
@@ -104,12 +120,23 @@ export interface LaneRequest {
  * The BullMQ priority of every request (same order), tenants taking turns within each band: one script for all.
  * A tenant's requests keep their order among themselves.
  */
-export async function lanePriorities(redis: RedisClient, queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>, lane: Exclude<Lane, 'interactive'>, requests: readonly LaneRequest[]): Promise<number[]> {
+export async function lanePriorities(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>,
+  lane: Exclude<Lane, 'interactive'>,
+  requests: readonly LaneRequest[],
+): Promise<number[]> {
   const groups = new Map<string, RoundRequest & { members: number[] }>();
   requests.forEach((request, position) => {
     const band = priorityBand(request.priority);
     const id = `${band} ${request.tenant}`;
-    const group = groups.get(id) ?? { tenant: request.tenant, band, count: 0, ...(request.weight !== undefined ? { weight: request.weight } : {}), members: [] };
+    const group = groups.get(id) ?? {
+      tenant: request.tenant,
+      band,
+      count: 0,
+      ...(request.weight !== undefined ? { weight: request.weight } : {}),
+      members: [],
+    };
     group.count += 1;
     group.members.push(position);
     groups.set(id, group);

@@ -5,7 +5,11 @@ describe('Lua files named for their key count', () => {
     expect(keyCountOf('admit-11.lua')).toBe(11);
     expect(keyCountOf('token-bucket-1.lua')).toBe(1);
     expect(keyCountOf('budget-reserve.lua')).toBe('variable');
-    expect(defineLuaFile('budget-settle-10.lua', 'return 1', '-- prelude\n')).toMatchObject({ name: 'budget-settle', numberOfKeys: 10, source: '-- prelude\nreturn 1' });
+    expect(defineLuaFile('budget-settle-10.lua', 'return 1', '-- prelude\n')).toMatchObject({
+      name: 'budget-settle',
+      numberOfKeys: 10,
+      source: '-- prelude\nreturn 1',
+    });
   });
 
   it('refuses a name that is not <name>.lua or <name>-<keys>.lua', () => {

@@ -15,7 +15,13 @@ const connect = () => {
   return client;
 };
 const breakerOn = (client: Redis, prefix: string, overrides: { resetTimeMs?: number; trialLeaseMs?: number } = {}) =>
-  createCircuitBreaker({ redis: client, prefix, failureThreshold: 3, resetTimeMs: overrides.resetTimeMs ?? 300, trialLeaseMs: overrides.trialLeaseMs ?? 30_000 });
+  createCircuitBreaker({
+    redis: client,
+    prefix,
+    failureThreshold: 3,
+    resetTimeMs: overrides.resetTimeMs ?? 300,
+    trialLeaseMs: overrides.trialLeaseMs ?? 30_000,
+  });
 
 async function openIt(breaker: CircuitBreaker) {
   for (let index = 0; index < 3; index += 1) await breaker.record('openrouter', 'failure');
@@ -152,9 +158,13 @@ describe('breaker hooks with withFailover', () => {
     const hooks = createBreakerHooks({ breaker, stats: createProviderStats(client, prefix), logger });
     for (let index = 0; index < 5; index += 1) {
       await expect(
-        withFailover(plan, async () => {
-          throw new GatewayError('invalid_request', 'bad', { retryable: false, upstreamStatus: 400 });
-        }, hooks),
+        withFailover(
+          plan,
+          async () => {
+            throw new GatewayError('invalid_request', 'bad', { retryable: false, upstreamStatus: 400 });
+          },
+          hooks,
+        ),
       ).rejects.toMatchObject({ type: 'invalid_request' });
     }
     expect((await breaker.snapshot('openrouter')).state).toBe('closed');
@@ -190,7 +200,15 @@ describe('a breaker watching circuit changes', () => {
     // Once another breaker counted a failure, this one must ask Redis (here: unreachable, so the acquire fails).
     const other = breakerOn(connect(), prefix);
     await other.record('openrouter', 'failure');
-    await waitFor(async () => breaker.acquire('openrouter').then(() => false, () => true), 2000, 10);
+    await waitFor(
+      async () =>
+        breaker.acquire('openrouter').then(
+          () => false,
+          () => true,
+        ),
+      2000,
+      10,
+    );
     // Other providers stay clean and answered locally.
     expect((await breaker.acquire('mock')).code).toBe(AcquireCode.Closed);
   });

@@ -84,7 +84,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       return { allowed: code > 0, trial: code === AcquireCode.Trial, code };
     },
     async record(provider, outcome) {
-      const reply = (await runScript(options.redis, breakerScripts.record, [key(provider)], [outcome, options.failureThreshold, channel, provider])) as number[];
+      const reply = (await runScript(
+        options.redis,
+        breakerScripts.record,
+        [key(provider)],
+        [outcome, options.failureThreshold, channel, provider],
+      )) as number[];
       learn(provider, Number(reply[2]) === 1, Number(reply[3] ?? 0));
       return { state: stateByCode[Number(reply[0])] ?? 'closed', changed: Number(reply[1]) === 1 };
     },
@@ -109,7 +114,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
           providers.forEach((provider, index) => {
             const [state, failures, version] = states[index] ?? [];
             // No hash at all: never failed (or reset by an operator), clean whatever was known.
-            learn(provider, (state ?? 'closed') === 'closed' && Number(failures ?? 0) === 0, Number(version ?? 0), state === null && failures === null && version === null);
+            learn(
+              provider,
+              (state ?? 'closed') === 'closed' && Number(failures ?? 0) === 0,
+              Number(version ?? 0),
+              state === null && failures === null && version === null,
+            );
           });
         },
         readBackEveryMs: RESYNC_INTERVAL_MS,

@@ -28,7 +28,8 @@ describe('withFailover', () => {
   });
 
   it('goes on past a provider that lacks the model, and answers its error when none has it', async () => {
-    const missing = (provider: string) => new GatewayError('invalid_request', `${provider}: model not found`, { retryable: false, anotherProviderMayServe: true, upstreamStatus: 404 });
+    const missing = (provider: string) =>
+      new GatewayError('invalid_request', `${provider}: model not found`, { retryable: false, anotherProviderMayServe: true, upstreamStatus: 404 });
     const served = await withFailover(plan, async (attempt) => {
       if (attempt.provider === 'ollama') throw missing('ollama');
       if (attempt.provider === 'openrouter') throw retryable(503);
@@ -37,42 +38,52 @@ describe('withFailover', () => {
     expect(served.provider).toBe('mock');
     expect(served.failures.map((failed) => failed.provider)).toEqual(['openrouter', 'ollama']);
 
-    const error = await failure(withFailover([plan[1]!], async () => {
-      throw missing('ollama');
-    }));
+    const error = await failure(
+      withFailover([plan[1]!], async () => {
+        throw missing('ollama');
+      }),
+    );
     expect(error).toMatchObject({ type: 'invalid_request', message: 'ollama: model not found' });
     expect(error.details.attempts).toEqual([{ provider: 'ollama', status: 404, reason: 'ollama: model not found' }]);
 
     // Missing here, down there: the 502 of every provider failing.
-    const mixed = await failure(withFailover(plan.slice(0, 2), async (attempt) => {
-      throw attempt.provider === 'ollama' ? missing('ollama') : retryable(503);
-    }));
+    const mixed = await failure(
+      withFailover(plan.slice(0, 2), async (attempt) => {
+        throw attempt.provider === 'ollama' ? missing('ollama') : retryable(503);
+      }),
+    );
     expect(mixed.type).toBe('upstream_error');
   });
 
   it('does not fail over on a non-retryable error', async () => {
     const calls: string[] = [];
-    const error = await failure(withFailover(plan, async (attempt) => {
-      calls.push(attempt.provider);
-      throw new GatewayError('invalid_request', 'bad model', { retryable: false, upstreamStatus: 400 });
-    }));
+    const error = await failure(
+      withFailover(plan, async (attempt) => {
+        calls.push(attempt.provider);
+        throw new GatewayError('invalid_request', 'bad model', { retryable: false, upstreamStatus: 400 });
+      }),
+    );
     expect(calls).toEqual(['openrouter']);
     expect(error.type).toBe('invalid_request');
     expect(error.details.attempts).toEqual([{ provider: 'openrouter', status: 400, reason: 'bad model' }]);
   });
 
   it('lists every attempt when all fail', async () => {
-    const error = await failure(withFailover(plan, async () => {
-      throw retryable(500);
-    }));
+    const error = await failure(
+      withFailover(plan, async () => {
+        throw retryable(500);
+      }),
+    );
     expect(error.type).toBe('upstream_error');
     expect(error.details.attempts).toHaveLength(3);
   });
 
   it('reports timeout when every failure was a timeout', async () => {
-    const error = await failure(withFailover(plan.slice(0, 1), async () => {
-      throw new GatewayError('timeout', 'slow', { retryable: true });
-    }));
+    const error = await failure(
+      withFailover(plan.slice(0, 1), async () => {
+        throw new GatewayError('timeout', 'slow', { retryable: true });
+      }),
+    );
     expect(error.type).toBe('timeout');
   });
 
@@ -85,20 +96,24 @@ describe('withFailover', () => {
 
 describe('planAttempts', () => {
   it('pins prefixed models to their provider', () => {
-    expect(planAttempts({ provider: 'mock', upstreamModel: 'echo', pinned: true }, { primary: 'openrouter', fallbacks: ['ollama'], mockEnabled: true })).toEqual([{ provider: 'mock', model: 'echo' }]);
+    expect(
+      planAttempts({ provider: 'mock', upstreamModel: 'echo', pinned: true }, { primary: 'openrouter', fallbacks: ['ollama'], mockEnabled: true }),
+    ).toEqual([{ provider: 'mock', model: 'echo' }]);
   });
   it('refuses mock/… unless the mock is the primary, a fallback or enabled', () => {
     const pinned = { provider: 'mock' as const, upstreamModel: 'echo', pinned: true };
-    expect(() => planAttempts(pinned, { primary: 'openrouter', fallbacks: ['ollama'] })).toThrow(expect.objectContaining({ type: 'invalid_request', message: expect.stringContaining('not enabled') }));
+    expect(() => planAttempts(pinned, { primary: 'openrouter', fallbacks: ['ollama'] })).toThrow(
+      expect.objectContaining({ type: 'invalid_request', message: expect.stringContaining('not enabled') }),
+    );
     expect(planAttempts(pinned, { primary: 'mock', fallbacks: [] })).toHaveLength(1);
     expect(planAttempts(pinned, { primary: 'openrouter', fallbacks: ['mock'] })).toHaveLength(1);
   });
   it('tries the primary then the fallbacks once each', () => {
-    expect(planAttempts({ provider: 'openrouter', upstreamModel: 'x/y', pinned: false }, { primary: 'openrouter', fallbacks: ['ollama', 'openrouter', 'mock'] }).map((attempt) => attempt.provider)).toEqual([
-      'openrouter',
-      'ollama',
-      'mock',
-    ]);
+    expect(
+      planAttempts({ provider: 'openrouter', upstreamModel: 'x/y', pinned: false }, { primary: 'openrouter', fallbacks: ['ollama', 'openrouter', 'mock'] }).map(
+        (attempt) => attempt.provider,
+      ),
+    ).toEqual(['openrouter', 'ollama', 'mock']);
   });
 });
 

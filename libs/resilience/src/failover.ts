@@ -25,14 +25,19 @@ export interface FailoverHooks {
 }
 
 /** A provider call that threw something other than a GatewayError: the next provider may still serve. */
-const unexpectedProviderFailure = (error: unknown) => new GatewayError('upstream_error', 'provider call failed unexpectedly', { retryable: true, cause: error });
+const unexpectedProviderFailure = (error: unknown) =>
+  new GatewayError('upstream_error', 'provider call failed unexpectedly', { retryable: true, cause: error });
 
 /**
  * Tries each planned provider in order. Retryable failures (connection, timeout, 429, 5xx, malformed answers)
  * move on; a non-retryable one (the request itself is invalid, or the caller cancelled) ends the call at once.
  * When every provider fails: `timeout` if every failure was a timeout, else `upstream_error` listing the attempts.
  */
-export async function withFailover<T>(plan: readonly PlannedAttempt[], call: (attempt: PlannedAttempt) => Promise<T>, hooks: FailoverHooks = {}): Promise<FailoverOutcome<T>> {
+export async function withFailover<T>(
+  plan: readonly PlannedAttempt[],
+  call: (attempt: PlannedAttempt) => Promise<T>,
+  hooks: FailoverHooks = {},
+): Promise<FailoverOutcome<T>> {
   const failures: Attempt[] = [];
   const errors: GatewayError[] = [];
   let previous: { attempt: PlannedAttempt; error: GatewayError } | undefined;

@@ -67,7 +67,10 @@ export function createProviderStats(redis: RedisClient, prefix: string, options:
     async read() {
       const fields = await redis.hgetall(key);
       const counts = Object.fromEntries(
-        providerIdSchema.options.map((provider) => [provider, Object.fromEntries(providerCounters.map((counter) => [counter, Number(fields[`${provider}:${counter}`] ?? 0)]))]),
+        providerIdSchema.options.map((provider) => [
+          provider,
+          Object.fromEntries(providerCounters.map((counter) => [counter, Number(fields[`${provider}:${counter}`] ?? 0)])),
+        ]),
       );
       return counts as Record<ProviderId, ProviderCounts>;
     },

@@ -35,14 +35,21 @@ export async function submitJob(baseUrl: string, content: string): Promise<strin
 }
 
 /** The job's view from GET /v1/jobs/:id ({ status, result?, error? }), or undefined when the API cannot answer. */
-export async function jobView(baseUrl: string, jobId: string): Promise<{ status: string; result?: { content: string; cost_usd: number }; error?: unknown } | undefined> {
+export async function jobView(
+  baseUrl: string,
+  jobId: string,
+): Promise<{ status: string; result?: { content: string; cost_usd: number }; error?: unknown } | undefined> {
   const response = await fetch(`${baseUrl}/v1/jobs/${jobId}`).catch(() => undefined);
   if (!response || response.status !== 200) return undefined;
   return (await response.json()) as { status: string; result?: { content: string; cost_usd: number } };
 }
 
 /** Waits until every job is finished and returns the views (fails when one is still running at the deadline). */
-export async function waitForFinished(baseUrl: string, jobIds: readonly string[], timeoutMs: number): Promise<NonNullable<Awaited<ReturnType<typeof jobView>>>[]> {
+export async function waitForFinished(
+  baseUrl: string,
+  jobIds: readonly string[],
+  timeoutMs: number,
+): Promise<NonNullable<Awaited<ReturnType<typeof jobView>>>[]> {
   const views = await waitFor(
     async () => {
       const views = await Promise.all(jobIds.map((id) => jobView(baseUrl, id)));

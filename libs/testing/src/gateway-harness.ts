@@ -28,7 +28,10 @@ export async function startGateway(env: Record<string, string>, options: { worke
   ]);
   const failure = [api, ...workers].find((outcome) => outcome?.status === 'rejected');
   if (api?.status !== 'fulfilled' || failure?.status === 'rejected') {
-    const started = [api?.status === 'fulfilled' ? api.value.process : undefined, ...workers.map((worker) => (worker.status === 'fulfilled' ? worker.value : undefined))];
+    const started = [
+      api?.status === 'fulfilled' ? api.value.process : undefined,
+      ...workers.map((worker) => (worker.status === 'fulfilled' ? worker.value : undefined)),
+    ];
     await Promise.all(started.map((app) => app?.stop('SIGKILL')));
     throw failure?.status === 'rejected' ? failure.reason : new Error('the api did not start');
   }

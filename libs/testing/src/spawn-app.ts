@@ -39,10 +39,24 @@ export function appEntry(app: string): string {
  * rate limit is lifted unless the test sets GATEWAY_RATE_* itself: suites fire bursts; log lines are not buffered
  * unless it sets LOG_FLUSH_INTERVAL_MS.
  */
-export function spawnApp(app: string, env: Record<string, string>, options: { readyPattern?: RegExp; timeoutMs?: number; nodeArgs?: readonly string[] } = {}): Promise<AppProcess> {
+export function spawnApp(
+  app: string,
+  env: Record<string, string>,
+  options: { readyPattern?: RegExp; timeoutMs?: number; nodeArgs?: readonly string[] } = {},
+): Promise<AppProcess> {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), appEntry(app)], {
     // Log lines written at once (LOG_FLUSH_INTERVAL_MS=0) unless a test asks otherwise: tests read them as they come.
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', LOG_FLUSH_INTERVAL_MS: '0', GATEWAY_RATE_RPS: '100000', GATEWAY_RATE_BURST: '100000', WORKER_METRICS_PORT: '0', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      LOG_FLUSH_INTERVAL_MS: '0',
+      GATEWAY_RATE_RPS: '100000',
+      GATEWAY_RATE_BURST: '100000',
+      WORKER_METRICS_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -31,7 +31,11 @@ export async function getSse(url: string, options: PostSseOptions = {}): Promise
   return requestSse(url, { method: 'GET', headers: { ...options.headers } }, options.onEvent);
 }
 
-async function requestSse(url: string, init: { method: string; headers: Record<string, string>; body?: string }, onEvent: PostSseOptions['onEvent']): Promise<SseResult> {
+async function requestSse(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  onEvent: PostSseOptions['onEvent'],
+): Promise<SseResult> {
   const options = { onEvent };
   const controller = new AbortController();
   const started = performance.now();

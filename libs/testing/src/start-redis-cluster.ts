@@ -42,9 +42,28 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
     spawn(
       'redis-server',
       [
-        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `dump-${port}.rdb`, '--save', '', '--appendonly', 'no',
-        '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000',
-        '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--dbfilename',
+        `dump-${port}.rdb`,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '5000',
+        '--maxmemory-policy',
+        'noeviction',
+        '--loglevel',
+        'warning',
       ],
       { stdio: 'ignore' },
     ),
@@ -65,12 +84,18 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
   try {
     for (const port of ports) {
       const deadline = Date.now() + 10_000;
-      while (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().trim() !== 'PONG') {
+      while (
+        spawnSync('redis-cli', ['-p', String(port), 'ping'])
+          .stdout?.toString()
+          .trim() !== 'PONG'
+      ) {
         if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: 30_000,
+    });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout?.toString()} ${create.stderr?.toString()}`);
     await Promise.all(ports.map((port) => clusterReady(port, masters, 20_000)));
   } catch (error) {

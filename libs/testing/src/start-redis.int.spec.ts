@@ -22,7 +22,8 @@ function setEnv(values: Record<string, string | undefined>): void {
  * Decided before the tests are defined, so a case this machine cannot play shows as skipped, not as passed:
  * a Docker socket (or DOCKER_HOST) means a runtime may answer; none means testcontainers can find none.
  */
-const dockerMayAnswer = Boolean(process.env['DOCKER_HOST']) || existsSync('/var/run/docker.sock') || existsSync(`${process.env['XDG_RUNTIME_DIR'] ?? '/nonexistent'}/docker.sock`);
+const dockerMayAnswer =
+  Boolean(process.env['DOCKER_HOST']) || existsSync('/var/run/docker.sock') || existsSync(`${process.env['XDG_RUNTIME_DIR'] ?? '/nonexistent'}/docker.sock`);
 const withoutDocker = dockerMayAnswer ? it.skip : it;
 const withDocker = dockerMayAnswer ? it : it.skip;
 
@@ -35,49 +36,57 @@ async function containerRuntimeAnswers(): Promise<boolean> {
 }
 
 describe('startRedis without redis-server or REDIS_URL', () => {
-  withoutDocker('fails fast, naming the three ways out, when no container runtime answers', async () => {
-    setEnv(noDocker);
-    // Past a dead DOCKER_HOST, testcontainers still tries /var/run/docker.sock and the rootless sockets.
-    expect(await containerRuntimeAnswers()).toBe(false);
-    for (const options of [{}, { spawn: true, appendOnly: true }]) {
-      const started = Date.now();
-      const error: unknown = await startRedis(options).then(
-        () => undefined,
-        (reason: unknown) => reason,
-      );
-      expect(Date.now() - started).toBeLessThan(15_000);
-      expect(error).toBeInstanceOf(Error);
-      const message = error instanceof Error ? error.message : '';
-      expect(message).toContain('install redis-server');
-      expect(message).toContain('set REDIS_URL');
-      expect(message).toContain('start Docker');
-    }
-  }, 30_000);
+  withoutDocker(
+    'fails fast, naming the three ways out, when no container runtime answers',
+    async () => {
+      setEnv(noDocker);
+      // Past a dead DOCKER_HOST, testcontainers still tries /var/run/docker.sock and the rootless sockets.
+      expect(await containerRuntimeAnswers()).toBe(false);
+      for (const options of [{}, { spawn: true, appendOnly: true }]) {
+        const started = Date.now();
+        const error: unknown = await startRedis(options).then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        expect(Date.now() - started).toBeLessThan(15_000);
+        expect(error).toBeInstanceOf(Error);
+        const message = error instanceof Error ? error.message : '';
+        expect(message).toContain('install redis-server');
+        expect(message).toContain('set REDIS_URL');
+        expect(message).toContain('start Docker');
+      }
+    },
+    30_000,
+  );
 
-  withDocker('runs Redis in a container that keeps its port, password and append-only data across kill and restart', async () => {
-    setEnv(noBinary);
-    // A socket that is there but dead (daemon stopped) fails here, loudly: the harness could not use it either.
-    expect(await containerRuntimeAnswers()).toBe(true);
-    const redis = await startRedis({ spawn: true, appendOnly: true });
-    try {
-      const client = new Redis(redis.url, { lazyConnect: true });
-      await client.connect();
-      await client.set('survives', 'yes');
-      expect(await client.call('CONFIG', 'GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
-      client.disconnect();
-      const anonymous = new Redis(redis.port, new URL(redis.url).hostname, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0 });
-      await anonymous.connect();
-      await expect(anonymous.get('survives')).rejects.toThrow(/NOAUTH/);
-      anonymous.disconnect();
+  withDocker(
+    'runs Redis in a container that keeps its port, password and append-only data across kill and restart',
+    async () => {
+      setEnv(noBinary);
+      // A socket that is there but dead (daemon stopped) fails here, loudly: the harness could not use it either.
+      expect(await containerRuntimeAnswers()).toBe(true);
+      const redis = await startRedis({ spawn: true, appendOnly: true });
+      try {
+        const client = new Redis(redis.url, { lazyConnect: true });
+        await client.connect();
+        await client.set('survives', 'yes');
+        expect(await client.call('CONFIG', 'GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
+        client.disconnect();
+        const anonymous = new Redis(redis.port, new URL(redis.url).hostname, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0 });
+        await anonymous.connect();
+        await expect(anonymous.get('survives')).rejects.toThrow(/NOAUTH/);
+        anonymous.disconnect();
 
-      await redis.kill(true);
-      await redis.restart();
-      const again = new Redis(redis.url, { lazyConnect: true });
-      await again.connect();
-      expect(await again.get('survives')).toBe('yes');
-      again.disconnect();
-    } finally {
-      await redis.stop();
-    }
-  }, 180_000);
+        await redis.kill(true);
+        await redis.restart();
+        const again = new Redis(redis.url, { lazyConnect: true });
+        await again.connect();
+        expect(await again.get('survives')).toBe('yes');
+        again.disconnect();
+      } finally {
+        await redis.stop();
+      }
+    },
+    180_000,
+  );
 });

@@ -95,8 +95,16 @@ async function useShared(url: string): Promise<TestRedis> {
 /** Arguments common to the spawned and the containerised server. */
 function serverArgs(options: StartRedisOptions): string[] {
   return [
-    '--save', '', '--appendonly', options.appendOnly ? 'yes' : 'no', '--appendfsync', 'always',
-    '--maxmemory-policy', 'noeviction', '--loglevel', 'warning',
+    '--save',
+    '',
+    '--appendonly',
+    options.appendOnly ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    '--maxmemory-policy',
+    'noeviction',
+    '--loglevel',
+    'warning',
   ];
 }
 

@@ -23,7 +23,13 @@ export async function burst(url: URL, body: string, calls: number, onStart?: () 
   let failures = 0;
   const call = async () => {
     try {
-      const response = await agent.request({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await agent.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       await response.body.arrayBuffer();
       if (response.statusCode < 200 || response.statusCode > 299) failures += 1;
     } catch {
@@ -52,7 +58,9 @@ export async function burst(url: URL, body: string, calls: number, onStart?: () 
 /** In its own process (`--bare-client-burst`, settings from the environment): prints a {@link BurstResult} as JSON. */
 export async function runBareClientBurst(): Promise<void> {
   // The parent times the gateway's side of the burst from this line.
-  const result = await burst(new URL(process.env['BURST_URL'] ?? ''), process.env['BURST_BODY'] ?? '{}', Number(process.env['BURST_CALLS'] ?? 2000), () => process.stdout.write('started\n'));
+  const result = await burst(new URL(process.env['BURST_URL'] ?? ''), process.env['BURST_BODY'] ?? '{}', Number(process.env['BURST_CALLS'] ?? 2000), () =>
+    process.stdout.write('started\n'),
+  );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

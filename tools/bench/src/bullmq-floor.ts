@@ -14,7 +14,12 @@ const jobOptionsOf = {
  * Redis commands per job of stock BullMQ alone (add → worker → complete, no gateway code), measured on the same
  * Redis: the floor any BullMQ-based path pays, with the gateway's job options or with BullMQ's leanest.
  */
-export async function bullmqCommandsPerJob(redisUrl: string, countCommands: () => Promise<number>, options: FloorJobOptions = 'gateway', jobs = 2000): Promise<number> {
+export async function bullmqCommandsPerJob(
+  redisUrl: string,
+  countCommands: () => Promise<number>,
+  options: FloorJobOptions = 'gateway',
+  jobs = 2000,
+): Promise<number> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const name = `floor-${Date.now()}`;

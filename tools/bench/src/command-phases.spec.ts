@@ -20,7 +20,11 @@ describe('attributeCommands', () => {
     ['127.0.0.1:1', 'api1'],
     ['127.0.0.1:2', 'worker1'],
   ]);
-  const names: Record<string, string> = { ['a'.repeat(40)]: 'admit-gate+addStandardJob', ['b'.repeat(40)]: 'moveToActive', ['c'.repeat(40)]: 'budget-settle-10' };
+  const names: Record<string, string> = {
+    ['a'.repeat(40)]: 'admit-gate+addStandardJob',
+    ['b'.repeat(40)]: 'moveToActive',
+    ['c'.repeat(40)]: 'budget-settle-10',
+  };
   const name = (sha: string) => names[sha] ?? 'unknown script';
   const line = (client: string, ...args: string[]) => ({ client, args });
 
@@ -40,7 +44,10 @@ describe('attributeCommands', () => {
       line('127.0.0.1:9', 'ping'),
     ];
     const counts = attributeCommands(trace, owners, name);
-    const of = (phase: string) => counts.filter((entry) => entry.phase === phase).reduce((sum, entry) => ({ commands: sum.commands + entry.commands, roundTrips: sum.roundTrips + entry.roundTrips }), { commands: 0, roundTrips: 0 });
+    const of = (phase: string) =>
+      counts
+        .filter((entry) => entry.phase === phase)
+        .reduce((sum, entry) => ({ commands: sum.commands + entry.commands, roundTrips: sum.roundTrips + entry.roundTrips }), { commands: 0, roundTrips: 0 });
     expect(of('admission')).toEqual({ commands: 2, roundTrips: 0 });
     expect(of('enqueue')).toEqual({ commands: 3, roundTrips: 1 });
     expect(of('worker fetch')).toEqual({ commands: 3, roundTrips: 2 });
@@ -49,7 +56,11 @@ describe('attributeCommands', () => {
     expect(of('background')).toEqual({ commands: 1, roundTrips: 1 });
     expect(counts.find((entry) => entry.phase === 'background')?.owner).toBe('unknown');
     expect(counts.reduce((sum, entry) => sum + entry.commands, 0)).toBe(trace.length);
-    expect(counts.find((entry) => entry.step === 'admit-gate+addStandardJob' && entry.phase === 'enqueue')?.byCommand).toEqual({ evalsha: 1, incr: 1, hmset: 1 });
+    expect(counts.find((entry) => entry.step === 'admit-gate+addStandardJob' && entry.phase === 'enqueue')?.byCommand).toEqual({
+      evalsha: 1,
+      incr: 1,
+      hmset: 1,
+    });
   });
 
   it('counts what BullMQ’s moveToFinished does after the finished job’s event as the fetch of the next job', () => {
@@ -69,7 +80,11 @@ describe('attributeCommands', () => {
   });
 
   it('puts the worker’s own budget commands in settle and the API’s in admission', () => {
-    const counts = attributeCommands([line('127.0.0.1:1', 'hget', 'p:budget:{spend}:day:x', 'total'), line('127.0.0.1:2', 'hget', 'p:budget:{spend}:day:x', 'total')], owners, name);
+    const counts = attributeCommands(
+      [line('127.0.0.1:1', 'hget', 'p:budget:{spend}:day:x', 'total'), line('127.0.0.1:2', 'hget', 'p:budget:{spend}:day:x', 'total')],
+      owners,
+      name,
+    );
     expect(counts.map((entry) => `${entry.owner} ${entry.phase}`).sort()).toEqual(['api1 admission', 'worker1 settle']);
   });
 });

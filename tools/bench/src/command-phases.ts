@@ -27,7 +27,23 @@ function phaseOfKey(key: string, owner: string): Phase | undefined {
 }
 
 const fetchCommands = new Set(['bzpopmin', 'bzpopmax', 'brpoplpush', 'blmove', 'bzmpop']);
-const backgroundCommands = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'ping', 'client', 'info', 'select', 'hello', 'script', 'echo', 'config', 'cluster', 'command', 'time', 'memory']);
+const backgroundCommands = new Set([
+  'subscribe',
+  'psubscribe',
+  'unsubscribe',
+  'ping',
+  'client',
+  'info',
+  'select',
+  'hello',
+  'script',
+  'echo',
+  'config',
+  'cluster',
+  'command',
+  'time',
+  'memory',
+]);
 
 /** The phase of a script, by the name `scriptName` gave it. */
 function phaseOfScript(name: string, owner: string): Phase {
@@ -83,7 +99,8 @@ export function attributeCommands(trace: readonly MonitoredCommand[], owners: Re
       const phase = phaseOfKey(args[1] ?? '', owner) ?? current?.phase ?? 'other';
       add(phase, script, owner, false, command);
       // BullMQ's moveToFinished takes the next job after the finished one's event: the rest is the worker's fetch.
-      if (current && /^moveToFinished/.test(script) && command === 'xadd' && finishedEvent(args)) current = { ...current, script: `${script} (next job)`, phase: 'worker fetch' };
+      if (current && /^moveToFinished/.test(script) && command === 'xadd' && finishedEvent(args))
+        current = { ...current, script: `${script} (next job)`, phase: 'worker fetch' };
       continue;
     }
     const owner = owners.get(client) ?? 'unknown';

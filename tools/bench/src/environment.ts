@@ -122,7 +122,9 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
       const ports = await Promise.all(Array.from({ length: options.apis }, () => freePort()));
       const extra = process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
       const spawnOptions = (role: string) => ({ nodeArgs: [...extra, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : [])] });
-      const apis = await Promise.all(ports.map((port) => spawnTracked('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, spawnOptions('api'))));
+      const apis = await Promise.all(
+        ports.map((port) => spawnTracked('api', { ...env, GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: String(port) }, spawnOptions('api'))),
+      );
       const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnTracked('worker', env, spawnOptions('worker'))));
       const urls = ports.map((port) => `http://127.0.0.1:${port}`);
       const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${await createApiKey(urls[0] ?? '')}` } : {};

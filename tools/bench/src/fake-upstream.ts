@@ -38,11 +38,13 @@ const usage = { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20, cost:
 
 /** The streamed chunks of `tools` parallel calls, one after the other as OpenAI sends them. */
 function toolCallChunks(model: string, plan: Directives): string[] {
-  const chunk = (delta: unknown) => `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"tool_calls":[${JSON.stringify(delta)}]},"finish_reason":null}]}\n\n`;
+  const chunk = (delta: unknown) =>
+    `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"tool_calls":[${JSON.stringify(delta)}]},"finish_reason":null}]}\n\n`;
   const out: string[] = [];
   for (let call = 0; call < plan.tools; call += 1) {
     out.push(chunk({ index: call, id: `call_bench_${call}`, type: 'function', function: { name: 'lookup', arguments: '{"part":[' } }));
-    for (let index = 0; index < plan.chunks; index += 1) out.push(chunk({ index: call, function: { arguments: index < plan.chunks - 1 ? `${index},` : `${index}]}` } }));
+    for (let index = 0; index < plan.chunks; index += 1)
+      out.push(chunk({ index: call, function: { arguments: index < plan.chunks - 1 ? `${index},` : `${index}]}` } }));
   }
   return out;
 }
@@ -71,11 +73,17 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
   const chunks =
     plan.tools > 0
       ? toolCallChunks(model, plan)
-      : Array.from({ length: plan.chunks }, (_, index) => `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":"t${index} "},"finish_reason":null}]}\n\n`);
+      : Array.from(
+          { length: plan.chunks },
+          (_, index) =>
+            `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":"t${index} "},"finish_reason":null}]}\n\n`,
+        );
   for (const chunk of chunks) {
     if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
   }
-  res.write(`data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{},"finish_reason":"${plan.tools > 0 ? 'tool_calls' : 'stop'}"}],"usage":${JSON.stringify(usage)}}\n\n`);
+  res.write(
+    `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{},"finish_reason":"${plan.tools > 0 ? 'tool_calls' : 'stop'}"}],"usage":${JSON.stringify(usage)}}\n\n`,
+  );
   res.end('data: [DONE]\n\n');
 }
 

@@ -33,7 +33,11 @@ export interface InterleavedResult {
  * long run each: this machine's speed drifts by tens of percent within a minute, and a drift then falls on both
  * sides of every round instead of on one side of the comparison.
  */
-export async function interleavedComparison(a: ComparedSide, b: ComparedSide, options: { connections: number; rounds: number; seconds: number; commandCount?: () => Promise<number> }): Promise<InterleavedResult> {
+export async function interleavedComparison(
+  a: ComparedSide,
+  b: ComparedSide,
+  options: { connections: number; rounds: number; seconds: number; commandCount?: () => Promise<number> },
+): Promise<InterleavedResult> {
   const rps = { a: [] as number[], b: [] as number[] };
   const p99 = { a: [] as number[], b: [] as number[] };
   const cpu = { a: 0, b: 0 };
@@ -42,7 +46,13 @@ export async function interleavedComparison(a: ComparedSide, b: ComparedSide, op
   const run = async (key: 'a' | 'b', side: ComparedSide) => {
     const before = cpuSnapshot(side.pids);
     const commandsBefore = await options.commandCount?.();
-    const result = await runLoad({ url: side.url, body: side.body, connections: options.connections, durationSeconds: options.seconds, ...(side.headers ? { headers: side.headers } : {}) });
+    const result = await runLoad({
+      url: side.url,
+      body: side.body,
+      connections: options.connections,
+      durationSeconds: options.seconds,
+      ...(side.headers ? { headers: side.headers } : {}),
+    });
     p99[key].push(result.p99);
     if (commandsBefore !== undefined && options.commandCount) commands[key] += (await options.commandCount()) - commandsBefore;
     const delta = cpuDelta(before, cpuSnapshot(side.pids));

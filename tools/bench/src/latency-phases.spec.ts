@@ -5,7 +5,12 @@ describe('requestStretches', () => {
     ['127.0.0.1:1', 'api1'],
     ['127.0.0.1:2', 'worker1'],
   ]);
-  const names: Record<string, string> = { ['a'.repeat(40)]: 'admit-gate+addStandardJob', ['b'.repeat(40)]: 'moveToActive', ['c'.repeat(40)]: 'budget-settle-10', ['d'.repeat(40)]: 'moveToFinished' };
+  const names: Record<string, string> = {
+    ['a'.repeat(40)]: 'admit-gate+addStandardJob',
+    ['b'.repeat(40)]: 'moveToActive',
+    ['c'.repeat(40)]: 'budget-settle-10',
+    ['d'.repeat(40)]: 'moveToFinished',
+  };
   const name = (sha: string) => names[sha] ?? 'other';
   const at = (ms: number, client: string, sha: string) => ({ client, args: ['evalsha', sha.repeat(40), '0'], at: ms });
 

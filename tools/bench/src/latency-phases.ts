@@ -33,7 +33,12 @@ const isAdd = (name: string) => name.includes('+') || /^add(Standard|Prioritized
  * and the client's are the same machine's): the API's add, the worker's moveToActive, the worker's settle script.
  * A request whose marks are not all inside its own window (sent → answered) is left out.
  */
-export function requestStretches(requests: readonly TimedRequest[], trace: readonly MonitoredCommand[], owners: ReadonlyMap<string, string>, scriptName: (sha: string) => string): RequestStretches[] {
+export function requestStretches(
+  requests: readonly TimedRequest[],
+  trace: readonly MonitoredCommand[],
+  owners: ReadonlyMap<string, string>,
+  scriptName: (sha: string) => string,
+): RequestStretches[] {
   const marks: Array<{ at: number; kind: 'add' | 'take' | 'settle' }> = [];
   for (const { client, args, at } of trace) {
     const command = (args[0] ?? '').toLowerCase();

@@ -28,7 +28,11 @@ export async function serveLeanApi(): Promise<void> {
   const connection = new Redis(env('REDIS_URL'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const subscriber = new Redis(env('REDIS_URL'));
   await new Promise((resolve) => connection.once('ready', resolve));
-  const queue = new Queue(queueName, { connection, prefix, defaultJobOptions: { removeOnComplete: { age: 3600, count: 100_000 }, removeOnFail: { age: 86_400 } } });
+  const queue = new Queue(queueName, {
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: { age: 3600, count: 100_000 }, removeOnFail: { age: 86_400 } },
+  });
   const waiting = new Map<string, (result: unknown) => void>();
   subscriber.on('message', (_channel: string, message: string) => {
     const { jobId, result } = JSON.parse(message) as { jobId: string; result: unknown };

@@ -22,7 +22,10 @@ import { targetsTable } from './targets';
 const all = ['overhead', 'commands', 'latency-phases', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'lanes', 'scale-out', 'sweep'] as const;
 
 function parseArgs(argv: readonly string[]) {
-  const only = argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+  const only = argv
+    .find((arg) => arg.startsWith('--only='))
+    ?.slice('--only='.length)
+    .split(',');
   const duration = Number(argv.find((arg) => arg.startsWith('--duration='))?.slice('--duration='.length) ?? 5);
   const profileDir = argv.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length);
   const scenarios = new Set<string>(only ?? all);
@@ -66,7 +69,8 @@ async function main(): Promise<void> {
   if (!args.write) return;
   const docs = join(process.cwd(), 'docs');
   mkdirSync(docs, { recursive: true });
-  if (Object.keys(curves).length > 0) writeFileSync(join(docs, 'bench-latency.svg'), latencyChart(curves, 'POST /v1/chat vs the upstream alone: latency against offered load (open loop)'));
+  if (Object.keys(curves).length > 0)
+    writeFileSync(join(docs, 'bench-latency.svg'), latencyChart(curves, 'POST /v1/chat vs the upstream alone: latency against offered load (open loop)'));
   writeFileSync(join(docs, 'BENCHMARKS.md'), renderDocument(rows, sections, seconds, Object.keys(curves).length > 0));
   log('wrote docs/BENCHMARKS.md');
 }

@@ -47,15 +47,22 @@ export function latencyChart(series: Record<string, CurvePoint[]>, title: string
   Object.entries(series).forEach(([name, curve], index) => {
     const colour = colours[index % colours.length];
     const sorted = [...curve].sort((a, b) => a.offeredRps - b.offeredRps);
-    for (const [key, dash] of [['p50', ''], ['p99', ' stroke-dasharray="6 4"']] as const) {
+    for (const [key, dash] of [
+      ['p50', ''],
+      ['p99', ' stroke-dasharray="6 4"'],
+    ] as const) {
       const path = sorted.map((point) => `${x(point.offeredRps).toFixed(1)},${y(point[key]).toFixed(1)}`).join(' ');
       parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2"${dash} points="${path}"/>`);
       for (const point of sorted) parts.push(`<circle cx="${x(point.offeredRps).toFixed(1)}" cy="${y(point[key]).toFixed(1)}" r="3" fill="${colour}"/>`);
     }
     const legendY = margin.top + 10 + index * 40;
-    parts.push(`<line x1="${width - margin.right + 10}" y1="${legendY}" x2="${width - margin.right + 40}" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${width - margin.right + 10}" y1="${legendY}" x2="${width - margin.right + 40}" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${width - margin.right + 46}" y="${legendY + 4}">${name} p50</text>`);
-    parts.push(`<line x1="${width - margin.right + 10}" y1="${legendY + 16}" x2="${width - margin.right + 40}" y2="${legendY + 16}" stroke="${colour}" stroke-width="2" stroke-dasharray="6 4"/>`);
+    parts.push(
+      `<line x1="${width - margin.right + 10}" y1="${legendY + 16}" x2="${width - margin.right + 40}" y2="${legendY + 16}" stroke="${colour}" stroke-width="2" stroke-dasharray="6 4"/>`,
+    );
     parts.push(`<text x="${width - margin.right + 46}" y="${legendY + 20}">${name} p99</text>`);
   });
   parts.push('</svg>');

@@ -46,7 +46,11 @@ export async function startPortkey(entry: string, upstreamUrl: string): Promise<
   for (;;) {
     if (exited) throw new Error('portkey exited before it answered');
     try {
-      const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'hi' }] }) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'bench', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       const text = await response.text();
       if (response.status === 200) break;
       if (Date.now() > deadline) throw new Error(`portkey answered ${response.status}: ${text.slice(0, 200)}`);

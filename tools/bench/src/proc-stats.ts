@@ -94,5 +94,8 @@ export function writeSnapshot(pids: Record<string, number>): Record<string, numb
 export function writesPerRequest(before: Record<string, number>, after: Record<string, number>, requests: number): { total: number; note: string } {
   const count = Math.max(1, requests);
   const perProcess = Object.keys(after).map((name) => [name, ((after[name] ?? 0) - (before[name] ?? 0)) / count] as const);
-  return { total: perProcess.reduce((sum, [, writes]) => sum + writes, 0), note: perProcess.map(([name, writes]) => `${name} ${writes.toFixed(1)}`).join(', ') };
+  return {
+    total: perProcess.reduce((sum, [, writes]) => sum + writes, 0),
+    note: perProcess.map(([name, writes]) => `${name} ${writes.toFixed(1)}`).join(', '),
+  };
 }

@@ -90,13 +90,32 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([name, ms]) => ({ name, ms, share: totalMs > 0 ? ms / totalMs : 0 }));
-  return { totalMs, categories: ranked(categories, 30), selfTop: ranked(self, top), inclusiveTop: ranked(inclusive, top), nativeByCaller: ranked(nativeCallers, 10) };
+  return {
+    totalMs,
+    categories: ranked(categories, 30),
+    selfTop: ranked(self, top),
+    inclusiveTop: ranked(inclusive, top),
+    nativeByCaller: ranked(nativeCallers, 10),
+  };
 }
 
 function renderSummary(title: string, summary: ProfileSummary): string {
   const lines = [`## ${title}: ${summary.totalMs.toFixed(0)} ms of CPU sampled (idle left out)`, '', 'self time by where the code lives:'];
-  const row = (entry: { name: string; ms: number; share: number }) => `  ${(entry.share * 100).toFixed(1).padStart(5)} %  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.name}`;
-  lines.push(...summary.categories.map(row), '', 'native self time by the package or gateway code it was called for:', ...summary.nativeByCaller.map(row), '', 'functions by self time:', ...summary.selfTop.map(row), '', 'functions by inclusive time:', ...summary.inclusiveTop.map(row), '');
+  const row = (entry: { name: string; ms: number; share: number }) =>
+    `  ${(entry.share * 100).toFixed(1).padStart(5)} %  ${entry.ms.toFixed(0).padStart(6)} ms  ${entry.name}`;
+  lines.push(
+    ...summary.categories.map(row),
+    '',
+    'native self time by the package or gateway code it was called for:',
+    ...summary.nativeByCaller.map(row),
+    '',
+    'functions by self time:',
+    ...summary.selfTop.map(row),
+    '',
+    'functions by inclusive time:',
+    ...summary.inclusiveTop.map(row),
+    '',
+  );
   return lines.join('\n');
 }
 

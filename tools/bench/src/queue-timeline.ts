@@ -17,12 +17,18 @@ export interface BurstTimeline {
  * one pipeline) to tell where a burst of `jobs` spends its time: getting in through the API, waiting for the worker
  * to take it, or after the worker (upstream, settle, reply). `queueKey` is `<bull prefix>:<queue name>`.
  */
-export async function watchQueue(redisUrl: string, queueKey: string, jobs: number, options: { before?: number; intervalMs?: number } = {}): Promise<{ start(): void; stop(): Promise<BurstTimeline> }> {
+export async function watchQueue(
+  redisUrl: string,
+  queueKey: string,
+  jobs: number,
+  options: { before?: number; intervalMs?: number } = {},
+): Promise<{ start(): void; stop(): Promise<BurstTimeline> }> {
   // Jobs added between this call and start() (a warm-up): the timeline is of the `jobs` after them.
   const before = options.before ?? 0;
   const redis = new Redis(redisUrl);
   const read = async () => {
-    const replies = (await redis.pipeline().get(`${queueKey}:id`).llen(`${queueKey}:wait`).zcard(`${queueKey}:prioritized`).zcard(`${queueKey}:completed`).exec()) ?? [];
+    const replies =
+      (await redis.pipeline().get(`${queueKey}:id`).llen(`${queueKey}:wait`).zcard(`${queueKey}:prioritized`).zcard(`${queueKey}:completed`).exec()) ?? [];
     const [added, waiting, prioritized, completed] = replies.map(([, value]) => Number(value ?? 0));
     return { added: added ?? 0, queued: (waiting ?? 0) + (prioritized ?? 0), completed: completed ?? 0 };
   };

@@ -26,7 +26,12 @@ const format = (value: number | undefined, unit: string) => {
 export function toMarkdownTable(rows: readonly ResultRow[]): string {
   const lines = ['| scenario | metric | value | baseline | ratio | target | met |', '|---|---|---|---|---|---|---|'];
   for (const row of rows) {
-    const ratio = row.ratio !== undefined ? `${row.ratio.toFixed(2)}×` : row.baseline !== undefined && row.baseline !== 0 && !Number.isNaN(row.baseline) ? `${(row.value / row.baseline).toFixed(2)}×` : '–';
+    const ratio =
+      row.ratio !== undefined
+        ? `${row.ratio.toFixed(2)}×`
+        : row.baseline !== undefined && row.baseline !== 0 && !Number.isNaN(row.baseline)
+          ? `${(row.value / row.baseline).toFixed(2)}×`
+          : '–';
     const met = row.met === undefined ? '' : row.met ? 'yes' : '**no**';
     lines.push(
       `| ${row.scenario} | ${row.metric}${row.note ? ` (${row.note})` : ''} | ${format(row.value, row.unit)} | ${format(row.baseline, row.unit)} | ${ratio} | ${row.target ?? ''} | ${met} |`,

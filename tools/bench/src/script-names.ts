@@ -29,7 +29,8 @@ function gatewayLuaFiles(root: string): Array<{ name: string; content: string }>
   for (const lib of readdirSync(libs)) {
     const dir = join(libs, lib, 'src', 'lua');
     if (!existsSync(dir)) continue;
-    for (const file of readdirSync(dir).filter((name) => name.endsWith('.lua'))) files.push({ name: file.replace(/\.lua$/, ''), content: readFileSync(join(dir, file), 'utf8') });
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.lua')))
+      files.push({ name: file.replace(/\.lua$/, ''), content: readFileSync(join(dir, file), 'utf8') });
   }
   return files;
 }

@@ -60,7 +60,12 @@ export async function runSequentialInterleaved(targets: readonly SequentialTarge
       for (const [which, target] of targets.entries()) {
         const started = performance.now();
         try {
-          const response = await request(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...target.headers }, body: payloads[which], dispatcher: agents[which] });
+          const response = await request(target.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...target.headers },
+            body: payloads[which],
+            dispatcher: agents[which],
+          });
           await response.body.arrayBuffer();
           if (response.statusCode >= 300) errors[which] = (errors[which] ?? 0) + 1;
         } catch {

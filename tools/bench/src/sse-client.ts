@@ -20,7 +20,12 @@ export async function readStream(url: string, body: unknown, extract: (data: str
   let text = '';
   let events = 0;
   let ok = false;
-  const response = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(dispatcher ? { dispatcher } : {}) });
+  const response = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    ...(dispatcher ? { dispatcher } : {}),
+  });
   if (response.statusCode !== 200) {
     await response.body.arrayBuffer();
     return { ttftMs, totalMs: performance.now() - started, text, events, ok };

@@ -1,5 +1,16 @@
 import OpenAI from 'openai';
-import { postJson, postSse, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  postSse,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 const messages = [{ role: 'user' as const, content: 'hi' }];
 const paidModel = 'thudm/glm-4-9b-chat';
@@ -35,7 +46,8 @@ const routes = {
   '/v1/jobs': (agent: string, model: string) => postJson(`${gateway.baseUrl}/v1/jobs`, { agent_id: agent, messages, model }),
   '/v1/batches': (agent: string, model: string) => postJson(`${gateway.baseUrl}/v1/batches`, [{ agent_id: agent, messages, model, custom_id: 'one' }]),
   '/v1/chat/completions': (agent: string, model: string) => postJson(`${gateway.baseUrl}/v1/chat/completions`, { user: agent, messages, model }),
-  '/v1/chat/completions (stream)': (agent: string, model: string) => postSse(`${gateway.baseUrl}/v1/chat/completions`, { user: agent, messages, model, stream: true }),
+  '/v1/chat/completions (stream)': (agent: string, model: string) =>
+    postSse(`${gateway.baseUrl}/v1/chat/completions`, { user: agent, messages, model, stream: true }),
 };
 const gatewayRoutes = ['/v1/chat', '/v1/chat/stream', '/v1/jobs', '/v1/batches'] as const;
 const openAiRoutes = ['/v1/chat/completions', '/v1/chat/completions (stream)'] as const;
@@ -47,13 +59,17 @@ describe('admission (rate limit, budget) on every chat-like route', () => {
     const refused = await routes[route](agent, 'mock/echo');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(refused.body).toEqual({ error: { type: 'rate_limited', message: expect.stringContaining(agent), request_id: expect.any(String), retry_after_seconds: expect.any(Number) } });
+    expect(refused.body).toEqual({
+      error: { type: 'rate_limited', message: expect.stringContaining(agent), request_id: expect.any(String), retry_after_seconds: expect.any(Number) },
+    });
   });
 
   it.each(gatewayRoutes)('%s answers 402 budget_exceeded in the gateway envelope, naming the budget', async (route) => {
     const refused = await routes[route](`spender-${route}`, paidModel);
     expect(refused.status).toBe(402);
-    expect(refused.body).toMatchObject({ error: { type: 'budget_exceeded', message: expect.stringContaining('daily budget'), budget: { name: 'daily', limit_usd: 0.000001 } } });
+    expect(refused.body).toMatchObject({
+      error: { type: 'budget_exceeded', message: expect.stringContaining('daily budget'), budget: { name: 'daily', limit_usd: 0.000001 } },
+    });
   });
 
   it.each(openAiRoutes)('%s answers 429 and 402 in OpenAI’s error shape', async (route) => {
@@ -66,7 +82,9 @@ describe('admission (rate limit, budget) on every chat-like route', () => {
 
     const broke = await routes[route](`${agent}-spender`, paidModel);
     expect(broke.status).toBe(402);
-    expect(broke.body).toEqual({ error: { message: expect.stringContaining('daily budget'), type: 'insufficient_quota', param: null, code: 'budget_exceeded' } });
+    expect(broke.body).toEqual({
+      error: { message: expect.stringContaining('daily budget'), type: 'insufficient_quota', param: null, code: 'budget_exceeded' },
+    });
   });
 
   it('the openai SDK raises RateLimitError on the plain and the streamed route', async () => {

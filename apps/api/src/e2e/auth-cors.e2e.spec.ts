@@ -11,7 +11,12 @@ let openApi: { baseUrl: string; process: AppProcess } | undefined;
 
 beforeAll(async () => {
   redis = await startRedis();
-  const env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('auth'), LLM_PROVIDER: 'mock', CORS_ALLOWED_ORIGINS: `${allowedOrigin},http://localhost:3000` };
+  const env = {
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('auth'),
+    LLM_PROVIDER: 'mock',
+    CORS_ALLOWED_ORIGINS: `${allowedOrigin},http://localhost:3000`,
+  };
   [gateway, openApi] = await Promise.all([startGateway({ ...env, GATEWAY_AUTH_TOKEN: token }), startApi(env)]);
 });
 afterAll(async () => {

@@ -1,4 +1,14 @@
-import { postJson, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  type AppProcess,
+  type FakeOpenRouter,
+  type TestRedis,
+} from '@gateway/testing';
 
 /**
  * `max_cost_usd` on a batch, under two workers running eight requests each at once: a request starts only while
@@ -65,7 +75,8 @@ async function untilDone(batchId: string): Promise<BatchSummary> {
   }
 }
 
-const requests = (count: number) => Array.from({ length: count }, (_, index) => ({ model: MODEL, max_tokens: 3, messages: [{ role: 'user', content: `request ${index}` }] }));
+const requests = (count: number) =>
+  Array.from({ length: count }, (_, index) => ({ model: MODEL, max_tokens: 3, messages: [{ role: 'user', content: `request ${index}` }] }));
 
 describe('max_cost_usd on a batch', () => {
   it('runs the requests the cap allows; the rest end budget_exceeded without a provider call', async () => {
@@ -90,7 +101,11 @@ describe('max_cost_usd on a batch', () => {
 
   it('takes the cap as a query parameter for a JSONL body (OpenAI batch lines)', async () => {
     const lines = requests(4).map((body, index) => JSON.stringify({ custom_id: `r${index}`, method: 'POST', url: '/v1/chat/completions', body }));
-    const response = await fetch(`${baseUrl}/v1/batches?max_cost_usd=${2 * REQUEST_COST}`, { method: 'POST', headers: { 'content-type': 'application/jsonl' }, body: lines.join('\n') });
+    const response = await fetch(`${baseUrl}/v1/batches?max_cost_usd=${2 * REQUEST_COST}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jsonl' },
+      body: lines.join('\n'),
+    });
     expect(response.status).toBe(202);
     const { batch_id: batchId } = (await response.json()) as { batch_id: string };
     const summary = await untilDone(batchId);
@@ -114,7 +129,10 @@ describe('max_cost_usd on a batch', () => {
     const callsBefore = upstream.requests.length;
     const refused = await postJson(`${baseUrl}/v1/batches${query}`, body);
     expect(refused.status).toBe(400);
-    expect((refused.body as { error: { type: string; message: string } }).error).toMatchObject({ type: 'invalid_request', message: expect.stringContaining('max_cost_usd') });
+    expect((refused.body as { error: { type: string; message: string } }).error).toMatchObject({
+      type: 'invalid_request',
+      message: expect.stringContaining('max_cost_usd'),
+    });
     expect(upstream.requests.length).toBe(callsBefore);
   });
 });

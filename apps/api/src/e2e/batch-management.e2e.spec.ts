@@ -1,6 +1,16 @@
 import { createHmac } from 'node:crypto';
 import { request } from 'node:http';
-import { postJson, startFakeServer, startGateway, startRedis, uniquePrefix, waitFor, type FakeServer, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  startFakeServer,
+  startGateway,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type FakeServer,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 // Batches end to end: list, cancel, completion window, callback at the end, results paged and as JSONL, and a
 // body refused while it arrives.
@@ -49,7 +59,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const requests = (count: number, model = 'mock/echo') => Array.from({ length: count }, (_, index) => ({ custom_id: `r${index}`, messages: [{ role: 'user', content: `n${index}` }], model }));
+const requests = (count: number, model = 'mock/echo') =>
+  Array.from({ length: count }, (_, index) => ({ custom_id: `r${index}`, messages: [{ role: 'user', content: `n${index}` }], model }));
 
 async function submit(body: unknown, query = ''): Promise<string> {
   const accepted = await postJson(`${gateway.baseUrl}/v1/batches${query}`, body);
@@ -71,10 +82,14 @@ function present<T>(value: T | undefined): T {
 
 async function untilDone(batchId: string): Promise<BatchBody> {
   return present(
-    await waitFor(async () => {
-      const batch = await getBatch(batchId);
-      return batch.done ? batch : undefined;
-    }, 60_000, 100),
+    await waitFor(
+      async () => {
+        const batch = await getBatch(batchId);
+        return batch.done ? batch : undefined;
+      },
+      60_000,
+      100,
+    ),
   );
 }
 
@@ -87,7 +102,12 @@ describe('listing and paging', () => {
     const first = await submit(requests(1));
     const second = await submit(requests(1));
     const third = await submit(requests(1));
-    const page = (await (await fetch(`${gateway.baseUrl}/v1/batches?limit=2`)).json()) as { object: string; data: BatchBody[]; has_more: boolean; last_id: string };
+    const page = (await (await fetch(`${gateway.baseUrl}/v1/batches?limit=2`)).json()) as {
+      object: string;
+      data: BatchBody[];
+      has_more: boolean;
+      last_id: string;
+    };
     expect(page.object).toBe('list');
     expect(page.data.map((batch) => batch.batch_id)).toEqual([third, second]);
     expect(page.has_more).toBe(true);
@@ -106,7 +126,10 @@ describe('listing and paging', () => {
     expect(lastPage.has_more).toBe(false);
     const response = await fetch(`${gateway.baseUrl}/v1/batches/${batchId}/results`);
     expect(response.headers.get('content-type')).toContain('application/jsonl');
-    const lines = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(25);
     expect(lines[24]).toMatchObject({ custom_id: 'r24', status: 'completed', result: { content: 'Mock reply to: n24' } });
     const bad = await fetch(`${gateway.baseUrl}/v1/batches/${batchId}?results=true&after=nope`);
@@ -133,11 +156,19 @@ describe('cancel', () => {
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect((await getBatch(batchId)).counts['completed']).toBe(completed);
     const results = await getBatch(batchId, '?results=true');
-    expect(results.results?.filter((result) => result['status'] === 'completed').every((result) => (result['result'] as { content: string }).content.startsWith('Mock reply'))).toBe(true);
+    expect(
+      results.results
+        ?.filter((result) => result['status'] === 'completed')
+        .every((result) => (result['result'] as { content: string }).content.startsWith('Mock reply')),
+    ).toBe(true);
     const callback = await callbackAt('/cancelled');
     expect(callback.body).toMatchObject({ batch_id: batchId, status: 'cancelled', done: true });
     const [, timestamp, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(callback.headers['x-gateway-signature'])) ?? [];
-    expect(mac).toBe(createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${JSON.stringify(callback.body)}`).digest('hex'));
+    expect(mac).toBe(
+      createHmac('sha256', CALLBACK_SECRET)
+        .update(`${timestamp}.${JSON.stringify(callback.body)}`)
+        .digest('hex'),
+    );
   });
 
   it('answers 404 for a batch that does not exist', async () => {
@@ -222,7 +253,9 @@ describe('a large body, read as it arrives', () => {
     const answer = await postLargeJsonl(32 * 1024 * 1024 - 4096, '{}\n');
     stop = true;
     await watch;
-    process.stdout.write(`large body: ${answer.status}, API heap ${Math.round(before / 1e6)} MB before, peak ${Math.round(peak / 1e6)} MB, slowest /healthz ${Math.round(slowestHealthMs)} ms\n`);
+    process.stdout.write(
+      `large body: ${answer.status}, API heap ${Math.round(before / 1e6)} MB before, peak ${Math.round(peak / 1e6)} MB, slowest /healthz ${Math.round(slowestHealthMs)} ms\n`,
+    );
     expect(answer.status).toBe(400);
     expect(answer.body).toContain('invalid_request');
     expect(peak - before).toBeLessThan(100e6);
@@ -244,7 +277,11 @@ describe('a large body, read as it arrives', () => {
   });
 
   it('refuses a compressed body with 415 (bodies are read as they arrive)', async () => {
-    const response = await fetch(`${gateway.baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not really gzip' });
+    const response = await fetch(`${gateway.baseUrl}/v1/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: 'not really gzip',
+    });
     expect(response.status).toBe(415);
     expect(await response.json()).toMatchObject({ error: { type: 'unsupported_media_type' } });
   });

@@ -29,7 +29,15 @@ async function untilDone(batchId: string, timeoutMs = 120_000, pollMs = 100): Pr
 
 beforeAll(async () => {
   redis = await startRedis();
-  env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('batches'), LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', BATCH_MAX_REQUESTS: '10000', GATEWAY_BODY_LIMIT_BYTES: '4096', CIRCUIT_FAILURE_THRESHOLD: '1000' };
+  env = {
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('batches'),
+    LLM_PROVIDER: 'mock',
+    LLM_DEFAULT_MODEL: 'mock/echo',
+    BATCH_MAX_REQUESTS: '10000',
+    GATEWAY_BODY_LIMIT_BYTES: '4096',
+    CIRCUIT_FAILURE_THRESHOLD: '1000',
+  };
   gateway = await startGateway(env);
 });
 afterAll(() => stopAll(gateway, redis));
@@ -56,9 +64,18 @@ describe('POST /v1/batches', () => {
   it('takes JSONL in the OpenAI batch input format', async () => {
     const lines = [
       { custom_id: 'req-1', method: 'POST', url: '/v1/chat/completions', body: { model: 'mock/echo', messages: [{ role: 'user', content: 'first' }] } },
-      { custom_id: 'req-2', method: 'POST', url: '/v1/chat/completions', body: { model: 'mock/echo', messages: [{ role: 'user', content: 'second' }], max_tokens: 2 } },
+      {
+        custom_id: 'req-2',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'mock/echo', messages: [{ role: 'user', content: 'second' }], max_tokens: 2 },
+      },
     ];
-    const response = await fetch(`${gateway.baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/jsonl' }, body: `${lines.map((line) => JSON.stringify(line)).join('\n')}\n\n` });
+    const response = await fetch(`${gateway.baseUrl}/v1/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jsonl' },
+      body: `${lines.map((line) => JSON.stringify(line)).join('\n')}\n\n`,
+    });
     expect(response.status).toBe(202);
     const { batch_id: batchId } = (await response.json()) as { batch_id: string };
     await untilDone(batchId);
@@ -74,7 +91,12 @@ describe('POST /v1/batches', () => {
     ['an object', 'application/json', '{"messages": []}', 'JSON array'],
     ['a bad request at index 1', 'application/json', JSON.stringify([{ messages: [{ role: 'user', content: 'x' }] }, { messages: [] }]), 'requests.1.messages'],
     ['a JSONL line that is not JSON', 'application/jsonl', '{"messages":[{"role":"user","content":"x"}]}\n{nope', 'line 2'],
-    ['an OpenAI line with a wrong url', 'application/jsonl', JSON.stringify({ custom_id: 'x', method: 'POST', url: '/v1/embeddings', body: { messages: [{ role: 'user', content: 'x' }] } }), 'requests.0.url'],
+    [
+      'an OpenAI line with a wrong url',
+      'application/jsonl',
+      JSON.stringify({ custom_id: 'x', method: 'POST', url: '/v1/embeddings', body: { messages: [{ role: 'user', content: 'x' }] } }),
+      'requests.0.url',
+    ],
     ['malformed JSON', 'application/json', '[{"messages":', 'not valid JSON'],
   ])('refuses %s with 400', async (_label, type, body, message) => {
     const response = await fetch(`${gateway.baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': type }, body });

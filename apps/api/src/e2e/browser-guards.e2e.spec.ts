@@ -23,7 +23,13 @@ function withHost(path: string, host: string): Promise<{ status: number; nosniff
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, nosniff: res.headers['x-content-type-options'] as string | undefined, body: JSON.parse(text || 'null') as unknown }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          nosniff: res.headers['x-content-type-options'] as string | undefined,
+          body: JSON.parse(text || 'null') as unknown,
+        }),
+      );
     });
     outgoing.on('error', reject);
     outgoing.end();
@@ -31,11 +37,14 @@ function withHost(path: string, host: string): Promise<{ status: number; nosniff
 }
 
 describe('browser protections', () => {
-  it.each(['/v1/batches', '/v1/chat', '/v1/jobs', '/v1/chat/completions', '/v1/chat/stream'])('refuses text/plain on %s with 415 in the gateway envelope', async (route) => {
-    const response = await fetch(`${gateway.baseUrl}${route}`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: chat });
-    expect(response.status).toBe(415);
-    expect(await response.json()).toEqual(envelope('unsupported_media_type'));
-  });
+  it.each(['/v1/batches', '/v1/chat', '/v1/jobs', '/v1/chat/completions', '/v1/chat/stream'])(
+    'refuses text/plain on %s with 415 in the gateway envelope',
+    async (route) => {
+      const response = await fetch(`${gateway.baseUrl}${route}`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: chat });
+      expect(response.status).toBe(415);
+      expect(await response.json()).toEqual(envelope('unsupported_media_type'));
+    },
+  );
 
   it('refuses form bodies too (also sent without a preflight)', async () => {
     const response = await fetch(`${gateway.baseUrl}/v1/batches`, { method: 'POST', body: new URLSearchParams({ a: chat }) });
@@ -49,23 +58,30 @@ describe('browser protections', () => {
   });
 
   it('refuses a DELETE from a foreign origin', async () => {
-    const response = await fetch(`${gateway.baseUrl}/v1/jobs/00000000-0000-4000-8000-000000000000`, { method: 'DELETE', headers: { origin: 'http://evil.test' } });
+    const response = await fetch(`${gateway.baseUrl}/v1/jobs/00000000-0000-4000-8000-000000000000`, {
+      method: 'DELETE',
+      headers: { origin: 'http://evil.test' },
+    });
     expect(response.status).toBe(403);
   });
 
   it('serves an allowed origin, the gateway’s own origin, requests without Origin, and safe requests from anywhere', async () => {
-    const post = (headers: Record<string, string>) => fetch(`${gateway.baseUrl}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: chat });
+    const post = (headers: Record<string, string>) =>
+      fetch(`${gateway.baseUrl}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: chat });
     expect((await post({ origin: allowedOrigin })).status).toBe(200);
     expect((await post({ origin: gateway.baseUrl })).status).toBe(200);
     expect((await post({})).status).toBe(200);
     expect((await fetch(`${gateway.baseUrl}/healthz`, { headers: { origin: 'http://evil.test' } })).status).toBe(200);
   });
 
-  it.each(['evil.test', 'evil.test:80', '127.0.0.1.nip.io', 'localhost.evil.test'])('refuses Host %p on a loopback gateway with 403 (DNS rebinding)', async (host) => {
-    const answer = await withHost('/v1/providers', host);
-    expect(answer.status).toBe(403);
-    expect(answer.body).toEqual(envelope('forbidden'));
-  });
+  it.each(['evil.test', 'evil.test:80', '127.0.0.1.nip.io', 'localhost.evil.test'])(
+    'refuses Host %p on a loopback gateway with 403 (DNS rebinding)',
+    async (host) => {
+      const answer = await withHost('/v1/providers', host);
+      expect(answer.status).toBe(403);
+      expect(answer.body).toEqual(envelope('forbidden'));
+    },
+  );
 
   it.each(['localhost', '127.0.0.1', 'LOCALHOST:8080', '[::1]:1234'])('accepts Host %p on a loopback gateway', async (host) => {
     expect((await withHost('/healthz', host)).status).toBe(200);

@@ -22,10 +22,23 @@ beforeAll(async () => {
     startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('board'), LLM_PROVIDER: 'mock', GATEWAY_AUTH_TOKEN: token }),
     chromium.launch({
       executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     }),
   ]);
-  const { status, body } = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'for the board' }], model: 'mock/board' }, { authorization: `Bearer ${token}` });
+  const { status, body } = await postJson(
+    `${gateway.baseUrl}/v1/chat`,
+    { messages: [{ role: 'user', content: 'for the board' }], model: 'mock/board' },
+    { authorization: `Bearer ${token}` },
+  );
   expect(status).toBe(200);
   jobId = (body as { job_id: string }).job_id;
 });

@@ -1,4 +1,14 @@
-import { postJson, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'Say hello' }];
 
@@ -24,7 +34,11 @@ afterAll(() => stopAll(gateway, fake, redis));
 describe('POST /v1/chat through API process, queue and worker process', () => {
   it('answers with content, model, provider, usage, cost and job id', async () => {
     fake.setBehaviour(() => ({ kind: 'reply', content: 'Hello from upstream', cost: 0.0000123 }));
-    const { status, body, headers } = await postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: 'agent-1', messages, temperature: 0.7, max_tokens: 256 }, { 'x-request-id': 'req-e2e-1' });
+    const { status, body, headers } = await postJson(
+      `${gateway.baseUrl}/v1/chat`,
+      { agent_id: 'agent-1', messages, temperature: 0.7, max_tokens: 256 },
+      { 'x-request-id': 'req-e2e-1' },
+    );
     expect(status).toBe(200);
     expect(headers.get('x-request-id')).toBe('req-e2e-1');
     expect(body).toEqual({
@@ -47,7 +61,9 @@ describe('POST /v1/chat through API process, queue and worker process', () => {
 
   it('serves many concurrent calls, each its own answer', async () => {
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, index) => postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: `number ${index}` }], model: 'mock/echo' })),
+      Array.from({ length: 50 }, (_, index) =>
+        postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: `number ${index}` }], model: 'mock/echo' }),
+      ),
     );
     results.forEach((result, index) => {
       expect(result.status).toBe(200);

@@ -38,7 +38,9 @@ async function providers(): Promise<Record<string, ProviderView>> {
 }
 
 async function chat(count: number): Promise<string[]> {
-  const answers = await Promise.all(Array.from({ length: count }, (_, index) => postJson(`${api.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: `question ${index}` }] })));
+  const answers = await Promise.all(
+    Array.from({ length: count }, (_, index) => postJson(`${api.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: `question ${index}` }] })),
+  );
   for (const answer of answers) expect(answer.status).toBe(200);
   return answers.map((answer) => (answer.body as { provider: string }).provider);
 }
@@ -91,7 +93,15 @@ describe('circuit breaker shared by two worker processes', () => {
       const [openrouter, mock] = [current['openrouter'], current['mock']];
       return openrouter?.calls === 3 && openrouter.failures === 3 && openrouter.failovers === 3 && mock?.calls === 3 ? current : undefined;
     }, 5000).then((found) => found!);
-    expect(view['openrouter']).toMatchObject({ configured: true, role: 'primary', deprecated: false, circuit: { state: 'open' }, calls: 3, failures: 3, failovers: 3 });
+    expect(view['openrouter']).toMatchObject({
+      configured: true,
+      role: 'primary',
+      deprecated: false,
+      circuit: { state: 'open' },
+      calls: 3,
+      failures: 3,
+      failovers: 3,
+    });
     expect(view['mock']).toMatchObject({ role: 'fallback', calls: 3 });
 
     // 2. Open for both: each worker skips OpenRouter without calling it.

@@ -13,7 +13,10 @@ let apis: { baseUrl: string; process: AppProcess }[];
 let worker: AppProcess;
 
 beforeAll(async () => {
-  [redis, upstream] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: OR_KEY, behave: () => ({ kind: 'reply', content: 'a paid answer', cost: 0.01, latencyMs: 300 }) })]);
+  [redis, upstream] = await Promise.all([
+    startRedis(),
+    startFakeOpenRouter({ apiKey: OR_KEY, behave: () => ({ kind: 'reply', content: 'a paid answer', cost: 0.01, latencyMs: 300 }) }),
+  ]);
   const env = {
     REDIS_URL: redis.url,
     QUEUE_PREFIX: uniquePrefix('cost-learning'),
@@ -34,7 +37,11 @@ afterAll(async () => {
 });
 
 const chat = (api: number) =>
-  fetch(`${apis[api]!.baseUrl}/v1/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hello' }] }) });
+  fetch(`${apis[api]!.baseUrl}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hello' }] }),
+  });
 
 describe('estimates that learn from real costs', () => {
   it('after one settled call, 30 concurrent calls over two instances cannot pass a five-call budget', async () => {
@@ -43,7 +50,9 @@ describe('estimates that learn from real costs', () => {
     const served = answers.filter((answer) => answer.status === 200).length;
     const refused = answers.filter((answer) => answer.status === 402).length;
     const usage = (await (await fetch(`${apis[0]!.baseUrl}/v1/usage`)).json()) as { day: { spent_usd: number } };
-    process.stdout.write(`learned cost: after one settled call, ${served} of 30 concurrent served, ${refused} refused, spent $${usage.day.spent_usd.toFixed(4)} of $0.05\n`);
+    process.stdout.write(
+      `learned cost: after one settled call, ${served} of 30 concurrent served, ${refused} refused, spent $${usage.day.spent_usd.toFixed(4)} of $0.05\n`,
+    );
     expect(served).toBeLessThanOrEqual(5);
     expect(served + refused).toBe(30);
     expect(usage.day.spent_usd).toBeLessThanOrEqual(0.05 + 0.01 + 1e-9);

@@ -30,7 +30,11 @@ const failOpenRouter = (behaviour: OpenRouterBehaviour) => openrouter.setBehavio
 
 beforeAll(async () => {
   redis = await startRedis();
-  [openrouter, ollama, anthropic] = await Promise.all([startFakeOpenRouter({ apiKey: OPENROUTER_KEY }), startFakeOllama(), startFakeAnthropic({ apiKey: ANTHROPIC_KEY })]);
+  [openrouter, ollama, anthropic] = await Promise.all([
+    startFakeOpenRouter({ apiKey: OPENROUTER_KEY }),
+    startFakeOllama(),
+    startFakeAnthropic({ apiKey: ANTHROPIC_KEY }),
+  ]);
   // Nothing listens on the cursor port: every failover passes a refused connection on its way.
   const closedPort = await freePort();
   gateway = await startGateway({
@@ -104,7 +108,9 @@ describe('failover across providers (real processes, fake upstreams)', () => {
 
   it('goes past an Ollama fallback whose model is not pulled, without counting it against Ollama; a pinned one answers 400', async () => {
     type View = { providers: { id: string; circuit: { consecutive_failures: number } }[] };
-    const ollamaFailures = async () => ((await (await fetch(`${gateway.baseUrl}/v1/providers`)).json()) as View).providers.find((provider) => provider.id === 'ollama')?.circuit.consecutive_failures;
+    const ollamaFailures = async () =>
+      ((await (await fetch(`${gateway.baseUrl}/v1/providers`)).json()) as View).providers.find((provider) => provider.id === 'ollama')?.circuit
+        .consecutive_failures;
     const failuresBefore = await ollamaFailures();
     failOpenRouter({ kind: 'status', status: 503 });
     ollama.setBehaviour(() => ({ kind: 'status', status: 404 }));
@@ -115,7 +121,9 @@ describe('failover across providers (real processes, fake upstreams)', () => {
 
     const pinned = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'ollama/not-pulled:1b' });
     expect(pinned.status).toBe(400);
-    expect(pinned.body).toMatchObject({ error: { type: 'invalid_request', message: expect.stringContaining('try pulling it first'), attempts: [{ provider: 'ollama', status: 404 }] } });
+    expect(pinned.body).toMatchObject({
+      error: { type: 'invalid_request', message: expect.stringContaining('try pulling it first'), attempts: [{ provider: 'ollama', status: 404 }] },
+    });
     expect(await ollamaFailures()).toBe(failuresBefore);
   });
 

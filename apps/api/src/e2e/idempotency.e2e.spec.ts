@@ -1,4 +1,17 @@
-import { callsFor, postSse, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import {
+  callsFor,
+  postSse,
+  scriptedBehaviour,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type AppProcess,
+  type FakeOpenRouter,
+  type TestRedis,
+} from '@gateway/testing';
 
 // Two API instances and a worker; callers are API keys (the key is per API key), the fake charges $0.00001 a call.
 jest.setTimeout(90_000);
@@ -12,7 +25,13 @@ let alice: string;
 let bob: string;
 
 type Json = Record<string, unknown>;
-async function call(method: string, url: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; headers: Headers }> {
+async function call(
+  method: string,
+  url: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const response = await fetch(url, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -21,9 +40,11 @@ async function call(method: string, url: string, token: string, body?: unknown, 
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Json) : {}, headers: response.headers };
 }
-const post = (api: number, path: string, token: string, body: unknown, key?: string) => call('POST', `${apis[api]!.baseUrl}${path}`, token, body, key === undefined ? {} : { 'idempotency-key': key });
+const post = (api: number, path: string, token: string, body: unknown, key?: string) =>
+  call('POST', `${apis[api]!.baseUrl}${path}`, token, body, key === undefined ? {} : { 'idempotency-key': key });
 const ask = (content: string) => ({ messages: [{ role: 'user', content }] });
-const usageOf = async (token: string) => (await call('GET', `${apis[0]!.baseUrl}/v1/usage`, token)).body['day'] as { jobs: number; spent_usd: number; in_flight_usd: number };
+const usageOf = async (token: string) =>
+  (await call('GET', `${apis[0]!.baseUrl}/v1/usage`, token)).body['day'] as { jobs: number; spent_usd: number; in_flight_usd: number };
 let keyCount = 0;
 const uniqueKey = () => `key-${Date.now()}-${(keyCount += 1)}`;
 
@@ -149,8 +170,12 @@ describe('Idempotency-Key', () => {
     expect(b1.body).toEqual(b2.body);
     const conflict = await post(0, '/v1/batches', alice, [ask('batch other')], batchKey);
     expect(conflict.status).toBe(409);
-    await waitFor(async () => ((await call('GET', `${apis[0]!.baseUrl}/v1/batches/${String(b1.body['batch_id'])}`, alice)).body['done'] === true ? true : undefined));
-    await waitFor(async () => ((await call('GET', `${apis[0]!.baseUrl}/v1/jobs/${String(j1.body['job_id'])}`, alice)).body['status'] === 'completed' ? true : undefined));
+    await waitFor(async () =>
+      (await call('GET', `${apis[0]!.baseUrl}/v1/batches/${String(b1.body['batch_id'])}`, alice)).body['done'] === true ? true : undefined,
+    );
+    await waitFor(async () =>
+      (await call('GET', `${apis[0]!.baseUrl}/v1/jobs/${String(j1.body['job_id'])}`, alice)).body['status'] === 'completed' ? true : undefined,
+    );
     expect([callsFor(fake, 'job once'), callsFor(fake, 'batch once 0'), callsFor(fake, 'batch once 1')]).toEqual([1, 1, 1]);
   });
 

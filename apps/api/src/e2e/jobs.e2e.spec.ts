@@ -39,7 +39,8 @@ async function getJob(jobId: string): Promise<{ status: number; body: Record<str
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-const jobInStatus = (jobId: string, status: string) => until(async () => ((await getJob(jobId)).body['status'] === status ? (await getJob(jobId)).body : undefined), `job ${jobId} ${status}`);
+const jobInStatus = (jobId: string, status: string) =>
+  until(async () => ((await getJob(jobId)).body['status'] === status ? (await getJob(jobId)).body : undefined), `job ${jobId} ${status}`);
 
 beforeAll(async () => {
   [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-jobs' })]);
@@ -94,7 +95,10 @@ describe('asynchronous jobs', () => {
       const chat = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'mock/echo', priority: 1 });
       expect(chat.status).toBe(200);
       expect(await priorityOf((chat.body as { job_id: string }).job_id)).toBe(0);
-      const batch = await postJson(`${gateway.baseUrl}/v1/batches`, [{ messages, model: 'mock/echo', priority: 5000 }, { messages, model: 'mock/echo', priority: 7 }]);
+      const batch = await postJson(`${gateway.baseUrl}/v1/batches`, [
+        { messages, model: 'mock/echo', priority: 5000 },
+        { messages, model: 'mock/echo', priority: 7 },
+      ]);
       const [first, second] = (batch.body as { job_ids: string[] }).job_ids;
       const [firstPriority, secondPriority] = [await priorityOf(first!), await priorityOf(second!)];
       expect([laneOfPriority(firstPriority), laneOfPriority(secondPriority)]).toEqual(['batch', 'batch']);
@@ -137,7 +141,11 @@ describe('asynchronous jobs', () => {
   it('cancels a queued job: it never runs', async () => {
     // Fill the worker's 4 slots with slow jobs so the next one waits in the queue.
     const blockers = await Promise.all(Array.from({ length: 4 }, () => postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?latency=3000' })));
-    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?reply=should-not-run', callback_url: `${receiver.url}/cancelled` });
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, {
+      messages,
+      model: 'mock/x?reply=should-not-run',
+      callback_url: `${receiver.url}/cancelled`,
+    });
     const jobId = (accepted.body as { job_id: string }).job_id;
     expect((await getJob(jobId)).body['status']).toBe('queued');
     const deleted = await fetch(`${gateway.baseUrl}/v1/jobs/${jobId}`, { method: 'DELETE' });
@@ -178,7 +186,11 @@ describe('asynchronous jobs', () => {
 describe('callbacks', () => {
   it('POSTs the result when done, retrying with backoff after a failed delivery', async () => {
     receiverAnswers = [500];
-    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/x?reply=called back', callback_url: `${receiver.url}/done?token=abc` });
+    const accepted = await postJson(`${gateway.baseUrl}/v1/jobs`, {
+      messages,
+      model: 'mock/x?reply=called back',
+      callback_url: `${receiver.url}/done?token=abc`,
+    });
     const jobId = (accepted.body as { job_id: string }).job_id;
     const deliveries = await until(async () => {
       const found = receiver.requests.filter((request) => request.path === '/done?token=abc');
@@ -190,7 +202,11 @@ describe('callbacks', () => {
     // Signed: the receiver recomputes HMAC-SHA256("<t>.<body>") with the shared secret (the body as sent: compact JSON).
     const [, timestamp, mac] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(deliveries[1]!.headers['x-gateway-signature'])) ?? [];
     expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(60);
-    expect(mac).toBe(createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${JSON.stringify(deliveries[1]!.body)}`).digest('hex'));
+    expect(mac).toBe(
+      createHmac('sha256', CALLBACK_SECRET)
+        .update(`${timestamp}.${JSON.stringify(deliveries[1]!.body)}`)
+        .digest('hex'),
+    );
   });
 
   it('POSTs the error of a failed job', async () => {

@@ -1,5 +1,17 @@
 import { Redis } from 'ioredis';
-import { metricValue, scrapeMetrics, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import {
+  metricValue,
+  scrapeMetrics,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type AppProcess,
+  type FakeOpenRouter,
+  type TestRedis,
+} from '@gateway/testing';
 
 /**
  * API keys end to end: two API instances and a worker on one Redis, the fake OpenRouter behind them. The admin
@@ -49,7 +61,8 @@ async function call(method: string, url: string, token: string | undefined, body
   return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
 }
 const admin = (method: string, path: string, body?: unknown, api = 0) => call(method, `${apis[api]!.baseUrl}/admin/keys${path}`, ADMIN, body);
-const chat = (token: string, body: Json = {}, api = 0) => call('POST', `${apis[api]!.baseUrl}/v1/chat`, token, { messages: [{ role: 'user', content: 'hello there' }], ...body });
+const chat = (token: string, body: Json = {}, api = 0) =>
+  call('POST', `${apis[api]!.baseUrl}/v1/chat`, token, { messages: [{ role: 'user', content: 'hello there' }], ...body });
 async function createKey(settings: Json = {}): Promise<{ id: string; key: string }> {
   const created = await admin('POST', '', { name: 'agent key', ...settings });
   expect(created.status).toBe(201);
@@ -60,7 +73,15 @@ describe('the keys API', () => {
   it('creates a key whose secret is shown once, lists, shows with spend, updates, rotates and revokes it', async () => {
     const created = await createKey({ agent_id: 'pinned-agent', daily_budget_usd: 2, models: ['openai/*', 'thudm/*'], metadata: { team: 'search' } });
     expect(created.key).toMatch(/^gwk_[A-Za-z0-9_-]{32}$/);
-    expect(created).toMatchObject({ name: 'agent key', agent_id: 'pinned-agent', daily_budget_usd: 2, monthly_budget_usd: null, models: ['openai/*', 'thudm/*'], metadata: { team: 'search' }, revoked_at: null });
+    expect(created).toMatchObject({
+      name: 'agent key',
+      agent_id: 'pinned-agent',
+      daily_budget_usd: 2,
+      monthly_budget_usd: null,
+      models: ['openai/*', 'thudm/*'],
+      metadata: { team: 'search' },
+      revoked_at: null,
+    });
 
     expect((await chat(created.key)).status).toBe(200);
     const shown = await admin('GET', `/${created.id}`);
@@ -150,7 +171,9 @@ describe('a key’s limits across instances', () => {
     const served = answers.filter((answer) => answer.status === 200).length;
     const refused = answers.filter((answer) => answer.status === 402).length;
     const spent = ((await admin('GET', `/${id}`)).body['usage'] as { day: { spent_usd: number } }).day.spent_usd;
-    process.stdout.write(`key budget ${budget.toFixed(6)} USD (5.5 estimates): served ${served} of 30 concurrent, refused ${refused}, spent ${spent.toFixed(6)} USD\n`);
+    process.stdout.write(
+      `key budget ${budget.toFixed(6)} USD (5.5 estimates): served ${served} of 30 concurrent, refused ${refused}, spent ${spent.toFixed(6)} USD\n`,
+    );
     expect(served).toBe(5);
     expect(refused).toBe(25);
     expect(spent).toBeLessThanOrEqual(budget + estimate);
@@ -162,7 +185,9 @@ describe('a key’s limits across instances', () => {
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(3);
     expect(answers.filter((answer) => answer.status === 429)).toHaveLength(7);
     // Operators see the refusals per key (both instances together).
-    const refusals = await Promise.all(apis.map(async (api) => metricValue(await scrapeMetrics(`${api.baseUrl}/metrics`), 'gateway_key_refusals_total', { key: id, limit: 'rate' })));
+    const refusals = await Promise.all(
+      apis.map(async (api) => metricValue(await scrapeMetrics(`${api.baseUrl}/metrics`), 'gateway_key_refusals_total', { key: id, limit: 'rate' })),
+    );
     expect(refusals[0]! + refusals[1]!).toBe(7);
   });
 
@@ -174,7 +199,10 @@ describe('a key’s limits across instances', () => {
     expect((refused.body['error'] as Json)['type']).toBe('forbidden');
     expect(upstream.requests.length).toBe(before);
     expect((await chat(key, { model: 'thudm/glm-4-9b-chat' })).status).toBe(200);
-    const batch = await call('POST', `${apis[0]!.baseUrl}/v1/batches`, key, [{ messages: [{ role: 'user', content: 'x' }], model: 'thudm/x' }, { messages: [{ role: 'user', content: 'y' }], model: 'openai/x' }]);
+    const batch = await call('POST', `${apis[0]!.baseUrl}/v1/batches`, key, [
+      { messages: [{ role: 'user', content: 'x' }], model: 'thudm/x' },
+      { messages: [{ role: 'user', content: 'y' }], model: 'openai/x' },
+    ]);
     expect(batch.status).toBe(403);
     expect((batch.body['error'] as Json)['message']).toContain('requests.1');
   });
@@ -238,7 +266,17 @@ describe('secrets at rest', () => {
           expect(name).not.toContain(secretPart);
           const type = await client.type(name);
           const value =
-            type === 'string' ? await client.get(name) : type === 'hash' ? JSON.stringify(await client.hgetall(name)) : type === 'set' ? JSON.stringify(await client.smembers(name)) : type === 'zset' ? JSON.stringify(await client.zrange(name, '0', '-1')) : type === 'list' ? JSON.stringify(await client.lrange(name, 0, -1)) : '';
+            type === 'string'
+              ? await client.get(name)
+              : type === 'hash'
+                ? JSON.stringify(await client.hgetall(name))
+                : type === 'set'
+                  ? JSON.stringify(await client.smembers(name))
+                  : type === 'zset'
+                    ? JSON.stringify(await client.zrange(name, '0', '-1'))
+                    : type === 'list'
+                      ? JSON.stringify(await client.lrange(name, 0, -1))
+                      : '';
           expect(value ?? '').not.toContain(secretPart);
         }
       } while (cursor !== '0');

@@ -1,4 +1,14 @@
-import { postJson, startFakeOpenRouter, startGateway, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 // Scheduling as callers see it: two workers, an upstream answering every call in 1 s.
 jest.setTimeout(120_000);
@@ -10,7 +20,10 @@ let redis: TestRedis;
 let fake: FakeOpenRouter;
 
 beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-lanes', behave: () => ({ kind: 'reply', content: 'ok', latencyMs: UPSTREAM_MS }) })]);
+  [redis, fake] = await Promise.all([
+    startRedis(),
+    startFakeOpenRouter({ apiKey: 'sk-or-lanes', behave: () => ({ kind: 'reply', content: 'ok', latencyMs: UPSTREAM_MS }) }),
+  ]);
 });
 afterAll(async () => {
   await fake?.close();
@@ -78,7 +91,9 @@ describe('lanes: interactive calls ahead of batches', () => {
     const waits = [];
     for (let call = 0; call < 3; call += 1) waits.push(await timedChat(gateway.baseUrl, 'agent-b'));
     const remaining = await batchCounts(gateway.baseUrl, batchId);
-    process.stdout.write(`lanes: interactive call during a drain took ${waits.map((ms) => Math.round(ms)).join(', ')} ms (batch queued: ${remaining.counts['queued']})\n`);
+    process.stdout.write(
+      `lanes: interactive call during a drain took ${waits.map((ms) => Math.round(ms)).join(', ')} ms (batch queued: ${remaining.counts['queued']})\n`,
+    );
     // The batch was still draining when the calls were answered.
     expect(remaining.counts['queued']).toBeGreaterThan(0);
     for (const ms of waits) expect(ms).toBeLessThan(2500);

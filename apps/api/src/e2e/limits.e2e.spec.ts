@@ -27,7 +27,13 @@ describe('rate limit across two API instances', () => {
   let second: { baseUrl: string; process: AppProcess };
   beforeAll(async () => {
     redis = await startRedis();
-    const env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('rate'), LLM_PROVIDER: 'mock', GATEWAY_RATE_RPS: String(rps), GATEWAY_RATE_BURST: String(burst) };
+    const env = {
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: uniquePrefix('rate'),
+      LLM_PROVIDER: 'mock',
+      GATEWAY_RATE_RPS: String(rps),
+      GATEWAY_RATE_BURST: String(burst),
+    };
     [gateway, second] = await Promise.all([startGateway(env), startApi(env)]);
   });
   afterAll(async () => {
@@ -39,13 +45,17 @@ describe('rate limit across two API instances', () => {
     const total = 30;
     const started = Date.now();
     const results = await Promise.all(
-      Array.from({ length: total }, (_, index) => postJson(`${index % 2 === 0 ? gateway.baseUrl : second.baseUrl}/v1/chat`, { agent_id: 'busy-agent', messages, model: 'mock/echo' })),
+      Array.from({ length: total }, (_, index) =>
+        postJson(`${index % 2 === 0 ? gateway.baseUrl : second.baseUrl}/v1/chat`, { agent_id: 'busy-agent', messages, model: 'mock/echo' }),
+      ),
     );
     const elapsedSeconds = (Date.now() - started) / 1000;
     const accepted = results.filter((result) => result.status === 200).length;
     const refused = results.filter((result) => result.status === 429);
     const bound = burst + Math.floor(rps * elapsedSeconds);
-    process.stdout.write(`two-instance rate limit: ${accepted} accepted, ${refused.length} refused (429) of ${total} in ${elapsedSeconds.toFixed(2)} s; bound burst + rps × elapsed = ${bound}\n`);
+    process.stdout.write(
+      `two-instance rate limit: ${accepted} accepted, ${refused.length} refused (429) of ${total} in ${elapsedSeconds.toFixed(2)} s; bound burst + rps × elapsed = ${bound}\n`,
+    );
     expect(accepted).toBeGreaterThanOrEqual(burst);
     expect(accepted).toBeLessThanOrEqual(bound);
     expect(accepted + refused.length).toBe(total);
@@ -80,7 +90,10 @@ describe('rate limit across two API instances', () => {
 
   it('takes one token per request of a batch, on either instance', async () => {
     const batch = (agent: string, size: number, baseUrl = gateway.baseUrl) =>
-      postJson(`${baseUrl}/v1/batches`, Array.from({ length: size }, () => ({ agent_id: agent, messages, model: 'mock/echo' })));
+      postJson(
+        `${baseUrl}/v1/batches`,
+        Array.from({ length: size }, () => ({ agent_id: agent, messages, model: 'mock/echo' })),
+      );
     // 3 + 2 requests empty a bucket of 5 (it used to take one token per batch): the next single call is refused.
     expect((await batch('batch-agent', 3)).status).toBe(202);
     expect((await batch('batch-agent', 2, second.baseUrl)).status).toBe(202);
@@ -167,7 +180,11 @@ describe('budgets across two API instances', () => {
     expect(accepted).toHaveLength(9);
     expect(refusal?.status).toBe(402);
     expect(refusal?.body).toMatchObject({
-      error: { type: 'budget_exceeded', message: expect.stringMatching(/daily budget exceeded .*spent \$0\.0900 of \$0\.100/), budget: { name: 'daily', spent_usd: 0.09, limit_usd: 0.1, estimate_usd: estimate } },
+      error: {
+        type: 'budget_exceeded',
+        message: expect.stringMatching(/daily budget exceeded .*spent \$0\.0900 of \$0\.100/),
+        budget: { name: 'daily', spent_usd: 0.09, limit_usd: 0.1, estimate_usd: estimate },
+      },
     });
     for (const base of bases) {
       const again = await postJson(`${base}/v1/chat`, { messages, model: 'test/priced', max_tokens: 10 });
@@ -175,7 +192,14 @@ describe('budgets across two API instances', () => {
     }
 
     const usage = (await (await fetch(`${second.baseUrl}/v1/usage`)).json()) as Record<string, Record<string, unknown>>;
-    expect(usage['day']).toMatchObject({ spent_usd: 0.09, in_flight_usd: 0, budget_usd: 0.1, jobs: 9, by_agent: { 'agent-0': 0.05, 'agent-1': 0.04 }, by_model: { 'test/priced': 0.09 } });
+    expect(usage['day']).toMatchObject({
+      spent_usd: 0.09,
+      in_flight_usd: 0,
+      budget_usd: 0.1,
+      jobs: 9,
+      by_agent: { 'agent-0': 0.05, 'agent-1': 0.04 },
+      by_model: { 'test/priced': 0.09 },
+    });
     expect(usage['month']).toMatchObject({ spent_usd: 0.09, budget_usd: 100 });
     const metrics = await (await fetch(`${gateway.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/gateway_rate_limit_rejections_total\{[^}]*limit="daily_budget"[^}]*\} [1-9]/);
@@ -184,7 +208,10 @@ describe('budgets across two API instances', () => {
   it('answers GET /v1/usage with the budgets', async () => {
     const response = await fetch(`${gateway.baseUrl}/v1/usage`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ day: { period: new Date().toISOString().slice(0, 10) }, month: { period: new Date().toISOString().slice(0, 7) } });
+    expect(await response.json()).toMatchObject({
+      day: { period: new Date().toISOString().slice(0, 10) },
+      month: { period: new Date().toISOString().slice(0, 7) },
+    });
   });
 });
 
@@ -257,7 +284,9 @@ describe('budget overshoot under concurrent load (two API instances, two workers
     let refused = 0;
     for (let wave = 0; wave < 10; wave += 1) {
       const results = await Promise.all(
-        Array.from({ length: 40 }, (_, index) => postJson(`${index % 2 === 0 ? gateway.baseUrl : second.baseUrl}/v1/chat`, { messages, model: 'test/priced', max_tokens: 10 })),
+        Array.from({ length: 40 }, (_, index) =>
+          postJson(`${index % 2 === 0 ? gateway.baseUrl : second.baseUrl}/v1/chat`, { messages, model: 'test/priced', max_tokens: 10 }),
+        ),
       );
       const ok = results.filter((result) => result.status === 200);
       expect(ok.length + results.filter((result) => result.status === 402).length).toBe(results.length);

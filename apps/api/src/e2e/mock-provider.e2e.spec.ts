@@ -1,4 +1,14 @@
-import { postJson, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'Say hello' }];
 
@@ -13,7 +23,13 @@ describe('the mock provider', () => {
   describe('behind a real primary, not enabled', () => {
     let gateway: GatewayProcesses;
     beforeAll(async () => {
-      gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('mock-off'), LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-mock-e2e', OPENROUTER_BASE_URL: fake.baseUrl });
+      gateway = await startGateway({
+        REDIS_URL: redis.url,
+        QUEUE_PREFIX: uniquePrefix('mock-off'),
+        LLM_PROVIDER: 'openrouter',
+        OPENROUTER_API_KEY: 'sk-or-mock-e2e',
+        OPENROUTER_BASE_URL: fake.baseUrl,
+      });
     });
     afterAll(() => gateway?.stop());
 
@@ -45,7 +61,10 @@ describe('the mock provider', () => {
     afterAll(() => gateway?.stop());
 
     it('answers mock/…', async () => {
-      expect((await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'mock/echo' })).body).toMatchObject({ provider: 'mock', content: 'Mock reply to: Say hello' });
+      expect((await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'mock/echo' })).body).toMatchObject({
+        provider: 'mock',
+        content: 'Mock reply to: Say hello',
+      });
     });
 
     it('cuts a latency past PROVIDER_TIMEOUT_MS off as a timeout, like a real call', async () => {

@@ -1,4 +1,17 @@
-import { freePort, metricValue, postJson, scrapeMetrics, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  freePort,
+  metricValue,
+  postJson,
+  scrapeMetrics,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 const providerKey = 'sk-or-observability-secret-key';
 const token = 'gw-observability-secret-token';
@@ -40,7 +53,8 @@ describe('metrics', () => {
     expect((await postJson(`${gateway.baseUrl}/v1/chat`, { messages }, auth)).status).toBe(502);
     expect((await postJson(`${gateway.baseUrl}/v1/chat`, { messages })).status).toBe(401);
     const [api, worker] = await Promise.all([scrapeMetrics(`${gateway.baseUrl}/metrics`), scrapeMetrics(workerMetricsUrl)]);
-    const delta = (after: typeof api, before: typeof api, name: string, labels: Record<string, string>) => metricValue(after, name, labels) - metricValue(before, name, labels);
+    const delta = (after: typeof api, before: typeof api, name: string, labels: Record<string, string>) =>
+      metricValue(after, name, labels) - metricValue(before, name, labels);
 
     expect(delta(api, apiBefore, 'gateway_http_requests_total', { route: '/v1/chat', method: 'POST', status_code: '200' })).toBe(4);
     expect(delta(api, apiBefore, 'gateway_http_requests_total', { route: '/v1/chat', method: 'POST', status_code: '502' })).toBe(1);
@@ -50,7 +64,9 @@ describe('metrics', () => {
     expect(metricValue(api, 'gateway_queue_jobs', { queue: 'chat', state: 'failed' })).toBeGreaterThanOrEqual(1);
     expect(api.some((sample) => sample.name === 'gateway_queue_jobs' && sample.labels['state'] === 'waiting')).toBe(true);
 
-    expect(delta(worker, workerBefore, 'gateway_provider_requests_total', { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', outcome: 'success' })).toBe(3);
+    expect(delta(worker, workerBefore, 'gateway_provider_requests_total', { provider: 'openrouter', model: 'thudm/glm-4-9b-chat', outcome: 'success' })).toBe(
+      3,
+    );
     expect(delta(worker, workerBefore, 'gateway_provider_requests_total', { provider: 'mock', model: 'x', outcome: 'success' })).toBe(1);
     expect(delta(worker, workerBefore, 'gateway_provider_requests_total', { provider: 'openrouter', outcome: 'upstream_error' })).toBe(1);
     expect(delta(worker, workerBefore, 'gateway_provider_request_duration_seconds_count', { provider: 'openrouter' })).toBe(4);
@@ -62,9 +78,20 @@ describe('metrics', () => {
   });
 
   it('label routes by their lower-cased pattern, whatever the casing or ids of the requests', async () => {
-    const paths = ['/AdMiN/QuEuEs/api/queues', '/aDmIn/queues/', '/V1/JoBs/00000000-0000-4000-8000-000000000000', '/v1/jobs/Wait', '/NoSuCh/Path', '/nosuch/path'];
+    const paths = [
+      '/AdMiN/QuEuEs/api/queues',
+      '/aDmIn/queues/',
+      '/V1/JoBs/00000000-0000-4000-8000-000000000000',
+      '/v1/jobs/Wait',
+      '/NoSuCh/Path',
+      '/nosuch/path',
+    ];
     for (const path of paths) await fetch(`${gateway.baseUrl}${path}`, { headers: auth });
-    const routes = new Set((await scrapeMetrics(`${gateway.baseUrl}/metrics`)).filter((sample) => sample.name === 'gateway_http_requests_total').map((sample) => sample.labels['route']));
+    const routes = new Set(
+      (await scrapeMetrics(`${gateway.baseUrl}/metrics`))
+        .filter((sample) => sample.name === 'gateway_http_requests_total')
+        .map((sample) => sample.labels['route']),
+    );
     expect([...routes].filter((route) => route !== route?.toLowerCase() || /0000|wait|nosuch/.test(route ?? ''))).toEqual([]);
     expect(routes).toContain('/v1/jobs/:id');
     expect(routes).toContain('unmatched');
@@ -80,7 +107,9 @@ describe('metrics', () => {
       if (type === 'counter') expect(name).toMatch(/_total$/);
       if (type === 'histogram') expect(name).toMatch(/_seconds$/);
     }
-    expect(types.map((entry) => entry.name)).toEqual(expect.arrayContaining(['gateway_process_cpu_user_seconds_total', 'gateway_process_resident_memory_bytes']));
+    expect(types.map((entry) => entry.name)).toEqual(
+      expect.arrayContaining(['gateway_process_cpu_user_seconds_total', 'gateway_process_resident_memory_bytes']),
+    );
   });
 
   it('serves only /metrics on the worker port, bound to 127.0.0.1', async () => {
@@ -98,7 +127,13 @@ describe('logs', () => {
     expect(headers.get('x-request-id')).toBe('req-ops-trace-42');
     await gateway.api.waitForOutput(/"requestId":"req-ops-trace-42".*"msg":"request finished"/);
     const workerLine = await gateway.workers[0]!.waitForOutput(/\{[^\n]*"requestId":"req-ops-trace-42"[^\n]*"msg":"chat job finished"[^\n]*\}/);
-    expect(JSON.parse(workerLine)).toMatchObject({ provider: 'openrouter', model: expect.any(String), latencyMs: expect.any(Number), outcome: 'completed', jobId: expect.any(String) });
+    expect(JSON.parse(workerLine)).toMatchObject({
+      provider: 'openrouter',
+      model: expect.any(String),
+      latencyMs: expect.any(Number),
+      outcome: 'completed',
+      jobId: expect.any(String),
+    });
   });
 
   it('never contain the provider key or the gateway token, whatever the requests', async () => {

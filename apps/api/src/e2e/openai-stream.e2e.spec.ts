@@ -1,5 +1,16 @@
 import OpenAI from 'openai';
-import { postSse, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postSse,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  waitFor,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
 jest.setTimeout(60_000);
@@ -28,7 +39,13 @@ describe('POST /v1/chat/completions with stream: true (the official openai SDK)'
   it('iterates chat.completion.chunk objects in order, then a usage chunk', async () => {
     const text = Array.from({ length: 40 }, (_, index) => `word${index}`).join(' ');
     fake.setBehaviour(() => ({ kind: 'reply', content: text, cost: 0.00042, chunkDelayMs: 2 }));
-    const stream = await openai.chat.completions.create({ model: 'thudm/glm-4-9b-chat', messages, stream: true, stream_options: { include_usage: true }, user: 'sdk-agent' });
+    const stream = await openai.chat.completions.create({
+      model: 'thudm/glm-4-9b-chat',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+      user: 'sdk-agent',
+    });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
 
@@ -71,7 +88,12 @@ describe('POST /v1/chat/completions with stream: true (the official openai SDK)'
     })().catch((error: unknown) => error);
     expect(received.join('')).toBe('this stream will break');
     expect(failure).toBeInstanceOf(OpenAI.APIError);
-    expect((failure as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: 'api_error', code: 'upstream_error', param: null, message: expect.stringContaining('stream') });
+    expect((failure as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      type: 'api_error',
+      code: 'upstream_error',
+      param: null,
+      message: expect.stringContaining('stream'),
+    });
 
     // On the wire: the error event is the last one, and no [DONE] follows it.
     const raw = await postSse(`${gateway.baseUrl}/v1/chat/completions`, { messages, stream: true });

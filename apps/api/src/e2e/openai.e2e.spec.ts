@@ -51,9 +51,16 @@ describe('the official openai SDK against /v1', () => {
   it('raises the SDK error classes with OpenAI-shaped bodies', async () => {
     const badRequest = await openai.chat.completions.create({ model: 'mock/echo', messages: [] }).catch((error: unknown) => error);
     expect(badRequest).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((badRequest as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_request', param: null, message: expect.stringContaining('messages') });
+    expect((badRequest as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_request',
+      param: null,
+      message: expect.stringContaining('messages'),
+    });
 
-    const upstream = await openai.chat.completions.create({ model: 'mock/x?fail=upstream_error', messages: [{ role: 'user', content: 'x' }] }).catch((error: unknown) => error);
+    const upstream = await openai.chat.completions
+      .create({ model: 'mock/x?fail=upstream_error', messages: [{ role: 'user', content: 'x' }] })
+      .catch((error: unknown) => error);
     expect(upstream).toBeInstanceOf(OpenAI.InternalServerError);
     expect((upstream as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
 
@@ -79,7 +86,11 @@ describe('POST /v1/chat/completions over plain HTTP', () => {
     ['an empty X-Agent-Id header', {}, { 'x-agent-id': '' }, 'X-Agent-Id'],
     ['a user past the agent id limit', { user: 'u'.repeat(200) }, {}, 'user'],
   ])('refuses %s with 400 naming it, as a body field would be', async (_label, extra, headers, named) => {
-    const response = await postJson(`${gateway.baseUrl}/v1/chat/completions`, { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }], ...extra }, headers);
+    const response = await postJson(
+      `${gateway.baseUrl}/v1/chat/completions`,
+      { model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }], ...extra },
+      headers,
+    );
     expect(response.status).toBe(400);
     expect(response.body).toEqual({ error: { message: expect.stringContaining(named), type: 'invalid_request_error', param: null, code: 'invalid_request' } });
   });

@@ -1,4 +1,16 @@
-import { postJson, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type FakeOpenRouterModel, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type AppProcess,
+  type FakeOpenRouter,
+  type FakeOpenRouterModel,
+  type TestRedis,
+} from '@gateway/testing';
 
 /**
  * Prices from OpenRouter's models endpoint, fetched by one instance and shared through Redis: a model no table
@@ -45,16 +57,22 @@ async function startWorker(env: Record<string, string>) {
   return worker;
 }
 
-const chat = (baseUrl: string, body: Record<string, unknown> = {}) => postJson(`${baseUrl}/v1/chat`, { model: MODEL, messages: [{ role: 'user', content: PROMPT }], max_tokens: 50, ...body });
+const chat = (baseUrl: string, body: Record<string, unknown> = {}) =>
+  postJson(`${baseUrl}/v1/chat`, { model: MODEL, messages: [{ role: 'user', content: PROMPT }], max_tokens: 50, ...body });
 const costOf = (body: unknown) => (body as { cost_usd: number }).cost_usd;
 /** Tokens × USD per million: what the fake's answer costs at a price (10 prompt words, 3 answer words). */
-const tokens = (price: { prompt: number; completion: number; cached?: number }, cached = 0) => ((10 - cached) * price.prompt + cached * (price.cached ?? price.prompt) + 3 * price.completion) / 1e6;
+const tokens = (price: { prompt: number; completion: number; cached?: number }, cached = 0) =>
+  ((10 - cached) * price.prompt + cached * (price.cached ?? price.prompt) + 3 * price.completion) / 1e6;
 
 describe('prices from the endpoint, shared by every instance', () => {
   let upstream: FakeOpenRouter;
   let apis: { baseUrl: string }[];
   beforeAll(async () => {
-    upstream = await startFakeOpenRouter({ apiKey: OR_KEY, models: { kind: 'list', models: [priced] }, behave: () => ({ kind: 'reply', content: ANSWER, cost: null }) });
+    upstream = await startFakeOpenRouter({
+      apiKey: OR_KEY,
+      models: { kind: 'list', models: [priced] },
+      behave: () => ({ kind: 'reply', content: ANSWER, cost: null }),
+    });
     const env = envFor(upstream, { PRICING_REFRESH_MS: '600000', LLM_DAILY_BUDGET_USD: '1' });
     [apis] = await Promise.all([startApis(env, 2), startWorker(env)]);
   });
@@ -98,7 +116,11 @@ describe('when the endpoint fails', () => {
   let upstream: FakeOpenRouter;
   let baseUrl: string;
   beforeAll(async () => {
-    upstream = await startFakeOpenRouter({ apiKey: OR_KEY, models: { kind: 'status', status: 500 }, behave: () => ({ kind: 'reply', content: ANSWER, cost: null }) });
+    upstream = await startFakeOpenRouter({
+      apiKey: OR_KEY,
+      models: { kind: 'status', status: 500 },
+      behave: () => ({ kind: 'reply', content: ANSWER, cost: null }),
+    });
     const env = envFor(upstream, { PRICING_REFRESH_MS: '300' });
     const [[api]] = await Promise.all([startApis(env, 1), startWorker(env)]);
     baseUrl = api!.baseUrl;

@@ -1,4 +1,14 @@
-import { postJson, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'hello' }];
 const OPENROUTER_KEY = 'sk-or-pacing-secret';
@@ -21,7 +31,13 @@ beforeAll(async () => {
   });
   // Two workers: the one that sees the 429 pauses the provider for the other too.
   gateway = await startGateway(
-    { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('pacing'), LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: OPENROUTER_KEY, OPENROUTER_BASE_URL: openrouter.baseUrl },
+    {
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: uniquePrefix('pacing'),
+      LLM_PROVIDER: 'openrouter',
+      OPENROUTER_API_KEY: OPENROUTER_KEY,
+      OPENROUTER_BASE_URL: openrouter.baseUrl,
+    },
     { workers: 2 },
   );
 });

@@ -1,4 +1,15 @@
-import { postJson, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, waitFor, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  waitFor,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 const KEY = 'sk-or-request-caused';
 const messages = [{ role: 'user', content: 'hello' }];
@@ -13,7 +24,9 @@ const chat = async () => {
   return (answer.body as { provider: string }).provider;
 };
 const circuit = async () => {
-  const body = (await (await fetch(`${gateway.baseUrl}/v1/providers`)).json()) as { providers: { id: string; circuit: { state: string; consecutive_failures: number } }[] };
+  const body = (await (await fetch(`${gateway.baseUrl}/v1/providers`)).json()) as {
+    providers: { id: string; circuit: { state: string; consecutive_failures: number } }[];
+  };
   return body.providers.find((provider) => provider.id === 'openrouter')!.circuit;
 };
 const refuse = (status: number, message: string, retryAfter?: string) =>

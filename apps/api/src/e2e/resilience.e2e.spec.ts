@@ -58,10 +58,14 @@ describe('Redis going away and coming back', () => {
     await redis.restart();
     await waitFor(async () => (await fetch(`${gateway.baseUrl}/healthz`)).status === 200, 15_000, 100);
     // The worker reconnects on its own too: a chat completes end to end without restarting anything.
-    const chat = await waitFor(async () => {
-      const answer = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'after restart' }] });
-      return answer.status === 200 ? answer : undefined;
-    }, 10_000, 200);
+    const chat = await waitFor(
+      async () => {
+        const answer = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'after restart' }] });
+        return answer.status === 200 ? answer : undefined;
+      },
+      10_000,
+      200,
+    );
     expect(chat.body).toMatchObject({ content: 'Mock reply to: after restart' });
     expect(gateway.api.child.exitCode).toBeNull();
     expect(gateway.workers[0]!.child.exitCode).toBeNull();

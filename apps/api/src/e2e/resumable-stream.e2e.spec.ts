@@ -1,4 +1,22 @@
-import { callsFor, getSse, jobView, noRateLimit, postJson, postSse, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type SseResult, type TestRedis } from '@gateway/testing';
+import {
+  callsFor,
+  getSse,
+  jobView,
+  noRateLimit,
+  postJson,
+  postSse,
+  scriptedBehaviour,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type AppProcess,
+  type FakeOpenRouter,
+  type SseResult,
+  type TestRedis,
+} from '@gateway/testing';
 
 // Two API instances and one worker on one Redis: a stream begun on one instance is resumed on the other.
 jest.setTimeout(90_000);
@@ -73,7 +91,11 @@ afterAll(async () => {
 describe('event ids', () => {
   it('are on every event of /v1/chat/stream and of a streamed /v1/chat/completions, in order, none twice', async () => {
     const gateway = await postSse(`${apiA.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: 'drip:5:8 ids gateway' }] });
-    const openai = await postSse(`${apiA.baseUrl}/v1/chat/completions`, { messages: [{ role: 'user', content: 'drip:5:8 ids openai' }], stream: true, stream_options: { include_usage: true } });
+    const openai = await postSse(`${apiA.baseUrl}/v1/chat/completions`, {
+      messages: [{ role: 'user', content: 'drip:5:8 ids openai' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     for (const result of [gateway, openai]) {
       expect(result.status).toBe(200);
       expect(result.ids.every((id) => id !== undefined && /^\d+-\d+$/.test(id))).toBe(true);
@@ -110,10 +132,14 @@ describe('a resumable stream', () => {
     const leftAt = Date.now();
     // Still running while the grace lasts.
     expect((await jobView(apiA.baseUrl, jobId))?.status).toBe('active');
-    const view = await waitFor(async () => {
-      const current = await jobView(apiA.baseUrl, jobId);
-      return current?.status === 'cancelled' ? current : undefined;
-    }, 15_000, 100);
+    const view = await waitFor(
+      async () => {
+        const current = await jobView(apiA.baseUrl, jobId);
+        return current?.status === 'cancelled' ? current : undefined;
+      },
+      15_000,
+      100,
+    );
     expect(view?.status).toBe('cancelled');
     expect(Date.now() - leftAt).toBeGreaterThanOrEqual(graceMs - 200);
     // Long before the 20 s answer would have ended; one upstream call.
@@ -150,7 +176,7 @@ describe('a resumable stream', () => {
     await waitFor(async () => ((await jobView(apiA.baseUrl, jobId))?.status === 'completed' ? true : undefined), 5000);
   });
 
-  it('keeps today\'s behaviour without resumable: a disconnect cancels at once', async () => {
+  it("keeps today's behaviour without resumable: a disconnect cancels at once", async () => {
     const content = 'drip:200:100 not resumable';
     const first = await postSse(`${apiA.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content }] }, { onEvent: cutAfter(2) });
     const jobId = first.headers.get('x-job-id')!;

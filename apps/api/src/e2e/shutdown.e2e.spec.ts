@@ -130,7 +130,10 @@ describe('shutdown while Redis is unreachable', () => {
       await ownRedis.kill(true);
       const [apiExit, workerExit] = await Promise.all([apiProcess.stop('SIGTERM', 30_000), workerProcess.stop('SIGTERM', 30_000)]);
       // Killed by a signal once in CI (not reproduced since): say which, and what the processes said last.
-      for (const [name, exit, app] of [['api', apiExit, apiProcess], ['worker', workerExit, workerProcess]] as const) {
+      for (const [name, exit, app] of [
+        ['api', apiExit, apiProcess],
+        ['worker', workerExit, workerProcess],
+      ] as const) {
         if (typeof exit !== 'number') console.log(`${name} ended by ${exit}; its last output:\n${app.output().slice(-3000)}`);
       }
       expect(typeof apiExit).toBe('number');

@@ -1,4 +1,15 @@
-import { postJson, postSse, startFakeOpenRouter, startGateway, startRedis, stopAll, uniquePrefix, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  postSse,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 // A measurement, not a timed assertion: prints the time to first token the gateway adds over the upstream's own.
 jest.setTimeout(120_000);
@@ -37,7 +48,11 @@ it(`measures the time to first token added by the gateway (median of ${runs} seq
     return performance.now() - started;
   };
   for (let index = 0; index < runs + 10; index += 1) {
-    const direct = await postSse(`${fake.baseUrl}/chat/completions`, { model: 'thudm/glm-4-9b-chat', messages, stream: true }, { headers: { authorization: 'Bearer sk-or-ttft' } });
+    const direct = await postSse(
+      `${fake.baseUrl}/chat/completions`,
+      { model: 'thudm/glm-4-9b-chat', messages, stream: true },
+      { headers: { authorization: 'Bearer sk-or-ttft' } },
+    );
     const through = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages });
     expect([direct.status, through.status]).toEqual([200, 200]);
     expect(through.firstEventMs).toBeDefined();
@@ -50,7 +65,12 @@ it(`measures the time to first token added by the gateway (median of ${runs} seq
     series.syncDirect.push(syncDirect);
     series.syncThrough.push(syncThrough);
   }
-  const [direct, through, syncDirect, syncThrough] = [series.direct, series.through, series.syncDirect, series.syncThrough].map(median) as [number, number, number, number];
+  const [direct, through, syncDirect, syncThrough] = [series.direct, series.through, series.syncDirect, series.syncThrough].map(median) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   console.log(
     `time to first token (median of ${runs}): upstream direct ${direct.toFixed(2)} ms, through the gateway ${through.toFixed(2)} ms, added ${(through - direct).toFixed(2)} ms; ` +
       `for scale, /v1/chat: direct ${syncDirect.toFixed(2)} ms, through the gateway ${syncThrough.toFixed(2)} ms, added ${(syncThrough - syncDirect).toFixed(2)} ms`,

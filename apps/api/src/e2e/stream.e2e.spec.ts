@@ -55,21 +55,24 @@ beforeAll(async () => {
     startFakeAnthropic({ apiKey: 'sk-ant-stream' }),
     startFakeCursor(),
   ]);
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: prefix,
-    LLM_PROVIDER: 'openrouter',
-    LLM_FALLBACKS: 'anthropic,mock',
-    OPENROUTER_API_KEY: 'sk-or-stream-secret',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    OLLAMA_BASE_URL: ollama.url,
-    CURSOR_ADAPTER_URL: cursor.url,
-    ANTHROPIC_API_KEY: 'sk-ant-stream',
-    ANTHROPIC_BASE_URL: anthropic.url,
-    PROVIDER_TIMEOUT_MS: '20000',
-    // Failures are provoked on purpose here: keep the circuits closed so each test sees the provider it sets up.
-    CIRCUIT_FAILURE_THRESHOLD: '100000',
-  }, { workers: 2 });
+  gateway = await startGateway(
+    {
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      LLM_PROVIDER: 'openrouter',
+      LLM_FALLBACKS: 'anthropic,mock',
+      OPENROUTER_API_KEY: 'sk-or-stream-secret',
+      OPENROUTER_BASE_URL: fake.baseUrl,
+      OLLAMA_BASE_URL: ollama.url,
+      CURSOR_ADAPTER_URL: cursor.url,
+      ANTHROPIC_API_KEY: 'sk-ant-stream',
+      ANTHROPIC_BASE_URL: anthropic.url,
+      PROVIDER_TIMEOUT_MS: '20000',
+      // Failures are provoked on purpose here: keep the circuits closed so each test sees the provider it sets up.
+      CIRCUIT_FAILURE_THRESHOLD: '100000',
+    },
+    { workers: 2 },
+  );
   client = new Redis(redis.url, { maxRetriesPerRequest: null });
   queue = new Queue('chat', { connection: client, prefix });
 });
@@ -111,7 +114,10 @@ describe('POST /v1/chat/stream', () => {
   });
 
   it('relays a Mock stream complete and in order', async () => {
-    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: 'count one two three four five' }], model: 'mock/echo?chunk_delay=3' });
+    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, {
+      messages: [{ role: 'user', content: 'count one two three four five' }],
+      model: 'mock/echo?chunk_delay=3',
+    });
     expect(result.status).toBe(200);
     expect(result.events.length).toBeGreaterThan(2);
     expect(contentOf(result)).toBe('Mock reply to: count one two three four five');
@@ -135,13 +141,17 @@ describe('POST /v1/chat/stream', () => {
     fake.setBehaviour(() => ({ kind: 'reply', content: Array.from({ length: 200 }, (_, index) => `slow${index} `).join(''), chunkDelayMs: 100 }));
     const closedBefore = fake.closedConnections();
     let abortedAt = 0;
-    const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages }, {
-      onEvent: (_event, index) => {
-        if (index < 2) return undefined;
-        abortedAt = Date.now();
-        return 'abort';
+    const result = await postSse(
+      `${gateway.baseUrl}/v1/chat/stream`,
+      { messages },
+      {
+        onEvent: (_event, index) => {
+          if (index < 2) return undefined;
+          abortedAt = Date.now();
+          return 'abort';
+        },
       },
-    });
+    );
     expect(result.events).toHaveLength(3);
     await waitFor(() => fake.closedConnections() > closedBefore, 5000, 20);
     const closedWithin = Date.now() - abortedAt;
@@ -276,7 +286,10 @@ describe('two API instances sharing the workers', () => {
     const calls = Array.from({ length: 24 }, (_, index) => {
       const baseUrl = index % 2 === 0 ? gateway.baseUrl : second.baseUrl;
       const words = `request ${index} ${'x'.repeat(index)} end ${index}`;
-      return postSse(`${baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: words }], model: 'mock/echo?chunk_delay=4' }).then((result) => ({ result, words }));
+      return postSse(`${baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: words }], model: 'mock/echo?chunk_delay=4' }).then((result) => ({
+        result,
+        words,
+      }));
     });
     for (const { result, words } of await Promise.all(calls)) {
       expect(result.status).toBe(200);

@@ -21,7 +21,11 @@ type Chat = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
 const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
   type: 'function',
-  function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  function: {
+    name: 'get_weather',
+    description: 'Weather of a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 };
 
 const lastRole = (request: RecordedRequest) => {
@@ -47,7 +51,10 @@ const upstreams: Upstream[] = [
     async start() {
       const server = await startFakeOpenRouter({
         apiKey: 'sk-or-tools',
-        behave: (request) => (lastRole(request) === 'tool' ? { kind: 'reply', content: 'Paris sunny, Rome rainy' } : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })), interleave: true }),
+        behave: (request) =>
+          lastRole(request) === 'tool'
+            ? { kind: 'reply', content: 'Paris sunny, Rome rainy' }
+            : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })), interleave: true },
       });
       return { server, env: { LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-tools', OPENROUTER_BASE_URL: server.baseUrl } };
     },
@@ -58,7 +65,10 @@ const upstreams: Upstream[] = [
     async start() {
       const server = await startFakeAnthropic({
         apiKey: 'sk-ant-tools',
-        behave: (request) => (lastRole(request) === 'tool' ? { kind: 'reply', content: 'Paris sunny, Rome rainy' } : { kind: 'tool-use', calls: cities.map((input) => ({ name: 'get_weather', input })) }),
+        behave: (request) =>
+          lastRole(request) === 'tool'
+            ? { kind: 'reply', content: 'Paris sunny, Rome rainy' }
+            : { kind: 'tool-use', calls: cities.map((input) => ({ name: 'get_weather', input })) },
       });
       return { server, env: { LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-tools', ANTHROPIC_BASE_URL: server.url } };
     },
@@ -68,7 +78,10 @@ const upstreams: Upstream[] = [
     model: 'ollama/qwen3:8b',
     async start() {
       const server = await startFakeOllama({
-        behave: (request) => (lastRole(request) === 'tool' ? { kind: 'reply', content: 'Paris sunny, Rome rainy' } : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })) }),
+        behave: (request) =>
+          lastRole(request) === 'tool'
+            ? { kind: 'reply', content: 'Paris sunny, Rome rainy' }
+            : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })) },
       });
       return { server, env: { LLM_PROVIDER: 'ollama', OLLAMA_BASE_URL: server.url } };
     },
@@ -99,7 +112,13 @@ describe.each(upstreams)('an agent tool loop through the gateway to $name', (ups
   beforeAll(async () => {
     const started = await upstream.start();
     server = started.server;
-    gateway = await startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix(`tools-${upstream.name}`), GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000', ...started.env });
+    gateway = await startGateway({
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: uniquePrefix(`tools-${upstream.name}`),
+      GATEWAY_RATE_RPS: '1000',
+      GATEWAY_RATE_BURST: '1000',
+      ...started.env,
+    });
     openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
   });
   afterAll(async () => {
@@ -108,7 +127,10 @@ describe.each(upstreams)('an agent tool loop through the gateway to $name', (ups
   });
 
   it('plain: two parallel calls, their results sent back, the final answer', async () => {
-    const messages: Chat[] = [{ role: 'system', content: 'Use the tools.' }, { role: 'user', content: 'Weather in Paris and Rome?' }];
+    const messages: Chat[] = [
+      { role: 'system', content: 'Use the tools.' },
+      { role: 'user', content: 'Weather in Paris and Rome?' },
+    ];
     const first = await openai.chat.completions.create({ model: upstream.model, messages, tools: [weatherTool], max_tokens: 200 });
     const choice = first.choices[0]!;
     expect(choice.finish_reason).toBe('tool_calls');
@@ -130,7 +152,9 @@ describe.each(upstreams)('an agent tool loop through the gateway to $name', (ups
     const completion = await stream.finalChatCompletion();
     const message = completion.choices[0]!.message;
     expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(message.tool_calls?.map((call) => (call.type === 'function' ? [call.function.name, JSON.parse(call.function.arguments)] : []))).toEqual(cities.map((args) => ['get_weather', args]));
+    expect(message.tool_calls?.map((call) => (call.type === 'function' ? [call.function.name, JSON.parse(call.function.arguments)] : []))).toEqual(
+      cities.map((args) => ['get_weather', args]),
+    );
     messages.push({ role: 'assistant', content: message.content ?? null, tool_calls: message.tool_calls! }, ...toolResults(message.tool_calls!));
     const final = await openai.chat.completions.create({ model: upstream.model, messages, tools: [weatherTool], max_tokens: 200, stream: true });
     let text = '';

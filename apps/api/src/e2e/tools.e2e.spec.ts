@@ -24,7 +24,11 @@ afterAll(() => stopAll(gateway, redis));
 
 const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
   type: 'function',
-  function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  function: {
+    name: 'get_weather',
+    description: 'Weather of a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 };
 const timeTool: OpenAI.Chat.Completions.ChatCompletionTool = {
   type: 'function',
@@ -59,7 +63,12 @@ describe('tool calling through the official openai SDK', () => {
 
   it('streams the loop: tool-call deltas by index reassemble with the SDK’s own stream helper', async () => {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Rome' }];
-    const stream = openai.chat.completions.stream({ model: 'mock/echo?chunk_delay=2', messages, tools: [weatherTool, timeTool], stream_options: { include_usage: true } });
+    const stream = openai.chat.completions.stream({
+      model: 'mock/echo?chunk_delay=2',
+      messages,
+      tools: [weatherTool, timeTool],
+      stream_options: { include_usage: true },
+    });
     const indexes: number[] = [];
     for await (const chunk of stream) for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) indexes.push(delta.index);
     const completion = await stream.finalChatCompletion();
@@ -80,14 +89,31 @@ describe('tool calling through the official openai SDK', () => {
   });
 
   it('honours tool_choice and parallel_tool_calls, and answers json_schema structured output', async () => {
-    const named = await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }], tools: [weatherTool, timeTool], tool_choice: { type: 'function', function: { name: 'get_time' } } });
+    const named = await openai.chat.completions.create({
+      model: 'mock/echo',
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [weatherTool, timeTool],
+      tool_choice: { type: 'function', function: { name: 'get_time' } },
+    });
     expect(named.choices[0]!.message.tool_calls?.map((call) => (call.type === 'function' ? call.function.name : ''))).toEqual(['get_time']);
-    const single = await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }], tools: [weatherTool, timeTool], parallel_tool_calls: false });
+    const single = await openai.chat.completions.create({
+      model: 'mock/echo',
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [weatherTool, timeTool],
+      parallel_tool_calls: false,
+    });
     expect(single.choices[0]!.message.tool_calls).toHaveLength(1);
     const structured = await openai.chat.completions.create({
       model: 'mock/echo',
       messages: [{ role: 'user', content: 'Oslo' }],
-      response_format: { type: 'json_schema', json_schema: { name: 'city', schema: { type: 'object', properties: { name: { type: 'string' }, population: { type: 'integer' } }, required: ['name', 'population'] }, strict: true } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: {
+          name: 'city',
+          schema: { type: 'object', properties: { name: { type: 'string' }, population: { type: 'integer' } }, required: ['name', 'population'] },
+          strict: true,
+        },
+      },
       seed: 7,
       top_p: 0.5,
       stop: ['END'],
@@ -98,25 +124,63 @@ describe('tool calling through the official openai SDK', () => {
   it('accepts image parts and answers them', async () => {
     const completion = await openai.chat.completions.create({
       model: 'mock/echo',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+          ],
+        },
+      ],
     });
     expect(completion.choices[0]!.message.content).toBe('Mock reply to: What is this?');
   });
 
   it.each([
     ['tools not function tools', { tools: [{ type: 'retrieval' }] }, 'tools.0.type'],
-    ['tool_choice naming an unknown function', { tools: [weatherTool], tool_choice: { type: 'function', function: { name: 'nope' } } }, 'tool_choice.function.name'],
-    ['a tool message without tool_call_id', { messages: [{ role: 'user', content: 'x' }, { role: 'tool', content: 'r' }] }, 'messages.1.tool_call_id'],
-    ['a tool message answering no call', { messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_9', content: 'r' }] }, 'messages.1.tool_call_id'],
-    ['an image URL of another scheme', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }] }] }, 'messages.0.content.0.image_url.url'],
+    [
+      'tool_choice naming an unknown function',
+      { tools: [weatherTool], tool_choice: { type: 'function', function: { name: 'nope' } } },
+      'tool_choice.function.name',
+    ],
+    [
+      'a tool message without tool_call_id',
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'tool', content: 'r' },
+        ],
+      },
+      'messages.1.tool_call_id',
+    ],
+    [
+      'a tool message answering no call',
+      {
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'tool', tool_call_id: 'call_9', content: 'r' },
+        ],
+      },
+      'messages.1.tool_call_id',
+    ],
+    [
+      'an image URL of another scheme',
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'file:///etc/passwd' } }] }] },
+      'messages.0.content.0.image_url.url',
+    ],
   ])('answers 400 naming the field for %s', async (_label, fields, path) => {
-    const error = await openai.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }], ...fields } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming).catch((caught: unknown) => caught);
+    const error = await openai.chat.completions
+      .create({ model: 'mock/echo', messages: [{ role: 'user', content: 'x' }], ...fields } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain(path);
   });
 
   it('refuses with 400 naming the field a request no provider of its route can honour, before enqueueing', async () => {
-    const error = await openai.chat.completions.create({ model: 'cursor/auto', messages: [{ role: 'user', content: 'x' }], tools: [weatherTool] }).catch((caught: unknown) => caught);
+    const error = await openai.chat.completions
+      .create({ model: 'cursor/auto', messages: [{ role: 'user', content: 'x' }], tools: [weatherTool] })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as Error).message).toContain('tools: not supported by cursor');
   });
@@ -148,16 +212,27 @@ describe('tool calling on the gateway’s own routes', () => {
   it('/v1/chat answers tool_calls and finish_reason', async () => {
     const { status, body: answer } = await postJson(`${gateway.baseUrl}/v1/chat`, body);
     expect(status).toBe(200);
-    expect(answer).toMatchObject({ content: '', finish_reason: 'tool_calls', tool_calls: [{ id: 'call_mock_0_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Kyiv"}' } }], provider: 'mock' });
+    expect(answer).toMatchObject({
+      content: '',
+      finish_reason: 'tool_calls',
+      tool_calls: [{ id: 'call_mock_0_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Kyiv"}' } }],
+      provider: 'mock',
+    });
   });
 
   it('/v1/chat/stream relays tool-call events, then the done event with the whole calls', async () => {
     const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { ...body, model: 'mock/echo?chunk_delay=1' });
     expect(result.status).toBe(200);
-    const fragments = result.events.flatMap((event) => ((event as { done?: boolean }).done ? [] : ((event as { tool_calls?: { index: number; function: { arguments: string } }[] }).tool_calls ?? [])));
+    const fragments = result.events.flatMap((event) =>
+      (event as { done?: boolean }).done ? [] : ((event as { tool_calls?: { index: number; function: { arguments: string } }[] }).tool_calls ?? []),
+    );
     expect(fragments[0]).toMatchObject({ index: 0, id: 'call_mock_0_0', type: 'function', function: { name: 'get_weather' } });
     expect(fragments.map((fragment) => fragment.function.arguments).join('')).toBe('{"city":"Kyiv"}');
-    expect(result.events.at(-1)).toMatchObject({ done: true, finish_reason: 'tool_calls', tool_calls: [{ id: 'call_mock_0_0', function: { arguments: '{"city":"Kyiv"}' } }] });
+    expect(result.events.at(-1)).toMatchObject({
+      done: true,
+      finish_reason: 'tool_calls',
+      tool_calls: [{ id: 'call_mock_0_0', function: { arguments: '{"city":"Kyiv"}' } }],
+    });
   });
 
   it('an asynchronous job and a batch carry tools and keep the calls in their results', async () => {
@@ -172,7 +247,12 @@ describe('tool calling on the gateway’s own routes', () => {
     expect(view!.result).toMatchObject({ finish_reason: 'tool_calls', tool_calls: [{ function: { name: 'get_weather' } }] });
 
     const jsonl = [
-      JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: { model: 'mock/echo', messages: [{ role: 'user', content: 'Baku' }], tools: [weatherTool] } }),
+      JSON.stringify({
+        custom_id: 'a',
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'mock/echo', messages: [{ role: 'user', content: 'Baku' }], tools: [weatherTool] },
+      }),
       JSON.stringify({ custom_id: 'b', ...body }),
     ].join('\n');
     const batch = await fetch(`${gateway.baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/jsonl' }, body: jsonl });
@@ -180,7 +260,10 @@ describe('tool calling on the gateway’s own routes', () => {
     const batchId = ((await batch.json()) as { batch_id: string }).batch_id;
     const done = await waitFor(async () => {
       const response = await fetch(`${gateway.baseUrl}/v1/batches/${batchId}?results=true`);
-      const view = (await response.json()) as { done: boolean; results: { custom_id: string; result?: { tool_calls?: { function: { arguments: string } }[] } }[] };
+      const view = (await response.json()) as {
+        done: boolean;
+        results: { custom_id: string; result?: { tool_calls?: { function: { arguments: string } }[] } }[];
+      };
       return view.done ? view : undefined;
     });
     expect(done!.results.map((entry) => [entry.custom_id, entry.result?.tool_calls?.[0]?.function.arguments])).toEqual([

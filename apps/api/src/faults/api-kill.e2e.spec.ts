@@ -1,4 +1,22 @@
-import { alive, noRateLimit, usageToday, callsFor, metricValue, postJson, scrapeMetrics, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import {
+  alive,
+  noRateLimit,
+  usageToday,
+  callsFor,
+  metricValue,
+  postJson,
+  scrapeMetrics,
+  scriptedBehaviour,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  waitFor,
+  type AppProcess,
+  type FakeOpenRouter,
+  type TestRedis,
+} from '@gateway/testing';
 
 jest.setTimeout(120_000);
 
@@ -11,7 +29,14 @@ let worker: AppProcess;
 beforeAll(async () => {
   redis = await startRedis();
   fake = await startFakeOpenRouter({ apiKey: 'sk-or-faults', behave: scriptedBehaviour });
-  const env = { REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('akill'), LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-faults', OPENROUTER_BASE_URL: fake.baseUrl, ...noRateLimit };
+  const env = {
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: uniquePrefix('akill'),
+    LLM_PROVIDER: 'openrouter',
+    OPENROUTER_API_KEY: 'sk-or-faults',
+    OPENROUTER_BASE_URL: fake.baseUrl,
+    ...noRateLimit,
+  };
   [doomed, survivor, worker] = await Promise.all([startApi(env), startApi(env), spawnApp('worker', env)]);
 });
 afterAll(async () => {
@@ -44,7 +69,10 @@ describe('an API instance killed while callers wait', () => {
     survived.forEach((answer, index) => expect(answer.body.content).toBe(`re ${onSurvivor[index]}`));
 
     // Their jobs complete all the same (no one is left to answer, the outcome is kept), each called once.
-    await waitFor(async () => metricValue(await scrapeMetrics(`${survivor.baseUrl}/metrics`), 'gateway_queue_jobs', { state: 'completed' }) === 2 * count, 30_000);
+    await waitFor(
+      async () => metricValue(await scrapeMetrics(`${survivor.baseUrl}/metrics`), 'gateway_queue_jobs', { state: 'completed' }) === 2 * count,
+      30_000,
+    );
     expect(onDoomed.map((content) => callsFor(fake, content))).toEqual(Array(count).fill(1));
     expect(alive(worker.child)).toBe(true);
     // Billed once each, the dead instance's callers included; no reservation left behind.

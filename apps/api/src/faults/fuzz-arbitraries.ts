@@ -16,7 +16,10 @@ const text = fc.oneof(
   fc.constantFrom('\u0000', '\uD800', '\uFEFF', 'e\u0301', '\u202E', '👩‍👩‍👧', '\\', '"', '%00', '../../etc/passwd', '<script>', '${jndi:x}', 'x'.repeat(5000)),
 );
 const message = fc.record(
-  { role: fc.oneof(fc.constantFrom('system', 'user', 'assistant', 'tool', 'USER', ''), text, fc.integer()), content: fc.oneof(text, fc.integer(), fc.constant(null), fc.array(fc.record({ type: fc.constantFrom('text', 'image_url'), text }))) },
+  {
+    role: fc.oneof(fc.constantFrom('system', 'user', 'assistant', 'tool', 'USER', ''), text, fc.integer()),
+    content: fc.oneof(text, fc.integer(), fc.constant(null), fc.array(fc.record({ type: fc.constantFrom('text', 'image_url'), text }))),
+  },
   { requiredKeys: [] },
 );
 /** Bodies near the valid shape (wrong types, missing fields, odd values), valid now and then. */
@@ -51,9 +54,15 @@ const validChat = fc.record(
 );
 /** Valid requests of the agents' surface: a tool loop (maybe with an image), a response_format. */
 const validSurfaceChat = fc
-  .record({ conversation: validToolConversation, response_format: fc.option(validResponseFormat, { nil: undefined }), model: fc.constantFrom('mock/fuzz', 'mock/fuzz?reply=ok') })
+  .record({
+    conversation: validToolConversation,
+    response_format: fc.option(validResponseFormat, { nil: undefined }),
+    model: fc.constantFrom('mock/fuzz', 'mock/fuzz?reply=ok'),
+  })
   .map(({ conversation, response_format, model }) => ({ ...conversation, model, ...(response_format ? { response_format } : {}) }));
-const deepNesting = fc.integer({ min: 100, max: 5000 }).chain((depth) => fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, '['.repeat(depth)));
+const deepNesting = fc
+  .integer({ min: 100, max: 5000 })
+  .chain((depth) => fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, '['.repeat(depth)));
 
 const encode = (value: string) => new TextEncoder().encode(value);
 /** A JSON-ish body as bytes: near-valid shapes, any JSON, broken JSON, deep nesting, invalid UTF-8, huge. */
@@ -67,31 +76,75 @@ export const bodyBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 1, arbitrary: fc.string().map(encode) },
   { weight: 1, arbitrary: deepNesting.map(encode) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }) },
-  { weight: 1, arbitrary: fc.constantFrom(Uint8Array.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), Uint8Array.from([0xc3, 0x28]), Uint8Array.from([0xed, 0xa0, 0x80])) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      Uint8Array.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+      Uint8Array.from([0xc3, 0x28]),
+      Uint8Array.from([0xed, 0xa0, 0x80]),
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 70_000, max: 200_000 }).map((size) => encode(`{"messages":[{"role":"user","content":"${'a'.repeat(size)}"}]}`)) },
 );
 
 const contentType = fc.oneof(
   { weight: 5, arbitrary: fc.constant('application/json') },
-  { weight: 1, arbitrary: fc.constantFrom('application/jsonl', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/merge-patch+json', '', ';;;') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/jsonl',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json; charset=latin1',
+      'application/json; charset=utf-16',
+      'application/merge-patch+json',
+      '',
+      ';;;',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 30 }).filter((value) => /^[\x20-\x7e]*$/.test(value)) },
 );
-const headerValue = fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('x'.repeat(4000), 'Bearer ', 'Basic Og==', '../..')).filter((value) => /^[\x20-\x7e]*$/.test(value));
+const headerValue = fc
+  .oneof(fc.string({ maxLength: 200 }), fc.constantFrom('x'.repeat(4000), 'Bearer ', 'Basic Og==', '../..'))
+  .filter((value) => /^[\x20-\x7e]*$/.test(value));
 
 /** Any request the API might receive: every route, odd paths and ids, abused headers. */
 export function fuzzRequest(routes: readonly [FuzzRequest['method'], string][], token: string): fc.Arbitrary<FuzzRequest> {
-  const id = fc.oneof(fc.uuid(), fc.string({ maxLength: 300 }), fc.constantFrom('..', '%2e%2e', 'a'.repeat(129), '-', '%00', '😀', 'wait', 'meta', 'events', 'prioritized', 'id'), fc.uuid().map((uuid) => `${uuid}-0`)).map((value) => encodeURIComponent(value) || 'x');
+  const id = fc
+    .oneof(
+      fc.uuid(),
+      fc.string({ maxLength: 300 }),
+      fc.constantFrom('..', '%2e%2e', 'a'.repeat(129), '-', '%00', '😀', 'wait', 'meta', 'events', 'prioritized', 'id'),
+      fc.uuid().map((uuid) => `${uuid}-0`),
+    )
+    .map((value) => encodeURIComponent(value) || 'x');
   const method = fc.constantFrom<FuzzRequest['method']>('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS');
   // Mostly a real route with its own method (ids appended where the route takes one), sometimes anything.
   const target = fc.oneof(
-    { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...routes), id, fc.boolean()).map(([[verb, path], value, query]) => ({ method: verb, path: path.endsWith('/') ? `${path}${value}${query ? '?results=true' : ''}` : path })) },
+    {
+      weight: 8,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...routes), id, fc.boolean())
+        .map(([[verb, path], value, query]) => ({ method: verb, path: path.endsWith('/') ? `${path}${value}${query ? '?results=true' : ''}` : path })),
+    },
     { weight: 1, arbitrary: fc.tuple(method, fc.constantFrom(...routes)).map(([verb, [, path]]) => ({ method: verb, path })) },
     { weight: 1, arbitrary: fc.tuple(method, fc.webPath()).map(([verb, path]) => ({ method: verb, path: path || '/' })) },
   );
   const auth = fc.oneof({ weight: 5, arbitrary: fc.constant(`Bearer ${token}`) }, { weight: 1, arbitrary: headerValue });
   const rest = fc.record({
     headers: fc.record(
-      { 'content-type': contentType, authorization: auth, 'x-request-id': headerValue, 'x-agent-id': headerValue, accept: fc.constantFrom('text/event-stream', '*/*', 'application/json'), origin: fc.oneof({ weight: 6, arbitrary: fc.constant('http://localhost:3000') }, { weight: 1, arbitrary: fc.constantFrom('http://evil.test', 'null') }), 'openai-organization': headerValue, 'idempotency-key': headerValue, 'last-event-id': fc.oneof(headerValue, fc.constantFrom('0-0', '3-1', '999999999-9999')) },
+      {
+        'content-type': contentType,
+        authorization: auth,
+        'x-request-id': headerValue,
+        'x-agent-id': headerValue,
+        accept: fc.constantFrom('text/event-stream', '*/*', 'application/json'),
+        origin: fc.oneof({ weight: 6, arbitrary: fc.constant('http://localhost:3000') }, { weight: 1, arbitrary: fc.constantFrom('http://evil.test', 'null') }),
+        'openai-organization': headerValue,
+        'idempotency-key': headerValue,
+        'last-event-id': fc.oneof(headerValue, fc.constantFrom('0-0', '3-1', '999999999-9999')),
+      },
       { requiredKeys: ['authorization'] },
     ),
     body: fc.option(bodyBytes, { nil: undefined, freq: 6 }),

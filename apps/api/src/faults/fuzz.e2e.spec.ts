@@ -6,10 +6,24 @@ jest.setTimeout(180_000);
 
 const token = 'fuzz-token-0123456789';
 const routes: [FuzzRequest['method'], string][] = [
-  ['POST', '/v1/chat'], ['POST', '/v1/chat/stream'], ['POST', '/v1/jobs'], ['POST', '/v1/batches'], ['POST', '/v1/chat/completions'],
-  ['GET', '/v1/models'], ['GET', '/v1/providers'], ['GET', '/healthz'], ['GET', '/metrics'], ['GET', '/admin/queues'], ['GET', '/v1/usage'],
-  ['GET', '/v1/jobs/'], ['DELETE', '/v1/jobs/'], ['GET', '/v1/jobs/00000000-0000-4000-8000-000000000000/stream'], ['GET', '/v1/batches/'], ['GET', '/v1/models/'],
-  ['GET', '/v1/batches'], ['DELETE', '/v1/batches/'],
+  ['POST', '/v1/chat'],
+  ['POST', '/v1/chat/stream'],
+  ['POST', '/v1/jobs'],
+  ['POST', '/v1/batches'],
+  ['POST', '/v1/chat/completions'],
+  ['GET', '/v1/models'],
+  ['GET', '/v1/providers'],
+  ['GET', '/healthz'],
+  ['GET', '/metrics'],
+  ['GET', '/admin/queues'],
+  ['GET', '/v1/usage'],
+  ['GET', '/v1/jobs/'],
+  ['DELETE', '/v1/jobs/'],
+  ['GET', '/v1/jobs/00000000-0000-4000-8000-000000000000/stream'],
+  ['GET', '/v1/batches/'],
+  ['GET', '/v1/models/'],
+  ['GET', '/v1/batches'],
+  ['DELETE', '/v1/batches/'],
 ];
 let redis: TestRedis;
 let gateway: GatewayProcesses;
@@ -54,14 +68,42 @@ const examples: [FuzzRequest][] = [
   [{ method: 'POST', path: '/v1/chat/stream', headers: authorised, body: Uint8Array.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) }],
   [{ method: 'POST', path: '/v1/chat/completions', headers: authorised, body: json(`${'['.repeat(5000)}${']'.repeat(5000)}`) }],
   [{ method: 'POST', path: '/v1/batches', headers: { ...authorised, 'content-type': 'text/plain' }, body: json([valid]) }],
-  [{ method: 'POST', path: '/v1/batches?completion_window=1h', headers: authorised, body: json({ requests: [valid], callback_url: 5, completion_window: { h: 1 } }) }],
-  [{ method: 'POST', path: '/v1/batches', headers: { ...authorised, 'content-type': 'application/jsonl' }, body: json(`${JSON.stringify(valid)}\n{"requests": [`) }],
-  [{ method: 'POST', path: '/v1/batches', headers: authorised, body: json(`{"requests": [${JSON.stringify(valid)}], "requests": [${JSON.stringify(valid)}]}`) }],
+  [
+    {
+      method: 'POST',
+      path: '/v1/batches?completion_window=1h',
+      headers: authorised,
+      body: json({ requests: [valid], callback_url: 5, completion_window: { h: 1 } }),
+    },
+  ],
+  [
+    {
+      method: 'POST',
+      path: '/v1/batches',
+      headers: { ...authorised, 'content-type': 'application/jsonl' },
+      body: json(`${JSON.stringify(valid)}\n{"requests": [`),
+    },
+  ],
+  [
+    {
+      method: 'POST',
+      path: '/v1/batches',
+      headers: authorised,
+      body: json(`{"requests": [${JSON.stringify(valid)}], "requests": [${JSON.stringify(valid)}]}`),
+    },
+  ],
   [{ method: 'GET', path: '/v1/batches?limit=-1&after=%00', headers: authorised }],
   [{ method: 'GET', path: '/v1/batches/nope/results', headers: authorised }],
   [{ method: 'POST', path: '/v1/jobs', headers: { ...authorised, origin: 'http://evil.test' }, body: json(valid) }],
   [{ method: 'GET', path: '/v1/jobs/wait', headers: authorised }],
-  [{ method: 'POST', path: '/v1/chat', headers: authorised, body: json({ ...valid, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }) }],
+  [
+    {
+      method: 'POST',
+      path: '/v1/chat',
+      headers: authorised,
+      body: json({ ...valid, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }),
+    },
+  ],
   [
     {
       method: 'POST',
@@ -72,7 +114,13 @@ const examples: [FuzzRequest][] = [
         tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }],
         response_format: { type: 'json_object' },
         messages: [
-          { role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'see' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            ],
+          },
           { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
           { role: 'tool', tool_call_id: 'c1', content: 'done' },
         ],

@@ -1,4 +1,18 @@
-import { alive, noRateLimit, postJson, postSse, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, type AppProcess, type FakeOpenRouter, type OpenRouterBehaviour, type TestRedis } from '@gateway/testing';
+import {
+  alive,
+  noRateLimit,
+  postJson,
+  postSse,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  type AppProcess,
+  type FakeOpenRouter,
+  type OpenRouterBehaviour,
+  type TestRedis,
+} from '@gateway/testing';
 
 // Each hostile answer ends in failover (to the mock fallback) or, pinned to the one provider, in a clear error,
 // within the provider timeout: no stuck job, no crashed worker, no key in what the client sees.
@@ -48,28 +62,31 @@ afterAll(async () => {
 });
 
 describe('hostile upstream behind the worker', () => {
-  it.each(hostile.map((behaviour) => [behaviour.kind + ('status' in behaviour ? ` ${behaviour.status}` : ''), behaviour] as const))('%s: fails over to the fallback (a stream only before its first token)', async (_name, behaviour) => {
-    fake.setBehaviour(() => behaviour);
-    const started = Date.now();
-    const answer = await postJson(`${api.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'hi' }] });
-    expect([answer.status, (answer.body as { provider?: string }).provider]).toEqual([200, 'mock']);
-    const stream = await postSse(`${api.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: 'hi' }] });
-    // A stream that failed after its first token is not switched: it ends with an error event instead. (A huge one
-    // may be cut at its size limit before anything was relayed, and fail over; or first overrun what the client
-    // has left unread, STREAM_MAX_BUFFER_BYTES.) Never a mix of two providers' text.
-    const last = stream.events.at(-1) as { done?: boolean; provider?: string; error?: { type: string } } | undefined;
-    const text = stream.events.map((event) => (event as { content?: string }).content ?? '').join('');
-    const afterFirstToken = ['silent-after-headers', 'truncated-stream'].includes(behaviour.kind);
-    expect(stream.status).toBe(200);
-    if (afterFirstToken || (behaviour.kind === 'huge' && last?.error)) {
-      expect(last?.error?.type).toMatch(/^(upstream_error|timeout|unavailable)$/);
-    } else {
-      expect(last).toMatchObject({ done: true, provider: 'mock' });
-      expect(text).toBe('Mock reply to: hi');
-    }
-    expect(Date.now() - started).toBeLessThan(2 * timeoutMs + 15_000);
-    expect(alive(worker.child)).toBe(true);
-  });
+  it.each(hostile.map((behaviour) => [behaviour.kind + ('status' in behaviour ? ` ${behaviour.status}` : ''), behaviour] as const))(
+    '%s: fails over to the fallback (a stream only before its first token)',
+    async (_name, behaviour) => {
+      fake.setBehaviour(() => behaviour);
+      const started = Date.now();
+      const answer = await postJson(`${api.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'hi' }] });
+      expect([answer.status, (answer.body as { provider?: string }).provider]).toEqual([200, 'mock']);
+      const stream = await postSse(`${api.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: 'hi' }] });
+      // A stream that failed after its first token is not switched: it ends with an error event instead. (A huge one
+      // may be cut at its size limit before anything was relayed, and fail over; or first overrun what the client
+      // has left unread, STREAM_MAX_BUFFER_BYTES.) Never a mix of two providers' text.
+      const last = stream.events.at(-1) as { done?: boolean; provider?: string; error?: { type: string } } | undefined;
+      const text = stream.events.map((event) => (event as { content?: string }).content ?? '').join('');
+      const afterFirstToken = ['silent-after-headers', 'truncated-stream'].includes(behaviour.kind);
+      expect(stream.status).toBe(200);
+      if (afterFirstToken || (behaviour.kind === 'huge' && last?.error)) {
+        expect(last?.error?.type).toMatch(/^(upstream_error|timeout|unavailable)$/);
+      } else {
+        expect(last).toMatchObject({ done: true, provider: 'mock' });
+        expect(text).toBe('Mock reply to: hi');
+      }
+      expect(Date.now() - started).toBeLessThan(2 * timeoutMs + 15_000);
+      expect(alive(worker.child)).toBe(true);
+    },
+  );
 
   it('never lets the key an upstream echoes reach a client, a job view or a log', async () => {
     for (const behaviour of [{ kind: 'echo-key', status: 401 }, { kind: 'echo-key', status: 400 }, { kind: 'hang' }] as OpenRouterBehaviour[]) {

@@ -1,5 +1,22 @@
 import { Redis } from 'ioredis';
-import { callsFor, getSse, postJson, postSse, startFakeOpenRouter, startGateway, startRedisCluster, stopAll, submitJob, uniquePrefix, usageToday, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedisCluster } from '@gateway/testing';
+import {
+  callsFor,
+  getSse,
+  postJson,
+  postSse,
+  startFakeOpenRouter,
+  startGateway,
+  startRedisCluster,
+  stopAll,
+  submitJob,
+  uniquePrefix,
+  usageToday,
+  waitFor,
+  waitForFinished,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedisCluster,
+} from '@gateway/testing';
 
 // The gateway on a 3-master Redis Cluster: the queue prefix gets a hash tag (BullMQ keeps a queue in one slot),
 // the breaker's Lua scripts touch one key each, pub/sub (reply and cancel channels) crosses nodes.
@@ -62,7 +79,10 @@ describe('on a Redis Cluster', () => {
   it('streams over the reply channel', async () => {
     const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages });
     expect(result.status).toBe(200);
-    const text = result.events.filter((event): event is { content: string } => typeof event === 'object' && event !== null && 'content' in event).map((event) => event.content).join('');
+    const text = result.events
+      .filter((event): event is { content: string } => typeof event === 'object' && event !== null && 'content' in event)
+      .map((event) => event.content)
+      .join('');
     expect(text).toBe('Hello from the fake OpenRouter');
     expect(result.events.at(-1)).toMatchObject({ done: true });
   });
@@ -103,7 +123,11 @@ describe('on a Redis Cluster', () => {
     expect((await postJson(`${gateway.baseUrl}/v1/chat`, { ...body, model: 'mock/other' }, { 'idempotency-key': 'cluster-key-1' })).status).toBe(409);
 
     fake.setBehaviour(() => ({ kind: 'reply', content: Array.from({ length: 20 }, (_, index) => `w${index}`).join(' '), chunkDelayMs: 50 }));
-    const cut = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages, resumable: true }, { onEvent: (_event, index) => (index >= 4 ? 'abort' : undefined) });
+    const cut = await postSse(
+      `${gateway.baseUrl}/v1/chat/stream`,
+      { messages, resumable: true },
+      { onEvent: (_event, index) => (index >= 4 ? 'abort' : undefined) },
+    );
     const jobId = cut.headers.get('x-job-id')!;
     const rest = await getSse(`${gateway.baseUrl}/v1/jobs/${jobId}/stream`, { headers: { 'last-event-id': cut.ids.at(-1)! } });
     const text = [...cut.events, ...rest.events].map((event) => (event as { content?: string }).content ?? '').join('');
@@ -116,7 +140,9 @@ describe('on a Redis Cluster', () => {
   it('enforces the rate limit and bills each job once (the limits scripts run in one slot)', async () => {
     fake.setBehaviour(() => ({ kind: 'reply', content: 'billed' }));
     const before = await usageToday(gateway.baseUrl);
-    const answers = await Promise.all(Array.from({ length: 50 }, () => postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: 'flood', messages, model: 'thudm/glm-4-9b-chat' })));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: 'flood', messages, model: 'thudm/glm-4-9b-chat' })),
+    );
     const ok = answers.filter((answer) => answer.status === 200);
     const limited = answers.filter((answer) => answer.status === 429);
     expect(ok.length + limited.length).toBe(50);
@@ -137,7 +163,8 @@ describe('on a Redis Cluster', () => {
     for (let index = 0; index < 6; index += 1) answers.push(await postJson(`${gateway.baseUrl}/v1/chat`, { messages }));
     expect(answers.map((answer) => [answer.status, (answer.body as { provider?: string }).provider])).toEqual(Array(6).fill([200, 'mock']));
     type View = { providers: { id: string; circuit: { state: string }; skipped: number }[] };
-    const openrouterView = async () => ((await (await fetch(`${gateway.baseUrl}/v1/providers`)).json()) as View).providers.find((provider) => provider.id === 'openrouter')!;
+    const openrouterView = async () =>
+      ((await (await fetch(`${gateway.baseUrl}/v1/providers`)).json()) as View).providers.find((provider) => provider.id === 'openrouter')!;
     expect((await openrouterView()).circuit.state).toBe('open');
     // The workers write their counters every 250 ms.
     await waitFor(async () => (await openrouterView()).skipped >= 3, 5000);

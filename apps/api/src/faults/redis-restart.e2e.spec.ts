@@ -1,4 +1,22 @@
-import { alive, callsFor, noRateLimit, postJson, scriptedBehaviour, startFakeOpenRouter, startGateway, startRedis, stopAll, submitJob, uniquePrefix, usageToday, waitFor, waitForFinished, type FakeOpenRouter, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  alive,
+  callsFor,
+  noRateLimit,
+  postJson,
+  scriptedBehaviour,
+  startFakeOpenRouter,
+  startGateway,
+  startRedis,
+  stopAll,
+  submitJob,
+  uniquePrefix,
+  usageToday,
+  waitFor,
+  waitForFinished,
+  type FakeOpenRouter,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 jest.setTimeout(120_000);
 

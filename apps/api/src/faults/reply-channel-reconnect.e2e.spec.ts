@@ -1,5 +1,15 @@
 import { Redis } from 'ioredis';
-import { adminConnections, killSubscribers, postJson, postSse, startGateway, startRedis, startRedisCluster, uniquePrefix, type GatewayProcesses } from '@gateway/testing';
+import {
+  adminConnections,
+  killSubscribers,
+  postJson,
+  postSse,
+  startGateway,
+  startRedis,
+  startRedisCluster,
+  uniquePrefix,
+  type GatewayProcesses,
+} from '@gateway/testing';
 
 jest.setTimeout(90_000);
 
@@ -32,7 +42,14 @@ describe.each([
   beforeAll(async () => {
     setup = await setUp();
     // Limits on (one admission script on a Redis, two steps on a cluster). A reply nobody recovers shows as a 504.
-    gateway = await startGateway({ ...setup.env, QUEUE_PREFIX: uniquePrefix('rcreconnect'), LLM_PROVIDER: 'mock', CHAT_TIMEOUT_MS: '5000', GATEWAY_RATE_RPS: '100000', GATEWAY_RATE_BURST: '100000' });
+    gateway = await startGateway({
+      ...setup.env,
+      QUEUE_PREFIX: uniquePrefix('rcreconnect'),
+      LLM_PROVIDER: 'mock',
+      CHAT_TIMEOUT_MS: '5000',
+      GATEWAY_RATE_RPS: '100000',
+      GATEWAY_RATE_BURST: '100000',
+    });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -45,7 +62,10 @@ describe.each([
     const syncCaller = async (caller: number) => {
       for (let call = 0; running; call += 1) {
         const reply = `sync-${caller}-${call}`;
-        const { status, body } = await postJson(`${gateway.baseUrl}/v1/chat`, { messages: [{ role: 'user', content: 'hi' }], model: `mock/echo?latency=20&reply=${reply}` });
+        const { status, body } = await postJson(`${gateway.baseUrl}/v1/chat`, {
+          messages: [{ role: 'user', content: 'hi' }],
+          model: `mock/echo?latency=20&reply=${reply}`,
+        });
         outcomes.push(status === 200 && (body as { content?: string }).content === reply ? 'ok' : `${status} ${JSON.stringify(body)}`);
       }
     };
@@ -54,10 +74,17 @@ describe.each([
         // Several chunks over ~25 ms: a drop meets streams mid-way. A chunk lost meanwhile (or, on a cluster, delivered
         // twice or out of order) must not show in the text the client reads.
         const reply = `stream-${caller}-${call} one two three four five six seven eight`;
-        const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content: 'hi' }], model: `mock/echo?latency=5&chunk_delay=3&reply=${encodeURIComponent(reply)}` });
+        const result = await postSse(`${gateway.baseUrl}/v1/chat/stream`, {
+          messages: [{ role: 'user', content: 'hi' }],
+          model: `mock/echo?latency=5&chunk_delay=3&reply=${encodeURIComponent(reply)}`,
+        });
         const events = result.events as { done?: boolean; content?: string }[];
         const text = events.map((event) => event.content ?? '').join('');
-        outcomes.push(result.status === 200 && events.at(-1)?.done === true && text === reply ? 'ok' : `${result.status} ${JSON.stringify(result.body ?? events.slice(-2))}`);
+        outcomes.push(
+          result.status === 200 && events.at(-1)?.done === true && text === reply
+            ? 'ok'
+            : `${result.status} ${JSON.stringify(result.body ?? events.slice(-2))}`,
+        );
       }
     };
     const callers = [...Array.from({ length: 8 }, (_, index) => syncCaller(index)), ...Array.from({ length: 4 }, (_, index) => streamCaller(index))];

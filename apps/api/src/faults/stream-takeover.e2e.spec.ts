@@ -1,4 +1,21 @@
-import { callsFor, getSse, jobView, noRateLimit, postSse, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, usageToday, waitFor, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import {
+  callsFor,
+  getSse,
+  jobView,
+  noRateLimit,
+  postSse,
+  scriptedBehaviour,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  uniquePrefix,
+  usageToday,
+  waitFor,
+  type AppProcess,
+  type FakeOpenRouter,
+  type TestRedis,
+} from '@gateway/testing';
 
 // A dead worker's job is taken over after at most lock (2 s) + stalled interval (1 s).
 jest.setTimeout(120_000);
@@ -40,12 +57,16 @@ describe('a worker SIGKILLed mid-stream', () => {
     const first = await spawnApp('worker', env);
     workers.push(first);
     let seen = 0;
-    const cut = await postSse(`${apiA.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content }], resumable: true }, {
-      onEvent: (event) => {
-        if (typeof event === 'object' && event !== null && 'content' in event) seen += 1;
-        return seen >= 10 ? 'abort' : undefined;
+    const cut = await postSse(
+      `${apiA.baseUrl}/v1/chat/stream`,
+      { messages: [{ role: 'user', content }], resumable: true },
+      {
+        onEvent: (event) => {
+          if (typeof event === 'object' && event !== null && 'content' in event) seen += 1;
+          return seen >= 10 ? 'abort' : undefined;
+        },
       },
-    });
+    );
     const jobId = cut.headers.get('x-job-id')!;
     const second = await spawnApp('worker', env);
     workers.push(second);
@@ -53,7 +74,9 @@ describe('a worker SIGKILLed mid-stream', () => {
     await first.exited();
 
     const rest = await getSse(`${apiB.baseUrl}/v1/jobs/${jobId}/stream`, { headers: { 'last-event-id': cut.ids.at(-1)! } });
-    const text = [...cut.events, ...rest.events].map((event) => (typeof event === 'object' && event !== null && 'content' in event ? (event as { content: string }).content : '')).join('');
+    const text = [...cut.events, ...rest.events]
+      .map((event) => (typeof event === 'object' && event !== null && 'content' in event ? (event as { content: string }).content : ''))
+      .join('');
     expect(text).toBe(Array.from({ length: 50 }, (_, index) => `w${index}`).join(' '));
     expect(rest.events.at(-1)).toMatchObject({ done: true, job_id: jobId });
     expect(new Set([...cut.ids, ...rest.ids]).size).toBe(cut.ids.length + rest.ids.length);

@@ -1,5 +1,23 @@
 import { Redis } from 'ioredis';
-import { alive, noRateLimit, usageToday, callsFor, postSse, scriptedBehaviour, spawnApp, startApi, startFakeOpenRouter, startRedis, submitJob, uniquePrefix, waitFor, waitForFinished, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import {
+  alive,
+  noRateLimit,
+  usageToday,
+  callsFor,
+  postSse,
+  scriptedBehaviour,
+  spawnApp,
+  startApi,
+  startFakeOpenRouter,
+  startRedis,
+  submitJob,
+  uniquePrefix,
+  waitFor,
+  waitForFinished,
+  type AppProcess,
+  type FakeOpenRouter,
+  type TestRedis,
+} from '@gateway/testing';
 
 // Stall detection bounded for the test: a dead worker's job is taken over after at most
 // lock (2 s) + stalled interval (1 s). Healthy calls renew their lock every second, so they keep their job.
@@ -42,7 +60,9 @@ describe('a worker killed mid-call', () => {
     const first = await spawnApp('worker', env);
     workers.push(first);
     // Calls of 6 s (under the provider timeout): three lock durations, so the lock must be renewed for the survivor to finish them once.
-    const held = await Promise.all(Array.from({ length: 12 }, (_, index) => `slow:6000 held-${index}`).map(async (content) => ({ content, id: await submitJob(api.baseUrl, content) })));
+    const held = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => `slow:6000 held-${index}`).map(async (content) => ({ content, id: await submitJob(api.baseUrl, content) })),
+    );
     await waitFor(() => held.every(({ content }) => callsFor(fake, content) === 1), 30_000);
 
     const second = await spawnApp('worker', env);
@@ -61,7 +81,11 @@ describe('a worker killed mid-call', () => {
 
     await waitFor(() => held.every(({ content }) => callsFor(fake, content) === 2), 30_000);
     const takeoverMs = Date.now() - killedAt;
-    const views = await waitForFinished(api.baseUrl, [...held, ...later].map((job) => job.id), 60_000);
+    const views = await waitForFinished(
+      api.baseUrl,
+      [...held, ...later].map((job) => job.id),
+      60_000,
+    );
     expect(views.map((view) => view.status)).toEqual(Array(held.length + later.length).fill('completed'));
     views.forEach((view, index) => expect(view.result?.content).toBe(`re ${[...held, ...later][index]!.content}`));
     // The dead worker's calls were run again once each; nothing else twice.

@@ -16,7 +16,11 @@ export const keyStoreKeys = {
 
 export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
 
-const alphanumeric = (bytes: number) => randomBytes(bytes * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, bytes);
+const alphanumeric = (bytes: number) =>
+  randomBytes(bytes * 2)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, bytes);
 const newSecret = () => `${KEY_SECRET_PREFIX}${randomBytes(24).toString('base64url')}`;
 
 /** The view of a record: everything but the secret's hash. */

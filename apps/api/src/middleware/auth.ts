@@ -54,7 +54,10 @@ export function authenticate(options: AuthOptions) {
   const open = staticHash === undefined && adminHash === undefined;
   const browser = options.scope === 'admin';
   const refuse = (res: Response, next: NextFunction, presented: string | undefined, message?: string) => {
-    res.setHeader('www-authenticate', browser ? 'Basic realm="LLM Gateway admin", charset="UTF-8"' : `Bearer realm="LLM Gateway"${presented === undefined ? '' : ', error="invalid_token"'}`);
+    res.setHeader(
+      'www-authenticate',
+      browser ? 'Basic realm="LLM Gateway admin", charset="UTF-8"' : `Bearer realm="LLM Gateway"${presented === undefined ? '' : ', error="invalid_token"'}`,
+    );
     next(presented === undefined && message === undefined ? missingCredentials() : unauthorized(message));
   };
   const matches = (presented: string, hash: Buffer | undefined) => hash !== undefined && tokenMatches(presented, hash);

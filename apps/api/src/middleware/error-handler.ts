@@ -25,7 +25,9 @@ function fromBodyParser(error: { type?: string; status?: number; message?: strin
 /** Redis-side failures (connection down, command timeout): the caller should retry later. */
 export function isRedisUnavailable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
-  return /Connection is closed|enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|Command timed out|ETIMEDOUT|ECONNRESET|MaxRetriesPerRequest|Reached the max retries|CLUSTERDOWN|LOADING/i.test(message);
+  return /Connection is closed|enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|Command timed out|ETIMEDOUT|ECONNRESET|MaxRetriesPerRequest|Reached the max retries|CLUSTERDOWN|LOADING/i.test(
+    message,
+  );
 }
 
 /** What a request's failure that is not a GatewayError becomes: body-parser's, Redis down, else a logged bug. */

@@ -1,5 +1,15 @@
 import { Router, type Request } from 'express';
-import { completionWindowMs, GatewayError, IDEMPOTENCY_WINDOW_SECONDS, idempotencyConflict, invalidRequest, notFound, type BatchAccepted, type BatchList, type BatchView } from '@gateway/contracts';
+import {
+  completionWindowMs,
+  GatewayError,
+  IDEMPOTENCY_WINDOW_SECONDS,
+  idempotencyConflict,
+  invalidRequest,
+  notFound,
+  type BatchAccepted,
+  type BatchList,
+  type BatchView,
+} from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { createBatchCaps } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
@@ -99,9 +109,12 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     const kind = bodyKind(req);
     const encoding = req.headers['content-encoding'];
     // Read as it arrives, so uncompressed: a gzip body would be refused as malformed JSON, which misleads.
-    if (encoding !== undefined && encoding !== 'identity') throw new GatewayError('unsupported_media_type', 'a batch body is read uncompressed: send it without Content-Encoding');
+    if (encoding !== undefined && encoding !== 'identity')
+      throw new GatewayError('unsupported_media_type', 'a batch body is read uncompressed: send it without Content-Encoding');
     if (!kind) throw invalidRequest('a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
-    const query = Object.fromEntries(['callback_url', 'completion_window', 'max_cost_usd'].flatMap((name) => (req.query[name] !== undefined ? [[name, req.query[name]]] : [])));
+    const query = Object.fromEntries(
+      ['callback_url', 'completion_window', 'max_cost_usd'].flatMap((name) => (req.query[name] !== undefined ? [[name, req.query[name]]] : [])),
+    );
     const { items, options, maxCostUsd } = await readBatchBody(req, kind === 'jsonl', limits, query);
     checkCallbackUrl(options.callback_url, deps.config.jobs.callbackAllowedHosts);
     const caller = callerOf(req);
@@ -140,15 +153,32 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         ...(maxCostUsd !== undefined ? { batch_cap: { batch_id: batchId, max_cost_usd: maxCostUsd } } : {}),
       }));
       // The batch lane, its tenants taking turns (one script for the whole batch).
-      const priorities = await enqueueOrUnavailable(() => lanePrioritiesFor(deps.redis, deps.queue, 'batch', data.map((job, index) => ({ tenant: job.tenant ?? 'anonymous', priority: items[index]!.request.priority, weight: shareWeightOf(caller) })))).catch(
-        async (error: unknown) => {
-          await releaseAll();
-          throw error;
-        },
-      );
-      const jobs = data.map((job, index) => ({ name: 'batch', data: job, opts: { jobId: jobIds[index]!, ...(priorities[index] !== undefined ? { priority: priorities[index] } : {}) } }));
+      const priorities = await enqueueOrUnavailable(() =>
+        lanePrioritiesFor(
+          deps.redis,
+          deps.queue,
+          'batch',
+          data.map((job, index) => ({ tenant: job.tenant ?? 'anonymous', priority: items[index]!.request.priority, weight: shareWeightOf(caller) })),
+        ),
+      ).catch(async (error: unknown) => {
+        await releaseAll();
+        throw error;
+      });
+      const jobs = data.map((job, index) => ({
+        name: 'batch',
+        data: job,
+        opts: { jobId: jobIds[index]!, ...(priorities[index] !== undefined ? { priority: priorities[index] } : {}) },
+      }));
       const parsedMs = performance.now() - started;
-      const record: BatchRecord = { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId, callbackUrl: options.callback_url, expiresAt };
+      const record: BatchRecord = {
+        batchId,
+        total: items.length,
+        createdAt,
+        customIds: items.map((item) => item.customId ?? ''),
+        keyId,
+        callbackUrl: options.callback_url,
+        expiresAt,
+      };
       await enqueueOrUnavailable(async () => {
         await saveBatch(deps.redis, deps.prefix, record, deps.config.queue.retentionSeconds);
         if (maxCostUsd !== undefined) await caps.open(batchId, maxCostUsd);
@@ -164,7 +194,10 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         await releaseAll();
         throw error;
       }
-      deps.logger.info({ requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) }, 'batch enqueued');
+      deps.logger.info(
+        { requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) },
+        'batch enqueued',
+      );
       const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobIds };
       res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
     };

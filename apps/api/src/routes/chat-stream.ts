@@ -31,7 +31,11 @@ export function chatStreamRoutes(deps: ChatStreamRouteDeps): Router {
       format: gatewayStreamFormat(),
       resumable,
       resumeAfter,
-      enqueue: () => enqueueChat(deps, req, jobId, deps.instanceId, idempotent, { stream: true, ...(resumable ? { resumable: true, streamFormat: 'gateway' as const } : {}) }),
+      enqueue: () =>
+        enqueueChat(deps, req, jobId, deps.instanceId, idempotent, {
+          stream: true,
+          ...(resumable ? { resumable: true, streamFormat: 'gateway' as const } : {}),
+        }),
     });
   });
 

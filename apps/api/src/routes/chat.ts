@@ -23,7 +23,14 @@ export interface ChatRouteDeps {
  * Parses a `/v1/chat` body, admits it (rate limit, budget) and enqueues its job; throws `unavailable` when Redis
  * refuses it. 'joined' when its Idempotency-Key named a job that exists (409 when made for another request).
  */
-export function enqueueChat(deps: ChatRouteDeps, req: Request, jobId: string, replyTo: string | undefined, idempotent: IdempotentRequest | undefined, extra: Pick<JobDataExtras, 'stream' | 'resumable' | 'streamFormat'> = {}): Promise<'created' | 'joined'> {
+export function enqueueChat(
+  deps: ChatRouteDeps,
+  req: Request,
+  jobId: string,
+  replyTo: string | undefined,
+  idempotent: IdempotentRequest | undefined,
+  extra: Pick<JobDataExtras, 'stream' | 'resumable' | 'streamFormat'> = {},
+): Promise<'created' | 'joined'> {
   const body = parseBody(chatRequestSchema, req.body);
   return admitOrJoin(deps, req, body, jobId, { ...(replyTo !== undefined ? { replyTo } : {}), ...extra, requestHash: idempotent?.requestHash });
 }
@@ -36,13 +43,19 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     const jobId = workIdFor(req, idempotent);
     res.locals['jobId'] = jobId;
     res.setHeader('x-job-id', jobId);
-    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, jobId, deps.instanceId, idempotent)).catch((error: unknown) => {
-      // A job a worker already started runs on and keeps its result: the caller can fetch it later.
-      if (error instanceof GatewayError && error.type === 'timeout') {
-        throw new GatewayError('timeout', `${error.message}; if a worker had started it, its result stays readable at GET /v1/jobs/${jobId} (a job not started yet was dropped)`, { jobId });
-      }
-      throw error;
-    });
+    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, jobId, deps.instanceId, idempotent)).catch(
+      (error: unknown) => {
+        // A job a worker already started runs on and keeps its result: the caller can fetch it later.
+        if (error instanceof GatewayError && error.type === 'timeout') {
+          throw new GatewayError(
+            'timeout',
+            `${error.message}; if a worker had started it, its result stays readable at GET /v1/jobs/${jobId} (a job not started yet was dropped)`,
+            { jobId },
+          );
+        }
+        throw error;
+      },
+    );
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     const body: ChatResponse = {

@@ -1,7 +1,16 @@
 import { Router } from 'express';
 import { callbackUrlProblem, jobRequestSchema, invalidRequest, notFound, type JobAccepted, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { enqueueCallback, isGatewayJobId, markJobCancelled, publishCancel, readJobViews, type CallbackQueue, type ChatQueue, type RedisClient } from '@gateway/queue';
+import {
+  enqueueCallback,
+  isGatewayJobId,
+  markJobCancelled,
+  publishCancel,
+  readJobViews,
+  type CallbackQueue,
+  type ChatQueue,
+  type RedisClient,
+} from '@gateway/queue';
 import { assertMayAccess, callerOf, type Caller } from '../caller';
 import type { Admission } from '../admission';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';

@@ -24,7 +24,6 @@ export interface OpenAiRouteDeps extends StreamSessionDeps {
   admission: Admission;
 }
 
-
 /** A job's result as OpenAI's `chat.completion` (plus the gateway's `provider` and `cost_usd`). */
 export function toChatCompletion(jobId: string, answer: ChatJobResult) {
   // OpenAI's content is null when the model only called tools.
@@ -50,7 +49,12 @@ export function toChatCompletion(jobId: string, answer: ChatJobResult) {
 }
 
 function modelEntry(id: string, config: OpenAiRouteDeps['config']) {
-  return { id, object: 'model' as const, created: 0, owned_by: resolveRoute(id, { primary: config.llm.provider, defaultModel: config.llm.defaultModel }).provider };
+  return {
+    id,
+    object: 'model' as const,
+    created: 0,
+    owned_by: resolveRoute(id, { primary: config.llm.provider, defaultModel: config.llm.defaultModel }).provider,
+  };
 }
 
 /** `POST /v1/chat/completions` (plain or `stream: true`) and `GET /v1/models`: the OpenAI-compatible surface on the same queue. */
@@ -82,7 +86,9 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
       return;
     }
     res.locals['jobId'] = jobId;
-    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => admitOrJoin(deps, req, body, jobId, { replyTo: deps.instanceId, requestHash: idempotent?.requestHash }));
+    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
+      admitOrJoin(deps, req, body, jobId, { replyTo: deps.instanceId, requestHash: idempotent?.requestHash }),
+    );
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     res.json(toChatCompletion(jobId, answer));
@@ -100,6 +106,9 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   });
 
   // Errors on these routes take OpenAI's shape, so OpenAI SDKs raise their own typed errors.
-  router.use(['/v1/chat/completions', '/v1/models'], errorHandler(deps.logger, (error) => toOpenAiErrorBody(error.type, error.message)));
+  router.use(
+    ['/v1/chat/completions', '/v1/models'],
+    errorHandler(deps.logger, (error) => toOpenAiErrorBody(error.type, error.message)),
+  );
   return router;
 }

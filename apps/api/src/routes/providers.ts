@@ -58,7 +58,11 @@ export function providerRoutes(deps: ProviderRouteDeps): Router {
           role: roleOf(deps.config, provider),
           deprecated,
           ...(deprecated ? { warning: `${provider} is deprecated: route its models through openrouter instead` } : {}),
-          circuit: { state: circuit.state, consecutive_failures: circuit.consecutiveFailures, opened_at: circuit.openedAt === null ? null : new Date(circuit.openedAt).toISOString() },
+          circuit: {
+            state: circuit.state,
+            consecutive_failures: circuit.consecutiveFailures,
+            opened_at: circuit.openedAt === null ? null : new Date(circuit.openedAt).toISOString(),
+          },
           calls: counts[provider].calls,
           failures: counts[provider].failures,
           failovers: counts[provider].failovers,

@@ -49,18 +49,40 @@ describe('Anthropic adapter', () => {
   it('calls the Messages API with x-api-key, anthropic-version and the system message in `system`', async () => {
     behave({ kind: 'reply', content: 'Hello human', stopReason: 'max_tokens' });
     const answer = await adapter.chat(request, signal());
-    expect(answer).toEqual({ content: 'Hello human', toolCalls: [], model: 'claude-3-5-haiku-latest', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: null, finishReason: 'length' });
+    expect(answer).toEqual({
+      content: 'Hello human',
+      toolCalls: [],
+      model: 'claude-3-5-haiku-latest',
+      usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+      costUsd: null,
+      finishReason: 'length',
+    });
     const sent = fake.requests[0]!;
     expect(sent.path).toBe('/v1/messages');
     expect(sent.headers['x-api-key']).toBe('sk-ant-test');
     expect(sent.headers['anthropic-version']).toBe(ANTHROPIC_VERSION);
     expect(sent.headers.authorization).toBeUndefined();
-    expect(sent.body).toEqual({ model: 'claude-3-5-haiku-latest', max_tokens: 50, system: 'Be brief', messages: [{ role: 'user', content: 'Say hello' }], temperature: 0.5 });
+    expect(sent.body).toEqual({
+      model: 'claude-3-5-haiku-latest',
+      max_tokens: 50,
+      system: 'Be brief',
+      messages: [{ role: 'user', content: 'Say hello' }],
+      temperature: 0.5,
+    });
   });
 
   it('sends a max_tokens when the request has none, and joins consecutive turns of one role', async () => {
     behave({ kind: 'reply', content: 'ok' });
-    await adapter.chat({ model: 'm', messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }, signal());
+    await adapter.chat(
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+        ],
+      },
+      signal(),
+    );
     expect(fake.requests[0]!.body).toEqual({ model: 'm', max_tokens: 4096, messages: [{ role: 'user', content: 'a\n\nb' }] });
   });
 
@@ -123,12 +145,22 @@ describe('Anthropic adapter', () => {
   });
 
   describe('tools', () => {
-    const weather = { type: 'function' as const, function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+    const weather = {
+      type: 'function' as const,
+      function: { name: 'get_weather', description: 'Weather of a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+    };
     const time = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } };
     const ask = { model: 'claude-3-5-haiku-latest', messages: [{ role: 'user' as const, content: 'Weather and time in Paris?' }], tools: [weather, time] };
 
     it('runs the whole tool loop: tool_use blocks become tool calls, tool results go back as tool_result blocks', async () => {
-      behave({ kind: 'tool-use', content: 'Checking.', calls: [{ name: 'get_weather', input: { city: 'Paris' } }, { name: 'get_time', input: { zone: 'CET' } }] });
+      behave({
+        kind: 'tool-use',
+        content: 'Checking.',
+        calls: [
+          { name: 'get_weather', input: { city: 'Paris' } },
+          { name: 'get_time', input: { zone: 'CET' } },
+        ],
+      });
       const first = await adapter.chat({ ...ask, tool_choice: 'required', parallel_tool_calls: true }, signal());
       expect(first).toMatchObject({ content: 'Checking.', finishReason: 'tool_calls' });
       expect(first.toolCalls).toEqual([
@@ -178,7 +210,14 @@ describe('Anthropic adapter', () => {
     });
 
     it('streams parallel tool calls: content_block_start and input_json_delta fragments become tool-call deltas by call', async () => {
-      behave({ kind: 'tool-use', content: 'On it.', calls: [{ name: 'get_weather', input: { city: 'Paris' } }, { name: 'get_time', input: { zone: 'CET' } }] });
+      behave({
+        kind: 'tool-use',
+        content: 'On it.',
+        calls: [
+          { name: 'get_weather', input: { city: 'Paris' } },
+          { name: 'get_time', input: { zone: 'CET' } },
+        ],
+      });
       const parts = await collectAll(adapter.chatStream(ask, signal()));
       expect(text(parts)).toBe('On it.');
       const deltas = parts.flatMap((part) => (part.type === 'tool-call-delta' ? [part.delta] : []));
@@ -186,7 +225,11 @@ describe('Anthropic adapter', () => {
         { index: 0, id: 'toolu_fake_0', name: 'get_weather', arguments: '' },
         { index: 1, id: 'toolu_fake_1', name: 'get_time', arguments: '' },
       ]);
-      const args = (index: number) => deltas.filter((delta) => delta.index === index).map((delta) => delta.arguments).join('');
+      const args = (index: number) =>
+        deltas
+          .filter((delta) => delta.index === index)
+          .map((delta) => delta.arguments)
+          .join('');
       expect([args(0), args(1)]).toEqual(['{"city":"Paris"}', '{"zone":"CET"}']);
       expect(parts.at(-1)).toEqual({ type: 'stream-end', model: 'claude-3-5-haiku-latest', finishReason: 'tool_calls' });
     });
@@ -202,7 +245,16 @@ describe('Anthropic adapter', () => {
       const answer = await adapter.chat(
         {
           model: 'm',
-          messages: [{ role: 'user', content: [{ type: 'text', text: 'what?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }, { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } }] }],
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'what?' },
+                { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+                { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+              ],
+            },
+          ],
         },
         signal(),
       );
@@ -218,7 +270,11 @@ describe('Anthropic adapter', () => {
       const raw = await fetch(`${fake.url}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test', 'anthropic-version': ANTHROPIC_VERSION },
-        body: JSON.stringify({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'r' }] }] }),
+        body: JSON.stringify({
+          model: 'm',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_x', content: 'r' }] }],
+        }),
       });
       expect(raw.status).toBe(400);
       expect(await raw.text()).toContain('Each `tool_result` block must have a corresponding `tool_use` block in the previous message');

@@ -29,7 +29,11 @@ function parseEvent(data: string): AnthropicEvent | undefined {
   if (parsed.success) return parsed.data;
   // Event types we do not know (content_block_stop, future ones) are skipped; a known one of the wrong shape is not.
   const type = (json as { type?: unknown } | null)?.type;
-  if (typeof type === 'string' && !['message_start', 'content_block_start', 'content_block_delta', 'message_delta', 'message_stop', 'ping', 'error'].includes(type)) return undefined;
+  if (
+    typeof type === 'string' &&
+    !['message_start', 'content_block_start', 'content_block_delta', 'message_delta', 'message_stop', 'ping', 'error'].includes(type)
+  )
+    return undefined;
   throw upstreamFailure('anthropic', `stream event ${String(type)} does not have the expected shape`);
 }
 
@@ -81,7 +85,10 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
               if (parsed.content_block.type === 'tool_use') {
                 const index = toolIndexes.size;
                 toolIndexes.set(parsed.index, index);
-                yield { type: 'tool-call-delta', delta: { index, id: parsed.content_block.id || newToolCallId(), name: parsed.content_block.name ?? '', arguments: '' } };
+                yield {
+                  type: 'tool-call-delta',
+                  delta: { index, id: parsed.content_block.id || newToolCallId(), name: parsed.content_block.name ?? '', arguments: '' },
+                };
               }
               break;
             case 'content_block_delta':

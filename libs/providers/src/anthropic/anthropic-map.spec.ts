@@ -70,12 +70,27 @@ describe('toAnthropicRequest: the chat surface', () => {
     ['auto', false, { type: 'auto', disable_parallel_tool_use: true }],
     [undefined, false, { type: 'auto', disable_parallel_tool_use: true }],
   ] as const)('tool_choice %j with parallel_tool_calls %s → %j', (choice, parallel, expected) => {
-    const body = toAnthropicRequest({ ...base, ...(choice !== undefined ? { tool_choice: choice } : {}), ...(parallel !== undefined ? { parallel_tool_calls: parallel } : {}) }, false);
+    const body = toAnthropicRequest(
+      { ...base, ...(choice !== undefined ? { tool_choice: choice } : {}), ...(parallel !== undefined ? { parallel_tool_calls: parallel } : {}) },
+      false,
+    );
     expect(body.tool_choice).toEqual(expected);
   });
 
   it('maps stop, top_p and user; tools without parameters get an empty object schema', () => {
-    const body = toAnthropicRequest({ model: 'm', messages: base.messages, tools: [{ type: 'function', function: { name: 'g' } }], stop: 'END', top_p: 0.3, user: 'agent-1', seed: 5, metadata: { a: 'b' } }, false);
+    const body = toAnthropicRequest(
+      {
+        model: 'm',
+        messages: base.messages,
+        tools: [{ type: 'function', function: { name: 'g' } }],
+        stop: 'END',
+        top_p: 0.3,
+        user: 'agent-1',
+        seed: 5,
+        metadata: { a: 'b' },
+      },
+      false,
+    );
     expect(body).toEqual({
       model: 'm',
       max_tokens: 4096,
@@ -88,7 +103,10 @@ describe('toAnthropicRequest: the chat surface', () => {
   });
 
   it('turns reasoning into extended thinking, without temperature and with room above the budget', () => {
-    expect(toAnthropicRequest({ ...base, reasoning_effort: 'high', temperature: 0.2, max_tokens: 1000 }, false)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 16384 }, max_tokens: 17408 });
+    expect(toAnthropicRequest({ ...base, reasoning_effort: 'high', temperature: 0.2, max_tokens: 1000 }, false)).toMatchObject({
+      thinking: { type: 'enabled', budget_tokens: 16384 },
+      max_tokens: 17408,
+    });
     expect(toAnthropicRequest({ ...base, reasoning_effort: 'high', temperature: 0.2 }, false)).not.toHaveProperty('temperature');
     expect(toAnthropicRequest({ ...base, reasoning: { max_tokens: 500 } }, false).thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
     expect(toAnthropicRequest({ ...base, reasoning_effort: 'minimal' }, false)).not.toHaveProperty('thinking');
@@ -96,13 +114,32 @@ describe('toAnthropicRequest: the chat surface', () => {
 
   it('refuses tool call arguments that are not a JSON object, naming the message, so another provider may try', () => {
     const call = { id: 'c', type: 'function' as const, function: { name: 'f', arguments: '[1,2]' } };
-    const attempt = () => toAnthropicRequest({ model: 'm', messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: null, tool_calls: [call] }] }, false);
+    const attempt = () =>
+      toAnthropicRequest(
+        {
+          model: 'm',
+          messages: [
+            { role: 'user', content: 'q' },
+            { role: 'assistant', content: null, tool_calls: [call] },
+          ],
+        },
+        false,
+      );
     expect(attempt).toThrow(GatewayError);
     expect(attempt).toThrow('messages.1.tool_calls');
   });
 
   it('counts cache reads and writes into prompt tokens, and stop reasons in OpenAI words', () => {
-    expect(fromAnthropicUsage({ input_tokens: 5, cache_read_input_tokens: 10, cache_creation_input_tokens: 3 }, { output_tokens: 2 })).toEqual({ prompt_tokens: 18, completion_tokens: 2, total_tokens: 20, prompt_tokens_details: { cached_tokens: 10 } });
-    expect([mapAnthropicStopReason('tool_use'), mapAnthropicStopReason('refusal'), mapAnthropicStopReason('end_turn')]).toEqual(['tool_calls', 'content_filter', 'stop']);
+    expect(fromAnthropicUsage({ input_tokens: 5, cache_read_input_tokens: 10, cache_creation_input_tokens: 3 }, { output_tokens: 2 })).toEqual({
+      prompt_tokens: 18,
+      completion_tokens: 2,
+      total_tokens: 20,
+      prompt_tokens_details: { cached_tokens: 10 },
+    });
+    expect([mapAnthropicStopReason('tool_use'), mapAnthropicStopReason('refusal'), mapAnthropicStopReason('end_turn')]).toEqual([
+      'tool_calls',
+      'content_filter',
+      'stop',
+    ]);
   });
 });

@@ -17,18 +17,21 @@ function imageBlock(url: string): AnthropicBlock {
   return { type: 'image', source: { type: 'base64', media_type: mediaType.toLowerCase(), data: url.slice(comma + 1).replace(/\s+/g, '') } };
 }
 
-
 /** One message of ours as an Anthropic turn (system messages are taken out before). */
 function toTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number): AnthropicMessage {
   switch (message.role) {
     case 'user':
       if (typeof message.content === 'string') return { role: 'user', content: message.content };
-      return { role: 'user', content: message.content.map((part): AnthropicBlock => (part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url))) };
+      return {
+        role: 'user',
+        content: message.content.map((part): AnthropicBlock => (part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url))),
+      };
     case 'assistant': {
       const text = contentText(message.content);
       if (!message.tool_calls) return { role: 'assistant', content: text };
       const blocks: AnthropicBlock[] = text === '' ? [] : [{ type: 'text', text }];
-      for (const call of message.tool_calls) blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArgumentsObject('anthropic', call, index) });
+      for (const call of message.tool_calls)
+        blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArgumentsObject('anthropic', call, index) });
       return { role: 'assistant', content: blocks };
     }
     case 'tool':
@@ -36,7 +39,8 @@ function toTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number
   }
 }
 
-const asBlocks = (content: AnthropicMessage['content']): AnthropicBlock[] => (typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : content);
+const asBlocks = (content: AnthropicMessage['content']): AnthropicBlock[] =>
+  typeof content === 'string' ? (content === '' ? [] : [{ type: 'text', text: content }]) : content;
 
 /**
  * Consecutive turns of one role are joined (the Messages API wants them alternating): text with text as one
@@ -105,7 +109,15 @@ export function toAnthropicRequest(request: ProviderChatRequest, stream: boolean
     ...(budget === undefined && request.temperature !== undefined ? { temperature: Math.min(request.temperature, 1) } : {}),
     ...(budget === undefined && request.top_p !== undefined ? { top_p: request.top_p } : {}),
     ...(stop && stop.length > 0 ? { stop_sequences: stop } : {}),
-    ...(request.tools ? { tools: request.tools.map((tool) => ({ name: tool.function.name, ...(tool.function.description ? { description: tool.function.description } : {}), input_schema: tool.function.parameters ?? { type: 'object', properties: {} } })) } : {}),
+    ...(request.tools
+      ? {
+          tools: request.tools.map((tool) => ({
+            name: tool.function.name,
+            ...(tool.function.description ? { description: tool.function.description } : {}),
+            input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
+          })),
+        }
+      : {}),
     ...(toolChoice ? { tool_choice: toolChoice } : {}),
     ...(budget !== undefined ? { thinking: { type: 'enabled' as const, budget_tokens: budget } } : {}),
     ...(request.user ? { metadata: { user_id: request.user } } : {}),
@@ -131,7 +143,11 @@ export function fromAnthropicUsage(input: AnthropicUsage | null | undefined, out
 export function fromAnthropicToolUses(blocks: readonly AnthropicAnswerBlock[]): ToolCall[] {
   return blocks
     .filter((block) => block.type === 'tool_use')
-    .map((block) => ({ id: block.id || newToolCallId(), type: 'function', function: { name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) } }));
+    .map((block) => ({
+      id: block.id || newToolCallId(),
+      type: 'function',
+      function: { name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) },
+    }));
 }
 
 /** Anthropic's stop reasons in the chat completions vocabulary. */

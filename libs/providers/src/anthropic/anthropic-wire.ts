@@ -61,7 +61,9 @@ export interface AnthropicMessage {
   content: string | AnthropicBlock[];
 }
 
-export type AnthropicToolChoice = ({ type: 'auto' } | { type: 'any' } | { type: 'tool'; name: string } | { type: 'none' }) & { disable_parallel_tool_use?: boolean };
+export type AnthropicToolChoice = ({ type: 'auto' } | { type: 'any' } | { type: 'tool'; name: string } | { type: 'none' }) & {
+  disable_parallel_tool_use?: boolean;
+};
 
 /** The request body we send. */
 export interface AnthropicRequest {

@@ -67,7 +67,12 @@ describe('hostile upstreams', () => {
     const started = Date.now();
     const parts = await stream();
     expect(Date.now() - started).toBeGreaterThan(timeoutMs * 2);
-    expect(parts.filter((part) => part.type === 'text-delta').map((part) => (part.type === 'text-delta' ? part.text : '')).join('')).toBe(words);
+    expect(
+      parts
+        .filter((part) => part.type === 'text-delta')
+        .map((part) => (part.type === 'text-delta' ? part.text : ''))
+        .join(''),
+    ).toBe(words);
     expect(parts.at(-1)?.type).toBe('stream-end');
   });
 
@@ -83,7 +88,11 @@ describe('hostile upstreams', () => {
     for (const [behaviour, call] of cases) {
       behave(behaviour);
       const { error } = await failure(call());
-      expect({ kind: behaviour.kind, type: error.type, retryable: error.details.retryable }).toEqual({ kind: behaviour.kind, type: 'upstream_error', retryable: true });
+      expect({ kind: behaviour.kind, type: error.type, retryable: error.details.retryable }).toEqual({
+        kind: behaviour.kind,
+        type: 'upstream_error',
+        retryable: true,
+      });
     }
   });
 

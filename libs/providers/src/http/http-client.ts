@@ -113,7 +113,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (callerSignal.aborted) onCallerAbort();
       else callerSignal.addEventListener('abort', onCallerAbort, { once: true });
       // A JSON call has one deadline; a stream has a deadline for its headers, then one per silence (watchStream).
-      const deadline = setTimeout(() => controller.abort(new Error('deadline')), postOptions.stream ? (options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS) : options.timeoutMs);
+      const deadline = setTimeout(
+        () => controller.abort(new Error('deadline')),
+        postOptions.stream ? (options.streamMaxMs ?? DEFAULT_STREAM_MAX_MS) : options.timeoutMs,
+      );
       deadline.unref();
       const headersTimer = postOptions.stream ? setTimeout(() => controller.abort(new Error('no headers in time')), options.timeoutMs) : undefined;
       let released = false;
@@ -138,11 +141,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           const text = await readBounded(response.body, 64 * 1024).catch(() => '');
           // An upstream may echo the key it was sent (e.g. "invalid key sk-..."): that text reaches clients.
           const message = extractUpstreamMessage(text);
-          throw upstreamHttpError(options.provider, response.statusCode, message === undefined ? undefined : scrubHeaderSecrets(message, headers), parseRetryAfter(response.headers['retry-after']));
+          throw upstreamHttpError(
+            options.provider,
+            response.statusCode,
+            message === undefined ? undefined : scrubHeaderSecrets(message, headers),
+            parseRetryAfter(response.headers['retry-after']),
+          );
         }
         if (!postOptions.stream) return { status: response.statusCode, headers: response.headers, body: response.body, signal, release };
         clearTimeout(headersTimer);
-        const body = watchStream(response.body, { provider: options.provider, idleMs: options.timeoutMs, maxBytes: options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES, idle: controller, onEnd: release });
+        const body = watchStream(response.body, {
+          provider: options.provider,
+          idleMs: options.timeoutMs,
+          maxBytes: options.maxStreamBytes ?? DEFAULT_MAX_STREAM_BYTES,
+          idle: controller,
+          onEnd: release,
+        });
         return { status: response.statusCode, headers: response.headers, body, signal, release };
       } catch (error) {
         release();

@@ -31,7 +31,10 @@ export async function* splitLines(body: AsyncIterable<Buffer | Uint8Array | stri
  * longer than `maxLineBytes` (a hostile upstream that never sends a newline) ends the parse; a last event without
  * its blank line is still delivered, as lenient upstreams end that way.
  */
-export async function* parseServerSentEvents(body: AsyncIterable<Buffer | Uint8Array | string>, maxLineBytes = 4 * 1024 * 1024): AsyncGenerator<ServerSentEvent> {
+export async function* parseServerSentEvents(
+  body: AsyncIterable<Buffer | Uint8Array | string>,
+  maxLineBytes = 4 * 1024 * 1024,
+): AsyncGenerator<ServerSentEvent> {
   const ready: ServerSentEvent[] = [];
   const parser = createParser({ onEvent: (message: EventSourceMessage) => ready.push({ event: message.event, data: message.data }) });
   const decoder = new TextDecoder();

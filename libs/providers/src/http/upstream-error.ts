@@ -57,7 +57,8 @@ export function upstreamFailure(provider: ProviderId, message: string, cause?: u
 export function streamFailure(provider: ProviderId, error: unknown, signals: { caller: AbortSignal; response: AbortSignal }, timeoutMs: number): GatewayError {
   if (error instanceof GatewayError) return error;
   if (signals.caller.aborted) return callCancelled(provider, error);
-  if (signals.response.aborted) return new GatewayError('timeout', `${provider} stream silent for ${timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
+  if (signals.response.aborted)
+    return new GatewayError('timeout', `${provider} stream silent for ${timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
   return upstreamFailure(provider, 'stream broken', error);
 }
 

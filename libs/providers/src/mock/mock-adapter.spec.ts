@@ -60,7 +60,13 @@ describe('mock adapter', () => {
   });
 
   it('ignores directives it cannot read', () => {
-    expect(parseMockDirectives('x?latency=-5&fail=explode', { latencyMs: 7 })).toEqual({ reply: undefined, latencyMs: 7, chunkDelayMs: 0, fail: 'none', toolRounds: 1 });
+    expect(parseMockDirectives('x?latency=-5&fail=explode', { latencyMs: 7 })).toEqual({
+      reply: undefined,
+      latencyMs: 7,
+      chunkDelayMs: 0,
+      fail: 'none',
+      toolRounds: 1,
+    });
     expect(countMockTokens('  ')).toBe(0);
   });
 
@@ -72,7 +78,9 @@ describe('mock adapter', () => {
 
   it('ends a call whose latency passes its timeout as a timeout, at the timeout', async () => {
     const started = Date.now();
-    const error = await createMockAdapter({ timeoutMs: 100 }).chat({ ...request, model: 'x?latency=600000' }, signal()).catch((caught: unknown) => caught);
+    const error = await createMockAdapter({ timeoutMs: 100 })
+      .chat({ ...request, model: 'x?latency=600000' }, signal())
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ type: 'timeout', details: { retryable: true } });
     expect(Date.now() - started).toBeLessThan(1000);

@@ -3,7 +3,17 @@ import type { ChatStreamPart } from '../types';
 import { createMockAdapter } from './mock-adapter';
 import { sampleFromSchema } from './mock-tools';
 
-const weather = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 2 }, unit: { enum: ['c', 'f'] } }, required: ['city', 'days', 'unit'] } } };
+const weather = {
+  type: 'function' as const,
+  function: {
+    name: 'get_weather',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 2 }, unit: { enum: ['c', 'f'] } },
+      required: ['city', 'days', 'unit'],
+    },
+  },
+};
 const time = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } };
 const ask = (extra: Partial<ChatParams> = {}, model = 'echo') => ({ model, messages: [{ role: 'user' as const, content: 'Paris' }], ...extra });
 const signal = () => new AbortController().signal;
@@ -48,7 +58,11 @@ describe('mock tool calls', () => {
   it('honours tool_choice none, a named function, and parallel_tool_calls false', async () => {
     const adapter = createMockAdapter();
     expect((await adapter.chat(ask({ tools: [weather], tool_choice: 'none' }), signal())).toolCalls).toEqual([]);
-    expect((await adapter.chat(ask({ tools: [weather, time], tool_choice: { type: 'function', function: { name: 'get_time' } } }), signal())).toolCalls.map((call) => call.function.name)).toEqual(['get_time']);
+    expect(
+      (await adapter.chat(ask({ tools: [weather, time], tool_choice: { type: 'function', function: { name: 'get_time' } } }), signal())).toolCalls.map(
+        (call) => call.function.name,
+      ),
+    ).toEqual(['get_time']);
     expect((await adapter.chat(ask({ tools: [weather, time], parallel_tool_calls: false }), signal())).toolCalls).toHaveLength(1);
   });
 

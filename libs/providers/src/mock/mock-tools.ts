@@ -3,7 +3,17 @@ import { contentText, type ChatParams, type FunctionTool, type ToolCall } from '
 /** A deterministic value that satisfies a (simple) JSON Schema: enough for tool loops and structured output. */
 export function sampleFromSchema(schema: unknown, text: string, depth = 0): unknown {
   if (typeof schema !== 'object' || schema === null || depth > 8) return null;
-  const node = schema as { type?: unknown; enum?: unknown[]; const?: unknown; properties?: Record<string, unknown>; required?: unknown; items?: unknown; minimum?: unknown; anyOf?: unknown[]; oneOf?: unknown[] };
+  const node = schema as {
+    type?: unknown;
+    enum?: unknown[];
+    const?: unknown;
+    properties?: Record<string, unknown>;
+    required?: unknown;
+    items?: unknown;
+    minimum?: unknown;
+    anyOf?: unknown[];
+    oneOf?: unknown[];
+  };
   if (node.const !== undefined) return node.const;
   if (Array.isArray(node.enum) && node.enum.length > 0) return node.enum[0];
   const variants = node.anyOf ?? node.oneOf;
@@ -69,7 +79,8 @@ export function mockReplyText(request: ChatParams, fixed: string | undefined): s
   if (format?.type === 'json_object') return JSON.stringify({ reply: text });
   if (fixed !== undefined) return fixed;
   const results: string[] = [];
-  for (let index = request.messages.length - 1; index >= 0 && request.messages[index]!.role === 'tool'; index -= 1) results.unshift(contentText(request.messages[index]!.content));
+  for (let index = request.messages.length - 1; index >= 0 && request.messages[index]!.role === 'tool'; index -= 1)
+    results.unshift(contentText(request.messages[index]!.content));
   if (results.length > 0) return `Mock reply to tool results: ${results.join('; ')}`;
   return `Mock reply to: ${text}`;
 }

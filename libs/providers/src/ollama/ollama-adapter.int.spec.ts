@@ -2,7 +2,15 @@ import { collectAll, type FakeOllama, gatewayFailure, type OllamaBehaviour, star
 import type { ChatStreamPart, ProviderAdapter } from '../types';
 import { createOllamaAdapter } from './ollama-adapter';
 
-const request = { model: 'qwen2.5-coder:7b', messages: [{ role: 'system' as const, content: 'Be brief' }, { role: 'user' as const, content: 'Say hello' }], temperature: 0.3, max_tokens: 32 };
+const request = {
+  model: 'qwen2.5-coder:7b',
+  messages: [
+    { role: 'system' as const, content: 'Be brief' },
+    { role: 'user' as const, content: 'Say hello' },
+  ],
+  temperature: 0.3,
+  max_tokens: 32,
+};
 const signal = () => new AbortController().signal;
 const text = (parts: ChatStreamPart[]) => parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
 
@@ -41,11 +49,21 @@ describe('Ollama adapter', () => {
   it('sends /api/chat with options and reads usage from prompt_eval_count/eval_count, cost 0', async () => {
     behave({ kind: 'reply', content: 'Hello there' });
     const answer = await adapter.chat(request, signal());
-    expect(answer).toEqual({ content: 'Hello there', toolCalls: [], model: 'qwen2.5-coder:7b', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: 0, finishReason: 'stop' });
+    expect(answer).toEqual({
+      content: 'Hello there',
+      toolCalls: [],
+      model: 'qwen2.5-coder:7b',
+      usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+      costUsd: 0,
+      finishReason: 'stop',
+    });
     expect(fake.requests[0]).toMatchObject({ path: '/api/chat', method: 'POST' });
     expect(fake.requests[0]!.body).toEqual({
       model: 'qwen2.5-coder:7b',
-      messages: [{ role: 'system', content: 'Be brief' }, { role: 'user', content: 'Say hello' }],
+      messages: [
+        { role: 'system', content: 'Be brief' },
+        { role: 'user', content: 'Say hello' },
+      ],
       stream: false,
       options: { temperature: 0.3, num_predict: 32 },
     });
@@ -79,9 +97,11 @@ describe('Ollama adapter', () => {
   it('treats a bare {"error"} line mid-stream (status still 200) as a failure', async () => {
     behave({ kind: 'error-mid-stream', content: 'partial words', error: 'an unknown error was encountered while running the model' });
     const seen: ChatStreamPart[] = [];
-    const error = await gatewayFailure((async () => {
-      for await (const part of adapter.chatStream(request, signal())) seen.push(part);
-    })());
+    const error = await gatewayFailure(
+      (async () => {
+        for await (const part of adapter.chatStream(request, signal())) seen.push(part);
+      })(),
+    );
     expect(text(seen)).toBe('partial words');
     expect(error.type).toBe('upstream_error');
     expect(error.message).toContain('unknown error was encountered');

@@ -21,7 +21,11 @@ const modelMissing = /not found|try pulling/i;
  * fallback (OLLAMA_DEFAULT_MODEL not pulled) the next provider is tried, and Ollama's circuit does not count it.
  */
 function modelNotPulled(message: string, upstreamStatus?: number): GatewayError {
-  return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { retryable: false, anotherProviderMayServe: true, ...(upstreamStatus ? { upstreamStatus } : {}) });
+  return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, {
+    retryable: false,
+    anotherProviderMayServe: true,
+    ...(upstreamStatus ? { upstreamStatus } : {}),
+  });
 }
 
 /** The same for an HTTP 404 whose body says the model is missing. */
@@ -82,9 +86,11 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
     },
 
     async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal, { stream: true }).catch((error: unknown) => {
-        throw withMissingModel(error);
-      });
+      const response = await http
+        .postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal, { stream: true })
+        .catch((error: unknown) => {
+          throw withMissingModel(error);
+        });
       let last: OllamaChat | undefined;
       let toolIndex = 0;
       try {

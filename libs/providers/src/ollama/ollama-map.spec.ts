@@ -10,8 +10,18 @@ describe('toOllamaRequest', () => {
         model: 'llava',
         messages: [
           { role: 'system', content: 'be brief' },
-          { role: 'user', content: [{ type: 'text', text: 'What city is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What city is this?' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            ],
+          },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+          },
           { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
         ],
         tools: [weather],
@@ -33,7 +43,9 @@ describe('toOllamaRequest', () => {
 
   it('puts sampling in options, stop as a list, response_format in format, reasoning as think; no tools under tool_choice none', () => {
     const base = { model: 'm', messages: [{ role: 'user' as const, content: 'x' }] };
-    expect(toOllamaRequest({ ...base, temperature: 0.1, max_tokens: 9, top_p: 0.5, seed: 3, stop: 'END', presence_penalty: 1, frequency_penalty: -1 }, false)).toEqual({
+    expect(
+      toOllamaRequest({ ...base, temperature: 0.1, max_tokens: 9, top_p: 0.5, seed: 3, stop: 'END', presence_penalty: 1, frequency_penalty: -1 }, false),
+    ).toEqual({
       ...base,
       stream: false,
       options: { temperature: 0.1, num_predict: 9, top_p: 0.5, seed: 3, stop: ['END'], presence_penalty: 1, frequency_penalty: -1 },
@@ -48,7 +60,18 @@ describe('toOllamaRequest', () => {
   });
 
   it('refuses a call whose arguments are not a JSON object, naming the message', () => {
-    const bad = () => toOllamaRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '[1,2' } }] }, { role: 'tool', tool_call_id: 'c', content: 'r' }] }, false);
+    const bad = () =>
+      toOllamaRequest(
+        {
+          model: 'm',
+          messages: [
+            { role: 'user', content: 'x' },
+            { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '[1,2' } }] },
+            { role: 'tool', tool_call_id: 'c', content: 'r' },
+          ],
+        },
+        false,
+      );
     expect(bad).toThrow(GatewayError);
     expect(bad).toThrow(/messages\.1/);
   });

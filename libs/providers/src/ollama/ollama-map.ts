@@ -4,7 +4,6 @@ import { toolArgumentsObject } from '../tool-arguments';
 import type { ProviderChatRequest } from '../types';
 import type { OllamaChat, OllamaMessage, OllamaRequest } from './ollama-wire';
 
-
 function toOllamaMessages(messages: ChatParams['messages']): OllamaMessage[] {
   const toolNames = new Map<string, string>();
   return messages.map((message, index): OllamaMessage => {
@@ -18,10 +17,20 @@ function toOllamaMessages(messages: ChatParams['messages']): OllamaMessage[] {
         return {
           role: 'assistant',
           content: contentText(message.content),
-          ...(message.tool_calls ? { tool_calls: message.tool_calls.map((call) => ({ function: { name: call.function.name, arguments: toolArgumentsObject('ollama', call, index) } })) } : {}),
+          ...(message.tool_calls
+            ? {
+                tool_calls: message.tool_calls.map((call) => ({
+                  function: { name: call.function.name, arguments: toolArgumentsObject('ollama', call, index) },
+                })),
+              }
+            : {}),
         };
       case 'tool':
-        return { role: 'tool', content: contentText(message.content), ...(toolNames.has(message.tool_call_id) ? { tool_name: toolNames.get(message.tool_call_id)! } : {}) };
+        return {
+          role: 'tool',
+          content: contentText(message.content),
+          ...(toolNames.has(message.tool_call_id) ? { tool_name: toolNames.get(message.tool_call_id)! } : {}),
+        };
       default:
         return { role: message.role, content: contentText(message.content) };
     }
@@ -46,13 +55,18 @@ export function toOllamaRequest(request: ProviderChatRequest, stream: boolean): 
   };
   const format = request.response_format;
   const effort = request.reasoning_effort ?? request.reasoning?.effort;
-  const think = request.reasoning?.enabled === true || (effort !== undefined && effort !== 'none' && effort !== 'minimal') || request.reasoning?.max_tokens !== undefined;
+  const think =
+    request.reasoning?.enabled === true || (effort !== undefined && effort !== 'none' && effort !== 'minimal') || request.reasoning?.max_tokens !== undefined;
   return {
     model: request.model,
     messages: toOllamaMessages(request.messages),
     stream,
     ...(request.tools && request.tool_choice !== 'none' ? { tools: request.tools } : {}),
-    ...(format?.type === 'json_object' ? { format: 'json' } : format?.type === 'json_schema' ? { format: format.json_schema.schema ?? { type: 'object' } } : {}),
+    ...(format?.type === 'json_object'
+      ? { format: 'json' }
+      : format?.type === 'json_schema'
+        ? { format: format.json_schema.schema ?? { type: 'object' } }
+        : {}),
     ...(think ? { think: true } : {}),
     ...(Object.keys(options).length > 0 ? { options } : {}),
   };
@@ -63,7 +77,10 @@ export function fromOllamaToolCalls(answer: Pick<OllamaChat, 'message'>, paralle
   const calls = (answer.message?.tool_calls ?? []).map((call) => ({
     id: newToolCallId(),
     type: 'function' as const,
-    function: { name: call.function?.name ?? '', arguments: typeof call.function?.arguments === 'string' ? call.function.arguments : JSON.stringify(call.function?.arguments ?? {}) },
+    function: {
+      name: call.function?.name ?? '',
+      arguments: typeof call.function?.arguments === 'string' ? call.function.arguments : JSON.stringify(call.function?.arguments ?? {}),
+    },
   }));
   return parallel === false ? calls.slice(0, 1) : calls;
 }

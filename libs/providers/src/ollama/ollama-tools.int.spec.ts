@@ -51,7 +51,11 @@ describe('Ollama adapter: a tool loop on the wire', () => {
     );
     expect(second).toMatchObject({ content: 'Both sunny', toolCalls: [], finishReason: 'stop', costUsd: 0 });
     expect((fake.requests[1]!.body as { messages: unknown[] }).messages.slice(1)).toEqual([
-      { role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }, { function: { name: 'get_weather', arguments: { city: 'Rome' } } }] },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }, { function: { name: 'get_weather', arguments: { city: 'Rome' } } }],
+      },
       { role: 'tool', content: 'sunny', tool_name: 'get_weather' },
       { role: 'tool', content: 'sunny', tool_name: 'get_weather' },
     ]);
@@ -77,7 +81,19 @@ describe('Ollama adapter: a tool loop on the wire', () => {
     fake.setBehaviour(() => ({ kind: 'reply', content: '{"city":"Paris"}' }));
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
     const answer = await adapter.chat(
-      { model: 'llava', messages: [{ role: 'user', content: [{ type: 'text', text: 'Which city?' }, { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQSkZJRg==' } }] }], response_format: { type: 'json_schema', json_schema: { name: 'c', schema } } },
+      {
+        model: 'llava',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Which city?' },
+              { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQSkZJRg==' } },
+            ],
+          },
+        ],
+        response_format: { type: 'json_schema', json_schema: { name: 'c', schema } },
+      },
       signal(),
     );
     expect(answer.content).toBe('{"city":"Paris"}');
@@ -87,7 +103,23 @@ describe('Ollama adapter: a tool loop on the wire', () => {
   it('a body the server refuses (its 400) is the caller’s error, not a provider failure', async () => {
     fake.setBehaviour(() => ({ kind: 'reply', content: 'never' }));
     // A remote image URL (the gateway's capability check refuses it before any call; here the adapter is called directly).
-    const error = await gatewayFailure(adapter.chat({ model: 'llava', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }, { type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }] }, signal()));
+    const error = await gatewayFailure(
+      adapter.chat(
+        {
+          model: 'llava',
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'x' },
+                { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+              ],
+            },
+          ],
+        },
+        signal(),
+      ),
+    );
     expect(error).toMatchObject({ type: 'invalid_request', details: { retryable: false, upstreamStatus: 400 } });
     expect(error.message).toContain('illegal base64');
   });

@@ -35,5 +35,13 @@ export interface OllamaRequest {
   tools?: unknown[];
   format?: 'json' | Record<string, unknown>;
   think?: boolean;
-  options?: { temperature?: number; num_predict?: number; top_p?: number; seed?: number; stop?: string[]; presence_penalty?: number; frequency_penalty?: number };
+  options?: {
+    temperature?: number;
+    num_predict?: number;
+    top_p?: number;
+    seed?: number;
+    stop?: string[];
+    presence_penalty?: number;
+    frequency_penalty?: number;
+  };
 }

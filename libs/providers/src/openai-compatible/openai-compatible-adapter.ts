@@ -61,7 +61,9 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
     },
 
     async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, decorate(toOpenAiRequest(request, true)), signal, { stream: true });
+      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, decorate(toOpenAiRequest(request, true)), signal, {
+        stream: true,
+      });
       let model = request.model;
       let finishReason: string | null = null;
       let done = false;

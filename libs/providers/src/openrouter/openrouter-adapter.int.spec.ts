@@ -3,7 +3,15 @@ import { type FakeOpenRouter, type OpenRouterBehaviour, startFakeOpenRouter, wai
 import type { ChatStreamPart, ProviderAdapter } from '../types';
 import { createOpenRouterAdapter } from './openrouter-adapter';
 
-const request = { model: 'thudm/glm-4-9b-chat', messages: [{ role: 'system' as const, content: 'Be brief' }, { role: 'user' as const, content: 'Say hello' }], temperature: 0.2, max_tokens: 64 };
+const request = {
+  model: 'thudm/glm-4-9b-chat',
+  messages: [
+    { role: 'system' as const, content: 'Be brief' },
+    { role: 'user' as const, content: 'Say hello' },
+  ],
+  temperature: 0.2,
+  max_tokens: 64,
+};
 
 let fake: FakeOpenRouter;
 let adapter: ProviderAdapter;
@@ -43,7 +51,14 @@ describe('OpenRouter adapter, non-streamed', () => {
   it('sends the chat completions request with its headers and reads content, usage and cost', async () => {
     behave({ kind: 'reply', content: 'Hello world', cost: 0.000123 });
     const answer = await adapter.chat(request, new AbortController().signal);
-    expect(answer).toEqual({ content: 'Hello world', toolCalls: [], model: 'thudm/glm-4-9b-chat', usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 }, costUsd: 0.000123, finishReason: 'stop' });
+    expect(answer).toEqual({
+      content: 'Hello world',
+      toolCalls: [],
+      model: 'thudm/glm-4-9b-chat',
+      usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+      costUsd: 0.000123,
+      finishReason: 'stop',
+    });
     const sent = fake.requests[0]!;
     expect(sent.path).toBe('/api/v1/chat/completions');
     expect(sent.headers.authorization).toBe('Bearer sk-or-test');
@@ -51,7 +66,10 @@ describe('OpenRouter adapter, non-streamed', () => {
     expect(sent.headers['x-title']).toBe('Gateway Test');
     expect(sent.body).toEqual({
       model: 'thudm/glm-4-9b-chat',
-      messages: [{ role: 'system', content: 'Be brief' }, { role: 'user', content: 'Say hello' }],
+      messages: [
+        { role: 'system', content: 'Be brief' },
+        { role: 'user', content: 'Say hello' },
+      ],
       temperature: 0.2,
       max_tokens: 64,
       usage: { include: true },
@@ -90,7 +108,7 @@ describe('OpenRouter adapter, non-streamed', () => {
     expect(error.message).toContain('Provider returned error');
   });
 
-  it('treats an error object with a 400 code as the caller\'s fault', async () => {
+  it("treats an error object with a 400 code as the caller's fault", async () => {
     behave({ kind: 'error-in-body', message: 'context length exceeded', code: 400 });
     expect((await failure(adapter.chat(request, new AbortController().signal))).type).toBe('invalid_request');
   });
@@ -130,8 +148,17 @@ describe('OpenRouter adapter, streamed', () => {
   it('yields deltas, usage with cost and the end, skipping comment lines', async () => {
     behave({ kind: 'reply', content: 'one two three', cost: 0.5 });
     const parts = await collect(adapter.chatStream(request, new AbortController().signal));
-    expect(parts.filter((part) => part.type === 'text-delta').map((part) => (part as { text: string }).text).join('')).toBe('one two three');
-    expect(parts.find((part) => part.type === 'usage')).toEqual({ type: 'usage', usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 }, costUsd: 0.5 });
+    expect(
+      parts
+        .filter((part) => part.type === 'text-delta')
+        .map((part) => (part as { text: string }).text)
+        .join(''),
+    ).toBe('one two three');
+    expect(parts.find((part) => part.type === 'usage')).toEqual({
+      type: 'usage',
+      usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 },
+      costUsd: 0.5,
+    });
     expect(parts.at(-1)).toEqual({ type: 'stream-end', model: 'thudm/glm-4-9b-chat', finishReason: 'stop' });
     expect(fake.requests[0]!.body).toMatchObject({ stream: true, stream_options: { include_usage: true }, usage: { include: true } });
   });

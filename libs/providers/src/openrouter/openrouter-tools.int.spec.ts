@@ -4,9 +4,22 @@ import { createOpenAiAdapter } from '../openai/openai-adapter';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest } from '../types';
 import { createOpenRouterAdapter } from './openrouter-adapter';
 
-const weatherTool = { type: 'function' as const, function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };
+const weatherTool = {
+  type: 'function' as const,
+  function: {
+    name: 'get_weather',
+    description: 'Weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+};
 const timeTool = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } } } } };
-const ask: ProviderChatRequest = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Weather and time in Paris?' }], tools: [weatherTool, timeTool], tool_choice: 'auto', parallel_tool_calls: true };
+const ask: ProviderChatRequest = {
+  model: 'openai/gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Weather and time in Paris?' }],
+  tools: [weatherTool, timeTool],
+  tool_choice: 'auto',
+  parallel_tool_calls: true,
+};
 
 let fake: FakeOpenRouter;
 let adapter: ProviderAdapter;
@@ -104,7 +117,17 @@ describe('OpenRouter adapter: a tool loop on the wire', () => {
   it('a conversation the upstream refuses (a call left unanswered) is the caller’s 400, not a provider failure', async () => {
     behave({ kind: 'reply', content: 'never' });
     const refused = await adapter
-      .chat({ ...ask, messages: [...ask.messages, { role: 'assistant', content: null, tool_calls: [{ id: 'call_x', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] }, { role: 'user', content: 'and?' }] }, new AbortController().signal)
+      .chat(
+        {
+          ...ask,
+          messages: [
+            ...ask.messages,
+            { role: 'assistant', content: null, tool_calls: [{ id: 'call_x', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+            { role: 'user', content: 'and?' },
+          ],
+        },
+        new AbortController().signal,
+      )
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(GatewayError);
     expect(refused).toMatchObject({ type: 'invalid_request', details: { retryable: false, upstreamStatus: 400 } });
@@ -115,11 +138,26 @@ describe('OpenRouter adapter: a tool loop on the wire', () => {
 describe('OpenRouter adapter: the rest of the chat surface', () => {
   it('passes sampling, stop, seed, structured output, images and user through as they are, and keeps metadata home', async () => {
     behave({ kind: 'reply', content: '{"ok":true}' });
-    const format = { type: 'json_schema' as const, json_schema: { name: 'answer', strict: true, schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false } } };
+    const format = {
+      type: 'json_schema' as const,
+      json_schema: {
+        name: 'answer',
+        strict: true,
+        schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false },
+      },
+    };
     await adapter.chat(
       {
         model: 'openai/gpt-4o',
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+            ],
+          },
+        ],
         response_format: format,
         top_p: 0.9,
         seed: 42,
@@ -135,15 +173,35 @@ describe('OpenRouter adapter: the rest of the chat surface', () => {
       new AbortController().signal,
     );
     const sent = fake.requests[0]!.body as Record<string, unknown>;
-    expect(sent).toMatchObject({ response_format: format, top_p: 0.9, seed: 42, stop: ['END'], presence_penalty: 0.5, frequency_penalty: -0.5, temperature: 0, max_tokens: 50, reasoning: { effort: 'low' }, user: 'agent-7' });
-    expect((sent['messages'] as { content: unknown }[])[0]!.content).toEqual([{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } }]);
+    expect(sent).toMatchObject({
+      response_format: format,
+      top_p: 0.9,
+      seed: 42,
+      stop: ['END'],
+      presence_penalty: 0.5,
+      frequency_penalty: -0.5,
+      temperature: 0,
+      max_tokens: 50,
+      reasoning: { effort: 'low' },
+      user: 'agent-7',
+    });
+    expect((sent['messages'] as { content: unknown }[])[0]!.content).toEqual([
+      { type: 'text', text: 'What is this?' },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+    ]);
     expect(sent).not.toHaveProperty('metadata');
   });
 
   it('reads cached and reasoning token counts, plain and streamed', async () => {
     behave({ kind: 'reply', content: 'Two words', cachedTokens: 3, reasoningTokens: 11, cost: 0.002 });
     const answer = await adapter.chat({ model: 'm', messages: [{ role: 'user', content: 'four words go here' }] }, new AbortController().signal);
-    expect(answer.usage).toEqual({ prompt_tokens: 4, completion_tokens: 13, total_tokens: 17, prompt_tokens_details: { cached_tokens: 3 }, completion_tokens_details: { reasoning_tokens: 11 } });
+    expect(answer.usage).toEqual({
+      prompt_tokens: 4,
+      completion_tokens: 13,
+      total_tokens: 17,
+      prompt_tokens_details: { cached_tokens: 3 },
+      completion_tokens_details: { reasoning_tokens: 11 },
+    });
     expect(answer.costUsd).toBe(0.002);
     const parts = await collect(adapter.chatStream({ model: 'm', messages: [{ role: 'user', content: 'four words go here' }] }, new AbortController().signal));
     expect(parts.find((part) => part.type === 'usage')).toEqual({ type: 'usage', usage: answer.usage, costUsd: 0.002 });
@@ -151,7 +209,10 @@ describe('OpenRouter adapter: the rest of the chat surface', () => {
 
   it('returns logprobs when asked for them', async () => {
     behave({ kind: 'reply', content: 'Hello there' });
-    const answer = await adapter.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 2 }, new AbortController().signal);
+    const answer = await adapter.chat(
+      { model: 'm', messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 2 },
+      new AbortController().signal,
+    );
     const content = (answer.logprobs as { content: { token: string; top_logprobs: unknown[] }[] }).content;
     expect(content.map((entry) => entry.token)).toEqual(['Hello ', 'there']);
     expect(content[0]!.top_logprobs).toHaveLength(2);
@@ -166,7 +227,10 @@ describe('OpenAI adapter (deprecated) on the same wire', () => {
       behave({ kind: 'reply', content: 'ok' });
       await openai.chat({ model: 'o3-mini', messages: [{ role: 'user', content: 'think' }], reasoning: { effort: 'high' } }, new AbortController().signal);
       await openai.chat({ model: 'o3-mini', messages: [{ role: 'user', content: 'think' }], reasoning: { enabled: false } }, new AbortController().signal);
-      await openai.chat({ model: 'o3-mini', messages: [{ role: 'user', content: 'think' }], reasoning_effort: 'minimal', reasoning: { effort: 'high' } }, new AbortController().signal);
+      await openai.chat(
+        { model: 'o3-mini', messages: [{ role: 'user', content: 'think' }], reasoning_effort: 'minimal', reasoning: { effort: 'high' } },
+        new AbortController().signal,
+      );
       const sent = fake.requests.map((entry) => entry.body as Record<string, unknown>);
       expect(sent.map((body) => body['reasoning_effort'])).toEqual(['high', 'none', 'minimal']);
       for (const body of sent) {

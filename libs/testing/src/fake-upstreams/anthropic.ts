@@ -29,7 +29,10 @@ type Block = { type?: unknown; text?: unknown; content?: unknown };
 function blockWords(content: unknown): number {
   if (typeof content === 'string') return words(content);
   if (!Array.isArray(content)) return 0;
-  return (content as Block[]).reduce((sum, block) => sum + (typeof block.text === 'string' ? words(block.text) : 0) + (typeof block.content === 'string' ? words(block.content) : 0), 0);
+  return (content as Block[]).reduce(
+    (sum, block) => sum + (typeof block.text === 'string' ? words(block.text) : 0) + (typeof block.content === 'string' ? words(block.content) : 0),
+    0,
+  );
 }
 
 function inputTokens(request: RecordedRequest): number {
@@ -60,10 +63,18 @@ export function anthropicRequestProblem(body: Record<string, unknown>): string |
     let seenOther = false;
     for (const [blockIndex, block] of blocks.entries()) {
       const where = `messages.${index}.content.${blockIndex}`;
-      if (typeof block['type'] !== 'string' || !blockTypes.has(block['type'])) return `${where}.type: Input tag '${String(block['type'])}' does not match any of the expected tags`;
+      if (typeof block['type'] !== 'string' || !blockTypes.has(block['type']))
+        return `${where}.type: Input tag '${String(block['type'])}' does not match any of the expected tags`;
       if (block['type'] === 'tool_use') {
         if (message['role'] !== 'assistant') return `${where}: tool_use blocks may only be in assistant messages`;
-        if (typeof block['id'] !== 'string' || typeof block['name'] !== 'string' || typeof block['input'] !== 'object' || block['input'] === null || Array.isArray(block['input'])) return `${where}: tool_use needs id, name and an input object`;
+        if (
+          typeof block['id'] !== 'string' ||
+          typeof block['name'] !== 'string' ||
+          typeof block['input'] !== 'object' ||
+          block['input'] === null ||
+          Array.isArray(block['input'])
+        )
+          return `${where}: tool_use needs id, name and an input object`;
         toolUses.add(block['id']);
       }
       if (block['type'] === 'tool_result') {
@@ -74,7 +85,10 @@ export function anthropicRequestProblem(body: Record<string, unknown>): string |
       } else seenOther = true;
       if (block['type'] === 'image') {
         const source = block['source'] as Record<string, unknown> | undefined;
-        const valid = source && ((source['type'] === 'base64' && typeof source['data'] === 'string' && /^image\/(jpeg|png|gif|webp)$/.test(String(source['media_type']))) || (source['type'] === 'url' && /^https?:\/\//.test(String(source['url']))));
+        const valid =
+          source &&
+          ((source['type'] === 'base64' && typeof source['data'] === 'string' && /^image\/(jpeg|png|gif|webp)$/.test(String(source['media_type']))) ||
+            (source['type'] === 'url' && /^https?:\/\//.test(String(source['url']))));
         if (!valid) return `${where}.source: invalid image source`;
       }
     }
@@ -84,13 +98,16 @@ export function anthropicRequestProblem(body: Record<string, unknown>): string |
   if (tools !== undefined) {
     if (!Array.isArray(tools)) return 'tools: Input should be a valid list';
     for (const [index, tool] of (tools as Record<string, unknown>[]).entries()) {
-      if (typeof tool['name'] !== 'string' || typeof tool['input_schema'] !== 'object' || tool['input_schema'] === null) return `tools.${index}: name and input_schema are required`;
+      if (typeof tool['name'] !== 'string' || typeof tool['input_schema'] !== 'object' || tool['input_schema'] === null)
+        return `tools.${index}: name and input_schema are required`;
     }
   }
   const choice = body['tool_choice'] as Record<string, unknown> | undefined;
   if (choice !== undefined) {
-    if (!['auto', 'any', 'tool', 'none'].includes(String(choice['type']))) return `tool_choice.type: Input tag '${String(choice['type'])}' does not match any of the expected tags`;
-    if (choice['type'] === 'tool' && !(Array.isArray(tools) && (tools as Record<string, unknown>[]).some((tool) => tool['name'] === choice['name']))) return `tool_choice: tool ${String(choice['name'])} not found in tools`;
+    if (!['auto', 'any', 'tool', 'none'].includes(String(choice['type'])))
+      return `tool_choice.type: Input tag '${String(choice['type'])}' does not match any of the expected tags`;
+    if (choice['type'] === 'tool' && !(Array.isArray(tools) && (tools as Record<string, unknown>[]).some((tool) => tool['name'] === choice['name'])))
+      return `tool_choice: tool ${String(choice['name'])} not found in tools`;
   }
   return undefined;
 }
@@ -99,7 +116,19 @@ export function anthropicRequestProblem(body: Record<string, unknown>): string |
 async function streamToolUse(res: ServerResponse, request: RecordedRequest, behaviour: Extract<AnthropicBehaviour, { kind: 'tool-use' }>) {
   const model = (request.body as { model?: string }).model ?? 'unknown';
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-  res.write(event('message_start', { message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: inputTokens(request), output_tokens: 1 } } }));
+  res.write(
+    event('message_start', {
+      message: {
+        id: 'msg_fake',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: inputTokens(request), output_tokens: 1 },
+      },
+    }),
+  );
   let index = 0;
   if (behaviour.content) {
     res.write(event('content_block_start', { index, content_block: { type: 'text', text: '' } }));
@@ -124,7 +153,19 @@ async function streamToolUse(res: ServerResponse, request: RecordedRequest, beha
 async function streamText(res: ServerResponse, request: RecordedRequest, content: string, chunkDelayMs = 0) {
   const model = (request.body as { model?: string }).model ?? 'unknown';
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-  res.write(event('message_start', { message: { id: 'msg_fake', type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: inputTokens(request), output_tokens: 1 } } }));
+  res.write(
+    event('message_start', {
+      message: {
+        id: 'msg_fake',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: inputTokens(request), output_tokens: 1 },
+      },
+    }),
+  );
   res.write(event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
   res.write(event('ping', {}));
   for (const piece of content.match(/\S+\s*/g) ?? []) {
@@ -135,7 +176,9 @@ async function streamText(res: ServerResponse, request: RecordedRequest, content
 }
 
 /** A fake Anthropic Messages API: `x-api-key` and `anthropic-version` checked, JSON and SSE answers, `ping`s, error events. */
-export async function startFakeAnthropic(options: { apiKey?: string; behave?: (request: RecordedRequest, index: number) => AnthropicBehaviour } = {}): Promise<FakeAnthropic> {
+export async function startFakeAnthropic(
+  options: { apiKey?: string; behave?: (request: RecordedRequest, index: number) => AnthropicBehaviour } = {},
+): Promise<FakeAnthropic> {
   let behave = options.behave ?? (() => ({ kind: 'reply', content: 'Hello from the fake Anthropic' }) as AnthropicBehaviour);
   let count = 0;
   const server = await startFakeServer(async (request, res, raw) => {
@@ -156,11 +199,23 @@ export async function startFakeAnthropic(options: { apiKey?: string; behave?: (r
         if (behaviour.latencyMs) await sleep(behaviour.latencyMs);
         const stopReason = behaviour.stopReason ?? 'end_turn';
         if (!body.stream) {
-          return json(200, JSON.stringify({
-            id: 'msg_fake', type: 'message', role: 'assistant', model: body.model, content: [{ type: 'text', text: behaviour.content }],
-            stop_reason: stopReason, stop_sequence: null,
-            usage: { input_tokens: inputTokens(request), output_tokens: words(behaviour.content), ...(behaviour.cacheReadTokens !== undefined ? { cache_read_input_tokens: behaviour.cacheReadTokens } : {}) },
-          }));
+          return json(
+            200,
+            JSON.stringify({
+              id: 'msg_fake',
+              type: 'message',
+              role: 'assistant',
+              model: body.model,
+              content: [{ type: 'text', text: behaviour.content }],
+              stop_reason: stopReason,
+              stop_sequence: null,
+              usage: {
+                input_tokens: inputTokens(request),
+                output_tokens: words(behaviour.content),
+                ...(behaviour.cacheReadTokens !== undefined ? { cache_read_input_tokens: behaviour.cacheReadTokens } : {}),
+              },
+            }),
+          );
         }
         await streamText(res, request, behaviour.content, behaviour.chunkDelayMs);
         res.write(event('content_block_stop', { index: 0 }));
@@ -175,10 +230,26 @@ export async function startFakeAnthropic(options: { apiKey?: string; behave?: (r
           ...(behaviour.content ? [{ type: 'text', text: behaviour.content }] : []),
           ...behaviour.calls.map((call, index) => ({ type: 'tool_use', id: `toolu_fake_${index}`, name: call.name, input: call.input })),
         ];
-        return json(200, JSON.stringify({ id: 'msg_fake', type: 'message', role: 'assistant', model: body.model, content: blocks, stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: inputTokens(request), output_tokens: 7 } }));
+        return json(
+          200,
+          JSON.stringify({
+            id: 'msg_fake',
+            type: 'message',
+            role: 'assistant',
+            model: body.model,
+            content: blocks,
+            stop_reason: 'tool_use',
+            stop_sequence: null,
+            usage: { input_tokens: inputTokens(request), output_tokens: 7 },
+          }),
+        );
       }
       case 'status':
-        return json(behaviour.status, errorBody(behaviour.errorType, behaviour.message ?? `fake ${behaviour.errorType}`), behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {});
+        return json(
+          behaviour.status,
+          errorBody(behaviour.errorType, behaviour.message ?? `fake ${behaviour.errorType}`),
+          behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {},
+        );
       case 'error-event':
         if (!body.stream) return json(529, errorBody(behaviour.errorType, behaviour.message ?? 'Overloaded'));
         await streamText(res, request, behaviour.content);

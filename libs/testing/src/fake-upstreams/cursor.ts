@@ -17,7 +17,8 @@ export interface FakeCursor extends FakeServer {
   setBehaviour(behave: (request: RecordedRequest, index: number) => CursorBehaviour): void;
 }
 
-const errorType = (status: number) => (status === 400 ? 'invalid_request_error' : status === 504 ? 'agent_timeout' : status === 503 ? 'agent_busy' : 'agent_error');
+const errorType = (status: number) =>
+  status === 400 ? 'invalid_request_error' : status === 504 ? 'agent_timeout' : status === 503 ? 'agent_busy' : 'agent_error';
 const chunk = (model: string, delta: Record<string, unknown>, finishReason: string | null = null) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-cursor', object: 'chat.completion.chunk', model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
 
@@ -28,7 +29,16 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
   if (behaviour.latencyMs) await sleep(behaviour.latencyMs);
   if (!body.stream) {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'chatcmpl-cursor', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model, choices: [{ index: 0, message: { role: 'assistant', content: behaviour.content }, finish_reason: 'stop' }], usage }));
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-cursor',
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: behaviour.content }, finish_reason: 'stop' }],
+        usage,
+      }),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -58,7 +68,11 @@ export async function startFakeCursor(options: { behave?: (request: RecordedRequ
         return reply(request, res, behaviour);
       case 'status':
         res.writeHead(behaviour.status, { 'content-type': 'application/json', ...(behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}) });
-        res.end(JSON.stringify({ error: { message: behaviour.message ?? `fake status ${behaviour.status}`, type: errorType(behaviour.status), code: behaviour.status } }));
+        res.end(
+          JSON.stringify({
+            error: { message: behaviour.message ?? `fake status ${behaviour.status}`, type: errorType(behaviour.status), code: behaviour.status },
+          }),
+        );
         return;
       case 'error-mid-stream':
         res.writeHead(200, { 'content-type': 'text/event-stream' });

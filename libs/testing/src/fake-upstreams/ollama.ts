@@ -21,7 +21,6 @@ export interface FakeOllama extends FakeServer {
   setBehaviour(behave: (request: RecordedRequest, index: number) => OllamaBehaviour): void;
 }
 
-
 function line(model: string, content: string, extra: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: 'assistant', content }, done: false, ...extra })}\n`;
 }
@@ -38,13 +37,16 @@ export function ollamaRequestProblem(body: Json): string | undefined {
   if (!Array.isArray(messages)) return 'json: cannot unmarshal messages into Go struct field ChatRequest.messages of type []api.Message';
   for (const [index, message] of (messages as Json[]).entries()) {
     if (!['system', 'user', 'assistant', 'tool'].includes(String(message['role']))) return `invalid role: ${String(message['role'])} (messages.${index})`;
-    if (typeof message['content'] !== 'string') return `json: cannot unmarshal ${Array.isArray(message['content']) ? 'array' : typeof message['content']} into Go struct field Message.messages.content of type string`;
+    if (typeof message['content'] !== 'string')
+      return `json: cannot unmarshal ${Array.isArray(message['content']) ? 'array' : typeof message['content']} into Go struct field Message.messages.content of type string`;
     const images = message['images'];
-    if (images !== undefined && (!Array.isArray(images) || images.some((image) => typeof image !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(image)))) return `illegal base64 data in messages.${index}.images`;
+    if (images !== undefined && (!Array.isArray(images) || images.some((image) => typeof image !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(image))))
+      return `illegal base64 data in messages.${index}.images`;
     for (const call of (message['tool_calls'] as Json[] | undefined) ?? []) {
       const fn = call['function'] as Json | undefined;
       if (typeof fn?.['name'] !== 'string') return `messages.${index}.tool_calls: function name required`;
-      if (typeof fn['arguments'] !== 'object' || fn['arguments'] === null || Array.isArray(fn['arguments'])) return 'json: cannot unmarshal string into Go struct field ToolCallFunction.messages.tool_calls.function.arguments of type api.ToolCallFunctionArguments';
+      if (typeof fn['arguments'] !== 'object' || fn['arguments'] === null || Array.isArray(fn['arguments']))
+        return 'json: cannot unmarshal string into Go struct field ToolCallFunction.messages.tool_calls.function.arguments of type api.ToolCallFunctionArguments';
     }
   }
   for (const tool of (body['tools'] as Json[] | undefined) ?? []) {
@@ -58,7 +60,11 @@ export function ollamaRequestProblem(body: Json): string | undefined {
 async function replyToolCalls(request: RecordedRequest, res: ServerResponse, behaviour: Extract<OllamaBehaviour, { kind: 'tool-calls' }>) {
   const body = request.body as { model?: string; stream?: boolean };
   const model = body.model ?? 'unknown';
-  const message = { role: 'assistant', content: behaviour.content ?? '', tool_calls: behaviour.calls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })) };
+  const message = {
+    role: 'assistant',
+    content: behaviour.content ?? '',
+    tool_calls: behaviour.calls.map((call) => ({ function: { name: call.name, arguments: call.arguments } })),
+  };
   const final = { done: true, done_reason: 'stop', prompt_eval_count: 5, eval_count: 9 };
   if (body.stream === false) {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });

@@ -36,7 +36,8 @@ export interface FakeOpenRouterModel {
 }
 
 /** What `GET /api/v1/models` answers: the list, an error status, a 200 that is not a list, an empty list, or a reset. */
-export type ModelsBehaviour = { kind: 'list'; models: FakeOpenRouterModel[] } | { kind: 'status'; status: number } | { kind: 'garbage' } | { kind: 'empty' } | { kind: 'reset' };
+export type ModelsBehaviour =
+  { kind: 'list'; models: FakeOpenRouterModel[] } | { kind: 'status'; status: number } | { kind: 'garbage' } | { kind: 'empty' } | { kind: 'reset' };
 
 export interface FakeOpenRouterOptions {
   /** The key it accepts; others get its 401 body. */
@@ -93,7 +94,6 @@ function modelsList(models: readonly FakeOpenRouterModel[]) {
   };
 }
 
-
 async function reply(request: RecordedRequest, res: ServerResponse, behaviour: Extract<OpenRouterBehaviour, { kind: 'reply' }>) {
   const body = request.body as { model?: string; stream?: boolean };
   const model = body.model ?? 'unknown';
@@ -109,7 +109,15 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
         model,
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
-        choices: [{ index: 0, finish_reason: 'stop', native_finish_reason: 'stop', logprobs: openAiLogprobs(request, behaviour.content), message: { role: 'assistant', content: behaviour.content } }],
+        choices: [
+          {
+            index: 0,
+            finish_reason: 'stop',
+            native_finish_reason: 'stop',
+            logprobs: openAiLogprobs(request, behaviour.content),
+            message: { role: 'assistant', content: behaviour.content },
+          },
+        ],
         usage,
       }),
     );
@@ -123,9 +131,16 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
     // The caller went away (a cancelled call): stop, as a real server does.
     if (res.destroyed) return;
     const logprobs = openAiLogprobs(request, piece);
-    writeData(res, { id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: piece }, finish_reason: null, ...(logprobs ? { logprobs } : {}) }] });
+    writeData(res, {
+      id,
+      model,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { role: 'assistant', content: piece }, finish_reason: null, ...(logprobs ? { logprobs } : {}) }],
+    });
   }
-  res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }] })}\n\n`);
+  res.write(
+    `data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }] })}\n\n`,
+  );
   res.write(`data: ${JSON.stringify({ id, model, object: 'chat.completion.chunk', choices: [], usage })}\n\n`);
   if (!behaviour.endDelayMs) {
     res.end('data: [DONE]\n\n');
@@ -146,11 +161,26 @@ async function replyToolCalls(request: RecordedRequest, res: ServerResponse, beh
   if (!body.stream) {
     res.writeHead(200, { 'content-type': 'application/json' });
     const message = { role: 'assistant', content, refusal: null, tool_calls: wireToolCalls(behaviour.calls) };
-    res.end(JSON.stringify({ id, provider: 'Fake', model, object: 'chat.completion', created: Math.floor(Date.now() / 1000), choices: [{ index: 0, finish_reason: 'tool_calls', native_finish_reason: 'tool_calls', logprobs: null, message }], usage }));
+    res.end(
+      JSON.stringify({
+        id,
+        provider: 'Fake',
+        model,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        choices: [{ index: 0, finish_reason: 'tool_calls', native_finish_reason: 'tool_calls', logprobs: null, message }],
+        usage,
+      }),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ id, model, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] });
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+    id,
+    model,
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
   writeData(res, chunk({ role: 'assistant', content: content ?? '' }));
   for (const deltas of toolCallChunks(behaviour.calls, behaviour.interleave)) {
     if (res.destroyed) return;
@@ -168,7 +198,11 @@ async function sendHuge(res: ServerResponse, raw: { socket: { destroyed: boolean
   res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
   if (!stream) await write('{"id":"gen-h","model":"m","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"');
   for (let sent = 0; sent < bytes && !raw.socket.destroyed; sent += piece.length) {
-    await write(stream ? `data: ${JSON.stringify({ id: 'gen-h', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n` : piece);
+    await write(
+      stream
+        ? `data: ${JSON.stringify({ id: 'gen-h', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n`
+        : piece,
+    );
   }
   if (raw.socket.destroyed) return;
   res.end(stream ? 'data: [DONE]\n\n' : '"}}]}');
@@ -240,7 +274,9 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
         if (stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.write(': OPENROUTER PROCESSING\n\n');
-          res.end(`data: ${JSON.stringify({ id: 'gen-x', object: 'chat.completion.chunk', error: { message: behaviour.message, code: behaviour.code }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] })}\n\n`);
+          res.end(
+            `data: ${JSON.stringify({ id: 'gen-x', object: 'chat.completion.chunk', error: { message: behaviour.message, code: behaviour.code }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] })}\n\n`,
+          );
         } else {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ error: { message: behaviour.message, code: behaviour.code } }));
@@ -255,7 +291,10 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
         return;
       case 'silent-after-headers':
         res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
-        if (stream && behaviour.content) res.write(`data: ${JSON.stringify({ id: 'gen-s', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: behaviour.content }, finish_reason: null }] })}\n\n`);
+        if (stream && behaviour.content)
+          res.write(
+            `data: ${JSON.stringify({ id: 'gen-s', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: behaviour.content }, finish_reason: null }] })}\n\n`,
+          );
         await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
         return;
       case 'wrong-content-type':
@@ -271,7 +310,9 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
       case 'truncated-stream': {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (const piece of behaviour.content.match(/\S+\s*/g) ?? []) {
-          res.write(`data: ${JSON.stringify({ id: 'gen-t', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ id: 'gen-t', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })}\n\n`,
+          );
         }
         await sleep(20);
         raw.socket.destroy();

@@ -32,12 +32,24 @@ const rssMb = (pid: number | undefined) => {
 async function main(): Promise<void> {
   const redis = await startRedis({ spawn: true, appendOnly: true });
   let outage = false;
-  const fake = await startFakeOpenRouter({ apiKey: 'sk-or-soak', behave: (request, index) => (outage ? (index % 2 ? { kind: 'status', status: 503 } : { kind: 'hang' }) : scriptedBehaviour(request)) });
+  const fake = await startFakeOpenRouter({
+    apiKey: 'sk-or-soak',
+    behave: (request, index) => (outage ? (index % 2 ? { kind: 'status', status: 503 } : { kind: 'hang' }) : scriptedBehaviour(request)),
+  });
   const prefix = uniquePrefix('soak');
   const env = {
-    REDIS_URL: redis.url, QUEUE_PREFIX: prefix, LLM_PROVIDER: 'openrouter', LLM_FALLBACKS: 'mock', OPENROUTER_API_KEY: 'sk-or-soak',
-    OPENROUTER_BASE_URL: fake.baseUrl, PROVIDER_TIMEOUT_MS: '5000', CHAT_TIMEOUT_MS: '60000', WORKER_LOCK_DURATION_MS: '5000',
-    WORKER_STALLED_INTERVAL_MS: '2500', CIRCUIT_RESET_TIME_MS: '5000', ...noRateLimit,
+    REDIS_URL: redis.url,
+    QUEUE_PREFIX: prefix,
+    LLM_PROVIDER: 'openrouter',
+    LLM_FALLBACKS: 'mock',
+    OPENROUTER_API_KEY: 'sk-or-soak',
+    OPENROUTER_BASE_URL: fake.baseUrl,
+    PROVIDER_TIMEOUT_MS: '5000',
+    CHAT_TIMEOUT_MS: '60000',
+    WORKER_LOCK_DURATION_MS: '5000',
+    WORKER_STALLED_INTERVAL_MS: '2500',
+    CIRCUIT_RESET_TIME_MS: '5000',
+    ...noRateLimit,
   };
   const apis = await Promise.all([startApi(env), startApi(env)]);
   const workers: AppProcess[] = await Promise.all([spawnApp('worker', env), spawnApp('worker', env)]);
@@ -125,10 +137,19 @@ async function main(): Promise<void> {
   connection.disconnect();
 
   const report = {
-    minutes, requests_sent: sent, faults,
+    minutes,
+    requests_sent: sent,
+    faults,
     jobs: { accepted: tally.acceptedJobIds.length, completed: count('completed'), failed: count('failed'), cancelled: count('cancelled'), lost },
-    sync: { ok: tally.syncOk, failed: tally.syncFailed }, stream: { ok: tally.streamOk, failed: tally.streamFailed }, refused: tally.refused,
-    billing: { jobs_completed_in_queue: completedInQueue, jobs_billed: usage.jobs, double_billed: Math.max(0, usage.jobs - completedInQueue), in_flight_usd: usage.in_flight_usd },
+    sync: { ok: tally.syncOk, failed: tally.syncFailed },
+    stream: { ok: tally.streamOk, failed: tally.streamFailed },
+    refused: tally.refused,
+    billing: {
+      jobs_completed_in_queue: completedInQueue,
+      jobs_billed: usage.jobs,
+      double_billed: Math.max(0, usage.jobs - completedInQueue),
+      in_flight_usd: usage.in_flight_usd,
+    },
     memory_mb: { start: startMemory, end: endMemory, note: 'api[1] and worker[1] were replaced by the kill faults; api[0], worker[0] ran throughout' },
     upstream_calls: fake.requests.length,
   };

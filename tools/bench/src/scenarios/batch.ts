@@ -25,7 +25,11 @@ export async function batchScenario(context: ScenarioContext, size = 10_000): Pr
         context.log('batch: /v1/batches is not served: skipped');
         return;
       }
-      const requests = Array.from({ length: size }, (_, index) => ({ agent_id: 'bench-batch', model: 'mock/bench', messages: [{ role: 'user', content: `item ${index}` }] }));
+      const requests = Array.from({ length: size }, (_, index) => ({
+        agent_id: 'bench-batch',
+        model: 'mock/bench',
+        messages: [{ role: 'user', content: `item ${index}` }],
+      }));
       // Warm-up: a long-running API has its batch path compiled; a small batch does that, and is drained before the timing.
       const warmUp = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(requests.slice(0, 500)) });
       if (warmUp.status !== 202) throw new Error(`warm-up batch refused: HTTP ${warmUp.status}`);
@@ -58,9 +62,12 @@ export async function batchScenario(context: ScenarioContext, size = 10_000): Pr
       if (!view.done) throw new Error(`batch not done after its jobs finished: ${JSON.stringify(view.counts)}`);
       const completed = view.counts['completed'] ?? 0;
       const rate = leftAtAcceptance / drainSeconds;
-      context.log(`batch ${workers} worker(s): enqueue ${enqueueSeconds.toFixed(2)} s, then ${leftAtAcceptance} jobs left drained in ${drainSeconds.toFixed(2)} s (${rate.toFixed(0)} jobs/s), counts ${JSON.stringify(view.counts)}`);
+      context.log(
+        `batch ${workers} worker(s): enqueue ${enqueueSeconds.toFixed(2)} s, then ${leftAtAcceptance} jobs left drained in ${drainSeconds.toFixed(2)} s (${rate.toFixed(0)} jobs/s), counts ${JSON.stringify(view.counts)}`,
+      );
       const scenario = `batch ${size}, ${workers} worker${workers > 1 ? 's' : ''}`;
-      if (workers === 1) context.rows.push({ scenario, metric: 'enqueue time (POST /v1/batches)', value: enqueueSeconds, unit: 's', target: '< 1 s', met: enqueueSeconds < 1 });
+      if (workers === 1)
+        context.rows.push({ scenario, metric: 'enqueue time (POST /v1/batches)', value: enqueueSeconds, unit: 's', target: '< 1 s', met: enqueueSeconds < 1 });
       context.rows.push({
         scenario,
         metric: 'drain rate, mock path',

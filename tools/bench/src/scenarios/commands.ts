@@ -48,9 +48,13 @@ async function measureCommands(context: ScenarioContext, apiKey: boolean): Promi
     if (single) context.log(`commands ${who}, one connection: ${single.total.toFixed(1)} commands/request`);
     const table = phaseTable(counts, ok);
     process.stdout.write(`\n${table}\n\n`);
-    const calls = apiKey ? 'made with an API key (its lookup, its own rate limit and budgets, billing per key) and the global limits and budgets on' : 'made without a key (open gateway), the global limits and budgets on';
+    const calls = apiKey
+      ? 'made with an API key (its lookup, its own rate limit and budgets, billing per key) and the global limits and budgets on'
+      : 'made without a key (open gateway), the global limits and budgets on';
     const singleTable = single ? `\n\nThe same calls one at a time (300 at 1 connection):\n\n${phaseTable(single.counts, single.ok)}` : '';
-    context.sections.push(`## Redis commands per synchronous request, by phase, ${who}\n\n${requests} \`POST /v1/chat/completions\` at ${connections} connections through 1 API + 1 worker, ${calls}; every command Redis ran (MONITOR, including those inside Lua scripts), per request. A script's round trip counts in the phase of the script; the commands it runs count where their keys belong (the admission gate's rate and budget keys inside the fused admit-and-add script are admission, the reply PUBLISH inside the settle script is reply). Background is what runs by the clock (lock renewal, stalled-job checks, subscriptions), not per request.\n\n${table}${singleTable}\n`);
+    context.sections.push(
+      `## Redis commands per synchronous request, by phase, ${who}\n\n${requests} \`POST /v1/chat/completions\` at ${connections} connections through 1 API + 1 worker, ${calls}; every command Redis ran (MONITOR, including those inside Lua scripts), per request. A script's round trip counts in the phase of the script; the commands it runs count where their keys belong (the admission gate's rate and budget keys inside the fused admit-and-add script are admission, the reply PUBLISH inside the settle script is reply). Background is what runs by the clock (lock renewal, stalled-job checks, subscriptions), not per request.\n\n${table}${singleTable}\n`,
+    );
     const scenario = `redis commands, ${who}`;
     const byPhase = sumByPhase(counts, ok);
     for (const phase of phases) {
@@ -68,7 +72,14 @@ async function measureCommands(context: ScenarioContext, apiKey: boolean): Promi
       met: total <= 50,
       ...(apiKey ? { goal: 'commands' } : {}),
     });
-    if (single) context.rows.push({ scenario, metric: 'Redis commands / synchronous request at 1 connection (300 sequential)', value: single.total, unit: '', note: `round trips ${(single.counts.reduce((sum, entry) => sum + entry.roundTrips, 0) / single.ok).toFixed(2)}` });
+    if (single)
+      context.rows.push({
+        scenario,
+        metric: 'Redis commands / synchronous request at 1 connection (300 sequential)',
+        value: single.total,
+        unit: '',
+        note: `round trips ${(single.counts.reduce((sum, entry) => sum + entry.roundTrips, 0) / single.ok).toFixed(2)}`,
+      });
   } finally {
     admin.disconnect();
     await env.stopQuietly(gateway);
@@ -90,7 +101,9 @@ async function countWindow(
   const trace = await monitor.stop();
   const ok = Math.max(1, result.requests - result.errors - result.non2xx);
   // The bench's own commands (INFO, MONITOR, the end marker's ECHO) are not the gateway's.
-  const counts = attributeCommands(trace, owners(), namer(trace)).filter((entry) => entry.owner !== 'bench' && !(entry.owner === 'unknown' && ['echo', 'info', 'monitor'].includes(entry.step)));
+  const counts = attributeCommands(trace, owners(), namer(trace)).filter(
+    (entry) => entry.owner !== 'bench' && !(entry.owner === 'unknown' && ['echo', 'info', 'monitor'].includes(entry.step)),
+  );
   const total = counts.reduce((sum, entry) => sum + entry.commands, 0) / ok;
   // INFO commandstats counts the bench's own INFO, MONITOR and ECHO too: a handful over the window.
   return { counts, ok, total, statsTotal: (commandsAfter - commandsBefore) / ok };
@@ -109,7 +122,10 @@ function sumByPhase(counts: readonly PhaseCount[], requests: number): Map<string
 
 /** The markdown table: one row per phase and step, then each phase's subtotal, then the total. */
 export function phaseTable(counts: readonly PhaseCount[], requests: number): string {
-  const lines = ['| phase | step (script or command) | sent by | round trips / request | commands / request | of which (per request) |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| phase | step (script or command) | sent by | round trips / request | commands / request | of which (per request) |',
+    '|---|---|---|---|---|---|',
+  ];
   const fixed = (value: number) => value.toFixed(2);
   const byPhase = sumByPhase(counts, requests);
   for (const phase of phases) {
@@ -127,7 +143,10 @@ export function phaseTable(counts: readonly PhaseCount[], requests: number): str
     const sum = byPhase.get(phase)!;
     lines.push(`| **${phase}** | | | **${fixed(sum.roundTrips)}** | **${fixed(sum.commands)}** | |`);
   }
-  const all = [...byPhase.values()].reduce((sum, entry) => ({ commands: sum.commands + entry.commands, roundTrips: sum.roundTrips + entry.roundTrips }), { commands: 0, roundTrips: 0 });
+  const all = [...byPhase.values()].reduce((sum, entry) => ({ commands: sum.commands + entry.commands, roundTrips: sum.roundTrips + entry.roundTrips }), {
+    commands: 0,
+    roundTrips: 0,
+  });
   lines.push(`| **total** | | | **${fixed(all.roundTrips)}** | **${fixed(all.commands)}** | target ≤ 50 |`);
   return lines.join('\n');
 }

@@ -29,7 +29,9 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
     const url = `${gateway.urls[0]}/v1/chat`;
     await runLoad({ url, body: chatBody, connections: 32, durationSeconds: 2 });
     const workerPid = gateway.workers[0]!.child.pid!;
-    const burst = async (): Promise<BurstResult & { workerRssBeforeMb: number; workerRssGrowthMb: number; cpu: Record<string, number>; timeline: BurstTimeline }> => {
+    const burst = async (): Promise<
+      BurstResult & { workerRssBeforeMb: number; workerRssGrowthMb: number; cpu: Record<string, number>; timeline: BurstTimeline }
+    > => {
       const before = memoryMb(workerPid).rss;
       let peak = before;
       const sampler = setInterval(() => {
@@ -40,12 +42,20 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
       const result = await bareClientBurst(url, { ...chatBody, model: 'bench?latency=1000' }, calls, () => queue.start());
       const timeline = await queue.stop();
       clearInterval(sampler);
-      return { ...result, timeline, workerRssBeforeMb: before, workerRssGrowthMb: Math.max(peak, memoryMb(workerPid).rss) - before, cpu: cpuDelta(cpuBefore, cpuSnapshot(gateway.pids())) };
+      return {
+        ...result,
+        timeline,
+        workerRssBeforeMb: before,
+        workerRssGrowthMb: Math.max(peak, memoryMb(workerPid).rss) - before,
+        cpu: cpuDelta(cpuBefore, cpuSnapshot(gateway.pids())),
+      };
     };
     const first = await burst();
     const second = await burst();
     const describe = (result: typeof first) =>
-      `${(result.wallMs / 1000).toFixed(2)} s, failures ${result.failures}, worker RSS ${result.workerRssBeforeMb.toFixed(0)} MB +${result.workerRssGrowthMb.toFixed(1)} MB, CPU ${Object.entries(result.cpu)
+      `${(result.wallMs / 1000).toFixed(2)} s, failures ${result.failures}, worker RSS ${result.workerRssBeforeMb.toFixed(0)} MB +${result.workerRssGrowthMb.toFixed(1)} MB, CPU ${Object.entries(
+        result.cpu,
+      )
         .map(([name, seconds]) => `${name} ${seconds.toFixed(2)} s`)
         .join(', ')}`;
     context.log(`concurrency: ${calls} calls through the gateway: first burst ${describe(first)}; second burst ${describe(second)}`);
@@ -63,15 +73,25 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
     });
     const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const { firstEnqueuedMs, allEnqueuedMs, allTakenMs, allCompletedMs } = first.timeline;
-    context.log(`concurrency: first burst timeline: first enqueued ${seconds(firstEnqueuedMs)}, all enqueued ${seconds(allEnqueuedMs)}, all taken by the worker ${seconds(allTakenMs)}, all answered ${seconds(first.wallMs)}, all completed ${seconds(allCompletedMs)}`);
+    context.log(
+      `concurrency: first burst timeline: first enqueued ${seconds(firstEnqueuedMs)}, all enqueued ${seconds(allEnqueuedMs)}, all taken by the worker ${seconds(allTakenMs)}, all answered ${seconds(first.wallMs)}, all completed ${seconds(allCompletedMs)}`,
+    );
     context.rows.push({
       scenario,
-      metric: 'first burst, from its start: the last call enqueued, i.e. through the API and admission (then: the queue empty again, every job taken by the worker; the upstream answers each in 1 s)',
+      metric:
+        'first burst, from its start: the last call enqueued, i.e. through the API and admission (then: the queue empty again, every job taken by the worker; the upstream answers each in 1 s)',
       value: allEnqueuedMs / 1000,
       unit: 's',
       note: `first enqueued ${seconds(firstEnqueuedMs)}, all taken ${seconds(allTakenMs)}, all answered ${seconds(first.wallMs)}, all completed ${seconds(allCompletedMs)}`,
     });
-    context.rows.push({ scenario, metric: 'errors + non-2xx, both bursts', value: first.failures + second.failures, unit: '', target: '0', met: first.failures + second.failures === 0 });
+    context.rows.push({
+      scenario,
+      metric: 'errors + non-2xx, both bursts',
+      value: first.failures + second.failures,
+      unit: '',
+      target: '0',
+      met: first.failures + second.failures === 0,
+    });
     context.rows.push({
       scenario,
       metric: 'worker RSS growth, first burst (baseline: the bare client making the same calls straight to the upstream, no gateway code)',
@@ -85,7 +105,13 @@ export async function concurrencyScenario(context: ScenarioContext, calls = 2000
     context.rows.push({ scenario, metric: 'worker RSS at the peak of the first burst', value: first.workerRssBeforeMb + first.workerRssGrowthMb, unit: 'MB' });
     context.rows.push({ scenario, metric: 'worker RSS growth per call, first burst', value: (first.workerRssGrowthMb * 1024) / calls, unit: 'KB' });
     context.rows.push({ scenario, metric: `CPU ms per call, first burst (${firstCpu.note})`, value: firstCpu.totalMs, unit: 'ms' });
-    context.rows.push({ scenario, metric: 'wall time, second burst: on the upstream connections the first left open', value: second.wallMs / 1000, unit: 's', baseline: direct.wallMs / 1000 });
+    context.rows.push({
+      scenario,
+      metric: 'wall time, second burst: on the upstream connections the first left open',
+      value: second.wallMs / 1000,
+      unit: 's',
+      baseline: direct.wallMs / 1000,
+    });
     context.rows.push({ scenario, metric: 'worker RSS growth, second burst', value: second.workerRssGrowthMb, unit: 'MB', baseline: direct.rssGrowthMb });
     context.rows.push({ scenario, metric: `CPU ms per call, second burst (${secondCpu.note})`, value: secondCpu.totalMs, unit: 'ms' });
   } finally {

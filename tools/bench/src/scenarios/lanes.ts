@@ -14,7 +14,11 @@ async function finishedJobs(redis: Redis, prefix: string): Promise<number> {
  * (200 ms per request, 2 workers × 64 slots, so about 15 s of drain) keeps every worker slot wanted.
  */
 export async function lanesScenario(context: ScenarioContext, size = 10_000): Promise<void> {
-  const gateway = await context.env.startGateway({ apis: 1, workers: 2, env: { WORKER_CONCURRENCY: '64', BATCH_MAX_REQUESTS: String(size), WORKER_METRICS_PORT: '0' } });
+  const gateway = await context.env.startGateway({
+    apis: 1,
+    workers: 2,
+    env: { WORKER_CONCURRENCY: '64', BATCH_MAX_REQUESTS: String(size), WORKER_METRICS_PORT: '0' },
+  });
   const redis = new Redis(context.env.redis.url);
   try {
     const url = gateway.urls[0]!;
@@ -22,7 +26,11 @@ export async function lanesScenario(context: ScenarioContext, size = 10_000): Pr
     const calls = Math.max(50, context.durationSeconds * 40);
     await runSequential(`${url}/v1/chat`, interactive, 50);
     const idle = await runSequential(`${url}/v1/chat`, interactive, calls);
-    const requests = Array.from({ length: size }, (_, index) => ({ agent_id: 'bench-batch-tenant', model: 'bench?latency=200', messages: [{ role: 'user', content: `item ${index}` }] }));
+    const requests = Array.from({ length: size }, (_, index) => ({
+      agent_id: 'bench-batch-tenant',
+      model: 'bench?latency=200',
+      messages: [{ role: 'user', content: `item ${index}` }],
+    }));
     const before = await finishedJobs(redis, gateway.prefix);
     const response = await fetch(`${url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(requests) });
     await response.arrayBuffer();
@@ -40,8 +48,21 @@ export async function lanesScenario(context: ScenarioContext, size = 10_000): Pr
     context.rows.push({ scenario, metric: 'interactive p99, idle', value: idle.p99, unit: 'ms' });
     context.rows.push({ scenario, metric: 'interactive p50, during the drain', value: during.p50, unit: 'ms' });
     const ratio = during.p99 / idle.p99;
-    context.rows.push({ scenario, metric: 'interactive p99, during the drain', value: during.p99, unit: 'ms', target: `≤ 2× idle (${ratio.toFixed(2)}×)`, met: ratio <= 2 && stillDraining });
-    context.rows.push({ scenario, metric: 'batch requests done while timed', value: finishedAtEnd, unit: '', note: stillDraining ? 'still draining at the end' : 'drained before the end: not a drain measurement' });
+    context.rows.push({
+      scenario,
+      metric: 'interactive p99, during the drain',
+      value: during.p99,
+      unit: 'ms',
+      target: `≤ 2× idle (${ratio.toFixed(2)}×)`,
+      met: ratio <= 2 && stillDraining,
+    });
+    context.rows.push({
+      scenario,
+      metric: 'batch requests done while timed',
+      value: finishedAtEnd,
+      unit: '',
+      note: stillDraining ? 'still draining at the end' : 'drained before the end: not a drain measurement',
+    });
   } finally {
     redis.disconnect();
     await context.env.stopQuietly(gateway);

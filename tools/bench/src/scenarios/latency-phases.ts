@@ -88,7 +88,8 @@ export async function latencyPhasesScenario(context: ScenarioContext): Promise<v
     rows(context, scenario, 'whole request, as the client timed it (under MONITOR)', total);
     rows(context, scenario, 'the upstream alone, called between them', upstream);
     const lines = ['| stretch | p50 | p99 |', '|---|---|---|'];
-    for (const key of Object.keys(stretchNames) as Array<keyof RequestStretches>) lines.push(`| ${stretchNames[key]} | ${ms(percentiles[key].p50)} | ${ms(percentiles[key].p99)} |`);
+    for (const key of Object.keys(stretchNames) as Array<keyof RequestStretches>)
+      lines.push(`| ${stretchNames[key]} | ${ms(percentiles[key].p50)} | ${ms(percentiles[key].p99)} |`);
     lines.push(`| whole request (client) | ${ms(total.p50)} | ${ms(total.p99)} |`, `| the upstream alone | ${ms(upstream.p50)} | ${ms(upstream.p99)} |`);
     const table = lines.join('\n');
     process.stdout.write(`\n${table}\n\n`);

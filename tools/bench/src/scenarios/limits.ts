@@ -25,8 +25,21 @@ export async function limitsScenario(context: ScenarioContext): Promise<void> {
     const scenario = 'limits on c=32';
     const note = `6 alternating 2 s runs each; on: ${rounds(result.a)}; off: ${rounds(result.b)}`;
     context.rows.push({ scenario, metric: 'requests/s, median (baseline: limits off)', value: result.medianA, unit: '', baseline: result.medianB, note });
-    context.rows.push({ scenario, metric: 'throughput lost to the limit checks (median of the per-round ratios)', value: loss * 100, unit: '%', target: '< 10 %', met: loss < 0.1 });
-    context.rows.push({ scenario, metric: 'CPU ms / request, all processes (baseline: limits off)', value: result.cpuMsPerRequestA, unit: 'ms', baseline: result.cpuMsPerRequestB });
+    context.rows.push({
+      scenario,
+      metric: 'throughput lost to the limit checks (median of the per-round ratios)',
+      value: loss * 100,
+      unit: '%',
+      target: '< 10 %',
+      met: loss < 0.1,
+    });
+    context.rows.push({
+      scenario,
+      metric: 'CPU ms / request, all processes (baseline: limits off)',
+      value: result.cpuMsPerRequestA,
+      unit: 'ms',
+      baseline: result.cpuMsPerRequestB,
+    });
     if (result.commandsA !== undefined && result.commandsB !== undefined) {
       context.rows.push({ scenario, metric: 'Redis commands / request (baseline: limits off)', value: result.commandsA, unit: '', baseline: result.commandsB });
     }

@@ -9,13 +9,25 @@ export async function scaleOutScenario(context: ScenarioContext, single: number)
     await Promise.all(gateway.urls.map((url) => runLoad({ url: `${url}/v1/chat`, body: chatBody, connections: 8, durationSeconds: 2 })));
     const pids = { ...gateway.pids(), redis: context.env.redisPid, upstream: context.env.upstreamPid };
     const cpuBefore = cpuSnapshot(pids);
-    const results = await Promise.all(gateway.urls.map((url) => runLoad({ url: `${url}/v1/chat`, body: chatBody, connections: 16, durationSeconds: context.durationSeconds })));
+    const results = await Promise.all(
+      gateway.urls.map((url) => runLoad({ url: `${url}/v1/chat`, body: chatBody, connections: 16, durationSeconds: context.durationSeconds })),
+    );
     const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
     const rps = results.reduce((sum, result) => sum + result.rps, 0);
-    const perRequestCpu = cpuPerRequest(cpu, results.reduce((sum, result) => sum + result.requests, 0));
+    const perRequestCpu = cpuPerRequest(
+      cpu,
+      results.reduce((sum, result) => sum + result.requests, 0),
+    );
     const p99 = Math.max(...results.map((result) => result.p99));
     context.log(`scale-out 2+2: ${rps.toFixed(0)} rps (1+1: ${single.toFixed(0)})`);
-    context.rows.push({ scenario: 'scale-out c=32', metric: '2 APIs + 2 workers requests/s', value: rps, unit: '', baseline: single, note: 'baseline: 1 API + 1 worker' });
+    context.rows.push({
+      scenario: 'scale-out c=32',
+      metric: '2 APIs + 2 workers requests/s',
+      value: rps,
+      unit: '',
+      baseline: single,
+      note: 'baseline: 1 API + 1 worker',
+    });
     context.rows.push({ scenario: 'scale-out c=32', metric: '2 APIs + 2 workers p99', value: p99, unit: 'ms' });
     context.rows.push({
       scenario: 'scale-out c=32',

@@ -45,12 +45,42 @@ export async function streamingScenario(context: ScenarioContext): Promise<void>
     await agent.close();
     const added = median(through) - median(direct);
     const addedCompletions = median(completions) - median(direct);
-    context.log(`streaming: TTFT direct ${median(direct).toFixed(2)} ms, /v1/chat/stream ${median(through).toFixed(2)} ms${hasCompletions ? `, /v1/chat/completions ${median(completions).toFixed(2)} ms` : ''}`);
-    context.rows.push({ scenario: 'streaming', metric: 'time to first token (median of 100), /v1/chat/stream', value: median(through), unit: 'ms', baseline: median(direct) });
-    context.rows.push({ scenario: 'streaming', metric: 'TTFT added by the gateway, /v1/chat/stream', value: added, unit: 'ms', target: '≤ 1 ms', met: added <= 1, ...(hasCompletions ? {} : { goal: 'ttft-added' }) });
+    context.log(
+      `streaming: TTFT direct ${median(direct).toFixed(2)} ms, /v1/chat/stream ${median(through).toFixed(2)} ms${hasCompletions ? `, /v1/chat/completions ${median(completions).toFixed(2)} ms` : ''}`,
+    );
+    context.rows.push({
+      scenario: 'streaming',
+      metric: 'time to first token (median of 100), /v1/chat/stream',
+      value: median(through),
+      unit: 'ms',
+      baseline: median(direct),
+    });
+    context.rows.push({
+      scenario: 'streaming',
+      metric: 'TTFT added by the gateway, /v1/chat/stream',
+      value: added,
+      unit: 'ms',
+      target: '≤ 1 ms',
+      met: added <= 1,
+      ...(hasCompletions ? {} : { goal: 'ttft-added' }),
+    });
     if (hasCompletions) {
-      context.rows.push({ scenario: 'streaming', metric: 'time to first token (median of 100), /v1/chat/completions stream: true', value: median(completions), unit: 'ms', baseline: median(direct) });
-      context.rows.push({ scenario: 'streaming', metric: 'TTFT added by the gateway, /v1/chat/completions stream: true', value: addedCompletions, unit: 'ms', target: '≤ 1 ms', met: addedCompletions <= 1, goal: 'ttft-added' });
+      context.rows.push({
+        scenario: 'streaming',
+        metric: 'time to first token (median of 100), /v1/chat/completions stream: true',
+        value: median(completions),
+        unit: 'ms',
+        baseline: median(direct),
+      });
+      context.rows.push({
+        scenario: 'streaming',
+        metric: 'TTFT added by the gateway, /v1/chat/completions stream: true',
+        value: addedCompletions,
+        unit: 'ms',
+        target: '≤ 1 ms',
+        met: addedCompletions <= 1,
+        goal: 'ttft-added',
+      });
     }
 
     const streams = 200;
@@ -58,16 +88,27 @@ export async function streamingScenario(context: ScenarioContext): Promise<void>
     const expected = expectedText(chunks);
     const pool = new Agent({ connections: streams });
     const started = performance.now();
-    const outcomes = await Promise.all(Array.from({ length: streams }, () => readStream(streamUrl, { model: `bench?chunks=${chunks}`, messages }, gatewayContent, pool)));
+    const outcomes = await Promise.all(
+      Array.from({ length: streams }, () => readStream(streamUrl, { model: `bench?chunks=${chunks}`, messages }, gatewayContent, pool)),
+    );
     const seconds = (performance.now() - started) / 1000;
     await pool.close();
     const intact = outcomes.filter((outcome) => outcome.ok && outcome.text === expected).length;
     const lostChunks = outcomes.reduce((sum, outcome) => sum + (chunks - (outcome.text.match(/t\d+ /g) ?? []).length), 0);
     const rate = (streams * chunks) / seconds;
-    context.log(`streaming: ${streams}×${chunks} chunks in ${seconds.toFixed(2)} s (${rate.toFixed(0)} chunks/s), intact ${intact}/${streams}, lost ${lostChunks}`);
+    context.log(
+      `streaming: ${streams}×${chunks} chunks in ${seconds.toFixed(2)} s (${rate.toFixed(0)} chunks/s), intact ${intact}/${streams}, lost ${lostChunks}`,
+    );
     context.rows.push({ scenario: `streaming ${streams}×${chunks}`, metric: 'chunks relayed per second', value: rate, unit: '' });
     context.rows.push({ scenario: `streaming ${streams}×${chunks}`, metric: 'chunks lost', value: lostChunks, unit: '', target: '0', met: lostChunks === 0 });
-    context.rows.push({ scenario: `streaming ${streams}×${chunks}`, metric: 'streams intact and in order', value: intact, unit: '', target: `${streams}`, met: intact === streams });
+    context.rows.push({
+      scenario: `streaming ${streams}×${chunks}`,
+      metric: 'streams intact and in order',
+      value: intact,
+      unit: '',
+      target: `${streams}`,
+      met: intact === streams,
+    });
   } finally {
     await context.env.stopQuietly(gateway);
   }

@@ -3,7 +3,9 @@ import { openAiContent, readStream } from '../sse-client';
 import type { ScenarioContext } from './context';
 
 const messages = [{ role: 'user', content: 'Look these up.' }];
-const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { part: { type: 'array', items: { type: 'integer' } } } } } }];
+const tools = [
+  { type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { part: { type: 'array', items: { type: 'integer' } } } } } },
+];
 
 /** The arguments the bench upstream streams for one call of `chunks` fragments. */
 function expectedArguments(chunks: number): string {
@@ -15,7 +17,9 @@ function toolCallCollector() {
   const calls: { id: string; name: string; arguments: string }[] = [];
   const extract = (data: string): string | undefined => {
     if (data === '[DONE]') return undefined;
-    const parsed = JSON.parse(data) as { choices?: { delta?: { tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] } }[] };
+    const parsed = JSON.parse(data) as {
+      choices?: { delta?: { tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] } }[];
+    };
     let fragment = '';
     for (const delta of parsed.choices?.[0]?.delta?.tool_calls ?? []) {
       const call = (calls[delta.index] ??= { id: '', name: '', arguments: '' });
@@ -58,11 +62,24 @@ export async function toolStreamingScenario(context: ScenarioContext): Promise<v
     const seconds = (performance.now() - started) / 1000;
     await pool.close();
     const expected = expectedArguments(chunks);
-    const intact = collectors.filter((collector, index) => outcomes[index]!.ok && collector.calls.length === calls && collector.calls.every((call, callIndex) => call.id === `call_bench_${callIndex}` && call.name === 'lookup' && call.arguments === expected)).length;
+    const intact = collectors.filter(
+      (collector, index) =>
+        outcomes[index]!.ok &&
+        collector.calls.length === calls &&
+        collector.calls.every((call, callIndex) => call.id === `call_bench_${callIndex}` && call.name === 'lookup' && call.arguments === expected),
+    ).length;
     const ttft = outcomes.map((outcome) => outcome.ttftMs).sort((a, b) => a - b);
-    context.log(`tool streaming: ${streams}×${calls} calls × ${chunks} fragments in ${seconds.toFixed(2)} s (${(fragments / seconds).toFixed(0)} fragments/s), intact ${intact}/${streams}`);
+    context.log(
+      `tool streaming: ${streams}×${calls} calls × ${chunks} fragments in ${seconds.toFixed(2)} s (${(fragments / seconds).toFixed(0)} fragments/s), intact ${intact}/${streams}`,
+    );
     const scenario = `tool-call streams ${streams}×${calls}×${chunks}`;
-    context.rows.push({ scenario, metric: 'tool-call fragments relayed per second (baseline: text chunks)', value: fragments / seconds, unit: '', baseline: fragments / textSeconds });
+    context.rows.push({
+      scenario,
+      metric: 'tool-call fragments relayed per second (baseline: text chunks)',
+      value: fragments / seconds,
+      unit: '',
+      baseline: fragments / textSeconds,
+    });
     context.rows.push({ scenario, metric: 'first fragment, median over the streams', value: ttft[Math.floor(ttft.length / 2)] ?? NaN, unit: 'ms' });
     context.rows.push({ scenario, metric: 'streams whose calls reassemble exactly', value: intact, unit: '', target: `${streams}`, met: intact === streams });
   } finally {
