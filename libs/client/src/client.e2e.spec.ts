@@ -1,4 +1,4 @@
-import { startFakeServer, startGateway, startRedis, uniquePrefix, type FakeServer, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { startFakeServer, startGateway, startRedis, uniquePrefix, waitFor, type FakeServer, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 import {
   BudgetExceededError,
   GatewayClientError,
@@ -91,8 +91,7 @@ describe('GatewayLLMClient against a running gateway', () => {
 
   it('cancelJob() aborts a running job', async () => {
     const accepted = await client.submitJob('agent-c', messages, { model: 'mock/x?latency=20000' });
-    const deadline = Date.now() + 20_000;
-    while ((await client.getJob(accepted.job_id)).status !== 'active' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(async () => (await client.getJob(accepted.job_id)).status === 'active', 20_000);
     expect((await client.cancelJob(accepted.job_id)).status).toBe('cancelled');
     expect(await client.waitForJob(accepted.job_id, { pollIntervalMs: 50, timeoutMs: 20_000 })).toEqual({ job_id: accepted.job_id, status: 'cancelled' });
   });

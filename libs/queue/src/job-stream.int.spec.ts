@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import type { ReplyMessage } from '@gateway/contracts';
 import { createChatQueue } from './chat-queue';
 import { addStreamWatcher, appendStreamMessage, cancelUnwatchedStream, readStreamMessages, removeStreamWatcher, waitForStreamMessages } from './job-stream';
@@ -149,5 +149,5 @@ describe('reading and watching a kept stream', () => {
 });
 
 async function waitForCancels(cancels: string[], count: number): Promise<void> {
-  for (let attempt = 0; attempt < 100 && cancels.length < count; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => cancels.length >= count, 2000, 20);
 }

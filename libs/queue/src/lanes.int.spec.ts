@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import { createChatQueue, createChatWorker, type ChatQueue } from './chat-queue';
 import { chatPromoteKeys, promoteLaneJobs } from './lane-promote';
 import { readLaneBacklog } from './lane-backlog';
@@ -134,7 +134,7 @@ describe('promoteLaneJobs', () => {
       { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), prefix, config },
     );
     try {
-      for (let attempt = 0; attempt < 200 && taken.length < 3; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      await waitFor(() => taken.length >= 3, 5000, 25);
       expect(taken.slice(0, 3)).toEqual([ids[0], ids[1], expect.stringMatching(/^j-/)]);
       expect((await queue.getJob(ids[0]!))?.priority).toBe(0);
     } finally {

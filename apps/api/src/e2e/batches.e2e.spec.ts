@@ -1,4 +1,15 @@
-import { postJson, spawnApp, startGateway, startRedis, stopAll, uniquePrefix, type AppProcess, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import {
+  postJson,
+  spawnApp,
+  startGateway,
+  startRedis,
+  stopAll,
+  uniquePrefix,
+  waitFor,
+  type AppProcess,
+  type GatewayProcesses,
+  type TestRedis,
+} from '@gateway/testing';
 
 let redis: TestRedis;
 let gateway: GatewayProcesses;
@@ -18,13 +29,14 @@ async function getBatch(batchId: string, results = false): Promise<{ status: num
 }
 
 async function untilDone(batchId: string, timeoutMs = 120_000, pollMs = 100): Promise<BatchBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await getBatch(batchId);
-    if (body.done) return body;
-    if (Date.now() > deadline) throw new Error(`batch ${batchId} not done: ${JSON.stringify(body.counts)}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
+  return waitFor(
+    async () => {
+      const { body } = await getBatch(batchId);
+      return body.done ? body : undefined;
+    },
+    timeoutMs,
+    pollMs,
+  );
 }
 
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import {
   startGateway,
   startRedis,
   uniquePrefix,
+  waitFor,
   type FakeOpenRouter,
   type FakeServer,
   type GatewayProcesses,
@@ -25,13 +26,9 @@ let receiverAnswers: number[] = [];
 const prefix = uniquePrefix('jobs');
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return waitFor(probe, timeoutMs).catch(() => {
+    throw new Error(`timed out waiting for ${what}`);
+  }) as Promise<T>;
 }
 
 async function getJob(jobId: string): Promise<{ status: number; body: Record<string, unknown> }> {
