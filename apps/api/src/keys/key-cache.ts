@@ -12,19 +12,34 @@ const MAX_ENTRIES = 10_000;
  */
 export function createKeyCache(store: Pick<KeyStore, 'findBySecret'>, clock: () => number = Date.now) {
   const entries = new Map<string, { record: ApiKeyRecord | undefined; at: number }>();
+  // One read per key at a time: requests that miss together (the entry just aged out under load) share it.
+  const pending = new Map<string, Promise<ApiKeyRecord | undefined>>();
   return {
     async find(secretHash: string): Promise<ApiKeyRecord | undefined> {
       const now = clock();
       const cached = entries.get(secretHash);
       if (cached && now - cached.at < KEY_CACHE_MAX_AGE_MS) return cached.record;
-      const record = await store.findBySecret(secretHash);
-      entries.delete(secretHash);
-      if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
-      entries.set(secretHash, { record, at: now });
-      return record;
+      const inFlight = pending.get(secretHash);
+      if (inFlight) return inFlight;
+      const lookup = store.findBySecret(secretHash).then((record) => {
+        // A key forgotten meanwhile (changed here) is not cached from a read that may predate the change.
+        if (pending.get(secretHash) === lookup) {
+          entries.delete(secretHash);
+          if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+          entries.set(secretHash, { record, at: now });
+        }
+        return record;
+      });
+      pending.set(secretHash, lookup);
+      try {
+        return await lookup;
+      } finally {
+        if (pending.get(secretHash) === lookup) pending.delete(secretHash);
+      }
     },
     forget(secretHash: string): void {
       entries.delete(secretHash);
+      pending.delete(secretHash);
     },
   };
 }
