@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { adminConnections, killSubscribers, startRedis, startRedisCluster, waitFor } from '@gateway/testing';
+import { adminConnections, countSubscribers, killSubscribers, startRedis, startRedisCluster, waitFor } from '@gateway/testing';
 import { watchChannel } from './channel-watch';
 import { createRedisConnection, type RedisClient } from './redis-connection';
 
@@ -66,6 +66,8 @@ describe.each([
       },
     });
     expect(watch.current()).toBe(true);
+    // A cluster client may hold a second subscribed connection for a moment while it settles on its node.
+    await waitFor(async () => (await countSubscribers(setup.servers, 'watch-test')) === 1, 10_000);
     const before = readBacks;
 
     expect(await killSubscribers(setup.servers, 'watch-test')).toBe(1);

@@ -25,7 +25,7 @@ export { getSse, postSse } from './sse-client';
 export type { SseResult, PostSseOptions } from './sse-client';
 export { alive, callsFor, jobView, lastContent, noRateLimit, scriptedBehaviour, submitJob, usageToday, waitForFinished } from './fault-helpers';
 export { startRedisCluster } from './start-redis-cluster';
-export { adminConnections, killSubscribers } from './redis-admin';
+export { adminConnections, countSubscribers, killSubscribers } from './redis-admin';
 export type { TestRedisCluster } from './start-redis-cluster';
 export { useRedisSuite } from './redis-suite';
 export type { RedisSuite } from './redis-suite';
