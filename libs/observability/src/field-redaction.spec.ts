@@ -15,7 +15,8 @@ describe('redactFields', () => {
     };
     const output = redactFields(input);
     const text = JSON.stringify(output);
-    for (const secret of ['Bearer a', 'session=1', 'secret-k1-value', 'secret-k2-value', 'secret-k3-value', 'secret-k4-value', 'pw', '"s"', 'Bearer e1', '"p"']) expect(text).not.toContain(secret);
+    for (const secret of ['Bearer a', 'session=1', 'secret-k1-value', 'secret-k2-value', 'secret-k3-value', 'secret-k4-value', 'pw', '"s"', 'Bearer e1', '"p"'])
+      expect(text).not.toContain(secret);
     expect(output.keep).toBe('visible');
     expect(output.req.headers.accept).toBe('json');
     expect(output.list[1]).toBe('plain');
@@ -90,11 +91,19 @@ describe('the logger', () => {
   it('hides secrets by field name and by value on every line', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ name: 'test', level: 'info', secrets: ['sk-secret-value-1'], destination });
-    logger.info({ req: { headers: { authorization: 'Bearer abc', cookie: 'session=1', 'x-api-key': 'secret-k1-value' } }, apiKey: 'secret-k2-value', upstream: { token: 'secret-k3-value' } }, 'a');
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer abc', cookie: 'session=1', 'x-api-key': 'secret-k1-value' } },
+        apiKey: 'secret-k2-value',
+        upstream: { token: 'secret-k3-value' },
+      },
+      'a',
+    );
     logger.warn({ err: new Error('upstream said: invalid key sk-secret-value-1') }, 'b');
     logger.child({ jobId: 'j1' }).info({ headers: { authorization: 'secret-k4-value' } }, 'c');
     const output = lines.join('');
-    for (const secret of ['Bearer abc', 'session=1', 'secret-k1-value', 'secret-k2-value', 'secret-k3-value', 'secret-k4-value', 'sk-secret-value-1']) expect(output).not.toContain(secret);
+    for (const secret of ['Bearer abc', 'session=1', 'secret-k1-value', 'secret-k2-value', 'secret-k3-value', 'secret-k4-value', 'sk-secret-value-1'])
+      expect(output).not.toContain(secret);
     expect(output).toContain('[redacted]');
     expect(output).toContain('upstream said: invalid key');
     expect(output).toContain('"jobId":"j1"');
