@@ -112,8 +112,8 @@ export function anthropicRequestProblem(body: Record<string, unknown>): string |
   return undefined;
 }
 
-/** Writes a tool_use answer as a stream: text block, then per call a tool_use block whose input comes in fragments. */
-async function streamToolUse(res: ServerResponse, request: RecordedRequest, behaviour: Extract<AnthropicBehaviour, { kind: 'tool-use' }>) {
+/** The head of every streamed answer: SSE headers and `message_start` with the prompt's tokens. */
+function startMessageStream(res: ServerResponse, request: RecordedRequest): void {
   const model = (request.body as { model?: string }).model ?? 'unknown';
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   res.write(
@@ -129,6 +129,11 @@ async function streamToolUse(res: ServerResponse, request: RecordedRequest, beha
       },
     }),
   );
+}
+
+/** Writes a tool_use answer as a stream: text block, then per call a tool_use block whose input comes in fragments. */
+async function streamToolUse(res: ServerResponse, request: RecordedRequest, behaviour: Extract<AnthropicBehaviour, { kind: 'tool-use' }>) {
+  startMessageStream(res, request);
   let index = 0;
   if (behaviour.content) {
     res.write(event('content_block_start', { index, content_block: { type: 'text', text: '' } }));
@@ -151,21 +156,7 @@ async function streamToolUse(res: ServerResponse, request: RecordedRequest, beha
 }
 
 async function streamText(res: ServerResponse, request: RecordedRequest, content: string, chunkDelayMs = 0) {
-  const model = (request.body as { model?: string }).model ?? 'unknown';
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-  res.write(
-    event('message_start', {
-      message: {
-        id: 'msg_fake',
-        type: 'message',
-        role: 'assistant',
-        model,
-        content: [],
-        stop_reason: null,
-        usage: { input_tokens: inputTokens(request), output_tokens: 1 },
-      },
-    }),
-  );
+  startMessageStream(res, request);
   res.write(event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
   res.write(event('ping', {}));
   for (const piece of content.match(/\S+\s*/g) ?? []) {
