@@ -14,6 +14,7 @@ import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
+import { onlyUnder } from './middleware/route-prefix';
 import { chatRoutes } from './routes/chat';
 import { chatStreamRoutes } from './routes/chat-stream';
 import { healthRoutes } from './routes/health';
@@ -68,7 +69,8 @@ export function createApp(deps: ApiDeps): Express {
   // After CORS (its preflights are answered there), before any route: browsers' cross-site writes stop here.
   app.use(refuseForeignOrigins(deps.config.http.corsAllowedOrigins));
   app.use(refusePreflightFreeBodies);
-  app.use(healthRoutes(deps.redis, deps.metrics.registry));
+  // Routers before the chat routes are entered only under their own paths (a chat call passes each in one check).
+  app.use(onlyUnder(['/healthz', '/metrics'], healthRoutes(deps.redis, deps.metrics.registry)));
   // Authentication before every router under these prefixes, so routes added later are covered too.
   const { authToken, adminToken } = deps.config.http;
   app.use('/v1', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'v1' }));
@@ -78,21 +80,24 @@ export function createApp(deps: ApiDeps): Express {
     res.setHeader('x-frame-options', 'DENY');
     next();
   });
-  app.use(keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger }));
+  app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger })));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
   // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(
-    batchRoutes({
-      config: deps.config,
-      queue: deps.bulkQueue,
-      redis: deps.bulkRedis,
-      prefix: deps.prefix,
-      logger: deps.logger,
-      admission: deps.admission,
-      callbacks: deps.callbacks,
-    }),
+    onlyUnder(
+      ['/v1/batches'],
+      batchRoutes({
+        config: deps.config,
+        queue: deps.bulkQueue,
+        redis: deps.bulkRedis,
+        prefix: deps.prefix,
+        logger: deps.logger,
+        admission: deps.admission,
+        callbacks: deps.callbacks,
+      }),
+    ),
   );
-  app.use(openAiRoutes(deps));
+  app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, admission: deps.admission }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));

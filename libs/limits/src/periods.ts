@@ -6,9 +6,16 @@ export interface Periods {
   month: string;
 }
 
+const dayMs = 24 * 3600 * 1000;
+/** The UTC day last asked for (every admission and settlement asks; formatting a date each time showed in profiles). */
+let cached: { start: number; periods: Periods } | undefined;
+
 export function utcPeriods(nowMs: number): Periods {
+  if (cached && nowMs >= cached.start && nowMs < cached.start + dayMs) return cached.periods;
   const iso = new Date(nowMs).toISOString();
-  return { day: iso.slice(0, 10), month: iso.slice(0, 7) };
+  const periods = Object.freeze({ day: iso.slice(0, 10), month: iso.slice(0, 7) });
+  if (Number.isFinite(nowMs)) cached = { start: nowMs - (((nowMs % dayMs) + dayMs) % dayMs), periods };
+  return periods;
 }
 
 /** Spend hashes outlive their period long enough for reports, then go. */

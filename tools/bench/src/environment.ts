@@ -9,6 +9,8 @@ export interface BenchEnvironment {
   upstreamUrl: string;
   upstreamPid: number;
   redisPid: number;
+  /** Where the gateway's processes (and the lean path's) write CPU profiles, when profiled. */
+  profileDir?: string;
   /** Starts `apis` API instances and `workers` workers; returns their base URLs and processes. */
   startGateway(options: { apis: number; workers: number; env?: Record<string, string>; apiKey?: boolean }): Promise<Gateway>;
   commandCount(): Promise<number>;
@@ -108,6 +110,7 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
   };
   return {
     redis,
+    ...(profileDir ? { profileDir } : {}),
     upstreamUrl: upstream.url,
     upstreamPid: upstream.child.pid ?? NaN,
     redisPid: pidOfRedis,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import express from 'express';
 import { Redis } from 'ioredis';
@@ -23,6 +24,7 @@ function env(name: string): string {
 
 /** The lean API: enqueue, wait for the reply on this instance's channel, answer. Prints its port. */
 export async function serveLeanApi(): Promise<void> {
+  exitOnSigterm();
   const prefix = env('LEAN_PREFIX');
   const instance = randomUUID();
   const connection = new Redis(env('REDIS_URL'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -55,6 +57,7 @@ export async function serveLeanApi(): Promise<void> {
 
 /** The lean worker: call the upstream, publish the reply, complete the job. */
 export async function serveLeanWorker(): Promise<void> {
+  exitOnSigterm();
   const prefix = env('LEAN_PREFIX');
   const upstream = new URL(env('LEAN_UPSTREAM_URL'));
   const publisher = new Redis(env('REDIS_URL'));
@@ -84,27 +87,46 @@ export async function serveLeanWorker(): Promise<void> {
 export interface LeanPath {
   url: string;
   pids: Record<string, number>;
-  stop(): void;
+  /** Stops both processes (and, when profiled, waits until they have written their profiles). */
+  stop(): Promise<void>;
 }
 
-function launch(flag: string, extraEnv: Record<string, string>): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
+/** Profiled processes exit on SIGTERM, so that V8 writes their CPU profiles. */
+function exitOnSigterm(): void {
+  process.once('SIGTERM', () => process.exit(0));
+}
+
+function launch(flag: string, extraEnv: Record<string, string>, nodeArgs: string[]): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [process.argv[1] ?? '', flag], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...extraEnv } });
+    const child = spawn(process.execPath, [...nodeArgs, process.argv[1] ?? '', flag], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...extraEnv },
+    });
     child.stdout?.once('data', (data: Buffer) => resolve({ child, line: JSON.parse(data.toString('utf8').split('\n')[0] ?? '{}') as Record<string, unknown> }));
     child.once('exit', (code) => reject(new Error(`${flag} exited ${code}`)));
   });
 }
 
-/** Starts the lean API and worker as processes of this script, on the bench's Redis and upstream. */
-export async function startLeanPath(redisUrl: string, upstreamUrl: string): Promise<LeanPath> {
+/**
+ * Starts the lean API and worker as processes of this script, on the bench's Redis and upstream; with
+ * `profileDir`, each writes a V8 CPU profile to `profileDir/lean-api/` or `profileDir/lean-worker/` when stopped,
+ * to set beside the gateway's.
+ */
+export async function startLeanPath(redisUrl: string, upstreamUrl: string, profileDir?: string): Promise<LeanPath> {
   const common = { REDIS_URL: redisUrl, LEAN_PREFIX: `lean-${Date.now()}`, LEAN_UPSTREAM_URL: `${upstreamUrl}/api/v1/chat/completions` };
-  const [api, worker] = await Promise.all([launch('--lean-api', common), launch('--lean-worker', common)]);
+  const nodeArgs = (role: string) => (profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, role)}`] : []);
+  const [api, worker] = await Promise.all([launch('--lean-api', common, nodeArgs('lean-api')), launch('--lean-worker', common, nodeArgs('lean-worker'))]);
+  const stopOne = (child: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(profileDir ? 'SIGTERM' : 'SIGKILL');
+    });
   return {
     url: `http://127.0.0.1:${String(api.line['port'])}/v1/chat`,
     pids: { 'lean api': api.child.pid ?? NaN, 'lean worker': worker.child.pid ?? NaN },
-    stop: () => {
-      api.child.kill('SIGKILL');
-      worker.child.kill('SIGKILL');
+    stop: async () => {
+      await Promise.all([stopOne(api.child), stopOne(worker.child)]);
     },
   };
 }

@@ -18,6 +18,7 @@ import { scaleOutScenario } from './scenarios/scale-out';
 import { sweepScenario } from './scenarios/sweep';
 import { optionalScenarios } from './scenarios/optional';
 import { targetsTable } from './targets';
+import { featuresScenario } from './scenarios/features';
 
 const all = ['overhead', 'commands', 'latency-phases', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'lanes', 'scale-out', 'sweep'] as const;
 
@@ -31,6 +32,7 @@ function parseArgs(argv: readonly string[]) {
   const scenarios = new Set<string>(only ?? all);
   // Peers (another gateway installed beside this one, never a dependency) run only when asked for.
   if (argv.includes('--peers')) scenarios.add('peers');
+  // What each feature of the hot path costs (opt-in: --only=features).
   return { scenarios, durationSeconds: duration, write: !argv.includes('--no-write') && !profileDir, profileDir };
 }
 
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     if (args.scenarios.has('scale-out')) await scaleOutScenario(context, singleRps);
     if (args.scenarios.has('sweep')) await sweepScenario(context, [100, 400, 800, 1100, 1400, 1700, 2000]);
     if (args.scenarios.has('peers')) await peersScenario(context);
+    if (args.scenarios.has('features')) await featuresScenario(context);
   } finally {
     await env.stop();
   }

@@ -146,7 +146,7 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
  */
 async function leanPathRows(context: ScenarioContext, gateway: { url: string; pids: Record<string, number>; headers: Record<string, string> }): Promise<void> {
   const { env, rows } = context;
-  const lean = await startLeanPath(env.redis.url, env.upstreamUrl);
+  const lean = await startLeanPath(env.redis.url, env.upstreamUrl, env.profileDir);
   try {
     await runLoad({ url: lean.url, body: chatBody, connections: 16, durationSeconds: 2 });
     const [direct, sequential] = (await runSequentialInterleaved(
@@ -216,6 +216,6 @@ async function leanPathRows(context: ScenarioContext, gateway: { url: string; pi
     const writes = writesPerRequest(writesBefore, writesAfter, requests);
     rows.push({ scenario, metric: 'write system calls / request', value: writes.total, unit: '', note: writes.note });
   } finally {
-    lean.stop();
+    await lean.stop();
   }
 }
