@@ -143,6 +143,30 @@ function periodUsage(
   };
 }
 
+/** Settled calls wait in the usage list until this many, then settlement folds them into their day hashes. */
+export const USAGE_FOLD_ENTRIES = 64;
+
+const tokenKinds = ['prompt', 'cached', 'completion', 'reasoning'] as const;
+
+/**
+ * A settled call's breakdown as usage-fold-1.lua reads it: the fields it adds its cost to in the global day hash
+ * and (made with an API key) the key's, and its tokens by kind (those above 0).
+ */
+function usageEntry(charge: JobCharge, costNano: number, dayKey: string, keyDayKey: string | undefined): string {
+  const tokens: Record<string, number> = {};
+  for (const kind of tokenKinds) {
+    const count = Math.max(0, Math.round(charge.tokens?.[kind] ?? 0));
+    if (count > 0) tokens[`tokens:${kind}`] = count;
+  }
+  return JSON.stringify({
+    d: dayKey,
+    ...(keyDayKey ? { k: keyDayKey, g: [`key:${charge.keyId}`] } : {}),
+    c: costNano,
+    f: [spendFields.agent(charge.agentId), spendFields.model(charge.model), spendFields.provider(charge.provider)],
+    t: tokens,
+  });
+}
+
 /**
  * Daily and monthly budgets with reservations: admission reserves an estimate atomically against
  * spend + in-flight reservations; completion settles to the real cost (once per job id); failure releases.
@@ -259,18 +283,14 @@ export function createBudget(options: BudgetOptions) {
      */
     async settle(jobId: string, charge: JobCharge, reply?: SettleReply): Promise<{ billed: boolean }> {
       const { day, month } = utcPeriods(now());
-      const keys = [
-        ...ledgerKeys(undefined, day, month),
-        limitKeys.jobBilling(prefix, jobId),
-        ...ledgerKeys(charge.keyId ?? '', day, month),
-        limitKeys.observedCost(prefix),
-      ];
+      const globalKeys = ledgerKeys(undefined, day, month);
+      const keyKeys = ledgerKeys(charge.keyId ?? '', day, month);
+      const keys = [...globalKeys, limitKeys.jobBilling(prefix, jobId), ...keyKeys, limitKeys.observedCost(prefix), limitKeys.usagePending(prefix)];
+      const costNano = usdToNano(charge.costUsd);
       const [code] = await runScript(redis, scripts.budgetSettle, keys, [
         jobId,
-        usdToNano(charge.costUsd),
-        spendFields.agent(charge.agentId),
-        spendFields.model(charge.model),
-        spendFields.provider(charge.provider),
+        costNano,
+        usageEntry(charge, costNano, globalKeys[2]!, charge.keyId ? keyKeys[2] : undefined),
         DAY_SPEND_TTL_SECONDS,
         MONTH_SPEND_TTL_SECONDS,
         JOB_BILLING_TTL_SECONDS,
@@ -279,7 +299,7 @@ export function createBudget(options: BudgetOptions) {
         charge.keyId ?? '',
         charge.learnModel ?? '',
         OBSERVED_COST_TTL_SECONDS,
-        ...(['prompt', 'cached', 'completion', 'reasoning'] as const).map((kind) => Math.max(0, Math.round(charge.tokens?.[kind] ?? 0))),
+        USAGE_FOLD_ENTRIES,
       ]);
       return { billed: code === LimitScriptOk.Done };
     },
@@ -321,6 +341,8 @@ export function createBudget(options: BudgetOptions) {
      */
     async usage(key?: KeyLedger): Promise<UsageReport> {
       const { day, month } = utcPeriods(now());
+      // Calls settled since the last fold are booked first, so the report is exact.
+      await runScript(redis, scripts.usageFold, [limitKeys.usagePending(prefix)], [DAY_SPEND_TTL_SECONDS]);
       const days = daysOfMonthUntil(month, day);
       const [inFlightKey, , , monthKey] = ledgerKeys(key?.id, day, month);
       const dayKey = (name: string) => ledgerKeys(key?.id, name, month)[2]!;

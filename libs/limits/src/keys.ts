@@ -24,10 +24,18 @@ export const limitKeys = {
   inFlight: (prefix: string): string => `${prefix}:budget:{spend}:inflight`,
   /** When each reservation lapses (a job that was never settled nor released). */
   inFlightExpiry: (prefix: string): string => `${prefix}:budget:{spend}:inflight-expiry`,
-  /** Spend of one UTC day (`2026-11-05`): `total`, `agent:<id>`, `model:<id>`, `provider:<id>`, `key:<id>`, `jobs`. */
+  /**
+   * Spend of one UTC day (`2026-11-05`): `total`, `jobs` (booked at settlement), `agent:<id>`, `model:<id>`,
+   * `provider:<id>`, `key:<id>`, `tokens:<kind>` (folded in from the usage list, see below).
+   */
   daySpend: (prefix: string, day: string): string => `${prefix}:budget:{spend}:day:${day}`,
-  /** Spend of one UTC month (`2026-11`), same fields. */
+  /** Spend of one UTC month (`2026-11`): `total` and `jobs` (its breakdown is the sum of its days). */
   monthSpend: (prefix: string, month: string): string => `${prefix}:budget:{spend}:month:${month}`,
+  /**
+   * Settled calls whose breakdown is not yet in their day hashes (usage-fold-1.lua): folded when it reaches
+   * USAGE_FOLD_ENTRIES, and before every usage report.
+   */
+  usagePending: (prefix: string): string => `${prefix}:budget:{spend}:usage-pending`,
   /** What a recent settled call of each model cost (nano-USD, a decaying maximum): reservations take at least that. */
   observedCost: (prefix: string): string => `${prefix}:budget:{spend}:observed-cost`,
   /** A job's billing record: makes settlement idempotent on the job id. */

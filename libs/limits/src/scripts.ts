@@ -9,11 +9,12 @@ import batchCapSettle from './lua/batch-cap-settle-1.lua';
 import batchCapStart from './lua/batch-cap-start-1.lua';
 import budgetRelease from './lua/budget-release-5.lua';
 import budgetReserve from './lua/budget-reserve.lua';
-import budgetSettle from './lua/budget-settle-10.lua';
+import budgetSettle from './lua/budget-settle-11.lua';
 import priceLockRetry from './lua/price-lock-retry-1.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import reservationDrop from './lua/reservation-drop-2.lua';
 import tokenBucket from './lua/token-bucket-1.lua';
+import usageFold from './lua/usage-fold-1.lua';
 
 /** Failure codes the Lua scripts return as their first element (negative), by name. */
 export enum LimitScriptCode {
@@ -51,7 +52,8 @@ export const scripts = {
   tokenBucket: script('token-bucket-1.lua', tokenBucket),
   providerPace: script('provider-pace-2.lua', providerPace, asLuaFunction('tokenBucket', tokenBucket)),
   budgetReserve: script('budget-reserve.lua', budgetReserve, 'local NOW = nil\n'),
-  budgetSettle: script('budget-settle-10.lua', budgetSettle, asLuaFunction('dropReservation', reservationDrop)),
+  budgetSettle: script('budget-settle-11.lua', budgetSettle, asLuaFunction('dropReservation', reservationDrop) + asLuaFunction('foldUsage', usageFold)),
+  usageFold: script('usage-fold-1.lua', usageFold),
   budgetRelease: script('budget-release-5.lua', budgetRelease, asLuaFunction('dropReservation', reservationDrop)),
   priceLockRetry: script('price-lock-retry-1.lua', priceLockRetry),
   batchCapStart: script('batch-cap-start-1.lua', batchCapStart),

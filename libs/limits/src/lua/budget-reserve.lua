@@ -3,7 +3,7 @@
 -- atomically, so concurrent admissions (on any number of API instances) cannot all see the same room. All or
 -- none: every job is checked against every budget before anything is written. Amounts are integer nano-USD.
 -- A job's reservation is its estimate, or what a settled call of its model really cost (the provider's own figure,
--- kept by budget-settle-10.lua) when that is more: once a model has been seen, prices that are wrong or missing
+-- kept by budget-settle-11.lua) when that is more: once a model has been seen, prices that are wrong or missing
 -- from the table cannot let concurrent requests pass a budget by more than about one call's cost.
 -- KEYS[1]      in-flight hash: field `total` (sum of reservations) and one field per job id (its amount)
 -- KEYS[2]      in-flight expiry zset: job id -> ms when its reservation lapses (never settled nor released)

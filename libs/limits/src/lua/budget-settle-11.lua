@@ -1,0 +1,72 @@
+-- budget-settle-11.lua: bills a finished job's real cost once, whatever happens to the job afterwards
+-- (a retry, a re-run after a worker crash, a second completion), to the global ledger and (a job made with an API
+-- key) to the key's, drops its reservations, and (optionally) publishes the job's reply in the same round trip:
+-- the reply is sent only once the job is billed. Runs after reservation-drop-2.lua and usage-fold-1.lua, prepended
+-- as dropReservation and foldUsage.
+-- KEYS[1]  in-flight hash (see budget-reserve.lua)
+-- KEYS[2]  in-flight expiry zset
+-- KEYS[3]  spend hash of the UTC day the job finished in: total and jobs at once; the agent:/model:/provider:/key:
+--          breakdown and tokens through the usage list (KEYS[11])
+-- KEYS[4]  spend hash of the UTC month the job finished in: total and jobs (the breakdown is the sum of its days)
+-- KEYS[5]  the job's billing record
+-- KEYS[6..9] the key's in-flight hash, expiry zset, day and month spend hashes (unused when ARGV[9] is '')
+-- KEYS[10] observed cost hash: model -> what a recent call of it cost (budget-reserve.lua reserves at least that)
+-- KEYS[11] the usage list: this call's breakdown is appended to it (usage-fold-1.lua)
+-- ARGV[1]  job id
+-- ARGV[2]  real cost (nano-USD, integer >= 0)
+-- ARGV[3]  the call's usage entry (usage-fold-1.lua's format: the day hashes above, fields and tokens)
+-- ARGV[4]  day hash TTL (s)
+-- ARGV[5]  month hash TTL (s)
+-- ARGV[6]  billing record TTL (s)
+-- ARGV[7]  reply channel to PUBLISH to, or '' for none
+-- ARGV[8]  reply message
+-- ARGV[9]  the API key's id, or ''
+-- ARGV[10] the model the request asked for, to learn its cost from ('' for a free call: nothing learned)
+-- ARGV[11] observed cost hash TTL (s)
+-- ARGV[12] entries in the usage list at which this settlement folds it
+-- Returns  {1, reserved} billed now (reserved: the reservation it replaced, 0 if none);
+--          {2, 0} already billed for this job id (nothing changed; the reply is still published)
+local function reply()
+  if ARGV[7] ~= '' then
+    redis.call('PUBLISH', ARGV[7], ARGV[8])
+  end
+end
+-- Marks the job billed and reads what it was before, in one command (the script is atomic: booking follows).
+if redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[6], 'GET') == 'settled' then
+  reply()
+  return {2, 0}
+end
+local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
+-- What budgets check, at once: a period's total and its count of jobs (whose first gives the hash its lifetime).
+local function book(day, month)
+  redis.call('HINCRBY', day, 'total', ARGV[2])
+  if redis.call('HINCRBY', day, 'jobs', 1) == 1 then
+    redis.call('EXPIRE', day, ARGV[4])
+  end
+  redis.call('HINCRBY', month, 'total', ARGV[2])
+  if redis.call('HINCRBY', month, 'jobs', 1) == 1 then
+    redis.call('EXPIRE', month, ARGV[5])
+  end
+end
+if ARGV[9] ~= '' then
+  dropReservation({KEYS[6], KEYS[7]}, {ARGV[1]})
+  book(KEYS[8], KEYS[9])
+end
+book(KEYS[3], KEYS[4])
+-- The breakdown (free calls too: an agent, model or provider that only made free calls still shows, at 0).
+if redis.call('RPUSH', KEYS[11], ARGV[3]) >= tonumber(ARGV[12]) then
+  foldUsage({KEYS[11]}, {ARGV[4]})
+end
+-- A decaying maximum: a dearer call raises it at once, cheaper ones bring it down by 10 % a call; a free call
+-- (another provider served it, e.g. a local fallback) teaches nothing.
+if ARGV[10] ~= '' and tonumber(ARGV[2]) > 0 then
+  local cost = tonumber(ARGV[2])
+  local previous = tonumber(redis.call('HGET', KEYS[10], ARGV[10]) or '0')
+  local decayed = math.floor(previous * 0.9)
+  -- The hash lives ARGV[11] seconds from when it was made (then each model is learned again, from one call).
+  if redis.call('HSET', KEYS[10], ARGV[10], cost > decayed and cost or decayed) == 1 and redis.call('TTL', KEYS[10]) < 0 then
+    redis.call('EXPIRE', KEYS[10], ARGV[11])
+  end
+end
+reply()
+return {1, reserved}
