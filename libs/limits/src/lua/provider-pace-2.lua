@@ -1,7 +1,7 @@
 -- provider-pace-2.lua: may a worker call this provider now? Shared by every worker.
 -- Runs after token-bucket-1.lua, prepended as the local function tokenBucket (see scripts.ts): the provider's
 -- request bucket is the same bucket as an agent's, taking one token per call.
--- KEYS[1]  the provider's request bucket: a hash {tokens, at}
+-- KEYS[1]  the provider's request bucket (token-bucket-1.lua's string)
 -- KEYS[2]  the provider's pause marker (a string with a TTL, set after an upstream 429)
 -- ARGV[1]  refill rate, requests per second (0: no request limit, only pauses apply)
 -- ARGV[2]  capacity (burst, at least 1)
@@ -19,11 +19,8 @@ if tonumber(ARGV[1]) <= 0 then
 end
 local reserve = tonumber(ARGV[4] or '0')
 -- A call of a lower lane needs its token plus the reserve in the bucket, and takes only its own.
-local taken = tokenBucket({KEYS[1]}, {ARGV[1], ARGV[2], 1 + reserve, ARGV[3]})
+local taken = tokenBucket({KEYS[1]}, {ARGV[1], ARGV[2], 1, ARGV[3], '', reserve})
 if taken[1] > 0 then
-  if reserve > 0 then
-    redis.call('HINCRBYFLOAT', KEYS[1], 'tokens', reserve)
-  end
   return {1, 0}
 end
 return {-1, taken[3]}

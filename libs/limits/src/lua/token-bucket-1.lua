@@ -1,11 +1,13 @@
 -- token-bucket-1.lua: takes tokens from a continuously refilled token bucket, atomically.
--- KEYS[1]  the bucket: a hash {tokens, at} (at = ms of the last update)
+-- KEYS[1]  the bucket: a string `<tokens>:<at>` (at = ms of the last update), one GET and one SET PX a request
+--          (a bucket kept as a hash {tokens, at} by an earlier version is read once, then rewritten)
 -- ARGV[1]  refill rate, tokens per second (> 0)
 -- ARGV[2]  capacity (the burst)
 -- ARGV[3]  tokens this request takes
 -- ARGV[4]  now in ms, or '' for the Redis server's TIME (one clock for every instance)
 -- ARGV[5]  '1': a cost above the capacity is allowed from a full bucket, which it leaves in debt (negative
 --          tokens, refilled at the same rate), so a batch of N takes N tokens however large. Absent: refused (-2).
+-- ARGV[6]  tokens that must stay in the bucket beyond this request's (a reserve it may not take); absent: 0
 -- Returns  {1, tokens_left, 0, now}               allowed (tokens_left < 0: in debt)
 --          {-1, tokens_left, retry_after_ms, now} RATE_LIMITED: ms until enough tokens are back
 --          {-2, tokens_left, 0, now}              COST_EXCEEDS_CAPACITY: can never be allowed
@@ -15,6 +17,7 @@ local rate = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
 local debt = ARGV[5] == '1'
+local reserve = tonumber(ARGV[6] or '0') or 0
 local now
 local serverNow = -1
 if ARGV[4] == '' then
@@ -25,9 +28,20 @@ else
   now = tonumber(ARGV[4])
 end
 
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1])
-local at = tonumber(state[2])
+local tokens, at
+local state = redis.pcall('GET', KEYS[1])
+if type(state) == 'string' then
+  local colon = string.find(state, ':', 1, true)
+  if colon then
+    tokens = tonumber(string.sub(state, 1, colon - 1))
+    at = tonumber(string.sub(state, colon + 1))
+  end
+elseif type(state) == 'table' and state.err then
+  -- WRONGTYPE: the hash layout of an earlier version (SET below replaces it).
+  local old = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+  tokens = tonumber(old[1])
+  at = tonumber(old[2])
+end
 if tokens == nil or at == nil then
   tokens = capacity
   at = now
@@ -37,19 +51,18 @@ if now > at then
   tokens = math.min(capacity, tokens + (now - at) * rate / 1000)
   at = now
 end
-if cost > capacity and not debt then
+if cost + reserve > capacity and not debt then
   return {-2, math.floor(tokens), 0, serverNow}
 end
--- What must be in the bucket: the cost, or (debt allowed) the whole capacity for a cost beyond it.
-local needed = math.min(cost, capacity)
+-- What must be in the bucket: the cost and the reserve, or (debt allowed) the whole capacity for more than it.
+local needed = math.min(cost + reserve, capacity)
 local allowed = tokens >= needed
 if allowed then
   tokens = tokens - cost
 end
 -- Kept until it would be full again (longer for a bucket in debt); a missing bucket is a full one.
 local ttl = math.ceil((capacity - tokens) / rate * 1000) + 1000
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
-redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('SET', KEYS[1], tostring(tokens) .. ':' .. tostring(at), 'PX', ttl)
 if allowed then
   return {1, math.floor(tokens), 0, serverNow}
 end
