@@ -157,7 +157,7 @@ describe('budget reservations', () => {
     });
     expect(usage.day).toMatchObject({ period: '2026-11-10', spent_usd: 0.1, jobs: 1, by_agent: { 'agent-1': 0.1 } });
     // The month's own hash holds the totals its budget checks, not a second copy of the breakdown.
-    expect(Object.keys(await suite.client.hgetall(limitKeys.monthSpend(prefix, '2026-11'))).sort()).toEqual(['jobs', 'total']);
+    expect(Object.keys(await suite.client.hgetall(limitKeys.monthSpend(prefix, '2026-11'))).sort()).toEqual(['total']);
     // Both hashes got their lifetime from the period's first job.
     expect(await suite.client.ttl(limitKeys.monthSpend(prefix, '2026-11'))).toBeGreaterThan(300 * 24 * 3600);
     expect(await suite.client.ttl(limitKeys.daySpend(prefix, '2026-11-03'))).toBeGreaterThan(30 * 24 * 3600);

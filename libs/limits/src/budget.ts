@@ -134,7 +134,8 @@ function periodUsage(
     in_flight_usd: inFlight,
     budget_usd: limitUsd ?? null,
     remaining_usd: limitUsd === undefined ? null : Math.max(0, limitUsd - spent - inFlight),
-    jobs: Number(fields['jobs'] ?? 0),
+    // Counted per day (folded from the usage list); a month's is the sum of its days, as its breakdown is.
+    jobs: count('jobs'),
     by_agent: byPrefix('agent:'),
     by_model: byPrefix('model:'),
     by_provider: byPrefix('provider:'),

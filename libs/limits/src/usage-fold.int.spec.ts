@@ -100,6 +100,27 @@ describe('usage breakdown folded from the usage list', () => {
     expect(report.day).toMatchObject({ spent_usd: 0.3, jobs: 150, by_agent: { 'agent-a': 0.3 }, by_model: { 'm/one': 0.3 } });
   });
 
+  it('gives day and month hashes their lifetime from the first booking, free calls first included, and counts the jobs', async () => {
+    const prefix = uniquePrefix('fold');
+    const budget = createBudget({
+      redis: suite.client,
+      prefix,
+      dailyLimitUsd: 1000,
+      monthlyLimitUsd: 10_000,
+      reservationTtlMs: 60_000,
+      clock: () => Date.UTC(2026, 10, 5),
+    });
+    const free = { costUsd: 0, agentId: 'agent-a', model: 'local/llama', provider: 'ollama' };
+    await budget.settle('free-1', free);
+    await budget.settle('free-2', free);
+    for (const name of [limitKeys.daySpend(prefix, '2026-11-05'), limitKeys.monthSpend(prefix, '2026-11')])
+      expect(await suite.client.ttl(name)).toBeGreaterThan(30 * 24 * 3600);
+    await budget.settle('paid', { ...free, costUsd: 0.25, model: 'm/one', provider: 'openrouter' });
+    const report = await budget.usage();
+    expect(report.day).toMatchObject({ spent_usd: 0.25, jobs: 3, by_model: { 'local/llama': 0, 'm/one': 0.25 } });
+    expect(report.month).toMatchObject({ spent_usd: 0.25, jobs: 3 });
+  });
+
   it('gives a day hash the fold finds without a lifetime one (its calls waited past its expiry)', async () => {
     const prefix = uniquePrefix('fold');
     const budget = createBudget({

@@ -5,9 +5,9 @@
 -- as dropReservation and foldUsage.
 -- KEYS[1]  in-flight hash (see budget-reserve.lua)
 -- KEYS[2]  in-flight expiry zset
--- KEYS[3]  spend hash of the UTC day the job finished in: total and jobs at once; the agent:/model:/provider:/key:
+-- KEYS[3]  spend hash of the UTC day the job finished in: total at once; jobs, the agent:/model:/provider:/key:
 --          breakdown and tokens through the usage list (KEYS[11])
--- KEYS[4]  spend hash of the UTC month the job finished in: total and jobs (the breakdown is the sum of its days)
+-- KEYS[4]  spend hash of the UTC month the job finished in: total (its jobs and breakdown are the sums of its days)
 -- KEYS[5]  the job's billing record
 -- KEYS[6..9] the key's in-flight hash, expiry zset, day and month spend hashes (unused when ARGV[9] is '')
 -- KEYS[10] observed cost hash: model -> what a recent call of it cost (budget-reserve.lua reserves at least that)
@@ -37,14 +37,13 @@ if redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[6], 'GET') == 'settled' then
   return {2, 0}
 end
 local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
--- What budgets check, at once: a period's total and its count of jobs (whose first gives the hash its lifetime).
+-- What budgets check, at once: a period's total. A period's hash gets its lifetime from its first booking (a total
+-- still at 0, i.e. only free calls so far, renews it: harmless). Its count of jobs comes through the usage list.
 local function book(day, month)
-  redis.call('HINCRBY', day, 'total', ARGV[2])
-  if redis.call('HINCRBY', day, 'jobs', 1) == 1 then
+  if redis.call('HINCRBY', day, 'total', ARGV[2]) == tonumber(ARGV[2]) then
     redis.call('EXPIRE', day, ARGV[4])
   end
-  redis.call('HINCRBY', month, 'total', ARGV[2])
-  if redis.call('HINCRBY', month, 'jobs', 1) == 1 then
+  if redis.call('HINCRBY', month, 'total', ARGV[2]) == tonumber(ARGV[2]) then
     redis.call('EXPIRE', month, ARGV[5])
   end
 end

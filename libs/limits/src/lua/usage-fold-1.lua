@@ -1,7 +1,7 @@
--- usage-fold-1.lua: books the breakdown of settled calls (by agent, model, provider and key, and their tokens)
--- into the day hashes they belong to, from the list settlement appends them to (budget-settle-11.lua), then
--- empties it. Settlement books each call's `total` and `jobs` (what budgets check) at once and leaves the
--- breakdown here: one RPUSH per call instead of a HINCRBY per field, and one HINCRBY per distinct field per fold.
+-- usage-fold-1.lua: books the count (`jobs`) and breakdown of settled calls (by agent, model, provider and key,
+-- and their tokens) into the day hashes they belong to, from the list settlement appends them to
+-- (budget-settle-11.lua), then empties it. Settlement books each call's `total` (what budgets check) at once and
+-- leaves the rest here: one RPUSH per call instead of a HINCRBY per field, one HINCRBY per distinct field per fold.
 -- Settlement folds the list when it reaches its threshold; every usage report folds it before reading (so reports
 -- are exact at any moment). Prepended to budget-settle-11.lua as the local function foldUsage.
 -- KEYS[1]  the list of entries, each JSON: {"d": day hash, "k": the key's day hash (absent without a key),
@@ -25,6 +25,10 @@ local function add(hash, field, amount)
 end
 for _, raw in ipairs(entries) do
   local entry = cjson.decode(raw)
+  add(entry.d, 'jobs', 1)
+  if entry.k then
+    add(entry.k, 'jobs', 1)
+  end
   for _, field in ipairs(entry.f) do
     add(entry.d, field, entry.c)
     if entry.k then
