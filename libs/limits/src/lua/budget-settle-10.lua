@@ -6,7 +6,7 @@
 -- KEYS[2]  in-flight expiry zset
 -- KEYS[3]  spend hash of the UTC day the job finished in: total, jobs, agent:/model:/provider:/key: breakdown
 -- KEYS[4]  spend hash of the UTC month the job finished in: total and jobs (the breakdown is the sum of its days)
--- KEYS[5]  the job's billing record
+-- KEYS[5]  the job's billing record ('reserved:<amount>' while reserved, see budget-reserve.lua)
 -- KEYS[6..9] the key's in-flight hash, expiry zset, day and month spend hashes (unused when ARGV[11] is '')
 -- KEYS[10] observed cost hash: model -> what a recent call of it cost (budget-reserve.lua reserves at least that)
 -- ARGV[1]  job id
@@ -31,11 +31,13 @@ local function reply()
   end
 end
 -- Marks the job billed and reads what it was before, in one command (the script is atomic: booking follows).
-if redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8], 'GET') == 'settled' then
+-- What it was before holds the reservation's amount, to drop from each ledger that still holds it.
+local before = redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[8], 'GET')
+if before == 'settled' then
   reply()
   return {2, 0}
 end
-local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
+local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1], before})
 local tokenKinds = {'prompt', 'cached', 'completion', 'reasoning'}
 -- A period's hashes get their lifetime from its first job (nothing else creates them).
 local function book(day, month, breakdown)
@@ -61,7 +63,7 @@ end
 local breakdown = {ARGV[3], ARGV[4], ARGV[5]}
 if ARGV[11] ~= '' then
   breakdown[4] = 'key:' .. ARGV[11]
-  dropReservation({KEYS[6], KEYS[7]}, {ARGV[1]})
+  dropReservation({KEYS[6], KEYS[7]}, {ARGV[1], before})
   book(KEYS[8], KEYS[9], {ARGV[3], ARGV[4], ARGV[5]})
 end
 book(KEYS[3], KEYS[4], breakdown)
