@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { uniquePrefix, useRedisSuite } from '@gateway/testing';
 import { admitAndAdd, admitAndAddKeyed, admitOnce } from './admit-once';
@@ -13,7 +14,7 @@ afterAll(async () => {
 });
 
 const now = Date.UTC(2026, 10, 20, 12, 0, 0);
-function parts(options: { burst?: number; dailyLimitUsd?: number } = {}) {
+function parts(options: { burst?: number; dailyLimitUsd?: number; reservationTtlMs?: number } = {}) {
   const prefix = uniquePrefix('admit');
   const rateLimiter = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 1, burst: options.burst ?? 2, clock: () => now });
   const budget = createBudget({
@@ -21,7 +22,7 @@ function parts(options: { burst?: number; dailyLimitUsd?: number } = {}) {
     prefix,
     dailyLimitUsd: options.dailyLimitUsd ?? 1,
     monthlyLimitUsd: 10,
-    reservationTtlMs: 60_000,
+    reservationTtlMs: options.reservationTtlMs ?? 60_000,
     clock: () => now,
   });
   return { prefix, rateLimiter, budget };
@@ -34,7 +35,7 @@ describe('admitOnce: rate limit and budget reservation in one script', () => {
       rate: { allowed: true, remaining: 1 },
       budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 },
     });
-    expect(await suite.client.hget(limitKeys.inFlight(gate.prefix), 'job-1')).toBe(String(250_000_000));
+    expect(await suite.client.get(limitKeys.jobBilling(gate.prefix, 'job-1'))).toBe('reserved:250000000');
     expect(await admitOnce(suite.client, gate, { agentId: 'a' }, 'job-1', 0.25)).toEqual({
       rate: { allowed: true, remaining: 0 },
       budget: { reserved: true, alreadyReserved: true, reservedUsd: 0.25 },
@@ -47,7 +48,7 @@ describe('admitOnce: rate limit and budget reservation in one script', () => {
     await admitOnce(suite.client, gate, { agentId: 'a' }, 'first', 0.1);
     const refused = await admitOnce(suite.client, gate, { agentId: 'a' }, 'second', 0.1);
     expect(refused).toEqual({ rate: { allowed: false, remaining: 0, retryAfterMs: 1000, retryAfterSeconds: 1 } });
-    expect(await suite.client.hexists(limitKeys.inFlight(gate.prefix), 'second')).toBe(0);
+    expect(await suite.client.exists(limitKeys.jobBilling(gate.prefix, 'second'))).toBe(0);
     expect(await suite.client.hget(limitKeys.inFlight(gate.prefix), 'total')).toBe(String(100_000_000));
     // Another agent has its own bucket.
     expect(await admitOnce(suite.client, gate, { agentId: 'b' }, 'third', 0.1)).toMatchObject({ rate: { allowed: true }, budget: { reserved: true } });
@@ -60,7 +61,7 @@ describe('admitOnce: rate limit and budget reservation in one script', () => {
       rate: { allowed: true, remaining: 0 },
       budget: { reserved: false, budget: 'daily', period: '2026-11-20', spentUsd: 0, inFlightUsd: 0.1, limitUsd: 0.15, estimateUsd: 0.1 },
     });
-    expect(await suite.client.hexists(limitKeys.inFlight(gate.prefix), 'two')).toBe(0);
+    expect(await suite.client.exists(limitKeys.jobBilling(gate.prefix, 'two'))).toBe(0);
   });
 
   it('admits exactly the budget under concurrency', async () => {
@@ -74,7 +75,7 @@ describe('admitOnce: rate limit and budget reservation in one script', () => {
 });
 
 /** The limits of `parts`, and a chat queue under the same prefix. */
-function setup(options: { burst?: number; dailyLimitUsd?: number } = {}) {
+function setup(options: { burst?: number; dailyLimitUsd?: number; reservationTtlMs?: number } = {}) {
   const { prefix, ...limits } = parts(options);
   const queue = new Queue<{ n: number }>('chat', { connection: { host: '127.0.0.1', port: Number(new URL(suite.redis.url).port) }, prefix });
   queues.push(queue);
@@ -90,7 +91,7 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
     expect(outcome).toEqual({ rate: { allowed: true, remaining: 1 }, budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.25 } });
     expect(await queue.getJobState('job-1')).toBe('waiting');
     expect((await queue.getJob('job-1'))?.data).toEqual({ n: 7 });
-    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'job-1')).toBe(String(250_000_000));
+    expect(await suite.client.get(limitKeys.jobBilling(prefix, 'job-1'))).toBe('reserved:250000000');
   });
 
   it('adds a prioritized job too', async () => {
@@ -106,7 +107,7 @@ describe('admitAndAdd: admission and enqueue in one script', () => {
     expect(outcome).toEqual({ rate: { allowed: false, remaining: 0, retryAfterMs: 1000, retryAfterSeconds: 1 } });
     expect(await suite.client.exists(queue.toKey('second'))).toBe(0);
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
-    expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'second')).toBe(0);
+    expect(await suite.client.exists(limitKeys.jobBilling(prefix, 'second'))).toBe(0);
   });
 
   it('adds nothing when the budget refuses', async () => {
@@ -209,6 +210,56 @@ describe('admitAndAddKeyed: a job whose id an Idempotency-Key named', () => {
     const again = await admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('dropped'));
     expect(again).toMatchObject({ outcome: { budget: { reserved: true, alreadyReserved: false } } });
     expect(await queue.getJobState('dropped')).toBe('waiting');
-    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'dropped')).toBe(String(100_000_000));
+    expect(await suite.client.get(limitKeys.jobBilling(prefix, 'dropped'))).toBe('reserved:100000000');
+  });
+
+  it('adds on the reservation still held a job removed without a release (its record says reserved), counting it once', async () => {
+    const { prefix, queue, parts } = setup();
+    const key = { id: 'key_crash' };
+    const total = async () => [
+      await suite.client.hget(limitKeys.inFlight(prefix), 'total'),
+      await suite.client.hget(limitKeys.keyInFlight(prefix, key.id), 'total'),
+    ];
+    await admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a', key }, 0.1, job('crashed'));
+    // Removed (e.g. by hand after a crash) without its release: the record still says reserved.
+    await (await queue.getJob('crashed'))?.remove();
+    expect(await suite.client.get(limitKeys.jobBilling(prefix, 'crashed'))).toBe('reserved:100000000');
+    const again = await admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a', key }, 0.1, job('crashed', 2));
+    expect(again).toMatchObject({ outcome: { budget: { reserved: true, alreadyReserved: true } } });
+    expect((await queue.getJob('crashed'))?.data).toEqual({ n: 2 });
+    expect(await total()).toEqual(['100000000', '100000000']);
+    // Its settlement drops the one reservation from each ledger.
+    expect(await parts.budget.settle('crashed', { costUsd: 0.05, agentId: 'a', keyId: key.id, model: 'm', provider: 'openrouter' })).toEqual({ billed: true });
+    expect(await total()).toEqual(['0', '0']);
+  });
+
+  it('reserves anew a job removed without a release once its reservation lapsed', async () => {
+    const { prefix, queue, parts } = setup({ reservationTtlMs: 50 });
+    await admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0.1, job('lapsed'));
+    await (await queue.getJob('lapsed'))?.remove();
+    await sleep(80);
+    const again = await admitAndAddKeyed(suite.client, queue, parts, { agentId: 'a' }, 0.2, job('lapsed'));
+    expect(again).toMatchObject({ outcome: { budget: { reserved: true, alreadyReserved: false, reservedUsd: 0.2 } } });
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe('200000000');
+    expect(await suite.client.get(limitKeys.jobBilling(prefix, 'lapsed'))).toBe('reserved:200000000');
+  });
+});
+
+describe('Budget.billedOrClear: the two-step (cluster) check of a keyed job id', () => {
+  it("says settled, clears 'released', and leaves a reservation's record (its next admission reuses it)", async () => {
+    const { prefix, budget } = parts();
+    const record = (jobId: string) => suite.client.get(limitKeys.jobBilling(prefix, jobId));
+    await suite.client.set(limitKeys.jobBilling(prefix, 'billed'), 'settled');
+    await suite.client.set(limitKeys.jobBilling(prefix, 'dropped'), 'released');
+    await budget.reserve('held', 0.1);
+    expect(await budget.billedOrClear('billed')).toBe('settled');
+    expect(await budget.billedOrClear('dropped')).toBeUndefined();
+    expect(await record('dropped')).toBeNull();
+    expect(await budget.billedOrClear('held')).toBeUndefined();
+    expect(await record('held')).toBe('reserved:100000000');
+    expect(await budget.billedOrClear('never')).toBeUndefined();
+    expect(await budget.reserve('held', 0.1)).toMatchObject({ reserved: true, alreadyReserved: true });
+    expect(await budget.reserve('dropped', 0.1)).toMatchObject({ reserved: true, alreadyReserved: false });
+    expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe('200000000');
   });
 });

@@ -205,8 +205,8 @@ describe('budget reservations', () => {
       estimateUsd: 0.2,
     });
     expect(await suite.client.hget(limitKeys.inFlight(prefix), 'total')).toBe(String(600_000_000));
-    expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'b1')).toBe(0);
-    expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'b2')).toBe(0);
+    expect(await suite.client.exists(limitKeys.jobBilling(prefix, 'b1'))).toBe(0);
+    expect(await suite.client.exists(limitKeys.jobBilling(prefix, 'b2'))).toBe(0);
     expect(await ledger.reserveAll([])).toEqual({ reserved: true });
   });
 

@@ -1,6 +1,6 @@
 import type { PeriodSpend, Usage, UsageReport } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import type { RedisClient } from '@gateway/queue';
+import { runLuaScript, type RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
 import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, OBSERVED_COST_TTL_SECONDS, utcPeriods } from './periods';
@@ -194,15 +194,19 @@ export function createBudget(options: BudgetOptions) {
   const jobArgs = (job: ReserveJob) => [job.jobId, usdToNano(job.estimateUsd), job.model ?? ''];
 
   const nanoOrNone = (usd: number | undefined) => (usd === undefined ? -1 : usdToNano(usd));
+  const reservationMs = Math.max(1, Math.round(options.reservationTtlMs));
+  /** A billing record holds the reservation's amount (`reserved:<nano>`): it must outlive the reservation. */
+  const recordTtlSeconds = Math.max(JOB_BILLING_TTL_SECONDS, Math.ceil(reservationMs / 1000) + 60);
 
-  /** The first arguments of budget-reserve.lua: the limits, the reservation lifetime, the key and its limits. */
+  /** The first arguments of budget-reserve.lua: the limits, the reservation lifetime, the key and its limits, the record TTL. */
   const limitArgs = (key: KeyLedger | undefined) => [
     usdToNano(options.dailyLimitUsd),
     usdToNano(options.monthlyLimitUsd),
-    Math.max(1, Math.round(options.reservationTtlMs)),
+    reservationMs,
     key?.id ?? '',
     nanoOrNone(key?.dailyLimitUsd),
     nanoOrNone(key?.monthlyLimitUsd),
+    recordTtlSeconds,
   ];
 
   /** Which budget refused, from a reservation script's code and its figures (day spent, month spent, in flight, …, amount). */
@@ -294,7 +298,7 @@ export function createBudget(options: BudgetOptions) {
         usageEntry(charge, costNano, globalKeys[2]!, charge.keyId ? keyKeys[2] : undefined),
         DAY_SPEND_TTL_SECONDS,
         MONTH_SPEND_TTL_SECONDS,
-        JOB_BILLING_TTL_SECONDS,
+        recordTtlSeconds,
         reply?.channel ?? '',
         reply?.message ?? '',
         charge.keyId ?? '',
@@ -317,7 +321,7 @@ export function createBudget(options: BudgetOptions) {
           limitKeys.keyInFlight(prefix, keyId ?? ''),
           limitKeys.keyInFlightExpiry(prefix, keyId ?? ''),
         ],
-        [jobId, JOB_BILLING_TTL_SECONDS],
+        [jobId, recordTtlSeconds, keyId ?? ''],
       );
       return { releasedUsd: code === LimitScriptOk.Done ? nanoToUsd(amount) : 0 };
     },
@@ -325,14 +329,13 @@ export function createBudget(options: BudgetOptions) {
     /**
      * For a job id an Idempotency-Key named, on the two-step admission (a cluster): 'settled' when it was billed
      * (the key is spent), else undefined, clearing a 'released' record (a job dropped before it ran) so that the
-     * key's next job reserves anew. (The one-script admission does the same inside admit-once-gate.lua.)
+     * key's next job reserves anew, in one script (billing-clear-1.lua). A `reserved:` record stays: the ledgers
+     * still count its reservation (budget-reserve.lua then reuses it) or let it lapse (then it reserves anew).
+     * (The one-script admission does the same inside admit-once-gate.lua.)
      */
     async billedOrClear(jobId: string): Promise<'settled' | undefined> {
-      const key = limitKeys.jobBilling(prefix, jobId);
-      const record = await redis.get(key);
-      if (record === 'settled') return 'settled';
-      if (record !== null) await redis.del(key);
-      return undefined;
+      const record = await runLuaScript(redis, scripts.billingClear, [limitKeys.jobBilling(prefix, jobId)], []);
+      return record === 'settled' ? 'settled' : undefined;
     },
 
     /**

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { uniquePrefix, useRedisSuite } from '@gateway/testing';
 import { admitOnce } from './admit-once';
 import { createBudget, type BudgetOptions, type KeyLedger } from './budget';
+import { limitKeys } from './keys';
 import { createRateLimiter } from './rate-limiter';
 
 const suite = useRedisSuite();
@@ -118,5 +120,193 @@ describe('reservations that learn from settled calls', () => {
       ]),
     ).toEqual({ reserved: true });
     expect((await ledger.usage()).day.in_flight_usd).toBeCloseTo(0.018 + 0.018 + 0.001, 9);
+  });
+});
+
+describe('a reservation held in its billing record, dropped once from each ledger', () => {
+  /** A budget with its prefix, and what its global and key ledgers hold: `total` and expiry members. */
+  function ledgers(options: Partial<BudgetOptions> = {}) {
+    const prefix = uniquePrefix('held');
+    const ledger = budget({ prefix, ...options });
+    const held = async (keyId?: string) => {
+      const [inflight, expiry] =
+        keyId === undefined
+          ? [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix)]
+          : [limitKeys.keyInFlight(prefix, keyId), limitKeys.keyInFlightExpiry(prefix, keyId)];
+      return { total: Number((await suite.client.hget(inflight, 'total')) ?? 0), members: await suite.client.zcard(expiry) };
+    };
+    const record = (jobId: string) => suite.client.get(limitKeys.jobBilling(prefix, jobId));
+    return { prefix, ledger, held, record };
+  }
+
+  it('keeps the amount in the record and one expiry member per ledger, nothing per job in the in-flight hash', async () => {
+    const { prefix, ledger, held, record } = ledgers();
+    await ledger.reserve('a', 0.2, team);
+    expect(await record('a')).toBe('reserved:200000000');
+    expect(await suite.client.ttl(limitKeys.jobBilling(prefix, 'a'))).toBeGreaterThan(6 * 24 * 3600);
+    expect(await suite.client.hgetall(limitKeys.inFlight(prefix))).toEqual({ total: '200000000' });
+    expect(await suite.client.hgetall(limitKeys.keyInFlight(prefix, team.id))).toEqual({ total: '200000000' });
+    expect(await held()).toEqual({ total: 200_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 200_000_000, members: 1 });
+  });
+
+  it('settles twice: drops the reservation from both ledgers and bills once', async () => {
+    const { ledger, held, record } = ledgers();
+    await ledger.reserve('a', 0.2, team);
+    await ledger.reserve('b', 0.1, team);
+    expect(await ledger.settle('a', charge(0.15, team.id))).toEqual({ billed: true });
+    expect(await ledger.settle('a', charge(0.15, team.id))).toEqual({ billed: false });
+    expect(await record('a')).toBe('settled');
+    expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
+    expect((await ledger.usage(team)).day).toMatchObject({ spent_usd: 0.15, jobs: 1 });
+  });
+
+  it('releases from both ledgers, once; a later settle bills the real cost without dropping anything again', async () => {
+    const { ledger, held, record } = ledgers();
+    await ledger.reserve('a', 0.2, team);
+    await ledger.reserve('b', 0.1, team);
+    expect(await ledger.release('a', team.id)).toEqual({ releasedUsd: 0.2 });
+    expect(await ledger.release('a', team.id)).toEqual({ releasedUsd: 0 });
+    expect(await record('a')).toBe('released');
+    expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
+    expect(await ledger.settle('a', charge(0.05, team.id))).toEqual({ billed: true });
+    expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
+    // A billed job stays billed: a release after the settle changes nothing.
+    expect(await ledger.release('a', team.id)).toEqual({ releasedUsd: 0 });
+    expect(await record('a')).toBe('settled');
+    expect((await ledger.usage(team)).day).toMatchObject({ spent_usd: 0.05, in_flight_usd: 0.1, jobs: 1 });
+  });
+
+  it('lets a reservation lapse in the global ledger only; its settle then drops it from the key’s alone', async () => {
+    const { ledger, held, record } = ledgers({ reservationTtlMs: 50 });
+    await ledger.reserve('lost', 0.2, team);
+    await sleep(80);
+    // An admission without the key sweeps the global ledger only: the key's still holds the reservation.
+    await ledger.reserve('anon', 0.1);
+    expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 200_000_000, members: 1 });
+    expect(await record('lost')).toBe('reserved:200000000');
+    // Settled now: the global ledger no longer holds it (nothing taken there), the key's does.
+    expect(await ledger.settle('lost', charge(0.3, team.id))).toEqual({ billed: true });
+    expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 0, members: 0 });
+    expect((await ledger.usage(team)).day).toMatchObject({ spent_usd: 0.3, in_flight_usd: 0 });
+  });
+
+  it('lets a reservation lapse in both ledgers; its settle then drops nothing and bills once', async () => {
+    const { ledger, held } = ledgers({ reservationTtlMs: 50 });
+    await ledger.reserve('lost', 0.2, team);
+    await ledger.reserve('lost-too', 0.05, team);
+    await sleep(80);
+    await ledger.reserve('next', 0.1, team);
+    expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
+    expect(await ledger.settle('lost', charge(0.3, team.id))).toEqual({ billed: true });
+    expect(await ledger.release('lost-too', team.id)).toEqual({ releasedUsd: 0 });
+    expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
+  });
+
+  it('reserves again a job whose reservation lapsed, and only once', async () => {
+    const { ledger, held, record } = ledgers({ reservationTtlMs: 50 });
+    await ledger.reserve('again', 0.2, team);
+    expect(await ledger.reserve('again', 0.2, team)).toMatchObject({ reserved: true, alreadyReserved: true });
+    expect(await held(team.id)).toEqual({ total: 200_000_000, members: 1 });
+    await sleep(80);
+    expect(await ledger.reserve('again', 0.3, team)).toEqual({ reserved: true, alreadyReserved: false, reservedUsd: 0.3 });
+    expect(await record('again')).toBe('reserved:300000000');
+    expect(await held()).toEqual({ total: 300_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 300_000_000, members: 1 });
+    expect(await ledger.settle('again', charge(0.25, team.id))).toEqual({ billed: true });
+    expect(await held()).toEqual({ total: 0, members: 0 });
+    expect(await held(team.id)).toEqual({ total: 0, members: 0 });
+  });
+
+  it('reserves again a job lapsed in the global ledger whose key ledger had not swept it yet, counting it once there', async () => {
+    const { prefix, ledger, held } = ledgers();
+    await ledger.reserve('behind', 0.2, team);
+    // As if the global sweep had taken it and the key's sweep were behind (more than 100 lapsed at once).
+    await suite.client.zrem(limitKeys.inFlightExpiry(prefix), '200000000:behind');
+    await suite.client.hincrby(limitKeys.inFlight(prefix), 'total', -200_000_000);
+    expect(await ledger.reserve('behind', 0.2, team)).toMatchObject({ reserved: true, alreadyReserved: false });
+    expect(await held()).toEqual({ total: 200_000_000, members: 1 });
+    expect(await held(team.id)).toEqual({ total: 200_000_000, members: 1 });
+  });
+
+  it('reserves a free job again (it holds nothing), and bills it once', async () => {
+    const { ledger, held, record } = ledgers();
+    expect(await ledger.reserve('free', 0, team)).toEqual({ reserved: true, alreadyReserved: false, reservedUsd: 0 });
+    expect(await record('free')).toBe('reserved:0');
+    expect(await ledger.reserve('free', 0, team)).toEqual({ reserved: true, alreadyReserved: false, reservedUsd: 0 });
+    expect(await held()).toEqual({ total: 0, members: 0 });
+    expect(await ledger.settle('free', charge(0, team.id))).toEqual({ billed: true });
+    expect(await ledger.settle('free', charge(0, team.id))).toEqual({ billed: false });
+    expect(await ledger.reserve('free', 0, team)).toMatchObject({ reserved: true, alreadyReserved: true });
+  });
+
+  it('batches: every record written, or none', async () => {
+    const { ledger, held, record } = ledgers({ dailyLimitUsd: 1 });
+    const jobs = (ids: string[], estimateUsd: number) => ids.map((jobId) => ({ jobId, estimateUsd }));
+    const open = { id: team.id };
+    expect(await ledger.reserveAll(jobs(['a1', 'a2'], 0.3), open)).toEqual({ reserved: true });
+    expect([await record('a1'), await record('a2')]).toEqual(['reserved:300000000', 'reserved:300000000']);
+    expect(await ledger.reserveAll(jobs(['b1', 'b2'], 0.3), open)).toMatchObject({ reserved: false, index: 1 });
+    expect([await record('b1'), await record('b2')]).toEqual([null, null]);
+    expect(await held()).toEqual({ total: 600_000_000, members: 2 });
+    expect(await held(team.id)).toEqual({ total: 600_000_000, members: 2 });
+  });
+
+  describe('a reservation made before records held amounts (a per-job field in the in-flight hash)', () => {
+    /** Writes `jobId`'s reservation as the previous layout did, in both ledgers: field, `total`, bare expiry member. */
+    async function oldReservation(prefix: string, jobId: string, nano: number, lapseAt: number) {
+      for (const [inflight, expiry] of [
+        [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix)],
+        [limitKeys.keyInFlight(prefix, team.id), limitKeys.keyInFlightExpiry(prefix, team.id)],
+      ] as const) {
+        await suite.client.hset(inflight, jobId, nano);
+        await suite.client.hincrby(inflight, 'total', nano);
+        await suite.client.zadd(expiry, lapseAt, jobId);
+      }
+    }
+    const later = () => Date.now() + 60_000;
+
+    it('is dropped by its settle, from both ledgers, once', async () => {
+      const { prefix, ledger, held } = ledgers();
+      await ledger.reserve('new', 0.1, team);
+      await oldReservation(prefix, 'old', 200_000_000, later());
+      expect(await held(team.id)).toEqual({ total: 300_000_000, members: 2 });
+      expect(await ledger.settle('old', charge(0.15, team.id))).toEqual({ billed: true });
+      expect(await ledger.settle('old', charge(0.15, team.id))).toEqual({ billed: false });
+      expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+      expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
+      expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'old')).toBe(0);
+      expect(await suite.client.hexists(limitKeys.keyInFlight(prefix, team.id), 'old')).toBe(0);
+    });
+
+    it('is dropped by its release, then a settle bills it and drops nothing', async () => {
+      const { prefix, ledger, held } = ledgers();
+      await oldReservation(prefix, 'old', 200_000_000, later());
+      expect(await ledger.release('old', team.id)).toEqual({ releasedUsd: 0.2 });
+      expect(await held()).toEqual({ total: 0, members: 0 });
+      expect(await held(team.id)).toEqual({ total: 0, members: 0 });
+      expect(await ledger.settle('old', charge(0.15, team.id))).toEqual({ billed: true });
+      expect(await held()).toEqual({ total: 0, members: 0 });
+      expect(await held(team.id)).toEqual({ total: 0, members: 0 });
+    });
+
+    it('lapses, in each ledger its sweep reaches; a settle after it drops nothing', async () => {
+      const { prefix, ledger, held } = ledgers();
+      await oldReservation(prefix, 'old', 200_000_000, Date.now() - 1000);
+      await ledger.reserve('new', 0.1, team);
+      expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+      expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
+      expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'old')).toBe(0);
+      expect(await ledger.settle('old', charge(0.15, team.id))).toEqual({ billed: true });
+      expect(await held()).toEqual({ total: 100_000_000, members: 1 });
+      expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
+    });
   });
 });

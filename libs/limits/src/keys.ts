@@ -20,9 +20,12 @@ export const limitKeys = {
   keyInFlightExpiry: (prefix: string, keyId: string): string => `${prefix}:budget:{spend}:key:${keyId}:inflight-expiry`,
   keyDaySpend: (prefix: string, keyId: string, day: string): string => `${prefix}:budget:{spend}:key:${keyId}:day:${day}`,
   keyMonthSpend: (prefix: string, keyId: string, month: string): string => `${prefix}:budget:{spend}:key:${keyId}:month:${month}`,
-  /** Budget reservations of admitted, unfinished jobs: `total` and one field per job id. */
+  /**
+   * Budget reservations of admitted, unfinished jobs: their sum, `total` (each job's amount is in its billing record
+   * and its expiry member; fields per job id only from before, dropped by the same scripts).
+   */
   inFlight: (prefix: string): string => `${prefix}:budget:{spend}:inflight`,
-  /** When each reservation lapses (a job that was never settled nor released). */
+  /** When each reservation lapses (a job that was never settled nor released): member `<nano-USD>:<jobId>` → ms. */
   inFlightExpiry: (prefix: string): string => `${prefix}:budget:{spend}:inflight-expiry`,
   /**
    * Spend of one UTC day (`2026-11-05`): `total`, `jobs` (booked at settlement), `agent:<id>`, `model:<id>`,
@@ -38,7 +41,7 @@ export const limitKeys = {
   usagePending: (prefix: string): string => `${prefix}:budget:{spend}:usage-pending`,
   /** What a recent settled call of each model cost (nano-USD, a decaying maximum): reservations take at least that. */
   observedCost: (prefix: string): string => `${prefix}:budget:{spend}:observed-cost`,
-  /** A job's billing record: makes settlement idempotent on the job id. */
+  /** A job's billing record, `reserved:<nano-USD>`, then `settled` or `released`: makes settlement idempotent on the job id. */
   jobBilling: (prefix: string, jobId: string): string => `${prefix}:budget:{spend}:job:${jobId}`,
   /** Spend of a batch with `max_cost_usd`: `spent`, `inflight` (nano-USD) and `job:<jobId>` (reserved, or `done`). */
   batchSpend: (prefix: string, batchId: string): string => `${prefix}:budget:{spend}:batch:${batchId}`,

@@ -7,6 +7,7 @@ import admitGateSource from './lua/admit-gate.lua';
 import admitOnceGateSource from './lua/admit-once-gate.lua';
 import batchCapSettle from './lua/batch-cap-settle-1.lua';
 import batchCapStart from './lua/batch-cap-start-1.lua';
+import billingClear from './lua/billing-clear-1.lua';
 import budgetRelease from './lua/budget-release-5.lua';
 import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-11.lua';
@@ -55,6 +56,7 @@ export const scripts = {
   budgetSettle: script('budget-settle-11.lua', budgetSettle, asLuaFunction('dropReservation', reservationDrop) + asLuaFunction('foldUsage', usageFold)),
   usageFold: script('usage-fold-1.lua', usageFold),
   budgetRelease: script('budget-release-5.lua', budgetRelease, asLuaFunction('dropReservation', reservationDrop)),
+  billingClear: script('billing-clear-1.lua', billingClear),
   priceLockRetry: script('price-lock-retry-1.lua', priceLockRetry),
   batchCapStart: script('batch-cap-start-1.lua', batchCapStart),
   batchCapSettle: script('batch-cap-settle-1.lua', batchCapSettle),
@@ -69,7 +71,7 @@ export const admitGate: GateScript = {
   name: 'admit-gate',
   source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitGateSource,
   keyCount: admitKeys,
-  argCount: 13,
+  argCount: 14,
 };
 
 /** Admission as the gate of an idempotent job's add: admit-11's keys plus the job's hash, so a duplicate takes nothing. */
@@ -77,7 +79,7 @@ export const admitOnceGate: GateScript = {
   name: 'admit-once-gate',
   source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitOnceGateSource,
   keyCount: admitKeys + 1,
-  argCount: 13,
+  argCount: 14,
 };
 
 /** Runs a script; its reply is an array of integers. */

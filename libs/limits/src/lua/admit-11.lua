@@ -5,7 +5,7 @@
 -- KEYS[1]      the bucket (token-bucket-1.lua KEYS[1]; in the {spend} slot, for Redis Cluster)
 -- KEYS[2..11]  budget-reserve.lua KEYS[1..10] (one job)
 -- ARGV[1..4]   token-bucket-1.lua ARGV[1..4]
--- ARGV[5..13]  budget-reserve.lua ARGV[1..9]
+-- ARGV[5..14]  budget-reserve.lua ARGV[1..10]
 -- Returns      the bucket's 3 values, then the reservation's 6 values ({0, 0, 0, 0, 0, 0} when the bucket refused)
 local rate = tokenBucket({KEYS[1]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
 if rate[1] < 0 then
@@ -16,5 +16,5 @@ local now = nil
 if rate[4] >= 0 then
   now = rate[4]
 end
-local budget = budgetReserve({KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}, {ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]}, now)
+local budget = budgetReserve({KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]}, {ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14]}, now)
 return {rate[1], rate[2], rate[3], budget[1], budget[2], budget[3], budget[4], budget[5], budget[6]}

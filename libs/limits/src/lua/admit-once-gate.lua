@@ -16,9 +16,14 @@ local function gate(KEYS, ARGV)
     return {-10, 0, 0, 0, 0, 0, 0, 0, 0}, false
   end
   -- A job dropped before it ran gave its reservation back: the key's next request runs it, reserved anew.
-  if billed then
+  if billed == 'released' then
     redis.call('DEL', KEYS[11])
   end
+  -- A record still 'reserved:<amount>' with no job (the job was removed without a release, e.g. after a crash, or
+  -- its release failed) is left as it is: while the global ledger holds the reservation, the new job is added on it
+  -- (budget-reserve.lua answers 2, already reserved; the job's settle or release drops it once, from each ledger
+  -- still holding it), and once it has lapsed the job is reserved anew. Deleting the record instead would count
+  -- the reservation twice in ledgers that still hold it.
   local reply = admit(KEYS, ARGV)
   return reply, reply[1] >= 0 and reply[4] > 0
 end

@@ -3,16 +3,21 @@
 -- A job already billed stays billed; a later settle of a released job still bills its real cost.
 -- KEYS[1]  in-flight hash (see budget-reserve.lua)
 -- KEYS[2]  in-flight expiry zset
--- KEYS[3]  the job's billing record
+-- KEYS[3]  the job's billing record ('reserved:<amount>' while reserved, see budget-reserve.lua)
 -- KEYS[4]  the key's in-flight hash, KEYS[5] its expiry zset (dummies for a job without a key: nothing there)
 -- ARGV[1]  job id
 -- ARGV[2]  billing record TTL (s)
+-- ARGV[3]  the API key's id, or '' (KEYS[4..5] are then not read)
 -- Returns  {1, released_amount} released (0 when there was no reservation);
 --          {2, 0} already billed (nothing changed)
-if redis.call('GET', KEYS[3]) == 'settled' then
+-- Marks the job released and reads what its record said, in one command; a billed job gets its record back.
+local before = redis.call('SET', KEYS[3], 'released', 'EX', ARGV[2], 'GET')
+if before == 'settled' then
+  redis.call('SET', KEYS[3], 'settled', 'EX', ARGV[2])
   return {2, 0}
 end
-local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
-dropReservation({KEYS[4], KEYS[5]}, {ARGV[1]})
-redis.call('SET', KEYS[3], 'released', 'EX', ARGV[2])
+local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1], before})
+if ARGV[3] ~= '' then
+  dropReservation({KEYS[4], KEYS[5]}, {ARGV[1], before})
+end
 return {1, reserved}

@@ -5,22 +5,28 @@
 -- A job's reservation is its estimate, or what a settled call of its model really cost (the provider's own figure,
 -- kept by budget-settle-11.lua) when that is more: once a model has been seen, prices that are wrong or missing
 -- from the table cannot let concurrent requests pass a budget by more than about one call's cost.
--- KEYS[1]      in-flight hash: field `total` (sum of reservations) and one field per job id (its amount)
--- KEYS[2]      in-flight expiry zset: job id -> ms when its reservation lapses (never settled nor released)
+-- A reservation is written once per job (its billing record, `reserved:<amount>`) and, in each ledger, as a member
+-- `<amount>:<job id>` of its expiry zset and in the hash's `total`: settle and release read the amount from the
+-- record, a lapse from the member (no other key to read), and a ledger drops it only while its member is there.
+-- KEYS[1]      in-flight hash: field `total` (sum of reservations); fields per job id only from before records held
+--              amounts (reservation-drop-2.lua and the lapse below still drop those)
+-- KEYS[2]      in-flight expiry zset: `<amount>:<job id>` -> ms when the reservation lapses (never settled nor released)
 -- KEYS[3]      spend hash of the current UTC day (field `total`, ...)
 -- KEYS[4]      spend hash of the current UTC month
 -- KEYS[5..8]   the same four for the API key (its own ledger; unused when ARGV[4] is '')
 -- KEYS[9]      observed cost hash: model -> what a recent settled call of it cost (decaying maximum)
--- KEYS[9 + i]  job i's billing record (string 'settled' or 'released')
+-- KEYS[9 + i]  job i's billing record: 'reserved:<amount>' (written here, free jobs too), 'settled' or 'released'
 -- ARGV[1]      daily limit (nano-USD)
 -- ARGV[2]      monthly limit (nano-USD)
 -- ARGV[3]      reservation lifetime (ms)
 -- ARGV[4]      the API key's id, or '' for a request without one
 -- ARGV[5]      the key's daily limit (nano-USD), -1 for none
 -- ARGV[6]      the key's monthly limit (nano-USD), -1 for none
--- ARGV[4 + 3i] job i's id;  ARGV[5 + 3i] its estimate (integer >= 0);  ARGV[6 + 3i] its model ('' for a free one)
+-- ARGV[7]      billing record TTL (s; at least the reservation lifetime)
+-- ARGV[5 + 3i] job i's id;  ARGV[6 + 3i] its estimate (integer >= 0);  ARGV[7 + 3i] its model ('' for a free one)
 -- Returns      {code, day_spent, month_spent, in_flight, i, amount}:
---              code 1 reserved (i = 0); 2 every job already reserved or billed (nothing changed, i = 0);
+--              code 1 reserved (i = 0); 2 every job already reserved (held by the global ledger) or billed or
+--              released (nothing changed, i = 0); a free job, or one whose reservation lapsed, is reserved again;
 --              amount: what job i (the first job when reserved) was to reserve, the learned cost included;
 --              -3 DAILY_EXCEEDED / -4 MONTHLY_EXCEEDED at job i (in_flight counts the jobs before it);
 --              -6 KEY_DAILY_EXCEEDED / -7 KEY_MONTHLY_EXCEEDED, the same with the key's figures: nothing reserved
@@ -31,17 +37,36 @@ if now == nil then
   now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 local keyed = ARGV[4] ~= ''
+-- An amount as Redis and the records spell it (tostring would write 1e+15).
+local function int(n)
+  return string.format('%d', n)
+end
 
--- Reservations whose job never settled (an API that died between reserve and enqueue) lapse.
+-- Reservations whose job never settled (an API that died between reserve and enqueue) lapse: their members go in
+-- one ZREM and their amounts (read from the members) in one HINCRBY. The job's record is left as it is: the other
+-- ledger may still hold the reservation, and a later settle or release finds no member here and takes nothing twice.
 local function lapse(inflightKey, expiryKey)
   local expired = redis.call('ZRANGEBYSCORE', expiryKey, '-inf', now, 'LIMIT', 0, 100)
-  for _, id in ipairs(expired) do
-    local amount = redis.call('HGET', inflightKey, id)
+  if #expired == 0 then
+    return
+  end
+  redis.call('ZREM', expiryKey, unpack(expired))
+  local lapsed = 0
+  for _, member in ipairs(expired) do
+    local amount = string.match(member, '^(%d+):')
     if amount then
-      redis.call('HDEL', inflightKey, id)
-      redis.call('HINCRBY', inflightKey, 'total', '-' .. amount)
+      lapsed = lapsed + tonumber(amount)
+    else
+      -- From before records held amounts: the member is the bare job id, its amount the hash's field.
+      local old = redis.call('HGET', inflightKey, member)
+      if old then
+        redis.call('HDEL', inflightKey, member)
+        lapsed = lapsed + tonumber(old)
+      end
     end
-    redis.call('ZREM', expiryKey, id)
+  end
+  if lapsed > 0 then
+    redis.call('HINCRBY', inflightKey, 'total', int(-lapsed))
   end
 end
 
@@ -72,8 +97,8 @@ local codes = {{-3, -4}, {-6, -7}}
 -- The estimate, raised to what a settled call of the model cost (a free model never learns a cost).
 local learned = {}
 local function amountOf(i)
-  local amount = tonumber(ARGV[5 + 3 * i])
-  local model = ARGV[6 + 3 * i]
+  local amount = tonumber(ARGV[6 + 3 * i])
+  local model = ARGV[7 + 3 * i]
   if model ~= '' then
     if learned[model] == nil then
       learned[model] = tonumber(redis.call('HGET', KEYS[9], model) or '0')
@@ -85,15 +110,41 @@ local function amountOf(i)
   return amount
 end
 
+-- Whether job i is to be reserved: it has no record (a new job), or one that holds nothing any more (a free job, or
+-- a reservation the global ledger let lapse). 'settled', 'released', and a reservation still held: not fresh.
+local function isFresh(i)
+  local record = redis.call('GET', KEYS[9 + i])
+  if not record then
+    return true
+  end
+  local held = string.match(record, '^reserved:(%d+)$')
+  if held == nil then
+    return false
+  end
+  if held == '0' then
+    return true
+  end
+  local member = held .. ':' .. ARGV[5 + 3 * i]
+  if redis.call('ZSCORE', KEYS[2], member) then
+    return false
+  end
+  -- Lapsed globally: the key's ledger (same lifetime) was swept above, unless more than 100 lapsed there at once;
+  -- it is dropped there now as its sweep would, so that reserving it again cannot count it twice.
+  if keyed and redis.call('ZREM', KEYS[6], member) == 1 then
+    redis.call('HINCRBY', KEYS[5], 'total', '-' .. held)
+    ledgers[2].inflight = ledgers[2].inflight - tonumber(held)
+  end
+  return true
+end
+
 local taken = {}
 local amounts = {}
 local added = 0
-local fresh = 0
+local fresh = {}
 for i = 1, #KEYS - 9 do
-  local id = ARGV[4 + 3 * i]
   amounts[i] = amountOf(i)
-  if redis.call('EXISTS', KEYS[9 + i]) == 0 and redis.call('HEXISTS', KEYS[1], id) == 0 then
-    fresh = fresh + 1
+  if isFresh(i) then
+    fresh[#fresh + 1] = i
     local amount = amounts[i]
     for n, book in ipairs(ledgers) do
       local held = book.inflight + added
@@ -110,18 +161,21 @@ for i = 1, #KEYS - 9 do
     end
   end
 end
-if fresh == 0 then
+if #fresh == 0 then
   return {2, ledgers[1].day, ledgers[1].month, ledgers[1].inflight, 0, amounts[1] or 0}
 end
 
+-- Every check passed: the records (a free job's too, so that its settlement reads no ledger), then the ledgers.
+for _, i in ipairs(fresh) do
+  redis.call('SET', KEYS[9 + i], 'reserved:' .. int(amounts[i]), 'EX', ARGV[7])
+end
 local expiry = now + tonumber(ARGV[3])
 for _, book in ipairs(ledgers) do
   for _, i in ipairs(taken) do
-    redis.call('HSET', KEYS[book.first], ARGV[4 + 3 * i], amounts[i])
-    redis.call('ZADD', KEYS[book.first + 1], expiry, ARGV[4 + 3 * i])
+    redis.call('ZADD', KEYS[book.first + 1], expiry, int(amounts[i]) .. ':' .. ARGV[5 + 3 * i])
   end
   if added > 0 then
-    redis.call('HINCRBY', KEYS[book.first], 'total', added)
+    redis.call('HINCRBY', KEYS[book.first], 'total', int(added))
   end
 end
 return {1, ledgers[1].day, ledgers[1].month, ledgers[1].inflight + added, 0, amounts[1] or 0}

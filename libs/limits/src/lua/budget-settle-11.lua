@@ -8,7 +8,7 @@
 -- KEYS[3]  spend hash of the UTC day the job finished in: total at once; jobs, the agent:/model:/provider:/key:
 --          breakdown and tokens through the usage list (KEYS[11])
 -- KEYS[4]  spend hash of the UTC month the job finished in: total (its jobs and breakdown are the sums of its days)
--- KEYS[5]  the job's billing record
+-- KEYS[5]  the job's billing record ('reserved:<amount>' while reserved, see budget-reserve.lua)
 -- KEYS[6..9] the key's in-flight hash, expiry zset, day and month spend hashes (unused when ARGV[9] is '')
 -- KEYS[10] observed cost hash: model -> what a recent call of it cost (budget-reserve.lua reserves at least that)
 -- KEYS[11] the usage list: this call's breakdown is appended to it (usage-fold-1.lua)
@@ -32,11 +32,13 @@ local function reply()
   end
 end
 -- Marks the job billed and reads what it was before, in one command (the script is atomic: booking follows).
-if redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[6], 'GET') == 'settled' then
+-- What it was before holds the reservation's amount, to drop from each ledger that still holds it.
+local before = redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[6], 'GET')
+if before == 'settled' then
   reply()
   return {2, 0}
 end
-local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1]})
+local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1], before})
 -- What budgets check, at once: a period's total. A period's hash gets its lifetime from its first booking (a total
 -- still at 0, i.e. only free calls so far, renews it: harmless). Its count of jobs comes through the usage list.
 local function book(day, month)
@@ -48,7 +50,7 @@ local function book(day, month)
   end
 end
 if ARGV[9] ~= '' then
-  dropReservation({KEYS[6], KEYS[7]}, {ARGV[1]})
+  dropReservation({KEYS[6], KEYS[7]}, {ARGV[1], before})
   book(KEYS[8], KEYS[9])
 end
 book(KEYS[3], KEYS[4])
