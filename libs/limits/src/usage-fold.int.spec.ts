@@ -5,14 +5,19 @@ import { usdToNano } from './money';
 
 const suite = useRedisSuite();
 
+/** A budget with room for everything these tests settle, on its own prefix, at the clock given. */
+function roomyBudget(clock: () => number) {
+  const prefix = uniquePrefix('fold');
+  return { prefix, budget: createBudget({ redis: suite.client, prefix, dailyLimitUsd: 1000, monthlyLimitUsd: 10_000, reservationTtlMs: 60_000, clock }) };
+}
+
 /** Sums as the report gives them (USD, rounded as nanoToUsd rounds). */
 const usd = (nano: number) => Math.round(nano) / 1e9;
 
 describe('usage breakdown folded from the usage list', () => {
   it('books every settled call exactly, folding at settlement in batches and before each report, across a day boundary', async () => {
     let now = Date.UTC(2026, 10, 5, 23, 0, 0);
-    const prefix = uniquePrefix('fold');
-    const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: 1000, monthlyLimitUsd: 10_000, reservationTtlMs: 60_000, clock: () => now });
+    const { prefix, budget } = roomyBudget(() => now);
     const calls = 2 * USAGE_FOLD_ENTRIES + 22;
     const expected = {
       byDay: new Map<string, Map<string, number>>(),
@@ -79,15 +84,7 @@ describe('usage breakdown folded from the usage list', () => {
   });
 
   it('books concurrent settlements once each, and a report at any moment sees all of them', async () => {
-    const prefix = uniquePrefix('fold');
-    const budget = createBudget({
-      redis: suite.client,
-      prefix,
-      dailyLimitUsd: 1000,
-      monthlyLimitUsd: 10_000,
-      reservationTtlMs: 60_000,
-      clock: () => Date.UTC(2026, 10, 5),
-    });
+    const { budget } = roomyBudget(() => Date.UTC(2026, 10, 5));
     const settle = (i: number) => budget.settle(`job-${i}`, { costUsd: 0.002, agentId: 'agent-a', model: 'm/one', provider: 'openrouter' });
     // Every job settled twice (a re-run), in parallel, with reports in between.
     const results = await Promise.all([
@@ -101,15 +98,7 @@ describe('usage breakdown folded from the usage list', () => {
   });
 
   it('gives day and month hashes their lifetime from the first booking, free calls first included, and counts the jobs', async () => {
-    const prefix = uniquePrefix('fold');
-    const budget = createBudget({
-      redis: suite.client,
-      prefix,
-      dailyLimitUsd: 1000,
-      monthlyLimitUsd: 10_000,
-      reservationTtlMs: 60_000,
-      clock: () => Date.UTC(2026, 10, 5),
-    });
+    const { prefix, budget } = roomyBudget(() => Date.UTC(2026, 10, 5));
     const free = { costUsd: 0, agentId: 'agent-a', model: 'local/llama', provider: 'ollama' };
     await budget.settle('free-1', free);
     await budget.settle('free-2', free);
@@ -122,15 +111,7 @@ describe('usage breakdown folded from the usage list', () => {
   });
 
   it('gives a day hash the fold finds without a lifetime one (its calls waited past its expiry)', async () => {
-    const prefix = uniquePrefix('fold');
-    const budget = createBudget({
-      redis: suite.client,
-      prefix,
-      dailyLimitUsd: 1000,
-      monthlyLimitUsd: 10_000,
-      reservationTtlMs: 60_000,
-      clock: () => Date.UTC(2026, 10, 5),
-    });
+    const { prefix, budget } = roomyBudget(() => Date.UTC(2026, 10, 5));
     const day = limitKeys.daySpend(prefix, '2026-11-05');
     await suite.client.rpush(limitKeys.usagePending(prefix), JSON.stringify({ d: day, c: 5, f: ['agent:x'], t: {} }));
     await budget.usage();
