@@ -137,8 +137,6 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = address && typeof address === 'object' ? address.port : config.http.port;
-  logger.info({ port, host: config.http.host, instanceId, provider: config.llm.provider, prefix: bullmqPrefix }, 'api listening');
-
   const shutdown = createApiShutdown({
     server,
     lifecycle,
@@ -180,6 +178,9 @@ async function main(): Promise<void> {
     );
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Announced once a signal can stop it gracefully: whoever waits for this line may send one at once (a process
+  // preempted between the line and the handlers would otherwise die by the signal's default action).
+  logger.info({ port, host: config.http.host, instanceId, provider: config.llm.provider, prefix: bullmqPrefix }, 'api listening');
 }
 
 main().catch((error: unknown) => {

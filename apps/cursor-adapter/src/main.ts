@@ -22,10 +22,6 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const port = address && typeof address === 'object' ? address.port : config.port;
-  logger.info(
-    { port, host: config.host, command: config.command, promptVia: config.promptVia, maxConcurrency: config.maxConcurrency },
-    'cursor adapter listening',
-  );
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'cursor adapter stopping');
@@ -35,6 +31,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Announced once a signal can stop it (whoever waits for this line may send one at once).
+  logger.info(
+    { port, host: config.host, command: config.command, promptVia: config.promptVia, maxConcurrency: config.maxConcurrency },
+    'cursor adapter listening',
+  );
 }
 
 main().catch((error: unknown) => {

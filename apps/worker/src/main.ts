@@ -145,11 +145,6 @@ async function main(): Promise<void> {
   const { workerMetricsPort, workerMetricsHost } = config.operations;
   const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
   if (metricsServer) logger.info({ port: listeningPort(metricsServer), host: workerMetricsHost }, 'worker metrics listening');
-  logger.info(
-    { concurrency: config.worker.concurrency, interactiveSlots, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix },
-    'worker started',
-  );
-
   const shutdown = createWorkerShutdown({
     worker,
     handBack,
@@ -197,6 +192,12 @@ async function main(): Promise<void> {
     );
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Announced once a signal can stop it gracefully: whoever waits for this line may send one at once (a process
+  // preempted between the line and the handlers would otherwise die by the signal's default action).
+  logger.info(
+    { concurrency: config.worker.concurrency, interactiveSlots, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix },
+    'worker started',
+  );
 }
 
 main().catch((error: unknown) => {
