@@ -98,7 +98,12 @@ async function main(): Promise<void> {
   const { interactiveSlots } = config.jobs;
   const reserveWorker =
     interactiveSlots > 0
-      ? createChatWorker(interactiveReserve(processor), { connection: workerConnection, prefix: bullmqPrefix, config, concurrency: interactiveSlots })
+      ? createChatWorker(interactiveReserve(processor, { interactiveWaiting: async () => (await publisher.llen(mainWorker.toKey('wait'))) > 0 }), {
+          connection: workerConnection,
+          prefix: bullmqPrefix,
+          config,
+          concurrency: interactiveSlots,
+        })
       : undefined;
   const chatWorkers = [mainWorker, ...(reserveWorker ? [reserveWorker] : [])];
   // Both consumers as one, for the cancel tracker and the shutdown.
