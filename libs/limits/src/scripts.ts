@@ -77,7 +77,12 @@ export const admitGate: GateScript = {
 /** Admission as the gate of an idempotent job's add: admit-11's keys plus the job's hash, so a duplicate takes nothing. */
 export const admitOnceGate: GateScript = {
   name: 'admit-once-gate',
-  source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitOnceGateSource,
+  source:
+    asLuaFunction('tokenBucket', tokenBucket) +
+    reserveFunction +
+    asLuaFunction('admit', admit) +
+    asLuaFunction('clearReleased', billingClear) +
+    admitOnceGateSource,
   keyCount: admitKeys + 1,
   argCount: 14,
 };

@@ -1,7 +1,8 @@
 -- admit-once-gate.lua: the gate of a job made under an Idempotency-Key (its id derived from the key), added in
 -- the same script (addJobBehindGate in libs/queue). Scripts run one at a time, so of concurrent duplicates exactly
 -- one is admitted and added; the others find its job and take nothing (no rate token, no reservation).
--- Runs after admit-11.lua, prepended as the local function admit (with token-bucket-1.lua and budget-reserve.lua).
+-- Runs after admit-11.lua, prepended as the local function admit (with token-bucket-1.lua and budget-reserve.lua),
+-- and billing-clear-1.lua, prepended as clearReleased (the rule of which records a new job may replace).
 -- KEYS[1..11]  admit-11.lua's keys (KEYS[11]: the job's billing record)
 -- KEYS[12]     the job's BullMQ hash
 -- ARGV         admit-11.lua's
@@ -11,13 +12,10 @@ local function gate(KEYS, ARGV)
   if redis.call('EXISTS', KEYS[12]) == 1 then
     return {-9, 0, 0, 0, 0, 0, 0, 0, 0}, false
   end
-  local billed = redis.call('GET', KEYS[11])
-  if billed == 'settled' then
+  -- A job dropped before it ran gave its reservation back: its 'released' record goes (clearReleased), and the
+  -- key's next request runs it, reserved anew.
+  if clearReleased({KEYS[11]}, {}) == 'settled' then
     return {-10, 0, 0, 0, 0, 0, 0, 0, 0}, false
-  end
-  -- A job dropped before it ran gave its reservation back: the key's next request runs it, reserved anew.
-  if billed == 'released' then
-    redis.call('DEL', KEYS[11])
   end
   -- A record still 'reserved:<amount>' with no job (the job was removed without a release, e.g. after a crash, or
   -- its release failed) is left as it is: while the global ledger holds the reservation, the new job is added on it
