@@ -9,7 +9,7 @@ const allowed = {
   queue: ['contracts', 'config', 'observability'],
   providers: ['contracts', 'config', 'observability'],
   resilience: ['queue', 'observability', 'config', 'contracts', 'providers'],
-  limits: ['queue', 'observability', 'config', 'contracts'],
+  limits: ['queue', 'observability', 'config', 'contracts', 'providers'],
   client: ['contracts'],
   testing: ['contracts', 'config', 'observability', 'queue', 'resilience', 'limits', 'providers', 'client'],
 };

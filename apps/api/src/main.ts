@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
+import { providerConfigurationProblems, providerSecretValues } from '@gateway/providers';
 import { createLogger, createMetrics } from '@gateway/observability';
 import {
   bullPrefix,
@@ -30,7 +31,7 @@ import { createStreamHub } from './stream-hub';
 const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(process.env, [providerConfigurationProblems]);
   if (!config.http.authToken && !config.http.adminToken && !loopback(config.http.host)) {
     process.stderr.write(
       `api refuses to listen on ${config.http.host} without authentication: set GATEWAY_AUTH_TOKEN or GATEWAY_ADMIN_TOKEN (or GATEWAY_HOST=127.0.0.1)\n`,
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     level: config.log.level,
     pretty: config.log.pretty,
     flushIntervalMs: config.log.flushIntervalMs,
-    secrets: secretValues(config),
+    secrets: [...secretValues(config), ...providerSecretValues(config)],
   });
   const metrics = createMetrics({ app: 'api' });
   // Two prefixes from QUEUE_PREFIX: BullMQ's (hash-tagged on a cluster, so a queue's keys share a slot) and the

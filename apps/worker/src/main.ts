@@ -15,8 +15,7 @@ import {
   waitForReady,
   warnOnEvictionPolicy,
 } from '@gateway/queue';
-import { createProviderRegistry } from '@gateway/providers';
-import { deprecatedProviders } from '@gateway/contracts';
+import { createProviderRegistry, definitionOf, providerConfigurationProblems, providerSecretValues } from '@gateway/providers';
 import { createChatProcessor } from './chat-processor';
 import { createHandBack } from './hand-back';
 import { listeningPort, startMetricsServer } from './metrics-server';
@@ -29,13 +28,13 @@ import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(process.env, [providerConfigurationProblems]);
   const logger = createLogger({
     name: 'worker',
     level: config.log.level,
     pretty: config.log.pretty,
     flushIntervalMs: config.log.flushIntervalMs,
-    secrets: secretValues(config),
+    secrets: [...secretValues(config), ...providerSecretValues(config)],
   });
   const metrics = createMetrics({ app: 'worker' });
   // Two prefixes from QUEUE_PREFIX: BullMQ's (hash-tagged on a cluster, so a queue's keys share a slot) and the
@@ -44,7 +43,7 @@ async function main(): Promise<void> {
   const limitsPrefix = config.queue.prefix;
 
   for (const provider of new Set([config.llm.provider, ...config.llm.fallbacks])) {
-    if (deprecatedProviders.has(provider)) logger.warn({ provider }, 'provider is deprecated: route through openrouter instead');
+    if (definitionOf(provider).deprecated) logger.warn({ provider }, 'provider is deprecated: route through openrouter instead');
   }
 
   const registry = createProviderRegistry(config);

@@ -3,12 +3,12 @@ import { providerIdSchema, type ProviderId } from '@gateway/contracts';
 import { allowedHostNames } from './allowed-hosts';
 import { envSchema } from './env-schema';
 
-/** Which providers a key or address is needed for, and which variable carries it. */
-const requiredCredential: Partial<Record<ProviderId, 'OPENROUTER_API_KEY' | 'OPENAI_API_KEY' | 'ANTHROPIC_API_KEY'>> = {
-  openrouter: 'OPENROUTER_API_KEY',
-  openai: 'OPENAI_API_KEY',
-  anthropic: 'ANTHROPIC_API_KEY',
-};
+/**
+ * A check of the whole configuration that the schema cannot make alone: the problems it finds (each naming its
+ * variable), none when it is sound. The providers' own (a provider in the chain without its key) comes from
+ * @gateway/providers, which knows what each provider needs.
+ */
+export type ConfigCheck = (config: Config) => readonly string[];
 
 /** The validated, frozen configuration of an app. */
 export interface Config {
@@ -140,23 +140,20 @@ function parseProviderRpm(entries: readonly string[]): Partial<Record<ProviderId
   return rpm;
 }
 
-/** Reads and validates the environment once. Throws ConfigError naming the variable at fault. */
-export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
+/** Reads and validates the environment once, then runs `checks` on the result. Throws ConfigError naming the variable at fault. */
+export function loadConfig(environment: Record<string, string | undefined> = process.env, checks: readonly ConfigCheck[] = []): Config {
+  const config = parseConfig(environment);
+  const problems = checks.flatMap((check) => check(config));
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return config;
+}
+
+function parseConfig(environment: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(environment);
   if (!parsed.success) {
     throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error.issues)}`);
   }
   const env = parsed.data;
-
-  const chain: ProviderId[] = [env.LLM_PROVIDER, ...env.LLM_FALLBACKS];
-  const missing = [...new Set(chain)]
-    .map((provider) => requiredCredential[provider])
-    .filter((variable): variable is NonNullable<typeof variable> => variable !== undefined && env[variable] === undefined);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `invalid configuration: ${missing.map((variable) => `${variable}: required because its provider is in LLM_PROVIDER/LLM_FALLBACKS`).join('; ')}`,
-    );
-  }
 
   return deepFreeze<Config>({
     nodeEnv: env.NODE_ENV,
@@ -232,9 +229,9 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
 }
 
 /** For app entry points: loads the config or prints why not and exits 1. */
-export function loadConfigOrExit(environment: Record<string, string | undefined> = process.env): Config {
+export function loadConfigOrExit(environment: Record<string, string | undefined> = process.env, checks: readonly ConfigCheck[] = []): Config {
   try {
-    return loadConfig(environment);
+    return loadConfig(environment, checks);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -1,5 +1,5 @@
 export { loadConfig, loadConfigOrExit, ConfigError } from './config';
-export type { Config } from './config';
+export type { Config, ConfigCheck } from './config';
 export { envSchema } from './env-schema';
 export type { Env } from './env-schema';
 export { secretValues, cursorAdapterSecretValues } from './secrets';

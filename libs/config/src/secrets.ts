@@ -11,19 +11,14 @@ function urlPasswords(url: string): string[] {
   }
 }
 
-/** Every secret value of a configuration (for the logger to scrub wherever it appears). */
-export function secretValues(config: Pick<Config, 'http' | 'providers' | 'redis'> & Partial<Pick<Config, 'jobs'>>): string[] {
-  const { providers } = config;
-  return [
-    config.http.authToken,
-    config.http.adminToken,
-    providers.openrouter.apiKey,
-    providers.openai.apiKey,
-    providers.anthropic.apiKey,
-    providers.cursor.token,
-    config.jobs?.callbackSecret,
-    ...urlPasswords(config.redis.url),
-  ].filter((value): value is string => value !== undefined);
+/**
+ * The gateway's own secret values in a configuration (for the logger to scrub wherever they appear): its tokens,
+ * the callback secret, Redis' password. The providers' keys come from @gateway/providers (providerSecretValues).
+ */
+export function secretValues(config: Pick<Config, 'http' | 'redis'> & Partial<Pick<Config, 'jobs'>>): string[] {
+  return [config.http.authToken, config.http.adminToken, config.jobs?.callbackSecret, ...urlPasswords(config.redis.url)].filter(
+    (value): value is string => value !== undefined,
+  );
 }
 
 /** The secret values of the Cursor adapter's configuration: the Cursor key its agent runs with. */

@@ -36,7 +36,7 @@ export {
   resumeGraceExpired,
 } from './error-catalogue';
 export type { NotFoundOptions, GatewayErrorFallback } from './error-catalogue';
-export { providerIdSchema, deprecatedProviders } from './provider-id';
+export { providerIdSchema } from './provider-id';
 export { idempotencyKeySchema, streamEventIdSchema, formatStreamEventId, IDEMPOTENCY_WINDOW_SECONDS } from './resumable';
 export type { StreamEventId } from './resumable';
 export type { ProviderId } from './provider-id';

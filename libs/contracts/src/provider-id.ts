@@ -4,5 +4,3 @@ import { z } from 'zod';
 export const providerIdSchema = z.enum(['openrouter', 'ollama', 'cursor', 'openai', 'anthropic', 'mock']);
 export type ProviderId = z.infer<typeof providerIdSchema>;
 
-/** Providers kept working but slated for removal: route through OpenRouter instead. */
-export const deprecatedProviders: ReadonlySet<ProviderId> = new Set<ProviderId>(['openai', 'anthropic']);

@@ -1,9 +1,7 @@
 import { calcPrice } from '@pydantic/genai-prices';
 import type { ProviderId } from '@gateway/contracts';
+import { definitionOf } from '@gateway/providers';
 import type { ModelPrice } from './pricing';
-
-/** The catalogue's provider ids of ours (the free providers need no price). */
-const catalogueProviders: Partial<Record<ProviderId, string>> = { openrouter: 'openrouter', openai: 'openai', anthropic: 'anthropic' };
 
 /** A catalogue price field: a number, or tiered prices (by prompt length) whose base tier is taken. */
 function usdPerMillion(value: unknown): number | undefined {
@@ -18,9 +16,11 @@ function usdPerMillion(value: unknown): number | undefined {
  * (`openai/gpt-4o` → `gpt-4o` on OpenAI).
  */
 export function cataloguePrice(provider: ProviderId, model: string): ModelPrice | undefined {
-  const providerId = catalogueProviders[provider];
-  if (providerId === undefined) return undefined;
-  const names = model.includes('/') && provider !== 'openrouter' ? [model, model.slice(model.lastIndexOf('/') + 1)] : [model];
+  const { prices, models } = definitionOf(provider);
+  if (prices.kind !== 'catalogue') return undefined;
+  const providerId = prices.catalogueId;
+  // A provider serving every `vendor/model` id knows it by that name; a direct API also by its bare name.
+  const names = model.includes('/') && models.kind !== 'any' ? [model, model.slice(model.lastIndexOf('/') + 1)] : [model];
   for (const name of names) {
     let found: ReturnType<typeof calcPrice>;
     try {

@@ -10,7 +10,7 @@ export {
   modelPriceSchema,
   pricingTableSchema,
   builtInPricing,
-  freeProviders,
+  isFreeProvider,
   loadPricingTable,
   loadPricingFile,
   findPrice,

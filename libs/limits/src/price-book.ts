@@ -1,5 +1,12 @@
 import type { ProviderId } from '@gateway/contracts';
 import { cataloguePrice } from './catalogue-prices';
+import { definitionOf } from '@gateway/providers';
+
+/** The provider whose models endpoint the prices came from (OpenRouter's): its own figures come first. */
+function listsItsPrices(provider: ProviderId): boolean {
+  const { prices } = definitionOf(provider);
+  return prices.kind === 'catalogue' && prices.endpoint;
+}
 import { builtInPricing, findPrice, type ModelPrice, type PriceSource, type PricingTable } from './pricing';
 
 /** Where a model's price came from, in the order they are asked. */
@@ -36,7 +43,7 @@ export function createPriceBook(options: PriceBookOptions = {}) {
     const fromFile = findPrice(file, model);
     if (fromFile) return { price: fromFile, origin: 'file' };
     const fromEndpoint = findPrice(openRouter, model);
-    if (fromEndpoint && provider === 'openrouter') return { price: fromEndpoint, origin: 'openrouter' };
+    if (fromEndpoint && listsItsPrices(provider)) return { price: fromEndpoint, origin: 'openrouter' };
     const fromCatalogue = catalogue(provider, model);
     if (fromCatalogue) return { price: fromCatalogue, origin: 'catalogue' };
     const fromTable = findPrice(fallback, model);

@@ -1,4 +1,5 @@
 import type { Config } from '@gateway/config';
+import { definitionOf } from '@gateway/providers';
 import type { Logger } from '@gateway/observability';
 import type { RedisClient } from '@gateway/queue';
 import { fetchOpenRouterPrices } from './openrouter-prices';
@@ -21,7 +22,11 @@ export function createPricingFromConfig(
   options: { instanceId: string; logger?: Pick<Logger, 'info' | 'warn' | 'debug'> },
 ): { book: PriceBook; refresher: PriceRefresher } {
   const book = createPriceBook({ file: config.limits.pricingFile === undefined ? undefined : loadPricingFile(config.limits.pricingFile) });
-  const usesOpenRouter = [config.llm.provider, ...config.llm.fallbacks].includes('openrouter');
+  // The models endpoint lists the prices of the providers whose definitions say so (OpenRouter's).
+  const usesOpenRouter = [config.llm.provider, ...config.llm.fallbacks].some((provider) => {
+    const { prices } = definitionOf(provider);
+    return prices.kind === 'catalogue' && prices.endpoint;
+  });
   const { baseUrl, apiKey } = config.providers.openrouter;
   const fetches = usesOpenRouter && config.limits.pricingRefreshMs > 0;
   const refresher = createPriceRefresher({

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { definitionOf } from '@gateway/providers';
 import { z } from 'zod';
 import { ConfigError } from '@gateway/config';
 import { contentText, imageParts, type ChatMessage, type FunctionTool, type ProviderId, type ResponseFormat, type Usage } from '@gateway/contracts';
@@ -36,8 +37,10 @@ export const builtInPricing: PricingTable = Object.freeze({
   '*': { prompt: 3, completion: 15 },
 });
 
-/** Local and consultation providers cost nothing. */
-export const freeProviders: ReadonlySet<ProviderId> = new Set<ProviderId>(['mock', 'ollama', 'cursor']);
+/** A provider that costs nothing (local models, the mock, a subscription agent): its definition says so. */
+export function isFreeProvider(provider: ProviderId): boolean {
+  return definitionOf(provider).prices.kind === 'free';
+}
 
 /** Where prices come from: the price of a model as one provider serves it. */
 export interface PriceSource {
@@ -117,7 +120,7 @@ export function callCostUsd(
   prices: PriceSource,
   call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd?: number | null | undefined },
 ): number {
-  if (freeProviders.has(call.provider)) return 0;
+  if (isFreeProvider(call.provider)) return 0;
   if (call.providerCostUsd !== undefined && call.providerCostUsd !== null && Number.isFinite(call.providerCostUsd) && call.providerCostUsd >= 0)
     return call.providerCostUsd;
   return usageCostUsd(prices.priceOf(call.provider, call.model), call.usage);
@@ -159,7 +162,7 @@ export function estimatePromptTokens(prompt: PromptShape | readonly ChatMessage[
  * and `max_tokens` (or the default) completion tokens.
  */
 export function estimateCostUsd(prices: PriceSource, request: { providers: readonly ProviderId[]; model: string; maxTokens: number } & PromptShape): number {
-  const paid = request.providers.filter((provider) => !freeProviders.has(provider));
+  const paid = request.providers.filter((provider) => !isFreeProvider(provider));
   if (paid.length === 0) return 0;
   const promptTokens = estimatePromptTokens(request);
   // No prompt is assumed cached: the estimate is what the call may cost at most.

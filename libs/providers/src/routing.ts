@@ -1,7 +1,10 @@
 import type { ProviderId } from '@gateway/contracts';
+import { providerDefinitions } from './definitions';
 
-/** Model prefixes that pick a provider by name; anything else (vendor/model ids) goes to the primary. */
-const prefixedProviders: readonly ProviderId[] = ['ollama', 'mock', 'cursor'];
+/** Model prefixes that pick a provider by name (`ollama/…`); anything else (vendor/model ids) goes to the primary. */
+const providerByPrefix: ReadonlyMap<string, ProviderId> = new Map(
+  Object.values(providerDefinitions).flatMap((definition) => (definition.modelPrefix === undefined ? [] : [[definition.modelPrefix, definition.id] as const])),
+);
 
 /** Where a request goes: the provider and the model name the upstream sees (prefix stripped). */
 export interface Route {
@@ -16,7 +19,7 @@ export function resolveRoute(model: string | undefined, options: { primary: Prov
   const slash = name.indexOf('/');
   if (slash > 0) {
     const prefix = name.slice(0, slash);
-    const provider = prefixedProviders.find((candidate) => candidate === prefix);
+    const provider = providerByPrefix.get(prefix);
     if (provider) return { provider, upstreamModel: name.slice(slash + 1), pinned: true };
   }
   return { provider: options.primary, upstreamModel: name, pinned: false };

@@ -1,5 +1,6 @@
 import { invalidRequest, type ProviderId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
+import { definitionOf, providerDefinitions } from '@gateway/providers';
 import type { PlannedAttempt } from './failover';
 
 /** The resolved route of a request (see resolveRoute in @gateway/providers). */
@@ -20,11 +21,6 @@ export interface FailoverChain {
   mockEnabled?: boolean;
 }
 
-/** Providers that serve any `vendor/model` id (OpenRouter's catalogue; the mock answers anything). */
-const servesAnyModel: ReadonlySet<ProviderId> = new Set<ProviderId>(['openrouter', 'mock']);
-/** Direct vendor APIs: they serve `<vendor>/<model>` with the vendor prefix stripped. */
-const vendorOf: Partial<Record<ProviderId, string>> = { openai: 'openai', anthropic: 'anthropic' };
-
 /**
  * The model a provider is asked for on an unpinned route:
  * - OpenRouter and Mock: the name as is;
@@ -33,9 +29,9 @@ const vendorOf: Partial<Record<ProviderId, string>> = { openai: 'openai', anthro
  * - a bare name without a vendor: as is for the primary (the client meant it), the default model for a fallback.
  */
 export function modelFor(provider: ProviderId, requested: string, isPrimary: boolean, defaults: Partial<Record<ProviderId, string>> = {}): string {
-  if (servesAnyModel.has(provider)) return requested;
-  const vendor = vendorOf[provider];
-  if (vendor && requested.startsWith(`${vendor}/`)) return requested.slice(vendor.length + 1);
+  const { models } = definitionOf(provider);
+  if (models.kind === 'any') return requested;
+  if (models.kind === 'vendor' && requested.startsWith(`${models.vendor}/`)) return requested.slice(models.vendor.length + 1);
   const fallbackModel = defaults[provider];
   if (fallbackModel === undefined) return requested;
   if (requested.includes('/')) return fallbackModel;
@@ -47,12 +43,11 @@ export function failoverChain(config: Pick<Config, 'llm' | 'providers'>): Failov
   return {
     primary: config.llm.provider,
     fallbacks: config.llm.fallbacks,
-    defaultModels: {
-      ollama: config.providers.ollama.defaultModel,
-      cursor: config.providers.cursor.defaultModel,
-      openai: config.providers.openai.defaultModel,
-      anthropic: config.providers.anthropic.defaultModel,
-    },
+    defaultModels: Object.fromEntries(
+      Object.values(providerDefinitions).flatMap((definition) =>
+        definition.defaultModel === undefined ? [] : [[definition.id, definition.defaultModel(config)]],
+      ),
+    ),
     mockEnabled: config.providers.mock.enabled,
   };
 }

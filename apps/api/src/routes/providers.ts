@@ -1,8 +1,9 @@
 import { Router } from 'express';
-import { deprecatedProviders, providerIdSchema, type ProviderId, type ProvidersView } from '@gateway/contracts';
+import { providerIdSchema, type ProviderId, type ProvidersView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Metrics } from '@gateway/observability';
 import { bullPrefix, type RedisClient } from '@gateway/queue';
+import { definitionOf, isProviderConfigured } from '@gateway/providers';
 import { circuitStateValue, createCircuitBreaker, createProviderStats } from '@gateway/resilience';
 
 export interface ProviderRouteDeps {
@@ -17,18 +18,6 @@ type Role = 'primary' | 'fallback' | 'unused';
 function roleOf(config: Config, provider: ProviderId): Role {
   if (config.llm.provider === provider) return 'primary';
   return config.llm.fallbacks.includes(provider) ? 'fallback' : 'unused';
-}
-
-/** Providers that need a key: configured when it is set. The others need only an address (which has a default). */
-function isConfigured(config: Config, provider: ProviderId): boolean {
-  switch (provider) {
-    case 'openrouter':
-    case 'openai':
-    case 'anthropic':
-      return config.providers[provider].apiKey !== undefined;
-    default:
-      return true;
-  }
 }
 
 /** `GET /v1/providers`: each provider's configuration, role, circuit and counters (shared by every instance, from Redis). */
@@ -51,10 +40,10 @@ export function providerRoutes(deps: ProviderRouteDeps): Router {
       providers: providers.map((provider, index) => {
         const circuit = circuits[index]!;
         deps.metrics.circuitState.set({ provider }, circuitStateValue(circuit.state));
-        const deprecated = deprecatedProviders.has(provider);
+        const { deprecated } = definitionOf(provider);
         return {
           id: provider,
-          configured: isConfigured(deps.config, provider),
+          configured: isProviderConfigured(deps.config, provider),
           role: roleOf(deps.config, provider),
           deprecated,
           ...(deprecated ? { warning: `${provider} is deprecated: route its models through openrouter instead` } : {}),
