@@ -39,7 +39,8 @@ export function spawnFailure(error: unknown): AgentError {
 /** A non-zero exit: the prompt's when the agent says so on stderr, otherwise the agent's failure. */
 export function exitFailure(code: number | null, signal: NodeJS.Signals | null, stderr: string): AgentError {
   const how = code !== null ? `code ${code}` : `signal ${signal}`;
-  if (code !== null && promptRefused.test(stderr)) return new AgentError(413, 'prompt_too_large', `agent refused the prompt as too long (exited with ${how})`, stderr);
+  if (code !== null && promptRefused.test(stderr))
+    return new AgentError(413, 'prompt_too_large', `agent refused the prompt as too long (exited with ${how})`, stderr);
   return new AgentError(502, 'agent_error', `agent exited with ${how}`, stderr);
 }
 

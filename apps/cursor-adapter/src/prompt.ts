@@ -33,10 +33,7 @@ export function argumentProblem(prompt: string): 'too_long' | 'nul' | undefined 
  * beyond (the agent CLI reads its prompt from stdin when none follows its options). Under `argument` a prompt
  * that cannot be one is the request's fault, answered before the command runs.
  */
-export function promptChannel(
-  prompt: string,
-  promptVia: 'auto' | 'argument' | 'stdin',
-): { via: 'argument' | 'stdin' } | { refused: 'too_long' | 'nul' } {
+export function promptChannel(prompt: string, promptVia: 'auto' | 'argument' | 'stdin'): { via: 'argument' | 'stdin' } | { refused: 'too_long' | 'nul' } {
   if (promptVia === 'stdin') return { via: 'stdin' };
   const problem = argumentProblem(prompt);
   if (problem === undefined) return { via: 'argument' };

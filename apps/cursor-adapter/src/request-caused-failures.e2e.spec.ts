@@ -1,16 +1,5 @@
 import { join } from 'node:path';
-import {
-  freePort,
-  postJson,
-  spawnApp,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  type AppProcess,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { freePort, postJson, spawnApp, startGateway, startRedis, uniquePrefix, type AppProcess, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const standIn = join(__dirname, 'testing', 'stand-in-agent.mjs');
 const token = 'adapter-token-for-tests-0123';
@@ -45,7 +34,7 @@ describe('the cursor adapter answers prompts the OS or the agent would refuse', 
   beforeAll(async () => {
     [adapter, strict] = await Promise.all([startAdapter(), startAdapter({ CURSOR_AGENT_PROMPT_VIA: 'argument' })]);
   });
-  afterAll(() => stopAll(adapter?.app, strict?.app));
+  afterAll(() => Promise.all([adapter?.app.stop(), strict?.app.stop()]));
 
   it('hands a prompt past the argument limit (or holding a NUL) to the agent on stdin', async () => {
     const answer = await postJson(`${adapter.url}/v1/chat/completions`, user(bigPrompt), bearer);
@@ -99,7 +88,11 @@ describe('one caller cannot open the Cursor circuit for everyone', () => {
       CIRCUIT_RESET_TIME_MS: '60000',
     });
   });
-  afterAll(() => stopAll(gateway, adapter?.app, redis));
+  afterAll(async () => {
+    await gateway?.stop();
+    await adapter?.app.stop();
+    await redis?.stop();
+  });
 
   const chat = (agent: string, content: string) =>
     postJson(`${gateway.baseUrl}/v1/chat`, { agent_id: agent, model: 'cursor/auto', messages: [{ role: 'user', content }] });
