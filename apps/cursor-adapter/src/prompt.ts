@@ -16,6 +16,31 @@ export function toPrompt(messages: readonly ChatMessage[]): string {
 const agentChoice = new Set(['', 'auto', 'default']);
 
 /**
+ * The longest prompt passed as an argument: Linux refuses one argument over 128 KiB (`spawn` fails with E2BIG),
+ * macOS a whole command line over 1 MiB; well below both, so `auto` never meets either.
+ */
+export const ARGUMENT_MAX_BYTES = 64 * 1024;
+
+/** Why a prompt cannot be the command's argument: too long for the OS, or holding a NUL (which ends a C string). */
+export function argumentProblem(prompt: string): 'too_long' | 'nul' | undefined {
+  if (Buffer.byteLength(prompt, 'utf8') > ARGUMENT_MAX_BYTES) return 'too_long';
+  if (prompt.includes('\u0000')) return 'nul';
+  return undefined;
+}
+
+/**
+ * How this prompt reaches the command: `auto` passes it as the argument while it can be one and on stdin
+ * beyond (the agent CLI reads its prompt from stdin when none follows its options). Under `argument` a prompt
+ * that cannot be one is the request's fault, answered before the command runs.
+ */
+export function promptChannel(prompt: string, promptVia: 'auto' | 'argument' | 'stdin'): { via: 'argument' | 'stdin' } | { refused: 'too_long' | 'nul' } {
+  if (promptVia === 'stdin') return { via: 'stdin' };
+  const problem = argumentProblem(prompt);
+  if (problem === undefined) return { via: 'argument' };
+  return promptVia === 'auto' ? { via: 'stdin' } : { refused: problem };
+}
+
+/**
  * The command line: fixed arguments, `--model <model>` when one is named, and the prompt last after `--` (unless
  * it goes on stdin), so a prompt such as `--force` is never read as an option.
  */

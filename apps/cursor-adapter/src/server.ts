@@ -5,7 +5,7 @@ import { chatMessageSchema } from '@gateway/contracts';
 import type { CursorAdapterConfig } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { AgentError, runAgent } from './agent-runner';
-import { agentEnvironment, estimateTokens, toArguments, toPrompt } from './prompt';
+import { agentEnvironment, estimateTokens, promptChannel, toArguments, toPrompt } from './prompt';
 import { createRequestGuard } from './request-guard';
 
 /** The contract's request (docs/cursor-adapter.md): chat completions; sampling fields are accepted and ignored. */
@@ -33,6 +33,13 @@ function sendError(res: Response, error: AgentError) {
   res.status(error.status).json({ error: { message: error.message, type: error.type, code: error.status } });
 }
 
+/** A prompt CURSOR_AGENT_PROMPT_VIA=argument cannot pass as the command's argument. */
+function refusedAsArgument(problem: 'too_long' | 'nul'): AgentError {
+  return problem === 'too_long'
+    ? new AgentError(413, 'prompt_too_large', 'the prompt is too long to pass as the agent command argument')
+    : new AgentError(400, 'invalid_request_error', 'the prompt holds a NUL character, which an agent command argument cannot carry');
+}
+
 /** The HTTP side of the adapter: validates, runs one agent command per request, answers in chat completions form. */
 export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): Express {
   const app = express();
@@ -50,10 +57,15 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
       const issue = parsed.error.issues[0];
       return sendError(res, new AgentError(400, 'invalid_request_error', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`));
     }
-    if (running >= config.maxConcurrency) return sendError(res, new AgentError(503, 'agent_busy', `${running} agent runs in progress, the limit`));
     const body = parsed.data;
     const model = body.model ?? 'auto';
     const prompt = toPrompt(body.messages);
+    // The request's own faults are answered 4xx before the agent runs: the gateway never counts them against Cursor.
+    if (prompt.length > config.maxPromptChars)
+      return sendError(res, new AgentError(413, 'prompt_too_large', `the prompt has ${prompt.length} characters, over the limit of ${config.maxPromptChars}`));
+    const channel = promptChannel(prompt, config.promptVia);
+    if ('refused' in channel) return sendError(res, refusedAsArgument(channel.refused));
+    if (running >= config.maxConcurrency) return sendError(res, new AgentError(503, 'agent_busy', `${running} agent runs in progress, the limit`));
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
@@ -72,8 +84,8 @@ export function createAdapterApp(config: CursorAdapterConfig, logger: Logger): E
     const log = logger.child({ runId: id, model });
     const iterator = runAgent({
       command: config.command,
-      args: toArguments(config.args, body.model, prompt, config.promptVia),
-      stdin: config.promptVia === 'stdin' ? prompt : undefined,
+      args: toArguments(config.args, body.model, prompt, channel.via),
+      stdin: channel.via === 'stdin' ? prompt : undefined,
       env: agentEnvironment(process.env, config.cursorApiKey),
       timeoutMs: config.timeoutMs,
       signal: controller.signal,

@@ -11,7 +11,8 @@ describe('loadCursorAdapterConfig', () => {
       host: '127.0.0.1',
       command: 'cursor-agent',
       args: ['--print', '--output-format', 'text'],
-      promptVia: 'argument',
+      promptVia: 'auto',
+      maxPromptChars: 1_000_000,
       maxConcurrency: 4,
       allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
     });
@@ -31,6 +32,7 @@ describe('loadCursorAdapterConfig', () => {
     [{ CURSOR_ADAPTER_PORT: 'x' }, 'CURSOR_ADAPTER_PORT'],
     [{ CURSOR_AGENT_PROMPT_VIA: 'pipe' }, 'CURSOR_AGENT_PROMPT_VIA'],
     [{ CURSOR_AGENT_TIMEOUT_MS: '0' }, 'CURSOR_AGENT_TIMEOUT_MS'],
+    [{ CURSOR_AGENT_MAX_PROMPT_CHARS: '0' }, 'CURSOR_AGENT_MAX_PROMPT_CHARS'],
   ])('rejects %j naming %s', (environment, variable) => {
     expect(() => loadCursorAdapterConfig({ ...token, ...environment })).toThrow(ConfigError);
     expect(() => loadCursorAdapterConfig({ ...token, ...environment })).toThrow(variable);

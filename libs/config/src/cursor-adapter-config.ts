@@ -11,7 +11,8 @@ export const cursorAdapterEnvSchema = z.object({
   CURSOR_ADAPTER_HOST: z.string().min(1).default('127.0.0.1'),
   CURSOR_AGENT_COMMAND: z.string().min(1).default('cursor-agent'),
   CURSOR_AGENT_ARGS: csvArgs.default(['--print', '--output-format', 'text']),
-  CURSOR_AGENT_PROMPT_VIA: z.enum(['argument', 'stdin']).default('argument'),
+  CURSOR_AGENT_PROMPT_VIA: z.enum(['auto', 'argument', 'stdin']).default('auto'),
+  CURSOR_AGENT_MAX_PROMPT_CHARS: z.coerce.number().int().positive().default(1_000_000),
   CURSOR_AGENT_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000),
   CURSOR_AGENT_MAX_CONCURRENCY: z.coerce.number().int().positive().default(4),
   CURSOR_ADAPTER_TOKEN: z
@@ -42,8 +43,13 @@ export interface CursorAdapterConfig {
   /** The agent command (Cursor Agent CLI in headless print mode by default) and its fixed arguments. */
   readonly command: string;
   readonly args: readonly string[];
-  /** How the prompt reaches the command: as its last argument, or on its stdin. */
-  readonly promptVia: 'argument' | 'stdin';
+  /**
+   * How the prompt reaches the command: `argument` (its last argument), `stdin`, or `auto`: an argument while it
+   * fits the OS's limit on one argument, stdin beyond.
+   */
+  readonly promptVia: 'auto' | 'argument' | 'stdin';
+  /** The longest prompt (characters) handed to the agent at all: longer ones are answered 413 before it runs. */
+  readonly maxPromptChars: number;
   readonly timeoutMs: number;
   readonly maxConcurrency: number;
   /** The bearer token every request must carry (CURSOR_ADAPTER_TOKEN). */
@@ -67,6 +73,7 @@ export function loadCursorAdapterConfig(environment: Record<string, string | und
     command: env.CURSOR_AGENT_COMMAND,
     args: Object.freeze([...env.CURSOR_AGENT_ARGS]),
     promptVia: env.CURSOR_AGENT_PROMPT_VIA,
+    maxPromptChars: env.CURSOR_AGENT_MAX_PROMPT_CHARS,
     timeoutMs: env.CURSOR_AGENT_TIMEOUT_MS,
     maxConcurrency: env.CURSOR_AGENT_MAX_CONCURRENCY,
     token: env.CURSOR_ADAPTER_TOKEN,

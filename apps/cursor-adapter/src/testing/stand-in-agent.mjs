@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Stands in for the Cursor Agent CLI in tests: `--print --output-format text [--model M] -- <prompt>`
-// (or, without `--`, the prompt on stdin). Options are read only before `--`, as a real CLI parser does: a
+// (or, with no prompt argument, the prompt read from stdin to its end, as the real CLI does in print mode; given
+// a prompt argument, it leaves stdin unread). Options are read only before `--`, as a real CLI parser does: a
 // stray `--force` there makes it answer FORCED. The prompt steers it: FAIL exits 3 (its stderr carries
-// CURSOR_API_KEY), HANG never answers, LATE fails after output, ENV answers with its environment's names.
+// CURSOR_API_KEY), TOOLONG exits 1 saying the prompt is over the model's context, HANG never answers, LATE
+// fails after output, ENV answers with its environment's names.
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const args = process.argv.slice(2);
@@ -20,6 +22,10 @@ else for await (const chunk of process.stdin) prompt += chunk;
 if (prompt.includes('FAIL')) {
   process.stderr.write(`Error: not logged in with key ${process.env.CURSOR_API_KEY ?? '(none)'} (run cursor-agent login)\n`);
   process.exit(3);
+}
+if (prompt.includes('TOOLONG')) {
+  process.stderr.write('Error: prompt is too long: 1048576 tokens exceed the context window of the model\n');
+  process.exit(1);
 }
 if (prompt.includes('HANG')) await sleep(600_000);
 const forced = options.includes('--force') ? 'FORCED ' : '';

@@ -45,6 +45,12 @@ describe('Cursor adapter (through the Cursor Agent HTTP adapter)', () => {
     expect(error.message).toContain('agent said no');
   });
 
+  it('maps the adapter’s 413 (a prompt over its bound, too long for the command line, or refused by the agent as too long) to a failure the request caused', async () => {
+    behave({ kind: 'status', status: 413, message: 'the prompt has 300001 characters, over the limit of 300000' });
+    const error = await gatewayFailure(adapter.chat(request, signal()));
+    expect(error).toMatchObject({ type: 'payload_too_large', details: { retryable: false, anotherProviderMayServe: true, upstreamStatus: 413 } });
+  });
+
   it('fails on an error event mid-stream, a non-JSON answer and a hang', async () => {
     behave({ kind: 'error-mid-stream', content: 'some', message: 'agent crashed' });
     expect((await gatewayFailure(collectAll(adapter.chatStream(request, signal())))).message).toContain('agent crashed');
