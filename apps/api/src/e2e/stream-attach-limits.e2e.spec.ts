@@ -32,6 +32,7 @@ let wide: { baseUrl: string; process: AppProcess };
 /** 2 attaches per caller, 3 per instance, a rate bucket of 6 that does not refill during the test. */
 let capped: { baseUrl: string; process: AppProcess };
 
+const attachCount = 150;
 const words = (count: number) => Array.from({ length: count }, (_, index) => `w${index}`).join(' ');
 const textOf = (events: readonly unknown[]) =>
   events
@@ -102,22 +103,25 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-describe('150 concurrent attaches', () => {
+describe(`${attachCount} concurrent attaches`, () => {
   it('hold a constant number of Redis connections and one file descriptor each (their socket), every stream whole and in order', async () => {
     const jobIds = await Promise.all([0, 1, 2].map((index) => submitStreamJob(wide.baseUrl, `drip:150:60 probe ${index}`, 'probe')));
     // Each job has begun its stream (something kept) before the baseline: the worker's connections are all open.
-    await waitFor(async () => ((await Promise.all(jobIds.map((id) => admin.xlen(`${prefix}:stream:${id}`)))).every((length) => length > 0) ? true : undefined), 10_000);
+    await waitFor(
+      async () => ((await Promise.all(jobIds.map((id) => admin.xlen(`${prefix}:stream:${id}`)))).every((length) => length > 0) ? true : undefined),
+      10_000,
+    );
     const clientsBefore = await redisClients();
     const fdsBefore = openFds(wide.process);
 
-    const attaches = Array.from({ length: 150 }, (_, index) => holdAttach(wide.baseUrl, jobIds[index % 3]!));
+    const attaches = Array.from({ length: attachCount }, (_, index) => holdAttach(wide.baseUrl, jobIds[index % 3]!));
     await Promise.all(attaches.map((attach) => attach.first));
     const clientsDuring = await redisClients();
     const fdsDuring = openFds(wide.process);
-    process.stdout.write(`150 attaches: redis clients ${clientsBefore} -> ${clientsDuring}, api fds ${fdsBefore} -> ${fdsDuring}\n`);
+    process.stdout.write(`${attachCount} attaches: redis clients ${clientsBefore} -> ${clientsDuring}, api fds ${fdsBefore} -> ${fdsDuring}\n`);
     expect(clientsDuring - clientsBefore).toBeLessThanOrEqual(3);
     // One socket per attached client is the floor; a Redis connection each would double it.
-    expect(fdsDuring - fdsBefore).toBeLessThanOrEqual(150 + 10);
+    expect(fdsDuring - fdsBefore).toBeLessThanOrEqual(attachCount + 10);
 
     const results = await Promise.all(attaches.map((attach) => attach.result));
     for (const [index, result] of results.entries()) {
