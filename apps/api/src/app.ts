@@ -26,6 +26,8 @@ import { usageRoutes } from './routes/usage';
 import type { ResultWaiter } from './result-waiter';
 import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
 import type { StreamHub } from './stream-hub';
+import type { AttachCaps } from './attach-caps';
+import type { StreamTailReader } from './stream-tail-reader';
 
 /** Everything the API app is made of, passed in. */
 export interface ApiDeps {
@@ -53,6 +55,10 @@ export interface ApiDeps {
   budget: Budget;
   /** API keys: the store (Redis) and this instance's cache of them. */
   keys: { store: KeyStore; cache: KeyCache };
+  /** The one reader of every kept stream this instance's clients are attached to. */
+  tails: StreamTailReader;
+  /** Attached clients per caller and per instance. */
+  attachCaps: AttachCaps;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -111,6 +117,8 @@ export function createApp(deps: ApiDeps): Express {
       admission: deps.admission,
       logger: deps.logger,
       metrics: deps.metrics,
+      tails: deps.tails,
+      attachCaps: deps.attachCaps,
     }),
   );
   app.use(chatStreamRoutes(deps));

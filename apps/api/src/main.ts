@@ -19,6 +19,7 @@ import {
 import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
+import { createAttachCaps } from './attach-caps';
 import { dropUnstartedJob } from './job-data';
 import { createKeyCache } from './keys/key-cache';
 import { createKeyStore } from './keys/key-store';
@@ -26,6 +27,7 @@ import { lookupJobOutcome } from './job-lookup';
 import { createResultWaiter } from './result-waiter';
 import { createApiShutdown, type Lifecycle } from './shutdown';
 import { createStreamHub } from './stream-hub';
+import { createStreamTailReader } from './stream-tail-reader';
 
 /** Whether a listen address reaches this machine only. */
 const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
@@ -101,6 +103,22 @@ async function main(): Promise<void> {
   subscription.catch((error: unknown) => logger.error({ err: error }, 'reply channel subscription failed'));
   void warnOnEvictionPolicy(redis, logger);
 
+  // Every client attached to a kept stream (GET /v1/jobs/:id/stream, a duplicate stream) is read through one
+  // blocking connection of this instance, opened at the first attach.
+  const tails = createStreamTailReader({
+    connect: () => createRedisConnection(config, 'blocking', 'gw-api-attach'),
+    redis,
+    prefix: bullmqPrefix,
+    instanceId,
+    logger,
+  });
+  const attachCaps = createAttachCaps({
+    perCaller: config.stream.attachMaxPerCaller,
+    perInstance: config.stream.attachMaxPerInstance,
+    onRefused: () => metrics.rateLimitRejections.inc({ limit: 'stream_attaches' }),
+    onChange: (taken) => metrics.streamAttachesActive.set(taken),
+  });
+
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
   metrics.setLaneBacklogSource(() => readLaneBacklog(redis, queue));
@@ -123,6 +141,8 @@ async function main(): Promise<void> {
     admission,
     budget,
     keys,
+    tails,
+    attachCaps,
   });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
   // reply channel listens; a Redis that is down only delays start-up by this bound.
@@ -159,6 +179,7 @@ async function main(): Promise<void> {
         () => bulkQueue.close(),
       );
       bulkRedis.disconnect();
+      tails.close();
       // QUIT lets pending replies arrive.
       await settleWithin(
         1000,

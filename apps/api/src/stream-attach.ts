@@ -3,22 +3,16 @@ import type { Request, Response } from 'express';
 import type { Config } from '@gateway/config';
 import { queueUnavailable, type StreamEventId } from '@gateway/contracts';
 import type { Logger, Metrics } from '@gateway/observability';
-import {
-  addStreamWatcher,
-  cancelUnwatchedStream,
-  createRedisConnection,
-  readStreamMessages,
-  removeStreamWatcher,
-  waitForStreamMessages,
-  type ChatQueue,
-  type RedisClient,
-} from '@gateway/queue';
+import { addStreamWatcher, cancelUnwatchedStream, readStreamMessages, removeStreamWatcher, type ChatQueue, type RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
+import { attachCallerOf, type AttachCaps } from './attach-caps';
+import { agentIdFor, callerOf, tenantOf } from './caller';
 import { dropUnstartedJob } from './job-data';
 import { lookupJobOutcome } from './job-lookup';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import { createStreamRelay } from './stream-relay';
+import type { StreamTailReader } from './stream-tail-reader';
 
 export interface StreamAttachDeps {
   config: Pick<Config, 'http' | 'stream' | 'queue' | 'redis'>;
@@ -29,10 +23,11 @@ export interface StreamAttachDeps {
   logger: Logger;
   metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken' | 'streamAttaches'>;
   admission: Admission;
+  /** This instance's one reader of the kept streams its clients are attached to. */
+  tails: StreamTailReader;
+  /** Attached clients per caller and per instance (429 past them). */
+  attachCaps: AttachCaps;
 }
-
-/** How long one XREAD waits before it looks again whether its client is still there. */
-const TAIL_BLOCK_MS = 5000;
 
 /**
  * The grace of a resumable stream whose client went away: the job runs on for STREAM_RESUME_GRACE_MS; then, when
@@ -75,15 +70,29 @@ export interface AttachOptions {
   graceOnLeave: boolean;
   /** The client's watcher token when it was added already (a duplicate stream that turned into an attach). */
   watcherToken?: string | undefined;
+  /** The job's agent_id: the attach takes a token from the bucket the caller's requests for that agent take. */
+  agentId: string | undefined;
 }
 
 /**
  * Serves a job's kept stream as SSE: every kept message through a relay (which skips what the client had, by
- * event id), then the live rest read with XREAD BLOCK on a connection of its own, until the stream's end or
- * error. No provider is called: the worker keeps appending the messages wherever its first client was. A job
- * whose kept stream is gone but whose result is kept is replayed whole from the result.
+ * event id), then the live rest from the instance's one stream tail reader, until the stream's end or error. No
+ * provider is called: the worker keeps appending the messages wherever its first client was. A job whose kept
+ * stream is gone but whose result is kept is replayed whole from the result. An attach takes a place under the
+ * caller's and the instance's caps for as long as its client stays, and a token of the caller's rate bucket (429).
  */
 export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, res: Response, options: AttachOptions): Promise<void> {
+  const caller = callerOf(req);
+  const release = deps.attachCaps.take(attachCallerOf(caller));
+  try {
+    await deps.admission.checkRate(tenantOf(caller, agentIdFor(caller, options.agentId)));
+    await relayAttachedStream(deps, req, res, options);
+  } finally {
+    release();
+  }
+}
+
+async function relayAttachedStream(deps: StreamAttachDeps, req: Request, res: Response, options: AttachOptions): Promise<void> {
   const { jobId } = options;
   res.locals['jobId'] = jobId;
   res.setHeader('x-job-id', jobId);
@@ -94,8 +103,7 @@ export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, 
   writer.start();
   res.flushHeaders();
   let over = false;
-  const blocking = createRedisConnection(deps.config, 'blocking', 'gw-api-attach');
-  blocking.on('error', (error: Error) => log.debug({ err: error }, 'attach connection error'));
+  let detach: (() => void) | undefined;
   const relay = createStreamRelay({
     jobId,
     requestId: req.id,
@@ -112,7 +120,7 @@ export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, 
     onFinish: (outcome) => {
       over = true;
       deps.metrics.streams.inc({ outcome });
-      blocking.disconnect();
+      detach?.();
     },
   });
   res.once('close', () => {
@@ -120,7 +128,6 @@ export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, 
   });
   const tail = async () => {
     const history = await readStreamMessages(deps.redis, deps.prefix, jobId);
-    let last = history.at(-1)?.entryId ?? '0-0';
     if (history.length === 0) {
       // Nothing kept: a job not started yet, or one whose stream expired while its result is kept.
       const outcome = await lookupJobOutcome(deps.queue, jobId);
@@ -130,19 +137,23 @@ export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, 
       }
     }
     for (const kept of history) relay.onMessage(kept.message);
-    while (!over) {
-      const next = await waitForStreamMessages(blocking, deps.prefix, jobId, last, TAIL_BLOCK_MS);
-      for (const kept of next) {
-        last = kept.entryId;
-        relay.onMessage(kept.message);
-      }
-    }
+    if (over) return;
+    // The live rest: everything after the last kept entry read, with every other attached client's in one XREAD.
+    detach = deps.tails.attach(jobId, history.at(-1)?.entryId ?? '0-0', {
+      onMessages: (kept) => {
+        for (const entry of kept) relay.onMessage(entry.message);
+      },
+      onError: (error) => {
+        log.warn({ err: error }, 'could not read a kept stream');
+        relay.onResubscribed({ state: 'failed', error: queueUnavailable(error) });
+      },
+    });
   };
   await tail().catch((error: unknown) => {
     if (over) return;
     log.warn({ err: error }, 'could not read a kept stream');
     relay.onResubscribed({ state: 'failed', error: queueUnavailable(error) });
   });
-  blocking.disconnect();
   await relay.done.catch(() => undefined);
+  detach?.();
 }

@@ -51,8 +51,17 @@ class JoinedExistingJob extends Error {}
  */
 export async function serveStream(deps: StreamSessionDeps, req: Request, res: Response, options: StreamSessionOptions): Promise<void> {
   const { jobId } = options;
-  const attach = (watcherToken?: string) =>
-    serveAttachedStream(deps, req, res, { jobId, format: options.format, resumeAfter: options.resumeAfter, graceOnLeave: true, watcherToken });
+  const attach = async (watcherToken?: string) => {
+    try {
+      // The attach takes from the rate bucket of the job's agent (a key's own bucket for a key).
+      const agentId = (await deps.queue.getJob(jobId))?.data.agent_id;
+      await serveAttachedStream(deps, req, res, { jobId, format: options.format, resumeAfter: options.resumeAfter, graceOnLeave: true, watcherToken, agentId });
+    } catch (error) {
+      // Refused before it began (429, Redis down): this client is gone as far as the job's grace is concerned.
+      if (watcherToken !== undefined) startResumeGrace(deps, jobId, watcherToken);
+      throw error;
+    }
+  };
   if (options.resumable && deps.streams.has(jobId)) {
     // This instance already relays the job (a duplicate of a stream it serves): the enqueue checks the request
     // (409 for another body) and finds the job; then this client attaches beside the first.

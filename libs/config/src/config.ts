@@ -38,6 +38,9 @@ export interface Config {
     readonly resumeGraceMs: number;
     /** Most messages a resumable stream keeps in Redis (XADD MAXLEN ~). */
     readonly resumeMaxMessages: number;
+    /** Most clients attached to kept streams (GET /v1/jobs/:id/stream, duplicate streams) at once, per caller and per API instance. */
+    readonly attachMaxPerCaller: number;
+    readonly attachMaxPerInstance: number;
   };
   readonly queue: { readonly prefix: string; readonly retentionSeconds: number };
   readonly worker: {
@@ -175,6 +178,8 @@ function parseConfig(environment: Record<string, string | undefined>): Config {
       maxBufferBytes: env.STREAM_MAX_BUFFER_BYTES,
       resumeGraceMs: env.STREAM_RESUME_GRACE_MS,
       resumeMaxMessages: env.STREAM_RESUME_MAX_MESSAGES,
+      attachMaxPerCaller: env.STREAM_ATTACH_MAX_PER_CALLER,
+      attachMaxPerInstance: env.STREAM_ATTACH_MAX_PER_INSTANCE,
     },
     queue: { prefix: env.QUEUE_PREFIX, retentionSeconds: env.JOB_RETENTION_SECONDS },
     worker: {

@@ -53,6 +53,8 @@ export const envSchema = z.object({
   STREAM_MAX_BUFFER_BYTES: positiveInt.default(1_048_576),
   STREAM_RESUME_GRACE_MS: positiveInt.default(30_000),
   STREAM_RESUME_MAX_MESSAGES: positiveInt.default(10_000),
+  STREAM_ATTACH_MAX_PER_CALLER: positiveInt.default(100),
+  STREAM_ATTACH_MAX_PER_INSTANCE: positiveInt.default(1000),
 
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   REDIS_CLUSTER_NODES: csv,

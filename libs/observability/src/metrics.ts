@@ -119,7 +119,7 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     rateLimitRejections: new Counter({
       name: 'gateway_rate_limit_rejections_total',
-      help: 'Requests refused at admission, by limit (rate, daily_budget, monthly_budget, key_daily_budget, key_monthly_budget).',
+      help: 'Requests refused at admission, by limit (rate, daily_budget, monthly_budget, key_daily_budget, key_monthly_budget, stream_attaches).',
       labelNames: ['limit'] as const,
       registers: [registry],
     }),
@@ -152,6 +152,11 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
       name: 'gateway_stream_attaches_total',
       help: 'Clients attached to a kept stream (GET /v1/jobs/:id/stream, or a duplicate stream), by whether they resumed from a Last-Event-ID.',
       labelNames: ['from'] as const,
+      registers: [registry],
+    }),
+    streamAttachesActive: new Gauge({
+      name: 'gateway_stream_attaches_active',
+      help: 'Clients attached to kept streams on this API instance right now (capped by STREAM_ATTACH_MAX_PER_INSTANCE).',
       registers: [registry],
     }),
     idempotentRequests: new Counter({

@@ -8,6 +8,8 @@ export type { ReplySubscriptionOptions } from './reply-channel';
 export { publishCancel, subscribeCancels } from './cancel-channel';
 export { appendStreamMessage, readStreamMessages, waitForStreamMessages, addStreamWatcher, removeStreamWatcher, cancelUnwatchedStream } from './job-stream';
 export type { JobStreamLimits, KeptMessage } from './job-stream';
+export { compareEntryIds, readStreamTails, wakeStreamTails } from './stream-tails';
+export type { StreamTailsRead, StreamTailsReadOptions } from './stream-tails';
 export type { CancelSubscriptionOptions } from './cancel-channel';
 export { warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';

@@ -46,9 +46,11 @@ export async function appendStreamMessage(
   );
 }
 
-type StreamEntries = Array<[string, string[]]>;
+/** XREAD's and XRANGE's entries: [entry id, [field, value, …]]. */
+export type StreamEntries = Array<[string, string[]]>;
 
-function parseEntries(entries: StreamEntries): KeptMessage[] {
+/** The kept messages of stream entries (an entry that does not parse is skipped). */
+export function parseEntries(entries: StreamEntries): KeptMessage[] {
   const kept: KeptMessage[] = [];
   for (const [entryId, fields] of entries) {
     const index = fields.indexOf('m');

@@ -10,6 +10,8 @@ export const queueKeys = {
   jobStream: (prefix: string, jobId: string): string => `${prefix}:stream:${jobId}`,
   /** The clients watching a resumable job's stream (hash: token → 1, `left` → ms of the last leave), for its grace. */
   jobStreamWatchers: (prefix: string, jobId: string): string => `${prefix}:stream-watchers:${jobId}`,
+  /** An API instance's wake-up stream: an entry makes its one XREAD over the attached streams start again with a new set. */
+  streamTailsWake: (prefix: string, instanceId: string): string => `${prefix}:stream-tails-wake:${instanceId}`,
   /** A batch's record (hash: total, created_at, custom_ids). */
   batch: (prefix: string, batchId: string): string => `${prefix}:batch:${batchId}`,
   /** The request hash of a batch made under an Idempotency-Key (string, SET NX: the first request claims the batch id). */

@@ -81,7 +81,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     const streamFormat = job.data.stream_format ?? 'gateway';
     const format = streamFormat === 'gateway' ? gatewayStreamFormat() : openAiStreamFormat({ jobId, includeUsage: streamFormat === 'openai-usage' });
     // A stream with a live client (not an asynchronous job) gets a grace when this client goes away too.
-    await serveAttachedStream(deps, req, res, { jobId, format, resumeAfter, graceOnLeave: job.data.reply_to !== undefined });
+    await serveAttachedStream(deps, req, res, { jobId, format, resumeAfter, graceOnLeave: job.data.reply_to !== undefined, agentId: job.data.agent_id });
   });
 
   router.delete('/v1/jobs/:id', async (req, res) => {
