@@ -95,7 +95,12 @@ async function delivered(path: string, count = 1, timeoutMs = 20_000): Promise<R
 /** The receiver's check of X-Gateway-Signature: HMAC-SHA256 of "<t>.<body as sent>". */
 function signedBody(request: RecordedRequest): boolean {
   const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(request.headers['x-gateway-signature']));
-  return match?.[2] === createHmac('sha256', SECRET).update(`${match?.[1]}.${JSON.stringify(request.body)}`).digest('hex');
+  return (
+    match?.[2] ===
+    createHmac('sha256', SECRET)
+      .update(`${match?.[1]}.${JSON.stringify(request.body)}`)
+      .digest('hex')
+  );
 }
 
 /**
