@@ -1,30 +1,28 @@
-import { UnrecoverableError, type Worker } from 'bullmq';
-import { callbackUrlProblem, type ChatJobData, type ChatJobResult, type JobView } from '@gateway/contracts';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { callbackUrlProblem, type BatchView, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
-import {
-  callbackSubject,
-  enqueueCallback,
-  errorFromFailedReason,
-  isJobCancelled,
-  type CallbackJobData,
-  type CallbackQueue,
-  type RedisClient,
-} from '@gateway/queue';
-import type { Job } from 'bullmq';
+import { callbackSubject, type CallbackJobData } from '@gateway/queue';
 import { isIP } from 'node:net';
 import { Agent, request } from 'undici';
 import { createCallbackAddressPolicy, createCheckedLookup } from './callback-address';
 import { CALLBACK_SIGNATURE_HEADER, callbackSignature } from './callback-signature';
 
-/** What a callback delivery needs: the allow-list, the signing secret, timeouts. */
+/** What a callback delivery needs: the allow-list, the signing secret, timeouts; for recorded deliveries, the jobs. */
 export interface CallbackDeliveryOptions {
   config: Pick<Config, 'jobs'>;
   logger: Logger;
+  /** Deliveries recorded before their job ran (`recordJobCallback`) read its outcome when they are made. */
+  recorded?: {
+    /** A job's view, as GET /v1/jobs shows it; undefined when the job is gone. */
+    jobView: (jobId: string) => Promise<JobView | undefined>;
+    /** How long such a delivery waits again while its job has not ended (ms). */
+    recheckMs: number;
+  };
 }
 
 /**
- * Delivers one callback: POSTs the job's view as JSON, signed (X-Gateway-Signature) when JOB_CALLBACK_SECRET is
+ * Delivers one callback: POSTs the job's view (or the batch's) as JSON, signed (X-Gateway-Signature) when JOB_CALLBACK_SECRET is
  * set. Non-2xx answers and network errors throw, so BullMQ retries with backoff; a URL no longer allowed (the
  * operator changed the list) or a host resolving to an address the list does not allow is dropped at once.
  * No redirects: a redirect could lead to a host the operator did not allow.
@@ -37,14 +35,32 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions) {
     options.logger.warn({ jobId, reason: problem }, 'callback refused');
     throw new UnrecoverableError(problem);
   };
-  const deliver = async (job: Job<CallbackJobData>): Promise<{ status: number }> => {
-    const { url, payload } = job.data;
+  /**
+   * The payload: fixed when enqueued, or the job's outcome read now. A job still queued or running (its worker has
+   * not ended it yet, or died and the job was taken over) is checked again later, without spending an attempt.
+   */
+  const payloadOf = async (job: Job<CallbackJobData>, token: string | undefined): Promise<JobView | BatchView> => {
+    const { data } = job;
+    if ('payload' in data) return data.payload;
+    const { recorded } = options;
+    if (!recorded) throw new UnrecoverableError('this worker cannot read the outcome of a recorded callback');
+    const view = await recorded.jobView(data.job_id);
+    if (!view) {
+      options.logger.warn({ jobId: data.job_id }, 'callback dropped: its job is gone');
+      throw new UnrecoverableError(`job ${data.job_id} is gone`);
+    }
+    if (view.status !== 'queued' && view.status !== 'active') return view;
+    await job.moveToDelayed(Date.now() + recorded.recheckMs, token);
+    throw new DelayedError();
+  };
+  const deliver = async (job: Job<CallbackJobData>, token?: string): Promise<{ status: number }> => {
+    const { url } = job.data;
     const problem = callbackUrlProblem(url, jobs.callbackAllowedHosts);
-    if (problem) return refuse(callbackSubject(payload), problem);
+    if (problem) return refuse(callbackSubject(job.data), problem);
     const literal = new URL(url).hostname.replace(/^\[|\]$/g, '');
     if (isIP(literal) && !allowedAddress(literal))
-      return refuse(callbackSubject(payload), `callback address ${literal} is private and not in the allowed callback hosts`);
-    const body = JSON.stringify(payload);
+      return refuse(callbackSubject(job.data), `callback address ${literal} is private and not in the allowed callback hosts`);
+    const body = JSON.stringify(await payloadOf(job, token));
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'llm-gateway-callback' };
     if (jobs.callbackSecret !== undefined) headers[CALLBACK_SIGNATURE_HEADER] = callbackSignature(jobs.callbackSecret, body);
     let status: number;
@@ -53,45 +69,15 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions) {
       status = response.statusCode;
       await response.body.dump().catch(() => undefined);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ECALLBACKADDRESS') return refuse(callbackSubject(payload), (error as Error).message);
+      if ((error as NodeJS.ErrnoException).code === 'ECALLBACKADDRESS') return refuse(callbackSubject(job.data), (error as Error).message);
       throw error;
     }
     if (status < 200 || status >= 300) throw new Error(`callback answered HTTP ${status}`);
     options.logger.debug(
-      { jobId: callbackSubject(payload), status, attempt: job.attemptsMade + 1, signed: jobs.callbackSecret !== undefined },
+      { jobId: callbackSubject(job.data), status, attempt: job.attemptsMade + 1, signed: jobs.callbackSecret !== undefined },
       'callback delivered',
     );
     return { status };
   };
   return deliver;
-}
-
-/** Enqueues a callback delivery whenever a chat job that asked for one finishes. */
-export function watchFinishedJobs(
-  worker: Worker<ChatJobData, ChatJobResult>,
-  deps: { callbacks: CallbackQueue; redis: RedisClient; prefix: string; logger: Logger },
-): void {
-  const enqueue = (jobId: string, url: string, payload: JobView) =>
-    enqueueCallback(deps.callbacks, url, payload).catch((error: unknown) => deps.logger.error({ err: error, jobId }, 'could not enqueue callback'));
-
-  worker.on('completed', (job, result) => {
-    if (!job.id || !job.data.callback_url) return;
-    void enqueue(job.id, job.data.callback_url, { job_id: job.id, status: 'completed', result });
-  });
-  worker.on('failed', (job) => {
-    if (!job?.id || !job.data.callback_url) return;
-    const { id, data } = job;
-    const url = data.callback_url!;
-    void isJobCancelled(deps.redis, deps.prefix, id)
-      .catch(() => false)
-      .then((cancelled) => {
-        if (cancelled) return enqueue(id, url, { job_id: id, status: 'cancelled' });
-        const error = errorFromFailedReason(job.failedReason);
-        return enqueue(id, url, {
-          job_id: id,
-          status: 'failed',
-          error: { type: error.type, message: error.message, ...(error.details.attempts ? { attempts: error.details.attempts } : {}) },
-        });
-      });
-  });
 }

@@ -10,6 +10,7 @@ import {
   createCallbackWorker,
   createChatWorker,
   createRedisConnection,
+  readJobViews,
   settleWithin,
   subscribeCancels,
   waitForReady,
@@ -21,7 +22,8 @@ import { createHandBack } from './hand-back';
 import { listeningPort, startMetricsServer } from './metrics-server';
 import { createWorkerShutdown } from './shutdown';
 import { createWorkerBreakerHooks } from './breaker-hooks';
-import { createCallbackDelivery, watchFinishedJobs } from './callbacks';
+import { createCallbackDelivery } from './callbacks';
+import { recordCallbacksFirst, watchFinishedJobs } from './callback-outbox';
 import { createCancelTracker } from './cancel-tracker';
 import { watchBatchEnds } from './batch-end';
 import { createLaneShareGuard } from './lane-share';
@@ -92,12 +94,16 @@ async function main(): Promise<void> {
     billing,
     laneShare,
   });
-  const mainWorker = createChatWorker(processor, { connection: workerConnection, prefix: bullmqPrefix, config });
+  // A job's callback is recorded in Redis before the job runs; its end here only makes it due (callback-outbox.ts).
+  const callbacks = createCallbackQueue(publisher, bullmqPrefix, config);
+  const recheckMs = config.worker.lockDurationMs;
+  const runJob = recordCallbacksFirst(processor, { callbacks, recheckMs, logger });
+  const mainWorker = createChatWorker(runJob, { connection: workerConnection, prefix: bullmqPrefix, config });
   // The interactive reserve: a few slots of a second consumer that run interactive jobs only (interactive-reserve.ts).
   const { interactiveSlots } = config.jobs;
   const reserveWorker =
     interactiveSlots > 0
-      ? createChatWorker(interactiveReserve(processor, { interactiveWaiting: async () => (await publisher.llen(mainWorker.toKey('wait'))) > 0 }), {
+      ? createChatWorker(interactiveReserve(runJob, { interactiveWaiting: async () => (await publisher.llen(mainWorker.toKey('wait'))) > 0 }), {
           connection: workerConnection,
           prefix: bullmqPrefix,
           config,
@@ -125,16 +131,20 @@ async function main(): Promise<void> {
   const pauseWatch = billing.pacer.watchPauses(newsSubscriber);
   // Circuit changes too: a clean circuit (closed, no failure) costs no breaker round trip per call.
   const circuitWatch = breaker.breaker.watch(newsSubscriber);
-  const callbacks = createCallbackQueue(publisher, bullmqPrefix, config);
-  for (const each of chatWorkers) watchFinishedJobs(each, { callbacks, redis: publisher, prefix: bullmqPrefix, logger });
+  for (const each of chatWorkers) watchFinishedJobs(each, { callbacks, logger });
   watchBatchEnds(mainWorker, { callbacks, redis: publisher, prefix: bullmqPrefix, retentionSeconds: config.queue.retentionSeconds, logger });
   if (config.jobs.callbackSecret === undefined && config.jobs.callbackAllowedHosts.length > 0) {
     logger.warn('job callbacks are sent unsigned: set JOB_CALLBACK_SECRET so receivers can check X-Gateway-Signature');
   }
-  const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger }), { connection: workerConnection, prefix: bullmqPrefix });
+  const jobView = async (jobId: string) => (await readJobViews(publisher, mainWorker, bullmqPrefix, [jobId], true))[0];
+  const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger, recorded: { jobView, recheckMs } }), {
+    connection: workerConnection,
+    prefix: bullmqPrefix,
+    config,
+  });
   callbackWorker.on('error', (error) => logger.error({ err: error }, 'callback worker error'));
   callbackWorker.on('failed', (job, error) =>
-    logger.warn({ jobId: job ? callbackSubject(job.data.payload) : undefined, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'),
+    logger.warn({ jobId: job ? callbackSubject(job.data) : undefined, attempt: job?.attemptsMade, reason: error.message }, 'callback delivery failed'),
   );
   await Promise.all([
     ...chatWorkers.map((each) => each.waitUntilReady()),

@@ -31,7 +31,15 @@ export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId } from
 export type { BatchRecord } from './batch-store';
 export { readBatchView, batchResultLines } from './batch-view';
 export type { BatchViewOptions } from './batch-view';
-export { createCallbackQueue, enqueueCallback, enqueueBatchCallback, callbackSubject, createCallbackWorker } from './callback-queue';
+export {
+  createCallbackQueue,
+  enqueueCallback,
+  enqueueBatchCallback,
+  callbackSubject,
+  createCallbackWorker,
+  promoteJobCallback,
+  recordJobCallback,
+} from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { defineLuaFile, defineLuaScript, keyCountOf, runLuaScript } from './lua-script';
 export { addJobBehindGate, canGateAdds } from './gated-add';

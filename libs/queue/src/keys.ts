@@ -31,6 +31,11 @@ export const queueKeys = {
   laneRound: (queueName: string, lane: string, band: number, tenant: string): string => `${queueName}:lane:${lane}:${band}:${tenant}`,
 };
 
+/** The id of the callback job (in the callbacks queue) of a job or of a batch's end: one per job or batch. */
+export function callbackJobId(id: string, of: 'job' | 'batch' = 'job'): string {
+  return of === 'batch' ? `cb-batch-${id}` : `cb-${id}`;
+}
+
 /** Queue names (BullMQ adds the prefix itself). */
 export const queueNames = {
   chat: 'chat',

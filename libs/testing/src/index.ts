@@ -28,4 +28,6 @@ export { startRedisCluster } from './start-redis-cluster';
 export { adminConnections, countSubscribers, killSubscribers } from './redis-admin';
 export type { TestRedisCluster } from './start-redis-cluster';
 export { useRedisSuite } from './redis-suite';
+export { createRespCommandSplitter, startRedisFreezeProxy } from './redis-freeze-proxy';
+export type { RedisFreezeProxy } from './redis-freeze-proxy';
 export type { RedisSuite } from './redis-suite';
