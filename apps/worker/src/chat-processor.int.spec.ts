@@ -64,7 +64,7 @@ beforeAll(async () => {
     pricing: pricesFromTable(loadPricingTable(undefined)),
     budget: createBudget({ redis: publisher, prefix: config.queue.prefix, dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs: 60_000 }),
     batchCaps: createBatchCaps({ redis: publisher, prefix: config.queue.prefix, ttlSeconds: 600 }),
-    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.limits.providerRpm, maxPauseMs: config.limits.providerMaxPauseMs }),
+    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.pacing.rpm, maxPauseMs: config.pacing.maxPauseMs }),
     metrics,
   };
   cancelled = new Set();

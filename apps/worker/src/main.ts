@@ -66,9 +66,9 @@ async function main(): Promise<void> {
     pacer: createProviderPacer({
       redis: publisher,
       prefix: limitsPrefix,
-      rpm: config.limits.providerRpm,
-      maxPauseMs: config.limits.providerMaxPauseMs,
-      interactiveReserve: config.limits.providerInteractiveReserve,
+      rpm: config.pacing.rpm,
+      maxPauseMs: config.pacing.maxPauseMs,
+      interactiveReserve: config.pacing.interactiveReserve,
     }),
     metrics,
   };
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const newsSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-news');
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
   // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
-  const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.jobs.laneMinShare, logger });
+  const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.worker.laneMinShare, logger });
   const processor = createChatProcessor({
     config,
     registry,
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const runJob = recordCallbacksFirst(processor, { callbacks, recheckMs, logger });
   const mainWorker = createChatWorker(runJob, { connection: workerConnection, prefix: bullmqPrefix, config });
   // The interactive reserve: a few slots of a second consumer that run interactive jobs only (interactive-reserve.ts).
-  const { interactiveSlots } = config.jobs;
+  const { interactiveSlots } = config.worker;
   const reserveWorker =
     interactiveSlots > 0
       ? createChatWorker(interactiveReserve(runJob, { interactiveWaiting: async () => (await publisher.llen(mainWorker.toKey('wait'))) > 0 }), {

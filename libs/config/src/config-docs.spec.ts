@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { envSchema } from './env-schema';
+import { envSchema } from './config-shape';
 import { cursorAdapterEnvSchema } from './cursor-adapter-config';
 
 const repositoryRoot = join(__dirname, '..', '..', '..');

@@ -15,7 +15,9 @@ describe('loadConfig', () => {
     expect(config.providers.openrouter.baseUrl).toBe('https://openrouter.ai/api/v1');
     expect(config.providers.ollama.baseUrl).toBe('http://localhost:11434');
     expect(config.providers.cursor.baseUrl).toBe('http://localhost:3210');
-    expect(config.limits).toMatchObject({ rateRps: 10, rateBurst: 20, dailyBudgetUsd: 50, monthlyBudgetUsd: 500, pricingFile: undefined, providerRpm: {} });
+    expect(config.limits).toMatchObject({ rateRps: 10, rateBurst: 20, dailyBudgetUsd: 50, monthlyBudgetUsd: 500 });
+    expect(config.pricing.file).toBeUndefined();
+    expect(config.pacing.rpm).toEqual({});
     expect(config.circuit).toEqual({ failureThreshold: 3, resetTimeMs: 60_000 });
     expect(config.http.corsAllowedOrigins).toEqual(['http://localhost:3000', 'http://localhost:8080']);
     expect(config.http.authToken).toBeUndefined();
@@ -51,7 +53,7 @@ describe('loadConfig', () => {
   });
 
   it('parses per-provider requests per minute', () => {
-    expect(loadConfig({ ...mockEnv, PROVIDER_RPM: 'openrouter=60, ollama=5' }).limits.providerRpm).toEqual({ openrouter: 60, ollama: 5 });
+    expect(loadConfig({ ...mockEnv, PROVIDER_RPM: 'openrouter=60, ollama=5' }).pacing.rpm).toEqual({ openrouter: 60, ollama: 5 });
   });
 
   it('parses lists and numbers', () => {
@@ -109,5 +111,33 @@ describe('secretValues', () => {
       'crsr-key-0123456789',
     ]);
     expect(cursorAdapterSecretValues(loadCursorAdapterConfig({ CURSOR_ADAPTER_TOKEN: token }))).toEqual([token]);
+  });
+});
+
+describe('groups', () => {
+  it('put each setting with what it governs: lanes with the worker, provider pacing and pricing apart from the limits', () => {
+    const config = loadConfig({
+      ...mockEnv,
+      WORKER_INTERACTIVE_SLOTS: '3',
+      LANE_MIN_SHARE: '0.3',
+      PROVIDER_RPM: 'ollama=5',
+      PROVIDER_MAX_PAUSE_MS: '5000',
+      PROVIDER_INTERACTIVE_RESERVE: '0.5',
+      LLM_PRICING_FILE: '/etc/prices.json',
+      PRICING_REFRESH_MS: '0',
+    });
+    expect(config.worker).toMatchObject({ interactiveSlots: 3, laneMinShare: 0.3 });
+    expect(config.pacing).toEqual({ rpm: { ollama: 5 }, maxPauseMs: 5000, interactiveReserve: 0.5 });
+    expect(config.pricing).toEqual({ file: '/etc/prices.json', refreshMs: 0 });
+    expect(Object.keys(config.jobs)).not.toContain('interactiveSlots');
+    expect(Object.keys(config.limits)).not.toContain('providerRpm');
+  });
+
+  it('derive the values that combine variables: Host names from GATEWAY_HOST, models from LLM_DEFAULT_MODEL', () => {
+    expect(loadConfig({ ...mockEnv, GATEWAY_HOST: '::1' }).http.allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
+    expect(loadConfig({ ...mockEnv, GATEWAY_HOST: '::1', API_ALLOWED_HOSTS: 'Gateway.internal' }).http.allowedHosts).toEqual(['gateway.internal']);
+    expect(loadConfig({ ...mockEnv, GATEWAY_HOST: '0.0.0.0' }).http.allowedHosts).toEqual([]);
+    expect(loadConfig({ ...mockEnv, LLM_DEFAULT_MODEL: 'mock/a' }).models).toEqual(['mock/a']);
+    expect(loadConfig({ ...mockEnv, GATEWAY_MODELS: 'mock/a, mock/b' }).models).toEqual(['mock/a', 'mock/b']);
   });
 });

@@ -18,24 +18,24 @@ const MODELS_FETCH_TIMEOUT_MS = 10_000;
  */
 export function createPricingFromConfig(
   redis: RedisClient,
-  config: Pick<Config, 'limits' | 'queue' | 'llm' | 'providers'>,
+  config: Pick<Config, 'pricing' | 'queue' | 'llm' | 'providers'>,
   options: { instanceId: string; logger?: Pick<Logger, 'info' | 'warn' | 'debug'> },
 ): { book: PriceBook; refresher: PriceRefresher } {
-  const book = createPriceBook({ file: config.limits.pricingFile === undefined ? undefined : loadPricingFile(config.limits.pricingFile) });
+  const book = createPriceBook({ file: config.pricing.file === undefined ? undefined : loadPricingFile(config.pricing.file) });
   // The models endpoint lists the prices of the providers whose definitions say so (OpenRouter's).
   const usesOpenRouter = [config.llm.provider, ...config.llm.fallbacks].some((provider) => {
     const { prices } = definitionOf(provider);
     return prices.kind === 'catalogue' && prices.endpoint;
   });
   const { baseUrl, apiKey } = config.providers.openrouter;
-  const fetches = usesOpenRouter && config.limits.pricingRefreshMs > 0;
+  const fetches = usesOpenRouter && config.pricing.refreshMs > 0;
   const refresher = createPriceRefresher({
     redis,
     prefix: config.queue.prefix,
     book,
     fetchPrices: fetches ? () => fetchOpenRouterPrices({ baseUrl, apiKey, timeoutMs: MODELS_FETCH_TIMEOUT_MS }) : undefined,
     // Not fetching: still look for what other instances fetched, once a minute.
-    refreshMs: config.limits.pricingRefreshMs > 0 ? config.limits.pricingRefreshMs : 60_000,
+    refreshMs: config.pricing.refreshMs > 0 ? config.pricing.refreshMs : 60_000,
     instanceId: options.instanceId,
     logger: options.logger,
   });

@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import { providerIdSchema, type ProviderId } from '@gateway/contracts';
+import { environmentSchemaOf, setting } from './settings';
+import { csv, logLevel, nonNegativeInt, nonNegativeNumber, optionalSecret, port, positiveInt, url } from './value-schemas';
+
+/** Shortest GATEWAY_AUTH_TOKEN accepted: a guessable token is worse than none, since it looks like protection. */
+export const minimumAuthTokenLength = 16;
+// Unset or empty: no token. Only whitespace used to mean "no token" silently (auth off): now a configuration error.
+const authToken = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value === '' ? undefined : value.trim()))
+  .refine((value) => value === undefined || value.length > 0, 'is only whitespace: unset it for no authentication, or set a real token')
+  .refine(
+    (value) => value === undefined || value.length === 0 || value.length >= minimumAuthTokenLength,
+    `must be at least ${minimumAuthTokenLength} characters`,
+  );
+
+const providerRpm = csv.pipe(z.array(z.string().regex(/^[a-z]+=\d+$/, 'provider=requests-per-minute, e.g. openrouter=60'))).transform((entries, context) => {
+  const rpm: Partial<Record<ProviderId, number>> = {};
+  for (const entry of entries) {
+    const [name = '', value = ''] = entry.split('=');
+    const provider = providerIdSchema.safeParse(name);
+    if (!provider.success) {
+      context.addIssue({ code: 'custom', message: `unknown provider "${name}"` });
+      return z.NEVER;
+    }
+    rpm[provider.data] = Number(value);
+  }
+  return rpm;
+});
+
+/**
+ * Every setting of the gateway's apps, under the name the code reads it by, with the environment variable it comes
+ * from and its schema (with its default). Adding a variable is one line here (and its row in docs/CONFIGURATION.md).
+ * A setting's schema reads only its own variable; values that combine several are derived in loadConfig.
+ */
+export const configShape = {
+  nodeEnv: setting('NODE_ENV', z.enum(['development', 'production', 'test']).default('development')),
+  log: {
+    level: setting('LOG_LEVEL', logLevel),
+    pretty: setting('LOG_PRETTY', z.stringbool().default(false)),
+    /** Log lines are buffered and written at least this often (0: each line at once). */
+    flushIntervalMs: setting('LOG_FLUSH_INTERVAL_MS', nonNegativeInt.default(100)),
+  },
+  http: {
+    port: setting('GATEWAY_PORT', port.default(8080)),
+    host: setting('GATEWAY_HOST', z.string().min(1).default('127.0.0.1')),
+    bodyLimitBytes: setting('GATEWAY_BODY_LIMIT_BYTES', positiveInt.default(1_048_576)),
+    authToken: setting('GATEWAY_AUTH_TOKEN', authToken),
+    /** Opens /admin/* (the keys API, Bull Board); agents' keys never do. */
+    adminToken: setting('GATEWAY_ADMIN_TOKEN', authToken),
+    /** Bull Board shows queues without its actions (retry, clean, obliterate, add) unless false. */
+    bullBoardReadOnly: setting('BULL_BOARD_READ_ONLY', z.stringbool().default(true)),
+    corsAllowedOrigins: setting('CORS_ALLOWED_ORIGINS', csv.default(['http://localhost:3000', 'http://localhost:8080'])),
+    /**
+     * Host header names accepted (lower-case, port ignored); empty: any. Unset, loadConfig derives them from
+     * GATEWAY_HOST (loopback names on loopback, any otherwise: see allowedHostNames).
+     */
+    allowedHosts: setting('API_ALLOWED_HOSTS', csv),
+    chatTimeoutMs: setting('CHAT_TIMEOUT_MS', positiveInt.default(120_000)),
+  },
+  redis: {
+    url: setting('REDIS_URL', url.default('redis://127.0.0.1:6379')),
+    clusterNodes: setting('REDIS_CLUSTER_NODES', csv),
+  },
+  /** SSE streams: `: ping` interval until the first token, and the most a slow client may leave unsent. */
+  stream: {
+    keepAliveMs: setting('STREAM_KEEPALIVE_MS', positiveInt.default(5000)),
+    maxBufferBytes: setting('STREAM_MAX_BUFFER_BYTES', positiveInt.default(1_048_576)),
+    /** How long a resumable stream's job runs on after its client went away, waiting for it to come back. */
+    resumeGraceMs: setting('STREAM_RESUME_GRACE_MS', positiveInt.default(30_000)),
+    /** Most messages a resumable stream keeps in Redis (XADD MAXLEN ~). */
+    resumeMaxMessages: setting('STREAM_RESUME_MAX_MESSAGES', positiveInt.default(10_000)),
+    /** Most clients one caller may have attached to kept streams (GET /v1/jobs/:id/stream, duplicate streams) at once, per API instance. */
+    attachMaxPerCaller: setting('STREAM_ATTACH_MAX_PER_CALLER', positiveInt.default(100)),
+    /** Most clients attached to kept streams per API instance in all. */
+    attachMaxPerInstance: setting('STREAM_ATTACH_MAX_PER_INSTANCE', positiveInt.default(1000)),
+  },
+  queue: {
+    prefix: setting(
+      'QUEUE_PREFIX',
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_{}:-]+$/, 'letters, digits, _ - : { } only')
+        .default('gw'),
+    ),
+    retentionSeconds: setting('JOB_RETENTION_SECONDS', positiveInt.default(3600)),
+  },
+  /** A worker process: its consumers of the chat queue and how they share their starts between the lanes. */
+  worker: {
+    concurrency: setting('WORKER_CONCURRENCY', positiveInt.default(512)),
+    lockDurationMs: setting('WORKER_LOCK_DURATION_MS', positiveInt.default(60_000)),
+    stalledIntervalMs: setting('WORKER_STALLED_INTERVAL_MS', positiveInt.default(30_000)),
+    maxStalledCount: setting('WORKER_MAX_STALLED_COUNT', z.coerce.number().int().nonnegative().default(2)),
+    /** Slots of each worker process that run interactive jobs only (a second consumer per worker process); 0: none. */
+    interactiveSlots: setting('WORKER_INTERACTIVE_SLOTS', z.coerce.number().int().min(0).max(64).default(1)),
+    /** The share of a worker's job starts each lane below interactive (jobs, batches) keeps while it has a backlog (0: none). */
+    laneMinShare: setting('LANE_MIN_SHARE', z.coerce.number().min(0).max(0.5).default(0.1)),
+  },
+  llm: {
+    provider: setting('LLM_PROVIDER', providerIdSchema.default('openrouter')),
+    defaultModel: setting('LLM_DEFAULT_MODEL', z.string().min(1).default('thudm/glm-4-9b-chat')),
+    fallbacks: setting('LLM_FALLBACKS', csv.pipe(z.array(providerIdSchema))),
+    providerTimeoutMs: setting('PROVIDER_TIMEOUT_MS', positiveInt.default(60_000)),
+    /** Keep-alive connections one worker opens to one upstream at most: bounds the calls in flight per provider. */
+    providerMaxConnections: setting('PROVIDER_MAX_CONNECTIONS', positiveInt.default(4096)),
+  },
+  providers: {
+    openrouter: {
+      apiKey: setting('OPENROUTER_API_KEY', optionalSecret),
+      baseUrl: setting('OPENROUTER_BASE_URL', url.default('https://openrouter.ai/api/v1')),
+      referer: setting('OPENROUTER_REFERER', z.string().optional()),
+      title: setting('OPENROUTER_TITLE', z.string().default('LLM Gateway')),
+    },
+    ollama: {
+      baseUrl: setting('OLLAMA_BASE_URL', url.default('http://localhost:11434')),
+      defaultModel: setting('OLLAMA_DEFAULT_MODEL', z.string().min(1).default('qwen2.5-coder:7b')),
+    },
+    cursor: {
+      baseUrl: setting('CURSOR_ADAPTER_URL', url.default('http://localhost:3210')),
+      defaultModel: setting('CURSOR_DEFAULT_MODEL', z.string().min(1).default('auto')),
+      /** The bearer the Cursor adapter requires (the same value on both sides). */
+      token: setting('CURSOR_ADAPTER_TOKEN', optionalSecret),
+    },
+    openai: {
+      apiKey: setting('OPENAI_API_KEY', optionalSecret),
+      baseUrl: setting('OPENAI_BASE_URL', url.default('https://api.openai.com/v1')),
+      defaultModel: setting('OPENAI_DEFAULT_MODEL', z.string().min(1).default('gpt-4o-mini')),
+    },
+    anthropic: {
+      apiKey: setting('ANTHROPIC_API_KEY', optionalSecret),
+      baseUrl: setting('ANTHROPIC_BASE_URL', url.default('https://api.anthropic.com')),
+      defaultModel: setting('ANTHROPIC_DEFAULT_MODEL', z.string().min(1).default('claude-3-5-haiku-latest')),
+    },
+    mock: {
+      /** The mock also serves when it is LLM_PROVIDER or in LLM_FALLBACKS. */
+      enabled: setting('MOCK_PROVIDER_ENABLED', z.stringbool().default(false)),
+      reply: setting('MOCK_REPLY', z.string().optional()),
+      latencyMs: setting('MOCK_LATENCY_MS', z.coerce.number().int().nonnegative().default(0)),
+      fail: setting('MOCK_FAIL', z.enum(['none', 'upstream_error', 'timeout', 'invalid_request']).default('none')),
+    },
+  },
+  /** What admission enforces on callers: rate limits and budgets. */
+  limits: {
+    /** Rate limits and budget enforcement at admission (spend is recorded either way). */
+    enabled: setting('GATEWAY_LIMITS_ENABLED', z.stringbool().default(true)),
+    rateRps: setting('GATEWAY_RATE_RPS', z.coerce.number().positive().default(10)),
+    rateBurst: setting('GATEWAY_RATE_BURST', positiveInt.default(20)),
+    dailyBudgetUsd: setting('LLM_DAILY_BUDGET_USD', nonNegativeNumber.default(50)),
+    monthlyBudgetUsd: setting('LLM_MONTHLY_BUDGET_USD', nonNegativeNumber.default(500)),
+    /** Completion tokens assumed when estimating a request without max_tokens. */
+    defaultMaxTokens: setting('BUDGET_DEFAULT_MAX_TOKENS', positiveInt.default(1024)),
+    /** How long an admitted job's budget reservation holds when it is never settled or released. */
+    reservationTtlSeconds: setting('BUDGET_RESERVATION_TTL_SECONDS', positiveInt.default(900)),
+  },
+  /** Where prices come from (spend is priced whether limits are enforced or not). */
+  pricing: {
+    /** JSON file overriding the built-in pricing table (model → USD per million prompt/completion tokens). */
+    file: setting('LLM_PRICING_FILE', z.string().min(1).optional()),
+    /** How often OpenRouter's models endpoint is fetched for its prices, by one instance of all (0: never). */
+    refreshMs: setting('PRICING_REFRESH_MS', z.coerce.number().int().nonnegative().default(3_600_000)),
+  },
+  /** How fast the workers call each provider, across all of them (whether limits are enforced or not). */
+  pacing: {
+    /** Requests per minute allowed per provider (absent: unpaced). */
+    rpm: setting('PROVIDER_RPM', providerRpm),
+    /** The longest an upstream 429's Retry-After pauses a provider for every worker. */
+    maxPauseMs: setting('PROVIDER_MAX_PAUSE_MS', positiveInt.default(60_000)),
+    /** The share of a paced provider's per-second rate only interactive calls may take. */
+    interactiveReserve: setting('PROVIDER_INTERACTIVE_RESERVE', z.coerce.number().min(0).max(1).default(0.25)),
+  },
+  circuit: {
+    failureThreshold: setting('CIRCUIT_FAILURE_THRESHOLD', positiveInt.default(3)),
+    resetTimeMs: setting('CIRCUIT_RESET_TIME_MS', positiveInt.default(60_000)),
+  },
+  /** Running it: shutdown bound, the worker's metrics endpoint (port 0 = off). */
+  operations: {
+    shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', positiveInt.default(30_000)),
+    workerMetricsPort: setting('WORKER_METRICS_PORT', port.default(9464)),
+    workerMetricsHost: setting('WORKER_METRICS_HOST', z.string().min(1).default('127.0.0.1')),
+  },
+  /** Asynchronous jobs and batches. */
+  jobs: {
+    callbackAllowedHosts: setting('JOB_CALLBACK_ALLOWED_HOSTS', csv),
+    /** HMAC key of X-Gateway-Signature; undefined: callbacks go unsigned (the worker warns). */
+    callbackSecret: setting('JOB_CALLBACK_SECRET', optionalSecret),
+    callbackMaxAttempts: setting('JOB_CALLBACK_MAX_ATTEMPTS', positiveInt.default(5)),
+    callbackTimeoutMs: setting('JOB_CALLBACK_TIMEOUT_MS', positiveInt.default(10_000)),
+    batchMaxRequests: setting('BATCH_MAX_REQUESTS', positiveInt.default(10_000)),
+    batchBodyLimitBytes: setting('BATCH_BODY_LIMIT_BYTES', positiveInt.default(33_554_432)),
+  },
+  /** Models listed by GET /v1/models (loadConfig puts LLM_DEFAULT_MODEL when none are given). */
+  models: setting('GATEWAY_MODELS', csv),
+};
+
+/** Every environment variable the gateway's apps read, with its default: the flat view of configShape. */
+export const envSchema = environmentSchemaOf(configShape);
+
+export type Env = z.infer<typeof envSchema>;

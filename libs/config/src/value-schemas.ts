@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/** The zod schemas the settings of several variables share (each parses one environment string). */
+export const port = z.coerce.number().int().min(0).max(65535);
+export const positiveInt = z.coerce.number().int().positive();
+export const nonNegativeInt = z.coerce.number().int().nonnegative();
+export const nonNegativeNumber = z.coerce.number().nonnegative();
+export const url = z.url();
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+/** Unset, empty or only whitespace: none. */
+export const optionalSecret = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+/** A comma-separated list, each item trimmed, empty items dropped. */
+export const csv = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  );
