@@ -12,6 +12,7 @@ import {
   type ChatRequest,
 } from '@gateway/contracts';
 import { createJsonBatchScanner } from './json-batch-scanner';
+import { createJsonLinesScanner } from './json-lines-scanner';
 
 /** One parsed request of a batch. */
 export interface ParsedBatchItem {
@@ -31,6 +32,8 @@ export interface ParsedBatch {
 export interface BatchBodyLimits {
   limitBytes: number;
   maxRequests: number;
+  /** The longest request (JSONL line, array element or other member) in characters: refused with 413 past it. */
+  maxRequestChars: number;
 }
 
 /** Problems reported at most (the first ones); a body with that many is refused without reading on. */
@@ -82,34 +85,6 @@ export function createBatchItems(maxRequests: number) {
   };
 }
 
-/** Splits JSONL as it arrives into values; names the first line that is not JSON. */
-function createJsonLinesScanner(onValue: (value: unknown) => void) {
-  let partial = '';
-  let line = 0;
-  const take = (text: string) => {
-    line += 1;
-    if (text.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw invalidRequest(`line ${line} is not valid JSON`);
-    }
-    onValue(value);
-  };
-  return {
-    push(chunk: string): void {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const text of lines) take(text);
-    },
-    end(): void {
-      take(partial);
-      partial = '';
-    },
-  };
-}
-
 function parseOptions(raw: Record<string, unknown>): BatchOptions {
   const parsed = batchOptionsSchema.safeParse(raw);
   if (!parsed.success) throw invalidRequest(parsed.error.issues.slice(0, MAX_PROBLEMS).map((issue) => `${issue.path.join('.')}: ${issue.message}`));
@@ -120,9 +95,9 @@ function parseOptions(raw: Record<string, unknown>): BatchOptions {
  * Reads a batch body from the request stream as it arrives (no body parser before): a JSON array (or
  * `{"requests": [...], "callback_url"?, "completion_window"?}`) of chat requests with optional `custom_id`, or JSONL
  * whose lines are chat requests or OpenAI batch input lines (`{custom_id, method, url, body}`). Refused as soon as
- * a limit passes: 413 past `limitBytes` (from Content-Length before a byte is read), 400 past `maxRequests` or at
- * the first malformed JSON; what the client still sends is then read and dropped, not parsed. `query` gives the
- * options for a JSONL body (and defaults for a JSON one).
+ * a limit passes: 413 past `limitBytes` (from Content-Length before a byte is read) or at a request longer than
+ * `maxRequestChars`, 400 past `maxRequests` or at the first malformed JSON; what the client still sends is then read
+ * and dropped, not parsed. `query` gives the options for a JSONL body (and defaults for a JSON one).
  */
 export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: BatchBodyLimits, query: Record<string, unknown> = {}): Promise<ParsedBatch> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
@@ -135,22 +110,25 @@ export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: 
   // max_cost_usd comes from the body or the query, never both (parseBatchMaxCost): the body's is kept apart.
   let bodyMaxCost: { max_cost_usd: unknown } | undefined;
   const scanner = jsonLines
-    ? createJsonLinesScanner((value) => items.add(value))
-    : createJsonBatchScanner({
-        onItem: (text) => {
-          let value: unknown;
-          try {
-            value = JSON.parse(text);
-          } catch {
-            throw invalidRequest('request body is not valid JSON');
-          }
-          items.add(value);
+    ? createJsonLinesScanner((value) => items.add(value), limits.maxRequestChars)
+    : createJsonBatchScanner(
+        {
+          onItem: (text) => {
+            let value: unknown;
+            try {
+              value = JSON.parse(text);
+            } catch {
+              throw invalidRequest('request body is not valid JSON');
+            }
+            items.add(value);
+          },
+          onOption: (key, value) => {
+            if (key === 'max_cost_usd') bodyMaxCost = { max_cost_usd: value };
+            else options[key] = value;
+          },
         },
-        onOption: (key, value) => {
-          if (key === 'max_cost_usd') bodyMaxCost = { max_cost_usd: value };
-          else options[key] = value;
-        },
-      });
+        limits.maxRequestChars,
+      );
   const decoder = new StringDecoder('utf8');
   let bytes = 0;
   return new Promise<ParsedBatch>((resolve, reject) => {

@@ -15,6 +15,8 @@ export type { FakeAnthropic, AnthropicBehaviour } from './fake-upstreams/anthrop
 export { startFakeCursor } from './fake-upstreams/cursor';
 export type { FakeCursor, CursorBehaviour } from './fake-upstreams/cursor';
 export { gatewayFailure, collectAll, stopAll, waitFor } from './async-helpers';
+export { measureTimeGrowth } from './time-growth';
+export type { TimeGrowth, TimeGrowthOptions } from './time-growth';
 export { spawnApp, appEntry } from './spawn-app';
 export type { AppProcess } from './spawn-app';
 export { startApi, startGateway, postJson } from './gateway-harness';

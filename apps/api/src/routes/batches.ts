@@ -43,7 +43,7 @@ import { checkCallbackUrl } from './jobs';
 
 /** What the batch routes need. */
 export interface BatchRouteDeps {
-  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers'>;
+  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http'>;
   queue: ChatQueue;
   redis: RedisClient;
   prefix: string;
@@ -83,10 +83,18 @@ function intQuery(req: Request, name: string, fallback: number, max: number): nu
   return value;
 }
 
+/** Room around a request in a batch line (`{"custom_id": <up to 256 characters, escaped>, "method", "url", "body"}`). */
+const BATCH_LINE_ENVELOPE_CHARS = 4096;
+
 /** Batch routes read their own bodies as they arrive: a batch may be far larger than a chat request. */
 export function batchRoutes(deps: BatchRouteDeps): Router {
   const router = Router();
-  const limits = { limitBytes: deps.config.jobs.batchBodyLimitBytes, maxRequests: deps.config.jobs.batchMaxRequests };
+  const limits = {
+    limitBytes: deps.config.jobs.batchBodyLimitBytes,
+    maxRequests: deps.config.jobs.batchMaxRequests,
+    // A request of a batch is no larger than one sent alone, with room for an OpenAI line's custom_id, method and url.
+    maxRequestChars: deps.config.http.bodyLimitBytes + BATCH_LINE_ENVELOPE_CHARS,
+  };
   // Spend counters of batches with max_cost_usd (the limits' keys, under the plain prefix).
   const caps = createBatchCaps({ redis: deps.redis, prefix: deps.config.queue.prefix, ttlSeconds: deps.config.queue.retentionSeconds });
 

@@ -1,0 +1,57 @@
+/** How a parser's time grew with the size of its input. */
+export interface TimeGrowth {
+  sizes: number[];
+  /** Median milliseconds at each size measured. */
+  medians: number[];
+  /** time(next size) / time(size), each step; the time below is floored at `floorMs`. */
+  ratios: number[];
+  /** The median step ratio: one step slowed by a collection or a neighbour's burst does not decide. */
+  typical: number;
+  worst: number;
+}
+
+export interface TimeGrowthOptions {
+  /** Timed runs of each size (after one untimed run); the median is kept. */
+  runs?: number;
+  /** The step ratio past which measuring stops (larger sizes of quadratic code would take minutes). */
+  stopAbove?: number;
+  /** Times below this count as this much: a run refused at its first bytes takes about nothing at every size. */
+  floorMs?: number;
+  /** A run longer than this ends the measure: what was measured is kept. */
+  runCapMs?: number;
+}
+
+async function timeOnce(work: () => unknown): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
+/**
+ * Measures `work` at doubling sizes and compares each median time with the previous size's: ratios rather than
+ * absolute times, so a loaded machine slows every size alike. The sizes take turns, round after round, so a burst of
+ * a neighbour's work slows one run of several sizes rather than every run of one. Linear work doubles when the size
+ * doubles, quadratic work quadruples: the first round stops at a step past `stopAbove` (or a run past `runCapMs`),
+ * so quadratic code is caught without running its larger sizes.
+ */
+export async function measureTimeGrowth(work: (size: number) => unknown, sizes: number[], options: TimeGrowthOptions = {}): Promise<TimeGrowth> {
+  const { runs = 5, stopAbove = 8, floorMs = 1, runCapMs = 2000 } = options;
+  const measured: number[] = [];
+  const times: number[][] = [];
+  // The first round warms each size up (its times are dropped) and finds the sizes worth measuring.
+  for (const size of sizes) {
+    const [warmUp, first] = [await timeOnce(() => work(size)), await timeOnce(() => work(size))];
+    const previous = times[times.length - 1]?.[0];
+    measured.push(size);
+    times.push([first]);
+    if (warmUp > runCapMs || first > runCapMs || (previous !== undefined && first / Math.max(previous, floorMs) > stopAbove)) break;
+  }
+  const capped = times.some((sizeTimes) => sizeTimes[0]! > runCapMs);
+  for (let round = 1; round < runs && !capped; round += 1) {
+    for (const [index, size] of measured.entries()) times[index]!.push(await timeOnce(() => work(size)));
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
+  const medians = times.map(median);
+  const ratios = medians.slice(1).map((time, index) => time / Math.max(medians[index]!, floorMs));
+  return { sizes: measured, medians, ratios, typical: median(ratios), worst: Math.max(0, ...ratios) };
+}
