@@ -40,9 +40,12 @@ export function shareWeightOf(caller: Caller): number {
   return caller.kind === 'key' ? (caller.key.share_weight ?? 1) : 1;
 }
 
-/** Whose limits a request is admitted under: the key's bucket and budgets beside the global ones, else the agent's bucket. */
+/**
+ * Whose limits a request is admitted under: the key's bucket and budgets beside the global ones, else the agent's
+ * bucket and its caller's above it (so rotating agent_id cannot escape the caller's rate).
+ */
 export function tenantOf(caller: Caller, agentId: string | undefined): Tenant {
-  if (caller.kind !== 'key') return { agentId };
+  if (caller.kind !== 'key') return { agentId, caller: caller.kind };
   const { key } = caller;
   return {
     agentId,

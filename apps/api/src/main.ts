@@ -61,7 +61,13 @@ async function main(): Promise<void> {
   }
   const pricing = createPricingFromConfig(redis, config, { instanceId, logger });
   const budget = createBudgetFromConfig(redis, config);
-  const rateLimiter = createRateLimiter({ redis, prefix: limitsPrefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
+  const rateLimiter = createRateLimiter({
+    redis,
+    prefix: limitsPrefix,
+    ratePerSecond: config.limits.rateRps,
+    burst: config.limits.rateBurst,
+    caller: { ratePerSecond: config.limits.callerRateRps, burst: config.limits.callerRateBurst },
+  });
   const queue = createChatQueue(redis, bullmqPrefix, config);
   const gatedAdds = canGateAdds(queue);
   if (!gatedAdds) logger.warn('this BullMQ cannot run its add inside the admission script: admission and enqueue take two round trips');

@@ -74,6 +74,12 @@ export interface Config {
     readonly enabled: boolean;
     readonly rateRps: number;
     readonly rateBurst: number;
+    /**
+     * The caller-wide bucket above the agents' buckets of the static token and of unauthenticated callers (each its
+     * own): rotating agent_id cannot go beyond it. API keys keep their own bucket instead.
+     */
+    readonly callerRateRps: number;
+    readonly callerRateBurst: number;
     readonly dailyBudgetUsd: number;
     readonly monthlyBudgetUsd: number;
     /** JSON file overriding the built-in pricing table (model → USD per million prompt/completion tokens). */
@@ -116,6 +122,9 @@ export interface Config {
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
+
+/** The caller-wide bucket's default: this many agents' worth of rate and burst. */
+const callerRateFactor = 10;
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`).join('; ');
@@ -205,6 +214,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       enabled: env.GATEWAY_LIMITS_ENABLED,
       rateRps: env.GATEWAY_RATE_RPS,
       rateBurst: env.GATEWAY_RATE_BURST,
+      callerRateRps: env.GATEWAY_CALLER_RATE_RPS ?? env.GATEWAY_RATE_RPS * callerRateFactor,
+      callerRateBurst: env.GATEWAY_CALLER_RATE_BURST ?? env.GATEWAY_RATE_BURST * callerRateFactor,
       dailyBudgetUsd: env.LLM_DAILY_BUDGET_USD,
       monthlyBudgetUsd: env.LLM_MONTHLY_BUDGET_USD,
       pricingFile: env.LLM_PRICING_FILE,

@@ -102,6 +102,9 @@ export const envSchema = z.object({
   GATEWAY_LIMITS_ENABLED: z.stringbool().default(true),
   GATEWAY_RATE_RPS: z.coerce.number().positive().default(10),
   GATEWAY_RATE_BURST: positiveInt.default(20),
+  // Absent: ten times GATEWAY_RATE_RPS / GATEWAY_RATE_BURST (see config.ts).
+  GATEWAY_CALLER_RATE_RPS: z.coerce.number().positive().optional(),
+  GATEWAY_CALLER_RATE_BURST: positiveInt.optional(),
   LLM_DAILY_BUDGET_USD: nonNegativeNumber.default(50),
   LLM_MONTHLY_BUDGET_USD: nonNegativeNumber.default(500),
   LLM_PRICING_FILE: z.string().min(1).optional(),

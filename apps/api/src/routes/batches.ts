@@ -133,9 +133,16 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       const createdAt = Date.now();
       const expiresAt = options.completion_window !== undefined ? createdAt + completionWindowMs(options.completion_window) : undefined;
       const keyId = ownerKeyOf(caller);
-      // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own.
+      // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own,
+      // and the whole batch from its caller's (taken with the first agent's, so a refusal there takes nothing).
       if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
-      else for (const [agentId, count] of requestsPerAgent(items)) await deps.admission.checkRate({ agentId }, count);
+      else {
+        let callerTokens = items.length;
+        for (const [agentId, count] of requestsPerAgent(items)) {
+          await deps.admission.checkRate(tenantOf(caller, agentId), count, callerTokens);
+          callerTokens = 0;
+        }
+      }
       const jobIds = items.map((_, index) => batchJobId(batchId, index));
       const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
       // Every request's budget reserved, all or none (a refused batch keeps no reservation).
