@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { createLogger, createMetrics } from '@gateway/observability';
 import {
@@ -134,9 +134,19 @@ async function main(): Promise<void> {
   await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000), settleWithin(2000, () => subscription)]).catch(() => undefined);
   // The shared OpenRouter prices before the first call (bounded: without them the other sources price).
   await settleWithin(3000, () => pricing.refresher.start());
-  const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
+  const server: Server = createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      // Only until the request has arrived: a long SSE answer is never cut by it (api-connection-limits.e2e.spec.ts).
+      requestTimeout: config.http.requestTimeoutMs,
+      // How often both are checked (Node's default, 30 s, would let a slow client hold its connection that much longer).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.http.headersTimeoutMs / 10))),
+    },
+    app,
+  );
+  server.maxConnections = config.http.maxConnections;
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  server.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -27,6 +27,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...mockEnv, GATEWAY_CALLER_RATE_RPS: '3', GATEWAY_CALLER_RATE_BURST: '7' }).limits).toMatchObject({ callerRateRps: 3, callerRateBurst: 7 });
   });
 
+  it('bounds the API server: connections, headers and request timeouts (a request timeout never below the headers one)', () => {
+    expect(loadConfig(mockEnv).http).toMatchObject({ maxConnections: 10_000, headersTimeoutMs: 20_000, requestTimeoutMs: 300_000 });
+    expect(loadConfig({ ...mockEnv, GATEWAY_HEADERS_TIMEOUT_MS: '5000', GATEWAY_REQUEST_TIMEOUT_MS: '1000' }).http).toMatchObject({
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+    });
+  });
+
   it('is frozen', () => {
     const config = loadConfig(mockEnv);
     expect(Object.isFrozen(config)).toBe(true);

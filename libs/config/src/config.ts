@@ -28,6 +28,15 @@ export interface Config {
     /** Host header names accepted (lower-case, port ignored); empty: any (see allowedHostNames). */
     readonly allowedHosts: readonly string[];
     readonly chatTimeoutMs: number;
+    /** Open client connections the API holds at most (server.maxConnections); past it a new one is closed at once. */
+    readonly maxConnections: number;
+    /** The most a client may take to send a request's headers (server.headersTimeout; 408, then closed). */
+    readonly headersTimeoutMs: number;
+    /**
+     * The most a client may take to send a whole request, body included (server.requestTimeout). It ends when the
+     * request has arrived: SSE answers stream for as long as they last.
+     */
+    readonly requestTimeoutMs: number;
   };
   readonly redis: { readonly url: string; readonly clusterNodes: readonly string[] };
   /** SSE streams: `: ping` interval until the first token, and the most a slow client may leave unsent. */
@@ -180,6 +189,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
       allowedHosts: allowedHostNames(env.API_ALLOWED_HOSTS, env.GATEWAY_HOST),
       chatTimeoutMs: env.CHAT_TIMEOUT_MS,
+      maxConnections: env.GATEWAY_MAX_CONNECTIONS,
+      headersTimeoutMs: env.GATEWAY_HEADERS_TIMEOUT_MS,
+      // Node refuses a request timeout below the headers timeout.
+      requestTimeoutMs: Math.max(env.GATEWAY_REQUEST_TIMEOUT_MS, env.GATEWAY_HEADERS_TIMEOUT_MS),
     },
     redis: { url: env.REDIS_URL, clusterNodes: env.REDIS_CLUSTER_NODES },
     stream: {
