@@ -19,6 +19,7 @@ import {
 import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
+import { reservationShareRefusal } from './reservation-share';
 
 export interface AdmissionDeps {
   config: Pick<Config, 'llm' | 'limits' | 'providers'>;
@@ -100,6 +101,15 @@ export function createAdmission(deps: AdmissionDeps) {
     );
   };
 
+  /** 402 for a request whose estimate is more than its share of a budget it draws on (see reservationShareRefusal). */
+  const assertReservationShare = (estimate: number, tenant?: Tenant): void => {
+    const refusal = reservationShareRefusal(config.limits, estimate, tenant?.key);
+    if (!refusal) return;
+    metrics.rateLimitRejections.inc({ limit: 'reservation_share' });
+    if (refusal.keyId) metrics.keyRefusals.inc({ key: keyLabel(refusal.keyId), limit: 'reservation_share' });
+    throw new GatewayError('budget_exceeded', refusal.message);
+  };
+
   /** The reservation of an admitted request; the 429 or 402 GatewayError of a refused one. */
   const admittedOrThrow = (tenant: Tenant, outcome: AdmitOutcome, estimate: number): Admitted => {
     if (!('budget' in outcome)) throw rateRefusal(tenant, outcome.rate);
@@ -149,6 +159,7 @@ export function createAdmission(deps: AdmissionDeps) {
     async admitChat(body: AdmittedBody, jobId: string, tenant: Tenant = { agentId: body.agent_id }): Promise<Admitted> {
       if (!config.limits.enabled) return { reservedUsd: 0 };
       const estimate = estimateUsd(body);
+      assertReservationShare(estimate, tenant);
       return admittedOrThrow(tenant, await admitOnce(deps.redis, deps, tenant, jobId, estimate, learnedModel(body, estimate)), estimate);
     },
 
@@ -165,6 +176,7 @@ export function createAdmission(deps: AdmissionDeps) {
       tenant: Tenant = { agentId: body.agent_id },
     ): Promise<{ data: Data; addError?: Error }> {
       const estimate = estimateUsd(body);
+      assertReservationShare(estimate, tenant);
       const data = job.data(estimate);
       const { outcome, addError } = await admitAndAdd(
         deps.redis,
@@ -190,6 +202,7 @@ export function createAdmission(deps: AdmissionDeps) {
       tenant: Tenant,
     ): Promise<{ duplicate: true } | { spent: true } | { addError?: Error }> {
       const estimate = estimateUsd(body);
+      assertReservationShare(estimate, tenant);
       const reply: AdmitKeyedOutcome = await admitAndAddKeyed(
         deps.redis,
         queue,
@@ -215,6 +228,13 @@ export function createAdmission(deps: AdmissionDeps) {
     async reserveBatch(bodies: readonly AdmittedBody[], jobIds: readonly string[], tenant?: Tenant): Promise<number[]> {
       if (!config.limits.enabled) return bodies.map(() => 0);
       const estimates = bodies.map((body) => estimateUsd(body));
+      estimates.forEach((estimate, index) => {
+        try {
+          assertReservationShare(estimate, tenant);
+        } catch (error) {
+          throw new GatewayError('budget_exceeded', `requests.${index}: ${(error as Error).message}`);
+        }
+      });
       for (let start = 0; start < bodies.length; start += BATCH_RESERVE_CHUNK) {
         const chunk = estimates
           .slice(start, start + BATCH_RESERVE_CHUNK)

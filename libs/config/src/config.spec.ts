@@ -29,6 +29,7 @@ describe('loadConfig', () => {
 
   it('bounds the API server: connections, headers and request timeouts (a request timeout never below the headers one)', () => {
     expect(loadConfig(mockEnv).http).toMatchObject({ maxConnections: 10_000, headersTimeoutMs: 20_000, requestTimeoutMs: 300_000 });
+    expect(loadConfig(mockEnv).limits.maxReservationShare).toBe(0.25);
     expect(loadConfig({ ...mockEnv, GATEWAY_HEADERS_TIMEOUT_MS: '5000', GATEWAY_REQUEST_TIMEOUT_MS: '1000' }).http).toMatchObject({
       headersTimeoutMs: 5000,
       requestTimeoutMs: 5000,

@@ -99,6 +99,11 @@ export interface Config {
     readonly defaultMaxTokens: number;
     /** How long an admitted job's budget reservation holds when it is never settled or released. */
     readonly reservationTtlSeconds: number;
+    /**
+     * The most of a budget (global or a key's, daily or monthly) one request may reserve: a request whose estimate is
+     * more is refused (402) and asked for a lower max_tokens, so no one caller can hold a budget with a few requests.
+     */
+    readonly maxReservationShare: number;
     /** Requests per minute allowed per provider (absent: unpaced). */
     readonly providerRpm: Readonly<Partial<Record<ProviderId, number>>>;
     /** The longest an upstream 429's Retry-After pauses a provider for every worker. */
@@ -235,6 +240,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       pricingRefreshMs: env.PRICING_REFRESH_MS,
       defaultMaxTokens: env.BUDGET_DEFAULT_MAX_TOKENS,
       reservationTtlSeconds: env.BUDGET_RESERVATION_TTL_SECONDS,
+      maxReservationShare: env.BUDGET_MAX_RESERVATION_SHARE,
       providerRpm: parseProviderRpm(env.PROVIDER_RPM),
       providerMaxPauseMs: env.PROVIDER_MAX_PAUSE_MS,
       providerInteractiveReserve: env.PROVIDER_INTERACTIVE_RESERVE,

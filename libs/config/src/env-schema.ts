@@ -114,6 +114,7 @@ export const envSchema = z.object({
   PRICING_REFRESH_MS: z.coerce.number().int().nonnegative().default(3_600_000),
   BUDGET_DEFAULT_MAX_TOKENS: positiveInt.default(1024),
   BUDGET_RESERVATION_TTL_SECONDS: positiveInt.default(900),
+  BUDGET_MAX_RESERVATION_SHARE: z.coerce.number().positive().max(1).default(0.25),
   PROVIDER_INTERACTIVE_RESERVE: z.coerce.number().min(0).max(1).default(0.25),
   PROVIDER_RPM: csv.pipe(z.array(z.string().regex(/^[a-z]+=\d+$/, 'provider=requests-per-minute, e.g. openrouter=60'))),
   CIRCUIT_FAILURE_THRESHOLD: positiveInt.default(3),
