@@ -208,6 +208,8 @@ describe('one request reserves at most BUDGET_MAX_RESERVATION_SHARE of a budget'
     const key = { id: 'key_sharesharesharesh', dailyLimitUsd: 0.1 };
     const error = await refusal(admission.admitChat(body({ max_tokens: 100_000 }), 'key-huge', { agentId: 'a', key }));
     expect(error.message).toMatch(/^key key_sharesharesharesh: .* of the daily budget \(\$0\.10*\)/);
-    await expect(admission.admitChat(body({ max_tokens: 10_000 }), 'key-fits', { agentId: 'a', key })).resolves.toMatchObject({ reservedUsd: expect.any(Number) });
+    await expect(admission.admitChat(body({ max_tokens: 10_000 }), 'key-fits', { agentId: 'a', key })).resolves.toMatchObject({
+      reservedUsd: expect.any(Number),
+    });
   });
 });

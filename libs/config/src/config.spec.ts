@@ -24,7 +24,10 @@ describe('loadConfig', () => {
 
   it('gives the caller-wide bucket ten agents of rate and burst unless set', () => {
     expect(loadConfig({ ...mockEnv, GATEWAY_RATE_RPS: '2', GATEWAY_RATE_BURST: '5' }).limits).toMatchObject({ callerRateRps: 20, callerRateBurst: 50 });
-    expect(loadConfig({ ...mockEnv, GATEWAY_CALLER_RATE_RPS: '3', GATEWAY_CALLER_RATE_BURST: '7' }).limits).toMatchObject({ callerRateRps: 3, callerRateBurst: 7 });
+    expect(loadConfig({ ...mockEnv, GATEWAY_CALLER_RATE_RPS: '3', GATEWAY_CALLER_RATE_BURST: '7' }).limits).toMatchObject({
+      callerRateRps: 3,
+      callerRateBurst: 7,
+    });
   });
 
   it('bounds the API server: connections, headers and request timeouts (a request timeout never below the headers one)', () => {

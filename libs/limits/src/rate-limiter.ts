@@ -24,8 +24,7 @@ export interface RateLimiterOptions {
  * its caller's (above every agent of the static token, or of unauthenticated callers).
  */
 export type RateDecision =
-  | { allowed: true; remaining: number }
-  | { allowed: false; remaining: number; retryAfterMs: number; retryAfterSeconds: number; bucket?: 'caller' };
+  { allowed: true; remaining: number } | { allowed: false; remaining: number; retryAfterMs: number; retryAfterSeconds: number; bucket?: 'caller' };
 
 /** Seconds for a Retry-After header: whole seconds, rounded up, at least 1 (a client must not retry at once). */
 export function retryAfterSeconds(ms: number): number {

@@ -85,12 +85,7 @@ export const admitGate: GateScript = {
 /** Admission as the gate of an idempotent job's add: admit-12's keys plus the job's hash, so a duplicate takes nothing. */
 export const admitOnceGate: GateScript = {
   name: 'admit-once-gate',
-  source:
-    rateFunction +
-    reserveFunction +
-    asLuaFunction('admit', admit) +
-    asLuaFunction('clearReleased', billingClear) +
-    admitOnceGateSource,
+  source: rateFunction + reserveFunction + asLuaFunction('admit', admit) + asLuaFunction('clearReleased', billingClear) + admitOnceGateSource,
   keyCount: admitKeys + 1,
   argCount: admitArgs,
 };

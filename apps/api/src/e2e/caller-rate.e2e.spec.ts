@@ -1,13 +1,4 @@
-import {
-  postJson,
-  startApi,
-  startGateway,
-  startRedis,
-  uniquePrefix,
-  type AppProcess,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, startApi, startGateway, startRedis, uniquePrefix, type AppProcess, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'hi' }];
 const token = 'caller-rate-static-token';
@@ -85,7 +76,9 @@ describe('the caller-wide bucket above the agents', () => {
     const first = await batch('first', 200);
     expect(first.status).toBe(202);
     const second = await batch('second', 200);
-    process.stdout.write(`batches of 200 distinct agent ids (open gateway): first ${first.status}, second ${second.status} Retry-After ${second.headers.get('retry-after')}\n`);
+    process.stdout.write(
+      `batches of 200 distinct agent ids (open gateway): first ${first.status}, second ${second.status} Retry-After ${second.headers.get('retry-after')}\n`,
+    );
     expect(second.status).toBe(429);
     expect(second.body).toMatchObject({ error: { type: 'rate_limited', message: expect.stringContaining('caller') } });
     // 180 tokens of debt, then a full bucket (20) for a batch larger than the burst, at 1/s.

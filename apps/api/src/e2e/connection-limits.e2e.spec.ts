@@ -47,7 +47,9 @@ describe('the API server bounds its connections and slow clients', () => {
     const extra = await rawConnection(gateway.baseUrl);
     extra.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     const extraClosed = await Promise.race([extra.closed, sleep(300).then(() => undefined)]);
-    process.stdout.write(`connection ${maxConnections + 1} of max ${maxConnections}: closed after ${extraClosed ?? '>300'} ms, received ${JSON.stringify(extra.received().slice(0, 15))}\n`);
+    process.stdout.write(
+      `connection ${maxConnections + 1} of max ${maxConnections}: closed after ${extraClosed ?? '>300'} ms, received ${JSON.stringify(extra.received().slice(0, 15))}\n`,
+    );
     expect(extraClosed).toBeDefined();
     expect(extra.received()).toBe('');
     for (const connection of held) connection.socket.destroy();

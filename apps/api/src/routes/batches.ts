@@ -238,7 +238,9 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     const after = typeof req.query['after'] === 'string' ? req.query['after'] : undefined;
     const { ids, hasMore } = await listBatchIds(deps.redis, deps.prefix, ownerKeyOf(caller), { after, limit });
     // Callers without a key share one list: the operator's batches there are not the static token's.
-    const records = await Promise.all(ids.filter((batchId) => mayAccess(caller, ownerOfId(batchId))).map((batchId) => loadBatch(deps.redis, deps.prefix, batchId)));
+    const records = await Promise.all(
+      ids.filter((batchId) => mayAccess(caller, ownerOfId(batchId))).map((batchId) => loadBatch(deps.redis, deps.prefix, batchId)),
+    );
     const data = await Promise.all(records.filter((record): record is BatchRecord => record !== undefined).map((record) => viewOf(record)));
     const body: BatchList = { object: 'list', data, first_id: data[0]?.batch_id ?? null, last_id: data[data.length - 1]?.batch_id ?? null, has_more: hasMore };
     res.json(body);
