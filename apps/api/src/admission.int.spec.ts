@@ -187,3 +187,29 @@ describe('reserveBatch and release', () => {
     expect((await budget.usage()).day.in_flight_usd).toBeCloseTo(held - estimates[0]!, 9);
   });
 });
+
+describe('one request reserves at most BUDGET_MAX_RESERVATION_SHARE of a budget', () => {
+  // gpt-4o-mini answers at $0.60 per million tokens: max_tokens 330,000 reserves ~$0.198, a third of $0.60.
+  it('refuses (402, asking for fewer max_tokens) a request whose estimate is more than a quarter of the global budget, reserving nothing', async () => {
+    const { admission, budget, refusals } = setup({ daily: '0.6', burst: '10' });
+    const outcomes = await Promise.allSettled([1, 2, 3].map((index) => admission.admitChat(body({ max_tokens: 330_000 }), `huge-${index}`)));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const error = (outcomes[0] as PromiseRejectedResult).reason as GatewayError;
+    expect(error).toMatchObject({ type: 'budget_exceeded', status: 402 });
+    expect(error.message).toMatch(/more than the 25% of the daily budget \(\$0\.60*\) one request may reserve; ask for fewer max_tokens/);
+    expect((await budget.usage()).day.in_flight_usd).toBe(0);
+    expect(await refusals('reservation_share')).toBe(3);
+    // A tenth of it is reserved as before.
+    expect((await admission.admitChat(body({ max_tokens: 100_000 }), 'fits')).reservedUsd).toBeGreaterThan(0.05);
+  });
+
+  it("bounds a reservation by the key's own budget too, naming the key", async () => {
+    const { admission } = setup({ burst: '10' });
+    const key = { id: 'key_sharesharesharesh', dailyLimitUsd: 0.1 };
+    const error = await refusal(admission.admitChat(body({ max_tokens: 100_000 }), 'key-huge', { agentId: 'a', key }));
+    expect(error.message).toMatch(/^key key_sharesharesharesh: .* of the daily budget \(\$0\.10*\)/);
+    await expect(admission.admitChat(body({ max_tokens: 10_000 }), 'key-fits', { agentId: 'a', key })).resolves.toMatchObject({
+      reservedUsd: expect.any(Number),
+    });
+  });
+});

@@ -7,6 +7,7 @@ import {
   type AdmitKeyedOutcome,
   estimateCostUsd,
   type AdmitOutcome,
+  type CallerName,
   formatUsd,
   type Budget,
   type PriceSource,
@@ -18,6 +19,7 @@ import {
 import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import { servablePlan } from './request-plan';
+import { reservationShareRefusal } from './reservation-share';
 
 export interface AdmissionDeps {
   config: Pick<Config, 'llm' | 'limits' | 'providers'>;
@@ -34,6 +36,9 @@ export interface AdmissionDeps {
 
 /** The fields of a chat request admission looks at. */
 export type AdmittedBody = Pick<ChatRequest, 'agent_id' | 'model' | 'messages' | 'max_tokens' | 'tools' | 'response_format'>;
+
+/** Who a caller-wide bucket belongs to, as a refusal names it. */
+const callerLabel: Record<CallerName, string> = { static: 'the static token', open: 'unauthenticated requests', admin: 'the admin token' };
 
 /** Requests of a batch reserved by one script (a few ms of Redis time each). */
 const BATCH_RESERVE_CHUNK = 1000;
@@ -53,12 +58,21 @@ export function createAdmission(deps: AdmissionDeps) {
   const keyLabel = createBoundedLabel(200);
 
   const rateRefusal = (tenant: Tenant, decision: Extract<RateDecision, { allowed: false }>, tokens = 1): GatewayError => {
-    metrics.rateLimitRejections.inc({ limit: 'rate' });
+    const byCaller = decision.bucket === 'caller';
+    metrics.rateLimitRejections.inc({ limit: byCaller ? 'caller_rate' : 'rate' });
     const { key, agentId } = tenant;
     if (key) metrics.keyRefusals.inc({ key: keyLabel(key.id), limit: 'rate' });
-    const who = key ? `key ${key.id}` : agentId === undefined ? 'requests without agent_id' : `agent "${agentId}"`;
+    const who = byCaller
+      ? `the caller-wide bucket of ${callerLabel[tenant.caller ?? 'open']} (all its agent ids together)`
+      : key
+        ? `key ${key.id}`
+        : agentId === undefined
+          ? 'requests without agent_id'
+          : `agent "${agentId}"`;
     const size = tokens > 1 ? ` by a batch of ${tokens} requests` : '';
-    const rate = `${key?.ratePerSecond ?? config.limits.rateRps}/s, burst ${key?.burst ?? config.limits.rateBurst}`;
+    const rate = byCaller
+      ? `${config.limits.callerRateRps}/s, burst ${config.limits.callerRateBurst}`
+      : `${key?.ratePerSecond ?? config.limits.rateRps}/s, burst ${key?.burst ?? config.limits.rateBurst}`;
     return new GatewayError('rate_limited', `rate limit exceeded for ${who}${size} (${rate}); retry after ${decision.retryAfterSeconds} s`, {
       retryAfterSeconds: decision.retryAfterSeconds,
     });
@@ -85,6 +99,15 @@ export function createAdmission(deps: AdmissionDeps) {
         },
       },
     );
+  };
+
+  /** 402 for a request whose estimate is more than its share of a budget it draws on (see reservationShareRefusal). */
+  const assertReservationShare = (estimate: number, tenant?: Tenant): void => {
+    const refusal = reservationShareRefusal(config.limits, estimate, tenant?.key);
+    if (!refusal) return;
+    metrics.rateLimitRejections.inc({ limit: 'reservation_share' });
+    if (refusal.keyId) metrics.keyRefusals.inc({ key: keyLabel(refusal.keyId), limit: 'reservation_share' });
+    throw new GatewayError('budget_exceeded', refusal.message);
   };
 
   /** The reservation of an admitted request; the 429 or 402 GatewayError of a refused one. */
@@ -116,15 +139,17 @@ export function createAdmission(deps: AdmissionDeps) {
 
   const admission = {
     /**
-     * The tenant's rate limit alone (the key's bucket, else the agent's), for `tokens` requests at once (a batch takes
-     * one token per request): throws the 429 GatewayError when its bucket cannot give them. Beyond the burst a take
-     * needs a full bucket and leaves it in debt (see RateLimiter.take), so batches are limited like as many single
-     * calls, exactly, on every instance.
+     * The tenant's rate limit alone (the key's bucket, else the agent's and its caller's), for `tokens` requests at
+     * once (a batch takes one token per request): throws the 429 GatewayError when a bucket cannot give them. Beyond
+     * the burst a take needs a full bucket and leaves it in debt (see RateLimiter.take), so batches are limited like
+     * as many single calls, exactly, on every instance. `callerTokens`: what the caller's bucket gives (default
+     * `tokens`; a batch's first agent takes the whole batch's there, the others 0).
      */
-    async checkRate(tenant: Tenant, tokens = 1): Promise<void> {
+    async checkRate(tenant: Tenant, tokens = 1, callerTokens = tokens): Promise<void> {
       if (!config.limits.enabled) return;
-      const decision = await deps.rateLimiter.take(tenant.agentId, tenant.key, tokens);
-      if (!decision.allowed) throw rateRefusal(tenant, decision, tokens);
+      const caller = tenant.caller ? { name: tenant.caller, tokens: callerTokens } : undefined;
+      const decision = await deps.rateLimiter.take(tenant.agentId, tenant.key, tokens, caller);
+      if (!decision.allowed) throw rateRefusal(tenant, decision, decision.bucket === 'caller' ? callerTokens : tokens);
     },
 
     /**
@@ -134,6 +159,7 @@ export function createAdmission(deps: AdmissionDeps) {
     async admitChat(body: AdmittedBody, jobId: string, tenant: Tenant = { agentId: body.agent_id }): Promise<Admitted> {
       if (!config.limits.enabled) return { reservedUsd: 0 };
       const estimate = estimateUsd(body);
+      assertReservationShare(estimate, tenant);
       return admittedOrThrow(tenant, await admitOnce(deps.redis, deps, tenant, jobId, estimate, learnedModel(body, estimate)), estimate);
     },
 
@@ -150,6 +176,7 @@ export function createAdmission(deps: AdmissionDeps) {
       tenant: Tenant = { agentId: body.agent_id },
     ): Promise<{ data: Data; addError?: Error }> {
       const estimate = estimateUsd(body);
+      assertReservationShare(estimate, tenant);
       const data = job.data(estimate);
       const { outcome, addError } = await admitAndAdd(
         deps.redis,
@@ -175,6 +202,7 @@ export function createAdmission(deps: AdmissionDeps) {
       tenant: Tenant,
     ): Promise<{ duplicate: true } | { spent: true } | { addError?: Error }> {
       const estimate = estimateUsd(body);
+      assertReservationShare(estimate, tenant);
       const reply: AdmitKeyedOutcome = await admitAndAddKeyed(
         deps.redis,
         queue,
@@ -200,6 +228,13 @@ export function createAdmission(deps: AdmissionDeps) {
     async reserveBatch(bodies: readonly AdmittedBody[], jobIds: readonly string[], tenant?: Tenant): Promise<number[]> {
       if (!config.limits.enabled) return bodies.map(() => 0);
       const estimates = bodies.map((body) => estimateUsd(body));
+      estimates.forEach((estimate, index) => {
+        try {
+          assertReservationShare(estimate, tenant);
+        } catch (error) {
+          throw new GatewayError('budget_exceeded', `requests.${index}: ${(error as Error).message}`);
+        }
+      });
       for (let start = 0; start < bodies.length; start += BATCH_RESERVE_CHUNK) {
         const chunk = estimates
           .slice(start, start + BATCH_RESERVE_CHUNK)

@@ -24,10 +24,16 @@ export const callerOf = (req: { caller?: Caller | undefined }): Caller => req.ca
 /** The key that owns what a caller creates (jobs, batches); undefined for callers without a key. */
 export const ownerKeyOf = (caller: Caller): string | undefined => (caller.kind === 'key' ? caller.key.id : undefined);
 
-/** Whether a caller may see or cancel work owned by `ownerKeyId`: the operator sees all, a key its own, others what no key owns. */
-export function mayAccess(caller: Caller, ownerKeyId: string | undefined): boolean {
+/**
+ * Who owns the work a caller creates, as its ids tell: the key's id, `admin` for the operator's (its own tenant), none
+ * for the static token and open access.
+ */
+export const workOwnerOf = (caller: Caller): string | undefined => (caller.kind === 'admin' ? 'admin' : ownerKeyOf(caller));
+
+/** Whether a caller may see or cancel work owned by `owner` (see ownerOfId): the operator sees all, the others their own. */
+export function mayAccess(caller: Caller, owner: string | undefined): boolean {
   if (caller.kind === 'admin') return true;
-  return ownerKeyOf(caller) === ownerKeyId;
+  return workOwnerOf(caller) === owner;
 }
 
 /** A key's pinned agent wins over the one the body names (agent_id stays a label; it never picks a rate bucket for a key). */
@@ -40,9 +46,12 @@ export function shareWeightOf(caller: Caller): number {
   return caller.kind === 'key' ? (caller.key.share_weight ?? 1) : 1;
 }
 
-/** Whose limits a request is admitted under: the key's bucket and budgets beside the global ones, else the agent's bucket. */
+/**
+ * Whose limits a request is admitted under: the key's bucket and budgets beside the global ones, else the agent's
+ * bucket and its caller's above it (so rotating agent_id cannot escape the caller's rate).
+ */
 export function tenantOf(caller: Caller, agentId: string | undefined): Tenant {
-  if (caller.kind !== 'key') return { agentId };
+  if (caller.kind !== 'key') return { agentId, caller: caller.kind };
   const { key } = caller;
   return {
     agentId,
@@ -63,13 +72,14 @@ export function assertModelAllowed(caller: Caller, model: string): void {
 }
 
 const keyOwnedId = /^(key_[A-Za-z0-9]{16})_/;
+const ownedId = /^(key_[A-Za-z0-9]{16}|admin)_/;
 
 /**
  * A new job or batch id: a key's carry the key id in front (`key_…_<uuid>`), so who owns a job is read from its
  * id, at no Redis cost, wherever the id is looked up.
  */
 export function newWorkId(caller: Caller): string {
-  return newGatewayId(ownerKeyOf(caller));
+  return newGatewayId(workOwnerOf(caller));
 }
 
 /** The key that owns a job or batch id (see newWorkId); undefined for work made without a key. */
@@ -77,7 +87,12 @@ export function ownerKeyOfId(id: string): string | undefined {
   return keyOwnedId.exec(id)?.[1];
 }
 
-/** 404 for work another key owns, the same answer as for work that does not exist. */
+/** Who owns a job or batch id: its key's id, `admin`, or undefined (see workOwnerOf). */
+export function ownerOfId(id: string): string | undefined {
+  return ownedId.exec(id)?.[1];
+}
+
+/** 404 for work another tenant owns, the same answer as for work that does not exist. */
 export function assertMayAccess(caller: Caller, id: string, what: 'job' | 'batch'): void {
-  if (!mayAccess(caller, ownerKeyOfId(id))) throw notFound(what, id, { retained: true });
+  if (!mayAccess(caller, ownerOfId(id))) throw notFound(what, id, { retained: true });
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { idempotencyKeySchema, invalidRequest, streamEventIdSchema, type StreamEventId } from '@gateway/contracts';
 import { derivedGatewayId } from '@gateway/queue';
-import { callerOf, newWorkId, ownerKeyOf } from './caller';
+import { callerOf, newWorkId, workOwnerOf } from './caller';
 import { headerField } from './header-fields';
 
 /** The Idempotency-Key of a POST that creates work, with what identifies its request. */
@@ -36,7 +36,7 @@ export function idempotentRequestOf(req: Request, route: string, body: unknown =
 export function workIdFor(req: Request, idempotent: IdempotentRequest | undefined, what: 'job' | 'batch' = 'job'): string {
   const caller = callerOf(req);
   if (!idempotent) return newWorkId(caller);
-  return derivedGatewayId(what, ownerKeyOf(caller), caller.kind, idempotent.key);
+  return derivedGatewayId(what, workOwnerOf(caller), caller.kind, idempotent.key);
 }
 
 /** The client's `Last-Event-ID` (header, or `last_event_id` in the query for clients that cannot set headers); 400 when malformed. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { providerConfigurationProblems, providerSecretValues } from '@gateway/providers';
 import { createLogger, createMetrics } from '@gateway/observability';
@@ -64,7 +64,13 @@ async function main(): Promise<void> {
   }
   const pricing = createPricingFromConfig(redis, config, { instanceId, logger });
   const budget = createBudgetFromConfig(redis, config);
-  const rateLimiter = createRateLimiter({ redis, prefix: limitsPrefix, ratePerSecond: config.limits.rateRps, burst: config.limits.rateBurst });
+  const rateLimiter = createRateLimiter({
+    redis,
+    prefix: limitsPrefix,
+    ratePerSecond: config.limits.rateRps,
+    burst: config.limits.rateBurst,
+    caller: { ratePerSecond: config.limits.callerRateRps, burst: config.limits.callerRateBurst },
+  });
   const queue = createChatQueue(redis, bullmqPrefix, config);
   const gatedAdds = canGateAdds(queue);
   if (!gatedAdds) logger.warn('this BullMQ cannot run its add inside the admission script: admission and enqueue take two round trips');
@@ -149,9 +155,19 @@ async function main(): Promise<void> {
   await Promise.all([waitForReady(redis, 2000), waitForReady(bulkRedis, 2000), settleWithin(2000, () => subscription)]).catch(() => undefined);
   // The shared OpenRouter prices before the first call (bounded: without them the other sources price).
   await settleWithin(3000, () => pricing.refresher.start());
-  const server: Server = app.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
+  const server: Server = createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      // Only until the request has arrived: a long SSE answer is never cut by it (api-connection-limits.e2e.spec.ts).
+      requestTimeout: config.http.requestTimeoutMs,
+      // How often both are checked (Node's default, 30 s, would let a slow client hold its connection that much longer).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(config.http.headersTimeoutMs / 10))),
+    },
+    app,
+  );
+  server.maxConnections = config.http.maxConnections;
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  server.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -59,6 +59,16 @@ export const configShape = {
      */
     allowedHosts: setting('API_ALLOWED_HOSTS', csv),
     chatTimeoutMs: setting('CHAT_TIMEOUT_MS', positiveInt.default(120_000)),
+    /** Open client connections the API holds at most (server.maxConnections); past it a new one is closed at once. */
+    maxConnections: setting('GATEWAY_MAX_CONNECTIONS', positiveInt.default(10_000)),
+    /** The most a client may take to send a request's headers (server.headersTimeout; 408, then closed). */
+    headersTimeoutMs: setting('GATEWAY_HEADERS_TIMEOUT_MS', positiveInt.default(20_000)),
+    /**
+     * The most a client may take to send a whole request, body included (server.requestTimeout); raised to the
+     * headers timeout when below it (Node refuses less). It ends when the request has arrived: SSE answers stream
+     * for as long as they last.
+     */
+    requestTimeoutMs: setting('GATEWAY_REQUEST_TIMEOUT_MS', positiveInt.default(300_000)),
   },
   redis: {
     url: setting('REDIS_URL', url.default('redis://127.0.0.1:6379')),
@@ -147,12 +157,24 @@ export const configShape = {
     enabled: setting('GATEWAY_LIMITS_ENABLED', z.stringbool().default(true)),
     rateRps: setting('GATEWAY_RATE_RPS', z.coerce.number().positive().default(10)),
     rateBurst: setting('GATEWAY_RATE_BURST', positiveInt.default(20)),
+    /**
+     * The caller-wide bucket above the agents' buckets of the static token, the admin token and unauthenticated
+     * callers (each its own): rotating agent_id cannot go beyond it. API keys keep their own bucket instead.
+     * Unset: ten times the agent's (derived in loadConfig).
+     */
+    callerRateRps: setting('GATEWAY_CALLER_RATE_RPS', z.coerce.number().positive().optional()),
+    callerRateBurst: setting('GATEWAY_CALLER_RATE_BURST', positiveInt.optional()),
     dailyBudgetUsd: setting('LLM_DAILY_BUDGET_USD', nonNegativeNumber.default(50)),
     monthlyBudgetUsd: setting('LLM_MONTHLY_BUDGET_USD', nonNegativeNumber.default(500)),
     /** Completion tokens assumed when estimating a request without max_tokens. */
     defaultMaxTokens: setting('BUDGET_DEFAULT_MAX_TOKENS', positiveInt.default(1024)),
     /** How long an admitted job's budget reservation holds when it is never settled or released. */
     reservationTtlSeconds: setting('BUDGET_RESERVATION_TTL_SECONDS', positiveInt.default(900)),
+    /**
+     * The most of a budget (global or a key's, daily or monthly) one request may reserve: a request whose estimate is
+     * more is refused (402) and asked for a lower max_tokens, so no one caller can hold a budget with a few requests.
+     */
+    maxReservationShare: setting('BUDGET_MAX_RESERVATION_SHARE', z.coerce.number().positive().max(1).default(0.25)),
   },
   /** Where prices come from (spend is priced whether limits are enforced or not). */
   pricing: {

@@ -24,6 +24,23 @@ describe('loadConfig', () => {
     expect(config.worker.concurrency).toBeGreaterThanOrEqual(100);
   });
 
+  it('gives the caller-wide bucket ten agents of rate and burst unless set', () => {
+    expect(loadConfig({ ...mockEnv, GATEWAY_RATE_RPS: '2', GATEWAY_RATE_BURST: '5' }).limits).toMatchObject({ callerRateRps: 20, callerRateBurst: 50 });
+    expect(loadConfig({ ...mockEnv, GATEWAY_CALLER_RATE_RPS: '3', GATEWAY_CALLER_RATE_BURST: '7' }).limits).toMatchObject({
+      callerRateRps: 3,
+      callerRateBurst: 7,
+    });
+  });
+
+  it('bounds the API server: connections, headers and request timeouts (a request timeout never below the headers one)', () => {
+    expect(loadConfig(mockEnv).http).toMatchObject({ maxConnections: 10_000, headersTimeoutMs: 20_000, requestTimeoutMs: 300_000 });
+    expect(loadConfig(mockEnv).limits.maxReservationShare).toBe(0.25);
+    expect(loadConfig({ ...mockEnv, GATEWAY_HEADERS_TIMEOUT_MS: '5000', GATEWAY_REQUEST_TIMEOUT_MS: '1000' }).http).toMatchObject({
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+    });
+  });
+
   it('is frozen', () => {
     const config = loadConfig(mockEnv);
     expect(Object.isFrozen(config)).toBe(true);
@@ -37,6 +54,7 @@ describe('loadConfig', () => {
     [{ ...mockEnv, LLM_FALLBACKS: 'ollama,bogus' }, 'LLM_FALLBACKS'],
     [{ ...mockEnv, REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ ...mockEnv, GATEWAY_RATE_RPS: '-1' }, 'GATEWAY_RATE_RPS'],
+    [{ ...mockEnv, GATEWAY_CALLER_RATE_BURST: '0' }, 'GATEWAY_CALLER_RATE_BURST'],
     [{ ...mockEnv, CIRCUIT_FAILURE_THRESHOLD: '0' }, 'CIRCUIT_FAILURE_THRESHOLD'],
     [{ ...mockEnv, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ ...mockEnv, PROVIDER_RPM: 'openrouter=fast' }, 'PROVIDER_RPM'],

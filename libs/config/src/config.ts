@@ -11,15 +11,35 @@ export { ConfigError } from './settings';
  */
 export type ConfigCheck = (config: Config) => readonly string[];
 
-/** The validated, frozen configuration of an app: one field per setting of configShape, with its doc comment. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so that messages say `Config`, not the mapped type
-export interface Config extends SettingsOf<typeof configShape> {}
+type Parsed = SettingsOf<typeof configShape>;
+
+/**
+ * The validated, frozen configuration of an app: one field per setting of configShape, with its doc comment; the
+ * values `derive` fills in are never undefined.
+ */
+export interface Config extends Omit<Parsed, 'limits'> {
+  readonly limits: Parsed['limits'] & { readonly callerRateRps: number; readonly callerRateBurst: number };
+}
+
+/** The caller-wide bucket's default: this many agents' worth of rate and burst. */
+const callerRateFactor = 10;
 
 /** The values that combine several variables; every other value is its own variable's, as parsed. */
-function derive(parsed: Config): Config {
+function derive(parsed: Parsed): Config {
+  const { limits, http } = parsed;
   return {
     ...parsed,
-    http: { ...parsed.http, allowedHosts: allowedHostNames(parsed.http.allowedHosts, parsed.http.host) },
+    http: {
+      ...http,
+      allowedHosts: allowedHostNames(http.allowedHosts, http.host),
+      // Node refuses a request timeout below the headers timeout.
+      requestTimeoutMs: Math.max(http.requestTimeoutMs, http.headersTimeoutMs),
+    },
+    limits: {
+      ...limits,
+      callerRateRps: limits.callerRateRps ?? limits.rateRps * callerRateFactor,
+      callerRateBurst: limits.callerRateBurst ?? limits.rateBurst * callerRateFactor,
+    },
     models: parsed.models.length > 0 ? parsed.models : [parsed.llm.defaultModel],
   };
 }

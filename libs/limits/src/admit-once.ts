@@ -1,6 +1,6 @@
 import { addJobBehindGate, type GatedJob, type GatedQueue, type RedisClient } from '@gateway/queue';
 import type { Budget, KeyLedger, ReserveOutcome } from './budget';
-import type { KeyBucket, RateDecision, RateLimiter } from './rate-limiter';
+import type { CallerName, KeyBucket, RateDecision, RateLimiter } from './rate-limiter';
 import { admitGate, admitOnceGate, LimitScriptCode, runScript, scripts } from './scripts';
 
 /** The admission of one job: refused by the rate limit (nothing reserved), or the reservation's outcome. */
@@ -8,14 +8,18 @@ export type AdmitOutcome = { rate: Extract<RateDecision, { allowed: false }> } |
 
 type AdmitParts = { rateLimiter: RateLimiter; budget: Budget };
 
-/** Whose request it is: its agent, and the API key it was made with (the key's bucket and budgets then apply). */
+/**
+ * Whose request it is: its agent, and the API key it was made with (the key's bucket and budgets then apply) or,
+ * without a key, the caller whose bucket stands above its agents' (the static token, unauthenticated callers).
+ */
 export interface Tenant {
   agentId: string | undefined;
   key?: (KeyBucket & KeyLedger) | undefined;
+  caller?: CallerName | undefined;
 }
 
 function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number, model: string | undefined) {
-  const rate = parts.rateLimiter.call(tenant.agentId, tenant.key);
+  const rate = parts.rateLimiter.call(tenant.agentId, tenant.key, 1, tenant.caller ? { name: tenant.caller } : undefined);
   const reserve = parts.budget.reserveCall(jobId, estimateUsd, tenant.key, model);
   return {
     keys: [...rate.keys, ...reserve.keys],
@@ -30,7 +34,7 @@ function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd
 
 /**
  * `model`: the request's model, whose learned cost the reservation takes when it is more than the estimate.
- * The agent's rate limit and the job's budget reservation in one script (one round trip, atomic): the same
+ * The rate limit (the key's bucket, else the agent's and its caller's) and the job's budget reservation in one script (one round trip, atomic): the same
  * decisions as `rateLimiter.take` then `budget.reserve`, without a reservation when the bucket refuses.
  */
 export async function admitOnce(

@@ -5,7 +5,7 @@ export { NANO_PER_USD, usdToNano, nanoToUsd, formatUsd } from './money';
 export { utcPeriods } from './periods';
 export type { Periods } from './periods';
 export { createRateLimiter, retryAfterSeconds } from './rate-limiter';
-export type { RateLimiter, RateLimiterOptions, RateDecision, RateCall, KeyBucket } from './rate-limiter';
+export type { RateLimiter, RateLimiterOptions, RateDecision, RateCall, KeyBucket, CallerName, CallerTake } from './rate-limiter';
 export {
   modelPriceSchema,
   pricingTableSchema,

@@ -6,10 +6,15 @@
 export const limitKeys = {
   /**
    * Token bucket of one agent (or of every request without an agent id). In the `{spend}` slot: admission checks
-   * it and reserves the budget in one script (admit-6.lua).
+   * it and reserves the budget in one script (admit-12.lua).
    */
   rateBucket: (prefix: string, agentId: string | undefined): string =>
     agentId === undefined ? `${prefix}:rate:{spend}:anonymous` : `${prefix}:rate:{spend}:agent:${agentId}`,
+  /**
+   * Token bucket of a caller without a key (`static`, `open`, `admin`) above its agents' buckets; undefined names a key
+   * nothing writes (rate-2.lua leaves it untouched).
+   */
+  callerRateBucket: (prefix: string, caller: string | undefined): string => `${prefix}:rate:{spend}:caller:${caller ?? ''}`,
   /** Token bucket of one API key (every request made with it, whatever its agent_id). */
   keyRateBucket: (prefix: string, keyId: string): string => `${prefix}:rate:{spend}:key:${keyId}`,
   /**

@@ -2,7 +2,7 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
 import { defineLuaFile as script, keyCountOf, runLuaScript, type GateScript, type LuaScript, type RedisClient } from '@gateway/queue';
-import admit from './lua/admit-11.lua';
+import admit from './lua/admit-12.lua';
 import admitGateSource from './lua/admit-gate.lua';
 import admitOnceGateSource from './lua/admit-once-gate.lua';
 import batchCapSettle from './lua/batch-cap-settle-1.lua';
@@ -13,6 +13,7 @@ import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-11.lua';
 import priceLockRetry from './lua/price-lock-retry-1.lua';
 import providerPace from './lua/provider-pace-2.lua';
+import rate from './lua/rate-2.lua';
 import reservationDrop from './lua/reservation-drop-2.lua';
 import tokenBucket from './lua/token-bucket-1.lua';
 import usageFold from './lua/usage-fold-1.lua';
@@ -31,6 +32,8 @@ export enum LimitScriptCode {
   Duplicate = -9,
   /** admit-once-gate: the job was billed and is gone. */
   Spent = -10,
+  /** rate-2: the caller's bucket (above its agents') refused. */
+  CallerRateLimited = -11,
 }
 
 /** Success codes (positive). */
@@ -49,8 +52,12 @@ function asLuaFunction(name: string, source: string, ...extraParams: string[]): 
 /** budget-reserve.lua takes the caller's clock reading as NOW; run on its own, it reads TIME. */
 const reserveFunction = asLuaFunction('budgetReserve', budgetReserve, 'NOW');
 
+/** rate-2.lua as the local function rate, with the token bucket it calls. */
+const rateFunction = asLuaFunction('tokenBucket', tokenBucket) + asLuaFunction('rate', rate);
+
 export const scripts = {
   tokenBucket: script('token-bucket-1.lua', tokenBucket),
+  rate: script('rate-2.lua', rate, asLuaFunction('tokenBucket', tokenBucket)),
   providerPace: script('provider-pace-2.lua', providerPace, asLuaFunction('tokenBucket', tokenBucket)),
   budgetReserve: script('budget-reserve.lua', budgetReserve, 'local NOW = nil\n'),
   budgetSettle: script('budget-settle-11.lua', budgetSettle, asLuaFunction('dropReservation', reservationDrop) + asLuaFunction('foldUsage', usageFold)),
@@ -60,31 +67,27 @@ export const scripts = {
   priceLockRetry: script('price-lock-retry-1.lua', priceLockRetry),
   batchCapStart: script('batch-cap-start-1.lua', batchCapStart),
   batchCapSettle: script('batch-cap-settle-1.lua', batchCapSettle),
-  admit: script('admit-11.lua', admit, asLuaFunction('tokenBucket', tokenBucket) + reserveFunction),
+  admit: script('admit-12.lua', admit, rateFunction + reserveFunction),
 };
 
-/** Admission as the gate of a job's add (addJobBehindGate): admit-11's keys and args, its reply. */
-/** admit-11.lua's keys: those of both gates (the idempotent one adds the job's hash). */
-const admitKeys = keyCountOf('admit-11.lua') as number;
+/** admit-12.lua's keys: those of both gates (the idempotent one adds the job's hash). */
+const admitKeys = keyCountOf('admit-12.lua') as number;
+const admitArgs = 18;
 
+/** Admission as the gate of a job's add (addJobBehindGate): admit-12's keys and args, its reply. */
 export const admitGate: GateScript = {
   name: 'admit-gate',
-  source: asLuaFunction('tokenBucket', tokenBucket) + reserveFunction + asLuaFunction('admit', admit) + admitGateSource,
+  source: rateFunction + reserveFunction + asLuaFunction('admit', admit) + admitGateSource,
   keyCount: admitKeys,
-  argCount: 14,
+  argCount: admitArgs,
 };
 
-/** Admission as the gate of an idempotent job's add: admit-11's keys plus the job's hash, so a duplicate takes nothing. */
+/** Admission as the gate of an idempotent job's add: admit-12's keys plus the job's hash, so a duplicate takes nothing. */
 export const admitOnceGate: GateScript = {
   name: 'admit-once-gate',
-  source:
-    asLuaFunction('tokenBucket', tokenBucket) +
-    reserveFunction +
-    asLuaFunction('admit', admit) +
-    asLuaFunction('clearReleased', billingClear) +
-    admitOnceGateSource,
+  source: rateFunction + reserveFunction + asLuaFunction('admit', admit) + asLuaFunction('clearReleased', billingClear) + admitOnceGateSource,
   keyCount: admitKeys + 1,
-  argCount: 14,
+  argCount: admitArgs,
 };
 
 /** Runs a script; its reply is an array of integers. */

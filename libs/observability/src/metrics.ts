@@ -119,7 +119,7 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     rateLimitRejections: new Counter({
       name: 'gateway_rate_limit_rejections_total',
-      help: 'Requests refused at admission, by limit (rate, daily_budget, monthly_budget, key_daily_budget, key_monthly_budget, stream_attaches).',
+      help: 'Requests refused at admission, by limit (rate, caller_rate, daily_budget, monthly_budget, key_daily_budget, key_monthly_budget, reservation_share, stream_attaches).',
       labelNames: ['limit'] as const,
       registers: [registry],
     }),

@@ -33,6 +33,8 @@ beforeAll(async () => {
     // One request per agent, then a refill far beyond the test; no budget at all for paid models (mock is free).
     GATEWAY_RATE_RPS: '0.001',
     GATEWAY_RATE_BURST: '1',
+    // Each test takes a fresh agent: the caller-wide bucket above them (caller-rate.e2e.spec.ts) kept out of the way.
+    GATEWAY_CALLER_RATE_BURST: '1000',
     LLM_DAILY_BUDGET_USD: '0.000001',
   });
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });

@@ -34,7 +34,7 @@ import {
 import { readBatchBody, type ParsedBatchItem } from '../batch-input';
 import type { Admission } from '../admission';
 import { cancelBatch } from '../batch-cancel';
-import { assertMayAccess, assertModelAllowed, callerOf, ownerKeyOf, shareWeightOf, tenantOf, type Caller } from '../caller';
+import { assertMayAccess, assertModelAllowed, callerOf, mayAccess, ownerKeyOf, ownerOfId, shareWeightOf, tenantOf, type Caller } from '../caller';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { enqueueOrUnavailable, toChatJobData } from '../job-data';
 import { lanePrioritiesFor } from '../job-priority';
@@ -141,9 +141,16 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       const createdAt = Date.now();
       const expiresAt = options.completion_window !== undefined ? createdAt + completionWindowMs(options.completion_window) : undefined;
       const keyId = ownerKeyOf(caller);
-      // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own.
+      // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own,
+      // and the whole batch from its caller's (taken with the first agent's, so a refusal there takes nothing).
       if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
-      else for (const [agentId, count] of requestsPerAgent(items)) await deps.admission.checkRate({ agentId }, count);
+      else {
+        let callerTokens = items.length;
+        for (const [agentId, count] of requestsPerAgent(items)) {
+          await deps.admission.checkRate(tenantOf(caller, agentId), count, callerTokens);
+          callerTokens = 0;
+        }
+      }
       const jobIds = items.map((_, index) => batchJobId(batchId, index));
       const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
       // Every request's budget reserved, all or none (a refused batch keeps no reservation).
@@ -238,7 +245,10 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     const limit = Math.max(1, intQuery(req, 'limit', LIST_LIMIT.default, LIST_LIMIT.max));
     const after = typeof req.query['after'] === 'string' ? req.query['after'] : undefined;
     const { ids, hasMore } = await listBatchIds(deps.redis, deps.prefix, ownerKeyOf(caller), { after, limit });
-    const records = await Promise.all(ids.map((batchId) => loadBatch(deps.redis, deps.prefix, batchId)));
+    // Callers without a key share one list: the operator's batches there are not the static token's.
+    const records = await Promise.all(
+      ids.filter((batchId) => mayAccess(caller, ownerOfId(batchId))).map((batchId) => loadBatch(deps.redis, deps.prefix, batchId)),
+    );
     const data = await Promise.all(records.filter((record): record is BatchRecord => record !== undefined).map((record) => viewOf(record)));
     const body: BatchList = { object: 'list', data, first_id: data[0]?.batch_id ?? null, last_id: data[data.length - 1]?.batch_id ?? null, has_more: hasMore };
     res.json(body);

@@ -30,7 +30,7 @@
 --              amount: what job i (the first job when reserved) was to reserve, the learned cost included;
 --              -3 DAILY_EXCEEDED / -4 MONTHLY_EXCEEDED at job i (in_flight counts the jobs before it);
 --              -6 KEY_DAILY_EXCEEDED / -7 KEY_MONTHLY_EXCEEDED, the same with the key's figures: nothing reserved
--- NOW: the server's ms when the script that runs this one as a function has read TIME already (admit-11.lua).
+-- NOW: the server's ms when the script that runs this one as a function has read TIME already (admit-12.lua).
 local now = NOW
 if now == nil then
   local time = redis.call('TIME')
