@@ -69,21 +69,21 @@ async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
   return error as GatewayError;
 }
 
-describe('admitChat', () => {
+describe('admit', () => {
   it('reserves the estimate of the dearest servable attempt, once per job id', async () => {
     const { admission, budget } = setup();
-    const { reservedUsd } = await admission.admitChat(body(), 'job-1');
+    const { reservedUsd } = await admission.admit(body(), 'job-1');
     expect(reservedUsd).toBeGreaterThan(0);
     expect((await budget.usage()).day.in_flight_usd).toBeCloseTo(reservedUsd, 9);
     // A longer answer allowed costs more to reserve.
-    expect((await admission.admitChat(body({ max_tokens: 4000 }), 'job-2')).reservedUsd).toBeGreaterThan(reservedUsd);
+    expect((await admission.admit(body({ max_tokens: 4000 }), 'job-2')).reservedUsd).toBeGreaterThan(reservedUsd);
   });
 
   it('refuses past the burst with a 429 that says when to retry, and reserves nothing for it', async () => {
     const { admission, budget, refusals } = setup({ burst: '1' });
-    await admission.admitChat(body(), 'first');
+    await admission.admit(body(), 'first');
     const before = (await budget.usage()).day.in_flight_usd;
-    const error = await refusal(admission.admitChat(body(), 'second'));
+    const error = await refusal(admission.admit(body(), 'second'));
     expect(error.type).toBe('rate_limited');
     expect(error.status).toBe(429);
     expect(error.details.retryAfterSeconds).toBeGreaterThanOrEqual(1);
@@ -91,12 +91,12 @@ describe('admitChat', () => {
     expect((await budget.usage()).day.in_flight_usd).toBe(before);
     expect(await refusals('rate')).toBe(1);
     // Another agent has its own bucket.
-    await expect(admission.admitChat(body({ agent_id: 'agent-b' }), 'third')).resolves.toMatchObject({ reservedUsd: expect.any(Number) });
+    await expect(admission.admit(body({ agent_id: 'agent-b' }), 'third')).resolves.toMatchObject({ reservedUsd: expect.any(Number) });
   });
 
   it('refuses a request whose estimate passes the daily budget with a 402 naming the figures', async () => {
     const { admission, refusals } = setup({ daily: '0.000001' });
-    const error = await refusal(admission.admitChat(body(), 'dear'));
+    const error = await refusal(admission.admit(body(), 'dear'));
     expect(error.type).toBe('budget_exceeded');
     expect(error.status).toBe(402);
     expect(error.message).toMatch(/daily budget exceeded for \d{4}-\d{2}-\d{2}/);
@@ -106,12 +106,12 @@ describe('admitChat', () => {
   it("takes the key's bucket and budget instead of the agent's when the request came with a key", async () => {
     const { admission } = setup({ burst: '1' });
     const key = { id: 'team-a', ratePerSecond: 1, burst: 5, dailyLimitUsd: 0.000001 };
-    const error = await refusal(admission.admitChat(body(), 'keyed', { agentId: 'agent-a', key }));
+    const error = await refusal(admission.admit(body(), 'keyed', { agentId: 'agent-a', key }));
     expect(error.type).toBe('budget_exceeded');
     expect(error.message).toContain('key team-a');
     // The key's bucket (burst 5) is not the global one (burst 1): a rate refusal would have named the key.
     const cheap = { ...key, dailyLimitUsd: undefined };
-    for (let call = 0; call < 3; call += 1) await admission.admitChat(body(), `keyed-${call}`, { agentId: 'agent-a', key: cheap });
+    for (let call = 0; call < 3; call += 1) await admission.admit(body(), `keyed-${call}`, { agentId: 'agent-a', key: cheap });
   });
 
   it('admits everything without touching Redis when limits are off', async () => {
@@ -128,7 +128,7 @@ describe('admitChat', () => {
       metrics: createMetrics({ app: 'api', defaultMetrics: false }),
       gatedAdds: true,
     });
-    expect(await admission.admitChat(body(), 'free')).toEqual({ reservedUsd: 0 });
+    expect(await admission.admit(body(), 'free')).toEqual({ reservedUsd: 0 });
     await expect(admission.checkRate({ agentId: 'a' }, 100)).resolves.toBeUndefined();
     expect(admission.fusesEnqueue).toBe(false);
     down.disconnect();
@@ -192,7 +192,7 @@ describe('one request reserves at most BUDGET_MAX_RESERVATION_SHARE of a budget'
   // gpt-4o-mini answers at $0.60 per million tokens: max_tokens 330,000 reserves ~$0.198, a third of $0.60.
   it('refuses (402, asking for fewer max_tokens) a request whose estimate is more than a quarter of the global budget, reserving nothing', async () => {
     const { admission, budget, refusals } = setup({ daily: '0.6', burst: '10' });
-    const outcomes = await Promise.allSettled([1, 2, 3].map((index) => admission.admitChat(body({ max_tokens: 330_000 }), `huge-${index}`)));
+    const outcomes = await Promise.allSettled([1, 2, 3].map((index) => admission.admit(body({ max_tokens: 330_000 }), `huge-${index}`)));
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
     const error = (outcomes[0] as PromiseRejectedResult).reason as GatewayError;
     expect(error).toMatchObject({ type: 'budget_exceeded', status: 402 });
@@ -200,15 +200,15 @@ describe('one request reserves at most BUDGET_MAX_RESERVATION_SHARE of a budget'
     expect((await budget.usage()).day.in_flight_usd).toBe(0);
     expect(await refusals('reservation_share')).toBe(3);
     // A tenth of it is reserved as before.
-    expect((await admission.admitChat(body({ max_tokens: 100_000 }), 'fits')).reservedUsd).toBeGreaterThan(0.05);
+    expect((await admission.admit(body({ max_tokens: 100_000 }), 'fits')).reservedUsd).toBeGreaterThan(0.05);
   });
 
   it("bounds a reservation by the key's own budget too, naming the key", async () => {
     const { admission } = setup({ burst: '10' });
     const key = { id: 'key_sharesharesharesh', dailyLimitUsd: 0.1 };
-    const error = await refusal(admission.admitChat(body({ max_tokens: 100_000 }), 'key-huge', { agentId: 'a', key }));
+    const error = await refusal(admission.admit(body({ max_tokens: 100_000 }), 'key-huge', { agentId: 'a', key }));
     expect(error.message).toMatch(/^key key_sharesharesharesh: .* of the daily budget \(\$0\.10*\)/);
-    await expect(admission.admitChat(body({ max_tokens: 10_000 }), 'key-fits', { agentId: 'a', key })).resolves.toMatchObject({
+    await expect(admission.admit(body({ max_tokens: 10_000 }), 'key-fits', { agentId: 'a', key })).resolves.toMatchObject({
       reservedUsd: expect.any(Number),
     });
   });

@@ -1,10 +1,10 @@
 import { GatewayError, type ChatRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import {
-  admitAndAdd,
-  admitAndAddKeyed,
-  admitOnce,
-  type AdmitKeyedOutcome,
+  runAdmit,
+  runAdmitAndAdd,
+  runAdmitAndAddIdempotent,
+  type AdmitIdempotentOutcome,
   estimateCostUsd,
   type AdmitOutcome,
   type CallerName,
@@ -23,7 +23,7 @@ import { reservationShareRefusal } from './reservation-share';
 
 export interface AdmissionDeps {
   config: Pick<Config, 'llm' | 'limits' | 'providers'>;
-  /** The connection the limiter and the budget use (admitChat runs both in one script on it). */
+  /** The connection the limiter and the budget use (admit runs both in one script on it). */
   redis: RedisClient;
   rateLimiter: RateLimiter;
   budget: Budget;
@@ -51,7 +51,7 @@ export interface Admitted {
 /**
  * Admission of chat-like requests, before enqueue: the agent's rate limit (429 `rate_limited` with Retry-After),
  * then a reservation of the estimated cost against the daily and monthly budgets (402 `budget_exceeded`).
- * Every route that enqueues chat jobs calls `admitChat`, and `release` when the enqueue then fails.
+ * Every route enqueues through the enqueue service (enqueue/), which calls these; batches call `checkRate` and `reserveBatch`.
  */
 export function createAdmission(deps: AdmissionDeps) {
   const { config, metrics } = deps;
@@ -156,11 +156,11 @@ export function createAdmission(deps: AdmissionDeps) {
      * Admits a parsed request for the job `jobId`: the rate limit (429), then the budget reservation (402), in one
      * round trip to Redis (nothing is reserved when the rate limit refuses).
      */
-    async admitChat(body: AdmittedBody, jobId: string, tenant: Tenant = { agentId: body.agent_id }): Promise<Admitted> {
+    async admit(body: AdmittedBody, jobId: string, tenant: Tenant = { agentId: body.agent_id }): Promise<Admitted> {
       if (!config.limits.enabled) return { reservedUsd: 0 };
       const estimate = estimateUsd(body);
       assertReservationShare(estimate, tenant);
-      return admittedOrThrow(tenant, await admitOnce(deps.redis, deps, tenant, jobId, estimate, learnedModel(body, estimate)), estimate);
+      return admittedOrThrow(tenant, await runAdmit(deps.redis, deps, tenant, jobId, estimate, learnedModel(body, estimate)), estimate);
     },
 
     /**
@@ -178,7 +178,7 @@ export function createAdmission(deps: AdmissionDeps) {
       const estimate = estimateUsd(body);
       assertReservationShare(estimate, tenant);
       const data = job.data(estimate);
-      const { outcome, addError } = await admitAndAdd(
+      const { outcome, addError } = await runAdmitAndAdd(
         deps.redis,
         queue,
         deps,
@@ -195,7 +195,7 @@ export function createAdmission(deps: AdmissionDeps) {
      * admitAndAdd for a job whose id was derived from an Idempotency-Key: a duplicate (the job exists) takes nothing;
      * a key whose job was billed and is gone is `spent`; otherwise as admitAndAdd (the 429/402 thrown).
      */
-    async admitAndAddKeyed<Data>(
+    async admitAndAddIdempotent<Data>(
       queue: GatedQueue<Data>,
       body: AdmittedBody,
       job: Omit<GatedJob<Data>, 'data'> & { data: (reservedUsd: number) => Data },
@@ -203,7 +203,7 @@ export function createAdmission(deps: AdmissionDeps) {
     ): Promise<{ duplicate: true } | { spent: true } | { addError?: Error }> {
       const estimate = estimateUsd(body);
       assertReservationShare(estimate, tenant);
-      const reply: AdmitKeyedOutcome = await admitAndAddKeyed(
+      const reply: AdmitIdempotentOutcome = await runAdmitAndAddIdempotent(
         deps.redis,
         queue,
         deps,

@@ -12,6 +12,7 @@ import { cors } from './middleware/cors';
 import { checkHost } from './middleware/host-check';
 import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
+import type { EnqueueService } from './enqueue';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { onlyUnder } from './middleware/route-prefix';
@@ -50,8 +51,10 @@ export interface ApiDeps {
   bulkQueue: ChatQueue;
   /** Streams relayed by this instance. */
   streams: StreamHub;
-  /** Rate limit + budget reservation of every chat-like route (call admitChat before enqueueing). */
+  /** Rate limits and budget reservations (batches, stream attaches, cancels). */
   admission: Admission;
+  /** The one way a chat job enters the queue, for every route. */
+  enqueuer: EnqueueService;
   budget: Budget;
   /** API keys: the store (Redis) and this instance's cache of them. */
   keys: { store: KeyStore; cache: KeyCache };
@@ -105,7 +108,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
-  app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, admission: deps.admission }));
+  app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, enqueuer: deps.enqueuer }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
   app.use(
     jobRoutes({
@@ -115,6 +118,7 @@ export function createApp(deps: ApiDeps): Express {
       redis: deps.redis,
       prefix: deps.prefix,
       admission: deps.admission,
+      enqueuer: deps.enqueuer,
       logger: deps.logger,
       metrics: deps.metrics,
       tails: deps.tails,

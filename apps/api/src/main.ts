@@ -20,7 +20,7 @@ import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter } fr
 import { createAdmission } from './admission';
 import { createApp } from './app';
 import { createAttachCaps } from './attach-caps';
-import { dropUnstartedJob } from './job-data';
+import { createEnqueueService } from './enqueue';
 import { createKeyCache } from './keys/key-cache';
 import { createKeyStore } from './keys/key-store';
 import { lookupJobOutcome } from './job-lookup';
@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   const gatedAdds = canGateAdds(queue);
   if (!gatedAdds) logger.warn('this BullMQ cannot run its add inside the admission script: admission and enqueue take two round trips');
   const admission = createAdmission({ config, redis, rateLimiter, budget, pricing: pricing.book, metrics, gatedAdds });
+  // Every route's one way into the queue (its fused or two-step admission chosen here, once).
+  const enqueuer = createEnqueueService({ config, queue, admission, redis });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
   bulkRedis.on('error', (error: Error) => logger.warn({ err: error, connection: 'bulk' }, 'redis connection error'));
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
     lookup: (jobId) => lookupJobOutcome(queue, jobId),
     onTimeout: (jobId) => {
       // A caller that gave up does not want the job run later: drop it if no worker has taken it (and free its reservation).
-      void dropUnstartedJob(queue, admission, jobId);
+      void enqueuer.dropUnstarted(jobId);
     },
   });
   const streams = createStreamHub({ lookup: (jobId) => lookupJobOutcome(queue, jobId) });
@@ -145,6 +147,7 @@ async function main(): Promise<void> {
     bulkQueue,
     streams,
     admission,
+    enqueuer,
     budget,
     keys,
     tails,

@@ -7,7 +7,7 @@ import { addStreamWatcher, cancelUnwatchedStream, readStreamMessages, removeStre
 import type { Admission } from './admission';
 import { attachCallerOf, type AttachCaps } from './attach-caps';
 import { agentIdFor, callerOf, tenantOf } from './caller';
-import { dropUnstartedJob } from './job-data';
+import type { EnqueueService } from './enqueue';
 import { lookupJobOutcome } from './job-lookup';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
@@ -22,7 +22,10 @@ export interface StreamAttachDeps {
   prefix: string;
   logger: Logger;
   metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken' | 'streamAttaches'>;
+  /** An attach takes a token of its caller's rate bucket. */
   admission: Admission;
+  /** Drops a job whose stream nobody came back to, if no worker took it yet (its reservation given back). */
+  enqueuer: EnqueueService;
   /** This instance's one reader of the kept streams its clients are attached to. */
   tails: StreamTailReader;
   /** Attached clients per caller and per instance (429 past them). */
@@ -34,17 +37,13 @@ export interface StreamAttachDeps {
  * nobody watches its stream (no client attached, none left later), it is cancelled (and dropped if not started).
  * Runs in this process: an API instance that dies meanwhile leaves the job to finish, its result kept.
  */
-export function startResumeGrace(
-  deps: Pick<StreamAttachDeps, 'config' | 'redis' | 'prefix' | 'queue' | 'admission' | 'logger'>,
-  jobId: string,
-  token: string,
-): void {
+export function startResumeGrace(deps: Pick<StreamAttachDeps, 'config' | 'redis' | 'prefix' | 'enqueuer' | 'logger'>, jobId: string, token: string): void {
   const expire = () =>
     cancelUnwatchedStream(deps.redis, deps.prefix, jobId, deps.config.stream.resumeGraceMs)
       .then(async (cancelled) => {
         if (!cancelled) return;
         deps.logger.info({ jobId, graceMs: deps.config.stream.resumeGraceMs }, 'resumable stream not resumed, job cancelled');
-        await dropUnstartedJob(deps.queue, deps.admission, jobId);
+        await deps.enqueuer.dropUnstarted(jobId);
       })
       .catch((error: unknown) => deps.logger.warn({ err: error, jobId }, 'could not end a resumable stream grace'));
   // The grace counts from the leave as Redis noted it, so the check at its end finds it a whole grace ago.

@@ -3,8 +3,6 @@ import type { StreamEventId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import { publishCancel, type ChatQueue, type RedisClient } from '@gateway/queue';
-import { dropUnstartedJob } from './job-data';
-import type { Admission } from './admission';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import type { StreamHub } from './stream-hub';
@@ -20,8 +18,6 @@ export interface StreamSessionDeps extends StreamAttachDeps {
   prefix: string;
   logger: Logger;
   metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken' | 'streamAttaches'>;
-  /** Gives back the budget reservation of a job removed before any worker took it. */
-  admission: Admission;
 }
 
 /** One streamed answer: its job id, how its events are worded, and how its job is enqueued. */
@@ -91,7 +87,7 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
       // The worker running it aborts the upstream call (and settles its reservation); a job no worker has taken
       // yet is dropped here, and its reservation given back.
       publishCancel(deps.redis, deps.prefix, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not publish stream cancel'));
-      void dropUnstartedJob(deps.queue, deps.admission, jobId);
+      void deps.enqueuer.dropUnstarted(jobId);
     },
     onFinish: (outcome) => {
       deps.streams.forget(jobId);

@@ -235,7 +235,7 @@ export function createBudget(options: BudgetOptions) {
   };
 
   const budget = {
-    /** The reservation script call (keys, arguments, reply reader), for a caller that runs it with others (admitOnce). */
+    /** The reservation script call (keys, arguments, reply reader), for a caller that runs it with others (runAdmit). */
     reserveCall(jobId: string, estimateUsd: number, key?: KeyLedger, model?: string): ReserveCall {
       const { day, month, keys } = keysFor(key);
       return {

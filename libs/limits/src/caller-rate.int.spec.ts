@@ -1,5 +1,5 @@
 import { uniquePrefix, useRedisSuite } from '@gateway/testing';
-import { admitOnce } from './admit-once';
+import { runAdmit } from './admit';
 import { createBudget } from './budget';
 import { limitKeys } from './keys';
 import { createRateLimiter } from './rate-limiter';
@@ -48,8 +48,7 @@ describe('the caller-wide bucket above the agents (rate-2.lua)', () => {
   it('runs inside the one admission script: a caller refusal reserves nothing', async () => {
     const gate = setup();
     const outcomes = [];
-    for (let index = 0; index < 4; index += 1)
-      outcomes.push(await admitOnce(suite.client, gate, { agentId: `a${index}`, caller: 'open' }, `job-${index}`, 0.1));
+    for (let index = 0; index < 4; index += 1) outcomes.push(await runAdmit(suite.client, gate, { agentId: `a${index}`, caller: 'open' }, `job-${index}`, 0.1));
     expect(outcomes.slice(0, 3).every((outcome) => 'budget' in outcome && outcome.budget.reserved)).toBe(true);
     expect(outcomes[3]).toEqual({ rate: { allowed: false, remaining: 0, retryAfterMs: 1000, retryAfterSeconds: 1, bucket: 'caller' } });
     expect(await suite.client.exists(limitKeys.jobBilling(gate.prefix, 'job-3'))).toBe(0);

@@ -47,8 +47,8 @@ export type {
   PeriodUsage,
   SettleReply,
 } from './budget';
-export { admitOnce, admitAndAdd, admitAndAddKeyed } from './admit-once';
-export type { AdmitOutcome, AdmitKeyedOutcome, Tenant } from './admit-once';
+export { runAdmit, runAdmitAndAdd, runAdmitAndAddIdempotent } from './admit';
+export type { AdmitOutcome, AdmitIdempotentOutcome, Tenant } from './admit';
 export { createProviderPacer } from './provider-pacer';
 export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';
 export { priceAnswer, settleJobCost, startCappedJob, pacePlan } from './job-billing';

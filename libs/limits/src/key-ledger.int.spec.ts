@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uniquePrefix, useRedisSuite } from '@gateway/testing';
-import { admitOnce } from './admit-once';
+import { runAdmit } from './admit';
 import { createBudget, type BudgetOptions, type KeyLedger } from './budget';
 import { limitKeys } from './keys';
 import { createRateLimiter } from './rate-limiter';
@@ -59,7 +59,7 @@ describe('an API key’s own ledger beside the global one', () => {
     const key = { id: 'key_burst', dailyLimitUsd: 1 };
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, index) =>
-        admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `agent-${index}`, key }, `j${index}`, 0.03),
+        runAdmit(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `agent-${index}`, key }, `j${index}`, 0.03),
       ),
     );
     const admitted = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved).length;
@@ -72,7 +72,7 @@ describe('an API key’s own ledger beside the global one', () => {
     const key = { id: 'key_rate', ratePerSecond: 0.001, burst: 3 };
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
-        admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `fresh-${index}`, key }, `r${index}`, 0),
+        runAdmit(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: `fresh-${index}`, key }, `r${index}`, 0),
       ),
     );
     expect(outcomes.filter((outcome) => outcome.rate.allowed).length).toBe(3);
@@ -88,7 +88,7 @@ describe('reservations that learn from settled calls', () => {
     await ledger.settle('first', { costUsd: 0.01, agentId: undefined, model: 'vendor/mispriced', provider: 'openrouter', learnModel: 'vendor/mispriced' });
     const outcomes = await Promise.all(
       Array.from({ length: 30 }, (_, index) =>
-        admitOnce(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: 'a' }, `c${index}`, 0.0001, 'vendor/mispriced'),
+        runAdmit(suite.client, { rateLimiter: limiter, budget: ledger }, { agentId: 'a' }, `c${index}`, 0.0001, 'vendor/mispriced'),
       ),
     );
     const admitted = outcomes.filter((outcome) => 'budget' in outcome && outcome.budget.reserved);

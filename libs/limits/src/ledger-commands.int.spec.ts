@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { uniquePrefix, useRedisSuite, waitFor } from '@gateway/testing';
-import { admitOnce } from './admit-once';
+import { runAdmit } from './admit';
 import { createBudget, type KeyLedger } from './budget';
 import { createRateLimiter } from './rate-limiter';
 
@@ -53,11 +53,11 @@ describe('Redis commands per request in the budget ledger scripts', () => {
     const { budget, rateLimiter } = setup();
     const parts = { budget, rateLimiter };
     // A warm ledger: the period's spend hashes exist (their first job sets their lifetime, once).
-    await admitOnce(suite.client, parts, { agentId: 'agent', key }, `${kind}-0`, 0.02);
+    await runAdmit(suite.client, parts, { agentId: 'agent', key }, `${kind}-0`, 0.02);
     await budget.settle(`${kind}-0`, charge(key?.id));
-    const admit = await scriptCommands(() => admitOnce(suite.client, parts, { agentId: 'agent', key }, `${kind}-1`, 0.02));
+    const admit = await scriptCommands(() => runAdmit(suite.client, parts, { agentId: 'agent', key }, `${kind}-1`, 0.02));
     const settle = await scriptCommands(() => budget.settle(`${kind}-1`, charge(key?.id)));
-    await admitOnce(suite.client, parts, { agentId: 'agent', key }, `${kind}-2`, 0.02);
+    await runAdmit(suite.client, parts, { agentId: 'agent', key }, `${kind}-2`, 0.02);
     const release = await scriptCommands(() => budget.release(`${kind}-2`, key?.id));
     process.stdout.write(
       `${kind}: admission ${admit.length} [${admit.join(' ')}]\n${kind}: settlement ${settle.length} [${settle.join(' ')}]\n${kind}: release ${release.length} [${release.join(' ')}]\n`,

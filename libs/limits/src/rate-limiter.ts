@@ -91,7 +91,7 @@ export function createRateLimiter(options: RateLimiterOptions) {
     };
   };
   return {
-    /** The script call of `take`, for a caller that runs it together with others (see admitOnce). */
+    /** The script call of `take`, for a caller that runs it together with others (see runAdmit). */
     call: (agentId: string | undefined, key?: KeyBucket, tokens = 1, caller?: CallerTake): RateCall => call(agentId, key, tokens, caller),
     /**
      * Takes `tokens` (1 per request; a batch takes one per request it holds) from the key's bucket, else the agent's

@@ -36,7 +36,7 @@ import type { Admission } from '../admission';
 import { cancelBatch } from '../batch-cancel';
 import { assertMayAccess, assertModelAllowed, callerOf, mayAccess, ownerKeyOf, ownerOfId, shareWeightOf, tenantOf, type Caller } from '../caller';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
-import { enqueueOrUnavailable, toChatJobData } from '../job-data';
+import { enqueueOrUnavailable, toChatJobData } from '../enqueue';
 import { lanePrioritiesFor } from '../job-priority';
 import { servablePlan } from '../request-plan';
 import { checkCallbackUrl } from './jobs';

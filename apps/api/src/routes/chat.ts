@@ -2,9 +2,8 @@ import { Router, type Request } from 'express';
 import { GatewayError, chatRequestSchema, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
-import type { Admission } from '../admission';
 import { idempotentRequestOf, workIdFor, type IdempotentRequest } from '../idempotency';
-import { admitOrJoin, type JobDataExtras } from '../job-data';
+import type { EnqueueOutcome, EnqueueService, JobDataExtras } from '../enqueue';
 import { waitForAnswer } from '../keyed-answer';
 import type { ResultWaiter } from '../result-waiter';
 import { parseBody } from '../validation';
@@ -15,8 +14,8 @@ export interface ChatRouteDeps {
   waiter: ResultWaiter;
   /** This API instance's reply channel id. */
   instanceId: string;
-  /** Rate limit and budget reservation, applied before every enqueue. */
-  admission: Admission;
+  /** The one way into the queue (checks, rate limit, budget reservation, add). */
+  enqueuer: EnqueueService;
 }
 
 /**
@@ -30,9 +29,9 @@ export function enqueueChat(
   replyTo: string | undefined,
   idempotent: IdempotentRequest | undefined,
   extra: Pick<JobDataExtras, 'stream' | 'resumable' | 'streamFormat'> = {},
-): Promise<'created' | 'joined'> {
+): Promise<EnqueueOutcome> {
   const body = parseBody(chatRequestSchema, req.body);
-  return admitOrJoin(deps, req, body, jobId, { ...(replyTo !== undefined ? { replyTo } : {}), ...extra, requestHash: idempotent?.requestHash });
+  return deps.enqueuer.enqueue({ req, body, jobId, extras: { ...(replyTo !== undefined ? { replyTo } : {}), ...extra, requestHash: idempotent?.requestHash } });
 }
 
 export function chatRoutes(deps: ChatRouteDeps): Router {

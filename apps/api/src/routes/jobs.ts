@@ -14,7 +14,7 @@ import {
 import { assertMayAccess, callerOf, type Caller } from '../caller';
 import type { Admission } from '../admission';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
-import { admitOrJoin } from '../job-data';
+import type { EnqueueService } from '../enqueue';
 import { serveAttachedStream, type StreamAttachDeps } from '../stream-attach';
 import { gatewayStreamFormat, openAiStreamFormat } from '../stream-formats';
 import { parseBody } from '../validation';
@@ -27,8 +27,10 @@ export interface JobRouteDeps extends StreamAttachDeps {
   redis: RedisClient;
   /** The BullMQ prefix (hash-tagged on a cluster). */
   prefix: string;
-  /** Rate limit and budget reservation before every enqueue; cancelled queued jobs release their reservation. */
+  /** Cancelled queued jobs release their reservation; attaches take a rate token. */
   admission: Admission;
+  /** The one way into the queue. */
+  enqueuer: EnqueueService;
 }
 
 /** Reads one job's view, or throws not_found (also for another key's job, and for an id the gateway never makes, which may name a BullMQ key). */
@@ -56,11 +58,16 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     const jobId = workIdFor(req, idempotent);
     res.locals['jobId'] = jobId;
     // A duplicate (same Idempotency-Key, same body) gets the same job id back.
-    await admitOrJoin(deps, req, body, jobId, {
-      ...(body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}),
-      priority: body.priority,
-      ...(body.stream ? { stream: true, resumable: true, streamFormat: 'gateway' as const } : {}),
-      requestHash: idempotent?.requestHash,
+    await deps.enqueuer.enqueue({
+      req,
+      body,
+      jobId,
+      extras: {
+        ...(body.callback_url !== undefined ? { callbackUrl: body.callback_url } : {}),
+        priority: body.priority,
+        ...(body.stream ? { stream: true, resumable: true, streamFormat: 'gateway' as const } : {}),
+        requestHash: idempotent?.requestHash,
+      },
     });
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };
     res.status(202).setHeader('location', `/v1/jobs/${jobId}`).json(accepted);

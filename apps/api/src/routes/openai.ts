@@ -3,10 +3,8 @@ import { agentIdSchema, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErro
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
-import type { Admission } from '../admission';
 import { headerField } from '../header-fields';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
-import { admitOrJoin } from '../job-data';
 import { waitForAnswer } from '../keyed-answer';
 import { errorHandler } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
@@ -20,8 +18,6 @@ export interface OpenAiRouteDeps extends StreamSessionDeps {
   waiter: ResultWaiter;
   instanceId: string;
   logger: Logger;
-  /** Rate limit and budget reservation before every enqueue. */
-  admission: Admission;
 }
 
 /** A job's result as OpenAI's `chat.completion` (plus the gateway's `provider` and `cost_usd`). */
@@ -81,13 +77,14 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
         format: openAiStreamFormat({ jobId, includeUsage }),
         resumable,
         resumeAfter: lastEventIdOf(req),
-        enqueue: () => admitOrJoin(deps, req, body, jobId, { replyTo: deps.instanceId, stream: true, ...kept, requestHash: idempotent?.requestHash }),
+        enqueue: () =>
+          deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, stream: true, ...kept, requestHash: idempotent?.requestHash } }),
       });
       return;
     }
     res.locals['jobId'] = jobId;
     const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
-      admitOrJoin(deps, req, body, jobId, { replyTo: deps.instanceId, requestHash: idempotent?.requestHash }),
+      deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, requestHash: idempotent?.requestHash } }),
     );
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;

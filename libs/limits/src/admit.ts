@@ -37,7 +37,7 @@ function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd
  * The rate limit (the key's bucket, else the agent's and its caller's) and the job's budget reservation in one script (one round trip, atomic): the same
  * decisions as `rateLimiter.take` then `budget.reserve`, without a reservation when the bucket refuses.
  */
-export async function admitOnce(
+export async function runAdmit(
   redis: RedisClient,
   parts: AdmitParts,
   tenant: Tenant,
@@ -50,11 +50,11 @@ export async function admitOnce(
 }
 
 /**
- * `admitOnce` and the job's enqueue in one script (one round trip, atomic): BullMQ's add runs only when the job is
+ * `runAdmit` and the job's enqueue in one script (one round trip, atomic): BullMQ's add runs only when the job is
  * admitted (see addJobBehindGate). `addError` is set when the job was admitted (its budget reserved) but the add failed.
  * Standalone Redis only: on a cluster the limits and the queue live in different slots.
  */
-export async function admitAndAdd<Data, Result>(
+export async function runAdmitAndAdd<Data, Result>(
   redis: RedisClient,
   queue: GatedQueue<Data, Result>,
   parts: AdmitParts,
@@ -72,14 +72,14 @@ export async function admitAndAdd<Data, Result>(
 }
 
 /** The admission of a job made under an Idempotency-Key: admitted (or refused), or it is a duplicate of a job that exists, or its key is spent. */
-export type AdmitKeyedOutcome = { outcome: AdmitOutcome; addError?: Error } | { duplicate: true } | { spent: true };
+export type AdmitIdempotentOutcome = { outcome: AdmitOutcome; addError?: Error } | { duplicate: true } | { spent: true };
 
 /**
  * `admitAndAdd` for a job whose id was derived from an Idempotency-Key, in one script: when the job already exists
  * (a duplicate, concurrent or later) nothing is taken or added; when it was billed and is no longer kept, the key
  * is spent. Standalone Redis only.
  */
-export async function admitAndAddKeyed<Data, Result>(
+export async function runAdmitAndAddIdempotent<Data, Result>(
   redis: RedisClient,
   queue: GatedQueue<Data, Result>,
   parts: AdmitParts,
@@ -87,7 +87,7 @@ export async function admitAndAddKeyed<Data, Result>(
   estimateUsd: number,
   job: GatedJob<Data>,
   model?: string,
-): Promise<AdmitKeyedOutcome> {
+): Promise<AdmitIdempotentOutcome> {
   const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd, model);
   const { gateReply, added } = await addJobBehindGate(redis, queue, job, {
     script: admitOnceGate,

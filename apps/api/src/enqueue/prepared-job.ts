@@ -1,0 +1,68 @@
+import type { ChatJobData, ChatRequest, Lane } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import type { Tenant } from '@gateway/limits';
+import type { ChatQueue, RedisClient } from '@gateway/queue';
+import type { Request } from 'express';
+import { assertModelAllowed, callerOf, shareWeightOf, tenantOf } from '../caller';
+import { lanePrioritiesFor } from '../job-priority';
+import { servablePlan } from '../request-plan';
+import { toChatJobData, type JobDataExtras } from './job-payload';
+import { enqueueOrUnavailable } from './redis-outage';
+
+/** What one chat job's enqueue is asked for: the request it serves, its validated body, its id, and where its outcome goes. */
+export interface EnqueueRequest {
+  req: Pick<Request, 'id' | 'caller'>;
+  body: ChatRequest;
+  jobId: string;
+  extras?: JobDataExtras;
+}
+
+/** A chat job ready for admission: checked against the key's models and the providers, its payload built but for its reservation. */
+export interface PreparedJob {
+  jobId: string;
+  body: ChatRequest;
+  /** The key that owns it (its reservation is in that key's ledger too). */
+  keyId: string | undefined;
+  lane: Lane;
+  opts: { jobId: string; priority?: number };
+  tenant: Tenant;
+  data: (reservedUsd: number) => ChatJobData;
+}
+
+/** What preparing a job needs: the providers' plan, the queue, and a connection for the fair-share rounds of the lower lanes. */
+export interface PrepareDeps {
+  config: Pick<Config, 'llm' | 'providers'>;
+  queue: ChatQueue;
+  /** Interactive work needs none (BullMQ's wait list); a job or batch lane's rounds do. */
+  redis?: RedisClient;
+}
+
+/**
+ * Prepares a job for admission: a model outside the key's allow-list is a 403 and a request no provider can honour a
+ * 400, before anything is reserved; a job of a lower lane takes its tenant's next round in its band (one script).
+ */
+export async function prepareJob(deps: PrepareDeps, request: EnqueueRequest): Promise<PreparedJob> {
+  const { req, body, jobId, extras = {} } = request;
+  const caller = callerOf(req);
+  assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
+  servablePlan(deps.config, body);
+  const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
+  const lane = base.lane ?? 'interactive';
+  let priority: number | undefined;
+  if (lane !== 'interactive') {
+    const { redis } = deps;
+    if (!redis) throw new Error(`enqueueing a ${lane} job needs a redis connection`);
+    [priority] = await enqueueOrUnavailable(() =>
+      lanePrioritiesFor(redis, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]),
+    );
+  }
+  return {
+    jobId,
+    body,
+    keyId: base.key_id,
+    lane,
+    opts: { jobId, ...(priority !== undefined ? { priority } : {}) },
+    tenant: tenantOf(caller, base.agent_id),
+    data: (reservedUsd) => ({ ...base, reserved_usd: reservedUsd }),
+  };
+}
