@@ -24,6 +24,7 @@ export {
   markBatchCancelled,
   isBatchCancelled,
   noteBatchRequestsEnded,
+  readBatchEndedCount,
   claimBatch,
   releaseBatchClaim,
 } from './batch-store';
@@ -34,13 +35,13 @@ export type { BatchViewOptions } from './batch-view';
 export {
   createCallbackQueue,
   enqueueCallback,
-  enqueueBatchCallback,
   callbackSubject,
   createCallbackWorker,
   promoteJobCallback,
   recordJobCallback,
 } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
+export { batchCallbackWaitMs, makeBatchCallbackDue, promoteBatchCallback, recordBatchCallback, removeBatchCallback } from './batch-callback';
 export { defineLuaFile, defineLuaScript, keyCountOf, runLuaScript } from './lua-script';
 export { addJobBehindGate, canGateAdds } from './gated-add';
 export type { GateScript, GatedAddResult, GatedJob, GatedQueue } from './gated-add';
