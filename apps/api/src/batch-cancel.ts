@@ -1,10 +1,9 @@
 import {
   batchJobId,
-  enqueueBatchCallback,
+  makeBatchCallbackDue,
   markBatchCancelled,
   markJobCancelled,
   noteBatchRequestsEnded,
-  readBatchView,
   removeUnstartedJob,
   type BatchRecord,
   type CallbackQueue,
@@ -30,7 +29,7 @@ const REMOVE_CONCURRENCY = 200;
  * Cancels what of a batch has not run: the batch is marked first (a worker that takes one of its requests
  * afterwards ends it as cancelled without calling a provider), then every request no worker has started is
  * removed, marked cancelled and its reservation given back. Running requests finish; finished results stay.
- * When that ends the batch, its callback is enqueued. Returns the number of requests removed.
+ * When that ends the batch, its callback is made due. Returns the number of requests removed.
  */
 export async function cancelBatch(deps: BatchCancelDeps, record: BatchRecord, now = Date.now()): Promise<number> {
   await markBatchCancelled(deps.redis, deps.prefix, record.batchId, now);
@@ -50,12 +49,7 @@ export async function cancelBatch(deps: BatchCancelDeps, record: BatchRecord, no
     }
     removed += gone.length;
   }
-  if (endedBatch && record.callbackUrl) {
-    await enqueueBatchCallback(
-      deps.callbacks,
-      record.callbackUrl,
-      await readBatchView(deps.redis, deps.queue, deps.prefix, { ...record, cancelledAt: record.cancelledAt ?? now }),
-    );
-  }
+  // Its callback was recorded when the batch was created: made due here, or at its recheck should this be lost.
+  if (endedBatch && record.callbackUrl) await makeBatchCallbackDue(deps.callbacks, deps.redis, deps.prefix, record.batchId);
   return removed;
 }

@@ -8,6 +8,16 @@ import { Agent, request } from 'undici';
 import { createCallbackAddressPolicy, createCheckedLookup } from './callback-address';
 import { CALLBACK_SIGNATURE_HEADER, callbackSignature } from './callback-signature';
 
+/** A batch's end as its recorded delivery checks it. */
+export interface BatchEndCheck {
+  /** The batch's view now (`done` once every request has ended, or been cancelled or expired). */
+  view: BatchView;
+  /** How long the delivery waits before it checks again, while the batch has not ended (ms). */
+  waitMs: number;
+  /** Called once the delivery waits again: makes it due at once if the batch's last request ended meanwhile. */
+  waiting: () => Promise<void>;
+}
+
 /** What a callback delivery needs: the allow-list, the signing secret, timeouts; for recorded deliveries, the jobs. */
 export interface CallbackDeliveryOptions {
   config: Pick<Config, 'jobs'>;
@@ -18,6 +28,8 @@ export interface CallbackDeliveryOptions {
     jobView: (jobId: string) => Promise<JobView | undefined>;
     /** How long such a delivery waits again while its job has not ended (ms). */
     recheckMs: number;
+    /** A batch's end, for deliveries recorded when their batch was created; undefined when the batch is gone. */
+    batchEnd?: (batchId: string) => Promise<BatchEndCheck | undefined>;
   };
 }
 
@@ -39,9 +51,30 @@ export function createCallbackDelivery(options: CallbackDeliveryOptions) {
    * The payload: fixed when enqueued, or the job's outcome read now. A job still queued or running (its worker has
    * not ended it yet, or died and the job was taken over) is checked again later, without spending an attempt.
    */
+  /**
+   * A batch's view once it has ended, fixed in the delivery before it is first sent: every later attempt sends the
+   * same body (receivers dedupe on batch_id). A batch still running is checked again later, without spending an attempt.
+   */
+  const batchPayload = async (job: Job<CallbackJobData>, url: string, batchId: string, token: string | undefined): Promise<BatchView> => {
+    const batchEnd = options.recorded?.batchEnd;
+    if (!batchEnd) throw new UnrecoverableError('this worker cannot read the end of a batch');
+    const check = await batchEnd(batchId);
+    if (!check) {
+      options.logger.warn({ batchId }, 'callback dropped: its batch is gone');
+      throw new UnrecoverableError(`batch ${batchId} is gone`);
+    }
+    if (check.view.done) {
+      await job.updateData({ url, payload: check.view });
+      return check.view;
+    }
+    await job.moveToDelayed(Date.now() + check.waitMs, token);
+    await check.waiting().catch((error: unknown) => options.logger.warn({ err: error, batchId }, 'could not check the batch again: its callback waits'));
+    throw new DelayedError();
+  };
   const payloadOf = async (job: Job<CallbackJobData>, token: string | undefined): Promise<JobView | BatchView> => {
     const { data } = job;
     if ('payload' in data) return data.payload;
+    if ('batch_id' in data) return batchPayload(job, data.url, data.batch_id, token);
     const { recorded } = options;
     if (!recorded) throw new UnrecoverableError('this worker cannot read the outcome of a recorded callback');
     const view = await recorded.jobView(data.job_id);

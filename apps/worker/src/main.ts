@@ -25,7 +25,7 @@ import { createWorkerBreakerHooks } from './breaker-hooks';
 import { createCallbackDelivery } from './callbacks';
 import { recordCallbacksFirst, watchFinishedJobs } from './callback-outbox';
 import { createCancelTracker } from './cancel-tracker';
-import { watchBatchEnds } from './batch-end';
+import { createBatchEndCheck, watchBatchEnds } from './batch-end';
 import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
 
@@ -137,7 +137,9 @@ async function main(): Promise<void> {
     logger.warn('job callbacks are sent unsigned: set JOB_CALLBACK_SECRET so receivers can check X-Gateway-Signature');
   }
   const jobView = async (jobId: string) => (await readJobViews(publisher, mainWorker, bullmqPrefix, [jobId], true))[0];
-  const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger, recorded: { jobView, recheckMs } }), {
+  // A batch's callback is recorded when the batch is created; the delivery reads the batch's end (batch-end.ts).
+  const batchEnd = createBatchEndCheck({ callbacks, redis: publisher, queue: mainWorker, prefix: bullmqPrefix, recheckMs });
+  const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger, recorded: { jobView, recheckMs, batchEnd } }), {
     connection: workerConnection,
     prefix: bullmqPrefix,
     config,

@@ -142,6 +142,15 @@ export async function noteBatchRequestsEnded(
   return { added, ended, total };
 }
 
+/** How many of a batch's requests were counted ended (`noteBatchRequestsEnded`), and its size (0: no record). */
+export async function readBatchEndedCount(redis: RedisClient, prefix: string, batchId: string): Promise<{ ended: number; total: number }> {
+  const replies = (await redis.pipeline().scard(queueKeys.batchEnded(prefix, batchId)).hget(queueKeys.batch(prefix, batchId), 'total').exec()) ?? [];
+  const [[endedError, ended] = [null, 0], [totalError, total] = [null, null]] = replies;
+  if (endedError) throw endedError;
+  if (totalError) throw totalError;
+  return { ended: Number(ended ?? 0), total: Number(total ?? 0) };
+}
+
 /** Whether a batch was cancelled (a worker checks before it starts one of its requests). */
 export async function isBatchCancelled(redis: RedisClient, prefix: string, batchId: string): Promise<boolean> {
   return (await redis.hexists(queueKeys.batch(prefix, batchId), 'cancelled_at')) === 1;

@@ -5,14 +5,16 @@ import { callbackJobId, queueNames } from './keys';
 import type { RedisClient } from './redis-connection';
 
 /**
- * A pending delivery to a callback_url: a payload fixed when it was enqueued (a job cancelled before it ran, a
- * batch's end), or a job's outcome, read from the job's own hash when it is delivered (recorded before the job ran).
+ * A pending delivery to a callback_url: a payload fixed when it was enqueued (a job cancelled before it ran) or when
+ * it was first found ready; a job's outcome, read from the job's own hash when it is delivered (recorded before the
+ * job ran); or a batch's view at its end, read when delivered (recorded when the batch was created).
  */
-export type CallbackJobData = { url: string; payload: JobView | BatchView } | { url: string; job_id: string };
+export type CallbackJobData = { url: string; payload: JobView | BatchView } | { url: string; job_id: string } | { url: string; batch_id: string };
 
 /** The id a callback is about (for logs): its job's, or its batch's. */
 export function callbackSubject(data: CallbackJobData): string {
   if ('job_id' in data) return data.job_id;
+  if ('batch_id' in data) return data.batch_id;
   return 'job_id' in data.payload ? data.payload.job_id : data.payload.batch_id;
 }
 
@@ -47,7 +49,12 @@ export async function recordJobCallback(queue: CallbackQueue, jobId: string, url
  * when there is nothing to promote: none recorded, or already due, being delivered or delivered.
  */
 export async function promoteJobCallback(queue: CallbackQueue, jobId: string): Promise<boolean> {
-  const recorded = new Job<CallbackJobData>(queue, 'callback', { url: '', job_id: jobId }, {}, callbackJobId(jobId));
+  return promoteCallback(queue, callbackJobId(jobId));
+}
+
+/** Makes the recorded callback job `callbackId` due now; false when it is not delayed (or not there). */
+export async function promoteCallback(queue: CallbackQueue, callbackId: string): Promise<boolean> {
+  const recorded = new Job<CallbackJobData>(queue, 'callback', { url: '', job_id: callbackId }, {}, callbackId);
   try {
     await recorded.promote();
     return true;
@@ -65,11 +72,6 @@ export async function promoteJobCallback(queue: CallbackQueue, jobId: string): P
 export async function enqueueCallback(queue: CallbackQueue, url: string, payload: JobView): Promise<void> {
   await queue.add('callback', { url, payload }, { jobId: callbackJobId(payload.job_id) });
   await promoteJobCallback(queue, payload.job_id);
-}
-
-/** Enqueues the delivery of a batch's view at its end once (the batch id dedupes). */
-export async function enqueueBatchCallback(queue: CallbackQueue, url: string, payload: BatchView): Promise<void> {
-  await queue.add('batch-callback', { url, payload }, { jobId: callbackJobId(payload.batch_id, 'batch') });
 }
 
 /**

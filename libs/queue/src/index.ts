@@ -24,6 +24,7 @@ export {
   markBatchCancelled,
   isBatchCancelled,
   noteBatchRequestsEnded,
+  readBatchEndedCount,
   claimBatch,
   releaseBatchClaim,
 } from './batch-store';
@@ -31,16 +32,9 @@ export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId } from
 export type { BatchRecord } from './batch-store';
 export { readBatchView, batchResultLines } from './batch-view';
 export type { BatchViewOptions } from './batch-view';
-export {
-  createCallbackQueue,
-  enqueueCallback,
-  enqueueBatchCallback,
-  callbackSubject,
-  createCallbackWorker,
-  promoteJobCallback,
-  recordJobCallback,
-} from './callback-queue';
+export { createCallbackQueue, enqueueCallback, callbackSubject, createCallbackWorker, promoteJobCallback, recordJobCallback } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
+export { batchCallbackWaitMs, makeBatchCallbackDue, promoteBatchCallback, recordBatchCallback, removeBatchCallback } from './batch-callback';
 export { defineLuaFile, defineLuaScript, keyCountOf, runLuaScript } from './lua-script';
 export { addJobBehindGate, canGateAdds } from './gated-add';
 export type { GateScript, GatedAddResult, GatedJob, GatedQueue } from './gated-add';

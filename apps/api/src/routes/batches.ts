@@ -15,6 +15,7 @@ import { createBatchCaps } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
 import {
   addJobsInChunks,
+  batchCallbackWaitMs,
   batchJobId,
   batchJobIndex,
   batchResultLines,
@@ -24,7 +25,9 @@ import {
   listBatchIds,
   loadBatch,
   readBatchView,
+  recordBatchCallback,
   releaseBatchClaim,
+  removeBatchCallback,
   saveBatch,
   type BatchRecord,
   type CallbackQueue,
@@ -43,14 +46,14 @@ import { checkCallbackUrl } from './jobs';
 
 /** What the batch routes need. */
 export interface BatchRouteDeps {
-  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http'>;
+  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'worker'>;
   queue: ChatQueue;
   redis: RedisClient;
   prefix: string;
   logger: Logger;
   /** A batch takes one rate-limit token per request from its agent's bucket and reserves the budget of every request. */
   admission: Admission;
-  /** Where a batch's end is announced to its callback_url. */
+  /** Where a batch's end is announced to its callback_url (recorded when the batch is created). */
   callbacks: CallbackQueue;
 }
 
@@ -197,6 +200,11 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       await enqueueOrUnavailable(async () => {
         await saveBatch(deps.redis, deps.prefix, record, deps.config.queue.retentionSeconds);
         if (maxCostUsd !== undefined) await caps.open(batchId, maxCostUsd);
+        // Before any request can end: whoever ends the batch only makes this due (libs/queue batch-callback.ts).
+        if (record.callbackUrl) {
+          const waitMs = batchCallbackWaitMs(record, createdAt, deps.config.worker.lockDurationMs);
+          await recordBatchCallback(deps.callbacks, batchId, record.callbackUrl, waitMs);
+        }
       }).catch(async (error: unknown) => {
         await releaseAll();
         throw error;
@@ -205,6 +213,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
         // MULTI chunks sent back to back; a failed chunk takes the batch's unstarted jobs back out.
         await enqueueOrUnavailable(() => addJobsInChunks(deps.queue, jobs));
       } catch (error) {
+        if (record.callbackUrl) await removeBatchCallback(deps.callbacks, batchId).catch(() => undefined);
         await deleteBatch(deps.redis, deps.prefix, batchId, keyId).catch(() => undefined);
         await releaseAll();
         throw error;
