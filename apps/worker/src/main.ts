@@ -24,6 +24,7 @@ import { createWorkerShutdown } from './shutdown';
 import { createWorkerBreakerHooks } from './breaker-hooks';
 import { createCallbackDelivery, watchFinishedJobs } from './callbacks';
 import { createCancelTracker } from './cancel-tracker';
+import { createRunLocks, withRunLocks } from './run-locks';
 import { watchBatchEnds } from './batch-end';
 import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
@@ -93,25 +94,30 @@ async function main(): Promise<void> {
     billing,
     laneShare,
   });
-  const mainWorker = createChatWorker(processor, { connection: workerConnection, prefix: bullmqPrefix, config });
+  // Each run of a job renews its own lock; one that loses it is aborted; a cancel reaches every run of the job.
+  const runLocks = createRunLocks({ lockDurationMs: config.worker.lockDurationMs, log: logger });
+  const lockedProcessor = withRunLocks(runLocks, processor);
+  const mainWorker = createChatWorker(lockedProcessor, { connection: workerConnection, prefix: bullmqPrefix, config, ownLockRenewal: true });
   // The interactive reserve: a few slots of a second consumer that run interactive jobs only (interactive-reserve.ts).
   const { interactiveSlots } = config.jobs;
   const reserveWorker =
     interactiveSlots > 0
-      ? createChatWorker(interactiveReserve(processor, { interactiveWaiting: async () => (await publisher.llen(mainWorker.toKey('wait'))) > 0 }), {
+      ? createChatWorker(interactiveReserve(lockedProcessor, { interactiveWaiting: async () => (await publisher.llen(mainWorker.toKey('wait'))) > 0 }), {
           connection: workerConnection,
           prefix: bullmqPrefix,
           config,
           concurrency: interactiveSlots,
+          ownLockRenewal: true,
         })
       : undefined;
   const chatWorkers = [mainWorker, ...(reserveWorker ? [reserveWorker] : [])];
   // Both consumers as one, for the cancel tracker and the shutdown.
   const worker = {
-    cancelJob: (jobId: string, reason?: string) => chatWorkers.some((each) => each.cancelJob(jobId, reason)),
-    cancelAllJobs: (reason?: string) => chatWorkers.forEach((each) => each.cancelAllJobs(reason)),
+    cancelJob: (jobId: string, reason?: string) => runLocks.cancelJob(jobId, reason),
+    cancelAllJobs: (reason?: string) => runLocks.cancelAllJobs(reason),
     close: async () => {
       await Promise.all(chatWorkers.map((each) => each.close()));
+      runLocks.close();
     },
   };
   laneShare.start();
