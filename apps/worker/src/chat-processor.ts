@@ -154,10 +154,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
    * (no call, or the upstream answered with an error): false.
    */
   const billConsumed = async (job: IdentifiedJob, plan: JobPlan | undefined, meter: CallMeter | undefined, error: unknown, abort: AbortSignal, log: Logger) => {
-    const consumed = plan && meter ? consumedResult(meter, { aborted: abort.aborted, error }, plan.request, job.data.reserved_usd ?? 0, callDeps.price) : undefined;
+    const consumed =
+      plan && meter ? consumedResult(meter, { aborted: abort.aborted, error }, plan.request, job.data.reserved_usd ?? 0, callDeps.price) : undefined;
     if (!consumed) return false;
     await settleJobCost(deps.billing, billedRun(job), { result: consumed, model: consumed.model }).then(
-      ({ billed }) => log.info({ provider: consumed.provider, costUsd: consumed.cost_usd, completionTokens: consumed.usage.completion_tokens, billed }, 'cut call billed'),
+      ({ billed }) =>
+        log.info({ provider: consumed.provider, costUsd: consumed.cost_usd, completionTokens: consumed.usage.completion_tokens, billed }, 'cut call billed'),
       (settleError: unknown) => log.error({ err: settleError }, 'could not bill the cut call'),
     );
     return true;

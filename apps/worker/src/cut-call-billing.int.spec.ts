@@ -121,14 +121,21 @@ describe('a call that ends without its result', () => {
 
   it('a non-streamed batch request cancelled mid-call: billed at its reservation, nothing better being known', async () => {
     const { job, before } = await submit({ batch_id: 'batch-cut', lane: 'batch' }, { kind: 'reply', content: 'late', latencyMs: 5000 });
-    await waitFor(async () => (openrouter.requests.some((request) => JSON.stringify(request.body).includes(MESSAGES[0]!.content)) ? true : undefined), 5000, 20);
+    await waitFor(
+      async () => (openrouter.requests.some((request) => JSON.stringify(request.body).includes(MESSAGES[0]!.content)) ? true : undefined),
+      5000,
+      20,
+    );
     await waitFor(async () => (locks.cancelJob(job.id!, 'cancelled by the client') ? true : undefined), 5000, 20);
     expect(await ended(job)).toMatchObject({ state: 'failed', failedReason: expect.stringContaining('cancelled') });
     expect(await spentSince(before)).toBeCloseTo(RESERVED_USD, 9);
   });
 
   it('an upstream that answers with an error before the first token: nothing billed, the reservation released', async () => {
-    const { job, before } = await submit({ stream: true, resumable: true }, { kind: 'status', status: 400, body: { error: { message: 'bad request', code: 400 } } });
+    const { job, before } = await submit(
+      { stream: true, resumable: true },
+      { kind: 'status', status: 400, body: { error: { message: 'bad request', code: 400 } } },
+    );
     expect(await ended(job)).toMatchObject({ state: 'failed' });
     expect(await spentSince(before)).toBe(0);
   });

@@ -105,7 +105,13 @@ describe('a job lock that lapses mid-call', () => {
     await billing.budget.reserve(id, RESERVED_USD);
     const job = await queue.add(
       'chat',
-      { request_id: `req-${id}`, model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'Hello' }], accepted_at: Date.now(), reserved_usd: RESERVED_USD },
+      {
+        request_id: `req-${id}`,
+        model: 'openai/gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Hello' }],
+        accepted_at: Date.now(),
+        reserved_usd: RESERVED_USD,
+      },
       { jobId: id },
     );
     await waitFor(async () => (openrouter.requests.length === 1 ? true : undefined), 5000, 20);

@@ -72,7 +72,12 @@ describe('run locks', () => {
   it('follows the signal BullMQ passes (the shutdown aborts it)', async () => {
     const locks = createRunLocks({ lockDurationMs: 60_000 });
     const outer = new AbortController();
-    const ended = locks.run(lockedJob('job-1', { token: 't' }), 't', outer.signal, (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason))));
+    const ended = locks.run(
+      lockedJob('job-1', { token: 't' }),
+      't',
+      outer.signal,
+      (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason))),
+    );
     outer.abort('worker shutting down');
     expect(await ended).toBe('worker shutting down');
     locks.close();

@@ -326,7 +326,12 @@ export function createBudget(options: BudgetOptions) {
       const earlier = await runLuaScript(
         redis,
         scripts.callStart,
-        [limitKeys.jobBilling(prefix, jobId), limitKeys.jobCalls(prefix, jobId), limitKeys.inFlightExpiry(prefix), limitKeys.keyInFlightExpiry(prefix, keyId ?? '')],
+        [
+          limitKeys.jobBilling(prefix, jobId),
+          limitKeys.jobCalls(prefix, jobId),
+          limitKeys.inFlightExpiry(prefix),
+          limitKeys.keyInFlightExpiry(prefix, keyId ?? ''),
+        ],
         [jobId, callId, recordTtlSeconds],
       );
       return Array.isArray(earlier) ? earlier.map(String) : [];

@@ -104,7 +104,9 @@ describe('a worker killed mid-call', () => {
       (JSON.parse((await redisClient.hget(`${env['QUEUE_PREFIX']}:chat:${id}`, 'data')) ?? '{}') as { reserved_usd?: number }).reserved_usd ?? 0;
     const deadCallsUsd = (await Promise.all(held.map(({ id }) => reservedUsd(id)))).reduce((sum, usd) => sum + usd, 0);
     const usage = await usageToday(api.baseUrl);
-    process.stdout.write(`worker SIGKILL: ${held.length} calls killed, spent_usd ${usage.spent_usd} (finished calls ${jobs.length * 0.00001}, killed calls at their reservations ${deadCallsUsd})\n`);
+    process.stdout.write(
+      `worker SIGKILL: ${held.length} calls killed, spent_usd ${usage.spent_usd} (finished calls ${jobs.length * 0.00001}, killed calls at their reservations ${deadCallsUsd})\n`,
+    );
     expect(deadCallsUsd).toBeGreaterThan(0);
     expect(usage.jobs).toBe(jobs.length + held.length);
     expect(usage.spent_usd).toBeCloseTo(jobs.length * 0.00001 + deadCallsUsd, 9);
