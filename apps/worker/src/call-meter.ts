@@ -42,7 +42,8 @@ export interface CallEnd {
 /**
  * What a call that ended without its result consumed, as a result to bill; undefined when the provider cannot
  * have billed it (no call made, or the upstream answered with an error before the first token). Priced as a
- * finished call: the provider's usage where it gave one, else the prompt's estimate and the text generated; a
+ * finished call: the provider's usage where it gave one, else the prompt's estimate and the text generated (at most
+ * the reservation); a
  * call cut before its first token (or a non-streamed call cut mid-way) costs the job's reservation, nothing
  * better being known.
  */
@@ -62,5 +63,7 @@ export function consumedResult(
   const promptTokens = call.usage?.prompt_tokens || estimatePromptTokens(request);
   const completionTokens = Math.max(call.usage?.completion_tokens ?? 0, Math.ceil(call.characters / CHARACTERS_PER_TOKEN));
   const usage: Usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
-  return { ...base, usage, cost_usd: price({ provider: call.provider, model: call.model, usage, providerCostUsd: null }) };
+  const costUsd = price({ provider: call.provider, model: call.model, usage, providerCostUsd: null });
+  // Never more than the reservation (the prompt and max_tokens): an estimate of the text cannot pass what the call could.
+  return { ...base, usage, cost_usd: reservedUsd > 0 ? Math.min(costUsd, reservedUsd) : costUsd };
 }
