@@ -11,17 +11,19 @@ import {
   type Lane,
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { pacePlan, priceAnswer, settleJobCost, startCappedJob, type JobBilling } from '@gateway/limits';
+import { pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { isBatchCancelled, readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type RedisClient } from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
 import type { FailoverHooks } from '@gateway/resilience';
+import { consumedResult, createCallMeter, type CallMeter } from './call-meter';
 import { callProviders, type CallDeps } from './call-providers';
 import type { HandBack } from './hand-back';
 import { jobFailoverHooks } from './job-hooks';
 import { planJob, type JobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
 import type { LaneShareGuard } from './lane-share';
+import { isLockLost } from './run-locks';
 import { runStream, streamSender } from './run-stream';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
@@ -55,6 +57,9 @@ const unexpectedJobFailure = (error: unknown) => internalError('unexpected failu
 
 /** A job that has a BullMQ id (every job the gateway adds has one). */
 type IdentifiedJob = ChatJob & { id: string };
+
+/** This run's provider call, for billing: each run of a job (BullMQ counts them) makes at most one, failover aside. */
+const billedRun = (job: IdentifiedJob): BilledJob & { call: string } => ({ id: job.id, data: job.data, call: String(job.attemptsStarted) });
 
 /**
  * Runs one chat job, in named steps: plan (route, failover chain, providers that can honour the request),
@@ -94,8 +99,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
     metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
     const reply = !data.stream && data.reply_to ? replyEnvelope(deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result }) : undefined;
-    // Billed once per job id: a re-run or second completion of this job is not charged again.
-    const replied = await settleJobCost(deps.billing, { id: job.id, data }, { result, model: plan.servedModel(result.provider) }, reply).then(
+    // Billed once per provider call: a second completion of this run is not charged again.
+    const replied = await settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply).then(
       () => reply !== undefined,
       (settleError: unknown) => {
         log.error({ err: settleError }, 'could not bill the job');
@@ -143,19 +148,56 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     return new UnrecoverableError(JSON.stringify(expired ? expiredJobError() : cancelledJobError('the batch was cancelled')));
   };
 
-  /** Ends a job without a result: handed back (the worker stops), cancelled, or failed and reported; never retried. */
-  const fail = async (job: IdentifiedJob, token: string | undefined, error: unknown, abort: AbortSignal, log: Logger, startedAt: number): Promise<never> => {
+  /**
+   * Bills what this run's provider call consumed when it ended without its result (cut by a cancel, a lost lock,
+   * the shutdown, or broken mid-stream: the provider bills what it generated); true when it did. Nothing consumed
+   * (no call, or the upstream answered with an error): false.
+   */
+  const billConsumed = async (job: IdentifiedJob, plan: JobPlan | undefined, meter: CallMeter | undefined, error: unknown, abort: AbortSignal, log: Logger) => {
+    const consumed =
+      plan && meter ? consumedResult(meter, { aborted: abort.aborted, error }, plan.request, job.data.reserved_usd ?? 0, callDeps.price) : undefined;
+    if (!consumed) return false;
+    await settleJobCost(deps.billing, billedRun(job), { result: consumed, model: consumed.model }).then(
+      ({ billed }) =>
+        log.info({ provider: consumed.provider, costUsd: consumed.cost_usd, completionTokens: consumed.usage.completion_tokens, billed }, 'cut call billed'),
+      (settleError: unknown) => log.error({ err: settleError }, 'could not bill the cut call'),
+    );
+    return true;
+  };
+
+  /**
+   * Ends a job without a result: given up (its lock is another run's now), handed back (the worker stops), cancelled,
+   * or failed and reported; never retried. A provider call it made is billed for what it consumed first.
+   */
+  const fail = async (
+    job: IdentifiedJob,
+    token: string | undefined,
+    error: unknown,
+    abort: AbortSignal,
+    log: Logger,
+    startedAt: number,
+    call?: { plan: JobPlan; meter: CallMeter },
+  ): Promise<never> => {
     const data = job.data;
+    const billed = await billConsumed(job, call?.plan, call?.meter, error, abort, log);
+    if (isLockLost(abort)) {
+      // The job is another run's (or will be, once taken for stalled): it reports, releases and replies, not this one.
+      metrics.jobs.inc({ queue: 'chat', outcome: 'lock_lost' });
+      log.warn({ model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'lock_lost' }, 'chat job run given up');
+      throw new UnrecoverableError(String((abort.reason as Error).message));
+    }
     const handedBack = abort.aborted ? await deps.handBack?.handBack(job, token) : undefined;
     if (handedBack) {
       metrics.jobs.inc({ queue: 'chat', outcome: 'handed_back' });
       log.info({ model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'handed_back' }, 'chat job handed back');
       throw handedBack;
     }
-    // Not handed back: the job is over without a result, its reservation goes back to the budgets.
-    await settleJobCost(deps.billing, { id: job.id, data }, undefined).catch((releaseError: unknown) =>
-      log.error({ err: releaseError }, 'could not release the job reservation'),
-    );
+    // Not handed back and nothing consumed: the job is over without a result, its reservation goes back to the budgets.
+    if (!billed) {
+      await settleJobCost(deps.billing, billedRun(job), undefined).catch((releaseError: unknown) =>
+        log.error({ err: releaseError }, 'could not release the job reservation'),
+      );
+    }
     if (abort.aborted || deps.wasCancelled?.(job.id)) {
       // The client went away: nobody waits for an answer, and the job must not be retried.
       metrics.jobs.inc({ queue: 'chat', outcome: 'cancelled' });
@@ -212,21 +254,25 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     }
     plan = await paceOrDelay(identified, token, plan, log);
     const hooks = jobFailoverHooks(deps.hooks ?? {}, deps.billing.pacer, log);
+    const meter = createCallMeter();
     try {
       if (deps.wasCancelled?.(job.id)) throw cancelledBeforeStart();
       // A request of a batch with max_cost_usd runs only while the batch's spend is below it (budget_exceeded).
       await startCappedJob(deps.billing, identified);
+      // From here the provider may bill: an earlier run's call no run billed is billed now, at the reservation.
+      const { orphansBilled } = await startJobCall(deps.billing, billedRun(identified));
+      if (orphansBilled > 0) log.warn({ orphansBilled }, 'calls of earlier runs billed at the reservation');
       // A stream publishes its chunks and its end itself; the result is returned (and billed) the same way.
       const streamed = data.stream === true && (data.reply_to !== undefined || data.resumable === true);
       const outcome = streamed
         ? await runStream(
             { ...callDeps, publisher: deps.publisher, prefix: deps.prefix, log },
-            { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks },
+            { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
           )
-        : await callProviders(callDeps, plan, abort, hooks);
+        : await callProviders(callDeps, plan, abort, hooks, meter);
       return await complete(identified, outcome, plan, log, startedAt);
     } catch (error) {
-      return fail(identified, token, error, abort, log, startedAt);
+      return fail(identified, token, error, abort, log, startedAt, { plan, meter });
     }
   };
 }

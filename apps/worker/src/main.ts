@@ -26,6 +26,7 @@ import { createCallbackDelivery } from './callbacks';
 import { recordCallbacksFirst, watchFinishedJobs } from './callback-outbox';
 import { createCancelTracker } from './cancel-tracker';
 import { createBatchEndCheck, watchBatchEnds } from './batch-end';
+import { createRunLocks, withRunLocks } from './run-locks';
 import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
 
@@ -94,11 +95,13 @@ async function main(): Promise<void> {
     billing,
     laneShare,
   });
+  // Each run of a job renews its own lock; one that loses it is aborted; a cancel reaches every run of the job.
+  const runLocks = createRunLocks({ lockDurationMs: config.worker.lockDurationMs, log: logger });
   // A job's callback is recorded in Redis before the job runs; its end here only makes it due (callback-outbox.ts).
   const callbacks = createCallbackQueue(publisher, bullmqPrefix, config);
   const recheckMs = config.worker.lockDurationMs;
-  const runJob = recordCallbacksFirst(processor, { callbacks, recheckMs, logger });
-  const mainWorker = createChatWorker(runJob, { connection: workerConnection, prefix: bullmqPrefix, config });
+  const runJob = withRunLocks(runLocks, recordCallbacksFirst(processor, { callbacks, recheckMs, logger }));
+  const mainWorker = createChatWorker(runJob, { connection: workerConnection, prefix: bullmqPrefix, config, ownLockRenewal: true });
   // The interactive reserve: a few slots of a second consumer that run interactive jobs only (interactive-reserve.ts).
   const { interactiveSlots } = config.worker;
   const reserveWorker =
@@ -108,15 +111,17 @@ async function main(): Promise<void> {
           prefix: bullmqPrefix,
           config,
           concurrency: interactiveSlots,
+          ownLockRenewal: true,
         })
       : undefined;
   const chatWorkers = [mainWorker, ...(reserveWorker ? [reserveWorker] : [])];
   // Both consumers as one, for the cancel tracker and the shutdown.
   const worker = {
-    cancelJob: (jobId: string, reason?: string) => chatWorkers.some((each) => each.cancelJob(jobId, reason)),
-    cancelAllJobs: (reason?: string) => chatWorkers.forEach((each) => each.cancelAllJobs(reason)),
+    cancelJob: (jobId: string, reason?: string) => runLocks.cancelJob(jobId, reason),
+    cancelAllJobs: (reason?: string) => runLocks.cancelAllJobs(reason),
     close: async () => {
       await Promise.all(chatWorkers.map((each) => each.close()));
+      runLocks.close();
     },
   };
   laneShare.start();

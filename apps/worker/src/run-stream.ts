@@ -4,6 +4,7 @@ import { appendStreamMessage, publishReply, type JobStreamLimits, type RedisClie
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest } from '@gateway/providers';
 import { withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { CallDeps } from './call-providers';
+import type { CallMeter } from './call-meter';
 import { createChunkPublisher } from './chunk-publisher';
 import type { JobPlan } from './job-plan';
 import { observeProviderCall } from './provider-call';
@@ -28,6 +29,8 @@ export interface StreamRunInput {
   plan: JobPlan;
   signal: AbortSignal;
   hooks?: FailoverHooks;
+  /** Told of each call and of what it generates, so a stream cut short is billed for it. */
+  meter?: CallMeter;
 }
 
 interface OpenedStream {
@@ -68,6 +71,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
     async (attempt) => {
       const call = { provider: attempt.provider, modelLabel: deps.modelLabel(attempt.model), startedAt: performance.now() };
       try {
+        input.meter?.begin(attempt.provider, input.plan.servedModel(attempt.provider));
         return await openStream(deps.registry.get(attempt.provider), { ...input.plan.request, model: attempt.model }, input.signal);
       } catch (error) {
         observeProviderCall(deps.metrics, call, error);
@@ -79,6 +83,8 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
   const provider = outcome.provider;
   const model = input.plan.servedModel(provider);
   const { iterator, head, started } = outcome.value;
+  const meter = input.meter;
+  meter?.answering();
   const call = { provider, modelLabel: deps.modelLabel(model), startedAt: started };
   const send = streamSender(deps, input);
   const replay = createReplayFilter(input.kept ?? []);
@@ -93,10 +99,12 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
     switch (part.type) {
       case 'text-delta':
         content += part.text;
+        meter?.generated(part.text.length);
         chunks.push(replay.text(part.text));
         return;
       case 'tool-call-delta':
         // Relayed as numbered here: the id and index the client sees are the result's.
+        meter?.generated((part.delta.name?.length ?? 0) + part.delta.arguments.length);
         {
           const delta = replay.toolCall(toolCalls.accept(part.delta));
           if (delta) chunks.pushToolCall(delta);
@@ -105,6 +113,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
       case 'usage':
         usage = part.usage;
         costUsd = part.costUsd;
+        meter?.usage(part.usage, part.costUsd);
         return;
       case 'stream-end':
         end = part;

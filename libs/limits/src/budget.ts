@@ -286,11 +286,18 @@ export function createBudget(options: BudgetOptions) {
      * (if given) in the same script: a waiting caller hears of the job only once it is billed. Returns whether
      * it billed now.
      */
-    async settle(jobId: string, charge: JobCharge, reply?: SettleReply): Promise<{ billed: boolean }> {
+    async settle(jobId: string, charge: JobCharge, reply?: SettleReply, callId = ''): Promise<{ billed: boolean }> {
       const { day, month } = utcPeriods(now());
       const globalKeys = ledgerKeys(undefined, day, month);
       const keyKeys = ledgerKeys(charge.keyId ?? '', day, month);
-      const keys = [...globalKeys, limitKeys.jobBilling(prefix, jobId), ...keyKeys, limitKeys.observedCost(prefix), limitKeys.usagePending(prefix)];
+      const keys = [
+        ...globalKeys,
+        limitKeys.jobBilling(prefix, jobId),
+        ...keyKeys,
+        limitKeys.observedCost(prefix),
+        limitKeys.usagePending(prefix),
+        limitKeys.jobCalls(prefix, jobId),
+      ];
       const costNano = usdToNano(charge.costUsd);
       const [code] = await runScript(redis, scripts.budgetSettle, keys, [
         jobId,
@@ -305,12 +312,36 @@ export function createBudget(options: BudgetOptions) {
         charge.learnModel ?? '',
         OBSERVED_COST_TTL_SECONDS,
         USAGE_FOLD_ENTRIES,
+        callId,
       ]);
       return { billed: code === LimitScriptOk.Done };
     },
 
-    /** Gives back a failed or cancelled job's reservation, also in its key's ledger (a no-op when it was billed already). */
-    async release(jobId: string, keyId?: string): Promise<{ releasedUsd: number }> {
+    /**
+     * Notes that the job's run `callId` is about to call a provider (call-start-4.lua): from now on its reservation
+     * is booked as spent if it lapses, and the call is billed even if this run never settles it. Returns the job's
+     * earlier calls that no run billed (their runs died or lost the job): the caller bills them.
+     */
+    async startCall(jobId: string, keyId: string | undefined, callId: string): Promise<string[]> {
+      const earlier = await runLuaScript(
+        redis,
+        scripts.callStart,
+        [
+          limitKeys.jobBilling(prefix, jobId),
+          limitKeys.jobCalls(prefix, jobId),
+          limitKeys.inFlightExpiry(prefix),
+          limitKeys.keyInFlightExpiry(prefix, keyId ?? ''),
+        ],
+        [jobId, callId, recordTtlSeconds],
+      );
+      return Array.isArray(earlier) ? earlier.map(String) : [];
+    },
+
+    /**
+     * Gives back a failed or cancelled job's reservation, also in its key's ledger (a no-op when it was billed
+     * already); `callId`: the run's call, which cost nothing (no takeover bills it).
+     */
+    async release(jobId: string, keyId?: string, callId = ''): Promise<{ releasedUsd: number }> {
       const [code, amount = 0] = await runScript(
         redis,
         scripts.budgetRelease,
@@ -320,8 +351,9 @@ export function createBudget(options: BudgetOptions) {
           limitKeys.jobBilling(prefix, jobId),
           limitKeys.keyInFlight(prefix, keyId ?? ''),
           limitKeys.keyInFlightExpiry(prefix, keyId ?? ''),
+          limitKeys.jobCalls(prefix, jobId),
         ],
-        [jobId, recordTtlSeconds, keyId ?? ''],
+        [jobId, recordTtlSeconds, keyId ?? '', callId],
       );
       return { releasedUsd: code === LimitScriptOk.Done ? nanoToUsd(amount) : 0 };
     },

@@ -29,21 +29,50 @@ export function priceAnswer(
   return callCostUsd(billing.pricing, call);
 }
 
+/** A job as billing sees it; `call`: the id of this run's provider call (see startJobCall), absent: billed once per job. */
+export interface BilledJob {
+  id: string;
+  data: Pick<ChatJobData, 'agent_id' | 'key_id' | 'model' | 'batch_cap' | 'reserved_usd'>;
+  call?: string | undefined;
+}
+
+/**
+ * Notes, before a run of a job calls a provider, that the call is made (budget.startCall), and bills at the job's
+ * reservation the calls of earlier runs that no run billed (a worker SIGKILLed mid-call, a run that lost its lock):
+ * a provider bills what it generated, and nothing better than the reservation is known of those calls. Each call
+ * is billed once, whichever run or takeover gets to it first.
+ */
+export async function startJobCall(billing: Pick<JobBilling, 'budget'>, job: BilledJob & { call: string }): Promise<{ orphansBilled: number }> {
+  const earlier = await billing.budget.startCall(job.id, job.data.key_id, job.call);
+  let orphansBilled = 0;
+  for (const call of earlier) {
+    const { billed } = await billing.budget.settle(
+      job.id,
+      { costUsd: job.data.reserved_usd ?? 0, agentId: job.data.agent_id, keyId: job.data.key_id, model: job.data.model, provider: 'unknown' },
+      undefined,
+      call,
+    );
+    if (billed) orphansBilled += 1;
+  }
+  return { orphansBilled };
+}
+
 /**
  * Settles a chat job's budget when the processor is done with it: a result is billed at its real cost
- * (`result.cost_usd`), once per job id however often the job completes; no result (failed, cancelled)
- * releases the job's reservation. `model` is the model the spend is booked under. `reply` goes out with the
+ * (`result.cost_usd`), once per job id however often the job completes (with `job.call`: once per provider call);
+ * no result (failed before a provider could bill anything) releases the job's reservation. A call cut short
+ * (cancelled, broken mid-stream) is settled with what it consumed, as a result. `model` is the model the spend is booked under. `reply` goes out with the
  * settlement (one round trip), after the billing.
  */
 export async function settleJobCost(
   billing: JobBilling,
-  job: { id: string; data: Pick<ChatJobData, 'agent_id' | 'key_id' | 'model' | 'batch_cap'> },
+  job: BilledJob,
   outcome: { result: ChatJobResult; model: string } | undefined,
   reply?: SettleReply,
 ): Promise<{ billed: boolean }> {
   const cap = job.data.batch_cap;
   if (!outcome) {
-    await billing.budget.release(job.id, job.data.key_id);
+    await billing.budget.release(job.id, job.data.key_id, job.call);
     if (cap) await billing.batchCaps.settle(job.id, cap.batch_id, undefined);
     return { billed: false };
   }
@@ -60,6 +89,7 @@ export async function settleJobCost(
       provider: result.provider,
     },
     reply,
+    job.call,
   );
   // The batch's counter after the budgets: a crash between the two leaves the request reserved in its batch
   // (the cap errs towards stopping early), never billed twice.

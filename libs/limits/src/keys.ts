@@ -30,6 +30,11 @@ export const limitKeys = {
    * and its expiry member; fields per job id only from before, dropped by the same scripts).
    */
   inFlight: (prefix: string): string => `${prefix}:budget:{spend}:inflight`,
+  /**
+   * A job's provider calls (one per run that reached a provider, by its attempt number): `started`, then `billed`
+   * or `none` (call-start-4.lua, budget-settle-12.lua, budget-release-6.lua). Lives as long as the billing record.
+   */
+  jobCalls: (prefix: string, jobId: string): string => `${prefix}:budget:{spend}:job:${jobId}:calls`,
   /** When each reservation lapses (a job that was never settled nor released): member `<nano-USD>:<jobId>` → ms. */
   inFlightExpiry: (prefix: string): string => `${prefix}:budget:{spend}:inflight-expiry`,
   /**

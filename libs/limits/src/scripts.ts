@@ -8,9 +8,10 @@ import admitOnceGateSource from './lua/admit-once-gate.lua';
 import batchCapSettle from './lua/batch-cap-settle-1.lua';
 import batchCapStart from './lua/batch-cap-start-1.lua';
 import billingClear from './lua/billing-clear-1.lua';
-import budgetRelease from './lua/budget-release-5.lua';
+import budgetRelease from './lua/budget-release-6.lua';
 import budgetReserve from './lua/budget-reserve.lua';
-import budgetSettle from './lua/budget-settle-11.lua';
+import budgetSettle from './lua/budget-settle-12.lua';
+import callStart from './lua/call-start-4.lua';
 import priceLockRetry from './lua/price-lock-retry-1.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import rate from './lua/rate-2.lua';
@@ -60,10 +61,11 @@ export const scripts = {
   rate: script('rate-2.lua', rate, asLuaFunction('tokenBucket', tokenBucket)),
   providerPace: script('provider-pace-2.lua', providerPace, asLuaFunction('tokenBucket', tokenBucket)),
   budgetReserve: script('budget-reserve.lua', budgetReserve, 'local NOW = nil\n'),
-  budgetSettle: script('budget-settle-11.lua', budgetSettle, asLuaFunction('dropReservation', reservationDrop) + asLuaFunction('foldUsage', usageFold)),
+  budgetSettle: script('budget-settle-12.lua', budgetSettle, asLuaFunction('dropReservation', reservationDrop) + asLuaFunction('foldUsage', usageFold)),
   usageFold: script('usage-fold-1.lua', usageFold),
-  budgetRelease: script('budget-release-5.lua', budgetRelease, asLuaFunction('dropReservation', reservationDrop)),
+  budgetRelease: script('budget-release-6.lua', budgetRelease, asLuaFunction('dropReservation', reservationDrop)),
   billingClear: script('billing-clear-1.lua', billingClear),
+  callStart: script('call-start-4.lua', callStart),
   priceLockRetry: script('price-lock-retry-1.lua', priceLockRetry),
   batchCapStart: script('batch-cap-start-1.lua', batchCapStart),
   batchCapSettle: script('batch-cap-settle-1.lua', batchCapSettle),

@@ -34,6 +34,11 @@ export interface ChatWorkerOptions {
   config: Pick<Config, 'worker'>;
   /** Start taking jobs at once (default true). */
   autorun?: boolean;
+  /**
+   * The processor renews each run's lock itself (per run, not per job id: apps/worker run-locks.ts); BullMQ's
+   * renewal is then off.
+   */
+  ownLockRenewal?: boolean;
   /** Jobs in flight; absent: WORKER_CONCURRENCY. */
   concurrency?: number;
 }
@@ -51,6 +56,7 @@ export function createChatWorker(processor: Processor<ChatJobData, ChatJobResult
     lockDuration: worker.lockDurationMs,
     stalledInterval: worker.stalledIntervalMs,
     maxStalledCount: worker.maxStalledCount,
+    ...(options.ownLockRenewal ? { skipLockRenewal: true } : {}),
     autorun: options.autorun ?? true,
   });
 }

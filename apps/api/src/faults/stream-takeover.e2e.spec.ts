@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import {
   callsFor,
   getSse,
@@ -85,9 +86,16 @@ describe('a worker SIGKILLed mid-stream', () => {
     await waitFor(async () => ((await jobView(apiA.baseUrl, jobId))?.status === 'completed' ? true : undefined), 5000);
     const usage = await waitFor(async () => {
       const day = await usageToday(apiA.baseUrl);
-      return day.jobs >= 1 ? day : undefined;
+      return day.jobs >= 2 ? day : undefined;
     });
-    expect(usage!.jobs).toBe(1);
+    // Both calls billed, once each: the survivor's at its cost (0.00001), the dead worker's at the job's reservation
+    // when the job was taken over (nothing better is known of it).
+    const redisClient = new Redis(redis.url);
+    const data = JSON.parse((await redisClient.hget(`${env['QUEUE_PREFIX']}:chat:${jobId}`, 'data')) ?? '{}') as { reserved_usd?: number };
+    redisClient.disconnect();
+    expect(data.reserved_usd).toBeGreaterThan(0);
+    expect(usage!.jobs).toBe(2);
+    expect(usage!.spent_usd).toBeCloseTo(0.00001 + data.reserved_usd!, 9);
     expect(usage!.in_flight_usd).toBe(0);
   });
 });

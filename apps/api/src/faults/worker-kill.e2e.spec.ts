@@ -95,14 +95,22 @@ describe('a worker killed mid-call', () => {
     // Bound: lock + stalled interval, plus generous slack for a busy machine.
     expect(takeoverMs).toBeLessThan(lockMs + stalledIntervalMs + 15_000);
 
-    // Billed once: every job settled exactly once (the fake charges 0.00001 per call, the killed calls never
-    // finished), and each job id has its idempotency record in Redis.
+    // Billed once per provider call: every job's finished call at its cost (the fake charges 0.00001 per call), and
+    // each call the killed worker left unbilled at its job's reservation (nothing better is known of it), once, when
+    // the job was taken over; each job id has its idempotency record in Redis.
     const jobs = [...held, ...later];
-    const usage = await usageToday(api.baseUrl);
-    expect(usage.jobs).toBe(jobs.length);
-    expect(usage.spent_usd).toBeCloseTo(jobs.length * 0.00001, 9);
-    expect(usage.in_flight_usd).toBe(0);
     const redisClient = new Redis(redis.url);
+    const reservedUsd = async (id: string) =>
+      (JSON.parse((await redisClient.hget(`${env['QUEUE_PREFIX']}:chat:${id}`, 'data')) ?? '{}') as { reserved_usd?: number }).reserved_usd ?? 0;
+    const deadCallsUsd = (await Promise.all(held.map(({ id }) => reservedUsd(id)))).reduce((sum, usd) => sum + usd, 0);
+    const usage = await usageToday(api.baseUrl);
+    process.stdout.write(
+      `worker SIGKILL: ${held.length} calls killed, spent_usd ${usage.spent_usd} (finished calls ${jobs.length * 0.00001}, killed calls at their reservations ${deadCallsUsd})\n`,
+    );
+    expect(deadCallsUsd).toBeGreaterThan(0);
+    expect(usage.jobs).toBe(jobs.length + held.length);
+    expect(usage.spent_usd).toBeCloseTo(jobs.length * 0.00001 + deadCallsUsd, 9);
+    expect(usage.in_flight_usd).toBe(0);
     const records = await Promise.all(jobs.map(({ id }) => redisClient.get(`${env['QUEUE_PREFIX']}:budget:{spend}:job:${id}`)));
     redisClient.disconnect();
     expect(records).toEqual(Array(jobs.length).fill('settled'));

@@ -3,7 +3,7 @@
 -- atomically, so concurrent admissions (on any number of API instances) cannot all see the same room. All or
 -- none: every job is checked against every budget before anything is written. Amounts are integer nano-USD.
 -- A job's reservation is its estimate, or what a settled call of its model really cost (the provider's own figure,
--- kept by budget-settle-11.lua) when that is more: once a model has been seen, prices that are wrong or missing
+-- kept by budget-settle-12.lua) when that is more: once a model has been seen, prices that are wrong or missing
 -- from the table cannot let concurrent requests pass a budget by more than about one call's cost.
 -- A reservation is written once per job (its billing record, `reserved:<amount>`) and, in each ledger, as a member
 -- `<amount>:<job id>` of its expiry zset and in the hash's `total`: settle and release read the amount from the
@@ -45,17 +45,34 @@ end
 -- Reservations whose job never settled (an API that died between reserve and enqueue) lapse: their members go in
 -- one ZREM and their amounts (read from the members) in one HINCRBY. The job's record is left as it is: the other
 -- ledger may still hold the reservation, and a later settle or release finds no member here and takes nothing twice.
-local function lapse(inflightKey, expiryKey)
-  local expired = redis.call('ZRANGEBYSCORE', expiryKey, '-inf', now, 'LIMIT', 0, 100)
+-- A reservation whose job had called a provider (call-start-4.lua gave its score a half: the worker died, or the job
+-- was given up as stalled, before the call was billed) is booked as spent, not given back: the provider bills it.
+-- Booked to the totals only (what budgets check): the call's breakdown is unknown.
+local function spend(hash, amount, ttl)
+  if redis.call('HINCRBY', hash, 'total', int(amount)) == amount then
+    redis.call('EXPIRE', hash, ttl)
+  end
+end
+
+local function lapse(first)
+  local inflightKey, expiryKey = KEYS[first], KEYS[first + 1]
+  local expired = redis.call('ZRANGEBYSCORE', expiryKey, '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100)
   if #expired == 0 then
     return
   end
-  redis.call('ZREM', expiryKey, unpack(expired))
+  local members = {}
   local lapsed = 0
-  for _, member in ipairs(expired) do
+  local spent = 0
+  for i = 1, #expired, 2 do
+    local member = expired[i]
+    members[#members + 1] = member
     local amount = string.match(member, '^(%d+):')
     if amount then
       lapsed = lapsed + tonumber(amount)
+      local score = tonumber(expired[i + 1])
+      if math.floor(score) ~= score then
+        spent = spent + tonumber(amount)
+      end
     else
       -- From before records held amounts: the member is the bare job id, its amount the hash's field.
       local old = redis.call('HGET', inflightKey, member)
@@ -65,14 +82,20 @@ local function lapse(inflightKey, expiryKey)
       end
     end
   end
+  redis.call('ZREM', expiryKey, unpack(members))
   if lapsed > 0 then
     redis.call('HINCRBY', inflightKey, 'total', int(-lapsed))
+  end
+  if spent > 0 then
+    -- The spend hashes' lifetimes: DAY_SPEND_TTL_SECONDS and MONTH_SPEND_TTL_SECONDS (periods.ts).
+    spend(KEYS[first + 2], spent, 3456000)
+    spend(KEYS[first + 3], spent, 34560000)
   end
 end
 
 -- A ledger: what it has spent today and this month, what is held in flight, its limits (-1: none).
 local function ledger(first, dayLimit, monthLimit)
-  lapse(KEYS[first], KEYS[first + 1])
+  lapse(first)
   return {
     inflight = tonumber(redis.call('HGET', KEYS[first], 'total') or '0'),
     day = tonumber(redis.call('HGET', KEYS[first + 2], 'total') or '0'),
@@ -130,9 +153,17 @@ local function isFresh(i)
   end
   -- Lapsed globally: the key's ledger (same lifetime) was swept above, unless more than 100 lapsed there at once;
   -- it is dropped there now as its sweep would, so that reserving it again cannot count it twice.
-  if keyed and redis.call('ZREM', KEYS[6], member) == 1 then
+  -- (A reservation marked as called is booked as spent there, as the sweep would.)
+  local score = keyed and redis.call('ZSCORE', KEYS[6], member)
+  if score and redis.call('ZREM', KEYS[6], member) == 1 then
     redis.call('HINCRBY', KEYS[5], 'total', '-' .. held)
     ledgers[2].inflight = ledgers[2].inflight - tonumber(held)
+    if math.floor(tonumber(score)) ~= tonumber(score) then
+      spend(KEYS[7], tonumber(held), 3456000)
+      spend(KEYS[8], tonumber(held), 34560000)
+      ledgers[2].day = ledgers[2].day + tonumber(held)
+      ledgers[2].month = ledgers[2].month + tonumber(held)
+    end
   end
   return true
 end

@@ -1,5 +1,5 @@
 -- reservation-drop-2.lua: removes a job's budget reservation from one ledger (a no-op when that ledger holds none).
--- Prepended as the local function dropReservation to budget-settle-11.lua and budget-release-5.lua (see scripts.ts).
+-- Prepended as the local function dropReservation to budget-settle-12.lua and budget-release-6.lua (see scripts.ts).
 -- A reservation is the expiry zset's member `<amount>:<job id>` (see budget-reserve.lua), its amount in the job's
 -- billing record too: the ledger holds it while the member is there (gone: lapsed, dropped, or never reserved here).
 -- KEYS[1]  in-flight hash (see budget-reserve.lua)

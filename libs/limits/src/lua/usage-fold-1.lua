@@ -1,9 +1,9 @@
 -- usage-fold-1.lua: books the count (`jobs`) and breakdown of settled calls (by agent, model, provider and key,
 -- and their tokens) into the day hashes they belong to, from the list settlement appends them to
--- (budget-settle-11.lua), then empties it. Settlement books each call's `total` (what budgets check) at once and
+-- (budget-settle-12.lua), then empties it. Settlement books each call's `total` (what budgets check) at once and
 -- leaves the rest here: one RPUSH per call instead of a HINCRBY per field, one HINCRBY per distinct field per fold.
 -- Settlement folds the list when it reaches its threshold; every usage report folds it before reading (so reports
--- are exact at any moment). Prepended to budget-settle-11.lua as the local function foldUsage.
+-- are exact at any moment). Prepended to budget-settle-12.lua as the local function foldUsage.
 -- KEYS[1]  the list of entries, each JSON: {"d": day hash, "k": the key's day hash (absent without a key),
 --          "c": cost (nano-USD), "f": [fields of both hashes], "g": [fields of the global hash only],
 --          "t": {token field: count}}

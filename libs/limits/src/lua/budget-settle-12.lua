@@ -1,6 +1,6 @@
--- budget-settle-11.lua: bills a finished job's real cost once, whatever happens to the job afterwards
--- (a retry, a re-run after a worker crash, a second completion), to the global ledger and (a job made with an API
--- key) to the key's, drops its reservations, and (optionally) publishes the job's reply in the same round trip:
+-- budget-settle-12.lua: bills a provider call's cost once, whatever happens to the job afterwards (a retry, a
+-- re-run after a worker crash, a second completion), to the global ledger and (a job made with an API key) to the
+-- key's, drops the job's reservations, and (optionally) publishes the job's reply in the same round trip:
 -- the reply is sent only once the job is billed. Runs after reservation-drop-2.lua and usage-fold-1.lua, prepended
 -- as dropReservation and foldUsage.
 -- KEYS[1]  in-flight hash (see budget-reserve.lua)
@@ -12,6 +12,7 @@
 -- KEYS[6..9] the key's in-flight hash, expiry zset, day and month spend hashes (unused when ARGV[9] is '')
 -- KEYS[10] observed cost hash: model -> what a recent call of it cost (budget-reserve.lua reserves at least that)
 -- KEYS[11] the usage list: this call's breakdown is appended to it (usage-fold-1.lua)
+-- KEYS[12] the job's calls hash (call-start-4.lua): call id -> 'started', 'billed' or 'none'
 -- ARGV[1]  job id
 -- ARGV[2]  real cost (nano-USD, integer >= 0)
 -- ARGV[3]  the call's usage entry (usage-fold-1.lua's format: the day hashes above, fields and tokens)
@@ -24,8 +25,11 @@
 -- ARGV[10] the model the request asked for, to learn its cost from ('' for a free call: nothing learned)
 -- ARGV[11] observed cost hash TTL (s)
 -- ARGV[12] entries in the usage list at which this settlement folds it
+-- ARGV[13] the call's id (each run of a job that reaches a provider is one call, see call-start-4.lua), or '': then
+--          the job is billed once whatever its calls
 -- Returns  {1, reserved} billed now (reserved: the reservation it replaced, 0 if none);
---          {2, 0} already billed for this job id (nothing changed; the reply is still published)
+--          {2, 0} already billed for this call (or this job id, without a call id): nothing changed, the reply is
+--          still published
 local function reply()
   if ARGV[7] ~= '' then
     redis.call('PUBLISH', ARGV[7], ARGV[8])
@@ -33,8 +37,19 @@ local function reply()
 end
 -- Marks the job billed and reads what it was before, in one command (the script is atomic: booking follows).
 -- What it was before holds the reservation's amount, to drop from each ledger that still holds it.
+-- With a call id, a job run again (its lock lapsed, its worker died) bills each of its provider calls once: a
+-- settled record then only means the reservation is gone.
+local call = ARGV[13]
+if call ~= '' then
+  if redis.call('HGET', KEYS[12], call) == 'billed' then
+    reply()
+    return {2, 0}
+  end
+  redis.call('HSET', KEYS[12], call, 'billed')
+  redis.call('EXPIRE', KEYS[12], ARGV[6])
+end
 local before = redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[6], 'GET')
-if before == 'settled' then
+if before == 'settled' and call == '' then
   reply()
   return {2, 0}
 end

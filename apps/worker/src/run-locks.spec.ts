@@ -1,0 +1,85 @@
+import { createRunLocks, isLockLost, LockLostError, type LockedJob } from './run-locks';
+
+/** A job whose lock renewal answers as Redis would: 1 while the token holds the lock, 0 once another run's, or fails. */
+function lockedJob(id: string, holder: { token: string; down?: boolean }): LockedJob {
+  return {
+    id,
+    extendLock: async (token) => {
+      if (holder.down) throw new Error('connection is closed');
+      return token === holder.token ? 1 : 0;
+    },
+  };
+}
+
+/** Starts a run that waits until its signal aborts, and says why. */
+function runUntilAborted(locks: ReturnType<typeof createRunLocks>, job: LockedJob, token: string) {
+  let signal: AbortSignal | undefined;
+  const ended = locks.run(job, token, undefined, (runSignal) => {
+    signal = runSignal;
+    return new Promise<unknown>((resolve) => runSignal.addEventListener('abort', () => resolve(runSignal.reason), { once: true }));
+  });
+  return { ended, signal: () => signal! };
+}
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('run locks', () => {
+  it('a cancel reaches every run of the job in this process (a stale one too), and no other job', async () => {
+    const locks = createRunLocks({ lockDurationMs: 60_000 });
+    const holder = { token: 'second' };
+    const stale = runUntilAborted(locks, lockedJob('job-1', holder), 'first');
+    const current = runUntilAborted(locks, lockedJob('job-1', holder), 'second');
+    const other = runUntilAborted(locks, lockedJob('job-2', { token: 'other' }), 'other');
+    expect(locks.size()).toBe(3);
+    expect(locks.cancelJob('job-1', 'cancelled by the client')).toBe(true);
+    expect(await stale.ended).toBe('cancelled by the client');
+    expect(await current.ended).toBe('cancelled by the client');
+    expect(other.signal().aborted).toBe(false);
+    expect(locks.cancelJob('job-1')).toBe(false);
+    locks.cancelAllJobs('stopping');
+    expect(await other.ended).toBe('stopping');
+    expect(locks.size()).toBe(0);
+    locks.close();
+  });
+
+  it('aborts the run whose renewal Redis refuses (the lock is another run’s), not the run that holds it', async () => {
+    const locks = createRunLocks({ lockDurationMs: 100 });
+    const holder = { token: 'second' };
+    const stale = runUntilAborted(locks, lockedJob('job-1', holder), 'first');
+    const current = runUntilAborted(locks, lockedJob('job-1', holder), 'second');
+    expect(await stale.ended).toBeInstanceOf(LockLostError);
+    expect(isLockLost(stale.signal())).toBe(true);
+    await tick(250);
+    expect(current.signal().aborted).toBe(false);
+    locks.cancelJob('job-1', 'done');
+    expect(isLockLost(current.signal())).toBe(false);
+    await current.ended;
+    locks.close();
+  });
+
+  it('keeps a run whose renewal cannot reach Redis: the lock may still hold, the next round asks again', async () => {
+    const locks = createRunLocks({ lockDurationMs: 100 });
+    const holder = { token: 'only', down: true };
+    const run = runUntilAborted(locks, lockedJob('job-1', holder), 'only');
+    await tick(250);
+    expect(run.signal().aborted).toBe(false);
+    holder.down = false;
+    holder.token = 'taken-by-another';
+    expect(await run.ended).toBeInstanceOf(LockLostError);
+    locks.close();
+  });
+
+  it('follows the signal BullMQ passes (the shutdown aborts it)', async () => {
+    const locks = createRunLocks({ lockDurationMs: 60_000 });
+    const outer = new AbortController();
+    const ended = locks.run(
+      lockedJob('job-1', { token: 't' }),
+      't',
+      outer.signal,
+      (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(signal.reason))),
+    );
+    outer.abort('worker shutting down');
+    expect(await ended).toBe('worker shutting down');
+    locks.close();
+  });
+});

@@ -1,0 +1,81 @@
+import { uniquePrefix, useRedisSuite, waitFor } from '@gateway/testing';
+import { createBudget } from './budget';
+import { startJobCall } from './job-billing';
+import { limitKeys } from './keys';
+
+/**
+ * Billing per provider call: a job run twice (its lock lapsed, its worker was SIGKILLed) makes two calls, and the
+ * provider bills both; each is billed once, whichever run or takeover gets to it, and a call no run settles is
+ * billed at the reservation, at the next run's start or when the reservation lapses, never dropped to $0.
+ */
+const suite = useRedisSuite();
+const now = Date.UTC(2026, 10, 5, 12, 0, 0);
+
+function ledger(reservationTtlMs = 60_000) {
+  const prefix = uniquePrefix('calls');
+  const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs, clock: () => now });
+  return { prefix, budget };
+}
+const charge = (costUsd: number, keyId?: string) => ({ costUsd, agentId: 'agent', keyId, model: 'm/one', provider: 'openrouter' });
+const jobOf = (id: string, call: string, keyId?: string) => ({ id, call, data: { model: 'm/one', agent_id: 'agent', key_id: keyId, reserved_usd: 0.4 } });
+
+describe('billing per provider call', () => {
+  it('bills each call of a job once: a second settle of the same call is a no-op, another call is billed too', async () => {
+    const { budget } = ledger();
+    await budget.reserve('job', 0.4);
+    await budget.startCall('job', undefined, '1');
+    expect(await budget.settle('job', charge(0.1), undefined, '1')).toEqual({ billed: true });
+    expect(await budget.settle('job', charge(0.1), undefined, '1')).toEqual({ billed: false });
+    // The run that took the job over made a call of its own: billed, though the job's record says settled.
+    expect(await budget.startCall('job', undefined, '2')).toEqual([]);
+    expect(await budget.settle('job', charge(0.2), undefined, '2')).toEqual({ billed: true });
+    expect((await budget.usage()).day).toMatchObject({ spent_usd: 0.3, in_flight_usd: 0, jobs: 2 });
+    // Without a call id the job is billed once, as before.
+    await budget.reserve('plain', 0.1);
+    expect(await budget.settle('plain', charge(0.1))).toEqual({ billed: true });
+    expect(await budget.settle('plain', charge(0.1))).toEqual({ billed: false });
+  });
+
+  it('bills at the reservation the call of a run that died unsettled, when the job is taken over, and only once', async () => {
+    const { budget } = ledger();
+    await budget.reserve('job', 0.4, { id: 'key-1' });
+    await budget.startCall('job', 'key-1', '1');
+    // The first run is SIGKILLed; the second starts its own call and bills the first's at the reservation.
+    expect(await startJobCall({ budget }, jobOf('job', '2', 'key-1'))).toEqual({ orphansBilled: 1 });
+    expect(await startJobCall({ budget }, jobOf('job', '2', 'key-1'))).toEqual({ orphansBilled: 0 });
+    expect((await budget.usage()).day).toMatchObject({ spent_usd: 0.4, in_flight_usd: 0 });
+    expect((await budget.usage({ id: 'key-1' })).day).toMatchObject({ spent_usd: 0.4, in_flight_usd: 0 });
+    // The stale first run comes back (its lock had lapsed, it was not dead) and settles what it used: already billed.
+    expect(await budget.settle('job', charge(0.05, 'key-1'), undefined, '1')).toEqual({ billed: false });
+    expect(await budget.settle('job', charge(0.3, 'key-1'), undefined, '2')).toEqual({ billed: true });
+    expect((await budget.usage({ id: 'key-1' })).day).toMatchObject({ spent_usd: 0.7, in_flight_usd: 0 });
+  });
+
+  it('does not bill a call released as free (the upstream answered with an error) when the job is run again', async () => {
+    const { budget } = ledger();
+    await budget.reserve('job', 0.4);
+    await budget.startCall('job', undefined, '1');
+    await budget.release('job', undefined, '1');
+    expect(await budget.startCall('job', undefined, '2')).toEqual([]);
+  });
+
+  it('books as spent a reservation that lapses after its job called a provider, and gives back one that never did', async () => {
+    const { prefix, budget } = ledger(150);
+    await budget.reserve('called', 0.4, { id: 'key-1' });
+    await budget.startCall('called', 'key-1', '1');
+    await budget.reserve('never-called', 0.3, { id: 'key-1' });
+    // The job was given up as stalled after its worker died mid-call: nothing settles it; the next reservations sweep.
+    await waitFor(
+      async () => {
+        await budget.reserve(`sweep-${Date.now()}`, 0, { id: 'key-1' });
+        return Number(await suite.client.hget(limitKeys.inFlight(prefix), 'total')) === 0 ? true : undefined;
+      },
+      3000,
+      50,
+    );
+    expect((await budget.usage()).day).toMatchObject({ spent_usd: 0.4, in_flight_usd: 0 });
+    expect((await budget.usage({ id: 'key-1' })).day).toMatchObject({ spent_usd: 0.4, in_flight_usd: 0 });
+    // A settle arriving after the lapse (a call longer than the reservation's lifetime) is not prevented: documented.
+    expect(await suite.client.zcard(limitKeys.inFlightExpiry(prefix))).toBe(0);
+  });
+});

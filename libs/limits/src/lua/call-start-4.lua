@@ -1,0 +1,35 @@
+-- call-start-4.lua: notes that a run of a job is about to call a provider, so that the call is billed even if the
+-- run never settles it (its worker is SIGKILLed, its lock lapses and the job is run again, or it is never run again).
+-- The call is marked 'started' in the job's calls hash (budget-settle-12.lua marks it 'billed', budget-release-6.lua
+-- 'none'), and the job's reservation is marked as spent if it lapses: its expiry score gets a half (scores are
+-- whole ms otherwise), which budget-reserve.lua's lapse sweep books as spend instead of giving it back.
+-- KEYS[1]  the job's billing record ('reserved:<amount>' while reserved, see budget-reserve.lua)
+-- KEYS[2]  the job's calls hash: call id -> 'started' | 'billed' | 'none'
+-- KEYS[3]  in-flight expiry zset of the global ledger
+-- KEYS[4]  in-flight expiry zset of the key's ledger (a name nothing writes for a job without a key)
+-- ARGV[1]  job id
+-- ARGV[2]  this call's id
+-- ARGV[3]  calls hash TTL (s; the billing record's)
+-- Returns  the ids of the job's earlier calls still 'started' (their runs ended without billing them): the caller
+--          bills them (budget-settle-12.lua, once each)
+local earlier = {}
+local calls = redis.call('HGETALL', KEYS[2])
+for i = 1, #calls, 2 do
+  if calls[i + 1] == 'started' and calls[i] ~= ARGV[2] then
+    earlier[#earlier + 1] = calls[i]
+  end
+end
+redis.call('HSET', KEYS[2], ARGV[2], 'started')
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+local record = redis.call('GET', KEYS[1])
+local amount = record and string.match(record, '^reserved:(%d+)$')
+if amount and amount ~= '0' then
+  local member = amount .. ':' .. ARGV[1]
+  for _, expiry in ipairs({KEYS[3], KEYS[4]}) do
+    local score = tonumber(redis.call('ZSCORE', expiry, member) or '-1')
+    if score >= 0 and math.floor(score) == score then
+      redis.call('ZADD', expiry, 'XX', string.format('%d', score) .. '.5', member)
+    end
+  end
+end
+return earlier
