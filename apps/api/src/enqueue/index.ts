@@ -4,3 +4,5 @@ export type { EnqueueRequest } from './prepared-job';
 export { toChatJobData, laneOf } from './job-payload';
 export type { JobDataExtras } from './job-payload';
 export { enqueueOrUnavailable } from './redis-outage';
+export { createBatch } from './batch-creation';
+export type { BatchToCreate, BatchCreationDeps } from './batch-creation';

@@ -1,6 +1,5 @@
 import { Router, type Request } from 'express';
 import {
-  completionWindowMs,
   GatewayError,
   IDEMPOTENCY_WINDOW_SECONDS,
   idempotencyConflict,
@@ -14,33 +13,26 @@ import type { Config } from '@gateway/config';
 import { createBatchCaps } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
 import {
-  addJobsInChunks,
-  batchCallbackWaitMs,
   batchJobId,
   batchJobIndex,
   batchResultLines,
   claimBatch,
-  deleteBatch,
   isGatewayBatchId,
   listBatchIds,
   loadBatch,
   readBatchView,
-  recordBatchCallback,
   releaseBatchClaim,
-  removeBatchCallback,
-  saveBatch,
   type BatchRecord,
   type CallbackQueue,
   type ChatQueue,
   type RedisClient,
 } from '@gateway/queue';
-import { readBatchBody, type ParsedBatchItem } from '../batch-input';
+import { readBatchBody } from '../batch-input';
 import type { Admission } from '../admission';
 import { cancelBatch } from '../batch-cancel';
-import { assertMayAccess, assertModelAllowed, callerOf, mayAccess, ownerKeyOf, ownerOfId, shareWeightOf, tenantOf, type Caller } from '../caller';
+import { assertMayAccess, assertModelAllowed, callerOf, mayAccess, ownerKeyOf, ownerOfId, type Caller } from '../caller';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
-import { enqueueOrUnavailable, toChatJobData } from '../enqueue';
-import { lanePrioritiesFor } from '../job-priority';
+import { createBatch, enqueueOrUnavailable } from '../enqueue';
 import { servablePlan } from '../request-plan';
 import { checkCallbackUrl } from './jobs';
 
@@ -62,13 +54,6 @@ const jsonLinesTypes = ['application/jsonl', 'application/x-ndjson', 'applicatio
 
 /** Batches listed per page at most (`GET /v1/batches?limit=`), and by default. */
 const LIST_LIMIT = { max: 100, default: 20 };
-
-/** How many requests of a batch each agent (undefined: no agent_id) sends: what each agent's bucket gives. */
-function requestsPerAgent(items: readonly ParsedBatchItem[]): Map<string | undefined, number> {
-  const counts = new Map<string | undefined, number>();
-  for (const item of items) counts.set(item.request.agent_id, (counts.get(item.request.agent_id) ?? 0) + 1);
-  return counts;
-}
 
 /** Whether a body is JSONL (by its Content-Type), JSON, or neither (undefined). */
 function bodyKind(req: Request): 'jsonl' | 'json' | undefined {
@@ -139,92 +124,6 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       }
       servablePlan(deps.config, item.request, `requests.${index}.`);
     });
-    // Admits (rate, budget) and enqueues the batch, then answers 202.
-    const enqueueBatch = async (batchId: string): Promise<void> => {
-      const createdAt = Date.now();
-      const expiresAt = options.completion_window !== undefined ? createdAt + completionWindowMs(options.completion_window) : undefined;
-      const keyId = ownerKeyOf(caller);
-      // One token per request: a key's batch from the key's bucket; without a key, each agent's requests from its own,
-      // and the whole batch from its caller's (taken with the first agent's, so a refusal there takes nothing).
-      if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
-      else {
-        let callerTokens = items.length;
-        for (const [agentId, count] of requestsPerAgent(items)) {
-          await deps.admission.checkRate(tenantOf(caller, agentId), count, callerTokens);
-          callerTokens = 0;
-        }
-      }
-      const jobIds = items.map((_, index) => batchJobId(batchId, index));
-      const releaseAll = () => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId).catch(() => undefined)));
-      // Every request's budget reserved, all or none (a refused batch keeps no reservation).
-      const reserved = await deps.admission.reserveBatch(
-        items.map((item) => item.request),
-        jobIds,
-        tenantOf(caller, undefined),
-      );
-      const data = items.map((item, index) => ({
-        ...toChatJobData(req.id, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
-        reserved_usd: reserved[index] ?? 0,
-        batch_id: batchId,
-        ...(options.callback_url !== undefined ? { batch_callback: true } : {}),
-        ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
-        ...(maxCostUsd !== undefined ? { batch_cap: { batch_id: batchId, max_cost_usd: maxCostUsd } } : {}),
-      }));
-      // The batch lane, its tenants taking turns (one script for the whole batch).
-      const priorities = await enqueueOrUnavailable(() =>
-        lanePrioritiesFor(
-          deps.redis,
-          deps.queue,
-          'batch',
-          data.map((job, index) => ({ tenant: job.tenant ?? 'anonymous', priority: items[index]!.request.priority, weight: shareWeightOf(caller) })),
-        ),
-      ).catch(async (error: unknown) => {
-        await releaseAll();
-        throw error;
-      });
-      const jobs = data.map((job, index) => ({
-        name: 'batch',
-        data: job,
-        opts: { jobId: jobIds[index]!, ...(priorities[index] !== undefined ? { priority: priorities[index] } : {}) },
-      }));
-      const parsedMs = performance.now() - started;
-      const record: BatchRecord = {
-        batchId,
-        total: items.length,
-        createdAt,
-        customIds: items.map((item) => item.customId ?? ''),
-        keyId,
-        callbackUrl: options.callback_url,
-        expiresAt,
-      };
-      await enqueueOrUnavailable(async () => {
-        await saveBatch(deps.redis, deps.prefix, record, deps.config.queue.retentionSeconds);
-        if (maxCostUsd !== undefined) await caps.open(batchId, maxCostUsd);
-        // Before any request can end: whoever ends the batch only makes this due (libs/queue batch-callback.ts).
-        if (record.callbackUrl) {
-          const waitMs = batchCallbackWaitMs(record, createdAt, deps.config.worker.lockDurationMs);
-          await recordBatchCallback(deps.callbacks, batchId, record.callbackUrl, waitMs);
-        }
-      }).catch(async (error: unknown) => {
-        await releaseAll();
-        throw error;
-      });
-      try {
-        // MULTI chunks sent back to back; a failed chunk takes the batch's unstarted jobs back out.
-        await enqueueOrUnavailable(() => addJobsInChunks(deps.queue, jobs));
-      } catch (error) {
-        if (record.callbackUrl) await removeBatchCallback(deps.callbacks, batchId).catch(() => undefined);
-        await deleteBatch(deps.redis, deps.prefix, batchId, keyId).catch(() => undefined);
-        await releaseAll();
-        throw error;
-      }
-      deps.logger.info(
-        { requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) },
-        'batch enqueued',
-      );
-      const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: jobIds };
-      res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
-    };
     const idempotent = idempotentRequestOf(req, '/v1/batches', { items, options, maxCostUsd });
     const batchId = workIdFor(req, idempotent, 'batch');
     if (idempotent) {
@@ -240,13 +139,23 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       }
       deps.admission.countKeyed('created');
     }
+    const parsedMs = performance.now() - started;
+    let accepted: BatchAccepted;
     try {
-      await enqueueBatch(batchId);
+      accepted = await createBatch(
+        { ...deps, caps },
+        { batchId, requestId: req.id, caller, items, callbackUrl: options.callback_url, completionWindow: options.completion_window, maxCostUsd },
+      );
     } catch (error) {
       // A keyed batch refused (rate, budget, Redis) gives its claim back: the key may be tried again.
       if (idempotent) await releaseBatchClaim(deps.redis, deps.prefix, batchId).catch(() => undefined);
       throw error;
     }
+    deps.logger.info(
+      { requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) },
+      'batch enqueued',
+    );
+    res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
   });
 
   router.get('/v1/batches', async (req, res) => {
