@@ -38,8 +38,22 @@ export function modelFor(provider: ProviderId, requested: string, isPrimary: boo
   return isPrimary ? requested : fallbackModel;
 }
 
+/** Chains by configuration: a configuration is frozen, so its chain is made once (every request asks for it). */
+const chains = new WeakMap<object, FailoverChain>();
+
 /** The chain of an app's configuration. */
 export function failoverChain(config: Pick<Config, 'llm' | 'providers'>): FailoverChain {
+  // A configuration built by hand (tests) may change between calls: only a frozen one is remembered.
+  if (!Object.isFrozen(config)) return chainOf(config);
+  let chain = chains.get(config);
+  if (!chain) {
+    chain = chainOf(config);
+    chains.set(config, chain);
+  }
+  return chain;
+}
+
+function chainOf(config: Pick<Config, 'llm' | 'providers'>): FailoverChain {
   return {
     primary: config.llm.provider,
     fallbacks: config.llm.fallbacks,
