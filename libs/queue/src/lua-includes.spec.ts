@@ -19,7 +19,9 @@ describe('Lua includes resolved at load time', () => {
   });
 
   it('names a missing include and the file that asked for it', () => {
-    expect(() => resolveLuaIncludes('rate-2.lua', '--- @include "includes/nowhere"\nreturn 1', includes)).toThrow('rate-2.lua: missing include "includes/nowhere"');
+    expect(() => resolveLuaIncludes('rate-2.lua', '--- @include "includes/nowhere"\nreturn 1', includes)).toThrow(
+      'rate-2.lua: missing include "includes/nowhere"',
+    );
     expect(() => resolveLuaIncludes('x.lua', '--- @include "includes/deep"', { 'includes/deep': '--- @include "includes/gone"' })).toThrow(
       'includes/deep: missing include "includes/gone"',
     );

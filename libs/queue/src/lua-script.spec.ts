@@ -5,7 +5,9 @@ describe('Lua files named for their key count', () => {
     expect(keyCountOf('admit-12.lua')).toBe(12);
     expect(keyCountOf('token-bucket-1.lua')).toBe(1);
     expect(keyCountOf('budget-reserve.lua')).toBe('variable');
-    expect(defineLuaFile('budget-settle-10.lua', '--- @include "includes/drop"\nreturn drop()', { 'includes/drop': 'local function drop() return 1 end' })).toMatchObject({
+    expect(
+      defineLuaFile('budget-settle-10.lua', '--- @include "includes/drop"\nreturn drop()', { 'includes/drop': 'local function drop() return 1 end' }),
+    ).toMatchObject({
       name: 'budget-settle',
       numberOfKeys: 10,
       source: 'local function drop() return 1 end\nreturn drop()',
