@@ -1,6 +1,5 @@
 -- includes/token-bucket.lua: tokenBucket(KEYS, ARGV) takes tokens from a continuously refilled token bucket, atomically.
 -- KEYS[1]  the bucket: a string `<tokens>:<at>` (at = ms of the last update), one GET and one SET PX a request
---          (a bucket kept as a hash {tokens, at} by an earlier version is read once, then rewritten)
 -- ARGV[1]  refill rate, tokens per second (> 0)
 -- ARGV[2]  capacity (the burst)
 -- ARGV[3]  tokens this request takes
@@ -31,6 +30,8 @@ local function tokenBucket(KEYS, ARGV)
   end
 
   local tokens, at
+  -- pcall: a key of another type (none is written: the hash buckets of versions before the string layout lived only
+  -- until refilled, long gone) reads as a full bucket instead of failing admission; the SET below replaces it.
   local state = redis.pcall('GET', KEYS[1])
   if type(state) == 'string' then
     local colon = string.find(state, ':', 1, true)
@@ -38,11 +39,6 @@ local function tokenBucket(KEYS, ARGV)
       tokens = tonumber(string.sub(state, 1, colon - 1))
       at = tonumber(string.sub(state, colon + 1))
     end
-  elseif type(state) == 'table' and state.err then
-    -- WRONGTYPE: the hash layout of an earlier version (SET below replaces it).
-    local old = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-    tokens = tonumber(old[1])
-    at = tonumber(old[2])
   end
   if tokens == nil or at == nil then
     tokens = capacity
