@@ -4,7 +4,7 @@ import { runLuaScript, type RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
 import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, OBSERVED_COST_TTL_SECONDS, utcPeriods } from './periods';
-import { LimitScriptCode, LimitScriptOk, runScript, scripts } from './scripts';
+import { LimitScriptCode, runScript, scripts } from './scripts';
 
 export interface BudgetOptions {
   redis: RedisClient;
@@ -242,8 +242,8 @@ export function createBudget(options: BudgetOptions) {
         keys: [...keys, limitKeys.jobBilling(prefix, jobId)],
         args: [...limitArgs(key), ...jobArgs({ jobId, estimateUsd, model })],
         outcome([code = 0, ...figures]) {
-          if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) {
-            return { reserved: true, alreadyReserved: code === LimitScriptOk.AlreadyDone, reservedUsd: Math.max(estimateUsd, nanoToUsd(figures[4] ?? 0)) };
+          if (code === LimitScriptCode.Done || code === LimitScriptCode.AlreadyDone) {
+            return { reserved: true, alreadyReserved: code === LimitScriptCode.AlreadyDone, reservedUsd: Math.max(estimateUsd, nanoToUsd(figures[4] ?? 0)) };
           }
           return { reserved: false, ...refusal(code, figures, { day, month }, estimateUsd, key) };
         },
@@ -263,7 +263,7 @@ export function createBudget(options: BudgetOptions) {
         [...keys, ...jobs.map((job) => limitKeys.jobBilling(prefix, job.jobId))],
         [...limitArgs(key), ...jobs.flatMap(jobArgs)],
       );
-      if (code === LimitScriptOk.Done || code === LimitScriptOk.AlreadyDone) return { reserved: true };
+      if (code === LimitScriptCode.Done || code === LimitScriptCode.AlreadyDone) return { reserved: true };
       const index = position - 1;
       return {
         reserved: false,
@@ -314,7 +314,7 @@ export function createBudget(options: BudgetOptions) {
         USAGE_FOLD_ENTRIES,
         callId,
       ]);
-      return { billed: code === LimitScriptOk.Done };
+      return { billed: code === LimitScriptCode.Done };
     },
 
     /**
@@ -355,7 +355,7 @@ export function createBudget(options: BudgetOptions) {
         ],
         [jobId, recordTtlSeconds, keyId ?? '', callId],
       );
-      return { releasedUsd: code === LimitScriptOk.Done ? nanoToUsd(amount) : 0 };
+      return { releasedUsd: code === LimitScriptCode.Done ? nanoToUsd(amount) : 0 };
     },
 
     /**

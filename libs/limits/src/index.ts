@@ -1,5 +1,5 @@
 export { limitKeys, spendFields } from './keys';
-export { LimitScriptCode, LimitScriptOk, scripts, runScript } from './scripts';
+export { LimitScriptCode, scripts, runScript } from './scripts';
 export type { LuaScript } from './scripts';
 export { NANO_PER_USD, usdToNano, nanoToUsd, formatUsd } from './money';
 export { utcPeriods } from './periods';

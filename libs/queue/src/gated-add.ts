@@ -1,21 +1,22 @@
-// The declaration of BullMQ's script sources must reach every project that compiles this lib.
+// Lua files are imported as text: the reference brings the *.lua module declaration along.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
-/// <reference path="./bullmq-scripts.d.ts" />
-import { Job, type JobsOptions, type Queue } from 'bullmq';
-import * as bullScripts from 'bullmq/dist/cjs/scripts';
-import type { BullScript } from 'bullmq/dist/cjs/scripts';
-import { defineLuaScript, runLuaScript, type LuaScript } from './lua-script';
+/// <reference path="./lua.d.ts" />
+import type { JobsOptions, Queue } from 'bullmq';
+import { bullmqAddCommand } from './bullmq-internals';
+import type { LuaIncludes } from './lua-includes';
+import { defineLuaFile, runLuaScript, type LuaScript } from './lua-script';
+import gatedAdd from './lua/includes/gated-add.lua';
 import type { RedisClient } from './redis-connection';
 
 /**
- * A gate: Lua source defining `local function gate(KEYS, ARGV)` that returns its reply (a table) and whether the
- * job may enter (admission: the rate limit and the budget reservation), and how many keys and args it takes.
+ * A gate: a Lua file (of any number of keys) that defines `local function gate(KEYS, ARGV)`, returning its reply (a
+ * table) and whether the job may enter (admission: the rate limit and the budget reservation), and ends with
+ * `return addBehindGate(gate, KEYS, ARGV)` from `--- @include "includes/gated-add"`; with the includes it names.
  */
 export interface GateScript {
-  name: string;
+  fileName: string;
   source: string;
-  keyCount: number;
-  argCount: number;
+  includes: LuaIncludes;
 }
 
 /** A job to add with a known id: its name, data and BullMQ options (priority, …). */
@@ -35,61 +36,14 @@ export interface GatedAddResult {
   added: string | number | undefined;
 }
 
-/** The add step BullMQ's backend would run for a job: its script and the keys and args it would pass. */
-function bullAddCommand<Data, Result>(queue: Queue<Data, Result>, job: { name: string; data: Data; opts: JobsOptions & { jobId: string } }) {
-  let recorded: { name: string; args: Array<string | Buffer> } | undefined;
-  // The backend's public transaction step (kept for flow producers) queues one script command on the client it
-  // is given, synchronously: a recorder takes it instead of a Redis transaction.
-  const recorder = {
-    runCommand(name: string, args: Array<string | Buffer>) {
-      recorded = { name, args };
-      return recorder;
-    },
-  };
-  const bullJob = new Job<Data, Result>(queue, job.name, job.data, { ...queue.defaultJobOptions, ...job.opts }, job.opts.jobId);
-  void queue.backend
-    .addJobToTransaction(recorder as unknown as Parameters<typeof queue.backend.addJobToTransaction>[0], bullJob.asJSON(), job.opts.jobId)
-    .catch(() => undefined);
-  const command = recorded;
-  const script = command ? (bullScripts as Record<string, BullScript | undefined>)[command.name.split(':')[0] ?? ''] : undefined;
-  if (!command || !script)
-    throw new Error(`cannot gate BullMQ's add (${command?.name ?? 'no command'}): is this the BullMQ version the gateway was built for?`);
-  return { script, keys: command.args.slice(0, script.keys) as string[], args: command.args.slice(script.keys) };
-}
-
-/**
- * Whether this BullMQ's add step can be gated (its backend hands over a script this code knows): checked once at
- * start-up without touching Redis, so that a BullMQ whose internals moved makes the API fall back to admission and
- * add as two steps instead of failing every enqueue.
- */
-export function canGateAdds<Data, Result>(queue: Queue<Data, Result>): boolean {
-  try {
-    bullAddCommand(queue, { name: 'probe', data: {} as Data, opts: { jobId: 'probe' } });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const composed = new Map<string, LuaScript>();
 
-/**
- * The gate and BullMQ's add script in one script: the add runs only when the gate opens. BullMQ's script is
- * called as a local function of (KEYS, ARGV), unchanged. Replies {the gate's reply, the add's answer or nil}.
- */
-function gatedAddScript(gate: GateScript, add: BullScript): LuaScript {
-  const name = `${gate.name}+${add.name}`;
+/** The gate's file with BullMQ's add script as includes/bullmq-add: one script per gate and add script, loaded once. */
+function gatedAddScript(gate: GateScript, add: ReturnType<typeof bullmqAddCommand>): LuaScript {
+  const name = `${gate.fileName}+${add.name}`;
   let script = composed.get(name);
   if (!script) {
-    const driver = `
-local gateKeys, gateArgs, addKeys, addArgs = {}, {}, {}, {}
-for i = 1, #KEYS do if i <= ${gate.keyCount} then gateKeys[i] = KEYS[i] else addKeys[i - ${gate.keyCount}] = KEYS[i] end end
-for i = 1, #ARGV do if i <= ${gate.argCount} then gateArgs[i] = ARGV[i] else addArgs[i - ${gate.argCount}] = ARGV[i] end end
-local reply, opened = gate(gateKeys, gateArgs)
-if not opened then return {reply, false} end
-return {reply, bullAdd(addKeys, addArgs)}
-`;
-    script = defineLuaScript(name, `${gate.source}\nlocal function bullAdd(KEYS, ARGV)\n${add.content}\nend\n${driver}`, 'variable');
+    script = defineLuaFile(gate.fileName, gate.source, { ...gate.includes, 'includes/gated-add': gatedAdd, ...add.include });
     composed.set(name, script);
   }
   return script;
@@ -107,11 +61,14 @@ export async function addJobBehindGate<Data, Result>(
   job: { name: string; data: Data; opts: JobsOptions & { jobId: string } },
   gate: { script: GateScript; keys: readonly string[]; args: readonly (string | number)[] },
 ): Promise<GatedAddResult> {
-  if (gate.keys.length !== gate.script.keyCount || gate.args.length !== gate.script.argCount)
-    throw new Error(`${gate.script.name} takes ${gate.script.keyCount} keys and ${gate.script.argCount} args`);
-  const add = bullAddCommand(queue, job);
-  const reply = await runLuaScript(redis, gatedAddScript(gate.script, add.script), [...gate.keys, ...add.keys], [...gate.args, ...add.args]);
+  const add = bullmqAddCommand(queue, job);
+  const reply = await runLuaScript(
+    redis,
+    gatedAddScript(gate.script, add),
+    [...gate.keys, ...add.keys],
+    [gate.keys.length, gate.args.length, ...gate.args, ...add.args],
+  );
   const [gateReply, added] = Array.isArray(reply) ? (reply as [unknown, unknown]) : [];
-  if (!Array.isArray(gateReply)) throw new Error(`${gate.script.name} returned ${typeof reply}`);
+  if (!Array.isArray(gateReply)) throw new Error(`${gate.script.fileName} returned ${typeof reply}`);
   return { gateReply, added: typeof added === 'string' || typeof added === 'number' ? added : undefined };
 }

@@ -36,7 +36,10 @@ export { createCallbackQueue, enqueueCallback, callbackSubject, createCallbackWo
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { batchCallbackWaitMs, makeBatchCallbackDue, promoteBatchCallback, recordBatchCallback, removeBatchCallback } from './batch-callback';
 export { defineLuaFile, defineLuaScript, keyCountOf, runLuaScript } from './lua-script';
-export { addJobBehindGate, canGateAdds } from './gated-add';
+export { resolveLuaIncludes } from './lua-includes';
+export type { LuaIncludes } from './lua-includes';
+export { canGateAdds } from './bullmq-internals';
+export { addJobBehindGate } from './gated-add';
 export type { GateScript, GatedAddResult, GatedJob, GatedQueue } from './gated-add';
 export { assignRounds, callerPriorityMax, laneLayout, laneOfPriority, lanePriorities, lanePriority, laneRange, priorityBand, tenantId } from './lanes';
 export type { LaneRequest, RoundRequest } from './lanes';

@@ -1,10 +1,11 @@
-// The declaration of BullMQ's script sources must reach every project that compiles this lib.
+// Lua files are imported as text: the reference brings the *.lua module declaration along.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
-/// <reference path="./bullmq-scripts.d.ts" />
+/// <reference path="./lua.d.ts" />
 import { QueueKeys } from 'bullmq';
-import { changePriority } from 'bullmq/dist/cjs/scripts';
+import { bullmqChangePriorityInclude } from './bullmq-internals';
 import { queueNames } from './keys';
-import { defineLuaScript, runLuaScript, type LuaScript } from './lua-script';
+import { defineLuaFile, runLuaScript, type LuaScript } from './lua-script';
+import promoteLaneJobsSource from './lua/promote-lane-jobs-7.lua';
 import type { RedisClient } from './redis-connection';
 
 /** The keys of the chat queue promotion touches (BullMQ's `queue.keys`), and the prefix of its job keys. */
@@ -39,20 +40,9 @@ export function chatPromoteKeys(prefix: string): PromoteKeys {
 
 let promoteScript: LuaScript | undefined;
 
-/**
- * BullMQ's own changePriority script, called as a local function for each of the first `count` jobs of a range
- * of priorities (fair-share order): each moves to the wait list (priority 0) exactly as `job.changePriority`
- * would, with the queue's marker, pause and rate-limit rules. One atomic script; replies how many moved.
- */
+/** promote-lane-jobs-7.lua, with BullMQ's changePriority script as its include (loaded on first use). */
 function promoteLuaScript(): LuaScript {
-  promoteScript ??= defineLuaScript(
-    'promote-lane-jobs',
-    `local function changePriority(KEYS, ARGV)\n${changePriority.content}\nend
-local ids = redis.call('ZRANGEBYSCORE', KEYS[4], ARGV[1], '(' .. ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, id in ipairs(ids) do changePriority(KEYS, {'0', ARGV[4], id, '0'}) end
-return #ids`,
-    7,
-  );
+  promoteScript ??= defineLuaFile('promote-lane-jobs-7.lua', promoteLaneJobsSource, bullmqChangePriorityInclude());
   return promoteScript;
 }
 

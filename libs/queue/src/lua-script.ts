@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { resolveLuaIncludes, type LuaIncludes } from './lua-includes';
 import type { RedisClient } from './redis-connection';
 
 /** A Lua script with its key count; run by EVALSHA, falling back to EVAL when Redis does not know it yet. */
@@ -16,10 +17,10 @@ export function defineLuaScript(name: string, source: string, numberOfKeys: numb
 
 /**
  * A script defined by its file's name, as BullMQ names its own: `name-N.lua` takes N keys, `name.lua` any number.
- * `prelude` (local functions it calls, made from other files) goes before its source.
+ * Its `--- @include "includes/<name>"` lines are resolved from `includes` (see resolveLuaIncludes).
  */
-export function defineLuaFile(fileName: string, source: string, prelude = ''): LuaScript {
-  return defineLuaScript(luaFileName(fileName).name, prelude + source, keyCountOf(fileName));
+export function defineLuaFile(fileName: string, source: string, includes: LuaIncludes = {}): LuaScript {
+  return defineLuaScript(luaFileName(fileName).name, resolveLuaIncludes(fileName, source, includes), keyCountOf(fileName));
 }
 
 function luaFileName(fileName: string): { name: string; keys: number | undefined } {
@@ -28,7 +29,7 @@ function luaFileName(fileName: string): { name: string; keys: number | undefined
   return { name: match[1], keys: match[2] === undefined ? undefined : Number(match[2]) };
 }
 
-/** The key count a Lua file's name gives (`admit-11.lua`: 11), 'variable' for a name without one. */
+/** The key count a Lua file's name gives (`admit-12.lua`: 12), 'variable' for a name without one. */
 export function keyCountOf(fileName: string): number | 'variable' {
   return luaFileName(fileName).keys ?? 'variable';
 }

@@ -5,17 +5,18 @@
 -- ARGV[2]  the cap (nano-USD)
 -- ARGV[3]  the job's reservation (nano-USD, its admission estimate)
 -- ARGV[4]  the hash's lifetime (seconds), set when it is created
--- Returns  {1, spent, inflight}   started (inflight includes this job)
---          {2, spent, inflight}   started before (a re-run after a stall or hand-back): runs again, nothing reserved
---          {-8, spent, inflight}  the cap is reached: the job must not run
+-- Returns  {Done, spent, inflight}            started (inflight includes this job)
+--          {AlreadyDone, spent, inflight}     started before (a re-run after a stall or hand-back): runs again, nothing reserved
+--          {BatchCapReached, spent, inflight} the cap is reached: the job must not run
+--- @include "includes/codes"
 local field = 'job:' .. ARGV[1]
 local spent = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
 local inflight = tonumber(redis.call('HGET', KEYS[1], 'inflight') or '0')
 if redis.call('HEXISTS', KEYS[1], field) == 1 then
-  return {2, spent, inflight}
+  return {Code.AlreadyDone, spent, inflight}
 end
 if spent + inflight >= tonumber(ARGV[2]) then
-  return {-8, spent, inflight}
+  return {Code.BatchCapReached, spent, inflight}
 end
 local fresh = redis.call('EXISTS', KEYS[1]) == 0
 redis.call('HSET', KEYS[1], field, ARGV[3], 'cap', ARGV[2])
@@ -23,4 +24,4 @@ redis.call('HINCRBY', KEYS[1], 'inflight', ARGV[3])
 if fresh or redis.call('TTL', KEYS[1]) < 0 then
   redis.call('EXPIRE', KEYS[1], ARGV[4])
 end
-return {1, spent, inflight + tonumber(ARGV[3])}
+return {Code.Done, spent, inflight + tonumber(ARGV[3])}

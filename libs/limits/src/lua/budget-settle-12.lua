@@ -1,8 +1,7 @@
 -- budget-settle-12.lua: bills a provider call's cost once, whatever happens to the job afterwards (a retry, a
 -- re-run after a worker crash, a second completion), to the global ledger and (a job made with an API key) to the
 -- key's, drops the job's reservations, and (optionally) publishes the job's reply in the same round trip:
--- the reply is sent only once the job is billed. Runs after reservation-drop-2.lua and usage-fold-1.lua, prepended
--- as dropReservation and foldUsage.
+-- the reply is sent only once the job is billed.
 -- KEYS[1]  in-flight hash (see budget-reserve.lua)
 -- KEYS[2]  in-flight expiry zset
 -- KEYS[3]  spend hash of the UTC day the job finished in: total at once; jobs, the agent:/model:/provider:/key:
@@ -11,11 +10,11 @@
 -- KEYS[5]  the job's billing record ('reserved:<amount>' while reserved, see budget-reserve.lua)
 -- KEYS[6..9] the key's in-flight hash, expiry zset, day and month spend hashes (unused when ARGV[9] is '')
 -- KEYS[10] observed cost hash: model -> what a recent call of it cost (budget-reserve.lua reserves at least that)
--- KEYS[11] the usage list: this call's breakdown is appended to it (usage-fold-1.lua)
+-- KEYS[11] the usage list: this call's breakdown is appended to it (includes/usage-fold)
 -- KEYS[12] the job's calls hash (call-start-4.lua): call id -> 'started', 'billed' or 'none'
 -- ARGV[1]  job id
 -- ARGV[2]  real cost (nano-USD, integer >= 0)
--- ARGV[3]  the call's usage entry (usage-fold-1.lua's format: the day hashes above, fields and tokens)
+-- ARGV[3]  the call's usage entry (includes/usage-fold's format: the day hashes above, fields and tokens)
 -- ARGV[4]  day hash TTL (s)
 -- ARGV[5]  month hash TTL (s)
 -- ARGV[6]  billing record TTL (s)
@@ -27,9 +26,12 @@
 -- ARGV[12] entries in the usage list at which this settlement folds it
 -- ARGV[13] the call's id (each run of a job that reaches a provider is one call, see call-start-4.lua), or '': then
 --          the job is billed once whatever its calls
--- Returns  {1, reserved} billed now (reserved: the reservation it replaced, 0 if none);
---          {2, 0} already billed for this call (or this job id, without a call id): nothing changed, the reply is
+-- Returns  {Done, reserved} billed now (reserved: the reservation it replaced, 0 if none);
+--          {AlreadyDone, 0} already billed for this call (or this job id, without a call id): nothing changed, the reply is
 --          still published
+--- @include "includes/codes"
+--- @include "includes/reservation-drop"
+--- @include "includes/usage-fold"
 local function reply()
   if ARGV[7] ~= '' then
     redis.call('PUBLISH', ARGV[7], ARGV[8])
@@ -43,7 +45,7 @@ local call = ARGV[13]
 if call ~= '' then
   if redis.call('HGET', KEYS[12], call) == 'billed' then
     reply()
-    return {2, 0}
+    return {Code.AlreadyDone, 0}
   end
   redis.call('HSET', KEYS[12], call, 'billed')
   redis.call('EXPIRE', KEYS[12], ARGV[6])
@@ -51,7 +53,7 @@ end
 local before = redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[6], 'GET')
 if before == 'settled' and call == '' then
   reply()
-  return {2, 0}
+  return {Code.AlreadyDone, 0}
 end
 local reserved = dropReservation({KEYS[1], KEYS[2]}, {ARGV[1], before})
 -- What budgets check, at once: a period's total. A period's hash gets its lifetime from its first booking (a total
@@ -85,4 +87,4 @@ if ARGV[10] ~= '' and tonumber(ARGV[2]) > 0 then
   end
 end
 reply()
-return {1, reserved}
+return {Code.Done, reserved}

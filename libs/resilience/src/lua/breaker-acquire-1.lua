@@ -1,4 +1,4 @@
--- Asks a provider's circuit whether a call may go through; grants at most one half-open trial at a time.
+-- breaker-acquire-1.lua: asks a provider's circuit whether a call may go through; grants at most one half-open trial at a time.
 -- KEYS[1]  the provider's breaker hash (fields: state, failures, opened_at, trial_until)
 -- ARGV[1]  reset time in ms: how long the circuit stays open before a trial
 -- ARGV[2]  trial lease in ms: a trial whose outcome was never recorded (worker died) frees the slot after this

@@ -1,4 +1,4 @@
--- Records the outcome of a call in a provider's circuit, and announces when the circuit stops or starts being
+-- breaker-record-1.lua: records the outcome of a call in a provider's circuit, and announces when the circuit stops or starts being
 -- "clean" (closed with no failure counted): workers that know it is clean skip asking it before each call.
 -- KEYS[1]  the provider's breaker hash (fields: state, failures, opened_at, trial_until, version)
 -- ARGV[1]  outcome: 'success' closes; 'failure' counts (opens at the threshold, re-opens a half-open circuit);
