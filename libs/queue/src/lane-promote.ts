@@ -6,6 +6,7 @@ import { changePriority } from 'bullmq/dist/cjs/scripts';
 import { queueNames } from './keys';
 import { defineLuaScript, runLuaScript, type LuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /** The keys of the chat queue promotion touches (BullMQ's `queue.keys`), and the prefix of its job keys. */
 export interface PromoteKeys {
@@ -21,7 +22,7 @@ export interface PromoteKeys {
 }
 
 /** The chat queue's keys promotion touches, under a BullMQ prefix (computed as BullMQ does, no connection needed). */
-export function chatPromoteKeys(prefix: string): PromoteKeys {
+export function chatPromoteKeys(prefix: QueuePrefix): PromoteKeys {
   const keys = new QueueKeys(prefix);
   const all = keys.getKeys(queueNames.chat);
   const key = (name: string) => all[name] ?? keys.toKey(queueNames.chat, name);
