@@ -4,6 +4,7 @@ import { loadConfig } from '@gateway/config';
 import { GatewayError } from '@gateway/contracts';
 import { createBudget, createPriceBook, createRateLimiter } from '@gateway/limits';
 import { createMetrics } from '@gateway/observability';
+import { limitsPrefix } from '@gateway/queue';
 import { uniquePrefix, useRedisSuite } from '@gateway/testing';
 import { createAdmission, type AdmittedBody } from './admission';
 
@@ -23,16 +24,16 @@ const body = (overrides: Partial<AdmittedBody> = {}): AdmittedBody => ({
 });
 
 function setup(options: { burst?: string; daily?: string; limits?: boolean; gatedAdds?: boolean } = {}) {
-  const prefix = uniquePrefix('admission');
   const config = loadConfig({
     LLM_PROVIDER: 'openrouter',
     OPENROUTER_API_KEY: 'sk-or-admission',
-    QUEUE_PREFIX: prefix,
+    QUEUE_PREFIX: uniquePrefix('admission'),
     GATEWAY_RATE_RPS: '1',
     GATEWAY_RATE_BURST: options.burst ?? '2',
     LLM_DAILY_BUDGET_USD: options.daily ?? '10',
     GATEWAY_LIMITS_ENABLED: options.limits === false ? 'false' : 'true',
   });
+  const prefix = limitsPrefix(config);
   const metrics = createMetrics({ app: 'api', defaultMetrics: false });
   const budget = createBudget({
     redis: suite.client,
@@ -115,10 +116,15 @@ describe('admit', () => {
   });
 
   it('admits everything without touching Redis when limits are off', async () => {
-    const prefix = uniquePrefix('admission-off');
     const down = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     down.on('error', () => undefined);
-    const config = loadConfig({ LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-admission', QUEUE_PREFIX: prefix, GATEWAY_LIMITS_ENABLED: 'false' });
+    const config = loadConfig({
+      LLM_PROVIDER: 'openrouter',
+      OPENROUTER_API_KEY: 'sk-or-admission',
+      QUEUE_PREFIX: uniquePrefix('admission-off'),
+      GATEWAY_LIMITS_ENABLED: 'false',
+    });
+    const prefix = limitsPrefix(config);
     const admission = createAdmission({
       config,
       redis: down,

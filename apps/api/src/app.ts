@@ -10,7 +10,7 @@ import type { KeyStore } from './keys/key-store';
 import { noSniff, refuseForeignOrigins, refusePreflightFreeBodies } from './middleware/browser-guards';
 import { cors } from './middleware/cors';
 import { checkHost } from './middleware/host-check';
-import type { CallbackQueue, ChatQueue, RedisClient } from '@gateway/queue';
+import type { CallbackQueue, ChatQueue, QueuePrefix, RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
 import type { EnqueueService } from './enqueue';
 import { errorHandler, notFound } from './middleware/error-handler';
@@ -45,7 +45,7 @@ export interface ApiDeps {
   /** Deliveries of job outcomes to callback URLs. */
   callbacks: CallbackQueue;
   /** The BullMQ key prefix (hash-tagged on a cluster). */
-  prefix: string;
+  prefix: QueuePrefix;
   /** A `bulk` connection and a chat queue on it, for batches (one long MULTI or pipeline each). */
   bulkRedis: RedisClient;
   bulkQueue: ChatQueue;

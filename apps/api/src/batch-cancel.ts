@@ -8,6 +8,7 @@ import {
   type BatchRecord,
   type CallbackQueue,
   type ChatQueue,
+  type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
 import type { Admission } from './admission';
@@ -16,7 +17,7 @@ import type { Admission } from './admission';
 export interface BatchCancelDeps {
   queue: ChatQueue;
   redis: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   callbacks: CallbackQueue;
   admission: Pick<Admission, 'release'>;
   retentionSeconds: number;

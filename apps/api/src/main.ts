@@ -9,6 +9,7 @@ import {
   createCallbackQueue,
   createChatQueue,
   createRedisConnection,
+  limitsPrefix,
   queueDepthSource,
   readLaneBacklog,
   settleWithin,
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   // Two prefixes from QUEUE_PREFIX: BullMQ's (hash-tagged on a cluster, so a queue's keys share a slot) and the
   // plain one the limits, pacing and key store build their own hash tags under.
   const bullmqPrefix = bullPrefix(config);
-  const limitsPrefix = config.queue.prefix;
+  const plainPrefix = limitsPrefix(config);
   const instanceId = randomUUID();
 
   const redis = createRedisConnection(config, 'command', 'gw-api');
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   const budget = createBudgetFromConfig(redis, config);
   const rateLimiter = createRateLimiter({
     redis,
-    prefix: limitsPrefix,
+    prefix: plainPrefix,
     ratePerSecond: config.limits.rateRps,
     burst: config.limits.rateBurst,
     caller: { ratePerSecond: config.limits.callerRateRps, burst: config.limits.callerRateBurst },
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
   const lifecycle: Lifecycle = { stopping: false };
   metrics.addQueueDepthSource(queueDepthSource(queue));
   metrics.setLaneBacklogSource(() => readLaneBacklog(redis, queue));
-  const keyStore = createKeyStore(redis, limitsPrefix);
+  const keyStore = createKeyStore(redis, plainPrefix);
   const keys = { store: keyStore, cache: createKeyCache(keyStore) };
   const app = createApp({
     config,

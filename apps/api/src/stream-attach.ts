@@ -3,7 +3,15 @@ import type { Request, Response } from 'express';
 import type { Config } from '@gateway/config';
 import { queueUnavailable, type StreamEventId } from '@gateway/contracts';
 import type { Logger, Metrics } from '@gateway/observability';
-import { addStreamWatcher, cancelUnwatchedStream, readStreamMessages, removeStreamWatcher, type ChatQueue, type RedisClient } from '@gateway/queue';
+import {
+  addStreamWatcher,
+  cancelUnwatchedStream,
+  readStreamMessages,
+  removeStreamWatcher,
+  type ChatQueue,
+  type QueuePrefix,
+  type RedisClient,
+} from '@gateway/queue';
 import type { Admission } from './admission';
 import { attachCallerOf, type AttachCaps } from './attach-caps';
 import { agentIdFor, callerOf, tenantOf } from './caller';
@@ -19,7 +27,7 @@ export interface StreamAttachDeps {
   queue: ChatQueue;
   /** A `command` connection (history, watcher, grace). */
   redis: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   logger: Logger;
   metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken' | 'streamAttaches'>;
   /** An attach takes a token of its caller's rate bucket. */

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { StreamEventId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
-import { publishCancel, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { publishCancel, type ChatQueue, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import type { StreamHub } from './stream-hub';
@@ -15,7 +15,7 @@ export interface StreamSessionDeps extends StreamAttachDeps {
   streams: StreamHub;
   /** A `command` connection, for cancel messages to the workers. */
   redis: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   logger: Logger;
   metrics: Pick<Metrics, 'streams' | 'streamTimeToFirstToken' | 'streamAttaches'>;
 }

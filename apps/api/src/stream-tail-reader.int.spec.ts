@@ -1,8 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import type { ReplyMessage } from '@gateway/contracts';
 import { createLogger } from '@gateway/observability';
-import { appendStreamMessage, createRedisConnection, queueKeys, type KeptMessage, type RedisClient } from '@gateway/queue';
-import { startRedis, startRedisCluster, uniquePrefix, waitFor, type TestRedis, type TestRedisCluster } from '@gateway/testing';
+import { appendStreamMessage, createRedisConnection, queueKeys, queuePrefixOf, type KeptMessage, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { startRedis, startRedisCluster, uniquePrefix, uniqueQueuePrefix, waitFor, type TestRedis, type TestRedisCluster } from '@gateway/testing';
 import { createStreamTailReader, type StreamTail } from './stream-tail-reader';
 
 // The one reader of an API instance's attached streams, on a real Redis (and a real cluster).
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 /** A reader on the suite's Redis; `connections` counts the blocking connections it opened. */
-function readerOn(prefix: string, blockMs: number, client: RedisClient = command, connect?: () => RedisClient) {
+function readerOn(prefix: QueuePrefix, blockMs: number, client: RedisClient = command, connect?: () => RedisClient) {
   let connections = 0;
   const reader = createStreamTailReader({
     connect: () => {
@@ -56,16 +56,16 @@ function recordingTail(onMessages?: (kept: readonly KeptMessage[]) => void) {
   return { tail, seqs, errors };
 }
 
-const append = async (client: RedisClient, prefix: string, jobId: string, from: number, to: number) => {
+const append = async (client: RedisClient, prefix: QueuePrefix, jobId: string, from: number, to: number) => {
   for (let seq = from; seq < to; seq += 1) await appendStreamMessage(client, prefix, jobId, chunk(jobId, seq), limits);
 };
-const entryIds = async (prefix: string, jobId: string) =>
+const entryIds = async (prefix: QueuePrefix, jobId: string) =>
   ((await command.xrange(queueKeys.jobStream(prefix, jobId), '-', '+')) as [string, string[]][]).map(([id]) => id);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, index) => from + index);
 
 describe('the stream tail reader', () => {
   it('serves 40 clients of 5 streams through one connection, each everything after its cursor, in order, once', async () => {
-    const prefix = uniquePrefix('tails');
+    const prefix = uniqueQueuePrefix('tails');
     const { reader, connections } = readerOn(prefix, 2000);
     const jobs = range(0, 5).map((index) => `job-${index}`);
     await Promise.all(jobs.map((jobId) => append(command, prefix, jobId, 0, 10)));
@@ -91,7 +91,7 @@ describe('the stream tail reader', () => {
   });
 
   it('takes in a stream attached while its read waits at once (woken), not after the read times out', async () => {
-    const prefix = uniquePrefix('tails-wake');
+    const prefix = uniqueQueuePrefix('tails-wake');
     const { reader } = readerOn(prefix, 20_000);
     const first = recordingTail();
     reader.attach('quiet', '0-0', first.tail);
@@ -112,7 +112,7 @@ describe('the stream tail reader', () => {
   });
 
   it('detaches a client that fails (a slow reader ended by its relay, or one that throws) and goes on for the others', async () => {
-    const prefix = uniquePrefix('tails-slow');
+    const prefix = uniqueQueuePrefix('tails-slow');
     const { reader } = readerOn(prefix, 2000);
     let detachSlow: () => void = () => undefined;
     const slow = recordingTail(() => detachSlow());
@@ -136,7 +136,7 @@ describe('the stream tail reader', () => {
   });
 
   it('ends every client with an error when the read fails (never silently)', async () => {
-    const prefix = uniquePrefix('tails-error');
+    const prefix = uniqueQueuePrefix('tails-error');
     const { reader } = readerOn(prefix, 2000);
     const clients = [recordingTail(), recordingTail()];
     reader.attach('a', '0-0', clients[0]!.tail);
@@ -168,7 +168,7 @@ describe('on a Redis Cluster', () => {
   });
 
   it('reads several streams and its wake in one XREAD under the prefix hash tag', async () => {
-    const prefix = `{${uniquePrefix('tails-cluster')}}`;
+    const prefix = queuePrefixOf(`{${uniquePrefix('tails-cluster')}}`);
     const { reader, connections } = readerOn(prefix, 20_000, clusterCommand, () =>
       createRedisConnection({ redis: { url: '', clusterNodes: cluster.nodes } }, 'blocking'),
     );

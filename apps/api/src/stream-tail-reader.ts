@@ -1,5 +1,5 @@
 import type { Logger } from '@gateway/observability';
-import { compareEntryIds, readStreamTails, wakeStreamTails, type KeptMessage, type RedisClient } from '@gateway/queue';
+import { compareEntryIds, readStreamTails, wakeStreamTails, type KeptMessage, type QueuePrefix, type RedisClient } from '@gateway/queue';
 
 /** One attached client's side of the shared read. */
 export interface StreamTail {
@@ -14,7 +14,7 @@ export interface StreamTailReaderOptions {
   connect: () => RedisClient;
   /** A `command` connection: wakes the read when a stream joins. */
   redis: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   instanceId: string;
   logger: Logger;
   /** How long one XREAD waits; also the longest a stream whose wake was lost waits to be read. */

@@ -16,7 +16,7 @@ import {
   saveBatch,
   type BatchRecord,
 } from '@gateway/queue';
-import { startFakeServer, uniquePrefix, useRedisSuite, waitFor, type FakeServer } from '@gateway/testing';
+import { startFakeServer, uniqueQueuePrefix, useRedisSuite, waitFor, type FakeServer } from '@gateway/testing';
 import { createBatchEndCheck, watchBatchEnds } from './batch-end';
 import { createCallbackDelivery } from './callbacks';
 
@@ -61,7 +61,7 @@ function startWorkerParts(options: { processor?: Processor<ChatJobData, ChatJobR
     JOB_CALLBACK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`,
     WORKER_LOCK_DURATION_MS: '5000',
   });
-  const prefix = uniquePrefix('batchbox');
+  const prefix = uniqueQueuePrefix('batchbox');
   const connection = createRedisConnection(config, 'blocking');
   const queue = createChatQueue(connection, prefix, config);
   const callbacks = createCallbackQueue(connection, prefix, config);

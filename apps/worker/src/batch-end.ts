@@ -12,6 +12,7 @@ import {
   type CallbackQueue,
   type ChatJob,
   type ChatQueue,
+  type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
 import type { BatchEndCheck } from './callbacks';
@@ -20,7 +21,7 @@ import type { BatchEndCheck } from './callbacks';
 export interface BatchEndDeps {
   callbacks: CallbackQueue;
   redis: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   retentionSeconds: number;
   logger: Logger;
 }
@@ -54,7 +55,7 @@ export interface BatchEndCheckDeps {
   callbacks: CallbackQueue;
   redis: RedisClient;
   queue: Pick<ChatQueue, 'toKey'>;
-  prefix: string;
+  prefix: QueuePrefix;
   recheckMs: number;
 }
 

@@ -1,6 +1,6 @@
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
-import { createRedisConnection, type RedisClient } from '@gateway/queue';
+import { createRedisConnection, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import {
   createBreakerHooks,
   createCircuitBreaker,
@@ -22,7 +22,7 @@ const TRIAL_LEASE_MARGIN_MS = 5000;
  */
 export function createWorkerBreakerHooks(
   config: Config,
-  prefix: string,
+  prefix: QueuePrefix,
   logger: Logger,
   metrics: Metrics,
 ): { hooks: FailoverHooks; redis: RedisClient; breaker: CircuitBreaker; stats: ProviderStats } {

@@ -12,7 +12,7 @@ import {
   type CallbackQueue,
   type ChatQueue,
 } from '@gateway/queue';
-import { startFakeServer, uniquePrefix, useRedisSuite, waitFor, type FakeServer } from '@gateway/testing';
+import { startFakeServer, uniqueQueuePrefix, useRedisSuite, waitFor, type FakeServer } from '@gateway/testing';
 import { recordCallbacksFirst, watchFinishedJobs } from './callback-outbox';
 import { createCallbackDelivery } from './callbacks';
 
@@ -52,7 +52,7 @@ function startWorkerParts(processor: Processor<ChatJobData, ChatJobResult>, opti
     JOB_CALLBACK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`,
     WORKER_LOCK_DURATION_MS: '5000',
   });
-  const prefix = uniquePrefix('outbox');
+  const prefix = uniqueQueuePrefix('outbox');
   const connection = createRedisConnection(config, 'blocking');
   const queue: ChatQueue = createChatQueue(connection, prefix, config);
   const callbacks: CallbackQueue = createCallbackQueue(connection, prefix, config);

@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '@gateway/config';
 import { replyMessageSchema, type ChatJobData, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
 import { createBatchCaps, createBudget, createProviderPacer, loadPricingTable, pricesFromTable, type JobBilling } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatWorker, createRedisConnection, queueKeys, type RedisClient } from '@gateway/queue';
+import { bullPrefix, createChatWorker, createRedisConnection, limitsPrefix, queueKeys, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { createProviderRegistry, type ProviderRegistry } from '@gateway/providers';
 import {
   startFakeOllama,
@@ -28,7 +28,7 @@ let redis: TestRedis;
 let openrouter: FakeOpenRouter;
 let ollama: FakeOllama;
 let config: Config;
-let prefix: string;
+let prefix: QueuePrefix;
 let publisher: RedisClient;
 let subscriber: RedisClient;
 let registry: ProviderRegistry;
@@ -62,9 +62,9 @@ beforeAll(async () => {
   const metrics = createMetrics({ app: 'worker', defaultMetrics: false });
   billing = {
     pricing: pricesFromTable(loadPricingTable(undefined)),
-    budget: createBudget({ redis: publisher, prefix: config.queue.prefix, dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs: 60_000 }),
-    batchCaps: createBatchCaps({ redis: publisher, prefix: config.queue.prefix, ttlSeconds: 600 }),
-    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.pacing.rpm, maxPauseMs: config.pacing.maxPauseMs }),
+    budget: createBudget({ redis: publisher, prefix: limitsPrefix(config), dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs: 60_000 }),
+    batchCaps: createBatchCaps({ redis: publisher, prefix: limitsPrefix(config), ttlSeconds: 600 }),
+    pacer: createProviderPacer({ redis: publisher, prefix: limitsPrefix(config), rpm: config.pacing.rpm, maxPauseMs: config.pacing.maxPauseMs }),
     metrics,
   };
   cancelled = new Set();

@@ -13,7 +13,7 @@ import {
 import type { Config } from '@gateway/config';
 import { pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
-import { isBatchCancelled, readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type RedisClient } from '@gateway/queue';
+import { isBatchCancelled, readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
 import type { FailoverHooks } from '@gateway/resilience';
 import { consumedResult, createCallMeter, type CallMeter } from './call-meter';
@@ -32,7 +32,7 @@ export interface ChatProcessorDeps {
   registry: ProviderRegistry;
   /** A plain connection for PUBLISH (not the worker's blocking one). */
   publisher: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   logger: Logger;
   metrics: Metrics;
   /** Gives aborted jobs back to the queue while the worker stops. */

@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '@gateway/config';
 import type { ChatJobData, ChatJobResult } from '@gateway/contracts';
 import { createBatchCaps, createBudget, createProviderPacer, loadPricingTable, pricesFromTable, type JobBilling } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatWorker, createRedisConnection, type RedisClient } from '@gateway/queue';
+import { bullPrefix, createChatWorker, createRedisConnection, limitsPrefix, type RedisClient } from '@gateway/queue';
 import { createProviderRegistry, type ProviderRegistry } from '@gateway/providers';
 import { startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
 import { createChatProcessor } from './chat-processor';
@@ -50,9 +50,9 @@ beforeAll(async () => {
   const metrics = createMetrics({ app: 'worker', defaultMetrics: false });
   billing = {
     pricing: pricesFromTable(loadPricingTable(undefined)),
-    budget: createBudget({ redis: publisher, prefix: config.queue.prefix, dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs: 600_000 }),
-    batchCaps: createBatchCaps({ redis: publisher, prefix: config.queue.prefix, ttlSeconds: 600 }),
-    pacer: createProviderPacer({ redis: publisher, prefix: config.queue.prefix, rpm: config.pacing.rpm, maxPauseMs: config.pacing.maxPauseMs }),
+    budget: createBudget({ redis: publisher, prefix: limitsPrefix(config), dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs: 600_000 }),
+    batchCaps: createBatchCaps({ redis: publisher, prefix: limitsPrefix(config), ttlSeconds: 600 }),
+    pacer: createProviderPacer({ redis: publisher, prefix: limitsPrefix(config), rpm: config.pacing.rpm, maxPauseMs: config.pacing.maxPauseMs }),
     metrics,
   };
   const logger = createLogger({ name: 'worker', level: 'silent' });

@@ -10,6 +10,7 @@ import {
   createCallbackWorker,
   createChatWorker,
   createRedisConnection,
+  limitsPrefix,
   readJobViews,
   settleWithin,
   subscribeCancels,
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   // Two prefixes from QUEUE_PREFIX: BullMQ's (hash-tagged on a cluster, so a queue's keys share a slot) and the
   // plain one the limits, pacing and key store build their own hash tags under.
   const bullmqPrefix = bullPrefix(config);
-  const limitsPrefix = config.queue.prefix;
+  const plainPrefix = limitsPrefix(config);
 
   for (const provider of new Set([config.llm.provider, ...config.llm.fallbacks])) {
     if (definitionOf(provider).deprecated) logger.warn({ provider }, 'provider is deprecated: route through openrouter instead');
@@ -63,10 +64,10 @@ async function main(): Promise<void> {
   const billing = {
     pricing: pricing.book,
     budget: createBudgetFromConfig(publisher, config),
-    batchCaps: createBatchCaps({ redis: publisher, prefix: limitsPrefix, ttlSeconds: config.queue.retentionSeconds }),
+    batchCaps: createBatchCaps({ redis: publisher, prefix: plainPrefix, ttlSeconds: config.queue.retentionSeconds }),
     pacer: createProviderPacer({
       redis: publisher,
-      prefix: limitsPrefix,
+      prefix: plainPrefix,
       rpm: config.pacing.rpm,
       maxPauseMs: config.pacing.maxPauseMs,
       interactiveReserve: config.pacing.interactiveReserve,

@@ -1,6 +1,6 @@
 import { GatewayError, type ChatJobResult, type ReplyMessage, type Usage } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
-import { appendStreamMessage, publishReply, type JobStreamLimits, type RedisClient } from '@gateway/queue';
+import { appendStreamMessage, publishReply, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest } from '@gateway/providers';
 import { withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { CallDeps } from './call-providers';
@@ -13,7 +13,7 @@ import { createToolCallAssembler } from './stream-answer';
 
 export interface StreamRunDeps extends CallDeps {
   publisher: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   log: Logger;
 }
 

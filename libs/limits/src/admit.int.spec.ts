@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { uniquePrefix, useRedisSuite } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite } from '@gateway/testing';
 import { runAdmit, runAdmitAndAdd, runAdmitAndAddIdempotent } from './admit';
 import { createBudget } from './budget';
 import { limitKeys } from './keys';
@@ -15,7 +15,7 @@ afterAll(async () => {
 
 const now = Date.UTC(2026, 10, 20, 12, 0, 0);
 function parts(options: { burst?: number; dailyLimitUsd?: number; reservationTtlMs?: number } = {}) {
-  const prefix = uniquePrefix('admit');
+  const prefix = uniqueLimitsPrefix('admit');
   const rateLimiter = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 1, burst: options.burst ?? 2, clock: () => now });
   const budget = createBudget({
     redis: suite.client,

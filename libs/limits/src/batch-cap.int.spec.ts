@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, type TestRedis } from '@gateway/testing';
+import { startRedis, uniqueLimitsPrefix, type TestRedis } from '@gateway/testing';
 import { createBatchCaps } from './batch-cap';
 import { limitKeys } from './keys';
+import type { LimitsPrefix } from '@gateway/queue';
 
 let redis: TestRedis;
 let clients: Redis[];
@@ -15,11 +16,11 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const capsOn = (prefix: string) => clients.map((client) => createBatchCaps({ redis: client, prefix, ttlSeconds: 600 }));
+const capsOn = (prefix: LimitsPrefix) => clients.map((client) => createBatchCaps({ redis: client, prefix, ttlSeconds: 600 }));
 
 describe('batch spend caps', () => {
   it('lets concurrent starts take exactly the room below the cap, then books real costs and releases', async () => {
-    const prefix = uniquePrefix('batch-cap');
+    const prefix = uniqueLimitsPrefix('batch-cap');
     const caps = capsOn(prefix);
     const cap = { batch_id: 'b1', max_cost_usd: 10 };
     await caps[0]!.open('b1', 10);
@@ -46,7 +47,7 @@ describe('batch spend caps', () => {
   });
 
   it('stops once the spend reaches the cap, even when requests cost more than they reserved', async () => {
-    const prefix = uniquePrefix('batch-cap');
+    const prefix = uniqueLimitsPrefix('batch-cap');
     const [caps] = capsOn(prefix);
     const cap = { batch_id: 'b2', max_cost_usd: 0.05 };
     const ran: number[] = [];
@@ -61,7 +62,7 @@ describe('batch spend caps', () => {
   });
 
   it('has no spend for a batch without a cap, and its hash lapses with the batch', async () => {
-    const prefix = uniquePrefix('batch-cap');
+    const prefix = uniqueLimitsPrefix('batch-cap');
     const [caps] = capsOn(prefix);
     expect(await caps!.spend('none')).toBeUndefined();
     await caps!.start('job-0', { batch_id: 'b3', max_cost_usd: 1 }, 0.1);

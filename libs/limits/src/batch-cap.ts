@@ -1,4 +1,4 @@
-import type { RedisClient } from '@gateway/queue';
+import type { LimitsPrefix, RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
 import { nanoToUsd, usdToNano } from './money';
 import { LimitScriptCode, runScript, scripts } from './scripts';
@@ -25,7 +25,7 @@ export type BatchStart = { started: true } | ({ started: false } & BatchSpend);
  * its cap by at most one request's cost when requests cost no more than reserved (each request that costs more
  * adds the difference). Nothing here runs for requests of uncapped batches.
  */
-export function createBatchCaps(options: { redis: RedisClient; prefix: string; ttlSeconds: number }) {
+export function createBatchCaps(options: { redis: RedisClient; prefix: LimitsPrefix; ttlSeconds: number }) {
   const { redis, prefix } = options;
   const key = (batchId: string) => limitKeys.batchSpend(prefix, batchId);
   const ttl = Math.max(1, Math.round(options.ttlSeconds));

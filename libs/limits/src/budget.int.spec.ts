@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { uniquePrefix, useRedisSuite, waitFor } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite, waitFor } from '@gateway/testing';
 import { createBudget, type BudgetOptions } from './budget';
 import { limitKeys } from './keys';
 
@@ -9,7 +9,7 @@ let now = Date.UTC(2026, 10, 5, 12, 0, 0);
 const budget = (options: Partial<BudgetOptions> = {}) =>
   createBudget({
     redis: suite.client,
-    prefix: uniquePrefix('budget'),
+    prefix: uniqueLimitsPrefix('budget'),
     dailyLimitUsd: 1,
     monthlyLimitUsd: 10,
     reservationTtlMs: 60_000,
@@ -111,7 +111,7 @@ describe('budget reservations', () => {
   });
 
   it('lets a reservation lapse when its job never settles', async () => {
-    const prefix = uniquePrefix('budget');
+    const prefix = uniqueLimitsPrefix('budget');
     const ledger = createBudget({ redis: suite.client, prefix, dailyLimitUsd: 1, monthlyLimitUsd: 10, reservationTtlMs: 100, clock: () => now });
     await ledger.reserve('lost', 0.9);
     expect(await ledger.reserve('next', 0.2)).toMatchObject({ reserved: false });
@@ -135,7 +135,7 @@ describe('budget reservations', () => {
 
   it('reports the month broken down by agent, model and provider over all its days, and keeps the breakdown per day only', async () => {
     now = Date.UTC(2026, 10, 3, 10, 0, 0);
-    const prefix = uniquePrefix('budget');
+    const prefix = uniqueLimitsPrefix('budget');
     const ledger = budget({ prefix, dailyLimitUsd: 100, monthlyLimitUsd: 100 });
     await ledger.settle('d3', charge(0.2, 'agent-1', 'm/one'));
     now = Date.UTC(2026, 10, 4, 10, 0, 0);
@@ -185,7 +185,7 @@ describe('budget reservations', () => {
 
   it('reserves a batch in one script: all of it, or none, naming the request and the budget that refused', async () => {
     now = Date.UTC(2026, 10, 14, 10, 0, 0);
-    const prefix = uniquePrefix('budget');
+    const prefix = uniqueLimitsPrefix('budget');
     const ledger = budget({ prefix, dailyLimitUsd: 1, monthlyLimitUsd: 10 });
     const jobs = (ids: string[], estimateUsd: number) => ids.map((jobId) => ({ jobId, estimateUsd }));
     expect(await ledger.reserveAll(jobs(['a1', 'a2', 'a3'], 0.2))).toEqual({ reserved: true });

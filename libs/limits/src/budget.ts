@@ -1,6 +1,6 @@
 import type { PeriodSpend, Usage, UsageReport } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { runLuaScript, type RedisClient } from '@gateway/queue';
+import { limitsPrefix, runLuaScript, type LimitsPrefix, type RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
 import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, OBSERVED_COST_TTL_SECONDS, utcPeriods } from './periods';
@@ -9,7 +9,7 @@ import { LimitScriptCode, runScript, scripts } from './scripts';
 export interface BudgetOptions {
   redis: RedisClient;
   /** Key prefix (QUEUE_PREFIX). */
-  prefix: string;
+  prefix: LimitsPrefix;
   /** LLM_DAILY_BUDGET_USD */
   dailyLimitUsd: number;
   /** LLM_MONTHLY_BUDGET_USD */
@@ -405,7 +405,7 @@ export type Budget = ReturnType<typeof createBudget>;
 export function createBudgetFromConfig(redis: RedisClient, config: Pick<Config, 'queue' | 'limits'>): Budget {
   return createBudget({
     redis,
-    prefix: config.queue.prefix,
+    prefix: limitsPrefix(config),
     dailyLimitUsd: config.limits.dailyBudgetUsd,
     monthlyLimitUsd: config.limits.monthlyBudgetUsd,
     reservationTtlMs: config.limits.reservationTtlSeconds * 1000,

@@ -1,4 +1,4 @@
-import { uniquePrefix, useRedisSuite, waitFor } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite, waitFor } from '@gateway/testing';
 import { createBudget } from './budget';
 import { startJobCall } from './job-billing';
 import { limitKeys } from './keys';
@@ -12,7 +12,7 @@ const suite = useRedisSuite();
 const now = Date.UTC(2026, 10, 5, 12, 0, 0);
 
 function ledger(reservationTtlMs = 60_000) {
-  const prefix = uniquePrefix('calls');
+  const prefix = uniqueLimitsPrefix('calls');
   const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: 10, monthlyLimitUsd: 100, reservationTtlMs, clock: () => now });
   return { prefix, budget };
 }

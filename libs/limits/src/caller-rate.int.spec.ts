@@ -1,4 +1,4 @@
-import { uniquePrefix, useRedisSuite } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite } from '@gateway/testing';
 import { runAdmit } from './admit';
 import { createBudget } from './budget';
 import { limitKeys } from './keys';
@@ -9,7 +9,7 @@ const suite = useRedisSuite();
 describe('the caller-wide bucket above the agents (rate-2.lua)', () => {
   const now = 5_000_000;
   const setup = () => {
-    const prefix = uniquePrefix('caller-rate');
+    const prefix = uniqueLimitsPrefix('caller-rate');
     const rateLimiter = createRateLimiter({
       redis: suite.client,
       prefix,

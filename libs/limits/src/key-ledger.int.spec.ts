@@ -1,14 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { uniquePrefix, useRedisSuite } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite } from '@gateway/testing';
 import { runAdmit } from './admit';
 import { createBudget, type BudgetOptions, type KeyLedger } from './budget';
 import { limitKeys } from './keys';
 import { createRateLimiter } from './rate-limiter';
+import type { LimitsPrefix } from '@gateway/queue';
 
 const suite = useRedisSuite();
 
 const budget = (options: Partial<BudgetOptions> = {}) =>
-  createBudget({ redis: suite.client, prefix: uniquePrefix('keys'), dailyLimitUsd: 100, monthlyLimitUsd: 1000, reservationTtlMs: 60_000, ...options });
+  createBudget({ redis: suite.client, prefix: uniqueLimitsPrefix('keys'), dailyLimitUsd: 100, monthlyLimitUsd: 1000, reservationTtlMs: 60_000, ...options });
 const team: KeyLedger = { id: 'key_team', dailyLimitUsd: 0.5, monthlyLimitUsd: 5 };
 const charge = (costUsd: number, keyId?: string) => ({ costUsd, agentId: 'agent', model: 'm', provider: 'openrouter', keyId });
 
@@ -55,7 +56,7 @@ describe('an API key’s own ledger beside the global one', () => {
 
   it('200 concurrent admissions of one key cannot pass its budget: exactly as many as fit', async () => {
     const ledger = budget();
-    const limiter = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
+    const limiter = createRateLimiter({ redis: suite.client, prefix: uniqueLimitsPrefix('rate'), ratePerSecond: 1000, burst: 1000 });
     const key = { id: 'key_burst', dailyLimitUsd: 1 };
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, index) =>
@@ -68,7 +69,7 @@ describe('an API key’s own ledger beside the global one', () => {
 
   it('the key’s rate bucket holds whatever agent_id the caller writes', async () => {
     const ledger = budget();
-    const limiter = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 0.001, burst: 100 });
+    const limiter = createRateLimiter({ redis: suite.client, prefix: uniqueLimitsPrefix('rate'), ratePerSecond: 0.001, burst: 100 });
     const key = { id: 'key_rate', ratePerSecond: 0.001, burst: 3 };
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
@@ -82,7 +83,7 @@ describe('an API key’s own ledger beside the global one', () => {
 describe('reservations that learn from settled calls', () => {
   it('reserves at least what a settled call of the model cost, so a mispriced model cannot pass the budget under concurrency', async () => {
     const ledger = budget({ dailyLimitUsd: 0.05 });
-    const limiter = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 1000, burst: 1000 });
+    const limiter = createRateLimiter({ redis: suite.client, prefix: uniqueLimitsPrefix('rate'), ratePerSecond: 1000, burst: 1000 });
     // The table prices the model at a fraction of a cent; the provider bills 0.01 a call.
     expect(await ledger.reserve('first', 0.0001, undefined, 'vendor/mispriced')).toMatchObject({ reserved: true, reservedUsd: 0.0001 });
     await ledger.settle('first', { costUsd: 0.01, agentId: undefined, model: 'vendor/mispriced', provider: 'openrouter', learnModel: 'vendor/mispriced' });
@@ -126,7 +127,7 @@ describe('reservations that learn from settled calls', () => {
 describe('a reservation held in its billing record, dropped once from each ledger', () => {
   /** A budget with its prefix, and what its global and key ledgers hold: `total` and expiry members. */
   function ledgers(options: Partial<BudgetOptions> = {}) {
-    const prefix = uniquePrefix('held');
+    const prefix = uniqueLimitsPrefix('held');
     const ledger = budget({ prefix, ...options });
     const held = async (keyId?: string) => {
       const [inflight, expiry] =
@@ -261,7 +262,7 @@ describe('a reservation held in its billing record, dropped once from each ledge
 
   describe('a reservation made before records held amounts (a per-job field in the in-flight hash)', () => {
     /** Writes `jobId`'s reservation as the previous layout did, in both ledgers: field, `total`, bare expiry member. */
-    async function oldReservation(prefix: string, jobId: string, nano: number, lapseAt: number) {
+    async function oldReservation(prefix: LimitsPrefix, jobId: string, nano: number, lapseAt: number) {
       for (const [inflight, expiry] of [
         [limitKeys.inFlight(prefix), limitKeys.inFlightExpiry(prefix)],
         [limitKeys.keyInFlight(prefix, team.id), limitKeys.keyInFlightExpiry(prefix, team.id)],

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { uniquePrefix, useRedisSuite, waitFor } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite, waitFor } from '@gateway/testing';
 import { runAdmit } from './admit';
 import { createBudget, type KeyLedger } from './budget';
 import { createRateLimiter } from './rate-limiter';
@@ -11,7 +11,7 @@ const now = Date.UTC(2026, 10, 21, 12, 0, 0);
 const team: KeyLedger = { id: 'key_count', dailyLimitUsd: 50, monthlyLimitUsd: 500 };
 
 function setup() {
-  const prefix = uniquePrefix('count');
+  const prefix = uniqueLimitsPrefix('count');
   const budget = createBudget({ redis: suite.client, prefix, dailyLimitUsd: 100, monthlyLimitUsd: 1000, reservationTtlMs: 60_000, clock: () => now });
   const rateLimiter = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 1000, burst: 1000, clock: () => now });
   return { budget, rateLimiter };

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
-import { startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import { startFakeOpenRouter, startRedis, uniqueLimitsPrefix, waitFor, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
 import { limitKeys } from './keys';
 import { fetchOpenRouterPrices } from './openrouter-prices';
 import { createPriceBook } from './price-book';
 import { createPriceRefresher, FETCHED_AT_FIELD, type PriceRefresher } from './price-refresh';
+import type { LimitsPrefix } from '@gateway/queue';
 
 let redis: TestRedis;
 let client: Redis;
@@ -28,7 +29,7 @@ afterAll(async () => {
 const endpointPrice = { prompt: 4, completion: 12, cached: 1 };
 
 /** One instance: its own price book and refresher on the shared prefix. */
-function instance(prefix: string, refreshMs: number, fetches = true) {
+function instance(prefix: LimitsPrefix, refreshMs: number, fetches = true) {
   const book = createPriceBook({ catalogue: () => undefined });
   const refresher = createPriceRefresher({
     redis: client,
@@ -48,7 +49,7 @@ describe('OpenRouter price refresh', () => {
   );
 
   it('is fetched by one instance, stored in one hash with its stamp, and read by all', async () => {
-    const prefix = uniquePrefix('prices');
+    const prefix = uniqueLimitsPrefix('prices');
     const before = fake.modelsFetches();
     const [first, second, reader] = [instance(prefix, 60_000), instance(prefix, 60_000), instance(prefix, 60_000, false)];
     await Promise.all([first.refresher.tick(), second.refresher.tick(), reader.refresher.tick()]);
@@ -69,7 +70,7 @@ describe('OpenRouter price refresh', () => {
     ['answers an empty list', { kind: 'empty' }],
     ['drops the connection', { kind: 'reset' }],
   ] as const)('keeps the last prices when the endpoint %s, and tries again within a poll interval', async (_label, failure) => {
-    const prefix = uniquePrefix('prices');
+    const prefix = uniqueLimitsPrefix('prices');
     const { book, refresher } = instance(prefix, 300);
     await refresher.tick();
     const stamp = book.openRouterFetchedAt();
@@ -93,7 +94,7 @@ describe('OpenRouter price refresh', () => {
   });
 
   it('prices from the other sources while the endpoint never answered, and shortens the lock after a failure', async () => {
-    const prefix = uniquePrefix('prices');
+    const prefix = uniqueLimitsPrefix('prices');
     fake.setModels({ kind: 'status', status: 503 });
     const { book, refresher } = instance(prefix, 3_600_000);
     await refresher.tick();
@@ -105,7 +106,7 @@ describe('OpenRouter price refresh', () => {
   });
 
   it('skips fields that are not prices, and keeps running while Redis refuses', async () => {
-    const prefix = uniquePrefix('prices');
+    const prefix = uniqueLimitsPrefix('prices');
     await client.hset(limitKeys.openRouterPrices(prefix), {
       'acme/good': JSON.stringify({ prompt: 1, completion: 2 }),
       'acme/bad': '{"prompt": -1',

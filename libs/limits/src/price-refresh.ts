@@ -1,4 +1,4 @@
-import { runLuaScript, type RedisClient } from '@gateway/queue';
+import { runLuaScript, type LimitsPrefix, type RedisClient } from '@gateway/queue';
 import type { Logger } from '@gateway/observability';
 import { limitKeys } from './keys';
 import type { PriceBook } from './price-book';
@@ -11,7 +11,7 @@ export const FETCHED_AT_FIELD = '_fetched_at';
 export interface PriceRefreshOptions {
   redis: RedisClient;
   /** Key prefix (QUEUE_PREFIX). */
-  prefix: string;
+  prefix: LimitsPrefix;
   /** Where the prices read from Redis go. */
   book: Pick<PriceBook, 'setOpenRouter' | 'openRouterFetchedAt'>;
   /** Fetches OpenRouter's prices (throws when it cannot); absent: this process only reads what others fetched. */

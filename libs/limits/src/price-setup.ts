@@ -1,7 +1,7 @@
 import type { Config } from '@gateway/config';
 import { definitionOf } from '@gateway/providers';
 import type { Logger } from '@gateway/observability';
-import type { RedisClient } from '@gateway/queue';
+import { limitsPrefix, type RedisClient } from '@gateway/queue';
 import { fetchOpenRouterPrices } from './openrouter-prices';
 import { createPriceBook, type PriceBook } from './price-book';
 import { createPriceRefresher, type PriceRefresher } from './price-refresh';
@@ -31,7 +31,7 @@ export function createPricingFromConfig(
   const fetches = usesOpenRouter && config.pricing.refreshMs > 0;
   const refresher = createPriceRefresher({
     redis,
-    prefix: config.queue.prefix,
+    prefix: limitsPrefix(config),
     book,
     fetchPrices: fetches ? () => fetchOpenRouterPrices({ baseUrl, apiKey, timeoutMs: MODELS_FETCH_TIMEOUT_MS }) : undefined,
     // Not fetching: still look for what other instances fetched, once a minute.

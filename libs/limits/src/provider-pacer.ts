@@ -1,12 +1,12 @@
 import { providerIdSchema, type Lane, type ProviderId } from '@gateway/contracts';
-import { watchChannel, type ChannelWatch, type RedisClient } from '@gateway/queue';
+import { watchChannel, type ChannelWatch, type LimitsPrefix, type RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
 import { LimitScriptCode, runScript, scripts } from './scripts';
 
 /** Options of the provider pacer. */
 export interface ProviderPacerOptions {
   redis: RedisClient;
-  prefix: string;
+  prefix: LimitsPrefix;
   /** Requests per minute per provider (PROVIDER_RPM); a provider absent here is only paused after a 429. */
   rpm: Readonly<Partial<Record<ProviderId, number>>>;
   /** The longest pause a 429's Retry-After may set (PROVIDER_MAX_PAUSE_MS); absent: 60 s. */

@@ -1,14 +1,15 @@
 import { Redis } from 'ioredis';
-import { uniquePrefix, useRedisSuite, waitFor } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite, waitFor } from '@gateway/testing';
 import { createRateLimiter, retryAfterSeconds } from './rate-limiter';
 import { createProviderPacer } from './provider-pacer';
 import { limitKeys } from './keys';
+import type { LimitsPrefix } from '@gateway/queue';
 
 const suite = useRedisSuite();
 
 describe('token bucket in Redis (injected clock)', () => {
   let now = 1_000_000;
-  const limiter = () => createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 2, burst: 3, clock: () => now });
+  const limiter = () => createRateLimiter({ redis: suite.client, prefix: uniqueLimitsPrefix('rate'), ratePerSecond: 2, burst: 3, clock: () => now });
 
   it('allows the burst, then refuses with the time until the next token', async () => {
     const rate = limiter();
@@ -54,7 +55,7 @@ describe('token bucket in Redis (injected clock)', () => {
   });
 
   it('keeps a bucket as one string; a key of another type reads as a full bucket, then is rewritten', async () => {
-    const prefix = uniquePrefix('rate');
+    const prefix = uniqueLimitsPrefix('rate');
     const rate = createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 2, burst: 3, clock: () => now });
     await rate.take('h');
     expect(await suite.client.get(limitKeys.rateBucket(prefix, 'h'))).toBe(`2:${now}`);
@@ -66,7 +67,7 @@ describe('token bucket in Redis (injected clock)', () => {
   });
 
   it('expires idle buckets', async () => {
-    const prefix = uniquePrefix('rate');
+    const prefix = uniqueLimitsPrefix('rate');
     await createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('g');
     const ttl = await suite.client.pttl(limitKeys.rateBucket(prefix, 'g'));
     expect(ttl).toBeGreaterThan(0);
@@ -96,7 +97,7 @@ describe('token bucket in Redis (injected clock)', () => {
   });
 
   it('keeps a bucket in debt until it would be full again', async () => {
-    const prefix = uniquePrefix('rate');
+    const prefix = uniqueLimitsPrefix('rate');
     await createRateLimiter({ redis: suite.client, prefix, ratePerSecond: 2, burst: 3, clock: () => now }).take('j', undefined, 11);
     const ttl = await suite.client.pttl(limitKeys.rateBucket(prefix, 'j'));
     // -8 tokens: 11 to refill at 2/s is 5.5 s (+1 s of margin).
@@ -105,7 +106,7 @@ describe('token bucket in Redis (injected clock)', () => {
   });
 
   it('lets exactly one of many concurrent oversized batches through, across clients', async () => {
-    const prefix = uniquePrefix('rate');
+    const prefix = uniqueLimitsPrefix('rate');
     const second = new Redis(suite.redis.url);
     const limiters = [suite.client, second].map((connection) => createRateLimiter({ redis: connection, prefix, ratePerSecond: 2, burst: 3, clock: () => now }));
     const results = await Promise.all(Array.from({ length: 20 }, (_, index) => limiters[index % 2]!.take('k', undefined, 5)));
@@ -123,7 +124,7 @@ describe('token bucket in Redis (injected clock)', () => {
 
 describe('token bucket on the Redis server clock', () => {
   it('refills in real time', async () => {
-    const rate = createRateLimiter({ redis: suite.client, prefix: uniquePrefix('rate'), ratePerSecond: 10, burst: 1 });
+    const rate = createRateLimiter({ redis: suite.client, prefix: uniqueLimitsPrefix('rate'), ratePerSecond: 10, burst: 1 });
     expect((await rate.take('a')).allowed).toBe(true);
     const refused = await rate.take('a');
     expect(refused.allowed).toBe(false);
@@ -136,7 +137,7 @@ describe('token bucket on the Redis server clock', () => {
 describe('provider pacer', () => {
   let now = 5_000_000;
   it('spreads calls at rpm/60 per second, shared by every pacer on the same Redis', async () => {
-    const prefix = uniquePrefix('pace');
+    const prefix = uniqueLimitsPrefix('pace');
     const pacers = [1, 2].map(() => createProviderPacer({ redis: suite.client, prefix, rpm: { openrouter: 120 }, clock: () => now }));
     // A burst of 2 plus the interactive reserve (a quarter of it): interactive calls may take 2.5 tokens.
     expect(await pacers[0]!.acquire('openrouter')).toEqual({ go: true });
@@ -149,7 +150,7 @@ describe('provider pacer', () => {
   });
 
   it('keeps the reserve for interactive calls: job and batch calls leave it, and wait longer for it', async () => {
-    const prefix = uniquePrefix('pace-lanes');
+    const prefix = uniqueLimitsPrefix('pace-lanes');
     const pacer = createProviderPacer({ redis: suite.client, prefix, rpm: { openrouter: 120 }, interactiveReserve: 0.25, clock: () => now });
     expect(await pacer.acquire('openrouter', 'batch')).toEqual({ go: true });
     expect(await pacer.acquire('openrouter', 'job')).toEqual({ go: true });
@@ -162,7 +163,7 @@ describe('provider pacer', () => {
   });
 
   it('lets lower lanes try again later than interactive calls after a pause', async () => {
-    const prefix = uniquePrefix('pace-gap');
+    const prefix = uniqueLimitsPrefix('pace-gap');
     const pacer = createProviderPacer({ redis: suite.client, prefix, rpm: {} });
     await pacer.pause('openrouter', 2000);
     const [interactive, batch] = [await pacer.acquire('openrouter', 'interactive'), await pacer.acquire('openrouter', 'batch')];
@@ -170,7 +171,7 @@ describe('provider pacer', () => {
   });
 
   it('pauses a provider after a 429 for every pacer, keeping the longer pause', async () => {
-    const prefix = uniquePrefix('pace');
+    const prefix = uniqueLimitsPrefix('pace');
     const [first, second] = [1, 2].map(() => createProviderPacer({ redis: suite.client, prefix, rpm: {} }));
     await first!.pause('openrouter', 2000);
     await first!.pause('openrouter', 10);
@@ -181,7 +182,7 @@ describe('provider pacer', () => {
   });
 
   it('caps a pause at maxPauseMs, whatever Retry-After asked', async () => {
-    const prefix = uniquePrefix('pace-cap');
+    const prefix = uniqueLimitsPrefix('pace-cap');
     const pacer = createProviderPacer({ redis: suite.client, prefix, rpm: {}, maxPauseMs: 1000 });
     await pacer.pause('openrouter', 86_400_000);
     const decision = await pacer.acquire('openrouter');
@@ -192,7 +193,7 @@ describe('provider pacer', () => {
   describe('watching the pause channel', () => {
     const subscribers: Redis[] = [];
     afterAll(() => subscribers.forEach((subscriber) => subscriber.disconnect()));
-    const watcher = async (prefix: string, command: Redis = suite.client) => {
+    const watcher = async (prefix: LimitsPrefix, command: Redis = suite.client) => {
       const subscriber = new Redis(suite.redis.url);
       subscribers.push(subscriber);
       const pacer = createProviderPacer({ redis: command, prefix, rpm: { ollama: 600 } });
@@ -202,7 +203,7 @@ describe('provider pacer', () => {
     const scriptCalls = async () => Number((await suite.client.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1] ?? 0);
 
     it('learns of another pacer’s pause at once, and answers for providers without rpm while Redis is unreachable', async () => {
-      const prefix = uniquePrefix('pace');
+      const prefix = uniqueLimitsPrefix('pace');
       const command = new Redis(suite.redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
       command.on('error', () => undefined);
       await new Promise((resolve) => command.once('ready', resolve));
@@ -230,7 +231,7 @@ describe('provider pacer', () => {
     });
 
     it('ignores malformed announcements', async () => {
-      const prefix = uniquePrefix('pace');
+      const prefix = uniqueLimitsPrefix('pace');
       const { pacer } = await watcher(prefix);
       for (const payload of ['', 'nope', '{"provider":"nobody","ms":1000}', '{"provider":"openrouter","ms":-5}', '{"provider":"openrouter"}']) {
         await suite.client.publish(limitKeys.providerPauseChannel(prefix), payload);
@@ -242,7 +243,7 @@ describe('provider pacer', () => {
     });
 
     it('reads back the pauses it missed while its connection was down, and asks Redis until then', async () => {
-      const prefix = uniquePrefix('pace');
+      const prefix = uniqueLimitsPrefix('pace');
       const { pacer, subscriber } = await watcher(prefix);
       // Set without an announcement (as if published while the connection was down): only a read-back knows it.
       await suite.client.set(limitKeys.providerPause(prefix, 'openrouter'), '1', 'PX', 3000);

@@ -1,11 +1,11 @@
-import type { RedisClient } from '@gateway/queue';
+import type { LimitsPrefix, RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
 import { LimitScriptCode, runScript, scripts } from './scripts';
 
 export interface RateLimiterOptions {
   redis: RedisClient;
   /** Key prefix (QUEUE_PREFIX). */
-  prefix: string;
+  prefix: LimitsPrefix;
   /** Tokens added per second (GATEWAY_RATE_RPS). */
   ratePerSecond: number;
   /** Bucket capacity (GATEWAY_RATE_BURST). */

@@ -1,4 +1,4 @@
-import { uniquePrefix, useRedisSuite } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite } from '@gateway/testing';
 import { createBudget, USAGE_FOLD_ENTRIES } from './budget';
 import { limitKeys } from './keys';
 import { usdToNano } from './money';
@@ -7,7 +7,7 @@ const suite = useRedisSuite();
 
 /** A budget with room for everything these tests settle, on its own prefix, at the clock given. */
 function roomyBudget(clock: () => number) {
-  const prefix = uniquePrefix('fold');
+  const prefix = uniqueLimitsPrefix('fold');
   return { prefix, budget: createBudget({ redis: suite.client, prefix, dailyLimitUsd: 1000, monthlyLimitUsd: 10_000, reservationTtlMs: 60_000, clock }) };
 }
 

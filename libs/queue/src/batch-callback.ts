@@ -2,6 +2,7 @@ import { loadBatch, type BatchRecord } from './batch-store';
 import { promoteCallback, type CallbackQueue } from './callback-queue';
 import { callbackJobId } from './keys';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /** The longest a recorded batch delivery waits between two checks of its batch, in rechecks. */
 const MAX_WAIT_RECHECKS = 10;
@@ -44,7 +45,7 @@ export async function promoteBatchCallback(queue: CallbackQueue, batchId: string
  * now, delivered already, or a batch created before deliveries were recorded), it is recorded due: a no-op when it
  * exists.
  */
-export async function makeBatchCallbackDue(queue: CallbackQueue, redis: RedisClient, prefix: string, batchId: string): Promise<void> {
+export async function makeBatchCallbackDue(queue: CallbackQueue, redis: RedisClient, prefix: QueuePrefix, batchId: string): Promise<void> {
   if (await promoteBatchCallback(queue, batchId)) return;
   const record = await loadBatch(redis, prefix, batchId);
   if (record?.callbackUrl) await recordBatchCallback(queue, batchId, record.callbackUrl, 0);

@@ -5,6 +5,7 @@ import { queueKeys } from './keys';
 import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 import batchEndedSource from './lua/batch-ended-2.lua';
+import type { QueuePrefix } from './prefixes';
 
 const batchEnded = defineLuaFile('batch-ended-2.lua', batchEndedSource);
 
@@ -41,7 +42,7 @@ export function batchJobIndex(batchId: string, jobId: string): number | undefine
  * Stores a batch's record for `ttlSeconds` (its jobs' results live as long) and lists it among its owner's
  * batches (a zset by creation time; entries older than the retention are trimmed on the way).
  */
-export async function saveBatch(redis: RedisClient, prefix: string, record: BatchRecord, ttlSeconds: number): Promise<void> {
+export async function saveBatch(redis: RedisClient, prefix: QueuePrefix, record: BatchRecord, ttlSeconds: number): Promise<void> {
   const key = queueKeys.batch(prefix, record.batchId);
   const owned = queueKeys.batchesOf(prefix, record.keyId ?? '');
   await redis
@@ -61,7 +62,7 @@ export async function saveBatch(redis: RedisClient, prefix: string, record: Batc
     .exec();
 }
 
-export async function deleteBatch(redis: RedisClient, prefix: string, batchId: string, keyId?: string): Promise<void> {
+export async function deleteBatch(redis: RedisClient, prefix: QueuePrefix, batchId: string, keyId?: string): Promise<void> {
   await redis
     .multi()
     .del(queueKeys.batch(prefix, batchId))
@@ -70,7 +71,7 @@ export async function deleteBatch(redis: RedisClient, prefix: string, batchId: s
 }
 
 /** Loads a batch's record, or undefined when unknown or expired. */
-export async function loadBatch(redis: RedisClient, prefix: string, batchId: string): Promise<BatchRecord | undefined> {
+export async function loadBatch(redis: RedisClient, prefix: QueuePrefix, batchId: string): Promise<BatchRecord | undefined> {
   const [total, createdAt, customIds, keyId, callbackUrl, expiresAt, cancelledAt] = await redis.hmget(
     queueKeys.batch(prefix, batchId),
     'total',
@@ -102,14 +103,14 @@ export async function loadBatch(redis: RedisClient, prefix: string, batchId: str
 }
 
 /** Marks a batch cancelled (once: the first time is kept); true when this call did. */
-export async function markBatchCancelled(redis: RedisClient, prefix: string, batchId: string, at: number): Promise<boolean> {
+export async function markBatchCancelled(redis: RedisClient, prefix: QueuePrefix, batchId: string, at: number): Promise<boolean> {
   return (await redis.hsetnx(queueKeys.batch(prefix, batchId), 'cancelled_at', String(at))) === 1;
 }
 
 /** A page of an owner's batch ids, newest first, after the batch `after` (exclusive). */
 export async function listBatchIds(
   redis: RedisClient,
-  prefix: string,
+  prefix: QueuePrefix,
   keyId: string | undefined,
   options: { after?: string | undefined; limit: number },
 ): Promise<{ ids: string[]; hasMore: boolean }> {
@@ -131,7 +132,7 @@ export async function listBatchIds(
  */
 export async function noteBatchRequestsEnded(
   redis: RedisClient,
-  prefix: string,
+  prefix: QueuePrefix,
   batchId: string,
   jobIds: readonly string[],
   ttlSeconds: number,
@@ -143,7 +144,7 @@ export async function noteBatchRequestsEnded(
 }
 
 /** How many of a batch's requests were counted ended (`noteBatchRequestsEnded`), and its size (0: no record). */
-export async function readBatchEndedCount(redis: RedisClient, prefix: string, batchId: string): Promise<{ ended: number; total: number }> {
+export async function readBatchEndedCount(redis: RedisClient, prefix: QueuePrefix, batchId: string): Promise<{ ended: number; total: number }> {
   const replies = (await redis.pipeline().scard(queueKeys.batchEnded(prefix, batchId)).hget(queueKeys.batch(prefix, batchId), 'total').exec()) ?? [];
   const [[endedError, ended] = [null, 0], [totalError, total] = [null, null]] = replies;
   if (endedError) throw endedError;
@@ -152,7 +153,7 @@ export async function readBatchEndedCount(redis: RedisClient, prefix: string, ba
 }
 
 /** Whether a batch was cancelled (a worker checks before it starts one of its requests). */
-export async function isBatchCancelled(redis: RedisClient, prefix: string, batchId: string): Promise<boolean> {
+export async function isBatchCancelled(redis: RedisClient, prefix: QueuePrefix, batchId: string): Promise<boolean> {
   return (await redis.hexists(queueKeys.batch(prefix, batchId), 'cancelled_at')) === 1;
 }
 
@@ -160,7 +161,7 @@ export async function isBatchCancelled(redis: RedisClient, prefix: string, batch
  * Claims a batch id made from an Idempotency-Key for `value` (the request's hash and size), for ttlSeconds, in one
  * SET NX: of concurrent duplicates exactly one claims it. Returns undefined when claimed, else the claim's value.
  */
-export async function claimBatch(redis: RedisClient, prefix: string, batchId: string, value: string, ttlSeconds: number): Promise<string | undefined> {
+export async function claimBatch(redis: RedisClient, prefix: QueuePrefix, batchId: string, value: string, ttlSeconds: number): Promise<string | undefined> {
   const key = queueKeys.batchClaim(prefix, batchId);
   const claimed = await redis.set(key, value, 'EX', ttlSeconds, 'NX');
   if (claimed === 'OK') return undefined;
@@ -168,6 +169,6 @@ export async function claimBatch(redis: RedisClient, prefix: string, batchId: st
 }
 
 /** Gives a claimed batch id back (its batch was refused or could not be enqueued). */
-export async function releaseBatchClaim(redis: RedisClient, prefix: string, batchId: string): Promise<void> {
+export async function releaseBatchClaim(redis: RedisClient, prefix: QueuePrefix, batchId: string): Promise<void> {
   await redis.del(queueKeys.batchClaim(prefix, batchId));
 }

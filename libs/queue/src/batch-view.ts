@@ -3,6 +3,7 @@ import { batchJobId, type BatchRecord } from './batch-store';
 import type { ChatQueue } from './chat-queue';
 import { readJobViews } from './job-states';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /** Which results a view carries: none, or the page of `limit` after the index `after` (exclusive; -1: from the start). */
 export interface BatchViewOptions {
@@ -37,7 +38,7 @@ function batchStatus(record: BatchRecord, counts: Record<JobStatus, number>, don
 export async function readBatchView(
   redis: RedisClient,
   queue: Pick<ChatQueue, 'toKey'>,
-  prefix: string,
+  prefix: QueuePrefix,
   record: BatchRecord,
   options: BatchViewOptions = {},
 ): Promise<BatchView> {
@@ -83,7 +84,7 @@ export async function readBatchView(
 export async function* batchResultLines(
   redis: RedisClient,
   queue: Pick<ChatQueue, 'toKey'>,
-  prefix: string,
+  prefix: QueuePrefix,
   record: BatchRecord,
   pageSize = 500,
 ): AsyncGenerator<string> {

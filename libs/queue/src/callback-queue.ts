@@ -3,6 +3,7 @@ import type { BatchView, JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { callbackJobId, queueNames } from './keys';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /**
  * A pending delivery to a callback_url: a payload fixed when it was enqueued (a job cancelled before it ran) or when
@@ -21,7 +22,7 @@ export function callbackSubject(data: CallbackJobData): string {
 export type CallbackQueue = Queue<CallbackJobData>;
 
 /** The producer side of the callbacks queue; deliveries are retried with exponential backoff. */
-export function createCallbackQueue(connection: RedisClient, prefix: string, config: Pick<Config, 'queue' | 'jobs'>): CallbackQueue {
+export function createCallbackQueue(connection: RedisClient, prefix: QueuePrefix, config: Pick<Config, 'queue' | 'jobs'>): CallbackQueue {
   return new Queue<CallbackJobData>(queueNames.callbacks, {
     connection,
     prefix,
@@ -80,7 +81,7 @@ export async function enqueueCallback(queue: CallbackQueue, url: string, payload
  */
 export function createCallbackWorker(
   processor: Processor<CallbackJobData>,
-  options: { connection: RedisClient; prefix: string; config: Pick<Config, 'worker'>; concurrency?: number },
+  options: { connection: RedisClient; prefix: QueuePrefix; config: Pick<Config, 'worker'>; concurrency?: number },
 ): Worker<CallbackJobData> {
   const { worker } = options.config;
   return new Worker<CallbackJobData>(queueNames.callbacks, processor, {

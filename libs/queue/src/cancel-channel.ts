@@ -1,15 +1,16 @@
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /** Asks every worker to abort a job (the one running it does; the others remember it briefly). */
-export async function publishCancel(redis: RedisClient, prefix: string, jobId: string): Promise<void> {
+export async function publishCancel(redis: RedisClient, prefix: QueuePrefix, jobId: string): Promise<void> {
   await redis.publish(queueKeys.cancelChannel(prefix), jobId);
 }
 
 export interface CancelSubscriptionOptions {
   /** A dedicated `blocking` connection: it enters subscriber mode. */
   subscriber: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   onCancel: (jobId: string) => void;
 }
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
+import { startRedis, uniqueQueuePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import { addJobsInChunks, createChatQueue, createChatWorker, removeUnstartedJob } from './chat-queue';
 
 const data = { request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content: 'hi' }], accepted_at: Date.now() };
@@ -18,7 +18,7 @@ afterAll(async () => {
 
 describe('removeUnstartedJob', () => {
   it('removes a job no worker has taken, and keeps a finished one with its result', async () => {
-    const prefix = uniquePrefix('rm');
+    const prefix = uniqueQueuePrefix('rm');
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = createChatQueue(connection, prefix, config);
     await queue.add('chat', data, { jobId: 'waiting-job', delay: 60_000 });
@@ -49,7 +49,7 @@ describe('removeUnstartedJob', () => {
 
 describe('addJobsInChunks', () => {
   it('adds thousands of jobs in chunks, each one once', async () => {
-    const prefix = uniquePrefix('bulk');
+    const prefix = uniqueQueuePrefix('bulk');
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = createChatQueue(connection, prefix, config);
     await addJobsInChunks(
@@ -63,7 +63,7 @@ describe('addJobsInChunks', () => {
   });
 
   it('takes the jobs of the chunks that went in back out when another chunk fails, and throws', async () => {
-    const prefix = uniquePrefix('bulk');
+    const prefix = uniqueQueuePrefix('bulk');
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = createChatQueue(connection, prefix, config);
     // An integer job id is refused (by BullMQ, before Redis): the second chunk fails, the first went in.

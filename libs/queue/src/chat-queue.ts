@@ -3,6 +3,7 @@ import type { ChatJobData, ChatJobResult } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { queueNames } from './keys';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 export type ChatJob = Job<ChatJobData, ChatJobResult>;
 export type ChatQueue = Queue<ChatJobData, ChatJobResult>;
@@ -18,7 +19,7 @@ export function chatJobOptions(config: Pick<Config, 'queue'>): JobsOptions {
 }
 
 /** The producer side of the chat queue. Pass a `command` connection so adds fail fast while Redis is down. */
-export function createChatQueue(connection: RedisClient, prefix: string, config: Pick<Config, 'queue'>): ChatQueue {
+export function createChatQueue(connection: RedisClient, prefix: QueuePrefix, config: Pick<Config, 'queue'>): ChatQueue {
   return new Queue<ChatJobData, ChatJobResult>(queueNames.chat, {
     connection,
     prefix,
@@ -30,7 +31,7 @@ export function createChatQueue(connection: RedisClient, prefix: string, config:
 export interface ChatWorkerOptions {
   /** A `blocking` connection (maxRetriesPerRequest: null); the worker duplicates it as needed. */
   connection: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   config: Pick<Config, 'worker'>;
   /** Start taking jobs at once (default true). */
   autorun?: boolean;

@@ -1,5 +1,7 @@
 export { queueKeys, queueNames } from './keys';
-export { createRedisConnection, parseClusterNodes, bullPrefix, waitForReady, settleWithin } from './redis-connection';
+export { createRedisConnection, parseClusterNodes, waitForReady, settleWithin } from './redis-connection';
+export { bullPrefix, limitsPrefix, limitsPrefixOf, queuePrefixOf } from './prefixes';
+export type { LimitsPrefix, QueuePrefix } from './prefixes';
 export type { RedisRole, RedisClient } from './redis-connection';
 export { createChatQueue, createChatWorker, chatJobOptions, removeUnstartedJob, addJobsInChunks } from './chat-queue';
 export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';

@@ -2,6 +2,7 @@ import { GatewayError, chatJobResultSchema, fromJobError, jobErrorSchema, jobFai
 import type { ChatQueue } from './chat-queue';
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /** The gateway error a failed job carries in its failedReason (JSON written by the worker). */
 export function errorFromFailedReason(reason: string | null | undefined): GatewayError {
@@ -55,7 +56,7 @@ export function jobViewFromFields(jobId: string, fields: readonly (string | null
 export async function readJobViews(
   redis: RedisClient,
   queue: Pick<ChatQueue, 'toKey'>,
-  prefix: string,
+  prefix: QueuePrefix,
   jobIds: readonly string[],
   withResults: boolean,
 ): Promise<(JobView | undefined)[]> {
@@ -84,11 +85,11 @@ export async function readJobViews(
 }
 
 /** Marks a job cancelled for as long as finished jobs are kept. */
-export async function markJobCancelled(redis: RedisClient, prefix: string, jobId: string, retentionSeconds: number): Promise<void> {
+export async function markJobCancelled(redis: RedisClient, prefix: QueuePrefix, jobId: string, retentionSeconds: number): Promise<void> {
   await redis.set(queueKeys.jobCancelled(prefix, jobId), '1', 'EX', retentionSeconds);
 }
 
 /** Whether a job was cancelled. */
-export async function isJobCancelled(redis: RedisClient, prefix: string, jobId: string): Promise<boolean> {
+export async function isJobCancelled(redis: RedisClient, prefix: QueuePrefix, jobId: string): Promise<boolean> {
   return (await redis.exists(queueKeys.jobCancelled(prefix, jobId))) === 1;
 }

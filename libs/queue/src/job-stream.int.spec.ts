@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
+import { startRedis, uniqueQueuePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import type { ReplyMessage } from '@gateway/contracts';
 import { createChatQueue } from './chat-queue';
 import { addStreamWatcher, appendStreamMessage, cancelUnwatchedStream, readStreamMessages, removeStreamWatcher, waitForStreamMessages } from './job-stream';
@@ -56,7 +56,7 @@ async function commandsDuring(work: () => Promise<unknown>): Promise<Record<stri
 
 describe('a resumable stream kept in a Redis stream', () => {
   it('costs one round trip per message like a PUBLISH (XADD, PEXPIRE and PUBLISH inside one script), and its size is measured', async () => {
-    const prefix = uniquePrefix('measure');
+    const prefix = uniqueQueuePrefix('measure');
     const plain = await commandsDuring(async () => {
       for (const message of messagesOf('plain')) await publishReply(client, prefix, 'instance', message);
     });
@@ -99,7 +99,7 @@ describe('a resumable stream kept in a Redis stream', () => {
 
 describe('reading and watching a kept stream', () => {
   it('reads every message after an entry, waits for new ones, and bounds the stream to MAXLEN (about)', async () => {
-    const prefix = uniquePrefix('read');
+    const prefix = uniqueQueuePrefix('read');
     const messages = messagesOf('job');
     for (const message of messages.slice(0, 10)) await appendStreamMessage(client, prefix, 'job', message, limits);
     const all = await readStreamMessages(client, prefix, 'job');
@@ -121,7 +121,7 @@ describe('reading and watching a kept stream', () => {
   });
 
   it('cancels a stream nobody watches once its last client left a grace ago, and never one still watched', async () => {
-    const prefix = uniquePrefix('watch');
+    const prefix = uniqueQueuePrefix('watch');
     const cancels: string[] = [];
     const subscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
     subscriber.on('message', (_channel: string, jobId: string) => cancels.push(jobId));

@@ -7,6 +7,7 @@ import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 import streamAppend from './lua/stream-append-1.lua';
 import streamWatch from './lua/stream-watch-1.lua';
+import type { QueuePrefix } from './prefixes';
 
 const appendScript = defineLuaFile('stream-append-1.lua', streamAppend);
 const watchScript = defineLuaFile('stream-watch-1.lua', streamWatch);
@@ -31,7 +32,7 @@ export interface KeptMessage {
  */
 export async function appendStreamMessage(
   redis: RedisClient,
-  prefix: string,
+  prefix: QueuePrefix,
   jobId: string,
   message: ReplyMessage,
   limits: JobStreamLimits,
@@ -61,7 +62,7 @@ export function parseEntries(entries: StreamEntries): KeptMessage[] {
 }
 
 /** Every kept message of a job's stream after `afterEntryId` (from the start when omitted), in order. */
-export async function readStreamMessages(redis: RedisClient, prefix: string, jobId: string, afterEntryId?: string): Promise<KeptMessage[]> {
+export async function readStreamMessages(redis: RedisClient, prefix: QueuePrefix, jobId: string, afterEntryId?: string): Promise<KeptMessage[]> {
   const start = afterEntryId === undefined ? '-' : `(${afterEntryId}`;
   const entries = (await redis.xrange(queueKeys.jobStream(prefix, jobId), start, '+')) as StreamEntries;
   return parseEntries(entries);
@@ -73,7 +74,7 @@ export async function readStreamMessages(redis: RedisClient, prefix: string, job
  */
 export async function waitForStreamMessages(
   blocking: RedisClient,
-  prefix: string,
+  prefix: QueuePrefix,
   jobId: string,
   afterEntryId: string,
   blockMs: number,
@@ -83,12 +84,12 @@ export async function waitForStreamMessages(
 }
 
 /** Adds a client (its token) to the watchers of a job's stream, for ttlSeconds: no grace cancels the job while it watches. */
-export async function addStreamWatcher(redis: RedisClient, prefix: string, jobId: string, token: string, ttlSeconds: number): Promise<void> {
+export async function addStreamWatcher(redis: RedisClient, prefix: QueuePrefix, jobId: string, token: string, ttlSeconds: number): Promise<void> {
   await runLuaScript(redis, watchScript, [queueKeys.jobStreamWatchers(prefix, jobId)], ['attach', token, ttlSeconds]);
 }
 
 /** Removes a client that went away from the watchers (and notes when): its grace starts. */
-export async function removeStreamWatcher(redis: RedisClient, prefix: string, jobId: string, token: string): Promise<void> {
+export async function removeStreamWatcher(redis: RedisClient, prefix: QueuePrefix, jobId: string, token: string): Promise<void> {
   await runLuaScript(redis, watchScript, [queueKeys.jobStreamWatchers(prefix, jobId)], ['leave', token]);
 }
 
@@ -96,7 +97,7 @@ export async function removeStreamWatcher(redis: RedisClient, prefix: string, jo
  * The end of a resumable stream's grace: cancels the job (a cancel message to the workers) when nobody watches its
  * stream and the last client left at least `graceMs` ago (a later leaver's own grace decides otherwise); true when it did.
  */
-export async function cancelUnwatchedStream(redis: RedisClient, prefix: string, jobId: string, graceMs: number): Promise<boolean> {
+export async function cancelUnwatchedStream(redis: RedisClient, prefix: QueuePrefix, jobId: string, graceMs: number): Promise<boolean> {
   const reply = await runLuaScript(
     redis,
     watchScript,

@@ -1,25 +1,27 @@
-/** Every Redis key and channel name of the queue lib, under one prefix. */
+import type { QueuePrefix } from './prefixes';
+
+/** Every Redis key and channel name of the queue lib, under the queue prefix (hash-tagged on a cluster: one slot). */
 export const queueKeys = {
   /** Pub/sub channel an API instance listens on for the outcomes (and stream chunks) of its jobs. */
-  replyChannel: (prefix: string, instanceId: string): string => `${prefix}:reply:${instanceId}`,
+  replyChannel: (prefix: QueuePrefix, instanceId: string): string => `${prefix}:reply:${instanceId}`,
   /** Pub/sub channel every worker listens on for jobs to abort. */
-  cancelChannel: (prefix: string): string => `${prefix}:cancel`,
+  cancelChannel: (prefix: QueuePrefix): string => `${prefix}:cancel`,
   /** Marks a job cancelled (a string key with the retention TTL). */
-  jobCancelled: (prefix: string, jobId: string): string => `${prefix}:cancelled:${jobId}`,
+  jobCancelled: (prefix: QueuePrefix, jobId: string): string => `${prefix}:cancelled:${jobId}`,
   /** A resumable job's stream messages (a Redis stream, MAXLEN-bounded, with the result retention as its lifetime). */
-  jobStream: (prefix: string, jobId: string): string => `${prefix}:stream:${jobId}`,
+  jobStream: (prefix: QueuePrefix, jobId: string): string => `${prefix}:stream:${jobId}`,
   /** The clients watching a resumable job's stream (hash: token → 1, `left` → ms of the last leave), for its grace. */
-  jobStreamWatchers: (prefix: string, jobId: string): string => `${prefix}:stream-watchers:${jobId}`,
+  jobStreamWatchers: (prefix: QueuePrefix, jobId: string): string => `${prefix}:stream-watchers:${jobId}`,
   /** An API instance's wake-up stream: an entry makes its one XREAD over the attached streams start again with a new set. */
-  streamTailsWake: (prefix: string, instanceId: string): string => `${prefix}:stream-tails-wake:${instanceId}`,
+  streamTailsWake: (prefix: QueuePrefix, instanceId: string): string => `${prefix}:stream-tails-wake:${instanceId}`,
   /** A batch's record (hash: total, created_at, custom_ids). */
-  batch: (prefix: string, batchId: string): string => `${prefix}:batch:${batchId}`,
+  batch: (prefix: QueuePrefix, batchId: string): string => `${prefix}:batch:${batchId}`,
   /** The request hash of a batch made under an Idempotency-Key (string, SET NX: the first request claims the batch id). */
-  batchClaim: (prefix: string, batchId: string): string => `${prefix}:batch-claim:${batchId}`,
+  batchClaim: (prefix: QueuePrefix, batchId: string): string => `${prefix}:batch-claim:${batchId}`,
   /** The ids of a batch's requests that have ended (a set: counted once however often a worker reports one). */
-  batchEnded: (prefix: string, batchId: string): string => `${prefix}:batch:${batchId}:ended`,
+  batchEnded: (prefix: QueuePrefix, batchId: string): string => `${prefix}:batch:${batchId}:ended`,
   /** The batches of an owner (a key id, or '' for callers without a key): a zset batch id -> created ms. */
-  batchesOf: (prefix: string, owner: string): string => `${prefix}:batches:${owner === '' ? 'open' : `key:${owner}`}`,
+  batchesOf: (prefix: QueuePrefix, owner: string): string => `${prefix}:batches:${owner === '' ? 'open' : `key:${owner}`}`,
   /**
    * A lane's band generations (hash band -> generation), under the queue's own name (`<q>:chat`), so that it
    * shares the queue's slot on a cluster: the round script reads the queue's prioritized set with it.

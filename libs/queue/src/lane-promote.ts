@@ -7,6 +7,7 @@ import { queueNames } from './keys';
 import { defineLuaFile, runLuaScript, type LuaScript } from './lua-script';
 import promoteLaneJobsSource from './lua/promote-lane-jobs-7.lua';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /** The keys of the chat queue promotion touches (BullMQ's `queue.keys`), and the prefix of its job keys. */
 export interface PromoteKeys {
@@ -22,7 +23,7 @@ export interface PromoteKeys {
 }
 
 /** The chat queue's keys promotion touches, under a BullMQ prefix (computed as BullMQ does, no connection needed). */
-export function chatPromoteKeys(prefix: string): PromoteKeys {
+export function chatPromoteKeys(prefix: QueuePrefix): PromoteKeys {
   const keys = new QueueKeys(prefix);
   const all = keys.getKeys(queueNames.chat);
   const key = (name: string) => all[name] ?? keys.toKey(queueNames.chat, name);

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
+import { startRedis, uniqueQueuePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import { createChatQueue, createChatWorker, type ChatQueue } from './chat-queue';
 import { chatPromoteKeys, promoteLaneJobs } from './lane-promote';
 import { readLaneBacklog } from './lane-backlog';
@@ -54,7 +54,7 @@ async function take(queue: ChatQueue, count: number): Promise<void> {
 
 describe('fair-share rounds', () => {
   it('lets tenants take turns, a late tenant starting level with the others at the current round', async () => {
-    const queue = createChatQueue(connection, uniquePrefix('rounds'), config);
+    const queue = createChatQueue(connection, uniqueQueuePrefix('rounds'), config);
     await enqueue(queue, 'batch', 'a', 10);
     await take(queue, 4);
     await enqueue(queue, 'batch', 'b', 3);
@@ -66,14 +66,14 @@ describe('fair-share rounds', () => {
   });
 
   it('gives a tenant of weight 3 three turns per round of the others', async () => {
-    const queue = createChatQueue(connection, uniquePrefix('weights'), config);
+    const queue = createChatQueue(connection, uniqueQueuePrefix('weights'), config);
     await enqueue(queue, 'job', 'a', 6);
     await enqueue(queue, 'job', 'h', 9, { weight: 3 });
     expect((await order(queue)).slice(0, 8)).toEqual(['a', 'h', 'h', 'h', 'a', 'h', 'h', 'h']);
   });
 
   it('orders bands before rounds, and keeps lanes apart', async () => {
-    const queue = createChatQueue(connection, uniquePrefix('bands'), config);
+    const queue = createChatQueue(connection, uniqueQueuePrefix('bands'), config);
     await enqueue(queue, 'batch', 'slow', 3, { priority: 900 });
     await enqueue(queue, 'batch', 'soon', 3, { priority: 1 });
     await enqueue(queue, 'job', 'job', 1);
@@ -81,7 +81,7 @@ describe('fair-share rounds', () => {
   });
 
   it('starts rounds again at 0 once a band has drained (no stale round holds a tenant back)', async () => {
-    const queue = createChatQueue(connection, uniquePrefix('generations'), config);
+    const queue = createChatQueue(connection, uniqueQueuePrefix('generations'), config);
     await enqueue(queue, 'batch', 'a', 50);
     await take(queue, 50);
     await enqueue(queue, 'batch', 'b', 1);
@@ -93,7 +93,7 @@ describe('fair-share rounds', () => {
   });
 
   it('reports each tenant’s backlog and the lanes’ depth', async () => {
-    const queue = createChatQueue(connection, uniquePrefix('backlog'), config);
+    const queue = createChatQueue(connection, uniqueQueuePrefix('backlog'), config);
     await enqueue(queue, 'batch', 'agent:big', 30);
     await take(queue, 10);
     await enqueue(queue, 'batch', 'agent:small', 5);
@@ -111,7 +111,7 @@ describe('fair-share rounds', () => {
 
 describe('promoteLaneJobs', () => {
   it('moves a lane’s first jobs, in fair-share order, to the wait list, where a worker takes them first', async () => {
-    const prefix = uniquePrefix('promote');
+    const prefix = uniqueQueuePrefix('promote');
     const queue = createChatQueue(connection, prefix, config);
     const ids = await enqueue(queue, 'batch', 'a', 5);
     await enqueue(queue, 'job', 'j', 3);

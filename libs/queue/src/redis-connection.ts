@@ -45,13 +45,6 @@ export function createRedisConnection(config: Pick<Config, 'redis'>, role: Redis
   return new Redis(config.redis.url, options);
 }
 
-/** BullMQ needs every key of a queue in one cluster slot: a `{...}` hash tag in the prefix. */
-export function bullPrefix(config: Pick<Config, 'redis' | 'queue'>): string {
-  const prefix = config.queue.prefix;
-  if (config.redis.clusterNodes.length > 0 && !/\{[^}]+\}/.test(prefix)) return `{${prefix}}`;
-  return prefix;
-}
-
 /** Resolves once the connection is ready, or rejects after timeoutMs. */
 export function waitForReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();

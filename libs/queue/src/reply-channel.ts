@@ -2,14 +2,15 @@ import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
 import { watchSubscriberMoves } from './cluster-subscriber-watch';
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /** The channel and payload of a reply, for a caller that publishes it inside a script (e.g. with the billing). */
-export function replyEnvelope(prefix: string, replyTo: string, message: ReplyMessage): { channel: string; message: string } {
+export function replyEnvelope(prefix: QueuePrefix, replyTo: string, message: ReplyMessage): { channel: string; message: string } {
   return { channel: queueKeys.replyChannel(prefix, replyTo), message: JSON.stringify(message) };
 }
 
 /** Publishes a job's outcome to the API instance that waits for it. */
-export async function publishReply(redis: RedisClient, prefix: string, replyTo: string, message: ReplyMessage): Promise<void> {
+export async function publishReply(redis: RedisClient, prefix: QueuePrefix, replyTo: string, message: ReplyMessage): Promise<void> {
   const envelope = replyEnvelope(prefix, replyTo, message);
   await redis.publish(envelope.channel, envelope.message);
 }
@@ -17,7 +18,7 @@ export async function publishReply(redis: RedisClient, prefix: string, replyTo: 
 export interface ReplySubscriptionOptions {
   /** A dedicated `blocking` connection: it enters subscriber mode. */
   subscriber: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   instanceId: string;
   onMessage: (message: ReplyMessage) => void;
   /** Called for a message that does not parse (never thrown). */

@@ -1,6 +1,7 @@
 import { queueKeys } from './keys';
 import { parseEntries, type KeptMessage, type StreamEntries } from './job-stream';
 import type { RedisClient } from './redis-connection';
+import type { QueuePrefix } from './prefixes';
 
 /** What one XREAD over several kept streams brought: new messages by job id, and where the wake stream now stands. */
 export interface StreamTailsRead {
@@ -25,7 +26,7 @@ export interface StreamTailsReadOptions {
  */
 export async function readStreamTails(
   blocking: RedisClient,
-  prefix: string,
+  prefix: QueuePrefix,
   cursors: ReadonlyMap<string, string>,
   options: StreamTailsReadOptions,
 ): Promise<StreamTailsRead> {
@@ -53,7 +54,7 @@ export async function readStreamTails(
 }
 
 /** Ends the instance's running readStreamTails at once (it begins again with the streams attached since). */
-export async function wakeStreamTails(redis: RedisClient, prefix: string, instanceId: string, ttlMs: number): Promise<void> {
+export async function wakeStreamTails(redis: RedisClient, prefix: QueuePrefix, instanceId: string, ttlMs: number): Promise<void> {
   const key = queueKeys.streamTailsWake(prefix, instanceId);
   await redis.multi().xadd(key, 'MAXLEN', '1', '*', 'w', '1').pexpire(key, ttlMs).exec();
 }

@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
 import { GatewayError } from '@gateway/contracts';
 import { createLogger } from '@gateway/observability';
-import { startRedis, uniquePrefix, waitFor, type TestRedis } from '@gateway/testing';
+import { startRedis, uniqueQueuePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import { AcquireCode, createCircuitBreaker, type CircuitBreaker } from './circuit-breaker';
 import { withFailover } from './failover';
 import { createBreakerHooks } from './failover-hooks';
 import { createProviderStats } from './provider-stats';
+import { queuePrefixOf, type QueuePrefix } from '@gateway/queue';
 
 let redis: TestRedis;
 const clients: Redis[] = [];
@@ -14,7 +15,7 @@ const connect = () => {
   clients.push(client);
   return client;
 };
-const breakerOn = (client: Redis, prefix: string, overrides: { resetTimeMs?: number; trialLeaseMs?: number } = {}) =>
+const breakerOn = (client: Redis, prefix: QueuePrefix, overrides: { resetTimeMs?: number; trialLeaseMs?: number } = {}) =>
   createCircuitBreaker({
     redis: client,
     prefix,
@@ -37,7 +38,7 @@ afterAll(async () => {
 
 describe('circuit breaker (state in Redis)', () => {
   it('tells a clean closed circuit from one with failures counted', async () => {
-    const breaker = breakerOn(connect(), uniquePrefix('cb'));
+    const breaker = breakerOn(connect(), uniqueQueuePrefix('cb'));
     expect((await breaker.acquire('openrouter')).code).toBe(AcquireCode.Closed);
     await breaker.record('openrouter', 'failure');
     expect(await breaker.acquire('openrouter')).toEqual({ allowed: true, trial: false, code: AcquireCode.ClosedWithFailures });
@@ -47,7 +48,7 @@ describe('circuit breaker (state in Redis)', () => {
 
   it('hooks: a success through a clean circuit skips the record; through a circuit with failures it resets them', async () => {
     const client = connect();
-    const prefix = uniquePrefix('cb');
+    const prefix = uniqueQueuePrefix('cb');
     const breaker = breakerOn(client, prefix);
     const hooks = createBreakerHooks({ breaker, stats: createProviderStats(client, prefix), logger: createLogger({ name: 'test', level: 'silent' }) });
     const plan = [{ provider: 'openrouter' as const, model: 'm' }];
@@ -69,7 +70,7 @@ describe('circuit breaker (state in Redis)', () => {
   });
 
   it('opens after the threshold of consecutive failures; a success in between starts the count again', async () => {
-    const breaker = breakerOn(connect(), uniquePrefix('cb'));
+    const breaker = breakerOn(connect(), uniqueQueuePrefix('cb'));
     await breaker.record('openrouter', 'failure');
     await breaker.record('openrouter', 'failure');
     await breaker.record('openrouter', 'success');
@@ -81,13 +82,13 @@ describe('circuit breaker (state in Redis)', () => {
   });
 
   it('does not count neutral outcomes (invalid request, cancelled)', async () => {
-    const breaker = breakerOn(connect(), uniquePrefix('cb'));
+    const breaker = breakerOn(connect(), uniqueQueuePrefix('cb'));
     for (let index = 0; index < 10; index += 1) await breaker.record('openrouter', 'neutral');
     expect((await breaker.snapshot('openrouter')).state).toBe('closed');
   });
 
   it('after the reset time lets exactly one trial through across connections (two "workers")', async () => {
-    const prefix = uniquePrefix('cb');
+    const prefix = uniqueQueuePrefix('cb');
     const workerA = breakerOn(connect(), prefix);
     const workerB = breakerOn(connect(), prefix);
     await openIt(workerA);
@@ -99,7 +100,7 @@ describe('circuit breaker (state in Redis)', () => {
   });
 
   it('a failed trial re-opens the circuit; a successful one closes it', async () => {
-    const prefix = uniquePrefix('cb');
+    const prefix = uniqueQueuePrefix('cb');
     const breaker = breakerOn(connect(), prefix);
     await openIt(breaker);
     await waitFor(async () => (await breaker.acquire('openrouter')).trial, 10_000);
@@ -112,7 +113,7 @@ describe('circuit breaker (state in Redis)', () => {
   });
 
   it('a neutral trial frees the slot for the next caller; an abandoned trial is freed by its lease', async () => {
-    const prefix = uniquePrefix('cb');
+    const prefix = uniqueQueuePrefix('cb');
     const breaker = breakerOn(connect(), prefix, { trialLeaseMs: 400 });
     await openIt(breaker);
     await waitFor(async () => (await breaker.acquire('openrouter')).trial, 10_000);
@@ -133,7 +134,7 @@ describe('breaker hooks with withFailover', () => {
   ];
 
   it('skips an open provider without calling it and counts calls, failures, failovers and skips', async () => {
-    const prefix = uniquePrefix('hooks');
+    const prefix = uniqueQueuePrefix('hooks');
     const client = connect();
     const breaker = breakerOn(client, prefix, { resetTimeMs: 60_000 });
     const stats = createProviderStats(client, prefix);
@@ -152,7 +153,7 @@ describe('breaker hooks with withFailover', () => {
   });
 
   it('does not open the circuit on invalid requests', async () => {
-    const prefix = uniquePrefix('hooks');
+    const prefix = uniqueQueuePrefix('hooks');
     const client = connect();
     const breaker = breakerOn(client, prefix);
     const hooks = createBreakerHooks({ breaker, stats: createProviderStats(client, prefix), logger });
@@ -173,14 +174,14 @@ describe('breaker hooks with withFailover', () => {
   it('fails open when Redis cannot be reached', async () => {
     const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     clients.push(dead);
-    const hooks = createBreakerHooks({ breaker: breakerOn(dead, 'x'), stats: createProviderStats(dead, 'x'), logger });
+    const hooks = createBreakerHooks({ breaker: breakerOn(dead, queuePrefixOf('x')), stats: createProviderStats(dead, queuePrefixOf('x')), logger });
     expect(await withFailover(plan, async (attempt) => attempt.provider, hooks)).toMatchObject({ provider: 'openrouter' });
   });
 });
 
 describe('a breaker watching circuit changes', () => {
   const scriptCalls = async () => Number((await connect().info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1] ?? 0);
-  const watching = async (prefix: string, command: Redis = connect()) => {
+  const watching = async (prefix: QueuePrefix, command: Redis = connect()) => {
     const subscriber = connect();
     const breaker = breakerOn(command, prefix);
     await breaker.watch(subscriber);
@@ -188,7 +189,7 @@ describe('a breaker watching circuit changes', () => {
   };
 
   it('lets calls through a clean circuit while Redis is unreachable, and asks again once another breaker counts a failure', async () => {
-    const prefix = uniquePrefix('cb');
+    const prefix = uniqueQueuePrefix('cb');
     const command = new Redis(redis.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     command.on('error', () => undefined);
     await new Promise((resolve) => command.once('ready', resolve));
@@ -214,7 +215,7 @@ describe('a breaker watching circuit changes', () => {
   });
 
   it('counts failures another breaker recorded, and skips a circuit it opened', async () => {
-    const prefix = uniquePrefix('cb');
+    const prefix = uniqueQueuePrefix('cb');
     const { breaker } = await watching(prefix);
     const other = breakerOn(connect(), prefix);
     await other.record('openrouter', 'failure');
@@ -225,7 +226,7 @@ describe('a breaker watching circuit changes', () => {
   });
 
   it('after a successful trial closes the circuit, goes back to asking nothing', async () => {
-    const prefix = uniquePrefix('cb');
+    const prefix = uniqueQueuePrefix('cb');
     const { breaker } = await watching(prefix);
     const other = breakerOn(connect(), prefix, { resetTimeMs: 50 });
     await openIt(other);
@@ -241,7 +242,7 @@ describe('a breaker watching circuit changes', () => {
   });
 
   it('reads circuits back after its connection was down (changes announced meanwhile were missed)', async () => {
-    const prefix = uniquePrefix('cb');
+    const prefix = uniqueQueuePrefix('cb');
     const { breaker, subscriber } = await watching(prefix);
     expect((await breaker.acquire('openrouter')).code).toBe(AcquireCode.Closed);
     // Failures written straight into the hash: no announcement, as if sent while this breaker was disconnected.
@@ -264,7 +265,7 @@ describe('a breaker watching circuit changes', () => {
 describe('buffered provider counters', () => {
   it('holds increments in memory and writes them together after the buffer time', async () => {
     const client = connect();
-    const prefix = uniquePrefix('stats');
+    const prefix = uniqueQueuePrefix('stats');
     const stats = createProviderStats(client, prefix, { bufferMs: 100 });
     for (let index = 0; index < 5; index += 1) await stats.increment('openrouter', 'calls');
     await stats.increment('openrouter', 'failures', 2);
@@ -278,7 +279,7 @@ describe('buffered provider counters', () => {
     const client = new Redis(own.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 50 });
     client.on('error', () => undefined);
     try {
-      const prefix = uniquePrefix('stats');
+      const prefix = uniqueQueuePrefix('stats');
       const stats = createProviderStats(client, prefix, { bufferMs: 50 });
       await own.kill(true);
       await stats.increment('mock', 'calls', 7);

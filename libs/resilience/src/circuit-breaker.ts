@@ -1,5 +1,5 @@
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
-import { watchChannel, type ChannelWatch, type RedisClient } from '@gateway/queue';
+import { watchChannel, type ChannelWatch, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { resilienceKeys } from './keys';
 import { breakerScripts, runScript } from './lua-scripts';
 
@@ -25,7 +25,7 @@ const stateByCode: readonly CircuitState[] = ['closed', 'open', 'half_open'];
 export interface CircuitBreakerOptions {
   /** A `command` connection (fails fast while Redis is down). */
   redis: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   /** Consecutive failures that open a closed circuit (CIRCUIT_FAILURE_THRESHOLD). */
   failureThreshold: number;
   /** Time an open circuit waits before one trial call (CIRCUIT_RESET_TIME_MS). */

@@ -1,4 +1,5 @@
 import type { ProviderId } from '@gateway/contracts';
+import type { QueuePrefix } from '@gateway/queue';
 
 /**
  * Every Redis key of the resilience lib, under the queue prefix. Each script touches one key, so cluster
@@ -6,9 +7,9 @@ import type { ProviderId } from '@gateway/contracts';
  */
 export const resilienceKeys = {
   /** Hash: state, failures (consecutive), opened_at, trial_until (ms, Redis time). */
-  breaker: (prefix: string, provider: ProviderId): string => `${prefix}:breaker:${provider}`,
+  breaker: (prefix: QueuePrefix, provider: ProviderId): string => `${prefix}:breaker:${provider}`,
   /** Pub/sub channel where the record script announces a circuit becoming clean or not (`<provider> <0|1> <version>`). */
-  breakerChannel: (prefix: string): string => `${prefix}:breaker:changes`,
+  breakerChannel: (prefix: QueuePrefix): string => `${prefix}:breaker:changes`,
   /** Hash of counters shared by every instance: `<provider>:<counter>`. */
-  providerStats: (prefix: string): string => `${prefix}:provider-stats`,
+  providerStats: (prefix: QueuePrefix): string => `${prefix}:provider-stats`,
 };

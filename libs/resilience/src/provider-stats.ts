@@ -1,5 +1,5 @@
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
-import type { RedisClient } from '@gateway/queue';
+import type { QueuePrefix, RedisClient } from '@gateway/queue';
 import { resilienceKeys } from './keys';
 
 /** Counters kept per provider, shared by every instance. */
@@ -23,7 +23,7 @@ export interface ProviderStatsOptions {
   bufferMs?: number;
 }
 
-export function createProviderStats(redis: RedisClient, prefix: string, options: ProviderStatsOptions = {}): ProviderStats {
+export function createProviderStats(redis: RedisClient, prefix: QueuePrefix, options: ProviderStatsOptions = {}): ProviderStats {
   const key = resilienceKeys.providerStats(prefix);
   const held = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;

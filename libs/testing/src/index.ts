@@ -1,5 +1,5 @@
 export { freePort } from './free-port';
-export { startRedis, uniquePrefix } from './start-redis';
+export { startRedis, uniqueLimitsPrefix, uniquePrefix, uniqueQueuePrefix } from './start-redis';
 export type { TestRedis, StartRedisOptions } from './start-redis';
 export { startFakeServer } from './fake-upstreams/http-server';
 export type { FakeServer, FakeHandler, RecordedRequest } from './fake-upstreams/http-server';

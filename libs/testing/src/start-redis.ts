@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { limitsPrefixOf, queuePrefixOf, type LimitsPrefix, type QueuePrefix } from '@gateway/queue';
 import type { StartedTestContainer } from 'testcontainers';
 import { freePort } from './free-port';
 
@@ -198,3 +199,9 @@ async function startRedisContainer(options: StartRedisOptions): Promise<TestRedi
 export function uniquePrefix(label = 'test'): string {
   return `${label}-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
 }
+
+/** A queue prefix no other test uses (as written: a test on a cluster wraps it in its own `{…}`). */
+export const uniqueQueuePrefix = (label?: string): QueuePrefix => queuePrefixOf(uniquePrefix(label));
+
+/** A limits prefix no other test uses. */
+export const uniqueLimitsPrefix = (label?: string): LimitsPrefix => limitsPrefixOf(uniquePrefix(label));

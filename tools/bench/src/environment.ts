@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { spawnApp, startRedis, freePort, uniquePrefix, type AppProcess, type TestRedis } from '@gateway/testing';
+import { queuePrefixOf, type QueuePrefix } from '@gateway/queue';
 
 /** A running upstream, Redis and a set of gateway processes. */
 export interface BenchEnvironment {
@@ -21,8 +22,8 @@ export interface BenchEnvironment {
 
 export interface Gateway {
   urls: string[];
-  /** QUEUE_PREFIX of this gateway (its keys in the bench's Redis). */
-  prefix: string;
+  /** QUEUE_PREFIX of this gateway: its queue's keys in the bench's Redis (one server, so as written). */
+  prefix: QueuePrefix;
   apis: AppProcess[];
   workers: AppProcess[];
   /** Headers of every call: an API key's `authorization` when started with `apiKey`, else none. */
@@ -134,7 +135,7 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
       return {
         urls,
         headers,
-        prefix: env.QUEUE_PREFIX,
+        prefix: queuePrefixOf(env.QUEUE_PREFIX),
         apis,
         workers,
         pids: () => ({

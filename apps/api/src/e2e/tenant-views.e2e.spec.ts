@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { limitKeys } from '@gateway/limits';
+import { limitsPrefixOf } from '@gateway/queue';
 import { postJson, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 const STATIC = 'static-token-for-tenant-views';
@@ -31,7 +32,7 @@ describe('the static token is a tenant, not the operator', () => {
     // A key's spend today, as settlement books it (the day hash's `key:<id>` field).
     const client = new Redis(redis.url);
     const day = new Date().toISOString().slice(0, 10);
-    await client.hset(limitKeys.daySpend(prefix, day), 'total', '2000000000', 'key:key_aaaaaaaaaaaaaaaa', '2000000000');
+    await client.hset(limitKeys.daySpend(limitsPrefixOf(prefix), day), 'total', '2000000000', 'key:key_aaaaaaaaaaaaaaaa', '2000000000');
     await client.quit();
     const operator = await get('/v1/usage', ADMIN);
     expect(operator.body['day']).toMatchObject({ by_key: { key_aaaaaaaaaaaaaaaa: 2 } });

@@ -12,6 +12,7 @@ import {
   type BatchRecord,
   type CallbackQueue,
   type ChatQueue,
+  type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
 import type { Admission } from '../admission';
@@ -27,7 +28,7 @@ export interface BatchCreationDeps {
   /** The `bulk` connection's queue (one long MULTI or pipeline per chunk). */
   queue: ChatQueue;
   redis: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   admission: Admission;
   callbacks: CallbackQueue;
   caps: BatchCaps;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { GatewayError, KEY_SECRET_PREFIX, notFound, type ApiKeyView, type CreateKeyRequest, type CreatedKey, type UpdateKeyRequest } from '@gateway/contracts';
-import type { RedisClient } from '@gateway/queue';
+import type { LimitsPrefix, RedisClient } from '@gateway/queue';
 
 /** A key as stored: its view plus the SHA-256 of its secret (the secret itself is never stored). */
 export interface ApiKeyRecord extends ApiKeyView {
@@ -9,9 +9,9 @@ export interface ApiKeyRecord extends ApiKeyView {
 
 /** The Redis keys of the key store (one hash tag: a create or rotate is one MULTI, also on a cluster). */
 export const keyStoreKeys = {
-  record: (prefix: string, id: string) => `${prefix}:keys:{keys}:record:${id}`,
-  bySecret: (prefix: string, secretHash: string) => `${prefix}:keys:{keys}:secret:${secretHash}`,
-  ids: (prefix: string) => `${prefix}:keys:{keys}:ids`,
+  record: (prefix: LimitsPrefix, id: string) => `${prefix}:keys:{keys}:record:${id}`,
+  bySecret: (prefix: LimitsPrefix, secretHash: string) => `${prefix}:keys:{keys}:secret:${secretHash}`,
+  ids: (prefix: LimitsPrefix) => `${prefix}:keys:{keys}:ids`,
 };
 
 export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -49,7 +49,7 @@ function applyPatch(record: ApiKeyRecord, patch: UpdateKeyRequest): ApiKeyRecord
  * API keys in Redis: a record per key (JSON), an index from the SHA-256 of each live secret to its key, and the
  * set of ids. A revoked key keeps its record (for the audit trail) and loses its secret index entry.
  */
-export function createKeyStore(redis: RedisClient, prefix: string) {
+export function createKeyStore(redis: RedisClient, prefix: LimitsPrefix) {
   const load = async (id: string): Promise<ApiKeyRecord | undefined> => {
     const raw = await redis.get(keyStoreKeys.record(prefix, id));
     return raw === null ? undefined : (JSON.parse(raw) as ApiKeyRecord);

@@ -18,6 +18,7 @@ import {
   batchResultLines,
   claimBatch,
   isGatewayBatchId,
+  limitsPrefix,
   listBatchIds,
   loadBatch,
   readBatchView,
@@ -25,6 +26,7 @@ import {
   type BatchRecord,
   type CallbackQueue,
   type ChatQueue,
+  type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
 import { readBatchBody } from '../batch-input';
@@ -41,7 +43,7 @@ export interface BatchRouteDeps {
   config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'worker'>;
   queue: ChatQueue;
   redis: RedisClient;
-  prefix: string;
+  prefix: QueuePrefix;
   logger: Logger;
   /** A batch takes one rate-limit token per request from its agent's bucket and reserves the budget of every request. */
   admission: Admission;
@@ -84,7 +86,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     maxRequestChars: deps.config.http.bodyLimitBytes + BATCH_LINE_ENVELOPE_CHARS,
   };
   // Spend counters of batches with max_cost_usd (the limits' keys, under the plain prefix).
-  const caps = createBatchCaps({ redis: deps.redis, prefix: deps.config.queue.prefix, ttlSeconds: deps.config.queue.retentionSeconds });
+  const caps = createBatchCaps({ redis: deps.redis, prefix: limitsPrefix(deps.config), ttlSeconds: deps.config.queue.retentionSeconds });
 
   /** A batch's view, with its cap and spend when it has max_cost_usd. */
   const viewOf = async (record: BatchRecord, options?: Parameters<typeof readBatchView>[4]): Promise<BatchView> => {

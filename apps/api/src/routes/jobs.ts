@@ -9,6 +9,7 @@ import {
   readJobViews,
   type CallbackQueue,
   type ChatQueue,
+  type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
 import { assertMayAccess, callerOf, type Caller } from '../caller';
@@ -26,7 +27,7 @@ export interface JobRouteDeps extends StreamAttachDeps {
   /** A `command` connection. */
   redis: RedisClient;
   /** The BullMQ prefix (hash-tagged on a cluster). */
-  prefix: string;
+  prefix: QueuePrefix;
   /** Cancelled queued jobs release their reservation; attaches take a rate token. */
   admission: Admission;
   /** The one way into the queue. */

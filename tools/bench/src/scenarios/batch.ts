@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { routeExists, type ScenarioContext } from './context';
+import type { QueuePrefix } from '@gateway/queue';
 
 interface BatchView {
   counts: Record<string, number>;
@@ -10,7 +11,7 @@ interface BatchView {
  * Jobs of the chat queue that are finished (completed or failed), read from the queue's own sorted sets: O(1)
  * per poll, so measuring does not slow the drain (GET /v1/batches/:id reads every job of the batch).
  */
-async function finishedJobs(redis: Redis, prefix: string): Promise<number> {
+async function finishedJobs(redis: Redis, prefix: QueuePrefix): Promise<number> {
   const [completed, failed] = await Promise.all([redis.zcard(`${prefix}:chat:completed`), redis.zcard(`${prefix}:chat:failed`)]);
   return completed + failed;
 }

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { runSequential } from '../sequential';
 import type { ScenarioContext } from './context';
+import type { QueuePrefix } from '@gateway/queue';
 
 /** Finished jobs of the chat queue (completed + failed): O(1) per poll. */
-async function finishedJobs(redis: Redis, prefix: string): Promise<number> {
+async function finishedJobs(redis: Redis, prefix: QueuePrefix): Promise<number> {
   const [completed, failed] = await Promise.all([redis.zcard(`${prefix}:chat:completed`), redis.zcard(`${prefix}:chat:failed`)]);
   return completed + failed;
 }
