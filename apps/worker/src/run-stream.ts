@@ -9,7 +9,7 @@ import { createChunkPublisher } from './chunk-publisher';
 import type { JobPlan } from './job-plan';
 import { observeProviderCall } from './provider-call';
 import { createReplayFilter } from './replay-filter';
-import { createToolCallAssembler } from './stream-answer';
+import { createToolCallAssembler } from './tool-call-assembler';
 
 export interface StreamRunDeps extends CallDeps {
   publisher: RedisClient;

@@ -110,6 +110,7 @@ export type { CallbackHostEntry } from './callback-url';
 export {
   chatJobDataSchema,
   laneSchema,
+  laneOf,
   chatJobResultSchema,
   replyMessageSchema,
   streamChunkMessageSchema,

@@ -92,8 +92,8 @@ export const admitOnceGate: GateScript = {
   argCount: admitArgs,
 };
 
-/** Runs a script; its reply is an array of integers. */
-export async function runScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<number[]> {
+/** Runs a script whose reply is an array of integers, and returns them as numbers (`runLuaScript`: the raw reply). */
+export async function runIntegerScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<number[]> {
   const reply = await runLuaScript(redis, lua, keys, args);
   if (!Array.isArray(reply)) throw new Error(`${lua.name} returned ${typeof reply}`);
   return reply.map((value) => Number(value));

@@ -4,7 +4,7 @@ import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
 import { idempotentRequestOf, workIdFor, type IdempotentRequest } from '../idempotency';
 import type { EnqueueOutcome, EnqueueService, JobDataExtras } from '../enqueue';
-import { waitForAnswer } from '../keyed-answer';
+import { waitForAnswer } from '../wait-for-answer';
 import type { ResultWaiter } from '../result-waiter';
 import { parseBody } from '../validation';
 
