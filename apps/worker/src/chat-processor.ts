@@ -7,9 +7,7 @@ import {
   laneOf,
   toGatewayError,
   toJobError,
-  type ChatJobData,
   type ChatJobResult,
-  type Lane,
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling } from '@gateway/limits';
