@@ -127,7 +127,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
       if (next.done) break;
       take(next.value);
     }
-    if (!end) throw new GatewayError('upstream_error', `${provider}: stream ended without its end`, { retryable: false });
+    if (!end) throw new GatewayError('upstream_error', `${provider}: stream ended without its end`, { recovery: 'final' });
   } catch (error) {
     observeProviderCall(deps.metrics, call, error);
     // The chunks before the failure go out first: the client sees them, then the error event.

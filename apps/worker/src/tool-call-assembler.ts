@@ -18,7 +18,7 @@ export function createToolCallAssembler(provider: string) {
       let index = byUpstreamIndex.get(delta.index);
       if (index === undefined) {
         if (calls.length >= MAX_STREAMED_TOOL_CALLS)
-          throw new GatewayError('upstream_error', `${provider}: stream has more than ${MAX_STREAMED_TOOL_CALLS} tool calls`, { retryable: false });
+          throw new GatewayError('upstream_error', `${provider}: stream has more than ${MAX_STREAMED_TOOL_CALLS} tool calls`, { recovery: 'final' });
         index = calls.length;
         byUpstreamIndex.set(delta.index, index);
         calls.push({ id: delta.id ?? newToolCallId(), name: delta.name ?? '', arguments: delta.arguments });

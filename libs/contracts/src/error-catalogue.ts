@@ -55,7 +55,7 @@ export function routeNotFound(method: string, path: string): GatewayError {
 /** The request is wrong: each issue names its field (`messages.0.content: …`). Never retried, never failed over. */
 export function invalidRequest(issues: string | readonly string[]): GatewayError {
   const text = typeof issues === 'string' ? issues : issues.join('; ');
-  return new GatewayError('invalid_request', `invalid request: ${text}`, { retryable: false });
+  return new GatewayError('invalid_request', `invalid request: ${text}`, { recovery: 'final' });
 }
 
 /** No bearer token was sent. */
@@ -70,12 +70,12 @@ export function unauthorized(message = 'invalid token'): GatewayError {
 
 /** A provider call the caller aborted (a cancel, a client gone): never retried, never the provider's failure. */
 export function callCancelled(provider: string, cause?: unknown): GatewayError {
-  return new GatewayError('cancelled', `${provider}: call cancelled`, { retryable: false, ...(cause === undefined ? {} : { cause }) });
+  return new GatewayError('cancelled', `${provider}: call cancelled`, { recovery: 'final', ...(cause === undefined ? {} : { cause }) });
 }
 
 /** A job whose cancel arrived before a worker started it. */
 export function cancelledBeforeStart(): GatewayError {
-  return new GatewayError('cancelled', 'cancelled before it started', { retryable: false });
+  return new GatewayError('cancelled', 'cancelled before it started', { recovery: 'final' });
 }
 
 /** A failed job whose failedReason is not the gateway's serialised error (BullMQ's own, or an old format). */
@@ -90,7 +90,7 @@ export function malformedJobResult(): GatewayError {
 
 /** A bug: the message says nothing of it (the cause is logged, never sent). */
 export function internalError(message = 'internal error', cause?: unknown): GatewayError {
-  return new GatewayError('internal_error', message, { retryable: false, ...(cause === undefined ? {} : { cause }) });
+  return new GatewayError('internal_error', message, { recovery: 'final', ...(cause === undefined ? {} : { cause }) });
 }
 
 /** What a non-GatewayError becomes, chosen by the caller (a provider call, a job, an HTTP request differ). */
@@ -107,14 +107,14 @@ export function batchCostCapReached(batchId: string, capUsd: number, spentUsd: n
   return new GatewayError(
     'budget_exceeded',
     `batch ${clip(batchId, 128)} reached its max_cost_usd of $${capUsd}: spent $${spentUsd.toFixed(6)}${inFlight}; this request was not run`,
-    { retryable: false },
+    { recovery: 'final' },
   );
 }
 
 /** The same Idempotency-Key came with another request (route or body): the first one's job is not this one. */
 export function idempotencyConflict(jobId: string): GatewayError {
   return new GatewayError('conflict', `this Idempotency-Key was already used with another request (job ${jobId}); use a new key for a new request`, {
-    retryable: false,
+    recovery: 'final',
   });
 }
 
@@ -123,11 +123,11 @@ export function idempotencySpent(jobId: string): GatewayError {
   return new GatewayError(
     'conflict',
     `this Idempotency-Key's job ${jobId} finished and is no longer kept (see JOB_RETENTION_SECONDS); use a new key for a new request`,
-    { retryable: false },
+    { recovery: 'final' },
   );
 }
 
 /** A resumable stream's client did not come back within STREAM_RESUME_GRACE_MS. */
 export function resumeGraceExpired(graceMs: number): GatewayError {
-  return new GatewayError('cancelled', `nobody resumed the stream within ${graceMs} ms`, { retryable: false });
+  return new GatewayError('cancelled', `nobody resumed the stream within ${graceMs} ms`, { recovery: 'final' });
 }

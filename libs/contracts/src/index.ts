@@ -9,10 +9,11 @@ export {
   jobErrorSchema,
   toJobError,
   fromJobError,
+  recoveryOf,
   cancelledJobError,
   expiredJobError,
 } from './errors';
-export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError, BudgetRefusalBody } from './errors';
+export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError, BudgetRefusalBody, Recovery } from './errors';
 export {
   queueUnavailable,
   jobLost,

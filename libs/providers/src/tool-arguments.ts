@@ -13,8 +13,7 @@ export function toolArgumentsObject(provider: ProviderId, call: ToolCall, messag
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new GatewayError('invalid_request', `${provider} needs tool call arguments that are a JSON object (messages.${messageIndex}.tool_calls)`, {
-      retryable: false,
-      anotherProviderMayServe: true,
+      recovery: 'failover-uncounted',
     });
   }
   return value as Record<string, unknown>;

@@ -97,7 +97,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (error instanceof GatewayError) return error;
     if (callerSignal.aborted) return callCancelled(options.provider, error);
     if (signal.aborted || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-      return new GatewayError('timeout', `${options.provider} gave no answer in ${options.timeoutMs} ms`, { retryable: true, cause: error });
+      return new GatewayError('timeout', `${options.provider} gave no answer in ${options.timeoutMs} ms`, { recovery: 'failover', cause: error });
     }
     const code = (error as { code?: string } | null)?.code;
     return upstreamFailure(options.provider, `connection failed${code ? ` (${code})` : ''}`, error);

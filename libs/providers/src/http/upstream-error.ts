@@ -16,16 +16,16 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 /**
  * Maps an upstream HTTP failure to the gateway's error. 400/404/422 are the caller's request: no failover.
  * Failures the request (or one model) caused, see blameOf — 413, a moderation or per-call limit 402/403, a
- * model's own 429 — fail over (`anotherProviderMayServe`) but never count against the provider's circuit or pause it;
+ * model's own 429 — fail over (`failover-uncounted`) but never count against the provider's circuit or pause it;
  * when no provider serves, they are the answer. 401/402/403 of the gateway's own key, 408/409/429/5xx and
- * anything else unexpected: retryable failover that counts.
+ * anything else unexpected: failover that counts (`failover`).
  */
 export function upstreamHttpError(provider: ProviderId, status: number, upstreamMessage: string | undefined, retryAfterSeconds?: number): GatewayError {
   const detail = upstreamMessage ? `: ${truncate(upstreamMessage, 300)}` : '';
   if (status === 400 || status === 404 || status === 422) {
     return new GatewayError('invalid_request', `${provider} rejected the request (HTTP ${status})${detail}`, {
       upstreamStatus: status,
-      retryable: false,
+      recovery: 'final',
     });
   }
   const blame = blameOf(provider, status, upstreamMessage);
@@ -33,21 +33,20 @@ export function upstreamHttpError(provider: ProviderId, status: number, upstream
     const type = status === 413 ? 'payload_too_large' : status === 429 ? 'rate_limited' : 'invalid_request';
     return new GatewayError(type, `${provider} refused the request (HTTP ${status})${detail}`, {
       upstreamStatus: status,
-      retryable: false,
-      anotherProviderMayServe: true,
+      recovery: 'failover-uncounted',
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     });
   }
   return new GatewayError('upstream_error', `${provider} answered HTTP ${status}${detail}`, {
     upstreamStatus: status,
-    retryable: true,
+    recovery: 'failover',
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
   });
 }
 
 /** A failure of the transport or of the answer's shape: always worth failing over. */
 export function upstreamFailure(provider: ProviderId, message: string, cause?: unknown): GatewayError {
-  return new GatewayError('upstream_error', `${provider}: ${message}`, { retryable: true, cause });
+  return new GatewayError('upstream_error', `${provider}: ${message}`, { recovery: 'failover', cause });
 }
 
 /**
@@ -58,7 +57,7 @@ export function streamFailure(provider: ProviderId, error: unknown, signals: { c
   if (error instanceof GatewayError) return error;
   if (signals.caller.aborted) return callCancelled(provider, error);
   if (signals.response.aborted)
-    return new GatewayError('timeout', `${provider} stream silent for ${timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
+    return new GatewayError('timeout', `${provider} stream silent for ${timeoutMs} ms or past its total limit`, { recovery: 'failover', cause: error });
   return upstreamFailure(provider, 'stream broken', error);
 }
 

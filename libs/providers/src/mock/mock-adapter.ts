@@ -32,7 +32,7 @@ function createDeadline(timeoutMs: number) {
     const left = endsAt - Date.now();
     if (ms < left) return sleep(ms, signal);
     await sleep(Math.max(0, left), signal);
-    throw new GatewayError('timeout', `mock gave no answer in ${timeoutMs} ms`, { retryable: true });
+    throw new GatewayError('timeout', `mock gave no answer in ${timeoutMs} ms`, { recovery: 'failover' });
   };
 }
 
@@ -48,11 +48,11 @@ const cancelled = (): GatewayError => callCancelled('mock');
 function failure(mode: MockFailMode): GatewayError | undefined {
   switch (mode) {
     case 'upstream_error':
-      return new GatewayError('upstream_error', 'mock: told to fail', { retryable: true, upstreamStatus: 503 });
+      return new GatewayError('upstream_error', 'mock: told to fail', { recovery: 'failover', upstreamStatus: 503 });
     case 'timeout':
-      return new GatewayError('timeout', 'mock: told to time out', { retryable: true });
+      return new GatewayError('timeout', 'mock: told to time out', { recovery: 'failover' });
     case 'invalid_request':
-      return new GatewayError('invalid_request', 'mock: told to reject the request', { retryable: false, upstreamStatus: 400 });
+      return new GatewayError('invalid_request', 'mock: told to reject the request', { recovery: 'final', upstreamStatus: 400 });
     default:
       return undefined;
   }

@@ -22,8 +22,7 @@ const modelMissing = /not found|try pulling/i;
  */
 function modelNotPulled(message: string, upstreamStatus?: number): GatewayError {
   return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, {
-    retryable: false,
-    anotherProviderMayServe: true,
+    recovery: 'failover-uncounted',
     ...(upstreamStatus ? { upstreamStatus } : {}),
   });
 }
@@ -38,9 +37,9 @@ function withMissingModel(error: unknown): unknown {
 function answerError(message: string): GatewayError {
   if (modelMissing.test(message)) return modelNotPulled(message);
   if (/invalid|is required/i.test(message)) {
-    return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { retryable: false });
+    return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { recovery: 'final' });
   }
-  return new GatewayError('upstream_error', `ollama reported an error: ${message}`, { retryable: true });
+  return new GatewayError('upstream_error', `ollama reported an error: ${message}`, { recovery: 'failover' });
 }
 
 function parseLine(line: string): OllamaChat {

@@ -24,8 +24,8 @@ export interface OpenAiCompatibleOptions {
 
 function bodyError(id: ProviderId, error: { message?: string | null; code?: number | string | null }): GatewayError {
   const message = `${id} reported an error: ${error.message ?? 'unknown error'}${error.code !== undefined && error.code !== null ? ` (code ${error.code})` : ''}`;
-  if (isInvalidRequestCode(error.code)) return new GatewayError('invalid_request', message, { retryable: false });
-  return new GatewayError('upstream_error', message, { retryable: true });
+  if (isInvalidRequestCode(error.code)) return new GatewayError('invalid_request', message, { recovery: 'final' });
+  return new GatewayError('upstream_error', message, { recovery: 'failover' });
 }
 
 export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions): ProviderAdapter {
