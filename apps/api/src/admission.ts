@@ -1,4 +1,4 @@
-import { GatewayError, type ChatRequest } from '@gateway/contracts';
+import { batchRequestRefused, budgetExceeded, rateLimited, type ChatRequest, type GatewayError } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import {
   runAdmit,
@@ -73,9 +73,7 @@ export function createAdmission(deps: AdmissionDeps) {
     const rate = byCaller
       ? `${config.limits.callerRateRps}/s, burst ${config.limits.callerRateBurst}`
       : `${key?.ratePerSecond ?? config.limits.rateRps}/s, burst ${key?.burst ?? config.limits.rateBurst}`;
-    return new GatewayError('rate_limited', `rate limit exceeded for ${who}${size} (${rate}); retry after ${decision.retryAfterSeconds} s`, {
-      retryAfterSeconds: decision.retryAfterSeconds,
-    });
+    return rateLimited(`rate limit exceeded for ${who}${size} (${rate})`, decision.retryAfterSeconds);
   };
 
   /** The reservation when the budgets took it; the 402 GatewayError when one refused. */
@@ -85,18 +83,15 @@ export function createAdmission(deps: AdmissionDeps) {
     metrics.rateLimitRejections.inc({ limit });
     if (subject?.key) metrics.keyRefusals.inc({ key: keyLabel(subject.key.id), limit });
     const inFlight = outcome.inFlightUsd > 0 ? ` (+${formatUsd(outcome.inFlightUsd)} reserved by requests in flight)` : '';
-    throw new GatewayError(
-      'budget_exceeded',
+    throw budgetExceeded(
       `${outcome.key ? `key ${outcome.key}: ` : ''}${outcome.budget} budget exceeded for ${outcome.period}: spent ${formatUsd(outcome.spentUsd)}${inFlight} of ${formatUsd(outcome.limitUsd)}; this request may cost up to ${formatUsd(estimateUsd)}`,
       {
-        budget: {
-          name: outcome.budget,
-          period: outcome.period,
-          spent_usd: outcome.spentUsd,
-          in_flight_usd: outcome.inFlightUsd,
-          limit_usd: outcome.limitUsd,
-          estimate_usd: estimateUsd,
-        },
+        name: outcome.budget,
+        period: outcome.period,
+        spent_usd: outcome.spentUsd,
+        in_flight_usd: outcome.inFlightUsd,
+        limit_usd: outcome.limitUsd,
+        estimate_usd: estimateUsd,
       },
     );
   };
@@ -107,7 +102,7 @@ export function createAdmission(deps: AdmissionDeps) {
     if (!refusal) return;
     metrics.rateLimitRejections.inc({ limit: 'reservation_share' });
     if (refusal.keyId) metrics.keyRefusals.inc({ key: keyLabel(refusal.keyId), limit: 'reservation_share' });
-    throw new GatewayError('budget_exceeded', refusal.message);
+    throw budgetExceeded(refusal.message);
   };
 
   /** The reservation of an admitted request; the 429 or 402 GatewayError of a refused one. */
@@ -232,7 +227,7 @@ export function createAdmission(deps: AdmissionDeps) {
         try {
           assertReservationShare(estimate, subject);
         } catch (error) {
-          throw new GatewayError('budget_exceeded', `requests.${index}: ${(error as Error).message}`);
+          throw batchRequestRefused('budget_exceeded', index, (error as Error).message);
         }
       });
       for (let start = 0; start < bodies.length; start += BATCH_RESERVE_CHUNK) {

@@ -1,4 +1,4 @@
-import { GatewayError, modelAllowed, notFound } from '@gateway/contracts';
+import { modelAllowed, modelForbidden, notFound } from '@gateway/contracts';
 import type { LimitSubject } from '@gateway/limits';
 import { newGatewayId } from '@gateway/queue';
 import type { ApiKeyRecord } from './keys/key-store';
@@ -68,7 +68,7 @@ export function limitSubjectOf(caller: Caller, agentId: string | undefined): Lim
 /** 403 for a model outside the key's allow-list (before anything is reserved or enqueued). */
 export function assertModelAllowed(caller: Caller, model: string): void {
   if (caller.kind !== 'key' || modelAllowed(caller.key.models, model)) return;
-  throw new GatewayError('forbidden', `model ${model.slice(0, 256)} is not allowed for this key (allowed: ${caller.key.models!.join(', ').slice(0, 512)})`);
+  throw modelForbidden(model, caller.key.models!);
 }
 
 const keyOwnedId = /^(key_[A-Za-z0-9]{16})_/;

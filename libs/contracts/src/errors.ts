@@ -178,10 +178,3 @@ export function toJobError(error: GatewayError): JobError {
     ...(error.details.retryAfterSeconds !== undefined ? { retry_after_seconds: error.details.retryAfterSeconds } : {}),
   };
 }
-
-export function fromJobError(jobError: JobError): GatewayError {
-  return new GatewayError(jobError.type, jobError.message, {
-    ...(jobError.attempts ? { attempts: jobError.attempts } : {}),
-    ...(jobError.retry_after_seconds !== undefined ? { retryAfterSeconds: jobError.retry_after_seconds } : {}),
-  });
-}

@@ -1,4 +1,13 @@
-import { GatewayError, recoveryOf, toGatewayError, type Attempt, type ProviderId } from '@gateway/contracts';
+import {
+  allProvidersFailed,
+  recoveryOf,
+  toGatewayError,
+  unexpectedProviderFailure,
+  withAttempts,
+  type Attempt,
+  type GatewayError,
+  type ProviderId,
+} from '@gateway/contracts';
 
 /** One provider to try, with the model name that provider should be asked for. */
 export interface PlannedAttempt {
@@ -23,10 +32,6 @@ export interface FailoverHooks {
   /** Called when moving on from a failed provider to the next one. */
   onFailover?: (from: PlannedAttempt, to: PlannedAttempt, error: GatewayError) => void;
 }
-
-/** A provider call that threw something other than a GatewayError: the next provider may still serve. */
-const unexpectedProviderFailure = (error: unknown) =>
-  new GatewayError('upstream_error', 'provider call failed unexpectedly', { recovery: 'failover', cause: error });
 
 /**
  * Tries each planned provider in order. Failures to fail over from (connection, timeout, 429, 5xx, malformed answers,
@@ -57,7 +62,7 @@ export async function withFailover<T>(
       await hooks.onFailure?.(attempt, error);
       failures.push({ provider: attempt.provider, status: error.details.upstreamStatus ?? null, reason: error.message });
       if (recoveryOf(error) === 'final') {
-        throw new GatewayError(error.type, error.message, { ...error.details, attempts: failures, cause: error });
+        throw withAttempts(error, failures);
       }
       errors.push(error);
       previous = { attempt, error };
@@ -67,13 +72,7 @@ export async function withFailover<T>(
   const missing = errors.filter((error) => recoveryOf(error) === 'failover-uncounted');
   if (missing.length > 0 && missing.length === errors.length) {
     const last = missing[missing.length - 1]!;
-    throw new GatewayError(last.type, last.message, { ...last.details, attempts: failures, cause: last });
+    throw withAttempts(last, failures);
   }
-  const allTimeouts = errors.length > 0 && errors.every((error) => error.type === 'timeout');
-  const retryAfter = errors.map((error) => error.details.retryAfterSeconds).filter((value): value is number => value !== undefined);
-  throw new GatewayError(
-    allTimeouts ? 'timeout' : 'upstream_error',
-    errors.length === 0 ? 'no provider could be tried (all circuits open)' : `all providers failed (${failures.map((failure) => failure.provider).join(', ')})`,
-    { attempts: failures, recovery: 'final', ...(retryAfter.length > 0 ? { retryAfterSeconds: Math.min(...retryAfter) } : {}) },
-  );
+  throw allProvidersFailed(failures, errors);
 }
