@@ -80,7 +80,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   return {
     async acquire(provider) {
       if (watching?.current() && known.get(provider)?.clean) return { allowed: true, trial: false, code: AcquireCode.Closed };
-      const code = Number(await runLuaScript(options.redis, breakerScripts.acquire, [key(provider)], [options.resetTimeMs, options.trialLeaseMs])) as AcquireCode;
+      const code = Number(
+        await runLuaScript(options.redis, breakerScripts.acquire, [key(provider)], [options.resetTimeMs, options.trialLeaseMs]),
+      ) as AcquireCode;
       return { allowed: code > 0, trial: code === AcquireCode.Trial, code };
     },
     async record(provider, outcome) {

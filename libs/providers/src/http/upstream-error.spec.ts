@@ -26,7 +26,10 @@ describe('upstreamHttpError: who caused the failure', () => {
     [429, 'Rate limit exceeded'],
     [503, 'overloaded'],
   ])('HTTP %i of the gateway’s key or the provider (%s) is a retryable failure that counts', (status, message) => {
-    expect(upstreamHttpError('openrouter', status, message, 5)).toMatchObject({ type: 'upstream_error', details: { recovery: 'failover', upstreamStatus: status } });
+    expect(upstreamHttpError('openrouter', status, message, 5)).toMatchObject({
+      type: 'upstream_error',
+      details: { recovery: 'failover', upstreamStatus: status },
+    });
     expect(upstreamHttpError('openrouter', status, message).details.recovery).toBe('failover');
   });
 
