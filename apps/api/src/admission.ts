@@ -1,4 +1,4 @@
-import { GatewayError, type ChatRequest } from '@gateway/contracts';
+import { batchRequestRefused, budgetExceeded, rateLimited, type ChatRequest, type GatewayError } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import {
   runAdmit,
@@ -14,7 +14,7 @@ import {
   type RateDecision,
   type RateLimiter,
   type ReserveOutcome,
-  type Tenant,
+  type LimitSubject,
 } from '@gateway/limits';
 import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
@@ -57,13 +57,13 @@ export function createAdmission(deps: AdmissionDeps) {
   const { config, metrics } = deps;
   const keyLabel = createBoundedLabel(200);
 
-  const rateRefusal = (tenant: Tenant, decision: Extract<RateDecision, { allowed: false }>, tokens = 1): GatewayError => {
+  const rateRefusal = (subject: LimitSubject, decision: Extract<RateDecision, { allowed: false }>, tokens = 1): GatewayError => {
     const byCaller = decision.bucket === 'caller';
     metrics.rateLimitRejections.inc({ limit: byCaller ? 'caller_rate' : 'rate' });
-    const { key, agentId } = tenant;
+    const { key, agentId } = subject;
     if (key) metrics.keyRefusals.inc({ key: keyLabel(key.id), limit: 'rate' });
     const who = byCaller
-      ? `the caller-wide bucket of ${callerLabel[tenant.caller ?? 'open']} (all its agent ids together)`
+      ? `the caller-wide bucket of ${callerLabel[subject.caller ?? 'open']} (all its agent ids together)`
       : key
         ? `key ${key.id}`
         : agentId === undefined
@@ -73,47 +73,42 @@ export function createAdmission(deps: AdmissionDeps) {
     const rate = byCaller
       ? `${config.limits.callerRateRps}/s, burst ${config.limits.callerRateBurst}`
       : `${key?.ratePerSecond ?? config.limits.rateRps}/s, burst ${key?.burst ?? config.limits.rateBurst}`;
-    return new GatewayError('rate_limited', `rate limit exceeded for ${who}${size} (${rate}); retry after ${decision.retryAfterSeconds} s`, {
-      retryAfterSeconds: decision.retryAfterSeconds,
-    });
+    return rateLimited(`rate limit exceeded for ${who}${size} (${rate})`, decision.retryAfterSeconds);
   };
 
   /** The reservation when the budgets took it; the 402 GatewayError when one refused. */
-  const reservedOrThrow = (outcome: ReserveOutcome, estimateUsd: number, tenant?: Tenant): Admitted => {
+  const reservedOrThrow = (outcome: ReserveOutcome, estimateUsd: number, subject?: LimitSubject): Admitted => {
     if (outcome.reserved) return { reservedUsd: outcome.reservedUsd };
     const limit = `${outcome.key ? 'key_' : ''}${outcome.budget}_budget`;
     metrics.rateLimitRejections.inc({ limit });
-    if (tenant?.key) metrics.keyRefusals.inc({ key: keyLabel(tenant.key.id), limit });
+    if (subject?.key) metrics.keyRefusals.inc({ key: keyLabel(subject.key.id), limit });
     const inFlight = outcome.inFlightUsd > 0 ? ` (+${formatUsd(outcome.inFlightUsd)} reserved by requests in flight)` : '';
-    throw new GatewayError(
-      'budget_exceeded',
+    throw budgetExceeded(
       `${outcome.key ? `key ${outcome.key}: ` : ''}${outcome.budget} budget exceeded for ${outcome.period}: spent ${formatUsd(outcome.spentUsd)}${inFlight} of ${formatUsd(outcome.limitUsd)}; this request may cost up to ${formatUsd(estimateUsd)}`,
       {
-        budget: {
-          name: outcome.budget,
-          period: outcome.period,
-          spent_usd: outcome.spentUsd,
-          in_flight_usd: outcome.inFlightUsd,
-          limit_usd: outcome.limitUsd,
-          estimate_usd: estimateUsd,
-        },
+        name: outcome.budget,
+        period: outcome.period,
+        spent_usd: outcome.spentUsd,
+        in_flight_usd: outcome.inFlightUsd,
+        limit_usd: outcome.limitUsd,
+        estimate_usd: estimateUsd,
       },
     );
   };
 
   /** 402 for a request whose estimate is more than its share of a budget it draws on (see reservationShareRefusal). */
-  const assertReservationShare = (estimate: number, tenant?: Tenant): void => {
-    const refusal = reservationShareRefusal(config.limits, estimate, tenant?.key);
+  const assertReservationShare = (estimate: number, subject?: LimitSubject): void => {
+    const refusal = reservationShareRefusal(config.limits, estimate, subject?.key);
     if (!refusal) return;
     metrics.rateLimitRejections.inc({ limit: 'reservation_share' });
     if (refusal.keyId) metrics.keyRefusals.inc({ key: keyLabel(refusal.keyId), limit: 'reservation_share' });
-    throw new GatewayError('budget_exceeded', refusal.message);
+    throw budgetExceeded(refusal.message);
   };
 
   /** The reservation of an admitted request; the 429 or 402 GatewayError of a refused one. */
-  const admittedOrThrow = (tenant: Tenant, outcome: AdmitOutcome, estimate: number): Admitted => {
-    if (!('budget' in outcome)) throw rateRefusal(tenant, outcome.rate);
-    return reservedOrThrow(outcome.budget, estimate, tenant);
+  const admittedOrThrow = (subject: LimitSubject, outcome: AdmitOutcome, estimate: number): Admitted => {
+    if (!('budget' in outcome)) throw rateRefusal(subject, outcome.rate);
+    return reservedOrThrow(outcome.budget, estimate, subject);
   };
 
   /** The dearest provider (and its model) that may serve the request: what its reservation holds. */
@@ -139,28 +134,28 @@ export function createAdmission(deps: AdmissionDeps) {
 
   const admission = {
     /**
-     * The tenant's rate limit alone (the key's bucket, else the agent's and its caller's), for `tokens` requests at
+     * The subject's rate limit alone (the key's bucket, else the agent's and its caller's), for `tokens` requests at
      * once (a batch takes one token per request): throws the 429 GatewayError when a bucket cannot give them. Beyond
      * the burst a take needs a full bucket and leaves it in debt (see RateLimiter.take), so batches are limited like
      * as many single calls, exactly, on every instance. `callerTokens`: what the caller's bucket gives (default
      * `tokens`; a batch's first agent takes the whole batch's there, the others 0).
      */
-    async checkRate(tenant: Tenant, tokens = 1, callerTokens = tokens): Promise<void> {
+    async checkRate(subject: LimitSubject, tokens = 1, callerTokens = tokens): Promise<void> {
       if (!config.limits.enabled) return;
-      const caller = tenant.caller ? { name: tenant.caller, tokens: callerTokens } : undefined;
-      const decision = await deps.rateLimiter.take(tenant.agentId, tenant.key, tokens, caller);
-      if (!decision.allowed) throw rateRefusal(tenant, decision, decision.bucket === 'caller' ? callerTokens : tokens);
+      const caller = subject.caller ? { name: subject.caller, tokens: callerTokens } : undefined;
+      const decision = await deps.rateLimiter.take(subject.agentId, subject.key, tokens, caller);
+      if (!decision.allowed) throw rateRefusal(subject, decision, decision.bucket === 'caller' ? callerTokens : tokens);
     },
 
     /**
      * Admits a parsed request for the job `jobId`: the rate limit (429), then the budget reservation (402), in one
      * round trip to Redis (nothing is reserved when the rate limit refuses).
      */
-    async admit(body: AdmittedBody, jobId: string, tenant: Tenant = { agentId: body.agent_id }): Promise<Admitted> {
+    async admit(body: AdmittedBody, jobId: string, subject: LimitSubject = { agentId: body.agent_id }): Promise<Admitted> {
       if (!config.limits.enabled) return { reservedUsd: 0 };
       const estimate = estimateUsd(body);
-      assertReservationShare(estimate, tenant);
-      return admittedOrThrow(tenant, await runAdmit(deps.redis, deps, tenant, jobId, estimate, learnedModel(body, estimate)), estimate);
+      assertReservationShare(estimate, subject);
+      return admittedOrThrow(subject, await runAdmit(deps.redis, deps, subject, jobId, estimate, learnedModel(body, estimate)), estimate);
     },
 
     /**
@@ -173,21 +168,21 @@ export function createAdmission(deps: AdmissionDeps) {
       queue: GatedQueue<Data>,
       body: AdmittedBody,
       job: Omit<GatedJob<Data>, 'data'> & { data: (reservedUsd: number) => Data },
-      tenant: Tenant = { agentId: body.agent_id },
+      subject: LimitSubject = { agentId: body.agent_id },
     ): Promise<{ data: Data; addError?: Error }> {
       const estimate = estimateUsd(body);
-      assertReservationShare(estimate, tenant);
+      assertReservationShare(estimate, subject);
       const data = job.data(estimate);
       const { outcome, addError } = await runAdmitAndAdd(
         deps.redis,
         queue,
         deps,
-        tenant,
+        subject,
         estimate,
         { name: job.name, data, opts: job.opts },
         learnedModel(body, estimate),
       );
-      admittedOrThrow(tenant, outcome, estimate);
+      admittedOrThrow(subject, outcome, estimate);
       return { data, ...(addError ? { addError } : {}) };
     },
 
@@ -199,21 +194,21 @@ export function createAdmission(deps: AdmissionDeps) {
       queue: GatedQueue<Data>,
       body: AdmittedBody,
       job: Omit<GatedJob<Data>, 'data'> & { data: (reservedUsd: number) => Data },
-      tenant: Tenant,
+      subject: LimitSubject,
     ): Promise<{ duplicate: true } | { spent: true } | { addError?: Error }> {
       const estimate = estimateUsd(body);
-      assertReservationShare(estimate, tenant);
+      assertReservationShare(estimate, subject);
       const reply: AdmitIdempotentOutcome = await runAdmitAndAddIdempotent(
         deps.redis,
         queue,
         deps,
-        tenant,
+        subject,
         estimate,
         { name: job.name, data: job.data(estimate), opts: job.opts },
         learnedModel(body, estimate),
       );
       if ('duplicate' in reply || 'spent' in reply) return reply;
-      admittedOrThrow(tenant, reply.outcome, estimate);
+      admittedOrThrow(subject, reply.outcome, estimate);
       return reply.addError ? { addError: reply.addError } : {};
     },
 
@@ -225,24 +220,24 @@ export function createAdmission(deps: AdmissionDeps) {
      * script each; a refusal gives back the chunks already reserved and throws the 402 GatewayError. Returns the
      * amount reserved per request.
      */
-    async reserveBatch(bodies: readonly AdmittedBody[], jobIds: readonly string[], tenant?: Tenant): Promise<number[]> {
+    async reserveBatch(bodies: readonly AdmittedBody[], jobIds: readonly string[], subject?: LimitSubject): Promise<number[]> {
       if (!config.limits.enabled) return bodies.map(() => 0);
       const estimates = bodies.map((body) => estimateUsd(body));
       estimates.forEach((estimate, index) => {
         try {
-          assertReservationShare(estimate, tenant);
+          assertReservationShare(estimate, subject);
         } catch (error) {
-          throw new GatewayError('budget_exceeded', `requests.${index}: ${(error as Error).message}`);
+          throw batchRequestRefused('budget_exceeded', index, (error as Error).message);
         }
       });
       for (let start = 0; start < bodies.length; start += BATCH_RESERVE_CHUNK) {
         const chunk = estimates
           .slice(start, start + BATCH_RESERVE_CHUNK)
           .map((estimate, offset) => ({ jobId: jobIds[start + offset]!, estimateUsd: estimate, model: learnedModel(bodies[start + offset]!, estimate) }));
-        const outcome = await deps.budget.reserveAll(chunk, tenant?.key);
+        const outcome = await deps.budget.reserveAll(chunk, subject?.key);
         if (!outcome.reserved) {
-          await Promise.all(jobIds.slice(0, start).map((jobId) => deps.budget.release(jobId, tenant?.key?.id).catch(() => undefined)));
-          reservedOrThrow({ ...outcome, reserved: false }, outcome.estimateUsd, tenant);
+          await Promise.all(jobIds.slice(0, start).map((jobId) => deps.budget.release(jobId, subject?.key?.id).catch(() => undefined)));
+          reservedOrThrow({ ...outcome, reserved: false }, outcome.estimateUsd, subject);
         }
       }
       return estimates;

@@ -1,4 +1,4 @@
-import { GatewayError } from '@gateway/contracts';
+import { rateLimited } from '@gateway/contracts';
 import type { Caller } from './caller';
 
 export interface AttachCapsOptions {
@@ -30,7 +30,7 @@ export function createAttachCaps(options: AttachCapsOptions) {
   let total = 0;
   const refuse = (message: string): never => {
     options.onRefused?.();
-    throw new GatewayError('rate_limited', `${message}; retry after ${RETRY_AFTER_SECONDS} s`, { retryAfterSeconds: RETRY_AFTER_SECONDS });
+    throw rateLimited(message, RETRY_AFTER_SECONDS);
   };
   return {
     /** Takes a place for the caller, or throws the 429; returns its release (which gives it back once, however often called). */

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  batchBodyTooLarge,
   batchItemSchema,
   batchMaxCostSchema,
   batchOptionsSchema,
   fromOpenAiRequest,
-  GatewayError,
-  openAiBatchLineSchema,
   invalidRequest,
+  openAiBatchLineSchema,
   type BatchOptions,
   type ChatRequest,
 } from '@gateway/contracts';
@@ -42,8 +42,6 @@ const MAX_PROBLEMS = 5;
 function isOpenAiLine(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'body' in value && 'custom_id' in value;
 }
-
-const tooLarge = (limitBytes: number) => new GatewayError('payload_too_large', `a batch body holds at most ${limitBytes} bytes`);
 
 /**
  * Collects a batch's requests one by one as they are read: each is validated at once, and the batch is refused as
@@ -103,7 +101,7 @@ export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: 
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limits.limitBytes) {
     req.resume();
-    return Promise.reject(tooLarge(limits.limitBytes));
+    return Promise.reject(batchBodyTooLarge(limits.limitBytes));
   }
   const items = createBatchItems(limits.maxRequests);
   const options: Record<string, unknown> = { ...query };
@@ -150,7 +148,7 @@ export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: 
       bytes += chunk.length;
       if (bytes > limits.limitBytes) {
         settle(() => {
-          throw tooLarge(limits.limitBytes);
+          throw batchBodyTooLarge(limits.limitBytes);
         });
         return;
       }

@@ -1,5 +1,5 @@
-import { GatewayError, modelAllowed, notFound } from '@gateway/contracts';
-import type { Tenant } from '@gateway/limits';
+import { modelAllowed, modelForbidden, notFound } from '@gateway/contracts';
+import type { LimitSubject } from '@gateway/limits';
 import { newGatewayId } from '@gateway/queue';
 import type { ApiKeyRecord } from './keys/key-store';
 
@@ -50,7 +50,7 @@ export function shareWeightOf(caller: Caller): number {
  * Whose limits a request is admitted under: the key's bucket and budgets beside the global ones, else the agent's
  * bucket and its caller's above it (so rotating agent_id cannot escape the caller's rate).
  */
-export function tenantOf(caller: Caller, agentId: string | undefined): Tenant {
+export function limitSubjectOf(caller: Caller, agentId: string | undefined): LimitSubject {
   if (caller.kind !== 'key') return { agentId, caller: caller.kind };
   const { key } = caller;
   return {
@@ -68,7 +68,7 @@ export function tenantOf(caller: Caller, agentId: string | undefined): Tenant {
 /** 403 for a model outside the key's allow-list (before anything is reserved or enqueued). */
 export function assertModelAllowed(caller: Caller, model: string): void {
   if (caller.kind !== 'key' || modelAllowed(caller.key.models, model)) return;
-  throw new GatewayError('forbidden', `model ${model.slice(0, 256)} is not allowed for this key (allowed: ${caller.key.models!.join(', ').slice(0, 512)})`);
+  throw modelForbidden(model, caller.key.models!);
 }
 
 const keyOwnedId = /^(key_[A-Za-z0-9]{16})_/;

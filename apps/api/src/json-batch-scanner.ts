@@ -1,4 +1,4 @@
-import { GatewayError, invalidRequest } from '@gateway/contracts';
+import { batchPartTooLarge, invalidRequest } from '@gateway/contracts';
 
 /** What the scanner finds: each request's JSON text, and each other member of a `{"requests": [...], ...}` body. */
 export interface JsonBatchHandlers {
@@ -8,8 +8,6 @@ export interface JsonBatchHandlers {
 
 const notJson = () => invalidRequest('request body is not valid JSON');
 const notABatch = () => invalidRequest('a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
-const tooLong = (what: 'request' | 'member', maxChars: number) =>
-  new GatewayError('payload_too_large', `a ${what} of a batch body holds at most ${maxChars} characters`);
 const isSpace = (char: string) => char === ' ' || char === '\n' || char === '\r' || char === '\t';
 /** The longest raw text a member name spelling `requests` can have: each of its 8 letters as a `\uXXXX` escape. */
 const MAX_KEY_CHARS = 48;
@@ -51,7 +49,7 @@ export function createJsonBatchScanner(handlers: JsonBatchHandlers, maxValueChar
   let memberKey: string | undefined;
 
   const checkLength = (length: number) => {
-    if (length > maxValueChars) throw tooLong(itemsDepth > 0 ? 'request' : 'member', maxValueChars);
+    if (length > maxValueChars) throw batchPartTooLarge(itemsDepth > 0 ? 'request' : 'member', maxValueChars);
   };
 
   const emitItem = (text: string, closing: boolean) => {

@@ -1,4 +1,4 @@
-import { GatewayError, invalidRequest } from '@gateway/contracts';
+import { batchLineTooLong, invalidRequest } from '@gateway/contracts';
 
 /**
  * Splits JSONL as it arrives into values; names the first line that is not JSON (400), or longer than
@@ -12,7 +12,7 @@ export function createJsonLinesScanner(onValue: (value: unknown) => void, maxLin
   const hold = (piece: string) => {
     if (piece === '') return;
     pendingChars += piece.length;
-    if (pendingChars > maxLineChars) throw new GatewayError('payload_too_large', `line ${line + 1} holds more than ${maxLineChars} characters`);
+    if (pendingChars > maxLineChars) throw batchLineTooLong(line + 1, maxLineChars);
     pieces.push(piece);
   };
   const take = () => {

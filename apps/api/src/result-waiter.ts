@@ -1,4 +1,4 @@
-import { GatewayError, fromJobError, jobLost, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
+import { fromJobError, GatewayError, jobLost, jobWaitTimedOut, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
 import { createEnqueueTracker } from './enqueue-tracker';
 
 /** The outcome of a job as found in Redis when a reply may have been missed. */
@@ -47,7 +47,7 @@ export function createResultWaiter(options: ResultWaiterOptions) {
       const timer = setTimeout(() => {
         pending.delete(jobId);
         options.onTimeout?.(jobId);
-        reject(new GatewayError('timeout', `the job did not finish in ${timeoutMs} ms`));
+        reject(jobWaitTimedOut(timeoutMs));
       }, timeoutMs);
       pending.set(jobId, { resolve, reject, timer });
       tracker.enqueuing(jobId);

@@ -14,7 +14,7 @@ import {
 } from '@gateway/queue';
 import type { Admission } from './admission';
 import { attachCallerOf, type AttachCaps } from './attach-caps';
-import { agentIdFor, callerOf, tenantOf } from './caller';
+import { agentIdFor, callerOf, limitSubjectOf } from './caller';
 import type { EnqueueService } from './enqueue';
 import { lookupJobOutcome } from './job-lookup';
 import { createSseWriter } from './sse-writer';
@@ -92,7 +92,7 @@ export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, 
   const caller = callerOf(req);
   const release = deps.attachCaps.take(attachCallerOf(caller));
   try {
-    await deps.admission.checkRate(tenantOf(caller, agentIdFor(caller, options.agentId)));
+    await deps.admission.checkRate(limitSubjectOf(caller, agentIdFor(caller, options.agentId)));
     await relayAttachedStream(deps, req, res, options);
   } finally {
     release();

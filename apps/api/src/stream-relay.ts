@@ -1,9 +1,10 @@
 import {
-  GatewayError,
   formatStreamEventId,
   fromJobError,
+  GatewayError,
   jobLost,
   slowReader,
+  streamIdle,
   streamLost,
   type ChatJobResult,
   type ReplyMessage,
@@ -90,7 +91,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     wroteSinceTick = false;
   }, options.keepAliveMs);
   let idle = setTimeout(() => onIdle(), options.idleTimeoutMs);
-  const onIdle = () => fail(new GatewayError('timeout', `no part of the stream arrived in ${options.idleTimeoutMs} ms`), true);
+  const onIdle = () => fail(streamIdle(options.idleTimeoutMs), true);
 
   const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
     finished = true;

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { GatewayError, invalidRequest } from '@gateway/contracts';
+import { bodyNotAnObject, invalidRequest } from '@gateway/contracts';
 
 /** Parses a request body, or throws `invalid_request` naming the first wrong fields. */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'request body must be a JSON object (Content-Type: application/json)');
+    throw bodyNotAnObject();
   }
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;

@@ -100,13 +100,13 @@ describe('cursor adapter app (stand-in agent command)', () => {
 
   it('maps a failing command to 502 without its stderr (logged, the key scrubbed), a hung one to 504', async () => {
     const failed = await gatewayFailure(provider.chat(user('FAIL now'), signal()));
-    expect(failed).toMatchObject({ type: 'upstream_error', details: { upstreamStatus: 502, retryable: true } });
+    expect(failed).toMatchObject({ type: 'upstream_error', details: { upstreamStatus: 502, recovery: 'failover' } });
     expect(failed.message).toContain('code 3');
     expect(failed.message).not.toContain('not logged in');
     await waitFor(() => adapterApp.app.output().includes('not logged in'));
     expect(adapterApp.app.output()).not.toContain(cursorKey);
     const hung = await gatewayFailure(provider.chat(user('HANG'), signal()));
-    expect(hung).toMatchObject({ type: 'upstream_error', details: { upstreamStatus: 504, retryable: true } });
+    expect(hung).toMatchObject({ type: 'upstream_error', details: { upstreamStatus: 504, recovery: 'failover' } });
   });
 
   it('sends an error event, without stderr, when the command fails after it began to answer', async () => {

@@ -4,11 +4,10 @@ import {
   cancelledJobError,
   expiredJobError,
   internalError,
+  laneOf,
   toGatewayError,
   toJobError,
-  type ChatJobData,
   type ChatJobResult,
-  type Lane,
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling } from '@gateway/limits';
@@ -47,11 +46,6 @@ export interface ChatProcessorDeps {
   laneShare?: LaneShareGuard;
 }
 
-/** A job's lane (jobs of older versions carry none: a waited-on job is interactive, others asynchronous). */
-export function laneOfJob(data: Pick<ChatJobData, 'lane' | 'reply_to'>): Lane {
-  return data.lane ?? (data.reply_to !== undefined ? 'interactive' : 'job');
-}
-
 /** A job step that threw something other than a GatewayError: a bug, reported without its text. */
 const unexpectedJobFailure = (error: unknown) => internalError('unexpected failure while running the job', error);
 
@@ -79,7 +73,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
 
   /** Providers at their request rate (or paused after a 429) are skipped; when all are, the job waits in the queue. */
   const paceOrDelay = async (job: IdentifiedJob, token: string | undefined, plan: JobPlan, log: Logger): Promise<JobPlan> => {
-    const paced = await pacePlan(deps.billing.pacer, plan.attempts, laneOfJob(job.data));
+    const paced = await pacePlan(deps.billing.pacer, plan.attempts, laneOf(job.data.lane, job.data.reply_to));
     if ('plan' in paced) return { ...plan, attempts: paced.plan };
     log.debug({ waitMs: paced.waitMs, reason: paced.reason }, 'job delayed by provider pacing');
     await job.moveToDelayed(Date.now() + paced.waitMs, token);
@@ -236,7 +230,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const identified = job as IdentifiedJob;
     const data = job.data;
     const startedAt = performance.now();
-    const lane = laneOfJob(data);
+    const lane = laneOf(data.lane, data.reply_to);
     metrics.jobWait.observe({ queue: 'chat', lane }, Math.max(0, Date.now() - data.accepted_at) / 1000);
     // A job of a lower lane in the wait list (priority 0) was moved there for its lane's minimum share.
     deps.laneShare?.noteStart(lane, lane !== 'interactive' && !job.priority);

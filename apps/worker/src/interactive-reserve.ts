@@ -1,7 +1,6 @@
 import { DelayedError, type Processor } from 'bullmq';
-import type { ChatJobData, ChatJobResult } from '@gateway/contracts';
+import { laneOf, type ChatJobData, type ChatJobResult } from '@gateway/contracts';
 import type { ChatJob } from '@gateway/queue';
-import { laneOfJob } from './chat-processor';
 
 /** How often a reserve slot that gave a job back looks whether an interactive job waits. */
 export const RESERVE_LOOK_MS = 50;
@@ -30,7 +29,7 @@ export function interactiveReserve(processor: Processor<ChatJobData, ChatJobResu
   const lookMs = options.lookMs ?? RESERVE_LOOK_MS;
   const idleMs = options.idleMs ?? RESERVE_IDLE_MS;
   return async (job: ChatJob, token?: string, signal?: AbortSignal) => {
-    if (laneOfJob(job.data) === 'interactive') return processor(job, token, signal);
+    if (laneOf(job.data.lane, job.data.reply_to) === 'interactive') return processor(job, token, signal);
     await job.moveToDelayed(Date.now(), token);
     const until = Date.now() + idleMs;
     while (!signal?.aborted && Date.now() < until) {

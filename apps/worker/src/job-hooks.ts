@@ -1,3 +1,4 @@
+import { recoveryOf } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import type { ProviderPacer } from '@gateway/limits';
 import type { FailoverHooks } from '@gateway/resilience';
@@ -5,14 +6,14 @@ import type { FailoverHooks } from '@gateway/resilience';
 /**
  * The failover hooks of one job: the shared ones (circuit breaker, counters), plus the pause of a provider that
  * answered 429 with Retry-After (its jobs wait or go to the next provider, on every worker; the pacer caps it at
- * PROVIDER_MAX_PAUSE_MS) and a log line per failover. A 429 of one model (`anotherProviderMayServe`) pauses nobody.
+ * PROVIDER_MAX_PAUSE_MS) and a log line per failover. A 429 of one model (`failover-uncounted`) pauses nobody.
  */
 export function jobFailoverHooks(hooks: FailoverHooks, pacer: Pick<ProviderPacer, 'pause'>, log: Logger): FailoverHooks {
   return {
     ...hooks,
     onFailure: async (attempt, error) => {
       await hooks.onFailure?.(attempt, error);
-      if (error.details.upstreamStatus === 429 && error.details.retryAfterSeconds !== undefined && !error.details.anotherProviderMayServe) {
+      if (error.details.upstreamStatus === 429 && error.details.retryAfterSeconds !== undefined && recoveryOf(error) !== 'failover-uncounted') {
         await pacer
           .pause(attempt.provider, error.details.retryAfterSeconds * 1000)
           .catch((pauseError: unknown) => log.warn({ err: pauseError }, 'could not pause provider'));

@@ -1,4 +1,4 @@
-import { GatewayError, type ChatJobResult, type ReplyMessage, type Usage } from '@gateway/contracts';
+import { streamEndedEarly, type ChatJobResult, type ReplyMessage, type Usage } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import { appendStreamMessage, publishReply, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest } from '@gateway/providers';
@@ -9,7 +9,7 @@ import { createChunkPublisher } from './chunk-publisher';
 import type { JobPlan } from './job-plan';
 import { observeProviderCall } from './provider-call';
 import { createReplayFilter } from './replay-filter';
-import { createToolCallAssembler } from './stream-answer';
+import { createToolCallAssembler } from './tool-call-assembler';
 
 export interface StreamRunDeps extends CallDeps {
   publisher: RedisClient;
@@ -127,7 +127,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
       if (next.done) break;
       take(next.value);
     }
-    if (!end) throw new GatewayError('upstream_error', `${provider}: stream ended without its end`, { retryable: false });
+    if (!end) throw streamEndedEarly(provider);
   } catch (error) {
     observeProviderCall(deps.metrics, call, error);
     // The chunks before the failure go out first: the client sees them, then the error event.

@@ -1,10 +1,10 @@
-import { GatewayError } from './errors';
+import { GatewayError, type BudgetRefusalBody, type JobError } from './errors';
 
 /**
- * Every error the gateway answers that more than one place raises, or that a caller may match on, built in one
- * place (as Fastify's lib/errors.js): read this file to see what the gateway can say. Errors that belong to one
- * provider's wire (an upstream's own message) stay beside their adapter, built from the HTTP mapping in
- * libs/providers.
+ * Every error the gateway raises, built in one place (as Fastify's lib/errors.js): read this file and
+ * error-catalogue-upstream.ts (what provider calls fail with) to see what the gateway can say. Code elsewhere calls
+ * these by name; only tests construct a GatewayError themselves. What decides between errors (a provider's status
+ * mapping, which budget refused) stays with the code that knows; the wording and the details are here.
  */
 
 const clip = (text: string, max: number) => text.slice(0, max);
@@ -55,7 +55,7 @@ export function routeNotFound(method: string, path: string): GatewayError {
 /** The request is wrong: each issue names its field (`messages.0.content: …`). Never retried, never failed over. */
 export function invalidRequest(issues: string | readonly string[]): GatewayError {
   const text = typeof issues === 'string' ? issues : issues.join('; ');
-  return new GatewayError('invalid_request', `invalid request: ${text}`, { retryable: false });
+  return new GatewayError('invalid_request', `invalid request: ${text}`, { recovery: 'final' });
 }
 
 /** No bearer token was sent. */
@@ -70,12 +70,12 @@ export function unauthorized(message = 'invalid token'): GatewayError {
 
 /** A provider call the caller aborted (a cancel, a client gone): never retried, never the provider's failure. */
 export function callCancelled(provider: string, cause?: unknown): GatewayError {
-  return new GatewayError('cancelled', `${provider}: call cancelled`, { retryable: false, ...(cause === undefined ? {} : { cause }) });
+  return new GatewayError('cancelled', `${provider}: call cancelled`, { recovery: 'final', ...(cause === undefined ? {} : { cause }) });
 }
 
 /** A job whose cancel arrived before a worker started it. */
 export function cancelledBeforeStart(): GatewayError {
-  return new GatewayError('cancelled', 'cancelled before it started', { retryable: false });
+  return new GatewayError('cancelled', 'cancelled before it started', { recovery: 'final' });
 }
 
 /** A failed job whose failedReason is not the gateway's serialised error (BullMQ's own, or an old format). */
@@ -90,7 +90,7 @@ export function malformedJobResult(): GatewayError {
 
 /** A bug: the message says nothing of it (the cause is logged, never sent). */
 export function internalError(message = 'internal error', cause?: unknown): GatewayError {
-  return new GatewayError('internal_error', message, { retryable: false, ...(cause === undefined ? {} : { cause }) });
+  return new GatewayError('internal_error', message, { recovery: 'final', ...(cause === undefined ? {} : { cause }) });
 }
 
 /** What a non-GatewayError becomes, chosen by the caller (a provider call, a job, an HTTP request differ). */
@@ -107,14 +107,14 @@ export function batchCostCapReached(batchId: string, capUsd: number, spentUsd: n
   return new GatewayError(
     'budget_exceeded',
     `batch ${clip(batchId, 128)} reached its max_cost_usd of $${capUsd}: spent $${spentUsd.toFixed(6)}${inFlight}; this request was not run`,
-    { retryable: false },
+    { recovery: 'final' },
   );
 }
 
 /** The same Idempotency-Key came with another request (route or body): the first one's job is not this one. */
 export function idempotencyConflict(jobId: string): GatewayError {
   return new GatewayError('conflict', `this Idempotency-Key was already used with another request (job ${jobId}); use a new key for a new request`, {
-    retryable: false,
+    recovery: 'final',
   });
 }
 
@@ -123,11 +123,119 @@ export function idempotencySpent(jobId: string): GatewayError {
   return new GatewayError(
     'conflict',
     `this Idempotency-Key's job ${jobId} finished and is no longer kept (see JOB_RETENTION_SECONDS); use a new key for a new request`,
-    { retryable: false },
+    { recovery: 'final' },
   );
 }
 
 /** A resumable stream's client did not come back within STREAM_RESUME_GRACE_MS. */
 export function resumeGraceExpired(graceMs: number): GatewayError {
-  return new GatewayError('cancelled', `nobody resumed the stream within ${graceMs} ms`, { retryable: false });
+  return new GatewayError('cancelled', `nobody resumed the stream within ${graceMs} ms`, { recovery: 'final' });
+}
+
+/** A rate limit refused: `reason` names the bucket and its rate; the caller may retry after `retryAfterSeconds`. */
+export function rateLimited(reason: string, retryAfterSeconds: number): GatewayError {
+  return new GatewayError('rate_limited', `${reason}; retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+}
+
+/** A budget refused the request: `message` says which and by how much; `budget` its figures, when one budget's counter refused. */
+export function budgetExceeded(message: string, budget?: BudgetRefusalBody): GatewayError {
+  return new GatewayError('budget_exceeded', message, budget === undefined ? {} : { budget });
+}
+
+/** One request of a batch refused (its model forbidden, its reservation share too large): the batch is refused, naming it. */
+export function batchRequestRefused(type: 'forbidden' | 'budget_exceeded', index: number, message: string): GatewayError {
+  return new GatewayError(type, `requests.${index}: ${message}`);
+}
+
+/** A key's allow-list does not hold the model (403, before anything is reserved). */
+export function modelForbidden(model: string, allowed: readonly string[]): GatewayError {
+  return new GatewayError('forbidden', `model ${clip(model, 256)} is not allowed for this key (allowed: ${clip(allowed.join(', '), 512)})`);
+}
+
+/** A browser page of another origin (CORS_ALLOWED_ORIGINS). */
+export function originForbidden(origin: string): GatewayError {
+  return new GatewayError('forbidden', `origin ${clip(origin, 200)} is not allowed (CORS_ALLOWED_ORIGINS)`);
+}
+
+/** A Host header outside API_ALLOWED_HOSTS (DNS rebinding). */
+export function hostForbidden(host: string | undefined): GatewayError {
+  return new GatewayError('forbidden', `host ${clip(host ?? '(none)', 200)} is not allowed (API_ALLOWED_HOSTS)`);
+}
+
+/** A body a page could send cross-site without a preflight (text/plain, forms). */
+export function mediaTypeRefused(mediaType: string): GatewayError {
+  return new GatewayError('unsupported_media_type', `Content-Type ${mediaType} is not accepted: send application/json (or application/jsonl for batches)`);
+}
+
+/** A compressed batch body: batches are read as they arrive, and a gzip body would fail as malformed JSON, which misleads. */
+export function compressedBatchRefused(): GatewayError {
+  return new GatewayError('unsupported_media_type', 'a batch body is read uncompressed: send it without Content-Encoding');
+}
+
+/** Why the body parser could not read a request body. */
+export type UnreadableBody = 'too-large' | 'not-json' | 'encoding' | 'incomplete' | 'other';
+
+const unreadableBodyMessages: Record<Exclude<UnreadableBody, 'too-large'>, string> = {
+  'not-json': 'request body is not valid JSON',
+  encoding: 'request body encoding or charset is not supported',
+  incomplete: 'request body was not received completely',
+  other: 'request could not be read',
+};
+
+/** A request body the body parser could not read. */
+export function unreadableBody(reason: UnreadableBody): GatewayError {
+  if (reason === 'too-large') return new GatewayError('payload_too_large', 'request body is larger than the limit');
+  return new GatewayError('invalid_request', unreadableBodyMessages[reason]);
+}
+
+/** A body that is no JSON object (an array, a string, nothing). */
+export function bodyNotAnObject(): GatewayError {
+  return new GatewayError('invalid_request', 'request body must be a JSON object (Content-Type: application/json)');
+}
+
+/** A batch body larger than BATCH_MAX_BYTES. */
+export function batchBodyTooLarge(limitBytes: number): GatewayError {
+  return new GatewayError('payload_too_large', `a batch body holds at most ${limitBytes} bytes`);
+}
+
+/** One part of a JSON batch body (a request, or another member) longer than the scanner keeps. */
+export function batchPartTooLarge(what: 'request' | 'member', maxChars: number): GatewayError {
+  return new GatewayError('payload_too_large', `a ${what} of a batch body holds at most ${maxChars} characters`);
+}
+
+/** A JSONL batch line (`line`: 1-based) longer than the scanner keeps. */
+export function batchLineTooLong(line: number, maxChars: number): GatewayError {
+  return new GatewayError('payload_too_large', `line ${line} holds more than ${maxChars} characters`);
+}
+
+/** A key rotated after it was revoked. */
+export function keyRevoked(id: string): GatewayError {
+  return new GatewayError('invalid_request', `key ${id} is revoked`);
+}
+
+/** A waited-for job did not finish within the wait. */
+export function jobWaitTimedOut(timeoutMs: number): GatewayError {
+  return new GatewayError('timeout', `the job did not finish in ${timeoutMs} ms`);
+}
+
+/** A sync call's wait ended (`waited`: the timeout): a job a worker started keeps its result, readable by its id. */
+export function syncCallTimedOut(waited: GatewayError, jobId: string): GatewayError {
+  return new GatewayError(
+    'timeout',
+    `${waited.message}; if a worker had started it, its result stays readable at GET /v1/jobs/${jobId} (a job not started yet was dropped)`,
+    { jobId },
+  );
+}
+
+/** A relayed stream went silent between the worker and the API. */
+export function streamIdle(idleTimeoutMs: number): GatewayError {
+  return new GatewayError('timeout', `no part of the stream arrived in ${idleTimeoutMs} ms`);
+}
+
+/** A job's error as a worker handed it back through Redis (see toJobError). */
+export function fromJobError(jobError: JobError): GatewayError {
+  return new GatewayError(jobError.type, jobError.message, {
+    ...(jobError.attempts ? { attempts: jobError.attempts } : {}),
+    ...(jobError.retry_after_seconds !== undefined ? { retryAfterSeconds: jobError.retry_after_seconds } : {}),
+  });
 }

@@ -1,4 +1,5 @@
-import { GatewayError, errorTypeSchema, fromJobError, httpStatusByErrorType, toJobError } from './errors';
+import { fromJobError } from './error-catalogue';
+import { GatewayError, errorTypeSchema, httpStatusByErrorType, toJobError } from './errors';
 
 describe('error table', () => {
   it('has an HTTP status for every error type', () => {

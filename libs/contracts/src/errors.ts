@@ -75,6 +75,16 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
+/**
+ * What the worker does after a provider call failed with an error:
+ * - `failover`: the provider failed (connection, timeout, 429, 5xx, a malformed answer): try the next provider, and
+ *   count the failure against this one (its circuit; a 429 with Retry-After pauses it);
+ * - `failover-uncounted`: this provider cannot serve this request (it lacks the model, or refuses the request's size
+ *   or content): try the next provider, count nothing against this one; when no provider serves, this is the answer;
+ * - `final`: the request itself is wrong, or the caller cancelled: no other provider is tried, nothing is counted.
+ */
+export type Recovery = 'failover' | 'failover-uncounted' | 'final';
+
 /** Extra facts an error may carry across the queue and onto the wire. */
 export interface GatewayErrorDetails {
   /** Provider calls made before giving up. */
@@ -83,13 +93,8 @@ export interface GatewayErrorDetails {
   retryAfterSeconds?: number;
   /** HTTP status the upstream answered, when the error came from one. */
   upstreamStatus?: number;
-  /** Whether failover to the next provider may help. */
-  retryable?: boolean;
-  /**
-   * Not retryable here, but another provider may serve it (this provider lacks the model): failover goes on, the
-   * circuit does not count it, and when no provider serves the request this error is the answer.
-   */
-  anotherProviderMayServe?: boolean;
+  /** What the worker does after a provider call failed with this error (absent: `failover`). */
+  recovery?: Recovery;
   /** The budget that refused (402). */
   budget?: BudgetRefusalBody;
   /** The job a sync call gave up waiting for (504). */
@@ -127,6 +132,11 @@ export class GatewayError extends Error {
       },
     };
   }
+}
+
+/** What the worker does after a provider call failed with this error (see Recovery). */
+export function recoveryOf(error: GatewayError): Recovery {
+  return error.details.recovery ?? 'failover';
 }
 
 export function isGatewayError(value: unknown): value is GatewayError {
@@ -167,11 +177,4 @@ export function toJobError(error: GatewayError): JobError {
     ...(error.details.attempts ? { attempts: error.details.attempts } : {}),
     ...(error.details.retryAfterSeconds !== undefined ? { retry_after_seconds: error.details.retryAfterSeconds } : {}),
   };
-}
-
-export function fromJobError(jobError: JobError): GatewayError {
-  return new GatewayError(jobError.type, jobError.message, {
-    ...(jobError.attempts ? { attempts: jobError.attempts } : {}),
-    ...(jobError.retry_after_seconds !== undefined ? { retryAfterSeconds: jobError.retry_after_seconds } : {}),
-  });
 }

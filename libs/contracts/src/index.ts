@@ -8,11 +8,11 @@ export {
   isGatewayError,
   jobErrorSchema,
   toJobError,
-  fromJobError,
+  recoveryOf,
   cancelledJobError,
   expiredJobError,
 } from './errors';
-export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError, BudgetRefusalBody } from './errors';
+export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError, BudgetRefusalBody, Recovery } from './errors';
 export {
   queueUnavailable,
   jobLost,
@@ -34,8 +34,45 @@ export {
   idempotencyConflict,
   idempotencySpent,
   resumeGraceExpired,
+  rateLimited,
+  budgetExceeded,
+  batchRequestRefused,
+  modelForbidden,
+  originForbidden,
+  hostForbidden,
+  mediaTypeRefused,
+  compressedBatchRefused,
+  unreadableBody,
+  bodyNotAnObject,
+  batchBodyTooLarge,
+  batchPartTooLarge,
+  batchLineTooLong,
+  keyRevoked,
+  jobWaitTimedOut,
+  syncCallTimedOut,
+  streamIdle,
+  fromJobError,
 } from './error-catalogue';
-export type { NotFoundOptions, GatewayErrorFallback } from './error-catalogue';
+export type { NotFoundOptions, GatewayErrorFallback, UnreadableBody } from './error-catalogue';
+export {
+  upstreamRejected,
+  upstreamRefused,
+  upstreamHttpFailure,
+  upstreamFailure,
+  upstreamRefusedRequest,
+  upstreamReportedError,
+  upstreamTimeout,
+  upstreamStreamSilent,
+  streamEndedEarly,
+  tooManyToolCalls,
+  modelNotPulled,
+  toolArgumentsNotAnObject,
+  noConversationTurn,
+  mockFailure,
+  unexpectedProviderFailure,
+  withAttempts,
+  allProvidersFailed,
+} from './error-catalogue-upstream';
 export { providerIdSchema } from './provider-id';
 export { idempotencyKeySchema, streamEventIdSchema, formatStreamEventId, IDEMPOTENCY_WINDOW_SECONDS } from './resumable';
 export type { StreamEventId } from './resumable';
@@ -110,6 +147,7 @@ export type { CallbackHostEntry } from './callback-url';
 export {
   chatJobDataSchema,
   laneSchema,
+  laneOf,
   chatJobResultSchema,
   replyMessageSchema,
   streamChunkMessageSchema,

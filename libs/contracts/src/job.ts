@@ -51,6 +51,14 @@ export const chatJobDataSchema = z.object({
 });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
 
+/**
+ * A job's lane: as asked, else interactive when a caller waits on its reply channel, else an asynchronous job. The
+ * API sets it on every job it makes; the worker reads jobs of older versions, which carry none, by the same rule.
+ */
+export function laneOf(lane: Lane | undefined, replyTo: string | undefined): Lane {
+  return lane ?? (replyTo !== undefined ? 'interactive' : 'job');
+}
+
 /** What a worker returns for a chat job (and keeps in BullMQ as the job's return value). */
 export const chatJobResultSchema = z.object({
   content: z.string(),

@@ -1,7 +1,7 @@
 import { addJobBehindGate, type GatedJob, type GatedQueue, type RedisClient } from '@gateway/queue';
 import type { Budget, KeyLedger, ReserveOutcome } from './budget';
 import type { CallerName, KeyBucket, RateDecision, RateLimiter } from './rate-limiter';
-import { admitGate, admitOnceGate, LimitScriptCode, runScript, scripts } from './scripts';
+import { admitGate, admitOnceGate, LimitScriptCode, runIntegerScript, scripts } from './scripts';
 
 /** The admission of one job: refused by the rate limit (nothing reserved), or the reservation's outcome. */
 export type AdmitOutcome = { rate: Extract<RateDecision, { allowed: false }> } | { rate: Extract<RateDecision, { allowed: true }>; budget: ReserveOutcome };
@@ -11,16 +11,17 @@ type AdmitParts = { rateLimiter: RateLimiter; budget: Budget };
 /**
  * Whose request it is: its agent, and the API key it was made with (the key's bucket and budgets then apply) or,
  * without a key, the caller whose bucket stands above its agents' (the static token, unauthenticated callers).
+ * Not the lanes' tenant (`tenantId` in libs/queue), a string that only takes turns in the queue.
  */
-export interface Tenant {
+export interface LimitSubject {
   agentId: string | undefined;
   key?: (KeyBucket & KeyLedger) | undefined;
   caller?: CallerName | undefined;
 }
 
-function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd: number, model: string | undefined) {
-  const rate = parts.rateLimiter.call(tenant.agentId, tenant.key, 1, tenant.caller ? { name: tenant.caller } : undefined);
-  const reserve = parts.budget.reserveCall(jobId, estimateUsd, tenant.key, model);
+function admitCall(parts: AdmitParts, subject: LimitSubject, jobId: string, estimateUsd: number, model: string | undefined) {
+  const rate = parts.rateLimiter.call(subject.agentId, subject.key, 1, subject.caller ? { name: subject.caller } : undefined);
+  const reserve = parts.budget.reserveCall(jobId, estimateUsd, subject.key, model);
   return {
     keys: [...rate.keys, ...reserve.keys],
     args: [...rate.args, ...reserve.args],
@@ -40,13 +41,13 @@ function admitCall(parts: AdmitParts, tenant: Tenant, jobId: string, estimateUsd
 export async function runAdmit(
   redis: RedisClient,
   parts: AdmitParts,
-  tenant: Tenant,
+  subject: LimitSubject,
   jobId: string,
   estimateUsd: number,
   model?: string,
 ): Promise<AdmitOutcome> {
-  const call = admitCall(parts, tenant, jobId, estimateUsd, model);
-  return call.outcome(await runScript(redis, scripts.admit, call.keys, call.args));
+  const call = admitCall(parts, subject, jobId, estimateUsd, model);
+  return call.outcome(await runIntegerScript(redis, scripts.admit, call.keys, call.args));
 }
 
 /**
@@ -58,12 +59,12 @@ export async function runAdmitAndAdd<Data, Result>(
   redis: RedisClient,
   queue: GatedQueue<Data, Result>,
   parts: AdmitParts,
-  tenant: Tenant,
+  subject: LimitSubject,
   estimateUsd: number,
   job: GatedJob<Data>,
   model?: string,
 ): Promise<{ outcome: AdmitOutcome; addError?: Error }> {
-  const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd, model);
+  const call = admitCall(parts, subject, job.opts.jobId, estimateUsd, model);
   const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script: admitGate, keys: call.keys, args: call.args });
   const outcome = call.outcome(gateReply.map((value) => Number(value)));
   // BullMQ's add answers a refusal with a negative code (it never refuses a standalone job with a new id).
@@ -83,12 +84,12 @@ export async function runAdmitAndAddIdempotent<Data, Result>(
   redis: RedisClient,
   queue: GatedQueue<Data, Result>,
   parts: AdmitParts,
-  tenant: Tenant,
+  subject: LimitSubject,
   estimateUsd: number,
   job: GatedJob<Data>,
   model?: string,
 ): Promise<AdmitIdempotentOutcome> {
-  const call = admitCall(parts, tenant, job.opts.jobId, estimateUsd, model);
+  const call = admitCall(parts, subject, job.opts.jobId, estimateUsd, model);
   const { gateReply, added } = await addJobBehindGate(redis, queue, job, {
     script: admitOnceGate,
     keys: [...call.keys, queue.toKey(job.opts.jobId)],

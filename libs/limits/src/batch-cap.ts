@@ -1,7 +1,7 @@
 import type { LimitsPrefix, RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
 import { nanoToUsd, usdToNano } from './money';
-import { LimitScriptCode, runScript, scripts } from './scripts';
+import { LimitScriptCode, runIntegerScript, scripts } from './scripts';
 
 /** A batch's cap as its jobs carry it. */
 export interface BatchCapRef {
@@ -41,7 +41,7 @@ export function createBatchCaps(options: { redis: RedisClient; prefix: LimitsPre
 
     /** Checks the cap and reserves `reservedUsd` for the job, in one step. Idempotent on the job id. */
     async start(jobId: string, cap: BatchCapRef, reservedUsd: number): Promise<BatchStart> {
-      const [code, spent = 0, inFlight = 0] = await runScript(
+      const [code, spent = 0, inFlight = 0] = await runIntegerScript(
         redis,
         scripts.batchCapStart,
         [key(cap.batch_id)],
@@ -54,7 +54,7 @@ export function createBatchCaps(options: { redis: RedisClient; prefix: LimitsPre
 
     /** Books the job's real cost (or, with `undefined`, gives back its reservation), once per job. */
     async settle(jobId: string, batchId: string, costUsd: number | undefined): Promise<void> {
-      await runScript(redis, scripts.batchCapSettle, [key(batchId)], [jobId, costUsd === undefined ? -1 : usdToNano(costUsd)]);
+      await runIntegerScript(redis, scripts.batchCapSettle, [key(batchId)], [jobId, costUsd === undefined ? -1 : usdToNano(costUsd)]);
     },
 
     /** The batch's cap and spend, or undefined for a batch without a cap (or past its retention). */

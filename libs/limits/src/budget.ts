@@ -4,7 +4,7 @@ import { limitsPrefix, runLuaScript, type LimitsPrefix, type RedisClient } from 
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
 import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, OBSERVED_COST_TTL_SECONDS, utcPeriods } from './periods';
-import { LimitScriptCode, runScript, scripts } from './scripts';
+import { LimitScriptCode, runIntegerScript, scripts } from './scripts';
 
 export interface BudgetOptions {
   redis: RedisClient;
@@ -257,7 +257,7 @@ export function createBudget(options: BudgetOptions) {
     async reserveAll(jobs: readonly ReserveJob[], key?: KeyLedger): Promise<{ reserved: true } | ({ reserved: false; index: number } & BudgetRefusal)> {
       if (jobs.length === 0) return { reserved: true };
       const { day, month, keys } = keysFor(key);
-      const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0, position = 0, amount = 0] = await runScript(
+      const [code = 0, daySpent = 0, monthSpent = 0, inFlight = 0, position = 0, amount = 0] = await runIntegerScript(
         redis,
         scripts.budgetReserve,
         [...keys, ...jobs.map((job) => limitKeys.jobBilling(prefix, job.jobId))],
@@ -278,7 +278,7 @@ export function createBudget(options: BudgetOptions) {
      */
     async reserve(jobId: string, estimateUsd: number, key?: KeyLedger, model?: string): Promise<ReserveOutcome> {
       const { keys, args, outcome } = budget.reserveCall(jobId, estimateUsd, key, model);
-      return outcome(await runScript(redis, scripts.budgetReserve, keys, args));
+      return outcome(await runIntegerScript(redis, scripts.budgetReserve, keys, args));
     },
 
     /**
@@ -299,7 +299,7 @@ export function createBudget(options: BudgetOptions) {
         limitKeys.jobCalls(prefix, jobId),
       ];
       const costNano = usdToNano(charge.costUsd);
-      const [code] = await runScript(redis, scripts.budgetSettle, keys, [
+      const [code] = await runIntegerScript(redis, scripts.budgetSettle, keys, [
         jobId,
         costNano,
         usageEntry(charge, costNano, globalKeys[2]!, charge.keyId ? keyKeys[2] : undefined),
@@ -342,7 +342,7 @@ export function createBudget(options: BudgetOptions) {
      * already); `callId`: the run's call, which cost nothing (no takeover bills it).
      */
     async release(jobId: string, keyId?: string, callId = ''): Promise<{ releasedUsd: number }> {
-      const [code, amount = 0] = await runScript(
+      const [code, amount = 0] = await runIntegerScript(
         redis,
         scripts.budgetRelease,
         [
@@ -378,7 +378,7 @@ export function createBudget(options: BudgetOptions) {
     async usage(key?: KeyLedger): Promise<UsageReport> {
       const { day, month } = utcPeriods(now());
       // Calls settled since the last fold are booked first, so the report is exact.
-      await runScript(redis, scripts.usageFold, [limitKeys.usagePending(prefix)], [DAY_SPEND_TTL_SECONDS]);
+      await runIntegerScript(redis, scripts.usageFold, [limitKeys.usagePending(prefix)], [DAY_SPEND_TTL_SECONDS]);
       const days = daysOfMonthUntil(month, day);
       const [inFlightKey, , , monthKey] = ledgerKeys(key?.id, day, month);
       const dayKey = (name: string) => ledgerKeys(key?.id, name, month)[2]!;

@@ -1,5 +1,5 @@
 export { limitKeys, spendFields } from './keys';
-export { LimitScriptCode, scripts, runScript } from './scripts';
+export { LimitScriptCode, scripts, runIntegerScript } from './scripts';
 export type { LuaScript } from './scripts';
 export { NANO_PER_USD, usdToNano, nanoToUsd, formatUsd } from './money';
 export { utcPeriods } from './periods';
@@ -48,10 +48,11 @@ export type {
   SettleReply,
 } from './budget';
 export { runAdmit, runAdmitAndAdd, runAdmitAndAddIdempotent } from './admit';
-export type { AdmitOutcome, AdmitIdempotentOutcome, Tenant } from './admit';
+export type { AdmitOutcome, AdmitIdempotentOutcome, LimitSubject } from './admit';
 export { createProviderPacer } from './provider-pacer';
 export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';
-export { priceAnswer, settleJobCost, startCappedJob, startJobCall, pacePlan } from './job-billing';
+export { priceAnswer, settleJobCost, startCappedJob, startJobCall } from './job-billing';
+export { pacePlan } from './pace-plan';
 export { createBatchCaps } from './batch-cap';
 export type { BatchCaps, BatchCapRef, BatchSpend, BatchStart } from './batch-cap';
 export type { BilledJob, JobBilling } from './job-billing';

@@ -1,10 +1,10 @@
-import { batchCostCapReached, type ChatJobData, type ChatJobResult, type Lane, type ProviderId, type Usage } from '@gateway/contracts';
+import { batchCostCapReached, type ChatJobData, type ChatJobResult, type ProviderId, type Usage } from '@gateway/contracts';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import type { BatchCaps } from './batch-cap';
 import { tokenCountsOf } from './budget';
 import type { Budget, SettleReply } from './budget';
 import { callCostUsd, type PriceSource } from './pricing';
-import type { PaceDecision, ProviderPacer } from './provider-pacer';
+import type { ProviderPacer } from './provider-pacer';
 
 /** What the worker needs to price, bill and pace jobs. */
 export interface JobBilling {
@@ -126,22 +126,4 @@ export async function startCappedJob(
   if (!cap) return;
   const start = await billing.batchCaps.start(job.id, cap, job.data.reserved_usd ?? 0);
   if (!start.started) throw batchCostCapReached(cap.batch_id, start.capUsd, start.spentUsd, start.inFlightUsd);
-}
-
-/**
- * Drops from the front of a failover plan the providers that may not be called now (paced or paused after a
- * 429), taking one request from the first that may. When none may, says how long to wait.
- */
-export async function pacePlan<T extends { provider: ProviderId }>(
-  pacer: ProviderPacer,
-  plan: readonly T[],
-  lane: Lane = 'interactive',
-): Promise<{ plan: T[] } | { waitMs: number; reason: 'rate' | 'paused' }> {
-  let soonest: Extract<PaceDecision, { go: false }> | undefined;
-  for (let index = 0; index < plan.length; index += 1) {
-    const decision = await pacer.acquire(plan[index]!.provider, lane);
-    if (decision.go) return { plan: plan.slice(index) };
-    if (!soonest || decision.waitMs < soonest.waitMs) soonest = decision;
-  }
-  return soonest ? { waitMs: soonest.waitMs, reason: soonest.reason } : { plan: [...plan] };
 }

@@ -1,7 +1,7 @@
 import { providerIdSchema, type Lane, type ProviderId } from '@gateway/contracts';
 import { watchChannel, type ChannelWatch, type LimitsPrefix, type RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
-import { LimitScriptCode, runScript, scripts } from './scripts';
+import { LimitScriptCode, runIntegerScript, scripts } from './scripts';
 
 /** Options of the provider pacer. */
 export interface ProviderPacerOptions {
@@ -89,7 +89,7 @@ export function createProviderPacer(options: ProviderPacerOptions) {
       // The reserve sits on top of the burst (a fraction of a call for a slow provider: a lower lane's call then
       // waits for its token and the reserve, an interactive call for its token only, so it comes first).
       const reserve = rpm > 0 ? burst * (options.interactiveReserve ?? DEFAULT_INTERACTIVE_RESERVE) : 0;
-      const [code = 0, waitMs = 0] = await runScript(
+      const [code = 0, waitMs = 0] = await runIntegerScript(
         options.redis,
         scripts.providerPace,
         [limitKeys.providerBucket(options.prefix, provider), limitKeys.providerPause(options.prefix, provider)],

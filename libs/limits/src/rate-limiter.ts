@@ -1,6 +1,6 @@
 import type { LimitsPrefix, RedisClient } from '@gateway/queue';
 import { limitKeys } from './keys';
-import { LimitScriptCode, runScript, scripts } from './scripts';
+import { LimitScriptCode, runIntegerScript, scripts } from './scripts';
 
 export interface RateLimiterOptions {
   redis: RedisClient;
@@ -101,7 +101,7 @@ export function createRateLimiter(options: RateLimiterOptions) {
     async take(agentId: string | undefined, key?: KeyBucket, tokens = 1, caller?: CallerTake): Promise<RateDecision> {
       // Debt allowed: beyond a burst a take needs a full bucket and leaves it negative.
       const { keys, args, decide } = call(agentId, key, tokens, caller, true);
-      return decide(await runScript(options.redis, scripts.rate, keys, args));
+      return decide(await runIntegerScript(options.redis, scripts.rate, keys, args));
     },
   };
 }

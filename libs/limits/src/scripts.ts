@@ -66,8 +66,8 @@ export const admitGate: GateScript = { fileName: 'admit-gate.lua', source: admit
 /** Admission as the gate of an idempotent job's add: admit-12's keys plus the job's hash, so a duplicate takes nothing. */
 export const admitOnceGate: GateScript = { fileName: 'admit-once-gate.lua', source: admitOnceGateSource, includes: limitIncludes };
 
-/** Runs a script; its reply is an array of integers. */
-export async function runScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<number[]> {
+/** Runs a script whose reply is an array of integers, and returns them as numbers (`runLuaScript`: the raw reply). */
+export async function runIntegerScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<number[]> {
   const reply = await runLuaScript(redis, lua, keys, args);
   if (!Array.isArray(reply)) throw new Error(`${lua.name} returned ${typeof reply}`);
   return reply.map((value) => Number(value));

@@ -1,7 +1,7 @@
 export type { ProviderAdapter, ProviderChatRequest, ProviderChatResult, ChatStreamPart } from './types';
 export { createHttpClient, readBounded, extractUpstreamMessage } from './http/http-client';
 export type { HttpClient, HttpClientOptions, UpstreamResponse } from './http/http-client';
-export { parseRetryAfter, upstreamHttpError, upstreamFailure } from './http/upstream-error';
+export { parseRetryAfter, upstreamHttpError } from './http/upstream-error';
 export { parseServerSentEvents, splitLines } from './http/sse-parser';
 export type { ServerSentEvent } from './http/sse-parser';
 export { createOpenAiCompatibleAdapter } from './openai-compatible/openai-compatible-adapter';

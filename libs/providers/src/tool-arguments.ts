@@ -1,4 +1,4 @@
-import { GatewayError, type ProviderId, type ToolCall } from '@gateway/contracts';
+import { toolArgumentsNotAnObject, type ProviderId, type ToolCall } from '@gateway/contracts';
 
 /**
  * A tool call's arguments as the JSON object upstreams that take objects want (Anthropic's `input`, Ollama's
@@ -12,10 +12,7 @@ export function toolArgumentsObject(provider: ProviderId, call: ToolCall, messag
     value = undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', `${provider} needs tool call arguments that are a JSON object (messages.${messageIndex}.tool_calls)`, {
-      retryable: false,
-      anotherProviderMayServe: true,
-    });
+    throw toolArgumentsNotAnObject(provider, messageIndex);
   }
   return value as Record<string, unknown>;
 }

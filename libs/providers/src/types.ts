@@ -31,7 +31,7 @@ export type ChatStreamPart =
   | { type: 'usage'; usage: Usage; costUsd: number | null }
   | { type: 'stream-end'; model: string; finishReason: string | null };
 
-/** One upstream. Adapters throw GatewayError; `details.retryable` says whether failover may help. */
+/** One upstream. Adapters throw GatewayError; `details.recovery` says whether failover may help (see Recovery). */
 export interface ProviderAdapter {
   readonly id: ProviderId;
   chat(request: ProviderChatRequest, signal: AbortSignal): Promise<ProviderChatResult>;

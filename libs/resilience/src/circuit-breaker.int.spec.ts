@@ -142,7 +142,7 @@ describe('breaker hooks with withFailover', () => {
     const called: string[] = [];
     const call = async (attempt: { provider: string }) => {
       called.push(attempt.provider);
-      if (attempt.provider === 'openrouter') throw new GatewayError('upstream_error', 'HTTP 503', { retryable: true, upstreamStatus: 503 });
+      if (attempt.provider === 'openrouter') throw new GatewayError('upstream_error', 'HTTP 503', { recovery: 'failover', upstreamStatus: 503 });
       return 'ok';
     };
     for (let index = 0; index < 5; index += 1) expect((await withFailover(plan, call, hooks)).provider).toBe('mock');
@@ -162,7 +162,7 @@ describe('breaker hooks with withFailover', () => {
         withFailover(
           plan,
           async () => {
-            throw new GatewayError('invalid_request', 'bad', { retryable: false, upstreamStatus: 400 });
+            throw new GatewayError('invalid_request', 'bad', { recovery: 'final', upstreamStatus: 400 });
           },
           hooks,
         ),

@@ -1,7 +1,7 @@
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
-import { watchChannel, type ChannelWatch, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { runLuaScript, watchChannel, type ChannelWatch, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { resilienceKeys } from './keys';
-import { breakerScripts, runScript } from './lua-scripts';
+import { breakerScripts } from './lua-scripts';
 
 /** A circuit's state as kept in Redis. */
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -80,11 +80,13 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   return {
     async acquire(provider) {
       if (watching?.current() && known.get(provider)?.clean) return { allowed: true, trial: false, code: AcquireCode.Closed };
-      const code = Number(await runScript(options.redis, breakerScripts.acquire, [key(provider)], [options.resetTimeMs, options.trialLeaseMs])) as AcquireCode;
+      const code = Number(
+        await runLuaScript(options.redis, breakerScripts.acquire, [key(provider)], [options.resetTimeMs, options.trialLeaseMs]),
+      ) as AcquireCode;
       return { allowed: code > 0, trial: code === AcquireCode.Trial, code };
     },
     async record(provider, outcome) {
-      const reply = (await runScript(
+      const reply = (await runLuaScript(
         options.redis,
         breakerScripts.record,
         [key(provider)],

@@ -1,4 +1,4 @@
-import type { GatewayError, ProviderId } from '@gateway/contracts';
+import { recoveryOf, type GatewayError, type ProviderId } from '@gateway/contracts';
 import type { Logger, Metrics } from '@gateway/observability';
 import { AcquireCode, circuitStateValue, type CallOutcome, type CircuitBreaker, type CircuitState } from './circuit-breaker';
 import type { FailoverHooks, PlannedAttempt } from './failover';
@@ -12,11 +12,11 @@ export interface BreakerHooksOptions {
 }
 
 /**
- * A failure says something about the provider only when it is retryable (connection, timeout, 429, 5xx,
+ * A failure says something about the provider only when its recovery is `failover` (connection, timeout, 429, 5xx,
  * malformed answer). An invalid request or a cancelled caller is neutral: it must not open the circuit.
  */
 export function outcomeOf(error: GatewayError): CallOutcome {
-  return error.details.retryable === false || error.details.anotherProviderMayServe ? 'neutral' : 'failure';
+  return recoveryOf(error) === 'failover' ? 'failure' : 'neutral';
 }
 
 /**

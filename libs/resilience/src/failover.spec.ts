@@ -16,7 +16,7 @@ async function failure(promise: Promise<unknown>): Promise<GatewayError> {
   );
 }
 
-const retryable = (status: number) => new GatewayError('upstream_error', `HTTP ${status}`, { retryable: true, upstreamStatus: status });
+const retryable = (status: number) => new GatewayError('upstream_error', `HTTP ${status}`, { recovery: 'failover', upstreamStatus: status });
 
 describe('withFailover', () => {
   it('returns the first success and the failures before it', async () => {
@@ -29,7 +29,7 @@ describe('withFailover', () => {
 
   it('goes on past a provider that lacks the model, and answers its error when none has it', async () => {
     const missing = (provider: string) =>
-      new GatewayError('invalid_request', `${provider}: model not found`, { retryable: false, anotherProviderMayServe: true, upstreamStatus: 404 });
+      new GatewayError('invalid_request', `${provider}: model not found`, { recovery: 'failover-uncounted', upstreamStatus: 404 });
     const served = await withFailover(plan, async (attempt) => {
       if (attempt.provider === 'ollama') throw missing('ollama');
       if (attempt.provider === 'openrouter') throw retryable(503);
@@ -60,7 +60,7 @@ describe('withFailover', () => {
     const error = await failure(
       withFailover(plan, async (attempt) => {
         calls.push(attempt.provider);
-        throw new GatewayError('invalid_request', 'bad model', { retryable: false, upstreamStatus: 400 });
+        throw new GatewayError('invalid_request', 'bad model', { recovery: 'final', upstreamStatus: 400 });
       }),
     );
     expect(calls).toEqual(['openrouter']);
@@ -81,7 +81,7 @@ describe('withFailover', () => {
   it('reports timeout when every failure was a timeout', async () => {
     const error = await failure(
       withFailover(plan.slice(0, 1), async () => {
-        throw new GatewayError('timeout', 'slow', { retryable: true });
+        throw new GatewayError('timeout', 'slow', { recovery: 'failover' });
       }),
     );
     expect(error.type).toBe('timeout');

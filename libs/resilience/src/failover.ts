@@ -1,4 +1,13 @@
-import { GatewayError, toGatewayError, type Attempt, type ProviderId } from '@gateway/contracts';
+import {
+  allProvidersFailed,
+  recoveryOf,
+  toGatewayError,
+  unexpectedProviderFailure,
+  withAttempts,
+  type Attempt,
+  type GatewayError,
+  type ProviderId,
+} from '@gateway/contracts';
 
 /** One provider to try, with the model name that provider should be asked for. */
 export interface PlannedAttempt {
@@ -24,13 +33,10 @@ export interface FailoverHooks {
   onFailover?: (from: PlannedAttempt, to: PlannedAttempt, error: GatewayError) => void;
 }
 
-/** A provider call that threw something other than a GatewayError: the next provider may still serve. */
-const unexpectedProviderFailure = (error: unknown) =>
-  new GatewayError('upstream_error', 'provider call failed unexpectedly', { retryable: true, cause: error });
-
 /**
- * Tries each planned provider in order. Retryable failures (connection, timeout, 429, 5xx, malformed answers)
- * move on; a non-retryable one (the request itself is invalid, or the caller cancelled) ends the call at once.
+ * Tries each planned provider in order. Failures to fail over from (connection, timeout, 429, 5xx, malformed answers,
+ * a provider that cannot serve this request) move on; a `final` one (the request itself is invalid, or the caller
+ * cancelled) ends the call at once.
  * When every provider fails: `timeout` if every failure was a timeout, else `upstream_error` listing the attempts.
  */
 export async function withFailover<T>(
@@ -55,24 +61,18 @@ export async function withFailover<T>(
       const error = toGatewayError(caught, unexpectedProviderFailure);
       await hooks.onFailure?.(attempt, error);
       failures.push({ provider: attempt.provider, status: error.details.upstreamStatus ?? null, reason: error.message });
-      if (error.details.retryable === false && !error.details.anotherProviderMayServe) {
-        throw new GatewayError(error.type, error.message, { ...error.details, attempts: failures, cause: error });
+      if (recoveryOf(error) === 'final') {
+        throw withAttempts(error, failures);
       }
       errors.push(error);
       previous = { attempt, error };
     }
   }
   // No provider had the model: that is the caller's answer (e.g. 400 for a model not pulled), not a 502.
-  const missing = errors.filter((error) => error.details.anotherProviderMayServe);
+  const missing = errors.filter((error) => recoveryOf(error) === 'failover-uncounted');
   if (missing.length > 0 && missing.length === errors.length) {
     const last = missing[missing.length - 1]!;
-    throw new GatewayError(last.type, last.message, { ...last.details, attempts: failures, cause: last });
+    throw withAttempts(last, failures);
   }
-  const allTimeouts = errors.length > 0 && errors.every((error) => error.type === 'timeout');
-  const retryAfter = errors.map((error) => error.details.retryAfterSeconds).filter((value): value is number => value !== undefined);
-  throw new GatewayError(
-    allTimeouts ? 'timeout' : 'upstream_error',
-    errors.length === 0 ? 'no provider could be tried (all circuits open)' : `all providers failed (${failures.map((failure) => failure.provider).join(', ')})`,
-    { attempts: failures, retryable: false, ...(retryAfter.length > 0 ? { retryAfterSeconds: Math.min(...retryAfter) } : {}) },
-  );
+  throw allProvidersFailed(failures, errors);
 }

@@ -1,7 +1,7 @@
 // Apps typecheck only what they import: the reference brings the *.lua module declaration along.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
-import { defineLuaFile as script, runLuaScript } from '@gateway/queue';
+import { defineLuaFile as script } from '@gateway/queue';
 import breakerAcquire from './lua/breaker-acquire-1.lua';
 import breakerRecord from './lua/breaker-record-1.lua';
 
@@ -9,6 +9,3 @@ export const breakerScripts = {
   acquire: script('breaker-acquire-1.lua', breakerAcquire),
   record: script('breaker-record-1.lua', breakerRecord),
 };
-
-/** Runs a breaker script and returns its raw reply. */
-export const runScript = runLuaScript;

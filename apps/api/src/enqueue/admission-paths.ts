@@ -59,14 +59,14 @@ export function fusedAdmission(deps: PathDeps): AdmissionPath {
   return {
     async add(job) {
       const { addError } = await enqueueOrUnavailable(() =>
-        admission.admitAndAdd(queue, job.body, { name: job.lane, data: job.data, opts: job.opts }, job.tenant),
+        admission.admitAndAdd(queue, job.body, { name: job.lane, data: job.data, opts: job.opts }, job.limitSubject),
       );
       if (addError) await releaseAndThrow(deps, job, addError);
     },
     async addIdempotent(prepare, idempotent) {
       const job = await prepare();
       const outcome = await enqueueOrUnavailable(() =>
-        admission.admitAndAddIdempotent(queue, job.body, { name: job.lane, data: job.data, opts: job.opts }, job.tenant),
+        admission.admitAndAddIdempotent(queue, job.body, { name: job.lane, data: job.data, opts: job.opts }, job.limitSubject),
       );
       if ('spent' in outcome) throw idempotencySpent(job.jobId);
       if ('duplicate' in outcome) {
@@ -90,7 +90,7 @@ export function fusedAdmission(deps: PathDeps): AdmissionPath {
 export function twoStepAdmission(deps: PathDeps): AdmissionPath {
   const { queue, admission } = deps;
   const add = async (job: PreparedJob): Promise<void> => {
-    const admitted = await admission.admit(job.body, job.jobId, job.tenant);
+    const admitted = await admission.admit(job.body, job.jobId, job.limitSubject);
     await enqueueOrUnavailable(() => queue.add(job.lane, job.data(admitted.reservedUsd), job.opts)).catch((error: unknown) =>
       releaseAndThrow(deps, job, error),
     );

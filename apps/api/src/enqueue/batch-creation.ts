@@ -17,7 +17,7 @@ import {
 } from '@gateway/queue';
 import type { Admission } from '../admission';
 import type { ParsedBatchItem } from '../batch-input';
-import { ownerKeyOf, shareWeightOf, tenantOf, type Caller } from '../caller';
+import { ownerKeyOf, shareWeightOf, limitSubjectOf, type Caller } from '../caller';
 import { lanePrioritiesFor } from '../job-priority';
 import { toChatJobData } from './job-payload';
 import { enqueueOrUnavailable } from './redis-outage';
@@ -67,12 +67,12 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
   const undo = createUndoStack();
 
   // Rate tokens are not given back: a refused batch was still a request.
-  if (caller.kind === 'key') await deps.admission.checkRate(tenantOf(caller, undefined), items.length);
+  if (caller.kind === 'key') await deps.admission.checkRate(limitSubjectOf(caller, undefined), items.length);
   else {
     // The caller's tokens are taken with the first agent's, so a refusal there takes nothing.
     let callerTokens = items.length;
     for (const [agentId, count] of requestsPerAgent(items)) {
-      await deps.admission.checkRate(tenantOf(caller, agentId), count, callerTokens);
+      await deps.admission.checkRate(limitSubjectOf(caller, agentId), count, callerTokens);
       callerTokens = 0;
     }
   }
@@ -80,7 +80,7 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
   const reserved = await deps.admission.reserveBatch(
     items.map((item) => item.request),
     jobIds,
-    tenantOf(caller, undefined),
+    limitSubjectOf(caller, undefined),
   );
   undo.push(() => Promise.all(jobIds.map((jobId) => deps.admission.release(jobId, keyId))));
 

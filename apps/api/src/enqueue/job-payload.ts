@@ -1,4 +1,4 @@
-import { chatParamsOf, type ChatJobData, type ChatRequest, type Lane } from '@gateway/contracts';
+import { chatParamsOf, laneOf, type ChatJobData, type ChatRequest, type Lane } from '@gateway/contracts';
 import { tenantId } from '@gateway/queue';
 import { agentIdFor, ownerKeyOf, type Caller } from '../caller';
 
@@ -17,11 +17,6 @@ export interface JobDataExtras {
   requestHash?: string | undefined;
   /** Its scheduling lane; absent: `interactive` when a reply channel waits for it, else `job`. */
   lane?: Lane;
-}
-
-/** The lane of a job: as asked, else interactive when a caller waits on its reply channel, else an asynchronous job. */
-export function laneOf(extras: Pick<JobDataExtras, 'lane' | 'replyTo'>): Lane {
-  return extras.lane ?? (extras.replyTo !== undefined ? 'interactive' : 'job');
 }
 
 /**
@@ -50,7 +45,7 @@ export function toChatJobData(
     ...(extras.resumable ? { resumable: true } : {}),
     ...(extras.streamFormat !== undefined ? { stream_format: extras.streamFormat } : {}),
     ...(extras.requestHash !== undefined ? { request_hash: extras.requestHash } : {}),
-    lane: laneOf(extras),
+    lane: laneOf(extras.lane, extras.replyTo),
     tenant: tenantId(keyId, agentId),
   };
 }

@@ -1,9 +1,9 @@
 import type { ChatJobData, ChatRequest, Lane } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import type { Tenant } from '@gateway/limits';
+import type { LimitSubject } from '@gateway/limits';
 import type { ChatQueue, RedisClient } from '@gateway/queue';
 import type { Request } from 'express';
-import { assertModelAllowed, callerOf, shareWeightOf, tenantOf } from '../caller';
+import { assertModelAllowed, callerOf, shareWeightOf, limitSubjectOf } from '../caller';
 import { lanePrioritiesFor } from '../job-priority';
 import { servablePlan } from '../request-plan';
 import { toChatJobData, type JobDataExtras } from './job-payload';
@@ -25,7 +25,7 @@ export interface PreparedJob {
   keyId: string | undefined;
   lane: Lane;
   opts: { jobId: string; priority?: number };
-  tenant: Tenant;
+  limitSubject: LimitSubject;
   data: (reservedUsd: number) => ChatJobData;
 }
 
@@ -62,7 +62,7 @@ export async function prepareJob(deps: PrepareDeps, request: EnqueueRequest): Pr
     keyId: base.key_id,
     lane,
     opts: { jobId, ...(priority !== undefined ? { priority } : {}) },
-    tenant: tenantOf(caller, base.agent_id),
+    limitSubject: limitSubjectOf(caller, base.agent_id),
     data: (reservedUsd) => ({ ...base, reserved_usd: reservedUsd }),
   };
 }

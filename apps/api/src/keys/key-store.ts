@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { GatewayError, KEY_SECRET_PREFIX, notFound, type ApiKeyView, type CreateKeyRequest, type CreatedKey, type UpdateKeyRequest } from '@gateway/contracts';
+import { KEY_SECRET_PREFIX, keyRevoked, notFound, type ApiKeyView, type CreatedKey, type CreateKeyRequest, type UpdateKeyRequest } from '@gateway/contracts';
 import type { LimitsPrefix, RedisClient } from '@gateway/queue';
 
 /** A key as stored: its view plus the SHA-256 of its secret (the secret itself is never stored). */
@@ -124,7 +124,7 @@ export function createKeyStore(redis: RedisClient, prefix: LimitsPrefix) {
     /** A new secret for the key (the old one stops working at once); refused for a revoked key. */
     async rotate(id: string): Promise<{ created: CreatedKey; oldSecretHash: string }> {
       const record = await loadOrThrow(id);
-      if (record.revoked_at !== null) throw new GatewayError('invalid_request', `key ${id} is revoked`);
+      if (record.revoked_at !== null) throw keyRevoked(id);
       const secret = newSecret();
       const next: ApiKeyRecord = { ...record, key_prefix: secret.slice(0, 8), secret_hash: hashSecret(secret) };
       await redis

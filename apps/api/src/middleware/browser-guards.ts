@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError } from '@gateway/contracts';
+import { mediaTypeRefused, originForbidden } from '@gateway/contracts';
 
 /**
  * Body types a web page may send to any site without a CORS preflight (the "simple" ones). The API reads JSON and
@@ -18,7 +18,7 @@ export function noSniff(_req: Request, res: Response, next: NextFunction) {
 export function refusePreflightFreeBodies(req: Request, _res: Response, next: NextFunction) {
   const mediaType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (preflightFreeMediaTypes.has(mediaType)) {
-    next(new GatewayError('unsupported_media_type', `Content-Type ${mediaType} is not accepted: send application/json (or application/jsonl for batches)`));
+    next(mediaTypeRefused(mediaType));
     return;
   }
   next();
@@ -46,6 +46,6 @@ export function refuseForeignOrigins(allowedOrigins: readonly string[]) {
       next();
       return;
     }
-    next(new GatewayError('forbidden', `origin ${origin.slice(0, 200)} is not allowed (CORS_ALLOWED_ORIGINS)`));
+    next(originForbidden(origin));
   };
 }

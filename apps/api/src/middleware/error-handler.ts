@@ -1,22 +1,22 @@
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError, internalError, queueUnavailable, routeNotFound, toGatewayError } from '@gateway/contracts';
+import { GatewayError, internalError, queueUnavailable, routeNotFound, toGatewayError, unreadableBody } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 
 /** body-parser's errors carry a `type` and a status; map them to the gateway's types. */
 function fromBodyParser(error: { type?: string; status?: number; message?: string }): GatewayError | undefined {
   switch (error.type) {
     case 'entity.too.large':
-      return new GatewayError('payload_too_large', 'request body is larger than the limit');
+      return unreadableBody('too-large');
     case 'entity.parse.failed':
-      return new GatewayError('invalid_request', 'request body is not valid JSON');
+      return unreadableBody('not-json');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new GatewayError('invalid_request', 'request body encoding or charset is not supported');
+      return unreadableBody('encoding');
     case 'request.aborted':
-      return new GatewayError('invalid_request', 'request body was not received completely');
+      return unreadableBody('incomplete');
     default:
       if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) {
-        return new GatewayError('invalid_request', 'request could not be read');
+        return unreadableBody('other');
       }
       return undefined;
   }

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { GatewayError } from '@gateway/contracts';
+import { hostForbidden } from '@gateway/contracts';
 
 /** The host name of a Host header, lower-case, without its port (`[::1]:8080` → `[::1]`). */
 export function hostName(header: string): string {
@@ -22,6 +22,6 @@ export function checkHost(allowedHosts: readonly string[]) {
       next();
       return;
     }
-    next(new GatewayError('forbidden', `host ${(header ?? '(none)').slice(0, 200)} is not allowed (API_ALLOWED_HOSTS)`));
+    next(hostForbidden(header));
   };
 }

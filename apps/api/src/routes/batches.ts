@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import {
-  GatewayError,
+  batchRequestRefused,
+  compressedBatchRefused,
   IDEMPOTENCY_WINDOW_SECONDS,
   idempotencyConflict,
   invalidRequest,
@@ -107,8 +108,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     const kind = bodyKind(req);
     const encoding = req.headers['content-encoding'];
     // Read as it arrives, so uncompressed: a gzip body would be refused as malformed JSON, which misleads.
-    if (encoding !== undefined && encoding !== 'identity')
-      throw new GatewayError('unsupported_media_type', 'a batch body is read uncompressed: send it without Content-Encoding');
+    if (encoding !== undefined && encoding !== 'identity') throw compressedBatchRefused();
     if (!kind) throw invalidRequest('a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
     const query = Object.fromEntries(
       ['callback_url', 'completion_window', 'max_cost_usd'].flatMap((name) => (req.query[name] !== undefined ? [[name, req.query[name]]] : [])),
@@ -122,7 +122,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       try {
         assertModelAllowed(caller, item.request.model ?? deps.config.llm.defaultModel);
       } catch (error) {
-        throw new GatewayError('forbidden', `requests.${index}: ${(error as Error).message}`);
+        throw batchRequestRefused('forbidden', index, (error as Error).message);
       }
       servablePlan(deps.config, item.request, `requests.${index}.`);
     });

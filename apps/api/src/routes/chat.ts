@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
-import { GatewayError, chatRequestSchema, type ChatResponse } from '@gateway/contracts';
+import { chatRequestSchema, GatewayError, syncCallTimedOut, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
 import { idempotentRequestOf, workIdFor, type IdempotentRequest } from '../idempotency';
 import type { EnqueueOutcome, EnqueueService, JobDataExtras } from '../enqueue';
-import { waitForAnswer } from '../keyed-answer';
+import { waitForAnswer } from '../wait-for-answer';
 import type { ResultWaiter } from '../result-waiter';
 import { parseBody } from '../validation';
 
@@ -46,11 +46,7 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
       (error: unknown) => {
         // A job a worker already started runs on and keeps its result: the caller can fetch it later.
         if (error instanceof GatewayError && error.type === 'timeout') {
-          throw new GatewayError(
-            'timeout',
-            `${error.message}; if a worker had started it, its result stays readable at GET /v1/jobs/${jobId} (a job not started yet was dropped)`,
-            { jobId },
-          );
+          throw syncCallTimedOut(error, jobId);
         }
         throw error;
       },

@@ -5,7 +5,7 @@ import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
 import { headerField } from '../header-fields';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
-import { waitForAnswer } from '../keyed-answer';
+import { waitForAnswer } from '../wait-for-answer';
 import { errorHandler } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
 import { openAiStreamFormat } from '../stream-formats';

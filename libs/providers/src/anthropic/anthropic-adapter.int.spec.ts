@@ -98,21 +98,21 @@ describe('Anthropic adapter', () => {
   it('treats an error event after a 200 (overloaded_error) as a retryable failure', async () => {
     behave({ kind: 'error-event', content: 'partial', errorType: 'overloaded_error' });
     const error = await gatewayFailure(collectAll(adapter.chatStream(request, signal())));
-    expect(error).toMatchObject({ type: 'upstream_error', details: { retryable: true } });
+    expect(error).toMatchObject({ type: 'upstream_error', details: { recovery: 'failover' } });
     expect(error.message).toContain('overloaded_error');
   });
 
   it.each([
-    [400, 'invalid_request_error', 'invalid_request', false],
-    [404, 'not_found_error', 'invalid_request', false],
-    [401, 'authentication_error', 'upstream_error', true],
-    [429, 'rate_limit_error', 'upstream_error', true],
-    [500, 'api_error', 'upstream_error', true],
-    [529, 'overloaded_error', 'upstream_error', true],
-  ])('maps HTTP %i %s to %s (retryable %s)', async (status, errorType, type, retryable) => {
+    [400, 'invalid_request_error', 'invalid_request', 'final'],
+    [404, 'not_found_error', 'invalid_request', 'final'],
+    [401, 'authentication_error', 'upstream_error', 'failover'],
+    [429, 'rate_limit_error', 'upstream_error', 'failover'],
+    [500, 'api_error', 'upstream_error', 'failover'],
+    [529, 'overloaded_error', 'upstream_error', 'failover'],
+  ])('maps HTTP %i %s to %s (recovery %s)', async (status, errorType, type, recovery) => {
     behave({ kind: 'status', status, errorType, message: `says ${errorType}`, retryAfter: '3' });
     const error = await gatewayFailure(adapter.chat(request, signal()));
-    expect(error).toMatchObject({ type, details: { retryable, upstreamStatus: status } });
+    expect(error).toMatchObject({ type, details: { recovery, upstreamStatus: status } });
     expect(error.message).toContain(`says ${errorType}`);
   });
 
@@ -127,11 +127,11 @@ describe('Anthropic adapter', () => {
 
   it('fails over on malformed JSON, a cut stream, a reset and a hang', async () => {
     behave({ kind: 'malformed' });
-    expect((await gatewayFailure(adapter.chat(request, signal()))).details.retryable).toBe(true);
+    expect((await gatewayFailure(adapter.chat(request, signal()))).details.recovery).toBe('failover');
     behave({ kind: 'truncated-stream', content: 'a b' });
-    expect((await gatewayFailure(collectAll(adapter.chatStream(request, signal())))).details.retryable).toBe(true);
+    expect((await gatewayFailure(collectAll(adapter.chatStream(request, signal())))).details.recovery).toBe('failover');
     behave({ kind: 'reset' });
-    expect((await gatewayFailure(adapter.chat(request, signal()))).details.retryable).toBe(true);
+    expect((await gatewayFailure(adapter.chat(request, signal()))).details.recovery).toBe('failover');
     behave({ kind: 'hang' });
     expect((await gatewayFailure(adapter.chat(request, signal()))).type).toBe('timeout');
   });
@@ -141,7 +141,7 @@ describe('Anthropic adapter', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const error = await gatewayFailure(adapter.chat(request, controller.signal));
-    expect(error.details.retryable).toBe(false);
+    expect(error.details.recovery).toBe('final');
   });
 
   describe('tools', () => {
@@ -294,7 +294,7 @@ describe('Anthropic adapter', () => {
           signal(),
         ),
       );
-      expect(error).toMatchObject({ type: 'invalid_request', details: { retryable: false, upstreamStatus: 400 } });
+      expect(error).toMatchObject({ type: 'invalid_request', details: { recovery: 'final', upstreamStatus: 400 } });
     });
   });
 });

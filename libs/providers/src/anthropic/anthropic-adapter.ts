@@ -1,7 +1,8 @@
+import { upstreamFailure } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
-import { streamFailure, upstreamFailure } from '../http/upstream-error';
+import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { anthropicError, fromAnthropicToolUses, fromAnthropicUsage, mapAnthropicStopReason, toAnthropicRequest } from './anthropic-map';
 import { anthropicErrorSchema, anthropicEventSchema, anthropicMessageSchema, type AnthropicEvent, type AnthropicUsage } from './anthropic-wire';

@@ -38,13 +38,13 @@ describe('toAnthropicRequest', () => {
 
 describe('Anthropic errors and stop reasons', () => {
   it.each([
-    ['invalid_request_error', 'invalid_request', false],
-    ['not_found_error', 'invalid_request', false],
-    ['overloaded_error', 'upstream_error', true],
-    ['api_error', 'upstream_error', true],
-    ['rate_limit_error', 'upstream_error', true],
-  ])('%s is %s (retryable %s)', (type, gatewayType, retryable) => {
-    expect(anthropicError({ type, message: 'x' })).toMatchObject({ type: gatewayType, details: { retryable } });
+    ['invalid_request_error', 'invalid_request', 'final'],
+    ['not_found_error', 'invalid_request', 'final'],
+    ['overloaded_error', 'upstream_error', 'failover'],
+    ['api_error', 'upstream_error', 'failover'],
+    ['rate_limit_error', 'upstream_error', 'failover'],
+  ])('%s is %s (recovery %s)', (type, gatewayType, recovery) => {
+    expect(anthropicError({ type, message: 'x' })).toMatchObject({ type: gatewayType, details: { recovery } });
   });
 
   it.each([

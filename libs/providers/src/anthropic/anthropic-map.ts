@@ -1,4 +1,14 @@
-import { GatewayError, contentText, type ChatMessage, type ChatParams, type ToolCall, type Usage } from '@gateway/contracts';
+import {
+  contentText,
+  GatewayError,
+  noConversationTurn,
+  upstreamRefusedRequest,
+  upstreamReportedError,
+  type ChatMessage,
+  type ChatParams,
+  type ToolCall,
+  type Usage,
+} from '@gateway/contracts';
 import { newToolCallId } from '../tool-call-id';
 import { toolArgumentsObject } from '../tool-arguments';
 import type { ProviderChatRequest } from '../types';
@@ -94,7 +104,7 @@ function thinkingBudget(request: ChatParams): number | undefined {
 export function toAnthropicRequest(request: ProviderChatRequest, stream: boolean): AnthropicRequest {
   const system = request.messages.filter((message) => message.role === 'system').map((message) => contentText(message.content));
   const turns = joinTurns(request.messages.flatMap((message, index) => (message.role === 'system' ? [] : [toTurn(message, index)])));
-  if (turns.length === 0) throw new GatewayError('invalid_request', 'anthropic needs at least one user or assistant message', { retryable: false });
+  if (turns.length === 0) throw noConversationTurn('anthropic');
   if (turns[0]!.role !== 'user') turns.unshift({ role: 'user', content: '(continue)' });
   const budget = thinkingBudget(request);
   const maxTokens = request.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
@@ -171,6 +181,6 @@ export function mapAnthropicStopReason(reason: string | null | undefined): strin
 /** An `error` object (body or event): invalid_request_error and not_found_error are the caller's; the rest fail over. */
 export function anthropicError(error: { type?: string | null; message?: string | null }): GatewayError {
   const message = `anthropic reported ${error.type ?? 'an error'}: ${error.message ?? 'no message'}`;
-  if (error.type === 'invalid_request_error' || error.type === 'not_found_error') return new GatewayError('invalid_request', message, { retryable: false });
-  return new GatewayError('upstream_error', message, { retryable: true });
+  if (error.type === 'invalid_request_error' || error.type === 'not_found_error') return upstreamRefusedRequest(message);
+  return upstreamReportedError(message);
 }

@@ -34,28 +34,28 @@ describe('Cursor adapter (through the Cursor Agent HTTP adapter)', () => {
   });
 
   it.each([
-    [400, 'invalid_request', false],
-    [502, 'upstream_error', true],
-    [503, 'upstream_error', true],
-    [504, 'upstream_error', true],
-  ])('maps HTTP %i to %s (retryable %s)', async (status, type, retryable) => {
+    [400, 'invalid_request', 'final'],
+    [502, 'upstream_error', 'failover'],
+    [503, 'upstream_error', 'failover'],
+    [504, 'upstream_error', 'failover'],
+  ])('maps HTTP %i to %s (recovery %s)', async (status, type, recovery) => {
     behave({ kind: 'status', status, message: 'agent said no' });
     const error = await gatewayFailure(adapter.chat(request, signal()));
-    expect(error).toMatchObject({ type, details: { retryable, upstreamStatus: status } });
+    expect(error).toMatchObject({ type, details: { recovery, upstreamStatus: status } });
     expect(error.message).toContain('agent said no');
   });
 
   it('maps the adapter’s 413 (a prompt over its bound, too long for the command line, or refused by the agent as too long) to a failure the request caused', async () => {
     behave({ kind: 'status', status: 413, message: 'the prompt has 300001 characters, over the limit of 300000' });
     const error = await gatewayFailure(adapter.chat(request, signal()));
-    expect(error).toMatchObject({ type: 'payload_too_large', details: { retryable: false, anotherProviderMayServe: true, upstreamStatus: 413 } });
+    expect(error).toMatchObject({ type: 'payload_too_large', details: { recovery: 'failover-uncounted', upstreamStatus: 413 } });
   });
 
   it('fails on an error event mid-stream, a non-JSON answer and a hang', async () => {
     behave({ kind: 'error-mid-stream', content: 'some', message: 'agent crashed' });
     expect((await gatewayFailure(collectAll(adapter.chatStream(request, signal())))).message).toContain('agent crashed');
     behave({ kind: 'malformed' });
-    expect((await gatewayFailure(adapter.chat(request, signal()))).details.retryable).toBe(true);
+    expect((await gatewayFailure(adapter.chat(request, signal()))).details.recovery).toBe('failover');
     behave({ kind: 'hang' });
     expect((await gatewayFailure(adapter.chat(request, signal()))).type).toBe('timeout');
   });

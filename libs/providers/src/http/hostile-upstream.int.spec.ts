@@ -49,7 +49,7 @@ describe('hostile upstreams', () => {
     for (const call of [chat, stream]) {
       const { error, ms } = await failure(call());
       expect(error.type).toBe('timeout');
-      expect(error.details.retryable).toBe(true);
+      expect(error.details.recovery).toBe('failover');
       expect(ms).toBeLessThan(timeoutMs + 5000);
     }
   });
@@ -88,10 +88,10 @@ describe('hostile upstreams', () => {
     for (const [behaviour, call] of cases) {
       behave(behaviour);
       const { error } = await failure(call());
-      expect({ kind: behaviour.kind, type: error.type, retryable: error.details.retryable }).toEqual({
+      expect({ kind: behaviour.kind, type: error.type, recovery: error.details.recovery }).toEqual({
         kind: behaviour.kind,
         type: 'upstream_error',
-        retryable: true,
+        recovery: 'failover',
       });
     }
   });
@@ -101,12 +101,12 @@ describe('hostile upstreams', () => {
     expect((await failure(chat())).error.details.retryAfterSeconds).toBe(7);
     behave({ kind: 'status', status: 429 });
     const without = (await failure(chat())).error;
-    expect(without.details.retryable).toBe(true);
+    expect(without.details.recovery).toBe('failover');
     expect(without.details.retryAfterSeconds).toBeUndefined();
     for (const status of [500, 502, 503, 504]) {
       behave({ kind: 'status', status });
       const { error } = await failure(stream());
-      expect([error.type, error.details.retryable, error.details.upstreamStatus]).toEqual(['upstream_error', true, status]);
+      expect([error.type, error.details.recovery, error.details.upstreamStatus]).toEqual(['upstream_error', 'failover', status]);
     }
   });
 

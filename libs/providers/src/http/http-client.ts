@@ -1,6 +1,6 @@
 import { Agent, errors as undiciErrors } from 'undici';
-import { GatewayError, callCancelled, type ProviderId } from '@gateway/contracts';
-import { parseRetryAfter, truncate, upstreamFailure, upstreamHttpError } from './upstream-error';
+import { GatewayError, callCancelled, upstreamFailure, upstreamTimeout, type ProviderId } from '@gateway/contracts';
+import { parseRetryAfter, truncate, upstreamHttpError } from './upstream-error';
 import { watchStream, type UpstreamBody } from './stream-watchdog';
 import { scrubHeaderSecrets } from './scrub-secrets';
 
@@ -97,7 +97,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (error instanceof GatewayError) return error;
     if (callerSignal.aborted) return callCancelled(options.provider, error);
     if (signal.aborted || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-      return new GatewayError('timeout', `${options.provider} gave no answer in ${options.timeoutMs} ms`, { retryable: true, cause: error });
+      return upstreamTimeout(options.provider, options.timeoutMs, error);
     }
     const code = (error as { code?: string } | null)?.code;
     return upstreamFailure(options.provider, `connection failed${code ? ` (${code})` : ''}`, error);

@@ -1,5 +1,4 @@
-import type { ProviderId } from '@gateway/contracts';
-import { upstreamFailure } from './upstream-error';
+import { upstreamFailure, type ProviderId } from '@gateway/contracts';
 
 /** A streamed answer body: iterate it once; destroy it to drop the connection early. */
 export interface UpstreamBody extends AsyncIterable<Buffer | Uint8Array> {

@@ -1,5 +1,13 @@
-import { GatewayError, callCancelled } from '@gateway/contracts';
-import type { ProviderId } from '@gateway/contracts';
+import {
+  GatewayError,
+  callCancelled,
+  upstreamFailure,
+  upstreamHttpFailure,
+  upstreamRefused,
+  upstreamRejected,
+  upstreamStreamSilent,
+  type ProviderId,
+} from '@gateway/contracts';
 import { blameOf } from './request-caused';
 
 /** Parses a Retry-After header (seconds or HTTP date) into seconds, or undefined. */
@@ -16,38 +24,21 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 /**
  * Maps an upstream HTTP failure to the gateway's error. 400/404/422 are the caller's request: no failover.
  * Failures the request (or one model) caused, see blameOf — 413, a moderation or per-call limit 402/403, a
- * model's own 429 — fail over (`anotherProviderMayServe`) but never count against the provider's circuit or pause it;
+ * model's own 429 — fail over (`failover-uncounted`) but never count against the provider's circuit or pause it;
  * when no provider serves, they are the answer. 401/402/403 of the gateway's own key, 408/409/429/5xx and
- * anything else unexpected: retryable failover that counts.
+ * anything else unexpected: failover that counts (`failover`).
  */
 export function upstreamHttpError(provider: ProviderId, status: number, upstreamMessage: string | undefined, retryAfterSeconds?: number): GatewayError {
   const detail = upstreamMessage ? `: ${truncate(upstreamMessage, 300)}` : '';
   if (status === 400 || status === 404 || status === 422) {
-    return new GatewayError('invalid_request', `${provider} rejected the request (HTTP ${status})${detail}`, {
-      upstreamStatus: status,
-      retryable: false,
-    });
+    return upstreamRejected(provider, status, detail);
   }
   const blame = blameOf(provider, status, upstreamMessage);
   if (blame !== 'key') {
     const type = status === 413 ? 'payload_too_large' : status === 429 ? 'rate_limited' : 'invalid_request';
-    return new GatewayError(type, `${provider} refused the request (HTTP ${status})${detail}`, {
-      upstreamStatus: status,
-      retryable: false,
-      anotherProviderMayServe: true,
-      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    });
+    return upstreamRefused(type, provider, status, detail, retryAfterSeconds);
   }
-  return new GatewayError('upstream_error', `${provider} answered HTTP ${status}${detail}`, {
-    upstreamStatus: status,
-    retryable: true,
-    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-  });
-}
-
-/** A failure of the transport or of the answer's shape: always worth failing over. */
-export function upstreamFailure(provider: ProviderId, message: string, cause?: unknown): GatewayError {
-  return new GatewayError('upstream_error', `${provider}: ${message}`, { retryable: true, cause });
+  return upstreamHttpFailure(provider, status, detail, retryAfterSeconds);
 }
 
 /**
@@ -57,8 +48,7 @@ export function upstreamFailure(provider: ProviderId, message: string, cause?: u
 export function streamFailure(provider: ProviderId, error: unknown, signals: { caller: AbortSignal; response: AbortSignal }, timeoutMs: number): GatewayError {
   if (error instanceof GatewayError) return error;
   if (signals.caller.aborted) return callCancelled(provider, error);
-  if (signals.response.aborted)
-    return new GatewayError('timeout', `${provider} stream silent for ${timeoutMs} ms or past its total limit`, { retryable: true, cause: error });
+  if (signals.response.aborted) return upstreamStreamSilent(provider, timeoutMs, error);
   return upstreamFailure(provider, 'stream broken', error);
 }
 

@@ -33,15 +33,15 @@ describe('mock adapter', () => {
   });
 
   it.each([
-    ['upstream_error', true],
-    ['timeout', true],
-    ['invalid_request', false],
-  ] as const)('fails as %s when told to', async (fail, retryable) => {
+    ['upstream_error', 'failover'],
+    ['timeout', 'failover'],
+    ['invalid_request', 'final'],
+  ] as const)('fails as %s when told to', async (fail, recovery) => {
     const adapter = createMockAdapter();
     const error = await adapter.chat({ ...request, model: `echo?fail=${fail}` }, signal()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).type).toBe(fail);
-    expect((error as GatewayError).details.retryable).toBe(retryable);
+    expect((error as GatewayError).details.recovery).toBe(recovery);
   });
 
   it('is cancelled by its signal while slow', async () => {
@@ -82,7 +82,7 @@ describe('mock adapter', () => {
       .chat({ ...request, model: 'x?latency=600000' }, signal())
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GatewayError);
-    expect(error).toMatchObject({ type: 'timeout', details: { retryable: true } });
+    expect(error).toMatchObject({ type: 'timeout', details: { recovery: 'failover' } });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 

@@ -1,4 +1,4 @@
-import { GatewayError, callCancelled, contentText, type ToolCall } from '@gateway/contracts';
+import { callCancelled, contentText, GatewayError, mockFailure, upstreamTimeout, type ToolCall } from '@gateway/contracts';
 import { mockReplyText, mockToolCalls } from './mock-tools';
 import { mockLimits, parseMockDirectives, type MockFailMode, type MockOptions } from './mock-directives';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
@@ -32,7 +32,7 @@ function createDeadline(timeoutMs: number) {
     const left = endsAt - Date.now();
     if (ms < left) return sleep(ms, signal);
     await sleep(Math.max(0, left), signal);
-    throw new GatewayError('timeout', `mock gave no answer in ${timeoutMs} ms`, { retryable: true });
+    throw upstreamTimeout('mock', timeoutMs);
   };
 }
 
@@ -48,11 +48,9 @@ const cancelled = (): GatewayError => callCancelled('mock');
 function failure(mode: MockFailMode): GatewayError | undefined {
   switch (mode) {
     case 'upstream_error':
-      return new GatewayError('upstream_error', 'mock: told to fail', { retryable: true, upstreamStatus: 503 });
     case 'timeout':
-      return new GatewayError('timeout', 'mock: told to time out', { retryable: true });
     case 'invalid_request':
-      return new GatewayError('invalid_request', 'mock: told to reject the request', { retryable: false, upstreamStatus: 400 });
+      return mockFailure(mode);
     default:
       return undefined;
   }

@@ -83,7 +83,7 @@ describe('Ollama adapter', () => {
     for (const call of [() => adapter.chat(request, signal()), () => collectAll(adapter.chatStream(request, signal()))]) {
       const error = await gatewayFailure(call());
       expect(error.type).toBe('invalid_request');
-      expect(error.details).toMatchObject({ retryable: false, anotherProviderMayServe: true });
+      expect(error.details).toMatchObject({ recovery: 'failover-uncounted' });
       expect(error.message).toContain('not found, try pulling it first');
     }
   });
@@ -91,7 +91,7 @@ describe('Ollama adapter', () => {
   it.each([500, 503, 429])('maps HTTP %i to a retryable upstream_error', async (status) => {
     behave({ kind: 'status', status, error: 'server busy' });
     const error = await gatewayFailure(adapter.chat(request, signal()));
-    expect(error).toMatchObject({ type: 'upstream_error', details: { retryable: true, upstreamStatus: status } });
+    expect(error).toMatchObject({ type: 'upstream_error', details: { recovery: 'failover', upstreamStatus: status } });
   });
 
   it('treats a bare {"error"} line mid-stream (status still 200) as a failure', async () => {
@@ -109,22 +109,22 @@ describe('Ollama adapter', () => {
 
   it('fails over on malformed JSON, a cut stream, a reset and a hang', async () => {
     behave({ kind: 'malformed' });
-    expect((await gatewayFailure(adapter.chat(request, signal()))).details.retryable).toBe(true);
-    expect((await gatewayFailure(collectAll(adapter.chatStream(request, signal())))).details.retryable).toBe(true);
+    expect((await gatewayFailure(adapter.chat(request, signal()))).details.recovery).toBe('failover');
+    expect((await gatewayFailure(collectAll(adapter.chatStream(request, signal())))).details.recovery).toBe('failover');
     behave({ kind: 'truncated-stream', content: 'a b c' });
     expect((await gatewayFailure(collectAll(adapter.chatStream(request, signal())))).message).toMatch(/stream/);
     behave({ kind: 'reset' });
-    expect((await gatewayFailure(adapter.chat(request, signal()))).details.retryable).toBe(true);
+    expect((await gatewayFailure(adapter.chat(request, signal()))).details.recovery).toBe('failover');
     behave({ kind: 'hang' });
     const timeout = await gatewayFailure(adapter.chat(request, signal()));
-    expect(timeout).toMatchObject({ type: 'timeout', details: { retryable: true } });
+    expect(timeout).toMatchObject({ type: 'timeout', details: { recovery: 'failover' } });
   });
 
   it('is a connection failure, retryable, when nothing listens', async () => {
     const nowhere = createOllamaAdapter({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 1000 });
     const error = await gatewayFailure(nowhere.chat(request, signal()));
     await nowhere.close();
-    expect(error).toMatchObject({ type: 'upstream_error', details: { retryable: true } });
+    expect(error).toMatchObject({ type: 'upstream_error', details: { recovery: 'failover' } });
     expect(error.message).toContain('connection failed');
   });
 });

@@ -1,8 +1,8 @@
-import { GatewayError } from '@gateway/contracts';
+import { GatewayError, modelNotPulled, upstreamFailure, upstreamRefusedRequest, upstreamReportedError } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { splitLines } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
-import { streamFailure, upstreamFailure } from '../http/upstream-error';
+import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { fromOllamaToolCalls, fromOllamaUsage, mapOllamaFinishReason, toOllamaRequest } from './ollama-map';
 import { ollamaChatSchema, type OllamaChat } from './ollama-wire';
@@ -17,30 +17,22 @@ export interface OllamaOptions {
 const modelMissing = /not found|try pulling/i;
 
 /**
- * A model this Ollama has not pulled: the caller's 400 when no other provider serves the request, but as a
- * fallback (OLLAMA_DEFAULT_MODEL not pulled) the next provider is tried, and Ollama's circuit does not count it.
+ * An HTTP 404 whose body says the model is not pulled: as a fallback (OLLAMA_DEFAULT_MODEL not pulled) the next
+ * provider is tried (see modelNotPulled).
  */
-function modelNotPulled(message: string, upstreamStatus?: number): GatewayError {
-  return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, {
-    retryable: false,
-    anotherProviderMayServe: true,
-    ...(upstreamStatus ? { upstreamStatus } : {}),
-  });
-}
-
-/** The same for an HTTP 404 whose body says the model is missing. */
 function withMissingModel(error: unknown): unknown {
-  if (error instanceof GatewayError && error.details.upstreamStatus === 404 && modelMissing.test(error.message)) return modelNotPulled(error.message, 404);
+  if (error instanceof GatewayError && error.details.upstreamStatus === 404 && modelMissing.test(error.message))
+    return modelNotPulled('ollama', error.message, 404);
   return error;
 }
 
 /** Ollama puts a model that is not pulled, a bad option etc. in `error`; a 200 carrying one is still a failure. */
 function answerError(message: string): GatewayError {
-  if (modelMissing.test(message)) return modelNotPulled(message);
+  if (modelMissing.test(message)) return modelNotPulled('ollama', message);
   if (/invalid|is required/i.test(message)) {
-    return new GatewayError('invalid_request', `ollama rejected the request: ${message}`, { retryable: false });
+    return upstreamRefusedRequest(`ollama rejected the request: ${message}`);
   }
-  return new GatewayError('upstream_error', `ollama reported an error: ${message}`, { retryable: true });
+  return upstreamReportedError(`ollama reported an error: ${message}`);
 }
 
 function parseLine(line: string): OllamaChat {

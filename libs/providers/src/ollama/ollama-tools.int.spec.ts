@@ -120,7 +120,7 @@ describe('Ollama adapter: a tool loop on the wire', () => {
         signal(),
       ),
     );
-    expect(error).toMatchObject({ type: 'invalid_request', details: { retryable: false, upstreamStatus: 400 } });
+    expect(error).toMatchObject({ type: 'invalid_request', details: { recovery: 'final', upstreamStatus: 400 } });
     expect(error.message).toContain('illegal base64');
   });
 });

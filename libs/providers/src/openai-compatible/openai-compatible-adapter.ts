@@ -1,8 +1,8 @@
-import { GatewayError, type ProviderId } from '@gateway/contracts';
+import { GatewayError, upstreamFailure, upstreamRefusedRequest, upstreamReportedError, type ProviderId } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
-import { streamFailure, upstreamFailure } from '../http/upstream-error';
+import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
 import { openAiChunkSchema, openAiResponseSchema, type OpenAiRequest } from './openai-compatible-wire';
@@ -24,8 +24,8 @@ export interface OpenAiCompatibleOptions {
 
 function bodyError(id: ProviderId, error: { message?: string | null; code?: number | string | null }): GatewayError {
   const message = `${id} reported an error: ${error.message ?? 'unknown error'}${error.code !== undefined && error.code !== null ? ` (code ${error.code})` : ''}`;
-  if (isInvalidRequestCode(error.code)) return new GatewayError('invalid_request', message, { retryable: false });
-  return new GatewayError('upstream_error', message, { retryable: true });
+  if (isInvalidRequestCode(error.code)) return upstreamRefusedRequest(message);
+  return upstreamReportedError(message);
 }
 
 export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions): ProviderAdapter {

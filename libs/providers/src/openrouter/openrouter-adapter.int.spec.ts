@@ -77,20 +77,20 @@ describe('OpenRouter adapter, non-streamed', () => {
   });
 
   it.each([
-    [400, 'invalid_request', false],
-    [404, 'invalid_request', false],
-    [401, 'upstream_error', true],
-    [402, 'upstream_error', true],
-    [408, 'upstream_error', true],
-    [429, 'upstream_error', true],
-    [500, 'upstream_error', true],
-    [502, 'upstream_error', true],
-    [503, 'upstream_error', true],
-  ])('maps HTTP %i to %s (retryable %s)', async (status, type, retryable) => {
+    [400, 'invalid_request', 'final'],
+    [404, 'invalid_request', 'final'],
+    [401, 'upstream_error', 'failover'],
+    [402, 'upstream_error', 'failover'],
+    [408, 'upstream_error', 'failover'],
+    [429, 'upstream_error', 'failover'],
+    [500, 'upstream_error', 'failover'],
+    [502, 'upstream_error', 'failover'],
+    [503, 'upstream_error', 'failover'],
+  ])('maps HTTP %i to %s (recovery %s)', async (status, type, recovery) => {
     behave({ kind: 'status', status, body: { error: { message: `upstream says ${status}`, code: status } } });
     const error = await failure(adapter.chat(request, new AbortController().signal));
     expect(error.type).toBe(type);
-    expect(error.details.retryable).toBe(retryable);
+    expect(error.details.recovery).toBe(recovery);
     expect(error.details.upstreamStatus).toBe(status);
     expect(error.message).toContain(`upstream says ${status}`);
   });
@@ -104,7 +104,7 @@ describe('OpenRouter adapter, non-streamed', () => {
     behave({ kind: 'error-in-body', message: 'Provider returned error', code: 502 });
     const error = await failure(adapter.chat(request, new AbortController().signal));
     expect(error.type).toBe('upstream_error');
-    expect(error.details.retryable).toBe(true);
+    expect(error.details.recovery).toBe('failover');
     expect(error.message).toContain('Provider returned error');
   });
 
@@ -115,9 +115,9 @@ describe('OpenRouter adapter, non-streamed', () => {
 
   it('fails over on malformed JSON, connection reset and a hang (timeout)', async () => {
     behave({ kind: 'malformed' });
-    expect((await failure(adapter.chat(request, new AbortController().signal))).details.retryable).toBe(true);
+    expect((await failure(adapter.chat(request, new AbortController().signal))).details.recovery).toBe('failover');
     behave({ kind: 'reset' });
-    expect((await failure(adapter.chat(request, new AbortController().signal))).details.retryable).toBe(true);
+    expect((await failure(adapter.chat(request, new AbortController().signal))).details.recovery).toBe('failover');
     behave({ kind: 'hang' });
     const started = Date.now();
     const timeout = await failure(adapter.chat(request, new AbortController().signal));
@@ -140,7 +140,7 @@ describe('OpenRouter adapter, non-streamed', () => {
     setTimeout(() => controller.abort(), 50);
     const error = await failure(adapter.chat(request, controller.signal));
     expect(error.message).toContain('cancelled');
-    expect(error.details.retryable).toBe(false);
+    expect(error.details.recovery).toBe('final');
   });
 });
 

@@ -130,7 +130,7 @@ describe('OpenRouter adapter: a tool loop on the wire', () => {
       )
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(GatewayError);
-    expect(refused).toMatchObject({ type: 'invalid_request', details: { retryable: false, upstreamStatus: 400 } });
+    expect(refused).toMatchObject({ type: 'invalid_request', details: { recovery: 'final', upstreamStatus: 400 } });
     expect((refused as Error).message).toContain('did not have response messages: call_x');
   });
 });

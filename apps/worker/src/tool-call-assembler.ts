@@ -1,4 +1,4 @@
-import { GatewayError, type ToolCall, type ToolCallDelta } from '@gateway/contracts';
+import { tooManyToolCalls, type ToolCall, type ToolCallDelta } from '@gateway/contracts';
 import { newToolCallId } from '@gateway/providers';
 
 /** Largest number of tool calls one streamed answer may build (OpenAI's tool limit). */
@@ -17,8 +17,7 @@ export function createToolCallAssembler(provider: string) {
     accept(delta: ToolCallDelta): ToolCallDelta {
       let index = byUpstreamIndex.get(delta.index);
       if (index === undefined) {
-        if (calls.length >= MAX_STREAMED_TOOL_CALLS)
-          throw new GatewayError('upstream_error', `${provider}: stream has more than ${MAX_STREAMED_TOOL_CALLS} tool calls`, { retryable: false });
+        if (calls.length >= MAX_STREAMED_TOOL_CALLS) throw tooManyToolCalls(provider, MAX_STREAMED_TOOL_CALLS);
         index = calls.length;
         byUpstreamIndex.set(delta.index, index);
         calls.push({ id: delta.id ?? newToolCallId(), name: delta.name ?? '', arguments: delta.arguments });

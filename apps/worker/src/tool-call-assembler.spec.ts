@@ -1,4 +1,4 @@
-import { createToolCallAssembler } from './stream-answer';
+import { createToolCallAssembler } from './tool-call-assembler';
 
 describe('tool-call assembler', () => {
   it('numbers calls in the order they start, whatever the upstream indexes, and builds the whole calls', () => {

@@ -1,5 +1,5 @@
 import type { ChatJobResult } from '@gateway/contracts';
-import { GatewayError, jobLost } from '@gateway/contracts';
+import { jobLost, jobWaitTimedOut } from '@gateway/contracts';
 import type { ChatQueue } from '@gateway/queue';
 import { lookupJobOutcome } from './job-lookup';
 import type { ResultWaiter } from './result-waiter';
@@ -22,7 +22,7 @@ export async function waitByLookup(queue: ChatQueue, jobId: string, timeoutMs: n
     if (outcome.state === 'failed') throw outcome.error;
     if (outcome.state === 'missing') throw jobLost();
     const delay = pollDelays[Math.min(attempt, pollDelays.length - 1)] ?? 1000;
-    if (performance.now() + delay > deadline) throw new GatewayError('timeout', `the job did not finish in ${timeoutMs} ms`);
+    if (performance.now() + delay > deadline) throw jobWaitTimedOut(timeoutMs);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
