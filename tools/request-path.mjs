@@ -171,7 +171,7 @@ function luaFiles(commands, times) {
   let scripts = 0;
   for (const [sha, count] of runs) {
     if (count < times) continue;
-    const headers = [...(sources.get(sha) ?? '').matchAll(/^-- ([a-z0-9-]+\.lua):/gm)].map((match) => match[1]);
+    const headers = [...(sources.get(sha) ?? '').matchAll(/^-- ((?:includes\/)?[a-z0-9-]+\.lua):/gm)].map((match) => match[1]);
     if (headers.length > 0) scripts += 1;
     for (const header of headers) files.add(header);
   }
