@@ -34,5 +34,5 @@ export { createRespCommandSplitter, startRedisFreezeProxy } from './redis-freeze
 export type { RedisFreezeProxy } from './redis-freeze-proxy';
 export type { RedisSuite } from './redis-suite';
 export { useGateway } from './gateway-suite';
-export type { GatewaySuite, GatewaySuiteOptions } from './gateway-suite';
+export type { ApiInstance, GatewaySuite, GatewaySuiteOptions } from './gateway-suite';
 export { startedLater } from './started-later';

@@ -21,5 +21,13 @@ export function startedLater<T extends object>(name: string, current: () => T | 
     has(_target, property) {
       return Reflect.has(started(), property);
     },
+    // Spreading it (`{ ...env }`) copies the started part's own properties.
+    ownKeys() {
+      return Reflect.ownKeys(started());
+    },
+    getOwnPropertyDescriptor(_target, property) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(started(), property);
+      return descriptor && { ...descriptor, configurable: true };
+    },
   });
 }
