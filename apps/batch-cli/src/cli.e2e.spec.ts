@@ -2,12 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appEntry, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { appEntry, useGateway } from '@gateway/testing';
 import { parseArgs } from './args';
 import { progressLine } from './progress';
 
-let redis: TestRedis;
-let gateway: GatewayProcesses;
 const dir = mkdtempSync(join(tmpdir(), 'gw-batch-cli-'));
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -21,17 +19,10 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
   });
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('cli'),
-    LLM_PROVIDER: 'mock',
-    LLM_DEFAULT_MODEL: 'mock/echo',
-    CIRCUIT_FAILURE_THRESHOLD: '1000',
-  });
+const { gateway } = useGateway({
+  name: 'cli',
+  env: { LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', CIRCUIT_FAILURE_THRESHOLD: '1000' },
 });
-afterAll(() => stopAll(gateway, redis));
 
 describe('gateway-batch', () => {
   it('submits a JSONL file, shows progress and writes the results as JSONL', async () => {

@@ -1,20 +1,7 @@
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { createCursorAdapter, type ChatStreamPart, type ProviderAdapter } from '@gateway/providers';
-import {
-  collectAll,
-  freePort,
-  gatewayFailure,
-  postJson,
-  spawnApp,
-  startGateway,
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { collectAll, freePort, gatewayFailure, postJson, spawnApp, useGateway, waitFor, type AppProcess } from '@gateway/testing';
 
 const standIn = join(__dirname, 'testing', 'stand-in-agent.mjs');
 const signal = () => new AbortController().signal;
@@ -179,21 +166,9 @@ describe('cursor adapter app (stand-in agent command)', () => {
 });
 
 describe('the gateway consulting a Cursor agent through the adapter', () => {
-  let redis: TestRedis;
-  let gateway: GatewayProcesses;
-  beforeAll(async () => {
-    redis = await startRedis();
-    gateway = await startGateway({
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: uniquePrefix('cursor'),
-      LLM_PROVIDER: 'mock',
-      CURSOR_ADAPTER_URL: adapterApp.url,
-      CURSOR_ADAPTER_TOKEN: token,
-    });
-  });
-  afterAll(async () => {
-    await gateway?.stop();
-    await redis?.stop();
+  const { gateway } = useGateway({
+    name: 'cursor',
+    env: () => ({ LLM_PROVIDER: 'mock', CURSOR_ADAPTER_URL: adapterApp.url, CURSOR_ADAPTER_TOKEN: token }),
   });
 
   it('routes cursor/<model> to the adapter, prefix stripped', async () => {

@@ -1,23 +1,13 @@
-import { startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { useGateway } from '@gateway/testing';
 import { ForbiddenError, GatewayAdminClient, GatewayLLMClient, UnauthorizedError } from './index';
 
 const adminToken = 'client-admin-token-0123456789';
 const messages = [{ role: 'user' as const, content: 'Hello' }];
 
-let redis: TestRedis;
-let gateway: GatewayProcesses;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('client-admin'),
-    LLM_PROVIDER: 'mock',
-    LLM_DEFAULT_MODEL: 'mock/echo',
-    GATEWAY_ADMIN_TOKEN: adminToken,
-  });
+const { gateway } = useGateway({
+  name: 'client-admin',
+  env: { LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', GATEWAY_ADMIN_TOKEN: adminToken },
 });
-afterAll(() => stopAll(gateway, redis));
 
 describe('GatewayAdminClient', () => {
   it('creates a key an agent’s GatewayLLMClient then uses, within its allow-list, until it is revoked', async () => {

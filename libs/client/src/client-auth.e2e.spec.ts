@@ -1,25 +1,14 @@
-import { startGateway, startRedis, stopAll, uniquePrefix, waitFor, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { useGateway, waitFor } from '@gateway/testing';
 import { GatewayClientError, GatewayLLMClient, UnauthorizedError } from './index';
 
 const token = 'client-auth-token-0123456789';
 const messages = [{ role: 'user' as const, content: 'Hello' }];
 jest.setTimeout(60_000);
 
-let redis: TestRedis;
-let gateway: GatewayProcesses;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('client-auth'),
-    LLM_PROVIDER: 'mock',
-    LLM_FALLBACKS: '',
-    LLM_DEFAULT_MODEL: 'mock/echo',
-    GATEWAY_AUTH_TOKEN: token,
-  });
+const { gateway } = useGateway({
+  name: 'client-auth',
+  env: { LLM_PROVIDER: 'mock', LLM_FALLBACKS: '', LLM_DEFAULT_MODEL: 'mock/echo', GATEWAY_AUTH_TOKEN: token },
 });
-afterAll(() => stopAll(gateway, redis));
 
 async function caught(promise: Promise<unknown>): Promise<GatewayClientError> {
   const outcome = await promise.then(

@@ -1,18 +1,4 @@
-import {
-  callsFor,
-  jobView,
-  noRateLimit,
-  scriptedBehaviour,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { callsFor, jobView, noRateLimit, scriptedBehaviour, useGateway, waitFor } from '@gateway/testing';
 import { GatewayLLMClient, UnavailableError, type StreamChunk } from './index';
 
 // Real gateway processes (two API instances, a worker); the network between the client and them is cut by a
@@ -20,32 +6,16 @@ import { GatewayLLMClient, UnavailableError, type StreamChunk } from './index';
 jest.setTimeout(90_000);
 const words = (count: number) => Array.from({ length: count }, (_, index) => `w${index}`).join(' ');
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let apiA: { baseUrl: string; process: AppProcess };
-let apiB: { baseUrl: string; process: AppProcess };
-let worker: AppProcess;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = await startFakeOpenRouter({ apiKey: 'sk-or-client-resume', behave: scriptedBehaviour });
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('client-resume'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-client-resume',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    PROVIDER_TIMEOUT_MS: '20000',
-    STREAM_RESUME_GRACE_MS: '20000',
-    ...noRateLimit,
-  };
-  [apiA, apiB, worker] = await Promise.all([startApi(env), startApi(env), spawnApp('worker', env)]);
+const suite = useGateway({
+  name: 'client-resume',
+  openRouter: { apiKey: 'sk-or-client-resume', behave: scriptedBehaviour },
+  env: { PROVIDER_TIMEOUT_MS: '20000', STREAM_RESUME_GRACE_MS: '20000', ...noRateLimit },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([apiA?.process.stop(), apiB?.process.stop(), worker?.stop()]);
-  await fake?.close();
-  await redis?.stop();
-});
+const { fake } = suite;
+const apiA = suite.addApi();
+const apiB = suite.addApi();
+suite.addWorker();
 
 interface SentRequest {
   method: string;

@@ -1,14 +1,4 @@
-import {
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  waitFor,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { useGateway, waitFor } from '@gateway/testing';
 import { usageReportSchema } from '@gateway/contracts';
 import { GatewayClientError, GatewayLLMClient, GatewayTimeoutError, InvalidRequestError, UpstreamError, type StreamChunk } from './index';
 
@@ -16,25 +6,16 @@ const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
 const words = (count: number, word = 'w') => Array.from({ length: count }, (_, index) => `${word}${index}`).join(' ');
 jest.setTimeout(60_000);
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let gateway: GatewayProcesses;
+const { fake, gateway } = useGateway({
+  name: 'client-stream',
+  openRouter: { apiKey: 'sk-or-client-stream' },
+  // Failures are provoked on purpose here: keep the circuits closed.
+  env: { CIRCUIT_FAILURE_THRESHOLD: '100000' },
+});
 let client: GatewayLLMClient;
-
-beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-client-stream' })]);
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('client-stream'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-client-stream',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    // Failures are provoked on purpose here: keep the circuits closed.
-    CIRCUIT_FAILURE_THRESHOLD: '100000',
-  });
+beforeAll(() => {
   client = new GatewayLLMClient({ baseUrl: gateway.baseUrl });
 });
-afterAll(() => stopAll(gateway, fake, redis));
 
 /** Reads a stream to its end or its error; returns the chunks and what was thrown. */
 async function drain(stream: AsyncIterable<StreamChunk>, onChunk?: (chunk: StreamChunk, index: number) => void) {

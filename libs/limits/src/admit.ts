@@ -1,4 +1,4 @@
-import { addJobBehindGate, type GatedJob, type GatedQueue, type RedisClient } from '@gateway/queue';
+import { addJobBehindGate, type GatedJob, type GatedQueue, type GateScript, type RedisClient } from '@gateway/queue';
 import type { Budget, KeyLedger, ReserveOutcome } from './budget';
 import type { CallerName, KeyBucket, RateDecision, RateLimiter } from './rate-limiter';
 import { admitGate, admitOnceGate, LimitScriptCode, runIntegerScript, scripts } from './scripts';
@@ -50,12 +50,8 @@ export async function runAdmit(
   return call.outcome(await runIntegerScript(redis, scripts.admit, call.keys, call.args));
 }
 
-/**
- * `runAdmit` and the job's enqueue in one script (one round trip, atomic): BullMQ's add runs only when the job is
- * admitted (see addJobBehindGate). `addError` is set when the job was admitted (its budget reserved) but the add failed.
- * Standalone Redis only: on a cluster the limits and the queue live in different slots.
- */
-export async function runAdmitAndAdd<Data, Result>(
+/** What both admit-and-add scripts take: the Redis, the queue, the limits, whose request, its estimate, the job and its model. */
+type AdmitAndAddArgs<Data, Result> = [
   redis: RedisClient,
   queue: GatedQueue<Data, Result>,
   parts: AdmitParts,
@@ -63,13 +59,30 @@ export async function runAdmitAndAdd<Data, Result>(
   estimateUsd: number,
   job: GatedJob<Data>,
   model?: string,
-): Promise<{ outcome: AdmitOutcome; addError?: Error }> {
+];
+
+/** The admission with BullMQ's add behind it in `script` (which also reads the job's key, `withJobKey`): its reply, and the add's refusal. */
+async function admitBehindGate<Data, Result>(
+  [redis, queue, parts, subject, estimateUsd, job, model]: AdmitAndAddArgs<Data, Result>,
+  script: GateScript,
+  withJobKey: boolean,
+): Promise<{ call: ReturnType<typeof admitCall>; reply: number[]; addError: Error | undefined }> {
   const call = admitCall(parts, subject, job.opts.jobId, estimateUsd, model);
-  const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script: admitGate, keys: call.keys, args: call.args });
-  const outcome = call.outcome(gateReply.map((value) => Number(value)));
+  const keys = withJobKey ? [...call.keys, queue.toKey(job.opts.jobId)] : call.keys;
+  const { gateReply, added } = await addJobBehindGate(redis, queue, job, { script, keys, args: call.args });
   // BullMQ's add answers a refusal with a negative code (it never refuses a standalone job with a new id).
   const addError = typeof added === 'number' && added < 0 ? new Error(`the queue refused job ${job.opts.jobId} (code ${added})`) : undefined;
-  return { outcome, ...(addError ? { addError } : {}) };
+  return { call, reply: gateReply.map((value) => Number(value)), addError };
+}
+
+/**
+ * `runAdmit` and the job's enqueue in one script (one round trip, atomic): BullMQ's add runs only when the job is
+ * admitted (see addJobBehindGate). `addError` is set when the job was admitted (its budget reserved) but the add failed.
+ * Standalone Redis only: on a cluster the limits and the queue live in different slots.
+ */
+export async function runAdmitAndAdd<Data, Result>(...args: AdmitAndAddArgs<Data, Result>): Promise<{ outcome: AdmitOutcome; addError?: Error }> {
+  const { call, reply, addError } = await admitBehindGate(args, admitGate, false);
+  return { outcome: call.outcome(reply), ...(addError ? { addError } : {}) };
 }
 
 /** The admission of a job made under an Idempotency-Key: admitted (or refused), or it is a duplicate of a job that exists, or its key is spent. */
@@ -80,24 +93,9 @@ export type AdmitIdempotentOutcome = { outcome: AdmitOutcome; addError?: Error }
  * (a duplicate, concurrent or later) nothing is taken or added; when it was billed and is no longer kept, the key
  * is spent. Standalone Redis only.
  */
-export async function runAdmitAndAddIdempotent<Data, Result>(
-  redis: RedisClient,
-  queue: GatedQueue<Data, Result>,
-  parts: AdmitParts,
-  subject: LimitSubject,
-  estimateUsd: number,
-  job: GatedJob<Data>,
-  model?: string,
-): Promise<AdmitIdempotentOutcome> {
-  const call = admitCall(parts, subject, job.opts.jobId, estimateUsd, model);
-  const { gateReply, added } = await addJobBehindGate(redis, queue, job, {
-    script: admitOnceGate,
-    keys: [...call.keys, queue.toKey(job.opts.jobId)],
-    args: call.args,
-  });
-  const reply = gateReply.map((value) => Number(value));
+export async function runAdmitAndAddIdempotent<Data, Result>(...args: AdmitAndAddArgs<Data, Result>): Promise<AdmitIdempotentOutcome> {
+  const { call, reply, addError } = await admitBehindGate(args, admitOnceGate, true);
   if (reply[0] === LimitScriptCode.Duplicate) return { duplicate: true };
   if (reply[0] === LimitScriptCode.Spent) return { spent: true };
-  const addError = typeof added === 'number' && added < 0 ? new Error(`the queue refused job ${job.opts.jobId} (code ${added})`) : undefined;
   return { outcome: call.outcome(reply), ...(addError ? { addError } : {}) };
 }

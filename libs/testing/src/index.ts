@@ -33,3 +33,6 @@ export { useRedisSuite } from './redis-suite';
 export { createRespCommandSplitter, startRedisFreezeProxy } from './redis-freeze-proxy';
 export type { RedisFreezeProxy } from './redis-freeze-proxy';
 export type { RedisSuite } from './redis-suite';
+export { useGateway } from './gateway-suite';
+export type { ApiInstance, GatewaySuite, GatewaySuiteOptions } from './gateway-suite';
+export { startedLater } from './started-later';

@@ -1,45 +1,27 @@
 import OpenAI from 'openai';
-import {
-  postJson,
-  postSse,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, postSse, useGateway } from '@gateway/testing';
 
 const messages = [{ role: 'user' as const, content: 'hi' }];
 const paidModel = 'thudm/glm-4-9b-chat';
 jest.setTimeout(60_000);
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let gateway: GatewayProcesses;
-let openai: OpenAI;
-
-beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-admission' })]);
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('admission'),
-    LLM_PROVIDER: 'openrouter',
+const { gateway } = useGateway({
+  name: 'admission',
+  openRouter: { apiKey: 'sk-or-admission' },
+  env: {
     MOCK_PROVIDER_ENABLED: 'true',
-    OPENROUTER_API_KEY: 'sk-or-admission',
-    OPENROUTER_BASE_URL: fake.baseUrl,
     // One request per agent, then a refill far beyond the test; no budget at all for paid models (mock is free).
     GATEWAY_RATE_RPS: '0.001',
     GATEWAY_RATE_BURST: '1',
     // Each test takes a fresh agent: the caller-wide bucket above them (caller-rate.e2e.spec.ts) kept out of the way.
     GATEWAY_CALLER_RATE_BURST: '1000',
     LLM_DAILY_BUDGET_USD: '0.000001',
-  });
+  },
+});
+let openai: OpenAI;
+beforeAll(() => {
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
-afterAll(() => stopAll(gateway, fake, redis));
 
 /** Every chat-like route, called for one agent, answering status, headers and body (streams answer before their first byte). */
 const routes = {

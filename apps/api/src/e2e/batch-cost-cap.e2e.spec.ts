@@ -1,59 +1,28 @@
-import {
-  postJson,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, useGateway } from '@gateway/testing';
 
 /**
  * `max_cost_usd` on a batch, under two workers running eight requests each at once: a request starts only while
  * the batch's spend (settled, plus its running requests' reservations) is below the cap, so a cap allowing five
  * requests runs five; the others end `budget_exceeded` without calling the provider, and the summary counts them.
  */
-const OR_KEY = 'sk-or-batch-cap';
 const MODEL = 'acme/batch-model';
 // Prompt tokens free, $1000 per million completion tokens: a 3-word answer costs $0.003, and so does the estimate
 // of a request with max_tokens 3.
 const REQUEST_COST = 0.003;
 
-let redis: TestRedis;
-let upstream: FakeOpenRouter;
-let baseUrl: string;
-const started: AppProcess[] = [];
-
-beforeAll(async () => {
-  [redis, upstream] = await Promise.all([
-    startRedis(),
-    startFakeOpenRouter({
-      apiKey: OR_KEY,
-      models: { kind: 'list', models: [{ id: MODEL, prompt: '0', completion: '0.001' }] },
-      behave: () => ({ kind: 'reply', content: 'one two three', cost: null, latencyMs: 150 }),
-    }),
-  ]);
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('batch-cap'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: OR_KEY,
-    OPENROUTER_BASE_URL: upstream.baseUrl,
-    GATEWAY_RATE_RPS: '1000',
-    GATEWAY_RATE_BURST: '1000',
-    WORKER_CONCURRENCY: '8',
-    PRICING_REFRESH_MS: '600000',
-  };
-  const [api, ...workers] = await Promise.all([startApi(env), spawnApp('worker', env), spawnApp('worker', env)]);
-  started.push(api.process, ...workers);
-  baseUrl = api.baseUrl;
+const { fake: upstream, gateway } = useGateway({
+  name: 'batch-cap',
+  openRouter: {
+    apiKey: 'sk-or-batch-cap',
+    models: { kind: 'list', models: [{ id: MODEL, prompt: '0', completion: '0.001' }] },
+    behave: () => ({ kind: 'reply', content: 'one two three', cost: null, latencyMs: 150 }),
+  },
+  env: { GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000', WORKER_CONCURRENCY: '8', PRICING_REFRESH_MS: '600000' },
+  workers: 2,
 });
-afterAll(async () => {
-  await Promise.all(started.map((app) => app.stop()));
-  await upstream?.close();
-  await redis?.stop();
+let baseUrl: string;
+beforeAll(() => {
+  baseUrl = gateway.baseUrl;
 });
 
 interface BatchSummary {

@@ -1,35 +1,12 @@
-import {
-  postJson,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, useGateway } from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'Say hello' }];
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let gateway: GatewayProcesses;
-
-beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-e2e-secret' })]);
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('e2e'),
-    LLM_PROVIDER: 'openrouter',
-    MOCK_PROVIDER_ENABLED: 'true',
-    OPENROUTER_API_KEY: 'sk-or-e2e-secret',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    PROVIDER_TIMEOUT_MS: '2000',
-    GATEWAY_BODY_LIMIT_BYTES: '4096',
-  });
+const { fake, gateway } = useGateway({
+  name: 'e2e',
+  openRouter: { apiKey: 'sk-or-e2e-secret' },
+  env: { MOCK_PROVIDER_ENABLED: 'true', PROVIDER_TIMEOUT_MS: '2000', GATEWAY_BODY_LIMIT_BYTES: '4096' },
 });
-afterAll(() => stopAll(gateway, fake, redis));
 
 describe('POST /v1/chat through API process, queue and worker process', () => {
   it('answers with content, model, provider, usage, cost and job id', async () => {

@@ -1,15 +1,4 @@
-import {
-  postJson,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, useGateway, waitFor, type AppProcess } from '@gateway/testing';
 
 interface ProviderView {
   id: string;
@@ -24,10 +13,21 @@ interface ProviderView {
 }
 
 const KEY = 'sk-or-breaker-test';
-let redis: TestRedis;
-let openrouter: FakeOpenRouter;
-let api: { baseUrl: string; process: AppProcess };
-let env: Record<string, string>;
+const suite = useGateway({
+  name: 'breaker',
+  openRouter: { apiKey: KEY },
+  env: {
+    LLM_FALLBACKS: 'mock',
+    OPENAI_API_KEY: 'sk-openai-test',
+    CIRCUIT_FAILURE_THRESHOLD: '3',
+    CIRCUIT_RESET_TIME_MS: '5000',
+    PROVIDER_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'debug',
+  },
+  gateway: false,
+});
+const { fake: openrouter } = suite;
+const api = suite.addApi();
 const workers: AppProcess[] = [];
 
 async function providers(): Promise<Record<string, ProviderView>> {
@@ -47,34 +47,10 @@ async function chat(count: number): Promise<string[]> {
 
 const finishedJobs = (worker: AppProcess) => worker.output().split('"msg":"chat job finished"').length - 1;
 const startWorker = async () => {
-  const worker = await spawnApp('worker', env);
+  const worker = await suite.startWorker();
   workers.push(worker);
   return worker;
 };
-
-beforeAll(async () => {
-  redis = await startRedis();
-  openrouter = await startFakeOpenRouter({ apiKey: KEY });
-  env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('breaker'),
-    LLM_PROVIDER: 'openrouter',
-    LLM_FALLBACKS: 'mock',
-    OPENROUTER_API_KEY: KEY,
-    OPENROUTER_BASE_URL: openrouter.baseUrl,
-    OPENAI_API_KEY: 'sk-openai-test',
-    CIRCUIT_FAILURE_THRESHOLD: '3',
-    CIRCUIT_RESET_TIME_MS: '5000',
-    PROVIDER_TIMEOUT_MS: '2000',
-    LOG_LEVEL: 'debug',
-  };
-  api = await startApi(env);
-});
-afterAll(async () => {
-  await Promise.all([api?.process.stop(), ...workers.map((worker) => worker.stop())]);
-  await openrouter?.close();
-  await redis?.stop();
-});
 
 describe('circuit breaker shared by two worker processes', () => {
   it('opens for both, skips without calling, lets one trial through when both are busy, then closes', async () => {

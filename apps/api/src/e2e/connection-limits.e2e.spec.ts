@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { postSse, startGateway, startRedis, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postSse, useGateway } from '@gateway/testing';
 
 const maxConnections = 4;
 const headersTimeoutMs = 500;
@@ -22,22 +22,14 @@ function rawConnection(baseUrl: string): Promise<{ socket: Socket; received: () 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the API server bounds its connections and slow clients', () => {
-  let redis: TestRedis;
-  let gateway: GatewayProcesses;
-  beforeAll(async () => {
-    redis = await startRedis();
-    gateway = await startGateway({
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: uniquePrefix('connections'),
+  const { gateway } = useGateway({
+    name: 'connections',
+    env: {
       LLM_PROVIDER: 'mock',
       GATEWAY_MAX_CONNECTIONS: String(maxConnections),
       GATEWAY_HEADERS_TIMEOUT_MS: String(headersTimeoutMs),
       GATEWAY_REQUEST_TIMEOUT_MS: String(requestTimeoutMs),
-    });
-  });
-  afterAll(async () => {
-    await gateway?.stop();
-    await redis?.stop();
+    },
   });
 
   it('closes a connection past GATEWAY_MAX_CONNECTIONS at once, and takes new ones when some close', async () => {

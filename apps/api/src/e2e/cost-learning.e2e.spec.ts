@@ -1,4 +1,4 @@
-import { spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, type AppProcess, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import { useGateway } from '@gateway/testing';
 
 /**
  * Reservations that learn what calls really cost: the table prices the model at a fraction of a cent, the
@@ -7,34 +7,15 @@ import { spawnApp, startApi, startFakeOpenRouter, startRedis, uniquePrefix, type
  */
 const OR_KEY = 'sk-or-cost-learning';
 const MODEL = 'meta-llama/llama-3.1-8b-instruct';
-let redis: TestRedis;
-let upstream: FakeOpenRouter;
-let apis: { baseUrl: string; process: AppProcess }[];
-let worker: AppProcess;
 
-beforeAll(async () => {
-  [redis, upstream] = await Promise.all([
-    startRedis(),
-    startFakeOpenRouter({ apiKey: OR_KEY, behave: () => ({ kind: 'reply', content: 'a paid answer', cost: 0.01, latencyMs: 300 }) }),
-  ]);
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('cost-learning'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: OR_KEY,
-    OPENROUTER_BASE_URL: upstream.baseUrl,
-    LLM_DAILY_BUDGET_USD: '0.05',
-    GATEWAY_RATE_RPS: '1000',
-    GATEWAY_RATE_BURST: '1000',
-    WORKER_CONCURRENCY: '64',
-  };
-  [apis, worker] = await Promise.all([Promise.all([startApi(env), startApi(env)]), spawnApp('worker', env)]);
+const suite = useGateway({
+  name: 'cost-learning',
+  openRouter: { apiKey: OR_KEY, behave: () => ({ kind: 'reply', content: 'a paid answer', cost: 0.01, latencyMs: 300 }) },
+  env: { LLM_DAILY_BUDGET_USD: '0.05', GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000', WORKER_CONCURRENCY: '64' },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([...(apis ?? []).map((api) => api.process.stop()), worker?.stop()]);
-  await upstream?.close();
-  await redis?.stop();
-});
+const apis = [suite.addApi(), suite.addApi()];
+suite.addWorker();
 
 const chat = (api: number) =>
   fetch(`${apis[api]!.baseUrl}/v1/chat`, {

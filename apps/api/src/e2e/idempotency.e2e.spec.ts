@@ -1,29 +1,20 @@
-import {
-  callsFor,
-  postSse,
-  scriptedBehaviour,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { callsFor, postSse, scriptedBehaviour, useGateway, waitFor } from '@gateway/testing';
 
 // Two API instances and a worker; callers are API keys (the key is per API key), the fake charges $0.00001 a call.
 jest.setTimeout(90_000);
 const ADMIN = 'admin-idempotency-token';
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let apis: { baseUrl: string; process: AppProcess }[];
-let worker: AppProcess;
+const suite = useGateway({
+  name: 'idem',
+  openRouter: { apiKey: 'sk-or-idem', behave: scriptedBehaviour },
+  env: { GATEWAY_ADMIN_TOKEN: ADMIN, GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000' },
+  gateway: false,
+});
+const { fake } = suite;
+const apis = [suite.addApi(), suite.addApi()];
+suite.addWorker();
 let alice: string;
 let bob: string;
-
 type Json = Record<string, unknown>;
 async function call(
   method: string,
@@ -49,25 +40,8 @@ let keyCount = 0;
 const uniqueKey = () => `key-${Date.now()}-${(keyCount += 1)}`;
 
 beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-idem', behave: scriptedBehaviour })]);
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('idem'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-idem',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    GATEWAY_ADMIN_TOKEN: ADMIN,
-    GATEWAY_RATE_RPS: '1000',
-    GATEWAY_RATE_BURST: '1000',
-  };
-  [apis, worker] = await Promise.all([Promise.all([startApi(env), startApi(env)]), spawnApp('worker', env)]);
   const created = await Promise.all(['alice', 'bob'].map((name) => call('POST', `${apis[0]!.baseUrl}/admin/keys`, ADMIN, { name })));
   [alice, bob] = created.map((answer) => answer.body['key'] as string) as [string, string];
-});
-afterAll(async () => {
-  await Promise.all([...(apis ?? []).map((api) => api.process.stop()), worker?.stop()]);
-  await fake?.close();
-  await redis?.stop();
 });
 
 describe('Idempotency-Key', () => {

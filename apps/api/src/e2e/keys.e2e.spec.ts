@@ -1,17 +1,5 @@
 import { Redis } from 'ioredis';
-import {
-  metricValue,
-  scrapeMetrics,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { metricValue, scrapeMetrics, useGateway, waitFor } from '@gateway/testing';
 
 /**
  * API keys end to end: two API instances and a worker on one Redis, the fake OpenRouter behind them. The admin
@@ -19,33 +7,17 @@ import {
  */
 const ADMIN = 'admin-token-for-keys-e2e';
 const OR_KEY = 'sk-or-keys-e2e';
-let redis: TestRedis;
-let upstream: FakeOpenRouter;
-let apis: { baseUrl: string; process: AppProcess }[];
-let worker: AppProcess;
-let prefix: string;
 
-beforeAll(async () => {
-  [redis, upstream] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: OR_KEY })]);
-  prefix = uniquePrefix('keys');
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: prefix,
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: OR_KEY,
-    OPENROUTER_BASE_URL: upstream.baseUrl,
-    GATEWAY_ADMIN_TOKEN: ADMIN,
-    GATEWAY_RATE_RPS: '1000',
-    GATEWAY_RATE_BURST: '1000',
-    WORKER_CONCURRENCY: '64',
-  };
-  [apis, worker] = await Promise.all([Promise.all([startApi(env), startApi(env)]), spawnApp('worker', env)]);
+const suite = useGateway({
+  name: 'keys',
+  openRouter: { apiKey: OR_KEY },
+  env: { GATEWAY_ADMIN_TOKEN: ADMIN, GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000', WORKER_CONCURRENCY: '64' },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([...(apis ?? []).map((api) => api.process.stop()), worker?.stop()]);
-  await upstream?.close();
-  await redis?.stop();
-});
+const { redis, fake: upstream } = suite;
+const apis = [suite.addApi(), suite.addApi()];
+suite.addWorker();
+
 beforeEach(() => {
   upstream.setBehaviour(() => ({ kind: 'reply', content: 'Hello from upstream' }));
 });

@@ -1,37 +1,10 @@
-import {
-  postJson,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, useGateway } from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'Say hello' }];
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-mock-e2e' })]);
-});
-afterAll(() => stopAll(fake, redis));
-
 describe('the mock provider', () => {
   describe('behind a real primary, not enabled', () => {
-    let gateway: GatewayProcesses;
-    beforeAll(async () => {
-      gateway = await startGateway({
-        REDIS_URL: redis.url,
-        QUEUE_PREFIX: uniquePrefix('mock-off'),
-        LLM_PROVIDER: 'openrouter',
-        OPENROUTER_API_KEY: 'sk-or-mock-e2e',
-        OPENROUTER_BASE_URL: fake.baseUrl,
-      });
-    });
-    afterAll(() => gateway?.stop());
+    const { fake, gateway } = useGateway({ name: 'mock-off', openRouter: { apiKey: 'sk-or-mock-e2e' } });
 
     it.each(['/v1/chat', '/v1/jobs'])('refuses mock/… on %s with 400 invalid_request (nothing enqueued, nothing free)', async (route) => {
       const { status, body } = await postJson(`${gateway.baseUrl}${route}`, { messages, model: 'mock/x?latency=600000' });
@@ -46,19 +19,11 @@ describe('the mock provider', () => {
   });
 
   describe('enabled by MOCK_PROVIDER_ENABLED, with a short PROVIDER_TIMEOUT_MS', () => {
-    let gateway: GatewayProcesses;
-    beforeAll(async () => {
-      gateway = await startGateway({
-        REDIS_URL: redis.url,
-        QUEUE_PREFIX: uniquePrefix('mock-on'),
-        LLM_PROVIDER: 'openrouter',
-        OPENROUTER_API_KEY: 'sk-or-mock-e2e',
-        OPENROUTER_BASE_URL: fake.baseUrl,
-        MOCK_PROVIDER_ENABLED: 'true',
-        PROVIDER_TIMEOUT_MS: '500',
-      });
+    const { gateway } = useGateway({
+      name: 'mock-on',
+      openRouter: { apiKey: 'sk-or-mock-e2e' },
+      env: { MOCK_PROVIDER_ENABLED: 'true', PROVIDER_TIMEOUT_MS: '500' },
     });
-    afterAll(() => gateway?.stop());
 
     it('answers mock/…', async () => {
       expect((await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'mock/echo' })).body).toMatchObject({

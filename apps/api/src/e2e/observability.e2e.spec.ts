@@ -1,47 +1,28 @@
-import {
-  freePort,
-  metricValue,
-  postJson,
-  scrapeMetrics,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { freePort, metricValue, postJson, scrapeMetrics, useGateway } from '@gateway/testing';
 
 const providerKey = 'sk-or-observability-secret-key';
 const token = 'gw-observability-secret-token';
 const auth = { authorization: `Bearer ${token}` };
 const messages = [{ role: 'user', content: 'hello' }];
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let gateway: GatewayProcesses;
 let workerMetricsUrl: string;
 
-beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: providerKey })]);
-  const metricsPort = await freePort();
-  workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('obs'),
-    LLM_PROVIDER: 'openrouter',
-    MOCK_PROVIDER_ENABLED: 'true',
-    OPENROUTER_API_KEY: providerKey,
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    PROVIDER_TIMEOUT_MS: '3000',
-    GATEWAY_AUTH_TOKEN: token,
-    LOG_LEVEL: 'debug',
-    WORKER_METRICS_PORT: String(metricsPort),
-    WORKER_METRICS_HOST: '127.0.0.1',
-  });
+const { fake, gateway } = useGateway({
+  name: 'obs',
+  openRouter: { apiKey: providerKey },
+  env: async () => {
+    const metricsPort = await freePort();
+    workerMetricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    return {
+      MOCK_PROVIDER_ENABLED: 'true',
+      PROVIDER_TIMEOUT_MS: '3000',
+      GATEWAY_AUTH_TOKEN: token,
+      LOG_LEVEL: 'debug',
+      WORKER_METRICS_PORT: String(metricsPort),
+      WORKER_METRICS_HOST: '127.0.0.1',
+    };
+  },
 });
-afterAll(() => stopAll(gateway, fake, redis));
 
 describe('metrics', () => {
   it('move as requests are made, on the API and on the worker port', async () => {

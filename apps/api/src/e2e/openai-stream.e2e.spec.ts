@@ -1,39 +1,19 @@
 import OpenAI from 'openai';
-import {
-  postSse,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  waitFor,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { postSse, useGateway, waitFor } from '@gateway/testing';
 
 const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
 jest.setTimeout(60_000);
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let gateway: GatewayProcesses;
+const { fake, gateway } = useGateway({
+  name: 'openai-stream',
+  openRouter: { apiKey: 'sk-or-openai-stream' },
+  // Failures are provoked on purpose here: keep the circuits closed.
+  env: { CIRCUIT_FAILURE_THRESHOLD: '100000' },
+});
 let openai: OpenAI;
-
-beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-openai-stream' })]);
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('openai-stream'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-openai-stream',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    // Failures are provoked on purpose here: keep the circuits closed.
-    CIRCUIT_FAILURE_THRESHOLD: '100000',
-  });
+beforeAll(() => {
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
-afterAll(() => stopAll(gateway, fake, redis));
 
 describe('POST /v1/chat/completions with stream: true (the official openai SDK)', () => {
   it('iterates chat.completion.chunk objects in order, then a usage chunk', async () => {

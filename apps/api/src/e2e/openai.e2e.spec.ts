@@ -1,25 +1,21 @@
 import OpenAI from 'openai';
-import { postJson, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, useGateway } from '@gateway/testing';
 
-let redis: TestRedis;
-let gateway: GatewayProcesses;
-let openai: OpenAI;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('openai'),
+const { gateway } = useGateway({
+  name: 'openai',
+  env: {
     LLM_PROVIDER: 'mock',
     LLM_DEFAULT_MODEL: 'mock/echo',
     GATEWAY_MODELS: 'mock/echo,thudm/glm-4-9b-chat',
     GATEWAY_BODY_LIMIT_BYTES: '4096',
     // These suites make the mock fail on purpose: keep its circuit closed.
     CIRCUIT_FAILURE_THRESHOLD: '1000',
-  });
+  },
+});
+let openai: OpenAI;
+beforeAll(() => {
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
-afterAll(() => stopAll(gateway, redis));
 
 describe('the official openai SDK against /v1', () => {
   it('creates a chat completion', async () => {

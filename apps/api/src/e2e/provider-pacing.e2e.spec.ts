@@ -1,47 +1,23 @@
-import {
-  postJson,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, useGateway } from '@gateway/testing';
 
 const messages = [{ role: 'user', content: 'hello' }];
-const OPENROUTER_KEY = 'sk-or-pacing-secret';
 
-let redis: TestRedis;
-let gateway: GatewayProcesses;
-let openrouter: FakeOpenRouter;
 /** When each upstream call arrived (ms). */
 const arrivals: number[] = [];
 
-beforeAll(async () => {
-  redis = await startRedis();
-  // The first call is refused with 429 + Retry-After: 1; every later one is answered.
-  openrouter = await startFakeOpenRouter({
-    apiKey: OPENROUTER_KEY,
+const { gateway } = useGateway({
+  name: 'pacing',
+  openRouter: {
+    apiKey: 'sk-or-pacing-secret',
+    // The first call is refused with 429 + Retry-After: 1; every later one is answered.
     behave: (_request, index) => {
       arrivals.push(Date.now());
       return index === 0 ? { kind: 'status', status: 429, retryAfter: '1' } : { kind: 'reply', content: 'paced answer' };
     },
-  });
+  },
   // Two workers: the one that sees the 429 pauses the provider for the other too.
-  gateway = await startGateway(
-    {
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: uniquePrefix('pacing'),
-      LLM_PROVIDER: 'openrouter',
-      OPENROUTER_API_KEY: OPENROUTER_KEY,
-      OPENROUTER_BASE_URL: openrouter.baseUrl,
-    },
-    { workers: 2 },
-  );
+  workers: 2,
 });
-afterAll(() => stopAll(gateway, openrouter, redis));
 
 describe('provider pacing through real workers', () => {
   it('after an upstream 429 with Retry-After, holds every worker’s jobs in the queue until the pause ends, then serves them', async () => {

@@ -1,22 +1,13 @@
-import {
-  postJson,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  waitFor,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, useGateway, waitFor } from '@gateway/testing';
 
-const KEY = 'sk-or-request-caused';
 const messages = [{ role: 'user', content: 'hello' }];
 
-let redis: TestRedis;
-let openrouter: FakeOpenRouter;
-let gateway: GatewayProcesses;
+const { fake: openrouter, gateway } = useGateway({
+  name: 'blame',
+  openRouter: { apiKey: 'sk-or-request-caused' },
+  env: { LLM_FALLBACKS: 'mock', CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_RESET_TIME_MS: '60000', PROVIDER_MAX_PAUSE_MS: '1000' },
+  workers: 2,
+});
 
 const chat = async () => {
   const answer = await postJson(`${gateway.baseUrl}/v1/chat`, { messages });
@@ -31,25 +22,6 @@ const circuit = async () => {
 };
 const refuse = (status: number, message: string, retryAfter?: string) =>
   openrouter.setBehaviour(() => ({ kind: 'status', status, body: { error: { message, code: status } }, ...(retryAfter ? { retryAfter } : {}) }));
-
-beforeAll(async () => {
-  [redis, openrouter] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: KEY })]);
-  gateway = await startGateway(
-    {
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: uniquePrefix('blame'),
-      LLM_PROVIDER: 'openrouter',
-      LLM_FALLBACKS: 'mock',
-      OPENROUTER_API_KEY: KEY,
-      OPENROUTER_BASE_URL: openrouter.baseUrl,
-      CIRCUIT_FAILURE_THRESHOLD: '2',
-      CIRCUIT_RESET_TIME_MS: '60000',
-      PROVIDER_MAX_PAUSE_MS: '1000',
-    },
-    { workers: 2 },
-  );
-});
-afterAll(() => stopAll(gateway, openrouter, redis));
 
 describe('failures the request caused, through real workers', () => {
   it('a moderation 403, a per-call 402 and a 413 fail over but never open the shared circuit', async () => {

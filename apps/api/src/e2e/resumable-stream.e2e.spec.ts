@@ -6,27 +6,15 @@ import {
   postJson,
   postSse,
   scriptedBehaviour,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
   uniquePrefix,
+  useGateway,
   waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
   type SseResult,
-  type TestRedis,
 } from '@gateway/testing';
 
 // Two API instances and one worker on one Redis: a stream begun on one instance is resumed on the other.
 jest.setTimeout(90_000);
 const graceMs = 3000;
-
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let apiA: { baseUrl: string; process: AppProcess };
-let apiB: { baseUrl: string; process: AppProcess };
-let worker: AppProcess;
 
 const words = (count: number) => Array.from({ length: count }, (_, index) => `w${index}`).join(' ');
 const textOf = (events: readonly unknown[]) =>
@@ -67,26 +55,17 @@ async function findJob(content: string): Promise<string | undefined> {
 }
 const prefix = uniquePrefix('resume');
 
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = await startFakeOpenRouter({ apiKey: 'sk-or-resume', behave: scriptedBehaviour });
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: prefix,
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-resume',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    PROVIDER_TIMEOUT_MS: '20000',
-    STREAM_RESUME_GRACE_MS: String(graceMs),
-    ...noRateLimit,
-  };
-  [apiA, apiB, worker] = await Promise.all([startApi(env), startApi(env), spawnApp('worker', env)]);
+const suite = useGateway({
+  name: 'resume',
+  prefix,
+  openRouter: { apiKey: 'sk-or-resume', behave: scriptedBehaviour },
+  env: { PROVIDER_TIMEOUT_MS: '20000', STREAM_RESUME_GRACE_MS: String(graceMs), ...noRateLimit },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([apiA?.process.stop(), apiB?.process.stop(), worker?.stop()]);
-  await fake?.close();
-  await redis?.stop();
-});
+const { redis, fake } = suite;
+const apiA = suite.addApi();
+const apiB = suite.addApi();
+suite.addWorker();
 
 describe('event ids', () => {
   it('are on every event of /v1/chat/stream and of a streamed /v1/chat/completions, in order, none twice', async () => {

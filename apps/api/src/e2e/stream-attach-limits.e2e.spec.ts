@@ -1,20 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import {
-  getSse,
-  postJson,
-  scriptedBehaviour,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
-  type SseResult,
-  type TestRedis,
-} from '@gateway/testing';
+import { getSse, postJson, scriptedBehaviour, uniquePrefix, useGateway, waitFor, type AppProcess, type SseResult } from '@gateway/testing';
 
 // Attaches to kept streams (GET /v1/jobs/:id/stream) share one reading connection per API instance, are capped per
 // caller and per instance, and take a token from the caller's rate bucket like any request.
@@ -23,14 +9,7 @@ jest.setTimeout(120_000);
 const prefix = uniquePrefix('attach');
 const staticToken = 'attach-static-token';
 const adminToken = 'attach-admin-token';
-let redis: TestRedis;
 let admin: Redis;
-let fake: FakeOpenRouter;
-let worker: AppProcess;
-/** No caps in the way, no authentication: the probe of 150 attaches. */
-let wide: { baseUrl: string; process: AppProcess };
-/** 2 attaches per caller, 3 per instance, a rate bucket of 6 that does not refill during the test. */
-let capped: { baseUrl: string; process: AppProcess };
 
 const attachCount = 150;
 const words = (count: number) => Array.from({ length: count }, (_, index) => `w${index}`).join(' ');
@@ -70,38 +49,30 @@ function holdAttach(baseUrl: string, jobId: string, headers: Record<string, stri
   return { first, result, cut: () => (cut = true) };
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-  admin = new Redis(redis.url);
-  fake = await startFakeOpenRouter({ apiKey: 'sk-or-attach', behave: scriptedBehaviour });
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: prefix,
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-attach',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    PROVIDER_TIMEOUT_MS: '30000',
-  };
-  [wide, capped, worker] = await Promise.all([
-    startApi({ ...env, STREAM_ATTACH_MAX_PER_CALLER: '1000', STREAM_ATTACH_MAX_PER_INSTANCE: '1000' }),
-    startApi({
-      ...env,
-      GATEWAY_AUTH_TOKEN: staticToken,
-      GATEWAY_ADMIN_TOKEN: adminToken,
-      STREAM_ATTACH_MAX_PER_CALLER: '2',
-      STREAM_ATTACH_MAX_PER_INSTANCE: '3',
-      GATEWAY_RATE_RPS: '0.001',
-      GATEWAY_RATE_BURST: '6',
-    }),
-    spawnApp('worker', env),
-  ]);
+// Stopped before the suite stops Redis (afterAll hooks run in the order they are declared).
+afterAll(() => admin?.disconnect());
+const suite = useGateway({
+  name: 'attach',
+  prefix,
+  openRouter: { apiKey: 'sk-or-attach', behave: scriptedBehaviour },
+  env: { PROVIDER_TIMEOUT_MS: '30000' },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([wide?.process.stop(), capped?.process.stop(), worker?.stop()]);
-  admin?.disconnect();
-  await fake?.close();
-  await redis?.stop();
+beforeAll(() => {
+  admin = new Redis(suite.redis.url);
 });
+/** No caps in the way, no authentication: the probe of 150 attaches. */
+const wide = suite.addApi({ STREAM_ATTACH_MAX_PER_CALLER: '1000', STREAM_ATTACH_MAX_PER_INSTANCE: '1000' });
+/** 2 attaches per caller, 3 per instance, a rate bucket of 6 that does not refill during the test. */
+const capped = suite.addApi({
+  GATEWAY_AUTH_TOKEN: staticToken,
+  GATEWAY_ADMIN_TOKEN: adminToken,
+  STREAM_ATTACH_MAX_PER_CALLER: '2',
+  STREAM_ATTACH_MAX_PER_INSTANCE: '3',
+  GATEWAY_RATE_RPS: '0.001',
+  GATEWAY_RATE_BURST: '6',
+});
+suite.addWorker();
 
 describe(`${attachCount} concurrent attaches`, () => {
   it('hold a constant number of Redis connections and one file descriptor each (their socket), every stream whole and in order', async () => {

@@ -1,15 +1,4 @@
-import {
-  postJson,
-  postSse,
-  startFakeOpenRouter,
-  startGateway,
-  startRedis,
-  stopAll,
-  uniquePrefix,
-  type FakeOpenRouter,
-  type GatewayProcesses,
-  type TestRedis,
-} from '@gateway/testing';
+import { postJson, postSse, useGateway } from '@gateway/testing';
 
 // A measurement, not a timed assertion: prints the time to first token the gateway adds over the upstream's own.
 jest.setTimeout(120_000);
@@ -17,22 +6,10 @@ jest.setTimeout(120_000);
 const messages = [{ role: 'user', content: 'Say hello' }];
 const runs = 100;
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let gateway: GatewayProcesses;
-
-beforeAll(async () => {
-  [redis, fake] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: 'sk-or-ttft' })]);
-  fake.setBehaviour(() => ({ kind: 'reply', content: 'Hello there, how are you today?' }));
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('ttft'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-ttft',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-  });
+const { fake, gateway } = useGateway({
+  name: 'ttft',
+  openRouter: { apiKey: 'sk-or-ttft', behave: () => ({ kind: 'reply', content: 'Hello there, how are you today?' }) },
 });
-afterAll(() => stopAll(gateway, fake, redis));
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -2,25 +2,16 @@ import OpenAI from 'openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
-import { postJson, postSse, startGateway, startRedis, stopAll, uniquePrefix, waitFor, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { postJson, postSse, useGateway, waitFor } from '@gateway/testing';
 
-let redis: TestRedis;
-let gateway: GatewayProcesses;
+const { gateway } = useGateway({
+  name: 'tools',
+  env: { LLM_PROVIDER: 'mock', LLM_DEFAULT_MODEL: 'mock/echo', GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000' },
+});
 let openai: OpenAI;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('tools'),
-    LLM_PROVIDER: 'mock',
-    LLM_DEFAULT_MODEL: 'mock/echo',
-    GATEWAY_RATE_RPS: '1000',
-    GATEWAY_RATE_BURST: '1000',
-  });
+beforeAll(() => {
   openai = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
-afterAll(() => stopAll(gateway, redis));
 
 const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
   type: 'function',

@@ -1,49 +1,12 @@
-import {
-  alive,
-  noRateLimit,
-  usageToday,
-  callsFor,
-  metricValue,
-  postJson,
-  scrapeMetrics,
-  scriptedBehaviour,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { alive, noRateLimit, usageToday, callsFor, metricValue, postJson, scrapeMetrics, scriptedBehaviour, useGateway, waitFor } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let doomed: { baseUrl: string; process: AppProcess };
-let survivor: { baseUrl: string; process: AppProcess };
-let worker: AppProcess;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = await startFakeOpenRouter({ apiKey: 'sk-or-faults', behave: scriptedBehaviour });
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('akill'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-faults',
-    OPENROUTER_BASE_URL: fake.baseUrl,
-    ...noRateLimit,
-  };
-  [doomed, survivor, worker] = await Promise.all([startApi(env), startApi(env), spawnApp('worker', env)]);
-});
-afterAll(async () => {
-  await Promise.all([doomed?.process.stop('SIGKILL'), survivor?.process.stop(), worker?.stop()]);
-  await fake?.close();
-  await redis?.stop();
-});
+const suite = useGateway({ name: 'akill', openRouter: { apiKey: 'sk-or-faults', behave: scriptedBehaviour }, env: noRateLimit, gateway: false });
+const { fake } = suite;
+const doomed = suite.addApi({}, 'SIGKILL');
+const survivor = suite.addApi();
+const worker = suite.addWorker();
 
 describe('an API instance killed while callers wait', () => {
   it('drops its own callers, whose jobs still complete once; the other instance is unaffected', async () => {

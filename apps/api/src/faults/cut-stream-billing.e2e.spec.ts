@@ -1,17 +1,5 @@
 import { estimatePromptTokens } from '@gateway/limits';
-import {
-  defaultFakeModels,
-  postSse,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { defaultFakeModels, postSse, useGateway, waitFor } from '@gateway/testing';
 
 /**
  * A stream the client leaves before its last token is billed for what the provider generated (prompt and the
@@ -29,32 +17,16 @@ const CUT_AT = 36;
 const ANSWER = Array.from({ length: CHUNKS }, (_, index) => `t${String(index).padStart(2, '0')} `).join('');
 const MESSAGES = [{ role: 'user' as const, content: 'Tell me forty short words, please.' }];
 
-let redis: TestRedis;
-let upstream: FakeOpenRouter;
-let apiA: { baseUrl: string; process: AppProcess };
-let apiB: { baseUrl: string; process: AppProcess };
-let worker: AppProcess;
-
-beforeAll(async () => {
-  [redis, upstream] = await Promise.all([startRedis(), startFakeOpenRouter({ apiKey: OR_KEY })]);
-  upstream.setBehaviour(() => ({ kind: 'reply', content: ANSWER, chunkDelayMs: 40, cost: null }));
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('cut'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: OR_KEY,
-    OPENROUTER_BASE_URL: upstream.baseUrl,
-    GATEWAY_ADMIN_TOKEN: ADMIN,
-    GATEWAY_RATE_RPS: '1000',
-    GATEWAY_RATE_BURST: '1000',
-  };
-  [apiA, apiB, worker] = await Promise.all([startApi(env), startApi(env), spawnApp('worker', env)]);
+const suite = useGateway({
+  name: 'cut',
+  openRouter: { apiKey: OR_KEY, behave: () => ({ kind: 'reply', content: ANSWER, chunkDelayMs: 40, cost: null }) },
+  env: { GATEWAY_ADMIN_TOKEN: ADMIN, GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000' },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([apiA?.process.stop(), apiB?.process.stop(), worker?.stop()]);
-  await upstream?.close();
-  await redis?.stop();
-});
+const { fake: upstream } = suite;
+const apiA = suite.addApi();
+const apiB = suite.addApi();
+suite.addWorker();
 
 type Json = Record<string, unknown>;
 async function call(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; body: Json }> {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { alive, noRateLimit, postJson, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import { alive, noRateLimit, postJson, useGateway } from '@gateway/testing';
 import { fuzzRequest, type FuzzRequest } from './fuzz-arbitraries';
 
 jest.setTimeout(180_000);
@@ -25,14 +25,9 @@ const routes: [FuzzRequest['method'], string][] = [
   ['GET', '/v1/batches'],
   ['DELETE', '/v1/batches/'],
 ];
-let redis: TestRedis;
-let gateway: GatewayProcesses;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  gateway = await startGateway({
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('fuzz'),
+const { gateway } = useGateway({
+  name: 'fuzz',
+  env: {
     LLM_PROVIDER: 'mock',
     GATEWAY_AUTH_TOKEN: token,
     GATEWAY_BODY_LIMIT_BYTES: '65536',
@@ -41,9 +36,8 @@ beforeAll(async () => {
     // Fuzzed models may ask the mock to fail: keep its circuit closed.
     CIRCUIT_FAILURE_THRESHOLD: '1000000',
     ...noRateLimit,
-  });
+  },
 });
-afterAll(() => stopAll(gateway, redis));
 
 /** Sends one fuzzed request; returns its status and body text (the whole SSE text for a stream). */
 async function send(request: FuzzRequest): Promise<{ status: number; text: string; contentType: string }> {

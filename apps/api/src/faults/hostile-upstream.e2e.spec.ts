@@ -1,18 +1,4 @@
-import {
-  alive,
-  noRateLimit,
-  postJson,
-  postSse,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  type AppProcess,
-  type FakeOpenRouter,
-  type OpenRouterBehaviour,
-  type TestRedis,
-} from '@gateway/testing';
+import { alive, noRateLimit, postJson, postSse, useGateway, type OpenRouterBehaviour } from '@gateway/testing';
 
 // Each hostile answer ends in failover (to the mock fallback) or, pinned to the one provider, in a clear error,
 // within the provider timeout: no stuck job, no crashed worker, no key in what the client sees.
@@ -33,33 +19,21 @@ const hostile: OpenRouterBehaviour[] = [
   { kind: 'echo-key', status: 401 },
 ];
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let api: { baseUrl: string; process: AppProcess };
-let worker: AppProcess;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = await startFakeOpenRouter({ apiKey: key });
-  const env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('hostile'),
-    LLM_PROVIDER: 'openrouter',
+const suite = useGateway({
+  name: 'hostile',
+  openRouter: { apiKey: key },
+  env: {
     LLM_FALLBACKS: 'mock',
-    OPENROUTER_API_KEY: key,
-    OPENROUTER_BASE_URL: fake.baseUrl,
     PROVIDER_TIMEOUT_MS: String(timeoutMs),
     // Every hostile answer must reach the provider: keep its circuit closed.
     CIRCUIT_FAILURE_THRESHOLD: '1000000',
     ...noRateLimit,
-  };
-  [api, worker] = await Promise.all([startApi(env), spawnApp('worker', env)]);
+  },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([api?.process.stop(), worker?.stop()]);
-  await fake?.close();
-  await redis?.stop();
-});
+const { fake } = suite;
+const api = suite.addApi();
+const worker = suite.addWorker();
 
 describe('hostile upstream behind the worker', () => {
   it.each(hostile.map((behaviour) => [behaviour.kind + ('status' in behaviour ? ` ${behaviour.status}` : ''), behaviour] as const))(

@@ -1,62 +1,30 @@
 import { Redis } from 'ioredis';
-import {
-  callsFor,
-  getSse,
-  jobView,
-  noRateLimit,
-  postSse,
-  scriptedBehaviour,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  uniquePrefix,
-  usageToday,
-  waitFor,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { callsFor, getSse, jobView, noRateLimit, postSse, scriptedBehaviour, usageToday, useGateway, waitFor } from '@gateway/testing';
 
 // A dead worker's job is taken over after at most lock (2 s) + stalled interval (1 s).
 jest.setTimeout(120_000);
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let apiA: { baseUrl: string; process: AppProcess };
-let apiB: { baseUrl: string; process: AppProcess };
-const workers: AppProcess[] = [];
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = await startFakeOpenRouter({ apiKey: 'sk-or-takeover', behave: scriptedBehaviour });
-  env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('takeover'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-takeover',
-    OPENROUTER_BASE_URL: fake.baseUrl,
+const suite = useGateway({
+  name: 'takeover',
+  openRouter: { apiKey: 'sk-or-takeover', behave: scriptedBehaviour },
+  env: {
     PROVIDER_TIMEOUT_MS: '8000',
     CHAT_TIMEOUT_MS: '60000',
     WORKER_LOCK_DURATION_MS: '2000',
     WORKER_STALLED_INTERVAL_MS: '1000',
     STREAM_RESUME_GRACE_MS: '20000',
     ...noRateLimit,
-  };
-  [apiA, apiB] = await Promise.all([startApi(env), startApi(env)]);
+  },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([apiA?.process.stop(), apiB?.process.stop(), ...workers.map((worker) => worker.stop('SIGKILL'))]);
-  await fake?.close();
-  await redis?.stop();
-});
+const { redis, fake, env } = suite;
+const apiA = suite.addApi();
+const apiB = suite.addApi();
 
 describe('a worker SIGKILLed mid-stream', () => {
   it('has its resumable stream taken over by another worker; the client resumed elsewhere gets every chunk once', async () => {
     const content = 'drip:100:50 taken over';
-    const first = await spawnApp('worker', env);
-    workers.push(first);
+    const first = await suite.startWorker('SIGKILL');
     let seen = 0;
     const cut = await postSse(
       `${apiA.baseUrl}/v1/chat/stream`,
@@ -69,8 +37,7 @@ describe('a worker SIGKILLed mid-stream', () => {
       },
     );
     const jobId = cut.headers.get('x-job-id')!;
-    const second = await spawnApp('worker', env);
-    workers.push(second);
+    await suite.startWorker('SIGKILL');
     first.child.kill('SIGKILL');
     await first.exited();
 

@@ -1,23 +1,5 @@
 import { Redis } from 'ioredis';
-import {
-  alive,
-  noRateLimit,
-  usageToday,
-  callsFor,
-  postSse,
-  scriptedBehaviour,
-  spawnApp,
-  startApi,
-  startFakeOpenRouter,
-  startRedis,
-  submitJob,
-  uniquePrefix,
-  waitFor,
-  waitForFinished,
-  type AppProcess,
-  type FakeOpenRouter,
-  type TestRedis,
-} from '@gateway/testing';
+import { alive, noRateLimit, usageToday, callsFor, postSse, scriptedBehaviour, submitJob, useGateway, waitFor, waitForFinished } from '@gateway/testing';
 
 // Stall detection bounded for the test: a dead worker's job is taken over after at most
 // lock (2 s) + stalled interval (1 s). Healthy calls renew their lock every second, so they keep their job.
@@ -25,48 +7,32 @@ const lockMs = 2000;
 const stalledIntervalMs = 1000;
 jest.setTimeout(120_000);
 
-let redis: TestRedis;
-let fake: FakeOpenRouter;
-let api: { baseUrl: string; process: AppProcess };
-const workers: AppProcess[] = [];
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = await startFakeOpenRouter({ apiKey: 'sk-or-faults', behave: scriptedBehaviour });
-  env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: uniquePrefix('wkill'),
-    LLM_PROVIDER: 'openrouter',
-    OPENROUTER_API_KEY: 'sk-or-faults',
-    OPENROUTER_BASE_URL: fake.baseUrl,
+const suite = useGateway({
+  name: 'wkill',
+  openRouter: { apiKey: 'sk-or-faults', behave: scriptedBehaviour },
+  env: {
     // Shorter than the streamed call below: only its silences count, not its length.
     PROVIDER_TIMEOUT_MS: '8000',
     CHAT_TIMEOUT_MS: '60000',
     WORKER_LOCK_DURATION_MS: String(lockMs),
     WORKER_STALLED_INTERVAL_MS: String(stalledIntervalMs),
     ...noRateLimit,
-  };
-  api = await startApi(env);
+  },
+  gateway: false,
 });
-afterAll(async () => {
-  await Promise.all([api?.process.stop(), ...workers.map((worker) => worker.stop('SIGKILL'))]);
-  await fake?.close();
-  await redis?.stop();
-});
+const { redis, fake, env } = suite;
+const api = suite.addApi();
 
 describe('a worker killed mid-call', () => {
   it('has every job it held taken over by the other worker and completed, none lost, none run more than twice', async () => {
-    const first = await spawnApp('worker', env);
-    workers.push(first);
+    const first = await suite.startWorker('SIGKILL');
     // Calls of 6 s (under the provider timeout): three lock durations, so the lock must be renewed for the survivor to finish them once.
     const held = await Promise.all(
       Array.from({ length: 12 }, (_, index) => `slow:6000 held-${index}`).map(async (content) => ({ content, id: await submitJob(api.baseUrl, content) })),
     );
     await waitFor(() => held.every(({ content }) => callsFor(fake, content) === 1), 30_000);
 
-    const second = await spawnApp('worker', env);
-    workers.push(second);
+    const second = await suite.startWorker('SIGKILL');
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
     await first.exited();
