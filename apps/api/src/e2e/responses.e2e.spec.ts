@@ -164,7 +164,7 @@ describe('POST /v1/responses with the openai SDK', () => {
   it('resumes a background stream on the other instance with nothing lost or repeated', async () => {
     const model = 'mock/echo?chunk_delay=30&reply=' + encodeURIComponent(Array.from({ length: 30 }, (_, index) => `w${index}`).join(' '));
     const stream = await openai.responses.create({ model, input: 'go', background: true, stream: true });
-    const seen: { sequence_number: number; type: string }[] = [];
+    const seen: OpenAI.Responses.ResponseStreamEvent[] = [];
     let id = '';
     for await (const event of stream) {
       seen.push(event);
@@ -174,7 +174,7 @@ describe('POST /v1/responses with the openai SDK', () => {
     const last = seen.at(-1)!.sequence_number;
     const rest = await openaiOnB.responses.retrieve(id, { stream: true, starting_after: last });
     let text = '';
-    for (const event of seen) if (event.type === 'response.output_text.delta') text += (event as { delta: string }).delta;
+    for (const event of seen) if (event.type === 'response.output_text.delta') text += event.delta;
     const after: number[] = [];
     let completed: OpenAI.Responses.Response | undefined;
     for await (const event of rest) {
