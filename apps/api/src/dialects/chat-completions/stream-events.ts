@@ -1,5 +1,5 @@
 import { toOpenAiErrorBody, type ProviderId } from '@gateway/contracts';
-import { toWireToolCallDeltas, type StreamFormat } from '../../stream-formats';
+import { toWireToolCallDeltas, type StreamFormat } from '../stream-format';
 
 export interface OpenAiStreamOptions {
   jobId: string;

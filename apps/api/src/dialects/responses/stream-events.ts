@@ -1,5 +1,5 @@
 import type { ChatJobResult, ToolCallDelta } from '@gateway/contracts';
-import type { StreamFormat } from '../../stream-formats';
+import type { StreamFormat } from '../stream-format';
 import { functionCallItem, messageItem, toResponse, type ResponseMeta } from './from-chat-result';
 
 export interface ResponsesStreamOptions {

@@ -1,4 +1,4 @@
-import { invalidRequest, type ChatJobResult, type ChatMessage, type ChatRequest, type ContentPart } from '@gateway/contracts';
+import { invalidRequest, type ChatJobResult, type ChatMessage, type ContentPart } from '@gateway/contracts';
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from './responses-wire';
 
 /** A message as the internal request takes it before its parse (assistant content may be null). */

@@ -1,7 +1,7 @@
 import { jobLost, type ChatJobResult } from '@gateway/contracts';
 import { readKeptOutcome, type ChatQueue, type KeptOutcome, type QueuePrefix, type RedisClient } from '@gateway/queue';
-import { lookupJobOutcome } from '../../job-lookup';
-import type { ResponseState } from './from-chat-result';
+import { lookupJobOutcome } from '../job-lookup';
+import type { ResponseState } from '../dialects/responses/from-chat-result';
 
 interface StateDeps {
   redis: RedisClient;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { chatMessageSchema, storeFull, type ChatMessage } from '@gateway/contracts';
 import { deleteStoredRecord, readStoredRecord, saveStoredRecord, type QueuePrefix, type RedisClient } from '@gateway/queue';
-import { ownerOfId } from '../../caller';
-import { responsesRequestSchema, type ResponsesRequest } from './responses-wire';
+import { ownerOfId } from '../caller';
+import { responsesRequestSchema, type ResponsesRequest } from '../dialects/responses/responses-wire';
 
 /**
  * What the gateway keeps of a stored response beside its job's kept outcome: the request it echoes, its input items
