@@ -127,14 +127,18 @@ describe.each(upstreams)('the Agents SDK default (Responses) model through the g
     const asked: string[] = [];
     const before = server.requests.length;
     const agent = weatherAgent(upstream.model, asked);
-    const result = stream ? await run(agent, 'Weather in Paris and Rome?', { stream: true }) : await run(agent, 'Weather in Paris and Rome?');
+    let finalOutput: unknown;
     if (stream) {
+      const result = await run(agent, 'Weather in Paris and Rome?', { stream: true });
       let deltas = '';
-      for await (const event of result.toTextStream()) deltas += event;
+      for await (const text of result.toTextStream()) deltas += text;
       await result.completed;
       expect(deltas).toBe(answer);
+      finalOutput = result.finalOutput;
+    } else {
+      finalOutput = (await run(agent, 'Weather in Paris and Rome?')).finalOutput;
     }
-    expect(result.finalOutput).toBe(answer);
+    expect(finalOutput).toBe(answer);
     expect(asked.sort()).toEqual(['Paris', 'Rome']);
     // Two model turns reached the provider, the second carrying both results in its own wire format.
     const calls = server.requests.slice(before).filter((request) => request.method === 'POST');
