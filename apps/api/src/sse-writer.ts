@@ -32,9 +32,14 @@ export function createSseWriter(res: ServerResponse, options: SseWriterOptions) 
       res.setHeader('x-accel-buffering', 'no');
       res.setHeader('connection', 'keep-alive');
     },
-    /** One `data:` event of a JSON payload (with its `id:` when given); false when the client is too far behind (or gone). */
-    event(payload: unknown, id?: string): boolean {
-      return this.data(JSON.stringify(payload), id);
+    /**
+     * One `data:` event of a JSON payload (with its `id:` and its `event:` name when given); false when the client is
+     * too far behind (or gone).
+     */
+    event(payload: unknown, id?: string, name?: string): boolean {
+      if (name === undefined) return this.data(JSON.stringify(payload), id);
+      this.start();
+      return write(`event: ${name}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(payload)}\n\n`);
     },
     /** One `data:` event of a text as it is (one line, e.g. OpenAI's `[DONE]`), with its `id:` when given. */
     data(text: string, id?: string): boolean {

@@ -1,5 +1,6 @@
 import { GatewayError, type ChatJobResult } from '@gateway/contracts';
-import { gatewayStreamFormat, openAiStreamFormat } from './stream-formats';
+import { openAiStreamFormat } from './dialects/chat-completions/stream-events';
+import { gatewayStreamFormat } from './stream-formats';
 
 const result: ChatJobResult = {
   content: '',
@@ -13,8 +14,8 @@ const result: ChatJobResult = {
 describe('stream formats', () => {
   it('OpenAI: the role rides on the first delta only; finish_reason, usage chunk and [DONE] at the end', () => {
     const format = openAiStreamFormat({ jobId: 'job-1', includeUsage: true });
-    const first = format.chunk('Hel', 'm', 'mock');
-    const second = format.chunk('lo', 'm', 'mock');
+    const [first] = format.chunk('Hel', 'm', 'mock');
+    const [second] = format.chunk('lo', 'm', 'mock');
     expect(first).toMatchObject({
       id: 'chatcmpl-job-1',
       object: 'chat.completion.chunk',
@@ -39,10 +40,12 @@ describe('stream formats', () => {
 
   it('errors take each surface’s shape', () => {
     const error = new GatewayError('rate_limited', 'slow down', { retryAfterSeconds: 2 });
-    expect(openAiStreamFormat({ jobId: 'j', includeUsage: false }).error(error, 'req-1')).toEqual({
-      error: { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limited' },
-    });
-    expect(gatewayStreamFormat().error(error, 'req-1')).toMatchObject({ error: { type: 'rate_limited', message: 'slow down', request_id: 'req-1' } });
+    expect(openAiStreamFormat({ jobId: 'j', includeUsage: false }).error(error, 'req-1')).toEqual([
+      {
+        error: { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limited' },
+      },
+    ]);
+    expect(gatewayStreamFormat().error(error, 'req-1')).toMatchObject([{ error: { type: 'rate_limited', message: 'slow down', request_id: 'req-1' } }]);
     expect(gatewayStreamFormat().terminator).toBeUndefined();
   });
 
@@ -52,7 +55,7 @@ describe('stream formats', () => {
       { index: 0, arguments: '{"city":"Paris"}' },
     ];
     const openAi = openAiStreamFormat({ jobId: 'job-3', includeUsage: false });
-    expect(openAi.toolCalls(fragments.slice(0, 1), 'm', 'mock')).toMatchObject({
+    expect(openAi.toolCalls(fragments.slice(0, 1), 'm', 'mock')[0]).toMatchObject({
       choices: [
         {
           index: 0,
@@ -61,14 +64,14 @@ describe('stream formats', () => {
         },
       ],
     });
-    const later = openAi.toolCalls(fragments.slice(1), 'm', 'mock') as { choices: { delta: Record<string, unknown> }[] };
+    const later = openAi.toolCalls(fragments.slice(1), 'm', 'mock')[0] as { choices: { delta: Record<string, unknown> }[] };
     expect(later.choices[0]!.delta).toEqual({ tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] });
     const calls = [{ id: 'call_a', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }];
     expect(openAi.done({ ...result, finish_reason: 'tool_calls', tool_calls: calls }, 'job-3')[0]).toMatchObject({
       choices: [{ delta: {}, finish_reason: 'tool_calls' }],
     });
     const gateway = gatewayStreamFormat();
-    expect(gateway.toolCalls(fragments, 'm', 'mock')).toEqual({
+    expect(gateway.toolCalls(fragments, 'm', 'mock')[0]).toEqual({
       tool_calls: [
         { index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '' } },
         { index: 0, function: { arguments: '{"city":"Paris"}' } },

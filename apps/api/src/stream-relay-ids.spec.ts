@@ -1,7 +1,7 @@
 import { streamEventIdSchema, type ChatJobResult, type ReplyMessage, type StreamEventId } from '@gateway/contracts';
 import { createMetrics } from '@gateway/observability';
 import type { SseWriter } from './sse-writer';
-import { openAiStreamFormat } from './stream-formats';
+import { openAiStreamFormat } from './dialects/chat-completions/stream-events';
 import { createStreamRelay } from './stream-relay';
 
 /** A writer that keeps each event with its id. */

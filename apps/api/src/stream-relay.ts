@@ -84,7 +84,8 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     if (alreadySent(id)) return true;
     return write(formatStreamEventId(id));
   };
-  const emitEvent = (payload: unknown) => emit((id) => writer.event(payload, id));
+  const emitEvent = (payload: unknown) => emit((id) => writer.event(payload, id, format.eventName?.(payload)));
+  const emitEvents = (payloads: readonly unknown[]) => payloads.reduce<boolean>((written, payload) => emitEvent(payload) && written, true);
 
   const keepAlive = setInterval(() => {
     if (!wroteSinceTick && !writer.comment('ping')) fail(slowReader(), true);
@@ -108,7 +109,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       return;
     }
     at(expected);
-    emitEvent(format.error(error, options.requestId));
+    emitEvents(format.error(error, options.requestId));
     writer.end();
     settle.resolve();
   }
@@ -120,7 +121,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const sendText = (text: string, model: string, provider: ChatJobResult['provider']): boolean => {
     firstToken();
     sentText += text;
-    return emitEvent(format.chunk(text, model, provider));
+    return emitEvents(format.chunk(text, model, provider));
   };
   const sendToolCalls = (deltas: readonly ToolCallDelta[], model: string, provider: ChatJobResult['provider']): boolean => {
     firstToken();
@@ -130,7 +131,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       if (delta.name !== undefined) call.name = delta.name;
       call.arguments += delta.arguments;
     }
-    return emitEvent(format.toolCalls(deltas, model, provider));
+    return emitEvents(format.toolCalls(deltas, model, provider));
   };
   /** The tool-call fragments the client still lacks of the result's calls, or undefined when what it has is not theirs. */
   const missingToolCalls = (result: ChatJobResult): ToolCallDelta[] | undefined => {
@@ -161,7 +162,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     if (rest !== '') sendText(rest, result.model, result.provider);
     if (missingCalls.length > 0) sendToolCalls(missingCalls, result.model, result.provider);
     finish('completed');
-    for (const event of format.done(result, options.jobId)) emitEvent(event);
+    emitEvents(format.done(result, options.jobId));
     const terminator = format.terminator;
     if (terminator !== undefined) emit((id) => writer.data(terminator, id));
     writer.start();

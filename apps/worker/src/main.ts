@@ -19,6 +19,7 @@ import {
 } from '@gateway/queue';
 import { createProviderRegistry, definitionOf, providerConfigurationProblems, providerSecretValues } from '@gateway/providers';
 import { createChatProcessor } from './chat-processor';
+import { keepingOutcomes } from './kept-outcome';
 import { createHandBack } from './hand-back';
 import { listeningPort, startMetricsServer } from './metrics-server';
 import { createWorkerShutdown } from './shutdown';
@@ -83,19 +84,23 @@ async function main(): Promise<void> {
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
   // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
   const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.worker.laneMinShare, logger });
-  const processor = createChatProcessor({
-    config,
-    registry,
-    publisher,
-    prefix: bullmqPrefix,
-    logger,
-    metrics,
-    handBack,
-    hooks: breaker.hooks,
-    wasCancelled: cancels.wasCancelled,
-    billing,
-    laneShare,
-  });
+  // Jobs that ask for it (stored and background responses) keep their outcome beyond the job's retention.
+  const processor = keepingOutcomes(
+    createChatProcessor({
+      config,
+      registry,
+      publisher,
+      prefix: bullmqPrefix,
+      logger,
+      metrics,
+      handBack,
+      hooks: breaker.hooks,
+      wasCancelled: cancels.wasCancelled,
+      billing,
+      laneShare,
+    }),
+    { publisher, prefix: bullmqPrefix, logger },
+  );
   // Each run of a job renews its own lock; one that loses it is aborted; a cancel reaches every run of the job.
   const runLocks = createRunLocks({ lockDurationMs: config.worker.lockDurationMs, log: logger });
   // A job's callback is recorded in Redis before the job runs; its end here only makes it due (callback-outbox.ts).

@@ -97,6 +97,11 @@ export const configShape = {
     ),
     retentionSeconds: setting('JOB_RETENTION_SECONDS', positiveInt.default(3600)),
   },
+  /** Stored responses (`POST /v1/responses` with `store`): how long they are kept, and how many one owner may keep. */
+  responses: {
+    ttlSeconds: setting('RESPONSES_TTL_SECONDS', positiveInt.default(2_592_000)),
+    maxPerOwner: setting('RESPONSES_MAX_PER_KEY', positiveInt.default(10_000)),
+  },
   /** A worker process: its consumers of the chat queue and how they share their starts between the lanes. */
   worker: {
     concurrency: setting('WORKER_CONCURRENCY', positiveInt.default(512)),

@@ -48,6 +48,11 @@ export const chatJobDataSchema = z.object({
   batch_callback: z.boolean().optional(),
   /** Unix ms after which a request not started yet ends as `expired` (a batch's completion_window). */
   expires_at: z.number().optional(),
+  /**
+   * Keep the job's outcome (result or error) for this many seconds under its kept-outcome key, beyond the job's
+   * retention: work whose answer is read long after it ends (a stored response, a background one nobody waits on).
+   */
+  keep_outcome_seconds: z.number().int().positive().optional(),
 });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
 

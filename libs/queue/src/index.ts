@@ -52,3 +52,7 @@ export type { PromoteKeys } from './lane-promote';
 export { watchChannel } from './channel-watch';
 export type { ChannelWatch, ChannelWatchOptions } from './channel-watch';
 export type { LuaScript } from './lua-script';
+export { keepJobOutcome, readKeptOutcome, dropKeptOutcome } from './kept-outcomes';
+export type { KeptOutcome } from './kept-outcomes';
+export { saveStoredRecord, updateStoredRecord, readStoredRecord, deleteStoredRecord } from './stored-records';
+export type { StoredRecordPlace } from './stored-records';

@@ -8,6 +8,12 @@ export const queueKeys = {
   cancelChannel: (prefix: QueuePrefix): string => `${prefix}:cancel`,
   /** Marks a job cancelled (a string key with the retention TTL). */
   jobCancelled: (prefix: QueuePrefix, jobId: string): string => `${prefix}:cancelled:${jobId}`,
+  /** A job's outcome kept beyond its retention (string: JSON `{state, result | error}`, with the job's keep_outcome_seconds as TTL). */
+  keptOutcome: (prefix: QueuePrefix, jobId: string): string => `${prefix}:outcome:${jobId}`,
+  /** A stored record an API route keeps of a job it made (string: the route's JSON, opaque here), with its TTL. */
+  storedRecord: (prefix: QueuePrefix, id: string): string => `${prefix}:record:${id}`,
+  /** The stored records of an owner (a key id, or '' for callers without a key): a zset record id -> expiry ms. */
+  storedRecordsOf: (prefix: QueuePrefix, owner: string): string => `${prefix}:records:${owner === '' ? 'open' : `key:${owner}`}`,
   /** A resumable job's stream messages (a Redis stream, MAXLEN-bounded, with the result retention as its lifetime). */
   jobStream: (prefix: QueuePrefix, jobId: string): string => `${prefix}:stream:${jobId}`,
   /** The clients watching a resumable job's stream (hash: token → 1, `left` → ms of the last leave), for its grace. */

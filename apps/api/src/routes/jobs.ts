@@ -17,7 +17,8 @@ import type { Admission } from '../admission';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
 import type { EnqueueService } from '../enqueue';
 import { serveAttachedStream, type StreamAttachDeps } from '../stream-attach';
-import { gatewayStreamFormat, openAiStreamFormat } from '../stream-formats';
+import { openAiStreamFormat } from '../dialects/chat-completions/stream-events';
+import { gatewayStreamFormat } from '../stream-formats';
 import { parseBody } from '../validation';
 
 export interface JobRouteDeps extends StreamAttachDeps {

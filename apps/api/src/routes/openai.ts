@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { agentIdSchema, fromOpenAiRequest, openAiChatRequestSchema, toOpenAiErrorBody, invalidRequest, notFound, type ChatJobResult } from '@gateway/contracts';
+import { agentIdSchema, notFound } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
@@ -8,7 +8,10 @@ import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
 import { waitForAnswer } from '../wait-for-answer';
 import { errorHandler } from '../middleware/error-handler';
 import type { ResultWaiter } from '../result-waiter';
-import { openAiStreamFormat } from '../stream-formats';
+import { chatCompletionsRequestSchema, toChatCompletionsErrorBody } from '../dialects/chat-completions/chat-completions-wire';
+import { toChatCompletion } from '../dialects/chat-completions/from-chat-result';
+import { openAiStreamFormat } from '../dialects/chat-completions/stream-events';
+import { toChatRequest } from '../dialects/chat-completions/to-chat-request';
 import { serveStream, type StreamSessionDeps } from '../stream-session';
 import { parseBody } from '../validation';
 
@@ -20,30 +23,6 @@ export interface OpenAiRouteDeps extends StreamSessionDeps {
   logger: Logger;
 }
 
-/** A job's result as OpenAI's `chat.completion` (plus the gateway's `provider` and `cost_usd`). */
-export function toChatCompletion(jobId: string, answer: ChatJobResult) {
-  // OpenAI's content is null when the model only called tools.
-  const content = answer.content === '' && answer.tool_calls ? null : answer.content;
-  return {
-    id: `chatcmpl-${jobId}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model: answer.model,
-    provider: answer.provider,
-    system_fingerprint: null,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content, refusal: null, ...(answer.tool_calls ? { tool_calls: answer.tool_calls } : {}) },
-        finish_reason: answer.finish_reason ?? 'stop',
-        logprobs: answer.logprobs ?? null,
-      },
-    ],
-    usage: answer.usage,
-    cost_usd: answer.cost_usd,
-  };
-}
-
 function modelEntry(id: string, config: OpenAiRouteDeps['config']) {
   return {
     id,
@@ -53,18 +32,17 @@ function modelEntry(id: string, config: OpenAiRouteDeps['config']) {
   };
 }
 
-/** `POST /v1/chat/completions` (plain or `stream: true`) and `GET /v1/models`: the OpenAI-compatible surface on the same queue. */
+/**
+ * `POST /v1/chat/completions` (plain or `stream: true`) and `GET /v1/models`: the OpenAI-compatible surface on the same
+ * queue, parsed and answered by the chat-completions dialect (dialects/chat-completions).
+ */
 export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   const router = Router();
   const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
 
   router.post('/v1/chat/completions', json, async (req, res) => {
-    const openAiRequest = parseBody(openAiChatRequestSchema, req.body);
-    const body = fromOpenAiRequest(openAiRequest, headerField(req, 'X-Agent-Id', agentIdSchema));
-    // OpenAI's `user` may be 256 characters; as the agent id it gets the agent id's bound.
-    if (openAiRequest.user !== undefined && !agentIdSchema.safeParse(openAiRequest.user).success) {
-      throw invalidRequest('user: used as the agent id, at most 128 characters');
-    }
+    const openAiRequest = parseBody(chatCompletionsRequestSchema, req.body);
+    const body = toChatRequest(openAiRequest, headerField(req, 'X-Agent-Id', agentIdSchema));
     const idempotent = idempotentRequestOf(req, '/v1/chat/completions');
     const jobId = workIdFor(req, idempotent);
     if (openAiRequest.stream) {
@@ -105,7 +83,7 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   // Errors on these routes take OpenAI's shape, so OpenAI SDKs raise their own typed errors.
   router.use(
     ['/v1/chat/completions', '/v1/models'],
-    errorHandler(deps.logger, (error) => toOpenAiErrorBody(error.type, error.message)),
+    errorHandler(deps.logger, (error) => toChatCompletionsErrorBody(error.type, error.message)),
   );
   return router;
 }
