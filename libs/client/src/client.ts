@@ -106,7 +106,12 @@ export class GatewayLLMClient {
 
   /** Polls a job until it is completed, failed or cancelled. */
   waitForJob(jobId: string, options: WaitOptions = {}): Promise<JobView> {
-    return poll((signal) => this.getJob(jobId, signal ? { signal } : {}), (view) => finished.has(view.status), `job ${jobId}`, options);
+    return poll(
+      (signal) => this.getJob(jobId, signal ? { signal } : {}),
+      (view) => finished.has(view.status),
+      `job ${jobId}`,
+      options,
+    );
   }
 
   /** Cancels a queued job, or aborts a running one; a finished job is left as it is. */
@@ -188,13 +193,22 @@ export class GatewayLLMClient {
   }
 
   /** A page of a stored response's input items (`limit`, after the item `after`, `order` asc or desc). */
-  listResponseInputItems(responseId: string, options: CallOptions & { after?: string; limit?: number; order?: 'asc' | 'desc' } = {}): Promise<ResponseInputItemList> {
+  listResponseInputItems(
+    responseId: string,
+    options: CallOptions & { after?: string; limit?: number; order?: 'asc' | 'desc' } = {},
+  ): Promise<ResponseInputItemList> {
     const query = new URLSearchParams({
       ...(options.after !== undefined ? { after: options.after } : {}),
       ...(options.limit !== undefined ? { limit: String(options.limit) } : {}),
       ...(options.order !== undefined ? { order: options.order } : {}),
     }).toString();
-    return sendJson<ResponseInputItemList>(this.settings, 'GET', `/v1/responses/${encodeURIComponent(responseId)}/input_items${query ? `?${query}` : ''}`, undefined, options);
+    return sendJson<ResponseInputItemList>(
+      this.settings,
+      'GET',
+      `/v1/responses/${encodeURIComponent(responseId)}/input_items${query ? `?${query}` : ''}`,
+      undefined,
+      options,
+    );
   }
 
   /** Per provider: configured, deprecated, circuit state and call counts. */

@@ -2,7 +2,12 @@ import { GatewayTimeoutError } from './errors';
 import type { WaitOptions } from './types';
 
 /** Gets a view every `pollIntervalMs` (default 500) until `isDone`; a timeout is a GatewayTimeoutError naming `what`. */
-export async function poll<T>(get: (signal: AbortSignal | undefined) => Promise<T>, isDone: (view: T) => boolean, what: string, options: WaitOptions): Promise<T> {
+export async function poll<T>(
+  get: (signal: AbortSignal | undefined) => Promise<T>,
+  isDone: (view: T) => boolean,
+  what: string,
+  options: WaitOptions,
+): Promise<T> {
   const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
   for (;;) {
     const view = await get(options.signal);

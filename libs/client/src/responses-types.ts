@@ -23,9 +23,7 @@ export type ResponseToolChoice = 'auto' | 'none' | 'required' | { type: 'functio
 
 /** `text.format`: plain text, any JSON object, or JSON matching a schema. */
 export type ResponseTextFormat =
-  | { type: 'text' }
-  | { type: 'json_object' }
-  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
+  { type: 'text' } | { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean; description?: string };
 
 /** One output item: the assistant's message, or a function call for the caller to run. */
 export type ResponseOutputItem =

@@ -43,7 +43,10 @@ function toEvent(message: StreamEvent): ResponseStreamEvent {
   try {
     data = JSON.parse(message.data);
   } catch (error) {
-    throw new UnavailableError({ status: 0, type: 'unavailable', message: `the stream sent an event that is not JSON: ${message.data.slice(0, 100)}` }, { cause: error });
+    throw new UnavailableError(
+      { status: 0, type: 'unavailable', message: `the stream sent an event that is not JSON: ${message.data.slice(0, 100)}` },
+      { cause: error },
+    );
   }
   const event = data as Partial<ResponseStreamEvent> & { message?: unknown; code?: unknown };
   if (typeof event.type !== 'string' || typeof event.sequence_number !== 'number')
@@ -101,7 +104,10 @@ async function* readResponseEvents(
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason ?? error;
         if (timedOut())
-          throw new GatewayTimeoutError({ status: 0, type: 'timeout', message: `the stream did not end in ${options.timeoutMs ?? settings.timeoutMs} ms` }, { cause: error });
+          throw new GatewayTimeoutError(
+            { status: 0, type: 'timeout', message: `the stream did not end in ${options.timeoutMs ?? settings.timeoutMs} ms` },
+            { cause: error },
+          );
         const reason = error instanceof Error ? error.message : String(error);
         return { error: new UnavailableError({ status: 0, type: 'unavailable', message: `the stream broke off: ${reason}` }, { cause: error }) };
       }

@@ -20,7 +20,20 @@ import { optionalScenarios } from './scenarios/optional';
 import { targetsTable } from './targets';
 import { featuresScenario } from './scenarios/features';
 
-const all = ['overhead', 'commands', 'latency-phases', 'limits', 'streaming', 'responses', 'tool-streaming', 'concurrency', 'batch', 'lanes', 'scale-out', 'sweep'] as const;
+const all = [
+  'overhead',
+  'commands',
+  'latency-phases',
+  'limits',
+  'streaming',
+  'responses',
+  'tool-streaming',
+  'concurrency',
+  'batch',
+  'lanes',
+  'scale-out',
+  'sweep',
+] as const;
 
 function parseArgs(argv: readonly string[]) {
   const only = argv

@@ -59,7 +59,9 @@ const upstreams: Upstream[] = [
       const server = await startFakeAnthropic({
         apiKey: 'sk-ant-agents',
         behave: (request) =>
-          endsInToolResults(request) ? { kind: 'reply', content: answer } : { kind: 'tool-use', calls: cities.map((input) => ({ name: 'get_weather', input })) },
+          endsInToolResults(request)
+            ? { kind: 'reply', content: answer }
+            : { kind: 'tool-use', calls: cities.map((input) => ({ name: 'get_weather', input })) },
       });
       return { server, env: { LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-agents', ANTHROPIC_BASE_URL: server.url } };
     },

@@ -94,7 +94,9 @@ export async function responsesScenario(context: ScenarioContext): Promise<void>
     }
     await agent.close();
     const ttftRatio = median(streamed) / median(chat);
-    context.log(`responses: TTFT ${median(streamed).toFixed(2)} ms vs chat completions ${median(chat).toFixed(2)} ms (${ttftRatio.toFixed(3)}×); broken ${broken}`);
+    context.log(
+      `responses: TTFT ${median(streamed).toFixed(2)} ms vs chat completions ${median(chat).toFixed(2)} ms (${ttftRatio.toFixed(3)}×); broken ${broken}`,
+    );
     rows.push({
       scenario: 'responses c=1',
       metric: '/v1/responses stream: time to first token, median of 100 taken in turn (baseline: /v1/chat/completions stream)',
