@@ -152,6 +152,11 @@ export function modelForbidden(model: string, allowed: readonly string[]): Gatew
   return new GatewayError('forbidden', `model ${clip(model, 256)} is not allowed for this key (allowed: ${clip(allowed.join(', '), 512)})`);
 }
 
+/** An owner keeps as many stored records (responses) as it may: nothing more is stored until some expire or go. */
+export function storeFull(what: string, max: number): GatewayError {
+  return new GatewayError('forbidden', `this key already stores ${max} ${what} (the most it may keep): delete some, or send store: false`);
+}
+
 /** A browser page of another origin (CORS_ALLOWED_ORIGINS). */
 export function originForbidden(origin: string): GatewayError {
   return new GatewayError('forbidden', `origin ${clip(origin, 200)} is not allowed (CORS_ALLOWED_ORIGINS)`);

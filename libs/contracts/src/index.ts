@@ -38,6 +38,7 @@ export {
   budgetExceeded,
   batchRequestRefused,
   modelForbidden,
+  storeFull,
   originForbidden,
   hostForbidden,
   mediaTypeRefused,

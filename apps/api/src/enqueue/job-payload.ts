@@ -15,6 +15,8 @@ export interface JobDataExtras {
   streamFormat?: ChatJobData['stream_format'];
   /** Made under an Idempotency-Key: the request's hash (see idempotency.ts). */
   requestHash?: string | undefined;
+  /** Keep the job's outcome this long beyond its retention (stored and background responses). */
+  keepOutcomeSeconds?: number;
   /** Its scheduling lane; absent: `interactive` when a reply channel waits for it, else `job`. */
   lane?: Lane;
 }
@@ -45,6 +47,7 @@ export function toChatJobData(
     ...(extras.resumable ? { resumable: true } : {}),
     ...(extras.streamFormat !== undefined ? { stream_format: extras.streamFormat } : {}),
     ...(extras.requestHash !== undefined ? { request_hash: extras.requestHash } : {}),
+    ...(extras.keepOutcomeSeconds !== undefined ? { keep_outcome_seconds: extras.keepOutcomeSeconds } : {}),
     lane: laneOf(extras.lane, extras.replyTo),
     tenant: tenantId(keyId, agentId),
   };

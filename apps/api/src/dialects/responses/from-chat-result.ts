@@ -37,7 +37,12 @@ export function messageItem(responseId: string, text: string, status: 'in_progre
   };
 }
 
-export function functionCallItem(responseId: string, index: number, call: { id: string; name: string; arguments: string }, status: 'in_progress' | 'completed') {
+export function functionCallItem(
+  responseId: string,
+  index: number,
+  call: { id: string; name: string; arguments: string },
+  status: 'in_progress' | 'completed',
+) {
   return { id: functionCallItemId(responseId, index), type: 'function_call' as const, status, call_id: call.id, name: call.name, arguments: call.arguments };
 }
 

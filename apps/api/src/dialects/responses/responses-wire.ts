@@ -18,7 +18,10 @@ const text = z.string().max(1_000_000);
 const inputTextPart = z.object({ type: z.literal('input_text'), text });
 const inputImagePart = z.object({
   type: z.literal('input_image'),
-  image_url: z.string().max(20 * 1024 * 1024).nullish(),
+  image_url: z
+    .string()
+    .max(20 * 1024 * 1024)
+    .nullish(),
   file_id: z.string().nullish(),
   detail: z.enum(['auto', 'low', 'high']).nullish(),
 });
@@ -70,13 +73,11 @@ const functionToolSchema = z.object({
 });
 export type ResponsesFunctionTool = z.infer<typeof functionToolSchema>;
 const toolSchema = z.looseObject({ type: z.string() }).superRefine((tool, context) => {
-  if (tool.type !== 'function') context.addIssue({ code: 'custom', message: `built-in tool ${tool.type.slice(0, 64)} is not served by this gateway (function tools only)` });
+  if (tool.type !== 'function')
+    context.addIssue({ code: 'custom', message: `built-in tool ${tool.type.slice(0, 64)} is not served by this gateway (function tools only)` });
 });
 
-const toolChoiceSchema = z.union([
-  z.enum(['none', 'auto', 'required']),
-  z.object({ type: z.literal('function'), name: z.string().min(1).max(64) }),
-]);
+const toolChoiceSchema = z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string().min(1).max(64) })]);
 
 const formatSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text') }),
@@ -95,7 +96,13 @@ export const honouredIncludes = new Set(['reasoning.encrypted_content']);
 
 const responsesRequestObjectSchema = z.object({
   model: z.string().min(1).max(256).optional(),
-  input: z.union([text, z.array(responsesInputItemSchema).max(1000)]).optional(),
+  // A string is one user message: parsed as the list it stands for, so errors in items name their field.
+  input: z
+    .preprocess(
+      (value) => (typeof value === 'string' ? [{ type: 'message', role: 'user', content: value }] : value),
+      z.array(responsesInputItemSchema).max(1000),
+    )
+    .optional(),
   instructions: text.optional(),
   tools: z.array(z.unknown()).max(128).optional(),
   tool_choice: z.unknown().optional(),
@@ -104,7 +111,10 @@ const responsesRequestObjectSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
   max_output_tokens: z.number().int().min(1).max(1_000_000).optional(),
-  reasoning: z.object({ effort: reasoningEffortSchema.nullish(), summary: z.enum(['auto', 'concise', 'detailed']).nullish() }).loose().optional(),
+  reasoning: z
+    .object({ effort: reasoningEffortSchema.nullish(), summary: z.enum(['auto', 'concise', 'detailed']).nullish() })
+    .loose()
+    .optional(),
   metadata: z
     .record(z.string().max(64), z.string().max(512))
     .refine((record) => Object.keys(record).length <= 16, 'at most 16 keys')
@@ -128,11 +138,13 @@ export const responsesRequestSchema = z.preprocess(
     .extend({ tools: z.array(toolSchema.pipe(functionToolSchema)).max(128).optional(), tool_choice: toolChoiceSchema.optional() })
     .superRefine((request, context) => {
       for (const [index, value] of (request.include ?? []).entries()) {
-        if (!honouredIncludes.has(value)) context.addIssue({ code: 'custom', path: ['include', index], message: `${value.slice(0, 64)} cannot be included by this gateway` });
+        if (!honouredIncludes.has(value))
+          context.addIssue({ code: 'custom', path: ['include', index], message: `${value.slice(0, 64)} cannot be included by this gateway` });
       }
       const names = new Set((request.tools ?? []).map((tool) => tool.name));
       const choice = request.tool_choice;
-      if (typeof choice === 'object' && !names.has(choice.name)) context.addIssue({ code: 'custom', path: ['tool_choice', 'name'], message: `no tool named ${choice.name} in tools` });
+      if (typeof choice === 'object' && !names.has(choice.name))
+        context.addIssue({ code: 'custom', path: ['tool_choice', 'name'], message: `no tool named ${choice.name} in tools` });
       if (request.background && request.store === false) context.addIssue({ code: 'custom', path: ['store'], message: 'background responses must be stored' });
       if (request.input === undefined && request.previous_response_id === undefined) context.addIssue({ code: 'custom', path: ['input'], message: 'required' });
     }),

@@ -8,7 +8,8 @@ export interface ResponsesStreamOptions {
   startingAfter?: number | undefined;
 }
 
-type OpenItem = { kind: 'message'; outputIndex: number; text: string } | { kind: 'call'; outputIndex: number; index: number; id: string; name: string; arguments: string };
+type OpenItem =
+  { kind: 'message'; outputIndex: number; text: string } | { kind: 'call'; outputIndex: number; index: number; id: string; name: string; arguments: string };
 
 /**
  * `POST /v1/responses` with `stream: true`: OpenAI's typed events, each with its `sequence_number` and named by its
@@ -43,7 +44,13 @@ export function responsesStreamFormat(options: ResponsesStreamOptions): StreamFo
     items.push(message);
     const itemId = messageItem(meta.id, '', 'in_progress').id;
     emit(out, { type: 'response.output_item.added', output_index: message.outputIndex, item: messageItem(meta.id, '', 'in_progress') });
-    emit(out, { type: 'response.content_part.added', item_id: itemId, output_index: message.outputIndex, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+    emit(out, {
+      type: 'response.content_part.added',
+      item_id: itemId,
+      output_index: message.outputIndex,
+      content_index: 0,
+      part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+    });
     return message;
   };
   const callItem = (call: Extract<OpenItem, { kind: 'call' }>, status: 'in_progress' | 'completed') => functionCallItem(meta.id, call.index, call, status);
@@ -54,7 +61,14 @@ export function responsesStreamFormat(options: ResponsesStreamOptions): StreamFo
       start(out);
       const open = openMessage(out);
       open.text += text;
-      emit(out, { type: 'response.output_text.delta', item_id: messageItem(meta.id, '', 'in_progress').id, output_index: open.outputIndex, content_index: 0, delta: text, logprobs: [] });
+      emit(out, {
+        type: 'response.output_text.delta',
+        item_id: messageItem(meta.id, '', 'in_progress').id,
+        output_index: open.outputIndex,
+        content_index: 0,
+        delta: text,
+        logprobs: [],
+      });
       return out;
     },
     toolCalls(deltas: readonly ToolCallDelta[]) {
@@ -70,7 +84,12 @@ export function responsesStreamFormat(options: ResponsesStreamOptions): StreamFo
         }
         if (delta.arguments === '') continue;
         call.arguments += delta.arguments;
-        emit(out, { type: 'response.function_call_arguments.delta', item_id: callItem(call, 'in_progress').id, output_index: call.outputIndex, delta: delta.arguments });
+        emit(out, {
+          type: 'response.function_call_arguments.delta',
+          item_id: callItem(call, 'in_progress').id,
+          output_index: call.outputIndex,
+          delta: delta.arguments,
+        });
       }
       return out;
     },
@@ -89,7 +108,13 @@ export function responsesStreamFormat(options: ResponsesStreamOptions): StreamFo
           output.push(done);
         } else {
           const done = callItem(item, 'completed');
-          emit(out, { type: 'response.function_call_arguments.done', item_id: done.id, output_index: item.outputIndex, name: item.name, arguments: item.arguments });
+          emit(out, {
+            type: 'response.function_call_arguments.done',
+            item_id: done.id,
+            output_index: item.outputIndex,
+            name: item.name,
+            arguments: item.arguments,
+          });
           emit(out, { type: 'response.output_item.done', output_index: item.outputIndex, item: done });
           output.push(done);
         }

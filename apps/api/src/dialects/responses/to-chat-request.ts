@@ -131,11 +131,20 @@ export function toChatRequest(request: ResponsesRequest, conversation: readonly 
 
 /** The input items of a request as stored and listed (`GET /v1/responses/{id}/input_items`), each with an id. */
 export function storedInputItems(responseId: string, input: string | readonly ResponsesInputItem[] | undefined): Record<string, unknown>[] {
-  const items: readonly ResponsesInputItem[] = typeof input === 'string' ? [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }] : (input ?? []);
+  const items: readonly ResponsesInputItem[] =
+    typeof input === 'string' ? [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }] : (input ?? []);
   const suffix = responseId.slice('resp_'.length);
   return items.map((item, index) => {
     const prefix = item.type === 'message' ? 'msg' : item.type === 'function_call' ? 'fc' : item.type === 'function_call_output' ? 'fco' : 'rs';
-    const content = item.type === 'message' && typeof item.content === 'string' ? [{ type: item.role === 'assistant' ? 'output_text' : 'input_text', text: item.content }] : undefined;
-    return { ...item, ...(content ? { content } : {}), id: item.id ?? `${prefix}_${suffix}_in${index}`, ...(item.type !== 'reasoning' ? { status: 'completed' } : {}) };
+    const content =
+      item.type === 'message' && typeof item.content === 'string'
+        ? [{ type: item.role === 'assistant' ? 'output_text' : 'input_text', text: item.content }]
+        : undefined;
+    return {
+      ...item,
+      ...(content ? { content } : {}),
+      id: item.id ?? `${prefix}_${suffix}_in${index}`,
+      ...(item.type !== 'reasoning' ? { status: 'completed' } : {}),
+    };
   });
 }

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { chatMessageSchema, storeFull, type ChatMessage } from '@gateway/contracts';
+import { deleteStoredRecord, readStoredRecord, saveStoredRecord, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { ownerOfId } from '../../caller';
+import { responsesRequestSchema, type ResponsesRequest } from './responses-wire';
+
+/**
+ * What the gateway keeps of a stored response beside its job's kept outcome: the request it echoes, its input items
+ * (as listed), and the conversation it sent without its instructions (what `previous_response_id` continues).
+ */
+export interface ResponseRecord {
+  id: string;
+  jobId: string;
+  createdAt: number;
+  model: string;
+  request: ResponsesRequest;
+  inputItems: Record<string, unknown>[];
+  conversation: ChatMessage[];
+}
+
+const recordSchema = z.object({
+  id: z.string(),
+  jobId: z.string(),
+  createdAt: z.number(),
+  model: z.string(),
+  request: responsesRequestSchema,
+  inputItems: z.array(z.record(z.string(), z.unknown())),
+  conversation: z.array(chatMessageSchema),
+});
+
+/** The job id of a response id (`resp_<job id>`); undefined for an id the gateway never gives. */
+export const jobIdOfResponse = (id: string): string | undefined => (id.startsWith('resp_') ? id.slice('resp_'.length) : undefined);
+
+/** Who owns a response: its job id's owner ('' for work made without a key). */
+export const responseOwner = (jobId: string): string => ownerOfId(jobId) ?? '';
+
+interface RecordDeps {
+  redis: RedisClient;
+  prefix: QueuePrefix;
+  config: { responses: { ttlSeconds: number; maxPerOwner: number } };
+}
+
+/** Stores a response's record for RESPONSES_TTL_SECONDS; 403 when its owner keeps RESPONSES_MAX_PER_KEY already. */
+export async function saveResponseRecord(deps: RecordDeps, record: ResponseRecord): Promise<void> {
+  const { ttlSeconds, maxPerOwner } = deps.config.responses;
+  // The input lives in inputItems; the echoed request keeps the rest.
+  const stored = { ...record, request: { ...record.request, input: [] } };
+  const saved = await saveStoredRecord(deps.redis, deps.prefix, record.id, JSON.stringify(stored), {
+    owner: responseOwner(record.jobId),
+    ttlSeconds,
+    maxPerOwner,
+  });
+  if (!saved) throw storeFull('responses', maxPerOwner);
+}
+
+export async function readResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefix'>, id: string): Promise<ResponseRecord | undefined> {
+  const text = await readStoredRecord(deps.redis, deps.prefix, id);
+  if (text === undefined) return undefined;
+  const parsed = recordSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
+}
+
+export async function deleteResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefix'>, record: Pick<ResponseRecord, 'id' | 'jobId'>): Promise<boolean> {
+  return deleteStoredRecord(deps.redis, deps.prefix, record.id, responseOwner(record.jobId));
+}

@@ -1,0 +1,146 @@
+import express, { Router, type Request } from 'express';
+import { agentIdSchema, chatRequestSchema, invalidRequest, notFound, type ChatMessage } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import { callerOf, mayAccess, ownerOfId, type Caller } from '../caller';
+import { answerMessage, storedInputItems, toChatMessages, toChatRequest } from '../dialects/responses/to-chat-request';
+import { toResponse, type ResponseMeta } from '../dialects/responses/from-chat-result';
+import { deleteResponseRecord, jobIdOfResponse, readResponseRecord, saveResponseRecord, type ResponseRecord } from '../dialects/responses/response-record';
+import { settledResult } from '../dialects/responses/response-state';
+import { responsesRequestSchema, toResponsesErrorBody, type ResponsesRequest } from '../dialects/responses/responses-wire';
+import { responsesStreamFormat } from '../dialects/responses/stream-events';
+import { headerField } from '../header-fields';
+import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
+import { errorHandler } from '../middleware/error-handler';
+import type { ResultWaiter } from '../result-waiter';
+import { serveAttachedStream } from '../stream-attach';
+import { serveStream, type StreamSessionDeps } from '../stream-session';
+import { parseBody } from '../validation';
+import { waitForAnswer } from '../wait-for-answer';
+import { responseReadRoutes } from './response-reads';
+
+export interface ResponsesRouteDeps extends StreamSessionDeps {
+  config: Pick<Config, 'llm' | 'http' | 'stream' | 'providers' | 'queue' | 'redis' | 'responses'>;
+  waiter: ResultWaiter;
+  instanceId: string;
+}
+
+/** How long a continuation waits for the answer of the response it continues to be kept (it was just sent). */
+const PREVIOUS_SETTLE_MS = 5000;
+
+/** The stored response a caller names, or 404 (also for another key's, the same answer as for none). */
+export async function requireResponseRecord(
+  deps: Pick<ResponsesRouteDeps, 'redis' | 'prefix'>,
+  caller: Caller,
+  id: string,
+  field = '',
+): Promise<ResponseRecord> {
+  const jobId = jobIdOfResponse(id);
+  const record = jobId !== undefined && mayAccess(caller, ownerOfId(jobId)) ? await readResponseRecord(deps, id) : undefined;
+  if (!record) {
+    if (field !== '') throw invalidRequest(`${field}: no stored response ${id.slice(0, 128)} (unknown, deleted, expired, or made with store: false)`);
+    throw notFound('response', id, { retained: true });
+  }
+  return record;
+}
+
+/** The conversation a `previous_response_id` continues: that response's conversation, then its answer. */
+async function previousConversation(deps: ResponsesRouteDeps, caller: Caller, id: string): Promise<ChatMessage[]> {
+  const record = await requireResponseRecord(deps, caller, id);
+  const state = await settledResult(deps, record.jobId, PREVIOUS_SETTLE_MS);
+  if (state.status !== 'completed') throw invalidRequest(`previous_response_id: response ${id.slice(0, 128)} is ${state.status}, not completed`);
+  return [...record.conversation, answerMessage(state.result)];
+}
+
+/** The agent a request runs as: OpenAI's `user`, else the X-Agent-Id header. */
+const agentOf = (req: Request, request: ResponsesRequest) => request.user ?? headerField(req, 'X-Agent-Id', agentIdSchema);
+
+/**
+ * `POST /v1/responses`: OpenAI's Responses API on the same queue, mapped by the responses dialect onto the internal
+ * chat request. Plain (waits for the answer), streamed (typed events), or `background` (a job in the `job` lane,
+ * answered `queued` at once; streamed, its kept stream is served). Stored (the default): its record and its
+ * outcome are kept RESPONSES_TTL_SECONDS, for the read routes (response-reads.ts) and `previous_response_id`.
+ */
+export function responsesRoutes(deps: ResponsesRouteDeps): Router {
+  const router = Router();
+  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+
+  router.post('/v1/responses', json, async (req, res) => {
+    const request = parseBody(responsesRequestSchema, req.body);
+    const caller = callerOf(req);
+    const idempotent = idempotentRequestOf(req, '/v1/responses');
+    const jobId = workIdFor(req, idempotent);
+    const id = `resp_${jobId}`;
+    const conversation = request.previous_response_id !== undefined ? await previousConversation(deps, caller, request.previous_response_id) : [];
+    const body = parseBody(chatRequestSchema, toChatRequest(request, conversation, agentOf(req, request)));
+    const store = request.store ?? true;
+    const background = request.background === true;
+    const meta: ResponseMeta = { id, createdAt: Math.floor(Date.now() / 1000), model: body.model ?? deps.config.llm.defaultModel, request };
+    const keep = store ? { keepOutcomeSeconds: deps.config.responses.ttlSeconds } : {};
+    const requestHash = idempotent?.requestHash;
+    res.locals['jobId'] = jobId;
+    if (store) {
+      const input = toChatMessages(request.input ?? []);
+      await saveResponseRecord(deps, {
+        id,
+        jobId,
+        createdAt: meta.createdAt,
+        model: meta.model,
+        request,
+        inputItems: storedInputItems(id, request.input),
+        conversation: [...conversation, ...input],
+      });
+    }
+    try {
+      if (background) {
+        await deps.enqueuer.enqueue({
+          req,
+          body,
+          jobId,
+          extras: { lane: 'job', ...keep, requestHash, ...(request.stream ? { stream: true, resumable: true } : {}) },
+        });
+        if (!request.stream) {
+          res.json(toResponse(meta, { status: 'queued' }));
+          return;
+        }
+        await serveAttachedStream(deps, req, res, { jobId, format: responsesStreamFormat({ meta }), graceOnLeave: false, agentId: body.agent_id });
+        return;
+      }
+      if (request.stream) {
+        // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
+        const resumable = idempotent !== undefined;
+        await serveStream(deps, req, res, {
+          jobId,
+          format: responsesStreamFormat({ meta }),
+          resumable,
+          resumeAfter: lastEventIdOf(req),
+          enqueue: () =>
+            deps.enqueuer.enqueue({
+              req,
+              body,
+              jobId,
+              extras: { replyTo: deps.instanceId, stream: true, ...(resumable ? { resumable: true } : {}), ...keep, requestHash },
+            }),
+        });
+        return;
+      }
+      const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
+        deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, ...keep, requestHash } }),
+      );
+      res.locals['provider'] = answer.provider;
+      res.locals['model'] = answer.model;
+      res.json(toResponse(meta, { status: 'completed', result: answer }));
+    } catch (error) {
+      // Refused before anything ran (429, 402, 503): nothing is stored for it.
+      if (store && !res.headersSent && idempotent === undefined) await deleteResponseRecord(deps, { id, jobId }).catch(() => undefined);
+      throw error;
+    }
+  });
+
+  router.use(responseReadRoutes(deps));
+  // Errors on these routes take OpenAI's shape (`param` naming the field), so OpenAI SDKs raise their own typed errors.
+  router.use(
+    '/v1/responses',
+    errorHandler(deps.logger, (error) => toResponsesErrorBody(error.type, error.message)),
+  );
+  return router;
+}
