@@ -1,7 +1,9 @@
-import { Agent, run, setDefaultOpenAIClient, setTracingDisabled, tool } from '@openai/agents';
+import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool } from '@openai/agents';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import {
+  metricValue,
+  scrapeMetrics,
   startFakeAnthropic,
   startFakeOllama,
   startFakeOpenRouter,
@@ -107,6 +109,7 @@ function weatherAgent(model: string, asked: string[]) {
 describe.each(upstreams)('the Agents SDK default (Responses) model through the gateway to $name', (upstream) => {
   let server: FakeServer;
   let gateway: GatewayProcesses;
+  let runner: Runner;
 
   beforeAll(async () => {
     const started = await upstream.start();
@@ -118,7 +121,10 @@ describe.each(upstreams)('the Agents SDK default (Responses) model through the g
       GATEWAY_RATE_BURST: '1000',
       ...started.env,
     });
-    setDefaultOpenAIClient(new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 }));
+    // The SDK's default model provider (the Responses API, useResponses defaults to true) on this gateway's client;
+    // a runner per suite, as the SDK's provider keeps the first client it was given.
+    const openAIClient = new OpenAI({ baseURL: `${gateway.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
+    runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient }) });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -128,17 +134,24 @@ describe.each(upstreams)('the Agents SDK default (Responses) model through the g
   it.each([false, true])('stream %s: the tool loop runs to the final output', async (stream) => {
     const asked: string[] = [];
     const before = server.requests.length;
+    const served = async () =>
+      metricValue(await scrapeMetrics(`${gateway.baseUrl}/metrics`), 'gateway_http_requests_total', {
+        route: '/v1/responses',
+        method: 'POST',
+        status_code: '200',
+      });
+    const servedBefore = await served();
     const agent = weatherAgent(upstream.model, asked);
     let finalOutput: unknown;
     if (stream) {
-      const result = await run(agent, 'Weather in Paris and Rome?', { stream: true });
+      const result = await runner.run(agent, 'Weather in Paris and Rome?', { stream: true });
       let deltas = '';
       for await (const text of result.toTextStream()) deltas += text;
       await result.completed;
       expect(deltas).toBe(answer);
       finalOutput = result.finalOutput;
     } else {
-      finalOutput = (await run(agent, 'Weather in Paris and Rome?')).finalOutput;
+      finalOutput = (await runner.run(agent, 'Weather in Paris and Rome?')).finalOutput;
     }
     expect(finalOutput).toBe(answer);
     expect(asked.sort()).toEqual(['Paris', 'Rome']);
@@ -147,5 +160,7 @@ describe.each(upstreams)('the Agents SDK default (Responses) model through the g
     expect(calls).toHaveLength(2);
     expect(JSON.stringify(calls[1]!.body)).toContain('rainy');
     expect(endsInToolResults(calls[1]!)).toBe(true);
+    // Both turns went through POST /v1/responses (the SDK's default model), not chat completions.
+    expect((await served()) - servedBefore).toBe(2);
   });
 });

@@ -43,6 +43,11 @@ function runCodex(launcher: string, gatewayUrl: string, prompt: string): Promise
       'model = "openai/gpt-4o-mini"',
       'model_provider = "gw"',
       'check_for_update_on_startup = false',
+      // Codex offers the model two tools the gateway does not serve (it serves function tools only, and refuses a
+      // built-in tool by name): its web search and its multi-agent tool namespace. Off, as docs/API.md says.
+      'web_search = "disabled"',
+      '[agents]',
+      'enabled = false',
       '[analytics]',
       'enabled = false',
       '[model_providers.gw]',
