@@ -14,7 +14,7 @@ export const usage = `usage: gateway-batch <input.jsonl> [-o results.jsonl] [--b
 Submits every line of the input (a chat request, or an OpenAI batch input line) as one batch, shows its
 progress on stderr, and writes one JSON line per request (custom_id, job_id, status, result or error) to the
 output file (stdout when none is given). With --max-cost-usd, requests past that spend are not run
-(they end budget_exceeded).`;
+(they end budget_exceeded). Lines for /v1/responses are not taken by batches yet.`;
 
 /** Parses argv (without node and the script); throws a message fit for the user. */
 export function parseArgs(argv: readonly string[]): BatchCliArgs {

@@ -74,6 +74,16 @@ describe('gateway-batch', () => {
     expect(stderr).toContain('requests.0.messages');
   });
 
+  it('refuses /v1/responses lines before submitting, naming them (batches take chat requests only, for now)', async () => {
+    const input = join(dir, 'responses.jsonl');
+    const line = (id: string, url: string) => JSON.stringify({ custom_id: id, method: 'POST', url, body: { model: 'mock/echo', input: 'hi' } });
+    writeFileSync(input, [line('a', '/v1/chat/completions'), line('b', '/v1/responses'), line('c', '/responses')].join('\n'));
+    const { code, stderr } = await runCli([input, '--base-url', gateway.baseUrl]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('lines 2, 3: batches do not take /v1/responses lines yet');
+    expect(stderr).not.toContain('enqueued');
+  });
+
   it('fails clearly for a missing file or a bad option', async () => {
     expect((await runCli([join(dir, 'missing.jsonl')])).stderr).toContain('ENOENT');
     const bad = await runCli(['--poll-ms', 'x', 'in.jsonl']);

@@ -2,6 +2,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { GatewayClientError, GatewayLLMClient } from '@gateway/client';
 import { parseArgs, usage } from './args';
 import { progressLine } from './progress';
+import { responsesLineNumbers, responsesLinesRefused } from './responses-lines';
 
 async function run(argv: readonly string[]): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
@@ -10,6 +11,8 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   const args = parseArgs(argv);
   const jsonl = readFileSync(args.input, 'utf8');
+  const responsesLines = responsesLineNumbers(jsonl);
+  if (responsesLines.length > 0) throw new Error(responsesLinesRefused(responsesLines));
   const client = new GatewayLLMClient({ baseUrl: args.baseUrl, ...(args.token ? { token: args.token } : {}), retry: { maxRetries: 5 } });
   const accepted = await client.submitBatch(jsonl, args.maxCostUsd !== undefined ? { maxCostUsd: args.maxCostUsd } : {});
   process.stderr.write(`batch ${accepted.batch_id}: ${accepted.total} requests enqueued\n`);

@@ -1,6 +1,8 @@
 import type { BatchAccepted, BatchList, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
-import { GatewayTimeoutError } from './errors';
 import { RawBody, httpSettings, newIdempotencyKey, sendJson, type CallOptions, type HttpSettings, type ResumeOptions, type RetryOptions } from './http';
+import { poll } from './poll';
+import { responseBody, streamResponse } from './responses';
+import type { ResponseInputItem, ResponseInputItemList, ResponseObject, ResponseOptions, ResponseStreamEvent } from './responses-types';
 import { streamChat } from './stream';
 import type { BatchRequest, ChatOptions, ChatParameters, JobOptions, StreamChunk, WaitOptions } from './types';
 
@@ -103,25 +105,13 @@ export class GatewayLLMClient {
   }
 
   /** Polls a job until it is completed, failed or cancelled. */
-  async waitForJob(jobId: string, options: WaitOptions = {}): Promise<JobView> {
-    const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : Infinity;
-    for (;;) {
-      const view = await this.getJob(jobId, options.signal ? { signal: options.signal } : {});
-      if (finished.has(view.status)) return view;
-      if (Date.now() >= deadline)
-        throw new GatewayTimeoutError({ status: 0, type: 'timeout', message: `job ${jobId} did not finish in ${options.timeoutMs} ms` });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, Math.min(options.pollIntervalMs ?? 500, Math.max(0, deadline - Date.now())));
-        options.signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(options.signal?.reason);
-          },
-          { once: true },
-        );
-      });
-    }
+  waitForJob(jobId: string, options: WaitOptions = {}): Promise<JobView> {
+    return poll(
+      (signal) => this.getJob(jobId, signal ? { signal } : {}),
+      (view) => finished.has(view.status),
+      `job ${jobId}`,
+      options,
+    );
   }
 
   /** Cancels a queued job, or aborts a running one; a finished job is left as it is. */
@@ -163,6 +153,62 @@ export class GatewayLLMClient {
   /** Cancels what of a batch has not run (it never runs); running requests finish, finished results stay. */
   cancelBatch(batchId: string, options: CallOptions = {}): Promise<BatchView> {
     return sendJson<BatchView>(this.settings, 'DELETE', `/v1/batches/${encodeURIComponent(batchId)}`, undefined, options);
+  }
+
+  /**
+   * `POST /v1/responses` (OpenAI's Responses API): the Response; with `background: true` it comes back `queued` at
+   * once (see waitForResponse). `input` may be left out with `previousResponseId`.
+   */
+  createResponse(input: string | ResponseInputItem[] | undefined, options: ResponseOptions = {}): Promise<ResponseObject> {
+    return sendJson<ResponseObject>(this.settings, 'POST', '/v1/responses', responseBody(input, options, false), this.workOptions(options));
+  }
+
+  /**
+   * `POST /v1/responses` with `stream: true`: its typed events (`response.created`, …, `response.output_text.delta`,
+   * …, `response.completed`). A background stream that breaks off is read again after its last event.
+   */
+  streamResponse(input: string | ResponseInputItem[] | undefined, options: ResponseOptions = {}): AsyncGenerator<ResponseStreamEvent> {
+    return streamResponse(this.settings, responseBody(input, options, true), this.workOptions(options));
+  }
+
+  /** A stored response (another key's is 404). */
+  getResponse(responseId: string, options: CallOptions = {}): Promise<ResponseObject> {
+    return sendJson<ResponseObject>(this.settings, 'GET', `/v1/responses/${encodeURIComponent(responseId)}`, undefined, options);
+  }
+
+  /** Polls a (background) response until it is no longer queued or in progress. */
+  waitForResponse(responseId: string, options: WaitOptions = {}): Promise<ResponseObject> {
+    const settled = (response: ResponseObject) => response.status !== 'queued' && response.status !== 'in_progress';
+    return poll((signal) => this.getResponse(responseId, signal ? { signal } : {}), settled, `response ${responseId}`, options);
+  }
+
+  /** Cancels a background response (`cancelled`); a finished one is left as it is. */
+  cancelResponse(responseId: string, options: CallOptions = {}): Promise<ResponseObject> {
+    return sendJson<ResponseObject>(this.settings, 'POST', `/v1/responses/${encodeURIComponent(responseId)}/cancel`, undefined, options);
+  }
+
+  /** Deletes a stored response and its input items. */
+  deleteResponse(responseId: string, options: CallOptions = {}): Promise<{ id: string; object: 'response'; deleted: boolean }> {
+    return sendJson(this.settings, 'DELETE', `/v1/responses/${encodeURIComponent(responseId)}`, undefined, options);
+  }
+
+  /** A page of a stored response's input items (`limit`, after the item `after`, `order` asc or desc). */
+  listResponseInputItems(
+    responseId: string,
+    options: CallOptions & { after?: string; limit?: number; order?: 'asc' | 'desc' } = {},
+  ): Promise<ResponseInputItemList> {
+    const query = new URLSearchParams({
+      ...(options.after !== undefined ? { after: options.after } : {}),
+      ...(options.limit !== undefined ? { limit: String(options.limit) } : {}),
+      ...(options.order !== undefined ? { order: options.order } : {}),
+    }).toString();
+    return sendJson<ResponseInputItemList>(
+      this.settings,
+      'GET',
+      `/v1/responses/${encodeURIComponent(responseId)}/input_items${query ? `?${query}` : ''}`,
+      undefined,
+      options,
+    );
   }
 
   /** Per provider: configured, deprecated, circuit state and call counts. */

@@ -11,6 +11,8 @@ export interface GatewayClientErrorInit {
   attempts?: Attempt[] | undefined;
   /** The job a timed-out chat call was waiting for (504): fetch its result later with `job(jobId)`. */
   jobId?: string | undefined;
+  /** The request field a 400 of an OpenAI dialect names (its `param`). */
+  param?: string | undefined;
 }
 
 /** Base class of the client's errors: the gateway's error type, HTTP status, message and Retry-After. */
@@ -22,6 +24,7 @@ export class GatewayClientError extends Error {
   readonly requestId: string | undefined;
   readonly attempts: Attempt[] | undefined;
   readonly jobId: string | undefined;
+  readonly param: string | undefined;
 
   constructor(init: GatewayClientErrorInit, options?: { cause?: unknown }) {
     super(init.message, options);
@@ -31,6 +34,7 @@ export class GatewayClientError extends Error {
     this.requestId = init.requestId;
     this.attempts = init.attempts;
     this.jobId = init.jobId;
+    this.param = init.param;
   }
 }
 

@@ -1,4 +1,4 @@
-import { errorBodySchema } from '@gateway/contracts';
+import { errorBodySchema, errorTypeSchema } from '@gateway/contracts';
 import { GatewayTimeoutError, UnavailableError, createClientError, errorTypeForStatus, parseRetryAfter, type GatewayClientError } from './errors';
 
 /** Retry policy: off unless asked for. Only 429 and 503 are retried (and network errors of GET/DELETE). */
@@ -129,6 +129,19 @@ export async function errorFromResponse(response: Response): Promise<GatewayClie
   if (parsed.success) {
     const { type, message, request_id: requestId, attempts, job_id: jobId } = parsed.data.error;
     return createClientError({ status: response.status, type, message, retryAfter, requestId, attempts, jobId });
+  }
+  // OpenAI's error shape (the OpenAI dialects): `code` is the gateway's type, `param` the field a 400 is about.
+  const openAi = parsedBody as { error?: { message?: unknown; code?: unknown; param?: unknown } } | undefined;
+  if (typeof openAi?.error?.message === 'string') {
+    const code = errorTypeSchema.safeParse(openAi.error.code);
+    const param = typeof openAi.error.param === 'string' ? openAi.error.param : undefined;
+    return createClientError({
+      status: response.status,
+      type: code.success ? code.data : errorTypeForStatus(response.status),
+      message: openAi.error.message,
+      retryAfter,
+      ...(param !== undefined ? { param } : {}),
+    });
   }
   return createClientError({
     status: response.status,

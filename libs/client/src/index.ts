@@ -22,6 +22,20 @@ export {
 export type { GatewayClientErrorInit } from './errors';
 export type { RetryOptions, ResumeOptions, CallOptions } from './http';
 export type { ChatOptions, ChatParameters, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
+export type {
+  ResponseFunctionTool,
+  ResponseInputItem,
+  ResponseInputItemList,
+  ResponseObject,
+  ResponseOptions,
+  ResponseOutputItem,
+  ResponseParameters,
+  ResponseStatus,
+  ResponseStreamEvent,
+  ResponseTextFormat,
+  ResponseToolChoice,
+  ResponseUsage,
+} from './responses-types';
 export { readEventData, readEvents } from './sse';
 export type { StreamEvent } from './sse';
 export type {

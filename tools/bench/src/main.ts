@@ -20,7 +20,20 @@ import { optionalScenarios } from './scenarios/optional';
 import { targetsTable } from './targets';
 import { featuresScenario } from './scenarios/features';
 
-const all = ['overhead', 'commands', 'latency-phases', 'limits', 'streaming', 'tool-streaming', 'concurrency', 'batch', 'lanes', 'scale-out', 'sweep'] as const;
+const all = [
+  'overhead',
+  'commands',
+  'latency-phases',
+  'limits',
+  'streaming',
+  'responses',
+  'tool-streaming',
+  'concurrency',
+  'batch',
+  'lanes',
+  'scale-out',
+  'sweep',
+] as const;
 
 function parseArgs(argv: readonly string[]) {
   const only = argv
@@ -104,6 +117,9 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
   (\`removeOnComplete: true\`): what is left of a 35-command budget for admission, billing and the reply.
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
+- **responses**: \`POST /v1/responses\` against \`POST /v1/chat/completions\` on one gateway in the same run:
+  requests/s at 32 connections (plain, plain with \`store: false\`, streamed) in 4 alternating rounds, the p50 of
+  plain calls and the time to first token of streams taken in turn one at a time; each as a ratio to the chat route.
 - **streaming**, **tool-streaming** (200 streamed answers of 2 parallel tool calls × 100 argument fragments at once, through \`/v1/chat/completions\`), **batch**: see their rows.
 - **lanes**: sequential interactive \`POST /v1/chat\` calls (upstream 20 ms) idle, then while another agent's
   10,000-request batch (200 ms each, 2 workers × 64 slots) drains; target: p99 during the drain within 2× idle.

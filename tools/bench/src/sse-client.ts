@@ -32,8 +32,10 @@ export async function readStream(url: string, body: unknown, extract: (data: str
   }
   const parser = createParser({
     onEvent: ({ data }) => {
-      if (data === '[DONE]' || data.includes('"done":true')) ok = true;
-      if (data.includes('"error"')) ok = false;
+      // A Responses stream ends in response.completed, whose Response carries `"error":null`.
+      const completed = data.includes('"type":"response.completed"');
+      if (data === '[DONE]' || data.includes('"done":true') || completed) ok = true;
+      if (!completed && data.includes('"error"')) ok = false;
       const piece = extract(data);
       if (piece !== undefined && piece.length > 0) {
         if (Number.isNaN(ttftMs)) ttftMs = performance.now() - started;
@@ -62,6 +64,16 @@ export function openAiContent(data: string): string | undefined {
     const parsed = JSON.parse(data) as { choices?: { delta?: { content?: unknown } }[] };
     const content = parsed.choices?.[0]?.delta?.content;
     return typeof content === 'string' ? content : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Text of a Responses stream event: the `delta` of `response.output_text.delta`. */
+export function responsesContent(data: string): string | undefined {
+  try {
+    const parsed = JSON.parse(data) as { type?: unknown; delta?: unknown };
+    return parsed.type === 'response.output_text.delta' && typeof parsed.delta === 'string' ? parsed.delta : undefined;
   } catch {
     return undefined;
   }
