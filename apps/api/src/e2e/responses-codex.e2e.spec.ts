@@ -43,11 +43,8 @@ function runCodex(launcher: string, gatewayUrl: string, prompt: string): Promise
       'model = "openai/gpt-4o-mini"',
       'model_provider = "gw"',
       'check_for_update_on_startup = false',
-      // Codex offers the model two tools the gateway does not serve (it serves function tools only, and refuses a
-      // built-in tool by name): its web search and its multi-agent tool namespace. Off, as docs/API.md says.
-      'web_search = "disabled"',
-      '[agents]',
-      'enabled = false',
+      // Codex's defaults otherwise: it also offers the model its web search and a multi-agent tool namespace,
+      // which the gateway leaves out of the call (it runs function tools only) and names in X-Gateway-Dropped-Tools.
       '[analytics]',
       'enabled = false',
       '[model_providers.gw]',

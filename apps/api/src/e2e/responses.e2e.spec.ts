@@ -195,11 +195,17 @@ describe('POST /v1/responses with the openai SDK', () => {
     const continued = await other.responses.create({ model: 'mock/echo', input: 'x', previous_response_id: mine.id }).catch((error: unknown) => error);
     expect(continued).toBeInstanceOf(OpenAI.NotFoundError);
 
-    const builtIn = (await openai.responses
-      .create({ model: 'mock/echo', input: 'x', tools: [{ type: 'web_search_preview' }] })
+    // A built-in tool the model may use is left out of the call and named; one the request forces is refused.
+    const dropped = await openai.responses
+      .create({ model: 'mock/echo', input: 'x', tools: [{ type: 'web_search_preview' }, { type: 'function', name: 'f', parameters: {}, strict: false }] })
+      .withResponse();
+    expect(dropped.response.headers.get('x-gateway-dropped-tools')).toBe('web_search_preview');
+    expect(dropped.data.tools).toEqual([expect.objectContaining({ type: 'function', name: 'f' })]);
+    const forced = (await openai.responses
+      .create({ model: 'mock/echo', input: 'x', tools: [{ type: 'web_search_preview' }], tool_choice: { type: 'web_search_preview' } })
       .catch((error: unknown) => error)) as InstanceType<typeof OpenAI.BadRequestError>;
-    expect(builtIn).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(builtIn.error).toMatchObject({ type: 'invalid_request_error', param: 'tools.0', message: expect.stringContaining('web_search_preview') });
+    expect(forced).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(forced.error).toMatchObject({ type: 'invalid_request_error', param: 'tool_choice.type', message: expect.stringContaining('web_search_preview') });
 
     const include = (await openai.responses
       .create({ model: 'mock/echo', input: 'x', include: ['file_search_call.results'] })

@@ -65,7 +65,9 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
   const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
 
   router.post('/v1/responses', json, async (req, res) => {
-    const request = parseBody(responsesRequestSchema, req.body);
+    const { droppedTools, ...request } = parseBody(responsesRequestSchema, req.body);
+    // Built-in tools the model may use but the gateway does not run are left out of the call, and said so.
+    if (droppedTools.length > 0) res.setHeader('x-gateway-dropped-tools', [...new Set(droppedTools)].join(','));
     const caller = callerOf(req);
     const idempotent = idempotentRequestOf(req, '/v1/responses');
     const jobId = workIdFor(req, idempotent);

@@ -51,11 +51,27 @@ describe('the responses dialect', () => {
     expect(body).not.toHaveProperty('temperature');
   });
 
-  it('refuses built-in tools and includes it cannot honour, naming them', () => {
-    const parsed = responsesRequestSchema.safeParse({ input: 'x', tools: [{ type: 'file_search' }], include: ['message.input_image.image_url'] });
+  it('leaves out built-in tools the model may use, naming them; refuses one forced and includes it cannot honour', () => {
+    const dropped = responsesRequestSchema.parse({ input: 'x', tools: [{ type: 'file_search' }, { type: 'function', name: 'f' }, { type: 'namespace' }] });
+    expect(dropped.tools).toEqual([{ type: 'function', name: 'f' }]);
+    expect(dropped.droppedTools).toEqual(['file_search', 'namespace']);
+    const parsed = responsesRequestSchema.safeParse({
+      input: 'x',
+      tools: [{ type: 'file_search' }, { type: 'function', name: 'bad name' }],
+      tool_choice: { type: 'file_search' },
+      include: ['message.input_image.image_url'],
+    });
     expect(parsed.success).toBe(false);
     const messages = parsed.error!.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^tools\.0: .*file_search/), expect.stringMatching(/^include\.0: .*image_url/)]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^tools\.1\.name: /),
+        expect.stringMatching(/^tool_choice\.type: .*file_search/),
+        expect.stringMatching(/^include\.0: .*image_url/),
+      ]),
+    );
+    const onlyBuiltIn = responsesRequestSchema.safeParse({ input: 'x', tools: [{ type: 'web_search' }], tool_choice: 'required' });
+    expect(onlyBuiltIn.error?.issues[0]).toMatchObject({ path: ['tool_choice'] });
   });
 
   it('renders the Response with function_call items and OpenAI usage', () => {

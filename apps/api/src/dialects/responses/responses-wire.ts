@@ -72,12 +72,27 @@ const functionToolSchema = z.object({
   strict: z.boolean().nullish(),
 });
 export type ResponsesFunctionTool = z.infer<typeof functionToolSchema>;
-const toolSchema = z.looseObject({ type: z.string() }).superRefine((tool, context) => {
-  if (tool.type !== 'function')
-    context.addIssue({ code: 'custom', message: `built-in tool ${tool.type.slice(0, 64)} is not served by this gateway (function tools only)` });
-});
+/**
+ * A tool OpenAI runs itself (web search, file search, computer use, Codex's `namespace`): the gateway runs none.
+ * Agents send them by default (Codex sends `web_search` on every turn), so one the model may use is left out of the
+ * call (and named in `X-Gateway-Dropped-Tools`); a request that forces one is refused naming it.
+ */
+const builtinToolSchema = z.object({ type: z.literal('builtin'), name: z.string() });
+/** A tool as sent: a function tool checked field by field; any other type stands aside as a built-in tool. */
+const toolSchema = z.preprocess(
+  (tool) =>
+    typeof tool === 'object' && tool !== null && 'type' in tool && typeof tool.type === 'string' && tool.type !== 'function'
+      ? { type: 'builtin', name: tool.type.slice(0, 64) }
+      : tool,
+  z.discriminatedUnion('type', [functionToolSchema, builtinToolSchema], { error: () => 'a tool has a type: "function", or a built-in tool type' }),
+);
 
-const toolChoiceSchema = z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function'), name: z.string().min(1).max(64) })]);
+const toolChoiceSchema = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.object({ type: z.literal('function'), name: z.string().min(1).max(64) }),
+  // Forcing a built-in tool: refused below, naming it.
+  z.looseObject({ type: z.string().min(1).max(64) }),
+]);
 
 const formatSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text') }),
@@ -90,6 +105,9 @@ const formatSchema = z.discriminatedUnion('type', [
     strict: z.boolean().nullish(),
   }),
 ]);
+
+/** The tool choices a request that passed its checks holds: none forces a built-in tool. */
+type ServedToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; name: string };
 
 /** `include` values the gateway honours: it returns no reasoning items, so their encrypted content is there vacuously. */
 export const honouredIncludes = new Set(['reasoning.encrypted_content']);
@@ -135,21 +153,40 @@ const responsesRequestObjectSchema = z.object({
 export const responsesRequestSchema = z.preprocess(
   withoutNulls,
   responsesRequestObjectSchema
-    .extend({ tools: z.array(toolSchema.pipe(functionToolSchema)).max(128).optional(), tool_choice: toolChoiceSchema.optional() })
+    .extend({ tools: z.array(toolSchema).max(128).optional(), tool_choice: toolChoiceSchema.optional() })
     .superRefine((request, context) => {
+      const choice = request.tool_choice;
+      if (typeof choice === 'object' && choice.type !== 'function')
+        context.addIssue({
+          code: 'custom',
+          path: ['tool_choice', 'type'],
+          message: `built-in tool ${choice.type} is not served by this gateway (function tools only)`,
+        });
       for (const [index, value] of (request.include ?? []).entries()) {
         if (!honouredIncludes.has(value))
           context.addIssue({ code: 'custom', path: ['include', index], message: `${value.slice(0, 64)} cannot be included by this gateway` });
       }
-      const names = new Set((request.tools ?? []).map((tool) => tool.name));
-      const choice = request.tool_choice;
-      if (typeof choice === 'object' && !names.has(choice.name))
-        context.addIssue({ code: 'custom', path: ['tool_choice', 'name'], message: `no tool named ${choice.name} in tools` });
+      const functionNames = new Set((request.tools ?? []).flatMap((tool) => (tool.type === 'function' ? [tool.name] : [])));
+      if (typeof choice === 'object' && choice.type === 'function' && typeof choice['name'] === 'string' && !functionNames.has(choice['name']))
+        context.addIssue({ code: 'custom', path: ['tool_choice', 'name'], message: `no tool named ${choice['name']} in tools` });
+      if (choice === 'required' && functionNames.size === 0 && (request.tools ?? []).length > 0)
+        context.addIssue({
+          code: 'custom',
+          path: ['tool_choice'],
+          message: 'required, but no function tool is given (built-in tools are not served by this gateway)',
+        });
       if (request.background && request.store === false) context.addIssue({ code: 'custom', path: ['store'], message: 'background responses must be stored' });
       if (request.input === undefined && request.previous_response_id === undefined) context.addIssue({ code: 'custom', path: ['input'], message: 'required' });
-    }),
+    })
+    .transform(({ tools, tool_choice, ...request }) => ({
+      ...request,
+      ...(tools !== undefined ? { tools: tools.filter((tool): tool is ResponsesFunctionTool => tool.type === 'function') } : {}),
+      ...(tool_choice !== undefined ? { tool_choice: tool_choice as ServedToolChoice } : {}),
+      droppedTools: (tools ?? []).flatMap((tool) => (tool.type === 'builtin' ? [tool.name] : [])),
+    })),
 );
-export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
+/** A parsed request as the dialect maps it (the built-in tools it dropped are the route's to report). */
+export type ResponsesRequest = Omit<z.infer<typeof responsesRequestSchema>, 'droppedTools'>;
 
 /** The field an `invalid request: <field>: …` message names first (OpenAI's `param`). */
 function paramOf(message: string): string | null {
