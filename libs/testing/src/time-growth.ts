@@ -5,7 +5,11 @@ export interface TimeGrowth {
   medians: number[];
   /** time(next size) / time(size), each step; the time below is floored at `floorMs`. */
   ratios: number[];
-  /** The median step ratio: one step slowed by a collection or a neighbour's burst does not decide. */
+  /**
+   * The step ratio over the whole span: (time(largest) / time(smallest)) ^ (1 / steps), the geometric mean of the
+   * steps. A middle size slowed by a collection or a neighbour's burst makes one step look quadratic and the next
+   * look free; over the span they cancel (linear: 2, quadratic: 4).
+   */
   typical: number;
   worst: number;
 }
@@ -53,5 +57,6 @@ export async function measureTimeGrowth(work: (size: number) => unknown, sizes: 
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
   const medians = times.map(median);
   const ratios = medians.slice(1).map((time, index) => time / Math.max(medians[index]!, floorMs));
-  return { sizes: measured, medians, ratios, typical: median(ratios), worst: Math.max(0, ...ratios) };
+  const span = medians.length > 1 ? (medians[medians.length - 1]! / Math.max(medians[0]!, floorMs)) ** (1 / (medians.length - 1)) : 0;
+  return { sizes: measured, medians, ratios, typical: span, worst: Math.max(0, ...ratios) };
 }
