@@ -12,3 +12,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether `port` can be bound on 127.0.0.1 now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port free for a Redis Cluster node: the node also listens on its port + 10000 (the cluster bus), so that one must
+ * exist (≤ 65535) and be free too; an ephemeral port above 55535 would make the node refuse to start.
+ */
+export async function freeClusterPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = await freePort();
+    if (port <= 55535 && (await portIsFree(port + 10000))) return port;
+  }
+  throw new Error('no free port with a free cluster bus port (port + 10000)');
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port';
+import { freeClusterPort } from './free-port';
 
 /** A local Redis Cluster for one test suite. */
 export interface TestRedisCluster {
@@ -35,9 +35,25 @@ async function clusterReady(port: number, masters: number, timeoutMs: number): P
  * `redis-cli --cluster create` (about 2 s).
  */
 export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> {
+  // A port found free may be taken before its node binds it (another suite's process): try again on new ports.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startRedisClusterOnce(masters);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !/did not start|exited/.test(error.message)) throw error;
+    }
+  }
+}
+
+async function startRedisClusterOnce(masters: number): Promise<TestRedisCluster> {
   if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server is not installed: install it (apt-get install redis-server)');
   const dir = mkdtempSync(join(tmpdir(), 'gw-redis-cluster-'));
-  const ports = await Promise.all(Array.from({ length: masters }, () => freePort()));
+  const ports: number[] = [];
+  // One at a time, so two nodes never get the same port (or one's bus port).
+  while (ports.length < masters) {
+    const port = await freeClusterPort();
+    if (!ports.some((taken) => taken === port || taken + 10000 === port || port + 10000 === taken)) ports.push(port);
+  }
   const children: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
@@ -89,6 +105,9 @@ export async function startRedisCluster(masters = 3): Promise<TestRedisCluster> 
           .stdout?.toString()
           .trim() !== 'PONG'
       ) {
+        const child = children[ports.indexOf(port)];
+        // A node that exited (its port taken meanwhile) will not answer: say so now rather than at the deadline.
+        if (child && child.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${child.exitCode}) before answering`);
         if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
