@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { chatMessageSchema, storeFull, type ChatMessage } from '@gateway/contracts';
+import { chatMessageSchema, invalidRequest, notFound, storeFull, type ChatMessage } from '@gateway/contracts';
 import { deleteStoredRecord, readStoredRecord, saveStoredRecord, type QueuePrefix, type RedisClient } from '@gateway/queue';
-import { ownerOfId } from '../caller';
+import { mayAccess, ownerOfId, type Caller } from '../caller';
 import { responsesRequestSchema, type ResponsesRequest } from '../dialects/responses/responses-wire';
 
 /**
@@ -62,4 +62,20 @@ export async function readResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefi
 
 export async function deleteResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefix'>, record: Pick<ResponseRecord, 'id' | 'jobId'>): Promise<boolean> {
   return deleteStoredRecord(deps.redis, deps.prefix, record.id, responseOwner(record.jobId));
+}
+
+/** The stored response a caller names, or 404 (also for another key's, the same answer as for none); a 400 naming `field` when given. */
+export async function requireResponseRecord(
+  deps: Pick<RecordDeps, 'redis' | 'prefix'>,
+  caller: Caller,
+  id: string,
+  field = '',
+): Promise<ResponseRecord> {
+  const jobId = jobIdOfResponse(id);
+  const record = jobId !== undefined && mayAccess(caller, ownerOfId(jobId)) ? await readResponseRecord(deps, id) : undefined;
+  if (!record) {
+    if (field !== '') throw invalidRequest(`${field}: no stored response ${id.slice(0, 128)} (unknown, deleted, expired, or made with store: false)`);
+    throw notFound('response', id, { retained: true });
+  }
+  return record;
 }
