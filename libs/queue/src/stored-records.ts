@@ -17,22 +17,28 @@ export interface StoredRecordPlace {
   maxPerOwner: number;
 }
 
-/** What record-save-2.lua answers. */
+/** What record-save-2.lua answers when it refuses (else the owner's count). */
 export enum StoredRecordCode {
-  Saved = 1,
   /** The owner keeps `maxPerOwner` records already: nothing stored. */
   Full = -1,
 }
 
 /**
- * Stores a record (a route's JSON, opaque here) for `ttlSeconds` and lists it under its owner: false, storing
- * nothing, when the owner already keeps `maxPerOwner` records. One script (one round trip): the bound holds
- * against racing writes. Storing an id its owner lists already (a retry) replaces it, whatever the count.
+ * Stores a record (a route's JSON, opaque here) for `ttlSeconds` and lists it under its owner; answers how many
+ * records the owner keeps with it, or undefined, storing nothing, when it already keeps `maxPerOwner`. One script
+ * (one round trip): the bound holds against racing writes. Storing an id its owner lists already (a retry) replaces
+ * it, whatever the count.
  */
-export async function saveStoredRecord(redis: RedisClient, prefix: QueuePrefix, id: string, json: string, place: StoredRecordPlace): Promise<boolean> {
+export async function saveStoredRecord(
+  redis: RedisClient,
+  prefix: QueuePrefix,
+  id: string,
+  json: string,
+  place: StoredRecordPlace,
+): Promise<number | undefined> {
   const keys = [queueKeys.storedRecord(prefix, id), queueKeys.storedRecordsOf(prefix, place.owner)];
-  const code = await runLuaScript(redis, saveScript, keys, [id, json, Date.now(), place.ttlSeconds * 1000, place.maxPerOwner]);
-  return code === StoredRecordCode.Saved;
+  const reply = Number(await runLuaScript(redis, saveScript, keys, [id, json, Date.now(), place.ttlSeconds * 1000, place.maxPerOwner]));
+  return reply === StoredRecordCode.Full ? undefined : reply;
 }
 
 /** Replaces a stored record's JSON, keeping its lifetime (nothing when it is gone). */

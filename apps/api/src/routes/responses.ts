@@ -3,8 +3,8 @@ import { agentIdSchema, chatRequestSchema, invalidRequest, type ChatMessage } fr
 import { callerOf, type Caller } from '../caller';
 import { answerMessage, storedInputItems, toChatMessages, toChatRequest } from '../dialects/responses/to-chat-request';
 import { toResponse, type ResponseMeta } from '../dialects/responses/from-chat-result';
-import { deleteResponseRecord, requireResponseRecord, saveResponseRecord } from '../stored-responses/response-record';
-import { enqueueBesideSave } from '../stored-responses/stored-enqueue';
+import { deleteResponseRecord, requireResponseRecord, responseOwner, saveResponseRecord } from '../stored-responses/response-record';
+import { createStoreHeadroom, enqueueBesideSave } from '../stored-responses/stored-enqueue';
 import { settledResult } from '../stored-responses/response-state';
 import { responsesRequestSchema, toResponsesErrorBody, type ResponsesRequest } from '../dialects/responses/responses-wire';
 import { responsesStreamFormat } from '../dialects/responses/stream-events';
@@ -42,6 +42,7 @@ const agentOf = (req: Request, request: ResponsesRequest) => request.user ?? hea
 export function responsesRoutes(deps: ResponsesRouteDeps): Router {
   const router = Router();
   const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const headroom = createStoreHeadroom(deps.config.responses.maxPerOwner);
 
   router.post('/v1/responses', json, async (req, res) => {
     const { droppedTools, ...request } = parseBody(responsesRequestSchema, req.body);
@@ -60,7 +61,10 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
     const keep = store ? { keepOutcomeSeconds: deps.config.responses.ttlSeconds } : {};
     const requestHash = idempotent?.requestHash;
     res.locals['jobId'] = jobId;
-    // Not waited for here: its round trip runs beside the enqueue's (enqueueBesideSave), which waits for both.
+    const owner = responseOwner(jobId);
+    // Far from its bound, the save is not waited for here: its round trip runs beside the enqueue's
+    // (enqueueBesideSave waits for both); near it (or unknown), it comes first, as a refused response must not run.
+    const overlap = headroom.roomy(owner);
     const saving = store
       ? saveResponseRecord(deps, {
           id,
@@ -72,8 +76,12 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
           conversation: [...conversation, ...input],
         })
       : undefined;
-    // A rejection is handled where the enqueue waits for it (or by the catch below when nothing got that far).
-    saving?.catch(() => undefined);
+    if (saving) {
+      headroom.track(owner, saving);
+      // A rejection is handled where the enqueue waits for it (or by the catch below when nothing got that far).
+      saving.catch(() => undefined);
+      if (!overlap) await saving;
+    }
     const enqueue = (extras: JobDataExtras) => enqueueBesideSave(deps, jobId, saving, () => deps.enqueuer.enqueue({ req, body, jobId, extras }));
     try {
       if (background) {

@@ -40,17 +40,21 @@ interface RecordDeps {
   config: { responses: { ttlSeconds: number; maxPerOwner: number } };
 }
 
-/** Stores a response's record for RESPONSES_TTL_SECONDS; 403 when its owner keeps RESPONSES_MAX_PER_KEY already. */
-export async function saveResponseRecord(deps: RecordDeps, record: ResponseRecord): Promise<void> {
+/**
+ * Stores a response's record for RESPONSES_TTL_SECONDS; answers how many its owner keeps with it. 403 when its owner
+ * keeps RESPONSES_MAX_PER_KEY already.
+ */
+export async function saveResponseRecord(deps: RecordDeps, record: ResponseRecord): Promise<number> {
   const { ttlSeconds, maxPerOwner } = deps.config.responses;
   // The input lives in inputItems; the echoed request keeps the rest.
   const stored = { ...record, request: { ...record.request, input: [] } };
-  const saved = await saveStoredRecord(deps.redis, deps.prefix, record.id, JSON.stringify(stored), {
+  const kept = await saveStoredRecord(deps.redis, deps.prefix, record.id, JSON.stringify(stored), {
     owner: responseOwner(record.jobId),
     ttlSeconds,
     maxPerOwner,
   });
-  if (!saved) throw storeFull('responses', maxPerOwner);
+  if (kept === undefined) throw storeFull('responses', maxPerOwner);
+  return kept;
 }
 
 export async function readResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefix'>, id: string): Promise<ResponseRecord | undefined> {

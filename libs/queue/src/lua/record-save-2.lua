@@ -7,8 +7,8 @@
 -- ARGV[3]  now, in ms
 -- ARGV[4]  lifetime, in ms
 -- ARGV[5]  most records the owner keeps at once (expired ones do not count)
--- Returns  StoredRecordCode: 1 saved, -1 refused (the owner keeps its most); a record already listed (the same
---          id stored again, e.g. an idempotent retry) is replaced whatever the count
+-- Returns  how many records the owner keeps with this one (>= 1), or StoredRecordCode.Full (-1): refused, the owner
+--          keeps its most; a record already listed (the same id stored again, e.g. a retry) is replaced whatever the count
 local now = tonumber(ARGV[3])
 local lifetime = tonumber(ARGV[4])
 local listed = redis.call('ZSCORE', KEYS[2], ARGV[1])
@@ -21,4 +21,4 @@ end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', lifetime)
 redis.call('ZADD', KEYS[2], now + lifetime, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], lifetime)
-return 1
+return redis.call('ZCARD', KEYS[2])
