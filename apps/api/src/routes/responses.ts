@@ -111,7 +111,15 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
       res.json(toResponse(meta, { status: 'completed', result: answer }));
     } catch (error) {
       // Refused before anything ran (429, 402, 503): nothing is stored for it. A refused save stored nothing.
-      if (saving && !res.headersSent && idempotent === undefined && (await saving.then(() => true, () => false))) {
+      if (
+        saving &&
+        !res.headersSent &&
+        idempotent === undefined &&
+        (await saving.then(
+          () => true,
+          () => false,
+        ))
+      ) {
         await deleteResponseRecord(deps, { id, jobId }).catch(() => undefined);
       }
       throw error;

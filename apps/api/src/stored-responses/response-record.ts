@@ -69,12 +69,7 @@ export async function deleteResponseRecord(deps: Pick<RecordDeps, 'redis' | 'pre
 }
 
 /** The stored response a caller names, or 404 (also for another key's, the same answer as for none); a 400 naming `field` when given. */
-export async function requireResponseRecord(
-  deps: Pick<RecordDeps, 'redis' | 'prefix'>,
-  caller: Caller,
-  id: string,
-  field = '',
-): Promise<ResponseRecord> {
+export async function requireResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefix'>, caller: Caller, id: string, field = ''): Promise<ResponseRecord> {
   const jobId = jobIdOfResponse(id);
   const record = jobId !== undefined && mayAccess(caller, ownerOfId(jobId)) ? await readResponseRecord(deps, id) : undefined;
   if (!record) {
