@@ -23,6 +23,7 @@ import { planJob, type JobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
 import type { LaneShareGuard } from './lane-share';
 import { isLockLost } from './run-locks';
+import { keepCompletedOutcome } from './kept-outcome';
 import { runStream, streamSender } from './run-stream';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
@@ -93,6 +94,9 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
     metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
     const reply = !data.stream && data.reply_to ? replyEnvelope(deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result }) : undefined;
+    // Sent beside the settlement, on the same connection and before it (no round trip of its own): the outcome is
+    // kept before the reply can reach anyone who would continue the response.
+    const kept = keepCompletedOutcome(deps, job, result, log);
     // Billed once per provider call: a second completion of this run is not charged again.
     const replied = await settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply).then(
       () => reply !== undefined,
@@ -101,6 +105,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         return false;
       },
     );
+    await kept;
     // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
     if (reply && !replied) await deps.publisher.publish(reply.channel, reply.message);
     metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });

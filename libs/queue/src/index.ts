@@ -54,5 +54,5 @@ export type { ChannelWatch, ChannelWatchOptions } from './channel-watch';
 export type { LuaScript } from './lua-script';
 export { keepJobOutcome, readKeptOutcome, dropKeptOutcome } from './kept-outcomes';
 export type { KeptOutcome } from './kept-outcomes';
-export { saveStoredRecord, updateStoredRecord, readStoredRecord, deleteStoredRecord } from './stored-records';
+export { saveStoredRecord, updateStoredRecord, readStoredRecord, deleteStoredRecord, StoredRecordCode } from './stored-records';
 export type { StoredRecordPlace } from './stored-records';

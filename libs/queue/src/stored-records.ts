@@ -1,6 +1,13 @@
+// The declaration of Lua imports must reach every project that compiles this lib.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./lua.d.ts" />
 import { queueKeys } from './keys';
+import { defineLuaFile, runLuaScript } from './lua-script';
+import recordSave from './lua/record-save-2.lua';
 import type { QueuePrefix } from './prefixes';
 import type { RedisClient } from './redis-connection';
+
+const saveScript = defineLuaFile('record-save-2.lua', recordSave);
 
 /** Where a route keeps its records: the owner (a key id, or '' for callers without a key), lifetime and bound. */
 export interface StoredRecordPlace {
@@ -10,24 +17,28 @@ export interface StoredRecordPlace {
   maxPerOwner: number;
 }
 
+/** What record-save-2.lua answers when it refuses (else the owner's count). */
+export enum StoredRecordCode {
+  /** The owner keeps `maxPerOwner` records already: nothing stored. */
+  Full = -1,
+}
+
 /**
- * Stores a record (a route's JSON, opaque here) for `ttlSeconds` and lists it under its owner. False, storing
- * nothing, when the owner already keeps `maxPerOwner` records. The count and the write are two round trips: two
- * racing writes may both pass a bound they reach together, by one each.
+ * Stores a record (a route's JSON, opaque here) for `ttlSeconds` and lists it under its owner; answers how many
+ * records the owner keeps with it, or undefined, storing nothing, when it already keeps `maxPerOwner`. One script
+ * (one round trip): the bound holds against racing writes. Storing an id its owner lists already (a retry) replaces
+ * it, whatever the count.
  */
-export async function saveStoredRecord(redis: RedisClient, prefix: QueuePrefix, id: string, json: string, place: StoredRecordPlace): Promise<boolean> {
-  const index = queueKeys.storedRecordsOf(prefix, place.owner);
-  const now = Date.now();
-  const [, count] = (await redis.multi().zremrangebyscore(index, '-inf', now).zcard(index).exec()) ?? [];
-  const kept = Number(count?.[1] ?? 0);
-  if (kept >= place.maxPerOwner) return false;
-  await redis
-    .multi()
-    .set(queueKeys.storedRecord(prefix, id), json, 'EX', place.ttlSeconds)
-    .zadd(index, now + place.ttlSeconds * 1000, id)
-    .pexpire(index, place.ttlSeconds * 1000)
-    .exec();
-  return true;
+export async function saveStoredRecord(
+  redis: RedisClient,
+  prefix: QueuePrefix,
+  id: string,
+  json: string,
+  place: StoredRecordPlace,
+): Promise<number | undefined> {
+  const keys = [queueKeys.storedRecord(prefix, id), queueKeys.storedRecordsOf(prefix, place.owner)];
+  const reply = Number(await runLuaScript(redis, saveScript, keys, [id, json, Date.now(), place.ttlSeconds * 1000, place.maxPerOwner]));
+  return reply === StoredRecordCode.Full ? undefined : reply;
 }
 
 /** Replaces a stored record's JSON, keeping its lifetime (nothing when it is gone). */

@@ -4,12 +4,12 @@ import { cancelledJobError, invalidRequest } from '@gateway/contracts';
 import { dropKeptOutcome, keepJobOutcome, markJobCancelled, publishCancel } from '@gateway/queue';
 import { callerOf } from '../caller';
 import { toResponse, type ResponseMeta } from '../dialects/responses/from-chat-result';
-import { deleteResponseRecord, type ResponseRecord } from '../stored-responses/response-record';
+import { deleteResponseRecord, requireResponseRecord, type ResponseRecord } from '../stored-responses/response-record';
 import { readResponseState, settledResult } from '../stored-responses/response-state';
 import { responsesStreamFormat } from '../dialects/responses/stream-events';
 import { serveAttachedStream } from '../stream-attach';
 import { parseBody } from '../validation';
-import { requireResponseRecord, type ResponsesRouteDeps } from './responses';
+import type { ResponsesRouteDeps } from './responses-deps';
 
 const metaOf = (record: ResponseRecord): ResponseMeta => ({ id: record.id, createdAt: record.createdAt, model: record.model, request: record.request });
 

@@ -1,47 +1,26 @@
 import express, { Router, type Request } from 'express';
-import { agentIdSchema, chatRequestSchema, invalidRequest, notFound, type ChatMessage } from '@gateway/contracts';
-import type { Config } from '@gateway/config';
-import { callerOf, mayAccess, ownerOfId, type Caller } from '../caller';
+import { agentIdSchema, chatRequestSchema, invalidRequest, type ChatMessage } from '@gateway/contracts';
+import { callerOf, type Caller } from '../caller';
 import { answerMessage, storedInputItems, toChatMessages, toChatRequest } from '../dialects/responses/to-chat-request';
 import { toResponse, type ResponseMeta } from '../dialects/responses/from-chat-result';
-import { deleteResponseRecord, jobIdOfResponse, readResponseRecord, saveResponseRecord, type ResponseRecord } from '../stored-responses/response-record';
+import { deleteResponseRecord, requireResponseRecord, responseOwner, saveResponseRecord } from '../stored-responses/response-record';
+import { createStoreHeadroom, enqueueBesideSave } from '../stored-responses/stored-enqueue';
 import { settledResult } from '../stored-responses/response-state';
 import { responsesRequestSchema, toResponsesErrorBody, type ResponsesRequest } from '../dialects/responses/responses-wire';
 import { responsesStreamFormat } from '../dialects/responses/stream-events';
 import { headerField } from '../header-fields';
+import type { JobDataExtras } from '../enqueue';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
 import { errorHandler } from '../middleware/error-handler';
-import type { ResultWaiter } from '../result-waiter';
 import { serveAttachedStream } from '../stream-attach';
-import { serveStream, type StreamSessionDeps } from '../stream-session';
+import { serveStream } from '../stream-session';
 import { parseBody } from '../validation';
 import { waitForAnswer } from '../wait-for-answer';
 import { responseReadRoutes } from './response-reads';
-
-export interface ResponsesRouteDeps extends StreamSessionDeps {
-  config: Pick<Config, 'llm' | 'http' | 'stream' | 'providers' | 'queue' | 'redis' | 'responses'>;
-  waiter: ResultWaiter;
-  instanceId: string;
-}
+import type { ResponsesRouteDeps } from './responses-deps';
 
 /** How long a continuation waits for the answer of the response it continues to be kept (it was just sent). */
 const PREVIOUS_SETTLE_MS = 5000;
-
-/** The stored response a caller names, or 404 (also for another key's, the same answer as for none). */
-export async function requireResponseRecord(
-  deps: Pick<ResponsesRouteDeps, 'redis' | 'prefix'>,
-  caller: Caller,
-  id: string,
-  field = '',
-): Promise<ResponseRecord> {
-  const jobId = jobIdOfResponse(id);
-  const record = jobId !== undefined && mayAccess(caller, ownerOfId(jobId)) ? await readResponseRecord(deps, id) : undefined;
-  if (!record) {
-    if (field !== '') throw invalidRequest(`${field}: no stored response ${id.slice(0, 128)} (unknown, deleted, expired, or made with store: false)`);
-    throw notFound('response', id, { retained: true });
-  }
-  return record;
-}
 
 /** The conversation a `previous_response_id` continues: that response's conversation, then its answer. */
 async function previousConversation(deps: ResponsesRouteDeps, caller: Caller, id: string): Promise<ChatMessage[]> {
@@ -63,6 +42,7 @@ const agentOf = (req: Request, request: ResponsesRequest) => request.user ?? hea
 export function responsesRoutes(deps: ResponsesRouteDeps): Router {
   const router = Router();
   const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const headroom = createStoreHeadroom(deps.config.responses.maxPerOwner);
 
   router.post('/v1/responses', json, async (req, res) => {
     const { droppedTools, ...request } = parseBody(responsesRequestSchema, req.body);
@@ -73,33 +53,39 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
     const jobId = workIdFor(req, idempotent);
     const id = `resp_${jobId}`;
     const conversation = request.previous_response_id !== undefined ? await previousConversation(deps, caller, request.previous_response_id) : [];
-    const body = parseBody(chatRequestSchema, toChatRequest(request, conversation, agentOf(req, request)));
+    const input = toChatMessages(request.input ?? []);
+    const body = parseBody(chatRequestSchema, toChatRequest(request, conversation, agentOf(req, request), input));
     const store = request.store ?? true;
     const background = request.background === true;
     const meta: ResponseMeta = { id, createdAt: Math.floor(Date.now() / 1000), model: body.model ?? deps.config.llm.defaultModel, request };
     const keep = store ? { keepOutcomeSeconds: deps.config.responses.ttlSeconds } : {};
     const requestHash = idempotent?.requestHash;
     res.locals['jobId'] = jobId;
-    if (store) {
-      const input = toChatMessages(request.input ?? []);
-      await saveResponseRecord(deps, {
-        id,
-        jobId,
-        createdAt: meta.createdAt,
-        model: meta.model,
-        request,
-        inputItems: storedInputItems(id, request.input),
-        conversation: [...conversation, ...input],
-      });
+    const owner = responseOwner(jobId);
+    // Far from its bound, the save is not waited for here: its round trip runs beside the enqueue's
+    // (enqueueBesideSave waits for both); near it (or unknown), it comes first, as a refused response must not run.
+    const overlap = headroom.roomy(owner);
+    const saving = store
+      ? saveResponseRecord(deps, {
+          id,
+          jobId,
+          createdAt: meta.createdAt,
+          model: meta.model,
+          request,
+          inputItems: storedInputItems(id, request.input),
+          conversation: [...conversation, ...input],
+        })
+      : undefined;
+    if (saving) {
+      headroom.track(owner, saving);
+      // A rejection is handled where the enqueue waits for it (or by the catch below when nothing got that far).
+      saving.catch(() => undefined);
+      if (!overlap) await saving;
     }
+    const enqueue = (extras: JobDataExtras) => enqueueBesideSave(deps, jobId, saving, () => deps.enqueuer.enqueue({ req, body, jobId, extras }));
     try {
       if (background) {
-        await deps.enqueuer.enqueue({
-          req,
-          body,
-          jobId,
-          extras: { lane: 'job', ...keep, requestHash, ...(request.stream ? { stream: true, resumable: true } : {}) },
-        });
+        await enqueue({ lane: 'job', ...keep, requestHash, ...(request.stream ? { stream: true, resumable: true } : {}) });
         if (!request.stream) {
           res.json(toResponse(meta, { status: 'queued' }));
           return;
@@ -115,25 +101,27 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
           format: responsesStreamFormat({ meta }),
           resumable,
           resumeAfter: lastEventIdOf(req),
-          enqueue: () =>
-            deps.enqueuer.enqueue({
-              req,
-              body,
-              jobId,
-              extras: { replyTo: deps.instanceId, stream: true, ...(resumable ? { resumable: true } : {}), ...keep, requestHash },
-            }),
+          enqueue: () => enqueue({ replyTo: deps.instanceId, stream: true, ...(resumable ? { resumable: true } : {}), ...keep, requestHash }),
         });
         return;
       }
-      const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
-        deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, ...keep, requestHash } }),
-      );
+      const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => enqueue({ replyTo: deps.instanceId, ...keep, requestHash }));
       res.locals['provider'] = answer.provider;
       res.locals['model'] = answer.model;
       res.json(toResponse(meta, { status: 'completed', result: answer }));
     } catch (error) {
-      // Refused before anything ran (429, 402, 503): nothing is stored for it.
-      if (store && !res.headersSent && idempotent === undefined) await deleteResponseRecord(deps, { id, jobId }).catch(() => undefined);
+      // Refused before anything ran (429, 402, 503): nothing is stored for it. A refused save stored nothing.
+      if (
+        saving &&
+        !res.headersSent &&
+        idempotent === undefined &&
+        (await saving.then(
+          () => true,
+          () => false,
+        ))
+      ) {
+        await deleteResponseRecord(deps, { id, jobId }).catch(() => undefined);
+      }
       throw error;
     }
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { chatMessageSchema, storeFull, type ChatMessage } from '@gateway/contracts';
+import { chatMessageSchema, invalidRequest, notFound, storeFull, type ChatMessage } from '@gateway/contracts';
 import { deleteStoredRecord, readStoredRecord, saveStoredRecord, type QueuePrefix, type RedisClient } from '@gateway/queue';
-import { ownerOfId } from '../caller';
+import { mayAccess, ownerOfId, type Caller } from '../caller';
 import { responsesRequestSchema, type ResponsesRequest } from '../dialects/responses/responses-wire';
 
 /**
@@ -40,17 +40,21 @@ interface RecordDeps {
   config: { responses: { ttlSeconds: number; maxPerOwner: number } };
 }
 
-/** Stores a response's record for RESPONSES_TTL_SECONDS; 403 when its owner keeps RESPONSES_MAX_PER_KEY already. */
-export async function saveResponseRecord(deps: RecordDeps, record: ResponseRecord): Promise<void> {
+/**
+ * Stores a response's record for RESPONSES_TTL_SECONDS; answers how many its owner keeps with it. 403 when its owner
+ * keeps RESPONSES_MAX_PER_KEY already.
+ */
+export async function saveResponseRecord(deps: RecordDeps, record: ResponseRecord): Promise<number> {
   const { ttlSeconds, maxPerOwner } = deps.config.responses;
   // The input lives in inputItems; the echoed request keeps the rest.
   const stored = { ...record, request: { ...record.request, input: [] } };
-  const saved = await saveStoredRecord(deps.redis, deps.prefix, record.id, JSON.stringify(stored), {
+  const kept = await saveStoredRecord(deps.redis, deps.prefix, record.id, JSON.stringify(stored), {
     owner: responseOwner(record.jobId),
     ttlSeconds,
     maxPerOwner,
   });
-  if (!saved) throw storeFull('responses', maxPerOwner);
+  if (kept === undefined) throw storeFull('responses', maxPerOwner);
+  return kept;
 }
 
 export async function readResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefix'>, id: string): Promise<ResponseRecord | undefined> {
@@ -62,4 +66,15 @@ export async function readResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefi
 
 export async function deleteResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefix'>, record: Pick<ResponseRecord, 'id' | 'jobId'>): Promise<boolean> {
   return deleteStoredRecord(deps.redis, deps.prefix, record.id, responseOwner(record.jobId));
+}
+
+/** The stored response a caller names, or 404 (also for another key's, the same answer as for none); a 400 naming `field` when given. */
+export async function requireResponseRecord(deps: Pick<RecordDeps, 'redis' | 'prefix'>, caller: Caller, id: string, field = ''): Promise<ResponseRecord> {
+  const jobId = jobIdOfResponse(id);
+  const record = jobId !== undefined && mayAccess(caller, ownerOfId(jobId)) ? await readResponseRecord(deps, id) : undefined;
+  if (!record) {
+    if (field !== '') throw invalidRequest(`${field}: no stored response ${id.slice(0, 128)} (unknown, deleted, expired, or made with store: false)`);
+    throw notFound('response', id, { retained: true });
+  }
+  return record;
 }

@@ -15,7 +15,8 @@ const responsesBody = { model: 'bench', input: prompt };
  */
 export async function responsesScenario(context: ScenarioContext): Promise<void> {
   const { env, rows } = context;
-  const gateway = await env.startGateway({ apis: 1, workers: 1 });
+  // Every stored response of the run belongs to one owner (no key): more than RESPONSES_MAX_PER_KEY's default.
+  const gateway = await env.startGateway({ apis: 1, workers: 1, env: { RESPONSES_MAX_PER_KEY: '10000000' } });
   try {
     const base = gateway.urls[0]!;
     const responsesUrl = `${base}/v1/responses`;

@@ -75,14 +75,20 @@ export function answerMessage(result: ChatJobResult): ChatMessage {
  * The internal chat request of a Responses request: `instructions` as the first (system) message, then the
  * conversation it continues (`previous_response_id`'s input and output, without that response's instructions), then
  * its own input; function tools in the chat shape; `text.format` as response_format; `max_output_tokens` as
- * max_tokens; `reasoning.effort` as reasoning_effort. Parsed by the chat request's schema afterwards.
+ * max_tokens; `reasoning.effort` as reasoning_effort. Parsed by the chat request's schema afterwards. `input`: its
+ * input's messages when the caller has them already (toChatMessages).
  */
-export function toChatRequest(request: ResponsesRequest, conversation: readonly ChatMessage[], agentId: string | undefined): Record<string, unknown> {
+export function toChatRequest(
+  request: ResponsesRequest,
+  conversation: readonly ChatMessage[],
+  agentId: string | undefined,
+  input: readonly ChatMessage[] = toChatMessages(request.input ?? []),
+): Record<string, unknown> {
   const format = request.text?.format;
   const messages = [
     ...(request.instructions !== undefined && request.instructions !== '' ? [{ role: 'system', content: request.instructions }] : []),
     ...conversation,
-    ...toChatMessages(request.input ?? []),
+    ...input,
   ];
   return {
     ...(agentId !== undefined ? { agent_id: agentId } : {}),
