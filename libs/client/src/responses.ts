@@ -1,7 +1,8 @@
-import { errorTypeForStatus, UnavailableError, GatewayTimeoutError, createClientError } from './errors';
+import { errorTypeForStatus, UnavailableError, createClientError } from './errors';
 import { send, sleep, type CallOptions, type HttpSettings } from './http';
 import type { ResponseInputItem, ResponseOptions, ResponseParameters, ResponseStreamEvent } from './responses-types';
-import { readEvents, type StreamEvent } from './sse';
+import type { StreamEvent } from './sse';
+import { readStreamConnection } from './stream-connection';
 
 /** The wire name of each response parameter. */
 const wireNames: Readonly<Record<keyof ResponseParameters, string>> = {
@@ -85,41 +86,20 @@ export async function* streamResponse(settings: HttpSettings, body: Record<strin
   }
 }
 
-/** Yields one connection's events; returns undefined after the last event, or how the connection broke. */
-async function* readResponseEvents(
+/** Yields one connection's events (noting each); returns undefined after the last event, or how the connection broke. */
+function readResponseEvents(
   opened: Awaited<ReturnType<typeof send>>,
   options: CallOptions,
   settings: HttpSettings,
   note: (event: ResponseStreamEvent) => void,
-): AsyncGenerator<ResponseStreamEvent, { error: unknown } | undefined> {
-  const { response, dispose, timedOut } = opened;
-  let events: AsyncGenerator<StreamEvent> | undefined;
-  try {
-    if (!response.body) return { error: new UnavailableError({ status: response.status, type: 'unavailable', message: 'the stream has no body' }) };
-    events = readEvents(response.body);
-    for (;;) {
-      let next: IteratorResult<StreamEvent>;
-      try {
-        next = await events.next();
-      } catch (error) {
-        if (options.signal?.aborted) throw options.signal.reason ?? error;
-        if (timedOut())
-          throw new GatewayTimeoutError(
-            { status: 0, type: 'timeout', message: `the stream did not end in ${options.timeoutMs ?? settings.timeoutMs} ms` },
-            { cause: error },
-          );
-        const reason = error instanceof Error ? error.message : String(error);
-        return { error: new UnavailableError({ status: 0, type: 'unavailable', message: `the stream broke off: ${reason}` }, { cause: error }) };
-      }
-      if (next.done) break;
-      const event = toEvent(next.value);
+) {
+  return readStreamConnection(opened, options, settings, {
+    item: (raw) => {
+      const event = toEvent(raw);
       note(event);
-      yield event;
-      if (lastEvents.has(event.type)) return undefined;
-    }
-    return { error: new UnavailableError({ status: 0, type: 'unavailable', message: 'the stream ended before its response was done' }) };
-  } finally {
-    await events?.return(undefined).catch(() => undefined);
-    dispose();
-  }
+      return event;
+    },
+    isLast: (event) => lastEvents.has(event.type),
+    endedEarly: 'the stream ended before its response was done',
+  });
 }

@@ -1,7 +1,7 @@
 import { errorBodySchema, httpStatusByErrorType, streamChunkEventSchema, streamDoneEventSchema, streamToolCallsEventSchema } from '@gateway/contracts';
 import { GatewayClientError, GatewayTimeoutError, UnavailableError, createClientError } from './errors';
 import { newIdempotencyKey, send, sleep, type CallOptions, type HttpSettings } from './http';
-import { readEvents, type StreamEvent } from './sse';
+import { readStreamConnection, type StreamBreak } from './stream-connection';
 import type { StreamChunk } from './types';
 
 /** The typed error of an `error` event, sent after the stream began (status: what the gateway would have answered). */
@@ -39,7 +39,6 @@ function toChunk(text: string, jobId: string): StreamChunk {
 }
 
 /** Why reading a stream stopped before its end: it broke off (network), or ended without its `done`. */
-type StreamBreak = { error: unknown };
 
 /**
  * `POST /v1/chat/stream` as an async iterable: content chunks, then the `done` chunk (usage, cost). Failures before
@@ -101,45 +100,14 @@ const callTiming = (options: CallOptions): CallOptions => ({
 });
 
 /** Yields one connection's chunks (noting each event id); returns undefined at the `done` chunk, or how it broke. */
-async function* readChunks(
-  opened: Awaited<ReturnType<typeof send>>,
-  jobId: string,
-  options: CallOptions,
-  settings: HttpSettings,
-  noteId: (id: string) => void,
-): AsyncGenerator<StreamChunk, StreamBreak | undefined> {
-  const { response, dispose, timedOut } = opened;
-  let events: AsyncGenerator<StreamEvent> | undefined;
-  try {
-    if (!response.body) return { error: new UnavailableError({ status: response.status, type: 'unavailable', message: 'the stream has no body' }) };
-    events = readEvents(response.body);
-    for (;;) {
-      let next: IteratorResult<StreamEvent>;
-      try {
-        next = await events.next();
-      } catch (error) {
-        if (options.signal?.aborted) throw options.signal.reason ?? error;
-        if (timedOut())
-          throw new GatewayTimeoutError(
-            { status: 0, type: 'timeout', message: `the stream did not end in ${options.timeoutMs ?? settings.timeoutMs} ms` },
-            { cause: error },
-          );
-        return {
-          error: new UnavailableError(
-            { status: 0, type: 'unavailable', message: `the stream broke off: ${error instanceof Error ? error.message : String(error)}` },
-            { cause: error },
-          ),
-        };
-      }
-      if (next.done) break;
-      const chunk = toChunk(next.value.data, jobId);
-      if (next.value.id !== undefined) noteId(next.value.id);
-      yield chunk;
-      if (chunk.type === 'done') return undefined;
-    }
-    return { error: new UnavailableError({ status: 0, type: 'unavailable', message: 'the stream ended before it was done' }) };
-  } finally {
-    await events?.return(undefined).catch(() => undefined);
-    dispose();
-  }
+function readChunks(opened: Awaited<ReturnType<typeof send>>, jobId: string, options: CallOptions, settings: HttpSettings, noteId: (id: string) => void) {
+  return readStreamConnection<StreamChunk>(opened, options, settings, {
+    item: (event) => {
+      const chunk = toChunk(event.data, jobId);
+      if (event.id !== undefined) noteId(event.id);
+      return chunk;
+    },
+    isLast: (chunk) => chunk.type === 'done',
+    endedEarly: 'the stream ended before it was done',
+  });
 }
