@@ -36,3 +36,4 @@ export type { RedisSuite } from './redis-suite';
 export { useGateway } from './gateway-suite';
 export type { ApiInstance, GatewaySuite, GatewaySuiteOptions } from './gateway-suite';
 export { startedLater } from './started-later';
+export { useCallbackKillSuite, callbackKillLockMs } from './callback-kill-suite';

@@ -1,76 +1,15 @@
-import { createHmac } from 'node:crypto';
-import {
-  noRateLimit,
-  postJson,
-  spawnApp,
-  startApi,
-  startFakeServer,
-  startRedis,
-  startRedisFreezeProxy,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeServer,
-  type RecordedRequest,
-  type TestRedis,
-} from '@gateway/testing';
+import { callbackKillLockMs, postJson, startRedisFreezeProxy, useCallbackKillSuite, waitFor } from '@gateway/testing';
 
 // A worker killed between ending a batch's last request and making the batch's callback: the delivery is recorded
 // in Redis when the batch is created, so the restarted worker makes it. The kill lands in that window
 // deterministically: the doomed worker talks to Redis through a proxy that lets the script ending the last request
 // through, then nothing else.
 const SECRET = 'batch-callback-kill-secret';
-const lockMs = 2000;
 jest.setTimeout(90_000);
 
-let redis: TestRedis;
-let receiver: FakeServer;
-let api: { baseUrl: string; process: AppProcess };
-const workers: AppProcess[] = [];
-let env: Record<string, string>;
-const prefix = uniquePrefix('batchcbkill');
-/** Paths whose first delivery the receiver holds unanswered (the test kills the delivering worker meanwhile). */
-const holdFirst = new Set<string>();
-
-beforeAll(async () => {
-  redis = await startRedis();
-  receiver = await startFakeServer(async (request, res, raw) => {
-    if (holdFirst.delete(request.path)) {
-      await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
-      return;
-    }
-    res.writeHead(200).end();
-  });
-  env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: prefix,
-    LLM_PROVIDER: 'mock',
-    JOB_CALLBACK_ALLOWED_HOSTS: new URL(receiver.url).host,
-    JOB_CALLBACK_SECRET: SECRET,
-    WORKER_LOCK_DURATION_MS: String(lockMs),
-    WORKER_STALLED_INTERVAL_MS: '1000',
-    WORKER_INTERACTIVE_SLOTS: '0',
-    CIRCUIT_FAILURE_THRESHOLD: '1000',
-    ...noRateLimit,
-  };
-  api = await startApi(env);
-});
-afterAll(async () => {
-  await Promise.all([api?.process.stop(), ...workers.map((worker) => worker.stop('SIGKILL'))]);
-  await receiver?.close();
-  await redis?.stop();
-});
-
-async function startWorker(redisUrl: string): Promise<AppProcess> {
-  const worker = await spawnApp('worker', { ...env, REDIS_URL: redisUrl });
-  workers.push(worker);
-  return worker;
-}
-
-async function kill(worker: AppProcess): Promise<void> {
-  worker.child.kill('SIGKILL');
-  await worker.exited();
-}
+const suite = useCallbackKillSuite('batchcbkill', SECRET);
+const { redis, receiver, api, prefix, workers, holdFirst, startWorker, kill, deliveries, delivered, signedBody } = suite;
+const lockMs = callbackKillLockMs;
 
 /** A batch of a quick request and a slow one (it ends last), called back at `path`. */
 async function submitBatch(path: string, slowModel: string): Promise<string> {
@@ -88,25 +27,6 @@ async function submitBatch(path: string, slowModel: string): Promise<string> {
 async function batchDone(batchId: string): Promise<boolean> {
   const response = await fetch(`${api.baseUrl}/v1/batches/${batchId}`);
   return response.status === 200 && ((await response.json()) as { done: boolean }).done;
-}
-
-const deliveries = (path: string) => receiver.requests.filter((request) => request.path === path);
-
-async function delivered(path: string, count = 1, timeoutMs = 20_000): Promise<RecordedRequest[]> {
-  const found = await waitFor(async () => (deliveries(path).length >= count ? deliveries(path) : undefined), timeoutMs, 100).catch(() => undefined);
-  if (!found) throw new Error(`${count} callback(s) to ${path} expected, ${deliveries(path).length} received`);
-  return found;
-}
-
-/** The receiver's check of X-Gateway-Signature: HMAC-SHA256 of "<t>.<body as sent>". */
-function signedBody(request: RecordedRequest): boolean {
-  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(request.headers['x-gateway-signature']));
-  return (
-    match?.[2] ===
-    createHmac('sha256', SECRET)
-      .update(`${match?.[1]}.${JSON.stringify(request.body)}`)
-      .digest('hex')
-  );
 }
 
 describe('a worker killed between ending a batch’s last request and its callback', () => {

@@ -1,77 +1,14 @@
-import { createHmac } from 'node:crypto';
-import {
-  jobView,
-  noRateLimit,
-  postJson,
-  spawnApp,
-  startApi,
-  startFakeServer,
-  startRedis,
-  startRedisFreezeProxy,
-  uniquePrefix,
-  waitFor,
-  type AppProcess,
-  type FakeServer,
-  type RecordedRequest,
-  type RedisFreezeProxy,
-  type TestRedis,
-} from '@gateway/testing';
+import { callbackKillLockMs, jobView, postJson, startRedisFreezeProxy, useCallbackKillSuite, waitFor, type RedisFreezeProxy } from '@gateway/testing';
 
 // A worker killed between finishing a job and delivering its callback: the delivery is recorded in Redis before the
 // job ends, so another worker (or the restarted one) makes it. The kill lands in that window deterministically: the
 // doomed worker talks to Redis through a proxy that lets the script finishing the job through, then nothing else.
 const SECRET = 'callback-kill-secret';
-const lockMs = 2000;
 jest.setTimeout(90_000);
 
-let redis: TestRedis;
-let receiver: FakeServer;
-let api: { baseUrl: string; process: AppProcess };
-const workers: AppProcess[] = [];
-let env: Record<string, string>;
-const prefix = uniquePrefix('cbkill');
-/** Paths whose first delivery the receiver holds unanswered (the test kills the delivering worker meanwhile). */
-const holdFirst = new Set<string>();
-
-beforeAll(async () => {
-  redis = await startRedis();
-  receiver = await startFakeServer(async (request, res, raw) => {
-    if (holdFirst.delete(request.path)) {
-      await new Promise<void>((resolve) => raw.socket.once('close', () => resolve()));
-      return;
-    }
-    res.writeHead(200).end();
-  });
-  env = {
-    REDIS_URL: redis.url,
-    QUEUE_PREFIX: prefix,
-    LLM_PROVIDER: 'mock',
-    JOB_CALLBACK_ALLOWED_HOSTS: new URL(receiver.url).host,
-    JOB_CALLBACK_SECRET: SECRET,
-    WORKER_LOCK_DURATION_MS: String(lockMs),
-    WORKER_STALLED_INTERVAL_MS: '1000',
-    WORKER_INTERACTIVE_SLOTS: '0',
-    CIRCUIT_FAILURE_THRESHOLD: '1000',
-    ...noRateLimit,
-  };
-  api = await startApi(env);
-});
-afterAll(async () => {
-  await Promise.all([api?.process.stop(), ...workers.map((worker) => worker.stop('SIGKILL'))]);
-  await receiver?.close();
-  await redis?.stop();
-});
-
-async function startWorker(redisUrl: string): Promise<AppProcess> {
-  const worker = await spawnApp('worker', { ...env, REDIS_URL: redisUrl });
-  workers.push(worker);
-  return worker;
-}
-
-async function kill(worker: AppProcess): Promise<void> {
-  worker.child.kill('SIGKILL');
-  await worker.exited();
-}
+const suite = useCallbackKillSuite('cbkill', SECRET);
+const { redis, receiver, api, prefix, workers, holdFirst, startWorker, kill, deliveries, delivered, signedBody } = suite;
+const lockMs = callbackKillLockMs;
 
 async function submit(model: string, path: string): Promise<string> {
   const { status, body } = await postJson(`${api.baseUrl}/v1/jobs`, {
@@ -82,25 +19,6 @@ async function submit(model: string, path: string): Promise<string> {
   });
   if (status !== 202) throw new Error(`POST /v1/jobs answered ${status}: ${JSON.stringify(body)}`);
   return (body as { job_id: string }).job_id;
-}
-
-const deliveries = (path: string) => receiver.requests.filter((request) => request.path === path);
-
-async function delivered(path: string, count = 1, timeoutMs = 20_000): Promise<RecordedRequest[]> {
-  const found = await waitFor(async () => (deliveries(path).length >= count ? deliveries(path) : undefined), timeoutMs, 100).catch(() => undefined);
-  if (!found) throw new Error(`${count} callback(s) to ${path} expected, ${deliveries(path).length} received`);
-  return found;
-}
-
-/** The receiver's check of X-Gateway-Signature: HMAC-SHA256 of "<t>.<body as sent>". */
-function signedBody(request: RecordedRequest): boolean {
-  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(request.headers['x-gateway-signature']));
-  return (
-    match?.[2] ===
-    createHmac('sha256', SECRET)
-      .update(`${match?.[1]}.${JSON.stringify(request.body)}`)
-      .digest('hex')
-  );
 }
 
 /**
