@@ -37,3 +37,5 @@ export { useGateway } from './gateway-suite';
 export type { ApiInstance, GatewaySuite, GatewaySuiteOptions } from './gateway-suite';
 export { startedLater } from './started-later';
 export { useCallbackKillSuite, callbackKillLockMs } from './callback-kill-suite';
+export { endsInToolResults, weatherLoopAnswer, weatherLoopCities, weatherLoopUpstreams } from './fake-upstreams/weather-tool-loop';
+export type { WeatherLoopUpstream } from './fake-upstreams/weather-tool-loop';

@@ -2,17 +2,16 @@ import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool } from '@openai
 import OpenAI from 'openai';
 import { z } from 'zod';
 import {
+  endsInToolResults,
   metricValue,
   scrapeMetrics,
-  startFakeAnthropic,
-  startFakeOllama,
-  startFakeOpenRouter,
   startGateway,
   startRedis,
   uniquePrefix,
+  weatherLoopAnswer,
+  weatherLoopUpstreams,
   type FakeServer,
   type GatewayProcesses,
-  type RecordedRequest,
   type TestRedis,
 } from '@gateway/testing';
 
@@ -22,66 +21,8 @@ import {
  * answers the turn that ends in tool results with text, and that text is the run's final output. The fakes refuse
  * (400) a request that breaks their API's rules, so a mapping mistake fails here.
  */
-const answer = 'Paris sunny, Rome rainy';
-const cities = [{ city: 'Paris' }, { city: 'Rome' }];
-
-/** The last turn the provider got is tool results (Anthropic carries them as a user turn of tool_result blocks). */
-const endsInToolResults = (request: RecordedRequest) => {
-  const messages = (request.body as { messages: { role: string; content: unknown }[] }).messages;
-  const last = messages.at(-1)!;
-  if (Array.isArray(last.content)) return (last.content as { type?: string }[]).some((block) => block.type === 'tool_result');
-  return last.role === 'tool';
-};
-
-interface Upstream {
-  name: string;
-  model: string;
-  start(): Promise<{ server: FakeServer; env: Record<string, string> }>;
-}
-
-const upstreams: Upstream[] = [
-  {
-    name: 'openrouter',
-    model: 'openai/gpt-4o-mini',
-    async start() {
-      const server = await startFakeOpenRouter({
-        apiKey: 'sk-or-agents',
-        behave: (request) =>
-          endsInToolResults(request)
-            ? { kind: 'reply', content: answer }
-            : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })), interleave: true },
-      });
-      return { server, env: { LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-agents', OPENROUTER_BASE_URL: server.baseUrl } };
-    },
-  },
-  {
-    name: 'anthropic',
-    model: 'claude-sonnet-4-5',
-    async start() {
-      const server = await startFakeAnthropic({
-        apiKey: 'sk-ant-agents',
-        behave: (request) =>
-          endsInToolResults(request)
-            ? { kind: 'reply', content: answer }
-            : { kind: 'tool-use', calls: cities.map((input) => ({ name: 'get_weather', input })) },
-      });
-      return { server, env: { LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-agents', ANTHROPIC_BASE_URL: server.url } };
-    },
-  },
-  {
-    name: 'ollama',
-    model: 'ollama/qwen3:8b',
-    async start() {
-      const server = await startFakeOllama({
-        behave: (request) =>
-          endsInToolResults(request)
-            ? { kind: 'reply', content: answer }
-            : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })) },
-      });
-      return { server, env: { LLM_PROVIDER: 'ollama', OLLAMA_BASE_URL: server.url } };
-    },
-  },
-];
+const answer = weatherLoopAnswer;
+const upstreams = weatherLoopUpstreams('agents');
 
 let redis: TestRedis;
 beforeAll(async () => {

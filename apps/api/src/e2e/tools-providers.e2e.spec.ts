@@ -1,14 +1,12 @@
 import OpenAI from 'openai';
 import {
-  startFakeAnthropic,
-  startFakeOllama,
-  startFakeOpenRouter,
   startGateway,
   startRedis,
   uniquePrefix,
+  weatherLoopCities,
+  weatherLoopUpstreams,
   type FakeServer,
   type GatewayProcesses,
-  type RecordedRequest,
   type TestRedis,
 } from '@gateway/testing';
 
@@ -28,65 +26,8 @@ const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
   },
 };
 
-const lastRole = (request: RecordedRequest) => {
-  const messages = (request.body as { messages: { role: string; content: unknown }[] }).messages;
-  const last = messages.at(-1)!;
-  // Anthropic carries tool results as a user turn of tool_result blocks.
-  if (Array.isArray(last.content) && (last.content as { type?: string }[]).some((block) => block.type === 'tool_result')) return 'tool';
-  return last.role;
-};
-
-const cities = [{ city: 'Paris' }, { city: 'Rome' }];
-
-interface Upstream {
-  name: string;
-  model: string;
-  start(): Promise<{ server: FakeServer; env: Record<string, string> }>;
-}
-
-const upstreams: Upstream[] = [
-  {
-    name: 'openrouter',
-    model: 'openai/gpt-4o-mini',
-    async start() {
-      const server = await startFakeOpenRouter({
-        apiKey: 'sk-or-tools',
-        behave: (request) =>
-          lastRole(request) === 'tool'
-            ? { kind: 'reply', content: 'Paris sunny, Rome rainy' }
-            : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })), interleave: true },
-      });
-      return { server, env: { LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-tools', OPENROUTER_BASE_URL: server.baseUrl } };
-    },
-  },
-  {
-    name: 'anthropic',
-    model: 'claude-sonnet-4-5',
-    async start() {
-      const server = await startFakeAnthropic({
-        apiKey: 'sk-ant-tools',
-        behave: (request) =>
-          lastRole(request) === 'tool'
-            ? { kind: 'reply', content: 'Paris sunny, Rome rainy' }
-            : { kind: 'tool-use', calls: cities.map((input) => ({ name: 'get_weather', input })) },
-      });
-      return { server, env: { LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-tools', ANTHROPIC_BASE_URL: server.url } };
-    },
-  },
-  {
-    name: 'ollama',
-    model: 'ollama/qwen3:8b',
-    async start() {
-      const server = await startFakeOllama({
-        behave: (request) =>
-          lastRole(request) === 'tool'
-            ? { kind: 'reply', content: 'Paris sunny, Rome rainy' }
-            : { kind: 'tool-calls', calls: cities.map((args) => ({ name: 'get_weather', arguments: args })) },
-      });
-      return { server, env: { LLM_PROVIDER: 'ollama', OLLAMA_BASE_URL: server.url } };
-    },
-  },
-];
+const cities = weatherLoopCities;
+const upstreams = weatherLoopUpstreams('tools');
 
 let redis: TestRedis;
 beforeAll(async () => {
