@@ -23,6 +23,9 @@ export interface InterleavedResult {
   p99B: number;
   cpuMsPerRequestA: number;
   cpuMsPerRequestB: number;
+  /** CPU ms per request of each side by process (api, worker, redis, upstream, …): where a difference lies. */
+  cpuByProcessA: Record<string, number>;
+  cpuByProcessB: Record<string, number>;
   /** Redis commands per request of each side, when counted. */
   commandsA?: number;
   commandsB?: number;
@@ -41,6 +44,7 @@ export async function interleavedComparison(
   const rps = { a: [] as number[], b: [] as number[] };
   const p99 = { a: [] as number[], b: [] as number[] };
   const cpu = { a: 0, b: 0 };
+  const cpuByProcess = { a: {} as Record<string, number>, b: {} as Record<string, number> };
   const requests = { a: 0, b: 0 };
   const commands = { a: 0, b: 0 };
   const run = async (key: 'a' | 'b', side: ComparedSide) => {
@@ -57,6 +61,7 @@ export async function interleavedComparison(
     if (commandsBefore !== undefined && options.commandCount) commands[key] += (await options.commandCount()) - commandsBefore;
     const delta = cpuDelta(before, cpuSnapshot(side.pids));
     cpu[key] += Object.values(delta).reduce((sum, seconds) => sum + seconds, 0);
+    for (const [name, seconds] of Object.entries(delta)) cpuByProcess[key][name] = (cpuByProcess[key][name] ?? 0) + seconds;
     requests[key] += Math.max(1, result.requests - result.errors - result.non2xx);
     rps[key].push(result.rps);
   };
@@ -78,6 +83,17 @@ export async function interleavedComparison(
     p99B: median(p99.b),
     cpuMsPerRequestA: (cpu.a * 1000) / requests.a,
     cpuMsPerRequestB: (cpu.b * 1000) / requests.b,
+    cpuByProcessA: perRequestMs(cpuByProcess.a, requests.a),
+    cpuByProcessB: perRequestMs(cpuByProcess.b, requests.b),
     ...(options.commandCount ? { commandsA: commands.a / requests.a, commandsB: commands.b / requests.b } : {}),
   };
 }
+
+const perRequestMs = (seconds: Record<string, number>, requests: number): Record<string, number> =>
+  Object.fromEntries(Object.entries(seconds).map(([name, value]) => [name, (value * 1000) / requests]));
+
+/** CPU ms per request by process, as `api 0.41, worker 0.30, …`. */
+export const cpuSplit = (byProcess: Record<string, number>): string =>
+  Object.entries(byProcess)
+    .map(([name, ms]) => `${name} ${ms.toFixed(2)}`)
+    .join(', ');

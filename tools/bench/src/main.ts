@@ -118,7 +118,7 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
 - **responses**: \`POST /v1/responses\` against \`POST /v1/chat/completions\` on one gateway in the same run:
-  requests/s at 32 connections (plain, plain with \`store: false\`, streamed) in 4 alternating rounds, the p50 of
+  requests/s at 32 connections (plain, plain with \`store: false\`, streamed) in 6 alternating rounds, the p50 of
   plain calls and the time to first token of streams taken in turn one at a time; each as a ratio to the chat route.
 - **streaming**, **tool-streaming** (200 streamed answers of 2 parallel tool calls × 100 argument fragments at once, through \`/v1/chat/completions\`), **batch**: see their rows.
 - **lanes**: sequential interactive \`POST /v1/chat\` calls (upstream 20 ms) idle, then while another agent's

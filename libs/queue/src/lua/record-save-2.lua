@@ -12,13 +12,17 @@
 local now = tonumber(ARGV[3])
 local lifetime = tonumber(ARGV[4])
 local listed = redis.call('ZSCORE', KEYS[2], ARGV[1])
+-- The count with this record: known from the bound's check for a new one (it is added), read for a replaced one.
+local count
 if not listed or tonumber(listed) <= now then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-  if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then
+  count = redis.call('ZCARD', KEYS[2])
+  if count >= tonumber(ARGV[5]) then
     return -1
   end
+  count = count + 1
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', lifetime)
 redis.call('ZADD', KEYS[2], now + lifetime, ARGV[1])
 redis.call('PEXPIRE', KEYS[2], lifetime)
-return redis.call('ZCARD', KEYS[2])
+return count or redis.call('ZCARD', KEYS[2])

@@ -1,5 +1,5 @@
 import { Agent } from 'undici';
-import { interleavedComparison, type ComparedSide } from '../interleaved';
+import { cpuSplit, interleavedComparison, type ComparedSide } from '../interleaved';
 import { runLoad } from '../load';
 import { runSequentialInterleaved } from '../sequential';
 import { openAiContent, readStream, responsesContent } from '../sse-client';
@@ -40,14 +40,15 @@ export async function responsesScenario(context: ScenarioContext): Promise<void>
     for (const variant of variants) {
       const compared = await interleavedComparison(side(responsesUrl, variant.responses), side(completionsUrl, variant.completions), {
         connections: 32,
-        rounds: 4,
+        rounds: 6,
         seconds,
       });
       const rounds = (values: number[]) => values.map((value) => value.toFixed(0)).join(', ');
       context.log(`responses ${variant.name} c=32: ${rounds(compared.a)} vs chat completions ${rounds(compared.b)} rps; ratio ${compared.ratio.toFixed(3)}`);
+      context.log(`responses ${variant.name} CPU ms/request: ${cpuSplit(compared.cpuByProcessA)} vs ${cpuSplit(compared.cpuByProcessB)}`);
       rows.push({
         scenario: 'responses c=32',
-        metric: `/v1/responses ${variant.name}: requests/s, median of 4 alternating rounds (baseline: /v1/chat/completions)`,
+        metric: `/v1/responses ${variant.name}: requests/s, median of 6 alternating rounds (baseline: /v1/chat/completions)`,
         value: compared.medianA,
         unit: '',
         baseline: compared.medianB,

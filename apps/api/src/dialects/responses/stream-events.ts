@@ -1,6 +1,6 @@
 import type { ChatJobResult, ToolCallDelta } from '@gateway/contracts';
 import type { StreamFormat } from '../stream-format';
-import { functionCallItem, messageItem, toResponse, type ResponseMeta } from './from-chat-result';
+import { functionCallItem, functionCallItemId, messageItem, messageItemId, toResponse, type ResponseMeta } from './from-chat-result';
 
 export interface ResponsesStreamOptions {
   meta: ResponseMeta;
@@ -26,23 +26,26 @@ export function responsesStreamFormat(options: ResponsesStreamOptions): StreamFo
   let message: Extract<OpenItem, { kind: 'message' }> | undefined;
   const calls = new Map<number, Extract<OpenItem, { kind: 'call' }>>();
 
+  // Each event is a fresh object: numbered in place.
   const emit = (out: unknown[], event: Record<string, unknown>) => {
-    const numbered = { ...event, sequence_number: sequence };
+    event['sequence_number'] = sequence;
+    if (sequence > startingAfter) out.push(event);
     sequence += 1;
-    if (numbered.sequence_number > startingAfter) out.push(numbered);
   };
+  // The message item's id, the same in every event of the stream.
+  const itemId = messageItemId(meta.id);
   const start = (out: unknown[]) => {
     if (started) return;
     started = true;
-    const status = meta.request.background ? 'queued' : 'in_progress';
-    emit(out, { type: 'response.created', response: toResponse(meta, { status }) });
-    emit(out, { type: 'response.in_progress', response: toResponse(meta, { status: 'in_progress' }) });
+    // The opening Response is built once: created differs from in_progress only by its status when queued.
+    const running = toResponse(meta, { status: 'in_progress' });
+    emit(out, { type: 'response.created', response: meta.request.background ? { ...running, status: 'queued' } : running });
+    emit(out, { type: 'response.in_progress', response: running });
   };
   const openMessage = (out: unknown[]) => {
     if (message) return message;
     message = { kind: 'message', outputIndex: items.length, text: '' };
     items.push(message);
-    const itemId = messageItem(meta.id, '', 'in_progress').id;
     emit(out, { type: 'response.output_item.added', output_index: message.outputIndex, item: messageItem(meta.id, '', 'in_progress') });
     emit(out, {
       type: 'response.content_part.added',
@@ -63,7 +66,7 @@ export function responsesStreamFormat(options: ResponsesStreamOptions): StreamFo
       open.text += text;
       emit(out, {
         type: 'response.output_text.delta',
-        item_id: messageItem(meta.id, '', 'in_progress').id,
+        item_id: itemId,
         output_index: open.outputIndex,
         content_index: 0,
         delta: text,
@@ -86,7 +89,7 @@ export function responsesStreamFormat(options: ResponsesStreamOptions): StreamFo
         call.arguments += delta.arguments;
         emit(out, {
           type: 'response.function_call_arguments.delta',
-          item_id: callItem(call, 'in_progress').id,
+          item_id: functionCallItemId(meta.id, call.index),
           output_index: call.outputIndex,
           delta: delta.arguments,
         });
