@@ -104,7 +104,8 @@ export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: 
     return Promise.reject(batchBodyTooLarge(limits.limitBytes));
   }
   const items = createBatchItems(limits.maxRequests);
-  const options: Record<string, unknown> = { ...query };
+  // No prototype: a member named `__proto__` is an option like any other (then refused by parseOptions), never the object's prototype.
+  const options: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, query);
   // max_cost_usd comes from the body or the query, never both (parseBatchMaxCost): the body's is kept apart.
   let bodyMaxCost: { max_cost_usd: unknown } | undefined;
   const scanner = jsonLines
