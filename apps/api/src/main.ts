@@ -29,6 +29,7 @@ import { createResultWaiter } from './result-waiter';
 import { createApiShutdown, type Lifecycle } from './shutdown';
 import { createStreamHub } from './stream-hub';
 import { createStreamTailReader } from './stream-tail-reader';
+import { answerClientError } from './client-errors';
 
 /** Whether a listen address reaches this machine only. */
 const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
     },
     app,
   );
+  server.on('clientError', answerClientError);
   server.maxConnections = config.http.maxConnections;
   server.keepAliveTimeout = 65_000;
   server.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });
