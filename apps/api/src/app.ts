@@ -80,7 +80,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(refuseForeignOrigins(deps.config.http.corsAllowedOrigins));
   app.use(refusePreflightFreeBodies);
   // Routers before the chat routes are entered only under their own paths (a chat call passes each in one check).
-  app.use(onlyUnder(['/healthz', '/metrics'], healthRoutes(deps.redis, deps.metrics.registry)));
+  app.use(onlyUnder(['/healthz', '/livez', '/metrics'], healthRoutes(deps.redis, deps.metrics.registry)));
   // Authentication before every router under these prefixes, so routes added later are covered too.
   const { authToken, adminToken } = deps.config.http;
   app.use('/v1', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'v1' }));

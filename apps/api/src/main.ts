@@ -10,8 +10,6 @@ import {
   createChatQueue,
   createRedisConnection,
   limitsPrefix,
-  queueDepthSource,
-  readLaneBacklog,
   settleWithin,
   subscribeReplies,
   waitForReady,
@@ -25,6 +23,7 @@ import { createEnqueueService } from './enqueue';
 import { createKeyCache } from './keys/key-cache';
 import { createKeyStore } from './keys/key-store';
 import { lookupJobOutcome } from './job-lookup';
+import { reportOpsMetrics } from './ops-metrics';
 import { createResultWaiter } from './result-waiter';
 import { createApiShutdown, type Lifecycle } from './shutdown';
 import { createStreamHub } from './stream-hub';
@@ -130,8 +129,7 @@ async function main(): Promise<void> {
   });
 
   const lifecycle: Lifecycle = { stopping: false };
-  metrics.addQueueDepthSource(queueDepthSource(queue));
-  metrics.setLaneBacklogSource(() => readLaneBacklog(redis, queue));
+  reportOpsMetrics({ config, redis, queue, budget, metrics });
   const keyStore = createKeyStore(redis, plainPrefix);
   const keys = { store: keyStore, cache: createKeyCache(keyStore) };
   const app = createApp({
