@@ -39,3 +39,5 @@ export { startedLater } from './started-later';
 export { useCallbackKillSuite, callbackKillLockMs } from './callback-kill-suite';
 export { endsInToolResults, weatherLoopAnswer, weatherLoopCities, weatherLoopUpstreams } from './fake-upstreams/weather-tool-loop';
 export type { WeatherLoopUpstream } from './fake-upstreams/weather-tool-loop';
+export { startPrometheus } from './start-prometheus';
+export type { PrometheusAlert, StartPrometheusOptions, TestPrometheus } from './start-prometheus';
