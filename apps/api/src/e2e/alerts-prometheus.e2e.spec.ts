@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, metricValue, postJson, scrapeMetrics, startPrometheus, useGateway, waitFor, type PrometheusAlert, type TestPrometheus } from '@gateway/testing';
+import {
+  freePort,
+  metricValue,
+  postJson,
+  scrapeMetrics,
+  startPrometheus,
+  useGateway,
+  waitFor,
+  type PrometheusAlert,
+  type TestPrometheus,
+} from '@gateway/testing';
 import { describeWithTool, repoRoot } from '../deploy/ops-tools';
 
 const messages = [{ role: 'user', content: 'hello' }];
