@@ -5,9 +5,11 @@ import {
   metricValue,
   postJson,
   scrapeMetrics,
+  startFakeOllama,
   startPrometheus,
   useGateway,
   waitFor,
+  type FakeOllama,
   type PrometheusAlert,
   type TestPrometheus,
 } from '@gateway/testing';
@@ -15,15 +17,18 @@ import { describeWithTool, repoRoot } from '../deploy/ops-tools';
 
 const messages = [{ role: 'user', content: 'hello' }];
 let workerPort: number;
+let ollama: FakeOllama | undefined;
 
 const suite = useGateway({
   name: 'alerts',
   openRouter: { apiKey: 'sk-or-alerts-test' },
   env: async () => {
-    workerPort = await freePort();
+    [workerPort, ollama] = await Promise.all([freePort(), startFakeOllama()]);
     return {
-      // The mock answers when OpenRouter is down: the route keeps a provider, only OpenRouter's circuit opens.
-      LLM_FALLBACKS: 'mock',
+      // The route: OpenRouter, then Ollama.
+      LLM_FALLBACKS: 'ollama',
+      OLLAMA_BASE_URL: ollama.url,
+      OLLAMA_DEFAULT_MODEL: 'qwen-test:1b',
       CIRCUIT_FAILURE_THRESHOLD: '2',
       CIRCUIT_RESET_TIME_MS: '60000',
       PROVIDER_TIMEOUT_MS: '3000',
@@ -54,7 +59,7 @@ describeWithTool(
       });
     });
     afterAll(async () => {
-      await prometheus?.stop();
+      await Promise.all([prometheus?.stop(), ollama?.close()]);
     });
 
     it('scrapes both, and nothing fires while the gateway is healthy', async () => {
@@ -88,7 +93,7 @@ describeWithTool(
       await suite.fake.close();
       for (let index = 0; index < 3; index += 1) {
         const answer = await postJson(`${suite.gateway.baseUrl}/v1/chat`, { messages });
-        expect(answer).toMatchObject({ status: 200, body: { provider: 'mock' } });
+        expect(answer).toMatchObject({ status: 200, body: { provider: 'ollama' } });
       }
       const open = await waitFor(async () => {
         const alerts = named(firing(await prometheus.alerts()), 'GatewayCircuitOpen');
@@ -96,6 +101,13 @@ describeWithTool(
       }, 30_000);
       expect(open.map((alert) => alert.labels)).toEqual([expect.objectContaining({ provider: 'openrouter', severity: 'page' })]);
       expect(named(await prometheus.alerts(), 'GatewayRouteAllProvidersDown')).toEqual([]);
+    });
+
+    it('fires GatewayRouteAllProvidersDown once the fallback goes down too', async () => {
+      await ollama!.close();
+      for (let index = 0; index < 2; index += 1) expect((await postJson(`${suite.gateway.baseUrl}/v1/chat`, { messages })).status).toBe(502);
+      const down = await waitFor(async () => named(firing(await prometheus.alerts()), 'GatewayRouteAllProvidersDown')[0], 30_000);
+      expect(down.labels).toMatchObject({ route: 'default', severity: 'page' });
     });
 
     it('fires GatewayWorkersGone when the only worker stops', async () => {
