@@ -115,6 +115,18 @@ describeWithTool(
       const gone = await waitFor(async () => named(firing(await prometheus.alerts()), 'GatewayWorkersGone')[0], 30_000);
       expect(gone.labels).toMatchObject({ alertname: 'GatewayWorkersGone', severity: 'page' });
     });
+
+    it('fires GatewayRedisUnreachable for the API when Redis stops, while its /metrics still answers', async () => {
+      if (!suite.redis.owned) return; // a shared REDIS_URL server is not ours to stop
+      await suite.redis.kill();
+      try {
+        const unreachable = await waitFor(async () => named(firing(await prometheus.alerts()), 'GatewayRedisUnreachable')[0], 30_000);
+        expect(unreachable.labels).toMatchObject({ app: 'api', severity: 'page' });
+        expect(named(firing(await prometheus.alerts()), 'GatewayApiDown')).toEqual([]);
+      } finally {
+        await suite.redis.restart();
+      }
+    });
   },
   { installedInCi: true },
 );
