@@ -46,13 +46,7 @@ export interface CallEnd {
  * call cut before its first token (or a non-streamed call cut mid-way) costs the job's reservation, nothing
  * better being known.
  */
-export function consumedResult(
-  meter: CallMeter,
-  end: CallEnd,
-  estimatePrompt: () => number,
-  reservedUsd: number,
-  price: PriceCall,
-): ChatJobResult | undefined {
+export function consumedResult(meter: CallMeter, end: CallEnd, estimatePrompt: () => number, reservedUsd: number, price: PriceCall): ChatJobResult | undefined {
   const call = meter.state();
   if (!call) return undefined;
   const cut = end.aborted || (end.error instanceof GatewayError && end.error.type === 'timeout');

@@ -87,7 +87,11 @@ export interface EmbeddingsResponse {
 }
 
 /** OpenAI's answer from a job's vectors, in input order. */
-export function toEmbeddingsResponse(result: { model: string; embeddings?: EmbeddingVector[] | undefined; usage: { prompt_tokens: number } }): EmbeddingsResponse {
+export function toEmbeddingsResponse(result: {
+  model: string;
+  embeddings?: EmbeddingVector[] | undefined;
+  usage: { prompt_tokens: number };
+}): EmbeddingsResponse {
   return {
     object: 'list',
     data: (result.embeddings ?? []).map((embedding, index) => ({ object: 'embedding', index, embedding })),

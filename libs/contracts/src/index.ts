@@ -157,7 +157,17 @@ export {
   streamEndMessageSchema,
   toolCallDeltaSchema,
 } from './job';
-export type { ChatJobData, EmbeddingsJobData, GatewayJobData, Lane, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
+export type {
+  ChatJobData,
+  EmbeddingsJobData,
+  GatewayJobData,
+  Lane,
+  ChatJobResult,
+  ReplyMessage,
+  StreamChunkMessage,
+  StreamEndMessage,
+  ToolCallDelta,
+} from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';

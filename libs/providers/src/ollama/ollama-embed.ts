@@ -11,10 +11,20 @@ type Json = Record<string, unknown>;
  * `truncate: false`, so an input past the model's context is refused (400) as OpenAI refuses it, instead of being
  * embedded cut short. Its vectors are float32 numbers: a base64 request gets them encoded here, bit for bit.
  */
-export function createOllamaEmbed(options: { baseUrl: string; http: HttpClient; checked: (error: unknown) => unknown; answerError: (message: string) => Error }) {
+export function createOllamaEmbed(options: {
+  baseUrl: string;
+  http: HttpClient;
+  checked: (error: unknown) => unknown;
+  answerError: (message: string) => Error;
+}) {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/api/embed`;
   return async (request: ProviderEmbedRequest, signal: AbortSignal): Promise<ProviderEmbedResult> => {
-    const body = { model: request.model, input: request.input, truncate: false, ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}) };
+    const body = {
+      model: request.model,
+      input: request.input,
+      truncate: false,
+      ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+    };
     const response = await options.http.postJson(url, {}, body, signal).catch((error: unknown) => {
       throw options.checked(error);
     });

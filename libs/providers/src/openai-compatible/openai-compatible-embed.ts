@@ -28,7 +28,8 @@ function toEmbeddingsBody(request: ProviderEmbedRequest): Json {
 export function fromEmbeddingsAnswer(id: ProviderId, answer: unknown, request: ProviderEmbedRequest): ProviderEmbedResult {
   if (typeof answer !== 'object' || answer === null) throw upstreamFailure(id, 'embeddings answer is not an object');
   const body = answer as Json;
-  if (typeof body['error'] === 'object' && body['error'] !== null) throw bodyError(id, body['error'] as { message?: string | null; code?: number | string | null });
+  if (typeof body['error'] === 'object' && body['error'] !== null)
+    throw bodyError(id, body['error'] as { message?: string | null; code?: number | string | null });
   const data = body['data'];
   if (!Array.isArray(data)) throw upstreamFailure(id, 'embeddings answer has no data list');
   if (data.length !== request.input.length) throw upstreamFailure(id, `embeddings answer holds ${data.length} vectors for ${request.input.length} inputs`);
@@ -41,7 +42,8 @@ export function fromEmbeddingsAnswer(id: ProviderId, answer: unknown, request: P
     vectors[index] = inEncoding(wireVector(id, item['embedding']), request.encoding_format);
   });
   const usage = (typeof body['usage'] === 'object' && body['usage'] !== null ? body['usage'] : {}) as Json;
-  const promptTokens = typeof usage['prompt_tokens'] === 'number' ? usage['prompt_tokens'] : typeof usage['total_tokens'] === 'number' ? usage['total_tokens'] : 0;
+  const promptTokens =
+    typeof usage['prompt_tokens'] === 'number' ? usage['prompt_tokens'] : typeof usage['total_tokens'] === 'number' ? usage['total_tokens'] : 0;
   const cost = usage['cost'];
   return {
     vectors,

@@ -7,4 +7,3 @@ export function bodyError(id: ProviderId, error: { message?: string | null; code
   if (isInvalidRequestCode(error.code)) return upstreamRefusedRequest(message);
   return upstreamReportedError(message);
 }
-
