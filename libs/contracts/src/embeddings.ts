@@ -99,3 +99,11 @@ export function toEmbeddingsResponse(result: {
     usage: { prompt_tokens: result.usage.prompt_tokens, total_tokens: result.usage.prompt_tokens },
   };
 }
+
+/** One line of OpenAI's batch input format asking for embeddings (`url` `/v1/embeddings`). */
+export const openAiEmbeddingsBatchLineSchema = z.object({
+  custom_id: z.string().min(1).max(256),
+  method: z.literal('POST'),
+  url: z.enum(['/v1/embeddings', '/embeddings']),
+  body: embeddingsRequestSchema,
+});

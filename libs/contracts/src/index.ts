@@ -196,5 +196,6 @@ export {
   embeddingInputsOf,
   toEmbeddingsWork,
   toEmbeddingsResponse,
+  openAiEmbeddingsBatchLineSchema,
 } from './embeddings';
 export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';

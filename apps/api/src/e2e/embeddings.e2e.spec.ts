@@ -132,3 +132,42 @@ describe('accounting', () => {
     expect(metrics).toMatch(/gateway_http_requests_total\{[^}]*route="\/v1\/embeddings"[^}]*status_code="200"[^}]*\} \d+/);
   });
 });
+
+describe('embeddings as batch lines', () => {
+  it('runs OpenAI batch lines with url /v1/embeddings in a native batch, beside chat lines', async () => {
+    const texts = ['first line text', 'second line text', 'third line text'];
+    const lines = [
+      ...texts.map((text, index) => ({ custom_id: `e${index}`, method: 'POST', url: '/v1/embeddings', body: { model, input: [text, `${text} again`], dimensions: 4 } })),
+      { custom_id: 'c0', method: 'POST', url: '/v1/chat/completions', body: { model: 'thudm/glm-4-9b-chat', messages: [{ role: 'user', content: 'hi' }] } },
+    ];
+    const response = await fetch(`${suite.gateway.baseUrl}/v1/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jsonl' },
+      body: lines.map((line) => JSON.stringify(line)).join('\n'),
+    });
+    expect(response.status).toBe(202);
+    const { batch_id: batchId } = (await response.json()) as { batch_id: string };
+    type Result = { custom_id?: string; status: string; result?: { embeddings?: number[][]; usage: { prompt_tokens: number }; content: string } };
+    let view: { done: boolean; results?: Result[] } = { done: false };
+    for (let tries = 0; tries < 100 && !view.done; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      view = (await (await fetch(`${suite.gateway.baseUrl}/v1/batches/${batchId}?results=true`)).json()) as typeof view;
+    }
+    expect(view.done).toBe(true);
+    const byId = new Map((view.results ?? []).map((result) => [result.custom_id, result]));
+    texts.forEach((text, index) => {
+      const result = byId.get(`e${index}`);
+      expect(result?.status).toBe('completed');
+      expect(result?.result?.embeddings).toEqual([text, `${text} again`].map((input) => Array.from(fakeEmbedding(model, input, 4))));
+    });
+    expect(byId.get('c0')?.result?.content).toBe('');
+    expect(byId.get('c0')?.status).toBe('completed');
+  });
+
+  it('refuses a batch whose embeddings line is malformed, naming the line', async () => {
+    const line = { custom_id: 'bad', method: 'POST', url: '/v1/embeddings', body: { model, input: [] } };
+    const response = await fetch(`${suite.gateway.baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/jsonl' }, body: JSON.stringify(line) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { type: 'invalid_request', message: expect.stringContaining('requests.0.body.input') } });
+  });
+});
