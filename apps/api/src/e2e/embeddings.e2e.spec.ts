@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { decodeEmbedding, GatewayLLMClient, InvalidRequestError } from '@gateway/client';
 import { fakeEmbedding, postJson, startFakeAnthropic, startFakeOpenAi, useGateway, type FakeAnthropic, type FakeOpenAi } from '@gateway/testing';
 
 /**
@@ -169,5 +170,16 @@ describe('embeddings as batch lines', () => {
     const response = await fetch(`${suite.gateway.baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/jsonl' }, body: JSON.stringify(line) });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { type: 'invalid_request', message: expect.stringContaining('requests.0.body.input') } });
+  });
+});
+
+describe('the TypeScript client', () => {
+  it('embeds with embeddings(), as numbers or as base64 it decodes to the same numbers', async () => {
+    const client = new GatewayLLMClient({ baseUrl: suite.gateway.baseUrl });
+    const floats = await client.embeddings(model, ['client text', 'another'], { dimensions: 16 });
+    expect(floats.data.map((entry) => entry.embedding)).toEqual(['client text', 'another'].map((text) => Array.from(fakeEmbedding(model, text, 16))));
+    const packed = await client.embeddings(model, 'client text', { dimensions: 16, encodingFormat: 'base64' });
+    expect(decodeEmbedding(packed.data[0]!.embedding as string)).toEqual(floats.data[0]!.embedding);
+    await expect(client.embeddings(model, [])).rejects.toBeInstanceOf(InvalidRequestError);
   });
 });
