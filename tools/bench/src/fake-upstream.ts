@@ -71,7 +71,12 @@ function embeddings(res: ServerResponse, body: { model?: string; input?: unknown
     return { object: 'embedding', index, embedding: base64 ? vector.base64 : vector.floats };
   });
   const tokens = inputs.length * 8;
-  const payload = JSON.stringify({ object: 'list', data, model: body.model ?? 'bench', usage: { prompt_tokens: tokens, total_tokens: tokens, cost: tokens * 2e-8 } });
+  const payload = JSON.stringify({
+    object: 'list',
+    data,
+    model: body.model ?? 'bench',
+    usage: { prompt_tokens: tokens, total_tokens: tokens, cost: tokens * 2e-8 },
+  });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
 }

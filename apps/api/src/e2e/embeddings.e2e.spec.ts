@@ -58,7 +58,15 @@ describe('the openai SDK', () => {
   });
 
   it('gets float vectors with dimensions, equal to the upstream ones, and token-id inputs', async () => {
-    const body = { model, input: [[1, 2, 3], [40, 50]], encoding_format: 'float' as const, dimensions: 64 };
+    const body = {
+      model,
+      input: [
+        [1, 2, 3],
+        [40, 50],
+      ],
+      encoding_format: 'float' as const,
+      dimensions: 64,
+    };
     const [through, straight] = await Promise.all([gateway.embeddings.create(body), direct.embeddings.create(body)]);
     expect(through.data.map((entry) => entry.embedding)).toEqual(straight.data.map((entry) => entry.embedding));
     expect(through.data[1]?.embedding).toHaveLength(64);
@@ -68,7 +76,10 @@ describe('the openai SDK', () => {
   it('raises its error classes for a bad request, in OpenAI error shape', async () => {
     const empty = await gateway.embeddings.create({ model, input: [] }).catch((error: unknown) => error);
     expect(empty).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((empty as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('input') });
+    expect((empty as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
+      type: 'invalid_request_error',
+      message: expect.stringContaining('input'),
+    });
     const blank = await postJson(`${suite.gateway.baseUrl}/v1/embeddings`, { model, input: ['ok', ''] });
     expect(blank).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error', message: expect.stringContaining('input.1') } } });
     const noModel = await postJson(`${suite.gateway.baseUrl}/v1/embeddings`, { input: 'x' });
@@ -123,9 +134,13 @@ describe('long input lists', () => {
 
 describe('accounting', () => {
   it('books embeddings by model with their prompt tokens and the provider’s cost, and counts them by route', async () => {
-    const before = (await (await fetch(`${suite.gateway.baseUrl}/v1/usage`)).json()) as { day: { by_model: Record<string, number>; tokens: { prompt: number } } };
+    const before = (await (await fetch(`${suite.gateway.baseUrl}/v1/usage`)).json()) as {
+      day: { by_model: Record<string, number>; tokens: { prompt: number } };
+    };
     await gateway.embeddings.create({ model: 'openai/text-embedding-3-large', input: ['one two three four five'] });
-    const after = (await (await fetch(`${suite.gateway.baseUrl}/v1/usage`)).json()) as { day: { by_model: Record<string, number>; tokens: { prompt: number } } };
+    const after = (await (await fetch(`${suite.gateway.baseUrl}/v1/usage`)).json()) as {
+      day: { by_model: Record<string, number>; tokens: { prompt: number } };
+    };
     expect(after.day.tokens.prompt - before.day.tokens.prompt).toBe(5);
     // OpenRouter's usage.cost: 5 tokens at $0.13 per million.
     expect(after.day.by_model['openai/text-embedding-3-large']).toBeCloseTo(5 * 0.00000013, 12);
@@ -138,7 +153,12 @@ describe('embeddings as batch lines', () => {
   it('runs OpenAI batch lines with url /v1/embeddings in a native batch, beside chat lines', async () => {
     const texts = ['first line text', 'second line text', 'third line text'];
     const lines = [
-      ...texts.map((text, index) => ({ custom_id: `e${index}`, method: 'POST', url: '/v1/embeddings', body: { model, input: [text, `${text} again`], dimensions: 4 } })),
+      ...texts.map((text, index) => ({
+        custom_id: `e${index}`,
+        method: 'POST',
+        url: '/v1/embeddings',
+        body: { model, input: [text, `${text} again`], dimensions: 4 },
+      })),
       { custom_id: 'c0', method: 'POST', url: '/v1/chat/completions', body: { model: 'thudm/glm-4-9b-chat', messages: [{ role: 'user', content: 'hi' }] } },
     ];
     const response = await fetch(`${suite.gateway.baseUrl}/v1/batches`, {
@@ -167,7 +187,11 @@ describe('embeddings as batch lines', () => {
 
   it('refuses a batch whose embeddings line is malformed, naming the line', async () => {
     const line = { custom_id: 'bad', method: 'POST', url: '/v1/embeddings', body: { model, input: [] } };
-    const response = await fetch(`${suite.gateway.baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/jsonl' }, body: JSON.stringify(line) });
+    const response = await fetch(`${suite.gateway.baseUrl}/v1/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jsonl' },
+      body: JSON.stringify(line),
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { type: 'invalid_request', message: expect.stringContaining('requests.0.body.input') } });
   });

@@ -101,7 +101,9 @@ describe('Ollama embeddings', () => {
   it('maps a model not pulled, an input past the context and a reset', async () => {
     const embed = embedOf(adapters.ollama);
     ollama.setBehaviour(() => ({ kind: 'status', status: 404 }));
-    expect(await gatewayFailure(embed({ model: 'absent', input: ['x'], encoding_format: 'float' }))).toMatchObject({ details: { recovery: 'failover-uncounted' } });
+    expect(await gatewayFailure(embed({ model: 'absent', input: ['x'], encoding_format: 'float' }))).toMatchObject({
+      details: { recovery: 'failover-uncounted' },
+    });
     ollama.setBehaviour(() => ({ kind: 'reply', content: '' }));
     const long = Array.from({ length: 2100 }, () => 'word').join(' ');
     expect(await gatewayFailure(embed({ model: 'nomic-embed-text', input: [long], encoding_format: 'float' }))).toMatchObject({
@@ -124,6 +126,8 @@ describe('mock embeddings', () => {
     const norm = Math.sqrt((first.vectors[0] as number[]).reduce((sum, value) => sum + value * value, 0));
     expect(norm).toBeCloseTo(1, 5);
     expect(first.promptTokens).toBe(3);
-    expect(await gatewayFailure(embed({ model: 'embed?fail=upstream_error', input: ['x'], encoding_format: 'float' }))).toMatchObject({ type: 'upstream_error' });
+    expect(await gatewayFailure(embed({ model: 'embed?fail=upstream_error', input: ['x'], encoding_format: 'float' }))).toMatchObject({
+      type: 'upstream_error',
+    });
   });
 });
