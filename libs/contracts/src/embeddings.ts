@@ -86,6 +86,21 @@ export interface EmbeddingsResponse {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
+/**
+ * The JSON text of toEmbeddingsResponse, written without JSON.stringify scanning the vectors: a base64 vector holds
+ * only characters JSON never escapes, so it is put between quotes as it is (a large answer is mostly vectors).
+ */
+export function embeddingsResponseText(result: Parameters<typeof toEmbeddingsResponse>[0]): string {
+  const response = toEmbeddingsResponse(result);
+  const data = response.data.map(
+    (entry) =>
+      `{"object":"embedding","index":${entry.index},"embedding":${typeof entry.embedding === 'string' && base64Text.test(entry.embedding) ? `"${entry.embedding}"` : JSON.stringify(entry.embedding)}}`,
+  );
+  return `{"object":"list","data":[${data.join(',')}],"model":${JSON.stringify(response.model)},"usage":${JSON.stringify(response.usage)}}`;
+}
+
+const base64Text = /^[A-Za-z0-9+/]*={0,2}$/;
+
 /** OpenAI's answer from a job's vectors, in input order. */
 export function toEmbeddingsResponse(result: {
   model: string;

@@ -196,6 +196,7 @@ export {
   embeddingInputsOf,
   toEmbeddingsWork,
   toEmbeddingsResponse,
+  embeddingsResponseText,
   openAiEmbeddingsBatchLineSchema,
 } from './embeddings';
 export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { agentIdSchema, embeddingsRequestSchema, toEmbeddingsResponse, toEmbeddingsWork, toOpenAiErrorBody } from '@gateway/contracts';
+import { agentIdSchema, embeddingsRequestSchema, embeddingsResponseText, toEmbeddingsWork, toOpenAiErrorBody } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import type { ChatQueue } from '@gateway/queue';
@@ -40,7 +40,7 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     res.setHeader('x-job-id', jobId);
-    res.json(toEmbeddingsResponse(answer));
+    res.type('application/json').send(embeddingsResponseText(answer));
   });
 
   router.use(
