@@ -17,7 +17,10 @@ describe('embeddings contracts', () => {
   });
 
   it('writes the same JSON as JSON.stringify, base64 vectors copied as they are', () => {
-    for (const embeddings of [['AAAAPw==', 'AACAPw=='], [[0.5, -1.25e-7], [3]]]) {
+    for (const embeddings of [
+      ['AAAAPw==', 'AACAPw=='],
+      [[0.5, -1.25e-7], [3]],
+    ]) {
       const result = { model: 'm"odel', embeddings, usage: { prompt_tokens: 4 } };
       expect(embeddingsResponseText(result)).toBe(JSON.stringify(toEmbeddingsResponse(result)));
     }

@@ -41,5 +41,8 @@ it('refuses token ids on a route only Ollama serves, before any call, in OpenAI 
     { model: 'ollama/nomic-embed-text', input: [[1, 2, 3]] },
     { authorization: 'Bearer static-token-for-embeddings-e2e' },
   );
-  expect(refused).toMatchObject({ status: 400, body: { error: { type: 'invalid_request_error', message: 'invalid request: input: not supported by ollama' } } });
+  expect(refused).toMatchObject({
+    status: 400,
+    body: { error: { type: 'invalid_request_error', message: 'invalid request: input: not supported by ollama' } },
+  });
 });
