@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health';
 import { providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
 import { jobRoutes } from './routes/jobs';
+import { embeddingsRoutes } from './routes/embeddings';
 import { openAiRoutes } from './routes/openai';
 import { responsesRoutes } from './routes/responses';
 import { usageRoutes } from './routes/usage';
@@ -109,6 +110,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));
   app.use(onlyUnder(['/v1/responses'], responsesRoutes(deps)));
+  app.use(onlyUnder(['/v1/embeddings'], embeddingsRoutes(deps)));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, enqueuer: deps.enqueuer }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));

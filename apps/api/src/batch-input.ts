@@ -8,8 +8,11 @@ import {
   fromOpenAiRequest,
   invalidRequest,
   openAiBatchLineSchema,
+  openAiEmbeddingsBatchLineSchema,
+  toEmbeddingsWork,
   type BatchOptions,
   type ChatRequest,
+  type EmbeddingsWork,
 } from '@gateway/contracts';
 import { createJsonBatchScanner } from './json-batch-scanner';
 import { createJsonLinesScanner } from './json-lines-scanner';
@@ -17,7 +20,8 @@ import { createJsonLinesScanner } from './json-lines-scanner';
 /** One parsed request of a batch. */
 export interface ParsedBatchItem {
   customId: string | undefined;
-  request: ChatRequest;
+  /** A chat request, or (an OpenAI line whose url is `/v1/embeddings`) embeddings. */
+  request: ChatRequest | EmbeddingsWork;
 }
 
 /** A batch body read: its requests and its options (body members, else query parameters). */
@@ -43,6 +47,12 @@ function isOpenAiLine(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'body' in value && 'custom_id' in value;
 }
 
+/** An OpenAI line asking for embeddings (by its url); any other line is read as chat completions. */
+function isEmbeddingsLine(value: unknown): boolean {
+  const url = (value as { url?: unknown }).url;
+  return url === '/v1/embeddings' || url === '/embeddings';
+}
+
 /**
  * Collects a batch's requests one by one as they are read: each is validated at once, and the batch is refused as
  * soon as it holds more than `maxRequests` or `MAX_PROBLEMS` invalid ones (the 400 GatewayError), so a huge body
@@ -58,7 +68,11 @@ export function createBatchItems(maxRequests: number) {
       const index = count;
       count += 1;
       if (count > maxRequests) throw invalidRequest(`a batch holds at most ${maxRequests} requests (got more)`);
-      if (isOpenAiLine(value)) {
+      if (isOpenAiLine(value) && isEmbeddingsLine(value)) {
+        const parsed = openAiEmbeddingsBatchLineSchema.safeParse(value);
+        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: toEmbeddingsWork(parsed.data.body) });
+        else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
+      } else if (isOpenAiLine(value)) {
         const parsed = openAiBatchLineSchema.safeParse(value);
         if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body) });
         else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));

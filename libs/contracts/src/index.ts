@@ -147,6 +147,8 @@ export { callbackUrlProblem, callbackHostEntries } from './callback-url';
 export type { CallbackHostEntry } from './callback-url';
 export {
   chatJobDataSchema,
+  embeddingsJobDataSchema,
+  isEmbeddingsJob,
   laneSchema,
   laneOf,
   chatJobResultSchema,
@@ -155,7 +157,17 @@ export {
   streamEndMessageSchema,
   toolCallDeltaSchema,
 } from './job';
-export type { ChatJobData, Lane, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
+export type {
+  ChatJobData,
+  EmbeddingsJobData,
+  GatewayJobData,
+  Lane,
+  ChatJobResult,
+  ReplyMessage,
+  StreamChunkMessage,
+  StreamEndMessage,
+  ToolCallDelta,
+} from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';
@@ -173,3 +185,18 @@ export {
   modelAllowed,
 } from './keys';
 export type { CreateKeyRequest, UpdateKeyRequest, ApiKeyView, CreatedKey } from './keys';
+export {
+  MAX_EMBEDDING_INPUTS,
+  MAX_EMBEDDING_INPUT_CHARS,
+  embeddingInputSchema,
+  embeddingEncodingSchema,
+  embeddingsRequestSchema,
+  embeddingsParamsSchema,
+  embeddingVectorSchema,
+  embeddingInputsOf,
+  toEmbeddingsWork,
+  toEmbeddingsResponse,
+  embeddingsResponseText,
+  openAiEmbeddingsBatchLineSchema,
+} from './embeddings';
+export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';
