@@ -12,6 +12,8 @@ const CHARACTERS_PER_TOKEN = 4;
  */
 export function createCallMeter() {
   let call: { provider: ProviderId; model: string; answering: boolean; characters: number; usage?: Usage; costUsd: number | null } | undefined;
+  /** When the answer's first token came (Unix ms): streams only, for the request log's time to first token. */
+  let firstTokenAt: number | undefined;
   return {
     /** A request goes to this provider now (failover: the previous attempt answered with an error). */
     begin(provider: ProviderId, model: string): void {
@@ -20,6 +22,7 @@ export function createCallMeter() {
     /** The answer has started (its first token is out): from now on the call is billed whatever happens. */
     answering(): void {
       if (call) call.answering = true;
+      firstTokenAt ??= Date.now();
     },
     generated(characters: number): void {
       if (call) call.characters += characters;
@@ -28,6 +31,7 @@ export function createCallMeter() {
       if (call) Object.assign(call, { usage, costUsd });
     },
     state: () => call,
+    firstTokenAt: () => firstTokenAt,
   };
 }
 
