@@ -150,7 +150,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     );
     const outcome = expired ? 'expired' : 'cancelled';
     const ending = expired ? expiredJobError() : cancelledJobError('the batch was cancelled');
-    await report.ended(ending);
+    report.ended(ending);
     metrics.jobs.inc({ queue: 'chat', outcome });
     log.info({ model: data.model, batchId: data.batch_id, outcome }, expired ? 'batch request expired' : 'batch request cancelled');
     return new UnrecoverableError(JSON.stringify(ending));
@@ -210,7 +210,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     if (abort.aborted || deps.wasCancelled?.(job.id)) {
       // The client went away: nobody waits for an answer, and the job must not be retried.
       metrics.jobs.inc({ queue: 'chat', outcome: 'cancelled' });
-      await report.ended(cancelledJobError(), consumed);
+      report.ended(cancelledJobError(), consumed);
       // Readers attached to a resumable stream learn that it ended.
       if (data.resumable) {
         await streamSender(deps, { jobId: job.id, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: cancelledJobError() }).catch(
@@ -223,7 +223,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const failure = toGatewayError(error, unexpectedJobFailure);
     const jobError = scrubJobError(toJobError(failure));
     metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });
-    await report.ended(jobError, consumed);
+    report.ended(jobError, consumed);
     metrics.jobDuration.observe({ queue: 'chat', outcome: 'failed' }, (performance.now() - startedAt) / 1000);
     log.warn(
       { err: failure, errorType: failure.type, model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'failed' },

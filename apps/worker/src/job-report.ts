@@ -15,8 +15,11 @@ export interface JobReport {
   hooks(inner: FailoverHooks): FailoverHooks;
   /** Settles a completed job: the request log entry goes with the settlement (`work` passes it on), in a span. */
   completed<T>(result: ChatJobResult, withReply: boolean, work: (logged: RequestLogAppend | undefined) => Promise<T>): Promise<T>;
-  /** A job that ended without completing (failed, cancelled, expired): its entry (one XADD) and its spans. */
-  ended(error: JobError, consumed?: ChatJobResult): Promise<void>;
+  /**
+   * A job that ended without completing (failed, cancelled, expired): its spans, and its entry (one XADD, sent on the
+   * job's connection without waiting for it: the error reply that follows is not held back by a round trip).
+   */
+  ended(error: JobError, consumed?: ChatJobResult): void;
 }
 
 export interface JobReporterDeps {
@@ -31,7 +34,7 @@ export interface JobReporterDeps {
 const silentReport: JobReport = {
   hooks: (inner) => inner,
   completed: (_result, _withReply, work) => work(undefined),
-  ended: async () => undefined,
+  ended: () => undefined,
 };
 
 /** Reports of jobs: per job, `start` when a worker takes it (`meter`: its calls, for the provider and first token). */
@@ -66,9 +69,9 @@ export function createJobReporter(deps: JobReporterDeps) {
             spans?.end(result);
           }
         },
-        async ended(error, consumed) {
+        ended(error, consumed) {
           spans?.end(consumed, error);
-          await log?.append(record(consumed, error)).catch((appendError: unknown) => deps.logger.warn({ err: appendError }, 'could not log the request'));
+          log?.append(record(consumed, error)).catch((appendError: unknown) => deps.logger.warn({ err: appendError }, 'could not log the request'));
         },
       };
     },

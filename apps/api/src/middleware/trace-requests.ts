@@ -11,6 +11,8 @@ declare module 'express-serve-static-core' {
   }
 }
 
+const untraced: ReadonlySet<string> = new Set(['/healthz', '/metrics']);
+
 /**
  * The API's span of each request (traces on only: app.ts mounts this only then): it continues the caller's
  * `traceparent`, answers with the trace in `traceresponse` (W3C Trace Context), and ends when the answer is written.
@@ -18,6 +20,11 @@ declare module 'express-serve-static-core' {
 export function traceRequests(tracing: Tracing) {
   const routeLabel = createRouteLabel();
   return (req: Request, res: Response, next: NextFunction) => {
+    // Probes and scrapes every few seconds would drown the traces of requests.
+    if (untraced.has(req.path)) {
+      next();
+      return;
+    }
     const parent = tracing.contextOf(req.get('traceparent'), req.get('tracestate'));
     const span = tracing.tracer.startSpan(
       req.method,
