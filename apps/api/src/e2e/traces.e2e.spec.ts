@@ -179,6 +179,12 @@ describe('traces (OTLP/HTTP to an in-process receiver, protobuf and JSON)', () =
     expect(logged.trace_id).toBe(clientTrace);
   });
 
+  it('makes no span for health probes', async () => {
+    const health = await fetch(`${api.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('traceresponse')).toBeNull();
+  });
+
   it('starts a new trace for a malformed traceparent, and marks a streamed answer’s first token on its attempt', async () => {
     const response = await fetch(`${api.baseUrl}/v1/chat/completions`, {
       method: 'POST',
