@@ -146,7 +146,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     try {
       accepted = await createBatch(
         { ...deps, caps },
-        { batchId, requestId: req.id, caller, items, callbackUrl: options.callback_url, completionWindow: options.completion_window, maxCostUsd },
+        { batchId, requestId: req.id, caller, items, callbackUrl: options.callback_url, completionWindow: options.completion_window, maxCostUsd, origin: req },
       );
     } catch (error) {
       // A keyed batch refused (rate, budget, Redis) gives its claim back: the key may be tried again.
