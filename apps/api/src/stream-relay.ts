@@ -87,8 +87,11 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const emitEvent = (payload: unknown) => emit((id) => writer.event(payload, id, format.eventName?.(payload)));
   const emitEvents = (payloads: readonly unknown[]) => payloads.reduce<boolean>((written, payload) => emitEvent(payload) && written, true);
 
+  const ping = format.keepAlive
+    ? () => format.keepAlive!().reduce<boolean>((written, payload) => writer.event(payload, undefined, format.eventName?.(payload)) && written, true)
+    : () => writer.comment('ping');
   const keepAlive = setInterval(() => {
-    if (!wroteSinceTick && !writer.comment('ping')) fail(slowReader(), true);
+    if (!wroteSinceTick && !ping()) fail(slowReader(), true);
     wroteSinceTick = false;
   }, options.keepAliveMs);
   let idle = setTimeout(() => onIdle(), options.idleTimeoutMs);

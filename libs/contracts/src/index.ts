@@ -106,8 +106,9 @@ export {
   contentText,
   imageParts,
   isImageUrl,
+  cacheControlSchema,
 } from './messages';
-export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole } from './messages';
+export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole, CacheControl } from './messages';
 export { MAX_TOOLS, MAX_SCHEMA_BYTES, functionToolSchema, toolChoiceSchema, responseFormatSchema, reasoningEffortSchema, reasoningSchema } from './tools';
 export type { FunctionTool, ToolChoice, ResponseFormat, ReasoningEffort, Reasoning } from './tools';
 export {

@@ -9,7 +9,14 @@ export const MAX_CONTENT_PARTS = 100;
 /** Tool calls of one assistant message (OpenAI caps tools at 128). */
 export const MAX_TOOL_CALLS = 128;
 
-export const textPartSchema = z.object({ type: z.literal('text'), text: z.string().max(MAX_CONTENT_CHARS) });
+/**
+ * A prompt-caching breakpoint on a part (or a tool): the prompt up to and including it may be cached by providers
+ * that cache on request (Anthropic, and OpenRouter for the models that take it); others ignore it.
+ */
+export const cacheControlSchema = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() });
+export type CacheControl = z.infer<typeof cacheControlSchema>;
+
+export const textPartSchema = z.object({ type: z.literal('text'), text: z.string().max(MAX_CONTENT_CHARS), cache_control: cacheControlSchema.optional() });
 export type TextPart = z.infer<typeof textPartSchema>;
 
 const dataImageUri = /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]*$/i;
@@ -31,6 +38,7 @@ export const imageUrlPartSchema = z.object({
     url: z.string().max(MAX_IMAGE_URL_CHARS).refine(isImageUrl, 'must be an http(s) URL or a data:image/<type>;base64,… URI'),
     detail: z.enum(['auto', 'low', 'high']).optional(),
   }),
+  cache_control: cacheControlSchema.optional(),
 });
 export type ImageUrlPart = z.infer<typeof imageUrlPartSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cacheControlSchema } from './messages';
 
 /** Tools of one request (OpenAI's limit). */
 export const MAX_TOOLS = 128;
@@ -20,6 +21,8 @@ export const functionToolSchema = z.object({
     parameters: jsonSchemaSchema.optional(),
     strict: z.boolean().nullish(),
   }),
+  /** A prompt-caching breakpoint after the tool definitions up to this one (see cacheControlSchema). */
+  cache_control: cacheControlSchema.optional(),
 });
 export type FunctionTool = z.infer<typeof functionToolSchema>;
 

@@ -13,6 +13,8 @@ export interface StreamFormat {
   done(result: ChatJobResult, jobId: string): unknown[];
   /** The payloads of a failure after the stream began; the stream ends after them. */
   error(error: GatewayError, requestId: string): unknown[];
+  /** The payloads sent while nothing else is (Anthropic's `ping` event); none: a `: ping` comment line. */
+  keepAlive?(): unknown[];
   /** Raw `data:` text after the last event of a stream that succeeded (OpenAI's `[DONE]`). */
   terminator?: string;
   /** The `event:` name of a payload (typed events, as the Responses API sends them); none: no `event:` line. */

@@ -8,6 +8,7 @@ import { lanePrioritiesFor } from '../job-priority';
 import { servablePlan } from '../request-plan';
 import { toChatJobData, type JobDataExtras } from './job-payload';
 import { enqueueOrUnavailable } from './redis-outage';
+import { withModelAlias } from './model-alias';
 
 /** What one chat job's enqueue is asked for: the request it serves, its validated body, its id, and where its outcome goes. */
 export interface EnqueueRequest {
@@ -42,7 +43,8 @@ export interface PrepareDeps {
  * 400, before anything is reserved; a job of a lower lane takes its tenant's next round in its band (one script).
  */
 export async function prepareJob(deps: PrepareDeps, request: EnqueueRequest): Promise<PreparedJob> {
-  const { req, body, jobId, extras = {} } = request;
+  const { req, jobId, extras = {} } = request;
+  const body = withModelAlias(deps.config.llm.modelAliases, request.body);
   const caller = callerOf(req);
   assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
   servablePlan(deps.config, body);

@@ -15,17 +15,45 @@ export function toOpenAiRequest(request: ProviderChatRequest, stream: boolean): 
   };
 }
 
+type Parted = { cache_control?: unknown };
+
+/** A part or tool without its caching breakpoint (the same object when it has none). */
+function unmarked<T extends Parted>(item: T): T {
+  if (item.cache_control === undefined) return item;
+  const { cache_control: _cacheControl, ...rest } = item;
+  return rest as T;
+}
+
+/**
+ * The body without caching breakpoints where the upstream takes none: on tools always (OpenRouter reads them on
+ * content parts only), on content parts too unless `keepParts` (OpenRouter passes them on to the models that cache).
+ * A body that carries none is returned as it is.
+ */
+export function withoutCacheControl(body: OpenAiRequest, keepParts: boolean): OpenAiRequest {
+  const tools = body.tools?.some((tool) => tool.cache_control !== undefined) ? body.tools.map(unmarked) : body.tools;
+  const marked = (message: OpenAiRequest['messages'][number]) =>
+    Array.isArray(message.content) && (message.content as Parted[]).some((part) => part.cache_control !== undefined);
+  const messages =
+    keepParts || !body.messages.some(marked)
+      ? body.messages
+      : body.messages.map((message) => (marked(message) ? ({ ...message, content: (message.content as Parted[]).map(unmarked) } as typeof message) : message));
+  return tools === body.tools && messages === body.messages ? body : { ...body, messages, ...(tools ? { tools } : {}) };
+}
+
 export function fromOpenAiUsage(usage: OpenAiUsage | null | undefined): Usage {
   const count = (value: number | null | undefined) => Math.max(0, Math.round(value ?? 0));
   const prompt = count(usage?.prompt_tokens);
   const completion = count(usage?.completion_tokens);
   const cached = usage?.prompt_tokens_details?.cached_tokens;
+  const written = usage?.prompt_tokens_details?.cache_write_tokens;
   const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: usage?.total_tokens !== undefined && usage.total_tokens !== null ? count(usage.total_tokens) : prompt + completion,
-    ...(cached !== undefined && cached !== null ? { prompt_tokens_details: { cached_tokens: count(cached) } } : {}),
+    ...((cached ?? written ?? undefined) !== undefined
+      ? { prompt_tokens_details: { cached_tokens: count(cached), ...(written !== undefined && written !== null ? { cache_write_tokens: count(written) } : {}) } }
+      : {}),
     ...(reasoning !== undefined && reasoning !== null ? { completion_tokens_details: { reasoning_tokens: count(reasoning) } } : {}),
   };
 }

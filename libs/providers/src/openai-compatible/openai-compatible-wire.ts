@@ -12,7 +12,7 @@ export const openAiUsageSchema = z.object({
   completion_tokens: z.number().nullish(),
   total_tokens: z.number().nullish(),
   cost: z.number().nullish(),
-  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
   completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 export type OpenAiUsage = z.infer<typeof openAiUsageSchema>;

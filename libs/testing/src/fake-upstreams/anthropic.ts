@@ -3,7 +3,15 @@ import { connectionFault, sleep, startFakeServer, words, type FakeServer, type R
 
 /** What the fake Anthropic does with the next call(s). */
 export type AnthropicBehaviour =
-  | { kind: 'reply'; content: string; latencyMs?: number; chunkDelayMs?: number; stopReason?: string; cacheReadTokens?: number }
+  | {
+      kind: 'reply';
+      content: string;
+      latencyMs?: number;
+      chunkDelayMs?: number;
+      stopReason?: string;
+      cacheReadTokens?: number;
+      cacheCreationTokens?: number;
+    }
   /** Answers with tool_use blocks (after an optional text block), stop_reason tool_use; streamed as input_json_delta fragments. */
   | { kind: 'tool-use'; calls: { name: string; input: Record<string, unknown> }[]; content?: string; latencyMs?: number }
   /** An error status with Anthropic's `{"type":"error","error":{type,message}}` body. */
@@ -36,8 +44,8 @@ function blockWords(content: unknown): number {
 }
 
 function inputTokens(request: RecordedRequest): number {
-  const body = request.body as { system?: string; messages?: { content?: unknown }[] };
-  return words(body.system ?? '') + (body.messages ?? []).reduce((sum, message) => sum + blockWords(message.content), 0);
+  const body = request.body as { system?: unknown; messages?: { content?: unknown }[] };
+  return blockWords(body.system ?? '') + (body.messages ?? []).reduce((sum, message) => sum + blockWords(message.content), 0);
 }
 
 const blockTypes = new Set(['text', 'image', 'tool_use', 'tool_result']);
@@ -111,6 +119,12 @@ export function anthropicRequestProblem(body: Record<string, unknown>): string |
   }
   return undefined;
 }
+
+/** The cache counts of an answer's usage (a stream repeats them in message_delta, as newer API versions do). */
+const cacheUsage = (behaviour: { cacheReadTokens?: number; cacheCreationTokens?: number }) => ({
+  ...(behaviour.cacheReadTokens !== undefined ? { cache_read_input_tokens: behaviour.cacheReadTokens } : {}),
+  ...(behaviour.cacheCreationTokens !== undefined ? { cache_creation_input_tokens: behaviour.cacheCreationTokens } : {}),
+});
 
 /** The head of every streamed answer: SSE headers and `message_start` with the prompt's tokens. */
 function startMessageStream(res: ServerResponse, request: RecordedRequest): void {
@@ -203,14 +217,19 @@ export async function startFakeAnthropic(
               usage: {
                 input_tokens: inputTokens(request),
                 output_tokens: words(behaviour.content),
-                ...(behaviour.cacheReadTokens !== undefined ? { cache_read_input_tokens: behaviour.cacheReadTokens } : {}),
+                ...cacheUsage(behaviour),
               },
             }),
           );
         }
         await streamText(res, request, behaviour.content, behaviour.chunkDelayMs);
         res.write(event('content_block_stop', { index: 0 }));
-        res.write(event('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: words(behaviour.content) } }));
+        res.write(
+          event('message_delta', {
+            delta: { stop_reason: stopReason, stop_sequence: null },
+            usage: { output_tokens: words(behaviour.content), ...cacheUsage(behaviour) },
+          }),
+        );
         res.end(event('message_stop', {}));
         return;
       }
