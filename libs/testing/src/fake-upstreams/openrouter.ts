@@ -32,6 +32,7 @@ export interface FakeOpenRouterModel {
   prompt: string;
   completion: string;
   inputCacheRead?: string;
+  inputCacheWrite?: string;
   internalReasoning?: string;
 }
 
@@ -86,6 +87,7 @@ function modelsList(models: readonly FakeOpenRouterModel[]) {
           web_search: '0',
           internal_reasoning: model.internalReasoning ?? '0',
           ...(model.inputCacheRead ? { input_cache_read: model.inputCacheRead } : {}),
+          ...(model.inputCacheWrite ? { input_cache_write: model.inputCacheWrite } : {}),
         },
         top_provider: { context_length: 131072, max_completion_tokens: 16384, is_moderated: false },
         supported_parameters: ['max_tokens', 'temperature', 'tools'],
