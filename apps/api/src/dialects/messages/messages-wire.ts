@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_CONTENT_CHARS, MAX_IMAGE_URL_CHARS, MAX_TOOLS } from '@gateway/contracts';
+import { MAX_CONTENT_CHARS, MAX_IMAGE_URL_CHARS, MAX_TOOL_DESCRIPTION_CHARS, MAX_TOOLS } from '@gateway/contracts';
 
 /** Anthropic's caching breakpoint (`null` read as none). */
 const cacheControl = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).nullish();
@@ -53,7 +53,7 @@ export type MessagesMessage = z.infer<typeof message>;
 const tool = z.object({
   type: z.string().max(64).nullish(),
   name: z.string().min(1).max(256),
-  description: z.string().max(100_000).nullish(),
+  description: z.string().max(MAX_TOOL_DESCRIPTION_CHARS).nullish(),
   input_schema: z.record(z.string(), z.unknown()).optional(),
   cache_control: cacheControl,
 });
