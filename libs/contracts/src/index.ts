@@ -107,8 +107,9 @@ export {
   imageParts,
   isImageUrl,
   cacheControlSchema,
+  reasoningBlockSchema,
 } from './messages';
-export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole, CacheControl } from './messages';
+export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole, CacheControl, ReasoningBlock } from './messages';
 export { MAX_TOOLS, MAX_SCHEMA_BYTES, MAX_TOOL_DESCRIPTION_CHARS, functionToolSchema, toolChoiceSchema, responseFormatSchema, reasoningEffortSchema, reasoningSchema } from './tools';
 export type { FunctionTool, ToolChoice, ResponseFormat, ReasoningEffort, Reasoning } from './tools';
 export {
@@ -155,8 +156,9 @@ export {
   streamChunkMessageSchema,
   streamEndMessageSchema,
   toolCallDeltaSchema,
+  reasoningDeltaSchema,
 } from './job';
-export type { ChatJobData, Lane, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
+export type { ChatJobData, Lane, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta, ReasoningDelta } from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';

@@ -56,6 +56,17 @@ export const toolCallSchema = z.object({
 });
 export type ToolCall = z.infer<typeof toolCallSchema>;
 
+/**
+ * A block of a model's reasoning, as a provider that signs it wants it back in a later turn: its text and signature
+ * (Anthropic's `thinking`), or an encrypted block (`redacted`: Anthropic's `redacted_thinking` data).
+ */
+export const reasoningBlockSchema = z.object({
+  text: z.string().max(MAX_CONTENT_CHARS).optional(),
+  signature: z.string().max(MAX_CONTENT_CHARS).optional(),
+  redacted: z.string().max(MAX_CONTENT_CHARS).optional(),
+});
+export type ReasoningBlock = z.infer<typeof reasoningBlockSchema>;
+
 const systemMessageSchema = z.object({ role: z.enum(['system', 'developer']), content: textContentSchema, name: nameSchema });
 
 const userMessageSchema = z.object({
@@ -69,6 +80,8 @@ const assistantMessageSchema = z.object({
   content: textContentSchema.nullish(),
   tool_calls: z.array(toolCallSchema).max(MAX_TOOL_CALLS).optional(),
   name: nameSchema,
+  /** The reasoning the model gave before this turn's content, passed back to the providers that need it. */
+  reasoning_blocks: z.array(reasoningBlockSchema).max(MAX_CONTENT_PARTS).optional(),
 });
 
 const toolMessageSchema = z.object({

@@ -10,7 +10,7 @@ export type { OpenAiProblem } from './fake-upstreams/openai-rules';
 export type { FakeToolCall, FakeUsageDetails } from './fake-upstreams/openai-answers';
 export { ollamaRequestProblem, startFakeOllama } from './fake-upstreams/ollama';
 export type { FakeOllama, OllamaBehaviour } from './fake-upstreams/ollama';
-export { startFakeAnthropic } from './fake-upstreams/anthropic';
+export { fakeThinkingSignature, startFakeAnthropic } from './fake-upstreams/anthropic';
 export type { FakeAnthropic, AnthropicBehaviour } from './fake-upstreams/anthropic';
 export { startFakeCursor } from './fake-upstreams/cursor';
 export type { FakeCursor, CursorBehaviour } from './fake-upstreams/cursor';

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import {
+  fakeThinkingSignature,
   startFakeAnthropic,
   startFakeOpenRouter,
   startGateway,
@@ -107,6 +108,51 @@ describe.each(weatherLoopUpstreams('messages'))('the Anthropic SDK through the g
       messages: [...messages, { role: 'assistant', content: first.content }, { role: 'user', content: toolResults(first.content) }],
     });
     expect(await answer.finalText()).toBe(weatherLoopAnswer);
+  });
+});
+
+describe('extended thinking through the gateway to Anthropic', () => {
+  it('thinking blocks with signatures: plain, streamed (thinking_delta, signature_delta), passed back on the next turn', async () => {
+    const server = await startFakeAnthropic({
+      apiKey: 'sk-ant-thinking',
+      behave: () => ({ kind: 'reply', content: 'the answer', thinking: 'let me think about it' }),
+    });
+    const gateway = await gatewayOn({ LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-thinking', ANTHROPIC_BASE_URL: server.url }, 'messages-thinking');
+    try {
+      const anthropic = new Anthropic({ baseURL: gateway.baseUrl, apiKey: 'unused', maxRetries: 0 });
+      const body = {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 4096,
+        thinking: { type: 'enabled' as const, budget_tokens: 2048 },
+        messages: [{ role: 'user' as const, content: 'think' }],
+      };
+      const plain = await anthropic.messages.create(body);
+      expect(server.requests.at(-1)!.body).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 2048 } });
+      expect(plain.content).toEqual([
+        { type: 'thinking', thinking: 'let me think about it', signature: fakeThinkingSignature },
+        { type: 'text', text: 'the answer' },
+      ]);
+
+      const stream = anthropic.messages.stream(body);
+      let thought = '';
+      let signature = '';
+      stream.on('thinking', (delta) => (thought += delta));
+      stream.on('signature', (value) => (signature = value));
+      const streamed = await stream.finalMessage();
+      expect(thought).toBe('let me think about it');
+      expect(signature).toBe(fakeThinkingSignature);
+      expect(streamed.content).toEqual(plain.content);
+
+      await anthropic.messages.create({ ...body, messages: [...body.messages, { role: 'assistant', content: streamed.content }, { role: 'user', content: 'and?' }] });
+      const passedBack = (server.requests.at(-1)!.body as { messages: { content: unknown }[] }).messages[1]!.content;
+      expect(passedBack).toEqual([
+        { type: 'thinking', thinking: 'let me think about it', signature: fakeThinkingSignature },
+        { type: 'text', text: 'the answer' },
+      ]);
+    } finally {
+      await gateway.stop();
+      await server.close();
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type CacheControl,
   type ChatMessage,
   type ChatParams,
+  type ReasoningBlock,
   type ToolCall,
   type Usage,
 } from '@gateway/contracts';
@@ -27,6 +28,22 @@ const cacheOf = (part: { cache_control?: CacheControl | undefined }) => (part.ca
 /** A tool message's breakpoint: the one of any of its parts (its tool_result block takes it). */
 const toolResultCache = (content: ChatMessage['content']) =>
   content !== null && typeof content !== 'string' ? cacheOf(content.find((part) => part.cache_control !== undefined) ?? {}) : {};
+
+/** A reasoning block as Anthropic takes it back: signed thinking, or redacted thinking (unsigned text is not kept). */
+function thinkingBlock(block: ReasoningBlock): AnthropicBlock[] {
+  if (block.redacted !== undefined) return [{ type: 'redacted_thinking', data: block.redacted }];
+  if (block.signature !== undefined) return [{ type: 'thinking', thinking: block.text ?? '', signature: block.signature }];
+  return [];
+}
+
+/** An answer's thinking and redacted_thinking blocks as reasoning blocks. */
+export function fromAnthropicThinking(blocks: readonly AnthropicAnswerBlock[]): ReasoningBlock[] {
+  return blocks.flatMap((block): ReasoningBlock[] => {
+    if (block.type === 'thinking') return [{ text: block.thinking ?? '', ...(block.signature ? { signature: block.signature } : {}) }];
+    if (block.type === 'redacted_thinking' && block.data) return [{ redacted: block.data }];
+    return [];
+  });
+}
 
 function imageBlock(url: string): AnthropicBlock {
   if (!url.startsWith('data:')) return { type: 'image', source: { type: 'url', url } };
@@ -49,8 +66,9 @@ function toTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number
     case 'assistant': {
       const text = contentText(message.content);
       const cached = toolResultCache(message.content);
-      if (!message.tool_calls && !cached.cache_control) return { role: 'assistant', content: text };
-      const blocks: AnthropicBlock[] = text === '' ? [] : [{ type: 'text', text, ...cached }];
+      const reasoning = (message.reasoning_blocks ?? []).flatMap(thinkingBlock);
+      if (!message.tool_calls && !cached.cache_control && reasoning.length === 0) return { role: 'assistant', content: text };
+      const blocks: AnthropicBlock[] = [...reasoning, ...(text === '' ? [] : [{ type: 'text' as const, text, ...cached }])];
       for (const call of message.tool_calls ?? [])
         blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArgumentsObject('anthropic', call, index) });
       return { role: 'assistant', content: blocks };

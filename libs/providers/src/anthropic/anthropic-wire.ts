@@ -22,6 +22,9 @@ const answerBlockSchema = z.object({
   id: z.string().nullish(),
   name: z.string().nullish(),
   input: z.unknown().optional(),
+  thinking: z.string().nullish(),
+  signature: z.string().nullish(),
+  data: z.string().nullish(),
 });
 export type AnthropicAnswerBlock = z.infer<typeof answerBlockSchema>;
 
@@ -40,7 +43,13 @@ export const anthropicEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('content_block_delta'),
     index: z.number().int().nonnegative().nullish(),
-    delta: z.object({ type: z.string(), text: z.string().nullish(), partial_json: z.string().nullish() }),
+    delta: z.object({
+      type: z.string(),
+      text: z.string().nullish(),
+      partial_json: z.string().nullish(),
+      thinking: z.string().nullish(),
+      signature: z.string().nullish(),
+    }),
   }),
   z.object({ type: z.literal('message_delta'), delta: z.object({ stop_reason: z.string().nullish() }).nullish(), usage: anthropicUsageSchema.nullish() }),
   z.object({ type: z.literal('message_stop') }),
@@ -61,6 +70,8 @@ export type AnthropicBlock = (
   | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
   | { type: 'tool_result'; tool_use_id: string; content: string }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
 ) & { cache_control?: AnthropicCacheControl };
 
 export interface AnthropicMessage {

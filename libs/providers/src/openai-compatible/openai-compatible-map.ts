@@ -11,8 +11,19 @@ export function toOpenAiRequest(request: ProviderChatRequest, stream: boolean): 
   const { metadata: _metadata, ...params } = request;
   return {
     ...params,
+    messages: withoutReasoningBlocks(params.messages),
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   };
+}
+
+/** Reasoning blocks passed back (signed thinking) stay with the providers that take them: not on this wire. */
+function withoutReasoningBlocks(messages: ProviderChatRequest['messages']): ProviderChatRequest['messages'] {
+  if (!messages.some((message) => message.role === 'assistant' && message.reasoning_blocks !== undefined)) return messages;
+  return messages.map((message) => {
+    if (message.role !== 'assistant' || message.reasoning_blocks === undefined) return message;
+    const { reasoning_blocks: _reasoning, ...rest } = message;
+    return rest;
+  });
 }
 
 type Parted = { cache_control?: unknown };

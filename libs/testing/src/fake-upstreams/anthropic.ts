@@ -11,6 +11,8 @@ export type AnthropicBehaviour =
       stopReason?: string;
       cacheReadTokens?: number;
       cacheCreationTokens?: number;
+      /** Extended thinking before the text: a signed thinking block (streamed as thinking_delta, then signature_delta). */
+      thinking?: string;
     }
   /** Answers with tool_use blocks (after an optional text block), stop_reason tool_use; streamed as input_json_delta fragments. */
   | { kind: 'tool-use'; calls: { name: string; input: Record<string, unknown> }[]; content?: string; latencyMs?: number }
@@ -48,7 +50,10 @@ function inputTokens(request: RecordedRequest): number {
   return blockWords(body.system ?? '') + (body.messages ?? []).reduce((sum, message) => sum + blockWords(message.content), 0);
 }
 
-const blockTypes = new Set(['text', 'image', 'tool_use', 'tool_result']);
+const blockTypes = new Set(['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking']);
+
+/** The signature the fake gives its thinking blocks (a real one is opaque too). */
+export const fakeThinkingSignature = 'fake-signature-Zm9v';
 
 /**
  * The rules of the real Messages API that a mapping can break, as its 400 messages say them: alternating turns that
@@ -169,13 +174,21 @@ async function streamToolUse(res: ServerResponse, request: RecordedRequest, beha
   res.end(event('message_stop', {}));
 }
 
-async function streamText(res: ServerResponse, request: RecordedRequest, content: string, chunkDelayMs = 0) {
+async function streamText(res: ServerResponse, request: RecordedRequest, content: string, chunkDelayMs = 0, thinking?: string) {
   startMessageStream(res, request);
-  res.write(event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
+  let index = 0;
+  if (thinking !== undefined) {
+    res.write(event('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+    for (const piece of thinking.match(/\S+\s*/g) ?? []) res.write(event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
+    res.write(event('content_block_delta', { index, delta: { type: 'signature_delta', signature: fakeThinkingSignature } }));
+    res.write(event('content_block_stop', { index }));
+    index += 1;
+  }
+  res.write(event('content_block_start', { index, content_block: { type: 'text', text: '' } }));
   res.write(event('ping', {}));
   for (const piece of content.match(/\S+\s*/g) ?? []) {
     if (chunkDelayMs) await sleep(chunkDelayMs);
-    res.write(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
+    res.write(event('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }));
     res.write(event('ping', {}));
   }
 }
@@ -211,7 +224,10 @@ export async function startFakeAnthropic(
               type: 'message',
               role: 'assistant',
               model: body.model,
-              content: [{ type: 'text', text: behaviour.content }],
+              content: [
+                ...(behaviour.thinking !== undefined ? [{ type: 'thinking', thinking: behaviour.thinking, signature: fakeThinkingSignature }] : []),
+                { type: 'text', text: behaviour.content },
+              ],
               stop_reason: stopReason,
               stop_sequence: null,
               usage: {
@@ -222,8 +238,9 @@ export async function startFakeAnthropic(
             }),
           );
         }
-        await streamText(res, request, behaviour.content, behaviour.chunkDelayMs);
-        res.write(event('content_block_stop', { index: 0 }));
+        const textIndex = behaviour.thinking !== undefined ? 1 : 0;
+        await streamText(res, request, behaviour.content, behaviour.chunkDelayMs, behaviour.thinking);
+        res.write(event('content_block_stop', { index: textIndex }));
         res.write(
           event('message_delta', {
             delta: { stop_reason: stopReason, stop_sequence: null },

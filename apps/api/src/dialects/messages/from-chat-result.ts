@@ -43,6 +43,8 @@ export function toolInput(call: Pick<ToolCall['function'], 'arguments'>): Record
 /** A job's result as Anthropic's Message (plus the gateway's `provider` and `cost_usd`). */
 export function toMessage(id: string, answer: ChatJobResult) {
   const content: unknown[] = [];
+  for (const block of answer.reasoning_blocks ?? [])
+    content.push(block.redacted !== undefined ? { type: 'redacted_thinking', data: block.redacted } : { type: 'thinking', thinking: block.text ?? '', signature: block.signature ?? '' });
   if (answer.content !== '') content.push({ type: 'text', text: answer.content });
   for (const call of answer.tool_calls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function) });
   return {

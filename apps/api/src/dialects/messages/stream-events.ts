@@ -1,4 +1,4 @@
-import type { ChatJobResult, ProviderId, ToolCallDelta } from '@gateway/contracts';
+import type { ChatJobResult, ProviderId, ReasoningDelta, ToolCallDelta } from '@gateway/contracts';
 import type { StreamFormat } from '../stream-format';
 import { toMessagesErrorBody } from './messages-errors';
 import { toMessagesUsage, toStopReason } from './from-chat-result';
@@ -10,13 +10,13 @@ export interface MessagesStreamOptions {
   model: string;
 }
 
-/** The open content block: text, or one tool call's tool_use (by its internal index). */
-type OpenBlock = { kind: 'text'; index: number } | { kind: 'tool'; index: number; call: number };
+/** The open content block: text, one tool call's tool_use, or one reasoning block's thinking (by their internal index). */
+type OpenBlock = { kind: 'text'; index: number } | { kind: 'tool'; index: number; call: number } | { kind: 'thinking'; index: number; block: number };
 
 /**
  * `POST /v1/messages` with `stream: true`: Anthropic's events, in its order and named by their `type` on the
  * `event:` line: message_start, then per content block content_block_start, its deltas (text_delta,
- * input_json_delta) and content_block_stop, then message_delta (stop_reason and the usage) and message_stop.
+ * input_json_delta, thinking_delta, signature_delta) and content_block_stop, then message_delta (stop_reason and the usage) and message_stop.
  * `ping` events while the answer is awaited; a failure after the stream began is an `error` event.
  */
 export function messagesStreamFormat(options: MessagesStreamOptions): StreamFormat {
@@ -55,6 +55,23 @@ export function messagesStreamFormat(options: MessagesStreamOptions): StreamForm
   };
 
   return {
+    reasoning(deltas: readonly ReasoningDelta[], model: string) {
+      const out: unknown[] = [];
+      start(out, model);
+      for (const delta of deltas) {
+        if (delta.redacted !== undefined) {
+          openBlock(out, { kind: 'thinking', index: blocks, block: delta.index }, { type: 'redacted_thinking', data: delta.redacted });
+          close(out);
+          continue;
+        }
+        if (open?.kind !== 'thinking' || open.block !== delta.index)
+          openBlock(out, { kind: 'thinking', index: blocks, block: delta.index }, { type: 'thinking', thinking: '', signature: '' });
+        const index = open!.index;
+        if (delta.text) out.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: delta.text } });
+        if (delta.signature) out.push({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: delta.signature } });
+      }
+      return out;
+    },
     chunk(text: string, model: string) {
       const out: unknown[] = [];
       start(out, model);

@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, TextPart, ToolChoice } from '@gateway/contracts';
+import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningBlock, TextPart, ToolChoice } from '@gateway/contracts';
 import type { CountTokensRequest, MessagesContentBlock, MessagesMessage, MessagesRequest, MessagesTool } from './messages-wire';
 
 type Block<T extends MessagesContentBlock['type']> = Extract<MessagesContentBlock, { type: T }>;
@@ -64,17 +64,28 @@ function userMessages(content: MessagesMessage['content']): ChatMessage[] {
   return [...tools, { role: 'user', content: plain ? parts.map((part) => (part.type === 'text' ? part.text : '')).join('') : parts }];
 }
 
-/** One assistant turn: its text and its tool_use blocks as tool calls (thinking blocks stay with the client). */
+/**
+ * One assistant turn: its text, its tool_use blocks as tool calls, and its thinking blocks as reasoning blocks
+ * (passed back to the providers that sign them).
+ */
 function assistantMessage(content: MessagesMessage['content']): ChatMessage {
   if (typeof content === 'string') return { role: 'assistant', content };
   const texts: TextPart[] = [];
   const calls = [];
+  const reasoning: ReasoningBlock[] = [];
   for (const block of content) {
-    if (block.type === 'text') texts.push(textPart(block.text, block));
+    if (block.type === 'thinking') reasoning.push({ text: block.thinking, ...(block.signature ? { signature: block.signature } : {}) });
+    else if (block.type === 'redacted_thinking') reasoning.push({ redacted: block.data });
+    else if (block.type === 'text') texts.push(textPart(block.text, block));
     else if (block.type === 'tool_use')
       calls.push({ id: block.id, type: 'function' as const, function: { name: block.name, arguments: JSON.stringify(block.input) } });
   }
-  return { role: 'assistant', content: texts.length === 0 ? null : textContent(texts), ...(calls.length > 0 ? { tool_calls: calls } : {}) };
+  return {
+    role: 'assistant',
+    content: texts.length === 0 ? null : textContent(texts),
+    ...(calls.length > 0 ? { tool_calls: calls } : {}),
+    ...(reasoning.length > 0 ? { reasoning_blocks: reasoning } : {}),
+  };
 }
 
 /** The conversation of a Messages body: `system` first, then each turn (a user turn may become several messages). */
