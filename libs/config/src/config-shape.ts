@@ -33,7 +33,12 @@ const providerRpm = csv.pipe(z.array(z.string().regex(/^[a-z]+=\d+$/, 'provider=
 /** `name=model,…`: the model names agents send (Claude Code's `claude-sonnet-4-5`) onto the providers' model ids. */
 const modelAliases = csv
   .pipe(z.array(z.string().regex(/^[^=\s]{1,256}=\S{1,256}$/, 'name=model, e.g. claude-sonnet-4-5=anthropic/claude-sonnet-4.5')))
-  .transform((entries) => Object.freeze(Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))) as Readonly<Record<string, string>>);
+  .transform(
+    (entries) =>
+      Object.freeze(Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))) as Readonly<
+        Record<string, string>
+      >,
+  );
 
 /**
  * Every setting of the gateway's apps, under the name the code reads it by, with the environment variable it comes

@@ -129,9 +129,7 @@ export const usageSchema = z.object({
    * Prompt tokens served from the provider's cache (`cached_tokens`, cache reads) and written to it
    * (`cache_write_tokens`, cache creation), both counted in prompt_tokens too.
    */
-  prompt_tokens_details: z
-    .object({ cached_tokens: z.number().int().nonnegative(), cache_write_tokens: z.number().int().nonnegative().optional() })
-    .optional(),
+  prompt_tokens_details: z.object({ cached_tokens: z.number().int().nonnegative(), cache_write_tokens: z.number().int().nonnegative().optional() }).optional(),
   /** Reasoning tokens (counted in completion_tokens too). */
   completion_tokens_details: z.object({ reasoning_tokens: z.number().int().nonnegative() }).optional(),
 });

@@ -110,7 +110,16 @@ export {
   reasoningBlockSchema,
 } from './messages';
 export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole, CacheControl, ReasoningBlock } from './messages';
-export { MAX_TOOLS, MAX_SCHEMA_BYTES, MAX_TOOL_DESCRIPTION_CHARS, functionToolSchema, toolChoiceSchema, responseFormatSchema, reasoningEffortSchema, reasoningSchema } from './tools';
+export {
+  MAX_TOOLS,
+  MAX_SCHEMA_BYTES,
+  MAX_TOOL_DESCRIPTION_CHARS,
+  functionToolSchema,
+  toolChoiceSchema,
+  responseFormatSchema,
+  reasoningEffortSchema,
+  reasoningSchema,
+} from './tools';
 export type { FunctionTool, ToolChoice, ResponseFormat, ReasoningEffort, Reasoning } from './tools';
 export {
   jobStatusSchema,

@@ -73,7 +73,9 @@ export function openAiContent(data: string): string | undefined {
 export function messagesContent(data: string): string | undefined {
   try {
     const parsed = JSON.parse(data) as { type?: unknown; delta?: { type?: unknown; text?: unknown } };
-    return parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && typeof parsed.delta.text === 'string' ? parsed.delta.text : undefined;
+    return parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && typeof parsed.delta.text === 'string'
+      ? parsed.delta.text
+      : undefined;
   } catch {
     return undefined;
   }

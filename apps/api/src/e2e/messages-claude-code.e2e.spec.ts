@@ -50,7 +50,11 @@ function runClaude(binary: string, gatewayUrl: string, prompt: string): Promise<
     DISABLE_AUTOUPDATER: '1',
     DISABLE_ERROR_REPORTING: '1',
   };
-  const child = spawn(binary, ['-p', prompt, '--output-format', 'json', '--model', 'claude-sonnet-4-5'], { cwd: workdir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['-p', prompt, '--output-format', 'json', '--model', 'claude-sonnet-4-5'], {
+    cwd: workdir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -88,7 +92,8 @@ describeWithClaude('Claude Code on the gateway (ANTHROPIC_BASE_URL)', () => {
       GATEWAY_RATE_RPS: '1000',
       GATEWAY_RATE_BURST: '1000',
       GATEWAY_AUTH_TOKEN: 'gateway-key-for-claude-code',
-      LLM_MODEL_ALIASES: 'claude-sonnet-4-5=anthropic/claude-sonnet-4.5,claude-haiku-4-5=anthropic/claude-haiku-4.5,claude-3-5-haiku-20241022=anthropic/claude-3.5-haiku',
+      LLM_MODEL_ALIASES:
+        'claude-sonnet-4-5=anthropic/claude-sonnet-4.5,claude-haiku-4-5=anthropic/claude-haiku-4.5,claude-3-5-haiku-20241022=anthropic/claude-3.5-haiku',
     },
   });
 

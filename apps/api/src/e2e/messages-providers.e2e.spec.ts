@@ -143,7 +143,10 @@ describe('extended thinking through the gateway to Anthropic', () => {
       expect(signature).toBe(fakeThinkingSignature);
       expect(streamed.content).toEqual(plain.content);
 
-      await anthropic.messages.create({ ...body, messages: [...body.messages, { role: 'assistant', content: streamed.content }, { role: 'user', content: 'and?' }] });
+      await anthropic.messages.create({
+        ...body,
+        messages: [...body.messages, { role: 'assistant', content: streamed.content }, { role: 'user', content: 'and?' }],
+      });
       const passedBack = (server.requests.at(-1)!.body as { messages: { content: unknown }[] }).messages[1]!.content;
       expect(passedBack).toEqual([
         { type: 'thinking', thinking: 'let me think about it', signature: fakeThinkingSignature },
@@ -162,13 +165,17 @@ describe('cache reads and writes priced as the provider prices them', () => {
       apiKey: 'sk-ant-cache',
       behave: () => ({ kind: 'reply', content: 'cached answer', cacheCreationTokens: 1000, cacheReadTokens: 2000 }),
     });
-    const gateway = await gatewayOn({ LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-cache', ANTHROPIC_BASE_URL: server.url }, 'messages-cache-anthropic');
+    const gateway = await gatewayOn(
+      { LLM_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'sk-ant-cache', ANTHROPIC_BASE_URL: server.url },
+      'messages-cache-anthropic',
+    );
     try {
       const anthropic = new Anthropic({ baseURL: gateway.baseUrl, apiKey: 'unused', maxRetries: 0 });
       const body = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: 'hello there' }] };
       // The catalogue's Claude Sonnet 4.5: $3 prompt, $3.75 cache write, $0.30 cache read, $15 completion per million.
       const price = (usage: Anthropic.Usage) =>
-        (usage.input_tokens * 3 + (usage.cache_creation_input_tokens ?? 0) * 3.75 + (usage.cache_read_input_tokens ?? 0) * 0.3 + usage.output_tokens * 15) / 1e6;
+        (usage.input_tokens * 3 + (usage.cache_creation_input_tokens ?? 0) * 3.75 + (usage.cache_read_input_tokens ?? 0) * 0.3 + usage.output_tokens * 15) /
+        1e6;
       const plain = (await anthropic.messages.create(body)) as Anthropic.Message & { cost_usd: number };
       expect(plain.usage).toMatchObject({ cache_creation_input_tokens: 1000, cache_read_input_tokens: 2000, output_tokens: 2 });
       expect(plain.cost_usd).toBeCloseTo(price(plain.usage), 9);

@@ -90,7 +90,12 @@ describe('POST /v1/messages with the Anthropic SDK', () => {
   });
 
   it('sends `ping` events (after message_start) while the answer is awaited', async () => {
-    const { status, text } = await post('/v1/messages', { model: 'mock/echo?latency=300', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const { status, text } = await post('/v1/messages', {
+      model: 'mock/echo?latency=300',
+      max_tokens: 50,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(status).toBe(200);
     const events = [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1]);
     expect(events[0]).toBe('message_start');
@@ -106,7 +111,13 @@ describe('POST /v1/messages with the Anthropic SDK', () => {
     const call = first.content.find((block) => block.type === 'tool_use');
     expect(call).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: expect.any(String) } });
 
-    const stream = anthropic.messages.stream({ model: 'mock/echo', max_tokens: 100, tools: [weather], tool_choice: { type: 'any' }, messages: [{ role: 'user', content: 'Rome?' }] });
+    const stream = anthropic.messages.stream({
+      model: 'mock/echo',
+      max_tokens: 100,
+      tools: [weather],
+      tool_choice: { type: 'any' },
+      messages: [{ role: 'user', content: 'Rome?' }],
+    });
     const json: string[] = [];
     stream.on('inputJson', (partial) => json.push(partial));
     const streamed = await stream.finalMessage();
@@ -120,7 +131,10 @@ describe('POST /v1/messages with the Anthropic SDK', () => {
       messages: [
         { role: 'user', content: 'Paris?' },
         { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: (call as Anthropic.ToolUseBlock).id, content: 'sunny', cache_control: { type: 'ephemeral' } }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: (call as Anthropic.ToolUseBlock).id, content: 'sunny', cache_control: { type: 'ephemeral' } }],
+        },
       ],
     });
     expect(answer.stop_reason).toBe('end_turn');
@@ -201,7 +215,11 @@ describe('errors in Anthropic shape and statuses', () => {
 
   it('403 permission_error for a model outside the key allow-list (the alias resolved first)', async () => {
     const limited = await createKey({ models: ['mock/other'] });
-    const response = await post('/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': limited });
+    const response = await post(
+      '/v1/messages',
+      { model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+      { 'x-api-key': limited },
+    );
     expect(response.status).toBe(403);
     expect(shape(response.text).error.type).toBe('permission_error');
   });

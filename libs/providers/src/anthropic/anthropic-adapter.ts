@@ -108,8 +108,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
                 if (index === undefined) throw upstreamFailure('anthropic', `${parsed.delta.type} for a block that is not thinking`);
                 if (parsed.delta.thinking) yield { type: 'reasoning-delta', delta: { index, text: parsed.delta.thinking } };
                 if (parsed.delta.signature) yield { type: 'reasoning-delta', delta: { index, signature: parsed.delta.signature } };
-              }
-              else if (parsed.delta.type === 'input_json_delta' && parsed.delta.partial_json) {
+              } else if (parsed.delta.type === 'input_json_delta' && parsed.delta.partial_json) {
                 const index = toolIndexes.get(parsed.index ?? -1);
                 if (index === undefined) throw upstreamFailure('anthropic', 'input_json_delta for a block that is not a tool_use');
                 yield { type: 'tool-call-delta', delta: { index, arguments: parsed.delta.partial_json } };

@@ -59,9 +59,10 @@ function toTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number
       if (typeof message.content === 'string') return { role: 'user', content: message.content };
       return {
         role: 'user',
-        content: message.content.map(
-          (part): AnthropicBlock => ({ ...(part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url)), ...cacheOf(part) }),
-        ),
+        content: message.content.map((part): AnthropicBlock => ({
+          ...(part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url)),
+          ...cacheOf(part),
+        })),
       };
     case 'assistant': {
       const text = contentText(message.content);

@@ -63,7 +63,9 @@ export function fromOpenAiUsage(usage: OpenAiUsage | null | undefined): Usage {
     completion_tokens: completion,
     total_tokens: usage?.total_tokens !== undefined && usage.total_tokens !== null ? count(usage.total_tokens) : prompt + completion,
     ...((cached ?? written ?? undefined) !== undefined
-      ? { prompt_tokens_details: { cached_tokens: count(cached), ...(written !== undefined && written !== null ? { cache_write_tokens: count(written) } : {}) } }
+      ? {
+          prompt_tokens_details: { cached_tokens: count(cached), ...(written !== undefined && written !== null ? { cache_write_tokens: count(written) } : {}) },
+        }
       : {}),
     ...(reasoning !== undefined && reasoning !== null ? { completion_tokens_details: { reasoning_tokens: count(reasoning) } } : {}),
   };

@@ -13,8 +13,8 @@ export const openAiDefinition: ProviderDefinition = {
     request.top_k !== undefined
       ? 'top_k'
       : request.reasoning?.max_tokens !== undefined && request.reasoning.effort === undefined && request.reasoning_effort === undefined
-      ? 'reasoning.max_tokens'
-      : undefined,
+        ? 'reasoning.max_tokens'
+        : undefined,
   prices: { kind: 'catalogue', catalogueId: 'openai', endpoint: false },
   createAdapter: (config, http) =>
     createOpenAiAdapter({

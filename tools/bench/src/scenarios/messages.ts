@@ -28,11 +28,15 @@ export async function messagesScenario(context: ScenarioContext): Promise<void> 
     await runLoad({ url: completionsUrl, body: completionsBody, connections: 16, durationSeconds: 2 });
 
     const pids = { ...gateway.pids(), redis: env.redisPid, upstream: env.upstreamPid };
-    const compared = await interleavedComparison({ url: messagesUrl, body: messagesBody, pids }, { url: completionsUrl, body: completionsBody, pids }, {
-      connections: 32,
-      rounds: 4,
-      seconds: Math.min(2, context.durationSeconds),
-    });
+    const compared = await interleavedComparison(
+      { url: messagesUrl, body: messagesBody, pids },
+      { url: completionsUrl, body: completionsBody, pids },
+      {
+        connections: 32,
+        rounds: 4,
+        seconds: Math.min(2, context.durationSeconds),
+      },
+    );
     const rounds = (values: number[]) => values.map((value) => value.toFixed(0)).join(', ');
     context.log(`messages streamed c=32: ${rounds(compared.a)} vs chat completions ${rounds(compared.b)} rps; ratio ${compared.ratio.toFixed(3)}`);
     rows.push({
@@ -65,7 +69,9 @@ export async function messagesScenario(context: ScenarioContext): Promise<void> 
     }
     await agent.close();
     const ttftRatio = median(streamed) / median(chat);
-    context.log(`messages: TTFT ${median(streamed).toFixed(2)} ms vs chat completions ${median(chat).toFixed(2)} ms (${ttftRatio.toFixed(3)}×); broken ${broken}`);
+    context.log(
+      `messages: TTFT ${median(streamed).toFixed(2)} ms vs chat completions ${median(chat).toFixed(2)} ms (${ttftRatio.toFixed(3)}×); broken ${broken}`,
+    );
     rows.push({
       scenario: 'messages c=1',
       metric: '/v1/messages stream: time to first token, median of 100 taken in turn (baseline: /v1/chat/completions stream)',

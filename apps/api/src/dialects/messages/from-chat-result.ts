@@ -44,7 +44,11 @@ export function toolInput(call: Pick<ToolCall['function'], 'arguments'>): Record
 export function toMessage(id: string, answer: ChatJobResult) {
   const content: unknown[] = [];
   for (const block of answer.reasoning_blocks ?? [])
-    content.push(block.redacted !== undefined ? { type: 'redacted_thinking', data: block.redacted } : { type: 'thinking', thinking: block.text ?? '', signature: block.signature ?? '' });
+    content.push(
+      block.redacted !== undefined
+        ? { type: 'redacted_thinking', data: block.redacted }
+        : { type: 'thinking', thinking: block.text ?? '', signature: block.signature ?? '' },
+    );
   if (answer.content !== '') content.push({ type: 'text', text: answer.content });
   for (const call of answer.tool_calls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function) });
   return {

@@ -7,7 +7,11 @@ const text = z.string().max(MAX_CONTENT_CHARS);
 
 const textBlock = z.object({ type: z.literal('text'), text, cache_control: cacheControl });
 const imageSource = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('base64'), media_type: z.string().regex(/^image\/[a-z0-9.+-]+$/i, 'must be an image media type'), data: z.string().max(MAX_IMAGE_URL_CHARS) }),
+  z.object({
+    type: z.literal('base64'),
+    media_type: z.string().regex(/^image\/[a-z0-9.+-]+$/i, 'must be an image media type'),
+    data: z.string().max(MAX_IMAGE_URL_CHARS),
+  }),
   z.object({ type: z.literal('url'), url: z.url({ protocol: /^https?$/ }).max(MAX_IMAGE_URL_CHARS) }),
 ]);
 const imageBlock = z.object({ type: z.literal('image'), source: imageSource, cache_control: cacheControl });

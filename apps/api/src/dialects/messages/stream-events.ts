@@ -87,7 +87,11 @@ export function messagesStreamFormat(options: MessagesStreamOptions): StreamForm
         if (index === undefined) {
           index = blocks;
           callBlocks.set(delta.index, index);
-          openBlock(out, { kind: 'tool', index, call: delta.index }, { type: 'tool_use', id: delta.id ?? `toolu_${delta.index}`, name: delta.name ?? '', input: {} });
+          openBlock(
+            out,
+            { kind: 'tool', index, call: delta.index },
+            { type: 'tool_use', id: delta.id ?? `toolu_${delta.index}`, name: delta.name ?? '', input: {} },
+          );
         }
         if (delta.arguments !== '') out.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: delta.arguments } });
       }

@@ -19,8 +19,7 @@ function imagePart(block: Block<'image'>): ContentPart {
 /** A text document as text, titled and with its context as Anthropic gives them to the model. */
 function documentPart(block: Block<'document'>): TextPart {
   const source = block.source;
-  const body =
-    source.type === 'text' ? source.data : typeof source.content === 'string' ? source.content : source.content.map((part) => part.text).join('\n');
+  const body = source.type === 'text' ? source.data : typeof source.content === 'string' ? source.content : source.content.map((part) => part.text).join('\n');
   const heading = [block.title, block.context].filter((line): line is string => typeof line === 'string' && line !== '').join('\n');
   return textPart(heading === '' ? body : `${heading}\n\n${body}`, block);
 }
