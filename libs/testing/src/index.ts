@@ -3,7 +3,7 @@ export { startRedis, uniqueLimitsPrefix, uniquePrefix, uniqueQueuePrefix } from 
 export type { TestRedis, StartRedisOptions } from './start-redis';
 export { startFakeServer } from './fake-upstreams/http-server';
 export type { FakeServer, FakeHandler, RecordedRequest } from './fake-upstreams/http-server';
-export { startFakeOpenRouter, defaultFakeModels } from './fake-upstreams/openrouter';
+export { startFakeOpenRouter, defaultFakeModels, fakeReasoningSignature } from './fake-upstreams/openrouter';
 export type { FakeOpenRouter, FakeOpenRouterOptions, FakeOpenRouterModel, ModelsBehaviour, OpenRouterBehaviour } from './fake-upstreams/openrouter';
 export { openAiRequestProblem } from './fake-upstreams/openai-rules';
 export type { OpenAiProblem } from './fake-upstreams/openai-rules';

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import {
+  fakeReasoningSignature,
   fakeThinkingSignature,
   startFakeAnthropic,
   startFakeOpenRouter,
@@ -152,6 +153,45 @@ describe('extended thinking through the gateway to Anthropic', () => {
         { type: 'thinking', thinking: 'let me think about it', signature: fakeThinkingSignature },
         { type: 'text', text: 'the answer' },
       ]);
+    } finally {
+      await gateway.stop();
+      await server.close();
+    }
+  });
+});
+
+describe('extended thinking through the gateway to OpenRouter (its reasoning_details)', () => {
+  it('signed reasoning comes back as thinking blocks, plain and streamed, and goes back as reasoning_details', async () => {
+    const server = await startFakeOpenRouter({ apiKey: 'sk-or-thinking', behave: () => ({ kind: 'reply', content: 'the answer', reasoning: 'let me think' }) });
+    const gateway = await gatewayOn(
+      { LLM_PROVIDER: 'openrouter', OPENROUTER_API_KEY: 'sk-or-thinking', OPENROUTER_BASE_URL: server.baseUrl },
+      'messages-or-thinking',
+    );
+    try {
+      const anthropic = new Anthropic({ baseURL: gateway.baseUrl, apiKey: 'unused', maxRetries: 0 });
+      const body = {
+        model: 'anthropic/claude-sonnet-4.5',
+        max_tokens: 4096,
+        thinking: { type: 'enabled' as const, budget_tokens: 2048 },
+        messages: [{ role: 'user' as const, content: 'think' }],
+      };
+      const expected = [
+        { type: 'thinking', thinking: 'let me think', signature: fakeReasoningSignature },
+        { type: 'text', text: 'the answer' },
+      ];
+      expect((await anthropic.messages.create(body)).content).toEqual(expected);
+      expect(server.requests.at(-1)!.body).toMatchObject({ reasoning: { max_tokens: 2048 } });
+      const streamed = await anthropic.messages.stream(body).finalMessage();
+      expect(streamed.content).toEqual(expected);
+      await anthropic.messages.create({
+        ...body,
+        messages: [...body.messages, { role: 'assistant', content: streamed.content }, { role: 'user', content: 'and?' }],
+      });
+      expect((server.requests.at(-1)!.body as { messages: unknown[] }).messages[1]).toEqual({
+        role: 'assistant',
+        content: 'the answer',
+        reasoning_details: [{ type: 'reasoning.text', text: 'let me think', signature: fakeReasoningSignature, index: 0 }],
+      });
     } finally {
       await gateway.stop();
       await server.close();

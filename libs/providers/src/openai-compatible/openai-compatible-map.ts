@@ -1,29 +1,46 @@
-import type { ToolCall, ToolCallDelta, Usage } from '@gateway/contracts';
+import type { ReasoningDelta, ToolCall, ToolCallDelta, Usage } from '@gateway/contracts';
 import { newToolCallId } from '../tool-call-id';
 import type { ProviderChatRequest } from '../types';
-import type { OpenAiChunk, OpenAiRequest, OpenAiResponse, OpenAiUsage } from './openai-compatible-wire';
+import type { OpenAiChunk, OpenAiReasoningDetail, OpenAiRequest, OpenAiResponse, OpenAiUsage } from './openai-compatible-wire';
 
 /**
  * The chat parameters pass through as they are (our representation is OpenAI's); `metadata` stays with the
  * gateway (OpenAI keeps it only for stored completions, others reject it).
  */
-export function toOpenAiRequest(request: ProviderChatRequest, stream: boolean): OpenAiRequest {
+export function toOpenAiRequest(request: ProviderChatRequest, stream: boolean, passReasoning = false): OpenAiRequest {
   const { metadata: _metadata, ...params } = request;
   return {
     ...params,
-    messages: withoutReasoningBlocks(params.messages),
+    messages: withReasoningDetails(params.messages, passReasoning),
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   };
 }
 
-/** Reasoning blocks passed back (signed thinking) stay with the providers that take them: not on this wire. */
-function withoutReasoningBlocks(messages: ProviderChatRequest['messages']): ProviderChatRequest['messages'] {
+/**
+ * Reasoning blocks passed back (signed thinking): as OpenRouter's `reasoning_details` on their assistant message
+ * where the upstream takes them (`pass`), else left out of the wire.
+ */
+function withReasoningDetails(messages: ProviderChatRequest['messages'], pass: boolean): ProviderChatRequest['messages'] {
   if (!messages.some((message) => message.role === 'assistant' && message.reasoning_blocks !== undefined)) return messages;
   return messages.map((message) => {
     if (message.role !== 'assistant' || message.reasoning_blocks === undefined) return message;
-    const { reasoning_blocks: _reasoning, ...rest } = message;
-    return rest;
+    const { reasoning_blocks: blocks, ...rest } = message;
+    if (!pass) return rest;
+    const details = blocks.map((block, index) =>
+      block.redacted !== undefined
+        ? { type: 'reasoning.encrypted', data: block.redacted, index }
+        : { type: 'reasoning.text', text: block.text ?? '', ...(block.signature !== undefined ? { signature: block.signature } : {}), index },
+    );
+    return { ...rest, reasoning_details: details } as typeof rest;
   });
+}
+
+/** One of OpenRouter's reasoning items as a reasoning fragment (an item without an index belongs to `fallbackIndex`). */
+export function fromReasoningDetail(detail: OpenAiReasoningDetail, fallbackIndex: number): ReasoningDelta | undefined {
+  const index = detail.index ?? fallbackIndex;
+  if (detail.type === 'reasoning.encrypted' && detail.data) return { index, redacted: detail.data };
+  if (detail.type !== 'reasoning.text' || (!detail.text && !detail.signature)) return undefined;
+  return { index, ...(detail.text ? { text: detail.text } : {}), ...(detail.signature ? { signature: detail.signature } : {}) };
 }
 
 type Parted = { cache_control?: unknown };

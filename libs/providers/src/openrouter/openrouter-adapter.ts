@@ -27,6 +27,7 @@ export function createOpenRouterAdapter(options: OpenRouterOptions): ProviderAda
     },
     // Caching breakpoints stay on content parts, where OpenRouter takes them (and passes them on to models that cache).
     decorateRequest: (body) => ({ ...withoutCacheControl(body, true), usage: { include: true } }),
+    reasoningDetails: true,
     ...(options.http ? { http: options.http } : {}),
   });
 }
