@@ -27,6 +27,7 @@ import { jobRoutes } from './routes/jobs';
 import { embeddingsRoutes } from './routes/embeddings';
 import { openAiRoutes } from './routes/openai';
 import { responsesRoutes } from './routes/responses';
+import { messagesErrorHandler, messagesPaths, messagesRoutes } from './routes/messages';
 import { usageRoutes } from './routes/usage';
 import type { ResultWaiter } from './result-waiter';
 import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
@@ -119,6 +120,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));
   app.use(onlyUnder(['/v1/responses'], responsesRoutes(deps)));
   app.use(onlyUnder(['/v1/embeddings'], embeddingsRoutes(deps)));
+  app.use(onlyUnder(messagesPaths, messagesRoutes(deps)));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, enqueuer: deps.enqueuer }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
@@ -140,6 +142,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(chatStreamRoutes(deps));
   app.use(usageRoutes(deps.budget));
   app.use(notFound);
+  // Failures before the Messages routes (authentication, an unknown path under them) in Anthropic's shape too.
+  app.use(messagesPaths, messagesErrorHandler(deps.logger));
   app.use(errorHandler(deps.logger));
   return app;
 }

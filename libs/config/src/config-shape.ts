@@ -42,6 +42,16 @@ const providerRpm = csv.pipe(z.array(z.string().regex(/^[a-z]+=\d+$/, 'provider=
   return rpm;
 });
 
+/** `name=model,…`: the model names agents send (Claude Code's `claude-sonnet-4-5`) onto the providers' model ids. */
+const modelAliases = csv
+  .pipe(z.array(z.string().regex(/^[^=\s]{1,256}=\S{1,256}$/, 'name=model, e.g. claude-sonnet-4-5=anthropic/claude-sonnet-4.5')))
+  .transform(
+    (entries) =>
+      Object.freeze(Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))) as Readonly<
+        Record<string, string>
+      >,
+  );
+
 /**
  * Every setting of the gateway's apps, under the name the code reads it by, with the environment variable it comes
  * from and its schema (with its default). Adding a variable is one line here (and its row in docs/CONFIGURATION.md).
@@ -129,6 +139,8 @@ export const configShape = {
     provider: setting('LLM_PROVIDER', providerIdSchema.default('openrouter')),
     defaultModel: setting('LLM_DEFAULT_MODEL', z.string().min(1).default('thudm/glm-4-9b-chat')),
     fallbacks: setting('LLM_FALLBACKS', csv.pipe(z.array(providerIdSchema))),
+    /** Model names a request may send for another model id, on every route. */
+    modelAliases: setting('LLM_MODEL_ALIASES', modelAliases),
     providerTimeoutMs: setting('PROVIDER_TIMEOUT_MS', positiveInt.default(60_000)),
     /** Keep-alive connections one worker opens to one upstream at most: bounds the calls in flight per provider. */
     providerMaxConnections: setting('PROVIDER_MAX_CONNECTIONS', positiveInt.default(4096)),

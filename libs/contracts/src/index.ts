@@ -106,9 +106,20 @@ export {
   contentText,
   imageParts,
   isImageUrl,
+  cacheControlSchema,
+  reasoningBlockSchema,
 } from './messages';
-export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole } from './messages';
-export { MAX_TOOLS, MAX_SCHEMA_BYTES, functionToolSchema, toolChoiceSchema, responseFormatSchema, reasoningEffortSchema, reasoningSchema } from './tools';
+export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole, CacheControl, ReasoningBlock } from './messages';
+export {
+  MAX_TOOLS,
+  MAX_SCHEMA_BYTES,
+  MAX_TOOL_DESCRIPTION_CHARS,
+  functionToolSchema,
+  toolChoiceSchema,
+  responseFormatSchema,
+  reasoningEffortSchema,
+  reasoningSchema,
+} from './tools';
 export type { FunctionTool, ToolChoice, ResponseFormat, ReasoningEffort, Reasoning } from './tools';
 export {
   jobStatusSchema,
@@ -156,6 +167,7 @@ export {
   streamChunkMessageSchema,
   streamEndMessageSchema,
   toolCallDeltaSchema,
+  reasoningDeltaSchema,
 } from './job';
 export type {
   ChatJobData,
@@ -167,6 +179,7 @@ export type {
   StreamChunkMessage,
   StreamEndMessage,
   ToolCallDelta,
+  ReasoningDelta,
 } from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { chatParamsShape, finishReasonSchema, usageSchema } from './chat';
 import { embeddingVectorSchema, embeddingsParamsSchema } from './embeddings';
-import { toolCallSchema } from './messages';
+import { reasoningBlockSchema, toolCallSchema } from './messages';
 import { jobErrorSchema } from './errors';
 import { providerIdSchema } from './provider-id';
 
@@ -96,6 +96,8 @@ export const chatJobResultSchema = z.object({
   logprobs: z.record(z.string(), z.unknown()).optional(),
   /** An embeddings job's vectors, in input order, in the encoding it asked for (content is then empty). */
   embeddings: z.array(embeddingVectorSchema).optional(),
+  /** The model's reasoning before its answer, where the provider gives it (text and signature, or redacted). */
+  reasoning_blocks: z.array(reasoningBlockSchema).optional(),
 });
 export type ChatJobResult = z.infer<typeof chatJobResultSchema>;
 
@@ -112,6 +114,18 @@ export const toolCallDeltaSchema = z.object({
 export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
 
 /**
+ * A fragment of streamed reasoning: `index` numbers the reasoning blocks from 0; a fragment carries more text, the
+ * block's signature, or a whole redacted block. Reasoning comes before the answer's text and tool calls.
+ */
+export const reasoningDeltaSchema = z.object({
+  index: z.number().int().nonnegative(),
+  text: z.string().optional(),
+  signature: z.string().optional(),
+  redacted: z.string().optional(),
+});
+export type ReasoningDelta = z.infer<typeof reasoningDeltaSchema>;
+
+/**
  * Stream messages: `seq` counts the chunk messages of one job from 0, and stream-end carries the number of chunk
  * messages sent before it, so the API detects any gap (a chunk lost or reordered) instead of passing it on.
  */
@@ -119,6 +133,8 @@ export const streamChunkMessageSchema = z.object({
   kind: z.literal('chunk'),
   job_id: z.string(),
   seq: z.number().int().nonnegative(),
+  /** Reasoning fragments (they come before this message's text). */
+  reasoning_deltas: z.array(reasoningDeltaSchema).optional(),
   /** Text of the answer (it comes before this message's tool-call fragments). */
   text: z.string(),
   tool_calls: z.array(toolCallDeltaSchema).optional(),

@@ -18,6 +18,7 @@ const openRouterModelSchema = z.object({
     prompt: perTokenSchema,
     completion: perTokenSchema,
     input_cache_read: perTokenSchema.nullish().catch(undefined),
+    input_cache_write: perTokenSchema.nullish().catch(undefined),
     internal_reasoning: perTokenSchema.nullish().catch(undefined),
   }),
 });
@@ -31,7 +32,7 @@ const perMillion = (perToken: number) => Math.round(perToken * 1e6 * 1e9) / 1e9;
 /**
  * The prices of OpenRouter's models list (USD per million tokens), or why it is not one. Entries without a valid
  * price (OpenRouter's own routers say "-1") are left out; a list with no valid price at all is refused, so an
- * empty or garbled answer never replaces good prices. A cache-read or reasoning price of 0 is taken for "not
+ * empty or garbled answer never replaces good prices. A cache-read, cache-write or reasoning price of 0 is taken for "not
  * priced apart" (those tokens then cost the plain price), so a missing figure never makes tokens free.
  */
 export function parseOpenRouterModels(body: unknown): { table: PricingTable } | { problem: string } {
@@ -41,11 +42,12 @@ export function parseOpenRouterModels(body: unknown): { table: PricingTable } | 
   for (const entry of parsed.data.data) {
     const model = openRouterModelSchema.safeParse(entry);
     if (!model.success) continue;
-    const { prompt, completion, input_cache_read: cached, internal_reasoning: reasoning } = model.data.pricing;
+    const { prompt, completion, input_cache_read: cached, input_cache_write: written, internal_reasoning: reasoning } = model.data.pricing;
     table[model.data.id] = {
       prompt: perMillion(prompt),
       completion: perMillion(completion),
       ...(cached ? { cached: perMillion(cached) } : {}),
+      ...(written ? { cache_write: perMillion(written) } : {}),
       ...(reasoning ? { reasoning: perMillion(reasoning) } : {}),
     };
   }

@@ -14,6 +14,8 @@ export const modelPriceSchema = z.strictObject({
   prompt: usdPerMillion,
   completion: usdPerMillion,
   cached: usdPerMillion.optional(),
+  /** Prompt tokens written to the provider's cache (cache creation). */
+  cache_write: usdPerMillion.optional(),
   reasoning: usdPerMillion.optional(),
 });
 export type ModelPrice = z.infer<typeof modelPriceSchema>;
@@ -80,7 +82,7 @@ export function loadPricingFile(path: string): PricingTable {
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
     throw new ConfigError(
-      `invalid configuration: LLM_PRICING_FILE: ${path}: ${issues.join('; ')} (expected {"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>, "cached"?: …, "reasoning"?: …}})`,
+      `invalid configuration: LLM_PRICING_FILE: ${path}: ${issues.join('; ')} (expected {"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>, "cached"?: …, "cache_write"?: …, "reasoning"?: …}})`,
     );
   }
   return Object.freeze({ ...parsed.data });
@@ -108,13 +110,16 @@ export function tokenCostUsd(price: ModelPrice, promptTokens: number, completion
 }
 
 /**
- * A call's usage × price: cached prompt tokens (part of prompt_tokens) at the cache-read price, reasoning tokens
- * (part of completion_tokens) at the reasoning price, where the model has them; the rest at the plain prices.
+ * A call's usage × price: prompt tokens read from the cache and written to it (both part of prompt_tokens) at the
+ * cache-read and cache-write prices, reasoning tokens (part of completion_tokens) at the reasoning price, where the
+ * model has them; the rest at the plain prices.
  */
 export function usageCostUsd(price: ModelPrice, usage: Usage): number {
   const cached = Math.min(usage.prompt_tokens, usage.prompt_tokens_details?.cached_tokens ?? 0);
+  const written = Math.min(usage.prompt_tokens - cached, usage.prompt_tokens_details?.cache_write_tokens ?? 0);
   const reasoning = Math.min(usage.completion_tokens, usage.completion_tokens_details?.reasoning_tokens ?? 0);
-  const prompt = (usage.prompt_tokens - cached) * price.prompt + cached * (price.cached ?? price.prompt);
+  const prompt =
+    (usage.prompt_tokens - cached - written) * price.prompt + cached * (price.cached ?? price.prompt) + written * (price.cache_write ?? price.prompt);
   const completion = (usage.completion_tokens - reasoning) * price.completion + reasoning * (price.reasoning ?? price.completion);
   return (prompt + completion) / 1_000_000;
 }

@@ -1,4 +1,15 @@
-import type { ChatParams, EmbeddingInput, EmbeddingVector, EmbeddingsParams, ProviderId, ToolCall, ToolCallDelta, Usage } from '@gateway/contracts';
+import type {
+  ChatParams,
+  EmbeddingInput,
+  EmbeddingVector,
+  EmbeddingsParams,
+  ProviderId,
+  ReasoningBlock,
+  ReasoningDelta,
+  ToolCall,
+  ToolCallDelta,
+  Usage,
+} from '@gateway/contracts';
 
 /**
  * A chat call as an adapter receives it: the request's chat parameters (OpenAI's names: messages, tools,
@@ -21,11 +32,15 @@ export interface ProviderChatResult {
   finishReason: string | null;
   /** OpenAI's `choices[0].logprobs`, when asked for and given. */
   logprobs?: Record<string, unknown>;
+  /** The model's reasoning blocks (text and signature, or redacted), where the upstream gives them. */
+  reasoningBlocks?: ReasoningBlock[];
 }
 
 /** One part of a streamed call. Types are noun-verb. */
 export type ChatStreamPart =
   | { type: 'text-delta'; text: string }
+  /** A fragment of the model's reasoning (before its answer): more text, a block's signature, or a redacted block. */
+  | { type: 'reasoning-delta'; delta: ReasoningDelta }
   /** A fragment of a tool call: `index` numbers the calls from 0; the first fragment of an index carries id and name. */
   | { type: 'tool-call-delta'; delta: ToolCallDelta }
   | { type: 'usage'; usage: Usage; costUsd: number | null }

@@ -3,7 +3,7 @@ export { startRedis, uniqueLimitsPrefix, uniquePrefix, uniqueQueuePrefix } from 
 export type { TestRedis, StartRedisOptions } from './start-redis';
 export { startFakeServer } from './fake-upstreams/http-server';
 export type { FakeServer, FakeHandler, RecordedRequest } from './fake-upstreams/http-server';
-export { startFakeOpenRouter, defaultFakeModels, defaultFakeEmbeddingModels } from './fake-upstreams/openrouter';
+export { startFakeOpenRouter, defaultFakeModels, defaultFakeEmbeddingModels, fakeReasoningSignature } from './fake-upstreams/openrouter';
 export type { FakeOpenRouter, FakeOpenRouterOptions, FakeOpenRouterModel, ModelsBehaviour, OpenRouterBehaviour } from './fake-upstreams/openrouter';
 export { openAiRequestProblem } from './fake-upstreams/openai-rules';
 export type { OpenAiProblem } from './fake-upstreams/openai-rules';
@@ -13,7 +13,7 @@ export { startFakeOpenAi } from './fake-upstreams/openai';
 export type { FakeOpenAi, OpenAiBehaviour } from './fake-upstreams/openai';
 export { fakeEmbedding, fakeDimensions, OPENAI_MAX_EMBEDDING_INPUTS } from './fake-upstreams/embeddings';
 export type { FakeOllama, OllamaBehaviour } from './fake-upstreams/ollama';
-export { startFakeAnthropic } from './fake-upstreams/anthropic';
+export { fakeThinkingSignature, startFakeAnthropic } from './fake-upstreams/anthropic';
 export type { FakeAnthropic, AnthropicBehaviour } from './fake-upstreams/anthropic';
 export { startFakeCursor } from './fake-upstreams/cursor';
 export type { FakeCursor, CursorBehaviour } from './fake-upstreams/cursor';

@@ -27,6 +27,7 @@ const all = [
   'limits',
   'streaming',
   'responses',
+  'messages',
   'tool-streaming',
   'concurrency',
   'batch',
@@ -121,6 +122,9 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
 - **responses**: \`POST /v1/responses\` against \`POST /v1/chat/completions\` on one gateway in the same run:
   requests/s at 32 connections (plain, plain with \`store: false\`, streamed) in 6 alternating rounds, the p50 of
   plain calls and the time to first token of streams taken in turn one at a time; each as a ratio to the chat route.
+- **messages**: \`POST /v1/messages\` streamed against \`POST /v1/chat/completions\` streamed on one gateway in the same
+  run: requests/s at 32 connections in 4 alternating rounds, and the time to first token of streams taken in turn one
+  at a time; each as a ratio to the chat route.
 - **streaming**, **tool-streaming** (200 streamed answers of 2 parallel tool calls × 100 argument fragments at once, through \`/v1/chat/completions\`), **batch**: see their rows.
 - **lanes**: sequential interactive \`POST /v1/chat\` calls (upstream 20 ms) idle, then while another agent's
   10,000-request batch (200 ms each, 2 workers × 64 slots) drains; target: p99 during the drain within 2× idle.

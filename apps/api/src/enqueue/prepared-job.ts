@@ -9,6 +9,7 @@ import { servablePlan } from '../request-plan';
 import { toJobData, type JobDataExtras } from './job-payload';
 import { jobOrigin, type JobOriginRequest } from './job-origin';
 import { enqueueOrUnavailable } from './redis-outage';
+import { withModelAlias } from './model-alias';
 
 /** What one job's enqueue is asked for: the request it serves, its validated body (chat, or embeddings), its id, and where its outcome goes. */
 export interface EnqueueRequest {
@@ -43,7 +44,8 @@ export interface PrepareDeps {
  * 400, before anything is reserved; a job of a lower lane takes its tenant's next round in its band (one script).
  */
 export async function prepareJob(deps: PrepareDeps, request: EnqueueRequest): Promise<PreparedJob> {
-  const { req, body, jobId, extras = {} } = request;
+  const { req, jobId, extras = {} } = request;
+  const body = withModelAlias(deps.config.llm.modelAliases, request.body);
   const caller = callerOf(req);
   assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
   servablePlan(deps.config, body);

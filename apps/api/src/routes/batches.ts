@@ -36,6 +36,7 @@ import { cancelBatch } from '../batch-cancel';
 import { assertMayAccess, assertModelAllowed, callerOf, mayAccess, ownerKeyOf, ownerOfId, type Caller } from '../caller';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { createBatch, enqueueOrUnavailable } from '../enqueue';
+import { withModelAlias } from '../enqueue/model-alias';
 import { servablePlan } from '../request-plan';
 import { checkCallbackUrl } from './jobs';
 
@@ -113,7 +114,9 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     const query = Object.fromEntries(
       ['callback_url', 'completion_window', 'max_cost_usd'].flatMap((name) => (req.query[name] !== undefined ? [[name, req.query[name]]] : [])),
     );
-    const { items, options, maxCostUsd } = await readBatchBody(req, kind === 'jsonl', limits, query);
+    const read = await readBatchBody(req, kind === 'jsonl', limits, query);
+    const { options, maxCostUsd } = read;
+    const items = read.items.map((item) => ({ ...item, request: withModelAlias(deps.config.llm.modelAliases, item.request) }));
     checkCallbackUrl(options.callback_url, deps.config.jobs.callbackAllowedHosts);
     const caller = callerOf(req);
     // A model outside the key's allow-list (403) or a request no provider can honour (400) fails the whole batch,

@@ -16,6 +16,7 @@ export const cursorDefinition: ProviderDefinition = {
       'tools',
       'stop',
       'top_p',
+      'top_k',
       'seed',
       'presence_penalty',
       'frequency_penalty',

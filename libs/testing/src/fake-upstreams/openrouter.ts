@@ -7,7 +7,15 @@ import { openAiEmbeddingsAnswer, openAiEmbeddingsProblem, writeJson } from './em
 /** What the fake OpenRouter does with the next call(s). */
 export type OpenRouterBehaviour =
   /** `endDelayMs`: the end of a streamed answer comes that long after its `[DONE]` (separate reads, as over a real network). */
-  | ({ kind: 'reply'; content: string; latencyMs?: number; chunkDelayMs?: number; endDelayMs?: number } & FakeUsageDetails)
+  | ({
+      kind: 'reply';
+      content: string;
+      latencyMs?: number;
+      chunkDelayMs?: number;
+      endDelayMs?: number;
+      /** Signed reasoning before the answer, as `reasoning_details` (streamed as text pieces, then the signature). */
+      reasoning?: string;
+    } & FakeUsageDetails)
   /** An answer calling tools (finish_reason `tool_calls`); streamed in OpenAI's fragments, `interleave` mixes the calls' pieces. */
   | ({ kind: 'tool-calls'; calls: FakeToolCall[]; content?: string; interleave?: boolean; latencyMs?: number } & FakeUsageDetails)
   | { kind: 'status'; status: number; body?: unknown; retryAfter?: string }
@@ -33,6 +41,7 @@ export interface FakeOpenRouterModel {
   prompt: string;
   completion: string;
   inputCacheRead?: string;
+  inputCacheWrite?: string;
   internalReasoning?: string;
 }
 
@@ -61,6 +70,9 @@ export interface FakeOpenRouter extends FakeServer {
   /** How many times `GET /api/v1/models` was asked. */
   modelsFetches(): number;
 }
+
+/** The signature the fake gives its reasoning (a real one is opaque too). */
+export const fakeReasoningSignature = 'fake-or-signature-YmFy';
 
 /** The models list the fake answers by default. */
 export const defaultFakeModels: FakeOpenRouterModel[] = [
@@ -135,6 +147,7 @@ function modelsList(models: readonly FakeOpenRouterModel[]) {
           web_search: '0',
           internal_reasoning: model.internalReasoning ?? '0',
           ...(model.inputCacheRead ? { input_cache_read: model.inputCacheRead } : {}),
+          ...(model.inputCacheWrite ? { input_cache_write: model.inputCacheWrite } : {}),
         },
         top_provider: { context_length: 131072, max_completion_tokens: 16384, is_moderated: false },
         supported_parameters: ['max_tokens', 'temperature', 'tools'],
@@ -164,7 +177,13 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
             finish_reason: 'stop',
             native_finish_reason: 'stop',
             logprobs: openAiLogprobs(request, behaviour.content),
-            message: { role: 'assistant', content: behaviour.content },
+            message: {
+              role: 'assistant',
+              content: behaviour.content,
+              ...(behaviour.reasoning !== undefined
+                ? { reasoning_details: [{ type: 'reasoning.text', text: behaviour.reasoning, signature: fakeReasoningSignature, index: 0 }] }
+                : {}),
+            },
           },
         ],
         usage,
@@ -174,6 +193,19 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.write(': OPENROUTER PROCESSING\n\n');
+  if (behaviour.reasoning !== undefined) {
+    const details = [
+      ...(behaviour.reasoning.match(/\S+\s*/g) ?? []).map((text) => ({ type: 'reasoning.text', text, index: 0 })),
+      { type: 'reasoning.text', text: '', signature: fakeReasoningSignature, index: 0 },
+    ];
+    for (const detail of details)
+      writeData(res, {
+        id,
+        model,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { role: 'assistant', content: '', reasoning_details: [detail] } }],
+      });
+  }
   const pieces = behaviour.content.match(/\S+\s*/g) ?? [];
   for (const piece of pieces) {
     if (behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs);
