@@ -33,6 +33,7 @@ const all = [
   'batch',
   'lanes',
   'embeddings',
+  'operating',
   'scale-out',
   'sweep',
 ] as const;
@@ -119,6 +120,8 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
   (\`removeOnComplete: true\`): what is left of a 35-command budget for admission, billing and the reply.
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
+- **operating**: the request log on (the default) against off, and traces on (every request sampled, exported over
+  OTLP/HTTP to a local sink) against off (the default), each in alternating rounds: what each costs per request.
 - **responses**: \`POST /v1/responses\` against \`POST /v1/chat/completions\` on one gateway in the same run:
   requests/s at 32 connections (plain, plain with \`store: false\`, streamed) in 6 alternating rounds, the p50 of
   plain calls and the time to first token of streams taken in turn one at a time; each as a ratio to the chat route.
