@@ -21,6 +21,7 @@ import { chatStreamRoutes } from './routes/chat-stream';
 import { healthRoutes } from './routes/health';
 import { providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
+import { fileRoutes } from './routes/files';
 import { jobRoutes } from './routes/jobs';
 import { openAiRoutes } from './routes/openai';
 import { responsesRoutes } from './routes/responses';
@@ -92,7 +93,7 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger })));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
-  // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
+  // These parse their own bodies (batches and files are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(
     onlyUnder(
       ['/v1/batches'],
@@ -105,6 +106,12 @@ export function createApp(deps: ApiDeps): Express {
         admission: deps.admission,
         callbacks: deps.callbacks,
       }),
+    ),
+  );
+  app.use(
+    onlyUnder(
+      ['/v1/files'],
+      fileRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger }),
     ),
   );
   app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));

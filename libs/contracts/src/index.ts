@@ -48,6 +48,8 @@ export {
   batchBodyTooLarge,
   batchPartTooLarge,
   batchLineTooLong,
+  fileTooLarge,
+  fileLineRefused,
   keyRevoked,
   jobWaitTimedOut,
   syncCallTimedOut,
@@ -124,6 +126,9 @@ export {
   batchListSchema,
   batchOptionsSchema,
   batchStatusSchema,
+  batchMetadataSchema,
+  batchEndpointSchema,
+  fileBatchOptionsSchema,
   completionWindowSchema,
   completionWindowMs,
 } from './jobs';
@@ -140,7 +145,11 @@ export type {
   BatchList,
   BatchOptions,
   BatchStatus,
+  BatchEndpoint,
+  FileBatchOptions,
 } from './jobs';
+export { filePurposeSchema, fileObjectSchema, fileListSchema, fileDeletedSchema } from './files';
+export type { FileObject, FileList, FileDeleted, BatchOutputLine } from './files';
 export { openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
 export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
 export { callbackUrlProblem, callbackHostEntries } from './callback-url';

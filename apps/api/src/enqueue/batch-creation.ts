@@ -43,6 +43,10 @@ export interface BatchToCreate {
   callbackUrl: string | undefined;
   completionWindow: string | undefined;
   maxCostUsd: number | undefined;
+  /** OpenAI's batch fields: the route its requests were written for, the file they came from, its metadata. */
+  endpoint?: string | undefined;
+  inputFileId?: string | undefined;
+  metadata?: Record<string, string> | null | undefined;
 }
 
 /** How many requests of a batch each agent (undefined: no agent_id) sends: what each agent's bucket gives. */
@@ -103,7 +107,19 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
       ),
     );
 
-    const record: BatchRecord = { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId, callbackUrl, expiresAt };
+    const record: BatchRecord = {
+      batchId,
+      total: items.length,
+      createdAt,
+      customIds: items.map((item) => item.customId ?? ''),
+      keyId,
+      callbackUrl,
+      expiresAt,
+      endpoint: batch.endpoint,
+      inputFileId: batch.inputFileId,
+      completionWindow: batch.completionWindow,
+      metadata: batch.metadata ?? undefined,
+    };
     await enqueueOrUnavailable(async () => {
       await saveBatch(deps.redis, deps.prefix, record, deps.config.queue.retentionSeconds);
       if (maxCostUsd !== undefined) await deps.caps.open(batchId, maxCostUsd);
