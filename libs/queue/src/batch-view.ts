@@ -144,25 +144,38 @@ export interface BatchRequestOutcome {
 }
 
 /**
- * A batch's requests with their outcomes, in pages of `pageSize` read one after the other (the caller writes each
- * page before the next is read, so a 50,000-request batch is never held whole).
+ * A batch's requests with their outcomes, in pages of `pageSize` (the next read while the caller writes one, never
+ * more ahead, so a 50,000-request batch is never held whole).
  */
 export async function* batchOutcomePages(
   redis: RedisClient,
   queue: Pick<ChatQueue, 'toKey'>,
   prefix: QueuePrefix,
   record: BatchRecord,
-  pageSize = 500,
+  pageSize = 1000,
 ): AsyncGenerator<BatchRequestOutcome[]> {
   const now = Date.now();
-  for (let first = 0; first < record.total; first += pageSize) {
+  const readPage = async (first: number): Promise<BatchRequestOutcome[]> => {
     const pageIds = Array.from({ length: Math.min(pageSize, record.total - first) }, (_, offset) => batchJobId(record.batchId, first + offset));
     const page = await readJobViews(redis, queue, prefix, pageIds, true);
-    yield page.map((found, offset) => ({
+    return page.map((found, offset) => ({
       index: first + offset,
       customId: record.customIds[first + offset] || undefined,
       view: requestView(found, pageIds[offset]!, record, now),
     }));
+  };
+  const ahead = (first: number) => {
+    const page = readPage(first);
+    // A reader that stops early leaves the page ahead unread: its failure must not go unhandled.
+    page.catch(() => undefined);
+    return page;
+  };
+  // The next page is read while the caller writes this one: one page ahead, never more.
+  let next = record.total > 0 ? ahead(0) : undefined;
+  for (let first = 0; next !== undefined; first += pageSize) {
+    const page = await next;
+    next = first + pageSize < record.total ? ahead(first + pageSize) : undefined;
+    yield page;
   }
 }
 
