@@ -23,6 +23,7 @@ import { providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
 import { fileRoutes } from './routes/files';
 import { jobRoutes } from './routes/jobs';
+import { embeddingsRoutes } from './routes/embeddings';
 import { openAiRoutes } from './routes/openai';
 import { responsesRoutes } from './routes/responses';
 import { usageRoutes } from './routes/usage';
@@ -81,7 +82,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(refuseForeignOrigins(deps.config.http.corsAllowedOrigins));
   app.use(refusePreflightFreeBodies);
   // Routers before the chat routes are entered only under their own paths (a chat call passes each in one check).
-  app.use(onlyUnder(['/healthz', '/metrics'], healthRoutes(deps.redis, deps.metrics.registry)));
+  app.use(onlyUnder(['/healthz', '/livez', '/metrics'], healthRoutes(deps.redis, deps.metrics.registry)));
   // Authentication before every router under these prefixes, so routes added later are covered too.
   const { authToken, adminToken } = deps.config.http;
   app.use('/v1', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'v1' }));
@@ -109,13 +110,11 @@ export function createApp(deps: ApiDeps): Express {
     ),
   );
   app.use(
-    onlyUnder(
-      ['/v1/files'],
-      fileRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger }),
-    ),
+    onlyUnder(['/v1/files'], fileRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger })),
   );
   app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));
   app.use(onlyUnder(['/v1/responses'], responsesRoutes(deps)));
+  app.use(onlyUnder(['/v1/embeddings'], embeddingsRoutes(deps)));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, enqueuer: deps.enqueuer }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));

@@ -10,9 +10,12 @@ import {
   fromOpenAiRequest,
   invalidRequest,
   openAiBatchLineSchema,
+  openAiEmbeddingsBatchLineSchema,
+  toEmbeddingsWork,
   type BatchOptions,
   type ChatRequest,
   type FileBatchOptions,
+  type EmbeddingsWork,
 } from '@gateway/contracts';
 import { createJsonBatchScanner } from './json-batch-scanner';
 import { createJsonLinesScanner } from './json-lines-scanner';
@@ -20,7 +23,8 @@ import { createJsonLinesScanner } from './json-lines-scanner';
 /** One parsed request of a batch. */
 export interface ParsedBatchItem {
   customId: string | undefined;
-  request: ChatRequest;
+  /** A chat request, or (an OpenAI line whose url is `/v1/embeddings`) embeddings. */
+  request: ChatRequest | EmbeddingsWork;
 }
 
 /** A batch body read: its requests and its options (body members, else query parameters). */
@@ -48,6 +52,12 @@ function isOpenAiLine(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'body' in value && 'custom_id' in value;
 }
 
+/** An OpenAI line asking for embeddings (by its url); any other line is read as chat completions. */
+function isEmbeddingsLine(value: unknown): boolean {
+  const url = (value as { url?: unknown }).url;
+  return url === '/v1/embeddings' || url === '/embeddings';
+}
+
 /**
  * Collects a batch's requests one by one as they are read: each is validated at once, and the batch is refused as
  * soon as it holds more than `maxRequests` or `MAX_PROBLEMS` invalid ones (the 400 GatewayError), so a huge body
@@ -63,7 +73,11 @@ export function createBatchItems(maxRequests: number) {
       const index = count;
       count += 1;
       if (count > maxRequests) throw invalidRequest(`a batch holds at most ${maxRequests} requests (got more)`);
-      if (isOpenAiLine(value)) {
+      if (isOpenAiLine(value) && isEmbeddingsLine(value)) {
+        const parsed = openAiEmbeddingsBatchLineSchema.safeParse(value);
+        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: toEmbeddingsWork(parsed.data.body) });
+        else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
+      } else if (isOpenAiLine(value)) {
         const parsed = openAiBatchLineSchema.safeParse(value);
         if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body) });
         else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
@@ -109,7 +123,8 @@ export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: 
     return Promise.reject(batchBodyTooLarge(limits.limitBytes));
   }
   const items = createBatchItems(limits.maxRequests);
-  const options: Record<string, unknown> = { ...query };
+  // No prototype: a member named `__proto__` is an option like any other (then refused by parseOptions), never the object's prototype.
+  const options: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, query);
   // max_cost_usd comes from the body or the query, never both (parseBatchMaxCost): the body's is kept apart.
   let bodyMaxCost: { max_cost_usd: unknown } | undefined;
   const scanner = jsonLines

@@ -10,8 +10,6 @@ import {
   createChatQueue,
   createRedisConnection,
   limitsPrefix,
-  queueDepthSource,
-  readLaneBacklog,
   settleWithin,
   subscribeReplies,
   waitForReady,
@@ -25,10 +23,12 @@ import { createEnqueueService } from './enqueue';
 import { createKeyCache } from './keys/key-cache';
 import { createKeyStore } from './keys/key-store';
 import { lookupJobOutcome } from './job-lookup';
+import { reportOpsMetrics } from './ops-metrics';
 import { createResultWaiter } from './result-waiter';
 import { createApiShutdown, type Lifecycle } from './shutdown';
 import { createStreamHub } from './stream-hub';
 import { createStreamTailReader } from './stream-tail-reader';
+import { answerClientError } from './client-errors';
 
 /** Whether a listen address reaches this machine only. */
 const loopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
@@ -129,8 +129,7 @@ async function main(): Promise<void> {
   });
 
   const lifecycle: Lifecycle = { stopping: false };
-  metrics.addQueueDepthSource(queueDepthSource(queue));
-  metrics.setLaneBacklogSource(() => readLaneBacklog(redis, queue));
+  reportOpsMetrics({ config, redis, queue, budget, metrics });
   const keyStore = createKeyStore(redis, plainPrefix);
   const keys = { store: keyStore, cache: createKeyCache(keyStore) };
   const app = createApp({
@@ -169,6 +168,7 @@ async function main(): Promise<void> {
     },
     app,
   );
+  server.on('clientError', answerClientError);
   server.maxConnections = config.http.maxConnections;
   server.keepAliveTimeout = 65_000;
   server.listen({ port: config.http.port, host: config.http.host, backlog: 4096 });

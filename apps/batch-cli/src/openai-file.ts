@@ -8,6 +8,8 @@ const endpoints: Record<string, BatchEndpoint> = {
   '/chat/completions': '/v1/chat/completions',
   '/v1/responses': '/v1/responses',
   '/responses': '/v1/responses',
+  '/v1/embeddings': '/v1/embeddings',
+  '/embeddings': '/v1/embeddings',
 };
 
 /**

@@ -19,7 +19,8 @@ import { consumedResult, createCallMeter, type CallMeter } from './call-meter';
 import { callProviders, type CallDeps } from './call-providers';
 import type { HandBack } from './hand-back';
 import { jobFailoverHooks } from './job-hooks';
-import { planJob, type JobPlan } from './job-plan';
+import { callEmbeddings } from './call-embeddings';
+import { estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
 import type { LaneShareGuard } from './lane-share';
 import { isLockLost } from './run-locks';
@@ -73,7 +74,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   const callDeps: CallDeps = { registry: deps.registry, metrics, modelLabel, price: (call) => priceAnswer(deps.billing, call) };
 
   /** Providers at their request rate (or paused after a 429) are skipped; when all are, the job waits in the queue. */
-  const paceOrDelay = async (job: IdentifiedJob, token: string | undefined, plan: JobPlan, log: Logger): Promise<JobPlan> => {
+  const paceOrDelay = async <P extends AnyJobPlan>(job: IdentifiedJob, token: string | undefined, plan: P, log: Logger): Promise<P> => {
     const paced = await pacePlan(deps.billing.pacer, plan.attempts, laneOf(job.data.lane, job.data.reply_to));
     if ('plan' in paced) return { ...plan, attempts: paced.plan };
     log.debug({ waitMs: paced.waitMs, reason: paced.reason }, 'job delayed by provider pacing');
@@ -85,7 +86,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   const complete = async (
     job: IdentifiedJob,
     outcome: { result: ChatJobResult; attempts: number },
-    plan: JobPlan,
+    plan: AnyJobPlan,
     log: Logger,
     startedAt: number,
   ): Promise<ChatJobResult> => {
@@ -119,6 +120,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         outcome: 'completed',
         attempts,
         stream: data.stream === true,
+        ...(plan.kind === 'embeddings' ? { kind: plan.kind, inputs: plan.request.input.length } : {}),
         promptTokens: result.usage.prompt_tokens,
         completionTokens: result.usage.completion_tokens,
         toolCalls: result.tool_calls?.length ?? 0,
@@ -152,9 +154,18 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
    * the shutdown, or broken mid-stream: the provider bills what it generated); true when it did. Nothing consumed
    * (no call, or the upstream answered with an error): false.
    */
-  const billConsumed = async (job: IdentifiedJob, plan: JobPlan | undefined, meter: CallMeter | undefined, error: unknown, abort: AbortSignal, log: Logger) => {
+  const billConsumed = async (
+    job: IdentifiedJob,
+    plan: AnyJobPlan | undefined,
+    meter: CallMeter | undefined,
+    error: unknown,
+    abort: AbortSignal,
+    log: Logger,
+  ) => {
     const consumed =
-      plan && meter ? consumedResult(meter, { aborted: abort.aborted, error }, plan.request, job.data.reserved_usd ?? 0, callDeps.price) : undefined;
+      plan && meter
+        ? consumedResult(meter, { aborted: abort.aborted, error }, () => estimatedPromptTokens(plan), job.data.reserved_usd ?? 0, callDeps.price)
+        : undefined;
     if (!consumed) return false;
     await settleJobCost(deps.billing, billedRun(job), { result: consumed, model: consumed.model }).then(
       ({ billed }) =>
@@ -175,7 +186,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     abort: AbortSignal,
     log: Logger,
     startedAt: number,
-    call?: { plan: JobPlan; meter: CallMeter },
+    call?: { plan: AnyJobPlan; meter: CallMeter },
   ): Promise<never> => {
     const data = job.data;
     const billed = await billConsumed(job, call?.plan, call?.meter, error, abort, log);
@@ -245,7 +256,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       if (unstartable) throw unstartable;
     }
     const abort = signal ?? new AbortController().signal;
-    let plan: JobPlan;
+    let plan: AnyJobPlan;
     try {
       plan = planJob(deps.config, data);
     } catch (error) {
@@ -263,12 +274,15 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       if (orphansBilled > 0) log.warn({ orphansBilled }, 'calls of earlier runs billed at the reservation');
       // A stream publishes its chunks and its end itself; the result is returned (and billed) the same way.
       const streamed = data.stream === true && (data.reply_to !== undefined || data.resumable === true);
-      const outcome = streamed
-        ? await runStream(
-            { ...callDeps, publisher: deps.publisher, prefix: deps.prefix, log },
-            { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
-          )
-        : await callProviders(callDeps, plan, abort, hooks, meter);
+      const outcome =
+        plan.kind === 'embeddings'
+          ? await callEmbeddings({ ...callDeps, config: deps.config }, plan, abort, hooks, meter)
+          : streamed
+            ? await runStream(
+                { ...callDeps, publisher: deps.publisher, prefix: deps.prefix, log },
+                { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
+              )
+            : await callProviders(callDeps, plan, abort, hooks, meter);
       return await complete(identified, outcome, plan, log, startedAt);
     } catch (error) {
       return fail(identified, token, error, abort, log, startedAt, { plan, meter });

@@ -1,18 +1,21 @@
-import { invalidRequest, type ChatJobData, type ChatParams } from '@gateway/contracts';
-import { chatParamsOf } from '@gateway/contracts';
+import { chatParamsOf, invalidRequest, isEmbeddingsJob, type ChatParams, type EmbeddingsParams, type GatewayJobData } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { resolveRoute, servableAttempts, unservableMessage } from '@gateway/providers';
+import { estimatePromptTokens } from '@gateway/limits';
+import { resolveRoute, servableAttempts, servableEmbeddingAttempts, unservableMessage } from '@gateway/providers';
 import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resilience';
 
 /** What a job asks of the providers, and which of them may be asked. */
-export interface JobPlan {
+export interface JobPlan<Request = ChatParams> {
   /** The providers to try, in order, each with its model: the failover chain less those that cannot honour the request. */
   attempts: PlannedAttempt[];
-  /** The chat parameters every attempt sends (each with its own model). */
-  request: ChatParams;
+  /** The parameters every attempt sends (each with its own model). */
+  request: Request;
   /** The model asked of a provider that served: what the call is priced and booked under. */
   servedModel(provider: PlannedAttempt['provider']): string;
 }
+
+/** A job's plan, by what it asks: a chat call or embeddings. */
+export type AnyJobPlan = ({ kind: 'chat' } & JobPlan<ChatParams>) | ({ kind: 'embeddings' } & JobPlan<EmbeddingsParams>);
 
 /**
  * Plans a job: its route, the failover chain, and the attempts whose provider can honour every field of the
@@ -20,14 +23,21 @@ export interface JobPlan {
  * `invalid_request` naming the field (the API refuses such requests before enqueueing; a worker configured
  * differently still answers the same way).
  */
-export function planJob(config: Pick<Config, 'llm' | 'providers'>, data: ChatJobData): JobPlan {
+export function planJob(config: Pick<Config, 'llm' | 'providers'>, data: GatewayJobData): AnyJobPlan {
   const route = resolveRoute(data.model, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
-  const request = chatParamsOf(data);
-  const { servable, refused } = servableAttempts(planAttempts(route, failoverChain(config)), request);
+  const attempts = planAttempts(route, failoverChain(config));
+  const planned = isEmbeddingsJob(data)
+    ? { kind: 'embeddings' as const, request: data.embeddings, ...servableEmbeddingAttempts(attempts, data.embeddings, route.upstreamModel) }
+    : { kind: 'chat' as const, request: chatParamsOf(data), ...servableAttempts(attempts, chatParamsOf(data)) };
+  const { servable, refused } = planned;
   if (servable.length === 0) throw invalidRequest(unservableMessage(refused));
-  return {
-    attempts: servable,
-    request,
-    servedModel: (provider) => servable.find((attempt) => attempt.provider === provider)?.model ?? route.upstreamModel,
-  };
+  const servedModel = (provider: PlannedAttempt['provider']) => servable.find((attempt) => attempt.provider === provider)?.model ?? route.upstreamModel;
+  return planned.kind === 'embeddings'
+    ? { kind: 'embeddings', attempts: servable, request: planned.request, servedModel }
+    : { kind: 'chat', attempts: servable, request: planned.request, servedModel };
+}
+
+/** The prompt tokens a plan's request is guessed to take (for a chat call cut before the provider said). */
+export function estimatedPromptTokens(plan: AnyJobPlan): number {
+  return plan.kind === 'chat' ? estimatePromptTokens(plan.request) : 0;
 }

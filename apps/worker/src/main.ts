@@ -12,6 +12,7 @@ import {
   createRedisConnection,
   limitsPrefix,
   readJobViews,
+  redisAnswers,
   settleWithin,
   subscribeCancels,
   waitForReady,
@@ -170,7 +171,9 @@ async function main(): Promise<void> {
   void circuitWatch.catch((error: unknown) => logger.warn({ err: error }, 'circuit changes not watched yet: the breaker asks redis'));
   void warnOnEvictionPolicy(publisher, logger);
   const { workerMetricsPort, workerMetricsHost } = config.operations;
-  const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
+  const health = { redisAnswers: () => redisAnswers(breaker.redis) };
+  metrics.setRedisCheck(health.redisAnswers);
+  const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost, health) : undefined;
   if (metricsServer) logger.info({ port: listeningPort(metricsServer), host: workerMetricsHost }, 'worker metrics listening');
   const shutdown = createWorkerShutdown({
     worker,

@@ -7,6 +7,8 @@ import type {
   FileDeleted,
   FileList,
   FileObject,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
   JobAccepted,
   JobView,
   ProvidersView,
@@ -18,7 +20,7 @@ import { poll } from './poll';
 import { responseBody, streamResponse } from './responses';
 import type { ResponseInputItem, ResponseInputItemList, ResponseObject, ResponseOptions, ResponseStreamEvent } from './responses-types';
 import { streamChat } from './stream';
-import type { BatchRequest, ChatOptions, ChatParameters, JobOptions, StreamChunk, WaitOptions } from './types';
+import type { BatchRequest, ChatOptions, ChatParameters, EmbeddingsOptions, JobOptions, StreamChunk, WaitOptions } from './types';
 
 /** Options of GatewayLLMClient. */
 export interface GatewayLLMClientOptions {
@@ -105,6 +107,22 @@ export class GatewayLLMClient {
    */
   stream(agentId: string, messages: ChatMessage[], options: ChatOptions = {}): AsyncGenerator<StreamChunk> {
     return streamChat(this.settings, chatBody(agentId, messages, options), callOptions(options));
+  }
+
+  /**
+   * Embeddings (`POST /v1/embeddings`, OpenAI's shape): one vector per input, in input order, as numbers (`float`, the
+   * default) or base64 float32 bytes (`encodingFormat: 'base64'`, decode with `decodeEmbedding`). Long input lists are
+   * split and joined by the gateway; keys, budgets and failover apply as to chat.
+   */
+  embeddings(model: string, input: EmbeddingsRequest['input'], options: EmbeddingsOptions = {}): Promise<EmbeddingsResponse> {
+    const body: EmbeddingsRequest = {
+      model,
+      input,
+      ...(options.encodingFormat !== undefined ? { encoding_format: options.encodingFormat } : {}),
+      ...(options.dimensions !== undefined ? { dimensions: options.dimensions } : {}),
+      ...(options.user !== undefined ? { user: options.user } : {}),
+    };
+    return sendJson<EmbeddingsResponse>(this.settings, 'POST', '/v1/embeddings', body, this.workOptions(options));
   }
 
   /** Enqueues an asynchronous job (202); poll it with getJob/waitForJob or have it POSTed to callbackUrl. */

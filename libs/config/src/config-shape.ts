@@ -127,10 +127,13 @@ export const configShape = {
       baseUrl: setting('OPENROUTER_BASE_URL', url.default('https://openrouter.ai/api/v1')),
       referer: setting('OPENROUTER_REFERER', z.string().optional()),
       title: setting('OPENROUTER_TITLE', z.string().default('LLM Gateway')),
+      /** Inputs per upstream embeddings call: a longer input list is split into calls of this many, joined in order. */
+      embedBatchSize: setting('OPENROUTER_EMBED_BATCH_SIZE', positiveInt.max(2048).default(512)),
     },
     ollama: {
       baseUrl: setting('OLLAMA_BASE_URL', url.default('http://localhost:11434')),
       defaultModel: setting('OLLAMA_DEFAULT_MODEL', z.string().min(1).default('qwen2.5-coder:7b')),
+      embedBatchSize: setting('OLLAMA_EMBED_BATCH_SIZE', positiveInt.default(256)),
     },
     cursor: {
       baseUrl: setting('CURSOR_ADAPTER_URL', url.default('http://localhost:3210')),
@@ -142,6 +145,7 @@ export const configShape = {
       apiKey: setting('OPENAI_API_KEY', optionalSecret),
       baseUrl: setting('OPENAI_BASE_URL', url.default('https://api.openai.com/v1')),
       defaultModel: setting('OPENAI_DEFAULT_MODEL', z.string().min(1).default('gpt-4o-mini')),
+      embedBatchSize: setting('OPENAI_EMBED_BATCH_SIZE', positiveInt.max(2048).default(2048)),
     },
     anthropic: {
       apiKey: setting('ANTHROPIC_API_KEY', optionalSecret),
@@ -154,6 +158,7 @@ export const configShape = {
       reply: setting('MOCK_REPLY', z.string().optional()),
       latencyMs: setting('MOCK_LATENCY_MS', z.coerce.number().int().nonnegative().default(0)),
       fail: setting('MOCK_FAIL', z.enum(['none', 'upstream_error', 'timeout', 'invalid_request']).default('none')),
+      embedBatchSize: setting('MOCK_EMBED_BATCH_SIZE', positiveInt.default(2048)),
     },
   },
   /** What admission enforces on callers: rate limits and budgets. */

@@ -156,6 +156,8 @@ export { callbackUrlProblem, callbackHostEntries } from './callback-url';
 export type { CallbackHostEntry } from './callback-url';
 export {
   chatJobDataSchema,
+  embeddingsJobDataSchema,
+  isEmbeddingsJob,
   laneSchema,
   laneOf,
   chatJobResultSchema,
@@ -164,7 +166,17 @@ export {
   streamEndMessageSchema,
   toolCallDeltaSchema,
 } from './job';
-export type { ChatJobData, Lane, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
+export type {
+  ChatJobData,
+  EmbeddingsJobData,
+  GatewayJobData,
+  Lane,
+  ChatJobResult,
+  ReplyMessage,
+  StreamChunkMessage,
+  StreamEndMessage,
+  ToolCallDelta,
+} from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';
@@ -182,3 +194,18 @@ export {
   modelAllowed,
 } from './keys';
 export type { CreateKeyRequest, UpdateKeyRequest, ApiKeyView, CreatedKey } from './keys';
+export {
+  MAX_EMBEDDING_INPUTS,
+  MAX_EMBEDDING_INPUT_CHARS,
+  embeddingInputSchema,
+  embeddingEncodingSchema,
+  embeddingsRequestSchema,
+  embeddingsParamsSchema,
+  embeddingVectorSchema,
+  embeddingInputsOf,
+  toEmbeddingsWork,
+  toEmbeddingsResponse,
+  embeddingsResponseText,
+  openAiEmbeddingsBatchLineSchema,
+} from './embeddings';
+export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chatParamsShape, finishReasonSchema, usageSchema } from './chat';
+import { embeddingVectorSchema, embeddingsParamsSchema } from './embeddings';
 import { toolCallSchema } from './messages';
 import { jobErrorSchema } from './errors';
 import { providerIdSchema } from './provider-id';
@@ -8,15 +9,13 @@ import { providerIdSchema } from './provider-id';
 export const laneSchema = z.enum(['interactive', 'job', 'batch']);
 export type Lane = z.infer<typeof laneSchema>;
 
-/** What the API puts in a chat job. The model is already resolved (default applied). */
-export const chatJobDataSchema = z.object({
+/** What the API puts in every job, whatever it asks of a provider. The model is already resolved (default applied). */
+const jobBaseShape = {
   request_id: z.string(),
   agent_id: z.string().optional(),
   /** The API key the job was made with: it owns the job, and its ledger is billed. */
   key_id: z.string().optional(),
   model: z.string(),
-  /** The chat parameters as the request gave them (validated by the API): messages, tools, sampling, … */
-  ...chatParamsShape,
   /** When set, the API instance whose reply channel waits for this job. */
   reply_to: z.string().optional(),
   /** When set, the outcome is POSTed there once the job is done (asynchronous jobs). */
@@ -53,8 +52,23 @@ export const chatJobDataSchema = z.object({
    * retention: work whose answer is read long after it ends (a stored response, a background one nobody waits on).
    */
   keep_outcome_seconds: z.number().int().positive().optional(),
-});
+};
+
+/** A chat job: the chat parameters as the request gave them (validated by the API): messages, tools, sampling, … */
+export const chatJobDataSchema = z.object({ ...jobBaseShape, ...chatParamsShape });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
+
+/** An embeddings job (`kind: 'embeddings'`): the inputs and how their vectors come back. */
+export const embeddingsJobDataSchema = z.object({ ...jobBaseShape, kind: z.literal('embeddings'), embeddings: embeddingsParamsSchema });
+export type EmbeddingsJobData = z.infer<typeof embeddingsJobDataSchema>;
+
+/** Any job of the queue: chat (no `kind`) or embeddings. Scheduling, billing and delivery read only the fields they share. */
+export type GatewayJobData = ChatJobData | EmbeddingsJobData;
+
+/** Whether a job asks for embeddings (else it is a chat job). */
+export function isEmbeddingsJob(data: GatewayJobData): data is EmbeddingsJobData {
+  return 'kind' in data && data.kind === 'embeddings';
+}
 
 /**
  * A job's lane: as asked, else interactive when a caller waits on its reply channel, else an asynchronous job. The
@@ -76,6 +90,8 @@ export const chatJobResultSchema = z.object({
   tool_calls: z.array(toolCallSchema).optional(),
   /** The upstream's token log probabilities (OpenAI's `choices[].logprobs`), when asked for and given. */
   logprobs: z.record(z.string(), z.unknown()).optional(),
+  /** An embeddings job's vectors, in input order, in the encoding it asked for (content is then empty). */
+  embeddings: z.array(embeddingVectorSchema).optional(),
 });
 export type ChatJobResult = z.infer<typeof chatJobResultSchema>;
 

@@ -69,7 +69,7 @@ export const batchMetadataSchema = z
   .refine((metadata) => Object.keys(metadata).length <= 16, 'at most 16 pairs');
 
 /** The routes a batch's lines may name (OpenAI's `endpoint`). */
-export const batchEndpointSchema = z.enum(['/v1/chat/completions', '/v1/responses']);
+export const batchEndpointSchema = z.enum(['/v1/chat/completions', '/v1/responses', '/v1/embeddings']);
 export type BatchEndpoint = z.infer<typeof batchEndpointSchema>;
 
 /** Options of a batch: members of a `{"requests": [...]}` body, or query parameters (JSONL). Unknown ones are ignored. */

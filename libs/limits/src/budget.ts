@@ -1,5 +1,6 @@
 import type { PeriodSpend, Usage, UsageReport } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
+import type { BudgetReading } from '@gateway/observability';
 import { limitsPrefix, runLuaScript, type LimitsPrefix, type RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
@@ -368,6 +369,22 @@ export function createBudget(options: BudgetOptions) {
     async billedOrClear(jobId: string): Promise<'settled' | undefined> {
       const record = await runLuaScript(redis, scripts.billingClear, [limitKeys.jobBilling(prefix, jobId)], []);
       return record === 'settled' ? 'settled' : undefined;
+    },
+
+    /**
+     * The global budgets' settled spend of the current UTC day and month against their limits: two HGETs of the
+     * totals the budget checks (no fold, no breakdown), cheap enough for every metrics scrape.
+     */
+    async globalSpend(): Promise<BudgetReading[]> {
+      const { day, month } = utcPeriods(now());
+      const [dayTotal, monthTotal] = await Promise.all([
+        redis.hget(limitKeys.daySpend(prefix, day), 'total'),
+        redis.hget(limitKeys.monthSpend(prefix, month), 'total'),
+      ]);
+      return [
+        { budget: 'daily', spentUsd: nanoToUsd(Number(dayTotal ?? 0)), limitUsd: options.dailyLimitUsd },
+        { budget: 'monthly', spentUsd: nanoToUsd(Number(monthTotal ?? 0)), limitUsd: options.monthlyLimitUsd },
+      ];
     },
 
     /**

@@ -32,7 +32,8 @@ export function cataloguePrice(provider: ProviderId, model: string): ModelPrice 
     if (!found) continue;
     const prices = found.model_price;
     const prompt = usdPerMillion(prices['input_mtok']);
-    const completion = usdPerMillion(prices['output_mtok']);
+    // A model priced by its input alone (an embedding model) generates nothing: its output costs nothing.
+    const completion = usdPerMillion(prices['output_mtok']) ?? (prompt !== undefined && prices['output_mtok'] === undefined ? 0 : undefined);
     if (prompt === undefined || completion === undefined) continue;
     const cached = usdPerMillion(prices['cache_read_mtok']);
     const reasoning = usdPerMillion(prices['output_reasoning_mtok']);

@@ -24,6 +24,7 @@ export {
   LOW_DETAIL_IMAGE_TOKENS,
   estimateCostUsd,
 } from './pricing';
+export { estimateEmbeddingTokens, estimateEmbeddingsCostUsd } from './embeddings-estimate';
 export type { ModelPrice, PricingTable, PriceSource } from './pricing';
 export { cataloguePrice } from './catalogue-prices';
 export { createPriceBook } from './price-book';

@@ -64,10 +64,22 @@ export interface OpenRouterModelsSource {
   fetch?: typeof fetch;
 }
 
-/** Fetches and parses OpenRouter's prices; throws with a short reason when it cannot (down, non-200, garbage). */
+/**
+ * Fetches and parses OpenRouter's prices: its models list, and its embedding models list (`/embeddings/models`, the
+ * same shape) merged in when that one answers. Throws with a short reason when the models list cannot be had (down,
+ * non-200, garbage); a failed embeddings list only leaves embedding models to the other price sources.
+ */
 export async function fetchOpenRouterPrices(source: OpenRouterModelsSource): Promise<PricingTable> {
+  const [models, embeddingModels] = await Promise.all([
+    fetchModelsList(source, 'models'),
+    fetchModelsList(source, 'embeddings/models').catch(() => ({}) as PricingTable),
+  ]);
+  return { ...embeddingModels, ...models };
+}
+
+async function fetchModelsList(source: OpenRouterModelsSource, path: string): Promise<PricingTable> {
   const doFetch = source.fetch ?? fetch;
-  const response = await doFetch(`${source.baseUrl.replace(/\/+$/, '')}/models`, {
+  const response = await doFetch(`${source.baseUrl.replace(/\/+$/, '')}/${path}`, {
     headers: { accept: 'application/json', ...(source.apiKey ? { authorization: `Bearer ${source.apiKey}` } : {}) },
     signal: AbortSignal.timeout(source.timeoutMs),
   });

@@ -33,6 +33,10 @@ export const builtInPricing: PricingTable = Object.freeze({
   'openai/gpt-4o-mini': { prompt: 0.15, completion: 0.6 },
   'meta-llama/llama-3.1-8b-instruct': { prompt: 0.02, completion: 0.03 },
   'qwen/qwen-2.5-coder-32b-instruct': { prompt: 0.06, completion: 0.15 },
+  // Embedding models (input tokens only), for a provider whose catalogue entry does not list them (OpenRouter's).
+  'openai/text-embedding-3-small': { prompt: 0.02, completion: 0 },
+  'openai/text-embedding-3-large': { prompt: 0.13, completion: 0 },
+  'openai/text-embedding-ada-002': { prompt: 0.1, completion: 0 },
   // Unknown models on paid providers: priced high rather than free, so budgets still hold.
   '*': { prompt: 3, completion: 15 },
 });

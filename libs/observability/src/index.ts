@@ -7,3 +7,4 @@ export type { QueueDepthSource } from './queue-depth';
 export type { LaneBacklogReading, LaneBacklogSource } from './lane-backlog-source';
 export { createBoundedLabel } from './bounded-label';
 export { createSecretScrubber } from './secret-scrubber';
+export type { BudgetReading, CircuitReading } from './ops-gauges';

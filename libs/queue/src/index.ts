@@ -13,7 +13,7 @@ export type { JobStreamLimits, KeptMessage } from './job-stream';
 export { compareEntryIds, readStreamTails, wakeStreamTails } from './stream-tails';
 export type { StreamTailsRead, StreamTailsReadOptions } from './stream-tails';
 export type { CancelSubscriptionOptions } from './cancel-channel';
-export { warnOnEvictionPolicy } from './redis-checks';
+export { redisAnswers, warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';
 export { errorFromFailedReason, jobViewFromFields, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
 export {
@@ -51,6 +51,7 @@ export { assignRounds, callerPriorityMax, laneLayout, laneOfPriority, lanePriori
 export type { LaneRequest, RoundRequest } from './lanes';
 export { chatPromoteKeys, promoteLaneJobs } from './lane-promote';
 export { readLaneBacklog } from './lane-backlog';
+export { readLaneOldest, OLDEST_READ_PER_BAND } from './lane-oldest';
 export type { LaneBacklog } from './lane-backlog';
 export type { PromoteKeys } from './lane-promote';
 export { watchChannel } from './channel-watch';

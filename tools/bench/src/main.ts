@@ -31,6 +31,7 @@ const all = [
   'concurrency',
   'batch',
   'lanes',
+  'embeddings',
   'scale-out',
   'sweep',
 ] as const;

@@ -19,6 +19,9 @@ function rawConnection(baseUrl: string): Promise<{ socket: Socket; received: () 
   });
 }
 
+/** The JSON body of a raw HTTP answer. */
+const bodyOf = (raw: string): unknown => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the API server bounds its connections and slow clients', () => {
@@ -58,6 +61,22 @@ describe('the API server bounds its connections and slow clients', () => {
     expect(closedAfter).toBeDefined();
     expect(closedAfter!).toBeLessThan(headersTimeoutMs + 1000);
     expect(slow.received()).toMatch(/^HTTP\/1\.1 408/);
+    expect(bodyOf(slow.received())).toMatchObject({ error: { type: 'invalid_request_error', message: 'the request did not arrive in time' } });
+  });
+
+  it.each([
+    ['headers too large', `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nx-big: ${'a'.repeat(64 * 1024)}\r\n\r\n`, 431, 'request headers are too large'],
+    ['a malformed request line', 'GET /healthz NOT-HTTP\r\n\r\n', 400, 'malformed HTTP request'],
+  ])('answers %s in the error envelope, then closes', async (_case, request, status, message) => {
+    const client = await rawConnection(gateway.baseUrl);
+    client.socket.write(request);
+    const closedAfter = await Promise.race([client.closed, sleep(5000).then(() => undefined)]);
+    client.socket.destroy();
+    expect(closedAfter).toBeDefined();
+    expect(client.received()).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(client.received()).toMatch(/content-type: application\/json/);
+    expect(bodyOf(client.received())).toMatchObject({ error: { type: 'invalid_request_error', message } });
+    expect((await fetch(`${gateway.baseUrl}/healthz`)).status).toBe(200);
   });
 
   it('streams an SSE answer for longer than GATEWAY_REQUEST_TIMEOUT_MS to its end', async () => {

@@ -120,6 +120,29 @@ describe('OpenAI batches through the official SDK', () => {
     }
   });
 
+  it('runs a file of embeddings lines, answering OpenAI embeddings lists', async () => {
+    const lines = Array.from({ length: 3 }, (_, index) =>
+      JSON.stringify({
+        custom_id: `e-${index}`,
+        method: 'POST',
+        url: '/v1/embeddings',
+        body: { model: 'mock/embed-small', input: [`text ${index}`, 'more'], dimensions: 8 },
+      }),
+    );
+    const file = await upload(lines);
+    const created = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' });
+    const batch = await finished(created.id);
+    expect(batch).toMatchObject({ status: 'completed', endpoint: '/v1/embeddings', request_counts: { total: 3, completed: 3, failed: 0 } });
+    const output = jsonLines(await (await openai.files.content(batch.output_file_id!)).text());
+    expect(output).toHaveLength(3);
+    for (const line of output) {
+      const body = (line['response'] as { body: OpenAI.CreateEmbeddingResponse }).body;
+      expect(body.object).toBe('list');
+      expect(body.data.map((entry) => entry.index)).toEqual([0, 1]);
+      expect(body.data[0]!.embedding).toHaveLength(8);
+    }
+  });
+
   it('cancels mid-run: cancelled, the finished requests in the output file, the others in the error file', async () => {
     const lines = Array.from({ length: 24 }, (_, index) => chatLine(`slow-${index}`, `slow ${index}`, 'mock/echo?latency=300'));
     const file = await upload(lines);

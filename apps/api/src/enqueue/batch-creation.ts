@@ -19,7 +19,7 @@ import type { Admission } from '../admission';
 import type { ParsedBatchItem } from '../batch-input';
 import { ownerKeyOf, shareWeightOf, limitSubjectOf, type Caller } from '../caller';
 import { lanePrioritiesFor } from '../job-priority';
-import { toChatJobData } from './job-payload';
+import { toJobData } from './job-payload';
 import { enqueueOrUnavailable } from './redis-outage';
 import { createUndoStack } from './undo-stack';
 
@@ -90,7 +90,7 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
 
   try {
     const data = items.map((item, index) => ({
-      ...toChatJobData(batch.requestId, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
+      ...toJobData(batch.requestId, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
       reserved_usd: reserved[index] ?? 0,
       batch_id: batchId,
       ...(callbackUrl !== undefined ? { batch_callback: true } : {}),

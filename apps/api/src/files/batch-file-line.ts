@@ -1,23 +1,45 @@
 import type { z } from 'zod';
-import { chatRequestSchema, fileLineRefused, fromOpenAiRequest, openAiChatRequestSchema, type BatchEndpoint, type ChatRequest } from '@gateway/contracts';
+import {
+  chatRequestSchema,
+  embeddingsRequestSchema,
+  fileLineRefused,
+  fromOpenAiRequest,
+  openAiChatRequestSchema,
+  toEmbeddingsWork,
+  type BatchEndpoint,
+  type ChatRequest,
+  type EmbeddingsWork,
+} from '@gateway/contracts';
 import { responsesRequestSchema } from '../dialects/responses/responses-wire';
 import { toChatRequest } from '../dialects/responses/to-chat-request';
 
-/**
- * The routes a line of a batch file may name, and how its body is checked and mapped onto the internal chat request
- * (by the route's dialect). `/v1/embeddings` joins here once the gateway serves that route.
- */
-const lineRoutes: Record<BatchEndpoint, { schema: z.ZodType; toChat(body: unknown): unknown }> = {
+/** A chat route's body mapped onto the internal chat request, checked by the chat request's schema. */
+function chatWork(mapped: unknown, line: number): ChatRequest {
+  const chat = chatRequestSchema.safeParse(mapped);
+  if (chat.success) return chat.data;
+  const { field, message } = firstIssue(chat.error, 'body');
+  throw fileLineRefused(line, field, message);
+}
+
+/** The routes a line of a batch file may name, and how its body is checked and mapped (by the route's dialect). */
+const lineRoutes: Record<BatchEndpoint, { schema: z.ZodType; toWork(body: unknown, line: number): ChatRequest | EmbeddingsWork }> = {
   '/v1/chat/completions': {
     schema: openAiChatRequestSchema,
-    toChat: (body) => fromOpenAiRequest(body as z.infer<typeof openAiChatRequestSchema>),
+    toWork: (body, line) => chatWork(fromOpenAiRequest(body as z.infer<typeof openAiChatRequestSchema>), line),
   },
   '/v1/responses': {
     schema: responsesRequestSchema,
-    toChat: (body) => {
+    toWork: (body, line) => {
       const { droppedTools: _dropped, ...request } = body as z.infer<typeof responsesRequestSchema>;
-      return toChatRequest(request, [], request.user);
+      if (request.previous_response_id !== undefined)
+        throw fileLineRefused(line, 'body.previous_response_id', 'a batch request stands alone (send the whole input)');
+      if (request.background) throw fileLineRefused(line, 'body.background', 'a batch request is background work already');
+      return chatWork(toChatRequest(request, [], request.user), line);
     },
+  },
+  '/v1/embeddings': {
+    schema: embeddingsRequestSchema,
+    toWork: (body) => toEmbeddingsWork(body as z.infer<typeof embeddingsRequestSchema>),
   },
 };
 
@@ -34,7 +56,7 @@ function firstIssue(error: z.ZodError, under: string): { field: string; message:
 export interface BatchFileLine {
   customId: string;
   url: BatchEndpoint;
-  request: ChatRequest;
+  request: ChatRequest | EmbeddingsWork;
 }
 
 /**
@@ -63,17 +85,7 @@ export function parseBatchFileLine(text: string, line: number, fileUrl: BatchEnd
     const { field, message } = firstIssue(parsed.error, 'body');
     throw fileLineRefused(line, field, message);
   }
-  if (url === '/v1/responses') {
-    const request = parsed.data as z.infer<typeof responsesRequestSchema>;
-    if (request.previous_response_id !== undefined) throw fileLineRefused(line, 'body.previous_response_id', 'a batch request stands alone (send the whole input)');
-    if (request.background) throw fileLineRefused(line, 'body.background', 'a batch request is background work already');
-  }
-  const chat = chatRequestSchema.safeParse(route.toChat(parsed.data));
-  if (!chat.success) {
-    const { field, message } = firstIssue(chat.error, 'body');
-    throw fileLineRefused(line, field, message);
-  }
-  return { customId, url, request: chat.data };
+  return { customId, url, request: route.toWork(parsed.data, line) };
 }
 
 /** Checks a batch file's lines one by one as they arrive: each parsed, its custom_id unique within the file. */

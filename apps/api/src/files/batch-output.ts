@@ -1,4 +1,4 @@
-import { httpStatusByErrorType, toOpenAiErrorBody, type BatchOutputLine, type FileObject } from '@gateway/contracts';
+import { httpStatusByErrorType, toEmbeddingsResponse, toOpenAiErrorBody, type BatchOutputLine, type FileObject } from '@gateway/contracts';
 import {
   batchFileId,
   batchJobId,
@@ -21,6 +21,8 @@ const unrunCodes = {
 
 /** A completed request's body, in the dialect of the batch's endpoint. */
 function answerBody(record: BatchRecord, jobId: string, result: NonNullable<BatchRequestOutcome['view']['result']>): unknown {
+  // Embeddings lines (a file's, or a native JSONL batch's among chat lines) answer OpenAI's embeddings list.
+  if (record.endpoint === '/v1/embeddings' || result.embeddings !== undefined) return toEmbeddingsResponse(result);
   if (record.endpoint === '/v1/responses') {
     const meta = { id: `resp_${jobId}`, createdAt: Math.floor(record.createdAt / 1000), model: result.model, request: {} };
     return toResponse(meta, { status: 'completed', result });
@@ -37,14 +39,20 @@ export function batchOutputLine(record: BatchRecord, outcome: BatchRequestOutcom
   const base = { id: `batch_req_${jobId}`, custom_id: outcome.customId ?? null };
   const { view } = outcome;
   if (view.status === 'completed' && view.result) {
-    return kind === 'output' ? { ...base, response: { status_code: 200, request_id: jobId, body: answerBody(record, jobId, view.result) }, error: null } : undefined;
+    return kind === 'output'
+      ? { ...base, response: { status_code: 200, request_id: jobId, body: answerBody(record, jobId, view.result) }, error: null }
+      : undefined;
   }
   if (kind !== 'errors') return undefined;
   if (view.status === 'expired' || view.status === 'cancelled') return { ...base, response: null, error: unrunCodes[view.status] };
   if (view.status === 'failed') {
     const type = view.error?.type ?? 'upstream_error';
     const message = view.error?.message ?? 'the request failed';
-    return { ...base, response: { status_code: httpStatusByErrorType[type], request_id: jobId, body: toOpenAiErrorBody(type, message) }, error: { code: type, message } };
+    return {
+      ...base,
+      response: { status_code: httpStatusByErrorType[type], request_id: jobId, body: toOpenAiErrorBody(type, message) },
+      error: { code: type, message },
+    };
   }
   return undefined;
 }

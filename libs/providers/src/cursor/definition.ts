@@ -29,6 +29,7 @@ export const cursorDefinition: ProviderDefinition = {
     imagePath(request, () => true) ??
     toolTurnPath(request),
   prices: { kind: 'free' },
+  // No embeddings: an agent answers text only (no `embeddings`: failover skips it for them).
   createAdapter: (config, http) =>
     createCursorAdapter({
       baseUrl: config.providers.cursor.baseUrl,

@@ -1,16 +1,18 @@
-import { GatewayError, upstreamFailure, upstreamRefusedRequest, upstreamReportedError, type ProviderId } from '@gateway/contracts';
+import { upstreamFailure, type ProviderId } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
 import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
-import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
+import { createOpenAiCompatibleEmbed } from './openai-compatible-embed';
+import { bodyError } from './openai-compatible-errors';
+import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, toOpenAiRequest } from './openai-compatible-map';
 import { openAiChunkSchema, openAiResponseSchema, type OpenAiRequest } from './openai-compatible-wire';
 
 /** What distinguishes one OpenAI-compatible upstream from another. */
 export interface OpenAiCompatibleOptions {
   id: ProviderId;
-  /** Base URL ending before `/chat/completions`. */
+  /** Base URL ending before `/chat/completions` (and `/embeddings`). */
   baseUrl: string;
   apiKey: string | undefined;
   timeoutMs: number;
@@ -20,12 +22,6 @@ export interface OpenAiCompatibleOptions {
   decorateRequest?: (body: OpenAiRequest) => OpenAiRequest;
   /** Injected client (tests, shared pools). */
   http?: HttpClient;
-}
-
-function bodyError(id: ProviderId, error: { message?: string | null; code?: number | string | null }): GatewayError {
-  const message = `${id} reported an error: ${error.message ?? 'unknown error'}${error.code !== undefined && error.code !== null ? ` (code ${error.code})` : ''}`;
-  if (isInvalidRequestCode(error.code)) return upstreamRefusedRequest(message);
-  return upstreamReportedError(message);
 }
 
 export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions): ProviderAdapter {
@@ -105,6 +101,8 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
       if (!done) throw upstreamFailure(id, 'stream ended without [DONE]');
       yield { type: 'stream-end', model, finishReason };
     },
+
+    embed: createOpenAiCompatibleEmbed({ id, baseUrl: options.baseUrl, headers, http }),
 
     close: () => http.close(),
   };

@@ -14,6 +14,7 @@ export const openAiDefinition: ProviderDefinition = {
       ? 'reasoning.max_tokens'
       : undefined,
   prices: { kind: 'catalogue', catalogueId: 'openai', endpoint: false },
+  embeddings: { batchSize: (config) => config.providers.openai.embedBatchSize },
   createAdapter: (config, http) =>
     createOpenAiAdapter({
       baseUrl: config.providers.openai.baseUrl,

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { connectionFault, sleep, startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
 import { openAiLogprobs, openAiUsage, toolCallChunks, wireToolCalls, writeData, type FakeToolCall, type FakeUsageDetails } from './openai-answers';
 import { openAiRequestProblem } from './openai-rules';
+import { openAiEmbeddingsAnswer, openAiEmbeddingsProblem, writeJson } from './embeddings';
 
 /** What the fake OpenRouter does with the next call(s). */
 export type OpenRouterBehaviour =
@@ -48,6 +49,8 @@ export interface FakeOpenRouterOptions {
   behave?: (request: RecordedRequest, index: number) => OpenRouterBehaviour;
   /** What its models endpoint answers; default a list of two models. */
   models?: ModelsBehaviour;
+  /** What `GET /api/v1/embeddings/models` lists (USD per token, completion "0"); default two embedding models. */
+  embeddingModels?: FakeOpenRouterModel[];
 }
 
 export interface FakeOpenRouter extends FakeServer {
@@ -64,6 +67,52 @@ export const defaultFakeModels: FakeOpenRouterModel[] = [
   { id: 'thudm/glm-4-9b-chat', prompt: '0.000000035', completion: '0.000000138' },
   { id: 'openai/gpt-4o', prompt: '0.0000025', completion: '0.00001', inputCacheRead: '0.00000125' },
 ];
+
+/** The embedding models the fake lists and prices by default. */
+export const defaultFakeEmbeddingModels: FakeOpenRouterModel[] = [
+  { id: 'openai/text-embedding-3-small', prompt: '0.00000002', completion: '0' },
+  { id: 'openai/text-embedding-3-large', prompt: '0.00000013', completion: '0' },
+];
+
+/**
+ * `POST /api/v1/embeddings`: OpenAI's shape, `usage.cost` at the listed price, OpenRouter's error envelope, and the
+ * same faults as chat (status with retry-after, an error in a 200 body, reset, hang, malformed JSON).
+ */
+async function embeddings(
+  request: RecordedRequest,
+  res: ServerResponse,
+  raw: Parameters<typeof connectionFault>[1],
+  behaviour: OpenRouterBehaviour,
+  models: readonly FakeOpenRouterModel[],
+) {
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+  const problem = openAiEmbeddingsProblem(body);
+  if (problem) return writeJson(res, 400, { error: { message: problem.message, code: 400, metadata: { provider_name: 'Fake' } } });
+  switch (behaviour.kind) {
+    case 'status':
+      return writeJson(
+        res,
+        behaviour.status,
+        behaviour.body ?? { error: { message: `fake status ${behaviour.status}`, code: behaviour.status } },
+        behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {},
+      );
+    case 'error-in-body':
+      return writeJson(res, 200, { error: { message: behaviour.message, code: behaviour.code } });
+    case 'hang':
+    case 'reset':
+      return connectionFault(behaviour, raw);
+    case 'malformed':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data": [ {"embedding": [0.1, ');
+      return;
+    default: {
+      if ('latencyMs' in behaviour && behaviour.latencyMs) await sleep(behaviour.latencyMs);
+      const price = Number(models.find((model) => model.id === body['model'])?.prompt ?? '0');
+      const answer = openAiEmbeddingsAnswer(body, (tokens) => ({ cost: tokens * price }));
+      return writeJson(res, 200, { id: `embd-${Math.random().toString(36).slice(2)}`, ...answer });
+    }
+  }
+}
 
 /** The real endpoint's shape (only some of its fields): id, name, context, architecture, pricing as strings. */
 function modelsList(models: readonly FakeOpenRouterModel[]) {
@@ -214,7 +263,14 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
   let count = 0;
   let models: ModelsBehaviour = options.models ?? { kind: 'list', models: defaultFakeModels };
   let modelsFetches = 0;
+  const embeddingModels = options.embeddingModels ?? defaultFakeEmbeddingModels;
   const server = await startFakeServer(async (request, res, raw) => {
+    if (request.method === 'GET' && request.path.split('?')[0] === '/api/v1/embeddings/models') {
+      // Not counted: modelsFetches counts the chat models list, which price-refresh tests count.
+      server.requests.splice(server.requests.lastIndexOf(request), 1);
+      if (models.kind !== 'list') return writeJson(res, 503, { error: { message: 'fake embeddings models unavailable', code: 503 } });
+      return writeJson(res, 200, modelsList(embeddingModels));
+    }
     if (request.method === 'GET' && request.path.split('?')[0] === '/api/v1/models') {
       // Counted apart (modelsFetches): `requests` holds the chat calls, which tests count.
       server.requests.splice(server.requests.lastIndexOf(request), 1);
@@ -241,7 +297,8 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
           return;
       }
     }
-    if (!request.path.startsWith('/api/v1/chat/completions') || request.method !== 'POST') {
+    const isEmbeddings = request.path.startsWith('/api/v1/embeddings') && request.method === 'POST';
+    if (!isEmbeddings && (!request.path.startsWith('/api/v1/chat/completions') || request.method !== 'POST')) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'Not Found', code: 404 } }));
       return;
@@ -251,6 +308,7 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
       res.end(JSON.stringify({ error: { message: 'No auth credentials found', code: 401 } }));
       return;
     }
+    if (isEmbeddings) return embeddings(request, res, raw, behave(request, count++), embeddingModels);
     const parsed = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
     const problem = options.strict === false ? undefined : openAiRequestProblem(parsed);
     if (problem) {

@@ -1,12 +1,13 @@
 import { batchScenario } from './batch';
 import type { ScenarioContext } from './context';
+import { embeddingsScenario } from './embeddings';
 import { lanesScenario } from './lanes';
 import { limitsScenario } from './limits';
 import { responsesScenario } from './responses';
 import { streamingScenario } from './streaming';
 import { toolStreamingScenario } from './tool-streaming';
 
-/** Scenarios of the streaming, Responses, batch, lanes and limits features. */
+/** Scenarios of the streaming, Responses, batch, lanes, limits and embeddings features. */
 export async function optionalScenarios(context: ScenarioContext, selected: ReadonlySet<string>): Promise<void> {
   if (selected.has('limits')) await limitsScenario(context);
   if (selected.has('streaming')) await streamingScenario(context);
@@ -14,4 +15,5 @@ export async function optionalScenarios(context: ScenarioContext, selected: Read
   if (selected.has('tool-streaming')) await toolStreamingScenario(context);
   if (selected.has('batch')) await batchScenario(context);
   if (selected.has('lanes')) await lanesScenario(context);
+  if (selected.has('embeddings')) await embeddingsScenario(context);
 }
