@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Config } from '@gateway/config';
-import type { Budget } from '@gateway/limits';
-import type { Logger, Metrics } from '@gateway/observability';
+import type { Budget, RequestLog } from '@gateway/limits';
+import type { Logger, Metrics, Tracing } from '@gateway/observability';
 import { bullBoardPath, bullBoardRouter } from './admin/bull-board';
 import { authenticate } from './middleware/auth';
 import type { KeyCache } from './keys/key-cache';
@@ -15,6 +15,8 @@ import type { Admission } from './admission';
 import type { EnqueueService } from './enqueue';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
+import { traceRequests } from './middleware/trace-requests';
+import { requestLogRoutes } from './admin/request-log-routes';
 import { onlyUnder } from './middleware/route-prefix';
 import { chatRoutes } from './routes/chat';
 import { chatStreamRoutes } from './routes/chat-stream';
@@ -65,6 +67,10 @@ export interface ApiDeps {
   tails: StreamTailReader;
   /** Attached clients per caller and per instance. */
   attachCaps: AttachCaps;
+  /** Traces (off when absent or disabled: no span, no header). */
+  tracing?: Tracing;
+  /** The request log, read at /admin/requests. */
+  requestLog?: RequestLog;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -74,6 +80,7 @@ export function createApp(deps: ApiDeps): Express {
   // No ETag: answers to POSTs and job polls are not cached, and hashing every body cost ~1.5 % of the API's CPU.
   app.set('etag', false);
   app.use(requestContext(deps.logger, deps.metrics));
+  if (deps.tracing?.enabled) app.use(traceRequests(deps.tracing));
   app.use(noSniff);
   app.use(checkHost(deps.config.http.allowedHosts));
   if (deps.lifecycle) app.use(closeConnectionsWhenStopping(deps.lifecycle));
@@ -93,6 +100,7 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger })));
+  if (deps.requestLog) app.use(onlyUnder(['/admin/requests'], requestLogRoutes(deps.requestLog)));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
   // These parse their own bodies (batches and files are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(

@@ -11,6 +11,8 @@ const CHARACTERS_PER_TOKEN = 4;
  */
 export function createCallMeter() {
   let call: { provider: ProviderId; model: string; answering: boolean; characters: number; usage?: Usage; costUsd: number | null } | undefined;
+  /** When the answer's first token came (Unix ms): streams only, for the request log's time to first token. */
+  let firstTokenAt: number | undefined;
   return {
     /** A request goes to this provider now (failover: the previous attempt answered with an error). */
     begin(provider: ProviderId, model: string): void {
@@ -19,6 +21,7 @@ export function createCallMeter() {
     /** The answer has started (its first token is out): from now on the call is billed whatever happens. */
     answering(): void {
       if (call) call.answering = true;
+      firstTokenAt ??= Date.now();
     },
     generated(characters: number): void {
       if (call) call.characters += characters;
@@ -27,6 +30,7 @@ export function createCallMeter() {
       if (call) Object.assign(call, { usage, costUsd });
     },
     state: () => call,
+    firstTokenAt: () => firstTokenAt,
   };
 }
 

@@ -1,7 +1,7 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { randomUUID } from 'node:crypto';
 import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer } from '@gateway/limits';
-import { createLogger, createMetrics } from '@gateway/observability';
+import { createLogger, createMetrics, startTracing } from '@gateway/observability';
 import {
   bullPrefix,
   callbackSubject,
@@ -32,6 +32,7 @@ import { createBatchEndCheck, watchBatchEnds } from './batch-end';
 import { createRunLocks, withRunLocks } from './run-locks';
 import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
+import { createJobReporterFromConfig } from './job-report';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, [providerConfigurationProblems]);
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   const newsSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-news');
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
   // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
+  const tracing = await startTracing(config, { name: 'gateway-worker', instanceId: randomUUID() });
   const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.worker.laneMinShare, logger });
   // Jobs that ask for it (stored and background responses) keep their outcome beyond the job's retention.
   const processor = keepingOutcomes(
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
       wasCancelled: cancels.wasCancelled,
       billing,
       laneShare,
+      reporter: createJobReporterFromConfig(config, { redis: publisher, tracing, logger }),
     }),
     { publisher, prefix: bullmqPrefix, logger },
   );
@@ -198,7 +201,11 @@ async function main(): Promise<void> {
       );
       newsSubscriber.disconnect();
       await registry.close();
-      await settleWithin(1000, () => breaker.stats.flush());
+      await settleWithin(
+        1000,
+        () => breaker.stats.flush(),
+        () => tracing.shutdown(),
+      );
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await settleWithin(

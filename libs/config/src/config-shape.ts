@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
 import { environmentSchemaOf, setting } from './settings';
-import { csv, logLevel, nonNegativeInt, nonNegativeNumber, optionalSecret, port, positiveInt, url } from './value-schemas';
+import {
+  csv,
+  logLevel,
+  nonNegativeInt,
+  nonNegativeNumber,
+  optionalSecret,
+  optionalUrl,
+  otlpProtocol,
+  port,
+  positiveInt,
+  traceSampler,
+  url,
+} from './value-schemas';
 
 /** Shortest GATEWAY_AUTH_TOKEN accepted: a guessable token is worse than none, since it looks like protection. */
 export const minimumAuthTokenLength = 16;
@@ -211,6 +223,35 @@ export const configShape = {
     shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', positiveInt.default(30_000)),
     workerMetricsPort: setting('WORKER_METRICS_PORT', port.default(9464)),
     workerMetricsHost: setting('WORKER_METRICS_HOST', z.string().min(1).default('127.0.0.1')),
+  },
+  /**
+   * OpenTelemetry traces, by the standard variables: exported over OTLP/HTTP once an endpoint is set, off otherwise
+   * (no SDK loaded, nothing added to a job).
+   */
+  tracing: {
+    endpoint: setting('OTEL_EXPORTER_OTLP_ENDPOINT', optionalUrl),
+    /** Used as it is (the general endpoint gets `/v1/traces` appended). */
+    tracesEndpoint: setting('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', optionalUrl),
+    protocol: setting('OTEL_EXPORTER_OTLP_PROTOCOL', otlpProtocol.default('http/protobuf')),
+    tracesProtocol: setting('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', otlpProtocol.optional()),
+    /** `name=value` pairs, comma-separated, values URL-encoded (an exporter's credentials). */
+    headers: setting('OTEL_EXPORTER_OTLP_HEADERS', optionalSecret),
+    tracesHeaders: setting('OTEL_EXPORTER_OTLP_TRACES_HEADERS', optionalSecret),
+    /** Unset: `gateway-api` or `gateway-worker`, by app. */
+    serviceName: setting('OTEL_SERVICE_NAME', optionalSecret),
+    sampler: setting('OTEL_TRACES_SAMPLER', traceSampler.default('parentbased_always_on')),
+    /** The ratio of the `traceidratio` samplers. */
+    samplerArg: setting('OTEL_TRACES_SAMPLER_ARG', z.coerce.number().min(0).max(1).default(1)),
+    /** Finished spans are sent at least this often. */
+    exportDelayMs: setting('OTEL_BSP_SCHEDULE_DELAY', positiveInt.default(5000)),
+  },
+  /** The request log (GET /admin/requests): one entry per finished request, bounded in Redis. */
+  requestLog: {
+    /** Entries kept at most (the oldest go first); 0: no request log. */
+    maxEntries: setting('REQUEST_LOG_MAX_ENTRIES', nonNegativeInt.default(100_000)),
+    maxAgeSeconds: setting('REQUEST_LOG_MAX_AGE_SECONDS', positiveInt.default(604_800)),
+    /** Keep each request's messages and answer in its entry (redacted like logs). */
+    bodies: setting('REQUEST_LOG_BODIES', z.stringbool().default(false)),
   },
   /** Asynchronous jobs and batches. */
   jobs: {

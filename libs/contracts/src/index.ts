@@ -183,6 +183,8 @@ export { providerViewSchema, providersViewSchema } from './providers';
 export type { ProviderView, ProvidersView } from './providers';
 export { periodSpendSchema, usageReportSchema } from './spend';
 export type { PeriodSpend, UsageReport } from './spend';
+export { requestLogEntrySchema, requestLogPageSchema, requestLogTokensSchema } from './request-log';
+export type { RequestLogEntry, RequestLogPage, RequestLogRecord } from './request-log';
 export {
   keySettingsShape,
   createKeyRequestSchema,

@@ -12,6 +12,10 @@ export type Lane = z.infer<typeof laneSchema>;
 /** What the API puts in every job, whatever it asks of a provider. The model is already resolved (default applied). */
 const jobBaseShape = {
   request_id: z.string(),
+  /** The API route the request came in by (the request log's `route`). */
+  route: z.string().optional(),
+  /** The W3C `traceparent` of the API's span, set while traces are exported: every worker continues that trace. */
+  traceparent: z.string().optional(),
   agent_id: z.string().optional(),
   /** The API key the job was made with: it owns the job, and its ledger is billed. */
   key_id: z.string().optional(),

@@ -5,6 +5,7 @@ import { limitsPrefix, runLuaScript, type LimitsPrefix, type RedisClient } from 
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
 import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, OBSERVED_COST_TTL_SECONDS, utcPeriods } from './periods';
+import type { RequestLogAppend } from './request-log';
 import { LimitScriptCode, runIntegerScript, scripts } from './scripts';
 
 export interface BudgetOptions {
@@ -284,10 +285,10 @@ export function createBudget(options: BudgetOptions) {
 
     /**
      * Bills a finished job's real cost to the current UTC day and month, once per job id, then publishes `reply`
-     * (if given) in the same script: a waiting caller hears of the job only once it is billed. Returns whether
-     * it billed now.
+     * (if given) in the same script: a waiting caller hears of the job only once it is billed; `logged`, the request's
+     * log entry, is appended in the same script too. Returns whether it billed now.
      */
-    async settle(jobId: string, charge: JobCharge, reply?: SettleReply, callId = ''): Promise<{ billed: boolean }> {
+    async settle(jobId: string, charge: JobCharge, reply?: SettleReply, callId = '', logged?: RequestLogAppend): Promise<{ billed: boolean }> {
       const { day, month } = utcPeriods(now());
       const globalKeys = ledgerKeys(undefined, day, month);
       const keyKeys = ledgerKeys(charge.keyId ?? '', day, month);
@@ -298,6 +299,7 @@ export function createBudget(options: BudgetOptions) {
         limitKeys.observedCost(prefix),
         limitKeys.usagePending(prefix),
         limitKeys.jobCalls(prefix, jobId),
+        logged?.key ?? limitKeys.requestLog(prefix),
       ];
       const costNano = usdToNano(charge.costUsd);
       const [code] = await runIntegerScript(redis, scripts.budgetSettle, keys, [
@@ -314,6 +316,9 @@ export function createBudget(options: BudgetOptions) {
         OBSERVED_COST_TTL_SECONDS,
         USAGE_FOLD_ENTRIES,
         callId,
+        logged?.entry ?? '',
+        logged?.maxEntries ?? 0,
+        logged?.minId ?? '0',
       ]);
       return { billed: code === LimitScriptCode.Done };
     },

@@ -19,6 +19,7 @@ import type { Admission } from '../admission';
 import type { ParsedBatchItem } from '../batch-input';
 import { ownerKeyOf, shareWeightOf, limitSubjectOf, type Caller } from '../caller';
 import { lanePrioritiesFor } from '../job-priority';
+import { jobOrigin, type JobOriginRequest } from './job-origin';
 import { toJobData } from './job-payload';
 import { enqueueOrUnavailable } from './redis-outage';
 import { createUndoStack } from './undo-stack';
@@ -47,6 +48,8 @@ export interface BatchToCreate {
   endpoint?: string | undefined;
   inputFileId?: string | undefined;
   metadata?: Record<string, string> | null | undefined;
+  /** The batch request's route and trace: each of its requests carries them (the request log, traces). */
+  origin?: JobOriginRequest;
 }
 
 /** How many requests of a batch each agent (undefined: no agent_id) sends: what each agent's bucket gives. */
@@ -91,6 +94,7 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
   try {
     const data = items.map((item, index) => ({
       ...toJobData(batch.requestId, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
+      ...jobOrigin(batch.origin ?? {}),
       reserved_usd: reserved[index] ?? 0,
       batch_id: batchId,
       ...(callbackUrl !== undefined ? { batch_callback: true } : {}),

@@ -7,11 +7,12 @@ import { assertModelAllowed, callerOf, shareWeightOf, limitSubjectOf } from '../
 import { lanePrioritiesFor } from '../job-priority';
 import { servablePlan } from '../request-plan';
 import { toJobData, type JobDataExtras } from './job-payload';
+import { jobOrigin, type JobOriginRequest } from './job-origin';
 import { enqueueOrUnavailable } from './redis-outage';
 
 /** What one job's enqueue is asked for: the request it serves, its validated body (chat, or embeddings), its id, and where its outcome goes. */
 export interface EnqueueRequest {
-  req: Pick<Request, 'id' | 'caller'>;
+  req: Pick<Request, 'id' | 'caller'> & JobOriginRequest;
   body: ChatRequest | EmbeddingsWork;
   jobId: string;
   extras?: JobDataExtras;
@@ -46,7 +47,7 @@ export async function prepareJob(deps: PrepareDeps, request: EnqueueRequest): Pr
   const caller = callerOf(req);
   assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
   servablePlan(deps.config, body);
-  const base = toJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
+  const base = { ...toJobData(req.id, body, deps.config.llm.defaultModel, extras, caller), ...jobOrigin(req) };
   const lane = base.lane ?? 'interactive';
   let priority: number | undefined;
   if (lane !== 'interactive') {

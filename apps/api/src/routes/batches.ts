@@ -155,6 +155,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
           endpoint: fromFile?.endpoint,
           inputFileId: fromFile?.input_file_id,
           metadata: options.metadata,
+          origin: req,
         },
       );
     } catch (error) {
