@@ -120,7 +120,10 @@ const recordFields = [
 /** Loads a batch's record, or undefined when unknown or expired. */
 export async function loadBatch(redis: RedisClient, prefix: QueuePrefix, batchId: string): Promise<BatchRecord | undefined> {
   const values = await redis.hmget(queueKeys.batch(prefix, batchId), ...recordFields);
-  const field = Object.fromEntries(recordFields.map((name, index) => [name, values[index] ?? undefined])) as Record<(typeof recordFields)[number], string | undefined>;
+  const field = Object.fromEntries(recordFields.map((name, index) => [name, values[index] ?? undefined])) as Record<
+    (typeof recordFields)[number],
+    string | undefined
+  >;
   if (!field.total) return undefined;
   const ids = parsedJson(field.custom_ids);
   const metadata = parsedJson(field.metadata);
@@ -155,7 +158,8 @@ export async function markBatchEnded(
   usage: BatchTokenUsage,
 ): Promise<{ endedAt: number; usage: BatchTokenUsage }> {
   const key = queueKeys.batch(prefix, batchId);
-  const replies = (await redis.multi().hsetnx(key, 'usage', JSON.stringify(usage)).hsetnx(key, 'ended_at', String(at)).hmget(key, 'ended_at', 'usage').exec()) ?? [];
+  const replies =
+    (await redis.multi().hsetnx(key, 'usage', JSON.stringify(usage)).hsetnx(key, 'ended_at', String(at)).hmget(key, 'ended_at', 'usage').exec()) ?? [];
   const [, stored] = replies[2] ?? [null, []];
   const [endedAt, storedUsage] = (stored as (string | null)[] | null) ?? [];
   const parsed = parsedJson(storedUsage);

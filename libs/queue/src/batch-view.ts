@@ -52,7 +52,13 @@ async function sumUsage(redis: RedisClient, queue: Pick<ChatQueue, 'toKey'>, pre
 }
 
 /** OpenAI's Batch fields of a batch in `status`, its end (ms) known once every request has ended. */
-function openAiFields(record: BatchRecord, status: BatchStatus, counts: Record<JobStatus, number>, endedAt: number | undefined, usage: BatchTokenUsage | undefined) {
+function openAiFields(
+  record: BatchRecord,
+  status: BatchStatus,
+  counts: Record<JobStatus, number>,
+  endedAt: number | undefined,
+  usage: BatchTokenUsage | undefined,
+) {
   const failed = counts.failed + counts.expired;
   const ended = seconds(endedAt);
   return {
@@ -116,7 +122,8 @@ export async function readBatchView(
   });
   const done = counts.queued === 0 && counts.active === 0;
   let { endedAt, usage } = record;
-  if (done && endedAt === undefined) ({ endedAt, usage } = await markBatchEnded(redis, prefix, record.batchId, now, await sumUsage(redis, queue, prefix, record)));
+  if (done && endedAt === undefined)
+    ({ endedAt, usage } = await markBatchEnded(redis, prefix, record.batchId, now, await sumUsage(redis, queue, prefix, record)));
   const view: BatchView = {
     ...openAiFields(record, batchStatus(record, counts, done, now), counts, done ? endedAt : undefined, done ? usage : undefined),
     batch_id: record.batchId,

@@ -28,6 +28,7 @@ export interface StoredUpload {
 
 /** Whole lines written to Redis together (before deflating): large enough for few round trips, small for flat memory. */
 const STORE_CHUNK_BYTES = 256 * 1024;
+const newline = Buffer.from('\n');
 /** Room for a multipart body's boundaries and part headers around the file (Content-Length is refused past it). */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
@@ -38,13 +39,7 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
  * field), past `maxBytes` (413), a purpose other than `batch` — with what was stored dropped and the rest of the body
  * read and discarded.
  */
-export function receiveUpload(
-  req: IncomingMessage,
-  redis: RedisClient,
-  prefix: QueuePrefix,
-  fileId: string,
-  limits: UploadLimits,
-): Promise<StoredUpload> {
+export function receiveUpload(req: IncomingMessage, redis: RedisClient, prefix: QueuePrefix, fileId: string, limits: UploadLimits): Promise<StoredUpload> {
   const tooLarge = () => fileTooLarge(limits.maxBytes, limits.boundByQuota ? 'quota' : 'file');
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limits.maxBytes + MULTIPART_OVERHEAD_BYTES) {
@@ -145,5 +140,3 @@ export function receiveUpload(
     req.pipe(parser);
   });
 }
-
-const newline = Buffer.from('\n');

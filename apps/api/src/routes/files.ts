@@ -118,7 +118,14 @@ export function fileRoutes(deps: FileRouteDeps): Router {
     };
     await saveFile(deps.redis, deps.prefix, record, jobs.filesTtlSeconds);
     deps.logger.info(
-      { requestId: req.id, fileId, bytes: upload.bytes, storedBytes: upload.storedBytes, lines: upload.lines, uploadMs: Math.round(performance.now() - started) },
+      {
+        requestId: req.id,
+        fileId,
+        bytes: upload.bytes,
+        storedBytes: upload.storedBytes,
+        lines: upload.lines,
+        uploadMs: Math.round(performance.now() - started),
+      },
       'file stored',
     );
     res.json(fileObject(record));
@@ -146,7 +153,9 @@ export function fileRoutes(deps: FileRouteDeps): Router {
   router.get('/v1/files/:id/content', async (req, res) => {
     const found = await requireFile(callerOf(req), req.params.id);
     const pieces =
-      'upload' in found ? readFileChunks(deps.redis, deps.prefix, found.upload.fileId) : batchFileText(deps.redis, deps.queue, deps.prefix, found.batch, found.kind);
+      'upload' in found
+        ? readFileChunks(deps.redis, deps.prefix, found.upload.fileId)
+        : batchFileText(deps.redis, deps.queue, deps.prefix, found.batch, found.kind);
     await streamOut(res, pieces, (error) => deps.logger.warn({ err: error, requestId: req.id, fileId: req.params.id }, 'file content stream broken'));
   });
 

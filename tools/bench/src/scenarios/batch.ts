@@ -21,7 +21,11 @@ async function finishedJobs(redis: Redis, prefix: QueuePrefix): Promise<number> 
  * Enqueue a 10,000-request batch, then time its drain on the mock path with 1 and with 2 workers; with 1 worker, an
  * OpenAI batch from an uploaded file of `fileSize` lines against a native batch of as many (BENCH_FILE_BATCH_LINES).
  */
-export async function batchScenario(context: ScenarioContext, size = 10_000, fileSize = Number(process.env['BENCH_FILE_BATCH_LINES'] ?? 20_000)): Promise<void> {
+export async function batchScenario(
+  context: ScenarioContext,
+  size = 10_000,
+  fileSize = Number(process.env['BENCH_FILE_BATCH_LINES'] ?? 20_000),
+): Promise<void> {
   for (const workers of [1, 2]) {
     const gateway = await context.env.startGateway({ apis: 1, workers, env: { BATCH_MAX_REQUESTS: String(Math.max(size, fileSize)) } });
     try {

@@ -37,7 +37,12 @@ export async function fileBatchComparison(context: ScenarioContext, baseUrl: str
     const nativeRate = size / (await drained(redis, prefix, from, size, started));
 
     const jsonl = Array.from({ length: size }, (_, index) =>
-      JSON.stringify({ custom_id: `c${index}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'mock/bench', user: 'bench-batch', messages: chatMessages(index) } }),
+      JSON.stringify({
+        custom_id: `c${index}`,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'mock/bench', user: 'bench-batch', messages: chatMessages(index) },
+      }),
     ).join('\n');
     const form = new FormData();
     form.append('purpose', 'batch');
@@ -71,7 +76,12 @@ export async function fileBatchComparison(context: ScenarioContext, baseUrl: str
       `file batch: upload ${((file.bytes ?? 0) / 1024 / 1024).toFixed(1)} MB in ${uploadSeconds.toFixed(2)} s, in_progress after ${inProgressSeconds.toFixed(2)} s, ` +
         `drain ${fileRate.toFixed(0)} jobs/s (native ${nativeRate.toFixed(0)}), output ${(outputBytes / 1024 / 1024).toFixed(1)} MB at ${megabytesPerSecond.toFixed(1)} MB/s`,
     );
-    context.rows.push({ scenario, metric: `upload time (POST /v1/files, ${((file.bytes ?? 0) / 1024 / 1024).toFixed(1)} MB)`, value: uploadSeconds, unit: 's' });
+    context.rows.push({
+      scenario,
+      metric: `upload time (POST /v1/files, ${((file.bytes ?? 0) / 1024 / 1024).toFixed(1)} MB)`,
+      value: uploadSeconds,
+      unit: 's',
+    });
     context.rows.push({ scenario, metric: 'time to in_progress (POST /v1/batches from the file)', value: inProgressSeconds, unit: 's' });
     context.rows.push({
       scenario,
