@@ -23,6 +23,7 @@ import { chatStreamRoutes } from './routes/chat-stream';
 import { healthRoutes } from './routes/health';
 import { providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
+import { fileRoutes } from './routes/files';
 import { jobRoutes } from './routes/jobs';
 import { embeddingsRoutes } from './routes/embeddings';
 import { openAiRoutes } from './routes/openai';
@@ -102,7 +103,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger })));
   if (deps.requestLog) app.use(onlyUnder(['/admin/requests'], requestLogRoutes(deps.requestLog)));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
-  // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
+  // These parse their own bodies (batches and files are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(
     onlyUnder(
       ['/v1/batches'],
@@ -116,6 +117,9 @@ export function createApp(deps: ApiDeps): Express {
         callbacks: deps.callbacks,
       }),
     ),
+  );
+  app.use(
+    onlyUnder(['/v1/files'], fileRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger })),
   );
   app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));
   app.use(onlyUnder(['/v1/responses'], responsesRoutes(deps)));

@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
+import type { z } from 'zod';
 import {
   batchBodyTooLarge,
   batchItemSchema,
   batchMaxCostSchema,
   batchOptionsSchema,
+  fileBatchOptionsSchema,
   fromOpenAiRequest,
   invalidRequest,
   openAiBatchLineSchema,
@@ -12,6 +14,7 @@ import {
   toEmbeddingsWork,
   type BatchOptions,
   type ChatRequest,
+  type FileBatchOptions,
   type EmbeddingsWork,
 } from '@gateway/contracts';
 import { createJsonBatchScanner } from './json-batch-scanner';
@@ -30,6 +33,8 @@ export interface ParsedBatch {
   options: BatchOptions;
   /** The batch's spending cap (`max_cost_usd`, a body member or the query parameter), when it has one. */
   maxCostUsd: number | undefined;
+  /** OpenAI's batch body (`{"input_file_id", "endpoint", "completion_window", "metadata"}`): its requests are a file's. */
+  fromFile?: FileBatchOptions | undefined;
 }
 
 /** What bounds a batch body. */
@@ -97,8 +102,8 @@ export function createBatchItems(maxRequests: number) {
   };
 }
 
-function parseOptions(raw: Record<string, unknown>): BatchOptions {
-  const parsed = batchOptionsSchema.safeParse(raw);
+function parseOptions<T>(raw: Record<string, unknown>, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) throw invalidRequest(parsed.error.issues.slice(0, MAX_PROBLEMS).map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   return parsed.data;
 }
@@ -178,9 +183,15 @@ export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: 
     const onEnd = () =>
       settle(() => {
         scanner.push(decoder.end());
-        scanner.end();
+        const fileNamed = !jsonLines && options['input_file_id'] !== undefined;
+        const hadRequests = scanner.end(!fileNamed) !== false;
         const maxCostUsd = parseBatchMaxCost(bodyMaxCost, query['max_cost_usd']);
-        return { items: items.finish(), options: parseOptions(options), maxCostUsd };
+        if (fileNamed) {
+          if (hadRequests) throw invalidRequest('input_file_id: a batch takes its requests from a file or from requests, not both');
+          const fromFile = parseOptions<FileBatchOptions>(options, fileBatchOptionsSchema);
+          return { items: [], options: fromFile, maxCostUsd, fromFile };
+        }
+        return { items: items.finish(), options: parseOptions<BatchOptions>(options, batchOptionsSchema), maxCostUsd };
       });
     req.on('data', onData);
     req.on('end', onEnd);

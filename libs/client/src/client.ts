@@ -4,6 +4,9 @@ import type {
   BatchView,
   ChatMessage,
   ChatResponse,
+  FileDeleted,
+  FileList,
+  FileObject,
   EmbeddingsRequest,
   EmbeddingsResponse,
   JobAccepted,
@@ -11,6 +14,7 @@ import type {
   ProvidersView,
   UsageReport,
 } from '@gateway/contracts';
+import { createBatchFromFile, fileContent, fileRequests, uploadBatchFile, type FileBatchOptions } from './files';
 import { RawBody, httpSettings, newIdempotencyKey, sendJson, type CallOptions, type HttpSettings, type ResumeOptions, type RetryOptions } from './http';
 import { poll } from './poll';
 import { responseBody, streamResponse } from './responses';
@@ -180,7 +184,35 @@ export class GatewayLLMClient {
 
   /** Cancels what of a batch has not run (it never runs); running requests finish, finished results stay. */
   cancelBatch(batchId: string, options: CallOptions = {}): Promise<BatchView> {
-    return sendJson<BatchView>(this.settings, 'DELETE', `/v1/batches/${encodeURIComponent(batchId)}`, undefined, options);
+    return sendJson<BatchView>(this.settings, 'POST', `/v1/batches/${encodeURIComponent(batchId)}/cancel`, undefined, options);
+  }
+
+  /** Uploads a JSONL file of OpenAI batch lines (`POST /v1/files`, purpose `batch`); refused at its first bad line. */
+  uploadBatchFile(content: string | Blob, options: CallOptions & { filename?: string } = {}): Promise<FileObject> {
+    return uploadBatchFile(this.settings, content, options.filename ?? 'batch.jsonl', options);
+  }
+
+  /** Creates a batch of an uploaded file's lines (OpenAI's `batches.create`): its Batch object. */
+  createBatchFromFile(options: FileBatchOptions): Promise<BatchView> {
+    return createBatchFromFile(this.settings, { ...options, ...this.workOptions(options) });
+  }
+
+  getFile(fileId: string, options: CallOptions = {}): Promise<FileObject> {
+    return fileRequests.get(this.settings, fileId, options);
+  }
+
+  /** The caller's uploaded files, newest first. */
+  listFiles(options: CallOptions & { after?: string; limit?: number } = {}): Promise<FileList> {
+    return fileRequests.list(this.settings, options);
+  }
+
+  deleteFile(fileId: string, options: CallOptions = {}): Promise<FileDeleted> {
+    return fileRequests.delete(this.settings, fileId, options);
+  }
+
+  /** A file's content in text pieces as it arrives (a batch's output_file_id and error_file_id too, while it runs). */
+  fileContent(fileId: string, options: CallOptions = {}): AsyncGenerator<string> {
+    return fileContent(this.settings, fileId, options);
   }
 
   /**

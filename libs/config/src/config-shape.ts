@@ -274,6 +274,12 @@ export const configShape = {
     callbackTimeoutMs: setting('JOB_CALLBACK_TIMEOUT_MS', positiveInt.default(10_000)),
     batchMaxRequests: setting('BATCH_MAX_REQUESTS', positiveInt.default(10_000)),
     batchBodyLimitBytes: setting('BATCH_BODY_LIMIT_BYTES', positiveInt.default(33_554_432)),
+    /** The largest file `POST /v1/files` takes (bytes as uploaded). */
+    filesMaxBytes: setting('FILES_MAX_BYTES', positiveInt.default(104_857_600)),
+    /** How long an uploaded file is kept. */
+    filesTtlSeconds: setting('FILES_TTL_SECONDS', positiveInt.default(2_592_000)),
+    /** The bytes (as uploaded) of one owner's live files together. */
+    filesKeyQuotaBytes: setting('FILES_KEY_QUOTA_BYTES', positiveInt.default(1_073_741_824)),
   },
   /** Models listed by GET /v1/models (loadConfig puts LLM_DEFAULT_MODEL when none are given). */
   models: setting('GATEWAY_MODELS', csv),

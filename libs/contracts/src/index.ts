@@ -48,6 +48,8 @@ export {
   batchBodyTooLarge,
   batchPartTooLarge,
   batchLineTooLong,
+  fileTooLarge,
+  fileLineRefused,
   keyRevoked,
   jobWaitTimedOut,
   syncCallTimedOut,
@@ -135,6 +137,9 @@ export {
   batchListSchema,
   batchOptionsSchema,
   batchStatusSchema,
+  batchMetadataSchema,
+  batchEndpointSchema,
+  fileBatchOptionsSchema,
   completionWindowSchema,
   completionWindowMs,
 } from './jobs';
@@ -151,7 +156,11 @@ export type {
   BatchList,
   BatchOptions,
   BatchStatus,
+  BatchEndpoint,
+  FileBatchOptions,
 } from './jobs';
+export { filePurposeSchema, fileObjectSchema, fileListSchema, fileDeletedSchema } from './files';
+export type { FileObject, FileList, FileDeleted, BatchOutputLine } from './files';
 export { openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
 export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
 export { callbackUrlProblem, callbackHostEntries } from './callback-url';

@@ -31,9 +31,13 @@ export {
   releaseBatchClaim,
 } from './batch-store';
 export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId } from './job-ids';
-export type { BatchRecord } from './batch-store';
-export { readBatchView, batchResultLines } from './batch-view';
-export type { BatchViewOptions } from './batch-view';
+export type { BatchRecord, BatchTokenUsage } from './batch-store';
+export { newFileId, batchFileId, parseFileId, parseFileIdOwner } from './file-ids';
+export type { BatchFileKind, ParsedFileId } from './file-ids';
+export { createFileWriter, fileBytesUsed, saveFile, loadFile, deleteFile, listFileIds, readFileChunks } from './file-store';
+export type { FileRecord } from './file-store';
+export { readBatchView, batchResultLines, batchOutcomePages } from './batch-view';
+export type { BatchViewOptions, BatchRequestOutcome } from './batch-view';
 export { createCallbackQueue, enqueueCallback, callbackSubject, createCallbackWorker, promoteJobCallback, recordJobCallback } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { batchCallbackWaitMs, makeBatchCallbackDue, promoteBatchCallback, recordBatchCallback, removeBatchCallback } from './batch-callback';

@@ -44,6 +44,10 @@ export interface BatchToCreate {
   callbackUrl: string | undefined;
   completionWindow: string | undefined;
   maxCostUsd: number | undefined;
+  /** OpenAI's batch fields: the route its requests were written for, the file they came from, its metadata. */
+  endpoint?: string | undefined;
+  inputFileId?: string | undefined;
+  metadata?: Record<string, string> | null | undefined;
   /** The batch request's route and trace: each of its requests carries them (the request log, traces). */
   origin?: JobOriginRequest;
 }
@@ -107,7 +111,19 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
       ),
     );
 
-    const record: BatchRecord = { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId, callbackUrl, expiresAt };
+    const record: BatchRecord = {
+      batchId,
+      total: items.length,
+      createdAt,
+      customIds: items.map((item) => item.customId ?? ''),
+      keyId,
+      callbackUrl,
+      expiresAt,
+      endpoint: batch.endpoint,
+      inputFileId: batch.inputFileId,
+      completionWindow: batch.completionWindow,
+      metadata: batch.metadata ?? undefined,
+    };
     await enqueueOrUnavailable(async () => {
       await saveBatch(deps.redis, deps.prefix, record, deps.config.queue.retentionSeconds);
       if (maxCostUsd !== undefined) await deps.caps.open(batchId, maxCostUsd);
