@@ -19,7 +19,7 @@ import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter, cre
 import { createAdmission } from './admission';
 import { createApp } from './app';
 import { createAttachCaps } from './attach-caps';
-import { createEnqueueService } from './enqueue';
+import { createEnqueueService, createResponseCache } from './enqueue';
 import { createKeyCache } from './keys/key-cache';
 import { createKeyStore } from './keys/key-store';
 import { lookupJobOutcome } from './job-lookup';
@@ -78,7 +78,8 @@ async function main(): Promise<void> {
   const admission = createAdmission({ config, redis, rateLimiter, budget, pricing: pricing.book, metrics, gatedAdds });
   // Every route's one way into the queue (its fused or two-step admission chosen here, once).
   const requestLog = createRequestLogFromConfig(redis, config);
-  const enqueuer = createEnqueueService({ config, queue, admission, redis, refusals: { log: requestLog, logger } });
+  const responseCache = createResponseCache({ config, redis, queue, prefix: plainPrefix, admission, metrics });
+  const enqueuer = createEnqueueService({ config, queue, admission, redis, refusals: { log: requestLog, logger }, responseCache });
   const tracing = await startTracing(config, { name: 'gateway-api', instanceId });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
