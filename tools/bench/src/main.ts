@@ -33,6 +33,7 @@ const all = [
   'batch',
   'lanes',
   'embeddings',
+  'response-cache',
   'scale-out',
   'sweep',
 ] as const;

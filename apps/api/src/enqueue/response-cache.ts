@@ -67,12 +67,13 @@ function modeOf(req: Request, work: ChatRequest | EmbeddingsWork): CacheMode | u
 export function createResponseCache(deps: ResponseCacheDeps) {
   const ttl = deps.config.responseCache.ttlSeconds;
   const { metrics } = deps;
-  const answered = async (res: Response, result: ChatJobResult, outcome: 'hit' | 'coalesced', keyId: string | undefined): Promise<CacheLookup> => {
+  const answered = (res: Response, result: ChatJobResult, outcome: 'hit' | 'coalesced', keyId: string | undefined): CacheLookup => {
     res.setHeader('X-Gateway-Cache', 'hit');
     res.locals['cache'] = 'hit';
     metrics.responseCache.inc({ outcome });
     metrics.responseCacheSavedTokens.inc(result.usage.total_tokens);
-    await deps.recordHit?.(keyId, result).catch(() => undefined);
+    // Booked beside the answer, not before it: a lost count never delays or fails a hit.
+    void deps.recordHit?.(keyId, result).catch(() => undefined);
     return { hit: { ...result, cost_usd: 0 } };
   };
 

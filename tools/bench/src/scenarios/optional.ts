@@ -5,10 +5,11 @@ import { lanesScenario } from './lanes';
 import { limitsScenario } from './limits';
 import { responsesScenario } from './responses';
 import { messagesScenario } from './messages';
+import { responseCacheScenario } from './response-cache';
 import { streamingScenario } from './streaming';
 import { toolStreamingScenario } from './tool-streaming';
 
-/** Scenarios of the streaming, Responses, Messages, batch, lanes, limits and embeddings features. */
+/** Scenarios of the streaming, Responses, Messages, batch, lanes, limits, embeddings and response-cache features. */
 export async function optionalScenarios(context: ScenarioContext, selected: ReadonlySet<string>): Promise<void> {
   if (selected.has('limits')) await limitsScenario(context);
   if (selected.has('streaming')) await streamingScenario(context);
@@ -18,4 +19,5 @@ export async function optionalScenarios(context: ScenarioContext, selected: Read
   if (selected.has('batch')) await batchScenario(context);
   if (selected.has('lanes')) await lanesScenario(context);
   if (selected.has('embeddings')) await embeddingsScenario(context);
+  if (selected.has('response-cache')) await responseCacheScenario(context);
 }
