@@ -165,6 +165,7 @@ async function main(): Promise<void> {
     attachCaps,
     tracing,
     requestLog,
+    ...(responseCache.enabled ? { responseCache } : {}),
   });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
   // reply channel listens; a Redis that is down only delays start-up by this bound.

@@ -111,7 +111,7 @@ describe('budget reservations', () => {
     expect(usage.day).toMatchObject({ spent_usd: 0.1, in_flight_usd: 0, jobs: 1 });
   });
 
-  it('books response-cache hits in the day and month usage, the global and the key\'s, without spend', async () => {
+  it("books response-cache hits in the day and month usage, the global and the key's, without spend", async () => {
     const ledger = budget();
     await ledger.recordCacheHit('key_cachecachecache1', { tokens: 120, costUsd: 0.002 });
     await ledger.recordCacheHit(undefined, { tokens: 30, costUsd: 0.001 });

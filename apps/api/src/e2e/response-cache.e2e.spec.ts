@@ -76,6 +76,12 @@ it('refresh calls the upstream again and writes the entry; a bad mode is a 400',
   expect(callsFor('refresh me')).toBe(2);
   expect((await chat(suite.gateway.baseUrl, keys.a, 'refresh me')).headers.get('x-gateway-cache')).toBe('hit');
   expect(callsFor('refresh me')).toBe(2);
+  // An operator empties one key's part of the cache: the next asking misses.
+  const emptied = await fetch(`${suite.gateway.baseUrl}/admin/cache?key_id=${keys.aId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+  expect(emptied.status).toBe(200);
+  expect(((await emptied.json()) as { deleted: number }).deleted).toBeGreaterThan(0);
+  expect((await chat(suite.gateway.baseUrl, keys.a, 'refresh me')).headers.get('x-gateway-cache')).toBe('miss');
+  expect(callsFor('refresh me')).toBe(3);
   const bad = await chat(suite.gateway.baseUrl, keys.a, 'refresh me', { 'x-gateway-cache': 'sometimes' });
   expect(bad.status).toBe(400);
   expect(bad.body).toMatchObject({ error: { type: 'invalid_request_error' } });

@@ -79,6 +79,19 @@ export function createResponseCache(deps: ResponseCacheDeps) {
 
   return {
     enabled: ttl > 0,
+    /** Drops every entry (DELETE /admin/cache), or one key's (`keyId`); answers how many. In-flight marks lapse by themselves. */
+    async clear(keyId?: string): Promise<number> {
+      const pattern = `${deps.prefix}:cache:{${keyId !== undefined ? `key:${keyId}:` : ''}*`;
+      const nodes = 'nodes' in deps.redis ? deps.redis.nodes('master') : [deps.redis];
+      let dropped = 0;
+      for (const node of nodes) {
+        for await (const names of node.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+          const entries = names.filter((name) => !name.endsWith(':inflight'));
+          for (const name of entries) dropped += await node.unlink(name);
+        }
+      }
+      return dropped;
+    },
     async lookup(req: Request, res: Response, work: ChatRequest | EmbeddingsWork, jobId: string): Promise<CacheLookup> {
       if (ttl === 0) return noCacheFill;
       const mode = modeOf(req, work);
