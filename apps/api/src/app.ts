@@ -12,11 +12,12 @@ import { cors } from './middleware/cors';
 import { checkHost } from './middleware/host-check';
 import type { CallbackQueue, ChatQueue, QueuePrefix, RedisClient } from '@gateway/queue';
 import type { Admission } from './admission';
-import type { EnqueueService } from './enqueue';
+import type { EnqueueService, ResponseCache } from './enqueue';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { traceRequests } from './middleware/trace-requests';
 import { requestLogRoutes } from './admin/request-log-routes';
+import { responseCacheRoutes } from './admin/response-cache-routes';
 import { onlyUnder } from './middleware/route-prefix';
 import { chatRoutes } from './routes/chat';
 import { chatStreamRoutes } from './routes/chat-stream';
@@ -70,6 +71,8 @@ export interface ApiDeps {
   attachCaps: AttachCaps;
   /** Traces (off when absent or disabled: no span, no header). */
   tracing?: Tracing;
+  /** The response cache, emptied at DELETE /admin/cache (none: no such route). */
+  responseCache?: ResponseCache;
   /** The request log, read at /admin/requests. */
   requestLog?: RequestLog;
 }
@@ -101,6 +104,7 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger })));
+  if (deps.responseCache) app.use(onlyUnder(['/admin/cache'], responseCacheRoutes(deps.responseCache)));
   if (deps.requestLog) app.use(onlyUnder(['/admin/requests'], requestLogRoutes(deps.requestLog)));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
   // These parse their own bodies (batches and files are larger; OpenAI routes answer parse errors in OpenAI's shape).

@@ -19,7 +19,7 @@ import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter, cre
 import { createAdmission } from './admission';
 import { createApp } from './app';
 import { createAttachCaps } from './attach-caps';
-import { createEnqueueService } from './enqueue';
+import { createEnqueueService, createResponseCache } from './enqueue';
 import { createKeyCache } from './keys/key-cache';
 import { createKeyStore } from './keys/key-store';
 import { lookupJobOutcome } from './job-lookup';
@@ -78,7 +78,16 @@ async function main(): Promise<void> {
   const admission = createAdmission({ config, redis, rateLimiter, budget, pricing: pricing.book, metrics, gatedAdds });
   // Every route's one way into the queue (its fused or two-step admission chosen here, once).
   const requestLog = createRequestLogFromConfig(redis, config);
-  const enqueuer = createEnqueueService({ config, queue, admission, redis, refusals: { log: requestLog, logger } });
+  const responseCache = createResponseCache({
+    config,
+    redis,
+    queue,
+    prefix: plainPrefix,
+    admission,
+    metrics,
+    recordHit: (keyId, result) => budget.recordCacheHit(keyId, { tokens: result.usage.total_tokens, costUsd: result.cost_usd }),
+  });
+  const enqueuer = createEnqueueService({ config, queue, admission, redis, refusals: { log: requestLog, logger }, responseCache });
   const tracing = await startTracing(config, { name: 'gateway-api', instanceId });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
@@ -156,6 +165,7 @@ async function main(): Promise<void> {
     attachCaps,
     tracing,
     requestLog,
+    ...(responseCache.enabled ? { responseCache } : {}),
   });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
   // reply channel listens; a Redis that is down only delays start-up by this bound.

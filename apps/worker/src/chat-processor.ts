@@ -26,6 +26,7 @@ import { createJobErrorScrubber } from './job-error-scrubber';
 import type { LaneShareGuard } from './lane-share';
 import { isLockLost } from './run-locks';
 import { keepCompletedOutcome } from './kept-outcome';
+import { storeCachedAnswer } from './cached-answer';
 import { runStream, streamSender } from './run-stream';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
@@ -103,6 +104,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // Sent beside the settlement, on the same connection and before it (no round trip of its own): the outcome is
     // kept before the reply can reach anyone who would continue the response.
     const kept = keepCompletedOutcome(deps, job, result, log);
+    const cached = storeCachedAnswer(deps.publisher, data, result, log);
     // Billed once per provider call: a second completion of this run is not charged again.
     const settle = (logged: RequestLogAppend | undefined) =>
       settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply, logged);
@@ -113,7 +115,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         return false;
       },
     );
-    await kept;
+    await Promise.all([kept, cached]);
     // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
     if (reply && !replied) await deps.publisher.publish(reply.channel, reply.message);
     metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });

@@ -257,6 +257,10 @@ export const configShape = {
     /** Finished spans are sent at least this often. */
     exportDelayMs: setting('OTEL_BSP_SCHEDULE_DELAY', positiveInt.default(5000)),
   },
+  /** The response cache: exact-match answers per key; 0: off. */
+  responseCache: {
+    ttlSeconds: setting('RESPONSE_CACHE_TTL_SECONDS', nonNegativeInt.default(0)),
+  },
   /** The request log (GET /admin/requests): one entry per finished request, bounded in Redis. */
   requestLog: {
     /** Entries kept at most (the oldest go first); 0: no request log. */

@@ -56,6 +56,11 @@ const jobBaseShape = {
    * retention: work whose answer is read long after it ends (a stored response, a background one nobody waits on).
    */
   keep_outcome_seconds: z.number().int().positive().optional(),
+  /**
+   * The response-cache entry this job's answer fills (a successful, complete answer only), for `ttl` seconds, and
+   * clears the in-flight mark of (identical requests wait for this job instead of calling the upstream again).
+   */
+  response_cache: z.object({ key: z.string(), inflight: z.string(), ttl: z.number().int().positive() }).optional(),
 };
 
 /** A chat job: the chat parameters as the request gave them (validated by the API): messages, tools, sampling, … */

@@ -23,6 +23,10 @@ export const periodSpendSchema = z.object({
     completion: z.number().int().nonnegative(),
     reasoning: z.number().int().nonnegative(),
   }),
+  /** Requests the response cache answered (no call, no cost). */
+  cached_requests: z.number().int().nonnegative(),
+  /** What those answers would have taken from the upstream: their tokens and their cost when first made. */
+  cache_saved: z.object({ tokens: z.number().int().nonnegative(), cost_usd: z.number().nonnegative() }),
 });
 export type PeriodSpend = z.infer<typeof periodSpendSchema>;
 

@@ -43,6 +43,8 @@ describe('budget reservations', () => {
       by_model: { 'm/one': 0.25, 'm/two': 0.05 },
       by_provider: { openrouter: 0.3 },
       tokens: { prompt: 100, cached: 40, completion: 20, reasoning: 5 },
+      cached_requests: 0,
+      cache_saved: { tokens: 0, cost_usd: 0 },
     });
     expect(usage.month).toMatchObject({
       period: '2026-11',
@@ -109,6 +111,17 @@ describe('budget reservations', () => {
     expect(usage.day).toMatchObject({ spent_usd: 0.1, in_flight_usd: 0, jobs: 1 });
   });
 
+  it("books response-cache hits in the day and month usage, the global and the key's, without spend", async () => {
+    const ledger = budget();
+    await ledger.recordCacheHit('key_cachecachecache1', { tokens: 120, costUsd: 0.002 });
+    await ledger.recordCacheHit(undefined, { tokens: 30, costUsd: 0.001 });
+    const overall = await ledger.usage();
+    expect(overall.day).toMatchObject({ spent_usd: 0, jobs: 0, cached_requests: 2, cache_saved: { tokens: 150, cost_usd: 0.003 } });
+    expect(overall.month).toMatchObject({ spent_usd: 0, cached_requests: 2, cache_saved: { tokens: 150, cost_usd: 0.003 } });
+    const keyed = await ledger.usage({ id: 'key_cachecachecache1' });
+    expect(keyed.day).toMatchObject({ spent_usd: 0, cached_requests: 1, cache_saved: { tokens: 120, cost_usd: 0.002 } });
+  });
+
   it('bills concurrent duplicate completions once', async () => {
     const ledger = budget();
     await ledger.reserve('dup', 0.2);
@@ -172,6 +185,8 @@ describe('budget reservations', () => {
       by_model: { 'm/one': 0.5, 'm/two': 0.1 },
       by_provider: { openrouter: 0.6 },
       tokens: { prompt: 0, cached: 0, completion: 0, reasoning: 0 },
+      cached_requests: 0,
+      cache_saved: { tokens: 0, cost_usd: 0 },
     });
     expect(usage.day).toMatchObject({ period: '2026-11-10', spent_usd: 0.1, jobs: 1, by_agent: { 'agent-1': 0.1 } });
     // The month's own hash holds the totals its budget checks, not a second copy of the breakdown.

@@ -143,6 +143,8 @@ function periodUsage(
     by_provider: byPrefix('provider:'),
     ...(Object.keys(keys).length > 0 ? { by_key: keys } : {}),
     tokens: { prompt: count('tokens:prompt'), cached: count('tokens:cached'), completion: count('tokens:completion'), reasoning: count('tokens:reasoning') },
+    cached_requests: count('cache:requests'),
+    cache_saved: { tokens: count('cache:tokens'), cost_usd: nanoToUsd(count('cache:saved_nano')) },
   };
 }
 
@@ -390,6 +392,27 @@ export function createBudget(options: BudgetOptions) {
         { budget: 'daily', spentUsd: nanoToUsd(Number(dayTotal ?? 0)), limitUsd: options.dailyLimitUsd },
         { budget: 'monthly', spentUsd: nanoToUsd(Number(monthTotal ?? 0)), limitUsd: options.monthlyLimitUsd },
       ];
+    },
+
+    /**
+     * Books an answer the response cache gave (no call, no cost) in today's usage, the gateway's and its key's:
+     * `cached_requests`, and the tokens and cost the call would have taken. Only hits pay these writes.
+     */
+    async recordCacheHit(keyId: string | undefined, saved: { tokens: number; costUsd: number }): Promise<void> {
+      const { day, month } = utcPeriods(now());
+      const ledgers = keyId === undefined ? [undefined] : [undefined, keyId];
+      await Promise.all(
+        ledgers.map((id) => {
+          const dayKey = ledgerKeys(id, day, month)[2]!;
+          return redis
+            .multi()
+            .hincrby(dayKey, 'cache:requests', 1)
+            .hincrby(dayKey, 'cache:tokens', saved.tokens)
+            .hincrby(dayKey, 'cache:saved_nano', usdToNano(saved.costUsd))
+            .expire(dayKey, DAY_SPEND_TTL_SECONDS)
+            .exec();
+        }),
+      );
     },
 
     /**

@@ -214,6 +214,17 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
       help: 'Clients attached to kept streams on this API instance right now (capped by STREAM_ATTACH_MAX_PER_INSTANCE).',
       registers: [registry],
     }),
+    responseCache: new Counter({
+      name: 'gateway_response_cache_total',
+      help: 'Requests that opted in to the response cache, by outcome (hit, coalesced: answered by an identical request in flight, miss, refresh).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    responseCacheSavedTokens: new Counter({
+      name: 'gateway_response_cache_saved_tokens_total',
+      help: "Tokens the response cache answered without an upstream call (the cached answers' prompt and completion tokens).",
+      registers: [registry],
+    }),
     idempotentRequests: new Counter({
       name: 'gateway_idempotent_requests_total',
       help: 'Requests sent with an Idempotency-Key, by outcome (created, joined: a duplicate of existing work, conflict).',

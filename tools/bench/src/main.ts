@@ -34,6 +34,7 @@ const all = [
   'lanes',
   'embeddings',
   'operating',
+  'response-cache',
   'scale-out',
   'sweep',
 ] as const;

@@ -1,10 +1,12 @@
-import { GatewayError } from '@gateway/contracts';
+import type { Request, Response } from 'express';
+import { GatewayError, type ChatRequest, type EmbeddingsWork } from '@gateway/contracts';
 import { removeUnstartedJob } from '@gateway/queue';
 import type { Admission } from '../admission';
 import { ownerKeyOfId } from '../caller';
 import { fusedAdmission, twoStepAdmission } from './admission-paths';
 import { prepareJob, type EnqueueRequest, type PrepareDeps } from './prepared-job';
 import { loggingRefusals, type RefusalLogDeps } from './refusal-log';
+import { noCacheFill, type CacheLookup, type ResponseCache } from './response-cache';
 
 /** What became of an enqueue: a new job, or (same Idempotency-Key, same request) the job that already exists. */
 export type EnqueueOutcome = 'created' | 'joined';
@@ -17,6 +19,12 @@ export type EnqueueOutcome = 'created' | 'joined';
 export interface EnqueueService {
   enqueue(request: EnqueueRequest): Promise<EnqueueOutcome>;
   /**
+   * The response cache's answer for a request about to be enqueued as `jobId` (RESPONSE_CACHE_TTL_SECONDS; off: no
+   * Redis command): a hit (answered in the route's own shape, no job), or the entry its job fills (`responseCache`
+   * of the enqueue's extras). Sets `X-Gateway-Cache` when the cache is on.
+   */
+  cacheLookup(req: Request, res: Response, work: ChatRequest | EmbeddingsWork, jobId: string): Promise<CacheLookup>;
+  /**
    * Drops a job no worker has taken yet (its caller went away or gave up) and gives its reservation back, in its
    * key's ledger too; a job already running is left to its worker, which settles it. Never throws.
    */
@@ -27,13 +35,17 @@ export interface EnqueueDeps extends PrepareDeps {
   admission: Admission;
   /** Where refused requests are logged (a job logs its own end). */
   refusals?: RefusalLogDeps;
+  /** The response cache (none: off). */
+  responseCache?: ResponseCache;
 }
 
 /** The enqueue service; whether admission and add share one script is decided here, once (Admission.fusesEnqueue). */
 export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
   const { admission, queue } = deps;
   const path = admission.fusesEnqueue ? fusedAdmission(deps) : twoStepAdmission(deps);
+  const cache = deps.responseCache?.enabled ? deps.responseCache : undefined;
   const service: EnqueueService = {
+    cacheLookup: cache ? (req, res, work, jobId) => cache.lookup(req, res, work, jobId) : () => Promise.resolve(noCacheFill),
     async enqueue(request) {
       const prepare = () => prepareJob(deps, request);
       const requestHash = request.extras?.requestHash;

@@ -6,3 +6,5 @@ export type { JobDataExtras } from './job-payload';
 export { enqueueOrUnavailable } from './redis-outage';
 export { createBatch } from './batch-creation';
 export type { BatchToCreate, BatchCreationDeps } from './batch-creation';
+export { createResponseCache, noCacheFill } from './response-cache';
+export type { CacheLookup, ResponseCache } from './response-cache';

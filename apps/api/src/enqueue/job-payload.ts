@@ -18,6 +18,8 @@ export interface JobDataExtras {
   requestHash?: string | undefined;
   /** Keep the job's outcome this long beyond its retention (stored and background responses). */
   keepOutcomeSeconds?: number;
+  /** The response-cache entry its answer fills (response-cache/). */
+  responseCache?: ChatJobData['response_cache'];
   /** Its scheduling lane; absent: `interactive` when a reply channel waits for it, else `job`. */
   lane?: Lane;
 }
@@ -45,6 +47,7 @@ function jobBaseOf(
     ...(extras.streamFormat !== undefined ? { stream_format: extras.streamFormat } : {}),
     ...(extras.requestHash !== undefined ? { request_hash: extras.requestHash } : {}),
     ...(extras.keepOutcomeSeconds !== undefined ? { keep_outcome_seconds: extras.keepOutcomeSeconds } : {}),
+    ...(extras.responseCache !== undefined ? { response_cache: extras.responseCache } : {}),
     lane: laneOf(extras.lane, extras.replyTo),
     tenant: tenantId(keyId, agentId),
   };

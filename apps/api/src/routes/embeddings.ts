@@ -34,9 +34,13 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
     const idempotent = idempotentRequestOf(req, '/v1/embeddings');
     const jobId = workIdFor(req, idempotent);
     res.locals['jobId'] = jobId;
-    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
-      deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, requestHash: idempotent?.requestHash } }),
-    );
+    const cached = await deps.enqueuer.cacheLookup(req, res, body, jobId);
+    const answer =
+      'hit' in cached
+        ? cached.hit
+        : await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
+            deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, requestHash: idempotent?.requestHash, responseCache: cached.fill } }),
+          );
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     res.setHeader('x-job-id', jobId);

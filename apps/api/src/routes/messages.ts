@@ -13,6 +13,7 @@ import { messagesErrorStatus, toMessagesErrorBody } from '../dialects/messages/m
 import { toMessage } from '../dialects/messages/from-chat-result';
 import { messagesStreamFormat } from '../dialects/messages/stream-events';
 import { toChatMessages, toChatRequest, toFunctionTools } from '../dialects/messages/to-chat-request';
+import { replayStream } from '../stream-replay';
 import { serveStream, type StreamSessionDeps } from '../stream-session';
 import { parseBody } from '../validation';
 
@@ -50,12 +51,16 @@ export function messagesRoutes(deps: MessagesRouteDeps): Router {
     const idempotent = idempotentRequestOf(req, '/v1/messages');
     const jobId = workIdFor(req, idempotent);
     const id = `msg_${jobId}`;
+    const cached = await deps.enqueuer.cacheLookup(req, res, body, jobId);
+    const responseCache = 'fill' in cached ? cached.fill : undefined;
     if (request.stream) {
+      const format = messagesStreamFormat({ id, model: request.model });
+      if ('hit' in cached) return replayStream(deps, req, res, { jobId, format, result: cached.hit });
       // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
       const resumable = idempotent !== undefined;
       await serveStream(deps, req, res, {
         jobId,
-        format: messagesStreamFormat({ id, model: request.model }),
+        format,
         resumable,
         resumeAfter: lastEventIdOf(req),
         enqueue: () =>
@@ -63,15 +68,24 @@ export function messagesRoutes(deps: MessagesRouteDeps): Router {
             req,
             body,
             jobId,
-            extras: { replyTo: deps.instanceId, stream: true, ...(resumable ? { resumable: true } : {}), requestHash: idempotent?.requestHash },
+            extras: {
+              replyTo: deps.instanceId,
+              stream: true,
+              ...(resumable ? { resumable: true } : {}),
+              requestHash: idempotent?.requestHash,
+              responseCache,
+            },
           }),
       });
       return;
     }
     res.locals['jobId'] = jobId;
-    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
-      deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, requestHash: idempotent?.requestHash } }),
-    );
+    const answer =
+      'hit' in cached
+        ? cached.hit
+        : await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
+            deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, requestHash: idempotent?.requestHash, responseCache } }),
+          );
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     res.json(toMessage(id, answer));

@@ -9,7 +9,9 @@ import { settledResult } from '../stored-responses/response-state';
 import { responsesRequestSchema, toResponsesErrorBody, type ResponsesRequest } from '../dialects/responses/responses-wire';
 import { responsesStreamFormat } from '../dialects/responses/stream-events';
 import { headerField } from '../header-fields';
-import type { JobDataExtras } from '../enqueue';
+import { noCacheFill, type JobDataExtras } from '../enqueue';
+import { keepJobOutcome } from '@gateway/queue';
+import { replayStream } from '../stream-replay';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
 import { errorHandler } from '../middleware/error-handler';
 import { serveAttachedStream } from '../stream-attach';
@@ -61,6 +63,9 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
     const keep = store ? { keepOutcomeSeconds: deps.config.responses.ttlSeconds } : {};
     const requestHash = idempotent?.requestHash;
     res.locals['jobId'] = jobId;
+    // A background response is a job read later: it is not answered from the cache.
+    const cached = background ? noCacheFill : await deps.enqueuer.cacheLookup(req, res, body, jobId);
+    const responseCache = 'fill' in cached ? cached.fill : undefined;
     const owner = responseOwner(jobId);
     // Far from its bound, the save is not waited for here: its round trip runs beside the enqueue's
     // (enqueueBesideSave waits for both); near it (or unknown), it comes first, as a refused response must not run.
@@ -82,6 +87,17 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
       saving.catch(() => undefined);
       if (!overlap) await saving;
     }
+    if ('hit' in cached) {
+      // A stored response's outcome is kept under its job id, as its job would have kept it, for the read routes.
+      if (saving)
+        await Promise.all([
+          saving,
+          keepJobOutcome(deps.redis, deps.prefix, jobId, { state: 'completed', result: cached.hit }, deps.config.responses.ttlSeconds),
+        ]);
+      if (request.stream) return replayStream(deps, req, res, { jobId, format: responsesStreamFormat({ meta }), result: cached.hit });
+      res.json(toResponse(meta, { status: 'completed', result: cached.hit }));
+      return;
+    }
     const enqueue = (extras: JobDataExtras) => enqueueBesideSave(deps, jobId, saving, () => deps.enqueuer.enqueue({ req, body, jobId, extras }));
     try {
       if (background) {
@@ -101,11 +117,13 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
           format: responsesStreamFormat({ meta }),
           resumable,
           resumeAfter: lastEventIdOf(req),
-          enqueue: () => enqueue({ replyTo: deps.instanceId, stream: true, ...(resumable ? { resumable: true } : {}), ...keep, requestHash }),
+          enqueue: () => enqueue({ replyTo: deps.instanceId, stream: true, ...(resumable ? { resumable: true } : {}), ...keep, requestHash, responseCache }),
         });
         return;
       }
-      const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => enqueue({ replyTo: deps.instanceId, ...keep, requestHash }));
+      const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
+        enqueue({ replyTo: deps.instanceId, ...keep, requestHash, responseCache }),
+      );
       res.locals['provider'] = answer.provider;
       res.locals['model'] = answer.model;
       res.json(toResponse(meta, { status: 'completed', result: answer }));

@@ -6,10 +6,11 @@ import { limitsScenario } from './limits';
 import { responsesScenario } from './responses';
 import { messagesScenario } from './messages';
 import { operatingScenario } from './operating';
+import { responseCacheScenario } from './response-cache';
 import { streamingScenario } from './streaming';
 import { toolStreamingScenario } from './tool-streaming';
 
-/** Scenarios of the streaming, Responses, Messages, batch, lanes, limits, embeddings and operating (request log, traces) features. */
+/** Scenarios of the streaming, Responses, Messages, batch, lanes, limits, embeddings, operating (request log, traces) and response-cache features. */
 export async function optionalScenarios(context: ScenarioContext, selected: ReadonlySet<string>): Promise<void> {
   if (selected.has('limits')) await limitsScenario(context);
   if (selected.has('streaming')) await streamingScenario(context);
@@ -20,4 +21,5 @@ export async function optionalScenarios(context: ScenarioContext, selected: Read
   if (selected.has('lanes')) await lanesScenario(context);
   if (selected.has('embeddings')) await embeddingsScenario(context);
   if (selected.has('operating')) await operatingScenario(context);
+  if (selected.has('response-cache')) await responseCacheScenario(context);
 }
