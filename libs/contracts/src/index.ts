@@ -29,6 +29,7 @@ export {
   cancelledBeforeStart,
   jobFailed,
   malformedJobResult,
+  embeddingsExpired,
   internalError,
   toGatewayError,
   idempotencyConflict,
@@ -212,6 +213,7 @@ export {
   toEmbeddingsWork,
   toEmbeddingsResponse,
   embeddingsResponseText,
+  embeddingVectorsText,
   openAiEmbeddingsBatchLineSchema,
 } from './embeddings';
 export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';
