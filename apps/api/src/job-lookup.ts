@@ -1,6 +1,6 @@
 import { Job } from 'bullmq';
-import { chatJobResultSchema, malformedJobResult } from '@gateway/contracts';
-import { errorFromFailedReason, type ChatQueue } from '@gateway/queue';
+import { chatJobResultSchema, malformedJobResult, toGatewayError } from '@gateway/contracts';
+import { errorFromFailedReason, joinStoredEmbeddings, type ChatQueue } from '@gateway/queue';
 import type { JobOutcome } from './result-waiter';
 
 /** Reads a chat job's outcome from the queue. */
@@ -10,7 +10,13 @@ export async function lookupJobOutcome(queue: ChatQueue, jobId: string): Promise
   if (job.finishedOn && job.failedReason) return { state: 'failed', error: errorFromFailedReason(job.failedReason) };
   if (job.finishedOn) {
     const parsed = chatJobResultSchema.safeParse(job.returnvalue);
-    return parsed.success ? { state: 'completed', result: parsed.data } : { state: 'failed', error: malformedJobResult() };
+    if (!parsed.success) return { state: 'failed', error: malformedJobResult() };
+    if (!parsed.data.embeddings_stored) return { state: 'completed', result: parsed.data };
+    try {
+      return { state: 'completed', result: await joinStoredEmbeddings(await queue.getBackend().client, parsed.data) };
+    } catch (error) {
+      return { state: 'failed', error: toGatewayError(error, () => malformedJobResult()) };
+    }
   }
   return { state: 'pending' };
 }

@@ -28,6 +28,7 @@ import { isLockLost } from './run-locks';
 import { keepCompletedOutcome } from './kept-outcome';
 import { storeCachedAnswer } from './cached-answer';
 import { runStream, streamSender } from './run-stream';
+import { setAsideEmbeddings } from './stored-embeddings';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
@@ -100,10 +101,16 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const data = job.data;
     metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
     metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
-    const reply = !data.stream && data.reply_to ? replyEnvelope(deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result }) : undefined;
+    // An embeddings job's vectors are kept once, under their own key (sent first, on the settlement's connection).
+    const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log);
+    const reply =
+      !data.stream && data.reply_to
+        ? (apart?.reply(data.reply_to) ?? replyEnvelope(deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result }))
+        : undefined;
     // Sent beside the settlement, on the same connection and before it (no round trip of its own): the outcome is
     // kept before the reply can reach anyone who would continue the response.
-    const kept = keepCompletedOutcome(deps, job, result, log);
+    const kept = keepCompletedOutcome(deps, job, apart?.result ?? result, log);
+    // A cache entry keeps the whole answer (an embeddings hit is served from it alone, vectors included).
     const cached = storeCachedAnswer(deps.publisher, data, result, log);
     // Billed once per provider call: a second completion of this run is not charged again.
     const settle = (logged: RequestLogAppend | undefined) =>
@@ -116,6 +123,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       },
     );
     await Promise.all([kept, cached]);
+    // The vectors not written apart (Redis trouble): the return value keeps them, so no reader finds them missing.
+    const returned = apart && (await apart.written) ? apart.result : result;
     // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
     if (reply && !replied) await deps.publisher.publish(reply.channel, reply.message);
     metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
@@ -137,7 +146,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       },
       'chat job finished',
     );
-    return result;
+    return returned;
   };
 
   /**

@@ -1,4 +1,4 @@
-import { embeddingInputsOf, embeddingsRequestSchema, embeddingsResponseText, toEmbeddingsResponse } from './embeddings';
+import { embeddingInputsOf, embeddingsRequestSchema, embeddingsResponseText, embeddingVectorsText, toEmbeddingsResponse } from './embeddings';
 
 describe('embeddings contracts', () => {
   it('reads every input shape as a list of inputs', () => {
@@ -23,6 +23,15 @@ describe('embeddings contracts', () => {
     ]) {
       const result = { model: 'm"odel', embeddings, usage: { prompt_tokens: 4 } };
       expect(embeddingsResponseText(result)).toBe(JSON.stringify(toEmbeddingsResponse(result)));
+    }
+  });
+
+  it('writes vectors kept apart as a JSON array that parses back equal: base64 byte for byte, floats number for number', () => {
+    const floats = [0.1, -0.000123456789, 1e-7, 3.4028234663852886e38, 0];
+    const base64 = Buffer.from(new Float32Array([0.25, -1.5, 1e-30]).buffer).toString('base64');
+    for (const vectors of [[base64, 'AAAA'], [floats, [-2.5]], ['not "base64"\n']]) {
+      expect(JSON.parse(embeddingVectorsText(vectors))).toEqual(vectors);
+      expect(embeddingVectorsText(vectors)).toBe(JSON.stringify(vectors));
     }
   });
 });

@@ -92,14 +92,21 @@ export interface EmbeddingsResponse {
  */
 export function embeddingsResponseText(result: Parameters<typeof toEmbeddingsResponse>[0]): string {
   const response = toEmbeddingsResponse(result);
-  const data = response.data.map(
-    (entry) =>
-      `{"object":"embedding","index":${entry.index},"embedding":${typeof entry.embedding === 'string' && base64Text.test(entry.embedding) ? `"${entry.embedding}"` : JSON.stringify(entry.embedding)}}`,
-  );
+  const data = response.data.map((entry) => `{"object":"embedding","index":${entry.index},"embedding":${embeddingVectorText(entry.embedding)}}`);
   return `{"object":"list","data":[${data.join(',')}],"model":${JSON.stringify(response.model)},"usage":${JSON.stringify(response.usage)}}`;
 }
 
 const base64Text = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** One vector's JSON text: a base64 vector between quotes as it is (no character of it needs escaping), numbers stringified. */
+function embeddingVectorText(vector: EmbeddingVector): string {
+  return typeof vector === 'string' && base64Text.test(vector) ? `"${vector}"` : JSON.stringify(vector);
+}
+
+/** The JSON array text of a job's vectors, written as embeddingsResponseText writes each (JSON.parse gives them back equal). */
+export function embeddingVectorsText(vectors: readonly EmbeddingVector[]): string {
+  return `[${vectors.map(embeddingVectorText).join(',')}]`;
+}
 
 /** OpenAI's answer from a job's vectors, in input order. */
 export function toEmbeddingsResponse(result: {

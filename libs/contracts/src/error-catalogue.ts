@@ -19,6 +19,11 @@ export function jobLost(): GatewayError {
   return new GatewayError('unavailable', 'the job was lost from the queue');
 }
 
+/** A completed embeddings job whose vectors were removed (past their retention time): no partial answer is given. */
+export function embeddingsExpired(): GatewayError {
+  return new GatewayError('not_found', "the job's vectors are past their retention time");
+}
+
 /** The API is stopping: its waiting callers are released and may retry on another instance. */
 export function shuttingDown(): GatewayError {
   return new GatewayError('unavailable', 'the gateway is shutting down, retry', { retryAfterSeconds: 1 });

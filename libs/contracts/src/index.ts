@@ -29,6 +29,7 @@ export {
   cancelledBeforeStart,
   jobFailed,
   malformedJobResult,
+  embeddingsExpired,
   internalError,
   toGatewayError,
   idempotencyConflict,
@@ -221,6 +222,7 @@ export {
   toEmbeddingsWork,
   toEmbeddingsResponse,
   embeddingsResponseText,
+  embeddingVectorsText,
   openAiEmbeddingsBatchLineSchema,
 } from './embeddings';
 export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';

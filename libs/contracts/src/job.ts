@@ -101,6 +101,11 @@ export const chatJobResultSchema = z.object({
   logprobs: z.record(z.string(), z.unknown()).optional(),
   /** An embeddings job's vectors, in input order, in the encoding it asked for (content is then empty). */
   embeddings: z.array(embeddingVectorSchema).optional(),
+  /**
+   * Where an embeddings job's vectors are kept instead (a Redis key holding their JSON array, with the result's
+   * retention as TTL) and how many there are: the job's return value and its queue events then carry no vectors.
+   */
+  embeddings_stored: z.object({ key: z.string().min(1), count: z.number().int().nonnegative() }).optional(),
   /** The model's reasoning before its answer, where the provider gives it (text and signature, or redacted). */
   reasoning_blocks: z.array(reasoningBlockSchema).optional(),
 });

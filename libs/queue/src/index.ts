@@ -16,6 +16,7 @@ export type { CancelSubscriptionOptions } from './cancel-channel';
 export { redisAnswers, warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';
 export { errorFromFailedReason, jobViewFromFields, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
+export { joinStoredEmbeddings } from './stored-embeddings';
 export {
   batchJobId,
   batchJobIndex,

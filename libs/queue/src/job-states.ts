@@ -1,6 +1,16 @@
-import { GatewayError, chatJobResultSchema, fromJobError, jobErrorSchema, jobFailed, malformedJobResult, type JobView } from '@gateway/contracts';
+import {
+  GatewayError,
+  chatJobResultSchema,
+  fromJobError,
+  jobErrorSchema,
+  jobFailed,
+  malformedJobResult,
+  toGatewayError,
+  type JobView,
+} from '@gateway/contracts';
 import type { ChatQueue } from './chat-queue';
 import { queueKeys } from './keys';
+import { joinStoredEmbeddings } from './stored-embeddings';
 import type { RedisClient } from './redis-connection';
 import type { QueuePrefix } from './prefixes';
 
@@ -81,7 +91,17 @@ export async function readJobViews(
       views.push(jobViewFromFields(jobId, (hash as (string | null)[] | null) ?? [], exists === 1, withResults));
     });
   }
-  return views;
+  return withResults ? Promise.all(views.map((view) => withStoredEmbeddings(redis, view))) : views;
+}
+
+/** A completed view with its vectors joined back (sent together: one round trip for a page); gone, the view says so. */
+async function withStoredEmbeddings(redis: RedisClient, view: JobView | undefined): Promise<JobView | undefined> {
+  if (view?.status !== 'completed' || !view.result?.embeddings_stored) return view;
+  try {
+    return { ...view, result: await joinStoredEmbeddings(redis, view.result) };
+  } catch (error) {
+    return { job_id: view.job_id, status: 'failed', error: viewError(toGatewayError(error, () => malformedJobResult())) };
+  }
 }
 
 /** Marks a job cancelled for as long as finished jobs are kept. */

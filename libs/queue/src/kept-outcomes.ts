@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chatJobResultSchema, jobErrorSchema, type ChatJobResult, type JobError } from '@gateway/contracts';
 import { queueKeys } from './keys';
+import { joinStoredEmbeddings } from './stored-embeddings';
 import type { QueuePrefix } from './prefixes';
 import type { RedisClient } from './redis-connection';
 
@@ -22,7 +23,9 @@ export async function readKeptOutcome(redis: RedisClient, prefix: QueuePrefix, j
   const text = await redis.get(queueKeys.keptOutcome(prefix, jobId));
   if (text === null) return undefined;
   const parsed = keptOutcomeSchema.safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : undefined;
+  if (!parsed.success) return undefined;
+  // An embeddings job's vectors are kept apart, as long as the outcome (see the worker's stored embeddings).
+  return parsed.data.state === 'completed' ? { state: 'completed', result: await joinStoredEmbeddings(redis, parsed.data.result) } : parsed.data;
 }
 
 /** Forgets a job's kept outcome. */

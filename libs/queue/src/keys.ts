@@ -10,6 +10,8 @@ export const queueKeys = {
   jobCancelled: (prefix: QueuePrefix, jobId: string): string => `${prefix}:cancelled:${jobId}`,
   /** A job's outcome kept beyond its retention (string: JSON `{state, result | error}`, with the job's keep_outcome_seconds as TTL). */
   keptOutcome: (prefix: QueuePrefix, jobId: string): string => `${prefix}:outcome:${jobId}`,
+  /** An embeddings job's vectors (string: their JSON array), kept apart from its BullMQ return value, with the result's retention as TTL. */
+  jobEmbeddings: (prefix: QueuePrefix, jobId: string): string => `${prefix}:embeddings:${jobId}`,
   /** A stored record an API route keeps of a job it made (string: the route's JSON, opaque here), with its TTL. */
   storedRecord: (prefix: QueuePrefix, id: string): string => `${prefix}:record:${id}`,
   /** The stored records of an owner (a key id, or '' for callers without a key): a zset record id -> expiry ms. */

@@ -1,0 +1,93 @@
+import { Redis } from 'ioredis';
+import { postJson, uniquePrefix, useGateway } from '@gateway/testing';
+
+/**
+ * Where an embeddings job's vectors live in Redis: once, under a key of their own with the result's retention, and
+ * not in BullMQ's return value nor in its `completed` event (the queue's events stream keeps thousands of those).
+ * Every reader of results joins them back; once they expired, a reader gets a clear error, never a partial list.
+ */
+const prefix = uniquePrefix('emb-store');
+const suite = useGateway({
+  name: 'embeddings-storage',
+  prefix,
+  openRouter: { apiKey: 'sk-or-store' },
+  env: { GATEWAY_RATE_RPS: '1000', GATEWAY_RATE_BURST: '1000' },
+});
+
+const model = 'openai/text-embedding-3-small';
+const input = ['the first text to embed', 'a second one', 'and a third'];
+let admin: Redis;
+beforeAll(() => {
+  admin = new Redis(suite.redis.url);
+});
+afterAll(() => admin?.quit());
+
+interface EmbeddingsAnswer {
+  data: { index: number; embedding: string | number[] }[];
+}
+
+/** Embeds `input` through the gateway (sync), with the answer and its job id. */
+async function embed(encoding: 'base64' | 'float', headers: Record<string, string> = {}) {
+  const answer = await postJson(`${suite.gateway.baseUrl}/v1/embeddings`, { model, input, encoding_format: encoding }, headers);
+  expect(answer.status).toBe(200);
+  return { jobId: answer.headers.get('x-job-id')!, vectors: (answer.body as EmbeddingsAnswer).data.map((entry) => entry.embedding) };
+}
+
+/** GET /v1/jobs/{id}: the job's view. */
+async function jobView(jobId: string): Promise<{ body: unknown }> {
+  return { body: await (await fetch(`${suite.gateway.baseUrl}/v1/jobs/${jobId}`)).json() };
+}
+
+/** The `completed` entry of a job in BullMQ's events stream of the chat queue. */
+async function completedEvent(jobId: string): Promise<Record<string, string> | undefined> {
+  const entries = await admin.xrange(`${prefix}:chat:events`, '-', '+');
+  const events = entries.map(([, fields]) => Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]])));
+  return events.find((event) => event['event'] === 'completed' && event['jobId'] === jobId);
+}
+
+describe('an embeddings job in Redis', () => {
+  it('keeps its vectors once, apart: neither the return value nor the completed event holds them', async () => {
+    const { jobId, vectors } = await embed('base64');
+    expect(vectors).toHaveLength(3);
+    const returnValue = (await admin.hget(`${prefix}:chat:${jobId}`, 'returnvalue'))!;
+    const event = await completedEvent(jobId);
+    expect(event).toBeDefined();
+    for (const text of [returnValue, event!['returnvalue']!]) {
+      expect(text).not.toContain((vectors[0] as string).slice(0, 64));
+      expect(JSON.parse(text)).not.toHaveProperty('embeddings');
+      expect(JSON.parse(text)).toMatchObject({ embeddings_stored: { key: `${prefix}:embeddings:${jobId}`, count: 3 } });
+      expect(text.length).toBeLessThan(1000);
+    }
+    // The vectors key holds them, byte for byte, with the result's retention as its lifetime.
+    expect(JSON.parse((await admin.get(`${prefix}:embeddings:${jobId}`))!)).toEqual(vectors);
+    expect(await admin.ttl(`${prefix}:embeddings:${jobId}`)).toBeGreaterThan(0);
+    // The job's view joins them back.
+    const view = await jobView(jobId);
+    expect(view.body).toMatchObject({ status: 'completed', result: { embeddings: vectors } });
+    expect((view.body as { result: object }).result).not.toHaveProperty('embeddings_stored');
+  });
+
+  it('answers an idempotent replay with the same float vectors, number for number', async () => {
+    const headers = { 'Idempotency-Key': `emb-replay-${Date.now()}` };
+    const first = await embed('float', headers);
+    const replay = await embed('float', headers);
+    expect(replay.jobId).toBe(first.jobId);
+    expect(replay.vectors).toEqual(first.vectors);
+    expect((first.vectors[0] as number[]).length).toBe(1536);
+  });
+
+  it('says the vectors are past their retention once their key expired, never a partial or empty list', async () => {
+    const headers = { 'Idempotency-Key': `emb-expired-${Date.now()}` };
+    const { jobId } = await embed('base64', headers);
+    await admin.pexpire(`${prefix}:embeddings:${jobId}`, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await admin.exists(`${prefix}:embeddings:${jobId}`)).toBe(0);
+    const view = await jobView(jobId);
+    expect(view.body).toMatchObject({ job_id: jobId, status: 'failed', error: { type: 'not_found', message: expect.stringContaining('retention') } });
+    expect(view.body).not.toHaveProperty('result');
+    const replay = await postJson(`${suite.gateway.baseUrl}/v1/embeddings`, { model, input, encoding_format: 'base64' }, headers);
+    expect(replay.status).toBe(404);
+    expect(replay.body).toMatchObject({ error: { message: expect.stringContaining('retention') } });
+    expect(replay.body).not.toHaveProperty('data');
+  });
+});
