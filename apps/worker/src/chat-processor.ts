@@ -10,15 +10,16 @@ import {
   type ChatJobResult,
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling } from '@gateway/limits';
+import { estimatePromptTokens, pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { isBatchCancelled, readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
 import type { FailoverHooks } from '@gateway/resilience';
 import { consumedResult, createCallMeter, type CallMeter } from './call-meter';
+import { createCapacitySession, type CapacityDeps, type CapacitySession } from './capacity-session';
 import { callProviders, type CallDeps } from './call-providers';
 import type { HandBack } from './hand-back';
-import { jobFailoverHooks } from './job-hooks';
+import { jobFailoverHooks, type PauseAttempt } from './job-hooks';
 import { planJob, type JobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
 import type { LaneShareGuard } from './lane-share';
@@ -45,6 +46,8 @@ export interface ChatProcessorDeps {
   billing: JobBilling;
   /** Counts job starts by lane, for the lanes' minimum share (lane-share.ts); none: no guard. */
   laneShare?: LaneShareGuard;
+  /** The deployments of GATEWAY_CONFIG_FILE and their shared capacity; none (or no deployment declared): providers paced as ever. */
+  capacity?: CapacityDeps & { defaultMaxTokens: number };
 }
 
 /** A job step that threw something other than a GatewayError: a bug, reported without its text. */
@@ -80,6 +83,25 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     await job.moveToDelayed(Date.now() + paced.waitMs, token);
     throw new DelayedError();
   };
+
+  /**
+   * With deployments declared: the plan from the first deployment with room (its place taken); when none has, the
+   * job waits in the queue until the soonest may, the reason in its log (Bull Board shows it delayed).
+   */
+  const gateOrDelay = async (job: IdentifiedJob, token: string | undefined, plan: JobPlan, session: CapacitySession, log: Logger): Promise<JobPlan> => {
+    const started = await session.start(plan.attempts);
+    if ('plan' in started) return { ...plan, attempts: started.plan };
+    metrics.capacityWaits.inc({ reason: started.reason });
+    // Spread the wake-ups of jobs that waited for the same slice: they would all ask at once.
+    const waitMs = started.waitMs + Math.floor(Math.random() * Math.min(250, started.waitMs / 10 + 1));
+    log.debug({ waitMs, deployment: started.deployment, reason: started.reason }, 'job waits for deployment capacity');
+    await job.log(`waiting for capacity: ${started.deployment} (${started.reason}), next look in ${waitMs} ms`).catch(() => undefined);
+    await job.moveToDelayed(Date.now() + waitMs, token);
+    throw new DelayedError();
+  };
+
+  const pauseAttempt: PauseAttempt = (attempt, ms) =>
+    attempt.deployment !== undefined && deps.capacity ? deps.capacity.capacity.pause(attempt.deployment, ms) : deps.billing.pacer.pause(attempt.provider, ms);
 
   /** Bills the job once (the sync caller's reply travels with the settlement: one round trip, sent once billed) and logs it. */
   const complete = async (
@@ -247,12 +269,15 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const abort = signal ?? new AbortController().signal;
     let plan: JobPlan;
     try {
-      plan = planJob(deps.config, data);
+      plan = planJob(deps.config, data, deps.capacity);
     } catch (error) {
       return fail(identified, token, error, abort, log, startedAt);
     }
-    plan = await paceOrDelay(identified, token, plan, log);
-    const hooks = jobFailoverHooks(deps.hooks ?? {}, deps.billing.pacer, log);
+    const capacity = deps.capacity?.table.declared ? deps.capacity : undefined;
+    const estimate = capacity ? estimatePromptTokens(plan.request) + (plan.request.max_tokens ?? capacity.defaultMaxTokens) : 0;
+    const session = capacity ? createCapacitySession(capacity, deps.billing.pacer, lane, estimate, log) : undefined;
+    plan = session ? await gateOrDelay(identified, token, plan, session, log) : await paceOrDelay(identified, token, plan, log);
+    const hooks = jobFailoverHooks(session ? session.hooks(deps.hooks ?? {}) : (deps.hooks ?? {}), pauseAttempt, log);
     const meter = createCallMeter();
     try {
       if (deps.wasCancelled?.(job.id)) throw cancelledBeforeStart();
@@ -269,8 +294,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
             { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
           )
         : await callProviders(callDeps, plan, abort, hooks, meter);
+      await session?.finish(outcome.result.usage.total_tokens);
       return await complete(identified, outcome, plan, log, startedAt);
     } catch (error) {
+      // A call cut mid-way counts what it reported, else its estimate.
+      const cut = meter.state();
+      await session?.finish(cut ? (cut.usage?.total_tokens ?? estimate) : 0);
       return fail(identified, token, error, abort, log, startedAt, { plan, meter });
     }
   };

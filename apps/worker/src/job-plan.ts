@@ -1,8 +1,9 @@
 import { invalidRequest, type ChatJobData, type ChatParams } from '@gateway/contracts';
 import { chatParamsOf } from '@gateway/contracts';
-import type { Config } from '@gateway/config';
 import { resolveRoute, servableAttempts, unservableMessage } from '@gateway/providers';
 import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resilience';
+import { createBusyTracker, type ChoiceContext } from './deployment-choice';
+import { planDeployments, type DeploymentPlanConfig } from './deployment-plan';
 
 /** What a job asks of the providers, and which of them may be asked. */
 export interface JobPlan {
@@ -14,16 +15,20 @@ export interface JobPlan {
   servedModel(provider: PlannedAttempt['provider']): string;
 }
 
+/** A choice among deployments without a tracker of its own (tests): every deployment as busy as the others. */
+const unseen: ChoiceContext = { busy: createBusyTracker() };
+
 /**
- * Plans a job: its route, the failover chain, and the attempts whose provider can honour every field of the
- * request (the others are skipped without a call, so their circuits never count it). None left: the caller's
- * `invalid_request` naming the field (the API refuses such requests before enqueueing; a worker configured
- * differently still answers the same way).
+ * Plans a job: its route, the failover chain (each provider's deployments, or a model group of GATEWAY_CONFIG_FILE),
+ * and the attempts whose provider can honour every field of the request (the others are skipped without a call, so
+ * their circuits never count it). None left: the caller's `invalid_request` naming the field (the API refuses such
+ * requests before enqueueing; a worker configured differently still answers the same way).
  */
-export function planJob(config: Pick<Config, 'llm' | 'providers'>, data: ChatJobData): JobPlan {
+export function planJob(config: DeploymentPlanConfig, data: ChatJobData, choice: ChoiceContext = unseen): JobPlan {
   const route = resolveRoute(data.model, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
   const request = chatParamsOf(data);
-  const { servable, refused } = servableAttempts(planAttempts(route, failoverChain(config)), request);
+  const planned = planDeployments(config, data.model, choice) ?? planAttempts(route, failoverChain(config));
+  const { servable, refused } = servableAttempts(planned, request);
   if (servable.length === 0) throw invalidRequest(unservableMessage(refused));
   return {
     attempts: servable,

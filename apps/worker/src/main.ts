@@ -31,6 +31,7 @@ import { createBatchEndCheck, watchBatchEnds } from './batch-end';
 import { createRunLocks, withRunLocks } from './run-locks';
 import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
+import { createWorkerCapacity } from './worker-capacity';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, [providerConfigurationProblems]);
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
       wasCancelled: cancels.wasCancelled,
       billing,
       laneShare,
+      capacity: createWorkerCapacity(config, publisher, plainPrefix, metrics),
     }),
     { publisher, prefix: bullmqPrefix, logger },
   );

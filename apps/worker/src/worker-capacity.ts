@@ -1,0 +1,34 @@
+import type { Config } from '@gateway/config';
+import { createDeploymentCapacity } from '@gateway/limits';
+import type { Metrics } from '@gateway/observability';
+import { deploymentTable } from '@gateway/providers';
+import type { LimitsPrefix, RedisClient } from '@gateway/queue';
+import type { CapacityDeps } from './capacity-session';
+import { createBusyTracker, createSmoothWeights } from './deployment-choice';
+
+/** Room past the provider deadline before a dead worker's place at a deployment frees itself. */
+const LEASE_MARGIN_MS = 30_000;
+
+/** The worker's deployments (GATEWAY_CONFIG_FILE) and their capacity shared in Redis, for the chat processor. */
+export function createWorkerCapacity(
+  config: Config,
+  redis: RedisClient,
+  prefix: LimitsPrefix,
+  metrics: Pick<Metrics, 'deploymentRequests' | 'deploymentTokens'>,
+): CapacityDeps & { defaultMaxTokens: number } {
+  return {
+    capacity: createDeploymentCapacity({
+      redis,
+      prefix,
+      windowMs: config.file.windowMs,
+      interactiveReserve: config.pacing.interactiveReserve,
+      leaseMs: config.llm.providerTimeoutMs + LEASE_MARGIN_MS,
+      maxPauseMs: config.pacing.maxPauseMs,
+    }),
+    table: deploymentTable(config),
+    busy: createBusyTracker(),
+    smooth: createSmoothWeights(),
+    metrics,
+    defaultMaxTokens: config.limits.defaultMaxTokens,
+  };
+}
