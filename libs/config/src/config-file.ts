@@ -119,7 +119,9 @@ export function loadGatewayFile(path: string | undefined, environment: Record<st
   try {
     raw = parseText(path, readFileSync(path, 'utf8'));
   } catch (error) {
-    throw fail([error instanceof Error ? error.message.split('\n')[0]! : String(error)]);
+    // The first line only: a parser's message goes on to quote the file, which may hold anything.
+    const message = (error as { message?: unknown } | null)?.message;
+    throw fail([(typeof message === 'string' ? message : String(error)).split('\n')[0]!]);
   }
   const parsed = fileSchema.safeParse(raw ?? {});
   if (!parsed.success) throw fail(parsed.error.issues.map((issue) => `${pathOf(issue.path) || '(the file)'}: ${issue.message}`));
