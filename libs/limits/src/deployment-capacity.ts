@@ -47,9 +47,15 @@ export interface CapacityUse {
   pausedUntil: number | null;
 }
 
-/** Slices of a window, and slices counted (deployment-take-2.lua): a window, and a slice for the network's delay. */
+/** Slices of a window (deployment-take-2.lua). */
 const SLICES = 12;
-const SPAN = 14;
+/** The least margin counted beyond a window, for the delay between the count and the upstream's (event loops, network). */
+const MARGIN_MS = 2000;
+
+/** Slices counted: a window, however placed over them, and the margin (at least a slice: 14 of a minute's 12). */
+export function spanOf(windowMs: number): number {
+  return SLICES + 1 + Math.max(1, Math.ceil(MARGIN_MS / (windowMs / SLICES)));
+}
 
 const reasons: Readonly<Record<number, CapacityReason>> = { 1: 'rpm', 2: 'tpm', 3: 'concurrency' };
 
@@ -62,6 +68,7 @@ const reasons: Readonly<Record<number, CapacityReason>> = { 1: 'rpm', 2: 'tpm', 
 export function createDeploymentCapacity(options: DeploymentCapacityOptions) {
   const keys = (deployment: string) => [limitKeys.deploymentWindow(options.prefix, deployment), limitKeys.deploymentFlight(options.prefix, deployment)];
   const now = () => (options.clock ? options.clock() : '');
+  const span = spanOf(options.windowMs);
   return {
     /** Takes a place for one call of `estimate` tokens, or says how long until there may be one. */
     async take(deployment: DeploymentLimits, lane: Lane, estimate: number): Promise<CapacityDecision> {
@@ -77,6 +84,7 @@ export function createDeploymentCapacity(options: DeploymentCapacityOptions) {
         share,
         id,
         options.leaseMs,
+        span,
       ]);
       if (code > 0) return { go: true, lease: { deployment: deployment.id, id, slice: value, estimate: Math.max(0, Math.ceil(estimate)) } };
       if (code === LimitScriptCode.Paused) return { go: false, waitMs: value, reason: 'paused' };
@@ -101,15 +109,15 @@ export function createDeploymentCapacity(options: DeploymentCapacityOptions) {
       const time = await options.redis.time();
       const at = options.clock ? options.clock() : Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
       const slice = Math.floor(at / (options.windowMs / SLICES));
-      const fields = Array.from({ length: SPAN }, (_, offset) => slice - SPAN + 1 + offset).flatMap((index) => [`r:${index}`, `t:${index}`]);
+      const fields = Array.from({ length: span }, (_, offset) => slice - span + 1 + offset).flatMap((index) => [`r:${index}`, `t:${index}`]);
       const [values, inFlight] = await Promise.all([options.redis.hmget(window, ...fields, 'paused_until'), options.redis.zcount(flight, at, '+inf')]);
       let requests = 0;
       let tokens = 0;
-      for (let index = 0; index < SPAN * 2; index += 2) {
+      for (let index = 0; index < span * 2; index += 2) {
         requests += Number(values[index] ?? 0);
         tokens += Number(values[index + 1] ?? 0);
       }
-      const pausedUntil = Number(values[SPAN * 2] ?? 0);
+      const pausedUntil = Number(values[span * 2] ?? 0);
       return { inFlight, requests, tokens, pausedUntil: pausedUntil > at ? pausedUntil : null };
     },
   };

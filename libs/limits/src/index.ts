@@ -56,5 +56,5 @@ export { pacePlan } from './pace-plan';
 export { createBatchCaps } from './batch-cap';
 export type { BatchCaps, BatchCapRef, BatchSpend, BatchStart } from './batch-cap';
 export type { BilledJob, JobBilling } from './job-billing';
-export { createDeploymentCapacity } from './deployment-capacity';
+export { createDeploymentCapacity, spanOf } from './deployment-capacity';
 export type { DeploymentCapacity, DeploymentCapacityOptions, DeploymentLimits, CapacityLease, CapacityDecision, CapacityReason, CapacityUse } from './deployment-capacity';

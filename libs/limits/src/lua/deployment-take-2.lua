@@ -1,7 +1,7 @@
 -- deployment-take-2.lua: may a worker call this deployment now? Shared by every worker.
 -- Requests and tokens are counted per slice of the window (a twelfth of it, by the slice a call started in); a call
--- goes when the last fourteen slices leave room for it: a whole window however it is placed over them, and a slice
--- more for the network's delay between this count and the upstream's.
+-- goes when the last `span` slices leave room for it: a whole window however it is placed over them, and more for
+-- the delay between this count and the upstream's (at least a slice, and at least two seconds).
 -- KEYS[1]  the deployment's window (hash: r:<slice> requests, t:<slice> tokens, paused_until ms)
 -- KEYS[2]  the deployment's calls in flight (sorted set: lease id -> the ms its lease lapses)
 -- ARGV[1]  now in ms, or '' for the Redis server's TIME
@@ -13,6 +13,7 @@
 -- ARGV[7]  the share of each limit this call may fill (1 for an interactive call; less leaves the rest to them)
 -- ARGV[8]  the lease id of this call
 -- ARGV[9]  how long the lease lasts at most (ms): a worker that died mid-call frees its place after it
+-- ARGV[10] slices counted (span: at least 13)
 -- Returns  {Done, slice, 0}         go: the call counted, its lease taken
 --          {RateLimited, wait_ms, why} full for wait_ms at least (why: 1 requests, 2 tokens, 3 calls in flight)
 --          {Paused, wait_ms, 0}     the deployment answered 429; paused for wait_ms more
@@ -28,7 +29,7 @@ if paused > now then
 end
 local windowMs = tonumber(ARGV[2])
 local sliceMs = windowMs / 12
-local span = 14
+local span = tonumber(ARGV[10])
 local rpm, tpm, most = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local estimate, share, leaseMs = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
 if most > 0 then
