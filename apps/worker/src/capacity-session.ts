@@ -25,8 +25,8 @@ export function createCapacitySession(deps: CapacityDeps, pacer: Pick<ProviderPa
   let open: { attempt: PlannedAttempt; lease?: CapacityLease; startedAt: number } | undefined;
   const gated = new WeakSet<PlannedAttempt>();
 
-  /** Ends the open call: its place back, its tokens `tokens`; quietly (a lease that lapses frees itself). */
-  const end = async (tokens: number, outcome: 'success' | 'failure' | 'skipped') => {
+  /** Ends the open call: its place back, its tokens `tokens` (written with this worker's next take, or soon). */
+  const end = (tokens: number, outcome: 'success' | 'failure' | 'skipped') => {
     const call = open;
     open = undefined;
     if (!call) return;
@@ -35,7 +35,7 @@ export function createCapacitySession(deps: CapacityDeps, pacer: Pick<ProviderPa
     if (!call.lease) return;
     deps.metrics?.deploymentRequests.inc({ deployment, outcome });
     if (outcome === 'success' && tokens > 0) deps.metrics?.deploymentTokens.inc({ deployment }, tokens);
-    await deps.capacity.settle(call.lease, tokens).catch((error: unknown) => log.warn({ err: error, deployment }, 'could not settle the deployment call'));
+    deps.capacity.settle(call.lease, tokens);
   };
 
   /** Takes a place at the attempt's deployment (go), or says how long until it may have one. */
@@ -87,12 +87,12 @@ export function createCapacitySession(deps: CapacityDeps, pacer: Pick<ProviderPa
             }
           }
           const allowed = base.shouldTry ? await base.shouldTry(attempt) : true;
-          if (!allowed) await end(0, 'skipped');
+          if (!allowed) end(0, 'skipped');
           return allowed;
         },
         onFailure: async (attempt, error) => {
           await base.onFailure?.(attempt, error);
-          await end(0, 'failure');
+          end(0, 'failure');
         },
       };
     },

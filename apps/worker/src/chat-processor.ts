@@ -294,12 +294,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
             { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
           )
         : await callProviders(callDeps, plan, abort, hooks, meter);
-      await session?.finish(outcome.result.usage.total_tokens);
+      session?.finish(outcome.result.usage.total_tokens);
       return await complete(identified, outcome, plan, log, startedAt);
     } catch (error) {
       // A call cut mid-way counts what it reported, else its estimate.
       const cut = meter.state();
-      await session?.finish(cut ? (cut.usage?.total_tokens ?? estimate) : 0);
+      session?.finish(cut ? (cut.usage?.total_tokens ?? estimate) : 0);
       return fail(identified, token, error, abort, log, startedAt, { plan, meter });
     }
   };

@@ -6,9 +6,6 @@ import type { LimitsPrefix, RedisClient } from '@gateway/queue';
 import type { CapacityDeps } from './capacity-session';
 import { createBusyTracker, createSmoothWeights } from './deployment-choice';
 
-/** Room past the provider deadline before a dead worker's place at a deployment frees itself. */
-const LEASE_MARGIN_MS = 30_000;
-
 /** The worker's deployments (GATEWAY_CONFIG_FILE) and their capacity shared in Redis, for the chat processor. */
 export function createWorkerCapacity(
   config: Config,
@@ -22,7 +19,6 @@ export function createWorkerCapacity(
       prefix,
       windowMs: config.file.windowMs,
       interactiveReserve: config.pacing.interactiveReserve,
-      leaseMs: config.llm.providerTimeoutMs + LEASE_MARGIN_MS,
       maxPauseMs: config.pacing.maxPauseMs,
     }),
     table: deploymentTable(config),

@@ -14,8 +14,7 @@ import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-12.lua';
 import callStart from './lua/call-start-4.lua';
 import deploymentPause from './lua/deployment-pause-1.lua';
-import deploymentSettle from './lua/deployment-settle-2.lua';
-import deploymentTake from './lua/deployment-take-2.lua';
+import deploymentTake from './lua/deployment-take-1.lua';
 import priceLockRetry from './lua/price-lock-retry-1.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import rate from './lua/rate-2.lua';
@@ -51,8 +50,7 @@ const script = (fileName: string, source: string) => defineLuaFile(fileName, sou
 export const scripts = {
   rate: script('rate-2.lua', rate),
   providerPace: script('provider-pace-2.lua', providerPace),
-  deploymentTake: script('deployment-take-2.lua', deploymentTake),
-  deploymentSettle: script('deployment-settle-2.lua', deploymentSettle),
+  deploymentTake: script('deployment-take-1.lua', deploymentTake),
   deploymentPause: script('deployment-pause-1.lua', deploymentPause),
   budgetReserve: script('budget-reserve.lua', budgetReserve),
   budgetSettle: script('budget-settle-12.lua', budgetSettle),

@@ -32,6 +32,8 @@ export interface CircuitBreakerOptions {
   resetTimeMs: number;
   /** How long a trial may run before another worker may try (covers a worker dying mid-trial). */
   trialLeaseMs: number;
+  /** Circuits besides the providers' (the deployments of GATEWAY_CONFIG_FILE): a watching breaker reads them back too. */
+  circuits?: readonly string[];
 }
 
 /** A circuit as read for /v1/providers. */
@@ -111,7 +113,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
           if (name && (clean === '0' || clean === '1') && Number.isInteger(Number(version))) learn(name, clean === '1', Number(version));
         },
         readBack: async () => {
-          const providers = [...new Set<string>([...providerIdSchema.options, ...known.keys()])];
+          const providers = [...new Set<string>([...providerIdSchema.options, ...(options.circuits ?? []), ...known.keys()])];
           const states = await Promise.all(providers.map((provider) => options.redis.hmget(key(provider), 'state', 'failures', 'version')));
           providers.forEach((provider, index) => {
             const [state, failures, version] = states[index] ?? [];

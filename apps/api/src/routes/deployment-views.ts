@@ -19,7 +19,6 @@ export function createDeploymentViews(config: Config, redis: RedisClient, breake
     prefix,
     windowMs: config.file.windowMs,
     interactiveReserve: config.pacing.interactiveReserve,
-    leaseMs: config.llm.providerTimeoutMs,
     maxPauseMs: config.pacing.maxPauseMs,
   });
 

@@ -1,5 +1,5 @@
 -- deployment-pause-1.lua: the deployment answered 429: every worker's calls to it wait (a longer pause is kept).
--- KEYS[1]  the deployment's window (see deployment-take-2; paused_until in ms)
+-- KEYS[1]  the deployment's hash (see deployment-take-1; paused_until in ms)
 -- ARGV[1]  the pause, ms
 -- ARGV[2]  now in ms, or '' for the Redis server's TIME
 -- Returns  {Done, paused_until}
