@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interleavedComparison } from '../interleaved';
+import { runLoad } from '../load';
 import { chatBody, type ScenarioContext } from './context';
 
 /**
@@ -22,6 +23,8 @@ export async function deploymentOverheadRows(context: ScenarioContext, implicit:
   const gateway = await env.startGateway({ apis: 1, workers: 1, apiKey: true, env: { GATEWAY_CONFIG_FILE: path, BENCH_DEPLOYMENT_KEY: 'bench-key' } });
   try {
     const url = `${gateway.urls[0]}/v1/chat`;
+    // Warmed like the gateway it is compared with (its JIT and connections), else the first rounds measure start-up.
+    await runLoad({ url, body: chatBody, connections: 16, durationSeconds: 3, headers: gateway.headers });
     const shared = { redis: env.redisPid, upstream: env.upstreamPid };
     const compared = await interleavedComparison(
       { url, body: chatBody, pids: { ...gateway.pids(), ...shared }, headers: gateway.headers },
