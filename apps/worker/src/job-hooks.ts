@@ -16,8 +16,7 @@ export function jobFailoverHooks(hooks: FailoverHooks, pause: PauseAttempt, log:
     onFailure: async (attempt, error) => {
       await hooks.onFailure?.(attempt, error);
       if (error.details.upstreamStatus === 429 && error.details.retryAfterSeconds !== undefined && recoveryOf(error) !== 'failover-uncounted') {
-        await pause(attempt, error.details.retryAfterSeconds * 1000)
-          .catch((pauseError: unknown) => log.warn({ err: pauseError }, 'could not pause provider'));
+        await pause(attempt, error.details.retryAfterSeconds * 1000).catch((pauseError: unknown) => log.warn({ err: pauseError }, 'could not pause provider'));
       }
     },
     onFailover: (from, to, error) => {

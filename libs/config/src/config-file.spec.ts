@@ -35,7 +35,18 @@ describe('GATEWAY_CONFIG_FILE', () => {
   it('reads deployments, model groups, aliases and routing from YAML, keys from the variables it names', () => {
     const file = loadGatewayFile(fileOf('gateway.yaml', example), env);
     expect(file.deployments).toEqual([
-      { id: 'or-a', provider: 'openrouter', baseUrl: 'https://openrouter.ai/api/v1', apiKeyVariable: 'OR_KEY_A', apiKey: 'sk-or-a', models: ['*'], weight: 1, rpm: 600, tpm: 200000, maxConcurrency: 64 },
+      {
+        id: 'or-a',
+        provider: 'openrouter',
+        baseUrl: 'https://openrouter.ai/api/v1',
+        apiKeyVariable: 'OR_KEY_A',
+        apiKey: 'sk-or-a',
+        models: ['*'],
+        weight: 1,
+        rpm: 600,
+        tpm: 200000,
+        maxConcurrency: 64,
+      },
       { id: 'or-b', provider: 'openrouter', apiKeyVariable: 'OR_KEY_B', apiKey: 'sk-or-b', models: ['anthropic/*'], weight: 3 },
       { id: 'gpu-1', provider: 'ollama', baseUrl: 'http://10.0.0.1:11434', models: ['*'], weight: 1 },
     ]);
@@ -63,10 +74,18 @@ describe('GATEWAY_CONFIG_FILE', () => {
     ['a limit that is not a whole number', 'deployments: [{ id: a, provider: openrouter }, { id: b, provider: openrouter, rpm: 1.5 }]', 'deployments[1].rpm'],
     ['an unknown provider', 'deployments: [{ id: a, provider: gemini }]', 'deployments[0].provider'],
     ['a key written in the file', 'deployments: [{ id: a, provider: openrouter, api_key_env: "sk-or-v1-abc" }]', 'deployments[0].api_key_env'],
-    ['a key variable that is not set', 'deployments: [{ id: a, provider: openrouter, api_key_env: OR_KEY_C }]', 'deployments[0].api_key_env: OR_KEY_C is not set'],
+    [
+      'a key variable that is not set',
+      'deployments: [{ id: a, provider: openrouter, api_key_env: OR_KEY_C }]',
+      'deployments[0].api_key_env: OR_KEY_C is not set',
+    ],
     ['an id declared twice', 'deployments: [{ id: a, provider: openrouter }, { id: a, provider: ollama }]', 'deployments[1].id: "a" is declared twice'],
     ['a field the file does not know', 'deployments: [{ id: a, provider: openrouter, api_key: x }]', 'deployments[0]'],
-    ['a target naming no declared deployment', 'models: { g: { targets: [{ deployment: nope, model: m }] } }', 'models.g.targets[0].deployment: no deployment "nope"'],
+    [
+      'a target naming no declared deployment',
+      'models: { g: { targets: [{ deployment: nope, model: m }] } }',
+      'models.g.targets[0].deployment: no deployment "nope"',
+    ],
     ['a target naming neither deployment nor provider', 'models: { g: { targets: [{ model: m }] } }', 'models.g.targets[0]'],
     ['a group without targets', 'models: { g: { targets: [] } }', 'models.g.targets'],
     ['an unknown routing', 'routing: fastest', 'routing'],

@@ -36,9 +36,7 @@ const targetSchema = z
 
 const fileSchema = z.strictObject({
   deployments: z.array(deploymentSchema).default([]),
-  models: z
-    .record(name, z.strictObject({ targets: z.array(targetSchema).min(1), fallbacks: z.array(z.string().min(1)).default([]) }))
-    .default({}),
+  models: z.record(name, z.strictObject({ targets: z.array(targetSchema).min(1), fallbacks: z.array(z.string().min(1)).default([]) })).default({}),
   aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
   routing: z.enum(['weighted', 'least_busy']).default('weighted'),
   /** The window rpm and tpm count over: a minute, shorter only to test the limits in seconds rather than minutes. */

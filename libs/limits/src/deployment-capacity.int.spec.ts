@@ -30,7 +30,7 @@ describe('deployment capacity in Redis (injected clock)', () => {
       expect(inWindow).toBeLessThanOrEqual(6000);
     }
     // Corrected to 300 each, about a window's worth (less the margin counted) goes per window: 20 calls at most.
-    const perWindow = (started.length * 300) / (3000 * 100 / window);
+    const perWindow = (started.length * 300) / ((3000 * 100) / window);
     expect(perWindow).toBeGreaterThan(6000 * (12 / spanOf(window)) * 0.9);
     expect(perWindow).toBeLessThanOrEqual(6000);
   });

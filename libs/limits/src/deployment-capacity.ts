@@ -84,18 +84,23 @@ export function createDeploymentCapacity(options: DeploymentCapacityOptions) {
   };
 
   const run = (deployment: DeploymentLimits, take: boolean, lane: Lane, estimate: number) =>
-    runIntegerScript(options.redis, scripts.deploymentTake, [key(deployment.id)], [
-      now(),
-      options.windowMs,
-      deployment.rpm ?? 0,
-      deployment.tpm ?? 0,
-      deployment.maxConcurrency ?? 0,
-      estimate,
-      lane === 'interactive' ? 1 : 1 - options.interactiveReserve,
-      span,
-      take ? 1 : 0,
-      ...takePending(deployment.id),
-    ]);
+    runIntegerScript(
+      options.redis,
+      scripts.deploymentTake,
+      [key(deployment.id)],
+      [
+        now(),
+        options.windowMs,
+        deployment.rpm ?? 0,
+        deployment.tpm ?? 0,
+        deployment.maxConcurrency ?? 0,
+        estimate,
+        lane === 'interactive' ? 1 : 1 - options.interactiveReserve,
+        span,
+        take ? 1 : 0,
+        ...takePending(deployment.id),
+      ],
+    );
 
   const flush = async (): Promise<void> => {
     timer = undefined;

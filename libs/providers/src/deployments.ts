@@ -18,7 +18,12 @@ export function implicitDeployment(provider: ProviderId): Deployment {
 
 /** A model glob as a pattern: `*` any run of characters, everything else literal. */
 function globPattern(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 export interface DeploymentTable {
@@ -45,9 +50,7 @@ export function deploymentTable(config: DeploymentsConfig): DeploymentTable {
 function tableOf(config: DeploymentsConfig): DeploymentTable {
   const declared = config.file?.deployments ?? [];
   const withFile = new Set(declared.map((deployment) => deployment.provider));
-  const implicit = (Object.keys(config.providers) as ProviderId[])
-    .filter((provider) => !withFile.has(provider))
-    .map(implicitDeployment);
+  const implicit = (Object.keys(config.providers) as ProviderId[]).filter((provider) => !withFile.has(provider)).map(implicitDeployment);
   const all: Deployment[] = [...declared.map((deployment) => ({ ...deployment, implicit: false })), ...implicit];
   const byId = new Map(all.map((deployment) => [deployment.id, deployment]));
   const patterns = new Map(all.map((deployment) => [deployment.id, deployment.models.map(globPattern)]));

@@ -1,4 +1,3 @@
-import type { ProviderId } from '@gateway/contracts';
 import type { QueuePrefix } from '@gateway/queue';
 
 /**

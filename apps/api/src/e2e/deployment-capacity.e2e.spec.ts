@@ -18,7 +18,14 @@ const arrivals: { at: number; tokens: number; interactive: boolean }[] = [];
 let refused = 0;
 
 const words = (request: RecordedRequest) =>
-  ((request.body as { messages?: { content?: string }[] }).messages ?? []).reduce((sum, message) => sum + String(message.content ?? '').split(/\s+/).filter(Boolean).length, 0);
+  ((request.body as { messages?: { content?: string }[] }).messages ?? []).reduce(
+    (sum, message) =>
+      sum +
+      String(message.content ?? '')
+        .split(/\s+/)
+        .filter(Boolean).length,
+    0,
+  );
 
 function behave(request: RecordedRequest): OpenRouterBehaviour {
   const at = Date.now();
@@ -70,7 +77,11 @@ describe('a deployment at its tokens per minute, across two workers', () => {
     const base = suite.gateway.baseUrl;
     const ids = await Promise.all(
       Array.from({ length: JOBS }, async (_, index) => {
-        const { status, body } = await postJson(`${base}/v1/jobs`, { agent_id: 'batchy', max_tokens: 60, messages: [{ role: 'user', content: prompt(`job-${index}`) }] });
+        const { status, body } = await postJson(`${base}/v1/jobs`, {
+          agent_id: 'batchy',
+          max_tokens: 60,
+          messages: [{ role: 'user', content: prompt(`job-${index}`) }],
+        });
         expect(status).toBe(202);
         return (body as { job_id: string }).job_id;
       }),

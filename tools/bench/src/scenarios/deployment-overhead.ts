@@ -10,7 +10,10 @@ import { chatBody, type ScenarioContext } from './context';
  * gateway with one deployment of GATEWAY_CONFIG_FILE carrying all three limits (high enough never to bind) against
  * the same gateway on the provider's implicit deployment, in alternating rounds of the same run.
  */
-export async function deploymentOverheadRows(context: ScenarioContext, implicit: { url: string; pids: Record<string, number>; headers: Record<string, string> }) {
+export async function deploymentOverheadRows(
+  context: ScenarioContext,
+  implicit: { url: string; pids: Record<string, number>; headers: Record<string, string> },
+) {
   const { env, rows } = context;
   const path = join(mkdtempSync(join(tmpdir(), 'bench-deployments-')), 'gateway.yaml');
   writeFileSync(
@@ -36,7 +39,8 @@ export async function deploymentOverheadRows(context: ScenarioContext, implicit:
     const scenario = 'deployments';
     rows.push({
       scenario,
-      metric: 'requests/s at 32 connections with one deployment of GATEWAY_CONFIG_FILE (rpm, tpm, max_concurrency), median (baseline: the implicit deployment; ratio: median of 6 alternating rounds)',
+      metric:
+        'requests/s at 32 connections with one deployment of GATEWAY_CONFIG_FILE (rpm, tpm, max_concurrency), median (baseline: the implicit deployment; ratio: median of 6 alternating rounds)',
       value: compared.medianA,
       unit: '',
       baseline: compared.medianB,
