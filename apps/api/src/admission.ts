@@ -1,4 +1,4 @@
-import { batchRequestRefused, budgetExceeded, rateLimited, type ChatRequest, type GatewayError } from '@gateway/contracts';
+import { batchRequestRefused, budgetExceeded, rateLimited, type ChatRequest, type EmbeddingsWork, type GatewayError } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import {
   runAdmit,
@@ -6,6 +6,7 @@ import {
   runAdmitAndAddIdempotent,
   type AdmitIdempotentOutcome,
   estimateCostUsd,
+  estimateEmbeddingsCostUsd,
   type AdmitOutcome,
   type CallerName,
   formatUsd,
@@ -18,7 +19,7 @@ import {
 } from '@gateway/limits';
 import type { GatedJob, GatedQueue, RedisClient } from '@gateway/queue';
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
-import { servablePlan } from './request-plan';
+import { isEmbeddingsWork, servablePlan } from './request-plan';
 import { reservationShareRefusal } from './reservation-share';
 
 export interface AdmissionDeps {
@@ -34,8 +35,8 @@ export interface AdmissionDeps {
   gatedAdds: boolean;
 }
 
-/** The fields of a chat request admission looks at. */
-export type AdmittedBody = Pick<ChatRequest, 'agent_id' | 'model' | 'messages' | 'max_tokens' | 'tools' | 'response_format'>;
+/** The fields of a request admission looks at: a chat request's, or an embeddings request's. */
+export type AdmittedBody = Pick<ChatRequest, 'agent_id' | 'model' | 'messages' | 'max_tokens' | 'tools' | 'response_format'> | EmbeddingsWork;
 
 /** Who a caller-wide bucket belongs to, as a refusal names it. */
 const callerLabel: Record<CallerName, string> = { static: 'the static token', open: 'unauthenticated requests', admin: 'the admin token' };
@@ -113,6 +114,15 @@ export function createAdmission(deps: AdmissionDeps) {
 
   /** The dearest provider (and its model) that may serve the request: what its reservation holds. */
   const estimateUsd = (body: AdmittedBody): number => {
+    // Embeddings: the inputs' estimated tokens at the prompt price; they generate nothing.
+    if (isEmbeddingsWork(body)) {
+      return Math.max(
+        0,
+        ...servablePlan(config, body).map((attempt) =>
+          estimateEmbeddingsCostUsd(deps.pricing, { provider: attempt.provider, model: attempt.model, input: body.embeddings.input }),
+        ),
+      );
+    }
     const maxTokens = body.max_tokens ?? config.limits.defaultMaxTokens;
     return Math.max(
       0,
@@ -130,7 +140,9 @@ export function createAdmission(deps: AdmissionDeps) {
   };
 
   /** The model whose learned cost a paid request's reservation takes when more than its estimate (none for a free route). */
-  const learnedModel = (body: AdmittedBody, estimate: number): string | undefined => (estimate > 0 ? (body.model ?? config.llm.defaultModel) : undefined);
+  // Not for embeddings: their estimate is counted from the inputs, and one request's size says nothing of the next's.
+  const learnedModel = (body: AdmittedBody, estimate: number): string | undefined =>
+    estimate > 0 && !isEmbeddingsWork(body) ? (body.model ?? config.llm.defaultModel) : undefined;
 
   const admission = {
     /**

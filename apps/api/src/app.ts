@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Config } from '@gateway/config';
-import type { Budget } from '@gateway/limits';
-import type { Logger, Metrics } from '@gateway/observability';
+import type { Budget, RequestLog } from '@gateway/limits';
+import type { Logger, Metrics, Tracing } from '@gateway/observability';
 import { bullBoardPath, bullBoardRouter } from './admin/bull-board';
 import { authenticate } from './middleware/auth';
 import type { KeyCache } from './keys/key-cache';
@@ -15,15 +15,20 @@ import type { Admission } from './admission';
 import type { EnqueueService } from './enqueue';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
+import { traceRequests } from './middleware/trace-requests';
+import { requestLogRoutes } from './admin/request-log-routes';
 import { onlyUnder } from './middleware/route-prefix';
 import { chatRoutes } from './routes/chat';
 import { chatStreamRoutes } from './routes/chat-stream';
 import { healthRoutes } from './routes/health';
 import { providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
+import { fileRoutes } from './routes/files';
 import { jobRoutes } from './routes/jobs';
+import { embeddingsRoutes } from './routes/embeddings';
 import { openAiRoutes } from './routes/openai';
 import { responsesRoutes } from './routes/responses';
+import { messagesErrorHandler, messagesPaths, messagesRoutes } from './routes/messages';
 import { usageRoutes } from './routes/usage';
 import type { ResultWaiter } from './result-waiter';
 import { closeConnectionsWhenStopping, type Lifecycle } from './shutdown';
@@ -63,6 +68,10 @@ export interface ApiDeps {
   tails: StreamTailReader;
   /** Attached clients per caller and per instance. */
   attachCaps: AttachCaps;
+  /** Traces (off when absent or disabled: no span, no header). */
+  tracing?: Tracing;
+  /** The request log, read at /admin/requests. */
+  requestLog?: RequestLog;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -72,6 +81,7 @@ export function createApp(deps: ApiDeps): Express {
   // No ETag: answers to POSTs and job polls are not cached, and hashing every body cost ~1.5 % of the API's CPU.
   app.set('etag', false);
   app.use(requestContext(deps.logger, deps.metrics));
+  if (deps.tracing?.enabled) app.use(traceRequests(deps.tracing));
   app.use(noSniff);
   app.use(checkHost(deps.config.http.allowedHosts));
   if (deps.lifecycle) app.use(closeConnectionsWhenStopping(deps.lifecycle));
@@ -80,7 +90,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(refuseForeignOrigins(deps.config.http.corsAllowedOrigins));
   app.use(refusePreflightFreeBodies);
   // Routers before the chat routes are entered only under their own paths (a chat call passes each in one check).
-  app.use(onlyUnder(['/healthz', '/metrics'], healthRoutes(deps.redis, deps.metrics.registry)));
+  app.use(onlyUnder(['/healthz', '/livez', '/metrics'], healthRoutes(deps.redis, deps.metrics.registry)));
   // Authentication before every router under these prefixes, so routes added later are covered too.
   const { authToken, adminToken } = deps.config.http;
   app.use('/v1', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'v1' }));
@@ -91,8 +101,9 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger })));
+  if (deps.requestLog) app.use(onlyUnder(['/admin/requests'], requestLogRoutes(deps.requestLog)));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
-  // These parse their own bodies (batches are larger; OpenAI routes answer parse errors in OpenAI's shape).
+  // These parse their own bodies (batches and files are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(
     onlyUnder(
       ['/v1/batches'],
@@ -107,8 +118,13 @@ export function createApp(deps: ApiDeps): Express {
       }),
     ),
   );
+  app.use(
+    onlyUnder(['/v1/files'], fileRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger })),
+  );
   app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));
   app.use(onlyUnder(['/v1/responses'], responsesRoutes(deps)));
+  app.use(onlyUnder(['/v1/embeddings'], embeddingsRoutes(deps)));
+  app.use(onlyUnder(messagesPaths, messagesRoutes(deps)));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, enqueuer: deps.enqueuer }));
   app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
@@ -130,6 +146,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(chatStreamRoutes(deps));
   app.use(usageRoutes(deps.budget));
   app.use(notFound);
+  // Failures before the Messages routes (authentication, an unknown path under them) in Anthropic's shape too.
+  app.use(messagesPaths, messagesErrorHandler(deps.logger));
   app.use(errorHandler(deps.logger));
   return app;
 }

@@ -1,15 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
+import type { z } from 'zod';
 import {
   batchBodyTooLarge,
   batchItemSchema,
   batchMaxCostSchema,
   batchOptionsSchema,
+  fileBatchOptionsSchema,
   fromOpenAiRequest,
   invalidRequest,
   openAiBatchLineSchema,
+  openAiEmbeddingsBatchLineSchema,
+  toEmbeddingsWork,
   type BatchOptions,
   type ChatRequest,
+  type FileBatchOptions,
+  type EmbeddingsWork,
 } from '@gateway/contracts';
 import { createJsonBatchScanner } from './json-batch-scanner';
 import { createJsonLinesScanner } from './json-lines-scanner';
@@ -17,7 +23,8 @@ import { createJsonLinesScanner } from './json-lines-scanner';
 /** One parsed request of a batch. */
 export interface ParsedBatchItem {
   customId: string | undefined;
-  request: ChatRequest;
+  /** A chat request, or (an OpenAI line whose url is `/v1/embeddings`) embeddings. */
+  request: ChatRequest | EmbeddingsWork;
 }
 
 /** A batch body read: its requests and its options (body members, else query parameters). */
@@ -26,6 +33,8 @@ export interface ParsedBatch {
   options: BatchOptions;
   /** The batch's spending cap (`max_cost_usd`, a body member or the query parameter), when it has one. */
   maxCostUsd: number | undefined;
+  /** OpenAI's batch body (`{"input_file_id", "endpoint", "completion_window", "metadata"}`): its requests are a file's. */
+  fromFile?: FileBatchOptions | undefined;
 }
 
 /** What bounds a batch body. */
@@ -43,6 +52,12 @@ function isOpenAiLine(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'body' in value && 'custom_id' in value;
 }
 
+/** An OpenAI line asking for embeddings (by its url); any other line is read as chat completions. */
+function isEmbeddingsLine(value: unknown): boolean {
+  const url = (value as { url?: unknown }).url;
+  return url === '/v1/embeddings' || url === '/embeddings';
+}
+
 /**
  * Collects a batch's requests one by one as they are read: each is validated at once, and the batch is refused as
  * soon as it holds more than `maxRequests` or `MAX_PROBLEMS` invalid ones (the 400 GatewayError), so a huge body
@@ -58,7 +73,11 @@ export function createBatchItems(maxRequests: number) {
       const index = count;
       count += 1;
       if (count > maxRequests) throw invalidRequest(`a batch holds at most ${maxRequests} requests (got more)`);
-      if (isOpenAiLine(value)) {
+      if (isOpenAiLine(value) && isEmbeddingsLine(value)) {
+        const parsed = openAiEmbeddingsBatchLineSchema.safeParse(value);
+        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: toEmbeddingsWork(parsed.data.body) });
+        else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
+      } else if (isOpenAiLine(value)) {
         const parsed = openAiBatchLineSchema.safeParse(value);
         if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body) });
         else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
@@ -83,8 +102,8 @@ export function createBatchItems(maxRequests: number) {
   };
 }
 
-function parseOptions(raw: Record<string, unknown>): BatchOptions {
-  const parsed = batchOptionsSchema.safeParse(raw);
+function parseOptions<T>(raw: Record<string, unknown>, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) throw invalidRequest(parsed.error.issues.slice(0, MAX_PROBLEMS).map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   return parsed.data;
 }
@@ -164,9 +183,15 @@ export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: 
     const onEnd = () =>
       settle(() => {
         scanner.push(decoder.end());
-        scanner.end();
+        const fileNamed = !jsonLines && options['input_file_id'] !== undefined;
+        const hadRequests = scanner.end(!fileNamed) !== false;
         const maxCostUsd = parseBatchMaxCost(bodyMaxCost, query['max_cost_usd']);
-        return { items: items.finish(), options: parseOptions(options), maxCostUsd };
+        if (fileNamed) {
+          if (hadRequests) throw invalidRequest('input_file_id: a batch takes its requests from a file or from requests, not both');
+          const fromFile = parseOptions<FileBatchOptions>(options, fileBatchOptionsSchema);
+          return { items: [], options: fromFile, maxCostUsd, fromFile };
+        }
+        return { items: items.finish(), options: parseOptions<BatchOptions>(options, batchOptionsSchema), maxCostUsd };
       });
     req.on('data', onData);
     req.on('end', onEnd);

@@ -185,10 +185,14 @@ export function createJsonBatchScanner(handlers: JsonBatchHandlers, maxValueChar
       }
     },
 
-    /** The body ended: throws when it was cut short or held no requests array. */
-    end(): void {
+    /**
+     * The body ended: throws when it was cut short, or held no requests array while `requestsRequired` (an OpenAI
+     * batch, `{"input_file_id", …}`, names a file instead). Answers whether it held one.
+     */
+    end(requestsRequired = true): boolean {
       if (mode !== 'done' || inString) throw mode === 'start' ? notABatch() : notJson();
-      if (!sawRequests) throw notABatch();
+      if (!sawRequests && requestsRequired) throw notABatch();
+      return sawRequests;
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { providerConfigurationProblems, providerSecretValues } from '@gateway/providers';
-import { createLogger, createMetrics } from '@gateway/observability';
+import { createLogger, createMetrics, startTracing } from '@gateway/observability';
 import {
   bullPrefix,
   canGateAdds,
@@ -10,14 +10,12 @@ import {
   createChatQueue,
   createRedisConnection,
   limitsPrefix,
-  queueDepthSource,
-  readLaneBacklog,
   settleWithin,
   subscribeReplies,
   waitForReady,
   warnOnEvictionPolicy,
 } from '@gateway/queue';
-import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter } from '@gateway/limits';
+import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter, createRequestLogFromConfig } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
 import { createAttachCaps } from './attach-caps';
@@ -25,6 +23,7 @@ import { createEnqueueService } from './enqueue';
 import { createKeyCache } from './keys/key-cache';
 import { createKeyStore } from './keys/key-store';
 import { lookupJobOutcome } from './job-lookup';
+import { reportOpsMetrics } from './ops-metrics';
 import { createResultWaiter } from './result-waiter';
 import { createApiShutdown, type Lifecycle } from './shutdown';
 import { createStreamHub } from './stream-hub';
@@ -78,7 +77,9 @@ async function main(): Promise<void> {
   if (!gatedAdds) logger.warn('this BullMQ cannot run its add inside the admission script: admission and enqueue take two round trips');
   const admission = createAdmission({ config, redis, rateLimiter, budget, pricing: pricing.book, metrics, gatedAdds });
   // Every route's one way into the queue (its fused or two-step admission chosen here, once).
-  const enqueuer = createEnqueueService({ config, queue, admission, redis });
+  const requestLog = createRequestLogFromConfig(redis, config);
+  const enqueuer = createEnqueueService({ config, queue, admission, redis, refusals: { log: requestLog, logger } });
+  const tracing = await startTracing(config, { name: 'gateway-api', instanceId });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
   bulkRedis.on('error', (error: Error) => logger.warn({ err: error, connection: 'bulk' }, 'redis connection error'));
@@ -130,8 +131,7 @@ async function main(): Promise<void> {
   });
 
   const lifecycle: Lifecycle = { stopping: false };
-  metrics.addQueueDepthSource(queueDepthSource(queue));
-  metrics.setLaneBacklogSource(() => readLaneBacklog(redis, queue));
+  reportOpsMetrics({ config, redis, queue, budget, metrics });
   const keyStore = createKeyStore(redis, plainPrefix);
   const keys = { store: keyStore, cache: createKeyCache(keyStore) };
   const app = createApp({
@@ -154,6 +154,8 @@ async function main(): Promise<void> {
     keys,
     tails,
     attachCaps,
+    tracing,
+    requestLog,
   });
   // A fresh API should not answer 503 while its fail-fast connections are still connecting, nor take calls before its
   // reply channel listens; a Redis that is down only delays start-up by this bound.
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
         1000,
         () => subscription.then((unsubscribe) => unsubscribe()),
         () => pricing.refresher.stop(),
+        () => tracing.shutdown(),
       );
       await settleWithin(
         1000,

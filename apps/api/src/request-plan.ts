@@ -1,6 +1,6 @@
-import { invalidRequest, type ChatParams } from '@gateway/contracts';
+import { invalidRequest, type ChatParams, type EmbeddingsWork } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { resolveRoute, servableAttempts, unservableMessage } from '@gateway/providers';
+import { resolveRoute, servableAttempts, servableEmbeddingAttempts, unservableMessage } from '@gateway/providers';
 import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resilience';
 
 /**
@@ -10,11 +10,19 @@ import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resil
  */
 export function servablePlan(
   config: Pick<Config, 'llm' | 'providers'>,
-  request: ChatParams & { model?: string | undefined },
+  request: (ChatParams & { model?: string | undefined }) | EmbeddingsWork,
   fieldPrefix = '',
 ): PlannedAttempt[] {
   const route = resolveRoute(request.model ?? config.llm.defaultModel, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
-  const { servable, refused } = servableAttempts(planAttempts(route, failoverChain(config)), request);
+  const attempts = planAttempts(route, failoverChain(config));
+  const { servable, refused } = isEmbeddingsWork(request)
+    ? servableEmbeddingAttempts(attempts, request.embeddings, route.upstreamModel)
+    : servableAttempts(attempts, request);
   if (servable.length === 0) throw invalidRequest(`${fieldPrefix}${unservableMessage(refused)}`);
   return servable;
+}
+
+/** Whether the work of an enqueue is embeddings (else a chat request). */
+export function isEmbeddingsWork(work: object): work is EmbeddingsWork {
+  return 'kind' in work && work.kind === 'embeddings';
 }

@@ -59,7 +59,10 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const ahead = new Map<number, StreamChunkMessage>();
   /** What each relayed chunk said (text and tool-call fragments), by seq: a repeat is told from other content by it. */
   const relayed: string[] = [];
-  const signature = (message: StreamChunkMessage) => (message.tool_calls ? `${message.text}\u0000${JSON.stringify(message.tool_calls)}` : message.text);
+  const signature = (message: StreamChunkMessage) =>
+    message.tool_calls || message.reasoning_deltas
+      ? `${message.text}\u0000${JSON.stringify(message.tool_calls ?? null)}\u0000${JSON.stringify(message.reasoning_deltas ?? null)}`
+      : message.text;
   let finished = false;
   let wroteSinceTick = false;
   let settle!: { resolve: () => void; reject: (error: GatewayError) => void };
@@ -87,8 +90,11 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const emitEvent = (payload: unknown) => emit((id) => writer.event(payload, id, format.eventName?.(payload)));
   const emitEvents = (payloads: readonly unknown[]) => payloads.reduce<boolean>((written, payload) => emitEvent(payload) && written, true);
 
+  const ping = format.keepAlive
+    ? () => format.keepAlive!().reduce<boolean>((written, payload) => writer.event(payload, undefined, format.eventName?.(payload)) && written, true)
+    : () => writer.comment('ping');
   const keepAlive = setInterval(() => {
-    if (!wroteSinceTick && !writer.comment('ping')) fail(slowReader(), true);
+    if (!wroteSinceTick && !ping()) fail(slowReader(), true);
     wroteSinceTick = false;
   }, options.keepAliveMs);
   let idle = setTimeout(() => onIdle(), options.idleTimeoutMs);
@@ -174,8 +180,13 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     at(message.seq);
     expected += 1;
     relayed.push(signature(message));
-    // A message's text comes before its tool-call fragments (the worker keeps that order).
-    let written = message.text === '' || sendText(message.text, message.model, message.provider);
+    // A message's reasoning comes before its text, its text before its tool-call fragments (the worker keeps that order).
+    let written = true;
+    if (message.reasoning_deltas && format.reasoning) {
+      firstToken();
+      written = emitEvents(format.reasoning(message.reasoning_deltas, message.model, message.provider));
+    }
+    written = (message.text === '' || sendText(message.text, message.model, message.provider)) && written;
     if (message.tool_calls && message.tool_calls.length > 0) written = sendToolCalls(message.tool_calls, message.model, message.provider) && written;
     if (written) return true;
     fail(slowReader(), true);

@@ -11,10 +11,12 @@ export interface BatchCliArgs {
 
 export const usage = `usage: gateway-batch <input.jsonl> [-o results.jsonl] [--base-url http://127.0.0.1:8080] [--token TOKEN] [--poll-ms 500] [--max-cost-usd 2.5]
 
-Submits every line of the input (a chat request, or an OpenAI batch input line) as one batch, shows its
-progress on stderr, and writes one JSON line per request (custom_id, job_id, status, result or error) to the
-output file (stdout when none is given). With --max-cost-usd, requests past that spend are not run
-(they end budget_exceeded). Lines for /v1/responses are not taken by batches yet.`;
+Submits every line of the input as one batch, shows its progress on stderr, and writes the results to the
+output file (stdout when none is given). An OpenAI batch input file (lines {custom_id, method, url, body} for
+/v1/chat/completions or /v1/responses) is uploaded as a file (POST /v1/files) and its batch made from it; the
+output is OpenAI's: the batch's output file, then its error file. A file of the gateway's chat requests is sent as
+a native batch; the output is one JSON line per request (custom_id, job_id, status, result or error). With
+--max-cost-usd, requests past that spend are not run (they end budget_exceeded).`;
 
 /** Parses argv (without node and the script); throws a message fit for the user. */
 export function parseArgs(argv: readonly string[]): BatchCliArgs {

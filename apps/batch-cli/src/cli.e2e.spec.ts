@@ -74,13 +74,34 @@ describe('gateway-batch', () => {
     expect(stderr).toContain('requests.0.messages');
   });
 
-  it('refuses /v1/responses lines before submitting, naming them (batches take chat requests only, for now)', async () => {
+  it("uploads an OpenAI batch file (Responses lines) and writes OpenAI's output file, then the error file", async () => {
     const input = join(dir, 'responses.jsonl');
-    const line = (id: string, url: string) => JSON.stringify({ custom_id: id, method: 'POST', url, body: { model: 'mock/echo', input: 'hi' } });
-    writeFileSync(input, [line('a', '/v1/chat/completions'), line('b', '/v1/responses'), line('c', '/responses')].join('\n'));
+    const output = join(dir, 'responses-out.jsonl');
+    const line = (id: string, model: string) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/responses', body: { model, input: `hi ${id}` } });
+    writeFileSync(input, [line('a', 'mock/echo'), line('b', 'mock/x?fail=upstream_error'), line('c', 'mock/echo')].join('\n'));
+    const { code, stderr } = await runCli([input, '-o', output, '--base-url', gateway.baseUrl, '--poll-ms', '50']);
+    expect(stderr).toMatch(/3 requests enqueued from file-/);
+    expect(code).toBe(2);
+    const lines = readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as { custom_id: string; response: { status_code: number; body: Record<string, unknown> } | null; error: unknown });
+    expect(lines.map((result) => [result.custom_id, result.response?.status_code])).toEqual([
+      ['a', 200],
+      ['c', 200],
+      ['b', 502],
+    ]);
+    expect(lines[0]!.response!.body).toMatchObject({ object: 'response', status: 'completed' });
+    expect(lines[2]!.error).toMatchObject({ code: 'upstream_error' });
+  });
+
+  it('names the first bad line of an OpenAI batch file, submitting nothing', async () => {
+    const input = join(dir, 'bad-openai.jsonl');
+    const line = (id: string, body: unknown) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body });
+    writeFileSync(input, [line('a', { messages: [{ role: 'user', content: 'x' }] }), line('b', { messages: 'nope' })].join('\n'));
     const { code, stderr } = await runCli([input, '--base-url', gateway.baseUrl]);
     expect(code).toBe(1);
-    expect(stderr).toContain('lines 2, 3: batches do not take /v1/responses lines yet');
+    expect(stderr).toContain('invalid_request (400): line 2: body.messages');
     expect(stderr).not.toContain('enqueued');
   });
 

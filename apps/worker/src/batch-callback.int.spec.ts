@@ -1,6 +1,6 @@
 import type { Processor } from 'bullmq';
 import { loadConfig, type Config } from '@gateway/config';
-import type { ChatJobData, ChatJobResult } from '@gateway/contracts';
+import type { GatewayJobData, ChatJobResult } from '@gateway/contracts';
 import { createLogger } from '@gateway/observability';
 import {
   batchCallbackWaitMs,
@@ -54,7 +54,7 @@ const result = (content: string): ChatJobResult => ({
  * Runs what a worker process runs, on its own queue prefix: `processor` absent is no chat worker at all;
  * `watch: false` is a worker that dies as each request ends (before counting it).
  */
-function startWorkerParts(options: { processor?: Processor<ChatJobData, ChatJobResult>; watch?: boolean }) {
+function startWorkerParts(options: { processor?: Processor<GatewayJobData, ChatJobResult>; watch?: boolean }) {
   const config: Config = loadConfig({
     LLM_PROVIDER: 'mock',
     REDIS_URL: suite.redis.url,
@@ -86,7 +86,7 @@ function startWorkerParts(options: { processor?: Processor<ChatJobData, ChatJobR
     await recordBatchCallback(callbacks, batchId, record.callbackUrl!, batchCallbackWaitMs(record, record.createdAt, recheckMs));
     for (let index = 0; index < total; index += 1) {
       const data = { messages: [], batch_id: batchId, batch_callback: true, ...(extra.expiresAt ? { expires_at: extra.expiresAt } : {}) };
-      await queue.add('batch', data as unknown as ChatJobData, { jobId: batchJobId(batchId, index) });
+      await queue.add('batch', data as unknown as GatewayJobData, { jobId: batchJobId(batchId, index) });
     }
   };
   const callbackJob = (batchId: string) => callbacks.getJob(`cb-batch-${batchId}`);

@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { ChatJobData, ChatJobResult } from '@gateway/contracts';
+import type { GatewayJobData, ChatJobResult } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import {
   batchCallbackWaitMs,
@@ -32,7 +32,7 @@ export interface BatchEndDeps {
  * removes) makes the batch's recorded callback due. One script per such request; nothing for other jobs. Lost with
  * this process or to a Redis error, the callback only waits for its recheck (`createBatchEndCheck`).
  */
-export function watchBatchEnds(worker: Worker<ChatJobData, ChatJobResult>, deps: BatchEndDeps): void {
+export function watchBatchEnds(worker: Worker<GatewayJobData, ChatJobResult>, deps: BatchEndDeps): void {
   const ended = async (job: ChatJob) => {
     const batchId = job.data.batch_id;
     // Only a batch with a callback needs its end known: the others cost nothing here.

@@ -1,5 +1,4 @@
 import { GatewayError, type ChatJobResult, type ProviderId, type Usage } from '@gateway/contracts';
-import { estimatePromptTokens } from '@gateway/limits';
 import type { PriceCall } from './call-providers';
 
 /** Characters of generated text per token, for a call cut before the provider said how many it generated. */
@@ -12,6 +11,8 @@ const CHARACTERS_PER_TOKEN = 4;
  */
 export function createCallMeter() {
   let call: { provider: ProviderId; model: string; answering: boolean; characters: number; usage?: Usage; costUsd: number | null } | undefined;
+  /** When the answer's first token came (Unix ms): streams only, for the request log's time to first token. */
+  let firstTokenAt: number | undefined;
   return {
     /** A request goes to this provider now (failover: the previous attempt answered with an error). */
     begin(provider: ProviderId, model: string): void {
@@ -20,6 +21,7 @@ export function createCallMeter() {
     /** The answer has started (its first token is out): from now on the call is billed whatever happens. */
     answering(): void {
       if (call) call.answering = true;
+      firstTokenAt ??= Date.now();
     },
     generated(characters: number): void {
       if (call) call.characters += characters;
@@ -28,6 +30,7 @@ export function createCallMeter() {
       if (call) Object.assign(call, { usage, costUsd });
     },
     state: () => call,
+    firstTokenAt: () => firstTokenAt,
   };
 }
 
@@ -47,20 +50,14 @@ export interface CallEnd {
  * call cut before its first token (or a non-streamed call cut mid-way) costs the job's reservation, nothing
  * better being known.
  */
-export function consumedResult(
-  meter: CallMeter,
-  end: CallEnd,
-  request: Parameters<typeof estimatePromptTokens>[0],
-  reservedUsd: number,
-  price: PriceCall,
-): ChatJobResult | undefined {
+export function consumedResult(meter: CallMeter, end: CallEnd, estimatePrompt: () => number, reservedUsd: number, price: PriceCall): ChatJobResult | undefined {
   const call = meter.state();
   if (!call) return undefined;
   const cut = end.aborted || (end.error instanceof GatewayError && end.error.type === 'timeout');
   if (!call.answering && !cut) return undefined;
   const base = { content: '', model: call.model, provider: call.provider, finish_reason: null };
   if (!call.answering) return { ...base, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }, cost_usd: reservedUsd };
-  const promptTokens = call.usage?.prompt_tokens || estimatePromptTokens(request);
+  const promptTokens = call.usage?.prompt_tokens || estimatePrompt();
   const completionTokens = Math.max(call.usage?.completion_tokens ?? 0, Math.ceil(call.characters / CHARACTERS_PER_TOKEN));
   const usage: Usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
   const costUsd = price({ provider: call.provider, model: call.model, usage, providerCostUsd: null });

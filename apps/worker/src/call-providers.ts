@@ -27,6 +27,7 @@ export function toJobResult(answer: ProviderChatResult, provider: ProviderId, co
     finish_reason: answer.finishReason,
     ...(answer.toolCalls.length > 0 ? { tool_calls: answer.toolCalls } : {}),
     ...(answer.logprobs ? { logprobs: answer.logprobs } : {}),
+    ...(answer.reasoningBlocks && answer.reasoningBlocks.length > 0 ? { reasoning_blocks: answer.reasoningBlocks } : {}),
   };
 }
 

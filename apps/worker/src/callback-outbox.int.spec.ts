@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Processor } from 'bullmq';
 import { loadConfig, type Config } from '@gateway/config';
-import { GatewayError, toJobError, type ChatJobData, type ChatJobResult } from '@gateway/contracts';
+import { GatewayError, toJobError, type GatewayJobData, type ChatJobResult } from '@gateway/contracts';
 import { createLogger } from '@gateway/observability';
 import {
   createCallbackQueue,
@@ -45,7 +45,7 @@ const result = (content: string): ChatJobResult => ({
 });
 
 /** Runs what a worker process runs, on its own queue prefix; `promote: false` is a worker that dies as each job ends. */
-function startWorkerParts(processor: Processor<ChatJobData, ChatJobResult>, options: { promote: boolean }) {
+function startWorkerParts(processor: Processor<GatewayJobData, ChatJobResult>, options: { promote: boolean }) {
   const config: Config = loadConfig({
     LLM_PROVIDER: 'mock',
     REDIS_URL: suite.redis.url,
@@ -66,7 +66,7 @@ function startWorkerParts(processor: Processor<ChatJobData, ChatJobResult>, opti
     connection.disconnect();
   });
   const add = (jobId: string, callbackUrl?: string) =>
-    queue.add('chat', { messages: [], ...(callbackUrl ? { callback_url: callbackUrl } : {}) } as unknown as ChatJobData, { jobId });
+    queue.add('chat', { messages: [], ...(callbackUrl ? { callback_url: callbackUrl } : {}) } as unknown as GatewayJobData, { jobId });
   return { add, callbacks };
 }
 

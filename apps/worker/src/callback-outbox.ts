@@ -1,5 +1,5 @@
 import { DelayedError, type Processor, type Worker } from 'bullmq';
-import type { ChatJobData, ChatJobResult } from '@gateway/contracts';
+import type { GatewayJobData, ChatJobResult } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import { promoteJobCallback, recordJobCallback, type CallbackQueue, type ChatJob } from '@gateway/queue';
 
@@ -20,7 +20,7 @@ const RECORD_RETRY_MS = 1000;
  * in Redis already and is made once the job has ended. A job whose record cannot be written does not run now: it is
  * put back for a second (or, when Redis cannot take that either, its lock lapses and it runs again).
  */
-export function recordCallbacksFirst(processor: Processor<ChatJobData, ChatJobResult>, deps: CallbackOutboxDeps): Processor<ChatJobData, ChatJobResult> {
+export function recordCallbacksFirst(processor: Processor<GatewayJobData, ChatJobResult>, deps: CallbackOutboxDeps): Processor<GatewayJobData, ChatJobResult> {
   return async (job: ChatJob, token?: string, signal?: AbortSignal) => {
     const url = job.data.callback_url;
     if (job.id && url) {
@@ -40,7 +40,7 @@ export function recordCallbacksFirst(processor: Processor<ChatJobData, ChatJobRe
  * Makes a job's recorded callback due as soon as the job ends here (one command, replacing the wait): the delivery
  * reads the outcome from the job itself. Lost with this process or to a Redis error, it only waits for its recheck.
  */
-export function watchFinishedJobs(worker: Worker<ChatJobData, ChatJobResult>, deps: Pick<CallbackOutboxDeps, 'callbacks' | 'logger'>): void {
+export function watchFinishedJobs(worker: Worker<GatewayJobData, ChatJobResult>, deps: Pick<CallbackOutboxDeps, 'callbacks' | 'logger'>): void {
   const due = (job: ChatJob | undefined) => {
     if (!job?.id || !job.data.callback_url) return;
     const jobId = job.id;

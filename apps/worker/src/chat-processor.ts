@@ -10,7 +10,17 @@ import {
   type ChatJobResult,
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { estimatePromptTokens, pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling } from '@gateway/limits';
+import {
+  estimatePromptTokens,
+  pacePlan,
+  priceAnswer,
+  settleJobCost,
+  startCappedJob,
+  startJobCall,
+  type BilledJob,
+  type JobBilling,
+  type RequestLogAppend,
+} from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { isBatchCancelled, readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
@@ -20,7 +30,9 @@ import { createCapacitySession, type CapacityDeps, type CapacitySession } from '
 import { callProviders, type CallDeps } from './call-providers';
 import type { HandBack } from './hand-back';
 import { jobFailoverHooks, type PauseAttempt } from './job-hooks';
-import { planJob, type JobPlan } from './job-plan';
+import { callEmbeddings } from './call-embeddings';
+import { createJobReporter, type JobReport, type JobReporter } from './job-report';
+import { estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
 import type { LaneShareGuard } from './lane-share';
 import { isLockLost } from './run-locks';
@@ -48,6 +60,8 @@ export interface ChatProcessorDeps {
   laneShare?: LaneShareGuard;
   /** The deployments of GATEWAY_CONFIG_FILE and their shared capacity; none (or no deployment declared): providers paced as ever. */
   capacity?: CapacityDeps & { defaultMaxTokens: number };
+  /** Traces and the request log of each job; none: neither. */
+  reporter?: JobReporter;
 }
 
 /** A job step that threw something other than a GatewayError: a bug, reported without its text. */
@@ -73,10 +87,11 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   // A resumable stream keeps its messages as long as the job's result is kept.
   const keep: JobStreamLimits = { maxMessages: deps.config.stream?.resumeMaxMessages ?? 10_000, ttlSeconds: deps.config.queue?.retentionSeconds ?? 3600 };
   const keepFor = (job: IdentifiedJob) => (job.data.resumable ? keep : undefined);
+  const reporter = deps.reporter ?? createJobReporter({ logger });
   const callDeps: CallDeps = { registry: deps.registry, metrics, modelLabel, price: (call) => priceAnswer(deps.billing, call) };
 
   /** Providers at their request rate (or paused after a 429) are skipped; when all are, the job waits in the queue. */
-  const paceOrDelay = async (job: IdentifiedJob, token: string | undefined, plan: JobPlan, log: Logger): Promise<JobPlan> => {
+  const paceOrDelay = async <P extends AnyJobPlan>(job: IdentifiedJob, token: string | undefined, plan: P, log: Logger): Promise<P> => {
     const paced = await pacePlan(deps.billing.pacer, plan.attempts, laneOf(job.data.lane, job.data.reply_to));
     if ('plan' in paced) return { ...plan, attempts: paced.plan };
     log.debug({ waitMs: paced.waitMs, reason: paced.reason }, 'job delayed by provider pacing');
@@ -88,7 +103,13 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
    * With deployments declared: the plan from the first deployment with room (its place taken); when none has, the
    * job waits in the queue until the soonest may, the reason in its log (Bull Board shows it delayed).
    */
-  const gateOrDelay = async (job: IdentifiedJob, token: string | undefined, plan: JobPlan, session: CapacitySession, log: Logger): Promise<JobPlan> => {
+  const gateOrDelay = async <P extends AnyJobPlan>(
+    job: IdentifiedJob,
+    token: string | undefined,
+    plan: P,
+    session: CapacitySession,
+    log: Logger,
+  ): Promise<P> => {
     const started = await session.start(plan.attempts);
     if ('plan' in started) return { ...plan, attempts: started.plan };
     metrics.capacityWaits.inc({ reason: started.reason });
@@ -107,9 +128,10 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   const complete = async (
     job: IdentifiedJob,
     outcome: { result: ChatJobResult; attempts: number },
-    plan: JobPlan,
+    plan: AnyJobPlan,
     log: Logger,
     startedAt: number,
+    report: JobReport,
   ): Promise<ChatJobResult> => {
     const { result, attempts } = outcome;
     const data = job.data;
@@ -120,7 +142,9 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // kept before the reply can reach anyone who would continue the response.
     const kept = keepCompletedOutcome(deps, job, result, log);
     // Billed once per provider call: a second completion of this run is not charged again.
-    const replied = await settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply).then(
+    const settle = (logged: RequestLogAppend | undefined) =>
+      settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply, logged);
+    const replied = await report.completed(result, reply !== undefined, settle).then(
       () => reply !== undefined,
       (settleError: unknown) => {
         log.error({ err: settleError }, 'could not bill the job');
@@ -141,6 +165,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         outcome: 'completed',
         attempts,
         stream: data.stream === true,
+        ...(plan.kind === 'embeddings' ? { kind: plan.kind, inputs: plan.request.input.length } : {}),
         promptTokens: result.usage.prompt_tokens,
         completionTokens: result.usage.completion_tokens,
         toolCalls: result.tool_calls?.length ?? 0,
@@ -155,7 +180,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
    * Ends, without calling a provider, a batch request whose completion_window passed before it started (`expired`)
    * or whose batch was cancelled; its reservation goes back. Undefined when the job may run.
    */
-  const endUnstartable = async (job: IdentifiedJob, log: Logger): Promise<UnrecoverableError | undefined> => {
+  const endUnstartable = async (job: IdentifiedJob, log: Logger, report: JobReport): Promise<UnrecoverableError | undefined> => {
     const data = job.data;
     const expired = data.expires_at !== undefined && Date.now() > data.expires_at;
     const cancelled = !expired && data.batch_id !== undefined && (await isBatchCancelled(deps.publisher, deps.prefix, data.batch_id).catch(() => false));
@@ -164,26 +189,37 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       log.error({ err: releaseError }, 'could not release the job reservation'),
     );
     const outcome = expired ? 'expired' : 'cancelled';
+    const ending = expired ? expiredJobError() : cancelledJobError('the batch was cancelled');
+    report.ended(ending);
     metrics.jobs.inc({ queue: 'chat', outcome });
     log.info({ model: data.model, batchId: data.batch_id, outcome }, expired ? 'batch request expired' : 'batch request cancelled');
-    return new UnrecoverableError(JSON.stringify(expired ? expiredJobError() : cancelledJobError('the batch was cancelled')));
+    return new UnrecoverableError(JSON.stringify(ending));
   };
 
   /**
    * Bills what this run's provider call consumed when it ended without its result (cut by a cancel, a lost lock,
-   * the shutdown, or broken mid-stream: the provider bills what it generated); true when it did. Nothing consumed
-   * (no call, or the upstream answered with an error): false.
+   * the shutdown, or broken mid-stream: the provider bills what it generated), and returns it. Nothing consumed
+   * (no call, or the upstream answered with an error): undefined.
    */
-  const billConsumed = async (job: IdentifiedJob, plan: JobPlan | undefined, meter: CallMeter | undefined, error: unknown, abort: AbortSignal, log: Logger) => {
+  const billConsumed = async (
+    job: IdentifiedJob,
+    plan: AnyJobPlan | undefined,
+    meter: CallMeter | undefined,
+    error: unknown,
+    abort: AbortSignal,
+    log: Logger,
+  ) => {
     const consumed =
-      plan && meter ? consumedResult(meter, { aborted: abort.aborted, error }, plan.request, job.data.reserved_usd ?? 0, callDeps.price) : undefined;
-    if (!consumed) return false;
+      plan && meter
+        ? consumedResult(meter, { aborted: abort.aborted, error }, () => estimatedPromptTokens(plan), job.data.reserved_usd ?? 0, callDeps.price)
+        : undefined;
+    if (!consumed) return undefined;
     await settleJobCost(deps.billing, billedRun(job), { result: consumed, model: consumed.model }).then(
       ({ billed }) =>
         log.info({ provider: consumed.provider, costUsd: consumed.cost_usd, completionTokens: consumed.usage.completion_tokens, billed }, 'cut call billed'),
       (settleError: unknown) => log.error({ err: settleError }, 'could not bill the cut call'),
     );
-    return true;
+    return consumed;
   };
 
   /**
@@ -197,10 +233,11 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     abort: AbortSignal,
     log: Logger,
     startedAt: number,
-    call?: { plan: JobPlan; meter: CallMeter },
+    report: JobReport,
+    call?: { plan: AnyJobPlan; meter: CallMeter },
   ): Promise<never> => {
     const data = job.data;
-    const billed = await billConsumed(job, call?.plan, call?.meter, error, abort, log);
+    const consumed = await billConsumed(job, call?.plan, call?.meter, error, abort, log);
     if (isLockLost(abort)) {
       // The job is another run's (or will be, once taken for stalled): it reports, releases and replies, not this one.
       metrics.jobs.inc({ queue: 'chat', outcome: 'lock_lost' });
@@ -214,7 +251,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       throw handedBack;
     }
     // Not handed back and nothing consumed: the job is over without a result, its reservation goes back to the budgets.
-    if (!billed) {
+    if (!consumed) {
       await settleJobCost(deps.billing, billedRun(job), undefined).catch((releaseError: unknown) =>
         log.error({ err: releaseError }, 'could not release the job reservation'),
       );
@@ -222,6 +259,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     if (abort.aborted || deps.wasCancelled?.(job.id)) {
       // The client went away: nobody waits for an answer, and the job must not be retried.
       metrics.jobs.inc({ queue: 'chat', outcome: 'cancelled' });
+      report.ended(cancelledJobError(), consumed);
       // Readers attached to a resumable stream learn that it ended.
       if (data.resumable) {
         await streamSender(deps, { jobId: job.id, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: cancelledJobError() }).catch(
@@ -234,6 +272,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const failure = toGatewayError(error, unexpectedJobFailure);
     const jobError = scrubJobError(toJobError(failure));
     metrics.jobs.inc({ queue: 'chat', outcome: 'failed' });
+    report.ended(jobError, consumed);
     metrics.jobDuration.observe({ queue: 'chat', outcome: 'failed' }, (performance.now() - startedAt) / 1000);
     log.warn(
       { err: failure, errorType: failure.type, model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'failed' },
@@ -262,23 +301,25 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // A job of a lower lane in the wait list (priority 0) was moved there for its lane's minimum share.
     deps.laneShare?.noteStart(lane, lane !== 'interactive' && !job.priority);
     const log = logger.child({ jobId: job.id, requestId: data.request_id });
+    const meter = createCallMeter();
+    const report = reporter.start(identified, meter, Date.now());
     if (data.batch_id !== undefined) {
-      const unstartable = await endUnstartable(identified, log);
+      const unstartable = await endUnstartable(identified, log, report);
       if (unstartable) throw unstartable;
     }
     const abort = signal ?? new AbortController().signal;
-    let plan: JobPlan;
+    let plan: AnyJobPlan;
     try {
       plan = planJob(deps.config, data, deps.capacity);
     } catch (error) {
-      return fail(identified, token, error, abort, log, startedAt);
+      return fail(identified, token, error, abort, log, startedAt, report);
     }
-    const capacity = deps.capacity?.table.declared ? deps.capacity : undefined;
-    const estimate = capacity ? estimatePromptTokens(plan.request) + (plan.request.max_tokens ?? capacity.defaultMaxTokens) : 0;
+    // Deployments' shared capacity gates chat calls; embeddings (and calls without deployments) are paced by provider.
+    const capacity = plan.kind === 'chat' && deps.capacity?.table.declared ? deps.capacity : undefined;
+    const estimate = capacity && plan.kind === 'chat' ? estimatePromptTokens(plan.request) + (plan.request.max_tokens ?? capacity.defaultMaxTokens) : 0;
     const session = capacity ? createCapacitySession(capacity, deps.billing.pacer, lane, estimate, log) : undefined;
     plan = session ? await gateOrDelay(identified, token, plan, session, log) : await paceOrDelay(identified, token, plan, log);
-    const hooks = jobFailoverHooks(session ? session.hooks(deps.hooks ?? {}) : (deps.hooks ?? {}), pauseAttempt, log);
-    const meter = createCallMeter();
+    const hooks = report.hooks(jobFailoverHooks(session ? session.hooks(deps.hooks ?? {}) : (deps.hooks ?? {}), pauseAttempt, log));
     try {
       if (deps.wasCancelled?.(job.id)) throw cancelledBeforeStart();
       // A request of a batch with max_cost_usd runs only while the batch's spend is below it (budget_exceeded).
@@ -288,19 +329,22 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       if (orphansBilled > 0) log.warn({ orphansBilled }, 'calls of earlier runs billed at the reservation');
       // A stream publishes its chunks and its end itself; the result is returned (and billed) the same way.
       const streamed = data.stream === true && (data.reply_to !== undefined || data.resumable === true);
-      const outcome = streamed
-        ? await runStream(
-            { ...callDeps, publisher: deps.publisher, prefix: deps.prefix, log },
-            { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
-          )
-        : await callProviders(callDeps, plan, abort, hooks, meter);
+      const outcome =
+        plan.kind === 'embeddings'
+          ? await callEmbeddings({ ...callDeps, config: deps.config }, plan, abort, hooks, meter)
+          : streamed
+            ? await runStream(
+                { ...callDeps, publisher: deps.publisher, prefix: deps.prefix, log },
+                { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
+              )
+            : await callProviders(callDeps, plan, abort, hooks, meter);
       session?.finish(outcome.result.usage.total_tokens);
-      return await complete(identified, outcome, plan, log, startedAt);
+      return await complete(identified, outcome, plan, log, startedAt, report);
     } catch (error) {
       // A call cut mid-way counts what it reported, else its estimate.
       const cut = meter.state();
       session?.finish(cut ? (cut.usage?.total_tokens ?? estimate) : 0);
-      return fail(identified, token, error, abort, log, startedAt, { plan, meter });
+      return fail(identified, token, error, abort, log, startedAt, report, { plan, meter });
     }
   };
 }

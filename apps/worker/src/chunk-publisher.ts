@@ -1,4 +1,4 @@
-import type { ProviderId, ReplyMessage, ToolCallDelta } from '@gateway/contracts';
+import type { ProviderId, ReasoningDelta, ReplyMessage, ToolCallDelta } from '@gateway/contracts';
 
 export interface ChunkPublisherOptions {
   jobId: string;
@@ -10,8 +10,9 @@ export interface ChunkPublisherOptions {
   publish: (message: ReplyMessage) => Promise<void>;
 }
 
-/** A chunk message not sent yet: its text comes before its tool-call fragments. */
+/** A chunk message not sent yet: its reasoning comes before its text, its text before its tool-call fragments. */
 interface PendingChunk {
+  reasoning?: ReasoningDelta[];
   text: string;
   toolCalls: ToolCallDelta[];
 }
@@ -43,6 +44,7 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
       kind: 'chunk',
       job_id: options.jobId,
       seq,
+      ...(next.reasoning ? { reasoning_deltas: next.reasoning } : {}),
       text: next.text,
       ...(next.toolCalls.length > 0 ? { tool_calls: next.toolCalls } : {}),
       model: options.model,
@@ -73,6 +75,20 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
       const last = pending.at(-1);
       if (last && last.toolCalls.length === 0) last.text += text;
       else pending.push({ text, toolCalls: [] });
+      sendSoon();
+    },
+    /** Reasoning goes in a message of its own unless the last one pending holds only reasoning. */
+    pushReasoning(delta: ReasoningDelta): void {
+      let last = pending.at(-1);
+      if (!last || last.text !== '' || last.toolCalls.length > 0 || !last.reasoning) {
+        last = { reasoning: [], text: '', toolCalls: [] };
+        pending.push(last);
+      }
+      const reasoning = last.reasoning!;
+      const previous = reasoning.at(-1);
+      if (previous && previous.index === delta.index && delta.text !== undefined && previous.signature === undefined && previous.redacted === undefined)
+        previous.text = (previous.text ?? '') + delta.text;
+      else reasoning.push({ ...delta });
       sendSoon();
     },
     pushToolCall(delta: ToolCallDelta): void {

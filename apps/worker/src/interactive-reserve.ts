@@ -1,5 +1,5 @@
 import { DelayedError, type Processor } from 'bullmq';
-import { laneOf, type ChatJobData, type ChatJobResult } from '@gateway/contracts';
+import { laneOf, type GatewayJobData, type ChatJobResult } from '@gateway/contracts';
 import type { ChatJob } from '@gateway/queue';
 
 /** How often a reserve slot that gave a job back looks whether an interactive job waits. */
@@ -25,7 +25,7 @@ export interface ReserveOptions {
  * So an interactive call waits at most about `lookMs` for a slot, whatever WORKER_CONCURRENCY and however long
  * the batch calls, and a lower lane's job is delayed by the reserve at most once per `idleMs`.
  */
-export function interactiveReserve(processor: Processor<ChatJobData, ChatJobResult>, options: ReserveOptions): Processor<ChatJobData, ChatJobResult> {
+export function interactiveReserve(processor: Processor<GatewayJobData, ChatJobResult>, options: ReserveOptions): Processor<GatewayJobData, ChatJobResult> {
   const lookMs = options.lookMs ?? RESERVE_LOOK_MS;
   const idleMs = options.idleMs ?? RESERVE_IDLE_MS;
   return async (job: ChatJob, token?: string, signal?: AbortSignal) => {

@@ -1,7 +1,7 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { randomUUID } from 'node:crypto';
 import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer } from '@gateway/limits';
-import { createLogger, createMetrics } from '@gateway/observability';
+import { createLogger, createMetrics, startTracing } from '@gateway/observability';
 import {
   bullPrefix,
   callbackSubject,
@@ -12,6 +12,7 @@ import {
   createRedisConnection,
   limitsPrefix,
   readJobViews,
+  redisAnswers,
   settleWithin,
   subscribeCancels,
   waitForReady,
@@ -32,6 +33,7 @@ import { createRunLocks, withRunLocks } from './run-locks';
 import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
 import { createWorkerCapacity } from './worker-capacity';
+import { createJobReporterFromConfig } from './job-report';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, [providerConfigurationProblems]);
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
   const newsSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-news');
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
   // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
+  const tracing = await startTracing(config, { name: 'gateway-worker', instanceId: randomUUID() });
   const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.worker.laneMinShare, logger });
   // Jobs that ask for it (stored and background responses) keep their outcome beyond the job's retention.
   const processor = keepingOutcomes(
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
       billing,
       laneShare,
       capacity: createWorkerCapacity(config, publisher, plainPrefix, metrics),
+      reporter: createJobReporterFromConfig(config, { redis: publisher, tracing, logger }),
     }),
     { publisher, prefix: bullmqPrefix, logger },
   );
@@ -172,7 +176,9 @@ async function main(): Promise<void> {
   void circuitWatch.catch((error: unknown) => logger.warn({ err: error }, 'circuit changes not watched yet: the breaker asks redis'));
   void warnOnEvictionPolicy(publisher, logger);
   const { workerMetricsPort, workerMetricsHost } = config.operations;
-  const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost) : undefined;
+  const health = { redisAnswers: () => redisAnswers(breaker.redis) };
+  metrics.setRedisCheck(health.redisAnswers);
+  const metricsServer = workerMetricsPort > 0 ? await startMetricsServer(metrics.registry, workerMetricsPort, workerMetricsHost, health) : undefined;
   if (metricsServer) logger.info({ port: listeningPort(metricsServer), host: workerMetricsHost }, 'worker metrics listening');
   const shutdown = createWorkerShutdown({
     worker,
@@ -197,7 +203,11 @@ async function main(): Promise<void> {
       );
       newsSubscriber.disconnect();
       await registry.close();
-      await settleWithin(1000, () => breaker.stats.flush());
+      await settleWithin(
+        1000,
+        () => breaker.stats.flush(),
+        () => tracing.shutdown(),
+      );
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await settleWithin(

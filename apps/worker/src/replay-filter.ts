@@ -1,4 +1,4 @@
-import { streamLost, type ReplyMessage, type ToolCallDelta } from '@gateway/contracts';
+import { streamLost, type ReasoningDelta, type ReplyMessage, type ToolCallDelta } from '@gateway/contracts';
 
 /**
  * A resumable job run again (its worker died, or handed it back) finds its earlier attempt's messages kept: what
@@ -42,6 +42,10 @@ export function createReplayFilter(kept: readonly ReplyMessage[]) {
       const rest = beyond(keptText, textSeen, text);
       textSeen += text.length;
       return rest;
+    },
+    /** Reasoning of a re-run is sent only when nothing of the earlier attempt was kept (it cannot be matched up). */
+    reasoning(delta: ReasoningDelta): ReasoningDelta | undefined {
+      return ended || chunks.length > 0 ? undefined : delta;
     },
     /** The tool-call fragment still to send, or undefined when it was kept already. */
     toolCall(delta: ToolCallDelta): ToolCallDelta | undefined {

@@ -10,6 +10,7 @@ import type { JobPlan } from './job-plan';
 import { observeProviderCall } from './provider-call';
 import { createReplayFilter } from './replay-filter';
 import { createToolCallAssembler } from './tool-call-assembler';
+import { createReasoningAssembler } from './reasoning-assembler';
 
 export interface StreamRunDeps extends CallDeps {
   publisher: RedisClient;
@@ -41,7 +42,8 @@ interface OpenedStream {
 }
 
 /** The parts that count as the answer's start: after one of them, the stream is not switched to another provider. */
-const isFirstToken = (part: ChatStreamPart) => part.type === 'text-delta' || part.type === 'tool-call-delta' || part.type === 'stream-end';
+const isFirstToken = (part: ChatStreamPart) =>
+  part.type === 'text-delta' || part.type === 'tool-call-delta' || part.type === 'reasoning-delta' || part.type === 'stream-end';
 
 /** Opens a provider's stream and reads up to its first token: failures until then may fail over, later ones may not. */
 async function openStream(adapter: ProviderAdapter, request: ProviderChatRequest, signal: AbortSignal): Promise<OpenedStream> {
@@ -92,6 +94,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
   const toolCalls = createToolCallAssembler(provider);
 
   let content = '';
+  const reasoning = createReasoningAssembler();
   let usage = zeroUsage;
   let costUsd: number | null = null;
   let end: Extract<ChatStreamPart, { type: 'stream-end' }> | undefined;
@@ -101,6 +104,14 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
         content += part.text;
         meter?.generated(part.text.length);
         chunks.push(replay.text(part.text));
+        return;
+      case 'reasoning-delta':
+        meter?.generated((part.delta.text?.length ?? 0) + (part.delta.redacted?.length ?? 0));
+        reasoning.accept(part.delta);
+        {
+          const delta = replay.reasoning(part.delta);
+          if (delta) chunks.pushReasoning(delta);
+        }
         return;
       case 'tool-call-delta':
         // Relayed as numbered here: the id and index the client sees are the result's.
@@ -137,6 +148,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
   observeProviderCall(deps.metrics, call);
   const sent = await chunks.finish();
   const calls = toolCalls.toolCalls();
+  const reasoningBlocks = reasoning.blocks();
   const result: ChatJobResult = {
     content,
     model: end.model,
@@ -145,6 +157,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
     cost_usd: deps.price({ provider, model, usage, providerCostUsd: costUsd }),
     finish_reason: end.finishReason ?? (calls.length > 0 ? 'tool_calls' : null),
     ...(calls.length > 0 ? { tool_calls: calls } : {}),
+    ...(reasoningBlocks.length > 0 ? { reasoning_blocks: reasoningBlocks } : {}),
   };
   if (!replay.ended) await send({ kind: 'stream-end', job_id: input.jobId, seq: sent, result });
   deps.log.debug({ provider, chunks: sent }, 'stream finished');

@@ -1,10 +1,26 @@
-import type { BatchAccepted, BatchList, BatchView, ChatMessage, ChatResponse, JobAccepted, JobView, ProvidersView, UsageReport } from '@gateway/contracts';
+import type {
+  BatchAccepted,
+  BatchList,
+  BatchView,
+  ChatMessage,
+  ChatResponse,
+  FileDeleted,
+  FileList,
+  FileObject,
+  EmbeddingsRequest,
+  EmbeddingsResponse,
+  JobAccepted,
+  JobView,
+  ProvidersView,
+  UsageReport,
+} from '@gateway/contracts';
+import { createBatchFromFile, fileContent, fileRequests, uploadBatchFile, type FileBatchOptions } from './files';
 import { RawBody, httpSettings, newIdempotencyKey, sendJson, type CallOptions, type HttpSettings, type ResumeOptions, type RetryOptions } from './http';
 import { poll } from './poll';
 import { responseBody, streamResponse } from './responses';
 import type { ResponseInputItem, ResponseInputItemList, ResponseObject, ResponseOptions, ResponseStreamEvent } from './responses-types';
 import { streamChat } from './stream';
-import type { BatchRequest, ChatOptions, ChatParameters, JobOptions, StreamChunk, WaitOptions } from './types';
+import type { BatchRequest, ChatOptions, ChatParameters, EmbeddingsOptions, JobOptions, StreamChunk, WaitOptions } from './types';
 
 /** Options of GatewayLLMClient. */
 export interface GatewayLLMClientOptions {
@@ -93,6 +109,22 @@ export class GatewayLLMClient {
     return streamChat(this.settings, chatBody(agentId, messages, options), callOptions(options));
   }
 
+  /**
+   * Embeddings (`POST /v1/embeddings`, OpenAI's shape): one vector per input, in input order, as numbers (`float`, the
+   * default) or base64 float32 bytes (`encodingFormat: 'base64'`, decode with `decodeEmbedding`). Long input lists are
+   * split and joined by the gateway; keys, budgets and failover apply as to chat.
+   */
+  embeddings(model: string, input: EmbeddingsRequest['input'], options: EmbeddingsOptions = {}): Promise<EmbeddingsResponse> {
+    const body: EmbeddingsRequest = {
+      model,
+      input,
+      ...(options.encodingFormat !== undefined ? { encoding_format: options.encodingFormat } : {}),
+      ...(options.dimensions !== undefined ? { dimensions: options.dimensions } : {}),
+      ...(options.user !== undefined ? { user: options.user } : {}),
+    };
+    return sendJson<EmbeddingsResponse>(this.settings, 'POST', '/v1/embeddings', body, this.workOptions(options));
+  }
+
   /** Enqueues an asynchronous job (202); poll it with getJob/waitForJob or have it POSTed to callbackUrl. */
   submitJob(agentId: string, messages: ChatMessage[], options: JobOptions = {}): Promise<JobAccepted> {
     const body = { ...chatBody(agentId, messages, options), ...(options.callbackUrl ? { callback_url: options.callbackUrl } : {}) };
@@ -152,7 +184,35 @@ export class GatewayLLMClient {
 
   /** Cancels what of a batch has not run (it never runs); running requests finish, finished results stay. */
   cancelBatch(batchId: string, options: CallOptions = {}): Promise<BatchView> {
-    return sendJson<BatchView>(this.settings, 'DELETE', `/v1/batches/${encodeURIComponent(batchId)}`, undefined, options);
+    return sendJson<BatchView>(this.settings, 'POST', `/v1/batches/${encodeURIComponent(batchId)}/cancel`, undefined, options);
+  }
+
+  /** Uploads a JSONL file of OpenAI batch lines (`POST /v1/files`, purpose `batch`); refused at its first bad line. */
+  uploadBatchFile(content: string | Blob, options: CallOptions & { filename?: string } = {}): Promise<FileObject> {
+    return uploadBatchFile(this.settings, content, options.filename ?? 'batch.jsonl', options);
+  }
+
+  /** Creates a batch of an uploaded file's lines (OpenAI's `batches.create`): its Batch object. */
+  createBatchFromFile(options: FileBatchOptions): Promise<BatchView> {
+    return createBatchFromFile(this.settings, { ...options, ...this.workOptions(options) });
+  }
+
+  getFile(fileId: string, options: CallOptions = {}): Promise<FileObject> {
+    return fileRequests.get(this.settings, fileId, options);
+  }
+
+  /** The caller's uploaded files, newest first. */
+  listFiles(options: CallOptions & { after?: string; limit?: number } = {}): Promise<FileList> {
+    return fileRequests.list(this.settings, options);
+  }
+
+  deleteFile(fileId: string, options: CallOptions = {}): Promise<FileDeleted> {
+    return fileRequests.delete(this.settings, fileId, options);
+  }
+
+  /** A file's content in text pieces as it arrives (a batch's output_file_id and error_file_id too, while it runs). */
+  fileContent(fileId: string, options: CallOptions = {}): AsyncGenerator<string> {
+    return fileContent(this.settings, fileId, options);
   }
 
   /**

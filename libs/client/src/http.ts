@@ -172,10 +172,11 @@ export async function send(
           ...settings.headers,
           ...options.headers,
           ...(options.idempotencyKey !== undefined ? { 'idempotency-key': options.idempotencyKey } : {}),
-          ...(body !== undefined ? { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' } : {}),
+          // A form's Content-Type (with its boundary) is fetch's to set.
+          ...(body !== undefined && !(body instanceof FormData) ? { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' } : {}),
           ...(settings.token ? { authorization: `Bearer ${settings.token}` } : {}),
         },
-        ...(body !== undefined ? { body: body instanceof RawBody ? body.text : JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { body: body instanceof RawBody ? body.text : body instanceof FormData ? body : JSON.stringify(body) } : {}),
         signal: deadline.signal,
       });
     } catch (error) {

@@ -21,7 +21,10 @@ export {
 } from './errors';
 export type { GatewayClientErrorInit } from './errors';
 export type { RetryOptions, ResumeOptions, CallOptions } from './http';
-export type { ChatOptions, ChatParameters, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
+export type { FileBatchOptions } from './files';
+export type { ChatOptions, ChatParameters, EmbeddingsOptions, JobOptions, StreamChunk, BatchRequest, WaitOptions } from './types';
+export { decodeEmbedding } from './types';
+export type { EmbeddingsResponse } from '@gateway/contracts';
 export type {
   ResponseFunctionTool,
   ResponseInputItem,

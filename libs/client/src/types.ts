@@ -1,4 +1,5 @@
 import type { BatchItem, ChatMessage, ChatParams, ProviderId, StreamToolCallDelta, ToolCall, Usage } from '@gateway/contracts';
+import type { CallOptions } from './http';
 
 /** The chat parameters a call may set besides its messages, in the client's spelling (sent as OpenAI's names). */
 export interface ChatParameters {
@@ -74,3 +75,22 @@ export interface WaitOptions {
 }
 
 export type { BatchItem };
+
+/** Options of `embeddings()`. */
+export interface EmbeddingsOptions extends CallOptions {
+  /** `float` (default): numbers; `base64`: the float32 bytes of each vector (smaller on the wire). */
+  encodingFormat?: 'float' | 'base64';
+  /** Fewer dimensions than the model's (models that take it, such as text-embedding-3-*). */
+  dimensions?: number;
+  /** The agent the call is made for (OpenAI's `user`). */
+  user?: string;
+  idempotencyKey?: string;
+}
+
+/** The numbers of a base64 vector (`encodingFormat: 'base64'`): its little-endian float32 values. */
+export function decodeEmbedding(base64: string): number[] {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
+  return Array.from(new Float32Array(bytes.buffer, 0, Math.floor(bytes.length / 4)));
+}

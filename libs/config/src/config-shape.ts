@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { providerIdSchema, type ProviderId } from '@gateway/contracts';
 import { environmentSchemaOf, setting } from './settings';
-import { csv, logLevel, nonNegativeInt, nonNegativeNumber, optionalSecret, port, positiveInt, url } from './value-schemas';
+import {
+  csv,
+  logLevel,
+  nonNegativeInt,
+  nonNegativeNumber,
+  optionalSecret,
+  optionalUrl,
+  otlpProtocol,
+  port,
+  positiveInt,
+  traceSampler,
+  url,
+} from './value-schemas';
 
 /** Shortest GATEWAY_AUTH_TOKEN accepted: a guessable token is worse than none, since it looks like protection. */
 export const minimumAuthTokenLength = 16;
@@ -29,6 +41,16 @@ const providerRpm = csv.pipe(z.array(z.string().regex(/^[a-z]+=\d+$/, 'provider=
   }
   return rpm;
 });
+
+/** `name=model,…`: the model names agents send (Claude Code's `claude-sonnet-4-5`) onto the providers' model ids. */
+const modelAliases = csv
+  .pipe(z.array(z.string().regex(/^[^=\s]{1,256}=\S{1,256}$/, 'name=model, e.g. claude-sonnet-4-5=anthropic/claude-sonnet-4.5')))
+  .transform(
+    (entries) =>
+      Object.freeze(Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))) as Readonly<
+        Record<string, string>
+      >,
+  );
 
 /**
  * Every setting of the gateway's apps, under the name the code reads it by, with the environment variable it comes
@@ -117,6 +139,8 @@ export const configShape = {
     provider: setting('LLM_PROVIDER', providerIdSchema.default('openrouter')),
     defaultModel: setting('LLM_DEFAULT_MODEL', z.string().min(1).default('thudm/glm-4-9b-chat')),
     fallbacks: setting('LLM_FALLBACKS', csv.pipe(z.array(providerIdSchema))),
+    /** Model names a request may send for another model id, on every route. */
+    modelAliases: setting('LLM_MODEL_ALIASES', modelAliases),
     providerTimeoutMs: setting('PROVIDER_TIMEOUT_MS', positiveInt.default(60_000)),
     /** Keep-alive connections one worker opens to one upstream at most: bounds the calls in flight per provider. */
     providerMaxConnections: setting('PROVIDER_MAX_CONNECTIONS', positiveInt.default(4096)),
@@ -127,10 +151,13 @@ export const configShape = {
       baseUrl: setting('OPENROUTER_BASE_URL', url.default('https://openrouter.ai/api/v1')),
       referer: setting('OPENROUTER_REFERER', z.string().optional()),
       title: setting('OPENROUTER_TITLE', z.string().default('LLM Gateway')),
+      /** Inputs per upstream embeddings call: a longer input list is split into calls of this many, joined in order. */
+      embedBatchSize: setting('OPENROUTER_EMBED_BATCH_SIZE', positiveInt.max(2048).default(512)),
     },
     ollama: {
       baseUrl: setting('OLLAMA_BASE_URL', url.default('http://localhost:11434')),
       defaultModel: setting('OLLAMA_DEFAULT_MODEL', z.string().min(1).default('qwen2.5-coder:7b')),
+      embedBatchSize: setting('OLLAMA_EMBED_BATCH_SIZE', positiveInt.default(256)),
     },
     cursor: {
       baseUrl: setting('CURSOR_ADAPTER_URL', url.default('http://localhost:3210')),
@@ -142,6 +169,7 @@ export const configShape = {
       apiKey: setting('OPENAI_API_KEY', optionalSecret),
       baseUrl: setting('OPENAI_BASE_URL', url.default('https://api.openai.com/v1')),
       defaultModel: setting('OPENAI_DEFAULT_MODEL', z.string().min(1).default('gpt-4o-mini')),
+      embedBatchSize: setting('OPENAI_EMBED_BATCH_SIZE', positiveInt.max(2048).default(2048)),
     },
     anthropic: {
       apiKey: setting('ANTHROPIC_API_KEY', optionalSecret),
@@ -154,6 +182,7 @@ export const configShape = {
       reply: setting('MOCK_REPLY', z.string().optional()),
       latencyMs: setting('MOCK_LATENCY_MS', z.coerce.number().int().nonnegative().default(0)),
       fail: setting('MOCK_FAIL', z.enum(['none', 'upstream_error', 'timeout', 'invalid_request']).default('none')),
+      embedBatchSize: setting('MOCK_EMBED_BATCH_SIZE', positiveInt.default(2048)),
     },
   },
   /** What admission enforces on callers: rate limits and budgets. */
@@ -207,6 +236,35 @@ export const configShape = {
     workerMetricsPort: setting('WORKER_METRICS_PORT', port.default(9464)),
     workerMetricsHost: setting('WORKER_METRICS_HOST', z.string().min(1).default('127.0.0.1')),
   },
+  /**
+   * OpenTelemetry traces, by the standard variables: exported over OTLP/HTTP once an endpoint is set, off otherwise
+   * (no SDK loaded, nothing added to a job).
+   */
+  tracing: {
+    endpoint: setting('OTEL_EXPORTER_OTLP_ENDPOINT', optionalUrl),
+    /** Used as it is (the general endpoint gets `/v1/traces` appended). */
+    tracesEndpoint: setting('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', optionalUrl),
+    protocol: setting('OTEL_EXPORTER_OTLP_PROTOCOL', otlpProtocol.default('http/protobuf')),
+    tracesProtocol: setting('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', otlpProtocol.optional()),
+    /** `name=value` pairs, comma-separated, values URL-encoded (an exporter's credentials). */
+    headers: setting('OTEL_EXPORTER_OTLP_HEADERS', optionalSecret),
+    tracesHeaders: setting('OTEL_EXPORTER_OTLP_TRACES_HEADERS', optionalSecret),
+    /** Unset: `gateway-api` or `gateway-worker`, by app. */
+    serviceName: setting('OTEL_SERVICE_NAME', optionalSecret),
+    sampler: setting('OTEL_TRACES_SAMPLER', traceSampler.default('parentbased_always_on')),
+    /** The ratio of the `traceidratio` samplers. */
+    samplerArg: setting('OTEL_TRACES_SAMPLER_ARG', z.coerce.number().min(0).max(1).default(1)),
+    /** Finished spans are sent at least this often. */
+    exportDelayMs: setting('OTEL_BSP_SCHEDULE_DELAY', positiveInt.default(5000)),
+  },
+  /** The request log (GET /admin/requests): one entry per finished request, bounded in Redis. */
+  requestLog: {
+    /** Entries kept at most (the oldest go first); 0: no request log. */
+    maxEntries: setting('REQUEST_LOG_MAX_ENTRIES', nonNegativeInt.default(100_000)),
+    maxAgeSeconds: setting('REQUEST_LOG_MAX_AGE_SECONDS', positiveInt.default(604_800)),
+    /** Keep each request's messages and answer in its entry (redacted like logs). */
+    bodies: setting('REQUEST_LOG_BODIES', z.stringbool().default(false)),
+  },
   /** Asynchronous jobs and batches. */
   jobs: {
     callbackAllowedHosts: setting('JOB_CALLBACK_ALLOWED_HOSTS', csv),
@@ -216,6 +274,12 @@ export const configShape = {
     callbackTimeoutMs: setting('JOB_CALLBACK_TIMEOUT_MS', positiveInt.default(10_000)),
     batchMaxRequests: setting('BATCH_MAX_REQUESTS', positiveInt.default(10_000)),
     batchBodyLimitBytes: setting('BATCH_BODY_LIMIT_BYTES', positiveInt.default(33_554_432)),
+    /** The largest file `POST /v1/files` takes (bytes as uploaded). */
+    filesMaxBytes: setting('FILES_MAX_BYTES', positiveInt.default(104_857_600)),
+    /** How long an uploaded file is kept. */
+    filesTtlSeconds: setting('FILES_TTL_SECONDS', positiveInt.default(2_592_000)),
+    /** The bytes (as uploaded) of one owner's live files together. */
+    filesKeyQuotaBytes: setting('FILES_KEY_QUOTA_BYTES', positiveInt.default(1_073_741_824)),
   },
   /** Models listed by GET /v1/models (loadConfig puts LLM_DEFAULT_MODEL when none are given). */
   models: setting('GATEWAY_MODELS', csv),

@@ -32,6 +32,8 @@ function derive(parsed: Parsed, file: GatewayFileConfig): Config {
   const { limits, http } = parsed;
   return {
     ...parsed,
+    // The file's aliases join LLM_MODEL_ALIASES (the file's winning on a clash): the API applies them all before enqueueing.
+    llm: { ...parsed.llm, modelAliases: { ...parsed.llm.modelAliases, ...file.aliases } },
     http: {
       ...http,
       allowedHosts: allowedHostNames(http.allowedHosts, http.host),

@@ -22,3 +22,13 @@ export const csv = z
       .map((part) => part.trim())
       .filter((part) => part.length > 0),
   );
+/** Unset or empty: none; else a URL. */
+export const optionalUrl = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+  .pipe(z.url().optional());
+/** The OTLP transports the gateway exports over (gRPC is not one). */
+export const otlpProtocol = z.enum(['http/protobuf', 'http/json'], { error: 'must be http/protobuf or http/json (gRPC is not supported)' });
+/** OTEL_TRACES_SAMPLER's standard values. */
+export const traceSampler = z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']);

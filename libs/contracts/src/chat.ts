@@ -28,6 +28,8 @@ export const chatParamsShape = {
   response_format: responseFormatSchema.optional(),
   stop: z.union([z.string().min(1).max(1000), z.array(z.string().min(1).max(1000)).max(4)]).optional(),
   top_p: z.number().min(0).max(1).optional(),
+  /** Sample from the k most likely tokens only (Anthropic, OpenRouter, Ollama). */
+  top_k: z.number().int().min(0).max(1_000_000).optional(),
   seed: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).optional(),
   presence_penalty: z.number().min(-2).max(2).optional(),
   frequency_penalty: z.number().min(-2).max(2).optional(),
@@ -123,8 +125,11 @@ export const usageSchema = z.object({
   prompt_tokens: z.number().int().nonnegative(),
   completion_tokens: z.number().int().nonnegative(),
   total_tokens: z.number().int().nonnegative(),
-  /** Prompt tokens served from the provider's cache (counted in prompt_tokens too). */
-  prompt_tokens_details: z.object({ cached_tokens: z.number().int().nonnegative() }).optional(),
+  /**
+   * Prompt tokens served from the provider's cache (`cached_tokens`, cache reads) and written to it
+   * (`cache_write_tokens`, cache creation), both counted in prompt_tokens too.
+   */
+  prompt_tokens_details: z.object({ cached_tokens: z.number().int().nonnegative(), cache_write_tokens: z.number().int().nonnegative().optional() }).optional(),
   /** Reasoning tokens (counted in completion_tokens too). */
   completion_tokens_details: z.object({ reasoning_tokens: z.number().int().nonnegative() }).optional(),
 });

@@ -213,6 +213,19 @@ export function batchLineTooLong(line: number, maxChars: number): GatewayError {
   return new GatewayError('payload_too_large', `line ${line} holds more than ${maxChars} characters`);
 }
 
+/** An uploaded file past FILES_MAX_BYTES, or past what its owner's storage quota has left. */
+export function fileTooLarge(limitBytes: number, reason: 'file' | 'quota'): GatewayError {
+  return new GatewayError(
+    'payload_too_large',
+    reason === 'file' ? `a file holds at most ${limitBytes} bytes` : `this file would pass the storage quota of the key's files (${limitBytes} bytes left)`,
+  );
+}
+
+/** A line of an uploaded batch file (`line`: 1-based) refused, naming its field. */
+export function fileLineRefused(line: number, field: string, problem: string): GatewayError {
+  return new GatewayError('invalid_request', `line ${line}: ${field}: ${problem}`);
+}
+
 /** A key rotated after it was revoked. */
 export function keyRevoked(id: string): GatewayError {
   return new GatewayError('invalid_request', `key ${id} is revoked`);

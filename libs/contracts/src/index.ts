@@ -48,6 +48,8 @@ export {
   batchBodyTooLarge,
   batchPartTooLarge,
   batchLineTooLong,
+  fileTooLarge,
+  fileLineRefused,
   keyRevoked,
   jobWaitTimedOut,
   syncCallTimedOut,
@@ -106,9 +108,20 @@ export {
   contentText,
   imageParts,
   isImageUrl,
+  cacheControlSchema,
+  reasoningBlockSchema,
 } from './messages';
-export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole } from './messages';
-export { MAX_TOOLS, MAX_SCHEMA_BYTES, functionToolSchema, toolChoiceSchema, responseFormatSchema, reasoningEffortSchema, reasoningSchema } from './tools';
+export type { TextPart, ImageUrlPart, ContentPart, ToolCall, ChatMessage, ChatRole, CacheControl, ReasoningBlock } from './messages';
+export {
+  MAX_TOOLS,
+  MAX_SCHEMA_BYTES,
+  MAX_TOOL_DESCRIPTION_CHARS,
+  functionToolSchema,
+  toolChoiceSchema,
+  responseFormatSchema,
+  reasoningEffortSchema,
+  reasoningSchema,
+} from './tools';
 export type { FunctionTool, ToolChoice, ResponseFormat, ReasoningEffort, Reasoning } from './tools';
 export {
   jobStatusSchema,
@@ -124,6 +137,9 @@ export {
   batchListSchema,
   batchOptionsSchema,
   batchStatusSchema,
+  batchMetadataSchema,
+  batchEndpointSchema,
+  fileBatchOptionsSchema,
   completionWindowSchema,
   completionWindowMs,
 } from './jobs';
@@ -140,13 +156,19 @@ export type {
   BatchList,
   BatchOptions,
   BatchStatus,
+  BatchEndpoint,
+  FileBatchOptions,
 } from './jobs';
+export { filePurposeSchema, fileObjectSchema, fileListSchema, fileDeletedSchema } from './files';
+export type { FileObject, FileList, FileDeleted, BatchOutputLine } from './files';
 export { openAiChatRequestSchema, openAiBatchLineSchema, fromOpenAiRequest, openAiErrorTypeByErrorType, toOpenAiErrorBody } from './openai';
 export type { OpenAiChatRequest, OpenAiBatchLine, OpenAiErrorBody } from './openai';
 export { callbackUrlProblem, callbackHostEntries } from './callback-url';
 export type { CallbackHostEntry } from './callback-url';
 export {
   chatJobDataSchema,
+  embeddingsJobDataSchema,
+  isEmbeddingsJob,
   laneSchema,
   laneOf,
   chatJobResultSchema,
@@ -154,8 +176,20 @@ export {
   streamChunkMessageSchema,
   streamEndMessageSchema,
   toolCallDeltaSchema,
+  reasoningDeltaSchema,
 } from './job';
-export type { ChatJobData, Lane, ChatJobResult, ReplyMessage, StreamChunkMessage, StreamEndMessage, ToolCallDelta } from './job';
+export type {
+  ChatJobData,
+  EmbeddingsJobData,
+  GatewayJobData,
+  Lane,
+  ChatJobResult,
+  ReplyMessage,
+  StreamChunkMessage,
+  StreamEndMessage,
+  ToolCallDelta,
+  ReasoningDelta,
+} from './job';
 export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEventSchema, streamDoneEventSchema, streamEventSchema } from './stream';
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';
@@ -164,6 +198,8 @@ export { deploymentViewSchema } from './deployments';
 export type { DeploymentView } from './deployments';
 export { periodSpendSchema, usageReportSchema } from './spend';
 export type { PeriodSpend, UsageReport } from './spend';
+export { requestLogEntrySchema, requestLogPageSchema, requestLogTokensSchema } from './request-log';
+export type { RequestLogEntry, RequestLogPage, RequestLogRecord } from './request-log';
 export {
   keySettingsShape,
   createKeyRequestSchema,
@@ -175,3 +211,18 @@ export {
   modelAllowed,
 } from './keys';
 export type { CreateKeyRequest, UpdateKeyRequest, ApiKeyView, CreatedKey } from './keys';
+export {
+  MAX_EMBEDDING_INPUTS,
+  MAX_EMBEDDING_INPUT_CHARS,
+  embeddingInputSchema,
+  embeddingEncodingSchema,
+  embeddingsRequestSchema,
+  embeddingsParamsSchema,
+  embeddingVectorSchema,
+  embeddingInputsOf,
+  toEmbeddingsWork,
+  toEmbeddingsResponse,
+  embeddingsResponseText,
+  openAiEmbeddingsBatchLineSchema,
+} from './embeddings';
+export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';

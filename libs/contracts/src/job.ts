@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chatParamsShape, finishReasonSchema, usageSchema } from './chat';
-import { toolCallSchema } from './messages';
+import { embeddingVectorSchema, embeddingsParamsSchema } from './embeddings';
+import { reasoningBlockSchema, toolCallSchema } from './messages';
 import { jobErrorSchema } from './errors';
 import { providerIdSchema } from './provider-id';
 
@@ -8,15 +9,17 @@ import { providerIdSchema } from './provider-id';
 export const laneSchema = z.enum(['interactive', 'job', 'batch']);
 export type Lane = z.infer<typeof laneSchema>;
 
-/** What the API puts in a chat job. The model is already resolved (default applied). */
-export const chatJobDataSchema = z.object({
+/** What the API puts in every job, whatever it asks of a provider. The model is already resolved (default applied). */
+const jobBaseShape = {
   request_id: z.string(),
+  /** The API route the request came in by (the request log's `route`). */
+  route: z.string().optional(),
+  /** The W3C `traceparent` of the API's span, set while traces are exported: every worker continues that trace. */
+  traceparent: z.string().optional(),
   agent_id: z.string().optional(),
   /** The API key the job was made with: it owns the job, and its ledger is billed. */
   key_id: z.string().optional(),
   model: z.string(),
-  /** The chat parameters as the request gave them (validated by the API): messages, tools, sampling, … */
-  ...chatParamsShape,
   /** When set, the API instance whose reply channel waits for this job. */
   reply_to: z.string().optional(),
   /** When set, the outcome is POSTed there once the job is done (asynchronous jobs). */
@@ -53,8 +56,23 @@ export const chatJobDataSchema = z.object({
    * retention: work whose answer is read long after it ends (a stored response, a background one nobody waits on).
    */
   keep_outcome_seconds: z.number().int().positive().optional(),
-});
+};
+
+/** A chat job: the chat parameters as the request gave them (validated by the API): messages, tools, sampling, … */
+export const chatJobDataSchema = z.object({ ...jobBaseShape, ...chatParamsShape });
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
+
+/** An embeddings job (`kind: 'embeddings'`): the inputs and how their vectors come back. */
+export const embeddingsJobDataSchema = z.object({ ...jobBaseShape, kind: z.literal('embeddings'), embeddings: embeddingsParamsSchema });
+export type EmbeddingsJobData = z.infer<typeof embeddingsJobDataSchema>;
+
+/** Any job of the queue: chat (no `kind`) or embeddings. Scheduling, billing and delivery read only the fields they share. */
+export type GatewayJobData = ChatJobData | EmbeddingsJobData;
+
+/** Whether a job asks for embeddings (else it is a chat job). */
+export function isEmbeddingsJob(data: GatewayJobData): data is EmbeddingsJobData {
+  return 'kind' in data && data.kind === 'embeddings';
+}
 
 /**
  * A job's lane: as asked, else interactive when a caller waits on its reply channel, else an asynchronous job. The
@@ -76,6 +94,10 @@ export const chatJobResultSchema = z.object({
   tool_calls: z.array(toolCallSchema).optional(),
   /** The upstream's token log probabilities (OpenAI's `choices[].logprobs`), when asked for and given. */
   logprobs: z.record(z.string(), z.unknown()).optional(),
+  /** An embeddings job's vectors, in input order, in the encoding it asked for (content is then empty). */
+  embeddings: z.array(embeddingVectorSchema).optional(),
+  /** The model's reasoning before its answer, where the provider gives it (text and signature, or redacted). */
+  reasoning_blocks: z.array(reasoningBlockSchema).optional(),
 });
 export type ChatJobResult = z.infer<typeof chatJobResultSchema>;
 
@@ -92,6 +114,18 @@ export const toolCallDeltaSchema = z.object({
 export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
 
 /**
+ * A fragment of streamed reasoning: `index` numbers the reasoning blocks from 0; a fragment carries more text, the
+ * block's signature, or a whole redacted block. Reasoning comes before the answer's text and tool calls.
+ */
+export const reasoningDeltaSchema = z.object({
+  index: z.number().int().nonnegative(),
+  text: z.string().optional(),
+  signature: z.string().optional(),
+  redacted: z.string().optional(),
+});
+export type ReasoningDelta = z.infer<typeof reasoningDeltaSchema>;
+
+/**
  * Stream messages: `seq` counts the chunk messages of one job from 0, and stream-end carries the number of chunk
  * messages sent before it, so the API detects any gap (a chunk lost or reordered) instead of passing it on.
  */
@@ -99,6 +133,8 @@ export const streamChunkMessageSchema = z.object({
   kind: z.literal('chunk'),
   job_id: z.string(),
   seq: z.number().int().nonnegative(),
+  /** Reasoning fragments (they come before this message's text). */
+  reasoning_deltas: z.array(reasoningDeltaSchema).optional(),
   /** Text of the answer (it comes before this message's tool-call fragments). */
   text: z.string(),
   tool_calls: z.array(toolCallDeltaSchema).optional(),

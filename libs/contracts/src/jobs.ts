@@ -63,17 +63,39 @@ export const completionWindowSchema = z
   .regex(/^[1-9]\d{0,6}[smh]$/, 'a duration such as "24h", "30m" or "90s"')
   .refine((window) => completionWindowMs(window) <= longestCompletionWindowMs, 'at most 7 days');
 
+/** OpenAI's batch metadata: up to 16 string pairs (keys up to 64 characters, values up to 512). */
+export const batchMetadataSchema = z
+  .record(z.string().max(64), z.string().max(512))
+  .refine((metadata) => Object.keys(metadata).length <= 16, 'at most 16 pairs');
+
+/** The routes a batch's lines may name (OpenAI's `endpoint`). */
+export const batchEndpointSchema = z.enum(['/v1/chat/completions', '/v1/responses', '/v1/embeddings']);
+export type BatchEndpoint = z.infer<typeof batchEndpointSchema>;
+
 /** Options of a batch: members of a `{"requests": [...]}` body, or query parameters (JSONL). Unknown ones are ignored. */
 export const batchOptionsSchema = z.object({
   /** Receives the batch's view (POST, signed like a job's) once every request has ended. */
   callback_url: z.string().min(1).max(2048).optional(),
   /** Requests not started by then end as `expired`. */
   completion_window: completionWindowSchema.optional(),
+  metadata: batchMetadataSchema.nullish(),
 });
 export type BatchOptions = z.infer<typeof batchOptionsSchema>;
 
-/** Where a batch is, as OpenAI names it: running, all requests ended, cancelled by its owner, or its window passed. */
-export const batchStatusSchema = z.enum(['in_progress', 'completed', 'cancelling', 'cancelled', 'expired']);
+/** Body of `POST /v1/batches` in OpenAI's shape: the requests are the lines of an uploaded file (`POST /v1/files`). */
+export const fileBatchOptionsSchema = batchOptionsSchema.extend({
+  input_file_id: z.string().min(1).max(200),
+  endpoint: batchEndpointSchema,
+  completion_window: completionWindowSchema,
+});
+export type FileBatchOptions = z.infer<typeof fileBatchOptionsSchema>;
+
+/**
+ * Where a batch is, as OpenAI names it: running, all requests ended, cancelled by its owner, or its window passed.
+ * (`validating`, `finalizing` and `failed` are OpenAI's too: a gateway batch is validated before it is created, and its
+ * output is readable as it grows, so it never stays in them.)
+ */
+export const batchStatusSchema = z.enum(['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'cancelling', 'cancelled', 'expired']);
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
 /** Answer of `POST /v1/batches` (202). */
@@ -84,16 +106,46 @@ export type BatchAccepted = z.infer<typeof batchAcceptedSchema>;
 export const batchResultSchema = jobViewSchema.extend({ custom_id: z.string().optional() });
 export type BatchResult = z.infer<typeof batchResultSchema>;
 
-/** Answer of `GET /v1/batches/:id` (and each entry of `GET /v1/batches`, and a batch's callback body). */
+const unixSeconds = z.number().int().nullable();
+
+/**
+ * Answer of `GET /v1/batches/:id` (and each entry of `GET /v1/batches`, and a batch's callback body): OpenAI's Batch
+ * object (timestamps in Unix seconds), with the gateway's own fields beside it.
+ */
 export const batchViewSchema = z.object({
-  batch_id: z.string(),
+  id: z.string(),
   object: z.literal('batch'),
+  endpoint: z.string(),
+  errors: z.object({ object: z.literal('list'), data: z.array(z.object({ code: z.string(), message: z.string(), line: z.number().nullable() })) }).nullable(),
+  input_file_id: z.string().nullable(),
+  completion_window: z.string(),
   status: batchStatusSchema,
+  output_file_id: z.string().nullable(),
+  error_file_id: z.string().nullable(),
+  created_at: z.number().int(),
+  in_progress_at: unixSeconds,
+  expires_at: unixSeconds,
+  finalizing_at: unixSeconds,
+  completed_at: unixSeconds,
+  failed_at: unixSeconds,
+  expired_at: unixSeconds,
+  cancelling_at: unixSeconds,
+  cancelled_at: unixSeconds,
+  request_counts: z.object({ total: z.number().int(), completed: z.number().int(), failed: z.number().int() }),
+  metadata: z.record(z.string(), z.string()).nullable(),
+  /** The tokens of the requests that completed, in the Responses API's names (OpenAI's batch usage), once it has ended. */
+  usage: z
+    .object({
+      input_tokens: z.number().int(),
+      input_tokens_details: z.object({ cached_tokens: z.number().int() }),
+      output_tokens: z.number().int(),
+      output_tokens_details: z.object({ reasoning_tokens: z.number().int() }),
+      total_tokens: z.number().int(),
+    })
+    .optional(),
+  /** The gateway's own: the batch id again, its size, its requests counted by state. */
+  batch_id: z.string(),
   total: z.number().int(),
-  created_at: z.number(),
-  /** Unix ms past which requests not started end `expired` (a completion_window was given). */
-  expires_at: z.number().optional(),
-  cancelled_at: z.number().optional(),
   counts: z.record(jobStatusSchema, z.number().int()),
   /** Requests that did not run, or were refused, for a budget (the batch's `max_cost_usd` or a budget): part of `failed`. */
   budget_exceeded: z.number().int(),

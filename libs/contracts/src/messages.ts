@@ -9,7 +9,14 @@ export const MAX_CONTENT_PARTS = 100;
 /** Tool calls of one assistant message (OpenAI caps tools at 128). */
 export const MAX_TOOL_CALLS = 128;
 
-export const textPartSchema = z.object({ type: z.literal('text'), text: z.string().max(MAX_CONTENT_CHARS) });
+/**
+ * A prompt-caching breakpoint on a part (or a tool): the prompt up to and including it may be cached by providers
+ * that cache on request (Anthropic, and OpenRouter for the models that take it); others ignore it.
+ */
+export const cacheControlSchema = z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() });
+export type CacheControl = z.infer<typeof cacheControlSchema>;
+
+export const textPartSchema = z.object({ type: z.literal('text'), text: z.string().max(MAX_CONTENT_CHARS), cache_control: cacheControlSchema.optional() });
 export type TextPart = z.infer<typeof textPartSchema>;
 
 const dataImageUri = /^data:image\/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]*$/i;
@@ -31,6 +38,7 @@ export const imageUrlPartSchema = z.object({
     url: z.string().max(MAX_IMAGE_URL_CHARS).refine(isImageUrl, 'must be an http(s) URL or a data:image/<type>;base64,… URI'),
     detail: z.enum(['auto', 'low', 'high']).optional(),
   }),
+  cache_control: cacheControlSchema.optional(),
 });
 export type ImageUrlPart = z.infer<typeof imageUrlPartSchema>;
 
@@ -48,6 +56,17 @@ export const toolCallSchema = z.object({
 });
 export type ToolCall = z.infer<typeof toolCallSchema>;
 
+/**
+ * A block of a model's reasoning, as a provider that signs it wants it back in a later turn: its text and signature
+ * (Anthropic's `thinking`), or an encrypted block (`redacted`: Anthropic's `redacted_thinking` data).
+ */
+export const reasoningBlockSchema = z.object({
+  text: z.string().max(MAX_CONTENT_CHARS).optional(),
+  signature: z.string().max(MAX_CONTENT_CHARS).optional(),
+  redacted: z.string().max(MAX_CONTENT_CHARS).optional(),
+});
+export type ReasoningBlock = z.infer<typeof reasoningBlockSchema>;
+
 const systemMessageSchema = z.object({ role: z.enum(['system', 'developer']), content: textContentSchema, name: nameSchema });
 
 const userMessageSchema = z.object({
@@ -61,6 +80,8 @@ const assistantMessageSchema = z.object({
   content: textContentSchema.nullish(),
   tool_calls: z.array(toolCallSchema).max(MAX_TOOL_CALLS).optional(),
   name: nameSchema,
+  /** The reasoning the model gave before this turn's content, passed back to the providers that need it. */
+  reasoning_blocks: z.array(reasoningBlockSchema).max(MAX_CONTENT_PARTS).optional(),
 });
 
 const toolMessageSchema = z.object({

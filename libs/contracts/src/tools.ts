@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cacheControlSchema } from './messages';
 
 /** Tools of one request (OpenAI's limit). */
 export const MAX_TOOLS = 128;
@@ -12,14 +13,19 @@ const jsonSchemaSchema = z
   .record(z.string(), z.unknown())
   .refine((schema) => JSON.stringify(schema).length <= MAX_SCHEMA_BYTES, `must be at most ${MAX_SCHEMA_BYTES} bytes of JSON`);
 
+/** Longest tool description: agents' own tools say a lot (Claude Code's shell tool, about 10,000 characters). */
+export const MAX_TOOL_DESCRIPTION_CHARS = 65_536;
+
 export const functionToolSchema = z.object({
   type: z.literal('function'),
   function: z.object({
     name: functionNameSchema,
-    description: z.string().max(8192).optional(),
+    description: z.string().max(MAX_TOOL_DESCRIPTION_CHARS).optional(),
     parameters: jsonSchemaSchema.optional(),
     strict: z.boolean().nullish(),
   }),
+  /** A prompt-caching breakpoint after the tool definitions up to this one (see cacheControlSchema). */
+  cache_control: cacheControlSchema.optional(),
 });
 export type FunctionTool = z.infer<typeof functionToolSchema>;
 

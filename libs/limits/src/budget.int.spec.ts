@@ -53,6 +53,24 @@ describe('budget reservations', () => {
     });
   });
 
+  it('reads the global budgets for the metrics: settled spend of the day and month, not reservations', async () => {
+    const ledger = budget();
+    expect(await ledger.globalSpend()).toEqual([
+      { budget: 'daily', spentUsd: 0, limitUsd: 1 },
+      { budget: 'monthly', spentUsd: 0, limitUsd: 10 },
+    ]);
+    await ledger.reserve('spent', 0.5);
+    await ledger.settle('spent', charge(0.35));
+    await ledger.reserve('held', 0.2);
+    now += 24 * 3600 * 1000;
+    expect(await ledger.globalSpend()).toEqual([
+      { budget: 'daily', spentUsd: 0, limitUsd: 1 },
+      { budget: 'monthly', spentUsd: 0.35, limitUsd: 10 },
+    ]);
+    now -= 24 * 3600 * 1000;
+    expect((await ledger.globalSpend())[0]).toEqual({ budget: 'daily', spentUsd: 0.35, limitUsd: 1 });
+  });
+
   it('refuses with 402 figures when spend plus in-flight plus the estimate would pass the daily budget', async () => {
     const ledger = budget();
     await ledger.reserve('a', 0.5);

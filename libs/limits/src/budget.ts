@@ -1,9 +1,11 @@
 import type { PeriodSpend, Usage, UsageReport } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
+import type { BudgetReading } from '@gateway/observability';
 import { limitsPrefix, runLuaScript, type LimitsPrefix, type RedisClient } from '@gateway/queue';
 import { limitKeys, spendFields } from './keys';
 import { nanoToUsd, usdToNano } from './money';
 import { DAY_SPEND_TTL_SECONDS, JOB_BILLING_TTL_SECONDS, MONTH_SPEND_TTL_SECONDS, OBSERVED_COST_TTL_SECONDS, utcPeriods } from './periods';
+import type { RequestLogAppend } from './request-log';
 import { LimitScriptCode, runIntegerScript, scripts } from './scripts';
 
 export interface BudgetOptions {
@@ -283,10 +285,10 @@ export function createBudget(options: BudgetOptions) {
 
     /**
      * Bills a finished job's real cost to the current UTC day and month, once per job id, then publishes `reply`
-     * (if given) in the same script: a waiting caller hears of the job only once it is billed. Returns whether
-     * it billed now.
+     * (if given) in the same script: a waiting caller hears of the job only once it is billed; `logged`, the request's
+     * log entry, is appended in the same script too. Returns whether it billed now.
      */
-    async settle(jobId: string, charge: JobCharge, reply?: SettleReply, callId = ''): Promise<{ billed: boolean }> {
+    async settle(jobId: string, charge: JobCharge, reply?: SettleReply, callId = '', logged?: RequestLogAppend): Promise<{ billed: boolean }> {
       const { day, month } = utcPeriods(now());
       const globalKeys = ledgerKeys(undefined, day, month);
       const keyKeys = ledgerKeys(charge.keyId ?? '', day, month);
@@ -297,6 +299,7 @@ export function createBudget(options: BudgetOptions) {
         limitKeys.observedCost(prefix),
         limitKeys.usagePending(prefix),
         limitKeys.jobCalls(prefix, jobId),
+        logged?.key ?? limitKeys.requestLog(prefix),
       ];
       const costNano = usdToNano(charge.costUsd);
       const [code] = await runIntegerScript(redis, scripts.budgetSettle, keys, [
@@ -313,6 +316,9 @@ export function createBudget(options: BudgetOptions) {
         OBSERVED_COST_TTL_SECONDS,
         USAGE_FOLD_ENTRIES,
         callId,
+        logged?.entry ?? '',
+        logged?.maxEntries ?? 0,
+        logged?.minId ?? '0',
       ]);
       return { billed: code === LimitScriptCode.Done };
     },
@@ -368,6 +374,22 @@ export function createBudget(options: BudgetOptions) {
     async billedOrClear(jobId: string): Promise<'settled' | undefined> {
       const record = await runLuaScript(redis, scripts.billingClear, [limitKeys.jobBilling(prefix, jobId)], []);
       return record === 'settled' ? 'settled' : undefined;
+    },
+
+    /**
+     * The global budgets' settled spend of the current UTC day and month against their limits: two HGETs of the
+     * totals the budget checks (no fold, no breakdown), cheap enough for every metrics scrape.
+     */
+    async globalSpend(): Promise<BudgetReading[]> {
+      const { day, month } = utcPeriods(now());
+      const [dayTotal, monthTotal] = await Promise.all([
+        redis.hget(limitKeys.daySpend(prefix, day), 'total'),
+        redis.hget(limitKeys.monthSpend(prefix, month), 'total'),
+      ]);
+      return [
+        { budget: 'daily', spentUsd: nanoToUsd(Number(dayTotal ?? 0)), limitUsd: options.dailyLimitUsd },
+        { budget: 'monthly', spentUsd: nanoToUsd(Number(monthTotal ?? 0)), limitUsd: options.monthlyLimitUsd },
+      ];
     },
 
     /**

@@ -10,8 +10,8 @@ function usdPerMillion(value: unknown): number | undefined {
 }
 
 /**
- * A model's price in @pydantic/genai-prices (bundled data; nothing is fetched): prompt, completion, cache-read and
- * reasoning prices in USD per million tokens, at today's date. Tiered prices (Anthropic above 200k prompt tokens)
+ * A model's price in @pydantic/genai-prices (bundled data; nothing is fetched): prompt, completion, cache-read,
+ * cache-write and reasoning prices in USD per million tokens, at today's date. Tiered prices (Anthropic above 200k prompt tokens)
  * take their base tier. Undefined when the catalogue does not know the model, also under its bare name
  * (`openai/gpt-4o` → `gpt-4o` on OpenAI).
  */
@@ -32,11 +32,19 @@ export function cataloguePrice(provider: ProviderId, model: string): ModelPrice 
     if (!found) continue;
     const prices = found.model_price;
     const prompt = usdPerMillion(prices['input_mtok']);
-    const completion = usdPerMillion(prices['output_mtok']);
+    // A model priced by its input alone (an embedding model) generates nothing: its output costs nothing.
+    const completion = usdPerMillion(prices['output_mtok']) ?? (prompt !== undefined && prices['output_mtok'] === undefined ? 0 : undefined);
     if (prompt === undefined || completion === undefined) continue;
     const cached = usdPerMillion(prices['cache_read_mtok']);
+    const written = usdPerMillion(prices['cache_write_mtok']);
     const reasoning = usdPerMillion(prices['output_reasoning_mtok']);
-    return { prompt, completion, ...(cached !== undefined ? { cached } : {}), ...(reasoning !== undefined ? { reasoning } : {}) };
+    return {
+      prompt,
+      completion,
+      ...(cached !== undefined ? { cached } : {}),
+      ...(written !== undefined ? { cache_write: written } : {}),
+      ...(reasoning !== undefined ? { reasoning } : {}),
+    };
   }
   return undefined;
 }

@@ -24,6 +24,7 @@ export {
   LOW_DETAIL_IMAGE_TOKENS,
   estimateCostUsd,
 } from './pricing';
+export { estimateEmbeddingTokens, estimateEmbeddingsCostUsd } from './embeddings-estimate';
 export type { ModelPrice, PricingTable, PriceSource } from './pricing';
 export { cataloguePrice } from './catalogue-prices';
 export { createPriceBook } from './price-book';
@@ -53,6 +54,10 @@ export { createProviderPacer } from './provider-pacer';
 export type { ProviderPacer, ProviderPacerOptions, PaceDecision } from './provider-pacer';
 export { priceAnswer, settleJobCost, startCappedJob, startJobCall } from './job-billing';
 export { pacePlan } from './pace-plan';
+export { createRequestLog, createRequestLogFromConfig, isRequestLogId } from './request-log';
+export type { RequestLog, RequestLogAppend, RequestLogOptions, RequestLogPageQuery } from './request-log';
+export { isStatusFilter, matchesRequestFilter } from './request-log-filter';
+export type { RequestLogFilter } from './request-log-filter';
 export { createBatchCaps } from './batch-cap';
 export type { BatchCaps, BatchCapRef, BatchSpend, BatchStart } from './batch-cap';
 export type { BilledJob, JobBilling } from './job-billing';

@@ -3,6 +3,7 @@ import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import type { BatchCaps } from './batch-cap';
 import { tokenCountsOf } from './budget';
 import type { Budget, SettleReply } from './budget';
+import type { RequestLogAppend } from './request-log';
 import { callCostUsd, type PriceSource } from './pricing';
 import type { ProviderPacer } from './provider-pacer';
 
@@ -62,13 +63,14 @@ export async function startJobCall(billing: Pick<JobBilling, 'budget'>, job: Bil
  * (`result.cost_usd`), once per job id however often the job completes (with `job.call`: once per provider call);
  * no result (failed before a provider could bill anything) releases the job's reservation. A call cut short
  * (cancelled, broken mid-stream) is settled with what it consumed, as a result. `model` is the model the spend is booked under. `reply` goes out with the
- * settlement (one round trip), after the billing.
+ * settlement (one round trip), after the billing, and `logged` (the request's log entry) is appended in it.
  */
 export async function settleJobCost(
   billing: JobBilling,
   job: BilledJob,
   outcome: { result: ChatJobResult; model: string } | undefined,
   reply?: SettleReply,
+  logged?: RequestLogAppend,
 ): Promise<{ billed: boolean }> {
   const cap = job.data.batch_cap;
   if (!outcome) {
@@ -90,6 +92,7 @@ export async function settleJobCost(
     },
     reply,
     job.call,
+    logged,
   );
   // The batch's counter after the budgets: a crash between the two leaves the request reserved in its batch
   // (the cap errs towards stopping early), never billed twice.

@@ -34,7 +34,7 @@ export const limitKeys = {
   inFlight: (prefix: LimitsPrefix): string => `${prefix}:budget:{spend}:inflight`,
   /**
    * A job's provider calls (one per run that reached a provider, by its attempt number): `started`, then `billed`
-   * or `none` (call-start-4.lua, budget-settle-12.lua, budget-release-6.lua). Lives as long as the billing record.
+   * or `none` (call-start-4.lua, budget-settle-13.lua, budget-release-6.lua). Lives as long as the billing record.
    */
   jobCalls: (prefix: LimitsPrefix, jobId: string): string => `${prefix}:budget:{spend}:job:${jobId}:calls`,
   /** When each reservation lapses (a job that was never settled nor released): member `<nano-USD>:<jobId>` → ms. */
@@ -57,6 +57,11 @@ export const limitKeys = {
   jobBilling: (prefix: LimitsPrefix, jobId: string): string => `${prefix}:budget:{spend}:job:${jobId}`,
   /** Spend of a batch with `max_cost_usd`: `spent`, `inflight` (nano-USD) and `job:<jobId>` (reserved, or `done`). */
   batchSpend: (prefix: LimitsPrefix, batchId: string): string => `${prefix}:budget:{spend}:batch:${batchId}`,
+  /**
+   * The request log: a Redis stream of finished requests (field `e`: the entry's JSON), bounded by count and age. In
+   * the `{spend}` slot: settlement appends a request's entry in its own script.
+   */
+  requestLog: (prefix: LimitsPrefix): string => `${prefix}:requests:{spend}:log`,
   /** OpenRouter's prices as last fetched: model id → JSON ModelPrice, and `_fetched_at` (Unix ms). */
   openRouterPrices: (prefix: LimitsPrefix): string => `${prefix}:pricing:openrouter`,
   /** Held (SET NX PX) by the one instance whose turn it is to fetch OpenRouter's prices. */

@@ -18,6 +18,7 @@ const openRouterModelSchema = z.object({
     prompt: perTokenSchema,
     completion: perTokenSchema,
     input_cache_read: perTokenSchema.nullish().catch(undefined),
+    input_cache_write: perTokenSchema.nullish().catch(undefined),
     internal_reasoning: perTokenSchema.nullish().catch(undefined),
   }),
 });
@@ -31,7 +32,7 @@ const perMillion = (perToken: number) => Math.round(perToken * 1e6 * 1e9) / 1e9;
 /**
  * The prices of OpenRouter's models list (USD per million tokens), or why it is not one. Entries without a valid
  * price (OpenRouter's own routers say "-1") are left out; a list with no valid price at all is refused, so an
- * empty or garbled answer never replaces good prices. A cache-read or reasoning price of 0 is taken for "not
+ * empty or garbled answer never replaces good prices. A cache-read, cache-write or reasoning price of 0 is taken for "not
  * priced apart" (those tokens then cost the plain price), so a missing figure never makes tokens free.
  */
 export function parseOpenRouterModels(body: unknown): { table: PricingTable } | { problem: string } {
@@ -41,11 +42,12 @@ export function parseOpenRouterModels(body: unknown): { table: PricingTable } | 
   for (const entry of parsed.data.data) {
     const model = openRouterModelSchema.safeParse(entry);
     if (!model.success) continue;
-    const { prompt, completion, input_cache_read: cached, internal_reasoning: reasoning } = model.data.pricing;
+    const { prompt, completion, input_cache_read: cached, input_cache_write: written, internal_reasoning: reasoning } = model.data.pricing;
     table[model.data.id] = {
       prompt: perMillion(prompt),
       completion: perMillion(completion),
       ...(cached ? { cached: perMillion(cached) } : {}),
+      ...(written ? { cache_write: perMillion(written) } : {}),
       ...(reasoning ? { reasoning: perMillion(reasoning) } : {}),
     };
   }
@@ -64,10 +66,22 @@ export interface OpenRouterModelsSource {
   fetch?: typeof fetch;
 }
 
-/** Fetches and parses OpenRouter's prices; throws with a short reason when it cannot (down, non-200, garbage). */
+/**
+ * Fetches and parses OpenRouter's prices: its models list, and its embedding models list (`/embeddings/models`, the
+ * same shape) merged in when that one answers. Throws with a short reason when the models list cannot be had (down,
+ * non-200, garbage); a failed embeddings list only leaves embedding models to the other price sources.
+ */
 export async function fetchOpenRouterPrices(source: OpenRouterModelsSource): Promise<PricingTable> {
+  const [models, embeddingModels] = await Promise.all([
+    fetchModelsList(source, 'models'),
+    fetchModelsList(source, 'embeddings/models').catch(() => ({}) as PricingTable),
+  ]);
+  return { ...embeddingModels, ...models };
+}
+
+async function fetchModelsList(source: OpenRouterModelsSource, path: string): Promise<PricingTable> {
   const doFetch = source.fetch ?? fetch;
-  const response = await doFetch(`${source.baseUrl.replace(/\/+$/, '')}/models`, {
+  const response = await doFetch(`${source.baseUrl.replace(/\/+$/, '')}/${path}`, {
     headers: { accept: 'application/json', ...(source.apiKey ? { authorization: `Bearer ${source.apiKey}` } : {}) },
     signal: AbortSignal.timeout(source.timeoutMs),
   });

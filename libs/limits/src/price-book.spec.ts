@@ -59,6 +59,9 @@ describe('the catalogue (@pydantic/genai-prices)', () => {
     expect(cataloguePrice('openai', 'openai/gpt-4o-mini')).toMatchObject({ prompt: 0.15, completion: 0.6 });
     expect(cataloguePrice('anthropic', 'claude-3-5-haiku-20241022')).toMatchObject({ prompt: 0.8, completion: 4 });
     expect(cataloguePrice('openrouter', 'anthropic/claude-3.5-sonnet')).toMatchObject({ prompt: 3, completion: 15 });
+    // Embedding models have an input price only: their output (none) costs nothing.
+    expect(cataloguePrice('openai', 'text-embedding-3-small')).toEqual({ prompt: 0.02, completion: 0 });
+    expect(cataloguePrice('openai', 'openai/text-embedding-3-large')).toEqual({ prompt: 0.13, completion: 0 });
   });
 
   it('has nothing for unknown models and free providers', () => {

@@ -57,6 +57,8 @@ describe('OpenRouter price refresh', () => {
     expect(fake.modelsFetches() - before).toBe(1);
     const hash = await client.hgetall(limitKeys.openRouterPrices(prefix));
     expect(JSON.parse(hash['acme/priced-by-endpoint']!)).toEqual(endpointPrice);
+    // The embedding models list is merged in (the fake lists OpenAI's at $0.02 and $0.13 per million).
+    expect(JSON.parse(hash['openai/text-embedding-3-small']!)).toEqual({ prompt: 0.02, completion: 0 });
     expect(Number(hash[FETCHED_AT_FIELD])).toBeGreaterThan(0);
     expect(hash['openrouter/auto']).toBeUndefined();
     for (const { book } of [first, second, reader])

@@ -61,6 +61,10 @@ describe('pricing arithmetic', () => {
       completion_tokens_details: { reasoning_tokens: 250_000 },
     };
     expect(usageCostUsd(price, withDetails)).toBeCloseTo(0.6 * 3 + 0.4 * 0.3 + 0.75 * 15 + 0.25 * 20, 12);
+    // Cache writes (part of prompt_tokens too) at the cache-write price, reads at the cache-read price.
+    const withWrites = { ...usage(1_000_000, 0), prompt_tokens_details: { cached_tokens: 400_000, cache_write_tokens: 100_000 } };
+    expect(usageCostUsd({ ...price, cache_write: 3.75 }, withWrites)).toBeCloseTo(0.5 * 3 + 0.4 * 0.3 + 0.1 * 3.75, 12);
+    expect(usageCostUsd(price, withWrites)).toBeCloseTo(0.6 * 3 + 0.4 * 0.3, 12);
     // A model without a cache or reasoning price: those tokens cost the plain price, never nothing.
     expect(usageCostUsd({ prompt: 3, completion: 15 }, withDetails)).toBeCloseTo(3 + 15, 12);
     // Details larger than the totals (a confused upstream) are clipped to them.
@@ -121,9 +125,11 @@ describe('loadPricingTable', () => {
     expect(table['openai/gpt-4o']).toEqual(builtInPricing['openai/gpt-4o']);
   });
 
-  it('takes cached and reasoning prices from the file', () => {
-    const table = loadPricingTable(file('cached.json', JSON.stringify({ 'acme/m': { prompt: 1, completion: 2, cached: 0.1, reasoning: 3 } })));
-    expect(table['acme/m']).toEqual({ prompt: 1, completion: 2, cached: 0.1, reasoning: 3 });
+  it('takes cached, cache-write and reasoning prices from the file', () => {
+    const table = loadPricingTable(
+      file('cached.json', JSON.stringify({ 'acme/m': { prompt: 1, completion: 2, cached: 0.1, cache_write: 1.25, reasoning: 3 } })),
+    );
+    expect(table['acme/m']).toEqual({ prompt: 1, completion: 2, cached: 0.1, cache_write: 1.25, reasoning: 3 });
   });
 
   it.each([
@@ -131,7 +137,7 @@ describe('loadPricingTable', () => {
     ['a negative price', JSON.stringify({ m: { prompt: -1, completion: 1 } }), 'm.prompt'],
     ['a price as a string', JSON.stringify({ m: { prompt: '1', completion: 1 } }), 'm.prompt'],
     ['a missing field', JSON.stringify({ m: { prompt: 1 } }), 'm.completion'],
-    ['an unknown field', JSON.stringify({ m: { prompt: 1, completion: 1, cache_write: 1 } }), 'm'],
+    ['an unknown field', JSON.stringify({ m: { prompt: 1, completion: 1, cache_creation: 1 } }), 'm'],
     ['an array', JSON.stringify([1, 2]), '(file)'],
   ])('refuses %s naming LLM_PRICING_FILE', (_label, text, where) => {
     const path = file(`bad-${Math.random()}.json`, text);

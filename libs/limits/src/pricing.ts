@@ -14,6 +14,8 @@ export const modelPriceSchema = z.strictObject({
   prompt: usdPerMillion,
   completion: usdPerMillion,
   cached: usdPerMillion.optional(),
+  /** Prompt tokens written to the provider's cache (cache creation). */
+  cache_write: usdPerMillion.optional(),
   reasoning: usdPerMillion.optional(),
 });
 export type ModelPrice = z.infer<typeof modelPriceSchema>;
@@ -33,6 +35,10 @@ export const builtInPricing: PricingTable = Object.freeze({
   'openai/gpt-4o-mini': { prompt: 0.15, completion: 0.6 },
   'meta-llama/llama-3.1-8b-instruct': { prompt: 0.02, completion: 0.03 },
   'qwen/qwen-2.5-coder-32b-instruct': { prompt: 0.06, completion: 0.15 },
+  // Embedding models (input tokens only), for a provider whose catalogue entry does not list them (OpenRouter's).
+  'openai/text-embedding-3-small': { prompt: 0.02, completion: 0 },
+  'openai/text-embedding-3-large': { prompt: 0.13, completion: 0 },
+  'openai/text-embedding-ada-002': { prompt: 0.1, completion: 0 },
   // Unknown models on paid providers: priced high rather than free, so budgets still hold.
   '*': { prompt: 3, completion: 15 },
 });
@@ -76,7 +82,7 @@ export function loadPricingFile(path: string): PricingTable {
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`);
     throw new ConfigError(
-      `invalid configuration: LLM_PRICING_FILE: ${path}: ${issues.join('; ')} (expected {"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>, "cached"?: …, "reasoning"?: …}})`,
+      `invalid configuration: LLM_PRICING_FILE: ${path}: ${issues.join('; ')} (expected {"<model>": {"prompt": <USD per 1M>, "completion": <USD per 1M>, "cached"?: …, "cache_write"?: …, "reasoning"?: …}})`,
     );
   }
   return Object.freeze({ ...parsed.data });
@@ -104,13 +110,16 @@ export function tokenCostUsd(price: ModelPrice, promptTokens: number, completion
 }
 
 /**
- * A call's usage × price: cached prompt tokens (part of prompt_tokens) at the cache-read price, reasoning tokens
- * (part of completion_tokens) at the reasoning price, where the model has them; the rest at the plain prices.
+ * A call's usage × price: prompt tokens read from the cache and written to it (both part of prompt_tokens) at the
+ * cache-read and cache-write prices, reasoning tokens (part of completion_tokens) at the reasoning price, where the
+ * model has them; the rest at the plain prices.
  */
 export function usageCostUsd(price: ModelPrice, usage: Usage): number {
   const cached = Math.min(usage.prompt_tokens, usage.prompt_tokens_details?.cached_tokens ?? 0);
+  const written = Math.min(usage.prompt_tokens - cached, usage.prompt_tokens_details?.cache_write_tokens ?? 0);
   const reasoning = Math.min(usage.completion_tokens, usage.completion_tokens_details?.reasoning_tokens ?? 0);
-  const prompt = (usage.prompt_tokens - cached) * price.prompt + cached * (price.cached ?? price.prompt);
+  const prompt =
+    (usage.prompt_tokens - cached - written) * price.prompt + cached * (price.cached ?? price.prompt) + written * (price.cache_write ?? price.prompt);
   const completion = (usage.completion_tokens - reasoning) * price.completion + reasoning * (price.reasoning ?? price.completion);
   return (prompt + completion) / 1_000_000;
 }

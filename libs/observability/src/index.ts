@@ -7,3 +7,8 @@ export type { QueueDepthSource } from './queue-depth';
 export type { LaneBacklogReading, LaneBacklogSource } from './lane-backlog-source';
 export { createBoundedLabel } from './bounded-label';
 export { createSecretScrubber } from './secret-scrubber';
+export type { BudgetReading, CircuitReading } from './ops-gauges';
+export { noTracing, startTracing, traceparentOfSpan } from './tracing/tracing';
+export type { Tracing } from './tracing/tracing';
+export { genAiAttributes, gatewayAttributes } from './tracing/gen-ai-attributes';
+export { parseOtlpHeaders, otlpTracesUrl } from './tracing/otlp-headers';

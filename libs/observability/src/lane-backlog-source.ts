@@ -1,50 +1,41 @@
 import type { Gauge } from 'prom-client';
+import { createScrapeReading } from './scrape-reading';
 
-/** What a lane backlog reading gives: jobs waiting per lane, and the largest tenants' backlogs (bounded: top N + other). */
+/**
+ * What a lane backlog reading gives: jobs waiting per lane, the largest tenants' backlogs (bounded: top N + other),
+ * and per lane the age in seconds of its oldest waiting job (0 when none waits).
+ */
 export interface LaneBacklogReading {
   lanes: Record<string, number>;
   tenants: ReadonlyArray<{ lane: string; tenant: string; backlog: number }>;
+  oldestAgeSeconds?: Record<string, number>;
 }
 
-/** Reads the lanes at scrape time (libs/queue readLaneBacklog). */
+/** Reads the lanes at scrape time (libs/queue readLaneBacklog and readLaneOldest). */
 export type LaneBacklogSource = () => Promise<LaneBacklogReading>;
 
 /**
- * The one lane backlog source of a process (the API registers it), read once per scrape for both gauges: a
- * source that does not answer in `timeoutMs` leaves both empty for that scrape rather than stale.
+ * The one lane backlog source of a process (the API registers it), read once per scrape for its three gauges: a
+ * source that does not answer in `timeoutMs` leaves them empty for that scrape rather than stale.
  */
 export function createLaneBacklogGauges(timeoutMs = 2000) {
-  let source: LaneBacklogSource | undefined;
-  let pending: Promise<LaneBacklogReading | undefined> | undefined;
-  const read = () => {
-    pending ??= (async () => {
-      if (!source) return undefined;
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        return await Promise.race([source(), new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)))]);
-      } catch {
-        return undefined;
-      } finally {
-        clearTimeout(timer);
-        // The next scrape reads again; both gauges of this scrape share the one reading.
-        setImmediate(() => (pending = undefined));
-      }
-    })();
-    return pending;
-  };
+  const reading = createScrapeReading<LaneBacklogReading>(timeoutMs);
   return {
-    set(next: LaneBacklogSource): void {
-      source = next;
-    },
+    set: reading.set,
     async refreshLanes(gauge: Gauge<'lane'>): Promise<void> {
-      const reading = await read();
+      const read = await reading.read();
       gauge.reset();
-      for (const [lane, count] of Object.entries(reading?.lanes ?? {})) gauge.set({ lane }, count);
+      for (const [lane, count] of Object.entries(read?.lanes ?? {})) gauge.set({ lane }, count);
     },
     async refreshTenants(gauge: Gauge<'lane' | 'tenant'>): Promise<void> {
-      const reading = await read();
+      const read = await reading.read();
       gauge.reset();
-      for (const { lane, tenant, backlog } of reading?.tenants ?? []) gauge.set({ lane, tenant }, backlog);
+      for (const { lane, tenant, backlog } of read?.tenants ?? []) gauge.set({ lane, tenant }, backlog);
+    },
+    async refreshOldest(gauge: Gauge<'lane'>): Promise<void> {
+      const read = await reading.read();
+      gauge.reset();
+      for (const [lane, seconds] of Object.entries(read?.oldestAgeSeconds ?? {})) gauge.set({ lane }, seconds);
     },
   };
 }

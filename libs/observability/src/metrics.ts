@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { createLaneBacklogGauges } from './lane-backlog-source';
+import { createOpsGauges } from './ops-gauges';
 import { createQueueDepthSources } from './queue-depth';
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -11,6 +12,7 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gateway_' });
   const queueDepth = createQueueDepthSources();
   const laneBacklog = createLaneBacklogGauges();
+  const ops = createOpsGauges();
 
   return {
     registry,
@@ -113,7 +115,16 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
         await laneBacklog.refreshTenants(this);
       },
     }),
-    /** Reports the lanes and tenants' backlogs (gateway_lane_jobs, gateway_tenant_backlog) at every scrape. */
+    laneOldestAge: new Gauge({
+      name: 'gateway_lane_oldest_job_age_seconds',
+      help: 'Age of the oldest job waiting in each lane (0 when none waits), among the next to be served in each of its priority bands; read at scrape time.',
+      labelNames: ['lane'] as const,
+      registers: [registry],
+      async collect() {
+        await laneBacklog.refreshOldest(this);
+      },
+    }),
+    /** Reports the lanes (gateway_lane_jobs, gateway_lane_oldest_job_age_seconds) and tenants' backlogs at every scrape. */
     setLaneBacklogSource: laneBacklog.set,
     /** Reports a queue's depth (gateway_queue_jobs) at every scrape; returns a function that stops it. */
     addQueueDepthSource: queueDepth.add,
@@ -155,10 +166,54 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     circuitState: new Gauge({
       name: 'gateway_circuit_breaker_state',
-      help: 'Circuit breaker state per provider as last seen by this process: 0 closed, 1 open, 2 half-open.',
+      help: 'Circuit breaker state per provider: 0 closed, 1 open, 2 half-open (the API reads it from Redis at scrape time; a worker shows what it last saw).',
       labelNames: ['provider'] as const,
       registers: [registry],
+      async collect() {
+        await ops.refreshCircuits(this);
+      },
     }),
+    routeProviders: new Gauge({
+      name: 'gateway_route_providers',
+      help: 'Providers of a route (default: LLM_PROVIDER then LLM_FALLBACKS) by circuit state (closed, open, half_open); read at scrape time by the API.',
+      labelNames: ['route', 'state'] as const,
+      registers: [registry],
+      async collect() {
+        await ops.refreshRoutes(this);
+      },
+    }),
+    redisUp: new Gauge({
+      name: 'gateway_redis_up',
+      help: 'Whether Redis answered a PING from this process within 1 s at scrape time (1) or not (0).',
+      registers: [registry],
+      async collect() {
+        await ops.refreshRedis(this);
+      },
+    }),
+    budgetSpentUsd: new Gauge({
+      name: 'gateway_budget_spent_usd',
+      help: 'Spend settled against the global budget of the current UTC period (daily, monthly), in USD; read at scrape time by the API.',
+      labelNames: ['budget'] as const,
+      registers: [registry],
+      async collect() {
+        await ops.refreshBudgets(this, (reading) => reading.spentUsd);
+      },
+    }),
+    budgetLimitUsd: new Gauge({
+      name: 'gateway_budget_limit_usd',
+      help: 'The global budget (LLM_DAILY_BUDGET_USD, LLM_MONTHLY_BUDGET_USD) while limits are enforced, in USD.',
+      labelNames: ['budget'] as const,
+      registers: [registry],
+      async collect() {
+        await ops.refreshBudgets(this, (reading) => reading.limitUsd);
+      },
+    }),
+    /** Reports whether Redis answers (gateway_redis_up) at every scrape. */
+    setRedisCheck: ops.setRedisCheck,
+    /** Reports the global budgets (gateway_budget_spent_usd, gateway_budget_limit_usd) at every scrape. */
+    setBudgetSource: ops.setBudgetSource,
+    /** Reports the circuits from Redis and the routes' providers by state (gateway_route_providers) at every scrape. */
+    setCircuitSource: ops.setCircuitSource,
 
     streams: new Counter({
       name: 'gateway_streams_total',

@@ -1,4 +1,5 @@
-import type { ChatParams, ProviderId } from '@gateway/contracts';
+import type { ChatParams, EmbeddingsParams, ProviderId } from '@gateway/contracts';
+import type { ProvidersConfig } from './definition';
 import { definitionOf } from './definitions';
 
 /**
@@ -32,4 +33,37 @@ export function servableAttempts<T extends { provider: ProviderId }>(plan: reado
 export function unservableMessage(refused: readonly RefusedAttempt<{ provider: ProviderId }>[]): string {
   const field = refused[0]?.field ?? '(body)';
   return `${field}: not supported by ${refused.map((entry) => entry.attempt.provider).join(', ')}`;
+}
+
+/** The field of an embeddings request `provider` cannot honour: `embeddings` for a provider that has none, else its own refusal. */
+export function unsupportedEmbeddingsField(provider: ProviderId, request: EmbeddingsParams): string | undefined {
+  const { embeddings } = definitionOf(provider);
+  if (!embeddings) return 'embeddings';
+  return embeddings.refuses?.(request);
+}
+
+/**
+ * servableAttempts for an embeddings request: a provider without embeddings, one refusing a field, and one that would be
+ * asked for another model than the one named (a fallback's default model: its vectors live in another space) are left
+ * out. `requestedModel` is the route's upstream model.
+ */
+export function servableEmbeddingAttempts<T extends { provider: ProviderId; model: string }>(
+  plan: readonly T[],
+  request: EmbeddingsParams,
+  requestedModel: string,
+): { servable: T[]; refused: RefusedAttempt<T>[] } {
+  const servable: T[] = [];
+  const refused: RefusedAttempt<T>[] = [];
+  for (const attempt of plan) {
+    const sameModel = attempt.model === requestedModel || requestedModel.endsWith(`/${attempt.model}`);
+    const field = unsupportedEmbeddingsField(attempt.provider, request) ?? (sameModel ? undefined : 'model');
+    if (field === undefined) servable.push(attempt);
+    else refused.push({ attempt, field });
+  }
+  return { servable, refused };
+}
+
+/** The most inputs one upstream embeddings call of `provider` takes (its batch size setting). */
+export function embedBatchSize(provider: ProviderId, config: ProvidersConfig): number {
+  return definitionOf(provider).embeddings?.batchSize(config) ?? 1;
 }

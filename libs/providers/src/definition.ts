@@ -1,4 +1,4 @@
-import type { ChatParams, ProviderId } from '@gateway/contracts';
+import type { ChatParams, EmbeddingsParams, ProviderId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { HttpClient } from './http/http-client';
 import type { ProviderAdapter } from './types';
@@ -43,6 +43,15 @@ export interface ProviderDefinition {
   /** The first field of a request it cannot honour; failover skips it for such a request (no call, no circuit count). */
   readonly capabilities: CapabilityCheck;
   readonly prices: PriceSource;
+  /**
+   * Whether it embeds (`POST /v1/embeddings`): absent, it cannot, and embeddings' failover skips it. `batchSize` is the
+   * most inputs one upstream call takes (its setting): longer input lists are split and joined in order. `refuses`
+   * names the first field of an embeddings request it cannot honour, as `capabilities` does for chat.
+   */
+  readonly embeddings?: {
+    readonly batchSize: (config: ProvidersConfig) => number;
+    readonly refuses?: (request: EmbeddingsParams) => string | undefined;
+  };
   /** Its adapter; `http()` makes its pooled HTTP client (as many keep-alive connections as a worker's calls in flight). */
   readonly createAdapter: (config: ProvidersConfig, http: () => HttpClient) => ProviderAdapter;
 }

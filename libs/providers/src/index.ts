@@ -1,4 +1,4 @@
-export type { ProviderAdapter, ProviderChatRequest, ProviderChatResult, ChatStreamPart } from './types';
+export type { ProviderAdapter, ProviderChatRequest, ProviderChatResult, ChatStreamPart, ProviderEmbedRequest, ProviderEmbedResult } from './types';
 export { createHttpClient, readBounded, extractUpstreamMessage } from './http/http-client';
 export type { HttpClient, HttpClientOptions, UpstreamResponse } from './http/http-client';
 export { parseRetryAfter, upstreamHttpError } from './http/upstream-error';
@@ -19,7 +19,9 @@ export { createMockAdapter, countMockTokens } from './mock/mock-adapter';
 export { parseMockDirectives, mockLimits } from './mock/mock-directives';
 export type { MockOptions, MockFailMode } from './mock/mock-directives';
 export { resolveRoute } from './routing';
-export { unsupportedField, servableAttempts, unservableMessage } from './capabilities';
+export { unsupportedField, servableAttempts, unservableMessage, unsupportedEmbeddingsField, servableEmbeddingAttempts, embedBatchSize } from './capabilities';
+export { vectorToBase64, base64ToVector } from './embeddings/vectors';
+export { mockVector, MOCK_EMBEDDING_DIMENSIONS } from './mock/mock-embed';
 export type { RefusedAttempt } from './capabilities';
 export { newToolCallId } from './tool-call-id';
 export type { Route } from './routing';

@@ -24,6 +24,25 @@ export interface BatchRecord {
   expiresAt?: number | undefined;
   /** Unix ms when its owner cancelled it. */
   cancelledAt?: number | undefined;
+  /** The route its requests were written for (OpenAI's `endpoint`); absent: `/v1/chat/completions` (native batches). */
+  endpoint?: string | undefined;
+  /** The uploaded file it was made from (`POST /v1/files`), when it was. */
+  inputFileId?: string | undefined;
+  /** The completion window as given (`24h`). */
+  completionWindow?: string | undefined;
+  metadata?: Record<string, string> | undefined;
+  /** Unix ms when its last request was first seen ended (set once, by the first view that sees it). */
+  endedAt?: number | undefined;
+  /** The tokens of its completed requests, summed once it ended (OpenAI's batch usage). */
+  usage?: BatchTokenUsage | undefined;
+}
+
+/** Tokens a batch's completed requests used, summed. */
+export interface BatchTokenUsage {
+  input: number;
+  cachedInput: number;
+  output: number;
+  reasoning: number;
 }
 
 /** The job id of a batch's request number `index` (BullMQ ids may not contain ':'). */
@@ -54,6 +73,10 @@ export async function saveBatch(redis: RedisClient, prefix: QueuePrefix, record:
       ...(record.keyId ? { key_id: record.keyId } : {}),
       ...(record.callbackUrl ? { callback_url: record.callbackUrl } : {}),
       ...(record.expiresAt !== undefined ? { expires_at: String(record.expiresAt) } : {}),
+      ...(record.endpoint ? { endpoint: record.endpoint } : {}),
+      ...(record.inputFileId ? { input_file_id: record.inputFileId } : {}),
+      ...(record.completionWindow ? { completion_window: record.completionWindow } : {}),
+      ...(record.metadata ? { metadata: JSON.stringify(record.metadata) } : {}),
     })
     .expire(key, ttlSeconds)
     .zadd(owned, record.createdAt, record.batchId)
@@ -70,36 +93,77 @@ export async function deleteBatch(redis: RedisClient, prefix: QueuePrefix, batch
     .exec();
 }
 
+function parsedJson(text: string | null | undefined): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const recordFields = [
+  'total',
+  'created_at',
+  'custom_ids',
+  'key_id',
+  'callback_url',
+  'expires_at',
+  'cancelled_at',
+  'endpoint',
+  'input_file_id',
+  'completion_window',
+  'metadata',
+  'ended_at',
+  'usage',
+] as const;
+
 /** Loads a batch's record, or undefined when unknown or expired. */
 export async function loadBatch(redis: RedisClient, prefix: QueuePrefix, batchId: string): Promise<BatchRecord | undefined> {
-  const [total, createdAt, customIds, keyId, callbackUrl, expiresAt, cancelledAt] = await redis.hmget(
-    queueKeys.batch(prefix, batchId),
-    'total',
-    'created_at',
-    'custom_ids',
-    'key_id',
-    'callback_url',
-    'expires_at',
-    'cancelled_at',
-  );
-  if (!total) return undefined;
-  let ids: string[] = [];
-  try {
-    const parsed: unknown = JSON.parse(customIds ?? '[]');
-    if (Array.isArray(parsed)) ids = parsed.map(String);
-  } catch {
-    ids = [];
-  }
+  const values = await redis.hmget(queueKeys.batch(prefix, batchId), ...recordFields);
+  const field = Object.fromEntries(recordFields.map((name, index) => [name, values[index] ?? undefined])) as Record<
+    (typeof recordFields)[number],
+    string | undefined
+  >;
+  if (!field.total) return undefined;
+  const ids = parsedJson(field.custom_ids);
+  const metadata = parsedJson(field.metadata);
+  const usage = parsedJson(field.usage);
   return {
     batchId,
-    total: Number(total),
-    createdAt: Number(createdAt),
-    customIds: ids,
-    ...(keyId ? { keyId } : {}),
-    ...(callbackUrl ? { callbackUrl } : {}),
-    ...(expiresAt ? { expiresAt: Number(expiresAt) } : {}),
-    ...(cancelledAt ? { cancelledAt: Number(cancelledAt) } : {}),
+    total: Number(field.total),
+    createdAt: Number(field.created_at),
+    customIds: Array.isArray(ids) ? ids.map(String) : [],
+    ...(field.key_id ? { keyId: field.key_id } : {}),
+    ...(field.callback_url ? { callbackUrl: field.callback_url } : {}),
+    ...(field.expires_at ? { expiresAt: Number(field.expires_at) } : {}),
+    ...(field.cancelled_at ? { cancelledAt: Number(field.cancelled_at) } : {}),
+    ...(field.endpoint ? { endpoint: field.endpoint } : {}),
+    ...(field.input_file_id ? { inputFileId: field.input_file_id } : {}),
+    ...(field.completion_window ? { completionWindow: field.completion_window } : {}),
+    ...(metadata && typeof metadata === 'object' ? { metadata: metadata as Record<string, string> } : {}),
+    ...(field.ended_at ? { endedAt: Number(field.ended_at) } : {}),
+    ...(usage && typeof usage === 'object' ? { usage: usage as BatchTokenUsage } : {}),
   };
+}
+
+/**
+ * Records when a batch was first seen ended, with its usage (once: the first writer's stays, and is returned).
+ * The record's key keeps its expiry.
+ */
+export async function markBatchEnded(
+  redis: RedisClient,
+  prefix: QueuePrefix,
+  batchId: string,
+  at: number,
+  usage: BatchTokenUsage,
+): Promise<{ endedAt: number; usage: BatchTokenUsage }> {
+  const key = queueKeys.batch(prefix, batchId);
+  const replies =
+    (await redis.multi().hsetnx(key, 'usage', JSON.stringify(usage)).hsetnx(key, 'ended_at', String(at)).hmget(key, 'ended_at', 'usage').exec()) ?? [];
+  const [, stored] = replies[2] ?? [null, []];
+  const [endedAt, storedUsage] = (stored as (string | null)[] | null) ?? [];
+  const parsed = parsedJson(storedUsage);
+  return { endedAt: endedAt ? Number(endedAt) : at, usage: parsed && typeof parsed === 'object' ? (parsed as BatchTokenUsage) : usage };
 }
 
 /** Marks a batch cancelled (once: the first time is kept); true when this call did. */

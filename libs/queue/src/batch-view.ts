@@ -1,5 +1,6 @@
 import { jobStatusSchema, type BatchResult, type BatchStatus, type BatchView, type JobStatus, type JobView } from '@gateway/contracts';
-import { batchJobId, type BatchRecord } from './batch-store';
+import { batchJobId, markBatchEnded, type BatchRecord, type BatchTokenUsage } from './batch-store';
+import { batchFileId } from './file-ids';
 import type { ChatQueue } from './chat-queue';
 import { readJobViews } from './job-states';
 import type { RedisClient } from './redis-connection';
@@ -31,8 +32,74 @@ function batchStatus(record: BatchRecord, counts: Record<JobStatus, number>, don
   return done ? 'completed' : 'in_progress';
 }
 
+const seconds = (ms: number | undefined): number | null => (ms === undefined ? null : Math.floor(ms / 1000));
+
+/** The tokens of a batch's completed requests, read a page at a time (once, when it has ended). */
+async function sumUsage(redis: RedisClient, queue: Pick<ChatQueue, 'toKey'>, prefix: QueuePrefix, record: BatchRecord): Promise<BatchTokenUsage> {
+  const usage: BatchTokenUsage = { input: 0, cachedInput: 0, output: 0, reasoning: 0 };
+  for (let first = 0; first < record.total; first += 500) {
+    const ids = Array.from({ length: Math.min(500, record.total - first) }, (_, offset) => batchJobId(record.batchId, first + offset));
+    for (const view of await readJobViews(redis, queue, prefix, ids, true)) {
+      const tokens = view?.result?.usage;
+      if (!tokens) continue;
+      usage.input += tokens.prompt_tokens;
+      usage.cachedInput += tokens.prompt_tokens_details?.cached_tokens ?? 0;
+      usage.output += tokens.completion_tokens;
+      usage.reasoning += tokens.completion_tokens_details?.reasoning_tokens ?? 0;
+    }
+  }
+  return usage;
+}
+
+/** OpenAI's Batch fields of a batch in `status`, its end (ms) known once every request has ended. */
+function openAiFields(
+  record: BatchRecord,
+  status: BatchStatus,
+  counts: Record<JobStatus, number>,
+  endedAt: number | undefined,
+  usage: BatchTokenUsage | undefined,
+) {
+  const failed = counts.failed + counts.expired;
+  const ended = seconds(endedAt);
+  return {
+    id: record.batchId,
+    object: 'batch' as const,
+    endpoint: record.endpoint ?? '/v1/chat/completions',
+    errors: null,
+    input_file_id: record.inputFileId ?? null,
+    completion_window: record.completionWindow ?? 'none',
+    status,
+    output_file_id: batchFileId(record.batchId, 'output'),
+    error_file_id: failed + counts.cancelled > 0 ? batchFileId(record.batchId, 'errors') : null,
+    created_at: Math.floor(record.createdAt / 1000),
+    // Validated before it is created: in progress from the start.
+    in_progress_at: Math.floor(record.createdAt / 1000),
+    expires_at: seconds(record.expiresAt),
+    finalizing_at: status === 'completed' ? ended : null,
+    completed_at: status === 'completed' ? ended : null,
+    failed_at: null,
+    expired_at: status === 'expired' ? (ended ?? seconds(record.expiresAt)) : null,
+    cancelling_at: seconds(record.cancelledAt),
+    cancelled_at: status === 'cancelled' ? ended : null,
+    request_counts: { total: record.total, completed: counts.completed, failed },
+    metadata: record.metadata ?? null,
+    ...(usage
+      ? {
+          usage: {
+            input_tokens: usage.input,
+            input_tokens_details: { cached_tokens: usage.cachedInput },
+            output_tokens: usage.output,
+            output_tokens_details: { reasoning_tokens: usage.reasoning },
+            total_tokens: usage.input + usage.output,
+          },
+        }
+      : {}),
+  };
+}
+
 /**
- * A batch's view: counts of every request (one pipeline of small reads), and the results of one page when asked.
+ * A batch's view: OpenAI's Batch object and the gateway's counts of every request (one pipeline of small reads), and
+ * the results of one page when asked. The first view that sees every request ended records when, with the usage.
  * The same view answers GET /v1/batches/:id, lists the batch, and is POSTed to its callback_url at its end.
  */
 export async function readBatchView(
@@ -54,14 +121,13 @@ export async function readBatchView(
     if (view.error?.type === 'budget_exceeded') budgetExceeded += 1;
   });
   const done = counts.queued === 0 && counts.active === 0;
+  let { endedAt, usage } = record;
+  if (done && endedAt === undefined)
+    ({ endedAt, usage } = await markBatchEnded(redis, prefix, record.batchId, now, await sumUsage(redis, queue, prefix, record)));
   const view: BatchView = {
+    ...openAiFields(record, batchStatus(record, counts, done, now), counts, done ? endedAt : undefined, done ? usage : undefined),
     batch_id: record.batchId,
-    object: 'batch',
-    status: batchStatus(record, counts, done, now),
     total: record.total,
-    created_at: record.createdAt,
-    ...(record.expiresAt !== undefined ? { expires_at: record.expiresAt } : {}),
-    ...(record.cancelledAt !== undefined ? { cancelled_at: record.cancelledAt } : {}),
     counts,
     budget_exceeded: budgetExceeded,
     done,
@@ -77,10 +143,50 @@ export async function readBatchView(
   return { ...view, results, has_more: first + pageIds.length < record.total, ...(pageIds.length > 0 ? { last_id: pageIds[pageIds.length - 1]! } : {}) };
 }
 
+/** One request of a batch as its results show it: its index, its caller's id, and its view (with its result). */
+export interface BatchRequestOutcome {
+  index: number;
+  customId: string | undefined;
+  view: JobView;
+}
+
 /**
- * A batch's results as JSONL lines, in pages of `pageSize` read one after the other (the caller writes each page
- * before the next is read, so a 10,000-request batch is never held whole).
+ * A batch's requests with their outcomes, in pages of `pageSize` (the next read while the caller writes one, never
+ * more ahead, so a 50,000-request batch is never held whole).
  */
+export async function* batchOutcomePages(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'toKey'>,
+  prefix: QueuePrefix,
+  record: BatchRecord,
+  pageSize = 1000,
+): AsyncGenerator<BatchRequestOutcome[]> {
+  const now = Date.now();
+  const readPage = async (first: number): Promise<BatchRequestOutcome[]> => {
+    const pageIds = Array.from({ length: Math.min(pageSize, record.total - first) }, (_, offset) => batchJobId(record.batchId, first + offset));
+    const page = await readJobViews(redis, queue, prefix, pageIds, true);
+    return page.map((found, offset) => ({
+      index: first + offset,
+      customId: record.customIds[first + offset] || undefined,
+      view: requestView(found, pageIds[offset]!, record, now),
+    }));
+  };
+  const ahead = (first: number) => {
+    const page = readPage(first);
+    // A reader that stops early leaves the page ahead unread: its failure must not go unhandled.
+    page.catch(() => undefined);
+    return page;
+  };
+  // The next page is read while the caller writes this one: one page ahead, never more.
+  let next = record.total > 0 ? ahead(0) : undefined;
+  for (let first = 0; next !== undefined; first += pageSize) {
+    const page = await next;
+    next = first + pageSize < record.total ? ahead(first + pageSize) : undefined;
+    yield page;
+  }
+}
+
+/** A batch's results as the gateway's JSONL lines (`GET /v1/batches/:id/results`), a page at a time. */
 export async function* batchResultLines(
   redis: RedisClient,
   queue: Pick<ChatQueue, 'toKey'>,
@@ -88,15 +194,9 @@ export async function* batchResultLines(
   record: BatchRecord,
   pageSize = 500,
 ): AsyncGenerator<string> {
-  const now = Date.now();
-  for (let first = 0; first < record.total; first += pageSize) {
-    const pageIds = Array.from({ length: Math.min(pageSize, record.total - first) }, (_, offset) => batchJobId(record.batchId, first + offset));
-    const page = await readJobViews(redis, queue, prefix, pageIds, true);
+  for await (const page of batchOutcomePages(redis, queue, prefix, record, pageSize)) {
     let text = '';
-    page.forEach((found, offset) => {
-      const customId = record.customIds[first + offset];
-      text += `${JSON.stringify({ ...(customId ? { custom_id: customId } : {}), ...requestView(found, pageIds[offset]!, record, now) })}\n`;
-    });
+    for (const { customId, view } of page) text += `${JSON.stringify({ ...(customId ? { custom_id: customId } : {}), ...view })}\n`;
     yield text;
   }
 }

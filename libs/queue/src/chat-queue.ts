@@ -1,12 +1,12 @@
 import { Queue, Worker, type Job, type JobsOptions, type Processor } from 'bullmq';
-import type { ChatJobData, ChatJobResult } from '@gateway/contracts';
+import type { ChatJobResult, GatewayJobData } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { queueNames } from './keys';
 import type { RedisClient } from './redis-connection';
 import type { QueuePrefix } from './prefixes';
 
-export type ChatJob = Job<ChatJobData, ChatJobResult>;
-export type ChatQueue = Queue<ChatJobData, ChatJobResult>;
+export type ChatJob = Job<GatewayJobData, ChatJobResult>;
+export type ChatQueue = Queue<GatewayJobData, ChatJobResult>;
 
 /** Job options of every chat job: results kept for the retention time (for GET /v1/jobs), then removed. */
 export function chatJobOptions(config: Pick<Config, 'queue'>): JobsOptions {
@@ -20,7 +20,7 @@ export function chatJobOptions(config: Pick<Config, 'queue'>): JobsOptions {
 
 /** The producer side of the chat queue. Pass a `command` connection so adds fail fast while Redis is down. */
 export function createChatQueue(connection: RedisClient, prefix: QueuePrefix, config: Pick<Config, 'queue'>): ChatQueue {
-  return new Queue<ChatJobData, ChatJobResult>(queueNames.chat, {
+  return new Queue<GatewayJobData, ChatJobResult>(queueNames.chat, {
     connection,
     prefix,
     defaultJobOptions: chatJobOptions(config),
@@ -48,9 +48,9 @@ export interface ChatWorkerOptions {
  * A worker on the chat queue. The lock is renewed every lockDuration/2 while a call runs, so a call of
  * minutes keeps its job; a job whose worker died is taken over after at most lockDuration + stalledInterval.
  */
-export function createChatWorker(processor: Processor<ChatJobData, ChatJobResult>, options: ChatWorkerOptions): Worker<ChatJobData, ChatJobResult> {
+export function createChatWorker(processor: Processor<GatewayJobData, ChatJobResult>, options: ChatWorkerOptions): Worker<GatewayJobData, ChatJobResult> {
   const { worker } = options.config;
-  return new Worker<ChatJobData, ChatJobResult>(queueNames.chat, processor, {
+  return new Worker<GatewayJobData, ChatJobResult>(queueNames.chat, processor, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency ?? worker.concurrency,

@@ -13,7 +13,7 @@ export type { JobStreamLimits, KeptMessage } from './job-stream';
 export { compareEntryIds, readStreamTails, wakeStreamTails } from './stream-tails';
 export type { StreamTailsRead, StreamTailsReadOptions } from './stream-tails';
 export type { CancelSubscriptionOptions } from './cancel-channel';
-export { warnOnEvictionPolicy } from './redis-checks';
+export { redisAnswers, warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';
 export { errorFromFailedReason, jobViewFromFields, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
 export {
@@ -31,9 +31,13 @@ export {
   releaseBatchClaim,
 } from './batch-store';
 export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId } from './job-ids';
-export type { BatchRecord } from './batch-store';
-export { readBatchView, batchResultLines } from './batch-view';
-export type { BatchViewOptions } from './batch-view';
+export type { BatchRecord, BatchTokenUsage } from './batch-store';
+export { newFileId, batchFileId, parseFileId, parseFileIdOwner } from './file-ids';
+export type { BatchFileKind, ParsedFileId } from './file-ids';
+export { createFileWriter, fileBytesUsed, saveFile, loadFile, deleteFile, listFileIds, readFileChunks } from './file-store';
+export type { FileRecord } from './file-store';
+export { readBatchView, batchResultLines, batchOutcomePages } from './batch-view';
+export type { BatchViewOptions, BatchRequestOutcome } from './batch-view';
 export { createCallbackQueue, enqueueCallback, callbackSubject, createCallbackWorker, promoteJobCallback, recordJobCallback } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { batchCallbackWaitMs, makeBatchCallbackDue, promoteBatchCallback, recordBatchCallback, removeBatchCallback } from './batch-callback';
@@ -47,6 +51,7 @@ export { assignRounds, callerPriorityMax, laneLayout, laneOfPriority, lanePriori
 export type { LaneRequest, RoundRequest } from './lanes';
 export { chatPromoteKeys, promoteLaneJobs } from './lane-promote';
 export { readLaneBacklog } from './lane-backlog';
+export { readLaneOldest, OLDEST_READ_PER_BAND } from './lane-oldest';
 export type { LaneBacklog } from './lane-backlog';
 export type { PromoteKeys } from './lane-promote';
 export { watchChannel } from './channel-watch';

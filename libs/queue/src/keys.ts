@@ -28,6 +28,14 @@ export const queueKeys = {
   batchEnded: (prefix: QueuePrefix, batchId: string): string => `${prefix}:batch:${batchId}:ended`,
   /** The batches of an owner (a key id, or '' for callers without a key): a zset batch id -> created ms. */
   batchesOf: (prefix: QueuePrefix, owner: string): string => `${prefix}:batches:${owner === '' ? 'open' : `key:${owner}`}`,
+  /** An uploaded file's record (hash: filename, bytes, lines, endpoint, created_at, key_id; the file's TTL). */
+  file: (prefix: QueuePrefix, fileId: string): string => `${prefix}:file:${fileId}`,
+  /** An uploaded file's content: a list of deflated chunks of whole lines, in order (the file's TTL). */
+  fileData: (prefix: QueuePrefix, fileId: string): string => `${prefix}:file:${fileId}:data`,
+  /** The files of an owner (a key id, or '' for callers without a key): a zset file id -> created ms. */
+  filesOf: (prefix: QueuePrefix, owner: string): string => `${prefix}:files:${owner === '' ? 'open' : `key:${owner}`}`,
+  /** The bytes of an owner's files (hash file id -> bytes), what its storage quota counts. */
+  fileBytesOf: (prefix: QueuePrefix, owner: string): string => `${prefix}:file-bytes:${owner === '' ? 'open' : `key:${owner}`}`,
   /**
    * A lane's band generations (hash band -> generation), under the queue's own name (`<q>:chat`), so that it
    * shares the queue's slot on a cluster: the round script reads the queue's prioritized set with it.

@@ -13,3 +13,21 @@ export async function warnOnEvictionPolicy(redis: RedisClient, logger: Logger): 
     logger.debug({ err: error }, 'could not read redis maxmemory-policy');
   }
 }
+
+/** Asks Redis for a PONG within timeoutMs. */
+export async function redisAnswers(redis: RedisClient, timeoutMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const pong = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs);
+      }),
+    ]);
+    return pong === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

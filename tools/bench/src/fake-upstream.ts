@@ -49,8 +49,41 @@ function toolCallChunks(model: string, plan: Directives): string[] {
   return out;
 }
 
+/** Vector size of the bench's embeddings (text-embedding-3-small's). */
+const EMBEDDING_DIMENSIONS = 1536;
+/** A few vectors made once: each input gets one by its hash, so the upstream costs little beside the gateway. */
+const embeddingPool = Array.from({ length: 64 }, (_, seed) => {
+  const vector = Float32Array.from({ length: EMBEDDING_DIMENSIONS }, (_, index) => Math.sin(seed * 7919 + index) / 40);
+  return { floats: Array.from(vector), base64: Buffer.from(vector.buffer).toString('base64') };
+});
+const hashOf = (text: string) => {
+  let hash = 0;
+  for (let index = 0; index < text.length; index += 1) hash = (hash * 31 + text.charCodeAt(index)) | 0;
+  return Math.abs(hash);
+};
+
+/** OpenAI's `POST /embeddings`: one pooled vector per input, base64 or numbers as asked. */
+function embeddings(res: ServerResponse, body: { model?: string; input?: unknown; encoding_format?: string }) {
+  const inputs = Array.isArray(body.input) ? (body.input as unknown[]) : [body.input];
+  const base64 = body.encoding_format === 'base64';
+  const data = inputs.map((input, index) => {
+    const vector = embeddingPool[hashOf(String(input)) % embeddingPool.length]!;
+    return { object: 'embedding', index, embedding: base64 ? vector.base64 : vector.floats };
+  });
+  const tokens = inputs.length * 8;
+  const payload = JSON.stringify({
+    object: 'list',
+    data,
+    model: body.model ?? 'bench',
+    usage: { prompt_tokens: tokens, total_tokens: tokens, cost: tokens * 2e-8 },
+  });
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse) {
   const body = await readBody(req);
+  if (req.url?.endsWith('/embeddings')) return embeddings(res, body as Parameters<typeof embeddings>[1]);
   const model = body.model ?? 'bench';
   const plan = directives(model);
   if (!body.stream) {

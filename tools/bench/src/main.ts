@@ -27,10 +27,13 @@ const all = [
   'limits',
   'streaming',
   'responses',
+  'messages',
   'tool-streaming',
   'concurrency',
   'batch',
   'lanes',
+  'embeddings',
+  'operating',
   'scale-out',
   'sweep',
 ] as const;
@@ -117,9 +120,14 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
   (\`removeOnComplete: true\`): what is left of a 35-command budget for admission, billing and the reply.
 - **scale-out**: 2 APIs + 2 workers vs 1 + 1 (baseline), 32 connections in all.
 - **limits on**: a gateway with rate limits and budgets (never refusing) against one with them off, on the same Redis.
+- **operating**: the request log on (the default) against off, and traces on (every request sampled, exported over
+  OTLP/HTTP to a local sink) against off (the default), each in alternating rounds: what each costs per request.
 - **responses**: \`POST /v1/responses\` against \`POST /v1/chat/completions\` on one gateway in the same run:
   requests/s at 32 connections (plain, plain with \`store: false\`, streamed) in 6 alternating rounds, the p50 of
   plain calls and the time to first token of streams taken in turn one at a time; each as a ratio to the chat route.
+- **messages**: \`POST /v1/messages\` streamed against \`POST /v1/chat/completions\` streamed on one gateway in the same
+  run: requests/s at 32 connections in 4 alternating rounds, and the time to first token of streams taken in turn one
+  at a time; each as a ratio to the chat route.
 - **streaming**, **tool-streaming** (200 streamed answers of 2 parallel tool calls × 100 argument fragments at once, through \`/v1/chat/completions\`), **batch**: see their rows.
 - **lanes**: sequential interactive \`POST /v1/chat\` calls (upstream 20 ms) idle, then while another agent's
   10,000-request batch (200 ms each, 2 workers × 64 slots) drains; target: p99 during the drain within 2× idle.

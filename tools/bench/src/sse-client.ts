@@ -32,8 +32,8 @@ export async function readStream(url: string, body: unknown, extract: (data: str
   }
   const parser = createParser({
     onEvent: ({ data }) => {
-      // A Responses stream ends in response.completed, whose Response carries `"error":null`.
-      const completed = data.includes('"type":"response.completed"');
+      // A Responses stream ends in response.completed, whose Response carries `"error":null`; a Messages one in message_stop.
+      const completed = data.includes('"type":"response.completed"') || data === '{"type":"message_stop"}';
       if (data === '[DONE]' || data.includes('"done":true') || completed) ok = true;
       if (!completed && data.includes('"error"')) ok = false;
       const piece = extract(data);
@@ -64,6 +64,18 @@ export function openAiContent(data: string): string | undefined {
     const parsed = JSON.parse(data) as { choices?: { delta?: { content?: unknown } }[] };
     const content = parsed.choices?.[0]?.delta?.content;
     return typeof content === 'string' ? content : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Text of a Messages stream event: the `text` of a content_block_delta's text_delta. */
+export function messagesContent(data: string): string | undefined {
+  try {
+    const parsed = JSON.parse(data) as { type?: unknown; delta?: { type?: unknown; text?: unknown } };
+    return parsed.type === 'content_block_delta' && parsed.delta?.type === 'text_delta' && typeof parsed.delta.text === 'string'
+      ? parsed.delta.text
+      : undefined;
   } catch {
     return undefined;
   }

@@ -20,6 +20,12 @@ export const targets: readonly Target[] = [
   { goal: 'ttft-added', text: 'Streaming time to first token added ≤ 1 ms', show: 'value', measuredBy: 'streaming' },
   { goal: 'responses-throughput', text: '/v1/responses throughput at 32 connections ≥ 0.90× /v1/chat/completions', show: 'ratio', measuredBy: 'responses' },
   {
+    goal: 'embeddings-throughput',
+    text: '10,000 embedding inputs in requests of 100 ≥ 0.80× the same client straight to the upstream',
+    show: 'ratio',
+    measuredBy: 'embeddings',
+  },
+  {
     goal: 'responses-stream-throughput',
     text: '/v1/responses streamed throughput ≥ 0.90× /v1/chat/completions streamed',
     show: 'ratio',
@@ -27,6 +33,8 @@ export const targets: readonly Target[] = [
   },
   { goal: 'responses-latency', text: '/v1/responses p50 at one connection ≤ 1.10× /v1/chat/completions', show: 'ratio', measuredBy: 'responses' },
   { goal: 'responses-ttft', text: '/v1/responses time to first token ≤ 1.10× /v1/chat/completions', show: 'ratio', measuredBy: 'responses' },
+  { goal: 'messages-stream-throughput', text: '/v1/messages streamed throughput ≥ 0.90× /v1/chat/completions streamed', show: 'ratio', measuredBy: 'messages' },
+  { goal: 'messages-ttft', text: '/v1/messages time to first token ≤ 1.10× /v1/chat/completions', show: 'ratio', measuredBy: 'messages' },
   { goal: 'concurrency', text: '2,000 concurrent 1-second calls through one worker within 1.6 s', show: 'value', measuredBy: 'concurrency' },
   { goal: 'peer-throughput', text: 'Throughput ≥ 2.5× Portkey’s gateway (32 connections)', show: 'ratio', measuredBy: '--peers' },
   { goal: 'peer-p99', text: 'p99 at 32 connections below Portkey’s gateway', show: 'value', measuredBy: '--peers' },

@@ -106,7 +106,7 @@ describe('POST /v1/batches', () => {
     [
       'an OpenAI line with a wrong url',
       'application/jsonl',
-      JSON.stringify({ custom_id: 'x', method: 'POST', url: '/v1/embeddings', body: { messages: [{ role: 'user', content: 'x' }] } }),
+      JSON.stringify({ custom_id: 'x', method: 'POST', url: '/v1/images/generations', body: { messages: [{ role: 'user', content: 'x' }] } }),
       'requests.0.url',
     ],
     ['malformed JSON', 'application/json', '[{"messages":', 'not valid JSON'],

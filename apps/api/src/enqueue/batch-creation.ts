@@ -19,7 +19,8 @@ import type { Admission } from '../admission';
 import type { ParsedBatchItem } from '../batch-input';
 import { ownerKeyOf, shareWeightOf, limitSubjectOf, type Caller } from '../caller';
 import { lanePrioritiesFor } from '../job-priority';
-import { toChatJobData } from './job-payload';
+import { jobOrigin, type JobOriginRequest } from './job-origin';
+import { toJobData } from './job-payload';
 import { enqueueOrUnavailable } from './redis-outage';
 import { createUndoStack } from './undo-stack';
 
@@ -43,6 +44,12 @@ export interface BatchToCreate {
   callbackUrl: string | undefined;
   completionWindow: string | undefined;
   maxCostUsd: number | undefined;
+  /** OpenAI's batch fields: the route its requests were written for, the file they came from, its metadata. */
+  endpoint?: string | undefined;
+  inputFileId?: string | undefined;
+  metadata?: Record<string, string> | null | undefined;
+  /** The batch request's route and trace: each of its requests carries them (the request log, traces). */
+  origin?: JobOriginRequest;
 }
 
 /** How many requests of a batch each agent (undefined: no agent_id) sends: what each agent's bucket gives. */
@@ -86,7 +93,8 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
 
   try {
     const data = items.map((item, index) => ({
-      ...toChatJobData(batch.requestId, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
+      ...toJobData(batch.requestId, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
+      ...jobOrigin(batch.origin ?? {}),
       reserved_usd: reserved[index] ?? 0,
       batch_id: batchId,
       ...(callbackUrl !== undefined ? { batch_callback: true } : {}),
@@ -103,7 +111,19 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
       ),
     );
 
-    const record: BatchRecord = { batchId, total: items.length, createdAt, customIds: items.map((item) => item.customId ?? ''), keyId, callbackUrl, expiresAt };
+    const record: BatchRecord = {
+      batchId,
+      total: items.length,
+      createdAt,
+      customIds: items.map((item) => item.customId ?? ''),
+      keyId,
+      callbackUrl,
+      expiresAt,
+      endpoint: batch.endpoint,
+      inputFileId: batch.inputFileId,
+      completionWindow: batch.completionWindow,
+      metadata: batch.metadata ?? undefined,
+    };
     await enqueueOrUnavailable(async () => {
       await saveBatch(deps.redis, deps.prefix, record, deps.config.queue.retentionSeconds);
       if (maxCostUsd !== undefined) await deps.caps.open(batchId, maxCostUsd);

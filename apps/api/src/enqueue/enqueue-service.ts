@@ -4,6 +4,7 @@ import type { Admission } from '../admission';
 import { ownerKeyOfId } from '../caller';
 import { fusedAdmission, twoStepAdmission } from './admission-paths';
 import { prepareJob, type EnqueueRequest, type PrepareDeps } from './prepared-job';
+import { loggingRefusals, type RefusalLogDeps } from './refusal-log';
 
 /** What became of an enqueue: a new job, or (same Idempotency-Key, same request) the job that already exists. */
 export type EnqueueOutcome = 'created' | 'joined';
@@ -24,13 +25,15 @@ export interface EnqueueService {
 
 export interface EnqueueDeps extends PrepareDeps {
   admission: Admission;
+  /** Where refused requests are logged (a job logs its own end). */
+  refusals?: RefusalLogDeps;
 }
 
 /** The enqueue service; whether admission and add share one script is decided here, once (Admission.fusesEnqueue). */
 export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
   const { admission, queue } = deps;
   const path = admission.fusesEnqueue ? fusedAdmission(deps) : twoStepAdmission(deps);
-  return {
+  const service: EnqueueService = {
     async enqueue(request) {
       const prepare = () => prepareJob(deps, request);
       const requestHash = request.extras?.requestHash;
@@ -55,4 +58,5 @@ export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
       }
     },
   };
+  return deps.refusals ? loggingRefusals(service, deps.refusals, deps.config.llm.defaultModel) : service;
 }

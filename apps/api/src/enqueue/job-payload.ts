@@ -1,6 +1,7 @@
-import { chatParamsOf, laneOf, type ChatJobData, type ChatRequest, type Lane } from '@gateway/contracts';
+import { chatParamsOf, laneOf, type ChatJobData, type ChatRequest, type EmbeddingsWork, type GatewayJobData, type Lane } from '@gateway/contracts';
 import { tenantId } from '@gateway/queue';
 import { agentIdFor, ownerKeyOf, type Caller } from '../caller';
+import { isEmbeddingsWork } from '../request-plan';
 
 /** Where a job's outcome goes (the reply channel of an API instance, a callback URL) and how it is scheduled and kept. */
 export interface JobDataExtras {
@@ -21,25 +22,21 @@ export interface JobDataExtras {
   lane?: Lane;
 }
 
-/**
- * The job payload of a validated chat request (the default model applied), before its reservation is known: the
- * caller's key owns it, and a key's pinned agent is its agent.
- */
-export function toChatJobData(
+/** The fields every job carries, whatever it asks (the default model applied): its owner, agent, where its outcome goes, its lane. */
+function jobBaseOf(
   requestId: string,
-  body: ChatRequest,
+  work: { agent_id?: string | undefined; model?: string | undefined },
   defaultModel: string,
-  extras: JobDataExtras = {},
-  caller: Caller = { kind: 'open' },
-): ChatJobData {
-  const agentId = agentIdFor(caller, body.agent_id);
+  extras: JobDataExtras,
+  caller: Caller,
+) {
+  const agentId = agentIdFor(caller, work.agent_id);
   const keyId = ownerKeyOf(caller);
   return {
     request_id: requestId,
     ...(agentId !== undefined ? { agent_id: agentId } : {}),
     ...(keyId !== undefined ? { key_id: keyId } : {}),
-    model: body.model ?? defaultModel,
-    ...chatParamsOf(body),
+    model: work.model ?? defaultModel,
     ...(extras.replyTo !== undefined ? { reply_to: extras.replyTo } : {}),
     ...(extras.callbackUrl !== undefined ? { callback_url: extras.callbackUrl } : {}),
     accepted_at: Date.now(),
@@ -51,4 +48,30 @@ export function toChatJobData(
     lane: laneOf(extras.lane, extras.replyTo),
     tenant: tenantId(keyId, agentId),
   };
+}
+
+/**
+ * The job payload of a validated chat request (the default model applied), before its reservation is known: the
+ * caller's key owns it, and a key's pinned agent is its agent.
+ */
+export function toChatJobData(
+  requestId: string,
+  body: ChatRequest,
+  defaultModel: string,
+  extras: JobDataExtras = {},
+  caller: Caller = { kind: 'open' },
+): ChatJobData {
+  return { ...jobBaseOf(requestId, body, defaultModel, extras, caller), ...chatParamsOf(body) };
+}
+
+/** The job payload of any work the enqueue service takes: a chat request, or embeddings (`kind: 'embeddings'`). */
+export function toJobData(
+  requestId: string,
+  work: ChatRequest | EmbeddingsWork,
+  defaultModel: string,
+  extras: JobDataExtras = {},
+  caller: Caller = { kind: 'open' },
+): GatewayJobData {
+  if (!isEmbeddingsWork(work)) return toChatJobData(requestId, work, defaultModel, extras, caller);
+  return { ...jobBaseOf(requestId, work, defaultModel, extras, caller), kind: 'embeddings', embeddings: work.embeddings };
 }

@@ -1,4 +1,4 @@
-import type { ChatJobData, ChatRequest, Lane } from '@gateway/contracts';
+import type { ChatRequest, EmbeddingsWork, GatewayJobData, Lane } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { LimitSubject } from '@gateway/limits';
 import type { ChatQueue, RedisClient } from '@gateway/queue';
@@ -6,13 +6,15 @@ import type { Request } from 'express';
 import { assertModelAllowed, callerOf, shareWeightOf, limitSubjectOf } from '../caller';
 import { lanePrioritiesFor } from '../job-priority';
 import { servablePlan } from '../request-plan';
-import { toChatJobData, type JobDataExtras } from './job-payload';
+import { toJobData, type JobDataExtras } from './job-payload';
+import { jobOrigin, type JobOriginRequest } from './job-origin';
 import { enqueueOrUnavailable } from './redis-outage';
+import { withModelAlias } from './model-alias';
 
-/** What one chat job's enqueue is asked for: the request it serves, its validated body, its id, and where its outcome goes. */
+/** What one job's enqueue is asked for: the request it serves, its validated body (chat, or embeddings), its id, and where its outcome goes. */
 export interface EnqueueRequest {
-  req: Pick<Request, 'id' | 'caller'>;
-  body: ChatRequest;
+  req: Pick<Request, 'id' | 'caller'> & JobOriginRequest;
+  body: ChatRequest | EmbeddingsWork;
   jobId: string;
   extras?: JobDataExtras;
 }
@@ -20,13 +22,13 @@ export interface EnqueueRequest {
 /** A chat job ready for admission: checked against the key's models and the providers, its payload built but for its reservation. */
 export interface PreparedJob {
   jobId: string;
-  body: ChatRequest;
+  body: ChatRequest | EmbeddingsWork;
   /** The key that owns it (its reservation is in that key's ledger too). */
   keyId: string | undefined;
   lane: Lane;
   opts: { jobId: string; priority?: number };
   limitSubject: LimitSubject;
-  data: (reservedUsd: number) => ChatJobData;
+  data: (reservedUsd: number) => GatewayJobData;
 }
 
 /** What preparing a job needs: the providers' plan, the queue, and a connection for the fair-share rounds of the lower lanes. */
@@ -42,11 +44,12 @@ export interface PrepareDeps {
  * 400, before anything is reserved; a job of a lower lane takes its tenant's next round in its band (one script).
  */
 export async function prepareJob(deps: PrepareDeps, request: EnqueueRequest): Promise<PreparedJob> {
-  const { req, body, jobId, extras = {} } = request;
+  const { req, jobId, extras = {} } = request;
+  const body = withModelAlias(deps.config.llm.modelAliases, request.body);
   const caller = callerOf(req);
   assertModelAllowed(caller, body.model ?? deps.config.llm.defaultModel);
   servablePlan(deps.config, body);
-  const base = toChatJobData(req.id, body, deps.config.llm.defaultModel, extras, caller);
+  const base = { ...toJobData(req.id, body, deps.config.llm.defaultModel, extras, caller), ...jobOrigin(req) };
   const lane = base.lane ?? 'interactive';
   let priority: number | undefined;
   if (lane !== 'interactive') {

@@ -64,6 +64,24 @@ const deepNesting = fc
   .integer({ min: 100, max: 5000 })
   .chain((depth) => fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`, '['.repeat(depth)));
 
+/** Embeddings bodies: every input shape, valid or not, odd encodings and sizes (the mock answers the valid ones). */
+const embeddingsLike = fc.record(
+  {
+    model: fc.oneof(fc.constantFrom('mock/fuzz-embed', 'mock/fuzz-embed?latency=5'), fc.jsonValue()),
+    input: fc.oneof(
+      text,
+      fc.array(text, { maxLength: 4 }),
+      fc.array(fc.integer({ min: -2, max: 100_000 }), { maxLength: 4 }),
+      fc.array(fc.array(fc.nat(), { maxLength: 3 }), { maxLength: 3 }),
+      fc.jsonValue(),
+    ),
+    encoding_format: fc.oneof(fc.constantFrom('float', 'base64'), fc.jsonValue()),
+    dimensions: fc.oneof(fc.integer({ min: -1, max: 70_000 }), fc.jsonValue()),
+    user: text,
+  },
+  { requiredKeys: [] },
+);
+
 const encode = (value: string) => new TextEncoder().encode(value);
 /** A JSON-ish body as bytes: near-valid shapes, any JSON, broken JSON, deep nesting, invalid UTF-8, huge. */
 export const bodyBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
@@ -72,6 +90,7 @@ export const bodyBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 1, arbitrary: fc.array(validChat, { minLength: 1, maxLength: 3 }).map((value) => encode(JSON.stringify(value))) },
   { weight: 4, arbitrary: validSurfaceChat.map((value) => encode(JSON.stringify(value))) },
   { weight: 1, arbitrary: fc.array(validSurfaceChat, { minLength: 1, maxLength: 3 }).map((value) => encode(JSON.stringify(value))) },
+  { weight: 3, arbitrary: embeddingsLike.map((value) => encode(JSON.stringify(value))) },
   { weight: 2, arbitrary: fc.jsonValue().map((value) => encode(JSON.stringify(value) ?? 'null')) },
   { weight: 1, arbitrary: fc.string().map(encode) },
   { weight: 1, arbitrary: deepNesting.map(encode) },

@@ -11,6 +11,7 @@ const routes: [FuzzRequest['method'], string][] = [
   ['POST', '/v1/jobs'],
   ['POST', '/v1/batches'],
   ['POST', '/v1/chat/completions'],
+  ['POST', '/v1/embeddings'],
   ['GET', '/v1/models'],
   ['GET', '/v1/providers'],
   ['GET', '/healthz'],
@@ -58,6 +59,7 @@ const valid = { agent_id: 'fuzz', messages: [{ role: 'user', content: 'hi \u0000
 const examples: [FuzzRequest][] = [
   [{ method: 'POST', path: '/v1/jobs', headers: authorised, body: json(valid) }],
   [{ method: 'POST', path: '/v1/batches', headers: authorised, body: json([valid, valid]) }],
+  [{ method: 'POST', path: '/v1/embeddings', headers: authorised, body: json({ model: 'mock/fuzz-embed', input: ['hi \u0000 \uFEFF 👩‍👩‍👧', [1, 2]] }) }],
   [{ method: 'POST', path: '/v1/chat', headers: authorised, body: json({ messages: [{ role: 'user', content: 'a'.repeat(100_000) }] }) }],
   [{ method: 'POST', path: '/v1/chat/stream', headers: authorised, body: Uint8Array.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) }],
   [{ method: 'POST', path: '/v1/chat/completions', headers: authorised, body: json(`${'['.repeat(5000)}${']'.repeat(5000)}`) }],

@@ -29,6 +29,9 @@ export function presentedToken(header: string | undefined, allowBasic: boolean):
   return undefined;
 }
 
+/** The `x-api-key` header's token (Anthropic's way of sending a key), when there is one. */
+const apiKeyHeader = (value: string | undefined): string | undefined => (value !== undefined && value.trim() !== '' ? value.trim() : undefined);
+
 export interface AuthOptions {
   /** GATEWAY_AUTH_TOKEN: one static key under the global limits. */
   token: string | undefined;
@@ -63,7 +66,8 @@ export function authenticate(options: AuthOptions) {
   const matches = (presented: string, hash: Buffer | undefined) => hash !== undefined && tokenMatches(presented, hash);
 
   return (req: Request, res: Response, next: NextFunction) => {
-    const presented = presentedToken(req.get('authorization'), browser);
+    // Anthropic's clients send their key as `x-api-key`.
+    const presented = presentedToken(req.get('authorization'), browser) ?? (browser ? undefined : apiKeyHeader(req.get('x-api-key')));
     if (browser) {
       const operatorHash = adminHash ?? staticHash;
       if (operatorHash === undefined) req.caller = { kind: 'admin' };

@@ -14,10 +14,15 @@ export function noSniff(_req: Request, res: Response, next: NextFunction) {
   next();
 }
 
-/** 415 for a body a page could send cross-site without a preflight (text/plain, forms). */
+/**
+ * 415 for a body a page could send cross-site without a preflight (text/plain, forms), except the one upload route
+ * that takes a form (`POST /v1/files`, OpenAI's shape): an upload only stores a file of its caller's, and a foreign
+ * page's POST is refused before it by its Origin (refuseForeignOrigins).
+ */
 export function refusePreflightFreeBodies(req: Request, _res: Response, next: NextFunction) {
   const mediaType = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (preflightFreeMediaTypes.has(mediaType)) {
+  const isUpload = mediaType === 'multipart/form-data' && req.method === 'POST' && req.path === '/v1/files';
+  if (preflightFreeMediaTypes.has(mediaType) && !isUpload) {
     next(mediaTypeRefused(mediaType));
     return;
   }

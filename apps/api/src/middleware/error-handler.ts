@@ -43,9 +43,13 @@ export function requestFailure(logger: Logger, req: Request) {
 
 /**
  * The one error middleware: every failure leaves as the spec's envelope, or in the shape `body` gives (OpenAI's on
- * its routes), with its status and Retry-After.
+ * its routes), with its status (or the one `status` gives: Anthropic's on its routes) and Retry-After.
  */
-export function errorHandler(logger: Logger, body: (error: GatewayError, req: Request) => unknown = (error, req) => error.toBody(req.id)) {
+export function errorHandler(
+  logger: Logger,
+  body: (error: GatewayError, req: Request) => unknown = (error, req) => error.toBody(req.id),
+  status: (error: GatewayError) => number = (error) => error.status,
+) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const gatewayError = toGatewayError(error, requestFailure(logger, req));
     if (res.headersSent) {
@@ -53,7 +57,7 @@ export function errorHandler(logger: Logger, body: (error: GatewayError, req: Re
       return;
     }
     if (gatewayError.details.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(gatewayError.details.retryAfterSeconds));
-    res.status(gatewayError.status).json(body(gatewayError, req));
+    res.status(status(gatewayError)).json(body(gatewayError, req));
   };
 }
 

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import {
   batchRequestRefused,
   compressedBatchRefused,
@@ -31,13 +31,16 @@ import {
   type RedisClient,
 } from '@gateway/queue';
 import { readBatchBody } from '../batch-input';
+import { BATCH_LINE_ENVELOPE_CHARS, intQuery } from './batch-query';
 import type { Admission } from '../admission';
 import { cancelBatch } from '../batch-cancel';
 import { assertMayAccess, assertModelAllowed, callerOf, mayAccess, ownerKeyOf, ownerOfId, type Caller } from '../caller';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { createBatch, enqueueOrUnavailable } from '../enqueue';
+import { withModelAlias } from '../enqueue/model-alias';
 import { servablePlan } from '../request-plan';
 import { checkCallbackUrl } from './jobs';
+import { readFileBatchItems, requireUploadedFile } from '../files/file-batch-items';
 
 /** What the batch routes need. */
 export interface BatchRouteDeps {
@@ -64,18 +67,6 @@ function bodyKind(req: Request): 'jsonl' | 'json' | undefined {
   if (req.is(['application/json', 'application/*+json'])) return 'json';
   return undefined;
 }
-
-/** A non-negative integer query parameter, or `fallback` when absent; 400 naming it when not one. */
-function intQuery(req: Request, name: string, fallback: number, max: number): number {
-  const raw = req.query[name];
-  if (raw === undefined) return fallback;
-  const value = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isInteger(value) || value > max) throw invalidRequest(`${name}: an integer from 0 to ${max}`);
-  return value;
-}
-
-/** Room around a request in a batch line (`{"custom_id": <up to 256 characters, escaped>, "method", "url", "body"}`). */
-const BATCH_LINE_ENVELOPE_CHARS = 4096;
 
 /** Batch routes read their own bodies as they arrive: a batch may be far larger than a chat request. */
 export function batchRoutes(deps: BatchRouteDeps): Router {
@@ -113,9 +104,14 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     const query = Object.fromEntries(
       ['callback_url', 'completion_window', 'max_cost_usd'].flatMap((name) => (req.query[name] !== undefined ? [[name, req.query[name]]] : [])),
     );
-    const { items, options, maxCostUsd } = await readBatchBody(req, kind === 'jsonl', limits, query);
+    const { items: bodyItems, options, maxCostUsd, fromFile } = await readBatchBody(req, kind === 'jsonl', limits, query);
     checkCallbackUrl(options.callback_url, deps.config.jobs.callbackAllowedHosts);
     const caller = callerOf(req);
+    // OpenAI's shape: the requests are the lines of a file the caller uploaded.
+    const file = fromFile ? await requireUploadedFile(deps.redis, deps.prefix, caller, fromFile.input_file_id) : undefined;
+    const read = file && fromFile ? (await readFileBatchItems(deps.redis, deps.prefix, file, fromFile)).items : bodyItems;
+    // Model aliases resolve per line, as on every route.
+    const items = read.map((item) => ({ ...item, request: withModelAlias(deps.config.llm.modelAliases, item.request) }));
     // A model outside the key's allow-list (403) or a request no provider can honour (400) fails the whole batch,
     // naming the request, before anything is reserved.
     items.forEach((item, index) => {
@@ -126,7 +122,8 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       }
       servablePlan(deps.config, item.request, `requests.${index}.`);
     });
-    const idempotent = idempotentRequestOf(req, '/v1/batches', { items, options, maxCostUsd });
+    // A file's content never changes under its id: the id stands for its requests.
+    const idempotent = idempotentRequestOf(req, '/v1/batches', fromFile ? { fromFile, options, maxCostUsd } : { items, options, maxCostUsd });
     const batchId = workIdFor(req, idempotent, 'batch');
     if (idempotent) {
       // One SET NX claims the batch id: a duplicate gets the first request's answer, another body a 409.
@@ -135,6 +132,10 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       if (existing !== undefined) {
         deps.admission.countKeyed(existing === claim ? 'joined' : 'conflict');
         if (existing !== claim) throw idempotencyConflict(batchId);
+        if (fromFile) {
+          res.json(await viewOf(await requireBatch(caller, batchId)));
+          return;
+        }
         const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
         res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
         return;
@@ -146,7 +147,19 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     try {
       accepted = await createBatch(
         { ...deps, caps },
-        { batchId, requestId: req.id, caller, items, callbackUrl: options.callback_url, completionWindow: options.completion_window, maxCostUsd },
+        {
+          batchId,
+          requestId: req.id,
+          caller,
+          items,
+          callbackUrl: options.callback_url,
+          completionWindow: options.completion_window,
+          maxCostUsd,
+          endpoint: fromFile?.endpoint,
+          inputFileId: fromFile?.input_file_id,
+          metadata: options.metadata,
+          origin: req,
+        },
       );
     } catch (error) {
       // A keyed batch refused (rate, budget, Redis) gives its claim back: the key may be tried again.
@@ -157,6 +170,11 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       { requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) },
       'batch enqueued',
     );
+    // OpenAI's batches.create answers the Batch object; the native body keeps its 202 with the job ids.
+    if (fromFile) {
+      res.json(await viewOf(await requireBatch(caller, batchId)));
+      return;
+    }
     res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
   });
 
@@ -170,7 +188,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       ids.filter((batchId) => mayAccess(caller, ownerOfId(batchId))).map((batchId) => loadBatch(deps.redis, deps.prefix, batchId)),
     );
     const data = await Promise.all(records.filter((record): record is BatchRecord => record !== undefined).map((record) => viewOf(record)));
-    const body: BatchList = { object: 'list', data, first_id: data[0]?.batch_id ?? null, last_id: data[data.length - 1]?.batch_id ?? null, has_more: hasMore };
+    const body: BatchList = { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: hasMore };
     res.json(body);
   });
 
@@ -211,9 +229,9 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     res.end();
   });
 
-  router.delete('/v1/batches/:id', async (req, res) => {
-    const record = await requireBatch(callerOf(req), req.params.id);
-    // A batch whose requests have all ended is left as it is (as DELETE /v1/jobs/:id leaves a finished job).
+  /** Cancels what of a batch has not run, answering its view (a batch whose requests have all ended is left as it is). */
+  const cancel = async (req: Request, res: Response) => {
+    const record = await requireBatch(callerOf(req), String(req.params['id']));
     const current = await viewOf(record);
     if (current.done) {
       res.json(current);
@@ -224,7 +242,10 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     deps.logger.info({ requestId: req.id, batchId: record.batchId, removed }, 'batch cancelled');
     const after = (await loadBatch(deps.redis, deps.prefix, record.batchId)) ?? { ...record, cancelledAt: now };
     res.json(await viewOf(after));
-  });
+  };
+  router.delete('/v1/batches/:id', cancel);
+  // OpenAI's path.
+  router.post('/v1/batches/:id/cancel', cancel);
 
   return router;
 }

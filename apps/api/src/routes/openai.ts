@@ -28,9 +28,12 @@ function modelEntry(id: string, config: OpenAiRouteDeps['config']) {
     id,
     object: 'model' as const,
     created: 0,
-    owned_by: resolveRoute(id, { primary: config.llm.provider, defaultModel: config.llm.defaultModel }).provider,
+    owned_by: resolveRoute(config.llm.modelAliases[id] ?? id, { primary: config.llm.provider, defaultModel: config.llm.defaultModel }).provider,
   };
 }
+
+/** The models listed: GATEWAY_MODELS, then the aliases' names (LLM_MODEL_ALIASES). */
+const listedModels = (config: OpenAiRouteDeps['config']) => [...new Set([...config.models, ...Object.keys(config.llm.modelAliases)])];
 
 /**
  * `POST /v1/chat/completions` (plain or `stream: true`) and `GET /v1/models`: the OpenAI-compatible surface on the same
@@ -70,13 +73,13 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   });
 
   router.get('/v1/models', (_req, res) => {
-    res.json({ object: 'list', data: deps.config.models.map((id) => modelEntry(id, deps.config)) });
+    res.json({ object: 'list', data: listedModels(deps.config).map((id) => modelEntry(id, deps.config)) });
   });
 
   router.get('/v1/models/*id', (req, res) => {
     const raw = (req.params as { id?: string | string[] }).id;
     const id = Array.isArray(raw) ? raw.join('/') : (raw ?? '');
-    if (!deps.config.models.includes(id)) throw notFound('model', id, { maxIdChars: 256 });
+    if (!listedModels(deps.config).includes(id)) throw notFound('model', id, { maxIdChars: 256 });
     res.json(modelEntry(id, deps.config));
   });
 

@@ -4,7 +4,8 @@ import type { Config } from '@gateway/config';
 import type { Metrics } from '@gateway/observability';
 import { bullPrefix, type RedisClient } from '@gateway/queue';
 import { definitionOf, isProviderConfigured } from '@gateway/providers';
-import { circuitStateValue, createCircuitBreaker, createProviderStats } from '@gateway/resilience';
+import { circuitStateValue, createProviderStats } from '@gateway/resilience';
+import { createCircuitReader } from '../circuit-reader';
 import { createDeploymentViews } from './deployment-views';
 
 export interface ProviderRouteDeps {
@@ -28,13 +29,7 @@ function roleOf(config: Config, provider: ProviderId): Role {
 export function providerRoutes(deps: ProviderRouteDeps): Router {
   const router = Router();
   const prefix = bullPrefix(deps.config);
-  const breaker = createCircuitBreaker({
-    redis: deps.redis,
-    prefix,
-    failureThreshold: deps.config.circuit.failureThreshold,
-    resetTimeMs: deps.config.circuit.resetTimeMs,
-    trialLeaseMs: deps.config.llm.providerTimeoutMs,
-  });
+  const breaker = createCircuitReader(deps.config, deps.redis);
   const stats = createProviderStats(deps.redis, prefix);
   const deployments = createDeploymentViews(deps.config, deps.redis, breaker);
 

@@ -4,7 +4,7 @@ import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
 import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
-import { anthropicError, fromAnthropicToolUses, fromAnthropicUsage, mapAnthropicStopReason, toAnthropicRequest } from './anthropic-map';
+import { anthropicError, fromAnthropicThinking, fromAnthropicToolUses, fromAnthropicUsage, mapAnthropicStopReason, toAnthropicRequest } from './anthropic-map';
 import { anthropicErrorSchema, anthropicEventSchema, anthropicMessageSchema, type AnthropicEvent, type AnthropicUsage } from './anthropic-wire';
 import { newToolCallId } from '../tool-call-id';
 
@@ -54,6 +54,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
       const parsed = anthropicMessageSchema.safeParse(json);
       if (!parsed.success) throw upstreamFailure('anthropic', 'answer does not have the Messages API shape');
       const answer = parsed.data;
+      const reasoningBlocks = fromAnthropicThinking(answer.content);
       return {
         content: answer.content.map((block) => (block.type === 'text' ? (block.text ?? '') : '')).join(''),
         toolCalls: fromAnthropicToolUses(answer.content),
@@ -61,6 +62,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
         usage: fromAnthropicUsage(answer.usage),
         costUsd: null,
         finishReason: mapAnthropicStopReason(answer.stop_reason),
+        ...(reasoningBlocks.length > 0 ? { reasoningBlocks } : {}),
       };
     },
 
@@ -71,6 +73,8 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
       let outputUsage: AnthropicUsage = {};
       /** Tool-call numbers (0, 1, …) of the stream's tool_use blocks, by content block index. */
       const toolIndexes = new Map<number, number>();
+      /** Reasoning block numbers (0, 1, …) of the stream's thinking blocks, by content block index. */
+      const reasoningIndexes = new Map<number, number>();
       let stopReason: string | null | undefined;
       let done = false;
       try {
@@ -83,7 +87,12 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
               inputUsage = { ...parsed.message.usage };
               break;
             case 'content_block_start':
-              if (parsed.content_block.type === 'tool_use') {
+              if (parsed.content_block.type === 'thinking' || parsed.content_block.type === 'redacted_thinking') {
+                const index = reasoningIndexes.size;
+                reasoningIndexes.set(parsed.index, index);
+                if (parsed.content_block.type === 'redacted_thinking')
+                  yield { type: 'reasoning-delta', delta: { index, redacted: parsed.content_block.data ?? '' } };
+              } else if (parsed.content_block.type === 'tool_use') {
                 const index = toolIndexes.size;
                 toolIndexes.set(parsed.index, index);
                 yield {
@@ -94,7 +103,12 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
               break;
             case 'content_block_delta':
               if (parsed.delta.type === 'text_delta' && parsed.delta.text) yield { type: 'text-delta', text: parsed.delta.text };
-              else if (parsed.delta.type === 'input_json_delta' && parsed.delta.partial_json) {
+              else if (parsed.delta.type === 'thinking_delta' || parsed.delta.type === 'signature_delta') {
+                const index = reasoningIndexes.get(parsed.index ?? -1);
+                if (index === undefined) throw upstreamFailure('anthropic', `${parsed.delta.type} for a block that is not thinking`);
+                if (parsed.delta.thinking) yield { type: 'reasoning-delta', delta: { index, text: parsed.delta.thinking } };
+                if (parsed.delta.signature) yield { type: 'reasoning-delta', delta: { index, signature: parsed.delta.signature } };
+              } else if (parsed.delta.type === 'input_json_delta' && parsed.delta.partial_json) {
                 const index = toolIndexes.get(parsed.index ?? -1);
                 if (index === undefined) throw upstreamFailure('anthropic', 'input_json_delta for a block that is not a tool_use');
                 yield { type: 'tool-call-delta', delta: { index, arguments: parsed.delta.partial_json } };

@@ -134,12 +134,52 @@ describe('toAnthropicRequest: the chat surface', () => {
       prompt_tokens: 18,
       completion_tokens: 2,
       total_tokens: 20,
-      prompt_tokens_details: { cached_tokens: 10 },
+      prompt_tokens_details: { cached_tokens: 10, cache_write_tokens: 3 },
     });
     expect([mapAnthropicStopReason('tool_use'), mapAnthropicStopReason('refusal'), mapAnthropicStopReason('end_turn')]).toEqual([
       'tool_calls',
       'content_filter',
       'stop',
     ]);
+  });
+});
+
+describe('toAnthropicRequest: caching breakpoints, top_k and thinking passed back', () => {
+  it('puts breakpoints on system blocks, message blocks, tool results and tools; signed thinking first in its turn', () => {
+    const cache = { type: 'ephemeral' as const };
+    const body = toAnthropicRequest(
+      {
+        model: 'claude',
+        top_k: 7,
+        messages: [
+          { role: 'system', content: [{ type: 'text', text: 'sys', cache_control: cache }] },
+          { role: 'user', content: [{ type: 'text', text: 'hi', cache_control: cache }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+            reasoning_blocks: [{ text: 'hm', signature: 'sig' }, { redacted: 'xyz' }, { text: 'unsigned' }],
+          },
+          { role: 'tool', tool_call_id: 't1', content: [{ type: 'text', text: 'done', cache_control: cache }] },
+        ],
+        tools: [{ type: 'function', function: { name: 'f' }, cache_control: cache }],
+      },
+      false,
+    );
+    expect(body.system).toEqual([{ type: 'text', text: 'sys', cache_control: cache }]);
+    expect(body.top_k).toBe(7);
+    expect(body.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'hi', cache_control: cache }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hm', signature: 'sig' },
+          { type: 'redacted_thinking', data: 'xyz' },
+          { type: 'tool_use', id: 't1', name: 'f', input: {} },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'done', cache_control: cache }] },
+    ]);
+    expect(body.tools).toEqual([{ name: 'f', input_schema: { type: 'object', properties: {} }, cache_control: cache }]);
   });
 });

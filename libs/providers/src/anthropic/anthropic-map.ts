@@ -4,8 +4,10 @@ import {
   noConversationTurn,
   upstreamRefusedRequest,
   upstreamReportedError,
+  type CacheControl,
   type ChatMessage,
   type ChatParams,
+  type ReasoningBlock,
   type ToolCall,
   type Usage,
 } from '@gateway/contracts';
@@ -19,6 +21,29 @@ export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 /** Extended thinking's smallest budget (Anthropic's minimum). */
 const MIN_THINKING_BUDGET = 1024;
 const thinkingBudgetByEffort: Record<string, number> = { low: 1024, medium: 4096, high: 16384, xhigh: 32768 };
+
+/** A part's caching breakpoint, as Anthropic takes it (none: nothing added). */
+const cacheOf = (part: { cache_control?: CacheControl | undefined }) => (part.cache_control ? { cache_control: part.cache_control } : {});
+
+/** A tool message's breakpoint: the one of any of its parts (its tool_result block takes it). */
+const toolResultCache = (content: ChatMessage['content']) =>
+  content !== null && typeof content !== 'string' ? cacheOf(content.find((part) => part.cache_control !== undefined) ?? {}) : {};
+
+/** A reasoning block as Anthropic takes it back: signed thinking, or redacted thinking (unsigned text is not kept). */
+function thinkingBlock(block: ReasoningBlock): AnthropicBlock[] {
+  if (block.redacted !== undefined) return [{ type: 'redacted_thinking', data: block.redacted }];
+  if (block.signature !== undefined) return [{ type: 'thinking', thinking: block.text ?? '', signature: block.signature }];
+  return [];
+}
+
+/** An answer's thinking and redacted_thinking blocks as reasoning blocks. */
+export function fromAnthropicThinking(blocks: readonly AnthropicAnswerBlock[]): ReasoningBlock[] {
+  return blocks.flatMap((block): ReasoningBlock[] => {
+    if (block.type === 'thinking') return [{ text: block.thinking ?? '', ...(block.signature ? { signature: block.signature } : {}) }];
+    if (block.type === 'redacted_thinking' && block.data) return [{ redacted: block.data }];
+    return [];
+  });
+}
 
 function imageBlock(url: string): AnthropicBlock {
   if (!url.startsWith('data:')) return { type: 'image', source: { type: 'url', url } };
@@ -34,18 +59,26 @@ function toTurn(message: Exclude<ChatMessage, { role: 'system' }>, index: number
       if (typeof message.content === 'string') return { role: 'user', content: message.content };
       return {
         role: 'user',
-        content: message.content.map((part): AnthropicBlock => (part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url))),
+        content: message.content.map((part): AnthropicBlock => ({
+          ...(part.type === 'text' ? { type: 'text', text: part.text } : imageBlock(part.image_url.url)),
+          ...cacheOf(part),
+        })),
       };
     case 'assistant': {
       const text = contentText(message.content);
-      if (!message.tool_calls) return { role: 'assistant', content: text };
-      const blocks: AnthropicBlock[] = text === '' ? [] : [{ type: 'text', text }];
-      for (const call of message.tool_calls)
+      const cached = toolResultCache(message.content);
+      const reasoning = (message.reasoning_blocks ?? []).flatMap(thinkingBlock);
+      if (!message.tool_calls && !cached.cache_control && reasoning.length === 0) return { role: 'assistant', content: text };
+      const blocks: AnthropicBlock[] = [...reasoning, ...(text === '' ? [] : [{ type: 'text' as const, text, ...cached }])];
+      for (const call of message.tool_calls ?? [])
         blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolArgumentsObject('anthropic', call, index) });
       return { role: 'assistant', content: blocks };
     }
     case 'tool':
-      return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: contentText(message.content) }] };
+      return {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: contentText(message.content), ...toolResultCache(message.content) }],
+      };
   }
 }
 
@@ -95,6 +128,22 @@ function thinkingBudget(request: ChatParams): number | undefined {
 }
 
 /**
+ * The system messages as `system`: one string, or text blocks when a part carries a caching breakpoint (the
+ * breakpoints kept where they were).
+ */
+function systemOf(messages: readonly ChatMessage[]): AnthropicRequest['system'] {
+  const system = messages.filter((message) => message.role === 'system');
+  if (system.length === 0) return undefined;
+  const cached = system.some((message) => typeof message.content !== 'string' && message.content.some((part) => part.cache_control !== undefined));
+  if (!cached) return system.map((message) => contentText(message.content)).join('\n\n');
+  return system.flatMap((message) =>
+    typeof message.content === 'string'
+      ? [{ type: 'text' as const, text: message.content }]
+      : message.content.map((part) => ({ type: 'text' as const, text: part.text, ...cacheOf(part) })),
+  );
+}
+
+/**
  * Our chat parameters as a Messages API body: system messages in `system`; images as image blocks (base64 or
  * URL); assistant tool calls as `tool_use` blocks and tool messages as `tool_result` blocks of the next user turn;
  * tools with `input_schema`; tool_choice auto/any/tool/none (parallel_tool_calls false: disable_parallel_tool_use);
@@ -102,7 +151,7 @@ function thinkingBudget(request: ChatParams): number | undefined {
  * metadata.user_id. The conversation starts with a user turn.
  */
 export function toAnthropicRequest(request: ProviderChatRequest, stream: boolean): AnthropicRequest {
-  const system = request.messages.filter((message) => message.role === 'system').map((message) => contentText(message.content));
+  const system = systemOf(request.messages);
   const turns = joinTurns(request.messages.flatMap((message, index) => (message.role === 'system' ? [] : [toTurn(message, index)])));
   if (turns.length === 0) throw noConversationTurn('anthropic');
   if (turns[0]!.role !== 'user') turns.unshift({ role: 'user', content: '(continue)' });
@@ -114,10 +163,11 @@ export function toAnthropicRequest(request: ProviderChatRequest, stream: boolean
     model: request.model,
     // Thinking counts against max_tokens, which must exceed its budget.
     max_tokens: budget === undefined ? maxTokens : Math.max(maxTokens, budget + MIN_THINKING_BUDGET),
-    ...(system.length > 0 ? { system: system.join('\n\n') } : {}),
+    ...(system !== undefined ? { system } : {}),
     messages: turns,
     ...(budget === undefined && request.temperature !== undefined ? { temperature: Math.min(request.temperature, 1) } : {}),
     ...(budget === undefined && request.top_p !== undefined ? { top_p: request.top_p } : {}),
+    ...(budget === undefined && request.top_k !== undefined ? { top_k: request.top_k } : {}),
     ...(stop && stop.length > 0 ? { stop_sequences: stop } : {}),
     ...(request.tools
       ? {
@@ -125,6 +175,7 @@ export function toAnthropicRequest(request: ProviderChatRequest, stream: boolean
             name: tool.function.name,
             ...(tool.function.description ? { description: tool.function.description } : {}),
             input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
+            ...cacheOf(tool),
           })),
         }
       : {}),
@@ -139,13 +190,17 @@ export function toAnthropicRequest(request: ProviderChatRequest, stream: boolean
 export function fromAnthropicUsage(input: AnthropicUsage | null | undefined, output: AnthropicUsage | null | undefined = input): Usage {
   const count = (value: number | null | undefined) => Math.max(0, Math.round(value ?? 0));
   const cached = input?.cache_read_input_tokens;
-  const prompt = count(input?.input_tokens) + count(cached) + count(input?.cache_creation_input_tokens);
+  const written = input?.cache_creation_input_tokens;
+  const prompt = count(input?.input_tokens) + count(cached) + count(written);
   const completion = count(output?.output_tokens);
+  const known = (value: number | null | undefined) => value !== undefined && value !== null;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    ...(cached !== undefined && cached !== null ? { prompt_tokens_details: { cached_tokens: count(cached) } } : {}),
+    ...(known(cached) || known(written)
+      ? { prompt_tokens_details: { cached_tokens: count(cached), ...(known(written) ? { cache_write_tokens: count(written) } : {}) } }
+      : {}),
   };
 }
 

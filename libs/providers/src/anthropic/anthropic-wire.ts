@@ -22,6 +22,9 @@ const answerBlockSchema = z.object({
   id: z.string().nullish(),
   name: z.string().nullish(),
   input: z.unknown().optional(),
+  thinking: z.string().nullish(),
+  signature: z.string().nullish(),
+  data: z.string().nullish(),
 });
 export type AnthropicAnswerBlock = z.infer<typeof answerBlockSchema>;
 
@@ -40,7 +43,13 @@ export const anthropicEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('content_block_delta'),
     index: z.number().int().nonnegative().nullish(),
-    delta: z.object({ type: z.string(), text: z.string().nullish(), partial_json: z.string().nullish() }),
+    delta: z.object({
+      type: z.string(),
+      text: z.string().nullish(),
+      partial_json: z.string().nullish(),
+      thinking: z.string().nullish(),
+      signature: z.string().nullish(),
+    }),
   }),
   z.object({ type: z.literal('message_delta'), delta: z.object({ stop_reason: z.string().nullish() }).nullish(), usage: anthropicUsageSchema.nullish() }),
   z.object({ type: z.literal('message_stop') }),
@@ -49,12 +58,21 @@ export const anthropicEventSchema = z.discriminatedUnion('type', [
 ]);
 export type AnthropicEvent = z.infer<typeof anthropicEventSchema>;
 
+/** A prompt-caching breakpoint, as Anthropic takes it on blocks and tools. */
+export interface AnthropicCacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
+
 /** A content block we send. */
-export type AnthropicBlock =
+export type AnthropicBlock = (
   | { type: 'text'; text: string }
   | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; tool_use_id: string; content: string };
+  | { type: 'tool_result'; tool_use_id: string; content: string }
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
+) & { cache_control?: AnthropicCacheControl };
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -69,12 +87,13 @@ export type AnthropicToolChoice = ({ type: 'auto' } | { type: 'any' } | { type: 
 export interface AnthropicRequest {
   model: string;
   max_tokens: number;
-  system?: string;
+  system?: string | { type: 'text'; text: string; cache_control?: AnthropicCacheControl }[];
   messages: AnthropicMessage[];
   temperature?: number;
   top_p?: number;
+  top_k?: number;
   stop_sequences?: string[];
-  tools?: { name: string; description?: string; input_schema: Record<string, unknown> }[];
+  tools?: { name: string; description?: string; input_schema: Record<string, unknown>; cache_control?: AnthropicCacheControl }[];
   tool_choice?: AnthropicToolChoice;
   thinking?: { type: 'enabled'; budget_tokens: number };
   metadata?: { user_id: string };

@@ -18,6 +18,7 @@ export const anthropicDefinition: ProviderDefinition = {
     jsonResponseFormat(request) ??
     imagePath(request, (url) => url.startsWith('data:') && !anthropicImageTypes.test(url)),
   prices: { kind: 'catalogue', catalogueId: 'anthropic', endpoint: false },
+  // No embeddings: Anthropic has no embeddings API (no `embeddings`: failover skips it for them).
   createAdapter: (config, http) =>
     createAnthropicAdapter({
       baseUrl: config.providers.anthropic.baseUrl,

@@ -16,6 +16,7 @@ export const cursorDefinition: ProviderDefinition = {
       'tools',
       'stop',
       'top_p',
+      'top_k',
       'seed',
       'presence_penalty',
       'frequency_penalty',
@@ -29,6 +30,7 @@ export const cursorDefinition: ProviderDefinition = {
     imagePath(request, () => true) ??
     toolTurnPath(request),
   prices: { kind: 'free' },
+  // No embeddings: an agent answers text only (no `embeddings`: failover skips it for them).
   createAdapter: (config, http) =>
     createCursorAdapter({
       baseUrl: config.providers.cursor.baseUrl,

@@ -38,8 +38,8 @@ export interface PostOptions {
 export interface HttpClient {
   /** POSTs JSON; non-2xx answers are read (bounded) and thrown as GatewayError. */
   postJson(url: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, options?: PostOptions): Promise<UpstreamResponse>;
-  /** Reads a body as JSON within the size limit. */
-  readJson(response: UpstreamResponse): Promise<unknown>;
+  /** Reads a body as JSON within the size limit (the client's, or `maxBytes` for an answer known to be larger, such as embeddings). */
+  readJson(response: UpstreamResponse, options?: { maxBytes?: number }): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -163,10 +163,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw toError(error, signal, callerSignal);
       }
     },
-    async readJson(response) {
+    async readJson(response, readOptions = {}) {
       let text: string;
       try {
-        text = await readBounded(response.body, maxResponseBytes);
+        text = await readBounded(response.body, readOptions.maxBytes ?? maxResponseBytes);
       } catch (error) {
         if (error instanceof Error && error.message.startsWith('answer larger')) throw upstreamFailure(options.provider, error.message);
         throw toError(error, response.signal, new AbortController().signal);

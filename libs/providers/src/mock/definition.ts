@@ -11,6 +11,7 @@ export const mockDefinition: ProviderDefinition = {
   // Deterministic: sampling fields change nothing, tools and response formats are answered.
   capabilities: honoursAll,
   prices: { kind: 'free' },
+  embeddings: { batchSize: (config) => config.providers.mock.embedBatchSize },
   // In-process: no HTTP client.
   createAdapter: (config) => createMockAdapter({ ...config.providers.mock, timeoutMs: config.llm.providerTimeoutMs }),
 };

@@ -1,6 +1,7 @@
 import { callCancelled, contentText, GatewayError, mockFailure, upstreamTimeout, type ToolCall } from '@gateway/contracts';
 import { mockReplyText, mockToolCalls } from './mock-tools';
 import { mockLimits, parseMockDirectives, type MockFailMode, type MockOptions } from './mock-directives';
+import { mockEmbeddings } from './mock-embed';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 
 /** Whitespace-separated words: the mock's deterministic token count. */
@@ -117,6 +118,13 @@ export function createMockAdapter(options: MockOptions = {}): ProviderAdapter {
         costUsd: 0,
       };
       yield { type: 'stream-end', model: request.model, finishReason };
+    },
+    async embed(request, signal) {
+      const directives = parseMockDirectives(request.model, options);
+      await createDeadline(options.timeoutMs ?? 60_000)(directives.latencyMs, signal);
+      const error = failure(directives.fail);
+      if (error) throw error;
+      return mockEmbeddings(request, countMockTokens);
     },
     close: async () => undefined,
   };

@@ -15,5 +15,10 @@ export const ollamaDefinition: ProviderDefinition = {
     (request.tool_choice === 'required' || typeof request.tool_choice === 'object' ? 'tool_choice' : undefined) ??
     imagePath(request, (url) => !url.startsWith('data:')),
   prices: { kind: 'free' },
+  // /api/embed takes texts only, no token ids.
+  embeddings: {
+    batchSize: (config) => config.providers.ollama.embedBatchSize,
+    refuses: (request) => (request.input.some((input) => typeof input !== 'string') ? 'input' : undefined),
+  },
   createAdapter: (config, http) => createOllamaAdapter({ baseUrl: config.providers.ollama.baseUrl, timeoutMs: config.llm.providerTimeoutMs, http: http() }),
 };

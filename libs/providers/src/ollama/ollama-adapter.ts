@@ -4,6 +4,7 @@ import { splitLines } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
 import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
+import { createOllamaEmbed } from './ollama-embed';
 import { fromOllamaToolCalls, fromOllamaUsage, mapOllamaFinishReason, toOllamaRequest } from './ollama-map';
 import { ollamaChatSchema, type OllamaChat } from './ollama-wire';
 
@@ -52,7 +53,7 @@ function checkAnswer(json: unknown): OllamaChat {
   return parsed.data;
 }
 
-/** Local inference: `POST /api/chat`, JSON or an NDJSON stream. Costs nothing. */
+/** Local inference: `POST /api/chat`, JSON or an NDJSON stream, and `POST /api/embed`. Costs nothing. */
 export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
   const http = options.http ?? createHttpClient({ provider: 'ollama', timeoutMs: options.timeoutMs });
   const url = `${options.baseUrl.replace(/\/+$/, '')}/api/chat`;
@@ -111,6 +112,8 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
       yield { type: 'usage', usage: fromOllamaUsage(last), costUsd: 0 };
       yield { type: 'stream-end', model: last.model ?? request.model, finishReason: mapOllamaFinishReason(last.done_reason, toolIndex > 0) };
     },
+
+    embed: createOllamaEmbed({ baseUrl: options.baseUrl, http, checked: withMissingModel, answerError }),
 
     close: () => http.close(),
   };

@@ -48,6 +48,7 @@ export function toOllamaRequest(request: ProviderChatRequest, stream: boolean): 
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(request.max_tokens !== undefined ? { num_predict: request.max_tokens } : {}),
     ...(request.top_p !== undefined ? { top_p: request.top_p } : {}),
+    ...(request.top_k !== undefined ? { top_k: request.top_k } : {}),
     ...(request.seed !== undefined ? { seed: request.seed } : {}),
     ...(stop ? { stop } : {}),
     ...(request.presence_penalty !== undefined ? { presence_penalty: request.presence_penalty } : {}),

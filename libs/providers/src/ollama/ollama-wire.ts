@@ -39,6 +39,7 @@ export interface OllamaRequest {
     temperature?: number;
     num_predict?: number;
     top_p?: number;
+    top_k?: number;
     seed?: number;
     stop?: string[];
     presence_penalty?: number;

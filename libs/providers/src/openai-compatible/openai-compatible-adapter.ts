@@ -1,16 +1,18 @@
-import { GatewayError, upstreamFailure, upstreamRefusedRequest, upstreamReportedError, type ProviderId } from '@gateway/contracts';
+import { upstreamFailure, type ProviderId, type ReasoningBlock } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
 import { parseServerSentEvents } from '../http/sse-parser';
 import { reusingConnection } from '../http/keep-alive-stream';
 import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
-import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
-import { openAiChunkSchema, openAiResponseSchema, type OpenAiRequest } from './openai-compatible-wire';
+import { createOpenAiCompatibleEmbed } from './openai-compatible-embed';
+import { bodyError } from './openai-compatible-errors';
+import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, fromReasoningDetail, toOpenAiRequest } from './openai-compatible-map';
+import { openAiChunkSchema, openAiResponseSchema, type OpenAiReasoningDetail, type OpenAiRequest } from './openai-compatible-wire';
 
 /** What distinguishes one OpenAI-compatible upstream from another. */
 export interface OpenAiCompatibleOptions {
   id: ProviderId;
-  /** Base URL ending before `/chat/completions`. */
+  /** Base URL ending before `/chat/completions` (and `/embeddings`). */
   baseUrl: string;
   apiKey: string | undefined;
   timeoutMs: number;
@@ -18,14 +20,22 @@ export interface OpenAiCompatibleOptions {
   headers?: Record<string, string>;
   /** Adds provider-specific fields to the body (e.g. OpenRouter's `usage: {include: true}`). */
   decorateRequest?: (body: OpenAiRequest) => OpenAiRequest;
+  /** Reasoning comes and goes as OpenRouter's `reasoning_details` (signed thinking kept across turns). */
+  reasoningDetails?: boolean;
   /** Injected client (tests, shared pools). */
   http?: HttpClient;
 }
 
-function bodyError(id: ProviderId, error: { message?: string | null; code?: number | string | null }): GatewayError {
-  const message = `${id} reported an error: ${error.message ?? 'unknown error'}${error.code !== undefined && error.code !== null ? ` (code ${error.code})` : ''}`;
-  if (isInvalidRequestCode(error.code)) return upstreamRefusedRequest(message);
-  return upstreamReportedError(message);
+/** An answer's reasoning items as whole reasoning blocks, by their index. */
+function reasoningBlocksOf(details: readonly OpenAiReasoningDetail[] | null | undefined): ReasoningBlock[] {
+  const blocks: ReasoningBlock[] = [];
+  for (const detail of details ?? []) {
+    const delta = fromReasoningDetail(detail, blocks.length);
+    if (!delta) continue;
+    const { index, ...block } = delta;
+    blocks[index] = { ...blocks[index], ...block };
+  }
+  return blocks.filter((block): block is ReasoningBlock => block !== undefined);
 }
 
 export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions): ProviderAdapter {
@@ -41,7 +51,7 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
   return {
     id,
     async chat(request: ProviderChatRequest, signal: AbortSignal): Promise<ProviderChatResult> {
-      const response = await http.postJson(url, headers, decorate(toOpenAiRequest(request, false)), signal);
+      const response = await http.postJson(url, headers, decorate(toOpenAiRequest(request, false, options.reasoningDetails)), signal);
       const parsed = openAiResponseSchema.safeParse(await http.readJson(response));
       if (!parsed.success) throw upstreamFailure(id, 'answer does not have the chat completions shape');
       const answer = parsed.data;
@@ -49,6 +59,7 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
       const choice = answer.choices?.[0];
       if (!choice) throw upstreamFailure(id, 'answer has no choices');
       if (choice.error || choice.finish_reason === 'error') throw bodyError(id, choice.error ?? { message: 'finish_reason error' });
+      const reasoningBlocks = options.reasoningDetails ? reasoningBlocksOf(choice.message?.reasoning_details) : [];
       return {
         content: choice.message?.content ?? '',
         toolCalls: fromOpenAiToolCalls(choice.message),
@@ -57,13 +68,20 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
         costUsd: answer.usage?.cost ?? null,
         finishReason: choice.finish_reason ?? null,
         ...(choice.logprobs ? { logprobs: choice.logprobs } : {}),
+        ...(reasoningBlocks.length > 0 ? { reasoningBlocks } : {}),
       };
     },
 
     async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, decorate(toOpenAiRequest(request, true)), signal, {
-        stream: true,
-      });
+      const response = await http.postJson(
+        url,
+        { ...headers, accept: 'text/event-stream' },
+        decorate(toOpenAiRequest(request, true, options.reasoningDetails)),
+        signal,
+        {
+          stream: true,
+        },
+      );
       let model = request.model;
       let finishReason: string | null = null;
       let done = false;
@@ -86,6 +104,11 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
           if (chunk.data.model) model = chunk.data.model;
           for (const choice of chunk.data.choices ?? []) {
             if (choice.error || choice.finish_reason === 'error') throw bodyError(id, choice.error ?? { message: 'finish_reason error' });
+            if (options.reasoningDetails)
+              for (const detail of choice.delta?.reasoning_details ?? []) {
+                const delta = fromReasoningDetail(detail, 0);
+                if (delta) yield { type: 'reasoning-delta', delta };
+              }
             const text = choice.delta?.content;
             if (text) yield { type: 'text-delta', text };
             for (const wireDelta of choice.delta?.tool_calls ?? []) {
@@ -105,6 +128,8 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
       if (!done) throw upstreamFailure(id, 'stream ended without [DONE]');
       yield { type: 'stream-end', model, finishReason };
     },
+
+    embed: createOpenAiCompatibleEmbed({ id, baseUrl: options.baseUrl, headers, http }),
 
     close: () => http.close(),
   };

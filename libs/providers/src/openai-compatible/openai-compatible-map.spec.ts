@@ -1,4 +1,11 @@
-import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, isInvalidRequestCode, toOpenAiRequest } from './openai-compatible-map';
+import {
+  fromOpenAiToolCallDelta,
+  fromOpenAiToolCalls,
+  fromOpenAiUsage,
+  isInvalidRequestCode,
+  toOpenAiRequest,
+  withoutCacheControl,
+} from './openai-compatible-map';
 
 describe('toOpenAiRequest', () => {
   it('passes the chat parameters as they are, leaves metadata out, and asks a stream for its usage', () => {
@@ -75,5 +82,39 @@ describe('isInvalidRequestCode', () => {
     ['oops', false],
   ])('%p → %p', (code, expected) => {
     expect(isInvalidRequestCode(code as number | string | null)).toBe(expected);
+  });
+});
+
+describe('caching breakpoints and reasoning blocks on the OpenAI wire', () => {
+  const cache = { type: 'ephemeral' as const };
+  const request = {
+    model: 'm',
+    messages: [
+      { role: 'system' as const, content: [{ type: 'text' as const, text: 'sys', cache_control: cache }] },
+      { role: 'user' as const, content: 'hi' },
+      { role: 'assistant' as const, content: 'ok', reasoning_blocks: [{ text: 'hm', signature: 's' }] },
+      { role: 'user' as const, content: 'again' },
+    ],
+    tools: [{ type: 'function' as const, function: { name: 'f' }, cache_control: cache }],
+  };
+
+  it('keeps breakpoints on content parts (OpenRouter), drops them from tools, and never sends reasoning blocks', () => {
+    const body = withoutCacheControl(toOpenAiRequest(request, false), true);
+    expect(body.messages[0]).toEqual({ role: 'system', content: [{ type: 'text', text: 'sys', cache_control: cache }] });
+    expect(body.messages[2]).toEqual({ role: 'assistant', content: 'ok' });
+    expect(body.tools).toEqual([{ type: 'function', function: { name: 'f' } }]);
+  });
+
+  it('drops them everywhere for an upstream that takes none (OpenAI), and leaves a body without any as it is', () => {
+    const body = withoutCacheControl(toOpenAiRequest(request, false), false);
+    expect(body.messages[0]).toEqual({ role: 'system', content: [{ type: 'text', text: 'sys' }] });
+    const plain = toOpenAiRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }, false);
+    expect(withoutCacheControl(plain, false)).toBe(plain);
+  });
+
+  it("reads OpenRouter's cache_write_tokens", () => {
+    expect(fromOpenAiUsage({ prompt_tokens: 10, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 2, cache_write_tokens: 3 } })).toMatchObject({
+      prompt_tokens_details: { cached_tokens: 2, cache_write_tokens: 3 },
+    });
   });
 });

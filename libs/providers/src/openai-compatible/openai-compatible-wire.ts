@@ -12,10 +12,20 @@ export const openAiUsageSchema = z.object({
   completion_tokens: z.number().nullish(),
   total_tokens: z.number().nullish(),
   cost: z.number().nullish(),
-  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
   completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 export type OpenAiUsage = z.infer<typeof openAiUsageSchema>;
+
+/** OpenRouter's reasoning items: `reasoning.text` (text, signature) and `reasoning.encrypted` (data); others are skipped. */
+const reasoningDetailSchema = z.object({
+  type: z.string(),
+  text: z.string().nullish(),
+  signature: z.string().nullish(),
+  data: z.string().nullish(),
+  index: z.number().int().nonnegative().nullish(),
+});
+export type OpenAiReasoningDetail = z.infer<typeof reasoningDetailSchema>;
 
 const wireToolCallSchema = z.object({
   id: z.string().nullish(),
@@ -28,7 +38,13 @@ export const openAiResponseSchema = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish(), tool_calls: z.array(wireToolCallSchema).nullish() }).nullish(),
+        message: z
+          .object({
+            content: z.string().nullish(),
+            tool_calls: z.array(wireToolCallSchema).nullish(),
+            reasoning_details: z.array(reasoningDetailSchema).nullish(),
+          })
+          .nullish(),
         finish_reason: z.string().nullish(),
         logprobs: z.record(z.string(), z.unknown()).nullish(),
         error: wireErrorSchema.nullish(),
@@ -47,7 +63,13 @@ export const openAiChunkSchema = z.object({
   choices: z
     .array(
       z.object({
-        delta: z.object({ content: z.string().nullish(), tool_calls: z.array(wireToolCallDeltaSchema).nullish() }).nullish(),
+        delta: z
+          .object({
+            content: z.string().nullish(),
+            tool_calls: z.array(wireToolCallDeltaSchema).nullish(),
+            reasoning_details: z.array(reasoningDetailSchema).nullish(),
+          })
+          .nullish(),
         finish_reason: z.string().nullish(),
         error: wireErrorSchema.nullish(),
       }),

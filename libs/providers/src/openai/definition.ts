@@ -8,12 +8,15 @@ export const openAiDefinition: ProviderDefinition = {
   models: { kind: 'vendor', vendor: 'openai' },
   defaultModel: (config) => config.providers.openai.defaultModel,
   secrets: (config) => [config.providers.openai.apiKey],
-  // OpenAI's own API takes the fields as they are, but for a reasoning budget in tokens (it takes an effort).
+  // OpenAI's own API takes the fields as they are, but for a reasoning budget in tokens (it takes an effort) and top_k.
   capabilities: (request) =>
-    request.reasoning?.max_tokens !== undefined && request.reasoning.effort === undefined && request.reasoning_effort === undefined
-      ? 'reasoning.max_tokens'
-      : undefined,
+    request.top_k !== undefined
+      ? 'top_k'
+      : request.reasoning?.max_tokens !== undefined && request.reasoning.effort === undefined && request.reasoning_effort === undefined
+        ? 'reasoning.max_tokens'
+        : undefined,
   prices: { kind: 'catalogue', catalogueId: 'openai', endpoint: false },
+  embeddings: { batchSize: (config) => config.providers.openai.embedBatchSize },
   createAdapter: (config, http) =>
     createOpenAiAdapter({
       baseUrl: config.providers.openai.baseUrl,

@@ -1,6 +1,7 @@
 import { createOpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible-adapter';
 import type { HttpClient } from '../http/http-client';
 import type { OpenAiRequest } from '../openai-compatible/openai-compatible-wire';
+import { withoutCacheControl } from '../openai-compatible/openai-compatible-map';
 import type { ProviderAdapter } from '../types';
 
 export interface OpenAiOptions {
@@ -18,7 +19,7 @@ export function toOpenAiReasoning(body: OpenAiRequest): OpenAiRequest {
   return { ...rest, ...(effort !== undefined ? { reasoning_effort: effort } : {}) };
 }
 
-/** Deprecated: route OpenAI models through OpenRouter instead. */
+/** Deprecated: route OpenAI models through OpenRouter instead. OpenAI caches by itself: caching breakpoints are left out. */
 export function createOpenAiAdapter(options: OpenAiOptions): ProviderAdapter {
-  return createOpenAiCompatibleAdapter({ id: 'openai', ...options, decorateRequest: toOpenAiReasoning });
+  return createOpenAiCompatibleAdapter({ id: 'openai', ...options, decorateRequest: (body) => toOpenAiReasoning(withoutCacheControl(body, false)) });
 }

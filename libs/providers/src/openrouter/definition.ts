@@ -11,6 +11,7 @@ export const openRouterDefinition: ProviderDefinition = {
   // OpenRouter maps the fields onto each model it serves.
   capabilities: honoursAll,
   prices: { kind: 'catalogue', catalogueId: 'openrouter', endpoint: true },
+  embeddings: { batchSize: (config) => config.providers.openrouter.embedBatchSize },
   createAdapter: (config, http) =>
     createOpenRouterAdapter({
       baseUrl: config.providers.openrouter.baseUrl,

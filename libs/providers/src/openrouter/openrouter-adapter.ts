@@ -1,6 +1,7 @@
 import { createOpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible-adapter';
 import type { HttpClient } from '../http/http-client';
 import type { ProviderAdapter } from '../types';
+import { withoutCacheControl } from '../openai-compatible/openai-compatible-map';
 
 export interface OpenRouterOptions {
   baseUrl: string;
@@ -24,7 +25,9 @@ export function createOpenRouterAdapter(options: OpenRouterOptions): ProviderAda
       ...(options.referer ? { 'http-referer': options.referer } : {}),
       ...(options.title ? { 'x-title': options.title } : {}),
     },
-    decorateRequest: (body) => ({ ...body, usage: { include: true } }),
+    // Caching breakpoints stay on content parts, where OpenRouter takes them (and passes them on to models that cache).
+    decorateRequest: (body) => ({ ...withoutCacheControl(body, true), usage: { include: true } }),
+    reasoningDetails: true,
     ...(options.http ? { http: options.http } : {}),
   });
 }

@@ -3,7 +3,17 @@ import { connectionFault, sleep, startFakeServer, words, type FakeServer, type R
 
 /** What the fake Anthropic does with the next call(s). */
 export type AnthropicBehaviour =
-  | { kind: 'reply'; content: string; latencyMs?: number; chunkDelayMs?: number; stopReason?: string; cacheReadTokens?: number }
+  | {
+      kind: 'reply';
+      content: string;
+      latencyMs?: number;
+      chunkDelayMs?: number;
+      stopReason?: string;
+      cacheReadTokens?: number;
+      cacheCreationTokens?: number;
+      /** Extended thinking before the text: a signed thinking block (streamed as thinking_delta, then signature_delta). */
+      thinking?: string;
+    }
   /** Answers with tool_use blocks (after an optional text block), stop_reason tool_use; streamed as input_json_delta fragments. */
   | { kind: 'tool-use'; calls: { name: string; input: Record<string, unknown> }[]; content?: string; latencyMs?: number }
   /** An error status with Anthropic's `{"type":"error","error":{type,message}}` body. */
@@ -36,11 +46,14 @@ function blockWords(content: unknown): number {
 }
 
 function inputTokens(request: RecordedRequest): number {
-  const body = request.body as { system?: string; messages?: { content?: unknown }[] };
-  return words(body.system ?? '') + (body.messages ?? []).reduce((sum, message) => sum + blockWords(message.content), 0);
+  const body = request.body as { system?: unknown; messages?: { content?: unknown }[] };
+  return blockWords(body.system ?? '') + (body.messages ?? []).reduce((sum, message) => sum + blockWords(message.content), 0);
 }
 
-const blockTypes = new Set(['text', 'image', 'tool_use', 'tool_result']);
+const blockTypes = new Set(['text', 'image', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking']);
+
+/** The signature the fake gives its thinking blocks (a real one is opaque too). */
+export const fakeThinkingSignature = 'fake-signature-Zm9v';
 
 /**
  * The rules of the real Messages API that a mapping can break, as its 400 messages say them: alternating turns that
@@ -112,6 +125,12 @@ export function anthropicRequestProblem(body: Record<string, unknown>): string |
   return undefined;
 }
 
+/** The cache counts of an answer's usage (a stream repeats them in message_delta, as newer API versions do). */
+const cacheUsage = (behaviour: { cacheReadTokens?: number; cacheCreationTokens?: number }) => ({
+  ...(behaviour.cacheReadTokens !== undefined ? { cache_read_input_tokens: behaviour.cacheReadTokens } : {}),
+  ...(behaviour.cacheCreationTokens !== undefined ? { cache_creation_input_tokens: behaviour.cacheCreationTokens } : {}),
+});
+
 /** The head of every streamed answer: SSE headers and `message_start` with the prompt's tokens. */
 function startMessageStream(res: ServerResponse, request: RecordedRequest): void {
   const model = (request.body as { model?: string }).model ?? 'unknown';
@@ -155,13 +174,21 @@ async function streamToolUse(res: ServerResponse, request: RecordedRequest, beha
   res.end(event('message_stop', {}));
 }
 
-async function streamText(res: ServerResponse, request: RecordedRequest, content: string, chunkDelayMs = 0) {
+async function streamText(res: ServerResponse, request: RecordedRequest, content: string, chunkDelayMs = 0, thinking?: string) {
   startMessageStream(res, request);
-  res.write(event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
+  let index = 0;
+  if (thinking !== undefined) {
+    res.write(event('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+    for (const piece of thinking.match(/\S+\s*/g) ?? []) res.write(event('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
+    res.write(event('content_block_delta', { index, delta: { type: 'signature_delta', signature: fakeThinkingSignature } }));
+    res.write(event('content_block_stop', { index }));
+    index += 1;
+  }
+  res.write(event('content_block_start', { index, content_block: { type: 'text', text: '' } }));
   res.write(event('ping', {}));
   for (const piece of content.match(/\S+\s*/g) ?? []) {
     if (chunkDelayMs) await sleep(chunkDelayMs);
-    res.write(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
+    res.write(event('content_block_delta', { index, delta: { type: 'text_delta', text: piece } }));
     res.write(event('ping', {}));
   }
 }
@@ -197,20 +224,29 @@ export async function startFakeAnthropic(
               type: 'message',
               role: 'assistant',
               model: body.model,
-              content: [{ type: 'text', text: behaviour.content }],
+              content: [
+                ...(behaviour.thinking !== undefined ? [{ type: 'thinking', thinking: behaviour.thinking, signature: fakeThinkingSignature }] : []),
+                { type: 'text', text: behaviour.content },
+              ],
               stop_reason: stopReason,
               stop_sequence: null,
               usage: {
                 input_tokens: inputTokens(request),
                 output_tokens: words(behaviour.content),
-                ...(behaviour.cacheReadTokens !== undefined ? { cache_read_input_tokens: behaviour.cacheReadTokens } : {}),
+                ...cacheUsage(behaviour),
               },
             }),
           );
         }
-        await streamText(res, request, behaviour.content, behaviour.chunkDelayMs);
-        res.write(event('content_block_stop', { index: 0 }));
-        res.write(event('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: words(behaviour.content) } }));
+        const textIndex = behaviour.thinking !== undefined ? 1 : 0;
+        await streamText(res, request, behaviour.content, behaviour.chunkDelayMs, behaviour.thinking);
+        res.write(event('content_block_stop', { index: textIndex }));
+        res.write(
+          event('message_delta', {
+            delta: { stop_reason: stopReason, stop_sequence: null },
+            usage: { output_tokens: words(behaviour.content), ...cacheUsage(behaviour) },
+          }),
+        );
         res.end(event('message_stop', {}));
         return;
       }

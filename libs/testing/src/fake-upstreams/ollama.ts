@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { connectionFault, sleep, startFakeServer, words, type FakeServer, type RecordedRequest } from './http-server';
+import { fakeDimensions, fakeEmbedding, fakeTokens, writeJson } from './embeddings';
 
 /** What the fake Ollama does with the next call(s). */
 export type OllamaBehaviour =
@@ -105,11 +106,52 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
   res.end(line(model, '', final));
 }
 
+/** Words of context the fake's models take: a longer input is refused with `truncate: false`, cut with `truncate: true`. */
+export const FAKE_OLLAMA_CONTEXT_WORDS = 2048;
+
+/**
+ * `POST /api/embed`: `{model, input (a string or strings), truncate, dimensions}` → `{model, embeddings, total_duration,
+ * load_duration, prompt_eval_count}`, float32 numbers; token ids and empty input are refused as the real one refuses them.
+ */
+async function embed(request: RecordedRequest, res: ServerResponse, raw: Parameters<typeof connectionFault>[1], behaviour: OllamaBehaviour) {
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Json;
+  const model = typeof body['model'] === 'string' ? body['model'] : 'unknown';
+  const input = body['input'];
+  const inputs = typeof input === 'string' ? [input] : Array.isArray(input) ? input : undefined;
+  if (!inputs || inputs.some((item) => typeof item !== 'string')) return writeJson(res, 400, { error: 'invalid input type' });
+  const texts = inputs as string[];
+  if (body['truncate'] === false && texts.some((text) => words(text) > FAKE_OLLAMA_CONTEXT_WORDS))
+    return writeJson(res, 400, { error: 'the input length exceeds the context length' });
+  switch (behaviour.kind) {
+    case 'status':
+      return writeJson(res, behaviour.status, { error: behaviour.error ?? `model "${model}" not found, try pulling it first` });
+    case 'hang':
+    case 'reset':
+      return connectionFault(behaviour, raw);
+    case 'malformed':
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end('{"model": "x", "embeddings": [[0.1,');
+      return;
+    default: {
+      if (behaviour.kind === 'reply' && behaviour.latencyMs) await sleep(behaviour.latencyMs);
+      const dimensions = fakeDimensions(model, typeof body['dimensions'] === 'number' ? body['dimensions'] : 768);
+      return writeJson(res, 200, {
+        model,
+        embeddings: texts.map((text) => Array.from(fakeEmbedding(model, text, dimensions))),
+        total_duration: 14_143_917,
+        load_duration: 1_019_500,
+        prompt_eval_count: texts.reduce((sum, text) => sum + fakeTokens(text), 0),
+      });
+    }
+  }
+}
+
 /** A fake Ollama speaking `/api/chat`: JSON, NDJSON streams, bare `{"error"}` bodies and mid-stream error lines. */
 export async function startFakeOllama(options: { behave?: (request: RecordedRequest, index: number) => OllamaBehaviour } = {}): Promise<FakeOllama> {
   let behave = options.behave ?? (() => ({ kind: 'reply', content: 'Hello from the fake Ollama' }) as OllamaBehaviour);
   let count = 0;
   const server = await startFakeServer(async (request, res, raw) => {
+    if (request.path === '/api/embed' && request.method === 'POST') return embed(request, res, raw, behave(request, count++));
     if (request.path !== '/api/chat' || request.method !== 'POST') {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('404 page not found');

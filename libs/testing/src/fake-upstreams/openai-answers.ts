@@ -12,6 +12,8 @@ export interface FakeUsageDetails {
   /** OpenRouter's `usage.cost` (default 0.00001); null: the answer carries no cost (the gateway then prices the tokens). */
   cost?: number | null;
   cachedTokens?: number;
+  /** OpenRouter's `prompt_tokens_details.cache_write_tokens`. */
+  cacheWriteTokens?: number;
   reasoningTokens?: number;
 }
 
@@ -38,7 +40,14 @@ export function openAiUsage(request: RecordedRequest, completionText: string, de
     completion_tokens: completion,
     total_tokens: prompt + completion,
     ...(details.cost === null ? {} : { cost: details.cost ?? 0.00001 }),
-    ...(details.cachedTokens !== undefined ? { prompt_tokens_details: { cached_tokens: details.cachedTokens } } : {}),
+    ...(details.cachedTokens !== undefined || details.cacheWriteTokens !== undefined
+      ? {
+          prompt_tokens_details: {
+            cached_tokens: details.cachedTokens ?? 0,
+            ...(details.cacheWriteTokens !== undefined ? { cache_write_tokens: details.cacheWriteTokens } : {}),
+          },
+        }
+      : {}),
     ...(details.reasoningTokens !== undefined ? { completion_tokens_details: { reasoning_tokens: details.reasoningTokens } } : {}),
   };
 }

@@ -2,11 +2,20 @@ import type { ServerResponse } from 'node:http';
 import { connectionFault, sleep, startFakeServer, type FakeServer, type RecordedRequest } from './http-server';
 import { openAiLogprobs, openAiUsage, toolCallChunks, wireToolCalls, writeData, type FakeToolCall, type FakeUsageDetails } from './openai-answers';
 import { openAiRequestProblem } from './openai-rules';
+import { openAiEmbeddingsAnswer, openAiEmbeddingsProblem, writeJson } from './embeddings';
 
 /** What the fake OpenRouter does with the next call(s). */
 export type OpenRouterBehaviour =
   /** `endDelayMs`: the end of a streamed answer comes that long after its `[DONE]` (separate reads, as over a real network). */
-  | ({ kind: 'reply'; content: string; latencyMs?: number; chunkDelayMs?: number; endDelayMs?: number } & FakeUsageDetails)
+  | ({
+      kind: 'reply';
+      content: string;
+      latencyMs?: number;
+      chunkDelayMs?: number;
+      endDelayMs?: number;
+      /** Signed reasoning before the answer, as `reasoning_details` (streamed as text pieces, then the signature). */
+      reasoning?: string;
+    } & FakeUsageDetails)
   /** An answer calling tools (finish_reason `tool_calls`); streamed in OpenAI's fragments, `interleave` mixes the calls' pieces. */
   | ({ kind: 'tool-calls'; calls: FakeToolCall[]; content?: string; interleave?: boolean; latencyMs?: number } & FakeUsageDetails)
   | { kind: 'status'; status: number; body?: unknown; retryAfter?: string }
@@ -32,6 +41,7 @@ export interface FakeOpenRouterModel {
   prompt: string;
   completion: string;
   inputCacheRead?: string;
+  inputCacheWrite?: string;
   internalReasoning?: string;
 }
 
@@ -48,6 +58,8 @@ export interface FakeOpenRouterOptions {
   behave?: (request: RecordedRequest, index: number) => OpenRouterBehaviour;
   /** What its models endpoint answers; default a list of two models. */
   models?: ModelsBehaviour;
+  /** What `GET /api/v1/embeddings/models` lists (USD per token, completion "0"); default two embedding models. */
+  embeddingModels?: FakeOpenRouterModel[];
 }
 
 export interface FakeOpenRouter extends FakeServer {
@@ -59,11 +71,60 @@ export interface FakeOpenRouter extends FakeServer {
   modelsFetches(): number;
 }
 
+/** The signature the fake gives its reasoning (a real one is opaque too). */
+export const fakeReasoningSignature = 'fake-or-signature-YmFy';
+
 /** The models list the fake answers by default. */
 export const defaultFakeModels: FakeOpenRouterModel[] = [
   { id: 'thudm/glm-4-9b-chat', prompt: '0.000000035', completion: '0.000000138' },
   { id: 'openai/gpt-4o', prompt: '0.0000025', completion: '0.00001', inputCacheRead: '0.00000125' },
 ];
+
+/** The embedding models the fake lists and prices by default. */
+export const defaultFakeEmbeddingModels: FakeOpenRouterModel[] = [
+  { id: 'openai/text-embedding-3-small', prompt: '0.00000002', completion: '0' },
+  { id: 'openai/text-embedding-3-large', prompt: '0.00000013', completion: '0' },
+];
+
+/**
+ * `POST /api/v1/embeddings`: OpenAI's shape, `usage.cost` at the listed price, OpenRouter's error envelope, and the
+ * same faults as chat (status with retry-after, an error in a 200 body, reset, hang, malformed JSON).
+ */
+async function embeddings(
+  request: RecordedRequest,
+  res: ServerResponse,
+  raw: Parameters<typeof connectionFault>[1],
+  behaviour: OpenRouterBehaviour,
+  models: readonly FakeOpenRouterModel[],
+) {
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+  const problem = openAiEmbeddingsProblem(body);
+  if (problem) return writeJson(res, 400, { error: { message: problem.message, code: 400, metadata: { provider_name: 'Fake' } } });
+  switch (behaviour.kind) {
+    case 'status':
+      return writeJson(
+        res,
+        behaviour.status,
+        behaviour.body ?? { error: { message: `fake status ${behaviour.status}`, code: behaviour.status } },
+        behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {},
+      );
+    case 'error-in-body':
+      return writeJson(res, 200, { error: { message: behaviour.message, code: behaviour.code } });
+    case 'hang':
+    case 'reset':
+      return connectionFault(behaviour, raw);
+    case 'malformed':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"data": [ {"embedding": [0.1, ');
+      return;
+    default: {
+      if ('latencyMs' in behaviour && behaviour.latencyMs) await sleep(behaviour.latencyMs);
+      const price = Number(models.find((model) => model.id === body['model'])?.prompt ?? '0');
+      const answer = openAiEmbeddingsAnswer(body, (tokens) => ({ cost: tokens * price }));
+      return writeJson(res, 200, { id: `embd-${Math.random().toString(36).slice(2)}`, ...answer });
+    }
+  }
+}
 
 /** The real endpoint's shape (only some of its fields): id, name, context, architecture, pricing as strings. */
 function modelsList(models: readonly FakeOpenRouterModel[]) {
@@ -86,6 +147,7 @@ function modelsList(models: readonly FakeOpenRouterModel[]) {
           web_search: '0',
           internal_reasoning: model.internalReasoning ?? '0',
           ...(model.inputCacheRead ? { input_cache_read: model.inputCacheRead } : {}),
+          ...(model.inputCacheWrite ? { input_cache_write: model.inputCacheWrite } : {}),
         },
         top_provider: { context_length: 131072, max_completion_tokens: 16384, is_moderated: false },
         supported_parameters: ['max_tokens', 'temperature', 'tools'],
@@ -115,7 +177,13 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
             finish_reason: 'stop',
             native_finish_reason: 'stop',
             logprobs: openAiLogprobs(request, behaviour.content),
-            message: { role: 'assistant', content: behaviour.content },
+            message: {
+              role: 'assistant',
+              content: behaviour.content,
+              ...(behaviour.reasoning !== undefined
+                ? { reasoning_details: [{ type: 'reasoning.text', text: behaviour.reasoning, signature: fakeReasoningSignature, index: 0 }] }
+                : {}),
+            },
           },
         ],
         usage,
@@ -125,6 +193,19 @@ async function reply(request: RecordedRequest, res: ServerResponse, behaviour: E
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.write(': OPENROUTER PROCESSING\n\n');
+  if (behaviour.reasoning !== undefined) {
+    const details = [
+      ...(behaviour.reasoning.match(/\S+\s*/g) ?? []).map((text) => ({ type: 'reasoning.text', text, index: 0 })),
+      { type: 'reasoning.text', text: '', signature: fakeReasoningSignature, index: 0 },
+    ];
+    for (const detail of details)
+      writeData(res, {
+        id,
+        model,
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { role: 'assistant', content: '', reasoning_details: [detail] } }],
+      });
+  }
   const pieces = behaviour.content.match(/\S+\s*/g) ?? [];
   for (const piece of pieces) {
     if (behaviour.chunkDelayMs) await sleep(behaviour.chunkDelayMs);
@@ -214,7 +295,14 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
   let count = 0;
   let models: ModelsBehaviour = options.models ?? { kind: 'list', models: defaultFakeModels };
   let modelsFetches = 0;
+  const embeddingModels = options.embeddingModels ?? defaultFakeEmbeddingModels;
   const server = await startFakeServer(async (request, res, raw) => {
+    if (request.method === 'GET' && request.path.split('?')[0] === '/api/v1/embeddings/models') {
+      // Not counted: modelsFetches counts the chat models list, which price-refresh tests count.
+      server.requests.splice(server.requests.lastIndexOf(request), 1);
+      if (models.kind !== 'list') return writeJson(res, 503, { error: { message: 'fake embeddings models unavailable', code: 503 } });
+      return writeJson(res, 200, modelsList(embeddingModels));
+    }
     if (request.method === 'GET' && request.path.split('?')[0] === '/api/v1/models') {
       // Counted apart (modelsFetches): `requests` holds the chat calls, which tests count.
       server.requests.splice(server.requests.lastIndexOf(request), 1);
@@ -241,7 +329,8 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
           return;
       }
     }
-    if (!request.path.startsWith('/api/v1/chat/completions') || request.method !== 'POST') {
+    const isEmbeddings = request.path.startsWith('/api/v1/embeddings') && request.method === 'POST';
+    if (!isEmbeddings && (!request.path.startsWith('/api/v1/chat/completions') || request.method !== 'POST')) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'Not Found', code: 404 } }));
       return;
@@ -251,6 +340,7 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions = {}): 
       res.end(JSON.stringify({ error: { message: 'No auth credentials found', code: 401 } }));
       return;
     }
+    if (isEmbeddings) return embeddings(request, res, raw, behave(request, count++), embeddingModels);
     const parsed = typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, unknown>) : {};
     const problem = options.strict === false ? undefined : openAiRequestProblem(parsed);
     if (problem) {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { routeExists, type ScenarioContext } from './context';
 import type { QueuePrefix } from '@gateway/queue';
+import { fileBatchComparison } from './file-batch';
 
 interface BatchView {
   counts: Record<string, number>;
@@ -16,10 +17,17 @@ async function finishedJobs(redis: Redis, prefix: QueuePrefix): Promise<number> 
   return completed + failed;
 }
 
-/** Enqueue a 10,000-request batch, then time its drain on the mock path with 1 and with 2 workers. */
-export async function batchScenario(context: ScenarioContext, size = 10_000): Promise<void> {
+/**
+ * Enqueue a 10,000-request batch, then time its drain on the mock path with 1 and with 2 workers; with 1 worker, an
+ * OpenAI batch from an uploaded file of `fileSize` lines against a native batch of as many (BENCH_FILE_BATCH_LINES).
+ */
+export async function batchScenario(
+  context: ScenarioContext,
+  size = 10_000,
+  fileSize = Number(process.env['BENCH_FILE_BATCH_LINES'] ?? 20_000),
+): Promise<void> {
   for (const workers of [1, 2]) {
-    const gateway = await context.env.startGateway({ apis: 1, workers, env: { BATCH_MAX_REQUESTS: String(size) } });
+    const gateway = await context.env.startGateway({ apis: 1, workers, env: { BATCH_MAX_REQUESTS: String(Math.max(size, fileSize)) } });
     try {
       const url = `${gateway.urls[0]}/v1/batches`;
       if (!(await routeExists(url, []))) {
@@ -77,6 +85,7 @@ export async function batchScenario(context: ScenarioContext, size = 10_000): Pr
         ...(workers === 1 ? { target: '≥ 4000', met: rate >= 4000 } : { note: 'vs 1 worker in the row above' }),
       });
       context.rows.push({ scenario, metric: 'completed', value: completed, unit: '', target: `${size}`, met: completed === size });
+      if (workers === 1 && fileSize > 0) await fileBatchComparison(context, gateway.urls[0]!, gateway.prefix, fileSize);
     } finally {
       await context.env.stopQuietly(gateway);
     }

@@ -1,17 +1,23 @@
 import { batchScenario } from './batch';
 import type { ScenarioContext } from './context';
+import { embeddingsScenario } from './embeddings';
 import { lanesScenario } from './lanes';
 import { limitsScenario } from './limits';
 import { responsesScenario } from './responses';
+import { messagesScenario } from './messages';
+import { operatingScenario } from './operating';
 import { streamingScenario } from './streaming';
 import { toolStreamingScenario } from './tool-streaming';
 
-/** Scenarios of the streaming, Responses, batch, lanes and limits features. */
+/** Scenarios of the streaming, Responses, Messages, batch, lanes, limits, embeddings and operating (request log, traces) features. */
 export async function optionalScenarios(context: ScenarioContext, selected: ReadonlySet<string>): Promise<void> {
   if (selected.has('limits')) await limitsScenario(context);
   if (selected.has('streaming')) await streamingScenario(context);
   if (selected.has('responses')) await responsesScenario(context);
+  if (selected.has('messages')) await messagesScenario(context);
   if (selected.has('tool-streaming')) await toolStreamingScenario(context);
   if (selected.has('batch')) await batchScenario(context);
   if (selected.has('lanes')) await lanesScenario(context);
+  if (selected.has('embeddings')) await embeddingsScenario(context);
+  if (selected.has('operating')) await operatingScenario(context);
 }

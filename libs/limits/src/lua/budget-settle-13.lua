@@ -1,4 +1,4 @@
--- budget-settle-12.lua: bills a provider call's cost once, whatever happens to the job afterwards (a retry, a
+-- budget-settle-13.lua: bills a provider call's cost once, whatever happens to the job afterwards (a retry, a
 -- re-run after a worker crash, a second completion), to the global ledger and (a job made with an API key) to the
 -- key's, drops the job's reservations, and (optionally) publishes the job's reply in the same round trip:
 -- the reply is sent only once the job is billed.
@@ -12,6 +12,7 @@
 -- KEYS[10] observed cost hash: model -> what a recent call of it cost (budget-reserve.lua reserves at least that)
 -- KEYS[11] the usage list: this call's breakdown is appended to it (includes/usage-fold)
 -- KEYS[12] the job's calls hash (call-start-4.lua): call id -> 'started', 'billed' or 'none'
+-- KEYS[13] the request log (a stream), appended to when ARGV[14] is not ''
 -- ARGV[1]  job id
 -- ARGV[2]  real cost (nano-USD, integer >= 0)
 -- ARGV[3]  the call's usage entry (includes/usage-fold's format: the day hashes above, fields and tokens)
@@ -26,6 +27,9 @@
 -- ARGV[12] entries in the usage list at which this settlement folds it
 -- ARGV[13] the call's id (each run of a job that reaches a provider is one call, see call-start-4.lua), or '': then
 --          the job is billed once whatever its calls
+-- ARGV[14] the request's entry in the request log (JSON), or '': none (the log is off)
+-- ARGV[15] entries the request log keeps at most
+-- ARGV[16] the oldest stream id the request log keeps (trimmed by age when the usage list folds)
 -- Returns  {Done, reserved} billed now (reserved: the reservation it replaced, 0 if none);
 --          {AlreadyDone, 0} already billed for this call (or this job id, without a call id): nothing changed, the reply is
 --          still published
@@ -72,8 +76,16 @@ if ARGV[9] ~= '' then
 end
 book(KEYS[3], KEYS[4])
 -- The breakdown (free calls too: an agent, model or provider that only made free calls still shows, at 0).
-if redis.call('RPUSH', KEYS[11], ARGV[3]) >= tonumber(ARGV[12]) then
+local folds = redis.call('RPUSH', KEYS[11], ARGV[3]) >= tonumber(ARGV[12])
+if folds then
   foldUsage({KEYS[11]}, {ARGV[4]})
+end
+-- The request's log entry rides on its settlement: no round trip of its own, once per billed call.
+if ARGV[14] ~= '' then
+  redis.call('XADD', KEYS[13], 'MAXLEN', ARGV[15], '*', 'e', ARGV[14])
+  if folds then
+    redis.call('XTRIM', KEYS[13], 'MINID', '~', ARGV[16])
+  end
 end
 -- A decaying maximum: a dearer call raises it at once, cheaper ones bring it down by 10 % a call; a free call
 -- (another provider served it, e.g. a local fallback) teaches nothing.

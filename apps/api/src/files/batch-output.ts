@@ -1,0 +1,91 @@
+import { httpStatusByErrorType, toEmbeddingsResponse, toOpenAiErrorBody, type BatchOutputLine, type FileObject } from '@gateway/contracts';
+import {
+  batchFileId,
+  batchJobId,
+  batchOutcomePages,
+  type BatchFileKind,
+  type BatchRecord,
+  type BatchRequestOutcome,
+  type ChatQueue,
+  type QueuePrefix,
+  type RedisClient,
+} from '@gateway/queue';
+import { toChatCompletion } from '../dialects/chat-completions/from-chat-result';
+import { toResponse } from '../dialects/responses/from-chat-result';
+
+/** OpenAI's error codes of requests that never ran. */
+const unrunCodes = {
+  expired: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' },
+  cancelled: { code: 'batch_cancelled', message: 'This request was not executed: its batch was cancelled.' },
+} as const;
+
+/** A completed request's body, in the dialect of the batch's endpoint. */
+function answerBody(record: BatchRecord, jobId: string, result: NonNullable<BatchRequestOutcome['view']['result']>): unknown {
+  // Embeddings lines (a file's, or a native JSONL batch's among chat lines) answer OpenAI's embeddings list.
+  if (record.endpoint === '/v1/embeddings' || result.embeddings !== undefined) return toEmbeddingsResponse(result);
+  if (record.endpoint === '/v1/responses') {
+    const meta = { id: `resp_${jobId}`, createdAt: Math.floor(record.createdAt / 1000), model: result.model, request: {} };
+    return toResponse(meta, { status: 'completed', result });
+  }
+  return toChatCompletion(jobId, result);
+}
+
+/**
+ * A request's line in the batch's output file (completed) or error file (failed, refused, expired, cancelled), in
+ * OpenAI's shape; undefined when it belongs to the other file or has not ended yet.
+ */
+export function batchOutputLine(record: BatchRecord, outcome: BatchRequestOutcome, kind: BatchFileKind): BatchOutputLine | undefined {
+  const jobId = batchJobId(record.batchId, outcome.index);
+  const base = { id: `batch_req_${jobId}`, custom_id: outcome.customId ?? null };
+  const { view } = outcome;
+  if (view.status === 'completed' && view.result) {
+    return kind === 'output'
+      ? { ...base, response: { status_code: 200, request_id: jobId, body: answerBody(record, jobId, view.result) }, error: null }
+      : undefined;
+  }
+  if (kind !== 'errors') return undefined;
+  if (view.status === 'expired' || view.status === 'cancelled') return { ...base, response: null, error: unrunCodes[view.status] };
+  if (view.status === 'failed') {
+    const type = view.error?.type ?? 'upstream_error';
+    const message = view.error?.message ?? 'the request failed';
+    return {
+      ...base,
+      response: { status_code: httpStatusByErrorType[type], request_id: jobId, body: toOpenAiErrorBody(type, message) },
+      error: { code: type, message },
+    };
+  }
+  return undefined;
+}
+
+/** A batch's output or error file as JSONL text, a page at a time (what has ended so far: readable while it runs). */
+export async function* batchFileText(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'toKey'>,
+  prefix: QueuePrefix,
+  record: BatchRecord,
+  kind: BatchFileKind,
+): AsyncGenerator<string> {
+  for await (const page of batchOutcomePages(redis, queue, prefix, record)) {
+    let text = '';
+    for (const outcome of page) {
+      const line = batchOutputLine(record, outcome, kind);
+      if (line) text += `${JSON.stringify(line)}\n`;
+    }
+    if (text !== '') yield text;
+  }
+}
+
+/** A batch's output or error file as a File object (its size is not counted: the file is read from the batch's jobs). */
+export function batchFileObject(record: BatchRecord, kind: BatchFileKind, retentionSeconds: number): FileObject {
+  return {
+    id: batchFileId(record.batchId, kind),
+    object: 'file',
+    bytes: 0,
+    created_at: Math.floor(record.createdAt / 1000),
+    expires_at: Math.floor(record.createdAt / 1000) + retentionSeconds,
+    filename: `${record.batchId}_${kind === 'output' ? 'output' : 'error'}.jsonl`,
+    purpose: 'batch_output',
+    status: 'processed',
+    status_details: null,
+  };
+}

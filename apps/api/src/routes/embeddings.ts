@@ -1,0 +1,51 @@
+import express, { Router } from 'express';
+import { agentIdSchema, embeddingsRequestSchema, embeddingsResponseText, toEmbeddingsWork, toOpenAiErrorBody } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import type { Logger } from '@gateway/observability';
+import type { ChatQueue } from '@gateway/queue';
+import type { EnqueueService } from '../enqueue';
+import { headerField } from '../header-fields';
+import { idempotentRequestOf, workIdFor } from '../idempotency';
+import { errorHandler } from '../middleware/error-handler';
+import type { ResultWaiter } from '../result-waiter';
+import { parseBody } from '../validation';
+import { waitForAnswer } from '../wait-for-answer';
+
+export interface EmbeddingsRouteDeps {
+  config: Pick<Config, 'http'>;
+  queue: ChatQueue;
+  waiter: ResultWaiter;
+  instanceId: string;
+  enqueuer: EnqueueService;
+  logger: Logger;
+}
+
+/**
+ * `POST /v1/embeddings` in OpenAI's shape: one job of the interactive lane, through the same enqueue as chat (keys,
+ * allowed models, rate limits, budgets estimated from the inputs), answered with OpenAI's list of vectors in input
+ * order. Errors take OpenAI's shape, so the openai SDK raises its own typed errors.
+ */
+export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
+  const router = Router();
+  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+
+  router.post('/v1/embeddings', json, async (req, res) => {
+    const body = toEmbeddingsWork(parseBody(embeddingsRequestSchema, req.body), headerField(req, 'X-Agent-Id', agentIdSchema));
+    const idempotent = idempotentRequestOf(req, '/v1/embeddings');
+    const jobId = workIdFor(req, idempotent);
+    res.locals['jobId'] = jobId;
+    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
+      deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, requestHash: idempotent?.requestHash } }),
+    );
+    res.locals['provider'] = answer.provider;
+    res.locals['model'] = answer.model;
+    res.setHeader('x-job-id', jobId);
+    res.type('application/json').send(embeddingsResponseText(answer));
+  });
+
+  router.use(
+    ['/v1/embeddings'],
+    errorHandler(deps.logger, (error) => toOpenAiErrorBody(error.type, error.message)),
+  );
+  return router;
+}

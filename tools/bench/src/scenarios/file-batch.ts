@@ -1,0 +1,99 @@
+import { Redis } from 'ioredis';
+import type { QueuePrefix } from '@gateway/queue';
+import type { ScenarioContext } from './context';
+
+async function finishedJobs(redis: Redis, prefix: QueuePrefix): Promise<number> {
+  const [completed, failed] = await Promise.all([redis.zcard(`${prefix}:chat:completed`), redis.zcard(`${prefix}:chat:failed`)]);
+  return completed + failed;
+}
+
+/** Waits until `count` more jobs than `from` have finished; the seconds that took from `started` (ms). */
+async function drained(redis: Redis, prefix: QueuePrefix, from: number, count: number, started: number): Promise<number> {
+  for (let finished = await finishedJobs(redis, prefix); finished < from + count; finished = await finishedJobs(redis, prefix)) {
+    if (performance.now() - started > 300_000) throw new Error(`batch not drained in 300 s: ${finished - from} of ${count} jobs finished`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return (performance.now() - started) / 1000;
+}
+
+const chatMessages = (index: number) => [{ role: 'user', content: `item ${index}` }];
+
+/**
+ * An OpenAI batch from an uploaded file against today's native batch, on one gateway in the same run: the native
+ * batch's drain, then the file's upload time, the time its batch takes to answer `in_progress`, its drain, and
+ * the output file streamed back.
+ */
+export async function fileBatchComparison(context: ScenarioContext, baseUrl: string, prefix: QueuePrefix, size: number): Promise<void> {
+  const redis = new Redis(context.env.redis.url);
+  try {
+    const scenario = `file batch ${size}, 1 worker`;
+    // The native batch first: its drain rate is the yardstick.
+    const native = Array.from({ length: size }, (_, index) => ({ agent_id: 'bench-batch', model: 'mock/bench', messages: chatMessages(index) }));
+    let from = await finishedJobs(redis, prefix);
+    let started = performance.now();
+    const accepted = await fetch(`${baseUrl}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(native) });
+    if (accepted.status !== 202) throw new Error(`native batch refused: HTTP ${accepted.status}`);
+    await accepted.arrayBuffer();
+    const nativeRate = size / (await drained(redis, prefix, from, size, started));
+
+    const jsonl = Array.from({ length: size }, (_, index) =>
+      JSON.stringify({
+        custom_id: `c${index}`,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'mock/bench', user: 'bench-batch', messages: chatMessages(index) },
+      }),
+    ).join('\n');
+    const form = new FormData();
+    form.append('purpose', 'batch');
+    form.append('file', new Blob([jsonl]), 'bench.jsonl');
+    started = performance.now();
+    const uploaded = await fetch(`${baseUrl}/v1/files`, { method: 'POST', body: form });
+    const file = (await uploaded.json()) as { id?: string; bytes?: number };
+    const uploadSeconds = (performance.now() - started) / 1000;
+    if (!file.id) throw new Error(`upload refused: HTTP ${uploaded.status} ${JSON.stringify(file).slice(0, 200)}`);
+
+    from = await finishedJobs(redis, prefix);
+    started = performance.now();
+    const created = await fetch(`${baseUrl}/v1/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }),
+    });
+    const batch = (await created.json()) as { id?: string; status?: string; output_file_id?: string };
+    const inProgressSeconds = (performance.now() - started) / 1000;
+    if (!batch.id || batch.status !== 'in_progress') throw new Error(`file batch refused: HTTP ${created.status} ${JSON.stringify(batch).slice(0, 200)}`);
+    const fileRate = size / (await drained(redis, prefix, from, size, started));
+
+    started = performance.now();
+    const output = await fetch(`${baseUrl}/v1/files/${batch.output_file_id}/content`);
+    let outputBytes = 0;
+    for await (const chunk of output.body!) outputBytes += (chunk as Uint8Array).length;
+    const streamSeconds = (performance.now() - started) / 1000;
+    const megabytesPerSecond = outputBytes / 1024 / 1024 / streamSeconds;
+
+    context.log(
+      `file batch: upload ${((file.bytes ?? 0) / 1024 / 1024).toFixed(1)} MB in ${uploadSeconds.toFixed(2)} s, in_progress after ${inProgressSeconds.toFixed(2)} s, ` +
+        `drain ${fileRate.toFixed(0)} jobs/s (native ${nativeRate.toFixed(0)}), output ${(outputBytes / 1024 / 1024).toFixed(1)} MB at ${megabytesPerSecond.toFixed(1)} MB/s`,
+    );
+    context.rows.push({
+      scenario,
+      metric: `upload time (POST /v1/files, ${((file.bytes ?? 0) / 1024 / 1024).toFixed(1)} MB)`,
+      value: uploadSeconds,
+      unit: 's',
+    });
+    context.rows.push({ scenario, metric: 'time to in_progress (POST /v1/batches from the file)', value: inProgressSeconds, unit: 's' });
+    context.rows.push({
+      scenario,
+      metric: 'drain rate vs the native batch (same gateway, same run)',
+      value: fileRate,
+      baseline: nativeRate,
+      unit: 'jobs/s',
+      target: '≥ 0.9×',
+      met: fileRate >= 0.9 * nativeRate,
+    });
+    context.rows.push({ scenario, metric: 'output file streamed', value: megabytesPerSecond, unit: 'MB/s', target: '≥ 50', met: megabytesPerSecond >= 50 });
+  } finally {
+    redis.disconnect();
+  }
+}
