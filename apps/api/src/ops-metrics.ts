@@ -1,7 +1,7 @@
 import type { Config } from '@gateway/config';
 import type { Budget } from '@gateway/limits';
 import type { Metrics } from '@gateway/observability';
-import { isProviderConfigured } from '@gateway/providers';
+import { deploymentTable, isProviderConfigured } from '@gateway/providers';
 import { queueDepthSource, readLaneBacklog, readLaneOldest, redisAnswers, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { circuitStateValue } from '@gateway/resilience';
 import { providerIdSchema } from '@gateway/contracts';
@@ -32,12 +32,26 @@ export function reportOpsMetrics({ config, redis, queue, budget, metrics }: OpsM
   if (config.limits.enabled) metrics.setBudgetSource(() => budget.globalSpend());
   const breaker = createCircuitReader(config, redis);
   const route = [...new Set([config.llm.provider, ...config.llm.fallbacks])];
-  const read = [...new Set([...route, ...providerIdSchema.options.filter((provider) => isProviderConfigured(config, provider))])];
+  // A declared deployment has a circuit of its own, under its id; an implicit one keeps its provider's name.
+  const declared = deploymentTable(config).all.filter((deployment) => !deployment.implicit);
+  const read = [
+    ...new Set([
+      ...route,
+      ...providerIdSchema.options.filter((provider) => isProviderConfigured(config, provider)),
+      ...declared.map((deployment) => deployment.id),
+    ]),
+  ];
   metrics.setCircuitSource(async () => {
     const snapshots = await Promise.all(read.map((provider) => breaker.snapshot(provider)));
     return {
       circuits: Object.fromEntries(read.map((provider, index) => [provider, circuitStateValue(snapshots[index]!.state)])),
-      routes: { default: route },
+      // The default route counts each provider's declared deployments in its stead (the provider itself while it has none).
+      routes: {
+        default: route.flatMap((provider) => {
+          const own = declared.filter((deployment) => deployment.provider === provider).map((deployment) => deployment.id);
+          return own.length > 0 ? own : [provider];
+        }),
+      },
     };
   });
 }

@@ -34,6 +34,7 @@ export function createWorkerBreakerHooks(
     failureThreshold: config.circuit.failureThreshold,
     resetTimeMs: config.circuit.resetTimeMs,
     trialLeaseMs: config.llm.providerTimeoutMs + TRIAL_LEASE_MARGIN_MS,
+    circuits: config.file.deployments.map((deployment) => deployment.id),
   });
   const stats = createProviderStats(redis, prefix, { bufferMs: STATS_BUFFER_MS });
   return { redis, breaker, stats, hooks: createBreakerHooks({ breaker, stats, logger, metrics }) };

@@ -1,7 +1,7 @@
 import type { ChatJobResult, ProviderId, Usage } from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { ProviderChatResult, ProviderRegistry } from '@gateway/providers';
-import { withFailover, type FailoverHooks } from '@gateway/resilience';
+import { deploymentOf, withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { CallMeter } from './call-meter';
 import type { JobPlan } from './job-plan';
 import { observeProviderCall } from './provider-call';
@@ -45,7 +45,7 @@ export async function callProviders(
       const call = { provider: attempt.provider, modelLabel: deps.modelLabel(attempt.model), startedAt: performance.now() };
       try {
         meter?.begin(attempt.provider, plan.servedModel(attempt.provider));
-        const answer = await deps.registry.get(attempt.provider).chat({ ...plan.request, model: attempt.model }, signal);
+        const answer = await deps.registry.get(deploymentOf(attempt)).chat({ ...plan.request, model: attempt.model }, signal);
         observeProviderCall(deps.metrics, call);
         return answer;
       } catch (error) {

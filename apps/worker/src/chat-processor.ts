@@ -10,15 +10,26 @@ import {
   type ChatJobResult,
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling, type RequestLogAppend } from '@gateway/limits';
+import {
+  estimatePromptTokens,
+  pacePlan,
+  priceAnswer,
+  settleJobCost,
+  startCappedJob,
+  startJobCall,
+  type BilledJob,
+  type JobBilling,
+  type RequestLogAppend,
+} from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import { isBatchCancelled, readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
 import type { FailoverHooks } from '@gateway/resilience';
 import { consumedResult, createCallMeter, type CallMeter } from './call-meter';
+import { createCapacitySession, type CapacityDeps, type CapacitySession } from './capacity-session';
 import { callProviders, type CallDeps } from './call-providers';
 import type { HandBack } from './hand-back';
-import { jobFailoverHooks } from './job-hooks';
+import { jobFailoverHooks, type PauseAttempt } from './job-hooks';
 import { callEmbeddings } from './call-embeddings';
 import { createJobReporter, type JobReport, type JobReporter } from './job-report';
 import { estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
@@ -49,6 +60,8 @@ export interface ChatProcessorDeps {
   billing: JobBilling;
   /** Counts job starts by lane, for the lanes' minimum share (lane-share.ts); none: no guard. */
   laneShare?: LaneShareGuard;
+  /** The deployments of GATEWAY_CONFIG_FILE and their shared capacity; none (or no deployment declared): providers paced as ever. */
+  capacity?: CapacityDeps & { defaultMaxTokens: number };
   /** Traces and the request log of each job; none: neither. */
   reporter?: JobReporter;
 }
@@ -87,6 +100,31 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     await job.moveToDelayed(Date.now() + paced.waitMs, token);
     throw new DelayedError();
   };
+
+  /**
+   * With deployments declared: the plan from the first deployment with room (its place taken); when none has, the
+   * job waits in the queue until the soonest may, the reason in its log (Bull Board shows it delayed).
+   */
+  const gateOrDelay = async <P extends AnyJobPlan>(
+    job: IdentifiedJob,
+    token: string | undefined,
+    plan: P,
+    session: CapacitySession,
+    log: Logger,
+  ): Promise<P> => {
+    const started = await session.start(plan.attempts);
+    if ('plan' in started) return { ...plan, attempts: started.plan };
+    metrics.capacityWaits.inc({ reason: started.reason });
+    // Spread the wake-ups of jobs that waited for the same slice: they would all ask at once.
+    const waitMs = started.waitMs + Math.floor(Math.random() * Math.min(250, started.waitMs / 10 + 1));
+    log.debug({ waitMs, deployment: started.deployment, reason: started.reason }, 'job waits for deployment capacity');
+    await job.log(`waiting for capacity: ${started.deployment} (${started.reason}), next look in ${waitMs} ms`).catch(() => undefined);
+    await job.moveToDelayed(Date.now() + waitMs, token);
+    throw new DelayedError();
+  };
+
+  const pauseAttempt: PauseAttempt = (attempt, ms) =>
+    attempt.deployment !== undefined && deps.capacity ? deps.capacity.capacity.pause(attempt.deployment, ms) : deps.billing.pacer.pause(attempt.provider, ms);
 
   /** Bills the job once (the sync caller's reply travels with the settlement: one round trip, sent once billed) and logs it. */
   const complete = async (
@@ -283,12 +321,16 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const abort = signal ?? new AbortController().signal;
     let plan: AnyJobPlan;
     try {
-      plan = planJob(deps.config, data);
+      plan = planJob(deps.config, data, deps.capacity);
     } catch (error) {
       return fail(identified, token, error, abort, log, startedAt, report);
     }
-    plan = await paceOrDelay(identified, token, plan, log);
-    const hooks = report.hooks(jobFailoverHooks(deps.hooks ?? {}, deps.billing.pacer, log));
+    // Deployments' shared capacity gates chat calls; embeddings (and calls without deployments) are paced by provider.
+    const capacity = plan.kind === 'chat' && deps.capacity?.table.declared ? deps.capacity : undefined;
+    const estimate = capacity && plan.kind === 'chat' ? estimatePromptTokens(plan.request) + (plan.request.max_tokens ?? capacity.defaultMaxTokens) : 0;
+    const session = capacity ? createCapacitySession(capacity, deps.billing.pacer, lane, estimate, log) : undefined;
+    plan = session ? await gateOrDelay(identified, token, plan, session, log) : await paceOrDelay(identified, token, plan, log);
+    const hooks = report.hooks(jobFailoverHooks(session ? session.hooks(deps.hooks ?? {}) : (deps.hooks ?? {}), pauseAttempt, log));
     try {
       if (deps.wasCancelled?.(job.id)) throw cancelledBeforeStart();
       // A request of a batch with max_cost_usd runs only while the batch's spend is below it (budget_exceeded).
@@ -307,8 +349,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
                 { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
               )
             : await callProviders(callDeps, plan, abort, hooks, meter);
+      session?.finish(outcome.result.usage.total_tokens);
       return await complete(identified, outcome, plan, log, startedAt, report);
     } catch (error) {
+      // A call cut mid-way counts what it reported, else its estimate.
+      const cut = meter.state();
+      session?.finish(cut ? (cut.usage?.total_tokens ?? estimate) : 0);
       return fail(identified, token, error, abort, log, startedAt, report, { plan, meter });
     }
   };

@@ -1,8 +1,9 @@
 import { chatParamsOf, invalidRequest, isEmbeddingsJob, type ChatParams, type EmbeddingsParams, type GatewayJobData } from '@gateway/contracts';
-import type { Config } from '@gateway/config';
 import { estimatePromptTokens } from '@gateway/limits';
 import { resolveRoute, servableAttempts, servableEmbeddingAttempts, unservableMessage } from '@gateway/providers';
 import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resilience';
+import { createBusyTracker, type ChoiceContext } from './deployment-choice';
+import { planDeployments, type DeploymentPlanConfig } from './deployment-plan';
 
 /** What a job asks of the providers, and which of them may be asked. */
 export interface JobPlan<Request = ChatParams> {
@@ -17,18 +18,30 @@ export interface JobPlan<Request = ChatParams> {
 /** A job's plan, by what it asks: a chat call or embeddings. */
 export type AnyJobPlan = ({ kind: 'chat' } & JobPlan<ChatParams>) | ({ kind: 'embeddings' } & JobPlan<EmbeddingsParams>);
 
+/** A choice among deployments without a tracker of its own (tests): every deployment as busy as the others. */
+const unseen: ChoiceContext = { busy: createBusyTracker() };
+
 /**
  * Plans a job: its route, the failover chain, and the attempts whose provider can honour every field of the
- * request (the others are skipped without a call, so their circuits never count it). None left: the caller's
- * `invalid_request` naming the field (the API refuses such requests before enqueueing; a worker configured
- * differently still answers the same way).
+ * request (the others are skipped without a call, so their circuits never count it). A chat call goes through
+ * the deployments and model groups of GATEWAY_CONFIG_FILE when it declares them (each provider's deployments, or
+ * a group's targets); embeddings keep the provider chain (each provider's own endpoint, under its own name).
+ * None left: the caller's `invalid_request` naming the field (the API refuses such requests before enqueueing; a
+ * worker configured differently still answers the same way).
  */
-export function planJob(config: Pick<Config, 'llm' | 'providers'>, data: GatewayJobData): AnyJobPlan {
+export function planJob(config: DeploymentPlanConfig, data: GatewayJobData, choice: ChoiceContext = unseen): AnyJobPlan {
   const route = resolveRoute(data.model, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
-  const attempts = planAttempts(route, failoverChain(config));
   const planned = isEmbeddingsJob(data)
-    ? { kind: 'embeddings' as const, request: data.embeddings, ...servableEmbeddingAttempts(attempts, data.embeddings, route.upstreamModel) }
-    : { kind: 'chat' as const, request: chatParamsOf(data), ...servableAttempts(attempts, chatParamsOf(data)) };
+    ? {
+        kind: 'embeddings' as const,
+        request: data.embeddings,
+        ...servableEmbeddingAttempts(planAttempts(route, failoverChain(config)), data.embeddings, route.upstreamModel),
+      }
+    : {
+        kind: 'chat' as const,
+        request: chatParamsOf(data),
+        ...servableAttempts(planDeployments(config, data.model, choice) ?? planAttempts(route, failoverChain(config)), chatParamsOf(data)),
+      };
   const { servable, refused } = planned;
   if (servable.length === 0) throw invalidRequest(unservableMessage(refused));
   const servedModel = (provider: PlannedAttempt['provider']) => servable.find((attempt) => attempt.provider === provider)?.model ?? route.upstreamModel;

@@ -32,6 +32,7 @@ import { createBatchEndCheck, watchBatchEnds } from './batch-end';
 import { createRunLocks, withRunLocks } from './run-locks';
 import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
+import { createWorkerCapacity } from './worker-capacity';
 import { createJobReporterFromConfig } from './job-report';
 
 async function main(): Promise<void> {
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
       wasCancelled: cancels.wasCancelled,
       billing,
       laneShare,
+      capacity: createWorkerCapacity(config, publisher, plainPrefix, metrics),
       reporter: createJobReporterFromConfig(config, { redis: publisher, tracing, logger }),
     }),
     { publisher, prefix: bullmqPrefix, logger },

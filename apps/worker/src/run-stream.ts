@@ -2,7 +2,7 @@ import { streamEndedEarly, type ChatJobResult, type ReplyMessage, type Usage } f
 import type { Logger } from '@gateway/observability';
 import { appendStreamMessage, publishReply, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest } from '@gateway/providers';
-import { withFailover, type FailoverHooks } from '@gateway/resilience';
+import { deploymentOf, withFailover, type FailoverHooks } from '@gateway/resilience';
 import type { CallDeps } from './call-providers';
 import type { CallMeter } from './call-meter';
 import { createChunkPublisher } from './chunk-publisher';
@@ -74,7 +74,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
       const call = { provider: attempt.provider, modelLabel: deps.modelLabel(attempt.model), startedAt: performance.now() };
       try {
         input.meter?.begin(attempt.provider, input.plan.servedModel(attempt.provider));
-        return await openStream(deps.registry.get(attempt.provider), { ...input.plan.request, model: attempt.model }, input.signal);
+        return await openStream(deps.registry.get(deploymentOf(attempt)), { ...input.plan.request, model: attempt.model }, input.signal);
       } catch (error) {
         observeProviderCall(deps.metrics, call, error);
         throw error;

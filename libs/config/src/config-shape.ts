@@ -287,6 +287,8 @@ export const configShape = {
   },
   /** Models listed by GET /v1/models (loadConfig puts LLM_DEFAULT_MODEL when none are given). */
   models: setting('GATEWAY_MODELS', csv),
+  /** Deployments, model groups and aliases (YAML or JSON); read and checked by loadConfig into `file`. */
+  configFile: setting('GATEWAY_CONFIG_FILE', z.string().trim().min(1).optional()),
 };
 
 /** Every environment variable the gateway's apps read, with its default: the flat view of configShape. */

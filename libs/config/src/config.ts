@@ -1,4 +1,5 @@
 import { allowedHostNames } from './allowed-hosts';
+import { loadGatewayFile, type GatewayFileConfig } from './config-file';
 import { configShape, envSchema } from './config-shape';
 import { ConfigError, deepFreeze, environmentSource, readSettings, type SettingsOf } from './settings';
 
@@ -19,16 +20,20 @@ type Parsed = SettingsOf<typeof configShape>;
  */
 export interface Config extends Omit<Parsed, 'limits'> {
   readonly limits: Parsed['limits'] & { readonly callerRateRps: number; readonly callerRateBurst: number };
+  /** GATEWAY_CONFIG_FILE's deployments, model groups and aliases (empty without a file). */
+  readonly file: GatewayFileConfig;
 }
 
 /** The caller-wide bucket's default: this many agents' worth of rate and burst. */
 const callerRateFactor = 10;
 
 /** The values that combine several variables; every other value is its own variable's, as parsed. */
-function derive(parsed: Parsed): Config {
+function derive(parsed: Parsed, file: GatewayFileConfig): Config {
   const { limits, http } = parsed;
   return {
     ...parsed,
+    // The file's aliases join LLM_MODEL_ALIASES (the file's winning on a clash): the API applies them all before enqueueing.
+    llm: { ...parsed.llm, modelAliases: { ...parsed.llm.modelAliases, ...file.aliases } },
     http: {
       ...http,
       allowedHosts: allowedHostNames(http.allowedHosts, http.host),
@@ -41,12 +46,14 @@ function derive(parsed: Parsed): Config {
       callerRateBurst: limits.callerRateBurst ?? limits.rateBurst * callerRateFactor,
     },
     models: parsed.models.length > 0 ? parsed.models : [parsed.llm.defaultModel],
+    file,
   };
 }
 
 /** Reads and validates the environment once, then runs `checks` on the result. Throws ConfigError naming the variable at fault. */
 export function loadConfig(environment: Record<string, string | undefined> = process.env, checks: readonly ConfigCheck[] = []): Config {
-  const config = deepFreeze(derive(readSettings(configShape, envSchema, environmentSource(environment))));
+  const parsed = readSettings(configShape, envSchema, environmentSource(environment));
+  const config = deepFreeze(derive(parsed, loadGatewayFile(parsed.configFile, environment)));
   const problems = checks.flatMap((check) => check(config));
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return config;

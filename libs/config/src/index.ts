@@ -5,3 +5,5 @@ export type { Env } from './config-shape';
 export { secretValues, cursorAdapterSecretValues } from './secrets';
 export { loadCursorAdapterConfig, cursorAdapterEnvSchema } from './cursor-adapter-config';
 export type { CursorAdapterConfig } from './cursor-adapter-config';
+export { loadGatewayFile, emptyGatewayFile } from './config-file';
+export type { GatewayFileConfig, DeploymentConfig, ModelTarget } from './config-file';

@@ -15,8 +15,9 @@ function urlPasswords(url: string): string[] {
  * The gateway's own secret values in a configuration (for the logger to scrub wherever they appear): its tokens,
  * the callback secret, Redis' password. The providers' keys come from @gateway/providers (providerSecretValues).
  */
-export function secretValues(config: Pick<Config, 'http' | 'redis'> & Partial<Pick<Config, 'jobs'>>): string[] {
-  return [config.http.authToken, config.http.adminToken, config.jobs?.callbackSecret, ...urlPasswords(config.redis.url)].filter(
+export function secretValues(config: Pick<Config, 'http' | 'redis'> & Partial<Pick<Config, 'jobs' | 'file'>>): string[] {
+  const deploymentKeys = config.file?.deployments.map((deployment) => deployment.apiKey) ?? [];
+  return [config.http.authToken, config.http.adminToken, config.jobs?.callbackSecret, ...urlPasswords(config.redis.url), ...deploymentKeys].filter(
     (value): value is string => value !== undefined,
   );
 }

@@ -195,6 +195,8 @@ export { streamChunkEventSchema, streamToolCallDeltaSchema, streamToolCallsEvent
 export type { StreamChunkEvent, StreamToolCallDelta, StreamToolCallsEvent, StreamDoneEvent, StreamEvent } from './stream';
 export { providerViewSchema, providersViewSchema } from './providers';
 export type { ProviderView, ProvidersView } from './providers';
+export { deploymentViewSchema } from './deployments';
+export type { DeploymentView } from './deployments';
 export { periodSpendSchema, usageReportSchema } from './spend';
 export type { PeriodSpend, UsageReport } from './spend';
 export { requestLogEntrySchema, requestLogPageSchema, requestLogTokensSchema } from './request-log';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deploymentViewSchema } from './deployments';
 import { providerIdSchema } from './provider-id';
 
 /** One provider in `GET /v1/providers`: configuration, role, circuit and the call counts shared by every instance. */
@@ -23,5 +24,5 @@ export const providerViewSchema = z.object({
 export type ProviderView = z.infer<typeof providerViewSchema>;
 
 /** Body of `GET /v1/providers`. */
-export const providersViewSchema = z.object({ providers: z.array(providerViewSchema) });
+export const providersViewSchema = z.object({ providers: z.array(providerViewSchema), deployments: z.array(deploymentViewSchema) });
 export type ProvidersView = z.infer<typeof providersViewSchema>;

@@ -61,3 +61,13 @@ export type { RequestLogFilter } from './request-log-filter';
 export { createBatchCaps } from './batch-cap';
 export type { BatchCaps, BatchCapRef, BatchSpend, BatchStart } from './batch-cap';
 export type { BilledJob, JobBilling } from './job-billing';
+export { createDeploymentCapacity, spanOf } from './deployment-capacity';
+export type {
+  DeploymentCapacity,
+  DeploymentCapacityOptions,
+  DeploymentLimits,
+  CapacityLease,
+  CapacityDecision,
+  CapacityReason,
+  CapacityUse,
+} from './deployment-capacity';

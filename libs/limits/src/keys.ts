@@ -70,6 +70,8 @@ export const limitKeys = {
   providerBucket: (prefix: LimitsPrefix, provider: string): string => `${prefix}:pace:{pace:${provider}}:bucket`,
   /** Set while a provider is paused after answering 429. */
   providerPause: (prefix: LimitsPrefix, provider: string): string => `${prefix}:pace:{pace:${provider}}:paused`,
+  /** A deployment's requests, tokens and ended calls by slice of the window, and its pause (deployment-take-1). */
+  deploymentWindow: (prefix: LimitsPrefix, deployment: string): string => `${prefix}:deploy:{deploy:${deployment}}:window`,
   /** Pub/sub channel announcing each pause to every worker (`{"provider","ms"}`). */
   providerPauseChannel: (prefix: LimitsPrefix): string => `${prefix}:pace:pauses`,
 };

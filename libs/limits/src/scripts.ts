@@ -13,6 +13,8 @@ import budgetRelease from './lua/budget-release-6.lua';
 import budgetReserve from './lua/budget-reserve.lua';
 import budgetSettle from './lua/budget-settle-13.lua';
 import callStart from './lua/call-start-4.lua';
+import deploymentPause from './lua/deployment-pause-1.lua';
+import deploymentTake from './lua/deployment-take-1.lua';
 import priceLockRetry from './lua/price-lock-retry-1.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import rate from './lua/rate-2.lua';
@@ -48,6 +50,8 @@ const script = (fileName: string, source: string) => defineLuaFile(fileName, sou
 export const scripts = {
   rate: script('rate-2.lua', rate),
   providerPace: script('provider-pace-2.lua', providerPace),
+  deploymentTake: script('deployment-take-1.lua', deploymentTake),
+  deploymentPause: script('deployment-pause-1.lua', deploymentPause),
   budgetReserve: script('budget-reserve.lua', budgetReserve),
   budgetSettle: script('budget-settle-13.lua', budgetSettle),
   usageFold: script('usage-fold-1.lua', usageFold),

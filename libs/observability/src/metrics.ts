@@ -59,6 +59,24 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
 
     // Operations: provider calls, job timings, and the queues whose depth this process reports.
+    deploymentRequests: new Counter({
+      name: 'gateway_deployment_requests_total',
+      help: 'Calls to each deployment of GATEWAY_CONFIG_FILE, by outcome (success, failure, skipped: its circuit was open).',
+      labelNames: ['deployment', 'outcome'] as const,
+      registers: [registry],
+    }),
+    deploymentTokens: new Counter({
+      name: 'gateway_deployment_tokens_total',
+      help: 'Tokens (prompt and completion) of the calls each deployment of GATEWAY_CONFIG_FILE answered.',
+      labelNames: ['deployment'] as const,
+      registers: [registry],
+    }),
+    capacityWaits: new Counter({
+      name: 'gateway_capacity_waits_total',
+      help: 'Jobs put back in the queue because every deployment they may use was full or paused, by the reason of the soonest.',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     providerRequests: new Counter({
       name: 'gateway_provider_requests_total',
       help: 'Provider calls, by provider, model and outcome (success, or the error type).',

@@ -1,4 +1,5 @@
 import type { ProviderId } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
 import { anthropicDefinition } from './anthropic/definition';
 import { cursorDefinition } from './cursor/definition';
 import type { ProviderDefinition, ProvidersConfig } from './definition';
@@ -21,10 +22,14 @@ export function definitionOf(provider: ProviderId): ProviderDefinition {
   return providerDefinitions[provider];
 }
 
-/** A provider is configured when it has the credential it needs (the others need only an address, which has a default). */
-export function isProviderConfigured(config: ProvidersConfig, provider: ProviderId): boolean {
+/**
+ * A provider is configured when it has the credential it needs (the others need only an address, which has a
+ * default): its own variable, or a key of one of its deployments in GATEWAY_CONFIG_FILE.
+ */
+export function isProviderConfigured(config: ProvidersConfig & Partial<Pick<Config, 'file'>>, provider: ProviderId): boolean {
   const { credential } = providerDefinitions[provider];
-  return credential === undefined || credential.of(config) !== undefined;
+  if (credential === undefined || credential.of(config) !== undefined) return true;
+  return config.file?.deployments.some((deployment) => deployment.provider === provider && deployment.apiKey !== undefined) ?? false;
 }
 
 /** What stops the apps at start-up: a provider in LLM_PROVIDER/LLM_FALLBACKS without its credential. */

@@ -29,3 +29,5 @@ export { createProviderRegistry } from './registry';
 export { providerDefinitions, definitionOf, isProviderConfigured, providerConfigurationProblems, providerSecretValues } from './definitions';
 export type { ProviderDefinition, ProvidersConfig, CapabilityCheck, ModelScope, PriceSource } from './definition';
 export type { ProviderRegistry } from './registry';
+export { deploymentTable, deploymentConfig, implicitDeployment } from './deployments';
+export type { Deployment, DeploymentTable, DeploymentsConfig } from './deployments';

@@ -1,4 +1,4 @@
-import { providerIdSchema, type ProviderId } from '@gateway/contracts';
+import { providerIdSchema } from '@gateway/contracts';
 import { runLuaScript, watchChannel, type ChannelWatch, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { resilienceKeys } from './keys';
 import { breakerScripts } from './lua-scripts';
@@ -32,6 +32,8 @@ export interface CircuitBreakerOptions {
   resetTimeMs: number;
   /** How long a trial may run before another worker may try (covers a worker dying mid-trial). */
   trialLeaseMs: number;
+  /** Circuits besides the providers' (the deployments of GATEWAY_CONFIG_FILE): a watching breaker reads them back too. */
+  circuits?: readonly string[];
 }
 
 /** A circuit as read for /v1/providers. */
@@ -45,10 +47,10 @@ export interface CircuitSnapshot {
 
 export interface CircuitBreaker {
   /** May a call go to this provider? `trial` when it is the one half-open trial. */
-  acquire(provider: ProviderId): Promise<{ allowed: boolean; trial: boolean; code: AcquireCode }>;
+  acquire(provider: string): Promise<{ allowed: boolean; trial: boolean; code: AcquireCode }>;
   /** Records a call's outcome; returns the state after it and whether this call changed it. */
-  record(provider: ProviderId, outcome: CallOutcome): Promise<{ state: CircuitState; changed: boolean }>;
-  snapshot(provider: ProviderId): Promise<CircuitSnapshot>;
+  record(provider: string, outcome: CallOutcome): Promise<{ state: CircuitState; changed: boolean }>;
+  snapshot(provider: string): Promise<CircuitSnapshot>;
   /**
    * Learns every circuit's changes on `subscriber` (a connection in subscriber mode, may be shared): while current,
    * `acquire` answers for a clean circuit (closed, no failure counted) without a Redis round trip. Resolves once
@@ -68,11 +70,11 @@ const RESYNC_INTERVAL_MS = 5000;
  * whose subscription is not current, ask Redis every time, as before.
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
-  const key = (provider: ProviderId) => resilienceKeys.breaker(options.prefix, provider);
+  const key = (provider: string) => resilienceKeys.breaker(options.prefix, provider);
   const channel = resilienceKeys.breakerChannel(options.prefix);
-  const known = new Map<ProviderId, { clean: boolean; version: number }>();
+  const known = new Map<string, { clean: boolean; version: number }>();
   let watching: ChannelWatch | undefined;
-  const learn = (provider: ProviderId, clean: boolean, version: number, force = false) => {
+  const learn = (provider: string, clean: boolean, version: number, force = false) => {
     const before = known.get(provider);
     if (force || !before || version >= before.version) known.set(provider, { clean, version });
   };
@@ -107,11 +109,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
       watching = await watchChannel(subscriber, channel, {
         onMessage: (payload) => {
           const [name, clean, version] = payload.split(' ');
-          const provider = providerIdSchema.safeParse(name);
-          if (provider.success && (clean === '0' || clean === '1') && Number.isInteger(Number(version))) learn(provider.data, clean === '1', Number(version));
+          // A provider's circuit, or a deployment's (GATEWAY_CONFIG_FILE): any name the record script announced.
+          if (name && (clean === '0' || clean === '1') && Number.isInteger(Number(version))) learn(name, clean === '1', Number(version));
         },
         readBack: async () => {
-          const providers = providerIdSchema.options;
+          const providers = [...new Set<string>([...providerIdSchema.options, ...(options.circuits ?? []), ...known.keys()])];
           const states = await Promise.all(providers.map((provider) => options.redis.hmget(key(provider), 'state', 'failures', 'version')));
           providers.forEach((provider, index) => {
             const [state, failures, version] = states[index] ?? [];

@@ -1,7 +1,7 @@
 import { recoveryOf, type GatewayError, type ProviderId } from '@gateway/contracts';
 import type { Logger, Metrics } from '@gateway/observability';
 import { AcquireCode, circuitStateValue, type CallOutcome, type CircuitBreaker, type CircuitState } from './circuit-breaker';
-import type { FailoverHooks, PlannedAttempt } from './failover';
+import { deploymentOf, type FailoverHooks, type PlannedAttempt } from './failover';
 import type { ProviderStats } from './provider-stats';
 
 export interface BreakerHooksOptions {
@@ -28,7 +28,8 @@ export function createBreakerHooks(options: BreakerHooksOptions): Required<Failo
   const { breaker, stats, logger, metrics } = options;
   const quietly = (work: Promise<unknown>, what: string, provider: ProviderId) =>
     work.catch((error: unknown) => logger.warn({ err: error, provider }, `${what} failed: redis unreachable?`));
-  const showState = (provider: ProviderId, state: CircuitState) => metrics?.circuitState.set({ provider }, circuitStateValue(state));
+  // A circuit is a deployment's (a provider's implicit one bears its name): the gauge's label names it.
+  const showState = (circuit: string, state: CircuitState) => metrics?.circuitState.set({ provider: circuit }, circuitStateValue(state));
 
   // Attempts let through a closed circuit with no failure counted: their success has nothing to reset, so it
   // costs no Redis round trip. (A failure another worker records meanwhile is then reset by the next success
@@ -37,6 +38,7 @@ export function createBreakerHooks(options: BreakerHooksOptions): Required<Failo
 
   const record = async (attempt: PlannedAttempt, outcome: CallOutcome) => {
     const { provider } = attempt;
+    const circuit = deploymentOf(attempt);
     // The counters only feed /v1/providers: never wait for them on the way to the answer.
     void quietly(stats.increment(provider, 'calls'), 'provider counter', provider);
     if (outcome === 'failure') void quietly(stats.increment(provider, 'failures'), 'provider counter', provider);
@@ -45,31 +47,32 @@ export function createBreakerHooks(options: BreakerHooksOptions): Required<Failo
       return;
     }
     try {
-      const after = await breaker.record(provider, outcome);
-      showState(provider, after.state);
+      const after = await breaker.record(circuit, outcome);
+      showState(circuit, after.state);
       if (after.changed) {
-        if (after.state === 'open') logger.warn({ provider }, 'circuit opened');
-        else if (after.state === 'closed') logger.info({ provider }, 'circuit closed');
+        if (after.state === 'open') logger.warn({ provider, deployment: circuit }, 'circuit opened');
+        else if (after.state === 'closed') logger.info({ provider, deployment: circuit }, 'circuit closed');
       }
     } catch (error) {
-      logger.warn({ err: error, provider }, 'circuit breaker record failed: redis unreachable?');
+      logger.warn({ err: error, provider, deployment: circuit }, 'circuit breaker record failed: redis unreachable?');
     }
   };
 
   return {
     async shouldTry(attempt) {
       const { provider } = attempt;
+      const circuit = deploymentOf(attempt);
       try {
-        const decision = await breaker.acquire(provider);
+        const decision = await breaker.acquire(circuit);
         if (decision.code === AcquireCode.Closed) clean.add(attempt);
         else clean.delete(attempt);
         if (decision.trial) {
-          showState(provider, 'half_open');
-          logger.info({ provider }, 'circuit half-open: trial call');
+          showState(circuit, 'half_open');
+          logger.info({ provider, deployment: circuit }, 'circuit half-open: trial call');
         }
         if (!decision.allowed) {
-          showState(provider, 'open');
-          logger.debug({ provider, code: decision.code }, 'circuit open: provider skipped');
+          showState(circuit, 'open');
+          logger.debug({ provider, deployment: circuit, code: decision.code }, 'circuit open: provider skipped');
           await quietly(stats.increment(provider, 'skipped'), 'provider counter', provider);
         }
         return decision.allowed;

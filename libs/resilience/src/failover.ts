@@ -13,6 +13,13 @@ import {
 export interface PlannedAttempt {
   provider: ProviderId;
   model: string;
+  /** The deployment called (GATEWAY_CONFIG_FILE); absent: the provider's implicit one, named after it. */
+  deployment?: string;
+}
+
+/** The deployment an attempt calls: its own, else its provider's implicit one (named after the provider). */
+export function deploymentOf(attempt: PlannedAttempt): string {
+  return attempt.deployment ?? attempt.provider;
 }
 
 export interface FailoverOutcome<T> {

@@ -1,4 +1,4 @@
-export { withFailover } from './failover';
+export { withFailover, deploymentOf } from './failover';
 export type { PlannedAttempt, FailoverOutcome, FailoverHooks } from './failover';
 export { planAttempts, failoverChain, modelFor } from './plan';
 export type { RouteLike, FailoverChain } from './plan';

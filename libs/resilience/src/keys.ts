@@ -1,4 +1,3 @@
-import type { ProviderId } from '@gateway/contracts';
 import type { QueuePrefix } from '@gateway/queue';
 
 /**
@@ -7,7 +6,7 @@ import type { QueuePrefix } from '@gateway/queue';
  */
 export const resilienceKeys = {
   /** Hash: state, failures (consecutive), opened_at, trial_until (ms, Redis time). */
-  breaker: (prefix: QueuePrefix, provider: ProviderId): string => `${prefix}:breaker:${provider}`,
+  breaker: (prefix: QueuePrefix, provider: string): string => `${prefix}:breaker:${provider}`,
   /** Pub/sub channel where the record script announces a circuit becoming clean or not (`<provider> <0|1> <version>`). */
   breakerChannel: (prefix: QueuePrefix): string => `${prefix}:breaker:changes`,
   /** Hash of counters shared by every instance: `<provider>:<counter>`. */

@@ -6,6 +6,7 @@ import { bullPrefix, type RedisClient } from '@gateway/queue';
 import { definitionOf, isProviderConfigured } from '@gateway/providers';
 import { circuitStateValue, createProviderStats } from '@gateway/resilience';
 import { createCircuitReader } from '../circuit-reader';
+import { createDeploymentViews } from './deployment-views';
 
 export interface ProviderRouteDeps {
   config: Config;
@@ -21,16 +22,24 @@ function roleOf(config: Config, provider: ProviderId): Role {
   return config.llm.fallbacks.includes(provider) ? 'fallback' : 'unused';
 }
 
-/** `GET /v1/providers`: each provider's configuration, role, circuit and counters (shared by every instance, from Redis). */
+/**
+ * `GET /v1/providers`: each provider's configuration, role, circuit and counters, and each deployment's circuit and
+ * capacity (shared by every instance, from Redis).
+ */
 export function providerRoutes(deps: ProviderRouteDeps): Router {
   const router = Router();
   const prefix = bullPrefix(deps.config);
   const breaker = createCircuitReader(deps.config, deps.redis);
   const stats = createProviderStats(deps.redis, prefix);
+  const deployments = createDeploymentViews(deps.config, deps.redis, breaker);
 
   router.get('/providers', async (_req, res) => {
     const providers = providerIdSchema.options;
-    const [counts, circuits] = await Promise.all([stats.read(), Promise.all(providers.map((provider) => breaker.snapshot(provider)))]);
+    const [counts, circuits, deploymentViews] = await Promise.all([
+      stats.read(),
+      Promise.all(providers.map((provider) => breaker.snapshot(provider))),
+      deployments.read(),
+    ]);
     const body: ProvidersView = {
       providers: providers.map((provider, index) => {
         const circuit = circuits[index]!;
@@ -53,6 +62,7 @@ export function providerRoutes(deps: ProviderRouteDeps): Router {
           skipped: counts[provider].skipped,
         };
       }),
+      deployments: deploymentViews,
     };
     res.json(body);
   });

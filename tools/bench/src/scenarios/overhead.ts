@@ -5,6 +5,7 @@ import { runSequentialInterleaved, type SequentialResult } from '../sequential';
 import { interleavedComparison } from '../interleaved';
 import { startLeanPath } from '../lean-path';
 import { chatBody, routeExists, upstreamBody, type ScenarioContext } from './context';
+import { deploymentOverheadRows } from './deployment-overhead';
 
 /** Direct to the upstream vs through the gateway, at 1 and 32 connections; also Redis commands and CPU per request. */
 export async function overheadScenario(context: ScenarioContext): Promise<Record<number, LoadResult>> {
@@ -129,6 +130,7 @@ export async function overheadScenario(context: ScenarioContext): Promise<Record
       }
     }
     await leanPathRows(context, { url: chatUrl, pids: gateway.pids(), headers });
+    await deploymentOverheadRows(context, { url: chatUrl, pids: gateway.pids(), headers });
     if (hasCompletions) {
       const completions = await runLoad({ url: completionsUrl, body: upstreamBody, connections: 32, durationSeconds: context.durationSeconds, headers });
       rows.push({ scenario: 'overhead c=32', metric: '/v1/chat/completions requests/s', value: completions.rps, unit: '', baseline: gatewayResults[32]?.rps });

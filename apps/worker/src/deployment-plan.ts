@@ -1,0 +1,75 @@
+import { invalidRequest } from '@gateway/contracts';
+import type { Config } from '@gateway/config';
+import { deploymentTable, resolveRoute, type Deployment, type DeploymentTable } from '@gateway/providers';
+import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resilience';
+import { orderBy, type ChoiceContext } from './deployment-choice';
+
+/** What planning among deployments reads: the providers' settings and GATEWAY_CONFIG_FILE (absent in hand-built tests). */
+export type DeploymentPlanConfig = Pick<Config, 'llm' | 'providers'> & Partial<Pick<Config, 'file'>>;
+
+/** An attempt at one deployment: an implicit one is named by its provider alone (as without a file). */
+const attemptAt = (deployment: Deployment, model: string): PlannedAttempt =>
+  deployment.implicit ? { provider: deployment.provider, model } : { provider: deployment.provider, model, deployment: deployment.id };
+
+/** Each attempt of a provider chain becomes one attempt per deployment of that provider serving its model, in the order chosen. */
+export function expandDeployments(attempts: readonly PlannedAttempt[], table: DeploymentTable, config: DeploymentPlanConfig, choice: ChoiceContext) {
+  const routing = config.file?.routing ?? 'weighted';
+  return attempts.flatMap((attempt) =>
+    orderBy(routing, table.serving(attempt.provider, attempt.model), choice).map((deployment) => attemptAt(deployment, attempt.model)),
+  );
+}
+
+/** The attempts of a model name of the file's `models`: its targets by the routing chosen, then each fallback's (a name, a group or a model). */
+function groupAttempts(config: DeploymentPlanConfig, table: DeploymentTable, name: string, choice: ChoiceContext, seen: Set<string>): PlannedAttempt[] {
+  const group = config.file?.models[name];
+  if (!group) return modelAttempts(config, table, name, choice, seen);
+  seen.add(name);
+  const routing = config.file?.routing ?? 'weighted';
+  const targets = orderBy(
+    routing,
+    group.targets.map((target, index) => ({ ...target, id: target.deployment ?? `${target.provider ?? ''}#${index}` })),
+    choice,
+  );
+  const attempts = targets.flatMap((target) => {
+    const named = target.deployment === undefined ? undefined : table.byId(target.deployment);
+    if (named) return [attemptAt(named, target.model)];
+    const serving = target.provider === undefined ? [] : table.serving(target.provider, target.model);
+    return orderBy(routing, serving, choice).map((deployment) => attemptAt(deployment, target.model));
+  });
+  const fallbacks = group.fallbacks.filter((fallback) => !seen.has(fallback)).flatMap((fallback) => groupAttempts(config, table, fallback, choice, seen));
+  return [...attempts, ...fallbacks];
+}
+
+/** A model name outside the groups: its route and the failover chain, each provider expanded into its deployments. */
+function modelAttempts(config: DeploymentPlanConfig, table: DeploymentTable, name: string, choice: ChoiceContext, seen: Set<string>): PlannedAttempt[] {
+  seen.add(name);
+  const route = resolveRoute(name, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
+  return expandDeployments(planAttempts(route, failoverChain(config)), table, config, choice);
+}
+
+/** Each (deployment, model) once, at its first place. */
+function firstOfEach(attempts: readonly PlannedAttempt[]): PlannedAttempt[] {
+  const seen = new Set<string>();
+  return attempts.filter((attempt) => {
+    const key = `${attempt.deployment ?? attempt.provider}\n${attempt.model}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * The attempts of a request when GATEWAY_CONFIG_FILE declares deployments or model groups (undefined otherwise:
+ * the plan is the provider chain, as without a file). The file's aliases apply first; a group's targets come in
+ * the order chosen (weighted or least busy), then its fallbacks; a provider's deployments in the same way, those
+ * whose `models` do not match the model left out. `invalid_request` when no deployment serves the model.
+ */
+export function planDeployments(config: DeploymentPlanConfig, model: string | undefined, choice: ChoiceContext): PlannedAttempt[] | undefined {
+  const file = config.file;
+  if (!file || (file.deployments.length === 0 && Object.keys(file.models).length === 0 && Object.keys(file.aliases).length === 0)) return undefined;
+  const requested = model && model.trim() !== '' ? model.trim() : config.llm.defaultModel;
+  const name = file.aliases[requested] ?? requested;
+  const attempts = firstOfEach(groupAttempts(config, deploymentTable(config), name, choice, new Set()));
+  if (attempts.length === 0) throw invalidRequest(`model: no deployment serves ${name}`);
+  return attempts;
+}
