@@ -3,7 +3,7 @@ import { parseOpenRouterModels } from './openrouter-prices';
 const model = (id: string, pricing: Record<string, unknown>) => ({ id, name: id, context_length: 8192, pricing });
 
 describe('parseOpenRouterModels', () => {
-  it('reads USD-per-token strings as USD per million, cache-read and reasoning prices where they are not 0', () => {
+  it('reads USD-per-token strings as USD per million, cache-read, cache-write and reasoning prices where they are not 0', () => {
     const outcome = parseOpenRouterModels({
       data: [
         model('anthropic/claude-sonnet-4.5', {
@@ -19,7 +19,7 @@ describe('parseOpenRouterModels', () => {
     });
     expect(outcome).toEqual({
       table: {
-        'anthropic/claude-sonnet-4.5': { prompt: 3, completion: 15, cached: 0.3 },
+        'anthropic/claude-sonnet-4.5': { prompt: 3, completion: 15, cached: 0.3, cache_write: 3.75 },
         'openai/o3': { prompt: 2, completion: 8, reasoning: 8 },
       },
     });
