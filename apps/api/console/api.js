@@ -22,7 +22,8 @@ async function call(method, path, { query, body } = {}) {
   for (const [name, value] of Object.entries(query ?? {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, String(value));
   }
-  const headers = { accept: 'application/json' };
+  // X-Requested-With: a refusal then comes without a basic-auth challenge (no password prompt over the page).
+  const headers = { accept: 'application/json', 'x-requested-with': 'gateway-console' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const response = await fetch(url, {

@@ -34,6 +34,11 @@ export function when(iso) {
   return iso ? new Date(iso).toLocaleString() : '—';
 }
 
+/** Month, day and time, in the browser's time zone (the row's whole time is its title and in its details). */
+export function shortTime(iso) {
+  return new Date(iso).toLocaleString(undefined, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
 export function millis(ms) {
   if (ms === null || ms === undefined) return '—';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;

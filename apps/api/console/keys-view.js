@@ -137,7 +137,11 @@ export function createKeysView(root) {
     });
 
   function row(key) {
-    const status = key.revoked_at ? badge(`revoked ${when(key.revoked_at)}`, 'bad') : key.expires_at ? badge(`expires ${when(key.expires_at)}`, 'warn') : badge('active', 'ok');
+    const status = key.revoked_at
+      ? badge(`revoked ${when(key.revoked_at)}`, 'bad')
+      : key.expires_at
+        ? badge(`expires ${when(key.expires_at)}`, 'warn')
+        : badge('active', 'ok');
     const rate = key.rate_rps === null ? 'default' : `${key.rate_rps}/s, burst ${key.rate_burst ?? 'default'}`;
     const actions = key.revoked_at
       ? el('td')

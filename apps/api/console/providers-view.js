@@ -13,7 +13,12 @@ function providerRow(provider) {
     { dataset: { provider: provider.id } },
     el('td', {}, provider.id, provider.deprecated ? el('div', { class: 'hint', text: 'deprecated' }) : null),
     el('td', { text: provider.configured ? provider.role : `${provider.role} (not configured)` }),
-    el('td', {}, circuitBadge(provider.circuit.state), provider.circuit.opened_at ? el('div', { class: 'hint', text: `since ${when(provider.circuit.opened_at)}` }) : null),
+    el(
+      'td',
+      {},
+      circuitBadge(provider.circuit.state),
+      provider.circuit.opened_at ? el('div', { class: 'hint', text: `since ${when(provider.circuit.opened_at)}` }) : null,
+    ),
     el('td', { text: provider.circuit.consecutive_failures }),
     el('td', { text: provider.calls }),
     el('td', { text: provider.failures }),
@@ -29,7 +34,14 @@ function errorList(errors) {
     { class: 'errors' },
     errors
       .slice(0, ERRORS_SHOWN)
-      .map((error) => el('li', {}, el('strong', { text: `${error.type}${error.status === null ? '' : ` ${error.status}`}` }), ` ${when(error.time)} ${error.model}: ${error.message}`)),
+      .map((error) =>
+        el(
+          'li',
+          {},
+          el('strong', { text: `${error.type}${error.status === null ? '' : ` ${error.status}`}` }),
+          ` ${when(error.time)} ${error.model}: ${error.message}`,
+        ),
+      ),
   );
 }
 
@@ -61,7 +73,9 @@ export function createProvidersView(root) {
     );
     replaceChildren(
       root.querySelector('#lanes-table tbody'),
-      lanes.lanes.map((lane) => el('tr', {}, el('td', { text: lane.lane }), el('td', { text: lane.waiting }), el('td', { text: age(lane.oldest_age_seconds) }))),
+      lanes.lanes.map((lane) =>
+        el('tr', {}, el('td', { text: lane.lane }), el('td', { text: lane.waiting }), el('td', { text: age(lane.oldest_age_seconds) })),
+      ),
     );
     replaceChildren(
       root.querySelector('#lanes-tenants'),
@@ -70,11 +84,27 @@ export function createProvidersView(root) {
         : [el('li', { class: 'hint', text: 'No tenant is waiting.' })],
     );
     replaceChildren(root.querySelector('#queues-table'), [
-      el('thead', {}, el('tr', {}, el('th', { text: 'Queue' }), states.map((state) => el('th', { text: state })))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { text: 'Queue' }),
+          states.map((state) => el('th', { text: state })),
+        ),
+      ),
       el(
         'tbody',
         {},
-        Object.entries(lanes.queues).map(([name, counts]) => el('tr', {}, el('td', { text: name }), states.map((state) => el('td', { text: counts[state] ?? 0 })))),
+        Object.entries(lanes.queues).map(([name, counts]) =>
+          el(
+            'tr',
+            {},
+            el('td', { text: name }),
+            states.map((state) => el('td', { text: counts[state] ?? 0 })),
+          ),
+        ),
       ),
     ]);
     root.querySelector('#bull-board').href = lanes.bull_board;

@@ -1,6 +1,6 @@
 // Requests: GET /admin/requests with its filters, newest first, a row's whole entry, refreshed live.
 import { api } from './api.js';
-import { badge, clearError, el, formValues, millis, replaceChildren, showError, usd, when } from './dom.js';
+import { badge, clearError, el, formValues, millis, replaceChildren, shortTime, showError, usd, when } from './dom.js';
 
 const LIVE_EVERY_MS = 3000;
 const PAGE = 50;
@@ -62,7 +62,7 @@ export function createRequestsView(root) {
     return el(
       'tr',
       { dataset: { entryId: entry.id }, class: entry.id === selected ? 'selected' : undefined, onclick: () => showDetail(entry) },
-      el('td', { text: when(entry.time) }),
+      el('td', { text: shortTime(entry.time), title: entry.time }),
       el('td', {}, statusBadge(entry)),
       el('td', { text: entry.route ?? '—' }),
       el('td', { text: entry.model }),
@@ -75,10 +75,7 @@ export function createRequestsView(root) {
 
   async function load() {
     const page = await api.get('/admin/requests', { ...formValues(filters), limit: PAGE, after });
-    replaceChildren(
-      tbody,
-      page.data.length > 0 ? page.data.map(row) : [el('tr', {}, el('td', { colspan: 8, class: 'hint', text: 'No request matches.' }))],
-    );
+    replaceChildren(tbody, page.data.length > 0 ? page.data.map(row) : [el('tr', {}, el('td', { colspan: 8, class: 'hint', text: 'No request matches.' }))]);
     lastId = page.last_id;
     older.hidden = !page.has_more;
   }
@@ -90,10 +87,7 @@ export function createRequestsView(root) {
     timer = setTimeout(() => load().then(clearError, showError).finally(schedule), LIVE_EVERY_MS);
   }
 
-  const reload = () =>
-    load()
-      .then(clearError, showError)
-      .finally(schedule);
+  const reload = () => load().then(clearError, showError).finally(schedule);
 
   filters.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -42,7 +42,11 @@ export function createSpendView(root) {
       type: 'bar',
       data: {
         labels: history.data.map((day) => day.day.slice(5)),
-        datasets: names.map((name, index) => ({ label: display(by, name), data: history.data.map((day) => day[by]?.[name] ?? 0), backgroundColor: colour(index) })),
+        datasets: names.map((name, index) => ({
+          label: display(by, name),
+          data: history.data.map((day) => day[by]?.[name] ?? 0),
+          backgroundColor: colour(index),
+        })),
       },
       options: {
         animation: false,

@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
-import { limitsPrefix } from '@gateway/queue';
-import { uniquePrefix, useRedisSuite } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite } from '@gateway/testing';
 import { csrfRefusal } from '../middleware/auth';
 import { consoleSessionKeys, cookieValue, createConsoleSessions, sessionCookie, SESSION_COOKIE } from './console-sessions';
 
 const suite = useRedisSuite();
 
 function sessionsAt(clock: () => number, ttlSeconds = 600) {
-  const prefix = limitsPrefix({ queue: { prefix: uniquePrefix('console') } });
+  const prefix = uniqueLimitsPrefix('console');
   return { prefix, sessions: createConsoleSessions({ redis: suite.client, prefix, ttlSeconds, clock }) };
 }
 
@@ -68,8 +67,7 @@ describe('the session cookie', () => {
 
 describe('CSRF checks of a session', () => {
   const session = { id: 'id', csrfToken: 'csrf-token-value', expiresAt: 0 };
-  const request = (method: string, headers: Record<string, string>) =>
-    ({ method, get: (name: string) => headers[name.toLowerCase()] }) as unknown as Request;
+  const request = (method: string, headers: Record<string, string>) => ({ method, get: (name: string) => headers[name.toLowerCase()] }) as unknown as Request;
 
   it('lets reads through without a token', () => {
     expect(csrfRefusal(request('GET', {}), session)).toBeUndefined();

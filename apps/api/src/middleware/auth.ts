@@ -72,11 +72,12 @@ export function csrfRefusal(req: Request, session: ConsoleSessionRecord): Gatewa
   return presented !== undefined && tokenMatches(presented, sha256(session.csrfToken)) ? undefined : csrfRefused();
 }
 
-/** A request a page's script made (fetch), not a navigation: it gets no basic-auth challenge, which would prompt. */
-const fromPageScript = (req: Request) => {
-  const mode = req.get('sec-fetch-mode');
-  return mode !== undefined && mode !== 'navigate';
-};
+/**
+ * A call a page's script made (fetch: `Sec-Fetch-Dest: empty`; the console also sends `X-Requested-With`), not a
+ * navigation: it gets no basic-auth challenge, which would make the browser prompt for a password (or, headless,
+ * stall) instead of letting the page show its login.
+ */
+const fromPageScript = (req: Request) => req.get('x-requested-with') !== undefined || req.get('sec-fetch-dest') === 'empty';
 
 const sha = (token: string | undefined) => (token === undefined ? undefined : sha256(token));
 
@@ -84,7 +85,8 @@ const sha = (token: string | undefined) => (token === undefined ? undefined : sh
  * Mounted on path prefixes (`/v1`, `/admin`) before their routers, so every route under them is covered,
  * including routes added later; sets `req.caller`. On /v1: an API key, the admin token or the static token; with
  * neither token configured, anyone (an unknown `gwk_` key is still refused). On /admin: the admin token only (when
- * unset: the static token, or anyone when neither is set). A failure is the 401 envelope plus a challenge.
+ * unset: the static token, or anyone when neither is set), or a console session's cookie (its changes with the
+ * session's CSRF token). A failure is the 401 envelope plus a challenge.
  */
 export function authenticate(options: AuthOptions) {
   const staticHash = sha(options.token);
