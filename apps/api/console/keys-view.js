@@ -170,10 +170,9 @@ export function createKeysView(root) {
 
   async function load() {
     const page = await api.get('/admin/keys');
-    replaceChildren(
-      tbody,
-      page.data.length > 0 ? page.data.map(row) : [el('tr', {}, el('td', { colspan: 8, class: 'hint', text: 'No keys yet: create one above.' }))],
-    );
+    // Live keys first, the newest on top; revoked ones below them.
+    const keys = [...page.data].sort((a, b) => Number(a.revoked_at !== null) - Number(b.revoked_at !== null) || b.created_at.localeCompare(a.created_at));
+    replaceChildren(tbody, keys.length > 0 ? keys.map(row) : [el('tr', {}, el('td', { colspan: 8, class: 'hint', text: 'No keys yet.' }))]);
   }
 
   return { show: load, hide() {} };
