@@ -40,7 +40,8 @@ const boundaryBlocks = libs.map((lib) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.nx/**', 'tmp/**', '**/*.js', '**/*.mjs'] },
+  // Scripts are not linted, except the operator console's (browser ES modules served as they are, no build step).
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.nx/**', 'tmp/**', '**/*.js', '!apps/api/console/**', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -67,4 +68,17 @@ export default tseslint.config(
     },
   },
   ...boundaryBlocks,
+  {
+    files: ['apps/api/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'navigator', 'fetch', 'URL', 'FormData', 'Node', 'setTimeout', 'clearTimeout', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+    rules: {
+      'no-undef': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
 );

@@ -1,6 +1,6 @@
 // Bundles each app (its libs included, npm packages left external) into dist/apps/<app>/main.js.
 import { build } from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+import { cpSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,4 +30,12 @@ await Promise.all(
     }),
   ),
 );
+// Static files an app serves as they are (the API's operator console): copied beside its bundle.
+for (const app of apps) {
+  const source = join(root, 'apps', app, 'console');
+  if (!existsSync(source)) continue;
+  const target = join(root, 'dist', 'apps', app, 'console');
+  rmSync(target, { recursive: true, force: true });
+  cpSync(source, target, { recursive: true });
+}
 console.log(`built ${entries.map(([, name]) => name).join(', ')} in ${Date.now() - started} ms`);

@@ -1,16 +1,23 @@
 import express, { type Express } from 'express';
 import type { Config } from '@gateway/config';
-import type { Budget, RequestLog } from '@gateway/limits';
+import { createSpendReader, type Budget, type RequestLog } from '@gateway/limits';
 import type { Logger, Metrics, Tracing } from '@gateway/observability';
 import { bullBoardPath, bullBoardRouter } from './admin/bull-board';
-import { authenticate } from './middleware/auth';
+import { loadConsoleAssets } from './admin/console-assets';
+import { consolePublicRoutes, consoleSessionRoutes } from './admin/console-routes';
+import { createConsoleSessions } from './admin/console-sessions';
+import { lanesRoutes } from './admin/lanes-routes';
+import { adminProviderRoutes } from './admin/provider-routes';
+import { spendRoutes } from './admin/spend-routes';
+import { authenticate, operatorTokenHash } from './middleware/auth';
 import type { KeyCache } from './keys/key-cache';
 import { keyRoutes } from './keys/key-routes';
 import type { KeyStore } from './keys/key-store';
 import { noSniff, refuseForeignOrigins, refusePreflightFreeBodies } from './middleware/browser-guards';
 import { cors } from './middleware/cors';
 import { checkHost } from './middleware/host-check';
-import type { CallbackQueue, ChatQueue, QueuePrefix, RedisClient } from '@gateway/queue';
+import { limitsPrefix, type CallbackQueue, type ChatQueue, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { createProviderErrorLog } from '@gateway/resilience';
 import type { Admission } from './admission';
 import type { EnqueueService, ResponseCache } from './enqueue';
 import { errorHandler, notFound } from './middleware/error-handler';
@@ -22,7 +29,7 @@ import { onlyUnder } from './middleware/route-prefix';
 import { chatRoutes } from './routes/chat';
 import { chatStreamRoutes } from './routes/chat-stream';
 import { healthRoutes } from './routes/health';
-import { providerRoutes } from './routes/providers';
+import { createProvidersReader, providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
 import { fileRoutes } from './routes/files';
 import { jobRoutes } from './routes/jobs';
@@ -94,16 +101,26 @@ export function createApp(deps: ApiDeps): Express {
   app.use(refusePreflightFreeBodies);
   // Routers before the chat routes are entered only under their own paths (a chat call passes each in one check).
   app.use(onlyUnder(['/healthz', '/livez', '/metrics'], healthRoutes(deps.redis, deps.metrics.registry)));
-  // Authentication before every router under these prefixes, so routes added later are covered too.
   const { authToken, adminToken } = deps.config.http;
+  // The console's page, its files and its login need no credential (they hold no data); every API it calls does.
+  const sessions = createConsoleSessions({ redis: deps.redis, prefix: limitsPrefix(deps.config), ttlSeconds: deps.config.http.adminSessionTtlSeconds });
+  const operatorHash = operatorTokenHash({ token: authToken, adminToken });
+  app.use(onlyUnder(['/admin'], consolePublicRoutes({ assets: loadConsoleAssets(), sessions, operatorHash, logger: deps.logger })));
+  // Authentication before every router under these prefixes, so routes added later are covered too.
   app.use('/v1', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'v1' }));
-  app.use('/admin', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'admin' }), (_req, res, next) => {
+  app.use('/admin', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'admin', sessions }), (_req, res, next) => {
     // The operator pages are never framed by another page (clickjacking).
     res.setHeader('content-security-policy', "frame-ancestors 'none'");
     res.setHeader('x-frame-options', 'DENY');
     next();
   });
-  app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, logger: deps.logger })));
+  app.use(onlyUnder(['/admin/session', '/admin/logout'], consoleSessionRoutes({ sessions, operatorHash })));
+  const spend = createSpendReader({ redis: deps.redis, prefix: limitsPrefix(deps.config) });
+  app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, spend, logger: deps.logger })));
+  app.use(onlyUnder(['/admin/spend'], spendRoutes({ spend, keys: deps.keys.store })));
+  app.use(onlyUnder(['/admin/lanes'], lanesRoutes({ redis: deps.redis, queue: deps.queue, callbacks: deps.callbacks })));
+  const providers = createProvidersReader({ config: deps.config, redis: deps.redis, metrics: deps.metrics });
+  app.use(onlyUnder(['/admin/providers'], adminProviderRoutes({ providers, errors: createProviderErrorLog(deps.redis, deps.prefix) })));
   if (deps.responseCache) app.use(onlyUnder(['/admin/cache'], responseCacheRoutes(deps.responseCache)));
   if (deps.requestLog) app.use(onlyUnder(['/admin/requests'], requestLogRoutes(deps.requestLog)));
   app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
@@ -131,7 +148,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(onlyUnder(messagesPaths, messagesRoutes(deps)));
   app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, enqueuer: deps.enqueuer }));
-  app.use('/v1', providerRoutes({ config: deps.config, redis: deps.redis, metrics: deps.metrics }));
+  app.use('/v1', providerRoutes(providers));
   app.use(
     jobRoutes({
       config: deps.config,

@@ -1,9 +1,11 @@
-import type { Config } from '@gateway/config';
-import type { Logger, Metrics } from '@gateway/observability';
+import { secretValues, type Config } from '@gateway/config';
+import { createSecretScrubber, type Logger, type Metrics } from '@gateway/observability';
+import { providerSecretValues } from '@gateway/providers';
 import { createRedisConnection, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import {
   createBreakerHooks,
   createCircuitBreaker,
+  createProviderErrorLog,
   createProviderStats,
   type CircuitBreaker,
   type FailoverHooks,
@@ -37,5 +39,7 @@ export function createWorkerBreakerHooks(
     circuits: config.file.deployments.map((deployment) => deployment.id),
   });
   const stats = createProviderStats(redis, prefix, { bufferMs: STATS_BUFFER_MS });
-  return { redis, breaker, stats, hooks: createBreakerHooks({ breaker, stats, logger, metrics }) };
+  // What each circuit's failures said, for GET /admin/providers (an upstream's text may quote the key it was sent).
+  const errors = createProviderErrorLog(redis, prefix, { scrub: createSecretScrubber([...secretValues(config), ...providerSecretValues(config)]) });
+  return { redis, breaker, stats, hooks: createBreakerHooks({ breaker, stats, logger, metrics, errors }) };
 }

@@ -1,4 +1,4 @@
-import type { ApiKeyView, CreateKeyRequest, CreatedKey, UpdateKeyRequest, UsageReport } from '@gateway/contracts';
+import type { ApiKeyView, CreateKeyRequest, CreatedKey, ListedKey, UpdateKeyRequest, UsageReport } from '@gateway/contracts';
 import { httpSettings, sendJson, type CallOptions, type ConnectionOptions, type HttpSettings } from './http';
 
 /** A key as `GET /admin/keys/:id` shows it: with its spend today and this month against its budgets. */
@@ -21,8 +21,9 @@ export class GatewayAdminClient {
     return sendJson<CreatedKey>(this.settings, 'POST', '/admin/keys', settings, options);
   }
 
-  async listKeys(options: CallOptions = {}): Promise<ApiKeyView[]> {
-    return (await sendJson<{ data: ApiKeyView[] }>(this.settings, 'GET', '/admin/keys', undefined, options)).data;
+  /** Every key (revoked ones too), each with its spend today and this month against its budgets. */
+  async listKeys(options: CallOptions = {}): Promise<ListedKey[]> {
+    return (await sendJson<{ data: ListedKey[] }>(this.settings, 'GET', '/admin/keys', undefined, options)).data;
   }
 
   getKey(id: string, options: CallOptions = {}): Promise<ApiKeyWithUsage> {

@@ -19,7 +19,8 @@ describe('GatewayAdminClient', () => {
 
     const shown = await admin.getKey(created.id);
     expect(shown.usage.day).toMatchObject({ jobs: 1, budget_usd: 20, by_agent: { 'team-a-agent': 0 } });
-    expect((await admin.listKeys()).map((key) => key.id)).toContain(created.id);
+    const listed = (await admin.listKeys()).find((key) => key.id === created.id);
+    expect(listed?.spend.day).toMatchObject({ spent_usd: 0, budget_usd: 20, remaining_usd: 20 });
     expect(await admin.updateKey(created.id, { daily_budget_usd: null })).toMatchObject({ daily_budget_usd: null });
 
     const rotated = await admin.rotateKey(created.id);

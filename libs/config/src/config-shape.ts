@@ -74,6 +74,8 @@ export const configShape = {
     adminToken: setting('GATEWAY_ADMIN_TOKEN', authToken),
     /** Bull Board shows queues without its actions (retry, clean, obliterate, add) unless false. */
     bullBoardReadOnly: setting('BULL_BOARD_READ_ONLY', z.stringbool().default(true)),
+    /** How long an operator console login lasts (its session in Redis, and its cookie). */
+    adminSessionTtlSeconds: setting('ADMIN_SESSION_TTL_SECONDS', positiveInt.min(60).max(604_800).default(28_800)),
     corsAllowedOrigins: setting('CORS_ALLOWED_ORIGINS', csv.default(['http://localhost:3000', 'http://localhost:8080'])),
     /**
      * Host header names accepted (lower-case, port ignored); empty: any. Unset, loadConfig derives them from

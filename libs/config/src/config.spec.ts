@@ -59,6 +59,8 @@ describe('loadConfig', () => {
     [{ ...mockEnv, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ ...mockEnv, PROVIDER_RPM: 'openrouter=fast' }, 'PROVIDER_RPM'],
     [{ ...mockEnv, PROVIDER_RPM: 'gemini=60' }, 'PROVIDER_RPM'],
+    [{ ...mockEnv, ADMIN_SESSION_TTL_SECONDS: '59' }, 'ADMIN_SESSION_TTL_SECONDS'],
+    [{ ...mockEnv, ADMIN_SESSION_TTL_SECONDS: '604801' }, 'ADMIN_SESSION_TTL_SECONDS'],
   ])('rejects %j naming %s', (environment, variable) => {
     expect(() => loadConfig(environment)).toThrow(ConfigError);
     expect(() => loadConfig(environment)).toThrow(variable);

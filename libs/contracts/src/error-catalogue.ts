@@ -167,6 +167,11 @@ export function originForbidden(origin: string): GatewayError {
   return new GatewayError('forbidden', `origin ${clip(origin, 200)} is not allowed (CORS_ALLOWED_ORIGINS)`);
 }
 
+/** A change made with the console's session cookie without its CSRF token (another page's forged request). */
+export function csrfRefused(): GatewayError {
+  return new GatewayError('forbidden', 'missing or wrong X-CSRF-Token: a console session sends the token its login gave with every change');
+}
+
 /** A Host header outside API_ALLOWED_HOSTS (DNS rebinding). */
 export function hostForbidden(host: string | undefined): GatewayError {
   return new GatewayError('forbidden', `host ${clip(host ?? '(none)', 200)} is not allowed (API_ALLOWED_HOSTS)`);

@@ -41,6 +41,7 @@ export {
   modelForbidden,
   storeFull,
   originForbidden,
+  csrfRefused,
   hostForbidden,
   mediaTypeRefused,
   compressedBatchRefused,
@@ -201,6 +202,19 @@ export { periodSpendSchema, usageReportSchema } from './spend';
 export type { PeriodSpend, UsageReport } from './spend';
 export { requestLogEntrySchema, requestLogPageSchema, requestLogTokensSchema } from './request-log';
 export type { RequestLogEntry, RequestLogPage, RequestLogRecord } from './request-log';
+export {
+  keyPeriodSpendSchema,
+  listedKeySchema,
+  spendDaySchema,
+  spendHistorySchema,
+  laneViewSchema,
+  lanesViewSchema,
+  providerErrorSchema,
+  adminProvidersViewSchema,
+  consoleSessionSchema,
+  consoleLoginSchema,
+} from './admin-views';
+export type { KeyPeriodSpend, ListedKey, SpendDay, SpendHistory, LanesView, ProviderErrorRecord, AdminProvidersView, ConsoleSession } from './admin-views';
 export {
   keySettingsShape,
   createKeyRequestSchema,

@@ -71,3 +71,5 @@ export type {
   CapacityReason,
   CapacityUse,
 } from './deployment-capacity';
+export { createSpendReader, lastUtcDays, SPEND_HISTORY_MAX_DAYS, OTHER_NAMES } from './spend-history';
+export type { SpendReader, SpendReaderOptions } from './spend-history';

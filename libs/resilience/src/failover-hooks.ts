@@ -2,6 +2,7 @@ import { recoveryOf, type GatewayError, type ProviderId } from '@gateway/contrac
 import type { Logger, Metrics } from '@gateway/observability';
 import { AcquireCode, circuitStateValue, type CallOutcome, type CircuitBreaker, type CircuitState } from './circuit-breaker';
 import { deploymentOf, type FailoverHooks, type PlannedAttempt } from './failover';
+import type { ProviderErrorLog } from './provider-errors';
 import type { ProviderStats } from './provider-stats';
 
 export interface BreakerHooksOptions {
@@ -9,6 +10,8 @@ export interface BreakerHooksOptions {
   stats: ProviderStats;
   logger: Logger;
   metrics?: Pick<Metrics, 'providerFailovers' | 'circuitState'>;
+  /** Where failures that count against a circuit are kept for operators (GET /admin/providers); none: not kept. */
+  errors?: Pick<ProviderErrorLog, 'record'>;
 }
 
 /**
@@ -25,7 +28,7 @@ export function outcomeOf(error: GatewayError): CallOutcome {
  * Redis trouble never blocks a call: the breaker then fails open (the call goes through) and says so.
  */
 export function createBreakerHooks(options: BreakerHooksOptions): Required<FailoverHooks> {
-  const { breaker, stats, logger, metrics } = options;
+  const { breaker, stats, logger, metrics, errors } = options;
   const quietly = (work: Promise<unknown>, what: string, provider: ProviderId) =>
     work.catch((error: unknown) => logger.warn({ err: error, provider }, `${what} failed: redis unreachable?`));
   // A circuit is a deployment's (a provider's implicit one bears its name): the gauge's label names it.
@@ -82,7 +85,12 @@ export function createBreakerHooks(options: BreakerHooksOptions): Required<Failo
       }
     },
     onSuccess: (attempt) => record(attempt, 'success'),
-    onFailure: (attempt, error) => record(attempt, outcomeOf(error)),
+    onFailure(attempt, error) {
+      const outcome = outcomeOf(error);
+      // Like the counters, never waited for on the way to the answer.
+      if (outcome === 'failure' && errors) void quietly(errors.record(attempt, error), 'provider error log', attempt.provider);
+      return record(attempt, outcome);
+    },
     onFailover(from, to) {
       metrics?.providerFailovers.inc({ from: from.provider, to: to.provider });
       void quietly(stats.increment(from.provider, 'failovers'), 'provider counter', from.provider);

@@ -7,5 +7,7 @@ export type { CircuitBreaker, CircuitBreakerOptions, CircuitSnapshot, CircuitSta
 export { createProviderStats, providerCounters } from './provider-stats';
 export type { ProviderStats, ProviderStatsOptions, ProviderCounter, ProviderCounts } from './provider-stats';
 export { createBreakerHooks, outcomeOf } from './failover-hooks';
+export { createProviderErrorLog, PROVIDER_ERRORS_KEPT } from './provider-errors';
+export type { ProviderErrorLog, ProviderErrorLogOptions } from './provider-errors';
 export type { BreakerHooksOptions } from './failover-hooks';
 export { resilienceKeys } from './keys';

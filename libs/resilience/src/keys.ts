@@ -11,4 +11,6 @@ export const resilienceKeys = {
   breakerChannel: (prefix: QueuePrefix): string => `${prefix}:breaker:changes`,
   /** Hash of counters shared by every instance: `<provider>:<counter>`. */
   providerStats: (prefix: QueuePrefix): string => `${prefix}:provider-stats`,
+  /** List of a deployment's (a provider's implicit one: the provider's) last failures, newest first, JSON each. */
+  providerErrors: (prefix: QueuePrefix, deployment: string): string => `${prefix}:provider-errors:${deployment}`,
 };

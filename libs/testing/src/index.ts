@@ -47,3 +47,4 @@ export { endsInToolResults, weatherLoopAnswer, weatherLoopCities, weatherLoopUps
 export type { WeatherLoopUpstream } from './fake-upstreams/weather-tool-loop';
 export { startPrometheus } from './start-prometheus';
 export type { PrometheusAlert, StartPrometheusOptions, TestPrometheus } from './start-prometheus';
+export { CHROMIUM_PATH, launchChromium } from './chromium';

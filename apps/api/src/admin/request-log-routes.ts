@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { invalidRequest, type RequestLogPage } from '@gateway/contracts';
 import { isRequestLogId, isStatusFilter, type RequestLog } from '@gateway/limits';
+import { parseQuery } from '../validation';
 
 const isoTime = z.iso.datetime({ offset: true }).transform((text) => Date.parse(text));
 
@@ -19,13 +20,6 @@ const requestLogQuerySchema = z.object({
   format: z.enum(['json', 'jsonl']).optional(),
 });
 
-/** A query value given twice arrives as an array: refused rather than one of them picked. */
-function singleValues(query: Record<string, unknown>): Record<string, unknown> {
-  const repeated = Object.entries(query).find(([, value]) => typeof value !== 'string');
-  if (repeated) throw invalidRequest(`${repeated[0]}: give it once`);
-  return query;
-}
-
 /**
  * The request log under /admin/requests (behind the admin token): newest first, filtered by key, agent, model,
  * provider, status and time, paged with `limit` and `after` (OpenAI's list shape), or as JSON Lines (`?format=jsonl` or
@@ -34,11 +28,7 @@ function singleValues(query: Record<string, unknown>): Record<string, unknown> {
 export function requestLogRoutes(log: RequestLog): Router {
   const router = Router();
   router.get('/admin/requests', async (req, res) => {
-    const parsed = requestLogQuerySchema.safeParse(singleValues(req.query as Record<string, unknown>));
-    if (!parsed.success) {
-      throw invalidRequest(parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(query)'}: ${issue.message}`));
-    }
-    const query = parsed.data;
+    const query = parseQuery(requestLogQuerySchema, req.query as Record<string, unknown>);
     if (query.since !== undefined && query.until !== undefined && query.since > query.until) throw invalidRequest('since: after until');
     const { entries, hasMore } = await log.page({
       limit: query.limit,

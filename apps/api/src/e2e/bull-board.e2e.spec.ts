@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { postJson, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
+import type { Browser } from 'playwright-core';
+import { launchChromium, postJson, startGateway, startRedis, stopAll, uniquePrefix, type GatewayProcesses, type TestRedis } from '@gateway/testing';
 
 jest.setTimeout(120_000);
 
-const chromiumPath = '/usr/bin/chromium';
 const token = 'gw-bull-board-token-42';
 const artifacts = resolve(__dirname, '../../../../test-artifacts');
 const screenshotPath = join(artifacts, 'bull-board.png');
@@ -16,23 +15,10 @@ let browser: Browser;
 let jobId: string;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y --no-install-recommends chromium (.ci/run does)`);
   redis = await startRedis();
   [gateway, browser] = await Promise.all([
     startGateway({ REDIS_URL: redis.url, QUEUE_PREFIX: uniquePrefix('board'), LLM_PROVIDER: 'mock', GATEWAY_AUTH_TOKEN: token }),
-    chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
+    launchChromium(),
   ]);
   const { status, body } = await postJson(
     `${gateway.baseUrl}/v1/chat`,

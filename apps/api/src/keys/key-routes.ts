@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
-import { KEY_ID_PATTERN, createKeyRequestSchema, updateKeyRequestSchema, notFound, type UsageReport } from '@gateway/contracts';
-import type { Budget } from '@gateway/limits';
+import { KEY_ID_PATTERN, createKeyRequestSchema, updateKeyRequestSchema, notFound, type ListedKey, type UsageReport } from '@gateway/contracts';
+import type { Budget, SpendReader } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
 import { parseBody } from '../validation';
 import type { KeyCache } from './key-cache';
@@ -10,6 +10,8 @@ export interface KeyRouteDeps {
   store: KeyStore;
   cache: KeyCache;
   budget: Budget;
+  /** Each listed key's spend today and this month. */
+  spend: Pick<SpendReader, 'keyPeriods'>;
   logger: Logger;
 }
 
@@ -26,8 +28,8 @@ function keyId(raw: string): string {
 }
 
 /**
- * The keys API under /admin/keys (behind the admin token): create (the secret shown once), list, show with today's
- * and this month's spend, update, revoke, rotate. A change made here applies at once on this instance and within
+ * The keys API under /admin/keys (behind the admin token): create (the secret shown once), list (each with its spend
+ * today and this month), show with today's and this month's usage, update, revoke, rotate. A change made here applies at once on this instance and within
  * the key cache's age (half a second) on the others.
  */
 export function keyRoutes(deps: KeyRouteDeps): Router {
@@ -41,7 +43,10 @@ export function keyRoutes(deps: KeyRouteDeps): Router {
   });
 
   router.get('/admin/keys', async (_req, res) => {
-    res.json({ object: 'list', data: (await deps.store.list()).map(keyView) });
+    const records = await deps.store.list();
+    const spend = await deps.spend.keyPeriods(records.map(keyLedgerOf));
+    const data: ListedKey[] = records.map((record) => ({ ...keyView(record), spend: spend.get(record.id)! }));
+    res.json({ object: 'list', data });
   });
 
   router.get('/admin/keys/:id', async (req, res) => {

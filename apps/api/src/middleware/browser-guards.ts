@@ -8,6 +8,9 @@ import { mediaTypeRefused, originForbidden } from '@gateway/contracts';
 const preflightFreeMediaTypes: ReadonlySet<string> = new Set(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']);
 const unsafeMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Whether a method may change something (all but GET, HEAD and OPTIONS). */
+export const isUnsafeMethod = (method: string): boolean => method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+
 /** `X-Content-Type-Options: nosniff` on every answer: an error echoing input is never sniffed into HTML. */
 export function noSniff(_req: Request, res: Response, next: NextFunction) {
   res.setHeader('x-content-type-options', 'nosniff');
@@ -30,7 +33,7 @@ export function refusePreflightFreeBodies(req: Request, _res: Response, next: Ne
 }
 
 /** Whether an Origin is the request's own (a page the gateway served, e.g. Bull Board, calling back). */
-function isSameOrigin(origin: string, host: string | undefined): boolean {
+export function isSameOrigin(origin: string, host: string | undefined): boolean {
   try {
     return host !== undefined && new URL(origin).host === host.toLowerCase();
   } catch {

@@ -50,5 +50,5 @@ export function createDeploymentViews(config: Config, redis: RedisClient, breake
     };
   };
 
-  return { read: () => Promise.all(table.all.map(viewOf)) };
+  return { ids: () => table.all.map((deployment) => deployment.id), read: () => Promise.all(table.all.map(viewOf)) };
 }

@@ -23,48 +23,60 @@ function roleOf(config: Config, provider: ProviderId): Role {
 }
 
 /**
- * `GET /v1/providers`: each provider's configuration, role, circuit and counters, and each deployment's circuit and
- * capacity (shared by every instance, from Redis).
+ * Each provider's configuration, role, circuit and counters, and each deployment's circuit and capacity (shared by
+ * every instance, from Redis): the body of `GET /v1/providers`, and the ground of `GET /admin/providers`.
  */
-export function providerRoutes(deps: ProviderRouteDeps): Router {
-  const router = Router();
+export function createProvidersReader(deps: ProviderRouteDeps) {
   const prefix = bullPrefix(deps.config);
   const breaker = createCircuitReader(deps.config, deps.redis);
   const stats = createProviderStats(deps.redis, prefix);
   const deployments = createDeploymentViews(deps.config, deps.redis, breaker);
 
+  return {
+    /** Every deployment's id (an implicit one's is its provider's): the circuits there are. */
+    deploymentIds: deployments.ids,
+    async read(): Promise<ProvidersView> {
+      const providers = providerIdSchema.options;
+      const [counts, circuits, deploymentViews] = await Promise.all([
+        stats.read(),
+        Promise.all(providers.map((provider) => breaker.snapshot(provider))),
+        deployments.read(),
+      ]);
+      return {
+        providers: providers.map((provider, index) => {
+          const circuit = circuits[index]!;
+          deps.metrics.circuitState.set({ provider }, circuitStateValue(circuit.state));
+          const { deprecated } = definitionOf(provider);
+          return {
+            id: provider,
+            configured: isProviderConfigured(deps.config, provider),
+            role: roleOf(deps.config, provider),
+            deprecated,
+            ...(deprecated ? { warning: `${provider} is deprecated: route its models through openrouter instead` } : {}),
+            circuit: {
+              state: circuit.state,
+              consecutive_failures: circuit.consecutiveFailures,
+              opened_at: circuit.openedAt === null ? null : new Date(circuit.openedAt).toISOString(),
+            },
+            calls: counts[provider].calls,
+            failures: counts[provider].failures,
+            failovers: counts[provider].failovers,
+            skipped: counts[provider].skipped,
+          };
+        }),
+        deployments: deploymentViews,
+      };
+    },
+  };
+}
+
+export type ProvidersReader = ReturnType<typeof createProvidersReader>;
+
+/** `GET /v1/providers`: see createProvidersReader. */
+export function providerRoutes(reader: ProvidersReader): Router {
+  const router = Router();
   router.get('/providers', async (_req, res) => {
-    const providers = providerIdSchema.options;
-    const [counts, circuits, deploymentViews] = await Promise.all([
-      stats.read(),
-      Promise.all(providers.map((provider) => breaker.snapshot(provider))),
-      deployments.read(),
-    ]);
-    const body: ProvidersView = {
-      providers: providers.map((provider, index) => {
-        const circuit = circuits[index]!;
-        deps.metrics.circuitState.set({ provider }, circuitStateValue(circuit.state));
-        const { deprecated } = definitionOf(provider);
-        return {
-          id: provider,
-          configured: isProviderConfigured(deps.config, provider),
-          role: roleOf(deps.config, provider),
-          deprecated,
-          ...(deprecated ? { warning: `${provider} is deprecated: route its models through openrouter instead` } : {}),
-          circuit: {
-            state: circuit.state,
-            consecutive_failures: circuit.consecutiveFailures,
-            opened_at: circuit.openedAt === null ? null : new Date(circuit.openedAt).toISOString(),
-          },
-          calls: counts[provider].calls,
-          failures: counts[provider].failures,
-          failovers: counts[provider].failovers,
-          skipped: counts[provider].skipped,
-        };
-      }),
-      deployments: deploymentViews,
-    };
-    res.json(body);
+    res.json(await reader.read());
   });
   return router;
 }
