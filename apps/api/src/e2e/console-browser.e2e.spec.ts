@@ -76,7 +76,9 @@ async function watched(on: BrowserContext): Promise<Page> {
 }
 
 const url = (path: string) => `${suite.gateway.baseUrl}${path}`;
-const shot = (on: Page, name: string, fullPage = false) => on.screenshot({ path: join(artifacts, `${name}.png`), fullPage });
+// A key's secret never reaches a screenshot (they are kept in docs/): its box is masked.
+const shot = (on: Page, name: string, fullPage = false) =>
+  on.screenshot({ path: join(artifacts, `${name}.png`), fullPage, mask: [on.locator('#secret-value')] });
 
 async function open(on: Page, view: string) {
   await on.goto(url(`/admin#${view}`));
