@@ -71,3 +71,5 @@ export type {
   CapacityReason,
   CapacityUse,
 } from './deployment-capacity';
+export { createResponseCacheStore } from './response-cache-store';
+export type { CacheEntryRef, CacheLookupReply, CacheUsage, ResponseCacheStore, ResponseCacheStoreOptions } from './response-cache-store';
