@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { chatJobResultSchema, type ChatJobResult, type ChatRequest, type EmbeddingsWork } from '@gateway/contracts';
+import type { ChatJobResult, ChatRequest, EmbeddingsWork } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ResponseCacheStore } from '@gateway/limits';
 import type { Metrics } from '@gateway/observability';
