@@ -17,39 +17,39 @@
 --- @include "includes/codes"
 --- @include "includes/cache-entries"
 local member, answer, ttl, quota, entryPrefix = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local now = nowMs()
 redis.call('DEL', KEYS[2])
+local now = nowMs()
 trimExpired(KEYS[3], KEYS[4], entryPrefix, now, 100)
 -- The request's earlier answer (a refresh, a job run again) is replaced: its bytes leave first.
-if redis.call('ZSCORE', KEYS[3], member) then
-  dropEntry(KEYS[3], KEYS[4], entryPrefix, member)
+local earlier = redis.call('HGET', KEYS[4], member)
+if earlier then
+  dropEntry(KEYS[3], KEYS[4], entryPrefix, member, tonumber(earlier))
 end
 local size = string.len(answer)
-local total = tonumber(redis.call('HGET', KEYS[4], 'total') or '0')
 if size > quota then
-  return {Code.CacheTooLarge, 0, total}
+  return {Code.CacheTooLarge, 0, tonumber(redis.call('HGET', KEYS[4], 'total') or '0')}
 end
+-- Counted first; then the oldest entries leave until the scope is within its quota again.
+local total = redis.call('HINCRBY', KEYS[4], 'total', size)
 local evicted = 0
-while total + size > quota do
+while total > quota do
   local oldest = redis.call('ZRANGE', KEYS[3], 0, 0)
   if #oldest == 0 then
-    -- Nothing left to evict: the count is that of no entry.
-    redis.call('HSET', KEYS[4], 'total', 0)
-    total = 0
+    -- No entry left to evict: the count is the new entry's alone.
+    redis.call('HSET', KEYS[4], 'total', size)
+    total = size
   else
-    dropEntry(KEYS[3], KEYS[4], entryPrefix, oldest[1])
+    local _, freed = dropEntry(KEYS[3], KEYS[4], entryPrefix, oldest[1])
+    total = total - freed
     evicted = evicted + 1
-    total = tonumber(redis.call('HGET', KEYS[4], 'total') or '0')
   end
 end
 redis.call('SET', KEYS[1], answer, 'PX', ttl)
 redis.call('HSET', KEYS[4], member, size)
-total = redis.call('HINCRBY', KEYS[4], 'total', size)
 redis.call('ZADD', KEYS[3], now + ttl, member)
--- The book lives as long as its newest entry, which outlives every other.
-for _, key in ipairs({KEYS[3], KEYS[4]}) do
-  if redis.call('PTTL', key) < ttl then
-    redis.call('PEXPIRE', key, ttl)
-  end
+-- The book lives as long as its newest entry, which outlives every other (its two keys always expire together).
+if redis.call('PTTL', KEYS[3]) < ttl then
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('PEXPIRE', KEYS[4], ttl)
 end
 return {Code.Done, evicted, total}

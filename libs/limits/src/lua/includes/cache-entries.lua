@@ -4,19 +4,19 @@
 -- its hash. Expired entries leave the book lazily (Redis does not say when a key expires): whoever writes or reads
 -- the book drops the ones whose time is up first.
 -- KEYS     none of their own: the callers pass the index, the sizes and the scope's entry name prefix
--- Defines  dropEntry(index, sizes, entryPrefix, member): removes one entry, its bytes and its key; returns 1 when
---            its key still existed, else 0
+-- Defines  dropEntry(index, sizes, entryPrefix, member[, size]): removes one entry, its bytes (`size` when the caller
+--            read them already) and its key; returns whether its key still existed (1 or 0) and the bytes it freed
 --          trimExpired(index, sizes, entryPrefix, nowMs, limit): drops at most `limit` entries whose time is up
 --            (oldest first); returns how many it dropped
 --          nowMs(): Redis's clock in ms (one clock for every instance)
-local function dropEntry(index, sizes, entryPrefix, member)
-  local size = tonumber(redis.call('HGET', sizes, member) or '0')
+local function dropEntry(index, sizes, entryPrefix, member, size)
+  size = size or tonumber(redis.call('HGET', sizes, member) or '0')
   redis.call('HDEL', sizes, member)
   if size > 0 then
     redis.call('HINCRBY', sizes, 'total', -size)
   end
   redis.call('ZREM', index, member)
-  return redis.call('DEL', entryPrefix .. member)
+  return redis.call('DEL', entryPrefix .. member), size
 end
 
 local function trimExpired(index, sizes, entryPrefix, nowMs, limit)
