@@ -16,6 +16,12 @@ export interface JobCacheDeps {
 /** How a job whose request opted in starts: answered by the cache, the one to call, or to look again after waiting. */
 export type JobCacheStart = { hit: ChatJobResult } | { lead: true } | { waitMs: number };
 
+/** A job's cache entry; none for a job made before entries were named by scope and hash (it fills nothing). */
+function entryOf(data: GatewayJobData): NonNullable<GatewayJobData['response_cache']> | undefined {
+  const ref = data.response_cache;
+  return typeof ref?.scope === 'string' && typeof ref.hash === 'string' ? ref : undefined;
+}
+
 /** The runs after which a follower asks whether the job it waits for still exists (its request may have been dropped). */
 const HOLDER_CHECK_AFTER_RUNS = 4;
 
@@ -40,7 +46,7 @@ export function createJobCache(deps: JobCacheDeps) {
 
   return {
     async start(job: { id: string; data: GatewayJobData; attemptsStarted: number }, log: Logger): Promise<JobCacheStart> {
-      const ref = job.data.response_cache;
+      const ref = entryOf(job.data);
       if (!ref?.lookup) return { lead: true };
       try {
         let found = await deps.store.lookup(ref, job.id, deps.markMs);
@@ -65,7 +71,7 @@ export function createJobCache(deps: JobCacheDeps) {
      * settlement, on the same connection. Never rejects (a failure is logged: the next identical request misses).
      */
     fill(data: GatewayJobData, result: ChatJobResult, log: Logger): Promise<void> {
-      const ref = data.response_cache;
+      const ref = entryOf(data);
       if (ref === undefined) return Promise.resolve();
       const answer = JSON.stringify(result);
       return deps.store.store(ref, answer, ref.ttl).then(
@@ -79,7 +85,7 @@ export function createJobCache(deps: JobCacheDeps) {
 
     /** Gives up the mark a job held (it ended without an answer): identical requests waiting call at once. Never rejects. */
     async release(jobId: string, data: GatewayJobData, log: Logger): Promise<void> {
-      const ref = data.response_cache;
+      const ref = entryOf(data);
       if (ref === undefined) return;
       await deps.store.releaseMark(ref, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not clear the response cache mark'));
     },

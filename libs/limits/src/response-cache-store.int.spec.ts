@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { ChatJobResult } from '@gateway/contracts';
 import type { LimitsPrefix } from '@gateway/queue';
-import { startRedis, uniqueLimitsPrefix, type TestRedis } from '@gateway/testing';
+import { startRedis, startRedisCluster, uniqueLimitsPrefix, type TestRedis } from '@gateway/testing';
 import { limitKeys } from './keys';
 import { createResponseCacheStore, type CacheEntryRef } from './response-cache-store';
 
@@ -153,5 +153,26 @@ describe('the response cache store', () => {
     expect(await store!.lookup(entry, 'job-2', 10_000)).toEqual({ state: 'lead' });
     await clients[0]!.set(limitKeys.responseCacheEntry(prefix, 'key:l', 'bad'), 'not json');
     expect(await store!.lookup(ref('key:l', 'bad'), 'job-3', 10_000)).toEqual({ state: 'lead' });
+  });
+
+  it('runs on a Redis Cluster: a scope’s keys in one slot, scopes spread over the masters, emptied everywhere', async () => {
+    const cluster = await startRedisCluster(3);
+    const client = new Cluster(cluster.nodes.map((node) => ({ host: node.split(':')[0], port: Number(node.split(':')[1]) })));
+    try {
+      const prefix = uniqueLimitsPrefix('cache-cluster');
+      const store = createResponseCacheStore({ redis: client, prefix, quotaBytes: 5000 });
+      const scopes = Array.from({ length: 12 }, (_, index) => `key:k${index}`);
+      for (const scope of scopes) {
+        for (let index = 0; index < 3; index += 1) await store.store(ref(scope, `h${index}`), answerOf(`${scope} ${index}`, 2000), 60);
+        expect(await store.lookup(ref(scope, 'h2'), 'job', 1000)).toMatchObject({ state: 'hit' });
+      }
+      expect(await store.usage()).toEqual({ entries: 24, bytes: 48_000 });
+      expect(await store.clear('key:k0')).toBe(2);
+      expect(await store.clear()).toBe(22);
+      expect(await store.usage()).toEqual({ entries: 0, bytes: 0 });
+    } finally {
+      client.disconnect();
+      await cluster.stop();
+    }
   });
 });
