@@ -333,7 +333,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     }
     // A request of a batch or an asynchronous job that opted in: answered by the cache, or the one identical request
     // to call (the others wait in the queue for its answer), before it takes any capacity or budget.
-    if (data.response_cache?.lookup && deps.responseCache) {
+    if (data.response_cache?.lookup && deps.responseCache && !deps.wasCancelled?.(job.id)) {
       const start = await deps.responseCache.start(identified, log);
       if ('hit' in start) return completeFromCache(deps, identified, start.hit, { ttlSeconds: keep.ttlSeconds, stream: keepFor(identified) }, report, log);
       if ('waitMs' in start) {
