@@ -25,4 +25,19 @@ describe('batch body options', () => {
     expect(parsed.options.callback_url).toBeUndefined();
     expect(Object.getPrototypeOf(parsed.options)).toBe(Object.prototype);
   });
+
+  it('reads the response cache choices: the batch’s option and each request’s own (a non-boolean is a 400 naming it)', async () => {
+    const lines = [
+      '{"messages": [{"role": "user", "content": "a"}], "cache": false}',
+      '{"custom_id": "x", "method": "POST", "url": "/v1/chat/completions", "body": {"messages": [{"role": "user", "content": "b"}], "cache": true}}',
+      '{"messages": [{"role": "user", "content": "c"}]}',
+    ];
+    const parsed = await read(`{"requests": [${lines.join(',')}], "cache": true}`);
+    expect(parsed.options.cache).toBe(true);
+    expect(parsed.items.map((item) => item.cache)).toEqual([false, true, undefined]);
+    await expect(read(`{"requests": [{"messages": [{"role": "user", "content": "a"}], "cache": "yes"}]}`)).rejects.toThrow(
+      /requests\.0\.cache: expected true or false/,
+    );
+    await expect(read(`{${requests}, "cache": "sometimes"}`)).rejects.toThrow(/cache/);
+  });
 });

@@ -25,6 +25,16 @@ export interface ParsedBatchItem {
   customId: string | undefined;
   /** A chat request, or (an OpenAI line whose url is `/v1/embeddings`) embeddings. */
   request: ChatRequest | EmbeddingsWork;
+  /** The request's own `"cache"` (in its body): true opts in to the response cache, false out. */
+  cache?: boolean | undefined;
+}
+
+/** A request's own `"cache"` (in `body`), or the problem with it (undefined: fine). */
+export function lineCacheOf(body: unknown): { cache?: boolean } | { problem: string } {
+  const cache = body !== null && typeof body === 'object' ? (body as { cache?: unknown }).cache : undefined;
+  if (cache === undefined || cache === null) return {};
+  if (typeof cache === 'boolean') return { cache };
+  return { problem: 'expected true or false' };
 }
 
 /** A batch body read: its requests and its options (body members, else query parameters). */
@@ -73,19 +83,23 @@ export function createBatchItems(maxRequests: number) {
       const index = count;
       count += 1;
       if (count > maxRequests) throw invalidRequest(`a batch holds at most ${maxRequests} requests (got more)`);
-      if (isOpenAiLine(value) && isEmbeddingsLine(value)) {
+      const openAi = isOpenAiLine(value);
+      const own = lineCacheOf(openAi ? (value as { body?: unknown }).body : value);
+      if ('problem' in own) problems.push(`requests.${index}.${openAi ? 'body.' : ''}cache: ${own.problem}`);
+      const cache = 'cache' in own ? { cache: own.cache } : {};
+      if (openAi && isEmbeddingsLine(value)) {
         const parsed = openAiEmbeddingsBatchLineSchema.safeParse(value);
-        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: toEmbeddingsWork(parsed.data.body) });
+        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: toEmbeddingsWork(parsed.data.body), ...cache });
         else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
-      } else if (isOpenAiLine(value)) {
+      } else if (openAi) {
         const parsed = openAiBatchLineSchema.safeParse(value);
-        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body) });
+        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body), ...cache });
         else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
       } else {
         const parsed = batchItemSchema.safeParse(value);
         if (parsed.success) {
           const { custom_id: customId, ...request } = parsed.data;
-          items.push({ customId, request });
+          items.push({ customId, request, ...cache });
         } else {
           problems.push(
             ...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`),

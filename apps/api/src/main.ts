@@ -15,7 +15,7 @@ import {
   waitForReady,
   warnOnEvictionPolicy,
 } from '@gateway/queue';
-import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter, createRequestLogFromConfig } from '@gateway/limits';
+import { createBudgetFromConfig, createPricingFromConfig, createRateLimiter, createRequestLogFromConfig, createResponseCacheStore } from '@gateway/limits';
 import { createAdmission } from './admission';
 import { createApp } from './app';
 import { createAttachCaps } from './attach-caps';
@@ -80,9 +80,8 @@ async function main(): Promise<void> {
   const requestLog = createRequestLogFromConfig(redis, config);
   const responseCache = createResponseCache({
     config,
-    redis,
+    store: createResponseCacheStore({ redis, prefix: plainPrefix, quotaBytes: config.responseCache.keyQuotaBytes }),
     queue,
-    prefix: plainPrefix,
     admission,
     metrics,
     recordHit: (keyId, result) => budget.recordCacheHit(keyId, { tokens: result.usage.total_tokens, costUsd: result.cost_usd }),

@@ -37,7 +37,8 @@ import { createJobErrorScrubber } from './job-error-scrubber';
 import type { LaneShareGuard } from './lane-share';
 import { isLockLost } from './run-locks';
 import { keepCompletedOutcome } from './kept-outcome';
-import { storeCachedAnswer } from './cached-answer';
+import { completeFromCache } from './cached-answer';
+import type { JobCache } from './job-cache';
 import { runStream, streamSender } from './run-stream';
 import { setAsideEmbeddings } from './stored-embeddings';
 
@@ -64,6 +65,8 @@ export interface ChatProcessorDeps {
   capacity?: CapacityDeps & { defaultMaxTokens: number };
   /** Traces and the request log of each job; none: neither. */
   reporter?: JobReporter;
+  /** The response cache (jobs that opted in: looked up as they start, filled as they complete); none: no cache. */
+  responseCache?: JobCache;
 }
 
 /** A job step that threw something other than a GatewayError: a bug, reported without its text. */
@@ -149,7 +152,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // kept before the reply can reach anyone who would continue the response.
     const kept = keepCompletedOutcome(deps, job, apart?.result ?? result, log);
     // A cache entry keeps the whole answer (an embeddings hit is served from it alone, vectors included).
-    const cached = storeCachedAnswer(deps.publisher, data, result, log);
+    const cached = deps.responseCache?.fill(data, result, log);
     // Billed once per provider call: a second completion of this run is not charged again.
     const settle = (logged: RequestLogAppend | undefined) =>
       settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply, logged);
@@ -199,6 +202,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     await settleJobCost(deps.billing, { id: job.id, data }, undefined).catch((releaseError: unknown) =>
       log.error({ err: releaseError }, 'could not release the job reservation'),
     );
+    await deps.responseCache?.release(job.id, data, log);
     const outcome = expired ? 'expired' : 'cancelled';
     const ending = expired ? expiredJobError() : cancelledJobError('the batch was cancelled');
     report.ended(ending);
@@ -267,6 +271,8 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         log.error({ err: releaseError }, 'could not release the job reservation'),
       );
     }
+    // Over without an answer: identical requests waiting for this one call themselves.
+    await deps.responseCache?.release(job.id, data, log);
     if (abort.aborted || deps.wasCancelled?.(job.id)) {
       // The client went away: nobody waits for an answer, and the job must not be retried.
       metrics.jobs.inc({ queue: 'chat', outcome: 'cancelled' });
@@ -324,6 +330,17 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       plan = planJob(deps.config, data, deps.capacity);
     } catch (error) {
       return fail(identified, token, error, abort, log, startedAt, report);
+    }
+    // A request of a batch or an asynchronous job that opted in: answered by the cache, or the one identical request
+    // to call (the others wait in the queue for its answer), before it takes any capacity or budget.
+    if (data.response_cache?.lookup && deps.responseCache && !deps.wasCancelled?.(job.id)) {
+      const start = await deps.responseCache.start(identified, log);
+      if ('hit' in start) return completeFromCache(deps, identified, start.hit, { ttlSeconds: keep.ttlSeconds, stream: keepFor(identified) }, report, log);
+      if ('waitMs' in start) {
+        log.debug({ waitMs: start.waitMs }, 'job waits for an identical request in flight');
+        await job.moveToDelayed(Date.now() + start.waitMs, token);
+        throw new DelayedError();
+      }
     }
     // Deployments' shared capacity gates chat calls; embeddings (and calls without deployments) are paced by provider.
     const capacity = plan.kind === 'chat' && deps.capacity?.table.declared ? deps.capacity : undefined;

@@ -20,6 +20,8 @@ export interface JobReport {
    * job's connection without waiting for it: the error reply that follows is not held back by a round trip).
    */
   ended(error: JobError, consumed?: ChatJobResult): void;
+  /** A job the response cache answered (no call, nothing billed): its spans, and its entry (one XADD, not awaited). */
+  answeredFromCache(result: ChatJobResult): void;
 }
 
 export interface JobReporterDeps {
@@ -35,6 +37,7 @@ const silentReport: JobReport = {
   hooks: (inner) => inner,
   completed: (_result, _withReply, work) => work(undefined),
   ended: () => undefined,
+  answeredFromCache: () => undefined,
 };
 
 /** Reports of jobs: per job, `start` when a worker takes it (`meter`: its calls, for the provider and first token). */
@@ -72,6 +75,10 @@ export function createJobReporter(deps: JobReporterDeps) {
         ended(error, consumed) {
           spans?.end(consumed, error);
           log?.append(record(consumed, error)).catch((appendError: unknown) => deps.logger.warn({ err: appendError }, 'could not log the request'));
+        },
+        answeredFromCache(result) {
+          spans?.end(result);
+          log?.append(record(result)).catch((appendError: unknown) => deps.logger.warn({ err: appendError }, 'could not log the request'));
         },
       };
     },

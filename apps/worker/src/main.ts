@@ -1,6 +1,6 @@
 import { loadConfigOrExit, secretValues } from '@gateway/config';
 import { randomUUID } from 'node:crypto';
-import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer } from '@gateway/limits';
+import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer, createResponseCacheStore } from '@gateway/limits';
 import { createLogger, createMetrics, startTracing } from '@gateway/observability';
 import {
   bullPrefix,
@@ -34,6 +34,7 @@ import { createLaneShareGuard } from './lane-share';
 import { interactiveReserve } from './interactive-reserve';
 import { createWorkerCapacity } from './worker-capacity';
 import { createJobReporterFromConfig } from './job-report';
+import { createJobCache } from './job-cache';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, [providerConfigurationProblems]);
@@ -104,6 +105,12 @@ async function main(): Promise<void> {
       laneShare,
       capacity: createWorkerCapacity(config, publisher, plainPrefix, metrics),
       reporter: createJobReporterFromConfig(config, { redis: publisher, tracing, logger }),
+      responseCache: createJobCache({
+        store: createResponseCacheStore({ redis: publisher, prefix: plainPrefix, quotaBytes: config.responseCache.keyQuotaBytes }),
+        markMs: config.http.chatTimeoutMs,
+        redis: publisher,
+        jobKeyPrefix: chatPromoteKeys(bullmqPrefix).jobKeyPrefix,
+      }),
     }),
     { publisher, prefix: bullmqPrefix, logger },
   );

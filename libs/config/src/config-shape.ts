@@ -262,6 +262,8 @@ export const configShape = {
   /** The response cache: exact-match answers per key; 0: off. */
   responseCache: {
     ttlSeconds: setting('RESPONSE_CACHE_TTL_SECONDS', nonNegativeInt.default(0)),
+    /** The bytes of answers one API key keeps at most (callers without a key: one quota per kind); past it, its oldest go. */
+    keyQuotaBytes: setting('RESPONSE_CACHE_KEY_QUOTA_BYTES', positiveInt.default(104_857_600)),
   },
   /** The request log (GET /admin/requests): one entry per finished request, bounded in Redis. */
   requestLog: {

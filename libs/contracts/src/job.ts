@@ -57,10 +57,13 @@ const jobBaseShape = {
    */
   keep_outcome_seconds: z.number().int().positive().optional(),
   /**
-   * The response-cache entry this job's answer fills (a successful, complete answer only), for `ttl` seconds, and
-   * clears the in-flight mark of (identical requests wait for this job instead of calling the upstream again).
+   * The response-cache entry of this job's request (its scope, `key:<keyId>` or a caller kind, and its hash): its
+   * answer fills it (a successful, complete answer only) for `ttl` seconds and clears the request's in-flight mark
+   * (identical requests wait for this job instead of calling the upstream again). `lookup`: the worker looks the entry
+   * up first, as the job starts (a request of a batch or an asynchronous job that opted in; an interactive request
+   * was looked up by the API).
    */
-  response_cache: z.object({ key: z.string(), inflight: z.string(), ttl: z.number().int().positive() }).optional(),
+  response_cache: z.object({ scope: z.string(), hash: z.string(), ttl: z.number().int().positive(), lookup: z.boolean().optional() }).optional(),
 };
 
 /** A chat job: the chat parameters as the request gave them (validated by the API): messages, tools, sampling, … */

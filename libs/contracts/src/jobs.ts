@@ -79,6 +79,12 @@ export const batchOptionsSchema = z.object({
   /** Requests not started by then end as `expired`. */
   completion_window: completionWindowSchema.optional(),
   metadata: batchMetadataSchema.nullish(),
+  /**
+   * The response cache for the requests that say nothing themselves (their own `"cache"` wins; the create call's
+   * `X-Gateway-Cache` header wins over both): true looks each up and fills it, false bypasses it. A query parameter
+   * gives it as `true` or `false`.
+   */
+  cache: z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean()).optional(),
 });
 export type BatchOptions = z.infer<typeof batchOptionsSchema>;
 

@@ -73,3 +73,5 @@ export type {
 } from './deployment-capacity';
 export { createSpendReader, lastUtcDays, SPEND_HISTORY_MAX_DAYS, OTHER_NAMES } from './spend-history';
 export type { SpendReader, SpendReaderOptions } from './spend-history';
+export { createResponseCacheStore } from './response-cache-store';
+export type { CacheEntryRef, CacheLookupReply, CacheUsage, ResponseCacheStore, ResponseCacheStoreOptions } from './response-cache-store';

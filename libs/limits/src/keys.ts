@@ -72,6 +72,18 @@ export const limitKeys = {
   providerPause: (prefix: LimitsPrefix, provider: string): string => `${prefix}:pace:{pace:${provider}}:paused`,
   /** A deployment's requests, tokens and ended calls by slice of the window, and its pause (deployment-take-1). */
   deploymentWindow: (prefix: LimitsPrefix, deployment: string): string => `${prefix}:deploy:{deploy:${deployment}}:window`,
+  /**
+   * A response-cache entry (string: the answer's JSON) of one scope (`key:<keyId>`, or a caller kind without keys:
+   * `static`, `open`, `admin`) by its request's hash. Every key of a scope shares the scope's hash tag, so the script
+   * that writes an entry books its bytes in the same step (response-cache-store-4.lua).
+   */
+  responseCacheEntry: (prefix: LimitsPrefix, scope: string, hash: string): string => `${prefix}:cache:{${scope}}:${hash}`,
+  /** The job answering an entry's request now (string: its id, PX the chat timeout): identical requests wait for it. */
+  responseCacheInflight: (prefix: LimitsPrefix, scope: string, hash: string): string => `${prefix}:cache:{${scope}}:${hash}:inflight`,
+  /** A scope's entries by when they expire (zset hash -> expiry ms): the oldest are evicted first. */
+  responseCacheIndex: (prefix: LimitsPrefix, scope: string): string => `${prefix}:cache:{${scope}}:index`,
+  /** A scope's entries' sizes (hash hash -> bytes) and their sum (`total`): what its quota counts. */
+  responseCacheSizes: (prefix: LimitsPrefix, scope: string): string => `${prefix}:cache:{${scope}}:sizes`,
   /** Pub/sub channel announcing each pause to every worker (`{"provider","ms"}`). */
   providerPauseChannel: (prefix: LimitsPrefix): string => `${prefix}:pace:pauses`,
 };

@@ -4,6 +4,7 @@
 import type { LuaIncludes } from '@gateway/queue';
 import admit from './lua/includes/admit.lua';
 import billingClear from './lua/includes/billing-clear.lua';
+import cacheEntries from './lua/includes/cache-entries.lua';
 import budgetReserve from './lua/includes/budget-reserve.lua';
 import codes from './lua/includes/codes.lua';
 import rate from './lua/includes/rate.lua';
@@ -15,6 +16,7 @@ import usageFold from './lua/includes/usage-fold.lua';
 export const limitIncludes: LuaIncludes = {
   'includes/admit': admit,
   'includes/billing-clear': billingClear,
+  'includes/cache-entries': cacheEntries,
   'includes/budget-reserve': budgetReserve,
   'includes/codes': codes,
   'includes/rate': rate,

@@ -18,6 +18,11 @@ import deploymentTake from './lua/deployment-take-1.lua';
 import priceLockRetry from './lua/price-lock-retry-1.lua';
 import providerPace from './lua/provider-pace-2.lua';
 import rate from './lua/rate-2.lua';
+import responseCacheClear from './lua/response-cache-clear-2.lua';
+import responseCacheLookup from './lua/response-cache-lookup-2.lua';
+import responseCacheRelease from './lua/response-cache-release-1.lua';
+import responseCacheStore from './lua/response-cache-store-4.lua';
+import responseCacheUsage from './lua/response-cache-usage-2.lua';
 import usageFold from './lua/usage-fold-1.lua';
 
 /**
@@ -39,8 +44,16 @@ export enum LimitScriptCode {
   Spent = -10,
   /** rate-2: the caller's bucket (above its agents') refused. */
   CallerRateLimited = -11,
+  /** response-cache-store-4: the answer alone is larger than its scope's quota (not kept). */
+  CacheTooLarge = -12,
   Done = 1,
   AlreadyDone = 2,
+  /** response-cache-lookup-2: the entry (its JSON follows). */
+  CacheHit = 3,
+  /** response-cache-lookup-2: the asking job holds the in-flight mark: it calls and fills the entry. */
+  CacheLead = 4,
+  /** response-cache-lookup-2: another job holds the mark (its id follows). */
+  CacheInFlight = 5,
 }
 
 export type { LuaScript };
@@ -62,6 +75,11 @@ export const scripts = {
   batchCapStart: script('batch-cap-start-1.lua', batchCapStart),
   batchCapSettle: script('batch-cap-settle-1.lua', batchCapSettle),
   admit: script('admit-12.lua', admit),
+  responseCacheLookup: script('response-cache-lookup-2.lua', responseCacheLookup),
+  responseCacheStore: script('response-cache-store-4.lua', responseCacheStore),
+  responseCacheRelease: script('response-cache-release-1.lua', responseCacheRelease),
+  responseCacheClear: script('response-cache-clear-2.lua', responseCacheClear),
+  responseCacheUsage: script('response-cache-usage-2.lua', responseCacheUsage),
 };
 
 /** Admission as the gate of a job's add (addJobBehindGate): admit-12's keys and args, its reply. */

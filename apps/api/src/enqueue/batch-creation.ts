@@ -23,6 +23,7 @@ import { jobOrigin, type JobOriginRequest } from './job-origin';
 import { toJobData } from './job-payload';
 import { enqueueOrUnavailable } from './redis-outage';
 import { createUndoStack } from './undo-stack';
+import type { CacheFill } from './cache-opt-in';
 
 export interface BatchCreationDeps {
   config: Pick<Config, 'llm' | 'queue' | 'worker'>;
@@ -50,6 +51,8 @@ export interface BatchToCreate {
   metadata?: Record<string, string> | null | undefined;
   /** The batch request's route and trace: each of its requests carries them (the request log, traces). */
   origin?: JobOriginRequest;
+  /** The response-cache entry each request fills and looks up as it starts (batchCacheFills); none: no cache. */
+  cacheFills?: readonly (CacheFill | undefined)[] | undefined;
 }
 
 /** How many requests of a batch each agent (undefined: no agent_id) sends: what each agent's bucket gives. */
@@ -93,7 +96,7 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
 
   try {
     const data = items.map((item, index) => ({
-      ...toJobData(batch.requestId, item.request, deps.config.llm.defaultModel, { lane: 'batch' }, caller),
+      ...toJobData(batch.requestId, item.request, deps.config.llm.defaultModel, { lane: 'batch', responseCache: batch.cacheFills?.[index] }, caller),
       ...jobOrigin(batch.origin ?? {}),
       reserved_usd: reserved[index] ?? 0,
       batch_id: batchId,

@@ -47,18 +47,13 @@ export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
   const service: EnqueueService = {
     cacheLookup: cache ? (req, res, work, jobId) => cache.lookup(req, res, work, jobId) : () => Promise.resolve(noCacheFill),
     async enqueue(request) {
-      const prepare = () => prepareJob(deps, request);
-      const requestHash = request.extras?.requestHash;
-      if (requestHash === undefined) {
-        await path.add(await prepare());
-        return 'created';
-      }
+      const fill = request.extras?.responseCache;
+      if (!cache || fill === undefined) return enqueueJob(request);
       try {
-        const outcome = await path.addIdempotent(prepare, { jobId: request.jobId, requestId: request.req.id, requestHash });
-        admission.countKeyed(outcome);
-        return outcome;
+        return await enqueueJob(request);
       } catch (error) {
-        if (error instanceof GatewayError && error.type === 'conflict') admission.countKeyed('conflict');
+        // Refused before it was queued: identical requests waiting for this one call the upstream themselves.
+        await cache.abandon(fill, request.jobId);
         throw error;
       }
     },
@@ -70,5 +65,21 @@ export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
       }
     },
   };
+  async function enqueueJob(request: EnqueueRequest): Promise<EnqueueOutcome> {
+    const prepare = () => prepareJob(deps, request);
+    const requestHash = request.extras?.requestHash;
+    if (requestHash === undefined) {
+      await path.add(await prepare());
+      return 'created';
+    }
+    try {
+      const outcome = await path.addIdempotent(prepare, { jobId: request.jobId, requestId: request.req.id, requestHash });
+      admission.countKeyed(outcome);
+      return outcome;
+    } catch (error) {
+      if (error instanceof GatewayError && error.type === 'conflict') admission.countKeyed('conflict');
+      throw error;
+    }
+  }
   return deps.refusals ? loggingRefusals(service, deps.refusals, deps.config.llm.defaultModel) : service;
 }

@@ -8,3 +8,5 @@ export { createBatch } from './batch-creation';
 export type { BatchToCreate, BatchCreationDeps } from './batch-creation';
 export { createResponseCache, noCacheFill } from './response-cache';
 export type { CacheLookup, ResponseCache } from './response-cache';
+export { batchCacheFills, cacheFillOf, cacheHeaderMode, bodyCacheMode, requestCacheMode } from './cache-opt-in';
+export type { CacheFill, CacheMode, BatchCacheChoice } from './cache-opt-in';

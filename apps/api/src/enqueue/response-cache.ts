@@ -1,60 +1,38 @@
 import type { Request, Response } from 'express';
-import { chatJobResultSchema, invalidRequest, type ChatJobResult, type ChatJobData, type ChatRequest, type EmbeddingsWork } from '@gateway/contracts';
+import type { ChatJobResult, ChatRequest, EmbeddingsWork } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
+import type { ResponseCacheStore } from '@gateway/limits';
 import type { Metrics } from '@gateway/observability';
-import { defineLuaScript, runLuaScript, type ChatQueue, type RedisClient } from '@gateway/queue';
+import type { ChatQueue } from '@gateway/queue';
 import type { Admission } from '../admission';
 import { agentIdFor, assertModelAllowed, callerOf, limitSubjectOf, ownerKeyOf } from '../caller';
 import { enqueueOrUnavailable } from './redis-outage';
 import { withModelAlias } from './model-alias';
-import { isEmbeddingsWork } from '../request-plan';
 import { waitForInflightJob } from './inflight-wait';
-import { responseCacheHash } from './response-cache-key';
-
-/** What a request asks of the cache: `X-Gateway-Cache: on|refresh|off`, else the body's `"cache": true`, else its kind's default. */
-type CacheMode = 'on' | 'refresh' | 'off';
+import { bodyCacheMode, cacheFillOf, cacheHeaderMode, requestCacheMode, type CacheFill } from './cache-opt-in';
 
 /** A lookup's outcome: the answer (a hit, or an identical request's that was in flight), or what the job must fill. */
-export type CacheLookup = { hit: ChatJobResult } | { fill: ChatJobData['response_cache'] };
+export type CacheLookup = { hit: ChatJobResult } | { fill: CacheFill | undefined };
 
 /** Nothing to do with the cache: the job fills no entry. */
 export const noCacheFill: CacheLookup = { fill: undefined };
 
-/**
- * One round trip: the entry if there is one (1, answer); else this job marks the request in flight (0), unless an
- * identical one already is (2, its job id).
- */
-const lookupScript = defineLuaScript(
-  'response-cache-lookup',
-  `local answer = redis.call('GET', KEYS[1])
-if answer then return {1, answer} end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {0} end
-return {2, redis.call('GET', KEYS[2]) or ''}`,
-  2,
-);
-
 export interface ResponseCacheDeps {
   config: Pick<Config, 'responseCache' | 'llm' | 'http'>;
-  redis: RedisClient;
+  /** The cache's Redis side (entries, in-flight marks, each scope's book and quota). */
+  store: ResponseCacheStore;
   queue: ChatQueue;
-  /** The plain key prefix (entries are hash-tagged one by one, so a cluster spreads them). */
-  prefix: string;
   admission: Pick<Admission, 'checkRate'>;
   metrics: Pick<Metrics, 'responseCache' | 'responseCacheSavedTokens'>;
   /** Counts a hit in its key's usage (cached requests, tokens and cost saved); none: not counted. */
   recordHit?: (keyId: string | undefined, result: ChatJobResult) => Promise<void>;
 }
 
-function modeOf(req: Request, work: ChatRequest | EmbeddingsWork): CacheMode | undefined {
-  const header = req.get('X-Gateway-Cache');
-  if (header !== undefined) {
-    const mode = header.trim().toLowerCase();
-    if (mode === 'on' || mode === 'refresh' || mode === 'off') return mode;
-    throw invalidRequest('header X-Gateway-Cache: expected on, refresh or off');
-  }
+/** The mode a request asks for: `X-Gateway-Cache: on|refresh|off`, else the body's `"cache"`, else its kind's default. */
+function modeOf(req: Request, work: ChatRequest | EmbeddingsWork) {
   const body: unknown = req.body;
-  if (body !== null && typeof body === 'object' && (body as { cache?: unknown }).cache === true) return 'on';
-  return isEmbeddingsWork(work) ? 'on' : undefined;
+  const cache = body !== null && typeof body === 'object' ? (body as { cache?: unknown }).cache : undefined;
+  return requestCacheMode(cacheHeaderMode(req.get('X-Gateway-Cache')), bodyCacheMode(cache), work);
 }
 
 /**
@@ -79,18 +57,14 @@ export function createResponseCache(deps: ResponseCacheDeps) {
 
   return {
     enabled: ttl > 0,
+    keyQuotaBytes: deps.store.quotaBytes,
     /** Drops every entry (DELETE /admin/cache), or one key's (`keyId`); answers how many. In-flight marks lapse by themselves. */
-    async clear(keyId?: string): Promise<number> {
-      const pattern = `${deps.prefix}:cache:{${keyId !== undefined ? `key:${keyId}:` : ''}*`;
-      const nodes = 'nodes' in deps.redis ? deps.redis.nodes('master') : [deps.redis];
-      let dropped = 0;
-      for (const node of nodes) {
-        for await (const names of node.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
-          const entries = names.filter((name) => !name.endsWith(':inflight'));
-          for (const name of entries) dropped += await node.unlink(name);
-        }
-      }
-      return dropped;
+    clear: (keyId?: string): Promise<number> => deps.store.clear(keyId !== undefined ? `key:${keyId}` : undefined),
+    /** What the cache holds (GET /admin/cache): every scope together, or one key's. */
+    usage: (keyId?: string) => deps.store.usage(keyId !== undefined ? `key:${keyId}` : undefined),
+    /** Clears the in-flight mark of a request whose job was refused before it was queued (rate, budget, Redis). */
+    async abandon(fill: CacheFill, jobId: string): Promise<void> {
+      await deps.store.releaseMark(fill, jobId).catch(() => undefined);
     },
     async lookup(req: Request, res: Response, work: ChatRequest | EmbeddingsWork, jobId: string): Promise<CacheLookup> {
       if (ttl === 0) return noCacheFill;
@@ -103,31 +77,27 @@ export function createResponseCache(deps: ResponseCacheDeps) {
       const model = withModelAlias(deps.config.llm.modelAliases, work).model ?? deps.config.llm.defaultModel;
       assertModelAllowed(caller, model);
       const keyId = ownerKeyOf(caller);
-      const scope = keyId !== undefined ? `key:${keyId}` : caller.kind;
-      const entry = `${deps.prefix}:cache:{${scope}:${responseCacheHash(work, model)}}`;
-      const fill = { key: entry, inflight: `${entry}:inflight`, ttl };
+      const fill = cacheFillOf(caller, work, model, ttl, false);
       res.setHeader('X-Gateway-Cache', 'miss');
       if (mode === 'refresh') {
         metrics.responseCache.inc({ outcome: 'refresh' });
         return { fill };
       }
-      const [state, value] = (await enqueueOrUnavailable(() =>
-        runLuaScript(deps.redis, lookupScript, [fill.key, fill.inflight], [jobId, deps.config.http.chatTimeoutMs]),
-      )) as [number, string | undefined];
+      const markMs = deps.config.http.chatTimeoutMs;
+      const found = await enqueueOrUnavailable(() => deps.store.lookup(fill, jobId, markMs));
       const subject = () => limitSubjectOf(caller, agentIdFor(caller, work.agent_id));
-      if (state === 1 && value !== undefined) {
-        const cached = chatJobResultSchema.safeParse(JSON.parse(value));
-        if (cached.success) {
-          await deps.admission.checkRate(subject());
-          return answered(res, cached.data, 'hit', keyId);
-        }
-      }
-      if (state === 2 && value) {
+      if (found.state === 'hit') {
         await deps.admission.checkRate(subject());
-        const answer = await enqueueOrUnavailable(() => waitForInflightJob(deps.queue, value, deps.config.http.chatTimeoutMs));
+        return answered(res, found.result, 'hit', keyId);
+      }
+      if (found.state === 'in-flight') {
+        await deps.admission.checkRate(subject());
+        const answer = await enqueueOrUnavailable(() => waitForInflightJob(deps.queue, found.holder, markMs));
         if (answer) return answered(res, answer, 'coalesced', keyId);
-        // The first failed (or never came): this one makes its own call, and marks it in flight for the next ones.
-        await enqueueOrUnavailable(() => deps.redis.set(fill.inflight, jobId, 'PX', deps.config.http.chatTimeoutMs));
+        // The first failed (or never came): this one makes its own call, marked in flight for the next ones (unless
+        // the answer came meanwhile).
+        const again = await enqueueOrUnavailable(() => deps.store.lookup(fill, jobId, markMs, found.holder));
+        if (again.state === 'hit') return answered(res, again.result, 'coalesced', keyId);
       }
       metrics.responseCache.inc({ outcome: 'miss' });
       return { fill };

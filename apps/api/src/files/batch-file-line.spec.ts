@@ -24,6 +24,8 @@ describe('batch file lines', () => {
       max_tokens: 9,
     });
     expect(parseBatchFileLine(line({ url: '/v1/embeddings', body: { model: 'm', input: 'x' } }), 1, undefined).request).toMatchObject({ kind: 'embeddings' });
+    expect(parseBatchFileLine(line({ body: { messages: [{ role: 'user', content: 'hi' }], cache: false } }), 1, undefined).cache).toBe(false);
+    expect(parseBatchFileLine(line({}), 1, undefined).cache).toBeUndefined();
   });
 
   it('names the line and the field of the first problem', () => {
@@ -34,6 +36,9 @@ describe('batch file lines', () => {
     expect(refusal(() => parseBatchFileLine(line({ body: { messages: 'no' } }), 7, undefined))).toMatch(/line 7: body\.messages/);
     expect(refusal(() => parseBatchFileLine(line({ url: '/v1/responses', body: { previous_response_id: 'resp_1' } }), 8, undefined))).toMatch(/line 8: body/);
     expect(refusal(() => parseBatchFileLine(line({ custom_id: '' }), 9, undefined))).toMatch(/line 9: custom_id/);
+    expect(refusal(() => parseBatchFileLine(line({ body: { messages: [{ role: 'user', content: 'hi' }], cache: 1 } }), 10, undefined))).toMatch(
+      /line 10: body\.cache: expected true or false/,
+    );
   });
 
   it('refuses a custom_id used twice in one file, and a file past the request bound', () => {

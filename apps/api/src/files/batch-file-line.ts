@@ -10,6 +10,7 @@ import {
   type ChatRequest,
   type EmbeddingsWork,
 } from '@gateway/contracts';
+import { lineCacheOf } from '../batch-input';
 import { responsesRequestSchema } from '../dialects/responses/responses-wire';
 import { toChatRequest } from '../dialects/responses/to-chat-request';
 
@@ -57,6 +58,8 @@ export interface BatchFileLine {
   customId: string;
   url: BatchEndpoint;
   request: ChatRequest | EmbeddingsWork;
+  /** The body's own `"cache"`: true opts in to the response cache, false out. */
+  cache?: boolean;
 }
 
 /**
@@ -85,7 +88,9 @@ export function parseBatchFileLine(text: string, line: number, fileUrl: BatchEnd
     const { field, message } = firstIssue(parsed.error, 'body');
     throw fileLineRefused(line, field, message);
   }
-  return { customId, url, request: route.toWork(parsed.data, line) };
+  const own = lineCacheOf(body);
+  if ('problem' in own) throw fileLineRefused(line, 'body.cache', own.problem);
+  return { customId, url, request: route.toWork(parsed.data, line), ...own };
 }
 
 /** Checks a batch file's lines one by one as they arrive: each parsed, its custom_id unique within the file. */

@@ -29,7 +29,7 @@ export async function readFileBatchItems(
   const splitter = createLineSplitter(Number.MAX_SAFE_INTEGER, (line, lineNumber) => {
     if (line.length === 0) return;
     const parsed = parseBatchFileLine(line.toString('utf8'), lineNumber, options.endpoint);
-    items.push({ customId: parsed.customId, request: parsed.request });
+    items.push({ customId: parsed.customId, request: parsed.request, ...(parsed.cache !== undefined ? { cache: parsed.cache } : {}) });
   });
   for await (const chunk of readFileChunks(redis, prefix, file.fileId)) splitter.push(chunk);
   splitter.end();

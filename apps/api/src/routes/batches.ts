@@ -36,7 +36,7 @@ import type { Admission } from '../admission';
 import { cancelBatch } from '../batch-cancel';
 import { assertMayAccess, assertModelAllowed, callerOf, mayAccess, ownerKeyOf, ownerOfId, type Caller } from '../caller';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
-import { createBatch, enqueueOrUnavailable } from '../enqueue';
+import { batchCacheFills, bodyCacheMode, cacheHeaderMode, createBatch, enqueueOrUnavailable } from '../enqueue';
 import { withModelAlias } from '../enqueue/model-alias';
 import { servablePlan } from '../request-plan';
 import { checkCallbackUrl } from './jobs';
@@ -44,7 +44,7 @@ import { readFileBatchItems, requireUploadedFile } from '../files/file-batch-ite
 
 /** What the batch routes need. */
 export interface BatchRouteDeps {
-  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'worker'>;
+  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'worker' | 'responseCache'>;
   queue: ChatQueue;
   redis: RedisClient;
   prefix: QueuePrefix;
@@ -102,9 +102,10 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     if (encoding !== undefined && encoding !== 'identity') throw compressedBatchRefused();
     if (!kind) throw invalidRequest('a batch is a JSON array of requests, {"requests": [...]}, or JSONL (Content-Type: application/jsonl)');
     const query = Object.fromEntries(
-      ['callback_url', 'completion_window', 'max_cost_usd'].flatMap((name) => (req.query[name] !== undefined ? [[name, req.query[name]]] : [])),
+      ['callback_url', 'completion_window', 'max_cost_usd', 'cache'].flatMap((name) => (req.query[name] !== undefined ? [[name, req.query[name]]] : [])),
     );
     const { items: bodyItems, options, maxCostUsd, fromFile } = await readBatchBody(req, kind === 'jsonl', limits, query);
+    const cacheHeader = cacheHeaderMode(req.get('X-Gateway-Cache'));
     checkCallbackUrl(options.callback_url, deps.config.jobs.callbackAllowedHosts);
     const caller = callerOf(req);
     // OpenAI's shape: the requests are the lines of a file the caller uploaded.
@@ -159,6 +160,16 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
           inputFileId: fromFile?.input_file_id,
           metadata: options.metadata,
           origin: req,
+          cacheFills: batchCacheFills(
+            {
+              ttlSeconds: deps.config.responseCache.ttlSeconds,
+              defaultModel: deps.config.llm.defaultModel,
+              header: cacheHeader,
+              batch: bodyCacheMode(options.cache),
+            },
+            caller,
+            items,
+          ),
         },
       );
     } catch (error) {

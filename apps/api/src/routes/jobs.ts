@@ -1,5 +1,5 @@
-import { Router } from 'express';
-import { callbackUrlProblem, jobRequestSchema, invalidRequest, notFound, type JobAccepted, type JobView } from '@gateway/contracts';
+import { Router, type Request } from 'express';
+import { callbackUrlProblem, jobRequestSchema, invalidRequest, notFound, type JobAccepted, type JobRequest, type JobView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import {
   enqueueCallback,
@@ -15,14 +15,15 @@ import {
 import { assertMayAccess, callerOf, type Caller } from '../caller';
 import type { Admission } from '../admission';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
-import type { EnqueueService } from '../enqueue';
+import { bodyCacheMode, cacheFillOf, cacheHeaderMode, requestCacheMode, type CacheFill, type EnqueueService } from '../enqueue';
+import { withModelAlias } from '../enqueue/model-alias';
 import { serveAttachedStream, type StreamAttachDeps } from '../stream-attach';
 import { openAiStreamFormat } from '../dialects/chat-completions/stream-events';
 import { gatewayStreamFormat } from '../stream-formats';
 import { parseBody } from '../validation';
 
 export interface JobRouteDeps extends StreamAttachDeps {
-  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'stream' | 'redis'>;
+  config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'stream' | 'redis' | 'responseCache'>;
   queue: ChatQueue;
   callbacks: CallbackQueue;
   /** A `command` connection. */
@@ -50,6 +51,19 @@ export function checkCallbackUrl(url: string | undefined, allowedHosts: readonly
   if (problem) throw invalidRequest(problem);
 }
 
+/**
+ * The response-cache entry an asynchronous job looks up as it starts and fills (`X-Gateway-Cache: on` or the body's
+ * `"cache": true`; `refresh` fills only), or undefined: the cache is off, or the request did not opt in.
+ */
+function jobCacheFill(config: Pick<Config, 'responseCache' | 'llm'>, req: Request, body: JobRequest): CacheFill | undefined {
+  const ttl = config.responseCache.ttlSeconds;
+  if (ttl === 0) return undefined;
+  const mode = requestCacheMode(cacheHeaderMode(req.get('X-Gateway-Cache')), bodyCacheMode((req.body as { cache?: unknown }).cache), body);
+  if (mode === undefined || mode === 'off') return undefined;
+  const model = withModelAlias(config.llm.modelAliases, body).model ?? config.llm.defaultModel;
+  return cacheFillOf(callerOf(req), body, model, ttl, mode === 'on');
+}
+
 export function jobRoutes(deps: JobRouteDeps): Router {
   const router = Router();
 
@@ -69,6 +83,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
         priority: body.priority,
         ...(body.stream ? { stream: true, resumable: true, streamFormat: 'gateway' as const } : {}),
         requestHash: idempotent?.requestHash,
+        responseCache: jobCacheFill(deps.config, req, body),
       },
     });
     const accepted: JobAccepted = { job_id: jobId, status: 'queued' };

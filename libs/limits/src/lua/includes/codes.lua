@@ -14,6 +14,10 @@ local Code = {
   Duplicate = -9,
   Spent = -10,
   CallerRateLimited = -11,
+  CacheTooLarge = -12,
   Done = 1,
   AlreadyDone = 2,
+  CacheHit = 3,
+  CacheLead = 4,
+  CacheInFlight = 5,
 }
