@@ -47,6 +47,11 @@ export interface NotFoundOptions {
 }
 
 /** No `what` with this id (a job, batch, key, model…); the id is echoed clipped. */
+/** `GET /admin` on an instance built without the console's files (apps/api/console). */
+export function consoleNotInstalled(): GatewayError {
+  return new GatewayError('not_found', 'the operator console is not installed here: its files (apps/api/console) are missing');
+}
+
 export function notFound(what: string, id: string, options: NotFoundOptions = {}): GatewayError {
   const suffix = options.retained ? ' (unknown, or past its retention time)' : '';
   return new GatewayError('not_found', `no ${what} ${clip(id, options.maxIdChars ?? 128)}${suffix}`);

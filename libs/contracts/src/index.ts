@@ -20,6 +20,7 @@ export {
   streamLost,
   slowReader,
   notFound,
+  consoleNotInstalled,
   routeNotFound,
   invalidRequest,
   batchCostCapReached,

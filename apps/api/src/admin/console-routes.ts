@@ -1,5 +1,5 @@
 import express, { Router, type Response } from 'express';
-import { GatewayError, consoleLoginSchema, invalidRequest, notFound, originForbidden, unauthorized, type ConsoleSession } from '@gateway/contracts';
+import { consoleLoginSchema, consoleNotInstalled, invalidRequest, notFound, originForbidden, unauthorized, type ConsoleSession } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import { tokenMatches } from '../middleware/auth';
 import { isSameOrigin } from '../middleware/browser-guards';
@@ -60,7 +60,7 @@ export function consolePublicRoutes(deps: ConsoleRouteDeps): Router {
   const router = Router();
   router.get(consolePath, (_req, res) => {
     const page = deps.assets?.get('index.html');
-    if (!page) throw new GatewayError('not_found', 'the operator console is not installed here: its files (apps/api/console) are missing');
+    if (!page) throw consoleNotInstalled();
     sendAsset(res, page);
   });
   router.get(`${consoleAssetsPath}/:name`, (req, res) => {
