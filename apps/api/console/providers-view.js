@@ -7,6 +7,16 @@ const REFRESH_EVERY_MS = 3000;
 const ERRORS_SHOWN = 3;
 const states = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'];
 
+// With deployments declared, a provider's circuit is the one they make together: say how many of them are out.
+function deploymentsHint(circuit) {
+  if (circuit.source !== 'deployments') return null;
+  const { closed, open, half_open: halfOpen } = circuit.deployments;
+  const total = closed + open + halfOpen;
+  const out = open + halfOpen;
+  const deployments = `deployment${total === 1 ? '' : 's'}`;
+  return el('div', { class: 'hint', text: out === 0 ? `${total} ${deployments}, none out` : `${out} of ${total} ${deployments} out` });
+}
+
 function providerRow(provider) {
   return el(
     'tr',
@@ -17,6 +27,7 @@ function providerRow(provider) {
       'td',
       {},
       circuitBadge(provider.circuit.state),
+      deploymentsHint(provider.circuit),
       provider.circuit.opened_at ? el('div', { class: 'hint', text: `since ${when(provider.circuit.opened_at)}` }) : null,
     ),
     el('td', { text: provider.circuit.consecutive_failures }),

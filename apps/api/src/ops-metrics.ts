@@ -1,11 +1,12 @@
 import type { Config } from '@gateway/config';
 import type { Budget } from '@gateway/limits';
 import type { Metrics } from '@gateway/observability';
-import { deploymentTable, isProviderConfigured } from '@gateway/providers';
+import { isProviderConfigured } from '@gateway/providers';
 import { queueDepthSource, readLaneBacklog, readLaneOldest, redisAnswers, type ChatQueue, type RedisClient } from '@gateway/queue';
 import { circuitStateValue } from '@gateway/resilience';
 import { providerIdSchema } from '@gateway/contracts';
 import { createCircuitReader } from './circuit-reader';
+import { createProviderCircuits, snapshotsOnce } from './provider-circuits';
 
 export interface OpsMetricsDeps {
   config: Config;
@@ -19,7 +20,7 @@ export interface OpsMetricsDeps {
 /**
  * What the API reads from Redis at every scrape, for the dashboards and the alerts (ops/prometheus/alerts.yml):
  * the queue's and each lane's depth, the oldest waiting job per lane, whether Redis answers, the global budgets
- * (while enforced) and every route's providers by circuit state. The API reports them, not the workers: it always
+ * (while enforced), every route's providers and each provider's deployments by circuit state. The API reports them, not the workers: it always
  * runs, and one reading is the same from every instance.
  */
 export function reportOpsMetrics({ config, redis, queue, budget, metrics }: OpsMetricsDeps): void {
@@ -31,27 +32,29 @@ export function reportOpsMetrics({ config, redis, queue, budget, metrics }: OpsM
   metrics.setRedisCheck(() => redisAnswers(redis));
   if (config.limits.enabled) metrics.setBudgetSource(() => budget.globalSpend());
   const breaker = createCircuitReader(config, redis);
+  const providerCircuits = createProviderCircuits(config);
   const route = [...new Set([config.llm.provider, ...config.llm.fallbacks])];
-  // A declared deployment has a circuit of its own, under its id; an implicit one keeps its provider's name.
-  const declared = deploymentTable(config).all.filter((deployment) => !deployment.implicit);
-  const read = [
-    ...new Set([
-      ...route,
-      ...providerIdSchema.options.filter((provider) => isProviderConfigured(config, provider)),
-      ...declared.map((deployment) => deployment.id),
-    ]),
-  ];
+  const providers = providerIdSchema.options.filter(
+    (provider) => route.includes(provider) || isProviderConfigured(config, provider) || providerCircuits.declares(provider),
+  );
+  // A declared deployment has a circuit of its own, under its id; an implicit one is its provider's.
+  const deploymentsOf = Object.fromEntries(providers.map((provider) => [provider, providerCircuits.circuitsOf(provider)]));
   metrics.setCircuitSource(async () => {
-    const snapshots = await Promise.all(read.map((provider) => breaker.snapshot(provider)));
+    const snapshot = snapshotsOnce(breaker);
+    const [deployments, shown] = await Promise.all([
+      Promise.all(
+        Object.values(deploymentsOf)
+          .flat()
+          .map(async (circuit) => [circuit, (await snapshot(circuit)).state] as const),
+      ),
+      Promise.all(providers.map(async (provider) => [provider, (await providerCircuits.read(provider, snapshot)).state] as const)),
+    ]);
     return {
-      circuits: Object.fromEntries(read.map((provider, index) => [provider, circuitStateValue(snapshots[index]!.state)])),
-      // The default route counts each provider's declared deployments in its stead (the provider itself while it has none).
-      routes: {
-        default: route.flatMap((provider) => {
-          const own = declared.filter((deployment) => deployment.provider === provider).map((deployment) => deployment.id);
-          return own.length > 0 ? own : [provider];
-        }),
-      },
+      // A provider with deployments declared reads as they make it together: its own circuit no longer moves.
+      circuits: Object.fromEntries([...deployments, ...shown].map(([name, state]) => [name, circuitStateValue(state)])),
+      // The default route counts each provider's deployments (its own circuit while it has none declared).
+      routes: { default: route.flatMap((provider) => providerCircuits.circuitsOf(provider)) },
+      providers: deploymentsOf,
     };
   });
 }

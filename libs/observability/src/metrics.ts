@@ -166,7 +166,7 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     }),
     circuitState: new Gauge({
       name: 'gateway_circuit_breaker_state',
-      help: 'Circuit breaker state per provider: 0 closed, 1 open, 2 half-open (the API reads it from Redis at scrape time; a worker shows what it last saw).',
+      help: 'Circuit breaker state per provider or deployment (of GATEWAY_CONFIG_FILE, by id): 0 closed, 1 open, 2 half-open; a provider with deployments declared shows the state they make together (open when all are, half-open when some are). The API reads it from Redis at scrape time; a worker shows what it last saw.',
       labelNames: ['provider'] as const,
       registers: [registry],
       async collect() {
@@ -180,6 +180,15 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
       registers: [registry],
       async collect() {
         await ops.refreshRoutes(this);
+      },
+    }),
+    providerDeployments: new Gauge({
+      name: 'gateway_provider_deployments',
+      help: "Each provider's deployments (those of GATEWAY_CONFIG_FILE, else its implicit one) by circuit state (closed, open, half_open); read at scrape time by the API.",
+      labelNames: ['provider', 'state'] as const,
+      registers: [registry],
+      async collect() {
+        await ops.refreshProviders(this);
       },
     }),
     redisUp: new Gauge({
@@ -212,7 +221,10 @@ export function createMetrics(options: { app: string; defaultMetrics?: boolean }
     setRedisCheck: ops.setRedisCheck,
     /** Reports the global budgets (gateway_budget_spent_usd, gateway_budget_limit_usd) at every scrape. */
     setBudgetSource: ops.setBudgetSource,
-    /** Reports the circuits from Redis and the routes' providers by state (gateway_route_providers) at every scrape. */
+    /**
+     * Reports the circuits from Redis, and by state the routes' providers (gateway_route_providers) and each provider's
+     * deployments (gateway_provider_deployments), at every scrape.
+     */
     setCircuitSource: ops.setCircuitSource,
 
     streams: new Counter({

@@ -8,10 +8,13 @@ export interface BudgetReading {
   limitUsd: number;
 }
 
-/** Circuits as kept in Redis (0 closed, 1 open, 2 half-open) and each route's providers, in failover order. */
+/** Circuits as kept in Redis (0 closed, 1 open, 2 half-open), each route's circuits in failover order, and each provider's. */
 export interface CircuitReading {
+  /** By name: a provider (with deployments declared, the state they make together), or a deployment by its id. */
   circuits: Record<string, number>;
   routes: Record<string, readonly string[]>;
+  /** Each provider's deployments: those of GATEWAY_CONFIG_FILE, else its implicit one (named after it). */
+  providers: Record<string, readonly string[]>;
 }
 
 const circuitStates = ['closed', 'open', 'half_open'] as const;
@@ -24,6 +27,23 @@ export function createOpsGauges(timeoutMs = 2000) {
   const redis = createScrapeReading<boolean>(timeoutMs);
   const budgets = createScrapeReading<readonly BudgetReading[]>(timeoutMs);
   const circuits = createScrapeReading<CircuitReading>(timeoutMs);
+  /** Each group's circuits (a route's, a provider's) counted by state, read afresh: a group left out loses its series. */
+  const countByState = async <Label extends string>(
+    gauge: Gauge<Label | 'state'>,
+    label: Label,
+    groups: (read: CircuitReading) => Record<string, readonly string[]>,
+  ) => {
+    if (!circuits.active) return;
+    const read = await circuits.read();
+    gauge.reset();
+    if (!read) return;
+    for (const [group, names] of Object.entries(groups(read))) {
+      circuitStates.forEach((state, value) => {
+        const labels = { [label]: group, state } as Record<Label | 'state', string>;
+        gauge.set(labels, names.filter((name) => (read.circuits[name] ?? 0) === value).length);
+      });
+    }
+  };
   return {
     setRedisCheck: redis.set,
     setBudgetSource: budgets.set,
@@ -45,15 +65,10 @@ export function createOpsGauges(timeoutMs = 2000) {
       for (const [provider, state] of Object.entries(read?.circuits ?? {})) gauge.set({ provider }, state);
     },
     async refreshRoutes(gauge: Gauge<'route' | 'state'>): Promise<void> {
-      if (!circuits.active) return;
-      const read = await circuits.read();
-      gauge.reset();
-      if (!read) return;
-      for (const [route, providers] of Object.entries(read.routes)) {
-        circuitStates.forEach((state, value) => {
-          gauge.set({ route, state }, providers.filter((provider) => (read.circuits[provider] ?? 0) === value).length);
-        });
-      }
+      await countByState(gauge, 'route', (read) => read.routes);
+    },
+    async refreshProviders(gauge: Gauge<'provider' | 'state'>): Promise<void> {
+      await countByState(gauge, 'provider', (read) => read.providers);
     },
   };
 }

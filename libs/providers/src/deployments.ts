@@ -32,6 +32,8 @@ export interface DeploymentTable {
   byId(id: string): Deployment | undefined;
   /** The deployments of a provider that serve a model, in the file's order. */
   serving(provider: ProviderId, model: string): readonly Deployment[];
+  /** A provider's deployments: the file's, else its implicit one (whose circuit is the provider's own). */
+  ofProvider(provider: ProviderId): readonly Deployment[];
   /** True when the file declares deployments (the plan then expands providers into them). */
   readonly declared: boolean;
 }
@@ -59,6 +61,10 @@ function tableOf(config: DeploymentsConfig): DeploymentTable {
     all,
     declared: declared.length > 0,
     byId: (id) => byId.get(id),
+    ofProvider(provider) {
+      const own = all.filter((deployment) => deployment.provider === provider);
+      return own.length > 0 ? own : [implicitDeployment(provider)];
+    },
     serving(provider, model) {
       const key = `${provider}\n${model}`;
       let found = serving.get(key);

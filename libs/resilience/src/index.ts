@@ -4,6 +4,8 @@ export { planAttempts, failoverChain, modelFor } from './plan';
 export type { RouteLike, FailoverChain } from './plan';
 export { createCircuitBreaker, circuitStateValue, AcquireCode } from './circuit-breaker';
 export type { CircuitBreaker, CircuitBreakerOptions, CircuitSnapshot, CircuitState, CallOutcome } from './circuit-breaker';
+export { deriveProviderCircuit } from './provider-circuit';
+export type { CircuitCounts, ProviderCircuit } from './provider-circuit';
 export { createProviderStats, providerCounters } from './provider-stats';
 export type { ProviderStats, ProviderStatsOptions, ProviderCounter, ProviderCounts } from './provider-stats';
 export { createBreakerHooks, outcomeOf } from './failover-hooks';

@@ -228,6 +228,8 @@ describe('the operator console in a browser', () => {
   it("shows a provider's circuit open once its upstream fails, with what it said, beside the lanes and Bull Board", async () => {
     await open(page, 'providers');
     expect(await page.textContent('#providers-table tr[data-provider="openrouter"]')).toContain('closed');
+    // The mock provider's one deployment is the file's: its circuit is read from there, and says so.
+    expect(await page.textContent('#providers-table tr[data-provider="mock"]')).toContain('1 deployment, none out');
     suite.fake.setBehaviour(() => ({ kind: 'status', status: 503, body: { error: { message: 'fake upstream is down', code: 503 } } }));
     for (let index = 0; index < 2; index += 1) {
       const failed = await postJson(

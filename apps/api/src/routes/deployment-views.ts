@@ -3,7 +3,7 @@ import type { Config } from '@gateway/config';
 import { createDeploymentCapacity, limitKeys } from '@gateway/limits';
 import { deploymentConfig, deploymentTable, isProviderConfigured, type Deployment } from '@gateway/providers';
 import { limitsPrefix, type RedisClient } from '@gateway/queue';
-import type { CircuitBreaker } from '@gateway/resilience';
+import type { SnapshotOf } from '../provider-circuits';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -11,7 +11,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * Each deployment as `/v1/providers` shows it: a file's with its use of the window (shared by every worker) against
  * its limits; a provider's implicit one with its circuit, its PROVIDER_RPM and its pause.
  */
-export function createDeploymentViews(config: Config, redis: RedisClient, breaker: Pick<CircuitBreaker, 'snapshot'>) {
+export function createDeploymentViews(config: Config, redis: RedisClient) {
   const prefix = limitsPrefix(config);
   const table = deploymentTable(config);
   const capacity = createDeploymentCapacity({
@@ -22,9 +22,9 @@ export function createDeploymentViews(config: Config, redis: RedisClient, breake
     maxPauseMs: config.pacing.maxPauseMs,
   });
 
-  const viewOf = async (deployment: Deployment): Promise<DeploymentView> => {
+  const viewOf = async (deployment: Deployment, snapshot: SnapshotOf): Promise<DeploymentView> => {
     const [circuit, use, pauseLeft] = await Promise.all([
-      breaker.snapshot(deployment.id),
+      snapshot(deployment.id),
       deployment.implicit ? undefined : capacity.use(deployment.id),
       deployment.implicit ? redis.pttl(limitKeys.providerPause(prefix, deployment.provider)) : undefined,
     ]);
@@ -50,5 +50,8 @@ export function createDeploymentViews(config: Config, redis: RedisClient, breake
     };
   };
 
-  return { ids: () => table.all.map((deployment) => deployment.id), read: () => Promise.all(table.all.map(viewOf)) };
+  return {
+    ids: () => table.all.map((deployment) => deployment.id),
+    read: (snapshot: SnapshotOf) => Promise.all(table.all.map((deployment) => viewOf(deployment, snapshot))),
+  };
 }

@@ -6,6 +6,7 @@ import { bullPrefix, type RedisClient } from '@gateway/queue';
 import { definitionOf, isProviderConfigured } from '@gateway/providers';
 import { circuitStateValue, createProviderStats } from '@gateway/resilience';
 import { createCircuitReader } from '../circuit-reader';
+import { createProviderCircuits, snapshotsOnce } from '../provider-circuits';
 import { createDeploymentViews } from './deployment-views';
 
 export interface ProviderRouteDeps {
@@ -24,23 +25,27 @@ function roleOf(config: Config, provider: ProviderId): Role {
 
 /**
  * Each provider's configuration, role, circuit and counters, and each deployment's circuit and capacity (shared by
- * every instance, from Redis): the body of `GET /v1/providers`, and the ground of `GET /admin/providers`.
+ * every instance, from Redis): the body of `GET /v1/providers`, and the ground of `GET /admin/providers`. A provider
+ * with deployments in GATEWAY_CONFIG_FILE shows the circuit they make together (its own is no longer used), each
+ * deployment its own beside it; every circuit is read once per answer, so the two agree.
  */
 export function createProvidersReader(deps: ProviderRouteDeps) {
   const prefix = bullPrefix(deps.config);
   const breaker = createCircuitReader(deps.config, deps.redis);
   const stats = createProviderStats(deps.redis, prefix);
-  const deployments = createDeploymentViews(deps.config, deps.redis, breaker);
+  const deployments = createDeploymentViews(deps.config, deps.redis);
+  const providerCircuits = createProviderCircuits(deps.config);
 
   return {
     /** Every deployment's id (an implicit one's is its provider's): the circuits there are. */
     deploymentIds: deployments.ids,
     async read(): Promise<ProvidersView> {
       const providers = providerIdSchema.options;
+      const snapshot = snapshotsOnce(breaker);
       const [counts, circuits, deploymentViews] = await Promise.all([
         stats.read(),
-        Promise.all(providers.map((provider) => breaker.snapshot(provider))),
-        deployments.read(),
+        Promise.all(providers.map((provider) => providerCircuits.read(provider, snapshot))),
+        deployments.read(snapshot),
       ]);
       return {
         providers: providers.map((provider, index) => {
@@ -57,6 +62,8 @@ export function createProvidersReader(deps: ProviderRouteDeps) {
               state: circuit.state,
               consecutive_failures: circuit.consecutiveFailures,
               opened_at: circuit.openedAt === null ? null : new Date(circuit.openedAt).toISOString(),
+              source: circuit.source,
+              deployments: circuit.counts,
             },
             calls: counts[provider].calls,
             failures: counts[provider].failures,
