@@ -80,6 +80,11 @@ describe('GATEWAY_CONFIG_FILE', () => {
       'deployments[0].api_key_env: OR_KEY_C is not set',
     ],
     ['an id declared twice', 'deployments: [{ id: a, provider: openrouter }, { id: a, provider: ollama }]', 'deployments[1].id: "a" is declared twice'],
+    [
+      "an id that is a provider's name",
+      'deployments: [{ id: a, provider: openrouter }, { id: ollama, provider: openrouter }]',
+      'deployments[1].id: "ollama" is a provider\'s name',
+    ],
     ['a field the file does not know', 'deployments: [{ id: a, provider: openrouter, api_key: x }]', 'deployments[0]'],
     [
       'a target naming no declared deployment',

@@ -95,6 +95,10 @@ function entryProblems(file: z.infer<typeof fileSchema>, environment: Record<str
   const ids = new Set<string>();
   file.deployments.forEach((deployment, index) => {
     if (ids.has(deployment.id)) problems.push(`deployments[${index}].id: "${deployment.id}" is declared twice`);
+    // A provider's implicit deployment, its circuit and its metric series carry the provider's name.
+    if (providerIdSchema.safeParse(deployment.id).success) {
+      problems.push(`deployments[${index}].id: "${deployment.id}" is a provider's name (its circuit and metrics would be the provider's): choose another`);
+    }
     ids.add(deployment.id);
     const variable = deployment.api_key_env;
     if (variable !== undefined && !environment[variable]?.trim()) problems.push(`deployments[${index}].api_key_env: ${variable} is not set`);
