@@ -1,5 +1,16 @@
 import type { Response } from 'express';
 
+/** Resolves once the client has taken what was written, or is gone; neither listener outlives the wait. */
+function drained(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.once('drain', done).once('close', done);
+  });
+}
+
 /**
  * Writes JSONL pieces as they come (a page of lines each), waiting for the client to drain before the next, so a
  * large file never sits in memory; a failure mid-way breaks the stream (`onBroken` hears why), so the client never
@@ -10,7 +21,7 @@ export async function streamJsonLines(res: Response, pieces: AsyncIterable<strin
   try {
     for await (const piece of pieces) {
       if (res.destroyed) return;
-      if (!res.write(piece)) await new Promise<void>((resolve) => res.once('drain', () => resolve()).once('close', () => resolve()));
+      if (!res.write(piece)) await drained(res);
     }
   } catch (error) {
     onBroken(error);

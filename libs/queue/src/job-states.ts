@@ -13,16 +13,13 @@ import {
 } from '@gateway/contracts';
 import type { ChatQueue } from './chat-queue';
 import { defineLuaFile, runLuaScript } from './lua-script';
-import jobFieldsSource from './lua/job-fields.lua';
+import jobStatesSource from './lua/job-states.lua';
 import { queueKeys } from './keys';
 import { joinStoredEmbeddings } from './stored-embeddings';
 import type { RedisClient } from './redis-connection';
 import type { QueuePrefix } from './prefixes';
 
-const jobFields = defineLuaFile('job-fields.lua', jobFieldsSource);
-/** The fields of a job's hash its view is made of (jobViewFromFields), with its return value or without. */
-const stateFields = ['timestamp', 'processedOn', 'finishedOn', 'failedReason'];
-const resultFields = [...stateFields, 'returnvalue'];
+const jobStates = defineLuaFile('job-states.lua', jobStatesSource);
 
 /** The gateway error a failed job carries in its failedReason (JSON written by the worker). */
 export function errorFromFailedReason(reason: string | null | undefined): GatewayError {
@@ -73,7 +70,7 @@ export function jobViewFromFields(jobId: string, fields: readonly (string | null
 const JOBS_PER_READ = 500;
 
 /**
- * Reads the views of many jobs, a script (job-fields.lua) per JOBS_PER_READ of them, all sent at once: a batch of
+ * Reads the views of many jobs, a script (job-states.lua) per JOBS_PER_READ of them, all sent at once: a batch of
  * 10,000 jobs costs one round trip and 20 commands, not 20,000. `undefined` for a job that is gone (removed after
  * its retention time).
  */
@@ -84,25 +81,30 @@ export async function readJobViews(
   jobIds: readonly string[],
   withResults: boolean,
 ): Promise<(JobView | undefined)[]> {
-  const fields = withResults ? resultFields : stateFields;
-  const width = fields.length + 1;
+  // The script's fields per job (see job-states.lua), then the cancelled marker.
+  const width = withResults ? 6 : 5;
   const reads: Promise<unknown>[] = [];
   for (let start = 0; start < jobIds.length; start += JOBS_PER_READ) {
     const keys: string[] = [];
     for (const jobId of jobIds.slice(start, start + JOBS_PER_READ)) keys.push(queue.toKey(jobId), queueKeys.jobCancelled(prefix, jobId));
-    reads.push(runLuaScript(redis, jobFields, keys, fields));
+    reads.push(runLuaScript(redis, jobStates, keys, [withResults ? '1' : '0']));
   }
   const views: (JobView | undefined)[] = [];
+  const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
   for (const [read, reply] of (await Promise.all(reads)).entries()) {
     const values: unknown = JSON.parse(String(reply));
-    if (!Array.isArray(values)) throw new Error('job-fields.lua answered no array');
+    if (!Array.isArray(values)) throw new Error('job-states.lua answered no array');
     const first = read * JOBS_PER_READ;
-    for (let offset = 0; offset * width < values.length; offset += 1) {
-      const hash = values.slice(offset * width, offset * width + fields.length).map((value) => (typeof value === 'string' ? value : null));
-      views.push(jobViewFromFields(jobIds[first + offset]!, hash, values[offset * width + fields.length] === 1, withResults));
+    for (let at = 0, offset = 0; at < values.length; at += width, offset += 1) {
+      const hash = [text(values[at]), text(values[at + 1]), text(values[at + 2]), text(values[at + 3]), text(values[at + 4])];
+      views.push(jobViewFromFields(jobIds[first + offset]!, hash, values[at + width - 1] === 1, withResults));
     }
   }
-  return withResults ? Promise.all(views.map((view) => withStoredEmbeddings(redis, view))) : views;
+  if (!withResults) return views;
+  // Vectors kept apart are joined back (one round trip for a page); other views are as read.
+  const stored = views.flatMap((view, index) => (view?.status === 'completed' && view.result?.embeddings_stored ? [index] : []));
+  await Promise.all(stored.map(async (index) => (views[index] = await withStoredEmbeddings(redis, views[index]))));
+  return views;
 }
 
 /** A completed view with its vectors joined back (sent together: one round trip for a page); gone, the view says so. */
