@@ -21,7 +21,8 @@ export async function streamJsonLines(res: Response, pieces: AsyncIterable<strin
   try {
     for await (const piece of pieces) {
       if (res.destroyed) return;
-      if (!res.write(piece)) await drained(res);
+      // As bytes: a string chunk of a chunked response is measured (a UTF-8 pass) before it is encoded (another).
+      if (!res.write(typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)) await drained(res);
     }
   } catch (error) {
     onBroken(error);
