@@ -45,7 +45,7 @@ describe('readJobViews', () => {
     const worker = createChatWorker(
       async (job) => {
         if (job.name === 'fail') throw new UnrecoverableError(JSON.stringify({ type: 'upstream_error', message: `failed ${job.id}` }));
-        return resultOf(job.data.messages[0]!.content as string);
+        return resultOf(job.id!);
       },
       { connection: connect(), prefix, config },
     );
