@@ -32,6 +32,7 @@ import { healthRoutes } from './routes/health';
 import { createProvidersReader, providerRoutes } from './routes/providers';
 import { batchRoutes } from './routes/batches';
 import { fileRoutes } from './routes/files';
+import { messageBatchRoutes } from './routes/message-batches';
 import { jobRoutes } from './routes/jobs';
 import { embeddingsRoutes } from './routes/embeddings';
 import { openAiRoutes } from './routes/openai';
@@ -141,6 +142,21 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use(
     onlyUnder(['/v1/files'], fileRoutes({ config: deps.config, queue: deps.bulkQueue, redis: deps.bulkRedis, prefix: deps.prefix, logger: deps.logger })),
+  );
+  // Anthropic's Message Batches: the same engine, before the Messages routes (which answer 404 for other paths under them).
+  app.use(
+    onlyUnder(
+      ['/v1/messages/batches'],
+      messageBatchRoutes({
+        config: deps.config,
+        queue: deps.bulkQueue,
+        redis: deps.bulkRedis,
+        prefix: deps.prefix,
+        logger: deps.logger,
+        admission: deps.admission,
+        callbacks: deps.callbacks,
+      }),
+    ),
   );
   app.use(onlyUnder(['/v1/chat/completions', '/v1/models'], openAiRoutes(deps)));
   app.use(onlyUnder(['/v1/responses'], responsesRoutes(deps)));

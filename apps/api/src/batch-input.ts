@@ -68,12 +68,58 @@ function isEmbeddingsLine(value: unknown): boolean {
   return url === '/v1/embeddings' || url === '/embeddings';
 }
 
+/** A request of a batch read: the item, or its problems (each naming its field under `requests.<index>`). */
+export type ParsedBatchRequest = { item: ParsedBatchItem } | { problems: string[] };
+
+/** Reads one request of a batch body (a JSON value) at its index in the batch. */
+export type BatchItemParser = (value: unknown, index: number) => ParsedBatchRequest;
+
+/** The first issues of a refused request, each naming its field under `requests.<index>`. */
+export const batchItemProblems = (index: number, issues: readonly { path: PropertyKey[]; message: string }[]) =>
+  issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? `.${issue.path.map(String).join('.')}` : ''}: ${issue.message}`);
+
 /**
- * Collects a batch's requests one by one as they are read: each is validated at once, and the batch is refused as
- * soon as it holds more than `maxRequests` or `MAX_PROBLEMS` invalid ones (the 400 GatewayError), so a huge body
- * never becomes a huge array first.
+ * A request of the gateway's own batch bodies: an OpenAI batch line (`{custom_id, method, url, body}`, chat
+ * completions or embeddings by its url), or a chat request with an optional `custom_id`.
  */
-export function createBatchItems(maxRequests: number) {
+export function parseGatewayBatchItem(value: unknown, index: number): ParsedBatchRequest {
+  // The request's own `"cache"` (in an OpenAI line's body): opts it in to (or out of) the response cache.
+  const openAi = isOpenAiLine(value);
+  const own = lineCacheOf(openAi ? (value as { body?: unknown }).body : value);
+  const parsed = parseGatewayBatchRequest(value, index);
+  if ('problem' in own) {
+    const problem = `requests.${index}.${openAi ? 'body.' : ''}cache: ${own.problem}`;
+    return { problems: 'problems' in parsed ? [problem, ...parsed.problems] : [problem] };
+  }
+  return 'item' in parsed && 'cache' in own ? { item: { ...parsed.item, cache: own.cache } } : parsed;
+}
+
+/** A request of the gateway's own batch bodies, its `"cache"` aside. */
+function parseGatewayBatchRequest(value: unknown, index: number): ParsedBatchRequest {
+  if (isOpenAiLine(value) && isEmbeddingsLine(value)) {
+    const parsed = openAiEmbeddingsBatchLineSchema.safeParse(value);
+    return parsed.success
+      ? { item: { customId: parsed.data.custom_id, request: toEmbeddingsWork(parsed.data.body) } }
+      : { problems: batchItemProblems(index, parsed.error.issues) };
+  }
+  if (isOpenAiLine(value)) {
+    const parsed = openAiBatchLineSchema.safeParse(value);
+    return parsed.success
+      ? { item: { customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body) } }
+      : { problems: batchItemProblems(index, parsed.error.issues) };
+  }
+  const parsed = batchItemSchema.safeParse(value);
+  if (!parsed.success) return { problems: batchItemProblems(index, parsed.error.issues) };
+  const { custom_id: customId, ...request } = parsed.data;
+  return { item: { customId, request } };
+}
+
+/**
+ * Collects a batch's requests one by one as they are read: each is validated at once (by `parse`), and the batch is
+ * refused as soon as it holds more than `maxRequests` or `MAX_PROBLEMS` invalid ones (the 400 GatewayError), so a
+ * huge body never becomes a huge array first.
+ */
+export function createBatchItems(maxRequests: number, parse: BatchItemParser = parseGatewayBatchItem) {
   const items: ParsedBatchItem[] = [];
   const problems: string[] = [];
   let count = 0;
@@ -83,29 +129,9 @@ export function createBatchItems(maxRequests: number) {
       const index = count;
       count += 1;
       if (count > maxRequests) throw invalidRequest(`a batch holds at most ${maxRequests} requests (got more)`);
-      const openAi = isOpenAiLine(value);
-      const own = lineCacheOf(openAi ? (value as { body?: unknown }).body : value);
-      if ('problem' in own) problems.push(`requests.${index}.${openAi ? 'body.' : ''}cache: ${own.problem}`);
-      const cache = 'cache' in own ? { cache: own.cache } : {};
-      if (openAi && isEmbeddingsLine(value)) {
-        const parsed = openAiEmbeddingsBatchLineSchema.safeParse(value);
-        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: toEmbeddingsWork(parsed.data.body), ...cache });
-        else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
-      } else if (openAi) {
-        const parsed = openAiBatchLineSchema.safeParse(value);
-        if (parsed.success) items.push({ customId: parsed.data.custom_id, request: fromOpenAiRequest(parsed.data.body), ...cache });
-        else problems.push(...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}.${issue.path.join('.')}: ${issue.message}`));
-      } else {
-        const parsed = batchItemSchema.safeParse(value);
-        if (parsed.success) {
-          const { custom_id: customId, ...request } = parsed.data;
-          items.push({ customId, request, ...cache });
-        } else {
-          problems.push(
-            ...parsed.error.issues.slice(0, 2).map((issue) => `requests.${index}${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`),
-          );
-        }
-      }
+      const parsed = parse(value, index);
+      if ('item' in parsed) items.push(parsed.item);
+      else problems.push(...parsed.problems);
       if (problems.length >= MAX_PROBLEMS) throw fail();
     },
     finish(): ParsedBatchItem[] {
@@ -128,15 +154,22 @@ function parseOptions<T>(raw: Record<string, unknown>, schema: z.ZodType<T>): T 
  * whose lines are chat requests or OpenAI batch input lines (`{custom_id, method, url, body}`). Refused as soon as
  * a limit passes: 413 past `limitBytes` (from Content-Length before a byte is read) or at a request longer than
  * `maxRequestChars`, 400 past `maxRequests` or at the first malformed JSON; what the client still sends is then read
- * and dropped, not parsed. `query` gives the options for a JSONL body (and defaults for a JSON one).
+ * and dropped, not parsed. `query` gives the options for a JSONL body (and defaults for a JSON one). `parseItem` reads
+ * each request (default: the gateway's own and OpenAI's batch lines; Anthropic's Message Batches give theirs).
  */
-export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: BatchBodyLimits, query: Record<string, unknown> = {}): Promise<ParsedBatch> {
+export function readBatchBody(
+  req: IncomingMessage,
+  jsonLines: boolean,
+  limits: BatchBodyLimits,
+  query: Record<string, unknown> = {},
+  parseItem?: BatchItemParser,
+): Promise<ParsedBatch> {
   const declared = Number(req.headers['content-length'] ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limits.limitBytes) {
     req.resume();
     return Promise.reject(batchBodyTooLarge(limits.limitBytes));
   }
-  const items = createBatchItems(limits.maxRequests);
+  const items = createBatchItems(limits.maxRequests, parseItem);
   // No prototype: a member named `__proto__` is an option like any other (then refused by parseOptions), never the object's prototype.
   const options: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, query);
   // max_cost_usd comes from the body or the query, never both (parseBatchMaxCost): the body's is kept apart.
@@ -197,7 +230,8 @@ export function readBatchBody(req: IncomingMessage, jsonLines: boolean, limits: 
     const onEnd = () =>
       settle(() => {
         scanner.push(decoder.end());
-        const fileNamed = !jsonLines && options['input_file_id'] !== undefined;
+        // A body of another dialect's requests (parseItem) never names a file: `input_file_id` is only OpenAI's.
+        const fileNamed = !jsonLines && parseItem === undefined && options['input_file_id'] !== undefined;
         const hadRequests = scanner.end(!fileNamed) !== false;
         const maxCostUsd = parseBatchMaxCost(bodyMaxCost, query['max_cost_usd']);
         if (fileNamed) {

@@ -5,9 +5,11 @@ import { queueKeys } from './keys';
 import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 import batchEndedSource from './lua/batch-ended-2.lua';
+import messageBatchPageSource from './lua/message-batch-page-1.lua';
 import type { QueuePrefix } from './prefixes';
 
 const batchEnded = defineLuaFile('batch-ended-2.lua', batchEndedSource);
+const messageBatchPage = defineLuaFile('message-batch-page-1.lua', messageBatchPageSource);
 
 /** What the gateway keeps about a batch; its jobs' ids are derived (`batchJobId`), so they are not stored. */
 export interface BatchRecord {
@@ -57,13 +59,27 @@ export function batchJobIndex(batchId: string, jobId: string): number | undefine
   return Number.isInteger(index) && index >= 0 ? index : undefined;
 }
 
+/** The route of an Anthropic Message Batch's requests (its `endpoint`): listed apart, shown in Anthropic's shape. */
+export const MESSAGE_BATCH_ENDPOINT = '/v1/messages';
+
+/** Whether a batch is an Anthropic Message Batch (`POST /v1/messages/batches`). */
+export function isMessageBatch(record: Pick<BatchRecord, 'endpoint'>): boolean {
+  return record.endpoint === MESSAGE_BATCH_ENDPOINT;
+}
+
+/** Where a batch is listed under its owner: Anthropic's Message Batches apart from the others. */
+function ownerIndex(prefix: QueuePrefix, record: Pick<BatchRecord, 'keyId' | 'endpoint'>): string {
+  const owner = record.keyId ?? '';
+  return isMessageBatch(record) ? queueKeys.messageBatchesOf(prefix, owner) : queueKeys.batchesOf(prefix, owner);
+}
+
 /**
  * Stores a batch's record for `ttlSeconds` (its jobs' results live as long) and lists it among its owner's
  * batches (a zset by creation time; entries older than the retention are trimmed on the way).
  */
 export async function saveBatch(redis: RedisClient, prefix: QueuePrefix, record: BatchRecord, ttlSeconds: number): Promise<void> {
   const key = queueKeys.batch(prefix, record.batchId);
-  const owned = queueKeys.batchesOf(prefix, record.keyId ?? '');
+  const owned = ownerIndex(prefix, record);
   await redis
     .multi()
     .hset(key, {
@@ -85,12 +101,10 @@ export async function saveBatch(redis: RedisClient, prefix: QueuePrefix, record:
     .exec();
 }
 
-export async function deleteBatch(redis: RedisClient, prefix: QueuePrefix, batchId: string, keyId?: string): Promise<void> {
-  await redis
-    .multi()
-    .del(queueKeys.batch(prefix, batchId))
-    .zrem(queueKeys.batchesOf(prefix, keyId ?? ''), batchId)
-    .exec();
+/** Forgets a batch: its record, its listing and its ended requests' note (its jobs, and an Idempotency-Key's claim, stay). */
+export async function deleteBatch(redis: RedisClient, prefix: QueuePrefix, record: Pick<BatchRecord, 'batchId' | 'keyId' | 'endpoint'>): Promise<void> {
+  const { batchId } = record;
+  await redis.multi().del(queueKeys.batch(prefix, batchId), queueKeys.batchEnded(prefix, batchId)).zrem(ownerIndex(prefix, record), batchId).exec();
 }
 
 function parsedJson(text: string | null | undefined): unknown {
@@ -187,6 +201,24 @@ export async function listBatchIds(
   }
   const ids = await redis.zrevrangebyscore(owned, max, '-inf', 'LIMIT', 0, options.limit + 1);
   return { ids: ids.slice(0, options.limit), hasMore: ids.length > options.limit };
+}
+
+/**
+ * A page of an owner's Message Batches, newest first, as Anthropic pages them: the `limit` after `afterId` (older), or
+ * the `limit` just before `beforeId` (newer), or the newest; `hasMore` when more lie beyond in the same direction. Read
+ * by rank in one script, so batches made meanwhile or made in the same millisecond neither repeat nor go missing.
+ * An unknown cursor gives an empty page.
+ */
+export async function listMessageBatchIds(
+  redis: RedisClient,
+  prefix: QueuePrefix,
+  keyId: string | undefined,
+  options: { afterId?: string | undefined; beforeId?: string | undefined; limit: number },
+): Promise<{ ids: string[]; hasMore: boolean }> {
+  const [direction, cursor] = options.beforeId !== undefined ? ['before', options.beforeId] : ['after', options.afterId ?? ''];
+  const reply = await runLuaScript(redis, messageBatchPage, [queueKeys.messageBatchesOf(prefix, keyId ?? '')], [direction, cursor, options.limit]);
+  const [hasMore = 0, ...ids] = Array.isArray(reply) ? (reply as (number | string)[]) : [];
+  return { ids: ids.map(String), hasMore: hasMore === 1 };
 }
 
 /**

@@ -97,10 +97,48 @@ function openAiFields(
   };
 }
 
+/** Where a batch's requests are: counted by state, whether all have ended, and (once they have) when, and its usage. */
+export interface BatchState {
+  counts: Record<JobStatus, number>;
+  /** Requests that did not run because the batch reached its max_cost_usd (counted among the failed too). */
+  budgetExceeded: number;
+  done: boolean;
+  /** Unix ms when its last request was first seen ended; set once done. */
+  endedAt?: number | undefined;
+  usage?: BatchTokenUsage | undefined;
+}
+
 /**
- * A batch's view: OpenAI's Batch object and the gateway's counts of every request (one pipeline of small reads), and
- * the results of one page when asked. The first view that sees every request ended records when, with the usage.
- * The same view answers GET /v1/batches/:id, lists the batch, and is POSTed to its callback_url at its end.
+ * A batch's requests counted by state (one script per 500 of them, sent together). The first read that sees every
+ * request ended records when, with the usage: every view of the batch (OpenAI's, Anthropic's) reads it from here.
+ */
+export async function readBatchState(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'toKey'>,
+  prefix: QueuePrefix,
+  record: BatchRecord,
+  now = Date.now(),
+): Promise<BatchState> {
+  const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(record.batchId, index));
+  const views = await readJobViews(redis, queue, prefix, jobIds, false);
+  const counts = Object.fromEntries(jobStatusSchema.options.map((status) => [status, 0])) as Record<JobStatus, number>;
+  let budgetExceeded = 0;
+  views.forEach((found, index) => {
+    const view = requestView(found, jobIds[index]!, record, now);
+    counts[view.status] += 1;
+    if (view.error?.type === 'budget_exceeded') budgetExceeded += 1;
+  });
+  const done = counts.queued === 0 && counts.active === 0;
+  if (!done) return { counts, budgetExceeded, done };
+  if (record.endedAt !== undefined) return { counts, budgetExceeded, done, endedAt: record.endedAt, usage: record.usage };
+  const ended = await markBatchEnded(redis, prefix, record.batchId, now, await sumUsage(redis, queue, prefix, record));
+  return { counts, budgetExceeded, done, ...ended };
+}
+
+/**
+ * A batch's view: OpenAI's Batch object and the gateway's counts of every request (readBatchState), and the results
+ * of one page when asked. The same view answers GET /v1/batches/:id, lists the batch, and is POSTed to its
+ * callback_url at its end.
  */
 export async function readBatchView(
   redis: RedisClient,
@@ -110,22 +148,9 @@ export async function readBatchView(
   options: BatchViewOptions = {},
 ): Promise<BatchView> {
   const now = options.now ?? Date.now();
-  const jobIds = Array.from({ length: record.total }, (_, index) => batchJobId(record.batchId, index));
-  const views = await readJobViews(redis, queue, prefix, jobIds, false);
-  const counts = Object.fromEntries(jobStatusSchema.options.map((status) => [status, 0])) as Record<JobStatus, number>;
-  // Requests that did not run because the batch reached its max_cost_usd (counted among the failed too).
-  let budgetExceeded = 0;
-  views.forEach((found, index) => {
-    const view = requestView(found, jobIds[index]!, record, now);
-    counts[view.status] += 1;
-    if (view.error?.type === 'budget_exceeded') budgetExceeded += 1;
-  });
-  const done = counts.queued === 0 && counts.active === 0;
-  let { endedAt, usage } = record;
-  if (done && endedAt === undefined)
-    ({ endedAt, usage } = await markBatchEnded(redis, prefix, record.batchId, now, await sumUsage(redis, queue, prefix, record)));
+  const { counts, budgetExceeded, done, endedAt, usage } = await readBatchState(redis, queue, prefix, record, now);
   const view: BatchView = {
-    ...openAiFields(record, batchStatus(record, counts, done, now), counts, done ? endedAt : undefined, done ? usage : undefined),
+    ...openAiFields(record, batchStatus(record, counts, done, now), counts, endedAt, usage),
     batch_id: record.batchId,
     total: record.total,
     counts,
@@ -134,7 +159,9 @@ export async function readBatchView(
   };
   if (!options.results) return view;
   const first = Math.max(0, options.results.after + 1);
-  const pageIds = jobIds.slice(first, first + options.results.limit);
+  const pageIds = Array.from({ length: Math.max(0, Math.min(options.results.limit, record.total - first)) }, (_, offset) =>
+    batchJobId(record.batchId, first + offset),
+  );
   const page = await readJobViews(redis, queue, prefix, pageIds, true);
   const results: BatchResult[] = page.map((found, offset) => {
     const customId = record.customIds[first + offset];

@@ -24,6 +24,9 @@ export {
   deleteBatch,
   loadBatch,
   listBatchIds,
+  listMessageBatchIds,
+  isMessageBatch,
+  MESSAGE_BATCH_ENDPOINT,
   markBatchCancelled,
   isBatchCancelled,
   noteBatchRequestsEnded,
@@ -37,8 +40,9 @@ export { newFileId, batchFileId, parseFileId, parseFileIdOwner } from './file-id
 export type { BatchFileKind, ParsedFileId } from './file-ids';
 export { createFileWriter, fileBytesUsed, saveFile, loadFile, deleteFile, listFileIds, readFileChunks } from './file-store';
 export type { FileRecord } from './file-store';
-export { readBatchView, batchResultLines, batchOutcomePages } from './batch-view';
-export type { BatchViewOptions, BatchRequestOutcome } from './batch-view';
+export { readBatchState, readBatchView, batchResultLines, batchOutcomePages } from './batch-view';
+export type { BatchState, BatchViewOptions, BatchRequestOutcome } from './batch-view';
+export { removeBatch } from './batch-removal';
 export { createCallbackQueue, enqueueCallback, callbackSubject, createCallbackWorker, promoteJobCallback, recordJobCallback } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { batchCallbackWaitMs, makeBatchCallbackDue, promoteBatchCallback, recordBatchCallback, removeBatchCallback } from './batch-callback';

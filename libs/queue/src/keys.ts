@@ -30,6 +30,8 @@ export const queueKeys = {
   batchEnded: (prefix: QueuePrefix, batchId: string): string => `${prefix}:batch:${batchId}:ended`,
   /** The batches of an owner (a key id, or '' for callers without a key): a zset batch id -> created ms. */
   batchesOf: (prefix: QueuePrefix, owner: string): string => `${prefix}:batches:${owner === '' ? 'open' : `key:${owner}`}`,
+  /** The Anthropic Message Batches of an owner, listed apart from its other batches (same shape as batchesOf). */
+  messageBatchesOf: (prefix: QueuePrefix, owner: string): string => `${prefix}:message-batches:${owner === '' ? 'open' : `key:${owner}`}`,
   /** An uploaded file's record (hash: filename, bytes, lines, endpoint, created_at, key_id; the file's TTL). */
   file: (prefix: QueuePrefix, fileId: string): string => `${prefix}:file:${fileId}`,
   /** An uploaded file's content: a list of deflated chunks of whole lines, in order (the file's TTL). */

@@ -225,7 +225,7 @@ describe('errors in Anthropic shape and statuses', () => {
   });
 
   it('404 not_found_error for a Messages path not served', async () => {
-    const response = await post('/v1/messages/batches', {});
+    const response = await post('/v1/messages/unknown', {});
     expect(response.status).toBe(404);
     expect(shape(response.text).error.type).toBe('not_found_error');
   });

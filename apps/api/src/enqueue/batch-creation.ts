@@ -136,7 +136,7 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
     });
     undo.push(async () => {
       if (callbackUrl) await removeBatchCallback(deps.callbacks, batchId).catch(() => undefined);
-      await deleteBatch(deps.redis, deps.prefix, batchId, keyId);
+      await deleteBatch(deps.redis, deps.prefix, record);
     });
 
     // MULTI chunks sent back to back; a failed chunk takes the batch's unstarted jobs back out itself.

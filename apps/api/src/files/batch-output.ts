@@ -35,21 +35,22 @@ function answerBody(record: BatchRecord, jobId: string, result: NonNullable<Batc
  * OpenAI's shape; undefined when it belongs to the other file or has not ended yet.
  */
 export function batchOutputLine(record: BatchRecord, outcome: BatchRequestOutcome, kind: BatchFileKind): BatchOutputLine | undefined {
-  const jobId = batchJobId(record.batchId, outcome.index);
-  const base = { id: `batch_req_${jobId}`, custom_id: outcome.customId ?? null };
   const { view } = outcome;
-  if (view.status === 'completed' && view.result) {
-    return kind === 'output'
-      ? { ...base, response: { status_code: 200, request_id: jobId, body: answerBody(record, jobId, view.result) }, error: null }
-      : undefined;
-  }
-  if (kind !== 'errors') return undefined;
-  if (view.status === 'expired' || view.status === 'cancelled') return { ...base, response: null, error: unrunCodes[view.status] };
+  const completed = view.status === 'completed' && view.result !== undefined;
+  // Most requests belong to the other file: nothing is built for them.
+  if (completed !== (kind === 'output')) return undefined;
+  const jobId = batchJobId(record.batchId, outcome.index);
+  const id = `batch_req_${jobId}`;
+  const customId = outcome.customId ?? null;
+  if (view.status === 'completed' && view.result)
+    return { id, custom_id: customId, response: { status_code: 200, request_id: jobId, body: answerBody(record, jobId, view.result) }, error: null };
+  if (view.status === 'expired' || view.status === 'cancelled') return { id, custom_id: customId, response: null, error: unrunCodes[view.status] };
   if (view.status === 'failed') {
     const type = view.error?.type ?? 'upstream_error';
     const message = view.error?.message ?? 'the request failed';
     return {
-      ...base,
+      id,
+      custom_id: customId,
       response: { status_code: httpStatusByErrorType[type], request_id: jobId, body: toOpenAiErrorBody(type, message) },
       error: { code: type, message },
     };

@@ -1,15 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import {
-  batchRequestRefused,
-  compressedBatchRefused,
-  IDEMPOTENCY_WINDOW_SECONDS,
-  idempotencyConflict,
-  invalidRequest,
-  notFound,
-  type BatchAccepted,
-  type BatchList,
-  type BatchView,
-} from '@gateway/contracts';
+import { compressedBatchRefused, invalidRequest, notFound, type BatchAccepted, type BatchList, type BatchView } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { createBatchCaps } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
@@ -17,13 +7,12 @@ import {
   batchJobId,
   batchJobIndex,
   batchResultLines,
-  claimBatch,
   isGatewayBatchId,
+  isMessageBatch,
   limitsPrefix,
   listBatchIds,
   loadBatch,
   readBatchView,
-  releaseBatchClaim,
   type BatchRecord,
   type CallbackQueue,
   type ChatQueue,
@@ -34,11 +23,10 @@ import { readBatchBody } from '../batch-input';
 import { BATCH_LINE_ENVELOPE_CHARS, intQuery } from './batch-query';
 import type { Admission } from '../admission';
 import { cancelBatch } from '../batch-cancel';
-import { assertMayAccess, assertModelAllowed, callerOf, mayAccess, ownerKeyOf, ownerOfId, type Caller } from '../caller';
-import { idempotentRequestOf, workIdFor } from '../idempotency';
-import { batchCacheFills, bodyCacheMode, cacheHeaderMode, createBatch, enqueueOrUnavailable } from '../enqueue';
-import { withModelAlias } from '../enqueue/model-alias';
-import { servablePlan } from '../request-plan';
+import { startBatch } from '../batch-start';
+import { bodyCacheMode, cacheHeaderMode } from '../enqueue';
+import { streamJsonLines } from '../jsonl-stream';
+import { assertMayAccess, callerOf, mayAccess, ownerKeyOf, ownerOfId, type Caller } from '../caller';
 import { checkCallbackUrl } from './jobs';
 import { readFileBatchItems, requireUploadedFile } from '../files/file-batch-items';
 
@@ -86,11 +74,12 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     return spend ? { ...view, max_cost_usd: spend.capUsd, spent_usd: spend.spentUsd } : view;
   };
 
-  /** A batch this caller may see: 404 for an unknown id, one past its retention, or another key's. */
+  /** A batch this caller may see: 404 for an unknown id, one past its retention, another key's, or a Message Batch. */
   const requireBatch = async (caller: Caller, batchId: string): Promise<BatchRecord> => {
     if (isGatewayBatchId(batchId)) assertMayAccess(caller, batchId, 'batch');
     const record = isGatewayBatchId(batchId) ? await loadBatch(deps.redis, deps.prefix, batchId) : undefined;
-    if (!record) throw notFound('batch', batchId, { retained: true });
+    // Anthropic's Message Batches are seen through /v1/messages/batches only.
+    if (!record || isMessageBatch(record)) throw notFound('batch', batchId, { retained: true });
     return record;
   };
 
@@ -111,81 +100,28 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     // OpenAI's shape: the requests are the lines of a file the caller uploaded.
     const file = fromFile ? await requireUploadedFile(deps.redis, deps.prefix, caller, fromFile.input_file_id) : undefined;
     const read = file && fromFile ? (await readFileBatchItems(deps.redis, deps.prefix, file, fromFile)).items : bodyItems;
-    // Model aliases resolve per line, as on every route.
-    const items = read.map((item) => ({ ...item, request: withModelAlias(deps.config.llm.modelAliases, item.request) }));
-    // A model outside the key's allow-list (403) or a request no provider can honour (400) fails the whole batch,
-    // naming the request, before anything is reserved.
-    items.forEach((item, index) => {
-      try {
-        assertModelAllowed(caller, item.request.model ?? deps.config.llm.defaultModel);
-      } catch (error) {
-        throw batchRequestRefused('forbidden', index, (error as Error).message);
-      }
-      servablePlan(deps.config, item.request, `requests.${index}.`);
+    const { batchId, items } = await startBatch({ ...deps, caps }, req, {
+      route: '/v1/batches',
+      items: read,
+      // A file's content never changes under its id: the id stands for its requests.
+      hashed: (aliased) => (fromFile ? { fromFile, options, maxCostUsd } : { items: aliased, options, maxCostUsd }),
+      options: {
+        callbackUrl: options.callback_url,
+        completionWindow: options.completion_window,
+        maxCostUsd,
+        endpoint: fromFile?.endpoint,
+        inputFileId: fromFile?.input_file_id,
+        metadata: options.metadata,
+      },
+      cache: { header: cacheHeader, batch: bodyCacheMode(options.cache) },
+      startedMs: started,
     });
-    // A file's content never changes under its id: the id stands for its requests.
-    const idempotent = idempotentRequestOf(req, '/v1/batches', fromFile ? { fromFile, options, maxCostUsd } : { items, options, maxCostUsd });
-    const batchId = workIdFor(req, idempotent, 'batch');
-    if (idempotent) {
-      // One SET NX claims the batch id: a duplicate gets the first request's answer, another body a 409.
-      const claim = `${idempotent.requestHash}:${items.length}`;
-      const existing = await enqueueOrUnavailable(() => claimBatch(deps.redis, deps.prefix, batchId, claim, IDEMPOTENCY_WINDOW_SECONDS));
-      if (existing !== undefined) {
-        deps.admission.countKeyed(existing === claim ? 'joined' : 'conflict');
-        if (existing !== claim) throw idempotencyConflict(batchId);
-        if (fromFile) {
-          res.json(await viewOf(await requireBatch(caller, batchId)));
-          return;
-        }
-        const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
-        res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
-        return;
-      }
-      deps.admission.countKeyed('created');
-    }
-    const parsedMs = performance.now() - started;
-    let accepted: BatchAccepted;
-    try {
-      accepted = await createBatch(
-        { ...deps, caps },
-        {
-          batchId,
-          requestId: req.id,
-          caller,
-          items,
-          callbackUrl: options.callback_url,
-          completionWindow: options.completion_window,
-          maxCostUsd,
-          endpoint: fromFile?.endpoint,
-          inputFileId: fromFile?.input_file_id,
-          metadata: options.metadata,
-          origin: req,
-          cacheFills: batchCacheFills(
-            {
-              ttlSeconds: deps.config.responseCache.ttlSeconds,
-              defaultModel: deps.config.llm.defaultModel,
-              header: cacheHeader,
-              batch: bodyCacheMode(options.cache),
-            },
-            caller,
-            items,
-          ),
-        },
-      );
-    } catch (error) {
-      // A keyed batch refused (rate, budget, Redis) gives its claim back: the key may be tried again.
-      if (idempotent) await releaseBatchClaim(deps.redis, deps.prefix, batchId).catch(() => undefined);
-      throw error;
-    }
-    deps.logger.info(
-      { requestId: req.id, batchId, total: items.length, parseMs: Math.round(parsedMs), enqueueMs: Math.round(performance.now() - started - parsedMs) },
-      'batch enqueued',
-    );
     // OpenAI's batches.create answers the Batch object; the native body keeps its 202 with the job ids.
     if (fromFile) {
       res.json(await viewOf(await requireBatch(caller, batchId)));
       return;
     }
+    const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
     res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
   });
 
@@ -224,20 +160,9 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
 
   router.get('/v1/batches/:id/results', async (req, res) => {
     const record = await requireBatch(callerOf(req), req.params.id);
-    res.status(200).setHeader('content-type', 'application/jsonl; charset=utf-8');
-    // Page by page: each page is written (and drained to the client) before the next is read.
-    try {
-      for await (const text of batchResultLines(deps.redis, deps.queue, deps.prefix, record)) {
-        if (res.destroyed) return;
-        if (!res.write(text)) await new Promise<void>((resolve) => res.once('drain', () => resolve()).once('close', () => resolve()));
-      }
-    } catch (error) {
-      // Redis failed mid-stream: the client sees the stream break, never a short file that looks complete.
-      deps.logger.warn({ err: error, requestId: req.id, batchId: record.batchId }, 'batch results stream broken');
-      res.destroy();
-      return;
-    }
-    res.end();
+    await streamJsonLines(res, batchResultLines(deps.redis, deps.queue, deps.prefix, record), (error) =>
+      deps.logger.warn({ err: error, requestId: req.id, batchId: record.batchId }, 'batch results stream broken'),
+    );
   });
 
   /** Cancels what of a batch has not run, answering its view (a batch whose requests have all ended is left as it is). */

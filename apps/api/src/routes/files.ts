@@ -1,10 +1,11 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { invalidRequest, notFound, toOpenAiErrorBody, type FileDeleted, type FileList, type FileObject } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import {
   deleteFile,
   fileBytesUsed,
+  isMessageBatch,
   listFileIds,
   loadBatch,
   loadFile,
@@ -21,6 +22,7 @@ import {
 import { callerOf, mayAccess, ownerKeyOf, ownerOfId, workOwnerOf, type Caller } from '../caller';
 import { batchFileObject, batchFileText } from '../files/batch-output';
 import { receiveUpload } from '../files/file-upload';
+import { streamJsonLines } from '../jsonl-stream';
 import { errorHandler } from '../middleware/error-handler';
 import { BATCH_LINE_ENVELOPE_CHARS, intQuery } from './batch-query';
 
@@ -52,23 +54,6 @@ function fileObject(record: FileRecord): FileObject {
   };
 }
 
-/** Writes text pieces as they come, waiting for the client to drain; a failure mid-way breaks the stream. */
-async function streamOut(res: Response, pieces: AsyncIterable<string | Buffer>, onBroken: (error: unknown) => void): Promise<void> {
-  res.status(200).setHeader('content-type', 'application/jsonl; charset=utf-8');
-  try {
-    for await (const piece of pieces) {
-      if (res.destroyed) return;
-      if (!res.write(piece)) await new Promise<void>((resolve) => res.once('drain', () => resolve()).once('close', () => resolve()));
-    }
-  } catch (error) {
-    // The client sees the stream break, never a short file that looks complete.
-    onBroken(error);
-    res.destroy();
-    return;
-  }
-  res.end();
-}
-
 /**
  * OpenAI's Files API for batch input: `POST /v1/files` (multipart: `file`, `purpose=batch`) checks and stores a JSONL
  * file of batch requests as it arrives; list, read, read the content, delete. A batch's output and error files
@@ -87,7 +72,8 @@ export function fileRoutes(deps: FileRouteDeps): Router {
       if (upload) return { upload };
     } else if (parsed && owned && parsed.kind !== 'upload') {
       const batch = await loadBatch(deps.redis, deps.prefix, parsed.batchId);
-      if (batch) return { batch, kind: parsed.kind };
+      // A Message Batch's results are read at /v1/messages/batches/{id}/results only.
+      if (batch && !isMessageBatch(batch)) return { batch, kind: parsed.kind };
     }
     throw notFound('file', fileId, { retained: true });
   };
@@ -156,7 +142,7 @@ export function fileRoutes(deps: FileRouteDeps): Router {
       'upload' in found
         ? readFileChunks(deps.redis, deps.prefix, found.upload.fileId)
         : batchFileText(deps.redis, deps.queue, deps.prefix, found.batch, found.kind);
-    await streamOut(res, pieces, (error) => deps.logger.warn({ err: error, requestId: req.id, fileId: req.params.id }, 'file content stream broken'));
+    await streamJsonLines(res, pieces, (error) => deps.logger.warn({ err: error, requestId: req.id, fileId: req.params.id }, 'file content stream broken'));
   });
 
   router.delete('/v1/files/:id', async (req, res) => {

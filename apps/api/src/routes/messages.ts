@@ -98,7 +98,7 @@ export function messagesRoutes(deps: MessagesRouteDeps): Router {
     res.json({ input_tokens: estimatePromptTokens({ messages: toChatMessages(request), tools }) });
   });
 
-  // Anthropic's other Messages routes (batches) are not served: a 404 in its shape.
+  // Other paths under /v1/messages (Message Batches are served by their own routes, mounted before): a 404 in Anthropic's shape.
   router.all('/v1/messages/*rest', (req) => {
     throw routeNotFound(req.method, req.path);
   });

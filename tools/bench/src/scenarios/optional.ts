@@ -1,6 +1,7 @@
 import { batchScenario } from './batch';
 import type { ScenarioContext } from './context';
 import { embeddingsScenario } from './embeddings';
+import { fileBatchScenario } from './file-batch';
 import { lanesScenario } from './lanes';
 import { limitsScenario } from './limits';
 import { responsesScenario } from './responses';
@@ -18,6 +19,8 @@ export async function optionalScenarios(context: ScenarioContext, selected: Read
   if (selected.has('messages')) await messagesScenario(context);
   if (selected.has('tool-streaming')) await toolStreamingScenario(context);
   if (selected.has('batch')) await batchScenario(context);
+  // Part of batch; alone with --only=file-batch.
+  if (selected.has('file-batch')) await fileBatchScenario(context);
   if (selected.has('lanes')) await lanesScenario(context);
   if (selected.has('embeddings')) await embeddingsScenario(context);
   if (selected.has('operating')) await operatingScenario(context);
