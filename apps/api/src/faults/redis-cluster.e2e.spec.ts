@@ -137,6 +137,33 @@ describe('on a Redis Cluster', () => {
     expect((await keysPerNode()).filter((count) => count > 0)).toHaveLength(1);
   });
 
+  it('keeps a stored response (its outcome is written in the queue slot, apart from the settlement) and continues it', async () => {
+    fake.setBehaviour(() => ({ kind: 'reply', content: 'stored on the cluster' }));
+    const first = await postJson(`${gateway.baseUrl}/v1/responses`, { input: 'Hello cluster' });
+    expect(first.status).toBe(200);
+    const { id, status } = first.body as { id: string; status: string };
+    expect(status).toBe('completed');
+    const outcomeKey = `{${prefix}}:outcome:${id.slice('resp_'.length)}`;
+    const kept = await Promise.all(
+      cluster.nodes.map(async (node) => {
+        const [host, port] = node.split(':');
+        const client = new Redis({ host: host!, port: Number(port), lazyConnect: true });
+        await client.connect();
+        const found = await client.exists(outcomeKey);
+        client.disconnect();
+        return found;
+      }),
+    );
+    expect(kept.reduce((sum, found) => sum + found, 0)).toBe(1);
+    const read = await fetch(`${gateway.baseUrl}/v1/responses/${id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id, status: 'completed' });
+    const next = await postJson(`${gateway.baseUrl}/v1/responses`, { input: 'and again', previous_response_id: id });
+    expect(next.status).toBe(200);
+    expect(next.body).toMatchObject({ status: 'completed', previous_response_id: id });
+    expect((await keysPerNode()).filter((count) => count > 0)).toHaveLength(1);
+  });
+
   it('enforces the rate limit and bills each job once (the limits scripts run in one slot)', async () => {
     fake.setBehaviour(() => ({ kind: 'reply', content: 'billed' }));
     const before = await usageToday(gateway.baseUrl);
