@@ -37,7 +37,9 @@ export async function completeFromCache(
   const data = job.data;
   const result: ChatJobResult = { ...cached, cost_usd: 0 };
   const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log);
-  const kept = keepCompletedOutcome(deps, job, apart?.result ?? result, log);
+  // Nothing settles a cached answer's call: its outcome is kept on its own.
+  const keeping = keepCompletedOutcome(deps, job, () => JSON.stringify(apart?.result ?? result), log);
+  const kept = keeping && (keeping.written ?? keeping.write());
   const streamed = data.resumable
     ? streamSender(deps, { jobId: job.id, replyTo: data.reply_to, keep: keep.stream })({ kind: 'stream-end', job_id: job.id, seq: 0, result }).catch(
         (error: unknown) => log.warn({ err: error }, 'could not keep the stream end'),

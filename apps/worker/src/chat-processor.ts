@@ -22,7 +22,15 @@ import {
   type RequestLogAppend,
 } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
-import { isBatchCancelled, readStreamMessages, replyEnvelope, type ChatJob, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import {
+  isBatchCancelled,
+  readStreamMessages,
+  resultReplyEnvelope,
+  type ChatJob,
+  type JobStreamLimits,
+  type QueuePrefix,
+  type RedisClient,
+} from '@gateway/queue';
 import type { ProviderRegistry } from '@gateway/providers';
 import type { FailoverHooks } from '@gateway/resilience';
 import { consumedResult, createCallMeter, type CallMeter } from './call-meter';
@@ -144,30 +152,33 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
     // An embeddings job's vectors are kept once, under their own key (sent first, on the settlement's connection).
     const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log);
+    const keptResult = apart?.result ?? result;
+    // The result's JSON, serialised once for the reply and the kept outcome.
+    let json: string | undefined;
+    const resultJson = () => (json ??= JSON.stringify(keptResult));
     const reply =
-      !data.stream && data.reply_to
-        ? (apart?.reply(data.reply_to) ?? replyEnvelope(deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result }))
-        : undefined;
-    // Sent beside the settlement, on the same connection and before it (no round trip of its own): the outcome is
-    // kept before the reply can reach anyone who would continue the response.
-    const kept = keepCompletedOutcome(deps, job, apart?.result ?? result, log);
+      !data.stream && data.reply_to ? (apart?.reply(data.reply_to) ?? resultReplyEnvelope(deps.prefix, data.reply_to, job.id, resultJson())) : undefined;
+    // Kept before the reply can reach anyone who would continue the response: in the settlement's script
+    // (standalone Redis), else sent just before it on the same connection.
+    const keeping = keepCompletedOutcome(deps, job, resultJson, log);
     // A cache entry keeps the whole answer (an embeddings hit is served from it alone, vectors included).
     const cached = deps.responseCache?.fill(data, result, log);
     // Billed once per provider call: a second completion of this run is not charged again.
     const settle = (logged: RequestLogAppend | undefined) =>
-      settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply, logged);
-    const replied = await report.completed(result, reply !== undefined, settle).then(
-      () => reply !== undefined,
+      settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply, logged, keeping?.inSettlement);
+    const settled = await report.completed(result, reply !== undefined, settle).then(
+      () => true,
       (settleError: unknown) => {
         log.error({ err: settleError }, 'could not bill the job');
         return false;
       },
     );
-    await Promise.all([kept, cached]);
+    // Billing failed (Redis trouble): the outcome it carried is kept on its own, before the reply below.
+    await Promise.all([keeping?.written ?? (!settled && keeping?.inSettlement ? keeping.write() : undefined), cached]);
     // The vectors not written apart (Redis trouble): the return value keeps them, so no reader finds them missing.
     const returned = apart && (await apart.written) ? apart.result : result;
     // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
-    if (reply && !replied) await deps.publisher.publish(reply.channel, reply.message);
+    if (reply && !settled) await deps.publisher.publish(reply.channel, reply.message);
     metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
     const latencyMs = Math.round(performance.now() - startedAt);
     metrics.jobDuration.observe({ queue: 'chat', outcome: 'completed' }, latencyMs / 1000);

@@ -95,6 +95,17 @@ export interface SettleReply {
   message: string;
 }
 
+/**
+ * A job's outcome to keep in the same script as its settlement (before its reply): its key, JSON and lifetime.
+ * Standalone Redis only: the key lives in the queue's slot, the settlement's in `{spend}` (on a cluster the
+ * caller writes it itself).
+ */
+export interface SettleKeep {
+  key: string;
+  value: string;
+  seconds: number;
+}
+
 /** Spend of one period, against its budget: the shape of `GET /v1/usage` (libs/contracts). */
 export type PeriodUsage = PeriodSpend;
 
@@ -288,9 +299,17 @@ export function createBudget(options: BudgetOptions) {
     /**
      * Bills a finished job's real cost to the current UTC day and month, once per job id, then publishes `reply`
      * (if given) in the same script: a waiting caller hears of the job only once it is billed; `logged`, the request's
-     * log entry, is appended in the same script too. Returns whether it billed now.
+     * log entry, is appended in the same script too, and `kept` (the job's outcome to keep) written before the
+     * reply. Returns whether it billed now.
      */
-    async settle(jobId: string, charge: JobCharge, reply?: SettleReply, callId = '', logged?: RequestLogAppend): Promise<{ billed: boolean }> {
+    async settle(
+      jobId: string,
+      charge: JobCharge,
+      reply?: SettleReply,
+      callId = '',
+      logged?: RequestLogAppend,
+      kept?: SettleKeep,
+    ): Promise<{ billed: boolean }> {
       const { day, month } = utcPeriods(now());
       const globalKeys = ledgerKeys(undefined, day, month);
       const keyKeys = ledgerKeys(charge.keyId ?? '', day, month);
@@ -302,6 +321,8 @@ export function createBudget(options: BudgetOptions) {
         limitKeys.usagePending(prefix),
         limitKeys.jobCalls(prefix, jobId),
         logged?.key ?? limitKeys.requestLog(prefix),
+        // Unused without an outcome to keep: a key of the script's own slot.
+        kept?.key ?? limitKeys.jobBilling(prefix, jobId),
       ];
       const costNano = usdToNano(charge.costUsd);
       const [code] = await runIntegerScript(redis, scripts.budgetSettle, keys, [
@@ -321,6 +342,8 @@ export function createBudget(options: BudgetOptions) {
         logged?.entry ?? '',
         logged?.maxEntries ?? 0,
         logged?.minId ?? '0',
+        kept?.value ?? '',
+        kept?.seconds ?? 0,
       ]);
       return { billed: code === LimitScriptCode.Done };
     },

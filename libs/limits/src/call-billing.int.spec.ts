@@ -36,6 +36,26 @@ describe('billing per provider call', () => {
     expect(await budget.settle('plain', charge(0.1))).toEqual({ billed: false });
   });
 
+  it('writes the outcome to keep inside the settlement (atomic with its reply), also when the call was billed already', async () => {
+    const { budget, prefix } = ledger();
+    const key = `${prefix}:outcome:job`;
+    await budget.reserve('job', 0.4);
+    const kept = { key, value: '{"state":"completed"}', seconds: 60 };
+    expect(await budget.settle('job', charge(0.1), undefined, '1', undefined, kept)).toEqual({ billed: true });
+    expect(await suite.client.get(key)).toBe('{"state":"completed"}');
+    const ttl = await suite.client.ttl(key);
+    expect(ttl).toBeGreaterThan(50);
+    expect(ttl).toBeLessThanOrEqual(60);
+    // The same call settled again (a second completion): nothing billed, the outcome kept all the same.
+    await suite.client.del(key);
+    expect(await budget.settle('job', charge(0.1), undefined, '1', undefined, { ...kept, value: 'again' })).toEqual({ billed: false });
+    expect(await suite.client.get(key)).toBe('again');
+    // Nothing to keep: nothing written.
+    expect(await budget.settle('other', charge(0.1))).toEqual({ billed: true });
+    expect(await suite.client.exists(`${prefix}:outcome:other`)).toBe(0);
+    expect((await budget.usage()).day).toMatchObject({ spent_usd: 0.2, jobs: 2 });
+  });
+
   it('bills at the reservation the call of a run that died unsettled, when the job is taken over, and only once', async () => {
     const { budget } = ledger();
     await budget.reserve('job', 0.4, { id: 'key-1' });

@@ -46,6 +46,7 @@ export type {
   ReserveCall,
   JobCharge,
   PeriodUsage,
+  SettleKeep,
   SettleReply,
 } from './budget';
 export { runAdmit, runAdmitAndAdd, runAdmitAndAddIdempotent } from './admit';

@@ -2,7 +2,7 @@ import { batchCostCapReached, type ChatJobData, type ChatJobResult, type Provide
 import { createBoundedLabel, type Metrics } from '@gateway/observability';
 import type { BatchCaps } from './batch-cap';
 import { tokenCountsOf } from './budget';
-import type { Budget, SettleReply } from './budget';
+import type { Budget, SettleKeep, SettleReply } from './budget';
 import type { RequestLogAppend } from './request-log';
 import { callCostUsd, type PriceSource } from './pricing';
 import type { ProviderPacer } from './provider-pacer';
@@ -63,7 +63,8 @@ export async function startJobCall(billing: Pick<JobBilling, 'budget'>, job: Bil
  * (`result.cost_usd`), once per job id however often the job completes (with `job.call`: once per provider call);
  * no result (failed before a provider could bill anything) releases the job's reservation. A call cut short
  * (cancelled, broken mid-stream) is settled with what it consumed, as a result. `model` is the model the spend is booked under. `reply` goes out with the
- * settlement (one round trip), after the billing, and `logged` (the request's log entry) is appended in it.
+ * settlement (one round trip), after the billing, and `logged` (the request's log entry) is appended in it, as
+ * `kept` (the job's outcome to keep, standalone Redis only) is written in it before the reply.
  */
 export async function settleJobCost(
   billing: JobBilling,
@@ -71,6 +72,7 @@ export async function settleJobCost(
   outcome: { result: ChatJobResult; model: string } | undefined,
   reply?: SettleReply,
   logged?: RequestLogAppend,
+  kept?: SettleKeep,
 ): Promise<{ billed: boolean }> {
   const cap = job.data.batch_cap;
   if (!outcome) {
@@ -93,6 +95,7 @@ export async function settleJobCost(
     reply,
     job.call,
     logged,
+    kept,
   );
   // The batch's counter after the budgets: a crash between the two leaves the request reserved in its batch
   // (the cap errs towards stopping early), never billed twice.

@@ -34,7 +34,7 @@ export const limitKeys = {
   inFlight: (prefix: LimitsPrefix): string => `${prefix}:budget:{spend}:inflight`,
   /**
    * A job's provider calls (one per run that reached a provider, by its attempt number): `started`, then `billed`
-   * or `none` (call-start-4.lua, budget-settle-13.lua, budget-release-6.lua). Lives as long as the billing record.
+   * or `none` (call-start-4.lua, budget-settle-14.lua, budget-release-6.lua). Lives as long as the billing record.
    */
   jobCalls: (prefix: LimitsPrefix, jobId: string): string => `${prefix}:budget:{spend}:job:${jobId}:calls`,
   /** When each reservation lapses (a job that was never settled nor released): member `<nano-USD>:<jobId>` → ms. */

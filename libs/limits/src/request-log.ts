@@ -14,7 +14,7 @@ export interface RequestLogOptions {
   clock?: () => number;
 }
 
-/** An entry to append inside another script (budget-settle-13.lua): the log's key, the entry, its bounds. */
+/** An entry to append inside another script (budget-settle-14.lua): the log's key, the entry, its bounds. */
 export interface RequestLogAppend {
   key: string;
   entry: string;

@@ -11,7 +11,7 @@ import batchCapStart from './lua/batch-cap-start-1.lua';
 import billingClear from './lua/billing-clear-1.lua';
 import budgetRelease from './lua/budget-release-6.lua';
 import budgetReserve from './lua/budget-reserve.lua';
-import budgetSettle from './lua/budget-settle-13.lua';
+import budgetSettle from './lua/budget-settle-14.lua';
 import callStart from './lua/call-start-4.lua';
 import deploymentPause from './lua/deployment-pause-1.lua';
 import deploymentTake from './lua/deployment-take-1.lua';
@@ -66,7 +66,7 @@ export const scripts = {
   deploymentTake: script('deployment-take-1.lua', deploymentTake),
   deploymentPause: script('deployment-pause-1.lua', deploymentPause),
   budgetReserve: script('budget-reserve.lua', budgetReserve),
-  budgetSettle: script('budget-settle-13.lua', budgetSettle),
+  budgetSettle: script('budget-settle-14.lua', budgetSettle),
   usageFold: script('usage-fold-1.lua', usageFold),
   budgetRelease: script('budget-release-6.lua', budgetRelease),
   billingClear: script('billing-clear-1.lua', billingClear),

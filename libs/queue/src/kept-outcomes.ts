@@ -13,9 +13,18 @@ const keptOutcomeSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('failed'), error: jobErrorSchema }),
 ]);
 
+/** The kept JSON of a completed job, from its result's JSON (serialised once for the outcome and the reply). */
+export const completedOutcomeJson = (resultJson: string): string => `{"state":"completed","result":${resultJson}}`;
+
 /** Keeps a job's outcome for `seconds` (a job with keep_outcome_seconds; written by whoever ends the job). */
-export async function keepJobOutcome(redis: RedisClient, prefix: QueuePrefix, jobId: string, outcome: KeptOutcome, seconds: number): Promise<void> {
-  await redis.set(queueKeys.keptOutcome(prefix, jobId), JSON.stringify(outcome), 'EX', seconds);
+export async function keepJobOutcome(
+  redis: RedisClient,
+  prefix: QueuePrefix,
+  jobId: string,
+  outcome: KeptOutcome | { json: string },
+  seconds: number,
+): Promise<void> {
+  await redis.set(queueKeys.keptOutcome(prefix, jobId), 'json' in outcome ? outcome.json : JSON.stringify(outcome), 'EX', seconds);
 }
 
 /** A job's kept outcome; undefined when none is kept (not finished, never asked for, or expired). */

@@ -9,6 +9,11 @@ export function replyEnvelope(prefix: QueuePrefix, replyTo: string, message: Rep
   return { channel: queueKeys.replyChannel(prefix, replyTo), message: JSON.stringify(message) };
 }
 
+/** A result's reply (`{kind: 'result', job_id, result}`) from the result's JSON, serialised once for all its uses. */
+export function resultReplyEnvelope(prefix: QueuePrefix, replyTo: string, jobId: string, resultJson: string): { channel: string; message: string } {
+  return { channel: queueKeys.replyChannel(prefix, replyTo), message: `{"kind":"result","job_id":${JSON.stringify(jobId)},"result":${resultJson}}` };
+}
+
 /** Publishes a job's outcome to the API instance that waits for it. */
 export async function publishReply(redis: RedisClient, prefix: QueuePrefix, replyTo: string, message: ReplyMessage): Promise<void> {
   const envelope = replyEnvelope(prefix, replyTo, message);

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import {
   callsFor,
   getSse,
@@ -134,6 +134,28 @@ describe('on a Redis Cluster', () => {
     expect(text).toBe(Array.from({ length: 20 }, (_, index) => `w${index}`).join(' '));
     expect(rest.events.at(-1)).toMatchObject({ done: true });
     // The kept stream lives in the prefix's slot like the rest.
+    expect((await keysPerNode()).filter((count) => count > 0)).toHaveLength(1);
+  });
+
+  it('keeps a stored response (its outcome is written in the queue slot, apart from the settlement) and continues it', async () => {
+    fake.setBehaviour(() => ({ kind: 'reply', content: 'stored on the cluster' }));
+    const first = await postJson(`${gateway.baseUrl}/v1/responses`, { input: 'Hello cluster' });
+    expect(first.status).toBe(200);
+    const { id, status } = first.body as { id: string; status: string };
+    expect(status).toBe('completed');
+    const outcomeKey = `{${prefix}}:outcome:${id.slice('resp_'.length)}`;
+    const client = new Cluster(cluster.nodes.map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })));
+    try {
+      expect(JSON.parse((await client.get(outcomeKey)) ?? 'null')).toMatchObject({ state: 'completed', result: { content: 'stored on the cluster' } });
+    } finally {
+      client.disconnect();
+    }
+    const read = await fetch(`${gateway.baseUrl}/v1/responses/${id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id, status: 'completed' });
+    const next = await postJson(`${gateway.baseUrl}/v1/responses`, { input: 'and again', previous_response_id: id });
+    expect(next.status).toBe(200);
+    expect(next.body).toMatchObject({ status: 'completed', previous_response_id: id });
     expect((await keysPerNode()).filter((count) => count > 0)).toHaveLength(1);
   });
 

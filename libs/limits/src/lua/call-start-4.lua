@@ -1,6 +1,6 @@
 -- call-start-4.lua: notes that a run of a job is about to call a provider, so that the call is billed even if the
 -- run never settles it (its worker is SIGKILLed, its lock lapses and the job is run again, or it is never run again).
--- The call is marked 'started' in the job's calls hash (budget-settle-13.lua marks it 'billed', budget-release-6.lua
+-- The call is marked 'started' in the job's calls hash (budget-settle-14.lua marks it 'billed', budget-release-6.lua
 -- 'none'), and the job's reservation is marked as spent if it lapses: its expiry score gets a half (scores are
 -- whole ms otherwise), which budget-reserve.lua's lapse sweep books as spend instead of giving it back.
 -- KEYS[1]  the job's billing record ('reserved:<amount>' while reserved, see budget-reserve.lua)
@@ -11,7 +11,7 @@
 -- ARGV[2]  this call's id
 -- ARGV[3]  calls hash TTL (s; the billing record's)
 -- Returns  the ids of the job's earlier calls still 'started' (their runs ended without billing them): the caller
---          bills them (budget-settle-13.lua, once each)
+--          bills them (budget-settle-14.lua, once each)
 local earlier = {}
 local calls = redis.call('HGETALL', KEYS[2])
 for i = 1, #calls, 2 do

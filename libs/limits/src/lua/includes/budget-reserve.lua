@@ -3,7 +3,7 @@
 -- atomically, so concurrent admissions (on any number of API instances) cannot all see the same room. All or
 -- none: every job is checked against every budget before anything is written. Amounts are integer nano-USD.
 -- A job's reservation is its estimate, or what a settled call of its model really cost (the provider's own figure,
--- kept by budget-settle-13.lua) when that is more: once a model has been seen, prices that are wrong or missing
+-- kept by budget-settle-14.lua) when that is more: once a model has been seen, prices that are wrong or missing
 -- from the table cannot let concurrent requests pass a budget by more than about one call's cost.
 -- A reservation is written once per job (its billing record, `reserved:<amount>`) and, in each ledger, as a member
 -- `<amount>:<job id>` of its expiry zset and in the hash's `total`: settle and release read the amount from the

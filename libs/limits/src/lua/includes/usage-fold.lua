@@ -1,6 +1,6 @@
 -- includes/usage-fold.lua: foldUsage(KEYS, ARGV) books the count (`jobs`) and breakdown of settled calls (by agent, model, provider and key,
 -- and their tokens) into the day hashes they belong to, from the list settlement appends them to
--- (budget-settle-13.lua), then empties it. Settlement books each call's `total` (what budgets check) at once and
+-- (budget-settle-14.lua), then empties it. Settlement books each call's `total` (what budgets check) at once and
 -- leaves the rest here: one RPUSH per call instead of a HINCRBY per field, one HINCRBY per distinct field per fold.
 -- Settlement folds the list when it reaches its threshold; every usage report folds it before reading (so reports
 -- are exact at any moment).

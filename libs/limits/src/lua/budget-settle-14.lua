@@ -1,4 +1,4 @@
--- budget-settle-13.lua: bills a provider call's cost once, whatever happens to the job afterwards (a retry, a
+-- budget-settle-14.lua: bills a provider call's cost once, whatever happens to the job afterwards (a retry, a
 -- re-run after a worker crash, a second completion), to the global ledger and (a job made with an API key) to the
 -- key's, drops the job's reservations, and (optionally) publishes the job's reply in the same round trip:
 -- the reply is sent only once the job is billed.
@@ -13,6 +13,9 @@
 -- KEYS[11] the usage list: this call's breakdown is appended to it (includes/usage-fold)
 -- KEYS[12] the job's calls hash (call-start-4.lua): call id -> 'started', 'billed' or 'none'
 -- KEYS[13] the request log (a stream), appended to when ARGV[14] is not ''
+-- KEYS[14] the job's kept outcome (a string, see libs/queue kept-outcomes.ts), written when ARGV[17] is not '';
+--          standalone Redis only (it is in the queue's slot on a cluster: there the caller writes it itself and
+--          passes any key of this script's slot, unused)
 -- ARGV[1]  job id
 -- ARGV[2]  real cost (nano-USD, integer >= 0)
 -- ARGV[3]  the call's usage entry (includes/usage-fold's format: the day hashes above, fields and tokens)
@@ -30,12 +33,19 @@
 -- ARGV[14] the request's entry in the request log (JSON), or '': none (the log is off)
 -- ARGV[15] entries the request log keeps at most
 -- ARGV[16] the oldest stream id the request log keeps (trimmed by age when the usage list folds)
+-- ARGV[17] the job's outcome to keep (JSON), or '': none
+-- ARGV[18] how long it is kept (s)
 -- Returns  {Done, reserved} billed now (reserved: the reservation it replaced, 0 if none);
 --          {AlreadyDone, 0} already billed for this call (or this job id, without a call id): nothing changed, the reply is
 --          still published
 --- @include "includes/codes"
 --- @include "includes/reservation-drop"
 --- @include "includes/usage-fold"
+-- The job's kept outcome rides on its settlement (no command of its own), whatever the billing finds: written
+-- before the reply, so that whoever hears of the job finds it kept.
+if ARGV[17] ~= '' then
+  redis.call('SET', KEYS[14], ARGV[17], 'EX', ARGV[18])
+end
 local function reply()
   if ARGV[7] ~= '' then
     redis.call('PUBLISH', ARGV[7], ARGV[8])
