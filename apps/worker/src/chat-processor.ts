@@ -142,12 +142,18 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const data = job.data;
     metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
     metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
+    const sync = !data.stream && data.reply_to !== undefined;
+    // A sync request nobody can ask for again (no Idempotency-Key, no kept outcome, not a batch's): its vectors go in
+    // the reply alone, and are written apart only if that reply reached no one (a caller whose reply is lost finds them).
+    const replyOnly = sync && data.request_hash === undefined && data.keep_outcome_seconds === undefined && data.batch_id === undefined;
     // An embeddings job's vectors are kept once, under their own key (sent first, on the settlement's connection).
-    const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log);
+    const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log, replyOnly ? 'unless-delivered' : 'now');
     const reply =
-      !data.stream && data.reply_to
+      sync && data.reply_to
         ? (apart?.reply(data.reply_to) ?? replyEnvelope(deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result }))
         : undefined;
+    // Published by the settlement, unless whether it reached anyone must be known (its vectors are then written if not).
+    const replyBySettlement = apart && replyOnly ? undefined : reply;
     // Sent beside the settlement, on the same connection and before it (no round trip of its own): the outcome is
     // kept before the reply can reach anyone who would continue the response.
     const kept = keepCompletedOutcome(deps, job, apart?.result ?? result, log);
@@ -155,19 +161,28 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const cached = deps.responseCache?.fill(data, result, log);
     // Billed once per provider call: a second completion of this run is not charged again.
     const settle = (logged: RequestLogAppend | undefined) =>
-      settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply, logged);
+      settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, replyBySettlement, logged);
     const replied = await report.completed(result, reply !== undefined, settle).then(
-      () => reply !== undefined,
+      () => replyBySettlement !== undefined,
       (settleError: unknown) => {
         log.error({ err: settleError }, 'could not bill the job');
         return false;
       },
     );
     await Promise.all([kept, cached]);
+    // Billing failed (Redis trouble), or the reply is sent here: the caller still gets its answer if Redis takes the PUBLISH.
+    if (reply && !replied) {
+      const receivers = await deps.publisher.publish(reply.channel, reply.message).catch((error: unknown) => {
+        if (!replyBySettlement) log.warn({ err: error }, 'could not publish the reply');
+        else throw error;
+        return 0;
+      });
+      // Nobody listening (the API's subscription is down, on a cluster perhaps another node's): the vectors are kept
+      // for the lookup that follows a resubscription.
+      if (receivers === 0 && apart && replyOnly) await apart.store();
+    }
     // The vectors not written apart (Redis trouble): the return value keeps them, so no reader finds them missing.
-    const returned = apart && (await apart.written) ? apart.result : result;
-    // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
-    if (reply && !replied) await deps.publisher.publish(reply.channel, reply.message);
+    const returned = apart && (await apart.setApart()) ? apart.result : result;
     metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
     const latencyMs = Math.round(performance.now() - startedAt);
     metrics.jobDuration.observe({ queue: 'chat', outcome: 'completed' }, latencyMs / 1000);

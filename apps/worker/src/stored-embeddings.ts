@@ -1,43 +1,69 @@
-import { embeddingVectorsText, type ChatJobResult } from '@gateway/contracts';
+import { embeddingsDataText, embeddingVectorsText, embeddingVectorTexts, type ChatJobResult } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
-import { queueKeys, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { queueKeys, replyWithEmbeddingsData, type QueuePrefix, type RedisClient } from '@gateway/queue';
 
 interface StoreDeps {
   publisher: RedisClient;
   prefix: QueuePrefix;
 }
 
-/** An embeddings result whose vectors are kept under a key of their own. */
+/**
+ * When an embeddings job's vectors are written apart: `now` (sent at once, before the settlement on the same
+ * connection), or `unless-delivered` (a sync request nobody can ask for again: no Idempotency-Key, no kept outcome,
+ * not a batch's): only if its reply reached no one, so that a caller whose reply was lost still finds them.
+ */
+export type EmbeddingsStoring = 'now' | 'unless-delivered';
+
+/** An embeddings result whose vectors are kept under a key of their own (or, delivered, nowhere but in the reply). */
 export interface SetAsideEmbeddings {
   /** The result without its vectors, saying where they are: the job's return value and kept outcome. */
   result: ChatJobResult;
-  /** The reply to the caller waiting on `replyTo`, with the vectors as they were written (not stringified a second time). */
+  /** The reply to the caller waiting on `replyTo`: the result's envelope, then its `data` list as text on a line of its own. */
   reply: (replyTo: string) => { channel: string; message: string };
-  /** Whether the vectors were written (false: logged, and the job keeps them in its return value instead). */
-  written: Promise<boolean>;
+  /** Writes the vectors (once; already under way with `now`): whether they were written (false: logged). */
+  store: () => Promise<boolean>;
+  /** Whether the return value may go without the vectors: written, or (`unless-delivered`) not to be written. False: Redis trouble, logged. */
+  setApart: () => Promise<boolean>;
 }
 
 /**
  * Keeps an embeddings job's vectors once, under their own key for `ttlSeconds`, so that neither BullMQ's return value
- * nor its `completed` event (the queue's events stream keeps thousands) carries them. The SET is sent at once: issued
- * before the settlement on the same connection, it costs no round trip of its own. Undefined for a result without vectors.
+ * nor its `completed` event (the queue's events stream keeps thousands) carries them. Undefined for a result without
+ * vectors.
  */
-export function setAsideEmbeddings(deps: StoreDeps, jobId: string, result: ChatJobResult, ttlSeconds: number, log: Logger): SetAsideEmbeddings | undefined {
+export function setAsideEmbeddings(
+  deps: StoreDeps,
+  jobId: string,
+  result: ChatJobResult,
+  ttlSeconds: number,
+  log: Logger,
+  storing: EmbeddingsStoring = 'now',
+): SetAsideEmbeddings | undefined {
   const { embeddings, ...rest } = result;
   if (!embeddings) return undefined;
   const key = queueKeys.jobEmbeddings(deps.prefix, jobId);
-  const vectorsText = embeddingVectorsText(embeddings);
-  const written = deps.publisher.set(key, vectorsText, 'EX', Math.max(1, Math.ceil(ttlSeconds))).then(
-    () => true,
-    (error: unknown) => {
-      log.error({ err: error }, 'could not keep the job vectors apart');
-      return false;
+  // Each vector's text once, for the stored array and the reply's data list alike.
+  const texts = embeddingVectorTexts(embeddings);
+  let written: Promise<boolean> | undefined;
+  const store = () =>
+    (written ??= deps.publisher.set(key, embeddingVectorsText(embeddings, texts), 'EX', Math.max(1, Math.ceil(ttlSeconds))).then(
+      () => true,
+      (error: unknown) => {
+        log.error({ err: error }, 'could not keep the job vectors apart');
+        return false;
+      },
+    ));
+  if (storing === 'now') void store();
+  const reply = (replyTo: string) =>
+    replyWithEmbeddingsData(deps.prefix, replyTo, { kind: 'result', job_id: jobId, result: rest }, embeddingsDataText(embeddings, texts));
+  const stored = { key, count: embeddings.length };
+  return {
+    // Not written (delivered): the result says so, and a lookup that finds no vectors tells why.
+    get result(): ChatJobResult {
+      return { ...rest, embeddings_stored: written ? stored : { ...stored, reply_only: true } };
     },
-  );
-  // The reply is the result message with the vectors spliced in as text: `{…,"result":{…}}` ends with two braces.
-  const reply = (replyTo: string) => ({
-    channel: queueKeys.replyChannel(deps.prefix, replyTo),
-    message: `${JSON.stringify({ kind: 'result', job_id: jobId, result: rest }).slice(0, -2)},"embeddings":${vectorsText}}}`,
-  });
-  return { result: { ...rest, embeddings_stored: { key, count: embeddings.length } }, reply, written };
+    reply,
+    store,
+    setApart: () => written ?? Promise.resolve(true),
+  };
 }

@@ -91,21 +91,41 @@ export interface EmbeddingsResponse {
  * only characters JSON never escapes, so it is put between quotes as it is (a large answer is mostly vectors).
  */
 export function embeddingsResponseText(result: Parameters<typeof toEmbeddingsResponse>[0]): string {
-  const response = toEmbeddingsResponse(result);
-  const data = response.data.map((entry) => `{"object":"embedding","index":${entry.index},"embedding":${embeddingVectorText(entry.embedding)}}`);
-  return `{"object":"list","data":[${data.join(',')}],"model":${JSON.stringify(response.model)},"usage":${JSON.stringify(response.usage)}}`;
+  const { before, after } = embeddingsResponseAround(result);
+  return `${before}${embeddingsDataText(result.embeddings ?? [])}${after}`;
 }
 
-const base64Text = /^[A-Za-z0-9+/]*={0,2}$/;
+/** A character JSON would escape, or not of base64 (a search for one is much faster than matching the whole vector). */
+const notBase64Text = /[^A-Za-z0-9+/=]/;
 
 /** One vector's JSON text: a base64 vector between quotes as it is (no character of it needs escaping), numbers stringified. */
 function embeddingVectorText(vector: EmbeddingVector): string {
-  return typeof vector === 'string' && base64Text.test(vector) ? `"${vector}"` : JSON.stringify(vector);
+  return typeof vector === 'string' && !notBase64Text.test(vector) ? `"${vector}"` : JSON.stringify(vector);
 }
 
-/** The JSON array text of a job's vectors, written as embeddingsResponseText writes each (JSON.parse gives them back equal). */
-export function embeddingVectorsText(vectors: readonly EmbeddingVector[]): string {
-  return `[${vectors.map(embeddingVectorText).join(',')}]`;
+/** Each vector's JSON text, in order: written once, for embeddingVectorsText and embeddingsDataText alike. */
+export function embeddingVectorTexts(vectors: readonly EmbeddingVector[]): string[] {
+  return vectors.map(embeddingVectorText);
+}
+
+/** The JSON array text of a job's vectors (or of their texts, embeddingVectorTexts), written as embeddingsResponseText writes each. */
+export function embeddingVectorsText(vectors: readonly EmbeddingVector[], texts = embeddingVectorTexts(vectors)): string {
+  return `[${texts.join(',')}]`;
+}
+
+/**
+ * The JSON text of an answer's `data` list (`[{"object":"embedding","index":0,"embedding":…},…]`, input order),
+ * as embeddingsResponseText writes it: what a sync reply carries beside its envelope, so the API writes the answer
+ * around it without parsing it.
+ */
+export function embeddingsDataText(vectors: readonly EmbeddingVector[], texts = embeddingVectorTexts(vectors)): string {
+  return `[${texts.map((text, index) => `{"object":"embedding","index":${index},"embedding":${text}}`).join(',')}]`;
+}
+
+/** What goes before and after an answer's `data` list text (embeddingsDataText) in OpenAI's answer. */
+export function embeddingsResponseAround(result: { model: string; usage: { prompt_tokens: number } }): { before: string; after: string } {
+  const usage = { prompt_tokens: result.usage.prompt_tokens, total_tokens: result.usage.prompt_tokens };
+  return { before: '{"object":"list","data":', after: `,"model":${JSON.stringify(result.model)},"usage":${JSON.stringify(usage)}}` };
 }
 
 /** OpenAI's answer from a job's vectors, in input order. */

@@ -24,6 +24,11 @@ export function embeddingsExpired(): GatewayError {
   return new GatewayError('not_found', "the job's vectors are past their retention time");
 }
 
+/** A sync embeddings request's vectors went to its caller only (no Idempotency-Key, nothing kept): not to be read again. */
+export function embeddingsNotKept(): GatewayError {
+  return new GatewayError('not_found', "the job's vectors were given to its caller only and not kept (send an Idempotency-Key to keep them)");
+}
+
 /** The API is stopping: its waiting callers are released and may retry on another instance. */
 export function shuttingDown(): GatewayError {
   return new GatewayError('unavailable', 'the gateway is shutting down, retry', { retryAfterSeconds: 1 });

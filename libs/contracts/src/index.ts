@@ -31,6 +31,7 @@ export {
   jobFailed,
   malformedJobResult,
   embeddingsExpired,
+  embeddingsNotKept,
   internalError,
   toGatewayError,
   idempotencyConflict,
@@ -239,7 +240,10 @@ export {
   toEmbeddingsWork,
   toEmbeddingsResponse,
   embeddingsResponseText,
+  embeddingsDataText,
+  embeddingsResponseAround,
   embeddingVectorsText,
+  embeddingVectorTexts,
   openAiEmbeddingsBatchLineSchema,
 } from './embeddings';
 export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';

@@ -9,6 +9,19 @@ export function replyEnvelope(prefix: QueuePrefix, replyTo: string, message: Rep
   return { channel: queueKeys.replyChannel(prefix, replyTo), message: JSON.stringify(message) };
 }
 
+/**
+ * A result's reply with its embeddings' `data` list as text after the envelope, on a line of its own (JSON.stringify
+ * never writes a raw newline): the API writes the answer around that text without parsing it (subscribeReplies).
+ */
+export function replyWithEmbeddingsData(
+  prefix: QueuePrefix,
+  replyTo: string,
+  message: Extract<ReplyMessage, { kind: 'result' }>,
+  dataText: string,
+): { channel: string; message: string } {
+  return { channel: queueKeys.replyChannel(prefix, replyTo), message: `${JSON.stringify(message)}\n${dataText}` };
+}
+
 /** Publishes a job's outcome to the API instance that waits for it. */
 export async function publishReply(redis: RedisClient, prefix: QueuePrefix, replyTo: string, message: ReplyMessage): Promise<void> {
   const envelope = replyEnvelope(prefix, replyTo, message);
@@ -20,7 +33,8 @@ export interface ReplySubscriptionOptions {
   subscriber: RedisClient;
   prefix: QueuePrefix;
   instanceId: string;
-  onMessage: (message: ReplyMessage) => void;
+  /** `embeddingsData`: a result's embeddings `data` list as JSON text, when the reply carried it apart (replyWithEmbeddingsData). */
+  onMessage: (message: ReplyMessage, embeddingsData?: Buffer) => void;
   /** Called for a message that does not parse (never thrown). */
   onInvalid?: (error: unknown) => void;
   /** Called after every (re)subscription: messages published while disconnected were lost. */
@@ -35,23 +49,27 @@ export interface ReplySubscriptionOptions {
 export async function subscribeReplies(options: ReplySubscriptionOptions): Promise<() => Promise<void>> {
   const channel = queueKeys.replyChannel(options.prefix, options.instanceId);
   const { subscriber } = options;
-  const onMessage = (incoming: string, payload: string) => {
-    if (incoming !== channel) return;
+  const channelBytes = Buffer.from(channel);
+  // Read as bytes: an embeddings reply's vectors (hundreds of KB) are written back out as they came, never decoded.
+  const onMessage = (incoming: Buffer, payload: Buffer) => {
+    if (!channelBytes.equals(incoming)) return;
+    const newline = payload.indexOf(0x0a);
     let parsed: ReplyMessage;
     try {
-      parsed = replyMessageSchema.parse(JSON.parse(payload));
+      parsed = replyMessageSchema.parse(JSON.parse(payload.toString('utf8', 0, newline === -1 ? payload.length : newline)));
+      if (newline !== -1 && parsed.kind !== 'result') throw new Error('only a result carries embeddings data');
     } catch (error) {
       options.onInvalid?.(error);
       return;
     }
-    options.onMessage(parsed);
+    options.onMessage(parsed, newline === -1 ? undefined : payload.subarray(newline + 1));
   };
   let first = true;
   const onReady = () => {
     if (first) return;
     options.onSubscribed?.();
   };
-  subscriber.on('message', onMessage);
+  subscriber.on('messageBuffer', onMessage);
   subscriber.on('ready', onReady);
   await subscriber.subscribe(channel);
   first = false;
@@ -60,7 +78,7 @@ export async function subscribeReplies(options: ReplySubscriptionOptions): Promi
   options.onSubscribed?.();
   return async () => {
     stopWatch();
-    subscriber.off('message', onMessage);
+    subscriber.off('messageBuffer', onMessage);
     subscriber.off('ready', onReady);
     await subscriber.unsubscribe(channel).catch(() => undefined);
   };

@@ -1,4 +1,4 @@
-import { embeddingVectorSchema, embeddingsExpired, malformedJobResult, type ChatJobResult } from '@gateway/contracts';
+import { embeddingVectorSchema, embeddingsExpired, embeddingsNotKept, malformedJobResult, type ChatJobResult } from '@gateway/contracts';
 import { z } from 'zod';
 
 const storedVectorsSchema = z.array(embeddingVectorSchema);
@@ -16,7 +16,7 @@ export async function joinStoredEmbeddings(redis: VectorsReader, result: ChatJob
   const stored = result.embeddings_stored;
   if (!stored) return result;
   const text = await redis.get(stored.key);
-  if (text === null) throw embeddingsExpired();
+  if (text === null) throw stored.reply_only ? embeddingsNotKept() : embeddingsExpired();
   const parsed = storedVectorsSchema.safeParse(JSON.parse(text));
   if (!parsed.success || parsed.data.length !== stored.count) throw malformedJobResult();
   const { embeddings_stored: _stored, ...rest } = result;
