@@ -147,7 +147,14 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // the reply alone, and are written apart only if that reply reached no one (a caller whose reply is lost finds them).
     const replyOnly = sync && data.request_hash === undefined && data.keep_outcome_seconds === undefined && data.batch_id === undefined;
     // An embeddings job's vectors are kept once, under their own key (sent first, on the settlement's connection).
-    const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log, replyOnly ? 'unless-delivered' : 'now');
+    const apart = setAsideEmbeddings(
+      deps,
+      job.id,
+      result,
+      Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0),
+      log,
+      replyOnly ? 'unless-delivered' : 'now',
+    );
     const reply =
       sync && data.reply_to
         ? (apart?.reply(data.reply_to) ?? replyEnvelope(deps.prefix, data.reply_to, { kind: 'result', job_id: job.id, result }))

@@ -1,6 +1,6 @@
-import { embeddingsDataText, embeddingVectorsText, embeddingVectorTexts, type ChatJobResult } from '@gateway/contracts';
+import { embeddingVectorsPieces, embeddingVectorTexts, type ChatJobResult } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
-import { queueKeys, replyWithEmbeddingsData, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { piecesBytes, queueKeys, replyWithEmbeddingsData, type QueuePrefix, type RedisClient } from '@gateway/queue';
 
 interface StoreDeps {
   publisher: RedisClient;
@@ -19,7 +19,7 @@ export interface SetAsideEmbeddings {
   /** The result without its vectors, saying where they are: the job's return value and kept outcome. */
   result: ChatJobResult;
   /** The reply to the caller waiting on `replyTo`: the result's envelope, then its `data` list as text on a line of its own. */
-  reply: (replyTo: string) => { channel: string; message: string };
+  reply: (replyTo: string) => { channel: string; message: Buffer };
   /** Writes the vectors (once; already under way with `now`): whether they were written (false: logged). */
   store: () => Promise<boolean>;
   /** Whether the return value may go without the vectors: written, or (`unless-delivered`) not to be written. False: Redis trouble, logged. */
@@ -46,7 +46,7 @@ export function setAsideEmbeddings(
   const texts = embeddingVectorTexts(embeddings);
   let written: Promise<boolean> | undefined;
   const store = () =>
-    (written ??= deps.publisher.set(key, embeddingVectorsText(embeddings, texts), 'EX', Math.max(1, Math.ceil(ttlSeconds))).then(
+    (written ??= deps.publisher.set(key, piecesBytes('', embeddingVectorsPieces(texts.texts), texts.ascii), 'EX', Math.max(1, Math.ceil(ttlSeconds))).then(
       () => true,
       (error: unknown) => {
         log.error({ err: error }, 'could not keep the job vectors apart');
@@ -54,8 +54,7 @@ export function setAsideEmbeddings(
       },
     ));
   if (storing === 'now') void store();
-  const reply = (replyTo: string) =>
-    replyWithEmbeddingsData(deps.prefix, replyTo, { kind: 'result', job_id: jobId, result: rest }, embeddingsDataText(embeddings, texts));
+  const reply = (replyTo: string) => replyWithEmbeddingsData(deps.prefix, replyTo, { kind: 'result', job_id: jobId, result: rest }, texts);
   const stored = { key, count: embeddings.length };
   return {
     // Not written (delivered): the result says so, and a lookup that finds no vectors tells why.

@@ -244,6 +244,8 @@ export {
   embeddingsResponseAround,
   embeddingVectorsText,
   embeddingVectorTexts,
+  embeddingVectorsPieces,
+  embeddingsDataPieces,
   openAiEmbeddingsBatchLineSchema,
 } from './embeddings';
-export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';
+export type { EmbeddingVectorTexts, EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';

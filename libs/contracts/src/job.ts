@@ -110,9 +110,7 @@ export const chatJobResultSchema = z.object({
    * `reply_only`: not written, the vectors went only to the sync caller waiting for them (a request without an
    * Idempotency-Key, not kept, whose reply reached its API instance): nobody can ask for them again.
    */
-  embeddings_stored: z
-    .object({ key: z.string().min(1), count: z.number().int().nonnegative(), reply_only: z.literal(true).optional() })
-    .optional(),
+  embeddings_stored: z.object({ key: z.string().min(1), count: z.number().int().nonnegative(), reply_only: z.literal(true).optional() }).optional(),
   /** The model's reasoning before its answer, where the provider gives it (text and signature, or redacted). */
   reasoning_blocks: z.array(reasoningBlockSchema).optional(),
 });

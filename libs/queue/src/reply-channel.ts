@@ -1,4 +1,4 @@
-import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
+import { embeddingsDataPieces, replyMessageSchema, type EmbeddingVectorTexts, type ReplyMessage } from '@gateway/contracts';
 import { watchSubscriberMoves } from './cluster-subscriber-watch';
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
@@ -10,16 +10,36 @@ export function replyEnvelope(prefix: QueuePrefix, replyTo: string, message: Rep
 }
 
 /**
- * A result's reply with its embeddings' `data` list as text after the envelope, on a line of its own (JSON.stringify
- * never writes a raw newline): the API writes the answer around that text without parsing it (subscribeReplies).
+ * A result's reply, as bytes, with its embeddings' `data` list (embeddingsDataPieces) after the envelope on a line
+ * of its own (JSON.stringify never writes a raw newline): the API writes the answer around that text without
+ * parsing it (subscribeReplies).
  */
 export function replyWithEmbeddingsData(
   prefix: QueuePrefix,
   replyTo: string,
   message: Extract<ReplyMessage, { kind: 'result' }>,
-  dataText: string,
-): { channel: string; message: string } {
-  return { channel: queueKeys.replyChannel(prefix, replyTo), message: `${JSON.stringify(message)}\n${dataText}` };
+  vectors: EmbeddingVectorTexts,
+): { channel: string; message: Buffer } {
+  return {
+    channel: queueKeys.replyChannel(prefix, replyTo),
+    message: piecesBytes(`${JSON.stringify(message)}\n`, embeddingsDataPieces(vectors.texts), vectors.ascii),
+  };
+}
+
+/**
+ * `head` (UTF-8) then `pieces`, as one buffer: when the pieces are all ASCII (base64 vectors, numbers) each is copied
+ * as it is, straight into place, which spares joining hundreds of KB into a string and ioredis measuring and UTF-8
+ * encoding it.
+ */
+export function piecesBytes(head: string, pieces: readonly string[], ascii: boolean): Buffer {
+  if (!ascii) return Buffer.from(head + pieces.join(''), 'utf8');
+  const headLength = Buffer.byteLength(head, 'utf8');
+  let length = headLength;
+  for (const piece of pieces) length += piece.length;
+  const bytes = Buffer.allocUnsafe(length);
+  let at = bytes.write(head, 0, 'utf8');
+  for (const piece of pieces) at += bytes.write(piece, at, 'latin1');
+  return bytes;
 }
 
 /** Publishes a job's outcome to the API instance that waits for it. */

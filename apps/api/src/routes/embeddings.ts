@@ -1,5 +1,12 @@
 import express, { Router } from 'express';
-import { agentIdSchema, embeddingsRequestSchema, embeddingsResponseAround, embeddingsResponseText, toEmbeddingsWork, toOpenAiErrorBody } from '@gateway/contracts';
+import {
+  agentIdSchema,
+  embeddingsRequestSchema,
+  embeddingsResponseAround,
+  embeddingsResponseText,
+  toEmbeddingsWork,
+  toOpenAiErrorBody,
+} from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import type { ChatQueue } from '@gateway/queue';
@@ -47,8 +54,12 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
     res.type('application/json');
     if (answer.embeddings_data) {
       // The reply's `data` text as it came (written and checked by the worker), the rest of the answer around it.
+      // Written in three pieces (no copy of the hundreds of KB into one buffer), as one answer of a known length.
       const { before, after } = embeddingsResponseAround(answer);
-      res.send(Buffer.concat([Buffer.from(before), answer.embeddings_data, Buffer.from(after)]));
+      res.setHeader('content-length', Buffer.byteLength(before) + answer.embeddings_data.length + Buffer.byteLength(after));
+      res.write(before);
+      res.write(answer.embeddings_data);
+      res.end(after);
     } else res.send(embeddingsResponseText(answer));
   });
 
