@@ -47,7 +47,7 @@ async function completedEvent(jobId: string): Promise<Record<string, string> | u
 
 describe('an embeddings job in Redis', () => {
   it('keeps its vectors once, apart: neither the return value nor the completed event holds them', async () => {
-    const { jobId, vectors } = await embed('base64');
+    const { jobId, vectors } = await embed('base64', { 'Idempotency-Key': `emb-kept-${Date.now()}` });
     expect(vectors).toHaveLength(3);
     const returnValue = (await admin.hget(`${prefix}:chat:${jobId}`, 'returnvalue'))!;
     const event = await completedEvent(jobId);
@@ -65,6 +65,21 @@ describe('an embeddings job in Redis', () => {
     const view = await jobView(jobId);
     expect(view.body).toMatchObject({ status: 'completed', result: { embeddings: vectors } });
     expect((view.body as { result: object }).result).not.toHaveProperty('embeddings_stored');
+  });
+
+  it('writes the vectors of a request nobody can ask for again nowhere but in its reply; its job view says so', async () => {
+    const { jobId, vectors } = await embed('float');
+    expect(vectors).toHaveLength(3);
+    expect((vectors[0] as number[]).length).toBe(1536);
+    // Delivered to the waiting API instance: no vectors key, and the return value says where they went.
+    expect(await admin.exists(`${prefix}:embeddings:${jobId}`)).toBe(0);
+    const returnValue = (await admin.hget(`${prefix}:chat:${jobId}`, 'returnvalue'))!;
+    expect(returnValue.length).toBeLessThan(1000);
+    expect(JSON.parse(returnValue)).toMatchObject({ embeddings_stored: { key: `${prefix}:embeddings:${jobId}`, count: 3, reply_only: true } });
+    // A lookup is told clearly, never given an empty list.
+    const view = await jobView(jobId);
+    expect(view.body).toMatchObject({ job_id: jobId, status: 'failed', error: { type: 'not_found', message: expect.stringContaining('Idempotency-Key') } });
+    expect(view.body).not.toHaveProperty('result');
   });
 
   it('answers an idempotent replay with the same float vectors, number for number', async () => {
