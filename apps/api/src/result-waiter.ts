@@ -89,7 +89,8 @@ export function createResultWaiter(options: ResultWaiterOptions) {
     },
     /** Hands a reply-channel message to its waiter (with an embeddings result's `data` text when the reply carried it apart). */
     deliver(message: ReplyMessage, embeddingsData?: Buffer): void {
-      if (message.kind === 'result') settle(message.job_id, { result: embeddingsData ? { ...message.result, embeddings_data: embeddingsData } : message.result });
+      if (message.kind === 'result')
+        settle(message.job_id, { result: embeddingsData ? { ...message.result, embeddings_data: embeddingsData } : message.result });
       else if (message.kind === 'error') settle(message.job_id, { error: fromJobError(message.error) });
     },
     /** After a resubscribe: asks Redis for every waiting job, settling those that finished meanwhile (one still being enqueued is asked once it is in). */

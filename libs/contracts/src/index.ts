@@ -248,4 +248,13 @@ export {
   embeddingsDataPieces,
   openAiEmbeddingsBatchLineSchema,
 } from './embeddings';
-export type { EmbeddingVectorTexts, EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';
+export type {
+  EmbeddingVectorTexts,
+  EmbeddingInput,
+  EmbeddingEncoding,
+  EmbeddingsRequest,
+  EmbeddingsParams,
+  EmbeddingsWork,
+  EmbeddingVector,
+  EmbeddingsResponse,
+} from './embeddings';
