@@ -109,8 +109,8 @@ async function main(): Promise<void> {
     subscriber,
     prefix: bullmqPrefix,
     instanceId,
-    onMessage: (message) => {
-      if (!streams.deliver(message)) waiter.deliver(message);
+    onMessage: (message, embeddingsData) => {
+      if (!streams.deliver(message)) waiter.deliver(message, embeddingsData);
     },
     onInvalid: (error) => logger.warn({ err: error }, 'invalid reply message'),
     onSubscribed: () => {

@@ -1,11 +1,17 @@
 import { fromJobError, GatewayError, jobLost, jobWaitTimedOut, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
 import { createEnqueueTracker } from './enqueue-tracker';
 
+/**
+ * A sync call's answer: the job's result, and for an embeddings reply that carried them apart its `data` list as
+ * JSON text (written out around it, never parsed: the worker wrote and checked it).
+ */
+export type WaitedResult = ChatJobResult & { embeddings_data?: Buffer };
+
 /** The outcome of a job as found in Redis when a reply may have been missed. */
 export type JobOutcome = { state: 'completed'; result: ChatJobResult } | { state: 'failed'; error: GatewayError } | { state: 'pending' } | { state: 'missing' };
 
 interface Pending {
-  resolve: (result: ChatJobResult) => void;
+  resolve: (result: WaitedResult) => void;
   reject: (error: GatewayError) => void;
   timer: NodeJS.Timeout;
 }
@@ -23,7 +29,7 @@ export interface ResultWaiterOptions {
 export function createResultWaiter(options: ResultWaiterOptions) {
   const pending = new Map<string, Pending>();
 
-  const settle = (jobId: string, outcome: { result: ChatJobResult } | { error: GatewayError }) => {
+  const settle = (jobId: string, outcome: { result: WaitedResult } | { error: GatewayError }) => {
     const entry = pending.get(jobId);
     if (!entry) return;
     pending.delete(jobId);
@@ -42,8 +48,8 @@ export function createResultWaiter(options: ResultWaiterOptions) {
   const tracker = createEnqueueTracker((jobId) => void check(jobId));
 
   /** Starts waiting for jobId; the promise rejects with a `timeout` GatewayError after timeoutMs. */
-  const register = (jobId: string, timeoutMs: number): Promise<ChatJobResult> =>
-    new Promise<ChatJobResult>((resolve, reject) => {
+  const register = (jobId: string, timeoutMs: number): Promise<WaitedResult> =>
+    new Promise<WaitedResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         pending.delete(jobId);
         options.onTimeout?.(jobId);
@@ -67,7 +73,7 @@ export function createResultWaiter(options: ResultWaiterOptions) {
      * Waits for jobId's reply, runs enqueue, and resolves with the job's result; rejects with enqueue's error, or with
      * a `timeout` GatewayError after timeoutMs. Waiting starts first, so the reply cannot arrive before anyone listens.
      */
-    async enqueueAndWait(jobId: string, timeoutMs: number, enqueue: () => Promise<unknown>): Promise<ChatJobResult> {
+    async enqueueAndWait(jobId: string, timeoutMs: number, enqueue: () => Promise<unknown>): Promise<WaitedResult> {
       const result = register(jobId, timeoutMs);
       result.catch(() => undefined);
       try {
@@ -81,9 +87,10 @@ export function createResultWaiter(options: ResultWaiterOptions) {
       else tracker.forget(jobId);
       return result;
     },
-    /** Hands a reply-channel message to its waiter. */
-    deliver(message: ReplyMessage): void {
-      if (message.kind === 'result') settle(message.job_id, { result: message.result });
+    /** Hands a reply-channel message to its waiter (with an embeddings result's `data` text when the reply carried it apart). */
+    deliver(message: ReplyMessage, embeddingsData?: Buffer): void {
+      if (message.kind === 'result')
+        settle(message.job_id, { result: embeddingsData ? { ...message.result, embeddings_data: embeddingsData } : message.result });
       else if (message.kind === 'error') settle(message.job_id, { error: fromJobError(message.error) });
     },
     /** After a resubscribe: asks Redis for every waiting job, settling those that finished meanwhile (one still being enqueued is asked once it is in). */

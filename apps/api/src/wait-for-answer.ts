@@ -2,7 +2,7 @@ import type { ChatJobResult } from '@gateway/contracts';
 import { jobLost, jobWaitTimedOut } from '@gateway/contracts';
 import type { ChatQueue } from '@gateway/queue';
 import { lookupJobOutcome } from './job-lookup';
-import type { ResultWaiter } from './result-waiter';
+import type { ResultWaiter, WaitedResult } from './result-waiter';
 
 /** Thrown inside a waiter's enqueue when the job already existed: its reply goes to the instance that made it. */
 class JoinedExistingJob extends Error {}
@@ -37,7 +37,7 @@ export async function waitForAnswer(
   jobId: string,
   timeoutMs: number,
   enqueue: () => Promise<'created' | 'joined'>,
-): Promise<ChatJobResult> {
+): Promise<WaitedResult> {
   if (deps.waiter.has(jobId)) {
     await enqueue();
     return waitByLookup(deps.queue, jobId, timeoutMs);

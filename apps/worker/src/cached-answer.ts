@@ -56,5 +56,5 @@ export async function completeFromCache(
   deps.metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });
   log.info({ model: data.model, savedTokens: saved.tokens, savedUsd: saved.costUsd, outcome: 'completed' }, 'chat job answered from the response cache');
   // The vectors not written apart (Redis trouble): the return value keeps them.
-  return apart && (await apart.written) ? apart.result : result;
+  return apart && (await apart.setApart()) ? apart.result : result;
 }

@@ -36,6 +36,7 @@ let billing: JobBilling;
 let queue: Queue<ChatJobData, ChatJobResult>;
 let cancelled: Set<string>;
 const replies: ReplyMessage[] = [];
+const replyData: string[] = [];
 let stopWorker: () => Promise<void>;
 
 beforeAll(async () => {
@@ -56,7 +57,12 @@ beforeAll(async () => {
   prefix = bullPrefix(config);
   publisher = createRedisConnection(config, 'blocking', 'proc-publisher');
   subscriber = createRedisConnection(config, 'blocking', 'proc-subscriber');
-  subscriber.on('message', (_channel: string, payload: string) => replies.push(replyMessageSchema.parse(JSON.parse(payload))));
+  // An embeddings result's reply carries its `data` list after the envelope, on a line of its own.
+  subscriber.on('message', (_channel: string, payload: string) => {
+    const newline = payload.indexOf('\n');
+    replies.push(replyMessageSchema.parse(JSON.parse(newline === -1 ? payload : payload.slice(0, newline))));
+    if (newline !== -1) replyData.push(payload.slice(newline + 1));
+  });
   await subscriber.subscribe(queueKeys.replyChannel(prefix, INSTANCE));
   registry = createProviderRegistry(config);
   const metrics = createMetrics({ app: 'worker', defaultMetrics: false });
@@ -100,6 +106,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   replies.length = 0;
+  replyData.length = 0;
   openrouter.requests.length = 0;
   ollama.requests.length = 0;
 });
@@ -153,6 +160,44 @@ describe('chat processor on real Redis', () => {
     const after = await billing.budget.usage();
     expect(after.day.spent_usd - before).toBeCloseTo(0.0042, 6);
     expect(openrouter.requests).toHaveLength(1);
+  });
+
+  it('sends the vectors of a sync embeddings request in its reply, as the data list text, and keeps them for a lookup', async () => {
+    const input = ['one text', 'another text'];
+    const job = await submit({
+      kind: 'embeddings',
+      model: 'openai/text-embedding-3-small',
+      embeddings: { input, encoding_format: 'base64' },
+    } as Partial<ChatJobData>);
+    const { state, result } = await settled(job);
+    expect(state).toBe('completed');
+    expect(result.embeddings_stored).toEqual({ key: queueKeys.jobEmbeddings(prefix, job.id!), count: 2 });
+    expect(result).not.toHaveProperty('embeddings');
+    await waitFor(() => (repliesFor(job.id!).length === 1 ? true : undefined), 5000);
+    const data = JSON.parse(replyData[0]!) as { object: string; index: number; embedding: string }[];
+    expect(data.map((entry) => [entry.object, entry.index, typeof entry.embedding])).toEqual([
+      ['embedding', 0, 'string'],
+      ['embedding', 1, 'string'],
+    ]);
+    expect(repliesFor(job.id!)[0]).toMatchObject({ kind: 'result', result: { usage: { prompt_tokens: expect.any(Number) } } });
+    // Kept as well: a reply lost with its API's connection is found again by the lookup that follows its resubscription.
+    const stored = JSON.parse((await publisher.get(queueKeys.jobEmbeddings(prefix, job.id!)))!) as string[];
+    expect(stored).toEqual(data.map((entry) => entry.embedding));
+  });
+
+  it('keeps the vectors of a sync embeddings request whose reply reached no one', async () => {
+    const input = ['one text', 'another text', 'a third'];
+    const job = await submit({
+      kind: 'embeddings',
+      model: 'openai/text-embedding-3-small',
+      embeddings: { input, encoding_format: 'float' },
+      reply_to: 'an-instance-not-listening',
+    } as Partial<ChatJobData>);
+    const { state, result } = await settled(job);
+    expect(state).toBe('completed');
+    expect(result.embeddings_stored).toEqual({ key: queueKeys.jobEmbeddings(prefix, job.id!), count: 3 });
+    const stored = JSON.parse((await publisher.get(queueKeys.jobEmbeddings(prefix, job.id!)))!) as number[][];
+    expect(stored.map((vector) => vector.length)).toEqual([1536, 1536, 1536]);
   });
 
   it('streams: numbered chunks with text and tool-call fragments, then the end, in order', async () => {

@@ -176,7 +176,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // Billing failed (Redis trouble): the outcome it carried is kept on its own, before the reply below.
     await Promise.all([keeping?.written ?? (!settled && keeping?.inSettlement ? keeping.write() : undefined), cached]);
     // The vectors not written apart (Redis trouble): the return value keeps them, so no reader finds them missing.
-    const returned = apart && (await apart.written) ? apart.result : result;
+    const returned = apart && (await apart.setApart()) ? apart.result : result;
     // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
     if (reply && !settled) await deps.publisher.publish(reply.channel, reply.message);
     metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });

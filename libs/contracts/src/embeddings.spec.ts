@@ -1,4 +1,15 @@
-import { embeddingInputsOf, embeddingsRequestSchema, embeddingsResponseText, embeddingVectorsText, toEmbeddingsResponse } from './embeddings';
+import {
+  embeddingInputsOf,
+  embeddingsDataPieces,
+  embeddingsDataText,
+  embeddingsRequestSchema,
+  embeddingsResponseAround,
+  embeddingsResponseText,
+  embeddingVectorsPieces,
+  embeddingVectorsText,
+  embeddingVectorTexts,
+  toEmbeddingsResponse,
+} from './embeddings';
 
 describe('embeddings contracts', () => {
   it('reads every input shape as a list of inputs', () => {
@@ -20,9 +31,28 @@ describe('embeddings contracts', () => {
     for (const embeddings of [
       ['AAAAPw==', 'AACAPw=='],
       [[0.5, -1.25e-7], [3]],
+      // Not base64 (a quote, a newline, a character beyond ASCII, one padding too many): escaped as JSON.stringify would.
+      ['AB"C', 'AB\nC', 'ABé=', 'A===', 'A\\BC', '\ud800AAA'],
     ]) {
       const result = { model: 'm"odel', embeddings, usage: { prompt_tokens: 4 } };
       expect(embeddingsResponseText(result)).toBe(JSON.stringify(toEmbeddingsResponse(result)));
+    }
+  });
+
+  it('writes the data list and the answer around it as pieces that join into the same text, saying when they are all ASCII', () => {
+    for (const [embeddings, ascii] of [
+      [['AAAAPw==', 'AACAPw==', ''], true],
+      [[[0.5, -1.25e-7], [3]], true],
+      [['AAAAPw==', 'ABé='], false],
+    ] as const) {
+      const vectors = embeddings.map((vector) => (typeof vector === 'string' ? vector : [...vector]));
+      const texts = embeddingVectorTexts(vectors);
+      expect(texts.ascii).toBe(ascii);
+      expect(embeddingsDataPieces(texts.texts).join('')).toBe(embeddingsDataText(vectors));
+      expect(embeddingVectorsPieces(texts.texts).join('')).toBe(embeddingVectorsText(vectors));
+      const result = { model: 'm', embeddings: vectors, usage: { prompt_tokens: 2 } };
+      const { before, after } = embeddingsResponseAround(result);
+      expect(JSON.parse(`${before}${embeddingsDataText(vectors)}${after}`)).toEqual(toEmbeddingsResponse(result));
     }
   });
 

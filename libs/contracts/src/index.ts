@@ -239,7 +239,21 @@ export {
   toEmbeddingsWork,
   toEmbeddingsResponse,
   embeddingsResponseText,
+  embeddingsDataText,
+  embeddingsResponseAround,
   embeddingVectorsText,
+  embeddingVectorTexts,
+  embeddingVectorsPieces,
+  embeddingsDataPieces,
   openAiEmbeddingsBatchLineSchema,
 } from './embeddings';
-export type { EmbeddingInput, EmbeddingEncoding, EmbeddingsRequest, EmbeddingsParams, EmbeddingsWork, EmbeddingVector, EmbeddingsResponse } from './embeddings';
+export type {
+  EmbeddingVectorTexts,
+  EmbeddingInput,
+  EmbeddingEncoding,
+  EmbeddingsRequest,
+  EmbeddingsParams,
+  EmbeddingsWork,
+  EmbeddingVector,
+  EmbeddingsResponse,
+} from './embeddings';

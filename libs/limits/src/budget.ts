@@ -92,7 +92,8 @@ export interface JobCharge {
 /** A message to PUBLISH in the same round trip as a settlement (a sync job's reply), once the job is billed. */
 export interface SettleReply {
   channel: string;
-  message: string;
+  /** Text, or its bytes (a large reply built as bytes is published without a UTF-8 encoding of its own). */
+  message: string | Buffer;
 }
 
 /**

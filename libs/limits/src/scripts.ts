@@ -89,7 +89,12 @@ export const admitGate: GateScript = { fileName: 'admit-gate.lua', source: admit
 export const admitOnceGate: GateScript = { fileName: 'admit-once-gate.lua', source: admitOnceGateSource, includes: limitIncludes };
 
 /** Runs a script whose reply is an array of integers, and returns them as numbers (`runLuaScript`: the raw reply). */
-export async function runIntegerScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<number[]> {
+export async function runIntegerScript(
+  redis: RedisClient,
+  lua: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number | Buffer)[],
+): Promise<number[]> {
   const reply = await runLuaScript(redis, lua, keys, args);
   if (!Array.isArray(reply)) throw new Error(`${lua.name} returned ${typeof reply}`);
   return reply.map((value) => Number(value));

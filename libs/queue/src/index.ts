@@ -5,7 +5,7 @@ export type { LimitsPrefix, QueuePrefix } from './prefixes';
 export type { RedisRole, RedisClient } from './redis-connection';
 export { createChatQueue, createChatWorker, chatJobOptions, removeUnstartedJob, addJobsInChunks } from './chat-queue';
 export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
-export { publishReply, replyEnvelope, resultReplyEnvelope, subscribeReplies } from './reply-channel';
+export { publishReply, replyEnvelope, resultReplyEnvelope, piecesBytes, replyWithEmbeddingsData, subscribeReplies } from './reply-channel';
 export type { ReplySubscriptionOptions } from './reply-channel';
 export { publishCancel, subscribeCancels } from './cancel-channel';
 export { appendStreamMessage, readStreamMessages, waitForStreamMessages, addStreamWatcher, removeStreamWatcher, cancelUnwatchedStream } from './job-stream';

@@ -1,4 +1,4 @@
-import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
+import { embeddingsDataPieces, replyMessageSchema, type EmbeddingVectorTexts, type ReplyMessage } from '@gateway/contracts';
 import { watchSubscriberMoves } from './cluster-subscriber-watch';
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
@@ -14,6 +14,39 @@ export function resultReplyEnvelope(prefix: QueuePrefix, replyTo: string, jobId:
   return { channel: queueKeys.replyChannel(prefix, replyTo), message: `{"kind":"result","job_id":${JSON.stringify(jobId)},"result":${resultJson}}` };
 }
 
+/**
+ * A result's reply, as bytes, with its embeddings' `data` list (embeddingsDataPieces) after the envelope on a line
+ * of its own (JSON.stringify never writes a raw newline): the API writes the answer around that text without
+ * parsing it (subscribeReplies).
+ */
+export function replyWithEmbeddingsData(
+  prefix: QueuePrefix,
+  replyTo: string,
+  message: Extract<ReplyMessage, { kind: 'result' }>,
+  vectors: EmbeddingVectorTexts,
+): { channel: string; message: Buffer } {
+  return {
+    channel: queueKeys.replyChannel(prefix, replyTo),
+    message: piecesBytes(`${JSON.stringify(message)}\n`, embeddingsDataPieces(vectors.texts), vectors.ascii),
+  };
+}
+
+/**
+ * `head` (UTF-8) then `pieces`, as one buffer: when the pieces are all ASCII (base64 vectors, numbers) each is copied
+ * as it is, straight into place, which spares joining hundreds of KB into a string and ioredis measuring and UTF-8
+ * encoding it.
+ */
+export function piecesBytes(head: string, pieces: readonly string[], ascii: boolean): Buffer {
+  if (!ascii) return Buffer.from(head + pieces.join(''), 'utf8');
+  const headLength = Buffer.byteLength(head, 'utf8');
+  let length = headLength;
+  for (const piece of pieces) length += piece.length;
+  const bytes = Buffer.allocUnsafe(length);
+  let at = bytes.write(head, 0, 'utf8');
+  for (const piece of pieces) at += bytes.write(piece, at, 'latin1');
+  return bytes;
+}
+
 /** Publishes a job's outcome to the API instance that waits for it. */
 export async function publishReply(redis: RedisClient, prefix: QueuePrefix, replyTo: string, message: ReplyMessage): Promise<void> {
   const envelope = replyEnvelope(prefix, replyTo, message);
@@ -25,7 +58,8 @@ export interface ReplySubscriptionOptions {
   subscriber: RedisClient;
   prefix: QueuePrefix;
   instanceId: string;
-  onMessage: (message: ReplyMessage) => void;
+  /** `embeddingsData`: a result's embeddings `data` list as JSON text, when the reply carried it apart (replyWithEmbeddingsData). */
+  onMessage: (message: ReplyMessage, embeddingsData?: Buffer) => void;
   /** Called for a message that does not parse (never thrown). */
   onInvalid?: (error: unknown) => void;
   /** Called after every (re)subscription: messages published while disconnected were lost. */
@@ -40,23 +74,27 @@ export interface ReplySubscriptionOptions {
 export async function subscribeReplies(options: ReplySubscriptionOptions): Promise<() => Promise<void>> {
   const channel = queueKeys.replyChannel(options.prefix, options.instanceId);
   const { subscriber } = options;
-  const onMessage = (incoming: string, payload: string) => {
-    if (incoming !== channel) return;
+  const channelBytes = Buffer.from(channel);
+  // Read as bytes: an embeddings reply's vectors (hundreds of KB) are written back out as they came, never decoded.
+  const onMessage = (incoming: Buffer, payload: Buffer) => {
+    if (!channelBytes.equals(incoming)) return;
+    const newline = payload.indexOf(0x0a);
     let parsed: ReplyMessage;
     try {
-      parsed = replyMessageSchema.parse(JSON.parse(payload));
+      parsed = replyMessageSchema.parse(JSON.parse(payload.toString('utf8', 0, newline === -1 ? payload.length : newline)));
+      if (newline !== -1 && parsed.kind !== 'result') throw new Error('only a result carries embeddings data');
     } catch (error) {
       options.onInvalid?.(error);
       return;
     }
-    options.onMessage(parsed);
+    options.onMessage(parsed, newline === -1 ? undefined : payload.subarray(newline + 1));
   };
   let first = true;
   const onReady = () => {
     if (first) return;
     options.onSubscribed?.();
   };
-  subscriber.on('message', onMessage);
+  subscriber.on('messageBuffer', onMessage);
   subscriber.on('ready', onReady);
   await subscriber.subscribe(channel);
   first = false;
@@ -65,7 +103,7 @@ export async function subscribeReplies(options: ReplySubscriptionOptions): Promi
   options.onSubscribed?.();
   return async () => {
     stopWatch();
-    subscriber.off('message', onMessage);
+    subscriber.off('messageBuffer', onMessage);
     subscriber.off('ready', onReady);
     await subscriber.unsubscribe(channel).catch(() => undefined);
   };

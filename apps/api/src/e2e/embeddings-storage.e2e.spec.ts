@@ -47,7 +47,7 @@ async function completedEvent(jobId: string): Promise<Record<string, string> | u
 
 describe('an embeddings job in Redis', () => {
   it('keeps its vectors once, apart: neither the return value nor the completed event holds them', async () => {
-    const { jobId, vectors } = await embed('base64');
+    const { jobId, vectors } = await embed('base64', { 'Idempotency-Key': `emb-kept-${Date.now()}` });
     expect(vectors).toHaveLength(3);
     const returnValue = (await admin.hget(`${prefix}:chat:${jobId}`, 'returnvalue'))!;
     const event = await completedEvent(jobId);
@@ -65,6 +65,19 @@ describe('an embeddings job in Redis', () => {
     const view = await jobView(jobId);
     expect(view.body).toMatchObject({ status: 'completed', result: { embeddings: vectors } });
     expect((view.body as { result: object }).result).not.toHaveProperty('embeddings_stored');
+  });
+
+  it('keeps the vectors of a request without an Idempotency-Key too: its job view joins them back', async () => {
+    const { jobId, vectors } = await embed('float');
+    expect(vectors).toHaveLength(3);
+    expect((vectors[0] as number[]).length).toBe(1536);
+    // Kept as well as sent: a reply lost with its API's connection is found again by the lookup after a resubscription.
+    expect(JSON.parse((await admin.get(`${prefix}:embeddings:${jobId}`))!)).toEqual(vectors);
+    const returnValue = (await admin.hget(`${prefix}:chat:${jobId}`, 'returnvalue'))!;
+    expect(returnValue.length).toBeLessThan(1000);
+    expect(JSON.parse(returnValue)).toEqual(expect.objectContaining({ embeddings_stored: { key: `${prefix}:embeddings:${jobId}`, count: 3 } }));
+    const view = await jobView(jobId);
+    expect(view.body).toMatchObject({ job_id: jobId, status: 'completed', result: { embeddings: vectors } });
   });
 
   it('answers an idempotent replay with the same float vectors, number for number', async () => {

@@ -1,5 +1,12 @@
 import express, { Router } from 'express';
-import { agentIdSchema, embeddingsRequestSchema, embeddingsResponseText, toEmbeddingsWork, toOpenAiErrorBody } from '@gateway/contracts';
+import {
+  agentIdSchema,
+  embeddingsRequestSchema,
+  embeddingsResponseAround,
+  embeddingsResponseText,
+  toEmbeddingsWork,
+  toOpenAiErrorBody,
+} from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import type { ChatQueue } from '@gateway/queue';
@@ -7,7 +14,7 @@ import type { EnqueueService } from '../enqueue';
 import { headerField } from '../header-fields';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { errorHandler } from '../middleware/error-handler';
-import type { ResultWaiter } from '../result-waiter';
+import type { ResultWaiter, WaitedResult } from '../result-waiter';
 import { parseBody } from '../validation';
 import { waitForAnswer } from '../wait-for-answer';
 
@@ -35,7 +42,7 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
     const jobId = workIdFor(req, idempotent);
     res.locals['jobId'] = jobId;
     const cached = await deps.enqueuer.cacheLookup(req, res, body, jobId);
-    const answer =
+    const answer: WaitedResult =
       'hit' in cached
         ? cached.hit
         : await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
@@ -44,7 +51,16 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     res.setHeader('x-job-id', jobId);
-    res.type('application/json').send(embeddingsResponseText(answer));
+    res.type('application/json');
+    if (answer.embeddings_data) {
+      // The reply's `data` text as it came (written and checked by the worker), the rest of the answer around it.
+      // Written in three pieces (no copy of the hundreds of KB into one buffer), as one answer of a known length.
+      const { before, after } = embeddingsResponseAround(answer);
+      res.setHeader('content-length', Buffer.byteLength(before) + answer.embeddings_data.length + Buffer.byteLength(after));
+      res.write(before);
+      res.write(answer.embeddings_data);
+      res.end(after);
+    } else res.send(embeddingsResponseText(answer));
   });
 
   router.use(
