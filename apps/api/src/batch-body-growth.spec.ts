@@ -7,8 +7,8 @@ import { createJsonBatchScanner } from './json-batch-scanner';
 import { createJsonLinesScanner } from './json-lines-scanner';
 
 // Time per character must stay flat as hostile bodies double: time(2N) / time(N) under 3 (linear is 2, quadratic 4),
-// the median of the steps over several sizes, each time itself a median. Ratios measured in one test, so a loaded
-// machine slows every size alike.
+// the geometric mean of the steps over several sizes, each time the fastest of its runs. Ratios measured in one test,
+// so a loaded machine slows every size alike.
 jest.setTimeout(120_000);
 const MAX_RATIO = 3;
 const CHUNK = 65_536;
@@ -117,5 +117,22 @@ describe('the JSONL reader on hostile shapes', () => {
       }),
       { numRuns: 10 },
     );
+  });
+});
+
+describe('the measure itself', () => {
+  it('catches quadratic work and passes linear work', async () => {
+    const quadratic = await measureTimeGrowth(
+      (size) => {
+        let sum = 0;
+        for (let i = 0; i < size; i += 1) for (let j = 0; j < size; j += 1) sum += i ^ j;
+        return sum;
+      },
+      [1000, 2000, 4000, 8000],
+      { runs: 3 },
+    );
+    expect(quadratic.typical).toBeGreaterThanOrEqual(MAX_RATIO);
+    const linear = await measureTimeGrowth((size) => 'x'.repeat(size).split('').length, [1024 * KIB, 2048 * KIB, 4096 * KIB, 8192 * KIB], { runs: 3 });
+    expect(linear.typical).toBeLessThan(MAX_RATIO);
   });
 });
