@@ -25,10 +25,12 @@ local record = redis.call('GET', KEYS[1])
 local amount = record and string.match(record, '^reserved:(%d+)$')
 if amount and amount ~= '0' then
   local member = amount .. ':' .. ARGV[1]
+  -- One command per ledger: the half is added to a member that is there (XX); a score that already had it (a later
+  -- call of the same run, or a run again) comes out whole and gets it back, so a mark is never undone.
   for _, expiry in ipairs({KEYS[3], KEYS[4]}) do
-    local score = tonumber(redis.call('ZSCORE', expiry, member) or '-1')
-    if score >= 0 and math.floor(score) == score then
-      redis.call('ZADD', expiry, 'XX', string.format('%d', score) .. '.5', member)
+    local score = redis.call('ZADD', expiry, 'XX', 'INCR', '0.5', member)
+    if score and math.floor(tonumber(score)) == tonumber(score) then
+      redis.call('ZADD', expiry, 'XX', 'INCR', '-0.5', member)
     end
   end
 end
