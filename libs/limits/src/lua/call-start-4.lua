@@ -10,6 +10,7 @@
 -- ARGV[1]  job id
 -- ARGV[2]  this call's id
 -- ARGV[3]  calls hash TTL (s; the billing record's)
+-- ARGV[4]  '1' when the job was made with an API key (its ledger holds the reservation too), else ''
 -- Returns  the ids of the job's earlier calls still 'started' (their runs ended without billing them): the caller
 --          bills them (budget-settle-14.lua, once each)
 local earlier = {}
@@ -27,7 +28,8 @@ if amount and amount ~= '0' then
   local member = amount .. ':' .. ARGV[1]
   -- One command per ledger: the half is added to a member that is there (XX); a score that already had it (a later
   -- call of the same run, or a run again) comes out whole and gets it back, so a mark is never undone.
-  for _, expiry in ipairs({KEYS[3], KEYS[4]}) do
+  local ledgers = ARGV[4] == '1' and {KEYS[3], KEYS[4]} or {KEYS[3]}
+  for _, expiry in ipairs(ledgers) do
     local score = redis.call('ZADD', expiry, 'XX', 'INCR', '0.5', member)
     if score and math.floor(tonumber(score)) == tonumber(score) then
       redis.call('ZADD', expiry, 'XX', 'INCR', '-0.5', member)
