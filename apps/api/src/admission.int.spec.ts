@@ -23,7 +23,7 @@ const body = (overrides: Partial<AdmittedBody> = {}): AdmittedBody => ({
   ...overrides,
 });
 
-function setup(options: { burst?: string; daily?: string; limits?: boolean; gatedAdds?: boolean } = {}) {
+function setup(options: { burst?: string; daily?: string; limits?: boolean; gatedAdds?: boolean; fused?: boolean } = {}) {
   const config = loadConfig({
     LLM_PROVIDER: 'openrouter',
     OPENROUTER_API_KEY: 'sk-or-admission',
@@ -32,6 +32,7 @@ function setup(options: { burst?: string; daily?: string; limits?: boolean; gate
     GATEWAY_RATE_BURST: options.burst ?? '2',
     LLM_DAILY_BUDGET_USD: options.daily ?? '10',
     GATEWAY_LIMITS_ENABLED: options.limits === false ? 'false' : 'true',
+    ...(options.fused === false ? { GATEWAY_FUSED_ENQUEUE: 'false' } : {}),
   });
   const prefix = limitsPrefix(config);
   const metrics = createMetrics({ app: 'api', defaultMetrics: false });
@@ -161,6 +162,7 @@ describe('admitAndAdd', () => {
   it('is offered only when admission and the add can share a script', () => {
     expect(setup().admission.fusesEnqueue).toBe(true);
     expect(setup({ gatedAdds: false }).admission.fusesEnqueue).toBe(false);
+    expect(setup({ fused: false }).admission.fusesEnqueue).toBe(false);
   });
 });
 

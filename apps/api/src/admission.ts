@@ -224,8 +224,8 @@ export function createAdmission(deps: AdmissionDeps) {
       return reply.addError ? { addError: reply.addError } : {};
     },
 
-    /** Whether admission and enqueue share one script: limits on, a standalone Redis (not a cluster), a BullMQ whose add can be gated. */
-    fusesEnqueue: config.limits.enabled && !deps.redis.isCluster && deps.gatedAdds,
+    /** Whether admission and enqueue share one script: limits on, GATEWAY_FUSED_ENQUEUE, a standalone Redis (not a cluster), a BullMQ whose add can be gated. */
+    fusesEnqueue: config.limits.enabled && config.limits.fusedEnqueue && !deps.redis.isCluster && deps.gatedAdds,
 
     /**
      * Reserves the budget of every request of a batch (job ids in the same order), all or none: in chunks of one

@@ -191,6 +191,11 @@ export const configShape = {
   limits: {
     /** Rate limits and budget enforcement at admission (spend is recorded either way). */
     enabled: setting('GATEWAY_LIMITS_ENABLED', z.stringbool().default(true)),
+    /**
+     * Admission and BullMQ's add in one script (one round trip, atomic) where Redis and BullMQ allow it; `false`
+     * takes two round trips (admission, then the add; a failed add gives the reservation back), as on a cluster.
+     */
+    fusedEnqueue: setting('GATEWAY_FUSED_ENQUEUE', z.stringbool().default(true)),
     rateRps: setting('GATEWAY_RATE_RPS', z.coerce.number().positive().default(10)),
     rateBurst: setting('GATEWAY_RATE_BURST', positiveInt.default(20)),
     /**

@@ -364,7 +364,7 @@ export function createBudget(options: BudgetOptions) {
           limitKeys.inFlightExpiry(prefix),
           limitKeys.keyInFlightExpiry(prefix, keyId ?? ''),
         ],
-        [jobId, callId, recordTtlSeconds],
+        [jobId, callId, recordTtlSeconds, keyId ? '1' : ''],
       );
       return Array.isArray(earlier) ? earlier.map(String) : [];
     },

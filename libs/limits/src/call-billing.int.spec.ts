@@ -1,4 +1,4 @@
-import { uniqueLimitsPrefix, useRedisSuite, waitFor } from '@gateway/testing';
+import { uniqueLimitsPrefix, useRedisSuite } from '@gateway/testing';
 import { createBudget } from './budget';
 import { startJobCall } from './job-billing';
 import { limitKeys } from './keys';
@@ -79,20 +79,30 @@ describe('billing per provider call', () => {
     expect(await budget.startCall('job', undefined, '2')).toEqual([]);
   });
 
+  it('marks a reservation as called once, however many calls and runs start (its expiry score keeps one half)', async () => {
+    const { prefix, budget } = ledger();
+    await budget.reserve('many', 0.4, { id: 'key-1' });
+    const score = async (key: string) => Number(await suite.client.zscore(key, '400000000:many'));
+    const before = await score(limitKeys.inFlightExpiry(prefix));
+    for (const call of ['1', '2', '3']) await budget.startCall('many', 'key-1', call);
+    expect(await score(limitKeys.inFlightExpiry(prefix))).toBe(before + 0.5);
+    expect(await score(limitKeys.keyInFlightExpiry(prefix, 'key-1'))).toBe(before + 0.5);
+    // A job without a reservation there (released): nothing is created.
+    await budget.release('many', 'key-1');
+    await budget.startCall('many', 'key-1', '4');
+    expect(await suite.client.zcard(limitKeys.inFlightExpiry(prefix))).toBe(0);
+  });
+
   it('books as spent a reservation that lapses after its job called a provider, and gives back one that never did', async () => {
     const { prefix, budget } = ledger(150);
     await budget.reserve('called', 0.4, { id: 'key-1' });
     await budget.startCall('called', 'key-1', '1');
     await budget.reserve('never-called', 0.3, { id: 'key-1' });
-    // The job was given up as stalled after its worker died mid-call: nothing settles it; the next reservations sweep.
-    await waitFor(
-      async () => {
-        await budget.reserve(`sweep-${Date.now()}`, 0, { id: 'key-1' });
-        return Number(await suite.client.hget(limitKeys.inFlight(prefix), 'total')) === 0 ? true : undefined;
-      },
-      3000,
-      50,
-    );
+    // The job was given up as stalled after its worker died mid-call: nothing settles it. A reservation that fits
+    // only once the lapsed ones are swept sweeps them (0.7 held + 9.5 > 10; 0.4 spent + 9.5 fits).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await budget.reserve('big', 9.5, { id: 'key-1' })).toMatchObject({ reserved: true });
+    await budget.release('big', 'key-1');
     expect((await budget.usage()).day).toMatchObject({ spent_usd: 0.4, in_flight_usd: 0 });
     expect((await budget.usage({ id: 'key-1' })).day).toMatchObject({ spent_usd: 0.4, in_flight_usd: 0 });
     // A settle arriving after the lapse (a call longer than the reservation's lifetime) is not prevented: documented.

@@ -182,11 +182,12 @@ describe('a reservation held in its billing record, dropped once from each ledge
   });
 
   it('lets a reservation lapse in the global ledger only; its settle then drops it from the key’s alone', async () => {
-    const { ledger, held, record } = ledgers({ reservationTtlMs: 50 });
+    const { ledger, held, record } = ledgers({ reservationTtlMs: 50, dailyLimitUsd: 0.25 });
     await ledger.reserve('lost', 0.2, team);
     await sleep(80);
-    // An admission without the key sweeps the global ledger only: the key's still holds the reservation.
-    await ledger.reserve('anon', 0.1);
+    // An admission without the key, refused unless the lapsed reservation is swept, sweeps the global ledger only:
+    // the key's still holds the reservation.
+    expect(await ledger.reserve('anon', 0.1)).toMatchObject({ reserved: true });
     expect(await held()).toEqual({ total: 100_000_000, members: 1 });
     expect(await held(team.id)).toEqual({ total: 200_000_000, members: 1 });
     expect(await record('lost')).toBe('reserved:200000000');
@@ -198,11 +199,12 @@ describe('a reservation held in its billing record, dropped once from each ledge
   });
 
   it('lets a reservation lapse in both ledgers; its settle then drops nothing and bills once', async () => {
-    const { ledger, held } = ledgers({ reservationTtlMs: 50 });
+    const { ledger, held } = ledgers({ reservationTtlMs: 50, dailyLimitUsd: 0.3 });
     await ledger.reserve('lost', 0.2, team);
     await ledger.reserve('lost-too', 0.05, team);
     await sleep(80);
-    await ledger.reserve('next', 0.1, team);
+    // Refused beside the lapsed reservations: both ledgers are swept, and it fits.
+    expect(await ledger.reserve('next', 0.1, team)).toMatchObject({ reserved: true });
     expect(await held()).toEqual({ total: 100_000_000, members: 1 });
     expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
     expect(await ledger.settle('lost', charge(0.3, team.id))).toEqual({ billed: true });
@@ -299,9 +301,9 @@ describe('a reservation held in its billing record, dropped once from each ledge
     });
 
     it('lapses, in each ledger its sweep reaches; a settle after it drops nothing', async () => {
-      const { prefix, ledger, held } = ledgers();
+      const { prefix, ledger, held } = ledgers({ dailyLimitUsd: 0.25 });
       await oldReservation(prefix, 'old', 200_000_000, Date.now() - 1000);
-      await ledger.reserve('new', 0.1, team);
+      expect(await ledger.reserve('new', 0.1, team)).toMatchObject({ reserved: true });
       expect(await held()).toEqual({ total: 100_000_000, members: 1 });
       expect(await held(team.id)).toEqual({ total: 100_000_000, members: 1 });
       expect(await suite.client.hexists(limitKeys.inFlight(prefix), 'old')).toBe(0);

@@ -39,13 +39,22 @@ async function scriptCommands(work: () => Promise<unknown>): Promise<string[]> {
 }
 
 describe('Redis commands per request in the budget ledger scripts', () => {
-  // The reservation's part of an admission (after the token bucket's commands, which end with its TIME): the lapse
-  // sweeps and the ledgers' figures, then per job one GET and one SET of its record, and per ledger its ZADD and
+  // The reservation's part of an admission (after the token bucket's commands, which end with its TIME): the
+  // ledgers' figures, then per job one GET and one SET of its record, and per ledger its ZADD and
   // HINCRBY. A settlement's and a release's: the record's SET … GET, then per ledger a ZREM and an HINCRBY.
   // (When each ledger kept a field per job: admission EXISTS, HEXISTS, then per ledger HSET, ZADD, HINCRBY; settlement
   // SET … GET then per ledger HGET, HDEL, HINCRBY, ZREM; release GET, per ledger HGET, HDEL, HINCRBY, ZREM (without a
-  // key, HGET and ZREM of its dummies), then SET: 20/24/10 commands with a key, 13/12/8 without; now 18/20/5 and 12/10/3.)
-  const sweep = (ledgers: number) => Array.from({ length: ledgers }, () => ['ZRANGEBYSCORE', 'HGET', 'HGET', 'HGET']).flat();
+  // key, HGET and ZREM of its dummies), then SET: 20/24/10 commands with a key, 13/12/8 without; then 18/20/5 and 12/10/3
+  // while every admission swept (one ZRANGEBYSCORE per ledger, now only when needed: below).)
+  // The lapse sweep (ZRANGEBYSCORE per ledger) runs only when a check would refuse, or on the server clock's one ms in
+  // 64: an admission that lands on such a ms is measured again.
+  const figures = (ledgers: number) => Array.from({ length: ledgers }, () => ['HGET', 'HGET', 'HGET']).flat();
+  const unswept = async (work: () => Promise<unknown>) => {
+    for (;;) {
+      const commands = await scriptCommands(work);
+      if (!commands.includes('ZRANGEBYSCORE')) return commands;
+    }
+  };
   it.each([
     ['keyed', team, 2],
     ['anonymous', undefined, 1],
@@ -55,8 +64,9 @@ describe('Redis commands per request in the budget ledger scripts', () => {
     // A warm ledger: the period's spend hashes exist (their first job sets their lifetime, once).
     await runAdmit(suite.client, parts, { agentId: 'agent', key }, `${kind}-0`, 0.02);
     await budget.settle(`${kind}-0`, charge(key?.id));
-    const admit = await scriptCommands(() => runAdmit(suite.client, parts, { agentId: 'agent', key }, `${kind}-1`, 0.02));
-    const settle = await scriptCommands(() => budget.settle(`${kind}-1`, charge(key?.id)));
+    let attempt = 0;
+    const admit = await unswept(() => runAdmit(suite.client, parts, { agentId: 'agent', key }, `${kind}-1-${(attempt += 1)}`, 0.02));
+    const settle = await scriptCommands(() => budget.settle(`${kind}-1-${attempt}`, charge(key?.id)));
     await runAdmit(suite.client, parts, { agentId: 'agent', key }, `${kind}-2`, 0.02);
     const release = await scriptCommands(() => budget.release(`${kind}-2`, key?.id));
     process.stdout.write(
@@ -64,7 +74,7 @@ describe('Redis commands per request in the budget ledger scripts', () => {
     );
     const drops = Array.from({ length: ledgers }, () => ['ZREM', 'HINCRBY']).flat();
     expect(admit.slice(admit.indexOf('TIME') + 1)).toEqual([
-      ...sweep(ledgers),
+      ...figures(ledgers),
       'GET',
       'SET',
       ...Array.from({ length: ledgers }, () => ['ZADD', 'HINCRBY']).flat(),

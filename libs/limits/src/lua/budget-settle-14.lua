@@ -61,8 +61,10 @@ if call ~= '' then
     reply()
     return {Code.AlreadyDone, 0}
   end
-  redis.call('HSET', KEYS[12], call, 'billed')
-  redis.call('EXPIRE', KEYS[12], ARGV[6])
+  -- The hash got its lifetime when the call started (call-start-4.lua); a call it did not note makes it here.
+  if redis.call('HSET', KEYS[12], call, 'billed') == 1 then
+    redis.call('EXPIRE', KEYS[12], ARGV[6])
+  end
 end
 local before = redis.call('SET', KEYS[5], 'settled', 'EX', ARGV[6], 'GET')
 if before == 'settled' and call == '' then

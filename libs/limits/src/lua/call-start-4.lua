@@ -10,6 +10,7 @@
 -- ARGV[1]  job id
 -- ARGV[2]  this call's id
 -- ARGV[3]  calls hash TTL (s; the billing record's)
+-- ARGV[4]  '1' when the job was made with an API key (its ledger holds the reservation too), else ''
 -- Returns  the ids of the job's earlier calls still 'started' (their runs ended without billing them): the caller
 --          bills them (budget-settle-14.lua, once each)
 local earlier = {}
@@ -25,10 +26,13 @@ local record = redis.call('GET', KEYS[1])
 local amount = record and string.match(record, '^reserved:(%d+)$')
 if amount and amount ~= '0' then
   local member = amount .. ':' .. ARGV[1]
-  for _, expiry in ipairs({KEYS[3], KEYS[4]}) do
-    local score = tonumber(redis.call('ZSCORE', expiry, member) or '-1')
-    if score >= 0 and math.floor(score) == score then
-      redis.call('ZADD', expiry, 'XX', string.format('%d', score) .. '.5', member)
+  -- One command per ledger: the half is added to a member that is there (XX); a score that already had it (a later
+  -- call of the same run, or a run again) comes out whole and gets it back, so a mark is never undone.
+  local ledgers = ARGV[4] == '1' and {KEYS[3], KEYS[4]} or {KEYS[3]}
+  for _, expiry in ipairs(ledgers) do
+    local score = redis.call('ZADD', expiry, 'XX', 'INCR', '0.5', member)
+    if score and math.floor(tonumber(score)) == tonumber(score) then
+      redis.call('ZADD', expiry, 'XX', 'INCR', '-0.5', member)
     end
   end
 end

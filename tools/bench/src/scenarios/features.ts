@@ -12,6 +12,7 @@ interface Variant {
 }
 
 const variants: Variant[] = [
+  { label: 'admission and add in two round trips (GATEWAY_FUSED_ENQUEUE=false)', env: { GATEWAY_FUSED_ENQUEUE: 'false' } },
   { label: 'without an API key (no key lookup, no key limits or key ledger)', env: {}, anonymous: true },
   { label: 'limits and budgets off (GATEWAY_LIMITS_ENABLED=false), anonymous', env: { GATEWAY_LIMITS_ENABLED: 'false' }, anonymous: true },
 ];

@@ -95,9 +95,11 @@ local function budgetReserve(KEYS, ARGV, NOW)
     end
   end
 
-  -- A ledger: what it has spent today and this month, what is held in flight, its limits (-1: none).
+  -- A ledger: what it has spent today and this month, what is held in flight, its limits (-1: none). Lapsed
+  -- reservations still count as held until a sweep drops them: that only errs towards refusing, so the sweep runs
+  -- when a check would refuse (then the checks run again on the swept figures), when a job's own reservation has
+  -- lapsed, and on about one admission in 64 (the clock's ms), which keeps the zsets short and reports timely.
   local function ledger(first, dayLimit, monthLimit)
-    lapse(first)
     return {
       inflight = tonumber(redis.call('HGET', KEYS[first], 'total') or '0'),
       day = tonumber(redis.call('HGET', KEYS[first + 2], 'total') or '0'),
@@ -113,10 +115,22 @@ local function budgetReserve(KEYS, ARGV, NOW)
     return limit >= 0 and (spent + held >= limit or spent + held + amount > limit)
   end
 
-  local ledgers = {ledger(1, ARGV[1], ARGV[2])}
-  if keyed then
-    ledgers[2] = ledger(5, ARGV[5], ARGV[6])
+  local ledgers
+  local swept = false
+  local function load(sweep)
+    if sweep then
+      lapse(1)
+      if keyed then
+        lapse(5)
+      end
+      swept = true
+    end
+    ledgers = {ledger(1, ARGV[1], ARGV[2])}
+    if keyed then
+      ledgers[2] = ledger(5, ARGV[5], ARGV[6])
+    end
   end
+  load(now % 64 == 0)
   local codes = {{Code.DailyExceeded, Code.MonthlyExceeded}, {Code.KeyDailyExceeded, Code.KeyMonthlyExceeded}}
 
   -- The estimate, raised to what a settled call of the model cost (a free model never learns a cost).
@@ -150,10 +164,15 @@ local function budgetReserve(KEYS, ARGV, NOW)
       return true
     end
     local member = held .. ':' .. ARGV[5 + 3 * i]
-    if redis.call('ZSCORE', KEYS[2], member) then
+    local score = redis.call('ZSCORE', KEYS[2], member)
+    if score and (swept or tonumber(score) > now) then
       return false
     end
-    -- Lapsed globally: the key's ledger (same lifetime) was swept above, unless more than 100 lapsed there at once;
+    if score then
+      -- Lapsed but not yet swept: the checks start again on swept ledgers.
+      return 'lapsed'
+    end
+    -- Lapsed globally: the key's ledger (same lifetime) was swept with it, unless more than 100 lapsed there at once;
     -- it is dropped there now as its sweep would, so that reserving it again cannot count it twice.
     -- (A reservation marked as called is booked as spent there, as the sweep would.)
     local score = keyed and redis.call('ZSCORE', KEYS[6], member)
@@ -170,29 +189,46 @@ local function budgetReserve(KEYS, ARGV, NOW)
     return true
   end
 
-  local taken = {}
-  local amounts = {}
-  local added = 0
-  local fresh = {}
-  for i = 1, #KEYS - 9 do
-    amounts[i] = amountOf(i)
-    if isFresh(i) then
-      fresh[#fresh + 1] = i
-      local amount = amounts[i]
-      for n, book in ipairs(ledgers) do
-        local held = book.inflight + added
-        if over(book.day, held, amount, book.dayLimit) then
-          return {codes[n][1], book.day, book.month, held, i, amount}
-        end
-        if over(book.month, held, amount, book.monthLimit) then
-          return {codes[n][2], book.day, book.month, held, i, amount}
-        end
+  local taken, amounts, added, fresh
+  local check
+  -- Every job against every ledger; nil when all pass, else the refusal.
+  check = function()
+    taken, amounts, added, fresh = {}, {}, 0, {}
+    for i = 1, #KEYS - 9 do
+      amounts[i] = amountOf(i)
+      local state = isFresh(i)
+      if state == 'lapsed' then
+        load(true)
+        return check()
       end
-      if amount > 0 then
-        taken[#taken + 1] = i
-        added = added + amount
+      if state then
+        fresh[#fresh + 1] = i
+        local amount = amounts[i]
+        for n, book in ipairs(ledgers) do
+          local held = book.inflight + added
+          if over(book.day, held, amount, book.dayLimit) then
+            return {codes[n][1], book.day, book.month, held, i, amount}
+          end
+          if over(book.month, held, amount, book.monthLimit) then
+            return {codes[n][2], book.day, book.month, held, i, amount}
+          end
+        end
+        if amount > 0 then
+          taken[#taken + 1] = i
+          added = added + amount
+        end
       end
     end
+    return nil
+  end
+  local refused = check()
+  if refused and not swept then
+    -- Reservations that lapsed may be what fills the budget: sweep them and check again.
+    load(true)
+    refused = check()
+  end
+  if refused then
+    return refused
   end
   if #fresh == 0 then
     return {Code.AlreadyDone, ledgers[1].day, ledgers[1].month, ledgers[1].inflight, 0, amounts[1] or 0}
