@@ -5,11 +5,11 @@ import { queueKeys } from './keys';
 import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 import batchEndedSource from './lua/batch-ended-2.lua';
-import messageBatchPageSource from './lua/message-batch-page-1.lua';
+import batchPageSource from './lua/batch-page-1.lua';
 import type { QueuePrefix } from './prefixes';
 
 const batchEnded = defineLuaFile('batch-ended-2.lua', batchEndedSource);
-const messageBatchPage = defineLuaFile('message-batch-page-1.lua', messageBatchPageSource);
+const batchPage = defineLuaFile('batch-page-1.lua', batchPageSource);
 
 /** What the gateway keeps about a batch; its jobs' ids are derived (`batchJobId`), so they are not stored. */
 export interface BatchRecord {
@@ -185,22 +185,29 @@ export async function markBatchCancelled(redis: RedisClient, prefix: QueuePrefix
   return (await redis.hsetnx(queueKeys.batch(prefix, batchId), 'cancelled_at', String(at))) === 1;
 }
 
-/** A page of an owner's batch ids, newest first, after the batch `after` (exclusive). */
+/**
+ * A page of an owner's batch ids, newest first, after the batch `after` (exclusive), read by rank: batches made in
+ * the same millisecond neither repeat nor go missing. An unknown cursor gives an empty page.
+ */
 export async function listBatchIds(
   redis: RedisClient,
   prefix: QueuePrefix,
   keyId: string | undefined,
   options: { after?: string | undefined; limit: number },
 ): Promise<{ ids: string[]; hasMore: boolean }> {
-  const owned = queueKeys.batchesOf(prefix, keyId ?? '');
-  let max = '+inf';
-  if (options.after !== undefined) {
-    const score = await redis.zscore(owned, options.after);
-    if (score === null) return { ids: [], hasMore: false };
-    max = `(${score}`;
-  }
-  const ids = await redis.zrevrangebyscore(owned, max, '-inf', 'LIMIT', 0, options.limit + 1);
-  return { ids: ids.slice(0, options.limit), hasMore: ids.length > options.limit };
+  return batchPageOf(redis, queueKeys.batchesOf(prefix, keyId ?? ''), 'after', options.after ?? '', options.limit);
+}
+
+async function batchPageOf(
+  redis: RedisClient,
+  index: string,
+  direction: 'after' | 'before',
+  cursor: string,
+  limit: number,
+): Promise<{ ids: string[]; hasMore: boolean }> {
+  const reply = await runLuaScript(redis, batchPage, [index], [direction, cursor, limit]);
+  const [hasMore = 0, ...ids] = Array.isArray(reply) ? (reply as (number | string)[]) : [];
+  return { ids: ids.map(String), hasMore: hasMore === 1 };
 }
 
 /**
@@ -215,10 +222,8 @@ export async function listMessageBatchIds(
   keyId: string | undefined,
   options: { afterId?: string | undefined; beforeId?: string | undefined; limit: number },
 ): Promise<{ ids: string[]; hasMore: boolean }> {
-  const [direction, cursor] = options.beforeId !== undefined ? ['before', options.beforeId] : ['after', options.afterId ?? ''];
-  const reply = await runLuaScript(redis, messageBatchPage, [queueKeys.messageBatchesOf(prefix, keyId ?? '')], [direction, cursor, options.limit]);
-  const [hasMore = 0, ...ids] = Array.isArray(reply) ? (reply as (number | string)[]) : [];
-  return { ids: ids.map(String), hasMore: hasMore === 1 };
+  const [direction, cursor] = options.beforeId !== undefined ? (['before', options.beforeId] as const) : (['after', options.afterId ?? ''] as const);
+  return batchPageOf(redis, queueKeys.messageBatchesOf(prefix, keyId ?? ''), direction, cursor, options.limit);
 }
 
 /**

@@ -63,3 +63,29 @@ describe('listMessageBatchIds', () => {
     expect((await listMessageBatchIds(client, prefix, owner, { limit: 1 })).ids).toEqual(['b5']);
   });
 });
+
+describe('listBatchIds', () => {
+  it("pages an owner's batches newest first by rank: batches made in one millisecond neither repeat nor go missing", async () => {
+    const prefix = uniqueQueuePrefix('batches');
+    const now = Date.now();
+    // o0 oldest … o5 newest; o1 to o4 made in the same millisecond, so a page boundary falls among them.
+    const times = [now, now + 1, now + 1, now + 1, now + 1, now + 2];
+    for (const [index, createdAt] of times.entries()) await saveBatch(client, prefix, record(`o${index}`, createdAt), 60);
+    const owner = 'key_aaaaaaaaaaaaaaaa';
+    const pages: string[][] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await listBatchIds(client, prefix, owner, { after, limit: 2 });
+      pages.push(page.ids);
+      if (!page.hasMore) break;
+      after = page.ids.at(-1);
+    }
+    expect(pages.map((page) => page.length)).toEqual([2, 2, 2]);
+    const all = pages.flat();
+    expect(new Set(all).size).toBe(6);
+    expect(all[0]).toBe('o5');
+    expect(all.at(-1)).toBe('o0');
+    expect(await listBatchIds(client, prefix, owner, { after: 'gone', limit: 5 })).toEqual({ ids: [], hasMore: false });
+    expect(await listBatchIds(client, prefix, 'key_bbbbbbbbbbbbbbbb', { limit: 5 })).toEqual({ ids: [], hasMore: false });
+  });
+});

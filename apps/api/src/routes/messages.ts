@@ -4,24 +4,19 @@ import type { Config } from '@gateway/config';
 import { estimatePromptTokens } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
 import { headerField } from '../header-fields';
-import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
-import { waitForAnswer } from '../wait-for-answer';
+import { idempotentRequestOf, workIdFor } from '../idempotency';
+import { answerDialectJob, streamDialectJob, type DialectJobDeps } from '../dialect-job';
 import { errorHandler } from '../middleware/error-handler';
-import type { ResultWaiter } from '../result-waiter';
 import { countTokensRequestSchema, messagesRequestSchema } from '../dialects/messages/messages-wire';
 import { messagesErrorStatus, toMessagesErrorBody } from '../dialects/messages/messages-errors';
 import { toMessage } from '../dialects/messages/from-chat-result';
 import { messagesStreamFormat } from '../dialects/messages/stream-events';
 import { toChatMessages, toChatRequest, toFunctionTools } from '../dialects/messages/to-chat-request';
-import { replayStream } from '../stream-replay';
-import { serveStream, type StreamSessionDeps } from '../stream-session';
 import { parseBody } from '../validation';
 
 /** What the Messages routes need (streams are relayed like every other route's). */
-export interface MessagesRouteDeps extends StreamSessionDeps {
+export interface MessagesRouteDeps extends DialectJobDeps {
   config: Pick<Config, 'llm' | 'http' | 'stream' | 'providers' | 'queue' | 'redis'>;
-  waiter: ResultWaiter;
-  instanceId: string;
   logger: Logger;
 }
 
@@ -51,43 +46,15 @@ export function messagesRoutes(deps: MessagesRouteDeps): Router {
     const idempotent = idempotentRequestOf(req, '/v1/messages');
     const jobId = workIdFor(req, idempotent);
     const id = `msg_${jobId}`;
-    const cached = await deps.enqueuer.cacheLookup(req, res, body, jobId);
-    const responseCache = 'fill' in cached ? cached.fill : undefined;
-    if (request.stream) {
-      const format = messagesStreamFormat({ id, model: request.model });
-      if ('hit' in cached) return replayStream(deps, req, res, { jobId, format, result: cached.hit });
-      // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
-      const resumable = idempotent !== undefined;
-      await serveStream(deps, req, res, {
-        jobId,
-        format,
-        resumable,
-        resumeAfter: lastEventIdOf(req),
-        enqueue: () =>
-          deps.enqueuer.enqueue({
-            req,
-            body,
-            jobId,
-            extras: {
-              replyTo: deps.instanceId,
-              stream: true,
-              ...(resumable ? { resumable: true } : {}),
-              requestHash: idempotent?.requestHash,
-              responseCache,
-            },
-          }),
+    const job = { body, jobId, idempotent, cached: await deps.enqueuer.cacheLookup(req, res, body, jobId) };
+    // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
+    if (request.stream)
+      return streamDialectJob(deps, req, res, {
+        ...job,
+        format: messagesStreamFormat({ id, model: request.model }),
+        kept: idempotent ? { resumable: true } : {},
       });
-      return;
-    }
-    res.locals['jobId'] = jobId;
-    const answer =
-      'hit' in cached
-        ? cached.hit
-        : await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
-            deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, requestHash: idempotent?.requestHash, responseCache } }),
-          );
-    res.locals['provider'] = answer.provider;
-    res.locals['model'] = answer.model;
+    const answer = await answerDialectJob(deps, req, res, job);
     res.json(toMessage(id, answer));
   });
 

@@ -4,23 +4,18 @@ import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
 import { resolveRoute } from '@gateway/providers';
 import { headerField } from '../header-fields';
-import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
-import { waitForAnswer } from '../wait-for-answer';
+import { idempotentRequestOf, workIdFor } from '../idempotency';
+import { answerDialectJob, streamDialectJob, type DialectJobDeps } from '../dialect-job';
 import { errorHandler } from '../middleware/error-handler';
-import type { ResultWaiter } from '../result-waiter';
 import { chatCompletionsRequestSchema, toChatCompletionsErrorBody } from '../dialects/chat-completions/chat-completions-wire';
 import { toChatCompletion } from '../dialects/chat-completions/from-chat-result';
 import { openAiStreamFormat } from '../dialects/chat-completions/stream-events';
 import { toChatRequest } from '../dialects/chat-completions/to-chat-request';
-import { serveStream, type StreamSessionDeps } from '../stream-session';
-import { replayStream } from '../stream-replay';
 import { parseBody } from '../validation';
 
 /** What the OpenAI-compatible routes need (streams are relayed like `/v1/chat/stream`'s). */
-export interface OpenAiRouteDeps extends StreamSessionDeps {
+export interface OpenAiRouteDeps extends DialectJobDeps {
   config: Pick<Config, 'llm' | 'http' | 'models' | 'stream' | 'providers' | 'queue' | 'redis'>;
-  waiter: ResultWaiter;
-  instanceId: string;
   logger: Logger;
 }
 
@@ -49,39 +44,15 @@ export function openAiRoutes(deps: OpenAiRouteDeps): Router {
     const body = toChatRequest(openAiRequest, headerField(req, 'X-Agent-Id', agentIdSchema));
     const idempotent = idempotentRequestOf(req, '/v1/chat/completions');
     const jobId = workIdFor(req, idempotent);
-    const cached = await deps.enqueuer.cacheLookup(req, res, body, jobId);
-    const responseCache = 'fill' in cached ? cached.fill : undefined;
+    const job = { body, jobId, idempotent, cached: await deps.enqueuer.cacheLookup(req, res, body, jobId) };
     if (openAiRequest.stream) {
       const includeUsage = openAiRequest.stream_options?.include_usage === true;
-      const format = openAiStreamFormat({ jobId, includeUsage });
-      if ('hit' in cached) return replayStream(deps, req, res, { jobId, format, result: cached.hit });
       // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
       const resumable = openAiRequest.stream_options?.resumable === true || idempotent !== undefined;
       const kept = resumable ? { resumable: true, streamFormat: includeUsage ? ('openai-usage' as const) : ('openai' as const) } : {};
-      await serveStream(deps, req, res, {
-        jobId,
-        format,
-        resumable,
-        resumeAfter: lastEventIdOf(req),
-        enqueue: () =>
-          deps.enqueuer.enqueue({
-            req,
-            body,
-            jobId,
-            extras: { replyTo: deps.instanceId, stream: true, ...kept, requestHash: idempotent?.requestHash, responseCache },
-          }),
-      });
-      return;
+      return streamDialectJob(deps, req, res, { ...job, format: openAiStreamFormat({ jobId, includeUsage }), kept });
     }
-    res.locals['jobId'] = jobId;
-    const answer =
-      'hit' in cached
-        ? cached.hit
-        : await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () =>
-            deps.enqueuer.enqueue({ req, body, jobId, extras: { replyTo: deps.instanceId, requestHash: idempotent?.requestHash, responseCache } }),
-          );
-    res.locals['provider'] = answer.provider;
-    res.locals['model'] = answer.model;
+    const answer = await answerDialectJob(deps, req, res, job);
     res.json(toChatCompletion(jobId, answer));
   });
 

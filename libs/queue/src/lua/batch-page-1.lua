@@ -1,5 +1,6 @@
--- message-batch-page-1.lua: a page of an owner's Message Batches, newest first, by rank (Anthropic's paging).
--- KEYS[1]  the owner's index (a sorted set: batch id -> created ms)
+-- batch-page-1.lua: a page of an owner's batches, newest first, by rank, so that batches made in the same millisecond
+-- neither repeat nor go missing across pages (OpenAI's `after` paging, and Anthropic's `after_id`/`before_id`).
+-- KEYS[1]  the owner's index (a sorted set: batch id -> created ms): its Message Batches, or its other batches
 -- ARGV[1]  'after': the page after the cursor (older batches); 'before': the page just before it (newer ones)
 -- ARGV[2]  the cursor's batch id ('' with 'after': the newest page)
 -- ARGV[3]  the page's size
