@@ -19,6 +19,7 @@ import { sweepScenario } from './scenarios/sweep';
 import { optionalScenarios } from './scenarios/optional';
 import { targetsTable } from './targets';
 import { featuresScenario } from './scenarios/features';
+import { clusterScenario } from './scenarios/cluster';
 
 const all = [
   'overhead',
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
     if (args.scenarios.has('sweep')) await sweepScenario(context, [100, 400, 800, 1100, 1400, 1700, 2000]);
     if (args.scenarios.has('peers')) await peersScenario(context);
     if (args.scenarios.has('features')) await featuresScenario(context);
+    // A 3-master Redis Cluster of its own (opt-in: --only=cluster).
+    if (args.scenarios.has('cluster')) await clusterScenario(context);
   } finally {
     await env.stop();
   }
