@@ -148,6 +148,13 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
 - **peers** (\`--peers\`, when \`@portkey-ai/gateway\` is installed with \`npm install --no-save\`; never a dependency):
   Portkey's gateway, a plain proxy, on the same fake upstream, in alternating rounds with this gateway's
   \`/v1/chat/completions\`.
+- **cluster** (\`--only=cluster\`, opt-in): a 3-master Redis Cluster of its own on free loopback ports, 1 API + 1 worker
+  with \`QUEUE_PREFIX=gw\`, 100 API keys made through the admin API each making 20 synchronous
+  \`POST /v1/chat/completions\` one after another, all keys at once: Redis commands each master serves (\`INFO
+  commandstats\` before and after) and its share, MONITOR on every master sorting them by key family (queue, reply
+  publish, key store, global ledger, per-job billing, per-key ledger, per-key rate bucket) and by script, which master
+  each hash tag lives on, the same calls' commands on the standalone Redis, and the shares per-key slots would give
+  (a projection from the same trace; see PERFORMANCE.md).
 - **plot**: latency percentiles against offered load, sent at an even rate whether or not answers have come
   (open loop, timed from each request's due time), for the upstream alone and through the gateway.
 

@@ -39,6 +39,23 @@ async function keyedCalls(url: string, secrets: readonly string[], calls: number
 const perCall = (value: number, calls: number) => (value / calls).toFixed(2);
 const percent = (value: number) => `${value.toFixed(1)} %`;
 
+/** The same calls on the bench's standalone Redis (admission fused with the add there): commands per call. */
+async function standaloneCommandsPerCall(context: ScenarioContext): Promise<number> {
+  const { env } = context;
+  const gateway = await env.startGateway({ apis: 1, workers: 1, apiKey: true });
+  try {
+    const url = `${gateway.urls[0]}/v1/chat/completions`;
+    const keys = await Promise.all(Array.from({ length: apiKeys }, (_, index) => createApiKey(gateway.urls[0] ?? '', `standalone-${index}`)));
+    const secrets = keys.map((key) => key.secret);
+    await keyedCalls(url, secrets, 2);
+    const before = await env.commandCount();
+    const { ok } = await keyedCalls(url, secrets, callsPerKey);
+    return ((await env.commandCount()) - before) / Math.max(1, ok);
+  } finally {
+    await env.stopQuietly(gateway);
+  }
+}
+
 /**
  * The gateway on a 3-master Redis Cluster, 1 API + 1 worker, 100 API keys making keyed synchronous calls at once:
  * the Redis commands each master serves (INFO commandstats before and after), and MONITOR on every master to sort
@@ -48,6 +65,8 @@ const percent = (value: number) => `${value.toFixed(1)} %`;
  */
 export async function clusterScenario(context: ScenarioContext): Promise<void> {
   const { env } = context;
+  const standalone = await standaloneCommandsPerCall(context);
+  context.log(`cluster: the same calls on one standalone Redis: ${standalone.toFixed(1)} commands per call`);
   context.log('cluster: starting a 3-master Redis Cluster');
   const cluster = await startRedisCluster(masters);
   const gateway = await env.startGateway({
@@ -131,7 +150,7 @@ export async function clusterScenario(context: ScenarioContext): Promise<void> {
 
     const section = `## Redis Cluster: the share of each master (${masters} masters, ${apiKeys} API keys)
 
-${apiKeys} API keys (created through the admin API) each make ${callsPerKey} synchronous \`POST /v1/chat/completions\` one after another, all keys at once, through 1 API + 1 worker on a ${masters}-master Redis Cluster (no replicas): ${ok} calls answered 200, ${failed} not. Commands served per master from \`INFO commandstats\` before and after (the bench's own INFO, MONITOR, ECHO and SCRIPT left out); MONITOR on every master in the same window sorts them by key family (by the hash tag and name of the first key a command names; a script's own commands by theirs) and by script. Idle: commands per second each master serves with no calls (lock renewals, stalled-job checks, subscriptions), measured for ${idleSeconds} s before.
+${apiKeys} API keys (created through the admin API) each make ${callsPerKey} synchronous \`POST /v1/chat/completions\` one after another, all keys at once, through 1 API + 1 worker on a ${masters}-master Redis Cluster (no replicas): ${ok} calls answered 200, ${failed} not. Commands served per master from \`INFO commandstats\` before and after (the bench's own INFO, MONITOR, ECHO and SCRIPT left out); MONITOR on every master in the same window sorts them by key family (by the hash tag and name of the first key a command names; a script's own commands by theirs) and by script. Idle: commands per second each master serves with no calls (lock renewals, stalled-job checks, subscriptions), measured for ${idleSeconds} s before. The same calls on one standalone Redis (where admission and the add are one script): ${standalone.toFixed(1)} commands per call.
 
 | master | commands | share | per call | idle / s | key families served (commands per call) |
 |---|---|---|---|---|---|
@@ -167,7 +186,7 @@ ${projectionLines.join('\n')}
       note: `shares ${servedShares.map((share) => share.toFixed(1)).join(' / ')} %; ${perCall(
         served.reduce((sum, value) => sum + value, 0),
         calls,
-      )} commands per call in all`,
+      )} commands per call in all (standalone Redis: ${standalone.toFixed(1)})`,
     });
     context.rows.push({
       scenario,
