@@ -52,6 +52,7 @@ describe('key families', () => {
     expect(Object.fromEntries(result.byFamily)).toEqual({ 'global ledger': 2, 'per-key ledger': 1, 'reply publish': 1, 'key store': 1 });
     expect(Object.fromEntries(result.byScript.get('settle') ?? [])).toEqual({ 'global ledger': 2, 'per-key ledger': 1, 'reply publish': 1 });
     expect(result.scriptCalls.get('settle')).toBe(1);
+    expect(Object.fromEntries(result.byCommand.get('global ledger') ?? [])).toEqual({ EVALSHA: 1, HINCRBY: 1 });
     expect(Object.fromEntries(result.byApiKey)).toEqual({ k1: 1 });
   });
 

@@ -86,6 +86,8 @@ export interface MasterTrace {
   byScript: Map<string, Map<KeyFamily, number>>;
   /** script name → calls. */
   scriptCalls: Map<string, number>;
+  /** family → command name (upper case) → count. */
+  byCommand: Map<KeyFamily, Map<string, number>>;
   /** API key id → commands on that key's own keys (per-key ledger and rate bucket). */
   byApiKey: Map<string, number>;
 }
@@ -103,7 +105,7 @@ export function traceByFamily(
   nameOf: (shaOrSource: string) => string,
   skip: (command: MonitoredCommand) => boolean,
 ): MasterTrace {
-  const result: MasterTrace = { total: 0, byFamily: new Map(), byScript: new Map(), scriptCalls: new Map(), byApiKey: new Map() };
+  const result: MasterTrace = { total: 0, byFamily: new Map(), byScript: new Map(), scriptCalls: new Map(), byCommand: new Map(), byApiKey: new Map() };
   let script: string | undefined;
   for (const command of trace) {
     const inside = command.client === 'lua';
@@ -116,6 +118,9 @@ export function traceByFamily(
     const family = isPublish(command.args) ? 'reply publish' : keyFamily(key, queueTag);
     result.total += 1;
     bump(result.byFamily, family);
+    const commands = result.byCommand.get(family) ?? new Map<string, number>();
+    bump(commands, (command.args[0] ?? '').toUpperCase());
+    result.byCommand.set(family, commands);
     if (key !== undefined && (family === 'per-key ledger' || family === 'per-key rate bucket')) {
       const id = apiKeyIdOf(key);
       if (id !== undefined) bump(result.byApiKey, id);

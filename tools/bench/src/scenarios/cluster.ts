@@ -138,6 +138,19 @@ export async function clusterScenario(context: ScenarioContext): Promise<void> {
       scriptLines.push(`| ${script} | ${perCall(sumOf(families), calls)} | ${cells.join(', ')} |`);
     }
 
+    const familyLines: string[] = [];
+    for (const family of keyFamilies) {
+      const commands = new Map<string, number>();
+      for (const trace of byMaster) for (const [name, count] of trace.byCommand.get(family) ?? []) commands.set(name, (commands.get(name) ?? 0) + count);
+      const total = [...commands.values()].reduce((sum, value) => sum + value, 0);
+      if (total / calls < 0.005) continue;
+      const cells = [...commands]
+        .sort((a, b) => b[1] - a[1])
+        .filter(([, count]) => count / calls >= 0.005)
+        .map(([name, count]) => `${name} ${perCall(count, calls)}`);
+      familyLines.push(`| ${family} | ${perCall(total, calls)} | ${cells.join(', ')} |`);
+    }
+
     const projection = await spreadProjection(byMaster, served, keys, layout);
     const withJobs = await spreadProjection(byMaster, served, keys, layout, ['per-job billing']);
     const projectedShares = shares(projection.perMaster);
@@ -161,6 +174,12 @@ Where each hash tag lives:
 | hash tag | master |
 |---|---|
 ${homeLines.join('\n')}
+
+Each family's commands (per call; a script call counts under its first key's family):
+
+| family | commands / call | commands |
+|---|---|---|
+${familyLines.join('\n')}
 
 Scripts, with the commands they run by family (per call; the call itself counts under its first key's family):
 
