@@ -1,7 +1,7 @@
-import { startRedisCluster } from '@gateway/testing';
-import { clusterLayout, flushScripts, nodeCommandCount } from '../cluster-layout';
+import { startRedisCluster, type TestRedisCluster } from '@gateway/testing';
+import { clusterLayout, flushScripts, nodeCommandCount, type ClusterLayout } from '../cluster-layout';
 import { keyFamilies, shares, traceByFamily, type KeyFamily, type MasterTrace } from '../cluster-shares';
-import { createApiKey } from '../environment';
+import { createApiKey, type Gateway } from '../environment';
 import { startMonitor, type MonitoredCommand } from '../redis-monitor';
 import { scriptNamer } from '../script-names';
 import { spreadProjection } from '../spread-projection';
@@ -69,99 +69,119 @@ export async function clusterScenario(context: ScenarioContext): Promise<void> {
   context.log(`cluster: the same calls on one standalone Redis: ${standalone.toFixed(1)} commands per call`);
   context.log('cluster: starting a 3-master Redis Cluster');
   const cluster = await startRedisCluster(masters);
-  const gateway = await env.startGateway({
-    apis: 1,
-    workers: 1,
-    apiKey: true,
-    env: { REDIS_CLUSTER_NODES: cluster.nodes.join(','), QUEUE_PREFIX: queuePrefix },
-  });
-  const layout = await clusterLayout(cluster.nodes);
   try {
-    const url = `${gateway.urls[0]}/v1/chat/completions`;
-    const keys = await Promise.all(Array.from({ length: apiKeys }, (_, index) => createApiKey(gateway.urls[0] ?? '', `cluster-${index}`)));
-    const secrets = keys.map((key) => key.secret);
-    context.log('cluster: warm-up');
-    await keyedCalls(url, secrets, 2);
-    const idleBefore = await Promise.all(cluster.nodes.map(nodeCommandCount));
-    const idleSeconds = 2;
-    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
-    const idleAfter = await Promise.all(cluster.nodes.map(nodeCommandCount));
-    const idlePerSecond = idleAfter.map((after, index) => (after - (idleBefore[index] ?? 0)) / idleSeconds);
-
-    const monitors = await Promise.all(cluster.nodes.map((node) => startMonitor(`redis://${node}`)));
-    await flushScripts(cluster.nodes);
-    const before = await Promise.all(cluster.nodes.map(nodeCommandCount));
-    const started = Date.now();
-    const { ok, failed } = await keyedCalls(url, secrets, callsPerKey);
-    const seconds = (Date.now() - started) / 1000;
-    const after = await Promise.all(cluster.nodes.map(nodeCommandCount));
-    const traces = await Promise.all(monitors.map((monitor) => monitor.stop()));
-    const served = after.map((value, index) => value - (before[index] ?? 0));
-    const calls = Math.max(1, ok);
-    context.log(`cluster: ${ok} calls (${failed} failed) in ${seconds.toFixed(1)} s; commands per master ${served.join(', ')}`);
-
-    const queueTag = queuePrefix;
-    const everything: MonitoredCommand[] = traces.flat();
-    const nameOf = scriptNamer(process.cwd(), everything);
-    const skip = (command: MonitoredCommand) => benchCommands.has((command.args[0] ?? '').toLowerCase()) && command.args[1]?.toLowerCase() !== 'slots';
-    const byMaster: MasterTrace[] = traces.map((trace) => traceByFamily(trace, queueTag, nameOf, skip));
-    const servedShares = shares(served);
-    const masterName = (index: number) => `master ${index + 1} (:${cluster.nodes[index]?.split(':')[1]})`;
-
-    const familyCell = (trace: MasterTrace) =>
-      keyFamilies
-        .filter((family) => (trace.byFamily.get(family) ?? 0) / calls >= 0.005)
-        .map((family) => `${family} ${perCall(trace.byFamily.get(family) ?? 0, calls)}`)
-        .join(', ');
-    const masterLines = served.map(
-      (value, index) =>
-        `| ${masterName(index)} | ${value} | ${percent(servedShares[index] ?? 0)} | ${perCall(value, calls)} | ${(idlePerSecond[index] ?? 0).toFixed(0)} | ${familyCell(byMaster[index]!)} |`,
-    );
-
-    const tagOf: Record<string, string> = { queue: `{${queueTag}}`, spend: '{spend}', keys: '{keys}' };
-    const homes = await Promise.all(Object.entries(tagOf).map(async ([name, tag]) => [name, await layout.masterOf(tag)] as const));
-    const homeLines = homes.map(([name, index]) => `| \`${tagOf[name]}\` (${name}) | ${masterName(index)} |`);
-
-    const scriptLines: string[] = [];
-    const scripts = new Map<string, Map<KeyFamily, number>>();
-    for (const trace of byMaster)
-      for (const [script, families] of trace.byScript) {
-        const sum = scripts.get(script) ?? new Map<KeyFamily, number>();
-        for (const [family, count] of families) sum.set(family, (sum.get(family) ?? 0) + count);
-        scripts.set(script, sum);
+    const layout = await clusterLayout(cluster.nodes);
+    try {
+      const gateway = await env.startGateway({
+        apis: 1,
+        workers: 1,
+        apiKey: true,
+        env: { REDIS_CLUSTER_NODES: cluster.nodes.join(','), QUEUE_PREFIX: queuePrefix },
+      });
+      try {
+        await measureOnCluster(context, { cluster, layout, gateway, standalone });
+      } finally {
+        await env.stopQuietly(gateway);
       }
-    for (const [script, families] of [...scripts].sort((a, b) => sumOf(b[1]) - sumOf(a[1]))) {
-      if (sumOf(families) / calls < 0.05) continue;
-      const cells = keyFamilies
-        .filter((family) => (families.get(family) ?? 0) / calls >= 0.005)
-        .map((family) => `${family} ${perCall(families.get(family) ?? 0, calls)}`);
-      scriptLines.push(`| ${script} | ${perCall(sumOf(families), calls)} | ${cells.join(', ')} |`);
+    } finally {
+      layout.close();
     }
+  } finally {
+    await cluster.stop();
+  }
+}
 
-    const familyLines: string[] = [];
-    for (const family of keyFamilies) {
-      const commands = new Map<string, number>();
-      for (const trace of byMaster) for (const [name, count] of trace.byCommand.get(family) ?? []) commands.set(name, (commands.get(name) ?? 0) + count);
-      const total = [...commands.values()].reduce((sum, value) => sum + value, 0);
-      if (total / calls < 0.005) continue;
-      const cells = [...commands]
-        .sort((a, b) => b[1] - a[1])
-        .filter(([, count]) => count / calls >= 0.005)
-        .map(([name, count]) => `${name} ${perCall(count, calls)}`);
-      familyLines.push(`| ${family} | ${perCall(total, calls)} | ${cells.join(', ')} |`);
+/** The counted window on the cluster, and its sections and rows. */
+async function measureOnCluster(
+  context: ScenarioContext,
+  setup: { cluster: TestRedisCluster; layout: ClusterLayout; gateway: Gateway; standalone: number },
+): Promise<void> {
+  const { cluster, layout, gateway, standalone } = setup;
+  const url = `${gateway.urls[0]}/v1/chat/completions`;
+  const keys = await Promise.all(Array.from({ length: apiKeys }, (_, index) => createApiKey(gateway.urls[0] ?? '', `cluster-${index}`)));
+  const secrets = keys.map((key) => key.secret);
+  context.log('cluster: warm-up');
+  await keyedCalls(url, secrets, 2);
+  const idleBefore = await Promise.all(cluster.nodes.map(nodeCommandCount));
+  const idleSeconds = 2;
+  await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+  const idleAfter = await Promise.all(cluster.nodes.map(nodeCommandCount));
+  const idlePerSecond = idleAfter.map((after, index) => (after - (idleBefore[index] ?? 0)) / idleSeconds);
+
+  const monitors = await Promise.all(cluster.nodes.map((node) => startMonitor(`redis://${node}`)));
+  await flushScripts(cluster.nodes);
+  const before = await Promise.all(cluster.nodes.map(nodeCommandCount));
+  const started = Date.now();
+  const { ok, failed } = await keyedCalls(url, secrets, callsPerKey);
+  const seconds = (Date.now() - started) / 1000;
+  const after = await Promise.all(cluster.nodes.map(nodeCommandCount));
+  const traces = await Promise.all(monitors.map((monitor) => monitor.stop()));
+  const served = after.map((value, index) => value - (before[index] ?? 0));
+  const calls = Math.max(1, ok);
+  context.log(`cluster: ${ok} calls (${failed} failed) in ${seconds.toFixed(1)} s; commands per master ${served.join(', ')}`);
+
+  const queueTag = queuePrefix;
+  const everything: MonitoredCommand[] = traces.flat();
+  const nameOf = scriptNamer(process.cwd(), everything);
+  const skip = (command: MonitoredCommand) => benchCommands.has((command.args[0] ?? '').toLowerCase()) && command.args[1]?.toLowerCase() !== 'slots';
+  const byMaster: MasterTrace[] = traces.map((trace) => traceByFamily(trace, queueTag, nameOf, skip));
+  const servedShares = shares(served);
+  const masterName = (index: number) => `master ${index + 1} (:${cluster.nodes[index]?.split(':')[1]})`;
+
+  const familyCell = (trace: MasterTrace) =>
+    keyFamilies
+      .filter((family) => (trace.byFamily.get(family) ?? 0) / calls >= 0.005)
+      .map((family) => `${family} ${perCall(trace.byFamily.get(family) ?? 0, calls)}`)
+      .join(', ');
+  const masterLines = served.map(
+    (value, index) =>
+      `| ${masterName(index)} | ${value} | ${percent(servedShares[index] ?? 0)} | ${perCall(value, calls)} | ${(idlePerSecond[index] ?? 0).toFixed(0)} | ${familyCell(byMaster[index]!)} |`,
+  );
+
+  const tagOf: Record<string, string> = { queue: `{${queueTag}}`, spend: '{spend}', keys: '{keys}' };
+  const homes = await Promise.all(Object.entries(tagOf).map(async ([name, tag]) => [name, await layout.masterOf(tag)] as const));
+  const homeLines = homes.map(([name, index]) => `| \`${tagOf[name]}\` (${name}) | ${masterName(index)} |`);
+
+  const scriptLines: string[] = [];
+  const scripts = new Map<string, Map<KeyFamily, number>>();
+  for (const trace of byMaster)
+    for (const [script, families] of trace.byScript) {
+      const sum = scripts.get(script) ?? new Map<KeyFamily, number>();
+      for (const [family, count] of families) sum.set(family, (sum.get(family) ?? 0) + count);
+      scripts.set(script, sum);
     }
+  for (const [script, families] of [...scripts].sort((a, b) => sumOf(b[1]) - sumOf(a[1]))) {
+    if (sumOf(families) / calls < 0.05) continue;
+    const cells = keyFamilies
+      .filter((family) => (families.get(family) ?? 0) / calls >= 0.005)
+      .map((family) => `${family} ${perCall(families.get(family) ?? 0, calls)}`);
+    scriptLines.push(`| ${script} | ${perCall(sumOf(families), calls)} | ${cells.join(', ')} |`);
+  }
 
-    const projection = await spreadProjection(byMaster, served, keys, layout);
-    const withJobs = await spreadProjection(byMaster, served, keys, layout, ['per-job billing']);
-    const projectedShares = shares(projection.perMaster);
-    const withJobsShares = shares(withJobs.perMaster);
-    const projectionLines = projection.perMaster.map(
-      (value, index) =>
-        `| ${masterName(index)} | ${perCall(served[index] ?? 0, calls)} (${percent(servedShares[index] ?? 0)}) | ${perCall(value, calls)} (${percent(projectedShares[index] ?? 0)}) | ${perCall(withJobs.perMaster[index] ?? 0, calls)} (${percent(withJobsShares[index] ?? 0)}) |`,
-    );
-    const keySlots = projection.keysPerMaster.map((count, index) => `${masterName(index)}: ${count}`).join(', ');
+  const familyLines: string[] = [];
+  for (const family of keyFamilies) {
+    const commands = new Map<string, number>();
+    for (const trace of byMaster) for (const [name, count] of trace.byCommand.get(family) ?? []) commands.set(name, (commands.get(name) ?? 0) + count);
+    const total = [...commands.values()].reduce((sum, value) => sum + value, 0);
+    if (total / calls < 0.005) continue;
+    const cells = [...commands]
+      .sort((a, b) => b[1] - a[1])
+      .filter(([, count]) => count / calls >= 0.005)
+      .map(([name, count]) => `${name} ${perCall(count, calls)}`);
+    familyLines.push(`| ${family} | ${perCall(total, calls)} | ${cells.join(', ')} |`);
+  }
 
-    const section = `## Redis Cluster: the share of each master (${masters} masters, ${apiKeys} API keys)
+  const projection = await spreadProjection(byMaster, served, keys, layout);
+  const withJobs = await spreadProjection(byMaster, served, keys, layout, ['per-job billing']);
+  const projectedShares = shares(projection.perMaster);
+  const withJobsShares = shares(withJobs.perMaster);
+  const projectionLines = projection.perMaster.map(
+    (value, index) =>
+      `| ${masterName(index)} | ${perCall(served[index] ?? 0, calls)} (${percent(servedShares[index] ?? 0)}) | ${perCall(value, calls)} (${percent(projectedShares[index] ?? 0)}) | ${perCall(withJobs.perMaster[index] ?? 0, calls)} (${percent(withJobsShares[index] ?? 0)}) |`,
+  );
+  const keySlots = projection.keysPerMaster.map((count, index) => `${masterName(index)}: ${count}`).join(', ');
+
+  const section = `## Redis Cluster: the share of each master (${masters} masters, ${apiKeys} API keys)
 
 ${apiKeys} API keys (created through the admin API) each make ${callsPerKey} synchronous \`POST /v1/chat/completions\` one after another, all keys at once, through 1 API + 1 worker on a ${masters}-master Redis Cluster (no replicas): ${ok} calls answered 200, ${failed} not. Commands served per master from \`INFO commandstats\` before and after (the bench's own INFO, MONITOR, ECHO and SCRIPT left out); MONITOR on every master in the same window sorts them by key family (by the hash tag and name of the first key a command names; a script's own commands by theirs) and by script. Idle: commands per second each master serves with no calls (lock renewals, stalled-job checks, subscriptions), measured for ${idleSeconds} s before. The same calls on one standalone Redis (where admission and the add are one script): ${standalone.toFixed(1)} commands per call.
 
@@ -193,39 +213,34 @@ Projection from the same trace (commands per call, share): per-key ledgers and r
 |---|---|---|---|
 ${projectionLines.join('\n')}
 `;
-    process.stdout.write(`\n${section}\n`);
-    context.sections.push(section);
-    const scenario = `redis cluster, ${masters} masters, ${apiKeys} keys`;
-    const maxShare = Math.max(...servedShares);
-    context.rows.push({
-      scenario,
-      metric: 'largest share of Redis commands on one master',
-      value: maxShare,
-      unit: '%',
-      note: `shares ${servedShares.map((share) => share.toFixed(1)).join(' / ')} %; ${perCall(
-        served.reduce((sum, value) => sum + value, 0),
-        calls,
-      )} commands per call in all (standalone Redis: ${standalone.toFixed(1)})`,
-    });
-    context.rows.push({
-      scenario,
-      metric: 'largest share, projected with per-key slots',
-      value: Math.max(...projectedShares),
-      unit: '%',
-      note: `shares ${projectedShares.map((share) => share.toFixed(1)).join(' / ')} %`,
-    });
-    context.rows.push({
-      scenario,
-      metric: "largest share, projected with per-key slots and the jobs' records in them",
-      value: Math.max(...withJobsShares),
-      unit: '%',
-      note: `shares ${withJobsShares.map((share) => share.toFixed(1)).join(' / ')} %`,
-    });
-  } finally {
-    layout.close();
-    await env.stopQuietly(gateway);
-    await cluster.stop();
-  }
+  process.stdout.write(`\n${section}\n`);
+  context.sections.push(section);
+  const scenario = `redis cluster, ${masters} masters, ${apiKeys} keys`;
+  const maxShare = Math.max(...servedShares);
+  context.rows.push({
+    scenario,
+    metric: 'largest share of Redis commands on one master',
+    value: maxShare,
+    unit: '%',
+    note: `shares ${servedShares.map((share) => share.toFixed(1)).join(' / ')} %; ${perCall(
+      served.reduce((sum, value) => sum + value, 0),
+      calls,
+    )} commands per call in all (standalone Redis: ${standalone.toFixed(1)})`,
+  });
+  context.rows.push({
+    scenario,
+    metric: 'largest share, projected with per-key slots',
+    value: Math.max(...projectedShares),
+    unit: '%',
+    note: `shares ${projectedShares.map((share) => share.toFixed(1)).join(' / ')} %`,
+  });
+  context.rows.push({
+    scenario,
+    metric: "largest share, projected with per-key slots and the jobs' records in them",
+    value: Math.max(...withJobsShares),
+    unit: '%',
+    note: `shares ${withJobsShares.map((share) => share.toFixed(1)).join(' / ')} %`,
+  });
 }
 
 const sumOf = (families: ReadonlyMap<KeyFamily, number>) => [...families.values()].reduce((sum, value) => sum + value, 0);
