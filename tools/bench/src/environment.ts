@@ -67,17 +67,17 @@ const adminToken = 'bench-admin-token-0123456789';
 
 /**
  * Creates an API key through the admin API, with its own rate limit and budgets (high enough never to refuse), so
- * calls made with it pay for the key lookup and the key's limits as a tenant's do. Returns its secret.
+ * calls made with it pay for the key lookup and the key's limits as a tenant's do. Returns its id and secret.
  */
-async function createApiKey(url: string): Promise<string> {
+export async function createApiKey(url: string, name = 'bench'): Promise<{ id: string; secret: string }> {
   const response = await fetch(`${url}/admin/keys`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-    body: JSON.stringify({ name: 'bench', daily_budget_usd: 1_000_000, monthly_budget_usd: 1_000_000, rate_rps: 100_000, rate_burst: 1_000_000 }),
+    body: JSON.stringify({ name, daily_budget_usd: 1_000_000, monthly_budget_usd: 1_000_000, rate_rps: 100_000, rate_burst: 1_000_000 }),
   });
-  const created = (await response.json()) as { key?: string };
-  if (response.status !== 201 || !created.key) throw new Error(`creating the bench's API key: ${response.status} ${JSON.stringify(created)}`);
-  return created.key;
+  const created = (await response.json()) as { id?: string; key?: string };
+  if (response.status !== 201 || !created.key || !created.id) throw new Error(`creating the bench's API key: ${response.status} ${JSON.stringify(created)}`);
+  return { id: created.id, secret: created.key };
 }
 
 /** With `profileDir`, every API and worker writes a V8 CPU profile to `profileDir/<role>/` when it exits. */
@@ -133,7 +133,7 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
       );
       const workers = await Promise.all(Array.from({ length: options.workers }, () => spawnTracked('worker', env, spawnOptions('worker'))));
       const urls = ports.map((port) => `http://127.0.0.1:${port}`);
-      const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${await createApiKey(urls[0] ?? '')}` } : {};
+      const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${(await createApiKey(urls[0] ?? '')).secret}` } : {};
       return {
         urls,
         headers,

@@ -19,6 +19,7 @@ import { sweepScenario } from './scenarios/sweep';
 import { optionalScenarios } from './scenarios/optional';
 import { targetsTable } from './targets';
 import { featuresScenario } from './scenarios/features';
+import { clusterScenario } from './scenarios/cluster';
 
 const all = [
   'overhead',
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
     if (args.scenarios.has('sweep')) await sweepScenario(context, [100, 400, 800, 1100, 1400, 1700, 2000]);
     if (args.scenarios.has('peers')) await peersScenario(context);
     if (args.scenarios.has('features')) await featuresScenario(context);
+    // A 3-master Redis Cluster of its own (opt-in: --only=cluster).
+    if (args.scenarios.has('cluster')) await clusterScenario(context);
   } finally {
     await env.stop();
   }
@@ -145,6 +148,13 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
 - **peers** (\`--peers\`, when \`@portkey-ai/gateway\` is installed with \`npm install --no-save\`; never a dependency):
   Portkey's gateway, a plain proxy, on the same fake upstream, in alternating rounds with this gateway's
   \`/v1/chat/completions\`.
+- **cluster** (\`--only=cluster\`, opt-in): a 3-master Redis Cluster of its own on free loopback ports, 1 API + 1 worker
+  with \`QUEUE_PREFIX=gw\`, 100 API keys made through the admin API each making 20 synchronous
+  \`POST /v1/chat/completions\` one after another, all keys at once: Redis commands each master serves (\`INFO
+  commandstats\` before and after) and its share, MONITOR on every master sorting them by key family (queue, reply
+  publish, key store, global ledger, per-job billing, per-key ledger, per-key rate bucket) and by script, which master
+  each hash tag lives on, the same calls' commands on the standalone Redis, and the shares per-key slots would give
+  (a projection from the same trace; see PERFORMANCE.md).
 - **plot**: latency percentiles against offered load, sent at an even rate whether or not answers have come
   (open loop, timed from each request's due time), for the upstream alone and through the gateway.
 
