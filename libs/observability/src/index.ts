@@ -8,7 +8,8 @@ export type { LaneBacklogReading, LaneBacklogSource } from './lane-backlog-sourc
 export { createBoundedLabel } from './bounded-label';
 export { createSecretScrubber } from './secret-scrubber';
 export type { BudgetReading, CircuitReading } from './ops-gauges';
-export { noTracing, startTracing, traceparentOfSpan } from './tracing/tracing';
-export type { Tracing } from './tracing/tracing';
+export { startTracing } from './tracing/tracing';
+export { noTracing, traceparentOfSpan } from './tracing/tracing-shape';
+export type { Tracing } from './tracing/tracing-shape';
 export { genAiAttributes, gatewayAttributes } from './tracing/gen-ai-attributes';
 export { parseOtlpHeaders, otlpTracesUrl } from './tracing/otlp-headers';

@@ -3,7 +3,6 @@ import type { RequestLog } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
 import { agentIdFor, callerOf, ownerKeyOf } from '../caller';
 import { jobOrigin } from './job-origin';
-import type { EnqueueService } from './enqueue-service';
 import type { EnqueueRequest } from './prepared-job';
 
 export interface RefusalLogDeps {
@@ -41,12 +40,16 @@ function logRefusal({ log, logger }: RefusalLogDeps, request: EnqueueRequest, er
   log.append(record).catch((appendError: unknown) => logger.warn({ err: appendError }, 'could not log the refused request'));
 }
 
-/** The enqueue service, each refusal logged before it is thrown on. */
-export function loggingRefusals(service: EnqueueService, deps: RefusalLogDeps, defaultModel: string): EnqueueService {
+/** The enqueue service (any service with its `enqueue`), each refusal logged before it is thrown on. */
+export function loggingRefusals<Service extends { enqueue(request: EnqueueRequest): Promise<unknown> }>(
+  service: Service,
+  deps: RefusalLogDeps,
+  defaultModel: string,
+): Service {
   if (!deps.log.enabled) return service;
   return {
     ...service,
-    enqueue: (request) =>
+    enqueue: (request: EnqueueRequest) =>
       service.enqueue(request).catch((error: unknown) => {
         logRefusal(deps, request, error, defaultModel);
         throw error;

@@ -15,7 +15,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Config } from '@gateway/config';
 import { otlpTracesUrl, parseOtlpHeaders } from './otlp-headers';
-import { traceparentOfSpan, type Tracing } from './tracing';
+import { traceparentOfSpan, type Tracing } from './tracing-shape';
 
 /** OTEL_TRACES_SAMPLER (with its argument) as a sampler. */
 function samplerOf(settings: Config['tracing']): Sampler {
