@@ -4,6 +4,7 @@ import {
   cancelledJobError,
   expiredJobError,
   internalError,
+  isEmbeddingsJob,
   laneOf,
   toGatewayError,
   toJobError,
@@ -38,7 +39,7 @@ import { createCapacitySession, type CapacityDeps, type CapacitySession } from '
 import { callProviders, type CallDeps } from './call-providers';
 import type { HandBack } from './hand-back';
 import { jobFailoverHooks, type PauseAttempt } from './job-hooks';
-import { callEmbeddings } from './call-embeddings';
+import { callEmbeddings, type HeldJobResult } from './call-embeddings';
 import { createJobReporter, type JobReport, type JobReporter } from './job-report';
 import { estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
@@ -48,7 +49,7 @@ import { keepCompletedOutcome } from './kept-outcome';
 import { completeFromCache } from './cached-answer';
 import type { JobCache } from './job-cache';
 import { runStream, streamSender } from './run-stream';
-import { setAsideEmbeddings } from './stored-embeddings';
+import { heldAsPlain, setAsideEmbeddings } from './stored-embeddings';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
@@ -140,7 +141,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   /** Bills the job once (the sync caller's reply travels with the settlement: one round trip, sent once billed) and logs it. */
   const complete = async (
     job: IdentifiedJob,
-    outcome: { result: ChatJobResult; attempts: number },
+    outcome: { result: HeldJobResult; attempts: number },
     plan: AnyJobPlan,
     log: Logger,
     startedAt: number,
@@ -150,23 +151,27 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const data = job.data;
     metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
     metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
-    // An embeddings job's vectors are kept once, under their own key (sent first, on the settlement's connection).
+    // An embeddings job's vectors are kept once, under their own key, written before the reply is sent: an API that
+    // reads them from there (`reply_vectors: key`) gets a reply naming the key, so they cross Redis once.
     const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log);
-    const keptResult = apart?.result ?? result;
+    const storedApart = apart ? await apart.setApart() : false;
+    // Not written (Redis trouble): the kept outcome and the return value hold the vectors themselves.
+    const keptResult = apart && storedApart ? apart.result : heldAsPlain(result);
     // The result's JSON, serialised once for the reply and the kept outcome.
     let json: string | undefined;
     const resultJson = () => (json ??= JSON.stringify(keptResult));
+    const byKey = storedApart && isEmbeddingsJob(data) && data.reply_vectors === 'key';
     const reply =
-      !data.stream && data.reply_to ? (apart?.reply(data.reply_to) ?? resultReplyEnvelope(deps.prefix, data.reply_to, job.id, resultJson())) : undefined;
+      !data.stream && data.reply_to ? (apart?.reply(data.reply_to, byKey) ?? resultReplyEnvelope(deps.prefix, data.reply_to, job.id, resultJson())) : undefined;
     // Kept before the reply can reach anyone who would continue the response: in the settlement's script
     // (standalone Redis), else sent just before it on the same connection.
     const keeping = keepCompletedOutcome(deps, job, resultJson, log);
     // A cache entry keeps the whole answer (an embeddings hit is served from it alone, vectors included).
-    const cached = deps.responseCache?.fill(data, result, log);
+    const cached = data.response_cache ? deps.responseCache?.fill(data, heldAsPlain(result), log) : undefined;
     // Billed once per provider call: a second completion of this run is not charged again.
     const settle = (logged: RequestLogAppend | undefined) =>
-      settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply, logged, keeping?.inSettlement);
-    const settled = await report.completed(result, reply !== undefined, settle).then(
+      settleJobCost(deps.billing, billedRun(job), { result: keptResult, model: plan.servedModel(result.provider) }, reply, logged, keeping?.inSettlement);
+    const settled = await report.completed(keptResult, reply !== undefined, settle).then(
       () => true,
       (settleError: unknown) => {
         log.error({ err: settleError }, 'could not bill the job');
@@ -176,7 +181,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // Billing failed (Redis trouble): the outcome it carried is kept on its own, before the reply below.
     await Promise.all([keeping?.written ?? (!settled && keeping?.inSettlement ? keeping.write() : undefined), cached]);
     // The vectors not written apart (Redis trouble): the return value keeps them, so no reader finds them missing.
-    const returned = apart && (await apart.setApart()) ? apart.result : result;
+    const returned = keptResult;
     // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
     if (reply && !settled) await deps.publisher.publish(reply.channel, reply.message);
     metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });

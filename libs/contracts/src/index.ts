@@ -246,9 +246,11 @@ export {
   embeddingVectorsPieces,
   embeddingsDataPieces,
   openAiEmbeddingsBatchLineSchema,
+  Base64VectorBytes,
 } from './embeddings';
 export type {
   EmbeddingVectorTexts,
+  JobEmbeddingVector,
   EmbeddingInput,
   EmbeddingEncoding,
   EmbeddingsRequest,
