@@ -1,4 +1,4 @@
-import { upstreamFailure, type ChatJobResult, type EmbeddingsParams, type JobEmbeddingVector } from '@gateway/contracts';
+import { upstreamFailure, type ChatJobResult, type EmbeddingVector, type EmbeddingsParams } from '@gateway/contracts';
 import type { ProvidersConfig, ProviderEmbedResult } from '@gateway/providers';
 import { embedBatchSize } from '@gateway/providers';
 import { withFailover, type FailoverHooks, type PlannedAttempt } from '@gateway/resilience';
@@ -69,7 +69,7 @@ async function embedAll(deps: CallDeps & { config: ProvidersConfig }, attempt: P
       throw error;
     }
   });
-  const vectors: JobEmbeddingVector[] = [];
+  const vectors: EmbeddingVector[] = [];
   let promptTokens = 0;
   let costUsd: number | null = 0;
   for (const answer of answers) {
@@ -80,9 +80,6 @@ async function embedAll(deps: CallDeps & { config: ProvidersConfig }, attempt: P
   }
   return { vectors, promptTokens, costUsd, model: answers[0]?.model ?? attempt.model };
 }
-
-/** A job's result as the worker holds it: an embeddings job's base64 vectors may still be the upstream's bytes. */
-export type HeldJobResult = Omit<ChatJobResult, 'embeddings'> & { embeddings?: JobEmbeddingVector[] | undefined };
 
 /**
  * Calls the planned providers for an embeddings job, with failover, until one embeds every input. The result has
@@ -95,7 +92,7 @@ export async function callEmbeddings(
   signal: AbortSignal,
   hooks: FailoverHooks,
   meter?: CallMeter,
-): Promise<{ result: HeldJobResult; attempts: number }> {
+): Promise<{ result: ChatJobResult; attempts: number }> {
   const outcome = await withFailover(
     plan.attempts,
     (attempt) => {

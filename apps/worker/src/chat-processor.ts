@@ -39,7 +39,7 @@ import { createCapacitySession, type CapacityDeps, type CapacitySession } from '
 import { callProviders, type CallDeps } from './call-providers';
 import type { HandBack } from './hand-back';
 import { jobFailoverHooks, type PauseAttempt } from './job-hooks';
-import { callEmbeddings, type HeldJobResult } from './call-embeddings';
+import { callEmbeddings } from './call-embeddings';
 import { createJobReporter, type JobReport, type JobReporter } from './job-report';
 import { estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
@@ -49,7 +49,7 @@ import { keepCompletedOutcome } from './kept-outcome';
 import { completeFromCache } from './cached-answer';
 import type { JobCache } from './job-cache';
 import { runStream, streamSender } from './run-stream';
-import { heldAsPlain, setAsideEmbeddings } from './stored-embeddings';
+import { setAsideEmbeddings } from './stored-embeddings';
 
 /** What the chat processor needs, passed in so tests can run it against real Redis and fake upstreams. */
 export interface ChatProcessorDeps {
@@ -141,7 +141,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   /** Bills the job once (the sync caller's reply travels with the settlement: one round trip, sent once billed) and logs it. */
   const complete = async (
     job: IdentifiedJob,
-    outcome: { result: HeldJobResult; attempts: number },
+    outcome: { result: ChatJobResult; attempts: number },
     plan: AnyJobPlan,
     log: Logger,
     startedAt: number,
@@ -156,7 +156,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log);
     const storedApart = apart ? await apart.setApart() : false;
     // Not written (Redis trouble): the kept outcome and the return value hold the vectors themselves.
-    const keptResult = apart && storedApart ? apart.result : heldAsPlain(result);
+    const keptResult = apart && storedApart ? apart.result : result;
     // The result's JSON, serialised once for the reply and the kept outcome.
     let json: string | undefined;
     const resultJson = () => (json ??= JSON.stringify(keptResult));
@@ -167,11 +167,11 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // (standalone Redis), else sent just before it on the same connection.
     const keeping = keepCompletedOutcome(deps, job, resultJson, log);
     // A cache entry keeps the whole answer (an embeddings hit is served from it alone, vectors included).
-    const cached = data.response_cache ? deps.responseCache?.fill(data, heldAsPlain(result), log) : undefined;
+    const cached = deps.responseCache?.fill(data, result, log);
     // Billed once per provider call: a second completion of this run is not charged again.
     const settle = (logged: RequestLogAppend | undefined) =>
-      settleJobCost(deps.billing, billedRun(job), { result: keptResult, model: plan.servedModel(result.provider) }, reply, logged, keeping?.inSettlement);
-    const settled = await report.completed(keptResult, reply !== undefined, settle).then(
+      settleJobCost(deps.billing, billedRun(job), { result, model: plan.servedModel(result.provider) }, reply, logged, keeping?.inSettlement);
+    const settled = await report.completed(result, reply !== undefined, settle).then(
       () => true,
       (settleError: unknown) => {
         log.error({ err: settleError }, 'could not bill the job');

@@ -1,7 +1,6 @@
-import { Base64VectorBytes, embeddingsDataPieces, embeddingVectorTexts, type ChatJobResult, type JobEmbeddingVector } from '@gateway/contracts';
+import { embeddingsDataPieces, embeddingVectorTexts, type ChatJobResult } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import { piecesBytes, queueKeys, replyWithEmbeddingsData, resultReplyEnvelope, type QueuePrefix, type RedisClient } from '@gateway/queue';
-import type { HeldJobResult } from './call-embeddings';
 
 interface StoreDeps {
   publisher: RedisClient;
@@ -22,47 +21,21 @@ export interface SetAsideEmbeddings {
   setApart: () => Promise<boolean>;
 }
 
-/** A held result as a plain one: vectors still in the upstream's bytes become the strings they are. */
-export function heldAsPlain(result: HeldJobResult): ChatJobResult {
-  const { embeddings, ...rest } = result;
-  if (!embeddings) return rest;
-  return { ...rest, embeddings: embeddings.map((vector) => (vector instanceof Base64VectorBytes ? vector.toJSON() : vector)) };
-}
-
-/**
- * The answer's `data` list as bytes (`[{"object":"embedding","index":0,"embedding":…},…]`): vectors still in the
- * upstream's bytes are copied into place as they are (checked printable ASCII, so each is its own JSON text between
- * quotes); any others are written as embeddingsDataPieces writes them.
- */
-export function embeddingsDataBytes(vectors: readonly JobEmbeddingVector[]): Buffer {
-  if (!vectors.every((vector) => vector instanceof Base64VectorBytes)) {
-    const texts = embeddingVectorTexts(vectors);
-    return piecesBytes('', embeddingsDataPieces(texts.texts), texts.ascii);
-  }
-  const pieces: Buffer[] = [];
-  let head = '[';
-  vectors.forEach((vector, index) => {
-    pieces.push(Buffer.from(`${head}${index === 0 ? '' : ','}{"object":"embedding","index":${index},"embedding":"`, 'latin1'), vector.bytes);
-    head = '"}';
-  });
-  pieces.push(Buffer.from(vectors.length === 0 ? '[]' : '"}]', 'latin1'));
-  return Buffer.concat(pieces);
-}
-
 /**
  * Keeps an embeddings job's vectors once, under their own key for `ttlSeconds`, so that neither BullMQ's return value
  * nor its `completed` event (the queue's events stream keeps thousands) carries them. What is kept is the answer's
- * `data` list as text (embeddingsDataBytes), so the API waiting for a sync request writes it out as it reads it,
+ * `data` list as text (embeddingsDataPieces), so the API waiting for a sync request writes it out as it reads it,
  * without parsing it, and the vectors cross Redis once (in with the SET, out with the API's GET). A sync request's
  * vectors are kept too, not only sent: a reply lost with its API's connection is found again by the lookup that
  * follows. Undefined for a result without vectors.
  */
-export function setAsideEmbeddings(deps: StoreDeps, jobId: string, result: HeldJobResult, ttlSeconds: number, log: Logger): SetAsideEmbeddings | undefined {
+export function setAsideEmbeddings(deps: StoreDeps, jobId: string, result: ChatJobResult, ttlSeconds: number, log: Logger): SetAsideEmbeddings | undefined {
   const { embeddings, ...rest } = result;
   if (!embeddings) return undefined;
   const key = queueKeys.jobEmbeddings(deps.prefix, jobId);
-  // The list's bytes once, for the key and (when needed) the reply alike.
-  const data = embeddingsDataBytes(embeddings);
+  // The list's bytes once (each vector's text once), for the key and (when needed) the reply alike.
+  const texts = embeddingVectorTexts(embeddings);
+  const data = piecesBytes('', embeddingsDataPieces(texts.texts), texts.ascii);
   const written = deps.publisher.set(key, data, 'EX', Math.max(1, Math.ceil(ttlSeconds))).then(
     () => true,
     (error: unknown) => {

@@ -78,22 +78,6 @@ export function toEmbeddingsWork(request: EmbeddingsRequest, agentHeader?: strin
 export const embeddingVectorSchema = z.union([z.array(z.number()), z.string()]);
 export type EmbeddingVector = z.infer<typeof embeddingVectorSchema>;
 
-/**
- * A base64 vector as the upstream's answer held it: the bytes between its quotes, every one printable ASCII (checked:
- * no quote, no backslash, no control character, so it is its own JSON text), kept as bytes, never decoded into a
- * string, until written out beside the others. JSON.stringify writes it as the string it is.
- */
-export class Base64VectorBytes {
-  constructor(readonly bytes: Buffer) {}
-
-  toJSON(): string {
-    return this.bytes.toString('latin1');
-  }
-}
-
-/** A vector of a job's result while the worker holds it: as the job carries it, or (base64 read from the upstream's bytes) still as bytes. */
-export type JobEmbeddingVector = EmbeddingVector | Base64VectorBytes;
-
 /** Answer of `POST /v1/embeddings` (OpenAI's CreateEmbeddingResponse). */
 export interface EmbeddingsResponse {
   object: 'list';
@@ -127,10 +111,9 @@ export interface EmbeddingVectorTexts {
 }
 
 /** Each vector's JSON text, written once for embeddingVectorsText and embeddingsDataText alike. */
-export function embeddingVectorTexts(vectors: readonly JobEmbeddingVector[]): EmbeddingVectorTexts {
+export function embeddingVectorTexts(vectors: readonly EmbeddingVector[]): EmbeddingVectorTexts {
   let ascii = true;
   const texts = vectors.map((vector) => {
-    if (vector instanceof Base64VectorBytes) return `"${vector.bytes.toString('latin1')}"`;
     if (typeof vector !== 'string') return JSON.stringify(vector);
     if (isBase64Text(vector)) return `"${vector}"`;
     ascii = false;

@@ -246,11 +246,9 @@ export {
   embeddingVectorsPieces,
   embeddingsDataPieces,
   openAiEmbeddingsBatchLineSchema,
-  Base64VectorBytes,
 } from './embeddings';
 export type {
   EmbeddingVectorTexts,
-  JobEmbeddingVector,
   EmbeddingInput,
   EmbeddingEncoding,
   EmbeddingsRequest,

@@ -1,7 +1,7 @@
 import type {
   ChatParams,
   EmbeddingInput,
-  JobEmbeddingVector,
+  EmbeddingVector,
   EmbeddingsParams,
   ProviderId,
   ReasoningBlock,
@@ -51,8 +51,7 @@ export type ProviderEmbedRequest = Omit<EmbeddingsParams, 'input'> & { model: st
 
 /** The vectors of one embed call, in input order and in the encoding asked for, with the prompt tokens it cost. */
 export interface ProviderEmbedResult {
-  /** In input order; a base64 vector read from the answer's bytes stays bytes (Base64VectorBytes). */
-  vectors: JobEmbeddingVector[];
+  vectors: EmbeddingVector[];
   /** The model the upstream says answered. */
   model: string;
   promptTokens: number;

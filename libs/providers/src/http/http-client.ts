@@ -40,8 +40,6 @@ export interface HttpClient {
   postJson(url: string, headers: Record<string, string>, payload: unknown, signal: AbortSignal, options?: PostOptions): Promise<UpstreamResponse>;
   /** Reads a body as JSON within the size limit (the client's, or `maxBytes` for an answer known to be larger, such as embeddings). */
   readJson(response: UpstreamResponse, options?: { maxBytes?: number }): Promise<unknown>;
-  /** Reads a body as bytes within the size limit, as readJson does (for a caller that reads large answers without decoding them whole). */
-  readBytes(response: UpstreamResponse, options?: { maxBytes?: number }): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -49,10 +47,8 @@ const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_STREAM_BYTES = 16 * 1024 * 1024;
 const DEFAULT_STREAM_MAX_MS = 30 * 60_000;
 
-type BodyChunks = AsyncIterable<Buffer | Uint8Array> & { destroy?: (error?: Error) => void };
-
-/** Reads a body into one buffer, failing past maxBytes (and destroying the socket); each chunk is copied once, into place. */
-export async function readBoundedBytes(body: BodyChunks, maxBytes: number): Promise<Buffer> {
+/** Reads a body into a string, failing past maxBytes (and destroying the socket). */
+export async function readBounded(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (error?: Error) => void }, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -61,14 +57,10 @@ export async function readBoundedBytes(body: BodyChunks, maxBytes: number): Prom
       body.destroy?.();
       throw new Error(`answer larger than ${maxBytes} bytes`);
     }
+    // Copied once, by concat, into place (not first each chunk on its own).
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size);
-}
-
-/** Reads a body into a string, failing past maxBytes (and destroying the socket). */
-export async function readBounded(body: BodyChunks, maxBytes: number): Promise<string> {
-  return (await readBoundedBytes(body, maxBytes)).toString('utf8');
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /** Pulls a human message out of the usual upstream error bodies ({error:{message}}, {error:"..."}, {message}). */
@@ -110,17 +102,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
     const code = (error as { code?: string } | null)?.code;
     return upstreamFailure(options.provider, `connection failed${code ? ` (${code})` : ''}`, error);
-  };
-
-  const readBytes: HttpClient['readBytes'] = async (response, readOptions = {}) => {
-    try {
-      return await readBoundedBytes(response.body, readOptions.maxBytes ?? maxResponseBytes);
-    } catch (error) {
-      if (error instanceof Error && error.message.startsWith('answer larger')) throw upstreamFailure(options.provider, error.message);
-      throw toError(error, response.signal, new AbortController().signal);
-    } finally {
-      response.release();
-    }
   };
 
   return {
@@ -183,9 +164,16 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw toError(error, signal, callerSignal);
       }
     },
-    readBytes,
     async readJson(response, readOptions = {}) {
-      const text = (await readBytes(response, readOptions)).toString('utf8');
+      let text: string;
+      try {
+        text = await readBounded(response.body, readOptions.maxBytes ?? maxResponseBytes);
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('answer larger')) throw upstreamFailure(options.provider, error.message);
+        throw toError(error, response.signal, new AbortController().signal);
+      } finally {
+        response.release();
+      }
       try {
         return JSON.parse(text);
       } catch (error) {
