@@ -181,8 +181,31 @@ describe('chat processor on real Redis', () => {
     ]);
     expect(repliesFor(job.id!)[0]).toMatchObject({ kind: 'result', result: { usage: { prompt_tokens: expect.any(Number) } } });
     // Kept as well: a reply lost with its API's connection is found again by the lookup that follows its resubscription.
-    const stored = JSON.parse((await publisher.get(queueKeys.jobEmbeddings(prefix, job.id!)))!) as string[];
-    expect(stored).toEqual(data.map((entry) => entry.embedding));
+    const stored = JSON.parse((await publisher.get(queueKeys.jobEmbeddings(prefix, job.id!)))!) as typeof data;
+    expect(stored).toEqual(data);
+  });
+
+  it("names the key of a sync request's vectors in its reply when its API reads them from there: the vectors cross Redis once", async () => {
+    const input = ['one text', 'another text'];
+    const job = await submit({
+      kind: 'embeddings',
+      model: 'openai/text-embedding-3-small',
+      embeddings: { input, encoding_format: 'base64' },
+      reply_vectors: 'key',
+    } as Partial<ChatJobData>);
+    const { state } = await settled(job);
+    expect(state).toBe('completed');
+    await waitFor(() => (repliesFor(job.id!).length === 1 ? true : undefined), 5000);
+    const key = queueKeys.jobEmbeddings(prefix, job.id!);
+    expect(repliesFor(job.id!)[0]).toMatchObject({ kind: 'result', result: { embeddings_stored: { key, count: 2 } } });
+    expect(repliesFor(job.id!)[0]).not.toHaveProperty('result.embeddings');
+    // No data list after the reply's envelope.
+    expect(replyData).toHaveLength(0);
+    const stored = JSON.parse((await publisher.get(key))!) as { object: string; index: number; embedding: string }[];
+    expect(stored.map((entry) => [entry.object, entry.index, typeof entry.embedding])).toEqual([
+      ['embedding', 0, 'string'],
+      ['embedding', 1, 'string'],
+    ]);
   });
 
   it('keeps the vectors of a sync embeddings request whose reply reached no one', async () => {
@@ -196,8 +219,8 @@ describe('chat processor on real Redis', () => {
     const { state, result } = await settled(job);
     expect(state).toBe('completed');
     expect(result.embeddings_stored).toEqual({ key: queueKeys.jobEmbeddings(prefix, job.id!), count: 3 });
-    const stored = JSON.parse((await publisher.get(queueKeys.jobEmbeddings(prefix, job.id!)))!) as number[][];
-    expect(stored.map((vector) => vector.length)).toEqual([1536, 1536, 1536]);
+    const stored = JSON.parse((await publisher.get(queueKeys.jobEmbeddings(prefix, job.id!)))!) as { embedding: number[] }[];
+    expect(stored.map((entry) => entry.embedding.length)).toEqual([1536, 1536, 1536]);
   });
 
   it('streams: numbered chunks with text and tool-call fragments, then the end, in order', async () => {

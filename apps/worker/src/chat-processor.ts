@@ -4,6 +4,7 @@ import {
   cancelledJobError,
   expiredJobError,
   internalError,
+  isEmbeddingsJob,
   laneOf,
   toGatewayError,
   toJobError,
@@ -150,14 +151,18 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const data = job.data;
     metrics.providerTokens.inc({ provider: result.provider, kind: 'prompt' }, result.usage.prompt_tokens);
     metrics.providerTokens.inc({ provider: result.provider, kind: 'completion' }, result.usage.completion_tokens);
-    // An embeddings job's vectors are kept once, under their own key (sent first, on the settlement's connection).
+    // An embeddings job's vectors are kept once, under their own key, written before the reply is sent: an API that
+    // reads them from there (`reply_vectors: key`) gets a reply naming the key, so they cross Redis once.
     const apart = setAsideEmbeddings(deps, job.id, result, Math.max(keep.ttlSeconds, data.keep_outcome_seconds ?? 0), log);
-    const keptResult = apart?.result ?? result;
+    const storedApart = apart ? await apart.setApart() : false;
+    // Not written (Redis trouble): the kept outcome and the return value hold the vectors themselves.
+    const keptResult = apart && storedApart ? apart.result : result;
     // The result's JSON, serialised once for the reply and the kept outcome.
     let json: string | undefined;
     const resultJson = () => (json ??= JSON.stringify(keptResult));
+    const byKey = storedApart && isEmbeddingsJob(data) && data.reply_vectors === 'key';
     const reply =
-      !data.stream && data.reply_to ? (apart?.reply(data.reply_to) ?? resultReplyEnvelope(deps.prefix, data.reply_to, job.id, resultJson())) : undefined;
+      !data.stream && data.reply_to ? (apart?.reply(data.reply_to, byKey) ?? resultReplyEnvelope(deps.prefix, data.reply_to, job.id, resultJson())) : undefined;
     // Kept before the reply can reach anyone who would continue the response: in the settlement's script
     // (standalone Redis), else sent just before it on the same connection.
     const keeping = keepCompletedOutcome(deps, job, resultJson, log);
@@ -176,7 +181,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // Billing failed (Redis trouble): the outcome it carried is kept on its own, before the reply below.
     await Promise.all([keeping?.written ?? (!settled && keeping?.inSettlement ? keeping.write() : undefined), cached]);
     // The vectors not written apart (Redis trouble): the return value keeps them, so no reader finds them missing.
-    const returned = apart && (await apart.setApart()) ? apart.result : result;
+    const returned = keptResult;
     // Billing failed (Redis trouble): the caller still gets its answer if Redis takes the PUBLISH.
     if (reply && !settled) await deps.publisher.publish(reply.channel, reply.message);
     metrics.jobs.inc({ queue: 'chat', outcome: 'completed' });

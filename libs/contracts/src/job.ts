@@ -71,7 +71,16 @@ export const chatJobDataSchema = z.object({ ...jobBaseShape, ...chatParamsShape 
 export type ChatJobData = z.infer<typeof chatJobDataSchema>;
 
 /** An embeddings job (`kind: 'embeddings'`): the inputs and how their vectors come back. */
-export const embeddingsJobDataSchema = z.object({ ...jobBaseShape, kind: z.literal('embeddings'), embeddings: embeddingsParamsSchema });
+export const embeddingsJobDataSchema = z.object({
+  ...jobBaseShape,
+  kind: z.literal('embeddings'),
+  embeddings: embeddingsParamsSchema,
+  /**
+   * `key`: the API waiting on `reply_to` reads the vectors from their key (`embeddings_stored`), so the reply names
+   * the key instead of carrying them (they cross Redis once). Absent (a job of an older API): the reply carries them.
+   */
+  reply_vectors: z.literal('key').optional(),
+});
 export type EmbeddingsJobData = z.infer<typeof embeddingsJobDataSchema>;
 
 /** Any job of the queue: chat (no `kind`) or embeddings. Scheduling, billing and delivery read only the fields they share. */

@@ -15,19 +15,22 @@ export function resultReplyEnvelope(prefix: QueuePrefix, replyTo: string, jobId:
 }
 
 /**
- * A result's reply, as bytes, with its embeddings' `data` list (embeddingsDataPieces) after the envelope on a line
- * of its own (JSON.stringify never writes a raw newline): the API writes the answer around that text without
- * parsing it (subscribeReplies).
+ * A result's reply, as bytes, with its embeddings' `data` list (embeddingsDataPieces of the vectors' texts, or that
+ * list's bytes as they are) after the envelope on a line of its own (JSON.stringify never writes a raw newline): the
+ * API writes the answer around that text without parsing it (subscribeReplies).
  */
 export function replyWithEmbeddingsData(
   prefix: QueuePrefix,
   replyTo: string,
   message: Extract<ReplyMessage, { kind: 'result' }>,
-  vectors: EmbeddingVectorTexts,
+  vectors: EmbeddingVectorTexts | Buffer,
 ): { channel: string; message: Buffer } {
+  const head = `${JSON.stringify(message)}\n`;
   return {
     channel: queueKeys.replyChannel(prefix, replyTo),
-    message: piecesBytes(`${JSON.stringify(message)}\n`, embeddingsDataPieces(vectors.texts), vectors.ascii),
+    message: Buffer.isBuffer(vectors)
+      ? Buffer.concat([Buffer.from(head, 'utf8'), vectors])
+      : piecesBytes(head, embeddingsDataPieces(vectors.texts), vectors.ascii),
   };
 }
 

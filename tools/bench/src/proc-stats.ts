@@ -13,6 +13,16 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** Kernel CPU seconds (system time) a process has used so far, from /proc/<pid>/stat: its share of cpuSeconds spent in system calls (sockets here). */
+export function systemSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Resident and peak resident memory in MB, from /proc/<pid>/status. */
 export function memoryMb(pid: number): { rss: number; peak: number } {
   try {

@@ -33,6 +33,11 @@ async function embed(encoding: 'base64' | 'float', headers: Record<string, strin
   return { jobId: answer.headers.get('x-job-id')!, vectors: (answer.body as EmbeddingsAnswer).data.map((entry) => entry.embedding) };
 }
 
+/** The answer's `data` list of these vectors, as the vectors key keeps it. */
+function dataList(vectors: (string | number[])[]) {
+  return vectors.map((embedding, index) => ({ object: 'embedding', index, embedding }));
+}
+
 /** GET /v1/jobs/{id}: the job's view. */
 async function jobView(jobId: string): Promise<{ body: unknown }> {
   return { body: await (await fetch(`${suite.gateway.baseUrl}/v1/jobs/${jobId}`)).json() };
@@ -58,8 +63,8 @@ describe('an embeddings job in Redis', () => {
       expect(JSON.parse(text)).toMatchObject({ embeddings_stored: { key: `${prefix}:embeddings:${jobId}`, count: 3 } });
       expect(text.length).toBeLessThan(1000);
     }
-    // The vectors key holds them, byte for byte, with the result's retention as its lifetime.
-    expect(JSON.parse((await admin.get(`${prefix}:embeddings:${jobId}`))!)).toEqual(vectors);
+    // The vectors key holds them, byte for byte, as the answer's data list, with the result's retention as its lifetime.
+    expect(JSON.parse((await admin.get(`${prefix}:embeddings:${jobId}`))!)).toEqual(dataList(vectors));
     expect(await admin.ttl(`${prefix}:embeddings:${jobId}`)).toBeGreaterThan(0);
     // The job's view joins them back.
     const view = await jobView(jobId);
@@ -72,12 +77,32 @@ describe('an embeddings job in Redis', () => {
     expect(vectors).toHaveLength(3);
     expect((vectors[0] as number[]).length).toBe(1536);
     // Kept as well as sent: a reply lost with its API's connection is found again by the lookup after a resubscription.
-    expect(JSON.parse((await admin.get(`${prefix}:embeddings:${jobId}`))!)).toEqual(vectors);
+    expect(JSON.parse((await admin.get(`${prefix}:embeddings:${jobId}`))!)).toEqual(dataList(vectors));
     const returnValue = (await admin.hget(`${prefix}:chat:${jobId}`, 'returnvalue'))!;
     expect(returnValue.length).toBeLessThan(1000);
     expect(JSON.parse(returnValue)).toEqual(expect.objectContaining({ embeddings_stored: { key: `${prefix}:embeddings:${jobId}`, count: 3 } }));
     const view = await jobView(jobId);
     expect(view.body).toMatchObject({ job_id: jobId, status: 'completed', result: { embeddings: vectors } });
+  });
+
+  it('sends a sync request its vectors through Redis once: the reply names their key, the API reads them from it', async () => {
+    const listener = new Redis(suite.redis.url);
+    const replies: Buffer[] = [];
+    try {
+      listener.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, message: Buffer) => replies.push(message));
+      await listener.psubscribe(`${prefix}:reply:*`);
+      const { jobId, vectors } = await embed('base64');
+      expect(vectors).toHaveLength(3);
+      const reply = replies.find((message) => message.toString('utf8').includes(jobId));
+      expect(reply).toBeDefined();
+      // The reply is the result naming the key, without a vector (each ~8 KB of base64).
+      expect(reply!.length).toBeLessThan(1000);
+      expect(JSON.parse(reply!.toString('utf8'))).toMatchObject({ kind: 'result', result: { embeddings_stored: { key: `${prefix}:embeddings:${jobId}` } } });
+      // What the API answered is what the key keeps, byte for byte.
+      expect(JSON.parse((await admin.get(`${prefix}:embeddings:${jobId}`))!)).toEqual(dataList(vectors));
+    } finally {
+      listener.disconnect();
+    }
   });
 
   it('answers an idempotent replay with the same float vectors, number for number', async () => {

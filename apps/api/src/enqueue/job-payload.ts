@@ -76,5 +76,11 @@ export function toJobData(
   caller: Caller = { kind: 'open' },
 ): GatewayJobData {
   if (!isEmbeddingsWork(work)) return toChatJobData(requestId, work, defaultModel, extras, caller);
-  return { ...jobBaseOf(requestId, work, defaultModel, extras, caller), kind: 'embeddings', embeddings: work.embeddings };
+  return {
+    ...jobBaseOf(requestId, work, defaultModel, extras, caller),
+    kind: 'embeddings',
+    embeddings: work.embeddings,
+    // The API waiting for it reads the vectors from their key (the embeddings route): the reply only names it.
+    ...(extras.replyTo !== undefined ? { reply_vectors: 'key' as const } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import {
   agentIdSchema,
+  embeddingsExpired,
   embeddingsRequestSchema,
   embeddingsResponseAround,
   embeddingsResponseText,
@@ -9,7 +10,7 @@ import {
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
-import type { ChatQueue } from '@gateway/queue';
+import type { ChatQueue, RedisClient } from '@gateway/queue';
 import type { EnqueueService } from '../enqueue';
 import { headerField } from '../header-fields';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
@@ -18,9 +19,18 @@ import type { ResultWaiter, WaitedResult } from '../result-waiter';
 import { parseBody } from '../validation';
 import { waitForAnswer } from '../wait-for-answer';
 
+/** A sync answer's `data` list as the worker kept it (its key's bytes); gone (past its retention, or evicted): an error, never an empty list. */
+async function storedDataText(redis: RedisClient, key: string): Promise<Buffer> {
+  const data = await redis.getBuffer(key);
+  if (data === null) throw embeddingsExpired();
+  return data;
+}
+
 export interface EmbeddingsRouteDeps {
   config: Pick<Config, 'http'>;
   queue: ChatQueue;
+  /** A `bulk` connection: reads a sync answer's vectors (hundreds of KB) without holding up the small commands of the others. */
+  bulkRedis: RedisClient;
   waiter: ResultWaiter;
   instanceId: string;
   enqueuer: EnqueueService;
@@ -52,13 +62,16 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
     res.locals['model'] = answer.model;
     res.setHeader('x-job-id', jobId);
     res.type('application/json');
-    if (answer.embeddings_data) {
-      // The reply's `data` text as it came (written and checked by the worker), the rest of the answer around it.
-      // Written in three pieces (no copy of the hundreds of KB into one buffer), as one answer of a known length.
+    // The `data` list as text (written and checked by the worker): from the reply, or read from the key the reply
+    // names (the vectors crossed Redis once, in the worker's SET), as bytes, never parsed.
+    const data = answer.embeddings_data ?? (answer.embeddings_stored ? await storedDataText(deps.bulkRedis, answer.embeddings_stored.key) : undefined);
+    if (data) {
+      // The rest of the answer around it, in three pieces (no copy of the hundreds of KB into one buffer), as one
+      // answer of a known length.
       const { before, after } = embeddingsResponseAround(answer);
-      res.setHeader('content-length', Buffer.byteLength(before) + answer.embeddings_data.length + Buffer.byteLength(after));
+      res.setHeader('content-length', Buffer.byteLength(before) + data.length + Buffer.byteLength(after));
       res.write(before);
-      res.write(answer.embeddings_data);
+      res.write(data);
       res.end(after);
     } else res.send(embeddingsResponseText(answer));
   });

@@ -49,7 +49,7 @@ const DEFAULT_STREAM_MAX_MS = 30 * 60_000;
 
 /** Reads a body into a string, failing past maxBytes (and destroying the socket). */
 export async function readBounded(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (error?: Error) => void }, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
@@ -57,9 +57,10 @@ export async function readBounded(body: AsyncIterable<Buffer | Uint8Array> & { d
       body.destroy?.();
       throw new Error(`answer larger than ${maxBytes} bytes`);
     }
-    chunks.push(Buffer.from(chunk));
+    // Copied once, by concat, into place (not first each chunk on its own).
+    chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 /** Pulls a human message out of the usual upstream error bodies ({error:{message}}, {error:"..."}, {message}). */

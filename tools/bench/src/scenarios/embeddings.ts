@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { cpuDelta, cpuPerRequest, cpuSnapshot, systemSeconds } from '../proc-stats';
 import { median, routeExists, type ScenarioContext } from './context';
 
 /** Inputs embedded per run, and per request of the interactive route. */
@@ -70,9 +71,28 @@ export async function embeddingsScenario(context: ScenarioContext): Promise<void
     await Promise.all([embedAll(through), embedAll(straight)]);
     const gatewayRates: number[] = [];
     const directRates: number[] = [];
+    const pids = { client: process.pid, ...gateway.pids(), redis: context.env.redisPid, upstream: context.env.upstreamPid };
+    const cpu = { through: {} as Record<string, number>, straight: {} as Record<string, number> };
+    const systemSnapshot = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [`${name} sys`, systemSeconds(pid)]));
+    const timed = async (client: OpenAI, into: Record<string, number>) => {
+      const before = { ...cpuSnapshot(pids), ...systemSnapshot() };
+      const rate = await embedAll(client);
+      for (const [name, seconds] of Object.entries(cpuDelta(before, { ...cpuSnapshot(pids), ...systemSnapshot() }))) into[name] = (into[name] ?? 0) + seconds;
+      return rate;
+    };
     for (let round = 0; round < 3; round += 1) {
-      gatewayRates.push(await embedAll(through));
-      directRates.push(await embedAll(straight));
+      gatewayRates.push(await timed(through, cpu.through));
+      directRates.push(await timed(straight, cpu.straight));
+    }
+    // CPU ms of each process per request of 100 inputs, over the three rounds of each.
+    const requests = (3 * TOTAL_INPUTS) / INPUTS_PER_REQUEST;
+    const only = (all: Record<string, number>, system: boolean) => Object.fromEntries(Object.entries(all).filter(([name]) => name.endsWith(' sys') === system));
+    for (const [label, all] of [
+      ['through the gateway', cpu.through],
+      ['straight', cpu.straight],
+    ] as const) {
+      const [total, system] = [cpuPerRequest(only(all, false), requests), cpuPerRequest(only(all, true), requests)];
+      context.log(`embeddings CPU ms per request of 100, ${label}: ${total.totalMs.toFixed(2)} (${total.note}; of which in the kernel: ${system.note})`);
     }
     const batchRates: number[] = [];
     for (let round = 0; round < 2; round += 1) batchRates.push(await embedAsBatch(base));
