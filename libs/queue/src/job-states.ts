@@ -8,6 +8,7 @@ import {
   jobErrorSchema,
   jobFailed,
   malformedJobResult,
+  plainChatJobResult,
   toGatewayError,
   type ChatJobResult,
   type JobView,
@@ -48,7 +49,8 @@ function reasonMarked(reason: string | null | undefined, marker: 'cancelled' | '
 /** A completed job's return value (JSON written by BullMQ) as its result; undefined when malformed (its view is then failed). */
 export function parseJobResult(returnvalue: string): ChatJobResult | undefined {
   try {
-    return chatJobResultSchema.parse(JSON.parse(returnvalue));
+    const parsed: unknown = JSON.parse(returnvalue);
+    return plainChatJobResult(parsed) ?? chatJobResultSchema.parse(parsed);
   } catch {
     return undefined;
   }
