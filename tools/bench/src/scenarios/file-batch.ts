@@ -41,7 +41,7 @@ function readOutput(url: string): Promise<{ bytes: number; seconds: number }> {
   });
 }
 
-/** Lines of the uploaded file (the 50,000; BENCH_FILE_BATCH_LINES for a quicker run). */
+/** Lines of the uploaded file: 50,000, the size the target is set for (BENCH_FILE_BATCH_LINES for a quicker run). */
 export function fileBatchLines(): number {
   return Number(process.env['BENCH_FILE_BATCH_LINES'] ?? 50_000);
 }
