@@ -175,6 +175,7 @@ export {
   laneSchema,
   laneOf,
   chatJobResultSchema,
+  plainChatJobResult,
   replyMessageSchema,
   streamChunkMessageSchema,
   streamEndMessageSchema,

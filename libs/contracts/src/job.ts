@@ -123,6 +123,39 @@ export const chatJobResultSchema = z.object({
 });
 export type ChatJobResult = z.infer<typeof chatJobResultSchema>;
 
+/** The keys of the commonest result (a plain chat answer), in the schema's order, and of its usage. */
+const PLAIN_RESULT_KEYS = ['content', 'model', 'provider', 'usage', 'cost_usd', 'finish_reason'] as const;
+const PLAIN_USAGE_KEYS = ['prompt_tokens', 'completion_tokens', 'total_tokens'] as const;
+const providerIds: ReadonlySet<string> = new Set(providerIdSchema.options);
+
+/** Whether an object's own keys are exactly `keys`, in that order. */
+function hasKeysInOrder(value: object, keys: readonly string[]): boolean {
+  let at = 0;
+  for (const key in value) {
+    if (key !== keys[at]) return false;
+    at += 1;
+  }
+  return at === keys.length;
+}
+
+const isCount = (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A parsed return value (JSON.parse'd) as a result when it is a plain chat answer in the schema's order (no tool
+ * calls, logprobs, vectors or reasoning; usage without details) that chatJobResultSchema accepts: the same value
+ * its parse would give, key for key and in order, without it (reading a batch's output, it cost more than the JSON
+ * parse). Undefined for anything else: parse that with the schema.
+ */
+export function plainChatJobResult(value: unknown): ChatJobResult | undefined {
+  if (!isRecord(value) || !hasKeysInOrder(value, PLAIN_RESULT_KEYS)) return undefined;
+  const { content, model, provider, usage, cost_usd: cost, finish_reason: finish } = value;
+  if (typeof content !== 'string' || typeof model !== 'string' || typeof provider !== 'string' || !providerIds.has(provider)) return undefined;
+  if (!isRecord(usage) || !hasKeysInOrder(usage, PLAIN_USAGE_KEYS) || !PLAIN_USAGE_KEYS.every((key) => isCount(usage[key]))) return undefined;
+  if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0 || (finish !== null && typeof finish !== 'string')) return undefined;
+  return value as ChatJobResult;
+}
+
 /**
  * A fragment of a streamed tool call: the first fragment of an `index` carries its `id` and `name`, later ones
  * more `arguments` text (OpenAI's streaming rules, whatever the provider).

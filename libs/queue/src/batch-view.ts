@@ -1,7 +1,8 @@
-import { jobStatusSchema, type BatchResult, type BatchStatus, type BatchView, type JobStatus, type JobView } from '@gateway/contracts';
+import { jobStatusSchema, type BatchResult, type ChatJobResult, type BatchStatus, type BatchView, type JobStatus, type JobView } from '@gateway/contracts';
 import { batchJobId, markBatchEnded, type BatchRecord, type BatchTokenUsage } from './batch-store';
 import { batchFileId } from './file-ids';
 import type { ChatQueue } from './chat-queue';
+import { readCompletedResults } from './completed-results';
 import { readJobViews } from './job-states';
 import type { RedisClient } from './redis-connection';
 import type { QueuePrefix } from './prefixes';
@@ -189,26 +190,51 @@ export async function* batchOutcomePages(
   pageSize = 1000,
 ): AsyncGenerator<BatchRequestOutcome[]> {
   const now = Date.now();
-  const readPage = async (first: number): Promise<BatchRequestOutcome[]> => {
-    const pageIds = Array.from({ length: Math.min(pageSize, record.total - first) }, (_, offset) => batchJobId(record.batchId, first + offset));
+  yield* pagesReadAhead(record.total, pageSize, async (first, count) => {
+    const pageIds = Array.from({ length: count }, (_, offset) => batchJobId(record.batchId, first + offset));
     const page = await readJobViews(redis, queue, prefix, pageIds, true);
     return page.map((found, offset) => ({
       index: first + offset,
       customId: record.customIds[first + offset] || undefined,
       view: requestView(found, pageIds[offset]!, record, now),
     }));
-  };
+  });
+}
+
+/** The results of a page of a batch's requests: `results[i]` is request `first + i`'s, undefined unless it completed. */
+export interface BatchCompletedPage {
+  first: number;
+  results: (ChatJobResult | undefined)[];
+}
+
+/**
+ * The results of a batch's completed requests (its output file), in pages of `pageSize`, read ahead as
+ * batchOutcomePages does. A request's result is here exactly when its view (batchOutcomePages) is `completed` with it.
+ */
+export async function* batchCompletedPages(
+  redis: RedisClient,
+  queue: Pick<ChatQueue, 'toKey'>,
+  record: BatchRecord,
+  pageSize = 2000,
+): AsyncGenerator<BatchCompletedPage> {
+  yield* pagesReadAhead(record.total, pageSize, async (first, count) => {
+    const pageIds = Array.from({ length: count }, (_, offset) => batchJobId(record.batchId, first + offset));
+    return { first, results: await readCompletedResults(redis, queue, pageIds) };
+  });
+}
+
+/** Pages of `total` items read by `readPage`, the next read while the caller uses one: one page ahead, never more. */
+async function* pagesReadAhead<T>(total: number, pageSize: number, readPage: (first: number, count: number) => Promise<T>): AsyncGenerator<T> {
   const ahead = (first: number) => {
-    const page = readPage(first);
+    const page = readPage(first, Math.min(pageSize, total - first));
     // A reader that stops early leaves the page ahead unread: its failure must not go unhandled.
     page.catch(() => undefined);
     return page;
   };
-  // The next page is read while the caller writes this one: one page ahead, never more.
-  let next = record.total > 0 ? ahead(0) : undefined;
+  let next = total > 0 ? ahead(0) : undefined;
   for (let first = 0; next !== undefined; first += pageSize) {
     const page = await next;
-    next = first + pageSize < record.total ? ahead(first + pageSize) : undefined;
+    next = first + pageSize < total ? ahead(first + pageSize) : undefined;
     yield page;
   }
 }

@@ -15,7 +15,7 @@ export type { StreamTailsRead, StreamTailsReadOptions } from './stream-tails';
 export type { CancelSubscriptionOptions } from './cancel-channel';
 export { redisAnswers, warnOnEvictionPolicy } from './redis-checks';
 export { queueDepthSource } from './queue-depth';
-export { errorFromFailedReason, jobViewFromFields, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
+export { errorFromFailedReason, jobViewFromFields, parseJobResult, readJobViews, markJobCancelled, isJobCancelled } from './job-states';
 export { joinStoredEmbeddings } from './stored-embeddings';
 export {
   batchJobId,
@@ -40,13 +40,15 @@ export { newFileId, batchFileId, parseFileId, parseFileIdOwner } from './file-id
 export type { BatchFileKind, ParsedFileId } from './file-ids';
 export { createFileWriter, fileBytesUsed, saveFile, loadFile, deleteFile, listFileIds, readFileChunks } from './file-store';
 export type { FileRecord } from './file-store';
-export { readBatchState, readBatchView, batchResultLines, batchOutcomePages } from './batch-view';
+export { readBatchState, readBatchView, batchResultLines, batchOutcomePages, batchCompletedPages } from './batch-view';
+export type { BatchCompletedPage } from './batch-view';
+export { readCompletedResults, unframeReturnValues } from './completed-results';
 export type { BatchState, BatchViewOptions, BatchRequestOutcome } from './batch-view';
 export { removeBatch } from './batch-removal';
 export { createCallbackQueue, enqueueCallback, callbackSubject, createCallbackWorker, promoteJobCallback, recordJobCallback } from './callback-queue';
 export type { CallbackJobData, CallbackQueue } from './callback-queue';
 export { batchCallbackWaitMs, makeBatchCallbackDue, promoteBatchCallback, recordBatchCallback, removeBatchCallback } from './batch-callback';
-export { defineLuaFile, defineLuaScript, keyCountOf, runLuaScript } from './lua-script';
+export { defineLuaFile, defineLuaScript, keyCountOf, runLuaScript, runLuaScriptBuffer } from './lua-script';
 export { resolveLuaIncludes } from './lua-includes';
 export type { LuaIncludes } from './lua-includes';
 export { canGateAdds } from './bullmq-internals';

@@ -8,7 +8,9 @@ import {
   jobErrorSchema,
   jobFailed,
   malformedJobResult,
+  plainChatJobResult,
   toGatewayError,
+  type ChatJobResult,
   type JobView,
 } from '@gateway/contracts';
 import type { ChatQueue } from './chat-queue';
@@ -44,17 +46,24 @@ function reasonMarked(reason: string | null | undefined, marker: 'cancelled' | '
   }
 }
 
+/** A completed job's return value (JSON written by BullMQ) as its result; undefined when malformed (its view is then failed). */
+export function parseJobResult(returnvalue: string): ChatJobResult | undefined {
+  try {
+    const parsed: unknown = JSON.parse(returnvalue);
+    return plainChatJobResult(parsed) ?? chatJobResultSchema.parse(parsed);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds a job's view from the fields of its BullMQ hash; undefined when the job does not exist. */
 export function jobViewFromFields(jobId: string, fields: readonly (string | null)[], cancelled: boolean, withResult: boolean): JobView | undefined {
   const [timestamp, processedOn, finishedOn, failedReason, returnvalue] = fields;
   if (!timestamp && !cancelled) return undefined;
   if (finishedOn && !failedReason && timestamp) {
     if (!withResult) return { job_id: jobId, status: 'completed' };
-    try {
-      return { job_id: jobId, status: 'completed', result: chatJobResultSchema.parse(JSON.parse(returnvalue ?? '')) };
-    } catch {
-      return { job_id: jobId, status: 'failed', error: viewError(malformedJobResult()) };
-    }
+    const result = parseJobResult(returnvalue ?? '');
+    return result ? { job_id: jobId, status: 'completed', result } : { job_id: jobId, status: 'failed', error: viewError(malformedJobResult()) };
   }
   // A job cancelled while running (stream client gone, DELETE) fails with {"cancelled":true} in its reason.
   if (cancelled || reasonMarked(failedReason, 'cancelled')) return { job_id: jobId, status: 'cancelled' };

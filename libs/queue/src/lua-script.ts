@@ -35,13 +35,28 @@ export function keyCountOf(fileName: string): number | 'variable' {
 }
 
 /** Runs a script (EVALSHA, then EVAL on NOSCRIPT, e.g. after a Redis restart) and returns its raw reply. */
-export async function runLuaScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+export function runLuaScript(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+  return run(redis, lua, keys, args, false);
+}
+
+/** Runs a script as runLuaScript does, its bulk replies as bytes (a large reply framed by the script, never decoded whole to a string). */
+export function runLuaScriptBuffer(redis: RedisClient, lua: LuaScript, keys: readonly string[], args: readonly (string | number | Buffer)[]): Promise<unknown> {
+  return run(redis, lua, keys, args, true);
+}
+
+async function run(
+  redis: RedisClient,
+  lua: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number | Buffer)[],
+  asBuffer: boolean,
+): Promise<unknown> {
   if (lua.numberOfKeys !== 'variable' && keys.length !== lua.numberOfKeys) throw new Error(`${lua.name} takes ${lua.numberOfKeys} keys, got ${keys.length}`);
   const argv = args.map((arg) => (Buffer.isBuffer(arg) ? arg : String(arg)));
   try {
-    return await redis.evalsha(lua.sha, keys.length, ...keys, ...argv);
+    return await (asBuffer ? redis.callBuffer('EVALSHA', [lua.sha, keys.length, ...keys, ...argv]) : redis.evalsha(lua.sha, keys.length, ...keys, ...argv));
   } catch (error) {
     if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-    return redis.eval(lua.source, keys.length, ...keys, ...argv);
+    return asBuffer ? redis.callBuffer('EVAL', [lua.source, keys.length, ...keys, ...argv]) : redis.eval(lua.source, keys.length, ...keys, ...argv);
   }
 }

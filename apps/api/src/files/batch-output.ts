@@ -1,6 +1,7 @@
-import { httpStatusByErrorType, toEmbeddingsResponse, toOpenAiErrorBody, type BatchOutputLine, type FileObject } from '@gateway/contracts';
+import { httpStatusByErrorType, toEmbeddingsResponse, toOpenAiErrorBody, type BatchOutputLine, type ChatJobResult, type FileObject } from '@gateway/contracts';
 import {
   batchFileId,
+  batchCompletedPages,
   batchJobId,
   batchOutcomePages,
   type BatchFileKind,
@@ -10,7 +11,7 @@ import {
   type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
-import { toChatCompletion } from '../dialects/chat-completions/from-chat-result';
+import { chatCompletionJson, toChatCompletion } from '../dialects/chat-completions/from-chat-result';
 import { toResponse } from '../dialects/responses/from-chat-result';
 
 /** OpenAI's error codes of requests that never ran. */
@@ -58,7 +59,26 @@ export function batchOutputLine(record: BatchRecord, outcome: BatchRequestOutcom
   return undefined;
 }
 
-/** A batch's output or error file as JSONL text, a page at a time (what has ended so far: readable while it runs). */
+/**
+ * A completed request's line in the output file, as JSON text: `JSON.stringify(batchOutputLine(…))` byte for byte,
+ * a chat answer's written from templates (chatCompletionJson), other dialects' through batchOutputLine. `created`:
+ * a chat completion's Unix seconds.
+ */
+export function completedLineJson(record: BatchRecord, index: number, result: ChatJobResult, created: number): string {
+  const jobId = batchJobId(record.batchId, index);
+  const customId = record.customIds[index] || undefined;
+  if (record.endpoint === '/v1/embeddings' || record.endpoint === '/v1/responses' || result.embeddings !== undefined) {
+    return JSON.stringify(batchOutputLine(record, { index, customId, view: { job_id: jobId, status: 'completed', result } }, 'output'));
+  }
+  const body = chatCompletionJson(jobId, result, created);
+  return `{"id":${JSON.stringify(`batch_req_${jobId}`)},"custom_id":${JSON.stringify(customId ?? null)},"response":{"status_code":200,"request_id":${JSON.stringify(jobId)},"body":${body}},"error":null}`;
+}
+
+/**
+ * A batch's output or error file as JSONL text, a page at a time (what has ended so far: readable while it runs).
+ * The output file is read from the completed requests' results alone (batchCompletedPages, one framed reply per 500
+ * requests), its lines written by completedLineJson; the error file from the requests' views (batchOutcomePages).
+ */
 export async function* batchFileText(
   redis: RedisClient,
   queue: Pick<ChatQueue, 'toKey'>,
@@ -66,6 +86,18 @@ export async function* batchFileText(
   record: BatchRecord,
   kind: BatchFileKind,
 ): AsyncGenerator<string> {
+  if (kind === 'output') {
+    for await (const { first, results } of batchCompletedPages(redis, queue, record)) {
+      const created = Math.floor(Date.now() / 1000);
+      let text = '';
+      for (let offset = 0; offset < results.length; offset += 1) {
+        const result = results[offset];
+        if (result) text += `${completedLineJson(record, first + offset, result, created)}\n`;
+      }
+      if (text !== '') yield text;
+    }
+    return;
+  }
   for await (const page of batchOutcomePages(redis, queue, prefix, record)) {
     let text = '';
     for (const outcome of page) {

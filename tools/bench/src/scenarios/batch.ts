@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { routeExists, type ScenarioContext } from './context';
 import type { QueuePrefix } from '@gateway/queue';
-import { fileBatchComparison } from './file-batch';
+import { fileBatchComparison, fileBatchLines } from './file-batch';
 
 interface BatchView {
   counts: Record<string, number>;
@@ -21,11 +21,7 @@ async function finishedJobs(redis: Redis, prefix: QueuePrefix): Promise<number> 
  * Enqueue a 10,000-request batch, then time its drain on the mock path with 1 and with 2 workers; with 1 worker, an
  * OpenAI batch from an uploaded file of `fileSize` lines against a native batch of as many (BENCH_FILE_BATCH_LINES).
  */
-export async function batchScenario(
-  context: ScenarioContext,
-  size = 10_000,
-  fileSize = Number(process.env['BENCH_FILE_BATCH_LINES'] ?? 20_000),
-): Promise<void> {
+export async function batchScenario(context: ScenarioContext, size = 10_000, fileSize = fileBatchLines()): Promise<void> {
   for (const workers of [1, 2]) {
     const gateway = await context.env.startGateway({ apis: 1, workers, env: { BATCH_MAX_REQUESTS: String(Math.max(size, fileSize)) } });
     try {

@@ -1,0 +1,116 @@
+import { Redis } from 'ioredis';
+import { UnrecoverableError } from 'bullmq';
+import { startRedis, uniqueQueuePrefix, waitFor, type TestRedis } from '@gateway/testing';
+import { addJobsInChunks, createChatQueue, createChatWorker } from './chat-queue';
+import { readCompletedResults, unframeReturnValues } from './completed-results';
+import { markJobCancelled, readJobViews } from './job-states';
+
+const config = {
+  queue: { prefix: 'gw', retentionSeconds: 60 },
+  worker: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, interactiveSlots: 0, laneMinShare: 0.1 },
+};
+const data = (content: string) => ({ request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content }], accepted_at: Date.now() });
+// Multi-byte characters, quotes, a newline and a colon: the frames count bytes, not characters.
+const resultOf = (jobId: string) => ({
+  content: `answer to ${jobId}: "é€😀"\n`,
+  model: 'x',
+  provider: 'mock' as const,
+  usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+  cost_usd: 0.0000123,
+  finish_reason: 'stop',
+});
+
+let redis: TestRedis;
+const connections: Redis[] = [];
+const connect = () => {
+  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  connections.push(connection);
+  return connection;
+};
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const connection of connections) connection.disconnect();
+  await redis?.stop();
+});
+
+describe('readCompletedResults', () => {
+  // More jobs than one script reads (500): each result lands at its own index across the seams.
+  it('gives exactly the results of the jobs whose views are completed, in order, across every state', async () => {
+    const prefix = uniqueQueuePrefix('completed');
+    const client = connect();
+    const queue = createChatQueue(client, prefix, config);
+    const ids = Array.from({ length: 1300 }, (_, index) => `job-${index}`);
+    const kindOf = (index: number) => (index % 2 === 0 ? 'done' : index % 3 === 0 ? 'fail' : 'later');
+    const worker = createChatWorker(
+      async (job) => {
+        if (job.name === 'fail') throw new UnrecoverableError(JSON.stringify({ type: 'upstream_error', message: `failed ${job.id}` }));
+        return resultOf(job.id!);
+      },
+      { connection: connect(), prefix, config },
+    );
+    const run = ids.flatMap((jobId, index) => (kindOf(index) === 'later' ? [] : [{ name: kindOf(index), data: data(jobId), opts: { jobId } }]));
+    await addJobsInChunks(queue, run);
+    await waitFor(async () => (await queue.getJobCountByTypes('completed', 'failed')) === run.length, 20_000);
+    await worker.close();
+    await addJobsInChunks(
+      queue,
+      ids.flatMap((jobId, index) => (kindOf(index) === 'later' ? [{ name: 'later', data: data(jobId), opts: { jobId } }] : [])),
+    );
+    // A queued job marked started, results no longer JSON or not a result, an empty one, a completed job marked
+    // cancelled, vectors kept apart (there and gone), a cancelled id never added, an id no job has.
+    await client.hset(queue.toKey('job-1'), 'processedOn', String(Date.now()));
+    await client.hset(queue.toKey('job-2'), 'returnvalue', 'not json');
+    await client.hset(queue.toKey('job-4'), 'returnvalue', '{"content":1}');
+    await client.hdel(queue.toKey('job-6'), 'returnvalue');
+    await markJobCancelled(client, prefix, 'job-8', 60);
+    const kept = { ...resultOf('job-10'), content: '', embeddings: undefined, embeddings_stored: { key: `${prefix}:vectors:10`, count: 2 } };
+    await client.hset(queue.toKey('job-10'), 'returnvalue', JSON.stringify(kept));
+    await client.set(
+      `${prefix}:vectors:10`,
+      JSON.stringify([
+        [0.5, 1],
+        [2, 3],
+      ]),
+    );
+    await client.hset(queue.toKey('job-12'), 'returnvalue', JSON.stringify({ ...kept, embeddings_stored: { key: `${prefix}:vectors:gone`, count: 2 } }));
+    await markJobCancelled(client, prefix, 'never-added', 60);
+    const asked = [...ids, 'never-added', 'unknown'];
+
+    const results = await readCompletedResults(client, queue, asked);
+    const views = await readJobViews(client, queue, prefix, asked, true);
+    expect(results).toHaveLength(asked.length);
+    asked.forEach((jobId, index) => {
+      const view = views[index];
+      expect(results[index]).toEqual(view?.status === 'completed' ? view.result : undefined);
+    });
+    // What the cases above must have been, so the comparison is not vacuous.
+    expect(results.filter(Boolean)).toHaveLength(650 - 4);
+    expect(results[0]).toEqual(resultOf('job-0'));
+    expect(results[8]).toEqual(resultOf('job-8'));
+    expect(results[10]).toMatchObject({
+      embeddings: [
+        [0.5, 1],
+        [2, 3],
+      ],
+    });
+    for (const index of [1, 2, 3, 4, 5, 6, 12, 1300, 1301]) expect(results[index]).toBeUndefined();
+  });
+
+  it('reads nothing for no jobs', async () => {
+    const client = connect();
+    expect(await readCompletedResults(client, createChatQueue(client, uniqueQueuePrefix('none'), config), [])).toEqual([]);
+  });
+});
+
+describe('unframeReturnValues', () => {
+  it('splits frames by byte length, and refuses a broken or overlong reply', () => {
+    const text = 'a:b "é"';
+    const reply = Buffer.from(`-${Buffer.byteLength(text)}:${text}0:-`);
+    expect(unframeReturnValues(reply, 4)).toEqual([undefined, text, '', undefined]);
+    expect(() => unframeReturnValues(Buffer.from('9:short'), 1)).toThrow(/broken frame/);
+    expect(() => unframeReturnValues(Buffer.from('x:1'), 1)).toThrow(/broken frame/);
+    expect(() => unframeReturnValues(Buffer.from('--'), 1)).toThrow(/past the last/);
+  });
+});
