@@ -97,8 +97,8 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     if (!wroteSinceTick && !ping()) fail(slowReader(), true);
     wroteSinceTick = false;
   }, options.keepAliveMs);
-  let idle = setTimeout(() => onIdle(), options.idleTimeoutMs);
-  const onIdle = () => fail(streamIdle(options.idleTimeoutMs), true);
+  // One timer for the stream's life, pushed back by each message (refresh: no new timer per token).
+  const idle = setTimeout(() => fail(streamIdle(options.idleTimeoutMs), true), options.idleTimeoutMs);
 
   const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
     finished = true;
@@ -222,8 +222,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     done,
     onMessage(message: ReplyMessage) {
       if (finished) return;
-      clearTimeout(idle);
-      idle = setTimeout(onIdle, options.idleTimeoutMs);
+      idle.refresh();
       switch (message.kind) {
         case 'chunk':
           relayChunk(message);
