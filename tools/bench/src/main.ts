@@ -144,7 +144,7 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
   run: requests/s at 32 connections in 4 alternating rounds, and the time to first token of streams taken in turn one
   at a time; each as a ratio to the chat route.
 - **streaming**, **tool-streaming** (200 streamed answers of 2 parallel tool calls × 100 argument fragments at once, through \`/v1/chat/completions\`), **batch**: see their rows.
-- **scale** (\`--only=scale\`, opt-in: about 5 min at full size): 5,000 streams at once, each 60 s with a token every
+- **scale** (\`--only=scale\`, opt-in: 6–10 min at full size): 5,000 streams at once, each 60 s with a token every
   250 ms (\`--scale-streams=\`, \`--scale-seconds=\` run it smaller), on one API and one worker, read by a client in its
   own process that counts every token, the gaps between them and each stream's end: first straight to the fake
   upstream, then through \`/v1/chat/completions\` (\`stream: true\`), then the same resumable. RSS per open stream of the

@@ -23,6 +23,12 @@ export interface HoldRun {
   redisKeptKbPerStream: number;
 }
 
+/**
+ * When a stream still open is counted as stalled: four times its length and two minutes more. A machine too busy to
+ * keep the pace makes streams late (the longest gap tells by how much), not lost.
+ */
+const deadlineMs = (seconds: number) => seconds * 4000 + 120_000;
+
 async function redisUsedMb(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(info.match(/used_memory:(\d+)/)?.[1] ?? NaN) / 1048576;
@@ -52,13 +58,10 @@ export async function holdAndWatch(
   // Sampled only while every stream is open: after 'open', unless one already ended (then there is no such moment).
   let open = false;
   let ending = false;
-  const hold = spawnStreamHold(
-    { url: options.url, body, warmUpBody, streams: options.streams, tokens, deadlineMs: options.seconds * 2000 + 60_000 },
-    (mark) => {
-      if (mark === 'ending') ending = true;
-      open = mark === 'open' ? !ending : false;
-    },
-  );
+  const hold = spawnStreamHold({ url: options.url, body, warmUpBody, streams: options.streams, tokens, deadlineMs: deadlineMs(options.seconds) }, (mark) => {
+    if (mark === 'ending') ending = true;
+    open = mark === 'open' ? !ending : false;
+  });
   const redis = new Redis(context.env.redis.url);
   try {
     await hold.ready;
