@@ -46,7 +46,7 @@ const result: ChatJobResult = {
 };
 const chunk = (seq: number, text: string): ReplyMessage => ({ kind: 'chunk', job_id: 'job-1', seq, text, model: 'm', provider: 'mock' });
 
-function setup(room?: number) {
+function setup(room?: number, timing: { keepAliveMs?: number; enqueuing?: boolean } = {}) {
   const recorded = recordingWriter(room);
   const outcomes: string[] = [];
   let cancelled = 0;
@@ -54,7 +54,8 @@ function setup(room?: number) {
     jobId: 'job-1',
     requestId: 'req-1',
     writer: recorded.writer,
-    keepAliveMs: 60_000,
+    keepAliveMs: timing.keepAliveMs ?? 60_000,
+    ...(timing.enqueuing ? { enqueuing: true } : {}),
     idleTimeoutMs: 60_000,
     cancelJob: () => (cancelled += 1),
     onFinish: (outcome) => outcomes.push(outcome),
@@ -65,6 +66,30 @@ function setup(room?: number) {
 }
 
 describe('stream relay', () => {
+  it('sends no ping while its job is being enqueued (a refusal is still answered with its status), and pings once it is in', async () => {
+    const { relay, writer } = setup(undefined, { keepAliveMs: 20, enqueuing: true });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(writer.started).toBe(false);
+    relay.enqueued();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(writer.started).toBe(true);
+    relay.dispose();
+  });
+
+  it('ends a stream that began before its enqueue failed with the error event, not silently, and cancels the job', async () => {
+    const { relay, written, ended, outcomes, cancelled } = setup(undefined, { enqueuing: true });
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.failed(new GatewayError('unavailable', 'redis went away'));
+    await relay.done;
+    expect(written).toEqual([
+      { content: 'Hello ', model: 'm', provider: 'mock' },
+      expect.objectContaining({ error: expect.objectContaining({ type: 'unavailable' }) }),
+    ]);
+    expect(ended()).toBe(true);
+    expect(outcomes).toEqual(['failed']);
+    expect(cancelled()).toBe(1);
+  });
+
   it('relays chunks in order and ends with the done event', async () => {
     const { relay, written, ended, outcomes } = setup();
     relay.onMessage(chunk(0, 'Hello '));

@@ -40,6 +40,11 @@ export interface StreamRelayOptions {
   startedAt: number;
   /** A resumed stream: the `Last-Event-ID` its client has; events up to it are not sent again. */
   resumeAfter?: StreamEventId | undefined;
+  /**
+   * The job is still being enqueued: no `: ping` until `enqueued()`, so that a refusal (429, 503) is still answered
+   * with its status rather than after a 200 the ping would have sent.
+   */
+  enqueuing?: boolean;
 }
 
 /**
@@ -47,7 +52,9 @@ export interface StreamRelayOptions {
  * and gaps; nothing out of order is passed on). `done` resolves when the stream is over, and rejects
  * with the GatewayError when it failed before anything was written (so the caller answers with its HTTP status).
  */
-export function createStreamRelay(options: StreamRelayOptions): StreamListener & { done: Promise<void>; clientGone(): void; dispose(): void } {
+export function createStreamRelay(
+  options: StreamRelayOptions,
+): StreamListener & { done: Promise<void>; clientGone(): void; enqueued(): void; failed(error: GatewayError): void; dispose(): void } {
   const { writer } = options;
   const format = options.format ?? gatewayStreamFormat();
   let expected = 0;
@@ -93,12 +100,14 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const ping = format.keepAlive
     ? () => format.keepAlive!().reduce<boolean>((written, payload) => writer.event(payload, undefined, format.eventName?.(payload)) && written, true)
     : () => writer.comment('ping');
+  let enqueuing = options.enqueuing === true;
   const keepAlive = setInterval(() => {
+    if (enqueuing && !writer.started) return;
     if (!wroteSinceTick && !ping()) fail(slowReader(), true);
     wroteSinceTick = false;
   }, options.keepAliveMs);
-  let idle = setTimeout(() => onIdle(), options.idleTimeoutMs);
-  const onIdle = () => fail(streamIdle(options.idleTimeoutMs), true);
+  // One timer for the stream's life, pushed back by each message (refresh: no new timer per token).
+  const idle = setTimeout(() => fail(streamIdle(options.idleTimeoutMs), true), options.idleTimeoutMs);
 
   const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
     finished = true;
@@ -222,8 +231,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     done,
     onMessage(message: ReplyMessage) {
       if (finished) return;
-      clearTimeout(idle);
-      idle = setTimeout(onIdle, options.idleTimeoutMs);
+      idle.refresh();
       switch (message.kind) {
         case 'chunk':
           relayChunk(message);
@@ -252,6 +260,17 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       finish('cancelled');
       options.cancelJob();
       settle.resolve();
+    },
+    /** The job is in the queue: pings may start. */
+    enqueued() {
+      enqueuing = false;
+    },
+    /**
+     * The job could not be enqueued (or it is not known whether it was) after the stream began (its chunks came
+     * before the enqueue's answer): the stream ends with the error event, and the job, if it is there, is cancelled.
+     */
+    failed(error: GatewayError) {
+      fail(error, true);
     },
     /** Stops the timers of a stream that never began (its job could not be enqueued). */
     dispose() {

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { StreamEventId } from '@gateway/contracts';
+import { queueUnavailable, toGatewayError, type StreamEventId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
 import { publishCancel, type ChatQueue, type QueuePrefix, type RedisClient } from '@gateway/queue';
@@ -76,6 +76,7 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
     writer,
     format: options.format,
     keepAliveMs: deps.config.stream.keepAliveMs,
+    enqueuing: true,
     idleTimeoutMs: deps.config.http.chatTimeoutMs,
     startedAt: performance.now(),
     metrics: deps.metrics,
@@ -103,7 +104,13 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
   });
   try {
     await listening;
+    relay.enqueued();
   } catch (error) {
+    if (writer.started && !(error instanceof JoinedExistingJob)) {
+      // Headers are out: the error handler could only end the response, and the stream would end silently.
+      relay.failed(toGatewayError(error, () => queueUnavailable()));
+      return relay.done;
+    }
     relay.dispose();
     if (error instanceof JoinedExistingJob) return attach(token);
     throw error;

@@ -57,6 +57,12 @@ export interface ChatProcessorDeps {
   registry: ProviderRegistry;
   /** A plain connection for PUBLISH (not the worker's blocking one). */
   publisher: RedisClient;
+  /**
+   * Where a stream's chunks and end go (PUBLISH, or the append script of a resumable stream); default: publisher.
+   * Thousands of streams send a message every few hundred ms each: an auto-pipelined connection sends those of one
+   * turn of the event loop in one write instead of one write each.
+   */
+  streamPublisher?: RedisClient;
   prefix: QueuePrefix;
   logger: Logger;
   metrics: Metrics;
@@ -378,7 +384,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
           ? await callEmbeddings({ ...callDeps, config: deps.config }, plan, abort, hooks, meter)
           : streamed
             ? await runStream(
-                { ...callDeps, publisher: deps.publisher, prefix: deps.prefix, log },
+                { ...callDeps, publisher: deps.streamPublisher ?? deps.publisher, prefix: deps.prefix, log },
                 { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
               )
             : await callProviders(callDeps, plan, abort, hooks, meter);

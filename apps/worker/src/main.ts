@@ -58,9 +58,12 @@ async function main(): Promise<void> {
   const registry = createProviderRegistry(config);
   const publisher = createRedisConnection(config, 'blocking', 'gw-worker-publisher');
   const workerConnection = createRedisConnection(config, 'blocking', 'gw-worker');
+  // Streams' chunks: one write per turn of the event loop for all of them (see ChatProcessorDeps.streamPublisher).
+  const streamPublisher = createRedisConnection(config, 'blocking', 'gw-worker-streams', { autoPipelining: true });
   for (const [name, connection] of [
     ['publisher', publisher],
     ['worker', workerConnection],
+    ['streams', streamPublisher],
   ] as const) {
     connection.on('error', (error: Error) => logger.warn({ err: error, connection: name }, 'redis connection error'));
   }
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
       config,
       registry,
       publisher,
+      streamPublisher,
       prefix: bullmqPrefix,
       logger,
       metrics,
@@ -220,9 +224,11 @@ async function main(): Promise<void> {
       await settleWithin(
         1000,
         () => publisher.quit(),
+        () => streamPublisher.quit(),
         () => workerConnection.quit(),
       );
       publisher.disconnect();
+      streamPublisher.disconnect();
       newsSubscriber.disconnect();
       workerConnection.disconnect();
       breaker.redis.disconnect();

@@ -32,17 +32,28 @@ export function parseClusterNodes(nodes: readonly string[]): { host: string; por
   });
 }
 
-/** A Redis (or Redis Cluster) connection for the given role. */
-export function createRedisConnection(config: Pick<Config, 'redis'>, role: RedisRole, connectionName?: string): RedisClient {
+/**
+ * A Redis (or Redis Cluster) connection for the given role. `autoPipelining`: the commands sent within one turn of
+ * the event loop go out in one write (ioredis's auto-pipelining); only for a connection of our own commands, never
+ * one BullMQ uses.
+ */
+export function createRedisConnection(
+  config: Pick<Config, 'redis'>,
+  role: RedisRole,
+  connectionName?: string,
+  extra: { autoPipelining?: boolean } = {},
+): RedisClient {
   const options: RedisOptions = { ...roleOptions(role), ...(connectionName ? { connectionName } : {}) };
+  const enableAutoPipelining = extra.autoPipelining === true;
   if (config.redis.clusterNodes.length > 0) {
     return new Cluster(parseClusterNodes(config.redis.clusterNodes), {
       redisOptions: options,
       enableOfflineQueue: options.enableOfflineQueue ?? true,
       clusterRetryStrategy: options.retryStrategy,
+      enableAutoPipelining,
     });
   }
-  return new Redis(config.redis.url, options);
+  return new Redis(config.redis.url, { ...options, enableAutoPipelining });
 }
 
 /** Resolves once the connection is ready, or rejects after timeoutMs. */

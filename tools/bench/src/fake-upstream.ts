@@ -4,13 +4,15 @@ import type { AddressInfo } from 'node:net';
 /**
  * A lean OpenAI-compatible upstream for benchmarks (no request recording). The model name steers it:
  * `bench?latency=1000&chunks=500&ttft=20`. Answers JSON, or SSE when `stream: true`; `tools=N` streams N parallel
- * tool calls instead of text, each with `chunks` argument fragments (arguments `{"part":[0,1,…]}`).
+ * tool calls instead of text, each with `chunks` argument fragments (arguments `{"part":[0,1,…]}`); `interval=250`
+ * waits that many ms before each chunk after the first (a slow model: 240 chunks at 250 ms last a minute).
  */
 interface Directives {
   latencyMs: number;
   chunks: number;
   ttftMs: number;
   tools: number;
+  intervalMs: number;
 }
 
 function directives(model: string): Directives {
@@ -19,7 +21,13 @@ function directives(model: string): Directives {
     const value = Number(query.get(name));
     return query.has(name) && Number.isFinite(value) ? value : fallback;
   };
-  return { latencyMs: number('latency', 0), chunks: number('chunks', 8), ttftMs: number('ttft', 0), tools: number('tools', 0) };
+  return {
+    latencyMs: number('latency', 0),
+    chunks: number('chunks', 8),
+    ttftMs: number('ttft', 0),
+    tools: number('tools', 0),
+    intervalMs: number('interval', 0),
+  };
 }
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
@@ -117,7 +125,9 @@ async function handle(req: IncomingMessage, res: ServerResponse) {
           (_, index) =>
             `data: {"id":"gen-bench","model":${JSON.stringify(model)},"choices":[{"index":0,"delta":{"content":"t${index} "},"finish_reason":null}]}\n\n`,
         );
-  for (const chunk of chunks) {
+  for (const [index, chunk] of chunks.entries()) {
+    if (index > 0) await sleep(plan.intervalMs);
+    if (res.destroyed) return;
     if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
   }
   res.write(

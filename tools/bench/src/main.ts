@@ -20,6 +20,8 @@ import { optionalScenarios } from './scenarios/optional';
 import { targetsTable } from './targets';
 import { featuresScenario } from './scenarios/features';
 import { clusterScenario } from './scenarios/cluster';
+import { defaultScale, scaleScenario } from './scenarios/scale';
+import { runStreamHold } from './stream-hold';
 
 const all = [
   'overhead',
@@ -48,10 +50,20 @@ function parseArgs(argv: readonly string[]) {
   const duration = Number(argv.find((arg) => arg.startsWith('--duration='))?.slice('--duration='.length) ?? 5);
   const profileDir = argv.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length);
   const scenarios = new Set<string>(only ?? all);
+  const number = (name: string, fallback: number) => {
+    const value = Number(argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3));
+    return Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  // Thousands of minute-long streams (opt-in: --only=scale); shorter with --scale-streams= and --scale-seconds=.
+  const scale = {
+    streams: number('scale-streams', defaultScale.streams),
+    seconds: number('scale-seconds', defaultScale.seconds),
+    intervalMs: number('scale-interval', defaultScale.intervalMs),
+  };
   // Peers (another gateway installed beside this one, never a dependency) run only when asked for.
   if (argv.includes('--peers')) scenarios.add('peers');
   // What each feature of the hot path costs (opt-in: --only=features).
-  return { scenarios, durationSeconds: duration, write: !argv.includes('--no-write') && !profileDir, profileDir };
+  return { scenarios, scale, durationSeconds: duration, write: !argv.includes('--no-write') && !profileDir, profileDir };
 }
 
 async function main(): Promise<void> {
@@ -59,6 +71,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--lean-api')) return serveLeanApi();
   if (process.argv.includes('--lean-worker')) return serveLeanWorker();
   if (process.argv.includes('--bare-client-burst')) return runBareClientBurst();
+  if (process.argv.includes('--stream-hold')) return runStreamHold();
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
   const log = (message: string) => process.stdout.write(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
@@ -81,6 +94,7 @@ async function main(): Promise<void> {
     if (args.scenarios.has('features')) await featuresScenario(context);
     // A 3-master Redis Cluster of its own (opt-in: --only=cluster).
     if (args.scenarios.has('cluster')) await clusterScenario(context);
+    if (args.scenarios.has('scale')) await scaleScenario(context, args.scale);
   } finally {
     await env.stop();
   }
@@ -133,6 +147,13 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
   run: requests/s at 32 connections in 4 alternating rounds, and the time to first token of streams taken in turn one
   at a time; each as a ratio to the chat route.
 - **streaming**, **tool-streaming** (200 streamed answers of 2 parallel tool calls × 100 argument fragments at once, through \`/v1/chat/completions\`), **batch**: see their rows.
+- **scale** (\`--only=scale\`, opt-in: 6–10 min at full size): 5,000 streams at once, each 60 s with a token every
+  250 ms (\`--scale-streams=\`, \`--scale-seconds=\` run it smaller), on one API and one worker, read by a client in its
+  own process that counts every token, the gaps between them and each stream's end: first straight to the fake
+  upstream, then through \`/v1/chat/completions\` (\`stream: true\`), then the same resumable. RSS per open stream of the
+  API, the worker and Redis's used memory (median while every stream is open, less before), and CPU per relayed
+  token of the three, against the client's own straight to the upstream; the client's cost is reported apart.
+  Targets: ≤ 3× its memory per stream, ≤ 2× its CPU per token, every stream whole.
 - **lanes**: sequential interactive \`POST /v1/chat\` calls (upstream 20 ms) idle, then while another agent's
   10,000-request batch (200 ms each, 2 workers × 64 slots) drains; target: p99 during the drain within 2× idle.
 - **comparisons under drift**: the speed of this machine drifts by tens of percent within a minute, so the

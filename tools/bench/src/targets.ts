@@ -36,6 +36,18 @@ export const targets: readonly Target[] = [
   { goal: 'messages-stream-throughput', text: '/v1/messages streamed throughput ≥ 0.90× /v1/chat/completions streamed', show: 'ratio', measuredBy: 'messages' },
   { goal: 'messages-ttft', text: '/v1/messages time to first token ≤ 1.10× /v1/chat/completions', show: 'ratio', measuredBy: 'messages' },
   { goal: 'concurrency', text: '2,000 concurrent 1-second calls through one worker within 1.6 s', show: 'value', measuredBy: 'concurrency' },
+  {
+    goal: 'scale-memory',
+    text: '5,000 streams of 60 s (a token every 250 ms) on one API and one worker: memory per open stream ≤ 3× the same client’s straight to the upstream',
+    show: 'ratio',
+    measuredBy: '--only=scale',
+  },
+  {
+    goal: 'scale-cpu',
+    text: '… CPU per relayed token ≤ 2× the same client’s straight to the upstream, every stream whole',
+    show: 'ratio',
+    measuredBy: '--only=scale',
+  },
   { goal: 'peer-throughput', text: 'Throughput ≥ 2.5× Portkey’s gateway (32 connections)', show: 'ratio', measuredBy: '--peers' },
   { goal: 'peer-p99', text: 'p99 at 32 connections below Portkey’s gateway', show: 'value', measuredBy: '--peers' },
 ];

@@ -24,13 +24,14 @@ export interface StreamWatchOptions {
  * on a chunk, so a slow consumer is never taken for a silent upstream.
  */
 export function watchStream(body: UpstreamBody, options: StreamWatchOptions): UpstreamBody {
-  const arm = () => setTimeout(() => options.idle.abort(new Error(`no stream data for ${options.idleMs} ms`)), options.idleMs);
-  let timer: NodeJS.Timeout | undefined = arm();
+  /** A chunk is with the consumer: the silence it spends there does not count. */
+  let busy = false;
+  // One timer for the stream's life, restarted after each chunk (refresh: no new timer per chunk).
+  const timer = setTimeout(() => {
+    if (!busy) options.idle.abort(new Error(`no stream data for ${options.idleMs} ms`));
+  }, options.idleMs);
   let ended = false;
-  const stop = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-  };
+  const stop = () => clearTimeout(timer);
   const end = () => {
     stop();
     if (ended) return;
@@ -42,14 +43,15 @@ export function watchStream(body: UpstreamBody, options: StreamWatchOptions): Up
       let size = 0;
       try {
         for await (const chunk of body) {
-          stop();
+          busy = true;
           size += chunk.length;
           if (size > options.maxBytes) {
             body.destroy();
             throw upstreamFailure(options.provider, `stream larger than ${options.maxBytes} bytes`);
           }
           yield chunk;
-          timer = arm();
+          busy = false;
+          if (!ended) timer.refresh();
         }
       } finally {
         end();
