@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { interleavedComparison } from '../interleaved';
+import { cpuSplit, interleavedComparison } from '../interleaved';
 import { runLoad } from '../load';
 import { chatBody, type ScenarioContext } from './context';
 
@@ -36,6 +36,9 @@ export async function deploymentOverheadRows(
     );
     const rounds = (values: number[]) => values.map((value) => value.toFixed(0)).join(', ');
     context.log(`one limited deployment vs the implicit one: ${rounds(compared.a)} vs ${rounds(compared.b)} rps; median ratio ${compared.ratio.toFixed(3)}`);
+    context.log(
+      `deployments CPU ms / request: ${compared.cpuMsPerRequestA.toFixed(3)} (${cpuSplit(compared.cpuByProcessA)}) vs implicit ${compared.cpuMsPerRequestB.toFixed(3)} (${cpuSplit(compared.cpuByProcessB)})`,
+    );
     const scenario = 'deployments';
     rows.push({
       scenario,
@@ -64,5 +67,17 @@ export async function deploymentOverheadRows(
     }
   } finally {
     await gateway.stop();
+  }
+}
+
+/** The deployments' comparison alone (--only=deployments): an implicit gateway of its own, warmed the same way. */
+export async function deploymentsScenario(context: ScenarioContext): Promise<void> {
+  const implicit = await context.env.startGateway({ apis: 1, workers: 1, apiKey: true });
+  try {
+    const url = `${implicit.urls[0]}/v1/chat`;
+    await runLoad({ url, body: chatBody, connections: 16, durationSeconds: 3, headers: implicit.headers });
+    await deploymentOverheadRows(context, { url, pids: implicit.pids(), headers: implicit.headers });
+  } finally {
+    await implicit.stop();
   }
 }
