@@ -6,6 +6,15 @@ import { runLoad } from '../load';
 import { chatBody, type ScenarioContext } from './context';
 
 /**
+ * Requests a gateway serves before it is measured against one that served many: a few seconds were not enough on a
+ * busy machine (its first rounds then ran at half the rate of its later ones, its code not yet optimised).
+ */
+const WARM_UP_REQUESTS = 15_000;
+
+/** Serves WARM_UP_REQUESTS at 32 connections: the gateway's JIT and connections as warm as the other side's. */
+const warmUp = (url: string, headers: Record<string, string>) => runLoad({ url, body: chatBody, connections: 32, amount: WARM_UP_REQUESTS, headers });
+
+/**
  * The cost of choosing a deployment and keeping its capacity (rpm, tpm and calls in flight shared in Redis): the
  * gateway with one deployment of GATEWAY_CONFIG_FILE carrying all three limits (high enough never to bind) against
  * the same gateway on the provider's implicit deployment, in alternating rounds of the same run.
@@ -26,8 +35,7 @@ export async function deploymentOverheadRows(
   const gateway = await env.startGateway({ apis: 1, workers: 1, apiKey: true, env: { GATEWAY_CONFIG_FILE: path, BENCH_DEPLOYMENT_KEY: 'bench-key' } });
   try {
     const url = `${gateway.urls[0]}/v1/chat`;
-    // Warmed like the gateway it is compared with (its JIT and connections), else the first rounds measure start-up.
-    await runLoad({ url, body: chatBody, connections: 16, durationSeconds: 3, headers: gateway.headers });
+    await warmUp(url, gateway.headers);
     const shared = { redis: env.redisPid, upstream: env.upstreamPid };
     const compared = await interleavedComparison(
       { url, body: chatBody, pids: { ...gateway.pids(), ...shared }, headers: gateway.headers },
@@ -70,12 +78,12 @@ export async function deploymentOverheadRows(
   }
 }
 
-/** The deployments' comparison alone (--only=deployments): an implicit gateway of its own, warmed the same way. */
+/** The deployments' comparison alone (--only=deployments): an implicit gateway of its own, warmed up the same way. */
 export async function deploymentsScenario(context: ScenarioContext): Promise<void> {
   const implicit = await context.env.startGateway({ apis: 1, workers: 1, apiKey: true });
   try {
     const url = `${implicit.urls[0]}/v1/chat`;
-    await runLoad({ url, body: chatBody, connections: 16, durationSeconds: 3, headers: implicit.headers });
+    await warmUp(url, implicit.headers);
     await deploymentOverheadRows(context, { url, pids: implicit.pids(), headers: implicit.headers });
   } finally {
     await implicit.stop();
