@@ -88,14 +88,18 @@ export function planDeployments(config: DeploymentPlanConfig, model: string | un
   const name = file.aliases[requested] ?? requested;
   let fixed = Object.isFrozen(config) ? fixedPlans.get(config) : undefined;
   const kept = fixed?.get(name);
-  if (kept) return [...kept];
+  // Each job its own attempts: hooks keep per-call state by attempt (the breaker's clean calls, the gated places).
+  if (kept) return kept.map((attempt) => ({ ...attempt }));
   const choice: PlanChoice = { context, chose: false };
   const attempts = firstOfEach(groupAttempts(config, deploymentTable(config), name, choice, new Set()));
   if (attempts.length === 0) throw invalidRequest(`model: no deployment serves ${name}`);
   if (!choice.chose && Object.isFrozen(config)) {
     if (!fixed) fixedPlans.set(config, (fixed = new Map()));
-    if (fixed.size < FIXED_PLANS) fixed.set(name, attempts);
-    return [...attempts];
+    if (fixed.size < FIXED_PLANS)
+      fixed.set(
+        name,
+        attempts.map((attempt) => ({ ...attempt })),
+      );
   }
   return attempts;
 }
