@@ -1,5 +1,6 @@
 import { uniqueLimitsPrefix, useRedisSuite } from '@gateway/testing';
 import { createDeploymentCapacity, spanOf, type CapacityLease } from './deployment-capacity';
+import { limitKeys } from './keys';
 
 const suite = useRedisSuite();
 
@@ -75,5 +76,58 @@ describe('deployment capacity in Redis (injected clock)', () => {
     expect((await deployments.take({ id: 'p', maxConcurrency: 1 }, 'interactive', 1)).go).toBe(false);
     now += 40_000;
     expect((await deployments.take({ id: 'p', maxConcurrency: 1 }, 'interactive', 1)).go).toBe(true);
+  });
+
+  it('keeps the sums it checks equal to the slices they count, however the clocks of two workers move', async () => {
+    const prefix = uniqueLimitsPrefix('sums');
+    const window = 12_000;
+    const span = spanOf(window);
+    // Two workers whose clocks differ by 1.5 s (more than a slice of this window), on one deployment.
+    const clocks = [0, 1500];
+    const workers = clocks.map((skew) =>
+      createDeploymentCapacity({
+        redis: suite.client,
+        prefix,
+        windowMs: window,
+        interactiveReserve: 0,
+        maxPauseMs: 5000,
+        flushMs: 60_000,
+        clock: () => now + skew,
+      }),
+    );
+    const limits = { id: 'sums', rpm: 30, tpm: 6000, maxConcurrency: 6 };
+    const open: { worker: number; lease: CapacityLease }[] = [];
+    let seed = 7;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const reasons = new Set<string>();
+    for (let step = 0; step < 1000; step += 1) {
+      // Mostly short steps; now and then nothing for minutes (the sums are counted again).
+      now += random() < 0.01 ? 5 * 60_000 : Math.floor(random() * 400);
+      const worker = random() < 0.5 ? 0 : 1;
+      if (open.length > 0 && random() < 0.5) {
+        const [call] = open.splice(Math.floor(random() * open.length), 1);
+        workers[call!.worker]!.settle(call!.lease, Math.floor(random() * 300));
+      }
+      if (random() < 0.05) await workers[worker]!.flush();
+      // Small calls first (the requests limit binds), then large ones (the tokens limit does).
+      const estimate = step < 500 ? 20 + Math.floor(random() * 50) : 200 + Math.floor(random() * 400);
+      const taken = await workers[worker]!.take(limits, 'interactive', estimate);
+      if (taken.go) open.push({ worker, lease: taken.lease });
+      else reasons.add(taken.reason);
+      const hash = await suite.client.hgetall(limitKeys.deploymentWindow(prefix, 'sums'));
+      const from = Number(hash['s']);
+      const sums: Record<string, number> = { r: 0, t: 0, e: 0 };
+      for (const [field, count] of Object.entries(hash)) {
+        const slice = /^([rte]):(-?\d+)$/.exec(field);
+        if (!slice) continue;
+        expect(Number(slice[2])).toBeGreaterThanOrEqual(from);
+        sums[slice[1]!]! += Number(count);
+      }
+      expect([Number(hash['R'] ?? 0), Number(hash['T'] ?? 0), Number(hash['E'] ?? 0)]).toEqual([sums['r'], sums['t'], sums['e']]);
+      // The sums count no slice older than the span counted by the clock furthest behind.
+      expect(from).toBeGreaterThanOrEqual(Math.floor((now + Math.max(...clocks)) / (window / 12)) - span + 1 - Math.ceil(1500 / (window / 12)));
+    }
+    // Every limit was reached at some point: the walk went through each refusal.
+    expect([...reasons].sort()).toEqual(['concurrency', 'rpm', 'tpm']);
   });
 });

@@ -70,8 +70,12 @@ export const limitKeys = {
   providerBucket: (prefix: LimitsPrefix, provider: string): string => `${prefix}:pace:{pace:${provider}}:bucket`,
   /** Set while a provider is paused after answering 429. */
   providerPause: (prefix: LimitsPrefix, provider: string): string => `${prefix}:pace:{pace:${provider}}:paused`,
-  /** A deployment's requests, tokens and ended calls by slice of the window, and its pause (deployment-take-1). */
-  deploymentWindow: (prefix: LimitsPrefix, deployment: string): string => `${prefix}:deploy:{deploy:${deployment}}:window`,
+  /**
+   * A deployment's requests, tokens and ended calls by slice of the window, their sums, and its pause
+   * (deployment-take-1). Named `:counts` since the sums were added: a hash of the layout before them (`:window`) is
+   * never read, so its slices cannot leave sums they were never added to.
+   */
+  deploymentWindow: (prefix: LimitsPrefix, deployment: string): string => `${prefix}:deploy:{deploy:${deployment}}:counts`,
   /**
    * A response-cache entry (string: the answer's JSON) of one scope (`key:<keyId>`, or a caller kind without keys:
    * `static`, `open`, `admin`) by its request's hash. Every key of a scope shares the scope's hash tag, so the script

@@ -1,9 +1,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { interleavedComparison } from '../interleaved';
+import { cpuSplit, interleavedComparison } from '../interleaved';
 import { runLoad } from '../load';
 import { chatBody, type ScenarioContext } from './context';
+
+/**
+ * Requests a gateway serves before it is measured against one that served many: a few seconds were not enough on a
+ * busy machine (its first rounds then ran at half the rate of its later ones, its code not yet optimised).
+ */
+const WARM_UP_REQUESTS = 15_000;
+
+/** Serves WARM_UP_REQUESTS at 32 connections: the gateway's JIT and connections as warm as the other side's. */
+const warmUp = (url: string, headers: Record<string, string>) => runLoad({ url, body: chatBody, connections: 32, amount: WARM_UP_REQUESTS, headers });
 
 /**
  * The cost of choosing a deployment and keeping its capacity (rpm, tpm and calls in flight shared in Redis): the
@@ -26,8 +35,7 @@ export async function deploymentOverheadRows(
   const gateway = await env.startGateway({ apis: 1, workers: 1, apiKey: true, env: { GATEWAY_CONFIG_FILE: path, BENCH_DEPLOYMENT_KEY: 'bench-key' } });
   try {
     const url = `${gateway.urls[0]}/v1/chat`;
-    // Warmed like the gateway it is compared with (its JIT and connections), else the first rounds measure start-up.
-    await runLoad({ url, body: chatBody, connections: 16, durationSeconds: 3, headers: gateway.headers });
+    await warmUp(url, gateway.headers);
     const shared = { redis: env.redisPid, upstream: env.upstreamPid };
     const compared = await interleavedComparison(
       { url, body: chatBody, pids: { ...gateway.pids(), ...shared }, headers: gateway.headers },
@@ -36,6 +44,9 @@ export async function deploymentOverheadRows(
     );
     const rounds = (values: number[]) => values.map((value) => value.toFixed(0)).join(', ');
     context.log(`one limited deployment vs the implicit one: ${rounds(compared.a)} vs ${rounds(compared.b)} rps; median ratio ${compared.ratio.toFixed(3)}`);
+    context.log(
+      `deployments CPU ms / request: ${compared.cpuMsPerRequestA.toFixed(3)} (${cpuSplit(compared.cpuByProcessA)}) vs implicit ${compared.cpuMsPerRequestB.toFixed(3)} (${cpuSplit(compared.cpuByProcessB)})`,
+    );
     const scenario = 'deployments';
     rows.push({
       scenario,
@@ -64,5 +75,17 @@ export async function deploymentOverheadRows(
     }
   } finally {
     await gateway.stop();
+  }
+}
+
+/** The deployments' comparison alone (--only=deployments): an implicit gateway of its own, warmed up the same way. */
+export async function deploymentsScenario(context: ScenarioContext): Promise<void> {
+  const implicit = await context.env.startGateway({ apis: 1, workers: 1, apiKey: true });
+  try {
+    const url = `${implicit.urls[0]}/v1/chat`;
+    await warmUp(url, implicit.headers);
+    await deploymentOverheadRows(context, { url, pids: implicit.pids(), headers: implicit.headers });
+  } finally {
+    await implicit.stop();
   }
 }

@@ -1,5 +1,6 @@
 import { batchScenario } from './batch';
 import type { ScenarioContext } from './context';
+import { deploymentsScenario } from './deployment-overhead';
 import { embeddingsScenario } from './embeddings';
 import { fileBatchScenario } from './file-batch';
 import { lanesScenario } from './lanes';
@@ -21,6 +22,8 @@ export async function optionalScenarios(context: ScenarioContext, selected: Read
   if (selected.has('batch')) await batchScenario(context);
   // Part of batch; alone with --only=file-batch.
   if (selected.has('file-batch')) await fileBatchScenario(context);
+  // Part of overhead; alone with --only=deployments.
+  if (selected.has('deployments')) await deploymentsScenario(context);
   if (selected.has('lanes')) await lanesScenario(context);
   if (selected.has('embeddings')) await embeddingsScenario(context);
   if (selected.has('operating')) await operatingScenario(context);
