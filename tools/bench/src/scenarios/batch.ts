@@ -81,7 +81,7 @@ export async function batchScenario(context: ScenarioContext, size = 10_000, fil
         ...(workers === 1 ? { target: '≥ 4000', met: rate >= 4000 } : { note: 'vs 1 worker in the row above' }),
       });
       context.rows.push({ scenario, metric: 'completed', value: completed, unit: '', target: `${size}`, met: completed === size });
-      if (workers === 1 && fileSize > 0) await fileBatchComparison(context, gateway.urls[0]!, gateway.prefix, fileSize, gateway.pids()['api1']);
+      if (workers === 1 && fileSize > 0) await fileBatchComparison(context, gateway.urls[0]!, fileSize, gateway.pids()['api1']);
     } finally {
       await context.env.stopQuietly(gateway);
     }
