@@ -21,12 +21,18 @@ export function idempotentRequestOf(req: Request, route: string, body: unknown =
   if (key === undefined) return undefined;
   return {
     key,
-    requestHash: createHash('sha256')
-      .update(route)
-      .update('\u0000')
-      .update(JSON.stringify(body ?? null))
-      .digest('hex'),
+    requestHash: createHash('sha256').update(route).update('\u0000').update(bodyText(body)).digest('hex'),
   };
+}
+
+/** The body as hashed; a body nested too deeply to serialise (the JSON parser took it) is a 400, not a 500. */
+function bodyText(body: unknown): string {
+  try {
+    return JSON.stringify(body ?? null);
+  } catch (error) {
+    if (error instanceof RangeError) throw invalidRequest('the request body is nested too deeply');
+    throw error;
+  }
 }
 
 /**
