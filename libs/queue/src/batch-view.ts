@@ -1,8 +1,8 @@
-import { jobStatusSchema, type BatchResult, type ChatJobResult, type BatchStatus, type BatchView, type JobStatus, type JobView } from '@gateway/contracts';
+import { jobStatusSchema, type BatchResult, type BatchStatus, type BatchView, type JobStatus, type JobView } from '@gateway/contracts';
 import { batchJobId, markBatchEnded, type BatchRecord, type BatchTokenUsage } from './batch-store';
 import { batchFileId } from './file-ids';
 import type { ChatQueue } from './chat-queue';
-import { readCompletedResults } from './completed-results';
+import { readCompletedResults, type CompletedResult } from './completed-results';
 import { readJobViews } from './job-states';
 import type { RedisClient } from './redis-connection';
 import type { QueuePrefix } from './prefixes';
@@ -204,7 +204,7 @@ export async function* batchOutcomePages(
 /** The results of a page of a batch's requests: `results[i]` is request `first + i`'s, undefined unless it completed. */
 export interface BatchCompletedPage {
   first: number;
-  results: (ChatJobResult | undefined)[];
+  results: (CompletedResult | undefined)[];
 }
 
 /**

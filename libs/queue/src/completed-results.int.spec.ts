@@ -78,13 +78,16 @@ describe('readCompletedResults', () => {
     await markJobCancelled(client, prefix, 'never-added', 60);
     const asked = [...ids, 'never-added', 'unknown'];
 
-    const results = await readCompletedResults(client, queue, asked);
+    const completed = await readCompletedResults(client, queue, asked);
+    const results = completed.map((entry) => entry?.result);
     const views = await readJobViews(client, queue, prefix, asked, true);
     expect(results).toHaveLength(asked.length);
     asked.forEach((jobId, index) => {
       const view = views[index];
       expect(results[index]).toEqual(view?.status === 'completed' ? view.result : undefined);
     });
+    // Each with the time its job finished, as BullMQ kept it.
+    for (const index of [0, 8, 10, 1298]) expect(completed[index]?.finishedOn).toBe(Number(await client.hget(queue.toKey(`job-${index}`), 'finishedOn')));
     // What the cases above must have been, so the comparison is not vacuous.
     expect(results.filter(Boolean)).toHaveLength(650 - 4);
     expect(results[0]).toEqual(resultOf('job-0'));
@@ -107,10 +110,12 @@ describe('readCompletedResults', () => {
 describe('unframeReturnValues', () => {
   it('splits frames by byte length, and refuses a broken or overlong reply', () => {
     const text = 'a:b "é"';
-    const reply = Buffer.from(`-${Buffer.byteLength(text)}:${text}0:-`);
-    expect(unframeReturnValues(reply, 4)).toEqual([undefined, text, '', undefined]);
-    expect(() => unframeReturnValues(Buffer.from('9:short'), 1)).toThrow(/broken frame/);
-    expect(() => unframeReturnValues(Buffer.from('x:1'), 1)).toThrow(/broken frame/);
+    const reply = Buffer.from(`-1765000000123:${Buffer.byteLength(text)}:${text}7:0:-`);
+    expect(unframeReturnValues(reply, 4)).toEqual([undefined, { text, finishedOn: 1765000000123 }, { text: '', finishedOn: 7 }, undefined]);
+    expect(() => unframeReturnValues(Buffer.from('1:9:short'), 1)).toThrow(/broken frame/);
+    expect(() => unframeReturnValues(Buffer.from('1:x:1'), 1)).toThrow(/broken frame/);
+    expect(() => unframeReturnValues(Buffer.from('x:1:a'), 1)).toThrow(/broken frame/);
+    expect(() => unframeReturnValues(Buffer.from('5:a'), 1)).toThrow(/broken frame/);
     expect(() => unframeReturnValues(Buffer.from('--'), 1)).toThrow(/past the last/);
   });
 });

@@ -42,7 +42,7 @@ export { createFileWriter, fileBytesUsed, saveFile, loadFile, deleteFile, listFi
 export type { FileRecord } from './file-store';
 export { readBatchState, readBatchView, batchResultLines, batchOutcomePages, batchCompletedPages } from './batch-view';
 export type { BatchCompletedPage } from './batch-view';
-export { readCompletedResults, unframeReturnValues } from './completed-results';
+export { readCompletedResults, unframeReturnValues, type CompletedResult, type FramedReturnValue } from './completed-results';
 export type { BatchState, BatchViewOptions, BatchRequestOutcome } from './batch-view';
 export { removeBatch } from './batch-removal';
 export { createCallbackQueue, enqueueCallback, callbackSubject, createCallbackWorker, promoteJobCallback, recordJobCallback } from './callback-queue';

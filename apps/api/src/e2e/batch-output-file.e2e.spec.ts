@@ -48,7 +48,9 @@ interface OutputLine {
 
 describe('a 5,000-line output file', () => {
   let outputUrl: string;
+  let batchCreatedAt: number;
   beforeAll(async () => {
+    batchCreatedAt = Date.now();
     const requests = Array.from({ length: SIZE }, (_, index) => ({ custom_id: `c${index}`, messages: [{ role: 'user', content: `item ${index}` }] }));
     const accepted = await postJson(`${gateway.baseUrl}/v1/batches`, { requests });
     expect(accepted.status).toBe(202);
@@ -80,6 +82,21 @@ describe('a 5,000-line output file', () => {
     const { status, text } = await readBody(outputUrl);
     expect(status).toBe(200);
     checkComplete(text);
+  });
+
+  // A file's bytes do not change once its requests ended: each answer's `created` is when its request finished, not
+  // when the file is read (the second read is in a later second).
+  it('reads the same bytes every time, each answer created when its request finished', async () => {
+    const first = await readBody(outputUrl);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await readBody(outputUrl);
+    expect(second.text).toBe(first.text);
+    const created = first.text
+      .slice(0, -1)
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { response: { body: { created: number } } }).response.body.created);
+    expect(Math.max(...created)).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) - 1);
+    expect(Math.min(...created)).toBeGreaterThanOrEqual(Math.floor(batchCreatedAt / 1000));
   });
 
   it('is complete for a client that stalls between reads', async () => {

@@ -62,7 +62,7 @@ export function batchOutputLine(record: BatchRecord, outcome: BatchRequestOutcom
 /**
  * A completed request's line in the output file, as JSON text: `JSON.stringify(batchOutputLine(…))` byte for byte,
  * a chat answer's written from templates (chatCompletionJson), other dialects' through batchOutputLine. `created`:
- * a chat completion's Unix seconds.
+ * a chat completion's Unix seconds (when the request finished).
  */
 export function completedLineJson(record: BatchRecord, index: number, result: ChatJobResult, created: number): string {
   const jobId = batchJobId(record.batchId, index);
@@ -88,11 +88,11 @@ export async function* batchFileText(
 ): AsyncGenerator<string> {
   if (kind === 'output') {
     for await (const { first, results } of batchCompletedPages(redis, queue, record)) {
-      const created = Math.floor(Date.now() / 1000);
       let text = '';
       for (let offset = 0; offset < results.length; offset += 1) {
-        const result = results[offset];
-        if (result) text += `${completedLineJson(record, first + offset, result, created)}\n`;
+        const completed = results[offset];
+        // `created`: when the request finished, so that a file reads the same bytes every time.
+        if (completed) text += `${completedLineJson(record, first + offset, completed.result, Math.floor(completed.finishedOn / 1000))}\n`;
       }
       if (text !== '') yield text;
     }
