@@ -1,5 +1,7 @@
 import { GatewayError, type ChatJobResult, type ProviderId, type Usage } from '@gateway/contracts';
-import type { PriceCall } from './call-providers';
+
+/** Prices a finished call (the provider's own figure, else tokens × the pricing table). */
+export type PriceCall = (call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd: number | null }) => number;
 
 /** Characters of generated text per token, for a call cut before the provider said how many it generated. */
 const CHARACTERS_PER_TOKEN = 4;

@@ -1,13 +1,10 @@
-import type { ChatJobResult, ProviderId, Usage } from '@gateway/contracts';
+import type { ChatJobResult, ProviderId } from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { ProviderChatResult, ProviderRegistry } from '@gateway/providers';
 import { deploymentOf, withFailover, type FailoverHooks } from '@gateway/resilience';
-import type { CallMeter } from './call-meter';
+import type { CallMeter, PriceCall } from './call-meter';
 import type { JobPlan } from './job-plan';
 import { observeProviderCall } from './provider-call';
-
-/** Prices a finished call (the provider's own figure, else tokens × the pricing table). */
-export type PriceCall = (call: { provider: ProviderId; model: string; usage: Usage; providerCostUsd: number | null }) => number;
 
 export interface CallDeps {
   registry: ProviderRegistry;
