@@ -1,15 +1,8 @@
-import { Redis } from 'ioredis';
-import { UnrecoverableError } from 'bullmq';
-import { startRedis, uniqueQueuePrefix, waitFor, type TestRedis } from '@gateway/testing';
-import { addJobsInChunks, createChatQueue, createChatWorker } from './chat-queue';
+import { createChatQueue } from './chat-queue';
+import { jobStatesConfig, jobsInEveryState, uniqueQueuePrefix, useJobStatesRedis } from '@gateway/testing';
 import { readCompletedResults, unframeReturnValues } from './completed-results';
 import { markJobCancelled, readJobViews } from './job-states';
 
-const config = {
-  queue: { prefix: 'gw', retentionSeconds: 60 },
-  worker: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, interactiveSlots: 0, laneMinShare: 0.1 },
-};
-const data = (content: string) => ({ request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content }], accepted_at: Date.now() });
 // Multi-byte characters, quotes, a newline and a colon: the frames count bytes, not characters.
 const resultOf = (jobId: string) => ({
   content: `answer to ${jobId}: "é€😀"\n`,
@@ -20,44 +13,12 @@ const resultOf = (jobId: string) => ({
   finish_reason: 'stop',
 });
 
-let redis: TestRedis;
-const connections: Redis[] = [];
-const connect = () => {
-  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  connections.push(connection);
-  return connection;
-};
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis?.stop();
-});
+const { connect } = useJobStatesRedis();
 
 describe('readCompletedResults', () => {
   // More jobs than one script reads (500): each result lands at its own index across the seams.
   it('gives exactly the results of the jobs whose views are completed, in order, across every state', async () => {
-    const prefix = uniqueQueuePrefix('completed');
-    const client = connect();
-    const queue = createChatQueue(client, prefix, config);
-    const ids = Array.from({ length: 1300 }, (_, index) => `job-${index}`);
-    const kindOf = (index: number) => (index % 2 === 0 ? 'done' : index % 3 === 0 ? 'fail' : 'later');
-    const worker = createChatWorker(
-      async (job) => {
-        if (job.name === 'fail') throw new UnrecoverableError(JSON.stringify({ type: 'upstream_error', message: `failed ${job.id}` }));
-        return resultOf(job.id!);
-      },
-      { connection: connect(), prefix, config },
-    );
-    const run = ids.flatMap((jobId, index) => (kindOf(index) === 'later' ? [] : [{ name: kindOf(index), data: data(jobId), opts: { jobId } }]));
-    await addJobsInChunks(queue, run);
-    await waitFor(async () => (await queue.getJobCountByTypes('completed', 'failed')) === run.length, 20_000);
-    await worker.close();
-    await addJobsInChunks(
-      queue,
-      ids.flatMap((jobId, index) => (kindOf(index) === 'later' ? [{ name: 'later', data: data(jobId), opts: { jobId } }] : [])),
-    );
+    const { client, queue, prefix, ids } = await jobsInEveryState(connect, 'completed', 1300, resultOf);
     // A queued job marked started, results no longer JSON or not a result, an empty one, a completed job marked
     // cancelled, vectors kept apart (there and gone), a cancelled id never added, an id no job has.
     await client.hset(queue.toKey('job-1'), 'processedOn', String(Date.now()));
@@ -103,7 +64,7 @@ describe('readCompletedResults', () => {
 
   it('reads nothing for no jobs', async () => {
     const client = connect();
-    expect(await readCompletedResults(client, createChatQueue(client, uniqueQueuePrefix('none'), config), [])).toEqual([]);
+    expect(await readCompletedResults(client, createChatQueue(client, uniqueQueuePrefix('none'), jobStatesConfig), [])).toEqual([]);
   });
 });
 

@@ -1,14 +1,6 @@
-import { Redis } from 'ioredis';
-import { UnrecoverableError } from 'bullmq';
-import { startRedis, uniqueQueuePrefix, waitFor, type TestRedis } from '@gateway/testing';
-import { addJobsInChunks, createChatQueue, createChatWorker } from './chat-queue';
+import { jobsInEveryState, kindOfJob as kindOf, useJobStatesRedis } from '@gateway/testing';
 import { markJobCancelled, readJobViews } from './job-states';
 
-const config = {
-  queue: { prefix: 'gw', retentionSeconds: 60 },
-  worker: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, interactiveSlots: 0, laneMinShare: 0.1 },
-};
-const data = (content: string) => ({ request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content }], accepted_at: Date.now() });
 const resultOf = (content: string) => ({
   content: `answer to ${content}`,
   model: 'x',
@@ -18,45 +10,13 @@ const resultOf = (content: string) => ({
   finish_reason: 'stop',
 });
 
-let redis: TestRedis;
-const connections: Redis[] = [];
-const connect = () => {
-  const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-  connections.push(connection);
-  return connection;
-};
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis?.stop();
-});
+const { connect } = useJobStatesRedis();
 
 describe('readJobViews', () => {
   // More jobs than one script reads (500), so the pages' seams are crossed: each job's view lands at its own index.
   it('reads every state of 1,300 jobs in order, with and without results', async () => {
-    const prefix = uniqueQueuePrefix('views');
-    const client = connect();
-    const queue = createChatQueue(client, prefix, config);
-    const ids = Array.from({ length: 1300 }, (_, index) => `job-${index}`);
     // Even jobs complete, every third odd one fails; the others are added after the worker stops (queued).
-    const kindOf = (index: number) => (index % 2 === 0 ? 'done' : index % 3 === 0 ? 'fail' : 'later');
-    const worker = createChatWorker(
-      async (job) => {
-        if (job.name === 'fail') throw new UnrecoverableError(JSON.stringify({ type: 'upstream_error', message: `failed ${job.id}` }));
-        return resultOf(job.id!);
-      },
-      { connection: connect(), prefix, config },
-    );
-    const run = ids.flatMap((jobId, index) => (kindOf(index) === 'later' ? [] : [{ name: kindOf(index), data: data(jobId), opts: { jobId } }]));
-    await addJobsInChunks(queue, run);
-    await waitFor(async () => (await queue.getJobCountByTypes('completed', 'failed')) === run.length, 20_000);
-    await worker.close();
-    await addJobsInChunks(
-      queue,
-      ids.flatMap((jobId, index) => (kindOf(index) === 'later' ? [{ name: 'later', data: data(jobId), opts: { jobId } }] : [])),
-    );
+    const { client, queue, prefix, ids } = await jobsInEveryState(connect, 'views', 1300, resultOf);
     // One queued job marked started (a worker holds it), one result no longer JSON, one cancelled before it was
     // ever added, and an id no job has.
     await client.hset(queue.toKey('job-1'), 'processedOn', String(Date.now()));

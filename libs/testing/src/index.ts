@@ -48,3 +48,4 @@ export type { WeatherLoopUpstream } from './fake-upstreams/weather-tool-loop';
 export { startPrometheus } from './start-prometheus';
 export type { PrometheusAlert, StartPrometheusOptions, TestPrometheus } from './start-prometheus';
 export { CHROMIUM_PATH, launchChromium } from './chromium';
+export { jobStatesConfig, jobsInEveryState, kindOfJob, useJobStatesRedis, type JobKind } from './jobs-in-every-state';
