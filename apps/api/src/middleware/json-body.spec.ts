@@ -16,6 +16,12 @@ describe('nestsDeeperThan', () => {
     expect(nestsDeeperThan(body, 7)).toBe(true);
   });
 
+  it('walks a member named __proto__ like any other (JSON.parse makes it an own member)', () => {
+    const body = JSON.parse('{"__proto__":{"a":{"b":{}}}}') as unknown;
+    expect(nestsDeeperThan(body, 4)).toBe(false);
+    expect(nestsDeeperThan(body, 3)).toBe(true);
+  });
+
   it('measures a body far deeper than the stack allows recursion for', () => {
     const deep = JSON.parse(`${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`) as unknown;
     expect(nestsDeeperThan(deep, 128)).toBe(true);

@@ -3,22 +3,24 @@ import { invalidRequest, type GatewayError } from '@gateway/contracts';
 
 /**
  * Whether a parsed JSON value nests objects and arrays more than `maxDepth` deep (the value itself is level 1, a
- * scalar counts none). Iterative: a body of any depth is measured without recursion.
+ * scalar counts none). Iterative, so a body of any depth is measured without recursion; a body's keys are walked
+ * with `for…in` (no array per object): a fraction of what JSON.parse took for the same body.
  */
 export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
-  const values: unknown[] = [value];
+  if (value === null || typeof value !== 'object') return false;
+  const containers: object[] = [value];
   const depths: number[] = [1];
-  while (values.length > 0) {
-    const current = values.pop();
+  const visit = (child: unknown, depth: number) => {
+    if (child === null || typeof child !== 'object') return;
+    containers.push(child);
+    depths.push(depth);
+  };
+  while (containers.length > 0) {
+    const current = containers.pop()!;
     const depth = depths.pop()!;
-    if (current === null || typeof current !== 'object') continue;
     if (depth > maxDepth) return true;
-    const children: unknown[] = Array.isArray(current) ? current : Object.values(current);
-    for (const child of children) {
-      if (child === null || typeof child !== 'object') continue;
-      values.push(child);
-      depths.push(depth + 1);
-    }
+    if (Array.isArray(current)) for (const child of current as unknown[]) visit(child, depth + 1);
+    else for (const key in current) visit((current as Record<string, unknown>)[key], depth + 1);
   }
   return false;
 }
