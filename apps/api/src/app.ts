@@ -21,6 +21,7 @@ import { createProviderErrorLog } from '@gateway/resilience';
 import type { Admission } from './admission';
 import type { EnqueueService, ResponseCache } from './enqueue';
 import { errorHandler, notFound } from './middleware/error-handler';
+import { jsonBody } from './middleware/json-body';
 import { requestContext } from './middleware/request-context';
 import { traceRequests } from './middleware/trace-requests';
 import { requestLogRoutes } from './admin/request-log-routes';
@@ -106,7 +107,12 @@ export function createApp(deps: ApiDeps): Express {
   // The console's page, its files and its login need no credential (they hold no data); every API it calls does.
   const sessions = createConsoleSessions({ redis: deps.redis, prefix: limitsPrefix(deps.config), ttlSeconds: deps.config.http.adminSessionTtlSeconds });
   const operatorHash = operatorTokenHash({ token: authToken, adminToken });
-  app.use(onlyUnder(['/admin'], consolePublicRoutes({ assets: loadConsoleAssets(), sessions, operatorHash, logger: deps.logger })));
+  app.use(
+    onlyUnder(
+      ['/admin'],
+      consolePublicRoutes({ assets: loadConsoleAssets(), sessions, operatorHash, logger: deps.logger, maxJsonDepth: deps.config.http.maxJsonDepth }),
+    ),
+  );
   // Authentication before every router under these prefixes, so routes added later are covered too.
   app.use('/v1', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'v1' }));
   app.use('/admin', authenticate({ token: authToken, adminToken, keys: deps.keys.cache, scope: 'admin', sessions }), (_req, res, next) => {
@@ -117,7 +123,19 @@ export function createApp(deps: ApiDeps): Express {
   });
   app.use(onlyUnder(['/admin/session', '/admin/logout'], consoleSessionRoutes({ sessions, operatorHash })));
   const spend = createSpendReader({ redis: deps.redis, prefix: limitsPrefix(deps.config) });
-  app.use(onlyUnder(['/admin/keys'], keyRoutes({ store: deps.keys.store, cache: deps.keys.cache, budget: deps.budget, spend, logger: deps.logger })));
+  app.use(
+    onlyUnder(
+      ['/admin/keys'],
+      keyRoutes({
+        store: deps.keys.store,
+        cache: deps.keys.cache,
+        budget: deps.budget,
+        spend,
+        logger: deps.logger,
+        maxJsonDepth: deps.config.http.maxJsonDepth,
+      }),
+    ),
+  );
   app.use(onlyUnder(['/admin/spend'], spendRoutes({ spend, keys: deps.keys.store })));
   app.use(onlyUnder(['/admin/lanes'], lanesRoutes({ redis: deps.redis, queue: deps.queue, callbacks: deps.callbacks })));
   const providers = createProvidersReader({ config: deps.config, redis: deps.redis, metrics: deps.metrics });
@@ -162,7 +180,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(onlyUnder(['/v1/responses'], responsesRoutes(deps)));
   app.use(onlyUnder(['/v1/embeddings'], embeddingsRoutes(deps)));
   app.use(onlyUnder(messagesPaths, messagesRoutes(deps)));
-  app.use(express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody({ limit: deps.config.http.bodyLimitBytes, maxDepth: deps.config.http.maxJsonDepth }));
   app.use(chatRoutes({ config: deps.config, queue: deps.queue, waiter: deps.waiter, instanceId: deps.instanceId, enqueuer: deps.enqueuer }));
   app.use('/v1', providerRoutes(providers));
   app.use(

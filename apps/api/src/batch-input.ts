@@ -19,6 +19,7 @@ import {
 } from '@gateway/contracts';
 import { createJsonBatchScanner } from './json-batch-scanner';
 import { createJsonLinesScanner } from './json-lines-scanner';
+import { nestedTooDeeply, nestsDeeperThan } from './middleware/json-body';
 
 /** One parsed request of a batch. */
 export interface ParsedBatchItem {
@@ -53,6 +54,8 @@ export interface BatchBodyLimits {
   maxRequests: number;
   /** The longest request (JSONL line, array element or other member) in characters: refused with 413 past it. */
   maxRequestChars: number;
+  /** The deepest a request may nest objects and arrays (GATEWAY_JSON_MAX_DEPTH): 400 past it; none: unbounded. */
+  maxDepth?: number;
 }
 
 /** Problems reported at most (the first ones); a body with that many is refused without reading on. */
@@ -170,12 +173,19 @@ export function readBatchBody(
     return Promise.reject(batchBodyTooLarge(limits.limitBytes));
   }
   const items = createBatchItems(limits.maxRequests, parseItem);
+  let read = 0;
+  // A request nested past the bound is refused as a body sent alone is (it would be serialised recursively later).
+  const add = (value: unknown) => {
+    read += 1;
+    if (limits.maxDepth !== undefined && nestsDeeperThan(value, limits.maxDepth)) throw nestedTooDeeply(limits.maxDepth, `request ${read}`);
+    items.add(value);
+  };
   // No prototype: a member named `__proto__` is an option like any other (then refused by parseOptions), never the object's prototype.
   const options: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, query);
   // max_cost_usd comes from the body or the query, never both (parseBatchMaxCost): the body's is kept apart.
   let bodyMaxCost: { max_cost_usd: unknown } | undefined;
   const scanner = jsonLines
-    ? createJsonLinesScanner((value) => items.add(value), limits.maxRequestChars)
+    ? createJsonLinesScanner(add, limits.maxRequestChars)
     : createJsonBatchScanner(
         {
           onItem: (text) => {
@@ -185,7 +195,7 @@ export function readBatchBody(
             } catch {
               throw invalidRequest('request body is not valid JSON');
             }
-            items.add(value);
+            add(value);
           },
           onOption: (key, value) => {
             if (key === 'max_cost_usd') bodyMaxCost = { max_cost_usd: value };

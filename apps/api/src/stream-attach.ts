@@ -17,7 +17,7 @@ import { attachCallerOf, type AttachCaps } from './attach-caps';
 import { agentIdFor, callerOf, limitSubjectOf } from './caller';
 import type { EnqueueService } from './enqueue';
 import { lookupJobOutcome } from './job-lookup';
-import { createSseWriter } from './sse-writer';
+import { createSseWriter, type SseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import { createStreamRelay } from './stream-relay';
 import type { StreamTailReader } from './stream-tail-reader';
@@ -79,6 +79,18 @@ export interface AttachOptions {
   watcherToken?: string | undefined;
   /** The job's agent_id: the attach takes a token from the bucket the caller's requests for that agent take. */
   agentId: string | undefined;
+  /** The response began already, on a relay of its own (a stream whose job turned out to exist): the attach goes on with it. */
+  continuing?: AttachContinuation;
+}
+
+/**
+ * A stream whose headers and first events are out, handed to an attach once the attach is admitted: it goes on
+ * with the same writer after the last event its client has, and sends no headers.
+ */
+export interface AttachContinuation {
+  writer: SseWriter;
+  /** Stops the stream's first relay: the last event id its client has, or 'over' when that stream ended meanwhile. */
+  handOver(): StreamEventId | undefined | 'over';
 }
 
 /**
@@ -100,15 +112,27 @@ export async function serveAttachedStream(deps: StreamAttachDeps, req: Request, 
 }
 
 async function relayAttachedStream(deps: StreamAttachDeps, req: Request, res: Response, options: AttachOptions): Promise<void> {
-  const { jobId } = options;
-  res.locals['jobId'] = jobId;
-  res.setHeader('x-job-id', jobId);
+  const { jobId, continuing } = options;
+  if (!continuing) {
+    res.locals['jobId'] = jobId;
+    res.setHeader('x-job-id', jobId);
+  }
   const log = deps.logger.child({ requestId: req.id, jobId });
-  deps.metrics.streamAttaches.inc({ from: options.resumeAfter ? 'last_event_id' : 'start' });
   const token = options.graceOnLeave ? (options.watcherToken ?? (await watchStream(deps, jobId))) : undefined;
-  const writer = createSseWriter(res, { maxBufferBytes: deps.config.stream.maxBufferBytes });
-  writer.start();
-  res.flushHeaders();
+  let resumeAfter = options.resumeAfter;
+  let writer: SseWriter;
+  if (continuing) {
+    // Headers (x-job-id among them) and the first events are out: this goes on after what the client has.
+    const clientHas = continuing.handOver();
+    if (clientHas === 'over') return;
+    resumeAfter = clientHas ?? resumeAfter;
+    writer = continuing.writer;
+  } else {
+    writer = createSseWriter(res, { maxBufferBytes: deps.config.stream.maxBufferBytes });
+    writer.start();
+    res.flushHeaders();
+  }
+  deps.metrics.streamAttaches.inc({ from: options.resumeAfter ? 'last_event_id' : 'start' });
   let over = false;
   let detach: (() => void) | undefined;
   const relay = createStreamRelay({
@@ -120,7 +144,7 @@ async function relayAttachedStream(deps: StreamAttachDeps, req: Request, res: Re
     idleTimeoutMs: deps.config.http.chatTimeoutMs,
     startedAt: performance.now(),
     metrics: deps.metrics,
-    resumeAfter: options.resumeAfter,
+    resumeAfter,
     cancelJob: () => {
       if (token !== undefined) startResumeGrace(deps, jobId, token);
     },

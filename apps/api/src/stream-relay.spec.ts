@@ -90,6 +90,42 @@ describe('stream relay', () => {
     expect(cancelled()).toBe(1);
   });
 
+  it('hands a stream that began over with the id of the last event its client has, and writes nothing more; an ended one is over', async () => {
+    const { relay, written, ended, outcomes, cancelled } = setup(undefined, { enqueuing: true });
+    relay.onMessage(chunk(0, 'Hello '));
+    relay.onMessage(chunk(2, 'world'));
+    relay.onMessage(chunk(1, 'brave '));
+    expect(relay.handOver()).toEqual({ seq: 2, part: 0 });
+    relay.onMessage(chunk(3, '!'));
+    expect(contents(written)).toEqual(['Hello ', 'brave ', 'world']);
+    expect({ ended: ended(), outcomes, cancelled: cancelled() }).toEqual({ ended: false, outcomes: [], cancelled: 0 });
+    expect(relay.handOver()).toBe('over');
+
+    const finished = setup();
+    finished.relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 0, result });
+    await finished.relay.done;
+    expect(finished.relay.handOver()).toBe('over');
+  });
+
+  it('hands over with the Last-Event-ID it resumed after when it wrote nothing since', () => {
+    const recorded = recordingWriter();
+    const relay = createStreamRelay({
+      jobId: 'job-1',
+      requestId: 'req-1',
+      writer: recorded.writer,
+      keepAliveMs: 60_000,
+      idleTimeoutMs: 60_000,
+      cancelJob: () => undefined,
+      onFinish: () => undefined,
+      metrics: createMetrics({ app: 'test', defaultMetrics: false }),
+      startedAt: performance.now(),
+      resumeAfter: { seq: 5, part: 0 },
+    });
+    relay.onMessage(chunk(0, 'Hello '));
+    expect(recorded.written).toEqual([]);
+    expect(relay.handOver()).toEqual({ seq: 5, part: 0 });
+  });
+
   it('relays chunks in order and ends with the done event', async () => {
     const { relay, written, ended, outcomes } = setup();
     relay.onMessage(chunk(0, 'Hello '));

@@ -52,9 +52,14 @@ export interface StreamRelayOptions {
  * and gaps; nothing out of order is passed on). `done` resolves when the stream is over, and rejects
  * with the GatewayError when it failed before anything was written (so the caller answers with its HTTP status).
  */
-export function createStreamRelay(
-  options: StreamRelayOptions,
-): StreamListener & { done: Promise<void>; clientGone(): void; enqueued(): void; failed(error: GatewayError): void; dispose(): void } {
+export function createStreamRelay(options: StreamRelayOptions): StreamListener & {
+  done: Promise<void>;
+  clientGone(): void;
+  enqueued(): void;
+  failed(error: GatewayError): void;
+  dispose(): void;
+  handOver(): StreamEventId | undefined | 'over';
+} {
   const { writer } = options;
   const format = options.format ?? gatewayStreamFormat();
   let expected = 0;
@@ -88,10 +93,13 @@ export function createStreamRelay(
   const resumeAfter = options.resumeAfter;
   const alreadySent = (id: StreamEventId) =>
     resumeAfter !== undefined && (id.seq < resumeAfter.seq || (id.seq === resumeAfter.seq && id.part <= resumeAfter.part));
+  /** The last event the client has: the last written (ids only grow), else the one it resumed after. */
+  let clientHas: StreamEventId | undefined = resumeAfter;
   const emit = (write: (id: string) => boolean): boolean => {
     const id: StreamEventId = { seq: position.seq, part: position.part };
     position.part += 1;
     if (alreadySent(id)) return true;
+    clientHas = id;
     return write(formatStreamEventId(id));
   };
   const emitEvent = (payload: unknown) => emit((id) => writer.event(payload, id, format.eventName?.(payload)));
@@ -277,6 +285,16 @@ export function createStreamRelay(
       finished = true;
       clearInterval(keepAlive);
       clearTimeout(idle);
+    },
+    /**
+     * Stops relaying a stream that began here, for its response to go on from elsewhere (the kept stream of a job
+     * that already existed): the id of the last event its client has (undefined: none), or 'over' when the stream
+     * ended already (answered whole, failed, or its client gone).
+     */
+    handOver() {
+      if (finished) return 'over';
+      this.dispose();
+      return clientHas;
     },
   };
 }

@@ -7,7 +7,7 @@ import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import type { StreamHub } from './stream-hub';
 import { createStreamRelay } from './stream-relay';
-import { serveAttachedStream, startResumeGrace, watchStream, type StreamAttachDeps } from './stream-attach';
+import { serveAttachedStream, startResumeGrace, watchStream, type AttachContinuation, type StreamAttachDeps } from './stream-attach';
 
 export interface StreamSessionDeps extends StreamAttachDeps {
   config: Pick<Config, 'http' | 'stream' | 'queue' | 'redis'>;
@@ -47,28 +47,39 @@ class JoinedExistingJob extends Error {}
  */
 export async function serveStream(deps: StreamSessionDeps, req: Request, res: Response, options: StreamSessionOptions): Promise<void> {
   const { jobId } = options;
-  const attach = async (watcherToken?: string) => {
+  const attach = async (watcherToken?: string, continuing?: AttachContinuation) => {
+    // The attach takes from the rate bucket of the job's agent (a key's own bucket for a key).
+    const agentId = (await deps.queue.getJob(jobId))?.data.agent_id;
+    await serveAttachedStream(deps, req, res, {
+      jobId,
+      format: options.format,
+      resumeAfter: options.resumeAfter,
+      graceOnLeave: true,
+      watcherToken,
+      agentId,
+      continuing,
+    });
+  };
+  /** A duplicate of a stream this instance relays: the enqueue checks the request (409 for another body), then this client attaches beside the first. */
+  const attachBeside = async (watcherToken?: string) => {
     try {
-      // The attach takes from the rate bucket of the job's agent (a key's own bucket for a key).
-      const agentId = (await deps.queue.getJob(jobId))?.data.agent_id;
-      await serveAttachedStream(deps, req, res, { jobId, format: options.format, resumeAfter: options.resumeAfter, graceOnLeave: true, watcherToken, agentId });
+      await options.enqueue();
+      await attach(watcherToken);
     } catch (error) {
-      // Refused before it began (429, Redis down): this client is gone as far as the job's grace is concerned.
+      // Refused before it began (409, 429, Redis down): this client is gone as far as the job's grace is concerned.
       if (watcherToken !== undefined) startResumeGrace(deps, jobId, watcherToken);
       throw error;
     }
   };
-  if (options.resumable && deps.streams.has(jobId)) {
-    // This instance already relays the job (a duplicate of a stream it serves): the enqueue checks the request
-    // (409 for another body) and finds the job; then this client attaches beside the first.
-    await options.enqueue();
-    return attach();
-  }
+  if (options.resumable && deps.streams.has(jobId)) return attachBeside();
   res.locals['jobId'] = jobId;
   res.setHeader('x-job-id', jobId);
   const log = deps.logger.child({ requestId: req.id, jobId });
   // A resumable stream names its client as the watcher first: its grace then cancels only if nobody came back.
   const token = options.resumable ? await watchStream(deps, jobId) : undefined;
+  // Looked at again right before listening: a duplicate that arrived meanwhile would otherwise take the first's
+  // place in the hub (and the first would hear nothing more of its job).
+  if (options.resumable && deps.streams.has(jobId)) return attachBeside(token);
   const writer = createSseWriter(res, { maxBufferBytes: deps.config.stream.maxBufferBytes });
   const relay = createStreamRelay({
     jobId,
@@ -106,14 +117,48 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
     await listening;
     relay.enqueued();
   } catch (error) {
-    if (writer.started && !(error instanceof JoinedExistingJob)) {
+    if (error instanceof JoinedExistingJob) return joined(writer.started);
+    if (writer.started) {
       // Headers are out: the error handler could only end the response, and the stream would end silently.
       relay.failed(toGatewayError(error, () => queueUnavailable()));
       return relay.done;
     }
     relay.dispose();
-    if (error instanceof JoinedExistingJob) return attach(token);
     throw error;
   }
   await relay.done;
+
+  /**
+   * The key's job existed: this client attaches to its kept stream. A stream that began already (the job's
+   * messages reached this relay before the enqueue answered) goes on in the same response, after the events its
+   * client has; a refusal of the attach then ends it with the error event.
+   */
+  async function joined(began: boolean): Promise<void> {
+    if (!began) {
+      relay.dispose();
+      try {
+        return await attach(token);
+      } catch (error) {
+        // Refused before it began (429, Redis down): this client is gone as far as the job's grace is concerned.
+        if (token !== undefined) startResumeGrace(deps, jobId, token);
+        throw error;
+      }
+    }
+    let handedOver = false;
+    const continuing: AttachContinuation = {
+      writer,
+      handOver: () => {
+        handedOver = true;
+        return relay.handOver();
+      },
+    };
+    try {
+      await attach(token, continuing);
+    } catch (error) {
+      if (handedOver) throw error;
+      // The relay still has the response: it ends it with the error event (and its grace starts).
+      relay.failed(toGatewayError(error, () => queueUnavailable()));
+      await relay.done;
+    }
+  }
 }

@@ -366,9 +366,19 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     }
     // Deployments' shared capacity gates chat calls; embeddings (and calls without deployments) are paced by provider.
     const capacity = plan.kind === 'chat' && deps.capacity?.table.declared ? deps.capacity : undefined;
-    const estimate = capacity && plan.kind === 'chat' ? estimatePromptTokens(plan.request) + (plan.request.max_tokens ?? capacity.defaultMaxTokens) : 0;
-    const session = capacity ? createCapacitySession(capacity, deps.billing.pacer, lane, estimate, log) : undefined;
-    plan = session ? await gateOrDelay(identified, token, plan, session, log) : await paceOrDelay(identified, token, plan, log);
+    let estimate = 0;
+    let session: CapacitySession | undefined;
+    try {
+      estimate = capacity && plan.kind === 'chat' ? estimatePromptTokens(plan.request) + (plan.request.max_tokens ?? capacity.defaultMaxTokens) : 0;
+      session = capacity ? createCapacitySession(capacity, deps.billing.pacer, lane, estimate, log) : undefined;
+      plan = session ? await gateOrDelay(identified, token, plan, session, log) : await paceOrDelay(identified, token, plan, log);
+    } catch (error) {
+      if (error instanceof DelayedError) throw error;
+      // The capacity or the pacing failed (Redis trouble, a deployment it cannot count): the place taken, if any,
+      // goes back, and the job fails like any other, its reservation released now rather than when it lapses.
+      session?.finish(0);
+      return fail(identified, token, error, abort, log, startedAt, report);
+    }
     const hooks = report.hooks(jobFailoverHooks(session ? session.hooks(deps.hooks ?? {}) : (deps.hooks ?? {}), pauseAttempt, log));
     try {
       if (deps.wasCancelled?.(job.id)) throw cancelledBeforeStart();

@@ -69,6 +69,11 @@ export const configShape = {
     port: setting('GATEWAY_PORT', port.default(8080)),
     host: setting('GATEWAY_HOST', z.string().min(1).default('127.0.0.1')),
     bodyLimitBytes: setting('GATEWAY_BODY_LIMIT_BYTES', positiveInt.default(1_048_576)),
+    /**
+     * The deepest a JSON body may nest objects and arrays (400 past it): fields passed on as they are (tool
+     * parameters, JSON schemas) are serialised recursively later, where a deep enough one would exhaust the stack.
+     */
+    maxJsonDepth: setting('GATEWAY_JSON_MAX_DEPTH', positiveInt.min(16).max(10_000).default(128)),
     authToken: setting('GATEWAY_AUTH_TOKEN', authToken),
     /** Opens /admin/* (the keys API, Bull Board); agents' keys never do. */
     adminToken: setting('GATEWAY_ADMIN_TOKEN', authToken),

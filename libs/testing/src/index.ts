@@ -34,7 +34,7 @@ export { adminConnections, countSubscribers, killSubscribers } from './redis-adm
 export type { TestRedisCluster } from './start-redis-cluster';
 export { useRedisSuite } from './redis-suite';
 export { createRespCommandSplitter, startRedisFreezeProxy } from './redis-freeze-proxy';
-export type { RedisFreezeProxy } from './redis-freeze-proxy';
+export type { RedisFreezeProxy, RedisHold } from './redis-freeze-proxy';
 export type { RedisSuite } from './redis-suite';
 export { useGateway } from './gateway-suite';
 export type { ApiInstance, GatewaySuite, GatewaySuiteOptions } from './gateway-suite';

@@ -14,9 +14,22 @@ export interface RedisFreezeProxy {
    * then no further command from any connection is. Resolves once that command has been forwarded.
    */
   freezeAfter(needles: readonly string[]): Promise<void>;
+  /**
+   * Holds back the first command (on any connection) whose text holds every one of `needles`, and whatever its
+   * connection sends after it, until `release()`: that client's Redis is slow while every other connection goes on
+   * (a pub/sub connection keeps receiving). `held` resolves once the command arrived; `matching()` counts the held
+   * commands that hold the needles.
+   */
+  holdAt(needles: readonly string[]): RedisHold;
   /** Commands dropped since the freeze. */
   dropped(): number;
   close(): Promise<void>;
+}
+
+export interface RedisHold {
+  held: Promise<void>;
+  matching(): number;
+  release(): void;
 }
 
 /** Splits a client's byte stream into whole RESP commands (arrays of bulk strings, as Redis clients send them). */
@@ -56,14 +69,36 @@ export async function startRedisFreezeProxy(targetUrl: string): Promise<RedisFre
   let armed: { needles: readonly string[]; resolve: () => void } | undefined;
   let frozen = false;
   let dropped = 0;
+  /** The hold armed (see holdAt): the connection it holds, once its first command came, and that connection's flush. */
+  let holding: { needles: readonly string[]; commands?: Buffer[]; flush?: () => void; matched: number; arrived: () => void } | undefined;
+  const holds = (command: Buffer, needles: readonly string[]) => {
+    const text = command.toString('latin1');
+    return needles.every((needle) => text.includes(needle));
+  };
   const server: Server = createServer((client) => {
     const upstream = connect({ host: target.hostname, port: Number(target.port || 6379) });
     sockets.add(client).add(upstream);
     const split = createRespCommandSplitter();
+    /** This connection's commands held back, while a hold holds it. */
+    let held: Buffer[] | undefined;
     client.on('data', (chunk: Buffer) => {
       for (const command of split(chunk)) {
         if (frozen) {
           dropped += 1;
+          continue;
+        }
+        const hold = holding;
+        if (hold && (hold.commands === undefined ? holds(command, hold.needles) : hold.commands === held)) {
+          if (hold.commands === undefined) {
+            held = hold.commands = [];
+            hold.flush = () => {
+              for (const waiting of held!.splice(0)) upstream.write(waiting);
+              held = undefined;
+            };
+            hold.arrived();
+          }
+          held!.push(command);
+          if (holds(command, hold.needles)) hold.matched += 1;
           continue;
         }
         upstream.write(command);
@@ -89,6 +124,22 @@ export async function startRedisFreezeProxy(targetUrl: string): Promise<RedisFre
   return {
     url: `redis://127.0.0.1:${port}`,
     freezeAfter: (needles) => new Promise<void>((resolve) => (armed = { needles, resolve })),
+    holdAt: (needles) => {
+      let arrived!: () => void;
+      const held = new Promise<void>((resolve) => (arrived = resolve));
+      const hold: NonNullable<typeof holding> = { needles, matched: 0, arrived };
+      holding = hold;
+      return {
+        held,
+        matching: () => hold.matched,
+        release: () => {
+          if (holding !== hold) return;
+          holding = undefined;
+          // The held commands go in their order, before anything the connection sends later.
+          hold.flush?.();
+        },
+      };
+    },
     dropped: () => dropped,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,8 +1,9 @@
-import express, { Router, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { consoleLoginSchema, consoleNotInstalled, invalidRequest, notFound, originForbidden, unauthorized, type ConsoleSession } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import { tokenMatches } from '../middleware/auth';
 import { isSameOrigin } from '../middleware/browser-guards';
+import { jsonBody } from '../middleware/json-body';
 import { parseBody } from '../validation';
 import type { ConsoleAsset } from './console-assets';
 import { sessionCookie, type ConsoleSessionRecord, type ConsoleSessions } from './console-sessions';
@@ -49,6 +50,8 @@ export interface ConsoleRouteDeps {
   /** The hash of the token that opens /admin (see operatorTokenHash); undefined: /admin is open. */
   operatorHash: Buffer | undefined;
   logger: Logger;
+  /** The deepest nesting a body may have (GATEWAY_JSON_MAX_DEPTH). */
+  maxJsonDepth: number;
 }
 
 /**
@@ -68,7 +71,7 @@ export function consolePublicRoutes(deps: ConsoleRouteDeps): Router {
     if (!asset) throw notFound('console file', req.params.name, { maxIdChars: 64 });
     sendAsset(res, asset);
   });
-  router.post(`${consolePath}/login`, express.json({ limit: 16 * 1024, strict: false }), async (req, res) => {
+  router.post(`${consolePath}/login`, jsonBody({ limit: 16 * 1024, maxDepth: deps.maxJsonDepth, type: ['application/json'] }), async (req, res) => {
     const origin = req.get('origin');
     if (origin !== undefined && !isSameOrigin(origin, req.get('host'))) throw originForbidden(origin);
     const { token } = parseBody(consoleLoginSchema, req.body);

@@ -10,6 +10,7 @@ import {
   type ChatRequest,
   type EmbeddingsWork,
 } from '@gateway/contracts';
+import { nestsDeeperThan } from '../middleware/json-body';
 import { lineCacheOf } from '../batch-input';
 import { responsesRequestSchema } from '../dialects/responses/responses-wire';
 import { toChatRequest } from '../dialects/responses/to-chat-request';
@@ -68,13 +69,16 @@ export interface BatchFileLine {
  * route, which the batch runs as that route would (Responses lines stateless: no `previous_response_id`). Throws the
  * 400 naming the line and its field.
  */
-export function parseBatchFileLine(text: string, line: number, fileUrl: BatchEndpoint | undefined): BatchFileLine {
+export function parseBatchFileLine(text: string, line: number, fileUrl: BatchEndpoint | undefined, maxDepth?: number): BatchFileLine {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw fileLineRefused(line, '(line)', 'not valid JSON');
   }
+  // Nested past the bound, as a body sent alone may not be (it would be serialised recursively later).
+  if (maxDepth !== undefined && nestsDeeperThan(value, maxDepth))
+    throw fileLineRefused(line, '(line)', `nests objects and arrays deeper than ${maxDepth} levels`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fileLineRefused(line, '(line)', 'a JSON object is expected');
   const { custom_id: customId, method, url, body } = value as Record<string, unknown>;
   if (typeof customId !== 'string' || customId.length === 0 || customId.length > 256)
@@ -94,12 +98,12 @@ export function parseBatchFileLine(text: string, line: number, fileUrl: BatchEnd
 }
 
 /** Checks a batch file's lines one by one as they arrive: each parsed, its custom_id unique within the file. */
-export function createBatchFileChecker(maxRequests: number) {
+export function createBatchFileChecker(maxRequests: number, maxDepth?: number) {
   const customIds = new Set<string>();
   let url: BatchEndpoint | undefined;
   return {
     check(text: string, line: number): void {
-      const parsed = parseBatchFileLine(text, line, url);
+      const parsed = parseBatchFileLine(text, line, url, maxDepth);
       url ??= parsed.url;
       if (customIds.has(parsed.customId)) throw fileLineRefused(line, 'custom_id', `${parsed.customId.slice(0, 64)} is used by an earlier line`);
       customIds.add(parsed.customId);

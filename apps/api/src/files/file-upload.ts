@@ -13,6 +13,8 @@ export interface UploadLimits {
   boundByQuota: boolean;
   maxRequests: number;
   maxLineBytes: number;
+  /** The deepest a line may nest objects and arrays (GATEWAY_JSON_MAX_DEPTH). */
+  maxDepth?: number;
   ttlSeconds: number;
 }
 
@@ -54,7 +56,7 @@ export function receiveUpload(req: IncomingMessage, redis: RedisClient, prefix: 
     return Promise.reject(invalidRequest('a file upload is multipart/form-data with a boundary'));
   }
   const writer = createFileWriter(redis, prefix, fileId, limits.ttlSeconds);
-  const checker = createBatchFileChecker(limits.maxRequests);
+  const checker = createBatchFileChecker(limits.maxRequests, limits.maxDepth);
   let purpose: string | undefined;
   let fileSeen: Promise<Omit<StoredUpload, 'endpoint' | 'lines' | 'storedBytes'>> | undefined;
 

@@ -1,4 +1,5 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
+import { jsonBody } from '../middleware/json-body';
 import { KEY_ID_PATTERN, createKeyRequestSchema, updateKeyRequestSchema, notFound, type ListedKey, type UsageReport } from '@gateway/contracts';
 import type { Budget, SpendReader } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
@@ -13,6 +14,8 @@ export interface KeyRouteDeps {
   /** Each listed key's spend today and this month. */
   spend: Pick<SpendReader, 'keyPeriods'>;
   logger: Logger;
+  /** The deepest nesting a body may have (GATEWAY_JSON_MAX_DEPTH). */
+  maxJsonDepth: number;
 }
 
 /** A key's own ledger, as the budget reports and checks it. */
@@ -34,7 +37,7 @@ function keyId(raw: string): string {
  */
 export function keyRoutes(deps: KeyRouteDeps): Router {
   const router = Router();
-  router.use('/admin/keys', express.json({ limit: 64 * 1024, strict: false, type: ['application/json', 'application/*+json'] }));
+  router.use('/admin/keys', jsonBody({ limit: 64 * 1024, maxDepth: deps.maxJsonDepth }));
 
   router.post('/admin/keys', async (req, res) => {
     const created = await deps.store.create(parseBody(createKeyRequestSchema, req.body));

@@ -64,6 +64,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     maxRequests: deps.config.jobs.batchMaxRequests,
     // A request of a batch is no larger than one sent alone, with room for an OpenAI line's custom_id, method and url.
     maxRequestChars: deps.config.http.bodyLimitBytes + BATCH_LINE_ENVELOPE_CHARS,
+    maxDepth: deps.config.http.maxJsonDepth,
   };
   // Spend counters of batches with max_cost_usd (the limits' keys, under the plain prefix).
   const caps = createBatchCaps({ redis: deps.redis, prefix: limitsPrefix(deps.config), ttlSeconds: deps.config.queue.retentionSeconds });

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import {
   agentIdSchema,
   embeddingsExpired,
@@ -15,6 +15,7 @@ import type { EnqueueService } from '../enqueue';
 import { headerField } from '../header-fields';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { errorHandler } from '../middleware/error-handler';
+import { jsonBody } from '../middleware/json-body';
 import type { ResultWaiter, WaitedResult } from '../result-waiter';
 import { parseBody } from '../validation';
 import { waitForAnswer } from '../wait-for-answer';
@@ -44,7 +45,7 @@ export interface EmbeddingsRouteDeps {
  */
 export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
   const router = Router();
-  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const json = jsonBody({ limit: deps.config.http.bodyLimitBytes, maxDepth: deps.config.http.maxJsonDepth });
 
   router.post('/v1/embeddings', json, async (req, res) => {
     const body = toEmbeddingsWork(parseBody(embeddingsRequestSchema, req.body), headerField(req, 'X-Agent-Id', agentIdSchema));

@@ -89,6 +89,7 @@ export function fileRoutes(deps: FileRouteDeps): Router {
       boundByQuota: left < jobs.filesMaxBytes,
       maxRequests: jobs.batchMaxRequests,
       maxLineBytes: deps.config.http.bodyLimitBytes + BATCH_LINE_ENVELOPE_CHARS,
+      maxDepth: deps.config.http.maxJsonDepth,
       ttlSeconds: jobs.filesTtlSeconds,
     });
     const createdAt = Date.now();

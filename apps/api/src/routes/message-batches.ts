@@ -54,6 +54,7 @@ export function messageBatchRoutes(deps: BatchRouteDeps): Router {
     limitBytes: deps.config.jobs.batchBodyLimitBytes,
     maxRequests: deps.config.jobs.batchMaxRequests,
     maxRequestChars: deps.config.http.bodyLimitBytes + BATCH_LINE_ENVELOPE_CHARS,
+    maxDepth: deps.config.http.maxJsonDepth,
   };
   const caps = createBatchCaps({ redis: deps.redis, prefix: limitsPrefix(deps.config), ttlSeconds: deps.config.queue.retentionSeconds });
 

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { agentIdSchema, chatRequestSchema, routeNotFound } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { estimatePromptTokens } from '@gateway/limits';
@@ -7,6 +7,7 @@ import { headerField } from '../header-fields';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { answerDialectJob, streamDialectJob, type DialectJobDeps } from '../dialect-job';
 import { errorHandler } from '../middleware/error-handler';
+import { jsonBody } from '../middleware/json-body';
 import { countTokensRequestSchema, messagesRequestSchema } from '../dialects/messages/messages-wire';
 import { messagesErrorStatus, toMessagesErrorBody } from '../dialects/messages/messages-errors';
 import { toMessage } from '../dialects/messages/from-chat-result';
@@ -38,7 +39,7 @@ export const messagesErrorHandler = (logger: Logger) =>
  */
 export function messagesRoutes(deps: MessagesRouteDeps): Router {
   const router = Router();
-  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const json = jsonBody({ limit: deps.config.http.bodyLimitBytes, maxDepth: deps.config.http.maxJsonDepth });
 
   router.post('/v1/messages', json, async (req, res) => {
     const request = parseBody(messagesRequestSchema, req.body);

@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { agentIdSchema, notFound } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
@@ -7,6 +7,7 @@ import { headerField } from '../header-fields';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
 import { answerDialectJob, streamDialectJob, type DialectJobDeps } from '../dialect-job';
 import { errorHandler } from '../middleware/error-handler';
+import { jsonBody } from '../middleware/json-body';
 import { chatCompletionsRequestSchema, toChatCompletionsErrorBody } from '../dialects/chat-completions/chat-completions-wire';
 import { toChatCompletion } from '../dialects/chat-completions/from-chat-result';
 import { openAiStreamFormat } from '../dialects/chat-completions/stream-events';
@@ -37,7 +38,7 @@ const listedModels = (config: OpenAiRouteDeps['config']) => [...new Set([...conf
  */
 export function openAiRoutes(deps: OpenAiRouteDeps): Router {
   const router = Router();
-  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const json = jsonBody({ limit: deps.config.http.bodyLimitBytes, maxDepth: deps.config.http.maxJsonDepth });
 
   router.post('/v1/chat/completions', json, async (req, res) => {
     const openAiRequest = parseBody(chatCompletionsRequestSchema, req.body);

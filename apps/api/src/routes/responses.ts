@@ -1,4 +1,4 @@
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { agentIdSchema, chatRequestSchema, invalidRequest, type ChatMessage } from '@gateway/contracts';
 import { callerOf, type Caller } from '../caller';
 import { answerMessage, storedInputItems, toChatMessages, toChatRequest } from '../dialects/responses/to-chat-request';
@@ -14,6 +14,7 @@ import { keepJobOutcome } from '@gateway/queue';
 import { replayStream } from '../stream-replay';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
 import { errorHandler } from '../middleware/error-handler';
+import { jsonBody } from '../middleware/json-body';
 import { serveAttachedStream } from '../stream-attach';
 import { serveStream } from '../stream-session';
 import { parseBody } from '../validation';
@@ -43,7 +44,7 @@ const agentOf = (req: Request, request: ResponsesRequest) => request.user ?? hea
  */
 export function responsesRoutes(deps: ResponsesRouteDeps): Router {
   const router = Router();
-  const json = express.json({ limit: deps.config.http.bodyLimitBytes, strict: false, type: ['application/json', 'application/*+json'] });
+  const json = jsonBody({ limit: deps.config.http.bodyLimitBytes, maxDepth: deps.config.http.maxJsonDepth });
   const headroom = createStoreHeadroom(deps.config.responses.maxPerOwner);
 
   router.post('/v1/responses', json, async (req, res) => {
