@@ -124,6 +124,9 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
       return relay.done;
     }
     relay.dispose();
+    // Refused before it began (409, 429, Redis down): this client watches nothing, or the job its key names (another
+    // client's, running) would never be cancelled by that client's grace.
+    if (token !== undefined) startResumeGrace(deps, jobId, token);
     throw error;
   }
   await relay.done;

@@ -129,6 +129,43 @@ describe('a resumable stream', () => {
     expect(textOf(replay.events).startsWith('w0 w1')).toBe(true);
   });
 
+  // The duplicate's watcher was added before its enqueue said 409: left there, it would keep the job watched for
+  // good, and the first client's grace would never cancel it.
+  it('is still cancelled by its grace after a duplicate with another body was refused on the other instance', async () => {
+    const content = 'drip:200:100 a refused duplicate';
+    const key = `refused-${Date.now()}`;
+    const headers = { 'Idempotency-Key': key };
+    let duplicate: Promise<Awaited<ReturnType<typeof postJson>>> | undefined;
+    const first = await postSse(
+      `${apiA.baseUrl}/v1/chat/stream`,
+      { messages: [{ role: 'user', content }], resumable: true },
+      {
+        headers,
+        onEvent: (event) => {
+          if (typeof event === 'object' && event !== null && 'content' in event && duplicate === undefined)
+            duplicate = postJson(
+              `${apiB.baseUrl}/v1/chat/stream`,
+              { messages: [{ role: 'user', content: `${content}, other body` }], resumable: true },
+              headers,
+            );
+          return duplicate === undefined ? undefined : 'abort';
+        },
+      },
+    );
+    expect((await duplicate!).status).toBe(409);
+    const jobId = first.headers.get('x-job-id')!;
+    const view = await waitFor(
+      async () => {
+        const current = await jobView(apiA.baseUrl, jobId);
+        return current?.status === 'cancelled' ? current : undefined;
+      },
+      15_000,
+      100,
+    );
+    expect(view?.status).toBe('cancelled');
+    expect(callsFor(fake, content)).toBe(1);
+  });
+
   it('is not cancelled when its client came back within the grace and left again for good only after the end', async () => {
     const content = 'drip:60:40 back in time';
     const first = await postSse(`${apiA.baseUrl}/v1/chat/stream`, { messages: [{ role: 'user', content }], resumable: true }, { onEvent: cutAfter(3) });
