@@ -148,8 +148,13 @@ async function relayAttachedStream(deps: StreamAttachDeps, req: Request, res: Re
     cancelJob: () => {
       if (token !== undefined) startResumeGrace(deps, jobId, token);
     },
-    onFinish: (outcome) => {
+    onFinish: (outcome, failure) => {
       over = true;
+      if (failure?.started)
+        log.warn(
+          { errorType: failure.error.type, reason: failure.error.message, relayed: failure.relayed, waiting: failure.waiting },
+          'stream ended with an error',
+        );
       deps.metrics.streams.inc({ outcome });
       detach?.();
     },

@@ -177,6 +177,50 @@ describe('stream relay', () => {
     expect(outcomes).toEqual(['completed']);
   });
 
+  describe('a run that starts the stream over (restart: its lock lapsed, or it was handed back)', () => {
+    const rerun = (seq: number, text: string, restart = 2): ReplyMessage => ({ ...chunk(seq, text), restart }) as ReplyMessage;
+
+    it('goes on after what the client has, whatever its chunks’ bounds, and the run before is no longer heard', async () => {
+      const { relay, written, outcomes } = setup();
+      relay.onMessage(chunk(0, 'Hello '));
+      relay.onMessage(chunk(1, 'brave '));
+      relay.onMessage(rerun(0, 'Hel')); // the new run, from the start, cut elsewhere
+      relay.onMessage(chunk(2, 'world')); // the run before, still sending until it learns its lock is gone
+      relay.onMessage(rerun(1, 'lo brave wo'));
+      relay.onMessage(rerun(2, 'rld'));
+      relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, result }); // the run before's end
+      relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 3, restart: 2, result } as ReplyMessage);
+      await relay.done;
+      expect(contents(written)).toEqual(['Hello ', 'brave ', 'wo', 'rld', undefined]);
+      expect(outcomes).toEqual(['completed']);
+    });
+
+    it('heeds only the latest run', async () => {
+      const { relay, written, outcomes } = setup();
+      relay.onMessage(chunk(0, 'Hello '));
+      relay.onMessage(rerun(0, 'Hello brave '));
+      relay.onMessage(rerun(0, 'Hello ', 3));
+      relay.onMessage(rerun(1, 'world', 2));
+      relay.onMessage(rerun(1, 'brave world', 3));
+      relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 2, restart: 3, result } as ReplyMessage);
+      await relay.done;
+      expect(contents(written)).toEqual(['Hello ', 'brave ', 'world', undefined]);
+      expect(outcomes).toEqual(['completed']);
+    });
+
+    it('ends with an error event, not a mix, when it says something else than what was sent', async () => {
+      const { relay, written, outcomes, cancelled } = setup();
+      relay.onMessage(chunk(0, 'Hello '));
+      relay.onMessage(chunk(1, 'brave '));
+      relay.onMessage(rerun(0, 'Hello dear '));
+      await relay.done;
+      expect(contents(written)).toEqual(['Hello ', 'brave ', undefined]);
+      expect(written.at(-1)).toMatchObject({ error: { type: 'unavailable', message: expect.stringContaining('a re-run of the job answered differently') } });
+      expect(outcomes).toEqual(['failed']);
+      expect(cancelled()).toBe(1);
+    });
+  });
+
   it('ends with an error event and cancels the job when too many chunks wait behind a missing one', async () => {
     const { relay, written, cancelled, outcomes } = setup();
     relay.onMessage(chunk(0, 'Hello '));
@@ -339,7 +383,9 @@ describe('stream relay', () => {
       relay.onMessage(toolChunk(0, '', [{ index: 0, id: 'call_x', name: 'get_weather', arguments: '{"city":"Rome"' }]));
       relay.onMessage({ kind: 'stream-end', job_id: 'job-1', seq: 1, result: toolResult });
       await relay.done;
-      expect(written.at(-1)).toMatchObject({ error: { type: 'unavailable', message: 'stream chunks were lost in transit' } });
+      expect(written.at(-1)).toMatchObject({
+        error: { type: 'unavailable', message: 'stream chunks were lost in transit (the answer does not continue what was sent)' },
+      });
     });
 
     it('drops a tool-call chunk delivered twice, and fails on the same seq with other fragments', async () => {

@@ -1,4 +1,5 @@
 import {
+  createReplayFilter,
   formatStreamEventId,
   fromJobError,
   GatewayError,
@@ -7,6 +8,7 @@ import {
   streamIdle,
   streamLost,
   type ChatJobResult,
+  type ReplayFilter,
   type ReplyMessage,
   type StreamChunkMessage,
   type StreamEventId,
@@ -17,6 +19,17 @@ import type { JobOutcome } from './result-waiter';
 import type { SseWriter } from './sse-writer';
 import { gatewayStreamFormat, type StreamFormat } from './stream-formats';
 import type { StreamListener } from './stream-hub';
+
+/** Why a stream failed, and where it stood (for the log: the client's error event says less). */
+export interface StreamFailure {
+  error: GatewayError;
+  /** Chunk messages relayed before it ended. */
+  relayed: number;
+  /** Chunks held waiting for a missing earlier one. */
+  waiting: number;
+  /** Whether anything had been written to the client. */
+  started: boolean;
+}
 
 /** Chunks a stream holds while waiting for a missing earlier one, before it gives up on it. */
 const MAX_CHUNKS_AHEAD = 256;
@@ -34,7 +47,7 @@ export interface StreamRelayOptions {
   /** Stops the job (the client is gone, or the stream cannot go on). */
   cancelJob: () => void;
   /** Called once when the stream is over, whatever the outcome. */
-  onFinish: (outcome: 'completed' | 'failed' | 'cancelled') => void;
+  onFinish: (outcome: 'completed' | 'failed' | 'cancelled', failure?: StreamFailure) => void;
   metrics: Pick<Metrics, 'streamTimeToFirstToken'>;
   /** performance.now() when the request arrived. */
   startedAt: number;
@@ -62,8 +75,19 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
 } {
   const { writer } = options;
   const format = options.format ?? gatewayStreamFormat();
+  /** The next chunk seq the run being relayed is to send. */
   let expected = 0;
+  /**
+   * The run whose messages are relayed (1: the first; a higher one started the stream over, see `restart`), the
+   * chunks relayed of the runs before it (its event ids follow theirs), and what it says again of what the client
+   * has (told apart from what it says beyond).
+   */
+  let run = 1;
+  let earlierRuns = 0;
+  let replay: ReplayFilter | undefined;
+  const relayedCount = () => earlierRuns + expected;
   let sentText = '';
+  let sentReasoning = false;
   let sentAnything = false;
   /** What the client has of each tool call, by index (calls are numbered 0, 1, … in the order they start). */
   const sentCalls: { id: string | undefined; name: string | undefined; arguments: string }[] = [];
@@ -117,21 +141,21 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   // One timer for the stream's life, pushed back by each message (refresh: no new timer per token).
   const idle = setTimeout(() => fail(streamIdle(options.idleTimeoutMs), true), options.idleTimeoutMs);
 
-  const finish = (outcome: 'completed' | 'failed' | 'cancelled') => {
+  const finish = (outcome: 'completed' | 'failed' | 'cancelled', failure?: StreamFailure) => {
     finished = true;
     clearInterval(keepAlive);
     clearTimeout(idle);
-    options.onFinish(outcome);
+    options.onFinish(outcome, failure);
   };
   function fail(error: GatewayError, cancel: boolean): void {
     if (finished) return;
-    finish('failed');
+    finish('failed', { error, relayed: relayedCount(), waiting: ahead.size, started: writer.started });
     if (cancel) options.cancelJob();
     if (!writer.started) {
       settle.reject(error);
       return;
     }
-    at(expected);
+    at(relayedCount());
     emitEvents(format.error(error, options.requestId));
     writer.end();
     settle.resolve();
@@ -177,10 +201,10 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     // The result holds the whole text and tool calls: what the client has not seen yet is their tails.
     const missingCalls = missingToolCalls(result);
     if (!result.content.startsWith(sentText) || !missingCalls) {
-      fail(streamLost(), false);
+      fail(streamLost('the answer does not continue what was sent'), false);
       return;
     }
-    at(expected);
+    at(relayedCount());
     const rest = result.content.slice(sentText.length);
     if (rest !== '') sendText(rest, result.model, result.provider);
     if (missingCalls.length > 0) sendToolCalls(missingCalls, result.model, result.provider);
@@ -193,18 +217,40 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     settle.resolve();
   };
 
+  /** What of a restarted run's chunk the client lacks (text, tool-call fragments, reasoning); throws when it diverges. */
+  const beyondSent = (message: StreamChunkMessage, filter: ReplayFilter): StreamChunkMessage => {
+    const text = filter.text(message.text);
+    const toolCalls = (message.tool_calls ?? []).flatMap((delta) => filter.toolCall(delta) ?? []);
+    const reasoning = (message.reasoning_deltas ?? []).flatMap((delta) => filter.reasoning(delta) ?? []);
+    return {
+      ...message,
+      text,
+      ...(message.tool_calls ? { tool_calls: toolCalls } : {}),
+      ...(message.reasoning_deltas ? { reasoning_deltas: reasoning } : {}),
+    };
+  };
   const relayInOrder = (message: StreamChunkMessage): boolean => {
-    at(message.seq);
+    at(earlierRuns + message.seq);
     expected += 1;
     relayed.push(signature(message));
+    let beyond = message;
+    if (replay) {
+      try {
+        beyond = beyondSent(message, replay);
+      } catch (error) {
+        lostInTransit(error instanceof GatewayError ? error : streamLost());
+        return false;
+      }
+    }
     // A message's reasoning comes before its text, its text before its tool-call fragments (the worker keeps that order).
     let written = true;
-    if (message.reasoning_deltas && format.reasoning) {
+    if (beyond.reasoning_deltas && beyond.reasoning_deltas.length > 0 && format.reasoning) {
       firstToken();
-      written = emitEvents(format.reasoning(message.reasoning_deltas, message.model, message.provider));
+      sentReasoning = true;
+      written = emitEvents(format.reasoning(beyond.reasoning_deltas, beyond.model, beyond.provider));
     }
-    written = (message.text === '' || sendText(message.text, message.model, message.provider)) && written;
-    if (message.tool_calls && message.tool_calls.length > 0) written = sendToolCalls(message.tool_calls, message.model, message.provider) && written;
+    written = (beyond.text === '' || sendText(beyond.text, beyond.model, beyond.provider)) && written;
+    if (beyond.tool_calls && beyond.tool_calls.length > 0) written = sendToolCalls(beyond.tool_calls, beyond.model, beyond.provider) && written;
     if (written) return true;
     fail(slowReader(), true);
     return false;
@@ -213,19 +259,19 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
    * Pub/sub may deliver a message twice or out of order (seen on a cluster while its subscriber moves): a chunk
    * already relayed (same seq, same text) is dropped, and chunks ahead of a missing one wait for it. A missing chunk
    * that never comes is repaired from the result at the stream's end; past MAX_CHUNKS_AHEAD waiting, or an earlier
-   * seq with other text (a retried attempt saying something else), the stream ends with an error.
+   * seq with other text, the stream ends with an error.
    */
-  const lostInTransit = (detail: string) => fail(streamLost(detail), true);
+  const lostInTransit = (error: GatewayError) => fail(error, true);
   const relayChunk = (message: StreamChunkMessage): void => {
     if (message.seq < expected) {
-      // A repeat, or a retried attempt starting over: chunks held for later may belong to the attempt before.
+      // A repeat, or a run starting over that did not say so: chunks held for later may belong to the run before.
       ahead.clear();
-      if (relayed[message.seq] !== signature(message)) lostInTransit(`expected ${expected}, got ${message.seq}`);
+      if (relayed[message.seq] !== signature(message)) lostInTransit(streamLost(`expected ${expected}, got ${message.seq}`));
       return;
     }
     if (message.seq > expected) {
       ahead.set(message.seq, message);
-      if (ahead.size > MAX_CHUNKS_AHEAD) lostInTransit(`chunk ${expected} missing, ${ahead.size} later ones arrived`);
+      if (ahead.size > MAX_CHUNKS_AHEAD) lostInTransit(streamLost(`chunk ${expected} missing, ${ahead.size} later ones arrived`));
       return;
     }
     let next: StreamChunkMessage | undefined = message;
@@ -234,12 +280,58 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
       next = ahead.get(expected);
     }
   };
+  /**
+   * Whether a message belongs to the run being relayed. A job whose stream is not kept, run again after its stream
+   * began (its lock lapsed under load and the stalled check gave it to another run, or a stopping worker handed it
+   * back), starts the stream over: its messages say so (`restart`, the run's number), seq from 0. From its first
+   * message on, the relay follows that run: what it says again is checked against what the client has and not sent
+   * twice, what it says beyond is relayed, and the earlier run (which may still send until it learns its lock is
+   * gone) is no longer heard. Its event ids follow those already written.
+   */
+  const ofCurrentRun = (message: ReplyMessage): boolean => {
+    const of = ('restart' in message ? message.restart : undefined) ?? 1;
+    if (of < run) return false;
+    if (of > run) {
+      run = of;
+      earlierRuns += expected;
+      expected = 0;
+      ahead.clear();
+      relayed.length = 0;
+      replay = createReplayFilter(sentSoFar());
+    }
+    return true;
+  };
+  /** What the client has, as the one chunk message a replay filter compares a run that starts over with. */
+  const sentSoFar = (): ReplyMessage[] =>
+    sentText === '' && sentCalls.length === 0 && !sentReasoning
+      ? []
+      : [
+          {
+            kind: 'chunk',
+            job_id: options.jobId,
+            seq: 0,
+            text: sentText,
+            ...(sentCalls.length > 0
+              ? {
+                  tool_calls: sentCalls.map((call, index) => ({
+                    index,
+                    ...(call.id !== undefined ? { id: call.id } : {}),
+                    ...(call.name !== undefined ? { name: call.name } : {}),
+                    arguments: call.arguments,
+                  })),
+                }
+              : {}),
+            model: '',
+            provider: 'openrouter',
+          },
+        ];
 
   return {
     done,
     onMessage(message: ReplyMessage) {
       if (finished) return;
       idle.refresh();
+      if (!ofCurrentRun(message)) return;
       switch (message.kind) {
         case 'chunk':
           relayChunk(message);

@@ -101,8 +101,13 @@ export async function serveStream(deps: StreamSessionDeps, req: Request, res: Re
       publishCancel(deps.redis, deps.prefix, jobId).catch((error: unknown) => log.warn({ err: error }, 'could not publish stream cancel'));
       void deps.enqueuer.dropUnstarted(jobId);
     },
-    onFinish: (outcome) => {
+    onFinish: (outcome, failure) => {
       deps.streams.forget(jobId);
+      if (failure?.started)
+        log.warn(
+          { errorType: failure.error.type, reason: failure.error.message, relayed: failure.relayed, waiting: failure.waiting },
+          'stream ended with an error',
+        );
       deps.metrics.streams.inc({ outcome });
     },
   });

@@ -44,7 +44,7 @@ import { createJobReporter, type JobReport, type JobReporter } from './job-repor
 import { estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
 import type { LaneShareGuard } from './lane-share';
-import { isLockLost } from './run-locks';
+import { isLockLost, LockLostError } from './run-locks';
 import { keepCompletedOutcome } from './kept-outcome';
 import { completeFromCache } from './cached-answer';
 import type { JobCache } from './job-cache';
@@ -275,11 +275,11 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
   ): Promise<never> => {
     const data = job.data;
     const consumed = await billConsumed(job, call?.plan, call?.meter, error, abort, log);
-    if (isLockLost(abort)) {
+    if (isLockLost(abort) || error instanceof LockLostError) {
       // The job is another run's (or will be, once taken for stalled): it reports, releases and replies, not this one.
       metrics.jobs.inc({ queue: 'chat', outcome: 'lock_lost' });
       log.warn({ model: data.model, latencyMs: Math.round(performance.now() - startedAt), outcome: 'lock_lost' }, 'chat job run given up');
-      throw new UnrecoverableError(String((abort.reason as Error).message));
+      throw new UnrecoverableError(String((isLockLost(abort) ? (abort.reason as Error) : (error as Error)).message));
     }
     const handedBack = abort.aborted ? await deps.handBack?.handBack(job, token) : undefined;
     if (handedBack) {
@@ -301,7 +301,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       report.ended(cancelledJobError(), consumed);
       // Readers attached to a resumable stream learn that it ended.
       if (data.resumable) {
-        await streamSender(deps, { jobId: job.id, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: cancelledJobError() }).catch(
+        await streamSender(deps, { jobId: job.id, keep: keepFor(job), lockToken: token })({ kind: 'error', job_id: job.id, error: cancelledJobError() }).catch(
           (publishError: unknown) => log.warn({ err: publishError }, 'could not keep the stream cancel'),
         );
       }
@@ -318,15 +318,25 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
       'chat job failed',
     );
     if (data.reply_to || data.resumable) {
-      await streamSender(deps, { jobId: job.id, replyTo: data.reply_to, keep: keepFor(job) })({ kind: 'error', job_id: job.id, error: jobError }).catch(
-        (publishError: unknown) => log.error({ err: publishError }, 'could not publish job failure'),
-      );
+      const restart = restartOf(job);
+      await streamSender(deps, { jobId: job.id, replyTo: data.reply_to, keep: keepFor(job), lockToken: token })({
+        kind: 'error',
+        job_id: job.id,
+        ...(restart !== undefined ? { restart } : {}),
+        error: jobError,
+      }).catch((publishError: unknown) => log.error({ err: publishError }, 'could not publish job failure'));
     }
     // The job's failedReason carries the serialised error so GET /v1/jobs can report its type.
     throw new UnrecoverableError(JSON.stringify(jobError));
   };
 
-  /** A resumable job run again (taken over after a worker died, or handed back) goes on from its kept messages. */
+  /**
+   * A streamed job whose stream is not kept, run again (its lock lapsed, or it was handed back): it starts the
+   * stream over, and says so in its messages (`restart`: the API relays only what it says beyond what was sent).
+   */
+  const restartOf = (job: IdentifiedJob) => (job.data.stream === true && !job.data.resumable && job.attemptsStarted > 1 ? job.attemptsStarted : undefined);
+
+  /** A resumable job run again (taken over after a worker died, its lock lapsed, or handed back) goes on from its kept messages. */
   const keptBefore = async (job: IdentifiedJob) =>
     job.data.resumable && job.attemptsStarted > 1 ? (await readStreamMessages(deps.publisher, deps.prefix, job.id)).map((kept) => kept.message) : [];
 
@@ -340,6 +350,7 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     // A job of a lower lane in the wait list (priority 0) was moved there for its lane's minimum share.
     deps.laneShare?.noteStart(lane, lane !== 'interactive' && !job.priority);
     const log = logger.child({ jobId: job.id, requestId: data.request_id });
+    if (job.attemptsStarted > 1) log.warn({ attemptsStarted: job.attemptsStarted, stalledCounter: job.stalledCounter }, 'chat job run again');
     const meter = createCallMeter();
     const report = reporter.start(identified, meter, Date.now());
     if (data.batch_id !== undefined) {
@@ -395,7 +406,18 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
           : streamed
             ? await runStream(
                 { ...callDeps, publisher: deps.streamPublisher ?? deps.publisher, prefix: deps.prefix, log },
-                { jobId: job.id, replyTo: data.reply_to, keep: keepFor(identified), kept: await keptBefore(identified), plan, signal: abort, hooks, meter },
+                {
+                  jobId: job.id,
+                  replyTo: data.reply_to,
+                  keep: keepFor(identified),
+                  kept: await keptBefore(identified),
+                  restart: restartOf(identified),
+                  lockToken: token,
+                  plan,
+                  signal: abort,
+                  hooks,
+                  meter,
+                },
               )
             : await callProviders(callDeps, plan, abort, hooks, meter);
       session?.finish(outcome.result.usage.total_tokens);

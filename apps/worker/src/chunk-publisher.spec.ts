@@ -50,6 +50,18 @@ describe('chunk publisher', () => {
     await expect(chunks.finish()).rejects.toThrow('redis went away');
   });
 
+  it('sends nothing after a failed publish (a later chunk would leave a gap before it), and says so', async () => {
+    const { chunks, sent, progress } = publisher(1, 1);
+    chunks.push('a');
+    await waitFor(() => (progress.started === 1 ? true : undefined), 1000, 1);
+    chunks.push('b');
+    await waitFor(() => (chunks.failure() !== undefined ? true : undefined), 1000, 1);
+    chunks.push('c');
+    await expect(chunks.finish()).rejects.toThrow('redis went away');
+    expect(progress.started).toBe(2);
+    expect(sent.map((message) => message.text)).toEqual(['a']);
+  });
+
   it('sends nothing for empty text', async () => {
     const { chunks, sent } = publisher(1);
     chunks.push('');

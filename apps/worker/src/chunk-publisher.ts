@@ -6,6 +6,8 @@ export interface ChunkPublisherOptions {
   model: string;
   /** The first message's seq (a resumable job run again goes on after the chunks kept from before). */
   firstSeq?: number;
+  /** A run that starts the stream over (see the `restart` of stream messages): carried by every message. */
+  restart?: number | undefined;
   /** Sends one message on the reply channel (one PUBLISH). */
   publish: (message: ReplyMessage) => Promise<void>;
 }
@@ -40,10 +42,17 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
       if (next) pending.unshift(next);
       return;
     }
+    // After a failed publish nothing more goes out: a later chunk would leave a gap before it (or, refused for a
+    // lapsed lock, belong to a stream another run goes on with). finish() throws the failure.
+    if (failure !== undefined) {
+      pending.length = 0;
+      return;
+    }
     const message: ReplyMessage = {
       kind: 'chunk',
       job_id: options.jobId,
       seq,
+      ...(options.restart !== undefined ? { restart: options.restart } : {}),
       ...(next.reasoning ? { reasoning_deltas: next.reasoning } : {}),
       text: next.text,
       ...(next.toolCalls.length > 0 ? { tool_calls: next.toolCalls } : {}),
@@ -106,7 +115,7 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
     async finish(): Promise<number> {
       for (;;) {
         if (inFlight) await inFlight;
-        else if (pending.length > 0) flush();
+        else if (pending.length > 0 && failure === undefined) flush();
         else break;
       }
       if (failure !== undefined) throw failure;
@@ -114,6 +123,8 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
     },
     /** Chunk messages sent so far. */
     sent: () => seq,
+    /** The first publish failure, if one failed (nothing is sent after it). */
+    failure: (): unknown => failure,
   };
 }
 

@@ -69,6 +69,45 @@ describe('run locks', () => {
     locks.close();
   });
 
+  it('renews every run on its own: one whose renewal hangs (a busy connection) holds up no other, and is not sent again meanwhile', async () => {
+    const locks = createRunLocks({ lockDurationMs: 100 });
+    let hungCalls = 0;
+    let renewals = 0;
+    const hung = runUntilAborted(locks, { id: 'job-hung', extendLock: () => ((hungCalls += 1), new Promise<number>(() => undefined)) }, 'hung');
+    const other = runUntilAborted(locks, { id: 'job-2', extendLock: async () => ((renewals += 1), 1) }, 'other');
+    await tick(300);
+    expect(hungCalls).toBe(1);
+    // Every quarter of the lock (25 ms): several in 300 ms, whatever the hung one does.
+    expect(renewals).toBeGreaterThanOrEqual(4);
+    locks.cancelAllJobs('done');
+    await Promise.all([hung.ended, other.ended]);
+    locks.close();
+  });
+
+  it('renews the lock of a job taken long before its run begins (a saturated worker), and never begins one whose lock lapsed meanwhile', async () => {
+    const locks = createRunLocks({ lockDurationMs: 60_000 });
+    const calls: string[] = [];
+    const job = (id: string, holder: string, processedOn: number): LockedJob => ({
+      id,
+      processedOn,
+      extendLock: async (token) => (calls.push(id), token === holder ? 1 : 0),
+    });
+    // Taken 40 s ago: renewed first, then run.
+    expect(await locks.run(job('late', 'mine', Date.now() - 40_000), 'mine', undefined, async () => 'ran')).toBe('ran');
+    // Taken 70 s ago: its lock is another run's by now; the processor is never called.
+    let called = false;
+    await expect(
+      locks.run(job('lapsed', 'another', Date.now() - 70_000), 'mine', undefined, async () => {
+        called = true;
+      }),
+    ).rejects.toThrow(/lock of job lapsed was lost/);
+    expect(called).toBe(false);
+    // Taken just now: no renewal before it runs (no round trip added to a job started at once).
+    expect(await locks.run(job('fresh', 'mine', Date.now()), 'mine', undefined, async () => 'ran')).toBe('ran');
+    expect(calls).toEqual(['late', 'lapsed']);
+    locks.close();
+  });
+
   it('follows the signal BullMQ passes (the shutdown aborts it)', async () => {
     const locks = createRunLocks({ lockDurationMs: 60_000 });
     const outer = new AbortController();

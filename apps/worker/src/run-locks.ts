@@ -1,4 +1,4 @@
-import type { Processor } from 'bullmq';
+import { UnrecoverableError, type Processor } from 'bullmq';
 import type { Logger } from '@gateway/observability';
 
 /** The abort reason of a run whose job lock could not be renewed: the job is (or will be) run by another. */
@@ -15,6 +15,8 @@ export const isLockLost = (signal: AbortSignal): boolean => signal.aborted && si
 /** The part of a BullMQ job a run's lock needs. */
 export interface LockedJob {
   id?: string | undefined;
+  /** When BullMQ took the job for this run (Date.now() ms): its lock was set then, with the lock's full duration. */
+  processedOn?: number | undefined;
   extendLock(token: string, duration: number): Promise<number>;
 }
 
@@ -22,6 +24,10 @@ interface Run {
   job: LockedJob;
   token: string;
   controller: AbortController;
+  /** performance.now() when the last renewal Redis took was sent (the run's start before the first). */
+  renewedAt: number;
+  /** A renewal of this run is on its way (the next round leaves it be). */
+  renewing: boolean;
 }
 
 /**
@@ -31,38 +37,48 @@ interface Run {
  * a cancel reached only one of the two, and the stale run went on calling the provider. Here every run renews its
  * own token; a renewal Redis refuses (the lock is another's, or gone) aborts that run's call with a LockLostError,
  * and a cancel aborts every run of the job. The chat workers run with BullMQ's renewal off (skipLockRenewal).
+ *
+ * Renewals go out every quarter of the lock's duration, each run's on its own: a run whose renewal is still on its
+ * way (a busy connection, an event loop saturated by thousands of streams) is left for the next round, the others
+ * are renewed meanwhile (a round never waits for the one before). A renewal sent later than half the lock's
+ * duration after the previous one is logged: the lock came close to lapsing.
  */
 export function createRunLocks(options: { lockDurationMs: number; log?: Logger }) {
   const { lockDurationMs } = options;
   const runs = new Map<string, Set<Run>>();
   let timer: NodeJS.Timeout | undefined;
-  let renewing = false;
 
-  const renew = async (): Promise<void> => {
-    if (renewing) return;
-    renewing = true;
+  const renewOne = async (run: Run): Promise<void> => {
+    run.renewing = true;
+    const sentAt = performance.now();
     try {
-      const all = [...runs.values()].flatMap((set) => [...set]);
-      await Promise.all(
-        all.map(async (run) => {
-          // A renewal that cannot reach Redis says nothing: the lock may still hold, the next round asks again.
-          const extended = await run.job.extendLock(run.token, lockDurationMs).catch(() => undefined);
-          if (extended === 0 && !run.controller.signal.aborted) {
-            options.log?.warn({ jobId: run.job.id }, 'job lock lost, call aborted');
-            run.controller.abort(new LockLostError(run.job.id ?? ''));
-          }
-        }),
-      );
+      // A renewal that cannot reach Redis says nothing: the lock may still hold, the next round asks again.
+      const extended = await run.job.extendLock(run.token, lockDurationMs).catch(() => undefined);
+      if (extended === 0 && !run.controller.signal.aborted) {
+        options.log?.warn({ jobId: run.job.id, sinceRenewalMs: Math.round(sentAt - run.renewedAt) }, 'job lock lost, call aborted');
+        run.controller.abort(new LockLostError(run.job.id ?? ''));
+        return;
+      }
+      if (extended === 1) {
+        const sinceMs = sentAt - run.renewedAt;
+        if (sinceMs > lockDurationMs / 2)
+          options.log?.warn({ jobId: run.job.id, sinceRenewalMs: Math.round(sinceMs), lockDurationMs }, 'job lock renewed late');
+        run.renewedAt = sentAt;
+      }
     } finally {
-      renewing = false;
+      run.renewing = false;
     }
+  };
+
+  const renew = (): void => {
+    for (const set of runs.values()) for (const run of set) if (!run.renewing) void renewOne(run);
   };
 
   const track = (jobId: string, run: Run) => {
     const set = runs.get(jobId) ?? new Set<Run>();
     set.add(run);
     runs.set(jobId, set);
-    timer ??= setInterval(() => void renew(), Math.max(50, lockDurationMs / 2));
+    timer ??= setInterval(renew, Math.max(25, lockDurationMs / 4));
   };
   const untrack = (jobId: string, run: Run) => {
     const set = runs.get(jobId);
@@ -80,12 +96,18 @@ export function createRunLocks(options: { lockDurationMs: number; log?: Logger }
       const controller = new AbortController();
       if (!job.id || token === undefined) return processor(outer ?? controller.signal);
       const jobId = job.id;
-      const run: Run = { job, token, controller };
+      // The lock was set when BullMQ took the job, which a saturated worker may have done long before it starts it.
+      const heldMs = job.processedOn === undefined ? 0 : Math.max(0, Date.now() - job.processedOn);
+      const run: Run = { job, token, controller, renewedAt: performance.now() - heldMs, renewing: false };
       const follow = () => controller.abort(outer?.reason);
       if (outer?.aborted) follow();
       outer?.addEventListener('abort', follow, { once: true });
       track(jobId, run);
       try {
+        // Taken a while ago (more than a round of renewals): renewed before the run begins, and never begun when the
+        // lock lapsed meanwhile (the stalled check may have given the job to another run already).
+        if (heldMs > lockDurationMs / 4) await renewOne(run);
+        if (isLockLost(controller.signal)) throw new UnrecoverableError((controller.signal.reason as Error).message);
         return await processor(controller.signal);
       } finally {
         outer?.removeEventListener('abort', follow);

@@ -1,4 +1,4 @@
-import { streamEndedEarly, type ChatJobResult, type ReplyMessage, type Usage } from '@gateway/contracts';
+import { createReplayFilter, streamEndedEarly, type ChatJobResult, type ReplyMessage, type Usage } from '@gateway/contracts';
 import type { Logger } from '@gateway/observability';
 import { appendStreamMessage, publishReply, type JobStreamLimits, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest } from '@gateway/providers';
@@ -8,7 +8,7 @@ import type { CallMeter } from './call-meter';
 import { createChunkPublisher } from './chunk-publisher';
 import type { JobPlan } from './job-plan';
 import { observeProviderCall } from './provider-call';
-import { createReplayFilter } from './replay-filter';
+import { LockLostError } from './run-locks';
 import { createToolCallAssembler } from './tool-call-assembler';
 import { createReasoningAssembler } from './reasoning-assembler';
 
@@ -27,6 +27,13 @@ export interface StreamRunInput {
   keep?: JobStreamLimits | undefined;
   /** The messages kept by an earlier attempt of this job (it is run again): sent on from where they end. */
   kept?: readonly ReplyMessage[];
+  /**
+   * A job whose stream is not kept, run again (BullMQ's attempts started): its messages carry it as `restart`, so
+   * the API relays what this run says beyond what its client has, and drops what an earlier run still sends.
+   */
+  restart?: number | undefined;
+  /** This run's lock token: a resumable stream's messages are kept only while the run holds the job's lock. */
+  lockToken?: string | undefined;
   plan: JobPlan;
   signal: AbortSignal;
   hooks?: FailoverHooks;
@@ -90,7 +97,7 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
   const call = { provider, modelLabel: deps.modelLabel(model), startedAt: started };
   const send = streamSender(deps, input);
   const replay = createReplayFilter(input.kept ?? []);
-  const chunks = createChunkPublisher({ jobId: input.jobId, provider, model, firstSeq: replay.firstSeq, publish: send });
+  const chunks = createChunkPublisher({ jobId: input.jobId, provider, model, firstSeq: replay.firstSeq, restart: input.restart, publish: send });
   const toolCalls = createToolCallAssembler(provider);
 
   let content = '';
@@ -134,13 +141,16 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
   try {
     head.forEach(take);
     while (!end) {
+      // A publish that failed ends the call: nothing more of it can reach the stream in order (a run whose lock
+      // lapsed is refused, and stops here rather than at its next renewal).
+      if (chunks.failure() !== undefined) throw chunks.failure();
       const next = await iterator.next();
       if (next.done) break;
       take(next.value);
     }
     if (!end) throw streamEndedEarly(provider);
   } catch (error) {
-    observeProviderCall(deps.metrics, call, error);
+    if (!(error instanceof LockLostError)) observeProviderCall(deps.metrics, call, error);
     // The chunks before the failure go out first: the client sees them, then the error event.
     await chunks.finish().catch(() => undefined);
     throw error;
@@ -159,18 +169,26 @@ export async function runStream(deps: StreamRunDeps, input: StreamRunInput): Pro
     ...(calls.length > 0 ? { tool_calls: calls } : {}),
     ...(reasoningBlocks.length > 0 ? { reasoning_blocks: reasoningBlocks } : {}),
   };
-  if (!replay.ended) await send({ kind: 'stream-end', job_id: input.jobId, seq: sent, result });
+  if (!replay.ended)
+    await send({ kind: 'stream-end', job_id: input.jobId, seq: sent, ...(input.restart !== undefined ? { restart: input.restart } : {}), result });
   deps.log.debug({ provider, chunks: sent }, 'stream finished');
   return { result, attempts: outcome.failures.length + 1 };
 }
 
-/** Where a stream's messages go: kept and published (resumable), kept only (asynchronous), or published only. */
+/**
+ * Where a stream's messages go: kept and published (resumable), kept only (asynchronous), or published only. With
+ * `lockToken`, a kept message is refused once the run no longer holds the job's lock: the send throws a
+ * LockLostError (the run is given up; the run holding the lock goes on with the stream).
+ */
 export function streamSender(
   deps: Pick<StreamRunDeps, 'publisher' | 'prefix'>,
-  input: Pick<StreamRunInput, 'jobId' | 'replyTo' | 'keep'>,
+  input: Pick<StreamRunInput, 'jobId' | 'replyTo' | 'keep' | 'lockToken'>,
 ): (message: ReplyMessage) => Promise<void> {
-  const { keep, replyTo } = input;
-  if (keep) return (message) => appendStreamMessage(deps.publisher, deps.prefix, input.jobId, message, keep, replyTo);
+  const { keep, replyTo, lockToken } = input;
+  if (keep)
+    return async (message) => {
+      if (!(await appendStreamMessage(deps.publisher, deps.prefix, input.jobId, message, keep, replyTo, lockToken))) throw new LockLostError(input.jobId);
+    };
   if (replyTo !== undefined) return (message) => publishReply(deps.publisher, deps.prefix, replyTo, message);
   return async () => undefined;
 }

@@ -258,3 +258,5 @@ export type {
   EmbeddingVector,
   EmbeddingsResponse,
 } from './embeddings';
+export { createReplayFilter } from './replay-filter';
+export type { ReplayFilter } from './replay-filter';

@@ -181,6 +181,15 @@ export const reasoningDeltaSchema = z.object({
 export type ReasoningDelta = z.infer<typeof reasoningDeltaSchema>;
 
 /**
+ * The run of a job (BullMQ's attempts started) whose messages start its stream over: a job whose stream is not
+ * kept, run again (its lock lapsed, or it was handed back) after its stream began, sends its answer again from the
+ * start, seq from 0. The API relays such a run's text after what its client already has (or ends the stream when it
+ * says something else), and drops what an earlier run still sends. Absent: the first run (or a resumable job's run,
+ * which goes on from the kept messages instead).
+ */
+const restartSchema = z.number().int().min(2).optional();
+
+/**
  * Stream messages: `seq` counts the chunk messages of one job from 0, and stream-end carries the number of chunk
  * messages sent before it, so the API detects any gap (a chunk lost or reordered) instead of passing it on.
  */
@@ -188,6 +197,7 @@ export const streamChunkMessageSchema = z.object({
   kind: z.literal('chunk'),
   job_id: z.string(),
   seq: z.number().int().nonnegative(),
+  restart: restartSchema,
   /** Reasoning fragments (they come before this message's text). */
   reasoning_deltas: z.array(reasoningDeltaSchema).optional(),
   /** Text of the answer (it comes before this message's tool-call fragments). */
@@ -201,6 +211,7 @@ export type StreamChunkMessage = z.infer<typeof streamChunkMessageSchema>;
 export const streamEndMessageSchema = z.object({
   kind: z.literal('stream-end'),
   job_id: z.string(),
+  restart: restartSchema,
   /** How many chunk messages came before this one. */
   seq: z.number().int().nonnegative(),
   result: chatJobResultSchema,
@@ -210,7 +221,7 @@ export type StreamEndMessage = z.infer<typeof streamEndMessageSchema>;
 /** A message on an API instance's reply channel: the outcome of one job, or a part of its stream. */
 export const replyMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('result'), job_id: z.string(), result: chatJobResultSchema }),
-  z.object({ kind: z.literal('error'), job_id: z.string(), error: jobErrorSchema }),
+  z.object({ kind: z.literal('error'), job_id: z.string(), restart: restartSchema, error: jobErrorSchema }),
   streamChunkMessageSchema,
   streamEndMessageSchema,
 ]);

@@ -120,6 +120,28 @@ describe('reading and watching a kept stream', () => {
     expect(length).toBeLessThan(300);
   });
 
+  it("keeps (and publishes) a run's message only while that run holds the job's BullMQ lock", async () => {
+    const prefix = uniqueQueuePrefix('fenced');
+    const [first, second] = messagesOf('job');
+    const lockKey = `${prefix}:chat:job:lock`;
+    const subscriber = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const published: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => published.push(message));
+    await subscriber.subscribe(queueKeys.replyChannel(prefix, 'instance'));
+    await client.set(lockKey, 'run-1', 'PX', 60_000);
+    expect(await appendStreamMessage(client, prefix, 'job', first!, limits, 'instance', 'run-1')).toBe(true);
+    // The lock lapsed and the stalled check gave the job to another run: the first is refused, the holder is not.
+    await client.set(lockKey, 'run-2', 'PX', 60_000);
+    expect(await appendStreamMessage(client, prefix, 'job', second!, limits, 'instance', 'run-1')).toBe(false);
+    expect(await appendStreamMessage(client, prefix, 'job', second!, limits, 'instance', 'run-2')).toBe(true);
+    await client.del(lockKey);
+    expect(await appendStreamMessage(client, prefix, 'job', second!, limits, 'instance', 'run-2')).toBe(false);
+    expect((await readStreamMessages(client, prefix, 'job')).map((kept) => kept.message)).toEqual([first, second]);
+    await waitFor(async () => (published.length >= 2 ? true : undefined), 2000);
+    expect(published.map((message) => JSON.parse(message) as ReplyMessage)).toEqual([first, second]);
+    subscriber.disconnect();
+  });
+
   it('cancels a stream nobody watches once its last client left a grace ago, and never one still watched', async () => {
     const prefix = uniqueQueuePrefix('watch');
     const cancels: string[] = [];

@@ -2,14 +2,15 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
 import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
-import { queueKeys } from './keys';
+import { queueKeys, queueNames } from './keys';
 import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
-import streamAppend from './lua/stream-append-1.lua';
+import { QueueKeys } from 'bullmq';
+import streamAppend from './lua/stream-append-2.lua';
 import streamWatch from './lua/stream-watch-1.lua';
 import type { QueuePrefix } from './prefixes';
 
-const appendScript = defineLuaFile('stream-append-1.lua', streamAppend);
+const appendScript = defineLuaFile('stream-append-2.lua', streamAppend);
 const watchScript = defineLuaFile('stream-watch-1.lua', streamWatch);
 
 /** How a resumable job's messages are kept. */
@@ -26,9 +27,14 @@ export interface KeptMessage {
   message: ReplyMessage;
 }
 
+/** BullMQ's lock key of a chat job (`<prefix>:chat:<id>:lock`), computed as BullMQ does. */
+const chatJobLockKey = (prefix: QueuePrefix, jobId: string) => `${new QueueKeys(prefix).toKey(queueNames.chat, jobId)}:lock`;
+
 /**
- * Keeps a message of a resumable job's stream and, when `replyChannel` is given (an API instance relays it live),
- * publishes it there: one script, one round trip, like the PUBLISH of a stream that is not resumable.
+ * Keeps a message of a resumable job's stream and, when `replyTo` is given (an API instance relays it live),
+ * publishes it there: one script, one round trip, like the PUBLISH of a stream that is not resumable. With
+ * `lockToken` (the run's BullMQ lock token), the message is kept only while that run holds the job's lock: false
+ * when refused (the lock lapsed, and another run may be going on with the stream), true when kept.
  */
 export async function appendStreamMessage(
   redis: RedisClient,
@@ -37,14 +43,16 @@ export async function appendStreamMessage(
   message: ReplyMessage,
   limits: JobStreamLimits,
   replyTo?: string,
-): Promise<void> {
+  lockToken?: string,
+): Promise<boolean> {
   const channel = replyTo === undefined ? '' : queueKeys.replyChannel(prefix, replyTo);
-  await runLuaScript(
+  const kept = await runLuaScript(
     redis,
     appendScript,
-    [queueKeys.jobStream(prefix, jobId)],
-    [JSON.stringify(message), limits.maxMessages, limits.ttlSeconds * 1000, channel],
+    [queueKeys.jobStream(prefix, jobId), chatJobLockKey(prefix, jobId)],
+    [JSON.stringify(message), limits.maxMessages, limits.ttlSeconds * 1000, channel, lockToken ?? ''],
   );
+  return kept === 1;
 }
 
 /** XREAD's and XRANGE's entries: [entry id, [field, value, …]]. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { spawnApp, startRedis, freePort, uniquePrefix, type AppProcess, type TestRedis } from '@gateway/testing';
@@ -146,6 +147,16 @@ export async function createBenchEnvironment(options: { profileDir?: string } = 
         }),
         async stop() {
           await Promise.all([...apis, ...workers].map((child) => child.stop('SIGTERM', 20_000)));
+          // BENCH_LOG_DIR: each process's output (its info-level log) kept for a look at what happened in the run.
+          const logDir = process.env['BENCH_LOG_DIR'];
+          if (logDir) {
+            mkdirSync(logDir, { recursive: true });
+            for (const [name, app] of [
+              ...apis.map((api, index) => [`api${index + 1}`, api] as const),
+              ...workers.map((worker, index) => [`worker${index + 1}`, worker] as const),
+            ])
+              writeFileSync(join(logDir, `${env.QUEUE_PREFIX}-${name}.log`), app.output());
+          }
         },
       };
     },

@@ -1,4 +1,4 @@
-import type { ReplyMessage, ToolCallDelta } from '@gateway/contracts';
+import type { ReplyMessage, ToolCallDelta } from './job';
 import { createReplayFilter } from './replay-filter';
 
 const chunk = (seq: number, text: string, toolCalls?: ToolCallDelta[]): ReplyMessage => ({

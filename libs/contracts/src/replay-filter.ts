@@ -1,10 +1,13 @@
-import { streamLost, type ReasoningDelta, type ReplyMessage, type ToolCallDelta } from '@gateway/contracts';
+import { streamLost } from './error-catalogue';
+import type { ReasoningDelta, ReplyMessage, ToolCallDelta } from './job';
 
 /**
- * A resumable job run again (its worker died, or handed it back) finds its earlier attempt's messages kept: what
- * the readers already have. The filter lets through only what the new attempt says beyond that, so the kept
- * stream goes on without a repeat (seq continuing after the kept chunks); an attempt that says something else
- * than what was kept ends the stream (`streamLost`), as a client cannot take back what it was sent.
+ * What a run of a job says again, told from what it says beyond the stream its readers already have. A resumable
+ * job run again (its worker died, its lock lapsed, or it was handed back) finds its earlier attempt's messages kept:
+ * the worker lets through only what the new attempt says beyond them, so the kept stream goes on without a repeat
+ * (seq continuing after the kept chunks). A job whose stream is not kept starts it over (`restart`): the API relaying
+ * it filters the new run against what its client was sent. An attempt that says something else than what was
+ * already sent ends the stream (`streamLost`), as a client cannot take back what it was sent.
  */
 export function createReplayFilter(kept: readonly ReplyMessage[]) {
   const chunks = kept.filter((message) => message.kind === 'chunk');
