@@ -10,10 +10,11 @@ import { launch } from './lean-path';
 /**
  * A prototype of scheduling lanes at the BullMQ level, for the lanes spike (`--only=lanes-spike`): stock BullMQ and
  * nothing else (no admission, billing, reserve, lane-share loop or fair share), in one of two shapes:
- * - `one`: one queue, interactive jobs added without a priority, job and batch jobs with one (1 and 2), one
- *   consumer whose slots every lane shares (today's shape, minus the reserve and the lane-share loop);
- * - `split`: one queue per lane (interactive, job, batch), no priorities, one consumer per queue in the same worker
- *   process with its own slots: a lane's slots cannot be lent to another lane.
+ * - `one`: one queue, interactive jobs added without a priority, job and batch jobs with their lane's range of
+ *   priorities, one consumer whose slots every lane shares (today's shape, minus the reserve and the lane-share loop);
+ * - `split`: one queue per lane (interactive, job, batch), no priorities between lanes (within the job and batch
+ *   lanes, the fair-share rounds as priorities, as on one queue), one consumer per queue in the same worker process
+ *   with its own slots: a lane's slots cannot be lent to another lane.
  * Same work per job as the gateway's: one call to the upstream with the job's model, the answer published to the
  * waiting API instance (interactive) or kept as the job's result (job, batch).
  */
@@ -22,7 +23,21 @@ export type LaneName = 'interactive' | 'job' | 'batch';
 const lanes: readonly LaneName[] = ['interactive', 'job', 'batch'];
 /** Finished jobs kept as the gateway keeps them (so completing costs what it costs there). */
 const jobOptions = { removeOnComplete: { age: 3600, count: 100_000 }, removeOnFail: { age: 86_400 } } as const;
-const lanePriority: Record<LaneName, number | undefined> = { interactive: undefined, job: 1, batch: 2 };
+/**
+ * Where a lane's priorities start on one queue (the gateway's layout: the job lane from 1, the batch lane from 2^20);
+ * on a queue of its own a lane starts at 1. Interactive jobs have none (BullMQ's wait list, served first).
+ */
+const laneBase: Record<Exclude<LaneName, 'interactive'>, number> = { job: 1, batch: 2 ** 20 };
+
+/**
+ * The priority of a lower lane's job: its lane's base plus its round. With one tenant, the fair-share rounds the
+ * gateway hands out (lane-rounds.lua) are consecutive, so a backlog's n-th job has round n: fair share within a lane
+ * costs the same prioritized set in both shapes, and only the split into queues differs.
+ */
+export function lanePriorityOf(shape: LaneShape, lane: LaneName, round: number): number | undefined {
+  if (lane === 'interactive') return undefined;
+  return (shape === 'one' ? laneBase[lane] : 1) + (round % 131_071);
+}
 
 function env(name: string): string {
   const value = process.env[name];
@@ -67,7 +82,6 @@ export async function serveLaneApi(): Promise<void> {
     if (!queue) queues.set(name, (queue = new Queue(name, { connection, prefix, defaultJobOptions: jobOptions })));
     return queue;
   };
-  const addOptions = (lane: LaneName) => (shape === 'one' && lanePriority[lane] !== undefined ? { priority: lanePriority[lane] } : {});
   const waiting = new Map<string, (result: unknown) => void>();
   subscriber.on('message', (_channel: string, message: string) => {
     const { jobId, result } = JSON.parse(message) as { jobId: string; result: unknown };
@@ -81,7 +95,7 @@ export async function serveLaneApi(): Promise<void> {
     const body = req.body as { model?: string; messages: unknown };
     const jobId = randomUUID();
     const result = new Promise((resolve) => waiting.set(jobId, resolve));
-    await queueOf('interactive').add('interactive', { model: body.model ?? 'bench', messages: body.messages, replyTo: instance }, { jobId, ...addOptions('interactive') });
+    await queueOf('interactive').add('interactive', { model: body.model ?? 'bench', messages: body.messages, replyTo: instance }, { jobId });
     res.json(await result);
   });
   app.post('/bench/batch', async (req, res) => {
@@ -91,7 +105,7 @@ export async function serveLaneApi(): Promise<void> {
       const jobs = Array.from({ length: Math.min(1000, count - start) }, (_, offset) => ({
         name: 'batch',
         data: { model, messages: [{ role: 'user', content: `item ${start + offset}` }] },
-        opts: { ...jobOptions, ...addOptions('batch') },
+        opts: { ...jobOptions, priority: lanePriorityOf(shape, 'batch', start + offset) },
       }));
       await queue.addBulk(jobs);
     }

@@ -3,7 +3,7 @@ import { startLaneQueues, laneQueueName, type LaneQueues } from '../lane-queues'
 import { runLoad } from '../load';
 import { cpuDelta, cpuSnapshot } from '../proc-stats';
 import { alternatingOrder, figuresTable, medianByMetric, medianRatio, type FigureColumn } from '../round-figures';
-import { runSequential } from '../sequential';
+import { percentile, runSequential } from '../sequential';
 import type { Gateway } from '../environment';
 import type { ScenarioContext } from './context';
 
@@ -84,29 +84,55 @@ function prototypeSetup(name: string, lanes: LaneQueues): SpikeSetup {
   };
 }
 
+/** Commands/s each setup sends while idle (its consumers' blocking fetches and timers), by name, and their sum. */
+interface IdleRates {
+  of: Map<string, number>;
+  total: number;
+}
+
+/** Redis commands of a period, less what the other setups sent while idle in it (INFO counts the whole server). */
+function ownCommands(delta: number, seconds: number, setup: SpikeSetup, idle: IdleRates): number {
+  return delta - (idle.total - (idle.of.get(setup.name) ?? 0)) * seconds;
+}
+
 /**
- * One round of one setup: interactive calls alone (p50, p99), interactive-only load at 32 connections (requests/s,
- * Redis commands and CPU per request), then a batch backlog: its drain rate while interactive is idle (what a lane's
- * idle slots are worth) and Redis commands per batch job, then interactive calls while it drains; the rest cancelled.
+ * Interactive-only load at 32 connections on one setup (upstream answering at once): requests/s, p99, and its Redis
+ * commands and CPU (API, worker, Redis) per request.
  */
-async function measureRound(context: ScenarioContext, redis: Redis, setup: SpikeSetup, options: { calls: number; loadSeconds: number; batch: number; windowSeconds: number; redisPid: number }): Promise<Record<string, number>> {
-  const figures: Record<string, number> = {};
-  const interactive = { agent_id: 'bench-interactive', model: INTERACTIVE_MODEL, messages };
-  const idle = await runSequential(setup.chatUrl, interactive, options.calls);
-  figures['idleP50'] = idle.p50;
-  figures['idleP99'] = idle.p99;
-  const pids = { ...setup.pids, redis: options.redisPid };
+async function measureThroughput(context: ScenarioContext, setup: SpikeSetup, idle: IdleRates, seconds: number): Promise<Record<string, number>> {
+  const pids = { ...setup.pids, redis: context.env.redisPid };
   const cpuBefore = cpuSnapshot(pids);
   const commandsBefore = await context.env.commandCount();
-  const load = await runLoad({ url: setup.chatUrl, body: { agent_id: 'bench', model: 'bench', messages }, connections: 32, durationSeconds: options.loadSeconds });
+  const started = performance.now();
+  const load = await runLoad({ url: setup.chatUrl, body: { agent_id: 'bench', model: 'bench', messages }, connections: 32, durationSeconds: seconds });
+  const elapsed = (performance.now() - started) / 1000;
   const served = Math.max(1, load.requests - load.errors - load.non2xx);
-  figures['rps'] = load.rps;
-  figures['loadP99'] = load.p99;
-  figures['commandsPerRequest'] = ((await context.env.commandCount()) - commandsBefore) / served;
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(pids));
-  figures['cpuMsPerRequest'] = (Object.values(cpu).reduce((sum, seconds) => sum + seconds, 0) * 1000) / served;
-  figures['errors'] = idle.errors + load.errors + load.non2xx;
-  // The backlog: every slot wanted by batch work before anything is timed.
+  return {
+    rps: load.rps,
+    loadP99: load.p99,
+    commandsPerRequest: ownCommands((await context.env.commandCount()) - commandsBefore, elapsed, setup, idle) / served,
+    cpuMsPerRequest: (Object.values(cpu).reduce((sum, value) => sum + value, 0) * 1000) / served,
+    loadErrors: load.errors + load.non2xx,
+  };
+}
+
+/**
+ * One backlog round of one setup: sequential interactive calls alone (upstream 20 ms), then a batch backlog
+ * (upstream 200 ms): its drain rate while interactive is idle (what a lane's slots are worth when the others are
+ * empty) and its Redis commands per job, then interactive calls while it drains; the rest cancelled.
+ */
+async function measureBacklog(
+  context: ScenarioContext,
+  redis: Redis,
+  setup: SpikeSetup,
+  idle: IdleRates,
+  options: { idleCalls: number; drainCalls: number; batch: number; windowSeconds: number },
+): Promise<{ figures: Record<string, number>; idleTimes: number[]; drainTimes: number[] }> {
+  const interactive = { agent_id: 'bench-interactive', model: INTERACTIVE_MODEL, messages };
+  const alone = await runSequential(setup.chatUrl, interactive, options.idleCalls);
+  const figures: Record<string, number> = { idleP50: alone.p50, idleP99: alone.p99, errors: alone.errors };
+  // The backlog: every batch slot busy before anything is timed.
   const start = await queueState(redis, setup.batchQueueKey);
   const enqueueStarted = performance.now();
   await setup.addBatch(options.batch);
@@ -117,16 +143,16 @@ async function measureRound(context: ScenarioContext, redis: Redis, setup: Spike
   const windowStarted = performance.now();
   await sleep(options.windowSeconds * 1000);
   const windowEnd = await queueState(redis, setup.batchQueueKey);
+  const windowElapsed = (performance.now() - windowStarted) / 1000;
   const drained = windowEnd.finished - windowStart.finished;
-  figures['drainRate'] = drained / ((performance.now() - windowStarted) / 1000);
-  figures['commandsPerBatchJob'] = ((await context.env.commandCount()) - windowCommands) / Math.max(1, drained);
-  const during = await runSequential(setup.chatUrl, interactive, options.calls);
+  figures['drainRate'] = drained / windowElapsed;
+  figures['commandsPerBatchJob'] = ownCommands((await context.env.commandCount()) - windowCommands, windowElapsed, setup, idle) / Math.max(1, drained);
+  const during = await runSequential(setup.chatUrl, interactive, options.drainCalls);
   figures['drainP50'] = during.p50;
   figures['drainP99'] = during.p99;
-  figures['errors'] += during.errors;
-  const end = await queueState(redis, setup.batchQueueKey);
-  // A backlog gone before the calls ended would time them against a lighter load: flagged, not hidden.
-  figures['backlogLeft'] = end.waiting;
+  figures['errors'] = alone.errors + during.errors;
+  // A backlog gone before the calls ended would time them against a lighter load: reported, not hidden.
+  figures['backlogLeft'] = (await queueState(redis, setup.batchQueueKey)).waiting;
   await setup.cancelBatch();
   const settleBy = Date.now() + 15_000;
   for (;;) {
@@ -138,7 +164,7 @@ async function measureRound(context: ScenarioContext, redis: Redis, setup: Spike
     }
     await sleep(50);
   }
-  return figures;
+  return { figures, idleTimes: alone.times ?? [], drainTimes: during.times ?? [] };
 }
 
 export const spikeColumns: FigureColumn[] = [
@@ -146,73 +172,119 @@ export const spikeColumns: FigureColumn[] = [
   { metric: 'idleP99', heading: 'p99 idle (ms)', digits: 1 },
   { metric: 'drainP50', heading: 'p50 under the backlog (ms)', digits: 1 },
   { metric: 'drainP99', heading: 'p99 under the backlog (ms)', digits: 1 },
+  { metric: 'pooledIdleP99', heading: 'p99 idle, all rounds pooled (ms)', digits: 1 },
+  { metric: 'pooledDrainP99', heading: 'p99 under the backlog, pooled (ms)', digits: 1 },
   { metric: 'rps', heading: 'interactive-only req/s (32 conn.)', digits: 0 },
+  { metric: 'loadP99', heading: 'its p99 (ms)', digits: 0 },
   { metric: 'commandsPerRequest', heading: 'Redis commands / interactive request', digits: 1 },
   { metric: 'cpuMsPerRequest', heading: 'CPU ms / request', digits: 2 },
   { metric: 'drainRate', heading: 'batch drain, interactive idle (jobs/s)', digits: 0 },
   { metric: 'commandsPerBatchJob', heading: 'Redis commands / batch job', digits: 1 },
+  { metric: 'idleCommandsPerSecond', heading: 'Redis commands/s idle', digits: 0 },
   { metric: 'enqueueSeconds', heading: 'enqueue of the backlog (s)', digits: 2 },
 ];
 
 /**
  * Issue 38's question 2, at equal slots: would one BullMQ queue per lane (interactive, job, batch) make the
  * interactive reserve, the lane-share loop and the priority bands unnecessary at equal or better figures? Four
- * setups on the same Redis and upstream, in alternating rounds: the gateway as it is (1 API, 1 worker with
- * WORKER_CONCURRENCY=64 and its reserve slot), and three prototypes at the BullMQ level (stock BullMQ, no gateway
- * features): one queue with lane priorities and 64 shared slots, one queue per lane with the 64 slots split
- * (16 interactive, 16 job, 32 batch), and one queue per lane with 64 slots each (nothing lent, nothing capped).
+ * setups on the same Redis and upstream: the gateway as it is (1 API, 1 worker with WORKER_CONCURRENCY=64 and its
+ * reserve slot), and three prototypes at the BullMQ level (stock BullMQ, no gateway features; batch jobs carry
+ * their fair-share round as a priority in both shapes): one queue with the lanes' priority ranges and 64 shared
+ * slots, one queue per lane with the 64 slots split (16 interactive, 16 job, 32 batch), and one queue per lane with
+ * 64 slots each (nothing lent, nothing capped). Each setup's idle Redis commands/s are
+ * measured as it starts, and taken out of the others' counts (INFO counts the whole server). Then interactive-only
+ * load in `throughputRounds` alternating rounds, and `rounds` alternating backlog rounds; figures are medians of
+ * rounds, the pooled p99 over every round's calls beside them.
  */
-export async function lanesSpikeScenario(context: ScenarioContext, options = { rounds: 3, calls: 120, loadSeconds: 2, batch: 20_000, windowSeconds: 2 }): Promise<void> {
-  const gateway = await context.env.startGateway({
-    apis: 1,
-    workers: 1,
-    env: { WORKER_CONCURRENCY: String(SLOTS), BATCH_MAX_REQUESTS: String(options.batch), WORKER_METRICS_PORT: '0' },
-  });
+export async function lanesSpikeScenario(
+  context: ScenarioContext,
+  options = { rounds: 3, throughputRounds: 4, loadSeconds: 2, idleCalls: 80, drainCalls: 150, batch: 20_000, windowSeconds: 2 },
+): Promise<void> {
   const { url: redisUrl } = context.env.redis;
-  const prototypes = await Promise.all([
-    startLaneQueues(redisUrl, context.env.upstreamUrl, 'one', String(SLOTS)),
-    startLaneQueues(redisUrl, context.env.upstreamUrl, 'split', '16,16,32'),
-    startLaneQueues(redisUrl, context.env.upstreamUrl, 'split', `${SLOTS},${SLOTS},${SLOTS}`),
-  ]);
   const redis = new Redis(redisUrl);
-  try {
-    const setups = [
-      gatewaySetup(gateway),
-      prototypeSetup(`BullMQ, one queue, lane priorities, ${SLOTS} shared slots`, prototypes[0]),
-      prototypeSetup('BullMQ, a queue per lane, slots 16 / 16 / 32', prototypes[1]),
-      prototypeSetup(`BullMQ, a queue per lane, slots ${SLOTS} / ${SLOTS} / ${SLOTS}`, prototypes[2]),
-    ];
-    // Warm-up: every path compiled, every connection open.
-    for (const setup of setups) {
-      await runSequential(setup.chatUrl, { agent_id: 'bench-interactive', model: 'bench', messages }, 50);
-      await runLoad({ url: setup.chatUrl, body: { agent_id: 'bench', model: 'bench', messages }, connections: 32, durationSeconds: 1 });
-    }
-    // What the four setups cost Redis while all are idle (their consumers' blocking fetches and timers), counted in every figure below.
-    const idleBefore = await context.env.commandCount();
+  const idle: IdleRates = { of: new Map(), total: 0 };
+  const stops: (() => Promise<void>)[] = [];
+  const setups: SpikeSetup[] = [];
+  /** Warms a setup up (every path compiled, every connection open), then counts what it adds to the idle server. */
+  const add = async (setup: SpikeSetup) => {
+    await runSequential(setup.chatUrl, { agent_id: 'bench-interactive', model: 'bench', messages }, 50);
+    await runLoad({ url: setup.chatUrl, body: { agent_id: 'bench', model: 'bench', messages }, connections: 32, durationSeconds: 1 });
+    await sleep(500);
+    const before = await context.env.commandCount();
+    const started = performance.now();
     await sleep(2000);
-    const idleCommandsPerSecond = ((await context.env.commandCount()) - idleBefore) / 2;
+    const rate = ((await context.env.commandCount()) - before) / ((performance.now() - started) / 1000) - idle.total;
+    idle.of.set(setup.name, Math.max(0, rate));
+    idle.total += Math.max(0, rate);
+    setups.push(setup);
+  };
+  try {
+    const gateway = await context.env.startGateway({
+      apis: 1,
+      workers: 1,
+      env: { WORKER_CONCURRENCY: String(SLOTS), BATCH_MAX_REQUESTS: String(options.batch), WORKER_METRICS_PORT: '0' },
+    });
+    stops.push(() => context.env.stopQuietly(gateway));
+    await add(gatewaySetup(gateway));
+    for (const [name, shape, slots] of [
+      [`BullMQ, one queue, lane priorities, ${SLOTS} shared slots`, 'one', String(SLOTS)],
+      ['BullMQ, a queue per lane, slots 16 / 16 / 32', 'split', '16,16,32'],
+      [`BullMQ, a queue per lane, slots ${SLOTS} / ${SLOTS} / ${SLOTS}`, 'split', `${SLOTS},${SLOTS},${SLOTS}`],
+    ] as const) {
+      const lanes = await startLaneQueues(redisUrl, context.env.upstreamUrl, shape, slots);
+      stops.push(() => lanes.stop());
+      await add(prototypeSetup(name, lanes));
+    }
     const rounds = new Map(setups.map((setup) => [setup.name, [] as Record<string, number>[]]));
-    for (let round = 0; round < options.rounds; round += 1) {
+    const throughput = new Map(setups.map((setup) => [setup.name, [] as Record<string, number>[]]));
+    const pooled = new Map(setups.map((setup) => [setup.name, { idle: [] as number[], drain: [] as number[] }]));
+    for (let round = 0; round < options.throughputRounds; round += 1) {
       for (const setup of alternatingOrder(setups, round)) {
-        const figures = await measureRound(context, redis, setup, { ...options, redisPid: context.env.redisPid });
-        rounds.get(setup.name)!.push(figures);
+        const figures = await measureThroughput(context, setup, idle, options.loadSeconds);
+        throughput.get(setup.name)!.push(figures);
         context.log(
-          `lanes-spike round ${round + 1} ${setup.name}: idle p50/p99 ${figures['idleP50']!.toFixed(1)}/${figures['idleP99']!.toFixed(1)} ms, under the backlog ${figures['drainP50']!.toFixed(1)}/${figures['drainP99']!.toFixed(1)} ms, ${figures['rps']!.toFixed(0)} req/s, ${figures['commandsPerRequest']!.toFixed(1)} commands/request, ${figures['cpuMsPerRequest']!.toFixed(2)} CPU ms, drain ${figures['drainRate']!.toFixed(0)} jobs/s at ${figures['commandsPerBatchJob']!.toFixed(1)} commands/job, enqueue ${figures['enqueueSeconds']!.toFixed(2)} s, backlog left ${figures['backlogLeft']}, errors ${figures['errors']}`,
+          `lanes-spike load round ${round + 1} ${setup.name}: ${figures['rps']!.toFixed(0)} req/s, p99 ${figures['loadP99']!.toFixed(0)} ms, ${figures['commandsPerRequest']!.toFixed(1)} commands/request, ${figures['cpuMsPerRequest']!.toFixed(2)} CPU ms, errors ${figures['loadErrors']}`,
         );
       }
     }
-    const summary = setups.map((setup) => ({ name: setup.name, rounds: rounds.get(setup.name)! }));
-    const oneQueue = rounds.get(setups[1]!.name)!;
-    const ratios = setups
-      .slice(2)
-      .map(
-        (setup) =>
-          `${setup.name} against the one queue: interactive-only req/s ${medianRatio(rounds.get(setup.name)!, oneQueue, 'rps').toFixed(2)}×, batch drain ${medianRatio(rounds.get(setup.name)!, oneQueue, 'drainRate').toFixed(2)}×, p99 under the backlog ${medianRatio(rounds.get(setup.name)!, oneQueue, 'drainP99').toFixed(2)}×`,
-      );
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const setup of alternatingOrder(setups, round)) {
+        const { figures, idleTimes, drainTimes } = await measureBacklog(context, redis, setup, idle, options);
+        rounds.get(setup.name)!.push(figures);
+        pooled.get(setup.name)!.idle.push(...idleTimes);
+        pooled.get(setup.name)!.drain.push(...drainTimes);
+        context.log(
+          `lanes-spike backlog round ${round + 1} ${setup.name}: idle p50/p99 ${figures['idleP50']!.toFixed(1)}/${figures['idleP99']!.toFixed(1)} ms, under the backlog ${figures['drainP50']!.toFixed(1)}/${figures['drainP99']!.toFixed(1)} ms, drain ${figures['drainRate']!.toFixed(0)} jobs/s at ${figures['commandsPerBatchJob']!.toFixed(1)} commands/job, enqueue ${figures['enqueueSeconds']!.toFixed(2)} s, backlog left ${figures['backlogLeft']}, errors ${figures['errors']}`,
+        );
+      }
+    }
+    const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+    const summary = setups.map((setup) => {
+      const times = pooled.get(setup.name)!;
+      return {
+        name: setup.name,
+        rounds: [
+          ...rounds.get(setup.name)!,
+          ...throughput.get(setup.name)!,
+          {
+            pooledIdleP99: percentile(sorted(times.idle), 0.99),
+            pooledDrainP99: percentile(sorted(times.drain), 0.99),
+            idleCommandsPerSecond: idle.of.get(setup.name) ?? NaN,
+          },
+        ],
+      };
+    });
+    const oneQueue = setups[1]!.name;
+    const ratios = setups.slice(2).map((setup) => {
+      const load = medianRatio(throughput.get(setup.name)!, throughput.get(oneQueue)!, 'rps');
+      const drain = medianRatio(rounds.get(setup.name)!, rounds.get(oneQueue)!, 'drainRate');
+      const p99 = medianRatio(rounds.get(setup.name)!, rounds.get(oneQueue)!, 'drainP99');
+      return `${setup.name} against the one queue (median of per-round ratios): interactive-only req/s ${load.toFixed(2)}×, batch drain ${drain.toFixed(2)}×, p99 under the backlog ${p99.toFixed(2)}×`;
+    });
     const table = figuresTable(summary, spikeColumns);
-    context.log(`lanes-spike: medians of ${options.rounds} alternating rounds:\n${table}\n${ratios.join('\n')}\nidle: ${idleCommandsPerSecond.toFixed(0)} Redis commands/s for the four setups`);
+    context.log(`lanes-spike: medians of alternating rounds:\n${table}\n${ratios.join('\n')}`);
     context.sections.push(
-      `## Lanes spike: a BullMQ queue per lane against today's one queue (medians of ${options.rounds} alternating rounds)\n\n${table}\n\n${ratios.map((line) => `- ${line}`).join('\n')}\n- idle: ${idleCommandsPerSecond.toFixed(0)} Redis commands/s for the four setups together\n`,
+      `## Lanes spike: a BullMQ queue per lane against today's one queue (medians of ${options.throughputRounds} load and ${options.rounds} backlog rounds, alternating)\n\n${table}\n\n${ratios.map((line) => `- ${line}`).join('\n')}\n`,
     );
     for (const { name, rounds: figures } of summary) {
       const medians = medianByMetric(figures);
@@ -224,7 +296,6 @@ export async function lanesSpikeScenario(context: ScenarioContext, options = { r
     }
   } finally {
     redis.disconnect();
-    await Promise.all(prototypes.map((prototype) => prototype.stop()));
-    await context.env.stopQuietly(gateway);
+    await Promise.all(stops.map((stop) => stop()));
   }
 }
