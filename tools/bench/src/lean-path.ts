@@ -96,7 +96,8 @@ function exitOnSigterm(): void {
   process.once('SIGTERM', () => process.exit(0));
 }
 
-function launch(flag: string, extraEnv: Record<string, string>, nodeArgs: string[]): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
+/** Starts this script again with `flag` (one of its process roles) and resolves with the first line it prints. */
+export function launch(flag: string, extraEnv: Record<string, string>, nodeArgs: string[]): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, process.argv[1] ?? '', flag], {
       stdio: ['ignore', 'pipe', 'inherit'],

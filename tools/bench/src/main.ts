@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBareClientBurst } from './bare-client-burst';
 import { serveFakeUpstream } from './fake-upstream';
+import { serveLaneApi, serveLaneWorker } from './lane-queues';
 import { serveLeanApi, serveLeanWorker } from './lean-path';
 import { createBenchEnvironment } from './environment';
 import { latencyChart, type CurvePoint } from './plot';
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
   if (process.argv.includes('--serve-upstream')) return serveFakeUpstream();
   if (process.argv.includes('--lean-api')) return serveLeanApi();
   if (process.argv.includes('--lean-worker')) return serveLeanWorker();
+  if (process.argv.includes('--lanes-api')) return serveLaneApi();
+  if (process.argv.includes('--lanes-worker')) return serveLaneWorker();
   if (process.argv.includes('--bare-client-burst')) return runBareClientBurst();
   if (process.argv.includes('--stream-hold')) return runStreamHold();
   const args = parseArgs(process.argv.slice(2));
@@ -156,6 +159,12 @@ absolute numbers are pessimistic and drift by tens of percent within minutes; co
   Targets: ≤ 3× its memory per stream, ≤ 2× its CPU per token, every stream whole.
 - **lanes**: sequential interactive \`POST /v1/chat\` calls (upstream 20 ms) idle, then while another agent's
   10,000-request batch (200 ms each, 2 workers × 64 slots) drains; target: p99 during the drain within 2× idle.
+- **lanes-spike** (\`--only=lanes-spike\`, opt-in, ~3.5 min): a BullMQ queue per lane against today's one queue, at 64 worker
+  slots, in 3 alternating rounds: the gateway (1 API, 1 worker), and stock BullMQ with one queue and lane priorities,
+  with a queue per lane and the slots split 16 / 16 / 32, and with a queue per lane and 64 slots each; per setup the
+  interactive p50/p99 idle and under a 20,000-request batch backlog (200 ms each), interactive-only requests/s in 4
+  alternating rounds, Redis commands and CPU per request, and the batch drain rate while interactive is idle (see
+  PERFORMANCE.md, question 2).
 - **comparisons under drift**: the speed of this machine drifts by tens of percent within a minute, so the
   comparisons that matter (limits on vs off, gateway vs lean path) run both setups side by side in 6 alternating 2 s
   rounds (A B, B A, …) and report the median of the per-round ratios.

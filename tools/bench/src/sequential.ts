@@ -6,6 +6,8 @@ export interface SequentialResult {
   p50: number;
   p99: number;
   errors: number;
+  /** Every latency, sorted (ms): to pool rounds' samples. */
+  times?: number[];
 }
 
 export function percentile(sorted: readonly number[], fraction: number): number {
@@ -35,7 +37,7 @@ export async function runSequential(url: string, body: unknown, count: number): 
     await agent.close();
   }
   times.sort((a, b) => a - b);
-  return { count, p50: percentile(times, 0.5), p99: percentile(times, 0.99), errors };
+  return { count, p50: percentile(times, 0.5), p99: percentile(times, 0.99), errors, times };
 }
 
 /** A target of {@link runSequentialInterleaved}. */

@@ -4,6 +4,7 @@ import { deploymentsScenario } from './deployment-overhead';
 import { embeddingsScenario } from './embeddings';
 import { fileBatchScenario } from './file-batch';
 import { lanesScenario } from './lanes';
+import { lanesSpikeScenario } from './lanes-spike';
 import { limitsScenario } from './limits';
 import { responsesScenario } from './responses';
 import { messagesScenario } from './messages';
@@ -25,6 +26,8 @@ export async function optionalScenarios(context: ScenarioContext, selected: Read
   // Part of overhead; alone with --only=deployments.
   if (selected.has('deployments')) await deploymentsScenario(context);
   if (selected.has('lanes')) await lanesScenario(context);
+  // Issue 38's question 2, a queue per lane against today's one queue (opt-in: --only=lanes-spike).
+  if (selected.has('lanes-spike')) await lanesSpikeScenario(context);
   if (selected.has('embeddings')) await embeddingsScenario(context);
   if (selected.has('operating')) await operatingScenario(context);
   if (selected.has('response-cache')) await responseCacheScenario(context);
