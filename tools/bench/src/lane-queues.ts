@@ -144,12 +144,9 @@ export async function serveLaneWorker(): Promise<void> {
     return result;
   };
   const consumers =
-    typeof slots === 'number'
-      ? [{ name: 'chat', concurrency: slots }]
-      : lanes.map((lane) => ({ name: laneQueueName(shape, lane), concurrency: slots[lane] }));
+    typeof slots === 'number' ? [{ name: 'chat', concurrency: slots }] : lanes.map((lane) => ({ name: laneQueueName(shape, lane), concurrency: slots[lane] }));
   const workers = consumers.map(
-    ({ name, concurrency }) =>
-      new Worker(name, processor, { connection: new Redis(env('REDIS_URL'), { maxRetriesPerRequest: null }), prefix, concurrency }),
+    ({ name, concurrency }) => new Worker(name, processor, { connection: new Redis(env('REDIS_URL'), { maxRetriesPerRequest: null }), prefix, concurrency }),
   );
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);

@@ -25,12 +25,7 @@ describe('medianOf', () => {
 
 describe('medianByMetric', () => {
   it("takes each metric's median over the rounds that measured it", () => {
-    const rounds: Record<string, number>[] = [
-      { rps: 100, p99: 30 },
-      { rps: 300, p99: 10 },
-      { rps: 200, p99: NaN },
-      { rps: 250 },
-    ];
+    const rounds: Record<string, number>[] = [{ rps: 100, p99: 30 }, { rps: 300, p99: 10 }, { rps: 200, p99: NaN }, { rps: 250 }];
     expect(medianByMetric(rounds)).toEqual({ rps: 225, p99: 20 });
   });
 });
@@ -54,7 +49,14 @@ describe('figuresTable', () => {
   it('puts one row per setup with the median of each column, and a dash for a metric never measured', () => {
     const table = figuresTable(
       [
-        { name: 'one queue', rounds: [{ p99: 12.34, rps: 1500 }, { p99: 20, rps: 1700 }, { p99: 14, rps: 1600 }] },
+        {
+          name: 'one queue',
+          rounds: [
+            { p99: 12.34, rps: 1500 },
+            { p99: 20, rps: 1700 },
+            { p99: 14, rps: 1600 },
+          ],
+        },
         { name: 'per lane', rounds: [{ p99: 9 }] },
       ],
       [

@@ -289,7 +289,13 @@ export async function lanesSpikeScenario(
     for (const { name, rounds: figures } of summary) {
       const medians = medianByMetric(figures);
       const scenario = `lanes spike: ${name}`;
-      context.rows.push({ scenario, metric: 'interactive p99 under a batch backlog', value: medians['drainP99'] ?? NaN, unit: 'ms', note: `idle ${(medians['idleP99'] ?? NaN).toFixed(1)} ms` });
+      context.rows.push({
+        scenario,
+        metric: 'interactive p99 under a batch backlog',
+        value: medians['drainP99'] ?? NaN,
+        unit: 'ms',
+        note: `idle ${(medians['idleP99'] ?? NaN).toFixed(1)} ms`,
+      });
       context.rows.push({ scenario, metric: 'interactive-only requests/s (32 connections)', value: medians['rps'] ?? NaN, unit: 'req/s' });
       context.rows.push({ scenario, metric: 'batch drain rate, interactive idle', value: medians['drainRate'] ?? NaN, unit: 'jobs/s' });
       context.rows.push({ scenario, metric: 'Redis commands per interactive request', value: medians['commandsPerRequest'] ?? NaN, unit: '' });
