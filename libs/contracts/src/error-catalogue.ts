@@ -24,6 +24,17 @@ export function embeddingsExpired(): GatewayError {
   return new GatewayError('not_found', "the job's vectors are past their retention time");
 }
 
+/**
+ * A synchronous embeddings request whose job completed, but whose vectors were gone from Redis when the API went to
+ * read them (evicted under memory pressure, or past their retention at its edge): the answer is lost, the request may
+ * be sent again.
+ */
+export function embeddingsVectorsLost(): GatewayError {
+  return new GatewayError('unavailable', "the job's vectors were gone from Redis before its answer was read; send the request again", {
+    retryAfterSeconds: 1,
+  });
+}
+
 /** The API is stopping: its waiting callers are released and may retry on another instance. */
 export function shuttingDown(): GatewayError {
   return new GatewayError('unavailable', 'the gateway is shutting down, retry', { retryAfterSeconds: 1 });

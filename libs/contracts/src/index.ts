@@ -31,6 +31,7 @@ export {
   jobFailed,
   malformedJobResult,
   embeddingsExpired,
+  embeddingsVectorsLost,
   internalError,
   toGatewayError,
   idempotencyConflict,

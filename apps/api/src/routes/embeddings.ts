@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import {
   agentIdSchema,
-  embeddingsExpired,
+  embeddingsVectorsLost,
   embeddingsRequestSchema,
   embeddingsResponseAround,
   embeddingsResponseText,
@@ -20,10 +20,16 @@ import type { ResultWaiter, WaitedResult } from '../result-waiter';
 import { parseBody } from '../validation';
 import { waitForAnswer } from '../wait-for-answer';
 
-/** A sync answer's `data` list as the worker kept it (its key's bytes); gone (past its retention, or evicted): an error, never an empty list. */
-async function storedDataText(redis: RedisClient, key: string): Promise<Buffer> {
+/**
+ * A sync answer's `data` list as the worker kept it (its key's bytes). Gone (evicted, or past its retention at its
+ * edge): a 503 the caller may retry, never an empty list, and logged (an evicting Redis loses jobs too).
+ */
+export async function storedDataText(redis: Pick<RedisClient, 'getBuffer'>, key: string, logger: Pick<Logger, 'error'>): Promise<Buffer> {
   const data = await redis.getBuffer(key);
-  if (data === null) throw embeddingsExpired();
+  if (data === null) {
+    logger.error({ key }, "a completed embeddings job's vectors were gone before its answer was read (is Redis evicting keys?)");
+    throw embeddingsVectorsLost();
+  }
   return data;
 }
 
@@ -65,7 +71,8 @@ export function embeddingsRoutes(deps: EmbeddingsRouteDeps): Router {
     res.type('application/json');
     // The `data` list as text (written and checked by the worker): from the reply, or read from the key the reply
     // names (the vectors crossed Redis once, in the worker's SET), as bytes, never parsed.
-    const data = answer.embeddings_data ?? (answer.embeddings_stored ? await storedDataText(deps.bulkRedis, answer.embeddings_stored.key) : undefined);
+    const data =
+      answer.embeddings_data ?? (answer.embeddings_stored ? await storedDataText(deps.bulkRedis, answer.embeddings_stored.key, deps.logger) : undefined);
     if (data) {
       // The rest of the answer around it, in three pieces (no copy of the hundreds of KB into one buffer), as one
       // answer of a known length.
