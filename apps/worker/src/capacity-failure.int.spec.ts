@@ -6,9 +6,9 @@ import { loadConfig, type Config } from '@gateway/config';
 import { replyMessageSchema, type ChatJobData, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
 import { createBatchCaps, createBudget, createProviderPacer, limitKeys, loadPricingTable, pricesFromTable, type JobBilling } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatWorker, createRedisConnection, limitsPrefix, queueKeys, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { bullPrefix, createRedisConnection, limitsPrefix, queueKeys, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { createProviderRegistry, type ProviderRegistry } from '@gateway/providers';
-import { startFakeOpenRouter, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
+import { startFakeOpenRouter, startProcessorWorker, startRedis, uniquePrefix, waitFor, type FakeOpenRouter, type TestRedis } from '@gateway/testing';
 import { createChatProcessor } from './chat-processor';
 import { createWorkerCapacity } from './worker-capacity';
 
@@ -76,17 +76,9 @@ beforeAll(async () => {
     billing,
     capacity: createWorkerCapacity(config, publisher, limitsPrefix(config), metrics),
   });
-  const workerConnection = createRedisConnection(config, 'blocking', 'capacity-failure-worker');
-  const worker = createChatWorker(processor, { connection: workerConnection, prefix, config });
-  const queueConnection = createRedisConnection(config, 'blocking', 'capacity-failure-queue');
-  queue = new Queue<ChatJobData, ChatJobResult>('chat', { connection: queueConnection, prefix });
-  await worker.waitUntilReady();
-  stopWorker = async () => {
-    await worker.close();
-    await queue.close();
-    workerConnection.disconnect();
-    queueConnection.disconnect();
-  };
+  const started = await startProcessorWorker(config, processor, prefix, 'capacity-failure');
+  queue = started.queue;
+  stopWorker = started.stop;
 });
 afterAll(async () => {
   await stopWorker?.();

@@ -3,11 +3,12 @@ import { loadConfig, type Config } from '@gateway/config';
 import { replyMessageSchema, type ChatJobData, type ChatJobResult, type ReplyMessage } from '@gateway/contracts';
 import { createBatchCaps, createBudget, createProviderPacer, loadPricingTable, pricesFromTable, type JobBilling } from '@gateway/limits';
 import { createLogger, createMetrics } from '@gateway/observability';
-import { bullPrefix, createChatWorker, createRedisConnection, limitsPrefix, queueKeys, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { bullPrefix, createRedisConnection, limitsPrefix, queueKeys, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { createProviderRegistry, type ProviderRegistry } from '@gateway/providers';
 import {
   startFakeOllama,
   startFakeOpenRouter,
+  startProcessorWorker,
   startRedis,
   uniquePrefix,
   waitFor,
@@ -84,17 +85,9 @@ beforeAll(async () => {
     billing,
     wasCancelled: (id) => cancelled.has(id),
   });
-  const workerConnection = createRedisConnection(config, 'blocking', 'proc-worker');
-  const worker = createChatWorker(processor, { connection: workerConnection, prefix, config });
-  const queueConnection = createRedisConnection(config, 'blocking', 'proc-queue');
-  queue = new Queue<ChatJobData, ChatJobResult>('chat', { connection: queueConnection, prefix });
-  await worker.waitUntilReady();
-  stopWorker = async () => {
-    await worker.close();
-    await queue.close();
-    workerConnection.disconnect();
-    queueConnection.disconnect();
-  };
+  const started = await startProcessorWorker(config, processor, prefix, 'proc');
+  queue = started.queue;
+  stopWorker = started.stop;
 });
 afterAll(async () => {
   await stopWorker?.();

@@ -44,6 +44,23 @@ export async function jobView(
   return (await response.json()) as { status: string; result?: { content: string; cost_usd: number } };
 }
 
+/** Waits until the job's view has `status` and returns it (fails at the deadline). */
+export async function waitForStatus(
+  baseUrl: string,
+  jobId: string,
+  status: string,
+  timeoutMs: number,
+): Promise<NonNullable<Awaited<ReturnType<typeof jobView>>>> {
+  return waitFor(
+    async () => {
+      const view = await jobView(baseUrl, jobId);
+      return view?.status === status ? view : undefined;
+    },
+    timeoutMs,
+    100,
+  );
+}
+
 /** Waits until every job is finished and returns the views (fails when one is still running at the deadline). */
 export async function waitForFinished(
   baseUrl: string,

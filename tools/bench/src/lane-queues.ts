@@ -5,7 +5,7 @@ import { Queue, Worker } from 'bullmq';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
-import { launch } from './lean-path';
+import { launch, listenForReplies } from './lean-path';
 
 /**
  * A prototype of scheduling lanes at the BullMQ level, for the lanes spike (`--only=lanes-spike`): stock BullMQ and
@@ -82,13 +82,7 @@ export async function serveLaneApi(): Promise<void> {
     if (!queue) queues.set(name, (queue = new Queue(name, { connection, prefix, defaultJobOptions: jobOptions })));
     return queue;
   };
-  const waiting = new Map<string, (result: unknown) => void>();
-  subscriber.on('message', (_channel: string, message: string) => {
-    const { jobId, result } = JSON.parse(message) as { jobId: string; result: unknown };
-    waiting.get(jobId)?.(result);
-    waiting.delete(jobId);
-  });
-  await subscriber.subscribe(`${prefix}:reply:${instance}`);
+  const waiting = await listenForReplies(subscriber, prefix, instance);
   const app = express();
   app.use(express.json({ limit: '1mb' }));
   app.post('/v1/chat/completions', async (req, res) => {

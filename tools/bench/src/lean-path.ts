@@ -35,13 +35,7 @@ export async function serveLeanApi(): Promise<void> {
     prefix,
     defaultJobOptions: { removeOnComplete: { age: 3600, count: 100_000 }, removeOnFail: { age: 86_400 } },
   });
-  const waiting = new Map<string, (result: unknown) => void>();
-  subscriber.on('message', (_channel: string, message: string) => {
-    const { jobId, result } = JSON.parse(message) as { jobId: string; result: unknown };
-    waiting.get(jobId)?.(result);
-    waiting.delete(jobId);
-  });
-  await subscriber.subscribe(`${prefix}:reply:${instance}`);
+  const waiting = await listenForReplies(subscriber, prefix, instance);
   const app = express();
   app.use(express.json());
   app.post('/v1/chat', async (req, res) => {
@@ -130,4 +124,16 @@ export async function startLeanPath(redisUrl: string, upstreamUrl: string, profi
       await Promise.all([stopOne(api.child), stopOne(worker.child)]);
     },
   };
+}
+
+/** The callers waiting for a reply on this instance's channel, by job id: each is called once with its job's result. */
+export async function listenForReplies(subscriber: Redis, prefix: string, instance: string): Promise<Map<string, (result: unknown) => void>> {
+  const waiting = new Map<string, (result: unknown) => void>();
+  subscriber.on('message', (_channel: string, message: string) => {
+    const { jobId, result } = JSON.parse(message) as { jobId: string; result: unknown };
+    waiting.get(jobId)?.(result);
+    waiting.delete(jobId);
+  });
+  await subscriber.subscribe(`${prefix}:reply:${instance}`);
+  return waiting;
 }

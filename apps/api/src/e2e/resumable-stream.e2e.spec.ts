@@ -9,6 +9,7 @@ import {
   uniquePrefix,
   useGateway,
   waitFor,
+  waitForStatus,
   type SseResult,
 } from '@gateway/testing';
 
@@ -111,14 +112,7 @@ describe('a resumable stream', () => {
     const leftAt = Date.now();
     // Still running while the grace lasts.
     expect((await jobView(apiA.baseUrl, jobId))?.status).toBe('active');
-    const view = await waitFor(
-      async () => {
-        const current = await jobView(apiA.baseUrl, jobId);
-        return current?.status === 'cancelled' ? current : undefined;
-      },
-      15_000,
-      100,
-    );
+    const view = await waitForStatus(apiA.baseUrl, jobId, 'cancelled', 15_000);
     expect(view?.status).toBe('cancelled');
     expect(Date.now() - leftAt).toBeGreaterThanOrEqual(graceMs - 200);
     // Long before the 20 s answer would have ended; one upstream call.
@@ -154,14 +148,7 @@ describe('a resumable stream', () => {
     );
     expect((await duplicate!).status).toBe(409);
     const jobId = first.headers.get('x-job-id')!;
-    const view = await waitFor(
-      async () => {
-        const current = await jobView(apiA.baseUrl, jobId);
-        return current?.status === 'cancelled' ? current : undefined;
-      },
-      15_000,
-      100,
-    );
+    const view = await waitForStatus(apiA.baseUrl, jobId, 'cancelled', 15_000);
     expect(view?.status).toBe('cancelled');
     expect(callsFor(fake, content)).toBe(1);
   });

@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
 import {
   callsFor,
-  jobView,
   noRateLimit,
   postSse,
   scriptedBehaviour,
   uniquePrefix,
   useGateway,
   waitFor,
+  waitForStatus,
   type AppProcess,
   type SseResult,
 } from '@gateway/testing';
@@ -99,14 +99,7 @@ describe('a streamed job run again while its first run still lives (its lock lap
     expect(textOf(result)).toBe(words(60));
     expect(result.events.at(-1)).toMatchObject({ done: true });
     const jobId = result.headers.get('x-job-id')!;
-    const view = await waitFor(
-      async () => {
-        const current = await jobView(api.baseUrl, jobId);
-        return current?.status === 'completed' ? current : undefined;
-      },
-      20_000,
-      100,
-    );
+    const view = await waitForStatus(api.baseUrl, jobId, 'completed', 20_000);
     expect(view?.result?.content).toBe(words(60));
     if (resumable) {
       // One run's messages only: each chunk seq once, in order.
