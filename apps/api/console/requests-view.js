@@ -28,7 +28,7 @@ function details(entry) {
     ['Latency', millis(entry.latency_ms)],
     ['Queue wait', millis(entry.queue_ms)],
     ['First token', millis(entry.ttft_ms)],
-    ['Provider cache', entry.cache],
+    ['Response cache', entry.cache],
     ['Request id', entry.request_id],
     ['Job id', entry.job_id ?? '—'],
     ['Trace id', entry.trace_id ?? '—'],

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
     admission,
     metrics,
     recordHit: (keyId, result) => budget.recordCacheHit(keyId, { tokens: result.usage.total_tokens, costUsd: result.cost_usd }),
+    requestLog: { log: requestLog, logger },
   });
   const enqueuer = createEnqueueService({ config, queue, admission, redis, refusals: { log: requestLog, logger }, responseCache });
   const tracing = await startTracing(config, { name: 'gateway-api', instanceId });

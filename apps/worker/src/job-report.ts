@@ -48,7 +48,7 @@ export function createJobReporter(deps: JobReporterDeps) {
     start(job: { id: string; data: GatewayJobData }, meter: CallMeter, startedAt: number): JobReport {
       if (!tracing && !log) return silentReport;
       const spans: JobTrace | undefined = tracing ? startJobTrace(tracing, job, startedAt) : undefined;
-      const record = (result: ChatJobResult | undefined, error?: JobError) =>
+      const record = (result: ChatJobResult | undefined, error?: JobError, fromCache?: boolean) =>
         requestLogRecord(
           {
             jobId: job.id,
@@ -59,6 +59,7 @@ export function createJobReporter(deps: JobReporterDeps) {
             provider: meter.state()?.provider,
             firstTokenAt: meter.firstTokenAt(),
             traceId: spans?.traceId,
+            fromCache,
           },
           deps.bodies,
         );
@@ -78,7 +79,7 @@ export function createJobReporter(deps: JobReporterDeps) {
         },
         answeredFromCache(result) {
           spans?.end(result);
-          log?.append(record(result)).catch((appendError: unknown) => deps.logger.warn({ err: appendError }, 'could not log the request'));
+          log?.append(record(result, undefined, true)).catch((appendError: unknown) => deps.logger.warn({ err: appendError }, 'could not log the request'));
         },
       };
     },

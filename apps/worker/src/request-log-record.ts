@@ -25,6 +25,8 @@ export interface JobEnd {
   /** When the first token came (streams). */
   firstTokenAt?: number | undefined;
   traceId?: string | undefined;
+  /** The job was answered from the response cache (no provider call). */
+  fromCache?: boolean | undefined;
 }
 
 const noTokens = { prompt: 0, cached: 0, completion: 0, reasoning: 0 };
@@ -58,7 +60,7 @@ export function requestLogRecord(end: JobEnd, bodies?: BodyScrubber): RequestLog
     queue_ms: Math.max(0, end.startedAt - data.accepted_at),
     tokens,
     cost_usd: result?.cost_usd ?? 0,
-    cache: tokens.cached > 0 ? 'hit' : 'miss',
+    cache: end.fromCache ? 'hit' : data.response_cache !== undefined ? 'miss' : 'bypass',
     ...(end.traceId !== undefined ? { trace_id: end.traceId } : {}),
     ...(bodies ? bodiesOf(data, result, bodies) : {}),
   };

@@ -42,8 +42,13 @@ export const requestLogEntrySchema = z.object({
   queue_ms: z.number().nonnegative().nullable(),
   tokens: requestLogTokensSchema,
   cost_usd: z.number().nonnegative(),
-  /** `hit` when the provider served part of the prompt from its cache, else `miss`. */
-  cache: z.enum(['hit', 'miss']),
+  /**
+   * The response cache (RESPONSE_CACHE_TTL_SECONDS): `hit` answered from it (no provider call), `miss` opted in and
+   * called the provider (its answer fills the entry), `bypass` did not use it (not opted in, or the cache is off).
+   * What the provider served from its own prompt cache is `tokens.cached`. (Entries written before this meaning read
+   * `hit` when the provider had cached part of the prompt.)
+   */
+  cache: z.enum(['hit', 'miss', 'bypass']),
   /** The trace of the request, when traces are exported. */
   trace_id: z.string().optional(),
   /** Only with REQUEST_LOG_BODIES=true, redacted like logs. */

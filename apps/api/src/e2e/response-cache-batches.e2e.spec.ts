@@ -1,5 +1,6 @@
 import OpenAI, { toFile } from 'openai';
 import { Redis } from 'ioredis';
+import type { RequestLogPage } from '@gateway/contracts';
 import { getSse, postJson, useGateway, waitFor, type RecordedRequest } from '@gateway/testing';
 import { responseCacheHash } from '../enqueue/response-cache-key';
 
@@ -127,6 +128,18 @@ it('makes one call per distinct request of a batch that opts in, hits cost and r
   const cap = await redis.hgetall(`${suite.env['QUEUE_PREFIX']}:budget:{spend}:batch:${batchId}`);
   expect(Object.keys(cap).filter((field) => field.startsWith('job:'))).toHaveLength(50);
   expect(Number(cap['inflight'] ?? 0)).toBe(0);
+  // The request log: each line one entry, the 50 answered from the cache as hits that cost nothing, the 50 calls misses.
+  const logged = await waitFor(async () => {
+    const page = (await (
+      await fetch(`${suite.gateway.baseUrl}/admin/requests?key_id=${keys.aId}&limit=1000`, { headers: auth(ADMIN) })
+    ).json()) as RequestLogPage;
+    const lines = page.data.filter((entry) => entry.job_id?.includes(batchId));
+    return lines.length === 100 ? lines : undefined;
+  }, 20_000);
+  const hits = logged.filter((entry) => entry.cache === 'hit');
+  expect(hits).toHaveLength(50);
+  expect(hits.every((entry) => entry.cost_usd === 0 && entry.status === 200)).toBe(true);
+  expect(logged.filter((entry) => entry.cache === 'miss' && entry.cost_usd > 0)).toHaveLength(50);
 });
 
 it('calls for every request of a batch that does not opt in, though the answers are cached', async () => {

@@ -1,4 +1,5 @@
-import { postJson, postSse, useGateway, type RecordedRequest } from '@gateway/testing';
+import type { RequestLogPage } from '@gateway/contracts';
+import { postJson, postSse, useGateway, waitFor, type RecordedRequest } from '@gateway/testing';
 
 /**
  * The response cache (RESPONSE_CACHE_TTL_SECONDS) on two API instances, one worker and a fake OpenRouter that
@@ -67,6 +68,37 @@ it('answers a repeat from the cache on another instance, with no upstream call, 
   expect((await chat(suite.gateway.baseUrl, keys.a, 'what is two plus two', {}, { cache: true })).headers.get('x-gateway-cache')).toBe('hit');
   expect((await chat(suite.gateway.baseUrl, keys.a, 'what is two plus two', {}, { cache: true, temperature: 1 })).headers.get('x-gateway-cache')).toBe('miss');
   expect(callsFor('what is two plus two')).toBe(5);
+});
+
+it('logs a hit in the request log, though no job ends it: cache hit, no job, nothing billed; a miss and a bypass as such', async () => {
+  const entryOf = (requestId: string | null) =>
+    waitFor(async () => {
+      const response = await fetch(`${suite.gateway.baseUrl}/admin/requests?limit=1000`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      return ((await response.json()) as RequestLogPage).data.find((entry) => entry.request_id === requestId);
+    });
+  const miss = await chat(suite.gateway.baseUrl, keys.a, 'log my cache use');
+  const hit = await chat(second.baseUrl, keys.a, 'log my cache use', { 'x-gateway-cache': 'on', 'x-request-id': 'cache-hit-logged' });
+  const plain = await chat(suite.gateway.baseUrl, keys.a, 'log my cache use', {});
+  expect([miss.headers.get('x-gateway-cache'), hit.headers.get('x-gateway-cache'), plain.headers.get('x-gateway-cache')]).toEqual(['miss', 'hit', 'bypass']);
+  const missed = await entryOf(miss.headers.get('x-request-id'));
+  expect(missed).toMatchObject({ cache: 'miss', status: 200, key_id: keys.aId, provider: 'openrouter' });
+  expect(missed.job_id).not.toBeNull();
+  expect(missed.cost_usd).toBeGreaterThan(0);
+  const logged = await entryOf('cache-hit-logged');
+  expect(logged).toMatchObject({
+    cache: 'hit',
+    status: 200,
+    error_type: null,
+    job_id: null,
+    key_id: keys.aId,
+    route: '/v1/chat/completions',
+    model: 'openai/gpt-4o-mini',
+    cost_usd: 0,
+    tokens: missed.tokens,
+  });
+  expect(logged.latency_ms).toBeGreaterThanOrEqual(0);
+  expect(await entryOf(plain.headers.get('x-request-id'))).toMatchObject({ cache: 'bypass', status: 200 });
+  expect(callsFor('log my cache use')).toBe(2);
 });
 
 it('refresh calls the upstream again and writes the entry; a bad mode is a 400', async () => {

@@ -10,6 +10,7 @@ import { enqueueOrUnavailable } from './redis-outage';
 import { withModelAlias } from './model-alias';
 import { waitForInflightJob } from './inflight-wait';
 import { bodyCacheMode, cacheFillOf, cacheHeaderMode, requestCacheMode, type CacheFill } from './cache-opt-in';
+import { apiLogEntry, appendApiLogEntry, requestAgeMs, type ApiLogDeps } from './api-log-entry';
 
 /** A lookup's outcome: the answer (a hit, or an identical request's that was in flight), or what the job must fill. */
 export type CacheLookup = { hit: ChatJobResult } | { fill: CacheFill | undefined };
@@ -26,6 +27,8 @@ export interface ResponseCacheDeps {
   metrics: Pick<Metrics, 'responseCache' | 'responseCacheSavedTokens'>;
   /** Counts a hit in its key's usage (cached requests, tokens and cost saved); none: not counted. */
   recordHit?: (keyId: string | undefined, result: ChatJobResult) => Promise<void>;
+  /** Where a hit's request log entry goes (a hit has no job to write one); none: not logged. */
+  requestLog?: ApiLogDeps;
 }
 
 /** The mode a request asks for: `X-Gateway-Cache: on|refresh|off`, else the body's `"cache"`, else its kind's default. */
@@ -45,13 +48,23 @@ function modeOf(req: Request, work: ChatRequest | EmbeddingsWork) {
 export function createResponseCache(deps: ResponseCacheDeps) {
   const ttl = deps.config.responseCache.ttlSeconds;
   const { metrics } = deps;
-  const answered = (res: Response, result: ChatJobResult, outcome: 'hit' | 'coalesced', keyId: string | undefined): CacheLookup => {
+  /** A request answered from the cache (`asked`: its work, the model as its job would have had it). */
+  const answered = (
+    asked: { req: Request; res: Response; work: { model: string; agent_id?: string | undefined }; keyId: string | undefined },
+    result: ChatJobResult,
+    outcome: 'hit' | 'coalesced',
+  ): CacheLookup => {
+    const { req, res } = asked;
     res.setHeader('X-Gateway-Cache', 'hit');
     res.locals['cache'] = 'hit';
     metrics.responseCache.inc({ outcome });
     metrics.responseCacheSavedTokens.inc(result.usage.total_tokens);
-    // Booked beside the answer, not before it: a lost count never delays or fails a hit.
-    void deps.recordHit?.(keyId, result).catch(() => undefined);
+    // Booked beside the answer, not before it: a lost count or log entry never delays or fails a hit.
+    void deps.recordHit?.(asked.keyId, result).catch(() => undefined);
+    if (deps.requestLog) {
+      const entry = { status: 200, error_type: null, cache: 'hit' as const, latency_ms: requestAgeMs(res), result };
+      appendApiLogEntry(deps.requestLog, apiLogEntry(req, asked.work, deps.config.llm.defaultModel, entry));
+    }
     return { hit: { ...result, cost_usd: 0 } };
   };
 
@@ -86,18 +99,19 @@ export function createResponseCache(deps: ResponseCacheDeps) {
       const markMs = deps.config.http.chatTimeoutMs;
       const found = await enqueueOrUnavailable(() => deps.store.lookup(fill, jobId, markMs));
       const subject = () => limitSubjectOf(caller, agentIdFor(caller, work.agent_id));
+      const asked = { req, res, work: { model, agent_id: work.agent_id }, keyId };
       if (found.state === 'hit') {
         await deps.admission.checkRate(subject());
-        return answered(res, found.result, 'hit', keyId);
+        return answered(asked, found.result, 'hit');
       }
       if (found.state === 'in-flight') {
         await deps.admission.checkRate(subject());
         const answer = await enqueueOrUnavailable(() => waitForInflightJob(deps.queue, found.holder, markMs));
-        if (answer) return answered(res, answer, 'coalesced', keyId);
+        if (answer) return answered(asked, answer, 'coalesced');
         // The first failed (or never came): this one makes its own call, marked in flight for the next ones (unless
         // the answer came meanwhile).
         const again = await enqueueOrUnavailable(() => deps.store.lookup(fill, jobId, markMs, found.holder));
-        if (again.state === 'hit') return answered(res, again.result, 'coalesced', keyId);
+        if (again.state === 'hit') return answered(asked, again.result, 'coalesced');
       }
       metrics.responseCache.inc({ outcome: 'miss' });
       return { fill };
