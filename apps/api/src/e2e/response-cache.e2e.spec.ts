@@ -101,6 +101,31 @@ it('logs a hit in the request log, though no job ends it: cache hit, no job, not
   expect(callsFor('log my cache use')).toBe(2);
 });
 
+it("serves the gateway's own /v1/chat and /v1/chat/stream from the cache too (header or body), the stream replayed", async () => {
+  const body = { model: 'openai/gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: 'the native route asks' }] };
+  const headers = { authorization: `Bearer ${keys.a}`, 'x-gateway-cache': 'on' };
+  const miss = await postJson(`${suite.gateway.baseUrl}/v1/chat`, body, headers);
+  expect(miss.status).toBe(200);
+  expect(miss.headers.get('x-gateway-cache')).toBe('miss');
+  const hit = await postJson(`${second.baseUrl}/v1/chat`, { ...body, cache: true }, { authorization: `Bearer ${keys.a}` });
+  expect(hit.status).toBe(200);
+  expect(hit.headers.get('x-gateway-cache')).toBe('hit');
+  expect(hit.body).toMatchObject({ content: (miss.body as { content: string }).content, cost_usd: 0, provider: 'openrouter' });
+  expect(callsFor('the native route asks')).toBe(1);
+  const replayed = await postSse(`${second.baseUrl}/v1/chat/stream`, body, { headers });
+  expect(replayed.status).toBe(200);
+  expect(replayed.headers.get('x-gateway-cache')).toBe('hit');
+  const text = (replayed.events as { content?: string }[]).map((event) => event.content ?? '').join('');
+  expect(text).toBe((miss.body as { content: string }).content);
+  expect(callsFor('the native route asks')).toBe(1);
+  // Not asked: the call is made, the header says bypass; a malformed body is still a 400 before any lookup.
+  const plain = await postJson(`${suite.gateway.baseUrl}/v1/chat`, body, { authorization: `Bearer ${keys.a}` });
+  expect(plain.headers.get('x-gateway-cache')).toBe('bypass');
+  expect(callsFor('the native route asks')).toBe(2);
+  const bad = await postJson(`${suite.gateway.baseUrl}/v1/chat`, { ...body, messages: 'no' }, headers);
+  expect(bad.status).toBe(400);
+});
+
 it('refresh calls the upstream again and writes the entry; a bad mode is a 400', async () => {
   await chat(suite.gateway.baseUrl, keys.a, 'refresh me');
   const refreshed = await chat(suite.gateway.baseUrl, keys.a, 'refresh me', { 'x-gateway-cache': 'refresh' });

@@ -2,8 +2,9 @@ import { Router } from 'express';
 import type { Config } from '@gateway/config';
 import { idempotentRequestOf, lastEventIdOf, workIdFor } from '../idempotency';
 import { gatewayStreamFormat } from '../stream-formats';
+import { replayStream } from '../stream-replay';
 import { serveStream, type StreamSessionDeps } from '../stream-session';
-import { enqueueChat, type ChatRouteDeps } from './chat';
+import { enqueueChat, parseChat, type ChatRouteDeps } from './chat';
 
 /** What the streaming chat route needs besides the chat route's deps. */
 export interface ChatStreamRouteDeps extends ChatRouteDeps, StreamSessionDeps {
@@ -23,16 +24,18 @@ export function chatStreamRoutes(deps: ChatStreamRouteDeps): Router {
     const idempotent = idempotentRequestOf(req, '/v1/chat/stream');
     const resumeAfter = lastEventIdOf(req);
     // A keyed stream is resumable: its retry (same key) attaches to it instead of paying for the answer again.
-    // Read without a second parse: enqueueChat validates the body (`resumable` a boolean) before anything runs.
+    // Read without a second parse: parseChat validates the body (`resumable` a boolean) before anything runs.
     const resumable = (req.body as { resumable?: unknown } | undefined)?.resumable === true || idempotent !== undefined;
     const jobId = workIdFor(req, idempotent);
+    const work = { ...(await parseChat(deps, req, res, jobId)), jobId };
+    if ('hit' in work.cached) return replayStream(deps, req, res, { jobId, format: gatewayStreamFormat(), result: work.cached.hit });
     await serveStream(deps, req, res, {
       jobId,
       format: gatewayStreamFormat(),
       resumable,
       resumeAfter,
       enqueue: () =>
-        enqueueChat(deps, req, jobId, deps.instanceId, idempotent, {
+        enqueueChat(deps, req, work, deps.instanceId, idempotent, {
           stream: true,
           ...(resumable ? { resumable: true, streamFormat: 'gateway' as const } : {}),
         }),

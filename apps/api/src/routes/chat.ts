@@ -1,9 +1,9 @@
-import { Router, type Request } from 'express';
-import { chatRequestSchema, GatewayError, syncCallTimedOut, type ChatResponse } from '@gateway/contracts';
+import { Router, type Request, type Response } from 'express';
+import { chatRequestSchema, GatewayError, syncCallTimedOut, type ChatRequest, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { ChatQueue } from '@gateway/queue';
 import { idempotentRequestOf, workIdFor, type IdempotentRequest } from '../idempotency';
-import type { EnqueueOutcome, EnqueueService, JobDataExtras } from '../enqueue';
+import type { CacheLookup, EnqueueOutcome, EnqueueService, JobDataExtras } from '../enqueue';
 import { waitForAnswer } from '../wait-for-answer';
 import type { ResultWaiter } from '../result-waiter';
 import { parseBody } from '../validation';
@@ -19,19 +19,34 @@ export interface ChatRouteDeps {
 }
 
 /**
- * Parses a `/v1/chat` body, admits it (rate limit, budget) and enqueues its job; throws `unavailable` when Redis
+ * A `/v1/chat` body, parsed, and the response cache's answer for it (a hit, or the entry its job fills; the cache off
+ * or not asked: neither, and no Redis command).
+ */
+export async function parseChat(deps: ChatRouteDeps, req: Request, res: Response, jobId: string): Promise<{ body: ChatRequest; cached: CacheLookup }> {
+  const body = parseBody(chatRequestSchema, req.body);
+  return { body, cached: await deps.enqueuer.cacheLookup(req, res, body, jobId) };
+}
+
+/**
+ * Admits a parsed `/v1/chat` body (rate limit, budget) and enqueues its job; throws `unavailable` when Redis
  * refuses it. 'joined' when its Idempotency-Key named a job that exists (409 when made for another request).
  */
 export function enqueueChat(
   deps: ChatRouteDeps,
   req: Request,
-  jobId: string,
+  work: { body: ChatRequest; cached: CacheLookup; jobId: string },
   replyTo: string | undefined,
   idempotent: IdempotentRequest | undefined,
   extra: Pick<JobDataExtras, 'stream' | 'resumable' | 'streamFormat'> = {},
 ): Promise<EnqueueOutcome> {
-  const body = parseBody(chatRequestSchema, req.body);
-  return deps.enqueuer.enqueue({ req, body, jobId, extras: { ...(replyTo !== undefined ? { replyTo } : {}), ...extra, requestHash: idempotent?.requestHash } });
+  const { body, cached, jobId } = work;
+  const responseCache = 'fill' in cached ? cached.fill : undefined;
+  return deps.enqueuer.enqueue({
+    req,
+    body,
+    jobId,
+    extras: { ...(replyTo !== undefined ? { replyTo } : {}), ...extra, requestHash: idempotent?.requestHash, ...(responseCache ? { responseCache } : {}) },
+  });
 }
 
 export function chatRoutes(deps: ChatRouteDeps): Router {
@@ -42,15 +57,19 @@ export function chatRoutes(deps: ChatRouteDeps): Router {
     const jobId = workIdFor(req, idempotent);
     res.locals['jobId'] = jobId;
     res.setHeader('x-job-id', jobId);
-    const answer = await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, jobId, deps.instanceId, idempotent)).catch(
-      (error: unknown) => {
-        // A job a worker already started runs on and keeps its result: the caller can fetch it later.
-        if (error instanceof GatewayError && error.type === 'timeout') {
-          throw syncCallTimedOut(error, jobId);
-        }
-        throw error;
-      },
-    );
+    const work = { ...(await parseChat(deps, req, res, jobId)), jobId };
+    const answer =
+      'hit' in work.cached
+        ? work.cached.hit
+        : await waitForAnswer(deps, jobId, deps.config.http.chatTimeoutMs, () => enqueueChat(deps, req, work, deps.instanceId, idempotent)).catch(
+            (error: unknown) => {
+              // A job a worker already started runs on and keeps its result: the caller can fetch it later.
+              if (error instanceof GatewayError && error.type === 'timeout') {
+                throw syncCallTimedOut(error, jobId);
+              }
+              throw error;
+            },
+          );
     res.locals['provider'] = answer.provider;
     res.locals['model'] = answer.model;
     const body: ChatResponse = {
