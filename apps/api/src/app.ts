@@ -21,6 +21,8 @@ import { createProviderErrorLog } from '@gateway/resilience';
 import type { Admission } from './admission';
 import type { EnqueueService, ResponseCache } from './enqueue';
 import { errorHandler, notFound } from './middleware/error-handler';
+import { toOpenAiErrorBody } from '@gateway/contracts';
+import { toResponsesErrorBody } from './dialects/responses/responses-wire';
 import { jsonBody } from './middleware/json-body';
 import { requestContext } from './middleware/request-context';
 import { traceRequests } from './middleware/trace-requests';
@@ -201,7 +203,16 @@ export function createApp(deps: ApiDeps): Express {
   app.use(chatStreamRoutes(deps));
   app.use(usageRoutes(deps.budget));
   app.use(notFound);
-  // Failures before the Messages routes (authentication, an unknown path under them) in Anthropic's shape too.
+  // Failures before the OpenAI-shaped routes' own handlers (authentication, a foreign origin, a body without its
+  // media type) in OpenAI's shape, as the SDKs read it; the Messages routes' in Anthropic's.
+  app.use(
+    ['/v1/chat/completions', '/v1/models', '/v1/embeddings', '/v1/files'],
+    errorHandler(deps.logger, (error) => toOpenAiErrorBody(error.type, error.message)),
+  );
+  app.use(
+    '/v1/responses',
+    errorHandler(deps.logger, (error) => toResponsesErrorBody(error.type, error.message)),
+  );
   app.use(messagesPaths, messagesErrorHandler(deps.logger));
   app.use(errorHandler(deps.logger));
   return app;

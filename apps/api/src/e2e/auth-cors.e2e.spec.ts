@@ -39,6 +39,23 @@ describe('authentication with GATEWAY_AUTH_TOKEN set', () => {
     expect(responseHeaders.get('www-authenticate')).toContain(challenge);
   });
 
+  it.each([
+    ['POST', '/v1/chat/completions'],
+    ['GET', '/v1/models'],
+    ['POST', '/v1/embeddings'],
+    ['GET', '/v1/files'],
+    ['POST', '/v1/responses'],
+  ])("refuses %s %s in OpenAI's error shape, as its SDKs read it", async (method, path) => {
+    const response = await fetch(`${gateway.baseUrl}${path}`, {
+      method,
+      headers: { authorization: 'Bearer wrong', ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body: JSON.stringify({ model: 'm', messages, input: 'x' }) } : {}),
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: { message: expect.any(String), type: 'authentication_error', param: null, code: 'unauthorized' } });
+    expect(response.headers.get('www-authenticate')).toContain('invalid_token');
+  });
+
   it('serves /v1/chat with the right bearer token', async () => {
     const { status, body } = await postJson(`${gateway.baseUrl}/v1/chat`, { messages }, { authorization: `Bearer ${token}` });
     expect(status).toBe(200);

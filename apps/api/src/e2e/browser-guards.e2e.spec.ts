@@ -37,14 +37,19 @@ function withHost(path: string, host: string): Promise<{ status: number; nosniff
 }
 
 describe('browser protections', () => {
-  it.each(['/v1/batches', '/v1/chat', '/v1/jobs', '/v1/chat/completions', '/v1/chat/stream'])(
-    'refuses text/plain on %s with 415 in the gateway envelope',
-    async (route) => {
-      const response = await fetch(`${gateway.baseUrl}${route}`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: chat });
-      expect(response.status).toBe(415);
-      expect(await response.json()).toEqual(envelope('unsupported_media_type'));
-    },
-  );
+  it.each(['/v1/batches', '/v1/chat', '/v1/jobs', '/v1/chat/stream'])('refuses text/plain on %s with 415 in the gateway envelope', async (route) => {
+    const response = await fetch(`${gateway.baseUrl}${route}`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: chat });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual(envelope('unsupported_media_type'));
+  });
+
+  it.each(['/v1/chat/completions', '/v1/responses', '/v1/embeddings'])("refuses text/plain on %s with 415 in OpenAI's shape", async (route) => {
+    const response = await fetch(`${gateway.baseUrl}${route}`, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: chat });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'unsupported_media_type' },
+    });
+  });
 
   it('refuses form bodies too (also sent without a preflight)', async () => {
     const response = await fetch(`${gateway.baseUrl}/v1/batches`, { method: 'POST', body: new URLSearchParams({ a: chat }) });
