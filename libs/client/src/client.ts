@@ -1,5 +1,5 @@
 import type {
-  BatchAccepted,
+  BatchCreated,
   BatchList,
   BatchView,
   ChatMessage,
@@ -156,16 +156,16 @@ export class GatewayLLMClient {
    * `{custom_id, method, url, body}`, per line). `maxCostUsd`: the batch's spending cap (requests past it end
    * `budget_exceeded` without running).
    */
-  submitBatch(requests: BatchRequest[] | string, options: CallOptions & { maxCostUsd?: number } = {}): Promise<BatchAccepted> {
+  submitBatch(requests: BatchRequest[] | string, options: CallOptions & { maxCostUsd?: number } = {}): Promise<BatchCreated> {
     // The cap as a query parameter: it fits JSONL bodies as well as arrays.
     const path = options.maxCostUsd !== undefined ? `/v1/batches?max_cost_usd=${encodeURIComponent(String(options.maxCostUsd))}` : '/v1/batches';
     const sendOptions = this.workOptions(options);
-    if (typeof requests === 'string') return sendJson<BatchAccepted>(this.settings, 'POST', path, new RawBody(requests, 'application/jsonl'), sendOptions);
+    if (typeof requests === 'string') return sendJson<BatchCreated>(this.settings, 'POST', path, new RawBody(requests, 'application/jsonl'), sendOptions);
     const items: Record<string, unknown>[] = requests.map((request) => ({
       ...chatBody(request.agentId, request.messages, request),
       ...(request.customId !== undefined ? { custom_id: request.customId } : {}),
     }));
-    return sendJson<BatchAccepted>(this.settings, 'POST', path, items, sendOptions);
+    return sendJson<BatchCreated>(this.settings, 'POST', path, items, sendOptions);
   }
 
   /** A batch's counts by status, and each request's outcome when `results` is true. */

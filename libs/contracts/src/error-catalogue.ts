@@ -14,6 +14,13 @@ export function queueUnavailable(cause?: unknown): GatewayError {
   return new GatewayError('unavailable', 'the queue is unavailable, retry later', { retryAfterSeconds: 1, ...(cause === undefined ? {} : { cause }) });
 }
 
+/** A batch create that joined its Idempotency-Key's batch while the first request was still creating it (or gave up). */
+export function batchStillCreating(batchId: string): GatewayError {
+  return new GatewayError('unavailable', `batch ${batchId} of this Idempotency-Key is still being created: retry the same request`, {
+    retryAfterSeconds: 1,
+  });
+}
+
 /** A job the caller waits for is gone from the queue (removed, or its Redis data lost). */
 export function jobLost(): GatewayError {
   return new GatewayError('unavailable', 'the job was lost from the queue');

@@ -15,6 +15,7 @@ export {
 export type { ErrorType, Attempt, ErrorBody, GatewayErrorDetails, JobError, BudgetRefusalBody, Recovery } from './errors';
 export {
   queueUnavailable,
+  batchStillCreating,
   jobLost,
   shuttingDown,
   streamLost,
@@ -135,6 +136,7 @@ export {
   jobViewSchema,
   batchItemSchema,
   batchAcceptedSchema,
+  batchCreatedSchema,
   batchResultSchema,
   batchViewSchema,
   batchMaxCostSchema,
@@ -155,6 +157,7 @@ export type {
   JobView,
   BatchItem,
   BatchAccepted,
+  BatchCreated,
   BatchResult,
   BatchView,
   BatchList,

@@ -104,7 +104,7 @@ export type FileBatchOptions = z.infer<typeof fileBatchOptionsSchema>;
 export const batchStatusSchema = z.enum(['validating', 'in_progress', 'finalizing', 'completed', 'failed', 'cancelling', 'cancelled', 'expired']);
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
-/** Answer of `POST /v1/batches` (202). */
+/** A batch's requests accepted: its id, its size and its requests' job ids (the native create's own fields). */
 export const batchAcceptedSchema = z.object({ batch_id: z.string(), total: z.number().int(), job_ids: z.array(z.string()) });
 export type BatchAccepted = z.infer<typeof batchAcceptedSchema>;
 
@@ -166,6 +166,10 @@ export const batchViewSchema = z.object({
   last_id: z.string().optional(),
 });
 export type BatchView = z.infer<typeof batchViewSchema>;
+
+/** Answer of `POST /v1/batches` with a native body (202): the Batch object, with the requests' job ids beside it. */
+export const batchCreatedSchema = batchViewSchema.extend({ job_ids: z.array(z.string()) });
+export type BatchCreated = z.infer<typeof batchCreatedSchema>;
 
 /** Answer of `GET /v1/batches` (the caller's own, newest first, paged with `after` and `limit`), as OpenAI lists. */
 export const batchListSchema = z.object({

@@ -1,3 +1,4 @@
+import { batchCreatedSchema } from '@gateway/contracts';
 import {
   postJson,
   spawnApp,
@@ -63,6 +64,15 @@ describe('POST /v1/batches', () => {
     expect(accepted.status).toBe(202);
     const { batch_id: batchId, job_ids: jobIds } = accepted.body as { batch_id: string; job_ids: string[] };
     expect(jobIds).toEqual([`${batchId}-0`, `${batchId}-1`]);
+    // The same object as OpenAI's batches.create answers (and GET /v1/batches/:id), the native fields beside it.
+    expect(batchCreatedSchema.parse(accepted.body)).toMatchObject({
+      id: batchId,
+      object: 'batch',
+      status: 'in_progress',
+      request_counts: { total: 2 },
+      batch_id: batchId,
+      total: 2,
+    });
     expect(await untilDone(batchId)).toMatchObject({ total: 2, counts: { queued: 0, active: 0, completed: 1, failed: 1, cancelled: 0 } });
     const { body } = await getBatch(batchId, true);
     expect(body.results).toEqual([

@@ -1,5 +1,15 @@
+import { setTimeout } from 'node:timers/promises';
 import { Router, type Request, type Response } from 'express';
-import { compressedBatchRefused, invalidRequest, notFound, type BatchAccepted, type BatchList, type BatchView } from '@gateway/contracts';
+import {
+  batchStillCreating,
+  compressedBatchRefused,
+  GatewayError,
+  invalidRequest,
+  notFound,
+  type BatchCreated,
+  type BatchList,
+  type BatchView,
+} from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { createBatchCaps } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
@@ -29,6 +39,9 @@ import { streamJsonLines } from '../jsonl-stream';
 import { assertMayAccess, callerOf, mayAccess, ownerKeyOf, ownerOfId, type Caller } from '../caller';
 import { checkCallbackUrl } from './jobs';
 import { readFileBatchItems, requireUploadedFile } from '../files/file-batch-items';
+
+/** How long a create under an Idempotency-Key waits for the batch the first request under it is creating. */
+const JOINED_BATCH_WAIT_MS = 30_000;
 
 /** What the batch routes need. */
 export interface BatchRouteDeps {
@@ -84,6 +97,24 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     return record;
   };
 
+  /**
+   * The batch a create answers. A repeat under the same Idempotency-Key joins the first request's batch, whose record
+   * may still be being written: it is read again until it is there (503, retry the same request, if it never comes:
+   * the first request was refused and gave its key back, or is still creating a very large batch).
+   */
+  const createdRecord = async (caller: Caller, batchId: string, joined: boolean): Promise<BatchRecord> => {
+    const deadline = performance.now() + JOINED_BATCH_WAIT_MS;
+    for (;;) {
+      try {
+        return await requireBatch(caller, batchId);
+      } catch (error) {
+        if (!joined || !(error instanceof GatewayError) || error.type !== 'not_found') throw error;
+        if (performance.now() >= deadline) throw batchStillCreating(batchId);
+        await setTimeout(50);
+      }
+    }
+  };
+
   router.post('/v1/batches', async (req, res) => {
     const started = performance.now();
     const kind = bodyKind(req);
@@ -101,7 +132,7 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
     // OpenAI's shape: the requests are the lines of a file the caller uploaded.
     const file = fromFile ? await requireUploadedFile(deps.redis, deps.prefix, caller, fromFile.input_file_id) : undefined;
     const read = file && fromFile ? (await readFileBatchItems(deps.redis, deps.prefix, file, fromFile)).items : bodyItems;
-    const { batchId, items } = await startBatch({ ...deps, caps }, req, {
+    const { batchId, items, joined } = await startBatch({ ...deps, caps }, req, {
       route: '/v1/batches',
       items: read,
       // A file's content never changes under its id: the id stands for its requests.
@@ -117,13 +148,14 @@ export function batchRoutes(deps: BatchRouteDeps): Router {
       cache: { header: cacheHeader, batch: bodyCacheMode(options.cache) },
       startedMs: started,
     });
-    // OpenAI's batches.create answers the Batch object; the native body keeps its 202 with the job ids.
+    // OpenAI's batches.create answers the Batch object; the native body the same object, with its 202 and job ids.
+    const view = await viewOf(await createdRecord(caller, batchId, joined));
     if (fromFile) {
-      res.json(await viewOf(await requireBatch(caller, batchId)));
+      res.json(view);
       return;
     }
-    const accepted: BatchAccepted = { batch_id: batchId, total: items.length, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
-    res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(accepted);
+    const created: BatchCreated = { ...view, job_ids: items.map((_, index) => batchJobId(batchId, index)) };
+    res.status(202).setHeader('location', `/v1/batches/${batchId}`).json(created);
   });
 
   router.get('/v1/batches', async (req, res) => {
