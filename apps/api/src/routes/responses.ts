@@ -56,7 +56,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
     const jobId = workIdFor(req, idempotent);
     const id = `resp_${jobId}`;
     const conversation = request.previous_response_id !== undefined ? await previousConversation(deps, caller, request.previous_response_id) : [];
-    const input = toChatMessages(request.input ?? []);
+    const input = toChatMessages(request.input ?? [], conversation);
     const body = parseBody(chatRequestSchema, toChatRequest(request, conversation, agentOf(req, request), input));
     const store = request.store ?? true;
     const background = request.background === true;

@@ -86,6 +86,34 @@ describe('the messages dialect onto the internal chat request', () => {
     );
     expect(() => parse({ model: 'm', messages: [{ role: 'user', content: 'x' }] })).toThrow(/max_tokens/);
   });
+
+  it('names the Messages field in a 400: a tool_result answering no tool_use, a tool_choice naming no tool', () => {
+    const orphan = parse({
+      model: 'm',
+      max_tokens: 1,
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_1' },
+            { type: 'tool_result', tool_use_id: 'toolu_9' },
+          ],
+        },
+      ],
+    });
+    expect(() => toChatRequest(orphan, undefined)).toThrow(/^invalid request: messages\.2\.content\.1\.tool_use_id: answers no tool_use before it/);
+    const choice = parse({
+      model: 'm',
+      max_tokens: 1,
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [{ name: 'f' }],
+      tool_choice: { type: 'tool', name: 'g' },
+    });
+    expect(() => toChatRequest(choice, undefined)).toThrow(/^invalid request: tool_choice\.name: no tool named g in tools/);
+    expect(() => toChatRequest({ ...choice, tool_choice: { type: 'tool', name: 'f' } }, undefined)).not.toThrow();
+  });
 });
 
 const result: ChatJobResult = {

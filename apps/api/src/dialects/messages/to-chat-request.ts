@@ -1,4 +1,13 @@
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningBlock, TextPart, ToolChoice } from '@gateway/contracts';
+import {
+  invalidRequest,
+  type ChatMessage,
+  type ChatRequest,
+  type ContentPart,
+  type FunctionTool,
+  type ReasoningBlock,
+  type TextPart,
+  type ToolChoice,
+} from '@gateway/contracts';
 import type { CountTokensRequest, MessagesContentBlock, MessagesMessage, MessagesRequest, MessagesTool } from './messages-wire';
 
 type Block<T extends MessagesContentBlock['type']> = Extract<MessagesContentBlock, { type: T }>;
@@ -128,10 +137,32 @@ function toToolChoice(choice: MessagesRequest['tool_choice']): ToolChoice | unde
 }
 
 /**
+ * What the internal request would refuse under its own field names, refused under the Messages API's: a tool_result
+ * that answers no tool_use of an assistant turn before it, a tool_choice naming no tool.
+ */
+function checkToolUse(request: MessagesRequest): void {
+  const used = new Set<string>();
+  request.messages.forEach((turn, index) => {
+    if (typeof turn.content === 'string') return;
+    turn.content.forEach((block, part) => {
+      if (turn.role === 'assistant' && block.type === 'tool_use') used.add(block.id);
+      if (turn.role === 'user' && block.type === 'tool_result' && !used.has(block.tool_use_id)) {
+        throw invalidRequest(`messages.${index}.content.${part}.tool_use_id: answers no tool_use before it (no id ${block.tool_use_id.slice(0, 64)})`);
+      }
+    });
+  });
+  const choice = request.tool_choice;
+  if (choice?.type === 'tool' && !(request.tools ?? []).some((tool) => tool.name === choice.name)) {
+    throw invalidRequest(`tool_choice.name: no tool named ${choice.name.slice(0, 64)} in tools`);
+  }
+}
+
+/**
  * The internal chat request of a Messages body: `stop_sequences` as stop, `thinking` as a reasoning budget, `disable_parallel_tool_use` as parallel_tool_calls false, `metadata.user_id` as the end user
  * (the agent is the X-Agent-Id header). Caching breakpoints stay on the parts and tools they mark.
  */
 export function toChatRequest(request: MessagesRequest, agentHeader: string | undefined): ChatRequest {
+  checkToolUse(request);
   const choice = request.tool_choice;
   const userId = request.metadata?.user_id;
   return {

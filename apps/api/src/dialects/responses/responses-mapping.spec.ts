@@ -1,6 +1,6 @@
-import { chatRequestSchema, type ChatJobResult } from '@gateway/contracts';
+import { chatRequestSchema, GatewayError, type ChatJobResult, type ChatMessage } from '@gateway/contracts';
 import { toResponse } from './from-chat-result';
-import { responsesRequestSchema } from './responses-wire';
+import { responsesRequestSchema, toResponsesErrorBody } from './responses-wire';
 import { responsesStreamFormat } from './stream-events';
 import { toChatRequest } from './to-chat-request';
 
@@ -49,6 +49,31 @@ describe('the responses dialect', () => {
       tools: [{ type: 'function', function: { name: 'get_weather', strict: true } }],
     });
     expect(body).not.toHaveProperty('temperature');
+    expect(chatRequestSchema.parse(toChatRequest({ ...request, user: 'end-user-7' }, [], undefined)).user).toBe('end-user-7');
+  });
+
+  it("names the Responses field in a 400, not the internal request's: an input with nothing to answer, an output of no call", () => {
+    const refusal = (body: unknown, conversation: ChatMessage[] = []) => {
+      try {
+        toChatRequest(responsesRequestSchema.parse(body), conversation, undefined);
+      } catch (error) {
+        return error instanceof GatewayError ? toResponsesErrorBody(error.type, error.message).error.param : 'not a GatewayError';
+      }
+      return 'accepted';
+    };
+    expect(refusal({ input: [] })).toBe('input');
+    expect(refusal({ input: [{ type: 'reasoning', id: 'rs_1', summary: [] }] })).toBe('input');
+    expect(refusal({ input: [], instructions: 'Say hi.' })).toBe('accepted');
+    const orphan = [
+      { role: 'user', content: 'x' },
+      { type: 'function_call_output', call_id: 'call_9', output: '1' },
+    ];
+    expect(refusal({ input: orphan })).toBe('input.1.call_id');
+    // A call of the previous response's (previous_response_id) is answered too.
+    const earlier: ChatMessage[] = [
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_9', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+    ];
+    expect(refusal({ input: orphan }, earlier)).toBe('accepted');
   });
 
   it('leaves out built-in tools the model may use, naming them; refuses one forced and includes it cannot honour', () => {

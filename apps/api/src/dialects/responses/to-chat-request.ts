@@ -28,9 +28,11 @@ function userContent(content: string | readonly ResponsesContentPart[], field: s
  * The chat messages of a Responses input: a string is one user message; `function_call` items join the assistant
  * message before them (or make one), `function_call_output` items are tool messages, reasoning items are dropped.
  */
-export function toChatMessages(input: string | readonly ResponsesInputItem[]): DraftMessage[] {
+export function toChatMessages(input: string | readonly ResponsesInputItem[], conversation: readonly ChatMessage[] = []): DraftMessage[] {
   if (typeof input === 'string') return [{ role: 'user', content: input }];
   const messages: DraftMessage[] = [];
+  // Calls an output may answer: those of the conversation before it (previous_response_id), then of the input.
+  const called = new Set(conversation.flatMap((message) => (message.role === 'assistant' ? (message.tool_calls ?? []).map((call) => call.id) : [])));
   input.forEach((item, index) => {
     const field = `input.${index}`;
     switch (item.type) {
@@ -43,12 +45,16 @@ export function toChatMessages(input: string | readonly ResponsesInputItem[]): D
         return;
       case 'function_call': {
         const call = { id: item.call_id, type: 'function' as const, function: { name: item.name, arguments: item.arguments } };
+        called.add(item.call_id);
         const last = messages.at(-1);
         if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call];
         else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
         return;
       }
       case 'function_call_output':
+        if (!called.has(item.call_id)) {
+          throw invalidRequest(`${field}.call_id: answers no function_call before it (no call_id ${item.call_id.slice(0, 64)})`);
+        }
         messages.push({
           role: 'tool',
           tool_call_id: item.call_id,
@@ -82,7 +88,7 @@ export function toChatRequest(
   request: ResponsesRequest,
   conversation: readonly ChatMessage[],
   agentId: string | undefined,
-  input: readonly ChatMessage[] = toChatMessages(request.input ?? []),
+  input: readonly ChatMessage[] = toChatMessages(request.input ?? [], conversation),
 ): Record<string, unknown> {
   const format = request.text?.format;
   const messages = [
@@ -90,12 +96,16 @@ export function toChatRequest(
     ...conversation,
     ...input,
   ];
+  // Reasoning items alone (or nothing) leave nothing to answer.
+  if (messages.length === 0) throw invalidRequest('input: holds no message, function call output or instructions to answer');
   return {
     ...(agentId !== undefined ? { agent_id: agentId } : {}),
     ...(request.model !== undefined ? { model: request.model } : {}),
     messages,
     ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(request.top_p !== undefined ? { top_p: request.top_p } : {}),
+    // The end user, passed on as chat completions pass it (and the agent, when no X-Agent-Id says otherwise).
+    ...(request.user !== undefined ? { user: request.user } : {}),
     ...(request.max_output_tokens !== undefined ? { max_tokens: request.max_output_tokens } : {}),
     ...(request.tools && request.tools.length > 0
       ? {
