@@ -41,7 +41,7 @@ export interface EnqueueDeps extends PrepareDeps {
 
 /** The enqueue service; whether admission and add share one script is decided here, once (Admission.fusesEnqueue). */
 export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
-  const { admission, queue } = deps;
+  const { admission, queues } = deps;
   const path = admission.fusesEnqueue ? fusedAdmission(deps) : twoStepAdmission(deps);
   const cache = deps.responseCache?.enabled ? deps.responseCache : undefined;
   const service: EnqueueService = {
@@ -59,7 +59,7 @@ export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
     },
     async dropUnstarted(jobId) {
       try {
-        if (await removeUnstartedJob(queue, jobId)) await admission.release(jobId, ownerKeyOfId(jobId));
+        if (await removeUnstartedJob(queues, jobId)) await admission.release(jobId, ownerKeyOfId(jobId));
       } catch {
         // Redis trouble: the reservation lapses with its lifetime.
       }

@@ -15,7 +15,7 @@ import {
   readBatchView,
   type BatchRecord,
   type CallbackQueue,
-  type ChatQueue,
+  type LaneQueues,
   type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
@@ -33,7 +33,7 @@ import { readFileBatchItems, requireUploadedFile } from '../files/file-batch-ite
 /** What the batch routes need. */
 export interface BatchRouteDeps {
   config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'worker' | 'responseCache'>;
-  queue: ChatQueue;
+  queue: LaneQueues;
   redis: RedisClient;
   prefix: QueuePrefix;
   logger: Logger;
