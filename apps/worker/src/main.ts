@@ -1,4 +1,4 @@
-import { loadConfigOrExit, secretValues } from '@gateway/config';
+import { loadConfigOrExit, retiredSettingsIn, secretValues } from '@gateway/config';
 import { randomUUID } from 'node:crypto';
 import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer, createResponseCacheStore } from '@gateway/limits';
 import { createLogger, createMetrics, startTracing } from '@gateway/observability';
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const bullmqPrefix = bullPrefix(config);
   const plainPrefix = limitsPrefix(config);
 
+  for (const { variable, replacedBy } of retiredSettingsIn(process.env)) logger.warn({ variable, replacedBy }, 'setting no longer read: ignored');
   for (const provider of new Set([config.llm.provider, ...config.llm.fallbacks])) {
     if (definitionOf(provider).deprecated) logger.warn({ provider }, 'provider is deprecated: route through openrouter instead');
   }
