@@ -36,7 +36,7 @@ export {
   claimBatch,
   releaseBatchClaim,
 } from './batch-store';
-export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId, laneMarkOf, queueNameOfJob } from './job-ids';
+export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId, laneMarkOf, otherLaneJobId, queueNameOfJob } from './job-ids';
 export type { LaneMark } from './job-ids';
 export type { BatchRecord, BatchTokenUsage } from './batch-store';
 export { newFileId, batchFileId, parseFileId, parseFileIdOwner } from './file-ids';

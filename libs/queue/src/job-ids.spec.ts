@@ -1,5 +1,5 @@
 import { batchJobId } from './batch-store';
-import { derivedGatewayId, isGatewayBatchId, isGatewayJobId, laneMarkOf, newGatewayId, queueNameOfJob } from './job-ids';
+import { derivedGatewayId, isGatewayBatchId, isGatewayJobId, laneMarkOf, newGatewayId, otherLaneJobId, queueNameOfJob } from './job-ids';
 
 describe('gateway job and batch ids', () => {
   const id = newGatewayId();
@@ -72,5 +72,19 @@ describe('gateway job and batch ids', () => {
       expect([other, isGatewayJobId(other)]).toEqual([other, false]);
     }
     expect(isGatewayBatchId(`job_${uuid}`)).toBe(false);
+  });
+
+  it('gives a single job’s id in the other single-job queue, and none for batch work', () => {
+    const owner = 'key_AbCdEfGh01234567';
+    const interactive = derivedGatewayId('job', owner, 'key', 'k');
+    const job = derivedGatewayId('job', owner, 'key', 'k', 'job');
+    expect([otherLaneJobId(interactive), otherLaneJobId(job)]).toEqual([job, interactive]);
+    expect(otherLaneJobId(derivedGatewayId('job', undefined, 'open', 'k'))).toBe(derivedGatewayId('job', undefined, 'open', 'k', 'job'));
+    const batch = newGatewayId(owner, 'batch');
+    expect([otherLaneJobId(batch), otherLaneJobId(batchJobId(batch, 0)), otherLaneJobId(batchJobId(newGatewayId(), 3))]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

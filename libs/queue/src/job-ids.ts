@@ -62,3 +62,15 @@ export function queueNameOfJob(jobId: string): string {
   const mark = laneMarkOf(jobId);
   return mark === 'job' ? queueNames.chatJob : mark === 'batch' ? queueNames.chatBatch : queueNames.chat;
 }
+
+/**
+ * The id the same single job has in the other single-job queue (`chat` ↔ `chat-job`): an Idempotency-Key names one
+ * piece of work whichever route it came by, so a key used on a route of the other lane must find it. Undefined for a
+ * batch or batch request id.
+ */
+export function otherLaneJobId(jobId: string): string | undefined {
+  const owner = /^(?:key_[A-Za-z0-9]{16}_|admin_)?/.exec(jobId)?.[0] ?? '';
+  const rest = jobId.slice(owner.length);
+  if (rest.startsWith('batch_') || /-\d+$/.test(rest)) return undefined;
+  return rest.startsWith('job_') ? `${owner}${rest.slice('job_'.length)}` : `${owner}job_${rest}`;
+}
