@@ -16,7 +16,7 @@ import type { KeyStore } from './keys/key-store';
 import { noSniff, refuseForeignOrigins, refusePreflightFreeBodies } from './middleware/browser-guards';
 import { cors } from './middleware/cors';
 import { checkHost } from './middleware/host-check';
-import { limitsPrefix, type CallbackQueue, type ChatQueue, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { limitsPrefix, type CallbackQueue, type LaneQueues, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { createProviderErrorLog } from '@gateway/resilience';
 import type { Admission } from './admission';
 import type { EnqueueService, ResponseCache } from './enqueue';
@@ -55,7 +55,8 @@ export interface ApiDeps {
   metrics: Metrics;
   /** A `command` connection: fails fast while Redis is down. */
   redis: RedisClient;
-  queue: ChatQueue;
+  /** The lanes' queues (`chat`, `chat-job`, `chat-batch`) on the `command` connection; a job is read in the one its id names. */
+  queue: LaneQueues;
   waiter: ResultWaiter;
   instanceId: string;
   /** Set while the API drains on shutdown. */
@@ -64,9 +65,9 @@ export interface ApiDeps {
   callbacks: CallbackQueue;
   /** The BullMQ key prefix (hash-tagged on a cluster). */
   prefix: QueuePrefix;
-  /** A `bulk` connection and a chat queue on it, for batches (one long MULTI or pipeline each). */
+  /** A `bulk` connection and the lanes' queues on it, for batches (one long MULTI or pipeline each). */
   bulkRedis: RedisClient;
-  bulkQueue: ChatQueue;
+  bulkQueue: LaneQueues;
   /** Streams relayed by this instance. */
   streams: StreamHub;
   /** Rate limits and budget reservations (batches, stream attaches, cancels). */
@@ -144,7 +145,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(onlyUnder(['/admin/providers'], adminProviderRoutes({ providers, errors: createProviderErrorLog(deps.redis, deps.prefix) })));
   if (deps.responseCache) app.use(onlyUnder(['/admin/cache'], responseCacheRoutes(deps.responseCache)));
   if (deps.requestLog) app.use(onlyUnder(['/admin/requests'], requestLogRoutes(deps.requestLog)));
-  app.use(bullBoardPath, bullBoardRouter([deps.queue, deps.callbacks], deps.config.http.bullBoardReadOnly));
+  app.use(bullBoardPath, bullBoardRouter([...deps.queue.all, deps.callbacks], deps.config.http.bullBoardReadOnly));
   // These parse their own bodies (batches and files are larger; OpenAI routes answer parse errors in OpenAI's shape).
   app.use(
     onlyUnder(

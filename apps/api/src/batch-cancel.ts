@@ -7,7 +7,7 @@ import {
   removeUnstartedJob,
   type BatchRecord,
   type CallbackQueue,
-  type ChatQueue,
+  type JobQueues,
   type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
@@ -15,7 +15,7 @@ import type { Admission } from './admission';
 
 /** What cancelling a batch needs. */
 export interface BatchCancelDeps {
-  queue: ChatQueue;
+  queue: JobQueues;
   redis: RedisClient;
   prefix: QueuePrefix;
   callbacks: CallbackQueue;

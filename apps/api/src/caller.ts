@@ -1,6 +1,6 @@
 import { modelAllowed, modelForbidden, notFound } from '@gateway/contracts';
 import type { LimitSubject } from '@gateway/limits';
-import { newGatewayId } from '@gateway/queue';
+import { newGatewayId, type LaneMark } from '@gateway/queue';
 import type { ApiKeyRecord } from './keys/key-store';
 
 /**
@@ -76,10 +76,10 @@ const ownedId = /^(key_[A-Za-z0-9]{16}|admin)_/;
 
 /**
  * A new job or batch id: a key's carry the key id in front (`key_…_<uuid>`), so who owns a job is read from its
- * id, at no Redis cost, wherever the id is looked up.
+ * id, at no Redis cost, wherever the id is looked up; then the mark of its lane's queue, if not interactive (job-ids.ts).
  */
-export function newWorkId(caller: Caller): string {
-  return newGatewayId(workOwnerOf(caller));
+export function newWorkId(caller: Caller, mark?: LaneMark): string {
+  return newGatewayId(workOwnerOf(caller), mark);
 }
 
 /** The key that owns a job or batch id (see newWorkId); undefined for work made without a key. */

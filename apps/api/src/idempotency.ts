@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
-import { idempotencyKeySchema, invalidRequest, streamEventIdSchema, type StreamEventId } from '@gateway/contracts';
+import { idempotencyKeySchema, invalidRequest, streamEventIdSchema, type Lane, type StreamEventId } from '@gateway/contracts';
 import { derivedGatewayId } from '@gateway/queue';
 import { callerOf, newWorkId, workOwnerOf } from './caller';
 import { headerField } from './header-fields';
@@ -37,12 +37,14 @@ function bodyText(body: unknown): string {
 
 /**
  * The id of the job (or batch) a request makes: derived from the caller and its Idempotency-Key when it sent one (so
- * the same key always names the same work, and the add is the duplicate check), else a new one.
+ * the same key always names the same work, and the add is the duplicate check), else a new one. A batch's id, and a
+ * job's of the `job` lane (`lane`), carry their lane's mark: the id names the queue its work is in (job-ids.ts).
  */
-export function workIdFor(req: Request, idempotent: IdempotentRequest | undefined, what: 'job' | 'batch' = 'job'): string {
+export function workIdFor(req: Request, idempotent: IdempotentRequest | undefined, what: 'job' | 'batch' = 'job', lane: Lane = 'interactive'): string {
   const caller = callerOf(req);
-  if (!idempotent) return newWorkId(caller);
-  return derivedGatewayId(what, workOwnerOf(caller), caller.kind, idempotent.key);
+  const mark = what === 'batch' ? 'batch' : lane === 'interactive' ? undefined : lane;
+  if (!idempotent) return newWorkId(caller, mark);
+  return derivedGatewayId(what, workOwnerOf(caller), caller.kind, idempotent.key, mark);
 }
 
 /** The client's `Last-Event-ID` (header, or `last_event_id` in the query for clients that cannot set headers); 400 when malformed. */

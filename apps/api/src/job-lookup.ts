@@ -1,10 +1,11 @@
 import { Job } from 'bullmq';
 import { chatJobResultSchema, malformedJobResult, toGatewayError } from '@gateway/contracts';
-import { errorFromFailedReason, joinStoredEmbeddings, type ChatQueue } from '@gateway/queue';
+import { errorFromFailedReason, joinStoredEmbeddings, type JobQueues } from '@gateway/queue';
 import type { JobOutcome } from './result-waiter';
 
-/** Reads a chat job's outcome from the queue. */
-export async function lookupJobOutcome(queue: ChatQueue, jobId: string): Promise<JobOutcome> {
+/** Reads a chat job's outcome from its queue (the one its id names). */
+export async function lookupJobOutcome(queues: Pick<JobQueues, 'of'>, jobId: string): Promise<JobOutcome> {
+  const queue = queues.of(jobId);
   const job = await Job.fromId(queue, jobId);
   if (!job) return { state: 'missing' };
   if (job.finishedOn && job.failedReason) return { state: 'failed', error: errorFromFailedReason(job.failedReason) };

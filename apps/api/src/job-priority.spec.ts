@@ -1,20 +1,12 @@
-import { laneLayout, laneOfPriority, lanePriority, laneRange, priorityBand } from '@gateway/queue';
+import { laneLayout, lanePriority, laneRange, priorityBand } from '@gateway/queue';
 
 describe('lane priorities', () => {
-  it('keeps every lane inside BullMQ’s priorities, job lane before batch lane', () => {
-    const lastJob = lanePriority('job', laneLayout.bands - 1, laneLayout.roundsPerBand * 5);
-    const firstBatch = lanePriority('batch', 0, 0);
-    const lastBatch = lanePriority('batch', laneLayout.bands - 1, Number.MAX_SAFE_INTEGER);
-    expect(lanePriority('job', 0, 0)).toBe(1);
-    expect(lastJob).toBeLessThan(firstBatch);
-    expect(lastBatch).toBeLessThanOrEqual(2 ** 21 - 1);
-    expect([laneOfPriority(0), laneOfPriority(lastJob), laneOfPriority(firstBatch), laneOfPriority(lastBatch)]).toEqual([
-      'interactive',
-      'job',
-      'batch',
-      'batch',
-    ]);
-    expect(laneRange('job').high).toBeLessThanOrEqual(laneRange('batch').low);
+  it('keeps every lane inside BullMQ’s priorities, each lane having the whole range in its own queue', () => {
+    const last = lanePriority(laneLayout.bands - 1, Number.MAX_SAFE_INTEGER);
+    expect(lanePriority(0, 0)).toBe(1);
+    expect(last).toBeLessThanOrEqual(2 ** 21 - 1);
+    expect(laneRange()).toEqual({ low: 1, high: 1 + laneLayout.bands * laneLayout.roundsPerBand });
+    expect(laneRange().high).toBeLessThanOrEqual(2 ** 21);
   });
 
   it.each([
@@ -29,7 +21,7 @@ describe('lane priorities', () => {
   });
 
   it('orders by band before round: an urgent request waits behind no round of a lesser band', () => {
-    expect(lanePriority('batch', 1, laneLayout.roundsPerBand - 1)).toBeLessThan(lanePriority('batch', 2, 0));
-    expect(lanePriority('job', 3, 10)).toBeLessThan(lanePriority('job', 3, 11));
+    expect(lanePriority(1, laneLayout.roundsPerBand - 1)).toBeLessThan(lanePriority(2, 0));
+    expect(lanePriority(3, 10)).toBeLessThan(lanePriority(3, 11));
   });
 });

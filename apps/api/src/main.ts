@@ -7,7 +7,7 @@ import {
   bullPrefix,
   canGateAdds,
   createCallbackQueue,
-  createChatQueue,
+  createLaneQueues,
   createRedisConnection,
   limitsPrefix,
   settleWithin,
@@ -72,8 +72,9 @@ async function main(): Promise<void> {
     burst: config.limits.rateBurst,
     caller: { ratePerSecond: config.limits.callerRateRps, burst: config.limits.callerRateBurst },
   });
-  const queue = createChatQueue(redis, bullmqPrefix, config);
-  const gatedAdds = canGateAdds(queue);
+  // One BullMQ queue per lane (`chat`, `chat-job`, `chat-batch`), all under the same prefix (one slot on a cluster).
+  const queue = createLaneQueues(redis, bullmqPrefix, config);
+  const gatedAdds = canGateAdds(queue.lanes.interactive);
   if (!gatedAdds) logger.warn('this BullMQ cannot run its add inside the admission script: admission and enqueue take two round trips');
   const admission = createAdmission({ config, redis, rateLimiter, budget, pricing: pricing.book, metrics, gatedAdds });
   // Every route's one way into the queue (its fused or two-step admission chosen here, once).
@@ -87,13 +88,13 @@ async function main(): Promise<void> {
     recordHit: (keyId, result) => budget.recordCacheHit(keyId, { tokens: result.usage.total_tokens, costUsd: result.cost_usd }),
     requestLog: { log: requestLog, logger },
   });
-  const enqueuer = createEnqueueService({ config, queue, admission, redis, refusals: { log: requestLog, logger }, responseCache });
+  const enqueuer = createEnqueueService({ config, queues: queue, admission, redis, refusals: { log: requestLog, logger }, responseCache });
   const tracing = await startTracing(config, { name: 'gateway-api', instanceId });
-  queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
+  for (const each of queue.all) each.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const bulkRedis = createRedisConnection(config, 'bulk', 'gw-api-bulk');
   bulkRedis.on('error', (error: Error) => logger.warn({ err: error, connection: 'bulk' }, 'redis connection error'));
-  const bulkQueue = createChatQueue(bulkRedis, bullmqPrefix, config);
-  bulkQueue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
+  const bulkQueue = createLaneQueues(bulkRedis, bullmqPrefix, config);
+  for (const each of bulkQueue.all) each.on('error', (error) => logger.warn({ err: error }, 'queue error'));
   const callbacks = createCallbackQueue(redis, bullmqPrefix, config);
   callbacks.on('error', (error) => logger.warn({ err: error }, 'callback queue error'));
 

@@ -2,7 +2,7 @@ import type { Config } from '@gateway/config';
 import type { Budget } from '@gateway/limits';
 import type { Metrics } from '@gateway/observability';
 import { isProviderConfigured } from '@gateway/providers';
-import { queueDepthSource, readLaneBacklog, readLaneOldest, redisAnswers, type ChatQueue, type RedisClient } from '@gateway/queue';
+import { queueDepthSource, readLaneBacklog, readLaneOldest, redisAnswers, type LaneQueues, type RedisClient } from '@gateway/queue';
 import { circuitStateValue } from '@gateway/resilience';
 import { providerIdSchema } from '@gateway/contracts';
 import { createCircuitReader } from './circuit-reader';
@@ -12,21 +12,22 @@ export interface OpsMetricsDeps {
   config: Config;
   /** A `command` connection: a scrape while Redis is down gets its answer (0, or no series) within a second. */
   redis: RedisClient;
-  queue: ChatQueue;
+  /** The lanes' queues: each one's depth (gateway_queue_jobs{queue}), and the lanes' backlogs. */
+  queue: Pick<LaneQueues, 'lanes' | 'all'>;
   budget: Budget;
   metrics: Metrics;
 }
 
 /**
  * What the API reads from Redis at every scrape, for the dashboards and the alerts (ops/prometheus/alerts.yml):
- * the queue's and each lane's depth, the oldest waiting job per lane, whether Redis answers, the global budgets
+ * each lane's queue's depth, the oldest waiting job per lane, whether Redis answers, the global budgets
  * (while enforced), every route's providers and each provider's deployments by circuit state. The API reports them, not the workers: it always
  * runs, and one reading is the same from every instance.
  */
 export function reportOpsMetrics({ config, redis, queue, budget, metrics }: OpsMetricsDeps): void {
-  metrics.addQueueDepthSource(queueDepthSource(queue));
+  for (const each of queue.all) metrics.addQueueDepthSource(queueDepthSource(each));
   metrics.setLaneBacklogSource(async () => {
-    const [backlog, oldestAgeSeconds] = await Promise.all([readLaneBacklog(redis, queue), readLaneOldest(redis, queue)]);
+    const [backlog, oldestAgeSeconds] = await Promise.all([readLaneBacklog(redis, queue.lanes), readLaneOldest(redis, queue.lanes)]);
     return { ...backlog, oldestAgeSeconds };
   });
   metrics.setRedisCheck(() => redisAnswers(redis));

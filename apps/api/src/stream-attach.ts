@@ -8,7 +8,7 @@ import {
   cancelUnwatchedStream,
   readStreamMessages,
   removeStreamWatcher,
-  type ChatQueue,
+  type JobQueues,
   type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
@@ -24,7 +24,7 @@ import type { StreamTailReader } from './stream-tail-reader';
 
 export interface StreamAttachDeps {
   config: Pick<Config, 'http' | 'stream' | 'queue' | 'redis'>;
-  queue: ChatQueue;
+  queue: JobQueues;
   /** A `command` connection (history, watcher, grace). */
   redis: RedisClient;
   prefix: QueuePrefix;

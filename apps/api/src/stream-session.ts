@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { queueUnavailable, toGatewayError, type StreamEventId } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger, Metrics } from '@gateway/observability';
-import { publishCancel, type ChatQueue, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { publishCancel, type JobQueues, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { createSseWriter } from './sse-writer';
 import type { StreamFormat } from './stream-formats';
 import type { StreamHub } from './stream-hub';
@@ -11,7 +11,7 @@ import { serveAttachedStream, startResumeGrace, watchStream, type AttachContinua
 
 export interface StreamSessionDeps extends StreamAttachDeps {
   config: Pick<Config, 'http' | 'stream' | 'queue' | 'redis'>;
-  queue: ChatQueue;
+  queue: JobQueues;
   streams: StreamHub;
   /** A `command` connection, for cancel messages to the workers. */
   redis: RedisClient;

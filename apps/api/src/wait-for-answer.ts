@@ -1,6 +1,6 @@
 import type { ChatJobResult } from '@gateway/contracts';
 import { jobLost, jobWaitTimedOut } from '@gateway/contracts';
-import type { ChatQueue } from '@gateway/queue';
+import type { JobQueues } from '@gateway/queue';
 import { lookupJobOutcome } from './job-lookup';
 import type { ResultWaiter, WaitedResult } from './result-waiter';
 
@@ -14,7 +14,7 @@ const pollDelays = [50, 100, 200, 400, 800, 1000];
  * Waits for a job this instance did not enqueue (a duplicate under an Idempotency-Key: the job's replies go to the
  * instance that made it) by reading its state until it is finished: a rare path, a read per second at most.
  */
-export async function waitByLookup(queue: ChatQueue, jobId: string, timeoutMs: number): Promise<ChatJobResult> {
+export async function waitByLookup(queue: JobQueues, jobId: string, timeoutMs: number): Promise<ChatJobResult> {
   const deadline = performance.now() + timeoutMs;
   for (let attempt = 0; ; attempt += 1) {
     const outcome = await lookupJobOutcome(queue, jobId);
@@ -33,7 +33,7 @@ export async function waitByLookup(queue: ChatQueue, jobId: string, timeoutMs: n
  * for never registers a second waiter (one per job id).
  */
 export async function waitForAnswer(
-  deps: { waiter: ResultWaiter; queue: ChatQueue },
+  deps: { waiter: ResultWaiter; queue: JobQueues },
   jobId: string,
   timeoutMs: number,
   enqueue: () => Promise<'created' | 'joined'>,

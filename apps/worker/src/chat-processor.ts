@@ -43,7 +43,6 @@ import { callEmbeddings } from './call-embeddings';
 import { createJobReporter, type JobReport, type JobReporter } from './job-report';
 import { estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
-import type { LaneShareGuard } from './lane-share';
 import { isLockLost, LockLostError } from './run-locks';
 import { keepCompletedOutcome } from './kept-outcome';
 import { completeFromCache } from './cached-answer';
@@ -74,8 +73,6 @@ export interface ChatProcessorDeps {
   wasCancelled?: (jobId: string) => boolean;
   /** Pricing, budget settlement and provider pacing. */
   billing: JobBilling;
-  /** Counts job starts by lane, for the lanes' minimum share (lane-share.ts); none: no guard. */
-  laneShare?: LaneShareGuard;
   /** The deployments of GATEWAY_CONFIG_FILE and their shared capacity; none (or no deployment declared): providers paced as ever. */
   capacity?: CapacityDeps & { defaultMaxTokens: number };
   /** Traces and the request log of each job; none: neither. */
@@ -347,8 +344,6 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
     const startedAt = performance.now();
     const lane = laneOf(data.lane, data.reply_to);
     metrics.jobWait.observe({ queue: 'chat', lane }, Math.max(0, Date.now() - data.accepted_at) / 1000);
-    // A job of a lower lane in the wait list (priority 0) was moved there for its lane's minimum share.
-    deps.laneShare?.noteStart(lane, lane !== 'interactive' && !job.priority);
     const log = logger.child({ jobId: job.id, requestId: data.request_id });
     if (job.attemptsStarted > 1) log.warn({ attemptsStarted: job.attemptsStarted, stalledCounter: job.stalledCounter }, 'chat job run again');
     const meter = createCallMeter();

@@ -9,8 +9,8 @@ export interface JobCacheDeps {
   /** How long a job's in-flight mark lasts (CHAT_TIMEOUT_MS, as the API's): past it, a holder that vanished is forgotten. */
   markMs: number;
   redis: RedisClient;
-  /** `<q>:chat:` (a job's hash is this plus its id): whether the job holding a mark still runs is read there. */
-  jobKeyPrefix: string;
+  /** A job's hash key (in the queue its id names): whether the job holding a mark still runs is read there. */
+  jobKey: (jobId: string) => string;
 }
 
 /** How a job whose request opted in starts: answered by the cache, the one to call, or to look again after waiting. */
@@ -40,7 +40,7 @@ export function followerWaitMs(run: number): number {
 export function createJobCache(deps: JobCacheDeps) {
   /** Whether the job holding a mark is still to end (not finished, not gone). */
   const holderRuns = async (holder: string): Promise<boolean> => {
-    const [timestamp, finishedOn] = await deps.redis.hmget(`${deps.jobKeyPrefix}${holder}`, 'timestamp', 'finishedOn');
+    const [timestamp, finishedOn] = await deps.redis.hmget(deps.jobKey(holder), 'timestamp', 'finishedOn');
     return timestamp !== null && finishedOn === null;
   };
 

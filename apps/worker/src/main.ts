@@ -1,15 +1,16 @@
-import { loadConfigOrExit, secretValues } from '@gateway/config';
+import { loadConfigOrExit, retiredSettingsIn, secretValues } from '@gateway/config';
 import { randomUUID } from 'node:crypto';
 import { createBatchCaps, createBudgetFromConfig, createPricingFromConfig, createProviderPacer, createResponseCacheStore } from '@gateway/limits';
 import { createLogger, createMetrics, startTracing } from '@gateway/observability';
 import {
   bullPrefix,
   callbackSubject,
-  chatPromoteKeys,
   createCallbackQueue,
   createCallbackWorker,
   createChatWorker,
   createRedisConnection,
+  jobKeysOf,
+  laneConcurrency,
   limitsPrefix,
   readJobViews,
   redisAnswers,
@@ -30,8 +31,6 @@ import { recordCallbacksFirst, watchFinishedJobs } from './callback-outbox';
 import { createCancelTracker } from './cancel-tracker';
 import { createBatchEndCheck, watchBatchEnds } from './batch-end';
 import { createRunLocks, withRunLocks } from './run-locks';
-import { createLaneShareGuard } from './lane-share';
-import { interactiveReserve } from './interactive-reserve';
 import { createWorkerCapacity } from './worker-capacity';
 import { createJobReporterFromConfig } from './job-report';
 import { createJobCache } from './job-cache';
@@ -51,6 +50,7 @@ async function main(): Promise<void> {
   const bullmqPrefix = bullPrefix(config);
   const plainPrefix = limitsPrefix(config);
 
+  for (const { variable, replacedBy } of retiredSettingsIn(process.env)) logger.warn({ variable, replacedBy }, 'setting no longer read: ignored');
   for (const provider of new Set([config.llm.provider, ...config.llm.fallbacks])) {
     if (definitionOf(provider).deprecated) logger.warn({ provider }, 'provider is deprecated: route through openrouter instead');
   }
@@ -89,9 +89,9 @@ async function main(): Promise<void> {
   // One subscriber connection for all the news a worker reads: cancels, provider pauses and circuit changes.
   const newsSubscriber = createRedisConnection(config, 'blocking', 'gw-worker-news');
   newsSubscriber.on('error', (error: Error) => logger.warn({ err: error, connection: 'news' }, 'redis connection error'));
-  // The lanes below interactive keep a minimum share of this worker's starts while they have a backlog.
   const tracing = await startTracing(config, { name: 'gateway-worker', instanceId: randomUUID() });
-  const laneShare = createLaneShareGuard({ redis: publisher, queueKeys: chatPromoteKeys(bullmqPrefix), minShare: config.worker.laneMinShare, logger });
+  // A job's hash key in the queue its id names (job-ids.ts): for reading jobs of any lane without their queue.
+  const jobKeys = jobKeysOf(bullmqPrefix);
   // Jobs that ask for it (stored and background responses) keep their outcome beyond the job's retention.
   const processor = keepingOutcomes(
     createChatProcessor({
@@ -106,14 +106,13 @@ async function main(): Promise<void> {
       hooks: breaker.hooks,
       wasCancelled: cancels.wasCancelled,
       billing,
-      laneShare,
       capacity: createWorkerCapacity(config, publisher, plainPrefix, metrics),
       reporter: createJobReporterFromConfig(config, { redis: publisher, tracing, logger }),
       responseCache: createJobCache({
         store: createResponseCacheStore({ redis: publisher, prefix: plainPrefix, quotaBytes: config.responseCache.keyQuotaBytes }),
         markMs: config.http.chatTimeoutMs,
         redis: publisher,
-        jobKeyPrefix: chatPromoteKeys(bullmqPrefix).jobKeyPrefix,
+        jobKey: (jobId) => jobKeys.toKey(jobId),
       }),
     }),
     { publisher, prefix: bullmqPrefix, logger },
@@ -124,21 +123,12 @@ async function main(): Promise<void> {
   const callbacks = createCallbackQueue(publisher, bullmqPrefix, config);
   const recheckMs = config.worker.lockDurationMs;
   const runJob = withRunLocks(runLocks, recordCallbacksFirst(processor, { callbacks, recheckMs, logger }));
-  const mainWorker = createChatWorker(runJob, { connection: workerConnection, prefix: bullmqPrefix, config, ownLockRenewal: true });
-  // The interactive reserve: a few slots of a second consumer that run interactive jobs only (interactive-reserve.ts).
-  const { interactiveSlots } = config.worker;
-  const reserveWorker =
-    interactiveSlots > 0
-      ? createChatWorker(interactiveReserve(runJob, { interactiveWaiting: async () => (await publisher.llen(mainWorker.toKey('wait'))) > 0 }), {
-          connection: workerConnection,
-          prefix: bullmqPrefix,
-          config,
-          concurrency: interactiveSlots,
-          ownLockRenewal: true,
-        })
-      : undefined;
-  const chatWorkers = [mainWorker, ...(reserveWorker ? [reserveWorker] : [])];
-  // Both consumers as one, for the cancel tracker and the shutdown.
+  // One consumer per lane's queue, each with its own slots: an interactive call never waits for a slot that job or
+  // batch calls hold, and is woken by its own queue. The `chat` consumer runs whatever it finds there: also the job and
+  // batch work that API instances from before the lane queues added (in their old priority order, after interactive).
+  const lanes = ['interactive', 'job', 'batch'] as const;
+  const chatWorkers = lanes.map((lane) => createChatWorker(runJob, { connection: workerConnection, prefix: bullmqPrefix, config, lane, ownLockRenewal: true }));
+  // The consumers as one, for the cancel tracker and the shutdown.
   const worker = {
     cancelJob: (jobId: string, reason?: string) => runLocks.cancelJob(jobId, reason),
     cancelAllJobs: (reason?: string) => runLocks.cancelAllJobs(reason),
@@ -147,7 +137,6 @@ async function main(): Promise<void> {
       runLocks.close();
     },
   };
-  laneShare.start();
   for (const each of chatWorkers) each.on('error', (error) => logger.error({ err: error }, 'worker error'));
   cancels.attach(worker);
   // Job cancels (client gone, DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the
@@ -160,13 +149,15 @@ async function main(): Promise<void> {
   // Circuit changes too: a clean circuit (closed, no failure) costs no breaker round trip per call.
   const circuitWatch = breaker.breaker.watch(newsSubscriber);
   for (const each of chatWorkers) watchFinishedJobs(each, { callbacks, logger });
-  watchBatchEnds(mainWorker, { callbacks, redis: publisher, prefix: bullmqPrefix, retentionSeconds: config.queue.retentionSeconds, logger });
+  // Batch requests end in `chat-batch`, and those of batches made before the lane queues in `chat`.
+  for (const each of chatWorkers)
+    watchBatchEnds(each, { callbacks, redis: publisher, prefix: bullmqPrefix, retentionSeconds: config.queue.retentionSeconds, logger });
   if (config.jobs.callbackSecret === undefined && config.jobs.callbackAllowedHosts.length > 0) {
     logger.warn('job callbacks are sent unsigned: set JOB_CALLBACK_SECRET so receivers can check X-Gateway-Signature');
   }
-  const jobView = async (jobId: string) => (await readJobViews(publisher, mainWorker, bullmqPrefix, [jobId], true))[0];
+  const jobView = async (jobId: string) => (await readJobViews(publisher, jobKeys, bullmqPrefix, [jobId], true))[0];
   // A batch's callback is recorded when the batch is created; the delivery reads the batch's end (batch-end.ts).
-  const batchEnd = createBatchEndCheck({ callbacks, redis: publisher, queue: mainWorker, prefix: bullmqPrefix, recheckMs });
+  const batchEnd = createBatchEndCheck({ callbacks, redis: publisher, queue: jobKeys, prefix: bullmqPrefix, recheckMs });
   const callbackWorker = createCallbackWorker(createCallbackDelivery({ config, logger, recorded: { jobView, recheckMs, batchEnd } }), {
     connection: workerConnection,
     prefix: bullmqPrefix,
@@ -198,7 +189,6 @@ async function main(): Promise<void> {
     timeoutMs: config.operations.shutdownTimeoutMs,
     onStuck: () => process.exit(1),
     release: async () => {
-      laneShare.stop();
       // Each step talks to Redis: a Redis that is down gets a second, then the sockets are dropped.
       await settleWithin(
         1000,
@@ -247,7 +237,12 @@ async function main(): Promise<void> {
   // Announced once a signal can stop it gracefully: whoever waits for this line may send one at once (a process
   // preempted between the line and the handlers would otherwise die by the signal's default action).
   logger.info(
-    { concurrency: config.worker.concurrency, interactiveSlots, provider: config.llm.provider, fallbacks: config.llm.fallbacks, prefix: bullmqPrefix },
+    {
+      concurrency: Object.fromEntries(lanes.map((lane) => [lane, laneConcurrency(config, lane)])),
+      provider: config.llm.provider,
+      fallbacks: config.llm.fallbacks,
+      prefix: bullmqPrefix,
+    },
     'worker started',
   );
 }

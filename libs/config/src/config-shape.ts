@@ -131,16 +131,17 @@ export const configShape = {
     ttlSeconds: setting('RESPONSES_TTL_SECONDS', positiveInt.default(2_592_000)),
     maxPerOwner: setting('RESPONSES_MAX_PER_KEY', positiveInt.default(10_000)),
   },
-  /** A worker process: its consumers of the chat queue and how they share their starts between the lanes. */
+  /** A worker process: one consumer per lane's queue (`chat`, `chat-job`, `chat-batch`), each with its own slots. */
   worker: {
+    /** Interactive jobs in flight per worker process (the `chat` queue's consumer). */
     concurrency: setting('WORKER_CONCURRENCY', positiveInt.default(512)),
+    /** Asynchronous jobs in flight per worker process (`chat-job`); unset: WORKER_CONCURRENCY. */
+    jobConcurrency: setting('WORKER_JOB_CONCURRENCY', positiveInt.optional()),
+    /** Batch requests in flight per worker process (`chat-batch`); unset: WORKER_CONCURRENCY. */
+    batchConcurrency: setting('WORKER_BATCH_CONCURRENCY', positiveInt.optional()),
     lockDurationMs: setting('WORKER_LOCK_DURATION_MS', positiveInt.default(60_000)),
     stalledIntervalMs: setting('WORKER_STALLED_INTERVAL_MS', positiveInt.default(30_000)),
     maxStalledCount: setting('WORKER_MAX_STALLED_COUNT', z.coerce.number().int().nonnegative().default(2)),
-    /** Slots of each worker process that run interactive jobs only (a second consumer per worker process); 0: none. */
-    interactiveSlots: setting('WORKER_INTERACTIVE_SLOTS', z.coerce.number().int().min(0).max(64).default(1)),
-    /** The share of a worker's job starts each lane below interactive (jobs, batches) keeps while it has a backlog (0: none). */
-    laneMinShare: setting('LANE_MIN_SHARE', z.coerce.number().min(0).max(0.5).default(0.1)),
   },
   llm: {
     provider: setting('LLM_PROVIDER', providerIdSchema.default('openrouter')),

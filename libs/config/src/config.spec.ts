@@ -138,19 +138,28 @@ describe('groups', () => {
   it('put each setting with what it governs: lanes with the worker, provider pacing and pricing apart from the limits', () => {
     const config = loadConfig({
       ...mockEnv,
-      WORKER_INTERACTIVE_SLOTS: '3',
-      LANE_MIN_SHARE: '0.3',
+      WORKER_CONCURRENCY: '7',
+      WORKER_BATCH_CONCURRENCY: '3',
       PROVIDER_RPM: 'ollama=5',
       PROVIDER_MAX_PAUSE_MS: '5000',
       PROVIDER_INTERACTIVE_RESERVE: '0.5',
       LLM_PRICING_FILE: '/etc/prices.json',
       PRICING_REFRESH_MS: '0',
     });
-    expect(config.worker).toMatchObject({ interactiveSlots: 3, laneMinShare: 0.3 });
+    expect(config.worker).toMatchObject({ concurrency: 7, jobConcurrency: 7, batchConcurrency: 3 });
     expect(config.pacing).toEqual({ rpm: { ollama: 5 }, maxPauseMs: 5000, interactiveReserve: 0.5 });
     expect(config.pricing).toEqual({ file: '/etc/prices.json', refreshMs: 0 });
-    expect(Object.keys(config.jobs)).not.toContain('interactiveSlots');
+    expect(Object.keys(config.jobs)).not.toContain('concurrency');
     expect(Object.keys(config.limits)).not.toContain('providerRpm');
+  });
+
+  it('give each lane WORKER_CONCURRENCY slots unless set, and refuse a lane without any', () => {
+    expect(loadConfig({ ...mockEnv, WORKER_CONCURRENCY: '9', WORKER_JOB_CONCURRENCY: '2' }).worker).toMatchObject({
+      concurrency: 9,
+      jobConcurrency: 2,
+      batchConcurrency: 9,
+    });
+    expect(() => loadConfig({ ...mockEnv, WORKER_BATCH_CONCURRENCY: '0' })).toThrow(/WORKER_BATCH_CONCURRENCY/);
   });
 
   it('derive the values that combine variables: Host names from GATEWAY_HOST, models from LLM_DEFAULT_MODEL', () => {

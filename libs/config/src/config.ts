@@ -18,8 +18,9 @@ type Parsed = SettingsOf<typeof configShape>;
  * The validated, frozen configuration of an app: one field per setting of configShape, with its doc comment; the
  * values `derive` fills in are never undefined.
  */
-export interface Config extends Omit<Parsed, 'limits'> {
+export interface Config extends Omit<Parsed, 'limits' | 'worker'> {
   readonly limits: Parsed['limits'] & { readonly callerRateRps: number; readonly callerRateBurst: number };
+  readonly worker: Parsed['worker'] & { readonly jobConcurrency: number; readonly batchConcurrency: number };
   /** GATEWAY_CONFIG_FILE's deployments, model groups and aliases (empty without a file). */
   readonly file: GatewayFileConfig;
 }
@@ -44,6 +45,11 @@ function derive(parsed: Parsed, file: GatewayFileConfig): Config {
       ...limits,
       callerRateRps: limits.callerRateRps ?? limits.rateRps * callerRateFactor,
       callerRateBurst: limits.callerRateBurst ?? limits.rateBurst * callerRateFactor,
+    },
+    worker: {
+      ...parsed.worker,
+      jobConcurrency: parsed.worker.jobConcurrency ?? parsed.worker.concurrency,
+      batchConcurrency: parsed.worker.batchConcurrency ?? parsed.worker.concurrency,
     },
     models: parsed.models.length > 0 ? parsed.models : [parsed.llm.defaultModel],
     file,

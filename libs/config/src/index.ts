@@ -1,4 +1,5 @@
 export { loadConfig, loadConfigOrExit, ConfigError } from './config';
+export { retiredSettingsIn } from './retired-settings';
 export type { Config, ConfigCheck } from './config';
 export { envSchema } from './config-shape';
 export type { Env } from './config-shape';

@@ -1,9 +1,8 @@
 import { Queue } from 'bullmq';
-import { bullmqChangePriorityInclude, canGateAdds } from './bullmq-internals';
+import { canGateAdds } from './bullmq-internals';
 
-// The API adds jobs inside its admission script through BullMQ's add step, and promotes lane jobs with BullMQ's
-// changePriority script (bullmq-internals.ts). A BullMQ upgrade that moves either must fail here, in CI, not fall back
-// silently to two round trips in production.
+// The API adds jobs inside its admission script through BullMQ's add step (bullmq-internals.ts). A BullMQ upgrade that
+// moves it must fail here, in CI, not fall back silently to two round trips in production.
 describe('canGateAdds on the BullMQ this gateway pins', () => {
   const queues: Queue[] = [];
   const queue = () => {
@@ -22,9 +21,5 @@ describe('canGateAdds on the BullMQ this gateway pins', () => {
   it('says no for a backend whose add step is not a known script', () => {
     const changed = Object.create(queue(), { backend: { value: { addJobToTransaction: () => Promise.resolve('x') } } }) as Queue;
     expect(canGateAdds(changed)).toBe(false);
-  });
-
-  it('has the changePriority script lane promotion includes', () => {
-    expect(bullmqChangePriorityInclude()['includes/bullmq-change-priority']).toMatch(/^local function changePriority\(KEYS, ARGV\)\n/);
   });
 });

@@ -57,10 +57,3 @@ export function canGateAdds<Data, Result>(queue: Queue<Data, Result>): boolean {
     return false;
   }
 }
-
-/** `includes/bullmq-change-priority`: BullMQ's changePriority script as the local function changePriority. */
-export function bullmqChangePriorityInclude(): LuaIncludes {
-  const script = (bullScripts as Record<string, BullScript | undefined>)['changePriority'];
-  if (!script) throw new Error(`BullMQ has no changePriority script: is this the BullMQ version the gateway was built for?`);
-  return { 'includes/bullmq-change-priority': bullmqInclude('changePriority', script) };
-}

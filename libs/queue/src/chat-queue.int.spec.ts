@@ -5,7 +5,7 @@ import { addJobsInChunks, createChatQueue, createChatWorker, removeUnstartedJob 
 const data = { request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content: 'hi' }], accepted_at: Date.now() };
 const config = {
   queue: { prefix: 'gw', retentionSeconds: 60 },
-  worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, interactiveSlots: 0, laneMinShare: 0.1 },
+  worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, jobConcurrency: 1, batchConcurrency: 1 },
 };
 
 let redis: TestRedis;

@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job, type JobsOptions, type Processor } from 'bullmq';
-import type { ChatJobResult, GatewayJobData } from '@gateway/contracts';
+import type { ChatJobResult, GatewayJobData, Lane } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import { queueNames } from './keys';
 import type { RedisClient } from './redis-connection';
@@ -18,9 +18,20 @@ export function chatJobOptions(config: Pick<Config, 'queue'>): JobsOptions {
   };
 }
 
-/** The producer side of the chat queue. Pass a `command` connection so adds fail fast while Redis is down. */
-export function createChatQueue(connection: RedisClient, prefix: QueuePrefix, config: Pick<Config, 'queue'>): ChatQueue {
-  return new Queue<GatewayJobData, ChatJobResult>(queueNames.chat, {
+/**
+ * The queue of each lane: interactive work in `chat`, asynchronous jobs in `chat-job`, batch requests in
+ * `chat-batch`. One BullMQ queue per lane, so a lane's consumer is woken by its own queue and never waits for a slot
+ * another lane's calls hold. All three under the same prefix (hash-tagged on a cluster: one slot).
+ */
+export const laneQueueNames: Readonly<Record<Lane, string>> = {
+  interactive: queueNames.chat,
+  job: queueNames.chatJob,
+  batch: queueNames.chatBatch,
+};
+
+/** The producer side of a lane's queue (default: interactive, `chat`). Pass a `command` connection so adds fail fast while Redis is down. */
+export function createChatQueue(connection: RedisClient, prefix: QueuePrefix, config: Pick<Config, 'queue'>, lane: Lane = 'interactive'): ChatQueue {
+  return new Queue<GatewayJobData, ChatJobResult>(laneQueueNames[lane], {
     connection,
     prefix,
     defaultJobOptions: chatJobOptions(config),
@@ -40,20 +51,29 @@ export interface ChatWorkerOptions {
    * renewal is then off.
    */
   ownLockRenewal?: boolean;
-  /** Jobs in flight; absent: WORKER_CONCURRENCY. */
+  /** Jobs in flight; absent: the lane's (WORKER_CONCURRENCY, WORKER_JOB_CONCURRENCY, WORKER_BATCH_CONCURRENCY). */
   concurrency?: number;
+  /** The lane whose queue it consumes (default: interactive, `chat`). */
+  lane?: Lane;
+}
+
+/** A worker process's slots for a lane. */
+export function laneConcurrency(config: Pick<Config, 'worker'>, lane: Lane): number {
+  const { worker } = config;
+  return lane === 'job' ? worker.jobConcurrency : lane === 'batch' ? worker.batchConcurrency : worker.concurrency;
 }
 
 /**
- * A worker on the chat queue. The lock is renewed every lockDuration/2 while a call runs, so a call of
+ * A worker on a lane's queue. The lock is renewed every lockDuration/2 while a call runs, so a call of
  * minutes keeps its job; a job whose worker died is taken over after at most lockDuration + stalledInterval.
  */
 export function createChatWorker(processor: Processor<GatewayJobData, ChatJobResult>, options: ChatWorkerOptions): Worker<GatewayJobData, ChatJobResult> {
   const { worker } = options.config;
-  return new Worker<GatewayJobData, ChatJobResult>(queueNames.chat, processor, {
+  const lane = options.lane ?? 'interactive';
+  return new Worker<GatewayJobData, ChatJobResult>(laneQueueNames[lane], processor, {
     connection: options.connection,
     prefix: options.prefix,
-    concurrency: options.concurrency ?? worker.concurrency,
+    concurrency: options.concurrency ?? laneConcurrency(options.config, lane),
     lockDuration: worker.lockDurationMs,
     stalledInterval: worker.stalledIntervalMs,
     maxStalledCount: worker.maxStalledCount,

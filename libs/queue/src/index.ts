@@ -3,8 +3,10 @@ export { createRedisConnection, parseClusterNodes, waitForReady, settleWithin } 
 export { bullPrefix, limitsPrefix, limitsPrefixOf, queuePrefixOf } from './prefixes';
 export type { LimitsPrefix, QueuePrefix } from './prefixes';
 export type { RedisRole, RedisClient } from './redis-connection';
-export { createChatQueue, createChatWorker, chatJobOptions, removeUnstartedJob, addJobsInChunks } from './chat-queue';
+export { createChatQueue, createChatWorker, chatJobOptions, laneConcurrency, laneQueueNames, removeUnstartedJob, addJobsInChunks } from './chat-queue';
 export type { ChatJob, ChatQueue, ChatWorkerOptions } from './chat-queue';
+export { createLaneQueues, jobKeysOf, jobQueuesOf } from './lane-queues';
+export type { JobQueues, LaneQueues } from './lane-queues';
 export { publishReply, replyEnvelope, resultReplyEnvelope, piecesBytes, replyWithEmbeddingsData, subscribeReplies } from './reply-channel';
 export type { ReplySubscriptionOptions } from './reply-channel';
 export { publishCancel, subscribeCancels } from './cancel-channel';
@@ -34,7 +36,8 @@ export {
   claimBatch,
   releaseBatchClaim,
 } from './batch-store';
-export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId } from './job-ids';
+export { newGatewayId, derivedGatewayId, isGatewayJobId, isGatewayBatchId, laneMarkOf, otherLaneJobId, queueNameOfJob } from './job-ids';
+export type { LaneMark } from './job-ids';
 export type { BatchRecord, BatchTokenUsage } from './batch-store';
 export { newFileId, batchFileId, parseFileId, parseFileIdOwner } from './file-ids';
 export type { BatchFileKind, ParsedFileId } from './file-ids';
@@ -54,13 +57,11 @@ export type { LuaIncludes } from './lua-includes';
 export { canGateAdds } from './bullmq-internals';
 export { addJobBehindGate } from './gated-add';
 export type { GateScript, GatedAddResult, GatedJob, GatedQueue } from './gated-add';
-export { assignRounds, callerPriorityMax, laneLayout, laneOfPriority, lanePriorities, lanePriority, laneRange, priorityBand, tenantId } from './lanes';
+export { assignRounds, callerPriorityMax, laneLayout, lanePriorities, lanePriority, laneRange, priorityBand, tenantId } from './lanes';
 export type { LaneRequest, RoundRequest } from './lanes';
-export { chatPromoteKeys, promoteLaneJobs } from './lane-promote';
 export { readLaneBacklog } from './lane-backlog';
 export { readLaneOldest, OLDEST_READ_PER_BAND } from './lane-oldest';
-export type { LaneBacklog } from './lane-backlog';
-export type { PromoteKeys } from './lane-promote';
+export type { LaneBacklog, LaneQueueKeys } from './lane-backlog';
 export { watchChannel } from './channel-watch';
 export type { ChannelWatch, ChannelWatchOptions } from './channel-watch';
 export type { LuaScript } from './lua-script';

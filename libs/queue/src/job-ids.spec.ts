@@ -1,5 +1,5 @@
 import { batchJobId } from './batch-store';
-import { derivedGatewayId, isGatewayBatchId, isGatewayJobId, newGatewayId } from './job-ids';
+import { derivedGatewayId, isGatewayBatchId, isGatewayJobId, laneMarkOf, newGatewayId, otherLaneJobId, queueNameOfJob } from './job-ids';
 
 describe('gateway job and batch ids', () => {
   const id = newGatewayId();
@@ -46,5 +46,45 @@ describe('gateway job and batch ids', () => {
       derivedGatewayId('job', 'key_AbCdEfGh01234567', 'key', 'retry-43'),
     ];
     expect(new Set([id, ...others.map((other) => other.replace(/^key_[A-Za-z0-9]{16}_/, 'key_AbCdEfGh01234567_'))]).size).toBe(6);
+  });
+
+  it('names the queue of a job in its id: its lane’s mark, after the owner; none for interactive and older work', () => {
+    const owner = 'key_AbCdEfGh01234567';
+    const job = newGatewayId(owner, 'job');
+    const batch = newGatewayId(owner, 'batch');
+    expect(job).toMatch(/^key_AbCdEfGh01234567_job_[0-9a-f]{8}-/);
+    expect([isGatewayJobId(job), isGatewayBatchId(batch), isGatewayJobId(batchJobId(batch, 4))]).toEqual([true, true, true]);
+    expect([queueNameOfJob(job), queueNameOfJob(batchJobId(batch, 4)), queueNameOfJob(newGatewayId(owner)), queueNameOfJob(batchJobId(id, 1))]).toEqual([
+      'chat-job',
+      'chat-batch',
+      'chat',
+      'chat',
+    ]);
+    expect(queueNameOfJob(newGatewayId(undefined, 'job'))).toBe('chat-job');
+    expect(queueNameOfJob(newGatewayId('admin', 'batch'))).toBe('chat-batch');
+    expect(laneMarkOf(derivedGatewayId('job', owner, 'key', 'k', 'job'))).toBe('job');
+    expect(derivedGatewayId('job', owner, 'key', 'k', 'job')).toBe(derivedGatewayId('job', owner, 'key', 'k').replace(`${owner}_`, `${owner}_job_`));
+  });
+
+  it('refuses marks in the wrong place or of the wrong kind', () => {
+    const uuid = newGatewayId();
+    for (const other of [`job_${uuid}-1`, `batch_job_${uuid}`, `job_key_AbCdEfGh01234567_${uuid}`, `lane_${uuid}`, `JOB_${uuid}`]) {
+      expect([other, isGatewayJobId(other)]).toEqual([other, false]);
+    }
+    expect(isGatewayBatchId(`job_${uuid}`)).toBe(false);
+  });
+
+  it('gives a single job’s id in the other single-job queue, and none for batch work', () => {
+    const owner = 'key_AbCdEfGh01234567';
+    const interactive = derivedGatewayId('job', owner, 'key', 'k');
+    const job = derivedGatewayId('job', owner, 'key', 'k', 'job');
+    expect([otherLaneJobId(interactive), otherLaneJobId(job)]).toEqual([job, interactive]);
+    expect(otherLaneJobId(derivedGatewayId('job', undefined, 'open', 'k'))).toBe(derivedGatewayId('job', undefined, 'open', 'k', 'job'));
+    const batch = newGatewayId(owner, 'batch');
+    expect([otherLaneJobId(batch), otherLaneJobId(batchJobId(batch, 0)), otherLaneJobId(batchJobId(newGatewayId(), 3))]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

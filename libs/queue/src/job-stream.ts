@@ -2,7 +2,8 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./lua.d.ts" />
 import { replyMessageSchema, type ReplyMessage } from '@gateway/contracts';
-import { queueKeys, queueNames } from './keys';
+import { queueKeys } from './keys';
+import { queueNameOfJob } from './job-ids';
 import { defineLuaFile, runLuaScript } from './lua-script';
 import type { RedisClient } from './redis-connection';
 import { QueueKeys } from 'bullmq';
@@ -27,8 +28,8 @@ export interface KeptMessage {
   message: ReplyMessage;
 }
 
-/** BullMQ's lock key of a chat job (`<prefix>:chat:<id>:lock`), computed as BullMQ does. */
-const chatJobLockKey = (prefix: QueuePrefix, jobId: string) => `${new QueueKeys(prefix).toKey(queueNames.chat, jobId)}:lock`;
+/** BullMQ's lock key of a chat job in the queue its id names (`<prefix>:chat-job:<id>:lock`), computed as BullMQ does. */
+const chatJobLockKey = (prefix: QueuePrefix, jobId: string) => `${new QueueKeys(prefix).toKey(queueNameOfJob(jobId), jobId)}:lock`;
 
 /**
  * Keeps a message of a resumable job's stream and, when `replyTo` is given (an API instance relays it live),

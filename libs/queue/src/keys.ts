@@ -41,7 +41,7 @@ export const queueKeys = {
   /** The bytes of an owner's files (hash file id -> bytes), what its storage quota counts. */
   fileBytesOf: (prefix: QueuePrefix, owner: string): string => `${prefix}:file-bytes:${owner === '' ? 'open' : `key:${owner}`}`,
   /**
-   * A lane's band generations (hash band -> generation), under the queue's own name (`<q>:chat`), so that it
+   * A lane's band generations (hash band -> generation), under its queue's own name (`<q>:chat-job`), so that it
    * shares the queue's slot on a cluster: the round script reads the queue's prioritized set with it.
    */
   laneGenerations: (queueName: string, lane: string): string => `${queueName}:lane:${lane}:generations`,
@@ -58,7 +58,12 @@ export function callbackJobId(id: string, of: 'job' | 'batch' = 'job'): string {
 
 /** Queue names (BullMQ adds the prefix itself). */
 export const queueNames = {
+  /** Interactive work (a caller waits on it); also whatever job and batch work API instances before the lane queues added. */
   chat: 'chat',
+  /** Asynchronous jobs (`POST /v1/jobs`, background responses). */
+  chatJob: 'chat-job',
+  /** Batch requests. */
+  chatBatch: 'chat-batch',
   /** Deliveries of finished jobs' outcomes to their callback_url. */
   callbacks: 'callbacks',
 } as const;

@@ -15,19 +15,25 @@ export interface LaneBacklog {
 const TENANTS_READ = 500;
 const SCALE = 2 ** 32;
 
+/** The lanes' queues (`chat`, `chat-job`, `chat-batch`), as the backlog reads them. */
+export type LaneQueueKeys = Readonly<Record<Lane, Pick<ChatQueue, 'keys' | 'qualifiedName'>>>;
+
 /**
- * Reads the lanes' depth and the tenants' backlogs at scrape time: LLEN of the wait list (interactive, and work
- * promoted for its share), ZCOUNT of each lane's range of the prioritized set, and each lane's tenants zset against
- * its bands' current rounds. A tenant's backlog is the rounds between its band's current round and its last one:
- * its requests still waiting when they were given consecutive rounds (the usual case).
+ * Reads the lanes' depth and the tenants' backlogs at scrape time: each lane's queue's waiting jobs (its wait list
+ * and its prioritized set: in `chat`, the job and batch work of API instances from before the lane queues counts as
+ * interactive, as the `chat` consumer runs it), and each prioritized lane's tenants zset against its bands' current
+ * rounds. A tenant's backlog is the rounds between its band's current round and its last one: its requests still
+ * waiting when they were given consecutive rounds (the usual case).
  */
-export async function readLaneBacklog(redis: RedisClient, queue: Pick<ChatQueue, 'keys' | 'qualifiedName'>, top = 10): Promise<LaneBacklog> {
-  const prioritized = queue.keys['prioritized']!;
-  const lanes: Record<Lane, number> = { interactive: await redis.llen(queue.keys['wait']!), job: 0, batch: 0 };
+export async function readLaneBacklog(redis: RedisClient, queues: LaneQueueKeys, top = 10): Promise<LaneBacklog> {
+  const depth = async (queue: Pick<ChatQueue, 'keys'>) => (await redis.llen(queue.keys['wait']!)) + (await redis.zcard(queue.keys['prioritized']!));
+  const lanes: Record<Lane, number> = { interactive: await depth(queues.interactive), job: 0, batch: 0 };
   const tenants: LaneBacklog['tenants'] = [];
+  const range = laneRange();
   for (const lane of ['job', 'batch'] as const) {
-    const range = laneRange(lane);
-    lanes[lane] = await redis.zcount(prioritized, (range.low * SCALE).toFixed(0), `(${(range.high * SCALE).toFixed(0)}`);
+    const queue = queues[lane];
+    const prioritized = queue.keys['prioritized']!;
+    lanes[lane] = await depth(queue);
     const members = await redis.zrevrange(queueKeys.laneTenants(queue.qualifiedName, lane), 0, TENANTS_READ - 1, 'WITHSCORES');
     if (members.length === 0) continue;
     const currentOf = new Map<number, number | undefined>();

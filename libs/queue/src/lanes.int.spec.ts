@@ -1,14 +1,14 @@
 import { Redis } from 'ioredis';
 import { startRedis, uniqueQueuePrefix, waitFor, type TestRedis } from '@gateway/testing';
 import { createChatQueue, createChatWorker, type ChatQueue } from './chat-queue';
-import { chatPromoteKeys, promoteLaneJobs } from './lane-promote';
 import { readLaneBacklog } from './lane-backlog';
-import { laneLayout, laneOfPriority, lanePriorities, lanePriority, laneRange } from './lanes';
+import { createLaneQueues } from './lane-queues';
+import { laneLayout, lanePriorities, lanePriority, laneRange } from './lanes';
 
 const data = { request_id: 'r', model: 'mock/x', messages: [{ role: 'user' as const, content: 'hi' }], accepted_at: Date.now() };
 const config = {
   queue: { prefix: 'gw', retentionSeconds: 60 },
-  worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, interactiveSlots: 0, laneMinShare: 0.1 },
+  worker: { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, jobConcurrency: 1, batchConcurrency: 1 },
 };
 
 let redis: TestRedis;
@@ -54,7 +54,7 @@ async function take(queue: ChatQueue, count: number): Promise<void> {
 
 describe('fair-share rounds', () => {
   it('lets tenants take turns, a late tenant starting level with the others at the current round', async () => {
-    const queue = createChatQueue(connection, uniqueQueuePrefix('rounds'), config);
+    const queue = createChatQueue(connection, uniqueQueuePrefix('rounds'), config, 'batch');
     await enqueue(queue, 'batch', 'a', 10);
     await take(queue, 4);
     await enqueue(queue, 'batch', 'b', 3);
@@ -66,41 +66,57 @@ describe('fair-share rounds', () => {
   });
 
   it('gives a tenant of weight 3 three turns per round of the others', async () => {
-    const queue = createChatQueue(connection, uniqueQueuePrefix('weights'), config);
+    const queue = createChatQueue(connection, uniqueQueuePrefix('weights'), config, 'job');
     await enqueue(queue, 'job', 'a', 6);
     await enqueue(queue, 'job', 'h', 9, { weight: 3 });
     expect((await order(queue)).slice(0, 8)).toEqual(['a', 'h', 'h', 'h', 'a', 'h', 'h', 'h']);
   });
 
-  it('orders bands before rounds, and keeps lanes apart', async () => {
-    const queue = createChatQueue(connection, uniqueQueuePrefix('bands'), config);
-    await enqueue(queue, 'batch', 'slow', 3, { priority: 900 });
-    await enqueue(queue, 'batch', 'soon', 3, { priority: 1 });
-    await enqueue(queue, 'job', 'job', 1);
-    expect(await order(queue)).toEqual(['job', 'soon', 'soon', 'soon', 'slow', 'slow', 'slow']);
+  it('orders bands before rounds, each lane in its own queue with rounds of its own', async () => {
+    const prefix = uniqueQueuePrefix('bands');
+    const batches = createChatQueue(connection, prefix, config, 'batch');
+    const jobs = createChatQueue(connection, prefix, config, 'job');
+    await enqueue(batches, 'batch', 'slow', 3, { priority: 900 });
+    await enqueue(batches, 'batch', 'soon', 3, { priority: 1 });
+    await enqueue(jobs, 'job', 'slow', 1);
+    expect(await order(batches)).toEqual(['soon', 'soon', 'soon', 'slow', 'slow', 'slow']);
+    expect(batches.name).toBe('chat-batch');
+    // The job lane's rounds are its own: its first request takes round 0 of its band whatever the batch lane holds.
+    expect(await order(jobs)).toEqual(['slow']);
+    const [, score] = await connection.zrange(jobs.keys['prioritized']!, '0', '0', 'WITHSCORES');
+    expect(Math.floor(Number(score) / 2 ** 32)).toBe(lanePriority(0, 0));
+  });
+
+  it('uses the whole range of BullMQ priorities in each lane', () => {
+    expect(laneLayout.bands).toBe(8);
+    expect(laneLayout.roundsPerBand).toBe(262_143);
+    expect(lanePriority(0, 0)).toBe(1);
+    expect(lanePriority(laneLayout.bands - 1, Number.MAX_SAFE_INTEGER)).toBeLessThanOrEqual(2 ** 21 - 1);
+    expect(laneRange().high).toBeLessThanOrEqual(2 ** 21);
   });
 
   it('starts rounds again at 0 once a band has drained (no stale round holds a tenant back)', async () => {
-    const queue = createChatQueue(connection, uniqueQueuePrefix('generations'), config);
+    const queue = createChatQueue(connection, uniqueQueuePrefix('generations'), config, 'batch');
     await enqueue(queue, 'batch', 'a', 50);
     await take(queue, 50);
     await enqueue(queue, 'batch', 'b', 1);
     await enqueue(queue, 'batch', 'a', 1);
     const scores = await connection.zrange(queue.keys['prioritized']!, '0', '-1', 'WITHSCORES');
-    expect(Math.floor(Number(scores[1]) / 2 ** 32)).toBe(lanePriority('batch', 0, 0));
-    expect(Math.floor(Number(scores[3]) / 2 ** 32)).toBe(lanePriority('batch', 0, 0));
-    expect(laneOfPriority(lanePriority('batch', 0, 0))).toBe('batch');
+    expect(Math.floor(Number(scores[1]) / 2 ** 32)).toBe(lanePriority(0, 0));
+    expect(Math.floor(Number(scores[3]) / 2 ** 32)).toBe(lanePriority(0, 0));
   });
 
-  it('reports each tenant’s backlog and the lanes’ depth', async () => {
-    const queue = createChatQueue(connection, uniqueQueuePrefix('backlog'), config);
-    await enqueue(queue, 'batch', 'agent:big', 30);
-    await take(queue, 10);
-    await enqueue(queue, 'batch', 'agent:small', 5);
-    await enqueue(queue, 'job', 'key:k1', 2);
-    await queue.add('interactive', data, { jobId: 'now' });
-    const backlog = await readLaneBacklog(connection, queue);
-    expect(backlog.lanes).toEqual({ interactive: 1, job: 2, batch: 25 });
+  it('reports each tenant’s backlog and the lanes’ depth, old-style work left in chat as interactive', async () => {
+    const queues = createLaneQueues(connection, uniqueQueuePrefix('backlog'), config);
+    await enqueue(queues.lanes.batch, 'batch', 'agent:big', 30);
+    await take(queues.lanes.batch, 10);
+    await enqueue(queues.lanes.batch, 'batch', 'agent:small', 5);
+    await enqueue(queues.lanes.job, 'job', 'key:k1', 2);
+    await queues.lanes.interactive.add('interactive', data, { jobId: 'now' });
+    // A job lane's job as API instances before the lane queues added it: prioritized, in `chat`.
+    await queues.lanes.interactive.add('job', data, { jobId: 'old', priority: 5 });
+    const backlog = await readLaneBacklog(connection, queues.lanes);
+    expect(backlog.lanes).toEqual({ interactive: 2, job: 2, batch: 25 });
     expect(backlog.tenants).toEqual([
       { lane: 'job', tenant: 'key:k1', backlog: 2 },
       { lane: 'batch', tenant: 'agent:big', backlog: 20 },
@@ -109,37 +125,41 @@ describe('fair-share rounds', () => {
   });
 });
 
-describe('promoteLaneJobs', () => {
-  it('moves a lane’s first jobs, in fair-share order, to the wait list, where a worker takes them first', async () => {
-    const prefix = uniqueQueuePrefix('promote');
-    const queue = createChatQueue(connection, prefix, config);
-    const ids = await enqueue(queue, 'batch', 'a', 5);
-    await enqueue(queue, 'job', 'j', 3);
-    const moved = await promoteLaneJobs(connection, chatPromoteKeys(prefix), laneRange('batch'), 2);
-    expect(moved).toBe(2);
-    expect(await connection.lrange(queue.keys['wait']!, 0, -1)).toEqual([ids[1], ids[0]]);
-    const taken: string[] = [];
-    const worker = createChatWorker(
-      async (job) => {
-        taken.push(job.id!);
-        return {
-          content: '',
-          model: 'x',
-          provider: 'mock' as const,
-          usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-          cost_usd: 0,
-          finish_reason: 'stop',
-        };
-      },
-      { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), prefix, config },
+describe('a queue per lane', () => {
+  const result = {
+    content: '',
+    model: 'x',
+    provider: 'mock' as const,
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    cost_usd: 0,
+    finish_reason: 'stop' as const,
+  };
+
+  it('gives each lane’s consumer its own queue’s jobs only, and the chat consumer old-style lane jobs after interactive ones', async () => {
+    const prefix = uniqueQueuePrefix('per-lane');
+    const queues = createLaneQueues(connection, prefix, config);
+    await enqueue(queues.lanes.batch, 'batch', 'b', 3);
+    // As an API instance before the lane queues did: a job-lane job in `chat`, with a priority, then interactive work.
+    await queues.lanes.interactive.add('job', data, { jobId: 'old-job', priority: 7 });
+    await queues.lanes.interactive.add('interactive', data, { jobId: 'now' });
+    const taken: Record<string, string[]> = { interactive: [], batch: [] };
+    const workers = (['interactive', 'batch'] as const).map((lane) =>
+      createChatWorker(
+        async (job) => {
+          taken[lane]!.push(job.id!);
+          return result;
+        },
+        { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), prefix, config, lane },
+      ),
     );
     try {
-      await waitFor(() => taken.length >= 3, 5000, 25);
-      expect(taken.slice(0, 3)).toEqual([ids[0], ids[1], expect.stringMatching(/^j-/)]);
-      expect((await queue.getJob(ids[0]!))?.priority).toBe(0);
+      await waitFor(() => taken['interactive']!.length >= 2 && taken['batch']!.length >= 3, 5000, 25);
+      expect(taken['interactive']).toEqual(['now', 'old-job']);
+      expect(taken['batch']).toHaveLength(3);
+      expect(taken['batch']!.every((id) => id.startsWith('b-'))).toBe(true);
+      expect(await queues.lanes.job.count()).toBe(0);
     } finally {
-      await worker.close();
+      await Promise.all(workers.map((worker) => worker.close()));
     }
-    expect(laneLayout.bands).toBe(8);
   });
 });

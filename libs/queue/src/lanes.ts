@@ -9,15 +9,15 @@ import type { RedisClient } from './redis-connection';
 import laneRoundsSource from './lua/lane-rounds.lua';
 
 /**
- * How the lanes map onto BullMQ's one queue. Interactive jobs have no priority: BullMQ serves its wait list
- * before any prioritized job. Jobs and batch requests are prioritized, each lane in its own range of BullMQ
- * priorities (1 to 2^21 - 1): the job lane below 2^20, the batch lane from 2^20. A lane is cut into `bands`
- * (the caller's `priority`, coarsened) of `roundsPerBand` fair-share rounds each.
+ * How a lane's requests are ordered in its own queue (`chat-job`, `chat-batch`: one BullMQ queue per lane). Interactive
+ * jobs (in `chat`) have no priority. Jobs and batch requests are prioritized over the whole range of BullMQ
+ * priorities (1 to 2^21 - 1), cut into `bands` (the caller's `priority`, coarsened) of `roundsPerBand` fair-share
+ * rounds each.
  */
 export const laneLayout = {
   bands: 8,
-  roundsPerBand: Math.floor((2 ** 20 - 1) / 8),
-  base: { job: 1, batch: 2 ** 20 } as const,
+  roundsPerBand: Math.floor((2 ** 21 - 1) / 8),
+  base: 1,
 } as const;
 
 /** The highest `priority` a caller may ask for (1 is the most urgent); larger values count as this. */
@@ -33,22 +33,15 @@ export function priorityBand(requested: number | undefined): number {
   return 1 + Math.floor(((priority - 1) * (laneLayout.bands - 1)) / callerPriorityMax);
 }
 
-/** The BullMQ priority of a request of a prioritized lane at `band` and fair-share `round` (rounds beyond the band's last share it). */
-export function lanePriority(lane: Exclude<Lane, 'interactive'>, band: number, round: number): number {
+/** The BullMQ priority, in its lane's queue, of a request at `band` and fair-share `round` (rounds beyond the band's last share it). */
+export function lanePriority(band: number, round: number): number {
   const capped = Math.min(laneLayout.roundsPerBand - 1, Math.max(0, round));
-  return laneLayout.base[lane] + band * laneLayout.roundsPerBand + capped;
+  return laneLayout.base + band * laneLayout.roundsPerBand + capped;
 }
 
-/** The lane a BullMQ priority belongs to (0: the wait list, interactive or promoted work). */
-export function laneOfPriority(priority: number): Lane {
-  if (priority <= 0) return 'interactive';
-  return priority < laneLayout.base.batch ? 'job' : 'batch';
-}
-
-/** The range of BullMQ priorities of a prioritized lane, [low, high). */
-export function laneRange(lane: Exclude<Lane, 'interactive'>): { low: number; high: number } {
-  const low = laneLayout.base[lane];
-  return { low, high: low + laneLayout.bands * laneLayout.roundsPerBand };
+/** The BullMQ priorities of a prioritized lane's queue, [low, high). */
+export function laneRange(): { low: number; high: number } {
+  return { low: laneLayout.base, high: laneLayout.base + laneLayout.bands * laneLayout.roundsPerBand };
 }
 
 /** The tenant whose turn a request takes: its API key, else its agent, else the shared anonymous tenant. */
@@ -78,7 +71,8 @@ const ROUND_KEY_TTL_SECONDS = 24 * 3600;
 
 /**
  * Gives each group its rounds (one per request, in order; a group of weight w takes w requests per round), in one
- * script: atomic on Redis, so every API instance hands out rounds from the same state. One round trip per job or batch.
+ * script on the lane's own queue (`queue`: `chat-job` or `chat-batch`): atomic on Redis, so every API instance hands
+ * out rounds from the same state. One round trip per job or batch.
  */
 export async function assignRounds(
   redis: RedisClient,
@@ -94,7 +88,7 @@ export async function assignRounds(
     ...groups.map((group) => queueKeys.laneRound(queue.qualifiedName, lane, group.band, group.tenant)),
   ];
   const args = [
-    laneLayout.base[lane],
+    laneLayout.base,
     laneLayout.roundsPerBand,
     ROUND_KEY_TTL_SECONDS,
     TICKS_PER_ROUND,
@@ -117,7 +111,8 @@ export interface LaneRequest {
 }
 
 /**
- * The BullMQ priority of every request (same order), tenants taking turns within each band: one script for all.
+ * The BullMQ priority of every request (same order) in its lane's queue, tenants taking turns within each band: one
+ * script for all.
  * A tenant's requests keep their order among themselves.
  */
 export async function lanePriorities(
@@ -146,7 +141,7 @@ export async function lanePriorities(
   const priorities = new Array<number>(requests.length);
   ordered.forEach((group, index) => {
     group.members.forEach((position, offset) => {
-      priorities[position] = lanePriority(lane, group.band, rounds[index]?.[offset] ?? 0);
+      priorities[position] = lanePriority(group.band, rounds[index]?.[offset] ?? 0);
     });
   });
   return priorities;

@@ -42,7 +42,6 @@ export function useCallbackKillSuite(name: string, secret: string) {
       JOB_CALLBACK_SECRET: secret,
       WORKER_LOCK_DURATION_MS: String(callbackKillLockMs),
       WORKER_STALLED_INTERVAL_MS: '1000',
-      WORKER_INTERACTIVE_SLOTS: '0',
       CIRCUIT_FAILURE_THRESHOLD: '1000',
       ...noRateLimit,
     };

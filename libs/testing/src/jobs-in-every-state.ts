@@ -8,7 +8,7 @@ import { startRedis, uniqueQueuePrefix, type TestRedis } from './start-redis';
 /** The queue settings of the job-state suites: one worker, no lanes' reserve, results kept for a minute. */
 export const jobStatesConfig = {
   queue: { prefix: 'gw', retentionSeconds: 60 },
-  worker: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, interactiveSlots: 0, laneMinShare: 0.1 },
+  worker: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 1, jobConcurrency: 50, batchConcurrency: 50 },
 };
 
 /** What a job of `jobsInEveryState` is: completed, failed, or queued (added after the worker stopped). */

@@ -69,7 +69,7 @@ function phaseOfCall(command: string, key: string, owner: string, script: string
   if (backgroundCommands.has(command)) return 'background';
   const byKey = phaseOfKey(key, owner);
   if (byKey) return byKey;
-  if (/:chat:/.test(key)) return owner.startsWith('api') ? 'enqueue' : 'settle';
+  if (/:chat(?:-job|-batch)?:/.test(key)) return owner.startsWith('api') ? 'enqueue' : 'settle';
   return 'other';
 }
 

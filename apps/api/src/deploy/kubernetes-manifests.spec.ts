@@ -115,11 +115,15 @@ describeWithTool(
       const worker = find(objects, 'Deployment', 'gateway-worker');
       expect(scaled.spec.scaleTargetRef).toEqual({ name: worker.metadata.name });
       expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
-      // The keys BullMQ itself builds for the configured prefix: the wait list (interactive) and the prioritized set (job, batch).
-      const keys = new QueueKeys(settingsOf(objects, worker.spec.template.spec.containers[0])['QUEUE_PREFIX']).getKeys(queueNames.chat);
+      // The keys BullMQ itself builds for the configured prefix: `chat`'s wait list (interactive), the prioritized set of
+      // each lane's queue (job, batch), and `chat`'s (the work of API instances from before the lane queues).
+      const queueKeys = new QueueKeys(settingsOf(objects, worker.spec.template.spec.containers[0])['QUEUE_PREFIX']);
+      const [chat, jobs, batches] = [queueNames.chat, queueNames.chatJob, queueNames.chatBatch].map((name) => queueKeys.getKeys(name));
       expect(scaled.spec.triggers.map((trigger: Any) => [trigger.type, trigger.metadata.listName, trigger.authenticationRef.name])).toEqual([
-        ['redis', keys['wait'], 'gateway-redis'],
-        ['redis', keys['prioritized'], 'gateway-redis'],
+        ['redis', chat!['wait'], 'gateway-redis'],
+        ['redis', jobs!['prioritized'], 'gateway-redis'],
+        ['redis', batches!['prioritized'], 'gateway-redis'],
+        ['redis', chat!['prioritized'], 'gateway-redis'],
       ]);
       const auth = find(objects, 'TriggerAuthentication', 'gateway-redis');
       expect(auth.spec.secretTargetRef).toEqual([

@@ -214,7 +214,7 @@ describe('the admin APIs the console reads', () => {
     const view = lanesViewSchema.parse(await (await get('/admin/lanes', admin)).json());
     expect(view.lanes.map((lane) => lane.lane)).toEqual(['interactive', 'job', 'batch']);
     expect(view.bull_board).toBe('/admin/queues');
-    expect(Object.keys(view.queues).sort()).toEqual(['callbacks', 'chat']);
+    expect(Object.keys(view.queues).sort()).toEqual(['callbacks', 'chat', 'chat-batch', 'chat-job']);
     expect(view.queues['chat']!['completed']).toBeGreaterThan(0);
   });
 

@@ -85,7 +85,7 @@ describe('authentication with GATEWAY_AUTH_TOKEN set', () => {
     expect(queues.status).toBe(200);
     // Both queues of the gateway: the chat jobs and the deliveries to callback URLs.
     const names = ((await queues.json()) as { queues: { name: string }[] }).queues.map((queue) => queue.name).sort();
-    expect(names).toEqual(['callbacks', 'chat']);
+    expect(names).toEqual(['callbacks', 'chat', 'chat-batch', 'chat-job']);
   });
 
   it('asks for nothing when no token is configured', async () => {

@@ -78,6 +78,10 @@ describe('Idempotency-Key', () => {
     // The key names one piece of work: the same body on another route is another request.
     const sameKeyOtherRoute = await post(0, '/v1/jobs', alice, ask('first body'), key);
     expect(sameKeyOtherRoute.status).toBe(409);
+    // So it is the other way round, the job lane's work (in its own queue) met by an interactive route.
+    const jobKey = uniqueKey();
+    expect((await post(0, '/v1/jobs', alice, ask('a job'), jobKey)).status).toBe(202);
+    expect((await post(1, '/v1/chat', alice, ask('a job'), jobKey)).status).toBe(409);
     const bobs = await post(1, '/v1/chat', bob, ask('another body'), key);
     expect(bobs.status).toBe(200);
     expect(bobs.body['job_id']).not.toBe(first.body['job_id']);

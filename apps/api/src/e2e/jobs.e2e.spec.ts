@@ -13,7 +13,7 @@ import {
   type GatewayProcesses,
   type TestRedis,
 } from '@gateway/testing';
-import { laneOfPriority, lanePriority, priorityBand } from '@gateway/queue';
+import { lanePriority, priorityBand, queueNameOfJob } from '@gateway/queue';
 
 const messages = [{ role: 'user', content: 'Say hello' }];
 
@@ -56,10 +56,8 @@ beforeAll(async () => {
     // A host:port entry: a bare host allows ports 80/443 only.
     JOB_CALLBACK_ALLOWED_HOSTS: new URL(receiver.url).host,
     JOB_CALLBACK_SECRET: CALLBACK_SECRET,
-    // Four slots and no interactive reserve: the cancel tests fill every slot a job could run in (a reserve slot
-    // holds a job of a lower lane for a moment, which would leave a main slot free).
+    // Four slots per lane: the cancel tests fill every slot a job could run in.
     WORKER_CONCURRENCY: '4',
-    WORKER_INTERACTIVE_SLOTS: '0',
     // These suites make the mock fail on purpose: keep its circuit closed.
     CIRCUIT_FAILURE_THRESHOLD: '1000',
   });
@@ -83,14 +81,17 @@ describe('asynchronous jobs', () => {
 
   it('places work in its lane, a priority ordering it within the lane (clamped to 1–1000), ignored on interactive routes', async () => {
     const client = new Redis(redis.url);
-    const priorityOf = async (jobId: string) => Number(await client.hget(`${prefix}:chat:${jobId}`, 'priority'));
+    // Each job in its lane's queue, which its id names.
+    const priorityOf = async (jobId: string) => Number(await client.hget(`${prefix}:${queueNameOfJob(jobId)}:${jobId}`, 'priority'));
     try {
       const job = await postJson(`${gateway.baseUrl}/v1/jobs`, { messages, model: 'mock/echo', priority: 2_000_000 });
-      const jobPriority = await priorityOf((job.body as { job_id: string }).job_id);
-      expect(laneOfPriority(jobPriority)).toBe('job');
-      expect(jobPriority).toBeGreaterThanOrEqual(lanePriority('job', priorityBand(1000), 0));
+      const jobId = (job.body as { job_id: string }).job_id;
+      expect(queueNameOfJob(jobId)).toBe('chat-job');
+      const jobPriority = await priorityOf(jobId);
+      expect(jobPriority).toBeGreaterThanOrEqual(lanePriority(priorityBand(1000), 0));
       const chat = await postJson(`${gateway.baseUrl}/v1/chat`, { messages, model: 'mock/echo', priority: 1 });
       expect(chat.status).toBe(200);
+      expect(queueNameOfJob((chat.body as { job_id: string }).job_id)).toBe('chat');
       expect(await priorityOf((chat.body as { job_id: string }).job_id)).toBe(0);
       const batch = await postJson(`${gateway.baseUrl}/v1/batches`, [
         { messages, model: 'mock/echo', priority: 5000 },
@@ -98,7 +99,8 @@ describe('asynchronous jobs', () => {
       ]);
       const [first, second] = (batch.body as { job_ids: string[] }).job_ids;
       const [firstPriority, secondPriority] = [await priorityOf(first!), await priorityOf(second!)];
-      expect([laneOfPriority(firstPriority), laneOfPriority(secondPriority)]).toEqual(['batch', 'batch']);
+      expect([queueNameOfJob(first!), queueNameOfJob(second!)]).toEqual(['chat-batch', 'chat-batch']);
+      expect(firstPriority).toBeGreaterThan(0);
       // Priority 7 is a more urgent band than 5000 (clamped to 1000): it runs first.
       expect(secondPriority).toBeLessThan(firstPriority);
     } finally {

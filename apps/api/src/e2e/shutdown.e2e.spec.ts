@@ -87,10 +87,10 @@ describe('API graceful shutdown', () => {
 describe('worker graceful shutdown', () => {
   it('finishes its active jobs, takes no new ones, exits 0; another worker runs the rest: none lost, none twice', async () => {
     const env = environment();
-    // 10 slots and one interactive reserve slot: 11 calls in flight.
-    const [{ baseUrl }, first] = await Promise.all([api(env), worker({ ...env, WORKER_CONCURRENCY: '10', WORKER_INTERACTIVE_SLOTS: '1' })]);
+    // 10 interactive slots: 10 calls in flight.
+    const [{ baseUrl }, first] = await Promise.all([api(env), worker({ ...env, WORKER_CONCURRENCY: '10' })]);
     const calls = chat(baseUrl, 50, 'mock/x?latency=1500');
-    await untilQueue(baseUrl, 'active', (value) => value === 11);
+    await untilQueue(baseUrl, 'active', (value) => value === 10);
     expect(await first.stop('SIGTERM', 30_000)).toBe(0);
     const second = await worker(env);
     const answers = await Promise.all(calls);
@@ -98,8 +98,8 @@ describe('worker graceful shutdown', () => {
     await untilLines(second, /"msg":"chat job finished"/, 40);
     const firstJobs = finishedJobIds(first.output());
     const secondJobs = finishedJobIds(second.output());
-    expect(firstJobs).toHaveLength(11);
-    expect(secondJobs).toHaveLength(39);
+    expect(firstJobs).toHaveLength(10);
+    expect(secondJobs).toHaveLength(40);
     expect(new Set([...firstJobs, ...secondJobs]).size).toBe(50);
   });
 

@@ -1,5 +1,5 @@
 import { chatJobDataSchema, idempotencyConflict, idempotencySpent, queueUnavailable, type ChatJobData } from '@gateway/contracts';
-import type { ChatQueue } from '@gateway/queue';
+import type { JobQueues } from '@gateway/queue';
 import type { Admission } from '../admission';
 import type { PreparedJob } from './prepared-job';
 import { asUnavailable, enqueueOrUnavailable } from './redis-outage';
@@ -26,13 +26,14 @@ export interface AdmissionPath {
 }
 
 interface PathDeps {
-  queue: ChatQueue;
+  /** The lanes' queues: a job is added to (and looked up in) the queue its id names. */
+  queues: JobQueues;
   admission: Admission;
 }
 
 /** What a job as stored says of the request that made it (undefined: no such job). */
-async function storedRequest(queue: ChatQueue, jobId: string): Promise<Pick<ChatJobData, 'request_id' | 'request_hash'> | undefined> {
-  const job = await enqueueOrUnavailable(() => queue.getJob(jobId));
+async function storedRequest(queues: JobQueues, jobId: string): Promise<Pick<ChatJobData, 'request_id' | 'request_hash'> | undefined> {
+  const job = await enqueueOrUnavailable(() => queues.getJob(jobId));
   if (!job) return undefined;
   const parsed = chatJobDataSchema.pick({ request_id: true, request_hash: true }).safeParse(job.data);
   return parsed.success ? parsed.data : { request_id: '' };
@@ -55,22 +56,22 @@ async function releaseAndThrow(deps: PathDeps, job: PreparedJob, error: unknown)
  * with the existence check in the same script: a standalone Redis with limits on and a BullMQ whose add can be gated.
  */
 export function fusedAdmission(deps: PathDeps): AdmissionPath {
-  const { queue, admission } = deps;
+  const { queues, admission } = deps;
   return {
     async add(job) {
       const { addError } = await enqueueOrUnavailable(() =>
-        admission.admitAndAdd(queue, job.body, { name: job.lane, data: job.data, opts: job.opts }, job.limitSubject),
+        admission.admitAndAdd(queues.of(job.jobId), job.body, { name: job.lane, data: job.data, opts: job.opts }, job.limitSubject),
       );
       if (addError) await releaseAndThrow(deps, job, addError);
     },
     async addIdempotent(prepare, idempotent) {
       const job = await prepare();
       const outcome = await enqueueOrUnavailable(() =>
-        admission.admitAndAddIdempotent(queue, job.body, { name: job.lane, data: job.data, opts: job.opts }, job.limitSubject),
+        admission.admitAndAddIdempotent(queues.of(job.jobId), job.body, { name: job.lane, data: job.data, opts: job.opts }, job.limitSubject),
       );
       if ('spent' in outcome) throw idempotencySpent(job.jobId);
       if ('duplicate' in outcome) {
-        const stored = await storedRequest(queue, job.jobId);
+        const stored = await storedRequest(queues, job.jobId);
         // Gone between the script and this read (removed, e.g. its caller's timeout dropped it): say so, retryable.
         if (!stored) throw queueUnavailable();
         return joinOrConflict(idempotent, stored);
@@ -88,23 +89,23 @@ export function fusedAdmission(deps: PathDeps): AdmissionPath {
  * is taken once.
  */
 export function twoStepAdmission(deps: PathDeps): AdmissionPath {
-  const { queue, admission } = deps;
+  const { queues, admission } = deps;
   const add = async (job: PreparedJob): Promise<void> => {
     const admitted = await admission.admit(job.body, job.jobId, job.limitSubject);
-    await enqueueOrUnavailable(() => queue.add(job.lane, job.data(admitted.reservedUsd), job.opts)).catch((error: unknown) =>
+    await enqueueOrUnavailable(() => queues.of(job.jobId).add(job.lane, job.data(admitted.reservedUsd), job.opts)).catch((error: unknown) =>
       releaseAndThrow(deps, job, error),
     );
   };
   return {
     add,
     async addIdempotent(prepare, idempotent) {
-      const before = await storedRequest(queue, idempotent.jobId);
+      const before = await storedRequest(queues, idempotent.jobId);
       if (before) return joinOrConflict(idempotent, before);
       // Billed and no longer kept: running it again would be free (billing is once per job id), so the key is spent.
       if (await enqueueOrUnavailable(() => admission.keySpent(idempotent.jobId))) throw idempotencySpent(idempotent.jobId);
       await add(await prepare());
       // Two requests with one key raced past the look above: BullMQ kept the first add; the reservation was taken once.
-      const after = await storedRequest(queue, idempotent.jobId);
+      const after = await storedRequest(queues, idempotent.jobId);
       return after && after.request_id !== idempotent.requestId ? joinOrConflict(idempotent, after) : 'created';
     },
   };

@@ -11,7 +11,8 @@ import {
   saveBatch,
   type BatchRecord,
   type CallbackQueue,
-  type ChatQueue,
+  laneMarkOf,
+  type LaneQueues,
   type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
@@ -27,8 +28,8 @@ import type { CacheFill } from './cache-opt-in';
 
 export interface BatchCreationDeps {
   config: Pick<Config, 'llm' | 'queue' | 'worker'>;
-  /** The `bulk` connection's queue (one long MULTI or pipeline per chunk). */
-  queue: ChatQueue;
+  /** The `bulk` connection's lane queues (one long MULTI or pipeline per chunk): a batch goes into `chat-batch`, whole. */
+  queue: LaneQueues;
   redis: RedisClient;
   prefix: QueuePrefix;
   admission: Admission;
@@ -74,6 +75,8 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
   const createdAt = Date.now();
   const expiresAt = batch.completionWindow !== undefined ? createdAt + completionWindowMs(batch.completionWindow) : undefined;
   const jobIds = items.map((_, index) => batchJobId(batchId, index));
+  // Its requests' ids name the queue every reader looks in (job-ids.ts): a batch id must carry the batch mark.
+  if (laneMarkOf(batchId) !== 'batch') throw new Error(`batch ${batchId} has no batch mark in its id`);
   const undo = createUndoStack();
 
   // Rate tokens are not given back: a refused batch was still a request.
@@ -145,7 +148,7 @@ export async function createBatch(deps: BatchCreationDeps, batch: BatchToCreate)
       data: job,
       opts: { jobId: jobIds[index]!, ...(priorities[index] !== undefined ? { priority: priorities[index] } : {}) },
     }));
-    await enqueueOrUnavailable(() => addJobsInChunks(deps.queue, jobs));
+    await enqueueOrUnavailable(() => addJobsInChunks(deps.queue.lanes.batch, jobs));
   } catch (error) {
     return undo.unwind(error);
   }

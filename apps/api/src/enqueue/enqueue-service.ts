@@ -1,10 +1,11 @@
 import type { Request, Response } from 'express';
-import { GatewayError, type ChatRequest, type EmbeddingsWork } from '@gateway/contracts';
-import { removeUnstartedJob } from '@gateway/queue';
+import { GatewayError, idempotencyConflict, type ChatRequest, type EmbeddingsWork } from '@gateway/contracts';
+import { otherLaneJobId, removeUnstartedJob } from '@gateway/queue';
 import type { Admission } from '../admission';
 import { ownerKeyOfId } from '../caller';
 import { fusedAdmission, twoStepAdmission } from './admission-paths';
 import { prepareJob, type EnqueueRequest, type PrepareDeps } from './prepared-job';
+import { enqueueOrUnavailable } from './redis-outage';
 import { loggingRefusals, type RefusalLogDeps } from './refusal-log';
 import { noCacheFill, type CacheLookup, type ResponseCache } from './response-cache';
 
@@ -41,7 +42,7 @@ export interface EnqueueDeps extends PrepareDeps {
 
 /** The enqueue service; whether admission and add share one script is decided here, once (Admission.fusesEnqueue). */
 export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
-  const { admission, queue } = deps;
+  const { admission, queues } = deps;
   const path = admission.fusesEnqueue ? fusedAdmission(deps) : twoStepAdmission(deps);
   const cache = deps.responseCache?.enabled ? deps.responseCache : undefined;
   const service: EnqueueService = {
@@ -59,7 +60,7 @@ export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
     },
     async dropUnstarted(jobId) {
       try {
-        if (await removeUnstartedJob(queue, jobId)) await admission.release(jobId, ownerKeyOfId(jobId));
+        if (await removeUnstartedJob(queues, jobId)) await admission.release(jobId, ownerKeyOfId(jobId));
       } catch {
         // Redis trouble: the reservation lapses with its lifetime.
       }
@@ -73,6 +74,10 @@ export function createEnqueueService(deps: EnqueueDeps): EnqueueService {
       return 'created';
     }
     try {
+      // The key names one piece of work whatever the route: made on a route of the other lane (the other queue, an id
+      // with the other mark), it was another request. Racing requests of two lanes may both make theirs.
+      const sibling = otherLaneJobId(request.jobId);
+      if (sibling !== undefined && (await enqueueOrUnavailable(() => queues.getJobState(sibling))) !== 'unknown') throw idempotencyConflict(request.jobId);
       const outcome = await path.addIdempotent(prepare, { jobId: request.jobId, requestId: request.req.id, requestHash });
       admission.countKeyed(outcome);
       return outcome;

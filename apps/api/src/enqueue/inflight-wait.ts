@@ -1,5 +1,5 @@
 import { jobWaitTimedOut, type ChatJobResult } from '@gateway/contracts';
-import type { ChatQueue } from '@gateway/queue';
+import type { JobQueues } from '@gateway/queue';
 import { lookupJobOutcome } from '../job-lookup';
 
 /** How often a request waiting for an identical one in flight looks its job up: soon at first, then at most every half second. */
@@ -13,7 +13,7 @@ const ADD_GRACE_MS = 2000;
  * from its state in Redis; undefined when that job failed, or never appeared: the caller then makes its own call
  * (another request's failure is never its answer). Throws `timeout` past timeoutMs.
  */
-export async function waitForInflightJob(queue: ChatQueue, jobId: string, timeoutMs: number): Promise<ChatJobResult | undefined> {
+export async function waitForInflightJob(queue: JobQueues, jobId: string, timeoutMs: number): Promise<ChatJobResult | undefined> {
   const started = performance.now();
   for (let attempt = 0; ; attempt += 1) {
     const outcome = await lookupJobOutcome(queue, jobId);

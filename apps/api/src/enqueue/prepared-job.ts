@@ -1,7 +1,7 @@
 import type { ChatRequest, EmbeddingsWork, GatewayJobData, Lane } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { LimitSubject } from '@gateway/limits';
-import type { ChatQueue, RedisClient } from '@gateway/queue';
+import { laneQueueNames, queueNameOfJob, type LaneQueues, type RedisClient } from '@gateway/queue';
 import type { Request } from 'express';
 import { assertModelAllowed, callerOf, shareWeightOf, limitSubjectOf } from '../caller';
 import { lanePrioritiesFor } from '../job-priority';
@@ -34,7 +34,8 @@ export interface PreparedJob {
 /** What preparing a job needs: the providers' plan, the queue, and a connection for the fair-share rounds of the lower lanes. */
 export interface PrepareDeps {
   config: Pick<Config, 'llm' | 'providers'>;
-  queue: ChatQueue;
+  /** The lanes' queues: a job is added to the one its id names. */
+  queues: LaneQueues;
   /** Interactive work needs none (BullMQ's wait list); a job or batch lane's rounds do. */
   redis?: RedisClient;
 }
@@ -51,12 +52,14 @@ export async function prepareJob(deps: PrepareDeps, request: EnqueueRequest): Pr
   servablePlan(deps.config, body);
   const base = { ...toJobData(req.id, body, deps.config.llm.defaultModel, extras, caller), ...jobOrigin(req) };
   const lane = base.lane ?? 'interactive';
+  // The id names the queue every reader looks in (job-ids.ts): a job of a lane must have its lane's mark.
+  if (queueNameOfJob(jobId) !== laneQueueNames[lane]) throw new Error(`job ${jobId} of the ${lane} lane has no ${lane} mark in its id`);
   let priority: number | undefined;
   if (lane !== 'interactive') {
     const { redis } = deps;
     if (!redis) throw new Error(`enqueueing a ${lane} job needs a redis connection`);
     [priority] = await enqueueOrUnavailable(() =>
-      lanePrioritiesFor(redis, deps.queue, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]),
+      lanePrioritiesFor(redis, deps.queues, lane, [{ tenant: base.tenant ?? 'anonymous', priority: extras.priority, weight: shareWeightOf(caller) }]),
     );
   }
   return {

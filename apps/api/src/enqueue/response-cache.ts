@@ -3,7 +3,7 @@ import type { ChatJobResult, ChatRequest, EmbeddingsWork } from '@gateway/contra
 import type { Config } from '@gateway/config';
 import type { ResponseCacheStore } from '@gateway/limits';
 import type { Metrics } from '@gateway/observability';
-import type { ChatQueue } from '@gateway/queue';
+import type { JobQueues } from '@gateway/queue';
 import type { Admission } from '../admission';
 import { agentIdFor, assertModelAllowed, callerOf, limitSubjectOf, ownerKeyOf } from '../caller';
 import { enqueueOrUnavailable } from './redis-outage';
@@ -22,7 +22,7 @@ export interface ResponseCacheDeps {
   config: Pick<Config, 'responseCache' | 'llm' | 'http'>;
   /** The cache's Redis side (entries, in-flight marks, each scope's book and quota). */
   store: ResponseCacheStore;
-  queue: ChatQueue;
+  queue: JobQueues;
   admission: Pick<Admission, 'checkRate'>;
   metrics: Pick<Metrics, 'responseCache' | 'responseCacheSavedTokens'>;
   /** Counts a hit in its key's usage (cached requests, tokens and cost saved); none: not counted. */

@@ -39,7 +39,7 @@ describe('a worker killed between ending a batch’s last request and its callba
       const doomed = await startWorker(proxy.url);
       batchId = await submitBatch('/ended', 'mock/x?latency=1500&reply=slow');
       // The script that ends the slow request (the batch's last) reaches Redis; nothing the worker sends after it does.
-      await proxy.freezeAfter([`${prefix}:chat:completed`, `${prefix}:chat:${batchId}-1`]);
+      await proxy.freezeAfter([`${prefix}:chat-batch:completed`, `${prefix}:chat-batch:${batchId}-1`]);
       expect(await waitFor(async () => ((await batchDone(batchId)) ? true : undefined), 10_000, 50)).toBe(true);
       // What the worker does after the request's end has time to be sent (and dropped) before the kill.
       await new Promise((resolve) => setTimeout(resolve, 300));

@@ -1,3 +1,4 @@
+import { queueNameOfJob } from '@gateway/queue';
 import { callbackKillLockMs, jobView, postJson, startRedisFreezeProxy, useCallbackKillSuite, waitFor, type RedisFreezeProxy } from '@gateway/testing';
 
 // A worker killed between finishing a job and delivering its callback: the delivery is recorded in Redis before the
@@ -31,7 +32,8 @@ async function finishThenKill(model: string, path: string, finishedSet: 'complet
   try {
     const doomed = await startWorker(proxy.url);
     const jobId = await submit(model, path);
-    await proxy.freezeAfter([`${prefix}:chat:${finishedSet}`, `${prefix}:chat:${jobId}`]);
+    const queue = `${prefix}:${queueNameOfJob(jobId)}`;
+    await proxy.freezeAfter([`${queue}:${finishedSet}`, `${queue}:${jobId}`]);
     const finished = await waitFor(async () => ((await jobView(api.baseUrl, jobId))?.status === finishedSet ? true : undefined), 10_000, 50);
     expect(finished).toBe(true);
     // What the worker does after the job's end has time to be sent (and dropped) before the kill.

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { queueNameOfJob } from '@gateway/queue';
 import {
   alive,
   callsFor,
@@ -81,7 +82,10 @@ describe('Redis restarted under load (append-only on)', () => {
     const calls = contents.map((content) => callsFor(fake, content));
     const redisClient = new Redis(redis.url);
     const reserved = await Promise.all(
-      accepted.map(async (id) => (JSON.parse((await redisClient.hget(`${prefix}:chat:${id}`, 'data')) ?? '{}') as { reserved_usd?: number }).reserved_usd ?? 0),
+      accepted.map(
+        async (id) =>
+          (JSON.parse((await redisClient.hget(`${prefix}:${queueNameOfJob(id)}:${id}`, 'data')) ?? '{}') as { reserved_usd?: number }).reserved_usd ?? 0,
+      ),
     );
     redisClient.disconnect();
     const cutCallsAtMostUsd = reserved.reduce((sum, usd, index) => sum + (calls[index] === 2 ? usd : 0), 0);

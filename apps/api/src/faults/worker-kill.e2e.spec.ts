@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { queueNameOfJob } from '@gateway/queue';
 import { alive, noRateLimit, usageToday, callsFor, postSse, scriptedBehaviour, submitJob, useGateway, waitFor, waitForFinished } from '@gateway/testing';
 
 // Stall detection bounded for the test: a dead worker's job is taken over after at most
@@ -67,7 +68,8 @@ describe('a worker killed mid-call', () => {
     const jobs = [...held, ...later];
     const redisClient = new Redis(redis.url);
     const reservedUsd = async (id: string) =>
-      (JSON.parse((await redisClient.hget(`${env['QUEUE_PREFIX']}:chat:${id}`, 'data')) ?? '{}') as { reserved_usd?: number }).reserved_usd ?? 0;
+      (JSON.parse((await redisClient.hget(`${env['QUEUE_PREFIX']}:${queueNameOfJob(id)}:${id}`, 'data')) ?? '{}') as { reserved_usd?: number }).reserved_usd ??
+      0;
     const deadCallsUsd = (await Promise.all(held.map(({ id }) => reservedUsd(id)))).reduce((sum, usd) => sum + usd, 0);
     const usage = await usageToday(api.baseUrl);
     process.stdout.write(

@@ -7,7 +7,7 @@ import {
   type BatchFileKind,
   type BatchRecord,
   type BatchRequestOutcome,
-  type ChatQueue,
+  type JobQueues,
   type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
@@ -81,7 +81,7 @@ export function completedLineJson(record: BatchRecord, index: number, result: Ch
  */
 export async function* batchFileText(
   redis: RedisClient,
-  queue: Pick<ChatQueue, 'toKey'>,
+  queue: Pick<JobQueues, 'toKey'>,
   prefix: QueuePrefix,
   record: BatchRecord,
   kind: BatchFileKind,

@@ -25,7 +25,7 @@ import {
   readBatchView,
   type BatchRecord,
   type CallbackQueue,
-  type ChatQueue,
+  type LaneQueues,
   type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
@@ -46,7 +46,7 @@ const JOINED_BATCH_WAIT_MS = 30_000;
 /** What the batch routes need. */
 export interface BatchRouteDeps {
   config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'worker' | 'responseCache'>;
-  queue: ChatQueue;
+  queue: LaneQueues;
   redis: RedisClient;
   prefix: QueuePrefix;
   logger: Logger;

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { chatRequestSchema, GatewayError, syncCallTimedOut, type ChatRequest, type ChatResponse } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import type { ChatQueue } from '@gateway/queue';
+import type { JobQueues } from '@gateway/queue';
 import { idempotentRequestOf, workIdFor, type IdempotentRequest } from '../idempotency';
 import type { CacheLookup, EnqueueOutcome, EnqueueService, JobDataExtras } from '../enqueue';
 import { waitForAnswer } from '../wait-for-answer';
@@ -10,7 +10,7 @@ import { parseBody } from '../validation';
 
 export interface ChatRouteDeps {
   config: Pick<Config, 'llm' | 'http' | 'providers'>;
-  queue: ChatQueue;
+  queue: JobQueues;
   waiter: ResultWaiter;
   /** This API instance's reply channel id. */
   instanceId: string;

@@ -10,7 +10,7 @@ import {
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
 import type { Logger } from '@gateway/observability';
-import type { ChatQueue, RedisClient } from '@gateway/queue';
+import type { JobQueues, RedisClient } from '@gateway/queue';
 import type { EnqueueService } from '../enqueue';
 import { headerField } from '../header-fields';
 import { idempotentRequestOf, workIdFor } from '../idempotency';
@@ -35,7 +35,7 @@ export async function storedDataText(redis: Pick<RedisClient, 'getBuffer'>, key:
 
 export interface EmbeddingsRouteDeps {
   config: Pick<Config, 'http'>;
-  queue: ChatQueue;
+  queue: JobQueues;
   /** A `bulk` connection: reads a sync answer's vectors (hundreds of KB) without holding up the small commands of the others. */
   bulkRedis: RedisClient;
   waiter: ResultWaiter;

@@ -14,7 +14,7 @@ import {
   readFileChunks,
   saveFile,
   type BatchRecord,
-  type ChatQueue,
+  type JobQueues,
   type FileRecord,
   type QueuePrefix,
   type RedisClient,
@@ -29,7 +29,7 @@ import { BATCH_LINE_ENVELOPE_CHARS, intQuery } from './batch-query';
 /** What the file routes need. */
 export interface FileRouteDeps {
   config: Pick<Config, 'jobs' | 'queue' | 'http'>;
-  queue: ChatQueue;
+  queue: JobQueues;
   redis: RedisClient;
   prefix: QueuePrefix;
   logger: Logger;

@@ -8,7 +8,7 @@ import {
   publishCancel,
   readJobViews,
   type CallbackQueue,
-  type ChatQueue,
+  type JobQueues,
   type QueuePrefix,
   type RedisClient,
 } from '@gateway/queue';
@@ -24,7 +24,7 @@ import { parseBody } from '../validation';
 
 export interface JobRouteDeps extends StreamAttachDeps {
   config: Pick<Config, 'llm' | 'queue' | 'jobs' | 'providers' | 'http' | 'stream' | 'redis' | 'responseCache'>;
-  queue: ChatQueue;
+  queue: JobQueues;
   callbacks: CallbackQueue;
   /** A `command` connection. */
   redis: RedisClient;
@@ -71,7 +71,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     const body = parseBody(jobRequestSchema, req.body);
     checkCallbackUrl(body.callback_url, deps.config.jobs.callbackAllowedHosts);
     const idempotent = idempotentRequestOf(req, '/v1/jobs');
-    const jobId = workIdFor(req, idempotent);
+    const jobId = workIdFor(req, idempotent, 'job', 'job');
     res.locals['jobId'] = jobId;
     // A duplicate (same Idempotency-Key, same body) gets the same job id back.
     await deps.enqueuer.enqueue({

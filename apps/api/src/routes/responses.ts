@@ -53,7 +53,8 @@ export function responsesRoutes(deps: ResponsesRouteDeps): Router {
     if (droppedTools.length > 0) res.setHeader('x-gateway-dropped-tools', [...new Set(droppedTools)].join(','));
     const caller = callerOf(req);
     const idempotent = idempotentRequestOf(req, '/v1/responses');
-    const jobId = workIdFor(req, idempotent);
+    // A background response is a job of the `job` lane: its id carries that lane's mark.
+    const jobId = workIdFor(req, idempotent, 'job', request.background === true ? 'job' : 'interactive');
     const id = `resp_${jobId}`;
     const conversation = request.previous_response_id !== undefined ? await previousConversation(deps, caller, request.previous_response_id) : [];
     const input = toChatMessages(request.input ?? [], conversation);

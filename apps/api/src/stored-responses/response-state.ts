@@ -1,12 +1,12 @@
 import { jobLost, type ChatJobResult } from '@gateway/contracts';
-import { readKeptOutcome, type ChatQueue, type KeptOutcome, type QueuePrefix, type RedisClient } from '@gateway/queue';
+import { readKeptOutcome, type JobQueues, type KeptOutcome, type QueuePrefix, type RedisClient } from '@gateway/queue';
 import { lookupJobOutcome } from '../job-lookup';
 import type { ResponseState } from '../dialects/responses/from-chat-result';
 
 interface StateDeps {
   redis: RedisClient;
   prefix: QueuePrefix;
-  queue: ChatQueue;
+  queue: JobQueues;
 }
 
 function fromKept(kept: KeptOutcome): ResponseState {

@@ -1,10 +1,10 @@
 --[[
-  The enqueue time (ms) of the oldest job among the next to be served in each lane, -1 for a lane with none.
-  KEYS[1] the wait list (interactive, and work promoted for its share: served from its right end)
-  KEYS[2] the prioritized set
-  ARGV[1] the queue's job key prefix (`<prefix>:chat:`), ARGV[2] jobs read per band,
-  then per prioritized lane: its band count, then each band's [low, high) score range.
-  Replies { wait list, lane 1, lane 2, ... }. Reads at most ARGV[2] jobs per band: bounded however long the lanes.
+  The enqueue time (ms) of the oldest job among the next to be served in a lane's queue, -1 where none waits.
+  KEYS[1] the queue's wait list (served from its right end)
+  KEYS[2] the queue's prioritized set
+  ARGV[1] the queue's job key prefix (`<prefix>:chat-job:`), ARGV[2] jobs read per band,
+  then per range of priorities read: its band count, then each band's [low, high) score range.
+  Replies { wait list, range 1, range 2, ... }. Reads at most ARGV[2] jobs per band: bounded however long the lanes.
 ]]
 local prefix = ARGV[1]
 local perBand = tonumber(ARGV[2])

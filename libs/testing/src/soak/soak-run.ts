@@ -129,11 +129,15 @@ async function main(): Promise<void> {
   const lost = tally.acceptedJobIds.length - count('completed') - count('failed') - count('cancelled');
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
   connection.on('error', () => undefined);
-  const queue = new Queue('chat', { connection, prefix });
-  const completedInQueue = (await queue.getJobCounts('completed')).completed ?? 0;
+  // Every lane's queue (`chat`, `chat-job`, `chat-batch`).
+  const queues = ['chat', 'chat-job', 'chat-batch'].map((name) => new Queue(name, { connection, prefix }));
+  const completedInQueue = (await Promise.all(queues.map(async (queue) => (await queue.getJobCounts('completed')).completed ?? 0))).reduce(
+    (sum, count) => sum + count,
+    0,
+  );
   const usage = await usageToday(baseUrl);
   const endMemory = { ...memory(), redis: await redisMemoryMb() };
-  await queue.close();
+  await Promise.all(queues.map((queue) => queue.close()));
   connection.disconnect();
 
   const report = {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { routeExists, type ScenarioContext } from './context';
-import type { QueuePrefix } from '@gateway/queue';
+import { laneQueueNames, type QueuePrefix } from '@gateway/queue';
 import { fileBatchComparison, fileBatchLines } from './file-batch';
 
 interface BatchView {
@@ -9,12 +9,14 @@ interface BatchView {
 }
 
 /**
- * Jobs of the chat queue that are finished (completed or failed), read from the queue's own sorted sets: O(1)
+ * Jobs of the lanes' queues that are finished (completed or failed), read from the queue's own sorted sets: O(1)
  * per poll, so measuring does not slow the drain (GET /v1/batches/:id reads every job of the batch).
  */
 async function finishedJobs(redis: Redis, prefix: QueuePrefix): Promise<number> {
-  const [completed, failed] = await Promise.all([redis.zcard(`${prefix}:chat:completed`), redis.zcard(`${prefix}:chat:failed`)]);
-  return completed + failed;
+  const counts = await Promise.all(
+    Object.values(laneQueueNames).flatMap((queue) => [redis.zcard(`${prefix}:${queue}:completed`), redis.zcard(`${prefix}:${queue}:failed`)]),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 /**

@@ -7,7 +7,7 @@ import { percentile, runSequential } from '../sequential';
 import type { Gateway } from '../environment';
 import type { ScenarioContext } from './context';
 
-/** Worker slots every setup has in all (the gateway's WORKER_CONCURRENCY; its one reserve slot comes on top). */
+/** Worker slots every setup has per lane at most (the gateway's WORKER_CONCURRENCY, which its job and batch lanes take too). */
 const SLOTS = 64;
 const BATCH_MODEL = 'bench?latency=200';
 const INTERACTIVE_MODEL = 'bench?latency=20';
@@ -44,10 +44,10 @@ function gatewaySetup(gateway: Gateway): SpikeSetup {
   const url = gateway.urls[0]!;
   let batchId: string | undefined;
   return {
-    name: 'gateway today (one queue, bands, reserve, lane-share loop)',
+    name: 'gateway (a queue per lane, bands within each)',
     chatUrl: `${url}/v1/chat/completions`,
     pids: { api: gateway.apis[0]?.child.pid ?? NaN, worker: gateway.workers[0]?.child.pid ?? NaN },
-    batchQueueKey: `${gateway.prefix}:chat`,
+    batchQueueKey: `${gateway.prefix}:chat-batch`,
     async addBatch(count) {
       const requests = Array.from({ length: count }, (_, index) => ({
         agent_id: 'bench-batch-tenant',
@@ -185,10 +185,11 @@ export const spikeColumns: FigureColumn[] = [
 ];
 
 /**
- * Issue 38's question 2, at equal slots: would one BullMQ queue per lane (interactive, job, batch) make the
- * interactive reserve, the lane-share loop and the priority bands unnecessary at equal or better figures? Four
- * setups on the same Redis and upstream: the gateway as it is (1 API, 1 worker with WORKER_CONCURRENCY=64 and its
- * reserve slot), and three prototypes at the BullMQ level (stock BullMQ, no gateway features; batch jobs carry
+ * Issue 38's question 2, at equal slots: does one BullMQ queue per lane (interactive, job, batch) do without the
+ * interactive reserve, the lane-share loop and the lanes' priority ranges at equal or better figures? Four
+ * setups on the same Redis and upstream: the gateway as it is (1 API, 1 worker with WORKER_CONCURRENCY=64, now a
+ * queue per lane with 64 slots each; it had one queue, the reserve and the lane-share loop when the question was
+ * settled), and three prototypes at the BullMQ level (stock BullMQ, no gateway features; batch jobs carry
  * their fair-share round as a priority in both shapes): one queue with the lanes' priority ranges and 64 shared
  * slots, one queue per lane with the 64 slots split (16 interactive, 16 job, 32 batch), and one queue per lane with
  * 64 slots each (nothing lent, nothing capped). Each setup's idle Redis commands/s are

@@ -1,12 +1,14 @@
 import { Redis } from 'ioredis';
 import { runSequential } from '../sequential';
 import type { ScenarioContext } from './context';
-import type { QueuePrefix } from '@gateway/queue';
+import { laneQueueNames, type QueuePrefix } from '@gateway/queue';
 
-/** Finished jobs of the chat queue (completed + failed): O(1) per poll. */
+/** Finished jobs of the lanes' queues (completed + failed): O(1) per poll. */
 async function finishedJobs(redis: Redis, prefix: QueuePrefix): Promise<number> {
-  const [completed, failed] = await Promise.all([redis.zcard(`${prefix}:chat:completed`), redis.zcard(`${prefix}:chat:failed`)]);
-  return completed + failed;
+  const counts = await Promise.all(
+    Object.values(laneQueueNames).flatMap((queue) => [redis.zcard(`${prefix}:${queue}:completed`), redis.zcard(`${prefix}:${queue}:failed`)]),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
 /**
