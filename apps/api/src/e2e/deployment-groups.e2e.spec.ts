@@ -26,11 +26,16 @@ function gatewayFile(lines: string[]): string {
 
 describe('model groups and embeddings through a deployment of GATEWAY_CONFIG_FILE', () => {
   let teamA: FakeOpenRouter | undefined;
+  let flaky: FakeOpenRouter | undefined;
   beforeAll(async () => {
     // Not OpenAI's field rules: OpenRouter takes top_k.
     teamA = await startFakeOpenRouter({ apiKey: KEY_A, strict: false });
+    flaky = await startFakeOpenRouter({
+      apiKey: KEY_A,
+      behave: () => ({ kind: 'status', status: 500, body: { error: { message: 'upstream broke', code: 500 } } }),
+    });
   });
-  afterAll(async () => stopAll(teamA));
+  afterAll(async () => stopAll(teamA, flaky));
 
   // The suite's own fake is OPENROUTER_BASE_URL with the env's key: nothing may reach it.
   const suite = useGateway({
@@ -45,14 +50,18 @@ describe('model groups and embeddings through a deployment of GATEWAY_CONFIG_FIL
       OPENAI_API_KEY: 'sk-openai-unused',
       OPENAI_BASE_URL: 'http://127.0.0.1:1/v1',
       OR_KEY_A: KEY_A,
+      CIRCUIT_FAILURE_THRESHOLD: '2',
+      CIRCUIT_RESET_TIME_MS: '60000',
       GATEWAY_CONFIG_FILE: gatewayFile([
         'deployments:',
         `  - { id: or-team-a, provider: openrouter, base_url: "${teamA!.baseUrl}", api_key_env: OR_KEY_A }`,
         `  - { id: or-slow, provider: openrouter, base_url: "${teamA!.baseUrl}", api_key_env: OR_KEY_A, rpm: 1 }`,
+        `  - { id: or-flaky, provider: openrouter, base_url: "${flaky!.baseUrl}", api_key_env: OR_KEY_A }`,
         'models:',
         '  claude-sonnet: { targets: [{ deployment: or-team-a, model: anthropic/claude-sonnet-4.5 }] }',
         `  team-embed: { targets: [{ deployment: or-team-a, model: ${EMBED_MODEL} }] }`,
         `  slow-embed: { targets: [{ deployment: or-slow, model: ${EMBED_MODEL} }] }`,
+        `  flaky-embed: { targets: [{ deployment: or-flaky, model: ${EMBED_MODEL} }], fallbacks: [team-embed] }`,
         `window_seconds: ${WINDOW_MS / 1000}`,
       ]),
     }),
@@ -101,6 +110,17 @@ describe('model groups and embeddings through a deployment of GATEWAY_CONFIG_FIL
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(WINDOW_MS / 2);
     const views = (await (await fetch(`${base()}/v1/providers`, { headers: client })).json()) as { deployments: { id: string; requests: number | null }[] };
     expect(views.deployments.find((deployment) => deployment.id === 'or-slow')?.requests).toBeGreaterThanOrEqual(1);
+  });
+
+  it("opens the circuit of the deployment whose embeddings fail, not the provider's; the fallback serves", async () => {
+    for (let index = 0; index < 6; index += 1) {
+      expect((await postJson(`${base()}/v1/embeddings`, { model: 'flaky-embed', input: `text ${index}` }, client)).status).toBe(200);
+    }
+    // Two failures open it: the later requests skip it for the fallback.
+    expect(embeddingCalls(flaky!)).toHaveLength(2);
+    const views = (await (await fetch(`${base()}/v1/providers`, { headers: client })).json()) as { deployments: { id: string; circuit: { state: string } }[] };
+    const circuit = (id: string) => views.deployments.find((deployment) => deployment.id === id)?.circuit.state;
+    expect({ flaky: circuit('or-flaky'), teamA: circuit('or-team-a') }).toEqual({ flaky: 'open', teamA: 'closed' });
   });
 
   it('lists the groups in GET /v1/models, owned by their target provider', async () => {
