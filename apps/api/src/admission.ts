@@ -23,7 +23,7 @@ import { isEmbeddingsWork, servablePlan } from './request-plan';
 import { reservationShareRefusal } from './reservation-share';
 
 export interface AdmissionDeps {
-  config: Pick<Config, 'llm' | 'limits' | 'providers'>;
+  config: Pick<Config, 'llm' | 'limits' | 'providers'> & Partial<Pick<Config, 'file'>>;
   /** The connection the limiter and the budget use (admit runs both in one script on it). */
   redis: RedisClient;
   rateLimiter: RateLimiter;

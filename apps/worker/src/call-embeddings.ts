@@ -1,7 +1,7 @@
 import { upstreamFailure, type ChatJobResult, type EmbeddingVector, type EmbeddingsParams } from '@gateway/contracts';
 import type { ProvidersConfig, ProviderEmbedResult } from '@gateway/providers';
 import { embedBatchSize } from '@gateway/providers';
-import { withFailover, type FailoverHooks, type PlannedAttempt } from '@gateway/resilience';
+import { deploymentOf, withFailover, type FailoverHooks, type PlannedAttempt } from '@gateway/resilience';
 import type { CallMeter } from './call-meter';
 import type { CallDeps } from './call-providers';
 import type { JobPlan } from './job-plan';
@@ -54,7 +54,8 @@ async function eachPart<T, R>(parts: readonly T[], limit: number, signal: AbortS
  * returns a partial list.
  */
 async function embedAll(deps: CallDeps & { config: ProvidersConfig }, attempt: PlannedAttempt, request: EmbeddingsParams, signal: AbortSignal) {
-  const adapter = deps.registry.get(attempt.provider);
+  // The deployment's adapter (its base URL and key), as a chat call's: a provider's own only without deployments.
+  const adapter = deps.registry.get(deploymentOf(attempt));
   if (!adapter.embed) throw upstreamFailure(attempt.provider, 'has no embeddings');
   const embed = adapter.embed.bind(adapter);
   const parts = partsOf(request.input, embedBatchSize(attempt.provider, deps.config));

@@ -2,8 +2,7 @@ import type { Lane } from '@gateway/contracts';
 import type { CapacityLease, CapacityReason, DeploymentCapacity, ProviderPacer } from '@gateway/limits';
 import type { Logger, Metrics } from '@gateway/observability';
 import type { DeploymentTable } from '@gateway/providers';
-import { deploymentOf, type FailoverHooks, type PlannedAttempt } from '@gateway/resilience';
-import type { BusyTracker, SmoothWeights } from './deployment-choice';
+import { deploymentOf, type BusyTracker, type FailoverHooks, type PlannedAttempt, type SmoothWeights } from '@gateway/resilience';
 
 /** What the capacity of a job's calls needs: the shared bookkeeping, the deployments, this worker's view of them. */
 export interface CapacityDeps {

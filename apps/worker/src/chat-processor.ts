@@ -11,17 +11,7 @@ import {
   type ChatJobResult,
 } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import {
-  estimatePromptTokens,
-  pacePlan,
-  priceAnswer,
-  settleJobCost,
-  startCappedJob,
-  startJobCall,
-  type BilledJob,
-  type JobBilling,
-  type RequestLogAppend,
-} from '@gateway/limits';
+import { pacePlan, priceAnswer, settleJobCost, startCappedJob, startJobCall, type BilledJob, type JobBilling, type RequestLogAppend } from '@gateway/limits';
 import { createBoundedLabel, type Logger, type Metrics } from '@gateway/observability';
 import {
   isBatchCancelled,
@@ -41,7 +31,7 @@ import type { HandBack } from './hand-back';
 import { jobFailoverHooks, type PauseAttempt } from './job-hooks';
 import { callEmbeddings } from './call-embeddings';
 import { createJobReporter, type JobReport, type JobReporter } from './job-report';
-import { estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
+import { capacityTokens, estimatedPromptTokens, planJob, type AnyJobPlan } from './job-plan';
 import { createJobErrorScrubber } from './job-error-scrubber';
 import { isLockLost, LockLostError } from './run-locks';
 import { keepCompletedOutcome } from './kept-outcome';
@@ -370,12 +360,12 @@ export function createChatProcessor(deps: ChatProcessorDeps) {
         throw new DelayedError();
       }
     }
-    // Deployments' shared capacity gates chat calls; embeddings (and calls without deployments) are paced by provider.
-    const capacity = plan.kind === 'chat' && deps.capacity?.table.declared ? deps.capacity : undefined;
+    // Deployments' shared capacity gates their calls, chat and embeddings alike; without deployments, providers are paced.
+    const capacity = deps.capacity?.table.declared ? deps.capacity : undefined;
     let estimate = 0;
     let session: CapacitySession | undefined;
     try {
-      estimate = capacity && plan.kind === 'chat' ? estimatePromptTokens(plan.request) + (plan.request.max_tokens ?? capacity.defaultMaxTokens) : 0;
+      estimate = capacity ? capacityTokens(plan, capacity.defaultMaxTokens) : 0;
       session = capacity ? createCapacitySession(capacity, deps.billing.pacer, lane, estimate, log) : undefined;
       plan = session ? await gateOrDelay(identified, token, plan, session, log) : await paceOrDelay(identified, token, plan, log);
     } catch (error) {

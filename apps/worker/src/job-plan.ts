@@ -1,9 +1,7 @@
 import { chatParamsOf, invalidRequest, isEmbeddingsJob, type ChatParams, type EmbeddingsParams, type GatewayJobData } from '@gateway/contracts';
-import { estimatePromptTokens } from '@gateway/limits';
-import { resolveRoute, servableAttempts, servableEmbeddingAttempts, unservableMessage } from '@gateway/providers';
-import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resilience';
-import { createBusyTracker, type ChoiceContext } from './deployment-choice';
-import { planDeployments, type DeploymentPlanConfig } from './deployment-plan';
+import { estimateEmbeddingTokens, estimatePromptTokens } from '@gateway/limits';
+import { servableAttempts, servableEmbeddingAttempts, unservableMessage } from '@gateway/providers';
+import { planRequest, type ChoiceContext, type DeploymentPlanConfig, type PlannedAttempt } from '@gateway/resilience';
 
 /** What a job asks of the providers, and which of them may be asked. */
 export interface JobPlan<Request = ChatParams> {
@@ -18,30 +16,19 @@ export interface JobPlan<Request = ChatParams> {
 /** A job's plan, by what it asks: a chat call or embeddings. */
 export type AnyJobPlan = ({ kind: 'chat' } & JobPlan<ChatParams>) | ({ kind: 'embeddings' } & JobPlan<EmbeddingsParams>);
 
-/** A choice among deployments without a tracker of its own (tests): every deployment as busy as the others. */
-const unseen: ChoiceContext = { busy: createBusyTracker() };
-
 /**
  * Plans a job: its route, the failover chain, and the attempts whose provider can honour every field of the
- * request (the others are skipped without a call, so their circuits never count it). A chat call goes through
- * the deployments and model groups of GATEWAY_CONFIG_FILE when it declares them (each provider's deployments, or
- * a group's targets); embeddings keep the provider chain (each provider's own endpoint, under its own name).
+ * request (the others are skipped without a call, so their circuits never count it). Chat calls and embeddings go
+ * through the deployments and model groups of GATEWAY_CONFIG_FILE when it declares them (each provider's
+ * deployments, or a group's targets), as the API checked and priced them (planRequest).
  * None left: the caller's `invalid_request` naming the field (the API refuses such requests before enqueueing; a
  * worker configured differently still answers the same way).
  */
-export function planJob(config: DeploymentPlanConfig, data: GatewayJobData, choice: ChoiceContext = unseen): AnyJobPlan {
-  const route = resolveRoute(data.model, { primary: config.llm.provider, defaultModel: config.llm.defaultModel });
+export function planJob(config: DeploymentPlanConfig, data: GatewayJobData, choice?: ChoiceContext): AnyJobPlan {
+  const { route, attempts, embeddingsModel } = planRequest(config, data.model, choice);
   const planned = isEmbeddingsJob(data)
-    ? {
-        kind: 'embeddings' as const,
-        request: data.embeddings,
-        ...servableEmbeddingAttempts(planAttempts(route, failoverChain(config)), data.embeddings, route.upstreamModel),
-      }
-    : {
-        kind: 'chat' as const,
-        request: chatParamsOf(data),
-        ...servableAttempts(planDeployments(config, data.model, choice) ?? planAttempts(route, failoverChain(config)), chatParamsOf(data)),
-      };
+    ? { kind: 'embeddings' as const, request: data.embeddings, ...servableEmbeddingAttempts(attempts, data.embeddings, embeddingsModel) }
+    : { kind: 'chat' as const, request: chatParamsOf(data), ...servableAttempts(attempts, chatParamsOf(data)) };
   const { servable, refused } = planned;
   if (servable.length === 0) throw invalidRequest(unservableMessage(refused));
   const servedModel = (provider: PlannedAttempt['provider']) => servable.find((attempt) => attempt.provider === provider)?.model ?? route.upstreamModel;
@@ -53,4 +40,14 @@ export function planJob(config: DeploymentPlanConfig, data: GatewayJobData, choi
 /** The prompt tokens a plan's request is guessed to take (for a chat call cut before the provider said). */
 export function estimatedPromptTokens(plan: AnyJobPlan): number {
   return plan.kind === 'chat' ? estimatePromptTokens(plan.request) : 0;
+}
+
+/**
+ * The tokens a plan's call is guessed to take of a deployment's tokens per minute until it answers: a chat call's
+ * prompt and the most it may generate (`max_tokens`, else `defaultMaxTokens`), embeddings' inputs.
+ */
+export function capacityTokens(plan: AnyJobPlan, defaultMaxTokens: number): number {
+  return plan.kind === 'chat'
+    ? estimatePromptTokens(plan.request) + (plan.request.max_tokens ?? defaultMaxTokens)
+    : estimateEmbeddingTokens(plan.request.input);
 }

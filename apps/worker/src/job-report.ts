@@ -4,14 +4,14 @@ import { createRequestLogFromConfig, type RequestLog, type RequestLogAppend } fr
 import { createSecretScrubber, type Logger, type Tracing } from '@gateway/observability';
 import { providerSecretValues } from '@gateway/providers';
 import type { RedisClient } from '@gateway/queue';
-import type { FailoverHooks } from '@gateway/resilience';
+import { deploymentOf, type FailoverHooks, type PlannedAttempt } from '@gateway/resilience';
 import type { CallMeter } from './call-meter';
 import { startJobTrace, type JobTrace } from './job-trace';
 import { requestLogRecord, type BodyScrubber } from './request-log-record';
 
 /** What a job tells of itself as it ends: its trace's spans and its request log entry. */
 export interface JobReport {
-  /** The job's failover hooks, each attempt traced. */
+  /** The job's failover hooks, each attempt traced and the deployment called noted (the request log's `deployment`). */
   hooks(inner: FailoverHooks): FailoverHooks;
   /** Settles a completed job: the request log entry goes with the settlement (`work` passes it on), in a span. */
   completed<T>(result: ChatJobResult, withReply: boolean, work: (logged: RequestLogAppend | undefined) => Promise<T>): Promise<T>;
@@ -48,6 +48,16 @@ export function createJobReporter(deps: JobReporterDeps) {
     start(job: { id: string; data: GatewayJobData }, meter: CallMeter, startedAt: number): JobReport {
       if (!tracing && !log) return silentReport;
       const spans: JobTrace | undefined = tracing ? startJobTrace(tracing, job, startedAt) : undefined;
+      /** The attempt called last: the one that answered, or the last tried. */
+      let called: PlannedAttempt | undefined;
+      const noteCalls = (inner: FailoverHooks): FailoverHooks => ({
+        ...inner,
+        shouldTry: async (attempt) => {
+          const allowed = inner.shouldTry ? await inner.shouldTry(attempt) : true;
+          if (allowed) called = attempt;
+          return allowed;
+        },
+      });
       const record = (result: ChatJobResult | undefined, error?: JobError, fromCache?: boolean) =>
         requestLogRecord(
           {
@@ -57,6 +67,7 @@ export function createJobReporter(deps: JobReporterDeps) {
             result,
             error,
             provider: meter.state()?.provider,
+            deployment: called ? deploymentOf(called) : undefined,
             firstTokenAt: meter.firstTokenAt(),
             traceId: spans?.traceId,
             fromCache,
@@ -64,7 +75,7 @@ export function createJobReporter(deps: JobReporterDeps) {
           deps.bodies,
         );
       return {
-        hooks: (inner) => (spans ? spans.hooks(inner) : inner),
+        hooks: (inner) => (spans ? spans.hooks(noteCalls(inner)) : noteCalls(inner)),
         async completed(result, withReply, work) {
           const logged = log?.appendCall(record(result));
           try {

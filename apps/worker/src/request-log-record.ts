@@ -22,6 +22,8 @@ export interface JobEnd {
   error?: JobError | undefined;
   /** The provider last tried, when no result names it. */
   provider?: string | undefined;
+  /** The deployment called last (the one that answered, or the last tried); absent: the provider's id stands for it. */
+  deployment?: string | undefined;
   /** When the first token came (streams). */
   firstTokenAt?: number | undefined;
   traceId?: string | undefined;
@@ -52,7 +54,7 @@ export function requestLogRecord(end: JobEnd, bodies?: BodyScrubber): RequestLog
     route: data.route ?? null,
     model: data.model,
     provider,
-    deployment: provider,
+    deployment: end.deployment ?? provider,
     status: error ? httpStatusByErrorType[error.type] : 200,
     error_type: error?.type ?? null,
     latency_ms: Math.max(0, now - data.accepted_at),

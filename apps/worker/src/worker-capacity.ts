@@ -3,8 +3,8 @@ import { createDeploymentCapacity } from '@gateway/limits';
 import type { Metrics } from '@gateway/observability';
 import { deploymentTable } from '@gateway/providers';
 import type { LimitsPrefix, RedisClient } from '@gateway/queue';
+import { createBusyTracker, createSmoothWeights } from '@gateway/resilience';
 import type { CapacityDeps } from './capacity-session';
-import { createBusyTracker, createSmoothWeights } from './deployment-choice';
 
 /** The worker's deployments (GATEWAY_CONFIG_FILE) and their capacity shared in Redis, for the chat processor. */
 export function createWorkerCapacity(

@@ -29,7 +29,10 @@ export const requestLogEntrySchema = z.object({
   model: z.string(),
   /** The provider that answered (or was last tried); null when none was reached. */
   provider: z.string().nullable(),
-  /** The deployment that served it: today the provider's id. */
+  /**
+   * The deployment that served it (or was last tried), by its GATEWAY_CONFIG_FILE id; the provider's id for a provider's
+   * implicit deployment (no deployments declared) and for an answer from the response cache.
+   */
   deployment: z.string().nullable(),
   /** The HTTP status the request got, or its job's equivalent (200 done, the error type's status otherwise). */
   status: z.number().int(),

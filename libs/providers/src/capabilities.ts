@@ -45,17 +45,17 @@ export function unsupportedEmbeddingsField(provider: ProviderId, request: Embedd
 /**
  * servableAttempts for an embeddings request: a provider without embeddings, one refusing a field, and one that would be
  * asked for another model than the one named (a fallback's default model: its vectors live in another space) are left
- * out. `requestedModel` is the route's upstream model.
+ * out. `requestedModel` is the route's upstream model; undefined: any (a model group's targets, chosen by the operator).
  */
 export function servableEmbeddingAttempts<T extends { provider: ProviderId; model: string }>(
   plan: readonly T[],
   request: EmbeddingsParams,
-  requestedModel: string,
+  requestedModel: string | undefined,
 ): { servable: T[]; refused: RefusedAttempt<T>[] } {
   const servable: T[] = [];
   const refused: RefusedAttempt<T>[] = [];
   for (const attempt of plan) {
-    const sameModel = attempt.model === requestedModel || requestedModel.endsWith(`/${attempt.model}`);
+    const sameModel = requestedModel === undefined || attempt.model === requestedModel || requestedModel.endsWith(`/${attempt.model}`);
     const field = unsupportedEmbeddingsField(attempt.provider, request) ?? (sameModel ? undefined : 'model');
     if (field === undefined) servable.push(attempt);
     else refused.push({ attempt, field });

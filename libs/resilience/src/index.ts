@@ -13,3 +13,7 @@ export { createProviderErrorLog, PROVIDER_ERRORS_KEPT } from './provider-errors'
 export type { ProviderErrorLog, ProviderErrorLogOptions } from './provider-errors';
 export type { BreakerHooksOptions } from './failover-hooks';
 export { resilienceKeys } from './keys';
+export { planDeployments, planRequest } from './deployment-plan';
+export type { DeploymentPlanConfig, RequestTargets } from './deployment-plan';
+export { createBusyTracker, createSmoothWeights, weightedOrder, leastBusyOrder, orderBy } from './deployment-choice';
+export type { BusyTracker, SmoothWeights, ChoiceContext, Choosable, Routing } from './deployment-choice';

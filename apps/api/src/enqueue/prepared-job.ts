@@ -33,7 +33,7 @@ export interface PreparedJob {
 
 /** What preparing a job needs: the providers' plan, the queue, and a connection for the fair-share rounds of the lower lanes. */
 export interface PrepareDeps {
-  config: Pick<Config, 'llm' | 'providers'>;
+  config: Pick<Config, 'llm' | 'providers'> & Partial<Pick<Config, 'file'>>;
   /** The lanes' queues: a job is added to the one its id names. */
   queues: LaneQueues;
   /** Interactive work needs none (BullMQ's wait list); a job or batch lane's rounds do. */

@@ -16,21 +16,26 @@ import { parseBody } from '../validation';
 
 /** What the OpenAI-compatible routes need (streams are relayed like `/v1/chat/stream`'s). */
 export interface OpenAiRouteDeps extends DialectJobDeps {
-  config: Pick<Config, 'llm' | 'http' | 'models' | 'stream' | 'providers' | 'queue' | 'redis'>;
+  config: Pick<Config, 'llm' | 'http' | 'models' | 'stream' | 'providers' | 'queue' | 'redis'> & Partial<Pick<Config, 'file'>>;
   logger: Logger;
 }
 
-function modelEntry(id: string, config: OpenAiRouteDeps['config']) {
-  return {
-    id,
-    object: 'model' as const,
-    created: 0,
-    owned_by: resolveRoute(config.llm.modelAliases[id] ?? id, { primary: config.llm.provider, defaultModel: config.llm.defaultModel }).provider,
-  };
+/** The provider a listed name goes to first: a model group's first target's, else its route's. */
+function ownerOf(id: string, config: OpenAiRouteDeps['config']): string {
+  const name = config.llm.modelAliases[id] ?? id;
+  const target = config.file?.models[name]?.targets[0];
+  const provider = target?.provider ?? config.file?.deployments.find((deployment) => deployment.id === target?.deployment)?.provider;
+  return provider ?? resolveRoute(name, { primary: config.llm.provider, defaultModel: config.llm.defaultModel }).provider;
 }
 
-/** The models listed: GATEWAY_MODELS, then the aliases' names (LLM_MODEL_ALIASES). */
-const listedModels = (config: OpenAiRouteDeps['config']) => [...new Set([...config.models, ...Object.keys(config.llm.modelAliases)])];
+function modelEntry(id: string, config: OpenAiRouteDeps['config']) {
+  return { id, object: 'model' as const, created: 0, owned_by: ownerOf(id, config) };
+}
+
+/** The models listed: GATEWAY_MODELS, the aliases' names (LLM_MODEL_ALIASES and the file's), the model groups' names (GATEWAY_CONFIG_FILE). */
+const listedModels = (config: OpenAiRouteDeps['config']) => [
+  ...new Set([...config.models, ...Object.keys(config.llm.modelAliases), ...Object.keys(config.file?.models ?? {})]),
+];
 
 /**
  * `POST /v1/chat/completions` (plain or `stream: true`) and `GET /v1/models`: the OpenAI-compatible surface on the same

@@ -1,8 +1,9 @@
 import { invalidRequest } from '@gateway/contracts';
 import type { Config } from '@gateway/config';
-import { deploymentTable, resolveRoute, type Deployment, type DeploymentTable } from '@gateway/providers';
-import { failoverChain, planAttempts, type PlannedAttempt } from '@gateway/resilience';
-import { orderBy, type ChoiceContext, type Choosable, type Routing } from './deployment-choice';
+import { deploymentTable, resolveRoute, type Deployment, type DeploymentTable, type Route } from '@gateway/providers';
+import type { PlannedAttempt } from './failover';
+import { failoverChain, planAttempts } from './plan';
+import { createBusyTracker, orderBy, type ChoiceContext, type Choosable, type Routing } from './deployment-choice';
 
 /** What planning among deployments reads: the providers' settings and GATEWAY_CONFIG_FILE (absent in hand-built tests). */
 export type DeploymentPlanConfig = Pick<Config, 'llm' | 'providers'> & Partial<Pick<Config, 'file'>>;
@@ -102,4 +103,34 @@ export function planDeployments(config: DeploymentPlanConfig, model: string | un
       );
   }
   return attempts;
+}
+
+/** A choice without a tracker of its own (the API, tests): every deployment as busy as the others. */
+const unseen: ChoiceContext = { busy: createBusyTracker() };
+
+/** What a request's model name is planned onto, before the providers' capabilities are checked. */
+export interface RequestTargets {
+  /** The route of the name asked (the provider chain's, without deployments). */
+  route: Route;
+  /** The deployments (or providers) to try in order, each with the model it is asked for. */
+  attempts: PlannedAttempt[];
+  /**
+   * The model an embeddings attempt must be asked for (a fallback's default model has its vectors in another space);
+   * undefined for a model group of GATEWAY_CONFIG_FILE, whose targets the operator chose as one model.
+   */
+  embeddingsModel: string | undefined;
+}
+
+/**
+ * The targets of a request's model name, as the workers plan them and the API checks and prices them: the deployments
+ * and model groups of GATEWAY_CONFIG_FILE when it declares any (see planDeployments), else the route's provider chain.
+ */
+export function planRequest(config: DeploymentPlanConfig, model: string | undefined, choice: ChoiceContext = unseen): RequestTargets {
+  const options = { primary: config.llm.provider, defaultModel: config.llm.defaultModel };
+  const route = resolveRoute(model, options);
+  const attempts = planDeployments(config, model, choice) ?? planAttempts(route, failoverChain(config));
+  const requested = model && model.trim() !== '' ? model.trim() : config.llm.defaultModel;
+  const name = config.file?.aliases[requested] ?? requested;
+  const embeddingsModel = config.file?.models[name] ? undefined : resolveRoute(name, options).upstreamModel;
+  return { route, attempts, embeddingsModel };
 }
