@@ -30,7 +30,7 @@ import { createCallbackDelivery } from './callbacks';
 import { recordCallbacksFirst, watchFinishedJobs } from './callback-outbox';
 import { createCancelTracker } from './cancel-tracker';
 import { createBatchEndCheck, watchBatchEnds } from './batch-end';
-import { createRunLocks, withRunLocks } from './run-locks';
+import { createRunLocks, logWorkerError, withRunLocks } from './run-locks';
 import { createWorkerCapacity } from './worker-capacity';
 import { createJobReporterFromConfig } from './job-report';
 import { createJobCache } from './job-cache';
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
       runLocks.close();
     },
   };
-  for (const each of chatWorkers) each.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  for (const each of chatWorkers) each.on('error', (error) => logWorkerError(logger, error));
   cancels.attach(worker);
   // Job cancels (client gone, DELETE /v1/jobs/:id): the worker running the job aborts its signal, which reaches the
   // provider call; the others remember the id briefly in case the job is taken just after. A cancel published

@@ -1,4 +1,4 @@
-import { createRunLocks, isLockLost, LockLostError, type LockedJob } from './run-locks';
+import { createRunLocks, isLockLost, LockLostError, logWorkerError, type LockedJob } from './run-locks';
 
 /** A job whose lock renewal answers as Redis would: 1 while the token holds the lock, 0 once another run's, or fails. */
 function lockedJob(id: string, holder: { token: string; down?: boolean }): LockedJob {
@@ -120,5 +120,22 @@ describe('run locks', () => {
     outer.abort('worker shutting down');
     expect(await ended).toBe('worker shutting down');
     locks.close();
+  });
+});
+
+describe('worker errors', () => {
+  it('logs a job end refused for a lost lock as a warning naming the job, anything else as an error', () => {
+    const logged: [string, unknown, string][] = [];
+    const logger = {
+      warn: (fields: unknown, message: string) => logged.push(['warn', fields, message]),
+      error: (fields: unknown, message: string) => logged.push(['error', fields, message]),
+    };
+    logWorkerError(logger, new Error('Missing lock for job key_a-7. moveToFailed'));
+    const other = new Error('Connection is closed.');
+    logWorkerError(logger, other);
+    expect(logged).toEqual([
+      ['warn', { jobId: 'key_a-7', command: 'moveToFailed' }, expect.stringContaining('lock was lost')],
+      ['error', { err: other }, 'worker error'],
+    ]);
   });
 });

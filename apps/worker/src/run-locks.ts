@@ -12,6 +12,19 @@ export class LockLostError extends Error {
 /** True when the run was aborted because its job lock was lost. */
 export const isLockLost = (signal: AbortSignal): boolean => signal.aborted && signal.reason instanceof LockLostError;
 
+const missingLock = /^Missing lock for job (\S+)\. (\w+)/;
+
+/**
+ * A BullMQ worker's 'error': a job's end that Redis refused because the run no longer held the job's lock ("Missing
+ * lock for job …": it lapsed, and the stalled check gave the job to another run, which finishes and settles it) is
+ * expected after a lost lock and logged as a warning naming the job; anything else is an error.
+ */
+export function logWorkerError(logger: { warn(fields: object, message: string): void; error(fields: object, message: string): void }, error: Error): void {
+  const lost = missingLock.exec(error.message);
+  if (lost) logger.warn({ jobId: lost[1], command: lost[2] }, 'a run ended after its job lock was lost: another run finishes the job');
+  else logger.error({ err: error }, 'worker error');
+}
+
 /** The part of a BullMQ job a run's lock needs. */
 export interface LockedJob {
   id?: string | undefined;
