@@ -38,24 +38,43 @@ export function watchStream(body: UpstreamBody, options: StreamWatchOptions): Up
     ended = true;
     options.onEnd?.();
   };
+  // A plain iterator over the body's (no generator of its own: one promise per chunk, not a chain of them).
   return {
-    async *[Symbol.asyncIterator]() {
+    [Symbol.asyncIterator](): AsyncIterator<Buffer | Uint8Array> {
+      const chunks = body[Symbol.asyncIterator]();
       let size = 0;
-      try {
-        for await (const chunk of body) {
-          busy = true;
-          size += chunk.length;
-          if (size > options.maxBytes) {
-            body.destroy();
-            throw upstreamFailure(options.provider, `stream larger than ${options.maxBytes} bytes`);
-          }
-          yield chunk;
-          busy = false;
-          if (!ended) timer.refresh();
+      const take = (next: IteratorResult<Buffer | Uint8Array>): IteratorResult<Buffer | Uint8Array> => {
+        if (next.done) {
+          end();
+          return next;
         }
-      } finally {
+        busy = true;
+        size += next.value.length;
+        if (size > options.maxBytes) {
+          end();
+          body.destroy();
+          throw upstreamFailure(options.provider, `stream larger than ${options.maxBytes} bytes`);
+        }
+        return next;
+      };
+      const fail = (error: unknown): never => {
         end();
-      }
+        throw error;
+      };
+      return {
+        next() {
+          if (busy) {
+            busy = false;
+            if (!ended) timer.refresh();
+          }
+          return chunks.next().then(take, fail);
+        },
+        async return() {
+          end();
+          await chunks.return?.();
+          return { done: true, value: undefined };
+        },
+      };
     },
     destroy(error?: Error) {
       end();
