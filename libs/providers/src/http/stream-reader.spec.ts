@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { GatewayError } from '@gateway/contracts';
 import { createOpenAiCompatibleAdapter } from '../openai-compatible/openai-compatible-adapter';
 import type { ChatStreamPart } from '../types';
@@ -15,17 +16,17 @@ function answering(body: string, cuts: readonly number[] = []) {
         pieces.push(bytes.subarray(start, cut));
         start = cut;
       }
+      const body = Readable.from(pieces);
+      const destroy = body.destroy.bind(body);
+      // A body dropped before its end (its own destroy after the end, autoDestroy, is not counted).
+      body.destroy = (error?: Error) => {
+        if (!body.readableEnded) state.destroyed += 1;
+        return destroy(error);
+      };
       return {
         status: 200,
         headers: {},
-        body: {
-          async *[Symbol.asyncIterator]() {
-            yield* pieces;
-          },
-          destroy: () => {
-            state.destroyed += 1;
-          },
-        },
+        body,
         signal: new AbortController().signal,
         release: () => undefined,
       };
@@ -96,7 +97,8 @@ describe('a streamed answer read through push parsers', () => {
     ['an error in the body', 'overloaded', event({ error: { message: 'overloaded', code: 503 } })],
     ['finish_reason error', 'finish_reason error', event({ choices: [{ delta: {}, finish_reason: 'error' }] })],
   ])('sends the text before %s, in the same read, then fails with its error', async (_, message, bad) => {
-    const { adapter, state } = answering(text('before ') + bad + text('after') + event('[DONE]'));
+    // The rest comes in a later read: the failed stream's connection is dropped, not read to its end.
+    const { adapter, state } = answering(text('before ') + bad + text('after') + event('[DONE]'), [Buffer.byteLength(text('before ') + bad)]);
     const { parts, error } = await read(adapter);
     expect(parts).toEqual([{ type: 'text-delta', text: 'before ' }]);
     expect(error).toBeInstanceOf(GatewayError);
