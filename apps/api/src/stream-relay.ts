@@ -16,6 +16,7 @@ import {
 } from '@gateway/contracts';
 import type { Metrics } from '@gateway/observability';
 import type { JobOutcome } from './result-waiter';
+import { contentHash, createSentText } from './sent-text';
 import type { SseWriter } from './sse-writer';
 import { gatewayStreamFormat, type StreamFormat } from './stream-formats';
 import type { StreamListener } from './stream-hub';
@@ -86,15 +87,16 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   let earlierRuns = 0;
   let replay: ReplayFilter | undefined;
   const relayedCount = () => earlierRuns + expected;
-  let sentText = '';
+  /** What the client has of the answer's text. */
+  const sentText = createSentText();
   let sentReasoning = false;
   let sentAnything = false;
   /** What the client has of each tool call, by index (calls are numbered 0, 1, … in the order they start). */
   const sentCalls: { id: string | undefined; name: string | undefined; arguments: string }[] = [];
   /** Chunks that arrived before one they follow, by seq. */
   const ahead = new Map<number, StreamChunkMessage>();
-  /** What each relayed chunk said (text and tool-call fragments), by seq: a repeat is told from other content by it. */
-  const relayed: string[] = [];
+  /** A hash of what each relayed chunk said (text and tool-call fragments), by seq: a repeat is told from other content by it. */
+  const relayed: number[] = [];
   const signature = (message: StreamChunkMessage) =>
     message.tool_calls || message.reasoning_deltas
       ? `${message.text}\u0000${JSON.stringify(message.tool_calls ?? null)}\u0000${JSON.stringify(message.reasoning_deltas ?? null)}`
@@ -167,7 +169,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   };
   const sendText = (text: string, model: string, provider: ChatJobResult['provider']): boolean => {
     firstToken();
-    sentText += text;
+    sentText.append(text);
     return emitEvents(format.chunk(text, model, provider));
   };
   const sendToolCalls = (deltas: readonly ToolCallDelta[], model: string, provider: ChatJobResult['provider']): boolean => {
@@ -200,7 +202,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const complete = (result: ChatJobResult) => {
     // The result holds the whole text and tool calls: what the client has not seen yet is their tails.
     const missingCalls = missingToolCalls(result);
-    if (!result.content.startsWith(sentText) || !missingCalls) {
+    if (!result.content.startsWith(sentText.text()) || !missingCalls) {
       fail(streamLost('the answer does not continue what was sent'), false);
       return;
     }
@@ -232,7 +234,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   const relayInOrder = (message: StreamChunkMessage): boolean => {
     at(earlierRuns + message.seq);
     expected += 1;
-    relayed.push(signature(message));
+    relayed.push(contentHash(signature(message)));
     let beyond = message;
     if (replay) {
       try {
@@ -266,7 +268,7 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
     if (message.seq < expected) {
       // A repeat, or a run starting over that did not say so: chunks held for later may belong to the run before.
       ahead.clear();
-      if (relayed[message.seq] !== signature(message)) lostInTransit(streamLost(`expected ${expected}, got ${message.seq}`));
+      if (relayed[message.seq] !== contentHash(signature(message))) lostInTransit(streamLost(`expected ${expected}, got ${message.seq}`));
       return;
     }
     if (message.seq > expected) {
@@ -303,14 +305,14 @@ export function createStreamRelay(options: StreamRelayOptions): StreamListener &
   };
   /** What the client has, as the one chunk message a replay filter compares a run that starts over with. */
   const sentSoFar = (): ReplyMessage[] =>
-    sentText === '' && sentCalls.length === 0 && !sentReasoning
+    sentText.length === 0 && sentCalls.length === 0 && !sentReasoning
       ? []
       : [
           {
             kind: 'chunk',
             job_id: options.jobId,
             seq: 0,
-            text: sentText,
+            text: sentText.text(),
             ...(sentCalls.length > 0
               ? {
                   tool_calls: sentCalls.map((call, index) => ({

@@ -60,15 +60,16 @@ export function createChunkPublisher(options: ChunkPublisherOptions) {
       provider: options.provider,
     };
     seq += 1;
-    inFlight = options
-      .publish(message)
-      .catch((error: unknown) => {
-        failure ??= error;
-      })
-      .finally(() => {
-        inFlight = undefined;
-        if (pending.length > 0) schedule();
-      });
+    inFlight = options.publish(message).then(sent, failed);
+  };
+  // Made once per stream, not per message: one promise a message.
+  const sent = () => {
+    inFlight = undefined;
+    if (pending.length > 0) schedule();
+  };
+  const failed = (error: unknown) => {
+    failure ??= error;
+    sent();
   };
   const schedule = () => {
     if (scheduled || inFlight) return;

@@ -181,6 +181,7 @@ export {
   chatJobResultSchema,
   plainChatJobResult,
   replyMessageSchema,
+  parseReplyMessage,
   streamChunkMessageSchema,
   streamEndMessageSchema,
   toolCallDeltaSchema,

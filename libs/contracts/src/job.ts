@@ -226,3 +226,26 @@ export const replyMessageSchema = z.discriminatedUnion('kind', [
   streamEndMessageSchema,
 ]);
 export type ReplyMessage = z.infer<typeof replyMessageSchema>;
+
+/**
+ * A reply message as JSON.parse gave it, parsed: the commonest one (a stream chunk of text only, no tool calls or
+ * reasoning) checked by hand, a few field reads instead of the schema's parse of every token; anything else by the
+ * schema, which throws for what it refuses. A hand-checked chunk is the same object (fields the schema does not
+ * name stay on it unread).
+ */
+export function parseReplyMessage(value: unknown): ReplyMessage {
+  if (isRecord(value) && value['kind'] === 'chunk' && value['tool_calls'] === undefined && value['reasoning_deltas'] === undefined) {
+    const { job_id: jobId, seq, restart, text, model, provider } = value;
+    if (
+      typeof jobId === 'string' &&
+      isCount(seq) &&
+      (restart === undefined || (typeof restart === 'number' && isCount(restart) && restart >= 2)) &&
+      typeof text === 'string' &&
+      typeof model === 'string' &&
+      typeof provider === 'string' &&
+      providerIds.has(provider)
+    )
+      return value as StreamChunkMessage;
+  }
+  return replyMessageSchema.parse(value);
+}

@@ -2,8 +2,8 @@ export type { ProviderAdapter, ProviderChatRequest, ProviderChatResult, ChatStre
 export { createHttpClient, readBounded, extractUpstreamMessage } from './http/http-client';
 export type { HttpClient, HttpClientOptions, UpstreamResponse } from './http/http-client';
 export { parseRetryAfter, upstreamHttpError } from './http/upstream-error';
-export { parseServerSentEvents, splitLines } from './http/sse-parser';
-export type { ServerSentEvent } from './http/sse-parser';
+export { createLineFeed, createServerSentEventFeed } from './http/sse-parser';
+export type { ServerSentEvent, TextFeed } from './http/sse-parser';
 export { createOpenAiCompatibleAdapter } from './openai-compatible/openai-compatible-adapter';
 export type { OpenAiCompatibleOptions } from './openai-compatible/openai-compatible-adapter';
 export { createOpenRouterAdapter } from './openrouter/openrouter-adapter';

@@ -1,4 +1,4 @@
-import { embeddingsDataPieces, replyMessageSchema, type EmbeddingVectorTexts, type ReplyMessage } from '@gateway/contracts';
+import { embeddingsDataPieces, parseReplyMessage, type EmbeddingVectorTexts, type ReplyMessage } from '@gateway/contracts';
 import { watchSubscriberMoves } from './cluster-subscriber-watch';
 import { queueKeys } from './keys';
 import type { RedisClient } from './redis-connection';
@@ -84,7 +84,7 @@ export async function subscribeReplies(options: ReplySubscriptionOptions): Promi
     const newline = payload.indexOf(0x0a);
     let parsed: ReplyMessage;
     try {
-      parsed = replyMessageSchema.parse(JSON.parse(payload.toString('utf8', 0, newline === -1 ? payload.length : newline)));
+      parsed = parseReplyMessage(JSON.parse(payload.toString('utf8', 0, newline === -1 ? payload.length : newline)));
       if (newline !== -1 && parsed.kind !== 'result') throw new Error('only a result carries embeddings data');
     } catch (error) {
       options.onInvalid?.(error);

@@ -1,7 +1,7 @@
 import { upstreamFailure } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
-import { parseServerSentEvents } from '../http/sse-parser';
-import { reusingConnection } from '../http/keep-alive-stream';
+import { createServerSentEventFeed, type ServerSentEvent } from '../http/sse-parser';
+import { readStreamedAnswer } from '../http/stream-reader';
 import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { anthropicError, fromAnthropicThinking, fromAnthropicToolUses, fromAnthropicUsage, mapAnthropicStopReason, toAnthropicRequest } from './anthropic-map';
@@ -66,8 +66,7 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
       };
     },
 
-    async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(url, { ...headers, accept: 'text/event-stream' }, toAnthropicRequest(request, true), signal, { stream: true });
+    chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamPart> {
       let model = request.model;
       let inputUsage: AnthropicUsage = {};
       let outputUsage: AnthropicUsage = {};
@@ -76,11 +75,12 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
       /** Reasoning block numbers (0, 1, …) of the stream's thinking blocks, by content block index. */
       const reasoningIndexes = new Map<number, number>();
       let stopReason: string | null | undefined;
-      let done = false;
-      try {
-        for await (const event of reusingConnection(parseServerSentEvents(response.body), response.body, () => done)) {
+      const open = () => http.postJson(url, { ...headers, accept: 'text/event-stream' }, toAnthropicRequest(request, true), signal, { stream: true });
+      return readStreamedAnswer<ServerSentEvent>(open, {
+        split: (onEvent) => createServerSentEventFeed(onEvent),
+        accept(event, parts) {
           const parsed = parseEvent(event.data);
-          if (!parsed) continue;
+          if (!parsed) return false;
           switch (parsed.type) {
             case 'message_start':
               model = parsed.message.model ?? model;
@@ -91,27 +91,27 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
                 const index = reasoningIndexes.size;
                 reasoningIndexes.set(parsed.index, index);
                 if (parsed.content_block.type === 'redacted_thinking')
-                  yield { type: 'reasoning-delta', delta: { index, redacted: parsed.content_block.data ?? '' } };
+                  parts.push({ type: 'reasoning-delta', delta: { index, redacted: parsed.content_block.data ?? '' } });
               } else if (parsed.content_block.type === 'tool_use') {
                 const index = toolIndexes.size;
                 toolIndexes.set(parsed.index, index);
-                yield {
+                parts.push({
                   type: 'tool-call-delta',
                   delta: { index, id: parsed.content_block.id || newToolCallId(), name: parsed.content_block.name ?? '', arguments: '' },
-                };
+                });
               }
               break;
             case 'content_block_delta':
-              if (parsed.delta.type === 'text_delta' && parsed.delta.text) yield { type: 'text-delta', text: parsed.delta.text };
+              if (parsed.delta.type === 'text_delta' && parsed.delta.text) parts.push({ type: 'text-delta', text: parsed.delta.text });
               else if (parsed.delta.type === 'thinking_delta' || parsed.delta.type === 'signature_delta') {
                 const index = reasoningIndexes.get(parsed.index ?? -1);
                 if (index === undefined) throw upstreamFailure('anthropic', `${parsed.delta.type} for a block that is not thinking`);
-                if (parsed.delta.thinking) yield { type: 'reasoning-delta', delta: { index, text: parsed.delta.thinking } };
-                if (parsed.delta.signature) yield { type: 'reasoning-delta', delta: { index, signature: parsed.delta.signature } };
+                if (parsed.delta.thinking) parts.push({ type: 'reasoning-delta', delta: { index, text: parsed.delta.thinking } });
+                if (parsed.delta.signature) parts.push({ type: 'reasoning-delta', delta: { index, signature: parsed.delta.signature } });
               } else if (parsed.delta.type === 'input_json_delta' && parsed.delta.partial_json) {
                 const index = toolIndexes.get(parsed.index ?? -1);
                 if (index === undefined) throw upstreamFailure('anthropic', 'input_json_delta for a block that is not a tool_use');
-                yield { type: 'tool-call-delta', delta: { index, arguments: parsed.delta.partial_json } };
+                parts.push({ type: 'tool-call-delta', delta: { index, arguments: parsed.delta.partial_json } });
               }
               break;
             case 'message_delta':
@@ -126,21 +126,19 @@ export function createAnthropicAdapter(options: AnthropicOptions): ProviderAdapt
             case 'error':
               throw anthropicError(parsed.error);
             case 'message_stop':
-              done = true;
-              break;
+              return true;
             case 'ping':
               break;
           }
-          if (done) break;
-        }
-      } catch (error) {
-        throw streamFailure('anthropic', error, { caller: signal, response: response.signal }, options.timeoutMs);
-      } finally {
-        if (!done) response.body.destroy();
-      }
-      if (!done) throw upstreamFailure('anthropic', 'stream ended without message_stop');
-      yield { type: 'usage', usage: fromAnthropicUsage(inputUsage, outputUsage), costUsd: null };
-      yield { type: 'stream-end', model, finishReason: mapAnthropicStopReason(stopReason) };
+          return false;
+        },
+        finish(complete, parts) {
+          if (!complete) throw upstreamFailure('anthropic', 'stream ended without message_stop');
+          parts.push({ type: 'usage', usage: fromAnthropicUsage(inputUsage, outputUsage), costUsd: null });
+          parts.push({ type: 'stream-end', model, finishReason: mapAnthropicStopReason(stopReason) });
+        },
+        failure: (error, response) => streamFailure('anthropic', error, { caller: signal, response: response.signal }, options.timeoutMs),
+      });
     },
 
     close: () => http.close(),

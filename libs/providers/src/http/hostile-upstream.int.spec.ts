@@ -76,6 +76,17 @@ describe('hostile upstreams', () => {
     expect(parts.at(-1)?.type).toBe('stream-end');
   });
 
+  it('a consumer slower than the timeout is not taken for a silent upstream', async () => {
+    behave({ kind: 'reply', content: 'one two three', chunkDelayMs: 10 });
+    const parts: ChatStreamPart[] = [];
+    for await (const part of adapter.chatStream(request, new AbortController().signal)) {
+      parts.push(part);
+      // The consumer works on its first part for twice the timeout; the upstream has more meanwhile.
+      if (parts.length === 1) await new Promise((resolve) => setTimeout(resolve, timeoutMs * 2));
+    }
+    expect(parts.at(-1)?.type).toBe('stream-end');
+  });
+
   it('malformed JSON, a truncated stream, a wrong content type and a reset are retryable upstream errors', async () => {
     const cases: [OpenRouterBehaviour, () => Promise<unknown>][] = [
       [{ kind: 'malformed' }, chat],

@@ -1,7 +1,7 @@
 import { GatewayError, modelNotPulled, upstreamFailure, upstreamRefusedRequest, upstreamReportedError } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
-import { splitLines } from '../http/sse-parser';
-import { reusingConnection } from '../http/keep-alive-stream';
+import { createLineFeed } from '../http/sse-parser';
+import { readStreamedAnswer } from '../http/stream-reader';
 import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { createOllamaEmbed } from './ollama-embed';
@@ -78,39 +78,37 @@ export function createOllamaAdapter(options: OllamaOptions): ProviderAdapter {
       };
     },
 
-    async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http
-        .postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal, { stream: true })
-        .catch((error: unknown) => {
-          throw withMissingModel(error);
-        });
+    chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamPart> {
       let last: OllamaChat | undefined;
       let toolIndex = 0;
-      try {
-        for await (const line of reusingConnection(splitLines(response.body), response.body, () => last !== undefined)) {
-          if (line.trim() === '') continue;
+      const open = () =>
+        http.postJson(url, { accept: 'application/x-ndjson' }, toOllamaRequest(request, true), signal, { stream: true }).catch((error: unknown) => {
+          throw withMissingModel(error);
+        });
+      return readStreamedAnswer<string>(open, {
+        split: (onLine) => createLineFeed(onLine),
+        accept(line, parts) {
+          if (line.trim() === '') return false;
           const chunk = parseLine(line);
           const text = chunk.message?.content;
-          if (text) yield { type: 'text-delta', text };
+          if (text) parts.push({ type: 'text-delta', text });
           // Ollama sends each tool call whole, in one chunk: one fragment per call, numbered across the stream.
           for (const call of fromOllamaToolCalls(chunk, undefined)) {
             if (request.parallel_tool_calls === false && toolIndex > 0) break;
-            yield { type: 'tool-call-delta', delta: { index: toolIndex, id: call.id, name: call.function.name, arguments: call.function.arguments } };
+            parts.push({ type: 'tool-call-delta', delta: { index: toolIndex, id: call.id, name: call.function.name, arguments: call.function.arguments } });
             toolIndex += 1;
           }
-          if (chunk.done) {
-            last = chunk;
-            break;
-          }
-        }
-      } catch (error) {
-        throw streamFailure('ollama', error, { caller: signal, response: response.signal }, options.timeoutMs);
-      } finally {
-        if (!last) response.body.destroy();
-      }
-      if (!last) throw upstreamFailure('ollama', 'stream ended without a done line');
-      yield { type: 'usage', usage: fromOllamaUsage(last), costUsd: 0 };
-      yield { type: 'stream-end', model: last.model ?? request.model, finishReason: mapOllamaFinishReason(last.done_reason, toolIndex > 0) };
+          if (!chunk.done) return false;
+          last = chunk;
+          return true;
+        },
+        finish(complete, parts) {
+          if (!complete || !last) throw upstreamFailure('ollama', 'stream ended without a done line');
+          parts.push({ type: 'usage', usage: fromOllamaUsage(last), costUsd: 0 });
+          parts.push({ type: 'stream-end', model: last.model ?? request.model, finishReason: mapOllamaFinishReason(last.done_reason, toolIndex > 0) });
+        },
+        failure: (error, response) => streamFailure('ollama', error, { caller: signal, response: response.signal }, options.timeoutMs),
+      });
     },
 
     embed: createOllamaEmbed({ baseUrl: options.baseUrl, http, checked: withMissingModel, answerError }),

@@ -1,13 +1,13 @@
 import { upstreamFailure, type ProviderId, type ReasoningBlock } from '@gateway/contracts';
 import { createHttpClient, type HttpClient } from '../http/http-client';
-import { parseServerSentEvents } from '../http/sse-parser';
-import { reusingConnection } from '../http/keep-alive-stream';
+import { createServerSentEventFeed, type ServerSentEvent } from '../http/sse-parser';
+import { readStreamedAnswer } from '../http/stream-reader';
 import { streamFailure } from '../http/upstream-error';
 import type { ChatStreamPart, ProviderAdapter, ProviderChatRequest, ProviderChatResult } from '../types';
 import { createOpenAiCompatibleEmbed } from './openai-compatible-embed';
 import { bodyError } from './openai-compatible-errors';
 import { fromOpenAiToolCallDelta, fromOpenAiToolCalls, fromOpenAiUsage, fromReasoningDetail, toOpenAiRequest } from './openai-compatible-map';
-import { openAiChunkSchema, openAiResponseSchema, type OpenAiReasoningDetail, type OpenAiRequest } from './openai-compatible-wire';
+import { openAiChunkSchema, openAiResponseSchema, plainOpenAiChunk, type OpenAiReasoningDetail, type OpenAiRequest } from './openai-compatible-wire';
 
 /** What distinguishes one OpenAI-compatible upstream from another. */
 export interface OpenAiCompatibleOptions {
@@ -72,61 +72,57 @@ export function createOpenAiCompatibleAdapter(options: OpenAiCompatibleOptions):
       };
     },
 
-    async *chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncGenerator<ChatStreamPart> {
-      const response = await http.postJson(
-        url,
-        { ...headers, accept: 'text/event-stream' },
-        decorate(toOpenAiRequest(request, true, options.reasoningDetails)),
-        signal,
-        {
-          stream: true,
-        },
-      );
+    chatStream(request: ProviderChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamPart> {
       let model = request.model;
       let finishReason: string | null = null;
-      let done = false;
       let lastToolIndex = 0;
-      try {
-        for await (const event of reusingConnection(parseServerSentEvents(response.body), response.body, () => done)) {
-          if (event.data === '[DONE]') {
-            done = true;
-            break;
-          }
+      const open = () =>
+        http.postJson(url, { ...headers, accept: 'text/event-stream' }, decorate(toOpenAiRequest(request, true, options.reasoningDetails)), signal, {
+          stream: true,
+        });
+      return readStreamedAnswer<ServerSentEvent>(open, {
+        split: (onEvent) => createServerSentEventFeed(onEvent),
+        accept(event, parts) {
+          if (event.data === '[DONE]') return true;
           let json: unknown;
           try {
             json = JSON.parse(event.data);
           } catch (error) {
             throw upstreamFailure(id, 'stream event is not valid JSON', error);
           }
-          const chunk = openAiChunkSchema.safeParse(json);
-          if (!chunk.success) throw upstreamFailure(id, 'stream event does not have the chunk shape');
-          if (chunk.data.error) throw bodyError(id, chunk.data.error);
-          if (chunk.data.model) model = chunk.data.model;
-          for (const choice of chunk.data.choices ?? []) {
+          let chunk = plainOpenAiChunk(json);
+          if (!chunk) {
+            const parsed = openAiChunkSchema.safeParse(json);
+            if (!parsed.success) throw upstreamFailure(id, 'stream event does not have the chunk shape');
+            chunk = parsed.data;
+          }
+          if (chunk.error) throw bodyError(id, chunk.error);
+          if (chunk.model) model = chunk.model;
+          for (const choice of chunk.choices ?? []) {
             if (choice.error || choice.finish_reason === 'error') throw bodyError(id, choice.error ?? { message: 'finish_reason error' });
             if (options.reasoningDetails)
               for (const detail of choice.delta?.reasoning_details ?? []) {
                 const delta = fromReasoningDetail(detail, 0);
-                if (delta) yield { type: 'reasoning-delta', delta };
+                if (delta) parts.push({ type: 'reasoning-delta', delta });
               }
             const text = choice.delta?.content;
-            if (text) yield { type: 'text-delta', text };
+            if (text) parts.push({ type: 'text-delta', text });
             for (const wireDelta of choice.delta?.tool_calls ?? []) {
               const delta = fromOpenAiToolCallDelta(wireDelta, lastToolIndex);
               lastToolIndex = delta.index;
-              yield { type: 'tool-call-delta', delta };
+              parts.push({ type: 'tool-call-delta', delta });
             }
             if (choice.finish_reason) finishReason = choice.finish_reason;
           }
-          if (chunk.data.usage) yield { type: 'usage', usage: fromOpenAiUsage(chunk.data.usage), costUsd: chunk.data.usage.cost ?? null };
-        }
-      } catch (error) {
-        throw streamFailure(id, error, { caller: signal, response: response.signal }, options.timeoutMs);
-      } finally {
-        if (!done) response.body.destroy();
-      }
-      if (!done) throw upstreamFailure(id, 'stream ended without [DONE]');
-      yield { type: 'stream-end', model, finishReason };
+          if (chunk.usage) parts.push({ type: 'usage', usage: fromOpenAiUsage(chunk.usage), costUsd: chunk.usage.cost ?? null });
+          return false;
+        },
+        finish(complete, parts) {
+          if (!complete) throw upstreamFailure(id, 'stream ended without [DONE]');
+          parts.push({ type: 'stream-end', model, finishReason });
+        },
+        failure: (error, response) => streamFailure(id, error, { caller: signal, response: response.signal }, options.timeoutMs),
+      });
     },
 
     embed: createOpenAiCompatibleEmbed({ id, baseUrl: options.baseUrl, headers, http }),

@@ -87,3 +87,28 @@ export type OpenAiRequest = Omit<ChatParams, 'metadata'> & {
   stream_options?: { include_usage: boolean };
   usage?: { include: boolean };
 };
+
+const isAbsent = (value: unknown) => value === undefined || value === null;
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isAbsentOrString = (value: unknown) => value === undefined || value === null || typeof value === 'string';
+
+/**
+ * The common chunk (text and a finish reason, no tool calls, reasoning, usage or error) checked by hand, a few
+ * field reads instead of a zod parse of every chunk: returns it when openAiChunkSchema surely accepts it as it is,
+ * undefined otherwise (then the schema decides, with its errors). Fields the schema does not name are ignored by
+ * both.
+ */
+export function plainOpenAiChunk(json: unknown): OpenAiChunk | undefined {
+  if (!isRecord(json) || !isAbsent(json['error']) || !isAbsent(json['usage']) || !isAbsentOrString(json['model'])) return undefined;
+  const choices = json['choices'];
+  if (!isAbsent(choices)) {
+    if (!Array.isArray(choices)) return undefined;
+    for (const choice of choices) {
+      if (!isRecord(choice) || !isAbsent(choice['error']) || !isAbsentOrString(choice['finish_reason'])) return undefined;
+      const delta = choice['delta'];
+      if (isAbsent(delta)) continue;
+      if (!isRecord(delta) || !isAbsentOrString(delta['content']) || !isAbsent(delta['tool_calls']) || !isAbsent(delta['reasoning_details'])) return undefined;
+    }
+  }
+  return json as OpenAiChunk;
+}
