@@ -7,7 +7,7 @@ import {
   type JobError,
   type RequestLogRecord,
 } from '@gateway/contracts';
-import { tokenCountsOf } from '@gateway/limits';
+import { noTokenCounts, tokenCountsOf } from '@gateway/limits';
 import { redactFields } from '@gateway/observability';
 
 /** How a job ended, as the request log tells it. */
@@ -31,8 +31,6 @@ export interface JobEnd {
   fromCache?: boolean | undefined;
 }
 
-const noTokens = { prompt: 0, cached: 0, completion: 0, reasoning: 0 };
-
 /** Text kept in an entry with REQUEST_LOG_BODIES=true: its fields redacted like a log line's, secrets scrubbed. */
 export type BodyScrubber = (text: string) => string;
 
@@ -43,7 +41,7 @@ export type BodyScrubber = (text: string) => string;
 export function requestLogRecord(end: JobEnd, bodies?: BodyScrubber): RequestLogRecord {
   const { data, result, error } = end;
   const now = Date.now();
-  const tokens = result ? tokenCountsOf(result.usage) : noTokens;
+  const tokens = result ? tokenCountsOf(result.usage) : { ...noTokenCounts };
   const provider = result?.provider ?? end.provider ?? null;
   return {
     time: new Date(now).toISOString(),

@@ -66,6 +66,9 @@ export interface TokenCounts {
   reasoning: number;
 }
 
+/** The token counts of a request that reached no provider (refused, failed before a call). */
+export const noTokenCounts: Readonly<TokenCounts> = Object.freeze({ prompt: 0, cached: 0, completion: 0, reasoning: 0 });
+
 /** The token counts of a provider's usage (OpenAI's shape, details where given). */
 export function tokenCountsOf(usage: Usage): TokenCounts {
   return {

@@ -34,7 +34,7 @@ export type { OpenRouterModelsSource } from './openrouter-prices';
 export { createPriceRefresher, FETCHED_AT_FIELD, PRICE_POLL_MAX_MS } from './price-refresh';
 export type { PriceRefresher, PriceRefreshOptions } from './price-refresh';
 export { createPricingFromConfig } from './price-setup';
-export { createBudget, createBudgetFromConfig, tokenCountsOf } from './budget';
+export { createBudget, createBudgetFromConfig, noTokenCounts, tokenCountsOf } from './budget';
 export type {
   Budget,
   BudgetOptions,

@@ -1,5 +1,5 @@
 import { type ChatJobResult, type RequestLogRecord } from '@gateway/contracts';
-import { tokenCountsOf, type RequestLog } from '@gateway/limits';
+import { noTokenCounts, tokenCountsOf, type RequestLog } from '@gateway/limits';
 import type { Logger } from '@gateway/observability';
 import type { Request, Response } from 'express';
 import { agentIdFor, callerOf, ownerKeyOf } from '../caller';
@@ -35,7 +35,7 @@ export function apiLogEntry(
     latency_ms: end.latency_ms ?? 0,
     ttft_ms: null,
     queue_ms: null,
-    tokens: end.result ? tokenCountsOf(end.result.usage) : { prompt: 0, cached: 0, completion: 0, reasoning: 0 },
+    tokens: end.result ? tokenCountsOf(end.result.usage) : { ...noTokenCounts },
     cost_usd: 0,
     cache: end.cache,
   };
